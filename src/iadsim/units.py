@@ -1,0 +1,152 @@
+"""Constants and unit conversions: the only place in iadsim where units are converted.
+
+Everything inside iadsim is SI (metres, seconds, hertz, watts, radians, square metres). Scenario files
+say quantities the way people write them (``12 km``, ``120 kn``, ``-10 dBsm``); :func:`parse_quantity`
+turns them into SI floats at the edge. Decibel quantities keep a ``_db`` suffix in names.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import lru_cache
+
+import numpy as np
+
+SPEED_OF_LIGHT = 299_792_458.0
+"""Speed of light in vacuum [m/s] (exact, SI definition)."""
+BOLTZMANN = 1.380649e-23
+"""Boltzmann constant [J/K] (exact, SI 2019 definition)."""
+EARTH_RADIUS = 6_378_137.0
+"""WGS-84 equatorial radius [m]; the effective radius is k times this."""
+STANDARD_TEMPERATURE = 290.0
+"""IEEE standard noise temperature T0 [K]."""
+GRAVITY = 9.80665
+"""Standard gravity [m/s^2]."""
+
+# The dimensions a scenario quantity can have, each with the SI unit it is converted to.
+DIMENSIONS: dict[str, str] = {
+    "length": "m",
+    "speed": "m/s",
+    "time": "s",
+    "frequency": "Hz",
+    "power": "W",
+    "angle": "rad",
+    "angular_speed": "rad/s",
+    "area": "m**2",
+    "temperature": "K",
+}
+EXAMPLES: dict[str, str] = {
+    "length": "12 km",
+    "speed": "120 kn",
+    "time": "2 min",
+    "frequency": "3 GHz",
+    "power": "100 kW",
+    "angle": "45 deg",
+    "angular_speed": "6 rpm",
+    "area": "-10 dBsm",
+    "temperature": "290 K",
+    "ratio_db": "3 dB",
+}
+
+_DB_RE = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(dB[a-zA-Z]*)\s*$")
+_DB_SUFFIX = {"area": {"dBsm", "dBm2"}, "ratio_db": {"dB", "dBi"}}
+
+
+class UnitError(ValueError):
+    """A quantity that cannot be read, or has the wrong dimension."""
+
+
+@lru_cache(maxsize=1)
+def _registry():
+    import pint  # imported lazily: it costs ~0.2 s and only the scenario edge needs it
+
+    registry = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+    return registry
+
+
+def db_to_linear(value_db):
+    """Power ratio from decibels: 10^(x/10)."""
+    return np.power(10.0, np.asarray(value_db, dtype=float) / 10.0)
+
+
+def linear_to_db(value):
+    """Decibels from a power ratio: 10 log10(x)."""
+    return 10.0 * np.log10(np.asarray(value, dtype=float))
+
+
+def parse_quantity(text: str | int | float, dimension: str) -> float:
+    """Convert a quantity written by a person into an SI float.
+
+    Parameters
+    ----------
+    text : str
+        For example ``"12 km"``, ``"120 kn"``, ``"-10 dBsm"`` (area), ``"38 dB"`` (ratio_db).
+    dimension : str
+        A key of :data:`DIMENSIONS` or ``"ratio_db"`` (a plain decibel value, returned in dB).
+
+    Raises
+    ------
+    UnitError
+        With a message that says what was expected, e.g. ``expected a length such as '12 km'``.
+    """
+    example = EXAMPLES.get(dimension, "")
+    if isinstance(text, bool) or not isinstance(text, (str, int, float)):
+        raise UnitError(f"expected a {dimension.replace('_', ' ')} such as '{example}'")
+    if isinstance(text, (int, float)):
+        if dimension == "ratio_db":
+            return float(text)
+        raise UnitError(f"'{text}' needs a unit: write a {dimension.replace('_', ' ')} such as '{example}'")
+    match = _DB_RE.match(text)
+    if match:
+        number, suffix = float(match.group(1)), match.group(2)
+        if suffix in _DB_SUFFIX.get(dimension, ()):
+            value = number if dimension == "ratio_db" else float(db_to_linear(number))
+            return _finite(value, text)
+        raise UnitError(f"'{text}' is not a {dimension.replace('_', ' ')} (expected e.g. '{example}')")
+    if dimension == "ratio_db":
+        raise UnitError(f"'{text}' is not a decibel value such as '{example}'")
+    if dimension not in DIMENSIONS:
+        raise UnitError(f"unknown dimension {dimension!r}")
+    registry = _registry()
+    try:
+        quantity = registry.Quantity(text.strip())
+        value = quantity.to(DIMENSIONS[dimension]).magnitude
+    except Exception as exc:  # pint raises many types; all mean "not this dimension"
+        if _is_bare_number(text):
+            raise UnitError(
+                f"'{text}' needs a unit: write a {dimension.replace('_', ' ')} such as '{example}'"
+            ) from None
+        raise UnitError(
+            f"'{text}' is not a {dimension.replace('_', ' ')} (expected e.g. '{example}')"
+        ) from exc
+    return _finite(float(value), text)
+
+
+def _is_bare_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _finite(value: float, text: str) -> float:
+    if not math.isfinite(value):
+        raise UnitError(f"'{text}' is not a finite quantity")
+    return value
+
+
+def knots(value: float) -> float:
+    """Knots to metres per second (1 kn = 1852 m / 3600 s, exact)."""
+    return value * 1852.0 / 3600.0
+
+
+def kmh(value: float) -> float:
+    """Kilometres per hour to metres per second."""
+    return value / 3.6
+
+
+def deg(value):
+    """Degrees to radians."""
+    return np.deg2rad(value)
