@@ -1,0 +1,235 @@
+"""The system catalog: generic types of radars, launchers, missiles, command posts and aircraft.
+
+Catalog files are YAML inside the package (``iadsim/scenario/catalog/*.yaml``) and users add their own
+(a scenario's ``catalog:`` list). Every number carries its source and a confidence grade::
+
+    peak_power: {value: 100 kW, source: assumption, grade: assumed}
+
+``source`` names an entry of the file's ``sources:`` mapping. Values are converted to SI on load.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
+
+from iadsim.scenario.quantities import Grade
+from iadsim.scenario.yamlio import Document, InputError, InputErrors, load_yaml
+from iadsim.units import UnitError, parse_quantity
+
+
+class Sourced(BaseModel):
+    """One catalog number in SI units, with where it comes from."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    value: float
+    source: str
+    grade: Grade
+
+
+def _sourced(dimension: str | None, *, integer: bool = False):
+    """A catalog field `{value, source, grade}` whose value has the given dimension (None: a number)."""
+
+    def parse(raw: object) -> object:
+        if not isinstance(raw, dict):
+            raise ValueError("expected {value: ..., source: ..., grade: published|derived|assumed}")
+        raw = dict(raw)
+        value = raw.get("value")
+        if dimension is None:
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ValueError("value must be a number")
+            if integer and int(value) != value:
+                raise ValueError("value must be a whole number")
+        else:
+            try:
+                value = parse_quantity(value, dimension)  # type: ignore[arg-type]
+            except UnitError as exc:
+                raise ValueError(str(exc)) from None
+        raw["value"] = float(value)
+        return raw
+
+    return Annotated[Sourced, BeforeValidator(parse)]
+
+
+SLength = _sourced("length")
+SSpeed = _sourced("speed")
+STime = _sourced("time")
+SFreq = _sourced("frequency")
+SPower = _sourced("power")
+SAngle = _sourced("angle")
+SArea = _sourced("area")
+SDb = _sourced("ratio_db")
+SNumber = _sourced(None)
+SCount = _sourced(None, integer=True)
+
+
+class _Type(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    label: str
+    description: str = ""
+
+
+class RadarType(_Type):
+    """A radar. Search radars rotate (scan_period); fire-control radars revisit tracks (update_period)."""
+
+    kind: Literal["radar"]
+    role: Literal["early-warning", "acquisition", "fire-control"]
+    frequency: SFreq
+    peak_power: SPower
+    gain: SDb
+    pulse_width: STime
+    prf: _sourced("frequency")
+    beamwidth: SAngle
+    scan_period: STime
+    instrumented_range: SLength
+    losses: SDb
+    system_temperature: _sourced("temperature")
+    pfa: SNumber
+    range_accuracy: SLength
+    azimuth_accuracy: SAngle
+    detection_range: SLength = Field(description="published detection range of the reference target")
+    reference_rcs: SArea
+    mti_improvement: SDb
+    pulses_per_look: SCount | None = Field(None, description="pulses per look; default from the scan")
+    track_channels: SCount | None = None
+    guidance_channels: SCount | None = None
+    autonomous_search: bool = False
+
+
+class MissileType(_Type):
+    kind: Literal["missile"]
+    min_range: SLength
+    max_range: SLength
+    min_altitude: SLength
+    max_altitude: SLength
+    speed: SSpeed = Field(description="average flyout speed used for the time of flight")
+    max_target_speed: SSpeed
+    pk: SNumber = Field(description="single-shot kill probability inside the envelope (assumption)")
+
+
+class LauncherType(_Type):
+    kind: Literal["launcher"]
+    missile: str
+    missiles: SCount
+    launch_interval: STime
+    reload_time: STime
+    radar: str | None = Field(None, description="catalog type of the launcher's own fire-control radar")
+    needs_fire_control_link: bool = True
+
+
+class CommandPostType(_Type):
+    kind: Literal["command-post"]
+    processing_delay: STime
+    track_capacity: SCount
+
+
+class AircraftType(_Type):
+    kind: Literal["aircraft"]
+    category: Literal[
+        "utility-helicopter", "attack-helicopter", "fighter", "cruise-missile", "drone", "airliner"
+    ]
+    civil: bool = False
+    rcs: SArea
+    swerling: Literal[0, 1, 2, 3, 4]
+    cruise_speed: SSpeed
+    max_speed: SSpeed
+    jammer_erp: SPower | None = None
+    jammer_bandwidth: SFreq | None = None
+
+
+SystemType = Annotated[
+    RadarType | MissileType | LauncherType | CommandPostType | AircraftType, Field(discriminator="kind")
+]
+
+
+class CatalogFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    sources: dict[str, str]
+    types: dict[str, SystemType]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """All known system types by id, and the sources they cite."""
+
+    types: dict[str, Any]
+    sources: dict[str, str]
+    origin: dict[str, str]  # type id -> file it came from
+
+    def get(self, type_id: str, kind: str | None = None):
+        entry = self.types[type_id]
+        if kind is not None and entry.kind != kind:
+            raise KeyError(type_id)
+        return entry
+
+    def ids(self, kind: str | None = None) -> list[str]:
+        return sorted(k for k, v in self.types.items() if kind is None or v.kind == kind)
+
+
+_ADAPTER = TypeAdapter(CatalogFile)
+
+
+def read_catalog_file(path: str | Path, text: str | None = None) -> tuple[CatalogFile, Document]:
+    """Validate one catalog file; errors name the file, line and field."""
+    doc = load_yaml(path, text)
+    try:
+        parsed = _ADAPTER.validate_python(doc.data)
+    except ValidationError as exc:
+        raise InputErrors([doc.error(tuple(e["loc"]), e["msg"]) for e in exc.errors()]) from None
+    errors = []
+    for type_id, entry in parsed.types.items():
+        for name, value in entry:
+            if isinstance(value, Sourced) and value.source not in parsed.sources:
+                errors.append(doc.error(("types", type_id, name, "source"), f"unknown source '{value.source}'"))
+    if errors:
+        raise InputErrors(errors)
+    return parsed, doc
+
+
+@lru_cache(maxsize=1)
+def builtin_catalog() -> Catalog:
+    """The catalog shipped with iadsim."""
+    folder = resources.files("iadsim.scenario") / "catalog"
+    files = sorted((f.name, f.read_text("utf-8")) for f in folder.iterdir() if f.name.endswith(".yaml"))
+    return _merge([(f"<builtin>/{name}", text) for name, text in files])
+
+
+def load_catalog(extra_files: list[Path] = ()) -> Catalog:
+    """The built-in catalog plus user catalog files (later files may not redefine a type)."""
+    base = builtin_catalog()
+    if not extra_files:
+        return base
+    return _merge([], base=base, paths=list(extra_files))
+
+
+def _merge(named_texts, base: Catalog | None = None, paths: list[Path] = ()) -> Catalog:
+    types = dict(base.types) if base else {}
+    sources = dict(base.sources) if base else {}
+    origin = dict(base.origin) if base else {}
+    items = [(name, text) for name, text in named_texts] + [(str(p), None) for p in paths]
+    for name, text in items:
+        parsed, doc = read_catalog_file(name, text)
+        for type_id, entry in parsed.types.items():
+            if type_id in types:
+                raise doc.error(("types", type_id), f"type '{type_id}' is already defined in {origin[type_id]}")
+            types[type_id] = entry
+            origin[type_id] = name
+        for key, text_ in parsed.sources.items():
+            sources.setdefault(key, text_)
+    _check_references(types, origin)
+    return Catalog(types, sources, origin)
+
+
+def _check_references(types: dict[str, Any], origin: dict[str, str]) -> None:
+    for type_id, entry in types.items():
+        if isinstance(entry, LauncherType):
+            for field_name, wanted in (("missile", "missile"), ("radar", "radar")):
+                ref = getattr(entry, field_name)
+                if ref is not None and (ref not in types or types[ref].kind != wanted):
+                    raise InputError(origin[type_id], f"{field_name} '{ref}' is not a {wanted} type in the catalog",
+                                     None, ("types", type_id, field_name))

@@ -1,0 +1,243 @@
+"""Load a scenario file: YAML -> validated models -> cross-checks -> geography resolved on the terrain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from pydantic import TypeAdapter, ValidationError
+
+from iadsim.scenario.catalog import AircraftType, Catalog, LauncherType, RadarType, load_catalog
+from iadsim.scenario.models import DEFAULT_PROFICIENCY, Located, ProficiencyEffect, ScenarioSpec
+from iadsim.scenario.yamlio import Document, InputError, InputErrors, load_yaml
+
+_ADAPTER = TypeAdapter(ScenarioSpec)
+
+
+@dataclass(frozen=True)
+class Site:
+    """A resolved position: world x/y [m] in the terrain's metric grid and ground elevation [m MSL]."""
+
+    x: float
+    y: float
+    ground: float
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario with its catalog, terrain and every position resolved to world metres."""
+
+    spec: ScenarioSpec
+    catalog: Catalog
+    terrain: object  # iadsim.terrain.Dem
+    path: Path
+    sites: dict[str, Site]
+    # flight id -> (n_waypoints, 3): world x, y and altitude above ground (AGL flights, which follow the
+    # terrain between waypoints) or above mean sea level, as the flight's altitude_reference says
+    routes: dict[str, np.ndarray] = field(repr=False)
+    speeds: dict[str, np.ndarray] = field(repr=False)  # flight id -> (n_waypoints,) m/s
+    origin_xy: tuple[float, float] = (0.0, 0.0)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    def unit_type(self, unit_id: str):
+        unit = next(u for u in self.spec.units if u.id == unit_id)
+        return self.catalog.types[unit.type]
+
+    def proficiency(self, level: str) -> ProficiencyEffect:
+        return self.spec.proficiency.get(level, DEFAULT_PROFICIENCY[level])
+
+    def summary(self) -> str:
+        s = self.spec
+        kinds = {"radar": 0, "launcher": 0, "command-post": 0}
+        for u in s.units:
+            kinds[self.catalog.types[u.type].kind] += 1
+        threats = sum(r.count for r in s.threats)
+        civil = sum(t.count for t in s.traffic)
+        return (
+            f"{s.name}: {kinds['radar']} radars, {kinds['launcher']} fire units, {kinds['command-post']} command posts, "
+            f"{len(s.links)} links, {threats} threats in {len(s.threats)} raids, {civil} civil aircraft, "
+            f"{s.duration:g} s at {s.step:g} s steps, authority {s.authority.mode}"
+        )
+
+
+def validate_spec(doc: Document) -> ScenarioSpec:
+    """Pydantic validation with every error mapped to its file, line and field path."""
+    if not isinstance(doc.data, dict):
+        raise InputError(doc.file, f"expected a mapping of scenario fields, found {_kind(doc.data)}", doc.line_of(()))
+    try:
+        return _ADAPTER.validate_python(doc.data)
+    except ValidationError as exc:
+        errors = []
+        for e in exc.errors(include_url=False):
+            loc = tuple(p for p in e["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+            loc = tuple("from" if p == "from_" else p for p in loc)
+            msg = e["msg"].removeprefix("Value error, ")
+            if e["type"] == "extra_forbidden":
+                msg = f"unknown field '{loc[-1]}'" if loc else "unknown field"
+            errors.append(doc.error(loc, msg))
+        raise InputErrors(errors) from None
+
+
+def _kind(value: object) -> str:
+    return {list: "a list", str: "a string", int: "a number", float: "a number", bool: "true/false"}.get(
+        type(value), "nothing" if value is None else type(value).__name__
+    )
+
+
+def check_references(spec: ScenarioSpec, catalog: Catalog, doc: Document) -> None:
+    """Ids unique, catalog types of the right kind, links between existing units and of a sensible kind."""
+    errors: list[InputError] = []
+    seen: dict[str, tuple] = {}
+    groups = [("units", spec.units), ("defended_assets", spec.defended_assets), ("threats", spec.threats),
+              ("traffic", spec.traffic)]
+    for group, items in groups:
+        for i, item in enumerate(items):
+            if item.id in seen:
+                errors.append(doc.error((group, i, "id"), f"duplicate id '{item.id}' (first used at {_fmt(seen[item.id])})"))
+            else:
+                seen[item.id] = (group, i)
+    units = {u.id: u for u in spec.units}
+    for i, unit in enumerate(spec.units):
+        entry = catalog.types.get(unit.type)
+        if entry is None or entry.kind not in ("radar", "launcher", "command-post"):
+            known = ", ".join(catalog.ids("radar") + catalog.ids("launcher") + catalog.ids("command-post"))
+            errors.append(doc.error(("units", i, "type"), f"unknown unit type '{unit.type}'; known: {known}"))
+        elif unit.missiles is not None and entry.kind != "launcher":
+            errors.append(doc.error(("units", i, "missiles"), "only launchers carry missiles"))
+    for group, items in (("threats", spec.threats), ("traffic", spec.traffic)):
+        for i, flight in enumerate(items):
+            entry = catalog.types.get(flight.type)
+            if not isinstance(entry, AircraftType):
+                known = ", ".join(catalog.ids("aircraft"))
+                errors.append(doc.error((group, i, "type"), f"unknown aircraft type '{flight.type}'; known: {known}"))
+            elif group == "traffic" and not entry.civil:
+                errors.append(doc.error((group, i, "type"), f"'{flight.type}' is not a civil aircraft type"))
+    assets = {a.id for a in spec.defended_assets}
+    for i, raid in enumerate(spec.threats):
+        if raid.target is not None and raid.target not in assets:
+            errors.append(doc.error(("threats", i, "target"), f"no defended asset with id '{raid.target}'"))
+    for i, link in enumerate(spec.links):
+        for end, ref in (("from", link.from_), ("to", link.to)):
+            if ref not in units:
+                errors.append(doc.error(("links", i, end), f"link {end} '{ref}': no unit with that id"))
+        if link.from_ == link.to:
+            errors.append(doc.error(("links", i, "to"), "a link cannot join a unit to itself"))
+        if errors or link.carries != "fire-control":
+            continue
+        source = catalog.types.get(units[link.from_].type)
+        target = catalog.types.get(units[link.to].type)
+        guides = (isinstance(source, RadarType) and source.role == "fire-control") or (
+            isinstance(source, LauncherType) and source.radar is not None
+        )
+        if not guides:
+            errors.append(doc.error(("links", i, "from"), f"'{link.from_}' has no fire-control radar to guide missiles"))
+        if not isinstance(target, LauncherType):
+            errors.append(doc.error(("links", i, "to"), f"fire-control link to '{link.to}', which is not a launcher"))
+    if errors:
+        raise InputErrors(errors)
+
+
+def _fmt(where: tuple) -> str:
+    return f"{where[0]}[{where[1]}]"
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read, validate and resolve a scenario file. Raises InputError (file, line, field) on bad input."""
+    from iadsim.terrain import dem as dem_module  # terrain is below scenario in the layering
+
+    path = Path(path)
+    doc = load_yaml(path)
+    spec = validate_spec(doc)
+    extra = []
+    for i, name in enumerate(spec.catalog):
+        file = (path.parent / name).resolve()
+        if not file.is_file():
+            raise doc.error(("catalog", i), f"catalog file '{name}' not found")
+        extra.append(file)
+    catalog = load_catalog(extra)
+    check_references(spec, catalog, doc)
+    terrain = _load_terrain(spec, path, doc, dem_module)
+    return _resolve(spec, catalog, terrain, path, doc)
+
+
+def _load_terrain(spec: ScenarioSpec, path: Path, doc: Document, dem_module):
+    t = spec.terrain
+    origin = (spec.origin.lat, spec.origin.lon) if spec.origin else None
+    if t.flat is not None:
+        # a square centred on the origin, in an azimuthal equidistant CRS centred there (0N 0E if none)
+        lat, lon = origin if origin is not None else (0.0, 0.0)
+        crs = f"+proj=aeqd +lat_0={lat} +lon_0={lon} +datum=WGS84 +units=m +no_defs"
+        half = t.extent / 2
+        cell = max(t.extent / 2000, 30.0)
+        return dem_module.flat_dem(t.flat, (-half, -half, half, half), cell, crs=crs)
+    if t.source == "sample":
+        return dem_module.load_dem("sample")
+    source = Path(t.source)
+    if not source.is_absolute():
+        source = path.parent / source
+    if not source.is_file():
+        raise doc.error(("terrain", "source"), f"terrain file '{t.source}' not found")
+    try:
+        return dem_module.load_dem(source)
+    except Exception as exc:  # rasterio raises many types for unreadable rasters
+        raise doc.error(("terrain", "source"), f"cannot read terrain '{t.source}': {exc}") from None
+
+
+def _resolve(spec: ScenarioSpec, catalog: Catalog, terrain, path: Path, doc: Document) -> Scenario:
+    """Place every unit, asset and waypoint on the terrain; anything off the terrain is an error."""
+    from pyproj import CRS, Transformer
+
+    if spec.origin is not None:
+        to_grid = Transformer.from_crs(CRS.from_epsg(4326), CRS.from_user_input(terrain.crs), always_xy=True)
+        ox, oy = to_grid.transform(spec.origin.lon, spec.origin.lat)
+    else:
+        to_grid = None
+        left, bottom, right, top = terrain.bounds
+        ox, oy = (left + right) / 2, (bottom + top) / 2
+    errors: list[InputError] = []
+
+    def place(item: Located, loc: tuple) -> tuple[float, float] | None:
+        if item.lat is not None:
+            nonlocal to_grid
+            if to_grid is None:
+                to_grid = Transformer.from_crs(CRS.from_epsg(4326), CRS.from_user_input(terrain.crs), always_xy=True)
+            x, y = to_grid.transform(item.lon, item.lat)
+        else:
+            x, y = ox + item.x, oy + item.y
+        ground = terrain.elevation_at(np.array([x]), np.array([y]))[0]
+        if not np.isfinite(ground):
+            left, bottom, right, top = terrain.bounds
+            errors.append(doc.error(loc, (
+                f"position is off the terrain or on nodata (local x {x - ox:.0f} m, y {y - oy:.0f} m; terrain spans x "
+                f"{left - ox:.0f}..{right - ox:.0f} m, y {bottom - oy:.0f}..{top - oy:.0f} m from the origin)")))
+            return None
+        return float(x), float(y)
+
+    sites: dict[str, Site] = {}
+    for group, items in (("units", spec.units), ("defended_assets", spec.defended_assets)):
+        for i, item in enumerate(items):
+            xy = place(item, (group, i))
+            if xy is not None:
+                ground = float(terrain.elevation_at(np.array([xy[0]]), np.array([xy[1]]))[0])
+                sites[item.id] = Site(xy[0], xy[1], ground)
+    routes: dict[str, np.ndarray] = {}
+    speeds: dict[str, np.ndarray] = {}
+    for group, items in (("threats", spec.threats), ("traffic", spec.traffic)):
+        for i, flight in enumerate(items):
+            cruise = catalog.types[flight.type].cruise_speed.value
+            pts, vs = [], []
+            for j, wp in enumerate(flight.route):
+                xy = place(wp, (group, i, "route", j))
+                if xy is None:
+                    continue
+                pts.append((xy[0], xy[1], wp.altitude))
+                vs.append(wp.speed if wp.speed is not None else cruise)
+            routes[flight.id] = np.asarray(pts, dtype=float)
+            speeds[flight.id] = np.asarray(vs, dtype=float)
+    if errors:
+        raise InputErrors(errors)
+    return Scenario(spec, catalog, terrain, path, sites, routes, speeds, (float(ox), float(oy)))

@@ -1,0 +1,254 @@
+"""The scenario file format as frozen pydantic models; every quantity is an SI float once parsed.
+
+``iadsim schema`` prints the JSON Schema generated from these models.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BeforeValidator, Field, StringConstraints, model_validator
+
+from iadsim.scenario.quantities import (
+    Altitude,
+    Coordinate,
+    Decibels,
+    Distance,
+    Duration,
+    Length,
+    PositiveAngle,
+    PositiveDuration,
+    Power,
+    Probability,
+    SignedAngle,
+    Speed,
+    Strict,
+)
+
+Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Count = Annotated[int, Field(strict=True, ge=1, le=10_000)]
+StrictProbability = Annotated[float, Field(strict=True), Probability]
+Proficiency = Literal["untrained", "basic", "trained", "expert"]
+# YAML 1.1 reads a bare `on`/`off` as true/false; accept both spellings.
+OnOff = Annotated[
+    Literal["on", "off"],
+    BeforeValidator(lambda v: {True: "on", False: "off"}.get(v, v) if isinstance(v, bool) else v),
+]
+
+
+class Located(Strict):
+    """A place given either as local x/y from the origin (east, north) or as lat/lon in degrees."""
+
+    x: Coordinate | None = None
+    y: Coordinate | None = None
+    lat: Annotated[float, Field(strict=True, ge=-90, le=90)] | None = None
+    lon: Annotated[float, Field(strict=True, ge=-180, le=180)] | None = None
+
+    @model_validator(mode="after")
+    def _one_pair(self):
+        local = self.x is not None or self.y is not None
+        geo = self.lat is not None or self.lon is not None
+        if local and geo:
+            raise ValueError("give either x/y or lat/lon, not both")
+        if local and (self.x is None or self.y is None):
+            raise ValueError("x and y must both be given")
+        if geo and (self.lat is None or self.lon is None):
+            raise ValueError("lat and lon must both be given")
+        if not local and not geo:
+            raise ValueError("a position is needed: x/y (e.g. 'x: -12 km') or lat/lon")
+        return self
+
+
+class Terrain(Strict):
+    """`source: sample` (the built-in real DEM), a GeoTIFF/DTED/.hgt path, or `flat: 200 m`."""
+
+    source: str | None = Field(None, description="'sample' or a DEM file path relative to the scenario")
+    flat: Altitude | None = Field(None, description="elevation of flat terrain")
+    extent: Distance = Field("400 km", description="side of the square of flat terrain")
+
+    @model_validator(mode="after")
+    def _one_kind(self):
+        if (self.source is None) == (self.flat is None):
+            raise ValueError("give exactly one of 'source' (sample or a DEM path) and 'flat' (an elevation)")
+        return self
+
+
+class Origin(Strict):
+    lat: Annotated[float, Field(strict=True, ge=-90, le=90)]
+    lon: Annotated[float, Field(strict=True, ge=-180, le=180)]
+
+
+class Sector(Strict):
+    """Azimuth limits of a sensor or launcher: centre bearing (clockwise from north) and full width."""
+
+    center: SignedAngle
+    width: PositiveAngle
+
+
+class Readiness(Strict):
+    availability: StrictProbability = Field(1.0, description="probability the unit works at the start")
+    mtbf: PositiveDuration | None = Field(None, description="mean time between failures")
+    mttr: PositiveDuration | None = Field(None, description="mean time to repair")
+    emission: OnOff = "on"
+
+    @model_validator(mode="after")
+    def _pair(self):
+        if (self.mtbf is None) != (self.mttr is None):
+            raise ValueError("mtbf and mttr go together: give both or neither")
+        return self
+
+
+class Unit(Located):
+    id: Id
+    type: Id = Field(description="catalog type id (iadsim catalog lists them)")
+    mast_height: Length = Field("10 m", description="antenna height above ground")
+    sector: Sector | None = None
+    readiness: Readiness = Readiness()
+    crew: Proficiency = "trained"
+    missiles: Annotated[int, Field(strict=True, ge=0, le=1000)] | None = Field(
+        None, description="missiles loaded at the start (default: the catalog's full load)"
+    )
+
+
+class Link(Strict):
+    from_: Id = Field(alias="from")
+    to: Id
+    carries: Literal["tracks", "cues", "fire-control"]
+    status: Literal["up", "down"] = "up"
+    latency: Duration = "1 s"
+    availability: StrictProbability = Field(1.0, description="probability the link works at the start")
+
+
+class DecisionTime(Strict):
+    """Operator decision time: fixed, uniform, triangular or lognormal (median and sigma of ln)."""
+
+    distribution: Literal["fixed", "uniform", "triangular", "lognormal"] = "lognormal"
+    value: Duration | None = None
+    low: Duration | None = None
+    mode: Duration | None = None
+    high: Duration | None = None
+    median: PositiveDuration | None = None
+    sigma: Annotated[float, Field(strict=True, gt=0, le=5)] | None = None
+
+    @model_validator(mode="after")
+    def _parameters(self):
+        need = {
+            "fixed": ("value",), "uniform": ("low", "high"), "triangular": ("low", "mode", "high"),
+            "lognormal": ("median", "sigma"),
+        }[self.distribution]
+        missing = [n for n in need if getattr(self, n) is None]
+        if missing:
+            raise ValueError(f"a {self.distribution} decision time needs {', '.join(missing)}")
+        extra = [n for n in ("value", "low", "mode", "high", "median", "sigma") if n not in need and getattr(self, n) is not None]
+        if extra:
+            raise ValueError(f"{', '.join(extra)} not used by a {self.distribution} distribution")
+        if self.distribution in ("uniform", "triangular") and not self.low <= (self.mode or self.low) <= self.high:
+            raise ValueError("needs low <= mode <= high")
+        return self
+
+
+class Identification(Strict):
+    p_civil_as_hostile: StrictProbability = Field(
+        0.0, description="probability an operator identifies a civil aircraft as hostile"
+    )
+    p_hostile_as_civil: StrictProbability = Field(
+        0.0, description="probability an operator identifies a hostile aircraft as civil"
+    )
+    p_transponder_missed: StrictProbability = Field(
+        0.0, description="probability a civil transponder reply is missed or garbled"
+    )
+
+
+class Authority(Strict):
+    mode: Literal["autonomous", "human-on-the-loop", "human-in-the-loop"] = "human-in-the-loop"
+    decision_time: DecisionTime = DecisionTime(distribution="lognormal", median="15 s", sigma=0.5)
+    veto_window: PositiveDuration = Field("10 s", description="on-the-loop: time an operator has to veto")
+    identification: Identification = Identification()
+
+
+class Doctrine(Strict):
+    engagement: Literal["shoot-look-shoot", "salvo"] = "shoot-look-shoot"
+    salvo_size: Annotated[int, Field(strict=True, ge=1, le=8)] = 2
+    autonomous_fallback: bool = Field(
+        True, description="a battery cut off from every command post fights with its own radars"
+    )
+    assignment: Literal["hungarian", "greedy"] = "hungarian"
+    kill_assessment_time: Duration = Field("5 s", description="look time after an intercept")
+
+
+class ProficiencyEffect(Strict):
+    reaction_time_factor: Annotated[float, Field(strict=True, gt=0, le=100)]
+    error_rate_factor: Annotated[float, Field(strict=True, ge=0, le=100)]
+    pk_factor: Annotated[float, Field(strict=True, ge=0, le=1)] = 1.0
+
+
+class Asset(Located):
+    id: Id
+    radius: Distance = "2 km"
+
+
+class Waypoint(Located):
+    altitude: Altitude
+    speed: Speed | None = None
+
+
+class Flight(Strict):
+    id: Id
+    type: Id
+    count: Count = 1
+    spacing: Duration = "30 s"
+    start: Duration = "0 s"
+    altitude_reference: Literal["agl", "msl"] = "agl"
+    route: Annotated[list[Waypoint], Field(min_length=2, max_length=1000)]
+
+
+class Raid(Flight):
+    target: Id | None = Field(None, description="defended asset the raid attacks")
+    jamming: bool = False
+
+
+class CivilFlight(Flight):
+    altitude_reference: Literal["agl", "msl"] = "msl"
+    transponder: OnOff = "on"
+
+
+class ScenarioSpec(Strict):
+    """The whole scenario file."""
+
+    name: Name
+    description: str = ""
+    seed: Annotated[int, Field(strict=True, ge=0, le=2**63 - 1)] = 0
+    duration: PositiveDuration
+    step: PositiveDuration = "1 s"
+    terrain: Terrain
+    origin: Origin | None = None
+    catalog: list[str] = Field(default_factory=list, description="extra catalog files")
+    defended_assets: list[Asset] = Field(default_factory=list)
+    units: Annotated[list[Unit], Field(max_length=2000)]
+    links: Annotated[list[Link], Field(max_length=20000)] = Field(default_factory=list)
+    authority: Authority = Authority()
+    doctrine: Doctrine = Doctrine()
+    proficiency: dict[Proficiency, ProficiencyEffect] = Field(default_factory=dict)
+    threats: list[Raid] = Field(default_factory=list)
+    traffic: list[CivilFlight] = Field(default_factory=list)
+    jammer_erp: Power | None = Field(None, description="self-screening jammer ERP for raids with jamming")
+    jammer_losses: Decibels = 0.0
+
+    @model_validator(mode="after")
+    def _step(self):
+        if self.step > self.duration:
+            raise ValueError("step is longer than the duration")
+        if self.duration / self.step > 10_000_000:
+            raise ValueError("duration / step is more than 10 million steps")
+        return self
+
+
+DEFAULT_PROFICIENCY: dict[str, ProficiencyEffect] = {
+    # Modelling assumptions (docs/catalog.md): untrained crews react slower, err more, and lower the
+    # effective kill probability through poor engagement procedures.
+    "untrained": ProficiencyEffect(reaction_time_factor=3.0, error_rate_factor=4.0, pk_factor=0.6),
+    "basic": ProficiencyEffect(reaction_time_factor=1.5, error_rate_factor=2.0, pk_factor=0.85),
+    "trained": ProficiencyEffect(reaction_time_factor=1.0, error_rate_factor=1.0, pk_factor=1.0),
+    "expert": ProficiencyEffect(reaction_time_factor=0.7, error_rate_factor=0.5, pk_factor=1.0),
+}

@@ -1,0 +1,95 @@
+"""Pydantic field types for quantities written with units; each becomes an SI float at the edge."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, WithJsonSchema
+
+from iadsim.units import EXAMPLES, UnitError, parse_quantity
+
+
+def _quantity(dimension: str, *, positive: bool = False, non_negative: bool = False, maximum: float | None = None):
+    def parse(value: object) -> float:
+        try:
+            return parse_quantity(value, dimension)  # type: ignore[arg-type]
+        except UnitError as exc:
+            raise ValueError(str(exc)) from None
+
+    def check(value: float) -> float:
+        if positive and not value > 0:
+            raise ValueError("must be greater than zero")
+        if non_negative and value < 0:
+            raise ValueError("must not be negative")
+        if maximum is not None and value > maximum:
+            raise ValueError(f"is absurdly large (limit {maximum:g} in SI units)")
+        return value
+
+    schema = {
+        "type": "string",
+        "description": f"a {dimension.replace('_', ' ')} with its unit, e.g. '{EXAMPLES[dimension]}'",
+        "examples": [EXAMPLES[dimension]],
+    }
+    if dimension == "ratio_db":
+        schema = {"anyOf": [{"type": "number"}, schema]}
+    return Annotated[float, BeforeValidator(parse), AfterValidator(check), WithJsonSchema(schema)]
+
+
+# Bounds keep absurd input out: nothing in an air-defence scenario is further than the Moon.
+Length = _quantity("length", non_negative=True, maximum=5e6)
+Distance = _quantity("length", positive=True, maximum=5e6)
+Coordinate = Annotated[
+    float,
+    BeforeValidator(lambda v: _coord(v)),
+    WithJsonSchema({"type": "string", "description": "a signed length, e.g. '-12 km'", "examples": ["-12 km"]}),
+]
+Altitude = _quantity("length", maximum=1e5)  # may be negative MSL (Dead Sea), bounded above
+Speed = _quantity("speed", positive=True, maximum=1e4)
+Duration = _quantity("time", non_negative=True, maximum=30 * 86400)
+PositiveDuration = _quantity("time", positive=True, maximum=30 * 86400)
+Frequency = _quantity("frequency", positive=True, maximum=1e12)
+Power = _quantity("power", positive=True, maximum=1e9)
+Angle = _quantity("angle", maximum=7.0)
+SignedAngle = Annotated[
+    float,
+    BeforeValidator(lambda v: _signed(v, "angle")),
+    WithJsonSchema({"type": "string", "description": "an angle, e.g. '45 deg'", "examples": ["45 deg"]}),
+]
+PositiveAngle = _quantity("angle", positive=True, maximum=7.0)
+Area = _quantity("area", positive=True, maximum=1e6)
+Decibels = _quantity("ratio_db")
+Temperature = _quantity("temperature", positive=True, maximum=1e5)
+
+
+def _coord(value: object) -> float:
+    try:
+        out = parse_quantity(value, "length")  # type: ignore[arg-type]
+    except UnitError as exc:
+        raise ValueError(str(exc)) from None
+    if abs(out) > 5e6:
+        raise ValueError("is absurdly far from the origin (more than 5000 km)")
+    return out
+
+
+def _signed(value: object, dimension: str) -> float:
+    try:
+        return parse_quantity(value, dimension)  # type: ignore[arg-type]
+    except UnitError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _probability(value: float) -> float:
+    if not 0.0 <= value <= 1.0:
+        raise ValueError("must be a probability between 0 and 1")
+    return value
+
+
+Probability = Annotated[float, AfterValidator(_probability)]
+
+Grade = Literal["published", "derived", "assumed"]
+
+
+class Strict(BaseModel):
+    """Base for every file model: frozen, unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, validate_default=True)
