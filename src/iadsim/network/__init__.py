@@ -1,1 +1,16 @@
-"""iadsim.network"""
+"""The kill chain as a graph: who can feed whom, degraded-mode rules, readiness and the audit."""
+
+from iadsim.network.audit import audit, chain_probability, single_points_of_failure
+from iadsim.network.chain import REASONS, ChainStatus, Network, build_network, evaluate, is_able
+
+__all__ = [
+    "REASONS",
+    "ChainStatus",
+    "Network",
+    "audit",
+    "build_network",
+    "chain_probability",
+    "evaluate",
+    "is_able",
+    "single_points_of_failure",
+]

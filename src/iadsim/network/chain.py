@@ -1,0 +1,281 @@
+"""The kill chain as a directed graph, and the degraded-mode rules shared by the audit and the engine.
+
+Components are units (by id) and links (by ``FROM->TO:carries``). A component is *up* or *down*; the
+audit takes the scenario's stated status, the readiness analysis enumerates random states, and the
+engine draws one state per replication. :func:`evaluate` applies these rules, in this order:
+
+1. ``launcher-unavailable`` - the launcher is down. ``no-missiles`` - it carries none.
+2. Fire control: a launcher with its own radar guides its own missiles; any other launcher needs an up
+   ``fire-control`` link from an up fire-control radar (``no-fire-control-link`` when no such link
+   exists, ``fire-control-link-down`` when every one is down, ``radar-unavailable`` when every guiding
+   radar is down). A radar whose emissions are off detects and guides nothing (``emissions-off``).
+3. Command: a guiding radar is *networked* when an up command post reaches it over up ``tracks``/``cues``
+   links through up units. A radar cut off from every command post fights *autonomously* with its own
+   radars if the doctrine allows (``autonomous_fallback``), or stays dark (``no-command-path``). Losing
+   every command post (or having none) makes the whole network autonomous, whatever the doctrine.
+4. Picture: a networked radar sees what reaches its command post and what is cued to it directly, plus
+   its own sector search; an autonomous one sees only its own search and sensors cued to it directly
+   (not through a command post). With no sensor at all: ``no-sensor-picture``.
+5. Warnings that leave the unit able: ``autonomous``, ``poor-maintenance`` (availability below 0.5 in
+   the chain), ``crew-untrained``, ``link-unreliable`` (a link in the chain with availability below 1).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+from iadsim.scenario import Scenario
+from iadsim.scenario.catalog import LauncherType, RadarType
+
+PICTURE = ("tracks", "cues")
+POOR_AVAILABILITY = 0.5
+
+REASONS: dict[str, str] = {
+    "launcher-unavailable": "the launcher is not operational",
+    "no-missiles": "the launcher has no missiles",
+    "no-fire-control-link": "no fire-control link from any engagement radar to this launcher",
+    "fire-control-link-down": "every fire-control link to this launcher is down",
+    "radar-unavailable": "every radar that could guide this launcher's missiles is not operational",
+    "emissions-off": "the guiding radar's emissions are off, so it detects and guides nothing",
+    "no-command-path": "cut off from every command post, and the doctrine forbids autonomous fire",
+    "no-sensor-picture": "no operating sensor feeds the engagement radar",
+    "autonomous": "cut off from the command posts: fights autonomously with its own radars",
+    "poor-maintenance": "a unit in the chain is poorly maintained (availability below 0.5)",
+    "crew-untrained": "a crew in the chain is untrained",
+    "link-unreliable": "a link in the chain may fail (availability below 1)",
+}
+WARNINGS = frozenset({"autonomous", "poor-maintenance", "crew-untrained", "link-unreliable"})
+
+
+def link_id(source: str, target: str, carries: str) -> str:
+    return f"{source}->{target}:{carries}"
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    message: str
+
+    @property
+    def severity(self) -> str:
+        return "warning" if self.code in WARNINGS else "blocking"
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "message": self.message, "severity": self.severity}
+
+
+@dataclass(frozen=True)
+class ChainStatus:
+    """Whether a fire unit can engage, how, and why not."""
+
+    fire_unit: str
+    able: bool
+    mode: str  # "networked", "autonomous" or "none"
+    reasons: tuple[Reason, ...]
+    guiders: tuple[str, ...] = ()  # radars (or the launcher itself) that can guide its missiles
+    sensors: tuple[str, ...] = ()  # sensors whose detections reach the guiding radars
+    chain: frozenset[str] = field(default_factory=frozenset)  # components the capability rests on
+
+
+@dataclass
+class Network:
+    """The scenario's kill chain as a networkx multigraph plus fast lookups for the rules."""
+
+    graph: nx.MultiDiGraph
+    kind: dict[str, str]  # unit id -> "radar" | "launcher" | "command-post"
+    emits: dict[str, bool]  # unit id -> has a radar that is switched on
+    has_radar: dict[str, bool]
+    own_search: dict[str, bool]  # a fire-control radar that can search on its own
+    fire_control: dict[str, bool]  # has a fire-control radar
+    fire_units: list[str]
+    missiles: dict[str, int]
+    availability: dict[str, float]  # component id -> probability up at the start
+    stated_up: dict[str, bool]  # component id -> up in the scenario as written
+    crew: dict[str, str]
+    autonomous_fallback: bool
+    links: list[tuple[str, str, str, str]]  # (id, from, to, carries)
+    position: dict[str, tuple[float, float]]
+
+    def nearest_fire_control(self, unit: str) -> str | None:
+        """The closest unit with a fire-control radar (a hint for a launcher wired to none)."""
+        x, y = self.position[unit]
+        radars = [u for u in self.kind if self.has_radar[u] and u != unit and self.fire_control[u]]
+        return min(radars, key=lambda r: (self.position[r][0] - x) ** 2 + (self.position[r][1] - y) ** 2,
+                   default=None)
+
+    @property
+    def components(self) -> list[str]:
+        return list(self.availability)
+
+    def units(self, kind: str) -> list[str]:
+        return [u for u, k in self.kind.items() if k == kind]
+
+
+def build_network(scenario: Scenario) -> Network:
+    """The directed graph of a scenario: nodes are units, edges are links with what they carry."""
+    spec, catalog = scenario.spec, scenario.catalog
+    graph = nx.MultiDiGraph(name=spec.name)
+    kind, emits, has_radar, own_search, missiles, avail, stated, crew = {}, {}, {}, {}, {}, {}, {}, {}
+    fire_control = {}
+    fire_units = []
+    for unit in spec.units:
+        entry = catalog.types[unit.type]
+        kind[unit.id] = entry.kind
+        radar = entry if isinstance(entry, RadarType) else None
+        if isinstance(entry, LauncherType):
+            fire_units.append(unit.id)
+            missiles[unit.id] = unit.missiles if unit.missiles is not None else int(entry.missiles.value)
+            radar = catalog.types[entry.radar] if entry.radar else None
+        has_radar[unit.id] = radar is not None
+        emits[unit.id] = radar is not None and unit.readiness.emission == "on"
+        fire_control[unit.id] = radar is not None and radar.role == "fire-control"
+        own_search[unit.id] = bool(fire_control[unit.id] and radar.autonomous_search)
+        avail[unit.id] = unit.readiness.availability
+        stated[unit.id] = unit.readiness.availability > 0
+        crew[unit.id] = unit.crew
+        graph.add_node(unit.id, kind=entry.kind, type=unit.type, label=entry.label)
+    links = []
+    for link in spec.links:
+        lid = link_id(link.from_, link.to, link.carries)
+        links.append((lid, link.from_, link.to, link.carries))
+        p = link.availability if link.status == "up" else 0.0
+        avail[lid] = p
+        stated[lid] = link.status == "up" and link.availability > 0
+        graph.add_edge(link.from_, link.to, key=lid, carries=link.carries, status=link.status,
+                       latency=link.latency, availability=link.availability)
+    position = {u: (site.x, site.y) for u, site in scenario.sites.items()}
+    return Network(graph, kind, emits, has_radar, own_search, fire_control, fire_units, missiles, avail, stated,
+                   crew, spec.doctrine.autonomous_fallback, links, position)
+
+
+def _reach(net: Network, sources: list[str], up, carries: tuple[str, ...], through_cp: bool = True) -> set[str]:
+    """Units reached from `sources` over up links carrying `carries`, through up units."""
+    seen = set(sources)
+    queue = deque(sources)
+    while queue:
+        node = queue.popleft()
+        if node not in sources and not through_cp and net.kind[node] == "command-post":
+            continue
+        for _, target, lid, data in net.graph.out_edges(node, keys=True, data=True):
+            if data["carries"] in carries and up(lid) and up(target) and target not in seen:
+                seen.add(target)
+                queue.append(target)
+    return seen
+
+
+def _feeders(net: Network, target: str, up, through_cp: bool) -> set[str]:
+    """Emitting up sensors whose picture reaches `target` over up picture links."""
+    out = set()
+    for sensor, emits in net.emits.items():
+        if emits and up(sensor) and sensor != target and target in _reach(net, [sensor], up, PICTURE, through_cp):
+            out.add(sensor)
+    return out
+
+
+def evaluate(net: Network, fire_unit: str, up) -> ChainStatus:
+    """Apply the degraded-mode rules (module docstring) to one fire unit; `up(component)` -> bool.
+
+    Every reason is reported, not only the first: when a step fails, the analysis goes on with what
+    would be there if it were fixed (for a launcher wired to no radar, the nearest fire-control radar).
+    """
+    blocking: list[Reason] = []
+
+    def block(code: str, detail: str = "") -> None:
+        blocking.append(Reason(code, REASONS[code] + (f": {detail}" if detail else "")))
+
+    if not up(fire_unit):
+        block("launcher-unavailable", fire_unit)
+    if net.missiles.get(fire_unit, 0) <= 0:
+        block("no-missiles")
+    # 2. who can guide the missiles
+    guiders, chain_links = [], []
+    if net.has_radar[fire_unit]:
+        guiders = [fire_unit]
+        if not net.emits[fire_unit]:
+            block("emissions-off", f"{fire_unit}'s own radar")
+    else:
+        incoming = [(s, lid) for s, _, lid, d in net.graph.in_edges(fire_unit, keys=True, data=True)
+                    if d["carries"] == "fire-control"]
+        live = [(s, lid) for s, lid in incoming if up(lid)]
+        working = [(s, lid) for s, lid in live if up(s)]
+        emitting = [(s, lid) for s, lid in working if net.emits[s]]
+        if not incoming:
+            nearest = net.nearest_fire_control(fire_unit)
+            hint = f"; nearest engagement radar: {nearest}" if nearest else ""
+            block("no-fire-control-link", f"{fire_unit} is not hooked up to any radar{hint}")
+            candidates = [nearest] if nearest else []
+            for radar in candidates:
+                if not up(radar):
+                    block("radar-unavailable", radar)
+                elif not net.emits[radar]:
+                    block("emissions-off", radar)
+        elif not live:
+            block("fire-control-link-down", ", ".join(lid for _, lid in incoming))
+            candidates = [s for s, _ in incoming]
+        elif not working:
+            block("radar-unavailable", ", ".join(s for s, _ in live))
+            candidates = [s for s, _ in live]
+        elif not emitting:
+            block("emissions-off", ", ".join(s for s, _ in working))
+            candidates = [s for s, _ in working]
+        else:
+            candidates = [s for s, _ in emitting]
+            chain_links = [lid for _, lid in emitting]
+        guiders = candidates
+    # 3-4. command and picture, per guiding radar; a networked radar beats an autonomous one
+    command_posts = [c for c in net.units("command-post") if up(c)]
+    network_autonomous = not command_posts
+    mode, sensors, able_guiders, radar_fails = "none", set(), [], []
+    for radar in guiders:
+        commanded = [c for c in command_posts if radar in _reach(net, [c], up, PICTURE)]
+        if commanded:
+            picture = set().union(*(_feeders(net, c, up, True) for c in commanded)) | _feeders(net, radar, up, True)
+            radar_mode = "networked"
+        elif network_autonomous or net.autonomous_fallback:
+            picture = _feeders(net, radar, up, through_cp=False)
+            radar_mode = "autonomous"
+        else:
+            radar_fails.append(("no-command-path", radar))
+            continue
+        if net.own_search[radar] and net.emits[radar] and up(radar):
+            picture.add(radar)
+        if not picture:
+            radar_fails.append(("no-sensor-picture", radar))
+            continue
+        able_guiders.append(radar)
+        sensors |= picture
+        if mode != "networked":
+            mode = radar_mode
+    if not able_guiders:
+        for code, radar in radar_fails:
+            block(code, radar)
+    chain = frozenset({fire_unit, *guiders, *chain_links})
+    warnings = []
+    if mode == "autonomous" and not blocking:
+        warnings.append(Reason("autonomous", REASONS["autonomous"]))
+    poor = sorted(c for c in chain | sensors if net.availability.get(c, 1.0) < POOR_AVAILABILITY)
+    if poor:
+        warnings.append(Reason("poor-maintenance", REASONS["poor-maintenance"] + ": " + ", ".join(
+            f"{c} ({net.availability[c]:.0%})" for c in poor)))
+    untrained = sorted(c for c in chain if net.crew.get(c) == "untrained")
+    if untrained:
+        warnings.append(Reason("crew-untrained", REASONS["crew-untrained"] + ": " + ", ".join(untrained)))
+    shaky = sorted(c for c in chain if "->" in c and net.availability[c] < 1.0)
+    if shaky:
+        warnings.append(Reason("link-unreliable", REASONS["link-unreliable"] + ": " + ", ".join(shaky)))
+    if blocking:
+        return ChainStatus(fire_unit, False, "none", tuple(blocking + warnings), tuple(guiders), (), chain)
+    return ChainStatus(fire_unit, True, mode, tuple(warnings), tuple(able_guiders), tuple(sorted(sensors)), chain)
+
+
+def is_able(net: Network, fire_unit: str, up) -> bool:
+    """Only whether the chain is complete (what readiness and the engine need)."""
+    return evaluate(net, fire_unit, up).able
+
+
+def stated_state(net: Network, without: frozenset[str] = frozenset()):
+    """`up(component)` for the scenario as written, with the `without` components removed."""
+    return lambda c: net.stated_up.get(c, True) and c not in without
