@@ -83,17 +83,112 @@ def catalog(
 
 
 @app.command()
+def audit(
+    scenario: ScenarioArg,
+    as_json: Annotated[bool, typer.Option("--json", help="print the audit as JSON")] = False,
+    without: Annotated[list[str] | None, typer.Option(
+        "--without", help="what-if: remove a unit or link (FROM->TO[:carries]); repeatable")] = None,
+) -> None:
+    """Audit the kill chain: which fire unit can engage, and exactly why not."""
+    from iadsim.network import audit as run_audit
+    from iadsim.scenario import load_scenario
+
+    result = run_audit(load_scenario(scenario), tuple(without or ()))
+    if as_json:
+        _print_json(result)
+        return
+    print_audit(result)
+
+
+def print_audit(result: dict) -> None:
+    from rich.table import Table
+
+    title = f"Kill-chain audit: {result['scenario']}"
+    if result["without"]:
+        title += f" without {', '.join(result['without'])}"
+    table = Table(title=title, show_lines=True)
+    for column in ("fire unit", "able", "mode", "readiness", "reasons"):
+        table.add_column(column)
+    for fu in result["fire_units"]:
+        reasons = "\n".join(
+            f"{'!' if r['severity'] == 'blocking' else '~'} {r['code']}: {r['message']}" for r in fu["reasons"]
+        )
+        able = "[green]able[/green]" if fu["able"] else "[red]NOT ABLE[/red]"
+        table.add_row(fu["id"], able, fu["mode"], f"{fu['readiness']:.1%}", reasons or "-")
+    out.print(table)
+    out.print(f"{result['fire_units_able']} of {result['fire_units_total']} fire units able.")
+    if result["single_points_of_failure"]:
+        out.print("Single points of failure: " + "; ".join(
+            f"{s['component']} ({len(s['fire_units'])} fire units)" for s in result["single_points_of_failure"]))
+
+
+@app.command()
+def simulate(
+    scenario: ScenarioArg,
+    replications: Annotated[int, typer.Option(min=1, max=10_000_000, help="Monte Carlo replications")] = 100,
+    seed: Annotated[int | None, typer.Option(min=0, help="seed (default: the scenario's)")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="write summary, Parquet metrics and events")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
+) -> None:
+    """Fly the raids through the network: detection, tracking, assignment, authorisation, engagement."""
+    from iadsim.analysis import simulate as run
+    from iadsim.scenario import load_scenario
+
+    loaded = load_scenario(scenario)
+    result = run(loaded, replications, seed, out_dir)
+    if as_json:
+        _print_json(result.summary)
+    else:
+        print_summary([result.summary])
+        if out_dir is not None:
+            out.print(f"results in {out_dir}")
+
+
+def print_summary(summaries: list[dict]) -> None:
+    from rich.table import Table
+
+    table = Table(title="Simulation summary (mean [95% CI])")
+    table.add_column("metric")
+    for s in summaries:
+        table.add_column(f"{s['name']} ({s['replications']} reps)")
+    table.add_row("fire units able", *[f"{s['fire_units_able']} of {s['fire_units']}" for s in summaries])
+    for metric in ("kills", "leakers", "engagements", "missiles_expended", "wrongful_engagements", "vetoes",
+                   "time_to_first_detection", "time_to_first_engagement"):
+        cells = []
+        for s in summaries:
+            m = s["metrics"][metric]
+            cells.append("-" if m["mean"] is None else f"{m['mean']:.2f} [{m['ci95'][0]:.2f}, {m['ci95'][1]:.2f}]")
+        table.add_row(metric.replace("_", " "), *cells)
+    out.print(table)
+
+
+@app.command()
 def demo(
     out_dir: Annotated[Path, typer.Option("--out", help="output folder")] = Path("demo-out"),
     replications: Annotated[int, typer.Option(min=1, help="replications per example")] = 200,
 ) -> None:
     """The main job on the two built-in examples: audit, simulate and report as-reported vs as-designed."""
+    from iadsim.analysis import simulate as run
+    from iadsim.network import audit as run_audit
     from iadsim.scenario import load_scenario
 
     out_dir.mkdir(parents=True, exist_ok=True)
+    summaries = []
     for path in example_paths():
         loaded = load_scenario(path)
         out.print(f"[bold]{loaded.name}[/bold]: {loaded.summary()}")
+        print_audit(run_audit(loaded))
+        summaries.append(run(loaded, replications, None, out_dir / loaded.name).summary)
+    print_summary(summaries)
+    (out_dir / "summary.json").write_text(json.dumps({"variants": summaries}, indent=2))
+    report_path = write_demo_report(out_dir, [out_dir / s["name"] for s in summaries])
+    out.print(f"report: {report_path.resolve()}")
+
+
+def write_demo_report(out_dir: Path, run_dirs: list[Path]) -> Path:
+    from iadsim.report import build_report
+
+    return build_report(run_dirs, out_dir / "report.html")
 
 
 def example_paths() -> list[Path]:

@@ -1,0 +1,460 @@
+"""The engine: simulation state as arrays over replications, advanced by one readable step.
+
+Shapes: R replications, T targets, S sensors, F fire units, U units, L links. Every random draw is
+keyed by (seed, replication, step, stream) (see :mod:`iadsim.engine.rng`), so a replication's result
+does not depend on which other replications run beside it.
+
+Modelling choices (docs/engine.md): detections are associated to tracks by the true target (no false
+plots are generated); a sensor's track is confirmed after M of N looks and dropped after K missed
+looks; a fire unit knows a target when a sensor feeding it (per the kill-chain rules of
+:mod:`iadsim.network`) holds a confirmed track and the link latency has passed; the guiding radar must
+itself see the target; shoot-look-shoot re-engages after the kill assessment time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from iadsim.c2.wta import mmr_greedy
+from iadsim.engine import rng
+from iadsim.engine.world import World
+from iadsim.network import evaluate
+from iadsim.physics.kinematics import intercept
+from iadsim.physics.lethality import salvo_pk
+from iadsim.tracking import predict, update
+
+# random streams (any distinct integers)
+S_AVAIL, S_LINK, S_DETECT, S_NOISE, S_ID_SYSTEM, S_ID_OPERATOR, S_DECISION, S_KILL, S_FAIL = range(1, 10)
+CONFIRM_M, CONFIRM_N, DROP_AFTER = 2, 3, 3  # M-of-N confirmation, drop after K missed looks
+IDLE, PENDING, FLYING, ASSESSING, CLEARED = 0, 1, 2, 3, 4
+PROCESS_NOISE = 4.0  # DWNA acceleration variance [m^2/s^4] for manoeuvring aircraft (assumption)
+
+
+@dataclass
+class State:
+    time_index: int
+    unit_up: np.ndarray  # (R, U) bool
+    next_event: np.ndarray  # (R, U) time of the next failure or repair (inf: none)
+    link_up: np.ndarray  # (R, L) bool
+    able: np.ndarray  # (R, F) bool: complete kill chain
+    feeds: np.ndarray  # (R, F, S) bool: sensor s feeds fire unit f's picture
+    alive: np.ndarray  # (R, T) bool
+    leaked: np.ndarray  # (R, T) bool
+    hits: np.ndarray  # (R, S, T) int8 detections in the current confirmation window
+    looks: np.ndarray  # (R, S, T) int8 looks in the current confirmation window
+    misses: np.ndarray  # (R, S, T) int8 consecutive missed looks of a confirmed track
+    confirmed_at: np.ndarray  # (R, S, T) time the sensor's track was confirmed (inf: no track)
+    x: np.ndarray  # (R, T, 6) fused track state
+    P: np.ndarray  # (R, T, 6, 6)
+    has_track: np.ndarray  # (R, T) bool
+    track_time: np.ndarray  # (R, T) time of the fused track's state
+    system_hostile: np.ndarray  # (R, T) bool: automatic identification says hostile (no valid IFF reply)
+    operator_draw: np.ndarray  # (R, T) uniform, compared with the deciding crew's error rate
+    eng_state: np.ndarray  # (R, T) int8 IDLE..CLEARED
+    eng_fire: np.ndarray  # (R, T) fire unit engaging
+    eng_due: np.ndarray  # (R, T) time the current phase ends
+    eng_rounds: np.ndarray  # (R, T) missiles in the current engagement
+    missiles: np.ndarray  # (R, F) rounds ready
+    ready_at: np.ndarray  # (R, F) launcher free again (launch interval, reload)
+    busy: np.ndarray  # (R, F) bool: a pending engagement holds the fire unit
+    guiding: np.ndarray  # (R, F) missiles in flight guided for this fire unit
+    # outcomes
+    kills: np.ndarray = field(default=None)  # (R,) int
+    engagements: np.ndarray = field(default=None)
+    expended: np.ndarray = field(default=None)
+    wrongful: np.ndarray = field(default=None)
+    civil_killed: np.ndarray = field(default=None)
+    vetoes: np.ndarray = field(default=None)
+    first_detection: np.ndarray = field(default=None)  # (R,) seconds, nan if never
+    first_engagement: np.ndarray = field(default=None)
+
+
+class Engine:
+    """Advance R replications of one scenario together. `run()` steps to the end of the duration."""
+
+    def __init__(self, world: World, replications, seed: int | None = None, events: bool = True):
+        self.w = world
+        spec = world.scenario.spec
+        self.seed = spec.seed if seed is None else int(seed)
+        self.reps = np.atleast_1d(np.asarray(replications, dtype=np.int64))
+        self.keys = rng.replication_keys(self.seed, self.reps)
+        self.log_events = events
+        self.events: list[tuple] = []
+        self._chain_cache: dict = {}
+        self.state = self._initial_state()
+
+    # ----------------------------------------------------------------------------------------------
+    def step(self) -> None:
+        """One time step, the phases in order."""
+        self.repair_and_fail()
+        self.move()
+        self.sense()
+        self.track()
+        self.assess()
+        self.authorise()
+        self.assign()
+        self.state.time_index += 1
+
+    def run(self) -> State:
+        """Step until the last time sample of the scenario's duration has been simulated."""
+        while self.state.time_index < len(self.w.times):
+            self.step()
+        return self.state
+
+    # ----------------------------------------------------------------------------------------------
+    def _initial_state(self) -> State:
+        w, spec = self.w, self.w.scenario.spec
+        R, T, S = len(self.reps), len(w.target_ids), len(w.sensor_ids)
+        F, U, L = len(w.fire_ids), len(w.unit_ids), len(w.net.links)
+        availability = np.array([u.readiness.availability for u in spec.units])
+        unit_up = rng.uniform(self.keys, 0, S_AVAIL, (U,)) < availability
+        link_p = np.array([w.net.availability[lid] for lid, *_ in w.net.links]) if L else np.zeros(0)
+        link_up = rng.uniform(self.keys, 0, S_LINK, (L,)) < link_p if L else np.zeros((R, 0), bool)
+        mtbf = np.array([u.readiness.mtbf or np.inf for u in spec.units])
+        first_failure = -np.log1p(-rng.uniform(self.keys, 0, S_FAIL, (U,))) * mtbf
+        next_event = np.where(unit_up & np.isfinite(mtbf), first_failure, np.inf)
+        civil_ok = w.civil & w.transponder
+        missed = rng.uniform(self.keys, 0, S_ID_SYSTEM, (T,)) < spec.authority.identification.p_transponder_missed
+        st = State(
+            time_index=0, unit_up=unit_up, next_event=next_event, link_up=link_up,
+            able=np.zeros((R, F), bool), feeds=np.zeros((R, F, S), bool),
+            alive=np.ones((R, T), bool), leaked=np.zeros((R, T), bool),
+            hits=np.zeros((R, S, T), np.int8), looks=np.zeros((R, S, T), np.int8),
+            misses=np.zeros((R, S, T), np.int8), confirmed_at=np.full((R, S, T), np.inf),
+            x=np.zeros((R, T, 6)), P=np.tile(np.eye(6), (R, T, 1, 1)), has_track=np.zeros((R, T), bool),
+            track_time=np.zeros((R, T)),
+            system_hostile=~(civil_ok[None, :] & ~missed),
+            operator_draw=rng.uniform(self.keys, 0, S_ID_OPERATOR, (T,)),
+            eng_state=np.zeros((R, T), np.int8), eng_fire=np.full((R, T), -1), eng_due=np.zeros((R, T)),
+            eng_rounds=np.zeros((R, T), np.int64),
+            missiles=np.tile(np.array([w.net.missiles[f] for f in w.fire_ids], np.int64), (R, 1)),
+            ready_at=np.zeros((R, F)), busy=np.zeros((R, F), bool), guiding=np.zeros((R, F), np.int64),
+        )
+        for name in ("kills", "engagements", "expended", "wrongful", "civil_killed", "vetoes"):
+            setattr(st, name, np.zeros(R, np.int64))
+        st.first_detection = np.full(R, np.nan)
+        st.first_engagement = np.full(R, np.nan)
+        self.state = st
+        self._update_chains(np.arange(R))
+        return st
+
+    @property
+    def now(self) -> float:
+        return float(self.w.times[self.state.time_index])
+
+    def _event(self, r: int, kind: str, unit: str = "", target: str = "", detail: str = "") -> None:
+        if self.log_events:
+            self.events.append((int(self.reps[r]), self.now, kind, unit, target, detail))
+
+    # ----------------------------------------------------------------------------------------------
+    def _update_chains(self, rows) -> None:
+        """Re-apply the kill-chain rules for replications whose unit or link states changed."""
+        w, st = self.w, self.state
+        sensor_pos = {s: j for j, s in enumerate(w.sensor_ids)}
+        link_ids = [lid for lid, *_ in w.net.links]
+        for r in rows:
+            down = tuple(np.flatnonzero(~st.unit_up[r])), tuple(np.flatnonzero(~st.link_up[r]))
+            cached = self._chain_cache.get(down)
+            if cached is None:
+                up_units = {w.unit_ids[i] for i in range(len(w.unit_ids)) if st.unit_up[r, i]}
+                up_links = {link_ids[i] for i in range(len(link_ids)) if st.link_up[r, i]}
+                up = lambda c, uu=up_units, ul=up_links: c in uu or c in ul  # noqa: E731
+                able = np.zeros(len(w.fire_ids), bool)
+                feeds = np.zeros((len(w.fire_ids), len(w.sensor_ids)), bool)
+                for f, fu in enumerate(w.fire_ids):
+                    status = evaluate(w.net, fu, up)
+                    able[f] = status.able
+                    for s in status.sensors:
+                        feeds[f, sensor_pos[s]] = True
+                cached = self._chain_cache[down] = (able, feeds)
+            st.able[r], st.feeds[r] = cached
+
+    def repair_and_fail(self) -> None:
+        """Units fail and are repaired at exponential times (MTBF, MTTR) when the scenario gives them."""
+        st, spec = self.state, self.w.scenario.spec
+        due = st.next_event <= self.now
+        if not due.any():
+            return
+        mtbf = np.array([u.readiness.mtbf or np.inf for u in spec.units])
+        mttr = np.array([u.readiness.mttr or np.inf for u in spec.units])
+        draw = -np.log1p(-rng.uniform(self.keys, self.state.time_index, S_FAIL, (len(mtbf),)))
+        st.unit_up = np.where(due, ~st.unit_up, st.unit_up)
+        st.next_event = np.where(due, self.now + draw * np.where(st.unit_up, mtbf, mttr), st.next_event)
+        for r, u in zip(*np.nonzero(due), strict=True):
+            self._event(r, "repaired" if st.unit_up[r, u] else "failed", self.w.unit_ids[u])
+        self._update_chains(np.flatnonzero(due.any(axis=1)))
+
+    def move(self) -> None:
+        """Targets follow their precomputed routes; a threat that reaches its target alive leaks."""
+        st, w, k = self.state, self.w, self.state.time_index
+        leaking = w.arrived[k][None, :] & st.alive & ~st.leaked & (w.asset_of >= 0)[None, :]
+        for r, t in zip(*np.nonzero(leaking), strict=True):
+            self._event(r, "leak", "", w.target_ids[t])
+        st.leaked |= leaking
+
+    def sense(self) -> None:
+        """Per-look detection draws from the exact Pd, for sensors that work and emit."""
+        st, w, k = self.state, self.w, self.state.time_index
+        looking = w.look[k]
+        if not looking.any():
+            self._detected = np.zeros(st.hits.shape, bool)
+            return
+        emitting = st.unit_up[:, w.sensor_unit] & np.array([w.net.emits[s] for s in w.sensor_ids])[None, :]
+        u = rng.uniform(self.keys, k, S_DETECT, w.pd_look.shape[1:])
+        flying = st.alive & ~st.leaked
+        detected = (u < w.pd_look[k][None]) & (emitting & looking[None, :])[:, :, None] & flying[:, None, :]
+        self._detected = detected
+        looked = (emitting & looking[None, :])[:, :, None] & w.visible[k][None] & flying[:, None, :]
+        tentative = np.isinf(st.confirmed_at)
+        st.looks = np.where(looked & tentative, np.minimum(st.looks + 1, CONFIRM_N), st.looks)
+        st.hits = np.where(detected & tentative, st.hits + 1, st.hits)
+        confirm = tentative & (st.hits >= CONFIRM_M)
+        st.confirmed_at = np.where(confirm, self.now, st.confirmed_at)
+        restart = tentative & (st.looks >= CONFIRM_N) & ~confirm
+        st.hits = np.where(restart, 0, st.hits)
+        st.looks = np.where(restart, 0, st.looks)
+        # a confirmed track is dropped after K consecutive missed looks (lost behind terrain)
+        missed = looking[None, :, None] & ~detected & ~tentative
+        st.misses = np.where(missed, st.misses + 1, np.where(detected, 0, st.misses))
+        drop = st.misses >= DROP_AFTER
+        st.confirmed_at[drop] = np.inf
+        st.misses[drop] = 0
+        st.hits[drop] = 0
+        st.looks[drop] = 0
+        first = np.isnan(st.first_detection) & detected[:, :, ~w.civil].any(axis=(1, 2))  # threats only
+        st.first_detection[first] = self.now
+
+    def track(self) -> None:
+        """Fuse every detection into one constant-velocity Kalman track per (replication, target)."""
+        st, w, k = self.state, self.w, self.state.time_index
+        detected = self._detected
+        if not detected.any():
+            return
+        noise = rng.normal(self.keys, k, S_NOISE, (len(w.sensor_ids), len(w.target_ids), 3))
+        for s in np.flatnonzero(detected.any(axis=(0, 2))):
+            mask = detected[:, s, :]
+            sig = w.sigma[k, s][None, :, None]
+            z = w.position[k][None] + noise[:, s] * sig
+            new = mask & ~st.has_track
+            if new.any():
+                st.x[new] = np.concatenate([z[new], np.zeros((int(new.sum()), 3))], axis=1)
+                cov = np.zeros((int(new.sum()), 6, 6))
+                cov[:, :3, :3] = np.eye(3) * (w.sigma[k, s][np.nonzero(new)[1]] ** 2)[:, None, None]
+                cov[:, 3:, 3:] = np.eye(3) * 300.0**2
+                st.P[new] = cov
+                st.has_track |= new
+                st.track_time[new] = self.now
+            old = mask & ~new
+            if old.any():
+                dt = np.where(old, self.now - st.track_time, 0.0)
+                x, P = predict(st.x, st.P, dt, PROCESS_NOISE, model="discrete")
+                R = np.eye(3)[None, None] * (w.sigma[k, s] ** 2)[None, :, None, None]
+                upd = update(x, P, z, np.broadcast_to(R, P.shape[:-2] + (3, 3)), mask=old)
+                st.x = np.where(old[..., None], upd.x, st.x)
+                st.P = np.where(old[..., None, None], upd.P, st.P)
+                st.track_time = np.where(old, self.now, st.track_time)
+
+    # ----------------------------------------------------------------------------------------------
+    def _known(self) -> np.ndarray:
+        """(R, F, T): the target is in the fire unit's picture (a feeding sensor's confirmed track,
+        delivered after the link latency) and its guiding radar sees it."""
+        st, w, k = self.state, self.w, self.state.time_index
+        delivered = (self.now - st.confirmed_at)[:, None, :, :] >= w.latency[None, :, :, None]
+        known = (delivered & st.feeds[..., None]).any(axis=2)
+        guide = np.zeros_like(known)
+        for f, sensors in enumerate(w.guiders):
+            if len(sensors):
+                working = st.unit_up[:, w.sensor_unit[sensors]]  # (R, G)
+                tracking = st.confirmed_at[:, sensors] <= self.now  # (R, G, T)
+                guide[:, f] = (working[:, :, None] & tracking & w.visible[k][sensors][None]).any(axis=1)
+        return known & guide
+
+    def _geometry(self):
+        """(F, T) intercept time of flight and whether the intercept lies inside the launch envelope."""
+        w, k = self.w, self.state.time_index
+        speed = np.array([m.speed.value for m in w.missile])
+        tof, point, ok = intercept(w.fire_position[:, None, :], w.position[k][None], w.velocity[k][None],
+                                   speed[:, None])
+        d = point - w.fire_position[:, None, :]
+        ground = np.hypot(d[..., 0], d[..., 1])
+        alt = w.height_agl[k][None, :]
+        spd = np.linalg.norm(w.velocity[k], axis=-1)[None, :]
+        lim = lambda name: np.array([getattr(m, name).value for m in w.missile])[:, None]  # noqa: E731
+        inside = (ok & (ground >= lim("min_range")) & (ground <= lim("max_range")) & (alt >= lim("min_altitude"))
+                  & (alt <= lim("max_altitude")) & (spd <= lim("max_target_speed")))
+        return np.where(inside, tof, np.inf), inside
+
+    def assign(self) -> None:
+        """Threat evaluation and weapon-target assignment; new engagements wait for authorisation."""
+        st, w, spec = self.state, self.w, self.w.scenario.spec
+        candidates = st.alive & ~st.leaked & w.active[st.time_index][None] & (st.eng_state == IDLE) & st.system_hostile
+        free = st.able & st.unit_up[:, w.fire_unit] & (st.missiles > 0) & (st.ready_at <= self.now) & ~st.busy
+        free &= st.guiding < np.array([_channels(w, f) for f in range(len(w.fire_ids))])[None, :]
+        rows = np.flatnonzero(candidates.any(axis=1) & free.any(axis=1))
+        if not len(rows):
+            return
+        tof, inside = self._geometry()
+        known = self._known()[rows]
+        pk = np.array([m.pk.value for m in w.missile])[:, None]
+        urgency = 1.0 / (1.0 + self._time_to_asset())  # earlier arrival, higher value
+        for i, r in enumerate(rows):
+            feasible = known[i] & inside & free[r][:, None] & candidates[r][None, :]
+            if not feasible.any():
+                continue
+            value = np.where(feasible, pk * urgency[None, :], -np.inf)
+            if spec.doctrine.assignment == "hungarian":
+                fs, ts = linear_sum_assignment(np.where(np.isfinite(value), value, -1e9), maximize=True)
+                pairs = [(f, t) for f, t in zip(fs, ts, strict=True) if feasible[f, t]]
+            else:
+                rounds, _ = mmr_greedy(np.where(feasible, pk * np.ones_like(value), 0.0), urgency)
+                pairs = [(f, int(np.argmax(rounds[f]))) for f in range(rounds.shape[0]) if rounds[f].sum() > 0]
+                pairs = [(f, t) for f, t in pairs if feasible[f, t]]
+            for f, t in pairs:
+                self._nominate(r, f, t)
+
+    def _time_to_asset(self) -> np.ndarray:
+        w, k = self.w, self.state.time_index
+        assets = self.w.scenario.spec.defended_assets
+        out = np.full(len(w.target_ids), 3600.0)
+        for t, a in enumerate(w.asset_of):
+            if a >= 0:
+                site = w.scenario.sites[assets[a].id]
+                dist = np.hypot(w.position[k, t, 0] - site.x, w.position[k, t, 1] - site.y)
+                out[t] = dist / max(np.linalg.norm(w.velocity[k, t]), 1.0)
+        return out
+
+    def _crew(self, r: int, f: int):
+        """The proficiency of whoever decides: the command post's crew if networked, else the battery's."""
+        w, scenario = self.w, self.w.scenario
+        cps = [u for u in scenario.spec.units
+               if w.net.kind[u.id] == "command-post" and self.state.unit_up[r, w.unit_index[u.id]]]
+        unit = cps[0] if cps else next(u for u in scenario.spec.units if u.id == w.fire_ids[f])
+        return scenario.proficiency(unit.crew)
+
+    def _nominate(self, r: int, f: int, t: int) -> None:
+        st, w, authority = self.state, self.w, self.w.scenario.spec.authority
+        crew = self._crew(r, f)
+        u = rng.uniform(self.keys[r:r + 1], st.time_index, S_DECISION, (len(w.target_ids),))[0, t]
+        decision = _decision_time(authority.decision_time, u) * crew.reaction_time_factor
+        mode = authority.mode
+        delay = 0.0 if mode == "autonomous" else authority.veto_window if mode == "human-on-the-loop" else decision
+        st.eng_state[r, t], st.eng_fire[r, t], st.eng_due[r, t] = PENDING, f, self.now + delay
+        st.busy[r, f] = True
+        doctrine = w.scenario.spec.doctrine
+        st.eng_rounds[r, t] = 1 if doctrine.engagement == "shoot-look-shoot" else doctrine.salvo_size
+        self._decision = getattr(self, "_decision", {})
+        self._decision[(r, t)] = decision
+        self._event(r, "nominated", w.fire_ids[f], w.target_ids[t], mode)
+
+    def authorise(self) -> None:
+        """Pending engagements end: launched if authorised (per the authority mode), else released."""
+        st, w, spec = self.state, self.w, self.w.scenario.spec
+        due = (st.eng_state == PENDING) & (st.eng_due <= self.now)
+        if not due.any():
+            return
+        tof, inside = self._geometry()
+        known = self._known()
+        ident = spec.authority.identification
+        for r, t in zip(*np.nonzero(due), strict=True):
+            f = st.eng_fire[r, t]
+            st.busy[r, f] = False
+            crew = self._crew(r, f)
+            p_wrong = (ident.p_civil_as_hostile if w.civil[t] else ident.p_hostile_as_civil) * crew.error_rate_factor
+            wrong = st.operator_draw[r, t] < p_wrong
+            operator_says_hostile = wrong if w.civil[t] else not wrong
+            decision = self._decision.pop((r, t), 0.0)
+            mode = spec.authority.mode
+            if mode == "human-in-the-loop":
+                approved = operator_says_hostile
+            elif mode == "human-on-the-loop":
+                approved = operator_says_hostile or decision > spec.authority.veto_window
+            else:
+                approved = True
+            if not approved:
+                st.eng_state[r, t] = CLEARED
+                st.vetoes[r] += 1
+                self._event(r, "vetoed", w.fire_ids[f], w.target_ids[t])
+                continue
+            can_fire = (st.alive[r, t] and not st.leaked[r, t] and st.able[r, f] and known[r, f, t] and inside[f, t]
+                        and st.missiles[r, f] > 0 and st.unit_up[r, w.fire_unit[f]])
+            if not can_fire:
+                st.eng_state[r, t] = IDLE
+                self._event(r, "lost", w.fire_ids[f], w.target_ids[t], "target no longer engageable")
+                continue
+            self._launch(r, f, t, tof[f, t])
+
+    def _launch(self, r: int, f: int, t: int, tof: float) -> None:
+        st, w = self.state, self.w
+        n = int(min(st.eng_rounds[r, t], st.missiles[r, f]))
+        launcher = w.launcher[f]
+        st.missiles[r, f] -= n
+        st.ready_at[r, f] = self.now + n * launcher.launch_interval.value
+        if st.missiles[r, f] == 0:
+            st.ready_at[r, f] = self.now + launcher.reload_time.value
+            st.missiles[r, f] = w.net.missiles[w.fire_ids[f]]  # reloaded when ready_at passes
+        st.guiding[r, f] += n
+        st.eng_state[r, t], st.eng_due[r, t], st.eng_rounds[r, t] = FLYING, self.now + tof, n
+        st.engagements[r] += 1
+        st.expended[r] += n
+        st.wrongful[r] += int(w.civil[t])
+        if np.isnan(st.first_engagement[r]):
+            st.first_engagement[r] = self.now
+        self._event(r, "launch", w.fire_ids[f], w.target_ids[t], f"{n} missile(s), time of flight {tof:.1f} s")
+
+    def assess(self) -> None:
+        """Missiles arrive: kill with the salvo Pk (crew-scaled); look, then re-engage if it survived."""
+        st, w, spec = self.state, self.w, self.w.scenario.spec
+        arriving = (st.eng_state == FLYING) & (st.eng_due <= self.now)
+        if arriving.any():
+            u = rng.uniform(self.keys, st.time_index, S_KILL, (len(w.target_ids),))
+            for r, t in zip(*np.nonzero(arriving), strict=True):
+                f = st.eng_fire[r, t]
+                st.guiding[r, f] -= st.eng_rounds[r, t]
+                crew = w.scenario.proficiency(next(x for x in spec.units if x.id == w.fire_ids[f]).crew)
+                p = float(salvo_pk(w.missile[f].pk.value * crew.pk_factor, int(st.eng_rounds[r, t])))
+                guided = st.able[r, f] and st.unit_up[r, w.fire_unit[f]]
+                if st.alive[r, t] and not st.leaked[r, t] and guided and u[r, t] < p:
+                    st.alive[r, t] = False
+                    st.kills[r] += int(not w.civil[t])
+                    st.civil_killed[r] += int(w.civil[t])
+                    self._event(r, "kill", w.fire_ids[f], w.target_ids[t])
+                else:
+                    self._event(r, "miss", w.fire_ids[f], w.target_ids[t])
+                st.eng_state[r, t], st.eng_due[r, t] = ASSESSING, self.now + spec.doctrine.kill_assessment_time
+        done = (st.eng_state == ASSESSING) & (st.eng_due <= self.now)
+        st.eng_state[done] = IDLE
+
+
+def _channels(w: World, f: int) -> int:
+    """Missiles a fire unit can guide at once: its guiding radar's channels (4 if the catalog is silent)."""
+    launcher = w.launcher[f]
+    radar = w.scenario.catalog.types[launcher.radar] if launcher.radar else None
+    if radar is None:
+        fc = [a for _, a, b, c in w.net.links if b == w.fire_ids[f] and c == "fire-control"]
+        radar = _radar_type(w, fc[0]) if fc else None
+    if radar is not None and radar.guidance_channels is not None:
+        return int(radar.guidance_channels.value)
+    return 4
+
+
+def _radar_type(w: World, unit_id: str):
+    unit = next(u for u in w.scenario.spec.units if u.id == unit_id)
+    entry = w.scenario.catalog.types[unit.type]
+    return w.scenario.catalog.types[entry.radar] if entry.kind == "launcher" and entry.radar else entry
+
+
+def _decision_time(dist, u: float) -> float:
+    """Inverse-CDF draw of the operator decision time from a uniform u."""
+    from scipy import stats
+
+    if dist.distribution == "fixed":
+        return dist.value
+    if dist.distribution == "uniform":
+        return dist.low + u * (dist.high - dist.low)
+    if dist.distribution == "triangular":
+        c = (dist.mode - dist.low) / max(dist.high - dist.low, 1e-12)
+        return float(stats.triang.ppf(u, c, loc=dist.low, scale=dist.high - dist.low))
+    return float(dist.median * np.exp(dist.sigma * stats.norm.ppf(min(max(u, 1e-12), 1 - 1e-12))))

@@ -1,0 +1,50 @@
+"""Random numbers keyed by (seed, replication, step, stream): identical however work is split.
+
+Each replication gets a 64-bit key from ``SeedSequence(seed, spawn_key=(replication,))`` (numpy's
+documented way to derive independent streams). A draw is then a pure function of
+(key, step, stream, index) through the SplitMix64 finaliser (Steele, Lea & Flood, "Fast splittable
+pseudorandom number generators", OOPSLA 2014), vectorised in numpy. So replication 17 sees the same
+numbers whether it runs alone, in a batch of 1,000, on a local process or on a Dask worker.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_STEP = np.uint64(0xD1B54A32D192ED03)
+_STREAM = np.uint64(0xABC98388FB8FAC03)
+
+
+def replication_keys(seed: int, replications) -> np.ndarray:
+    """One uint64 key per replication index (array of ints), from numpy's SeedSequence."""
+    reps = np.atleast_1d(np.asarray(replications, dtype=np.int64))
+    return np.array(
+        [np.random.SeedSequence(int(seed), spawn_key=(int(r),)).generate_state(1, np.uint64)[0] for r in reps],
+        dtype=np.uint64,
+    )
+
+
+def _mix(z: np.ndarray) -> np.ndarray:
+    z = (z ^ (z >> np.uint64(30))) * _M1
+    z = (z ^ (z >> np.uint64(27))) * _M2
+    return z ^ (z >> np.uint64(31))
+
+
+def uniform(keys: np.ndarray, step: int, stream: int, shape: tuple[int, ...] = ()) -> np.ndarray:
+    """Uniform [0, 1) draws of shape ``(len(keys), *shape)``; a pure function of its arguments."""
+    with np.errstate(over="ignore"):
+        base = keys.astype(np.uint64) + np.uint64(step) * _STEP + np.uint64(stream) * _STREAM
+        n = int(np.prod(shape)) if shape else 1
+        index = (np.arange(1, n + 1, dtype=np.uint64) * _GOLDEN).reshape(shape) if shape else _GOLDEN
+        z = _mix(_mix(base.reshape((-1,) + (1,) * len(shape)) + index))
+    return (z >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
+
+
+def normal(keys: np.ndarray, step: int, stream: int, shape: tuple[int, ...] = ()) -> np.ndarray:
+    """Standard normal draws (Box-Muller on two keyed uniform streams)."""
+    u1 = uniform(keys, step, 2 * stream + 1_000_001, shape)
+    u2 = uniform(keys, step, 2 * stream + 1_000_002, shape)
+    return np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2.0 * np.pi * u2)

@@ -1,0 +1,241 @@
+"""What does not change between replications, computed once per scenario.
+
+Flight paths are deterministic, so positions, line of sight (terrain masking rasters, one per radar
+site), signal-to-noise ratios and per-look detection probabilities are arrays over
+``(n_steps, n_sensors, n_targets)`` shared by every replication. Only the random draws differ.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+
+from iadsim.network import Network, build_network
+from iadsim.physics.detection import pd as exact_pd
+from iadsim.physics.radar import snr_db
+from iadsim.scenario import Scenario
+from iadsim.scenario.catalog import LauncherType, MissileType, RadarType
+from iadsim.terrain import masking_height
+
+RADIO_K = 4.0 / 3.0
+
+
+@dataclass
+class World:
+    """Static arrays of one scenario. Shapes: K steps, T targets, S sensors, F fire units, U units."""
+
+    scenario: Scenario
+    net: Network
+    times: np.ndarray  # (K,)
+    step: float
+    # targets (threats first, then civil traffic)
+    target_ids: list[str]
+    civil: np.ndarray  # (T,) bool
+    transponder: np.ndarray  # (T,) bool
+    position: np.ndarray  # (K, T, 3) world x, y, altitude MSL
+    velocity: np.ndarray  # (K, T, 3)
+    height_agl: np.ndarray  # (K, T)
+    active: np.ndarray  # (K, T) airborne and on its route
+    arrived: np.ndarray  # (K, T) reached the end of its route (a threat's target) by this step
+    asset_of: np.ndarray  # (T,) index into assets or -1
+    # sensors: every unit with a radar (radars and launchers carrying one)
+    sensor_ids: list[str]
+    sensor_position: np.ndarray  # (S, 3)
+    look: np.ndarray  # (K, S) bool: the sensor looks at every target this step
+    pd_look: np.ndarray  # (K, S, T) float32: probability of detection for a look (0 if masked)
+    visible: np.ndarray  # (K, S, T) bool: line of sight, inside range and sector
+    sigma: np.ndarray  # (K, S, T) float32: 1-sigma position measurement error [m]
+    masking: dict[str, np.ndarray]  # sensor id -> masking-height raster [m]
+    # fire units
+    fire_ids: list[str]
+    fire_position: np.ndarray  # (F, 3)
+    missile: list[MissileType]
+    launcher: list[LauncherType]
+    latency: np.ndarray  # (F, S) seconds from a sensor's detection to the fire unit's picture (inf: none)
+    unit_ids: list[str]
+    unit_index: dict[str, int]
+    sensor_unit: np.ndarray  # (S,) index into unit_ids
+    fire_unit: np.ndarray  # (F,) index into unit_ids
+    fire_sensor: np.ndarray  # (F,) sensor index of the fire unit's own radar or -1
+    guiders: list[np.ndarray]  # per fire unit: sensor indices of radars that can guide its missiles
+
+
+def _trajectories(scenario: Scenario, times: np.ndarray):
+    spec, terrain = scenario.spec, scenario.terrain
+    ids, civil, transponder, positions, asset_of = [], [], [], [], []
+    assets = [a.id for a in spec.defended_assets]
+    flights = [(f, False) for f in spec.threats] + [(f, True) for f in spec.traffic]
+    for flight, is_civil in flights:
+        route, speeds = scenario.routes[flight.id], scenario.speeds[flight.id]
+        legs = np.linalg.norm(np.diff(route[:, :2], axis=0), axis=1)
+        leg_time = legs / speeds[:-1]
+        cum = np.concatenate([[0.0], np.cumsum(leg_time)])
+        for j in range(flight.count):
+            start = flight.start + j * flight.spacing
+            tau = np.clip(times - start, 0.0, cum[-1])
+            x = np.interp(tau, cum, route[:, 0])
+            y = np.interp(tau, cum, route[:, 1])
+            alt = np.interp(tau, cum, route[:, 2])
+            ground = terrain.elevation_at(x, y)
+            z = alt + ground if flight.altitude_reference == "agl" else np.maximum(alt, ground)
+            ids.append(f"{flight.id}-{j + 1}" if flight.count > 1 else flight.id)
+            civil.append(is_civil)
+            transponder.append(is_civil and flight.transponder == "on")
+            positions.append((np.stack([x, y, z], axis=-1), times >= start, times - start >= cum[-1], ground))
+            target = getattr(flight, "target", None)
+            asset_of.append(assets.index(target) if target in assets else -1)
+    return ids, np.array(civil, bool), np.array(transponder, bool), positions, np.array(asset_of, int)
+
+
+def _radar_of(scenario: Scenario, unit) -> RadarType | None:
+    entry = scenario.catalog.types[unit.type]
+    if isinstance(entry, RadarType):
+        return entry
+    if isinstance(entry, LauncherType) and entry.radar:
+        return scenario.catalog.types[entry.radar]
+    return None
+
+
+def pulses_per_look(radar: RadarType) -> int:
+    """Pulses on a target per look: given, or beamwidth x PRF / scan rate for a rotating search radar."""
+    if radar.pulses_per_look is not None:
+        return int(radar.pulses_per_look.value)
+    scan_rate = 2 * np.pi / radar.scan_period.value
+    return max(1, int(radar.beamwidth.value * radar.prf.value / scan_rate))
+
+
+def build_world(scenario: Scenario) -> World:
+    """Precompute everything replication-independent (the slow geometry and physics) once."""
+    spec, terrain = scenario.spec, scenario.terrain
+    n_steps = int(np.floor(spec.duration / spec.step + 1e-9)) + 1
+    times = np.arange(n_steps) * spec.step
+    ids, civil, transponder, paths, asset_of = _trajectories(scenario, times)
+    n_t = len(ids)
+    position = np.zeros((n_steps, n_t, 3))
+    active = np.zeros((n_steps, n_t), bool)
+    arrived = np.zeros((n_steps, n_t), bool)
+    height = np.zeros((n_steps, n_t))
+    for i, (pos, started, done, ground) in enumerate(paths):
+        position[:, i] = pos
+        active[:, i] = started & ~done
+        arrived[:, i] = done
+        height[:, i] = pos[:, 2] - ground
+    velocity = np.gradient(position, spec.step, axis=0) if n_steps > 1 else np.zeros_like(position)
+    velocity[~active] = 0.0
+
+    unit_ids = [u.id for u in spec.units]
+    unit_index = {u: i for i, u in enumerate(unit_ids)}
+    sensors = [(u, r) for u in spec.units if (r := _radar_of(scenario, u)) is not None]
+    n_s = len(sensors)
+    s_pos = np.array([[scenario.sites[u.id].x, scenario.sites[u.id].y, scenario.sites[u.id].ground + u.mast_height]
+                      for u, _ in sensors]).reshape(n_s, 3)
+    rcs = np.array([scenario.catalog.types[_flight_type(spec, t)].rcs.value for t in ids])
+    swerling = np.array([scenario.catalog.types[_flight_type(spec, t)].swerling for t in ids])
+    row, col = terrain.xy_to_rowcol(position[..., 0], position[..., 1])
+    inside = (row >= 0) & (row < terrain.shape[0]) & (col >= 0) & (col < terrain.shape[1])
+    row, col = np.clip(row, 0, terrain.shape[0] - 1), np.clip(col, 0, terrain.shape[1] - 1)
+
+    look = np.zeros((n_steps, n_s), bool)
+    pd_look = np.zeros((n_steps, n_s, n_t), np.float32)
+    visible = np.zeros((n_steps, n_s, n_t), bool)
+    sigma = np.zeros((n_steps, n_s, n_t), np.float32)
+    masking = {}
+    for s, (unit, radar) in enumerate(sensors):
+        r0, c0 = terrain.xy_to_rowcol(s_pos[s, 0], s_pos[s, 1])
+        mask = masking_height(terrain.elevation, terrain.cell_size, int(r0), int(c0), unit.mast_height, k=RADIO_K,
+                              max_distance=radar.instrumented_range.value)
+        masking[unit.id] = mask
+        d = position - s_pos[s]
+        slant = np.maximum(np.linalg.norm(d, axis=-1), 1.0)
+        ground_range = np.hypot(d[..., 0], d[..., 1])
+        mh = mask[row, col]
+        vis = inside & np.isfinite(mh) & (height >= mh - 1e-6) & (slant <= radar.instrumented_range.value) & active
+        if unit.sector is not None:
+            bearing = np.arctan2(d[..., 0], d[..., 1])
+            off = np.angle(np.exp(1j * (bearing - unit.sector.center)))
+            vis &= np.abs(off) <= unit.sector.width / 2
+        visible[:, s] = vis
+        snr = snr_db(radar.peak_power.value, radar.gain.value, radar.frequency.value, rcs[None, :], slant,
+                     radar.pulse_width.value, radar.system_temperature.value, radar.losses.value)
+        n_pulses = pulses_per_look(radar)
+        p = np.zeros((n_steps, n_t))
+        for case in np.unique(swerling):
+            cols = swerling == case
+            p[:, cols] = exact_pd(np.clip(snr[:, cols], -40.0, 60.0), radar.pfa.value, n_pulses, int(case))
+        # several looks within one step (a fast update rate) combine as independent looks
+        looks_per_step = spec.step / radar.scan_period.value
+        if looks_per_step >= 1.0:
+            look[:, s] = True
+            p = 1.0 - (1.0 - p) ** looks_per_step
+        else:
+            phase = (zlib.crc32(unit.id.encode()) % 997) / 997.0 * radar.scan_period.value  # stable per site
+            cycle = np.floor((times + phase) / radar.scan_period.value)
+            look[:, s] = np.concatenate([[True], np.diff(cycle) > 0])
+        pd_look[:, s] = np.where(vis, p, 0.0)
+        sigma[:, s] = np.maximum(radar.range_accuracy.value, ground_range * radar.azimuth_accuracy.value)
+
+    net = build_network(scenario)
+    fire_ids = net.fire_units
+    fire_units = [next(u for u in spec.units if u.id == f) for f in fire_ids]
+    launchers = [scenario.catalog.types[u.type] for u in fire_units]
+    missiles = [scenario.catalog.types[lt.missile] for lt in launchers]
+    f_pos = np.array([[scenario.sites[u.id].x, scenario.sites[u.id].y, scenario.sites[u.id].ground + 3.0]
+                      for u in fire_units]).reshape(len(fire_units), 3)
+    sensor_ids = [u.id for u, _ in sensors]
+    latency = _latencies(scenario, net, fire_ids, sensor_ids)
+    fire_sensor = np.array([sensor_ids.index(f) if f in sensor_ids else -1 for f in fire_ids], int)
+    guiders = []
+    for f in fire_ids:
+        names = ([f] if net.has_radar[f] else []) + [a for _, a, b, c in net.links if b == f and c == "fire-control"]
+        guiders.append(np.array([sensor_ids.index(g) for g in names if g in sensor_ids], int))
+    return World(
+        scenario, net, times, spec.step, ids, civil, transponder, position, velocity, height, active, arrived,
+        asset_of, sensor_ids, s_pos, look, pd_look, visible, sigma, masking, fire_ids, f_pos, missiles, launchers,
+        latency, unit_ids, unit_index, np.array([unit_index[s] for s in sensor_ids], int),
+        np.array([unit_index[f] for f in fire_ids], int), fire_sensor, guiders,
+    )
+
+
+def _flight_type(spec, target_id: str) -> str:
+    for flight in list(spec.threats) + list(spec.traffic):
+        if target_id == flight.id or target_id.startswith(flight.id + "-") and flight.count > 1:
+            return flight.type
+    raise KeyError(target_id)
+
+
+def _latencies(scenario: Scenario, net: Network, fire_ids: list[str], sensor_ids: list[str]) -> np.ndarray:
+    """Fastest delivery time of a sensor's picture to each fire unit (over picture links to its guiding
+    radars, plus command-post processing), whatever the links' states; the engine masks by state."""
+    delay = {u.id: scenario.catalog.types[u.type].processing_delay.value
+             for u in scenario.spec.units if scenario.catalog.types[u.type].kind == "command-post"}
+    g = nx.DiGraph()
+    for _, a, b, carries in net.links:
+        if carries in ("tracks", "cues"):
+            w = net.graph.get_edge_data(a, b)
+            latency = min(d["latency"] for d in w.values() if d["carries"] in ("tracks", "cues"))
+            g.add_edge(a, b, weight=latency + delay.get(b, 0.0))
+    fc = {}
+    for _, a, b, carries in net.links:
+        if carries == "fire-control":
+            fc.setdefault(b, []).append(a)
+    out = np.full((len(fire_ids), len(sensor_ids)), np.inf)
+    for i, f in enumerate(fire_ids):
+        guiders = ([f] if net.has_radar[f] else []) + fc.get(f, [])
+        for j, s in enumerate(sensor_ids):
+            best = np.inf
+            for gdr in guiders:
+                if s == gdr:
+                    best = 0.0
+                elif s in g and gdr in g:
+                    try:
+                        best = min(best, nx.shortest_path_length(g, s, gdr, weight="weight"))
+                    except nx.NetworkXNoPath:
+                        pass
+            out[i, j] = best
+    return out
+
+
+__all__ = ["World", "build_world", "pulses_per_look"]
