@@ -14,6 +14,7 @@ import networkx as nx
 import numpy as np
 
 from iadsim.network import Network, build_network
+from iadsim.physics import effects
 from iadsim.physics.detection import pd as exact_pd
 from iadsim.physics.radar import snr_db
 from iadsim.scenario import Scenario
@@ -133,6 +134,8 @@ def build_world(scenario: Scenario) -> World:
     s_pos = np.array([[scenario.sites[u.id].x, scenario.sites[u.id].y, scenario.sites[u.id].ground + u.mast_height]
                       for u, _ in sensors]).reshape(n_s, 3)
     rcs = np.array([scenario.catalog.types[_flight_type(spec, t)].rcs.value for t in ids])
+    jamming = {r.id for r in spec.threats if r.jamming}
+    jam_erp = np.array([(spec.jammer_erp or 0.0) if _flight_id(spec, t) in jamming else 0.0 for t in ids])[None, :]
     swerling = np.array([scenario.catalog.types[_flight_type(spec, t)].swerling for t in ids])
     row, col = terrain.xy_to_rowcol(position[..., 0], position[..., 1])
     inside = (row >= 0) & (row < terrain.shape[0]) & (col >= 0) & (col < terrain.shape[1])
@@ -158,8 +161,7 @@ def build_world(scenario: Scenario) -> World:
             off = np.angle(np.exp(1j * (bearing - unit.sector.center)))
             vis &= np.abs(off) <= unit.sector.width / 2
         visible[:, s] = vis
-        snr = snr_db(radar.peak_power.value, radar.gain.value, radar.frequency.value, rcs[None, :], slant,
-                     radar.pulse_width.value, radar.system_temperature.value, radar.losses.value)
+        snr = signal_to_interference_db(radar, unit.mast_height, rcs[None, :], slant, ground_range, height, jam_erp)
         n_pulses = pulses_per_look(radar)
         p = np.zeros((n_steps, n_t))
         for case in np.unique(swerling):
@@ -197,6 +199,43 @@ def build_world(scenario: Scenario) -> World:
         latency, unit_ids, unit_index, np.array([unit_index[s] for s in sensor_ids], int),
         np.array([unit_index[f] for f in fire_ids], int), fire_sensor, guiders,
     )
+
+
+LAND_GAMMA_DB = -15.0  # constant-gamma land clutter (Nathanson: wooded hills ~ -15 dB); an assumption
+JAMMER_BANDWIDTH = 50e6  # barrage noise bandwidth [Hz] when the aircraft type gives none; an assumption
+
+
+def signal_to_interference_db(radar: RadarType, antenna_height, rcs, slant_range, ground_range, target_height,
+                              jammer_erp=0.0):
+    """Per-pulse SINR [dB]: the radar equation, minus two-ray multipath loss at low altitude, against
+    noise plus mainbeam land clutter (after the radar's MTI improvement) plus self-screening noise
+    jamming. Each term is a cited function of :mod:`iadsim.physics.effects`; combining them this way
+    (clutter only while the target is inside the lowest beam, i.e. its elevation angle is below one
+    beamwidth) is a modelling assumption."""
+    snr = snr_db(radar.peak_power.value, radar.gain.value, radar.frequency.value, rcs, slant_range,
+                 radar.pulse_width.value, radar.system_temperature.value, radar.losses.value)
+    height = np.maximum(target_height, 1.0)
+    snr = snr - effects.multipath_loss_db(antenna_height, height, np.maximum(ground_range, 1.0), radar.frequency.value)
+    psi = effects.grazing_angle(antenna_height, np.maximum(slant_range, 1.0))
+    sigma0 = effects.constant_gamma_sigma0(LAND_GAMMA_DB, np.maximum(psi, 1e-4))
+    cnr = effects.clutter_to_noise_db(radar.peak_power.value, radar.gain.value, radar.frequency.value, slant_range,
+                                      radar.pulse_width.value, sigma0, radar.beamwidth.value, np.maximum(psi, 1e-4),
+                                      radar.system_temperature.value, radar.losses.value, radar.mti_improvement.value)
+    elevation = np.arctan2(height - antenna_height, np.maximum(ground_range, 1.0))
+    cnr = np.where(elevation < radar.beamwidth.value, cnr, -np.inf)
+    jammer = np.broadcast_to(np.asarray(jammer_erp, float), np.shape(snr))
+    with np.errstate(divide="ignore"):
+        jnr = np.where(jammer > 0, effects.jammer_to_noise_db(
+            np.maximum(jammer, 1e-30), JAMMER_BANDWIDTH, radar.frequency.value, radar.gain.value, slant_range,
+            1.0 / radar.pulse_width.value, radar.system_temperature.value, 0.0, radar.losses.value), -np.inf)
+    return effects.sinr_db(snr, jnr, cnr)
+
+
+def _flight_id(spec, target_id: str) -> str:
+    for flight in list(spec.threats) + list(spec.traffic):
+        if target_id == flight.id or target_id.startswith(flight.id + "-") and flight.count > 1:
+            return flight.id
+    raise KeyError(target_id)
 
 
 def _flight_type(spec, target_id: str) -> str:
