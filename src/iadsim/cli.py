@@ -122,6 +122,46 @@ def print_audit(result: dict) -> None:
             f"{s['component']} ({len(s['fire_units'])} fire units)" for s in result["single_points_of_failure"]))
 
 
+def _fraction(text: str) -> float:
+    """--k accepts 4/3 as people write it."""
+    try:
+        if "/" in text:
+            num, den = text.split("/", 1)
+            value = float(num) / float(den)
+        else:
+            value = float(text)
+    except (ValueError, ZeroDivisionError):
+        raise typer.BadParameter(f"'{text}' is not a number such as 4/3 or 1.333") from None
+    if not 0.1 <= value <= 100:
+        raise typer.BadParameter("k must lie between 0.1 and 100")
+    return value
+
+
+@app.command()
+def viewshed(
+    dem: Annotated[str, typer.Argument(help="DEM file (GeoTIFF, DTED, SRTM .hgt) or 'sample'", show_default=False)],
+    observer: Annotated[tuple[float, float], typer.Option(help="X Y in the DEM's coordinates (lon lat if geographic)")],
+    observer_height: Annotated[float, typer.Option(min=0, max=1e5, help="observer height above ground [m]")],
+    out_path: Annotated[Path, typer.Option("--out", help="output GeoTIFF of masking heights [m]")],
+    k: Annotated[str, typer.Option(help="effective earth-radius factor, e.g. 4/3")] = "4/3",
+    max_distance: Annotated[float | None, typer.Option(min=1, help="maximum distance [m]")] = None,
+) -> None:
+    """Masking-height raster of one observer: the lowest visible target height above each cell [m]."""
+    from iadsim.terrain import viewshed_file
+
+    path = Path(dem)
+    if dem != "sample" and not path.is_file():
+        raise InputError(dem, "DEM file not found" if not path.exists() else "is not a file")
+    try:
+        written = viewshed_file(dem, observer[0], observer[1], observer_height, out_path, k=_fraction(k),
+                                max_distance=max_distance)
+    except ValueError as exc:  # observer off the grid, a raster without a CRS, ...
+        raise InputError(dem, str(exc)) from None
+    except OSError as exc:  # rasterio's errors for unreadable files derive from OSError or RasterioIOError
+        raise InputError(dem, f"cannot read or write: {exc}") from None
+    out.print(f"wrote {written}")
+
+
 @app.command()
 def simulate(
     scenario: ScenarioArg,
