@@ -1,0 +1,143 @@
+"""DEM input and output: reading real rasters, projecting geographic ones, sampling, GeoTIFF round trip."""
+
+import math
+
+import numpy as np
+import pytest
+import rasterio
+from pyproj import CRS, Transformer
+
+from iadsim.terrain import Dem, flat_dem, load_dem, masking_height, viewshed, viewshed_file, write_geotiff
+
+WGS84_A = 6378137.0
+WGS84_F = 1 / 298.257223563
+
+
+def metres_per_degree(lat_deg):
+    """(E-W, N-S) metres per degree of longitude and latitude on WGS 84.
+
+    Snyder, *Map Projections - A Working Manual* (USGS PP 1395, 1987), eqs 4-18 (M) and 4-20 (N):
+    E-W = N cos(phi) pi/180, N-S = M pi/180.
+    """
+    e2 = WGS84_F * (2 - WGS84_F)
+    phi = math.radians(lat_deg)
+    w = math.sqrt(1 - e2 * math.sin(phi) ** 2)
+    return math.radians(1) * WGS84_A / w * math.cos(phi), math.radians(1) * WGS84_A * (1 - e2) / w**3
+
+
+def test_sample_dem_is_projected_to_metres():
+    dem = load_dem("sample")
+    # 3 arc-seconds at the centre latitude (36.59 N) of the Jacksboro DEM: ~74.6 m E-W, ~92.5 m N-S.
+    ew, ns = metres_per_degree(36.5896)
+    assert dem.cell_size == pytest.approx((ew / 1200, ns / 1200), rel=1e-3)
+    assert 74.0 < dem.cell_size[0] < 75.5 and 92.0 < dem.cell_size[1] < 93.0
+    assert CRS.from_user_input(dem.crs).to_epsg() == 32616  # UTM 16N holds 84.2 W
+    assert CRS.from_user_input(dem.source_crs).is_geographic
+    valid = dem.elevation[~np.isnan(dem.elevation)]
+    # the source has 344 x 403 cells of 236..1076 m; the UTM grid is a little larger (NaN corners)
+    assert valid.size > 0.95 * 344 * 403
+    assert 230 < valid.min() and valid.max() < 1080
+    # north up: the highest cell of the source (row 297, col 219; row 0 is the 36.733 N edge) lands
+    # at the projected position of its centre
+    lon, lat = -84.41375 + 219.5 / 1200, 36.73291666666667 - 297.5 / 1200
+    x, y = Transformer.from_crs("EPSG:4326", dem.crs, always_xy=True).transform(lon, lat)
+    assert dem.elevation_at(x, y) > 1000.0
+
+
+def test_srtm_hgt_is_projected_to_utm(shared_data):
+    dem = load_dem(shared_data / "dem" / "N44W072.hgt")
+    assert dem.crs == "EPSG:32619"
+    ew, ns = metres_per_degree(44.5)
+    assert dem.cell_size == pytest.approx((ew / 1200, ns / 1200), rel=1e-3)
+    # Mount Washington, 44.2706 N 71.3033 W, 1917 m (SRTM-3 cells average it down a little)
+    x, y = Transformer.from_crs("EPSG:4326", dem.crs, always_xy=True).transform(-71.3033, 44.2706)
+    assert 1850.0 < dem.elevation_at(x, y) < 1920.0
+
+
+def test_projected_geotiff_is_read_as_is(shared_data):
+    dem = load_dem(shared_data / "dem" / "bigtujunga.tif")
+    assert dem.shape == (643, 1197)
+    assert dem.cell_size == (30.0, 30.0)
+    assert dem.crs == "EPSG:32611" and dem.source_crs is None
+    assert not np.isnan(dem.elevation).any()
+    assert np.nanmin(dem.elevation) == 315.0 and np.nanmax(dem.elevation) == 2295.0
+
+
+def test_dem_coordinate_helpers_round_trip_and_bilinear_is_exact_on_a_plane():
+    rows, cols = np.indices((20, 30))
+    plane = 100.0 + 2.0 * cols - 3.0 * rows
+    dem = Dem.from_array(plane, (10.0, 20.0), origin=(1000.0, 5000.0))
+    assert dem.bounds == (1000.0, 5000.0 - 400.0, 1300.0, 5000.0)
+    x, y = dem.rowcol_to_xy(rows, cols)
+    r, c = dem.xy_to_rowcol(x, y)
+    np.testing.assert_array_equal(r, rows)
+    np.testing.assert_array_equal(c, cols)
+    rng = np.random.default_rng(3)
+    col_f, row_f = rng.uniform(0, 29, 100), rng.uniform(0, 19, 100)
+    x, y = dem.rowcol_to_xy(row_f, col_f)
+    np.testing.assert_allclose(dem.elevation_at(x, y), 100.0 + 2.0 * col_f - 3.0 * row_f)
+    assert dem.contains(1000.1, 4999.9) and not dem.contains(999.9, 4999.9)
+    assert np.isnan(dem.elevation_at(1400.0, 4900.0))
+
+
+def test_flat_dem():
+    dem = flat_dem(50.0, (0.0, 0.0, 3000.0, 2000.0), 100.0)
+    assert dem.shape == (20, 30)
+    assert np.all(dem.elevation == 50.0)
+    assert dem.bounds == (0.0, 0.0, 3000.0, 2000.0)
+
+
+def test_geotiff_output_round_trips(tmp_path, shared_data):
+    dem = load_dem(shared_data / "dem" / "storml_elev.tif")
+    heights = masking_height(dem.elevation, dem.cell_size, 53, 71, 10.0, max_distance=1500.0)
+    path = write_geotiff(tmp_path / "mask.tif", heights, dem)
+    with rasterio.open(path) as dataset:
+        assert dataset.shape == dem.shape
+        assert dataset.transform == dem.transform
+        assert CRS.from_user_input(dataset.crs.to_wkt()) == CRS.from_user_input(dem.crs)
+        assert dataset.dtypes[0] == "float32" and math.isnan(dataset.nodata)
+        values = dataset.read(1)
+    np.testing.assert_array_equal(np.isnan(values), np.isnan(heights))
+    np.testing.assert_array_equal(values, heights.astype(np.float32))
+
+
+def test_viewshed_file_projected_dem(tmp_path, shared_data):
+    # The raster centre of PROVENANCE.md's GDAL reference run.
+    source = shared_data / "dem" / "storml_elev.tif"
+    out = viewshed_file(source, 325621.072, 5103476.983, 10.0, tmp_path / "vs.tif")
+    dem = load_dem(source)
+    with rasterio.open(out) as dataset:
+        values = dataset.read(1)
+    expected = viewshed(dem, 325621.072, 5103476.983, 10.0)
+    np.testing.assert_array_equal(values, expected.astype(np.float32))
+    assert values[53, 71] == 0.0
+
+
+def test_viewshed_file_geographic_dem_takes_lon_lat(tmp_path, shared_data):
+    out = viewshed_file(shared_data / "dem" / "N44W072.hgt", -71.3033, 44.2706, 5.0, tmp_path / "vs.tif",
+                        max_distance=20_000.0)
+    with rasterio.open(out) as dataset:
+        assert dataset.crs.to_epsg() == 32619
+        x, y = Transformer.from_crs("EPSG:4326", "EPSG:32619", always_xy=True).transform(-71.3033, 44.2706)
+        row, col = dataset.index(x, y)
+        values = dataset.read(1)
+    assert values[row, col] == 0.0
+    assert np.isnan(values).mean() > 0.5  # most of the tile is beyond 20 km
+    # from the summit of the range part of the ground within 20 km is in view, valleys are not
+    in_range = values[~np.isnan(values)]
+    assert 0.05 < np.mean(in_range == 0.0) < 0.95
+
+
+def test_viewshed_observer_outside_dem_raises():
+    dem = flat_dem(0.0, (0.0, 0.0, 1000.0, 1000.0), 100.0)
+    with pytest.raises(ValueError, match="outside"):
+        viewshed(dem, 1500.0, 500.0, 10.0)
+
+
+@pytest.mark.filterwarnings("ignore::rasterio.errors.NotGeoreferencedWarning")
+def test_load_dem_without_crs_raises(tmp_path):
+    path = tmp_path / "nocrs.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=4, height=3, count=1, dtype="float32") as dataset:
+        dataset.write(np.zeros((3, 4), dtype=np.float32), 1)
+    with pytest.raises(ValueError, match="no CRS"):
+        load_dem(path)
