@@ -4,6 +4,7 @@ start, and which single units or links it rests on."""
 from __future__ import annotations
 
 import itertools
+
 import numpy as np
 
 from iadsim.network.chain import REASONS, Network, build_network, evaluate, is_able, stated_state
@@ -80,10 +81,11 @@ def resolve_without(net: Network, names: tuple[str, ...]) -> tuple[str, ...]:
     """Map --without names to components: a unit id, a link id, or `FROM->TO` for every such link."""
     out = []
     for name in names:
-        if name in net.availability:
+        if name in net.kind:
             out.append(name)
             continue
-        matches = [lid for lid, *_ in net.links if lid.startswith(name + ":")]
+        # FROM->TO:carries also names its parallel links (#2, #3...); FROM->TO names every carriage
+        matches = [lid for lid, *_ in net.links if lid == name or lid.startswith((name + ":", name + "#"))]
         if not matches:
             raise InputError("--without", f"no unit or link '{name}' (units: {', '.join(net.kind)}; "
                              "links as FROM->TO or FROM->TO:carries)")

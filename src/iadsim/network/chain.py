@@ -1,6 +1,7 @@
 """The kill chain as a directed graph, and the degraded-mode rules shared by the audit and the engine.
 
-Components are units (by id) and links (by ``FROM->TO:carries``). A component is *up* or *down*; the
+Components are units (by id) and links (by ``FROM->TO:carries``; a parallel link between the same
+units carrying the same thing is ``FROM->TO:carries#2``, ``#3``...). A component is *up* or *down*; the
 audit takes the scenario's stated status, the readiness analysis enumerates random states, and the
 engine draws one state per replication. :func:`evaluate` applies these rules, in this order:
 
@@ -22,6 +23,7 @@ engine draws one state per replication. :func:`evaluate` applies these rules, in
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -140,6 +142,8 @@ def build_network(scenario: Scenario) -> Network:
     links = []
     for link in spec.links:
         lid = link_id(link.from_, link.to, link.carries)
+        if lid in avail:  # a parallel link (redundant comms): its own component, FROM->TO:carries#2, #3...
+            lid = next(f"{lid}#{n}" for n in itertools.count(2) if f"{lid}#{n}" not in avail)
         links.append((lid, link.from_, link.to, link.carries))
         p = link.availability if link.status == "up" else 0.0
         avail[lid] = p

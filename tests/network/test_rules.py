@@ -1,0 +1,342 @@
+"""The degraded-mode rules on small synthetic networks (see iadsim.network.chain's docstring)."""
+
+from __future__ import annotations
+
+import pytest
+
+from iadsim.network import audit, build_network, chain_probability, evaluate, single_points_of_failure
+from iadsim.network.chain import stated_state
+from iadsim.scenario import load_scenario
+
+from .conftest import scenario_dict, write_scenario
+
+
+def status_of(scenario, fire_unit: str, without=()):
+    net = build_network(scenario)
+    return evaluate(net, fire_unit, stated_state(net, frozenset(without)))
+
+
+def codes(status) -> list[str]:
+    return [r.code for r in status.reasons]
+
+
+def readiness(scenario, fire_unit: str) -> float:
+    value, exact = chain_probability(build_network(scenario), fire_unit)
+    assert exact
+    return value
+
+
+# --- (1) redundancy: parallel paths combine as 1 - prod(1 - p), not as a product -------------------
+
+
+def test_two_sensors_on_separate_links_give_parallel_not_series_readiness(make_scenario):
+    p1, p2, pc = 0.8, 0.7, 0.95
+    s = make_scenario(
+        {"s1": {"type": "ew-radar", "availability": p1}, "s2": {"type": "mr-search-radar", "availability": p2},
+         "cp": {"type": "command-post", "availability": pc}, "fcr": "fc-blind", "l1": "lr-launcher"},
+        ["s1->cp:tracks", "s2->cp:tracks", "cp->fcr:cues", "fcr->l1:fire-control"],
+    )
+    # fc-blind cannot search on its own and a lost command post leaves it blind: the CP is in series
+    assert readiness(s, "l1") == pytest.approx(pc * (1 - (1 - p1) * (1 - p2)), abs=1e-12)
+    assert readiness(s, "l1") != pytest.approx(pc * p1 * p2)
+    spofs = single_points_of_failure(build_network(s), "l1")
+    assert "s1" not in spofs and "s2" not in spofs
+    assert {"cp", "fcr", "cp->fcr:cues", "fcr->l1:fire-control"} <= set(spofs)
+
+
+def test_redundant_sensor_links_combine_with_sensor_availability(make_scenario):
+    p1, q1, p2, q2 = 0.8, 0.9, 0.7, 0.5
+    s = make_scenario(
+        {"s1": {"type": "ew-radar", "availability": p1}, "s2": {"type": "mr-search-radar", "availability": p2},
+         "cp": "command-post", "fcr": "fc-blind", "l1": "lr-launcher"},
+        [("s1->cp:tracks", {"availability": q1}), ("s2->cp:tracks", {"availability": q2}),
+         "cp->fcr:cues", "fcr->l1:fire-control"],
+    )
+    assert readiness(s, "l1") == pytest.approx(1 - (1 - p1 * q1) * (1 - p2 * q2), abs=1e-12)
+
+
+def test_two_guiding_radars_give_parallel_readiness(make_scenario):
+    s = make_scenario(
+        {"cp": "command-post", "fcr1": {"type": "lr-engagement-radar", "availability": 0.8},
+         "fcr2": {"type": "lr-engagement-radar", "availability": 0.6}, "l1": "lr-launcher"},
+        ["cp->fcr1:cues", "cp->fcr2:cues", "fcr1->l1:fire-control", "fcr2->l1:fire-control"],
+    )
+    assert readiness(s, "l1") == pytest.approx(1 - 0.2 * 0.4, abs=1e-12)
+    assert single_points_of_failure(build_network(s), "l1") == []
+
+
+def test_parallel_links_between_the_same_units_are_separate_components(make_scenario):
+    # two radio links from the sensor to the command post: one down, one up at 60 %
+    s = make_scenario(
+        {"s1": "ew-radar", "cp": "command-post", "fcr": "fc-blind", "l1": "lr-launcher"},
+        [("s1->cp:tracks", {"status": "down"}), ("s1->cp:tracks", {"availability": 0.6}),
+         ("s1->cp:tracks", {"availability": 0.5}), "cp->fcr:cues", "fcr->l1:fire-control"],
+    )
+    net = build_network(s)
+    assert [lid for lid, *_ in net.links][:3] == ["s1->cp:tracks", "s1->cp:tracks#2", "s1->cp:tracks#3"]
+    assert status_of(s, "l1").able
+    assert readiness(s, "l1") == pytest.approx(1 - 0.4 * 0.5, abs=1e-12)
+
+
+# --- (2) a shared node or link as a single point of failure for several fire units ----------------
+
+
+def two_batteries(relay: bool = False) -> tuple[dict, list]:
+    units = {"s1": "ew-radar", "cp": "command-post", "fcr1": "fc-blind", "fcr2": "fc-blind",
+             "l1": "lr-launcher", "l2": "lr-launcher"}
+    links = ["s1->cp:tracks", "fcr1->l1:fire-control", "fcr2->l2:fire-control"]
+    if relay:  # a relay station: a search radar kept silent, so it passes cues on but is no sensor
+        units["relay"] = {"type": "mr-search-radar", "emission": "off"}
+        links += ["cp->relay:cues", "relay->fcr1:cues", "relay->fcr2:cues"]
+    else:
+        links += ["cp->fcr1:cues", "cp->fcr2:cues"]
+    return units, links
+
+
+def spof_table(scenario) -> dict[str, list[str]]:
+    return {s["component"]: s["fire_units"] for s in audit(scenario)["single_points_of_failure"]}
+
+
+def test_shared_command_post_is_a_single_point_of_failure_for_both_batteries(make_scenario):
+    s = make_scenario(*two_batteries())
+    result = audit(s)
+    assert result["fire_units_able"] == 2
+    table = spof_table(s)
+    assert table["cp"] == ["l1", "l2"] and table["s1"] == ["l1", "l2"]
+    assert table["fcr1"] == ["l1"] and table["cp->fcr1:cues"] == ["l1"]
+    assert "l1" not in table  # the launcher itself is not listed
+    assert result["single_points_of_failure"][0]["fire_units"] == ["l1", "l2"]
+
+
+def test_shared_relay_and_its_link_are_single_points_of_failure(make_scenario):
+    s = make_scenario(*two_batteries(relay=True))
+    table = spof_table(s)
+    assert table["relay"] == ["l1", "l2"]
+    assert table["cp->relay:cues"] == ["l1", "l2"]
+    assert table["relay->fcr1:cues"] == ["l1"]
+    assert status_of(s, "l1", without={"relay"}).able is False
+    assert "no-sensor-picture" in codes(status_of(s, "l2", without={"cp->relay:cues"}))
+
+
+def test_command_post_is_a_single_point_of_failure_when_another_one_survives(make_scenario):
+    # built-in radars search on their own, but with a second command post up and no autonomous fire the
+    # batteries fed only by cp-main go dark without it
+    s = make_scenario(
+        {"ew": "ew-radar", "cp-main": "command-post", "cp-alt": "command-post", "relay": "mr-search-radar",
+         "fcr1": "lr-engagement-radar", "fcr2": "lr-engagement-radar", "l1": "lr-launcher", "l2": "lr-launcher"},
+        ["ew->cp-alt:tracks", "cp-main->relay:cues", "relay->fcr1:cues", "relay->fcr2:cues",
+         "fcr1->l1:fire-control", "fcr2->l2:fire-control"],
+        fallback=False,
+    )
+    table = spof_table(s)
+    for shared in ("cp-main", "relay", "cp-main->relay:cues"):
+        assert table[shared] == ["l1", "l2"], shared
+    assert "cp-alt" not in table and "ew" not in table
+    assert "no-command-path" in codes(status_of(s, "l1", without={"cp-main"}))
+
+
+def test_sole_command_post_is_not_a_single_point_of_failure_for_self_searching_radars(make_scenario):
+    s = make_scenario(
+        {"cp": "command-post", "fcr": "lr-engagement-radar", "l1": "lr-launcher"},
+        ["cp->fcr:cues", "fcr->l1:fire-control"], fallback=False,
+    )
+    spofs = single_points_of_failure(build_network(s), "l1")
+    assert "cp" not in spofs  # without it the whole network is autonomous, whatever the doctrine
+    assert spofs == ["fcr", "cp->fcr:cues", "fcr->l1:fire-control"]  # a lost cue link cuts the radar off
+
+
+# --- (3) autonomous fallback -------------------------------------------------------------------------
+
+
+def cut_off_battery(launcher: str = "lr-launcher") -> tuple[dict, list]:
+    units = {"ew": "ew-radar", "cp": "command-post", "fcr": "lr-engagement-radar", "l1": launcher}
+    links = ["ew->cp:tracks", ("cp->fcr:cues", {"status": "down"}), "fcr->l1:fire-control"]
+    return units, links
+
+
+def test_cut_off_battery_fights_autonomously_with_its_own_radar_when_allowed(make_scenario):
+    s = make_scenario(*cut_off_battery(), fallback=True)
+    status = status_of(s, "l1")
+    assert status.able and status.mode == "autonomous"
+    assert codes(status) == ["autonomous"] and status.reasons[0].severity == "warning"
+    assert status.guiders == ("fcr",) and status.sensors == ("fcr",)  # its own search only, not ew
+    fu = audit(s)["fire_units"][0]
+    assert fu["mode"] == "autonomous" and fu["reasons"][0]["code"] == "autonomous"
+
+
+def test_cut_off_battery_is_not_able_when_doctrine_forbids_autonomous_fire(make_scenario):
+    s = make_scenario(*cut_off_battery(), fallback=False)
+    status = status_of(s, "l1")
+    assert not status.able and status.mode == "none"
+    assert codes(status) == ["no-command-path"]
+    assert "fcr" in status.reasons[0].message
+    assert readiness(s, "l1") == 0.0
+
+
+def test_cut_off_telar_follows_the_doctrine(make_scenario):
+    units = {"cp": "command-post", "t1": "mr-telar"}
+    links = [("cp->t1:cues", {"status": "down"})]
+    assert status_of(make_scenario(units, links, fallback=True), "t1").mode == "autonomous"
+    assert codes(status_of(make_scenario(units, links, fallback=False), "t1")) == ["no-command-path"]
+
+
+def test_networked_battery_is_networked_not_autonomous(make_scenario):
+    units, links = cut_off_battery()
+    links[1] = "cp->fcr:cues"
+    status = status_of(make_scenario(units, links, fallback=False), "l1")
+    assert status.able and status.mode == "networked" and codes(status) == []
+    assert status.sensors == ("ew", "fcr")  # the command post's picture reaches the radar
+
+
+@pytest.mark.parametrize("fallback", [True, False])
+def test_losing_every_command_post_makes_the_network_autonomous_whatever_the_doctrine(make_scenario, fallback):
+    units = {"cp1": "command-post", "cp2": "command-post", "fcr": "lr-engagement-radar", "l1": "lr-launcher",
+             "t1": "mr-telar"}
+    links = ["cp1->fcr:cues", "cp2->t1:cues", "fcr->l1:fire-control"]
+    s = make_scenario(units, links, fallback=fallback)
+    for fu in ("l1", "t1"):
+        status = status_of(s, fu, without={"cp1", "cp2"})
+        assert status.able and status.mode == "autonomous" and codes(status) == ["autonomous"], fu
+    # one command post left: the battery cut off from it follows the doctrine
+    status = status_of(s, "l1", without={"cp1"})
+    assert status.able is fallback
+    # the same when the command posts are down in the scenario itself
+    units_down = {**units, "cp1": {"type": "command-post", "availability": 0.0},
+                  "cp2": {"type": "command-post", "availability": 0.0}}
+    assert status_of(make_scenario(units_down, links, fallback=fallback), "l1").mode == "autonomous"
+
+
+def test_network_without_any_command_post_is_autonomous(make_scenario):
+    s = make_scenario({"fcr": "lr-engagement-radar", "l1": "lr-launcher"}, ["fcr->l1:fire-control"], fallback=False)
+    status = status_of(s, "l1")
+    assert status.able and status.mode == "autonomous"
+
+
+def test_autonomous_radar_uses_sensors_cued_to_it_directly_but_not_the_command_posts_picture(make_scenario):
+    units = {"ew": "ew-radar", "acq": "mr-search-radar", "cp": "command-post", "fcr": "fc-blind",
+             "l1": "lr-launcher"}
+    cut = ("cp->fcr:cues", {"status": "down"})
+    s = make_scenario(units, ["ew->cp:tracks", "acq->fcr:cues", cut, "fcr->l1:fire-control"])
+    status = status_of(s, "l1")
+    assert status.able and status.mode == "autonomous" and status.sensors == ("acq",)
+    blind = make_scenario(units, ["ew->cp:tracks", "acq->cp:tracks", cut, "fcr->l1:fire-control"])
+    assert codes(status_of(blind, "l1")) == ["no-sensor-picture"]
+
+
+def test_networked_radar_beats_autonomous_one_for_the_mode(make_scenario):
+    s = make_scenario(
+        {"cp": "command-post", "fcr1": "lr-engagement-radar", "fcr2": "lr-engagement-radar", "l1": "lr-launcher"},
+        [("cp->fcr1:cues", {"status": "down"}), "cp->fcr2:cues", "fcr1->l1:fire-control", "fcr2->l1:fire-control"],
+    )
+    status = status_of(s, "l1")
+    assert status.mode == "networked" and set(status.guiders) == {"fcr1", "fcr2"}
+
+
+# --- (4) fire control --------------------------------------------------------------------------------
+
+
+def test_launcher_without_fire_control_link_cannot_engage_and_names_the_nearest_radar(make_scenario):
+    s = make_scenario(
+        {"cp": "command-post", "near": {"type": "lr-engagement-radar", "x": 1, "y": 0},
+         "far": {"type": "lr-engagement-radar", "x": 8, "y": 8}, "l1": {"type": "lr-launcher", "x": 0, "y": 0}},
+        ["cp->near:cues", "cp->far:cues"],
+    )
+    status = status_of(s, "l1")
+    assert not status.able and codes(status) == ["no-fire-control-link"]
+    assert "nearest engagement radar: near" in status.reasons[0].message
+    assert readiness(s, "l1") == 0.0
+
+
+def test_launcher_with_no_radar_anywhere_reports_only_the_missing_link(make_scenario):
+    s = make_scenario({"cp": "command-post", "l1": "lr-launcher"}, [])
+    status = status_of(s, "l1")
+    assert codes(status) == ["no-fire-control-link"] and "nearest" not in status.reasons[0].message
+
+
+def test_fire_control_link_down_blocks_the_launcher(make_scenario):
+    s = make_scenario({"fcr": "lr-engagement-radar", "l1": "lr-launcher"},
+                      [("fcr->l1:fire-control", {"status": "down"})])
+    status = status_of(s, "l1")
+    assert codes(status) == ["fire-control-link-down"] and "fcr->l1:fire-control" in status.reasons[0].message
+    assert readiness(s, "l1") == 0.0
+
+
+def test_unavailable_guiding_radar_blocks_the_launcher(make_scenario):
+    s = make_scenario({"fcr": {"type": "lr-engagement-radar", "availability": 0.0}, "l1": "lr-launcher"},
+                      ["fcr->l1:fire-control"])
+    status = status_of(s, "l1")
+    assert "radar-unavailable" in codes(status) and status.reasons[0].message.endswith(": fcr")
+    assert not status.able and readiness(s, "l1") == 0.0
+
+
+def test_one_working_fire_control_link_of_two_is_enough(make_scenario):
+    s = make_scenario(
+        {"fcr1": "lr-engagement-radar", "fcr2": "lr-engagement-radar", "l1": "lr-launcher"},
+        [("fcr1->l1:fire-control", {"status": "down"}), "fcr2->l1:fire-control"],
+    )
+    status = status_of(s, "l1")
+    assert status.able and status.guiders == ("fcr2",)
+
+
+def test_launcher_loader_guided_by_a_telar(make_scenario):
+    s = make_scenario({"t1": "mr-telar", "ll": "mr-launcher-loader"}, ["t1->ll:fire-control"])
+    assert status_of(s, "ll").able and status_of(s, "t1").able
+
+
+def test_unreliable_fire_control_link_warns_and_lowers_readiness(make_scenario):
+    s = make_scenario({"fcr": "lr-engagement-radar", "l1": {"type": "lr-launcher", "availability": 0.9}},
+                      [("fcr->l1:fire-control", {"availability": 0.5})])
+    status = status_of(s, "l1")
+    assert status.able and "link-unreliable" in codes(status)
+    assert readiness(s, "l1") == pytest.approx(0.45, abs=1e-12)
+
+
+def test_launcher_down_or_empty_is_not_able(make_scenario):
+    s = make_scenario({"t1": {"type": "mr-telar", "availability": 0.0}, "t2": {"type": "mr-telar", "missiles": 0}},
+                      [])
+    assert codes(status_of(s, "t1"))[0] == "launcher-unavailable"
+    assert codes(status_of(s, "t2"))[0] == "no-missiles"
+
+
+# --- (5) emissions ----------------------------------------------------------------------------------
+
+
+def test_guiding_radar_with_emissions_off_guides_nothing(make_scenario):
+    s = make_scenario({"ew": "ew-radar", "cp": "command-post", "l1": "lr-launcher",
+                       "fcr": {"type": "lr-engagement-radar", "emission": "off"}},
+                      ["ew->cp:tracks", "cp->fcr:cues", "fcr->l1:fire-control"])
+    status = status_of(s, "l1")
+    assert not status.able and codes(status) == ["emissions-off"] and status.reasons[0].message.endswith(": fcr")
+    assert readiness(s, "l1") == 0.0
+
+
+def test_telar_with_emissions_off_cannot_engage(make_scenario):
+    s = make_scenario({"cp": "command-post", "t1": {"type": "mr-telar", "emission": "off"}}, ["cp->t1:cues"])
+    status = status_of(s, "t1")
+    assert not status.able and "emissions-off" in codes(status)
+
+
+def test_silent_sensor_is_not_a_picture_source(make_scenario):
+    units = {"s1": {"type": "ew-radar", "emission": "off"}, "cp": "command-post", "fcr": "fc-blind",
+             "l1": "lr-launcher"}
+    links = ["s1->cp:tracks", "cp->fcr:cues", "fcr->l1:fire-control"]
+    status = status_of(make_scenario(units, links), "l1")
+    assert not status.able and codes(status) == ["no-sensor-picture"]
+    assert readiness(make_scenario(units, links), "l1") == 0.0
+    units["s1"] = "ew-radar"
+    status = status_of(make_scenario(units, links), "l1")
+    assert status.able and status.sensors == ("s1",)
+
+
+def test_silent_sensor_is_left_out_of_the_picture_of_a_self_searching_radar(make_scenario):
+    s = make_scenario({"s1": {"type": "ew-radar", "emission": "off"}, "s2": "mr-search-radar", "cp": "command-post",
+                       "fcr": "lr-engagement-radar", "l1": "lr-launcher"},
+                      ["s1->cp:tracks", "s2->cp:tracks", "cp->fcr:cues", "fcr->l1:fire-control"])
+    assert status_of(s, "l1").sensors == ("fcr", "s2")
+
+
+def test_emissions_are_read_from_yaml_on_off_booleans(make_scenario, tmp_path):
+    data = scenario_dict({"t1": "mr-telar"}, [])
+    data["units"][0]["readiness"] = {"emission": False}  # a bare `off` in YAML 1.1
+    s = load_scenario(write_scenario(tmp_path / "bool", data))
+    assert "emissions-off" in codes(status_of(s, "t1"))
