@@ -10,7 +10,7 @@ import numpy as np
 from iadsim.network.chain import REASONS, Network, build_network, evaluate, is_able, stated_state
 from iadsim.scenario import InputError, Scenario
 
-MAX_EXACT_COMPONENTS = 18  # 2^18 states; beyond that readiness is estimated by sampling
+MAX_EXACT_COMPONENTS = 14  # 2^14 states (~3 s); beyond that readiness is estimated by sampling
 SAMPLES = 20_000
 
 
