@@ -1,1 +1,12 @@
-"""iadsim.physics"""
+"""iadsim.physics: pure, vectorised formulas in SI units (decibel quantities end in ``_db``).
+
+Modules
+-------
+radar        single-pulse radar range equation
+detection    exact Pd for Swerling 0-4 with non-coherent integration, its inverse, Albersheim, Shnidman
+propagation  smooth-earth horizon and masking height
+effects      multipath, surface clutter, noise jamming and their combination into SINR
+scan         hits per look, scan period, cumulative Pd, tabulated Pd for the engine
+kinematics   intercept geometry and launch envelopes
+lethality    salvo, cookie-cutter and Carleton kill probabilities
+"""
