@@ -49,7 +49,7 @@ EXAMPLES: dict[str, str] = {
     "ratio_db": "3 dB",
 }
 
-_DB_RE = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(dB[a-zA-Z]*)\s*$")
+_DB_RE = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(dB[a-zA-Z0-9]*)\s*$")
 _DB_SUFFIX = {"area": {"dBsm", "dBm2"}, "ratio_db": {"dB", "dBi"}}
 
 
@@ -81,7 +81,8 @@ def parse_quantity(text: str | int | float, dimension: str) -> float:
     Parameters
     ----------
     text : str
-        For example ``"12 km"``, ``"120 kn"``, ``"-10 dBsm"`` (area), ``"38 dB"`` (ratio_db).
+        For example ``"12 km"``, ``"120 kn"``, ``"-10 dBsm"`` (area), ``"38 dB"`` (ratio_db): a number,
+        then a unit name (``m^2``, ``km/h`` and one-digit powers are fine). Arithmetic is not accepted.
     dimension : str
         A key of :data:`DIMENSIONS` or ``"ratio_db"`` (a plain decibel value, returned in dB).
 
@@ -91,36 +92,56 @@ def parse_quantity(text: str | int | float, dimension: str) -> float:
         With a message that says what was expected, e.g. ``expected a length such as '12 km'``.
     """
     example = EXAMPLES.get(dimension, "")
+    what = _noun(dimension)
     if isinstance(text, bool) or not isinstance(text, (str, int, float)):
-        raise UnitError(f"expected a {dimension.replace('_', ' ')} such as '{example}'")
+        raise UnitError(f"expected {what} such as '{example}'")
     if isinstance(text, (int, float)):
         if dimension == "ratio_db":
-            return float(text)
-        raise UnitError(f"'{text}' needs a unit: write a {dimension.replace('_', ' ')} such as '{example}'")
+            return _finite(float(text), str(text))
+        raise UnitError(f"'{text}' needs a unit: write {what} such as '{example}'")
+    if len(text) > _MAX_TEXT:
+        raise UnitError(f"'{_show(text)}' is too long for a quantity (expected e.g. '{example}')")
     match = _DB_RE.match(text)
     if match:
         number, suffix = float(match.group(1)), match.group(2)
         if suffix in _DB_SUFFIX.get(dimension, ()):
             value = number if dimension == "ratio_db" else float(db_to_linear(number))
             return _finite(value, text)
-        raise UnitError(f"'{text}' is not a {dimension.replace('_', ' ')} (expected e.g. '{example}')")
+        raise UnitError(f"'{text}' is not {what} (expected e.g. '{example}')")
     if dimension == "ratio_db":
         raise UnitError(f"'{text}' is not a decibel value such as '{example}'")
     if dimension not in DIMENSIONS:
         raise UnitError(f"unknown dimension {dimension!r}")
+    if _is_bare_number(text):
+        raise UnitError(f"'{text}' needs a unit: write {what} such as '{example}'")
+    # Only "<number> <unit>" reaches pint: its parser evaluates arithmetic, so '10**10**10 m' would hang
+    # and '1 000 m' (1 * 000 m) or '1,5 km' (15 km) would silently give the wrong number.
+    match = _QUANTITY_RE.match(text)
+    if match is None:
+        raise UnitError(f"'{text}' is not {what} (expected e.g. '{example}')")
     registry = _registry()
     try:
-        quantity = registry.Quantity(text.strip())
+        quantity = registry.Quantity(float(match.group(1)), match.group(2))
         value = quantity.to(DIMENSIONS[dimension]).magnitude
     except Exception as exc:  # pint raises many types; all mean "not this dimension"
-        if _is_bare_number(text):
-            raise UnitError(
-                f"'{text}' needs a unit: write a {dimension.replace('_', ' ')} such as '{example}'"
-            ) from None
-        raise UnitError(
-            f"'{text}' is not a {dimension.replace('_', ' ')} (expected e.g. '{example}')"
-        ) from exc
+        raise UnitError(f"'{text}' is not {what} (expected e.g. '{example}')") from exc
     return _finite(float(value), text)
+
+
+_MAX_TEXT = 100
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_FACTOR = r"(?:[^\W\d_]|°)(?:[^\W\d]|°)*(?:\s*(?:\*\*|\^)\s*[-+]?\d)?"  # a unit name, maybe ^2 or **-1
+_QUANTITY_RE = re.compile(rf"^\s*({_NUMBER})\s*({_FACTOR}(?:\s*[*/]\s*{_FACTOR}|\s+{_FACTOR})*)\s*$")
+
+
+def _noun(dimension: str) -> str:
+    """'a length', 'an angle', 'a decibel value'."""
+    noun = {"ratio_db": "decibel value"}.get(dimension, dimension.replace("_", " "))
+    return ("an " if noun[:1] in ("a", "e", "i", "o", "u") else "a ") + noun
+
+
+def _show(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _is_bare_number(text: str) -> bool:

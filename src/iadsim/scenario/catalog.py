@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
 
 from iadsim.scenario.quantities import Grade
-from iadsim.scenario.yamlio import Document, InputError, InputErrors, load_yaml
+from iadsim.scenario.yamlio import Document, InputError, InputErrors, from_validation_errors, load_yaml
 from iadsim.units import UnitError, parse_quantity
 
 
@@ -180,7 +180,7 @@ def read_catalog_file(path: str | Path, text: str | None = None) -> tuple[Catalo
     try:
         parsed = _ADAPTER.validate_python(doc.data)
     except ValidationError as exc:
-        raise InputErrors([doc.error(tuple(e["loc"]), e["msg"]) for e in exc.errors()]) from None
+        raise from_validation_errors(doc, exc.errors(include_url=False)) from None
     errors = []
     for type_id, entry in parsed.types.items():
         for name, value in entry:
@@ -212,8 +212,10 @@ def _merge(named_texts, base: Catalog | None = None, paths: list[Path] = ()) -> 
     sources = dict(base.sources) if base else {}
     origin = dict(base.origin) if base else {}
     items = [(name, text) for name, text in named_texts] + [(str(p), None) for p in paths]
+    docs: dict[str, Document] = {}
     for name, text in items:
         parsed, doc = read_catalog_file(name, text)
+        docs[name] = doc
         for type_id, entry in parsed.types.items():
             if type_id in types:
                 raise doc.error(("types", type_id), f"type '{type_id}' is already defined in {origin[type_id]}")
@@ -221,15 +223,24 @@ def _merge(named_texts, base: Catalog | None = None, paths: list[Path] = ()) -> 
             origin[type_id] = name
         for key, text_ in parsed.sources.items():
             sources.setdefault(key, text_)
-    _check_references(types, origin)
+    _check_references(types, origin, docs)
     return Catalog(types, sources, origin)
 
 
-def _check_references(types: dict[str, Any], origin: dict[str, str]) -> None:
+def _check_references(types: dict[str, Any], origin: dict[str, str], docs: dict[str, Document] = {}) -> None:  # noqa: B006
     for type_id, entry in types.items():
         if isinstance(entry, LauncherType):
             for field_name, wanted in (("missile", "missile"), ("radar", "radar")):
                 ref = getattr(entry, field_name)
-                if ref is not None and (ref not in types or types[ref].kind != wanted):
+                if ref is None:
+                    continue
+                loc = ("types", type_id, field_name)
+                doc = docs.get(origin[type_id])  # only files read in this merge have their lines at hand
+                line = doc.line_of(loc) if doc is not None else None
+                if ref not in types or types[ref].kind != wanted:
                     raise InputError(origin[type_id], f"{field_name} '{ref}' is not a {wanted} type in the catalog",
-                                     None, ("types", type_id, field_name))
+                                     line, loc)
+                if wanted == "radar" and types[ref].role != "fire-control":
+                    # the scenario loader takes a launcher with its own radar as able to guide its missiles
+                    raise InputError(origin[type_id], f"radar '{ref}' is a {types[ref].role} radar; a launcher's own "
+                                     "radar must be a fire-control radar", line, loc)

@@ -10,7 +10,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from iadsim.scenario.catalog import AircraftType, Catalog, LauncherType, RadarType, load_catalog
 from iadsim.scenario.models import DEFAULT_PROFICIENCY, Located, ProficiencyEffect, ScenarioSpec
-from iadsim.scenario.yamlio import Document, InputError, InputErrors, load_yaml
+from iadsim.scenario.yamlio import Document, InputError, InputErrors, describe, from_validation_errors, load_yaml
 
 _ADAPTER = TypeAdapter(ScenarioSpec)
 
@@ -58,7 +58,8 @@ class Scenario:
         threats = sum(r.count for r in s.threats)
         civil = sum(t.count for t in s.traffic)
         return (
-            f"{s.name}: {kinds['radar']} radars, {kinds['launcher']} fire units, {kinds['command-post']} command posts, "
+            f"{s.name}: {kinds['radar']} radars, {kinds['launcher']} fire units, "
+            f"{kinds['command-post']} command posts, "
             f"{len(s.links)} links, {threats} threats in {len(s.threats)} raids, {civil} civil aircraft, "
             f"{s.duration:g} s at {s.step:g} s steps, authority {s.authority.mode}"
         )
@@ -71,21 +72,11 @@ def validate_spec(doc: Document) -> ScenarioSpec:
     try:
         return _ADAPTER.validate_python(doc.data)
     except ValidationError as exc:
-        errors = []
-        for e in exc.errors(include_url=False):
-            loc = tuple(p for p in e["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-            loc = tuple("from" if p == "from_" else p for p in loc)
-            msg = e["msg"].removeprefix("Value error, ")
-            if e["type"] == "extra_forbidden":
-                msg = f"unknown field '{loc[-1]}'" if loc else "unknown field"
-            errors.append(doc.error(loc, msg))
-        raise InputErrors(errors) from None
+        raise from_validation_errors(doc, exc.errors(include_url=False)) from None
 
 
 def _kind(value: object) -> str:
-    return {list: "a list", str: "a string", int: "a number", float: "a number", bool: "true/false"}.get(
-        type(value), "nothing" if value is None else type(value).__name__
-    )
+    return describe(value)
 
 
 def check_references(spec: ScenarioSpec, catalog: Catalog, doc: Document) -> None:
@@ -97,7 +88,8 @@ def check_references(spec: ScenarioSpec, catalog: Catalog, doc: Document) -> Non
     for group, items in groups:
         for i, item in enumerate(items):
             if item.id in seen:
-                errors.append(doc.error((group, i, "id"), f"duplicate id '{item.id}' (first used at {_fmt(seen[item.id])})"))
+                first = _fmt(seen[item.id])
+                errors.append(doc.error((group, i, "id"), f"duplicate id '{item.id}' (first used at {first})"))
             else:
                 seen[item.id] = (group, i)
     units = {u.id: u for u in spec.units}
@@ -134,7 +126,9 @@ def check_references(spec: ScenarioSpec, catalog: Catalog, doc: Document) -> Non
             isinstance(source, LauncherType) and source.radar is not None
         )
         if not guides:
-            errors.append(doc.error(("links", i, "from"), f"'{link.from_}' has no fire-control radar to guide missiles"))
+            errors.append(
+                doc.error(("links", i, "from"), f"'{link.from_}' has no fire-control radar to guide missiles")
+            )
         if not isinstance(target, LauncherType):
             errors.append(doc.error(("links", i, "to"), f"fire-control link to '{link.to}', which is not a launcher"))
     if errors:
@@ -194,6 +188,8 @@ def _resolve(spec: ScenarioSpec, catalog: Catalog, terrain, path: Path, doc: Doc
     if spec.origin is not None:
         to_grid = Transformer.from_crs(CRS.from_epsg(4326), CRS.from_user_input(terrain.crs), always_xy=True)
         ox, oy = to_grid.transform(spec.origin.lon, spec.origin.lat)
+        if not (np.isfinite(ox) and np.isfinite(oy)):  # pyproj gives inf far outside the terrain's projection
+            raise doc.error(("origin",), "origin cannot be placed in the terrain's map projection (too far away)")
     else:
         to_grid = None
         left, bottom, right, top = terrain.bounds
@@ -208,6 +204,9 @@ def _resolve(spec: ScenarioSpec, catalog: Catalog, terrain, path: Path, doc: Doc
             x, y = to_grid.transform(item.lon, item.lat)
         else:
             x, y = ox + item.x, oy + item.y
+        if not (np.isfinite(x) and np.isfinite(y)):  # pyproj gives inf far outside the terrain's projection
+            errors.append(doc.error(loc, "lat/lon cannot be placed in the terrain's map projection (too far away)"))
+            return None
         ground = terrain.elevation_at(np.array([x]), np.array([y]))[0]
         if not np.isfinite(ground):
             left, bottom, right, top = terrain.bounds

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, field_validator, model_validator
 
 from iadsim.scenario.quantities import (
     Altitude,
@@ -19,16 +19,17 @@ from iadsim.scenario.quantities import (
     PositiveAngle,
     PositiveDuration,
     Power,
-    Probability,
     SignedAngle,
     Speed,
     Strict,
+    _probability,
 )
 
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Count = Annotated[int, Field(strict=True, ge=1, le=10_000)]
-StrictProbability = Annotated[float, Field(strict=True), Probability]
+# (a nested Annotated alias as metadata is ignored by pydantic: the range check must be listed here)
+StrictProbability = Annotated[float, Field(strict=True), AfterValidator(_probability)]
 Proficiency = Literal["untrained", "basic", "trained", "expert"]
 # YAML 1.1 reads a bare `on`/`off` as true/false; accept both spellings.
 OnOff = Annotated[
@@ -140,10 +141,12 @@ class DecisionTime(Strict):
         missing = [n for n in need if getattr(self, n) is None]
         if missing:
             raise ValueError(f"a {self.distribution} decision time needs {', '.join(missing)}")
-        extra = [n for n in ("value", "low", "mode", "high", "median", "sigma") if n not in need and getattr(self, n) is not None]
+        names = ("value", "low", "mode", "high", "median", "sigma")
+        extra = [n for n in names if n not in need and getattr(self, n) is not None]
         if extra:
             raise ValueError(f"{', '.join(extra)} not used by a {self.distribution} distribution")
-        if self.distribution in ("uniform", "triangular") and not self.low <= (self.mode or self.low) <= self.high:
+        mode = self.low if self.mode is None else self.mode  # (`mode or low` lost a mode of 0 s)
+        if self.distribution in ("uniform", "triangular") and not self.low <= mode <= self.high:
             raise ValueError("needs low <= mode <= high")
         return self
 
@@ -235,13 +238,18 @@ class ScenarioSpec(Strict):
     jammer_erp: Power | None = Field(None, description="self-screening jammer ERP for raids with jamming")
     jammer_losses: Decibels = 0.0
 
-    @model_validator(mode="after")
-    def _step(self):
-        if self.step > self.duration:
-            raise ValueError("step is longer than the duration")
-        if self.duration / self.step > 10_000_000:
-            raise ValueError("duration / step is more than 10 million steps")
-        return self
+    @field_validator("step")
+    @classmethod
+    def _step(cls, step: float, info):
+        # a field validator (not a model one) so that the error points at `step` and its line
+        duration = info.data.get("duration")
+        if duration is None:
+            return step
+        if step > duration:
+            raise ValueError("must not be longer than the duration")
+        if duration / step > 10_000_000:
+            raise ValueError("is too small: duration / step is more than 10 million steps")
+        return step
 
 
 DEFAULT_PROFICIENCY: dict[str, ProficiencyEffect] = {

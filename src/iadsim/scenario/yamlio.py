@@ -17,6 +17,7 @@ MAX_DEPTH = 64
 MAX_NODES = 500_000
 
 Loc = tuple[str | int, ...]
+_PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
 
 class InputError(Exception):
@@ -82,6 +83,61 @@ class Document:
         return InputError(self.file, message, self.line_of(loc), loc)
 
 
+def from_validation_errors(doc: Document, errors: list[dict]) -> InputErrors:
+    """Pydantic's `exc.errors()` as InputErrors with file, line, a field path the user wrote, and plain words."""
+    out = []
+    for e in errors:
+        loc = _user_loc(doc.data, tuple(e["loc"]))
+        msg = str(e["msg"]).removeprefix("Value error, ")
+        kind = e.get("type")
+        if kind == "extra_forbidden":
+            msg = f"unknown field '{loc[-1]}'" if loc else "unknown field"
+        elif kind in ("model_type", "model_attributes_type", "dict_type"):
+            msg = f"expected a mapping of fields, found {describe(e.get('input'))}"
+        elif kind == "list_type":
+            msg = f"expected a list, found {describe(e.get('input'))}"
+        elif kind == "string_pattern_mismatch":
+            msg = (f"'{_clip(str(e.get('input')))}' is not a valid id: use up to 64 letters, digits, '_', '.' "
+                   "and '-', starting with a letter or digit")
+        elif kind == "too_short" and loc and loc[-1] == "route":
+            msg = "a route needs at least 2 waypoints"
+        if loc and loc[-1] == "[key]":  # a bad key of a dict field
+            loc = loc[:-1]
+            msg = f"not a valid key: {msg}"
+        out.append(doc.error(loc, msg))
+    return InputErrors(out)
+
+
+def _user_loc(data: object, loc: Loc) -> Loc:
+    """Drop the parts of a pydantic location the user did not write: union tags ('radar' in
+    types.x.radar.label) and validator names ('function-after[...]'); 'from_' becomes 'from'."""
+    out: list[str | int] = []
+    node = data
+    for i, part in enumerate(loc):
+        if isinstance(part, str) and part.startswith("function-"):
+            continue
+        part = "from" if part == "from_" else part
+        last = i == len(loc) - 1
+        if isinstance(node, dict) and part not in node and not last and node.get("kind") == part:
+            continue  # the discriminator tag of a tagged union
+        out.append(part)
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            node = None
+    return tuple(out)
+
+
+def describe(value: object) -> str:
+    """'a list', 'a string', 'a number', 'true/false', 'nothing', 'a mapping'."""
+    if value is None:
+        return "nothing"
+    return {list: "a list", str: "a string", int: "a number", float: "a number", bool: "true/false",
+            dict: "a mapping"}.get(type(value), type(value).__name__)
+
+
 def read_text(path: str | Path) -> str:
     """Read a text file, refusing directories, missing files, huge files, binary data and NUL bytes."""
     path = Path(path)
@@ -105,20 +161,52 @@ def read_text(path: str | Path) -> str:
         raise InputError(path, "is not UTF-8 text (binary data?)", line) from None
 
 
+class _Loader(yaml.SafeLoader):
+    """The safe loader with a nesting limit while composing (PyYAML's composer recurses per level)."""
+
+    depth = 0
+
+    def compose_node(self, parent, index):
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark
+                raise _TooDeep(mark.line + 1)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+class _TooDeep(Exception):
+    def __init__(self, line: int):
+        self.line = line
+
+
 def load_yaml(path: str | Path, text: str | None = None) -> Document:
     """Safe-load one YAML document and record the line of every field path."""
     name = str(path)
     if text is None:
         text = read_text(path)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         problem = exc.problem or exc.context or "invalid YAML"
+        if exc.problem and exc.context:
+            # e.g. "while parsing a flow sequence (line 3), expected ',' or ']'"; "found duplicate anchor"
+            where = f" (line {exc.context_mark.line + 1})" if exc.context_mark is not None else ""
+            problem = f"{exc.context}{where}, {exc.problem}"
         raise InputError(name, f"not valid YAML: {problem}", line) from None
+    except yaml.reader.ReaderError as exc:  # a control character: PyYAML gives a position, not a line
+        line = text[: exc.position].count("\n") + 1 if isinstance(exc.position, int) else None
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+        raise InputError(name, f"not valid YAML: unacceptable character #x{code:04x} (control characters are "
+                         "not allowed)", line) from None
     except yaml.YAMLError as exc:
         raise InputError(name, f"not valid YAML: {exc}") from None
+    except _TooDeep as exc:
+        raise InputError(name, f"nesting is deeper than {MAX_DEPTH} levels", exc.line) from None
     except RecursionError:
         raise InputError(name, f"nesting is deeper than {MAX_DEPTH} levels") from None
     if node is None:
@@ -132,12 +220,17 @@ def load_yaml(path: str | Path, text: str | None = None) -> Document:
 def _convert(node: yaml.Node, loc: Loc, doc: Document, counter: list[int], depth: int) -> object:
     counter[0] += 1
     if counter[0] > MAX_NODES:
+        # a node reached through an alias carries its anchor's line: name the top-level field instead
+        line = doc.line_of(loc[:1]) if loc else node.start_mark.line + 1
         raise InputError(
-            doc.file, f"has more than {MAX_NODES} values once aliases are expanded (alias bomb?)",
-            node.start_mark.line + 1, loc,
+            doc.file, f"has more than {MAX_NODES} values once aliases are expanded (alias bomb?)", line, loc[:1],
         )
     if depth > MAX_DEPTH:
         raise InputError(doc.file, f"nesting is deeper than {MAX_DEPTH} levels", node.start_mark.line + 1, loc)
+    if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
+        # scalars with other tags fail in the safe constructor; collections would silently drop the tag
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        raise InputError(doc.file, f"YAML tag '{_clip(tag)}' is not supported", node.start_mark.line + 1, loc)
     doc.lines.setdefault(loc, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         out: dict[str, object] = {}
@@ -147,8 +240,11 @@ def _convert(node: yaml.Node, loc: Loc, doc: Document, counter: list[int], depth
             if key_node.tag == "tag:yaml.org,2002:merge":
                 raise InputError(doc.file, "YAML merge keys (<<) are not supported", key_node.start_mark.line + 1, loc)
             key = str(key_node.value)
+            _check_text(key, key_node, loc, doc)
             if key in out:
                 raise InputError(doc.file, f"duplicate key '{key}'", key_node.start_mark.line + 1, loc + (key,))
+            # a field is reported at the line of its key (a block value starts on the next line)
+            doc.lines.setdefault(loc + (key,), key_node.start_mark.line + 1)
             out[key] = _convert(value_node, loc + (key,), doc, counter, depth + 1)
         return out
     if isinstance(node, yaml.SequenceNode):
@@ -157,16 +253,35 @@ def _convert(node: yaml.Node, loc: Loc, doc: Document, counter: list[int], depth
 
 
 def _scalar(node: yaml.ScalarNode, loc: Loc, doc: Document) -> object:
-    constructor = yaml.SafeLoader(" ")
+    constructor = yaml.constructor.SafeConstructor()  # (a whole SafeLoader per scalar made alias bombs slow)
     try:
         value = constructor.construct_object(node)
     except yaml.YAMLError as exc:
-        raise InputError(doc.file, f"bad value: {exc}", node.start_mark.line + 1, loc) from None
-    finally:
-        constructor.dispose()
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise InputError(doc.file, f"bad value: {problem}", node.start_mark.line + 1, loc) from None
+    except Exception:  # e.g. `!!int abc`, `!!float x`, `!!timestamp x`: the constructor raises ValueError etc.
+        raise InputError(
+            doc.file, f"bad value: '{_clip(node.value)}' is not a valid {node.tag.rsplit(':', 1)[-1]}",
+            node.start_mark.line + 1, loc,
+        ) from None
     if isinstance(value, bytes):
         raise InputError(doc.file, "binary values are not allowed", node.start_mark.line + 1, loc)
     if not isinstance(value, (str, int, float, bool, type(None))):
         # dates and timestamps: keep the text the user wrote
         value = str(node.value)
+    if isinstance(value, str):
+        _check_text(value, node, loc, doc)
     return value
+
+
+def _check_text(text: str, node: yaml.Node, loc: Loc, doc: Document) -> None:
+    """Refuse lone surrogates (from escapes such as "\\ud800"): they cannot be encoded or printed."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError(doc.file, "contains an invalid unicode escape (a lone surrogate)",
+                         node.start_mark.line + 1, loc) from None
+
+
+def _clip(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."

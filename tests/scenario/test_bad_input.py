@@ -1,0 +1,329 @@
+"""A catalogue of bad scenario files, each checked through the CLI entry point `iadsim validate FILE`.
+
+Every case must end with exit status 2 and a message on stderr of the form
+``iadsim: FILE:LINE: field.path: what is wrong`` (LINE and the field path where there is one), and never a
+traceback. Most cases mutate the as-designed example; the expected line is that of the mutated text, found
+by a fragment of it, so the line numbers are exact without hard-coding the example's layout. Small
+hand-written files have literal line numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from ._helpers import designed_text, line_containing, mutate
+
+
+@dataclass
+class Expect:
+    line: int | None  # None: the message must carry no line number
+    field: str | None  # the field path, or None for a whole-file error
+    words: tuple[str, ...]  # fragments of the message that say what is wrong
+    file: str | None = None  # the file named in the message, relative to tmp_path (default: the scenario)
+
+
+def check_message(status: int, out: str, err: str, file: Path, expect: Expect) -> None:
+    assert status == 2, f"exit status {status}; stderr:\n{err}"
+    assert "Traceback" not in err and "Traceback" not in out
+    assert not out.startswith("ok:")
+    assert err.startswith("iadsim: "), err
+    where = f"{file}:{expect.line}: " if expect.line is not None else f"{file}: "
+    head = where + (f"{expect.field}: " if expect.field else "")
+    lines = err[len("iadsim: "):].splitlines()
+    matching = [line for line in lines if line.startswith(head)]
+    assert matching, f"no line of stderr starts with {head!r}:\n{err}"
+    assert any(all(w in line for w in expect.words) for line in matching), (
+        f"no line starting with {head!r} says {expect.words}:\n{err}"
+    )
+    if expect.line is None:
+        assert not re.match(rf"iadsim: {re.escape(str(file))}:\d+:", err), f"unexpected line number:\n{err}"
+
+
+# --- hand-written files with literal line numbers ---------------------------------------------------
+
+BOMB = "\n".join(
+    ["lol: &a ['lol', 'lol', 'lol', 'lol', 'lol', 'lol', 'lol', 'lol', 'lol']"]
+    + [f"l{i}: &{chr(98 + i)} [" + ", ".join([f"*{chr(97 + i)}"] * 9) + "]" for i in range(8)]
+) + "\n"
+DEEP_BLOCK = "".join("  " * i + f"k{i}:\n" for i in range(80)) + "  " * 80 + "v\n"
+MINIMAL = "name: t\nduration: 10 min\nterrain: {flat: 0 m}\nunits: []\n"
+
+RAW_CASES = {
+    # id: (file content, Expect)
+    "not-yaml": ("name: t\nduration: [1 s, 2 s\nstep: 1 s\n", Expect(3, None, ("not valid YAML", "expected ','"))),
+    "not-yaml-indent": ("name: t\n  duration: 1 s\n", Expect(2, None, ("not valid YAML",))),
+    "tab-indent": ("name: t\n\tduration: 1 s\n", Expect(2, None, ("not valid YAML", "'\\t'"))),
+    "yaml-list": ("- name: t\n- duration: 1 s\n", Expect(1, None, ("expected a mapping of scenario fields", "a list"))),
+    "yaml-scalar": ("just some words\n", Expect(1, None, ("expected a mapping", "found a string"))),
+    "yaml-number": ("42\n", Expect(1, None, ("expected a mapping", "found a number"))),
+    "empty": ("", Expect(1, None, ("is empty",))),
+    "only-comments": ("# nothing here\n\n", Expect(1, None, ("is empty",))),
+    "two-documents": (MINIMAL + "---\nname: u\n", Expect(5, None, ("not valid YAML", "another document"))),
+    "duplicate-yaml-key": ("name: a\nduration: 1 min\nname: b\n", Expect(3, "name", ("duplicate key 'name'",))),
+    "duplicate-nested-key": (
+        "name: t\nterrain:\n  flat: 0 m\n  flat: 1 m\n", Expect(4, "terrain.flat", ("duplicate key 'flat'",))
+    ),
+    "deep-flow-nesting": ("units: " + "[" * 10_000 + "]" * 10_000 + "\n", Expect(1, None, ("nesting is deeper",))),
+    "deep-block-nesting": (DEEP_BLOCK, Expect(64, None, ("nesting is deeper than 64",))),
+    "alias-bomb": (BOMB, Expect(6, "l4", ("more than 500000 values", "alias bomb"))),  # l4 has 9**6 values
+    "self-referencing-alias": ("units: &a [*a]\n", Expect(1, None, ("nesting is deeper",))),
+    "undefined-alias": ("name: *nope\n", Expect(1, None, ("not valid YAML", "undefined alias"))),
+    "merge-key": ("a: &x {b: 1}\nc: {<<: *x}\n", Expect(2, "c", ("merge keys",))),
+    "complex-key": ("? [a, b]\n: 1\n", Expect(1, None, ("mapping keys must be plain names",))),
+    "python-tag": ("name: !!python/object:os.system x\n", Expect(1, "name", ("bad value", "constructor"))),
+    "python-tag-on-list": ("name: !!python/object/apply:os.system [ls]\n",
+                           Expect(1, "name", ("tag '!!python/object/apply:os.system' is not supported",))),
+    "set-tag": ("name: t\nunits: !!set {a, b}\n", Expect(2, "units", ("tag '!!set' is not supported",))),
+    "bad-int-tag": ("name: t\nseed: !!int twelve\n", Expect(2, "seed", ("'twelve' is not a valid int",))),
+    "bad-float-tag": ("name: t\nduration: !!float x\n", Expect(2, "duration", ("not a valid float",))),
+    "bad-timestamp-tag": ("name: !!timestamp x\n", Expect(1, "name", ("not a valid timestamp",))),
+    "binary-tag": ("name: !!binary aGVsbG8=\n", Expect(1, "name", ("binary values are not allowed",))),
+    "huge-integer": ("name: t\nseed: " + "9" * 5000 + "\n", Expect(2, "seed", ("not a valid int",))),
+    "lone-surrogate": ('name: t\ndescription: "\\ud800"\n', Expect(2, "description", ("lone surrogate",))),
+    "control-char": ("name: t\ndescription: a\x07b\n", Expect(2, None, ("unacceptable character #x0007",))),
+    "nul-byte": (b"name: t\nduration: 1\x00 s\n", Expect(2, None, ("NUL byte",))),
+    "invalid-utf8": (b"name: t\n\ndescription: caf\xe9\n", Expect(3, None, ("not UTF-8",))),
+    "binary-garbage": (
+        b"\x89PNG\r\n\x1a\n" + bytes(range(1, 256)) * 8, Expect(1, None, ("not UTF-8",))
+    ),
+    "missing-required": ("name: t\n", Expect(1, "duration", ("Field required",))),
+    "null-name": (MINIMAL.replace("name: t", "name:"), Expect(1, "name", ("valid string",))),
+    "bad-id": (MINIMAL.replace("units: []", "units: [{id: 'no spaces!', type: ew-radar, x: 0 m, y: 0 m}]"),
+               Expect(4, "units[0].id", ("'no spaces!' is not a valid id",))),
+    "unit-not-a-mapping": (MINIMAL.replace("units: []", "units:\n  - 5"),
+                           Expect(5, "units[0]", ("expected a mapping of fields, found a number",))),
+    "units-not-a-list": (MINIMAL.replace("units: []", "units: {a: 1}"),
+                         Expect(4, "units", ("expected a list, found a mapping",))),
+    "bad-proficiency-key": (MINIMAL + "proficiency:\n  guru: {reaction_time_factor: 1, error_rate_factor: 1}\n",
+                            Expect(6, "proficiency.guru", ("not a valid key", "'expert'"))),
+}
+
+
+@pytest.mark.parametrize("case", list(RAW_CASES), ids=list(RAW_CASES))
+def test_raw_file(case, tmp_path, cli):
+    content, expect = RAW_CASES[case]
+    path = tmp_path / "scenario.yaml"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8", errors="surrogatepass")
+    check_message(*cli("validate", str(path)), path, expect)
+
+
+def test_missing_file(tmp_path, cli):
+    path = tmp_path / "nope.yaml"
+    check_message(*cli("validate", str(path)), path, Expect(None, None, ("file not found",)))
+
+
+def test_directory(tmp_path, cli):
+    check_message(*cli("validate", str(tmp_path)), tmp_path, Expect(None, None, ("is a directory",)))
+
+
+# --- mutations of the as-designed example ---------------------------------------------------------
+
+R0 = "readiness: {availability: 0.95}}\n  - {id: cp-1"  # the readiness of units[0] (ew-1)
+AIRLINER_A = "type: medium-airliner\n    start: 2 min"
+FC_LINK = "{from: lr-fcr, to: lr-l1, carries: fire-control"
+
+MUTATIONS = {
+    # id: (old fragment, new fragment, fragment of the line the error is on, field path, message words)
+    "string-for-number": ("seed: 20261124", "seed: twenty", "seed:", "seed", ("valid integer",)),
+    "float-for-integer": ("count: 4", "count: 4.5", "count: 4.5", "threats[0].count", ("valid integer",)),
+    "list-for-mapping": ("terrain: {source: sample}", "terrain: [sample]", "terrain:", "terrain",
+                         ("expected a mapping of fields, found a list",)),
+    "mapping-for-quantity": ("duration: 15 min", "duration: {minutes: 15}", "duration:", "duration",
+                             ("expected a time such as",)),
+    "list-for-quantity": ("mast_height: 20 m", "mast_height: [20, m]", "id: ew-1", "units[0].mast_height",
+                          ("expected a length",)),
+    "unknown-top-level-key": ("step: 1 s", "step: 1 s\ndurration: 15 min", "durration", "durration",
+                              ("unknown field 'durration'",)),
+    "unknown-key-typo-availabilty": (R0, R0.replace("availability", "availabilty"), "id: ew-1",
+                                     "units[0].readiness.availabilty", ("unknown field 'availabilty'",)),
+    "unknown-key-depth-2": ("p_civil_as_hostile", "p_civil_as_hostil", "p_civil_as_hostil",
+                            "authority.identification.p_civil_as_hostil", ("unknown field",)),
+    "unknown-key-in-waypoint": ("{x: -14 km, y: 12 km, altitude: 40 m}", "{x: -14 km, y: 12 km, alt: 40 m}",
+                                "alt: 40 m", "threats[0].route[0].alt", ("unknown field 'alt'",)),
+    "unknown-catalog-type": ("type: ew-radar", "type: ew-radarr", "ew-radarr", "units[0].type",
+                             ("unknown unit type 'ew-radarr'", "known: ", "ew-radar")),
+    "missile-as-unit-type": ("type: ew-radar", "type: lr-missile", "lr-missile", "units[0].type",
+                             ("unknown unit type 'lr-missile'",)),
+    "radar-missiles": ("type: ew-radar,", "type: ew-radar, missiles: 4,", "id: ew-1", "units[0].missiles",
+                       ("only launchers carry missiles",)),
+    "link-to-missing-unit": ("{from: ew-1, to: cp-1", "{from: ew-9, to: cp-1", "from: ew-9", "links[0].from",
+                             ("'ew-9': no unit with that id",)),
+    "link-to-itself": ("{from: ew-1, to: cp-1", "{from: ew-1, to: ew-1", "to: ew-1", "links[0].to",
+                       ("cannot join a unit to itself",)),
+    "duplicate-id": ("id: cp-1, type: command-post", "id: ew-1, type: command-post", "id: ew-1, type: command",
+                     "units[1].id", ("duplicate id 'ew-1'", "units[0]")),
+    "duplicate-id-across-groups": ("id: raid-south", "id: airbase", "- id: airbase", "threats[1].id",
+                                   ("duplicate id 'airbase'", "defended_assets[0]")),
+    "negative-latency": ("latency: 4 s", "latency: -4 s", "-4 s", "links[0].latency", ("must not be negative",)),
+    "absurd-length": ("mast_height: 20 m", "mast_height: 1e12 km", "1e12 km", "units[0].mast_height",
+                      ("absurdly large",)),
+    "absurd-coordinate": ("x: 12 km, y: 4 km", "x: 1e12 km, y: 4 km", "1e12 km", "units[0].x",
+                          ("absurdly far",)),
+    "absurd-duration": ("duration: 15 min", "duration: 1e9 h", "duration:", "duration", ("absurdly large",)),
+    "infinite-quantity": ("latency: 4 s", "latency: 1e999 s", "1e999 s", "links[0].latency",
+                          ("not a finite quantity",)),
+    "quantity-without-unit": ("latency: 4 s", "latency: 4", "latency: 4}", "links[0].latency",
+                              ("'4' needs a unit", "such as '2 min'")),
+    "quantity-string-without-unit": ("duration: 15 min", "duration: '900'", "duration:", "duration",
+                                     ("'900' needs a unit",)),
+    "wrong-dimension": ("mast_height: 20 m", "mast_height: 12 kg", "12 kg", "units[0].mast_height",
+                        ("'12 kg' is not a length", "'12 km'")),
+    "time-for-length": ("radius: 1.5 km", "radius: 1.5 s", "radius: 1.5 s", "defended_assets[0].radius",
+                        ("is not a length",)),
+    "decimal-comma": ("step: 1 s", "step: 1,5 s", "step:", "step", ("'1,5 s' is not a time",)),
+    "arithmetic-bomb": ("latency: 4 s", "latency: 10**10**10 s", "10**10", "links[0].latency",
+                        ("is not a time",)),
+    "probability-above-1": (R0, R0.replace("0.95", "1.5"), "id: ew-1", "units[0].readiness.availability",
+                            ("probability between 0 and 1",)),
+    "negative-probability": ("p_hostile_as_civil: 0.02", "p_hostile_as_civil: -0.02", "p_hostile_as_civil",
+                             "authority.identification.p_hostile_as_civil", ("probability between 0 and 1",)),
+    "probability-as-string": (R0, R0.replace("0.95", "'95%'"), "id: ew-1", "units[0].readiness.availability",
+                              ("valid number",)),
+    "off-terrain-unit": ("x: 12 km, y: 4 km", "x: 120 km, y: 4 km", "x: 120 km", "units[0]",
+                         ("off the terrain", "terrain spans")),
+    "off-terrain-waypoint": ("{x: -14 km, y: 12 km, altitude: 40 m}", "{x: -140 km, y: 12 km, altitude: 40 m}",
+                             "x: -140 km", "threats[0].route[0]", ("off the terrain",)),
+    "lat-lon-far-away": ("x: 12 km, y: 4 km", "lat: 0, lon: 0", "lat: 0, lon: 0", "units[0]",
+                         ("cannot be placed",)),
+    "origin-far-away": ("terrain: {source: sample}", "terrain: {source: sample}\norigin: {lat: 0, lon: 0}",
+                        "origin:", "origin", ("cannot be placed",)),
+    "xy-and-latlon": ("x: 12 km, y: 4 km", "x: 12 km, y: 4 km, lat: 36, lon: -84", "lat: 36", "units[0]",
+                      ("either x/y or lat/lon",)),
+    "x-without-y": ("x: 12 km, y: 4 km", "x: 12 km", "x: 12 km,", "units[0]", ("x and y must both be given",)),
+    "fire-control-from-search-radar": (FC_LINK, FC_LINK.replace("lr-fcr", "lr-acq"), "from: lr-acq, to: lr-l1",
+                                       "links[10].from", ("no fire-control radar",)),
+    "fire-control-to-command-post": (FC_LINK, FC_LINK.replace("lr-l1", "cp-1"), "to: cp-1, carries: fire",
+                                     "links[10].to", ("not a launcher",)),
+    "mtbf-without-mttr": (R0, R0.replace("0.95}", "0.95, mtbf: 100 h}"), "id: ew-1", "units[0].readiness",
+                          ("mtbf and mttr go together",)),
+    "decision-time-missing-parameters": ("{distribution: lognormal, median: 6 s, sigma: 0.5}",
+                                         "{distribution: lognormal}", "decision_time", "authority.decision_time",
+                                         ("lognormal decision time needs median, sigma",)),
+    "decision-time-uniform-missing-high": ("{distribution: lognormal, median: 6 s, sigma: 0.5}",
+                                           "{distribution: uniform, low: 5 s}", "decision_time",
+                                           "authority.decision_time", ("needs high",)),
+    "decision-time-mode-outside": ("{distribution: lognormal, median: 6 s, sigma: 0.5}",
+                                   "{distribution: triangular, low: 2 s, mode: 0 s, high: 9 s}", "decision_time",
+                                   "authority.decision_time", ("low <= mode <= high",)),
+    "step-longer-than-duration": ("step: 1 s", "step: 20 min", "step:", "step", ("longer than the duration",)),
+    "too-many-steps": ("step: 1 s", "step: 1 us", "step:", "step", ("10 million steps",)),
+    "traffic-not-civil": (AIRLINER_A, AIRLINER_A.replace("medium-airliner", "fighter"), "type: fighter",
+                          "traffic[0].type", ("'fighter' is not a civil aircraft type",)),
+    "raid-unknown-aircraft": ("type: utility-helicopter", "type: ufo", "type: ufo", "threats[0].type",
+                              ("unknown aircraft type 'ufo'",)),
+    "raid-target-not-an-asset": ("target: airbase\n    altitude_reference: agl\n    route:\n      - {x: -14 km, y: 12",
+                                 "target: lr-l1\n    altitude_reference: agl\n    route:\n      - {x: -14 km, y: 12",
+                                 "target: lr-l1", "threats[0].target", ("no defended asset with id 'lr-l1'",)),
+    "route-with-one-waypoint": ("      - {x: -14 km, y: 13 km, altitude: 10 km}\n", "", "airliner-a",
+                                None, ("a route needs at least 2 waypoints",)),
+    "bad-enum": ("mode: human-on-the-loop", "mode: robots", "mode: robots", "authority.mode",
+                 ("'autonomous', 'human-on-the-loop' or 'human-in-the-loop'",)),
+    "bad-on-off": ("transponder: on\n    route:\n      - {x: -14 km, y: 13", "transponder: maybe\n    route:\n"
+                   "      - {x: -14 km, y: 13", "transponder: maybe", "traffic[0].transponder", ("'on' or 'off'",)),
+    "terrain-both-kinds": ("terrain: {source: sample}", "terrain: {source: sample, flat: 0 m}", "terrain:",
+                           "terrain", ("exactly one of 'source'",)),
+    "terrain-file-missing": ("terrain: {source: sample}", "terrain: {source: nowhere.tif}", "terrain:",
+                             "terrain.source", ("terrain file 'nowhere.tif' not found",)),
+    "catalog-file-missing": ("terrain: {source: sample}", "terrain: {source: sample}\ncatalog: [mine.yaml]",
+                             "catalog:", "catalog[0]", ("catalog file 'mine.yaml' not found",)),
+}
+
+
+@pytest.mark.parametrize("case", list(MUTATIONS), ids=list(MUTATIONS))
+def test_mutated_example(case, tmp_path, cli):
+    old, new, line_fragment, field, words = MUTATIONS[case]
+    text = mutate(designed_text(), old, new)
+    path = tmp_path / "scenario.yaml"
+    path.write_text(text, encoding="utf-8")
+    if case == "route-with-one-waypoint":  # the route key is the line after the flight's start
+        line, field = line_containing(text, "id: airliner-a") + 4, "traffic[0].route"
+        assert text.splitlines()[line - 1].strip() == "route:"
+    else:
+        line = line_containing(text, line_fragment)
+    check_message(*cli("validate", str(path)), path, Expect(line, field, words))
+
+
+def test_every_error_is_reported(tmp_path, cli):
+    """Several independent mistakes are all reported, each with its own line, not just the first."""
+    text = designed_text()
+    text = mutate(text, "latency: 4 s", "latency: -4 s")
+    text = mutate(text, "seed: 20261124", "seed: -1")
+    path = tmp_path / "scenario.yaml"
+    path.write_text(text, encoding="utf-8")
+    status, out, err = cli("validate", str(path))
+    check_message(status, out, err, path, Expect(line_containing(text, "-4 s"), "links[0].latency", ("negative",)))
+    check_message(status, out, err, path, Expect(line_containing(text, "seed:"), "seed", ("greater than",)))
+
+
+# --- a bad catalog file listed in the scenario's `catalog:` ----------------------------------------
+
+GOOD_CATALOG = """\
+sources:
+  notes: "my notes"
+types:
+  my-launcher:
+    kind: launcher
+    label: "My launcher"
+    missile: mr-missile
+    missiles: {value: 4, source: notes, grade: assumed}
+    launch_interval: {value: 5 s, source: notes, grade: assumed}
+    reload_time: {value: 10 min, source: notes, grade: assumed}
+"""
+
+CATALOG_CASES = {
+    # id: (catalog text, line, field, message words)
+    "wrong-dimension": (GOOD_CATALOG.replace("5 s", "5 kg"), 9, "types.my-launcher.launch_interval",
+                        ("'5 kg' is not a time",)),
+    "unknown-grade": (GOOD_CATALOG.replace("grade: assumed}\n    launch", "grade: guessed}\n    launch"), 8,
+                      "types.my-launcher.missiles.grade", ("'published', 'derived' or 'assumed'",)),
+    "unknown-source": (GOOD_CATALOG.replace("source: notes, grade: assumed}\n    reload",
+                                            "source: blog, grade: assumed}\n    reload"),
+                       9, "types.my-launcher.launch_interval.source", ("unknown source 'blog'",)),
+    "unknown-field": (GOOD_CATALOG.replace("    missile:", "    colour: red\n    missile:"), 7,
+                      "types.my-launcher.colour", ("unknown field 'colour'",)),
+    "unknown-kind": (GOOD_CATALOG.replace("kind: launcher", "kind: toaster"), 4, "types.my-launcher",
+                     ("'toaster'", "'radar'")),
+    "number-without-source": (GOOD_CATALOG.replace("{value: 4, source: notes, grade: assumed}", "4"), 8,
+                              "types.my-launcher.missiles", ("expected {value: ..., source: ...",)),
+    "missile-is-a-radar": (GOOD_CATALOG.replace("missile: mr-missile", "missile: ew-radar"), 7,
+                           "types.my-launcher.missile", ("'ew-radar' is not a missile type",)),
+    "redefines-builtin": (GOOD_CATALOG.replace("my-launcher:", "mr-telar:"), 4, "types.mr-telar",
+                          ("already defined in <builtin>/air_defence.yaml",)),
+    "not-a-mapping": ("- 1\n- 2\n", 1, None, ("expected a mapping of fields, found a list",)),
+    "not-yaml": ("sources: {a: b\n", 2, None, ("not valid YAML",)),
+}
+
+
+@pytest.mark.parametrize("case", list(CATALOG_CASES), ids=list(CATALOG_CASES))
+def test_bad_catalog_file(case, tmp_path, cli):
+    catalog_text, line, field, words = CATALOG_CASES[case]
+    (tmp_path / "extra").mkdir()
+    catalog = tmp_path / "extra" / "mine.yaml"
+    catalog.write_text(catalog_text, encoding="utf-8")
+    text = mutate(designed_text(), "terrain: {source: sample}", "terrain: {source: sample}\ncatalog: [extra/mine.yaml]")
+    path = tmp_path / "scenario.yaml"
+    path.write_text(text, encoding="utf-8")
+    check_message(*cli("validate", str(path)), catalog.resolve(), Expect(line, field, words))
+
+
+def test_good_catalog_file_is_accepted(tmp_path, cli):
+    """The control for the cases above: the unmutated catalog file validates."""
+    (tmp_path / "mine.yaml").write_text(GOOD_CATALOG, encoding="utf-8")
+    text = mutate(designed_text(), "terrain: {source: sample}", "terrain: {source: sample}\ncatalog: [mine.yaml]")
+    text = mutate(text, "{id: lr-l1, type: lr-launcher", "{id: lr-l1, type: my-launcher")
+    path = tmp_path / "scenario.yaml"
+    path.write_text(text, encoding="utf-8")
+    status, out, err = cli("validate", str(path))
+    assert (status, err) == (0, "")
+    assert out.startswith("ok: airbase-as-designed")
+
+
+def test_catalogue_is_large_enough():
+    assert len(RAW_CASES) + len(MUTATIONS) + len(CATALOG_CASES) + 2 >= 25
