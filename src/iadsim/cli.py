@@ -163,6 +163,43 @@ def viewshed(
 
 
 @app.command()
+def coverage(
+    scenario: ScenarioArg,
+    out_dir: Annotated[Path, typer.Option("--out", help="output folder for the rasters, GeoJSON, maps and JSON")],
+    bands: Annotated[str, typer.Option(help="target heights above ground [m], comma-separated")] = "30,100,300,1000",
+    threat: Annotated[list[str] | None, typer.Option(
+        "--threat", help="aircraft type to detect (repeatable; default: the raids' types)")] = None,
+) -> None:
+    """Coverage maps: detection and engagement coverage per height band, layered counts and low-level gaps."""
+    from iadsim.analysis.coverage import coverage as run_coverage
+    from iadsim.scenario import load_scenario
+
+    try:
+        heights = tuple(float(b) for b in bands.split(",") if b.strip())
+    except ValueError:
+        raise typer.BadParameter(f"'{bands}' is not a comma-separated list of heights in metres",
+                                 param_hint="--bands") from None
+    loaded = load_scenario(scenario)
+    try:
+        summary = run_coverage(loaded, out_dir, bands=heights, threat_types=threat or None)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--bands/--threat") from None
+    net = summary["network"]
+    for h in summary["bands_agl_m"]:
+        key = str(int(h)) if float(h).is_integer() else f"{h:g}"
+        out.print(f"{key:>6} m AGL: detection {net['detection_km2'][key]:9.1f} km2 "
+                  f"({net['detection_fraction'][key]:.0%}), engagement {net['engagement_km2'][key]:9.1f} km2")
+    if not net["engagement_fire_units_counted"]:
+        out.print("no fire unit is able to engage: no engagement coverage (see iadsim audit)")
+    gaps = summary["gaps"]["largest"][:3]
+    if gaps:
+        out.print("largest low-level gaps: " + "; ".join(
+            f"{g['area_km2']:.1f} km2 at x {g['centroid']['x_m'] / 1e3:.1f} km, y {g['centroid']['y_m'] / 1e3:.1f} km"
+            for g in gaps))
+    out.print(f"wrote {len(summary['files'])} files to {out_dir}")
+
+
+@app.command()
 def simulate(
     scenario: ScenarioArg,
     replications: Annotated[int, typer.Option(min=1, max=10_000_000, help="Monte Carlo replications")] = 100,

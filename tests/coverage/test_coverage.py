@@ -1,0 +1,246 @@
+"""Coverage maps: a flat-earth disc checked against independent horizon, range and Pd limits, and the
+example scenarios' rasters, GeoJSON, engagement rule and gaps."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+from pyproj import CRS, Transformer
+
+from iadsim.analysis.coverage import coverage, coverage_maps, threat_types_of
+from iadsim.engine.world import pulses_per_look, signal_to_interference_db
+from iadsim.physics.detection import pd
+from iadsim.physics.propagation import horizon_range, min_visible_height
+from iadsim.scenario import load_scenario
+from iadsim.terrain import flat_dem
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+GROUND = 100.0  # flat terrain elevation [m]
+CELL = 500.0  # flat test grid cell [m]
+HALF = 160e3  # half side of the flat test grid [m]
+MAST = 10.0
+
+# VHF radars like the catalog's early-warning radar but with clutter suppressed (80 dB MTI improvement):
+# at VHF the two-ray multipath has no nulls in the far part of the disc, and without clutter the margin
+# over the near nulls is large, so Pd falls monotonically with range and the coverage is a disc. (With
+# the catalog's 20 dB the radar is clutter-limited at low level and the nulls punch rings of holes.)
+_RADAR = """
+  {name}:
+    kind: radar
+    role: early-warning
+    label: "VHF radar, instrumented range {range} (test fixture)"
+    frequency: {{value: 170 MHz, source: test, grade: assumed}}
+    peak_power: {{value: 260 kW, source: test, grade: assumed}}
+    gain: {{value: 22 dB, source: test, grade: assumed}}
+    pulse_width: {{value: 6 us, source: test, grade: assumed}}
+    prf: {{value: 360 Hz, source: test, grade: assumed}}
+    beamwidth: {{value: 6 deg, source: test, grade: assumed}}
+    scan_period: {{value: 10 s, source: test, grade: assumed}}
+    instrumented_range: {{value: {range}, source: test, grade: assumed}}
+    detection_range: {{value: 250 km, source: test, grade: assumed}}
+    reference_rcs: {{value: 2 m^2, source: test, grade: assumed}}
+    losses: {{value: 5.5 dB, source: test, grade: assumed}}
+    system_temperature: {{value: 600 K, source: test, grade: assumed}}
+    pfa: {{value: 1.0e-6, source: test, grade: assumed}}
+    range_accuracy: {{value: 500 m, source: test, grade: assumed}}
+    azimuth_accuracy: {{value: 1.5 deg, source: test, grade: assumed}}
+    mti_improvement: {{value: 80 dB, source: test, grade: assumed}}
+"""
+_CATALOG = ('sources:\n  test: "test fixture"\ntypes:'
+            + _RADAR.format(name="clean-vhf", range="250 km") + _RADAR.format(name="short-vhf", range="40 km"))
+
+
+def _flat_scenario(tmp_path: Path, radar_type: str, threat: str):
+    """One radar at a cell centre of a flat 320 km square grid of 500 m cells, and one raid of `threat`."""
+    (tmp_path / "extra.yaml").write_text(_CATALOG)
+    (tmp_path / "flat.yaml").write_text(f"""
+name: flat-disc
+duration: 1 min
+terrain: {{flat: {GROUND:g} m, extent: 20 km}}
+catalog: [extra.yaml]
+units:
+  - {{id: radar, type: {radar_type}, x: {CELL / 2:g} m, y: {-CELL / 2:g} m, mast_height: {MAST:g} m}}
+threats:
+  - id: raid
+    type: {threat}
+    route:
+      - {{x: -5 km, y: 0 km, altitude: 100 m}}
+      - {{x: 5 km, y: 0 km, altitude: 100 m}}
+""")
+    loaded = load_scenario(tmp_path / "flat.yaml")
+    # a coarser, larger grid in the same CRS and with the same centre, so the whole disc fits
+    terrain = flat_dem(GROUND, (-HALF, -HALF, HALF, HALF), CELL, crs=loaded.terrain.crs)
+    return dataclasses.replace(loaded, terrain=terrain)
+
+
+def _pd_radius(radar, rcs: float, swerling: int, height: float, max_range: float) -> float:
+    """Largest ground range of a radial profile at which Pd >= 0.5 (flat ground, no curvature in the
+    slant range: the geometry the coverage uses), checking that Pd stays >= 0.5 all the way in."""
+    ground = np.arange(1.0, max_range, 5.0)
+    slant = np.hypot(ground, height - MAST)
+    snr = signal_to_interference_db(radar, MAST, rcs, slant, ground, height)
+    p = np.asarray(pd(np.clip(snr, -40.0, 60.0), radar.pfa.value, pulses_per_look(radar), swerling))
+    covered = p >= 0.5
+    if covered.all():
+        return np.inf
+    last = np.flatnonzero(covered)[-1]
+    assert covered[: last + 1].all(), "the Pd profile has holes: the coverage would not be a disc"
+    return float(ground[last])
+
+
+@pytest.mark.parametrize(
+    ("radar_type", "threat", "height", "binding"),
+    [
+        ("clean-vhf", "fighter", 30.0, "pd"),  # low level at VHF: the R^-8 multipath law limits detection
+        ("clean-vhf", "jumbo-airliner", 1000.0, "horizon"),
+        ("short-vhf", "utility-helicopter", 1000.0, "instrumented"),
+    ],
+)
+def test_flat_earth_detection_is_a_disc_of_the_smallest_limit(tmp_path, radar_type, threat, height, binding):
+    scenario = _flat_scenario(tmp_path, radar_type, threat)
+    radar = scenario.catalog.types[radar_type]
+    target = scenario.catalog.types[threat]
+    maps = coverage_maps(scenario, bands=(height,))
+    assert maps.sensor_ids == ["radar"] and maps.threat_types == [threat]
+
+    # expected radius, each limit computed independently of the coverage code
+    limits = {
+        "instrumented": float(np.sqrt(radar.instrumented_range.value**2 - (height - MAST) ** 2)),
+        "horizon": float(horizon_range(MAST, height)),
+        "pd": _pd_radius(radar, target.rcs.value, target.swerling, height, HALF),
+    }
+    assert min(limits, key=limits.get) == binding, limits
+    radius = min(limits.values())
+    assert radius < HALF - 4 * CELL
+
+    # over flat terrain the masking height is the smooth-earth one: the terrain kernel agrees
+    site = scenario.sites["radar"]
+    x, y = scenario.terrain.rowcol_to_xy(*np.indices(scenario.terrain.shape))
+    distance = np.hypot(x - site.x, y - site.y)
+    covered = maps.detection[0, 0]
+    inside = distance < radius - 2 * CELL
+    outside = distance > radius + 2 * CELL
+    assert covered[inside].all(), f"holes inside the {radius:.0f} m disc"
+    assert not covered[outside].any(), f"coverage beyond the {radius:.0f} m disc"
+    assert abs(distance[covered].max() - radius) <= 2 * CELL
+    # the horizon in the radius is min_visible_height inverted (a check of the test's own reasoning)
+    assert min_visible_height(MAST, limits["horizon"]) == pytest.approx(height, rel=1e-9)
+
+
+@pytest.fixture(scope="module")
+def designed(tmp_path_factory):
+    scenario = load_scenario(EXAMPLES / "airbase-as-designed.yaml")
+    out = tmp_path_factory.mktemp("designed")
+    return scenario, out, coverage(scenario, out)
+
+
+@pytest.fixture(scope="module")
+def reported(tmp_path_factory):
+    scenario = load_scenario(EXAMPLES / "airbase-as-reported.yaml")
+    out = tmp_path_factory.mktemp("reported")
+    return scenario, out, coverage(scenario, out, bands=(30.0, 1000.0))
+
+
+def _read(path: Path):
+    with rasterio.open(path) as dataset:
+        return dataset.read(1), dataset.transform, dataset.crs
+
+
+def test_layers_are_the_sums_of_the_single_masks(designed):
+    scenario, out, summary = designed
+    maps = coverage_maps(scenario)
+    assert summary["bands_agl_m"] == list(maps.bands) == [30.0, 100.0, 300.0, 1000.0]
+    for b, height in enumerate(maps.bands):
+        name = f"{height:.0f}"
+        detection, _, _ = _read(out / f"detection_layers_{name}m.tif")
+        engagement, _, _ = _read(out / f"engagement_layers_{name}m.tif")
+        valid = maps.valid
+        assert np.isnan(detection[~valid]).all() and np.isnan(engagement[~valid]).all()
+        np.testing.assert_array_equal(detection[valid], maps.detection[:, b].sum(axis=0)[valid])
+        np.testing.assert_array_equal(engagement[valid], maps.engagement[maps.able, b].sum(axis=0)[valid])
+        cell_km2 = np.prod(scenario.terrain.cell_size) / 1e6
+        for s, sensor in enumerate(summary["sensors"]):
+            assert sensor["covered_km2"][name] == pytest.approx(maps.detection[s, b].sum() * cell_km2, abs=1e-3)
+        assert summary["network"]["detection_km2"][name] == pytest.approx((detection > 0).sum() * cell_km2, abs=1e-3)
+    # coverage grows with height (more of the terrain is above the masking heights)
+    areas = list(summary["network"]["detection_km2"].values())
+    assert areas == sorted(areas)
+
+
+def test_geotiff_georeferencing_matches_the_dem(designed):
+    scenario, out, _ = designed
+    values, transform, crs = _read(out / "detection_layers_30m.tif")
+    assert values.shape == scenario.terrain.shape
+    assert transform.almost_equals(scenario.terrain.transform, precision=1e-6)
+    assert CRS.from_user_input(crs.to_wkt()) == CRS.from_user_input(scenario.terrain.crs)
+
+
+def test_geojson_is_lon_lat_near_the_scenario(designed):
+    scenario, out, _ = designed
+    to_lonlat = Transformer.from_crs(CRS.from_user_input(scenario.terrain.crs), CRS.from_epsg(4326), always_xy=True)
+    lon0, lat0 = to_lonlat.transform(*scenario.origin_xy)
+    assert -85 < lon0 < -84 and 36 < lat0 < 37  # the sample DEM is in Tennessee
+    for height in ("30", "1000"):
+        data = json.loads((out / f"coverage_{height}m.geojson").read_text())
+        assert data["type"] == "FeatureCollection"
+        layers = {f["properties"]["layer"]: f for f in data["features"]}
+        assert set(layers) == {"detection", "engagement"}
+        for feature in data["features"]:
+            assert feature["type"] == "Feature"
+            geometry = feature["geometry"]
+            assert geometry["type"] == "MultiPolygon" and geometry["coordinates"]
+            for polygon in geometry["coordinates"]:
+                for j, ring in enumerate(polygon):
+                    ring = np.asarray(ring)
+                    assert ring.shape[0] >= 4 and ring.shape[1] == 2
+                    np.testing.assert_array_equal(ring[0], ring[-1])
+                    # RFC 7946 3.1.6: exterior rings counterclockwise, holes clockwise
+                    area = np.dot(ring[:-1, 0], ring[1:, 1]) - np.dot(ring[1:, 0], ring[:-1, 1])
+                    assert (area > 0) == (j == 0)
+                    assert np.all(np.abs(ring[:, 0] - lon0) < 0.3) and np.all(np.abs(ring[:, 1] - lat0) < 0.3)
+
+
+def test_as_reported_has_no_engagement_coverage_and_as_designed_has(designed, reported):
+    _, out, summary = reported
+    assert summary["network"]["engagement_fire_units_counted"] == []
+    assert all(v == 0.0 for v in summary["network"]["engagement_km2"].values())
+    engagement, _, _ = _read(out / "engagement_layers_30m.tif")
+    assert np.nanmax(engagement) == 0.0
+    data = json.loads((out / "coverage_30m.geojson").read_text())
+    assert [f["geometry"] for f in data["features"] if f["properties"]["layer"] == "engagement"] == [None]
+    # the silent TELAR radars are not sensors
+    assert {s["id"] for s in summary["sensors"]} == {"ew-1", "lr-acq", "lr-fcr", "mr1-sr", "mr2-sr"}
+
+    _, _, summary = designed
+    assert len(summary["network"]["engagement_fire_units_counted"]) == 6
+    assert all(v > 0.0 for v in summary["network"]["engagement_km2"].values())
+    assert all(f["able"] and f["guided_by"] for f in summary["fire_units"])
+
+
+def test_gaps_are_sorted_by_area(designed):
+    scenario, out, summary = designed
+    gaps = summary["gaps"]
+    assert gaps["height_agl_m"] == 30.0
+    areas = [g["area_km2"] for g in gaps["largest"]]
+    assert areas and areas == sorted(areas, reverse=True)
+    assert gaps["count"] >= len(areas)
+    cell_km2 = np.prod(scenario.terrain.cell_size) / 1e6
+    assert areas[0] == pytest.approx(gaps["largest"][0]["cells"] * cell_km2, abs=1e-3)
+    # the gaps and the covered area make up the terrain at the lowest band
+    uncovered = summary["grid"]["area_km2"] - summary["network"]["detection_km2"]["30"]
+    assert sum(areas) <= uncovered + 1e-3
+    for name in summary["files"]:
+        assert (out / name).is_file()
+
+
+def test_threat_types_default_to_the_raids_and_reject_unknown_types(designed):
+    scenario, _, summary = designed
+    assert threat_types_of(scenario) == ["utility-helicopter", "attack-helicopter"]
+    assert [t["id"] for t in summary["threat_types"]] == ["utility-helicopter", "attack-helicopter"]
+    with pytest.raises(ValueError, match="unknown aircraft type"):
+        threat_types_of(scenario, ["ew-radar"])
