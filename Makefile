@@ -33,7 +33,7 @@ lint: $(VENV)/.dev
 	$(BIN)/lint-imports
 
 test: lint
-	$(BIN)/python -m pytest -n auto -q
+	$(BIN)/python -m pytest -n auto --dist loadfile -q
 
 bench: $(VENV)/.dev
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done

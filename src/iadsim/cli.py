@@ -240,6 +240,45 @@ def print_summary(summaries: list[dict]) -> None:
 
 
 @app.command()
+def report(
+    run_dirs: Annotated[list[Path], typer.Argument(help="run folders from `iadsim simulate --out` to compare")],
+    out_path: Annotated[Path, typer.Option("--out", help="HTML file to write")] = Path("report.html"),
+    sweep: Annotated[Path | None, typer.Option("--sweep", help="sweep results folder: tornado and trade-off")] = None,
+    figures: Annotated[Path | None, typer.Option("--figures", help="also write map.png and metrics.png here")] = None,
+) -> None:
+    """One self-contained HTML report (opens offline) comparing run folders."""
+    from iadsim.report import build_figures, build_report
+
+    for run_dir in run_dirs:
+        if not (run_dir / "summary.json").is_file():
+            raise InputError(run_dir, "not a run folder (no summary.json); write one with `iadsim simulate --out`")
+    path = build_report(run_dirs, out_path, sweep)
+    out.print(f"report: {path.resolve()}")
+    if figures is not None:
+        for png in build_figures(run_dirs, figures):
+            out.print(f"figure: {png}")
+
+
+@app.command("export")
+def export_run(
+    run_dir: Annotated[Path, typer.Argument(help="a run folder written by `iadsim simulate --out`")],
+    fmt: Annotated[str, typer.Option("--format", help="geojson | kml | czml | geotiff | csv")],
+    out_dir: Annotated[Path, typer.Option("--out", help="output folder")] = Path("export"),
+    replication: Annotated[int | None, typer.Option(
+        min=0, help="replication to replay (kml, czml); default: a typical one")] = None,
+) -> None:
+    """Export a run for GIS tools and globes: GeoJSON (QGIS), KML (Google Earth), CZML (Cesium), GeoTIFF, CSV."""
+    from iadsim.report import FORMATS, export
+
+    if fmt not in FORMATS:
+        raise InputError("--format", f"unknown format '{fmt}'; choose one of {', '.join(FORMATS)}")
+    if not (run_dir / "summary.json").is_file():
+        raise InputError(run_dir, "not a run folder (no summary.json); write one with `iadsim simulate --out`")
+    for path in export(run_dir, fmt, out_dir, replication):
+        out.print(f"wrote {path}")
+
+
+@app.command()
 def demo(
     out_dir: Annotated[Path, typer.Option("--out", help="output folder")] = Path("demo-out"),
     replications: Annotated[int, typer.Option(min=1, help="replications per example")] = 200,

@@ -1,41 +1,255 @@
-"""The HTML report: one self-contained file that opens offline."""
+"""The HTML report: one self-contained file that opens offline.
+
+plotly.js is inlined once; the hillshade is an embedded PNG; nothing is loaded from the network (no CDN,
+web fonts or map tiles). Every text that comes from a scenario or a run folder is HTML-escaped, and the
+figures' JSON has ``<``, ``>`` and ``&`` written as ``\\u003c``-style escapes so that no string can
+close the ``<script>`` it sits in.
+"""
 
 from __future__ import annotations
 
-import html
+import datetime as dt
 import json
+import logging
+from html import escape
 from pathlib import Path
 
+import plotly.io as pio
+from plotly.offline import get_plotlyjs
 
-def build_report(run_dirs: list[Path], out_path: Path) -> Path:
-    """A plain comparison page of the runs' summaries and audits (every scenario text escaped)."""
-    sections = []
-    for run_dir in run_dirs:
-        summary = json.loads((Path(run_dir) / "summary.json").read_text())
-        audit = json.loads((Path(run_dir) / "audit.json").read_text())
-        rows = "".join(
-            f"<tr><td>{html.escape(m)}</td><td>{_fmt(v['mean'])}</td>"
-            f"<td>{_fmt(v['ci95'][0])} - {_fmt(v['ci95'][1])}</td></tr>"
-            for m, v in summary["metrics"].items()
-        )
-        units = "".join(
-            f"<tr><td>{html.escape(f['id'])}</td><td>{'able' if f['able'] else 'NOT ABLE'}</td><td>"
-            + "<br>".join(html.escape(f"{r['code']}: {r['message']}") for r in f["reasons"]) + "</td></tr>"
-            for f in audit["fire_units"]
-        )
-        sections.append(
-            f"<section><h2>{html.escape(summary['name'])}</h2><p>{summary['replications']} replications, "
-            f"{summary['fire_units_able']} of {summary['fire_units']} fire units able.</p>"
-            f"<table><tr><th>metric</th><th>mean</th><th>95% CI</th></tr>{rows}</table>"
-            f"<h3>Kill-chain audit</h3><table><tr><th>fire unit</th><th>able</th><th>reasons</th></tr>{units}</table>"
-            "</section>"
-        )
-    page = ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>iadsim report</title></head><body>"
-            "<h1>iadsim report</h1>" + "".join(sections) + "</body></html>")
+from iadsim.analysis.montecarlo import METRICS
+from iadsim.report.layers import map_layers
+from iadsim.report.plots import label, map_figure, metrics_figure, replay_figure
+from iadsim.report.replay import build_replay
+from iadsim.report.run import Run, load_run
+from iadsim.report.sweep import load_sweep, tornado_figure, tradeoff_figure
+
+log = logging.getLogger(__name__)
+
+PLOT_CONFIG = {"displaylogo": False, "responsive": True, "scrollZoom": False,
+               "modeBarButtonsToRemove": ["sendDataToCloud", "select2d", "lasso2d"]}
+
+CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;margin:0;color:#1b1b1b;
+background:#f4f5f7}
+header{background:#1b263b;color:#fff;padding:18px 28px}header h1{margin:0 0 4px;font-size:1.6em}
+header p{margin:2px 0;color:#d0d6e2}
+main{max-width:1280px;margin:0 auto;padding:8px 24px 40px}
+section{background:#fff;border-radius:8px;padding:14px 20px;margin:18px 0;box-shadow:0 1px 3px rgba(0,0,0,.12)}
+h2{margin:4px 0 10px;font-size:1.3em;border-bottom:2px solid #e3e6ea;padding-bottom:4px}
+h3{margin:16px 0 6px;font-size:1.08em}
+table{border-collapse:collapse;width:100%;font-size:.9em;margin:6px 0 10px}
+th,td{border:1px solid #d9dde3;padding:4px 8px;text-align:left;vertical-align:top}
+th{background:#eef1f5}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.able{color:#1a7f37;font-weight:600}.unable{color:#c1121f;font-weight:600}
+.code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.85em;padding:1px 5px;border-radius:3px;
+white-space:nowrap}
+.sev-blocking{background:#fde2e4;color:#8a0f18}.sev-warning{background:#fff1cc;color:#7a5200}
+.sev-info{background:#e3f0ff;color:#12427a}
+.note{color:#5b6270;font-size:.9em}.plot{width:100%}
+nav a{color:#fff;margin-right:14px}
+"""
+
+
+def build_report(run_dirs: list[Path], out_path: Path, sweep_dir: Path | None = None) -> Path:
+    """Write one self-contained HTML report comparing the runs in ``run_dirs``.
+
+    Parameters
+    ----------
+    run_dirs : list of path-like
+        Run folders written by :func:`iadsim.analysis.simulate` (the variants to compare).
+    out_path : path-like
+        The HTML file to write.
+    sweep_dir : path-like, optional
+        A sweep results folder (see :mod:`iadsim.report.sweep`); skipped with a note if it is missing.
+
+    Returns
+    -------
+    pathlib.Path
+        ``out_path``.
+    """
+    runs = [load_run(d) for d in run_dirs]
+    if not runs:
+        raise ValueError("build_report needs at least one run folder")
+    page = _Page()
+    page.section("metrics", "Metrics with 95 % confidence intervals", _metrics_html(page, runs))
+    page.section("audit", "Kill-chain audit", "".join(_audit_html(run) for run in runs))
+    maps, replays = [], []
+    for i, run in enumerate(runs):
+        m, r = _map_and_replay_html(page, run, i)
+        maps.append(m)
+        replays.append(r)
+    page.section("map", "Scenario map", "".join(maps))
+    page.section("replay", "Replay", "".join(replays))
+    if sweep_dir is not None:
+        page.section("sweep", "Sweep", _sweep_html(page, Path(sweep_dir)))
     out_path = Path(out_path)
-    out_path.write_text(page, encoding="utf-8")
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    out_path.write_text(page.render(runs), encoding="utf-8")
     return out_path
 
 
-def _fmt(value) -> str:
+class _Page:
+    def __init__(self):
+        self.sections: list[tuple[str, str, str]] = []
+        self.n_figures = 0
+        self.images: dict[str, str] = {}  # data URI -> key: an image shared by several figures is written once
+
+    def section(self, anchor: str, title: str, body: str) -> None:
+        self.sections.append((anchor, title, body))
+
+    def figure(self, fig, height: int | None = None) -> str:
+        """A div and the script that draws ``fig`` into it (frames added after the first draw)."""
+        self.n_figures += 1
+        div = f"fig{self.n_figures}"
+        for image in fig.layout.images:
+            if image.source and image.source.startswith("data:"):
+                image.source = self.images.setdefault(image.source, f"img{len(self.images) + 1}")
+        payload = script_json(pio.to_json(fig, validate=False, remove_uids=True))
+        style = f' style="height:{int(height)}px"' if height else ""
+        return (f'<div id="{div}" class="plot"{style}></div>\n<script>(function(){{var f={payload};'
+                f'var el=document.getElementById("{div}");'
+                '(f.layout.images||[]).forEach(function(im){if(IADSIM_IMAGES[im.source]){'
+                'im.source=IADSIM_IMAGES[im.source];}});'
+                f'Plotly.newPlot(el,f.data,f.layout||{{}},{json.dumps(PLOT_CONFIG)}).then(function(){{'
+                'if(f.frames&&f.frames.length){return Plotly.addFrames(el,f.frames);}});})();</script>\n')
+
+    def render(self, runs: list[Run]) -> str:
+        names = ", ".join(escape(r.name) for r in runs)
+        nav = "".join(f'<a href="#{a}">{escape(t)}</a>' for a, t, _ in self.sections)
+        body = "".join(f'<section id="{a}"><h2>{escape(t)}</h2>{b}</section>\n' for a, t, b in self.sections)
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        return (
+            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            f"<title>iadsim report: {names}</title><style>{CSS}</style>\n"
+            f'<script id="plotlyjs">{get_plotlyjs()}</script>\n</head><body>'
+            f"<header><h1>iadsim report</h1><p>{names}</p>"
+            f"<p>Generated {stamp}. For analysis and education only. Self-contained: opens offline.</p>"
+            f"<nav>{nav}</nav></header><main>{_runs_html(runs)}"
+            f"<script>var IADSIM_IMAGES={script_json(json.dumps({k: uri for uri, k in self.images.items()}))};"
+            f"</script>\n{body}</main></body></html>\n"
+        )
+
+
+def script_json(text: str) -> str:
+    """JSON made safe to sit inside ``<script>``: no ``<``, ``>``, ``&`` or line separators left raw."""
+    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def _runs_html(runs: list[Run]) -> str:
+    rows = []
+    for run in runs:
+        s = run.summary
+        description = ""
+        try:
+            description = run.scenario.spec.description
+        except Exception as exc:  # the map section says why; here the description is just missing
+            log.debug("no scenario for %s: %s", run.path, exc)
+        rows.append(
+            f"<tr><td><b>{escape(run.name)}</b></td><td>{escape(description)}</td>"
+            f"<td class=num>{_int(s.get('replications'))}</td><td class=num>{_int(s.get('threats'))}</td>"
+            f"<td class=num>{_int(s.get('civil_aircraft'))}</td>"
+            f"<td class=num>{_int(s.get('fire_units_able'))} of {_int(s.get('fire_units'))}</td>"
+            f"<td class=num>{_int(s.get('seed'))}</td><td>{escape(str(run.path))}</td></tr>")
+    return ("<section id=\"runs\"><h2>Compared variants</h2><table><tr><th>variant</th><th>description</th>"
+            "<th>replications</th><th>threats</th><th>civil aircraft</th><th>fire units able</th><th>seed</th>"
+            f"<th>run folder</th></tr>{''.join(rows)}</table></section>")
+
+
+def _metrics_html(page: _Page, runs: list[Run]) -> str:
+    summaries = [r.summary for r in runs]
+    head = "".join(f"<th>{escape(r.name)}</th>" for r in runs)
+    rows = ["<tr><td>fire units able</td>"
+            + "".join(f"<td class=num>{_int(s.get('fire_units_able'))} of {_int(s.get('fire_units'))}</td>"
+                      for s in summaries) + "</tr>"]
+    for metric in METRICS:
+        cells = []
+        for s in summaries:
+            stat = s.get("metrics", {}).get(metric) or {}
+            mean, (lo, hi) = stat.get("mean"), stat.get("ci95", [None, None])
+            cells.append("<td class=num>-</td>" if mean is None else
+                         f"<td class=num>{mean:.2f} [{_num(lo)}, {_num(hi)}] <span class=note>n={stat.get('n')}"
+                         "</span></td>")
+        rows.append(f"<tr><td>{escape(label(metric))}</td>{''.join(cells)}</tr>")
+    rows.append("<tr><td>replications with a detection</td>" + "".join(
+        f"<td class=num>{_pct(s.get('detected_fraction'))}</td>" for s in summaries) + "</tr>")
+    table = f"<table><tr><th>metric: mean [95 % CI]</th>{head}</tr>{''.join(rows)}</table>"
+    note = ("<p class=note>Means over replications with Student-t 95 % confidence intervals; times are in seconds "
+            "from the start, over the replications where the event happened (n).</p>")
+    return page.figure(metrics_figure(summaries)) + table + note
+
+
+def _audit_html(run: Run) -> str:
+    audit = run.audit
+    rows = []
+    for unit in audit.get("fire_units", []):
+        able = bool(unit.get("able"))
+        reasons = "<br>".join(
+            f'<span class="code sev-{escape(str(r.get("severity", "info")))}">{escape(str(r.get("code", "")))}'
+            f"</span> {escape(str(r.get('message', '')))}" for r in unit.get("reasons", [])) or "-"
+        spof = ", ".join(escape(str(c)) for c in unit.get("single_points_of_failure", [])) or "-"
+        rows.append(
+            f"<tr><td><b>{escape(str(unit.get('id', '')))}</b></td><td>{escape(str(unit.get('type', '')))}</td>"
+            f"<td class=\"{'able' if able else 'unable'}\">{'able' if able else 'NOT ABLE'}</td>"
+            f"<td>{escape(str(unit.get('mode', '')))}</td><td class=num>{_pct(unit.get('readiness'))}</td>"
+            f"<td class=num>{_int(unit.get('missiles'))}</td>"
+            f"<td>{escape(', '.join(map(str, unit.get('guided_by', [])))) or '-'}</td><td>{reasons}</td>"
+            f"<td>{spof}</td></tr>")
+    codes = audit.get("reason_codes", {})
+    used = sorted({r.get("code") for u in audit.get("fire_units", []) for r in u.get("reasons", [])} - {None})
+    glossary = "".join(f"<li><span class=code>{escape(str(c))}</span> {escape(str(codes.get(c, '')))}</li>"
+                       for c in used)
+    able = f"{_int(audit.get('fire_units_able'))} of {_int(audit.get('fire_units_total'))} fire units able"
+    return (f"<h3>{escape(run.name)}: {able}</h3>"
+            "<table><tr><th>fire unit</th><th>type</th><th>able</th><th>mode</th><th>readiness</th>"
+            "<th>missiles</th><th>guided by</th><th>reasons</th><th>single points of failure</th></tr>"
+            f"{''.join(rows)}</table>" + (f"<ul class=note>{glossary}</ul>" if glossary else ""))
+
+
+def _map_and_replay_html(page: _Page, run: Run, index: int) -> tuple[str, str]:
+    try:
+        world = run.world
+        layers = map_layers(run.scenario, world)
+    except Exception as exc:  # e.g. a terrain file relative to the original scenario that was not copied
+        message = (f"<p class=note>{escape(run.name)}: the scenario could not be redrawn from "
+                   f"{escape(str(run.path / 'scenario.yaml'))}: {escape(str(exc))}</p>")
+        return message, message
+    bands = ", ".join(f"{b:g} m" for b in sorted(layers.coverage))
+    map_html = (f"<h3>{escape(run.name)}</h3>" + page.figure(map_figure(layers, escape(run.name))) +
+                f"<p class=note>Hillshade of the scenario's terrain; shading: where at least one emitting radar has "
+                f"line of sight to a target at {bands} above the ground (darker: lower). Links that are down are "
+                "red dashes; hover a link's midpoint for its ends.</p>")
+    rep = run.typical_replication()
+    replay = build_replay(world, run.events, rep)
+    fire_position = {u: (s.x, s.y) for u, s in run.scenario.sites.items()}
+    title = escape(f"{run.name}: replication {rep}")
+    replay_html = (f"<h3>{escape(run.name)}: replication {rep}</h3>"
+                   + page.figure(replay_figure(layers, replay, fire_position, title)) +
+                   f"<p class=note>Replication {rep} (leakers closest to the mean), {len(replay.times)} frames over "
+                   f"{replay.times[-1]:.0f} s. Crosses: killed; stars: threats that reached their target; pink: "
+                   "missiles in flight from their launcher.</p>")
+    return map_html, replay_html
+
+
+def _sweep_html(page: _Page, sweep_dir: Path) -> str:
+    if not sweep_dir.is_dir():
+        return f"<p class=note>No sweep results at {escape(str(sweep_dir))}; skipped.</p>"
+    table = load_sweep(sweep_dir)
+    if table is None:
+        return (f"<p class=note>{escape(str(sweep_dir))} has no readable sweep table (results.parquet, "
+                "results.csv or sweep.json with parameter, value and leakers columns); skipped.</p>")
+    return page.figure(tornado_figure(table)) + page.figure(tradeoff_figure(table))
+
+
+def _num(value) -> str:
     return "-" if value is None else f"{value:.2f}"
+
+
+def _int(value) -> str:
+    return "-" if value is None else escape(str(value))
+
+
+def _pct(value) -> str:
+    return "-" if value is None else f"{100 * float(value):.1f} %"

@@ -141,10 +141,15 @@ def _fmt(where: tuple) -> str:
 
 def load_scenario(path: str | Path) -> Scenario:
     """Read, validate and resolve a scenario file. Raises InputError (file, line, field) on bad input."""
+    path = Path(path)
+    return scenario_from_document(load_yaml(path), path)
+
+
+def scenario_from_document(doc: Document, path: Path) -> Scenario:
+    """Validate and resolve an already-read document (a file, or a sweep point built in memory);
+    relative catalog and terrain paths resolve against `path`'s folder."""
     from iadsim.terrain import dem as dem_module  # terrain is below scenario in the layering
 
-    path = Path(path)
-    doc = load_yaml(path)
     spec = validate_spec(doc)
     extra = []
     for i, name in enumerate(spec.catalog):

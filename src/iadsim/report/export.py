@@ -1,0 +1,344 @@
+"""Exports of a run folder for GIS tools and globes: GeoJSON, KML, CZML, GeoTIFF and CSV.
+
+Positions are given as longitude/latitude on WGS 84, transformed from the terrain's CRS with pyproj;
+heights are metres above mean sea level. Scenario times are seconds from the start, written against
+:data:`EPOCH` where a format needs calendar times (KML, CZML).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from html import escape
+from pathlib import Path
+
+import numpy as np
+
+from iadsim.report.geo import ALTITUDE_BANDS, coverage, coverage_polygons, lowest_masking_height, to_lonlat
+from iadsim.report.replay import FLYING, KILLED, build_replay
+from iadsim.report.run import Run, load_run
+
+EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+"""The calendar time of scenario time 0 in KML and CZML (scenarios have no date)."""
+
+KML_NS = "http://www.opengis.net/kml/2.2"
+
+
+def export(run_dir: str | Path, fmt: str, out_dir: str | Path, replication: int | None = None) -> list[Path]:
+    """Export a run folder in format ``fmt`` into ``out_dir``; returns the files written.
+
+    Parameters
+    ----------
+    run_dir : path-like
+        A run folder written by :func:`iadsim.analysis.simulate`.
+    fmt : {"geojson", "kml", "czml", "geotiff", "csv"}
+        ``geojson``: sites, links and coverage outlines per altitude band (``map.geojson``). ``kml``: sites,
+        links and a time-stamped replay of one replication for Google Earth (``replay.kml``). ``czml``: the
+        same replay for CesiumJS (``replay.czml``). ``geotiff``: coverage per altitude band (1 seen, 0 not)
+        and the lowest masking height, on the terrain's grid (``coverage-<band>m.tif``,
+        ``masking-height.tif``). ``csv``: ``metrics.csv`` and ``events.csv``.
+    out_dir : path-like
+        Created if missing.
+    replication : int, optional
+        The replication to replay (kml, czml); default: the one whose leakers are closest to the mean.
+    """
+    try:
+        writer = EXPORTERS[fmt]
+    except KeyError:
+        raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORTERS)}") from None
+    run = load_run(run_dir)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    return writer(run, out, replication)
+
+
+def _iso(seconds: float) -> str:
+    return (EPOCH + dt.timedelta(seconds=float(seconds))).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _unit_kind(run: Run, unit_id: str) -> str:
+    scenario = run.scenario
+    unit = next((u for u in scenario.spec.units if u.id == unit_id), None)
+    return "asset" if unit is None else scenario.catalog.types[unit.type].kind
+
+
+def _sites(run: Run):
+    """(id, kind, type, x, y, z) of every unit and defended asset; z is ground + mast [m MSL]."""
+    scenario = run.scenario
+    for unit in scenario.spec.units:
+        s = scenario.sites[unit.id]
+        yield unit.id, scenario.catalog.types[unit.type].kind, unit.type, s.x, s.y, s.ground + unit.mast_height
+    for asset in scenario.spec.defended_assets:
+        s = scenario.sites[asset.id]
+        yield asset.id, "asset", "defended asset", s.x, s.y, s.ground
+
+
+def _round(values, digits: int = 7) -> list[float]:
+    return [round(float(v), digits) for v in values]
+
+
+def _line(lon, lat) -> dict:
+    return {"type": "LineString", "coordinates": [_round(p) for p in zip(lon, lat, strict=True)]}
+
+
+# GeoJSON -------------------------------------------------------------------------------------------------------
+
+def export_geojson(run: Run, out: Path, replication: int | None = None) -> list[Path]:
+    scenario = run.scenario
+    lonlat = to_lonlat(scenario.terrain.crs)
+    features = []
+    for sid, kind, type_, x, y, z in _sites(run):
+        lon, lat = lonlat(x, y)
+        features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": _round([lon, lat]) +
+                                                                        [round(float(z), 1)]},
+                         "properties": {"layer": "site", "id": sid, "kind": kind, "type": type_}})
+    for link in scenario.spec.links:
+        a, b = scenario.sites[link.from_], scenario.sites[link.to]
+        lon, lat = lonlat([a.x, b.x], [a.y, b.y])
+        features.append({"type": "Feature",
+                         "geometry": _line(lon, lat),
+                         "properties": {"layer": "link", "from": link.from_, "to": link.to, "carries": link.carries,
+                                        "status": link.status, "latency_s": link.latency}})
+    for flights, civil in ((scenario.spec.threats, False), (scenario.spec.traffic, True)):
+        for flight in flights:
+            route = scenario.routes[flight.id]
+            lon, lat = lonlat(route[:, 0], route[:, 1])
+            features.append({"type": "Feature",
+                             "geometry": _line(lon, lat),
+                             "properties": {"layer": "route", "id": flight.id, "civil": civil, "type": flight.type,
+                                            "count": flight.count, "altitude_reference": flight.altitude_reference}})
+    for band, mask in coverage(run.world).items():
+        polygons = []
+        for rings in coverage_polygons(mask, scenario.terrain):
+            polygon = []
+            for ring in rings:
+                lon, lat = lonlat(ring[:, 0], ring[:, 1])
+                polygon.append([_round(p, 6) for p in zip(lon, lat, strict=True)])
+            polygons.append(polygon)
+        features.append({"type": "Feature", "geometry": {"type": "MultiPolygon", "coordinates": polygons},
+                         "properties": {"layer": "coverage", "height_agl_m": band,
+                                        "description": f"some emitting radar sees a target {band:g} m above ground"}})
+    collection = {"type": "FeatureCollection", "name": run.name, "features": features}
+    path = out / "map.geojson"
+    path.write_text(json.dumps(collection), encoding="utf-8")
+    return [path]
+
+
+# KML -----------------------------------------------------------------------------------------------------------
+
+KML_COLOURS = {  # aabbggrr
+    "radar": "ff994e1f", "launcher": "ff8e2d7b", "command-post": "ff007be0", "asset": "ff377f1a",
+    "threat": "ff1f12c1", "civil": "ffb67700", "killed": "ff111111", "up": "ff555555", "down": "ff2827d6",
+}
+
+
+def export_kml(run: Run, out: Path, replication: int | None = None) -> list[Path]:
+    from lxml import etree
+
+    def sub(parent, tag, text=None, **attrib):
+        element = etree.SubElement(parent, f"{{{KML_NS}}}{tag}", **attrib)
+        if text is not None:
+            element.text = str(text)
+        return element
+
+    scenario, world = run.scenario, run.world
+    lonlat = to_lonlat(scenario.terrain.crs)
+    rep = run.typical_replication() if replication is None else int(replication)
+    replay = build_replay(world, run.events, rep)
+    root = etree.Element(f"{{{KML_NS}}}kml", nsmap={None: KML_NS})
+    doc = sub(root, "Document")
+    sub(doc, "name", f"{run.name}: replication {rep}")
+    sub(doc, "description", scenario.spec.description)
+    for key, colour in KML_COLOURS.items():
+        style = sub(doc, "Style", id=key)
+        icon = sub(style, "IconStyle")
+        sub(icon, "color", colour)
+        sub(icon, "scale", "1.0" if key in ("threat", "civil", "killed") else "0.8")
+        line = sub(style, "LineStyle")
+        sub(line, "color", colour)
+        sub(line, "width", "3" if key == "down" else "2")
+
+    sites = sub(doc, "Folder")
+    sub(sites, "name", "Sites")
+    for sid, kind, type_, x, y, z in _sites(run):
+        lon, lat = lonlat(x, y)
+        mark = sub(sites, "Placemark")
+        sub(mark, "name", sid)
+        sub(mark, "description", f"{kind}: {type_}")
+        sub(mark, "styleUrl", f"#{kind}")
+        point = sub(mark, "Point")
+        sub(point, "altitudeMode", "absolute")
+        sub(point, "coordinates", f"{float(lon):.7f},{float(lat):.7f},{z:.1f}")
+
+    links = sub(doc, "Folder")
+    sub(links, "name", "Links")
+    for link in scenario.spec.links:
+        a, b = scenario.sites[link.from_], scenario.sites[link.to]
+        lon, lat = lonlat([a.x, b.x], [a.y, b.y])
+        mark = sub(links, "Placemark")
+        sub(mark, "name", f"{link.from_} -> {link.to}")
+        sub(mark, "description", f"{link.carries}, {link.status}")
+        sub(mark, "styleUrl", "#down" if link.status == "down" else "#up")
+        line = sub(mark, "LineString")
+        sub(line, "tessellate", "1")
+        sub(line, "coordinates", " ".join(f"{float(o):.7f},{float(a_):.7f}" for o, a_ in zip(lon, lat, strict=True)))
+
+    folder = sub(doc, "Folder")
+    sub(folder, "name", f"Replay of replication {rep}")
+    lon, lat = lonlat(replay.position[..., 0], replay.position[..., 1])
+    alt = replay.position[..., 2]
+    times = replay.times
+    for i, tid in enumerate(replay.target_ids):
+        style = "civil" if replay.civil[i] else "threat"
+        group = sub(folder, "Folder")
+        sub(group, "name", tid)
+        flying = np.flatnonzero(replay.status[:, i] == FLYING)
+        if len(flying):
+            end = times[min(flying[-1] + 1, len(times) - 1)]
+            route = sub(group, "Placemark")
+            sub(route, "name", f"{tid} route")
+            sub(route, "styleUrl", f"#{style}")
+            span = sub(route, "TimeSpan")
+            sub(span, "begin", _iso(times[flying[0]]))
+            sub(span, "end", _iso(end))
+            line = sub(route, "LineString")
+            sub(line, "altitudeMode", "absolute")
+            sub(line, "coordinates", " ".join(f"{lon[f, i]:.7f},{lat[f, i]:.7f},{alt[f, i]:.1f}" for f in flying))
+        for f in flying:
+            mark = sub(group, "Placemark")
+            sub(mark, "name", tid)
+            sub(mark, "styleUrl", f"#{style}")
+            span = sub(mark, "TimeSpan")
+            sub(span, "begin", _iso(times[f]))
+            sub(span, "end", _iso(times[min(f + 1, len(times) - 1)]))
+            point = sub(mark, "Point")
+            sub(point, "altitudeMode", "absolute")
+            sub(point, "coordinates", f"{lon[f, i]:.7f},{lat[f, i]:.7f},{alt[f, i]:.1f}")
+        if np.isfinite(replay.kill_time[i]):
+            f = int(np.flatnonzero(replay.status[:, i] == KILLED)[0]) if (replay.status[:, i] == KILLED).any() \
+                else len(times) - 1
+            mark = sub(group, "Placemark")
+            sub(mark, "name", f"{tid} killed")
+            sub(mark, "styleUrl", "#killed")
+            span = sub(mark, "TimeSpan")
+            sub(span, "begin", _iso(replay.kill_time[i]))
+            point = sub(mark, "Point")
+            sub(point, "altitudeMode", "absolute")
+            sub(point, "coordinates", f"{lon[f, i]:.7f},{lat[f, i]:.7f},{alt[f, i]:.1f}")
+    path = out / "replay.kml"
+    etree.ElementTree(root).write(str(path), xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return [path]
+
+
+# CZML ----------------------------------------------------------------------------------------------------------
+
+CZML_RGBA = {"radar": [31, 78, 153, 255], "launcher": [123, 45, 142, 255], "command-post": [224, 123, 0, 255],
+             "asset": [26, 127, 55, 255], "threat": [193, 18, 31, 255], "civil": [0, 119, 182, 255],
+             "killed": [17, 17, 17, 255], "up": [85, 85, 85, 255], "down": [214, 39, 40, 255]}
+
+
+def export_czml(run: Run, out: Path, replication: int | None = None) -> list[Path]:
+    from czml3 import Document, Packet
+    from czml3.properties import (
+        Clock,
+        Color,
+        Label,
+        Point,
+        Polyline,
+        PolylineMaterial,
+        Position,
+        PositionList,
+        SolidColorMaterial,
+    )
+    from czml3.properties import (
+        Path as CzmlPath,
+    )
+    from czml3.types import TimeInterval
+
+    scenario, world = run.scenario, run.world
+    lonlat = to_lonlat(scenario.terrain.crs)
+    rep = run.typical_replication() if replication is None else int(replication)
+    replay = build_replay(world, run.events, rep)
+    t_end = float(world.times[-1])
+    packets = [Packet(id="document", name=f"{run.name}: replication {rep}", version="1.0",
+                      clock=Clock(interval=TimeInterval(start=_iso(0), end=_iso(t_end)), currentTime=_iso(0),
+                                  multiplier=10))]
+    for sid, kind, type_, x, y, z in _sites(run):
+        lon, lat = lonlat(x, y)
+        packets.append(Packet(
+            id=f"site/{sid}", name=sid, description=escape(f"{kind}: {type_}"),
+            position=Position(cartographicDegrees=[float(lon), float(lat), float(z)]),
+            point=Point(pixelSize=9, color=Color(rgba=CZML_RGBA[kind]), outlineColor=Color(rgba=[255, 255, 255, 255]),
+                        outlineWidth=1),
+            label=Label(text=sid, font="11px sans-serif")))
+    for n, link in enumerate(scenario.spec.links):
+        a, b = scenario.sites[link.from_], scenario.sites[link.to]
+        lon, lat = lonlat([a.x, b.x], [a.y, b.y])
+        ground = [a.ground + 10.0, b.ground + 10.0]
+        colour = CZML_RGBA["down" if link.status == "down" else "up"]
+        packets.append(Packet(
+            id=f"link/{n}/{link.from_}/{link.to}", name=f"{link.from_} -> {link.to}",
+            description=escape(f"{link.carries}, {link.status}"),
+            polyline=Polyline(positions=PositionList(cartographicDegrees=[
+                float(lon[0]), float(lat[0]), float(ground[0]), float(lon[1]), float(lat[1]), float(ground[1])]),
+                width=3 if link.status == "down" else 2,
+                material=PolylineMaterial(solidColor=SolidColorMaterial(color=Color(rgba=colour))))))
+    lon, lat = lonlat(replay.position[..., 0], replay.position[..., 1])
+    alt = replay.position[..., 2]
+    for i, tid in enumerate(replay.target_ids):
+        shown = np.flatnonzero((replay.status[:, i] == FLYING) | (replay.status[:, i] == KILLED))
+        if not len(shown):
+            continue
+        samples = []
+        for f in shown:
+            samples += [float(replay.times[f]), round(float(lon[f, i]), 7), round(float(lat[f, i]), 7),
+                        round(float(alt[f, i]), 1)]
+        start = float(replay.times[shown[0]])
+        stop = float(replay.times[min(shown[-1] + 1, len(replay.times) - 1)])
+        if stop <= start:
+            stop = start + 1.0
+        kind = "civil" if replay.civil[i] else "threat"
+        killed = np.isfinite(replay.kill_time[i])
+        packets.append(Packet(
+            id=f"target/{tid}", name=tid,
+            description=escape(f"{kind}; " + (f"killed at {replay.kill_time[i]:.0f} s" if killed else "not killed")),
+            availability=TimeInterval(start=_iso(start), end=_iso(stop)),
+            position=Position(epoch=_iso(0), cartographicDegrees=samples, interpolationAlgorithm="LINEAR",
+                              interpolationDegree=1),
+            point=Point(pixelSize=10, color=Color(rgba=CZML_RGBA[kind])),
+            path=CzmlPath(leadTime=0, trailTime=120, width=2,
+                          material=PolylineMaterial(solidColor=SolidColorMaterial(color=Color(rgba=CZML_RGBA[kind])))),
+            label=Label(text=tid, font="11px sans-serif")))
+    document = Document(packets=packets)
+    path = out / "replay.czml"
+    document.save(path, indent=None)
+    return [path]
+
+
+# GeoTIFF and CSV -----------------------------------------------------------------------------------------------
+
+def export_geotiff(run: Run, out: Path, replication: int | None = None) -> list[Path]:
+    from iadsim.terrain.dem import write_geotiff
+
+    dem = run.scenario.terrain
+    nodata = ~np.isfinite(dem.elevation)
+    paths = []
+    for band, mask in coverage(run.world, ALTITUDE_BANDS).items():
+        values = np.where(nodata, np.nan, mask.astype(np.float32))
+        paths.append(write_geotiff(out / f"coverage-{band:g}m.tif", values, dem))
+    paths.append(write_geotiff(out / "masking-height.tif", lowest_masking_height(run.world), dem))
+    return paths
+
+
+def export_csv(run: Run, out: Path, replication: int | None = None) -> list[Path]:
+    metrics, events = out / "metrics.csv", out / "events.csv"
+    run.metrics.to_csv(metrics, index=False)
+    run.events.to_csv(events, index=False)
+    return [metrics, events]
+
+
+EXPORTERS: dict[str, Callable[[Run, Path, int | None], list[Path]]] = {
+    "geojson": export_geojson, "kml": export_kml, "czml": export_czml, "geotiff": export_geotiff, "csv": export_csv,
+}
+FORMATS = tuple(EXPORTERS)

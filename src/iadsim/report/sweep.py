@@ -1,0 +1,138 @@
+"""Sweep results in the report: a tornado chart of each parameter's effect on leakers and the
+leakers-vs-wrongful-engagements trade-off.
+
+A sweep folder written by :func:`iadsim.analysis.sweep.run_sweep` (``points.json`` with the factors and
+points, per-replication Parquet files under ``results/``) is read directly: each point's mean metrics,
+turned into one row per (factor, level) - the one-at-a-time levels of an ``oat`` design against its base
+point, or the main effects (means over the other factors) of any other design.
+
+Otherwise a sweep folder holds one table of sweep points, read from the first of ``results.parquet``,
+``results.csv`` or ``sweep.json`` (``{"baseline": {...}, "points": [{...}, ...]}``). Each point has a
+``parameter`` (name), a ``value`` and metric means, named ``<metric>_mean`` (as in a run's summary) or
+``<metric>``. A point whose parameter is ``"baseline"`` (or a ``baseline`` column that is true) is the
+reference; without one the median over all points is used.
+"""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+OUTCOME = "leakers"
+COST = "wrongful_engagements"
+
+
+def load_sweep(sweep_dir: str | Path) -> pd.DataFrame | None:
+    """The sweep points as a table with ``parameter``, ``value``, ``baseline`` and metric columns, or None."""
+    folder = Path(sweep_dir)
+    table = None
+    if (folder / "points.json").is_file():
+        table = _from_run_sweep(folder)
+    elif (folder / "results.parquet").is_file():
+        table = pd.read_parquet(folder / "results.parquet")
+    elif (folder / "results.csv").is_file():
+        table = pd.read_csv(folder / "results.csv")
+    elif (folder / "sweep.json").is_file():
+        data = json.loads((folder / "sweep.json").read_text(encoding="utf-8"))
+        rows = [dict(p) for p in data.get("points", [])]
+        if data.get("baseline"):
+            rows.append({"parameter": "baseline", "value": "", **data["baseline"]})
+        table = pd.DataFrame(rows)
+    if table is None or table.empty or "parameter" not in table:
+        return None
+    table = table.copy()
+    for metric in (OUTCOME, COST):
+        if metric not in table and f"{metric}_mean" in table:
+            table[metric] = table[f"{metric}_mean"]
+    if OUTCOME not in table:
+        return None
+    if "value" not in table:
+        table["value"] = ""
+    flag = table["baseline"].astype(bool) if "baseline" in table else pd.Series(False, index=table.index)
+    table["baseline"] = flag | (table["parameter"].astype(str) == "baseline")
+    return table
+
+
+def _from_run_sweep(folder: Path) -> pd.DataFrame | None:
+    meta = json.loads((folder / "points.json").read_text(encoding="utf-8"))
+    files = sorted((folder / "results").glob("p*-b*.parquet"))
+    if not files:
+        return None
+    results = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+    metrics = [m for m in (OUTCOME, COST) if m in results]
+    if OUTCOME not in metrics:
+        return None
+    means = results.groupby("point")[metrics].mean()
+    points = {int(p["point"]): p for p in meta.get("points", [])}
+    factors = [f["name"] for f in meta.get("factors", [])]
+    rows = []
+    if meta.get("design") == "oat":
+        for p, row in means.iterrows():
+            oat = points.get(int(p), {}).get("oat", {})
+            factor = oat.get("factor")
+            value = points[int(p)]["values"].get(factor, "") if factor else ""
+            rows.append({"parameter": factor or "baseline", "value": value, **row.to_dict()})
+    else:
+        values = pd.DataFrame([{"point": p, **points[p]["values"]} for p in means.index if p in points])
+        if values.empty:
+            return None
+        joined = values.merge(means, left_on="point", right_index=True)
+        for factor in factors:
+            for value, group in joined.groupby(factor, sort=True):
+                rows.append({"parameter": factor, "value": value, **group[metrics].mean().to_dict()})
+        rows.append({"parameter": "baseline", "value": "mean over all points", **means.mean().to_dict()})
+    return pd.DataFrame(rows)
+
+
+def tornado_figure(table: pd.DataFrame, metric: str = OUTCOME) -> go.Figure:
+    """Horizontal bars from each parameter's lowest to highest effect on ``metric``, widest on top."""
+    base_rows = table[table["baseline"]]
+    values = pd.to_numeric(table[metric], errors="coerce")
+    baseline = float(pd.to_numeric(base_rows[metric], errors="coerce").mean()) if len(base_rows) else \
+        float(np.nanmedian(values))
+    spans = []
+    for parameter, group in table[~table["baseline"]].groupby("parameter", sort=False):
+        y = pd.to_numeric(group[metric], errors="coerce")
+        if y.notna().any():
+            lo_i, hi_i = y.idxmin(), y.idxmax()
+            spans.append((str(parameter), float(y.min()), float(y.max()), group.loc[lo_i, "value"],
+                          group.loc[hi_i, "value"]))
+    spans.sort(key=lambda s: s[2] - s[1])
+    fig = go.Figure()
+    names = [escape(s[0]) for s in spans]
+    fig.add_trace(go.Bar(y=names, x=[min(s[1], baseline) - baseline for s in spans], base=baseline,
+                         orientation="h", name="lowest", marker_color="#1a7f37",
+                         hovertext=[escape(f"{s[0]} = {s[3]}: {s[1]:.3g}") for s in spans], hoverinfo="text"))
+    fig.add_trace(go.Bar(y=names, x=[max(s[2], baseline) - baseline for s in spans], base=baseline,
+                         orientation="h", name="highest", marker_color="#c1121f",
+                         hovertext=[escape(f"{s[0]} = {s[4]}: {s[2]:.3g}") for s in spans], hoverinfo="text"))
+    fig.add_vline(x=baseline, line_dash="dot", line_color="#333")
+    fig.update_layout(barmode="overlay", height=120 + 40 * max(len(spans), 1),
+                      title={"text": f"Tornado: range of mean {metric.replace('_', ' ')} over each parameter"},
+                      xaxis={"title": {"text": f"mean {metric.replace('_', ' ')} (baseline {baseline:.3g})"}},
+                      margin={"l": 160, "r": 20, "t": 50, "b": 50})
+    return fig
+
+
+def tradeoff_figure(table: pd.DataFrame) -> go.Figure:
+    """Mean leakers against mean wrongful engagements, one point per sweep point, coloured by parameter."""
+    fig = go.Figure()
+    if COST not in table:
+        fig.add_annotation(text="the sweep has no wrongful-engagement metric", showarrow=False)
+        return fig
+    for parameter, group in table.groupby("parameter", sort=False):
+        fig.add_trace(go.Scatter(
+            x=pd.to_numeric(group[COST], errors="coerce"), y=pd.to_numeric(group[OUTCOME], errors="coerce"),
+            mode="markers+lines" if parameter != "baseline" else "markers", name=escape(str(parameter)),
+            hovertext=[escape(f"{parameter} = {v}") for v in group["value"]], hoverinfo="text+x+y",
+            marker={"size": 14 if parameter == "baseline" else 9,
+                    "symbol": "star" if parameter == "baseline" else "circle"}))
+    fig.update_layout(title={"text": "Trade-off: leakers against wrongful engagements"}, height=480,
+                      xaxis={"title": {"text": "mean wrongful engagements"}},
+                      yaxis={"title": {"text": "mean leakers"}}, margin={"l": 60, "r": 20, "t": 50, "b": 50})
+    return fig

@@ -1,0 +1,101 @@
+"""Exports read back with the libraries a user would open them with."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from iadsim.analysis.montecarlo import METRICS
+from iadsim.report.export import FORMATS, export
+
+GEOMETRY_TYPES = {"Point", "LineString", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon"}
+
+
+def test_unknown_format_is_a_clear_error(run_dir, tmp_path):
+    with pytest.raises(ValueError, match="unknown export format 'shp'"):
+        export(run_dir, "shp", tmp_path)
+    assert set(FORMATS) == {"geojson", "kml", "czml", "geotiff", "csv"}
+
+
+def test_geojson_features_are_valid_and_in_lonlat(run_dir, tmp_path):
+    (path,) = export(run_dir, "geojson", tmp_path)
+    data = json.loads(path.read_text())
+    assert data["type"] == "FeatureCollection" and data["features"]
+    layers = {}
+    for feature in data["features"]:
+        geometry = feature["geometry"]
+        assert feature["type"] == "Feature" and geometry["type"] in GEOMETRY_TYPES
+        layers.setdefault(feature["properties"]["layer"], []).append(feature)
+    assert {"site", "link", "route", "coverage"} <= set(layers)
+    # the sample terrain is in Tennessee, about 84.2 W 36.6 N
+    for site in layers["site"]:
+        lon, lat, _ = site["geometry"]["coordinates"]
+        assert -85 < lon < -83.5 and 36 < lat < 37
+    assert {f["properties"]["status"] for f in layers["link"]} == {"up", "down"}
+    bands = [f for f in layers["coverage"] if f["geometry"]["coordinates"]]
+    assert bands, "no coverage polygons"
+    for feature in bands:
+        for polygon in feature["geometry"]["coordinates"]:
+            for ring in polygon:
+                assert len(ring) >= 4 and ring[0] == ring[-1]
+                assert all(-85 < x < -83.5 and 36 < y < 37 for x, y in ring)
+
+
+def test_kml_has_placemarks_with_timespans(run_dir, tmp_path):
+    from lxml import etree
+
+    (path,) = export(run_dir, "kml", tmp_path)
+    tree = etree.parse(str(path))
+    ns = {"k": "http://www.opengis.net/kml/2.2"}
+    placemarks = tree.findall(".//k:Placemark", ns)
+    assert len(placemarks) > 10
+    spans = tree.findall(".//k:Placemark/k:TimeSpan", ns)
+    assert spans and all(s.find("k:begin", ns) is not None for s in spans)
+    names = {p.findtext("k:name", namespaces=ns) for p in placemarks}
+    assert {"ew-1", "raid-1", "liner"} <= names
+    assert "<script>" not in path.read_text()  # lxml escapes the scenario's name
+
+
+def test_czml_packets(run_dir, tmp_path):
+    (path,) = export(run_dir, "czml", tmp_path)
+    packets = json.loads(path.read_text())
+    assert isinstance(packets, list) and packets[0]["id"] == "document"
+    assert packets[0]["version"] and packets[0]["clock"]
+    assert all("id" in p for p in packets)
+    moving = [p for p in packets if isinstance(p.get("position"), dict) and "epoch" in p["position"]]
+    assert {p["id"] for p in moving} >= {"target/raid-1", "target/raid-2", "target/liner"}
+    for p in moving:
+        samples = p["position"]["cartographicDegrees"]
+        assert len(samples) % 4 == 0 and len(samples) >= 8
+        assert np.all(np.diff(samples[0::4]) > 0)  # times increase
+
+
+def test_geotiff_georeferencing_round_trips(run_dir, tmp_path):
+    import rasterio
+    from rasterio.crs import CRS
+
+    from iadsim.scenario import load_scenario
+
+    paths = export(run_dir, "geotiff", tmp_path)
+    dem = load_scenario(run_dir / "scenario.yaml").terrain
+    assert {p.name for p in paths} >= {"coverage-30m.tif", "coverage-100m.tif", "coverage-300m.tif"}
+    for p in paths:
+        with rasterio.open(p) as ds:
+            assert ds.crs == CRS.from_user_input(dem.crs)
+            assert ds.transform.almost_equals(dem.transform)
+            assert (ds.height, ds.width) == dem.shape
+            values = ds.read(1)
+        if p.name.startswith("coverage"):
+            finite = values[np.isfinite(values)]
+            assert set(np.unique(finite)) <= {0.0, 1.0} and finite.any()
+    low, high = (rasterio.open(tmp_path / f"coverage-{b}m.tif").read(1) for b in (30, 300))
+    assert np.nansum(low) <= np.nansum(high)  # what is seen at 30 m is seen at 300 m
+
+
+def test_csv_has_the_metrics_and_events(run_dir, tmp_path):
+    metrics_csv, events_csv = export(run_dir, "csv", tmp_path)
+    metrics = pd.read_csv(metrics_csv)
+    assert {"replication", *METRICS} <= set(metrics.columns) and len(metrics) == 5
+    events = pd.read_csv(events_csv)
+    assert list(events.columns) == ["replication", "time", "kind", "unit", "target", "detail"]
