@@ -39,7 +39,7 @@ def build_figures(run_dirs: list[Path], out_dir: Path, dpi: int = 150) -> list[P
     fig.legend(handles, labels, loc="lower center", ncol=min(6, len(labels)), fontsize=8, frameon=False)
     fig.tight_layout(rect=(0, 0.07, 1, 1))
     map_path = out_dir / "map.png"
-    fig.savefig(map_path, dpi=dpi)
+    fig.savefig(map_path, dpi=dpi, bbox_inches="tight")
     plt.close(fig)
 
     summaries = [r.summary for r in runs]
@@ -66,7 +66,7 @@ def build_figures(run_dirs: list[Path], out_dir: Path, dpi: int = 150) -> list[P
     fig.legend(handles, labels, loc="upper center", ncol=min(4, n), fontsize=9, frameon=False)
     fig.tight_layout(rect=(0, 0, 1, 0.94))
     metrics_path = out_dir / "metrics.png"
-    fig.savefig(metrics_path, dpi=dpi)
+    fig.savefig(metrics_path, dpi=dpi, bbox_inches="tight")
     plt.close(fig)
     return [map_path, metrics_path]
 
