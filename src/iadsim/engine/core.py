@@ -84,6 +84,17 @@ class Engine:
         self.log_events = events
         self.events: list[tuple] = []
         self._chain_cache: dict = {}
+        self._decision: dict = {}
+        # replication-independent lookups, computed once rather than at every step
+        self._mtbf = np.array([u.readiness.mtbf or np.inf for u in spec.units])
+        self._mttr = np.array([u.readiness.mttr or np.inf for u in spec.units])
+        self._emits = np.array([world.net.emits[s] for s in world.sensor_ids], bool)
+        self._channels = np.array([_channels(world, f) for f in range(len(world.fire_ids))], np.int64)
+        self._pk = np.array([m.pk.value for m in world.missile])
+        units = {u.id: u for u in spec.units}
+        self._pk_factor = np.array([world.scenario.proficiency(units[f].crew).pk_factor for f in world.fire_ids])
+        sites = [world.scenario.sites[a.id] for a in spec.defended_assets]
+        self._asset_xy = np.array([[site.x, site.y] for site in sites]).reshape(len(sites), 2)
         self.state = self._initial_state()
 
     # ----------------------------------------------------------------------------------------------
@@ -113,9 +124,10 @@ class Engine:
         unit_up = rng.uniform(self.keys, 0, S_AVAIL, (U,)) < availability
         link_p = np.array([w.net.availability[lid] for lid, *_ in w.net.links]) if L else np.zeros(0)
         link_up = rng.uniform(self.keys, 0, S_LINK, (L,)) < link_p if L else np.zeros((R, 0), bool)
-        mtbf = np.array([u.readiness.mtbf or np.inf for u in spec.units])
-        first_failure = -np.log1p(-rng.uniform(self.keys, 0, S_FAIL, (U,))) * mtbf
-        next_event = np.where(unit_up & np.isfinite(mtbf), first_failure, np.inf)
+        # exponential time to the first failure of an up unit, or to the repair of a down one (memoryless)
+        draw = -np.log1p(-rng.uniform(self.keys, 0, S_FAIL, (U,)))
+        mean = np.where(unit_up, self._mtbf, self._mttr)
+        next_event = np.where(np.isfinite(mean), draw * mean, np.inf)
         civil_ok = w.civil & w.transponder
         missed = rng.uniform(self.keys, 0, S_ID_SYSTEM, (T,)) < spec.authority.identification.p_transponder_missed
         st = State(
@@ -174,15 +186,13 @@ class Engine:
 
     def repair_and_fail(self) -> None:
         """Units fail and are repaired at exponential times (MTBF, MTTR) when the scenario gives them."""
-        st, spec = self.state, self.w.scenario.spec
+        st = self.state
         due = st.next_event <= self.now
         if not due.any():
             return
-        mtbf = np.array([u.readiness.mtbf or np.inf for u in spec.units])
-        mttr = np.array([u.readiness.mttr or np.inf for u in spec.units])
-        draw = -np.log1p(-rng.uniform(self.keys, self.state.time_index, S_FAIL, (len(mtbf),)))
+        draw = -np.log1p(-rng.uniform(self.keys, self.state.time_index, S_FAIL, (len(self._mtbf),)))
         st.unit_up = np.where(due, ~st.unit_up, st.unit_up)
-        st.next_event = np.where(due, self.now + draw * np.where(st.unit_up, mtbf, mttr), st.next_event)
+        st.next_event = np.where(due, self.now + draw * np.where(st.unit_up, self._mtbf, self._mttr), st.next_event)
         for r, u in zip(*np.nonzero(due), strict=True):
             self._event(r, "repaired" if st.unit_up[r, u] else "failed", self.w.unit_ids[u])
         self._update_chains(np.flatnonzero(due.any(axis=1)))
@@ -199,31 +209,40 @@ class Engine:
         """Per-look detection draws from the exact Pd, for sensors that work and emit."""
         st, w, k = self.state, self.w, self.state.time_index
         looking = w.look[k]
+        detected = self._detected = np.zeros(st.hits.shape, bool)
         if not looking.any():
-            self._detected = np.zeros(st.hits.shape, bool)
             return
-        emitting = st.unit_up[:, w.sensor_unit] & np.array([w.net.emits[s] for s in w.sensor_ids])[None, :]
-        u = rng.uniform(self.keys, k, S_DETECT, w.pd_look.shape[1:])
+        emitting = st.unit_up[:, w.sensor_unit] & self._emits[None, :]
         flying = st.alive & ~st.leaked
-        detected = (u < w.pd_look[k][None]) & (emitting & looking[None, :])[:, :, None] & flying[:, None, :]
-        self._detected = detected
-        looked = (emitting & looking[None, :])[:, :, None] & w.visible[k][None] & flying[:, None, :]
-        tentative = np.isinf(st.confirmed_at)
-        st.looks = np.where(looked & tentative, np.minimum(st.looks + 1, CONFIRM_N), st.looks)
-        st.hits = np.where(detected & tentative, st.hits + 1, st.hits)
-        confirm = tentative & (st.hits >= CONFIRM_M)
-        st.confirmed_at = np.where(confirm, self.now, st.confirmed_at)
-        restart = tentative & (st.looks >= CONFIRM_N) & ~confirm
-        st.hits = np.where(restart, 0, st.hits)
-        st.looks = np.where(restart, 0, st.looks)
-        # a confirmed track is dropped after K consecutive missed looks (lost behind terrain)
-        missed = looking[None, :, None] & ~detected & ~tentative
-        st.misses = np.where(missed, st.misses + 1, np.where(detected, 0, st.misses))
-        drop = st.misses >= DROP_AFTER
-        st.confirmed_at[drop] = np.inf
-        st.misses[drop] = 0
-        st.hits[drop] = 0
-        st.looks[drop] = 0
+        # the same numbers as a full (S, T) draw, computed only where the look can succeed (pd > 0)
+        ss, tt = np.nonzero(looking[:, None] & (w.pd_look[k] > 0))
+        if len(ss):
+            u = rng.uniform_at(self.keys[:, None], k, S_DETECT, ss * len(w.target_ids) + tt)
+            detected[:, ss, tt] = (u < w.pd_look[k, ss, tt][None]) & emitting[:, ss] & flying[:, tt]
+        # only targets that can be seen now or hold a confirmed track somewhere change state: work on those
+        tracked = np.isfinite(st.confirmed_at).any(axis=(0, 1))
+        cols = np.flatnonzero((looking[:, None] & w.visible[k]).any(axis=0) | tracked)
+        if len(cols):
+            det = detected[:, :, cols]
+            hits, looks, misses, confirmed_at = (a[:, :, cols] for a in (st.hits, st.looks, st.misses, st.confirmed_at))
+            looked = (emitting & looking[None, :])[:, :, None] & w.visible[k][None, :, cols] & flying[:, None, cols]
+            tentative = np.isinf(confirmed_at)
+            looks = np.where(looked & tentative, np.minimum(looks + 1, CONFIRM_N), looks)
+            hits = np.where(det & tentative, hits + 1, hits)
+            confirm = tentative & (hits >= CONFIRM_M)
+            confirmed_at = np.where(confirm, self.now, confirmed_at)
+            restart = tentative & (looks >= CONFIRM_N) & ~confirm
+            hits = np.where(restart, 0, hits)
+            looks = np.where(restart, 0, looks)
+            # a confirmed track is dropped after K consecutive missed looks (lost behind terrain)
+            missed = looking[None, :, None] & ~det & ~tentative
+            misses = np.where(missed, misses + 1, np.where(det, 0, misses))
+            drop = misses >= DROP_AFTER
+            confirmed_at[drop] = np.inf
+            for a in (misses, hits, looks):
+                a[drop] = 0
+            st.hits[:, :, cols], st.looks[:, :, cols], st.misses[:, :, cols] = hits, looks, misses
+            st.confirmed_at[:, :, cols] = confirmed_at
         first = np.isnan(st.first_detection) & detected[:, :, ~w.civil].any(axis=(1, 2))  # threats only
         st.first_detection[first] = self.now
 
@@ -233,43 +252,48 @@ class Engine:
         detected = self._detected
         if not detected.any():
             return
-        noise = rng.normal(self.keys, k, S_NOISE, (len(w.sensor_ids), len(w.target_ids), 3))
+        n_t = len(w.target_ids)
         for s in np.flatnonzero(detected.any(axis=(0, 2))):
-            mask = detected[:, s, :]
-            sig = w.sigma[k, s][None, :, None]
-            z = w.position[k][None] + noise[:, s] * sig
-            new = mask & ~st.has_track
+            rr, tt = np.nonzero(detected[:, s, :])
+            sig = w.sigma[k, s, tt]  # float32
+            # the entries (r, s, t, :) of a full keyed (S, T, 3) normal draw
+            noise = rng.normal_at(self.keys[rr][:, None], k, S_NOISE, ((s * n_t + tt) * 3)[:, None] + np.arange(3))
+            z = w.position[k, tt] + noise * sig[:, None]
+            new = ~st.has_track[rr, tt]
             if new.any():
-                st.x[new] = np.concatenate([z[new], np.zeros((int(new.sum()), 3))], axis=1)
-                cov = np.zeros((int(new.sum()), 6, 6))
-                cov[:, :3, :3] = np.eye(3) * (w.sigma[k, s][np.nonzero(new)[1]] ** 2)[:, None, None]
+                nr, nt = rr[new], tt[new]
+                cov = np.zeros((len(nr), 6, 6))
+                cov[:, :3, :3] = np.eye(3) * (sig[new] ** 2)[:, None, None]
                 cov[:, 3:, 3:] = np.eye(3) * 300.0**2
-                st.P[new] = cov
-                st.has_track |= new
-                st.track_time[new] = self.now
-            old = mask & ~new
+                st.x[nr, nt] = np.concatenate([z[new], np.zeros((len(nr), 3))], axis=1)
+                st.P[nr, nt] = cov
+                st.has_track[nr, nt] = True
+                st.track_time[nr, nt] = self.now
+            old = ~new
             if old.any():
-                dt = np.where(old, self.now - st.track_time, 0.0)
-                x, P = predict(st.x, st.P, dt, PROCESS_NOISE, model="discrete")
-                R = np.eye(3)[None, None] * (w.sigma[k, s] ** 2)[None, :, None, None]
-                upd = update(x, P, z, np.broadcast_to(R, P.shape[:-2] + (3, 3)), mask=old)
-                st.x = np.where(old[..., None], upd.x, st.x)
-                st.P = np.where(old[..., None, None], upd.P, st.P)
-                st.track_time = np.where(old, self.now, st.track_time)
+                orr, ot = rr[old], tt[old]
+                x, P = predict(st.x[orr, ot], st.P[orr, ot], self.now - st.track_time[orr, ot], PROCESS_NOISE,
+                               model="discrete")
+                upd = update(x, P, z[old], np.eye(3)[None] * (sig[old] ** 2)[:, None, None])
+                st.x[orr, ot], st.P[orr, ot], st.track_time[orr, ot] = upd.x, upd.P, self.now
 
     # ----------------------------------------------------------------------------------------------
-    def _known(self) -> np.ndarray:
-        """(R, F, T): the target is in the fire unit's picture (a feeding sensor's confirmed track,
-        delivered after the link latency) and its guiding radar sees it."""
+    def _known(self, rows=None, cols=None) -> np.ndarray:
+        """(R, F, T), or only the given replication rows and target columns: the target is in the fire
+        unit's picture (a feeding sensor's confirmed track, delivered after the link latency) and its
+        guiding radar sees it."""
         st, w, k = self.state, self.w, self.state.time_index
-        delivered = (self.now - st.confirmed_at)[:, None, :, :] >= w.latency[None, :, :, None]
-        known = (delivered & st.feeds[..., None]).any(axis=2)
+        rows = slice(None) if rows is None else rows
+        cols = slice(None) if cols is None else cols
+        confirmed_at, unit_up, visible = st.confirmed_at[rows][..., cols], st.unit_up[rows], w.visible[k][:, cols]
+        delivered = (self.now - confirmed_at)[:, None, :, :] >= w.latency[None, :, :, None]
+        known = (delivered & st.feeds[rows][..., None]).any(axis=2)
         guide = np.zeros_like(known)
         for f, sensors in enumerate(w.guiders):
             if len(sensors):
-                working = st.unit_up[:, w.sensor_unit[sensors]]  # (R, G)
-                tracking = st.confirmed_at[:, sensors] <= self.now  # (R, G, T)
-                guide[:, f] = (working[:, :, None] & tracking & w.visible[k][sensors][None]).any(axis=1)
+                working = unit_up[:, w.sensor_unit[sensors]]  # (R, G)
+                tracking = confirmed_at[:, sensors] <= self.now  # (R, G, T)
+                guide[:, f] = (working[:, :, None] & tracking & visible[sensors][None]).any(axis=1)
         return known & guide
 
     def _geometry(self):
@@ -292,38 +316,44 @@ class Engine:
         st, w, spec = self.state, self.w, self.w.scenario.spec
         candidates = st.alive & ~st.leaked & w.active[st.time_index][None] & (st.eng_state == IDLE) & st.system_hostile
         free = st.able & st.unit_up[:, w.fire_unit] & (st.missiles > 0) & (st.ready_at <= self.now) & ~st.busy
-        free &= st.guiding < np.array([_channels(w, f) for f in range(len(w.fire_ids))])[None, :]
+        free &= st.guiding < self._channels[None, :]
         rows = np.flatnonzero(candidates.any(axis=1) & free.any(axis=1))
         if not len(rows):
             return
         tof, inside = self._geometry()
-        known = self._known()[rows]
-        pk = np.array([m.pk.value for m in w.missile])[:, None]
+        cols = np.flatnonzero(candidates[rows].any(axis=0) & inside.any(axis=0))
+        feasible_all = np.zeros((len(rows),) + inside.shape, bool)
+        feasible_all[:, :, cols] = (self._known(rows, cols) & inside[None, :, cols] & free[rows][:, :, None]
+                                    & candidates[rows][:, None, cols])
+        pk = self._pk[:, None]
         urgency = 1.0 / (1.0 + self._time_to_asset())  # earlier arrival, higher value
-        for i, r in enumerate(rows):
-            feasible = known[i] & inside & free[r][:, None] & candidates[r][None, :]
-            if not feasible.any():
-                continue
+        for i in np.flatnonzero(feasible_all.any(axis=(1, 2))):
+            r, feasible = rows[i], feasible_all[i]
             value = np.where(feasible, pk * urgency[None, :], -np.inf)
             if spec.doctrine.assignment == "hungarian":
                 fs, ts = linear_sum_assignment(np.where(np.isfinite(value), value, -1e9), maximize=True)
                 pairs = [(f, t) for f, t in zip(fs, ts, strict=True) if feasible[f, t]]
             else:
                 rounds, _ = mmr_greedy(np.where(feasible, pk * np.ones_like(value), 0.0), urgency)
-                pairs = [(f, int(np.argmax(rounds[f]))) for f in range(rounds.shape[0]) if rounds[f].sum() > 0]
-                pairs = [(f, t) for f, t in pairs if feasible[f, t]]
+                pairs, taken = [], set()
+                for f in np.flatnonzero(rounds.sum(axis=1) > 0):
+                    t = int(np.argmax(rounds[f]))
+                    # MMR may put several fire units on one target; one engagement per target at a time
+                    if feasible[f, t] and t not in taken:
+                        pairs.append((int(f), t))
+                        taken.add(t)
             for f, t in pairs:
                 self._nominate(r, f, t)
 
     def _time_to_asset(self) -> np.ndarray:
+        """(T,) seconds for each threat to reach its asset at its current speed (3600 s: no asset)."""
         w, k = self.w, self.state.time_index
-        assets = self.w.scenario.spec.defended_assets
         out = np.full(len(w.target_ids), 3600.0)
-        for t, a in enumerate(w.asset_of):
-            if a >= 0:
-                site = w.scenario.sites[assets[a].id]
-                dist = np.hypot(w.position[k, t, 0] - site.x, w.position[k, t, 1] - site.y)
-                out[t] = dist / max(np.linalg.norm(w.velocity[k, t]), 1.0)
+        has = w.asset_of >= 0
+        if has.any():
+            site = self._asset_xy[w.asset_of[has]]
+            dist = np.hypot(w.position[k, has, 0] - site[:, 0], w.position[k, has, 1] - site[:, 1])
+            out[has] = dist / np.maximum(np.linalg.norm(w.velocity[k, has], axis=-1), 1.0)
         return out
 
     def _crew(self, r: int, f: int):
@@ -345,7 +375,6 @@ class Engine:
         st.busy[r, f] = True
         doctrine = w.scenario.spec.doctrine
         st.eng_rounds[r, t] = 1 if doctrine.engagement == "shoot-look-shoot" else doctrine.salvo_size
-        self._decision = getattr(self, "_decision", {})
         self._decision[(r, t)] = decision
         self._event(r, "nominated", w.fire_ids[f], w.target_ids[t], mode)
 
@@ -356,7 +385,9 @@ class Engine:
         if not due.any():
             return
         tof, inside = self._geometry()
-        known = self._known()
+        due_rows, due_cols = np.flatnonzero(due.any(axis=1)), np.flatnonzero(due.any(axis=0))
+        known = np.zeros((len(self.reps),) + inside.shape, bool)
+        known[np.ix_(due_rows, np.arange(inside.shape[0]), due_cols)] = self._known(due_rows, due_cols)
         ident = spec.authority.identification
         for r, t in zip(*np.nonzero(due), strict=True):
             f = st.eng_fire[r, t]
@@ -379,7 +410,8 @@ class Engine:
                 self._event(r, "vetoed", w.fire_ids[f], w.target_ids[t])
                 continue
             can_fire = (st.alive[r, t] and not st.leaked[r, t] and st.able[r, f] and known[r, f, t] and inside[f, t]
-                        and st.missiles[r, f] > 0 and st.unit_up[r, w.fire_unit[f]])
+                        and st.missiles[r, f] > 0 and st.unit_up[r, w.fire_unit[f]]
+                        and st.guiding[r, f] < self._channels[f])
             if not can_fire:
                 st.eng_state[r, t] = IDLE
                 self._event(r, "lost", w.fire_ids[f], w.target_ids[t], "target no longer engageable")
@@ -388,7 +420,7 @@ class Engine:
 
     def _launch(self, r: int, f: int, t: int, tof: float) -> None:
         st, w = self.state, self.w
-        n = int(min(st.eng_rounds[r, t], st.missiles[r, f]))
+        n = int(min(st.eng_rounds[r, t], st.missiles[r, f], self._channels[f] - st.guiding[r, f]))
         launcher = w.launcher[f]
         st.missiles[r, f] -= n
         st.ready_at[r, f] = self.now + n * launcher.launch_interval.value
@@ -413,8 +445,7 @@ class Engine:
             for r, t in zip(*np.nonzero(arriving), strict=True):
                 f = st.eng_fire[r, t]
                 st.guiding[r, f] -= st.eng_rounds[r, t]
-                crew = w.scenario.proficiency(next(x for x in spec.units if x.id == w.fire_ids[f]).crew)
-                p = float(salvo_pk(w.missile[f].pk.value * crew.pk_factor, int(st.eng_rounds[r, t])))
+                p = float(salvo_pk(self._pk[f] * self._pk_factor[f], int(st.eng_rounds[r, t])))
                 guided = st.able[r, f] and st.unit_up[r, w.fire_unit[f]]
                 if st.alive[r, t] and not st.leaked[r, t] and guided and u[r, t] < p:
                     st.alive[r, t] = False
@@ -448,7 +479,7 @@ def _radar_type(w: World, unit_id: str):
 
 def _decision_time(dist, u: float) -> float:
     """Inverse-CDF draw of the operator decision time from a uniform u."""
-    from scipy import stats
+    from scipy import special, stats
 
     if dist.distribution == "fixed":
         return dist.value
@@ -457,4 +488,5 @@ def _decision_time(dist, u: float) -> float:
     if dist.distribution == "triangular":
         c = (dist.mode - dist.low) / max(dist.high - dist.low, 1e-12)
         return float(stats.triang.ppf(u, c, loc=dist.low, scale=dist.high - dist.low))
-    return float(dist.median * np.exp(dist.sigma * stats.norm.ppf(min(max(u, 1e-12), 1 - 1e-12))))
+    # special.ndtri is what stats.norm.ppf evaluates, without its per-call overhead
+    return float(dist.median * np.exp(dist.sigma * special.ndtri(min(max(u, 1e-12), 1 - 1e-12))))

@@ -35,11 +35,22 @@ def _mix(z: np.ndarray) -> np.ndarray:
 
 def uniform(keys: np.ndarray, step: int, stream: int, shape: tuple[int, ...] = ()) -> np.ndarray:
     """Uniform [0, 1) draws of shape ``(len(keys), *shape)``; a pure function of its arguments."""
+    n = int(np.prod(shape)) if shape else 1
+    index = np.arange(n, dtype=np.uint64).reshape(shape) if shape else np.uint64(0)
+    keys = np.asarray(keys, dtype=np.uint64)
+    return uniform_at(keys.reshape((-1,) + (1,) * len(shape)), step, stream, index)
+
+
+def uniform_at(keys: np.ndarray, step: int, stream: int, index) -> np.ndarray:
+    """The entries ``uniform(keys, step, stream, shape)[r, i]`` for flat indices ``i`` only.
+
+    ``keys`` and ``index`` (0-based flat indices into ``shape``) broadcast against each other, so the
+    engine can draw only the (sensor, target) pairs that matter at a step and still see the very numbers
+    a full draw would give.
+    """
     with np.errstate(over="ignore"):
-        base = keys.astype(np.uint64) + np.uint64(step) * _STEP + np.uint64(stream) * _STREAM
-        n = int(np.prod(shape)) if shape else 1
-        index = (np.arange(1, n + 1, dtype=np.uint64) * _GOLDEN).reshape(shape) if shape else _GOLDEN
-        z = _mix(_mix(base.reshape((-1,) + (1,) * len(shape)) + index))
+        base = np.asarray(keys, dtype=np.uint64) + np.uint64(step) * _STEP + np.uint64(stream) * _STREAM
+        z = _mix(_mix(base + (np.asarray(index, dtype=np.uint64) + np.uint64(1)) * _GOLDEN))
     return (z >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
 
 
@@ -47,4 +58,11 @@ def normal(keys: np.ndarray, step: int, stream: int, shape: tuple[int, ...] = ()
     """Standard normal draws (Box-Muller on two keyed uniform streams)."""
     u1 = uniform(keys, step, 2 * stream + 1_000_001, shape)
     u2 = uniform(keys, step, 2 * stream + 1_000_002, shape)
+    return np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2.0 * np.pi * u2)
+
+
+def normal_at(keys: np.ndarray, step: int, stream: int, index) -> np.ndarray:
+    """The entries ``normal(keys, step, stream, shape)[r, i]`` for flat indices ``i`` only."""
+    u1 = uniform_at(keys, step, 2 * stream + 1_000_001, index)
+    u2 = uniform_at(keys, step, 2 * stream + 1_000_002, index)
     return np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2.0 * np.pi * u2)

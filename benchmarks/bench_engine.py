@@ -1,0 +1,132 @@
+"""Engine throughput on the reference scenario (examples/reference-large.yaml), against a naive peer.
+
+The peer, timed in the same run, is the obvious way to write Monte Carlo: a Python loop over
+replications, each an Engine of one replication. The batched engine advances a batch of replications
+as arrays. Printed: build time, replications/s (1 process and 2 processes), the ratio to the peer, cost
+scaling with replications and with sensor x target pairs, and peak memory. The issue's target is
+1,000 replications in <= 60 s on 2 cores.
+
+    python benchmarks/bench_engine.py [--replications 1000] [--batch 250] [--peer 4] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import os
+import resource
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from iadsim.engine import Engine, build_world
+from iadsim.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE = ROOT / "examples" / "reference-large.yaml"
+_WORLD = None  # shared with forked workers
+
+
+def run_batch(reps) -> float:
+    t0 = time.perf_counter()
+    Engine(_WORLD, np.asarray(reps), events=False).run()
+    return time.perf_counter() - t0
+
+
+def batches(n: int, size: int) -> list[np.ndarray]:
+    return [np.arange(s, min(s + size, n)) for s in range(0, n, size)]
+
+
+def timed(fn, *args) -> float:
+    t0 = time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - t0
+
+
+def scaled_threats(factor: int) -> Path:
+    """The reference scenario with every raid `factor` times as large (more sensor x target pairs)."""
+    data = yaml.safe_load(REFERENCE.read_text())
+    for raid in data["threats"]:
+        raid["count"] *= factor
+        raid["spacing"] = "5 s"
+    path = Path(tempfile.mkdtemp()) / "reference-scaled.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def main() -> None:
+    global _WORLD
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--replications", type=int, default=1000)
+    parser.add_argument("--batch", type=int, default=250)
+    parser.add_argument("--peer", type=int, default=4, help="replications run one at a time by the naive peer")
+    parser.add_argument("--quick", action="store_true", help="200 replications, smaller scaling runs")
+    args = parser.parse_args()
+    n = 200 if args.quick else args.replications
+
+    scenario = load_scenario(REFERENCE)
+    t0 = time.perf_counter()
+    _WORLD = w = build_world(scenario)
+    t_build = time.perf_counter() - t0
+    steps, n_s, n_f, n_t = len(w.times), len(w.sensor_ids), len(w.fire_ids), len(w.target_ids)
+    print(f"reference: {scenario.summary()}")
+    static_mb = sum(a.nbytes for a in (w.pd_look, w.visible, w.sigma, w.position)) / 1e6
+    print(f"world: {steps} steps, {n_s} sensors, {n_f} fire units, {n_t} targets ({int(w.civil.sum())} civil); "
+          f"build_world {t_build:.2f} s; static arrays {static_mb:.0f} MB")
+    print(f"cpus: {os.cpu_count()}, load average at start: {os.getloadavg()[0]:.1f}")
+    run_batch(np.arange(2))  # warm-up (compiled kernels)
+
+    # the naive peer: one replication per Engine, in a Python loop
+    t_peer = timed(lambda: [run_batch([r]) for r in range(args.peer)])
+    peer_rate = args.peer / t_peer
+    print(f"naive per-replication loop: {args.peer} replications in {t_peer:.1f} s = {peer_rate:.2f} rep/s")
+
+    # batched, one process
+    t_one = timed(lambda: [run_batch(b) for b in batches(n, args.batch)])
+    rate_one = n / t_one
+    print(f"batched engine, 1 process: {n} replications in {t_one:.1f} s = {rate_one:.1f} rep/s "
+          f"({rate_one / peer_rate:.1f}x the naive loop)")
+
+    # batched, two processes (fork shares the world)
+    with mp.get_context("fork").Pool(2) as pool:
+        t_two = timed(lambda: pool.map(run_batch, batches(n, max(1, min(args.batch, n // 2)))))
+    rate_two = n / t_two
+    per_1000 = 1000 / rate_two
+    verdict = "meets" if per_1000 <= 60 else "misses"
+    print(f"batched engine, 2 processes: {n} replications in {t_two:.1f} s = {rate_two:.1f} rep/s "
+          f"({rate_two / peer_rate:.1f}x the naive loop); 1,000 replications ~ {per_1000:.0f} s: {verdict} "
+          f"the 60 s target")
+
+    # scaling with replications (one batch each)
+    small, large = (50, 200) if args.quick else (100, 400)
+    t_small, t_large = run_batch(np.arange(small)), run_batch(np.arange(large))
+    print(f"replications {small} -> {large} (x{large // small}): {t_small:.1f} s -> {t_large:.1f} s "
+          f"(x{t_large / t_small:.2f}; per replication {1e3 * t_small / small:.0f} -> {1e3 * t_large / large:.0f} ms)")
+
+    # scaling with sensor x target pairs: every raid twice as large
+    reps = np.arange(small)
+    base_world = _WORLD
+    scaled = build_world(load_scenario(scaled_threats(2)))
+    _WORLD = scaled
+    t_scaled = run_batch(reps)
+    _WORLD = base_world
+    pairs0, pairs1 = n_s * n_t, n_s * len(scaled.target_ids)
+    print(f"sensor x target pairs {pairs0} -> {pairs1} (x{pairs1 / pairs0:.2f}), {small} replications: "
+          f"{t_small:.1f} s -> {t_scaled:.1f} s (x{t_scaled / t_small:.2f})")
+
+    # memory: Python-level peak of one batch, and the process's peak resident set
+    tracemalloc.start()
+    run_batch(np.arange(args.batch))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory: {peak / 1e6:.0f} MB allocated during a batch of {args.batch} (tracemalloc); "
+          f"process peak RSS {maxrss:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

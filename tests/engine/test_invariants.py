@@ -1,0 +1,138 @@
+"""Assembly tests of the engine: invariants checked after every step, with stub components where useful."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from iadsim.engine import Engine, build_world
+from iadsim.engine import core as engine_core
+from iadsim.engine.core import PENDING
+from iadsim.network import evaluate
+
+from ._scenarios import airliner, networked, point_defence
+
+
+def _up(world, st, r):
+    """`up(component)` of replication row r, the engine's own state."""
+    units = {u for i, u in enumerate(world.unit_ids) if st.unit_up[r, i]}
+    links = {lid for i, (lid, *_) in enumerate(world.net.links) if st.link_up[r, i]}
+    return lambda c: c in units or c in links
+
+
+def _channels(world) -> np.ndarray:
+    return np.array([engine_core._channels(world, f) for f in range(len(world.fire_ids))])
+
+
+def _check_step(engine: Engine, seen: int) -> int:
+    """The invariants of one step; returns how many events have been checked."""
+    w, st = engine.w, engine.state
+    channels = _channels(w)
+    assert (st.guiding >= 0).all()
+    assert (st.guiding <= channels[None, :]).all(), "a fire unit guides more missiles than its channels"
+    assert (st.missiles >= 0).all(), "a magazine went negative"
+    # a fire unit is busy exactly while one of its engagements waits for authorisation
+    for r in range(len(engine.reps)):
+        pending = np.zeros(len(w.fire_ids), bool)
+        pending[st.eng_fire[r][st.eng_state[r] == PENDING]] = True
+        assert np.array_equal(st.busy[r], pending), "a fire unit is held busy by no pending engagement"
+    for rep, _, kind, unit, target, _ in engine.events[seen:]:
+        if kind != "launch":
+            continue
+        r = int(np.flatnonzero(engine.reps == rep)[0])
+        status = evaluate(w.net, unit, _up(w, st, r))
+        assert status.able, f"replication {rep}: {unit} launched at {target} without a complete kill chain"
+    return len(engine.events)
+
+
+@pytest.mark.parametrize("assignment", ["hungarian", "greedy"])
+def test_networked_invariants_every_step(make_scenario, assignment):
+    data = networked()
+    data["doctrine"]["assignment"] = assignment
+    world = build_world(make_scenario(data))
+    engine = Engine(world, np.arange(12), seed=3)
+    seen, launches = 0, 0
+    while engine.state.time_index < len(world.times):
+        k, before = engine.state.time_index, world.times[engine.state.time_index]
+        engine.step()
+        assert engine.state.time_index == k + 1
+        if engine.state.time_index < len(world.times):
+            assert engine.now - before == pytest.approx(world.step), "time advances by the step"
+        launches += sum(e[2] == "launch" for e in engine.events[seen:])
+        seen = _check_step(engine, seen)
+    kinds = {e[2] for e in engine.events}
+    # the run must exercise what the invariants are about
+    assert launches > 20 and {"failed", "repaired", "kill"} <= kinds
+    assert engine.state.expended.sum() > engine.state.engagements.sum(), "salvos of more than one missile"
+
+
+def test_salvo_is_capped_by_guidance_channels(make_scenario):
+    """A salvo of 3 from a 4-channel radar: the second salvo in flight gets only the free channel."""
+    data = point_defence()
+    data["doctrine"] = {"engagement": "salvo", "salvo_size": 3}
+    world = build_world(make_scenario(data))
+    engine = Engine(world, np.arange(6), seed=1)
+    peak = 0
+    while engine.state.time_index < len(world.times):
+        engine.step()
+        peak = max(peak, int(engine.state.guiding.max()))
+        assert (engine.state.guiding <= _channels(world)[None, :]).all()
+    assert peak == 4
+
+
+def test_stub_assigner_that_nominates_everything(make_scenario, monkeypatch):
+    """A stub WTA that puts every fire unit on every target it can reach: the engine must still keep one
+    engagement per target, free every fire unit it holds, and respect channels and magazines."""
+
+    def everything(pk, value, weapons_available=None):
+        return (np.asarray(pk) > 0).astype(np.int64), 0.0
+
+    monkeypatch.setattr(engine_core, "mmr_greedy", everything)
+    data = point_defence()
+    data["doctrine"] = {"assignment": "greedy"}
+    world = build_world(make_scenario(data))
+    engine = Engine(world, np.arange(8), seed=2)
+    seen = 0
+    while engine.state.time_index < len(world.times):
+        engine.step()
+        seen = _check_step(engine, seen)
+    assert engine.state.engagements.sum() > 0
+
+
+def test_forced_detection_engages_every_threat_in_reach(make_scenario):
+    """A world with pd = 1 wherever the radar sees: every threat is detected, and only threats are engaged."""
+    world = build_world(make_scenario(point_defence()))
+    world.pd_look[:] = np.where(world.visible, 1.0, 0.0)
+    engine = Engine(world, np.arange(5), seed=4)
+    engine.run()
+    civil = {world.target_ids[t] for t in np.flatnonzero(world.civil)}
+    assert not [e for e in engine.events if e[2] == "launch" and e[4] in civil]
+    engaged = {(e[0], e[4]) for e in engine.events if e[2] == "launch"}
+    threats = [world.target_ids[t] for t in np.flatnonzero(~world.civil)]
+    assert engaged == {(r, t) for r in range(5) for t in threats}
+
+
+@pytest.mark.parametrize("assignment", ["hungarian", "greedy"])
+def test_civil_aircraft_never_engaged_with_perfect_identification(make_scenario, assignment):
+    """Transponders on, every identification error probability 0, autonomous authority."""
+    data = point_defence()
+    data["doctrine"] = {"assignment": assignment}
+    # airliners low and slow through the engagement zone, among the drones
+    data["traffic"] = [airliner(f"liner-{i}", -30, -3 + 2 * i, 30, 3 - 2 * i, altitude="2 km", start=f"{20 * i} s")
+                       for i in range(4)]
+    world = build_world(make_scenario(data))
+    engine = Engine(world, np.arange(20), seed=5)
+    engine.run()
+    st = engine.state
+    civil = {world.target_ids[t] for t in np.flatnonzero(world.civil)}
+    assert not [e for e in engine.events if e[4] in civil and e[2] in ("nominated", "launch", "kill")]
+    assert st.wrongful.sum() == 0 and st.civil_killed.sum() == 0
+    assert st.engagements.sum() > 0  # the defence does fight
+
+    # the control: the same airliners with their transponders off are engaged (autonomous, no operator)
+    for flight in data["traffic"]:
+        flight["transponder"] = "off"
+    world = build_world(make_scenario(data))
+    engine = Engine(world, np.arange(20), seed=5)
+    engine.run()
+    assert engine.state.wrongful.sum() > 0
