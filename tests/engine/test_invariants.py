@@ -21,7 +21,17 @@ def _up(world, st, r):
 
 
 def _channels(world) -> np.ndarray:
-    return np.array([engine_core._channels(world, f) for f in range(len(world.fire_ids))])
+    """Channels of each guiding radar (shared by the launchers it guides)."""
+    return engine_core.channel_groups(world)[1]
+
+
+def _in_flight_per_radar(engine: Engine) -> np.ndarray:
+    """Missiles in flight per guiding radar, counted from the engagements themselves (not st.guiding)."""
+    st, group = engine.state, engine_core.channel_groups(engine.w)[0]
+    out = np.zeros((len(engine.reps), len(_channels(engine.w))), np.int64)
+    for r, t in zip(*np.nonzero(st.eng_state == engine_core.FLYING), strict=True):
+        out[r, group[st.eng_fire[r, t]]] += st.eng_rounds[r, t]
+    return out
 
 
 def _check_step(engine: Engine, seen: int) -> int:
@@ -29,7 +39,8 @@ def _check_step(engine: Engine, seen: int) -> int:
     w, st = engine.w, engine.state
     channels = _channels(w)
     assert (st.guiding >= 0).all()
-    assert (st.guiding <= channels[None, :]).all(), "a fire unit guides more missiles than its channels"
+    assert (st.guiding <= channels[None, :]).all(), "a radar guides more missiles than its channels"
+    assert np.array_equal(_in_flight_per_radar(engine), st.guiding), "channel bookkeeping disagrees with flights"
     assert (st.missiles >= 0).all(), "a magazine went negative"
     # a fire unit is busy exactly while one of its engagements waits for authorisation
     for r in range(len(engine.reps)):

@@ -60,7 +60,7 @@ class State:
     missiles: np.ndarray  # (R, F) rounds ready
     ready_at: np.ndarray  # (R, F) launcher free again (launch interval, reload)
     busy: np.ndarray  # (R, F) bool: a pending engagement holds the fire unit
-    guiding: np.ndarray  # (R, F) missiles in flight guided for this fire unit
+    guiding: np.ndarray  # (R, G) missiles in flight per guiding radar (its channels are shared by its launchers)
     # outcomes
     kills: np.ndarray = field(default=None)  # (R,) int
     engagements: np.ndarray = field(default=None)
@@ -89,7 +89,8 @@ class Engine:
         self._mtbf = np.array([u.readiness.mtbf or np.inf for u in spec.units])
         self._mttr = np.array([u.readiness.mttr or np.inf for u in spec.units])
         self._emits = np.array([world.net.emits[s] for s in world.sensor_ids], bool)
-        self._channels = np.array([_channels(world, f) for f in range(len(world.fire_ids))], np.int64)
+        self._group, self._capacity = channel_groups(world)  # fire unit -> guiding radar; radar -> channels
+        self._channels = self._capacity[self._group]  # per fire unit: the channels of its guiding radar
         self._pk = np.array([m.pk.value for m in world.missile])
         units = {u.id: u for u in spec.units}
         self._pk_factor = np.array([world.scenario.proficiency(units[f].crew).pk_factor for f in world.fire_ids])
@@ -143,7 +144,8 @@ class Engine:
             eng_state=np.zeros((R, T), np.int8), eng_fire=np.full((R, T), -1), eng_due=np.zeros((R, T)),
             eng_rounds=np.zeros((R, T), np.int64),
             missiles=np.tile(np.array([w.net.missiles[f] for f in w.fire_ids], np.int64), (R, 1)),
-            ready_at=np.zeros((R, F)), busy=np.zeros((R, F), bool), guiding=np.zeros((R, F), np.int64),
+            ready_at=np.zeros((R, F)), busy=np.zeros((R, F), bool),
+            guiding=np.zeros((R, len(self._capacity)), np.int64),
         )
         for name in ("kills", "engagements", "expended", "wrongful", "civil_killed", "vetoes"):
             setattr(st, name, np.zeros(R, np.int64))
@@ -316,7 +318,7 @@ class Engine:
         st, w, spec = self.state, self.w, self.w.scenario.spec
         candidates = st.alive & ~st.leaked & w.active[st.time_index][None] & (st.eng_state == IDLE) & st.system_hostile
         free = st.able & st.unit_up[:, w.fire_unit] & (st.missiles > 0) & (st.ready_at <= self.now) & ~st.busy
-        free &= st.guiding < self._channels[None, :]
+        free &= st.guiding[:, self._group] < self._channels[None, :]
         rows = np.flatnonzero(candidates.any(axis=1) & free.any(axis=1))
         if not len(rows):
             return
@@ -411,7 +413,7 @@ class Engine:
                 continue
             can_fire = (st.alive[r, t] and not st.leaked[r, t] and st.able[r, f] and known[r, f, t] and inside[f, t]
                         and st.missiles[r, f] > 0 and st.unit_up[r, w.fire_unit[f]]
-                        and st.guiding[r, f] < self._channels[f])
+                        and st.guiding[r, self._group[f]] < self._channels[f])
             if not can_fire:
                 st.eng_state[r, t] = IDLE
                 self._event(r, "lost", w.fire_ids[f], w.target_ids[t], "target no longer engageable")
@@ -420,14 +422,14 @@ class Engine:
 
     def _launch(self, r: int, f: int, t: int, tof: float) -> None:
         st, w = self.state, self.w
-        n = int(min(st.eng_rounds[r, t], st.missiles[r, f], self._channels[f] - st.guiding[r, f]))
+        n = int(min(st.eng_rounds[r, t], st.missiles[r, f], self._channels[f] - st.guiding[r, self._group[f]]))
         launcher = w.launcher[f]
         st.missiles[r, f] -= n
         st.ready_at[r, f] = self.now + n * launcher.launch_interval.value
         if st.missiles[r, f] == 0:
             st.ready_at[r, f] = self.now + launcher.reload_time.value
             st.missiles[r, f] = w.net.missiles[w.fire_ids[f]]  # reloaded when ready_at passes
-        st.guiding[r, f] += n
+        st.guiding[r, self._group[f]] += n
         st.eng_state[r, t], st.eng_due[r, t], st.eng_rounds[r, t] = FLYING, self.now + tof, n
         st.engagements[r] += 1
         st.expended[r] += n
@@ -444,7 +446,7 @@ class Engine:
             u = rng.uniform(self.keys, st.time_index, S_KILL, (len(w.target_ids),))
             for r, t in zip(*np.nonzero(arriving), strict=True):
                 f = st.eng_fire[r, t]
-                st.guiding[r, f] -= st.eng_rounds[r, t]
+                st.guiding[r, self._group[f]] -= st.eng_rounds[r, t]
                 p = float(salvo_pk(self._pk[f] * self._pk_factor[f], int(st.eng_rounds[r, t])))
                 guided = st.able[r, f] and st.unit_up[r, w.fire_unit[f]]
                 if st.alive[r, t] and not st.leaked[r, t] and guided and u[r, t] < p:
@@ -459,16 +461,25 @@ class Engine:
         st.eng_state[done] = IDLE
 
 
-def _channels(w: World, f: int) -> int:
-    """Missiles a fire unit can guide at once: its guiding radar's channels (4 if the catalog is silent)."""
-    launcher = w.launcher[f]
-    radar = w.scenario.catalog.types[launcher.radar] if launcher.radar else None
-    if radar is None:
-        fc = [a for _, a, b, c in w.net.links if b == w.fire_ids[f] and c == "fire-control"]
-        radar = _radar_type(w, fc[0]) if fc else None
-    if radar is not None and radar.guidance_channels is not None:
-        return int(radar.guidance_channels.value)
-    return 4
+def channel_groups(w: World) -> tuple[np.ndarray, np.ndarray]:
+    """Guidance channels are a property of the guiding radar, shared by every launcher it guides.
+
+    Returns (group of each fire unit, channels of each group): a fire unit's group is its own radar or,
+    for a launcher without one, the first radar linked to it by fire-control; a launcher wired to no
+    radar is a group of its own. A radar whose catalog entry gives no channel count gets 4 (assumption).
+    """
+    names, capacity, group = [], [], []
+    for f, fu in enumerate(w.fire_ids):
+        launcher = w.launcher[f]
+        fc = [a for _, a, b, c in w.net.links if b == fu and c == "fire-control"]
+        guider = fu if launcher.radar else (fc[0] if fc else fu)
+        if guider not in names:
+            radar = _radar_type(w, guider) if (launcher.radar or fc) else None
+            names.append(guider)
+            known = radar is not None and getattr(radar, "guidance_channels", None) is not None
+            capacity.append(int(radar.guidance_channels.value) if known else 4)
+        group.append(names.index(guider))
+    return np.array(group, np.int64), np.array(capacity, np.int64)
 
 
 def _radar_type(w: World, unit_id: str):
