@@ -14,7 +14,7 @@ import networkx as nx
 import numpy as np
 
 from iadsim.network import Network, build_network
-from iadsim.physics import effects
+from iadsim.physics import effects, scan
 from iadsim.physics.detection import pd as exact_pd
 from iadsim.physics.radar import snr_db
 from iadsim.scenario import Scenario
@@ -104,8 +104,7 @@ def pulses_per_look(radar: RadarType) -> int:
     """Pulses on a target per look: given, or beamwidth x PRF / scan rate for a rotating search radar."""
     if radar.pulses_per_look is not None:
         return int(radar.pulses_per_look.value)
-    scan_rate = 2 * np.pi / radar.scan_period.value
-    return max(1, int(radar.beamwidth.value * radar.prf.value / scan_rate))
+    return int(scan.pulses_per_look(radar.beamwidth.value, 2 * np.pi / radar.scan_period.value, radar.prf.value))
 
 
 def build_world(scenario: Scenario) -> World:
