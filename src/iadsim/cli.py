@@ -240,6 +240,61 @@ def print_summary(summaries: list[dict]) -> None:
 
 
 @app.command()
+def sweep(
+    sweep_file: Annotated[Path, typer.Argument(help="sweep YAML file", show_default=False)],
+    out_dir: Annotated[Path, typer.Option("--out", help="results folder; rerun the same command to resume")],
+    executor: Annotated[str, typer.Option(help="local (worker processes) or dask")] = "local",
+    scheduler: Annotated[str | None, typer.Option(
+        help="Dask scheduler address, e.g. tcp://host:8786 (default: a local Dask cluster)")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, max=4096, help="worker processes (default: CPU count)")] = None,
+) -> None:
+    """Run (or resume) a parameter sweep: every point's replications, written as Parquet as they complete."""
+    from rich.table import Table
+
+    from iadsim.analysis import load_sweep, rich_progress, run_sweep
+
+    if executor not in ("local", "dask"):
+        raise typer.BadParameter(f"unknown executor '{executor}'; choose local or dask", param_hint="--executor")
+    if scheduler is not None and executor != "dask":
+        raise typer.BadParameter("a scheduler address needs --executor dask", param_hint="--scheduler")
+    loaded = load_sweep(sweep_file)
+    out.print(f"{loaded.name}: {len(loaded.points)} points ({loaded.spec.design} design), base {loaded.base.name}")
+    with rich_progress(err) as progress:
+        result = run_sweep(loaded, out_dir, executor, workers=workers, scheduler=scheduler, progress=progress)
+    table = Table(title=f"Sweep summary: mean [95% CI] ({result.replications_run} replications run, "
+                        f"{result.units_skipped} work units already done)")
+    factors = [f.name for f in loaded.factors]
+    for column in ("point", *factors, "replications", *loaded.metrics):
+        table.add_column(column.replace("_", " "))
+    for row in result.summary.to_dict(orient="records"):
+        cells = [str(row["point"]), *[str(row[f]) for f in factors], str(row["replications"])]
+        for m in loaded.metrics:
+            mean = row[f"{m}_mean"]
+            cells.append("-" if mean is None or mean != mean else
+                         f"{mean:.2f} [{row[f'{m}_ci_low']:.2f}, {row[f'{m}_ci_high']:.2f}]")
+        table.add_row(*cells)
+    out.print(table)
+    out.print(f"results in {out_dir} (query them with: iadsim query {out_dir} \"SELECT ... FROM results\")")
+
+
+@app.command()
+def query(
+    sweep_dir: Annotated[Path, typer.Argument(help="a sweep's --out folder", show_default=False)],
+    sql: Annotated[str, typer.Argument(help="DuckDB SQL over the view 'results' (one row per replication) and the "
+                                            "table 'points' (the design)", show_default=False)],
+    as_csv: Annotated[bool, typer.Option("--csv", help="print CSV instead of a table")] = False,
+) -> None:
+    """Query a sweep's results with SQL, e.g. "SELECT point, avg(leakers) FROM results GROUP BY point"."""
+    from iadsim.analysis import query as run_query
+
+    frame = run_query(sweep_dir, sql)
+    if as_csv:
+        sys.stdout.write(frame.to_csv(index=False))
+    else:
+        out.print(frame.to_string(index=False), markup=False)
+
+
+@app.command()
 def report(
     run_dirs: Annotated[list[Path], typer.Argument(help="run folders from `iadsim simulate --out` to compare")],
     out_path: Annotated[Path, typer.Option("--out", help="HTML file to write")] = Path("report.html"),
@@ -282,6 +337,7 @@ def export_run(
 def demo(
     out_dir: Annotated[Path, typer.Option("--out", help="output folder")] = Path("demo-out"),
     replications: Annotated[int, typer.Option(min=1, help="replications per example")] = 200,
+    sweep: Annotated[bool, typer.Option(help="also run the one-at-a-time sweep (tornado chart)")] = True,
 ) -> None:
     """The main job on the two built-in examples: audit, simulate and report as-reported vs as-designed."""
     from iadsim.analysis import simulate as run
@@ -297,14 +353,22 @@ def demo(
         summaries.append(run(loaded, replications, None, out_dir / loaded.name).summary)
     print_summary(summaries)
     (out_dir / "summary.json").write_text(json.dumps({"variants": summaries}, indent=2))
-    report_path = write_demo_report(out_dir, [out_dir / s["name"] for s in summaries])
+    sweep_dir = None
+    if sweep:
+        from iadsim.analysis import load_sweep, run_sweep
+
+        sweep_file = example_paths()[0].parent / "sweeps" / "what-matters.yaml"
+        out.print(f"sweep: what matters most for the network as designed ({sweep_file.name})")
+        sweep_dir = out_dir / "sweep-what-matters"
+        run_sweep(load_sweep(sweep_file), sweep_dir, "serial")
+    report_path = write_demo_report(out_dir, [out_dir / s["name"] for s in summaries], sweep_dir)
     out.print(f"report: {report_path.resolve()}")
 
 
-def write_demo_report(out_dir: Path, run_dirs: list[Path]) -> Path:
+def write_demo_report(out_dir: Path, run_dirs: list[Path], sweep_dir: Path | None = None) -> Path:
     from iadsim.report import build_report
 
-    return build_report(run_dirs, out_dir / "report.html")
+    return build_report(run_dirs, out_dir / "report.html", sweep_dir)
 
 
 def example_paths() -> list[Path]:

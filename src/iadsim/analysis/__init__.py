@@ -1,5 +1,41 @@
 """Monte Carlo runs, metrics with confidence intervals, sweeps and the results store."""
 
 from iadsim.analysis.montecarlo import METRICS, RunResult, mean_ci, simulate
+from iadsim.analysis.sensitivity import oversight_table, sobol_analyze, sobol_indices, sobol_sample, tornado
+from iadsim.analysis.store import load_results, query
+from iadsim.analysis.sweep import (
+    DaskExecutor,
+    LocalExecutor,
+    SerialExecutor,
+    Sweep,
+    SweepProgress,
+    SweepResult,
+    load_sweep,
+    rich_progress,
+    run_sweep,
+    summarise_sweep,
+)
 
-__all__ = ["METRICS", "RunResult", "mean_ci", "simulate"]
+__all__ = [
+    "METRICS",
+    "DaskExecutor",
+    "LocalExecutor",
+    "RunResult",
+    "SerialExecutor",
+    "Sweep",
+    "SweepProgress",
+    "SweepResult",
+    "load_results",
+    "load_sweep",
+    "mean_ci",
+    "oversight_table",
+    "query",
+    "rich_progress",
+    "run_sweep",
+    "simulate",
+    "sobol_analyze",
+    "sobol_indices",
+    "sobol_sample",
+    "summarise_sweep",
+    "tornado",
+]

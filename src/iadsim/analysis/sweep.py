@@ -1,0 +1,916 @@
+"""Parameter sweeps: a sweep file names a base scenario, factors addressed by field path and a design;
+every point (the base with the factor values applied, re-validated) runs replications in work units of
+(point, batch of replication indices) on local processes or a Dask cluster.
+
+Results do not depend on the executor or the number of workers: replication r of point p draws its random
+numbers from the engine's keyed generator with the point seed
+``SeedSequence(sweep seed, spawn_key=(p,))`` (or the sweep seed itself for every point with
+``common_random_numbers: true``), and the confidence-interval stopping rule decides only on complete
+stages of batches. Each work unit is written as one Parquet file as soon as it completes
+(:mod:`iadsim.analysis.store`); rerunning an interrupted sweep skips the units already written.
+
+A sweep file::
+
+    base: airbase-as-designed.yaml      # relative to the sweep file
+    design: grid                        # grid | list | random | lhs | sobol | oat
+    factors:
+      - {path: "units[lr-fcr].readiness.availability", values: [0.5, 0.9]}
+      - {path: authority.decision_time.median, values: [5, 30], unit: s}
+    replications: 200                   # or stop: {metric: leakers, half_width: 0.2, min: 30, max: 2000, batch: 50}
+    seed: 1
+    metrics: [leakers, wrongful_engagements]
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import copy
+import hashlib
+import itertools
+import json
+import math
+import multiprocessing
+import os
+import re
+import shutil
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, ValidationError
+
+from iadsim.analysis import store
+from iadsim.analysis.montecarlo import METRICS, mean_ci, replication_metrics
+from iadsim.scenario import InputError, InputErrors, Scenario, load_scenario
+from iadsim.scenario.yamlio import Document, format_loc, from_validation_errors, load_yaml
+
+DESIGNS = ("grid", "list", "random", "lhs", "sobol", "oat")
+SAMPLED = ("random", "lhs", "sobol")
+DEFAULT_METRICS = ("leakers", "kills", "wrongful_engagements", "missiles_expended")
+_DESIGN_STREAM = 2**31 - 1  # spawn key of the design's own random numbers (random design)
+
+
+# ---------------------------------------------------------------------------------------------- the file
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+Value = StrictBool | StrictInt | StrictFloat | StrictStr
+
+
+class FactorSpec(_Strict):
+    """One factor: a field path into the scenario and its levels (values) or range (low, high)."""
+
+    path: str = Field(description="field path, e.g. units[lr-fcr].readiness.availability or links[0].latency")
+    name: str | None = Field(None, description="column name in the results (default: the path)")
+    values: Annotated[list[Value], Field(min_length=1)] | None = None
+    low: StrictInt | StrictFloat | None = None
+    high: StrictInt | StrictFloat | None = None
+    unit: str | None = Field(None, description="unit of numeric values, e.g. 's' turns 5 into '5 s'")
+    integer: bool = Field(False, description="round sampled values to integers (counts)")
+
+
+class StopSpec(_Strict):
+    """Run batches until the confidence-interval half-width of `metric` is at most `half_width`."""
+
+    metric: str = "leakers"
+    half_width: Annotated[float, Field(gt=0)]
+    confidence: Annotated[float, Field(gt=0, lt=1)] = 0.95
+    min: Annotated[int, Field(strict=True, ge=2, le=10_000_000)] = 30
+    max: Annotated[int, Field(strict=True, ge=2, le=10_000_000)] = 2000
+    batch: Annotated[int, Field(strict=True, ge=1, le=1_000_000)] = 50
+
+
+class SweepSpec(_Strict):
+    """The whole sweep file."""
+
+    name: str | None = None
+    base: str = Field(description="the base scenario, relative to the sweep file")
+    design: Literal["grid", "list", "random", "lhs", "sobol", "oat"]
+    factors: Annotated[list[FactorSpec], Field(min_length=1, max_length=100)]
+    samples: Annotated[int, Field(strict=True, ge=1, le=1_000_000)] | None = None
+    replications: Annotated[int, Field(strict=True, ge=1, le=10_000_000)] | None = None
+    stop: StopSpec | None = None
+    batch: Annotated[int, Field(strict=True, ge=1, le=1_000_000)] = 100
+    seed: Annotated[int, Field(strict=True, ge=0, le=2**63 - 1)] | None = None
+    common_random_numbers: bool = Field(False, description="every point uses the same seed (paired comparisons)")
+    set: dict[str, Value] = Field(default_factory=dict, description="fixed changes applied to every point")
+    metrics: Annotated[list[str], Field(min_length=1)] = list(DEFAULT_METRICS)
+
+
+# ---------------------------------------------------------------------------------------------- field paths
+
+_PATH_TOKEN = re.compile(r"\.?([A-Za-z_][A-Za-z0-9_]*)|\[([^\[\]]+)\]")
+
+
+def parse_path(text: str) -> list[tuple[str, str]]:
+    """`units[lr-fcr].readiness.availability` -> [('key', 'units'), ('item', 'lr-fcr'), ('key', ...), ...]."""
+    tokens, pos = [], 0
+    text = text.strip()
+    while pos < len(text):
+        m = _PATH_TOKEN.match(text, pos)
+        if m is None or (pos == 0 and text.startswith(".")) or (m.group(1) and pos > 0 and text[pos] != "."):
+            raise ValueError(f"cannot read field path '{text}' at '{text[pos:]}' (expected e.g. "
+                             "units[lr-fcr].readiness.availability)")
+        tokens.append(("key", m.group(1)) if m.group(1) else ("item", m.group(2).strip()))
+        pos = m.end()
+    if not tokens or tokens[0][0] != "key":
+        raise ValueError(f"field path '{text}' must start with a field name")
+    return tokens
+
+
+def resolve_path(data: dict, text: str) -> tuple[str | int, ...]:
+    """The location (keys and list indices) of a field path in the scenario data; list items by id or index.
+
+    Missing mappings along the way are allowed (they take their defaults and are created when a value is
+    set); a missing list item or indexing a non-list is an error.
+    """
+    node: object = data
+    loc: list[str | int] = []
+    for kind, token in parse_path(text):
+        where = format_loc(tuple(loc)) or "the scenario"
+        if kind == "key":
+            if node is not None and not isinstance(node, dict):
+                raise ValueError(f"'{where}' is not a mapping of fields, so it has no field '{token}'")
+            loc.append(token)
+            node = node.get(token) if isinstance(node, dict) else None
+            continue
+        if not isinstance(node, list):
+            raise ValueError(f"'{where}' is not a list in the base scenario, so it has no item [{token}]")
+        if re.fullmatch(r"-?\d+", token):
+            index = int(token)
+            if not -len(node) <= index < len(node):
+                raise ValueError(f"'{where}' has {len(node)} items; index [{token}] is out of range")
+            index %= len(node)
+        else:
+            ids = [item.get("id") if isinstance(item, dict) else None for item in node]
+            if token not in ids:
+                known = ", ".join(str(i) for i in ids if i is not None) or "none (address items by index)"
+                raise ValueError(f"no item with id '{token}' in '{where}'; ids: {known}")
+            index = ids.index(token)
+        loc.append(index)
+        node = node[index]
+    return tuple(loc)
+
+
+def get_at(data: object, loc: tuple) -> object:
+    node = data
+    for part in loc:
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int):
+            node = node[part]
+        else:
+            return None
+    return node
+
+
+def set_at(data: dict, loc: tuple, value: object) -> None:
+    """Set a value in place, creating missing mappings along the way."""
+    node = data
+    for part, nxt in zip(loc[:-1], loc[1:], strict=True):
+        child = node[part] if isinstance(node, list) else node.get(part)
+        if child is None:
+            child = [] if isinstance(nxt, int) else {}
+            node[part] = child
+        node = child
+    node[loc[-1]] = value
+
+
+# ---------------------------------------------------------------------------------------------- the sweep
+
+
+@dataclass(frozen=True)
+class Factor:
+    name: str
+    path: str
+    loc: tuple
+    spec: FactorSpec
+    index: int
+    kind: str  # column type: "float", "int", "bool" or "string"
+
+    def scenario_value(self, value: object) -> object:
+        """The value written into the scenario: numbers get the factor's unit."""
+        if self.spec.unit is not None and isinstance(value, (int, float)) and not isinstance(value, bool):
+            return f"{value!r} {self.spec.unit}"
+        return value
+
+
+@dataclass(frozen=True)
+class Point:
+    index: int
+    seed: int
+    values: dict[str, object]  # factor name -> design value (None: the base value, in an oat design)
+    data: dict = field(repr=False)  # the scenario as plain data
+    oat: tuple[str | None, str] | None = None  # (factor name, 'low'/'high') or (None, 'base')
+
+
+@dataclass
+class Sweep:
+    """A loaded and validated sweep: the spec, its base scenario and every point."""
+
+    spec: SweepSpec
+    file: Path
+    doc: Document
+    base_path: Path
+    base_doc: Document
+    base: Scenario
+    factors: list[Factor]
+    points: list[Point]
+    seed: int
+
+    @property
+    def name(self) -> str:
+        return self.spec.name or self.file.stem
+
+    @property
+    def metrics(self) -> list[str]:
+        return list(self.spec.metrics)
+
+    def batch_size(self) -> int:
+        return self.spec.stop.batch if self.spec.stop is not None else self.spec.batch
+
+    def fingerprint(self) -> str:
+        """Changes whenever the work or its results would: the points' scenarios, seeds and the run plan."""
+        plan = {"points": [(p.seed, p.data) for p in self.points], "replications": self.spec.replications,
+                "stop": self.spec.stop.model_dump() if self.spec.stop else None, "batch": self.batch_size(),
+                "factors": [(f.name, f.kind) for f in self.factors]}
+        text = json.dumps(plan, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def load_sweep(path: str | Path) -> Sweep:
+    """Read and validate a sweep file and every point it defines. Raises InputError (file, line, field)."""
+    path = Path(path)
+    doc = load_yaml(path)
+    if not isinstance(doc.data, dict):
+        raise InputError(doc.file, "expected a mapping of sweep fields (base, design, factors, ...)", doc.line_of(()))
+    try:
+        spec = SweepSpec.model_validate(doc.data)
+    except ValidationError as exc:
+        raise from_validation_errors(doc, exc.errors(include_url=False)) from None
+    _check_spec(spec, doc)
+    base_path = (path.parent / spec.base).resolve() if not Path(spec.base).is_absolute() else Path(spec.base)
+    if not base_path.is_file():
+        raise doc.error(("base",), f"base scenario '{spec.base}' not found (relative to the sweep file)")
+    base = load_scenario(base_path)
+    base_doc = load_yaml(base_path)
+    factors = _factors(spec, doc, base_doc.data)
+    sets = []
+    for key, value in spec.set.items():
+        try:
+            sets.append((resolve_path(base_doc.data, key), value, key))
+        except ValueError as exc:
+            raise doc.error(("set", key), str(exc)) from None
+    seed = base.spec.seed if spec.seed is None else spec.seed
+    sweep = Sweep(spec, path, doc, base_path, base_doc, base, factors, [], seed)
+    sweep.points = _points(sweep, sets)
+    return sweep
+
+
+def _check_spec(spec: SweepSpec, doc: Document) -> None:
+    errors = []
+    for i, m in enumerate(spec.metrics):
+        if m not in METRICS:
+            errors.append(doc.error(("metrics", i), f"unknown metric '{m}'; known: {', '.join(METRICS)}"))
+    if spec.stop is not None and spec.stop.metric not in METRICS:
+        known = ", ".join(METRICS)
+        errors.append(doc.error(("stop", "metric"), f"unknown metric '{spec.stop.metric}'; known: {known}"))
+    if spec.stop is not None and spec.stop.min > spec.stop.max:
+        errors.append(doc.error(("stop", "min"), "min must not be larger than max"))
+    if (spec.replications is None) == (spec.stop is None):
+        loc = ("stop",) if spec.stop is not None else ()
+        errors.append(doc.error(loc, "give exactly one of 'replications' (a fixed number) and 'stop' (run until "
+                                     "the confidence interval is narrow enough)"))
+    sampled = spec.design in SAMPLED
+    if sampled and spec.samples is None:
+        errors.append(doc.error(("design",), f"a {spec.design} design needs 'samples'"))
+    if not sampled and spec.samples is not None:
+        errors.append(doc.error(("samples",), f"'samples' is used by random, lhs and sobol designs, not {spec.design}"))
+    names = set()
+    for k, f in enumerate(spec.factors):
+        name = f.name or f.path
+        if name in names or name in ("point", "replication", *METRICS):
+            errors.append(doc.error(("factors", k, "name" if f.name else "path"), f"column name '{name}' is taken"))
+        names.add(name)
+        ranged = f.low is not None or f.high is not None
+        if f.values is not None and ranged:
+            errors.append(doc.error(("factors", k), "give either values or low/high, not both"))
+        elif spec.design in ("grid", "list") and f.values is None:
+            errors.append(doc.error(("factors", k), f"a {spec.design} design needs 'values' for each factor"))
+        elif sampled and not ranged:
+            errors.append(doc.error(("factors", k), f"a {spec.design} design needs 'low' and 'high' for each factor"))
+        elif spec.design == "oat" and f.values is not None and len(f.values) != 2:
+            errors.append(doc.error(("factors", k, "values"), "an oat design takes two values: [low, high]"))
+        elif spec.design == "oat" and f.values is None and not ranged:
+            errors.append(doc.error(("factors", k), "an oat design needs values: [low, high] or low and high"))
+        if ranged and (f.low is None or f.high is None or not f.low < f.high):
+            errors.append(doc.error(("factors", k, "low" if f.low is None else "high"), "needs low < high"))
+        if f.unit is not None and f.values is not None and any(not _is_number(v) for v in f.values):
+            errors.append(doc.error(("factors", k, "values"), "with 'unit', values must be plain numbers"))
+    if spec.design == "list":
+        lengths = {len(f.values) for f in spec.factors if f.values is not None}
+        if len(lengths) > 1:
+            errors.append(doc.error(("factors",), "a list design needs the same number of values for every factor "
+                                                  f"(found {sorted(lengths)})"))
+    if errors:
+        raise InputErrors(errors)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _factors(spec: SweepSpec, doc: Document, base_data: dict) -> list[Factor]:
+    out = []
+    for k, f in enumerate(spec.factors):
+        try:
+            loc = resolve_path(base_data, f.path)
+        except ValueError as exc:
+            raise doc.error(("factors", k, "path"), str(exc)) from None
+        levels = f.values if f.values is not None else [f.low, f.high]
+        if all(isinstance(v, bool) for v in levels):
+            kind = "bool"
+        elif all(_is_number(v) for v in levels):
+            whole = all(isinstance(v, int) for v in levels) and spec.design not in SAMPLED
+            kind = "int" if f.integer or whole else "float"
+        else:
+            kind = "string"
+        out.append(Factor(f.name or f.path, f.path, loc, f, k, kind))
+    return out
+
+
+def _design_rows(sweep: Sweep) -> list[tuple[dict, tuple | None]]:
+    """The design: per point, factor name -> value, and the oat label."""
+    spec, factors = sweep.spec, sweep.factors
+    names = [f.name for f in factors]
+    if spec.design == "grid":
+        return [(dict(zip(names, combo, strict=True)), None)
+                for combo in itertools.product(*(f.spec.values for f in factors))]
+    if spec.design == "list":
+        columns = zip(*(f.spec.values for f in factors), strict=True)  # lengths checked by _check_spec
+        return [(dict(zip(names, combo, strict=True)), None) for combo in columns]
+    if spec.design == "oat":
+        rows: list[tuple[dict, tuple | None]] = [({n: None for n in names}, (None, "base"))]
+        for f in factors:
+            low, high = f.spec.values if f.spec.values is not None else (f.spec.low, f.spec.high)
+            for level, value in (("low", low), ("high", high)):
+                rows.append(({n: (value if n == f.name else None) for n in names}, (f.name, level)))
+        return rows
+    samples = sample_design(spec.design, [(f.spec.low, f.spec.high) for f in factors], spec.samples, sweep.seed)
+    rows = []
+    for row in samples:
+        values = {}
+        for f, v in zip(factors, row, strict=True):
+            values[f.name] = int(round(v)) if f.spec.integer else float(v)
+        rows.append((values, None))
+    return rows
+
+
+def sample_design(design: str, bounds: list[tuple[float, float]], samples: int, seed: int) -> np.ndarray:
+    """Sample points of a random, Latin hypercube (SALib) or Sobol/Saltelli (SALib) design.
+
+    The sobol design gives ``samples * (D + 2)`` rows in the order SALib's ``sobol.analyze`` expects
+    (first-order and total indices; Saltelli 2002, Saltelli et al. 2010).
+    """
+    problem = {"num_vars": len(bounds), "names": [f"x{i}" for i in range(len(bounds))],
+               "bounds": [[float(lo), float(hi)] for lo, hi in bounds]}
+    if design == "random":
+        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(_DESIGN_STREAM,)))
+        lo, hi = np.array(bounds, dtype=float).T
+        return lo + (hi - lo) * rng.random((samples, len(bounds)))
+    if design == "lhs":
+        from SALib.sample import latin
+
+        return latin.sample(problem, samples, seed=seed % 2**32)
+    if design == "sobol":
+        from SALib.sample import sobol
+
+        return sobol.sample(problem, samples, calc_second_order=False, seed=seed % 2**32)
+    raise ValueError(f"unknown sampled design '{design}'; choose from {', '.join(SAMPLED)}")
+
+
+def point_seed(seed: int, point: int) -> int:
+    """The seed of point `point`: numpy's SeedSequence spawned by the point index (64 bits)."""
+    return int(np.random.SeedSequence(int(seed), spawn_key=(int(point),)).generate_state(1, np.uint64)[0])
+
+
+def _points(sweep: Sweep, sets: list[tuple]) -> list[Point]:
+    from iadsim.scenario import load as loader
+
+    base_data = copy.deepcopy(sweep.base_doc.data)
+    for loc, value, _ in sets:
+        set_at(base_data, loc, value)
+    catalog = sweep.base.catalog
+    points = []
+    for i, (values, oat) in enumerate(_design_rows(sweep)):
+        data = copy.deepcopy(base_data)
+        for f in sweep.factors:
+            if values[f.name] is not None:
+                set_at(data, f.loc, f.scenario_value(values[f.name]))
+        doc = Document(sweep.base_doc.file, data, sweep.base_doc.lines)
+        try:
+            spec = loader.validate_spec(doc)
+            loader.check_references(spec, catalog, doc)
+        except InputError as exc:
+            raise point_error(sweep, i, values, exc) from None
+        seed = sweep.seed if sweep.spec.common_random_numbers else point_seed(sweep.seed, i)
+        points.append(Point(i, seed, values, data, oat))
+    return points
+
+
+def point_error(sweep: Sweep, point: int, values: dict, exc: InputError) -> InputError:
+    """An invalid point, reported at the sweep file's line of the factor (or `set` entry) that caused it."""
+    first = exc.errors[0] if isinstance(exc, InputErrors) else exc
+    loc: tuple = ()
+    for f in sweep.factors:
+        n = min(len(f.loc), len(first.loc))
+        if values.get(f.name) is not None and f.loc[:n] == tuple(first.loc)[:n]:
+            loc = ("factors", f.index)
+            if f.spec.values is not None and values[f.name] in f.spec.values:
+                loc = ("factors", f.index, "values", f.spec.values.index(values[f.name]))
+            break
+    else:
+        for key in sweep.spec.set:
+            if tuple(first.loc)[:1] == resolve_path(sweep.base_doc.data, key)[:1]:
+                loc = ("set", key)
+                break
+    shown = ", ".join(f"{k}={v}" for k, v in values.items() if v is not None) or "base values"
+    where = f"{first.file}:{first.line}" if first.line else first.file
+    field_ = format_loc(first.loc)
+    message = f"point {point} ({shown}) is not a valid scenario: {where}: {field_ + ': ' if field_ else ''}" \
+              f"{first.message}"
+    return InputError(sweep.doc.file, message, sweep.doc.line_of(loc) if loc else None, loc)
+
+
+# ---------------------------------------------------------------------------------------------- work units
+
+
+@dataclass(frozen=True)
+class WorkUnit:
+    """Replications [start, stop) of one point: the unit of work sent to a worker."""
+
+    point: int
+    batch: int
+    start: int
+    stop: int
+    seed: int
+    data: dict = field(repr=False)
+    base: str = ""
+    key: str = ""  # the worker's cache key of the point's World
+
+
+class UnitFailed(Exception):
+    """A work unit's scenario could not be built (picklable, unlike InputError's keyword state)."""
+
+    def __init__(self, point: int, file: str, message: str, line: int | None, loc: tuple):
+        super().__init__(point, file, message, line, loc)
+        self.point, self.error = point, InputError(file, message, line, loc)
+
+
+_WORLDS: OrderedDict = OrderedDict()  # per worker process: the last few points' Worlds
+_WORLD_CACHE = 4
+
+
+def scenario_from_data(data: dict, path: str | Path, lines: dict | None = None) -> Scenario:
+    """Validate and resolve a scenario given as plain data; relative paths resolve against `path`."""
+    from iadsim.scenario.load import scenario_from_document
+
+    path = Path(path)
+    return scenario_from_document(Document(str(path), data, dict(lines or {})), path)
+
+
+def run_unit(unit: WorkUnit) -> tuple[int, int, pd.DataFrame, float]:
+    """Run one work unit (in a worker process): (point, batch, per-replication metrics, seconds)."""
+    from iadsim.engine import Engine, build_world
+
+    started = time.perf_counter()
+    world = _WORLDS.get(unit.key)
+    if world is None:
+        try:
+            world = build_world(scenario_from_data(unit.data, unit.base))
+        except InputError as exc:
+            first = exc.errors[0] if isinstance(exc, InputErrors) else exc
+            raise UnitFailed(unit.point, first.file, first.message, first.line, first.loc) from None
+        _WORLDS[unit.key] = world
+        while len(_WORLDS) > _WORLD_CACHE:
+            _WORLDS.popitem(last=False)
+    else:
+        _WORLDS.move_to_end(unit.key)
+    engine = Engine(world, np.arange(unit.start, unit.stop), unit.seed, events=False)
+    engine.run()
+    frame = replication_metrics(world, engine)
+    return unit.point, unit.batch, frame, time.perf_counter() - started
+
+
+# ---------------------------------------------------------------------------------------------- executors
+
+
+class SerialExecutor:
+    """Runs work units in this process, one at a time (debugging, small tests)."""
+
+    name = "serial"
+    workers = 1
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+    def submit(self, fn: Callable, arg) -> concurrent.futures.Future:
+        future: concurrent.futures.Future = concurrent.futures.Future()
+        try:
+            future.set_result(fn(arg))
+        except Exception as exc:
+            future.set_exception(exc)
+        return future
+
+    def wait_first(self, futures) -> set:
+        return set(futures)
+
+
+class LocalExecutor:
+    """Local worker processes (started with 'spawn': no inherited state, the same on every platform)."""
+
+    name = "local"
+
+    def __init__(self, workers: int | None = None, start_method: str = "spawn"):
+        self.workers = int(workers or os.cpu_count() or 1)
+        self.start_method = start_method
+        self.pool = None
+
+    def __enter__(self):
+        context = multiprocessing.get_context(self.start_method)
+        self.pool = concurrent.futures.ProcessPoolExecutor(self.workers, mp_context=context)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def submit(self, fn: Callable, arg) -> concurrent.futures.Future:
+        return self.pool.submit(fn, arg)
+
+    def wait_first(self, futures) -> set:
+        done, _ = concurrent.futures.wait(futures, return_when=concurrent.futures.FIRST_COMPLETED)
+        return done
+
+
+class DaskExecutor:
+    """A Dask cluster: an existing `client`, a scheduler address, or a LocalCluster of worker processes."""
+
+    name = "dask"
+
+    def __init__(self, scheduler: str | None = None, workers: int | None = None, client=None):
+        self.scheduler, self.n_workers, self.client = scheduler, workers, client
+        self._owned: list = []
+
+    def __enter__(self):
+        if self.client is None:
+            from distributed import Client, LocalCluster
+
+            if self.scheduler:
+                self.client = Client(self.scheduler)
+            else:
+                cluster = LocalCluster(n_workers=int(self.n_workers or os.cpu_count() or 1), threads_per_worker=1,
+                                       processes=True, dashboard_address=":0")
+                self._owned.append(cluster)
+                self.client = Client(cluster)
+            self._owned.insert(0, self.client)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for thing in self._owned:
+            thing.close()
+        if self._owned:
+            self.client = None
+        self._owned = []
+
+    @property
+    def workers(self) -> int:
+        return max(1, len(self.client.scheduler_info().get("workers", {})))
+
+    def submit(self, fn: Callable, arg):
+        return self.client.submit(fn, arg, pure=False)
+
+    def wait_first(self, futures) -> set:
+        from distributed import wait
+
+        return set(wait(list(futures), return_when="FIRST_COMPLETED").done)
+
+
+def make_executor(executor: str | object = "local", workers: int | None = None, scheduler: str | None = None):
+    """'local' (processes), 'dask' (a cluster at `scheduler`, or a LocalCluster) or 'serial'; objects pass."""
+    if not isinstance(executor, str):
+        return executor
+    choices = {"local": lambda: LocalExecutor(workers), "dask": lambda: DaskExecutor(scheduler, workers),
+               "serial": SerialExecutor}
+    if executor not in choices:
+        raise ValueError(f"unknown executor '{executor}'; choose from {', '.join(choices)}")
+    return choices[executor]()
+
+
+# ---------------------------------------------------------------------------------------------- running
+
+
+@dataclass(frozen=True)
+class SweepProgress:
+    """Passed to the progress callback after every completed work unit."""
+
+    points_done: int
+    points_total: int
+    replications_done: int  # including those found on disk when resuming
+    replications_planned: int  # grows when the stopping rule asks for more
+    replications_run: int  # by this invocation
+    elapsed: float  # seconds, this invocation
+
+    @property
+    def rate(self) -> float:
+        """Replications per second in this invocation."""
+        return self.replications_run / self.elapsed if self.elapsed > 0 else 0.0
+
+
+@dataclass
+class SweepResult:
+    out_dir: Path
+    points: pd.DataFrame
+    summary: pd.DataFrame  # per point: factor values, n, mean and 95 % CI of every reported metric
+    units_run: int
+    units_skipped: int
+    replications_run: int
+    seconds: float  # wall time of this invocation
+    compute_seconds: float  # summed over work units, inside the workers (world build and engine)
+
+
+class _PointPlan:
+    """Which batches of one point to run: all of them (fixed replications), or stages decided by the
+    confidence-interval rule, each decided only on complete earlier stages (so the same on every run)."""
+
+    def __init__(self, total: int, batch: int, stop: StopSpec | None):
+        self.batch, self.stop = batch, stop
+        self.cap = stop.max if stop else total
+        self.planned = self._batches(stop.min if stop else total)
+        self.finished = stop is None
+        self.values: dict[int, np.ndarray] = {}
+
+    def _batches(self, reps: int) -> int:
+        return math.ceil(min(reps, self.cap) / self.batch)
+
+    def reps(self, b: int) -> tuple[int, int]:
+        return b * self.batch, min((b + 1) * self.batch, self.cap)
+
+    @property
+    def planned_reps(self) -> int:
+        return self.reps(self.planned - 1)[1] if self.planned else 0
+
+    def decide(self) -> int:
+        """Called when every planned batch is complete: plan more batches (returns how many) or finish."""
+        x = np.concatenate([self.values[b] for b in range(self.planned)])
+        x = x[np.isfinite(x)]
+        n = self.planned_reps
+        if n >= self.cap:
+            self.finished = True
+            return 0
+        half = ci_half_width(x, self.stop.confidence)
+        if half is not None and half <= self.stop.half_width:
+            self.finished = True
+            return 0
+        # next stage: the replications a normal approximation says are needed, at least one batch more,
+        # at most double (a noisy early variance estimate must not jump to max)
+        need = n + self.batch
+        if half is not None and half > 0:
+            need = max(need, math.ceil(n * (half / self.stop.half_width) ** 2))
+        new = self._batches(min(need, 2 * n)) - self.planned
+        new = max(new, 1)
+        self.planned += new
+        return new
+
+
+def ci_half_width(values, confidence: float = 0.95) -> float | None:
+    """Student-t confidence-interval half-width of the finite values (None for fewer than 2)."""
+    stat = mean_ci(values, confidence)
+    if stat["n"] < 2:
+        return None
+    return (stat["ci95"][1] - stat["ci95"][0]) / 2
+
+
+def run_sweep(sweep: Sweep | str | Path, out_dir: str | Path, executor: str | object = "local",
+              workers: int | None = None, scheduler: str | None = None,
+              progress: Callable[[SweepProgress], None] | None = None, max_units: int | None = None) -> SweepResult:
+    """Run (or resume) a sweep into `out_dir`; every work unit is written as it completes.
+
+    `executor` is 'local' (processes; `workers` default os.cpu_count()), 'dask' (`scheduler` address, or a
+    LocalCluster of `workers` processes), 'serial', or an executor object (e.g. ``DaskExecutor(client=c)``).
+    `max_units` stops after that many units have been run (to test resuming).
+    """
+    sweep = sweep if isinstance(sweep, Sweep) else load_sweep(sweep)
+    out_dir = Path(out_dir)
+    _prepare(sweep, out_dir)
+    schema_frame = _factor_frame(sweep)
+    stop, batch = sweep.spec.stop, sweep.batch_size()
+    plans = [_PointPlan(sweep.spec.replications or 0, batch, stop) for _ in sweep.points]
+    done = store.completed_units(out_dir)
+    started = time.perf_counter()
+    pending: deque[WorkUnit] = deque()
+    counts = {"skipped": 0, "run": 0, "reps_run": 0, "reps_done": 0, "compute": 0.0}
+    fingerprint = sweep.fingerprint()
+
+    def unit(p: int, b: int) -> WorkUnit:
+        start, stop_ = plans[p].reps(b)
+        pt = sweep.points[p]
+        return WorkUnit(p, b, start, stop_, pt.seed, pt.data, str(sweep.base_path), f"{fingerprint}:{p}")
+
+    def advance(p: int, first: int) -> None:
+        """Queue the point's missing batches from `first`; replay decisions over batches already on disk."""
+        plan = plans[p]
+        while True:
+            missing = []
+            for b in range(first, plan.planned):
+                if (p, b) in done:
+                    if stop is not None and b not in plan.values:
+                        plan.values[b] = _metric_values(out_dir, p, b, stop.metric)
+                    counts["skipped"] += 1
+                    counts["reps_done"] += plan.reps(b)[1] - plan.reps(b)[0]
+                else:
+                    missing.append(b)
+            if missing or plan.finished:
+                pending.extend(unit(p, b) for b in missing)
+                return
+            first = plan.planned
+            plan.decide()
+
+    for p in range(len(sweep.points)):
+        advance(p, 0)
+    outstanding: dict[int, set[int]] = {p: set() for p in range(len(sweep.points))}
+    for u in pending:
+        outstanding[u.point].add(u.batch)
+
+    def report() -> None:
+        if progress is not None:
+            finished = sum(1 for p, plan in enumerate(plans) if plan.finished and not outstanding[p])
+            progress(SweepProgress(finished, len(plans), counts["reps_done"], sum(pl.planned_reps for pl in plans),
+                                   counts["reps_run"], time.perf_counter() - started))
+
+    report()
+    with make_executor(executor, workers, scheduler) as ex:
+        limit = 2 * getattr(ex, "workers", 1) + 2
+        inflight: dict = {}
+        try:
+            while pending or inflight:
+                while pending and len(inflight) < limit and (max_units is None or counts["run"] + len(inflight)
+                                                             < max_units):
+                    u = pending.popleft()
+                    inflight[ex.submit(run_unit, u)] = u
+                if not inflight:
+                    break
+                for future in ex.wait_first(list(inflight)):
+                    u = inflight.pop(future)
+                    try:
+                        p, b, frame, seconds = future.result()
+                    except UnitFailed as exc:
+                        raise point_error(sweep, exc.point, sweep.points[exc.point].values, exc.error) from None
+                    rows = _rows(frame, p, schema_frame)
+                    store.write_unit(out_dir, p, b, rows)
+                    done.add((p, b))
+                    outstanding[p].discard(b)
+                    counts["run"] += 1
+                    counts["compute"] += seconds
+                    counts["reps_run"] += len(rows)
+                    counts["reps_done"] += len(rows)
+                    plan = plans[p]
+                    if stop is not None:
+                        plan.values[b] = rows[stop.metric].to_numpy(dtype=float)
+                        if not outstanding[p] and not plan.finished:
+                            first = plan.planned
+                            plan.decide()
+                            before = len(pending)
+                            advance(p, first)
+                            new = [pending.pop() for _ in range(len(pending) - before)][::-1]
+                            outstanding[p].update(x.batch for x in new)
+                            pending.extendleft(reversed(new))  # finish started points first
+                    report()
+        finally:
+            for future in inflight:
+                future.cancel()
+    complete = all(plan.finished and not outstanding[p] for p, plan in enumerate(plans))
+    summary = summarise_sweep(out_dir, sweep.metrics) if complete else pd.DataFrame()
+    if complete:
+        store.write_json(out_dir / store.SUMMARY, {"name": sweep.name, "complete": True,
+                                                   "points": summary.to_dict(orient="records")})
+    return SweepResult(out_dir, store.points_frame(out_dir), summary, counts["run"], counts["skipped"],
+                       counts["reps_run"], time.perf_counter() - started, counts["compute"])
+
+
+def _metric_values(out_dir: Path, point: int, batch: int, metric: str) -> np.ndarray:
+    import pyarrow.parquet as pq
+
+    return pq.read_table(store.unit_path(out_dir, point, batch), columns=[metric]).column(0).to_numpy().astype(float)
+
+
+def _prepare(sweep: Sweep, out_dir: Path) -> None:
+    """Write points.json (or check that an existing one is the same sweep) and copies of the inputs."""
+    meta = {
+        "name": sweep.name, "fingerprint": sweep.fingerprint(), "sweep_file": str(sweep.file),
+        "base": str(sweep.base_path), "design": sweep.spec.design, "seed": sweep.seed,
+        "common_random_numbers": sweep.spec.common_random_numbers,
+        "replications": sweep.spec.replications, "stop": sweep.spec.stop.model_dump() if sweep.spec.stop else None,
+        "batch": sweep.batch_size(), "metrics": sweep.metrics,
+        "factors": [{"name": f.name, "path": f.path, "kind": f.kind, "unit": f.spec.unit, "values": f.spec.values,
+                     "low": f.spec.low, "high": f.spec.high} for f in sweep.factors],
+        "points": [{"point": p.index, "seed": p.seed, "values": p.values,
+                    **({"oat": {"factor": p.oat[0], "level": p.oat[1]}} if p.oat else {})} for p in sweep.points],
+    }
+    path = out_dir / store.POINTS
+    if path.is_file():
+        try:
+            old = json.loads(path.read_text()).get("fingerprint")
+        except (json.JSONDecodeError, AttributeError):
+            old = None
+        if old != meta["fingerprint"]:
+            raise InputError(out_dir, "holds the results of a different sweep (its points, seeds or replications "
+                                      "differ); choose another --out folder or delete this one")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / store.RESULTS).mkdir(exist_ok=True)
+    store.remove_temporary(out_dir)
+    store.write_json(path, meta)
+    shutil.copyfile(sweep.file, out_dir / "sweep.yaml")
+    shutil.copyfile(sweep.base_path, out_dir / "scenario.yaml")
+
+
+_DTYPES = {"float": "float64", "int": "Int64", "bool": "boolean", "string": "string"}
+
+
+def _factor_frame(sweep: Sweep) -> pd.DataFrame:
+    """Factor columns per point, with fixed dtypes so every Parquet file has the same schema."""
+    rows = {f.name: [p.values[f.name] for p in sweep.points] for f in sweep.factors}
+    frame = pd.DataFrame({name: pd.array([None if v is None else (str(v) if f.kind == "string" else v)
+                                          for v in rows[name]], dtype=_DTYPES[f.kind])
+                          for f, name in ((f, f.name) for f in sweep.factors)})
+    frame.index.name = "point"
+    return frame
+
+
+def _rows(metrics: pd.DataFrame, point: int, factors: pd.DataFrame) -> pd.DataFrame:
+    n = len(metrics)
+    out = {"point": np.full(n, point, dtype=np.int64), "replication": metrics["replication"].to_numpy(np.int64)}
+    for name in factors.columns:
+        out[name] = pd.array([factors[name].iloc[point]] * n, dtype=factors[name].dtype)
+    for m in METRICS:
+        x = np.asarray(metrics[m])
+        out[m] = x.astype(np.float64) if x.dtype.kind == "f" else x.astype(np.int64)
+    return pd.DataFrame(out)
+
+
+def summarise_sweep(out_dir: str | Path, metrics: list[str] | None = None, confidence: float = 0.95) -> pd.DataFrame:
+    """Per point: the factor values, replications and mean / CI bounds / half-width of each metric."""
+    meta = store.read_points(out_dir)
+    metrics = list(metrics or meta.get("metrics") or METRICS)
+    results = store.load_results(out_dir, columns=["point", *metrics])
+    factors = store.points_frame(out_dir).drop(columns=["seed"])
+    rows = []
+    for point, group in results.groupby("point", sort=True):
+        row = {"point": int(point), "replications": len(group)}
+        for m in metrics:
+            stat = mean_ci(group[m], confidence)
+            row[f"{m}_mean"] = stat["mean"]
+            row[f"{m}_ci_low"], row[f"{m}_ci_high"] = stat["ci95"]
+            row[f"{m}_half_width"] = None if stat["mean"] is None else (stat["ci95"][1] - stat["ci95"][0]) / 2
+        rows.append(row)
+    return factors.merge(pd.DataFrame(rows), on="point", how="right")
+
+
+# ---------------------------------------------------------------------------------------------- progress
+
+
+@contextmanager
+def rich_progress(console=None) -> Iterator[Callable[[SweepProgress], None]]:
+    """A progress callback drawing points done, replications per second and the time remaining with rich."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = (TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
+    with Progress(*columns, console=console) as bar:
+        points = bar.add_task("points", total=None, rate="")
+        reps = bar.add_task("replications", total=None, rate="")
+
+        def update(p: SweepProgress) -> None:
+            bar.update(points, completed=p.points_done, total=p.points_total)
+            bar.update(reps, completed=p.replications_done, total=p.replications_planned,
+                       rate=f"{p.rate:,.1f} rep/s")
+
+        yield update

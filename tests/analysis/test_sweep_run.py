@@ -1,0 +1,177 @@
+"""Running sweeps: identical rows on every executor, resuming after a kill, CI stopping, DuckDB queries."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from iadsim.analysis import DaskExecutor, LocalExecutor, load_results, query, run_sweep
+from iadsim.analysis.montecarlo import METRICS
+from iadsim.analysis.sweep import ci_half_width, load_sweep
+
+from .conftest import GRID_SWEEP, TINY_SCENARIO
+
+STOP_SWEEP = """\
+base: tiny.yaml
+design: list
+factors: [{{path: "units[telar].readiness.availability", values: [0.6, 1.0]}}]
+stop: {{metric: kills, half_width: {half_width}, min: 6, max: 30, batch: 3}}
+seed: 5
+"""
+
+
+@pytest.fixture(scope="module")
+def dask_client():
+    """One Dask LocalCluster (2 worker processes) for the module: cluster start-up is slow."""
+    from distributed import Client, LocalCluster
+
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
+    client = Client(cluster)
+    yield client
+    client.close()
+    cluster.close()
+
+
+def _rows(out_dir: Path) -> pd.DataFrame:
+    return load_results(out_dir).sort_values(["point", "replication"]).reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def local_run(tmp_path_factory):
+    """The grid sweep run once with local worker processes (2 workers)."""
+    folder = tmp_path_factory.mktemp("grid")
+    (folder / "tiny.yaml").write_text(TINY_SCENARIO)
+    (folder / "sweep.yaml").write_text(GRID_SWEEP)
+    sweep = load_sweep(folder / "sweep.yaml")
+    return sweep, run_sweep(sweep, folder / "local", LocalExecutor(workers=2))
+
+
+def test_local_processes_give_the_same_rows_as_in_process(local_run, tmp_path):
+    sweep, local = local_run
+    serial = run_sweep(sweep, tmp_path / "serial", "serial")
+    a = _rows(local.out_dir)
+    assert len(a) == 2 * 6 and list(a.columns[:3]) == ["point", "replication", "units[sr].readiness.availability"]
+    assert set(METRICS) <= set(a.columns)
+    pd.testing.assert_frame_equal(a, _rows(serial.out_dir))
+    assert local.units_run == 2 * 3 and list(local.summary["replications"]) == [6, 6]
+
+
+def test_dask_gives_the_same_rows_as_local_processes(local_run, tmp_path, dask_client):
+    # (the module-scoped cluster starts only here, after the local workers have finished)
+    sweep, local = local_run
+    dask = run_sweep(sweep, tmp_path / "dask", DaskExecutor(client=dask_client))
+    pd.testing.assert_frame_equal(_rows(local.out_dir), _rows(dask.out_dir))
+    assert dask.units_run == 2 * 3
+
+
+def test_rows_do_not_depend_on_the_batch_size(write_sweep, tmp_path):
+    # the engine's keyed RNG: replication r of point p is the same whichever batch it runs in
+    small = run_sweep(load_sweep(write_sweep(GRID_SWEEP)), tmp_path / "b2", "serial")
+    large = run_sweep(load_sweep(write_sweep(GRID_SWEEP.replace("batch: 2", "batch: 6"), "b6.yaml")), tmp_path / "b6",
+                      "serial")
+    pd.testing.assert_frame_equal(_rows(small.out_dir), _rows(large.out_dir))
+
+
+def test_stop_rule_is_the_same_on_dask(write_sweep, tmp_path, dask_client):
+    # stages are decided only on complete earlier stages, so the stopping point does not depend on timing
+    sweep = load_sweep(write_sweep(STOP_SWEEP.format(half_width=0.6)))
+    serial = run_sweep(sweep, tmp_path / "serial", "serial")
+    dask = run_sweep(sweep, tmp_path / "dask", DaskExecutor(client=dask_client))
+    pd.testing.assert_frame_equal(_rows(serial.out_dir), _rows(dask.out_dir))
+
+
+def _check_every_replication_once(out_dir: Path, points: int, replications: int) -> None:
+    rows = load_results(out_dir)
+    counts = rows.groupby(["point", "replication"]).size()
+    assert (counts == 1).all()
+    expected = pd.MultiIndex.from_product([range(points), range(replications)], names=["point", "replication"])
+    assert counts.index.equals(expected)
+
+
+def test_resume_after_partial_run(write_sweep, tmp_path):
+    sweep = load_sweep(write_sweep(GRID_SWEEP))
+    first = run_sweep(sweep, tmp_path / "out", "serial", max_units=4)
+    assert first.units_run == 4 and first.summary.empty
+    (tmp_path / "out" / "results" / ".p00001-b000002.999.tmp").write_bytes(b"half a file")  # a cut-short write
+    second = run_sweep(sweep, tmp_path / "out", "serial")
+    assert (second.units_skipped, second.units_run) == (4, 2)
+    _check_every_replication_once(tmp_path / "out", 2, 6)
+    assert not list((tmp_path / "out" / "results").glob("*.tmp"))
+    reference = run_sweep(sweep, tmp_path / "reference", "serial")
+    pd.testing.assert_frame_equal(_rows(tmp_path / "out"), _rows(reference.out_dir))
+
+
+def test_resume_after_sigkill(write_sweep, tmp_path):
+    path = write_sweep(GRID_SWEEP.replace("replications: 6", "replications: 24"))
+    out = tmp_path / "out"
+    script = f"from iadsim.analysis import run_sweep; run_sweep({str(path)!r}, {str(out)!r}, 'serial')"
+    proc = subprocess.Popen([sys.executable, "-c", script], env=os.environ.copy())
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and len(list((out / "results").glob("*.parquet"))) < 2:
+            time.sleep(0.01)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    written = len(list((out / "results").glob("*.parquet")))
+    assert 2 <= written < 24, written  # killed part-way
+    resumed = run_sweep(load_sweep(path), out, "serial")
+    assert resumed.units_skipped + resumed.units_run == 24 and resumed.units_skipped >= written
+    _check_every_replication_once(out, 2, 24)
+
+
+def test_different_sweep_in_the_same_folder_is_refused(write_sweep, tmp_path):
+    from iadsim.scenario import InputError
+
+    run_sweep(load_sweep(write_sweep(GRID_SWEEP)), tmp_path / "out", "serial", max_units=1)
+    other = load_sweep(write_sweep(GRID_SWEEP.replace("seed: 11", "seed: 12"), "other.yaml"))
+    with pytest.raises(InputError, match="different sweep"):
+        run_sweep(other, tmp_path / "out", "serial")
+
+
+@pytest.mark.parametrize("half_width", [100.0, 0.6, 0.01])
+def test_ci_stopping(write_sweep, tmp_path, half_width):
+    sweep = load_sweep(write_sweep(STOP_SWEEP.format(half_width=half_width)))
+    run_sweep(sweep, tmp_path / "out", "serial")
+    rows = load_results(tmp_path / "out")
+    for _, group in rows.groupby("point"):
+        kills = group.sort_values("replication")["kills"].to_numpy(float)
+        n = len(kills)
+        assert list(group["replication"].sort_values()) == list(range(n))
+        assert 6 <= n <= 30 and n % 3 == 0
+        hw = ci_half_width(kills)
+        if half_width == 100.0:
+            assert n == 6  # never stops before min, stops as soon as allowed
+        elif half_width == 0.01:
+            assert n == 30 and hw > half_width  # runs to max
+        else:
+            assert hw <= half_width or n == 30
+            assert ci_half_width(kills[:n - 3]) > half_width or n == 6  # not stopped late: a batch less missed it
+
+
+def test_duckdb_query_and_points_table(write_sweep, tmp_path):
+    run_sweep(load_sweep(write_sweep(GRID_SWEEP)), tmp_path / "out", "serial")
+    frame = query(tmp_path / "out", 'SELECT point, "units[sr].readiness.availability" AS a, count(*) AS n, '
+                                    "avg(kills) AS kills FROM results GROUP BY ALL ORDER BY point")
+    assert list(frame["n"]) == [6, 6] and list(frame["a"]) == [0.5, 1.0]
+    rows = load_results(tmp_path / "out")
+    assert np.allclose(frame["kills"], rows.groupby("point")["kills"].mean())
+    joined = query(tmp_path / "out", "SELECT count(*) AS n FROM results JOIN points USING (point) WHERE seed > 0")
+    assert joined["n"][0] == 12
+    from iadsim.scenario import InputError
+
+    with pytest.raises(InputError, match="query failed"):
+        query(tmp_path / "out", "SELECT nonsense FROM results")
+
+
+def test_progress_callback(write_sweep, tmp_path):
+    seen = []
+    run_sweep(load_sweep(write_sweep(GRID_SWEEP)), tmp_path / "out", "serial", progress=seen.append)
+    assert seen[-1].points_done == seen[-1].points_total == 2
+    assert seen[-1].replications_done == seen[-1].replications_planned == 12 and seen[-1].rate > 0
