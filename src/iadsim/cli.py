@@ -150,6 +150,7 @@ def viewshed(
     from iadsim.terrain import viewshed_file
 
     path = Path(dem)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
     if dem != "sample" and not path.is_file():
         raise InputError(dem, "DEM file not found" if not path.exists() else "is not a file")
     try:
@@ -307,6 +308,7 @@ def report(
     for run_dir in run_dirs:
         if not (run_dir / "summary.json").is_file():
             raise InputError(run_dir, "not a run folder (no summary.json); write one with `iadsim simulate --out`")
+    out_path.parent.mkdir(parents=True, exist_ok=True)
     path = build_report(run_dirs, out_path, sweep)
     out.print(f"report: {path.resolve()}")
     if figures is not None:
