@@ -66,7 +66,7 @@ class World:
 
 def _trajectories(scenario: Scenario, times: np.ndarray):
     spec, terrain = scenario.spec, scenario.terrain
-    ids, civil, transponder, positions, asset_of = [], [], [], [], []
+    ids, flights_of, civil, transponder, positions, asset_of = [], [], [], [], [], []
     assets = [a.id for a in spec.defended_assets]
     flights = [(f, False) for f in spec.threats] + [(f, True) for f in spec.traffic]
     for flight, is_civil in flights:
@@ -83,12 +83,13 @@ def _trajectories(scenario: Scenario, times: np.ndarray):
             ground = terrain.elevation_at(x, y)
             z = alt + ground if flight.altitude_reference == "agl" else np.maximum(alt, ground)
             ids.append(f"{flight.id}-{j + 1}" if flight.count > 1 else flight.id)
+            flights_of.append(flight)
             civil.append(is_civil)
             transponder.append(is_civil and flight.transponder == "on")
             positions.append((np.stack([x, y, z], axis=-1), times >= start, times - start >= cum[-1], ground))
             target = getattr(flight, "target", None)
             asset_of.append(assets.index(target) if target in assets else -1)
-    return ids, np.array(civil, bool), np.array(transponder, bool), positions, np.array(asset_of, int)
+    return ids, flights_of, np.array(civil, bool), np.array(transponder, bool), positions, np.array(asset_of, int)
 
 
 def _radar_of(scenario: Scenario, unit) -> RadarType | None:
@@ -112,7 +113,7 @@ def build_world(scenario: Scenario) -> World:
     spec, terrain = scenario.spec, scenario.terrain
     n_steps = int(np.floor(spec.duration / spec.step + 1e-9)) + 1
     times = np.arange(n_steps) * spec.step
-    ids, civil, transponder, paths, asset_of = _trajectories(scenario, times)
+    ids, flights_of, civil, transponder, paths, asset_of = _trajectories(scenario, times)
     n_t = len(ids)
     position = np.zeros((n_steps, n_t, 3))
     active = np.zeros((n_steps, n_t), bool)
@@ -132,10 +133,11 @@ def build_world(scenario: Scenario) -> World:
     n_s = len(sensors)
     s_pos = np.array([[scenario.sites[u.id].x, scenario.sites[u.id].y, scenario.sites[u.id].ground + u.mast_height]
                       for u, _ in sensors]).reshape(n_s, 3)
-    rcs = np.array([scenario.catalog.types[_flight_type(spec, t)].rcs.value for t in ids])
+    aircraft = [scenario.catalog.types[f.type] for f in flights_of]
+    rcs = np.array([a.rcs.value for a in aircraft])
     jamming = {r.id for r in spec.threats if r.jamming}
-    jam_erp = np.array([(spec.jammer_erp or 0.0) if _flight_id(spec, t) in jamming else 0.0 for t in ids])[None, :]
-    swerling = np.array([scenario.catalog.types[_flight_type(spec, t)].swerling for t in ids])
+    jam_erp = np.array([(spec.jammer_erp or 0.0) if f.id in jamming else 0.0 for f in flights_of])[None, :]
+    swerling = np.array([a.swerling for a in aircraft])
     row, col = terrain.xy_to_rowcol(position[..., 0], position[..., 1])
     inside = (row >= 0) & (row < terrain.shape[0]) & (col >= 0) & (col < terrain.shape[1])
     row, col = np.clip(row, 0, terrain.shape[0] - 1), np.clip(col, 0, terrain.shape[1] - 1)
@@ -228,20 +230,6 @@ def signal_to_interference_db(radar: RadarType, antenna_height, rcs, slant_range
             np.maximum(jammer, 1e-30), JAMMER_BANDWIDTH, radar.frequency.value, radar.gain.value, slant_range,
             1.0 / radar.pulse_width.value, radar.system_temperature.value, 0.0, radar.losses.value), -np.inf)
     return effects.sinr_db(snr, jnr, cnr)
-
-
-def _flight_id(spec, target_id: str) -> str:
-    for flight in list(spec.threats) + list(spec.traffic):
-        if target_id == flight.id or target_id.startswith(flight.id + "-") and flight.count > 1:
-            return flight.id
-    raise KeyError(target_id)
-
-
-def _flight_type(spec, target_id: str) -> str:
-    for flight in list(spec.threats) + list(spec.traffic):
-        if target_id == flight.id or target_id.startswith(flight.id + "-") and flight.count > 1:
-            return flight.type
-    raise KeyError(target_id)
 
 
 def _latencies(scenario: Scenario, net: Network, fire_ids: list[str], sensor_ids: list[str]) -> np.ndarray:
