@@ -135,8 +135,9 @@ def build_world(scenario: Scenario) -> World:
                       for u, _ in sensors]).reshape(n_s, 3)
     aircraft = [scenario.catalog.types[f.type] for f in flights_of]
     rcs = np.array([a.rcs.value for a in aircraft])
-    jamming = {r.id for r in spec.threats if r.jamming}
-    jam_erp = np.array([(spec.jammer_erp or 0.0) if f.id in jamming else 0.0 for f in flights_of])[None, :]
+    jammers = [getattr(f, "jammer", None) for f in flights_of]
+    jam_erp = np.array([j.erp if j else 0.0 for j in jammers])[None, :]
+    jam_bandwidth = np.array([j.bandwidth if j else 1.0 for j in jammers])[None, :]
     swerling = np.array([a.swerling for a in aircraft])
     row, col = terrain.xy_to_rowcol(position[..., 0], position[..., 1])
     inside = (row >= 0) & (row < terrain.shape[0]) & (col >= 0) & (col < terrain.shape[1])
@@ -162,7 +163,8 @@ def build_world(scenario: Scenario) -> World:
             off = np.angle(np.exp(1j * (bearing - unit.sector.center)))
             vis &= np.abs(off) <= unit.sector.width / 2
         visible[:, s] = vis
-        snr = signal_to_interference_db(radar, unit.mast_height, rcs[None, :], slant, ground_range, height, jam_erp)
+        snr = signal_to_interference_db(radar, unit.mast_height, rcs[None, :], slant, ground_range, height, jam_erp,
+                                        jam_bandwidth)
         n_pulses = pulses_per_look(radar)
         p = np.zeros((n_steps, n_t))
         for case in np.unique(swerling):
@@ -203,11 +205,10 @@ def build_world(scenario: Scenario) -> World:
 
 
 LAND_GAMMA_DB = -15.0  # constant-gamma land clutter (Nathanson: wooded hills ~ -15 dB); an assumption
-JAMMER_BANDWIDTH = 50e6  # barrage noise bandwidth [Hz] when the aircraft type gives none; an assumption
 
 
 def signal_to_interference_db(radar: RadarType, antenna_height, rcs, slant_range, ground_range, target_height,
-                              jammer_erp=0.0):
+                              jammer_erp=0.0, jammer_bandwidth=1.0):
     """Per-pulse SINR [dB]: the radar equation, minus two-ray multipath loss at low altitude, against
     noise plus mainbeam land clutter (after the radar's MTI improvement) plus self-screening noise
     jamming. Each term is a cited function of :mod:`iadsim.physics.effects`; combining them this way
@@ -227,7 +228,7 @@ def signal_to_interference_db(radar: RadarType, antenna_height, rcs, slant_range
     jammer = np.broadcast_to(np.asarray(jammer_erp, float), np.shape(snr))
     with np.errstate(divide="ignore"):
         jnr = np.where(jammer > 0, effects.jammer_to_noise_db(
-            np.maximum(jammer, 1e-30), JAMMER_BANDWIDTH, radar.frequency.value, radar.gain.value, slant_range,
+            np.maximum(jammer, 1e-30), jammer_bandwidth, radar.frequency.value, radar.gain.value, slant_range,
             1.0 / radar.pulse_width.value, radar.system_temperature.value, 0.0, radar.losses.value), -np.inf)
     return effects.sinr_db(snr, jnr, cnr)
 

@@ -138,8 +138,6 @@ class AircraftType(_Type):
     swerling: Literal[0, 1, 2, 3, 4]
     cruise_speed: SSpeed
     max_speed: SSpeed
-    jammer_erp: SPower | None = None
-    jammer_bandwidth: SFreq | None = None
 
 
 SystemType = Annotated[

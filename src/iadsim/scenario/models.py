@@ -12,9 +12,9 @@ from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, 
 from iadsim.scenario.quantities import (
     Altitude,
     Coordinate,
-    Decibels,
     Distance,
     Duration,
+    Frequency,
     Length,
     PositiveAngle,
     PositiveDuration,
@@ -206,9 +206,16 @@ class Flight(Strict):
     route: Annotated[list[Waypoint], Field(min_length=2, max_length=1000)]
 
 
+class Jammer(Strict):
+    """A self-screening barrage noise jammer carried by every aircraft of a raid."""
+
+    erp: Power = Field(description="effective radiated power towards the radar, e.g. '100 W'")
+    bandwidth: Frequency = Field("50 MHz", description="noise bandwidth")
+
+
 class Raid(Flight):
     target: Id | None = Field(None, description="defended asset the raid attacks")
-    jamming: bool = False
+    jammer: Jammer | None = None
 
 
 class CivilFlight(Flight):
@@ -235,8 +242,6 @@ class ScenarioSpec(Strict):
     proficiency: dict[Proficiency, ProficiencyEffect] = Field(default_factory=dict)
     threats: list[Raid] = Field(default_factory=list)
     traffic: list[CivilFlight] = Field(default_factory=list)
-    jammer_erp: Power | None = Field(None, description="self-screening jammer ERP for raids with jamming")
-    jammer_losses: Decibels = 0.0
 
     @field_validator("step")
     @classmethod
