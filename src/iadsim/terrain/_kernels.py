@@ -33,58 +33,72 @@ _OCTANTS = np.array(
 
 
 @njit(cache=True, nogil=True)
-def _cast_ray(zf, base, stride_major, stride_minor, z0, step_major, step_minor, curv, k, n_rays,
-              minor_limit, inv_t, slopes):
+def _cast_ray(zf, base, stride_major, stride_minor, z0, step, curv, k, n_rays, minor_limit, inv_t,
+              buf, width, col):
     """Running maximum slope along the ray from the observer to (n_rays, k) in octant coordinates.
 
-    ``zf`` is the flattened terrain and the cell at (major t, minor j) of the octant is
-    ``zf[base + t * stride_major + j * stride_minor]``. ``slopes[t]`` receives the largest slope over
-    the samples before major step ``t`` (``_NONE`` when there is none). Samples are taken at every
-    crossing of a grid line through cell centres, as in R3: on the lines of the major axis
-    (interpolated along the minor axis, whose index is clamped at the grid edge) and on the lines of
-    the minor axis (interpolated along the major axis). Returns the last step written.
+    ``zf`` is the flattened terrain; the cell at (major t, minor j) of the octant is
+    ``zf[base + t * stride_major + j * stride_minor]``. Samples are taken at every crossing of a grid
+    line through cell centres, as in R3: on the lines of the major axis (interpolated along the minor
+    axis; beyond the last minor line, the edge cell) and on the lines of the minor axis (interpolated
+    along the major axis). ``buf[t * width + col]`` receives the largest slope over the samples before
+    major step ``t`` (``_NONE`` when there is none), for ``t`` up to the last step at which the ray is
+    needed, which is returned.
     """
     if k == 0:
         last = n_rays
+        inside = n_rays - 1 if minor_limit > 0 else 0  # steps whose sample has a cell beyond it
     else:
         last = min(n_rays, ((minor_limit + 1) * n_rays) // k)
-    tan = k / n_rays
-    inv_tan = n_rays / k if k > 0 else 0.0
-    step = math.sqrt(step_major * step_major + (tan * step_minor) ** 2)  # ground distance per step
+        inside = min(last - 1, (minor_limit * n_rays - 1) // k)  # last t with t k / n_rays < minor_limit
     inv_step = 1.0 / step
     curv_step = curv * step
     inv_n = 1.0 / n_rays
-    edge = base + minor_limit * stride_minor
+    inv_k = 1.0 / k if k > 0 else 0.0
+    tan = k * inv_n
     best = _NONE
-    slopes[0] = _NONE
-    j = 0  # floor(t k / n) and its remainder, updated without division
+    buf[width + col] = _NONE
+    j = 0  # floor(t k / n_rays) and its remainder, updated without division
     rem = 0
-    for t in range(1, last + 1):
-        j_prev = j
+    at = base
+    for t in range(1, inside + 1):
         rem += k
-        if rem >= n_rays:
+        crossed = rem >= n_rays
+        if crossed:
             rem -= n_rays
             j += 1
-        at_major = base + t * stride_major
-        if j > j_prev and rem != 0 and j <= minor_limit:
-            # the ray crosses minor grid line j between steps t-1 and t (not at a vertex)
-            u = j * inv_tan  # major coordinate of the crossing
-            i = at_major + j * stride_minor
-            za = zf[i - stride_major]
-            zs = za + (u - (t - 1)) * (zf[i] - za)
-            s = (zs - z0) * inv_step / u - curv_step * u
-            if s > best:  # False for NaN: nodata does not block
-                best = s
-        slopes[t] = best
-        if j >= minor_limit:
-            zs = zf[edge + at_major - base]
-        else:
-            i = at_major + j * stride_minor
+        at += stride_major
+        i = at + j * stride_minor
+        za = zf[i]
+        # the crossing of minor line j (if the ray crossed it since step t - 1, not at a vertex), at
+        # the major coordinate u = j / tan = t - rem / k
+        zp = zf[i - stride_major]
+        zc = za + (rem * inv_k) * (zp - za)
+        sc = (zc - z0) * inv_step * tan * inv_t[j] - curv_step * (t - rem * inv_k)
+        if crossed and rem != 0 and sc > best:  # False for NaN: nodata does not block
+            best = sc
+        buf[t * width + col] = best
+        zb = zf[i + stride_minor]
+        zs = za if rem == 0 else za + (rem * inv_n) * (zb - za)  # a NaN neighbour of weight 0 is ignored
+        s = (zs - z0) * inv_step * inv_t[t] - curv_step * t
+        if s > best:
+            best = s
+    edge = base + minor_limit * stride_minor
+    for t in range(inside + 1, last + 1):  # the sample of major step t is past the last minor line
+        rem += k
+        crossed = rem >= n_rays
+        if crossed:
+            rem -= n_rays
+            j += 1
+        if crossed and rem != 0 and j <= minor_limit:
+            i = base + t * stride_major + j * stride_minor
             za = zf[i]
-            if rem == 0:
-                zs = za
-            else:
-                zs = za + (rem * inv_n) * (zf[i + stride_minor] - za)
+            zc = za + (rem * inv_k) * (zf[i - stride_major] - za)
+            sc = (zc - z0) * inv_step * tan * inv_t[j] - curv_step * (t - rem * inv_k)
+            if sc > best:
+                best = sc
+        buf[t * width + col] = best
+        zs = zf[edge + t * stride_major]
         s = (zs - z0) * inv_step * inv_t[t] - curv_step * t
         if s > best:
             best = s
@@ -134,16 +148,18 @@ def _plan(n_rows, n_cols, r0, c0, dx, dy, max_distance, chunk):
                 tasks[i, 1] = first
                 tasks[i, 2] = min(first + chunk, geometry[o, 0])
                 i += 1
-
     return geometry, inv_t, tasks
 
 
 @njit(cache=True, nogil=True)
-def _run_task(zf, out, base, z0, dx, dy, curv, max_d2, geometry, inv_t, o, first, stop):
-    """Cast rays ``first .. stop`` of octant ``o`` and fill the cells between consecutive rays."""
+def _run_task(zf, out, base, z0, dx, dy, curv, max_d2, geometry, inv_t, o, first, stop, buf):
+    """Cast rays ``first .. stop`` of octant ``o`` and fill the cells between the first and the last.
+
+    ``buf`` is scratch space of at least ``(n_rays + 1) * (stop - first + 2)`` floats.
+    """
     major_is_col = _OCTANTS[o, 0] == 1
     s_minor = _OCTANTS[o, 2]
-    n_rays = geometry[o, 0]
+    n = geometry[o, 0]
     minor_limit = geometry[o, 1]
     stride_major = geometry[o, 2]
     stride_minor = geometry[o, 3]
@@ -151,54 +167,83 @@ def _run_task(zf, out, base, z0, dx, dy, curv, max_d2, geometry, inv_t, o, first
         step_major, step_minor = dx, dy
     else:
         step_major, step_minor = dy, dx
-    lo = np.empty(n_rays + 1)
-    hi = np.empty(n_rays + 1)
-    last_lo = _cast_ray(zf, base, stride_major, stride_minor, z0, step_major, step_minor, curv,
-                        first, n_rays, minor_limit, inv_t, lo)
-    for k in range(first, stop):
-        last_hi = _cast_ray(zf, base, stride_major, stride_minor, z0, step_major, step_minor, curv,
-                            k + 1, n_rays, minor_limit, inv_t, hi)
-        is_last_pair = k + 1 == n_rays
-        # cells m in [ceil(t k / n), ceil(t (k+1) / n)) lie between the rays at step t
-        q_lo, rem_lo = 0, 0  # t k = q_lo n + rem_lo
-        q_hi, rem_hi = 0, 0  # t (k+1) = q_hi n + rem_hi
-        for t in range(1, min(last_lo, last_hi) + 1):
-            rem_lo += k
-            if rem_lo >= n_rays:
-                rem_lo -= n_rays
-                q_lo += 1
-            rem_hi += k + 1
-            if rem_hi >= n_rays:
-                rem_hi -= n_rays
-                q_hi += 1
-            m_start = q_lo + (1 if rem_lo > 0 else 0)
-            m_stop = t + 1 if is_last_pair else q_hi + (1 if rem_hi > 0 else 0)
-            if m_stop > minor_limit + 1:
-                m_stop = minor_limit + 1
-            # Each cell is written by exactly one octant: the positive minor side owns the axis
-            # (m == 0) and the column-major octants own the diagonal (m == t).
-            if m_start == 0 and s_minor < 0:
-                m_start = 1
-            if m_stop == t + 1 and not major_is_col:
-                m_stop = t
-            if m_start >= m_stop:
+    width = stop - first + 2
+    # slopes of rays first .. stop in columns 0 .. stop - first; the extra column stands for a ray
+    # beyond the last one, needed only with weight 0 (the diagonal of the last pair)
+    t_end = 0
+    for col in range(width - 1):
+        k = first + col
+        step = math.sqrt(step_major * step_major + (k * step_minor / n) ** 2)  # ground length per step
+        last = _cast_ray(zf, base, stride_major, stride_minor, z0, step, curv, k, n, minor_limit, inv_t,
+                         buf, width, col)
+        t_end = max(t_end, last)
+    for t in range(1, t_end + 1):
+        buf[t * width + width - 1] = _NONE
+    # cells (t, m) with m * n in [t * first, t * stop): m from ceil(t first / n) to ceil(t stop / n)
+    q_lo, r_lo = 0, 0  # t first = q_lo n + r_lo
+    q_hi, r_hi = 0, 0  # t stop = q_hi n + r_hi
+    for t in range(1, t_end + 1):
+        r_lo += first
+        while r_lo >= n:
+            r_lo -= n
+            q_lo += 1
+        r_hi += stop
+        while r_hi >= n:
+            r_hi -= n
+            q_hi += 1
+        m_start = q_lo + (1 if r_lo > 0 else 0)
+        if m_start > minor_limit:
+            break
+        m_stop = q_hi + (1 if r_hi > 0 else 0)
+        if stop == n:
+            m_stop = t + 1
+        # Each cell is written by exactly one octant: the positive minor side owns the axis
+        # (m == 0) and the column-major octants own the diagonal (m == t).
+        if m_start == 0 and s_minor < 0:
+            m_start = 1
+        if m_stop == t + 1 and not major_is_col:
+            m_stop = t
+        if m_stop > minor_limit + 1:
+            m_stop = minor_limit + 1
+        if m_start >= m_stop:
+            continue
+        inv = inv_t[t]
+        # ray index k = floor(m n / t) and remainder e = m n - k t, stepped with m
+        dk = int(n * inv)
+        de = n - dk * t
+        if de >= t:
+            dk += 1
+            de -= t
+        elif de < 0:
+            dk -= 1
+            de += t
+        e = m_start * n - t * first  # in [0, n)
+        kk = int(e * inv)
+        e -= kk * t
+        if e >= t:
+            kk += 1
+            e -= t
+        elif e < 0:
+            kk -= 1
+            e += t
+        row = buf[t * width:(t + 1) * width]
+        a2 = (t * step_major) ** 2
+        at_major = base + t * stride_major
+        for m in range(m_start, m_stop):
+            b = m * step_minor
+            d2 = a2 + b * b
+            i = at_major + m * stride_minor
+            s_a = row[kk]
+            s = s_a + (e * inv) * (row[kk + 1] - s_a)
+            kk += dk
+            e += de
+            if e >= t:
+                e -= t
+                kk += 1
+            if d2 > max_d2:
                 continue
-            s_lo = lo[t]
-            ds = hi[t] - s_lo
-            a2 = (t * step_major) ** 2
-            at_major = base + t * stride_major
-            for m in range(m_start, m_stop):
-                b = m * step_minor
-                d2 = a2 + b * b
-                if d2 > max_d2:
-                    continue
-                i = at_major + m * stride_minor
-                w = (m * n_rays - t * k) * inv_t[t]  # position between the two rays, 0 .. 1
-                h = z0 + math.sqrt(d2) * (s_lo + w * ds) - (zf[i] - d2 * curv)
-                # clamp at 0; a NaN target (nodata) stays NaN
-                out[i] = 0.0 if h <= 0.0 else h
-        lo, hi = hi, lo  # the upper ray of this pair is the lower ray of the next
-        last_lo = last_hi
+            h = z0 + math.sqrt(d2) * s - (zf[i] - d2 * curv)
+            out[i] = 0.0 if h <= 0.0 else h  # clamp at 0; a NaN target (nodata) stays NaN
 
 
 @njit(cache=True, parallel=True)
@@ -207,20 +252,27 @@ def sweep_masking_height(z, dx, dy, r0, c0, observer_height, curv, max_distance,
 
     In each octant rays run from the observer to every cell of the far edge (``n_rays + 1`` rays,
     one cell apart there, denser inside), so any cell lies between two neighbouring rays less than a
-    cell apart. A cell's horizon slope is interpolated linearly between the two rays that bracket it
-    (in the tangent of the azimuth) at the cell's major step, then the masking height follows. Each
-    ray samples every grid-line crossing, so a ray through a cell centre gives the exact (R3) value.
-    Work is ~3 samples per cell; rays are shared out in chunks over threads.
+    cell apart. Each ray keeps a running maximum of the elevation slope over every grid-line
+    crossing (R3), so a ray through a cell centre gives the exact value. A cell's horizon slope is
+    interpolated linearly between the two rays that bracket it (in the tangent of the azimuth) at
+    the cell's major step, then the masking height follows. Rays are shared out over threads in
+    chunks; a chunk casts its rays into a scratch table, then fills the cells between its first and
+    last ray column by column (~2 ray steps and one fill per cell, no per-cell division).
     """
     n_rows, n_cols = z.shape
     zf = z.ravel()
-    out = np.full(n_rows * n_cols, np.nan)
+    if max_distance < np.inf:
+        out = np.full(n_rows * n_cols, np.nan)
+    else:
+        out = np.empty(n_rows * n_cols)  # every cell is written once
     base = r0 * n_cols + c0
     z0 = zf[base] + observer_height
     geometry, inv_t, tasks = _plan(n_rows, n_cols, r0, c0, dx, dy, max_distance, chunk)
+    size = (geometry[:, 0].max() + 1) * (chunk + 2)
     for it in prange(tasks.shape[0]):
+        buf = np.empty(size)
         _run_task(zf, out, base, z0, dx, dy, curv, max_distance * max_distance, geometry, inv_t,
-                  tasks[it, 0], tasks[it, 1], tasks[it, 2])
+                  tasks[it, 0], tasks[it, 1], tasks[it, 2], buf)
     out[base] = 0.0
     return out.reshape((n_rows, n_cols))
 
@@ -231,15 +283,19 @@ def sweep_masking_heights(z, dx, dy, rows, cols, observer_heights, curv, max_dis
     n_rows, n_cols = z.shape
     n_obs = rows.shape[0]
     zf = z.ravel()
-    out = np.full((n_obs, n_rows * n_cols), np.nan)
+    if max_distance < np.inf:
+        out = np.full((n_obs, n_rows * n_cols), np.nan)
+    else:
+        out = np.empty((n_obs, n_rows * n_cols))
     for q in prange(n_obs):
         base = rows[q] * n_cols + cols[q]
         z0 = zf[base] + observer_heights[q]
         geometry, inv_t, tasks = _plan(n_rows, n_cols, rows[q], cols[q], dx, dy, max_distance, chunk)
+        buf = np.empty((geometry[:, 0].max() + 1) * (chunk + 2))
         res = out[q]
         for it in range(tasks.shape[0]):
             _run_task(zf, res, base, z0, dx, dy, curv, max_distance * max_distance, geometry, inv_t,
-                      tasks[it, 0], tasks[it, 1], tasks[it, 2])
+                      tasks[it, 0], tasks[it, 1], tasks[it, 2], buf)
         res[base] = 0.0
     return out.reshape((n_obs, n_rows, n_cols))
 

@@ -130,9 +130,9 @@ def masking_height(
     are skipped. (Voids in real DEMs are usually water or radar shadow; treating them as blocking
     would hide everything behind a lake.)
 
-    The sweep differs from the exact method only through the interpolation of the horizon slope
-    between rays less than a cell apart, and through the grid-line crossings of the minor axis,
-    which it does not sample; see ``tests/terrain`` for the measured error.
+    The sweep takes the same samples as the exact method along its rays and differs from it only
+    through the interpolation of the horizon slope between rays less than a cell apart; see
+    ``tests/terrain`` for the measured error.
 
     References
     ----------
