@@ -14,28 +14,14 @@ best UB / LB are taken over every approach in results.csv (LB = UB: proven optim
 
 from __future__ import annotations
 
-import csv
 import time
 from pathlib import Path
 
 import numpy as np
 
-from iadsim.c2 import hungarian_assign, improve_by_reassignment, mmr_greedy, read_wta_instance
+from iadsim.c2 import hungarian_assign, improve_by_reassignment, mmr_greedy, read_published_bounds, read_wta_instance
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "wta"
-
-
-def published_bounds(results_csv: Path) -> dict[tuple[int, int, int], tuple[float, float]]:
-    bounds: dict[tuple[int, int, int], tuple[float, float]] = {}
-    with open(results_csv, newline="") as f:
-        for row in csv.reader(f):
-            if len(row) < 9 or not row[1].strip().isdigit():
-                continue
-            key = (int(row[1]), int(row[2]), int(row[3]))
-            lb, ub = float(row[5]), float(row[6])
-            old_lb, old_ub = bounds.get(key, (-np.inf, np.inf))
-            bounds[key] = (max(old_lb, lb), min(old_ub, ub))
-    return bounds
 
 
 def hungarian_seed(pk, value, mu):
@@ -57,7 +43,7 @@ def timed(fn, *args, repeat=3):
 
 
 def main() -> None:
-    bounds = published_bounds(DATA / "results.csv")
+    bounds = read_published_bounds(DATA / "results.csv")
     header = f"{'instance':<18}{'best LB':>12}{'best UB':>12}  {'method':<20}"
     header += f"{'objective':>12}{'gap':>9}{'time [ms]':>11}"
     print("Static WTA, expected surviving value (lower is better); gap to the best published UB")

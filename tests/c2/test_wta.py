@@ -1,6 +1,5 @@
 """Weapon-target assignment (iadsim.c2.wta): exactness against brute force and published optima."""
 
-import csv
 import itertools
 
 import numpy as np
@@ -12,6 +11,7 @@ from iadsim.c2 import (
     hungarian_assign,
     improve_by_reassignment,
     mmr_greedy,
+    read_published_bounds,
     read_wta_instance,
     weapon_targets,
 )
@@ -129,20 +129,6 @@ def test_mmr_greedy_leaves_useless_weapons_idle():
 # Andersen, Pavlikov & Toffolo (2022) instances with proven optima (read from ../shared/data/wta)
 
 
-def _published_bounds(results_csv):
-    """Best lower and upper bound over every approach in results.csv, keyed by (|W|, |T|, mu)."""
-    bounds = {}
-    with open(results_csv, newline="") as f:
-        for row in csv.reader(f):
-            if len(row) < 9 or not row[1].strip().isdigit():
-                continue
-            key = (int(row[1]), int(row[2]), int(row[3]))
-            lb, ub = float(row[5]), float(row[6])
-            old_lb, old_ub = bounds.get(key, (-np.inf, np.inf))
-            bounds[key] = (max(old_lb, lb), min(old_ub, ub))
-    return bounds
-
-
 @pytest.mark.parametrize("name", ["wta_50x100x1.txt", "wta_50x100x2.txt", "wta_100x200x1.txt"])
 def test_andersen_instances_greedy_is_feasible_and_above_proven_optimum(shared_data, name):
     """Minimisation: any feasible objective must be >= the best published lower bound; where
@@ -151,7 +137,7 @@ def test_andersen_instances_greedy_is_feasible_and_above_proven_optimum(shared_d
     instance = read_wta_instance(folder / name)
     m, n, mu = (int(v) for v in (folder / name).read_text().split("\n", 1)[0].split())
     assert instance.pk.shape == (m, n) and (instance.weapons_available == mu).all()
-    lower, upper = _published_bounds(folder / "results.csv")[(m, n, mu)]
+    lower, upper = read_published_bounds(folder / "results.csv")[(m, n, mu)]
     # the approaches' bounds agree only to ~1e-6 relative (e.g. 50x100x2: best LB 123.838406 from one
     # approach, best UB 123.838359 from another), so bounds are compared with that tolerance
     rel = 1e-6

@@ -7,6 +7,7 @@ from iadsim.c2.wta import (
     hungarian_assign,
     improve_by_reassignment,
     mmr_greedy,
+    read_published_bounds,
     read_wta_instance,
     weapon_targets,
 )
@@ -18,6 +19,7 @@ __all__ = [
     "hungarian_assign",
     "improve_by_reassignment",
     "mmr_greedy",
+    "read_published_bounds",
     "read_wta_instance",
     "weapon_targets",
 ]

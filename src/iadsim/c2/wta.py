@@ -22,6 +22,7 @@ solution algorithms", Annals of Operations Research, 2022, doi:10.1007/s10479-02
 
 from __future__ import annotations
 
+import csv
 import itertools
 from pathlib import Path
 from typing import NamedTuple
@@ -324,3 +325,18 @@ def read_wta_instance(path: str | Path) -> WTAInstance:
     pk = np.zeros((m, n))
     pk[data[:, 0].astype(int), data[:, 1].astype(int)] = data[:, 2]
     return WTAInstance(pk, target_value, np.full(m, mu, dtype=np.int64))
+
+
+def read_published_bounds(results_csv: str | Path) -> dict[tuple[int, int, int], tuple[float, float]]:
+    """Best lower and upper bound over every approach in the benchmark's ``results.csv`` (Andersen,
+    Pavlikov & Toffolo 2022), keyed by (weapons, targets, rounds per weapon)."""
+    bounds: dict[tuple[int, int, int], tuple[float, float]] = {}
+    with open(results_csv, newline="") as f:
+        for row in csv.reader(f):
+            if len(row) < 9 or not row[1].strip().isdigit():
+                continue
+            key = (int(row[1]), int(row[2]), int(row[3]))
+            lb, ub = float(row[5]), float(row[6])
+            old_lb, old_ub = bounds.get(key, (-np.inf, np.inf))
+            bounds[key] = (max(old_lb, lb), min(old_ub, ub))
+    return bounds
