@@ -18,7 +18,9 @@ engine draws one state per replication. :func:`evaluate` applies these rules, in
    its own sector search; an autonomous one sees only its own search and sensors cued to it directly
    (not through a command post). With no sensor at all: ``no-sensor-picture``.
 5. Warnings that leave the unit able: ``autonomous``, ``poor-maintenance`` (availability below 0.5 in
-   the chain), ``crew-untrained``, ``link-unreliable`` (a link in the chain with availability below 1).
+   the chain or among its sensors), ``crew-untrained``, ``link-unreliable`` (a link in the chain with
+   availability below 1). The chain is the launcher, its guiding radars, its fire-control links and the
+   command posts that command those radars.
 """
 
 from __future__ import annotations
@@ -232,7 +234,7 @@ def evaluate(net: Network, fire_unit: str, up) -> ChainStatus:
     # 3-4. command and picture, per guiding radar; a networked radar beats an autonomous one
     command_posts = [c for c in net.units("command-post") if up(c)]
     network_autonomous = not command_posts
-    mode, sensors, able_guiders, radar_fails = "none", set(), [], []
+    mode, sensors, able_guiders, radar_fails, commanders = "none", set(), [], [], set()
     for radar in guiders:
         commanded = [c for c in command_posts if radar in _reach(net, [c], up, PICTURE)]
         if commanded:
@@ -242,7 +244,9 @@ def evaluate(net: Network, fire_unit: str, up) -> ChainStatus:
             picture = _feeders(net, radar, up, through_cp=False)
             radar_mode = "autonomous"
         else:
-            radar_fails.append(("no-command-path", radar))
+            down = [lid for _, _, lid, d in net.graph.in_edges(radar, keys=True, data=True)
+                    if d["carries"] in PICTURE and not up(lid)]
+            radar_fails.append(("no-command-path", radar + (f" (down: {', '.join(down)})" if down else "")))
             continue
         if net.own_search[radar] and net.emits[radar] and up(radar):
             picture.add(radar)
@@ -250,13 +254,14 @@ def evaluate(net: Network, fire_unit: str, up) -> ChainStatus:
             radar_fails.append(("no-sensor-picture", radar))
             continue
         able_guiders.append(radar)
+        commanders.update(commanded)
         sensors |= picture
         if mode != "networked":
             mode = radar_mode
     if not able_guiders:
         for code, radar in radar_fails:
             block(code, radar)
-    chain = frozenset({fire_unit, *guiders, *chain_links})
+    chain = frozenset({fire_unit, *guiders, *chain_links, *commanders})
     warnings = []
     if mode == "autonomous" and not blocking:
         warnings.append(Reason("autonomous", REASONS["autonomous"]))

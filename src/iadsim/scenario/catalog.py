@@ -119,7 +119,6 @@ class LauncherType(_Type):
     launch_interval: STime
     reload_time: STime
     radar: str | None = Field(None, description="catalog type of the launcher's own fire-control radar")
-    needs_fire_control_link: bool = True
 
 
 class CommandPostType(_Type):
