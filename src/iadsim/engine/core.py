@@ -30,6 +30,7 @@ from iadsim.tracking import predict, update
 S_AVAIL, S_LINK, S_DETECT, S_NOISE, S_ID_SYSTEM, S_ID_OPERATOR, S_DECISION, S_KILL, S_FAIL = range(1, 10)
 CONFIRM_M, CONFIRM_N, DROP_AFTER = 2, 3, 3  # M-of-N confirmation, drop after K missed looks
 IDLE, PENDING, FLYING, ASSESSING, CLEARED = 0, 1, 2, 3, 4
+ACQUISITION_BASKET = 1000.0  # [m] the missile finds a target this close to its aim point (assumption)
 PROCESS_NOISE = 4.0  # DWNA acceleration variance [m^2/s^4] for manoeuvring aircraft (assumption)
 
 
@@ -57,6 +58,7 @@ class State:
     eng_fire: np.ndarray  # (R, T) fire unit engaging
     eng_due: np.ndarray  # (R, T) time the current phase ends
     eng_rounds: np.ndarray  # (R, T) missiles in the current engagement
+    eng_aim: np.ndarray  # (R, T, 3) intercept point predicted from the fused track at launch
     missiles: np.ndarray  # (R, F) rounds ready
     ready_at: np.ndarray  # (R, F) launcher free again (launch interval, reload)
     busy: np.ndarray  # (R, F) bool: a pending engagement holds the fire unit
@@ -142,7 +144,7 @@ class Engine:
             system_hostile=~(civil_ok[None, :] & ~missed),
             operator_draw=rng.uniform(self.keys, 0, S_ID_OPERATOR, (T,)),
             eng_state=np.zeros((R, T), np.int8), eng_fire=np.full((R, T), -1), eng_due=np.zeros((R, T)),
-            eng_rounds=np.zeros((R, T), np.int64),
+            eng_rounds=np.zeros((R, T), np.int64), eng_aim=np.zeros((R, T, 3)),
             missiles=np.tile(np.array([w.net.missiles[f] for f in w.fire_ids], np.int64), (R, 1)),
             ready_at=np.zeros((R, F)), busy=np.zeros((R, F), bool),
             guiding=np.zeros((R, len(self._capacity)), np.int64),
@@ -421,7 +423,17 @@ class Engine:
             self._launch(r, f, t, tof[f, t])
 
     def _launch(self, r: int, f: int, t: int, tof: float) -> None:
+        """Fire at the intercept point predicted from the fused track (the truth's if it gives none)."""
         st, w = self.state, self.w
+        k = st.time_index
+        aim = w.position[k, t] + w.velocity[k, t] * tof
+        if st.has_track[r, t]:
+            velocity = st.x[r, t, 3:]
+            position = st.x[r, t, :3] + velocity * (self.now - st.track_time[r, t])
+            tof_track, point, ok = intercept(w.fire_position[f], position, velocity, w.missile[f].speed.value)
+            if ok:
+                tof, aim = float(tof_track), point
+        st.eng_aim[r, t] = aim
         n = int(min(st.eng_rounds[r, t], st.missiles[r, f], self._channels[f] - st.guiding[r, self._group[f]]))
         launcher = w.launcher[f]
         st.missiles[r, f] -= n
@@ -449,12 +461,18 @@ class Engine:
                 st.guiding[r, self._group[f]] -= st.eng_rounds[r, t]
                 p = float(salvo_pk(self._pk[f] * self._pk_factor[f], int(st.eng_rounds[r, t])))
                 guided = st.able[r, f] and st.unit_up[r, w.fire_unit[f]]
+                # where the target was when the missile arrived (between the last step and this one)
+                arrival = w.position[st.time_index, t] - w.velocity[st.time_index, t] * (self.now - st.eng_due[r, t])
+                aim_error = float(np.linalg.norm(st.eng_aim[r, t] - arrival))
+                if aim_error > ACQUISITION_BASKET:
+                    guided = False
+                    self._event(r, "miss", w.fire_ids[f], w.target_ids[t], f"aim error {aim_error:.0f} m")
                 if st.alive[r, t] and not st.leaked[r, t] and guided and u[r, t] < p:
                     st.alive[r, t] = False
                     st.kills[r] += int(not w.civil[t])
                     st.civil_killed[r] += int(w.civil[t])
                     self._event(r, "kill", w.fire_ids[f], w.target_ids[t])
-                else:
+                elif aim_error <= ACQUISITION_BASKET:
                     self._event(r, "miss", w.fire_ids[f], w.target_ids[t])
                 st.eng_state[r, t], st.eng_due[r, t] = ASSESSING, self.now + spec.doctrine.kill_assessment_time
         done = (st.eng_state == ASSESSING) & (st.eng_due <= self.now)
