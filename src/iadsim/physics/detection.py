@@ -33,6 +33,7 @@ Meyer, D. P. and Mayer, H. A., *Radar Target Detection*, Academic Press, 1973.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 from scipy import special, stats
 from scipy.optimize import elementwise
 
@@ -62,7 +63,7 @@ _SNR_BRACKET_DB = (-100.0, 200.0)
 # ----------------------------------------------------------------------------------------------------
 # Threshold and the generalised Marcum Q function
 # ----------------------------------------------------------------------------------------------------
-def threshold(pfa, n_pulses=1):
+def threshold(pfa: ArrayLike, n_pulses: ArrayLike = 1) -> float | NDArray[np.float64]:
     """Detection threshold ``T`` for the sum of ``n_pulses`` square-law samples in unit-power noise.
 
     Under noise alone the integrated statistic is Gamma(N, 1), so ``pfa = Q(N, T)`` and
@@ -89,7 +90,7 @@ def threshold(pfa, n_pulses=1):
     return _checks.output(special.gammainccinv(n, p))
 
 
-def marcum_q(m, a, b):
+def marcum_q(m: ArrayLike, a: ArrayLike, b: ArrayLike) -> float | NDArray[np.float64]:
     """Generalised Marcum Q function ``Q_m(a, b)`` of real order ``m > 0``.
 
     Q_m(a, b) = integral_b^inf x (x/a)^(m-1) exp(-(x^2 + a^2)/2) I_{m-1}(a x) dx,
@@ -276,7 +277,7 @@ def _pd_linear(snr, t, n, model):
     return np.clip(model(snr, t, n), special.gammaincc(n, t), 1.0)
 
 
-def pd(snr_db, pfa, n_pulses=1, swerling=0):
+def pd(snr_db: ArrayLike, pfa: ArrayLike, n_pulses: ArrayLike = 1, swerling: int = 0) -> float | NDArray[np.float64]:
     """Exact probability of detection of a square-law detector with non-coherent integration.
 
     Parameters
@@ -324,7 +325,9 @@ def pd(snr_db, pfa, n_pulses=1, swerling=0):
     return _checks.output(_pd_linear(snr, t, n, model))
 
 
-def required_snr_db(pd, pfa, n_pulses=1, swerling=0):
+def required_snr_db(
+    pd: ArrayLike, pfa: ArrayLike, n_pulses: ArrayLike = 1, swerling: int = 0
+) -> float | NDArray[np.float64]:
     """Exact per-pulse SNR [dB] needed to reach ``pd`` at ``pfa`` (inverse of :func:`pd`).
 
     Solved element by element with a vectorised bracketing root finder (Chandrupatla's method,
@@ -383,7 +386,7 @@ def required_snr_db(pd, pfa, n_pulses=1, swerling=0):
 # ----------------------------------------------------------------------------------------------------
 # Classic closed-form approximations
 # ----------------------------------------------------------------------------------------------------
-def albersheim_snr_db(pd, pfa, n_pulses=1):
+def albersheim_snr_db(pd: ArrayLike, pfa: ArrayLike, n_pulses: ArrayLike = 1) -> float | NDArray[np.float64]:
     """Albersheim's estimate of the required per-pulse SNR [dB] (non-fluctuating target).
 
     A = ln(0.62 / pfa), B = ln(pd / (1 - pd)),
@@ -428,7 +431,9 @@ def albersheim_snr_db(pd, pfa, n_pulses=1):
 _SHNIDMAN_K = {0: None, 5: None, 1: "1", 2: "N", 3: "2", 4: "2N"}
 
 
-def shnidman_snr_db(pd, pfa, n_pulses=1, swerling=0):
+def shnidman_snr_db(
+    pd: ArrayLike, pfa: ArrayLike, n_pulses: ArrayLike = 1, swerling: int = 0
+) -> float | NDArray[np.float64]:
     """Shnidman's estimate of the required per-pulse SNR [dB] for Swerling cases 0-4.
 
     eta = sqrt(-0.8 ln(4 pfa (1 - pfa))) + sign(pd - 0.5) sqrt(-0.8 ln(4 pd (1 - pd)))
@@ -488,7 +493,7 @@ def shnidman_snr_db(pd, pfa, n_pulses=1, swerling=0):
 # ----------------------------------------------------------------------------------------------------
 # Tabulated Pd for the engine's inner loop
 # ----------------------------------------------------------------------------------------------------
-def pd_table(snr_db_grid, pfa, n_pulses=1, swerling=0):
+def pd_table(snr_db_grid: ArrayLike, pfa: float, n_pulses: int = 1, swerling: int = 0) -> NDArray[np.float64]:
     """Exact Pd on a 1-D SNR grid, for fast look-up with :func:`pd_from_table` (``np.interp``).
 
     Parameters
@@ -522,7 +527,7 @@ def pd_table(snr_db_grid, pfa, n_pulses=1, swerling=0):
     return np.asarray(pd(grid, pfa, n_pulses, swerling), dtype=float)
 
 
-def pd_from_table(snr_db, snr_db_grid, table):
+def pd_from_table(snr_db: ArrayLike, snr_db_grid: ArrayLike, table: ArrayLike) -> float | NDArray[np.float64]:
     """Pd by linear interpolation in a table from :func:`pd_table`.
 
     Below the grid the first value is used and above it the last (``np.interp`` clamping); build the

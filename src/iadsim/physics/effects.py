@@ -15,6 +15,7 @@ in each docstring; the main assumptions are
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from iadsim.physics import _checks
 from iadsim.physics.radar import snr_db
@@ -42,7 +43,13 @@ _FOUR_PI = 4.0 * np.pi
 # ----------------------------------------------------------------------------------------------------
 # Multipath over a flat reflecting surface
 # ----------------------------------------------------------------------------------------------------
-def multipath_propagation_factor(antenna_height, target_height, ground_range, frequency, reflection_coefficient=-1.0):
+def multipath_propagation_factor(
+    antenna_height: ArrayLike,
+    target_height: ArrayLike,
+    ground_range: ArrayLike,
+    frequency: ArrayLike,
+    reflection_coefficient: ArrayLike = -1.0,
+) -> float | NDArray[np.float64]:
     """One-way pattern-propagation factor F of the two-ray (direct + surface-reflected) model.
 
     F = |1 + Gamma exp(-j 2 pi dR / lambda)|, dR = sqrt(d^2 + (h_t + h_r)^2) - sqrt(d^2 + (h_t - h_r)^2).
@@ -90,13 +97,13 @@ def multipath_propagation_factor(antenna_height, target_height, ground_range, fr
 
 
 def multipath_loss_db(
-    antenna_height,
-    target_height,
-    ground_range,
-    frequency,
-    reflection_coefficient=-1.0,
-    max_loss_db=40.0,
-):
+    antenna_height: ArrayLike,
+    target_height: ArrayLike,
+    ground_range: ArrayLike,
+    frequency: ArrayLike,
+    reflection_coefficient: ArrayLike = -1.0,
+    max_loss_db: ArrayLike = 40.0,
+) -> float | NDArray[np.float64]:
     """Two-way multipath loss [dB] to subtract from the free-space SNR: -10 log10(F^4).
 
     Negative values are gains (lobes, down to -12 dB for |Gamma| = 1). Modelling assumption: the loss
@@ -128,7 +135,9 @@ def multipath_loss_db(
     return _checks.output(np.minimum(loss, max_loss_db))
 
 
-def roughness_factor(height_std, grazing_angle, frequency):
+def roughness_factor(
+    height_std: ArrayLike, grazing_angle: ArrayLike, frequency: ArrayLike
+) -> float | NDArray[np.float64]:
     """Specular (roughness) factor of a Gaussian rough surface: exp(-2 (2 pi s sin psi / lambda)^2).
 
     Multiplies the smooth-surface reflection coefficient. At the Rayleigh criterion
@@ -162,7 +171,9 @@ def roughness_factor(height_std, grazing_angle, frequency):
 # ----------------------------------------------------------------------------------------------------
 # Surface clutter
 # ----------------------------------------------------------------------------------------------------
-def grazing_angle(antenna_height, slant_range, k=4.0 / 3.0):
+def grazing_angle(
+    antenna_height: ArrayLike, slant_range: ArrayLike, k: ArrayLike = 4.0 / 3.0
+) -> float | NDArray[np.float64]:
     """Grazing angle [rad] at a surface point seen from ``antenna_height`` over a spherical earth.
 
     sin psi = (2 a h + h^2 - R^2) / (2 a R), a = k R_earth (law of cosines in the earth-centred
@@ -194,7 +205,9 @@ def grazing_angle(antenna_height, slant_range, k=4.0 / 3.0):
     return _checks.output(np.arcsin(np.clip(sin_psi, 0.0, 1.0)))
 
 
-def clutter_cell_area(slant_range, beamwidth_az, pulse_width, grazing_angle):
+def clutter_cell_area(
+    slant_range: ArrayLike, beamwidth_az: ArrayLike, pulse_width: ArrayLike, grazing_angle: ArrayLike
+) -> float | NDArray[np.float64]:
     """Area [m^2] of a pulse-limited surface clutter cell: A = R theta_az (c tau / 2) sec psi.
 
     Valid at low grazing angles, where the range extent of the pulse on the ground is smaller than the
@@ -228,7 +241,7 @@ def clutter_cell_area(slant_range, beamwidth_az, pulse_width, grazing_angle):
     return _checks.output(r * theta * (SPEED_OF_LIGHT * tau / 2.0) / np.cos(psi))
 
 
-def constant_gamma_sigma0(gamma_db, grazing_angle):
+def constant_gamma_sigma0(gamma_db: ArrayLike, grazing_angle: ArrayLike) -> float | NDArray[np.float64]:
     """Surface reflectivity sigma0 [m^2/m^2] of the constant-gamma model: sigma0 = gamma sin psi.
 
     Modelling assumption: one terrain- or sea-dependent gamma describes the clutter at all low grazing
@@ -257,7 +270,15 @@ def constant_gamma_sigma0(gamma_db, grazing_angle):
     return _checks.output(gamma * np.sin(psi))
 
 
-def signal_to_clutter_db(rcs, sigma0, slant_range, beamwidth_az, pulse_width, grazing_angle, improvement_factor_db=0.0):
+def signal_to_clutter_db(
+    rcs: ArrayLike,
+    sigma0: ArrayLike,
+    slant_range: ArrayLike,
+    beamwidth_az: ArrayLike,
+    pulse_width: ArrayLike,
+    grazing_angle: ArrayLike,
+    improvement_factor_db: ArrayLike = 0.0,
+) -> float | NDArray[np.float64]:
     """Signal-to-clutter ratio [dB] of a target sharing a pulse-limited surface clutter cell.
 
     S/C = sigma_t I / (sigma0 A_c), with A_c from :func:`clutter_cell_area` and I the clutter improvement
@@ -294,18 +315,18 @@ def signal_to_clutter_db(rcs, sigma0, slant_range, beamwidth_az, pulse_width, gr
 
 
 def clutter_to_noise_db(
-    peak_power,
-    gain_db,
-    frequency,
-    slant_range,
-    pulse_width,
-    sigma0,
-    beamwidth_az,
-    grazing_angle,
-    system_temperature=290.0,
-    losses_db=0.0,
-    improvement_factor_db=0.0,
-):
+    peak_power: ArrayLike,
+    gain_db: ArrayLike,
+    frequency: ArrayLike,
+    slant_range: ArrayLike,
+    pulse_width: ArrayLike,
+    sigma0: ArrayLike,
+    beamwidth_az: ArrayLike,
+    grazing_angle: ArrayLike,
+    system_temperature: ArrayLike = 290.0,
+    losses_db: ArrayLike = 0.0,
+    improvement_factor_db: ArrayLike = 0.0,
+) -> float | NDArray[np.float64]:
     """Clutter-to-noise ratio [dB] of the surface cell at ``slant_range``, after clutter processing.
 
     CNR = radar equation with sigma = sigma0 A_c (see :func:`iadsim.physics.radar.snr_db`) minus the
@@ -363,16 +384,16 @@ def _bandwidth_fraction(radar_bandwidth, jammer_bandwidth):
 
 
 def jammer_to_noise_db(
-    jammer_erp,
-    jammer_bandwidth,
-    frequency,
-    gain_db,
-    jammer_range,
-    radar_bandwidth,
-    system_temperature=290.0,
-    sidelobe_level_db=0.0,
-    losses_db=0.0,
-):
+    jammer_erp: ArrayLike,
+    jammer_bandwidth: ArrayLike,
+    frequency: ArrayLike,
+    gain_db: ArrayLike,
+    jammer_range: ArrayLike,
+    radar_bandwidth: ArrayLike,
+    system_temperature: ArrayLike = 290.0,
+    sidelobe_level_db: ArrayLike = 0.0,
+    losses_db: ArrayLike = 0.0,
+) -> float | NDArray[np.float64]:
     """Jammer-to-noise ratio [dB] of a barrage noise jammer at the radar receiver.
 
     J = ERP_j G_r lambda^2 / ((4 pi)^2 R_j^2 L) min(1, B_r / B_j),  N = k T_s B_r,
@@ -424,7 +445,15 @@ def jammer_to_noise_db(
         return _checks.output(linear_to_db(jam / noise))
 
 
-def self_screening_js_db(jammer_erp, jammer_bandwidth, peak_power, gain_db, rcs, slant_range, radar_bandwidth):
+def self_screening_js_db(
+    jammer_erp: ArrayLike,
+    jammer_bandwidth: ArrayLike,
+    peak_power: ArrayLike,
+    gain_db: ArrayLike,
+    rcs: ArrayLike,
+    slant_range: ArrayLike,
+    radar_bandwidth: ArrayLike,
+) -> float | NDArray[np.float64]:
     """Jamming-to-signal ratio [dB] of a self-screening (escort-free, on-board) noise jammer.
 
     J/S = ERP_j 4 pi R^2 / (P_t G sigma) min(1, B_r / B_j): the jammer and the echo come from the same
@@ -468,16 +497,16 @@ def self_screening_js_db(jammer_erp, jammer_bandwidth, peak_power, gain_db, rcs,
 
 
 def standoff_js_db(
-    jammer_erp,
-    jammer_bandwidth,
-    peak_power,
-    gain_db,
-    rcs,
-    target_range,
-    jammer_range,
-    radar_bandwidth,
-    sidelobe_level_db,
-):
+    jammer_erp: ArrayLike,
+    jammer_bandwidth: ArrayLike,
+    peak_power: ArrayLike,
+    gain_db: ArrayLike,
+    rcs: ArrayLike,
+    target_range: ArrayLike,
+    jammer_range: ArrayLike,
+    radar_bandwidth: ArrayLike,
+    sidelobe_level_db: ArrayLike,
+) -> float | NDArray[np.float64]:
     """Jamming-to-signal ratio [dB] of a stand-off (support) noise jammer entering a sidelobe.
 
     J/S = ERP_j G_sl 4 pi R_t^4 / (P_t G^2 sigma R_j^2) min(1, B_r / B_j), G_sl = G 10^(SLL/10).
@@ -518,8 +547,14 @@ def standoff_js_db(
 
 
 def self_screening_burn_through_range(
-    jammer_erp, jammer_bandwidth, peak_power, gain_db, rcs, radar_bandwidth, required_sj_db
-):
+    jammer_erp: ArrayLike,
+    jammer_bandwidth: ArrayLike,
+    peak_power: ArrayLike,
+    gain_db: ArrayLike,
+    rcs: ArrayLike,
+    radar_bandwidth: ArrayLike,
+    required_sj_db: ArrayLike,
+) -> float | NDArray[np.float64]:
     """Burn-through range [m]: where the echo of a self-screening jammer's platform reaches S/J required.
 
     R_bt = sqrt(P_t G sigma (S/J)_req^-1 / (4 pi ERP_j min(1, B_r / B_j))) (inverse of
@@ -550,7 +585,7 @@ def self_screening_burn_through_range(
     return _checks.output(np.sqrt(pt * gain * sigma / (sj * _FOUR_PI * erp * fraction)))
 
 
-def sinr_db(snr_db, jnr_db=-np.inf, cnr_db=-np.inf):
+def sinr_db(snr_db: ArrayLike, jnr_db: ArrayLike = -np.inf, cnr_db: ArrayLike = -np.inf) -> float | NDArray[np.float64]:
     """Signal-to-interference-plus-noise ratio [dB]: S / (N + J + C) = SNR / (1 + JNR + CNR).
 
     Modelling assumption: noise jamming and residual clutter are treated as extra Gaussian noise, so the

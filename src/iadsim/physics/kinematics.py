@@ -9,13 +9,20 @@ is the standard first-order fire-control model, not a guidance simulation.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from iadsim.physics import _checks
 
 __all__ = ["in_launch_envelope", "intercept", "time_of_flight"]
 
 
-def intercept(launcher_position, target_position, target_velocity, missile_speed, launch_delay=0.0):
+def intercept(
+    launcher_position: ArrayLike,
+    target_position: ArrayLike,
+    target_velocity: ArrayLike,
+    missile_speed: ArrayLike,
+    launch_delay: ArrayLike = 0.0,
+) -> tuple[float | NDArray[np.float64], NDArray[np.float64], bool | NDArray[np.bool_]]:
     """Earliest intercept of a constant-velocity target by a constant-speed interceptor.
 
     The interceptor leaves ``launcher_position`` after ``launch_delay`` and meets the target after a
@@ -102,21 +109,27 @@ def intercept(launcher_position, target_position, target_velocity, missile_speed
     return _checks.output(t), point, _checks.output(feasible)
 
 
-def time_of_flight(launcher_position, target_position, target_velocity, missile_speed, launch_delay=0.0):
+def time_of_flight(
+    launcher_position: ArrayLike,
+    target_position: ArrayLike,
+    target_velocity: ArrayLike,
+    missile_speed: ArrayLike,
+    launch_delay: ArrayLike = 0.0,
+) -> float | NDArray[np.float64]:
     """Interceptor flight time [s] from :func:`intercept` (``inf`` where there is no intercept)."""
     return intercept(launcher_position, target_position, target_velocity, missile_speed, launch_delay)[0]
 
 
 def in_launch_envelope(
-    ground_range,
-    altitude,
-    target_speed,
-    min_range,
-    max_range,
-    min_altitude,
-    max_altitude,
-    max_target_speed,
-):
+    ground_range: ArrayLike,
+    altitude: ArrayLike,
+    target_speed: ArrayLike,
+    min_range: ArrayLike,
+    max_range: ArrayLike,
+    min_altitude: ArrayLike,
+    max_altitude: ArrayLike,
+    max_target_speed: ArrayLike,
+) -> bool | NDArray[np.bool_]:
     """Whether targets lie inside a simple box launch envelope (range, altitude and speed limits).
 
     Modelling assumption: the engagement zone is the set ``min_range <= ground_range <= max_range``,

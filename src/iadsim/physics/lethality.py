@@ -7,6 +7,7 @@ Coordinates of a miss are in the plane of the target: ``x`` along the weapon's t
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from iadsim.physics import _checks
 
@@ -20,7 +21,7 @@ __all__ = [
 ]
 
 
-def salvo_pk(pk, n):
+def salvo_pk(pk: ArrayLike, n: ArrayLike) -> float | NDArray[np.float64]:
     """Probability that at least one of ``n`` independent shots kills: 1 - (1 - pk)^n.
 
     Parameters
@@ -49,7 +50,7 @@ def salvo_pk(pk, n):
     return _checks.output(np.where(p >= 1.0, np.where(shots > 0, 1.0, 0.0), value))
 
 
-def shots_required(pk, desired_pk):
+def shots_required(pk: ArrayLike, desired_pk: ArrayLike) -> int | NDArray[np.int64]:
     """Smallest number of independent shots whose salvo kill probability reaches ``desired_pk``.
 
     n = ceil(ln(1 - desired_pk) / ln(1 - pk)).
@@ -78,7 +79,7 @@ def shots_required(pk, desired_pk):
     return _checks.output(shots.astype(np.int64))
 
 
-def cep_to_sigma(cep):
+def cep_to_sigma(cep: ArrayLike) -> float | NDArray[np.float64]:
     """Per-axis standard deviation [m] of a circular normal miss with circular error probable ``cep``.
 
     CEP = sigma sqrt(2 ln 2) ~= 1.1774 sigma (half of the shots fall within CEP).
@@ -91,7 +92,7 @@ def cep_to_sigma(cep):
     return _checks.output(_checks.non_negative("cep", cep) / np.sqrt(2.0 * np.log(2.0)))
 
 
-def cookie_cutter_sspk(lethal_radius, sigma):
+def cookie_cutter_sspk(lethal_radius: ArrayLike, sigma: ArrayLike) -> float | NDArray[np.float64]:
     """Single-shot kill probability of a cookie-cutter lethal radius against a circular normal miss.
 
     SSPK = 1 - exp(-R^2 / (2 sigma^2)) (the Rayleigh distribution function of the miss distance).
@@ -121,7 +122,9 @@ def cookie_cutter_sspk(lethal_radius, sigma):
     return _checks.output(value)
 
 
-def carleton_damage(x, y, d0, lethal_area, range_deflection_ratio):
+def carleton_damage(
+    x: ArrayLike, y: ArrayLike, d0: ArrayLike, lethal_area: ArrayLike, range_deflection_ratio: ArrayLike
+) -> float | NDArray[np.float64]:
     """Carleton damage function: kill probability of a burst at offset (x, y) from the target.
 
     D(x, y) = D0 exp[-(pi D0 / A_L) (x^2 / rho + rho y^2)],
@@ -161,7 +164,15 @@ def carleton_damage(x, y, d0, lethal_area, range_deflection_ratio):
     return _checks.output(peak * np.exp(-(np.pi * peak / area) * (x_**2 / rho + rho * y_**2)))
 
 
-def carleton_sspk(d0, lethal_area, range_deflection_ratio, sigma_x, sigma_y, mean_x=0.0, mean_y=0.0):
+def carleton_sspk(
+    d0: ArrayLike,
+    lethal_area: ArrayLike,
+    range_deflection_ratio: ArrayLike,
+    sigma_x: ArrayLike,
+    sigma_y: ArrayLike,
+    mean_x: ArrayLike = 0.0,
+    mean_y: ArrayLike = 0.0,
+) -> float | NDArray[np.float64]:
     """Single-shot kill probability of the Carleton damage function against normal impact errors.
 
     With a_x = pi D0 / (A_L rho) and a_y = pi D0 rho / A_L (see :func:`carleton_damage`) and independent

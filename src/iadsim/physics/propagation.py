@@ -8,6 +8,7 @@ handles real relief).
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from iadsim.physics import _checks
 from iadsim.units import EARTH_RADIUS
@@ -18,12 +19,12 @@ RADIO_K = 4.0 / 3.0
 """Effective-earth-radius factor of the standard radio atmosphere (Skolnik 2001, ch. 8)."""
 
 
-def effective_earth_radius(k=RADIO_K):
+def effective_earth_radius(k: ArrayLike = RADIO_K) -> float | NDArray[np.float64]:
     """Effective earth radius k R [m], R = 6378137 m (WGS-84 equatorial)."""
     return _checks.output(_checks.positive("k", k) * EARTH_RADIUS)
 
 
-def horizon_distance(height, k=RADIO_K):
+def horizon_distance(height: ArrayLike, k: ArrayLike = RADIO_K) -> float | NDArray[np.float64]:
     """Distance to the smooth-earth horizon from ``height`` [m]: d = sqrt(2 k R h) [m].
 
     Uses the small-height approximation (h << R): the exact tangent length sqrt(2 k R h + h^2) is
@@ -38,7 +39,9 @@ def horizon_distance(height, k=RADIO_K):
     return _checks.output(np.sqrt(2.0 * _checks.positive("k", k) * EARTH_RADIUS * h))
 
 
-def horizon_range(antenna_height, target_height, k=RADIO_K):
+def horizon_range(
+    antenna_height: ArrayLike, target_height: ArrayLike, k: ArrayLike = RADIO_K
+) -> float | NDArray[np.float64]:
     """Maximum line-of-sight range [m] between two heights over a smooth earth.
 
     d = sqrt(2 k R h1) + sqrt(2 k R h2); for k = 4/3 this is the familiar
@@ -68,7 +71,9 @@ def horizon_range(antenna_height, target_height, k=RADIO_K):
     )
 
 
-def min_visible_height(antenna_height, ground_range, k=RADIO_K):
+def min_visible_height(
+    antenna_height: ArrayLike, ground_range: ArrayLike, k: ArrayLike = RADIO_K
+) -> float | NDArray[np.float64]:
     """Lowest target height [m] visible from ``antenna_height`` at ``ground_range`` over a smooth earth.
 
     h_min = (d - sqrt(2 k R h1))^2 / (2 k R) beyond the antenna's own horizon distance, 0 inside it.

@@ -7,6 +7,7 @@ array shapes, e.g. ``(n_radars, 1)`` against ``(1, n_targets)``.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from iadsim.physics import _checks
 from iadsim.units import BOLTZMANN, SPEED_OF_LIGHT, db_to_linear, linear_to_db
@@ -16,12 +17,19 @@ __all__ = ["snr_db", "wavelength", "received_echo_power"]
 _FOUR_PI_CUBED = (4.0 * np.pi) ** 3
 
 
-def wavelength(frequency):
+def wavelength(frequency: ArrayLike) -> float | NDArray[np.float64]:
     """Free-space wavelength [m] of a carrier ``frequency`` [Hz]: lambda = c / f."""
     return _checks.output(SPEED_OF_LIGHT / _checks.positive("frequency", frequency))
 
 
-def received_echo_power(peak_power, gain_db, frequency, rcs, slant_range, losses_db=0.0):
+def received_echo_power(
+    peak_power: ArrayLike,
+    gain_db: ArrayLike,
+    frequency: ArrayLike,
+    rcs: ArrayLike,
+    slant_range: ArrayLike,
+    losses_db: ArrayLike = 0.0,
+) -> float | NDArray[np.float64]:
     """Peak echo power at the receiver [W] of a monostatic radar.
 
     P_r = P_t G^2 lambda^2 sigma / ((4 pi)^3 R^4 L), one antenna for transmit and receive.
@@ -60,15 +68,15 @@ def received_echo_power(peak_power, gain_db, frequency, rcs, slant_range, losses
 
 
 def snr_db(
-    peak_power,
-    gain_db,
-    frequency,
-    rcs,
-    slant_range,
-    pulse_width,
-    system_temperature=290.0,
-    losses_db=0.0,
-):
+    peak_power: ArrayLike,
+    gain_db: ArrayLike,
+    frequency: ArrayLike,
+    rcs: ArrayLike,
+    slant_range: ArrayLike,
+    pulse_width: ArrayLike,
+    system_temperature: ArrayLike = 290.0,
+    losses_db: ArrayLike = 0.0,
+) -> float | NDArray[np.float64]:
     """Single-pulse signal-to-noise ratio [dB] from the monostatic radar range equation.
 
     SNR = P_t G^2 lambda^2 sigma tau / ((4 pi)^3 k T_s R^4 L)

@@ -7,6 +7,7 @@ For the engine's inner loop, :func:`pd_table` / :func:`pd_from_table` (re-export
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from iadsim.physics import _checks
 from iadsim.physics.detection import pd_from_table, pd_table
@@ -14,7 +15,7 @@ from iadsim.physics.detection import pd_from_table, pd_table
 __all__ = ["cumulative_pd", "pd_from_table", "pd_table", "pulses_per_look", "scan_period"]
 
 
-def pulses_per_look(beamwidth_az, scan_rate, prf):
+def pulses_per_look(beamwidth_az: ArrayLike, scan_rate: ArrayLike, prf: ArrayLike) -> int | NDArray[np.int64]:
     """Number of pulses (hits) a target receives while the beam sweeps past: floor(theta f_p / omega), >= 1.
 
     Skolnik's n_B = theta_B f_p / theta_dot_s (= theta_B[deg] f_p / (6 omega_m[rpm])) rounded down to
@@ -47,7 +48,7 @@ def pulses_per_look(beamwidth_az, scan_rate, prf):
     return _checks.output(np.maximum(hits, 1.0).astype(np.int64))
 
 
-def scan_period(scan_rate, sector_width=2.0 * np.pi):
+def scan_period(scan_rate: ArrayLike, sector_width: ArrayLike = 2.0 * np.pi) -> float | NDArray[np.float64]:
     """Time to scan a sector once [s]: sector_width / scan_rate (one antenna revolution by default).
 
     Parameters
@@ -65,7 +66,7 @@ def scan_period(scan_rate, sector_width=2.0 * np.pi):
     return _checks.output(_checks.positive("sector_width", sector_width) / _checks.positive("scan_rate", scan_rate))
 
 
-def cumulative_pd(pd_per_scan, axis=-1):
+def cumulative_pd(pd_per_scan: ArrayLike, axis: int = -1) -> float | NDArray[np.float64]:
     """Probability of at least one detection over independent scans: 1 - prod(1 - pd_i).
 
     Modelling assumption: detections on different scans are independent (Swerling 1/3 targets
