@@ -16,19 +16,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
-from iadsim.c2.wta import mmr_greedy
+from iadsim.c2.wta import hungarian_assign, mmr_greedy
 from iadsim.engine import rng
-from iadsim.engine.world import World
+from iadsim.engine.world import World, _radar_of
 from iadsim.network import evaluate
-from iadsim.physics.kinematics import intercept
+from iadsim.physics.kinematics import in_launch_envelope, intercept
 from iadsim.physics.lethality import salvo_pk
-from iadsim.tracking import predict, update
+from iadsim.tracking import TrackRules, predict, update
 
 # random streams (any distinct integers)
 S_AVAIL, S_LINK, S_DETECT, S_NOISE, S_ID_SYSTEM, S_ID_OPERATOR, S_DECISION, S_KILL, S_FAIL = range(1, 10)
-CONFIRM_M, CONFIRM_N, DROP_AFTER = 2, 3, 3  # M-of-N confirmation, drop after K missed looks
+RULES = TrackRules()  # M-of-N confirmation (2 of 3), drop after K (3) consecutive missed looks
+CONFIRM_M, CONFIRM_N, DROP_AFTER = RULES.m, RULES.n, RULES.k
+INITIAL_SPEED_SIGMA = 300.0  # [m/s] velocity uncertainty of a new track: covers helicopters to subsonic jets
 IDLE, PENDING, FLYING, ASSESSING, CLEARED = 0, 1, 2, 3, 4
 ACQUISITION_BASKET = 1000.0  # [m] the missile finds a target this close to its aim point (assumption)
 PROCESS_NOISE = 4.0  # DWNA acceleration variance [m^2/s^4] for manoeuvring aircraft (assumption)
@@ -42,6 +43,7 @@ class State:
     link_up: np.ndarray  # (R, L) bool
     able: np.ndarray  # (R, F) bool: complete kill chain
     feeds: np.ndarray  # (R, F, S) bool: sensor s feeds fire unit f's picture
+    guides: np.ndarray  # (R, F, S) bool: radar s can guide fire unit f's missiles (per the kill-chain rules)
     alive: np.ndarray  # (R, T) bool
     leaked: np.ndarray  # (R, T) bool
     hits: np.ndarray  # (R, S, T) int8 detections in the current confirmation window
@@ -94,8 +96,16 @@ class Engine:
         self._group, self._capacity = channel_groups(world)  # fire unit -> guiding radar; radar -> channels
         self._channels = self._capacity[self._group]  # per fire unit: the channels of its guiding radar
         self._pk = np.array([m.pk.value for m in world.missile])
+        self._speed = np.array([m.speed.value for m in world.missile])
+        self._envelope = [np.array([getattr(m, name).value for m in world.missile])[:, None] for name in (
+            "min_range", "max_range", "min_altitude", "max_altitude", "max_target_speed")]
+        self._geometry_at: tuple = (-1, None)
         units = {u.id: u for u in spec.units}
-        self._pk_factor = np.array([world.scenario.proficiency(units[f].crew).pk_factor for f in world.fire_ids])
+        self._fire_crews = [world.scenario.proficiency(units[f].crew) for f in world.fire_ids]
+        self._pk_factor = np.array([c.pk_factor for c in self._fire_crews])
+        posts = [u for u in spec.units if world.net.kind[u.id] == "command-post"]
+        self._cp_units = np.array([world.unit_index[u.id] for u in posts], np.int64)
+        self._cp_crews = [world.scenario.proficiency(u.crew) for u in posts]
         sites = [world.scenario.sites[a.id] for a in spec.defended_assets]
         self._asset_xy = np.array([[site.x, site.y] for site in sites]).reshape(len(sites), 2)
         self.state = self._initial_state()
@@ -135,7 +145,7 @@ class Engine:
         missed = rng.uniform(self.keys, 0, S_ID_SYSTEM, (T,)) < spec.authority.identification.p_transponder_missed
         st = State(
             time_index=0, unit_up=unit_up, next_event=next_event, link_up=link_up,
-            able=np.zeros((R, F), bool), feeds=np.zeros((R, F, S), bool),
+            able=np.zeros((R, F), bool), feeds=np.zeros((R, F, S), bool), guides=np.zeros((R, F, S), bool),
             alive=np.ones((R, T), bool), leaked=np.zeros((R, T), bool),
             hits=np.zeros((R, S, T), np.int8), looks=np.zeros((R, S, T), np.int8),
             misses=np.zeros((R, S, T), np.int8), confirmed_at=np.full((R, S, T), np.inf),
@@ -180,13 +190,15 @@ class Engine:
                 up = lambda c, uu=up_units, ul=up_links: c in uu or c in ul  # noqa: E731
                 able = np.zeros(len(w.fire_ids), bool)
                 feeds = np.zeros((len(w.fire_ids), len(w.sensor_ids)), bool)
+                guides = np.zeros_like(feeds)
                 for f, fu in enumerate(w.fire_ids):
                     status = evaluate(w.net, fu, up)
                     able[f] = status.able
-                    for s in status.sensors:
-                        feeds[f, sensor_pos[s]] = True
-                cached = self._chain_cache[down] = (able, feeds)
-            st.able[r], st.feeds[r] = cached
+                    feeds[f, [sensor_pos[s] for s in status.sensors]] = True
+                    if status.able:
+                        guides[f, [sensor_pos[g] for g in status.guiders if g in sensor_pos]] = True
+                cached = self._chain_cache[down] = (able, feeds, guides)
+            st.able[r], st.feeds[r], st.guides[r] = cached
 
     def repair_and_fail(self) -> None:
         """Units fail and are repaired at exponential times (MTBF, MTTR) when the scenario gives them."""
@@ -231,7 +243,8 @@ class Engine:
             hits, looks, misses, confirmed_at = (a[:, :, cols] for a in (st.hits, st.looks, st.misses, st.confirmed_at))
             looked = (emitting & looking[None, :])[:, :, None] & w.visible[k][None, :, cols] & flying[:, None, cols]
             tentative = np.isinf(confirmed_at)
-            looks = np.where(looked & tentative, np.minimum(looks + 1, CONFIRM_N), looks)
+            # the confirmation window opens at the first detection (M of the N looks from there on)
+            looks = np.where(looked & tentative & ((hits > 0) | det), np.minimum(looks + 1, CONFIRM_N), looks)
             hits = np.where(det & tentative, hits + 1, hits)
             confirm = tentative & (hits >= CONFIRM_M)
             confirmed_at = np.where(confirm, self.now, confirmed_at)
@@ -268,7 +281,7 @@ class Engine:
                 nr, nt = rr[new], tt[new]
                 cov = np.zeros((len(nr), 6, 6))
                 cov[:, :3, :3] = np.eye(3) * (sig[new] ** 2)[:, None, None]
-                cov[:, 3:, 3:] = np.eye(3) * 300.0**2
+                cov[:, 3:, 3:] = np.eye(3) * INITIAL_SPEED_SIGMA**2
                 st.x[nr, nt] = np.concatenate([z[new], np.zeros((len(nr), 3))], axis=1)
                 st.P[nr, nt] = cov
                 st.has_track[nr, nt] = True
@@ -289,31 +302,28 @@ class Engine:
         st, w, k = self.state, self.w, self.state.time_index
         rows = slice(None) if rows is None else rows
         cols = slice(None) if cols is None else cols
-        confirmed_at, unit_up, visible = st.confirmed_at[rows][..., cols], st.unit_up[rows], w.visible[k][:, cols]
+        confirmed_at, visible = st.confirmed_at[rows][..., cols], w.visible[k][:, cols]
         delivered = (self.now - confirmed_at)[:, None, :, :] >= w.latency[None, :, :, None]
         known = (delivered & st.feeds[rows][..., None]).any(axis=2)
-        guide = np.zeros_like(known)
-        for f, sensors in enumerate(w.guiders):
-            if len(sensors):
-                working = unit_up[:, w.sensor_unit[sensors]]  # (R, G)
-                tracking = confirmed_at[:, sensors] <= self.now  # (R, G, T)
-                guide[:, f] = (working[:, :, None] & tracking & visible[sensors][None]).any(axis=1)
+        # a radar the kill-chain rules let guide this fire unit holds a confirmed track and sees the target
+        sees = (confirmed_at <= self.now) & visible[None]  # (R, S, T)
+        guide = (st.guides[rows][..., None] & sees[:, None]).any(axis=2)
         return known & guide
 
     def _geometry(self):
-        """(F, T) intercept time of flight and whether the intercept lies inside the launch envelope."""
+        """(F, T) intercept time of flight and whether the intercept lies inside the launch envelope
+        (computed once per step)."""
         w, k = self.w, self.state.time_index
-        speed = np.array([m.speed.value for m in w.missile])
+        if self._geometry_at[0] == k:
+            return self._geometry_at[1]
         tof, point, ok = intercept(w.fire_position[:, None, :], w.position[k][None], w.velocity[k][None],
-                                   speed[:, None])
+                                   self._speed[:, None])
         d = point - w.fire_position[:, None, :]
-        ground = np.hypot(d[..., 0], d[..., 1])
-        alt = w.height_agl[k][None, :]
-        spd = np.linalg.norm(w.velocity[k], axis=-1)[None, :]
-        lim = lambda name: np.array([getattr(m, name).value for m in w.missile])[:, None]  # noqa: E731
-        inside = (ok & (ground >= lim("min_range")) & (ground <= lim("max_range")) & (alt >= lim("min_altitude"))
-                  & (alt <= lim("max_altitude")) & (spd <= lim("max_target_speed")))
-        return np.where(inside, tof, np.inf), inside
+        ground = np.where(ok, np.hypot(d[..., 0], d[..., 1]), np.inf)  # no intercept: outside any envelope
+        inside = in_launch_envelope(ground, w.height_agl[k][None, :], np.linalg.norm(w.velocity[k], axis=-1)[None, :],
+                                    *self._envelope)
+        self._geometry_at = (k, (np.where(inside, tof, np.inf), inside))
+        return self._geometry_at[1]
 
     def assign(self) -> None:
         """Threat evaluation and weapon-target assignment; new engagements wait for authorisation."""
@@ -329,23 +339,19 @@ class Engine:
         feasible_all = np.zeros((len(rows),) + inside.shape, bool)
         feasible_all[:, :, cols] = (self._known(rows, cols) & inside[None, :, cols] & free[rows][:, :, None]
                                     & candidates[rows][:, None, cols])
-        pk = self._pk[:, None]
         urgency = 1.0 / (1.0 + self._time_to_asset())  # earlier arrival, higher value
+        value = self._pk[:, None] * urgency[None, :]  # (F, T) expected value of an engagement
         for i in np.flatnonzero(feasible_all.any(axis=(1, 2))):
             r, feasible = rows[i], feasible_all[i]
-            value = np.where(feasible, pk * urgency[None, :], -np.inf)
             if spec.doctrine.assignment == "hungarian":
-                fs, ts = linear_sum_assignment(np.where(np.isfinite(value), value, -1e9), maximize=True)
-                pairs = [(f, t) for f, t in zip(fs, ts, strict=True) if feasible[f, t]]
+                pairs = zip(*hungarian_assign(np.where(feasible, value, -np.inf)), strict=True)
             else:
-                rounds, _ = mmr_greedy(np.where(feasible, pk * np.ones_like(value), 0.0), urgency)
-                pairs, taken = [], set()
-                for f in np.flatnonzero(rounds.sum(axis=1) > 0):
-                    t = int(np.argmax(rounds[f]))
-                    # MMR may put several fire units on one target; one engagement per target at a time
-                    if feasible[f, t] and t not in taken:
-                        pairs.append((int(f), t))
-                        taken.add(t)
+                rounds, _ = mmr_greedy(np.where(feasible, self._pk[:, None], 0.0), urgency)
+                # one target per fire unit (its first, should an assigner give more), and one engagement per
+                # target at a time (MMR may put several fire units on one target)
+                targets = np.where(rounds.any(axis=1), rounds.argmax(axis=1), -1)
+                fs = [f for f in np.flatnonzero(targets >= 0) if targets[f] not in targets[:f]]
+                pairs = [(f, targets[f]) for f in fs]
             for f, t in pairs:
                 self._nominate(r, f, t)
 
@@ -361,17 +367,14 @@ class Engine:
         return out
 
     def _crew(self, r: int, f: int):
-        """The proficiency of whoever decides: the command post's crew if networked, else the battery's."""
-        w, scenario = self.w, self.w.scenario
-        cps = [u for u in scenario.spec.units
-               if w.net.kind[u.id] == "command-post" and self.state.unit_up[r, w.unit_index[u.id]]]
-        unit = cps[0] if cps else next(u for u in scenario.spec.units if u.id == w.fire_ids[f])
-        return scenario.proficiency(unit.crew)
+        """The proficiency of whoever decides: the first working command post's crew, else the battery's."""
+        up = self.state.unit_up[r, self._cp_units]
+        return self._cp_crews[int(np.argmax(up))] if up.any() else self._fire_crews[f]
 
     def _nominate(self, r: int, f: int, t: int) -> None:
         st, w, authority = self.state, self.w, self.w.scenario.spec.authority
         crew = self._crew(r, f)
-        u = rng.uniform(self.keys[r:r + 1], st.time_index, S_DECISION, (len(w.target_ids),))[0, t]
+        u = float(rng.uniform_at(self.keys[r], st.time_index, S_DECISION, t))
         decision = _decision_time(authority.decision_time, u) * crew.reaction_time_factor
         mode = authority.mode
         delay = 0.0 if mode == "autonomous" else authority.veto_window if mode == "human-on-the-loop" else decision
@@ -482,28 +485,22 @@ class Engine:
 def channel_groups(w: World) -> tuple[np.ndarray, np.ndarray]:
     """Guidance channels are a property of the guiding radar, shared by every launcher it guides.
 
-    Returns (group of each fire unit, channels of each group): a fire unit's group is its own radar or,
-    for a launcher without one, the first radar linked to it by fire-control; a launcher wired to no
-    radar is a group of its own. A radar whose catalog entry gives no channel count gets 4 (assumption).
+    Returns (group of each fire unit, channels of each group): a fire unit's group is the first radar
+    wired to guide it (its own, else the first with a fire-control link; a simplification when a launcher
+    is wired to several); a launcher wired to no radar is a group of its own. A radar whose catalog entry
+    gives no channel count gets 4 (assumption).
     """
+    units = {u.id: u for u in w.scenario.spec.units}
     names, capacity, group = [], [], []
     for f, fu in enumerate(w.fire_ids):
-        launcher = w.launcher[f]
-        fc = [a for _, a, b, c in w.net.links if b == fu and c == "fire-control"]
-        guider = fu if launcher.radar else (fc[0] if fc else fu)
+        guider = (w.guider_names[f] or [fu])[0]
         if guider not in names:
-            radar = _radar_type(w, guider) if (launcher.radar or fc) else None
+            radar = _radar_of(w.scenario, units[guider])
             names.append(guider)
-            known = radar is not None and getattr(radar, "guidance_channels", None) is not None
+            known = radar is not None and radar.guidance_channels is not None
             capacity.append(int(radar.guidance_channels.value) if known else 4)
         group.append(names.index(guider))
     return np.array(group, np.int64), np.array(capacity, np.int64)
-
-
-def _radar_type(w: World, unit_id: str):
-    unit = next(u for u in w.scenario.spec.units if u.id == unit_id)
-    entry = w.scenario.catalog.types[unit.type]
-    return w.scenario.catalog.types[entry.radar] if entry.kind == "launcher" and entry.radar else entry
 
 
 def _decision_time(dist, u: float) -> float:

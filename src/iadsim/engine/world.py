@@ -21,8 +21,6 @@ from iadsim.scenario import Scenario
 from iadsim.scenario.catalog import LauncherType, MissileType, RadarType
 from iadsim.terrain import masking_height
 
-RADIO_K = 4.0 / 3.0
-
 
 @dataclass
 class World:
@@ -60,8 +58,7 @@ class World:
     unit_index: dict[str, int]
     sensor_unit: np.ndarray  # (S,) index into unit_ids
     fire_unit: np.ndarray  # (F,) index into unit_ids
-    fire_sensor: np.ndarray  # (F,) sensor index of the fire unit's own radar or -1
-    guiders: list[np.ndarray]  # per fire unit: sensor indices of radars that can guide its missiles
+    guider_names: list[list[str]]  # per fire unit: radars wired to guide its missiles (own radar first)
 
 
 def _trajectories(scenario: Scenario, times: np.ndarray):
@@ -150,8 +147,8 @@ def build_world(scenario: Scenario) -> World:
     masking = {}
     for s, (unit, radar) in enumerate(sensors):
         r0, c0 = terrain.xy_to_rowcol(s_pos[s, 0], s_pos[s, 1])
-        mask = masking_height(terrain.elevation, terrain.cell_size, int(r0), int(c0), unit.mast_height, k=RADIO_K,
-                              max_distance=radar.instrumented_range.value)
+        mask = masking_height(terrain.elevation, terrain.cell_size, int(r0), int(c0), unit.mast_height,
+                              max_distance=radar.instrumented_range.value)  # 4/3 radio earth
         masking[unit.id] = mask
         d = position - s_pos[s]
         slant = np.maximum(np.linalg.norm(d, axis=-1), 1.0)
@@ -190,17 +187,13 @@ def build_world(scenario: Scenario) -> World:
     f_pos = np.array([[scenario.sites[u.id].x, scenario.sites[u.id].y, scenario.sites[u.id].ground + 3.0]
                       for u in fire_units]).reshape(len(fire_units), 3)
     sensor_ids = [u.id for u, _ in sensors]
-    latency = _latencies(scenario, net, fire_ids, sensor_ids)
-    fire_sensor = np.array([sensor_ids.index(f) if f in sensor_ids else -1 for f in fire_ids], int)
-    guiders = []
-    for f in fire_ids:
-        names = ([f] if net.has_radar[f] else []) + [a for _, a, b, c in net.links if b == f and c == "fire-control"]
-        guiders.append(np.array([sensor_ids.index(g) for g in names if g in sensor_ids], int))
+    guiders = [guider_names(net, f) for f in fire_ids]
+    latency = _latencies(scenario, net, guiders, sensor_ids)
     return World(
         scenario, net, times, spec.step, ids, civil, transponder, position, velocity, height, active, arrived,
         asset_of, sensor_ids, s_pos, look, pd_look, visible, sigma, masking, fire_ids, f_pos, missiles, launchers,
         latency, unit_ids, unit_index, np.array([unit_index[s] for s in sensor_ids], int),
-        np.array([unit_index[f] for f in fire_ids], int), fire_sensor, guiders,
+        np.array([unit_index[f] for f in fire_ids], int), guiders,
     )
 
 
@@ -233,36 +226,28 @@ def signal_to_interference_db(radar: RadarType, antenna_height, rcs, slant_range
     return effects.sinr_db(snr, jnr, cnr)
 
 
-def _latencies(scenario: Scenario, net: Network, fire_ids: list[str], sensor_ids: list[str]) -> np.ndarray:
-    """Fastest delivery time of a sensor's picture to each fire unit (over picture links to its guiding
-    radars, plus command-post processing), whatever the links' states; the engine masks by state."""
+def guider_names(net: Network, fire_id: str) -> list[str]:
+    """Radars wired to guide a fire unit's missiles, whatever their state: its own radar first, then
+    every radar with a fire-control link to it (which of them works is the kill-chain rules' business)."""
+    own = [fire_id] if net.has_radar[fire_id] else []
+    return own + [a for _, a, b, carries in net.links if b == fire_id and carries == "fire-control"]
+
+
+def _latencies(scenario: Scenario, net: Network, guiders: list[list[str]], sensor_ids: list[str]) -> np.ndarray:
+    """(F, S) fastest delivery time of a sensor's picture to each fire unit's guiding radars, over picture
+    links plus command-post processing, whatever the links' states (the engine masks by state)."""
     delay = {u.id: scenario.catalog.types[u.type].processing_delay.value
              for u in scenario.spec.units if scenario.catalog.types[u.type].kind == "command-post"}
     g = nx.DiGraph()
     for _, a, b, carries in net.links:
         if carries in ("tracks", "cues"):
-            w = net.graph.get_edge_data(a, b)
-            latency = min(d["latency"] for d in w.values() if d["carries"] in ("tracks", "cues"))
+            weight = net.graph.get_edge_data(a, b)
+            latency = min(d["latency"] for d in weight.values() if d["carries"] in ("tracks", "cues"))
             g.add_edge(a, b, weight=latency + delay.get(b, 0.0))
-    fc = {}
-    for _, a, b, carries in net.links:
-        if carries == "fire-control":
-            fc.setdefault(b, []).append(a)
-    out = np.full((len(fire_ids), len(sensor_ids)), np.inf)
-    for i, f in enumerate(fire_ids):
-        guiders = ([f] if net.has_radar[f] else []) + fc.get(f, [])
-        for j, s in enumerate(sensor_ids):
-            best = np.inf
-            for gdr in guiders:
-                if s == gdr:
-                    best = 0.0
-                elif s in g and gdr in g:
-                    try:
-                        best = min(best, nx.shortest_path_length(g, s, gdr, weight="weight"))
-                    except nx.NetworkXNoPath:
-                        pass
-            out[i, j] = best
+    out = np.full((len(guiders), len(sensor_ids)), np.inf)
+    for j, s in enumerate(sensor_ids):
+        reach = nx.single_source_dijkstra_path_length(g, s) if s in g else {s: 0.0}
+        reach[s] = 0.0
+        for i, names in enumerate(guiders):
+            out[i, j] = min((reach[n] for n in names if n in reach), default=np.inf)
     return out
-
-
-__all__ = ["World", "build_world", "pulses_per_look"]
