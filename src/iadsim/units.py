@@ -21,8 +21,6 @@ EARTH_RADIUS = 6_378_137.0
 """WGS-84 equatorial radius [m]; the effective radius is k times this."""
 STANDARD_TEMPERATURE = 290.0
 """IEEE standard noise temperature T0 [K]."""
-GRAVITY = 9.80665
-"""Standard gravity [m/s^2]."""
 
 # The dimensions a scenario quantity can have, each with the SI unit it is converted to.
 DIMENSIONS: dict[str, str] = {
@@ -100,7 +98,7 @@ def parse_quantity(text: str | int | float, dimension: str) -> float:
             return _finite(float(text), str(text))
         raise UnitError(f"'{text}' needs a unit: write {what} such as '{example}'")
     if len(text) > _MAX_TEXT:
-        raise UnitError(f"'{_show(text)}' is too long for a quantity (expected e.g. '{example}')")
+        raise UnitError(f"'{clip(text)}' is too long for a quantity (expected e.g. '{example}')")
     match = _DB_RE.match(text)
     if match:
         number, suffix = float(match.group(1)), match.group(2)
@@ -140,7 +138,8 @@ def _noun(dimension: str) -> str:
     return ("an " if noun[:1] in ("a", "e", "i", "o", "u") else "a ") + noun
 
 
-def _show(text: str, limit: int = 40) -> str:
+def clip(text: str, limit: int = 40) -> str:
+    """Shorten text for an error message."""
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -156,18 +155,3 @@ def _finite(value: float, text: str) -> float:
     if not math.isfinite(value):
         raise UnitError(f"'{text}' is not a finite quantity")
     return value
-
-
-def knots(value: float) -> float:
-    """Knots to metres per second (1 kn = 1852 m / 3600 s, exact)."""
-    return value * 1852.0 / 3600.0
-
-
-def kmh(value: float) -> float:
-    """Kilometres per hour to metres per second."""
-    return value / 3.6
-
-
-def deg(value):
-    """Degrees to radians."""
-    return np.deg2rad(value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 
+import networkx as nx
 import numpy as np
 
 from iadsim.network.chain import REASONS, Network, build_network, evaluate, is_able, stated_state
@@ -17,16 +18,10 @@ SAMPLES = 20_000
 def relevant_components(net: Network, fire_unit: str) -> list[str]:
     """Components whose state can change the fire unit's chain: its ancestors in the graph, the links
     between them, and every command post (losing all of them changes the rules for everyone)."""
-    ancestors = set(_ancestors(net, fire_unit)) | {fire_unit} | set(net.units("command-post"))
+    ancestors = nx.ancestors(net.graph, fire_unit) | {fire_unit} | set(net.units("command-post"))
     units = [u for u in net.kind if u in ancestors]
     links = [lid for lid, a, b, _ in net.links if a in ancestors and b in ancestors]
     return units + links
-
-
-def _ancestors(net: Network, node: str) -> set[str]:
-    import networkx as nx
-
-    return nx.ancestors(net.graph, node)
 
 
 def chain_probability(net: Network, fire_unit: str, without: frozenset[str] = frozenset(),
@@ -132,8 +127,3 @@ def audit(scenario: Scenario, without: tuple[str, ...] = ()) -> dict:
         "components": net.components,
         "reason_codes": REASONS,
     }
-
-
-def known_components(scenario: Scenario) -> list[str]:
-    """Ids accepted by --without: unit ids and link ids (FROM->TO:carries)."""
-    return build_network(scenario).components

@@ -19,7 +19,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from iadsim.physics import _checks
 from iadsim.physics.radar import snr_db
-from iadsim.units import BOLTZMANN, EARTH_RADIUS, SPEED_OF_LIGHT, db_to_linear, linear_to_db
+from iadsim.units import BOLTZMANN, EARTH_RADIUS, SPEED_OF_LIGHT, STANDARD_TEMPERATURE, db_to_linear, linear_to_db
 
 __all__ = [
     "clutter_cell_area",
@@ -323,7 +323,7 @@ def clutter_to_noise_db(
     sigma0: ArrayLike,
     beamwidth_az: ArrayLike,
     grazing_angle: ArrayLike,
-    system_temperature: ArrayLike = 290.0,
+    system_temperature: ArrayLike = STANDARD_TEMPERATURE,
     losses_db: ArrayLike = 0.0,
     improvement_factor_db: ArrayLike = 0.0,
 ) -> float | NDArray[np.float64]:
@@ -390,7 +390,7 @@ def jammer_to_noise_db(
     gain_db: ArrayLike,
     jammer_range: ArrayLike,
     radar_bandwidth: ArrayLike,
-    system_temperature: ArrayLike = 290.0,
+    system_temperature: ArrayLike = STANDARD_TEMPERATURE,
     sidelobe_level_db: ArrayLike = 0.0,
     losses_db: ArrayLike = 0.0,
 ) -> float | NDArray[np.float64]:

@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from iadsim.physics import _checks
-from iadsim.units import BOLTZMANN, SPEED_OF_LIGHT, db_to_linear, linear_to_db
+from iadsim.units import BOLTZMANN, SPEED_OF_LIGHT, STANDARD_TEMPERATURE, db_to_linear, linear_to_db
 
 __all__ = ["snr_db", "wavelength", "received_echo_power"]
 
@@ -74,7 +74,7 @@ def snr_db(
     rcs: ArrayLike,
     slant_range: ArrayLike,
     pulse_width: ArrayLike,
-    system_temperature: ArrayLike = 290.0,
+    system_temperature: ArrayLike = STANDARD_TEMPERATURE,
     losses_db: ArrayLike = 0.0,
 ) -> float | NDArray[np.float64]:
     """Single-pulse signal-to-noise ratio [dB] from the monostatic radar range equation.

@@ -68,15 +68,12 @@ class Scenario:
 def validate_spec(doc: Document) -> ScenarioSpec:
     """Pydantic validation with every error mapped to its file, line and field path."""
     if not isinstance(doc.data, dict):
-        raise InputError(doc.file, f"expected a mapping of scenario fields, found {_kind(doc.data)}", doc.line_of(()))
+        found = describe(doc.data)
+        raise InputError(doc.file, f"expected a mapping of scenario fields, found {found}", doc.line_of(()))
     try:
         return _ADAPTER.validate_python(doc.data)
     except ValidationError as exc:
         raise from_validation_errors(doc, exc.errors(include_url=False)) from None
-
-
-def _kind(value: object) -> str:
-    return describe(value)
 
 
 def check_references(spec: ScenarioSpec, catalog: Catalog, doc: Document) -> None:
@@ -190,23 +187,27 @@ def _resolve(spec: ScenarioSpec, catalog: Catalog, terrain, path: Path, doc: Doc
     """Place every unit, asset and waypoint on the terrain; anything off the terrain is an error."""
     from pyproj import CRS, Transformer
 
+    to_grid = None
+
+    def lonlat_to_grid(lon: float, lat: float) -> tuple[float, float]:
+        nonlocal to_grid
+        if to_grid is None:
+            to_grid = Transformer.from_crs(CRS.from_epsg(4326), CRS.from_user_input(terrain.crs), always_xy=True)
+        return to_grid.transform(lon, lat)
+
     if spec.origin is not None:
-        to_grid = Transformer.from_crs(CRS.from_epsg(4326), CRS.from_user_input(terrain.crs), always_xy=True)
-        ox, oy = to_grid.transform(spec.origin.lon, spec.origin.lat)
+        ox, oy = lonlat_to_grid(spec.origin.lon, spec.origin.lat)
         if not (np.isfinite(ox) and np.isfinite(oy)):  # pyproj gives inf far outside the terrain's projection
             raise doc.error(("origin",), "origin cannot be placed in the terrain's map projection (too far away)")
     else:
-        to_grid = None
         left, bottom, right, top = terrain.bounds
         ox, oy = (left + right) / 2, (bottom + top) / 2
     errors: list[InputError] = []
 
-    def place(item: Located, loc: tuple) -> tuple[float, float] | None:
+    def place(item: Located, loc: tuple) -> tuple[float, float, float] | None:
+        """(x, y, ground elevation) of a place, or None (and an error) when it is off the terrain."""
         if item.lat is not None:
-            nonlocal to_grid
-            if to_grid is None:
-                to_grid = Transformer.from_crs(CRS.from_epsg(4326), CRS.from_user_input(terrain.crs), always_xy=True)
-            x, y = to_grid.transform(item.lon, item.lat)
+            x, y = lonlat_to_grid(item.lon, item.lat)
         else:
             x, y = ox + item.x, oy + item.y
         if not (np.isfinite(x) and np.isfinite(y)):  # pyproj gives inf far outside the terrain's projection
@@ -219,15 +220,14 @@ def _resolve(spec: ScenarioSpec, catalog: Catalog, terrain, path: Path, doc: Doc
                 f"position is off the terrain or on nodata (local x {x - ox:.0f} m, y {y - oy:.0f} m; terrain spans x "
                 f"{left - ox:.0f}..{right - ox:.0f} m, y {bottom - oy:.0f}..{top - oy:.0f} m from the origin)")))
             return None
-        return float(x), float(y)
+        return float(x), float(y), float(ground)
 
     sites: dict[str, Site] = {}
     for group, items in (("units", spec.units), ("defended_assets", spec.defended_assets)):
         for i, item in enumerate(items):
-            xy = place(item, (group, i))
-            if xy is not None:
-                ground = float(terrain.elevation_at(np.array([xy[0]]), np.array([xy[1]]))[0])
-                sites[item.id] = Site(xy[0], xy[1], ground)
+            where = place(item, (group, i))
+            if where is not None:
+                sites[item.id] = Site(*where)
     routes: dict[str, np.ndarray] = {}
     speeds: dict[str, np.ndarray] = {}
     for group, items in (("threats", spec.threats), ("traffic", spec.traffic)):

@@ -49,16 +49,8 @@ Duration = _quantity("time", non_negative=True, maximum=30 * 86400)
 PositiveDuration = _quantity("time", positive=True, maximum=30 * 86400)
 Frequency = _quantity("frequency", positive=True, maximum=1e12)
 Power = _quantity("power", positive=True, maximum=1e9)
-Angle = _quantity("angle", maximum=7.0)
-SignedAngle = Annotated[
-    float,
-    BeforeValidator(lambda v: _signed(v, "angle")),
-    WithJsonSchema({"type": "string", "description": "an angle, e.g. '45 deg'", "examples": ["45 deg"]}),
-]
+SignedAngle = _quantity("angle", maximum=7.0)
 PositiveAngle = _quantity("angle", positive=True, maximum=7.0)
-Area = _quantity("area", positive=True, maximum=1e6)
-Decibels = _quantity("ratio_db")
-Temperature = _quantity("temperature", positive=True, maximum=1e5)
 
 
 def _coord(value: object) -> float:
@@ -71,20 +63,10 @@ def _coord(value: object) -> float:
     return out
 
 
-def _signed(value: object, dimension: str) -> float:
-    try:
-        return parse_quantity(value, dimension)  # type: ignore[arg-type]
-    except UnitError as exc:
-        raise ValueError(str(exc)) from None
-
-
 def _probability(value: float) -> float:
     if not 0.0 <= value <= 1.0:
         raise ValueError("must be a probability between 0 and 1")
     return value
-
-
-Probability = Annotated[float, AfterValidator(_probability)]
 
 Grade = Literal["published", "derived", "assumed"]
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import yaml
 
+from iadsim.units import clip
+
 MAX_BYTES = 20_000_000
 MAX_DEPTH = 64
 MAX_NODES = 500_000
@@ -97,7 +99,7 @@ def from_validation_errors(doc: Document, errors: list[dict]) -> InputErrors:
         elif kind == "list_type":
             msg = f"expected a list, found {describe(e.get('input'))}"
         elif kind == "string_pattern_mismatch":
-            msg = (f"'{_clip(str(e.get('input')))}' is not a valid id: use up to 64 letters, digits, '_', '.' "
+            msg = (f"'{clip(str(e.get('input')))}' is not a valid id: use up to 64 letters, digits, '_', '.' "
                    "and '-', starting with a letter or digit")
         elif kind == "too_short" and loc and loc[-1] == "route":
             msg = "a route needs at least 2 waypoints"
@@ -230,7 +232,7 @@ def _convert(node: yaml.Node, loc: Loc, doc: Document, counter: list[int], depth
     if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
         # scalars with other tags fail in the safe constructor; collections would silently drop the tag
         tag = node.tag.replace("tag:yaml.org,2002:", "!!")
-        raise InputError(doc.file, f"YAML tag '{_clip(tag)}' is not supported", node.start_mark.line + 1, loc)
+        raise InputError(doc.file, f"YAML tag '{clip(tag)}' is not supported", node.start_mark.line + 1, loc)
     doc.lines.setdefault(loc, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         out: dict[str, object] = {}
@@ -261,7 +263,7 @@ def _scalar(node: yaml.ScalarNode, loc: Loc, doc: Document) -> object:
         raise InputError(doc.file, f"bad value: {problem}", node.start_mark.line + 1, loc) from None
     except Exception:  # e.g. `!!int abc`, `!!float x`, `!!timestamp x`: the constructor raises ValueError etc.
         raise InputError(
-            doc.file, f"bad value: '{_clip(node.value)}' is not a valid {node.tag.rsplit(':', 1)[-1]}",
+            doc.file, f"bad value: '{clip(node.value)}' is not a valid {node.tag.rsplit(':', 1)[-1]}",
             node.start_mark.line + 1, loc,
         ) from None
     if isinstance(value, bytes):
@@ -283,5 +285,3 @@ def _check_text(text: str, node: yaml.Node, loc: Loc, doc: Document) -> None:
                          node.start_mark.line + 1, loc) from None
 
 
-def _clip(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."
