@@ -6,6 +6,7 @@ import numpy as np
 
 from iadsim.engine import Engine, build_world
 from iadsim.engine.world import signal_to_interference_db
+from iadsim.physics import scan
 from iadsim.physics.detection import pd
 
 from ._scenarios import km, scenario_dict
@@ -32,7 +33,8 @@ def test_detection_rate_matches_exact_pd_swerling1(make_scenario):
     scenario = make_scenario(data)
     world = build_world(scenario)
     radar = scenario.catalog.types["mr-search-radar"]
-    n_pulses = max(1, int(radar.beamwidth.value * radar.prf.value / (2 * np.pi / radar.scan_period.value)))
+    # hits per scan (Skolnik): beamwidth x PRF / scan rate, from the physics library
+    n_pulses = scan.pulses_per_look(radar.beamwidth.value, 2 * np.pi / radar.scan_period.value, radar.prf.value)
 
     looks = np.flatnonzero(world.look[:, 0] & world.active[:, 0])
     assert world.visible[looks, 0, 0].all() and len(looks) >= 90
@@ -40,7 +42,8 @@ def test_detection_rate_matches_exact_pd_swerling1(make_scenario):
     slant, ground_range = np.linalg.norm(d, axis=-1), np.hypot(d[:, 0], d[:, 1])
     assert np.ptp(slant) < 5.0  # constant range
     # the engine's SINR model (radar equation, multipath, clutter after MTI; no jamming here), then Pd
-    snr = signal_to_interference_db(radar, 15.0, 0.1, slant, ground_range, world.height_agl[looks, 0])
+    rcs = scenario.catalog.types["drone"].rcs.value
+    snr = signal_to_interference_db(radar, 15.0, rcs, slant, ground_range, world.height_agl[looks, 0])
     expected = pd(snr, radar.pfa.value, n_pulses, 1)
     assert 0.2 < expected.mean() < 0.8  # where a wrong Pd would show
     np.testing.assert_allclose(world.pd_look[looks, 0, 0], expected, rtol=1e-5)

@@ -64,11 +64,9 @@ def test_networked_invariants_every_step(make_scenario, assignment):
     engine = Engine(world, np.arange(12), seed=3)
     seen, launches = 0, 0
     while engine.state.time_index < len(world.times):
-        k, before = engine.state.time_index, world.times[engine.state.time_index]
+        k = engine.state.time_index
         engine.step()
-        assert engine.state.time_index == k + 1
-        if engine.state.time_index < len(world.times):
-            assert engine.now - before == pytest.approx(world.step), "time advances by the step"
+        assert engine.state.time_index == k + 1, "one step advances one time sample"
         launches += sum(e[2] == "launch" for e in engine.events[seen:])
         seen = _check_step(engine, seen)
     kinds = {e[2] for e in engine.events}

@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 
 from iadsim.engine import build_world
-from iadsim.engine.world import pulses_per_look, signal_to_interference_db
+from iadsim.physics import effects, scan
 from iadsim.physics.detection import pd
+from iadsim.physics.radar import snr_db
 
 from ._scenarios import raid, scenario_dict
 
@@ -22,14 +23,21 @@ def test_jamming_raid_is_detected_less_and_as_the_sinr_says(make_scenario):
     assert seen.sum() > 100
     p_quiet, p_noisy = world.pd_look[seen, 0, 0], world.pd_look[seen, 0, 1]
     assert (p_noisy < p_quiet).all()
-    # independent recomputation for the jamming target at a few steps
-    rtype = world.scenario.catalog.types["mr-search-radar"]
+    # recomputed from the physics library alone: radar equation (Skolnik), two-ray multipath, barrage
+    # jammer-to-noise over the radar's 1/tau bandwidth; at 3 km altitude the target is far above the lowest
+    # beam, so no clutter term
+    r = world.scenario.catalog.types["mr-search-radar"]
+    rcs = world.scenario.catalog.types["fighter"].rcs.value
+    n_pulses = scan.pulses_per_look(r.beamwidth.value, 2 * np.pi / r.scan_period.value, r.prf.value)
+    assert r.scan_period.value > world.step  # one look per scan: the look's Pd is the single-look Pd
     for k in np.flatnonzero(seen)[::50]:
         d = world.position[k, 1] - world.sensor_position[0]
-        sinr = signal_to_interference_db(rtype, 15.0, 2.0, np.linalg.norm(d), np.hypot(d[0], d[1]),
-                                         world.height_agl[k, 1], 100.0, 50e6)
-        looks = world.step / rtype.scan_period.value
-        expected = pd(sinr, rtype.pfa.value, pulses_per_look(rtype), 1)
-        if looks >= 1:
-            expected = 1 - (1 - expected) ** looks
+        slant, ground = np.linalg.norm(d), np.hypot(d[0], d[1])
+        assert np.arctan2(d[2], ground) > r.beamwidth.value  # clutter-free geometry
+        snr = snr_db(r.peak_power.value, r.gain.value, r.frequency.value, rcs, slant, r.pulse_width.value,
+                     r.system_temperature.value, r.losses.value)
+        snr -= effects.multipath_loss_db(15.0, world.height_agl[k, 1], ground, r.frequency.value)
+        jnr = effects.jammer_to_noise_db(100.0, 50e6, r.frequency.value, r.gain.value, slant, 1 / r.pulse_width.value,
+                                         r.system_temperature.value, 0.0, r.losses.value)
+        expected = pd(effects.sinr_db(snr, jnr), r.pfa.value, n_pulses, 1)
         assert abs(world.pd_look[k, 0, 1] - expected) < 1e-6  # float32 storage
