@@ -181,7 +181,7 @@ def build_world(scenario: Scenario) -> World:
 
     net = build_network(scenario)
     fire_ids = net.fire_units
-    fire_units = [next(u for u in spec.units if u.id == f) for f in fire_ids]
+    fire_units = [scenario.unit(f) for f in fire_ids]
     launchers = [scenario.catalog.types[u.type] for u in fire_units]
     missiles = [scenario.catalog.types[lt.missile] for lt in launchers]
     f_pos = np.array([[scenario.sites[u.id].x, scenario.sites[u.id].y, scenario.sites[u.id].ground + 3.0]

@@ -101,7 +101,7 @@ def audit(scenario: Scenario, without: tuple[str, ...] = ()) -> dict:
         spofs = single_points_of_failure(net, fu, removed)
         for c in spofs:
             spof_index.setdefault(c, []).append(fu)
-        unit = next(u for u in scenario.spec.units if u.id == fu)
+        unit = scenario.unit(fu)
         fire_units.append({
             "id": fu,
             "type": unit.type,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -43,8 +44,16 @@ class Scenario:
     def name(self) -> str:
         return self.spec.name
 
+    @cached_property
+    def _units(self) -> dict:
+        return {u.id: u for u in self.spec.units}
+
+    def unit(self, unit_id: str):
+        """The scenario's unit with that id."""
+        return self._units[unit_id]
+
     def unit_type(self, unit_id: str):
-        unit = next(u for u in self.spec.units if u.id == unit_id)
+        unit = self.unit(unit_id)
         return self.catalog.types[unit.type]
 
     def proficiency(self, level: str) -> ProficiencyEffect:
