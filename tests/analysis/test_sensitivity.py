@@ -5,7 +5,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from iadsim.analysis import load_results, load_sweep, oversight_table, run_sweep, sobol_analyze, sobol_sample, tornado
+from iadsim.analysis import (
+    load_results,
+    load_sweep,
+    mean_ci,
+    oversight_table,
+    run_sweep,
+    sobol_analyze,
+    sobol_sample,
+    tornado,
+)
 from iadsim.analysis.sensitivity import sobol_indices
 
 
@@ -27,7 +36,11 @@ def test_sobol_ishigami_homma_1990(n):
     assert (indices["S1_conf"] < 0.1).all() and (indices["ST_conf"] < 0.1).all()
 
 
-def test_sobol_indices_of_a_sweep(write_sweep, tmp_path):
+def test_sobol_sweep_plumbing(write_sweep, tmp_path):
+    """Smoke test of the plumbing from a sobol sweep to its indices, not of the indices: 2 samples of 2
+    replications are far too few for them to mean anything (the estimator is checked against Ishigami above).
+    What matters here is that the sweep's points are SALib's Saltelli sample in SALib's order, which is what
+    sobol_indices feeds back to SALib's analysis."""
     path = write_sweep("""\
 base: tiny.yaml
 design: sobol
@@ -39,9 +52,15 @@ replications: 2
 batch: 2
 seed: 2
 """)
-    run_sweep(load_sweep(path), tmp_path / "out", "serial")
+    sweep = load_sweep(path)
+    names = ["units[telar].readiness.availability", "threats[raid].count"]
+    sample = sobol_sample([(0.2, 1.0), (1, 6)], 2, seed=2)
+    assert len(sweep.points) == len(sample) == 2 * (len(names) + 2)
+    for point, row in zip(sweep.points, sample, strict=True):
+        assert point.values == {names[0]: pytest.approx(row[0]), names[1]: int(round(row[1]))}
+    run_sweep(sweep, tmp_path / "out", "serial")
     frame = sobol_indices(tmp_path / "out", "kills")
-    assert list(frame.index) == ["units[telar].readiness.availability", "threats[raid].count"]
+    assert list(frame.index) == names
     assert np.isfinite(frame[["S1", "ST"]].to_numpy()).all()
 
 
@@ -85,5 +104,17 @@ def test_oversight_table_groups_by_mode_and_decision_time():
     assert len(table) == 4 and list(table["replications"]) == [2, 2, 2, 2]
     hitl_30 = table[(table["authority.mode"] == "human-in-the-loop") & (table["authority.decision_time.median"] == 30)]
     assert hitl_30["leakers_mean"].item() == 3.5 and hitl_30["wrongful_engagements_mean"].item() == 0
+    # Student-t, 1 degree of freedom: t(0.975) = 12.706, s = 0.7071 over sqrt(2)
+    assert hitl_30["leakers_half_width"].item() == pytest.approx(12.7062 * 0.70711 / np.sqrt(2), rel=1e-4)
+    assert hitl_30["leakers_ci_high"].item() - hitl_30["leakers_ci_low"].item() == pytest.approx(
+        2 * hitl_30["leakers_half_width"].item())
     with pytest.raises(ValueError, match="no 'x' or 'y' column"):
         oversight_table(rows, mode="x", decision_time="y")
+
+
+def test_mean_ci_half_width():
+    stat = mean_ci([1.0, 2.0, 4.0, np.nan])  # the NaN is not a replication
+    assert stat["n"] == 3 and stat["mean"] == pytest.approx(7 / 3)
+    assert stat["half_width"] == pytest.approx(4.3027 * np.std([1, 2, 4], ddof=1) / np.sqrt(3), rel=1e-4)
+    assert stat["ci95"] == pytest.approx([stat["mean"] - stat["half_width"], stat["mean"] + stat["half_width"]])
+    assert mean_ci([5.0])["half_width"] == 0.0 and mean_ci([])["half_width"] is None

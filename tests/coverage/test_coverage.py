@@ -12,6 +12,7 @@ import pytest
 import rasterio
 from pyproj import CRS, Transformer
 
+from iadsim.analysis import coverage as coverage_module
 from iadsim.analysis.coverage import coverage, coverage_maps, threat_types_of
 from iadsim.engine.world import pulses_per_look, signal_to_interference_db
 from iadsim.physics.detection import pd
@@ -134,9 +135,21 @@ def test_flat_earth_detection_is_a_disc_of_the_smallest_limit(tmp_path, radar_ty
 
 @pytest.fixture(scope="module")
 def designed(tmp_path_factory):
+    """The as-designed example's coverage product, and the CoverageMaps it was written from (caught on the way,
+    not computed a second time)."""
     scenario = load_scenario(EXAMPLES / "airbase-as-designed.yaml")
     out = tmp_path_factory.mktemp("designed")
-    return scenario, out, coverage(scenario, out)
+    seen = []
+
+    def spy(*args, **kwargs):
+        seen.append(coverage_maps(*args, **kwargs))
+        return seen[-1]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(coverage_module, "coverage_maps", spy)
+        summary = coverage(scenario, out)
+    (maps,) = seen
+    return scenario, out, summary, maps
 
 
 @pytest.fixture(scope="module")
@@ -151,29 +164,40 @@ def _read(path: Path):
         return dataset.read(1), dataset.transform, dataset.crs
 
 
-def test_layers_are_the_sums_of_the_single_masks(designed):
-    scenario, out, summary = designed
-    maps = coverage_maps(scenario)
+def test_layer_rasters_count_the_sensors_and_fire_units_covering_each_cell(designed):
+    scenario, out, summary, maps = designed
     assert summary["bands_agl_m"] == list(maps.bands) == [30.0, 100.0, 300.0, 1000.0]
+    nodata = ~np.isfinite(scenario.terrain.elevation)
+    n_sensors = len(summary["sensors"])
+    counted = summary["network"]["engagement_fire_units_counted"]
+    cell_km2 = np.prod(scenario.terrain.cell_size) / 1e6
     for b, height in enumerate(maps.bands):
         name = f"{height:.0f}"
         detection, _, _ = _read(out / f"detection_layers_{name}m.tif")
         engagement, _, _ = _read(out / f"engagement_layers_{name}m.tif")
-        valid = maps.valid
-        assert np.isnan(detection[~valid]).all() and np.isnan(engagement[~valid]).all()
-        np.testing.assert_array_equal(detection[valid], maps.detection[:, b].sum(axis=0)[valid])
-        np.testing.assert_array_equal(engagement[valid], maps.engagement[maps.able, b].sum(axis=0)[valid])
-        cell_km2 = np.prod(scenario.terrain.cell_size) / 1e6
-        for s, sensor in enumerate(summary["sensors"]):
-            assert sensor["covered_km2"][name] == pytest.approx(maps.detection[s, b].sum() * cell_km2, abs=1e-3)
-        assert summary["network"]["detection_km2"][name] == pytest.approx((detection > 0).sum() * cell_km2, abs=1e-3)
+        for layers, most in ((detection, n_sensors), (engagement, len(counted))):
+            # NaN exactly on the DEM's nodata; elsewhere a whole number of units, at most all of them
+            np.testing.assert_array_equal(np.isnan(layers), nodata)
+            values = layers[~nodata]
+            assert np.array_equal(values, np.round(values)) and values.min() >= 0 and values.max() <= most
+        detected, engaged = detection > 0, engagement > 0
+        for s in range(n_sensors):  # every sensor's cells are in the network's coverage
+            assert not (maps.detection[s, b] & ~detected).any()
+        for i, fire_id in enumerate(maps.fire_ids):
+            if fire_id in counted:  # every counted fire unit's cells are in the network's engagement coverage
+                assert not (maps.engagement[i, b] & ~engaged).any()
+        assert not (engaged & ~detected).any()  # engaging needs a radar that detects there
+        network_km2 = summary["network"]["detection_km2"][name]
+        sensor_km2 = [sensor["covered_km2"][name] for sensor in summary["sensors"]]
+        assert network_km2 == pytest.approx(detected.sum() * cell_km2, abs=1e-3)
+        assert max(sensor_km2) <= network_km2 + 1e-3 <= sum(sensor_km2) + 2e-3
     # coverage grows with height (more of the terrain is above the masking heights)
     areas = list(summary["network"]["detection_km2"].values())
     assert areas == sorted(areas)
 
 
 def test_geotiff_georeferencing_matches_the_dem(designed):
-    scenario, out, _ = designed
+    scenario, out, _, _ = designed
     values, transform, crs = _read(out / "detection_layers_30m.tif")
     assert values.shape == scenario.terrain.shape
     assert transform.almost_equals(scenario.terrain.transform, precision=1e-6)
@@ -181,7 +205,7 @@ def test_geotiff_georeferencing_matches_the_dem(designed):
 
 
 def test_geojson_is_lon_lat_near_the_scenario(designed):
-    scenario, out, _ = designed
+    scenario, out, _, _ = designed
     to_lonlat = Transformer.from_crs(CRS.from_user_input(scenario.terrain.crs), CRS.from_epsg(4326), always_xy=True)
     lon0, lat0 = to_lonlat.transform(*scenario.origin_xy)
     assert -85 < lon0 < -84 and 36 < lat0 < 37  # the sample DEM is in Tennessee
@@ -216,14 +240,14 @@ def test_as_reported_has_no_engagement_coverage_and_as_designed_has(designed, re
     # the silent TELAR radars are not sensors
     assert {s["id"] for s in summary["sensors"]} == {"ew-1", "lr-acq", "lr-fcr", "mr1-sr", "mr2-sr"}
 
-    _, _, summary = designed
+    _, _, summary, _ = designed
     assert len(summary["network"]["engagement_fire_units_counted"]) == 6
     assert all(v > 0.0 for v in summary["network"]["engagement_km2"].values())
     assert all(f["able"] and f["guided_by"] for f in summary["fire_units"])
 
 
 def test_gaps_are_sorted_by_area(designed):
-    scenario, out, summary = designed
+    scenario, out, summary, _ = designed
     gaps = summary["gaps"]
     assert gaps["height_agl_m"] == 30.0
     areas = [g["area_km2"] for g in gaps["largest"]]
@@ -239,7 +263,7 @@ def test_gaps_are_sorted_by_area(designed):
 
 
 def test_threat_types_default_to_the_raids_and_reject_unknown_types(designed):
-    scenario, _, summary = designed
+    scenario, _, summary, _ = designed
     assert threat_types_of(scenario) == ["utility-helicopter", "attack-helicopter"]
     assert [t["id"] for t in summary["threat_types"]] == ["utility-helicopter", "attack-helicopter"]
     with pytest.raises(ValueError, match="unknown aircraft type"):

@@ -90,7 +90,37 @@ def test_geotiff_georeferencing_round_trips(run_dir, tmp_path):
             finite = values[np.isfinite(values)]
             assert set(np.unique(finite)) <= {0.0, 1.0} and finite.any()
     low, high = (rasterio.open(tmp_path / f"coverage-{b}m.tif").read(1) for b in (30, 300))
-    assert np.nansum(low) <= np.nansum(high)  # what is seen at 30 m is seen at 300 m
+    assert np.nansum(low) <= np.nansum(high)  # more of the terrain is covered at 300 m than at 30 m
+    with rasterio.open(tmp_path / "masking-height.tif") as ds:
+        masking = ds.read(1)
+    for band in (30, 100, 300):
+        with rasterio.open(tmp_path / f"coverage-{band}m.tif") as ds:
+            covered = ds.read(1) == 1
+        assert (masking[covered] <= band + 1e-3).all()  # detected only where some radar's line of sight reaches
+
+
+def test_exported_coverage_is_the_coverage_product(run_dir, tmp_path):
+    """One meaning of coverage: the GeoTIFF and GeoJSON exports show where `iadsim coverage` finds some sensor
+    detecting (line of sight, range, sector and Pd), at its bands."""
+    import rasterio
+
+    from iadsim.analysis.coverage import DEFAULT_BANDS, coverage
+    from iadsim.scenario import load_scenario
+
+    export(run_dir, "geotiff", tmp_path / "export")
+    (geojson,) = export(run_dir, "geojson", tmp_path / "export")
+    summary = coverage(load_scenario(run_dir / "scenario.yaml"), tmp_path / "coverage")
+    for band in DEFAULT_BANDS:
+        with rasterio.open(tmp_path / "export" / f"coverage-{band:g}m.tif") as ds:
+            exported = ds.read(1)
+        with rasterio.open(tmp_path / "coverage" / f"detection_layers_{band:g}m.tif") as ds:
+            layers = ds.read(1)
+        np.testing.assert_array_equal(np.isnan(exported), np.isnan(layers))
+        finite = np.isfinite(layers)
+        np.testing.assert_array_equal(exported[finite] == 1, layers[finite] > 0)
+    features = [f for f in json.loads(geojson.read_text())["features"] if f["properties"]["layer"] == "coverage"]
+    assert [f["properties"]["height_agl_m"] for f in features] == list(DEFAULT_BANDS)
+    assert all(f["properties"]["threat_types"] == [t["id"] for t in summary["threat_types"]] for f in features)
 
 
 def test_csv_has_the_metrics_and_events(run_dir, tmp_path):

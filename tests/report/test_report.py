@@ -71,8 +71,7 @@ def test_script_json_escapes_closing_tags():
 
 def test_replay_has_frames_and_a_slider(page):
     assert '"frames"' in page and '"sliders"' in page
-    payloads = re.findall(r"var f=(\{.*?\});var el=", _without_plotlyjs(page), flags=re.S)
-    frames = [len(json.loads(p).get("frames", [])) for p in payloads]
+    frames = [len(f.get("frames", [])) for f in _figures(page)]
     assert max(frames) > 10
     assert max(frames) <= MAX_FRAMES
 
@@ -85,6 +84,7 @@ def test_sweep_table_gives_tornado_and_tradeoff(run_dir, tmp_path):
     import pandas as pd
 
     from iadsim.report import build_report
+    from iadsim.report.sweep import load_sweep_table, tornado_figure, tradeoff_figure
 
     sweep = tmp_path / "sweep"
     sweep.mkdir()
@@ -94,8 +94,15 @@ def test_sweep_table_gives_tornado_and_tradeoff(run_dir, tmp_path):
         "leakers_mean": [1.0, 0.5, 1.8, 1.6, 0.9],
         "wrongful_engagements_mean": [0.1, 0.3, 0.05, 0.1, 0.1],
     }).to_csv(sweep / "results.csv", index=False)
+    table = load_sweep_table(sweep)
+    low, high = tornado_figure(table).data
+    assert list(low.y) == ["availability", "decision_time"]  # decision_time (span 1.3 > 0.7) last: on top
+    assert low.base == 1.0 and list(low.x) == pytest.approx([-0.1, -0.5])
+    assert list(high.x) == pytest.approx([0.6, 0.8])
+    assert [t.name for t in tradeoff_figure(table).data] == ["baseline", "decision_time", "availability"]
     text = build_report([run_dir], tmp_path / "r.html", sweep_dir=sweep).read_text()
-    assert "Tornado" in text and "Trade-off" in text
+    titles = [f["layout"]["title"]["text"] for f in _figures(text) if "title" in f.get("layout", {})]
+    assert any(t.startswith("Tornado") for t in titles) and any(t.startswith("Trade-off") for t in titles)
 
 
 def test_frame_steps_are_decimated():
@@ -117,22 +124,78 @@ def test_build_figures_writes_pngs(run_dir, tmp_path):
         assert image.shape[0] > 300 and image.std() > 10
 
 
-def test_run_sweep_folder_is_read(tmp_path):
-    """The layout of iadsim.analysis.sweep.run_sweep: points.json and results/p*-b*.parquet."""
-    import pandas as pd
+OAT_SWEEP = """\
+base: tiny.yaml
+design: oat
+set: {"units[telar].readiness.availability": 0.5}
+factors:
+  - {path: "threats[raid].count", values: [1, 6]}
+  - {path: "units[telar].readiness.availability", values: [0.2, 1.0]}
+replications: 4
+batch: 4
+common_random_numbers: true
+seed: 4
+"""
 
-    from iadsim.report.sweep import load_sweep, tornado_figure
 
-    (tmp_path / "results").mkdir()
-    points = [{"point": 0, "seed": 1, "values": {"a": 0.5}, "oat": {"factor": None, "level": "base"}},
-              {"point": 1, "seed": 1, "values": {"a": 0.2}, "oat": {"factor": "a", "level": "low"}},
-              {"point": 2, "seed": 1, "values": {"a": 0.9}, "oat": {"factor": "a", "level": "high"}}]
-    (tmp_path / "points.json").write_text(json.dumps({"design": "oat", "factors": [{"name": "a"}], "points": points}))
-    for p, leakers in enumerate((1.0, 2.0, 0.5)):
-        pd.DataFrame({"point": [p, p], "replication": [0, 1], "leakers": [leakers, leakers],
-                      "wrongful_engagements": [0.0, 1.0]}).to_parquet(tmp_path / "results" / f"p{p:05d}-b0.parquet")
-    table = load_sweep(tmp_path)
-    assert table[table["baseline"]]["leakers"].tolist() == [1.0]
-    assert sorted(table[table["parameter"] == "a"]["leakers"]) == [0.5, 2.0]
-    fig = tornado_figure(table)
-    assert fig.data[0].base == 1.0
+@pytest.fixture(scope="module")
+def oat_sweep(tmp_path_factory):
+    """A small one-at-a-time sweep of the analysis tests' tiny scenario, run by iadsim.analysis.run_sweep."""
+    from tests.analysis.conftest import TINY_SCENARIO
+
+    from iadsim.analysis import load_sweep, run_sweep
+
+    folder = tmp_path_factory.mktemp("oat")
+    (folder / "tiny.yaml").write_text(TINY_SCENARIO)
+    (folder / "sweep.yaml").write_text(OAT_SWEEP)
+    run_sweep(load_sweep(folder / "sweep.yaml"), folder / "out", "serial")
+    return folder / "out"
+
+
+def _figures(page: str) -> list[dict]:
+    return [json.loads(p) for p in re.findall(r"var f=(\{.*?\});var el=", _without_plotlyjs(page), flags=re.S)]
+
+
+def _values(array) -> list:
+    """A plotly JSON array: a list, or a typed array ``{"dtype", "bdata"}``."""
+    if isinstance(array, dict):
+        import base64
+
+        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"]).tolist()
+    return list(array)
+
+
+def test_run_sweep_folder_gives_the_analysis_tornado(run_dir, oat_sweep, tmp_path):
+    """The report reads a run_sweep folder through the analysis: its tornado is sensitivity.tornado's."""
+    from iadsim.analysis import tornado
+    from iadsim.report import build_report
+
+    leakers = tornado(oat_sweep, "leakers")
+    wrongful = tornado(oat_sweep, "wrongful_engagements").set_index("factor")
+    # the fire unit's availability moves leakers most, though listed second: the order is the analysis's, not
+    # the file's, and not a tie
+    assert leakers["factor"].tolist() == ["units[telar].readiness.availability", "threats[raid].count"]
+    assert leakers["swing"].iloc[0] > leakers["swing"].iloc[1] > 0
+    page = build_report([run_dir], tmp_path / "r.html", sweep_dir=oat_sweep).read_text()
+    figures = {f["layout"]["title"]["text"].split(":")[0]: f for f in _figures(page) if "title" in f["layout"]}
+
+    low, high = figures["Tornado"]["data"]
+    assert low["y"][::-1] == leakers["factor"].tolist()  # widest swing on top, in tornado's order
+    base = leakers["base_mean"].iloc[0]
+    assert low["base"] == pytest.approx(base) and high["base"] == pytest.approx(base)
+    ordered = leakers.iloc[::-1]
+    lo = np.minimum(ordered["low_mean"], ordered["high_mean"])
+    hi = np.maximum(ordered["low_mean"], ordered["high_mean"])
+    np.testing.assert_allclose(_values(low["x"]), np.minimum(lo, base) - base)
+    np.testing.assert_allclose(_values(high["x"]), np.maximum(hi, base) - base)
+    np.testing.assert_allclose(np.asarray(_values(high["x"])) - _values(low["x"]),
+                               np.maximum(hi, base) - np.minimum(lo, base))
+
+    # the trade-off: one point per sweep point, at its mean wrongful engagements and leakers
+    traces = {t["name"]: t for t in figures["Trade-off"]["data"]}
+    assert list(traces) == ["baseline", *leakers["factor"]]
+    for factor, row in leakers.set_index("factor").iterrows():
+        assert _values(traces[factor]["y"]) == pytest.approx([row["low_mean"], row["high_mean"]])
+        assert _values(traces[factor]["x"]) == pytest.approx([wrongful.loc[factor, "low_mean"],
+                                                               wrongful.loc[factor, "high_mean"]])
+    assert _values(traces["baseline"]["y"]) == pytest.approx([base])

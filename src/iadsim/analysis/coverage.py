@@ -44,6 +44,7 @@ from iadsim.physics.detection import pd as exact_pd
 from iadsim.scenario import Scenario
 from iadsim.scenario.catalog import AircraftType
 from iadsim.terrain import DEFAULT_K, masking_heights, write_geotiff
+from iadsim.terrain.geo import hillshade, lonlat_polygons, to_lonlat
 
 __all__ = ["DEFAULT_BANDS", "PD_THRESHOLD", "CoverageMaps", "coverage", "coverage_maps", "threat_types_of"]
 
@@ -81,6 +82,9 @@ class CoverageMaps:
         Cells with terrain data.
     threat_types : list of str
         Aircraft types the Pd was computed for.
+    masking : numpy.ndarray of float, shape (n_sensors, n_rows, n_cols)
+        Masking height [m] above the ground from each sensor's antenna (4/3 earth); NaN beyond the sensor's
+        instrumented ground range and on nodata.
     """
 
     bands: tuple[float, ...]
@@ -92,6 +96,7 @@ class CoverageMaps:
     guided_by: list[list[str]]
     valid: np.ndarray
     threat_types: list[str]
+    masking: np.ndarray
 
     @property
     def detection_layers(self) -> np.ndarray:
@@ -102,6 +107,19 @@ class CoverageMaps:
     def engagement_layers(self) -> np.ndarray:
         """(n_bands, n_rows, n_cols) int: how many *able* fire units cover each cell."""
         return self.engagement[self.able].sum(axis=0, dtype=np.int32)
+
+    def covered(self) -> np.ndarray:
+        """(n_bands, n_rows, n_cols) bool: the network's detection coverage (some sensor detects), False on nodata.
+
+        This is *the* coverage of a scenario: the report's map and the GeoJSON and GeoTIFF exports show it.
+        """
+        return self.detection.any(axis=0) & self.valid
+
+    def lowest_masking_height(self) -> np.ndarray:
+        """(n_rows, n_cols) float: the lowest masking height [m] over the sensors (NaN where none reaches)."""
+        if not len(self.masking):
+            return np.full(self.valid.shape, np.nan)
+        return np.fmin.reduce(self.masking, axis=0)
 
 
 def threat_types_of(scenario: Scenario, threat_types: Sequence[str] | None = None) -> list[str]:
@@ -186,6 +204,7 @@ def coverage_maps(scenario: Scenario, bands: Sequence[float] = DEFAULT_BANDS,
     sensors = [(u, r) for u in spec.units
                if (r := _radar_of(scenario, u)) is not None and u.readiness.emission == "on"]
     detection = np.zeros((len(sensors), len(bands), n_rows, n_cols), bool)
+    masks = np.full((0, n_rows, n_cols), np.nan)
     if sensors:
         rows, cols = terrain.xy_to_rowcol([scenario.sites[u.id].x for u, _ in sensors],
                                           [scenario.sites[u.id].y for u, _ in sensors])
@@ -195,6 +214,7 @@ def coverage_maps(scenario: Scenario, bands: Sequence[float] = DEFAULT_BANDS,
         site = scenario.sites[unit.id]
         dx, dy = xs - site.x, ys - site.y
         ground_range = np.hypot(dx, dy)
+        masks[s][ground_range > radar.instrumented_range.value] = np.nan  # beyond this sensor's reach
         antenna_z = site.ground + unit.mast_height
         reach = valid & _in_sector(unit.sector, dx, dy)
         n_pulses = pulses_per_look(radar)
@@ -243,19 +263,13 @@ def coverage_maps(scenario: Scenario, bands: Sequence[float] = DEFAULT_BANDS,
         for b, height in enumerate(bands):
             if missile.min_altitude.value <= height <= missile.max_altitude.value:
                 engagement[i, b] = envelope & seen[b]
-    return CoverageMaps(bands, sensor_ids, detection, fire_ids, engagement, able, guided_by, valid, names)
+    return CoverageMaps(bands, sensor_ids, detection, fire_ids, engagement, able, guided_by, valid, names, masks)
 
 
 # ----------------------------------------------------------------------------------------------------
 # Gaps, contours and the map
 # ----------------------------------------------------------------------------------------------------
-def _to_lonlat(terrain):
-    from pyproj import CRS, Transformer
-
-    return Transformer.from_crs(CRS.from_user_input(terrain.crs), CRS.from_epsg(4326), always_xy=True)
-
-
-def _gaps(scenario: Scenario, uncovered: np.ndarray, to_lonlat) -> tuple[int, list[dict]]:
+def _gaps(scenario: Scenario, uncovered: np.ndarray, lonlat) -> tuple[int, list[dict]]:
     """Connected uncovered regions (8-connected), largest first: (count, the largest MAX_GAPS)."""
     terrain = scenario.terrain
     labels, n = ndimage.label(uncovered, structure=np.ones((3, 3), bool))
@@ -273,67 +287,21 @@ def _gaps(scenario: Scenario, uncovered: np.ndarray, to_lonlat) -> tuple[int, li
     out = []
     for k in np.argsort(-cells, kind="stable")[:MAX_GAPS]:
         x, y = terrain.rowcol_to_xy(centres[k, 0], centres[k, 1])
-        lon, lat = to_lonlat.transform(float(x), float(y))
+        lon, lat = lonlat(float(x), float(y))
         out.append({
             "area_km2": round(float(cells[k]) * cell_area / 1e6, 3),
             "cells": int(cells[k]),
             "centroid": {"x_m": round(float(x) - ox, 1), "y_m": round(float(y) - oy, 1),
-                         "lon": round(lon, 6), "lat": round(lat, 6)},
+                         "lon": round(float(lon), 6), "lat": round(float(lat), 6)},
             "open": int(k + 1) in touching,  # touches the terrain's edge or nodata: may extend beyond the map
         })
     return n, out
 
 
-def _ring_area(ring: np.ndarray) -> float:
-    x, y = ring[:, 0], ring[:, 1]
-    return 0.5 * float(np.dot(x[:-1], y[1:]) - np.dot(x[1:], y[:-1]))
-
-
-def _multipolygon(scenario: Scenario, mask: np.ndarray, to_lonlat) -> dict | None:
-    """The 0.5 contour of a boolean mask as a GeoJSON MultiPolygon in lon/lat (None when empty).
-
-    Exterior rings are counterclockwise and holes clockwise (RFC 7946, 3.1.6).
-    """
-    import contourpy
-
-    if not mask.any():
-        return None
-    terrain = scenario.terrain
-    n_rows, n_cols = mask.shape
-    # pad with one uncovered cell all round so that every polygon closes inside the grid
-    z = np.zeros((n_rows + 2, n_cols + 2))
-    z[1:-1, 1:-1] = mask
-    x, _ = terrain.rowcol_to_xy(np.zeros(n_cols + 2), np.arange(-1, n_cols + 1))
-    _, y = terrain.rowcol_to_xy(np.arange(-1, n_rows + 1), np.zeros(n_rows + 2))
-    gen = contourpy.contour_generator(x, y, z, fill_type=contourpy.FillType.OuterOffset)
-    points, offsets = gen.filled(0.5, 2.0)
-    polygons = []
-    for pts, offs in zip(points, offsets, strict=True):
-        rings = []
-        for j, (start, stop) in enumerate(zip(offs[:-1], offs[1:], strict=True)):
-            ring = np.asarray(pts[start:stop], float)
-            lon, lat = to_lonlat.transform(ring[:, 0], ring[:, 1])
-            ring = np.column_stack([lon, lat])
-            if (_ring_area(ring) > 0) != (j == 0):  # outer ring counterclockwise, holes clockwise
-                ring = ring[::-1]
-            rings.append(np.round(ring, 6).tolist())
-        polygons.append(rings)
-    return {"type": "MultiPolygon", "coordinates": polygons}
-
-
-def _hillshade(terrain) -> np.ndarray:
-    from matplotlib.colors import LightSource
-
-    z = terrain.elevation
-    filled = np.where(np.isfinite(z), z, np.nanmin(z) if np.isfinite(z).any() else 0.0)
-    shade = LightSource(azdeg=315, altdeg=45).hillshade(filled, vert_exag=2.0, dx=terrain.cell_size[0],
-                                                        dy=terrain.cell_size[1])
-    return np.where(np.isfinite(z), shade, np.nan)
-
-
-def _plot(path: Path, scenario: Scenario, maps: CoverageMaps, b: int, shade: np.ndarray,
-          gaps: list[dict] | None) -> None:
-    """Detection layers over a hillshade, engagement coverage outlined, in local km from the origin."""
+def _plot(path: Path, scenario: Scenario, maps: CoverageMaps, b: int, layers: np.ndarray, engaged: np.ndarray,
+          shade: np.ndarray, gaps: list[dict] | None) -> None:
+    """Detection layers (the band's 2-D count of sensors) over a hillshade, the engagement coverage (2-D bool)
+    outlined, in local km from the origin."""
     from matplotlib import colormaps
     from matplotlib.colors import BoundaryNorm
     from matplotlib.figure import Figure
@@ -344,7 +312,6 @@ def _plot(path: Path, scenario: Scenario, maps: CoverageMaps, b: int, shade: np.
     left, bottom, right, top = terrain.bounds
     extent = ((left - ox) / 1e3, (right - ox) / 1e3, (bottom - oy) / 1e3, (top - oy) / 1e3)
     z = terrain.elevation
-    layers = maps.detection_layers[b]
     n_max = max(int(layers.max()), 1)
     colours = colormaps["viridis_r"].resampled(n_max)
     norm = BoundaryNorm(np.arange(0.5, n_max + 1.0), n_max)
@@ -358,7 +325,6 @@ def _plot(path: Path, scenario: Scenario, maps: CoverageMaps, b: int, shade: np.
                  ticks=np.arange(1, n_max + 1))
     xs = np.linspace(extent[0], extent[1], z.shape[1])
     ys = np.linspace(extent[3], extent[2], z.shape[0])
-    engaged = maps.engagement_layers[b] > 0
     if engaged.any():
         ax.contour(xs, ys, engaged.astype(float), levels=[0.5], colors="red", linewidths=1.4)
     for sid in maps.sensor_ids:
@@ -439,7 +405,7 @@ def coverage(scenario: Scenario, out_dir: str | Path, bands: Sequence[float] = D
     out.mkdir(parents=True, exist_ok=True)
     maps = coverage_maps(scenario, bands, threat_types)
     terrain = scenario.terrain
-    to_lonlat = _to_lonlat(terrain)
+    lonlat = to_lonlat(terrain.crs)
     cell_km2 = terrain.cell_size[0] * terrain.cell_size[1] / 1e6
     names = [_band_name(h) for h in maps.bands]
 
@@ -447,8 +413,8 @@ def coverage(scenario: Scenario, out_dir: str | Path, bands: Sequence[float] = D
         return {n: round(float(masks[b].sum()) * cell_km2, 3) for b, n in enumerate(names)}
 
     det_layers, eng_layers = maps.detection_layers, maps.engagement_layers
-    n_gaps, gaps = _gaps(scenario, (det_layers[0] == 0) & maps.valid, to_lonlat)
-    shade = _hillshade(terrain)
+    n_gaps, gaps = _gaps(scenario, (det_layers[0] == 0) & maps.valid, lonlat)
+    shade = hillshade(terrain.elevation, terrain.cell_size)
     files = []
     for b, n in enumerate(names):
         for kind, layers in (("detection", det_layers), ("engagement", eng_layers)):
@@ -457,9 +423,10 @@ def coverage(scenario: Scenario, out_dir: str | Path, bands: Sequence[float] = D
         features = []
         for kind, layers in (("detection", det_layers), ("engagement", eng_layers)):
             covered = (layers[b] > 0) & maps.valid
+            polygons = lonlat_polygons(covered, terrain)
             features.append({
                 "type": "Feature",
-                "geometry": _multipolygon(scenario, covered, to_lonlat),
+                "geometry": {"type": "MultiPolygon", "coordinates": polygons} if polygons else None,
                 "properties": {"layer": kind, "height_agl_m": maps.bands[b],
                                "area_km2": round(float(covered.sum()) * cell_km2, 3),
                                "threat_types": maps.threat_types},
@@ -468,7 +435,7 @@ def coverage(scenario: Scenario, out_dir: str | Path, bands: Sequence[float] = D
         geojson.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
         files.append(geojson.name)
         png = out / f"coverage_{n}m.png"
-        _plot(png, scenario, maps, b, shade, gaps if b == 0 else None)
+        _plot(png, scenario, maps, b, det_layers[b], eng_layers[b] > 0, shade, gaps if b == 0 else None)
         files.append(png.name)
 
     catalog = scenario.catalog
@@ -483,7 +450,7 @@ def coverage(scenario: Scenario, out_dir: str | Path, bands: Sequence[float] = D
     for i, fid in enumerate(maps.fire_ids):
         missile = catalog.types[catalog.types[units[fid].type].missile]
         fire_units.append({"id": fid, "type": units[fid].type, "able": bool(maps.able[i]),
-                           "counted_in_network": bool(maps.able[i]), "guided_by": maps.guided_by[i],
+                           "guided_by": maps.guided_by[i],
                            "envelope": {"min_range_km": missile.min_range.value / 1e3,
                                         "max_range_km": missile.max_range.value / 1e3,
                                         "min_altitude_m": missile.min_altitude.value,

@@ -48,16 +48,41 @@ def replication_metrics(world: World, engine: Engine) -> pd.DataFrame:
 
 
 def mean_ci(values, confidence: float = 0.95) -> dict:
-    """Mean and Student-t confidence interval of the finite values (None where there are none)."""
+    """Mean and Student-t confidence interval of the finite values.
+
+    Returns ``{"mean", "ci95": [low, high], "half_width", "n"}`` (the key is ``ci95`` whatever the
+    ``confidence``): None where there are no finite values; with one value the interval is that value and the
+    half-width 0.
+    """
     x = np.asarray(values, dtype=float)
     x = x[np.isfinite(x)]
     if len(x) == 0:
-        return {"mean": None, "ci95": [None, None], "n": 0}
+        return {"mean": None, "ci95": [None, None], "half_width": None, "n": 0}
     mean = float(x.mean())
     if len(x) < 2:
-        return {"mean": mean, "ci95": [mean, mean], "n": 1}
+        return {"mean": mean, "ci95": [mean, mean], "half_width": 0.0, "n": 1}
     half = float(stats.t.ppf(0.5 + confidence / 2, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x)))
-    return {"mean": mean, "ci95": [mean - half, mean + half], "n": int(len(x))}
+    return {"mean": mean, "ci95": [mean - half, mean + half], "half_width": half, "n": int(len(x))}
+
+
+def summarise_groups(frame: pd.DataFrame, keys: list[str], metrics, confidence: float = 0.95) -> pd.DataFrame:
+    """One row per group of ``frame`` by ``keys`` (sorted; missing keys are a group): the keys, the number of
+    rows (``replications``) and, per metric, ``<metric>_mean``, ``_ci_low``, ``_ci_high`` and ``_half_width``
+    (:func:`mean_ci` of its finite values)."""
+    columns = [*keys, "replications"]
+    for m in metrics:
+        columns += [f"{m}_mean", f"{m}_ci_low", f"{m}_ci_high", f"{m}_half_width"]
+    rows = []
+    for key, group in frame.groupby(list(keys), sort=True, dropna=False):
+        row = dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=True))
+        row["replications"] = len(group)
+        for m in metrics:
+            stat = mean_ci(group[m], confidence)
+            row[f"{m}_mean"] = stat["mean"]
+            row[f"{m}_ci_low"], row[f"{m}_ci_high"] = stat["ci95"]
+            row[f"{m}_half_width"] = stat["half_width"]
+        rows.append(row)
+    return pd.DataFrame(rows, columns=columns)
 
 
 def summarise(name: str, metrics: pd.DataFrame, audit_result: dict, seed: int, threats: int, civil: int) -> dict:
@@ -90,10 +115,10 @@ class RunResult:
 
 
 def simulate(scenario: Scenario, replications: int, seed: int | None = None, out_dir: Path | None = None,
-             batch_size: int = 250, progress=None, world: World | None = None) -> RunResult:
+             batch_size: int = 250, progress=None) -> RunResult:
     """Run `replications` replications in batches; with `out_dir`, write each batch as it completes."""
     seed = scenario.spec.seed if seed is None else int(seed)
-    world = world or build_world(scenario)
+    world = build_world(scenario)
     audit_result = audit(scenario)
     frames, event_frames = [], []
     writer = None

@@ -10,15 +10,13 @@ import numpy as np
 import pandas as pd
 
 from iadsim.analysis import store
-from iadsim.analysis.montecarlo import mean_ci
+from iadsim.analysis.montecarlo import mean_ci, summarise_groups
 from iadsim.analysis.sweep import sample_design
 
 
 def _stat(values) -> tuple[float | None, float | None]:
     s = mean_ci(values)
-    if s["mean"] is None:
-        return None, None
-    return s["mean"], (s["ci95"][1] - s["ci95"][0]) / 2
+    return s["mean"], s["half_width"]
 
 
 def tornado(out_dir: str | Path, metric: str = "leakers") -> pd.DataFrame:
@@ -95,8 +93,9 @@ def sobol_indices(out_dir: str | Path, metric: str = "leakers") -> pd.DataFrame:
 def oversight_table(results: pd.DataFrame | str | Path, mode: str = "authority.mode",
                     decision_time: str = "authority.decision_time.median",
                     metrics: tuple[str, ...] = ("leakers", "wrongful_engagements")) -> pd.DataFrame:
-    """The human-oversight trade-off: per authority mode and operator decision time, the mean and 95 % CI of
-    leakers and wrongful engagements (more oversight: fewer wrongful engagements, more leakers).
+    """The human-oversight trade-off: per authority mode and operator decision time, the mean and 95 % CI
+    (bounds and half-width) of leakers and wrongful engagements (more oversight: fewer wrongful engagements,
+    more leakers).
 
     `results` is a sweep folder or its per-replication rows; `mode` and `decision_time` name the factor
     columns (a missing one is treated as a single level).
@@ -106,14 +105,4 @@ def oversight_table(results: pd.DataFrame | str | Path, mode: str = "authority.m
     if not keys:
         raise ValueError(f"no '{mode}' or '{decision_time}' column; factor columns are named by their path "
                          f"(columns: {', '.join(frame.columns)})")
-    rows = []
-    for key, group in frame.groupby(keys, sort=True, dropna=False):
-        key = key if isinstance(key, tuple) else (key,)
-        row = dict(zip(keys, key, strict=True))
-        row["replications"] = len(group)
-        for m in metrics:
-            stat = mean_ci(group[m])
-            row[f"{m}_mean"] = stat["mean"]
-            row[f"{m}_ci_low"], row[f"{m}_ci_high"] = stat["ci95"]
-        rows.append(row)
-    return pd.DataFrame(rows)
+    return summarise_groups(frame, keys, metrics)

@@ -48,14 +48,14 @@ def completed_units(out_dir: str | Path) -> set[tuple[int, int]]:
     return done
 
 
-def write_unit(out_dir: str | Path, point: int, batch: int, frame: pd.DataFrame, schema=None) -> Path:
+def write_unit(out_dir: str | Path, point: int, batch: int, frame: pd.DataFrame) -> Path:
     """Write one work unit's rows atomically: a temporary file, flushed to disk, then renamed into place."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     final = unit_path(out_dir, point, batch)
     final.parent.mkdir(parents=True, exist_ok=True)
-    table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+    table = pa.Table.from_pandas(frame, preserve_index=False)
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink)
     tmp = final.with_name(f".{final.stem}.{os.getpid()}.tmp")  # not *.parquet: readers never see it
@@ -77,8 +77,9 @@ def remove_temporary(out_dir: str | Path) -> int:
     return removed
 
 
-def read_unit(out_dir: str | Path, point: int, batch: int) -> pd.DataFrame:
-    return pd.read_parquet(unit_path(out_dir, point, batch))
+def read_unit(out_dir: str | Path, point: int, batch: int, columns: list[str] | None = None) -> pd.DataFrame:
+    """The rows of one complete work unit (only ``columns``, when given)."""
+    return pd.read_parquet(unit_path(out_dir, point, batch), columns=columns)
 
 
 def write_json(path: str | Path, data: object) -> None:

@@ -46,8 +46,9 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, ValidationError
 
 from iadsim.analysis import store
-from iadsim.analysis.montecarlo import METRICS, mean_ci, replication_metrics
-from iadsim.scenario import InputError, InputErrors, Scenario, load_scenario
+from iadsim.analysis.montecarlo import METRICS, mean_ci, replication_metrics, summarise_groups
+from iadsim.scenario import InputError, InputErrors, Scenario
+from iadsim.scenario.load import scenario_from_document
 from iadsim.scenario.yamlio import Document, format_loc, from_validation_errors, load_yaml
 
 DESIGNS = ("grid", "list", "random", "lhs", "sobol", "oat")
@@ -161,18 +162,6 @@ def resolve_path(data: dict, text: str) -> tuple[str | int, ...]:
     return tuple(loc)
 
 
-def get_at(data: object, loc: tuple) -> object:
-    node = data
-    for part in loc:
-        if isinstance(node, dict):
-            node = node.get(part)
-        elif isinstance(node, list) and isinstance(part, int):
-            node = node[part]
-        else:
-            return None
-    return node
-
-
 def set_at(data: dict, loc: tuple, value: object) -> None:
     """Set a value in place, creating missing mappings along the way."""
     node = data
@@ -261,8 +250,8 @@ def load_sweep(path: str | Path) -> Sweep:
     base_path = (path.parent / spec.base).resolve() if not Path(spec.base).is_absolute() else Path(spec.base)
     if not base_path.is_file():
         raise doc.error(("base",), f"base scenario '{spec.base}' not found (relative to the sweep file)")
-    base = load_scenario(base_path)
     base_doc = load_yaml(base_path)
+    base = scenario_from_document(base_doc, base_path)
     factors = _factors(spec, doc, base_doc.data)
     sets = []
     for key, value in spec.set.items():
@@ -480,14 +469,6 @@ _WORLDS: OrderedDict = OrderedDict()  # per worker process: the last few points'
 _WORLD_CACHE = 4
 
 
-def scenario_from_data(data: dict, path: str | Path, lines: dict | None = None) -> Scenario:
-    """Validate and resolve a scenario given as plain data; relative paths resolve against `path`."""
-    from iadsim.scenario.load import scenario_from_document
-
-    path = Path(path)
-    return scenario_from_document(Document(str(path), data, dict(lines or {})), path)
-
-
 def run_unit(unit: WorkUnit) -> tuple[int, int, pd.DataFrame, float]:
     """Run one work unit (in a worker process): (point, batch, per-replication metrics, seconds)."""
     from iadsim.engine import Engine, build_world
@@ -496,7 +477,7 @@ def run_unit(unit: WorkUnit) -> tuple[int, int, pd.DataFrame, float]:
     world = _WORLDS.get(unit.key)
     if world is None:
         try:
-            world = build_world(scenario_from_data(unit.data, unit.base))
+            world = build_world(scenario_from_document(Document(unit.base, unit.data), Path(unit.base)))
         except InputError as exc:
             first = exc.errors[0] if isinstance(exc, InputErrors) else exc
             raise UnitFailed(unit.point, first.file, first.message, first.line, first.loc) from None
@@ -695,11 +676,9 @@ class _PointPlan:
 
 
 def ci_half_width(values, confidence: float = 0.95) -> float | None:
-    """Student-t confidence-interval half-width of the finite values (None for fewer than 2)."""
+    """Student-t confidence-interval half-width of the finite values (None for fewer than 2: no estimate)."""
     stat = mean_ci(values, confidence)
-    if stat["n"] < 2:
-        return None
-    return (stat["ci95"][1] - stat["ci95"][0]) / 2
+    return stat["half_width"] if stat["n"] >= 2 else None
 
 
 def run_sweep(sweep: Sweep | str | Path, out_dir: str | Path, executor: str | object = "local",
@@ -736,7 +715,7 @@ def run_sweep(sweep: Sweep | str | Path, out_dir: str | Path, executor: str | ob
             for b in range(first, plan.planned):
                 if (p, b) in done:
                     if stop is not None and b not in plan.values:
-                        plan.values[b] = _metric_values(out_dir, p, b, stop.metric)
+                        plan.values[b] = store.read_unit(out_dir, p, b, [stop.metric])[stop.metric].to_numpy(float)
                     counts["skipped"] += 1
                     counts["reps_done"] += plan.reps(b)[1] - plan.reps(b)[0]
                 else:
@@ -809,12 +788,6 @@ def run_sweep(sweep: Sweep | str | Path, out_dir: str | Path, executor: str | ob
                        counts["reps_run"], time.perf_counter() - started, counts["compute"])
 
 
-def _metric_values(out_dir: Path, point: int, batch: int, metric: str) -> np.ndarray:
-    import pyarrow.parquet as pq
-
-    return pq.read_table(store.unit_path(out_dir, point, batch), columns=[metric]).column(0).to_numpy().astype(float)
-
-
 def _prepare(sweep: Sweep, out_dir: Path) -> None:
     """Write points.json (or check that an existing one is the same sweep) and copies of the inputs."""
     meta = {
@@ -875,16 +848,7 @@ def summarise_sweep(out_dir: str | Path, metrics: list[str] | None = None, confi
     metrics = list(metrics or meta.get("metrics") or METRICS)
     results = store.load_results(out_dir, columns=["point", *metrics])
     factors = store.points_frame(out_dir).drop(columns=["seed"])
-    rows = []
-    for point, group in results.groupby("point", sort=True):
-        row = {"point": int(point), "replications": len(group)}
-        for m in metrics:
-            stat = mean_ci(group[m], confidence)
-            row[f"{m}_mean"] = stat["mean"]
-            row[f"{m}_ci_low"], row[f"{m}_ci_high"] = stat["ci95"]
-            row[f"{m}_half_width"] = None if stat["mean"] is None else (stat["ci95"][1] - stat["ci95"][0]) / 2
-        rows.append(row)
-    return factors.merge(pd.DataFrame(rows), on="point", how="right")
+    return factors.merge(summarise_groups(results, ["point"], metrics, confidence), on="point", how="right")
 
 
 # ---------------------------------------------------------------------------------------------- progress

@@ -15,14 +15,15 @@ from pathlib import Path
 
 import numpy as np
 
-from iadsim.report.geo import ALTITUDE_BANDS, coverage, coverage_polygons, lowest_masking_height, to_lonlat
 from iadsim.report.replay import FLYING, KILLED, build_replay
 from iadsim.report.run import Run, load_run
+from iadsim.terrain.geo import lonlat_polygons, to_lonlat
 
 EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 """The calendar time of scenario time 0 in KML and CZML (scenarios have no date)."""
 
 KML_NS = "http://www.opengis.net/kml/2.2"
+MAX_POLYGON_CELLS = 800  # coverage outlines are traced on the raster decimated to at most this many cells a side
 
 
 def export(run_dir: str | Path, fmt: str, out_dir: str | Path, replication: int | None = None) -> list[Path]:
@@ -33,11 +34,14 @@ def export(run_dir: str | Path, fmt: str, out_dir: str | Path, replication: int 
     run_dir : path-like
         A run folder written by :func:`iadsim.analysis.simulate`.
     fmt : {"geojson", "kml", "czml", "geotiff", "csv"}
-        ``geojson``: sites, links and coverage outlines per altitude band (``map.geojson``). ``kml``: sites,
-        links and a time-stamped replay of one replication for Google Earth (``replay.kml``). ``czml``: the
-        same replay for CesiumJS (``replay.czml``). ``geotiff``: coverage per altitude band (1 seen, 0 not)
-        and the lowest masking height, on the terrain's grid (``coverage-<band>m.tif``,
-        ``masking-height.tif``). ``csv``: ``metrics.csv`` and ``events.csv``.
+        ``geojson``: sites, links, routes and the network's detection coverage outlined per band above
+        ground (``map.geojson``). ``kml``: sites, links and a time-stamped replay of one replication for
+        Google Earth (``replay.kml``). ``czml``: the same replay for CesiumJS (``replay.czml``). ``geotiff``:
+        the detection coverage per band (1 covered, 0 not, NaN on nodata) and the lowest masking height over
+        the emitting radars, on the terrain's grid (``coverage-<band>m.tif``, ``masking-height.tif``).
+        ``csv``: ``metrics.csv`` and ``events.csv``. Coverage is
+        :func:`iadsim.analysis.coverage.coverage_maps` (line of sight, range, sector and Pd >= 0.5 per
+        look against the scenario's threat types) at its default bands, as on the report's map.
     out_dir : path-like
         Created if missing.
     replication : int, optional
@@ -55,12 +59,6 @@ def export(run_dir: str | Path, fmt: str, out_dir: str | Path, replication: int 
 
 def _iso(seconds: float) -> str:
     return (EPOCH + dt.timedelta(seconds=float(seconds))).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _unit_kind(run: Run, unit_id: str) -> str:
-    scenario = run.scenario
-    unit = next((u for u in scenario.spec.units if u.id == unit_id), None)
-    return "asset" if unit is None else scenario.catalog.types[unit.type].kind
 
 
 def _sites(run: Run):
@@ -108,17 +106,14 @@ def export_geojson(run: Run, out: Path, replication: int | None = None) -> list[
                              "geometry": _line(lon, lat),
                              "properties": {"layer": "route", "id": flight.id, "civil": civil, "type": flight.type,
                                             "count": flight.count, "altitude_reference": flight.altitude_reference}})
-    for band, mask in coverage(run.world).items():
-        polygons = []
-        for rings in coverage_polygons(mask, scenario.terrain):
-            polygon = []
-            for ring in rings:
-                lon, lat = lonlat(ring[:, 0], ring[:, 1])
-                polygon.append([_round(p, 6) for p in zip(lon, lat, strict=True)])
-            polygons.append(polygon)
+    maps = run.coverage
+    threats = ", ".join(maps.threat_types)
+    for band, mask in zip(maps.bands, maps.covered(), strict=True):
+        polygons = lonlat_polygons(mask, scenario.terrain, max_cells=MAX_POLYGON_CELLS)
         features.append({"type": "Feature", "geometry": {"type": "MultiPolygon", "coordinates": polygons},
-                         "properties": {"layer": "coverage", "height_agl_m": band,
-                                        "description": f"some emitting radar sees a target {band:g} m above ground"}})
+                         "properties": {"layer": "coverage", "height_agl_m": band, "threat_types": maps.threat_types,
+                                        "description": f"some emitting radar detects a {threats} {band:g} m above "
+                                                       "ground (Pd per look >= 0.5)"}})
     collection = {"type": "FeatureCollection", "name": run.name, "features": features}
     path = out / "map.geojson"
     path.write_text(json.dumps(collection), encoding="utf-8")
@@ -321,13 +316,12 @@ def export_czml(run: Run, out: Path, replication: int | None = None) -> list[Pat
 def export_geotiff(run: Run, out: Path, replication: int | None = None) -> list[Path]:
     from iadsim.terrain.dem import write_geotiff
 
-    dem = run.scenario.terrain
-    nodata = ~np.isfinite(dem.elevation)
+    dem, maps = run.scenario.terrain, run.coverage
     paths = []
-    for band, mask in coverage(run.world, ALTITUDE_BANDS).items():
-        values = np.where(nodata, np.nan, mask.astype(np.float32))
+    for band, mask in zip(maps.bands, maps.covered(), strict=True):
+        values = np.where(maps.valid, mask.astype(np.float32), np.nan)
         paths.append(write_geotiff(out / f"coverage-{band:g}m.tif", values, dem))
-    paths.append(write_geotiff(out / "masking-height.tif", lowest_masking_height(run.world), dem))
+    paths.append(write_geotiff(out / "masking-height.tif", maps.lowest_masking_height(), dem))
     return paths
 
 

@@ -33,7 +33,7 @@ def build_figures(run_dirs: list[Path], out_dir: Path, dpi: int = 150) -> list[P
     n = len(runs)
     fig, axes = plt.subplots(1, n, figsize=(7 * n, 7), squeeze=False)
     for ax, run in zip(axes[0], runs, strict=True):
-        draw_map(ax, map_layers(run.scenario, run.world))
+        draw_map(ax, map_layers(run.scenario, run.coverage))
         ax.set_title(mpl_text(run.name))
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=min(6, len(labels)), fontsize=8, frameon=False)
@@ -72,7 +72,7 @@ def build_figures(run_dirs: list[Path], out_dir: Path, dpi: int = 150) -> list[P
 
 
 def draw_map(ax, layers: MapLayers) -> None:
-    """The scenario map on local km axes: hillshade, coverage bands, routes, links and sites."""
+    """The scenario map on local km axes: hillshade, detection coverage per band, routes, links and sites."""
     from matplotlib.colors import ListedColormap
 
     il, ib, ir, it = layers.image_box
@@ -87,7 +87,7 @@ def draw_map(ax, layers: MapLayers) -> None:
         mask = np.ma.masked_where(~layers.coverage[band], np.ones(layers.coverage[band].shape))
         ax.imshow(mask, extent=box, origin="lower", cmap=ListedColormap([colour]), alpha=0.3, zorder=1,
                   interpolation="nearest")
-        ax.plot([], [], "s", color=colour, alpha=0.5, label=f"radar sees {band:g} m AGL")
+        ax.plot([], [], "s", color=colour, alpha=0.5, label=f"detected at {band:g} m AGL")
     for civil in (False, True):
         first = True
         for r in (r for r in layers.routes if r.civil == civil):

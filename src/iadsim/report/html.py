@@ -1,6 +1,6 @@
 """The HTML report: one self-contained file that opens offline.
 
-plotly.js is inlined once; the hillshade is an embedded PNG; nothing is loaded from the network (no CDN,
+plotly.js is inlined once; the hillshade is an embedded JPEG; nothing is loaded from the network (no CDN,
 web fonts or map tiles). Every text that comes from a scenario or a run folder is HTML-escaped, and the
 figures' JSON has ``<``, ``>`` and ``&`` written as ``\\u003c``-style escapes so that no string can
 close the ``<script>`` it sits in.
@@ -22,7 +22,7 @@ from iadsim.report.layers import map_layers
 from iadsim.report.plots import label, map_figure, metrics_figure, replay_figure
 from iadsim.report.replay import build_replay
 from iadsim.report.run import Run, load_run
-from iadsim.report.sweep import load_sweep, tornado_figure, tradeoff_figure
+from iadsim.report.sweep import load_sweep_table, tornado_figure, tradeoff_figure
 
 log = logging.getLogger(__name__)
 
@@ -211,16 +211,19 @@ def _audit_html(run: Run) -> str:
 def _map_and_replay_html(page: _Page, run: Run, index: int) -> tuple[str, str]:
     try:
         world = run.world
-        layers = map_layers(run.scenario, world)
+        layers = map_layers(run.scenario, run.coverage)
     except Exception as exc:  # e.g. a terrain file relative to the original scenario that was not copied
         message = (f"<p class=note>{escape(run.name)}: the scenario could not be redrawn from "
                    f"{escape(str(run.path / 'scenario.yaml'))}: {escape(str(exc))}</p>")
         return message, message
     bands = ", ".join(f"{b:g} m" for b in sorted(layers.coverage))
+    threats = ", ".join(layers.threat_types)
     map_html = (f"<h3>{escape(run.name)}</h3>" + page.figure(map_figure(layers, escape(run.name))) +
-                f"<p class=note>Hillshade of the scenario's terrain; shading: where at least one emitting radar has "
-                f"line of sight to a target at {bands} above the ground (darker: lower). Links that are down are "
-                "red dashes; hover a link's midpoint for its ends.</p>")
+                f"<p class=note>Hillshade of the scenario's terrain; shading: where at least one emitting radar "
+                f"detects a {escape(threats)} at {bands} above the ground (darker: lower) - line of sight, "
+                "instrumented range, sector and a per-look probability of detection of at least 0.5, as in "
+                "<code>iadsim coverage</code>. Links that are down are red dashes; hover a link's midpoint for "
+                "its ends.</p>")
     rep = run.typical_replication()
     replay = build_replay(world, run.events, rep)
     fire_position = {u: (s.x, s.y) for u, s in run.scenario.sites.items()}
@@ -236,10 +239,11 @@ def _map_and_replay_html(page: _Page, run: Run, index: int) -> tuple[str, str]:
 def _sweep_html(page: _Page, sweep_dir: Path) -> str:
     if not sweep_dir.is_dir():
         return f"<p class=note>No sweep results at {escape(str(sweep_dir))}; skipped.</p>"
-    table = load_sweep(sweep_dir)
+    table = load_sweep_table(sweep_dir)
     if table is None:
-        return (f"<p class=note>{escape(str(sweep_dir))} has no readable sweep table (results.parquet, "
-                "results.csv or sweep.json with parameter, value and leakers columns); skipped.</p>")
+        return (f"<p class=note>{escape(str(sweep_dir))} has no readable sweep results (an `iadsim sweep` folder "
+                "with results, or results.parquet, results.csv or sweep.json with parameter, value and leakers "
+                "columns); skipped.</p>")
     return page.figure(tornado_figure(table)) + page.figure(tradeoff_figure(table))
 
 

@@ -4,10 +4,12 @@ shared by the interactive report, the PNG figures and nothing else: plotting cod
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
-from iadsim.report.geo import ALTITUDE_BANDS, coverage, crop_slices, hillshade_rgba, map_extent, stride_for
+from iadsim.report.geo import crop_slices, image_data_uri, map_extent
+from iadsim.terrain.geo import hillshade_rgba, stride_for
 
 KINDS = ("radar", "launcher", "command-post")
 
@@ -48,7 +50,8 @@ class MapLayers:
     image_box: tuple[float, float, float, float]  # (left, bottom, right, top) km of the hillshade's outer edges
     coverage_x: np.ndarray  # (nx,) km, cell centres, increasing
     coverage_y: np.ndarray  # (ny,) km, increasing
-    coverage: dict[float, np.ndarray]  # band [m AGL] -> (ny, nx) bool, row 0 south
+    coverage: dict[float, np.ndarray]  # band [m AGL] -> (ny, nx) bool, row 0 south: some sensor detects
+    threat_types: list[str]  # the aircraft types the coverage was computed against
     sites: list[SiteMark]
     links: list[LinkMark]
     routes: list[RouteMark]
@@ -58,9 +61,15 @@ class MapLayers:
         """World metres -> local km."""
         return (np.asarray(x) - self.origin[0]) / 1000.0, (np.asarray(y) - self.origin[1]) / 1000.0
 
+    @cached_property
+    def hillshade_uri(self) -> str:
+        """The hillshade as a JPEG ``data:`` URI, encoded once however many figures show it."""
+        return image_data_uri(self.hillshade)
 
-def map_layers(scenario, world=None, bands=ALTITUDE_BANDS, max_cells: int = 300) -> MapLayers:
-    """Everything the map shows; coverage needs the world's masking rasters (omitted without a world)."""
+
+def map_layers(scenario, coverage=None, max_cells: int = 300) -> MapLayers:
+    """Everything the map shows. ``coverage``: the scenario's :class:`iadsim.analysis.coverage.CoverageMaps`
+    (its network detection coverage is drawn per band; omitted when None)."""
     dem = scenario.terrain
     ox, oy = scenario.origin_xy
     extent_m = map_extent(scenario)
@@ -80,10 +89,11 @@ def map_layers(scenario, world=None, bands=ALTITUDE_BANDS, max_cells: int = 300)
     c_idx = np.arange(cols.start, cols.stop, k)
     cx, _ = dem.rowcol_to_xy(np.zeros_like(c_idx), c_idx)
     _, cy = dem.rowcol_to_xy(r_idx, np.zeros_like(r_idx))
-    cov = {}
-    if world is not None:
-        for band, mask in coverage(world, bands).items():
-            cov[band] = mask[rows, cols][::k, ::k]
+    cov, threat_types = {}, []
+    if coverage is not None:
+        threat_types = list(coverage.threat_types)
+        for band, mask in zip(coverage.bands, coverage.covered(), strict=True):
+            cov[float(band)] = mask[rows, cols][::k, ::k]
     flip = cy[0] > cy[-1] if len(cy) > 1 else False
     if flip:
         cy = cy[::-1]
@@ -110,5 +120,5 @@ def map_layers(scenario, world=None, bands=ALTITUDE_BANDS, max_cells: int = 300)
             x, y = to_km(route[:, 0], route[:, 1])
             routes.append(RouteMark(flight.id, civil, flight.type, x, y))
     extent = (*to_km(extent_m[0], extent_m[1]), *to_km(extent_m[2], extent_m[3]))
-    return MapLayers(extent, shade, image_box, np.asarray(coverage_x), np.asarray(coverage_y), cov, sites, links,
-                     routes, (ox, oy))
+    return MapLayers(extent, shade, image_box, np.asarray(coverage_x), np.asarray(coverage_y), cov, threat_types,
+                     sites, links, routes, (ox, oy))

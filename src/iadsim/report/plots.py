@@ -12,7 +12,6 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from iadsim.analysis.montecarlo import METRICS
-from iadsim.report.geo import image_data_uri
 from iadsim.report.layers import MapLayers
 from iadsim.report.replay import FLYING, KILLED, LEAKED, Replay
 
@@ -50,7 +49,7 @@ def _map_layout(layers: MapLayers, title: str, height: int) -> dict:
                   "zeroline": False, "constrain": "domain"},
         "yaxis": {"title": {"text": "y [km] north of the origin"}, "range": [bottom, top], "showgrid": False,
                   "zeroline": False, "scaleanchor": "x", "scaleratio": 1, "constrain": "domain"},
-        "images": [{"source": image_data_uri(layers.hillshade), "xref": "x", "yref": "y", "x": il, "y": it,
+        "images": [{"source": layers.hillshade_uri, "xref": "x", "yref": "y", "x": il, "y": it,
                     "sizex": ir - il, "sizey": it - ib, "sizing": "stretch", "layer": "below", "opacity": 0.9}],
         "legend": {"bgcolor": "rgba(255,255,255,0.85)", "font": {"size": 11}},
         "plot_bgcolor": "#ffffff",
@@ -129,13 +128,14 @@ def _coverage_traces(layers: MapLayers) -> list[go.Heatmap]:
         traces.append(go.Heatmap(
             x=layers.coverage_x, y=layers.coverage_y, z=z, zmin=0, zmax=1, showscale=False, hoverinfo="skip",
             colorscale=[[0, "rgba(0,0,0,0)"], [0.5, "rgba(0,0,0,0)"], [0.5001, colour], [1, colour]], opacity=0.3,
-            name=f"radar sees {band:g} m AGL",
+            name=f"detected at {band:g} m AGL",
             showlegend=True, legendgroup=f"band{band:g}"))
     return traces
 
 
 def map_figure(layers: MapLayers, title: str, height: int = 720) -> go.Figure:
-    """Sites by kind, links (down in red dashes), coverage per altitude band, threat and civil routes."""
+    """Sites by kind, links (down in red dashes), detection coverage per band above ground, threat and civil
+    routes."""
     fig = go.Figure(layout=_map_layout(layers, title, height))
     for trace in _coverage_traces(layers) + _route_traces(layers) + _link_traces(layers) + _site_traces(layers):
         fig.add_trace(trace)
@@ -151,6 +151,7 @@ def replay_figure(layers: MapLayers, replay: Replay, fire_position: dict[str, tu
         fig.add_trace(trace)
     ids = np.array([escape(t) for t in replay.target_ids], dtype=object)
     kx, ky = layers.km(replay.position[..., 0], replay.position[..., 1])
+    index = {tid: i for i, tid in enumerate(replay.target_ids)}
 
     def frame_data(f: int) -> list[go.Scatter]:
         st = replay.status[f]
@@ -169,7 +170,6 @@ def replay_figure(layers: MapLayers, replay: Replay, fire_position: dict[str, tu
                                   name=name, marker=marker))
         t = replay.times[f]
         xs, ys, hover = [], [], []
-        index = {tid: i for i, tid in enumerate(replay.target_ids)}
         for e in replay.engagements:
             if e.launch_time <= t <= e.launch_time + e.time_of_flight and e.fire_unit in fire_position \
                     and e.target in index:

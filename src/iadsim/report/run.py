@@ -23,7 +23,7 @@ DEFAULT_TIME_OF_FLIGHT = 10.0
 
 @dataclass
 class Run:
-    """One run folder. ``scenario`` and ``world`` are loaded on first use (the world takes seconds)."""
+    """One run folder. ``scenario``, ``world`` and ``coverage`` are computed on first use (each takes seconds)."""
 
     path: Path
     summary: dict
@@ -44,9 +44,18 @@ class Run:
 
     @cached_property
     def world(self):
+        """The engine's world of the scenario (flight paths, detections): what a replay needs."""
         from iadsim.engine import build_world
 
         return build_world(self.scenario)
+
+    @cached_property
+    def coverage(self):
+        """The network's coverage maps (:func:`iadsim.analysis.coverage.coverage_maps`: line of sight, range,
+        sector and Pd >= 0.5 per look, at the default bands against the scenario's threat types)."""
+        from iadsim.analysis.coverage import coverage_maps
+
+        return coverage_maps(self.scenario)
 
     def typical_replication(self) -> int:
         """The replication whose leakers are closest to the mean (the lowest such index): the one to replay."""

@@ -1,10 +1,10 @@
 """Sweep results in the report: a tornado chart of each parameter's effect on leakers and the
 leakers-vs-wrongful-engagements trade-off.
 
-A sweep folder written by :func:`iadsim.analysis.sweep.run_sweep` (``points.json`` with the factors and
-points, per-replication Parquet files under ``results/``) is read directly: each point's mean metrics,
-turned into one row per (factor, level) - the one-at-a-time levels of an ``oat`` design against its base
-point, or the main effects (means over the other factors) of any other design.
+A sweep folder written by :func:`iadsim.analysis.sweep.run_sweep` (``points.json`` and per-replication
+Parquet files under ``results/``) is read with :mod:`iadsim.analysis.store`: an ``oat`` design through
+:func:`iadsim.analysis.sensitivity.tornado` (each factor's low and high level against the base point), any
+other design as main effects (each factor level's mean over the means of the points at that level).
 
 Otherwise a sweep folder holds one table of sweep points, read from the first of ``results.parquet``,
 ``results.csv`` or ``sweep.json`` (``{"baseline": {...}, "points": [{...}, ...]}``). Each point has a
@@ -23,15 +23,18 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from iadsim.analysis import store
+from iadsim.analysis.sensitivity import tornado
+
 OUTCOME = "leakers"
 COST = "wrongful_engagements"
 
 
-def load_sweep(sweep_dir: str | Path) -> pd.DataFrame | None:
+def load_sweep_table(sweep_dir: str | Path) -> pd.DataFrame | None:
     """The sweep points as a table with ``parameter``, ``value``, ``baseline`` and metric columns, or None."""
     folder = Path(sweep_dir)
     table = None
-    if (folder / "points.json").is_file():
+    if (folder / store.POINTS).is_file():
         table = _from_run_sweep(folder)
     elif (folder / "results.parquet").is_file():
         table = pd.read_parquet(folder / "results.parquet")
@@ -59,33 +62,40 @@ def load_sweep(sweep_dir: str | Path) -> pd.DataFrame | None:
 
 
 def _from_run_sweep(folder: Path) -> pd.DataFrame | None:
-    meta = json.loads((folder / "points.json").read_text(encoding="utf-8"))
-    files = sorted((folder / "results").glob("p*-b*.parquet"))
-    if not files:
+    """One row per (factor, level) of a run_sweep folder, and a baseline row; None without results."""
+    if not store.completed_units(folder):
         return None
-    results = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+    meta = store.read_points(folder)
+    if meta.get("design") == "oat":
+        return _from_tornado(folder)
+    results = store.load_results(folder)
     metrics = [m for m in (OUTCOME, COST) if m in results]
     if OUTCOME not in metrics:
         return None
     means = results.groupby("point")[metrics].mean()
-    points = {int(p["point"]): p for p in meta.get("points", [])}
-    factors = [f["name"] for f in meta.get("factors", [])]
+    values = store.points_frame(folder).drop(columns=["seed"])
+    joined = values.merge(means, left_on="point", right_index=True)
+    if joined.empty:
+        return None
     rows = []
-    if meta.get("design") == "oat":
-        for p, row in means.iterrows():
-            oat = points.get(int(p), {}).get("oat", {})
-            factor = oat.get("factor")
-            value = points[int(p)]["values"].get(factor, "") if factor else ""
-            rows.append({"parameter": factor or "baseline", "value": value, **row.to_dict()})
-    else:
-        values = pd.DataFrame([{"point": p, **points[p]["values"]} for p in means.index if p in points])
-        if values.empty:
-            return None
-        joined = values.merge(means, left_on="point", right_index=True)
-        for factor in factors:
-            for value, group in joined.groupby(factor, sort=True):
-                rows.append({"parameter": factor, "value": value, **group[metrics].mean().to_dict()})
-        rows.append({"parameter": "baseline", "value": "mean over all points", **means.mean().to_dict()})
+    for factor in (f["name"] for f in meta.get("factors", [])):
+        for value, group in joined.groupby(factor, sort=True):
+            rows.append({"parameter": factor, "value": value, **group[metrics].mean().to_dict()})
+    rows.append({"parameter": "baseline", "value": "mean over all points", **means.mean().to_dict()})
+    return pd.DataFrame(rows)
+
+
+def _from_tornado(folder: Path) -> pd.DataFrame:
+    """An ``oat`` sweep through :func:`iadsim.analysis.sensitivity.tornado`: rows in its order (largest swing
+    of leakers first), each factor at its low and high level, and the base point."""
+    outcome = tornado(folder, OUTCOME)
+    cost = tornado(folder, COST).set_index("factor")
+    rows = [{"parameter": "baseline", "value": "base values", OUTCOME: outcome["base_mean"].iloc[0],
+             COST: cost["base_mean"].iloc[0]}]
+    for row in outcome.itertuples(index=False):
+        for level in ("low", "high"):
+            rows.append({"parameter": row.factor, "value": getattr(row, level),
+                         OUTCOME: getattr(row, f"{level}_mean"), COST: cost.loc[row.factor, f"{level}_mean"]})
     return pd.DataFrame(rows)
 
 
@@ -102,7 +112,8 @@ def tornado_figure(table: pd.DataFrame, metric: str = OUTCOME) -> go.Figure:
             lo_i, hi_i = y.idxmin(), y.idxmax()
             spans.append((str(parameter), float(y.min()), float(y.max()), group.loc[lo_i, "value"],
                           group.loc[hi_i, "value"]))
-    spans.sort(key=lambda s: s[2] - s[1])
+    spans.sort(key=lambda s: s[2] - s[1], reverse=True)  # widest first; ties keep the table's order
+    spans.reverse()  # plotly draws the first category at the bottom: widest on top
     fig = go.Figure()
     names = [escape(s[0]) for s in spans]
     fig.add_trace(go.Bar(y=names, x=[min(s[1], baseline) - baseline for s in spans], base=baseline,
