@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 from scipy import ndimage
 
-from iadsim.engine.world import _radar_of, pulses_per_look, signal_to_interference_db
+from iadsim.engine.world import _radar_of, guider_names, pulses_per_look, signal_to_interference_db
 from iadsim.network import audit, build_network
 from iadsim.physics.detection import pd as exact_pd
 from iadsim.scenario import Scenario
@@ -242,13 +242,9 @@ def coverage_maps(scenario: Scenario, bands: Sequence[float] = DEFAULT_BANDS,
     able = np.array([report[f]["able"] for f in fire_ids], bool)
     guided_by = []
     for i, fire_id in enumerate(fire_ids):
-        unit = next(u for u in spec.units if u.id == fire_id)
-        if able[i]:
-            guiders = list(report[fire_id]["guided_by"])
-        elif net.has_radar[fire_id]:
-            guiders = [fire_id]
-        else:
-            guiders = [a for _, a, b, carries in net.links if b == fire_id and carries == "fire-control"]
+        unit = scenario.unit(fire_id)
+        # an able unit: the radars the kill-chain rules let guide it; otherwise every radar wired to it
+        guiders = list(report[fire_id]["guided_by"]) if able[i] else guider_names(net, fire_id)
         guiders = [g for g in dict.fromkeys(guiders) if g in sensor_ids]
         guided_by.append(guiders)
         if not guiders:
