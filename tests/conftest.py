@@ -1,4 +1,4 @@
-"""Shared test configuration: caches stay inside the repo, shared data is found next to it."""
+"""Shared test configuration: caches stay inside the repo; test data lives in tests/data (nothing outside the repo)."""
 
 import os
 from pathlib import Path
@@ -6,14 +6,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = ROOT.parent / "shared" / "data"
+TEST_DATA = ROOT / "tests" / "data"
 os.environ.setdefault("MPLCONFIGDIR", str(ROOT / ".cache" / "matplotlib"))
 os.environ.setdefault("NUMBA_CACHE_DIR", str(ROOT / ".cache" / "numba"))
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 
 @pytest.fixture(scope="session")
-def shared_data() -> Path:
-    """The read-only shared data folder (../shared/data): real DEMs and WTA instances."""
-    assert SHARED_DATA.is_dir(), f"shared data not found at {SHARED_DATA}"
-    return SHARED_DATA
+def data_dir() -> Path:
+    """tests/data: small DEM crops with their provenance (tests/data/dem/PROVENANCE.md)."""
+    return TEST_DATA

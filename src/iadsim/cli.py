@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -28,6 +29,13 @@ app = typer.Typer(
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
+
+def _print_table(table) -> None:
+    """Tables wrap their cells to the terminal's width (80 columns when it is not a terminal)."""
+    for column in table.columns:
+        column.overflow = "fold"
+    out.print(table, soft_wrap=False)
+
 ScenarioArg = Annotated[Path, typer.Argument(help="scenario YAML file", show_default=False)]
 
 
@@ -45,6 +53,22 @@ def validate(scenario: ScenarioArg) -> None:
 
 
 @app.command()
+def migrate(
+    file: Annotated[Path, typer.Argument(help="scenario or sweep YAML file", show_default=False)],
+    out_path: Annotated[Path | None, typer.Option("--out", help="write here instead of rewriting FILE")] = None,
+) -> None:
+    """Rewrite a scenario or sweep file at the current format version, keeping its comments."""
+    from iadsim.scenario.versions import migrate_file
+
+    kind, before, after = migrate_file(file, out_path)
+    target = out_path or file
+    if before == after:
+        out.print(f"{target}: {kind} file already at format version {after} (format_version written)")
+    else:
+        out.print(f"{target}: {kind} file migrated from format version {before} to {after}")
+
+
+@app.command()
 def schema() -> None:
     """Print the JSON Schema of the scenario format (for editors)."""
     from iadsim.scenario.models import ScenarioSpec
@@ -58,28 +82,45 @@ def schema() -> None:
 @app.command()
 def catalog(
     kind: Annotated[str | None, typer.Option(help="radar, launcher, missile, command-post or aircraft")] = None,
+    type_id: Annotated[str | None, typer.Option("--type", help="show one system type")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the catalog as JSON")] = False,
 ) -> None:
-    """List the system types in the catalog with the source and grade of every number."""
+    """List the system types in the catalog: every number with its unit, source and grade."""
     from rich.table import Table
 
     from iadsim.scenario import builtin_catalog
+    from iadsim.units import format_quantity
 
     cat = builtin_catalog()
     kinds = ("radar", "launcher", "missile", "command-post", "aircraft")
     if kind is not None and kind not in kinds:
-        raise typer.BadParameter(f"unknown kind '{kind}'; choose from {', '.join(kinds)}", param_hint="--kind")
+        raise InputError("--kind", f"unknown kind '{kind}'; choose from {', '.join(kinds)}")
     ids = cat.ids(kind)
+    if type_id is not None:
+        if type_id not in ids:
+            raise InputError("--type", f"unknown type '{type_id}'; known: {', '.join(ids)}")
+        ids = [type_id]
     if as_json:
         _print_json({"sources": cat.sources, "types": {i: cat.types[i].model_dump() for i in ids}})
         return
-    table = Table("id", "kind", "label", "values (published/derived/assumed)")
-    for type_id in ids:
-        entry = cat.types[type_id]
-        grades = [v.grade for _, v in entry if hasattr(v, "grade")]
-        counts = "/".join(str(grades.count(g)) for g in ("published", "derived", "assumed"))
-        table.add_row(type_id, entry.kind, entry.label, counts)
-    out.print(table)
+    cited = set()
+    for type_id_ in ids:
+        entry = cat.types[type_id_]
+        table = Table(title=f"{type_id_} ({entry.kind}): {entry.label}", title_justify="left")
+        for column in ("field", "value", "source", "grade"):
+            table.add_column(column, overflow="fold")
+        for name, value, dimension in cat.values(type_id_):
+            table.add_row(name, format_quantity(value.value, dimension), value.source, value.grade)
+            cited.add(value.source)
+        for name, value in entry:
+            if isinstance(value, str) and name not in ("label", "description", "kind") or isinstance(value, bool):
+                table.add_row(name, str(value).lower() if isinstance(value, bool) else value, "-", "-")
+        _print_table(table)
+    sources = Table("source", "reference", title="Sources", title_justify="left")
+    sources.columns[1].overflow = "fold"
+    for key in sorted(cited):
+        sources.add_row(key, cat.sources.get(key, ""))
+    _print_table(sources)
 
 
 @app.command()
@@ -115,11 +156,55 @@ def print_audit(result: dict) -> None:
         )
         able = "[green]able[/green]" if fu["able"] else "[red]NOT ABLE[/red]"
         table.add_row(fu["id"], able, fu["mode"], f"{fu['readiness']:.1%}", reasons or "-")
-    out.print(table)
+    _print_table(table)
     out.print(f"{result['fire_units_able']} of {result['fire_units_total']} fire units able.")
     if result["single_points_of_failure"]:
         out.print("Single points of failure: " + "; ".join(
             f"{s['component']} ({len(s['fire_units'])} fire units)" for s in result["single_points_of_failure"]))
+
+
+def parse_lengths(text: str, option: str) -> tuple[float, ...]:
+    """Comma-separated lengths as people write them (``30m,100 m,1km``; a bare number is metres) -> metres."""
+    from iadsim.units import UnitError, clip, parse_quantity
+
+    values = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        try:
+            value = float(item) if _is_number(item) else parse_quantity(item, "length")
+        except UnitError as exc:
+            raise InputError(option, f"'{clip(item)}': {exc}") from None
+        if not (value >= 0 and value < 1e6):
+            raise InputError(option, f"'{clip(item)}': a height must lie between 0 m and 1000 km")
+        values.append(value)
+    if not values:
+        raise InputError(option, "give at least one height, e.g. 30m,100m,1km")
+    return tuple(values)
+
+
+def _signed_lengths(text: str, option: str) -> tuple[float, ...]:
+    """Comma-separated lengths that may be negative (``-20km,5 km``; a bare number is metres) -> metres."""
+    from iadsim.units import UnitError, clip, parse_quantity
+
+    values = []
+    for item in (part.strip() for part in text.split(",")):
+        try:
+            value = float(item) if _is_number(item) else parse_quantity(item, "length")
+        except UnitError as exc:
+            raise InputError(option, f"'{clip(item)}': {exc}") from None
+        if not abs(value) < 1e7:
+            raise InputError(option, f"'{clip(item)}': not a finite length within 10,000 km")
+        values.append(value)
+    return tuple(values)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _fraction(text: str) -> float:
@@ -151,13 +236,13 @@ def viewshed(
 
     path = Path(dem)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    if dem != "sample" and not path.is_file():
-        raise InputError(dem, "DEM file not found" if not path.exists() else "is not a file")
+    if dem != "sample" and not path.exists() and not path.is_symlink():
+        raise InputError(dem, "DEM file not found")
     try:
         written = viewshed_file(dem, observer[0], observer[1], observer_height, out_path, k=_fraction(k),
                                 max_distance=max_distance)
-    except ValueError as exc:  # observer off the grid, a raster without a CRS, ...
-        raise InputError(dem, str(exc)) from None
+    except ValueError as exc:  # observer off the grid; TerrainError: names the reason, never the file's content
+        raise InputError(dem, getattr(exc, "reason", str(exc))) from None
     except OSError as exc:  # rasterio's errors for unreadable files derive from OSError or RasterioIOError
         raise InputError(dem, f"cannot read or write: {exc}") from None
     out.print(f"wrote {written}")
@@ -167,24 +252,32 @@ def viewshed(
 def coverage(
     scenario: ScenarioArg,
     out_dir: Annotated[Path, typer.Option("--out", help="output folder for the rasters, GeoJSON, maps and JSON")],
-    bands: Annotated[str, typer.Option(help="target heights above ground [m], comma-separated")] = "30,100,300,1000",
+    bands: Annotated[str, typer.Option(help="target heights above ground, comma-separated, e.g. 30m,100m,1km "
+                                            "(bare numbers are metres)")] = "30,100,300,1000",
     threat: Annotated[list[str] | None, typer.Option(
         "--threat", help="aircraft type to detect (repeatable; default: the raids' types)")] = None,
+    aoi: Annotated[str | None, typer.Option(
+        help="area of interest for gaps: 'terrain' (all of it) or XMIN,YMIN,XMAX,YMAX from the origin, e.g. "
+             "-20km,-20km,20km,20km (default: the defended assets plus --aoi-margin)")] = None,
+    aoi_margin: Annotated[str | None, typer.Option(help="margin around the defended assets, e.g. 30km")] = None,
 ) -> None:
     """Coverage maps: detection and engagement coverage per height band, layered counts and low-level gaps."""
     from iadsim.analysis.coverage import coverage as run_coverage
     from iadsim.scenario import load_scenario
 
-    try:
-        heights = tuple(float(b) for b in bands.split(",") if b.strip())
-    except ValueError:
-        raise typer.BadParameter(f"'{bands}' is not a comma-separated list of heights in metres",
-                                 param_hint="--bands") from None
+    heights = parse_lengths(bands, "--bands")
+    area = None
+    if aoi is not None:
+        area = "terrain" if aoi.strip() == "terrain" else _signed_lengths(aoi, "--aoi")
+        if area != "terrain" and len(area) != 4:
+            raise InputError("--aoi", "give 'terrain' or four lengths XMIN,YMIN,XMAX,YMAX")
+    margin = None if aoi_margin is None else parse_lengths(aoi_margin, "--aoi-margin")[0]
     loaded = load_scenario(scenario)
     try:
-        summary = run_coverage(loaded, out_dir, bands=heights, threat_types=threat or None)
+        summary = run_coverage(loaded, out_dir, bands=heights, threat_types=threat or None, aoi=area,
+                               aoi_margin=margin)
     except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--bands/--threat") from None
+        raise InputError("--bands/--threat/--aoi", str(exc)) from None
     net = summary["network"]
     for h in summary["bands_agl_m"]:
         key = str(int(h)) if float(h).is_integer() else f"{h:g}"
@@ -192,12 +285,49 @@ def coverage(
                   f"({net['detection_fraction'][key]:.0%}), engagement {net['engagement_km2'][key]:9.1f} km2")
     if not net["engagement_fire_units_counted"]:
         out.print("no fire unit is able to engage: no engagement coverage (see iadsim audit)")
-    gaps = summary["gaps"]["largest"][:3]
-    if gaps:
-        out.print("largest low-level gaps: " + "; ".join(
-            f"{g['area_km2']:.1f} km2 at x {g['centroid']['x_m'] / 1e3:.1f} km, y {g['centroid']['y_m'] / 1e3:.1f} km"
-            for g in gaps))
+    area = summary["aoi"]
+    margin = f" +{area['margin_m'] / 1e3:g} km" if area.get("margin_m") else ""
+    out.print(f"gaps inside the area of interest: {area['chosen_by']}{margin} ({area['area_km2']:.1f} km2)")
+    for g in summary["gaps"]["largest"][:3]:
+        where = g["location"]
+        bands_open = "/".join(f"{h:g}" for h in g["open_bands_agl_m"])
+        nearest = g.get("nearest_unit")
+        near = f", nearest {nearest['id']} {nearest['distance_km']:.1f} km" if nearest else ""
+        out.print(f"  gap {g['area_km2']:.1f} km2 at x {where['x_m'] / 1e3:.1f} km, y {where['y_m'] / 1e3:.1f} km "
+                  f"(lat {where['lat']:.4f}, lon {where['lon']:.4f}), open at {bands_open} m{near}")
     out.print(f"wrote {len(summary['files'])} files to {out_dir}")
+
+
+@contextmanager
+def progress_bar(label: str, enabled: bool = True, delay: float = 2.0):
+    """A progress callback ``update(done, total)`` drawing a rich bar with ETA on stderr once a job has run for
+    ``delay`` seconds; silent when not ``enabled`` (``--json``) or when stderr is not a terminal."""
+    import time
+
+    if not enabled or not err.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    start = time.monotonic()
+    state: dict = {}
+
+    def update(done: float, total: float) -> None:
+        if "bar" not in state:
+            if time.monotonic() - start < delay:
+                return
+            bar = Progress(TextColumn(label), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                           TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=err,
+                           transient=True)
+            bar.start()
+            state["bar"], state["task"] = bar, bar.add_task(label, total=total)
+        state["bar"].update(state["task"], completed=done, total=total)
+
+    try:
+        yield update
+    finally:
+        if "bar" in state:
+            state["bar"].stop()
 
 
 @app.command()
@@ -205,21 +335,31 @@ def simulate(
     scenario: ScenarioArg,
     replications: Annotated[int, typer.Option(min=1, max=10_000_000, help="Monte Carlo replications")] = 100,
     seed: Annotated[int | None, typer.Option(min=0, help="seed (default: the scenario's)")] = None,
-    out_dir: Annotated[Path | None, typer.Option("--out", help="write summary, Parquet metrics and events")] = None,
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="write a run folder: summary, metrics, events, the scenario, catalogs, terrain")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
+    max_memory: Annotated[str | None, typer.Option(help="refuse runs estimated to need more, e.g. 4GB "
+                                                        "(default: the machine's memory)")] = None,
 ) -> None:
     """Fly the raids through the network: detection, tracking, assignment, authorisation, engagement."""
     from iadsim.analysis import simulate as run
+    from iadsim.analysis.sweep import parse_memory
     from iadsim.scenario import load_scenario
 
+    limit = None if max_memory is None else parse_memory(max_memory, "--max-memory")
     loaded = load_scenario(scenario)
-    result = run(loaded, replications, seed, out_dir)
+    with progress_bar("simulating", enabled=not as_json) as progress:
+        result = run(loaded, replications, seed, out_dir, progress=progress, notes=_note, max_memory=limit)
     if as_json:
         _print_json(result.summary)
     else:
         print_summary([result.summary])
         if out_dir is not None:
             out.print(f"results in {out_dir}")
+
+
+def _note(text: str) -> None:
+    err.print(f"iadsim: {text}", markup=False)
 
 
 def print_summary(summaries: list[dict]) -> None:
@@ -230,14 +370,15 @@ def print_summary(summaries: list[dict]) -> None:
     for s in summaries:
         table.add_column(f"{s['name']} ({s['replications']} reps)")
     table.add_row("fire units able", *[f"{s['fire_units_able']} of {s['fire_units']}" for s in summaries])
-    for metric in ("kills", "leakers", "engagements", "missiles_expended", "wrongful_engagements", "vetoes",
-                   "time_to_first_detection", "time_to_first_engagement"):
+    for metric in ("kills", "leakers", "p_raid_annihilation", "engagements", "missiles_expended",
+                   "wrongful_engagements", "vetoes", "time_to_first_detection", "time_to_first_engagement"):
         cells = []
         for s in summaries:
-            m = s["metrics"][metric]
+            m = s["metrics"].get(metric) or {"mean": None}
             cells.append("-" if m["mean"] is None else f"{m['mean']:.2f} [{m['ci95'][0]:.2f}, {m['ci95'][1]:.2f}]")
-        table.add_row(metric.replace("_", " "), *cells)
-    out.print(table)
+        name = "P(raid annihilated)" if metric == "p_raid_annihilation" else metric.replace("_", " ")
+        table.add_row(name, *cells)
+    _print_table(table)
 
 
 @app.command()
@@ -248,6 +389,8 @@ def sweep(
     scheduler: Annotated[str | None, typer.Option(
         help="Dask scheduler address, e.g. tcp://host:8786 (default: a local Dask cluster)")] = None,
     workers: Annotated[int | None, typer.Option(min=1, max=4096, help="worker processes (default: CPU count)")] = None,
+    max_memory: Annotated[str | None, typer.Option(help="refuse work units estimated to need more, e.g. 4GB "
+                                                        "(default: the machine's memory)")] = None,
 ) -> None:
     """Run (or resume) a parameter sweep: every point's replications, written as Parquet as they complete."""
     from rich.table import Table
@@ -258,10 +401,13 @@ def sweep(
         raise typer.BadParameter(f"unknown executor '{executor}'; choose local or dask", param_hint="--executor")
     if scheduler is not None and executor != "dask":
         raise typer.BadParameter("a scheduler address needs --executor dask", param_hint="--scheduler")
-    loaded = load_sweep(sweep_file)
+    loaded = load_sweep(sweep_file, max_memory=max_memory)
     out.print(f"{loaded.name}: {len(loaded.points)} points ({loaded.spec.design} design), base {loaded.base.name}")
-    with rich_progress(err) as progress:
-        result = run_sweep(loaded, out_dir, executor, workers=workers, scheduler=scheduler, progress=progress)
+    from contextlib import nullcontext
+
+    with rich_progress(err) if err.is_terminal else nullcontext() as progress:
+        result = run_sweep(loaded, out_dir, executor, workers=workers, scheduler=scheduler, progress=progress,
+                           max_memory=max_memory)
     table = Table(title=f"Sweep summary: mean [95% CI] ({result.replications_run} replications run, "
                         f"{result.units_skipped} work units already done)")
     factors = [f.name for f in loaded.factors]
@@ -274,7 +420,7 @@ def sweep(
             cells.append("-" if mean is None or mean != mean else
                          f"{mean:.2f} [{row[f'{m}_ci_low']:.2f}, {row[f'{m}_ci_high']:.2f}]")
         table.add_row(*cells)
-    out.print(table)
+    _print_table(table)
     out.print(f"results in {out_dir} (query them with: iadsim query {out_dir} \"SELECT ... FROM results\")")
 
 
@@ -284,11 +430,13 @@ def query(
     sql: Annotated[str, typer.Argument(help="DuckDB SQL over the view 'results' (one row per replication) and the "
                                             "table 'points' (the design)", show_default=False)],
     as_csv: Annotated[bool, typer.Option("--csv", help="print CSV instead of a table")] = False,
+    allow_files: Annotated[bool, typer.Option(
+        "--allow-files", help="let the SQL read and write other files (off: it sees only this sweep)")] = False,
 ) -> None:
     """Query a sweep's results with SQL, e.g. "SELECT point, avg(leakers) FROM results GROUP BY point"."""
     from iadsim.analysis import query as run_query
 
-    frame = run_query(sweep_dir, sql)
+    frame = run_query(sweep_dir, sql, allow_files=allow_files)
     if as_csv:
         sys.stdout.write(frame.to_csv(index=False))
     else:
@@ -305,9 +453,8 @@ def report(
     """One self-contained HTML report (opens offline) comparing run folders."""
     from iadsim.report import build_figures, build_report
 
-    for run_dir in run_dirs:
-        if not (run_dir / "summary.json").is_file():
-            raise InputError(run_dir, "not a run folder (no summary.json); write one with `iadsim simulate --out`")
+    if out_path.is_dir():
+        raise InputError(out_path, "is a folder; --out names the HTML file to write")
     out_path.parent.mkdir(parents=True, exist_ok=True)
     path = build_report(run_dirs, out_path, sweep)
     out.print(f"report: {path.resolve()}")
@@ -329,8 +476,6 @@ def export_run(
 
     if fmt not in FORMATS:
         raise InputError("--format", f"unknown format '{fmt}'; choose one of {', '.join(FORMATS)}")
-    if not (run_dir / "summary.json").is_file():
-        raise InputError(run_dir, "not a run folder (no summary.json); write one with `iadsim simulate --out`")
     for path in export(run_dir, fmt, out_dir, replication):
         out.print(f"wrote {path}")
 
@@ -352,7 +497,9 @@ def demo(
         loaded = load_scenario(path)
         out.print(f"[bold]{loaded.name}[/bold]: {loaded.summary()}")
         print_audit(run_audit(loaded))
-        summaries.append(run(loaded, replications, None, out_dir / loaded.name).summary)
+        with progress_bar(f"simulating {loaded.name}") as progress:
+            summaries.append(run(loaded, replications, None, out_dir / loaded.name, progress=progress,
+                                 notes=_note).summary)
     print_summary(summaries)
     (out_dir / "summary.json").write_text(json.dumps({"variants": summaries}, indent=2))
     sweep_dir = None
@@ -383,16 +530,33 @@ def example_paths() -> list[Path]:
     raise InputError("examples/", "the example scenarios are not installed")
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    err.print(f"iadsim: warning: {message}", markup=False)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console entry point (the script calls sys.exit on the result): every failure becomes a message and a status."""
+    import logging
+    import warnings
+
+    warnings.showwarning = _show_warning
+    # GDAL's warnings on a corrupt raster can quote bytes of it: the terrain reader says what matters
+    logging.getLogger("rasterio").setLevel(logging.CRITICAL + 1)
     try:
         result = app(args=argv, standalone_mode=False, prog_name="iadsim")
     except InputError as exc:
         err.print(f"iadsim: {exc}", markup=False)
         return 2
-    except (typer.Abort, KeyboardInterrupt):
-        err.print("iadsim: interrupted; results written so far are kept", markup=False)
+    except (typer.Abort, KeyboardInterrupt) as exc:
+        partial = getattr(exc, "partial", None)
+        kept = f"; finished batches are kept in {partial} (run the same command to resume)" if partial else \
+            "; results written so far are kept"
+        err.print(f"iadsim: interrupted{kept}", markup=False)
         return 130
+    except OSError as exc:  # an output-side problem: read-only or full disk, a path that is a file, ...
+        where = exc.filename if exc.filename is not None else "output"
+        err.print(f"iadsim: {where}: cannot read or write: {exc.strerror or type(exc).__name__}", markup=False)
+        return 2
     except typer.Exit as exc:
         return exc.exit_code
     except BrokenPipeError:

@@ -155,3 +155,34 @@ def _finite(value: float, text: str) -> float:
     if not math.isfinite(value):
         raise UnitError(f"'{text}' is not a finite quantity")
     return value
+
+
+def format_quantity(value: float, dimension: str | None) -> str:
+    """An SI value written for people in a unit that suits its size: ``12.5 km``, ``3 GHz``, ``100 kW``,
+    ``2 m² (3.0 dBsm)``, ``45 deg``, ``38 dB``; a plain number for ``None``."""
+    if dimension is None:
+        return f"{value:g}"
+    if dimension == "ratio_db":
+        return f"{value:g} dB"
+    if dimension == "area":
+        db = f" ({float(linear_to_db(value)):.1f} dBsm)" if value > 0 else ""
+        return f"{value:g} m²{db}"
+    if dimension == "angle":
+        return f"{math.degrees(value):.4g} deg"
+    if dimension == "angular_speed":
+        return f"{math.degrees(value):.4g} deg/s"
+    scales = {
+        "length": ((1e3, "km"), (1.0, "m")),
+        "frequency": ((1e9, "GHz"), (1e6, "MHz"), (1e3, "kHz"), (1.0, "Hz")),
+        "power": ((1e6, "MW"), (1e3, "kW"), (1.0, "W"), (1e-3, "mW")),
+        "time": ((3600.0, "h"), (60.0, "min"), (1.0, "s"), (1e-3, "ms"), (1e-6, "µs")),
+        "speed": ((1.0, "m/s"),),
+        "temperature": ((1.0, "K"),),
+    }.get(dimension)
+    if scales is None:
+        raise ValueError(f"unknown dimension {dimension!r}")
+    for factor, name in scales:
+        if abs(value) >= factor * (2 if dimension == "time" and factor > 1 else 1):
+            return f"{value / factor:.4g} {name}"
+    factor, name = scales[-1]
+    return f"{value / factor:.4g} {name}"

@@ -156,3 +156,163 @@ def test_inconsistent_sweeps(write_sweep, text, line, words):
     err = _error(write_sweep, "base: tiny.yaml\n" + text)
     assert words in str(err)
     assert err.line == line
+
+
+# ---------------------------------------------------------------------------------------------- format version
+
+def test_format_version_newer_than_this_program_is_refused_at_its_line(write_sweep):
+    err = _error(write_sweep, "base: tiny.yaml\ndesign: grid\nformat_version: 99\n"
+                              "factors: [{path: authority.mode, values: [autonomous]}]\nreplications: 2\n")
+    assert err.line == 3 and err.loc == ("format_version",)
+    assert "format version 99" in str(err) and "upgrade iadsim" in str(err)
+
+
+@pytest.mark.parametrize("value", ["one", "0", "1.5", "true"])
+def test_format_version_must_be_a_whole_number(write_sweep, value):
+    err = _error(write_sweep, f"base: tiny.yaml\nformat_version: {value}\ndesign: grid\n"
+                              "factors: [{{path: authority.mode, values: [autonomous]}}]\nreplications: 2\n"
+                 .replace("{{", "{").replace("}}", "}"))
+    assert err.line == 2 and err.loc == ("format_version",)
+
+
+def test_older_format_is_migrated_before_validation(write_sweep, monkeypatch):
+    # a hypothetical version 2 renamed 'reps' to 'replications': a version-1 file still loads
+    from iadsim.scenario import versions
+
+    def rename(data):
+        data["replications"] = data.pop("reps")
+
+    monkeypatch.setitem(versions.CURRENT, "sweep", 2)
+    monkeypatch.setitem(versions.MIGRATIONS, "sweep", {1: rename})
+    monkeypatch.setattr("iadsim.analysis.sweep.CURRENT", versions.CURRENT)
+    sweep = load_sweep(write_sweep("base: tiny.yaml\ndesign: list\nreps: 3\n"
+                                   "factors: [{path: authority.mode, values: [autonomous]}]\n"))
+    assert sweep.spec.replications == 3
+    absent = load_sweep(write_sweep("base: tiny.yaml\ndesign: list\nreplications: 4\nformat_version: 2\n"
+                                    "factors: [{path: authority.mode, values: [autonomous]}]\n", "v2.yaml"))
+    assert absent.spec.replications == 4  # a current file is not migrated
+
+
+# ---------------------------------------------------------------------------------------------- column names
+
+@pytest.mark.parametrize("factor,loc", [
+    ("{path: authority.mode, name: seed, values: [autonomous]}", ("factors", 0, "name")),
+    ("{path: authority.mode, name: point, values: [autonomous]}", ("factors", 0, "name")),
+    ("{path: authority.mode, name: Replication, values: [autonomous]}", ("factors", 0, "name")),
+    ("{path: authority.mode, name: KILLS, values: [autonomous]}", ("factors", 0, "name")),
+    ("{path: authority.mode, name: leakers_ci_high, values: [autonomous]}", ("factors", 0, "name")),
+    ("{path: seed, values: [1, 2]}", ("factors", 0, "path")),  # the default name is the path
+])
+def test_factor_names_cannot_shadow_result_columns(write_sweep, factor, loc):
+    err = _error(write_sweep, f"base: tiny.yaml\ndesign: grid\nfactors:\n  - {factor}\nreplications: 2\n")
+    assert err.line == 4 and err.loc == loc and "is taken by the results" in str(err)
+
+
+def test_factor_names_differing_only_in_case_collide(write_sweep):
+    err = _error(write_sweep, """\
+base: tiny.yaml
+design: grid
+factors:
+  - {path: authority.mode, name: mode, values: [autonomous]}
+  - {path: "units[sr].readiness.availability", name: Mode, values: [0.5]}
+replications: 2
+""")
+    assert err.line == 5 and err.loc == ("factors", 1, "name") and "another factor" in str(err)
+
+
+# ---------------------------------------------------------------------------------------------- budgets
+
+def _bounded(fn):
+    """Run fn under tracemalloc: (its InputError, seconds, peak bytes allocated by Python and numpy)."""
+    import time
+    import tracemalloc
+
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        with pytest.raises(InputError) as info:
+            fn()
+        return info.value, time.perf_counter() - started, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_grid_of_2_to_the_30_points_is_refused_before_it_is_built(write_sweep):
+    factors = "\n".join(f"  - {{path: 'units[sr].readiness.availability', name: f{i}, values: [0.5, 0.6]}}"
+                        for i in range(30))
+    path = write_sweep(f"base: tiny.yaml\ndesign: grid\nfactors:\n{factors}\nreplications: 2\n")
+    err, seconds, peak = _bounded(lambda: load_sweep(path))
+    assert err.loc == ("factors", 0, "values") and err.line == 4
+    assert f"{2**30:,} points" in str(err) and "at most 100,000" in str(err)
+    assert seconds < 10 and peak < 200e6
+
+
+def test_sobol_with_a_million_samples_and_100_factors_is_refused_before_sampling(write_sweep):
+    factors = "\n".join(f"  - {{path: 'units[sr].readiness.availability', name: f{i}, low: 0.1, high: 0.9}}"
+                        for i in range(100))
+    path = write_sweep(f"base: tiny.yaml\ndesign: sobol\nsamples: 1000000\nfactors:\n{factors}\nreplications: 2\n")
+    err, seconds, peak = _bounded(lambda: load_sweep(path))
+    assert err.loc == ("samples",) and err.line == 3 and f"{10**6 * 102:,} points" in str(err)
+    assert seconds < 10 and peak < 200e6
+
+
+def test_too_many_replications_in_all_names_the_field(write_sweep):
+    err = _error(write_sweep, "base: tiny.yaml\ndesign: random\nsamples: 200\nreplications: 10000000\n"
+                              "factors: [{path: 'units[sr].readiness.availability', low: 0.1, high: 0.9}]\n")
+    assert err.loc == ("replications",) and err.line == 4 and "2,000,000,000 replications" in str(err)
+
+
+def test_points_that_would_not_fit_in_memory_are_refused_before_they_are_built(write_sweep):
+    path = write_sweep("base: tiny.yaml\ndesign: random\nsamples: 90000\nreplications: 2\n"
+                       "factors: [{path: 'units[sr].readiness.availability', low: 0.1, high: 0.9}]\n")
+    err, seconds, _ = _bounded(lambda: load_sweep(path, max_memory="100MB"))
+    assert err.loc == ("samples",) and "90,000 points" in str(err) and "--max-memory (100 MB)" in str(err)
+    assert seconds < 10
+
+
+def test_a_batch_too_big_for_the_memory_names_batch_and_a_size_that_fits(write_sweep):
+    from iadsim.analysis.sweep import check_budget
+
+    sweep = load_sweep(write_sweep("base: tiny.yaml\ndesign: list\nreplications: 400000\nbatch: 400000\n"
+                                   "factors: [{path: 'units[sr].readiness.availability', values: [0.5]}]\n"),
+                       max_memory="50GB")
+    with pytest.raises(InputError) as info:
+        check_budget(sweep, "500MB")
+    err = info.value
+    assert err.loc == ("batch",) and err.line == 4 and "use a batch of at most" in str(err)
+    fit = int(str(err).split("at most ")[1].replace(",", ""))
+    size = sweep.points[0].size
+    assert size.batch_bytes(fit) <= 500e6 < size.batch_bytes(fit + 1)
+    assert check_budget(sweep, "50GB") == size.batch_bytes(400000)
+
+
+def test_a_scenario_too_big_for_one_replication_names_the_set_entry_or_factor(write_sweep):
+    with pytest.raises(InputError) as info:
+        load_sweep(write_sweep("base: tiny.yaml\ndesign: list\nreplications: 2\nset: {duration: 700 h}\n"
+                               "factors: [{path: 'units[sr].readiness.availability', values: [0.5]}]\n"),
+                   max_memory="2GB")
+    err = info.value
+    assert err.loc == ("set", "duration") and err.line == 4 and "2,520,001 steps" in str(err)
+    with pytest.raises(InputError) as info:
+        load_sweep(write_sweep("base: tiny.yaml\ndesign: list\nreplications: 2\n"
+                               "factors: [{path: duration, values: [2, 700], unit: h}]\n", "f.yaml"),
+                   max_memory="2GB")
+    err = info.value
+    assert err.loc == ("factors", 0) and err.line == 4 and "point 1 " in str(err)
+
+
+@pytest.mark.parametrize("text,expected", [("4GB", 4e9), ("512 MiB", 512 * 2**20), ("2e9", 2e9), (3_000_000, 3e6),
+                                           ("1.5 gb", 1.5e9)])
+def test_parse_memory(text, expected):
+    from iadsim.analysis.sweep import parse_memory
+
+    assert parse_memory(text) == int(expected)
+
+
+@pytest.mark.parametrize("text", ["lots", "4 GBB", "-1GB", "10", "", "nan", "1e400"])
+def test_parse_memory_refuses_what_is_not_memory(text):
+    from iadsim.analysis.sweep import parse_memory
+
+    with pytest.raises(InputError) as info:
+        parse_memory(text)
+    assert info.value.file == "--max-memory"

@@ -78,7 +78,7 @@ def test_geotiff_georeferencing_round_trips(run_dir, tmp_path):
     from iadsim.scenario import load_scenario
 
     paths = export(run_dir, "geotiff", tmp_path)
-    dem = load_scenario(run_dir / "scenario.yaml").terrain
+    dem = load_scenario(run_dir.parent / "tiny.yaml").terrain
     assert {p.name for p in paths} >= {"coverage-30m.tif", "coverage-100m.tif", "coverage-300m.tif"}
     for p in paths:
         with rasterio.open(p) as ds:
@@ -109,7 +109,7 @@ def test_exported_coverage_is_the_coverage_product(run_dir, tmp_path):
 
     export(run_dir, "geotiff", tmp_path / "export")
     (geojson,) = export(run_dir, "geojson", tmp_path / "export")
-    summary = coverage(load_scenario(run_dir / "scenario.yaml"), tmp_path / "coverage")
+    summary = coverage(load_scenario(run_dir.parent / "tiny.yaml"), tmp_path / "coverage")
     for band in DEFAULT_BANDS:
         with rasterio.open(tmp_path / "export" / f"coverage-{band:g}m.tif") as ds:
             exported = ds.read(1)

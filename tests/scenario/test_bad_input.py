@@ -187,11 +187,15 @@ MUTATIONS = {
     "probability-as-string": (R0, R0.replace("0.95", "'95%'"), "id: ew-1", "units[0].readiness.availability",
                               ("valid number",)),
     "off-terrain-unit": ("x: 12 km, y: 4 km", "x: 120 km, y: 4 km", "x: 120 km", "units[0]",
-                         ("off the terrain", "terrain spans")),
+                         ("position x 120 km, y 4 km is off the terrain", "terrain spans")),
     "off-terrain-waypoint": ("{x: -14 km, y: 12 km, altitude: 40 m}", "{x: -140 km, y: 12 km, altitude: 40 m}",
                              "x: -140 km", "threats[0].route[0]", ("off the terrain",)),
     "lat-lon-far-away": ("x: 12 km, y: 4 km", "lat: 0, lon: 0", "lat: 0, lon: 0", "units[0]",
                          ("cannot be placed",)),
+    "off-terrain-latlon": ("x: 12 km, y: 4 km", "lat: 36.2, lon: -84.2", "lat: 36.2", "units[0]",
+                           ("position lat 36.2, lon -84.2 is off the terrain", "the terrain spans lat 36.")),
+    "latlon-swapped": ("x: 12 km, y: 4 km", "lat: -84.2, lon: 36.45", "lat: -84.2", "units[0]",
+                       ("lat -84.2, lon 36.45", "did you swap lat and lon? lat 36.45, lon -84.2 lies on the terrain")),
     "origin-far-away": ("terrain: {source: sample}", "terrain: {source: sample}\norigin: {lat: 0, lon: 0}",
                         "origin:", "origin", ("cannot be placed",)),
     "xy-and-latlon": ("x: 12 km, y: 4 km", "x: 12 km, y: 4 km, lat: 36, lon: -84", "lat: 36", "units[0]",
@@ -296,7 +300,11 @@ CATALOG_CASES = {
                            "types.my-launcher.missile", ("'ew-radar' is not a missile type",)),
     "redefines-builtin": (GOOD_CATALOG.replace("my-launcher:", "mr-telar:"), 4, "types.mr-telar",
                           ("already defined in <builtin>/air_defence.yaml",)),
-    "not-a-mapping": ("- 1\n- 2\n", 1, None, ("expected a mapping of fields, found a list",)),
+    "not-a-mapping": ("- 1\n- 2\n", 1, None, ("is not an iadsim catalog file",)),
+    # a scenario may name any file as a catalog: a secret's content must never come out in the message
+    "secret-file": ("root:$6$s3cr3tHash:19000:0:99999:7:::\ndaemon:*:19000\n", 3, None, ("is not valid YAML",)),
+    "secret-alias": ("key: *s3cr3tHash\n", 1, None, ("is not valid YAML",)),
+    "other-mapping": ("password: hunter2\ntoken: abc\n", 1, None, ("is not an iadsim catalog file",)),
     "not-yaml": ("sources: {a: b\n", 2, None, ("not valid YAML",)),
 }
 
@@ -310,7 +318,10 @@ def test_bad_catalog_file(case, tmp_path, cli):
     text = mutate(designed_text(), "terrain: {source: sample}", "terrain: {source: sample}\ncatalog: [extra/mine.yaml]")
     path = tmp_path / "scenario.yaml"
     path.write_text(text, encoding="utf-8")
-    check_message(*cli("validate", str(path)), catalog.resolve(), Expect(line, field, words))
+    status, out, err = cli("validate", str(path))
+    check_message(status, out, err, catalog.resolve(), Expect(line, field, words))
+    for secret in ("s3cr3tHash", "hunter2", "password", "token", "daemon"):
+        assert secret not in err + out
 
 
 def test_good_catalog_file_is_accepted(tmp_path, cli):

@@ -34,18 +34,31 @@ def test_summary_mentions_counts(path):
     scenario = load_scenario(path)
     spec, catalog = scenario.spec, scenario.catalog
     kinds = [catalog.types[u.type].kind for u in spec.units]
+    telars = sum(catalog.types[u.type].kind == "launcher" and catalog.types[u.type].radar is not None
+                 for u in spec.units)
+    assert telars > 0  # both examples have Buk-class TELARs, whose radars count
     summary = scenario.summary()
     assert summary.startswith(f"{spec.name}: ")
+    posts = kinds.count("command-post")
     for words in (
-        f"{kinds.count('radar')} radars",
+        f"{kinds.count('radar') + telars} radars",
         f"{kinds.count('launcher')} fire units",
-        f"{kinds.count('command-post')} command posts",
+        f"{posts} command post{'' if posts == 1 else 's'}",
         f"{len(spec.links)} links",
         f"{sum(r.count for r in spec.threats)} threats in {len(spec.threats)} raids",
         f"{sum(t.count for t in spec.traffic)} civil aircraft",
         f"authority {spec.authority.mode}",
     ):
         assert words in summary
+
+
+def test_summary_plurals_and_a_radar_only_on_a_telar(tmp_path):
+    # one TELAR (a launcher with its own radar), no separate radar, one command post
+    (tmp_path / "s.yaml").write_text(
+        "name: t\nduration: 1 min\nterrain: {flat: 0 m}\nunits:\n"
+        "  - {id: t1, type: mr-telar, x: 0 km, y: 0 km}\n  - {id: cp, type: command-post, x: 1 km, y: 0 km}\n")
+    summary = load_scenario(tmp_path / "s.yaml").summary()
+    assert "t: 1 radar, 1 fire unit, 1 command post, 0 links, 0 threats in 0 raids, 0 civil aircraft" in summary
 
 
 def test_examples_differ_as_described():

@@ -1,11 +1,14 @@
-"""DEM input and output: reading real rasters, projecting geographic ones, sampling, GeoTIFF round trip."""
+"""DEM input and output: reading real rasters (crops in tests/data/dem), projecting geographic ones, sampling,
+GeoTIFF round trip."""
 
 import math
 
 import numpy as np
 import pytest
 import rasterio
+import rasterio.shutil
 from pyproj import CRS, Transformer
+from rasterio.transform import Affine
 
 from iadsim.terrain import Dem, flat_dem, load_dem, masking_height, viewshed, viewshed_file, write_geotiff
 
@@ -44,23 +47,81 @@ def test_sample_dem_is_projected_to_metres():
     assert dem.elevation_at(x, y) > 1000.0
 
 
-def test_srtm_hgt_is_projected_to_utm(shared_data):
-    dem = load_dem(shared_data / "dem" / "N44W072.hgt")
-    assert dem.crs == "EPSG:32619"
-    ew, ns = metres_per_degree(44.5)
+# tests/data/dem/PROVENANCE.md: rows 756-996 and columns 656-1016 of the SRTM-3 tile N44W072, whose
+# cell centres lie at 45 - row / 1200 N and -72 + col / 1200 E (the tile's corner cells are centred on
+# whole degrees).
+CROP_ROWS, CROP_COLS = (756, 997), (656, 1017)
+
+
+def test_geographic_geotiff_crop_is_projected_to_utm(data_dir):
+    dem = load_dem(data_dir / "dem" / "n44w072_mt_washington.tif")
+    assert dem.crs == "EPSG:32619"  # UTM 19N holds 71.3 W
+    assert CRS.from_user_input(dem.source_crs).is_geographic
+    centre_lat = 45.0 - (CROP_ROWS[0] + (CROP_ROWS[1] - 1 - CROP_ROWS[0]) / 2) / 1200  # 44.27 N
+    ew, ns = metres_per_degree(centre_lat)
     assert dem.cell_size == pytest.approx((ew / 1200, ns / 1200), rel=1e-3)
-    # Mount Washington, 44.2706 N 71.3033 W, 1917 m (SRTM-3 cells average it down a little)
+    # Mount Washington, 44.2706 N 71.3033 W, 1917 m (SRTM-3 cells average it down a little; the
+    # tile's highest cell, 1908 m, is in the crop)
     x, y = Transformer.from_crs("EPSG:4326", dem.crs, always_xy=True).transform(-71.3033, 44.2706)
     assert 1850.0 < dem.elevation_at(x, y) < 1920.0
+    valid = dem.elevation[~np.isnan(dem.elevation)]
+    n_source = (CROP_ROWS[1] - CROP_ROWS[0]) * (CROP_COLS[1] - CROP_COLS[0])
+    assert valid.size > 0.95 * n_source  # the UTM grid only adds NaN corners
+    assert valid.max() <= 1908.0  # bilinear resampling never exceeds the source's maximum
 
 
-def test_projected_geotiff_is_read_as_is(shared_data):
-    dem = load_dem(shared_data / "dem" / "bigtujunga.tif")
-    assert dem.shape == (643, 1197)
+def test_srtm_hgt_tile_is_read_and_projected(tmp_path):
+    # A synthetic SRTM-3 tile (the SRTMHGT driver: 1201 x 1201 big-endian int16, no header, named
+    # after its south-west corner): the plane z = 2 col + 3 row, i.e. z = 2400 (lon + 72) + 3600 (45 - lat)
+    # [m], linear in lon and lat. Its projection must give that plane back at any lon/lat inside.
+    rows, cols = np.indices((1201, 1201))
+    (2 * cols + 3 * rows).astype(">i2").tofile(tmp_path / "N44W072.hgt")
+    dem = load_dem(tmp_path / "N44W072.hgt")
+    assert dem.crs == "EPSG:32619"
+    assert CRS.from_user_input(dem.source_crs).is_geographic
+    ew, ns = metres_per_degree(44.5)
+    assert dem.cell_size == pytest.approx((ew / 1200, ns / 1200), rel=1e-3)
+    rng = np.random.default_rng(5)
+    lon, lat = rng.uniform(-71.99, -71.01, 500), rng.uniform(44.01, 44.99, 500)
+    x, y = Transformer.from_crs("EPSG:4326", dem.crs, always_xy=True).transform(lon, lat)
+    # GDAL warps with an approximate transformer (error <= 0.125 source cells, i.e. <= 0.4 m on this
+    # plane of at most 3 m per cell); a wrong half-cell offset or axis order would err by 1.5 m or more.
+    np.testing.assert_allclose(dem.elevation_at(x, y), 2400 * (lon + 72) + 3600 * (45 - lat), atol=1.0)
+
+
+def test_dted_tile_is_read_and_projected(tmp_path):
+    # A synthetic DTED level 0 tile (121 x 121 posts, 30 arc-seconds; GDAL's DTED driver writes it from
+    # a GeoTIFF): the plane z = 100 + 2 col + 3 row = 100 + 240 (lon + 72) + 360 (45 - lat) [m].
+    rows, cols = np.indices((121, 121))
+    profile = {"driver": "GTiff", "width": 121, "height": 121, "count": 1, "dtype": "int16", "crs": "EPSG:4326",
+               "transform": Affine(1 / 120, 0.0, -72 - 1 / 240, 0.0, -1 / 120, 45 + 1 / 240)}
+    with rasterio.open(tmp_path / "plane.tif", "w", **profile) as dataset:
+        dataset.write((100 + 2 * cols + 3 * rows).astype(np.int16), 1)
+    rasterio.shutil.copy(tmp_path / "plane.tif", tmp_path / "n44.dt0", driver="DTED")
+    dem = load_dem(tmp_path / "n44.dt0")
+    assert dem.crs == "EPSG:32619"
+    ew, ns = metres_per_degree(44.5)
+    assert dem.cell_size == pytest.approx((ew / 120, ns / 120), rel=1e-3)
+    rng = np.random.default_rng(6)
+    lon, lat = rng.uniform(-71.99, -71.01, 300), rng.uniform(44.01, 44.99, 300)
+    x, y = Transformer.from_crs("EPSG:4326", dem.crs, always_xy=True).transform(lon, lat)
+    np.testing.assert_allclose(dem.elevation_at(x, y), 100 + 240 * (lon + 72) + 360 * (45 - lat), atol=1.0)
+
+
+def test_projected_geotiff_is_read_as_is(data_dir):
+    # tests/data/dem/PROVENANCE.md: rows 192-319, columns 1005-1196 of bigtujunga.tif (EPSG:32611,
+    # 30 m cells, origin 376313.655 E 3807917.828 N), which hold the source's highest cell (2295 m).
+    path = data_dir / "dem" / "bigtujunga_crop.tif"
+    dem = load_dem(path)
+    assert dem.shape == (128, 192)
     assert dem.cell_size == (30.0, 30.0)
     assert dem.crs == "EPSG:32611" and dem.source_crs is None
+    assert (dem.transform.c, dem.transform.f) == pytest.approx((376313.655 + 1005 * 30, 3807917.828 - 192 * 30),
+                                                               abs=1e-3)
     assert not np.isnan(dem.elevation).any()
-    assert np.nanmin(dem.elevation) == 315.0 and np.nanmax(dem.elevation) == 2295.0
+    assert np.nanmin(dem.elevation) == 1354.0 and np.nanmax(dem.elevation) == 2295.0
+    with rasterio.open(path) as dataset:  # the values, cell by cell, are the file's own
+        np.testing.assert_array_equal(dem.elevation, dataset.read(1).astype(np.float64))
 
 
 def test_dem_coordinate_helpers_round_trip_and_bilinear_is_exact_on_a_plane():
@@ -87,8 +148,8 @@ def test_flat_dem():
     assert dem.bounds == (0.0, 0.0, 3000.0, 2000.0)
 
 
-def test_geotiff_output_round_trips(tmp_path, shared_data):
-    dem = load_dem(shared_data / "dem" / "storml_elev.tif")
+def test_geotiff_output_round_trips(tmp_path, data_dir):
+    dem = load_dem(data_dir / "dem" / "storml_elev.tif")
     heights = masking_height(dem.elevation, dem.cell_size, 53, 71, 10.0, max_distance=1500.0)
     path = write_geotiff(tmp_path / "mask.tif", heights, dem)
     with rasterio.open(path) as dataset:
@@ -101,9 +162,9 @@ def test_geotiff_output_round_trips(tmp_path, shared_data):
     np.testing.assert_array_equal(values, heights.astype(np.float32))
 
 
-def test_viewshed_file_projected_dem(tmp_path, shared_data):
+def test_viewshed_file_projected_dem(tmp_path, data_dir):
     # The raster centre of PROVENANCE.md's GDAL reference run.
-    source = shared_data / "dem" / "storml_elev.tif"
+    source = data_dir / "dem" / "storml_elev.tif"
     out = viewshed_file(source, 325621.072, 5103476.983, 10.0, tmp_path / "vs.tif")
     dem = load_dem(source)
     with rasterio.open(out) as dataset:
@@ -113,17 +174,23 @@ def test_viewshed_file_projected_dem(tmp_path, shared_data):
     assert values[53, 71] == 0.0
 
 
-def test_viewshed_file_geographic_dem_takes_lon_lat(tmp_path, shared_data):
-    out = viewshed_file(shared_data / "dem" / "N44W072.hgt", -71.3033, 44.2706, 5.0, tmp_path / "vs.tif",
-                        max_distance=20_000.0)
+def test_viewshed_file_geographic_dem_takes_lon_lat(tmp_path, data_dir):
+    # The crop is about 24 km E-W by 22 km N-S around the summit; a circle of 8 km covers 200 km2 of it.
+    out = viewshed_file(data_dir / "dem" / "n44w072_mt_washington.tif", -71.3033, 44.2706, 5.0, tmp_path / "vs.tif",
+                        max_distance=8_000.0)
     with rasterio.open(out) as dataset:
         assert dataset.crs.to_epsg() == 32619
         x, y = Transformer.from_crs("EPSG:4326", "EPSG:32619", always_xy=True).transform(-71.3033, 44.2706)
         row, col = dataset.index(x, y)
         values = dataset.read(1)
+        t = dataset.transform
     assert values[row, col] == 0.0
-    assert np.isnan(values).mean() > 0.5  # most of the tile is beyond 20 km
-    # from the summit of the range part of the ground within 20 km is in view, valleys are not
+    assert np.isnan(values).mean() > 0.5  # most of the crop is beyond 8 km
+    rows, cols = np.indices(values.shape)
+    distance = np.hypot(t.c + (cols + 0.5) * t.a - x, t.f + (rows + 0.5) * t.e - y)
+    assert not np.isnan(values[distance < 7_500.0]).any()  # the crop reaches beyond 8 km on every side
+    assert np.isnan(values[distance > 8_500.0]).all()
+    # from the summit of the range part of the ground within 8 km is in view, valleys are not
     in_range = values[~np.isnan(values)]
     assert 0.05 < np.mean(in_range == 0.0) < 0.95
 

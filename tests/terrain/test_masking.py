@@ -81,8 +81,8 @@ def test_observer_in_a_pit_sees_over_the_rim(method):
 
 
 @pytest.fixture(scope="module")
-def storml(shared_data):
-    with rasterio.open(shared_data / "dem" / "storml_elev.tif") as dataset:
+def storml(data_dir):
+    with rasterio.open(data_dir / "dem" / "storml_elev.tif") as dataset:
         return dataset.read(1).astype(np.float64), abs(dataset.transform.a)
 
 
@@ -105,7 +105,7 @@ def test_sweep_against_exact_ray_cast_on_storm_lake(storml, observer):
 
 
 def test_storm_lake_matches_gdal_reference_visible_count(storml):
-    # ../shared/data/dem/PROVENANCE.md: GDAL 3.6.2 `gdal_viewshed -oz 10 -cc 0.85714` at the raster
+    # tests/data/dem/PROVENANCE.md: GDAL 3.6.2 `gdal_viewshed -oz 10 -cc 0.85714` at the raster
     # centre (row 53, col 71) sees 4055 of 15301 cells. GDAL misclassifies ~0.3 % of the cells here
     # (see the benchmark), so the exact count may differ from it by a few tens of cells.
     z, cell = storml

@@ -21,7 +21,21 @@ Rules (also written into ``coverage.json`` under ``"rules"``):
   are reported with what they would cover if their chain were complete, guided by the radars wired to
   them.
 * **Gaps** are the connected regions (8-connected cells) not covered by any sensor at the lowest band,
-  on cells with terrain data, largest first.
+  on cells with terrain data inside the area of interest, largest first.
+* **Area of interest** (AOI; cells whose centre is inside it): by default the defended assets' circles,
+  each widened by :data:`AOI_MARGIN` (30 km) beyond the asset's radius; a scenario without defended assets
+  uses the bounding box of its units' sites and its raids' waypoints, widened by the margin. Callers give
+  another margin (``aoi_margin``), a box in local metres from the scenario origin (``aoi=(xmin, ymin,
+  xmax, ymax)``, the x/y of the scenario file), or ``aoi="terrain"`` for the whole terrain. Always
+  clipped to the terrain.
+* **A gap's location** is its pole of inaccessibility: the centre of the largest circle inside the gap's
+  polygon (the union of its cells, with its holes), so it lies inside the gap even when the gap is a
+  ring or a C around covered ground (where the centroid does not). Its ``inscribed_radius_km`` is that
+  circle's radius. The centroid is kept for compatibility.
+* **Bands open**: a gap (defined at the lowest band) is open at a band when at least
+  :data:`OPEN_FRACTION` (10 %) of its cells are uncovered by every sensor at that band; the per-band
+  uncovered fractions are reported too. The **nearest unit** is the unit (any kind) whose site is closest
+  (ground distance) to the gap's location.
 
 Run time is dominated by one masking sweep per sensor (compiled, shared by every band) and the exact
 Pd of the cells each sensor can see; the sample scenarios take a few seconds.
@@ -34,6 +48,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 from scipy import ndimage
@@ -46,13 +61,20 @@ from iadsim.scenario.catalog import AircraftType
 from iadsim.terrain import DEFAULT_K, masking_heights, write_geotiff
 from iadsim.terrain.geo import hillshade, lonlat_polygons, to_lonlat
 
-__all__ = ["DEFAULT_BANDS", "PD_THRESHOLD", "CoverageMaps", "coverage", "coverage_maps", "threat_types_of"]
+__all__ = ["AOI_MARGIN", "DEFAULT_BANDS", "OPEN_FRACTION", "PD_THRESHOLD", "AreaOfInterest", "CoverageMaps",
+           "area_of_interest", "coverage", "coverage_maps", "gap_poles", "threat_types_of"]
 
 DEFAULT_BANDS = (30.0, 100.0, 300.0, 1000.0)
 """Heights above ground [m] of the default coverage bands."""
 
 PD_THRESHOLD = 0.5
 """Per-look probability of detection at which a cell counts as covered."""
+
+AOI_MARGIN = 30e3
+"""Default margin [m] of the area of interest beyond each defended asset's radius (or the laydown's box)."""
+
+OPEN_FRACTION = 0.1
+"""Fraction of a gap's cells that must be uncovered at a band for the gap to count as open at that band."""
 
 MAX_GAPS = 20  # gaps listed in the summary (the count covers all of them)
 _SNR_CLIP_DB = (-40.0, 60.0)  # as in the engine: pd is pfa below and 1 above, to double precision
@@ -265,39 +287,228 @@ def coverage_maps(scenario: Scenario, bands: Sequence[float] = DEFAULT_BANDS,
 # ----------------------------------------------------------------------------------------------------
 # Gaps, contours and the map
 # ----------------------------------------------------------------------------------------------------
-def _gaps(scenario: Scenario, uncovered: np.ndarray, lonlat) -> tuple[int, list[dict]]:
-    """Connected uncovered regions (8-connected), largest first: (count, the largest MAX_GAPS)."""
+@dataclass(frozen=True)
+class AreaOfInterest:
+    """The cells in which gaps are looked for.
+
+    Attributes
+    ----------
+    mask : numpy.ndarray of bool, shape (n_rows, n_cols)
+        Cells with terrain data whose centre is inside the area.
+    chosen_by : str
+        ``"defended-assets"`` (circles of the assets' radius plus the margin), ``"laydown"`` (box around the
+        units and raids plus the margin, for scenarios without defended assets), ``"box"`` (given by the
+        caller) or ``"terrain"`` (the whole terrain).
+    margin : float or None
+        Margin [m] used by the first two rules.
+    bounds : (float, float, float, float)
+        (xmin, ymin, xmax, ymax) [m] of the area clipped to the terrain, local to the scenario origin.
+    """
+
+    mask: np.ndarray
+    chosen_by: str
+    margin: float | None
+    bounds: tuple[float, float, float, float]
+
+
+def area_of_interest(scenario: Scenario, aoi: tuple[float, float, float, float] | Literal["terrain"] | None = None,
+                     margin: float | None = None) -> AreaOfInterest:
+    """The area of interest of a scenario's gaps (the module docstring gives the rules).
+
+    Parameters
+    ----------
+    scenario : iadsim.scenario.Scenario
+        A loaded scenario.
+    aoi : None, "terrain" or (xmin, ymin, xmax, ymax)
+        None: the default rule; ``"terrain"``: the whole terrain; a box [m] in local x (east) / y (north)
+        from the scenario origin.
+    margin : float, optional
+        Margin [m] of the default rule (default :data:`AOI_MARGIN`); only with ``aoi=None``.
+
+    Raises
+    ------
+    ValueError
+        For a malformed box or margin, a margin given with an explicit area, or an area with no terrain data.
+    """
     terrain = scenario.terrain
-    labels, n = ndimage.label(uncovered, structure=np.ones((3, 3), bool))
+    ox, oy = scenario.origin_xy
+    left, bottom, right, top = terrain.bounds
+    valid = np.isfinite(terrain.elevation)
+    if margin is not None and aoi is not None:
+        raise ValueError("aoi_margin applies to the default area of interest only, not with an explicit aoi")
+    if margin is not None and not (isinstance(margin, int | float) and math.isfinite(margin) and margin >= 0):
+        raise ValueError(f"aoi_margin must be a distance >= 0 [m], got {margin!r}")
+    malformed = f"aoi must be 'terrain' or a box (xmin, ymin, xmax, ymax) in metres, got {aoi!r}"
+    if isinstance(aoi, str) and aoi != "terrain":
+        raise ValueError(malformed)
+    if not isinstance(aoi, str):  # cell centres, for the circles and boxes
+        xs, ys = terrain.rowcol_to_xy(*np.indices(terrain.shape))
+    if isinstance(aoi, str):  # "terrain"
+        chosen_by, box = "terrain", (left, bottom, right, top)
+        inside = np.ones(terrain.shape, bool)
+    elif aoi is not None:
+        try:
+            xmin, ymin, xmax, ymax = (float(v) for v in aoi)
+        except (TypeError, ValueError):
+            raise ValueError(malformed) from None
+        if not (all(math.isfinite(v) for v in (xmin, ymin, xmax, ymax)) and xmin < xmax and ymin < ymax):
+            raise ValueError(f"aoi box must be finite with xmin < xmax and ymin < ymax [m], got {tuple(aoi)!r}")
+        chosen_by, box = "box", (ox + xmin, oy + ymin, ox + xmax, oy + ymax)
+        inside = _in_box(xs, ys, box)
+    elif scenario.spec.defended_assets:
+        margin = AOI_MARGIN if margin is None else float(margin)
+        chosen_by, inside, corners = "defended-assets", np.zeros(terrain.shape, bool), []
+        for asset in scenario.spec.defended_assets:
+            site, reach = scenario.sites[asset.id], asset.radius + margin
+            inside |= np.hypot(xs - site.x, ys - site.y) <= reach
+            corners += [(site.x - reach, site.y - reach), (site.x + reach, site.y + reach)]
+        xy = np.asarray(corners)
+        box = (xy[:, 0].min(), xy[:, 1].min(), xy[:, 0].max(), xy[:, 1].max())
+    else:
+        margin = AOI_MARGIN if margin is None else float(margin)
+        points = [(scenario.sites[u.id].x, scenario.sites[u.id].y) for u in scenario.spec.units]
+        points += [tuple(p[:2]) for r in scenario.spec.threats for p in scenario.routes.get(r.id, ())]
+        if not points:
+            raise ValueError("the scenario has no defended assets, units or raids to place an area of interest "
+                             "around: give aoi")
+        xy = np.asarray(points, dtype=float)
+        chosen_by = "laydown"
+        box = (xy[:, 0].min() - margin, xy[:, 1].min() - margin, xy[:, 0].max() + margin, xy[:, 1].max() + margin)
+        inside = _in_box(xs, ys, box)
+    mask = inside & valid
+    if not mask.any():
+        raise ValueError("the area of interest holds no terrain data (it is off the terrain or on nodata)")
+    clipped = (max(box[0], left) - ox, max(box[1], bottom) - oy, min(box[2], right) - ox, min(box[3], top) - oy)
+    return AreaOfInterest(mask, chosen_by, margin if chosen_by in ("defended-assets", "laydown") else None,
+                          tuple(round(float(v), 1) for v in clipped))
+
+
+def _in_box(xs, ys, box) -> np.ndarray:
+    return (xs >= box[0]) & (xs <= box[2]) & (ys >= box[1]) & (ys <= box[3])
+
+
+def gap_poles(labels: np.ndarray, which: Sequence[int], dem) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Poles of inaccessibility of labelled regions of a raster: points inside each region, as far as possible
+    from its edge.
+
+    Each region is polygonised (:func:`rasterio.features.shapes`: the union of its cells' squares, holes
+    included, in world coordinates) and its maximum inscribed circle found (:func:`shapely.maximum_inscribed_circle`,
+    GEOS; what :func:`shapely.ops.polylabel` returns), to a tolerance of a tenth of a cell.
+
+    Parameters
+    ----------
+    labels : numpy.ndarray of int, shape (n_rows, n_cols)
+        Region labels on the DEM's grid (0: no region), e.g. from :func:`scipy.ndimage.label`.
+    which : sequence of int
+        The labels to locate (each present in ``labels``).
+    dem : iadsim.terrain.Dem
+        The grid (its transform).
+
+    Returns
+    -------
+    x, y : numpy.ndarray of float, shape (len(which),)
+        The poles [m, the DEM's CRS].
+    radius : numpy.ndarray of float, shape (len(which),)
+        Radius [m] of the inscribed circle: the distance from the pole to the region's edge.
+    """
+    import shapely
+    from rasterio import features
+
+    which = [int(v) for v in which]
+    if not which:
+        return np.zeros(0), np.zeros(0), np.zeros(0)
+    sub = np.where(np.isin(labels, which), labels, 0).astype(np.int32)
+    parts: dict[int, list] = {v: [] for v in which}
+    # 4-connected pieces: an 8-connected region is their union (pieces touching at a corner make a valid
+    # MultiPolygon, where one 8-connected ring would touch itself)
+    for geometry, value in features.shapes(sub, mask=sub > 0, connectivity=4, transform=dem.transform):
+        parts[int(value)].append(shapely.geometry.shape(geometry))
+    regions = [shapely.union_all(parts[v]) for v in which]
+    regions = [r if r.is_valid else shapely.make_valid(r) for r in regions]
+    tolerance = min(abs(dem.cell_size[0]), abs(dem.cell_size[1])) / 10
+    circles = shapely.maximum_inscribed_circle(regions, tolerance=tolerance)
+    centres = shapely.get_coordinates(shapely.get_point(circles, 0))
+    return centres[:, 0], centres[:, 1], np.asarray(shapely.length(circles), dtype=float)
+
+
+def _label_at(labels: np.ndarray, dem, x, y) -> np.ndarray:
+    """The label of the cells containing points (x, y) [m] (0 off the grid)."""
+    rows, cols = dem.xy_to_rowcol(x, y)
+    on = dem.contains(x, y)
+    return np.where(on, labels[np.where(on, rows, 0), np.where(on, cols, 0)], 0)
+
+
+def _gaps(scenario: Scenario, layers: np.ndarray, valid: np.ndarray, region: np.ndarray, bands: tuple[float, ...],
+          lonlat) -> tuple[int, list[dict]]:
+    """Connected uncovered regions (8-connected) at the lowest band inside ``region``, largest first:
+    (count, the largest MAX_GAPS). ``layers`` is the (n_bands, n_rows, n_cols) count of sensors detecting."""
+    terrain = scenario.terrain
+    labels, n = ndimage.label((layers[0] == 0) & valid & region, structure=np.ones((3, 3), bool))
     if n == 0:
         return 0, []
-    index = np.arange(1, n + 1)
-    cells = ndimage.sum_labels(np.ones_like(labels), labels, index).astype(int)
-    centres = np.atleast_2d(np.asarray(ndimage.center_of_mass(uncovered, labels, index)))
+    cells_all = np.bincount(labels.ravel(), minlength=n + 1)[1:]
+    order = np.argsort(-cells_all, kind="stable")[:MAX_GAPS]
+    which = order + 1
+    cells = cells_all[order]
+    centres = np.atleast_2d(np.asarray(ndimage.center_of_mass(labels > 0, labels, which)))
+    cx, cy = terrain.rowcol_to_xy(centres[:, 0], centres[:, 1])
+    px, py, radius = gap_poles(labels, which, terrain)
+    centroid_in = _label_at(labels, terrain, cx, cy) == which
+    pole_in = _label_at(labels, terrain, px, py) == which
+    for k in np.flatnonzero(~pole_in):  # not expected (the pole is inside the polygon of the gap's cells): the
+        # centre of the cell farthest from the gap's edge instead
+        sampling = (terrain.cell_size[1], terrain.cell_size[0])  # (row, col) spacing [m]
+        depth = ndimage.distance_transform_edt(np.pad(labels == which[k], 1), sampling=sampling)[1:-1, 1:-1]
+        row, col = np.unravel_index(np.argmax(depth), depth.shape)
+        px[k], py[k] = terrain.rowcol_to_xy(row, col)
+        radius[k] = depth[row, col] - min(sampling) / 2
+        pole_in[k] = labels[row, col] == which[k]
     edge = np.zeros(terrain.shape, bool)
     edge[[0, -1], :] = edge[:, [0, -1]] = True
-    open_ = ndimage.binary_dilation(~np.isfinite(terrain.elevation)) | edge
+    open_ = ndimage.binary_dilation(~valid) | edge
     touching = set(np.unique(labels[open_ & (labels > 0)]).tolist())
+    # cells next to terrain outside the area of interest: the uncovered ground may go on beyond it
+    beyond = ndimage.binary_dilation(valid & ~region, structure=np.ones((3, 3), bool))
+    cut = set(np.unique(labels[beyond & (labels > 0)]).tolist())
+    fractions = np.stack([ndimage.sum_labels(layers[b] == 0, labels, which) / cells for b in range(len(bands))])
+    units = scenario.spec.units
+    unit_xy = np.array([(scenario.sites[u.id].x, scenario.sites[u.id].y) for u in units], dtype=float).reshape(-1, 2)
     cell_area = terrain.cell_size[0] * terrain.cell_size[1]
     ox, oy = scenario.origin_xy
+    lon_c, lat_c = lonlat(cx, cy)
+    lon_p, lat_p = lonlat(px, py)
+    names = [_band_name(h) for h in bands]
     out = []
-    for k in np.argsort(-cells, kind="stable")[:MAX_GAPS]:
-        x, y = terrain.rowcol_to_xy(centres[k, 0], centres[k, 1])
-        lon, lat = lonlat(float(x), float(y))
+    for k, label in enumerate(which):
+        nearest = None
+        if len(units):
+            distance = np.hypot(unit_xy[:, 0] - px[k], unit_xy[:, 1] - py[k])
+            u = int(np.argmin(distance))
+            nearest = {"id": units[u].id, "type": units[u].type, "distance_km": round(float(distance[u]) / 1e3, 3)}
         out.append({
             "area_km2": round(float(cells[k]) * cell_area / 1e6, 3),
             "cells": int(cells[k]),
-            "centroid": {"x_m": round(float(x) - ox, 1), "y_m": round(float(y) - oy, 1),
-                         "lon": round(float(lon), 6), "lat": round(float(lat), 6)},
-            "open": int(k + 1) in touching,  # touches the terrain's edge or nodata: may extend beyond the map
+            "centroid": {"x_m": round(float(cx[k]) - ox, 1), "y_m": round(float(cy[k]) - oy, 1),
+                         "lon": round(float(lon_c[k]), 6), "lat": round(float(lat_c[k]), 6),
+                         "inside": bool(centroid_in[k])},
+            "location": {"x_m": round(float(px[k]) - ox, 1), "y_m": round(float(py[k]) - oy, 1),
+                         "lon": round(float(lon_p[k]), 6), "lat": round(float(lat_p[k]), 6),
+                         "inside": bool(pole_in[k])},
+            "inscribed_radius_km": round(float(radius[k]) / 1e3, 3),
+            "open": int(label) in touching,  # touches the terrain's edge or nodata: may extend beyond the map
+            "extends_beyond_aoi": int(label) in cut,
+            "open_bands_agl_m": [h for h, f in zip(bands, fractions[:, k], strict=True) if f >= OPEN_FRACTION],
+            "uncovered_fraction": {name: round(float(f), 4) for name, f in zip(names, fractions[:, k], strict=True)},
+            "nearest_unit": nearest,
         })
     return n, out
 
 
 def _plot(path: Path, scenario: Scenario, maps: CoverageMaps, b: int, layers: np.ndarray, engaged: np.ndarray,
-          shade: np.ndarray, gaps: list[dict] | None) -> None:
+          shade: np.ndarray, gaps: list[dict] | None, aoi: np.ndarray | None = None) -> None:
     """Detection layers (the band's 2-D count of sensors) over a hillshade, the engagement coverage (2-D bool)
-    outlined, in local km from the origin."""
+    outlined, in local km from the origin; the gaps labelled at their location and, when it is not the whole
+    terrain, the area of interest (2-D bool) outlined."""
     from matplotlib import colormaps
     from matplotlib.colors import BoundaryNorm
     from matplotlib.figure import Figure
@@ -323,6 +534,9 @@ def _plot(path: Path, scenario: Scenario, maps: CoverageMaps, b: int, layers: np
     ys = np.linspace(extent[3], extent[2], z.shape[0])
     if engaged.any():
         ax.contour(xs, ys, engaged.astype(float), levels=[0.5], colors="red", linewidths=1.4)
+    show_aoi = aoi is not None and gaps is not None and not aoi[np.isfinite(z)].all()
+    if show_aoi:
+        ax.contour(xs, ys, aoi.astype(float), levels=[0.5], colors="dimgray", linewidths=1.0, linestyles="--")
     for sid in maps.sensor_ids:
         site = scenario.sites[sid]
         ax.plot((site.x - ox) / 1e3, (site.y - oy) / 1e3, "^", color="white", mec="black", ms=8)
@@ -335,7 +549,7 @@ def _plot(path: Path, scenario: Scenario, maps: CoverageMaps, b: int, layers: np
         ax.add_patch(_circle(((site.x - ox) / 1e3, (site.y - oy) / 1e3), asset.radius / 1e3))
     if gaps:
         for k, gap in enumerate(gaps[:5], start=1):
-            ax.annotate(f"G{k}", (gap["centroid"]["x_m"] / 1e3, gap["centroid"]["y_m"] / 1e3), color="black",
+            ax.annotate(f"G{k}", (gap["location"]["x_m"] / 1e3, gap["location"]["y_m"] / 1e3), color="black",
                         fontsize=9, fontweight="bold", ha="center", va="center",
                         bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "black", "alpha": 0.8})
     handles = [
@@ -348,6 +562,8 @@ def _plot(path: Path, scenario: Scenario, maps: CoverageMaps, b: int, layers: np
         handles.append(Line2D([], [], color="blue", lw=1.2, label="defended asset"))
     if gaps:
         handles.append(Line2D([], [], marker="$G$", ls="", color="black", label="largest low-level gaps"))
+    if show_aoi:
+        handles.append(Line2D([], [], color="dimgray", lw=1.0, ls="--", label="area of interest (gaps)"))
     ax.legend(handles=handles, loc="lower left", fontsize=8, framealpha=0.85)
     ax.set_xlabel("x east of origin [km]")
     ax.set_ylabel("y north of origin [km]")
@@ -368,7 +584,9 @@ def _circle(centre, radius):
 # The whole product
 # ----------------------------------------------------------------------------------------------------
 def coverage(scenario: Scenario, out_dir: str | Path, bands: Sequence[float] = DEFAULT_BANDS,
-             threat_types: Sequence[str] | None = None) -> dict:
+             threat_types: Sequence[str] | None = None, *,
+             aoi: tuple[float, float, float, float] | Literal["terrain"] | None = None,
+             aoi_margin: float | None = None) -> dict:
     """Coverage maps of a scenario's network, written to ``out_dir``; returns the JSON summary.
 
     Files (``{h}`` is each band's height in metres, e.g. ``30``):
@@ -390,13 +608,27 @@ def coverage(scenario: Scenario, out_dir: str | Path, bands: Sequence[float] = D
         Target heights above ground [m].
     threat_types : sequence of str, optional
         Aircraft catalog types to detect; default: the raids' types (see the module docstring).
+    aoi : None, "terrain" or (xmin, ymin, xmax, ymax)
+        Area of interest of the gaps: None for the defended assets' circles plus ``aoi_margin`` (or the
+        laydown's box plus the margin), ``"terrain"`` for the whole terrain, or a box [m] in local x (east)
+        and y (north) from the scenario origin.
+    aoi_margin : float, optional
+        Margin [m] of the default area of interest; default :data:`AOI_MARGIN`. Only with ``aoi=None``.
 
     Returns
     -------
     dict
-        Areas [km^2] per sensor, per fire unit and for the network per band, the largest low-level gaps,
-        the rules applied and the files written.
+        Areas [km^2] per sensor, per fire unit and for the network per band, the area of interest, the
+        largest low-level gaps (area, centroid, location inside the gap, bands open, nearest unit), the rules
+        applied and the files written.
+
+    Raises
+    ------
+    ValueError
+        For bad bands, threat types or area of interest (:func:`area_of_interest`).
     """
+    bands = _bands(bands)
+    region = area_of_interest(scenario, aoi, aoi_margin)  # checked before the long computation
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     maps = coverage_maps(scenario, bands, threat_types)
@@ -409,7 +641,7 @@ def coverage(scenario: Scenario, out_dir: str | Path, bands: Sequence[float] = D
         return {n: round(float(masks[b].sum()) * cell_km2, 3) for b, n in enumerate(names)}
 
     det_layers, eng_layers = maps.detection_layers, maps.engagement_layers
-    n_gaps, gaps = _gaps(scenario, (det_layers[0] == 0) & maps.valid, lonlat)
+    n_gaps, gaps = _gaps(scenario, det_layers, maps.valid, region.mask, maps.bands, lonlat)
     shade = hillshade(terrain.elevation, terrain.cell_size)
     files = []
     for b, n in enumerate(names):
@@ -431,7 +663,8 @@ def coverage(scenario: Scenario, out_dir: str | Path, bands: Sequence[float] = D
         geojson.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
         files.append(geojson.name)
         png = out / f"coverage_{n}m.png"
-        _plot(png, scenario, maps, b, det_layers[b], eng_layers[b] > 0, shade, gaps if b == 0 else None)
+        _plot(png, scenario, maps, b, det_layers[b], eng_layers[b] > 0, shade, gaps if b == 0 else None,
+              region.mask)
         files.append(png.name)
 
     catalog = scenario.catalog
@@ -467,7 +700,18 @@ def coverage(scenario: Scenario, out_dir: str | Path, bands: Sequence[float] = D
                           "guiding radar (own radar or fire-control link)",
             "network_engagement": "only fire units the audit finds able count towards the network's engagement "
                                   "coverage and engagement_layers rasters",
-            "gaps": "8-connected cells with terrain data not covered by any sensor at the lowest band",
+            "gaps": "8-connected cells with terrain data not covered by any sensor at the lowest band, inside the "
+                    "area of interest",
+            "area_of_interest": f"default: the defended assets' circles widened by {AOI_MARGIN / 1e3:g} km (or the "
+                                "aoi_margin given); without defended assets the bounding box of the units and the "
+                                "raids' waypoints widened as much; or a box, or the whole terrain, as given; "
+                                "clipped to the terrain; cells by their centre",
+            "gap_location": "pole of inaccessibility: centre of the largest circle inside the gap's polygon (holes "
+                            "included), so inside the gap; the centroid may not be",
+            "gap_open_bands": f"a gap is open at a band when at least {OPEN_FRACTION:.0%} of its cells are not "
+                              "covered by any sensor at that band",
+            "gap_nearest_unit": "the unit (any kind) with the smallest ground distance from its site to the gap's "
+                                "location",
         },
         "grid": {"crs": terrain.crs, "shape": list(terrain.shape), "cell_size_m": list(terrain.cell_size),
                  "area_km2": round(valid_km2, 3)},
@@ -482,7 +726,9 @@ def coverage(scenario: Scenario, out_dir: str | Path, bands: Sequence[float] = D
             "engagement_fire_units_counted": [f for f, a in zip(maps.fire_ids, maps.able, strict=True) if a],
             "engagement_fire_units_not_able": [f for f, a in zip(maps.fire_ids, maps.able, strict=True) if not a],
         },
-        "gaps": {"height_agl_m": maps.bands[0], "count": n_gaps, "largest": gaps},
+        "aoi": {"chosen_by": region.chosen_by, "margin_m": region.margin, "bounds_m": list(region.bounds),
+                "area_km2": round(float(region.mask.sum()) * cell_km2, 3)},
+        "gaps": {"height_agl_m": maps.bands[0], "count": n_gaps, "largest": gaps, "open_fraction": OPEN_FRACTION},
         "files": [*files, "coverage.json"],
     }
     (out / "coverage.json").write_text(json.dumps(summary, indent=2))

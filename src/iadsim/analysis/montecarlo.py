@@ -1,26 +1,22 @@
 """Monte Carlo runs of one scenario: replications in batches, metrics with 95 % confidence intervals,
 per-replication rows and the event log written as Parquet as each batch completes.
 
-A run folder holds ``summary.json``, ``metrics.parquet`` (one row per replication), ``events.parquet``,
-``audit.json`` and ``scenario.yaml`` (a copy, so reports and exports can redraw the map).
+With an output folder, :func:`simulate` builds a self-contained run folder (:mod:`iadsim.analysis.runfolder`).
 """
 
 from __future__ import annotations
 
-import json
-import math
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from iadsim.analysis.intervals import interval
 from iadsim.engine import Engine, build_world
 from iadsim.engine.world import World
 from iadsim.network import audit
-from iadsim.scenario import Scenario
+from iadsim.scenario import InputError, Scenario
 
 METRICS = (
     "kills", "leakers", "engagements", "missiles_expended", "wrongful_engagements", "civil_killed", "vetoes",
@@ -47,22 +43,48 @@ def replication_metrics(world: World, engine: Engine) -> pd.DataFrame:
     })
 
 
-def mean_ci(values, confidence: float = 0.95) -> dict:
-    """Mean and Student-t confidence interval of the finite values.
+METRIC_KINDS: dict[str, tuple[str, str | None]] = {
+    # metric -> (kind of quantity for its interval (iadsim.analysis.intervals), what bounds it above)
+    "kills": ("bounded", "threats"),
+    "leakers": ("bounded", "threats"),
+    "engagements": ("count", None),
+    "missiles_expended": ("count", None),
+    "wrongful_engagements": ("count", None),
+    "civil_killed": ("bounded", "civil"),
+    "vetoes": ("count", None),
+    "time_to_first_detection": ("time", None),
+    "time_to_first_engagement": ("time", None),
+    "leakers_fraction": ("fraction", None),
+    "p_raid_annihilation": ("proportion", None),
+    "p_wrongful_engagement": ("proportion", None),
+}
+"""How each metric's interval is computed: proportions by Wilson, bounded counts and fractions by the
+percentile bootstrap, unbounded counts by exact Poisson (or bootstrap when over-dispersed), times by the
+bootstrap (:func:`iadsim.analysis.intervals.interval`)."""
 
-    Returns ``{"mean", "ci95": [low, high], "half_width", "n"}`` (the key is ``ci95`` whatever the
-    ``confidence``): None where there are no finite values; with one value the interval is that value and the
-    half-width 0.
+
+def mean_ci(values, confidence: float = 0.95, metric: str | None = None, upper: float | None = None) -> dict:
+    """Mean and confidence interval of the finite values, of the kind that fits ``metric``.
+
+    Returns ``{"mean", "ci95": [low, high], "half_width", "n", "method"}`` (the key is ``ci95`` whatever the
+    ``confidence``; the interval may be asymmetric and never leaves the quantity's range; ``half_width`` is
+    the larger side): None where there are no finite values. ``upper`` bounds a bounded count (the number
+    of threats for kills and leakers). Without ``metric`` the percentile bootstrap is used.
     """
-    x = np.asarray(values, dtype=float)
-    x = x[np.isfinite(x)]
-    if len(x) == 0:
-        return {"mean": None, "ci95": [None, None], "half_width": None, "n": 0}
-    mean = float(x.mean())
-    if len(x) < 2:
-        return {"mean": mean, "ci95": [mean, mean], "half_width": 0.0, "n": 1}
-    half = float(stats.t.ppf(0.5 + confidence / 2, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x)))
-    return {"mean": mean, "ci95": [mean - half, mean + half], "half_width": half, "n": int(len(x))}
+    kind = METRIC_KINDS.get(metric, ("value", None))[0] if metric is not None else "value"
+    return interval(values, kind, upper, confidence)
+
+
+def derived_metrics(metrics: pd.DataFrame, threats: int | None) -> pd.DataFrame:
+    """Per-replication quantities derived from the metric rows: ``leakers_fraction`` (of the threats),
+    ``p_raid_annihilation`` (1 when no threat leaked) and ``p_wrongful_engagement`` (1 when any civil
+    aircraft was engaged)."""
+    leakers = metrics["leakers"].to_numpy(dtype=float)
+    return pd.DataFrame({
+        "leakers_fraction": leakers / threats if threats else np.full(len(metrics), np.nan),
+        "p_raid_annihilation": (leakers == 0).astype(float) if threats else np.full(len(metrics), np.nan),
+        "p_wrongful_engagement": (metrics["wrongful_engagements"].to_numpy() > 0).astype(float),
+    })
 
 
 def summarise_groups(frame: pd.DataFrame, keys: list[str], metrics, confidence: float = 0.95) -> pd.DataFrame:
@@ -77,7 +99,7 @@ def summarise_groups(frame: pd.DataFrame, keys: list[str], metrics, confidence: 
         row = dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=True))
         row["replications"] = len(group)
         for m in metrics:
-            stat = mean_ci(group[m], confidence)
+            stat = mean_ci(group[m], confidence, metric=m)
             row[f"{m}_mean"] = stat["mean"]
             row[f"{m}_ci_low"], row[f"{m}_ci_high"] = stat["ci95"]
             row[f"{m}_half_width"] = stat["half_width"]
@@ -95,13 +117,18 @@ def summarise(name: str, metrics: pd.DataFrame, audit_result: dict, seed: int, t
         "fire_units": audit_result["fire_units_total"],
         "fire_units_able": audit_result["fire_units_able"],
     }
+    bounds = {"threats": threats, "civil": civil}
     detail = {}
     for m in METRICS:
-        stat = mean_ci(metrics[m])
+        stat = mean_ci(metrics[m], metric=m, upper=bounds.get(METRIC_KINDS[m][1]))
         out[f"{m}_mean"] = stat["mean"]
         detail[m] = stat
+    derived = derived_metrics(metrics, threats)
     out["leakers_fraction_mean"] = (out["leakers_mean"] / threats) if threats else None
     out["detected_fraction"] = float(np.isfinite(metrics["time_to_first_detection"]).mean()) if len(metrics) else None
+    for m in derived.columns:
+        detail[m] = mean_ci(derived[m], metric=m)
+    out["p_raid_annihilation"] = detail["p_raid_annihilation"]["mean"]
     out["metrics"] = detail
     return out
 
@@ -114,66 +141,88 @@ class RunResult:
     events: pd.DataFrame
 
 
+class RunInterrupted(KeyboardInterrupt):
+    """A run stopped by the user; ``partial`` holds its finished batches (None when nothing was written)."""
+
+    def __init__(self, partial: Path | None):
+        self.partial = partial
+        super().__init__(str(partial) if partial else "")
+
+
 def simulate(scenario: Scenario, replications: int, seed: int | None = None, out_dir: Path | None = None,
-             batch_size: int = 250, progress=None) -> RunResult:
-    """Run `replications` replications in batches; with `out_dir`, write each batch as it completes."""
+             batch_size: int = 250, progress=None, notes=None, max_memory: int | None = None) -> RunResult:
+    """Run ``replications`` replications in batches; with ``out_dir``, build a run folder (format 2,
+    :mod:`iadsim.analysis.runfolder`) batch by batch and move it into place when complete.
+
+    ``progress(done, total)`` (optional) is called as steps complete, in replication-steps.
+    ``notes(text)`` (optional) receives what was recovered or resumed. A run estimated to need more memory
+    than ``max_memory`` (default: the machine's) is refused before it starts (:func:`check_run_budget`).
+    A run interrupted with Ctrl-C raises
+    :class:`RunInterrupted` naming the ``.partial`` folder whose finished batches stay readable; running
+    the same command again resumes from them.
+    """
+    from iadsim.analysis.runfolder import RunWriter
+
     seed = scenario.spec.seed if seed is None else int(seed)
+    check_run_budget(scenario, replications, batch_size, max_memory)
     world = build_world(scenario)
-    audit_result = audit(scenario)
-    frames, event_frames = [], []
     writer = None
     if out_dir is not None:
-        out_dir = Path(out_dir)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(scenario.path, out_dir / "scenario.yaml")
-        (out_dir / "audit.json").write_text(json.dumps(audit_result, indent=2))
-        writer = _ParquetAppender(out_dir)
+        writer = RunWriter(Path(out_dir), scenario, seed, replications, batch_size)
+        for text in writer.notes:
+            if notes is not None:
+                notes(text)
+    audit_result = audit(scenario)
+    frames, event_frames = [], []
+    n_steps = len(world.times)
+    total = replications * n_steps
+    done_before = 0
     try:
-        for start in range(0, replications, batch_size):
+        for batch, start in enumerate(range(0, replications, batch_size)):
             reps = np.arange(start, min(start + batch_size, replications))
-            engine = Engine(world, reps, seed)
-            engine.run()
-            metrics = replication_metrics(world, engine)
-            events = pd.DataFrame(engine.events, columns=list(EVENT_COLUMNS))
+            if writer is not None and batch in writer.finished:
+                metrics, events = writer.read_batch(batch)
+            else:
+                engine = Engine(world, reps, seed)
+                tick = None
+                if progress is not None:
+                    base, n_reps = done_before, len(reps)
+
+                    def tick(steps, base=base, n_reps=n_reps):
+                        progress(base + steps * n_reps, total)
+                engine.run(tick)
+                metrics = replication_metrics(world, engine)
+                events = pd.DataFrame(engine.events, columns=list(EVENT_COLUMNS))
+                if writer is not None:
+                    writer.write_batch(batch, metrics, events)
+            done_before += len(reps) * n_steps
+            if progress is not None:
+                progress(done_before, total)
             frames.append(metrics)
             event_frames.append(events)
-            if writer is not None:
-                writer.append(metrics, events)
-            if progress is not None:
-                progress(len(reps))
-    finally:
-        if writer is not None:
-            writer.close()
+    except KeyboardInterrupt:
+        raise RunInterrupted(writer.partial if writer is not None and writer.finished else None) from None
     metrics = pd.concat(frames, ignore_index=True)
     events = pd.concat(event_frames, ignore_index=True) if event_frames else pd.DataFrame(columns=EVENT_COLUMNS)
     threats = int((~world.civil).sum())
     summary = summarise(scenario.name, metrics, audit_result, seed, threats, int(world.civil.sum()))
-    if out_dir is not None:
-        (out_dir / "summary.json").write_text(json.dumps(summary, indent=2))
+    if writer is not None:
+        writer.finish(summary)
     return RunResult(scenario, summary, metrics, events)
 
 
-class _ParquetAppender:
-    """Writes metrics and events row groups as batches finish, so an interrupted run keeps them."""
+def check_run_budget(scenario: Scenario, replications: int, batch_size: int, max_memory: int | None = None) -> None:
+    """Refuse, before anything is allocated, a run whose batch would not fit in memory (``max_memory``, default
+    the machine's): InputError naming the fields to change. The estimate is
+    :func:`iadsim.analysis.sweep.estimate_batch_bytes`."""
+    from iadsim.analysis.sweep import estimate_batch_bytes, memory_budget
 
-    def __init__(self, out_dir: Path):
-        self.out_dir = out_dir
-        self.writers = {}
-
-    def append(self, metrics: pd.DataFrame, events: pd.DataFrame) -> None:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        for name, frame in (("metrics", metrics), ("events", events)):
-            table = pa.Table.from_pandas(frame, preserve_index=False)
-            if name == "events":
-                table = table.cast(pa.schema([
-                    ("replication", pa.int64()), ("time", pa.float64()), ("kind", pa.string()),
-                    ("unit", pa.string()), ("target", pa.string()), ("detail", pa.string())]))
-            if name not in self.writers:
-                self.writers[name] = pq.ParquetWriter(self.out_dir / f"{name}.parquet", table.schema)
-            self.writers[name].write_table(table)
-
-    def close(self) -> None:
-        for writer in self.writers.values():
-            writer.close()
+    limit = memory_budget(max_memory)
+    need = estimate_batch_bytes(scenario, min(batch_size, replications))
+    if need > limit:
+        spec = scenario.spec
+        steps = int(spec.duration / spec.step) + 1
+        flights = sum(r.count for r in spec.threats) + sum(t.count for t in spec.traffic)
+        raise InputError(scenario.path, f"this run needs about {need / 1e9:.1f} GB ({steps:,} steps x {flights:,} "
+                         f"aircraft), more than the {limit / 1e9:.1f} GB available: lengthen 'step', shorten "
+                         "'duration' or fly fewer aircraft", None, ("step",))

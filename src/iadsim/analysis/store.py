@@ -10,23 +10,32 @@ A sweep folder holds
     and renamed into place (``os.replace``), so a file that exists is complete; a sweep killed at any
     moment (even ``kill -9``) resumes by skipping the units whose file exists.
 ``summary.json``
-    per-point means and 95 % confidence intervals, written when the sweep completes.
+    per-point means and 95 % confidence intervals, written when the sweep completes;
+``.lock``
+    while a sweep runs: the PID and host of the process running it (:class:`FolderLock`).
+
+Everything read back from a folder is checked: a damaged ``points.json`` or a results file that is cut
+short or has other columns is an :class:`~iadsim.scenario.InputError` naming the file and what to do.
 """
 
 from __future__ import annotations
 
-import json
+import errno
 import os
 import re
+import socket
+import stat
 from pathlib import Path
 
 import pandas as pd
 
 from iadsim.scenario import InputError
+from iadsim.scenario.yamlio import read_json
 
 RESULTS = "results"
 POINTS = "points.json"
 SUMMARY = "summary.json"
+LOCK = ".lock"
 _UNIT_FILE = re.compile(r"^p(\d+)-b(\d+)\.parquet$")
 
 
@@ -41,11 +50,20 @@ def completed_units(out_dir: str | Path) -> set[tuple[int, int]]:
     if not folder.is_dir():
         return set()
     done = set()
-    for entry in os.scandir(folder):
+    try:
+        entries = list(os.scandir(folder))
+    except OSError as exc:
+        raise InputError(folder, f"cannot be read: {exc.strerror or exc}") from None
+    for entry in entries:
         m = _UNIT_FILE.match(entry.name)
         if m:
             done.add((int(m.group(1)), int(m.group(2))))
     return done
+
+
+def unit_files(out_dir: str | Path) -> list[Path]:
+    """The files of every complete work unit, in (point, batch) order: an explicit list, never a glob."""
+    return [unit_path(out_dir, p, b) for p, b in sorted(completed_units(out_dir))]
 
 
 def write_unit(out_dir: str | Path, point: int, batch: int, frame: pd.DataFrame) -> Path:
@@ -54,40 +72,113 @@ def write_unit(out_dir: str | Path, point: int, batch: int, frame: pd.DataFrame)
     import pyarrow.parquet as pq
 
     final = unit_path(out_dir, point, batch)
-    final.parent.mkdir(parents=True, exist_ok=True)
     table = pa.Table.from_pandas(frame, preserve_index=False)
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink)
     tmp = final.with_name(f".{final.stem}.{os.getpid()}.tmp")  # not *.parquet: readers never see it
-    with open(tmp, "wb") as f:
-        f.write(sink.getvalue().to_pybytes())
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, final)
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as f:
+            f.write(sink.getvalue().to_pybytes())
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, final)
+    except OSError as exc:
+        _discard(tmp)
+        raise InputError(final, f"cannot write: {exc.strerror or exc}") from None
     return final
+
+
+def _discard(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+TEMPORARY = re.compile(r"^\.(points\.json|summary\.json|sweep\.yaml|scenario\.yaml)\.\d+\.tmp$")
+"""Names of the temporary files of the folder's own atomic writes (left by a sweep killed mid-write)."""
 
 
 def remove_temporary(out_dir: str | Path) -> int:
     """Delete the temporary files of writes cut short (a killed sweep); call only when no sweep runs there."""
     folder = Path(out_dir) / RESULTS
-    removed = 0
-    for tmp in folder.glob(".*.tmp") if folder.is_dir() else ():
-        tmp.unlink(missing_ok=True)
-        removed += 1
-    return removed
+    leftovers = list(folder.glob(".*.tmp")) if folder.is_dir() else []
+    leftovers += [Path(out_dir) / name for name in os.listdir(out_dir) if TEMPORARY.match(name)]
+    for tmp in leftovers:
+        _discard(tmp)
+    return len(leftovers)
+
+
+def _damaged(path: Path, exc: BaseException) -> InputError:
+    reason = (str(exc).splitlines() or [type(exc).__name__])[0][:100]
+    return InputError(path, f"is damaged or cut short ({reason}); delete it and rerun the sweep to recompute it")
 
 
 def read_unit(out_dir: str | Path, point: int, batch: int, columns: list[str] | None = None) -> pd.DataFrame:
     """The rows of one complete work unit (only ``columns``, when given)."""
-    return pd.read_parquet(unit_path(out_dir, point, batch), columns=columns)
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = unit_path(out_dir, point, batch)
+    try:
+        return pq.read_table(path, columns=columns).to_pandas()
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise _damaged(path, exc) from None
+
+
+_INTEGER_KEYS = ("point", "replication")
+
+
+def check_units(files: list[Path], expected: dict | None = None):
+    """Read the footer of every results file: each must be a complete Parquet file whose columns and types
+    are those of the first (and, given ``expected`` -- column name -> tuple of allowed pyarrow types, in
+    order -- exactly those). Returns the common schema (None for no files); InputError naming the first
+    file that differs and saying to delete it."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    first = None
+    for path in files:
+        try:
+            schema = pq.read_schema(path).remove_metadata()
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            raise _damaged(path, exc) from None
+        problem = None
+        for key in _INTEGER_KEYS:
+            if key not in schema.names or schema.field(key).type != pa.int64():
+                problem = f"no integer column '{key}'"
+                break
+        if problem is None and expected is not None:
+            if schema.names != list(expected):
+                problem = "its columns are not those of this sweep's results"
+            else:
+                for name, allowed in expected.items():
+                    if schema.field(name).type not in allowed:
+                        problem = f"column '{name}' has type {schema.field(name).type}"
+                        break
+        if problem is None and first is not None and not schema.equals(first):
+            problem = "its columns or their types differ from the other results files"
+        if problem is not None:
+            raise InputError(path, f"is not a results file of this sweep ({problem}); delete it and rerun the sweep "
+                                   "to recompute it")
+        first = schema if first is None else first
+    return first
 
 
 def write_json(path: str | Path, data: object) -> None:
     """Write JSON atomically (temporary file, then rename)."""
+    import json
+
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=_json_default))
-    os.replace(tmp, path)
+    text = json.dumps(data, indent=2, default=_json_default)
+    try:
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        _discard(tmp)
+        raise InputError(path, f"cannot write: {exc.strerror or exc}") from None
 
 
 def _json_default(value):
@@ -103,11 +194,27 @@ def _json_default(value):
 
 
 def read_points(out_dir: str | Path) -> dict:
-    """The sweep's design as written by run_sweep (points.json)."""
+    """The sweep's design as written by run_sweep (points.json), checked: a mapping whose ``points`` are
+    mappings with an integer ``point`` and ``seed`` and a mapping of factor ``values``."""
     path = Path(out_dir) / POINTS
-    if not path.is_file():
+    if not path.exists():
         raise InputError(out_dir, f"not a sweep folder: {POINTS} not found")
-    return json.loads(path.read_text())
+    meta = read_json(path, what="sweep design (points.json)")
+    problem = None
+    if not isinstance(meta, dict):
+        problem = "expected a mapping"
+    elif not isinstance(meta.get("points"), list):
+        problem = "'points' is not a list"
+    else:
+        for i, p in enumerate(meta["points"]):
+            ok = (isinstance(p, dict) and isinstance(p.get("values"), dict)
+                  and all(isinstance(p.get(k), int) and not isinstance(p.get(k), bool) for k in ("point", "seed")))
+            if not ok:
+                problem = f"points[{i}] is not a point (integer point and seed, mapping of values)"
+                break
+    if problem is not None:
+        raise InputError(path, f"is not a sweep design written by iadsim: {problem}")
+    return meta
 
 
 def points_frame(out_dir: str | Path) -> pd.DataFrame:
@@ -117,42 +224,167 @@ def points_frame(out_dir: str | Path) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _glob(out_dir: str | Path) -> str:
-    return str(Path(out_dir).resolve() / RESULTS / "*.parquet")
-
-
 def load_results(out_dir: str | Path, columns: list[str] | None = None) -> pd.DataFrame:
     """Every per-replication row of a sweep, sorted by (point, replication)."""
+    import pyarrow as pa
     import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
 
-    folder = Path(out_dir) / RESULTS
-    files = sorted(str(folder / f"p{p:05d}-b{b:06d}.parquet") for p, b in completed_units(out_dir))
+    files = unit_files(out_dir)
     if not files:
         raise InputError(out_dir, f"no results: {RESULTS}/*.parquet not found")
-    frame = ds.dataset(files, format="parquet").to_table(columns=columns).to_pandas()
+    schema = check_units(files)
+    if columns is not None:
+        missing = [c for c in columns if c not in schema.names]
+        if missing:
+            raise InputError(files[0], f"has no column '{missing[0]}'; not a results file of this sweep")
+    try:
+        frame = ds.dataset([str(f) for f in files], format="parquet", schema=schema).to_table(
+            columns=columns).to_pandas()
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        for path in files:  # which one?
+            try:
+                pq.read_table(path, columns=columns)
+            except (pa.ArrowException, OSError, ValueError) as bad:
+                raise _damaged(path, bad) from None
+        raise InputError(Path(out_dir) / RESULTS, f"cannot be read: {str(exc).splitlines()[0][:100]}") from None
     keys = [c for c in ("point", "replication") if c in frame.columns]
     return frame.sort_values(keys, kind="stable").reset_index(drop=True) if keys else frame
 
 
-def query(out_dir: str | Path, sql: str) -> pd.DataFrame:
+def query(out_dir: str | Path, sql: str, allow_files: bool = False) -> pd.DataFrame:
     """Run DuckDB SQL over a sweep: view ``results`` (per-replication rows) and table ``points`` (the design).
 
     Example: ``query(dir, 'SELECT point, avg(leakers) FROM results GROUP BY point ORDER BY point')``.
+
+    ``results`` is the explicit list of the folder's unit files (never a glob built from the folder's
+    name), read by pyarrow and handed to DuckDB as a dataset; DuckDB itself may then touch no file at all
+    (``enable_external_access = false``, then ``lock_configuration = true``; extensions are neither
+    installed nor loaded), so the SQL cannot read other files, write (``COPY ... TO``), ``ATTACH``,
+    ``INSTALL`` or ``LOAD``. DuckDB's ``allowed_paths`` is deliberately left empty: a path allowed there
+    can also be overwritten (``COPY ... TO`` it with ``USE_TMP_FILE false``, DuckDB 2.0).
+    ``allow_files=True`` lifts these restrictions (e.g. to join another folder's files).
     """
     import duckdb
+    import pyarrow as pa
+    import pyarrow.dataset as ds
 
-    if not completed_units(out_dir):
+    if not isinstance(sql, str) or not sql.strip().strip(";").strip():
+        raise InputError("SQL", "the query is empty; give one such as \"SELECT * FROM results LIMIT 5\"")
+    files = unit_files(out_dir)
+    if not files:
         raise InputError(out_dir, f"no results: {RESULTS}/*.parquet not found")
-    con = duckdb.connect()
+    schema = check_units(files)
+    points = points_frame(out_dir) if (Path(out_dir) / POINTS).exists() else None
+    dataset = ds.dataset([str(f) for f in files], format="parquet", schema=schema)
+    con = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False,
+                                             "autoload_known_extensions": False})
     try:
-        glob = _glob(out_dir).replace("'", "''")
-        con.execute(f"CREATE VIEW results AS SELECT * FROM read_parquet('{glob}')")
-        if (Path(out_dir) / POINTS).is_file():
-            points = points_frame(out_dir)
+        if not allow_files:
+            con.execute("SET enable_external_access = false")
+            con.execute("SET lock_configuration = true")
+        con.register("results", dataset)
+        if points is not None:
             con.register("points", points)
         try:
             return con.execute(sql).df()
         except duckdb.Error as exc:
-            raise InputError("SQL", f"query failed: {exc}") from None
+            raise InputError("SQL", f"query failed: {_one_line(exc)}") from None
+        except pa.ArrowException as exc:
+            raise InputError(Path(out_dir) / RESULTS, f"a results file cannot be read ({_one_line(exc)}); run "
+                                                      "the sweep again to find and recompute it") from None
     finally:
         con.close()
+
+
+def _one_line(exc: BaseException, limit: int = 200) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# ---------------------------------------------------------------------------------------------- the lock
+
+
+class FolderLock:
+    """One sweep at a time in a folder: the file ``.lock``, held with ``flock`` and naming its holder.
+
+    ``flock`` locks die with their process, so a sweep killed with ``kill -9`` leaves a lock file that the
+    next sweep takes over (``previous`` then names the dead holder, for a warning); a live holder makes
+    :meth:`acquire` raise InputError naming its PID. The file is removed on release.
+    """
+
+    def __init__(self, out_dir: str | Path):
+        self.folder = Path(out_dir)
+        self.path = self.folder / LOCK
+        self.fd: int | None = None
+        self.previous: str | None = None
+
+    def acquire(self) -> FolderLock:
+        import fcntl
+
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        flags |= getattr(os, "O_NONBLOCK", 0)
+        for _ in range(20):
+            try:
+                fd = os.open(self.path, flags, 0o644)
+            except OSError as exc:
+                reason = "is a symbolic link" if exc.errno == errno.ELOOP else exc.strerror or str(exc)
+                raise InputError(self.path, f"cannot be used as the sweep's lock file: {reason}") from None
+            try:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    raise InputError(self.path, "is not a regular file; delete it (it is the sweep's lock file)")
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError as exc:
+                    if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                        raise InputError(self.folder, f"another sweep ({_holder(fd) or 'PID unknown'}) is running "
+                                                      "in this folder; wait for it to end or choose another "
+                                                      "--out") from None
+                    raise InputError(self.path, f"cannot be locked: {exc.strerror or exc}") from None
+                try:
+                    same = os.path.samestat(os.fstat(fd), os.stat(self.path))
+                except OSError:
+                    same = False
+                if not same:  # its holder released and removed it between our open and flock
+                    os.close(fd)
+                    continue
+                previous = _holder(fd)
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, f"{os.getpid()} {socket.gethostname()}\n".encode(), 0)
+            except InputError:
+                os.close(fd)
+                raise
+            except OSError as exc:
+                os.close(fd)
+                raise InputError(self.path, f"cannot write the sweep's lock file: {exc.strerror or exc}") from None
+            self.fd, self.previous = fd, previous
+            return self
+        raise InputError(self.path, "cannot lock the folder: its lock file keeps being replaced")
+
+    def release(self) -> None:
+        if self.fd is None:
+            return
+        try:
+            if os.path.samestat(os.fstat(self.fd), os.stat(self.path)):
+                os.unlink(self.path)
+        except OSError:
+            pass
+        finally:
+            os.close(self.fd)
+            self.fd = None
+
+    def __enter__(self) -> FolderLock:
+        return self.acquire()
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+def _holder(fd: int) -> str | None:
+    """'PID 123 on host' from a lock file's content (only digits and host-name characters are shown)."""
+    try:
+        text = os.pread(fd, 200, 0).decode("ascii", "replace")
+    except OSError:
+        return None
+    m = re.match(r"(\d{1,10}) ([A-Za-z0-9._-]{1,64})", text)
+    return f"PID {m.group(1)} on {m.group(2)}" if m else None

@@ -19,12 +19,21 @@ A sweep file::
     replications: 200                   # or stop: {metric: leakers, half_width: 0.2, min: 30, max: 2000, batch: 50}
     seed: 1
     metrics: [leakers, wrongful_engagements]
+
+Limits checked before anything is built or run (each refused with the field to change):
+:data:`MAX_POINTS` design points, :data:`MAX_REPLICATIONS` replications in all, and the memory of the
+biggest work unit (:func:`estimate_batch_bytes`) against the machine's memory or ``max_memory``.
+
+A sweep folder is used by one sweep at a time (a lock file naming the holder's PID) and is adopted only
+when its ``points.json`` carries the same design fingerprint; local worker processes exit when the
+sweep's main process dies, even by ``kill -9``.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
 import copy
+import ctypes
 import hashlib
 import itertools
 import json
@@ -32,8 +41,13 @@ import math
 import multiprocessing
 import os
 import re
-import shutil
+import signal
+import socket
+import struct
+import sys
+import threading
 import time
+import warnings
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -49,12 +63,26 @@ from iadsim.analysis import store
 from iadsim.analysis.montecarlo import METRICS, mean_ci, replication_metrics, summarise_groups
 from iadsim.scenario import InputError, InputErrors, Scenario
 from iadsim.scenario.load import scenario_from_document
-from iadsim.scenario.yamlio import Document, format_loc, from_validation_errors, load_yaml
+from iadsim.scenario.versions import CURRENT, file_version, migrate_data
+from iadsim.scenario.yamlio import Document, format_loc, from_validation_errors, load_yaml, read_bytes, read_json
 
 DESIGNS = ("grid", "list", "random", "lhs", "sobol", "oat")
 SAMPLED = ("random", "lhs", "sobol")
 DEFAULT_METRICS = ("leakers", "kills", "wrongful_engagements", "missiles_expended")
 _DESIGN_STREAM = 2**31 - 1  # spawn key of the design's own random numbers (random design)
+MAX_POINTS = 100_000
+"""Most design points a sweep may have: every point is a validated scenario held in memory (about 8 ms and
+10 kB each for a small scenario), so 10^5 points already take minutes to load."""
+MAX_REPLICATIONS = 1_000_000_000
+"""Most replications a sweep may plan in all (points x replications, or points x stop.max)."""
+RESERVED_COLUMNS = ("point", "replication", "seed", "replications", *METRICS,
+                    *(f"{m}_{s}" for m in METRICS for s in ("mean", "ci_low", "ci_high", "half_width")))
+"""Column names of the results and summaries that a factor name may not take (compared ignoring case:
+DuckDB's identifiers are case-insensitive)."""
+
+
+class SweepWarning(UserWarning):
+    """Something the user should know that does not stop the sweep (a stale lock taken over, fewer workers)."""
 
 
 # ---------------------------------------------------------------------------------------------- the file
@@ -93,6 +121,7 @@ class StopSpec(_Strict):
 class SweepSpec(_Strict):
     """The whole sweep file."""
 
+    format_version: Annotated[int, Field(strict=True, ge=1)] = Field(1, description="absent means 1")
     name: str | None = None
     base: str = Field(description="the base scenario, relative to the sweep file")
     design: Literal["grid", "list", "random", "lhs", "sobol", "oat"]
@@ -200,6 +229,7 @@ class Point:
     values: dict[str, object]  # factor name -> design value (None: the base value, in an oat design)
     data: dict = field(repr=False)  # the scenario as plain data
     oat: tuple[str | None, str] | None = None  # (factor name, 'low'/'high') or (None, 'base')
+    size: WorkSize | None = None  # what the memory of its work units scales with
 
 
 @dataclass
@@ -236,12 +266,20 @@ class Sweep:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def load_sweep(path: str | Path) -> Sweep:
-    """Read and validate a sweep file and every point it defines. Raises InputError (file, line, field)."""
+def load_sweep(path: str | Path, max_memory: int | str | None = None) -> Sweep:
+    """Read and validate a sweep file and every point it defines. Raises InputError (file, line, field).
+
+    The number of design points and of replications is checked from the file alone, before any point is
+    built; the memory of the biggest work unit once the points are validated (:func:`check_budget`,
+    against ``max_memory`` -- bytes, or text such as ``'4GB'`` -- or the machine's memory).
+    """
     path = Path(path)
     doc = load_yaml(path)
     if not isinstance(doc.data, dict):
         raise InputError(doc.file, "expected a mapping of sweep fields (base, design, factors, ...)", doc.line_of(()))
+    version = file_version(doc, "sweep")  # a newer file is refused before its fields are read
+    if version < CURRENT["sweep"]:
+        migrate_data(doc.data, "sweep", version)
     try:
         spec = SweepSpec.model_validate(doc.data)
     except ValidationError as exc:
@@ -261,7 +299,10 @@ def load_sweep(path: str | Path) -> Sweep:
             raise doc.error(("set", key), str(exc)) from None
     seed = base.spec.seed if spec.seed is None else spec.seed
     sweep = Sweep(spec, path, doc, base_path, base_doc, base, factors, [], seed)
+    budget = memory_budget(max_memory)
+    _check_design_size(sweep, budget, max_memory is not None)  # arithmetic: nothing is materialised yet
     sweep.points = _points(sweep, sets)
+    check_budget(sweep, max_memory)
     return sweep
 
 
@@ -284,12 +325,21 @@ def _check_spec(spec: SweepSpec, doc: Document) -> None:
         errors.append(doc.error(("design",), f"a {spec.design} design needs 'samples'"))
     if not sampled and spec.samples is not None:
         errors.append(doc.error(("samples",), f"'samples' is used by random, lhs and sobol designs, not {spec.design}"))
-    names = set()
+    names: set[str] = set()
+    reserved = {c.casefold() for c in RESERVED_COLUMNS}
     for k, f in enumerate(spec.factors):
-        name = f.name or f.path
-        if name in names or name in ("point", "replication", *METRICS):
-            errors.append(doc.error(("factors", k, "name" if f.name else "path"), f"column name '{name}' is taken"))
-        names.add(name)
+        name = f.name if f.name is not None else f.path
+        where = ("factors", k, "name" if f.name is not None else "path")
+        if not name:
+            errors.append(doc.error(where, "a factor's column name must not be empty"))
+        elif name.casefold() in reserved:
+            why = "a factor without 'name' is named after its path; " if f.name is None else ""
+            errors.append(doc.error(where, f"column name '{name}' is taken by the results ({why}give the factor "
+                                           "another 'name')"))
+        elif name.casefold() in names:
+            errors.append(doc.error(where, f"column name '{name}' is used by another factor (names are compared "
+                                           "ignoring case); give one of them another 'name'"))
+        names.add(name.casefold())
         ranged = f.low is not None or f.high is not None
         if f.values is not None and ranged:
             errors.append(doc.error(("factors", k), "give either values or low/high, not both"))
@@ -399,6 +449,7 @@ def _points(sweep: Sweep, sets: list[tuple]) -> list[Point]:
     for loc, value, _ in sets:
         set_at(base_data, loc, value)
     catalog = sweep.base.catalog
+    cells = int(np.prod(sweep.base.terrain.shape))
     points = []
     for i, (values, oat) in enumerate(_design_rows(sweep)):
         data = copy.deepcopy(base_data)
@@ -412,7 +463,7 @@ def _points(sweep: Sweep, sets: list[tuple]) -> list[Point]:
         except InputError as exc:
             raise point_error(sweep, i, values, exc) from None
         seed = sweep.seed if sweep.spec.common_random_numbers else point_seed(sweep.seed, i)
-        points.append(Point(i, seed, values, data, oat))
+        points.append(Point(i, seed, values, data, oat, work_size(spec, catalog, cells)))
     return points
 
 
@@ -438,6 +489,232 @@ def point_error(sweep: Sweep, point: int, values: dict, exc: InputError) -> Inpu
     message = f"point {point} ({shown}) is not a valid scenario: {where}: {field_ + ': ' if field_ else ''}" \
               f"{first.message}"
     return InputError(sweep.doc.file, message, sweep.doc.line_of(loc) if loc else None, loc)
+
+
+# ---------------------------------------------------------------------------------------------- budgets
+
+
+@dataclass(frozen=True)
+class WorkSize:
+    """What the memory of one engine batch scales with: K time steps, T aircraft (threats and civil),
+    S sensors (radars, and launchers carrying one), F fire units, U units, L links, C terrain cells."""
+
+    steps: int
+    targets: int
+    sensors: int
+    fire_units: int
+    units: int
+    links: int
+    cells: int
+
+    def world_bytes(self) -> int:
+        """The replication-independent World (:func:`iadsim.engine.build_world`), at its peak while built:
+        one masking-height raster per sensor plus the elevations (8 C (S + 1)); positions, velocities,
+        heights and masks kept (58 bytes per K T) plus the temporaries of the per-sensor geometry and
+        signal-to-noise arrays (about 250 more); Pd per look, visibility and sigma (9 bytes per K S T);
+        and 16 MB of fixed overhead (compiled kernels, caches)."""
+        k, t, s = self.steps, self.targets, self.sensors
+        return 16_000_000 + 8 * self.cells * (s + 1) + 300 * k * t + 9 * k * s * t + k * s
+
+    def replication_bytes(self) -> int:
+        """One replication of the engine state (:class:`iadsim.engine.core.State`) at its peak within a step:
+        per target the fused track (x, P) and engagement arrays plus the Kalman update's temporaries (800
+        bytes); per sensor and target the confirmation counters and their temporaries in ``sense`` (64);
+        per fire unit, sensor and target the boolean picture arrays of ``_known`` (4); per fire unit and
+        target the assignment arrays (16); per unit and link its state (16)."""
+        t, s, f = self.targets, self.sensors, self.fire_units
+        return 800 * t + 64 * s * t + 4 * f * s * t + 16 * f * t + 16 * (self.units + self.links) + 64
+
+    def batch_bytes(self, batch: int) -> int:
+        """Peak bytes of one engine batch of `batch` replications: world + batch x replication."""
+        return self.world_bytes() + int(batch) * self.replication_bytes()
+
+    def describe(self) -> str:
+        return (f"{self.steps:,} steps x {self.targets:,} aircraft x {self.sensors:,} sensors x "
+                f"{self.fire_units:,} fire units, {self.cells:,} terrain cells")
+
+
+def work_size(spec, catalog, cells: int) -> WorkSize:
+    """The :class:`WorkSize` of a validated scenario spec (its units' catalog types tell sensors and fire
+    units apart), without building anything."""
+    from iadsim.scenario.catalog import LauncherType, RadarType
+
+    steps = int(math.floor(spec.duration / spec.step + 1e-9)) + 1
+    targets = sum(int(f.count) for f in (*spec.threats, *spec.traffic))
+    sensors = fire = 0
+    for unit in spec.units:
+        entry = catalog.types.get(unit.type)
+        if isinstance(entry, LauncherType):
+            fire += 1
+            sensors += bool(entry.radar)
+        elif isinstance(entry, RadarType):
+            sensors += 1
+    return WorkSize(steps, targets, sensors, fire, len(spec.units), len(spec.links), int(cells))
+
+
+def estimate_batch_bytes(scenario: Scenario, batch: int) -> int:
+    """Estimated peak memory [bytes] of building a scenario's World and running one engine batch of `batch`
+    replications on it (events off)::
+
+        world       = 16 MB + 8 C (S + 1) + 300 K T + 9 K S T + K S
+        replication = 800 T + 64 S T + 4 F S T + 16 F T + 16 (U + L) + 64
+        bytes       = world + batch x replication
+
+    with K time steps, T aircraft, S sensors, F fire units, U units, L links and C terrain cells. The
+    coefficients come from the array shapes in :mod:`iadsim.engine.world` and :mod:`iadsim.engine.core`
+    and were checked against tracemalloc peaks (the estimate was 1 to 2.5 times the measured peak in the
+    scenarios tried, from 5 to 120 aircraft and 2 to 22 sensors); the interpreter and its libraries (a
+    few hundred MB per process) are not included. Nothing here grows with the number of steps except the
+    World: the engine keeps no per-step history.
+    """
+    return work_size(scenario.spec, scenario.catalog, int(np.prod(scenario.terrain.shape))).batch_bytes(batch)
+
+
+_UNITS = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "m": 10**6, "mb": 10**6, "g": 10**9, "gb": 10**9,
+          "t": 10**12, "tb": 10**12, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+
+
+def parse_memory(text: int | str, what: str = "--max-memory") -> int:
+    """Bytes from an int or text such as '4GB', '512 MiB', '2e9' (kB, MB, GB, TB are powers of 1000; KiB,
+    MiB, GiB, TiB of 1024). InputError(`what`, ...) when it is not a positive amount of memory."""
+    if isinstance(text, bool):
+        raise InputError(what, "expected an amount of memory such as 4GB")
+    if isinstance(text, (int, float)):
+        value = float(text)
+    else:
+        m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([A-Za-z]*)\s*", str(text))
+        if m is None or m.group(2).lower() not in _UNITS:
+            raise InputError(what, f"cannot read '{str(text)[:40]}' as an amount of memory (e.g. 4GB, 512MiB)")
+        value = float(m.group(1)) * _UNITS[m.group(2).lower()]
+    if not math.isfinite(value) or value < 1e6:
+        raise InputError(what, "must be at least 1 MB")
+    return int(value)
+
+
+def machine_memory() -> int:
+    """Physical memory [bytes] (``SC_PHYS_PAGES x SC_PAGE_SIZE``), or the cgroup's limit when smaller."""
+    try:
+        total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        total = 2**63 - 1
+    for limit in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            with open(limit, "rb") as f:
+                text = f.read(64).strip()
+        except OSError:
+            continue
+        if text.isdigit() and 0 < int(text) < total:
+            total = int(text)
+    return int(total)
+
+
+def memory_budget(max_memory: int | str | None = None) -> int:
+    """`max_memory` in bytes, or the machine's memory when None."""
+    return machine_memory() if max_memory is None else parse_memory(max_memory)
+
+
+def _gb(n: float) -> str:
+    return f"{n / 1e9:,.1f} GB" if n >= 1e9 else f"{n / 1e6:,.0f} MB"
+
+
+def design_size(spec: SweepSpec) -> int:
+    """The number of design points, from the spec alone (nothing is sampled or built)."""
+    if spec.design == "grid":
+        return math.prod(len(f.values or ()) for f in spec.factors)
+    if spec.design == "list":
+        return len(spec.factors[0].values or ())  # equal lengths checked by _check_spec
+    if spec.design == "oat":
+        return 1 + 2 * len(spec.factors)
+    if spec.design == "sobol":
+        return int(spec.samples) * (len(spec.factors) + 2)
+    return int(spec.samples)
+
+
+def _check_design_size(sweep: Sweep, budget: int, given: bool) -> None:
+    """Refuse a design with too many points or replications, or whose points alone would not fit in memory."""
+    spec, doc = sweep.spec, sweep.doc
+    n = design_size(spec)
+    if spec.design == "grid":
+        widest = max(range(len(spec.factors)), key=lambda k: len(spec.factors[k].values or ()))
+        loc, how = ("factors", widest, "values"), "the product of the factors' numbers of values; use fewer values"
+    elif spec.design == "list":
+        loc, how = ("factors", 0, "values"), "one per value; use fewer values"
+    elif spec.design == "oat":
+        loc, how = ("factors",), "1 + 2 per factor"
+    elif spec.design == "sobol":
+        loc, how = ("samples",), (f"samples x (factors + 2) = {spec.samples:,} x {len(spec.factors) + 2}; "
+                                  "use fewer samples")
+    else:
+        loc, how = ("samples",), "use fewer samples"
+    if n > MAX_POINTS:
+        raise doc.error(loc, f"the {spec.design} design has {n:,} points ({how}); a sweep may have at most "
+                             f"{MAX_POINTS:,}")
+    reps = spec.replications if spec.replications is not None else spec.stop.max
+    if n * reps > MAX_REPLICATIONS:
+        rloc = ("replications",) if spec.replications is not None else ("stop", "max")
+        raise doc.error(rloc, f"{n:,} points x {reps:,} replications = {n * reps:,} replications; a sweep may "
+                              f"plan at most {MAX_REPLICATIONS:,}")
+    # every point holds a copy of the scenario data (and its JSON text for the fingerprint)
+    per_point = 8 * len(json.dumps(sweep.base_doc.data, default=str)) + 2_000
+    if n * per_point > budget:
+        source = "--max-memory" if given else "this machine's memory"
+        raise doc.error(loc, f"the {n:,} points of the {spec.design} design would take about {_gb(n * per_point)} "
+                             f"of memory to hold ({how}), more than {source} ({_gb(budget)})")
+
+
+def _sets_size(path: str) -> bool:
+    """Whether a field path changes what work units scale with: duration, step, terrain or an aircraft count."""
+    tokens = parse_path(path)
+    first, last = tokens[0][1], tokens[-1][1]
+    return first in ("duration", "step", "terrain") or (first in ("threats", "traffic") and last == "count")
+
+
+def check_budget(sweep: Sweep, max_memory: int | str | None = None) -> int:
+    """Refuse a sweep whose biggest work unit (:func:`estimate_batch_bytes` of its biggest point at the
+    sweep's batch size) needs more memory than `max_memory` or the machine has; InputError naming the
+    field to change (the batch size, or the factor or base scenario that makes a point too big).
+    Returns the bytes of the biggest work unit."""
+    budget = memory_budget(max_memory)
+    source = "--max-memory" if max_memory is not None else "this machine's memory"
+    batch = sweep.batch_size()
+    sized = [p for p in sweep.points if p.size is not None]
+    if not sized:
+        return 0
+    biggest = max(sized, key=lambda p: p.size.batch_bytes(batch))
+    size = biggest.size
+    need = size.batch_bytes(batch)
+    if need <= budget:
+        return need
+    doc = sweep.doc
+    if size.batch_bytes(1) <= budget:
+        fit = max(1, (budget - size.world_bytes()) // size.replication_bytes())
+        loc = ("stop", "batch") if sweep.spec.stop is not None else ("batch",)
+        raise doc.error(loc, f"a work unit of {batch:,} replications of point {biggest.index} needs about "
+                             f"{_gb(need)} of memory ({size.describe()}), more than {source} ({_gb(budget)}): "
+                             f"use a batch of at most {fit:,}")
+    base = work_size(sweep.base.spec, sweep.base.catalog, size.cells)
+    loc: tuple = ("base",)
+    if base.batch_bytes(1) <= budget:
+        factors = [("factors", f.index) for f in sweep.factors
+                   if _sets_size(f.path) and biggest.values.get(f.name) is not None]
+        sets = [("set", key) for key in sweep.spec.set if _sets_size(key)]
+        loc = (factors + sets + [("factors",)])[0]
+    raise doc.error(loc, f"point {biggest.index} needs about {_gb(size.batch_bytes(1))} of memory for one "
+                         f"replication ({size.describe()}), more than {source} ({_gb(budget)}): shorten the "
+                         "duration, lengthen the step, or use fewer aircraft or sensors")
+
+
+WORKER_BASE_BYTES = 300_000_000
+"""Memory of an idle worker process (the interpreter with numpy, scipy, numba, pandas and pyarrow)."""
+
+
+def worker_bytes(sweep: Sweep) -> int:
+    """Peak memory of one worker process: its cache of Worlds, one engine batch and the interpreter."""
+    sized = [p.size for p in sweep.points if p.size is not None]
+    if not sized:
+        return WORKER_BASE_BYTES
+    worlds = min(_WORLD_CACHE, len(sized)) * max(s.world_bytes() for s in sized)
+    return WORKER_BASE_BYTES + worlds + sweep.batch_size() * max(s.replication_bytes() for s in sized)
 
 
 # ---------------------------------------------------------------------------------------------- work units
@@ -519,8 +796,40 @@ class SerialExecutor:
         return set(futures)
 
 
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+_PARENT_POLL = 0.5  # [s] how often a worker checks that its parent is alive
+
+
+def die_with_parent(parent: int) -> None:
+    """Make this (worker) process exit when process `parent` dies, even by ``kill -9``.
+
+    On Linux the kernel sends SIGKILL through ``prctl(PR_SET_PDEATHSIG)``. That signal follows the
+    *thread* that started the process (ProcessPoolExecutor starts workers from the thread that submits,
+    here the sweep's thread, which outlives the pool), and it is not sent if the parent died before the
+    call; so a daemon thread also polls ``os.getppid()`` (a dead parent's orphans are re-parented) and
+    exits the process when it changes. Used as the local pool's worker initializer.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        except (OSError, AttributeError):  # no libc prctl: the watcher thread alone
+            pass
+    if os.getppid() != parent:  # died before the death signal was armed
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(_PARENT_POLL)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="iadsim-parent-watch", daemon=True).start()
+
+
 class LocalExecutor:
-    """Local worker processes (started with 'spawn': no inherited state, the same on every platform)."""
+    """Local worker processes (started with 'spawn': no inherited state, the same on every platform) that
+    exit when this process dies (:func:`die_with_parent`)."""
 
     name = "local"
 
@@ -531,8 +840,13 @@ class LocalExecutor:
 
     def __enter__(self):
         context = multiprocessing.get_context(self.start_method)
-        self.pool = concurrent.futures.ProcessPoolExecutor(self.workers, mp_context=context)
+        self.pool = concurrent.futures.ProcessPoolExecutor(self.workers, mp_context=context,
+                                                           initializer=die_with_parent, initargs=(os.getpid(),))
         return self
+
+    def pids(self) -> list[int]:
+        """The worker processes' PIDs (started so far)."""
+        return sorted(getattr(self.pool, "_processes", None) or ()) if self.pool is not None else []
 
     def __exit__(self, *exc) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
@@ -545,8 +859,88 @@ class LocalExecutor:
         return done
 
 
+CONNECT_TIMEOUT = 10.0
+"""[s] the longest a sweep waits for a Dask scheduler to answer."""
+_SCHEMES = ("tcp", "tls", "ws", "wss", "inproc")
+
+
+def _check_scheduler(address: str, deadline: float) -> None:
+    """Refuse, in bounded time, an address that is malformed, does not resolve, refuses or does not answer
+    as a Dask scheduler: a tcp scheduler sends its handshake as soon as it accepts, an 8-byte frame length
+    of a few hundred bytes (anything else -- an SSH server's banner read as a length is 3 EiB -- is refused
+    here, before distributed would allocate it). InputError(address, reason)."""
+    import ipaddress
+
+    shown = address if len(address) <= 80 else address[:77] + "..."
+    if "://" in address:
+        scheme, location = address.split("://", 1)
+    else:
+        scheme, location = "tcp", address
+    if scheme not in _SCHEMES:
+        raise InputError(shown, f"unknown scheme '{scheme[:20]}' of a Dask scheduler address; give e.g. "
+                                "tcp://host:8786")
+    if scheme != "tcp":
+        return  # reached through distributed itself, under the connect timeout
+    host, sep, port_text = location.rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise InputError(shown, "is not a Dask scheduler address: give tcp://host:port with a port from 1 to 65535")
+    port = int(port_text)
+    if re.fullmatch(r"[0-9.]+", host):
+        try:
+            ipaddress.IPv4Address(host)
+        except ValueError:
+            raise InputError(shown, f"'{host}' is not a valid IPv4 address") from None
+    found: list = []
+
+    def resolve() -> None:
+        try:
+            found.append(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        except (OSError, UnicodeError) as exc:
+            found.append(exc)
+
+    resolver = threading.Thread(target=resolve, daemon=True)  # name lookups have no timeout of their own
+    resolver.start()
+    resolver.join(max(0.1, deadline - time.monotonic()))
+    if not found:
+        raise InputError(shown, f"the scheduler's host name did not resolve within {CONNECT_TIMEOUT:g} s")
+    if isinstance(found[0], BaseException):
+        reason = getattr(found[0], "strerror", None) or found[0]
+        raise InputError(shown, f"cannot resolve the scheduler's host: {reason}")
+    error: str = "no address to connect to"
+    for family, kind, proto, _, sockaddr in found[0]:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            break
+        try:
+            with socket.socket(family, kind, proto) as sock:
+                sock.settimeout(remaining)
+                sock.connect(sockaddr)
+                head = b""
+                while len(head) < 8:
+                    sock.settimeout(max(0.05, deadline - time.monotonic()))
+                    chunk = sock.recv(8 - len(head))
+                    if not chunk:
+                        break
+                    head += chunk
+        except TimeoutError:
+            error = f"no answer within {CONNECT_TIMEOUT:g} s"
+            continue
+        except OSError as exc:
+            error = exc.strerror or str(exc)
+            continue
+        if len(head) < 8 or not 0 < struct.unpack("<Q", head)[0] < 1_000_000:
+            raise InputError(shown, "answers, but not as a Dask scheduler (check the host and port)")
+        return
+    raise InputError(shown, f"cannot connect to the Dask scheduler: {error}")
+
+
 class DaskExecutor:
-    """A Dask cluster: an existing `client`, a scheduler address, or a LocalCluster of worker processes."""
+    """A Dask cluster: an existing `client`, a scheduler address, or a LocalCluster of worker processes.
+
+    An unreachable or wrong scheduler address is an InputError within :data:`CONNECT_TIMEOUT` seconds.
+    A LocalCluster's workers are started by distributed, whose worker processes exit with their parent.
+    """
 
     name = "dask"
 
@@ -559,7 +953,15 @@ class DaskExecutor:
             from distributed import Client, LocalCluster
 
             if self.scheduler:
-                self.client = Client(self.scheduler)
+                deadline = time.monotonic() + CONNECT_TIMEOUT
+                address = str(self.scheduler).strip()
+                _check_scheduler(address, deadline)
+                try:
+                    self.client = Client(address, timeout=max(1.0, deadline - time.monotonic()),
+                                         set_as_default=False)
+                except (OSError, TimeoutError, MemoryError, ValueError, TypeError, AssertionError) as exc:
+                    reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+                    raise InputError(address[:80], f"cannot connect to the Dask scheduler: {reason}") from None
             else:
                 cluster = LocalCluster(n_workers=int(self.n_workers or os.cpu_count() or 1), threads_per_worker=1,
                                        processes=True, dashboard_address=":0")
@@ -683,16 +1085,62 @@ def ci_half_width(values, confidence: float = 0.95) -> float | None:
 
 def run_sweep(sweep: Sweep | str | Path, out_dir: str | Path, executor: str | object = "local",
               workers: int | None = None, scheduler: str | None = None,
-              progress: Callable[[SweepProgress], None] | None = None, max_units: int | None = None) -> SweepResult:
+              progress: Callable[[SweepProgress], None] | None = None, max_units: int | None = None,
+              max_memory: int | str | None = None) -> SweepResult:
     """Run (or resume) a sweep into `out_dir`; every work unit is written as it completes.
 
     `executor` is 'local' (processes; `workers` default os.cpu_count()), 'dask' (`scheduler` address, or a
     LocalCluster of `workers` processes), 'serial', or an executor object (e.g. ``DaskExecutor(client=c)``).
-    `max_units` stops after that many units have been run (to test resuming).
+    `max_units` stops after that many units have been run (to test resuming). `max_memory` (bytes, or
+    text such as '4GB'; default the machine's memory) bounds the biggest work unit (InputError naming the
+    field to change) and the local executor's workers together (fewer workers, with a SweepWarning).
+
+    The folder is locked for the run (:class:`~iadsim.analysis.store.FolderLock`); an existing folder is
+    used only when it is empty or holds this very sweep (its ``points.json`` has the same fingerprint).
+    Folder problems (a file, read-only, another sweep's results, damaged results files) are InputErrors.
     """
-    sweep = sweep if isinstance(sweep, Sweep) else load_sweep(sweep)
+    sweep = sweep if isinstance(sweep, Sweep) else load_sweep(sweep, max_memory)
+    if max_memory is not None:
+        check_budget(sweep, max_memory)
     out_dir = Path(out_dir)
-    _prepare(sweep, out_dir)
+    ex = make_executor(executor, workers, scheduler)
+    _fit_workers(ex, sweep, memory_budget(max_memory), max_memory is not None)
+    _make_folder(out_dir)
+    with store.FolderLock(out_dir) as lock:
+        if lock.previous:
+            warnings.warn(f"{out_dir}: took over the lock of an earlier sweep ({lock.previous}) that ended without "
+                          "releasing it (killed?)", SweepWarning, stacklevel=2)
+        _prepare(sweep, out_dir)
+        return _run(sweep, out_dir, ex, progress, max_units)
+
+
+def _fit_workers(ex: object, sweep: Sweep, budget: int, given: bool) -> None:
+    """Fewer local worker processes when all of them at their peak would not fit in memory."""
+    if not isinstance(ex, LocalExecutor) or ex.pool is not None:
+        return
+    fit = max(1, budget // worker_bytes(sweep))
+    if ex.workers > fit:
+        source = "--max-memory" if given else "this machine's memory"
+        warnings.warn(f"running {fit} worker processes instead of {ex.workers}: each needs about "
+                      f"{_gb(worker_bytes(sweep))} at its peak and {source} is {_gb(budget)}", SweepWarning,
+                      stacklevel=3)
+        ex.workers = fit
+
+
+def _make_folder(out_dir: Path) -> None:
+    """Create the sweep folder; InputError when the path is a file or the folder cannot be created or written."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(out_dir, "is a file, not a folder; give --out a folder for the sweep's results")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(out_dir, f"cannot create the sweep folder: {exc.strerror or exc}") from None
+    if not os.access(out_dir, os.W_OK | os.X_OK):
+        raise InputError(out_dir, "is not writable; give --out a folder you can write to")
+
+
+def _run(sweep: Sweep, out_dir: Path, executor: object, progress: Callable[[SweepProgress], None] | None,
+         max_units: int | None) -> SweepResult:
     schema_frame = _factor_frame(sweep)
     stop, batch = sweep.spec.stop, sweep.batch_size()
     plans = [_PointPlan(sweep.spec.replications or 0, batch, stop) for _ in sweep.points]
@@ -739,7 +1187,7 @@ def run_sweep(sweep: Sweep | str | Path, out_dir: str | Path, executor: str | ob
                                    counts["reps_run"], time.perf_counter() - started))
 
     report()
-    with make_executor(executor, workers, scheduler) as ex:
+    with executor as ex:
         limit = 2 * getattr(ex, "workers", 1) + 2
         inflight: dict = {}
         try:
@@ -789,10 +1237,38 @@ def run_sweep(sweep: Sweep | str | Path, out_dir: str | Path, executor: str | ob
 
 
 def _prepare(sweep: Sweep, out_dir: Path) -> None:
-    """Write points.json (or check that an existing one is the same sweep) and copies of the inputs."""
+    """Adopt the (locked) folder or refuse it, then write points.json and copies of the inputs.
+
+    A folder is adopted when it is empty or its points.json carries this sweep's fingerprint; anything
+    else -- another sweep's design, a points.json that cannot be read, results or other files without a
+    points.json -- is refused with InputError saying to choose another --out or delete the folder. The
+    existing results files are then checked (:func:`~iadsim.analysis.store.check_units`).
+    """
+    fingerprint = sweep.fingerprint()
+    path = out_dir / store.POINTS
+    advice = "choose another --out folder or delete this one"
+    try:
+        entries = {e.name for e in os.scandir(out_dir)}
+    except OSError as exc:
+        raise InputError(out_dir, f"cannot be read: {exc.strerror or exc}") from None
+    entries -= {store.LOCK}
+    entries = {e for e in entries if not store.TEMPORARY.match(e)}
+    if store.POINTS in entries:
+        try:
+            old = read_json(path, what="sweep design (points.json)")
+        except InputError as exc:
+            raise InputError(exc.file, f"{exc.message}: this folder's sweep cannot be identified; {advice}",
+                             exc.line) from None
+        if not isinstance(old, dict) or old.get("fingerprint") != fingerprint:
+            raise InputError(out_dir, "holds the results of a different sweep (its points, seeds or replications "
+                                      f"differ, or its points.json was changed); {advice}")
+    elif entries:
+        what = (f"has a {store.RESULTS} folder but no {store.POINTS}" if store.RESULTS in entries else
+                f"is not empty and is not a sweep folder (no {store.POINTS})")
+        raise InputError(out_dir, f"{what}, so its contents cannot be matched to this sweep; {advice}")
     meta = {
-        "name": sweep.name, "fingerprint": sweep.fingerprint(), "sweep_file": str(sweep.file),
-        "base": str(sweep.base_path), "design": sweep.spec.design, "seed": sweep.seed,
+        "name": sweep.name, "fingerprint": fingerprint, "format_version": CURRENT["sweep"],
+        "sweep_file": str(sweep.file), "base": str(sweep.base_path), "design": sweep.spec.design, "seed": sweep.seed,
         "common_random_numbers": sweep.spec.common_random_numbers,
         "replications": sweep.spec.replications, "stop": sweep.spec.stop.model_dump() if sweep.spec.stop else None,
         "batch": sweep.batch_size(), "metrics": sweep.metrics,
@@ -801,21 +1277,44 @@ def _prepare(sweep: Sweep, out_dir: Path) -> None:
         "points": [{"point": p.index, "seed": p.seed, "values": p.values,
                     **({"oat": {"factor": p.oat[0], "level": p.oat[1]}} if p.oat else {})} for p in sweep.points],
     }
-    path = out_dir / store.POINTS
-    if path.is_file():
-        try:
-            old = json.loads(path.read_text()).get("fingerprint")
-        except (json.JSONDecodeError, AttributeError):
-            old = None
-        if old != meta["fingerprint"]:
-            raise InputError(out_dir, "holds the results of a different sweep (its points, seeds or replications "
-                                      "differ); choose another --out folder or delete this one")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / store.RESULTS).mkdir(exist_ok=True)
+    store.write_json(path, meta)  # first: a folder killed right after this is still recognised
+    try:
+        (out_dir / store.RESULTS).mkdir(exist_ok=True)
+    except OSError as exc:
+        raise InputError(out_dir / store.RESULTS, f"cannot create the results folder: {exc.strerror or exc}") from None
     store.remove_temporary(out_dir)
-    store.write_json(path, meta)
-    shutil.copyfile(sweep.file, out_dir / "sweep.yaml")
-    shutil.copyfile(sweep.base_path, out_dir / "scenario.yaml")
+    for source, name in ((sweep.file, "sweep.yaml"), (sweep.base_path, "scenario.yaml")):
+        _copy_input(source, out_dir / name)
+    store.check_units(store.unit_files(out_dir), _expected_columns(sweep))
+
+
+def _copy_input(source: Path, target: Path) -> None:
+    """Copy an input file into the folder (read with the safe reader, written atomically)."""
+    try:
+        if target.exists() and os.path.samefile(source, target):
+            return
+    except OSError:
+        pass
+    data = read_bytes(source, what="sweep or scenario file")
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise InputError(target, f"cannot write: {exc.strerror or exc}") from None
+
+
+def _expected_columns(sweep: Sweep) -> dict:
+    """Column name -> allowed pyarrow types of this sweep's results files, in order."""
+    import pyarrow as pa
+
+    kinds = {"float": (pa.float64(),), "int": (pa.int64(),), "bool": (pa.bool_(),),
+             "string": (pa.large_string(), pa.string())}
+    columns = {"point": (pa.int64(),), "replication": (pa.int64(),)}
+    columns.update({f.name: kinds[f.kind] for f in sweep.factors})
+    columns.update({m: (pa.int64(), pa.float64()) for m in METRICS})
+    return columns
 
 
 _DTYPES = {"float": "float64", "int": "Int64", "bool": "boolean", "string": "string"}

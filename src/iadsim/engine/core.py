@@ -13,6 +13,7 @@ itself see the target; shoot-look-shoot re-engages after the kill assessment tim
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -122,10 +123,13 @@ class Engine:
         self.assign()
         self.state.time_index += 1
 
-    def run(self) -> State:
-        """Step until the last time sample of the scenario's duration has been simulated."""
+    def run(self, on_step: Callable[[int], None] | None = None) -> State:
+        """Step until the last time sample of the scenario's duration has been simulated; ``on_step`` (if
+        given) is called with the number of steps done after each step (for progress bars)."""
         while self.state.time_index < len(self.w.times):
             self.step()
+            if on_step is not None:
+                on_step(self.state.time_index)
         return self.state
 
     # ----------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from iadsim.analysis.runfolder import RunFolderError
 from iadsim.report.replay import FLYING, KILLED, build_replay
 from iadsim.report.run import Run, load_run
 from iadsim.terrain.geo import lonlat_polygons, to_lonlat
@@ -52,7 +53,12 @@ def export(run_dir: str | Path, fmt: str, out_dir: str | Path, replication: int 
     except KeyError:
         raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORTERS)}") from None
     run = load_run(run_dir)
+    if replication is not None and replication not in set(run.metrics["replication"].tolist()):
+        n = len(run.metrics)
+        raise RunFolderError(run_dir, f"--replication {replication}: this run has replications 0 to {n - 1}")
     out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise RunFolderError(out, "is a file, not a folder; choose another --out")
     out.mkdir(parents=True, exist_ok=True)
     return writer(run, out, replication)
 

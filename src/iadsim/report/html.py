@@ -18,11 +18,13 @@ import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from iadsim.analysis.montecarlo import METRICS
+from iadsim.analysis.runfolder import write_bytes_atomic
 from iadsim.report.layers import map_layers
 from iadsim.report.plots import label, map_figure, metrics_figure, replay_figure
 from iadsim.report.replay import build_replay
 from iadsim.report.run import Run, load_run
 from iadsim.report.sweep import load_sweep_table, tornado_figure, tradeoff_figure
+from iadsim.scenario import InputError
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +87,7 @@ def build_report(run_dirs: list[Path], out_path: Path, sweep_dir: Path | None = 
         page.section("sweep", "Sweep", _sweep_html(page, Path(sweep_dir)))
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    out_path.write_text(page.render(runs), encoding="utf-8")
+    write_bytes_atomic(Path(out_path), page.render(runs).encode("utf-8"))  # an older report stays whole
     return out_path
 
 
@@ -164,7 +166,7 @@ def _metrics_html(page: _Page, runs: list[Run]) -> str:
     rows = ["<tr><td>fire units able</td>"
             + "".join(f"<td class=num>{_int(s.get('fire_units_able'))} of {_int(s.get('fire_units'))}</td>"
                       for s in summaries) + "</tr>"]
-    for metric in METRICS:
+    for metric in (*METRICS, "p_raid_annihilation", "p_wrongful_engagement"):
         cells = []
         for s in summaries:
             stat = s.get("metrics", {}).get(metric) or {}
@@ -176,8 +178,10 @@ def _metrics_html(page: _Page, runs: list[Run]) -> str:
     rows.append("<tr><td>replications with a detection</td>" + "".join(
         f"<td class=num>{_pct(s.get('detected_fraction'))}</td>" for s in summaries) + "</tr>")
     table = f"<table><tr><th>metric: mean [95 % CI]</th>{head}</tr>{''.join(rows)}</table>"
-    note = ("<p class=note>Means over replications with Student-t 95 % confidence intervals; times are in seconds "
-            "from the start, over the replications where the event happened (n).</p>")
+    note = ("<p class=note>Means over replications with 95 % confidence intervals that fit each quantity and never "
+            "leave its range: Wilson for probabilities, exact Poisson (Garwood) for unbounded counts (the percentile "
+            "bootstrap when over-dispersed), the percentile bootstrap for bounded counts, fractions and times; "
+            "times are in seconds from the start, over the replications where the event happened (n).</p>")
     return page.figure(metrics_figure(summaries)) + table + note
 
 
@@ -212,9 +216,12 @@ def _map_and_replay_html(page: _Page, run: Run, index: int) -> tuple[str, str]:
     try:
         world = run.world
         layers = map_layers(run.scenario, run.coverage)
-    except Exception as exc:  # e.g. a terrain file relative to the original scenario that was not copied
-        message = (f"<p class=note>{escape(run.name)}: the scenario could not be redrawn from "
-                   f"{escape(str(run.path / 'scenario.yaml'))}: {escape(str(exc))}</p>")
+    except Exception as exc:  # never raw exception text in the page: a category and where to look
+        log.debug("no map for %s: %s", run.path, exc)
+        why = ("its scenario, catalogs or terrain crop are invalid or were changed after the run "
+               f"(`iadsim validate {run.path / 'scenario' / 'scenario.yaml'}` says why)"
+               if isinstance(exc, InputError) else f"an internal error ({type(exc).__name__})")
+        message = f"<p class=note>{escape(run.name)}: the map and replay could not be drawn: {escape(why)}.</p>"
         return message, message
     bands = ", ".join(f"{b:g} m" for b in sorted(layers.coverage))
     threats = ", ".join(layers.threat_types)

@@ -29,8 +29,15 @@ BAND_COLOURS = ("#08306b", "#2171b5", "#6baed6", "#c6dbef")
 VARIANT_COLOURS = ("#c1121f", "#1a7f37", "#1f4e99", "#e07b00", "#7b2d8e", "#555555")
 
 
+LABELS = {
+    "p_raid_annihilation": "probability of raid annihilation (no leaker)",
+    "p_wrongful_engagement": "probability of a wrongful engagement",
+    "leakers_fraction": "fraction of threats leaking",
+}
+
+
 def label(metric: str) -> str:
-    return metric.replace("_", " ")
+    return LABELS.get(metric, metric.replace("_", " "))
 
 
 def mmss(seconds: float) -> str:

@@ -1,21 +1,24 @@
 """A run folder read back: summary, audit, per-replication metrics, events, and (lazily) the scenario and world.
 
-A run folder is what :func:`iadsim.analysis.simulate` writes: ``summary.json``, ``audit.json``,
-``metrics.parquet``, ``events.parquet`` and ``scenario.yaml``.
+A run folder is what :func:`iadsim.analysis.simulate` writes (format 2, :mod:`iadsim.analysis.runfolder`):
+everything here is read from the folder alone - its manifest, its copy of the scenario and catalogs and its
+terrain crop - never from the paths the original scenario named.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from iadsim.analysis.montecarlo import EVENT_COLUMNS, METRICS
+from iadsim.analysis import runfolder
+from iadsim.analysis.montecarlo import METRICS
+from iadsim.analysis.runfolder import RunFolderError
+from iadsim.scenario.yamlio import read_json
 
 DEFAULT_TIME_OF_FLIGHT = 10.0
 """Seconds a missile is drawn in flight when a launch event does not give its time of flight."""
@@ -30,17 +33,25 @@ class Run:
     audit: dict
     metrics: pd.DataFrame
     events: pd.DataFrame
+    manifest: dict = field(default_factory=dict)
 
     @property
     def name(self) -> str:
         return str(self.summary.get("name", self.path.name))
 
     @cached_property
-    def scenario(self):
-        """The scenario copied into the run folder (relative terrain paths resolve against the folder)."""
-        from iadsim.scenario import load_scenario
+    def _scenario_and_exact(self):
+        return runfolder.load_scenario_of(self.path, self.manifest)
 
-        return load_scenario(self.path / "scenario.yaml")
+    @property
+    def scenario(self):
+        """The scenario as stored in the run folder, with its stored catalogs and terrain crop."""
+        return self._scenario_and_exact[0]
+
+    @property
+    def terrain_exact(self) -> bool:
+        """False when the stored terrain is downsampled: display only, nothing numeric is computed from it."""
+        return self._scenario_and_exact[1]
 
     @cached_property
     def world(self):
@@ -55,6 +66,9 @@ class Run:
         sector and Pd >= 0.5 per look, at the default bands against the scenario's threat types)."""
         from iadsim.analysis.coverage import coverage_maps
 
+        if not self.terrain_exact:
+            raise RunFolderError(self.path, "its terrain is stored downsampled (display only), so coverage is not "
+                                 "recomputed from it: run `iadsim coverage` on the original scenario")
         return coverage_maps(self.scenario)
 
     def typical_replication(self) -> int:
@@ -67,23 +81,59 @@ class Run:
 
 
 def load_run(run_dir: str | Path) -> Run:
-    """Read a run folder; ``FileNotFoundError`` if it has no ``summary.json``."""
+    """Read a run folder; :class:`RunFolderError` (an InputError: exit 2) when it is missing, of another
+    format version, incomplete or tampered with."""
     path = Path(run_dir)
-    summary_file = path / "summary.json"
-    if not summary_file.is_file():
-        raise FileNotFoundError(f"{path}: not a run folder (no summary.json); write one with `iadsim simulate`")
-    summary = json.loads(summary_file.read_text(encoding="utf-8"))
-    audit_file = path / "audit.json"
-    audit = json.loads(audit_file.read_text(encoding="utf-8")) if audit_file.is_file() else {"fire_units": []}
-    metrics = _read_parquet(path / "metrics.parquet", ("replication", *METRICS))
-    events = _read_parquet(path / "events.parquet", EVENT_COLUMNS)
-    return Run(path, summary, audit, metrics, events)
+    if not path.is_dir():
+        raise RunFolderError(path, "not a run folder (not found or not a folder); write one with `iadsim simulate "
+                             "--out`")
+    manifest = runfolder.read_manifest(path)
+    if not manifest["complete"]:
+        raise RunFolderError(path, "is an unfinished run (its finished batches are readable, but it has no "
+                             "summary); run `iadsim simulate` again to complete it")
+    summary = read_json(path / "summary.json", what="run summary")
+    audit = read_json(path / "audit.json", what="run audit")
+    problem = _summary_problem(summary) or _audit_problem(audit)
+    if problem:
+        raise RunFolderError(path / problem[0], problem[1])
+    metrics, events = runfolder.read_batches(path, manifest, ("replication", *METRICS))
+    return Run(path, summary, audit, metrics, events, manifest)
 
 
-def _read_parquet(file: Path, columns) -> pd.DataFrame:
-    if file.is_file():
-        return pd.read_parquet(file)
-    return pd.DataFrame(columns=list(columns))
+def _number_or_none(value) -> bool:
+    return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
+
+
+def _summary_problem(summary) -> tuple[str, str] | None:
+    where = "summary.json"
+    if not isinstance(summary, dict):
+        return where, "is not a mapping"
+    if not isinstance(summary.get("name"), str):
+        return where, "name: expected text"
+    for key in ("replications", "threats", "civil_aircraft", "fire_units", "fire_units_able", "seed"):
+        if key in summary and (isinstance(summary[key], bool) or not isinstance(summary[key], int)):
+            return where, f"{key}: expected a whole number"
+    metrics = summary.get("metrics", {})
+    if not isinstance(metrics, dict):
+        return where, "metrics: expected a mapping"
+    for name, stat in metrics.items():
+        if not isinstance(stat, dict) or not _number_or_none(stat.get("mean")):
+            return where, f"metrics.{name}: expected a mean"
+        ci = stat.get("ci95", [None, None])
+        if not (isinstance(ci, list) and len(ci) == 2 and all(_number_or_none(v) for v in ci)):
+            return where, f"metrics.{name}.ci95: expected two numbers"
+    return None
+
+
+def _audit_problem(audit) -> tuple[str, str] | None:
+    where = "audit.json"
+    if not isinstance(audit, dict) or not isinstance(audit.get("fire_units", []), list):
+        return where, "expected a mapping with a list of fire_units"
+    for unit in audit.get("fire_units", []):
+        if not isinstance(unit, dict) or not isinstance(unit.get("reasons", []), list) or not _number_or_none(
+                unit.get("readiness")):
+            return where, "fire_units: expected a mapping per unit"
+    return None
 
 
 def time_of_flight(detail: str) -> float:

@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
 
 from iadsim.scenario.quantities import Grade
-from iadsim.scenario.yamlio import Document, InputError, InputErrors, from_validation_errors, load_yaml
+from iadsim.scenario.yamlio import Document, InputError, InputErrors, from_validation_errors, load_yaml, read_text
 from iadsim.units import UnitError, parse_quantity
 
 
@@ -30,6 +30,13 @@ class Sourced(BaseModel):
     value: float
     source: str
     grade: Grade
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """Marks a catalog field's dimension (a key of iadsim.units.DIMENSIONS, "ratio_db", or None for a number)."""
+
+    name: str | None
 
 
 def _sourced(dimension: str | None, *, integer: bool = False):
@@ -53,7 +60,7 @@ def _sourced(dimension: str | None, *, integer: bool = False):
         raw["value"] = float(value)
         return raw
 
-    return Annotated[Sourced, BeforeValidator(parse)]
+    return Annotated[Sourced, BeforeValidator(parse), Dimension(dimension)]
 
 
 SLength = _sourced("length")
@@ -167,13 +174,50 @@ class Catalog:
     def ids(self, kind: str | None = None) -> list[str]:
         return sorted(k for k, v in self.types.items() if kind is None or v.kind == kind)
 
+    def values(self, type_id: str) -> list[tuple[str, Sourced, str | None]]:
+        """Every sourced number of a type: (field, value in SI with source and grade, dimension)."""
+        entry = self.types[type_id]
+        rows = []
+        for name, value in entry:
+            if isinstance(value, Sourced):
+                rows.append((name, value, _dimension_of(type(entry).model_fields[name])))
+        return rows
+
+
+def _dimension_of(info) -> str | None:
+    """The Dimension marker of a field, looking inside Optional[...] too."""
+    from typing import get_args, get_origin
+
+    for marker in info.metadata:
+        if isinstance(marker, Dimension):
+            return marker.name
+    for arg in get_args(info.annotation):
+        if get_origin(arg) is Annotated:
+            for marker in get_args(arg)[1:]:
+                if isinstance(marker, Dimension):
+                    return marker.name
+    return None
+
 
 _ADAPTER = TypeAdapter(CatalogFile)
 
 
 def read_catalog_file(path: str | Path, text: str | None = None) -> tuple[CatalogFile, Document]:
     """Validate one catalog file; errors name the file, line and field."""
-    doc = load_yaml(path, text)
+    if text is not None:
+        doc = load_yaml(path, text)
+    else:  # a file a scenario names: its content must not come out in a message (PyYAML quotes some of it)
+        try:
+            doc = load_yaml(path, read_text(path, what="catalog file"))
+        except InputError as exc:
+            if not exc.message.startswith("not valid YAML"):
+                raise
+            raise InputError(path, "is not valid YAML (a catalog file must be YAML)", exc.line) from None
+    if not isinstance(doc.data, dict) or "types" not in doc.data or set(doc.data) - {"sources", "types"}:
+        # said without quoting the file: a scenario may name any file as a catalog, and its content must
+        # not come out in a message (or a report made from a run folder)
+        raise InputError(path, "is not an iadsim catalog file (expected the fields 'sources' and 'types')",
+                         doc.line_of(()))
     try:
         parsed = _ADAPTER.validate_python(doc.data)
     except ValidationError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import TypeAdapter, ValidationError
 
+from iadsim.scenario import versions
 from iadsim.scenario.catalog import AircraftType, Catalog, LauncherType, RadarType, load_catalog
 from iadsim.scenario.models import DEFAULT_PROFICIENCY, Located, ProficiencyEffect, ScenarioSpec
 from iadsim.scenario.yamlio import Document, InputError, InputErrors, describe, from_validation_errors, load_yaml
@@ -60,18 +62,28 @@ class Scenario:
         return self.spec.proficiency.get(level, DEFAULT_PROFICIENCY[level])
 
     def summary(self) -> str:
+        """One line: what the scenario holds. Radars count those carried on launchers (TELARs) too."""
         s = self.spec
-        kinds = {"radar": 0, "launcher": 0, "command-post": 0}
+        radars = launchers = posts = 0
         for u in s.units:
-            kinds[self.catalog.types[u.type].kind] += 1
+            entry = self.catalog.types[u.type]
+            radars += entry.kind == "radar" or (entry.kind == "launcher" and getattr(entry, "radar", None) is not None)
+            launchers += entry.kind == "launcher"
+            posts += entry.kind == "command-post"
         threats = sum(r.count for r in s.threats)
         civil = sum(t.count for t in s.traffic)
         return (
-            f"{s.name}: {kinds['radar']} radars, {kinds['launcher']} fire units, "
-            f"{kinds['command-post']} command posts, "
-            f"{len(s.links)} links, {threats} threats in {len(s.threats)} raids, {civil} civil aircraft, "
+            f"{s.name}: {plural(radars, 'radar')}, {plural(launchers, 'fire unit')}, "
+            f"{plural(posts, 'command post')}, {plural(len(s.links), 'link')}, "
+            f"{plural(threats, 'threat')} in {plural(len(s.threats), 'raid')}, "
+            f"{plural(civil, 'civil aircraft', 'civil aircraft')}, "
             f"{s.duration:g} s at {s.step:g} s steps, authority {s.authority.mode}"
         )
+
+
+def plural(count: int, singular: str, many: str | None = None) -> str:
+    """'1 radar', '2 radars', '0 radars'."""
+    return f"{count} {singular if count == 1 else (many or singular + 's')}"
 
 
 def validate_spec(doc: Document) -> ScenarioSpec:
@@ -79,6 +91,10 @@ def validate_spec(doc: Document) -> ScenarioSpec:
     if not isinstance(doc.data, dict):
         found = describe(doc.data)
         raise InputError(doc.file, f"expected a mapping of scenario fields, found {found}", doc.line_of(()))
+    version = versions.file_version(doc, "scenario")  # a newer file is refused before its fields are read
+    if version < versions.CURRENT["scenario"]:
+        versions.migrate_data(doc.data, "scenario", version)
+        doc.data["format_version"] = versions.CURRENT["scenario"]
     try:
         return _ADAPTER.validate_python(doc.data)
     except ValidationError as exc:
@@ -151,22 +167,34 @@ def load_scenario(path: str | Path) -> Scenario:
     return scenario_from_document(load_yaml(path), path)
 
 
-def scenario_from_document(doc: Document, path: Path) -> Scenario:
+def scenario_from_document(doc: Document, path: Path, *, catalog_files: Mapping[str, Path] | None = None,
+                           terrain=None, origin_xy: tuple[float, float] | None = None) -> Scenario:
     """Validate and resolve an already-read document (a file, or a sweep point built in memory);
-    relative catalog and terrain paths resolve against `path`'s folder."""
+    relative catalog and terrain paths resolve against `path`'s folder.
+
+    A run folder passes what it stored instead: ``catalog_files`` (each catalog name as the scenario writes
+    it -> the stored copy; a name not in it is an error, so nothing outside is read), ``terrain`` (the
+    stored crop) and ``origin_xy`` (the run's origin, since a crop's centre is not the original's).
+    """
     from iadsim.terrain import dem as dem_module  # terrain is below scenario in the layering
 
     spec = validate_spec(doc)
     extra = []
     for i, name in enumerate(spec.catalog):
-        file = (path.parent / name).resolve()
+        if catalog_files is not None:
+            if name not in catalog_files:
+                raise doc.error(("catalog", i), "this catalog file is not stored in the run folder")
+            file = Path(catalog_files[name])
+        else:
+            file = (path.parent / name).resolve()
         if not file.is_file():
             raise doc.error(("catalog", i), f"catalog file '{name}' not found")
         extra.append(file)
     catalog = load_catalog(extra)
     check_references(spec, catalog, doc)
-    terrain = _load_terrain(spec, path, doc, dem_module)
-    return _resolve(spec, catalog, terrain, path, doc)
+    if terrain is None:
+        terrain = _load_terrain(spec, path, doc, dem_module)
+    return _resolve(spec, catalog, terrain, path, doc, origin_xy)
 
 
 def _load_terrain(spec: ScenarioSpec, path: Path, doc: Document, dem_module):
@@ -184,15 +212,85 @@ def _load_terrain(spec: ScenarioSpec, path: Path, doc: Document, dem_module):
     source = Path(t.source)
     if not source.is_absolute():
         source = path.parent / source
-    if not source.is_file():
+    if not source.exists() and not source.is_symlink():
         raise doc.error(("terrain", "source"), f"terrain file '{t.source}' not found")
     try:
         return dem_module.load_dem(source)
-    except Exception as exc:  # rasterio raises many types for unreadable rasters
-        raise doc.error(("terrain", "source"), f"cannot read terrain '{t.source}': {exc}") from None
+    except dem_module.TerrainError as exc:  # names the reason, never the file's content
+        raise doc.error(("terrain", "source"), f"cannot read terrain '{t.source}': {exc.reason}") from None
+    except Exception as exc:  # anything else from GDAL: its message may quote the file, so only its kind
+        raise doc.error(("terrain", "source"), f"cannot read terrain '{t.source}' ({type(exc).__name__})") from None
 
 
-def _resolve(spec: ScenarioSpec, catalog: Catalog, terrain, path: Path, doc: Document) -> Scenario:
+def _written(data: object, loc: tuple) -> dict:
+    """The mapping the user wrote at ``loc`` (to echo coordinates in their own form)."""
+    for part in loc:
+        if isinstance(data, dict):
+            data = data.get(part)
+        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+            data = data[part]
+        else:
+            return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _terrain_lonlat_span(terrain) -> tuple[float, float, float, float] | None:
+    """(lon min, lat min, lon max, lat max) of the terrain's bounds, or None when they cannot be computed."""
+    from pyproj import CRS, Transformer
+
+    try:
+        to_geo = Transformer.from_crs(CRS.from_user_input(terrain.crs), CRS.from_epsg(4326), always_xy=True)
+        left, bottom, right, top = terrain.bounds
+        xs = np.linspace(left, right, 9)
+        ys = np.linspace(bottom, top, 9)
+        gx, gy = np.meshgrid(xs, ys)
+        lon, lat = to_geo.transform(gx.ravel(), gy.ravel())
+    except Exception:  # an exotic CRS: the message just leaves the span out
+        return None
+    if not (np.isfinite(lon).all() and np.isfinite(lat).all()):
+        return None
+    return float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())
+
+
+def off_terrain_message(item: Located, written: dict, terrain, origin: tuple[float, float], lonlat_to_grid) -> str:
+    """Why a place is refused, in the form the user gave it: x/y as written and the terrain's span from the
+    origin, or lat/lon and the terrain's lat/lon span, suggesting a swap when the swapped point lies on data."""
+    ox, oy = origin
+    left, bottom, right, top = terrain.bounds
+    if item.lat is None:
+        shown = f"x {_text(written.get('x'))}, y {_text(written.get('y'))}"
+        return (f"position {shown} is off the terrain or on nodata (the terrain spans x {(left - ox) / 1e3:.1f}.."
+                f"{(right - ox) / 1e3:.1f} km, y {(bottom - oy) / 1e3:.1f}..{(top - oy) / 1e3:.1f} km from the origin)")
+    shown = f"lat {_text(written.get('lat'))}, lon {_text(written.get('lon'))}"
+    x, y = lonlat_to_grid(item.lon, item.lat)
+    if np.isfinite(x) and np.isfinite(y):
+        message = f"position {shown} is off the terrain or on nodata"
+    else:
+        message = f"position {shown} cannot be placed in the terrain's map projection (too far away)"
+    span = _terrain_lonlat_span(terrain)
+    if span is not None:
+        message += (f" (the terrain spans lat {span[1]:.4f}..{span[3]:.4f}, lon {span[0]:.4f}..{span[2]:.4f})")
+    if abs(item.lon) <= 90:
+        try:
+            x, y = lonlat_to_grid(item.lat, item.lon)  # the swapped point: lon <- lat, lat <- lon
+            on_data = bool(np.isfinite(x) and np.isfinite(y)
+                           and np.isfinite(terrain.elevation_at(np.array([x]), np.array([y]))[0]))
+        except Exception:
+            on_data = False
+        if on_data:
+            message += f"; did you swap lat and lon? lat {_text(written.get('lon'))}, lon " \
+                       f"{_text(written.get('lat'))} lies on the terrain"
+    return message
+
+
+def _text(value: object) -> str:
+    from iadsim.units import clip
+
+    return clip(str(value), 30)
+
+
+def _resolve(spec: ScenarioSpec, catalog: Catalog, terrain, path: Path, doc: Document,
+             origin_xy: tuple[float, float] | None = None) -> Scenario:
     """Place every unit, asset and waypoint on the terrain; anything off the terrain is an error."""
     from pyproj import CRS, Transformer
 
@@ -204,7 +302,9 @@ def _resolve(spec: ScenarioSpec, catalog: Catalog, terrain, path: Path, doc: Doc
             to_grid = Transformer.from_crs(CRS.from_epsg(4326), CRS.from_user_input(terrain.crs), always_xy=True)
         return to_grid.transform(lon, lat)
 
-    if spec.origin is not None:
+    if origin_xy is not None:
+        ox, oy = origin_xy
+    elif spec.origin is not None:
         ox, oy = lonlat_to_grid(spec.origin.lon, spec.origin.lat)
         if not (np.isfinite(ox) and np.isfinite(oy)):  # pyproj gives inf far outside the terrain's projection
             raise doc.error(("origin",), "origin cannot be placed in the terrain's map projection (too far away)")
@@ -219,15 +319,11 @@ def _resolve(spec: ScenarioSpec, catalog: Catalog, terrain, path: Path, doc: Doc
             x, y = lonlat_to_grid(item.lon, item.lat)
         else:
             x, y = ox + item.x, oy + item.y
-        if not (np.isfinite(x) and np.isfinite(y)):  # pyproj gives inf far outside the terrain's projection
-            errors.append(doc.error(loc, "lat/lon cannot be placed in the terrain's map projection (too far away)"))
-            return None
-        ground = terrain.elevation_at(np.array([x]), np.array([y]))[0]
+        placed = bool(np.isfinite(x) and np.isfinite(y))  # pyproj gives inf far outside the terrain's projection
+        ground = terrain.elevation_at(np.array([x]), np.array([y]))[0] if placed else np.nan
         if not np.isfinite(ground):
-            left, bottom, right, top = terrain.bounds
-            errors.append(doc.error(loc, (
-                f"position is off the terrain or on nodata (local x {x - ox:.0f} m, y {y - oy:.0f} m; terrain spans x "
-                f"{left - ox:.0f}..{right - ox:.0f} m, y {bottom - oy:.0f}..{top - oy:.0f} m from the origin)")))
+            errors.append(doc.error(loc, off_terrain_message(item, _written(doc.data, loc), terrain, (ox, oy),
+                                                             lonlat_to_grid)))
             return None
         return float(x), float(y), float(ground)
 

@@ -226,6 +226,8 @@ class CivilFlight(Flight):
 class ScenarioSpec(Strict):
     """The whole scenario file."""
 
+    format_version: Annotated[int, Field(strict=True, ge=1, description="format of this file (absent means 1); "
+                                         "`iadsim migrate` rewrites an older file")] = 1
     name: Name
     description: str = ""
     seed: Annotated[int, Field(strict=True, ge=0, le=2**63 - 1)] = 0

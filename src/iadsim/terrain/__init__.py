@@ -3,14 +3,27 @@
 Everything is in metres on a regular metric grid; geographic DEMs are projected to UTM on load.
 """
 
-from iadsim.terrain.dem import LOCAL_CRS, Dem, flat_dem, load_dem, utm_crs_for, write_geotiff
+from iadsim.terrain.dem import (
+    LOCAL_CRS,
+    MAX_DEM_BYTES,
+    MAX_DEM_CELLS,
+    Dem,
+    TerrainError,
+    flat_dem,
+    load_dem,
+    utm_crs_for,
+    write_geotiff,
+)
 from iadsim.terrain.masking import DEFAULT_K, masking_height, masking_height_at, masking_heights
 from iadsim.terrain.viewshed import viewshed, viewshed_file
 
 __all__ = [
     "DEFAULT_K",
     "LOCAL_CRS",
+    "MAX_DEM_BYTES",
+    "MAX_DEM_CELLS",
     "Dem",
+    "TerrainError",
     "flat_dem",
     "load_dem",
     "masking_height",

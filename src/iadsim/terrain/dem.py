@@ -3,17 +3,28 @@
 Everything downstream (distances, earth curvature, masking heights) needs metres, so a DEM in
 geographic coordinates (degrees) is projected on load to the UTM zone of its centre, with cells of
 about the native size in metres along each axis (bilinear resampling).
+
+Terrain files are untrusted input and GDAL can do much more than read a raster (a VRT can fetch URLs
+or read any local file as elevations; sidecar files can change values). :func:`load_dem` therefore
+opens only regular local files that start like a GeoTIFF or DTED file or are an SRTM ``.hgt`` tile,
+each with exactly that one GDAL driver, with sidecar files and network access switched off; anything
+else is a :class:`TerrainError` raised before GDAL sees the path.
 """
 
 from __future__ import annotations
 
+import errno
 import math
+import os
+import stat
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import rasterio
 from pyproj import CRS
+from rasterio.errors import NotGeoreferencedWarning, RasterioError
 from rasterio.transform import Affine
 from rasterio.warp import Resampling, reproject, transform_bounds
 
@@ -22,8 +33,123 @@ from iadsim.units import EARTH_RADIUS
 SAMPLE = "sample"
 """``load_dem(SAMPLE)`` gives matplotlib's sample DEM (Jacksboro fault, Tennessee)."""
 
+MAX_DEM_BYTES = 2 * 1024**3
+"""Largest terrain file :func:`load_dem` opens [bytes]."""
+
+MAX_DEM_CELLS = 64_000_000
+"""Most cells (rows x columns) :func:`load_dem` reads: 8000 x 8000, about 0.5 GB as float64."""
+
+ALLOWED_DRIVERS = ("GTiff", "DTED", "SRTMHGT")
+"""The only GDAL drivers terrain is read with."""
+
+_SRTM_SIZES = {2 * 1201 * 1201, 2 * 3601 * 3601, 2 * 1801 * 3601}  # SRTM-3, SRTM-1, SRTM-1 above 50 deg
+"""Byte sizes of the SRTM ``.hgt`` tiles GDAL's SRTMHGT driver reads (big-endian int16, no header)."""
+
+_GDAL_OPTIONS = {
+    "GDAL_PAM_ENABLED": "NO",  # no .aux.xml: neither read nor written
+    "GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR",  # behave as if the folder held no sidecars (.ovr, .msk, .tfw)
+    "GDAL_GEOREF_SOURCES": "INTERNAL",  # georeferencing only from inside the file
+    "CPL_VSIL_CURL_ALLOWED_EXTENSIONS": ".iadsim-no-network",  # /vsicurl/ opens nothing
+    "GDAL_HTTP_MAX_RETRY": "0",
+    "GDAL_HTTP_TIMEOUT": "1",
+    "GDAL_HTTP_CONNECTTIMEOUT": "1",
+}
+"""GDAL configuration for reading terrain (defence in depth: the checks before opening come first)."""
+
 LOCAL_CRS = "+proj=aeqd +lat_0=0 +lon_0=0 +datum=WGS84 +units=m +no_defs"
 """A metric CRS for synthetic grids that are not tied to a place (azimuthal equidistant at 0N 0E)."""
+
+
+class TerrainError(ValueError):
+    """A terrain file that cannot or may not be read.
+
+    The message names the file and the reason, never the file's content.
+    """
+
+    def __init__(self, path, reason: str):
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"terrain file '{self.path}': {reason}")
+
+    def __reduce__(self):  # picklable (sweep workers), although __init__ takes two arguments
+        return type(self), (self.path, self.reason)
+
+
+def _sniff_driver(path: str, source) -> str:
+    """The one GDAL driver for a terrain file, from its first bytes; refuse anything else.
+
+    Runs before GDAL opens the path: regular files only (no FIFO, device or folder; symlinks are
+    followed, loops refused), at most :data:`MAX_DEM_BYTES`, not XML (a VRT or any other GDAL XML
+    format, whatever the file is called), and starting like a TIFF/BigTIFF or a DTED file, or named
+    ``*.hgt`` with the size of an SRTM tile.
+    """
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        reason = "symlink loop" if exc.errno == errno.ELOOP else (exc.strerror or "cannot be opened").lower()
+        raise TerrainError(source, reason) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise TerrainError(source, "not a regular file (a folder, FIFO or device); refused")
+    if info.st_size == 0:
+        raise TerrainError(source, "empty file")
+    if info.st_size > MAX_DEM_BYTES:
+        raise TerrainError(source, f"larger than {MAX_DEM_BYTES // 1024**3} GiB; refused")
+    try:  # O_NONBLOCK: should the path have become a FIFO since the stat, opening it does not hang
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise TerrainError(source, (exc.strerror or "cannot be opened").lower()) from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise TerrainError(source, "not a regular file; refused")
+        head = os.read(fd, 512)
+    finally:
+        os.close(fd)
+    text = head
+    for bom in (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"):
+        text = text.removeprefix(bom)
+    if text.replace(b"\x00", b"").lstrip().startswith(b"<"):
+        raise TerrainError(source, "is XML (a GDAL VRT or similar), not a GeoTIFF, DTED or SRTM .hgt file; refused")
+    if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
+        return "GTiff"
+    if head[:3] in (b"UHL", b"HDR", b"VOL"):
+        return "DTED"
+    if path.lower().endswith(".hgt") and info.st_size in _SRTM_SIZES:
+        return "SRTMHGT"
+    raise TerrainError(source, "not a GeoTIFF, DTED or SRTM .hgt file (unrecognised header)")
+
+
+def _read_raster(source) -> tuple[np.ndarray, Affine, CRS | None]:
+    """Band 1 as float64 with nodata NaN, the transform and the CRS of a terrain file, read safely."""
+    given = os.fspath(source)
+    if given.lower().startswith("/vsi") or "://" in given:
+        raise TerrainError(source, "GDAL virtual file systems and URLs are not allowed; give a local file")
+    # An absolute, symlink-free path: GDAL never sees a /vsi prefix, a URL or a "DRIVER:" connection string.
+    try:
+        path = os.path.realpath(given, strict=True)
+    except OSError as exc:
+        reason = "symlink loop" if exc.errno == errno.ELOOP else (exc.strerror or "cannot be opened").lower()
+        raise TerrainError(source, reason) from None
+    if path.lower().startswith("/vsi") or "://" in path:
+        raise TerrainError(source, "resolves to a GDAL virtual file system path; refused")
+    driver = _sniff_driver(path, source)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NotGeoreferencedWarning)  # a missing CRS is reported below
+            with rasterio.Env(**_GDAL_OPTIONS), rasterio.open(Path(path), driver=driver) as dataset:
+                if dataset.driver not in ALLOWED_DRIVERS:
+                    raise TerrainError(source, f"opened by GDAL driver {dataset.driver}, which is not allowed")
+                if dataset.count < 1:
+                    raise TerrainError(source, "the raster has no band")
+                if dataset.width * dataset.height > MAX_DEM_CELLS:
+                    raise TerrainError(
+                        source, f"{dataset.height} x {dataset.width} cells, more than the {MAX_DEM_CELLS:,} allowed"
+                    )
+                band = dataset.read(1, masked=True)
+                transform = dataset.transform
+                crs = None if dataset.crs is None else CRS.from_user_input(dataset.crs.to_wkt())
+    except RasterioError:  # GDAL's message may echo bytes of the file: not passed on
+        raise TerrainError(source, f"GDAL cannot read it as {driver} (corrupt or truncated)") from None
+    return np.ma.filled(band.astype(np.float64), np.nan), transform, crs
 
 
 def _apply(transform: Affine, x, y):
@@ -239,7 +365,7 @@ def _sample_dem() -> tuple[np.ndarray, Affine, str]:
 
 
 def load_dem(source: str | Path) -> Dem:
-    """Read a DEM (GeoTIFF, DTED, SRTM ``.hgt``, anything rasterio reads) onto a metric grid.
+    """Read a DEM (GeoTIFF, DTED or SRTM ``.hgt``) onto a metric grid.
 
     Parameters
     ----------
@@ -255,24 +381,25 @@ def load_dem(source: str | Path) -> Dem:
 
     Raises
     ------
-    ValueError
-        If the raster has no CRS or its units are not metres.
+    TerrainError
+        (a ``ValueError``) Before GDAL opens anything: a ``/vsi...`` path or URL, a missing file, a
+        symlink loop, anything but a regular file (FIFO, device, folder), a file larger than
+        :data:`MAX_DEM_BYTES`, an XML file (VRT) whatever its name, a file that does not start like a
+        GeoTIFF or DTED file and is not an SRTM ``.hgt`` tile. After opening (with that one driver,
+        sidecar files ignored): a driver other than :data:`ALLOWED_DRIVERS`, more than
+        :data:`MAX_DEM_CELLS` cells, a file GDAL cannot read, no CRS, a CRS not in metres.
     """
     if str(source) == SAMPLE:
         elevation, transform, crs = _sample_dem()
         return project_geographic(elevation, transform, crs)
-    with rasterio.open(source) as dataset:
-        band = dataset.read(1, masked=True)
-        transform = dataset.transform
-        if dataset.crs is None:
-            raise ValueError(f"{source}: the raster has no CRS; cannot tell metres from degrees")
-        crs = CRS.from_user_input(dataset.crs.to_wkt())
-    elevation = np.ma.filled(band.astype(np.float64), np.nan)
+    elevation, transform, crs = _read_raster(source)
+    if crs is None:
+        raise TerrainError(source, "the raster has no CRS; cannot tell metres from degrees")
     if crs.is_geographic:
         return project_geographic(elevation, transform, crs)
     unit = crs.axis_info[0].unit_name if crs.axis_info else ""
     if unit not in ("metre", "meter"):
-        raise ValueError(f"{source}: projected CRS in {unit!r}; iadsim needs metres")
+        raise TerrainError(source, f"projected CRS in {unit!r}; iadsim needs metres")
     cell_size = (math.hypot(transform.a, transform.d), math.hypot(transform.b, transform.e))
     epsg = crs.to_epsg()
     crs_text = f"EPSG:{epsg}" if epsg is not None else crs.to_wkt()

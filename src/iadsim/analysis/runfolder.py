@@ -1,0 +1,423 @@
+"""Run folders (format 2): self-contained, built atomically, readable batch by batch.
+
+Layout of ``<target>/``::
+
+    manifest.json        format_version, iadsim version, seed, replications, batch size, scenario sha256,
+                         catalogs, terrain (crop file, downsampling factor, source sha256), finished batches
+    scenario/            scenario.yaml (the file as written) and catalogs/ (every catalog file it uses)
+    terrain/dem.tif      the DEM cropped to the area of interest (absent for flat terrain)
+    metrics/batch-000003.parquet, events/batch-000003.parquet   one file per batch
+    audit.json, summary.json
+
+A run is built in ``<target>.partial/``: each batch's files are written under a temporary name and renamed
+into place, then the manifest (also replaced atomically) lists the batch as finished, so a run killed at
+any moment leaves every finished batch readable. When the run completes, an existing ``<target>`` moves to
+``<target>.old``, the new run moves to ``<target>``, and the old one is deleted. On the next start,
+leftovers are recovered (``.old`` back in place when ``<target>`` is missing) or resumed (a ``.partial`` of
+the same scenario, seed and batch size continues from its finished batches); anything else is refused
+with a message, never deleted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from iadsim.scenario import InputError, Scenario
+from iadsim.scenario.yamlio import MAX_BYTES, read_bytes, read_json
+
+FORMAT = "iadsim-run"
+FORMAT_VERSION = 2
+MANIFEST = "manifest.json"
+AOI_MARGIN = 25_000.0
+"""Margin [m] around every unit, defended asset and waypoint kept in the run folder's terrain crop."""
+
+METRIC_SCHEMA = None  # filled lazily (pyarrow is imported on use)
+EVENT_COLUMNS = ("replication", "time", "kind", "unit", "target", "detail")
+
+
+class RunFolderError(InputError):
+    """A run folder that cannot be written or read (exit 2)."""
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path, limit: int = 8 * 1024**3) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder, flushed, then renamed."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json_atomic(path: Path, data: object) -> None:
+    write_bytes_atomic(path, (json.dumps(data, indent=2, allow_nan=True) + "\n").encode("utf-8"))
+
+
+def batch_file(folder: Path, kind: str, batch: int) -> Path:
+    return folder / kind / f"batch-{batch:06d}.parquet"
+
+
+def _output_error(path: Path, exc: OSError) -> RunFolderError:
+    import errno
+
+    reason = {errno.ENOSPC: "no space left on the disk", errno.EDQUOT: "disk quota exceeded",
+              errno.EROFS: "read-only file system", errno.EACCES: "permission denied",
+              errno.EPERM: "permission denied", errno.EFBIG: "file too large (a size limit was reached)",
+              errno.ENOTDIR: "a part of the path is a file, not a folder"}.get(exc.errno, exc.strerror or str(exc))
+    return RunFolderError(path, f"cannot write the run folder: {reason}")
+
+
+# ---------------------------------------------------------------------------------------------- writing
+
+
+@dataclass
+class RunWriter:
+    """Builds one run folder in ``<target>.partial`` and moves it into place with :meth:`finish`."""
+
+    target: Path
+    scenario: Scenario
+    seed: int
+    replications: int
+    batch_size: int
+    finished: list[int] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.target = Path(self.target)
+        self.partial = self.target.with_name(self.target.name + ".partial")
+        self.old = self.target.with_name(self.target.name + ".old")
+        try:
+            self._recover()
+            self._check_target()
+            self.manifest = self._fresh_manifest()
+            if self.partial.exists():
+                self._resume_or_refuse()
+            else:
+                self._create()
+        except OSError as exc:
+            raise _output_error(self.partial, exc) from None
+
+    # -- start
+
+    def _recover(self) -> None:
+        if self.old.exists() and not self.target.exists():
+            os.replace(self.old, self.target)  # the swap was interrupted after moving the old run aside
+            self.notes.append(f"recovered the previous run into {self.target} from {self.old}")
+        elif self.old.exists() and _is_run_folder(self.target):
+            shutil.rmtree(self.old)  # the swap completed; only the deletion of the old run was interrupted
+            self.notes.append(f"removed {self.old}, left by an interrupted replacement")
+
+    def _check_target(self) -> None:
+        t = self.target
+        if t.is_symlink() and not t.exists():
+            raise RunFolderError(t, "is a broken symbolic link; choose another --out")
+        if t.exists() and not t.is_dir():
+            raise RunFolderError(t, "is a file, not a folder; choose another --out")
+        if t.is_dir() and any(t.iterdir()) and not _is_run_folder(t):
+            raise RunFolderError(t, "is a folder that is not a run folder; choose an empty or new --out "
+                                 "(iadsim never replaces other files)")
+        if not t.parent.exists():
+            t.parent.mkdir(parents=True, exist_ok=True)
+        if not os.access(t.parent, os.W_OK):
+            raise RunFolderError(t.parent, "cannot write the run folder: permission denied")
+
+    def _fresh_manifest(self) -> dict:
+        from iadsim import __version__
+
+        text = read_bytes(self.scenario.path, MAX_BYTES, "scenario file")
+        return {
+            "format": FORMAT, "format_version": FORMAT_VERSION, "iadsim_version": __version__,
+            "name": self.scenario.name, "seed": int(self.seed), "replications": int(self.replications),
+            "batch_size": int(self.batch_size), "scenario": "scenario/scenario.yaml",
+            "scenario_sha256": sha256_bytes(text), "catalogs": {}, "terrain": None, "origin_xy": None,
+            "finished_batches": [], "complete": False,
+        }
+
+    def _create(self) -> None:
+        self.partial.mkdir()
+        (self.partial / "scenario" / "catalogs").mkdir(parents=True)
+        for kind in ("metrics", "events"):
+            (self.partial / kind).mkdir()
+        scenario = self.scenario
+        shutil.copyfile(scenario.path, self.partial / "scenario" / "scenario.yaml")
+        for i, name in enumerate(scenario.spec.catalog):
+            source = (Path(scenario.path).parent / name).resolve()
+            data = read_bytes(source, MAX_BYTES, "catalog file")
+            stored = f"scenario/catalogs/{i:02d}-{Path(name).name}"
+            write_bytes_atomic(self.partial / stored, data)
+            self.manifest["catalogs"][name] = {"file": stored, "sha256": sha256_bytes(data)}
+        self.manifest["origin_xy"] = list(scenario.origin_xy)
+        self.manifest["terrain"] = self._store_terrain()
+        from iadsim.network import audit
+
+        write_json_atomic(self.partial / "audit.json", audit(scenario))
+        write_json_atomic(self.partial / MANIFEST, self.manifest)
+
+    def _store_terrain(self) -> dict:
+        from iadsim.terrain.crop import crop_dem, write_crop
+
+        spec = self.scenario.spec.terrain
+        if spec.flat is not None:
+            return {"kind": "flat"}
+        source_sha = None
+        if spec.source != "sample":
+            source = Path(spec.source)
+            source = source if source.is_absolute() else Path(self.scenario.path).parent / source
+            source_sha = sha256_file(source)
+        crop, factor, dtype = crop_dem(self.scenario.terrain, area_of_interest(self.scenario))
+        (self.partial / "terrain").mkdir()
+        write_crop(self.partial / "terrain" / "dem.tif", crop, dtype)
+        return {"kind": "sample" if spec.source == "sample" else "file", "file": "terrain/dem.tif",
+                "downsample": int(factor), "dtype": dtype, "source_sha256": source_sha,
+                "source_crs": self.scenario.terrain.source_crs, "bounds": list(crop.bounds)}
+
+    def _resume_or_refuse(self) -> None:
+        try:
+            old = read_manifest(self.partial)
+        except InputError:
+            raise RunFolderError(self.partial, "holds an interrupted run whose manifest cannot be read; delete it "
+                                 "or choose another --out") from None
+        keys = ("scenario_sha256", "seed", "batch_size", "iadsim_version")
+        if any(old.get(k) != self.manifest[k] for k in keys):
+            raise RunFolderError(self.partial, "holds an interrupted run of another scenario, seed or batch size; "
+                                 "its finished batches stay there: delete it or choose another --out")
+        self.manifest = old
+        self.manifest["replications"] = int(self.replications)
+        self.finished = sorted(b for b in old.get("finished_batches", []) if self._batch_readable(b))
+        self.manifest["finished_batches"] = self.finished
+        self.notes.append(f"resuming the interrupted run in {self.partial}: {len(self.finished)} finished "
+                          "batches kept")
+
+    def _batch_readable(self, batch: int) -> bool:
+        return all(batch_file(self.partial, kind, batch).is_file() for kind in ("metrics", "events"))
+
+    # -- batches
+
+    def read_batch(self, batch: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """A finished batch of a resumed run."""
+        return (read_table(batch_file(self.partial, "metrics", batch)),
+                read_table(batch_file(self.partial, "events", batch), EVENT_COLUMNS))
+
+    def write_batch(self, batch: int, metrics: pd.DataFrame, events: pd.DataFrame) -> None:
+        """Write one batch's metrics and events, then record it in the manifest (each step atomic)."""
+        try:
+            for kind, frame in (("metrics", metrics), ("events", events)):
+                write_bytes_atomic(batch_file(self.partial, kind, batch), _parquet_bytes(frame, kind))
+            self.finished = sorted({*self.finished, int(batch)})
+            self.manifest["finished_batches"] = self.finished
+            write_json_atomic(self.partial / MANIFEST, self.manifest)
+        except OSError as exc:
+            raise _output_error(self.partial, exc) from None
+
+    def finish(self, summary: dict) -> Path:
+        """Write the summary, mark the run complete and move it into place; returns the target."""
+        try:
+            write_json_atomic(self.partial / "summary.json", summary)
+            self.manifest["complete"] = True
+            write_json_atomic(self.partial / MANIFEST, self.manifest)
+            if self.target.exists():
+                os.replace(self.target, self.old)
+            os.replace(self.partial, self.target)
+            if self.old.exists():
+                shutil.rmtree(self.old)
+        except OSError as exc:
+            raise _output_error(self.target, exc) from None
+        return self.target
+
+
+def _parquet_bytes(frame: pd.DataFrame, kind: str) -> bytes:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    if kind == "events":
+        table = table.cast(pa.schema([
+            ("replication", pa.int64()), ("time", pa.float64()), ("kind", pa.string()),
+            ("unit", pa.string()), ("target", pa.string()), ("detail", pa.string())]))
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink)
+    return sink.getvalue().to_pybytes()
+
+
+def area_of_interest(scenario: Scenario, margin: float = AOI_MARGIN) -> tuple[float, float, float, float]:
+    """(xmin, ymin, xmax, ymax) [m, terrain grid] around every unit, defended asset and waypoint, plus ``margin``."""
+    xs, ys = [], []
+    for site in scenario.sites.values():
+        xs.append(site.x)
+        ys.append(site.y)
+    for asset in scenario.spec.defended_assets:
+        site = scenario.sites[asset.id]
+        xs += [site.x - asset.radius, site.x + asset.radius]
+        ys += [site.y - asset.radius, site.y + asset.radius]
+    for route in scenario.routes.values():
+        xs += list(route[:, 0])
+        ys += list(route[:, 1])
+    if not xs:
+        return scenario.terrain.bounds
+    return (min(xs) - margin, min(ys) - margin, max(xs) + margin, max(ys) + margin)
+
+
+# ---------------------------------------------------------------------------------------------- reading
+
+
+def _is_run_folder(path: Path) -> bool:
+    return path.is_dir() and ((path / MANIFEST).is_file() or (path / "summary.json").is_file())
+
+
+def read_manifest(folder: Path) -> dict:
+    """The manifest of a run folder; RunFolderError for a missing, unreadable, tampered or newer one."""
+    folder = Path(folder)
+    file = folder / MANIFEST
+    if not file.is_file() and (folder / "summary.json").is_file():
+        raise RunFolderError(folder, "is a run folder of format 1 (no manifest.json), which this iadsim no "
+                             "longer reads: run `iadsim simulate` again")
+    data = read_json(file, what="run manifest")
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise RunFolderError(file, "is not an iadsim run manifest")
+    version = data.get("format_version")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise RunFolderError(file, "format_version: not a whole number")
+    if version != FORMAT_VERSION:
+        raise RunFolderError(file, f"format_version: run folder format {version}; this iadsim reads format "
+                             f"{FORMAT_VERSION}" + (": upgrade iadsim" if version > FORMAT_VERSION else ""))
+    problems = _manifest_problems(data)
+    if problems:
+        raise RunFolderError(file, problems[0])
+    return data
+
+
+def _manifest_problems(m: dict) -> list[str]:
+    out = []
+
+    def whole(key, minimum=0):
+        v = m.get(key)
+        if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
+            out.append(f"{key}: expected a whole number >= {minimum}")
+
+    whole("seed")
+    whole("replications", 1)
+    whole("batch_size", 1)
+    for key in ("scenario", "scenario_sha256", "name"):
+        if not isinstance(m.get(key), str):
+            out.append(f"{key}: expected text")
+    batches = m.get("finished_batches")
+    if not isinstance(batches, list) or not all(isinstance(b, int) and not isinstance(b, bool) and 0 <= b < 10**7
+                                                for b in batches):
+        out.append("finished_batches: expected a list of batch numbers")
+    if not isinstance(m.get("catalogs"), dict) or not all(
+            isinstance(v, dict) and isinstance(v.get("file"), str) for v in m.get("catalogs", {}).values()):
+        out.append("catalogs: expected a mapping of catalog names to files")
+    terrain = m.get("terrain")
+    if not isinstance(terrain, dict) or terrain.get("kind") not in ("flat", "sample", "file") or (
+            terrain.get("kind") != "flat" and not isinstance(terrain.get("file"), str)):
+        out.append("terrain: expected the terrain's kind and file")
+    origin = m.get("origin_xy")
+    if not (isinstance(origin, list) and len(origin) == 2 and all(isinstance(v, (int, float)) and
+                                                                     not isinstance(v, bool) for v in origin)):
+        out.append("origin_xy: expected two numbers")
+    if not isinstance(m.get("complete"), bool):
+        out.append("complete: expected true or false")
+    return out
+
+
+def inside(folder: Path, relative: str) -> Path:
+    """``folder / relative``, refusing paths that leave the folder (absolute, ``..``, symlinks out)."""
+    folder = Path(folder)
+    path = (folder / relative)
+    try:
+        resolved = path.resolve(strict=False)
+        root = folder.resolve(strict=False)
+    except (OSError, RuntimeError):
+        raise RunFolderError(folder, f"'{relative}' cannot be resolved (symbolic link loop?)") from None
+    if Path(relative).is_absolute() or root not in resolved.parents:
+        raise RunFolderError(folder, f"names a file outside the run folder ('{relative}'); refused")
+    return path
+
+
+def read_table(file: Path, columns=None) -> pd.DataFrame:
+    """A Parquet file of a run folder; RunFolderError when it is missing, truncated or of the wrong schema."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    data = read_bytes(file, 2 * 1024**3, "Parquet file")
+    try:
+        table = pq.read_table(pa.BufferReader(data))
+    except (pa.ArrowException, OSError, ValueError):
+        raise RunFolderError(file, "is not a readable Parquet file (truncated or corrupt)") from None
+    if columns is not None:
+        missing = [c for c in columns if c not in table.column_names]
+        if missing:
+            raise RunFolderError(file, f"lacks the column(s) {', '.join(missing)}")
+    return table.to_pandas()
+
+
+def load_scenario_of(folder: Path, manifest: dict) -> tuple[Scenario, bool]:
+    """The run's scenario from the run folder alone: its copied catalogs and its terrain crop, placed at the
+    run's origin. Returns (scenario, exact): ``exact`` is False when the terrain crop is downsampled (display
+    only: nothing that produces a number should be computed from it)."""
+    from iadsim.scenario.load import scenario_from_document
+    from iadsim.scenario.yamlio import load_yaml
+    from iadsim.terrain import load_dem
+
+    scenario_file = inside(folder, manifest["scenario"])
+    data = read_bytes(scenario_file, MAX_BYTES, "scenario file")
+    if sha256_bytes(data) != manifest["scenario_sha256"]:
+        raise RunFolderError(scenario_file, "does not match the sha256 in the manifest (the run folder was "
+                             "changed after the run)")
+    catalogs = {name: inside(folder, entry["file"]) for name, entry in manifest["catalogs"].items()}
+    terrain_info = manifest["terrain"]
+    terrain, exact = None, True
+    if terrain_info["kind"] != "flat":
+        terrain_file = inside(folder, terrain_info["file"])
+        try:
+            terrain = load_dem(terrain_file)
+        except ValueError as exc:  # TerrainError: names the file and the reason, never its content
+            raise RunFolderError(terrain_file, f"terrain crop cannot be read: {getattr(exc, 'reason', 'invalid')}"
+                                 ) from None
+        exact = terrain_info.get("downsample", 1) == 1
+    doc = load_yaml(scenario_file, data.decode("utf-8-sig", errors="replace"))
+    scenario = scenario_from_document(doc, scenario_file, catalog_files=catalogs, terrain=terrain,
+                                      origin_xy=tuple(float(v) for v in manifest["origin_xy"]))
+    return scenario, exact
+
+
+def finished_batches(folder: Path, manifest: dict) -> list[int]:
+    return sorted(set(manifest["finished_batches"]))
+
+
+def read_batches(folder: Path, manifest: dict, metric_columns) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every finished batch's metrics and events, concatenated (listed by the manifest, never globbed)."""
+    metrics, events = [], []
+    for b in finished_batches(folder, manifest):
+        metrics.append(read_table(batch_file(folder, "metrics", b), metric_columns))
+        events.append(read_table(batch_file(folder, "events", b), EVENT_COLUMNS))
+    m = pd.concat(metrics, ignore_index=True) if metrics else pd.DataFrame(columns=list(metric_columns))
+    e = pd.concat(events, ignore_index=True) if events else pd.DataFrame(columns=list(EVENT_COLUMNS))
+    if len(m) and not np.issubdtype(m["replication"].dtype, np.integer):
+        raise RunFolderError(folder, "metrics: the replication column is not whole numbers")
+    return m, e

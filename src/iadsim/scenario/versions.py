@@ -1,0 +1,122 @@
+"""Format versions of the files users write (scenarios, sweeps) and the migrations between them.
+
+Every scenario and sweep file may carry ``format_version`` (absent means 1). A file newer than this
+program is refused before anything else is validated (its fields may mean something we do not know);
+an older file is read through :data:`MIGRATIONS`, and ``iadsim migrate FILE`` rewrites it to the
+current version, keeping comments (ruamel.yaml's round trip).
+
+A migration is a function ``(data) -> None`` that edits a ruamel.yaml round-trip tree (plain ``dict``
+and ``list`` behaviour) in place from version ``n`` to ``n + 1``; ``MIGRATIONS[kind][n]`` holds it.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from iadsim.scenario.yamlio import Document, InputError, read_text
+
+CURRENT = {"scenario": 1, "sweep": 1}
+"""The format version this program writes and reads natively, per kind of file."""
+
+Migration = Callable[[dict], None]
+MIGRATIONS: dict[str, dict[int, Migration]] = {"scenario": {}, "sweep": {}}
+"""kind -> {version n: function migrating a file's data from n to n + 1 in place}."""
+
+FIELD = "format_version"
+
+
+def file_version(doc: Document, kind: str, current: int | None = None) -> int:
+    """The ``format_version`` of a read document (1 when absent); InputError when it is not a whole number
+    >= 1 or is newer than this program reads (``current``, default :data:`CURRENT`)."""
+    current = CURRENT[kind] if current is None else current
+    data = doc.data if isinstance(doc.data, dict) else {}
+    raw = data.get(FIELD, 1)
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
+        raise doc.error((FIELD,), "must be a whole number >= 1 (absent means 1)")
+    if raw > current:
+        from iadsim import __version__
+
+        raise doc.error((FIELD,), f"this {kind} file is format version {raw}; iadsim {__version__} reads "
+                        f"versions up to {current}: upgrade iadsim")
+    return raw
+
+
+def migrate_data(data: dict, kind: str, version: int, target: int | None = None,
+                 migrations: Mapping[int, Migration] | None = None) -> int:
+    """Apply the migrations ``version -> target`` (default: current) to ``data`` in place; the version reached."""
+    target = CURRENT[kind] if target is None else target
+    steps = MIGRATIONS[kind] if migrations is None else migrations
+    while version < target:
+        if version not in steps:
+            raise ValueError(f"no migration of {kind} files from format version {version}")
+        steps[version](data)
+        version += 1
+    return version
+
+
+def detect_kind(data: object) -> str:
+    """'sweep' for a mapping with a ``base`` and ``factors``, else 'scenario'."""
+    return "sweep" if isinstance(data, dict) and "base" in data and "factors" in data else "scenario"
+
+
+def migrate_file(path: str | Path, out: str | Path | None = None, current: Mapping[str, int] | None = None,
+                 migrations: Mapping[str, Mapping[int, Migration]] | None = None) -> tuple[str, int, int]:
+    """Rewrite a scenario or sweep file at the current format version, keeping comments and layout where
+    ruamel.yaml can. Writes ``out`` (default: the file itself, replaced atomically). Returns
+    ``(kind, version before, version after)``; a file already current is still given an explicit
+    ``format_version``."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    from iadsim.scenario.yamlio import load_yaml
+
+    path = Path(path)
+    text = read_text(path)
+    doc = load_yaml(path, text)  # the safe reader first: limits, tags, duplicate keys, line numbers
+    if not isinstance(doc.data, dict):
+        raise InputError(path, "expected a mapping of scenario or sweep fields", doc.line_of(()))
+    kind = detect_kind(doc.data)
+    versions = dict(CURRENT) if current is None else dict(current)
+    before = file_version(doc, kind, versions[kind])
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    try:
+        data = yaml.load(text)
+    except YAMLError as exc:  # the safe reader accepted it; ruamel is stricter in a few corners
+        raise InputError(path, f"cannot be rewritten with its comments: {type(exc).__name__}") from None
+    steps = (MIGRATIONS if migrations is None else migrations)[kind]
+    try:
+        after = migrate_data(data, kind, before, versions[kind], steps)
+    except ValueError as exc:
+        raise InputError(path, str(exc), doc.line_of((FIELD,)), (FIELD,)) from None
+    if FIELD in data:
+        data[FIELD] = after
+    else:
+        data.insert(0, FIELD, after)
+    buffer = io.StringIO()
+    yaml.dump(data, buffer)
+    target = Path(out) if out is not None else path
+    _write_atomic(target, buffer.getvalue())
+    return kind, before, after
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    import os
+    import tempfile
+
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise InputError(path, f"cannot write: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise InputError(path, f"cannot write: {exc.strerror or exc}") from None

@@ -1,0 +1,144 @@
+"""Confidence intervals that fit the quantity (iadsim.analysis.intervals): published values, coverage by
+simulation, and a property test that no interval ever leaves its quantity's range."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from iadsim.analysis.intervals import KINDS, garwood, interval, wilson
+from iadsim.analysis.montecarlo import METRIC_KINDS, mean_ci
+
+
+@pytest.mark.parametrize(("successes", "n", "low", "high"), [
+    (81, 263, 0.2553, 0.3662), (15, 148, 0.0624, 0.1605), (0, 20, 0.0, 0.1611), (1, 29, 0.0061, 0.1718),
+])
+def test_wilson_newcombe_1998_table_1(successes, n, low, high):
+    # Newcombe, R. G. (1998), Two-sided confidence intervals for the single proportion: comparison of seven
+    # methods. Stat. Med. 17, 857-872, Table I, method 3 (score, no continuity correction); 4 decimals.
+    got = wilson(successes, n)
+    assert got == pytest.approx((low, high), abs=6e-5)
+
+
+@pytest.mark.parametrize(("total", "low", "high"), [
+    (0, 0.0, 3.689), (1, 0.0253, 5.572), (5, 1.6235, 11.668), (10, 4.7954, 18.390),
+])
+def test_garwood_exact_poisson_limits(total, low, high):
+    # Garwood (1936) exact 95 % limits of a Poisson mean: the R package epitools documents pois.exact's upper
+    # limit for x = 0 as 3.689; the other rows are the classical exact limits (chi-square quantiles
+    # chi2(0.025, 2x)/2 and chi2(0.975, 2x + 2)/2) as printed in tables of exact Poisson limits.
+    got = garwood(total, 1)
+    assert got == pytest.approx((low, high), abs=1e-3)
+    assert garwood(total, 50) == pytest.approx((got[0] / 50, got[1] / 50))
+
+
+def test_negative_interval_of_a_rare_count_is_gone():
+    # the reported bug: wrongful engagements 0.01 [-0.00, 0.02] from a Student-t interval on 1 event in 100
+    values = np.zeros(100)
+    values[17] = 1
+    stat = mean_ci(values, metric="wrongful_engagements")
+    assert stat["method"] == "poisson (garwood)"
+    assert stat["ci95"][0] > 0  # one event seen: the rate is not zero
+    assert stat["ci95"] == pytest.approx([0.0253 / 100, 5.572 / 100], abs=1e-5)
+    assert stat["half_width"] == pytest.approx(stat["ci95"][1] - 0.01)  # the larger side
+
+
+def test_raid_annihilation_is_a_wilson_proportion():
+    stat = mean_ci([1.0] * 30 + [0.0] * 10, metric="p_raid_annihilation")
+    assert stat["method"] == "wilson" and stat["mean"] == 0.75
+    assert stat["ci95"] == pytest.approx(list(wilson(30, 40)))
+
+
+def test_bounded_count_all_zero_gets_a_wilson_upper_bound():
+    stat = mean_ci(np.zeros(200), metric="leakers", upper=4)
+    # E[leakers] <= 4 P(leakers > 0) and P(leakers > 0) <= Wilson upper limit of 0 in 200
+    assert stat["ci95"][0] == 0.0
+    assert stat["ci95"][1] == pytest.approx(4 * wilson(0, 200)[1]) and stat["ci95"][1] > 0
+    top = mean_ci(np.full(200, 4.0), metric="kills", upper=4)
+    assert top["ci95"] == pytest.approx([4 - 4 * wilson(0, 200)[1], 4.0])
+
+
+def test_over_dispersed_count_uses_the_bootstrap():
+    # missiles come in salvos of 8: far more variance than a Poisson count of the same mean allows
+    rng = np.random.default_rng(3)
+    values = 8.0 * rng.binomial(1, 0.3, size=400)
+    stat = mean_ci(values, metric="missiles_expended")
+    assert stat["method"].startswith("bootstrap") and "over-dispersed" in stat["method"]
+    poisson = mean_ci(rng.poisson(2.4, size=400).astype(float), metric="missiles_expended")
+    assert poisson["method"] == "poisson (garwood)"
+
+
+def test_bootstrap_agrees_with_the_normal_interval_for_a_large_sample():
+    # a mean of 2,000 draws: the percentile bootstrap and the CLT interval agree to a few per cent
+    rng = np.random.default_rng(11)
+    x = rng.exponential(40.0, size=2000)
+    stat = mean_ci(x, metric="time_to_first_detection")
+    half = 1.96 * x.std(ddof=1) / math.sqrt(len(x))
+    assert stat["ci95"] == pytest.approx([x.mean() - half, x.mean() + half], rel=0.01)
+    assert mean_ci(x, metric="time_to_first_detection") == stat  # deterministic
+
+
+@pytest.mark.parametrize(("metric", "draw", "truth"), [
+    ("wrongful_engagements", lambda rng, n: rng.poisson(0.05, n), 0.05),
+    ("p_raid_annihilation", lambda rng, n: rng.binomial(1, 0.97, n), 0.97),
+    ("leakers", lambda rng, n: rng.binomial(4, 0.1, n), 0.4),
+])
+def test_intervals_cover_the_truth_about_95_percent_of_the_time(metric, draw, truth):
+    # independent check by simulation: 400 experiments of 100 replications each
+    rng = np.random.default_rng(2026)
+    hits = 0
+    for _ in range(400):
+        low, high = mean_ci(draw(rng, 100).astype(float), metric=metric, upper=4)["ci95"]
+        hits += low <= truth <= high
+    assert 0.90 <= hits / 400 <= 0.995, hits
+
+
+RANGES = {"proportion": (0, 1), "fraction": (0, 1), "bounded": (0, 6), "count": (0, math.inf),
+          "time": (0, math.inf), "value": (-math.inf, math.inf)}
+
+
+def _vector(kind):
+    if kind == "proportion":
+        return st.lists(st.sampled_from([0.0, 1.0]), max_size=300)
+    if kind == "fraction":
+        return st.lists(st.sampled_from([0.0, 0.25, 0.5, 0.75, 1.0]) | st.floats(0, 1), max_size=300)
+    if kind == "bounded":
+        return st.lists(st.integers(0, 6).map(float), max_size=300)
+    if kind == "count":
+        return st.lists(st.integers(0, 500).map(float), max_size=300)
+    if kind == "time":
+        return st.lists(st.floats(0, 1e5) | st.just(math.inf), max_size=300)
+    return st.lists(st.floats(-1e6, 1e6), max_size=300)
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_no_interval_ever_leaves_its_quantity_range(data):
+    kind = data.draw(st.sampled_from(KINDS))
+    values = data.draw(_vector(kind))
+    stat = interval(values, kind, upper=6 if kind == "bounded" else None)
+    if stat["n"] == 0:
+        assert stat["mean"] is None and stat["ci95"] == [None, None]
+        return
+    low, high = stat["ci95"]
+    lo_range, hi_range = RANGES[kind]
+    assert lo_range <= low <= stat["mean"] <= high <= hi_range
+    assert stat["half_width"] == pytest.approx(max(stat["mean"] - low, high - stat["mean"]))
+
+
+@settings(max_examples=30, deadline=None)
+@given(values=st.lists(st.integers(0, 4), min_size=1, max_size=200))
+def test_every_metric_interval_fits_its_range(values):
+    for metric, (kind, bound) in METRIC_KINDS.items():
+        x = np.asarray(values, float)
+        if kind in ("proportion", "fraction"):
+            x = x / 4
+        upper = 4 if bound else None
+        low, high = mean_ci(x, metric=metric, upper=upper)["ci95"]
+        assert low >= 0, metric
+        if kind in ("proportion", "fraction"):
+            assert high <= 1, metric
+        if upper is not None:
+            assert high <= upper, metric

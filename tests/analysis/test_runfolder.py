@@ -1,0 +1,166 @@
+"""Run folders of format 2: self-contained (scenario, catalogs, terrain crop) and built atomically."""
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from iadsim.analysis import simulate
+from iadsim.analysis.runfolder import MANIFEST, RunFolderError, area_of_interest, read_manifest
+from iadsim.report.run import load_run
+from iadsim.scenario import InputError, load_scenario
+from iadsim.terrain import Dem, load_dem
+from iadsim.terrain.crop import crop_dem, write_crop
+
+ROOT = Path(__file__).resolve().parents[2]
+CATALOG = """\
+sources: {mine: my own assumption}
+types:
+  my-drone:
+    kind: aircraft
+    label: My drone
+    category: drone
+    rcs: {value: -20 dBsm, source: mine, grade: assumed}
+    swerling: 1
+    cruise_speed: {value: 50 m/s, source: mine, grade: assumed}
+    max_speed: {value: 60 m/s, source: mine, grade: assumed}
+"""
+SCENARIO = """\
+name: selfcontained
+seed: 3
+duration: 2 min
+step: 2 s
+terrain: {source: ../dem/terrain.tif}
+catalog: [../cats/mine.yaml]
+units:
+  - {id: sr, type: mr-search-radar, x: 0 km, y: 0 km, mast_height: 10 m}
+  - {id: telar, type: mr-telar, x: 1 km, y: 0 km}
+threats:
+  - id: raid
+    type: my-drone
+    route:
+      - {x: -3 km, y: 3 km, altitude: 100 m}
+      - {x: 1 km, y: 0 km, altitude: 100 m}
+"""
+
+
+@pytest.fixture(scope="module")
+def laydown(tmp_path_factory):
+    """A scenario whose catalog and terrain live outside its folder (relative paths with '..')."""
+    root = tmp_path_factory.mktemp("laydown")
+    for sub in ("scen", "dem", "cats"):
+        (root / sub).mkdir()
+    rng = np.random.default_rng(5)
+    # 40 x 40 km of rolling terrain at 100 m cells, on a UTM grid
+    elevation = 200 + 30 * rng.standard_normal((400, 400)).cumsum(axis=0).cumsum(axis=1) / 400
+    dem = Dem.from_array(elevation, 100.0, origin=(500_000.0, 4_000_000.0), crs="EPSG:32633")
+    write_crop(root / "dem" / "terrain.tif", dem, "float64")
+    (root / "cats" / "mine.yaml").write_text(CATALOG)
+    (root / "scen" / "s.yaml").write_text(SCENARIO)
+    return root / "scen" / "s.yaml"
+
+
+def test_run_folder_is_self_contained(laydown, tmp_path):
+    shutil.copytree(laydown.parent.parent, tmp_path / "laydown")
+    laydown = tmp_path / "laydown" / "scen" / "s.yaml"
+    scenario = load_scenario(laydown)
+    result = simulate(scenario, 6, out_dir=tmp_path / "run", batch_size=4)
+    moved = tmp_path / "elsewhere"
+    shutil.move(tmp_path / "run", moved)
+    shutil.rmtree(laydown.parent.parent / "cats")  # the originals are gone: the folder alone must suffice
+    (laydown.parent.parent / "dem" / "terrain.tif").unlink()
+    run = load_run(moved)
+    assert run.terrain_exact
+    assert run.scenario.sites == scenario.sites  # the same places: the run's origin, not the crop's centre
+    for flight, route in scenario.routes.items():
+        np.testing.assert_array_equal(run.scenario.routes[flight], route)
+    assert "my-drone" in run.scenario.catalog.types
+    # the crop holds the very elevations the run used around every place
+    x = np.array([s.x for s in scenario.sites.values()])
+    y = np.array([s.y for s in scenario.sites.values()])
+    np.testing.assert_array_equal(run.scenario.terrain.elevation_at(x, y), scenario.terrain.elevation_at(x, y))
+    assert run.metrics["replication"].tolist() == list(range(6))
+    assert run.metrics.drop(columns="replication").equals(result.metrics.drop(columns="replication"))
+    manifest = read_manifest(moved)
+    assert manifest["finished_batches"] == [0, 1] and manifest["complete"]
+    assert (moved / "metrics" / "batch-000001.parquet").is_file()
+
+
+def test_scenario_copy_changed_after_the_run_is_refused(laydown, tmp_path):
+    simulate(load_scenario(laydown), 2, out_dir=tmp_path / "run")
+    copy = tmp_path / "run" / "scenario" / "scenario.yaml"
+    copy.write_text(copy.read_text().replace("seed: 3", "seed: 4"))
+    with pytest.raises(RunFolderError, match="does not match the sha256"):
+        _ = load_run(tmp_path / "run").scenario
+
+
+def test_a_catalog_not_stored_in_the_folder_is_never_read(laydown, tmp_path):
+    simulate(load_scenario(laydown), 2, out_dir=tmp_path / "run")
+    manifest_file = tmp_path / "run" / MANIFEST
+    manifest = json.loads(manifest_file.read_text())
+    manifest["catalogs"] = {"../cats/mine.yaml": {"file": "/etc/passwd", "sha256": "x"}}
+    manifest_file.write_text(json.dumps(manifest))
+    with pytest.raises(RunFolderError, match="outside the run folder"):
+        _ = load_run(tmp_path / "run").scenario
+
+
+def test_rerun_replaces_the_old_run_whole(laydown, tmp_path):
+    scenario = load_scenario(laydown)
+    simulate(scenario, 4, seed=1, out_dir=tmp_path / "run")
+    first = load_run(tmp_path / "run").summary
+    simulate(scenario, 5, seed=2, out_dir=tmp_path / "run")
+    second = load_run(tmp_path / "run").summary
+    assert (first["seed"], first["replications"]) == (1, 4) and (second["seed"], second["replications"]) == (2, 5)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]  # no .partial or .old left
+
+
+def test_out_that_is_not_a_run_folder_is_refused_and_untouched(laydown, tmp_path):
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "thesis.tex").write_text("years of work")
+    with pytest.raises(InputError, match="not a run folder"):
+        simulate(load_scenario(laydown), 2, out_dir=tmp_path / "mine")
+    assert [p.name for p in (tmp_path / "mine").iterdir()] == ["thesis.tex"]
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(InputError, match="is a file"):
+        simulate(load_scenario(laydown), 2, out_dir=tmp_path / "file")
+
+
+def test_crop_dem_exact_and_downsampled():
+    elevation = np.arange(100 * 120, dtype=float).reshape(100, 120)
+    dem = Dem.from_array(elevation, 30.0, origin=(1000.0, 2000.0), crs="EPSG:32633")
+    left, bottom, right, top = dem.bounds
+    crop, factor, dtype = crop_dem(dem, (left + 95, bottom + 35, left + 605, top - 61))
+    assert (factor, dtype) == (1, "float64")
+    # columns 3..20 (x from 90 to 630 m), rows 2..98 (y from top-60 down to bottom+30), independent index math
+    np.testing.assert_array_equal(crop.elevation, elevation[2:99, 3:21])
+    assert crop.transform.c == left + 90 and crop.transform.f == top - 60
+    small, factor, dtype = crop_dem(dem, dem.bounds, max_bytes=34 * 40 * 4)  # ceil(100/3) x ceil(120/3) cells
+    assert factor == 3 and dtype == "float32"
+    np.testing.assert_allclose(small.elevation[0, 0], elevation[:3, :3].mean())
+    assert small.cell_size == (90.0, 90.0)
+
+
+def test_downsampled_terrain_is_display_only(laydown, tmp_path, monkeypatch):
+    import iadsim.terrain.crop as crop_module
+
+    monkeypatch.setattr(crop_module, "MAX_CROP_BYTES", 200_000)
+    monkeypatch.setattr(crop_module.crop_dem, "__defaults__", (200_000,))
+    simulate(load_scenario(laydown), 2, out_dir=tmp_path / "run")
+    manifest = read_manifest(tmp_path / "run")
+    assert manifest["terrain"]["downsample"] > 1
+    assert load_dem(tmp_path / "run" / "terrain" / "dem.tif").elevation.nbytes <= 2 * 200_000
+    run = load_run(tmp_path / "run")
+    assert not run.terrain_exact
+    with pytest.raises(RunFolderError, match="display only"):
+        _ = run.coverage
+
+
+def test_area_of_interest_covers_every_place(laydown):
+    scenario = load_scenario(laydown)
+    xmin, ymin, xmax, ymax = area_of_interest(scenario, margin=1000.0)
+    for site in scenario.sites.values():
+        assert xmin + 1000 <= site.x <= xmax - 1000 and ymin + 1000 <= site.y <= ymax - 1000
+    route = scenario.routes["raid"]
+    assert xmin + 1000 == pytest.approx(route[:, 0].min())

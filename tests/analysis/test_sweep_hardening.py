@@ -1,0 +1,483 @@
+"""Sweeps against hostile folders and faults: adoption only by fingerprint, one sweep per folder, workers
+that die with their parent, damaged results files, unreachable Dask schedulers, memory budgets."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import tracemalloc
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from iadsim.analysis import LocalExecutor, load_results, query, run_sweep, store, summarise_sweep
+from iadsim.analysis.sweep import (
+    CONNECT_TIMEOUT,
+    DaskExecutor,
+    SweepWarning,
+    estimate_batch_bytes,
+    load_sweep,
+    worker_bytes,
+)
+from iadsim.scenario import InputError
+
+from .conftest import GRID_SWEEP
+
+# a work unit of this sweep takes about 20 s: workers still computing when the main process is killed
+SLOW_SWEEP = """\
+base: tiny.yaml
+design: grid
+factors: [{path: "units[sr].readiness.availability", values: [0.5, 1.0]}]
+set: {duration: 40 min, "threats[raid].count": 300, "threats[raid].spacing": 8 s}
+replications: 800
+batch: 400
+seed: 3
+"""
+
+
+def _rows(out_dir: Path) -> pd.DataFrame:
+    return load_results(out_dir).sort_values(["point", "replication"]).reset_index(drop=True)
+
+
+@pytest.fixture
+def grid(write_sweep):
+    return load_sweep(write_sweep(GRID_SWEEP))
+
+
+@pytest.fixture
+def finished(grid, tmp_path):
+    """The grid sweep run to the end in tmp_path/out."""
+    run_sweep(grid, tmp_path / "out", "serial")
+    return tmp_path / "out"
+
+
+# ---------------------------------------------------------------------------------------------- adoption
+
+
+def test_results_without_points_json_are_refused_not_adopted(grid, finished):
+    reference = _rows(finished)
+    (finished / store.POINTS).unlink()
+    with pytest.raises(InputError) as info:
+        run_sweep(grid, finished, "serial")
+    assert info.value.file == str(finished)
+    assert "results folder but no points.json" in str(info.value) and "choose another --out" in str(info.value)
+    pd.testing.assert_frame_equal(_rows(finished), reference)  # nothing was touched
+    assert not (finished / store.LOCK).exists()
+
+
+@pytest.mark.parametrize("content,words", [
+    (b"{not json", "is not valid JSON"),
+    (b"\xff\xfe garbage", "is not UTF-8"),
+    (b'["a list"]', "different sweep"),
+    (b'{"fingerprint": "0123456789abcdef"}', "different sweep"),
+])
+def test_unreadable_or_foreign_points_json_is_refused(grid, finished, content, words):
+    (finished / store.POINTS).write_bytes(content)
+    with pytest.raises(InputError) as info:
+        run_sweep(grid, finished, "serial")
+    assert words in str(info.value) and "delete" in str(info.value)
+    assert (finished / store.POINTS).read_bytes() == content  # not overwritten
+
+
+def test_points_json_replaced_by_a_special_file_is_refused(grid, finished):
+    (finished / store.POINTS).unlink()
+    os.mkfifo(finished / store.POINTS)
+    with pytest.raises(InputError, match="not a regular file"):
+        run_sweep(grid, finished, "serial")  # and does not hang on the FIFO
+
+
+def test_a_folder_with_other_files_is_not_written_into(grid, tmp_path):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "scenario.yaml").write_text("my own scenario")
+    with pytest.raises(InputError, match="not empty and is not a sweep folder"):
+        run_sweep(grid, folder, "serial")
+    assert (folder / "scenario.yaml").read_text() == "my own scenario"
+    assert sorted(os.listdir(folder)) == ["scenario.yaml"]
+
+
+def test_an_empty_folder_is_adopted_and_a_matching_one_resumed(grid, tmp_path):
+    (tmp_path / "empty").mkdir()
+    leftover = tmp_path / "empty" / ".points.json.4242.tmp"  # a sweep killed while writing its design
+    leftover.write_text('{"points": [')
+    first = run_sweep(grid, tmp_path / "empty", "serial", max_units=2)
+    assert not leftover.exists()
+    again = run_sweep(grid, tmp_path / "empty", "serial")
+    assert (first.units_run, again.units_skipped, again.units_run) == (2, 2, 4)
+
+
+def test_tampered_points_json_is_reported_by_every_reader(finished):
+    (finished / store.POINTS).write_text('{"points": [{"point": "zero", "seed": 1, "values": {}}]}')
+    for read in (store.read_points, store.points_frame, summarise_sweep, lambda d: query(d, "SELECT 1")):
+        with pytest.raises(InputError) as info:
+            read(finished)
+        assert info.value.file == str(finished / store.POINTS) and "points[0] is not a point" in str(info.value)
+
+
+# ---------------------------------------------------------------------------------------------- the lock
+
+
+def _wait_for(predicate, timeout: float = 60.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def _start_sweep(path: Path, out: Path, executor: str = "'serial'", extra: str = "") -> subprocess.Popen:
+    script = (f"from iadsim.analysis import run_sweep, LocalExecutor; "
+              f"run_sweep({str(path)!r}, {str(out)!r}, {executor}{extra})")
+    return subprocess.Popen([sys.executable, "-c", script], env=os.environ.copy(), stderr=subprocess.DEVNULL)
+
+
+def test_a_second_sweep_in_the_same_folder_is_refused_naming_the_holder(write_sweep, tmp_path):
+    path = write_sweep(SLOW_SWEEP.replace("batch: 400", "batch: 20"))
+    out = tmp_path / "out"
+    proc = _start_sweep(path, out)
+    try:
+        _wait_for(lambda: (out / store.POINTS).exists(), what="the first sweep to start")
+        with pytest.raises(InputError) as info:
+            run_sweep(load_sweep(path), out, "serial")
+        assert f"PID {proc.pid} on {socket.gethostname()}" in str(info.value)
+        assert "another sweep" in str(info.value) and info.value.file == str(out)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    # the holder died without releasing: its lock file is left, and taken over naming the dead holder
+    assert (out / store.LOCK).exists()
+    with store.FolderLock(out) as lock:
+        assert lock.previous == f"PID {proc.pid} on {socket.gethostname()}"
+
+
+def test_a_stale_lock_is_taken_over_and_every_lock_is_released(grid, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / store.LOCK).write_text("999999999 otherhost\n")  # a holder killed with kill -9 (its flock is gone)
+    with pytest.warns(SweepWarning, match="PID 999999999 on otherhost"):
+        run_sweep(grid, out, "serial", max_units=1)
+    assert not (out / store.LOCK).exists()  # released on a normal end
+    (out / store.RESULTS / "p00000-b000000.parquet").write_bytes(b"PAR1 cut short")
+    with pytest.raises(InputError):
+        run_sweep(grid, out, "serial")
+    assert not (out / store.LOCK).exists()  # and on an error
+
+
+def test_lock_file_symlink_is_refused_and_its_target_untouched(grid, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    (out / store.LOCK).symlink_to(victim)
+    with pytest.raises(InputError, match="symbolic link"):
+        run_sweep(grid, out, "serial")
+    assert victim.read_text() == "keep me"
+
+
+def test_lock_is_exclusive_within_one_process_too(tmp_path):
+    with store.FolderLock(tmp_path) as held:
+        with pytest.raises(InputError, match=f"PID {os.getpid()}"):
+            store.FolderLock(tmp_path).acquire()
+        assert held.previous is None
+    assert not (tmp_path / store.LOCK).exists()
+
+
+# ---------------------------------------------------------------------------------------------- orphans
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                out.append(int(entry))
+    return out
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")  # a zombie has exited
+    except OSError:
+        return False
+
+
+def _kill_main_and_watch_workers(proc: subprocess.Popen, workers: int) -> list[int]:
+    """SIGKILL the sweep's main process once its workers compute; the worker PIDs still running 10 s later."""
+    try:
+        _wait_for(lambda: len([c for c in _children(proc.pid) if "spawn_main" in _cmdline(c)]) >= workers,
+                  what="the worker processes")
+        pids = [c for c in _children(proc.pid) if "spawn_main" in _cmdline(c)]
+        time.sleep(6)  # imported, building the world or running the engine
+        assert proc.poll() is None and all(_running(p) for p in pids)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_running(p) for p in pids):
+        time.sleep(0.1)
+    alive = [p for p in pids if _running(p)]
+    for p in alive:  # do not leave them behind
+        os.kill(p, signal.SIGKILL)
+    return alive
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_local_workers_die_with_the_main_process(write_sweep, tmp_path):
+    proc = _start_sweep(write_sweep(SLOW_SWEEP), tmp_path / "out", "LocalExecutor(workers=2)")
+    assert _kill_main_and_watch_workers(proc, 2) == []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_dask_local_cluster_workers_die_with_the_main_process(write_sweep, tmp_path):
+    proc = _start_sweep(write_sweep(SLOW_SWEEP), tmp_path / "out", "'dask'", ", workers=2")
+    assert _kill_main_and_watch_workers(proc, 2) == []
+
+
+def test_workers_exit_when_their_parent_is_already_gone():
+    # the race PDEATHSIG cannot cover: the parent died before the worker armed it
+    code = "from iadsim.analysis.sweep import die_with_parent; die_with_parent(1); print('survived')"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
+    assert result.returncode == 1 and b"survived" not in result.stdout
+
+
+# ---------------------------------------------------------------------------------------------- damaged results
+
+
+def _a_unit(out: Path) -> Path:
+    return sorted((out / store.RESULTS).glob("*.parquet"))[1]
+
+
+def test_truncated_results_file_is_named_by_every_reader(grid, finished):
+    unit = _a_unit(finished)
+    data = unit.read_bytes()
+    unit.write_bytes(data[: len(data) // 2])
+    readers = [lambda: run_sweep(grid, finished, "serial"), lambda: load_results(finished),
+               lambda: summarise_sweep(finished), lambda: query(finished, "SELECT count(*) FROM results")]
+    for read in readers:
+        with pytest.raises(InputError) as info:
+            read()
+        assert info.value.file == str(unit) and "delete it and rerun" in str(info.value)
+
+
+def test_deleting_the_damaged_file_recomputes_it(grid, finished, tmp_path):
+    reference = _rows(finished)
+    unit = _a_unit(finished)
+    unit.unlink()  # what the message about a damaged file says to do
+    again = run_sweep(grid, finished, "serial")
+    assert (again.units_run, again.units_skipped) == (1, 5)
+    pd.testing.assert_frame_equal(_rows(finished), reference)
+
+
+@pytest.mark.parametrize("change", ["drop a metric", "retype a factor", "rename point"])
+def test_results_file_with_another_schema_is_refused(grid, finished, change):
+    unit = _a_unit(finished)
+    frame = pd.read_parquet(unit)
+    if change == "drop a metric":
+        frame = frame.drop(columns=["kills"])
+    elif change == "retype a factor":
+        frame["units[sr].readiness.availability"] = frame["units[sr].readiness.availability"].astype(str)
+    else:
+        frame = frame.rename(columns={"point": "pt"})
+    frame.to_parquet(unit, index=False)
+    for read in (lambda: run_sweep(grid, finished, "serial"), lambda: load_results(finished),
+                 lambda: query(finished, "SELECT count(*) FROM results")):
+        with pytest.raises(InputError) as info:
+            read()
+        assert info.value.file == str(unit) and "not a results file of this sweep" in str(info.value)
+
+
+# ---------------------------------------------------------------------------------------------- output folders
+
+
+def test_out_naming_a_file_is_refused(grid, tmp_path):
+    target = tmp_path / "results.txt"
+    target.write_text("not a folder")
+    with pytest.raises(InputError) as info:
+        run_sweep(grid, target, "serial")
+    assert info.value.file == str(target) and "is a file, not a folder" in str(info.value)
+    with pytest.raises(InputError, match="cannot create the sweep folder"):
+        run_sweep(grid, target / "below", "serial")
+    assert target.read_text() == "not a folder"
+
+
+def test_read_only_folder_is_refused(grid, tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    if os.geteuid() == 0:  # root ignores permission bits; an immutable folder stays read-only for root
+        made = subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode == 0
+        undo = ["chattr", "-i", str(folder)]
+    else:
+        folder.chmod(0o555)
+        made, undo = True, ["chmod", "755", str(folder)]
+    if not made:
+        pytest.skip("cannot make a read-only folder here (root without chattr +i)")
+    try:
+        with pytest.raises(InputError) as info:
+            run_sweep(grid, folder, "serial")
+        assert info.value.file.startswith(str(folder))
+        assert "not writable" in str(info.value) or "cannot" in str(info.value)
+    finally:
+        subprocess.run(undo, check=True)
+
+
+def test_disk_full_while_writing_results_is_exit_2_and_resumable(write_sweep, tmp_path):
+    # RLIMIT_FSIZE in a child (SIGXFSZ ignored): writes past 3000 bytes fail with EFBIG, as on a full disk
+    path = write_sweep(GRID_SWEEP)
+    out = tmp_path / "out"
+    code = f"""
+import resource, signal, sys
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (3000, 3000))
+from iadsim.analysis import run_sweep
+from iadsim.scenario import InputError
+try:
+    run_sweep({str(path)!r}, {str(out)!r}, "serial")
+except InputError as exc:
+    print(exc)
+    sys.exit(2)
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120, text=True)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert "cannot write" in result.stdout and "File too large" in result.stdout
+    assert not list((out / store.RESULTS).glob(".*.tmp")) and not (out / store.LOCK).exists()
+    resumed = run_sweep(load_sweep(path), out, "serial")  # nothing half-written was adopted
+    assert resumed.units_run + resumed.units_skipped == 6 and len(load_results(out)) == 12
+
+
+# ---------------------------------------------------------------------------------------------- dask addresses
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _connect(address: str) -> tuple[InputError, float]:
+    started = time.monotonic()
+    with pytest.raises(InputError) as info:
+        with DaskExecutor(scheduler=address):
+            pass
+    return info.value, time.monotonic() - started
+
+
+@pytest.mark.parametrize("address", ["closed", "tcp://300.1.1.1:1", "tcp://127.0.0.1:99999", "garbage",
+                                     "ftp://127.0.0.1:21", "tcp://[::1]:1", "tcp://no-such-host.invalid:8786"])
+def test_unreachable_scheduler_is_an_input_error_within_the_timeout(address):
+    address = f"tcp://127.0.0.1:{_closed_port()}" if address == "closed" else address
+    err, seconds = _connect(address)
+    assert err.file == address and seconds <= CONNECT_TIMEOUT + 1
+
+
+def test_a_service_that_is_not_a_scheduler_is_refused_without_a_huge_allocation():
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)
+
+    connections = []
+
+    def banner():  # an SSH server: its banner read as a Dask frame length is 3 EiB
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            connections.append(conn)
+            conn.sendall(b"SSH-2.0-OpenSSH_9.2p1\r\n")
+
+    threading.Thread(target=banner, daemon=True).start()
+    try:
+        tracemalloc.start()
+        err, seconds = _connect(f"tcp://127.0.0.1:{server.getsockname()[1]}")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+        server.close()
+        for conn in connections:
+            conn.close()
+    assert "not as a Dask scheduler" in str(err) and seconds < 5 and peak < 50e6
+
+
+def test_silent_server_times_out_within_the_limit():
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)  # accepts (the kernel does) and never answers
+    try:
+        err, seconds = _connect(f"tcp://127.0.0.1:{server.getsockname()[1]}")
+    finally:
+        server.close()
+    assert "Dask scheduler" in str(err) and seconds <= CONNECT_TIMEOUT + 1
+
+
+# ---------------------------------------------------------------------------------------------- memory
+
+
+def _tiny_with(tiny: Path, **changes) -> object:
+    import yaml
+
+    from iadsim.scenario.load import scenario_from_document
+    from iadsim.scenario.yamlio import Document
+
+    data = yaml.safe_load(tiny.read_text())
+    data["threats"][0]["count"] = changes.get("threats", 4)
+    data["duration"] = changes.get("duration", "3 min")
+    return scenario_from_document(Document(str(tiny), data), tiny)
+
+
+@pytest.mark.parametrize("changes,batch", [({}, 50), ({"threats": 120}, 50),
+                                           ({"threats": 60, "duration": "12 min"}, 20)])
+def test_estimate_batch_bytes_bounds_the_measured_peak(tiny, changes, batch):
+    import numpy as np
+
+    from iadsim.engine import Engine, build_world
+
+    scenario = _tiny_with(tiny, **changes)
+    build_world(scenario)  # compiled kernels and caches first: the estimate's fixed 16 MB covers them
+    tracemalloc.start()
+    try:
+        world = build_world(scenario)
+        Engine(world, np.arange(batch), 1, events=False).run()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    estimate = estimate_batch_bytes(scenario, batch)
+    assert peak <= estimate <= 5 * peak, (peak, estimate)
+    assert estimate_batch_bytes(scenario, 2 * batch) > estimate  # grows with the batch
+
+
+def test_local_workers_are_fewer_when_they_would_not_fit(grid):
+    from iadsim.analysis.sweep import _fit_workers
+
+    ex = LocalExecutor(workers=8)
+    budget = 3 * worker_bytes(grid) + 1
+    with pytest.warns(SweepWarning, match="running 3 worker processes instead of 8"):
+        _fit_workers(ex, grid, budget, True)
+    assert ex.workers == 3
+    roomy = LocalExecutor(workers=2)
+    _fit_workers(roomy, grid, 100 * worker_bytes(grid), True)
+    assert roomy.workers == 2
+
+
+def test_run_sweep_checks_max_memory(grid, tmp_path):
+    with pytest.raises(InputError) as info:
+        run_sweep(grid, tmp_path / "out", "serial", max_memory="20MB")
+    assert info.value.loc in (("batch",), ("base",)) and "--max-memory (20 MB)" in str(info.value)
+    assert not (tmp_path / "out").exists()  # refused before anything was written

@@ -1,0 +1,88 @@
+"""format_version of scenario and sweep files, and `iadsim migrate` (comments kept, newer files refused)."""
+
+from pathlib import Path
+
+import pytest
+
+from iadsim.scenario import load_scenario
+from iadsim.scenario.versions import CURRENT, file_version, migrate_data, migrate_file
+from iadsim.scenario.yamlio import InputError, load_yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+DESIGNED = ROOT / "examples" / "airbase-as-designed.yaml"
+
+
+def test_absent_version_means_1_and_the_current_one_loads(tmp_path):
+    assert "format_version" not in DESIGNED.read_text()
+    assert load_scenario(DESIGNED).spec.format_version == 1 == CURRENT["scenario"]
+    path = tmp_path / "s.yaml"
+    path.write_text("format_version: 1\n" + DESIGNED.read_text())
+    assert load_scenario(path).spec.format_version == 1
+
+
+@pytest.mark.parametrize(("value", "words"), [
+    ("2", "format version 2; iadsim"), ("99", "reads versions up to 1: upgrade iadsim"),
+    ("0", "whole number >= 1"), ("'one'", "whole number >= 1"), ("1.5", "whole number >= 1"),
+])
+def test_newer_or_bad_version_is_refused_naming_the_field(tmp_path, cli, value, words):
+    path = tmp_path / "s.yaml"
+    # a newer file may carry fields this program does not know: the version is checked before them
+    path.write_text(DESIGNED.read_text() + f"format_version: {value}\nsurfaces: {{sea: rough}}\n")
+    status, out, err = cli("validate", str(path))
+    assert status == 2 and "Traceback" not in err
+    line = len(DESIGNED.read_text().splitlines()) + 1
+    assert err.startswith(f"iadsim: {path}:{line}: format_version: "), err
+    assert words in err and "surfaces" not in err
+
+
+def test_migrate_writes_the_version_and_keeps_comments(tmp_path, cli):
+    path = tmp_path / "s.yaml"
+    original = DESIGNED.read_text()
+    path.write_text(original)
+    status, out, err = cli("migrate", str(path))
+    assert status == 0, err
+    text = path.read_text()
+    first_field = next(line for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    assert first_field == "format_version: 1"
+    comments = [line.strip() for line in original.splitlines() if line.strip().startswith("#")]
+    assert comments and all(c in text for c in comments)
+    assert load_scenario(path).spec == load_scenario(DESIGNED).spec
+    assert cli("migrate", str(path))[0] == 0 and path.read_text() == text  # idempotent
+
+
+def test_migrate_refuses_a_newer_file_and_leaves_it_alone(tmp_path, cli):
+    path = tmp_path / "s.yaml"
+    path.write_text("format_version: 7\n" + DESIGNED.read_text())
+    before = path.read_bytes()
+    status, out, err = cli("migrate", str(path))
+    assert status == 2 and f"{path}:1: format_version:" in err
+    assert path.read_bytes() == before
+
+
+def test_migrations_run_in_order_on_the_round_trip_tree(tmp_path):
+    # a toy format history: version 1 -> 2 renames `step` to `time_step`, 2 -> 3 adds a field; comments stay
+    path = tmp_path / "s.yaml"
+    path.write_text("# my scenario\nname: t  # the name\nstep: 1 s\n")
+
+    def one_to_two(data):
+        data.insert(list(data).index("step"), "time_step", data.pop("step"))
+
+    def two_to_three(data):
+        data["surfaces"] = "default"
+
+    kind, before, after = migrate_file(path, current={"scenario": 3, "sweep": 1},
+                                       migrations={"scenario": {1: one_to_two, 2: two_to_three}, "sweep": {}})
+    assert (kind, before, after) == ("scenario", 1, 3)
+    text = path.read_text()
+    assert "# my scenario" in text and "# the name" in text
+    assert "time_step: 1 s" in text and "step: 1 s" not in text.replace("time_step", "")
+    assert "format_version: 3" in text and "surfaces: default" in text
+    with pytest.raises(ValueError, match="no migration"):
+        migrate_data({}, "scenario", 1, target=3, migrations={1: lambda data: None})
+
+
+def test_file_version_reads_sweeps_too(tmp_path):
+    path = tmp_path / "w.yaml"
+    path.write_text("format_version: 5\nbase: x.yaml\nfactors: []\n")
+    with pytest.raises(InputError, match="sweep file is format version 5"):
+        file_version(load_yaml(path), "sweep")

@@ -1,0 +1,122 @@
+"""CLI polish (issue 11): catalog values, units on options, narrow terminals, progress bars, contracts."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from iadsim.cli import main
+from iadsim.scenario import builtin_catalog
+
+ROOT = Path(__file__).resolve().parents[1]
+DESIGNED = ROOT / "examples" / "airbase-as-designed.yaml"
+
+
+def run(capsys, *argv):
+    capsys.readouterr()
+    status = main(list(argv))
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_catalog_prints_values_with_units_source_and_grade(capsys):
+    status, out, err = run(capsys, "catalog", "--type", "lr-engagement-radar")
+    assert status == 0, err
+    entry = builtin_catalog().types["lr-engagement-radar"]
+    # independent conversions of the SI values the catalog holds
+    assert f"{entry.frequency.value / 1e9:g} GHz" in out
+    assert f"{entry.peak_power.value / 1e3:g} kW" in out
+    assert f"{entry.instrumented_range.value / 1e3:g} km" in out
+    assert f"{entry.gain.value:g} dB" in out
+    for field in ("frequency", "peak_power", "instrumented_range"):
+        value = getattr(entry, field)
+        line = next(line for line in out.splitlines() if f" {field} " in line)
+        assert value.source in line and value.grade in line
+    assert "Sources" in out and "ew-radar" not in out  # one type only
+
+
+def test_catalog_unknown_type_is_exit_2(capsys):
+    status, out, err = run(capsys, "catalog", "--type", "s-400")
+    assert status == 2 and err.startswith("iadsim: --type: unknown type 's-400'")
+
+
+def test_catalog_json_unchanged(capsys):
+    status, out, _ = run(capsys, "catalog", "--json")
+    data = json.loads(out)
+    assert set(data) == {"sources", "types"} and "ew-radar" in data["types"]
+
+
+@pytest.mark.parametrize(("bands", "expected"), [
+    ("30m,100 m,1km", (30.0, 100.0, 1000.0)), ("30,100", (30.0, 100.0)), ("100 ft", (30.48,)),
+])
+def test_bands_accept_units(bands, expected):
+    from iadsim.cli import parse_lengths
+
+    assert parse_lengths(bands, "--bands") == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("bands", ["30 s", "x", "-5 m", "nan", ",", "1e9 m"])
+def test_bad_bands_are_exit_2(capsys, tmp_path, bands):
+    status, out, err = run(capsys, "coverage", str(DESIGNED), "--out", str(tmp_path / "c"), "--bands", bands)
+    assert status == 2 and err.startswith("iadsim: --bands: ") and "Traceback" not in err
+    assert not (tmp_path / "c").exists()
+
+
+def test_tables_fold_in_an_80_column_terminal(capsys, monkeypatch):
+    from rich.console import Console
+
+    import iadsim.cli as cli
+
+    buffer = io.StringIO()
+    monkeypatch.setattr(cli, "out", Console(file=buffer, width=80, highlight=False, soft_wrap=True))
+    assert main(["audit", str(ROOT / "examples" / "airbase-as-reported.yaml")]) == 0
+    text = buffer.getvalue()
+    assert max(len(line) for line in text.splitlines()) <= 80
+    # nothing is cut: every reason code and unit shows in full
+    for word in ("no-fire-control-link", "emissions-off", "mr2-telar", "poor-maintenance"):
+        assert word in text
+
+
+def test_progress_is_silent_off_a_terminal_and_shown_on_one(monkeypatch):
+    from rich.console import Console
+
+    import iadsim.cli as cli
+
+    silent = io.StringIO()
+    monkeypatch.setattr(cli, "err", Console(file=silent, width=80))
+    with cli.progress_bar("simulating", delay=0.0) as update:
+        assert update is None  # not a terminal
+    shown = io.StringIO()
+    monkeypatch.setattr(cli, "err", Console(file=shown, width=80, force_terminal=True))
+    with cli.progress_bar("simulating", enabled=False) as update:
+        assert update is None  # --json
+    with cli.progress_bar("simulating", delay=0.0) as update:
+        update(50, 100)
+        update(100, 100)
+    assert "simulating" in shown.getvalue() and "ETA" in shown.getvalue()
+    quick = io.StringIO()
+    monkeypatch.setattr(cli, "err", Console(file=quick, width=80, force_terminal=True))
+    with cli.progress_bar("simulating", delay=60.0) as update:
+        update(100, 100)  # finished before the delay: no bar at all
+    assert "simulating" not in quick.getvalue()
+
+
+def test_simulate_json_keeps_the_contract_and_adds_raid_annihilation(capsys):
+    status, out, err = run(capsys, "simulate", str(DESIGNED), "--replications", "20", "--json")
+    assert status == 0, err
+    summary = json.loads(out)
+    for metric in ("kills", "leakers", "engagements", "missiles_expended", "wrongful_engagements", "vetoes",
+                   "time_to_first_detection", "time_to_first_engagement"):
+        assert f"{metric}_mean" in summary
+        stat = summary["metrics"][metric]
+        assert {"mean", "ci95", "n"} <= set(stat)
+    assert 0 <= summary["p_raid_annihilation"] <= 1
+    stat = summary["metrics"]["p_raid_annihilation"]
+    assert stat["method"] == "wilson" and 0 <= stat["ci95"][0] <= stat["mean"] <= stat["ci95"][1] <= 1
+    for name, stat in summary["metrics"].items():
+        if stat["mean"] is not None:
+            assert stat["ci95"][0] >= 0, name  # every metric here is non-negative
+    assert err == ""  # no progress bar off a terminal
