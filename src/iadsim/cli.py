@@ -164,47 +164,34 @@ def print_audit(result: dict) -> None:
 
 
 def parse_lengths(text: str, option: str) -> tuple[float, ...]:
-    """Comma-separated lengths as people write them (``30m,100 m,1km``; a bare number is metres) -> metres."""
-    from iadsim.units import UnitError, clip, parse_quantity
+    """Comma-separated heights as people write them (``30m,100 m,1km``; a bare number is metres) -> metres."""
+    from iadsim.units import clip
+
+    values = signed_lengths(text, option)
+    for item, value in zip((p.strip() for p in text.split(",") if p.strip()), values, strict=True):
+        if not (0 <= value < 1e6):
+            raise InputError(option, f"'{clip(item)}': a height must lie between 0 m and 1000 km")
+    if not values:
+        raise InputError(option, "give at least one height, e.g. 30m,100m,1km")
+    return values
+
+
+def signed_lengths(text: str, option: str) -> tuple[float, ...]:
+    """Comma-separated lengths that may be negative (``-20km,5 km``; a bare number is metres) -> metres."""
+    from iadsim.units import UnitError, clip, is_bare_number, parse_quantity
 
     values = []
     for item in (part.strip() for part in text.split(",")):
         if not item:
             continue
         try:
-            value = float(item) if _is_number(item) else parse_quantity(item, "length")
-        except UnitError as exc:
-            raise InputError(option, f"'{clip(item)}': {exc}") from None
-        if not (value >= 0 and value < 1e6):
-            raise InputError(option, f"'{clip(item)}': a height must lie between 0 m and 1000 km")
-        values.append(value)
-    if not values:
-        raise InputError(option, "give at least one height, e.g. 30m,100m,1km")
-    return tuple(values)
-
-
-def _signed_lengths(text: str, option: str) -> tuple[float, ...]:
-    """Comma-separated lengths that may be negative (``-20km,5 km``; a bare number is metres) -> metres."""
-    from iadsim.units import UnitError, clip, parse_quantity
-
-    values = []
-    for item in (part.strip() for part in text.split(",")):
-        try:
-            value = float(item) if _is_number(item) else parse_quantity(item, "length")
+            value = float(item) if is_bare_number(item) else parse_quantity(item, "length")
         except UnitError as exc:
             raise InputError(option, f"'{clip(item)}': {exc}") from None
         if not abs(value) < 1e7:
             raise InputError(option, f"'{clip(item)}': not a finite length within 10,000 km")
         values.append(value)
     return tuple(values)
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _fraction(text: str) -> float:
@@ -268,7 +255,7 @@ def coverage(
     heights = parse_lengths(bands, "--bands")
     area = None
     if aoi is not None:
-        area = "terrain" if aoi.strip() == "terrain" else _signed_lengths(aoi, "--aoi")
+        area = "terrain" if aoi.strip() == "terrain" else signed_lengths(aoi, "--aoi")
         if area != "terrain" and len(area) != 4:
             raise InputError("--aoi", "give 'terrain' or four lengths XMIN,YMIN,XMAX,YMAX")
     margin = None if aoi_margin is None else parse_lengths(aoi_margin, "--aoi-margin")[0]
@@ -553,14 +540,14 @@ def main(argv: list[str] | None = None) -> int:
             "; results written so far are kept"
         err.print(f"iadsim: interrupted{kept}", markup=False)
         return 130
+    except BrokenPipeError:
+        return 0
     except OSError as exc:  # an output-side problem: read-only or full disk, a path that is a file, ...
         where = exc.filename if exc.filename is not None else "output"
         err.print(f"iadsim: {where}: cannot read or write: {exc.strerror or type(exc).__name__}", markup=False)
         return 2
     except typer.Exit as exc:
         return exc.exit_code
-    except BrokenPipeError:
-        return 0
     except Exception as exc:
         if hasattr(exc, "show") and isinstance(getattr(exc, "exit_code", None), int):
             exc.show()  # a usage error from typer's command-line parser: it prints its own message

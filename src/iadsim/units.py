@@ -110,7 +110,7 @@ def parse_quantity(text: str | int | float, dimension: str) -> float:
         raise UnitError(f"'{text}' is not a decibel value such as '{example}'")
     if dimension not in DIMENSIONS:
         raise UnitError(f"unknown dimension {dimension!r}")
-    if _is_bare_number(text):
+    if is_bare_number(text):
         raise UnitError(f"'{text}' needs a unit: write {what} such as '{example}'")
     # Only "<number> <unit>" reaches pint: its parser evaluates arithmetic, so '10**10**10 m' would hang
     # and '1 000 m' (1 * 000 m) or '1,5 km' (15 km) would silently give the wrong number.
@@ -143,7 +143,8 @@ def clip(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _is_bare_number(text: str) -> bool:
+def is_bare_number(text: str) -> bool:
+    """True for text that is a plain number (no unit)."""
     try:
         float(text)
     except ValueError:

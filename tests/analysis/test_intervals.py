@@ -142,3 +142,11 @@ def test_every_metric_interval_fits_its_range(values):
             assert high <= 1, metric
         if upper is not None:
             assert high <= upper, metric
+
+
+@pytest.mark.parametrize("n", [2, 5, 9, 50])
+def test_all_values_at_one_end_never_collapse_to_a_point(n):
+    low, high = interval(np.zeros(n), "bounded", upper=8)["ci95"]
+    assert low == 0 and high == pytest.approx(8 * wilson(0, n)[1])
+    low, high = interval(np.ones(n), "fraction")["ci95"]
+    assert high == 1 and low == pytest.approx(1 - wilson(0, n)[1])

@@ -164,3 +164,61 @@ def test_area_of_interest_covers_every_place(laydown):
         assert xmin + 1000 <= site.x <= xmax - 1000 and ymin + 1000 <= site.y <= ymax - 1000
     route = scenario.routes["raid"]
     assert xmin + 1000 == pytest.approx(route[:, 0].min())
+
+
+def _interrupted(scenario, out, replications, batches, batch_size=2):
+    """A .partial left by a run stopped after ``batches`` batches (as a kill would leave it)."""
+    from iadsim.analysis import runfolder
+
+    simulate(scenario, replications, out_dir=out, batch_size=batch_size)
+    partial = out.with_name(out.name + ".partial")
+    shutil.copytree(out, partial)
+    shutil.rmtree(out)
+    manifest = json.loads((partial / MANIFEST).read_text())
+    manifest["finished_batches"] = list(range(batches))
+    manifest["complete"] = False
+    (partial / MANIFEST).write_text(json.dumps(manifest))
+    for b in range(batches, 99):
+        for kind in ("metrics", "events"):
+            runfolder.batch_file(partial, kind, b).unlink(missing_ok=True)
+    (partial / "summary.json").unlink()
+    return partial
+
+
+def test_resume_keeps_finished_batches_and_gives_identical_results(laydown, tmp_path):
+    scenario = load_scenario(laydown)
+    whole = simulate(scenario, 6, out_dir=tmp_path / "whole", batch_size=2)
+    _interrupted(scenario, tmp_path / "run", 6, batches=2)
+    notes = []
+    resumed = simulate(scenario, 6, out_dir=tmp_path / "run", batch_size=2, notes=notes.append)
+    assert any("2 finished batches kept" in n for n in notes)
+    assert resumed.metrics.equals(whole.metrics)
+    assert load_run(tmp_path / "run").metrics.equals(whole.metrics)
+
+
+def test_resume_with_other_replications_is_refused_and_the_partial_kept(laydown, tmp_path):
+    scenario = load_scenario(laydown)
+    partial = _interrupted(scenario, tmp_path / "run", 5, batches=2)
+    with pytest.raises(RunFolderError, match="number of replications"):
+        simulate(scenario, 6, out_dir=tmp_path / "run", batch_size=2)
+    assert read_manifest(partial)["finished_batches"] == [0, 1]
+
+
+def test_a_users_old_folder_is_never_deleted(laydown, tmp_path):
+    scenario = load_scenario(laydown)
+    simulate(scenario, 2, out_dir=tmp_path / "run")
+    (tmp_path / "run.old").mkdir()
+    (tmp_path / "run.old" / "notes.txt").write_text("mine")
+    with pytest.raises(RunFolderError, match="not an iadsim run folder"):
+        simulate(scenario, 2, out_dir=tmp_path / "run")
+    assert (tmp_path / "run.old" / "notes.txt").read_text() == "mine"
+    assert load_run(tmp_path / "run").summary["replications"] == 2
+
+
+def test_batch_files_outside_the_folder_are_refused(laydown, tmp_path):
+    simulate(load_scenario(laydown), 2, out_dir=tmp_path / "run")
+    shutil.copytree(tmp_path / "run" / "metrics", tmp_path / "elsewhere")
+    shutil.rmtree(tmp_path / "run" / "metrics")
+    (tmp_path / "run" / "metrics").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(RunFolderError, match="outside the run folder"):
+        load_run(tmp_path / "run")

@@ -149,21 +149,21 @@ def interval(values, kind: str = "value", upper: float | None = None, confidence
         low, high, method = bootstrap_mean(x, confidence)
         return _result(mean, max(low, lo_range), min(high, hi_range), n,
                        method + (" (over-dispersed)" if float(total).is_integer() else ""))
+    if kind in ("bounded", "fraction") and n >= 2 and float(x.min()) == float(x.max()) in (lo_range, hi_range):
+        # every value on one end of the range: the other side is bounded by Wilson on "not at that end",
+        # E[X] <= upper * P(X > 0) (and likewise from the top)
+        span = hi_range - lo_range
+        if math.isfinite(span):
+            reach = span * wilson(0, n, confidence)[1]
+            if mean == lo_range:
+                return _result(mean, lo_range, lo_range + reach, n, "wilson bound (all values at the minimum)")
+            return _result(mean, hi_range - reach, hi_range, n, "wilson bound (all values at the maximum)")
     if n == 1:
         return _result(mean, mean, mean, n, "single value")
     if n < SMALL_SAMPLE:
         half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
         return _result(mean, max(mean - half, lo_range), min(mean + half, hi_range), n, "student-t (small n)")
     low, high, method = bootstrap_mean(x, confidence)
-    if kind in ("bounded", "fraction") and low == high:
-        # every value on one end of the range: bound the other side by Wilson on "not at that end"
-        span = hi_range - lo_range
-        if mean == lo_range and math.isfinite(span):
-            high = lo_range + span * wilson(0, n, confidence)[1]
-            method = "wilson bound (all values at the minimum)"
-        elif mean == hi_range and math.isfinite(span):
-            low = hi_range - span * wilson(0, n, confidence)[1]
-            method = "wilson bound (all values at the maximum)"
     return _result(mean, max(low, lo_range), min(high, hi_range), n, method)
 
 

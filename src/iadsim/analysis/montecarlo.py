@@ -180,8 +180,9 @@ def simulate(scenario: Scenario, replications: int, seed: int | None = None, out
     try:
         for batch, start in enumerate(range(0, replications, batch_size)):
             reps = np.arange(start, min(start + batch_size, replications))
-            if writer is not None and batch in writer.finished:
-                metrics, events = writer.read_batch(batch)
+            kept = writer.read_batch(batch, reps) if writer is not None and batch in writer.finished else None
+            if kept is not None:
+                metrics, events = kept
             else:
                 engine = Engine(world, reps, seed)
                 tick = None

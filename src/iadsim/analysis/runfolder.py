@@ -79,7 +79,8 @@ def write_json_atomic(path: Path, data: object) -> None:
 
 
 def batch_file(folder: Path, kind: str, batch: int) -> Path:
-    return folder / kind / f"batch-{batch:06d}.parquet"
+    """The file of one batch, refusing one that (through a symbolic link) lies outside the folder."""
+    return inside(folder, f"{kind}/batch-{batch:06d}.parquet")
 
 
 def _output_error(path: Path, exc: OSError) -> RunFolderError:
@@ -125,12 +126,20 @@ class RunWriter:
     # -- start
 
     def _recover(self) -> None:
-        if self.old.exists() and not self.target.exists():
+        if not (self.old.exists() or self.old.is_symlink()):
+            return
+        if self.old.is_symlink() or not _is_our_run(self.old):
+            raise RunFolderError(self.old, "is in the way (iadsim keeps the previous run there while replacing it) "
+                                 "and is not an iadsim run folder: move it, or choose another --out")
+        if not self.target.exists():
             os.replace(self.old, self.target)  # the swap was interrupted after moving the old run aside
             self.notes.append(f"recovered the previous run into {self.target} from {self.old}")
-        elif self.old.exists() and _is_run_folder(self.target):
+        elif _is_our_run(self.target):
             shutil.rmtree(self.old)  # the swap completed; only the deletion of the old run was interrupted
             self.notes.append(f"removed {self.old}, left by an interrupted replacement")
+        else:
+            raise RunFolderError(self.old, "is left from an interrupted replacement of a run; move it or choose "
+                                 "another --out")
 
     def _check_target(self) -> None:
         t = self.target
@@ -202,26 +211,49 @@ class RunWriter:
         except InputError:
             raise RunFolderError(self.partial, "holds an interrupted run whose manifest cannot be read; delete it "
                                  "or choose another --out") from None
-        keys = ("scenario_sha256", "seed", "batch_size", "iadsim_version")
-        if any(old.get(k) != self.manifest[k] for k in keys):
-            raise RunFolderError(self.partial, "holds an interrupted run of another scenario, seed or batch size; "
-                                 "its finished batches stay there: delete it or choose another --out")
+        keys = ("scenario_sha256", "seed", "batch_size", "iadsim_version", "replications")
+        fresh_inputs = self._input_hashes()
+        old_inputs = ({name: entry.get("sha256") for name, entry in old.get("catalogs", {}).items()},
+                      (old.get("terrain") or {}).get("source_sha256"))
+        if any(old.get(k) != self.manifest[k] for k in keys) or old_inputs != fresh_inputs:
+            raise RunFolderError(self.partial, "holds an interrupted run of another scenario, catalog, terrain, seed "
+                                 "or number of replications; its finished batches stay there: delete it or choose "
+                                 "another --out")
         self.manifest = old
-        self.manifest["replications"] = int(self.replications)
         self.finished = sorted(b for b in old.get("finished_batches", []) if self._batch_readable(b))
         self.manifest["finished_batches"] = self.finished
         self.notes.append(f"resuming the interrupted run in {self.partial}: {len(self.finished)} finished "
                           "batches kept")
+
+    def _input_hashes(self) -> tuple[dict, str | None]:
+        """sha256 of every catalog file and of the terrain file the scenario names (None: sample or flat)."""
+        scenario = self.scenario
+        catalogs = {name: sha256_bytes(read_bytes((Path(scenario.path).parent / name).resolve(), MAX_BYTES,
+                                                  "catalog file")) for name in scenario.spec.catalog}
+        terrain = scenario.spec.terrain
+        source_sha = None
+        if terrain.flat is None and terrain.source != "sample":
+            source = Path(terrain.source)
+            source_sha = sha256_file(source if source.is_absolute() else Path(scenario.path).parent / source)
+        return catalogs, source_sha
 
     def _batch_readable(self, batch: int) -> bool:
         return all(batch_file(self.partial, kind, batch).is_file() for kind in ("metrics", "events"))
 
     # -- batches
 
-    def read_batch(self, batch: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """A finished batch of a resumed run."""
-        return (read_table(batch_file(self.partial, "metrics", batch)),
-                read_table(batch_file(self.partial, "events", batch), EVENT_COLUMNS))
+    def read_batch(self, batch: int, replications: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+        """A finished batch of a resumed run, or None when its files do not hold exactly ``replications``
+        (the batch is then run again)."""
+        try:
+            metrics = read_table(batch_file(self.partial, "metrics", batch), ("replication",))
+            events = read_table(batch_file(self.partial, "events", batch), EVENT_COLUMNS)
+        except InputError:
+            return None
+        if metrics["replication"].tolist() != [int(r) for r in replications] or not events["replication"].isin(
+                replications).all():
+            return None
+        return metrics, events
 
     def write_batch(self, batch: int, metrics: pd.DataFrame, events: pd.DataFrame) -> None:
         """Write one batch's metrics and events, then record it in the manifest (each step atomic)."""
@@ -241,9 +273,9 @@ class RunWriter:
             self.manifest["complete"] = True
             write_json_atomic(self.partial / MANIFEST, self.manifest)
             if self.target.exists():
-                os.replace(self.target, self.old)
+                os.replace(self.target, self.old)  # a run folder (checked at the start), or an empty folder
             os.replace(self.partial, self.target)
-            if self.old.exists():
+            if self.old.exists() and not self.old.is_symlink():
                 shutil.rmtree(self.old)
         except OSError as exc:
             raise _output_error(self.target, exc) from None
@@ -283,6 +315,15 @@ def area_of_interest(scenario: Scenario, margin: float = AOI_MARGIN) -> tuple[fl
 
 
 # ---------------------------------------------------------------------------------------------- reading
+
+
+def _is_our_run(path: Path) -> bool:
+    """A folder holding an iadsim run manifest (the only kind of folder iadsim ever moves or deletes)."""
+    try:
+        data = read_json(path / MANIFEST, what="run manifest")
+    except InputError:
+        return False
+    return isinstance(data, dict) and data.get("format") == FORMAT
 
 
 def _is_run_folder(path: Path) -> bool:
