@@ -206,6 +206,12 @@ class RunWriter:
                 "source_crs": self.scenario.terrain.source_crs, "bounds": list(crop.bounds)}
 
     def _resume_or_refuse(self) -> None:
+        if not (self.partial / MANIFEST).exists() and self._holds_nothing_computed():
+            # killed while the folder was being laid out, before its first manifest: no batch was finished
+            shutil.rmtree(self.partial)
+            self.notes.append(f"removed {self.partial}, an interrupted start that held no finished batch")
+            self._create()
+            return
         try:
             old = read_manifest(self.partial)
         except InputError:
@@ -224,6 +230,18 @@ class RunWriter:
         self.manifest["finished_batches"] = self.finished
         self.notes.append(f"resuming the interrupted run in {self.partial}: {len(self.finished)} finished "
                           "batches kept")
+
+    def _holds_nothing_computed(self) -> bool:
+        """True for a .partial laid out by :meth:`_create` only: our folders and files, and no batch file."""
+        ours = {"scenario", "metrics", "events", "terrain", "audit.json"}
+        try:
+            entries = list(self.partial.iterdir())
+            if self.partial.is_symlink() or any(e.name not in ours and not e.name.endswith(".tmp") for e in entries):
+                return False
+            return not any((self.partial / kind).is_dir() and any((self.partial / kind).iterdir())
+                           for kind in ("metrics", "events"))
+        except OSError:
+            return False
 
     def _input_hashes(self) -> tuple[dict, str | None]:
         """sha256 of every catalog file and of the terrain file the scenario names (None: sample or flat)."""
@@ -414,7 +432,10 @@ def read_table(file: Path, columns=None) -> pd.DataFrame:
         missing = [c for c in columns if c not in table.column_names]
         if missing:
             raise RunFolderError(file, f"lacks the column(s) {', '.join(missing)}")
-    return table.to_pandas()
+    try:
+        return table.to_pandas()
+    except Exception:  # corrupt pandas metadata in the file (KeyError, TypeError, ArrowException, ...)
+        raise RunFolderError(file, "is not a readable Parquet file (corrupt metadata)") from None
 
 
 def load_scenario_of(folder: Path, manifest: dict) -> tuple[Scenario, bool]:

@@ -117,9 +117,11 @@ def _summary_problem(summary) -> tuple[str, str] | None:
     if not isinstance(metrics, dict):
         return where, "metrics: expected a mapping"
     for name, stat in metrics.items():
-        if not isinstance(stat, dict) or not _number_or_none(stat.get("mean")):
+        if not isinstance(stat, dict) or "mean" not in stat or not _number_or_none(stat.get("mean")):
             return where, f"metrics.{name}: expected a mean"
-        ci = stat.get("ci95", [None, None])
+        if "n" in stat and not _number_or_none(stat["n"]):
+            return where, f"metrics.{name}.n: expected a number"
+        ci = stat.get("ci95")
         if not (isinstance(ci, list) and len(ci) == 2 and all(_number_or_none(v) for v in ci)):
             return where, f"metrics.{name}.ci95: expected two numbers"
     return None
