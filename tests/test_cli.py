@@ -120,3 +120,27 @@ def test_simulate_json_keeps_the_contract_and_adds_raid_annihilation(capsys):
         if stat["mean"] is not None:
             assert stat["ci95"][0] >= 0, name  # every metric here is non-negative
     assert err == ""  # no progress bar off a terminal
+
+
+def test_runs_that_cannot_fit_are_refused_before_they_start(capsys):
+    import time
+
+    start = time.monotonic()
+    status, out, err = run(capsys, "simulate", str(DESIGNED), "--replications", "10000000", "--json")
+    assert status == 2 and err.startswith("iadsim: --replications: ") and out == ""
+    status, out, err = run(capsys, "simulate", str(DESIGNED), "--replications", "10", "--max-memory", "2MB")
+    assert status == 2 and "step" in err and "more than the 0.0 GB available" in err
+    status, out, err = run(capsys, "simulate", str(DESIGNED), "--max-memory", "lots")
+    assert status == 2 and err.startswith("iadsim: --max-memory: ")
+    assert time.monotonic() - start < 20
+
+
+def test_report_sweep_table_that_is_not_a_table_is_exit_2(capsys, tmp_path):
+    (tmp_path / "sweep").mkdir()
+    (tmp_path / "sweep" / "results.parquet").write_bytes(b"PAR1 not really parquet \x00\x01 secret-words")
+    from iadsim.report.sweep import load_sweep_table
+    from iadsim.scenario import InputError
+
+    with pytest.raises(InputError, match="cannot be read as a table") as info:
+        load_sweep_table(tmp_path / "sweep")
+    assert "secret-words" not in str(info.value)

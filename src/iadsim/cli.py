@@ -260,9 +260,12 @@ def coverage(
             raise InputError("--aoi", "give 'terrain' or four lengths XMIN,YMIN,XMAX,YMAX")
     margin = None if aoi_margin is None else parse_lengths(aoi_margin, "--aoi-margin")[0]
     loaded = load_scenario(scenario)
+    from contextlib import nullcontext
+
     try:
-        summary = run_coverage(loaded, out_dir, bands=heights, threat_types=threat or None, aoi=area,
-                               aoi_margin=margin)
+        with err.status("computing coverage (line of sight from every radar)") if err.is_terminal else nullcontext():
+            summary = run_coverage(loaded, out_dir, bands=heights, threat_types=threat or None, aoi=area,
+                                   aoi_margin=margin)
     except ValueError as exc:
         raise InputError("--bands/--threat/--aoi", str(exc)) from None
     net = summary["network"]

@@ -212,6 +212,12 @@ def simulate(scenario: Scenario, replications: int, seed: int | None = None, out
     return RunResult(scenario, summary, metrics, events)
 
 
+ROW_BYTES = 200
+"""Memory [bytes] of one replication's metric row as the run keeps it (a generous figure)."""
+EVENT_BYTES = 600
+"""Memory [bytes] of the events one aircraft causes in one replication (about four events of 150 bytes)."""
+
+
 def check_run_budget(scenario: Scenario, replications: int, batch_size: int, max_memory: int | None = None) -> None:
     """Refuse, before anything is allocated, a run whose batch would not fit in memory (``max_memory``, default
     the machine's): InputError naming the fields to change. The estimate is
@@ -219,11 +225,17 @@ def check_run_budget(scenario: Scenario, replications: int, batch_size: int, max
     from iadsim.analysis.sweep import estimate_batch_bytes, memory_budget
 
     limit = memory_budget(max_memory)
-    need = estimate_batch_bytes(scenario, min(batch_size, replications))
+    spec = scenario.spec
+    flights = sum(r.count for r in spec.threats) + sum(t.count for t in spec.traffic)
+    # the result keeps every replication's metric row and events (a few per aircraft, ~150 bytes each)
+    kept = replications * (ROW_BYTES + EVENT_BYTES * flights)
+    need = estimate_batch_bytes(scenario, min(batch_size, replications)) + kept
     if need > limit:
-        spec = scenario.spec
         steps = int(spec.duration / spec.step) + 1
-        flights = sum(r.count for r in spec.threats) + sum(t.count for t in spec.traffic)
+        if kept > limit / 2:
+            raise InputError("--replications", f"{replications:,} replications would keep about {kept / 1e9:.1f} GB "
+                             f"of results in memory, more than the {limit / 1e9:.1f} GB available: run fewer "
+                             "replications (or a sweep, which streams them to disk)")
         raise InputError(scenario.path, f"this run needs about {need / 1e9:.1f} GB ({steps:,} steps x {flights:,} "
                          f"aircraft), more than the {limit / 1e9:.1f} GB available: lengthen 'step', shorten "
                          "'duration' or fly fewer aircraft", None, ("step",))

@@ -15,7 +15,7 @@ reference; without one the median over all points is used.
 
 from __future__ import annotations
 
-import json
+import io
 from html import escape
 from pathlib import Path
 
@@ -25,6 +25,8 @@ import plotly.graph_objects as go
 
 from iadsim.analysis import store
 from iadsim.analysis.sensitivity import tornado
+from iadsim.scenario import InputError
+from iadsim.scenario.yamlio import MAX_JSON_BYTES, read_bytes, read_json
 
 OUTCOME = "leakers"
 COST = "wrongful_engagements"
@@ -36,15 +38,19 @@ def load_sweep_table(sweep_dir: str | Path) -> pd.DataFrame | None:
     table = None
     if (folder / store.POINTS).is_file():
         table = _from_run_sweep(folder)
-    elif (folder / "results.parquet").is_file():
-        table = pd.read_parquet(folder / "results.parquet")
-    elif (folder / "results.csv").is_file():
-        table = pd.read_csv(folder / "results.csv")
-    elif (folder / "sweep.json").is_file():
-        data = json.loads((folder / "sweep.json").read_text(encoding="utf-8"))
-        rows = [dict(p) for p in data.get("points", [])]
-        if data.get("baseline"):
-            rows.append({"parameter": "baseline", "value": "", **data["baseline"]})
+    elif (folder / "results.parquet").exists():
+        table = _read_table(folder / "results.parquet", lambda data: pd.read_parquet(io.BytesIO(data)))
+    elif (folder / "results.csv").exists():
+        table = _read_table(folder / "results.csv", lambda data: pd.read_csv(io.BytesIO(data)))
+    elif (folder / "sweep.json").exists():
+        data = read_json(folder / "sweep.json", what="sweep table")
+        try:
+            rows = [dict(p) for p in data.get("points", [])]
+            if data.get("baseline"):
+                rows.append({"parameter": "baseline", "value": "", **data["baseline"]})
+        except (AttributeError, TypeError, ValueError):
+            raise InputError(folder / "sweep.json", "expected {points: [{parameter, value, leakers, ...}], "
+                             "baseline: {...}}") from None
         table = pd.DataFrame(rows)
     if table is None or table.empty or "parameter" not in table:
         return None
@@ -59,6 +65,15 @@ def load_sweep_table(sweep_dir: str | Path) -> pd.DataFrame | None:
     flag = table["baseline"].astype(bool) if "baseline" in table else pd.Series(False, index=table.index)
     table["baseline"] = flag | (table["parameter"].astype(str) == "baseline")
     return table
+
+
+def _read_table(path: Path, parse) -> pd.DataFrame:
+    """A user's sweep table, read with a size bound; InputError (never the parser's text) when it cannot be."""
+    data = read_bytes(path, MAX_JSON_BYTES, "sweep table")
+    try:
+        return parse(data)
+    except Exception:  # pandas and pyarrow raise many types; their messages may quote the file
+        raise InputError(path, "cannot be read as a table of parameter, value and metric columns") from None
 
 
 def _from_run_sweep(folder: Path) -> pd.DataFrame | None:
