@@ -144,3 +144,45 @@ def test_report_sweep_table_that_is_not_a_table_is_exit_2(capsys, tmp_path):
     with pytest.raises(InputError, match="cannot be read as a table") as info:
         load_sweep_table(tmp_path / "sweep")
     assert "secret-words" not in str(info.value)
+
+
+def test_user_text_is_never_read_as_markup(capsys, tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text('name: "[/x] bad [bold]"\nduration: 1 min\nterrain: {flat: 0 m}\nunits: []\n')
+    status, out, err = run(capsys, "validate", str(path))
+    assert status == 0 and out.startswith("ok: [/x] bad [bold]: "), err
+
+
+def test_a_closed_pipe_ends_quietly():
+    import subprocess
+    import sys
+
+    script = "import sys; from iadsim.cli import main; sys.exit(main(['catalog']))"
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.read(10)
+    proc.stdout.close()
+    assert proc.wait(timeout=60) == 0
+    assert proc.stderr.read() == b""
+
+
+def test_viewshed_takes_units_and_suggests_a_lon_lat_swap(capsys, tmp_path):
+    out_file = tmp_path / "vs.tif"
+    status, out, err = run(capsys, "viewshed", "sample", "--observer", "-84.2", "36.55", "--observer-height",
+                           "20m", "--max-distance", "5km", "--out", str(out_file))
+    assert status == 0 and out_file.is_file(), err
+    status, out, err = run(capsys, "viewshed", "sample", "--observer", "36.55", "-84.2", "--observer-height", "20",
+                           "--out", str(out_file))
+    assert status == 2
+    assert "observer lon 36.55, lat -84.2 is outside the DEM (lon -84." in err
+    assert "did you swap them? --observer -84.2 36.55 lies on the DEM" in err
+    status, out, err = run(capsys, "viewshed", "sample", "--observer", "-84.2", "36.55", "--observer-height",
+                           "20 s", "--out", str(out_file))
+    assert status == 2 and err.startswith("iadsim: --observer-height: ")
+
+
+@pytest.mark.parametrize(("bands", "words"), [
+    (",".join(str(h) for h in range(1, 40)), "at most 16 bands"), ("100,100.0000001", "share a name"),
+])
+def test_coverage_band_count_and_names_are_bounded(capsys, tmp_path, bands, words):
+    status, out, err = run(capsys, "coverage", str(DESIGNED), "--out", str(tmp_path / "c"), "--bands", bands)
+    assert status == 2 and words in err

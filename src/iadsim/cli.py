@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from iadsim.scenario import InputError
 
@@ -26,8 +27,18 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+class _Console(Console):
+    """rich's Console, never reading markup in text (scenario names and paths are user text), and ending
+    quietly on a closed pipe (``iadsim catalog | head``): rich would exit 1."""
+
+    def on_broken_pipe(self) -> None:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise BrokenPipeError
+
+
+out = _Console(highlight=False, soft_wrap=True, markup=False)
+err = _Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 
 def _print_table(table) -> None:
@@ -113,8 +124,8 @@ def catalog(
             table.add_row(name, format_quantity(value.value, dimension), value.source, value.grade)
             cited.add(value.source)
         for name, value in entry:
-            if isinstance(value, str) and name not in ("label", "description", "kind") or isinstance(value, bool):
-                table.add_row(name, str(value).lower() if isinstance(value, bool) else value, "-", "-")
+            if isinstance(value, (str, int, float)) and name not in ("label", "description", "kind"):
+                table.add_row(name, str(value).lower() if isinstance(value, bool) else str(value), "-", "-")
         _print_table(table)
     sources = Table("source", "reference", title="Sources", title_justify="left")
     sources.columns[1].overflow = "fold"
@@ -154,7 +165,7 @@ def print_audit(result: dict) -> None:
         reasons = "\n".join(
             f"{'!' if r['severity'] == 'blocking' else '~'} {r['code']}: {r['message']}" for r in fu["reasons"]
         )
-        able = "[green]able[/green]" if fu["able"] else "[red]NOT ABLE[/red]"
+        able = Text("able", style="green") if fu["able"] else Text("NOT ABLE", style="red")
         table.add_row(fu["id"], able, fu["mode"], f"{fu['readiness']:.1%}", reasons or "-")
     _print_table(table)
     out.print(f"{result['fire_units_able']} of {result['fire_units_total']} fire units able.")
@@ -213,21 +224,27 @@ def _fraction(text: str) -> float:
 def viewshed(
     dem: Annotated[str, typer.Argument(help="DEM file (GeoTIFF, DTED, SRTM .hgt) or 'sample'", show_default=False)],
     observer: Annotated[tuple[float, float], typer.Option(help="X Y in the DEM's coordinates (lon lat if geographic)")],
-    observer_height: Annotated[float, typer.Option(min=0, max=1e5, help="observer height above ground [m]")],
+    observer_height: Annotated[str, typer.Option(help="observer height above ground, e.g. 20m (a bare number "
+                                                      "is metres)")],
     out_path: Annotated[Path, typer.Option("--out", help="output GeoTIFF of masking heights [m]")],
     k: Annotated[str, typer.Option(help="effective earth-radius factor, e.g. 4/3")] = "4/3",
-    max_distance: Annotated[float | None, typer.Option(min=1, help="maximum distance [m]")] = None,
+    max_distance: Annotated[str | None, typer.Option(help="maximum distance, e.g. 20km (a bare number is "
+                                                          "metres)")] = None,
 ) -> None:
     """Masking-height raster of one observer: the lowest visible target height above each cell [m]."""
     from iadsim.terrain import viewshed_file
 
     path = Path(dem)
+    height = parse_lengths(observer_height, "--observer-height")[0]
+    reach = None if max_distance is None else parse_lengths(max_distance, "--max-distance")[0]
+    if reach is not None and reach < 1:
+        raise InputError("--max-distance", "must be at least 1 m")
     out_path.parent.mkdir(parents=True, exist_ok=True)
     if dem != "sample" and not path.exists() and not path.is_symlink():
         raise InputError(dem, "DEM file not found")
     try:
-        written = viewshed_file(dem, observer[0], observer[1], observer_height, out_path, k=_fraction(k),
-                                max_distance=max_distance)
+        written = viewshed_file(dem, observer[0], observer[1], height, out_path, k=_fraction(k),
+                                max_distance=reach)
     except ValueError as exc:  # observer off the grid; TerrainError: names the reason, never the file's content
         raise InputError(dem, getattr(exc, "reason", str(exc))) from None
     except OSError as exc:  # rasterio's errors for unreadable files derive from OSError or RasterioIOError
@@ -338,7 +355,7 @@ def simulate(
 
     limit = None if max_memory is None else parse_memory(max_memory, "--max-memory")
     loaded = load_scenario(scenario)
-    with progress_bar("simulating", enabled=not as_json) as progress:
+    with progress_bar("simulating", enabled=not as_json) as progress, _interruptible():
         result = run(loaded, replications, seed, out_dir, progress=progress, notes=_note, max_memory=limit)
     if as_json:
         _print_json(result.summary)
@@ -395,7 +412,7 @@ def sweep(
     out.print(f"{loaded.name}: {len(loaded.points)} points ({loaded.spec.design} design), base {loaded.base.name}")
     from contextlib import nullcontext
 
-    with rich_progress(err) if err.is_terminal else nullcontext() as progress:
+    with rich_progress(err) if err.is_terminal else nullcontext() as progress, _interruptible():
         result = run_sweep(loaded, out_dir, executor, workers=workers, scheduler=scheduler, progress=progress,
                            max_memory=max_memory)
     table = Table(title=f"Sweep summary: mean [95% CI] ({result.replications_run} replications run, "
@@ -485,9 +502,9 @@ def demo(
     summaries = []
     for path in example_paths():
         loaded = load_scenario(path)
-        out.print(f"[bold]{loaded.name}[/bold]: {loaded.summary()}")
+        out.print(Text(loaded.name, style="bold") + Text(f": {loaded.summary()}"))
         print_audit(run_audit(loaded))
-        with progress_bar(f"simulating {loaded.name}") as progress:
+        with progress_bar(f"simulating {loaded.name}") as progress, _interruptible():
             summaries.append(run(loaded, replications, None, out_dir / loaded.name, progress=progress,
                                  notes=_note).summary)
     print_summary(summaries)
@@ -499,7 +516,12 @@ def demo(
         sweep_file = example_paths()[0].parent / "sweeps" / "what-matters.yaml"
         out.print(f"sweep: what matters most for the network as designed ({sweep_file.name})")
         sweep_dir = out_dir / "sweep-what-matters"
-        run_sweep(load_sweep(sweep_file), sweep_dir, "serial")
+        from contextlib import nullcontext
+
+        from iadsim.analysis import rich_progress
+
+        with rich_progress(err) if err.is_terminal else nullcontext() as progress, _interruptible():
+            run_sweep(load_sweep(sweep_file), sweep_dir, "serial", progress=progress)
     report_path = write_demo_report(out_dir, [out_dir / s["name"] for s in summaries], sweep_dir)
     out.print(f"report: {report_path.resolve()}")
 
@@ -520,6 +542,22 @@ def example_paths() -> list[Path]:
     raise InputError("examples/", "the example scenarios are not installed")
 
 
+@contextmanager
+def _interruptible():
+    """Ctrl-C inside a command: say what was kept (click would turn it into a silent exit 130)."""
+    try:
+        yield
+    except KeyboardInterrupt as exc:
+        _say_interrupted(getattr(exc, "partial", None))
+        raise typer.Exit(130) from None
+
+
+def _say_interrupted(partial) -> None:
+    kept = f"; finished batches are kept in {partial} (run the same command to resume)" if partial else \
+        "; results written so far are kept"
+    err.print(f"iadsim: interrupted{kept}", markup=False)
+
+
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
     err.print(f"iadsim: warning: {message}", markup=False)
 
@@ -538,10 +576,7 @@ def main(argv: list[str] | None = None) -> int:
         err.print(f"iadsim: {exc}", markup=False)
         return 2
     except (typer.Abort, KeyboardInterrupt) as exc:
-        partial = getattr(exc, "partial", None)
-        kept = f"; finished batches are kept in {partial} (run the same command to resume)" if partial else \
-            "; results written so far are kept"
-        err.print(f"iadsim: interrupted{kept}", markup=False)
+        _say_interrupted(getattr(exc, "partial", None) or getattr(exc.__context__, "partial", None))
         return 130
     except BrokenPipeError:
         return 0

@@ -152,8 +152,6 @@ def test_report_on_full_disk_keeps_earlier_report(report_on_full_disk):
     assert sorted(p.name for p in report.parent.iterdir()) == ["report.html"]  # no temporary file left
 
 
-@pytest.mark.xfail(strict=True, reason="report on a full disk says 'iadsim: output: cannot read or write: File too "
-                   "large' without naming the report's path (the OSError from write_bytes_atomic has no filename)")
 def test_report_on_full_disk_names_the_path(report_on_full_disk):
     outcome, report, earlier = report_on_full_disk
     assert_refused(outcome, report)
@@ -176,12 +174,6 @@ def full_device(tmp_path: Path) -> Path:
     return path
 
 
-REPLACED_DEVICE = ("report --out naming a device (e.g. /dev/full) replaces the device node with the report: "
-                   "write_bytes_atomic renames a temporary file over it (as root, `iadsim report --out /dev/full` "
-                   "or `--out /dev/stdout` would replace the system's device); expected exit 2 and the device kept")
-
-
-@pytest.mark.xfail(strict=True, reason=REPLACED_DEVICE)
 def test_report_to_full_device(tmp_path, tiny_run):
     device = full_device(tmp_path)
     outcome = cli("report", tiny_run, "--out", device)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 from pathlib import Path
 
@@ -172,12 +171,7 @@ def fresh_copy(source: Path, factory) -> Path:
     return run
 
 
-KNOWN_REPORT_BUG = re.compile(r"^iadsim: internal error: (KeyError|ValueError|TypeError)\b")
-"""The report's crash on unchecked summary.json / audit.json fields (test_report_checks_summary_and_audit, strict
-xfail until fixed): tolerated in the random search only, so that it keeps searching for other faults."""
-
-
-def check_commands(run: Path, must_refuse: bool = False, report_json_edit: bool = False) -> list[int]:
+def check_commands(run: Path, must_refuse: bool = False) -> list[int]:
     """report and export csv on the run: exit 0 or a clean refusal (2), in time, leaking nothing."""
     codes = []
     html = run.parent / "x.html"
@@ -186,10 +180,6 @@ def check_commands(run: Path, must_refuse: bool = False, report_json_edit: bool 
                                                                      export_dir], export_dir)):
         outcome: Outcome = cli(*argv, timeout=TIME_LIMIT)
         assert outcome.seconds < TIME_LIMIT
-        if report_json_edit and argv[0] == "report" and outcome.code == 1 and KNOWN_REPORT_BUG.match(outcome.err):
-            assert_no_passwd(outcome.out, outcome.err)
-            codes.append(1)
-            continue
         assert outcome.code in (0, 2), str(outcome)
         assert_no_passwd(outcome.out, outcome.err)
         if outcome.code == 2:
@@ -233,10 +223,6 @@ def test_tampered_json(case, sample_run, tmp_path_factory):
     check_commands(run, must_refuse)
 
 
-UNCHECKED = ("report crashes with 'internal error' (exit 1) on summary.json / audit.json fields that load_run's "
-             "_summary_problem / _audit_problem do not check but the page uses: a detected_fraction that is not a "
-             "number (ValueError/TypeError), a fire unit's guided_by that is not a list (TypeError); expected exit 2 "
-             "naming summary.json / audit.json")
 REPORT_BUGS = {
     "summary-detected_fraction-text": ("summary.json", setter("detected_fraction", "x")),
     "summary-detected_fraction-list": ("summary.json", setter("detected_fraction", [])),
@@ -245,7 +231,6 @@ REPORT_BUGS = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason=UNCHECKED)
 @pytest.mark.parametrize("case", list(REPORT_BUGS))
 def test_report_checks_summary_and_audit(case, sample_run, tmp_path_factory):
     name, edit = REPORT_BUGS[case]
@@ -261,10 +246,6 @@ def swap_metrics_batches(run: Path) -> None:
     b.write_bytes(data)
 
 
-INCONSISTENT = ("a complete run folder whose batches do not hold its replications is read silently: report and "
-                "export csv exit 0 with a manifest listing fewer batches (export writes 2 of 4 replications), none, "
-                "or a batch file copied over another (replications 0, 1, 0, 1); expected exit 2: load_run could "
-                "check that finished_batches covers replications / batch_size and each batch holds its replications")
 BATCH_CASES = {
     "manifest-lists-one-of-two-batches": lambda run: edit_json(run / "manifest.json", setter("finished_batches", [0])),
     "manifest-lists-no-batch": lambda run: edit_json(run / "manifest.json", setter("finished_batches", [])),
@@ -274,7 +255,6 @@ BATCH_CASES = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason=INCONSISTENT)
 @pytest.mark.parametrize("case", list(BATCH_CASES))
 def test_inconsistent_batches_are_refused(case, sample_run, tmp_path_factory):
     run = fresh_copy(sample_run, tmp_path_factory)
@@ -335,5 +315,5 @@ def apply(run: Path, corruption) -> None:
 def test_random_corruption(corruption, sample_run, tmp_path_factory):
     run = fresh_copy(sample_run, tmp_path_factory)
     apply(run, corruption)
-    check_commands(run, report_json_edit=corruption[0] == "json")
+    check_commands(run)
     shutil.rmtree(run.parent)

@@ -302,10 +302,13 @@ CATALOG_CASES = {
                           ("already defined in <builtin>/air_defence.yaml",)),
     "not-a-mapping": ("- 1\n- 2\n", 1, None, ("is not an iadsim catalog file",)),
     # a scenario may name any file as a catalog: a secret's content must never come out in the message
-    "secret-file": ("root:$6$s3cr3tHash:19000:0:99999:7:::\ndaemon:*:19000\n", 3, None, ("is not valid YAML",)),
-    "secret-alias": ("key: *s3cr3tHash\n", 1, None, ("is not valid YAML",)),
+    "secret-file": ("root:$6$s3cr3tHash:19000:0:99999:7:::\ndaemon:*:19000\n", 3, None,
+                    ("is not a valid catalog file",)),
+    "secret-alias": ("key: *s3cr3tHash\n", 1, None, ("is not a valid catalog file",)),
+    "secret-duplicate-key": ("token: 1\ntoken: 2\n", 2, None, ("is not a valid catalog file",)),
+    "secret-tag": ("password: !!int hunter2\n", 1, None, ("is not a valid catalog file",)),
     "other-mapping": ("password: hunter2\ntoken: abc\n", 1, None, ("is not an iadsim catalog file",)),
-    "not-yaml": ("sources: {a: b\n", 2, None, ("not valid YAML",)),
+    "not-yaml": ("sources: {a: b\n", 2, None, ("is not a valid catalog file",)),
 }
 
 
@@ -338,3 +341,29 @@ def test_good_catalog_file_is_accepted(tmp_path, cli):
 
 def test_catalogue_is_large_enough():
     assert len(RAW_CASES) + len(MUTATIONS) + len(CATALOG_CASES) + 2 >= 25
+
+
+def test_a_huge_flat_list_is_refused_while_it_is_read(tmp_path, cli):
+    """Half a million values in a file under the size cap: refused as soon as the reader has counted them,
+    before a tree of millions of nodes is built (the old check came after, at GBs of memory)."""
+    import resource
+    import time
+
+    path = tmp_path / "scenario.yaml"
+    path.write_text("name: t\nfoo: [" + ",".join(["0"] * 2_000_000) + "]\n")
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.monotonic()
+    check_message(*cli("validate", str(path)), path, Expect(2, None, ("more than 500000 values",)))
+    assert time.monotonic() - start < 30
+    grown_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    assert grown_kb < 1_000_000  # well under a GB more at the peak
+
+
+def test_a_catalog_that_is_a_symlink_loop_is_exit_2(tmp_path, cli):
+    (tmp_path / "loopA.yaml").symlink_to(tmp_path / "loopB.yaml")
+    (tmp_path / "loopB.yaml").symlink_to(tmp_path / "loopA.yaml")
+    text = mutate(designed_text(), "terrain: {source: sample}", "terrain: {source: sample}\ncatalog: [loopA.yaml]")
+    path = tmp_path / "scenario.yaml"
+    path.write_text(text, encoding="utf-8")
+    status, out, err = cli("validate", str(path))
+    assert status == 2 and "catalog[0]: catalog file 'loopA.yaml' is a symbolic link loop" in err

@@ -86,3 +86,17 @@ def test_file_version_reads_sweeps_too(tmp_path):
     path.write_text("format_version: 5\nbase: x.yaml\nfactors: []\n")
     with pytest.raises(InputError, match="sweep file is format version 5"):
         file_version(load_yaml(path), "sweep")
+
+
+def test_migrate_through_a_symlink_keeps_the_link_and_the_mode(tmp_path, cli):
+    import os
+    import stat
+
+    real = tmp_path / "real.yaml"
+    real.write_text(DESIGNED.read_text())
+    os.chmod(real, 0o640)
+    link = tmp_path / "link.yaml"
+    link.symlink_to(real)
+    assert cli("migrate", str(link))[0] == 0
+    assert link.is_symlink() and real.read_text().count("format_version: 1") == 1
+    assert stat.S_IMODE(os.stat(real).st_mode) == 0o640

@@ -168,10 +168,19 @@ def threat_types_of(scenario: Scenario, threat_types: Sequence[str] | None = Non
     return [min(military, key=lambda t: catalog.types[t].rcs.value)]
 
 
+MAX_BANDS = 16
+"""Most height bands one coverage run computes (each writes several files)."""
+
+
 def _bands(bands) -> tuple[float, ...]:
     values = sorted({float(b) for b in bands})
     if not values or not all(math.isfinite(b) and b > 0 for b in values):
         raise ValueError(f"bands must be positive heights above ground [m], got {bands!r}")
+    if len(values) > MAX_BANDS:
+        raise ValueError(f"at most {MAX_BANDS} bands, got {len(values)}")
+    names = [_band_name(b) for b in values]
+    if len(set(names)) < len(names):
+        raise ValueError("two bands would share a name (heights that differ by less than their printed digits)")
     return tuple(values)
 
 

@@ -11,9 +11,11 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, ValidationError
 
 from iadsim.analysis import runfolder
 from iadsim.analysis.montecarlo import METRICS
@@ -91,51 +93,88 @@ def load_run(run_dir: str | Path) -> Run:
     if not manifest["complete"]:
         raise RunFolderError(path, "is an unfinished run (its finished batches are readable, but it has no "
                              "summary); run `iadsim simulate` again to complete it")
-    summary = read_json(path / "summary.json", what="run summary")
-    audit = read_json(path / "audit.json", what="run audit")
-    problem = _summary_problem(summary) or _audit_problem(audit)
-    if problem:
-        raise RunFolderError(path / problem[0], problem[1])
+    summary = _checked(_Summary, read_json(path / "summary.json", what="run summary"), path / "summary.json")
+    audit = _checked(_Audit, read_json(path / "audit.json", what="run audit"), path / "audit.json")
     metrics, events = runfolder.read_batches(path, manifest, ("replication", *METRICS))
+    _check_batches(path, manifest, metrics, events)
     return Run(path, summary, audit, metrics, events, manifest)
 
 
-def _number_or_none(value) -> bool:
-    return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow")
 
 
-def _summary_problem(summary) -> tuple[str, str] | None:
-    where = "summary.json"
-    if not isinstance(summary, dict):
-        return where, "is not a mapping"
-    if not isinstance(summary.get("name"), str):
-        return where, "name: expected text"
-    for key in ("replications", "threats", "civil_aircraft", "fire_units", "fire_units_able", "seed"):
-        if key in summary and (isinstance(summary[key], bool) or not isinstance(summary[key], int)):
-            return where, f"{key}: expected a whole number"
-    metrics = summary.get("metrics", {})
-    if not isinstance(metrics, dict):
-        return where, "metrics: expected a mapping"
-    for name, stat in metrics.items():
-        if not isinstance(stat, dict) or "mean" not in stat or not _number_or_none(stat.get("mean")):
-            return where, f"metrics.{name}: expected a mean"
-        if "n" in stat and not _number_or_none(stat["n"]):
-            return where, f"metrics.{name}.n: expected a number"
-        ci = stat.get("ci95")
-        if not (isinstance(ci, list) and len(ci) == 2 and all(_number_or_none(v) for v in ci)):
-            return where, f"metrics.{name}.ci95: expected two numbers"
-    return None
+Number = StrictInt | StrictFloat
 
 
-def _audit_problem(audit) -> tuple[str, str] | None:
-    where = "audit.json"
-    if not isinstance(audit, dict) or not isinstance(audit.get("fire_units", []), list):
-        return where, "expected a mapping with a list of fire_units"
-    for unit in audit.get("fire_units", []):
-        if not isinstance(unit, dict) or not isinstance(unit.get("reasons", []), list) or not _number_or_none(
-                unit.get("readiness")):
-            return where, "fire_units: expected a mapping per unit"
-    return None
+class _Stat(_Open):
+    mean: Number | None
+    ci95: Annotated[list[Number | None], Field(min_length=2, max_length=2)]
+    n: StrictInt | None = None
+    half_width: Number | None = None
+
+
+class _Summary(_Open):
+    name: StrictStr
+    seed: StrictInt = 0
+    replications: StrictInt
+    threats: StrictInt = 0
+    civil_aircraft: StrictInt = 0
+    fire_units: StrictInt = 0
+    fire_units_able: StrictInt = 0
+    detected_fraction: Number | None = None
+    p_raid_annihilation: Number | None = None
+    leakers_fraction_mean: Number | None = None
+    metrics: dict[str, _Stat]
+
+
+class _Reason(_Open):
+    code: StrictStr
+    message: StrictStr = ""
+    severity: StrictStr = "info"
+
+
+class _FireUnit(_Open):
+    id: StrictStr
+    type: StrictStr = ""
+    able: StrictBool
+    mode: StrictStr = ""
+    readiness: Number | None = None
+    missiles: StrictInt | None = None
+    guided_by: list[StrictStr] = []
+    reasons: list[_Reason] = []
+    single_points_of_failure: list[StrictStr] = []
+
+
+class _Audit(_Open):
+    fire_units: list[_FireUnit]
+    reason_codes: dict[str, StrictStr] = {}
+    fire_units_able: StrictInt | None = None
+    fire_units_total: StrictInt | None = None
+
+
+def _checked(model, data, file: Path) -> dict:
+    """``data`` validated against the fields the report reads; RunFolderError naming the first bad field."""
+    try:
+        return model.model_validate(data).model_dump()
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(part) for part in first["loc"]) or "(top)"
+        raise RunFolderError(file, f"{where}: {first['msg']}") from None
+
+
+def _check_batches(path: Path, manifest: dict, metrics: pd.DataFrame, events: pd.DataFrame) -> None:
+    """A complete run has every batch, and each batch holds exactly its own replications."""
+    n, size = manifest["replications"], manifest["batch_size"]
+    expected = list(range(-(-n // size)))
+    if sorted(set(manifest["finished_batches"])) != expected:
+        raise RunFolderError(path / runfolder.MANIFEST, f"finished_batches: a complete run of {n} replications in "
+                             f"batches of {size} has batches 0 to {len(expected) - 1}")
+    if metrics["replication"].tolist() != list(range(n)):
+        raise RunFolderError(path / "metrics", f"the batches do not hold replications 0 to {n - 1} once each, in "
+                             "order (a batch file was changed after the run)")
+    if len(events) and not events["replication"].isin(range(n)).all():
+        raise RunFolderError(path / "events", "holds events of replications that did not run")
 
 
 def time_of_flight(detail: str) -> float:

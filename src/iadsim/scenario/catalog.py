@@ -207,12 +207,12 @@ def read_catalog_file(path: str | Path, text: str | None = None) -> tuple[Catalo
     if text is not None:
         doc = load_yaml(path, text)
     else:  # a file a scenario names: its content must not come out in a message (PyYAML quotes some of it)
+        text = read_text(path, what="catalog file")  # its own errors name the path and a reason only
         try:
-            doc = load_yaml(path, read_text(path, what="catalog file"))
-        except InputError as exc:
-            if not exc.message.startswith("not valid YAML"):
-                raise
-            raise InputError(path, "is not valid YAML (a catalog file must be YAML)", exc.line) from None
+            doc = load_yaml(path, text)
+        except InputError as exc:  # said without the key, value or field path: they are the file's content
+            raise InputError(path, "is not a valid catalog file (YAML that iadsim can read: no duplicate keys, "
+                             "tags, aliases or deep nesting)", exc.line) from None
     if not isinstance(doc.data, dict) or "types" not in doc.data or set(doc.data) - {"sources", "types"}:
         # said without quoting the file: a scenario may name any file as a catalog, and its content must
         # not come out in a message (or a report made from a run folder)

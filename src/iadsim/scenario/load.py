@@ -186,8 +186,11 @@ def scenario_from_document(doc: Document, path: Path, *, catalog_files: Mapping[
                 raise doc.error(("catalog", i), "this catalog file is not stored in the run folder")
             file = Path(catalog_files[name])
         else:
-            file = (path.parent / name).resolve()
-        if not file.is_file():
+            try:
+                file = (path.parent / name).resolve()
+            except (RuntimeError, OSError):  # Python 3.11 raises RuntimeError on a symlink loop
+                raise doc.error(("catalog", i), f"catalog file '{name}' is a symbolic link loop") from None
+        if not file.exists():
             raise doc.error(("catalog", i), f"catalog file '{name}' not found")
         extra.append(file)
     catalog = load_catalog(extra)

@@ -104,9 +104,21 @@ def migrate_file(path: str | Path, out: str | Path | None = None, current: Mappi
 
 
 def _write_atomic(path: Path, text: str) -> None:
+    """Replace ``path`` (through a symbolic link: its target) with ``text``, keeping the file's mode."""
     import os
+    import stat
     import tempfile
 
+    try:
+        path = path.resolve()
+    except (OSError, RuntimeError):
+        raise InputError(path, "is a symbolic link loop") from None
+    mode = None
+    if path.exists():
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(path, "is not a regular file; iadsim writes only regular files")
+        mode = stat.S_IMODE(info.st_mode)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
@@ -116,6 +128,8 @@ def _write_atomic(path: Path, text: str) -> None:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)

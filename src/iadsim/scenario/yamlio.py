@@ -229,16 +229,25 @@ class _Loader(yaml.SafeLoader):
     """The safe loader with a nesting limit while composing (PyYAML's composer recurses per level)."""
 
     depth = 0
+    nodes = 0
 
     def compose_node(self, parent, index):
         self.depth += 1
+        self.nodes += 1
         try:
             if self.depth > MAX_DEPTH:
                 mark = self.peek_event().start_mark
                 raise _TooDeep(mark.line + 1)
+            if self.nodes > MAX_NODES:  # stop while composing: the tree of a huge flat list costs GBs
+                raise _TooMany(self.peek_event().start_mark.line + 1)
             return super().compose_node(parent, index)
         finally:
             self.depth -= 1
+
+
+class _TooMany(Exception):
+    def __init__(self, line: int):
+        self.line = line
 
 
 class _TooDeep(Exception):
@@ -271,6 +280,9 @@ def load_yaml(path: str | Path, text: str | None = None) -> Document:
         raise InputError(name, f"not valid YAML: {exc}") from None
     except _TooDeep as exc:
         raise InputError(name, f"nesting is deeper than {MAX_DEPTH} levels", exc.line) from None
+    except _TooMany as exc:
+        raise InputError(name, f"has more than {MAX_NODES} values; not a scenario, sweep or catalog file",
+                         exc.line) from None
     except RecursionError:
         raise InputError(name, f"nesting is deeper than {MAX_DEPTH} levels") from None
     if node is None:

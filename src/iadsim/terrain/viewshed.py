@@ -86,8 +86,31 @@ def viewshed_file(
         ``out_path``.
     """
     dem = load_dem(dem_path)
+    given = (x, y)
+    to_grid = None
     if dem.source_crs is not None:
         to_grid = Transformer.from_crs(dem.source_crs, dem.crs, always_xy=True)
         x, y = to_grid.transform(x, y)
+    if not (np.isfinite(x) and np.isfinite(y) and bool(dem.contains(x, y))):
+        raise ValueError(_outside_message(dem, given, to_grid))
     heights = viewshed(dem, x, y, observer_height, k=k, max_distance=max_distance)
     return write_geotiff(out_path, heights, dem)
+
+
+def _outside_message(dem, given: tuple[float, float], to_grid) -> str:
+    """The observer as the user gave it, the DEM's span in the same terms, and a lon/lat swap hint."""
+    gx, gy = given
+    left, bottom, right, top = dem.bounds
+    if to_grid is None:
+        return (f"observer x {gx:g}, y {gy:g} is outside the DEM (x {left:.0f}..{right:.0f}, y {bottom:.0f}..{top:.0f} "
+                "in its CRS)")
+    back = Transformer.from_crs(dem.crs, dem.source_crs, always_xy=True)
+    xs, ys = np.meshgrid(np.linspace(left, right, 9), np.linspace(bottom, top, 9))
+    lon, lat = back.transform(xs.ravel(), ys.ravel())
+    message = (f"observer lon {gx:g}, lat {gy:g} is outside the DEM (lon {np.nanmin(lon):.4f}..{np.nanmax(lon):.4f}, "
+               f"lat {np.nanmin(lat):.4f}..{np.nanmax(lat):.4f}); --observer takes lon then lat")
+    if abs(gx) <= 90:
+        sx, sy = to_grid.transform(gy, gx)
+        if np.isfinite(sx) and np.isfinite(sy) and bool(dem.contains(sx, sy)):
+            message += f"; did you swap them? --observer {gy:g} {gx:g} lies on the DEM"
+    return message
