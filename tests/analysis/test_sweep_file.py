@@ -316,3 +316,52 @@ def test_parse_memory_refuses_what_is_not_memory(text):
     with pytest.raises(InputError) as info:
         parse_memory(text)
     assert info.value.file == "--max-memory"
+
+
+@pytest.mark.parametrize("plan,loc,line", [
+    ("replications: 10000000\nbatch: 1\n", ("batch",), 5),
+    ("stop: {half_width: 0.1, max: 10000000, batch: 1}\n", ("stop", "batch"), 4)])
+def test_too_many_work_units_are_refused_naming_batch(write_sweep, plan, loc, line):
+    from iadsim.analysis.sweep import MAX_WORK_UNITS
+
+    path = write_sweep("base: tiny.yaml\ndesign: grid\n"
+                       "factors: [{path: 'units[sr].readiness.availability', values: [0.5, 0.9]}]\n" + plan)
+    err, seconds, peak = _bounded(lambda: load_sweep(path))
+    assert err.loc == loc and err.line == line, str(err)
+    assert "20,000,000 work units" in str(err) and f"at most {MAX_WORK_UNITS:,}" in str(err)
+    assert "batch" in str(err) and seconds < 10 and peak < 200e6
+
+
+def test_work_units_at_the_cap_are_accepted(write_sweep, monkeypatch):
+    from iadsim.analysis import sweep as sweep_module
+
+    monkeypatch.setattr(sweep_module, "MAX_WORK_UNITS", 6)
+    text = "base: tiny.yaml\ndesign: grid\nfactors: [{path: 'units[sr].readiness.availability', values: [0.5, 0.9]}]\n"
+    assert len(load_sweep(write_sweep(text + "replications: 5\nbatch: 2\n")).points) == 2  # 2 x 3 = 6
+    with pytest.raises(InputError, match="8 work units"):
+        load_sweep(write_sweep(text + "replications: 7\nbatch: 2\n"))  # 2 x 4 = 8
+
+
+def test_a_base_that_is_a_symlink_loop_is_an_input_error(write_sweep, tmp_path):
+    (tmp_path / "a.yaml").symlink_to(tmp_path / "b.yaml")
+    (tmp_path / "b.yaml").symlink_to(tmp_path / "a.yaml")
+    for base in ("a.yaml", str(tmp_path / "a.yaml")):
+        err = _error(write_sweep, f"base: {base}\ndesign: grid\nreplications: 2\n"
+                                  "factors: [{path: 'units[sr].readiness.availability', values: [0.5]}]\n")
+        assert "symbolic link loop" in str(err) and err.loc == ("base",) and err.line == 1
+
+
+@pytest.mark.parametrize("content", [
+    "password: hunter2\ntoken: SECRET\n",
+    "- password\n- hunter2\n- SECRET\n",
+    "SECRET\n",
+    "name: x\nduration: 1 min\nterrain: {flat: 0 m}\nunits: []\npassword: hunter2\nSECRET: 1\n",
+    "name: hunter2\nduration: SECRET\nterrain: {flat: 0 m}\n",
+])
+def test_a_base_that_is_not_a_scenario_is_refused_without_quoting_it(write_sweep, tmp_path, content):
+    (tmp_path / "secrets.yaml").write_text(content)
+    err = _error(write_sweep, "base: secrets.yaml\ndesign: grid\nreplications: 2\n"
+                              "factors: [{path: 'units[sr].readiness.availability', values: [0.5]}]\n")
+    assert err.file == str(tmp_path / "secrets.yaml") and "is not an iadsim scenario file" in str(err)
+    for word in ("hunter2", "SECRET", "password", "token"):
+        assert word not in str(err)

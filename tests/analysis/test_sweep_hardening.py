@@ -111,7 +111,11 @@ def test_an_empty_folder_is_adopted_and_a_matching_one_resumed(grid, tmp_path):
 
 
 def test_tampered_points_json_is_reported_by_every_reader(finished):
-    (finished / store.POINTS).write_text('{"points": [{"point": "zero", "seed": 1, "values": {}}]}')
+    import json
+
+    meta = json.loads((finished / store.POINTS).read_text())
+    meta["points"][0]["point"] = "zero"
+    (finished / store.POINTS).write_text(json.dumps(meta))
     for read in (store.read_points, store.points_frame, summarise_sweep, lambda d: query(d, "SELECT 1")):
         with pytest.raises(InputError) as info:
             read(finished)
@@ -481,3 +485,180 @@ def test_run_sweep_checks_max_memory(grid, tmp_path):
         run_sweep(grid, tmp_path / "out", "serial", max_memory="20MB")
     assert info.value.loc in (("batch",), ("base",)) and "--max-memory (20 MB)" in str(info.value)
     assert not (tmp_path / "out").exists()  # refused before anything was written
+
+
+# ---------------------------------------------------------------------------------------------- review fixes
+
+OAT_SWEEP = """\
+base: tiny.yaml
+design: oat
+factors:
+  - {path: "units[sr].readiness.availability", name: avail, values: [0.5, 1.0]}
+replications: 2
+batch: 2
+seed: 5
+"""
+
+
+@pytest.fixture(scope="module")
+def report_inputs(tmp_path_factory):
+    """A real run folder and two finished sweep folders (grid and oat), built once for the report tests."""
+    from iadsim.analysis import simulate
+    from iadsim.scenario import load_scenario
+
+    from .conftest import TINY_SCENARIO
+
+    root = tmp_path_factory.mktemp("report")
+    (root / "tiny.yaml").write_text(TINY_SCENARIO)
+    simulate(load_scenario(root / "tiny.yaml"), 3, out_dir=root / "run")
+    sweeps = {}
+    for name, text in (("grid", GRID_SWEEP), ("oat", OAT_SWEEP)):
+        (root / f"{name}.yaml").write_text(text)
+        run_sweep(load_sweep(root / f"{name}.yaml"), root / name, "serial")
+        sweeps[name] = root / name
+    return root / "run", sweeps
+
+
+def _report(run_dir: Path, sweep_dir: Path, out: Path, capsys) -> tuple[int, str]:
+    from iadsim import cli
+
+    capsys.readouterr()
+    code = cli.main(["report", str(run_dir), "--sweep", str(sweep_dir), "--out", str(out)])
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+_TAMPER = {
+    "factor is a string": lambda m: m.update(factors=["x"]),
+    "factor without name": lambda m: m.update(factors=[{}]),
+    "factor not a column": lambda m: m["factors"][0].update(name="zzz"),
+    "factors not a list": lambda m: m.update(factors={"a": 1}),
+    "name not a string": lambda m: m["factors"][0].update(name=3),
+    "no design": lambda m: m.pop("design"),
+    "design a number": lambda m: m.update(design=7),
+    "fingerprint missing": lambda m: m.pop("fingerprint"),
+    "point not a mapping": lambda m: m["points"].append(5),
+    "values not a mapping": lambda m: m["points"][0].update(values=[1]),
+    "values not scalars": lambda m: m["points"][0]["values"].update({m["factors"][0]["name"]: [1, 2]}),
+    "seed a string": lambda m: m.update(seed="x"),
+    "metrics not strings": lambda m: m.update(metrics=[1]),
+    "oat label missing": lambda m: m["points"][0].pop("oat", None) or m["points"][0].update(oat=None),
+    "oat factor values": lambda m: m["factors"][0].update(values=[1, 2, 3]),
+}
+
+
+@pytest.mark.parametrize("design", ["grid", "oat"])
+@pytest.mark.parametrize("tamper", sorted(_TAMPER))
+def test_report_on_a_tampered_points_json_is_exit_2(report_inputs, tmp_path, capsys, design, tamper):
+    import json
+    import shutil
+
+    run_dir, sweeps = report_inputs
+    folder = tmp_path / "sweep"
+    shutil.copytree(sweeps[design], folder)
+    meta = json.loads((folder / store.POINTS).read_text())
+    _TAMPER[tamper](meta)
+    (folder / store.POINTS).write_text(json.dumps(meta))
+    code, text = _report(run_dir, folder, tmp_path / "r.html", capsys)
+    if design == "grid" and tamper.startswith("oat"):
+        assert code == 0, text  # oat labels only matter to an oat sweep
+        return
+    assert code == 2, text
+    assert "Traceback" not in text and "internal error" not in text
+    assert str(folder / store.POINTS) in text and len(text.strip().splitlines()) == 1
+
+
+def test_report_on_an_untampered_sweep_succeeds(report_inputs, tmp_path, capsys):
+    run_dir, sweeps = report_inputs
+    for design, folder in sweeps.items():
+        code, text = _report(run_dir, folder, tmp_path / f"{design}.html", capsys)
+        assert code == 0, text
+
+
+def test_any_pyarrow_error_while_loading_results_names_the_file(finished, monkeypatch):
+    import pyarrow.dataset as ds
+
+    def broken(*args, **kwargs):
+        raise TypeError("pyarrow internals")
+
+    monkeypatch.setattr(ds, "dataset", broken)
+    with pytest.raises(InputError) as info:
+        load_results(finished)
+    assert str(finished / store.RESULTS) in str(info.value) and "cannot be read" in str(info.value)
+
+
+def test_a_changed_catalog_file_refuses_adoption(write_sweep, tiny, tmp_path, capsys):
+    from iadsim import cli
+
+    catalog = tiny.parent / "extra.yaml"
+    catalog.write_text("sources: {}\ntypes: {}\n")
+    tiny.write_text(tiny.read_text().replace("step: 1 s\n", "step: 1 s\ncatalog: [extra.yaml]\n"))
+    path = write_sweep(GRID_SWEEP)
+    out = tmp_path / "out"
+    before = load_sweep(path)
+    run_sweep(before, out, "serial", max_units=1)
+    assert load_sweep(path).fingerprint() == before.fingerprint()  # same inputs: resumed
+    catalog.write_text("sources: {}\ntypes: {}\n# edited\n")
+    assert load_sweep(path).fingerprint() != before.fingerprint()
+    capsys.readouterr()
+    code = cli.main(["sweep", str(path), "--out", str(out), "--workers", "1"])
+    text = capsys.readouterr().err
+    assert code == 2 and "inputs" in text and "changed" in text and "Traceback" not in text
+    assert len(store.unit_files(out)) == 1  # nothing recomputed, nothing lost
+
+
+def test_fingerprint_covers_the_terrain_file_and_the_iadsim_version(write_sweep, tiny, monkeypatch):
+    import iadsim
+    from iadsim.analysis.sweep import input_hashes
+
+    path = write_sweep(GRID_SWEEP)
+    first = load_sweep(path).fingerprint()
+    monkeypatch.setattr(iadsim, "__version__", "99.0.0")
+    assert load_sweep(path).fingerprint() != first
+    monkeypatch.undo()
+    assert load_sweep(path).fingerprint() == first
+    # a terrain file is hashed by its bytes (not parsed: any content will do here)
+    terrain = tiny.parent / "dem.tif"
+    terrain.write_bytes(b"II*\0" + bytes(1000))
+    data = {"terrain": {"source": "dem.tif"}, "catalog": []}
+    hashes = input_hashes(data, tiny)
+    assert hashes["terrain"] is not None and input_hashes(data, tiny) == hashes
+    terrain.write_bytes(b"II*\0" + bytes(1001))
+    assert input_hashes(data, tiny) != hashes
+    assert input_hashes({"terrain": {"flat": "100 m"}}, tiny)["terrain"] is None
+
+
+def test_dask_local_cluster_is_fitted_to_memory_and_cpus(grid):
+    from iadsim.analysis.sweep import _fit_workers
+
+    ex = DaskExecutor(workers=4096)
+    with pytest.warns(SweepWarning, match="instead of 4096"):
+        _fit_workers(ex, grid, 3 * worker_bytes(grid) + 1, True)
+    assert ex.n_workers == 3
+    ex = DaskExecutor(workers=4096)
+    with pytest.warns(SweepWarning, match="instead of 4096"):
+        _fit_workers(ex, grid, 10**18, False)
+    assert ex.n_workers == 4 * (os.cpu_count() or 1)
+    remote = DaskExecutor(scheduler="tcp://127.0.0.1:1", workers=4096)
+    _fit_workers(remote, grid, 3 * worker_bytes(grid) + 1, True)  # a remote cluster's workers are not ours
+    assert remote.n_workers == 4096
+    local = LocalExecutor(workers=4096)
+    with pytest.warns(SweepWarning, match="instead of 4096"):
+        _fit_workers(local, grid, 10**18, False)
+    assert local.workers == 4 * (os.cpu_count() or 1)
+
+
+def test_work_units_are_created_as_they_are_submitted(grid, tmp_path, monkeypatch):
+    """The scheduler keeps only a few work units in memory: at most its in-flight limit, never the whole plan."""
+    from iadsim.analysis import sweep as sweep_module
+
+    created = []
+    real = sweep_module.WorkUnit
+
+    def counting(*args, **kwargs):
+        created.append(args[:2])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sweep_module, "WorkUnit", counting)
+    result = run_sweep(grid, tmp_path / "out", "serial", max_units=1)
+    assert result.units_run == 1 and len(created) == 1

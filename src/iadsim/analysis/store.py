@@ -142,7 +142,7 @@ def check_units(files: list[Path], expected: dict | None = None):
     for path in files:
         try:
             schema = pq.read_schema(path).remove_metadata()
-        except (pa.ArrowException, OSError, ValueError) as exc:
+        except Exception as exc:  # pyarrow raises many kinds: any of them means the file is not usable
             raise _damaged(path, exc) from None
         problem = None
         for key in _INTEGER_KEYS:
@@ -194,27 +194,105 @@ def _json_default(value):
 
 
 def read_points(out_dir: str | Path) -> dict:
-    """The sweep's design as written by run_sweep (points.json), checked: a mapping whose ``points`` are
-    mappings with an integer ``point`` and ``seed`` and a mapping of factor ``values``."""
+    """The sweep's design as written by run_sweep (points.json), checked throughout (:func:`check_points`):
+    InputError naming the file and the first problem otherwise."""
     path = Path(out_dir) / POINTS
     if not path.exists():
         raise InputError(out_dir, f"not a sweep folder: {POINTS} not found")
     meta = read_json(path, what="sweep design (points.json)")
-    problem = None
-    if not isinstance(meta, dict):
-        problem = "expected a mapping"
-    elif not isinstance(meta.get("points"), list):
-        problem = "'points' is not a list"
-    else:
-        for i, p in enumerate(meta["points"]):
-            ok = (isinstance(p, dict) and isinstance(p.get("values"), dict)
-                  and all(isinstance(p.get(k), int) and not isinstance(p.get(k), bool) for k in ("point", "seed")))
-            if not ok:
-                problem = f"points[{i}] is not a point (integer point and seed, mapping of values)"
-                break
+    problem = check_points(meta)
     if problem is not None:
         raise InputError(path, f"is not a sweep design written by iadsim: {problem}")
     return meta
+
+
+_OAT_LEVELS = ("low", "high")
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_scalar(value: object) -> bool:
+    return value is None or isinstance(value, (bool, int, float, str))
+
+
+def check_points(meta: object) -> str | None:
+    """What is wrong with a sweep design read from points.json (None: nothing), in a few words that quote
+    none of its content. Checked: a mapping; ``design`` and ``fingerprint`` strings; ``seed`` an integer and
+    ``metrics`` a list of strings when present; ``factors`` a list of mappings, each with a string ``name``
+    (unique, not ``point`` or ``seed``) and, when present, ``values`` a list of scalars and ``low``/``high``
+    numbers or null; ``points`` a list of mappings numbered 0, 1, ... with an integer ``point`` and ``seed``
+    and a mapping of ``values`` whose keys are the factors' names and whose values are scalars. An ``oat``
+    design also needs each factor's two levels (``values: [low, high]`` or numbers ``low`` and ``high``) and
+    the points labelled ``oat: {factor, level}`` with one base point and one point per factor and level."""
+    if not isinstance(meta, dict):
+        return "expected a mapping"
+    for key in ("design", "fingerprint"):
+        if not isinstance(meta.get(key), str):
+            return f"'{key}' is not a string"
+    if "seed" in meta and not _is_int(meta["seed"]):
+        return "'seed' is not an integer"
+    metrics = meta.get("metrics")
+    if metrics is not None and not (isinstance(metrics, list) and all(isinstance(m, str) for m in metrics)):
+        return "'metrics' is not a list of names"
+    factors = meta.get("factors")
+    if not isinstance(factors, list):
+        return "'factors' is not a list"
+    names: list[str] = []
+    for k, f in enumerate(factors):
+        if not isinstance(f, dict) or not isinstance(f.get("name"), str):
+            return f"factors[{k}] is not a factor (a mapping with a string name)"
+        if f["name"] in names or f["name"] in ("point", "seed"):
+            return f"factors[{k}] has the name of another column"
+        values = f.get("values")
+        if values is not None and not (isinstance(values, list) and all(_is_scalar(v) for v in values)):
+            return f"factors[{k}].values is not a list of values"
+        for bound in ("low", "high"):
+            if f.get(bound) is not None and not _is_number(f[bound]):
+                return f"factors[{k}].{bound} is not a number"
+        names.append(f["name"])
+    points = meta.get("points")
+    if not isinstance(points, list):
+        return "'points' is not a list"
+    for i, p in enumerate(points):
+        ok = (isinstance(p, dict) and isinstance(p.get("values"), dict)
+              and all(_is_int(p.get(k)) for k in ("point", "seed")))
+        if not ok:
+            return f"points[{i}] is not a point (integer point and seed, mapping of values)"
+        if p["point"] != i:
+            return f"points[{i}] is numbered {p['point']}"
+        if set(p["values"]) != set(names):
+            return f"points[{i}] does not have a value of every factor (and nothing else)"
+        if not all(_is_scalar(v) for v in p["values"].values()):
+            return f"points[{i}] has a value that is not a number, string or boolean"
+    return _check_oat(factors, points) if meta["design"] == "oat" else None
+
+
+def _check_oat(factors: list[dict], points: list[dict]) -> str | None:
+    """The labels and levels a one-at-a-time design needs (see :func:`check_points`)."""
+    for k, f in enumerate(factors):
+        values = f.get("values")
+        if values is not None:
+            if len(values) != 2:
+                return f"factors[{k}] of an oat design does not have two values (low and high)"
+        elif not (_is_number(f.get("low")) and _is_number(f.get("high"))):
+            return f"factors[{k}] of an oat design has neither two values nor low and high"
+    wanted = {(None, "base")} | {(f["name"], level) for f in factors for level in _OAT_LEVELS}
+    seen = set()
+    for i, p in enumerate(points):
+        oat = p.get("oat")
+        label = (oat.get("factor"), oat.get("level")) if isinstance(oat, dict) else None
+        if label not in wanted or label in seen:
+            return f"points[{i}] of an oat design has no label or a repeated one (oat: factor and level)"
+        seen.add(label)
+    if seen != wanted:
+        return "an oat design needs a base point and a low and a high point of every factor"
+    return None
 
 
 def points_frame(out_dir: str | Path) -> pd.DataFrame:
@@ -226,7 +304,6 @@ def points_frame(out_dir: str | Path) -> pd.DataFrame:
 
 def load_results(out_dir: str | Path, columns: list[str] | None = None) -> pd.DataFrame:
     """Every per-replication row of a sweep, sorted by (point, replication)."""
-    import pyarrow as pa
     import pyarrow.dataset as ds
     import pyarrow.parquet as pq
 
@@ -241,13 +318,14 @@ def load_results(out_dir: str | Path, columns: list[str] | None = None) -> pd.Da
     try:
         frame = ds.dataset([str(f) for f in files], format="parquet", schema=schema).to_table(
             columns=columns).to_pandas()
-    except (pa.ArrowException, OSError, ValueError) as exc:
+    except Exception as exc:  # pyarrow raises many kinds (ArrowException, TypeError, KeyError, ...)
         for path in files:  # which one?
             try:
-                pq.read_table(path, columns=columns)
-            except (pa.ArrowException, OSError, ValueError) as bad:
+                pq.read_table(path, columns=columns).to_pandas()
+            except Exception as bad:
                 raise _damaged(path, bad) from None
-        raise InputError(Path(out_dir) / RESULTS, f"cannot be read: {str(exc).splitlines()[0][:100]}") from None
+        raise InputError(Path(out_dir) / RESULTS, f"cannot be read ({type(exc).__name__}); delete "
+                                                  "its damaged results files and rerun the sweep") from None
     keys = [c for c in ("point", "replication") if c in frame.columns]
     return frame.sort_values(keys, kind="stable").reset_index(drop=True) if keys else frame
 

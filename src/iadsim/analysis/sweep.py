@@ -21,11 +21,14 @@ A sweep file::
     metrics: [leakers, wrongful_engagements]
 
 Limits checked before anything is built or run (each refused with the field to change):
-:data:`MAX_POINTS` design points, :data:`MAX_REPLICATIONS` replications in all, and the memory of the
-biggest work unit (:func:`estimate_batch_bytes`) against the machine's memory or ``max_memory``.
+:data:`MAX_POINTS` design points, :data:`MAX_REPLICATIONS` replications and :data:`MAX_WORK_UNITS` work
+units in all, and the memory of the biggest work unit (:func:`estimate_batch_bytes`) against the machine's
+memory or ``max_memory``. Work units are made one at a time as they are submitted; worker processes on this
+machine are fitted to its memory and CPUs (:data:`WORKERS_PER_CPU`).
 
 A sweep folder is used by one sweep at a time (a lock file naming the holder's PID) and is adopted only
-when its ``points.json`` carries the same design fingerprint; local worker processes exit when the
+when its ``points.json`` carries the same fingerprint: the design, seeds and run plan, the sha256 of every
+catalog and terrain file the points read, and the iadsim version. Local worker processes exit when the
 sweep's main process dies, even by ``kill -9``.
 """
 
@@ -34,6 +37,7 @@ from __future__ import annotations
 import concurrent.futures
 import copy
 import ctypes
+import errno
 import hashlib
 import itertools
 import json
@@ -75,6 +79,13 @@ MAX_POINTS = 100_000
 10 kB each for a small scenario), so 10^5 points already take minutes to load."""
 MAX_REPLICATIONS = 1_000_000_000
 """Most replications a sweep may plan in all (points x replications, or points x stop.max)."""
+MAX_WORK_UNITS = 1_000_000
+"""Most work units a sweep may plan in all: points x ceil(replications / batch), or points x
+ceil(stop.max / stop.batch). Each unit is a task and a results file (a million files is already a lot for a
+file system and for DuckDB to list)."""
+WORKERS_PER_CPU = 4
+"""Most worker processes per CPU that a sweep starts on this machine (local processes or a Dask LocalCluster):
+more only share the same CPUs and add each a worker's memory."""
 RESERVED_COLUMNS = ("point", "replication", "seed", "replications", *METRICS,
                     *(f"{m}_{s}" for m in METRICS for s in ("mean", "ci_low", "ci_high", "half_width")))
 """Column names of the results and summaries that a factor name may not take (compared ignoring case:
@@ -245,6 +256,7 @@ class Sweep:
     factors: list[Factor]
     points: list[Point]
     seed: int
+    inputs: dict = field(default_factory=dict)  # sha256 of the files the points read, iadsim's version
 
     @property
     def name(self) -> str:
@@ -257,13 +269,73 @@ class Sweep:
     def batch_size(self) -> int:
         return self.spec.stop.batch if self.spec.stop is not None else self.spec.batch
 
-    def fingerprint(self) -> str:
-        """Changes whenever the work or its results would: the points' scenarios, seeds and the run plan."""
+    def plan_fingerprint(self) -> str:
+        """The points' scenarios, seeds and the run plan (not the files they read)."""
         plan = {"points": [(p.seed, p.data) for p in self.points], "replications": self.spec.replications,
                 "stop": self.spec.stop.model_dump() if self.spec.stop else None, "batch": self.batch_size(),
                 "factors": [(f.name, f.kind) for f in self.factors]}
         text = json.dumps(plan, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def fingerprint(self) -> str:
+        """Changes whenever the work or its results would: the points' scenarios, seeds and the run plan, the
+        contents of the catalog and terrain files they read and the iadsim version (:attr:`inputs`)."""
+        text = json.dumps({"plan": self.plan_fingerprint(), "inputs": self.inputs}, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _file_sha256(path: Path, what: str) -> str:
+    """sha256 of a regular file, read in blocks (terrain files may be large); InputError for anything else."""
+    import stat
+
+    try:
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(path, f"is not a regular file (the {what})")
+        digest = hashlib.sha256()
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as exc:
+        reason = "is a symbolic link loop" if exc.errno == errno.ELOOP else exc.strerror or type(exc).__name__
+        raise InputError(path, f"cannot be read (the {what}): {reason}") from None
+    return digest.hexdigest()
+
+
+def input_hashes(data: dict, path: Path) -> dict:
+    """sha256 of the files a scenario's data reads, relative to the scenario file `path` as the loader resolves
+    them: ``{"catalog": {name: sha256}, "terrain": sha256 or None}`` (None: flat or the built-in sample)."""
+    folder = Path(path).parent
+    catalog = {}
+    for name in data.get("catalog") or ():
+        catalog[str(name)] = hashlib.sha256(read_bytes(folder / str(name), what="catalog file")).hexdigest()
+    terrain = data.get("terrain") if isinstance(data.get("terrain"), dict) else {}
+    source = terrain.get("source")
+    digest = None
+    if isinstance(source, str) and source != "sample":
+        digest = _file_sha256(Path(source) if Path(source).is_absolute() else folder / source, "terrain file")
+    return {"catalog": catalog, "terrain": digest}
+
+
+def sweep_inputs(sweep: Sweep) -> dict:
+    """What the points read besides their data: every catalog and terrain file they name (by name as written,
+    relative to the base scenario) with its sha256, and the iadsim version (the code that computes results)."""
+    import iadsim
+
+    catalog: dict[str, str] = {}
+    terrain: dict[str, str] = {}
+    seen = set()
+    for p in sweep.points:
+        source = (p.data.get("terrain") or {}).get("source") if isinstance(p.data.get("terrain"), dict) else None
+        key = (tuple(str(c) for c in p.data.get("catalog") or ()), source)
+        if key in seen:
+            continue
+        seen.add(key)
+        hashes = input_hashes(p.data, sweep.base_path)
+        catalog.update(hashes["catalog"])
+        if hashes["terrain"] is not None:
+            terrain[str(source)] = hashes["terrain"]
+    return {"iadsim": str(iadsim.__version__), "catalog": catalog, "terrain": terrain}
 
 
 def load_sweep(path: str | Path, max_memory: int | str | None = None) -> Sweep:
@@ -285,10 +357,9 @@ def load_sweep(path: str | Path, max_memory: int | str | None = None) -> Sweep:
     except ValidationError as exc:
         raise from_validation_errors(doc, exc.errors(include_url=False)) from None
     _check_spec(spec, doc)
-    base_path = (path.parent / spec.base).resolve() if not Path(spec.base).is_absolute() else Path(spec.base)
-    if not base_path.is_file():
-        raise doc.error(("base",), f"base scenario '{spec.base}' not found (relative to the sweep file)")
+    base_path = _base_path(spec, doc, path)
     base_doc = load_yaml(base_path)
+    _check_base_shape(base_doc)
     base = scenario_from_document(base_doc, base_path)
     factors = _factors(spec, doc, base_doc.data)
     sets = []
@@ -303,7 +374,56 @@ def load_sweep(path: str | Path, max_memory: int | str | None = None) -> Sweep:
     _check_design_size(sweep, budget, max_memory is not None)  # arithmetic: nothing is materialised yet
     sweep.points = _points(sweep, sets)
     check_budget(sweep, max_memory)
+    sweep.inputs = sweep_inputs(sweep)
     return sweep
+
+
+def _base_path(spec: SweepSpec, doc: Document, path: Path) -> Path:
+    """The base scenario's path (relative to the sweep file); InputError at ``base`` when it is missing, not a
+    file or a symbolic link loop."""
+    given = Path(spec.base)
+    try:
+        base_path = given if given.is_absolute() else (path.parent / given).resolve()
+        os.stat(base_path)
+    except RuntimeError:  # Path.resolve on a loop (Python < 3.13)
+        raise doc.error(("base",), f"base scenario '{spec.base}' is a symbolic link loop") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise doc.error(("base",), f"base scenario '{spec.base}' is a symbolic link loop") from None
+        if exc.errno not in (errno.ENOENT, errno.ENOTDIR):
+            raise doc.error(("base",), f"base scenario '{spec.base}' cannot be read: "
+                                       f"{exc.strerror or type(exc).__name__}") from None
+    if not base_path.is_file():
+        raise doc.error(("base",), f"base scenario '{spec.base}' not found (relative to the sweep file)")
+    return base_path
+
+
+def _check_base_shape(base_doc: Document) -> None:
+    """Refuse a base file that is not shaped like a scenario -- not a mapping, a required field missing or a
+    field a scenario does not have -- before it is validated: the validator's messages would quote its keys
+    and values, and a base may be any YAML file. The message counts, and quotes nothing of the file."""
+    from iadsim.scenario.models import ScenarioSpec
+
+    data = base_doc.data
+    why = None
+    if not isinstance(data, dict):
+        why = "expected a mapping of scenario fields"
+    else:
+        version = file_version(base_doc, "scenario")
+        if version < CURRENT["scenario"]:
+            data = copy.deepcopy(data)
+            migrate_data(data, "scenario", version)
+        fields = ScenarioSpec.model_fields
+        allowed = {f.alias or name for name, f in fields.items()}
+        required = [f.alias or name for name, f in fields.items() if f.is_required()]
+        missing = [name for name in required if name not in data]
+        unknown = sum(1 for key in data if key not in allowed)
+        if missing:
+            why = f"it lacks the required field{'s' if len(missing) > 1 else ''} {', '.join(missing)}"
+        elif unknown:
+            why = f"it has {unknown} field{'s' if unknown > 1 else ''} that a scenario does not have"
+    if why is not None:
+        raise InputError(base_doc.file, f"is not an iadsim scenario file ({why}); give the sweep's base a scenario")
 
 
 def _check_spec(spec: SweepSpec, doc: Document) -> None:
@@ -654,6 +774,14 @@ def _check_design_size(sweep: Sweep, budget: int, given: bool) -> None:
         rloc = ("replications",) if spec.replications is not None else ("stop", "max")
         raise doc.error(rloc, f"{n:,} points x {reps:,} replications = {n * reps:,} replications; a sweep may "
                               f"plan at most {MAX_REPLICATIONS:,}")
+    batch = sweep.batch_size()
+    units = n * math.ceil(reps / batch)
+    if units > MAX_WORK_UNITS:
+        bloc, name = (("batch",), "batch") if spec.stop is None else (("stop", "batch"), "stop.batch")
+        fit = math.ceil(reps / (MAX_WORK_UNITS // n))
+        raise doc.error(bloc, f"{n:,} points x {math.ceil(reps / batch):,} batches of {batch:,} replications = "
+                              f"{units:,} work units; a sweep may have at most {MAX_WORK_UNITS:,}: use a {name} "
+                              f"of at least {fit:,}")
     # every point holds a copy of the scenario data (and its JSON text for the fingerprint)
     per_point = 8 * len(json.dumps(sweep.base_doc.data, default=str)) + 2_000
     if n * per_point > budget:
@@ -1115,16 +1243,27 @@ def run_sweep(sweep: Sweep | str | Path, out_dir: str | Path, executor: str | ob
 
 
 def _fit_workers(ex: object, sweep: Sweep, budget: int, given: bool) -> None:
-    """Fewer local worker processes when all of them at their peak would not fit in memory."""
-    if not isinstance(ex, LocalExecutor) or ex.pool is not None:
+    """Fewer worker processes on this machine -- the local executor's, or the LocalCluster a DaskExecutor
+    starts for itself -- when all of them at their peak would not fit in memory, and at most
+    :data:`WORKERS_PER_CPU` per CPU; a SweepWarning says so. Workers of a cluster given by its scheduler or
+    client are not this machine's to fit."""
+    if isinstance(ex, LocalExecutor) and ex.pool is None:
+        asked, attr, what = ex.workers, "workers", "worker processes"
+    elif isinstance(ex, DaskExecutor) and ex.client is None and not ex.scheduler:
+        asked, attr, what = int(ex.n_workers or os.cpu_count() or 1), "n_workers", "local Dask workers"
+    else:
         return
-    fit = max(1, budget // worker_bytes(sweep))
-    if ex.workers > fit:
-        source = "--max-memory" if given else "this machine's memory"
-        warnings.warn(f"running {fit} worker processes instead of {ex.workers}: each needs about "
-                      f"{_gb(worker_bytes(sweep))} at its peak and {source} is {_gb(budget)}", SweepWarning,
-                      stacklevel=3)
-        ex.workers = fit
+    cpus = os.cpu_count() or 1
+    by_memory = max(1, budget // worker_bytes(sweep))
+    fit = min(by_memory, WORKERS_PER_CPU * cpus)
+    if asked > fit:
+        if by_memory <= WORKERS_PER_CPU * cpus:
+            source = "--max-memory" if given else "this machine's memory"
+            why = f"each needs about {_gb(worker_bytes(sweep))} at its peak and {source} is {_gb(budget)}"
+        else:
+            why = f"at most {WORKERS_PER_CPU} per CPU are started and this machine has {cpus}"
+        warnings.warn(f"running {fit} {what} instead of {asked}: {why}", SweepWarning, stacklevel=3)
+        setattr(ex, attr, fit)
 
 
 def _make_folder(out_dir: Path) -> None:
@@ -1145,8 +1284,14 @@ def _run(sweep: Sweep, out_dir: Path, executor: object, progress: Callable[[Swee
     stop, batch = sweep.spec.stop, sweep.batch_size()
     plans = [_PointPlan(sweep.spec.replications or 0, batch, stop) for _ in sweep.points]
     done = store.completed_units(out_dir)
+    on_disk: dict[int, set[int]] = {}
+    for p, b in done:
+        on_disk.setdefault(p, set()).add(b)
     started = time.perf_counter()
-    pending: deque[WorkUnit] = deque()
+    # what to run next: per point (or stage) the batches still to run, as lazy iterators taken from the left;
+    # a WorkUnit is made only when it is submitted, so memory does not grow with the number of batches
+    pending: deque[tuple[int, Iterator[int]]] = deque()
+    remaining = [0] * len(sweep.points)  # per point: batches queued or running, not yet written
     counts = {"skipped": 0, "run": 0, "reps_run": 0, "reps_done": 0, "compute": 0.0}
     fingerprint = sweep.fingerprint()
 
@@ -1155,34 +1300,47 @@ def _run(sweep: Sweep, out_dir: Path, executor: object, progress: Callable[[Swee
         pt = sweep.points[p]
         return WorkUnit(p, b, start, stop_, pt.seed, pt.data, str(sweep.base_path), f"{fingerprint}:{p}")
 
-    def advance(p: int, first: int) -> None:
+    def missing(p: int, first: int, last: int) -> Iterator[int]:
+        return (b for b in range(first, last) if b not in on_disk.get(p, ()))
+
+    def advance(p: int, first: int, front: bool = False) -> None:
         """Queue the point's missing batches from `first`; replay decisions over batches already on disk."""
         plan = plans[p]
         while True:
-            missing = []
-            for b in range(first, plan.planned):
-                if (p, b) in done:
-                    if stop is not None and b not in plan.values:
-                        plan.values[b] = store.read_unit(out_dir, p, b, [stop.metric])[stop.metric].to_numpy(float)
-                    counts["skipped"] += 1
-                    counts["reps_done"] += plan.reps(b)[1] - plan.reps(b)[0]
-                else:
-                    missing.append(b)
-            if missing or plan.finished:
-                pending.extend(unit(p, b) for b in missing)
+            have = sorted(b for b in on_disk.get(p, ()) if first <= b < plan.planned)
+            for b in have:
+                if stop is not None and b not in plan.values:
+                    plan.values[b] = store.read_unit(out_dir, p, b, [stop.metric])[stop.metric].to_numpy(float)
+                counts["skipped"] += 1
+                counts["reps_done"] += plan.reps(b)[1] - plan.reps(b)[0]
+            todo = plan.planned - first - len(have)
+            if todo or plan.finished:
+                if todo:
+                    remaining[p] += todo
+                    run = (p, missing(p, first, plan.planned))
+                    if front:  # a later stage of a started point: before points not yet started
+                        pending.appendleft(run)
+                    else:
+                        pending.append(run)
                 return
             first = plan.planned
             plan.decide()
 
+    def next_unit() -> WorkUnit | None:
+        while pending:
+            p, batches = pending[0]
+            b = next(batches, None)
+            if b is not None:
+                return unit(p, b)
+            pending.popleft()
+        return None
+
     for p in range(len(sweep.points)):
         advance(p, 0)
-    outstanding: dict[int, set[int]] = {p: set() for p in range(len(sweep.points))}
-    for u in pending:
-        outstanding[u.point].add(u.batch)
 
     def report() -> None:
         if progress is not None:
-            finished = sum(1 for p, plan in enumerate(plans) if plan.finished and not outstanding[p])
+            finished = sum(1 for p, plan in enumerate(plans) if plan.finished and not remaining[p])
             progress(SweepProgress(finished, len(plans), counts["reps_done"], sum(pl.planned_reps for pl in plans),
                                    counts["reps_run"], time.perf_counter() - started))
 
@@ -1191,10 +1349,11 @@ def _run(sweep: Sweep, out_dir: Path, executor: object, progress: Callable[[Swee
         limit = 2 * getattr(ex, "workers", 1) + 2
         inflight: dict = {}
         try:
-            while pending or inflight:
-                while pending and len(inflight) < limit and (max_units is None or counts["run"] + len(inflight)
-                                                             < max_units):
-                    u = pending.popleft()
+            while True:
+                while len(inflight) < limit and (max_units is None or counts["run"] + len(inflight) < max_units):
+                    u = next_unit()
+                    if u is None:
+                        break
                     inflight[ex.submit(run_unit, u)] = u
                 if not inflight:
                     break
@@ -1207,7 +1366,8 @@ def _run(sweep: Sweep, out_dir: Path, executor: object, progress: Callable[[Swee
                     rows = _rows(frame, p, schema_frame)
                     store.write_unit(out_dir, p, b, rows)
                     done.add((p, b))
-                    outstanding[p].discard(b)
+                    on_disk.setdefault(p, set()).add(b)
+                    remaining[p] -= 1
                     counts["run"] += 1
                     counts["compute"] += seconds
                     counts["reps_run"] += len(rows)
@@ -1215,19 +1375,15 @@ def _run(sweep: Sweep, out_dir: Path, executor: object, progress: Callable[[Swee
                     plan = plans[p]
                     if stop is not None:
                         plan.values[b] = rows[stop.metric].to_numpy(dtype=float)
-                        if not outstanding[p] and not plan.finished:
+                        if not remaining[p] and not plan.finished:
                             first = plan.planned
                             plan.decide()
-                            before = len(pending)
-                            advance(p, first)
-                            new = [pending.pop() for _ in range(len(pending) - before)][::-1]
-                            outstanding[p].update(x.batch for x in new)
-                            pending.extendleft(reversed(new))  # finish started points first
+                            advance(p, first, front=True)  # finish started points first
                     report()
         finally:
             for future in inflight:
                 future.cancel()
-    complete = all(plan.finished and not outstanding[p] for p, plan in enumerate(plans))
+    complete = all(plan.finished and not remaining[p] for p, plan in enumerate(plans))
     summary = summarise_sweep(out_dir, sweep.metrics) if complete else pd.DataFrame()
     if complete:
         store.write_json(out_dir / store.SUMMARY, {"name": sweep.name, "complete": True,
@@ -1260,6 +1416,9 @@ def _prepare(sweep: Sweep, out_dir: Path) -> None:
             raise InputError(exc.file, f"{exc.message}: this folder's sweep cannot be identified; {advice}",
                              exc.line) from None
         if not isinstance(old, dict) or old.get("fingerprint") != fingerprint:
+            if isinstance(old, dict) and old.get("plan") == sweep.plan_fingerprint():
+                raise InputError(out_dir, f"holds results computed from other inputs: {_changed(old, sweep)} "
+                                          f"changed since; {advice}")
             raise InputError(out_dir, "holds the results of a different sweep (its points, seeds or replications "
                                       f"differ, or its points.json was changed); {advice}")
     elif entries:
@@ -1267,7 +1426,8 @@ def _prepare(sweep: Sweep, out_dir: Path) -> None:
                 f"is not empty and is not a sweep folder (no {store.POINTS})")
         raise InputError(out_dir, f"{what}, so its contents cannot be matched to this sweep; {advice}")
     meta = {
-        "name": sweep.name, "fingerprint": fingerprint, "format_version": CURRENT["sweep"],
+        "name": sweep.name, "fingerprint": fingerprint, "plan": sweep.plan_fingerprint(), "inputs": sweep.inputs,
+        "format_version": CURRENT["sweep"],
         "sweep_file": str(sweep.file), "base": str(sweep.base_path), "design": sweep.spec.design, "seed": sweep.seed,
         "common_random_numbers": sweep.spec.common_random_numbers,
         "replications": sweep.spec.replications, "stop": sweep.spec.stop.model_dump() if sweep.spec.stop else None,
@@ -1286,6 +1446,14 @@ def _prepare(sweep: Sweep, out_dir: Path) -> None:
     for source, name in ((sweep.file, "sweep.yaml"), (sweep.base_path, "scenario.yaml")):
         _copy_input(source, out_dir / name)
     store.check_units(store.unit_files(out_dir), _expected_columns(sweep))
+
+
+def _changed(old: dict, sweep: Sweep) -> str:
+    """Which kinds of input differ from those recorded in an earlier points.json (quoting none of it)."""
+    recorded = old.get("inputs") if isinstance(old.get("inputs"), dict) else {}
+    kinds = [what for key, what in (("catalog", "a catalog file"), ("terrain", "the terrain file"),
+                                    ("iadsim", "the iadsim version")) if recorded.get(key) != sweep.inputs.get(key)]
+    return "the sweep's inputs (" + (" and ".join(kinds) or "catalog, terrain or iadsim version") + ")"
 
 
 def _copy_input(source: Path, target: Path) -> None:
