@@ -10,6 +10,7 @@ TEST_DATA = ROOT / "tests" / "data"
 os.environ.setdefault("MPLCONFIGDIR", str(ROOT / ".cache" / "matplotlib"))
 os.environ.setdefault("NUMBA_CACHE_DIR", str(ROOT / ".cache" / "numba"))
 os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ.setdefault("XDG_CACHE_HOME", str(ROOT / ".cache" / "xdg"))  # the audit cache, never in $HOME
 
 
 @pytest.fixture(scope="session")

@@ -142,10 +142,10 @@ def audit(
         "--without", help="what-if: remove a unit or link (FROM->TO[:carries]); repeatable")] = None,
 ) -> None:
     """Audit the kill chain: which fire unit can engage, and exactly why not."""
-    from iadsim.network import audit as run_audit
+    from iadsim.network import cached_audit as run_audit
     from iadsim.scenario import load_scenario
 
-    result = run_audit(load_scenario(scenario), tuple(without or ()))
+    result = run_audit(load_scenario(scenario), tuple(without or ()))  # cached: reruns are instant
     if as_json:
         _print_json(result)
         return
@@ -495,7 +495,7 @@ def demo(
 ) -> None:
     """The main job on the two built-in examples: audit, simulate and report as-reported vs as-designed."""
     from iadsim.analysis import simulate as run
-    from iadsim.network import audit as run_audit
+    from iadsim.network import cached_audit as run_audit
     from iadsim.scenario import load_scenario
 
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -54,7 +54,7 @@ import numpy as np
 from scipy import ndimage
 
 from iadsim.engine.world import _radar_of, guider_names, pulses_per_look, signal_to_interference_db
-from iadsim.network import audit, build_network
+from iadsim.network import build_network, cached_audit
 from iadsim.physics.detection import pd as exact_pd
 from iadsim.scenario import Scenario
 from iadsim.scenario.catalog import AircraftType
@@ -267,7 +267,7 @@ def coverage_maps(scenario: Scenario, bands: Sequence[float] = DEFAULT_BANDS,
 
     sensor_ids = [u.id for u, _ in sensors]
     net = build_network(scenario)
-    report = {f["id"]: f for f in audit(scenario)["fire_units"]}
+    report = {f["id"]: f for f in cached_audit(scenario)["fire_units"]}
     fire_ids = list(net.fire_units)
     engagement = np.zeros((len(fire_ids), len(bands), n_rows, n_cols), bool)
     able = np.array([report[f]["able"] for f in fire_ids], bool)

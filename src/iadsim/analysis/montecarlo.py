@@ -16,7 +16,7 @@ import pandas as pd
 from iadsim.analysis.intervals import interval
 from iadsim.engine import Engine, build_world
 from iadsim.engine.world import World
-from iadsim.network import audit
+from iadsim.network import cached_audit
 from iadsim.scenario import InputError, Scenario
 
 METRICS = (
@@ -173,7 +173,7 @@ def simulate(scenario: Scenario, replications: int, seed: int | None = None, out
         for text in writer.notes:
             if notes is not None:
                 notes(text)
-    audit_result = audit(scenario)
+    audit_result = cached_audit(scenario)
     frames, event_frames = [], []
     n_steps = len(world.times)
     total = replications * n_steps

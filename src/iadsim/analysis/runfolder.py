@@ -202,9 +202,9 @@ class RunWriter:
             self.manifest["catalogs"][name] = {"file": stored, "sha256": sha256_bytes(data)}
         self.manifest["origin_xy"] = list(scenario.origin_xy)
         self.manifest["terrain"] = self._store_terrain()
-        from iadsim.network import audit
+        from iadsim.network import cached_audit
 
-        write_json_atomic(self.partial / "audit.json", audit(scenario))
+        write_json_atomic(self.partial / "audit.json", cached_audit(scenario))
         write_json_atomic(self.partial / MANIFEST, self.manifest)
 
     def _store_terrain(self) -> dict:

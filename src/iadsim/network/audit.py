@@ -1,75 +1,95 @@
 """The kill-chain audit: which fire unit can engage, why not, how likely its chain is complete at the
-start, and which single units or links it rests on."""
+start, and which single units or links it rests on.
+
+Readiness and single points of failure come from the compiled rules (:mod:`iadsim.network.compiled`),
+evaluated on each fire unit's sub-network (the components that can change its chain) for every state at
+once. Readiness is exact, by enumerating the up/down states of the uncertain components, up to
+:data:`MAX_EXACT_COMPONENTS` of them; beyond, it is a Monte Carlo estimate over :data:`SAMPLES` states with
+its standard error, and the audit says how many uncertain components triggered it.
+"""
 
 from __future__ import annotations
 
-import itertools
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
-import networkx as nx
 import numpy as np
 
-from iadsim.network.chain import REASONS, Network, build_network, evaluate, is_able, stated_state
+from iadsim.network.chain import REASONS, Network, build_network, evaluate, stated_state
+from iadsim.network.compiled import SubNetwork, able, relevant_components, sub_network
 from iadsim.scenario import InputError, Scenario
 
-MAX_EXACT_COMPONENTS = 14  # 2^14 states (~3 s); beyond that readiness is estimated by sampling
+MAX_EXACT_COMPONENTS = 16
+"""Most uncertain components whose 2^n states are enumerated (65,536 states)."""
 SAMPLES = 20_000
+"""States drawn for a Monte Carlo readiness beyond that (standard error at most 0.0035)."""
+
+__all__ = ["MAX_EXACT_COMPONENTS", "SAMPLES", "Readiness", "audit", "audit_key", "cached_audit", "chain_probability",
+           "readiness",
+           "relevant_components", "resolve_without", "single_points_of_failure"]
 
 
-def relevant_components(net: Network, fire_unit: str) -> list[str]:
-    """Components whose state can change the fire unit's chain: its ancestors in the graph, the links
-    between them, and every command post (losing all of them changes the rules for everyone)."""
-    ancestors = nx.ancestors(net.graph, fire_unit) | {fire_unit} | set(net.units("command-post"))
-    units = [u for u in net.kind if u in ancestors]
-    links = [lid for lid, a, b, _ in net.links if a in ancestors and b in ancestors]
-    return units + links
+@dataclass(frozen=True)
+class Readiness:
+    """Probability that a fire unit's chain is complete at the start."""
+
+    probability: float
+    exact: bool
+    standard_error: float  # 0 when exact
+    uncertain: int  # uncertain components in its sub-network (above MAX_EXACT_COMPONENTS: sampled)
+
+
+def readiness(net: Network, fire_unit: str, without: frozenset[str] = frozenset(),
+              rng: np.random.Generator | None = None, sub: SubNetwork | None = None) -> Readiness:
+    """Each unit is up with its availability and each link with its availability (0 when stated down),
+    independently. Exact: every up/down state of the uncertain components of the fire unit's sub-network,
+    weighted by its probability (so redundant paths count correctly - this is not a product along one
+    path). The rules are not monotone (losing every command post frees batteries to fight
+    autonomously), so no bound pruning."""
+    sub = sub or sub_network(net, fire_unit)
+    probs = np.array([0.0 if c in without else net.availability[c] for c in sub.components])
+    uncertain = np.flatnonzero((probs > 0.0) & (probs < 1.0))
+    base = probs >= 1.0
+    n = len(uncertain)
+    if n <= MAX_EXACT_COMPONENTS:
+        bits = ((np.arange(2**n)[:, None] >> np.arange(n)[None, :]) & 1).astype(bool)
+        states = np.repeat(base[None, :], len(bits), axis=0)
+        states[:, uncertain] = bits
+        p = probs[uncertain]
+        weight = np.prod(np.where(bits, p, 1.0 - p), axis=1)
+        ok = able(sub, states)
+        return Readiness(float(weight[ok].sum()), True, 0.0, n)
+    rng = rng or np.random.default_rng(0)
+    states = np.repeat(base[None, :], SAMPLES, axis=0)
+    states[:, uncertain] = rng.random((SAMPLES, n)) < probs[uncertain]
+    hits = able(sub, states)
+    estimate = float(hits.mean())
+    return Readiness(estimate, False, float(np.sqrt(max(estimate * (1 - estimate), 0.0) / SAMPLES)), n)
 
 
 def chain_probability(net: Network, fire_unit: str, without: frozenset[str] = frozenset(),
                       rng: np.random.Generator | None = None) -> tuple[float, bool]:
-    """Probability that the fire unit's chain is complete at the start, and whether it is exact.
-
-    Each unit is up with its availability and each link with its availability (0 when stated down),
-    independently. Exact: enumerate every up/down state of the uncertain relevant components (so
-    redundant paths count correctly - this is not a product along one path). The rules are not
-    monotone (losing every command post frees batteries to fight autonomously), so no bound pruning.
-    """
-    probs = {c: (0.0 if c in without else net.availability[c]) for c in relevant_components(net, fire_unit)}
-    fixed = {c: p >= 1.0 for c, p in probs.items() if p in (0.0, 1.0)}
-    uncertain = [c for c, p in probs.items() if 0.0 < p < 1.0]
-
-    def up_of(state: dict[str, bool]):
-        return lambda c: state.get(c, c not in without and net.availability.get(c, 1.0) > 0)
-
-    if len(uncertain) <= MAX_EXACT_COMPONENTS:
-        total = 0.0
-        for bits in itertools.product((True, False), repeat=len(uncertain)):
-            weight = 1.0
-            for c, b in zip(uncertain, bits, strict=True):
-                weight *= probs[c] if b else 1.0 - probs[c]
-            if weight == 0.0:
-                continue
-            state = dict(fixed)
-            state.update(zip(uncertain, bits, strict=True))
-            if is_able(net, fire_unit, up_of(state)):
-                total += weight
-        return total, True
-    rng = rng or np.random.default_rng(0)
-    draws = rng.random((SAMPLES, len(uncertain))) < np.array([probs[c] for c in uncertain])
-    hits = sum(is_able(net, fire_unit, up_of({**fixed, **dict(zip(uncertain, row, strict=True))})) for row in draws)
-    return hits / SAMPLES, False
+    """(probability that the chain is complete at the start, whether it is exact): :func:`readiness`."""
+    r = readiness(net, fire_unit, without, rng)
+    return r.probability, r.exact
 
 
-def single_points_of_failure(net: Network, fire_unit: str, without: frozenset[str] = frozenset()) -> list[str]:
-    """Components (other than the launcher itself) whose loss alone makes an able fire unit unable."""
-    if not is_able(net, fire_unit, stated_state(net, without)):
+def single_points_of_failure(net: Network, fire_unit: str, without: frozenset[str] = frozenset(),
+                             sub: SubNetwork | None = None) -> list[str]:
+    """Components (other than the launcher itself) whose loss alone makes an able fire unit unable: the
+    stated state and one state per component removed, in one evaluation."""
+    sub = sub or sub_network(net, fire_unit)
+    stated = np.array([net.stated_up.get(c, True) and c not in without for c in sub.components])
+    candidates = [i for i, c in enumerate(sub.components)
+                  if c != fire_unit and c not in without and net.stated_up.get(c, True)]
+    states = np.repeat(stated[None, :], len(candidates) + 1, axis=0)
+    for row, i in enumerate(candidates, start=1):
+        states[row, i] = False
+    ok = able(sub, states)
+    if not ok[0]:
         return []
-    out = []
-    for c in relevant_components(net, fire_unit):
-        if c == fire_unit or c in without or not net.stated_up.get(c, True):
-            continue
-        if not is_able(net, fire_unit, stated_state(net, without | {c})):
-            out.append(c)
-    return out
+    return [sub.components[i] for row, i in enumerate(candidates, start=1) if not ok[row]]
 
 
 def resolve_without(net: Network, names: tuple[str, ...]) -> tuple[str, ...]:
@@ -97,8 +117,9 @@ def audit(scenario: Scenario, without: tuple[str, ...] = ()) -> dict:
     fire_units, spof_index = [], {}
     for fu in net.fire_units:
         status = evaluate(net, fu, up)
-        readiness, exact = chain_probability(net, fu, removed)
-        spofs = single_points_of_failure(net, fu, removed)
+        sub = sub_network(net, fu)
+        ready = readiness(net, fu, removed, sub=sub)
+        spofs = single_points_of_failure(net, fu, removed, sub=sub)
         for c in spofs:
             spof_index.setdefault(c, []).append(fu)
         unit = scenario.unit(fu)
@@ -111,8 +132,10 @@ def audit(scenario: Scenario, without: tuple[str, ...] = ()) -> dict:
             "guided_by": list(status.guiders) if status.able else [],
             "sensors": list(status.sensors),
             "missiles": net.missiles[fu],
-            "readiness": round(readiness, 6),
-            "readiness_exact": exact,
+            "readiness": round(ready.probability, 6),
+            "readiness_exact": ready.exact,
+            "readiness_se": round(ready.standard_error, 6),
+            "readiness_uncertain_components": ready.uncertain,
             "single_points_of_failure": spofs,
         })
     return {
@@ -127,3 +150,73 @@ def audit(scenario: Scenario, without: tuple[str, ...] = ()) -> dict:
         "components": net.components,
         "reason_codes": REASONS,
     }
+
+
+def audit_key(scenario: Scenario, without: tuple[str, ...] = ()) -> str:
+    """sha256 of everything the audit reads: the iadsim version, the scenario's name, units, links,
+    doctrine and sites, the catalog types, and the ``without`` list."""
+    import hashlib
+    import json
+
+    from iadsim import __version__
+
+    spec = scenario.spec
+    data = {
+        "version": __version__, "code": _code_fingerprint(), "name": spec.name, "without": list(without),
+        "units": [u.model_dump(mode="json") for u in spec.units],
+        "links": [link.model_dump(mode="json", by_alias=True) for link in spec.links],
+        "doctrine": spec.doctrine.model_dump(mode="json"),
+        "sites": {k: [v.x, v.y, v.ground] for k, v in sorted(scenario.sites.items())},
+        "catalog": {k: scenario.catalog.types[k].model_dump(mode="json") for k in sorted(scenario.catalog.types)},
+    }
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _code_fingerprint() -> str:
+    """sha256 of the network package's source: a changed rule never reads an audit cached by the old one."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for file in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(file.read_bytes())
+    return h.hexdigest()
+
+
+def cache_folder() -> Path:
+    """``$XDG_CACHE_HOME/iadsim/audit`` (``~/.cache`` when XDG_CACHE_HOME is not set)."""
+    import os
+
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "iadsim" / "audit"
+
+
+def cached_audit(scenario: Scenario, without: tuple[str, ...] = (), folder: Path | None = None) -> dict:
+    """:func:`audit`, kept under :func:`cache_folder` by :func:`audit_key`: a second call for the same
+    network (``simulate``, ``sweep``, ``coverage``, a re-run) reads it back. An unreadable or foreign cache
+    file is ignored and rewritten; a cache folder that cannot be written is simply not used."""
+    import json
+    import os
+    import tempfile
+
+    from iadsim.scenario.yamlio import read_json
+
+    folder = cache_folder() if folder is None else Path(folder)
+    key = audit_key(scenario, tuple(without))
+    file = folder / f"{key}.json"
+    try:
+        data = read_json(file, what="audit cache")
+        if isinstance(data, dict) and data.get("key") == key and isinstance(data.get("audit"), dict):
+            return data["audit"]
+    except InputError:
+        pass
+    result = audit(scenario, without)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{key}.", suffix=".tmp", dir=folder)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump({"key": key, "audit": result}, f)
+        os.replace(tmp, file)
+    except OSError:
+        pass
+    return result

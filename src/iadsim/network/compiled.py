@@ -1,0 +1,213 @@
+"""The kill-chain rules compiled: whether each fire unit is able, for many up/down states at once.
+
+:func:`iadsim.network.chain.evaluate` applies the rules to one state and says why; readiness and single
+points of failure need only *whether*, for thousands of states. Here the rules become reachability over
+the picture links (``tracks``/``cues``) of a sub-network, run by a numba kernel over a matrix of states
+(one row per state, one column per component, True = up), in parallel over the rows.
+
+For a launcher the rules reduce to (``r`` ranging over the radars that can guide it, i.e. itself when it
+has its own radar, else the sources of its up fire-control links that are up and emit):
+
+* ``A_r``: some up command post reaches ``r`` (a backward search from ``r`` meets one);
+* ``F_r``: some other up, emitting sensor reaches ``r`` (the same backward search meets one);
+* ``C_r``: ``r`` feeds a command post that commands it (``r`` reaches an up command post that reaches it);
+* ``G_r``: some other up, emitting sensor reaches ``r`` without passing through a command post;
+* ``own_r``: ``r`` searches on its own.
+
+``r`` guides when ``A_r and (F_r or C_r or own_r)``, or, cut off, when ``(no command post is up or the
+doctrine falls back to autonomous fire) and (G_r or own_r)``; the launcher is able when it is up, has
+missiles and some ``r`` guides. A command post's picture adds nothing beyond ``F_r`` and ``C_r``: whatever
+feeds a command post that reaches ``r`` reaches ``r`` through it. ``tests/network/test_compiled.py``
+checks every state of random small networks against :func:`iadsim.network.chain.is_able`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+import numba
+import numpy as np
+
+from iadsim.network.chain import PICTURE, Network
+
+
+@dataclass(frozen=True)
+class SubNetwork:
+    """The part of a network that can change one fire unit's chain, as arrays for the kernel.
+
+    ``components`` lists the component ids (units then links) whose columns a state matrix holds.
+    """
+
+    fire_unit: str
+    components: tuple[str, ...]
+    node_comp: np.ndarray  # (N,) column of each node's state
+    is_cp: np.ndarray  # (N,) bool
+    emits: np.ndarray  # (N,) bool
+    own_search: np.ndarray  # (N,) bool
+    in_ptr: np.ndarray  # CSR of picture in-edges: in_ptr (N + 1,), in_src, in_comp
+    in_src: np.ndarray
+    in_comp: np.ndarray
+    out_ptr: np.ndarray  # CSR of picture out-edges
+    out_dst: np.ndarray
+    out_comp: np.ndarray
+    fu_node: int
+    fu_has_radar: bool
+    fu_missiles: bool
+    fc_src: np.ndarray  # (F,) nodes at the other end of the fire-control links into the launcher
+    fc_comp: np.ndarray  # (F,) their link columns
+    fallback: bool
+
+
+def relevant_components(net: Network, fire_unit: str) -> list[str]:
+    """Components whose state can change the fire unit's chain: its ancestors in the graph, the links
+    between them, and every command post (losing all of them changes the rules for everyone). Every path
+    the rules follow for this launcher lies among them, so evaluating on them alone is exact."""
+    ancestors = nx.ancestors(net.graph, fire_unit) | {fire_unit} | set(net.units("command-post"))
+    units = [u for u in net.kind if u in ancestors]
+    links = [lid for lid, a, b, _ in net.links if a in ancestors and b in ancestors]
+    return units + links
+
+
+def sub_network(net: Network, fire_unit: str) -> SubNetwork:
+    """The arrays of :class:`SubNetwork` for one fire unit."""
+    comps = relevant_components(net, fire_unit)
+    column = {c: i for i, c in enumerate(comps)}
+    nodes = [c for c in comps if c in net.kind]
+    index = {u: i for i, u in enumerate(nodes)}
+    picture = [(lid, a, b) for lid, a, b, carries in net.links if carries in PICTURE and lid in column]
+
+    def csr(key_of, other_of):
+        ptr = np.zeros(len(nodes) + 1, np.int64)
+        ordered = sorted(picture, key=lambda e: index[key_of(e)])
+        for e in ordered:
+            ptr[index[key_of(e)] + 1] += 1
+        return (np.cumsum(ptr), np.array([index[other_of(e)] for e in ordered], np.int64),
+                np.array([column[e[0]] for e in ordered], np.int64))
+
+    in_ptr, in_src, in_comp = csr(lambda e: e[2], lambda e: e[1])
+    out_ptr, out_dst, out_comp = csr(lambda e: e[1], lambda e: e[2])
+    fc = [(a, lid) for lid, a, b, carries in net.links if carries == "fire-control" and b == fire_unit]
+    return SubNetwork(
+        fire_unit, tuple(comps),
+        np.array([column[u] for u in nodes], np.int64),
+        np.array([net.kind[u] == "command-post" for u in nodes]),
+        np.array([net.emits[u] for u in nodes]),
+        np.array([net.own_search[u] for u in nodes]),
+        in_ptr, in_src, in_comp, out_ptr, out_dst, out_comp,
+        index[fire_unit], bool(net.has_radar[fire_unit]), net.missiles.get(fire_unit, 0) > 0,
+        np.array([index[a] for a, _ in fc], np.int64), np.array([column[lid] for _, lid in fc], np.int64),
+        bool(net.autonomous_fallback),
+    )
+
+
+def able(sub: SubNetwork, states: np.ndarray) -> np.ndarray:
+    """Whether the fire unit is able in each state: ``states`` (K, len(sub.components)) bool -> (K,) bool."""
+    states = np.ascontiguousarray(states, dtype=np.bool_)
+    if states.ndim != 2 or states.shape[1] != len(sub.components):
+        raise ValueError(f"states must have shape (K, {len(sub.components)})")
+    return _able_states(states, sub.node_comp, sub.is_cp, sub.emits, sub.own_search, sub.in_ptr, sub.in_src,
+                        sub.in_comp, sub.out_ptr, sub.out_dst, sub.out_comp, sub.fu_node, sub.fu_has_radar,
+                        sub.fu_missiles, sub.fc_src, sub.fc_comp, sub.fallback)
+
+
+@numba.njit(cache=True, parallel=True)
+def _able_states(states, node_comp, is_cp, emits, own_search, in_ptr, in_src, in_comp, out_ptr, out_dst,
+                 out_comp, fu, fu_has_radar, fu_missiles, fc_src, fc_comp, fallback):  # pragma: no cover - numba
+    n_states = states.shape[0]
+    out = np.zeros(n_states, np.bool_)
+    for k in numba.prange(n_states):
+        out[k] = _able_one(states[k], node_comp, is_cp, emits, own_search, in_ptr, in_src, in_comp, out_ptr,
+                           out_dst, out_comp, fu, fu_has_radar, fu_missiles, fc_src, fc_comp, fallback)
+    return out
+
+
+@numba.njit(cache=True)
+def _able_one(state, node_comp, is_cp, emits, own_search, in_ptr, in_src, in_comp, out_ptr, out_dst, out_comp,
+              fu, fu_has_radar, fu_missiles, fc_src, fc_comp, fallback):  # pragma: no cover - numba
+    n = node_comp.shape[0]
+    if not state[node_comp[fu]] or not fu_missiles:
+        return False
+    any_cp = False
+    for v in range(n):
+        if is_cp[v] and state[node_comp[v]]:
+            any_cp = True
+            break
+    seen = np.zeros(n, np.bool_)
+    stack = np.empty(n, np.int64)
+    n_candidates = 1 if fu_has_radar else fc_src.shape[0]
+    for i in range(n_candidates):
+        if fu_has_radar:
+            r = fu
+            if not emits[r]:
+                return False
+        else:
+            r = fc_src[i]
+            if not (state[fc_comp[i]] and state[node_comp[r]] and emits[r]):
+                continue
+        # backward search from r over up picture links and up units: who reaches r
+        seen[:] = False
+        seen[r] = True
+        top = 0
+        stack[top] = r
+        top += 1
+        reached_by_cp = False
+        fed = False
+        while top > 0:
+            top -= 1
+            v = stack[top]
+            for j in range(in_ptr[v], in_ptr[v + 1]):
+                u = in_src[j]
+                if seen[u] or not state[in_comp[j]] or not state[node_comp[u]]:
+                    continue
+                seen[u] = True
+                if is_cp[u]:
+                    reached_by_cp = True
+                if emits[u]:
+                    fed = True
+                stack[top] = u
+                top += 1
+        if reached_by_cp:  # networked
+            if fed or own_search[r]:
+                return True
+            # C_r: r reaches an up command post that reaches it (r's own picture through its commander)
+            cp_reaches = seen.copy()
+            seen[:] = False
+            seen[r] = True
+            top = 0
+            stack[top] = r
+            top += 1
+            while top > 0:
+                top -= 1
+                v = stack[top]
+                for j in range(out_ptr[v], out_ptr[v + 1]):
+                    u = out_dst[j]
+                    if seen[u] or not state[out_comp[j]] or not state[node_comp[u]]:
+                        continue
+                    if is_cp[u] and cp_reaches[u]:
+                        return True
+                    seen[u] = True
+                    stack[top] = u
+                    top += 1
+        elif not any_cp or fallback:  # autonomous: sensors reaching r without passing a command post
+            if own_search[r]:
+                return True
+            seen[:] = False
+            seen[r] = True
+            top = 0
+            stack[top] = r
+            top += 1
+            while top > 0:
+                top -= 1
+                v = stack[top]
+                for j in range(in_ptr[v], in_ptr[v + 1]):
+                    u = in_src[j]
+                    if seen[u] or not state[in_comp[j]] or not state[node_comp[u]]:
+                        continue
+                    seen[u] = True
+                    if emits[u]:
+                        return True
+                    if not is_cp[u]:
+                        stack[top] = u
+                        top += 1
+    return False
