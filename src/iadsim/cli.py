@@ -166,7 +166,10 @@ def print_audit(result: dict) -> None:
             f"{'!' if r['severity'] == 'blocking' else '~'} {r['code']}: {r['message']}" for r in fu["reasons"]
         )
         able = Text("able", style="green") if fu["able"] else Text("NOT ABLE", style="red")
-        table.add_row(fu["id"], able, fu["mode"], f"{fu['readiness']:.1%}", reasons or "-")
+        ready = f"{fu['readiness']:.1%}"
+        if not fu.get("readiness_exact", True):  # sampled: say so, with its standard error
+            ready += f" ± {fu.get('readiness_se', 0.0):.1%} (sampled)"
+        table.add_row(fu["id"], able, fu["mode"], ready, reasons or "-")
     _print_table(table)
     out.print(f"{result['fire_units_able']} of {result['fire_units_total']} fire units able.")
     if result["single_points_of_failure"]:

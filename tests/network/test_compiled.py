@@ -113,3 +113,51 @@ def test_the_cache_lives_under_xdg_cache_home(tmp_path, monkeypatch):
     module = importlib.import_module("iadsim.network.audit")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert module.cache_folder() == tmp_path / "iadsim" / "audit"
+
+
+def test_cli_audit_says_when_readiness_is_sampled(monkeypatch, capsys, tmp_path):
+    import importlib
+
+    from iadsim.cli import main
+
+    module = importlib.import_module("iadsim.network.audit")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(module, "MAX_EXACT_COMPONENTS", 3)
+    assert main(["audit", str(ROOT / "examples" / "reference-large.yaml")]) == 0
+    text = capsys.readouterr().out
+    assert "(sampled)" in text and "±" in text
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_factoring_equals_full_enumeration(nets, seed):
+    """probability_able (factoring with monotone bounds, the command-post case set apart) against the sum
+    over every state of the sub-network, with random probabilities on every component."""
+    from iadsim.network.compiled import probability_able
+
+    net = nets[seed]
+    rng = np.random.default_rng(seed)
+    for fu in net.fire_units:
+        sub = sub_network(net, fu)
+        n = len(sub.components)
+        if n > 14:
+            continue
+        probs = rng.choice([0.0, 0.3, 0.6, 0.9, 1.0], size=n)
+        bits = ((np.arange(2**n)[:, None] >> np.arange(n)[None, :]) & 1).astype(bool)
+        weight = np.prod(np.where(bits, probs, 1.0 - probs), axis=1)
+        expected = float(weight[able(sub, bits)].sum())
+        assert probability_able(sub, probs) == pytest.approx(expected, abs=1e-12), (seed, fu)
+
+
+def test_factoring_gives_up_beyond_its_frontier(monkeypatch):
+    import importlib
+
+    from iadsim.network import compiled
+
+    module = importlib.import_module("iadsim.network.audit")
+    scenario = load_scenario(ROOT / "examples" / "reference-large.yaml")
+    net = build_network(scenario)
+    exact = module.readiness(net, "lr-l1")
+    monkeypatch.setattr(compiled, "MAX_FRONTIER", 0)  # any split is too many
+    sampled = module.readiness(net, "lr-l1")
+    assert exact.exact and not sampled.exact and sampled.standard_error > 0
+    assert abs(sampled.probability - exact.probability) < 5 * sampled.standard_error

@@ -3,9 +3,10 @@ start, and which single units or links it rests on.
 
 Readiness and single points of failure come from the compiled rules (:mod:`iadsim.network.compiled`),
 evaluated on each fire unit's sub-network (the components that can change its chain) for every state at
-once. Readiness is exact, by enumerating the up/down states of the uncertain components, up to
-:data:`MAX_EXACT_COMPONENTS` of them; beyond, it is a Monte Carlo estimate over :data:`SAMPLES` states with
-its standard error, and the audit says how many uncertain components triggered it.
+once. Readiness is exact, by factoring over the uncertain components with monotone bounds, up to
+:data:`MAX_EXACT_COMPONENTS` of them and while the factoring keeps at most
+:data:`iadsim.network.compiled.MAX_FRONTIER` partial states; beyond, it is a Monte Carlo estimate over
+:data:`SAMPLES` states with its standard error, and the audit says how many uncertain components there were.
 """
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ from pathlib import Path
 import numpy as np
 
 from iadsim.network.chain import REASONS, Network, build_network, evaluate, stated_state
-from iadsim.network.compiled import SubNetwork, able, relevant_components, sub_network
+from iadsim.network.compiled import SubNetwork, able, probability_able, relevant_components, sub_network
 from iadsim.scenario import InputError, Scenario
 
-MAX_EXACT_COMPONENTS = 16
-"""Most uncertain components whose 2^n states are enumerated (65,536 states)."""
+MAX_EXACT_COMPONENTS = 64
+"""Most uncertain components for an exact readiness (by factoring, :func:`iadsim.network.compiled.probability_able`,
+which also gives up beyond :data:`iadsim.network.compiled.MAX_FRONTIER` partial states)."""
 SAMPLES = 20_000
 """States drawn for a Monte Carlo readiness beyond that (standard error at most 0.0035)."""
 
@@ -50,18 +52,13 @@ def readiness(net: Network, fire_unit: str, without: frozenset[str] = frozenset(
     sub = sub or sub_network(net, fire_unit)
     probs = np.array([0.0 if c in without else net.availability[c] for c in sub.components])
     uncertain = np.flatnonzero((probs > 0.0) & (probs < 1.0))
-    base = probs >= 1.0
     n = len(uncertain)
     if n <= MAX_EXACT_COMPONENTS:
-        bits = ((np.arange(2**n)[:, None] >> np.arange(n)[None, :]) & 1).astype(bool)
-        states = np.repeat(base[None, :], len(bits), axis=0)
-        states[:, uncertain] = bits
-        p = probs[uncertain]
-        weight = np.prod(np.where(bits, p, 1.0 - p), axis=1)
-        ok = able(sub, states)
-        return Readiness(float(weight[ok].sum()), True, 0.0, n)
+        exact = probability_able(sub, probs)
+        if exact is not None:
+            return Readiness(min(max(exact, 0.0), 1.0), True, 0.0, n)
     rng = rng or np.random.default_rng(0)
-    states = np.repeat(base[None, :], SAMPLES, axis=0)
+    states = np.repeat((probs >= 1.0)[None, :], SAMPLES, axis=0)
     states[:, uncertain] = rng.random((SAMPLES, n)) < probs[uncertain]
     hits = able(sub, states)
     estimate = float(hits.mean())
@@ -162,7 +159,8 @@ def audit_key(scenario: Scenario, without: tuple[str, ...] = ()) -> str:
 
     spec = scenario.spec
     data = {
-        "version": __version__, "code": _code_fingerprint(), "name": spec.name, "without": list(without),
+        "version": __version__, "code": _code_fingerprint(), "limits": [MAX_EXACT_COMPONENTS, SAMPLES],
+        "name": spec.name, "without": list(without),
         "units": [u.model_dump(mode="json") for u in spec.units],
         "links": [link.model_dump(mode="json", by_alias=True) for link in spec.links],
         "doctrine": spec.doctrine.model_dump(mode="json"),

@@ -173,11 +173,24 @@ def _reach(net: Network, sources: list[str], up, carries: tuple[str, ...], throu
 
 
 def _feeders(net: Network, target: str, up, through_cp: bool) -> set[str]:
-    """Emitting up sensors whose picture reaches `target` over up picture links."""
+    """Emitting up sensors whose picture reaches `target` over up picture links (through up units; without
+    `through_cp`, not through a command post). One backward search from `target`, which is the same as a
+    forward search from every sensor: a unit is met when an up path leads from it to `target`."""
+    if not up(target):
+        return set()
+    seen = {target}
+    queue = deque([target])
     out = set()
-    for sensor, emits in net.emits.items():
-        if emits and up(sensor) and sensor != target and target in _reach(net, [sensor], up, PICTURE, through_cp):
-            out.add(sensor)
+    while queue:
+        node = queue.popleft()
+        for source, _, lid, data in net.graph.in_edges(node, keys=True, data=True):
+            if source in seen or data["carries"] not in PICTURE or not up(lid) or not up(source):
+                continue
+            seen.add(source)
+            if net.emits[source]:
+                out.add(source)
+            if through_cp or net.kind[source] != "command-post":
+                queue.append(source)
     return out
 
 

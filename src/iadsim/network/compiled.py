@@ -101,34 +101,40 @@ def sub_network(net: Network, fire_unit: str) -> SubNetwork:
     )
 
 
-def able(sub: SubNetwork, states: np.ndarray) -> np.ndarray:
-    """Whether the fire unit is able in each state: ``states`` (K, len(sub.components)) bool -> (K,) bool."""
+def able(sub: SubNetwork, states: np.ndarray, command_assumed: bool = False) -> np.ndarray:
+    """Whether the fire unit is able in each state: ``states`` (K, len(sub.components)) bool -> (K,) bool.
+
+    With ``command_assumed`` the rule "no command post up: the whole network fights autonomously" is left
+    out (as if some command post were up somewhere): the rules are then monotone - a component coming up
+    never makes a launcher unable - which :func:`probability_able` uses."""
     states = np.ascontiguousarray(states, dtype=np.bool_)
     if states.ndim != 2 or states.shape[1] != len(sub.components):
         raise ValueError(f"states must have shape (K, {len(sub.components)})")
     return _able_states(states, sub.node_comp, sub.is_cp, sub.emits, sub.own_search, sub.in_ptr, sub.in_src,
                         sub.in_comp, sub.out_ptr, sub.out_dst, sub.out_comp, sub.fu_node, sub.fu_has_radar,
-                        sub.fu_missiles, sub.fc_src, sub.fc_comp, sub.fallback)
+                        sub.fu_missiles, sub.fc_src, sub.fc_comp, sub.fallback, command_assumed)
 
 
 @numba.njit(cache=True, parallel=True)
 def _able_states(states, node_comp, is_cp, emits, own_search, in_ptr, in_src, in_comp, out_ptr, out_dst,
-                 out_comp, fu, fu_has_radar, fu_missiles, fc_src, fc_comp, fallback):  # pragma: no cover - numba
+                 out_comp, fu, fu_has_radar, fu_missiles, fc_src, fc_comp, fallback,
+                 command_assumed):  # pragma: no cover - numba
     n_states = states.shape[0]
     out = np.zeros(n_states, np.bool_)
     for k in numba.prange(n_states):
         out[k] = _able_one(states[k], node_comp, is_cp, emits, own_search, in_ptr, in_src, in_comp, out_ptr,
-                           out_dst, out_comp, fu, fu_has_radar, fu_missiles, fc_src, fc_comp, fallback)
+                           out_dst, out_comp, fu, fu_has_radar, fu_missiles, fc_src, fc_comp, fallback,
+                           command_assumed)
     return out
 
 
 @numba.njit(cache=True)
 def _able_one(state, node_comp, is_cp, emits, own_search, in_ptr, in_src, in_comp, out_ptr, out_dst, out_comp,
-              fu, fu_has_radar, fu_missiles, fc_src, fc_comp, fallback):  # pragma: no cover - numba
+              fu, fu_has_radar, fu_missiles, fc_src, fc_comp, fallback, command_assumed):  # pragma: no cover
     n = node_comp.shape[0]
     if not state[node_comp[fu]] or not fu_missiles:
         return False
-    any_cp = False
+    any_cp = command_assumed
     for v in range(n):
         if is_cp[v] and state[node_comp[v]]:
             any_cp = True
@@ -211,3 +217,97 @@ def _able_one(state, node_comp, is_cp, emits, own_search, in_ptr, in_src, in_com
                         stack[top] = u
                         top += 1
     return False
+
+
+MAX_FRONTIER = 1 << 17
+"""Most partial states :func:`probability_able` keeps at once; beyond, it gives up (the caller samples)."""
+
+
+def probability_able(sub: SubNetwork, probs: np.ndarray) -> float | None:
+    """Exact probability that the fire unit is able when component ``i`` is up with ``probs[i]``,
+    independently; None when the factoring would keep more than :data:`MAX_FRONTIER` partial states.
+
+    Factoring with monotone bounds: the uncertain components are fixed one at a time (nearest to the
+    launcher first); a partial state whose completion with every remaining component down is already able
+    counts whole, one whose completion with every remaining component up is not able is dropped, and only
+    the rest is split further. This is exact because the rules are monotone once the "no command post up"
+    case is set apart (:func:`able` with ``command_assumed``):
+
+    P(able) = P(able, command assumed) + P(every command post down) x P(able | every command post down)
+
+    when the doctrine forbids autonomous fire (the first term is then 0 with every command post down);
+    when it allows it, the rules are monotone as they stand.
+    """
+    probs = np.asarray(probs, dtype=float)
+    cps = sub.node_comp[sub.is_cp]
+    if sub.fallback or len(cps) == 0:
+        return _factor(sub, probs, command_assumed=False)
+    first = _factor(sub, probs, command_assumed=True)
+    if first is None:
+        return None
+    p_all_down = float(np.prod(1.0 - probs[cps]))
+    if p_all_down == 0.0:
+        return first
+    down = probs.copy()
+    down[cps] = 0.0
+    second = _factor(sub, down, command_assumed=False)
+    if second is None:
+        return None
+    return first + p_all_down * second
+
+
+def _order(sub: SubNetwork, uncertain: np.ndarray) -> np.ndarray:
+    """Uncertain columns nearest to the launcher first (backward distance over every link), so that the
+    bounds decide early."""
+    n = len(sub.node_comp)
+    dist = np.full(n, n + 1)
+    dist[sub.fu_node] = 0
+    frontier = [sub.fu_node]
+    for a in sub.fc_src.tolist():
+        if dist[a] > 1:
+            dist[a] = 1
+            frontier.append(a)
+    while frontier:
+        nxt = []
+        for v in frontier:
+            for j in range(sub.in_ptr[v], sub.in_ptr[v + 1]):
+                u = sub.in_src[j]
+                if dist[u] > dist[v] + 1:
+                    dist[u] = dist[v] + 1
+                    nxt.append(u)
+        frontier = nxt
+    rank = np.full(len(sub.components), 2 * n + 2, dtype=float)
+    rank[sub.node_comp] = 2 * dist
+    for j in range(len(sub.in_comp)):  # a picture link ranks just after the unit it feeds
+        rank[sub.in_comp[j]] = min(rank[sub.in_comp[j]], 2 * dist[sub.in_ptr.searchsorted(j, "right") - 1] + 1)
+    rank[sub.fc_comp] = 1
+    return uncertain[np.argsort(rank[uncertain], kind="stable")]
+
+
+def _factor(sub: SubNetwork, probs: np.ndarray, command_assumed: bool) -> float | None:
+    base = probs >= 1.0
+    order = _order(sub, np.flatnonzero((probs > 0.0) & (probs < 1.0)))
+    frontier = base[None, :].copy()
+    weights = np.ones(1)
+    total = 0.0
+    for d in range(len(order) + 1):
+        rest = order[d:]
+        low = frontier.copy()
+        low[:, rest] = False
+        high = frontier.copy()
+        high[:, rest] = True
+        sure = able(sub, low, command_assumed)
+        total += float(weights[sure].sum())
+        open_ = ~sure & able(sub, high, command_assumed)
+        if d == len(order) or not open_.any():
+            break
+        frontier, weights = frontier[open_], weights[open_]
+        if 2 * len(frontier) > MAX_FRONTIER:
+            return None
+        column, p = order[d], probs[order[d]]
+        up = frontier.copy()
+        up[:, column] = True
+        frontier[:, column] = False
+        frontier = np.concatenate([up, frontier])
+        weights = np.concatenate([weights * p, weights * (1.0 - p)])
+    return total
