@@ -129,6 +129,36 @@ def _able_states(states, node_comp, is_cp, emits, own_search, in_ptr, in_src, in
 
 
 @numba.njit(cache=True)
+def _search(state, start, ptr, other, comp, node_comp, is_cp, through_cp, seen, stack):  # pragma: no cover
+    """Mark in ``seen`` every unit met from ``start`` along up links (``ptr``/``other``/``comp``: in-edges for
+    a backward search, out-edges for a forward one) through up units; a command post met is marked but
+    not passed through unless ``through_cp``."""
+    seen[:] = False
+    seen[start] = True
+    stack[0] = start
+    top = 1
+    while top > 0:
+        top -= 1
+        v = stack[top]
+        for j in range(ptr[v], ptr[v + 1]):
+            u = other[j]
+            if seen[u] or not state[comp[j]] or not state[node_comp[u]]:
+                continue
+            seen[u] = True
+            if through_cp or not is_cp[u]:
+                stack[top] = u
+                top += 1
+
+
+@numba.njit(cache=True)
+def _any_other(seen, flags, r):  # pragma: no cover
+    for v in range(seen.shape[0]):
+        if v != r and seen[v] and flags[v]:
+            return True
+    return False
+
+
+@numba.njit(cache=True)
 def _able_one(state, node_comp, is_cp, emits, own_search, in_ptr, in_src, in_comp, out_ptr, out_dst, out_comp,
               fu, fu_has_radar, fu_missiles, fc_src, fc_comp, fallback, command_assumed):  # pragma: no cover
     n = node_comp.shape[0]
@@ -139,7 +169,8 @@ def _able_one(state, node_comp, is_cp, emits, own_search, in_ptr, in_src, in_com
         if is_cp[v] and state[node_comp[v]]:
             any_cp = True
             break
-    seen = np.zeros(n, np.bool_)
+    reaching = np.zeros(n, np.bool_)  # who reaches r
+    reached = np.zeros(n, np.bool_)  # whom r reaches
     stack = np.empty(n, np.int64)
     n_candidates = 1 if fu_has_radar else fc_src.shape[0]
     for i in range(n_candidates):
@@ -151,71 +182,21 @@ def _able_one(state, node_comp, is_cp, emits, own_search, in_ptr, in_src, in_com
             r = fc_src[i]
             if not (state[fc_comp[i]] and state[node_comp[r]] and emits[r]):
                 continue
-        # backward search from r over up picture links and up units: who reaches r
-        seen[:] = False
-        seen[r] = True
-        top = 0
-        stack[top] = r
-        top += 1
-        reached_by_cp = False
-        fed = False
-        while top > 0:
-            top -= 1
-            v = stack[top]
-            for j in range(in_ptr[v], in_ptr[v + 1]):
-                u = in_src[j]
-                if seen[u] or not state[in_comp[j]] or not state[node_comp[u]]:
-                    continue
-                seen[u] = True
-                if is_cp[u]:
-                    reached_by_cp = True
-                if emits[u]:
-                    fed = True
-                stack[top] = u
-                top += 1
-        if reached_by_cp:  # networked
-            if fed or own_search[r]:
+        _search(state, r, in_ptr, in_src, in_comp, node_comp, is_cp, True, reaching, stack)
+        if _any_other(reaching, is_cp, r):  # A_r: networked
+            if own_search[r] or _any_other(reaching, emits, r):  # F_r
                 return True
             # C_r: r reaches an up command post that reaches it (r's own picture through its commander)
-            cp_reaches = seen.copy()
-            seen[:] = False
-            seen[r] = True
-            top = 0
-            stack[top] = r
-            top += 1
-            while top > 0:
-                top -= 1
-                v = stack[top]
-                for j in range(out_ptr[v], out_ptr[v + 1]):
-                    u = out_dst[j]
-                    if seen[u] or not state[out_comp[j]] or not state[node_comp[u]]:
-                        continue
-                    if is_cp[u] and cp_reaches[u]:
-                        return True
-                    seen[u] = True
-                    stack[top] = u
-                    top += 1
-        elif not any_cp or fallback:  # autonomous: sensors reaching r without passing a command post
+            _search(state, r, out_ptr, out_dst, out_comp, node_comp, is_cp, True, reached, stack)
+            for v in range(n):
+                if v != r and reached[v] and reaching[v] and is_cp[v]:
+                    return True
+        elif not any_cp or fallback:  # autonomous: G_r, sensors reaching r not through a command post
             if own_search[r]:
                 return True
-            seen[:] = False
-            seen[r] = True
-            top = 0
-            stack[top] = r
-            top += 1
-            while top > 0:
-                top -= 1
-                v = stack[top]
-                for j in range(in_ptr[v], in_ptr[v + 1]):
-                    u = in_src[j]
-                    if seen[u] or not state[in_comp[j]] or not state[node_comp[u]]:
-                        continue
-                    seen[u] = True
-                    if emits[u]:
-                        return True
-                    if not is_cp[u]:
-                        stack[top] = u
-                        top += 1
+            _search(state, r, in_ptr, in_src, in_comp, node_comp, is_cp, False, reaching, stack)
+            if _any_other(reaching, emits, r):
+                return True
     return False
 
 
