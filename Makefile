@@ -29,7 +29,7 @@ demo: $(VENV)/.runtime
 	$(BIN)/iadsim demo --out demo-out
 
 lint: $(VENV)/.dev
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/lint-imports
 
 test: lint

@@ -1,8 +1,8 @@
 """The tests pass on a fresh clone with nothing beside it (issue 11, item 1).
 
-Clones the committed HEAD into an empty temporary folder (so ``../shared`` and every uncommitted or
-ignored file are absent) and runs the fast tests there with this interpreter, importing the clone's
-own ``src``. Only committed files are seen: run it after committing.
+Clones the committed HEAD into an empty temporary folder (so the shared data folder beside the checkout
+and every uncommitted or ignored file are absent) and runs the fast tests there with this interpreter,
+importing the clone's own ``src``. Only committed files are seen: run it after committing.
 """
 
 import os

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from iadsim.analysis import simulate
-from iadsim.analysis.runfolder import MANIFEST, RunFolderError, area_of_interest, read_manifest
+from iadsim.analysis.runfolder import MANIFEST, RunFolderError, laydown_bounds, read_manifest
 from iadsim.report.run import load_run
 from iadsim.scenario import InputError, load_scenario
 from iadsim.terrain import Dem, load_dem
@@ -157,9 +157,9 @@ def test_downsampled_terrain_is_display_only(laydown, tmp_path, monkeypatch):
         _ = run.coverage
 
 
-def test_area_of_interest_covers_every_place(laydown):
+def test_laydown_bounds_covers_every_place(laydown):
     scenario = load_scenario(laydown)
-    xmin, ymin, xmax, ymax = area_of_interest(scenario, margin=1000.0)
+    xmin, ymin, xmax, ymax = laydown_bounds(scenario, margin=1000.0)
     for site in scenario.sites.values():
         assert xmin + 1000 <= site.x <= xmax - 1000 and ymin + 1000 <= site.y <= ymax - 1000
     route = scenario.routes["raid"]

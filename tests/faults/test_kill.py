@@ -46,7 +46,7 @@ def die():
 
 def kill_at(point):
     '''Wrap a write or rename of the run folder so that the process kills itself at ``point``.'''
-    write, replace = runfolder.write_bytes_atomic, os.replace
+    write, replace = runfolder.write_atomic, os.replace
 
     def write_then_maybe_die(path, data):
         path = Path(path)
@@ -65,7 +65,7 @@ def kill_at(point):
                 or point == "before-old-deleted" and str(src).endswith(".partial")):
             die()
 
-    runfolder.write_bytes_atomic = write_then_maybe_die
+    runfolder.write_atomic = write_then_maybe_die
     os.replace = replace_then_maybe_die
 
 

@@ -17,7 +17,7 @@ def smooth_earth_min_visible_height(distance, observer_height, k):
     """Lowest visible target height over a smooth earth of effective radius kR.
 
     The radio horizon of an antenna at height h is d_h = sqrt(2 k R h) (the 4/3-earth horizon,
-    Skolnik, *Introduction to Radar Systems*, 3rd ed., Sec. 8.2; ../shared/REFERENCES.md); a target
+    Skolnik, *Introduction to Radar Systems*, 3rd ed., Sec. 8.2); a target
     at distance d > d_h must rise above the tangent ray, i.e. h_t = (d - d_h)**2 / (2 k R).
     """
     horizon = np.sqrt(2.0 * k * EARTH_RADIUS * observer_height)

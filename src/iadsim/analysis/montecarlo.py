@@ -6,7 +6,6 @@ With an output folder, :func:`simulate` builds a self-contained run folder (:mod
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -213,25 +212,6 @@ def simulate(scenario: Scenario, replications: int, seed: int | None = None, out
     return RunResult(scenario, summary, metrics, events)
 
 
-def address_space_limit() -> int:
-    """The process's address-space limit (``ulimit -v``, RLIMIT_AS) less what it already maps, or a very large
-    number when there is none."""
-    import resource
-
-    try:
-        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
-    except (ValueError, OSError):
-        return 2**63 - 1
-    if soft == resource.RLIM_INFINITY:
-        return 2**63 - 1
-    try:
-        with open("/proc/self/statm", "rb") as f:
-            mapped = int(f.read(64).split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        mapped = 0
-    return max(soft - mapped, 0)
-
-
 ROW_BYTES = 200
 """Memory [bytes] of one replication's metric row as the run keeps it (a generous figure)."""
 EVENT_BYTES = 600
@@ -245,8 +225,6 @@ def check_run_budget(scenario: Scenario, replications: int, batch_size: int, max
     from iadsim.analysis.sweep import estimate_batch_bytes, memory_budget
 
     limit = memory_budget(max_memory)
-    if max_memory is None:
-        limit = min(limit, address_space_limit())
     spec = scenario.spec
     flights = sum(r.count for r in spec.threats) + sum(t.count for t in spec.traffic)
     # the result keeps every replication's metric row and events (a few per aircraft, ~150 bytes each)

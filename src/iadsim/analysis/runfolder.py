@@ -24,7 +24,6 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from iadsim.scenario import InputError, Scenario
-from iadsim.scenario.yamlio import MAX_BYTES, read_bytes, read_json
+from iadsim.scenario.yamlio import MAX_BYTES, read_bytes, read_json, write_atomic
 
 FORMAT = "iadsim-run"
 FORMAT_VERSION = 2
@@ -60,42 +59,8 @@ def sha256_file(path: Path, limit: int = 8 * 1024**3) -> str:
     return h.hexdigest()
 
 
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder, flushed, then renamed; an
-    earlier file there stays whole until the new one is complete. A ``path`` that exists and is not a regular
-    file (a device, a FIFO, a folder) is refused. An OSError carries ``path`` as its filename."""
-    import stat
-
-    path = Path(path)
-    try:
-        info = os.lstat(path)
-    except FileNotFoundError:
-        info = None
-    except OSError as exc:
-        raise OSError(exc.errno, exc.strerror, str(path)) from None
-    if info is not None and not stat.S_ISREG(info.st_mode):
-        kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file (a device, pipe or link)"
-        raise InputError(path, f"is {kind}; iadsim writes only regular files")
-    tmp = None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
-        raise OSError(exc.errno, exc.strerror, str(path)) from None
-    except BaseException:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_json_atomic(path: Path, data: object) -> None:
-    write_bytes_atomic(path, (json.dumps(data, indent=2, allow_nan=True) + "\n").encode("utf-8"))
+    write_atomic(path, (json.dumps(data, indent=2, allow_nan=True) + "\n").encode("utf-8"))
 
 
 def batch_file(folder: Path, kind: str, batch: int) -> Path:
@@ -198,7 +163,7 @@ class RunWriter:
             source = (Path(scenario.path).parent / name).resolve()
             data = read_bytes(source, MAX_BYTES, "catalog file")
             stored = f"scenario/catalogs/{i:02d}-{Path(name).name}"
-            write_bytes_atomic(self.partial / stored, data)
+            write_atomic(self.partial / stored, data)
             self.manifest["catalogs"][name] = {"file": stored, "sha256": sha256_bytes(data)}
         self.manifest["origin_xy"] = list(scenario.origin_xy)
         self.manifest["terrain"] = self._store_terrain()
@@ -218,7 +183,7 @@ class RunWriter:
             source = Path(spec.source)
             source = source if source.is_absolute() else Path(self.scenario.path).parent / source
             source_sha = sha256_file(source)
-        crop, factor, dtype = crop_dem(self.scenario.terrain, area_of_interest(self.scenario))
+        crop, factor, dtype = crop_dem(self.scenario.terrain, laydown_bounds(self.scenario))
         (self.partial / "terrain").mkdir()
         write_crop(self.partial / "terrain" / "dem.tif", crop, dtype)
         return {"kind": "sample" if spec.source == "sample" else "file", "file": "terrain/dem.tif",
@@ -297,7 +262,7 @@ class RunWriter:
         """Write one batch's metrics and events, then record it in the manifest (each step atomic)."""
         try:
             for kind, frame in (("metrics", metrics), ("events", events)):
-                write_bytes_atomic(batch_file(self.partial, kind, batch), _parquet_bytes(frame, kind))
+                write_atomic(batch_file(self.partial, kind, batch), _parquet_bytes(frame, kind))
             self.finished = sorted({*self.finished, int(batch)})
             self.manifest["finished_batches"] = self.finished
             write_json_atomic(self.partial / MANIFEST, self.manifest)
@@ -334,7 +299,7 @@ def _parquet_bytes(frame: pd.DataFrame, kind: str) -> bytes:
     return sink.getvalue().to_pybytes()
 
 
-def area_of_interest(scenario: Scenario, margin: float = AOI_MARGIN) -> tuple[float, float, float, float]:
+def laydown_bounds(scenario: Scenario, margin: float = AOI_MARGIN) -> tuple[float, float, float, float]:
     """(xmin, ymin, xmax, ymax) [m, terrain grid] around every unit, defended asset and waypoint, plus ``margin``."""
     xs, ys = [], []
     for site in scenario.sites.values():

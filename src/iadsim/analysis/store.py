@@ -30,7 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from iadsim.scenario import InputError
-from iadsim.scenario.yamlio import read_json
+from iadsim.scenario.yamlio import read_json, write_atomic
 
 RESULTS = "results"
 POINTS = "points.json"
@@ -75,16 +75,10 @@ def write_unit(out_dir: str | Path, point: int, batch: int, frame: pd.DataFrame)
     table = pa.Table.from_pandas(frame, preserve_index=False)
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink)
-    tmp = final.with_name(f".{final.stem}.{os.getpid()}.tmp")  # not *.parquet: readers never see it
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as f:
-            f.write(sink.getvalue().to_pybytes())
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, final)
+        write_atomic(final, sink.getvalue().to_pybytes())  # the temporary name is not *.parquet
     except OSError as exc:
-        _discard(tmp)
         raise InputError(final, f"cannot write: {exc.strerror or exc}") from None
     return final
 
@@ -96,7 +90,7 @@ def _discard(path: Path) -> None:
         pass
 
 
-TEMPORARY = re.compile(r"^\.(points\.json|summary\.json|sweep\.yaml|scenario\.yaml)\.\d+\.tmp$")
+TEMPORARY = re.compile(r"^\.(points\.json|summary\.json|sweep\.yaml|scenario\.yaml)\.\w+\.tmp$")
 """Names of the temporary files of the folder's own atomic writes (left by a sweep killed mid-write)."""
 
 
@@ -171,13 +165,9 @@ def write_json(path: str | Path, data: object) -> None:
     import json
 
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    text = json.dumps(data, indent=2, default=_json_default)
     try:
-        tmp.write_text(text)
-        os.replace(tmp, path)
+        write_atomic(path, json.dumps(data, indent=2, default=_json_default).encode("utf-8"))
     except OSError as exc:
-        _discard(tmp)
         raise InputError(path, f"cannot write: {exc.strerror or exc}") from None
 
 

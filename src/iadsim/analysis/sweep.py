@@ -712,7 +712,8 @@ def parse_memory(text: int | str, what: str = "--max-memory") -> int:
 
 
 def machine_memory() -> int:
-    """Physical memory [bytes] (``SC_PHYS_PAGES x SC_PAGE_SIZE``), or the cgroup's limit when smaller."""
+    """Physical memory [bytes] (``SC_PHYS_PAGES x SC_PAGE_SIZE``), or the cgroup's or the address-space limit
+    when smaller."""
     try:
         total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):
@@ -725,7 +726,23 @@ def machine_memory() -> int:
             continue
         if text.isdigit() and 0 < int(text) < total:
             total = int(text)
-    return int(total)
+    return int(min(total, _address_space_left()))
+
+
+def _address_space_left() -> int:
+    """The process's address-space limit (``ulimit -v``, RLIMIT_AS) less what it already maps; unlimited
+    when none is set."""
+    import resource
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if soft == resource.RLIM_INFINITY:
+        return 2**63 - 1
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            mapped = int(f.read(64).split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        mapped = 0
+    return max(soft - mapped, 0)
 
 
 def memory_budget(max_memory: int | str | None = None) -> int:

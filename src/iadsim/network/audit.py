@@ -195,10 +195,8 @@ def cached_audit(scenario: Scenario, without: tuple[str, ...] = (), folder: Path
     network (``simulate``, ``sweep``, ``coverage``, a re-run) reads it back. An unreadable or foreign cache
     file is ignored and rewritten; a cache folder that cannot be written is simply not used."""
     import json
-    import os
-    import tempfile
 
-    from iadsim.scenario.yamlio import read_json
+    from iadsim.scenario.yamlio import read_json, write_atomic
 
     folder = cache_folder() if folder is None else Path(folder)
     key = audit_key(scenario, tuple(without))
@@ -212,10 +210,7 @@ def cached_audit(scenario: Scenario, without: tuple[str, ...] = (), folder: Path
     result = audit(scenario, without)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{key}.", suffix=".tmp", dir=folder)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump({"key": key, "audit": result}, f)
-        os.replace(tmp, file)
-    except OSError:
+        write_atomic(file, json.dumps({"key": key, "audit": result}).encode("utf-8"))
+    except (OSError, InputError):
         pass
     return result

@@ -18,13 +18,13 @@ import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from iadsim.analysis.montecarlo import METRICS
-from iadsim.analysis.runfolder import write_bytes_atomic
 from iadsim.report.layers import map_layers
 from iadsim.report.plots import label, map_figure, metrics_figure, replay_figure
 from iadsim.report.replay import build_replay
 from iadsim.report.run import Run, load_run
 from iadsim.report.sweep import load_sweep_table, tornado_figure, tradeoff_figure
 from iadsim.scenario import InputError
+from iadsim.scenario.yamlio import write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ def build_report(run_dirs: list[Path], out_path: Path, sweep_dir: Path | None = 
         page.section("sweep", "Sweep", _sweep_html(page, Path(sweep_dir)))
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    write_bytes_atomic(Path(out_path), page.render(runs).encode("utf-8"))  # an older report stays whole
+    write_atomic(Path(out_path), page.render(runs).encode("utf-8"))  # an older report stays whole
     return out_path
 
 

@@ -237,24 +237,6 @@ def _written(data: object, loc: tuple) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def _terrain_lonlat_span(terrain) -> tuple[float, float, float, float] | None:
-    """(lon min, lat min, lon max, lat max) of the terrain's bounds, or None when they cannot be computed."""
-    from pyproj import CRS, Transformer
-
-    try:
-        to_geo = Transformer.from_crs(CRS.from_user_input(terrain.crs), CRS.from_epsg(4326), always_xy=True)
-        left, bottom, right, top = terrain.bounds
-        xs = np.linspace(left, right, 9)
-        ys = np.linspace(bottom, top, 9)
-        gx, gy = np.meshgrid(xs, ys)
-        lon, lat = to_geo.transform(gx.ravel(), gy.ravel())
-    except Exception:  # an exotic CRS: the message just leaves the span out
-        return None
-    if not (np.isfinite(lon).all() and np.isfinite(lat).all()):
-        return None
-    return float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())
-
-
 def off_terrain_message(item: Located, written: dict, terrain, origin: tuple[float, float], lonlat_to_grid) -> str:
     """Why a place is refused, in the form the user gave it: x/y as written and the terrain's span from the
     origin, or lat/lon and the terrain's lat/lon span, suggesting a swap when the swapped point lies on data."""
@@ -270,7 +252,9 @@ def off_terrain_message(item: Located, written: dict, terrain, origin: tuple[flo
         message = f"position {shown} is off the terrain or on nodata"
     else:
         message = f"position {shown} cannot be placed in the terrain's map projection (too far away)"
-    span = _terrain_lonlat_span(terrain)
+    from iadsim.terrain.geo import lonlat_span
+
+    span = lonlat_span(terrain)
     if span is not None:
         message += (f" (the terrain spans lat {span[1]:.4f}..{span[3]:.4f}, lon {span[0]:.4f}..{span[2]:.4f})")
     if abs(item.lon) <= 90:

@@ -15,7 +15,7 @@ import io
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from iadsim.scenario.yamlio import Document, InputError, read_text
+from iadsim.scenario.yamlio import Document, InputError, read_text, write_atomic
 
 CURRENT = {"scenario": 1, "sweep": 1}
 """The format version this program writes and reads natively, per kind of file."""
@@ -107,30 +107,13 @@ def _write_atomic(path: Path, text: str) -> None:
     """Replace ``path`` (through a symbolic link: its target) with ``text``, keeping the file's mode."""
     import os
     import stat
-    import tempfile
 
     try:
         path = path.resolve()
     except (OSError, RuntimeError):
         raise InputError(path, "is a symbolic link loop") from None
-    mode = None
-    if path.exists():
-        info = os.stat(path)
-        if not stat.S_ISREG(info.st_mode):
-            raise InputError(path, "is not a regular file; iadsim writes only regular files")
-        mode = stat.S_IMODE(info.st_mode)
+    mode = stat.S_IMODE(os.stat(path).st_mode) if path.is_file() else None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        write_atomic(path, text.encode("utf-8"), mode)
     except OSError as exc:
-        raise InputError(path, f"cannot write: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
         raise InputError(path, f"cannot write: {exc.strerror or exc}") from None

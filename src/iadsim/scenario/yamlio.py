@@ -225,6 +225,45 @@ def read_json(path: str | Path, limit: int = MAX_JSON_BYTES, what: str = "JSON f
         raise InputError(path, "is not valid JSON: nesting too deep") from None
 
 
+def write_atomic(path: str | Path, data: bytes, mode: int | None = None) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder, flushed, then renamed; an
+    earlier file there stays whole until the new one is complete. A ``path`` that exists and is not a regular
+    file (a device, a FIFO, a folder) is refused. ``mode`` sets the new file's permission bits (default:
+    mkstemp's 0600). An OSError carries ``path`` as its filename."""
+    import os
+    import stat
+    import tempfile
+
+    path = Path(path)
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        info = None
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file (a device, pipe or link)"
+        raise InputError(path, f"is {kind}; iadsim writes only regular files")
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except OSError as exc:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
+    except BaseException:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 class _Loader(yaml.SafeLoader):
     """The safe loader with a nesting limit while composing (PyYAML's composer recurses per level)."""
 

@@ -36,6 +36,20 @@ def to_lonlat(crs) -> Callable[[object, object], tuple[np.ndarray, np.ndarray]]:
     return transform
 
 
+def lonlat_span(dem) -> tuple[float, float, float, float] | None:
+    """(lon min, lat min, lon max, lat max) [deg] of a DEM's bounds (sampled on a 9 x 9 grid of its edges and
+    interior), or None when its CRS cannot be transformed to WGS 84 there."""
+    left, bottom, right, top = dem.bounds
+    xs, ys = np.meshgrid(np.linspace(left, right, 9), np.linspace(bottom, top, 9))
+    try:
+        lon, lat = to_lonlat(dem.crs)(xs.ravel(), ys.ravel())
+    except Exception:  # an exotic CRS: callers just leave the span out
+        return None
+    if not (np.isfinite(lon).all() and np.isfinite(lat).all()):
+        return None
+    return float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())
+
+
 def signed_area(ring: np.ndarray) -> float:
     """Shoelace area of a closed ring ``(n, 2)``: positive when counterclockwise (x east, y north)."""
     x, y = ring[:, 0], ring[:, 1]

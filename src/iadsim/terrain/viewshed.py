@@ -8,6 +8,7 @@ import numpy as np
 from pyproj import Transformer
 
 from iadsim.terrain.dem import Dem, load_dem, write_geotiff
+from iadsim.terrain.geo import lonlat_span
 from iadsim.terrain.masking import DEFAULT_K, masking_height
 
 
@@ -104,11 +105,9 @@ def _outside_message(dem, given: tuple[float, float], to_grid) -> str:
     if to_grid is None:
         return (f"observer x {gx:g}, y {gy:g} is outside the DEM (x {left:.0f}..{right:.0f}, y {bottom:.0f}..{top:.0f} "
                 "in its CRS)")
-    back = Transformer.from_crs(dem.crs, dem.source_crs, always_xy=True)
-    xs, ys = np.meshgrid(np.linspace(left, right, 9), np.linspace(bottom, top, 9))
-    lon, lat = back.transform(xs.ravel(), ys.ravel())
-    message = (f"observer lon {gx:g}, lat {gy:g} is outside the DEM (lon {np.nanmin(lon):.4f}..{np.nanmax(lon):.4f}, "
-               f"lat {np.nanmin(lat):.4f}..{np.nanmax(lat):.4f}); --observer takes lon then lat")
+    span = lonlat_span(dem)
+    where = f" (lon {span[0]:.4f}..{span[2]:.4f}, lat {span[1]:.4f}..{span[3]:.4f})" if span else ""
+    message = f"observer lon {gx:g}, lat {gy:g} is outside the DEM{where}; --observer takes lon then lat"
     if abs(gx) <= 90:
         sx, sy = to_grid.transform(gy, gx)
         if np.isfinite(sx) and np.isfinite(sy) and bool(dem.contains(sx, sy)):

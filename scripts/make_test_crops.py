@@ -1,6 +1,6 @@
 """How the DEM crops in tests/data/dem were made (run once; the tests only read the results).
 
-    .venv/bin/python tests/data/make_crops.py ../shared/data/dem
+    .venv/bin/python scripts/make_test_crops.py <folder of the full DEMs>
 
 Checks each source file's sha256, cuts a window with rasterio (values and georeferencing unchanged, no
 resampling), writes a DEFLATE-compressed GeoTIFF and prints each output's sha256 and value range for
