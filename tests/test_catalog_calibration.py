@@ -8,10 +8,10 @@ Tolerance: 2 % in range (the losses are rounded to 0.1 dB, i.e. about 0.6 % in r
 import pytest
 from scipy.optimize import brentq
 
-from iadsim.engine.world import pulses_per_look
 from iadsim.physics.detection import pd
 from iadsim.physics.radar import snr_db
 from iadsim.scenario import builtin_catalog
+from iadsim.sensors import pulses_per_look
 
 CATALOG = builtin_catalog()
 

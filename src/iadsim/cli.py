@@ -375,19 +375,19 @@ def _note(text: str) -> None:
 def print_summary(summaries: list[dict]) -> None:
     from rich.table import Table
 
+    from iadsim.analysis.metrics import METRICS
+
     table = Table(title="Simulation summary (mean [95% CI])")
     table.add_column("metric")
     for s in summaries:
         table.add_column(f"{s['name']} ({s['replications']} reps)")
     table.add_row("fire units able", *[f"{s['fire_units_able']} of {s['fire_units']}" for s in summaries])
-    for metric in ("kills", "leakers", "p_raid_annihilation", "engagements", "missiles_expended",
-                   "wrongful_engagements", "vetoes", "time_to_first_detection", "time_to_first_engagement"):
+    for metric, definition in METRICS.items():  # the metric registry, in its order
         cells = []
         for s in summaries:
             m = s["metrics"].get(metric) or {"mean": None}
             cells.append("-" if m["mean"] is None else f"{m['mean']:.2f} [{m['ci95'][0]:.2f}, {m['ci95'][1]:.2f}]")
-        name = "P(raid annihilated)" if metric == "p_raid_annihilation" else metric.replace("_", " ")
-        table.add_row(name, *cells)
+        table.add_row(definition.label, *cells)
     _print_table(table)
 
 

@@ -153,8 +153,11 @@ def test_downsampled_terrain_is_display_only(laydown, tmp_path, monkeypatch):
     assert load_dem(tmp_path / "run" / "terrain" / "dem.tif").elevation.nbytes <= 2 * 200_000
     run = load_run(tmp_path / "run")
     assert not run.terrain_exact
-    with pytest.raises(RunFolderError, match="display only"):
-        _ = run.coverage
+    # the coverage the run computed on the full terrain, block-sampled onto the display grid of the crop
+    maps = run.coverage
+    crop = run.scenario.terrain
+    assert maps.detection.shape[-2:] == crop.shape and maps.valid.shape == crop.shape
+    assert json.loads((tmp_path / "run" / "coverage.json").read_text())["exact"] is False
 
 
 def test_laydown_bounds_covers_every_place(laydown):

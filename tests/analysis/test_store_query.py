@@ -6,8 +6,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from iadsim.analysis import load_results, query, run_sweep, store
-from iadsim.analysis.sweep import load_sweep
+from iadsim.analysis import load_results, query, run_sweep
+from iadsim.analysis.sweep import load_sweep, store
 from iadsim.scenario import InputError
 
 from .conftest import GRID_SWEEP

@@ -184,7 +184,7 @@ def test_older_format_is_migrated_before_validation(write_sweep, monkeypatch):
 
     monkeypatch.setitem(versions.CURRENT, "sweep", 2)
     monkeypatch.setitem(versions.MIGRATIONS, "sweep", {1: rename})
-    monkeypatch.setattr("iadsim.analysis.sweep.CURRENT", versions.CURRENT)
+    monkeypatch.setattr("iadsim.analysis.sweep.load.CURRENT", versions.CURRENT)
     sweep = load_sweep(write_sweep("base: tiny.yaml\ndesign: list\nreps: 3\n"
                                    "factors: [{path: authority.mode, values: [autonomous]}]\n"))
     assert sweep.spec.replications == 3
@@ -333,9 +333,9 @@ def test_too_many_work_units_are_refused_naming_batch(write_sweep, plan, loc, li
 
 
 def test_work_units_at_the_cap_are_accepted(write_sweep, monkeypatch):
-    from iadsim.analysis import sweep as sweep_module
+    from iadsim.analysis.sweep import budget  # where the limit is looked up
 
-    monkeypatch.setattr(sweep_module, "MAX_WORK_UNITS", 6)
+    monkeypatch.setattr(budget, "MAX_WORK_UNITS", 6)
     text = "base: tiny.yaml\ndesign: grid\nfactors: [{path: 'units[sr].readiness.availability', values: [0.5, 0.9]}]\n"
     assert len(load_sweep(write_sweep(text + "replications: 5\nbatch: 2\n")).points) == 2  # 2 x 3 = 6
     with pytest.raises(InputError, match="8 work units"):

@@ -14,13 +14,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from iadsim.analysis import LocalExecutor, load_results, query, run_sweep, store, summarise_sweep
+from iadsim.analysis import LocalExecutor, load_results, query, run_sweep, summarise_sweep
 from iadsim.analysis.sweep import (
     CONNECT_TIMEOUT,
     DaskExecutor,
     SweepWarning,
     estimate_batch_bytes,
     load_sweep,
+    store,
     worker_bytes,
 )
 from iadsim.scenario import InputError
@@ -468,7 +469,7 @@ def test_estimate_batch_bytes_bounds_the_measured_peak(tiny, changes, batch):
 
 
 def test_local_workers_are_fewer_when_they_would_not_fit(grid):
-    from iadsim.analysis.sweep import _fit_workers
+    from iadsim.analysis.sweep.scheduling import _fit_workers
 
     ex = LocalExecutor(workers=8)
     budget = 3 * worker_bytes(grid) + 1
@@ -629,7 +630,7 @@ def test_fingerprint_covers_the_terrain_file_and_the_iadsim_version(write_sweep,
 
 
 def test_dask_local_cluster_is_fitted_to_memory_and_cpus(grid):
-    from iadsim.analysis.sweep import _fit_workers
+    from iadsim.analysis.sweep.scheduling import _fit_workers
 
     ex = DaskExecutor(workers=4096)
     with pytest.warns(SweepWarning, match="instead of 4096"):
@@ -650,15 +651,15 @@ def test_dask_local_cluster_is_fitted_to_memory_and_cpus(grid):
 
 def test_work_units_are_created_as_they_are_submitted(grid, tmp_path, monkeypatch):
     """The scheduler keeps only a few work units in memory: at most its in-flight limit, never the whole plan."""
-    from iadsim.analysis import sweep as sweep_module
+    from iadsim.analysis.sweep import scheduling  # where the scheduler makes its work units
 
     created = []
-    real = sweep_module.WorkUnit
+    real = scheduling.WorkUnit
 
     def counting(*args, **kwargs):
         created.append(args[:2])
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(sweep_module, "WorkUnit", counting)
+    monkeypatch.setattr(scheduling, "WorkUnit", counting)
     result = run_sweep(grid, tmp_path / "out", "serial", max_units=1)
     assert result.units_run == 1 and len(created) == 1

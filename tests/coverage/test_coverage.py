@@ -14,10 +14,10 @@ from pyproj import CRS, Transformer
 
 from iadsim.analysis import coverage as coverage_module
 from iadsim.analysis.coverage import coverage, coverage_maps, threat_types_of
-from iadsim.engine.world import pulses_per_look, signal_to_interference_db
 from iadsim.physics.detection import pd
 from iadsim.physics.propagation import horizon_range, min_visible_height
 from iadsim.scenario import load_scenario
+from iadsim.sensors import pulses_per_look, signal_to_interference_db
 from iadsim.terrain import flat_dem
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

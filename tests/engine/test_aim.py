@@ -8,6 +8,7 @@ import numpy as np
 from iadsim.engine import Engine, build_world
 from iadsim.engine import core as engine_core
 
+from ._events import rows
 from ._scenarios import point_defence
 
 
@@ -15,7 +16,7 @@ def _kills_and_aim_errors(world, monkeypatch, basket):
     monkeypatch.setattr(engine_core, "ACQUISITION_BASKET", basket)
     engine = Engine(world, np.arange(6), seed=3)
     engine.run()
-    misses = [e for e in engine.events if e[2] == "miss" and e[5].startswith("aim error")]
+    misses = [e for e in rows(engine) if e[2] == "miss" and e[5].reason == "aim_error"]
     return int(engine.state.kills.sum()), int(engine.state.engagements.sum()), misses
 
 
@@ -35,7 +36,7 @@ def test_aim_errors_are_small_against_a_straight_flying_target(make_scenario, mo
     monkeypatch.setattr(engine_core, "ACQUISITION_BASKET", 0.0)
     engine = Engine(world, np.arange(6), seed=3)
     engine.run()
-    errors = [float(e[5].split()[2]) for e in engine.events if e[2] == "miss" and e[5].startswith("aim error")]
+    errors = [e[5].miss_distance for e in rows(engine) if e[2] == "miss" and e[5].reason == "aim_error"]
     # drones fly straight legs, so the error is the track's: 0.2 deg azimuth accuracy (sr-radar) at ~20 km
     # is ~70 m per axis, ~110 m in 3-D, plus the velocity error over a ~20 s flight; well inside 1 km
     assert errors and 20.0 < np.median(errors) < 300.0 and max(errors) < 1000.0

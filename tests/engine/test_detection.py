@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from iadsim.engine import Engine, build_world
-from iadsim.engine.world import signal_to_interference_db
 from iadsim.physics import scan
 from iadsim.physics.detection import pd
+from iadsim.sensors import signal_to_interference_db
 
 from ._scenarios import km, scenario_dict
 

@@ -8,6 +8,7 @@ import numpy as np
 from iadsim.engine import Engine, build_world
 from iadsim.network import evaluate
 
+from ._events import rows
 from ._scenarios import raid, scenario_dict
 
 
@@ -31,7 +32,7 @@ def _loader_launches(make_scenario, link_status: str) -> int:
     assert status.able and ("t1" in status.guiders) == (link_status == "up")
     engine = Engine(world, np.arange(5), seed=1)
     engine.run()
-    return sum(1 for e in engine.events if e[2] == "launch" and e[3] == "ll")
+    return sum(1 for e in rows(engine) if e[2] == "launch" and e[3] == "ll")
 
 
 def test_launcher_is_guided_only_over_links_that_are_up(make_scenario):

@@ -9,7 +9,10 @@ from iadsim.engine import Engine, build_world
 from iadsim.engine import core as engine_core
 from iadsim.engine.core import PENDING
 from iadsim.network import evaluate
+from iadsim.registry import ASSIGNERS
+from iadsim.scenario import InputError
 
+from ._events import rows
 from ._scenarios import airliner, networked, point_defence
 
 
@@ -47,13 +50,14 @@ def _check_step(engine: Engine, seen: int) -> int:
         pending = np.zeros(len(w.fire_ids), bool)
         pending[st.eng_fire[r][st.eng_state[r] == PENDING]] = True
         assert np.array_equal(st.busy[r], pending), "a fire unit is held busy by no pending engagement"
-    for rep, _, kind, unit, target, _ in engine.events[seen:]:
+    events = rows(engine)
+    for rep, _, kind, unit, target, _ in events[seen:]:
         if kind != "launch":
             continue
         r = int(np.flatnonzero(engine.reps == rep)[0])
         status = evaluate(w.net, unit, _up(w, st, r))
         assert status.able, f"replication {rep}: {unit} launched at {target} without a complete kill chain"
-    return len(engine.events)
+    return len(events)
 
 
 @pytest.mark.parametrize("assignment", ["hungarian", "greedy"])
@@ -67,9 +71,9 @@ def test_networked_invariants_every_step(make_scenario, assignment):
         k = engine.state.time_index
         engine.step()
         assert engine.state.time_index == k + 1, "one step advances one time sample"
-        launches += sum(e[2] == "launch" for e in engine.events[seen:])
+        launches += sum(e[2] == "launch" for e in rows(engine)[seen:])
         seen = _check_step(engine, seen)
-    kinds = {e[2] for e in engine.events}
+    kinds = {e[2] for e in rows(engine)}
     # the run must exercise what the invariants are about
     assert launches > 20 and {"failed", "repaired", "kill"} <= kinds
     assert engine.state.expended.sum() > engine.state.engagements.sum(), "salvos of more than one missile"
@@ -89,23 +93,44 @@ def test_salvo_is_capped_by_guidance_channels(make_scenario):
     assert peak == 4
 
 
-def test_stub_assigner_that_nominates_everything(make_scenario, monkeypatch):
-    """A stub WTA that puts every fire unit on every target it can reach: the engine must still keep one
-    engagement per target, free every fire unit it holds, and respect channels and magazines."""
+@pytest.fixture
+def everything_assigner():
+    """A toy assigner registered for one test (adding an assigner touches one module and its test): it puts
+    every fire unit on every target, feasible or not, and names pairs that do not exist."""
+    calls = []
 
-    def everything(pk, value, weapons_available=None):
-        return (np.asarray(pk) > 0).astype(np.int64), 0.0
+    def everything(feasible, pk, urgency):
+        calls.append(int(feasible.sum()))
+        n_f, n_t = feasible.shape
+        return [(f, t) for f in range(n_f) for t in range(n_t)]
 
-    monkeypatch.setattr(engine_core, "mmr_greedy", everything)
+    ASSIGNERS.register("everything", everything)
+    yield calls
+    ASSIGNERS.unregister("everything")
+
+
+def test_stub_assigner_that_nominates_everything(make_scenario, everything_assigner):
+    """The engine keeps its invariants whatever the assigner returns: one engagement per target, fire units
+    freed, channels and magazines respected, and only feasible pairs nominated."""
     data = point_defence()
-    data["doctrine"] = {"assignment": "greedy"}
+    data["doctrine"] = {"assignment": "everything"}
     world = build_world(make_scenario(data))
     engine = Engine(world, np.arange(8), seed=2)
     seen = 0
     while engine.state.time_index < len(world.times):
         engine.step()
         seen = _check_step(engine, seen)
-    assert engine.state.engagements.sum() > 0
+    assert everything_assigner and engine.state.engagements.sum() > 0
+    # each nomination was one of the feasible pairs: with one fire unit here, one nomination at a time
+    nominated = engine.events[engine.events["kind"] == "nominated"]
+    assert not nominated.duplicated(["replication", "time", "target"]).any()
+
+
+def test_an_unknown_assigner_is_an_error_listing_the_choices(make_scenario):
+    data = point_defence()
+    data["doctrine"] = {"assignment": "everything-else"}
+    with pytest.raises(InputError, match=r"unknown assigner 'everything-else'.*'hungarian', 'greedy'"):
+        make_scenario(data)
 
 
 def test_forced_detection_engages_every_threat_in_reach(make_scenario):
@@ -115,8 +140,8 @@ def test_forced_detection_engages_every_threat_in_reach(make_scenario):
     engine = Engine(world, np.arange(5), seed=4)
     engine.run()
     civil = {world.target_ids[t] for t in np.flatnonzero(world.civil)}
-    assert not [e for e in engine.events if e[2] == "launch" and e[4] in civil]
-    engaged = {(e[0], e[4]) for e in engine.events if e[2] == "launch"}
+    assert not [e for e in rows(engine) if e[2] == "launch" and e[4] in civil]
+    engaged = {(e[0], e[4]) for e in rows(engine) if e[2] == "launch"}
     threats = [world.target_ids[t] for t in np.flatnonzero(~world.civil)]
     assert engaged == {(r, t) for r in range(5) for t in threats}
 
@@ -134,7 +159,7 @@ def test_civil_aircraft_never_engaged_with_perfect_identification(make_scenario,
     engine.run()
     st = engine.state
     civil = {world.target_ids[t] for t in np.flatnonzero(world.civil)}
-    assert not [e for e in engine.events if e[4] in civil and e[2] in ("nominated", "launch", "kill")]
+    assert not [e for e in rows(engine) if e[4] in civil and e[2] in ("nominated", "launch", "kill")]
     assert st.wrongful.sum() == 0 and st.civil_killed.sum() == 0
     assert st.engagements.sum() > 0  # the defence does fight
 

@@ -47,7 +47,7 @@ def test_on_the_loop_operator_vetoes_a_silent_airliner_within_the_window(make_sc
     _, engine, metrics = _run(make_scenario, _unidentified_airliner("3 s"))
     assert (metrics["vetoes"] > 0).all()
     assert (metrics["wrongful_engagements"] == 0).all() and (metrics["civil_killed"] == 0).all()
-    assert not [e for e in engine.events if e[2] == "launch"]
+    assert not (engine.events["kind"] == "launch").any()
 
 
 def test_on_the_loop_decision_slower_than_the_window_lets_the_engagement_go(make_scenario):

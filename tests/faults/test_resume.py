@@ -54,8 +54,8 @@ def interrupt(monkeypatch, tiny_scenario, target, after: int):
     write_batch = RunWriter.write_batch
     written = []
 
-    def write_then_interrupt(self, batch, metrics, events):
-        write_batch(self, batch, metrics, events)
+    def write_then_interrupt(self, batch, *frames):
+        write_batch(self, batch, *frames)
         written.append(batch)
         if len(written) == after:
             os.kill(os.getpid(), signal.SIGINT)

@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 from tests.faults.conftest import Outcome, assert_no_passwd, assert_no_passwd_in, assert_refused, cli
 
 FILES = ["manifest.json", "summary.json", "audit.json", "metrics/batch-000000.parquet", "events/batch-000001.parquet",
-         "scenario/scenario.yaml", "terrain/dem.tif"]
+         "scenario/scenario.yaml", "terrain/dem.tif", "entities.json", "trajectories.parquet", "coverage.json",
+         "coverage.npz", "series/batch-000000.parquet"]
 JSON_FILES = ["manifest.json", "summary.json", "audit.json"]
 TIME_LIMIT = 60.0
 """Seconds each command may take (a report of this run takes about 2 s)."""
@@ -114,10 +115,11 @@ FILE_CASES = [(f, op) for f in FILES for op in OPERATIONS]
 JSON_CASES = {
     # manifest.json: other format versions and kinds, wrong types, paths leaving the folder, inconsistent batches
     "manifest-format_version-1": ("manifest.json", setter("format_version", 1), True),
-    "manifest-format_version-3": ("manifest.json", setter("format_version", 3), True),
-    "manifest-format_version-text-2": ("manifest.json", setter("format_version", "2"), True),
+    "manifest-format_version-2": ("manifest.json", setter("format_version", 2), True),
+    "manifest-format_version-4": ("manifest.json", setter("format_version", 4), True),
+    "manifest-format_version-text-3": ("manifest.json", setter("format_version", "3"), True),
     "manifest-format_version-true": ("manifest.json", setter("format_version", True), True),
-    "manifest-format_version-2.0": ("manifest.json", setter("format_version", 2.0), True),
+    "manifest-format_version-3.0": ("manifest.json", setter("format_version", 3.0), True),
     "manifest-format_version-huge": ("manifest.json", setter("format_version", 10**30), True),
     "manifest-format_version-missing": ("manifest.json", deleter("format_version"), True),
     "manifest-format-other": ("manifest.json", setter("format", "something-else"), True),
@@ -199,9 +201,11 @@ def test_untampered_run_folder_is_accepted(sample_run, tmp_path_factory):
 
 MUST_REFUSE_OPS = {"truncate-0", "truncate-half", "truncate-last-2-bytes", "delete", "link-passwd", "link-self",
                    "link-loop-pair", "link-dangling", "link-dev-zero", "fifo", "folder"}
-TOLERANT_FILES = {"scenario/scenario.yaml", "terrain/dem.tif"}
-"""The report can draw its page without the scenario or terrain (its map section then says why); export csv
-does not read them: for these files a corruption may be accepted."""
+TOLERANT_FILES = {"scenario/scenario.yaml", "terrain/dem.tif", "entities.json", "trajectories.parquet",
+                  "coverage.json", "coverage.npz", "series/batch-000000.parquet"}
+"""The report can draw its page without the scenario, terrain, entities, trajectories, coverage or series (its
+map section then says why); export csv reads only some of them: for these files a corruption may be
+accepted by one command and refused by the other."""
 
 
 @pytest.mark.parametrize("name,op", FILE_CASES, ids=[f"{f}-{op}" for f, op in FILE_CASES])
@@ -317,3 +321,37 @@ def test_random_corruption(corruption, sample_run, tmp_path_factory):
     apply(run, corruption)
     check_commands(run)
     shutil.rmtree(run.parent)
+
+
+def _rewrite_events(run: Path, change) -> None:
+    import pandas as pd
+
+    file = run / "events" / "batch-000001.parquet"
+    frame = pd.read_parquet(file)
+    change(frame).to_parquet(file)
+
+
+EVENT_CASES = {
+    "kind-unknown": lambda f: f.assign(kind=f["kind"].astype(str).where(f.index != 0, "explode")),
+    "unit-text": lambda f: f.assign(unit=f["unit"].astype(str)),
+    "reason-missing": lambda f: f.drop(columns=["reason"]),
+    "time-text": lambda f: f.assign(time="soon"),
+}
+
+
+@pytest.mark.parametrize("case", list(EVENT_CASES))
+def test_tampered_typed_events_are_refused(case, sample_run, tmp_path_factory):
+    run = fresh_copy(sample_run, tmp_path_factory)
+    _rewrite_events(run, EVENT_CASES[case])
+    check_commands(run, must_refuse=True)
+
+
+@pytest.mark.parametrize("field,value", [("sensor_ids", ["a"] * 500), ("bands", [30.0] * 40), ("able", "yes")])
+def test_coverage_description_that_does_not_match_its_rasters(field, value, sample_run, tmp_path_factory):
+    """coverage.json describes arrays the archive does not hold: the map is skipped with a note naming the
+    file, the rest of the report is written, and nothing is allocated from the lie."""
+    run = fresh_copy(sample_run, tmp_path_factory)
+    edit_json(run / "coverage.json", setter(field, value))
+    assert check_commands(run) == [0, 0]
+    page = (run.parent / "x.html").read_text()
+    assert "coverage" in page and "of the run folder is unreadable or was changed after the run" in page

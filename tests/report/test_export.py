@@ -128,4 +128,5 @@ def test_csv_has_the_metrics_and_events(run_dir, tmp_path):
     metrics = pd.read_csv(metrics_csv)
     assert {"replication", *METRICS} <= set(metrics.columns) and len(metrics) == 5
     events = pd.read_csv(events_csv)
-    assert list(events.columns) == ["replication", "time", "kind", "unit", "target", "detail"]
+    assert list(events.columns) == ["replication", "time", "kind", "unit", "unit_id", "target", "target_id", "track",
+                                    "missiles", "time_of_flight", "miss_distance", "reason", "x", "y", "z"]

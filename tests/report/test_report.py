@@ -106,10 +106,10 @@ def test_sweep_table_gives_tornado_and_tradeoff(run_dir, tmp_path):
 
 
 def test_frame_steps_are_decimated():
-    steps = frame_steps(901)
+    steps = frame_steps(901, MAX_FRAMES)
     assert len(steps) <= MAX_FRAMES and steps[0] == 0 and steps[-1] == 900
     assert np.all(np.diff(steps) > 0)
-    assert np.array_equal(frame_steps(50), np.arange(50))
+    assert np.array_equal(frame_steps(50, MAX_FRAMES), np.arange(50))
 
 
 def test_build_figures_writes_pngs(run_dir, tmp_path):

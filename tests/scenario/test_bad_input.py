@@ -228,7 +228,8 @@ MUTATIONS = {
     "route-with-one-waypoint": ("      - {x: -14 km, y: 13 km, altitude: 10 km}\n", "", "airliner-a",
                                 None, ("a route needs at least 2 waypoints",)),
     "bad-enum": ("mode: human-on-the-loop", "mode: robots", "mode: robots", "authority.mode",
-                 ("'autonomous', 'human-on-the-loop' or 'human-in-the-loop'",)),
+                 ("unknown authority rule 'robots'; the choices are 'autonomous', 'human-on-the-loop', "
+                  "'human-in-the-loop'",)),
     "bad-on-off": ("transponder: on\n    route:\n      - {x: -14 km, y: 13", "transponder: maybe\n    route:\n"
                    "      - {x: -14 km, y: 13", "transponder: maybe", "traffic[0].transponder", ("'on' or 'off'",)),
     "terrain-both-kinds": ("terrain: {source: sample}", "terrain: {source: sample, flat: 0 m}", "terrain:",

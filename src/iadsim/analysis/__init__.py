@@ -2,7 +2,6 @@
 
 from iadsim.analysis.montecarlo import METRICS, RunResult, mean_ci, simulate
 from iadsim.analysis.sensitivity import oversight_table, sobol_analyze, sobol_indices, sobol_sample, tornado
-from iadsim.analysis.store import load_results, query
 from iadsim.analysis.sweep import (
     DaskExecutor,
     LocalExecutor,
@@ -18,6 +17,7 @@ from iadsim.analysis.sweep import (
     run_sweep,
     summarise_sweep,
 )
+from iadsim.analysis.sweep.store import load_results, query
 
 __all__ = [
     "METRICS",

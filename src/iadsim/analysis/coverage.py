@@ -2,15 +2,18 @@
 
 Rules (also written into ``coverage.json`` under ``"rules"``):
 
-* **Sensors** are the units with a radar (radars, and launchers carrying one) whose emissions are on.
-* **Detection.** A cell is covered by a sensor at height ``h`` above the cell's ground when the terrain
-  masking height there (from the sensor's antenna, its mast height above the site, over a 4/3 earth)
-  is at most ``h``, the slant range from the antenna is within the instrumented range, the cell is
-  inside the sensor's sector if it has one, and the per-look probability of detection is at least 0.5.
-  Pd is the exact square-law Pd of the engine (:func:`iadsim.engine.world.signal_to_interference_db`:
-  radar equation with two-ray multipath and land clutter, no jamming; the radar's Pfa and pulses per
-  look; the threat's Swerling case). With several threat types a cell counts only when Pd >= 0.5
-  against each of them (the worst case).
+* **Sensors** are the units with a sensor (radars, and launchers carrying one) that senses: a radar whose
+  emissions are on (a passive sensor whatever its emission setting; :attr:`iadsim.network.Network.senses`).
+* **Detection.** A cell is covered by a sensor at height ``h`` above the cell's ground when the sensor's
+  model (:mod:`iadsim.sensors`, the same model the engine uses) finds it visible - for a radar: the
+  terrain masking height there (from the sensor's antenna, its mast height above the site, over a 4/3
+  earth) is at most ``h``, the slant range from the antenna is within the instrumented range, and the
+  cell is inside the sensor's sector if it has one (:func:`iadsim.sensors.in_sector`) - and its per-look
+  probability of detection is at least 0.5. For a radar that is the exact square-law Pd of
+  :class:`iadsim.sensors.Radar` (:func:`iadsim.sensors.signal_to_interference_db`: radar equation with
+  two-ray multipath and land clutter, no jamming; the radar's Pfa and pulses per look; the threat's
+  Swerling case). With several threat types a cell counts only when Pd >= 0.5 against each of them (the
+  worst case).
 * **Threat types.** By default the aircraft types of the scenario's raids; with no raids, the
   smallest-RCS non-civil aircraft type of the catalog.
 * **Engagement.** A fire unit covers a cell at height ``h`` when the cell is inside its missile's box
@@ -53,11 +56,11 @@ from typing import Literal
 import numpy as np
 from scipy import ndimage
 
-from iadsim.engine.world import _radar_of, guider_names, pulses_per_look, signal_to_interference_db
 from iadsim.network import build_network, cached_audit
-from iadsim.physics.detection import pd as exact_pd
+from iadsim.network.chain import guider_names
 from iadsim.scenario import Scenario
 from iadsim.scenario.catalog import AircraftType
+from iadsim.sensors import in_sector, sensor_model
 from iadsim.terrain import DEFAULT_K, masking_heights, write_geotiff
 from iadsim.terrain.geo import hillshade, lonlat_polygons, to_lonlat
 
@@ -77,7 +80,6 @@ OPEN_FRACTION = 0.1
 """Fraction of a gap's cells that must be uncovered at a band for the gap to count as open at that band."""
 
 MAX_GAPS = 20  # gaps listed in the summary (the count covers all of them)
-_SNR_CLIP_DB = (-40.0, 60.0)  # as in the engine: pd is pfa below and 1 above, to double precision
 
 
 @dataclass(frozen=True)
@@ -188,14 +190,6 @@ def _band_name(height: float) -> str:
     return str(int(height)) if float(height).is_integer() else f"{height:g}"
 
 
-def _in_sector(sector, dx, dy) -> np.ndarray:
-    """Whether bearings (clockwise from north) of offsets (dx east, dy north) are inside the sector."""
-    if sector is None:
-        return np.ones(np.shape(dx), bool)
-    off = np.angle(np.exp(1j * (np.arctan2(dx, dy) - sector.center)))
-    return np.abs(off) <= sector.width / 2
-
-
 def _worst_threats(scenario: Scenario, names: list[str]) -> list[tuple[float, int]]:
     """(rcs [m^2], swerling) of the threats that decide the worst case: per Swerling case the smallest RCS
     (the SINR grows with RCS and Pd with the SINR, so larger targets of the same case are covered too)."""
@@ -232,41 +226,35 @@ def coverage_maps(scenario: Scenario, bands: Sequence[float] = DEFAULT_BANDS,
     n_rows, n_cols = terrain.shape
     xs, ys = terrain.rowcol_to_xy(*np.meshgrid(np.arange(n_rows), np.arange(n_cols), indexing="ij"))
 
-    sensors = [(u, r) for u in spec.units
-               if (r := _radar_of(scenario, u)) is not None and u.readiness.emission == "on"]
+    net = build_network(scenario)
+    sensors = [(u, m) for u in spec.units if net.senses[u.id] and (m := sensor_model(scenario, u)) is not None]
     detection = np.zeros((len(sensors), len(bands), n_rows, n_cols), bool)
     masks = np.full((0, n_rows, n_cols), np.nan)
     if sensors:
         rows, cols = terrain.xy_to_rowcol([scenario.sites[u.id].x for u, _ in sensors],
                                           [scenario.sites[u.id].y for u, _ in sensors])
-        masks = masking_heights(elevation, terrain.cell_size, rows, cols, [u.mast_height for u, _ in sensors],
-                                k=DEFAULT_K, max_distance=max(r.instrumented_range.value for _, r in sensors))
-    for s, (unit, radar) in enumerate(sensors):
+        masks = masking_heights(elevation, terrain.cell_size, rows, cols, [m.antenna_height for _, m in sensors],
+                                k=DEFAULT_K, max_distance=max(m.max_range for _, m in sensors))
+    for s, (unit, sensor) in enumerate(sensors):
         site = scenario.sites[unit.id]
         dx, dy = xs - site.x, ys - site.y
         ground_range = np.hypot(dx, dy)
-        masks[s][ground_range > radar.instrumented_range.value] = np.nan  # beyond this sensor's reach
-        antenna_z = site.ground + unit.mast_height
-        reach = valid & _in_sector(unit.sector, dx, dy)
-        n_pulses = pulses_per_look(radar)
+        masks[s][ground_range > sensor.max_range] = np.nan  # beyond this sensor's reach
+        antenna_z = site.ground + sensor.antenna_height
         for b, height in enumerate(bands):
             dz = elevation + height - antenna_z
             slant = np.hypot(ground_range, np.nan_to_num(dz))
-            candidate = reach & (masks[s] <= height + 1e-6) & (slant <= radar.instrumented_range.value)
-            idx = np.nonzero(candidate)
+            idx = np.nonzero(valid & sensor.visibility(masks[s], height, slant, dx, dy))
             if idx[0].size == 0:
                 continue
             slant_c = np.maximum(slant[idx], 1.0)
             ground_c = ground_range[idx]
             ok = np.ones(idx[0].size, bool)
             for rcs, case in threats:
-                snr = signal_to_interference_db(radar, unit.mast_height, rcs, slant_c, ground_c, height)
-                p = exact_pd(np.clip(snr, *_SNR_CLIP_DB), radar.pfa.value, n_pulses, case)
-                ok &= np.asarray(p) >= PD_THRESHOLD
+                ok &= sensor.pd_per_look(slant_c, ground_c, height, rcs, case) >= PD_THRESHOLD
             detection[s, b][idx] = ok
 
     sensor_ids = [u.id for u, _ in sensors]
-    net = build_network(scenario)
     report = {f["id"]: f for f in cached_audit(scenario)["fire_units"]}
     fire_ids = list(net.fire_units)
     engagement = np.zeros((len(fire_ids), len(bands), n_rows, n_cols), bool)
@@ -285,7 +273,7 @@ def coverage_maps(scenario: Scenario, bands: Sequence[float] = DEFAULT_BANDS,
         dx, dy = xs - site.x, ys - site.y
         ground_range = np.hypot(dx, dy)
         envelope = ((ground_range >= missile.min_range.value) & (ground_range <= missile.max_range.value)
-                    & _in_sector(unit.sector, dx, dy))
+                    & in_sector(unit.sector, dx, dy))
         seen = detection[[sensor_ids.index(g) for g in guiders]].any(axis=0)
         for b, height in enumerate(bands):
             if missile.min_altitude.value <= height <= missile.max_altitude.value:
@@ -680,10 +668,12 @@ def coverage(scenario: Scenario, out_dir: str | Path, bands: Sequence[float] = D
     units = {u.id: u for u in scenario.spec.units}
     sensors = []
     for s, sid in enumerate(maps.sensor_ids):
-        radar = _radar_of(scenario, units[sid])
+        sensor = sensor_model(scenario, units[sid])
         sensors.append({"id": sid, "type": units[sid].type, "mast_height_m": units[sid].mast_height,
-                        "instrumented_range_km": radar.instrumented_range.value / 1e3,
-                        "pulses_per_look": pulses_per_look(radar), "covered_km2": areas(maps.detection[s])})
+                        "instrumented_range_km": sensor.max_range / 1e3,
+                        # a radar's; a sensor model without pulses (a passive one) has none
+                        "pulses_per_look": getattr(sensor, "pulses_per_look", None),
+                        "covered_km2": areas(maps.detection[s])})
     fire_units = []
     for i, fid in enumerate(maps.fire_ids):
         missile = catalog.types[catalog.types[units[fid].type].missile]
@@ -704,7 +694,7 @@ def coverage(scenario: Scenario, out_dir: str | Path, bands: Sequence[float] = D
             "detection": "masking height <= band height (4/3 earth, mast height), slant range <= instrumented "
                          "range, inside the sector, per-look Pd >= 0.5 against every threat type "
                          "(multipath and clutter, no jamming)",
-            "sensors": "units with a radar whose emissions are on",
+            "sensors": "units with a sensor that senses: a radar whose emissions are on, or a passive sensor",
             "engagement": "inside the missile's box envelope (ground range, height above ground) and seen by a "
                           "guiding radar (own radar or fire-control link)",
             "network_engagement": "only fire units the audit finds able count towards the network's engagement "

@@ -12,99 +12,27 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from iadsim.analysis.intervals import interval
+from iadsim.analysis.metrics import (
+    METRIC_KINDS,
+    REPLICATION_METRICS,
+    REPORTERS,
+    derived_metrics,
+    mean_ci,
+    replication_rows,
+)
 from iadsim.engine import Engine, build_world
 from iadsim.engine.world import World
+from iadsim.events import empty_events
 from iadsim.network import cached_audit
 from iadsim.scenario import InputError, Scenario
 
-METRICS = (
-    "kills", "leakers", "engagements", "missiles_expended", "wrongful_engagements", "civil_killed", "vetoes",
-    "time_to_first_detection", "time_to_first_engagement",
-)
-EVENT_COLUMNS = ("replication", "time", "kind", "unit", "target", "detail")
+METRICS = REPLICATION_METRICS
+"""The replication metrics' names (:data:`iadsim.analysis.metrics.REPLICATION_METRICS`)."""
 
 
 def replication_metrics(world: World, engine: Engine) -> pd.DataFrame:
-    """One row per replication of the engine's final state."""
-    st = engine.state
-    threat = ~world.civil
-    return pd.DataFrame({
-        "replication": engine.reps,
-        "kills": st.kills,
-        "leakers": (st.leaked & threat[None, :]).sum(axis=1),
-        "engagements": st.engagements,
-        "missiles_expended": st.expended,
-        "wrongful_engagements": st.wrongful,
-        "civil_killed": st.civil_killed,
-        "vetoes": st.vetoes,
-        "time_to_first_detection": st.first_detection,
-        "time_to_first_engagement": st.first_engagement,
-    })
-
-
-METRIC_KINDS: dict[str, tuple[str, str | None]] = {
-    # metric -> (kind of quantity for its interval (iadsim.analysis.intervals), what bounds it above)
-    "kills": ("bounded", "threats"),
-    "leakers": ("bounded", "threats"),
-    "engagements": ("count", None),
-    "missiles_expended": ("count", None),
-    "wrongful_engagements": ("count", None),
-    "civil_killed": ("bounded", "civil"),
-    "vetoes": ("count", None),
-    "time_to_first_detection": ("time", None),
-    "time_to_first_engagement": ("time", None),
-    "leakers_fraction": ("fraction", None),
-    "p_raid_annihilation": ("proportion", None),
-    "p_wrongful_engagement": ("proportion", None),
-}
-"""How each metric's interval is computed: proportions by Wilson, bounded counts and fractions by the
-percentile bootstrap, unbounded counts by exact Poisson (or bootstrap when over-dispersed), times by the
-bootstrap (:func:`iadsim.analysis.intervals.interval`)."""
-
-
-def mean_ci(values, confidence: float = 0.95, metric: str | None = None, upper: float | None = None) -> dict:
-    """Mean and confidence interval of the finite values, of the kind that fits ``metric``.
-
-    Returns ``{"mean", "ci95": [low, high], "half_width", "n", "method"}`` (the key is ``ci95`` whatever the
-    ``confidence``; the interval may be asymmetric and never leaves the quantity's range; ``half_width`` is
-    the larger side): None where there are no finite values. ``upper`` bounds a bounded count (the number
-    of threats for kills and leakers). Without ``metric`` the percentile bootstrap is used.
-    """
-    kind = METRIC_KINDS.get(metric, ("value", None))[0] if metric is not None else "value"
-    return interval(values, kind, upper, confidence)
-
-
-def derived_metrics(metrics: pd.DataFrame, threats: int | None) -> pd.DataFrame:
-    """Per-replication quantities derived from the metric rows: ``leakers_fraction`` (of the threats),
-    ``p_raid_annihilation`` (1 when no threat leaked) and ``p_wrongful_engagement`` (1 when any civil
-    aircraft was engaged)."""
-    leakers = metrics["leakers"].to_numpy(dtype=float)
-    return pd.DataFrame({
-        "leakers_fraction": leakers / threats if threats else np.full(len(metrics), np.nan),
-        "p_raid_annihilation": (leakers == 0).astype(float) if threats else np.full(len(metrics), np.nan),
-        "p_wrongful_engagement": (metrics["wrongful_engagements"].to_numpy() > 0).astype(float),
-    })
-
-
-def summarise_groups(frame: pd.DataFrame, keys: list[str], metrics, confidence: float = 0.95) -> pd.DataFrame:
-    """One row per group of ``frame`` by ``keys`` (sorted; missing keys are a group): the keys, the number of
-    rows (``replications``) and, per metric, ``<metric>_mean``, ``_ci_low``, ``_ci_high`` and ``_half_width``
-    (:func:`mean_ci` of its finite values)."""
-    columns = [*keys, "replications"]
-    for m in metrics:
-        columns += [f"{m}_mean", f"{m}_ci_low", f"{m}_ci_high", f"{m}_half_width"]
-    rows = []
-    for key, group in frame.groupby(list(keys), sort=True, dropna=False):
-        row = dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=True))
-        row["replications"] = len(group)
-        for m in metrics:
-            stat = mean_ci(group[m], confidence, metric=m)
-            row[f"{m}_mean"] = stat["mean"]
-            row[f"{m}_ci_low"], row[f"{m}_ci_high"] = stat["ci95"]
-            row[f"{m}_half_width"] = stat["half_width"]
-        rows.append(row)
-    return pd.DataFrame(rows, columns=columns)
+    """One row per replication of the engine's final state (every replication metric of the registry)."""
+    return replication_rows(world, engine)
 
 
 def summarise(name: str, metrics: pd.DataFrame, audit_result: dict, seed: int, threats: int, civil: int) -> dict:
@@ -131,6 +59,31 @@ def summarise(name: str, metrics: pd.DataFrame, audit_result: dict, seed: int, t
     out["p_raid_annihilation"] = detail["p_raid_annihilation"]["mean"]
     out["metrics"] = detail
     return out
+
+
+class SeriesRecorder:
+    """The time-series reporters (:data:`iadsim.analysis.metrics.REPORTERS`) summed over a batch's replications
+    after every step."""
+
+    def __init__(self, world: World, engine: Engine, progress=None, done_before: int = 0, total: int = 0):
+        self.world, self.engine = world, engine
+        self.names = REPORTERS.names()
+        self.sums = np.zeros((len(world.times), len(self.names)))
+        self._progress, self._done_before, self._total = progress, done_before, total
+
+    def after_step(self, steps: int) -> None:
+        """The engine's ``on_step``: record the step just simulated, and report progress in replication-steps."""
+        self.record(steps - 1)
+        if self._progress is not None:
+            self._progress(self._done_before + steps * len(self.engine.reps), self._total)
+
+    def record(self, step: int) -> None:
+        for j, name in enumerate(self.names):
+            self.sums[step, j] = float(np.sum(REPORTERS[name].of_state(self.world, self.engine.state)))
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame({"time": self.world.times, "replications": len(self.engine.reps),
+                             **{name: self.sums[:, j] for j, name in enumerate(self.names)}})
 
 
 @dataclass
@@ -168,7 +121,7 @@ def simulate(scenario: Scenario, replications: int, seed: int | None = None, out
     world = build_world(scenario)
     writer = None
     if out_dir is not None:
-        writer = RunWriter(Path(out_dir), scenario, seed, replications, batch_size)
+        writer = RunWriter(Path(out_dir), scenario, seed, replications, batch_size, world)
         for text in writer.notes:
             if notes is not None:
                 notes(text)
@@ -182,20 +135,15 @@ def simulate(scenario: Scenario, replications: int, seed: int | None = None, out
             reps = np.arange(start, min(start + batch_size, replications))
             kept = writer.read_batch(batch, reps) if writer is not None and batch in writer.finished else None
             if kept is not None:
-                metrics, events = kept
+                metrics, events, _ = kept
             else:
                 engine = Engine(world, reps, seed)
-                tick = None
-                if progress is not None:
-                    base, n_reps = done_before, len(reps)
-
-                    def tick(steps, base=base, n_reps=n_reps):
-                        progress(base + steps * n_reps, total)
-                engine.run(tick)
+                series = SeriesRecorder(world, engine, progress, done_before, total)
+                engine.run(series.after_step)
                 metrics = replication_metrics(world, engine)
-                events = pd.DataFrame(engine.events, columns=list(EVENT_COLUMNS))
+                events = engine.events
                 if writer is not None:
-                    writer.write_batch(batch, metrics, events)
+                    writer.write_batch(batch, metrics, events, series.frame())
             done_before += len(reps) * n_steps
             if progress is not None:
                 progress(done_before, total)
@@ -204,7 +152,7 @@ def simulate(scenario: Scenario, replications: int, seed: int | None = None, out
     except KeyboardInterrupt:
         raise RunInterrupted(writer.partial if writer is not None and writer.finished else None) from None
     metrics = pd.concat(frames, ignore_index=True)
-    events = pd.concat(event_frames, ignore_index=True) if event_frames else pd.DataFrame(columns=EVENT_COLUMNS)
+    events = pd.concat(event_frames, ignore_index=True) if event_frames else empty_events()
     threats = int((~world.civil).sum())
     summary = summarise(scenario.name, metrics, audit_result, seed, threats, int(world.civil.sum()))
     if writer is not None:

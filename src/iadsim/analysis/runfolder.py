@@ -1,4 +1,4 @@
-"""Run folders (format 2): self-contained, built atomically, readable batch by batch.
+"""Run folders (format 3): self-contained, built atomically, readable batch by batch.
 
 Layout of ``<target>/``::
 
@@ -6,8 +6,15 @@ Layout of ``<target>/``::
                          catalogs, terrain (crop file, downsampling factor, source sha256), finished batches
     scenario/            scenario.yaml (the file as written) and catalogs/ (every catalog file it uses)
     terrain/dem.tif      the DEM cropped to the area of interest (absent for flat terrain)
-    metrics/batch-000003.parquet, events/batch-000003.parquet   one file per batch
+    metrics/batch-000003.parquet   one row per replication, a column per replication metric
+    events/batch-000003.parquet    the typed events (iadsim.events: kind, unit and target indices, ...)
+    series/batch-000003.parquet    per step: time, replications, and each time series' sum over the batch
+    entities.json, trajectories.parquet, coverage.json, coverage.npz   what a report draws
+                                   (iadsim.analysis.artifacts), written when the run starts
     audit.json, summary.json
+
+Format 3 (iadsim 0.4) made events a typed table and added series/, entities, trajectories and coverage:
+a report reads the folder only, never rebuilding the engine's world or recomputing coverage.
 
 A run is built in ``<target>.partial/``: each batch's files are written under a temporary name and renamed
 into place, then the manifest (also replaced atomically) lists the batch as finished, so a run killed at
@@ -30,17 +37,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from iadsim.events import EVENT_DTYPES
 from iadsim.scenario import InputError, Scenario
 from iadsim.scenario.yamlio import MAX_BYTES, read_bytes, read_json, write_atomic
 
 FORMAT = "iadsim-run"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
 AOI_MARGIN = 25_000.0
 """Margin [m] around every unit, defended asset and waypoint kept in the run folder's terrain crop."""
 
-METRIC_SCHEMA = None  # filled lazily (pyarrow is imported on use)
-EVENT_COLUMNS = ("replication", "time", "kind", "unit", "target", "detail")
+BATCH_KINDS = ("metrics", "events", "series")
+EVENT_COLUMNS = tuple(EVENT_DTYPES)
 
 
 class RunFolderError(InputError):
@@ -90,6 +98,7 @@ class RunWriter:
     seed: int
     replications: int
     batch_size: int
+    world: object = None  # the engine's World: entities, trajectories and coverage are written from it
     finished: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -155,7 +164,7 @@ class RunWriter:
     def _create(self) -> None:
         self.partial.mkdir()
         (self.partial / "scenario" / "catalogs").mkdir(parents=True)
-        for kind in ("metrics", "events"):
+        for kind in BATCH_KINDS:
             (self.partial / kind).mkdir()
         scenario = self.scenario
         shutil.copyfile(scenario.path, self.partial / "scenario" / "scenario.yaml")
@@ -166,29 +175,45 @@ class RunWriter:
             write_atomic(self.partial / stored, data)
             self.manifest["catalogs"][name] = {"file": stored, "sha256": sha256_bytes(data)}
         self.manifest["origin_xy"] = list(scenario.origin_xy)
-        self.manifest["terrain"] = self._store_terrain()
+        self.manifest["terrain"], window, factor = self._store_terrain()
+        if self.world is not None:
+            self._store_artifacts(window, factor)
         from iadsim.network import cached_audit
 
         write_json_atomic(self.partial / "audit.json", cached_audit(scenario))
         write_json_atomic(self.partial / MANIFEST, self.manifest)
 
     def _store_terrain(self) -> dict:
-        from iadsim.terrain.crop import crop_dem, write_crop
+        from iadsim.terrain.crop import crop_dem, crop_window, write_crop
 
         spec = self.scenario.spec.terrain
+        whole = (0, self.scenario.terrain.shape[0], 0, self.scenario.terrain.shape[1])
         if spec.flat is not None:
-            return {"kind": "flat"}
+            return {"kind": "flat"}, whole, 1
         source_sha = None
         if spec.source != "sample":
             source = Path(spec.source)
             source = source if source.is_absolute() else Path(self.scenario.path).parent / source
             source_sha = sha256_file(source)
-        crop, factor, dtype = crop_dem(self.scenario.terrain, laydown_bounds(self.scenario))
+        bounds = laydown_bounds(self.scenario)
+        crop, factor, dtype = crop_dem(self.scenario.terrain, bounds)
         (self.partial / "terrain").mkdir()
         write_crop(self.partial / "terrain" / "dem.tif", crop, dtype)
-        return {"kind": "sample" if spec.source == "sample" else "file", "file": "terrain/dem.tif",
-                "downsample": int(factor), "dtype": dtype, "source_sha256": source_sha,
-                "source_crs": self.scenario.terrain.source_crs, "bounds": list(crop.bounds)}
+        return ({"kind": "sample" if spec.source == "sample" else "file", "file": "terrain/dem.tif",
+                 "downsample": int(factor), "dtype": dtype, "source_sha256": source_sha,
+                 "source_crs": self.scenario.terrain.source_crs, "bounds": list(crop.bounds)},
+                crop_window(self.scenario.terrain, bounds), factor)
+
+    def _store_artifacts(self, window: tuple[int, int, int, int], factor: int) -> None:
+        """entities.json, trajectories.parquet, coverage.json and coverage.npz (iadsim.analysis.artifacts)."""
+        from iadsim.analysis import artifacts
+
+        write_json_atomic(self.partial / "entities.json", artifacts.entities(self.world))
+        write_atomic(self.partial / "trajectories.parquet",
+                     _parquet_bytes(artifacts.trajectory_table(self.world), "trajectories"))
+        meta, rasters = artifacts.coverage_files(self.scenario, window, factor)
+        write_atomic(self.partial / "coverage.npz", rasters)
+        write_json_atomic(self.partial / "coverage.json", meta)
 
     def _resume_or_refuse(self) -> None:
         if not (self.partial / MANIFEST).exists() and self._holds_nothing_computed():
@@ -218,13 +243,14 @@ class RunWriter:
 
     def _holds_nothing_computed(self) -> bool:
         """True for a .partial laid out by :meth:`_create` only: our folders and files, and no batch file."""
-        ours = {"scenario", "metrics", "events", "terrain", "audit.json"}
+        ours = {"scenario", *BATCH_KINDS, "terrain", "audit.json", "entities.json", "trajectories.parquet",
+                "coverage.json", "coverage.npz"}
         try:
             entries = list(self.partial.iterdir())
             if self.partial.is_symlink() or any(e.name not in ours and not e.name.endswith(".tmp") for e in entries):
                 return False
             return not any((self.partial / kind).is_dir() and any((self.partial / kind).iterdir())
-                           for kind in ("metrics", "events"))
+                           for kind in BATCH_KINDS)
         except OSError:
             return False
 
@@ -241,27 +267,28 @@ class RunWriter:
         return catalogs, source_sha
 
     def _batch_readable(self, batch: int) -> bool:
-        return all(batch_file(self.partial, kind, batch).is_file() for kind in ("metrics", "events"))
+        return all(batch_file(self.partial, kind, batch).is_file() for kind in BATCH_KINDS)
 
     # -- batches
 
-    def read_batch(self, batch: int, replications: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame] | None:
-        """A finished batch of a resumed run, or None when its files do not hold exactly ``replications``
-        (the batch is then run again)."""
+    def read_batch(self, batch: int, replications: np.ndarray) -> tuple[pd.DataFrame, ...] | None:
+        """A finished batch of a resumed run (metrics, events, series), or None when its files do not hold
+        exactly ``replications`` (the batch is then run again)."""
         try:
             metrics = read_table(batch_file(self.partial, "metrics", batch), ("replication",))
-            events = read_table(batch_file(self.partial, "events", batch), EVENT_COLUMNS)
+            events = read_events(batch_file(self.partial, "events", batch))
+            series = read_table(batch_file(self.partial, "series", batch), ("time", "replications"))
         except InputError:
             return None
         if metrics["replication"].tolist() != [int(r) for r in replications] or not events["replication"].isin(
-                replications).all():
+                replications).all() or not (series["replications"] == len(replications)).all():
             return None
-        return metrics, events
+        return metrics, events, series
 
-    def write_batch(self, batch: int, metrics: pd.DataFrame, events: pd.DataFrame) -> None:
-        """Write one batch's metrics and events, then record it in the manifest (each step atomic)."""
+    def write_batch(self, batch: int, metrics: pd.DataFrame, events: pd.DataFrame, series: pd.DataFrame) -> None:
+        """Write one batch's metrics, events and series, then record it in the manifest (each step atomic)."""
         try:
-            for kind, frame in (("metrics", metrics), ("events", events)):
+            for kind, frame in (("metrics", metrics), ("events", events), ("series", series)):
                 write_atomic(batch_file(self.partial, kind, batch), _parquet_bytes(frame, kind))
             self.finished = sorted({*self.finished, int(batch)})
             self.manifest["finished_batches"] = self.finished
@@ -289,11 +316,9 @@ def _parquet_bytes(frame: pd.DataFrame, kind: str) -> bytes:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pa.Table.from_pandas(frame, preserve_index=False)
     if kind == "events":
-        table = table.cast(pa.schema([
-            ("replication", pa.int64()), ("time", pa.float64()), ("kind", pa.string()),
-            ("unit", pa.string()), ("target", pa.string()), ("detail", pa.string())]))
+        frame = frame.astype(EVENT_DTYPES)  # categoricals keep every kind and reason name as the dictionary
+    table = pa.Table.from_pandas(frame, preserve_index=False)
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink)
     return sink.getvalue().to_pybytes()
@@ -348,7 +373,8 @@ def read_manifest(folder: Path) -> dict:
         raise RunFolderError(file, "format_version: not a whole number")
     if version != FORMAT_VERSION:
         raise RunFolderError(file, f"format_version: run folder format {version}; this iadsim reads format "
-                             f"{FORMAT_VERSION}" + (": upgrade iadsim" if version > FORMAT_VERSION else ""))
+                             f"{FORMAT_VERSION}" + (": upgrade iadsim" if version > FORMAT_VERSION else
+                                                    ": run `iadsim simulate` again to rewrite it"))
     problems = _manifest_problems(data)
     if problems:
         raise RunFolderError(file, problems[0])
@@ -457,14 +483,60 @@ def finished_batches(folder: Path, manifest: dict) -> list[int]:
     return sorted(set(manifest["finished_batches"]))
 
 
+def read_events(file: Path) -> pd.DataFrame:
+    """One batch's typed events (:data:`iadsim.events.EVENT_DTYPES`), checked: every column present and
+    numeric where it should be, every kind and reason one of the engine's names."""
+    from iadsim.events import KIND_NAMES, REASON_NAMES
+
+    frame = read_table(file, EVENT_COLUMNS)
+    out = {}
+    for name, dtype in EVENT_DTYPES.items():
+        column = frame[name]
+        if dtype == "category":
+            names = KIND_NAMES if name == "kind" else REASON_NAMES
+            values = column.astype(str) if len(column) else column.astype(object)
+            unknown = set(values) - set(names)
+            if unknown:
+                raise RunFolderError(file, f"{name}: not an event {name} of this iadsim: "
+                                     f"{sorted(unknown)[0][:40]!r}")
+            out[name] = pd.Categorical(values, categories=names)
+        elif not (pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)):
+            raise RunFolderError(file, f"{name}: expected numbers")
+        else:
+            out[name] = column.to_numpy().astype(dtype)
+    return pd.DataFrame(out, columns=list(EVENT_DTYPES))
+
+
 def read_batches(folder: Path, manifest: dict, metric_columns) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every finished batch's metrics and events, concatenated (listed by the manifest, never globbed)."""
+    from iadsim.events import empty_events
+
     metrics, events = [], []
     for b in finished_batches(folder, manifest):
         metrics.append(read_table(batch_file(folder, "metrics", b), metric_columns))
-        events.append(read_table(batch_file(folder, "events", b), EVENT_COLUMNS))
+        events.append(read_events(batch_file(folder, "events", b)))
     m = pd.concat(metrics, ignore_index=True) if metrics else pd.DataFrame(columns=list(metric_columns))
-    e = pd.concat(events, ignore_index=True) if events else pd.DataFrame(columns=list(EVENT_COLUMNS))
+    e = pd.concat(events, ignore_index=True) if events else empty_events()
     if len(m) and not np.issubdtype(m["replication"].dtype, np.integer):
         raise RunFolderError(folder, "metrics: the replication column is not whole numbers")
     return m, e
+
+
+def read_series(folder: Path, manifest: dict) -> pd.DataFrame:
+    """The time series' means over every finished batch's replications: ``time`` and one column per series
+    (the sums of the batches divided by their replications)."""
+    total, replications, columns = None, 0, None
+    for b in finished_batches(folder, manifest):
+        frame = read_table(batch_file(folder, "series", b), ("time", "replications"))
+        names = [c for c in frame.columns if c not in ("time", "replications")]
+        if columns is None:
+            columns, total, times = names, frame[names].to_numpy(dtype=float), frame["time"].to_numpy(dtype=float)
+        elif names != columns or len(frame) != len(total) or not np.array_equal(frame["time"].to_numpy(float), times):
+            raise RunFolderError(batch_file(folder, "series", b), "does not hold the same steps and series as the "
+                                 "first batch")
+        else:
+            total = total + frame[names].to_numpy(dtype=float)
+        replications += int(frame["replications"].iloc[0]) if len(frame) else 0
+    if columns is None or not replications:
+        return pd.DataFrame(columns=["time"])
+    return pd.DataFrame({"time": times, **{c: total[:, i] / replications for i, c in enumerate(columns)}})

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from iadsim.analysis import store
-from iadsim.analysis.montecarlo import mean_ci, summarise_groups
-from iadsim.analysis.sweep import sample_design
+from iadsim.analysis.metrics import mean_ci, summarise_groups
+from iadsim.analysis.sweep import store
+from iadsim.analysis.sweep.designs import sample_design
 
 
 def _stat(values) -> tuple[float | None, float | None]:

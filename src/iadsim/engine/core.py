@@ -15,15 +15,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import IntEnum
 
 import numpy as np
+import pandas as pd
 
-from iadsim.c2.wta import hungarian_assign, mmr_greedy
 from iadsim.engine import rng
-from iadsim.engine.world import World, _radar_of
+from iadsim.engine.log import EventLog
+from iadsim.engine.world import World
+from iadsim.events import EventKind, Reason
 from iadsim.network import evaluate
 from iadsim.physics.kinematics import in_launch_envelope, intercept
 from iadsim.physics.lethality import salvo_pk
+from iadsim.registry import ASSIGNERS, AUTHORITY_RULES, DECISION_TIMES, DOCTRINES
+from iadsim.sensors import sensor_entry
 from iadsim.tracking import TrackRules, predict, update
 
 # random streams (any distinct integers)
@@ -31,7 +36,19 @@ S_AVAIL, S_LINK, S_DETECT, S_NOISE, S_ID_SYSTEM, S_ID_OPERATOR, S_DECISION, S_KI
 RULES = TrackRules()  # M-of-N confirmation (2 of 3), drop after K (3) consecutive missed looks
 CONFIRM_M, CONFIRM_N, DROP_AFTER = RULES.m, RULES.n, RULES.k
 INITIAL_SPEED_SIGMA = 300.0  # [m/s] velocity uncertainty of a new track: covers helicopters to subsonic jets
-IDLE, PENDING, FLYING, ASSESSING, CLEARED = 0, 1, 2, 3, 4
+
+
+class Phase(IntEnum):
+    """Where an engagement of a target stands (``State.eng_state``)."""
+
+    IDLE = 0  # no engagement: the target may be nominated
+    PENDING = 1  # nominated, waiting for authorisation
+    FLYING = 2  # missiles in flight
+    ASSESSING = 3  # missiles arrived; looking before re-engaging
+    CLEARED = 4  # vetoed: never engaged again
+
+
+IDLE, PENDING, FLYING, ASSESSING, CLEARED = Phase
 ACQUISITION_BASKET = 1000.0  # [m] the missile finds a target this close to its aim point (assumption)
 PROCESS_NOISE = 4.0  # DWNA acceleration variance [m^2/s^4] for manoeuvring aircraft (assumption)
 
@@ -87,13 +104,12 @@ class Engine:
         self.reps = np.atleast_1d(np.asarray(replications, dtype=np.int64))
         self.keys = rng.replication_keys(self.seed, self.reps)
         self.log_events = events
-        self.events: list[tuple] = []
+        self.log = EventLog()
         self._chain_cache: dict = {}
         self._decision: dict = {}
         # replication-independent lookups, computed once rather than at every step
         self._mtbf = np.array([u.readiness.mtbf or np.inf for u in spec.units])
         self._mttr = np.array([u.readiness.mttr or np.inf for u in spec.units])
-        self._emits = np.array([world.net.emits[s] for s in world.sensor_ids], bool)
         self._group, self._capacity = channel_groups(world)  # fire unit -> guiding radar; radar -> channels
         self._channels = self._capacity[self._group]  # per fire unit: the channels of its guiding radar
         self._pk = np.array([m.pk.value for m in world.missile])
@@ -101,6 +117,11 @@ class Engine:
         self._envelope = [np.array([getattr(m, name).value for m in world.missile])[:, None] for name in (
             "min_range", "max_range", "min_altitude", "max_altitude", "max_target_speed")]
         self._geometry_at: tuple = (-1, None)
+        # the scenario's choices (iadsim.registry): what varies sits behind these four
+        self._assigner = ASSIGNERS[spec.doctrine.assignment]
+        self._authority = AUTHORITY_RULES[spec.authority.mode]
+        self._decision_time = DECISION_TIMES[spec.authority.decision_time.distribution]
+        self._rounds = int(DOCTRINES[spec.doctrine.engagement](spec.doctrine.salvo_size))
         units = {u.id: u for u in spec.units}
         self._fire_crews = [world.scenario.proficiency(units[f].crew) for f in world.fire_ids]
         self._pk_factor = np.array([c.pk_factor for c in self._fire_crews])
@@ -175,9 +196,16 @@ class Engine:
     def now(self) -> float:
         return float(self.w.times[self.state.time_index])
 
-    def _event(self, r: int, kind: str, unit: str = "", target: str = "", detail: str = "") -> None:
+    def _event(self, r: int, kind: EventKind, unit: int = -1, target: int = -1, **numbers) -> None:
+        """Log an event of replication row ``r`` now: ``unit`` indexes the scenario's units, ``target`` the
+        targets (:mod:`iadsim.events`)."""
         if self.log_events:
-            self.events.append((int(self.reps[r]), self.now, kind, unit, target, detail))
+            self.log.add(int(self.reps[r]), self.now, kind, int(unit), int(target), **numbers)
+
+    @property
+    def events(self) -> pd.DataFrame:
+        """The events so far as one typed table (:data:`iadsim.events.EVENT_DTYPES`)."""
+        return self.log.frame()
 
     # ----------------------------------------------------------------------------------------------
     def _update_chains(self, rows) -> None:
@@ -214,7 +242,7 @@ class Engine:
         st.unit_up = np.where(due, ~st.unit_up, st.unit_up)
         st.next_event = np.where(due, self.now + draw * np.where(st.unit_up, self._mtbf, self._mttr), st.next_event)
         for r, u in zip(*np.nonzero(due), strict=True):
-            self._event(r, "repaired" if st.unit_up[r, u] else "failed", self.w.unit_ids[u])
+            self._event(r, EventKind.REPAIRED if st.unit_up[r, u] else EventKind.FAILED, u)
         self._update_chains(np.flatnonzero(due.any(axis=1)))
 
     def move(self) -> None:
@@ -222,7 +250,7 @@ class Engine:
         st, w, k = self.state, self.w, self.state.time_index
         leaking = w.arrived[k][None, :] & st.alive & ~st.leaked & (w.asset_of >= 0)[None, :]
         for r, t in zip(*np.nonzero(leaking), strict=True):
-            self._event(r, "leak", "", w.target_ids[t])
+            self._event(r, EventKind.LEAK, target=t, where=w.position[k, t])
         st.leaked |= leaking
 
     def sense(self) -> None:
@@ -232,20 +260,20 @@ class Engine:
         detected = self._detected = np.zeros(st.hits.shape, bool)
         if not looking.any():
             return
-        emitting = st.unit_up[:, w.sensor_unit] & self._emits[None, :]
+        sensing = st.unit_up[:, w.sensor_unit] & w.sensing[None, :]  # working, and able to sense (a radar emits)
         flying = st.alive & ~st.leaked
         # the same numbers as a full (S, T) draw, computed only where the look can succeed (pd > 0)
         ss, tt = np.nonzero(looking[:, None] & (w.pd_look[k] > 0))
         if len(ss):
             u = rng.uniform_at(self.keys[:, None], k, S_DETECT, ss * len(w.target_ids) + tt)
-            detected[:, ss, tt] = (u < w.pd_look[k, ss, tt][None]) & emitting[:, ss] & flying[:, tt]
+            detected[:, ss, tt] = (u < w.pd_look[k, ss, tt][None]) & sensing[:, ss] & flying[:, tt]
         # only targets that can be seen now or hold a confirmed track somewhere change state: work on those
         tracked = np.isfinite(st.confirmed_at).any(axis=(0, 1))
         cols = np.flatnonzero((looking[:, None] & w.visible[k]).any(axis=0) | tracked)
         if len(cols):
             det = detected[:, :, cols]
             hits, looks, misses, confirmed_at = (a[:, :, cols] for a in (st.hits, st.looks, st.misses, st.confirmed_at))
-            looked = (emitting & looking[None, :])[:, :, None] & w.visible[k][None, :, cols] & flying[:, None, cols]
+            looked = (sensing & looking[None, :])[:, :, None] & w.visible[k][None, :, cols] & flying[:, None, cols]
             tentative = np.isinf(confirmed_at)
             # the confirmation window opens at the first detection (M of the N looks from there on)
             looks = np.where(looked & tentative & ((hits > 0) | det), np.minimum(looks + 1, CONFIRM_N), looks)
@@ -326,12 +354,13 @@ class Engine:
         ground = np.where(ok, np.hypot(d[..., 0], d[..., 1]), np.inf)  # no intercept: outside any envelope
         inside = in_launch_envelope(ground, w.height_agl[k][None, :], np.linalg.norm(w.velocity[k], axis=-1)[None, :],
                                     *self._envelope)
+        inside &= w.fire_sector_ok[k]  # a launcher with a sector fires only inside it (iadsim.sensors.in_sector)
         self._geometry_at = (k, (np.where(inside, tof, np.inf), inside))
         return self._geometry_at[1]
 
     def assign(self) -> None:
         """Threat evaluation and weapon-target assignment; new engagements wait for authorisation."""
-        st, w, spec = self.state, self.w, self.w.scenario.spec
+        st, w = self.state, self.w
         candidates = st.alive & ~st.leaked & w.active[st.time_index][None] & (st.eng_state == IDLE) & st.system_hostile
         free = st.able & st.unit_up[:, w.fire_unit] & (st.missiles > 0) & (st.ready_at <= self.now) & ~st.busy
         free &= st.guiding[:, self._group] < self._channels[None, :]
@@ -344,20 +373,12 @@ class Engine:
         feasible_all[:, :, cols] = (self._known(rows, cols) & inside[None, :, cols] & free[rows][:, :, None]
                                     & candidates[rows][:, None, cols])
         urgency = 1.0 / (1.0 + self._time_to_asset())  # earlier arrival, higher value
-        value = self._pk[:, None] * urgency[None, :]  # (F, T) expected value of an engagement
         for i in np.flatnonzero(feasible_all.any(axis=(1, 2))):
-            r, feasible = rows[i], feasible_all[i]
-            if spec.doctrine.assignment == "hungarian":
-                pairs = zip(*hungarian_assign(np.where(feasible, value, -np.inf)), strict=True)
-            else:
-                rounds, _ = mmr_greedy(np.where(feasible, self._pk[:, None], 0.0), urgency)
-                # one target per fire unit (its first, should an assigner give more), and one engagement per
-                # target at a time (MMR may put several fire units on one target)
-                targets = np.where(rounds.any(axis=1), rounds.argmax(axis=1), -1)
-                fs = [f for f in np.flatnonzero(targets >= 0) if targets[f] not in targets[:f]]
-                pairs = [(f, targets[f]) for f in fs]
-            for f, t in pairs:
-                self._nominate(r, f, t)
+            r = rows[i]
+            for f, t in self._assigner(feasible_all[i], self._pk, urgency):
+                # whatever the assigner says: a feasible pair, one engagement per target and per fire unit
+                if feasible_all[i, f, t] and st.eng_state[r, t] == IDLE and not st.busy[r, f]:
+                    self._nominate(r, f, t)
 
     def _time_to_asset(self) -> np.ndarray:
         """(T,) seconds for each threat to reach its asset at its current speed (3600 s: no asset)."""
@@ -379,15 +400,13 @@ class Engine:
         st, w, authority = self.state, self.w, self.w.scenario.spec.authority
         crew = self._crew(r, f)
         u = float(rng.uniform_at(self.keys[r], st.time_index, S_DECISION, t))
-        decision = _decision_time(authority.decision_time, u) * crew.reaction_time_factor
-        mode = authority.mode
-        delay = 0.0 if mode == "autonomous" else authority.veto_window if mode == "human-on-the-loop" else decision
+        decision = self._decision_time.ppf(authority.decision_time, u) * crew.reaction_time_factor
+        delay = self._authority.delay(decision, authority.veto_window)
         st.eng_state[r, t], st.eng_fire[r, t], st.eng_due[r, t] = PENDING, f, self.now + delay
         st.busy[r, f] = True
-        doctrine = w.scenario.spec.doctrine
-        st.eng_rounds[r, t] = 1 if doctrine.engagement == "shoot-look-shoot" else doctrine.salvo_size
+        st.eng_rounds[r, t] = self._rounds
         self._decision[(r, t)] = decision
-        self._event(r, "nominated", w.fire_ids[f], w.target_ids[t], mode)
+        self._event(r, EventKind.NOMINATED, w.fire_unit[f], t, where=w.position[st.time_index, t])
 
     def authorise(self) -> None:
         """Pending engagements end: launched if authorised (per the authority mode), else released."""
@@ -408,26 +427,31 @@ class Engine:
             wrong = st.operator_draw[r, t] < p_wrong
             operator_says_hostile = wrong if w.civil[t] else not wrong
             decision = self._decision.pop((r, t), 0.0)
-            mode = spec.authority.mode
-            if mode == "human-in-the-loop":
-                approved = operator_says_hostile
-            elif mode == "human-on-the-loop":
-                approved = operator_says_hostile or decision > spec.authority.veto_window
-            else:
-                approved = True
-            if not approved:
+            if not self._authority.approves(operator_says_hostile, decision, spec.authority.veto_window):
                 st.eng_state[r, t] = CLEARED
                 st.vetoes[r] += 1
-                self._event(r, "vetoed", w.fire_ids[f], w.target_ids[t])
+                self._event(r, EventKind.VETOED, w.fire_unit[f], t, where=w.position[st.time_index, t])
                 continue
-            can_fire = (st.alive[r, t] and not st.leaked[r, t] and st.able[r, f] and known[r, f, t] and inside[f, t]
-                        and st.missiles[r, f] > 0 and st.unit_up[r, w.fire_unit[f]]
-                        and st.guiding[r, self._group[f]] < self._channels[f])
-            if not can_fire:
+            reason = self._cannot_fire(r, f, t, known[r, f, t], inside[f, t])
+            if reason:
                 st.eng_state[r, t] = IDLE
-                self._event(r, "lost", w.fire_ids[f], w.target_ids[t], "target no longer engageable")
+                self._event(r, EventKind.LOST, w.fire_unit[f], t, reason=reason, where=w.position[st.time_index, t])
                 continue
             self._launch(r, f, t, tof[f, t])
+
+    def _cannot_fire(self, r: int, f: int, t: int, known: bool, inside: bool) -> Reason:
+        """Why fire unit ``f`` cannot launch at target ``t`` now (the first reason), or Reason.NONE."""
+        st = self.state
+        checks = (
+            (st.alive[r, t] and not st.leaked[r, t], Reason.TARGET_GONE),
+            (st.unit_up[r, self.w.fire_unit[f]], Reason.UNIT_DOWN),
+            (st.able[r, f], Reason.CHAIN_BROKEN),
+            (known, Reason.NOT_IN_PICTURE),
+            (inside, Reason.OUTSIDE_ENVELOPE),
+            (st.missiles[r, f] > 0, Reason.NO_MISSILES),
+            (st.guiding[r, self._group[f]] < self._channels[f], Reason.NO_CHANNEL),
+        )
+        return next((reason for ok, reason in checks if not ok), Reason.NONE)
 
     def _launch(self, r: int, f: int, t: int, tof: float) -> None:
         """Fire at the intercept point predicted from the fused track (the truth's if it gives none)."""
@@ -455,7 +479,8 @@ class Engine:
         st.wrongful[r] += int(w.civil[t])
         if np.isnan(st.first_engagement[r]):
             st.first_engagement[r] = self.now
-        self._event(r, "launch", w.fire_ids[f], w.target_ids[t], f"{n} missile(s), time of flight {tof:.1f} s")
+        self._event(r, EventKind.LAUNCH, w.fire_unit[f], t, track=t if st.has_track[r, t] else -1, missiles=n,
+                    time_of_flight=float(tof), where=aim)
 
     def assess(self) -> None:
         """Missiles arrive: kill with the salvo Pk (crew-scaled); look, then re-engage if it survived."""
@@ -467,20 +492,25 @@ class Engine:
                 f = st.eng_fire[r, t]
                 st.guiding[r, self._group[f]] -= st.eng_rounds[r, t]
                 p = float(salvo_pk(self._pk[f] * self._pk_factor[f], int(st.eng_rounds[r, t])))
-                guided = st.able[r, f] and st.unit_up[r, w.fire_unit[f]]
                 # where the target was when the missile arrived (between the last step and this one)
                 arrival = w.position[st.time_index, t] - w.velocity[st.time_index, t] * (self.now - st.eng_due[r, t])
                 aim_error = float(np.linalg.norm(st.eng_aim[r, t] - arrival))
-                if aim_error > ACQUISITION_BASKET:
-                    guided = False
-                    self._event(r, "miss", w.fire_ids[f], w.target_ids[t], f"aim error {aim_error:.0f} m")
-                if st.alive[r, t] and not st.leaked[r, t] and guided and u[r, t] < p:
+                checks = (
+                    (aim_error <= ACQUISITION_BASKET, Reason.AIM_ERROR),
+                    (st.alive[r, t] and not st.leaked[r, t], Reason.TARGET_GONE),
+                    (st.unit_up[r, w.fire_unit[f]], Reason.UNIT_DOWN),
+                    (st.able[r, f], Reason.CHAIN_BROKEN),
+                    (u[r, t] < p, Reason.WARHEAD),
+                )
+                reason = next((reason for ok, reason in checks if not ok), Reason.NONE)
+                if reason == Reason.NONE:
                     st.alive[r, t] = False
                     st.kills[r] += int(not w.civil[t])
                     st.civil_killed[r] += int(w.civil[t])
-                    self._event(r, "kill", w.fire_ids[f], w.target_ids[t])
-                elif aim_error <= ACQUISITION_BASKET:
-                    self._event(r, "miss", w.fire_ids[f], w.target_ids[t])
+                    self._event(r, EventKind.KILL, w.fire_unit[f], t, miss_distance=aim_error, where=arrival)
+                else:
+                    self._event(r, EventKind.MISS, w.fire_unit[f], t, miss_distance=aim_error, reason=reason,
+                                where=arrival)
                 st.eng_state[r, t], st.eng_due[r, t] = ASSESSING, self.now + spec.doctrine.kill_assessment_time
         done = (st.eng_state == ASSESSING) & (st.eng_due <= self.now)
         st.eng_state[done] = IDLE
@@ -499,24 +529,9 @@ def channel_groups(w: World) -> tuple[np.ndarray, np.ndarray]:
     for f, fu in enumerate(w.fire_ids):
         guider = (w.guider_names[f] or [fu])[0]
         if guider not in names:
-            radar = _radar_of(w.scenario, units[guider])
+            radar = sensor_entry(w.scenario, units[guider])
             names.append(guider)
             known = radar is not None and radar.guidance_channels is not None
             capacity.append(int(radar.guidance_channels.value) if known else 4)
         group.append(names.index(guider))
     return np.array(group, np.int64), np.array(capacity, np.int64)
-
-
-def _decision_time(dist, u: float) -> float:
-    """Inverse-CDF draw of the operator decision time from a uniform u."""
-    from scipy import special, stats
-
-    if dist.distribution == "fixed":
-        return dist.value
-    if dist.distribution == "uniform":
-        return dist.low + u * (dist.high - dist.low)
-    if dist.distribution == "triangular":
-        c = (dist.mode - dist.low) / max(dist.high - dist.low, 1e-12)
-        return float(stats.triang.ppf(u, c, loc=dist.low, scale=dist.high - dist.low))
-    # special.ndtri is what stats.norm.ppf evaluates, without its per-call overhead
-    return float(dist.median * np.exp(dist.sigma * special.ndtri(min(max(u, 1e-12), 1 - 1e-12))))

@@ -1,24 +1,23 @@
 """What does not change between replications, computed once per scenario.
 
-Flight paths are deterministic, so positions, line of sight (terrain masking rasters, one per radar
-site), signal-to-noise ratios and per-look detection probabilities are arrays over
-``(n_steps, n_sensors, n_targets)`` shared by every replication. Only the random draws differ.
+Flight paths are deterministic, so positions, line of sight (terrain masking rasters, one per sensor
+site), per-look detection probabilities and measurement errors are arrays over
+``(n_steps, n_sensors, n_targets)`` shared by every replication. Only the random draws differ. How each
+sensor sees is its sensor model's business (:mod:`iadsim.sensors`), shared with the coverage maps.
 """
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
 
 from iadsim.network import Network, build_network
-from iadsim.physics import effects, scan
-from iadsim.physics.detection import pd as exact_pd
-from iadsim.physics.radar import snr_db
+from iadsim.network.chain import guider_names
 from iadsim.scenario import Scenario
-from iadsim.scenario.catalog import LauncherType, MissileType, RadarType
+from iadsim.scenario.catalog import LauncherType, MissileType
+from iadsim.sensors import SensorModel, in_sector, sensor_model
 from iadsim.terrain import masking_height
 
 
@@ -40,7 +39,7 @@ class World:
     active: np.ndarray  # (K, T) airborne and on its route
     arrived: np.ndarray  # (K, T) reached the end of its route (a threat's target) by this step
     asset_of: np.ndarray  # (T,) index into assets or -1
-    # sensors: every unit with a radar (radars and launchers carrying one)
+    # sensors: every unit with a sensor (radars and launchers carrying one)
     sensor_ids: list[str]
     sensor_position: np.ndarray  # (S, 3)
     look: np.ndarray  # (K, S) bool: the sensor looks at every target this step
@@ -59,6 +58,10 @@ class World:
     sensor_unit: np.ndarray  # (S,) index into unit_ids
     fire_unit: np.ndarray  # (F,) index into unit_ids
     guider_names: list[list[str]]  # per fire unit: radars wired to guide its missiles (own radar first)
+    sensors: list[SensorModel]  # (S,) the sensor model of each sensor
+    sensing: np.ndarray  # (S,) bool: the sensor can sense (Network.senses: a radar's emission is on; passive)
+    fire_sector_ok: np.ndarray  # (K, F, T) bool: the target's bearing from the fire unit is inside the fire
+    #                              unit's sector (all True when it has none)
 
 
 def _trajectories(scenario: Scenario, times: np.ndarray):
@@ -89,22 +92,6 @@ def _trajectories(scenario: Scenario, times: np.ndarray):
     return ids, flights_of, np.array(civil, bool), np.array(transponder, bool), positions, np.array(asset_of, int)
 
 
-def _radar_of(scenario: Scenario, unit) -> RadarType | None:
-    entry = scenario.catalog.types[unit.type]
-    if isinstance(entry, RadarType):
-        return entry
-    if isinstance(entry, LauncherType) and entry.radar:
-        return scenario.catalog.types[entry.radar]
-    return None
-
-
-def pulses_per_look(radar: RadarType) -> int:
-    """Pulses on a target per look: given, or beamwidth x PRF / scan rate for a rotating search radar."""
-    if radar.pulses_per_look is not None:
-        return int(radar.pulses_per_look.value)
-    return int(scan.pulses_per_look(radar.beamwidth.value, 2 * np.pi / radar.scan_period.value, radar.prf.value))
-
-
 def build_world(scenario: Scenario) -> World:
     """Precompute everything replication-independent (the slow geometry and physics) once."""
     spec, terrain = scenario.spec, scenario.terrain
@@ -126,7 +113,7 @@ def build_world(scenario: Scenario) -> World:
 
     unit_ids = [u.id for u in spec.units]
     unit_index = {u: i for i, u in enumerate(unit_ids)}
-    sensors = [(u, r) for u in spec.units if (r := _radar_of(scenario, u)) is not None]
+    sensors = [(u, m) for u in spec.units if (m := sensor_model(scenario, u)) is not None]
     n_s = len(sensors)
     s_pos = np.array([[scenario.sites[u.id].x, scenario.sites[u.id].y, scenario.sites[u.id].ground + u.mast_height]
                       for u, _ in sensors]).reshape(n_s, 3)
@@ -145,39 +132,20 @@ def build_world(scenario: Scenario) -> World:
     visible = np.zeros((n_steps, n_s, n_t), bool)
     sigma = np.zeros((n_steps, n_s, n_t), np.float32)
     masking = {}
-    for s, (unit, radar) in enumerate(sensors):
+    for s, (unit, sensor) in enumerate(sensors):
         r0, c0 = terrain.xy_to_rowcol(s_pos[s, 0], s_pos[s, 1])
-        mask = masking_height(terrain.elevation, terrain.cell_size, int(r0), int(c0), unit.mast_height,
-                              max_distance=radar.instrumented_range.value)  # 4/3 radio earth
+        mask = masking_height(terrain.elevation, terrain.cell_size, int(r0), int(c0), sensor.antenna_height,
+                              max_distance=sensor.max_range)  # 4/3 radio earth
         masking[unit.id] = mask
         d = position - s_pos[s]
         slant = np.maximum(np.linalg.norm(d, axis=-1), 1.0)
         ground_range = np.hypot(d[..., 0], d[..., 1])
-        mh = mask[row, col]
-        vis = inside & np.isfinite(mh) & (height >= mh - 1e-6) & (slant <= radar.instrumented_range.value) & active
-        if unit.sector is not None:
-            bearing = np.arctan2(d[..., 0], d[..., 1])
-            off = np.angle(np.exp(1j * (bearing - unit.sector.center)))
-            vis &= np.abs(off) <= unit.sector.width / 2
+        vis = inside & active & sensor.visibility(mask[row, col], height, slant, d[..., 0], d[..., 1])
         visible[:, s] = vis
-        snr = signal_to_interference_db(radar, unit.mast_height, rcs[None, :], slant, ground_range, height, jam_erp,
-                                        jam_bandwidth)
-        n_pulses = pulses_per_look(radar)
-        p = np.zeros((n_steps, n_t))
-        for case in np.unique(swerling):
-            cols = swerling == case
-            p[:, cols] = exact_pd(np.clip(snr[:, cols], -40.0, 60.0), radar.pfa.value, n_pulses, int(case))
-        # several looks within one step (a fast update rate) combine as independent looks
-        looks_per_step = spec.step / radar.scan_period.value
-        if looks_per_step >= 1.0:
-            look[:, s] = True
-            p = 1.0 - (1.0 - p) ** looks_per_step
-        else:
-            phase = (zlib.crc32(unit.id.encode()) % 997) / 997.0 * radar.scan_period.value  # stable per site
-            cycle = np.floor((times + phase) / radar.scan_period.value)
-            look[:, s] = np.concatenate([[True], np.diff(cycle) > 0])
+        p = sensor.pd_per_look(slant, ground_range, height, rcs[None, :], swerling, jam_erp, jam_bandwidth)
+        look[:, s], p = sensor.looks(times, spec.step, p)
         pd_look[:, s] = np.where(vis, p, 0.0)
-        sigma[:, s] = np.maximum(radar.range_accuracy.value, ground_range * radar.azimuth_accuracy.value)
+        sigma[:, s] = sensor.measurement_sigma(slant, ground_range)
 
     net = build_network(scenario)
     fire_ids = net.fire_units
@@ -189,48 +157,18 @@ def build_world(scenario: Scenario) -> World:
     sensor_ids = [u.id for u, _ in sensors]
     guiders = [guider_names(net, f) for f in fire_ids]
     latency = _latencies(scenario, net, guiders, sensor_ids)
+    sensing = np.array([net.senses[s] for s in sensor_ids], bool)
+    fire_sector_ok = np.ones((n_steps, len(fire_ids), n_t), bool)
+    for f, unit in enumerate(fire_units):
+        if unit.sector is not None:
+            d = position - f_pos[f]
+            fire_sector_ok[:, f] = in_sector(unit.sector, d[..., 0], d[..., 1])
     return World(
         scenario, net, times, spec.step, ids, civil, transponder, position, velocity, height, active, arrived,
         asset_of, sensor_ids, s_pos, look, pd_look, visible, sigma, masking, fire_ids, f_pos, missiles, launchers,
         latency, unit_ids, unit_index, np.array([unit_index[s] for s in sensor_ids], int),
-        np.array([unit_index[f] for f in fire_ids], int), guiders,
+        np.array([unit_index[f] for f in fire_ids], int), guiders, [m for _, m in sensors], sensing, fire_sector_ok,
     )
-
-
-LAND_GAMMA_DB = -15.0  # constant-gamma land clutter (Nathanson: wooded hills ~ -15 dB); an assumption
-
-
-def signal_to_interference_db(radar: RadarType, antenna_height, rcs, slant_range, ground_range, target_height,
-                              jammer_erp=0.0, jammer_bandwidth=1.0):
-    """Per-pulse SINR [dB]: the radar equation, minus two-ray multipath loss at low altitude, against
-    noise plus mainbeam land clutter (after the radar's MTI improvement) plus self-screening noise
-    jamming. Each term is a cited function of :mod:`iadsim.physics.effects`; combining them this way
-    (clutter only while the target is inside the lowest beam, i.e. its elevation angle is below one
-    beamwidth) is a modelling assumption."""
-    snr = snr_db(radar.peak_power.value, radar.gain.value, radar.frequency.value, rcs, slant_range,
-                 radar.pulse_width.value, radar.system_temperature.value, radar.losses.value)
-    height = np.maximum(target_height, 1.0)
-    snr = snr - effects.multipath_loss_db(antenna_height, height, np.maximum(ground_range, 1.0), radar.frequency.value)
-    psi = effects.grazing_angle(antenna_height, np.maximum(slant_range, 1.0))
-    sigma0 = effects.constant_gamma_sigma0(LAND_GAMMA_DB, np.maximum(psi, 1e-4))
-    cnr = effects.clutter_to_noise_db(radar.peak_power.value, radar.gain.value, radar.frequency.value, slant_range,
-                                      radar.pulse_width.value, sigma0, radar.beamwidth.value, np.maximum(psi, 1e-4),
-                                      radar.system_temperature.value, radar.losses.value, radar.mti_improvement.value)
-    elevation = np.arctan2(height - antenna_height, np.maximum(ground_range, 1.0))
-    cnr = np.where(elevation < radar.beamwidth.value, cnr, -np.inf)
-    jammer = np.broadcast_to(np.asarray(jammer_erp, float), np.shape(snr))
-    with np.errstate(divide="ignore"):
-        jnr = np.where(jammer > 0, effects.jammer_to_noise_db(
-            np.maximum(jammer, 1e-30), jammer_bandwidth, radar.frequency.value, radar.gain.value, slant_range,
-            1.0 / radar.pulse_width.value, radar.system_temperature.value, 0.0, radar.losses.value), -np.inf)
-    return effects.sinr_db(snr, jnr, cnr)
-
-
-def guider_names(net: Network, fire_id: str) -> list[str]:
-    """Radars wired to guide a fire unit's missiles, whatever their state: its own radar first, then
-    every radar with a fire-control link to it (which of them works is the kill-chain rules' business)."""
-    own = [fire_id] if net.has_radar[fire_id] else []
-    return own + [a for _, a, b, carries in net.links if b == fire_id and carries == "fire-control"]
 
 
 def _latencies(scenario: Scenario, net: Network, guiders: list[list[str]], sensor_ids: list[str]) -> np.ndarray:

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
+from iadsim.registry import SENSOR_MODELS
 from iadsim.scenario import Scenario
 from iadsim.scenario.catalog import LauncherType, RadarType
 
@@ -90,7 +91,9 @@ class Network:
 
     graph: nx.MultiDiGraph
     kind: dict[str, str]  # unit id -> "radar" | "launcher" | "command-post"
-    emits: dict[str, bool]  # unit id -> has a radar that is switched on
+    emits: dict[str, bool]  # unit id -> has a sensor that radiates (a radar) and its emission is on
+    senses: dict[str, bool]  # unit id -> has a sensor that can sense: a radiating one with its emission on,
+    #                            or a passive one (which senses whatever its emission setting)
     has_radar: dict[str, bool]
     own_search: dict[str, bool]  # a fire-control radar that can search on its own
     fire_control: dict[str, bool]  # has a fire-control radar
@@ -123,6 +126,7 @@ def build_network(scenario: Scenario) -> Network:
     spec, catalog = scenario.spec, scenario.catalog
     graph = nx.MultiDiGraph(name=spec.name)
     kind, emits, has_radar, own_search, missiles, avail, stated, crew = {}, {}, {}, {}, {}, {}, {}, {}
+    senses = {}
     fire_control = {}
     fire_units = []
     for unit in spec.units:
@@ -134,7 +138,9 @@ def build_network(scenario: Scenario) -> Network:
             missiles[unit.id] = unit.missiles if unit.missiles is not None else int(entry.missiles.value)
             radar = catalog.types[entry.radar] if entry.radar else None
         has_radar[unit.id] = radar is not None
-        emits[unit.id] = radar is not None and unit.readiness.emission == "on"
+        radiates = radar is not None and SENSOR_MODELS[radar.model].emits
+        emits[unit.id] = radiates and unit.readiness.emission == "on"
+        senses[unit.id] = radar is not None and (unit.readiness.emission == "on" or not radiates)
         fire_control[unit.id] = radar is not None and radar.role == "fire-control"
         own_search[unit.id] = bool(fire_control[unit.id] and radar.autonomous_search)
         avail[unit.id] = unit.readiness.availability
@@ -153,8 +159,15 @@ def build_network(scenario: Scenario) -> Network:
         graph.add_edge(link.from_, link.to, key=lid, carries=link.carries, status=link.status,
                        latency=link.latency, availability=link.availability)
     position = {u: (site.x, site.y) for u, site in scenario.sites.items()}
-    return Network(graph, kind, emits, has_radar, own_search, fire_control, fire_units, missiles, avail, stated,
+    return Network(graph, kind, emits, senses, has_radar, own_search, fire_control, fire_units, missiles, avail, stated,
                    crew, spec.doctrine.autonomous_fallback, links, position)
+
+
+def guider_names(net: Network, fire_id: str) -> list[str]:
+    """Radars wired to guide a fire unit's missiles, whatever their state: its own radar first, then
+    every radar with a fire-control link to it (which of them works is the kill-chain rules' business)."""
+    own = [fire_id] if net.has_radar[fire_id] else []
+    return own + [a for _, a, b, carries in net.links if b == fire_id and carries == "fire-control"]
 
 
 def _reach(net: Network, sources: list[str], up, carries: tuple[str, ...], through_cp: bool = True) -> set[str]:

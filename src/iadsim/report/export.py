@@ -143,10 +143,10 @@ def export_kml(run: Run, out: Path, replication: int | None = None) -> list[Path
             element.text = str(text)
         return element
 
-    scenario, world = run.scenario, run.world
+    scenario = run.scenario
     lonlat = to_lonlat(scenario.terrain.crs)
     rep = run.typical_replication() if replication is None else int(replication)
-    replay = build_replay(world, run.events, rep)
+    replay = build_replay(run.trajectories, run.events, run.unit_ids, rep)
     root = etree.Element(f"{{{KML_NS}}}kml", nsmap={None: KML_NS})
     doc = sub(root, "Document")
     sub(doc, "name", f"{run.name}: replication {rep}")
@@ -257,11 +257,11 @@ def export_czml(run: Run, out: Path, replication: int | None = None) -> list[Pat
     )
     from czml3.types import TimeInterval
 
-    scenario, world = run.scenario, run.world
+    scenario = run.scenario
     lonlat = to_lonlat(scenario.terrain.crs)
     rep = run.typical_replication() if replication is None else int(replication)
-    replay = build_replay(world, run.events, rep)
-    t_end = float(world.times[-1])
+    replay = build_replay(run.trajectories, run.events, run.unit_ids, rep)
+    t_end = float(run.entities["duration"])
     packets = [Packet(id="document", name=f"{run.name}: replication {rep}", version="1.0",
                       clock=Clock(interval=TimeInterval(start=_iso(0), end=_iso(t_end)), currentTime=_iso(0),
                                   multiplier=10))]
@@ -334,7 +334,7 @@ def export_geotiff(run: Run, out: Path, replication: int | None = None) -> list[
 def export_csv(run: Run, out: Path, replication: int | None = None) -> list[Path]:
     metrics, events = out / "metrics.csv", out / "events.csv"
     run.metrics.to_csv(metrics, index=False)
-    run.events.to_csv(events, index=False)
+    run.named_events().to_csv(events, index=False)
     return [metrics, events]
 
 

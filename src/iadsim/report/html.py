@@ -17,7 +17,8 @@ from pathlib import Path
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
-from iadsim.analysis.montecarlo import METRICS
+from iadsim.analysis.metrics import METRICS
+from iadsim.analysis.runfolder import RunFolderError
 from iadsim.report.layers import map_layers
 from iadsim.report.plots import label, map_figure, metrics_figure, replay_figure
 from iadsim.report.replay import build_replay
@@ -166,7 +167,7 @@ def _metrics_html(page: _Page, runs: list[Run]) -> str:
     rows = ["<tr><td>fire units able</td>"
             + "".join(f"<td class=num>{_int(s.get('fire_units_able'))} of {_int(s.get('fire_units'))}</td>"
                       for s in summaries) + "</tr>"]
-    for metric in (*METRICS, "p_raid_annihilation", "p_wrongful_engagement"):
+    for metric in METRICS:
         cells = []
         for s in summaries:
             stat = s.get("metrics", {}).get(metric) or {}
@@ -214,13 +215,17 @@ def _audit_html(run: Run) -> str:
 
 def _map_and_replay_html(page: _Page, run: Run, index: int) -> tuple[str, str]:
     try:
-        world = run.world
         layers = map_layers(run.scenario, run.coverage)
+        paths = run.trajectories
     except Exception as exc:  # never raw exception text in the page: a category and where to look
         log.debug("no map for %s: %s", run.path, exc)
-        why = ("its scenario, catalogs or terrain crop are invalid or were changed after the run "
-               f"(`iadsim validate {run.path / 'scenario' / 'scenario.yaml'}` says why)"
-               if isinstance(exc, InputError) else f"an internal error ({type(exc).__name__})")
+        if isinstance(exc, RunFolderError) and Path(exc.file).name != "scenario.yaml":
+            why = f"{Path(exc.file).name} of the run folder is unreadable or was changed after the run"
+        elif isinstance(exc, InputError):
+            why = ("its scenario, catalogs or terrain crop are invalid or were changed after the run "
+                   f"(`iadsim validate {run.path / 'scenario' / 'scenario.yaml'}` says why)")
+        else:
+            why = f"an internal error ({type(exc).__name__})"
         message = f"<p class=note>{escape(run.name)}: the map and replay could not be drawn: {escape(why)}.</p>"
         return message, message
     bands = ", ".join(f"{b:g} m" for b in sorted(layers.coverage))
@@ -232,8 +237,8 @@ def _map_and_replay_html(page: _Page, run: Run, index: int) -> tuple[str, str]:
                 "<code>iadsim coverage</code>. Links that are down are red dashes; hover a link's midpoint for "
                 "its ends.</p>")
     rep = run.typical_replication()
-    replay = build_replay(world, run.events, rep)
-    fire_position = {u: (s.x, s.y) for u, s in run.scenario.sites.items()}
+    replay = build_replay(paths, run.events, run.unit_ids, rep)
+    fire_position = {u["id"]: (u["x"], u["y"]) for u in run.entities["units"]}
     title = escape(f"{run.name}: replication {rep}")
     replay_html = (f"<h3>{escape(run.name)}: replication {rep}</h3>"
                    + page.figure(replay_figure(layers, replay, fire_position, title)) +

@@ -11,7 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from iadsim.analysis.montecarlo import METRICS
+from iadsim.analysis.metrics import METRICS, replication_names
 from iadsim.report.layers import MapLayers
 from iadsim.report.replay import FLYING, KILLED, LEAKED, Replay
 
@@ -29,15 +29,9 @@ BAND_COLOURS = ("#08306b", "#2171b5", "#6baed6", "#c6dbef")
 VARIANT_COLOURS = ("#c1121f", "#1a7f37", "#1f4e99", "#e07b00", "#7b2d8e", "#555555")
 
 
-LABELS = {
-    "p_raid_annihilation": "probability of raid annihilation (no leaker)",
-    "p_wrongful_engagement": "probability of a wrongful engagement",
-    "leakers_fraction": "fraction of threats leaking",
-}
-
-
 def label(metric: str) -> str:
-    return LABELS.get(metric, metric.replace("_", " "))
+    """A metric's words (:data:`iadsim.analysis.metrics.METRICS`), or its name spelt out when not registered."""
+    return METRICS[metric].label if metric in METRICS else metric.replace("_", " ")
 
 
 def mmss(seconds: float) -> str:
@@ -183,8 +177,10 @@ def replay_figure(layers: MapLayers, replay: Replay, fire_position: dict[str, tu
                 fx, fy = layers.km(*fire_position[e.fire_unit])
                 i = index[e.target]
                 frac = (t - e.launch_time) / max(e.time_of_flight, 1e-9)
-                xs += [float(fx), float(fx + frac * (kx[f, i] - fx)), None]
-                ys += [float(fy), float(fy + frac * (ky[f, i] - fy)), None]
+                # the missile flies straight to its aim point (the target's, if the run gave none)
+                ax, ay = layers.km(e.aim[0], e.aim[1]) if np.isfinite(e.aim[0]) else (kx[f, i], ky[f, i])
+                xs += [float(fx), float(fx + frac * (ax - fx)), None]
+                ys += [float(fy), float(fy + frac * (ay - fy)), None]
                 hover += [escape(f"{e.fire_unit} -> {e.target}"), escape(f"missile at {e.target}"), None]
         out.append(go.Scatter(x=xs or [None], y=ys or [None], hovertext=hover or [None], hoverinfo="text",
                               mode="lines+markers", name="missiles in flight",
@@ -220,8 +216,10 @@ def replay_figure(layers: MapLayers, replay: Replay, fire_position: dict[str, tu
     return fig
 
 
-def metrics_figure(summaries: list[dict], metrics=METRICS) -> go.Figure:
-    """One small bar chart per metric: each variant's mean with its 95 % confidence interval."""
+def metrics_figure(summaries: list[dict], metrics=None) -> go.Figure:
+    """One small bar chart per metric (default: the replication metrics of the registry): each variant's mean
+    with its 95 % confidence interval."""
+    metrics = replication_names() if metrics is None else metrics
     shown = [m for m in metrics if any(_stat(s, m)["mean"] is not None for s in summaries)]
     cols = 3
     rows = max(1, math.ceil(len(shown) / cols))

@@ -1,5 +1,6 @@
-"""One replication replayed: where every target is at each (decimated) time, and whether it is flying,
-killed or has leaked, from the world's flight paths and the run's event log."""
+"""One replication replayed from its run folder: where every target is at each (decimated) time, and
+whether it is flying, killed or has leaked, from the stored trajectories and the run's typed events;
+each missile flies in a straight line from its launcher to its aim point (as the engine flies it)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from iadsim.report.run import time_of_flight
+from iadsim.analysis.artifacts import Trajectories, frame_steps
 
 MAX_FRAMES = 200
 
@@ -24,6 +25,7 @@ class Engagement:
     fire_unit: str
     target: str
     outcome: str  # "kill", "miss" or "" when the log ends first
+    aim: tuple[float, float, float] = (np.nan, np.nan, np.nan)  # world x, y, z [m] the missiles fly to
 
 
 @dataclass
@@ -32,7 +34,6 @@ class Replay:
 
     replication: int
     times: np.ndarray  # (F,)
-    steps: np.ndarray  # (F,) indices into world.times
     target_ids: list[str]
     civil: np.ndarray  # (T,)
     position: np.ndarray  # (F, T, 3)
@@ -41,44 +42,38 @@ class Replay:
     engagements: list[Engagement]
 
 
-def frame_steps(n_steps: int, max_frames: int = MAX_FRAMES) -> np.ndarray:
-    """At most ``max_frames`` step indices, evenly spaced, always including the first and the last."""
-    if n_steps <= max_frames:
-        return np.arange(n_steps)
-    return np.unique(np.round(np.linspace(0, n_steps - 1, max_frames)).astype(int))
-
-
-def build_replay(world, events: pd.DataFrame, replication: int, max_frames: int = MAX_FRAMES) -> Replay:
-    """The replay of ``replication``: target positions and status at up to ``max_frames`` times."""
-    ev = events[events["replication"] == replication] if not events.empty else events
-    index = {t: i for i, t in enumerate(world.target_ids)}
-    n_t = len(world.target_ids)
+def build_replay(paths: Trajectories, events: pd.DataFrame, unit_ids: list[str], replication: int,
+                 max_frames: int = MAX_FRAMES) -> Replay:
+    """The replay of ``replication`` at up to ``max_frames`` of the stored times. ``events``: the run's typed
+    events (``unit`` and ``target`` index ``unit_ids`` and ``paths.target_ids``)."""
+    ev = events[events["replication"] == replication] if len(events) else events
+    n_t = len(paths.target_ids)
     kill_time = np.full(n_t, np.inf)
+    kill_at = np.full((n_t, 3), np.nan)
     for row in ev[ev["kind"] == "kill"].itertuples():
-        i = index.get(row.target)
-        if i is not None:
-            kill_time[i] = min(kill_time[i], float(row.time))
+        if 0 <= row.target < n_t and row.time < kill_time[row.target]:
+            kill_time[row.target] = float(row.time)
+            kill_at[row.target] = (row.x, row.y, row.z)
     engagements = []
-    outcomes = ev[ev["kind"].isin(["kill", "miss"])].sort_values("time")
-    for row in ev[ev["kind"] == "launch"].sort_values("time").itertuples():
-        tof = time_of_flight(row.detail)
+    outcomes = ev[ev["kind"].isin(["kill", "miss"])].sort_values("time", kind="stable")
+    for row in ev[ev["kind"] == "launch"].sort_values("time", kind="stable").itertuples():
+        tof = float(row.time_of_flight) if np.isfinite(row.time_of_flight) else 0.0
         later = outcomes[(outcomes["unit"] == row.unit) & (outcomes["target"] == row.target)
                          & (outcomes["time"] >= row.time) & (outcomes["time"] <= row.time + tof + 30.0)]
         outcome = str(later["kind"].iloc[0]) if len(later) else ""
-        engagements.append(Engagement(float(row.time), tof, str(row.unit), str(row.target), outcome))
+        unit = unit_ids[row.unit] if 0 <= row.unit < len(unit_ids) else ""
+        target = paths.target_ids[row.target] if 0 <= row.target < n_t else ""
+        engagements.append(Engagement(float(row.time), tof, unit, target, outcome, (row.x, row.y, row.z)))
 
-    steps = frame_steps(len(world.times), max_frames)
-    times = world.times[steps]
-    position = world.position[steps].copy()
-    active = world.active[steps]
-    arrived = world.arrived[steps]
-    status = np.where(active, FLYING, WAITING)
-    status = np.where(arrived, np.where(world.civil[None, :], GONE, LEAKED), status)
+    steps = frame_steps(len(paths.times), max_frames)
+    times = paths.times[steps]
+    position = paths.position[steps].copy()
+    status = np.where(paths.active[steps], FLYING, WAITING)
+    status = np.where(paths.arrived[steps], np.where(paths.civil[None, :], GONE, LEAKED), status)
     killed = times[:, None] >= kill_time[None, :]
     status = np.where(killed, KILLED, status)
     # a killed target stays where it was hit
     for i in np.flatnonzero(np.isfinite(kill_time)):
-        k = int(np.clip(np.searchsorted(world.times, kill_time[i]), 0, len(world.times) - 1))
-        position[killed[:, i], i] = world.position[k, i]
-    return Replay(replication, times, steps, list(world.target_ids), world.civil.copy(), position, status,
-                  kill_time, engagements)
+        position[killed[:, i], i] = kill_at[i]
+    return Replay(replication, times, list(paths.target_ids), paths.civil.copy(), position, status, kill_time,
+                  engagements)

@@ -1,4 +1,5 @@
-"""A run folder read back: summary, audit, per-replication metrics, events, and (lazily) the scenario and world.
+"""A run folder read back: summary, audit, per-replication metrics, typed events, and (lazily) the scenario,
+entities, trajectories, coverage and time series.
 
 A run folder is what :func:`iadsim.analysis.simulate` writes (format 2, :mod:`iadsim.analysis.runfolder`):
 everything here is read from the folder alone - its manifest, its copy of the scenario and catalogs and its
@@ -7,7 +8,6 @@ terrain crop - never from the paths the original scenario named.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -17,18 +17,15 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, ValidationError
 
-from iadsim.analysis import runfolder
-from iadsim.analysis.montecarlo import METRICS
+from iadsim.analysis import artifacts, runfolder
+from iadsim.analysis.metrics import replication_names
 from iadsim.analysis.runfolder import RunFolderError
 from iadsim.scenario.yamlio import read_json
-
-DEFAULT_TIME_OF_FLIGHT = 10.0
-"""Seconds a missile is drawn in flight when a launch event does not give its time of flight."""
 
 
 @dataclass
 class Run:
-    """One run folder. ``scenario``, ``world`` and ``coverage`` are computed on first use (each takes seconds)."""
+    """One run folder. ``scenario``, ``trajectories`` and ``coverage`` are read on first use."""
 
     path: Path
     summary: dict
@@ -56,22 +53,39 @@ class Run:
         return self._scenario_and_exact[1]
 
     @cached_property
-    def world(self):
-        """The engine's world of the scenario (flight paths, detections): what a replay needs."""
-        from iadsim.engine import build_world
+    def entities(self) -> dict:
+        """The units and targets the events' indices name (``entities.json``)."""
+        return _artifact(artifacts.read_entities, self.path)
 
-        return build_world(self.scenario)
+    @property
+    def unit_ids(self) -> list[str]:
+        return [u["id"] for u in self.entities["units"]]
+
+    @cached_property
+    def trajectories(self) -> artifacts.Trajectories:
+        """Every target on the run's coarse time grid (``trajectories.parquet``)."""
+        return _artifact(artifacts.read_trajectories, self.path, self.entities, runfolder.read_table)
 
     @cached_property
     def coverage(self):
-        """The network's coverage maps (:func:`iadsim.analysis.coverage.coverage_maps`: line of sight, range,
-        sector and Pd >= 0.5 per look, at the default bands against the scenario's threat types)."""
-        from iadsim.analysis.coverage import coverage_maps
+        """The network's coverage maps as the run computed them (:func:`iadsim.analysis.coverage.coverage_maps`:
+        line of sight, range, sector and Pd >= 0.5 per look, at the default bands against the scenario's threat
+        types), on the run folder's terrain crop (block-sampled with it when the crop is downsampled)."""
+        return _artifact(artifacts.read_coverage, self.path, np.isfinite(self.scenario.terrain.elevation))
 
-        if not self.terrain_exact:
-            raise RunFolderError(self.path, "its terrain is stored downsampled (display only), so coverage is not "
-                                 "recomputed from it: run `iadsim coverage` on the original scenario")
-        return coverage_maps(self.scenario)
+    @cached_property
+    def series(self) -> pd.DataFrame:
+        """The time series' means over the replications per step (``series/``)."""
+        return runfolder.read_series(self.path, self.manifest)
+
+    def named_events(self) -> pd.DataFrame:
+        """The events with the unit and target names beside their indices (``unit_id``, ``target_id``)."""
+        units = np.array([*self.unit_ids, ""], dtype=object)
+        targets = np.array([*self.trajectories.target_ids, ""], dtype=object)
+        frame = self.events.copy()
+        frame.insert(4, "unit_id", units[np.where(frame["unit"] >= 0, frame["unit"], -1)])
+        frame.insert(6, "target_id", targets[np.where(frame["target"] >= 0, frame["target"], -1)])
+        return frame
 
     def typical_replication(self) -> int:
         """The replication whose leakers are closest to the mean (the lowest such index): the one to replay."""
@@ -95,7 +109,7 @@ def load_run(run_dir: str | Path) -> Run:
                              "summary); run `iadsim simulate` again to complete it")
     summary = _checked(_Summary, read_json(path / "summary.json", what="run summary"), path / "summary.json")
     audit = _checked(_Audit, read_json(path / "audit.json", what="run audit"), path / "audit.json")
-    metrics, events = runfolder.read_batches(path, manifest, ("replication", *METRICS))
+    metrics, events = runfolder.read_batches(path, manifest, ("replication", *replication_names()))
     _check_batches(path, manifest, metrics, events)
     return Run(path, summary, audit, metrics, events, manifest)
 
@@ -177,7 +191,9 @@ def _check_batches(path: Path, manifest: dict, metrics: pd.DataFrame, events: pd
         raise RunFolderError(path / "events", "holds events of replications that did not run")
 
 
-def time_of_flight(detail: str) -> float:
-    """The time of flight [s] in a launch event's detail ("1 missile(s), time of flight 8.8 s")."""
-    match = re.search(r"time of flight\s+([0-9.]+)\s*s", detail or "")
-    return float(match.group(1)) if match else DEFAULT_TIME_OF_FLIGHT
+def _artifact(reader, path: Path, *args):
+    """An artifact of the run folder read by ``reader``; its ArtifactError as a RunFolderError (exit 2)."""
+    try:
+        return reader(path, *args)
+    except artifacts.ArtifactError as exc:
+        raise RunFolderError(exc.file, exc.reason) from None

@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from iadsim.analysis import store
 from iadsim.analysis.sensitivity import tornado
+from iadsim.analysis.sweep import store
 from iadsim.scenario import InputError
 from iadsim.scenario.yamlio import MAX_JSON_BYTES, read_bytes, read_json
 

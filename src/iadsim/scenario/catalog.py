@@ -16,8 +16,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
+from iadsim.registry import SENSOR_MODELS
 from iadsim.scenario.quantities import Grade
 from iadsim.scenario.yamlio import Document, InputError, InputErrors, from_validation_errors, load_yaml, read_text
 from iadsim.units import UnitError, parse_quantity
@@ -106,6 +107,12 @@ class RadarType(_Type):
     track_channels: SCount | None = None
     guidance_channels: SCount | None = None
     autonomous_search: bool = False
+    model: str = Field("radar", description="sensor model that says how it sees (iadsim.registry.SENSOR_MODELS)")
+
+    @field_validator("model")
+    @classmethod
+    def _known_model(cls, name: str) -> str:
+        return SENSOR_MODELS.check(name)
 
 
 class MissileType(_Type):

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, field_validator, model_validator
 
+from iadsim.registry import ASSIGNERS, AUTHORITY_RULES, DECISION_TIMES, DOCTRINES, Registry
 from iadsim.scenario.quantities import (
     Altitude,
     Coordinate,
@@ -24,6 +25,19 @@ from iadsim.scenario.quantities import (
     Strict,
     _probability,
 )
+
+
+def _choice(registry: Registry):
+    """A name from ``registry`` (:mod:`iadsim.registry`): checked when the scenario is read, and listed in
+    the JSON Schema as the choices registered when the schema is printed."""
+    return Annotated[str, AfterValidator(registry.check),
+                     Field(json_schema_extra=lambda schema: schema.update(enum=registry.names()))]
+
+
+DecisionDistribution = _choice(DECISION_TIMES)
+AuthorityMode = _choice(AUTHORITY_RULES)
+EngagementDoctrine = _choice(DOCTRINES)
+AssignerName = _choice(ASSIGNERS)
 
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -124,7 +138,7 @@ class Link(Strict):
 class DecisionTime(Strict):
     """Operator decision time: fixed, uniform, triangular or lognormal (median and sigma of ln)."""
 
-    distribution: Literal["fixed", "uniform", "triangular", "lognormal"] = "lognormal"
+    distribution: DecisionDistribution = "lognormal"
     value: Duration | None = None
     low: Duration | None = None
     mode: Duration | None = None
@@ -134,10 +148,8 @@ class DecisionTime(Strict):
 
     @model_validator(mode="after")
     def _parameters(self):
-        need = {
-            "fixed": ("value",), "uniform": ("low", "high"), "triangular": ("low", "mode", "high"),
-            "lognormal": ("median", "sigma"),
-        }[self.distribution]
+        distribution = DECISION_TIMES[self.distribution]
+        need = distribution.parameters
         missing = [n for n in need if getattr(self, n) is None]
         if missing:
             raise ValueError(f"a {self.distribution} decision time needs {', '.join(missing)}")
@@ -145,9 +157,7 @@ class DecisionTime(Strict):
         extra = [n for n in names if n not in need and getattr(self, n) is not None]
         if extra:
             raise ValueError(f"{', '.join(extra)} not used by a {self.distribution} distribution")
-        mode = self.low if self.mode is None else self.mode  # (`mode or low` lost a mode of 0 s)
-        if self.distribution in ("uniform", "triangular") and not self.low <= mode <= self.high:
-            raise ValueError("needs low <= mode <= high")
+        distribution.check(self)
         return self
 
 
@@ -164,19 +174,19 @@ class Identification(Strict):
 
 
 class Authority(Strict):
-    mode: Literal["autonomous", "human-on-the-loop", "human-in-the-loop"] = "human-in-the-loop"
+    mode: AuthorityMode = "human-in-the-loop"
     decision_time: DecisionTime = DecisionTime(distribution="lognormal", median="15 s", sigma=0.5)
     veto_window: PositiveDuration = Field("10 s", description="on-the-loop: time an operator has to veto")
     identification: Identification = Identification()
 
 
 class Doctrine(Strict):
-    engagement: Literal["shoot-look-shoot", "salvo"] = "shoot-look-shoot"
+    engagement: EngagementDoctrine = "shoot-look-shoot"
     salvo_size: Annotated[int, Field(strict=True, ge=1, le=8)] = 2
     autonomous_fallback: bool = Field(
         True, description="a battery cut off from every command post fights with its own radars"
     )
-    assignment: Literal["hungarian", "greedy"] = "hungarian"
+    assignment: AssignerName = "hungarian"
     kill_assessment_time: Duration = Field("5 s", description="look time after an intercept")
 
 

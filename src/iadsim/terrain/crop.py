@@ -9,6 +9,7 @@ integer factor (block means) and is then for display only.
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -75,3 +76,21 @@ def write_crop(path: str | Path, dem: Dem, dtype: str = "float64") -> Path:
     with rasterio.Env(GDAL_PAM_ENABLED="NO"), rasterio.open(path, "w", **profile) as out:
         out.write(dem.elevation.astype(dtype), 1)
     return path
+
+
+def crop_raster(array: np.ndarray, window: tuple[int, int, int, int], factor: int = 1, how: str = "mean"
+                ) -> np.ndarray:
+    """The cells of a raster (over the last two axes, on a DEM's grid) inside ``window`` (:func:`crop_window`),
+    downsampled by ``factor`` as :func:`crop_dem` does: block means (``how="mean"``, NaN ignored) or, for
+    boolean rasters, a block counts when at least half its cells do (``how="majority"``)."""
+    row0, row1, col0, col1 = window
+    block = array[..., row0:row1, col0:col1]
+    if factor == 1:
+        return block.copy()
+    rows, cols = block.shape[-2] // factor * factor, block.shape[-1] // factor * factor
+    trimmed = block[..., :rows, :cols].reshape(*block.shape[:-2], rows // factor, factor, cols // factor, factor)
+    if how == "majority":
+        return trimmed.mean(axis=(-3, -1)) >= 0.5
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN blocks stay NaN
+        return np.nanmean(trimmed, axis=(-3, -1))

@@ -1,0 +1,221 @@
+"""The metric registry: every outcome iadsim reports, defined once.
+
+A :class:`Metric` is a name with a function and how its confidence interval is computed. Replication
+metrics are functions of the engine's final state (one value per replication: the rows of a run's
+``metrics/`` and of a sweep's results); derived metrics are functions of those rows (``p_raid_annihilation``:
+1 when no threat leaked). The run summary, ``simulate --json``, the sweep store and the report all
+iterate over :data:`METRICS`, so a metric added here (or registered by a user or a test) appears in each.
+
+Time-series reporters (:data:`REPORTERS`) are functions of the state at every step; a run folder keeps
+their mean over replications per step (``series/``).
+
+>>> from iadsim.analysis.metrics import METRICS, Metric
+>>> METRICS.register("threats_alive", Metric(label="threats alive at the end", kind="bounded",   # doctest: +SKIP
+...     bound="threats", of_state=lambda world, state: (state.alive & ~world.civil).sum(axis=1)))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from iadsim.analysis.intervals import interval
+from iadsim.registry import Registry
+
+__all__ = ["METRICS", "METRIC_KINDS", "REPLICATION_METRICS", "REPORTERS", "Metric", "Reporter", "derived_metrics",
+           "derived_names", "mean_ci", "replication_names", "replication_rows", "summarise_groups"]
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One outcome.
+
+    Parameters
+    ----------
+    label : str
+        Words for axes and tables ("threats leaking").
+    kind : str
+        Its interval (:func:`iadsim.analysis.intervals.interval`): "proportion", "fraction", "bounded",
+        "count", "time" or "value".
+    bound : str or None
+        What bounds a bounded count above: "threats" or "civil" (the run's numbers of each).
+    of_state : callable, optional
+        ``(world, state) -> (R,)`` values at the end of a replication batch: a replication metric.
+    of_rows : callable, optional
+        ``(rows, threats) -> (n,)`` values from the replication metrics' rows: a derived metric.
+    """
+
+    label: str
+    kind: str
+    bound: str | None = None
+    of_state: Callable | None = None
+    of_rows: Callable | None = None
+
+    def __post_init__(self) -> None:
+        if (self.of_state is None) == (self.of_rows is None):
+            raise ValueError("a metric is a function of the final state (of_state) or of the rows (of_rows)")
+
+
+@dataclass(frozen=True)
+class Reporter:
+    """A time series: ``of_state(world, state) -> (R,)`` at each step; its mean over replications is kept."""
+
+    label: str
+    of_state: Callable
+
+
+METRICS: Registry[Metric] = Registry("metric", __name__)
+"""Name -> :class:`Metric`, in report order (replication metrics, then derived ones)."""
+REPORTERS: Registry[Reporter] = Registry("time series", __name__)
+"""Name -> :class:`Reporter`."""
+
+
+def replication_names() -> tuple[str, ...]:
+    """The replication metrics (one column each in a run's or a sweep's rows), in order."""
+    return tuple(name for name, m in METRICS.items() if m.of_state is not None)
+
+
+def derived_names() -> tuple[str, ...]:
+    """The metrics derived from the rows, in order."""
+    return tuple(name for name, m in METRICS.items() if m.of_rows is not None)
+
+
+def replication_rows(world, engine) -> pd.DataFrame:
+    """One row per replication of the engine's final state: ``replication`` and every replication metric."""
+    data = {"replication": engine.reps}
+    for name in replication_names():
+        data[name] = METRICS[name].of_state(world, engine.state)
+    return pd.DataFrame(data)
+
+
+def derived_rows(rows: pd.DataFrame, threats: int | None) -> pd.DataFrame:
+    """The derived metrics of replication rows (one column each)."""
+    return pd.DataFrame({name: np.asarray(METRICS[name].of_rows(rows, threats), dtype=float)
+                         for name in derived_names()}, index=rows.index)
+
+
+class _ReplicationMetrics(Sequence):
+    """The names of the replication metrics of :data:`iadsim.analysis.metrics.METRICS`, read when used (a metric
+    registered later is included): the columns of a run's and a sweep's rows."""
+
+    def __getitem__(self, index):
+        return replication_names()[index]
+
+    def __len__(self) -> int:
+        return len(replication_names())
+
+    def __repr__(self) -> str:
+        return repr(replication_names())
+
+
+class _MetricKinds(Mapping):
+    """metric -> (kind of quantity for its interval, what bounds it above), from the metric registry."""
+
+    def __getitem__(self, name: str) -> tuple[str, str | None]:
+        if name not in METRICS:
+            raise KeyError(name)
+        metric = METRICS[name]
+        return metric.kind, metric.bound
+
+    def __iter__(self):
+        return iter(METRICS.names())
+
+    def __len__(self) -> int:
+        return len(METRICS.names())
+
+
+REPLICATION_METRICS: Sequence[str] = _ReplicationMetrics()
+"""The replication metrics' names (one column each in the rows), from the metric registry."""
+METRIC_KINDS: Mapping[str, tuple[str, str | None]] = _MetricKinds()
+"""How each metric's interval is computed: proportions by Wilson, bounded counts and fractions by the
+percentile bootstrap, unbounded counts by exact Poisson (or bootstrap when over-dispersed), times by the
+bootstrap (:func:`iadsim.analysis.intervals.interval`)."""
+
+
+def mean_ci(values, confidence: float = 0.95, metric: str | None = None, upper: float | None = None) -> dict:
+    """Mean and confidence interval of the finite values, of the kind that fits ``metric``.
+
+    Returns ``{"mean", "ci95": [low, high], "half_width", "n", "method"}`` (the key is ``ci95`` whatever the
+    ``confidence``; the interval may be asymmetric and never leaves the quantity's range; ``half_width`` is
+    the larger side): None where there are no finite values. ``upper`` bounds a bounded count (the number
+    of threats for kills and leakers). Without ``metric`` the percentile bootstrap is used.
+    """
+    kind = METRIC_KINDS.get(metric, ("value", None))[0] if metric is not None else "value"
+    return interval(values, kind, upper, confidence)
+
+
+def derived_metrics(metrics: pd.DataFrame, threats: int | None) -> pd.DataFrame:
+    """Per-replication quantities derived from the metric rows (the registry's derived metrics:
+    ``leakers_fraction`` of the threats, ``p_raid_annihilation`` 1 when no threat leaked,
+    ``p_wrongful_engagement`` 1 when any civil aircraft was engaged)."""
+    return derived_rows(metrics, threats)
+
+
+def summarise_groups(frame: pd.DataFrame, keys: list[str], metrics, confidence: float = 0.95) -> pd.DataFrame:
+    """One row per group of ``frame`` by ``keys`` (sorted; missing keys are a group): the keys, the number of
+    rows (``replications``) and, per metric, ``<metric>_mean``, ``_ci_low``, ``_ci_high`` and ``_half_width``
+    (:func:`mean_ci` of its finite values)."""
+    columns = [*keys, "replications"]
+    for m in metrics:
+        columns += [f"{m}_mean", f"{m}_ci_low", f"{m}_ci_high", f"{m}_half_width"]
+    rows = []
+    for key, group in frame.groupby(list(keys), sort=True, dropna=False):
+        row = dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=True))
+        row["replications"] = len(group)
+        for m in metrics:
+            stat = mean_ci(group[m], confidence, metric=m)
+            row[f"{m}_mean"] = stat["mean"]
+            row[f"{m}_ci_low"], row[f"{m}_ci_high"] = stat["ci95"]
+            row[f"{m}_half_width"] = stat["half_width"]
+        rows.append(row)
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _threat(world) -> np.ndarray:
+    return ~world.civil
+
+
+def _nan_unless(threats, values):
+    return values if threats else np.full(len(values), np.nan)
+
+
+for _name, _metric in {
+    "kills": Metric("threats killed", "bounded", "threats", of_state=lambda w, s: s.kills),
+    "leakers": Metric("threats leaking", "bounded", "threats",
+                      of_state=lambda w, s: (s.leaked & _threat(w)[None, :]).sum(axis=1)),
+    "engagements": Metric("engagements", "count", of_state=lambda w, s: s.engagements),
+    "missiles_expended": Metric("missiles expended", "count", of_state=lambda w, s: s.expended),
+    "wrongful_engagements": Metric("wrongful engagements (civil aircraft)", "count",
+                                   of_state=lambda w, s: s.wrongful),
+    "civil_killed": Metric("civil aircraft shot down", "bounded", "civil", of_state=lambda w, s: s.civil_killed),
+    "vetoes": Metric("engagements vetoed", "count", of_state=lambda w, s: s.vetoes),
+    "time_to_first_detection": Metric("time to first detection [s]", "time",
+                                      of_state=lambda w, s: s.first_detection),
+    "time_to_first_engagement": Metric("time to first engagement [s]", "time",
+                                       of_state=lambda w, s: s.first_engagement),
+    "leakers_fraction": Metric("fraction of threats leaking", "fraction", of_rows=lambda rows, threats: _nan_unless(
+        threats, rows["leakers"].to_numpy(dtype=float) / (threats or 1))),
+    "p_raid_annihilation": Metric("probability of raid annihilation (no leaker)", "proportion",
+                                  of_rows=lambda rows, threats: _nan_unless(
+                                      threats, (rows["leakers"].to_numpy() == 0).astype(float))),
+    "p_wrongful_engagement": Metric("probability of a wrongful engagement", "proportion",
+                                    of_rows=lambda rows, threats: (rows["wrongful_engagements"].to_numpy() > 0
+                                                                   ).astype(float)),
+}.items():
+    METRICS.register(_name, _metric)
+
+for _name, _reporter in {
+    "threats_flying": Reporter("threats in the air", lambda w, s: (
+        s.alive & ~s.leaked & w.active[max(s.time_index - 1, 0)][None, :] & _threat(w)[None, :]
+    ).sum(axis=1)),
+    "threats_tracked": Reporter("threats held in some sensor's confirmed track", lambda w, s: (
+        np.isfinite(s.confirmed_at).any(axis=1) & s.alive & ~s.leaked & _threat(w)[None, :]).sum(axis=1)),
+    "fire_units_able": Reporter("fire units with a complete kill chain", lambda w, s: (
+        s.able & s.unit_up[:, w.fire_unit]).sum(axis=1)),
+    "missiles_in_flight": Reporter("missiles in flight", lambda w, s: s.guiding.sum(axis=1)),
+    "kills": Reporter("threats killed so far", lambda w, s: s.kills),
+}.items():
+    REPORTERS.register(_name, _reporter)

@@ -1,0 +1,346 @@
+"""Work units and the executors that run them.
+
+A :class:`WorkUnit` is replications [start, stop) of one point; :func:`run_unit` runs one in a worker
+process (keeping the last few points' Worlds). The scheduler (:mod:`.scheduling`) sees every executor
+through one small protocol, :class:`Executor`: :class:`SerialExecutor` (this process),
+:class:`LocalExecutor` (local worker processes that die with their parent, :func:`die_with_parent`) and
+:class:`DaskExecutor` (a Dask cluster, its scheduler address checked in bounded time); :func:`make_executor`
+chooses one by name.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import ctypes
+import multiprocessing
+import os
+import re
+import signal
+import socket
+import struct
+import sys
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from iadsim.analysis.metrics import replication_rows as replication_metrics
+from iadsim.analysis.sweep.budget import _WORLD_CACHE
+from iadsim.scenario import InputError, InputErrors
+from iadsim.scenario.load import scenario_from_document
+from iadsim.scenario.yamlio import Document
+
+# ---------------------------------------------------------------------------------------------- work units
+
+
+@dataclass(frozen=True)
+class WorkUnit:
+    """Replications [start, stop) of one point: the unit of work sent to a worker."""
+
+    point: int
+    batch: int
+    start: int
+    stop: int
+    seed: int
+    data: dict = field(repr=False)
+    base: str = ""
+    key: str = ""  # the worker's cache key of the point's World
+
+
+class UnitFailed(Exception):
+    """A work unit's scenario could not be built (picklable, unlike InputError's keyword state)."""
+
+    def __init__(self, point: int, file: str, message: str, line: int | None, loc: tuple):
+        super().__init__(point, file, message, line, loc)
+        self.point, self.error = point, InputError(file, message, line, loc)
+
+
+_WORLDS: OrderedDict = OrderedDict()  # per worker process: the last few points' Worlds
+
+
+def run_unit(unit: WorkUnit) -> tuple[int, int, pd.DataFrame, float]:
+    """Run one work unit (in a worker process): (point, batch, per-replication metrics, seconds)."""
+    from iadsim.engine import Engine, build_world
+
+    started = time.perf_counter()
+    world = _WORLDS.get(unit.key)
+    if world is None:
+        try:
+            world = build_world(scenario_from_document(Document(unit.base, unit.data), Path(unit.base)))
+        except InputError as exc:
+            first = exc.errors[0] if isinstance(exc, InputErrors) else exc
+            raise UnitFailed(unit.point, first.file, first.message, first.line, first.loc) from None
+        _WORLDS[unit.key] = world
+        while len(_WORLDS) > _WORLD_CACHE:
+            _WORLDS.popitem(last=False)
+    else:
+        _WORLDS.move_to_end(unit.key)
+    engine = Engine(world, np.arange(unit.start, unit.stop), unit.seed, events=False)
+    engine.run()
+    frame = replication_metrics(world, engine)
+    return unit.point, unit.batch, frame, time.perf_counter() - started
+
+
+# ---------------------------------------------------------------------------------------------- executors
+
+
+class Executor(Protocol):
+    """What the scheduler needs of an executor; :class:`SerialExecutor`, :class:`LocalExecutor` and
+    :class:`DaskExecutor` have it, and any object that has it can be passed to ``run_sweep(executor=...)``.
+
+    ``with executor as ex:`` starts the workers (``__enter__`` returns the executor) and leaving stops them,
+    cancelling what has not started. ``ex.submit(run_unit, unit)`` returns a future: anything with
+    ``result()`` -- the unit's result, or raising its exception (:class:`UnitFailed` for a point that cannot
+    be built) -- and ``cancel()``, such as a :class:`concurrent.futures.Future` or a Dask future.
+    ``ex.wait_first(futures)`` blocks until at least one of the futures is done and returns those done.
+    ``ex.workers`` is how many units run at once: the scheduler keeps ``2 x workers + 2`` in flight (an
+    object without it counts as one worker).
+    """
+
+    @property
+    def workers(self) -> int: ...
+
+    def __enter__(self) -> Executor: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+    def submit(self, fn: Callable[[WorkUnit], tuple[int, int, pd.DataFrame, float]], arg: WorkUnit) -> Any: ...
+
+    def wait_first(self, futures: list[Any]) -> set[Any]: ...
+
+
+class SerialExecutor:
+    """Runs work units in this process, one at a time (debugging, small tests)."""
+
+    name = "serial"
+    workers = 1
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+    def submit(self, fn: Callable, arg) -> concurrent.futures.Future:
+        future: concurrent.futures.Future = concurrent.futures.Future()
+        try:
+            future.set_result(fn(arg))
+        except Exception as exc:
+            future.set_exception(exc)
+        return future
+
+    def wait_first(self, futures) -> set:
+        return set(futures)
+
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+_PARENT_POLL = 0.5  # [s] how often a worker checks that its parent is alive
+
+
+def die_with_parent(parent: int) -> None:
+    """Make this (worker) process exit when process `parent` dies, even by ``kill -9``.
+
+    On Linux the kernel sends SIGKILL through ``prctl(PR_SET_PDEATHSIG)``. That signal follows the
+    *thread* that started the process (ProcessPoolExecutor starts workers from the thread that submits,
+    here the sweep's thread, which outlives the pool), and it is not sent if the parent died before the
+    call; so a daemon thread also polls ``os.getppid()`` (a dead parent's orphans are re-parented) and
+    exits the process when it changes. Used as the local pool's worker initializer.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        except (OSError, AttributeError):  # no libc prctl: the watcher thread alone
+            pass
+    if os.getppid() != parent:  # died before the death signal was armed
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(_PARENT_POLL)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="iadsim-parent-watch", daemon=True).start()
+
+
+class LocalExecutor:
+    """Local worker processes (started with 'spawn': no inherited state, the same on every platform) that
+    exit when this process dies (:func:`die_with_parent`)."""
+
+    name = "local"
+
+    def __init__(self, workers: int | None = None, start_method: str = "spawn"):
+        self.workers = int(workers or os.cpu_count() or 1)
+        self.start_method = start_method
+        self.pool = None
+
+    def __enter__(self):
+        context = multiprocessing.get_context(self.start_method)
+        self.pool = concurrent.futures.ProcessPoolExecutor(self.workers, mp_context=context,
+                                                           initializer=die_with_parent, initargs=(os.getpid(),))
+        return self
+
+    def pids(self) -> list[int]:
+        """The worker processes' PIDs (started so far)."""
+        return sorted(getattr(self.pool, "_processes", None) or ()) if self.pool is not None else []
+
+    def __exit__(self, *exc) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def submit(self, fn: Callable, arg) -> concurrent.futures.Future:
+        return self.pool.submit(fn, arg)
+
+    def wait_first(self, futures) -> set:
+        done, _ = concurrent.futures.wait(futures, return_when=concurrent.futures.FIRST_COMPLETED)
+        return done
+
+
+CONNECT_TIMEOUT = 10.0
+"""[s] the longest a sweep waits for a Dask scheduler to answer."""
+_SCHEMES = ("tcp", "tls", "ws", "wss", "inproc")
+
+
+def _check_scheduler(address: str, deadline: float) -> None:
+    """Refuse, in bounded time, an address that is malformed, does not resolve, refuses or does not answer
+    as a Dask scheduler: a tcp scheduler sends its handshake as soon as it accepts, an 8-byte frame length
+    of a few hundred bytes (anything else -- an SSH server's banner read as a length is 3 EiB -- is refused
+    here, before distributed would allocate it). InputError(address, reason)."""
+    import ipaddress
+
+    shown = address if len(address) <= 80 else address[:77] + "..."
+    if "://" in address:
+        scheme, location = address.split("://", 1)
+    else:
+        scheme, location = "tcp", address
+    if scheme not in _SCHEMES:
+        raise InputError(shown, f"unknown scheme '{scheme[:20]}' of a Dask scheduler address; give e.g. "
+                                "tcp://host:8786")
+    if scheme != "tcp":
+        return  # reached through distributed itself, under the connect timeout
+    host, sep, port_text = location.rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise InputError(shown, "is not a Dask scheduler address: give tcp://host:port with a port from 1 to 65535")
+    port = int(port_text)
+    if re.fullmatch(r"[0-9.]+", host):
+        try:
+            ipaddress.IPv4Address(host)
+        except ValueError:
+            raise InputError(shown, f"'{host}' is not a valid IPv4 address") from None
+    found: list = []
+
+    def resolve() -> None:
+        try:
+            found.append(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        except (OSError, UnicodeError) as exc:
+            found.append(exc)
+
+    resolver = threading.Thread(target=resolve, daemon=True)  # name lookups have no timeout of their own
+    resolver.start()
+    resolver.join(max(0.1, deadline - time.monotonic()))
+    if not found:
+        raise InputError(shown, f"the scheduler's host name did not resolve within {CONNECT_TIMEOUT:g} s")
+    if isinstance(found[0], BaseException):
+        reason = getattr(found[0], "strerror", None) or found[0]
+        raise InputError(shown, f"cannot resolve the scheduler's host: {reason}")
+    error: str = "no address to connect to"
+    for family, kind, proto, _, sockaddr in found[0]:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            break
+        try:
+            with socket.socket(family, kind, proto) as sock:
+                sock.settimeout(remaining)
+                sock.connect(sockaddr)
+                head = b""
+                while len(head) < 8:
+                    sock.settimeout(max(0.05, deadline - time.monotonic()))
+                    chunk = sock.recv(8 - len(head))
+                    if not chunk:
+                        break
+                    head += chunk
+        except TimeoutError:
+            error = f"no answer within {CONNECT_TIMEOUT:g} s"
+            continue
+        except OSError as exc:
+            error = exc.strerror or str(exc)
+            continue
+        if len(head) < 8 or not 0 < struct.unpack("<Q", head)[0] < 1_000_000:
+            raise InputError(shown, "answers, but not as a Dask scheduler (check the host and port)")
+        return
+    raise InputError(shown, f"cannot connect to the Dask scheduler: {error}")
+
+
+class DaskExecutor:
+    """A Dask cluster: an existing `client`, a scheduler address, or a LocalCluster of worker processes.
+
+    An unreachable or wrong scheduler address is an InputError within :data:`CONNECT_TIMEOUT` seconds.
+    A LocalCluster's workers are started by distributed, whose worker processes exit with their parent.
+    """
+
+    name = "dask"
+
+    def __init__(self, scheduler: str | None = None, workers: int | None = None, client=None):
+        self.scheduler, self.n_workers, self.client = scheduler, workers, client
+        self._owned: list = []
+
+    def __enter__(self):
+        if self.client is None:
+            from distributed import Client, LocalCluster
+
+            if self.scheduler:
+                deadline = time.monotonic() + CONNECT_TIMEOUT
+                address = str(self.scheduler).strip()
+                _check_scheduler(address, deadline)
+                try:
+                    self.client = Client(address, timeout=max(1.0, deadline - time.monotonic()),
+                                         set_as_default=False)
+                except (OSError, TimeoutError, MemoryError, ValueError, TypeError, AssertionError) as exc:
+                    reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+                    raise InputError(address[:80], f"cannot connect to the Dask scheduler: {reason}") from None
+            else:
+                cluster = LocalCluster(n_workers=int(self.n_workers or os.cpu_count() or 1), threads_per_worker=1,
+                                       processes=True, dashboard_address=":0")
+                self._owned.append(cluster)
+                self.client = Client(cluster)
+            self._owned.insert(0, self.client)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for thing in self._owned:
+            thing.close()
+        if self._owned:
+            self.client = None
+        self._owned = []
+
+    @property
+    def workers(self) -> int:
+        return max(1, len(self.client.scheduler_info().get("workers", {})))
+
+    def submit(self, fn: Callable, arg):
+        return self.client.submit(fn, arg, pure=False)
+
+    def wait_first(self, futures) -> set:
+        from distributed import wait
+
+        return set(wait(list(futures), return_when="FIRST_COMPLETED").done)
+
+
+def make_executor(executor: str | object = "local", workers: int | None = None,
+                  scheduler: str | None = None) -> Executor:
+    """'local' (processes), 'dask' (a cluster at `scheduler`, or a LocalCluster) or 'serial'; objects pass."""
+    if not isinstance(executor, str):
+        return executor
+    choices = {"local": lambda: LocalExecutor(workers), "dask": lambda: DaskExecutor(scheduler, workers),
+               "serial": SerialExecutor}
+    if executor not in choices:
+        raise ValueError(f"unknown executor '{executor}'; choose from {', '.join(choices)}")
+    return choices[executor]()
+

@@ -1,0 +1,55 @@
+"""Weapon-target assigners the engine chooses from by ``doctrine.assignment``.
+
+An assigner takes, for one replication at one step, which (fire unit, target) pairs are feasible, each
+fire unit's single-shot Pk and each target's urgency, and returns the pairs to nominate: at most one
+target per fire unit and one fire unit per target (one engagement per target at a time).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+from iadsim.c2.wta import hungarian_assign, mmr_greedy
+from iadsim.registry import ASSIGNERS
+
+__all__ = ["ASSIGNERS", "Assigner", "greedy", "hungarian"]
+
+
+class Assigner(Protocol):
+    """Choose the engagements to nominate.
+
+    Parameters
+    ----------
+    feasible : numpy.ndarray of bool, shape (n_fire_units, n_targets)
+        The fire unit can engage the target now.
+    pk : numpy.ndarray, shape (n_fire_units,)
+        Single-shot kill probability of each fire unit's missile.
+    urgency : numpy.ndarray, shape (n_targets,)
+        Value of engaging each target now (higher: sooner at its asset).
+
+    Returns
+    -------
+    list of (int, int)
+        (fire unit, target) pairs, each fire unit and each target at most once.
+    """
+
+    def __call__(self, feasible: np.ndarray, pk: np.ndarray, urgency: np.ndarray) -> list[tuple[int, int]]: ...
+
+
+@ASSIGNERS.register("hungarian")
+def hungarian(feasible: np.ndarray, pk: np.ndarray, urgency: np.ndarray) -> list[tuple[int, int]]:
+    """Optimal one-to-one assignment of the expected value ``pk * urgency`` (:func:`hungarian_assign`)."""
+    value = pk[:, None] * urgency[None, :]
+    return list(zip(*hungarian_assign(np.where(feasible, value, -np.inf)), strict=True))
+
+
+@ASSIGNERS.register("greedy")
+def greedy(feasible: np.ndarray, pk: np.ndarray, urgency: np.ndarray) -> list[tuple[int, int]]:
+    """Maximal-marginal-return greedy (:func:`mmr_greedy`), then one target per fire unit (its first) and one
+    fire unit per target (the lowest-numbered), since MMR may put several fire units on one target."""
+    rounds, _ = mmr_greedy(np.where(feasible, pk[:, None], 0.0), urgency)
+    targets = np.where(rounds.any(axis=1), rounds.argmax(axis=1), -1)
+    fs = [f for f in np.flatnonzero(targets >= 0) if targets[f] not in targets[:f]]
+    return [(f, targets[f]) for f in fs]

@@ -1,0 +1,108 @@
+"""Named choices that vary (assigners, authority rules, doctrines, decision-time distributions, sensor
+models): small registries a scenario names its choices from.
+
+A registry maps a name (as a scenario file writes it) to an implementation. The built-in
+implementations live in the module that does the work (``iadsim.c2.authority`` for authority rules, and
+so on) and register themselves when it is imported; the registry imports that module on first use, so
+the scenario loader (a lower layer) can check a name without importing the layers above it. Adding a
+choice touches one module (or a test that registers a toy one):
+
+>>> from iadsim.c2.authority import AUTHORITY_RULES
+>>> @AUTHORITY_RULES.register("my-rule")                        # doctest: +SKIP
+... def my_rule(...): ...
+
+An unknown name is a :class:`ValueError` that lists the choices.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterator
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+__all__ = ["ASSIGNERS", "AUTHORITY_RULES", "DECISION_TIMES", "DOCTRINES", "SENSOR_MODELS", "Registry"]
+
+
+class Registry(Generic[T]):
+    """Name -> implementation, filled by ``register`` (built-ins from ``builtins``, imported on first use).
+
+    Parameters
+    ----------
+    what : str
+        What an entry is, for messages ("authority rule").
+    builtins : str
+        Dotted name of the module whose import registers the built-in entries.
+    """
+
+    def __init__(self, what: str, builtins: str):
+        self.what = what
+        self._builtins = builtins
+        self._entries: dict[str, T] = {}
+        self._loaded = False
+
+    def _load(self) -> None:
+        if not self._loaded:
+            self._loaded = True
+            importlib.import_module(self._builtins)
+
+    def register(self, name: str, entry: T | None = None, *, replace: bool = False) -> Callable[[T], T] | T:
+        """Register ``entry`` under ``name``; without ``entry``, a decorator. A name registered twice is an
+        error unless ``replace``."""
+
+        def add(obj: T) -> T:
+            if not replace and name in self._entries and self._entries[name] is not obj:
+                raise ValueError(f"{self.what} '{name}' is already registered")
+            self._entries[name] = obj
+            return obj
+
+        return add if entry is None else add(entry)
+
+    def unregister(self, name: str) -> None:
+        """Remove ``name`` (tests that register a toy entry remove it afterwards)."""
+        self._entries.pop(name, None)
+
+    def names(self) -> list[str]:
+        """The registered names, in registration order (built-ins first)."""
+        self._load()
+        return list(self._entries)
+
+    def check(self, name: str) -> str:
+        """``name`` if registered, else a ValueError listing the choices (for validators)."""
+        self._load()
+        if name not in self._entries:
+            choices = ", ".join(repr(n) for n in self._entries)
+            raise ValueError(f"unknown {self.what} {name!r}; the choices are {choices}")
+        return name
+
+    def __getitem__(self, name: str) -> T:
+        return self._entries[self.check(name)]
+
+    def __contains__(self, name: object) -> bool:
+        self._load()
+        return name in self._entries
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names())
+
+    def __len__(self) -> int:
+        return len(self.names())
+
+    def items(self) -> list[tuple[str, T]]:
+        self._load()
+        return list(self._entries.items())
+
+
+# The registries. Each is filled by the module named here when first used; a test or a user adds an entry
+# with ``REGISTRY.register(name)(implementation)``.
+ASSIGNERS: Registry = Registry("assigner", "iadsim.c2.assign")
+"""Weapon-target assignment: ``doctrine.assignment`` (:class:`iadsim.c2.assign.Assigner`)."""
+AUTHORITY_RULES: Registry = Registry("authority rule", "iadsim.c2.authority")
+"""Who approves a launch and when: ``authority.mode`` (:class:`iadsim.c2.authority.AuthorityRule`)."""
+DOCTRINES: Registry = Registry("engagement doctrine", "iadsim.c2.doctrine")
+"""Rounds per engagement: ``doctrine.engagement`` (:class:`iadsim.c2.doctrine.Doctrine`)."""
+DECISION_TIMES: Registry = Registry("decision-time distribution", "iadsim.c2.decision")
+"""Operator decision time: ``authority.decision_time.distribution`` (:class:`iadsim.c2.decision.Distribution`)."""
+SENSOR_MODELS: Registry = Registry("sensor model", "iadsim.sensors")
+"""How a sensor sees: a catalog sensor's ``model`` (:class:`iadsim.sensors.SensorModel`)."""

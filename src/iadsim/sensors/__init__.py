@@ -1,0 +1,28 @@
+"""One model per sensor kind: visibility, Pd per look, looks and measurement error, used by the engine and
+by the coverage maps alike.
+
+A catalog sensor names its model (``model: radar``); ``iadsim.registry.SENSOR_MODELS`` maps the name to a
+class following :class:`SensorModel`. Importing this package registers the built-in models.
+
+============  ====================================================================================
+model         module
+============  ====================================================================================
+``radar``     :mod:`iadsim.sensors.radar` - pulse radar, exact square-law Pd, scan schedule
+============  ====================================================================================
+"""
+
+from iadsim.sensors.base import MASK_TOLERANCE, SensorModel, in_sector, sensor_entry, sensor_model
+from iadsim.sensors.radar import LAND_GAMMA_DB, SNR_CLIP_DB, Radar, pulses_per_look, signal_to_interference_db
+
+__all__ = [
+    "LAND_GAMMA_DB",
+    "MASK_TOLERANCE",
+    "SNR_CLIP_DB",
+    "Radar",
+    "SensorModel",
+    "in_sector",
+    "pulses_per_look",
+    "sensor_entry",
+    "sensor_model",
+    "signal_to_interference_db",
+]

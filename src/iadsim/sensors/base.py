@@ -1,0 +1,199 @@
+"""What every sensor model provides, the one sector rule, and the sensor of a unit.
+
+A *sensor model* is one sensor kind (a radar, an ESM receiver, an IRST): how a deployed sensor of that
+kind sees a target - visibility, probability of detection per look, when it looks, and how well it
+measures. The engine (:func:`iadsim.engine.world.build_world`) and the coverage maps
+(:func:`iadsim.analysis.coverage.coverage_maps`) both ask the model, so they cannot disagree.
+
+A catalog sensor names its model (``model: radar``, the default); the model class is
+``iadsim.registry.SENSOR_MODELS[name]`` and :meth:`SensorModel.from_catalog` builds it for one unit.
+Adding a sensor kind is one module that registers its class, plus its test.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar, Protocol
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from iadsim.registry import SENSOR_MODELS
+from iadsim.scenario.catalog import LauncherType, RadarType
+
+if TYPE_CHECKING:
+    from iadsim.scenario import Scenario
+    from iadsim.scenario.models import Sector, Unit
+
+__all__ = ["MASK_TOLERANCE", "SensorModel", "in_sector", "sensor_entry", "sensor_model"]
+
+MASK_TOLERANCE = 1e-6
+"""A target this close [m] below the masking height of its cell still counts as in line of sight."""
+
+
+class SensorModel(Protocol):
+    """One deployed sensor: a catalog sensor type on one unit (site, mast height, sector).
+
+    Arrays broadcast against each other, e.g. over ``(n_steps, n_targets)`` in the engine or over the
+    cells of a raster in the coverage maps. Lengths are in metres, angles in radians, times in seconds.
+
+    Attributes
+    ----------
+    emits : bool
+        Whether the sensor radiates (a radar does; a passive sensor - ESM, IRST - does not). A sensor that
+        radiates senses only while its emission is on; a passive one senses whatever its emission setting
+        (``iadsim.network.Network.senses``).
+    measures : tuple of str
+        What one detection measures, e.g. ``("range", "azimuth")`` for a 2-D radar, ``("azimuth",)`` for a
+        bearing-only passive sensor.
+    unit_id : str
+        The unit carrying the sensor.
+    antenna_height : float
+        Height of the antenna (or aperture) above the site's ground [m]: the masking heights are computed
+        from there.
+    max_range : float
+        Slant range [m] beyond which the sensor sees nothing (the masking sweep stops at this distance).
+    """
+
+    emits: ClassVar[bool]
+    measures: ClassVar[tuple[str, ...]]
+
+    @property
+    def unit_id(self) -> str: ...
+
+    @property
+    def antenna_height(self) -> float: ...
+
+    @property
+    def max_range(self) -> float: ...
+
+    @classmethod
+    def from_catalog(cls, entry: RadarType, unit: Unit) -> SensorModel:
+        """The sensor of catalog type ``entry`` deployed on ``unit`` (its id, mast height and sector).
+
+        Parameters
+        ----------
+        entry : iadsim.scenario.catalog.RadarType
+            The catalog sensor type (its ``model`` names this class).
+        unit : iadsim.scenario.models.Unit
+            The scenario unit that carries it.
+        """
+        ...
+
+    def visibility(self, masking_height: ArrayLike, target_height: ArrayLike, slant_range: ArrayLike,
+                   dx: ArrayLike, dy: ArrayLike) -> NDArray[np.bool_]:
+        """Whether the sensor can see a target at all: line of sight, range limit and sector.
+
+        Parameters
+        ----------
+        masking_height : array_like
+            Masking height [m] above ground of the target's cell, from this sensor's antenna (NaN where the
+            sweep did not reach or there is no terrain data: not visible).
+        target_height : array_like
+            Target height above the ground of its cell [m].
+        slant_range : array_like
+            Distance from the antenna to the target [m].
+        dx, dy : array_like
+            Target's offset from the sensor's site, east and north [m] (for the sector, :func:`in_sector`).
+
+        Returns
+        -------
+        numpy.ndarray of bool
+        """
+        ...
+
+    def pd_per_look(self, slant_range: ArrayLike, ground_range: ArrayLike, target_height: ArrayLike,
+                    rcs: ArrayLike, swerling: ArrayLike, jammer_erp: ArrayLike = 0.0,
+                    jammer_bandwidth: ArrayLike = 1.0) -> NDArray[np.float64]:
+        """Probability of detection of one look at a visible target (visibility is not applied here).
+
+        Parameters
+        ----------
+        slant_range, ground_range : array_like
+            Antenna-to-target distance and its horizontal part [m].
+        target_height : array_like
+            Target height above ground [m].
+        rcs : array_like
+            Target radar cross-section [m^2] (a sensor that does not use it ignores it).
+        swerling : int or array_like of int
+            Swerling case of the target, a scalar or one per target (the last axis).
+        jammer_erp : array_like, optional
+            Effective radiated power [W] of the target's self-screening noise jammer (0: none).
+        jammer_bandwidth : array_like, optional
+            Jammer noise bandwidth [Hz].
+
+        Returns
+        -------
+        numpy.ndarray of float
+        """
+        ...
+
+    def looks(self, times: NDArray[np.float64], step: float,
+              pd: NDArray[np.float64]) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
+        """Which time steps the sensor looks in, and the probability of detection of each step.
+
+        Parameters
+        ----------
+        times : numpy.ndarray, shape (n_steps,)
+            Simulation times [s].
+        step : float
+            Time step [s].
+        pd : numpy.ndarray, shape (n_steps, ...)
+            Probability of detection per look (:meth:`pd_per_look`).
+
+        Returns
+        -------
+        look : numpy.ndarray of bool, shape (n_steps,)
+            The sensor looks at every target in this step.
+        pd_step : numpy.ndarray, shape of ``pd``
+            Probability of detection in a step that looks: ``pd`` for one look, several looks within one
+            step combined as the model says.
+        """
+        ...
+
+    def measurement_sigma(self, slant_range: ArrayLike, ground_range: ArrayLike) -> NDArray[np.float64]:
+        """1-sigma error [m] of the target position the tracker takes from one detection.
+
+        Parameters
+        ----------
+        slant_range, ground_range : array_like
+            Antenna-to-target distance and its horizontal part [m].
+        """
+        ...
+
+
+def in_sector(sector: Sector | None, dx: ArrayLike, dy: ArrayLike) -> NDArray[np.bool_]:
+    """Whether the bearings of offsets are inside a sector - the one sector rule, for sensors and launchers.
+
+    Parameters
+    ----------
+    sector : iadsim.scenario.models.Sector or None
+        Centre bearing (clockwise from north) and full width [rad]; None: no limit (all True).
+    dx, dy : array_like
+        Offsets east and north [m] from the unit's site.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        Inside when the bearing is within half the width of the centre, either way round (so a sector
+        centred on north wraps through 0, and a width of 360 deg holds every bearing).
+    """
+    if sector is None:
+        return np.ones(np.broadcast_shapes(np.shape(dx), np.shape(dy)), bool)
+    off = np.angle(np.exp(1j * (np.arctan2(dx, dy) - sector.center)))
+    return np.abs(off) <= sector.width / 2
+
+
+def sensor_entry(scenario: Scenario, unit: Unit) -> RadarType | None:
+    """The catalog sensor type a unit carries: its own type for a radar, a launcher's own radar, else None."""
+    entry = scenario.catalog.types[unit.type]
+    if isinstance(entry, RadarType):
+        return entry
+    if isinstance(entry, LauncherType) and entry.radar:
+        return scenario.catalog.types[entry.radar]
+    return None
+
+
+def sensor_model(scenario: Scenario, unit: Unit) -> SensorModel | None:
+    """The sensor model of a unit (``SENSOR_MODELS[entry.model]`` built for it), or None if it has none."""
+    entry = sensor_entry(scenario, unit)
+    return None if entry is None else SENSOR_MODELS[entry.model].from_catalog(entry, unit)

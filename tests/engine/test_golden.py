@@ -1,0 +1,74 @@
+"""Engine outcomes are pinned: the same seed gives the same replications, bit for bit, as before the
+seams were cut (the choices moved behind registries, events became a typed table).
+
+``tests/data/golden/engine_outcomes.json`` was written by the engine as it stood before (commit 1b2d16d):
+per-replication metrics and a sha256 of every event as (replication, time, kind, unit, target, detail
+text). The typed events are turned back into that text here, so the test checks the new numeric columns
+too (missiles, time of flight, miss distance, reasons).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from iadsim.analysis.montecarlo import replication_metrics
+from iadsim.engine import Engine, build_world
+from iadsim.scenario import load_scenario
+
+from ._scenarios import EXAMPLES
+
+GOLDEN = json.loads((Path(__file__).parents[1] / "data" / "golden" / "engine_outcomes.json").read_text())
+
+
+def _variant(name: str, changes: dict, tmp_path: Path) -> Path:
+    base = name if not changes else "airbase-as-designed"
+    data = yaml.safe_load((EXAMPLES / f"{base}.yaml").read_text())
+    for key, value in changes.items():
+        head, _, tail = key.partition(".")
+        if tail:
+            data[head][tail] = value
+        else:
+            data[head] = value
+    data["name"] = name
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def _old_text(row, scenario) -> str:
+    """The detail text the engine used to write for this event."""
+    if row.kind == "nominated":
+        return scenario.spec.authority.mode
+    if row.kind == "lost":
+        return "target no longer engageable"
+    if row.kind == "launch":
+        return f"{row.missiles} missile(s), time of flight {row.time_of_flight:.1f} s"
+    if row.kind == "miss" and row.reason == "aim_error":
+        return f"aim error {row.miss_distance:.0f} m"
+    return ""
+
+
+@pytest.mark.parametrize("name", sorted(GOLDEN))
+def test_engine_outcomes_are_unchanged(name, tmp_path):
+    pinned = GOLDEN[name]
+    scenario = load_scenario(_variant(name, pinned["changes"], tmp_path))
+    world = build_world(scenario)
+    engine = Engine(world, np.arange(pinned["replications"]), pinned["seed"])
+    engine.run()
+    metrics = replication_metrics(world, engine)
+    for column, values in pinned["metrics"].items():
+        got = [None if isinstance(v, float) and math.isnan(v) else v for v in metrics[column].tolist()]
+        assert got == values, column
+    events = engine.events
+    rows = sorted([int(e.replication), round(float(e.time), 6), str(e.kind),
+                   world.unit_ids[e.unit] if e.unit >= 0 else "", world.target_ids[e.target] if e.target >= 0 else "",
+                   _old_text(e, scenario)] for e in events.itertuples())
+    assert len(rows) == pinned["events"]
+    assert hashlib.sha256(json.dumps(rows).encode()).hexdigest() == pinned["events_sha256"]
