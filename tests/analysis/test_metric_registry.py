@@ -18,8 +18,10 @@ def toy_metric():
     # a threat is killed, leaks, or is still flying (or never arrived) at the end of the run
     METRICS.register("threats_left", Metric(
         "threats neither killed nor leaked", "bounded", "threats",
-        of_state=lambda world, state: (state.alive & ~state.leaked & ~world.civil[None, :]).sum(axis=1)))
-    REPORTERS.register("always_one", Reporter("one per replication", lambda world, state: np.ones(len(state.kills))))
+        of_state=lambda world, state: (state.outcomes.alive & ~state.outcomes.leaked
+                                       & ~world.civil[None, :]).sum(axis=1)))
+    REPORTERS.register("always_one", Reporter("one per replication",
+                                              lambda world, state: np.ones(len(state.outcomes.kills))))
     yield
     METRICS.unregister("threats_left")
     REPORTERS.unregister("always_one")

@@ -6,35 +6,33 @@ from __future__ import annotations
 import numpy as np
 
 from iadsim.engine import Engine, build_world
-from iadsim.engine import core as engine_core
+from iadsim.engine.core import Assumptions
 
 from ._events import rows
 from ._scenarios import point_defence
 
 
-def _kills_and_aim_errors(world, monkeypatch, basket):
-    monkeypatch.setattr(engine_core, "ACQUISITION_BASKET", basket)
-    engine = Engine(world, np.arange(6), seed=3)
+def _kills_and_aim_errors(world, basket):
+    engine = Engine(world, np.arange(6), seed=3, assumptions=Assumptions(acquisition_basket=basket))
     engine.run()
     misses = [e for e in rows(engine) if e[2] == "miss" and e[5].reason == "aim_error"]
-    return int(engine.state.kills.sum()), int(engine.state.engagements.sum()), misses
+    return int(engine.state.outcomes.kills.sum()), int(engine.state.outcomes.engagements.sum()), misses
 
 
-def test_aim_point_from_the_track_decides_whether_the_missile_can_kill(make_scenario, monkeypatch):
+def test_aim_point_from_the_track_decides_whether_the_missile_can_kill(make_scenario):
     world = build_world(make_scenario(point_defence()))
-    kills, engagements, misses = _kills_and_aim_errors(world, monkeypatch, 1000.0)
+    kills, engagements, misses = _kills_and_aim_errors(world, 1000.0)
     assert engagements > 0 and kills > 0
     # the fused track of a short-range radar (20 m range accuracy) aims well inside a 1 km basket
     assert not misses
     # with no basket at all every missile misses: kills come only through the aim point
-    kills0, engagements0, misses0 = _kills_and_aim_errors(world, monkeypatch, 0.0)
+    kills0, engagements0, misses0 = _kills_and_aim_errors(world, 0.0)
     assert engagements0 > 0 and kills0 == 0 and len(misses0) > 0
 
 
-def test_aim_errors_are_small_against_a_straight_flying_target(make_scenario, monkeypatch):
+def test_aim_errors_are_small_against_a_straight_flying_target(make_scenario):
     world = build_world(make_scenario(point_defence()))
-    monkeypatch.setattr(engine_core, "ACQUISITION_BASKET", 0.0)
-    engine = Engine(world, np.arange(6), seed=3)
+    engine = Engine(world, np.arange(6), seed=3, assumptions=Assumptions(acquisition_basket=0.0))
     engine.run()
     errors = [e[5].miss_distance for e in rows(engine) if e[2] == "miss" and e[5].reason == "aim_error"]
     # drones fly straight legs, so the error is the track's: 0.2 deg azimuth accuracy (sr-radar) at ~20 km

@@ -18,8 +18,8 @@ from ._scenarios import airliner, networked, point_defence
 
 def _up(world, st, r):
     """`up(component)` of replication row r, the engine's own state."""
-    units = {u for i, u in enumerate(world.unit_ids) if st.unit_up[r, i]}
-    links = {lid for i, (lid, *_) in enumerate(world.net.links) if st.link_up[r, i]}
+    units = {u for i, u in enumerate(world.unit_ids) if st.readiness.unit_up[r, i]}
+    links = {lid for i, (lid, *_) in enumerate(world.net.links) if st.readiness.link_up[r, i]}
     return lambda c: c in units or c in links
 
 
@@ -29,27 +29,36 @@ def _channels(world) -> np.ndarray:
 
 
 def _in_flight_per_radar(engine: Engine) -> np.ndarray:
-    """Missiles in flight per guiding radar, counted from the engagements themselves (not st.guiding)."""
+    """Missiles in flight per guiding radar, counted from the engagements themselves (not st.batteries.guiding)."""
     st, group = engine.state, engine_core.channel_groups(engine.w)[0]
     out = np.zeros((len(engine.reps), len(_channels(engine.w))), np.int64)
-    for r, t in zip(*np.nonzero(st.eng_state == engine_core.FLYING), strict=True):
-        out[r, group[st.eng_fire[r, t]]] += st.eng_rounds[r, t]
+    for r, t in zip(*np.nonzero(st.engagements.phase == engine_core.FLYING), strict=True):
+        out[r, group[st.engagements.fire[r, t]]] += st.engagements.rounds[r, t]
     return out
+
+
+def _magazines(world) -> np.ndarray:
+    """(F,) rounds of a full launcher, from the scenario's catalog (not the engine)."""
+    scenario = world.scenario
+    units = [scenario.unit(f) for f in world.fire_ids]
+    return np.array([u.missiles if u.missiles is not None else int(scenario.catalog.types[u.type].missiles.value)
+                     for u in units])
 
 
 def _check_step(engine: Engine, seen: int) -> int:
     """The invariants of one step; returns how many events have been checked."""
     w, st = engine.w, engine.state
     channels = _channels(w)
-    assert (st.guiding >= 0).all()
-    assert (st.guiding <= channels[None, :]).all(), "a radar guides more missiles than its channels"
-    assert np.array_equal(_in_flight_per_radar(engine), st.guiding), "channel bookkeeping disagrees with flights"
-    assert (st.missiles >= 0).all(), "a magazine went negative"
+    assert (st.batteries.guiding >= 0).all()
+    assert (st.batteries.guiding <= channels[None, :]).all(), "a radar guides more missiles than its channels"
+    assert np.array_equal(_in_flight_per_radar(engine), st.batteries.guiding), "channels disagree with flights"
+    st.check(_magazines(w), channels)  # the state's own invariants, checked by the engine's State
+    assert (st.batteries.missiles >= 0).all(), "a magazine went negative"
     # a fire unit is busy exactly while one of its engagements waits for authorisation
     for r in range(len(engine.reps)):
         pending = np.zeros(len(w.fire_ids), bool)
-        pending[st.eng_fire[r][st.eng_state[r] == PENDING]] = True
-        assert np.array_equal(st.busy[r], pending), "a fire unit is held busy by no pending engagement"
+        pending[st.engagements.fire[r][st.engagements.phase[r] == PENDING]] = True
+        assert np.array_equal(st.batteries.busy[r], pending), "a fire unit is held busy by no pending engagement"
     events = rows(engine)
     for rep, _, kind, unit, target, _ in events[seen:]:
         if kind != "launch":
@@ -76,7 +85,8 @@ def test_networked_invariants_every_step(make_scenario, assignment):
     kinds = {e[2] for e in rows(engine)}
     # the run must exercise what the invariants are about
     assert launches > 20 and {"failed", "repaired", "kill"} <= kinds
-    assert engine.state.expended.sum() > engine.state.engagements.sum(), "salvos of more than one missile"
+    outcomes = engine.state.outcomes
+    assert outcomes.expended.sum() > outcomes.engagements.sum(), "salvos of more than one missile"
 
 
 def test_salvo_is_capped_by_guidance_channels(make_scenario):
@@ -88,8 +98,8 @@ def test_salvo_is_capped_by_guidance_channels(make_scenario):
     peak = 0
     while engine.state.time_index < len(world.times):
         engine.step()
-        peak = max(peak, int(engine.state.guiding.max()))
-        assert (engine.state.guiding <= _channels(world)[None, :]).all()
+        peak = max(peak, int(engine.state.batteries.guiding.max()))
+        assert (engine.state.batteries.guiding <= _channels(world)[None, :]).all()
     assert peak == 4
 
 
@@ -120,7 +130,7 @@ def test_stub_assigner_that_nominates_everything(make_scenario, everything_assig
     while engine.state.time_index < len(world.times):
         engine.step()
         seen = _check_step(engine, seen)
-    assert everything_assigner and engine.state.engagements.sum() > 0
+    assert everything_assigner and engine.state.outcomes.engagements.sum() > 0
     # each nomination was one of the feasible pairs: with one fire unit here, one nomination at a time
     nominated = engine.events[engine.events["kind"] == "nominated"]
     assert not nominated.duplicated(["replication", "time", "target"]).any()
@@ -160,8 +170,8 @@ def test_civil_aircraft_never_engaged_with_perfect_identification(make_scenario,
     st = engine.state
     civil = {world.target_ids[t] for t in np.flatnonzero(world.civil)}
     assert not [e for e in rows(engine) if e[4] in civil and e[2] in ("nominated", "launch", "kill")]
-    assert st.wrongful.sum() == 0 and st.civil_killed.sum() == 0
-    assert st.engagements.sum() > 0  # the defence does fight
+    assert st.outcomes.wrongful.sum() == 0 and st.outcomes.civil_killed.sum() == 0
+    assert st.outcomes.engagements.sum() > 0  # the defence does fight
 
     # the control: the same airliners with their transponders off are engaged (autonomous, no operator)
     for flight in data["traffic"]:
@@ -169,4 +179,4 @@ def test_civil_aircraft_never_engaged_with_perfect_identification(make_scenario,
     world = build_world(make_scenario(data))
     engine = Engine(world, np.arange(20), seed=5)
     engine.run()
-    assert engine.state.wrongful.sum() > 0
+    assert engine.state.outcomes.wrongful.sum() > 0

@@ -76,7 +76,7 @@ def test_a_toy_authority_rule_sets_the_delay_and_the_approval(make_scenario, reg
     ev = refused.events
     assert not (ev["kind"] == "launch").any()
     assert (ev["kind"] == "vetoed").sum() == (ev["kind"] == "nominated").sum() > 0
-    assert refused.state.vetoes.sum() == (ev["kind"] == "vetoed").sum()
+    assert refused.state.outcomes.vetoes.sum() == (ev["kind"] == "vetoed").sum()
 
 
 @dataclass(frozen=True)
@@ -123,4 +123,4 @@ def test_a_toy_doctrine_sets_the_rounds_per_engagement(make_scenario, registered
     assert len(launches) > 10
     # 2 rounds each, fewer only when the radar's 4 channels or the magazine run short
     assert launches["missiles"].max() == 2 and (launches["missiles"] == 2).mean() > 0.8
-    assert engine.state.expended.sum() == launches["missiles"].sum()
+    assert engine.state.outcomes.expended.sum() == launches["missiles"].sum()

@@ -8,3 +8,19 @@ def drone(id_: str, x_km: float, y_km: float, altitude: str = "300 m") -> dict:
     return {"id": id_, "type": "drone", "route": [
         {"x": f"{x_km:g} km", "y": f"{y_km:g} km", "altitude": altitude},
         {"x": f"{x_km:g} km", "y": f"{y_km + 1:g} km", "altitude": altitude}]}
+
+
+def radar_catalog(name: str, label: str, model: str | None = None, **values: str) -> str:
+    """The text of a catalog file with one radar type ``name``: the built-in early-warning radar's numbers and
+    sources, its ``model`` (left out when None) and the given ``values`` (e.g. ``instrumented_range="20 km"``)."""
+    from importlib.resources import files
+
+    import yaml
+
+    builtin = yaml.safe_load(files("iadsim.scenario").joinpath("catalog/air_defence.yaml").read_text())
+    entry = dict(builtin["types"]["ew-radar"], label=label)
+    for field, value in values.items():
+        entry[field] = {**entry[field], "value": value, "grade": "assumed"}
+    if model is not None:
+        entry["model"] = model
+    return yaml.safe_dump({"sources": builtin["sources"], "types": {name: entry}}, sort_keys=False)

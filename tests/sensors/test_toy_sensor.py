@@ -18,7 +18,7 @@ from iadsim.registry import SENSOR_MODELS
 from iadsim.scenario.models import Sector, Unit
 from iadsim.sensors import in_sector
 
-from ._flat import drone
+from ._flat import drone, radar_catalog
 
 TOY_PD = 0.8
 HEIGHT = 300.0
@@ -58,32 +58,9 @@ class ToyEye:
         return ground_range * self.bearing_accuracy
 
 
-_CATALOG = """
-sources:
-  test: "test fixture"
-types:
-  toy-eye-sensor:
-    kind: radar
-    role: early-warning
-    model: toy-eye
-    label: "a passive toy eye (test fixture; the radar numbers are not used by its model)"
-    frequency: {value: 30 THz, source: test, grade: assumed}
-    peak_power: {value: 1 W, source: test, grade: assumed}
-    gain: {value: 0 dB, source: test, grade: assumed}
-    pulse_width: {value: 1 us, source: test, grade: assumed}
-    prf: {value: 1 kHz, source: test, grade: assumed}
-    beamwidth: {value: 1 deg, source: test, grade: assumed}
-    scan_period: {value: 1 s, source: test, grade: assumed}
-    instrumented_range: {value: 20 km, source: test, grade: assumed}
-    detection_range: {value: 20 km, source: test, grade: assumed}
-    reference_rcs: {value: 1 m^2, source: test, grade: assumed}
-    losses: {value: 0 dB, source: test, grade: assumed}
-    system_temperature: {value: 290 K, source: test, grade: assumed}
-    pfa: {value: 1.0e-6, source: test, grade: assumed}
-    range_accuracy: {value: 1 km, source: test, grade: assumed}
-    azimuth_accuracy: {value: 0.5 deg, source: test, grade: assumed}
-    mti_improvement: {value: 0 dB, source: test, grade: assumed}
-"""
+_CATALOG = radar_catalog("toy-eye-sensor", "a passive toy eye (test fixture; the radar numbers are not used by its "
+                         "model)", "toy-eye", instrumented_range="20 km", range_accuracy="1 km",
+                         azimuth_accuracy="0.5 deg", scan_period="1 s")
 
 
 @pytest.fixture

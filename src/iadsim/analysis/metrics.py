@@ -11,7 +11,7 @@ their mean over replications per step (``series/``).
 
 >>> from iadsim.analysis.metrics import METRICS, Metric
 >>> METRICS.register("threats_alive", Metric(label="threats alive at the end", kind="bounded",   # doctest: +SKIP
-...     bound="threats", of_state=lambda world, state: (state.alive & ~world.civil).sum(axis=1)))
+...     bound="threats", of_state=lambda world, state: (state.outcomes.alive & ~world.civil).sum(axis=1)))
 """
 
 from __future__ import annotations
@@ -183,19 +183,20 @@ def _nan_unless(threats, values):
 
 
 for _name, _metric in {
-    "kills": Metric("threats killed", "bounded", "threats", of_state=lambda w, s: s.kills),
+    "kills": Metric("threats killed", "bounded", "threats", of_state=lambda w, s: s.outcomes.kills),
     "leakers": Metric("threats leaking", "bounded", "threats",
-                      of_state=lambda w, s: (s.leaked & _threat(w)[None, :]).sum(axis=1)),
-    "engagements": Metric("engagements", "count", of_state=lambda w, s: s.engagements),
-    "missiles_expended": Metric("missiles expended", "count", of_state=lambda w, s: s.expended),
+                      of_state=lambda w, s: (s.outcomes.leaked & _threat(w)[None, :]).sum(axis=1)),
+    "engagements": Metric("engagements", "count", of_state=lambda w, s: s.outcomes.engagements),
+    "missiles_expended": Metric("missiles expended", "count", of_state=lambda w, s: s.outcomes.expended),
     "wrongful_engagements": Metric("wrongful engagements (civil aircraft)", "count",
-                                   of_state=lambda w, s: s.wrongful),
-    "civil_killed": Metric("civil aircraft shot down", "bounded", "civil", of_state=lambda w, s: s.civil_killed),
-    "vetoes": Metric("engagements vetoed", "count", of_state=lambda w, s: s.vetoes),
+                                   of_state=lambda w, s: s.outcomes.wrongful),
+    "civil_killed": Metric("civil aircraft shot down", "bounded", "civil",
+                           of_state=lambda w, s: s.outcomes.civil_killed),
+    "vetoes": Metric("engagements vetoed", "count", of_state=lambda w, s: s.outcomes.vetoes),
     "time_to_first_detection": Metric("time to first detection [s]", "time",
-                                      of_state=lambda w, s: s.first_detection),
+                                      of_state=lambda w, s: s.outcomes.first_detection),
     "time_to_first_engagement": Metric("time to first engagement [s]", "time",
-                                       of_state=lambda w, s: s.first_engagement),
+                                       of_state=lambda w, s: s.outcomes.first_engagement),
     "leakers_fraction": Metric("fraction of threats leaking", "fraction", of_rows=lambda rows, threats: _nan_unless(
         threats, rows["leakers"].to_numpy(dtype=float) / (threats or 1))),
     "p_raid_annihilation": Metric("probability of raid annihilation (no leaker)", "proportion",
@@ -209,13 +210,14 @@ for _name, _metric in {
 
 for _name, _reporter in {
     "threats_flying": Reporter("threats in the air", lambda w, s: (
-        s.alive & ~s.leaked & w.active[max(s.time_index - 1, 0)][None, :] & _threat(w)[None, :]
+        s.outcomes.alive & ~s.outcomes.leaked & w.active[max(s.time_index - 1, 0)][None, :] & _threat(w)[None, :]
     ).sum(axis=1)),
     "threats_tracked": Reporter("threats held in some sensor's confirmed track", lambda w, s: (
-        np.isfinite(s.confirmed_at).any(axis=1) & s.alive & ~s.leaked & _threat(w)[None, :]).sum(axis=1)),
+        np.isfinite(s.tracks.confirmed_at).any(axis=1) & s.outcomes.alive & ~s.outcomes.leaked
+        & _threat(w)[None, :]).sum(axis=1)),
     "fire_units_able": Reporter("fire units with a complete kill chain", lambda w, s: (
-        s.able & s.unit_up[:, w.fire_unit]).sum(axis=1)),
-    "missiles_in_flight": Reporter("missiles in flight", lambda w, s: s.guiding.sum(axis=1)),
-    "kills": Reporter("threats killed so far", lambda w, s: s.kills),
+        s.readiness.able & s.readiness.unit_up[:, w.fire_unit]).sum(axis=1)),
+    "missiles_in_flight": Reporter("missiles in flight", lambda w, s: s.batteries.guiding.sum(axis=1)),
+    "kills": Reporter("threats killed so far", lambda w, s: s.outcomes.kills),
 }.items():
     REPORTERS.register(_name, _reporter)
