@@ -20,7 +20,7 @@ from plotly.offline import get_plotlyjs
 from iadsim.analysis.metrics import METRICS
 from iadsim.analysis.runfolder import RunFolderError
 from iadsim.report.layers import map_layers
-from iadsim.report.plots import label, map_figure, metrics_figure, replay_figure
+from iadsim.report.plots import label, map_figure, metrics_figure, replay_figure, series_figure
 from iadsim.report.replay import build_replay
 from iadsim.report.run import Run, load_run
 from iadsim.report.sweep import load_sweep_table, tornado_figure, tradeoff_figure
@@ -76,6 +76,7 @@ def build_report(run_dirs: list[Path], out_path: Path, sweep_dir: Path | None = 
         raise ValueError("build_report needs at least one run folder")
     page = _Page()
     page.section("metrics", "Metrics with 95 % confidence intervals", _metrics_html(page, runs))
+    page.section("over-time", "Over time", _series_html(page, runs))
     page.section("audit", "Kill-chain audit", "".join(_audit_html(run) for run in runs))
     maps, replays = [], []
     for i, run in enumerate(runs):
@@ -246,6 +247,23 @@ def _map_and_replay_html(page: _Page, run: Run, index: int) -> tuple[str, str]:
                    f"{replay.times[-1]:.0f} s. Crosses: killed; stars: threats that reached their target; pink: "
                    "missiles in flight from their launcher.</p>")
     return map_html, replay_html
+
+
+def _series_html(page: _Page, runs: list[Run]) -> str:
+    """The time series the runs recorded (their means over the replications), one chart per series."""
+    frames = []
+    for run in runs:
+        try:
+            frames.append((run.name, run.series))
+        except InputError as exc:
+            log.debug("no series for %s: %s", run.path, exc)
+            frames.append((run.name, None))
+    shown = [(name, f) for name, f in frames if f is not None and len(f)]
+    if not shown:
+        return "<p class=note>The runs recorded no time series.</p>"
+    return page.figure(series_figure(shown)) + (
+        "<p class=note>Means over each run's replications at every step: what the network held, could engage and "
+        "had in the air as the raid came in.</p>")
 
 
 def _sweep_html(page: _Page, sweep_dir: Path) -> str:

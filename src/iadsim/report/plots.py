@@ -11,7 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from iadsim.analysis.metrics import METRICS, replication_names
+from iadsim.analysis.metrics import METRICS, REPORTERS, replication_names
 from iadsim.report.layers import MapLayers
 from iadsim.report.replay import FLYING, KILLED, LEAKED, Replay
 
@@ -250,3 +250,28 @@ def _stat(summary: dict, metric: str) -> dict:
     if not stat:
         return {"mean": None, "ci95": [None, None], "n": 0}
     return stat
+
+
+def series_figure(runs: list[tuple[str, object]]) -> go.Figure:
+    """One small line chart per time series (:data:`iadsim.analysis.metrics.REPORTERS`): each run's mean over its
+    replications against time. ``runs``: (name, DataFrame with ``time`` and one column per series)."""
+    names = [c for c in dict.fromkeys(c for _, f in runs for c in f.columns if c != "time")]
+    cols = 3
+    rows = max(1, math.ceil(len(names) / cols))
+    titles = [escape(REPORTERS[n].label) if n in REPORTERS else escape(n.replace("_", " ")) for n in names]
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, vertical_spacing=0.16, horizontal_spacing=0.08)
+    for v, (run, frame) in enumerate(runs):
+        colour = VARIANT_COLOURS[v % len(VARIANT_COLOURS)]
+        minutes = frame["time"].to_numpy(dtype=float) / 60.0
+        for i, name in enumerate(names):
+            if name not in frame:
+                continue
+            fig.add_trace(go.Scatter(x=minutes, y=frame[name].to_numpy(dtype=float), mode="lines",
+                                     name=escape(str(run)), legendgroup=escape(str(run)), showlegend=i == 0,
+                                     line={"color": colour, "width": 1.6},
+                                     hovertemplate="%{x:.1f} min: %{y:.2f}<extra></extra>"),
+                          row=i // cols + 1, col=i % cols + 1)
+    fig.update_xaxes(title_text="minutes")
+    fig.update_layout(height=250 * rows + 90, margin={"l": 50, "r": 20, "t": 60, "b": 40},
+                      legend={"orientation": "h", "y": 1.08, "x": 0}, plot_bgcolor="#fafafa")
+    return fig
