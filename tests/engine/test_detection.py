@@ -54,9 +54,9 @@ def test_detection_rate_matches_exact_pd_swerling1(make_scenario):
     while engine.state.time_index < len(world.times):
         k = engine.state.time_index
         engine.step()
-        detections += engine._detected[:, 0, 0]
+        detections += engine.state.tracks.detected[:, 0, 0]
         if not (world.look[k, 0] and world.active[k, 0]):
-            assert not engine._detected[:, 0, 0].any(), "a detection without a look"
+            assert not engine.state.tracks.detected[:, 0, 0].any(), "a detection without a look"
     mean = replications * expected.sum()
     sigma = np.sqrt(replications * (expected * (1 - expected)).sum())
     assert abs(detections.sum() - mean) < 4 * sigma, (detections.sum(), mean, sigma)

@@ -80,6 +80,7 @@ class SensorTracks:
     looks: np.ndarray  # (R, S, T) int8 looks in the current confirmation window
     misses: np.ndarray  # (R, S, T) int8 consecutive missed looks of a confirmed track
     confirmed_at: np.ndarray  # (R, S, T) time the sensor's track was confirmed (inf: no track)
+    detected: np.ndarray  # (R, S, T) bool: the sensor detected the target at this step
 
 
 @dataclass
@@ -257,7 +258,8 @@ class Engine:
             readiness=Readiness(unit_up, next_event, link_up, able=np.zeros((R, F), bool),
                                 feeds=np.zeros((R, F, S), bool), guides=np.zeros((R, F, S), bool)),
             tracks=SensorTracks(hits=np.zeros((R, S, T), np.int8), looks=np.zeros((R, S, T), np.int8),
-                                misses=np.zeros((R, S, T), np.int8), confirmed_at=np.full((R, S, T), np.inf)),
+                                misses=np.zeros((R, S, T), np.int8), confirmed_at=np.full((R, S, T), np.inf),
+                                detected=np.zeros((R, S, T), bool)),
             picture=Picture(x=np.zeros((R, T, 6)), P=np.tile(np.eye(6), (R, T, 1, 1)),
                             has_track=np.zeros((R, T), bool), track_time=np.zeros((R, T)),
                             system_hostile=~(civil_ok[None, :] & ~missed),
@@ -345,7 +347,7 @@ class Engine:
         st, w, k = self.state, self.w, self.state.time_index
         rd, trk, out = st.readiness, st.tracks, st.outcomes
         looking = w.look[k]
-        detected = self._detected = np.zeros(trk.hits.shape, bool)
+        detected = trk.detected = np.zeros(trk.hits.shape, bool)
         if not looking.any():
             return
         sensing = rd.unit_up[:, w.sensor_unit] & w.sensing[None, :]  # working, and able to sense (a radar emits)
@@ -388,7 +390,7 @@ class Engine:
         """Fuse every detection into one constant-velocity Kalman track per (replication, target)."""
         st, w, k = self.state, self.w, self.state.time_index
         pic = st.picture
-        detected = self._detected
+        detected = st.tracks.detected
         if not detected.any():
             return
         n_t = len(w.target_ids)
