@@ -39,14 +39,18 @@ class EventKind(IntEnum):
 
 
 class Reason(IntEnum):
-    """Why an engagement ended without a launch or a kill; the first that applies, in this order."""
+    """Why an engagement ended without a launch or a kill: the first that applies, checked in this order.
+
+    For ``lost``: target_gone, unit_down, chain_broken, not_in_picture, outside_envelope, no_missiles,
+    no_channel. For ``miss``: aim_error, target_gone, unit_down, chain_broken, warhead.
+    """
 
     NONE = 0
     TARGET_GONE = 1  # the target was already killed or had leaked
     CHAIN_BROKEN = 2  # the fire unit's kill chain is no longer complete
     UNIT_DOWN = 3  # the fire unit itself is down
     NOT_IN_PICTURE = 4  # the target is no longer in the fire unit's picture or its guiding radar lost it
-    OUTSIDE_ENVELOPE = 5  # the intercept is outside the launch envelope
+    OUTSIDE_ENVELOPE = 5  # the intercept is outside the launch envelope (or the launcher's sector)
     NO_MISSILES = 6  # the launcher is empty
     NO_CHANNEL = 7  # every guidance channel of the guiding radar is busy
     AIM_ERROR = 8  # the predicted aim point was farther than the acquisition basket from the target

@@ -41,18 +41,26 @@ class Registry(Generic[T]):
         self._builtins = builtins
         self._entries: dict[str, T] = {}
         self._loaded = False
+        self._loading = False
 
     def _load(self) -> None:
-        if not self._loaded:
-            self._loaded = True
-            importlib.import_module(self._builtins)
+        if not self._loaded and not self._loading:
+            self._loading = True  # the built-in module registers its entries while it is imported
+            try:
+                importlib.import_module(self._builtins)
+                self._loaded = True
+            finally:
+                self._loading = False
 
     def register(self, name: str, entry: T | None = None, *, replace: bool = False) -> Callable[[T], T] | T:
-        """Register ``entry`` under ``name``; without ``entry``, a decorator. A name registered twice is an
-        error unless ``replace``."""
+        """Register ``entry`` under ``name``; without ``entry``, a decorator. A name already taken by another
+        entry is an error unless ``replace`` (the same definition registered again, as when its module is
+        reloaded, replaces it)."""
 
         def add(obj: T) -> T:
-            if not replace and name in self._entries and self._entries[name] is not obj:
+            self._load()  # the built-ins first, so that a name taken by one is refused here
+            old = self._entries.get(name)
+            if not replace and old is not None and old is not obj and _origin(old) != _origin(obj):
                 raise ValueError(f"{self.what} '{name}' is already registered")
             self._entries[name] = obj
             return obj
@@ -92,6 +100,15 @@ class Registry(Generic[T]):
     def items(self) -> list[tuple[str, T]]:
         self._load()
         return list(self._entries.items())
+
+    def __repr__(self) -> str:
+        return f"Registry({self.what!r}: {', '.join(self._entries) or 'not loaded'})"
+
+
+def _origin(obj: object) -> tuple[str, str]:
+    """Where an entry is defined (module, qualified name): a function's or class's own, an instance's class's."""
+    target = obj if hasattr(obj, "__qualname__") else type(obj)
+    return getattr(target, "__module__", ""), getattr(target, "__qualname__", "")
 
 
 # The registries. Each is filled by the module named here when first used; a test or a user adds an entry

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from iadsim.analysis.intervals import KINDS, garwood, interval, wilson
-from iadsim.analysis.montecarlo import METRIC_KINDS, mean_ci
+from iadsim.analysis.metrics import METRIC_KINDS, mean_ci
 
 
 @pytest.mark.parametrize(("successes", "n", "low", "high"), [

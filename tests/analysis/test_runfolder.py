@@ -1,4 +1,4 @@
-"""Run folders of format 2: self-contained (scenario, catalogs, terrain crop) and built atomically."""
+"""Run folders (format 3): self-contained (scenario, catalogs, terrain crop) and built atomically."""
 
 import json
 import shutil
@@ -86,6 +86,34 @@ def test_run_folder_is_self_contained(laydown, tmp_path):
     manifest = read_manifest(moved)
     assert manifest["finished_batches"] == [0, 1] and manifest["complete"]
     assert (moved / "metrics" / "batch-000001.parquet").is_file()
+
+
+def test_stored_coverage_is_the_whole_terrains_cut_to_the_crop(laydown, tmp_path, monkeypatch):
+    """The stored coverage is `iadsim coverage`'s, cut to the crop; on a terrain too big for that it is computed
+    on the crop, and says so."""
+    from iadsim.analysis import artifacts, runfolder
+    from iadsim.analysis.coverage import coverage_maps
+    from iadsim.terrain.crop import crop_window
+
+    monkeypatch.setattr(runfolder.laydown_bounds, "__defaults__", (5_000.0,))
+    scenario = load_scenario(laydown)
+    simulate(scenario, 2, out_dir=tmp_path / "run")
+    run = load_run(tmp_path / "run")
+    row0, row1, col0, col1 = crop_window(scenario.terrain, runfolder.laydown_bounds(scenario))
+    assert (row1 - row0, col1 - col0) != scenario.terrain.shape and run.terrain_exact  # a real crop
+    whole, stored = coverage_maps(scenario), run.coverage
+    assert stored.detection.any() and stored.sensor_ids == whole.sensor_ids
+    np.testing.assert_array_equal(stored.detection, whole.detection[..., row0:row1, col0:col1])
+    np.testing.assert_array_equal(stored.engagement, whole.engagement[..., row0:row1, col0:col1])
+    np.testing.assert_allclose(stored.masking, whole.masking[..., row0:row1, col0:col1], rtol=1e-6)
+    assert json.loads((tmp_path / "run" / "coverage.json").read_text())["computed_on"] == "terrain"
+    monkeypatch.setattr(artifacts, "FULL_COVERAGE_BYTES", 0)
+    simulate(scenario, 2, out_dir=tmp_path / "run2")
+    assert json.loads((tmp_path / "run2" / "coverage.json").read_text())["computed_on"] == "crop"
+    on_crop = load_run(tmp_path / "run2").coverage
+    assert on_crop.detection.shape == stored.detection.shape
+    # the same ground between every cell and every sensor: the ray sampling differs only at the margins
+    assert (on_crop.detection == stored.detection).mean() > 0.99
 
 
 def test_scenario_copy_changed_after_the_run_is_refused(laydown, tmp_path):

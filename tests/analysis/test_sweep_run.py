@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from iadsim.analysis import DaskExecutor, LocalExecutor, load_results, query, run_sweep
-from iadsim.analysis.montecarlo import METRICS
+from iadsim.analysis.metrics import REPLICATION_METRICS as METRICS
 from iadsim.analysis.sweep import SweepWarning, ci_half_width, load_sweep
 
 from .conftest import GRID_SWEEP, TINY_SCENARIO

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from iadsim.analysis.montecarlo import replication_metrics
+from iadsim.analysis.metrics import replication_rows as replication_metrics
 from iadsim.cli import main
 from iadsim.engine import Engine, build_world
 from iadsim.scenario import load_scenario

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import yaml
 
-from iadsim.analysis.montecarlo import replication_metrics
+from iadsim.analysis.metrics import replication_rows as replication_metrics
 from iadsim.engine import Engine, build_world
 from iadsim.scenario import load_scenario
 

@@ -1,5 +1,6 @@
-"""A launcher's sector limits what it engages (it used to limit only coverage): the one sector rule of
-iadsim.sensors, checked here against bearings computed in the test from the flight paths."""
+"""A launcher's sector limits what it engages (it used to limit only coverage): it fires only at intercept
+points inside its sector (the one sector rule of iadsim.sensors), checked here against intercepts computed
+in the test from the flight paths."""
 
 from __future__ import annotations
 
@@ -26,12 +27,19 @@ def _launches_with_bearings(make_scenario, sector):
     engine.run()
     ll = world.unit_ids.index("ll")
     site = world.scenario.sites["ll"]
+    launcher = world.scenario.catalog.types[world.scenario.unit("ll").type]
+    speed = world.scenario.catalog.types[launcher.missile].speed.value
     launches = engine.events[(engine.events["kind"] == "launch") & (engine.events["unit"] == ll)]
     bearings = []
     for e in launches.itertuples():
         k = int(round(e.time / world.step))
-        dx, dy = world.position[k, e.target, 0] - site.x, world.position[k, e.target, 1] - site.y
-        bearings.append(math.degrees(math.atan2(dx, dy)) % 360.0)
+        # the intercept of a constant-velocity target by a constant-speed missile from the launcher (3 m up)
+        p = world.position[k, e.target] - np.array([site.x, site.y, site.ground + 3.0])
+        v = world.velocity[k, e.target]
+        a, b, c = v @ v - speed**2, 2 * p @ v, p @ p
+        tau = min(r for r in np.roots([a, b, c]).real if r > 0)
+        point = p + v * tau
+        bearings.append(math.degrees(math.atan2(point[0], point[1])) % 360.0)
     return np.array(bearings)
 
 

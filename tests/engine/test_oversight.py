@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from iadsim.analysis.montecarlo import replication_metrics
+from iadsim.analysis.metrics import replication_rows as replication_metrics
 from iadsim.engine import Engine, build_world
 
 from ._scenarios import airliner, point_defence

@@ -15,7 +15,7 @@ from ._scenarios import point_defence
 
 @pytest.fixture
 def engine(make_scenario):
-    world = build_world(make_scenario(point_defence()))
+    world = build_world(make_scenario(point_defence(duration="15 min")))  # long enough for the drones to arrive
     return Engine(world, [0], seed=1, assumptions=Assumptions(acquisition_basket=1000.0))
 
 
@@ -40,6 +40,7 @@ def test_a_salvo_aimed_outside_the_basket_misses_by_its_aim_error(engine):
     engine.assess()
     ev = engine.events.iloc[-1]
     assert ev.kind == "miss" and ev.reason == "aim_error" and ev.miss_distance == pytest.approx(5000.0)
+    np.testing.assert_allclose([ev.x, ev.y, ev.z], engine.w.position[k, t])  # where the target was
     st = engine.state
     assert st.outcomes.alive[0, t] and st.batteries.guiding[0, g] == 0  # its channels are free again
     kill_assessment = engine.w.scenario.spec.doctrine.kill_assessment_time
@@ -73,3 +74,100 @@ def test_state_check_names_each_broken_invariant(engine):
     with pytest.raises(InvariantError, match="magazine") as caught:
         st.check(magazine, channels)
     assert "busy without a pending engagement" in str(caught.value)
+
+
+def _pending(engine, k: int, t: int = 0, f: int = 0, known: bool = True):
+    """A pending engagement of fire unit f (its own radar guides it) at target t, due now at step k; with
+    ``known`` the radar holds a confirmed track of it (so the fire unit knows it, if the radar sees it)."""
+    w, st = engine.w, engine.state
+    st.time_index = k
+    eng = st.engagements
+    eng.phase[0, t], eng.fire[0, t], eng.due[0, t], eng.decision[0, t] = Phase.PENDING, f, w.times[k], 0.0
+    st.batteries.busy[0, f] = True
+    s = w.sensor_ids.index(w.fire_ids[f])
+    st.readiness.unit_up[0, :] = True
+    st.readiness.able[0, f] = True
+    st.readiness.feeds[0, f, s] = st.readiness.guides[0, f, s] = True
+    if known:
+        st.tracks.confirmed_at[0, s, t] = 0.0
+    return s
+
+
+def _lost_reason(engine) -> str:
+    ev = engine.events
+    (lost,) = ev[ev["kind"] == "lost"].itertuples()
+    return lost.reason
+
+
+@pytest.fixture
+def far_and_seen(engine):
+    """A step at which the first drone is seen by fire unit 0's radar but more than 24 km away (its missile
+    reaches 20 km), and one at which it is seen within 12 km."""
+    w, t = engine.w, 0
+    s = w.sensor_ids.index(w.fire_ids[0])
+    distance = np.linalg.norm(w.position[:, t, :2] - w.fire_position[0, :2], axis=-1)
+    seen = w.visible[:, s, t] & w.active[:, t]
+    far = np.flatnonzero(seen & (distance > 24e3))
+    near = np.flatnonzero(seen & (distance < 12e3))
+    assert len(far) and len(near)
+    return int(far[0]), int(near[0])
+
+
+@pytest.mark.parametrize("broken,reason", [
+    ("leaked", "target_gone"), ("unit-down", "unit_down"), ("chain", "chain_broken"), ("no-track", "not_in_picture"),
+    ("far", "outside_envelope"), ("empty", "no_missiles"), ("channels", "no_channel")])
+def test_an_authorised_engagement_that_cannot_fire_is_lost_with_its_first_reason(engine, far_and_seen, broken,
+                                                                                 reason):
+    far, near = far_and_seen
+    st, w = engine.state, engine.w
+    k = far if broken == "far" else near
+    _pending(engine, k, known=broken != "no-track")
+    if broken == "leaked":
+        st.outcomes.leaked[0, 0] = True
+    elif broken == "unit-down":
+        st.readiness.unit_up[0, w.fire_unit[0]] = False
+    elif broken == "chain":
+        st.readiness.able[0, 0] = False
+    elif broken == "empty":
+        st.batteries.missiles[0, 0] = 0
+    elif broken == "channels":
+        group, capacity = channel_groups(w)
+        st.batteries.guiding[0, group[0]] = capacity[group[0]]
+    engine.authorise()
+    if engine.state.engagements.phase[0, 0] == Phase.CLEARED:
+        pytest.fail("the operator vetoed a hostile drone (p_hostile_as_civil is 0 in this scenario)")
+    assert _lost_reason(engine) == reason
+    assert engine.state.engagements.phase[0, 0] == Phase.IDLE and not engine.state.batteries.busy[0, 0]
+    lost = engine.events.iloc[-1]
+    np.testing.assert_allclose([lost.x, lost.y, lost.z], w.position[k, 0])  # where the target was
+
+
+def test_an_authorised_engagement_that_can_fire_launches(engine, far_and_seen):
+    _, near = far_and_seen
+    _pending(engine, near)
+    before = engine.state.batteries.missiles[0, 0]
+    engine.authorise()
+    launch = engine.events.iloc[-1]
+    assert launch.kind == "launch" and launch.unit == engine.w.fire_unit[0] and launch.target == 0
+    assert engine.state.batteries.missiles[0, 0] == before - launch.missiles
+    # aimed at the intercept: where the target will be after the time of flight, give or take the track's error
+    aim = np.array([launch.x, launch.y, launch.z])
+    k = near
+    truth = engine.w.position[k, 0] + engine.w.velocity[k, 0] * launch.time_of_flight
+    assert np.linalg.norm(aim - truth) < 1000.0
+    assert launch.track in (-1, 0)  # tracks are keyed by target until real tracks land
+
+
+def test_a_leak_is_logged_where_the_threat_reached_its_asset(engine):
+    world = engine.w
+    engine.state.readiness.unit_up[:] = False  # nothing defends: every threat that arrives leaks
+    engine.state.readiness.able[:] = False
+    while engine.state.time_index < len(world.times):
+        engine.step()
+    leaks = engine.events[engine.events["kind"] == "leak"]
+    arriving = (~world.civil) & (world.asset_of >= 0) & world.arrived[-1]
+    assert len(leaks) == arriving.sum() > 0
+    for e in leaks.itertuples():
+        k = int(round(e.time / world.step))
+        assert world.arrived[k, e.target] and not world.arrived[k - 1, e.target]
+        np.testing.assert_allclose([e.x, e.y, e.z], world.position[k, e.target])

@@ -355,3 +355,76 @@ def test_coverage_description_that_does_not_match_its_rasters(field, value, samp
     assert check_commands(run) == [0, 0]
     page = (run.parent / "x.html").read_text()
     assert "coverage" in page and "of the run folder is unreadable or was changed after the run" in page
+
+
+def _rewrite_parquet(file: Path, change) -> None:
+    import pandas as pd
+
+    change(pd.read_parquet(file)).to_parquet(file)
+
+
+ARTIFACT_CASES = {
+    # event indices that would wrap, truncate or point past the entities: refused, never silently renamed
+    "event-unit-wraps": ("events/batch-000001.parquet", lambda f: f.assign(unit=f["unit"].astype("int64") + 2**32)),
+    "event-unit-nan": ("events/batch-000001.parquet", lambda f: f.assign(unit=float("nan"))),
+    "event-unit-past-entities": ("events/batch-000001.parquet", lambda f: f.assign(unit=999)),
+    "event-target-fraction": ("events/batch-000001.parquet", lambda f: f.assign(target=0.5)),
+    "event-missiles-negative": ("events/batch-000001.parquet", lambda f: f.assign(missiles=-3)),
+    "event-replication-other": ("events/batch-000001.parquet", lambda f: f.assign(replication=10**6)),
+    "entities-duration-huge": ("entities.json", setter("duration", 1e300)),
+    "entities-duration-true": ("entities.json", setter("duration", True)),
+    "entities-unit-x-nan": ("entities.json", setter("units", 0, "x", float("nan"))),
+}
+
+
+@pytest.mark.parametrize("case", list(ARTIFACT_CASES))
+def test_tampered_indices_and_entities_are_refused(case, sample_run, tmp_path_factory):
+    name, edit = ARTIFACT_CASES[case]
+    run = fresh_copy(sample_run, tmp_path_factory)
+    if name.endswith(".json"):
+        edit_json(run / name, edit)
+    else:
+        _rewrite_parquet(run / name, edit)
+    check_commands(run, must_refuse=True)
+
+
+DRAWN_CASES = {
+    # what only the map, replay and time series read: the page is written with a note, exports refuse
+    "series-text": ("series/batch-000000.parquet", lambda f: f.assign(kills="lots")),
+    "series-replications-scaled": ("series/batch-000000.parquet", lambda f: f.assign(replications=1)),
+    "series-nan": ("series/batch-000000.parquet", lambda f: f.assign(kills=float("nan"))),
+    "trajectories-time-text": ("trajectories.parquet", lambda f: f.assign(time="secret")),
+    "trajectories-active-text": ("trajectories.parquet", lambda f: f.assign(active="no")),
+    "trajectories-rows-shuffled": ("trajectories.parquet", lambda f: f.iloc[::-1].reset_index(drop=True)),
+    "trajectories-position-inf": ("trajectories.parquet", lambda f: f.assign(x=float("inf"))),
+}
+
+
+@pytest.mark.parametrize("case", list(DRAWN_CASES))
+def test_tampered_drawn_data_is_never_drawn(case, sample_run, tmp_path_factory):
+    name, edit = DRAWN_CASES[case]
+    run = fresh_copy(sample_run, tmp_path_factory)
+    _rewrite_parquet(run / name, edit)
+    assert check_commands(run)[0] == 0  # the report is written, without what it cannot trust
+    page = (run.parent / "x.html").read_text()
+    assert "of the run folder is unreadable or was changed after the run" in page or "recorded no time series" in page
+    for fmt in ("kml", "czml"):
+        outcome = cli("export", run, "--format", fmt, "--out", run.parent / fmt, timeout=TIME_LIMIT)
+        assert outcome.code in (0, 2) and "Traceback" not in outcome.err, str(outcome)
+        if name.startswith("trajectories"):
+            assert_refused(outcome, run)
+
+
+def test_a_coverage_archive_with_a_bad_header_is_refused_cleanly(sample_run, tmp_path_factory):
+    import io
+    import zipfile
+
+    run = fresh_copy(sample_run, tmp_path_factory)
+    sink = io.BytesIO()
+    with zipfile.ZipFile(sink, "w") as archive:
+        for name in ("detection", "engagement", "masking"):
+            archive.writestr(f"{name}.npy", b"\x93NUMPY\x01\x00\x20\x00{'descr': '<f4', 'shape': (1,2" + b" " * 20)
+    (run / "coverage.npz").write_bytes(sink.getvalue())
+    assert check_commands(run) == [0, 0]
+    for fmt in ("geojson", "geotiff"):
+        assert_refused(cli("export", run, "--format", fmt, "--out", run.parent / fmt, timeout=TIME_LIMIT), run)

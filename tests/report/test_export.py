@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from iadsim.analysis.montecarlo import METRICS
+from iadsim.analysis.metrics import REPLICATION_METRICS as METRICS
 from iadsim.report.export import FORMATS, export
 
 GEOMETRY_TYPES = {"Point", "LineString", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon"}

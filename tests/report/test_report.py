@@ -199,3 +199,15 @@ def test_run_sweep_folder_gives_the_analysis_tornado(run_dir, oat_sweep, tmp_pat
         assert _values(traces[factor]["x"]) == pytest.approx([wrongful.loc[factor, "low_mean"],
                                                                wrongful.loc[factor, "high_mean"]])
     assert _values(traces["baseline"]["y"]) == pytest.approx([base])
+
+
+def test_the_report_does_not_load_the_engine():
+    """The report reads run folders only: importing it (and drawing from a run folder) never imports the engine,
+    not even through a package's __init__ (the import-linter contract sees import statements only)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, iadsim.report.html, iadsim.report.export, iadsim.report.figures, iadsim.cli; "
+            "print(sorted(m for m in sys.modules if m.startswith('iadsim.engine')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -10,9 +10,10 @@ def drone(id_: str, x_km: float, y_km: float, altitude: str = "300 m") -> dict:
         {"x": f"{x_km:g} km", "y": f"{y_km + 1:g} km", "altitude": altitude}]}
 
 
-def radar_catalog(name: str, label: str, model: str | None = None, **values: str) -> str:
+def radar_catalog(name: str, label: str, model: str | None = None, fields: dict | None = None, **values: str) -> str:
     """The text of a catalog file with one radar type ``name``: the built-in early-warning radar's numbers and
-    sources, its ``model`` (left out when None) and the given ``values`` (e.g. ``instrumented_range="20 km"``)."""
+    sources, its ``model`` (left out when None), plain ``fields`` (e.g. ``{"role": "fire-control"}``) and the
+    given ``values`` (e.g. ``instrumented_range="20 km"``)."""
     from importlib.resources import files
 
     import yaml
@@ -23,4 +24,5 @@ def radar_catalog(name: str, label: str, model: str | None = None, **values: str
         entry[field] = {**entry[field], "value": value, "grade": "assumed"}
     if model is not None:
         entry["model"] = model
+    entry.update(fields or {})
     return yaml.safe_dump({"sources": builtin["sources"], "types": {name: entry}}, sort_keys=False)

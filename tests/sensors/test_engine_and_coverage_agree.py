@@ -83,12 +83,12 @@ def test_world_and_coverage_agree_on_detection_and_engagement(flat_scenario):
     assert {("visible", False, False), ("visible", True, False), ("visible", True, True),
             ("sector", True), ("sector", False)} <= cases
 
-    # the launcher's sector: World.fire_sector_ok and coverage's engagement follow the same rule
+    # the launcher's sector: the engine's World carries it, and coverage's engagement follows the same rule
     f, e = world.fire_ids.index("loader"), maps.fire_ids.index("loader")
     loader_site = scenario.sites["loader"]
     expected = in_sector(scenario.unit("loader").sector, xy[:, 0] - loader_site.x, xy[:, 1] - loader_site.y)
-    np.testing.assert_array_equal(world.fire_sector_ok[0, f], expected)
-    assert (world.fire_sector_ok[:, world.fire_ids.index("telar")]).all()  # no sector: all True
+    assert world.fire_sector[f] == scenario.unit("loader").sector
+    assert world.fire_sector[world.fire_ids.index("telar")] is None  # no sector: all round
     near = np.array([t.startswith("l") for t in world.target_ids])
     telar = world.sensor_ids.index("telar")
     seen = world.visible[0, telar] & (world.pd_look[0, telar] >= 0.5)

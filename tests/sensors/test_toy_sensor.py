@@ -124,3 +124,32 @@ def test_a_registered_toy_sensor_works_in_the_world_and_in_coverage(toy_eye, fla
     (eye,) = summary["sensors"]
     assert eye["id"] == "eye" and eye["instrumented_range_km"] == 20.0 and eye["pulses_per_look"] is None
     assert json.loads((tmp_path / "coverage" / "coverage.json").read_text())["sensors"] == summary["sensors"]
+
+
+_FIRE_CONTROL = radar_catalog("blind-fcr", "a fire-control radar with no search of its own (test fixture)",
+                              fields={"role": "fire-control", "autonomous_search": False})
+
+
+@pytest.mark.parametrize("feeder,emission,able", [("eye", "off", True), ("radar", "off", False),
+                                                  ("radar", "on", True)])
+def test_a_passive_sensor_feeds_the_picture_a_launcher_needs(toy_eye, flat_scenario, feeder, emission, able):
+    """A launcher guided by a fire-control radar without search of its own needs someone else's picture: a
+    passive sensor gives it with its emission off, a radar only while it radiates."""
+    from iadsim.network import audit
+
+    sensor = {"eye": "toy-eye-sensor", "radar": "mr-search-radar"}[feeder]
+    units = [
+        {"id": "feed", "type": sensor, "x": "0.5 km", "y": "0.5 km", "readiness": {"emission": emission}},
+        {"id": "cp", "type": "command-post", "x": "2.5 km", "y": "0.5 km"},
+        {"id": "fcr", "type": "blind-fcr", "x": "4.5 km", "y": "0.5 km"},
+        {"id": "ll", "type": "lr-launcher", "x": "4.5 km", "y": "1.5 km"},
+    ]
+    links = [{"from": "feed", "to": "cp", "carries": "tracks"}, {"from": "cp", "to": "fcr", "carries": "cues"},
+             {"from": "fcr", "to": "ll", "carries": "fire-control"}]
+    scenario = flat_scenario(units, [drone("d", -5.5, 0.5)], catalog=_CATALOG + "\n" + _FIRE_CONTROL.split(
+        "types:\n", 1)[1], half=30e3, cell=500.0, links=links)
+    (unit,) = audit(scenario)["fire_units"]
+    assert unit["able"] is able
+    assert unit["readiness"] == pytest.approx(1.0 if able else 0.0)  # the compiled kernel agrees
+    if not able:
+        assert "no-sensor-picture" in {r["code"] for r in unit["reasons"]}

@@ -1,47 +1,35 @@
-"""Monte Carlo runs, metrics with confidence intervals, sweeps and the results store."""
+"""Monte Carlo runs, metrics with confidence intervals, sweeps and the results store.
 
-from iadsim.analysis.montecarlo import METRICS, RunResult, mean_ci, simulate
-from iadsim.analysis.sensitivity import oversight_table, sobol_analyze, sobol_indices, sobol_sample, tornado
-from iadsim.analysis.sweep import (
-    DaskExecutor,
-    LocalExecutor,
-    SerialExecutor,
-    Sweep,
-    SweepProgress,
-    SweepResult,
-    SweepWarning,
-    estimate_batch_bytes,
-    load_sweep,
-    parse_memory,
-    rich_progress,
-    run_sweep,
-    summarise_sweep,
-)
-from iadsim.analysis.sweep.store import load_results, query
+The names below are imported on first use (PEP 562), so that importing one module of this package (the
+report imports the run folder readers and the metric registry) does not import the engine with it.
+"""
 
-__all__ = [
-    "METRICS",
-    "DaskExecutor",
-    "LocalExecutor",
-    "RunResult",
-    "SerialExecutor",
-    "Sweep",
-    "SweepProgress",
-    "SweepResult",
-    "SweepWarning",
-    "load_results",
-    "estimate_batch_bytes",
-    "load_sweep",
-    "mean_ci",
-    "oversight_table",
-    "parse_memory",
-    "query",
-    "rich_progress",
-    "run_sweep",
-    "simulate",
-    "sobol_analyze",
-    "sobol_indices",
-    "sobol_sample",
-    "summarise_sweep",
-    "tornado",
-]
+from __future__ import annotations
+
+import importlib
+
+_WHERE = {
+    "METRICS": "metrics", "REPLICATION_METRICS": "metrics", "Metric": "metrics", "REPORTERS": "metrics",
+    "mean_ci": "metrics",
+    "RunResult": "montecarlo", "simulate": "montecarlo",
+    "oversight_table": "sensitivity", "sobol_analyze": "sensitivity", "sobol_indices": "sensitivity",
+    "sobol_sample": "sensitivity", "tornado": "sensitivity",
+    **{name: "sweep" for name in ("DaskExecutor", "LocalExecutor", "SerialExecutor", "Sweep", "SweepProgress",
+                                  "SweepResult", "SweepWarning", "estimate_batch_bytes", "load_sweep",
+                                  "parse_memory", "rich_progress", "run_sweep", "summarise_sweep")},
+    "load_results": "sweep.store", "query": "sweep.store",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

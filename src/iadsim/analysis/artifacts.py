@@ -20,6 +20,7 @@ it, never a crash or an unbounded allocation.
 from __future__ import annotations
 
 import io
+import math
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,8 +36,11 @@ __all__ = ["MAX_FRAMES", "Trajectories", "coverage_files", "entities", "frame_st
 
 MAX_FRAMES = 400
 """Most times kept per target in ``trajectories.parquet``."""
-MAX_COVERAGE_BYTES = 2 * 1024**3
-"""Largest coverage raster set read back (decompressed)."""
+FULL_COVERAGE_BYTES = 1024**3
+"""Largest masking rasters (8 bytes per terrain cell per sensor, plus the elevations) computed on the whole
+terrain for a run folder's coverage; beyond, coverage is computed on the crop."""
+MAX_COVERAGE_BYTES = 256 * 1024**2
+"""Largest coverage raster set read back (decompressed): a report must fit in a few hundred MB."""
 
 
 class ArtifactError(ValueError):
@@ -65,6 +69,8 @@ def entities(world) -> dict:
         site = scenario.sites[unit.id]
         units.append({"id": unit.id, "kind": scenario.catalog.types[unit.type].kind, "type": unit.type,
                       "x": site.x, "y": site.y, "z": site.ground + unit.mast_height})
+    for f in range(len(world.fire_ids)):  # where the engine launches from
+        units[world.fire_unit[f]]["launch"] = [float(v) for v in world.fire_position[f]]
     flights = [*scenario.spec.threats, *scenario.spec.traffic]
     names = {}
     for flight in flights:
@@ -96,15 +102,28 @@ def trajectory_table(world, max_frames: int = MAX_FRAMES) -> pd.DataFrame:
 
 
 def coverage_files(scenario: Scenario, window: tuple[int, int, int, int], factor: int) -> tuple[dict, bytes]:
-    """The scenario's coverage maps (default bands) cut to the terrain crop's ``window`` (row0, row1, col0,
-    col1) and downsampled by ``factor`` like the crop: (coverage.json data, coverage.npz bytes)."""
-    from iadsim.analysis.coverage import coverage_maps
-    from iadsim.terrain.crop import crop_raster
+    """The scenario's coverage maps (default bands) on the terrain crop's ``window`` (row0, row1, col0, col1) of
+    its terrain, downsampled by ``factor`` like the crop: (coverage.json data, coverage.npz bytes).
 
-    maps = coverage_maps(scenario)
+    Coverage is computed on the whole terrain, as ``iadsim coverage`` does, and cut to the window, unless
+    its masking rasters would take more than :data:`FULL_COVERAGE_BYTES`: then it is computed on the window
+    alone (every unit lies inside it, so each cell sees the same terrain between it and each sensor; the
+    masking sweep's ray sampling differs slightly at the window's scale) and ``computed_on`` says "crop"."""
+    import dataclasses
+
+    from iadsim.analysis.coverage import coverage_maps
+    from iadsim.terrain.crop import crop_raster, window_dem
+
+    sensors = sum(1 for u in scenario.spec.units if scenario.catalog.types[u.type].kind in ("radar", "launcher"))
+    full = 8 * int(np.prod(scenario.terrain.shape)) * (sensors + 1) <= FULL_COVERAGE_BYTES
+    if full:
+        maps, cut_window = coverage_maps(scenario), window
+    else:
+        maps = coverage_maps(dataclasses.replace(scenario, terrain=window_dem(scenario.terrain, window)))
+        cut_window = (0, window[1] - window[0], 0, window[3] - window[2])
 
     def cut(array, how):
-        return crop_raster(array, window, factor, how)
+        return crop_raster(array, cut_window, factor, how)
 
     arrays = {
         "detection": cut(maps.detection, "majority"), "engagement": cut(maps.engagement, "majority"),
@@ -114,7 +133,7 @@ def coverage_files(scenario: Scenario, window: tuple[int, int, int, int], factor
     meta = {"bands": list(maps.bands), "sensor_ids": list(maps.sensor_ids), "fire_ids": list(maps.fire_ids),
             "able": [bool(a) for a in maps.able], "guided_by": [list(g) for g in maps.guided_by],
             "threat_types": list(maps.threat_types), "shape": [int(shape[0]), int(shape[1])],
-            "exact": factor == 1}
+            "exact": factor == 1, "computed_on": "terrain" if full else "crop"}
     sink = io.BytesIO()
     np.savez_compressed(sink, **arrays)
     return meta, sink.getvalue()
@@ -138,17 +157,22 @@ def read_entities(folder: Path) -> dict:
         raise ArtifactError(file, "expected {units: [...], targets: [...]}")
     for i, unit in enumerate(data["units"]):
         if not (isinstance(unit, dict) and isinstance(unit.get("id"), str) and isinstance(unit.get("kind"), str)
-                and all(isinstance(unit.get(k), int | float) and not isinstance(unit.get(k), bool)
-                        for k in ("x", "y", "z"))):
-            raise ArtifactError(file, f"units[{i}]: expected id, kind, type, x, y, z")
+                and all(_finite(unit.get(k)) for k in ("x", "y", "z"))
+                and (unit.get("launch") is None or (isinstance(unit["launch"], list) and len(unit["launch"]) == 3
+                                                    and all(_finite(v) for v in unit["launch"])))):
+            raise ArtifactError(file, f"units[{i}]: expected id, kind, type, x, y, z (finite numbers) and launch")
     for i, target in enumerate(data["targets"]):
         if not (isinstance(target, dict) and isinstance(target.get("id"), str)
                 and isinstance(target.get("civil"), bool)):
             raise ArtifactError(file, f"targets[{i}]: expected id and civil")
     _strings(data.get("fire_units", []), file, "fire_units")
-    if not isinstance(data.get("duration"), int | float):
-        raise ArtifactError(file, "duration: expected a number of seconds")
+    if not (_finite(data.get("duration")) and 0 <= data["duration"] <= 10 * 365 * 86400):
+        raise ArtifactError(file, "duration: expected a number of seconds (0 to ten years)")
     return data
+
+
+def _finite(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 @dataclass
@@ -169,6 +193,13 @@ def read_trajectories(folder: Path, entity_data: dict, table_reader) -> Trajecto
     file = folder / "trajectories.parquet"
     columns = ("frame", "time", "target", "x", "y", "z", "active", "arrived")
     frame = table_reader(file, columns)
+    for name in columns:
+        column = frame[name]
+        wanted = pd.api.types.is_bool_dtype(column) if name in ("active", "arrived") else (
+            pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column))
+        if not wanted:
+            kind = "true or false" if name in ("active", "arrived") else "numbers"
+            raise ArtifactError(file, f"{name}: expected {kind}")
     targets = entity_data["targets"]
     n_t = len(targets)
     n = len(frame)
@@ -195,28 +226,37 @@ def read_trajectories(folder: Path, entity_data: dict, table_reader) -> Trajecto
 _COVERAGE_ARRAYS = {"detection": np.bool_, "engagement": np.bool_, "masking": np.float32}
 
 
+def _numbers(value, file: Path, field: str) -> list[float]:
+    if not isinstance(value, list) or not value or not all(_finite(v) and v > 0 for v in value):
+        raise ArtifactError(file, f"{field}: expected a list of positive numbers")
+    return [float(v) for v in value]
+
+
 def read_coverage(folder: Path, valid: np.ndarray):
     """``coverage.json`` + ``coverage.npz`` as :class:`iadsim.analysis.coverage.CoverageMaps` on the terrain
-    crop whose data cells are ``valid``. Each array's header is checked (dtype, shape) before it is read."""
+    crop whose data cells are ``valid``. The description is checked first (types, one entry per fire unit,
+    at most :data:`MAX_COVERAGE_BYTES` of rasters for this crop), then each array's header (dtype, shape)
+    before its data is read into an array of exactly that size."""
     from iadsim.analysis.coverage import CoverageMaps
 
     meta_file, npz_file = folder / "coverage.json", folder / "coverage.npz"
     meta = read_json(meta_file, what="run coverage")
-    try:
-        bands = [float(b) for b in meta["bands"]]
-        sensors = _strings(meta["sensor_ids"], meta_file, "sensor_ids")
-        fires = _strings(meta["fire_ids"], meta_file, "fire_ids")
-        able = [bool(a) for a in meta["able"]]
-        guided = [_strings(g, meta_file, "guided_by") for g in meta["guided_by"]]
-        threats = _strings(meta["threat_types"], meta_file, "threat_types")
-    except (KeyError, TypeError, ValueError):
-        raise ArtifactError(meta_file, "expected bands, sensor_ids, fire_ids, able, guided_by, threat_types") from None
-    if len(able) != len(fires) or len(guided) != len(fires) or not bands:
-        raise ArtifactError(meta_file, "able and guided_by need one entry per fire unit, and bands one or more")
+    if not isinstance(meta, dict):
+        raise ArtifactError(meta_file, "expected bands, sensor_ids, fire_ids, able, guided_by, threat_types")
+    bands = _numbers(meta.get("bands"), meta_file, "bands")
+    sensors = _strings(meta.get("sensor_ids"), meta_file, "sensor_ids")
+    fires = _strings(meta.get("fire_ids"), meta_file, "fire_ids")
+    threats = _strings(meta.get("threat_types"), meta_file, "threat_types")
+    able, guided = meta.get("able"), meta.get("guided_by")
+    if not (isinstance(able, list) and all(isinstance(a, bool) for a in able) and len(able) == len(fires)):
+        raise ArtifactError(meta_file, "able: expected true or false for each fire unit")
+    if not (isinstance(guided, list) and len(guided) == len(fires)):
+        raise ArtifactError(meta_file, "guided_by: expected a list of radars for each fire unit")
+    guided = [_strings(g, meta_file, "guided_by") for g in guided]
     rows, cols = valid.shape
     shapes = {"detection": (len(sensors), len(bands), rows, cols), "engagement": (len(fires), len(bands), rows, cols),
               "masking": (len(sensors), rows, cols)}
-    if sum(int(np.prod(s)) * np.dtype(_COVERAGE_ARRAYS[k]).itemsize for k, s in shapes.items()) > MAX_COVERAGE_BYTES:
+    if sum(math.prod(s) * np.dtype(_COVERAGE_ARRAYS[k]).itemsize for k, s in shapes.items()) > MAX_COVERAGE_BYTES:
         raise ArtifactError(meta_file, "describes coverage rasters too large to read")
     data = read_bytes(npz_file, MAX_COVERAGE_BYTES, "coverage rasters")
     arrays = {}
@@ -230,15 +270,15 @@ def read_coverage(folder: Path, valid: np.ndarray):
                     shape, fortran, stored = read_header(member)
                     if stored != np.dtype(dtype) or tuple(shape) != shapes[name] or fortran:
                         raise ArtifactError(npz_file, f"{name}: expected {np.dtype(dtype).name} of shape "
-                                            f"{shapes[name]}, found {stored} of shape {tuple(shape)}")
-                    count = int(np.prod(shape))
-                    raw = member.read(count * stored.itemsize + 1)
-                    if len(raw) != count * stored.itemsize:
-                        raise ArtifactError(npz_file, f"{name}: truncated")
-                    arrays[name] = np.frombuffer(raw, dtype=stored).reshape(shape).copy()
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError) as exc:
-        if isinstance(exc, ArtifactError):
-            raise
+                                            f"{shapes[name]}, found another")
+                    array = np.empty(shapes[name], dtype)
+                    view = memoryview(array.reshape(-1).view(np.uint8))
+                    if member.readinto(view) != array.nbytes or member.read(1):
+                        raise ArtifactError(npz_file, f"{name}: its data is not the size its header says")
+                    arrays[name] = array
+    except ArtifactError:
+        raise
+    except Exception:  # zipfile, zlib, numpy header parsing (ValueError, SyntaxError, TokenError, ...)
         raise ArtifactError(npz_file, "is not a readable coverage archive") from None
     return CoverageMaps(tuple(bands), sensors, arrays["detection"], fires, arrays["engagement"], np.array(able, bool),
-                        guided, valid, threats, arrays["masking"].astype(float))
+                        guided, valid, threats, arrays["masking"])

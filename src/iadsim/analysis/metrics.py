@@ -91,8 +91,10 @@ def replication_rows(world, engine) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
-def derived_rows(rows: pd.DataFrame, threats: int | None) -> pd.DataFrame:
-    """The derived metrics of replication rows (one column each)."""
+def derived_metrics(rows: pd.DataFrame, threats: int | None) -> pd.DataFrame:
+    """The derived metrics of replication rows (one column each): ``leakers_fraction`` of the threats,
+    ``p_raid_annihilation`` 1 when no threat leaked, ``p_wrongful_engagement`` 1 when any civil aircraft was
+    engaged, and any registered since."""
     return pd.DataFrame({name: np.asarray(METRICS[name].of_rows(rows, threats), dtype=float)
                          for name in derived_names()}, index=rows.index)
 
@@ -145,13 +147,6 @@ def mean_ci(values, confidence: float = 0.95, metric: str | None = None, upper: 
     """
     kind = METRIC_KINDS.get(metric, ("value", None))[0] if metric is not None else "value"
     return interval(values, kind, upper, confidence)
-
-
-def derived_metrics(metrics: pd.DataFrame, threats: int | None) -> pd.DataFrame:
-    """Per-replication quantities derived from the metric rows (the registry's derived metrics:
-    ``leakers_fraction`` of the threats, ``p_raid_annihilation`` 1 when no threat leaked,
-    ``p_wrongful_engagement`` 1 when any civil aircraft was engaged)."""
-    return derived_rows(metrics, threats)
 
 
 def summarise_groups(frame: pd.DataFrame, keys: list[str], metrics, confidence: float = 0.95) -> pd.DataFrame:

@@ -26,14 +26,6 @@ from iadsim.events import empty_events
 from iadsim.network import cached_audit
 from iadsim.scenario import InputError, Scenario
 
-METRICS = REPLICATION_METRICS
-"""The replication metrics' names (:data:`iadsim.analysis.metrics.REPLICATION_METRICS`)."""
-
-
-def replication_metrics(world: World, engine: Engine) -> pd.DataFrame:
-    """One row per replication of the engine's final state (every replication metric of the registry)."""
-    return replication_rows(world, engine)
-
 
 def summarise(name: str, metrics: pd.DataFrame, audit_result: dict, seed: int, threats: int, civil: int) -> dict:
     out = {
@@ -47,7 +39,7 @@ def summarise(name: str, metrics: pd.DataFrame, audit_result: dict, seed: int, t
     }
     bounds = {"threats": threats, "civil": civil}
     detail = {}
-    for m in METRICS:
+    for m in REPLICATION_METRICS:
         stat = mean_ci(metrics[m], metric=m, upper=bounds.get(METRIC_KINDS[m][1]))
         out[f"{m}_mean"] = stat["mean"]
         detail[m] = stat
@@ -104,7 +96,7 @@ class RunInterrupted(KeyboardInterrupt):
 
 def simulate(scenario: Scenario, replications: int, seed: int | None = None, out_dir: Path | None = None,
              batch_size: int = 250, progress=None, notes=None, max_memory: int | None = None) -> RunResult:
-    """Run ``replications`` replications in batches; with ``out_dir``, build a run folder (format 2,
+    """Run ``replications`` replications in batches; with ``out_dir``, build a run folder (format 3,
     :mod:`iadsim.analysis.runfolder`) batch by batch and move it into place when complete.
 
     ``progress(done, total)`` (optional) is called as steps complete, in replication-steps.
@@ -140,7 +132,7 @@ def simulate(scenario: Scenario, replications: int, seed: int | None = None, out
                 engine = Engine(world, reps, seed)
                 series = SeriesRecorder(world, engine, progress, done_before, total)
                 engine.run(series.after_step)
-                metrics = replication_metrics(world, engine)
+                metrics = replication_rows(world, engine)
                 events = engine.events
                 if writer is not None:
                     writer.write_batch(batch, metrics, events, series.frame())

@@ -483,9 +483,16 @@ def finished_batches(folder: Path, manifest: dict) -> list[int]:
     return sorted(set(manifest["finished_batches"]))
 
 
+_WHOLE_COLUMNS = {"replication": (0, 2**53), "unit": (-1, 2**31 - 1), "target": (-1, 2**31 - 1),
+                  "track": (-1, 2**31 - 1), "missiles": (0, 2**15 - 1)}
+_FINITE_COLUMNS = ("time",)
+
+
 def read_events(file: Path) -> pd.DataFrame:
-    """One batch's typed events (:data:`iadsim.events.EVENT_DTYPES`), checked: every column present and
-    numeric where it should be, every kind and reason one of the engine's names."""
+    """One batch's typed events (:data:`iadsim.events.EVENT_DTYPES`), checked: every column present; indices and
+    counts whole numbers in their range (a value is never wrapped or truncated into another one); times
+    finite; every kind and reason one of the engine's names. (Whether an index names an entity of the run
+    is checked by the reader that knows the entities.)"""
     from iadsim.events import KIND_NAMES, REASON_NAMES
 
     frame = read_table(file, EVENT_COLUMNS)
@@ -500,10 +507,18 @@ def read_events(file: Path) -> pd.DataFrame:
                 raise RunFolderError(file, f"{name}: not an event {name} of this iadsim: "
                                      f"{sorted(unknown)[0][:40]!r}")
             out[name] = pd.Categorical(values, categories=names)
-        elif not (pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)):
+            continue
+        if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
             raise RunFolderError(file, f"{name}: expected numbers")
-        else:
-            out[name] = column.to_numpy().astype(dtype)
+        values = column.to_numpy(dtype=float)
+        if name in _WHOLE_COLUMNS:
+            low, high = _WHOLE_COLUMNS[name]
+            if not (np.isfinite(values).all() and (values == np.floor(values)).all() and (values >= low).all()
+                    and (values <= high).all()):
+                raise RunFolderError(file, f"{name}: expected whole numbers from {low} to {high}")
+        elif name in _FINITE_COLUMNS and not np.isfinite(values).all():
+            raise RunFolderError(file, f"{name}: expected finite numbers")
+        out[name] = values.astype(dtype)
     return pd.DataFrame(out, columns=list(EVENT_DTYPES))
 
 
@@ -524,19 +539,32 @@ def read_batches(folder: Path, manifest: dict, metric_columns) -> tuple[pd.DataF
 
 def read_series(folder: Path, manifest: dict) -> pd.DataFrame:
     """The time series' means over every finished batch's replications: ``time`` and one column per series
-    (the sums of the batches divided by their replications)."""
-    total, replications, columns = None, 0, None
+    (the sums of the batches divided by their replications), checked: numbers only, the same steps in every
+    batch, and each batch's ``replications`` the size of that batch."""
+    total, replications, columns, times = None, 0, None, None
+    n, size = int(manifest["replications"]), int(manifest["batch_size"])
     for b in finished_batches(folder, manifest):
-        frame = read_table(batch_file(folder, "series", b), ("time", "replications"))
+        file = batch_file(folder, "series", b)
+        frame = read_table(file, ("time", "replications"))
         names = [c for c in frame.columns if c not in ("time", "replications")]
+        for name in frame.columns:
+            column = frame[name]
+            if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+                raise RunFolderError(file, f"{str(name)[:40]}: expected numbers")
+        values = frame[names].to_numpy(dtype=float)
+        steps = frame["time"].to_numpy(dtype=float)
+        expected = min(size, n - b * size)
+        if not (np.isfinite(values).all() and np.isfinite(steps).all()):
+            raise RunFolderError(file, "expected finite numbers")
+        if not (frame["replications"].to_numpy(dtype=float) == expected).all():
+            raise RunFolderError(file, f"replications: batch {b} ran {expected} replications")
         if columns is None:
-            columns, total, times = names, frame[names].to_numpy(dtype=float), frame["time"].to_numpy(dtype=float)
-        elif names != columns or len(frame) != len(total) or not np.array_equal(frame["time"].to_numpy(float), times):
-            raise RunFolderError(batch_file(folder, "series", b), "does not hold the same steps and series as the "
-                                 "first batch")
+            columns, total, times = names, values, steps
+        elif names != columns or values.shape != total.shape or not np.array_equal(steps, times):
+            raise RunFolderError(file, "does not hold the same steps and series as the first batch")
         else:
-            total = total + frame[names].to_numpy(dtype=float)
-        replications += int(frame["replications"].iloc[0]) if len(frame) else 0
+            total = total + values
+        replications += expected
     if columns is None or not replications:
         return pd.DataFrame(columns=["time"])
     return pd.DataFrame({"time": times, **{c: total[:, i] / replications for i, c in enumerate(columns)}})

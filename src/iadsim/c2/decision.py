@@ -46,7 +46,7 @@ class Uniform:
 
     def check(self, spec) -> None:
         if not spec.low <= spec.high:
-            raise ValueError("needs low <= mode <= high")
+            raise ValueError("needs low <= high")
 
     def ppf(self, spec, u: float) -> float:
         return spec.low + u * (spec.high - spec.low)

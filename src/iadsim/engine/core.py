@@ -28,7 +28,7 @@ from iadsim.network import evaluate
 from iadsim.physics.kinematics import in_launch_envelope, intercept
 from iadsim.physics.lethality import salvo_pk
 from iadsim.registry import ASSIGNERS, AUTHORITY_RULES, DECISION_TIMES, DOCTRINES
-from iadsim.sensors import sensor_entry
+from iadsim.sensors import in_sector, sensor_entry
 from iadsim.tracking import TrackRules, predict, update
 
 # random streams (any distinct integers)
@@ -447,7 +447,9 @@ class Engine:
         ground = np.where(ok, np.hypot(d[..., 0], d[..., 1]), np.inf)  # no intercept: outside any envelope
         inside = in_launch_envelope(ground, w.height_agl[k][None, :], np.linalg.norm(w.velocity[k], axis=-1)[None, :],
                                     *self._envelope)
-        inside &= w.fire_sector_ok[k]  # a launcher with a sector fires only inside it (iadsim.sensors.in_sector)
+        for f, sector in enumerate(w.fire_sector):  # a launcher with a sector fires at intercepts inside it only
+            if sector is not None:
+                inside[f] &= in_sector(sector, d[f, :, 0], d[f, :, 1])
         self._geometry_at = (k, (np.where(inside, tof, np.inf), inside))
         return self._geometry_at[1]
 

@@ -17,7 +17,7 @@ from iadsim.network import Network, build_network
 from iadsim.network.chain import guider_names
 from iadsim.scenario import Scenario
 from iadsim.scenario.catalog import LauncherType, MissileType
-from iadsim.sensors import SensorModel, in_sector, sensor_model
+from iadsim.sensors import SensorModel, sensor_model
 from iadsim.terrain import masking_height
 
 
@@ -60,8 +60,7 @@ class World:
     guider_names: list[list[str]]  # per fire unit: radars wired to guide its missiles (own radar first)
     sensors: list[SensorModel]  # (S,) the sensor model of each sensor
     sensing: np.ndarray  # (S,) bool: the sensor can sense (Network.senses: a radar's emission is on; passive)
-    fire_sector_ok: np.ndarray  # (K, F, T) bool: the target's bearing from the fire unit is inside the fire
-    #                              unit's sector (all True when it has none)
+    fire_sector: list  # (F,) each fire unit's sector (None: all round): it fires at intercepts inside it only
 
 
 def _trajectories(scenario: Scenario, times: np.ndarray):
@@ -158,16 +157,12 @@ def build_world(scenario: Scenario) -> World:
     guiders = [guider_names(net, f) for f in fire_ids]
     latency = _latencies(scenario, net, guiders, sensor_ids)
     sensing = np.array([net.senses[s] for s in sensor_ids], bool)
-    fire_sector_ok = np.ones((n_steps, len(fire_ids), n_t), bool)
-    for f, unit in enumerate(fire_units):
-        if unit.sector is not None:
-            d = position - f_pos[f]
-            fire_sector_ok[:, f] = in_sector(unit.sector, d[..., 0], d[..., 1])
     return World(
         scenario, net, times, spec.step, ids, civil, transponder, position, velocity, height, active, arrived,
         asset_of, sensor_ids, s_pos, look, pd_look, visible, sigma, masking, fire_ids, f_pos, missiles, launchers,
         latency, unit_ids, unit_index, np.array([unit_index[s] for s in sensor_ids], int),
-        np.array([unit_index[f] for f in fire_ids], int), guiders, [m for _, m in sensors], sensing, fire_sector_ok,
+        np.array([unit_index[f] for f in fire_ids], int), guiders, [m for _, m in sensors], sensing,
+        [u.sector for u in fire_units],
     )
 
 

@@ -16,7 +16,9 @@ engine draws one state per replication. :func:`evaluate` applies these rules, in
    every command post (or having none) makes the whole network autonomous, whatever the doctrine.
 4. Picture: a networked radar sees what reaches its command post and what is cued to it directly, plus
    its own sector search; an autonomous one sees only its own search and sensors cued to it directly
-   (not through a command post). With no sensor at all: ``no-sensor-picture``.
+   (not through a command post). The sensors that count are those that sense: a radar while its
+   emissions are on, a passive sensor (whose model emits nothing) always. With no sensor at all:
+   ``no-sensor-picture``.
 5. Warnings that leave the unit able: ``autonomous``, ``poor-maintenance`` (availability below 0.5 in
    the chain or among its sensors), ``crew-untrained``, ``link-unreliable`` (a link in the chain with
    availability below 1). The chain is the launcher, its guiding radars, its fire-control links and the
@@ -186,9 +188,10 @@ def _reach(net: Network, sources: list[str], up, carries: tuple[str, ...], throu
 
 
 def _feeders(net: Network, target: str, up, through_cp: bool) -> set[str]:
-    """Emitting up sensors whose picture reaches `target` over up picture links (through up units; without
-    `through_cp`, not through a command post). One backward search from `target`, which is the same as a
-    forward search from every sensor: a unit is met when an up path leads from it to `target`."""
+    """Up sensors that sense (emitting radars, passive sensors) whose picture reaches `target` over up picture
+    links (through up units; without `through_cp`, not through a command post). One backward search from
+    `target`, which is the same as a forward search from every sensor: a unit is met when an up path leads
+    from it to `target`."""
     if not up(target):
         return set()
     seen = {target}
@@ -200,7 +203,7 @@ def _feeders(net: Network, target: str, up, through_cp: bool) -> set[str]:
             if source in seen or data["carries"] not in PICTURE or not up(lid) or not up(source):
                 continue
             seen.add(source)
-            if net.emits[source]:
+            if net.senses[source]:  # an emitting radar, or a passive sensor
                 out.add(source)
             if through_cp or net.kind[source] != "command-post":
                 queue.append(source)

@@ -43,7 +43,8 @@ class SubNetwork:
     components: tuple[str, ...]
     node_comp: np.ndarray  # (N,) column of each node's state
     is_cp: np.ndarray  # (N,) bool
-    emits: np.ndarray  # (N,) bool
+    emits: np.ndarray  # (N,) bool: radiates (a guiding radar must)
+    senses: np.ndarray  # (N,) bool: senses (feeds a picture: an emitting radar or a passive sensor)
     own_search: np.ndarray  # (N,) bool
     in_ptr: np.ndarray  # CSR of picture in-edges: in_ptr (N + 1,), in_src, in_comp
     in_src: np.ndarray
@@ -93,6 +94,7 @@ def sub_network(net: Network, fire_unit: str) -> SubNetwork:
         np.array([column[u] for u in nodes], np.int64),
         np.array([net.kind[u] == "command-post" for u in nodes]),
         np.array([net.emits[u] for u in nodes]),
+        np.array([net.senses[u] for u in nodes]),
         np.array([net.own_search[u] for u in nodes]),
         in_ptr, in_src, in_comp, out_ptr, out_dst, out_comp,
         index[fire_unit], bool(net.has_radar[fire_unit]), net.missiles.get(fire_unit, 0) > 0,
@@ -110,20 +112,21 @@ def able(sub: SubNetwork, states: np.ndarray, command_assumed: bool = False) -> 
     states = np.ascontiguousarray(states, dtype=np.bool_)
     if states.ndim != 2 or states.shape[1] != len(sub.components):
         raise ValueError(f"states must have shape (K, {len(sub.components)})")
-    return _able_states(states, sub.node_comp, sub.is_cp, sub.emits, sub.own_search, sub.in_ptr, sub.in_src,
+    return _able_states(states, sub.node_comp, sub.is_cp, sub.emits, sub.senses, sub.own_search, sub.in_ptr,
+                        sub.in_src,
                         sub.in_comp, sub.out_ptr, sub.out_dst, sub.out_comp, sub.fu_node, sub.fu_has_radar,
                         sub.fu_missiles, sub.fc_src, sub.fc_comp, sub.fallback, command_assumed)
 
 
 @numba.njit(cache=True, parallel=True)
-def _able_states(states, node_comp, is_cp, emits, own_search, in_ptr, in_src, in_comp, out_ptr, out_dst,
+def _able_states(states, node_comp, is_cp, emits, senses, own_search, in_ptr, in_src, in_comp, out_ptr, out_dst,
                  out_comp, fu, fu_has_radar, fu_missiles, fc_src, fc_comp, fallback,
                  command_assumed):  # pragma: no cover - numba
     n_states = states.shape[0]
     out = np.zeros(n_states, np.bool_)
     for k in numba.prange(n_states):
-        out[k] = _able_one(states[k], node_comp, is_cp, emits, own_search, in_ptr, in_src, in_comp, out_ptr,
-                           out_dst, out_comp, fu, fu_has_radar, fu_missiles, fc_src, fc_comp, fallback,
+        out[k] = _able_one(states[k], node_comp, is_cp, emits, senses, own_search, in_ptr, in_src, in_comp,
+                           out_ptr, out_dst, out_comp, fu, fu_has_radar, fu_missiles, fc_src, fc_comp, fallback,
                            command_assumed)
     return out
 
@@ -159,8 +162,8 @@ def _any_other(seen, flags, r):  # pragma: no cover
 
 
 @numba.njit(cache=True)
-def _able_one(state, node_comp, is_cp, emits, own_search, in_ptr, in_src, in_comp, out_ptr, out_dst, out_comp,
-              fu, fu_has_radar, fu_missiles, fc_src, fc_comp, fallback, command_assumed):  # pragma: no cover
+def _able_one(state, node_comp, is_cp, emits, senses, own_search, in_ptr, in_src, in_comp, out_ptr, out_dst,
+              out_comp, fu, fu_has_radar, fu_missiles, fc_src, fc_comp, fallback, command_assumed):  # pragma: no cover
     n = node_comp.shape[0]
     if not state[node_comp[fu]] or not fu_missiles:
         return False
@@ -184,7 +187,7 @@ def _able_one(state, node_comp, is_cp, emits, own_search, in_ptr, in_src, in_com
                 continue
         _search(state, r, in_ptr, in_src, in_comp, node_comp, is_cp, True, reaching, stack)
         if _any_other(reaching, is_cp, r):  # A_r: networked
-            if own_search[r] or _any_other(reaching, emits, r):  # F_r
+            if own_search[r] or _any_other(reaching, senses, r):  # F_r
                 return True
             # C_r: r reaches an up command post that reaches it (r's own picture through its commander)
             _search(state, r, out_ptr, out_dst, out_comp, node_comp, is_cp, True, reached, stack)
@@ -195,7 +198,7 @@ def _able_one(state, node_comp, is_cp, emits, own_search, in_ptr, in_src, in_com
             if own_search[r]:
                 return True
             _search(state, r, in_ptr, in_src, in_comp, node_comp, is_cp, False, reaching, stack)
-            if _any_other(reaching, emits, r):
+            if _any_other(reaching, senses, r):
                 return True
     return False
 

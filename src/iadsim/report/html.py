@@ -251,17 +251,19 @@ def _map_and_replay_html(page: _Page, run: Run, index: int) -> tuple[str, str]:
 
 def _series_html(page: _Page, runs: list[Run]) -> str:
     """The time series the runs recorded (their means over the replications), one chart per series."""
-    frames = []
+    frames, notes = [], []
     for run in runs:
         try:
             frames.append((run.name, run.series))
         except InputError as exc:
             log.debug("no series for %s: %s", run.path, exc)
-            frames.append((run.name, None))
-    shown = [(name, f) for name, f in frames if f is not None and len(f)]
+            notes.append(f"<p class=note>{escape(run.name)}: its time series are not drawn: "
+                         f"{escape(Path(exc.file).name)} of the run folder is unreadable or was changed after the "
+                         "run.</p>")
+    shown = [(name, f) for name, f in frames if len(f)]
     if not shown:
-        return "<p class=note>The runs recorded no time series.</p>"
-    return page.figure(series_figure(shown)) + (
+        return "".join(notes) or "<p class=note>The runs recorded no time series.</p>"
+    return page.figure(series_figure(shown)) + "".join(notes) + (
         "<p class=note>Means over each run's replications at every step: what the network held, could engage and "
         "had in the air as the raid came in.</p>")
 

@@ -1,7 +1,7 @@
 """A run folder read back: summary, audit, per-replication metrics, typed events, and (lazily) the scenario,
 entities, trajectories, coverage and time series.
 
-A run folder is what :func:`iadsim.analysis.simulate` writes (format 2, :mod:`iadsim.analysis.runfolder`):
+A run folder is what :func:`iadsim.analysis.simulate` writes (format 3, :mod:`iadsim.analysis.runfolder`):
 everything here is read from the folder alone - its manifest, its copy of the scenario and catalogs and its
 terrain crop - never from the paths the original scenario named.
 """
@@ -111,7 +111,9 @@ def load_run(run_dir: str | Path) -> Run:
     audit = _checked(_Audit, read_json(path / "audit.json", what="run audit"), path / "audit.json")
     metrics, events = runfolder.read_batches(path, manifest, ("replication", *replication_names()))
     _check_batches(path, manifest, metrics, events)
-    return Run(path, summary, audit, metrics, events, manifest)
+    run = Run(path, summary, audit, metrics, events, manifest)
+    _check_event_indices(path, events, run.entities)
+    return run
 
 
 class _Open(BaseModel):
@@ -189,6 +191,15 @@ def _check_batches(path: Path, manifest: dict, metrics: pd.DataFrame, events: pd
                              "order (a batch file was changed after the run)")
     if len(events) and not events["replication"].isin(range(n)).all():
         raise RunFolderError(path / "events", "holds events of replications that did not run")
+
+
+def _check_event_indices(path: Path, events: pd.DataFrame, entities: dict) -> None:
+    """Every event's unit and target index names an entity of the run (-1: none)."""
+    for column, names in (("unit", entities["units"]), ("target", entities["targets"])):
+        values = events[column].to_numpy()
+        if len(values) and (values.min() < -1 or values.max() >= len(names)):
+            raise RunFolderError(path / "events", f"{column}: an index names no {column} of the run's "
+                                 f"entities.json (it has {len(names)})")
 
 
 def _artifact(reader, path: Path, *args):

@@ -2,7 +2,7 @@
 leakers-vs-wrongful-engagements trade-off.
 
 A sweep folder written by :func:`iadsim.analysis.sweep.run_sweep` (``points.json`` and per-replication
-Parquet files under ``results/``) is read with :mod:`iadsim.analysis.store`: an ``oat`` design through
+Parquet files under ``results/``) is read with :mod:`iadsim.analysis.sweep.store`: an ``oat`` design through
 :func:`iadsim.analysis.sensitivity.tornado` (each factor's low and high level against the base point), any
 other design as main effects (each factor level's mean over the means of the points at that level).
 

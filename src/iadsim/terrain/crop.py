@@ -36,6 +36,14 @@ def crop_window(dem: Dem, bounds: tuple[float, float, float, float]) -> tuple[in
     return row0, max(row1, row0), col0, max(col1, col0)
 
 
+def window_dem(dem: Dem, window: tuple[int, int, int, int]) -> Dem:
+    """The cells of a north-up ``dem`` in ``window`` (row0, row1, col0, col1), at full resolution."""
+    row0, row1, col0, col1 = window
+    t = dem.transform
+    transform = Affine(t.a, 0.0, t.c + col0 * t.a, 0.0, t.e, t.f + row0 * t.e)
+    return Dem(dem.elevation[row0:row1, col0:col1], transform, dem.crs, dem.cell_size, dem.source_crs)
+
+
 def crop_dem(dem: Dem, bounds: tuple[float, float, float, float], max_bytes: int = MAX_CROP_BYTES
              ) -> tuple[Dem, int, str]:
     """The cells of ``dem`` inside ``bounds``, downsampled by the smallest integer factor that fits
@@ -43,17 +51,16 @@ def crop_dem(dem: Dem, bounds: tuple[float, float, float, float], max_bytes: int
     ("float64", or "float32" when only that fits)."""
     if dem.transform.b != 0 or dem.transform.d != 0 or dem.transform.e >= 0:
         raise ValueError("only north-up grids can be cropped")
-    row0, row1, col0, col1 = crop_window(dem, bounds)
-    if row1 <= row0 or col1 <= col0:
+    window = crop_window(dem, bounds)
+    if window[1] <= window[0] or window[3] <= window[2]:
         raise ValueError("the area of interest does not meet the terrain")
-    block = dem.elevation[row0:row1, col0:col1]
-    t = dem.transform
-    transform = Affine(t.a, 0.0, t.c + col0 * t.a, 0.0, t.e, t.f + row0 * t.e)
+    exact = window_dem(dem, window)
+    block, transform, t = exact.elevation, exact.transform, dem.transform
     cells = block.size
     if cells * 8 <= max_bytes:
-        return Dem(block, transform, dem.crs, dem.cell_size, dem.source_crs), 1, "float64"
+        return exact, 1, "float64"
     if cells * 4 <= max_bytes:
-        return Dem(block, transform, dem.crs, dem.cell_size, dem.source_crs), 1, "float32"
+        return exact, 1, "float32"
     factor = math.ceil(math.sqrt(cells * 4 / max_bytes))
     while math.ceil(block.shape[0] / factor) * math.ceil(block.shape[1] / factor) * 4 > max_bytes:
         factor += 1

@@ -52,10 +52,9 @@ class WorkSize:
         one masking-height raster per sensor plus the elevations (8 C (S + 1)); positions, velocities,
         heights and masks kept (58 bytes per K T) plus the temporaries of the per-sensor geometry and
         signal-to-noise arrays (about 250 more); Pd per look, visibility and sigma (9 bytes per K S T);
-        the launchers' sector masks (1 byte per K F T); and 16 MB of fixed overhead (compiled kernels,
-        caches)."""
+        and 16 MB of fixed overhead (compiled kernels, caches)."""
         k, t, s = self.steps, self.targets, self.sensors
-        return 16_000_000 + 8 * self.cells * (s + 1) + 300 * k * t + 9 * k * s * t + k * s + k * self.fire_units * t
+        return 16_000_000 + 8 * self.cells * (s + 1) + 300 * k * t + 9 * k * s * t + k * s
 
     def replication_bytes(self) -> int:
         """One replication of the engine state (:class:`iadsim.engine.core.State`) at its peak within a step:
@@ -97,7 +96,7 @@ def estimate_batch_bytes(scenario: Scenario, batch: int) -> int:
     """Estimated peak memory [bytes] of building a scenario's World and running one engine batch of `batch`
     replications on it (events off)::
 
-        world       = 16 MB + 8 C (S + 1) + 300 K T + 9 K S T + K S + K F T
+        world       = 16 MB + 8 C (S + 1) + 300 K T + 9 K S T + K S
         replication = 800 T + 64 S T + 4 F S T + 16 F T + 16 (U + L) + 64
         bytes       = world + batch x replication
 
