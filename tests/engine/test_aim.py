@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from iadsim.engine import Engine, build_world
-from iadsim.engine.core import Assumptions
+from iadsim.engine import Assumptions, Engine, build_world
 
 from ._events import rows
 from ._scenarios import point_defence

@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from iadsim.engine import Engine, build_world
-from iadsim.engine import core as engine_core
-from iadsim.engine.core import PENDING
+from iadsim.engine import Engine, build_world, phases
+from iadsim.engine.state import FLYING, PENDING
 from iadsim.network import evaluate
 from iadsim.registry import ASSIGNERS
 from iadsim.scenario import InputError
@@ -25,14 +24,14 @@ def _up(world, st, r):
 
 def _channels(world) -> np.ndarray:
     """Channels of each guiding radar (shared by the launchers it guides)."""
-    return engine_core.channel_groups(world)[1]
+    return phases.channel_groups(world)[1]
 
 
 def _in_flight_per_radar(engine: Engine) -> np.ndarray:
     """Missiles in flight per guiding radar, counted from the engagements themselves (not st.batteries.guiding)."""
-    st, group = engine.state, engine_core.channel_groups(engine.w)[0]
+    st, group = engine.state, phases.channel_groups(engine.w)[0]
     out = np.zeros((len(engine.reps), len(_channels(engine.w))), np.int64)
-    for r, t in zip(*np.nonzero(st.engagements.phase == engine_core.FLYING), strict=True):
+    for r, t in zip(*np.nonzero(st.engagements.phase == FLYING), strict=True):
         out[r, group[st.engagements.fire[r, t]]] += st.engagements.rounds[r, t]
     return out
 

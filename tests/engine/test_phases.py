@@ -1,14 +1,15 @@
-"""Engine phases driven one at a time on a hand-set state (a fake in the middle of a run): what a phase
-does is checked against arithmetic written here, and State.check() catches a state that breaks its
-invariants."""
+"""Engine phases driven one at a time: on fakes (a world and groups built here), and on a real engine's
+state set by hand in the middle of a run. What a phase does is checked against arithmetic written here,
+and State.check() catches a state that breaks its invariants."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from iadsim.engine import Engine, build_world
-from iadsim.engine.core import Assumptions, InvariantError, Phase, channel_groups
+from iadsim.engine import Assumptions, Engine, build_world, phases
+from iadsim.engine.phases import channel_groups
+from iadsim.engine.state import InvariantError, Phase, SensorTracks
 
 from ._scenarios import point_defence
 
@@ -17,6 +18,11 @@ from ._scenarios import point_defence
 def engine(make_scenario):
     world = build_world(make_scenario(point_defence(duration="15 min")))  # long enough for the drones to arrive
     return Engine(world, [0], seed=1, assumptions=Assumptions(acquisition_basket=1000.0))
+
+
+def _assess(engine) -> None:
+    st = engine.state
+    phases.assess(engine.ctx, st.time_index, st.readiness, st.engagements, st.batteries, st.outcomes)
 
 
 def _arriving(engine, aim_offset: float):
@@ -37,7 +43,7 @@ def _arriving(engine, aim_offset: float):
 
 def test_a_salvo_aimed_outside_the_basket_misses_by_its_aim_error(engine):
     k, t, g = _arriving(engine, 5000.0)
-    engine.assess()
+    _assess(engine)
     ev = engine.events.iloc[-1]
     assert ev.kind == "miss" and ev.reason == "aim_error" and ev.miss_distance == pytest.approx(5000.0)
     np.testing.assert_allclose([ev.x, ev.y, ev.z], engine.w.position[k, t])  # where the target was
@@ -50,7 +56,7 @@ def test_a_salvo_aimed_outside_the_basket_misses_by_its_aim_error(engine):
 
 def test_a_salvo_on_its_aim_point_kills_or_fails_only_by_the_warhead(engine):
     _, t, _ = _arriving(engine, 0.0)
-    engine.assess()
+    _assess(engine)
     ev = engine.events.iloc[-1]
     assert ev.miss_distance == pytest.approx(0.0, abs=1e-6)
     assert (ev.kind == "kill" and not engine.state.outcomes.alive[0, t]) or ev.reason == "warhead"
@@ -59,7 +65,7 @@ def test_a_salvo_on_its_aim_point_kills_or_fails_only_by_the_warhead(engine):
 def test_a_salvo_at_a_target_that_leaked_meanwhile_misses_it(engine):
     _, t, _ = _arriving(engine, 0.0)
     engine.state.outcomes.leaked[0, t] = True
-    engine.assess()
+    _assess(engine)
     ev = engine.events.iloc[-1]
     assert ev.kind == "miss" and ev.reason == "target_gone" and engine.state.outcomes.kills[0] == 0
 
@@ -133,7 +139,7 @@ def test_an_authorised_engagement_that_cannot_fire_is_lost_with_its_first_reason
     elif broken == "channels":
         group, capacity = channel_groups(w)
         st.batteries.guiding[0, group[0]] = capacity[group[0]]
-    engine.authorise()
+    phases.authorise(engine.ctx, engine.state.time_index, engine.state)
     if engine.state.engagements.phase[0, 0] == Phase.CLEARED:
         pytest.fail("the operator vetoed a hostile drone (p_hostile_as_civil is 0 in this scenario)")
     assert _lost_reason(engine) == reason
@@ -146,7 +152,7 @@ def test_an_authorised_engagement_that_can_fire_launches(engine, far_and_seen):
     _, near = far_and_seen
     _pending(engine, near)
     before = engine.state.batteries.missiles[0, 0]
-    engine.authorise()
+    phases.authorise(engine.ctx, engine.state.time_index, engine.state)
     launch = engine.events.iloc[-1]
     assert launch.kind == "launch" and launch.unit == engine.w.fire_unit[0] and launch.target == 0
     assert engine.state.batteries.missiles[0, 0] == before - launch.missiles
@@ -171,3 +177,44 @@ def test_a_leak_is_logged_where_the_threat_reached_its_asset(engine):
         k = int(round(e.time / world.step))
         assert world.arrived[k, e.target] and not world.arrived[k - 1, e.target]
         np.testing.assert_allclose([e.x, e.y, e.z], world.position[k, e.target])
+
+
+def _fake_sensing(pd_by_step: list[list[float]], up: bool = True):
+    """One sensor that looks every step at two targets: a fake world, readiness, tracks and outcomes."""
+    from types import SimpleNamespace
+
+    pd = np.array(pd_by_step, np.float32)[:, None, :]  # (K, S=1, T=2)
+    K, T = pd.shape[0], pd.shape[2]
+    world = SimpleNamespace(look=np.ones((K, 1), bool), sensor_unit=np.array([0]), sensing=np.array([True]),
+                            pd_look=pd, visible=np.ones((K, 1, T), bool), target_ids=["a", "b"],
+                            civil=np.zeros(T, bool))
+    ctx = SimpleNamespace(world=world, keys=np.arange(1, 4, dtype=np.uint64), now=float)
+    readiness = SimpleNamespace(unit_up=np.full((3, 1), up))
+    zeros = np.zeros((3, 1, T), np.int8)
+    tracks = SensorTracks(zeros.copy(), zeros.copy(), zeros.copy(), np.full((3, 1, T), np.inf),
+                          np.zeros((3, 1, T), bool))
+    outcomes = SimpleNamespace(alive=np.ones((3, T), bool), leaked=np.zeros((3, T), bool),
+                               first_detection=np.full(3, np.nan))
+    return ctx, readiness, tracks, outcomes
+
+
+def test_sense_confirms_after_2_of_3_and_drops_after_3_missed_looks():
+    # target a: seen with certainty at steps 0-1, then never; target b: visible but never detectable
+    ctx, rd, trk, out = _fake_sensing([[1, 0], [1, 0], [0, 0], [0, 0], [0, 0], [0, 0]])
+    confirmed = []
+    for k in range(6):
+        phases.sense(ctx, k, rd, trk, out)
+        confirmed.append(trk.confirmed_at[:, 0, 0].copy())
+    assert (confirmed[0] == np.inf).all()  # one detection of three looks: tentative
+    assert (confirmed[1] == 1.0).all()  # the second detection confirms, at its time
+    assert (confirmed[3] == 1.0).all() and (confirmed[4] == np.inf).all()  # dropped at the third missed look
+    assert (out.first_detection == 0.0).all()
+    assert np.isinf(trk.confirmed_at[:, 0, 1]).all() and not trk.hits[:, 0, 1].any()
+
+
+def test_a_sensor_that_is_down_detects_nothing():
+    ctx, rd, trk, out = _fake_sensing([[1, 1], [1, 1]], up=False)
+    for k in range(2):
+        phases.sense(ctx, k, rd, trk, out)
+        assert not trk.detected.any()
+    assert np.isinf(trk.confirmed_at).all() and np.isnan(out.first_detection).all()
