@@ -113,11 +113,9 @@ from iadsim.analysis.sweep.spec import (
     SweepWarning,
     Value,
     input_hashes,
-    parse_path,
-    resolve_path,
-    set_at,
     sweep_inputs,
 )
+from iadsim.scenario.paths import parse_path, resolve_path, set_at
 
 __all__ = [
     "CONNECT_TIMEOUT",

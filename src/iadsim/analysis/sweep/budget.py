@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from iadsim.analysis.sweep.spec import Sweep, SweepSpec, parse_path
+from iadsim.analysis.sweep.spec import Sweep, SweepSpec
 from iadsim.scenario import InputError, Scenario
+from iadsim.scenario.paths import parse_path
 
 MAX_POINTS = 100_000
 """Most design points a sweep may have: every point is a validated scenario held in memory (about 8 ms and

@@ -11,8 +11,9 @@ import itertools
 import numpy as np
 
 from iadsim.analysis.sweep.budget import work_size
-from iadsim.analysis.sweep.spec import SAMPLED, Point, Sweep, resolve_path, set_at
+from iadsim.analysis.sweep.spec import SAMPLED, Point, Sweep
 from iadsim.scenario import InputError, InputErrors
+from iadsim.scenario.paths import resolve_path, set_at
 from iadsim.scenario.yamlio import Document, format_loc
 
 _DESIGN_STREAM = 2**31 - 1  # spawn key of the design's own random numbers (random design)

@@ -14,9 +14,10 @@ from pydantic import ValidationError
 
 from iadsim.analysis.sweep.budget import _check_design_size, check_budget, memory_budget
 from iadsim.analysis.sweep.designs import _points
-from iadsim.analysis.sweep.spec import Sweep, SweepSpec, _check_spec, _factors, resolve_path, sweep_inputs
+from iadsim.analysis.sweep.spec import Sweep, SweepSpec, _check_spec, _factors, sweep_inputs
 from iadsim.scenario import InputError
 from iadsim.scenario.load import scenario_from_document
+from iadsim.scenario.paths import resolve_path
 from iadsim.scenario.versions import CURRENT, file_version, migrate_data
 from iadsim.scenario.yamlio import Document, from_validation_errors, load_yaml
 

@@ -1,0 +1,117 @@
+"""The Python API (iadsim.load, Scenario.with_changes, audit, coverage, run, sweep), as a notebook user
+would call it; the README's Python examples run here too."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import iadsim
+from iadsim.analysis.metrics import METRICS, replication_names
+
+ROOT = Path(__file__).resolve().parents[1]
+DESIGNED = ROOT / "examples" / "airbase-as-designed.yaml"
+
+
+@pytest.fixture(scope="module")
+def designed():
+    return iadsim.load(DESIGNED)
+
+
+def test_import_iadsim_exports_the_api_and_loads_nothing_heavy():
+    assert {"load", "run", "sweep", "Scenario", "ScenarioError", "Results", "SweepResults", "Audit"} <= set(
+        iadsim.__all__)
+    code = "import sys, iadsim; print(sorted(m for m in sys.modules if m.startswith('iadsim.')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_with_changes_recomputes_what_derives_from_a_change(designed):
+    moved = designed.with_changes({"units[ew-1].x": "14 km", "units[lr-l1].readiness.availability": 0.5})
+    before, after = designed.model.sites["ew-1"], moved.model.sites["ew-1"]
+    assert after.x == pytest.approx(before.x + 2000.0) and after.y == before.y  # 12 km -> 14 km east
+    # the new site stands on the terrain where it now is
+    assert after.ground == pytest.approx(float(moved.model.terrain.elevation_at(after.x, after.y)))
+    assert after.ground != pytest.approx(before.ground)
+    assert designed.data["units"][0]["x"] == "12 km"  # the original is unchanged
+    assert moved.model.unit("lr-l1").readiness.availability == 0.5
+
+
+def test_with_changes_names_the_path_it_cannot_take(designed):
+    with pytest.raises(iadsim.ScenarioError, match=r"no item with id 'nope' in 'units'"):
+        designed.with_changes({"units[nope].x": "1 km"})
+    with pytest.raises(iadsim.ScenarioError, match=r"with_changes: authority\.mode: unknown authority rule"):
+        designed.with_changes({"authority.mode": "robots"})
+    with pytest.raises(iadsim.ScenarioError, match=r"with_changes: units\[ew-1\]\.x: .*needs a unit") as caught:
+        designed.with_changes({"units[ew-1].x": 5})
+    assert str(caught.value).count("units[") == 1  # said once, as the user wrote it
+    with pytest.raises(iadsim.ScenarioError, match="nowhere.yaml"):
+        iadsim.load(ROOT / "examples" / "nowhere.yaml")
+
+
+def test_audit_fire_units_is_a_table_and_readiness_follows_availability(designed):
+    base = designed.audit().fire_units.set_index("id")
+    assert list(base.columns) == ["type", "able", "mode", "readiness", "missiles", "guided_by", "reasons",
+                                  "single_points_of_failure"]
+    assert base["able"].all()
+    half = designed.with_changes({"units[lr-l1].readiness.availability": 0.5}).audit().fire_units.set_index("id")
+    # the launcher is in series with the rest of its chain: its readiness scales with its availability
+    availability = designed.model.unit("lr-l1").readiness.availability
+    assert half.loc["lr-l1", "readiness"] == pytest.approx(base.loc["lr-l1", "readiness"] * 0.5 / availability)
+    assert half.loc["lr-l2", "readiness"] == pytest.approx(base.loc["lr-l2", "readiness"])
+
+
+def test_coverage_at_chosen_bands(designed):
+    maps = designed.coverage(bands=[50.0, 500.0])
+    assert maps.bands == (50.0, 500.0)
+    covered = maps.covered()
+    assert covered[1].sum() >= covered[0].sum() > 0  # higher, seen from farther
+
+
+def test_run_gives_metrics_summary_and_events(designed, tmp_path):
+    results = iadsim.run(designed, replications=12, seed=3)
+    assert list(results.metrics.columns) == ["replication", *replication_names()]
+    assert len(results.metrics) == 12
+    summary = results.summary.set_index("metric")
+    assert list(summary.index) == list(METRICS.names())
+    assert summary.loc["kills", "mean"] == pytest.approx(results.metrics["kills"].mean())
+    assert (summary["ci_low"] <= summary["mean"]).all() and (summary["mean"] <= summary["ci_high"]).all()
+    assert {"kind", "unit", "target", "time_of_flight"} <= set(results.events.columns)
+    again = iadsim.run(designed, replications=12, seed=3)
+    pd.testing.assert_frame_equal(results.metrics, again.metrics)
+    # a report of a run made without a run folder writes one beside it, with the same results
+    page = results.report(tmp_path / "report.html")
+    assert page.is_file() and (tmp_path / "report.html.run" / "manifest.json").is_file()
+    stored = pd.read_parquet(tmp_path / "report.html.run" / "metrics" / "batch-000000.parquet")
+    np.testing.assert_array_equal(stored["kills"], results.metrics["kills"])
+
+
+def test_sweep_from_a_mapping(tmp_path, monkeypatch):
+    from tests.analysis.conftest import TINY_SCENARIO
+
+    (tmp_path / "tiny.yaml").write_text(TINY_SCENARIO)
+    monkeypatch.chdir(tmp_path)
+    swept = iadsim.sweep({"base": "tiny.yaml", "design": "grid", "replications": 4, "factors": [
+        {"path": "units[sr].readiness.availability", "values": [0.5, 1.0]}]}, tmp_path / "out", executor="serial")
+    assert len(swept.points) == 2 and len(swept.results) == 8
+    assert sorted(swept.points["units[sr].readiness.availability"]) == [0.5, 1.0]
+
+
+def _readme_python_blocks() -> list[str]:
+    text = (ROOT / "README.md").read_text()
+    return re.findall(r"```python\n(.*?)```", text, flags=re.S)
+
+
+def test_the_readme_python_examples_run(monkeypatch, tmp_path):
+    blocks = _readme_python_blocks()
+    assert blocks, "the README shows the Python API"
+    monkeypatch.chdir(ROOT)
+    namespace: dict = {"__name__": "readme", "OUT": tmp_path}
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - the repository's own README
