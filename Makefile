@@ -13,7 +13,7 @@ export HYPOTHESIS_STORAGE_DIRECTORY := $(CACHE)/hypothesis
 export DASK_TEMPORARY_DIRECTORY := $(CACHE)/dask
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench docs clean
 
 $(VENV)/.runtime: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ lint: $(VENV)/.dev
 
 test: lint
 	$(BIN)/python -m pytest -n auto --dist loadfile -q
+
+# the validation tests write docs/_generated/validation.json; the site is built from it, warnings as errors
+docs: $(VENV)/.dev
+	IADSIM_VALIDATION_OUT=$(CURDIR)/docs/_generated/validation.json $(BIN)/python -m pytest -q -m validation -p no:xdist -p no:cacheprovider
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 bench: $(VENV)/.dev
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done

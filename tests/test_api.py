@@ -115,3 +115,13 @@ def test_the_readme_python_examples_run(monkeypatch, tmp_path):
     namespace: dict = {"__name__": "readme", "OUT": tmp_path}
     for block in blocks:
         exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - the repository's own README
+
+
+def test_the_api_docstring_examples_run(monkeypatch):
+    import doctest
+
+    import iadsim.api
+
+    monkeypatch.chdir(ROOT)
+    failed, attempted = doctest.testmod(iadsim.api, optionflags=doctest.ELLIPSIS)
+    assert attempted >= 8 and failed == 0

@@ -2,10 +2,15 @@
 
 >>> import iadsim
 >>> designed = iadsim.load("examples/airbase-as-designed.yaml")
->>> reported = designed.with_changes({"units[lr-l1].readiness.availability": 0.5, "authority.mode": "autonomous"})
->>> audit = reported.audit()                       # audit.fire_units is a DataFrame
->>> results = iadsim.run(reported, replications=50, seed=7)
->>> results.summary                                # one row per metric: mean, ci_low, ci_high, n
+>>> variant = designed.with_changes({"units[lr-l1].readiness.availability": 0.5, "authority.mode": "autonomous"})
+>>> variant.model.unit("lr-l1").readiness.availability
+0.5
+>>> table = variant.audit().fire_units             # one row per fire unit
+>>> bool(table.set_index("id").loc["lr-l1", "able"])
+True
+>>> results = iadsim.run(variant, replications=20, seed=7)
+>>> list(results.summary.columns)                  # one row per metric
+['metric', 'mean', 'ci_low', 'ci_high', 'half_width', 'n', 'method']
 
 Everything here is a thin layer over the modules below (:mod:`iadsim.scenario`, :mod:`iadsim.network`,
 :mod:`iadsim.analysis`, :mod:`iadsim.report`): the same files, rules and numbers as the command line.

@@ -19,15 +19,21 @@ SDR_SQUARE_LAW_PD = [
 ]  # fmt: skip
 
 
-def test_sdr_p_d_complex_square_law_vectors():
+@pytest.mark.validation
+def test_sdr_p_d_complex_square_law_vectors(validation):
     values = det.pd(np.arange(-10, 11), 1e-3)
-    np.testing.assert_allclose(values, SDR_SQUARE_LAW_PD, rtol=0, atol=6e-9)  # 8-decimal rounding
+    validation("Pd of a square-law detector, one pulse, Swerling 0 (iadsim.physics.detection.pd)",
+               "sdr (Python), p_d test vectors, -10 to 10 dB at Pfa 1e-3", values, SDR_SQUARE_LAW_PD,
+               abs=6e-9)  # 8-decimal rounding
 
 
-def test_sdr_min_snr_documentation_example():
+@pytest.mark.validation
+def test_sdr_min_snr_documentation_example(validation):
     # sdr documentation, sdr.min_snr: min_snr(0.9, 1e-6, detector="square-law") -> 13.183490056794499 dB
     # (single sample, non-fluctuating target, square-law detector).
-    assert det.required_snr_db(0.9, 1e-6) == pytest.approx(13.183490056794499, abs=1e-8)
+    validation("SNR required for a Pd (iadsim.physics.detection.required_snr_db)",
+               "sdr documentation, sdr.min_snr(0.9, 1e-6, square-law)", det.required_snr_db(0.9, 1e-6),
+               13.183490056794499, abs=1e-8)
 
 
 # Acta Univ. Sapientiae, Mathematica 3(1) (2011) 60-76, table of Q_mu(a, b), as quoted in the test suite
@@ -46,8 +52,11 @@ ACTA_MARCUM_Q = [
 
 
 @pytest.mark.parametrize(("m", "a", "b", "expected"), ACTA_MARCUM_Q)
-def test_marcum_q_acta_univ_sapientiae_2011(m, a, b, expected):
-    assert det.marcum_q(m, a, b) == pytest.approx(expected, rel=1e-12, abs=1e-14)
+@pytest.mark.validation
+def test_marcum_q_acta_univ_sapientiae_2011(m, a, b, expected, validation):
+    validation("generalised Marcum Q (iadsim.physics.detection.marcum_q)",
+               f"Acta Univ. Sapientiae Math. 3(1) 2011, table: Q_{m:g}({a:g}, {b:g})", det.marcum_q(m, a, b), expected,
+               rel=1e-12, abs=1e-14)
 
 
 def test_marcum_q_octave_documentation_example():
@@ -197,10 +206,15 @@ SDR_ALBERSHEIM_N = [
 ]  # fmt: skip
 
 
-def test_albersheim_matlab_vectors_from_sdr():
-    np.testing.assert_allclose(det.albersheim_snr_db(np.arange(1, 20) * 0.05, 1e-6, 1), SDR_ALBERSHEIM_PD, rtol=1e-12)
-    np.testing.assert_allclose(det.albersheim_snr_db(0.5, 10.0 ** np.arange(-15, 0), 1), SDR_ALBERSHEIM_PFA, rtol=1e-12)
-    np.testing.assert_allclose(det.albersheim_snr_db(0.5, 1e-6, np.array(SDR_N)), SDR_ALBERSHEIM_N, rtol=1e-12)
+@pytest.mark.validation
+def test_albersheim_matlab_vectors_from_sdr(validation):
+    model, ref = "Albersheim's equation (iadsim.physics.detection.albersheim_snr_db)", "MATLAB albersheim, via sdr"
+    validation(model, f"{ref}: Pd 0.05-0.95", det.albersheim_snr_db(np.arange(1, 20) * 0.05, 1e-6, 1),
+               SDR_ALBERSHEIM_PD, rel=1e-12)
+    validation(model, f"{ref}: Pfa 1e-15-1e-1", det.albersheim_snr_db(0.5, 10.0 ** np.arange(-15, 0), 1),
+               SDR_ALBERSHEIM_PFA, rel=1e-12)
+    validation(model, f"{ref}: 1-40 pulses", det.albersheim_snr_db(0.5, 1e-6, np.array(SDR_N)), SDR_ALBERSHEIM_N,
+               rel=1e-12)
 
 
 # sdr tests/detection/test_shnidman.py, generated with MATLAB's shnidman (Swerling 0).
@@ -223,11 +237,16 @@ SDR_SHNIDMAN_N = [
 ]  # fmt: skip
 
 
-def test_shnidman_matlab_vectors_from_sdr():
+@pytest.mark.validation
+def test_shnidman_matlab_vectors_from_sdr(validation):
     # N = 40 is in the list: it pins MATLAB's alpha switch (alpha = 0 for N <= 40).
-    np.testing.assert_allclose(det.shnidman_snr_db(0.1 + 0.05 * np.arange(18), 1e-6, 1), SDR_SHNIDMAN_PD, rtol=1e-12)
-    np.testing.assert_allclose(det.shnidman_snr_db(0.5, 10.0 ** np.arange(-15, 0), 1), SDR_SHNIDMAN_PFA, rtol=1e-12)
-    np.testing.assert_allclose(det.shnidman_snr_db(0.5, 1e-6, np.array(SDR_N)), SDR_SHNIDMAN_N, rtol=1e-12)
+    model, ref = "Shnidman's equation (iadsim.physics.detection.shnidman_snr_db)", "MATLAB shnidman, via sdr"
+    validation(model, f"{ref}: Pd 0.1-0.95", det.shnidman_snr_db(0.1 + 0.05 * np.arange(18), 1e-6, 1),
+               SDR_SHNIDMAN_PD, rel=1e-12)
+    validation(model, f"{ref}: Pfa 1e-15-1e-1", det.shnidman_snr_db(0.5, 10.0 ** np.arange(-15, 0), 1),
+               SDR_SHNIDMAN_PFA, rel=1e-12)
+    validation(model, f"{ref}: 1-40 pulses", det.shnidman_snr_db(0.5, 1e-6, np.array(SDR_N)), SDR_SHNIDMAN_N,
+               rel=1e-12)
 
 
 def test_albersheim_close_to_exact_square_law():

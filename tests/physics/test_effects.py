@@ -94,10 +94,13 @@ def test_clutter_to_noise_is_consistent_with_signal_to_clutter():
 # ----------------------------------------------------------------------------------------------------
 # Jamming
 # ----------------------------------------------------------------------------------------------------
-def test_ew_handbook_self_screening_constant():
+@pytest.mark.validation
+def test_ew_handbook_self_screening_constant(validation):
     # NAWCWPNS TP 8347 Sec. 4-7: J/S = 10.99 dB + ERP_J - ERP_S + 20 log R - 10 log sigma (R in m);
     # the printed constant has 2 decimals. With ERP_J = ERP_S, R = 1 m, sigma = 1 m^2 J/S is the constant.
-    assert fx.self_screening_js_db(1e3, 1e6, 1e3, 0.0, 1.0, 1.0, 1e6) == pytest.approx(10.99, abs=0.005)
+    validation("self-screening J/S [dB] (iadsim.physics.effects.self_screening_js_db)",
+               "EW and Radar Systems Engineering Handbook, J/S constant 10.99 dB",
+               fx.self_screening_js_db(1e3, 1e6, 1e3, 0.0, 1.0, 1.0, 1e6), 10.99, abs=0.005)
     # ... and 71 dB with R in km (Adamy, EW 101): 100 W ERP jammer, 1 MW x 35 dB radar, 30 km, 5 m^2.
     erp_j, pt, g, r_km, sigma = 100.0, 1e6, 35.0, 30.0, 5.0
     handbook = 71 + 10 * np.log10(erp_j) - (10 * np.log10(pt) + g) + 20 * np.log10(r_km) - 10 * np.log10(sigma)

@@ -54,13 +54,16 @@ def test_carleton_damage_integrates_to_lethal_area():
         assert total == pytest.approx(area, rel=1e-10)
 
 
-def test_carleton_damage_matches_afsim_printed_equation():
+@pytest.mark.validation
+def test_carleton_damage_matches_afsim_printed_equation(validation):
     # AFSIM WSF_CARLTON_LETHALITY documentation: Pk = D0 exp(-pi D0 / LA (x^2 RDR + y^2 / RDR)); its RDR
     # is the reciprocal of our down-range / cross-range ratio.
     x, y, d0, area, rho = 7.0, -4.0, 0.9, 800.0, 0.6
     rdr = 1.0 / rho
     afsim = d0 * np.exp(-np.pi * d0 / area * (x**2 * rdr + y**2 / rdr))
-    assert leth.carleton_damage(x, y, d0, area, rho) == pytest.approx(afsim, rel=1e-15)
+    validation("Carleton damage function (iadsim.physics.lethality.carleton_damage)",
+               "AFSIM documentation, the Carleton damage equation as printed",
+               leth.carleton_damage(x, y, d0, area, rho), afsim, rel=1e-15)
     assert leth.carleton_damage(0.0, 0.0, d0, area, rho) == d0
 
 

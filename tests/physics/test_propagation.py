@@ -10,18 +10,24 @@ from iadsim.physics.propagation import effective_earth_radius, horizon_distance,
 HEIGHTS = np.array([1.0, 10.0, 30.0, 100.0, 1000.0, 10000.0])
 
 
-def test_radio_horizon_4_12_rule():
+@pytest.mark.validation
+def test_radio_horizon_4_12_rule(validation):
     # REFERENCES.md / Skolnik ch. 8: d [km] = 4.12 (sqrt(h1) + sqrt(h2)), h in metres, k = 4/3.
     # The rule's constant is rounded to 3 digits (sqrt(2 * 4/3 * 6378137) / 1000 = 4.1241): 0.1 %.
     h1, h2 = np.meshgrid(HEIGHTS, HEIGHTS)
-    np.testing.assert_allclose(horizon_range(h1, h2) / 1e3, 4.12 * (np.sqrt(h1) + np.sqrt(h2)), rtol=1e-3)
+    validation("radio horizon over a 4/3 earth (iadsim.physics.propagation.horizon_range) [km]",
+               "the 4.12 (sqrt(h1) + sqrt(h2)) km rule (Skolnik, Radar Handbook)", horizon_range(h1, h2) / 1e3,
+               4.12 * (np.sqrt(h1) + np.sqrt(h2)), rel=1e-3)
 
 
-def test_ew_handbook_nautical_mile_rule():
+@pytest.mark.validation
+def test_ew_handbook_nautical_mile_rule(validation):
     # NAWCWPNS TP 8347, EW and Radar Systems Engineering Handbook, Sec. 2-9 (radar horizon):
     # R [nmi] = 1.23 sqrt(h [ft]) per end for the 4/3 earth; its constant has 3 digits (0.2 %).
     feet = HEIGHTS / 0.3048
-    np.testing.assert_allclose(horizon_distance(HEIGHTS) / 1852.0, 1.23 * np.sqrt(feet), rtol=2e-3)
+    validation("radio horizon over a 4/3 earth (iadsim.physics.propagation.horizon_distance) [NM]",
+               "EW and Radar Systems Engineering Handbook: 1.23 sqrt(h [ft]) NM", horizon_distance(HEIGHTS) / 1852.0,
+               1.23 * np.sqrt(feet), rel=2e-3)
 
 
 def test_visible_light_k_seven_sixths():

@@ -11,18 +11,23 @@ from iadsim.units import SPEED_OF_LIGHT
 MATLAB_PRINT_TOL_DB = 1e-4
 
 
-def test_mathworks_radareqsnr_example_1ghz_50km():
+@pytest.mark.validation
+def test_mathworks_radareqsnr_example_1ghz_50km(validation):
     # MathWorks Radar Toolbox, radareqsnr, example 1: 1 GHz, 50 km, Pt = 1 MW, tau = 0.2 us, G = 20 dB
     # (transmit and receive), RCS 1 m^2, Ts = 290 K -> snr = 5.5868 dB.
     value = snr_db(1e6, 20.0, 1.0e9, 1.0, 50e3, 0.2e-6)
-    assert value == pytest.approx(5.5868, abs=MATLAB_PRINT_TOL_DB)
+    validation("radar equation SNR [dB] (iadsim.physics.radar.snr_db)",
+               "MathWorks Radar Toolbox, radareqsnr example 1 (1 GHz, 50 km)", value, 5.5868, abs=MATLAB_PRINT_TOL_DB)
 
 
-def test_mathworks_radareqsnr_example_10ghz_100km():
+@pytest.mark.validation
+def test_mathworks_radareqsnr_example_10ghz_100km(validation):
     # MathWorks Radar Toolbox, radareqsnr, example 2: 10 GHz, 100 km, Pt = 1 MW, tau = 1 us, RCS 0.5 m^2,
     # G = 40 dB, Ts = 300 K, loss 3 dB -> snr = 14.3778 dB.
     value = snr_db(1e6, 40.0, 10e9, 0.5, 100e3, 1e-6, system_temperature=300.0, losses_db=3.0)
-    assert value == pytest.approx(14.3778, abs=MATLAB_PRINT_TOL_DB)
+    validation("radar equation SNR [dB] (iadsim.physics.radar.snr_db)",
+               "MathWorks Radar Toolbox, radareqsnr example 2 (10 GHz, 100 km, 3 dB loss)", value, 14.3778,
+               abs=MATLAB_PRINT_TOL_DB)
 
 
 def test_fourth_power_range_law_and_broadcasting():
