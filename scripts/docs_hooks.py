@@ -102,14 +102,19 @@ def validation_page() -> str:
            "Each model checked against a published number by the tests marked `validation` "
            "(`make docs` runs them and writes `docs/_generated/validation.json`, from which this page is built). "
            f"{len(entries)} checks, {len(entries) - len(failed)} within tolerance.", "",
-           "| model | reference | values | published | iadsim | largest deviation | tolerance | |",
-           "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+           "| model | reference | values | published | iadsim | largest deviation | tolerance | used | |",
+           "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for e in entries:
         published = "" if e["expected"] is None else f"{e['expected']:.10g}"
         result = "" if e["result"] is None else f"{e['result']:.10g}"
         out.append(f"| {_cell(e['model'])} | {_cell(e['reference'])} | {e['values']} | {published} | {result} | "
-                   f"{e['max_deviation']:.2g} | {_cell(e['tolerance'])} | {'ok' if e['passed'] else 'FAILED'} |")
-    out.extend(["", "Engine outcomes are validated against independent models written in the tests "
-                "(the radar equation over look times, salvo and queueing arithmetic), listed in "
-                "[the engine page](../engine.md)."])
+                   f"{e['max_deviation']:.2g} | {_cell(e['tolerance'])} | {e['tolerance_used']:.0%} | "
+                   f"{'ok' if e['passed'] else 'FAILED'} |")
+    out.extend(["", "The largest deviation is absolute, in the model's unit; the share of the tolerance it uses "
+                "is in the next column. Engine outcomes are checked against independent models written in the "
+                "tests rather than against published numbers, and are not listed here: detection counts against "
+                "the radar equation over the look times (`tests/engine/test_detection.py`), confirmation and drop "
+                "rules against their arithmetic (`tests/engine/test_phases.py`), salvos against guidance channels "
+                "and magazines (`tests/engine/test_invariants.py`), a launcher's sector against intercepts "
+                "computed in the test (`tests/engine/test_launcher_sector.py`)."])
     return "\n".join(out) + "\n"

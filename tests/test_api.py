@@ -125,3 +125,43 @@ def test_the_api_docstring_examples_run(monkeypatch):
     monkeypatch.chdir(ROOT)
     failed, attempted = doctest.testmod(iadsim.api, optionflags=doctest.ELLIPSIS)
     assert attempted >= 8 and failed == 0
+
+
+def test_a_variants_run_folder_stores_the_variant(designed, tmp_path):
+    from iadsim.report.run import load_run
+
+    variant = designed.with_changes({"authority.mode": "autonomous", "units[lr-l1].readiness.availability": 0.1})
+    iadsim.run(variant, replications=2, seed=1, out=tmp_path / "run")
+    stored = load_run(tmp_path / "run").scenario
+    assert stored.spec.authority.mode == "autonomous"
+    assert stored.unit("lr-l1").readiness.availability == 0.1
+    # and a run of another variant into the same place is not taken for an interrupted run of this one
+    assert iadsim.load(tmp_path / "run" / "scenario" / "scenario.yaml").model.spec.authority.mode == "autonomous"
+
+
+@pytest.mark.parametrize("replications,seed", [(0, None), (2.7, None), (True, None), (2, -1), (2, 2**64)])
+def test_run_refuses_bad_arguments_in_one_line(designed, replications, seed):
+    with pytest.raises(ValueError, match="replications|seed"):
+        iadsim.run(designed, replications=replications, seed=seed)
+
+
+def test_a_change_that_breaks_another_field_names_both(designed):
+    units = [u for u in designed.data["units"] if u["id"] != "lr-fcr"]
+    broken = r"with_changes units: links\[\d+\]\.(from|to) is now wrong: .*lr-fcr"
+    with pytest.raises(iadsim.ScenarioError, match=broken):
+        designed.with_changes({"units": units})
+
+
+def test_sweep_from_a_mapping_is_saved_and_its_errors_name_it(tmp_path, monkeypatch):
+    from tests.analysis.conftest import TINY_SCENARIO
+
+    (tmp_path / "tiny.yaml").write_text(TINY_SCENARIO)
+    monkeypatch.chdir(tmp_path)
+    values = np.array([0.5, 1.0])  # numpy values are written as plain numbers
+    spec = {"base": "tiny.yaml", "design": "grid", "replications": 2,
+            "factors": [{"path": "units[sr].readiness.availability", "values": values}]}
+    swept = iadsim.sweep(spec, tmp_path / "out", executor="serial")
+    saved = tmp_path / "out.sweep.yaml"
+    assert saved.is_file() and len(swept.points) == 2
+    with pytest.raises(iadsim.ScenarioError, match="bad.sweep.yaml"):
+        iadsim.sweep({"design": "grid"}, tmp_path / "bad", executor="serial")

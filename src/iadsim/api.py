@@ -19,14 +19,19 @@ Everything here is a thin layer over the modules below (:mod:`iadsim.scenario`, 
 from __future__ import annotations
 
 import copy
-import tempfile
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
+import yaml
 
 from iadsim.scenario import InputError, InputErrors
+
+if TYPE_CHECKING:
+    from iadsim.analysis.coverage import CoverageMaps
 from iadsim.scenario import Scenario as ScenarioModel
 from iadsim.scenario.paths import resolve_path, set_at
 from iadsim.scenario.yamlio import Document, format_loc, load_yaml
@@ -39,16 +44,27 @@ class ScenarioError(InputError):
     field path and what is wrong (``str(error)`` says all of it in one line)."""
 
     @classmethod
-    def of(cls, exc: InputError, prefix: str = "") -> ScenarioError:
+    def of(cls, exc: InputError) -> ScenarioError:
         first = exc.errors[0] if isinstance(exc, InputErrors) else exc
-        return cls(first.file, prefix + first.message, first.line, first.loc)
+        error = cls(first.file, first.message, first.line, first.loc)
+        error.named = False
+        return error
+
+    named = True  # the message names the field path itself (with_changes), so str() does not repeat it
+
+    def __str__(self) -> str:
+        if not self.named:
+            return super().__str__()
+        return f"{self.file if self.line is None else f'{self.file}:{self.line}'}: {self.message}"
 
 
 class Scenario:
-    """A validated scenario. Immutable: :meth:`with_changes` returns another one, validated again and with
-    everything derived from it (positions on the terrain, routes, the network) computed again.
+    """A validated scenario. Make variants with :meth:`with_changes`, which returns another one, validated
+    again and with everything derived from it (positions on the terrain, routes, the network) computed
+    again; a variant's run folder stores the variant.
 
-    ``model`` is the validated :class:`iadsim.scenario.Scenario` the engine and the analyses use.
+    ``model`` is the validated :class:`iadsim.scenario.Scenario` the engine and the analyses use: read it,
+    do not modify it (its sites, routes and terrain are shared with the variants made from it).
     """
 
     def __init__(self, model: ScenarioModel, document: Document):
@@ -69,7 +85,8 @@ class Scenario:
 
     @property
     def data(self) -> dict:
-        """The scenario as plain data, as its file writes it (a copy)."""
+        """The scenario as plain data (a copy): as its file writes it, in the current format version (an older
+        file comes back migrated), with the changes of :meth:`with_changes` made."""
         return copy.deepcopy(self._document.data)
 
     def __repr__(self) -> str:
@@ -93,7 +110,7 @@ class Scenario:
             try:
                 loc = resolve_path(data, str(path))
             except ValueError as exc:
-                raise ScenarioError(self.path, f"with_changes: {exc}") from None
+                raise ScenarioError(self.path, f"with_changes: {path}: {exc}") from None
             set_at(data, loc, copy.deepcopy(value))
             changed.append((str(path), loc))
         doc = Document(self._document.file, data, self._document.lines)
@@ -101,11 +118,18 @@ class Scenario:
             model = scenario_from_document(doc, self.path)
         except InputError as exc:
             first = exc.errors[0] if isinstance(exc, InputErrors) else exc
-            culprit = next((p for p, loc in changed if tuple(first.loc[:len(loc)]) == loc
-                            or tuple(loc[:len(first.loc)]) == tuple(first.loc)), None)
-            where = culprit or ", ".join(p for p, _ in changed) or format_loc(first.loc)
-            raise ScenarioError(first.file, f"with_changes: {where}: {first.message}") from None
-        return Scenario(model, doc)
+            bad = tuple(first.loc)
+            culprit = next((p for p, loc in changed if bad and (bad[:len(loc)] == loc or loc[:len(bad)] == bad)), None)
+            if culprit is not None:
+                message = f"with_changes: {culprit}: {first.message}"
+            else:  # the change broke another field (a link naming a unit that is gone, ...)
+                field_name = format_loc(bad) or "the scenario"
+                message = (f"with_changes {', '.join(p for p, _ in changed)}: {field_name} is now wrong: "
+                           f"{first.message}")
+            raise ScenarioError(first.file, message, None, bad) from None
+        text = (f"# {self.name}: {self.path.name} with changes made in Python (iadsim.Scenario.with_changes)\n"
+                + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)).encode("utf-8")
+        return Scenario(dataclasses.replace(model, text=text), doc)
 
     def audit(self) -> Audit:
         """Who can engage, and exactly why not (:func:`iadsim.network.audit`)."""
@@ -113,7 +137,8 @@ class Scenario:
 
         return Audit(cached_audit(self._model))
 
-    def coverage(self, bands: Sequence[float] | None = None, threat_types: Sequence[str] | None = None):
+    def coverage(self, bands: Sequence[float] | None = None, threat_types: Sequence[str] | None = None
+                 ) -> CoverageMaps:
         """Detection and engagement coverage maps at heights above ground ``bands`` [m] (default 30, 100, 300,
         1000 m): :func:`iadsim.analysis.coverage.coverage_maps`."""
         from iadsim.analysis.coverage import DEFAULT_BANDS, coverage_maps
@@ -190,9 +215,10 @@ class Results:
         return pd.DataFrame(rows, columns=["metric", "mean", "ci_low", "ci_high", "half_width", "n", "method"])
 
     def report(self, path: str | Path) -> Path:
-        """Write the offline HTML report of this run to ``path``. A run made without ``out`` is first written
-        as a run folder beside the report (``<path>.run/``), by running it again with the same seed (the
-        same results)."""
+        """Write the offline HTML report of this run to ``path``. The report reads a run folder: a run made
+        without ``out`` is first written as one beside the report (``<path>.run/``, replacing an earlier run
+        folder there), by running it again with the same seed, which gives the same results (it takes as
+        long as the run did)."""
         from iadsim.analysis import simulate
         from iadsim.report import build_report
 
@@ -211,6 +237,10 @@ def run(scenario: Scenario | str | Path, replications: int = 200, seed: int | No
     from iadsim.analysis import simulate
 
     scenario = scenario if isinstance(scenario, Scenario) else load(scenario)
+    if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
+        raise ValueError(f"replications must be a whole number of at least 1, not {replications!r}")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63):
+        raise ValueError(f"seed must be a whole number from 0 to 2**63 - 1, not {seed!r}")
     seed = scenario.model.spec.seed if seed is None else int(seed)
     result = simulate(scenario.model, int(replications), seed, None if out is None else Path(out))
     return Results(scenario, result.metrics, result.summary, result.events, int(replications), seed,
@@ -239,24 +269,41 @@ class SweepResults:
 
 def sweep(spec: str | Path | Mapping, out: str | Path, executor: str = "local", workers: int | None = None
           ) -> SweepResults:
-    """Run a sweep (a sweep file, or the same as a mapping whose ``base`` path is relative to the current
-    folder) into ``out``; rerunning resumes. ``executor``: "serial", "local" or "dask"."""
-    import yaml
+    """Run a sweep into ``out`` (rerunning resumes). ``spec`` is a sweep file, or the same as a mapping: it
+    is then saved beside ``out`` as ``<out>.sweep.yaml`` (its ``base`` made absolute, relative to the
+    current folder), the file the sweep folder names, so that the command line can rerun it.
+    ``executor``: "serial", "local" or "dask".
 
+    Raises
+    ------
+    ScenarioError
+        A sweep or base scenario that cannot be read, naming the file, line and field.
+    """
     from iadsim.analysis.sweep import load_sweep, run_sweep
 
-    if isinstance(spec, Mapping):
-        data = dict(spec)
-        if "base" in data:
-            data["base"] = str(Path(str(data["base"])).resolve())
-        with tempfile.TemporaryDirectory(prefix="iadsim-sweep-") as tmp:
-            file = Path(tmp) / "sweep.yaml"
-            file.write_text(yaml.safe_dump(data, sort_keys=False))
-            try:
-                loaded = load_sweep(file)
-            except InputError as exc:
-                raise ScenarioError.of(exc) from None
-            run_sweep(loaded, out, executor, workers=workers)
-    else:
+    out = Path(out)
+    try:
+        if isinstance(spec, Mapping):
+            data = _plain(dict(spec))
+            if "base" in data:
+                data["base"] = str(Path(str(data["base"])).resolve())
+            file = out.with_name(out.name + ".sweep.yaml")
+            file.write_text("# a sweep given to iadsim.sweep as a mapping\n" + yaml.safe_dump(data, sort_keys=False))
+            spec = file
         run_sweep(load_sweep(spec), out, executor, workers=workers)
-    return SweepResults(Path(out))
+    except ScenarioError:
+        raise
+    except InputError as exc:
+        raise ScenarioError.of(exc) from None
+    return SweepResults(out)
+
+
+def _plain(value):
+    """Plain Python data (numpy numbers and arrays as Python numbers and lists), for YAML."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if hasattr(value, "tolist"):  # numpy scalars and arrays
+        return _plain(value.tolist())
+    return value

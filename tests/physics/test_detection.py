@@ -59,11 +59,13 @@ def test_marcum_q_acta_univ_sapientiae_2011(m, a, b, expected, validation):
                rel=1e-12, abs=1e-14)
 
 
-def test_marcum_q_octave_documentation_example():
+@pytest.mark.validation
+def test_marcum_q_octave_documentation_example(validation):
     # Octave signal package, marcumq help text: marcumq([1,2,3], 4) = 0.0028895 0.0341348 0.1965122
     # (order 1; printed to 7 decimals).
-    np.testing.assert_allclose(
-        det.marcum_q(1, np.array([1.0, 2.0, 3.0]), 4.0), [0.0028895, 0.0341348, 0.1965122], atol=6e-8
+    validation(
+        "generalised Marcum Q (iadsim.physics.detection.marcum_q)", "Octave signal package, marcumq help text",
+        det.marcum_q(1, np.array([1.0, 2.0, 3.0]), 4.0), [0.0028895, 0.0341348, 0.1965122], abs=6e-8
     )
 
 
@@ -81,26 +83,32 @@ def test_swerling0_single_pulse_is_marcum_q():
     np.testing.assert_allclose(det.pd(snr_db, pfa, 1, 0), expected, rtol=1e-12)
 
 
-def test_richards_eq_6_101_swerling1_single_pulse_closed_form():
+@pytest.mark.validation
+def test_richards_eq_6_101_swerling1_single_pulse_closed_form(validation):
     # Richards (2014) Eq. (6.101) / Mahafza Eq. (2.75): N = 1, Swerling 1: Pd = pfa^(1 / (1 + SNR)), so
     # SNR = ln(pfa) / ln(pd) - 1. Swerling 2 is identical for N = 1 (Richards, after Eq. 6.107).
     snr_db = np.linspace(-10, 40, 51)
     for pfa in (1e-3, 1e-6, 1e-10):
         expected = pfa ** (1.0 / (1.0 + 10 ** (snr_db / 10)))
-        np.testing.assert_allclose(det.pd(snr_db, pfa, 1, 1), expected, rtol=1e-12)
-        np.testing.assert_allclose(det.pd(snr_db, pfa, 1, 2), expected, rtol=1e-12)
+        for case in (1, 2):
+            validation(f"Pd, one pulse, Swerling {case} (iadsim.physics.detection.pd)",
+                       f"Richards (2014) Eq. 6.101, -10 to 40 dB, Pfa {pfa:g}", det.pd(snr_db, pfa, 1, case),
+                       expected, rel=1e-12)
     required = 10 * np.log10(np.log(1e-6) / np.log(0.9) - 1)  # 21.14 dB
     assert det.required_snr_db(0.9, 1e-6, 1, 1) == pytest.approx(required, abs=1e-8)
 
 
-def test_richards_table_6_1_swerling3_equals_swerling4_for_one_pulse():
+@pytest.mark.validation
+def test_richards_table_6_1_swerling3_equals_swerling4_for_one_pulse(validation):
     # Richards (2014), Table 6.1 discussion: for N = 1 the Swerling 3 and 4 expressions coincide, and
     # equal exp(-T / (1 + SNR/2)) (1 + 2 SNR T / (2 + SNR)^2) with T = -ln(pfa).
     snr = 10 ** (np.linspace(-10, 40, 51) / 10)
     t = -np.log(1e-6)
     expected = np.exp(-t / (1 + snr / 2)) * (1 + 2 * snr * t / (2 + snr) ** 2)
-    np.testing.assert_allclose(det.pd(10 * np.log10(snr), 1e-6, 1, 3), expected, rtol=1e-11)
-    np.testing.assert_allclose(det.pd(10 * np.log10(snr), 1e-6, 1, 4), expected, rtol=1e-11)
+    for case in (3, 4):
+        validation(f"Pd, one pulse, Swerling {case} (iadsim.physics.detection.pd)",
+                   "Richards (2014) Table 6.1, -10 to 40 dB, Pfa 1e-6", det.pd(10 * np.log10(snr), 1e-6, 1, case),
+                   expected, rel=1e-11)
 
 
 # ----------------------------------------------------------------------------------------------------

@@ -104,7 +104,9 @@ def test_ew_handbook_self_screening_constant(validation):
     # ... and 71 dB with R in km (Adamy, EW 101): 100 W ERP jammer, 1 MW x 35 dB radar, 30 km, 5 m^2.
     erp_j, pt, g, r_km, sigma = 100.0, 1e6, 35.0, 30.0, 5.0
     handbook = 71 + 10 * np.log10(erp_j) - (10 * np.log10(pt) + g) + 20 * np.log10(r_km) - 10 * np.log10(sigma)
-    assert fx.self_screening_js_db(erp_j, 1e6, pt, g, sigma, r_km * 1e3, 1e6) == pytest.approx(handbook, abs=0.01)
+    validation("self-screening J/S [dB] (iadsim.physics.effects.self_screening_js_db)",
+               "Adamy, EW 101: J/S = 71 dB + ERP_J - ERP_S + 20 log R[km] - 10 log sigma",
+               fx.self_screening_js_db(erp_j, 1e6, pt, g, sigma, r_km * 1e3, 1e6), handbook, abs=0.01)
 
 
 def test_ew_handbook_support_jamming():

@@ -63,7 +63,7 @@ def test_carleton_damage_matches_afsim_printed_equation(validation):
     afsim = d0 * np.exp(-np.pi * d0 / area * (x**2 * rdr + y**2 / rdr))
     validation("Carleton damage function (iadsim.physics.lethality.carleton_damage)",
                "AFSIM documentation, the Carleton damage equation as printed",
-               leth.carleton_damage(x, y, d0, area, rho), afsim, rel=1e-15)
+               leth.carleton_damage(x, y, d0, area, rho), afsim, rel=1e-15, abs=1e-12)
     assert leth.carleton_damage(0.0, 0.0, d0, area, rho) == d0
 
 

@@ -6,12 +6,16 @@ import pytest
 from iadsim.physics import detection, scan
 
 
-def test_skolnik_hits_per_scan_rpm_form():
+@pytest.mark.validation
+def test_skolnik_hits_per_scan_rpm_form(validation):
     # Skolnik, Introduction to Radar Systems, ch. 2: n_B = theta_B f_p / theta_dot_s
     # = theta_B[deg] f_p / (6 omega_m[rpm]). 1.5 deg, 300 Hz, 5 rpm -> 15 hits (exact arithmetic).
     rpm = 5.0
     rate = rpm * 2 * np.pi / 60.0
-    assert scan.pulses_per_look(np.deg2rad(1.5), rate, 300.0) == 1.5 * 300.0 / (6 * rpm) == 15
+    assert 1.5 * 300.0 / (6 * rpm) == 15
+    validation("pulses on target per look of a rotating radar (iadsim.physics.scan.pulses_per_look)",
+               "Skolnik, Introduction to Radar Systems ch. 2: 1.5 deg, 300 Hz, 5 rpm",
+               scan.pulses_per_look(np.deg2rad(1.5), rate, 300.0), 15)
 
 
 def test_pulses_per_look_floors_and_keeps_one():

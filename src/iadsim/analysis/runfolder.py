@@ -152,7 +152,7 @@ class RunWriter:
     def _fresh_manifest(self) -> dict:
         from iadsim import __version__
 
-        text = read_bytes(self.scenario.path, MAX_BYTES, "scenario file")
+        text = self.scenario.source_text()
         return {
             "format": FORMAT, "format_version": FORMAT_VERSION, "iadsim_version": __version__,
             "name": self.scenario.name, "seed": int(self.seed), "replications": int(self.replications),
@@ -167,7 +167,7 @@ class RunWriter:
         for kind in BATCH_KINDS:
             (self.partial / kind).mkdir()
         scenario = self.scenario
-        shutil.copyfile(scenario.path, self.partial / "scenario" / "scenario.yaml")
+        write_atomic(self.partial / "scenario" / "scenario.yaml", scenario.source_text())
         for i, name in enumerate(scenario.spec.catalog):
             source = (Path(scenario.path).parent / name).resolve()
             data = read_bytes(source, MAX_BYTES, "catalog file")

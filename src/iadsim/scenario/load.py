@@ -41,6 +41,15 @@ class Scenario:
     routes: dict[str, np.ndarray] = field(repr=False)
     speeds: dict[str, np.ndarray] = field(repr=False)  # flight id -> (n_waypoints,) m/s
     origin_xy: tuple[float, float] = (0.0, 0.0)
+    # the scenario's text when it is not the file at `path` (a variant made in memory, e.g. by
+    # iadsim.Scenario.with_changes): what a run folder stores and hashes (None: the file at `path`)
+    text: bytes | None = field(default=None, repr=False)
+
+    def source_text(self) -> bytes:
+        """The scenario as a file: its own text, else the bytes of the file at ``path``."""
+        from iadsim.scenario.yamlio import MAX_BYTES, read_bytes
+
+        return self.text if self.text is not None else read_bytes(self.path, MAX_BYTES, "scenario file")
 
     @property
     def name(self) -> str:
