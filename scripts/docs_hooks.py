@@ -42,8 +42,14 @@ def scenario_format() -> str:
         required = set(node.get("required", []))
         out.extend(["| field | type | default | description |", "| --- | --- | --- | --- |"])
         for name, field in node.get("properties", {}).items():
+            described = field.get("description", "") or next(
+                (f.get("description", "") for f in field.get("anyOf", []) if f.get("description")), "")
+            examples = field.get("examples") or next((f.get("examples") for f in field.get("anyOf", [])
+                                                      if f.get("examples")), None)
+            if examples and "e.g." not in described:
+                described += f" (e.g. `{examples[0]}`)"
             out.append(f"| `{name}`{' (required)' if name in required else ''} | {_cell(_type(field))} | "
-                       f"{_cell(_default(field))} | {_cell(field.get('description', ''))} |")
+                       f"{_cell(_default(field))} | {_cell(described)} |")
         out.append("")
 
     section("Scenario (the top level)", schema)
@@ -62,6 +68,10 @@ def _type(field: dict) -> str:
         return " or ".join(_type(f) for f in field["anyOf"])
     if field.get("type") == "array":
         return f"list of {_type(field.get('items', {}))}"
+    if field.get("type") == "object" and isinstance(field.get("additionalProperties"), dict):
+        keys = field.get("propertyNames", {}).get("enum")
+        key = "one of " + ", ".join(f"`{k}`" for k in keys) if keys else "name"
+        return f"mapping of {key} to {_type(field['additionalProperties'])}"
     return str(field.get("type", "any"))
 
 
