@@ -94,9 +94,15 @@ def test_sigint_message_names_the_partial_folder(small_batches, monkeypatch, tin
 
 
 CHILD = f"""
-import functools, sys
+import functools, sys, time
 import iadsim.analysis
+from iadsim.analysis.runfolder import RunWriter
 iadsim.analysis.simulate = functools.partial(iadsim.analysis.simulate, batch_size={BATCH})
+_write = RunWriter.write_batch
+def _slow_write(self, batch, *frames):  # each batch takes at least a second: the signal lands mid-run, however
+    _write(self, batch, *frames)        # slowly this test's process is scheduled
+    time.sleep(1.0)
+RunWriter.write_batch = _slow_write
 from iadsim.cli import main
 sys.exit(main(sys.argv[1:]))
 """
