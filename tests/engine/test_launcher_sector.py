@@ -26,15 +26,15 @@ def _launches_with_bearings(make_scenario, sector):
     engine = Engine(world, np.arange(6), seed=8)
     engine.run()
     ll = world.unit_ids.index("ll")
-    site = world.scenario.sites["ll"]
+    launch_point = world.fire_position[world.fire_ids.index("ll")]
     launcher = world.scenario.catalog.types[world.scenario.unit("ll").type]
     speed = world.scenario.catalog.types[launcher.missile].speed.value
     launches = engine.events[(engine.events["kind"] == "launch") & (engine.events["unit"] == ll)]
     bearings = []
     for e in launches.itertuples():
         k = int(round(e.time / world.step))
-        # the intercept of a constant-velocity target by a constant-speed missile from the launcher (3 m up)
-        p = world.position[k, e.target] - np.array([site.x, site.y, site.ground + 3.0])
+        # the intercept of a constant-velocity target by a constant-speed missile from the launch point
+        p = world.position[k, e.target] - launch_point
         v = world.velocity[k, e.target]
         a, b, c = v @ v - speed**2, 2 * p @ v, p @ p
         tau = min(r for r in np.roots([a, b, c]).real if r > 0)

@@ -107,14 +107,15 @@ def _lost_reason(engine) -> str:
 
 @pytest.fixture
 def far_and_seen(engine):
-    """A step at which the first drone is seen by fire unit 0's radar but more than 24 km away (its missile
-    reaches 20 km), and one at which it is seen within 12 km."""
+    """A step at which the first drone is seen by fire unit 0's radar but 1.2 times its missile's maximum range
+    away (a slow drone's intercept cannot come that much nearer), and one at which it is seen within 0.6 times."""
     w, t = engine.w, 0
     s = w.sensor_ids.index(w.fire_ids[0])
+    max_range = w.missile[0].max_range.value  # the catalog's sr-missile: 20 km
     distance = np.linalg.norm(w.position[:, t, :2] - w.fire_position[0, :2], axis=-1)
     seen = w.visible[:, s, t] & w.active[:, t]
-    far = np.flatnonzero(seen & (distance > 24e3))
-    near = np.flatnonzero(seen & (distance < 12e3))
+    far = np.flatnonzero(seen & (distance > 1.2 * max_range))
+    near = np.flatnonzero(seen & (distance < 0.6 * max_range))
     assert len(far) and len(near)
     return int(far[0]), int(near[0])
 

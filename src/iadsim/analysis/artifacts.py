@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from iadsim.analysis.runfolder import RunFolderError
 from iadsim.scenario import Scenario
 from iadsim.scenario.yamlio import read_bytes, read_json
 
@@ -41,14 +42,6 @@ FULL_COVERAGE_BYTES = 1024**3
 terrain for a run folder's coverage; beyond, coverage is computed on the crop."""
 MAX_COVERAGE_BYTES = 256 * 1024**2
 """Largest coverage raster set read back (decompressed): a report must fit in a few hundred MB."""
-
-
-class ArtifactError(ValueError):
-    """A run folder artifact that does not hold what it should; ``file`` and ``reason`` name it."""
-
-    def __init__(self, file: Path, reason: str):
-        self.file, self.reason = Path(file), reason
-        super().__init__(f"{file}: {reason}")
 
 
 def frame_steps(n_steps: int, max_frames: int = MAX_FRAMES) -> np.ndarray:
@@ -71,18 +64,10 @@ def entities(world) -> dict:
                       "x": site.x, "y": site.y, "z": site.ground + unit.mast_height})
     for f in range(len(world.fire_ids)):  # where the engine launches from
         units[world.fire_unit[f]]["launch"] = [float(v) for v in world.fire_position[f]]
-    flights = [*scenario.spec.threats, *scenario.spec.traffic]
-    names = {}
-    for flight in flights:
-        for j in range(flight.count):
-            names[f"{flight.id}-{j + 1}" if flight.count > 1 else flight.id] = flight
     assets = [a.id for a in scenario.spec.defended_assets]
-    targets = []
-    for i, tid in enumerate(world.target_ids):
-        flight = names.get(tid)
-        targets.append({"id": tid, "civil": bool(world.civil[i]), "flight": flight.id if flight else tid,
-                        "type": flight.type if flight else "",
-                        "asset": assets[world.asset_of[i]] if world.asset_of[i] >= 0 else None})
+    targets = [{"id": tid, "civil": bool(world.civil[i]), "flight": flight.id, "type": flight.type,
+                "asset": assets[world.asset_of[i]] if world.asset_of[i] >= 0 else None}
+               for i, (tid, flight) in enumerate(zip(world.target_ids, world.target_flight, strict=True))]
     return {"units": units, "targets": targets, "fire_units": list(world.fire_ids), "sensors": list(world.sensor_ids),
             "step": float(world.step), "duration": float(world.times[-1])}
 
@@ -101,9 +86,11 @@ def trajectory_table(world, max_frames: int = MAX_FRAMES) -> pd.DataFrame:
     })
 
 
-def coverage_files(scenario: Scenario, window: tuple[int, int, int, int], factor: int) -> tuple[dict, bytes]:
+def coverage_files(scenario: Scenario, sensors: int, window: tuple[int, int, int, int], factor: int
+                   ) -> tuple[dict, bytes]:
     """The scenario's coverage maps (default bands) on the terrain crop's ``window`` (row0, row1, col0, col1) of
-    its terrain, downsampled by ``factor`` like the crop: (coverage.json data, coverage.npz bytes).
+    its terrain, downsampled by ``factor`` like the crop: (coverage.json data, coverage.npz bytes). ``sensors``:
+    how many sensors the scenario has (each takes a masking raster).
 
     Coverage is computed on the whole terrain, as ``iadsim coverage`` does, and cut to the window, unless
     its masking rasters would take more than :data:`FULL_COVERAGE_BYTES`: then it is computed on the window
@@ -114,7 +101,6 @@ def coverage_files(scenario: Scenario, window: tuple[int, int, int, int], factor
     from iadsim.analysis.coverage import coverage_maps
     from iadsim.terrain.crop import crop_raster, window_dem
 
-    sensors = sum(1 for u in scenario.spec.units if scenario.catalog.types[u.type].kind in ("radar", "launcher"))
     full = 8 * int(np.prod(scenario.terrain.shape)) * (sensors + 1) <= FULL_COVERAGE_BYTES
     if full:
         maps, cut_window = coverage_maps(scenario), window
@@ -144,7 +130,7 @@ def coverage_files(scenario: Scenario, window: tuple[int, int, int, int], factor
 
 def _strings(value, file: Path, field: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ArtifactError(file, f"{field}: expected a list of names")
+        raise RunFolderError(file, f"{field}: expected a list of names")
     return value
 
 
@@ -154,20 +140,20 @@ def read_entities(folder: Path) -> dict:
     data = read_json(file, what="run entities")
     if not isinstance(data, dict) or not isinstance(data.get("units"), list) or not isinstance(data.get("targets"),
                                                                                                list):
-        raise ArtifactError(file, "expected {units: [...], targets: [...]}")
+        raise RunFolderError(file, "expected {units: [...], targets: [...]}")
     for i, unit in enumerate(data["units"]):
         if not (isinstance(unit, dict) and isinstance(unit.get("id"), str) and isinstance(unit.get("kind"), str)
                 and all(_finite(unit.get(k)) for k in ("x", "y", "z"))
                 and (unit.get("launch") is None or (isinstance(unit["launch"], list) and len(unit["launch"]) == 3
                                                     and all(_finite(v) for v in unit["launch"])))):
-            raise ArtifactError(file, f"units[{i}]: expected id, kind, type, x, y, z (finite numbers) and launch")
+            raise RunFolderError(file, f"units[{i}]: expected id, kind, type, x, y, z (finite numbers) and launch")
     for i, target in enumerate(data["targets"]):
         if not (isinstance(target, dict) and isinstance(target.get("id"), str)
                 and isinstance(target.get("civil"), bool)):
-            raise ArtifactError(file, f"targets[{i}]: expected id and civil")
+            raise RunFolderError(file, f"targets[{i}]: expected id and civil")
     _strings(data.get("fire_units", []), file, "fire_units")
     if not (_finite(data.get("duration")) and 0 <= data["duration"] <= 10 * 365 * 86400):
-        raise ArtifactError(file, "duration: expected a number of seconds (0 to ten years)")
+        raise RunFolderError(file, "duration: expected a number of seconds (0 to ten years)")
     return data
 
 
@@ -187,19 +173,20 @@ class Trajectories:
     arrived: np.ndarray  # (F, T) bool
 
 
-def read_trajectories(folder: Path, entity_data: dict, table_reader) -> Trajectories:
-    """``trajectories.parquet`` as arrays, checked against the entities (``table_reader(file, columns)`` reads a
-    Parquet file of the run folder)."""
+def read_trajectories(folder: Path, entity_data: dict) -> Trajectories:
+    """``trajectories.parquet`` as arrays, checked against the entities."""
+    from iadsim.analysis.runfolder import read_table  # runfolder writes these files: imported when read
+
     file = folder / "trajectories.parquet"
     columns = ("frame", "time", "target", "x", "y", "z", "active", "arrived")
-    frame = table_reader(file, columns)
+    frame = read_table(file, columns)
     for name in columns:
         column = frame[name]
         wanted = pd.api.types.is_bool_dtype(column) if name in ("active", "arrived") else (
             pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column))
         if not wanted:
             kind = "true or false" if name in ("active", "arrived") else "numbers"
-            raise ArtifactError(file, f"{name}: expected {kind}")
+            raise RunFolderError(file, f"{name}: expected {kind}")
     targets = entity_data["targets"]
     n_t = len(targets)
     n = len(frame)
@@ -207,17 +194,17 @@ def read_trajectories(folder: Path, entity_data: dict, table_reader) -> Trajecto
         return Trajectories(np.zeros(0), [], np.zeros(0, bool), np.zeros((0, 0, 3)), np.zeros((0, 0), bool),
                             np.zeros((0, 0), bool))
     if n % n_t or n // n_t > MAX_FRAMES:
-        raise ArtifactError(file, f"expected at most {MAX_FRAMES} frames of {n_t} targets, got {n} rows")
+        raise RunFolderError(file, f"expected at most {MAX_FRAMES} frames of {n_t} targets, got {n} rows")
     n_f = n // n_t
     expect_frame = np.repeat(np.arange(n_f), n_t)
     expect_target = np.tile(np.arange(n_t), n_f)
     if not (np.array_equal(frame["frame"].to_numpy(), expect_frame)
             and np.array_equal(frame["target"].to_numpy(), expect_target)):
-        raise ArtifactError(file, "rows are not every target at every frame, in order")
+        raise RunFolderError(file, "rows are not every target at every frame, in order")
     xyz = frame[["x", "y", "z"]].to_numpy(dtype=float).reshape(n_f, n_t, 3)
     times = frame["time"].to_numpy(dtype=float)[::n_t]
     if not (np.isfinite(xyz).all() and np.isfinite(times).all() and (np.diff(times) > 0).all()):
-        raise ArtifactError(file, "positions and times must be finite, times increasing")
+        raise RunFolderError(file, "positions and times must be finite, times increasing")
     return Trajectories(times, [t["id"] for t in targets], np.array([t["civil"] for t in targets], bool), xyz,
                         frame["active"].to_numpy(dtype=bool).reshape(n_f, n_t),
                         frame["arrived"].to_numpy(dtype=bool).reshape(n_f, n_t))
@@ -228,7 +215,7 @@ _COVERAGE_ARRAYS = {"detection": np.bool_, "engagement": np.bool_, "masking": np
 
 def _numbers(value, file: Path, field: str) -> list[float]:
     if not isinstance(value, list) or not value or not all(_finite(v) and v > 0 for v in value):
-        raise ArtifactError(file, f"{field}: expected a list of positive numbers")
+        raise RunFolderError(file, f"{field}: expected a list of positive numbers")
     return [float(v) for v in value]
 
 
@@ -242,22 +229,22 @@ def read_coverage(folder: Path, valid: np.ndarray):
     meta_file, npz_file = folder / "coverage.json", folder / "coverage.npz"
     meta = read_json(meta_file, what="run coverage")
     if not isinstance(meta, dict):
-        raise ArtifactError(meta_file, "expected bands, sensor_ids, fire_ids, able, guided_by, threat_types")
+        raise RunFolderError(meta_file, "expected bands, sensor_ids, fire_ids, able, guided_by, threat_types")
     bands = _numbers(meta.get("bands"), meta_file, "bands")
     sensors = _strings(meta.get("sensor_ids"), meta_file, "sensor_ids")
     fires = _strings(meta.get("fire_ids"), meta_file, "fire_ids")
     threats = _strings(meta.get("threat_types"), meta_file, "threat_types")
     able, guided = meta.get("able"), meta.get("guided_by")
     if not (isinstance(able, list) and all(isinstance(a, bool) for a in able) and len(able) == len(fires)):
-        raise ArtifactError(meta_file, "able: expected true or false for each fire unit")
+        raise RunFolderError(meta_file, "able: expected true or false for each fire unit")
     if not (isinstance(guided, list) and len(guided) == len(fires)):
-        raise ArtifactError(meta_file, "guided_by: expected a list of radars for each fire unit")
+        raise RunFolderError(meta_file, "guided_by: expected a list of radars for each fire unit")
     guided = [_strings(g, meta_file, "guided_by") for g in guided]
     rows, cols = valid.shape
     shapes = {"detection": (len(sensors), len(bands), rows, cols), "engagement": (len(fires), len(bands), rows, cols),
               "masking": (len(sensors), rows, cols)}
     if sum(math.prod(s) * np.dtype(_COVERAGE_ARRAYS[k]).itemsize for k, s in shapes.items()) > MAX_COVERAGE_BYTES:
-        raise ArtifactError(meta_file, "describes coverage rasters too large to read")
+        raise RunFolderError(meta_file, "describes coverage rasters too large to read")
     data = read_bytes(npz_file, MAX_COVERAGE_BYTES, "coverage rasters")
     arrays = {}
     try:
@@ -269,16 +256,16 @@ def read_coverage(folder: Path, valid: np.ndarray):
                                    else np.lib.format.read_array_header_2_0)
                     shape, fortran, stored = read_header(member)
                     if stored != np.dtype(dtype) or tuple(shape) != shapes[name] or fortran:
-                        raise ArtifactError(npz_file, f"{name}: expected {np.dtype(dtype).name} of shape "
+                        raise RunFolderError(npz_file, f"{name}: expected {np.dtype(dtype).name} of shape "
                                             f"{shapes[name]}, found another")
                     array = np.empty(shapes[name], dtype)
                     view = memoryview(array.reshape(-1).view(np.uint8))
                     if member.readinto(view) != array.nbytes or member.read(1):
-                        raise ArtifactError(npz_file, f"{name}: its data is not the size its header says")
+                        raise RunFolderError(npz_file, f"{name}: its data is not the size its header says")
                     arrays[name] = array
-    except ArtifactError:
+    except RunFolderError:
         raise
     except Exception:  # zipfile, zlib, numpy header parsing (ValueError, SyntaxError, TokenError, ...)
-        raise ArtifactError(npz_file, "is not a readable coverage archive") from None
+        raise RunFolderError(npz_file, "is not a readable coverage archive") from None
     return CoverageMaps(tuple(bands), sensors, arrays["detection"], fires, arrays["engagement"], np.array(able, bool),
                         guided, valid, threats, arrays["masking"])

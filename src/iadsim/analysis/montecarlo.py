@@ -60,6 +60,7 @@ class SeriesRecorder:
     def __init__(self, world: World, engine: Engine, progress=None, done_before: int = 0, total: int = 0):
         self.world, self.engine = world, engine
         self.names = REPORTERS.names()
+        self._reporters = [REPORTERS[name].of_state for name in self.names]
         self.sums = np.zeros((len(world.times), len(self.names)))
         self._progress, self._done_before, self._total = progress, done_before, total
 
@@ -70,8 +71,8 @@ class SeriesRecorder:
             self._progress(self._done_before + steps * len(self.engine.reps), self._total)
 
     def record(self, step: int) -> None:
-        for j, name in enumerate(self.names):
-            self.sums[step, j] = float(np.sum(REPORTERS[name].of_state(self.world, self.engine.state)))
+        for j, of_state in enumerate(self._reporters):
+            self.sums[step, j] = float(np.sum(of_state(self.world, self.engine.state)))
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame({"time": self.world.times, "replications": len(self.engine.reps),

@@ -211,7 +211,7 @@ class RunWriter:
         write_json_atomic(self.partial / "entities.json", artifacts.entities(self.world))
         write_atomic(self.partial / "trajectories.parquet",
                      _parquet_bytes(artifacts.trajectory_table(self.world), "trajectories"))
-        meta, rasters = artifacts.coverage_files(self.scenario, window, factor)
+        meta, rasters = artifacts.coverage_files(self.scenario, len(self.world.sensor_ids), window, factor)
         write_atomic(self.partial / "coverage.npz", rasters)
         write_json_atomic(self.partial / "coverage.json", meta)
 

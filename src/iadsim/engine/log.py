@@ -16,6 +16,7 @@ class EventLog:
 
     def __init__(self) -> None:
         self._rows: list[tuple] = []
+        self._frame: tuple[int, pd.DataFrame] | None = None  # (rows it holds, the table): built once per change
 
     def add(self, replication: int, time: float, kind: EventKind, unit: int = -1, target: int = -1, track: int = -1,
             missiles: int = 0, time_of_flight: float = np.nan, miss_distance: float = np.nan,
@@ -27,4 +28,7 @@ class EventLog:
         return len(self._rows)
 
     def frame(self) -> pd.DataFrame:
-        return events_frame(self._rows)
+        """The rows so far as the typed table (a copy: the caller may change it)."""
+        if self._frame is None or self._frame[0] != len(self._rows):
+            self._frame = (len(self._rows), events_frame(self._rows))
+        return self._frame[1].copy()

@@ -31,6 +31,7 @@ class World:
     step: float
     # targets (threats first, then civil traffic)
     target_ids: list[str]
+    target_flight: list  # (T,) the scenario flight (raid or civil flight) each target belongs to
     civil: np.ndarray  # (T,) bool
     transponder: np.ndarray  # (T,) bool
     position: np.ndarray  # (K, T, 3) world x, y, altitude MSL
@@ -158,9 +159,9 @@ def build_world(scenario: Scenario) -> World:
     latency = _latencies(scenario, net, guiders, sensor_ids)
     sensing = np.array([net.senses[s] for s in sensor_ids], bool)
     return World(
-        scenario, net, times, spec.step, ids, civil, transponder, position, velocity, height, active, arrived,
-        asset_of, sensor_ids, s_pos, look, pd_look, visible, sigma, masking, fire_ids, f_pos, missiles, launchers,
-        latency, unit_ids, unit_index, np.array([unit_index[s] for s in sensor_ids], int),
+        scenario, net, times, spec.step, ids, flights_of, civil, transponder, position, velocity, height, active,
+        arrived, asset_of, sensor_ids, s_pos, look, pd_look, visible, sigma, masking, fire_ids, f_pos, missiles,
+        launchers, latency, unit_ids, unit_index, np.array([unit_index[s] for s in sensor_ids], int),
         np.array([unit_index[f] for f in fire_ids], int), guiders, [m for _, m in sensors], sensing,
         [u.sector for u in fire_units],
     )

@@ -162,10 +162,33 @@ def roughness_factor(
     Ament, W. S., "Toward a theory of reflection by a rough surface", Proc. IRE 41(1), 1953;
     Beckmann, P. and Spizzichino, A., *The Scattering of Electromagnetic Waves from Rough Surfaces*, 1963.
     """
+    return _checks.output(np.exp(-_roughness_z(height_std, grazing_angle, frequency)))
+
+
+def miller_brown_vegh_factor(
+    height_std: ArrayLike, grazing_angle: ArrayLike, frequency: ArrayLike
+) -> float | NDArray[np.float64]:
+    """Specular factor of a rough surface after Miller, Brown and Vegh: exp(-z) I0(z), where exp(-z) is
+    :func:`roughness_factor` (Ament) and I0 the modified Bessel function of order 0. It falls more slowly than
+    Ament's at large roughness, which matches measurements over the sea better. Same parameters as
+    :func:`roughness_factor`.
+
+    References
+    ----------
+    Miller, A. R., Brown, R. M. and Vegh, E., "New derivation for the rough-surface reflection coefficient and
+    for the distribution of sea-wave elevations", IEE Proc. H 131(2), 114-116, 1984.
+    """
+    from scipy import special
+
+    return _checks.output(special.i0e(_roughness_z(height_std, grazing_angle, frequency)))  # i0e(z) = e^-z I0(z)
+
+
+def _roughness_z(height_std, grazing_angle, frequency) -> np.ndarray:
+    """z = g^2 / 2 = 2 (2 pi s sin psi / lambda)^2, with g = 4 pi s sin psi / lambda the Rayleigh roughness."""
     s = _checks.non_negative("height_std", height_std)
     psi = _checks.as_float("grazing_angle", grazing_angle)
     lam = SPEED_OF_LIGHT / _checks.positive("frequency", frequency)
-    return _checks.output(np.exp(-2.0 * (2.0 * np.pi * s * np.sin(psi) / lam) ** 2))
+    return 2.0 * (2.0 * np.pi * s * np.sin(psi) / lam) ** 2
 
 
 # ----------------------------------------------------------------------------------------------------

@@ -2,22 +2,21 @@
 
 The specular reflection that interferes with the direct ray is, after Blake (NRL Report 7098, 1970, Eq. 7),
 x = D rho_s |Gamma| f(theta_r) / f(theta_d): the divergence factor D of the curved earth, the rough-surface
-specular factor rho_s, the smooth-surface Fresnel coefficient Gamma of the surface's complex permittivity,
-and the antenna's elevation voltage pattern f at the reflected and direct rays. Each term is a function
-here; grazing angles are measured from the surface, not from its normal.
+specular factor rho_s (:func:`iadsim.physics.effects.roughness_factor` after Ament, or
+:func:`~iadsim.physics.effects.miller_brown_vegh_factor`), the smooth-surface Fresnel coefficient Gamma of
+the surface's complex permittivity, and the antenna's elevation voltage pattern f at the reflected and direct
+rays. Each term is a function here; grazing angles are measured from the surface, not from its normal.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import special
 
 from iadsim.physics._checks import as_float, non_negative, output, positive
 from iadsim.units import EARTH_RADIUS, SPEED_OF_LIGHT
 
-__all__ = ["complex_permittivity", "divergence_factor", "fresnel_reflection", "miller_brown_vegh_factor",
-           "sea_water_blake", "sinc_pattern"]
+__all__ = ["complex_permittivity", "divergence_factor", "fresnel_reflection", "sea_water_blake", "sinc_pattern"]
 
 
 def complex_permittivity(relative_permittivity: ArrayLike, conductivity: ArrayLike, frequency: ArrayLike
@@ -97,33 +96,6 @@ def sea_water_blake(frequency: ArrayLike) -> tuple:
     sigma = np.where(f_mhz <= 1500.0, 4.3, np.where(f_mhz <= 3000.0, 4.3 + 0.00148 * (f_mhz - 1500.0),
                                                     6.52 + 0.001314 * (f_mhz - 3000.0)))
     return output(eps), output(sigma)
-
-
-def miller_brown_vegh_factor(height_std: ArrayLike, grazing_angle: ArrayLike, frequency: ArrayLike
-                             ) -> float | NDArray[np.float64]:
-    """Rough-surface specular factor of Miller, Brown and Vegh: rho_s = exp(-z) I0(z), z = g^2 / 2, with
-    g = 4 pi s sin(psi) / lambda (the Rayleigh roughness parameter). Ament's exp(-z)
-    (:func:`iadsim.physics.effects.roughness_factor`) is its first-order form; this one falls more slowly at
-    large roughness, which matches measurements over the sea better.
-
-    Parameters
-    ----------
-    height_std : array_like
-        Standard deviation of the surface height s [m].
-    grazing_angle : array_like
-        Grazing angle psi [rad].
-    frequency : array_like
-        Carrier frequency [Hz].
-
-    References
-    ----------
-    Miller, A. R., Brown, R. M. and Vegh, E., "New derivation for the rough-surface reflection coefficient and
-    for the distribution of sea-wave elevations", IEE Proc. H 131(2), 114-116, 1984.
-    """
-    wavelength = SPEED_OF_LIGHT / positive("frequency", frequency)
-    g = 4.0 * np.pi * non_negative("height_std", height_std) * np.sin(as_float("grazing_angle", grazing_angle)) / (
-        wavelength)
-    return output(special.i0e(g**2 / 2.0))  # i0e(z) = exp(-z) I0(z)
 
 
 def divergence_factor(elevation: ArrayLike, antenna_height: ArrayLike, k: ArrayLike = 4.0 / 3.0

@@ -55,7 +55,7 @@ class Run:
     @cached_property
     def entities(self) -> dict:
         """The units and targets the events' indices name (``entities.json``)."""
-        return _artifact(artifacts.read_entities, self.path)
+        return artifacts.read_entities(self.path)
 
     @property
     def unit_ids(self) -> list[str]:
@@ -64,14 +64,14 @@ class Run:
     @cached_property
     def trajectories(self) -> artifacts.Trajectories:
         """Every target on the run's coarse time grid (``trajectories.parquet``)."""
-        return _artifact(artifacts.read_trajectories, self.path, self.entities, runfolder.read_table)
+        return artifacts.read_trajectories(self.path, self.entities)
 
     @cached_property
     def coverage(self):
         """The network's coverage maps as the run computed them (:func:`iadsim.analysis.coverage.coverage_maps`:
         line of sight, range, sector and Pd >= 0.5 per look, at the default bands against the scenario's threat
         types), on the run folder's terrain crop (block-sampled with it when the crop is downsampled)."""
-        return _artifact(artifacts.read_coverage, self.path, np.isfinite(self.scenario.terrain.elevation))
+        return artifacts.read_coverage(self.path, np.isfinite(self.scenario.terrain.elevation))
 
     @cached_property
     def series(self) -> pd.DataFrame:
@@ -200,11 +200,3 @@ def _check_event_indices(path: Path, events: pd.DataFrame, entities: dict) -> No
         if len(values) and (values.min() < -1 or values.max() >= len(names)):
             raise RunFolderError(path / "events", f"{column}: an index names no {column} of the run's "
                                  f"entities.json (it has {len(names)})")
-
-
-def _artifact(reader, path: Path, *args):
-    """An artifact of the run folder read by ``reader``; its ArtifactError as a RunFolderError (exit 2)."""
-    try:
-        return reader(path, *args)
-    except artifacts.ArtifactError as exc:
-        raise RunFolderError(exc.file, exc.reason) from None
