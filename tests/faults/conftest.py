@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from tests.scenarios import tiny
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "airbase-as-designed.yaml"
@@ -31,44 +32,7 @@ CACHES = {
 for _key, _value in CACHES.items():
     os.environ.setdefault(_key, _value)
 
-TINY_SCENARIO = """\
-name: tiny-faults
-seed: 7
-duration: 3 min
-step: 2 s
-terrain: {flat: 0 m, extent: 30 km}
-defended_assets:
-  - {id: base, x: 0 km, y: 0 km, radius: 1.5 km}
-units:
-  - {id: cp, type: command-post, x: 1 km, y: -1 km}
-  - {id: sr, type: mr-search-radar, x: 0 km, y: 2 km, mast_height: 15 m, readiness: {availability: 0.9}}
-  - {id: telar, type: mr-telar, x: -1 km, y: 1 km, mast_height: 6 m, readiness: {availability: 0.8}}
-  - {id: ll, type: mr-launcher-loader, x: -1.4 km, y: 0.6 km}
-links:
-  - {from: sr, to: cp, carries: tracks, latency: 2 s}
-  - {from: cp, to: telar, carries: cues, latency: 2 s}
-  - {from: sr, to: telar, carries: cues, latency: 1 s}
-  - {from: telar, to: ll, carries: fire-control, latency: 0.2 s}
-authority:
-  mode: human-on-the-loop
-  decision_time: {distribution: lognormal, median: 6 s, sigma: 0.5}
-  identification: {p_civil_as_hostile: 0.05, p_hostile_as_civil: 0.05}
-threats:
-  - id: raid
-    type: attack-helicopter
-    count: 4
-    spacing: 10 s
-    target: base
-    route:
-      - {x: -9 km, y: 3 km, altitude: 60 m}
-      - {x: 0 km, y: 0 km, altitude: 60 m}
-traffic:
-  - id: air
-    type: medium-airliner
-    route:
-      - {x: -14 km, y: -5 km, altitude: 3 km}
-      - {x: 14 km, y: 5 km, altitude: 3 km}
-"""
+TINY_SCENARIO = tiny("tiny-faults", step="2 s", ground="0 m")
 """3 minutes at 2 s on flat terrain: a run of 60 replications in batches of 10 takes under a second."""
 
 SAMPLE_SCENARIO = """\
