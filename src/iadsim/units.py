@@ -163,6 +163,8 @@ def format_quantity(value: float, dimension: str | None) -> str:
     ``2 m² (3.0 dBsm)``, ``45 deg``, ``38 dB``; a plain number for ``None``."""
     if dimension is None:
         return f"{value:g}"
+    if dimension == "choice":
+        return str(value)
     if dimension == "ratio_db":
         return f"{value:g} dB"
     if dimension == "area":

@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import types
 from pathlib import Path
 
 import numpy as np
 import pytest
 import rasterio
+import yaml
 from scipy import ndimage
 
 from iadsim.analysis.coverage import AOI_MARGIN, OPEN_FRACTION, area_of_interest, coverage, gap_poles
-from iadsim.physics.propagation import horizon_range
 from iadsim.scenario import load_scenario
 from iadsim.terrain import Dem, flat_dem
 
@@ -124,13 +125,14 @@ def test_ring_pole_is_in_the_band_between_the_circles():
 
 
 # ----------------------------------------------------------------------------------------------------
-# Three horizon-limited radars on flat ground: a closed gap in the middle and a ring-shaped one around
+# Three radars on flat ground, each detecting to a little inside its horizon: a closed gap in the middle
+# and a ring-shaped one around
 # ----------------------------------------------------------------------------------------------------
 GROUND = 100.0
 CELL = 1000.0
 HALF = 90e3
 MAST = 10.0
-R = 39e3  # distance of each radar from the centre: between the 30 m horizon (35.6 km) and 2/sqrt(3) of it
+R = 32e3  # distance of each radar from the centre: between the 30 m detection radius and 2/sqrt(3) of it
 CP = (6e3, 4e3)  # a command post near the centre: the nearest unit to the middle gap
 
 # A VHF radar (clutter suppressed, as in test_coverage.py) that detects a 100 m^2 airliner out to the horizon
@@ -158,6 +160,19 @@ types:
     azimuth_accuracy: {value: 1.5 deg, source: test, grade: assumed}
     mti_improvement: {value: 80 dB, source: test, grade: assumed}
 """
+
+
+def _detection_radius(height: float) -> float:
+    """Largest ground range [m] at which the fixture's radar detects the airliner (Pd per look >= 0.5) at
+    ``height`` over the flat ground, from the sensor model alone (the precondition of the gap tests)."""
+    from iadsim.scenario.catalog import CatalogFile
+    from iadsim.sensors import Geometry, Radar
+
+    entry = CatalogFile.model_validate(yaml.safe_load(_CATALOG)).types["vhf"]
+    unit = types.SimpleNamespace(id="r", mast_height=MAST, sector=None)
+    ranges = np.arange(1e3, 90e3, 250.0)
+    pd = Radar.from_catalog(entry, unit).pd_per_look(Geometry.flat(ranges, MAST, height), 100.0, 1)
+    return float(ranges[pd >= 0.5].max())
 
 
 def _radars():
@@ -219,10 +234,10 @@ def _gap_at(out: Path, gap: dict, scenario) -> np.ndarray:
 
 
 def test_the_scenario_has_a_middle_gap_and_a_ring_gap(whole):
-    """Preconditions of the tests below, from the physics: the discs are horizon-limited, so the middle is
+    """Preconditions of the tests below, from the sensor model: the discs do not meet at 30 m, so the middle is
     uncovered at 30 m and covered at 100 m."""
     scenario, out, summary = whole
-    r30, r100 = float(horizon_range(MAST, 30.0)), float(horizon_range(MAST, 100.0))
+    r30, r100 = _detection_radius(30.0), _detection_radius(100.0)
     assert r30 < R < 2 * r30 / math.sqrt(3) and R + 2 * CELL < r100
     assert summary["gaps"]["count"] == 2
     assert summary["aoi"]["chosen_by"] == "terrain" and summary["aoi"]["margin_m"] is None
@@ -247,8 +262,8 @@ def test_gap_locations_are_inside_the_gaps_where_the_ring_centroid_is_not(whole)
         clearance = _clearance(mask, dem, x, y)
         assert clearance >= 0.9 * _edt_radius(mask, dem)
         assert gap["inscribed_radius_km"] == pytest.approx(clearance / 1e3, abs=CELL / 10 / 1e3 + 1e-3)
-        # the location's radar-free distance: no radar within the 30 m horizon (with a cell's slack)
-        assert min(math.hypot(x - rx, y - ry) for rx, ry in _radars().values()) > horizon_range(MAST, 30.0) - CELL
+        # the location's radar-free distance: no radar within the 30 m detection radius (with a cell's slack)
+        assert min(math.hypot(x - rx, y - ry) for rx, ry in _radars().values()) > _detection_radius(30.0) - CELL
         lon, lat = gap["location"]["lon"], gap["location"]["lat"]
         assert abs(lon) < 1.0 and abs(lat) < 1.0  # the flat terrain is centred on 0N 0E
     # three-fold symmetry: the middle gap's pole is at the centre of the triangle
@@ -317,14 +332,14 @@ def test_aoi_margin_and_box_override_the_default(tmp_path):
     assert math.hypot(middle["location"]["x_m"], middle["location"]["y_m"]) <= 1.5 * CELL
     assert middle["extends_beyond_aoi"] is False
     # a box in the south-west corner: part of the ring gap only
-    box = coverage(scenario, tmp_path / "box", bands=(30.0,), aoi=(-HALF, -HALF, -50e3, -40e3))
+    box = coverage(scenario, tmp_path / "box", bands=(30.0,), aoi=(-HALF, -HALF, -40e3, -30e3))
     assert box["aoi"]["chosen_by"] == "box" and box["aoi"]["margin_m"] is None
-    assert box["aoi"]["bounds_m"] == [-HALF, -HALF, -50e3, -40e3]
+    assert box["aoi"]["bounds_m"] == [-HALF, -HALF, -40e3, -30e3]
     assert box["gaps"]["count"] == 1
     (corner,) = box["gaps"]["largest"]
-    assert -HALF <= corner["location"]["x_m"] <= -50e3 and -HALF <= corner["location"]["y_m"] <= -40e3
-    # the box holds 40 x 50 cells; the gap is those not covered (cells are counted by their centres)
-    assert box["aoi"]["area_km2"] == pytest.approx(40 * 50, abs=1e-6)
+    assert -HALF <= corner["location"]["x_m"] <= -40e3 and -HALF <= corner["location"]["y_m"] <= -30e3
+    # the box holds 50 x 60 cells; the gap is those not covered (cells are counted by their centres)
+    assert box["aoi"]["area_km2"] == pytest.approx(50 * 60, abs=1e-6)
     assert corner["area_km2"] < box["aoi"]["area_km2"]
 
 

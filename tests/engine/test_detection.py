@@ -7,26 +7,26 @@ import numpy as np
 from iadsim.engine import Engine, build_world
 from iadsim.physics import scan
 from iadsim.physics.detection import pd
-from iadsim.sensors import signal_to_interference_db
+from iadsim.sensors import Geometry, signal_to_interference_db
 
 from ._scenarios import km, scenario_dict
 
-RANGE = 75.6  # km: Pd about 0.6 for a 0.1 m^2 drone at 3 km against the medium-range search radar (between
-# two multipath nulls on flat ground)
+RANGE = 75.6  # km: Pd about 0.6 for a 0.5 m^2 cruise missile at 3 km against the medium-range search radar
+TARGET = "cruise-missile"
 
 
 def _arc(radius: float, start_deg: float, stop_deg: float, n: int) -> list[dict]:
     """Waypoints on a circle around the radar: the slant range stays constant to a few metres."""
     angle = np.radians(np.linspace(start_deg, stop_deg, n))
-    return [{"x": km(round(radius * np.sin(a), 4)), "y": km(round(radius * np.cos(a), 4)), "altitude": "3 km"}
-            for a in angle]
+    return [{"x": km(round(radius * np.sin(a), 4)), "y": km(round(radius * np.cos(a), 4)), "altitude": "3 km",
+             "speed": "150 km/h"} for a in angle]
 
 
 def test_detection_rate_matches_exact_pd_swerling1(make_scenario):
     """One search radar, one Swerling-1 target at constant range, many looks: the count of detections is
     binomial with the exact Pd for that SNR (Richards 2014, eq. 6.99, iadsim.physics.detection.pd); 4 sigma."""
     radar_unit = {"id": "sr", "type": "mr-search-radar", "x": "0 km", "y": "0 km", "mast_height": "15 m"}
-    target = {"id": "drone", "type": "drone", "route": _arc(RANGE, -10, 10, 41)}
+    target = {"id": "drone", "type": TARGET, "route": _arc(RANGE, -10, 10, 41)}
     data = scenario_dict([radar_unit], threats=[target], duration="10 min",
                          terrain={"flat": "100 m", "extent": "200 km"})
     data["defended_assets"] = []
@@ -41,9 +41,10 @@ def test_detection_rate_matches_exact_pd_swerling1(make_scenario):
     d = world.position[looks, 0] - world.sensor_position[0]
     slant, ground_range = np.linalg.norm(d, axis=-1), np.hypot(d[:, 0], d[:, 1])
     assert np.ptp(slant) < 5.0  # constant range
-    # the engine's SINR model (radar equation, multipath, clutter after MTI; no jamming here), then Pd
-    rcs = scenario.catalog.types["drone"].rcs.value
-    snr = signal_to_interference_db(radar, 15.0, rcs, slant, ground_range, world.height_agl[looks, 0])
+    # the sensor model's SINR (radar equation, propagation factor, clutter after MTI; no jamming), then Pd
+    rcs = scenario.catalog.types[TARGET].rcs.value
+    path = Geometry.flat(ground_range, 15.0, world.height_agl[looks, 0])  # flat ground, default surface
+    snr = signal_to_interference_db(radar, path, rcs)
     expected = pd(snr, radar.pfa.value, n_pulses, 1)
     assert 0.2 < expected.mean() < 0.8  # where a wrong Pd would show
     np.testing.assert_allclose(world.pd_look[looks, 0, 0], expected, rtol=1e-5)

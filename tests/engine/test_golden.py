@@ -1,10 +1,13 @@
-"""Engine outcomes are pinned: the same seed gives the same replications, bit for bit, as before the
-seams were cut (the choices moved behind registries, events became a typed table).
+"""Engine outcomes are pinned: the same seed gives the same replications, bit for bit.
 
-``tests/data/golden/engine_outcomes.json`` was written by the engine as it stood before (commit 1b2d16d):
-per-replication metrics and a sha256 of every event as (replication, time, kind, unit, target, detail
-text). The typed events are turned back into that text here, so the test checks the new numeric columns
-too (missiles, time of flight, miss distance, reasons).
+``tests/data/golden/engine_outcomes.json`` holds per-replication metrics and a sha256 of every event as
+(replication, time, kind, unit, target, detail text). It was first written by the engine at commit 1b2d16d
+(before the seams were cut: the choices moved behind registries, events became a typed table, and the
+outcomes stayed identical), and re-pinned on purpose once since, by the propagation issue (16): detection
+changed (rough-surface reflection, diffraction, terrain-aware geometry, elevation patterns), so the
+outcomes did. Only a change meant to alter outcomes may re-pin it (the functions below, run over
+``GOLDEN``, write the same structure). The typed events are turned back into the old text here, so the test
+checks the numeric columns too (missiles, time of flight, miss distance, reasons).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from iadsim.scenario import InputError, builtin_catalog, load_catalog, load_scenario
-from iadsim.scenario.catalog import AircraftType, LauncherType, RadarType, Sourced
+from iadsim.scenario.catalog import AircraftType, LauncherType, RadarType, Sourced, SourcedChoice
 
 from ._helpers import designed_text, line_containing, mutate
 
@@ -43,7 +43,10 @@ def test_every_builtin_number_has_an_existing_source_and_a_grade():
             assert value.source in catalog.sources, f"{type_id}.{name}: unknown source {value.source!r}"
             assert catalog.sources[value.source].strip(), f"source {value.source!r} has no text"
             assert value.grade in GRADES
-            assert math.isfinite(value.value)
+            if isinstance(value, SourcedChoice):  # a word from a fixed list (polarisation)
+                assert value.value in ("horizontal", "vertical")
+            else:
+                assert math.isfinite(value.value)
             checked += 1
     assert checked > 100
 

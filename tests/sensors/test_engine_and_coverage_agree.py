@@ -9,7 +9,7 @@ import numpy as np
 
 from iadsim.analysis.coverage import coverage_maps
 from iadsim.engine import build_world
-from iadsim.sensors import in_sector, sensor_model
+from iadsim.sensors import Geometry, in_sector, sensor_model
 
 from ._flat import drone
 
@@ -68,17 +68,16 @@ def test_world_and_coverage_agree_on_detection_and_engagement(flat_scenario):
         site = scenario.sites[sensor_id]
         dx, dy = xy[:, 0] - site.x, xy[:, 1] - site.y
         ground = np.hypot(dx, dy)
-        slant = np.hypot(ground, HEIGHT - model.antenna_height)  # flat ground: as coverage computes it
         vis = world.visible[0, s]
-        p = model.pd_per_look(slant[vis], ground[vis], HEIGHT, 0.1, 1)
+        p = model.pd_per_look(Geometry.flat(ground[vis], model.antenna_height, HEIGHT), 0.1, 1)  # flat ground
         np.testing.assert_allclose(pd[vis], p, rtol=1e-6, atol=1e-7)
         cases |= {("visible", bool(v), bool(q >= 0.5)) for v, q in zip(world.visible[0, s], pd, strict=True)}
         if sensor_id == "search":
             sector_ok = in_sector(scenario.unit("search").sector, dx, dy)
             cases |= {("sector", bool(v)) for v in sector_ok}
             assert not world.visible[0, s][~sector_ok].any()
-            beyond_horizon = ground > 90e3
-            assert beyond_horizon.any() and not world.visible[0, s][beyond_horizon].any()
+            beyond_horizon = ground > 90e3  # and beyond diffraction's reach: Pd is 0 out there
+            assert beyond_horizon.any() and not in_world[beyond_horizon].any()
     # the sample exercises every branch: out of sight, seen with Pd below and above 0.5, either side of the sector
     assert {("visible", False, False), ("visible", True, False), ("visible", True, True),
             ("sector", True), ("sector", False)} <= cases

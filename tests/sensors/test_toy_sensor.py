@@ -43,13 +43,12 @@ class ToyEye:
         return cls(unit.id, unit.mast_height, entry.instrumented_range.value, entry.azimuth_accuracy.value,
                    unit.sector)
 
-    def visibility(self, masking_height, target_height, slant_range, dx, dy):
-        return ((np.asarray(target_height) >= masking_height) & (slant_range <= self.max_range)
-                & in_sector(self.sector, dx, dy))
+    def visibility(self, geometry, dx, dy):
+        return ((np.asarray(geometry.target_height) >= geometry.masking_height)
+                & (geometry.slant_range <= self.max_range) & in_sector(self.sector, dx, dy))
 
-    def pd_per_look(self, slant_range, ground_range, target_height, rcs, swerling, jammer_erp=0.0,
-                    jammer_bandwidth=1.0):
-        return np.full(np.broadcast_shapes(np.shape(slant_range), np.shape(rcs)), TOY_PD)
+    def pd_per_look(self, geometry, rcs, swerling, jammers=()):
+        return np.full(np.broadcast_shapes(np.shape(geometry.slant_range), np.shape(rcs)), TOY_PD)
 
     def looks(self, times, step, pd):
         return np.ones(len(times), bool), pd

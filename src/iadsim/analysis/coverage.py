@@ -49,7 +49,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -60,8 +60,8 @@ from iadsim.network import build_network, cached_audit
 from iadsim.network.chain import guider_names
 from iadsim.scenario import Scenario
 from iadsim.scenario.catalog import AircraftType
-from iadsim.sensors import in_sector, sensor_model
-from iadsim.terrain import DEFAULT_K, masking_heights, write_geotiff
+from iadsim.sensors import Geometry, in_sector, path_geometry, sensor_model
+from iadsim.terrain import DEFAULT_K, local_relief, masking_heights, write_geotiff
 from iadsim.terrain.geo import hillshade, lonlat_polygons, to_lonlat
 
 __all__ = ["AOI_MARGIN", "DEFAULT_BANDS", "OPEN_FRACTION", "PD_THRESHOLD", "AreaOfInterest", "CoverageMaps",
@@ -190,6 +190,13 @@ def _band_name(height: float) -> str:
     return str(int(height)) if float(height).is_integer() else f"{height:g}"
 
 
+def _subset(path: Geometry, keep: np.ndarray) -> Geometry:
+    """The paths of ``path`` where ``keep`` (1-D arrays)."""
+    return replace(path, **{name: getattr(path, name)[keep] for name in (
+        "slant_range", "ground_range", "target_height", "masking_height", "antenna_height", "target_surface_height",
+        "height_std", "specular")})
+
+
 def _worst_threats(scenario: Scenario, names: list[str]) -> list[tuple[float, int]]:
     """(rcs [m^2], swerling) of the threats that decide the worst case: per Swerling case the smallest RCS
     (the SINR grows with RCS and Pd with the SINR, so larger targets of the same case are covered too)."""
@@ -235,24 +242,27 @@ def coverage_maps(scenario: Scenario, bands: Sequence[float] = DEFAULT_BANDS,
                                           [scenario.sites[u.id].y for u, _ in sensors])
         masks = masking_heights(elevation, terrain.cell_size, rows, cols, [m.antenna_height for _, m in sensors],
                                 k=DEFAULT_K, max_distance=max(m.max_range for _, m in sensors))
+    relief = local_relief(elevation, terrain.cell_size) if sensors else None
+    surface = spec.surface
     for s, (unit, sensor) in enumerate(sensors):
         site = scenario.sites[unit.id]
         dx, dy = xs - site.x, ys - site.y
         ground_range = np.hypot(dx, dy)
         masks[s][ground_range > sensor.max_range] = np.nan  # beyond this sensor's reach
         antenna_z = site.ground + sensor.antenna_height
+        near = np.nonzero(valid & np.isfinite(masks[s]))
         for b, height in enumerate(bands):
-            dz = elevation + height - antenna_z
-            slant = np.hypot(ground_range, np.nan_to_num(dz))
-            idx = np.nonzero(valid & sensor.visibility(masks[s], height, slant, dx, dy))
-            if idx[0].size == 0:
+            path = path_geometry(terrain, relief, masks[s], (site.x, site.y, site.ground), antenna_z, xs[near],
+                                 ys[near], elevation[near] + height, np.full(near[0].size, height),
+                                 surface=surface.type, roughness=surface.height_std)
+            seen = sensor.visibility(path, dx[near], dy[near])
+            if not seen.any():
                 continue
-            slant_c = np.maximum(slant[idx], 1.0)
-            ground_c = ground_range[idx]
-            ok = np.ones(idx[0].size, bool)
+            path = _subset(path, seen)
+            ok = np.ones(int(seen.sum()), bool)
             for rcs, case in threats:
-                ok &= sensor.pd_per_look(slant_c, ground_c, height, rcs, case) >= PD_THRESHOLD
-            detection[s, b][idx] = ok
+                ok &= sensor.pd_per_look(path, rcs, case) >= PD_THRESHOLD
+            detection[s, b][near[0][seen], near[1][seen]] = ok
 
     sensor_ids = [u.id for u, _ in sensors]
     report = {f["id"]: f for f in cached_audit(scenario)["fire_units"]}

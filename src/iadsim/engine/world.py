@@ -17,8 +17,8 @@ from iadsim.network import Network, build_network
 from iadsim.network.chain import guider_names
 from iadsim.scenario import Scenario
 from iadsim.scenario.catalog import LauncherType, MissileType
-from iadsim.sensors import SensorModel, sensor_model
-from iadsim.terrain import masking_height
+from iadsim.sensors import Jamming, SensorModel, path_geometry, sensor_model
+from iadsim.terrain import local_relief, masking_height
 
 
 @dataclass
@@ -119,9 +119,6 @@ def build_world(scenario: Scenario) -> World:
                       for u, _ in sensors]).reshape(n_s, 3)
     aircraft = [scenario.catalog.types[f.type] for f in flights_of]
     rcs = np.array([a.rcs.value for a in aircraft])
-    jammers = [getattr(f, "jammer", None) for f in flights_of]
-    jam_erp = np.array([j.erp if j else 0.0 for j in jammers])[None, :]
-    jam_bandwidth = np.array([j.bandwidth if j else 1.0 for j in jammers])[None, :]
     swerling = np.array([a.swerling for a in aircraft])
     row, col = terrain.xy_to_rowcol(position[..., 0], position[..., 1])
     inside = (row >= 0) & (row < terrain.shape[0]) & (col >= 0) & (col < terrain.shape[1])
@@ -132,20 +129,23 @@ def build_world(scenario: Scenario) -> World:
     visible = np.zeros((n_steps, n_s, n_t), bool)
     sigma = np.zeros((n_steps, n_s, n_t), np.float32)
     masking = {}
+    relief = local_relief(terrain.elevation, terrain.cell_size)
     for s, (unit, sensor) in enumerate(sensors):
-        r0, c0 = terrain.xy_to_rowcol(s_pos[s, 0], s_pos[s, 1])
+        site = scenario.sites[unit.id]
+        r0, c0 = terrain.xy_to_rowcol(site.x, site.y)
         mask = masking_height(terrain.elevation, terrain.cell_size, int(r0), int(c0), sensor.antenna_height,
                               max_distance=sensor.max_range)  # 4/3 radio earth
         masking[unit.id] = mask
-        d = position - s_pos[s]
-        slant = np.maximum(np.linalg.norm(d, axis=-1), 1.0)
-        ground_range = np.hypot(d[..., 0], d[..., 1])
-        vis = inside & active & sensor.visibility(mask[row, col], height, slant, d[..., 0], d[..., 1])
+        path = path_geometry(terrain, relief, mask, (site.x, site.y, site.ground), s_pos[s, 2], position[..., 0],
+                             position[..., 1], position[..., 2], height, surface=spec.surface.type,
+                             roughness=spec.surface.height_std)
+        dx, dy = position[..., 0] - site.x, position[..., 1] - site.y
+        vis = inside & active & sensor.visibility(path, dx, dy)
         visible[:, s] = vis
-        p = sensor.pd_per_look(slant, ground_range, height, rcs[None, :], swerling, jam_erp, jam_bandwidth)
+        p = sensor.pd_per_look(path, rcs[None, :], swerling, self_screening(flights_of, path))
         look[:, s], p = sensor.looks(times, spec.step, p)
         pd_look[:, s] = np.where(vis, p, 0.0)
-        sigma[:, s] = sensor.measurement_sigma(slant, ground_range)
+        sigma[:, s] = sensor.measurement_sigma(path.slant_range, path.ground_range)
 
     net = build_network(scenario)
     fire_ids = net.fire_units
@@ -165,6 +165,18 @@ def build_world(scenario: Scenario) -> World:
         np.array([unit_index[f] for f in fire_ids], int), guiders, [m for _, m in sensors], sensing,
         [u.sector for u in fire_units],
     )
+
+
+def self_screening(flights_of: list, path) -> list[Jamming]:
+    """The self-screening jammers of the targets (one per raid with a ``jammer``), heard along the targets'
+    own paths in the main beam; a format-1 jammer (no centre) is tuned to every radar."""
+    jammers = [getattr(f, "jammer", None) for f in flights_of]
+    if not any(jammers):
+        return []
+    erp = np.array([j.erp if j else 0.0 for j in jammers])[None, :]
+    centre = np.array([np.nan if j is None or j.centre is None else j.centre for j in jammers])[None, :]
+    bandwidth = np.array([j.bandwidth if j else 1.0 for j in jammers])[None, :]
+    return [Jamming(erp, centre, bandwidth, path, np.ones(erp.shape, bool))]
 
 
 def _latencies(scenario: Scenario, net: Network, guiders: list[list[str]], sensor_ids: list[str]) -> np.ndarray:

@@ -1,19 +1,33 @@
-"""Line of sight over a smooth spherical earth with an effective radius k R.
+"""Line of sight and the pattern-propagation factor over a smooth spherical earth of effective radius k R.
 
 Refraction in a standard atmosphere bends rays down; replacing the earth radius R by k R (k = 4/3 for
 radio waves) lets rays be drawn straight. Heights are above the smooth surface (the terrain package
-handles real relief).
+handles real relief; :mod:`iadsim.sensors` finds the reflecting surface in the DEM).
+
+:func:`pattern_propagation_factor` joins the two regions of a smooth earth: the interference region (the
+direct ray and the ray reflected at the specular point, :mod:`iadsim.physics.reflection`) and the
+diffraction region beyond the horizon (:mod:`iadsim.physics.diffraction`), with a documented blend.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from iadsim.physics import _checks
-from iadsim.units import EARTH_RADIUS
+from iadsim.units import EARTH_RADIUS, SPEED_OF_LIGHT
 
-__all__ = ["RADIO_K", "effective_earth_radius", "horizon_distance", "horizon_range", "min_visible_height"]
+__all__ = [
+    "INTERFERENCE_PATH_DIFFERENCE",
+    "RADIO_K",
+    "effective_earth_radius",
+    "horizon_distance",
+    "horizon_range",
+    "min_visible_height",
+    "pattern_propagation_factor",
+]
 
 RADIO_K = 4.0 / 3.0
 """Effective-earth-radius factor of the standard radio atmosphere (Skolnik 2001, ch. 8)."""
@@ -102,3 +116,123 @@ def min_visible_height(
     d1 = np.sqrt(2.0 * kr * _checks.non_negative("antenna_height", antenna_height))
     beyond = np.maximum(_checks.non_negative("ground_range", ground_range) - d1, 0.0)
     return _checks.output(beyond**2 / (2.0 * kr))
+
+
+INTERFERENCE_PATH_DIFFERENCE = 1.0 / 6.0
+"""Path difference (in wavelengths) above which the two-ray interference formula holds alone (Blake's
+interference region; Barton 2013, Sec. 8.6.1, takes the same lambda / 6)."""
+
+_FLOOR = 1e-12  # smallest factor returned (a null is -240 dB, far below any detection)
+
+
+def pattern_propagation_factor(
+    ground_range: ArrayLike, antenna_height: ArrayLike, target_height: ArrayLike, frequency: float,
+    permittivity: complex, *, polarisation: str = "horizontal", height_std: ArrayLike = 0.0,
+    roughness: str = "ament", pattern: Callable[[np.ndarray], np.ndarray] | None = None, steered: bool = False,
+    specular: ArrayLike = True, k: float = RADIO_K,
+) -> float | NDArray[np.float64]:
+    """One-way pattern-propagation factor F (field relative to free space on the beam's axis) over a smooth
+    spherical earth; the two-way power factor of a monostatic radar is F^4, of a one-way path F^2.
+
+    * **Interference region** (path difference Delta >= lambda / 6): the direct ray and the ray reflected at
+      the specular point (:func:`~iadsim.physics.reflection.reflection_point`; heights above the tangent
+      plane there h' = h - d_i^2 / (2 a_e), grazing angle tan psi = h1' / d1, Delta the exact difference over
+      that plane):
+      F = |f(theta_d) + D rho_s Gamma f(theta_r) exp(-j 2 pi Delta / lambda)|, with the Fresnel coefficient
+      Gamma of the surface for the polarisation, the roughness factor rho_s (Ament, or Miller-Brown-Vegh) of
+      the height deviation, the divergence factor D of the sphere, and the antenna's voltage pattern f at
+      the direct ray's elevation theta_d and the reflected ray's, theta_r = -(psi + d1 / a_e) (Blake 1970, Eqs. 7-9).
+    * **Diffraction region** (beyond the horizon d_h = sqrt(2 a_e h1) + sqrt(2 a_e h2)): the first term of
+      the residue series (:func:`~iadsim.physics.diffraction.smooth_earth_diffraction_db`), never above 0 dB,
+      times f(theta_d).
+    * **Blend** (inside the horizon, Delta < lambda / 6): F in dB is interpolated linearly in Delta between the
+      diffraction value (Delta = 0, at the horizon) and the interference value (Delta = lambda / 6), and never
+      exceeds f(theta_d). This is a modelling choice: Blake and Barton interpolate a cubic in range between
+      the same two regions; ours needs no search for the range where Delta = lambda / 6, is continuous, and
+      ends at the horizon.
+
+    Parameters
+    ----------
+    ground_range : array_like
+        Distance along the surface between the antenna and the target [m] (clamped to at least 1 m).
+    antenna_height, target_height : array_like
+        Heights above the reflecting surface [m] (clamped to at least 0).
+    frequency : float
+        Carrier frequency [Hz].
+    permittivity : complex
+        Complex relative permittivity of the surface (:func:`~iadsim.physics.reflection.surface_permittivity`).
+    polarisation : {"horizontal", "vertical"}
+    height_std : array_like
+        Standard deviation of the surface height around the specular point [m].
+    roughness : {"ament", "miller-brown-vegh"}
+        The rough-surface specular factor (:func:`~iadsim.physics.effects.roughness_factor`,
+        :func:`~iadsim.physics.effects.miller_brown_vegh_factor`).
+    pattern : callable, optional
+        Normalised elevation voltage pattern f(theta) of the antenna; None: 1 at every elevation.
+    steered : bool
+        The beam's axis follows the target (a tracking radar): the pattern is taken at theta - theta_d.
+    specular : array_like of bool
+        Where False the surface gives no specular reflection (broken ground: diffuse only).
+    k : float
+        Effective earth radius factor.
+
+    Returns
+    -------
+    float or ndarray
+        F (linear, field ratio), at least 1e-12.
+
+    References
+    ----------
+    Blake, L. V., NRL Report 7098 (1970), Eqs. (7)-(9) and the regions of its coverage diagrams;
+    Kerr, D. E. (ed.), *Propagation of Short Radio Waves*, 1951, ch. 2; Barton, D. K., *Radar Equations for
+    Modern Radar*, 2013, Sec. 8.6.1 (lambda / 6 and the blend between regions); Rec. ITU-R P.526 (diffraction).
+    """
+    from iadsim.physics import diffraction, effects, reflection
+
+    d = np.maximum(_checks.as_float("ground_range", ground_range), 1.0)
+    h1 = np.maximum(_checks.as_float("antenna_height", antenna_height), 0.0)
+    h2 = np.maximum(_checks.as_float("target_height", target_height), 0.0)
+    if roughness not in ("ament", "miller-brown-vegh"):
+        raise ValueError(f"roughness must be 'ament' or 'miller-brown-vegh', not {roughness!r}")
+    lam = SPEED_OF_LIGHT / float(_checks.positive("frequency", frequency))
+    ae = float(_checks.positive("k", k)) * EARTH_RADIUS
+    d, h1, h2 = np.broadcast_arrays(d, h1, h2)
+    eps = complex(permittivity)
+
+    # direct ray: elevation at the antenna over the sphere
+    angle = d / ae
+    theta_d = np.arctan2((ae + h2) * np.cos(angle) - (ae + h1), (ae + h2) * np.sin(angle))
+    f_of = (lambda theta: np.ones_like(theta)) if pattern is None else pattern
+    f_d = f_of(np.zeros_like(theta_d)) if steered else f_of(theta_d)
+
+    # interference region
+    d1 = np.asarray(reflection.reflection_point(h1, h2, d, k))
+    d2 = d - d1
+    p1 = h1 - d1**2 / (2.0 * ae)
+    p2 = h2 - d2**2 / (2.0 * ae)
+    lit = (p1 > 0) & (p2 > 0)
+    p1, p2 = np.where(lit, p1, 0.0), np.where(lit, p2, 0.0)
+    delta = 4.0 * p1 * p2 / (np.hypot(d, p1 + p2) + np.hypot(d, p1 - p2))
+    psi = np.arctan2(p1, np.maximum(d1, 1e-9))
+    gamma = np.asarray(reflection.fresnel_reflection(np.clip(psi, 0.0, np.pi / 2), eps, polarisation))
+    rough = effects.roughness_factor if roughness == "ament" else effects.miller_brown_vegh_factor
+    rho = np.asarray(rough(height_std, psi, SPEED_OF_LIGHT / lam))
+    divergence = np.where(lit, reflection.spherical_divergence_factor(d1, d2, np.maximum(psi, 1e-12), k), 0.0)
+    theta_r = -(psi + d1 / ae)
+    f_r = f_of(theta_r - theta_d) if steered else f_of(theta_r)
+    reflected = np.where(np.asarray(specular, bool), divergence * rho * gamma * f_r, 0.0)
+    f_int = np.abs(f_d + reflected * np.exp(-2j * np.pi * delta / lam))
+
+    # diffraction region
+    eps_r, sigma = eps.real, max(-eps.imag / (60.0 * lam), 0.0)
+    pol = "horizontal" if polarisation == "horizontal" else "vertical"
+    loss = np.asarray(diffraction.smooth_earth_diffraction_db(d, h1, h2, SPEED_OF_LIGHT / lam, ae, eps_r, sigma, pol))
+    f_diff = 10.0 ** (-np.maximum(loss, 0.0) / 20.0) * np.abs(f_d)
+
+    horizon = np.sqrt(2.0 * ae * h1) + np.sqrt(2.0 * ae * h2)
+    w = np.where(lit & (d < horizon), np.clip(delta / (INTERFERENCE_PATH_DIFFERENCE * lam), 0.0, 1.0), 0.0)
+    with np.errstate(divide="ignore"):
+        blended = 10.0 ** (w * np.log10(np.maximum(f_int, _FLOOR)) + (1.0 - w) * np.log10(np.maximum(f_diff, _FLOOR)))
+    blended = np.minimum(blended, np.abs(f_d))
+    value = np.where(w >= 1.0, f_int, blended)
+    return _checks.output(np.maximum(value, _FLOOR))

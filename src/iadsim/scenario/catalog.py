@@ -16,7 +16,16 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from iadsim.registry import SENSOR_MODELS
 from iadsim.scenario.quantities import Grade
@@ -31,6 +40,12 @@ class Sourced(BaseModel):
     value: float
     source: str
     grade: Grade
+
+
+class SourcedChoice(Sourced):
+    """One catalog choice (a word from a fixed list), with where it comes from."""
+
+    value: str  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -62,6 +77,19 @@ def _sourced(dimension: str | None, *, integer: bool = False):
         return raw
 
     return Annotated[Sourced, BeforeValidator(parse), Dimension(dimension)]
+
+
+def _sourced_choice(*choices: str):
+    """A catalog field `{value, source, grade}` whose value is one of ``choices``."""
+
+    def parse(raw: object) -> object:
+        if not isinstance(raw, dict):
+            raise ValueError("expected {value: ..., source: ..., grade: published|derived|assumed}")
+        if raw.get("value") not in choices:
+            raise ValueError(f"value must be one of: {', '.join(choices)}")
+        return raw
+
+    return Annotated[SourcedChoice, BeforeValidator(parse), Dimension("choice")]
 
 
 SLength = _sourced("length")
@@ -107,12 +135,39 @@ class RadarType(_Type):
     track_channels: SCount | None = None
     guidance_channels: SCount | None = None
     autonomous_search: bool = False
+    polarisation: _sourced_choice("horizontal", "vertical") | None = Field(
+        None, description="transmitted and received polarisation (default horizontal: the stronger ground "
+        "reflection)")
+    elevation_beamwidth: SAngle | None = Field(
+        None, description="half-power elevation beamwidth (absent: no elevation pattern, f = 1)")
+    elevation_tilt: SAngle | None = Field(None, description="elevation of the beam's axis (default 0); a "
+                                          "fire-control radar steers its beam at the target instead")
+    csc2_ceiling: SAngle | None = Field(
+        None, description="top of a cosecant-squared elevation coverage above the main beam")
+    sidelobe_level: SDb | None = Field(
+        None, description="receive gain of the sidelobes relative to the main beam (negative), for "
+        "jammers outside the main beam")
     model: str = Field("radar", description="sensor model that says how it sees (iadsim.registry.SENSOR_MODELS)")
 
     @field_validator("model")
     @classmethod
     def _known_model(cls, name: str) -> str:
         return SENSOR_MODELS.check(name)
+
+    @model_validator(mode="after")
+    def _elevation(self):
+        if self.elevation_beamwidth is None and (self.elevation_tilt is not None or self.csc2_ceiling is not None):
+            raise ValueError("elevation_tilt and csc2_ceiling need elevation_beamwidth")
+        if self.csc2_ceiling is not None:
+            if self.role == "fire-control":
+                raise ValueError("a fire-control radar steers a pencil beam: csc2_ceiling is for search radars")
+            tilt = 0.0 if self.elevation_tilt is None else self.elevation_tilt.value
+            edge = tilt + self.elevation_beamwidth.value / 2
+            if not 0.0 < edge < self.csc2_ceiling.value:
+                raise ValueError("csc2_ceiling must be above the main beam (elevation_tilt + elevation_beamwidth / 2)")
+        if self.sidelobe_level is not None and self.sidelobe_level.value >= 0:
+            raise ValueError("sidelobe_level is relative to the main beam: it must be below 0 dB")
+        return self
 
 
 class MissileType(_Type):

@@ -39,6 +39,10 @@ AuthorityMode = _choice(AUTHORITY_RULES)
 EngagementDoctrine = _choice(DOCTRINES)
 AssignerName = _choice(ASSIGNERS)
 
+DEFAULT_ROUGHNESS = 1.0
+"""Standard deviation of the surface height [m] of a land surface with no ``roughness`` given: open,
+gently rolling land (an assumption; see docs/engine.md, "Propagation")."""
+
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Count = Annotated[int, Field(strict=True, ge=1, le=10_000)]
@@ -87,6 +91,40 @@ class Terrain(Strict):
         if (self.source is None) == (self.flat is None):
             raise ValueError("give exactly one of 'source' (sample or a DEM path) and 'flat' (an elevation)")
         return self
+
+
+class Surface(Strict):
+    """The reflecting surface between radars and targets: an ITU-R P.527 class or sea, and its roughness.
+
+    Roughness is the standard deviation of the surface height (land, or any class), or for the sea a sea
+    state 0-8 (Barton 2013, Table 9.1). The DEM's own relief around each reflection point adds to it.
+    """
+
+    type: Literal["medium-dry-ground", "very-dry-ground", "wet-ground", "fresh-water", "sea"] = Field(
+        "medium-dry-ground", description="surface class (ITU-R P.527-3) or sea")
+    roughness: Length | None = Field(None, description="standard deviation of the surface height "
+                                     f"(default {DEFAULT_ROUGHNESS:g} m on land)")
+    sea_state: Annotated[int, Field(strict=True, ge=0, le=8)] | None = Field(
+        None, description="sea state 0-8 (Douglas), for type: sea")
+
+    @model_validator(mode="after")
+    def _roughness(self):
+        if self.roughness is not None and self.sea_state is not None:
+            raise ValueError("give either roughness or sea_state, not both")
+        if self.sea_state is not None and self.type != "sea":
+            raise ValueError("sea_state is for type: sea; give roughness for a land or fresh-water surface")
+        if self.type == "sea" and self.roughness is None and self.sea_state is None:
+            raise ValueError("a sea surface needs sea_state (0-8) or roughness")
+        return self
+
+    @property
+    def height_std(self) -> float:
+        """Standard deviation of the surface height [m]."""
+        from iadsim.physics.reflection import SEA_STATE_HEIGHT_STD
+
+        if self.sea_state is not None:
+            return SEA_STATE_HEIGHT_STD[self.sea_state]
+        return DEFAULT_ROUGHNESS if self.roughness is None else self.roughness
 
 
 class Origin(Strict):
@@ -220,6 +258,7 @@ class Jammer(Strict):
     """A self-screening barrage noise jammer carried by every aircraft of a raid."""
 
     erp: Power = Field(description="effective radiated power towards the radar, e.g. '100 W'")
+    centre: Frequency | None = Field(None, description="centre frequency of the noise band")
     bandwidth: Frequency = Field("50 MHz", description="noise bandwidth")
 
 
@@ -244,6 +283,7 @@ class ScenarioSpec(Strict):
     duration: PositiveDuration
     step: PositiveDuration = "1 s"
     terrain: Terrain
+    surface: Surface = Surface()
     origin: Origin | None = None
     catalog: list[str] = Field(default_factory=list, description="extra catalog files")
     defended_assets: list[Asset] = Field(default_factory=list)

@@ -11,16 +11,33 @@ model         module
 ============  ====================================================================================
 """
 
-from iadsim.sensors.base import MASK_TOLERANCE, SensorModel, in_sector, sensor_entry, sensor_model
-from iadsim.sensors.radar import LAND_GAMMA_DB, SNR_CLIP_DB, Radar, pulses_per_look, signal_to_interference_db
+from iadsim.sensors.base import MASK_TOLERANCE, Jamming, SensorModel, in_sector, sensor_entry, sensor_model
+from iadsim.sensors.geometry import SPECULAR_CLEARANCE, Geometry, path_geometry
+from iadsim.sensors.radar import (
+    CURVATURE_TOLERANCE,
+    LAND_GAMMA_DB,
+    SNR_CLIP_DB,
+    Radar,
+    in_band_fraction,
+    propagation_factor,
+    pulses_per_look,
+    signal_to_interference_db,
+)
 
 __all__ = [
+    "CURVATURE_TOLERANCE",
     "LAND_GAMMA_DB",
     "MASK_TOLERANCE",
+    "SPECULAR_CLEARANCE",
     "SNR_CLIP_DB",
+    "Geometry",
+    "Jamming",
     "Radar",
     "SensorModel",
+    "in_band_fraction",
     "in_sector",
+    "path_geometry",
+    "propagation_factor",
     "pulses_per_look",
     "sensor_entry",
     "sensor_model",

@@ -12,6 +12,8 @@ Adding a sensor kind is one module that registers its class, plus its test.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
 import numpy as np
@@ -19,15 +21,43 @@ from numpy.typing import ArrayLike, NDArray
 
 from iadsim.registry import SENSOR_MODELS
 from iadsim.scenario.catalog import LauncherType, RadarType
+from iadsim.sensors.geometry import Geometry
 
 if TYPE_CHECKING:
     from iadsim.scenario import Scenario
     from iadsim.scenario.models import Sector, Unit
 
-__all__ = ["MASK_TOLERANCE", "SensorModel", "in_sector", "sensor_entry", "sensor_model"]
+__all__ = ["MASK_TOLERANCE", "Jamming", "SensorModel", "in_sector", "sensor_entry", "sensor_model"]
 
 MASK_TOLERANCE = 1e-6
 """A target this close [m] below the masking height of its cell still counts as in line of sight."""
+
+
+@dataclass(frozen=True)
+class Jamming:
+    """One noise jammer as a sensor hears it while looking at targets; arrays broadcast against the
+    targets' (e.g. ``(n_steps, n_targets)``).
+
+    Attributes
+    ----------
+    erp : numpy.ndarray
+        Effective radiated power towards the sensor [W] (0: silent).
+    centre : numpy.ndarray
+        Centre frequency of the noise band [Hz]; NaN: tuned to every radar (the format-1 meaning: a power
+        density ERP / bandwidth in any receiver, at most the whole ERP).
+    bandwidth : numpy.ndarray
+        Width of the noise band [Hz].
+    path : iadsim.sensors.Geometry
+        The jammer-to-sensor path (a self-screening jammer's is the target's own).
+    main_beam : numpy.ndarray of bool
+        The sensor's main beam is on the jammer while it looks at the target (else its sidelobes hear it).
+    """
+
+    erp: np.ndarray
+    centre: np.ndarray
+    bandwidth: np.ndarray
+    path: Geometry
+    main_beam: np.ndarray
 
 
 class SensorModel(Protocol):
@@ -79,19 +109,14 @@ class SensorModel(Protocol):
         """
         ...
 
-    def visibility(self, masking_height: ArrayLike, target_height: ArrayLike, slant_range: ArrayLike,
-                   dx: ArrayLike, dy: ArrayLike) -> NDArray[np.bool_]:
-        """Whether the sensor can see a target at all: line of sight, range limit and sector.
+    def visibility(self, geometry: Geometry, dx: ArrayLike, dy: ArrayLike) -> NDArray[np.bool_]:
+        """Whether the sensor can see a target at all: line of sight (from the terrain masking height of the
+        target's cell, :attr:`Geometry.masking_height`; NaN: not visible), range limit and sector.
 
         Parameters
         ----------
-        masking_height : array_like
-            Masking height [m] above ground of the target's cell, from this sensor's antenna (NaN where the
-            sweep did not reach or there is no terrain data: not visible).
-        target_height : array_like
-            Target height above the ground of its cell [m].
-        slant_range : array_like
-            Distance from the antenna to the target [m].
+        geometry : iadsim.sensors.Geometry
+            The paths to the targets (:func:`iadsim.sensors.path_geometry`).
         dx, dy : array_like
             Target's offset from the sensor's site, east and north [m] (for the sector, :func:`in_sector`).
 
@@ -101,25 +126,20 @@ class SensorModel(Protocol):
         """
         ...
 
-    def pd_per_look(self, slant_range: ArrayLike, ground_range: ArrayLike, target_height: ArrayLike,
-                    rcs: ArrayLike, swerling: ArrayLike, jammer_erp: ArrayLike = 0.0,
-                    jammer_bandwidth: ArrayLike = 1.0) -> NDArray[np.float64]:
+    def pd_per_look(self, geometry: Geometry, rcs: ArrayLike, swerling: ArrayLike,
+                    jammers: Sequence[Jamming] = ()) -> NDArray[np.float64]:
         """Probability of detection of one look at a visible target (visibility is not applied here).
 
         Parameters
         ----------
-        slant_range, ground_range : array_like
-            Antenna-to-target distance and its horizontal part [m].
-        target_height : array_like
-            Target height above ground [m].
+        geometry : iadsim.sensors.Geometry
+            The paths to the targets: ranges, heights, and the reflecting surface.
         rcs : array_like
             Target radar cross-section [m^2] (a sensor that does not use it ignores it).
         swerling : int or array_like of int
             Swerling case of the target, a scalar or one per target (the last axis).
-        jammer_erp : array_like, optional
-            Effective radiated power [W] of the target's self-screening noise jammer (0: none).
-        jammer_bandwidth : array_like, optional
-            Jammer noise bandwidth [Hz].
+        jammers : sequence of Jamming, optional
+            Noise jammers heard while looking at the targets (self-screening and stand-off).
 
         Returns
         -------

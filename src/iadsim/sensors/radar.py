@@ -4,24 +4,43 @@ a scan schedule, and range/azimuth measurements. Registered as sensor model ``"r
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from iadsim.physics import effects, scan
+from iadsim.physics import effects, propagation, reflection, scan
 from iadsim.physics.detection import pd as exact_pd
+from iadsim.physics.propagation import min_visible_height
 from iadsim.physics.radar import snr_db
 from iadsim.registry import SENSOR_MODELS
 from iadsim.scenario.catalog import RadarType
-from iadsim.sensors.base import MASK_TOLERANCE, in_sector
+from iadsim.sensors.base import MASK_TOLERANCE, Jamming, in_sector
+from iadsim.sensors.geometry import Geometry
 
 if TYPE_CHECKING:
     from iadsim.scenario.models import Sector, Unit
 
-__all__ = ["LAND_GAMMA_DB", "SNR_CLIP_DB", "Radar", "pulses_per_look", "signal_to_interference_db"]
+__all__ = [
+    "CURVATURE_TOLERANCE",
+    "LAND_GAMMA_DB",
+    "SNR_CLIP_DB",
+    "Radar",
+    "elevation_pattern",
+    "in_band_fraction",
+    "propagation_factor",
+    "pulses_per_look",
+    "signal_to_interference_db",
+]
 
 LAND_GAMMA_DB = -15.0  # constant-gamma land clutter (Nathanson: wooded hills ~ -15 dB); an assumption
+
+CURVATURE_TOLERANCE = 5.0
+"""A target below its cell's masking height is still reached by smooth-earth diffraction when the earth's
+curvature, not a ridge, hides it: its cell's masking height is within this much [m] of the masking of a smooth
+sphere through the reflecting surface, and its ground within this much of that surface's level. (Diffraction
+over ridges is not modelled: they block.)"""
 
 SNR_CLIP_DB = (-40.0, 60.0)
 """Per-pulse SINR range [dB] the exact Pd is evaluated on: Pd is Pfa below and 1 above, to double precision."""
@@ -34,30 +53,92 @@ def pulses_per_look(radar: RadarType) -> int:
     return int(scan.pulses_per_look(radar.beamwidth.value, 2 * np.pi / radar.scan_period.value, radar.prf.value))
 
 
-def signal_to_interference_db(radar: RadarType, antenna_height, rcs, slant_range, ground_range, target_height,
-                              jammer_erp=0.0, jammer_bandwidth=1.0):
-    """Per-pulse SINR [dB]: the radar equation, minus two-ray multipath loss at low altitude, against
-    noise plus mainbeam land clutter (after the radar's MTI improvement) plus self-screening noise
-    jamming. Each term is a cited function of :mod:`iadsim.physics.effects`; combining them this way
-    (clutter only while the target is inside the lowest beam, i.e. its elevation angle is below one
-    beamwidth) is a modelling assumption."""
-    snr = snr_db(radar.peak_power.value, radar.gain.value, radar.frequency.value, rcs, slant_range,
+def elevation_pattern(radar: RadarType):
+    """The radar's normalised elevation voltage pattern f(theta) from its catalog entry, or None (f = 1):
+    a cosecant-squared fan beam when ``csc2_ceiling`` is given, else a sin(u)/u beam of
+    ``elevation_beamwidth`` about ``elevation_tilt``."""
+    if radar.elevation_beamwidth is None:
+        return None
+    width = radar.elevation_beamwidth.value
+    tilt = 0.0 if radar.elevation_tilt is None else radar.elevation_tilt.value
+    if radar.csc2_ceiling is not None:
+        ceiling = radar.csc2_ceiling.value
+        return lambda theta: np.asarray(reflection.cosecant_squared_pattern(theta, width, tilt, ceiling))
+    return lambda theta: np.asarray(reflection.sinc_pattern(theta, width, tilt))
+
+
+def propagation_factor(radar: RadarType, path: Geometry) -> np.ndarray:
+    """One-way pattern-propagation factor F of ``path`` for this radar
+    (:func:`iadsim.physics.propagation.pattern_propagation_factor`): its frequency, polarisation (default
+    horizontal) and elevation pattern, steered at the target for a fire-control radar; the path's surface
+    class, height deviation and specular flag. The roughness factor is Miller-Brown-Vegh's over the sea (it
+    was derived for sea-wave heights) and Ament's over land."""
+    frequency = radar.frequency.value
+    polarisation = "horizontal" if radar.polarisation is None else radar.polarisation.value
+    return np.asarray(propagation.pattern_propagation_factor(
+        path.ground_range, path.antenna_height, path.target_surface_height, frequency,
+        reflection.surface_permittivity(path.surface, frequency), polarisation=polarisation,
+        height_std=path.height_std, roughness="miller-brown-vegh" if path.surface == "sea" else "ament",
+        pattern=elevation_pattern(radar), steered=radar.role == "fire-control", specular=path.specular))
+
+
+def in_band_fraction(radar: RadarType, centre, bandwidth) -> np.ndarray:
+    """Fraction of a noise jammer's power inside the radar's receiver band (centre ``frequency``, width
+    1 / pulse width): overlap of the two bands / jammer bandwidth. A NaN centre is the format-1 jammer,
+    tuned to every radar: min(1, B_r / B_j)."""
+    b_r = 1.0 / radar.pulse_width.value
+    centre, bandwidth = np.asarray(centre, float), np.asarray(bandwidth, float)
+    f = radar.frequency.value
+    overlap = np.clip(np.minimum(f + b_r / 2, centre + bandwidth / 2) - np.maximum(f - b_r / 2, centre - bandwidth / 2),
+                      0.0, None)
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isnan(centre), np.minimum(1.0, b_r / bandwidth), overlap / bandwidth)
+
+
+def signal_to_interference_db(radar: RadarType, path: Geometry, rcs, jammers: Sequence[Jamming] = ()):
+    """Per-pulse SINR [dB]: the free-space radar equation times the two-way pattern-propagation factor F^4
+    (:func:`propagation_factor`), against noise plus mainbeam land clutter (after the radar's MTI
+    improvement) plus noise jamming.
+
+    Each jammer adds ERP x (its power inside the receiver band, :func:`in_band_fraction`) x the radar's
+    receive gain towards it (the main beam's, or the main beam's plus ``sidelobe_level``) x the one-way
+    factor F^2 of its own path, over lambda^2 / ((4 pi)^2 R_j^2); no radar losses apply to it (the
+    textbook burn-through arithmetic). Clutter counts only while the target is inside the lowest beam (its
+    elevation above the reflecting surface below one azimuth beamwidth), a modelling assumption."""
+    snr = snr_db(radar.peak_power.value, radar.gain.value, radar.frequency.value, rcs, path.slant_range,
                  radar.pulse_width.value, radar.system_temperature.value, radar.losses.value)
-    height = np.maximum(target_height, 1.0)
-    snr = snr - effects.multipath_loss_db(antenna_height, height, np.maximum(ground_range, 1.0), radar.frequency.value)
-    psi = effects.grazing_angle(antenna_height, np.maximum(slant_range, 1.0))
-    sigma0 = effects.constant_gamma_sigma0(LAND_GAMMA_DB, np.maximum(psi, 1e-4))
-    cnr = effects.clutter_to_noise_db(radar.peak_power.value, radar.gain.value, radar.frequency.value, slant_range,
-                                      radar.pulse_width.value, sigma0, radar.beamwidth.value, np.maximum(psi, 1e-4),
-                                      radar.system_temperature.value, radar.losses.value, radar.mti_improvement.value)
-    elevation = np.arctan2(height - antenna_height, np.maximum(ground_range, 1.0))
-    cnr = np.where(elevation < radar.beamwidth.value, cnr, -np.inf)
-    jammer = np.broadcast_to(np.asarray(jammer_erp, float), np.shape(snr))
     with np.errstate(divide="ignore"):
-        jnr = np.where(jammer > 0, effects.jammer_to_noise_db(
-            np.maximum(jammer, 1e-30), jammer_bandwidth, radar.frequency.value, radar.gain.value, slant_range,
-            1.0 / radar.pulse_width.value, radar.system_temperature.value, 0.0, radar.losses.value), -np.inf)
+        snr = snr + 40.0 * np.log10(propagation_factor(radar, path))
+    h_a = np.maximum(path.antenna_height, 1.0)
+    psi = np.maximum(effects.grazing_angle(h_a, np.maximum(path.slant_range, h_a)), 1e-4)
+    sigma0 = effects.constant_gamma_sigma0(LAND_GAMMA_DB, psi)
+    cnr = effects.clutter_to_noise_db(radar.peak_power.value, radar.gain.value, radar.frequency.value,
+                                      path.slant_range, radar.pulse_width.value, sigma0, radar.beamwidth.value, psi,
+                                      radar.system_temperature.value, radar.losses.value, radar.mti_improvement.value)
+    elevation = np.arctan2(path.target_surface_height - path.antenna_height, np.maximum(path.ground_range, 1.0))
+    cnr = np.where(elevation < radar.beamwidth.value, cnr, -np.inf)
+    jam = np.zeros(np.shape(snr))
+    for jammer in jammers:
+        jam = jam + _jammer_to_noise(radar, jammer)
+    with np.errstate(divide="ignore"):
+        jnr = np.where(jam > 0, 10.0 * np.log10(np.maximum(jam, 1e-300)), -np.inf)
     return effects.sinr_db(snr, jnr, cnr)
+
+
+def _jammer_to_noise(radar: RadarType, jammer: Jamming) -> np.ndarray:
+    """Linear JNR of one jammer (:func:`signal_to_interference_db`)."""
+    erp = np.asarray(jammer.erp, float) * in_band_fraction(radar, jammer.centre, jammer.bandwidth)
+    main = np.asarray(jammer.main_beam, bool)
+    if radar.sidelobe_level is None and np.any(~main & (erp > 0)):
+        raise ValueError(f"radar type '{radar.label}' has no sidelobe_level: a jammer outside its main beam needs it")
+    sidelobe = 0.0 if radar.sidelobe_level is None else radar.sidelobe_level.value
+    b_r = 1.0 / radar.pulse_width.value
+    with np.errstate(divide="ignore"):
+        jnr_db = effects.jammer_to_noise_db(np.maximum(erp, 1e-300), b_r, radar.frequency.value, radar.gain.value,
+                                            np.maximum(jammer.path.slant_range, 1.0), b_r,
+                                            radar.system_temperature.value, np.where(main, 0.0, sidelobe), 0.0)
+        factor = propagation_factor(radar, jammer.path) ** 2
+    return np.where(erp > 0, 10.0 ** (np.asarray(jnr_db) / 10.0) * factor, 0.0)
 
 
 @SENSOR_MODELS.register("radar")
@@ -97,16 +178,20 @@ class Radar:
     def pulses_per_look(self) -> int:
         return pulses_per_look(self.entry)
 
-    def visibility(self, masking_height, target_height, slant_range, dx, dy):
-        masking_height = np.asarray(masking_height)
-        return (np.isfinite(masking_height) & (target_height >= masking_height - MASK_TOLERANCE)
-                & (slant_range <= self.max_range) & in_sector(self.sector, dx, dy))
+    def visibility(self, geometry, dx, dy):
+        mask = np.asarray(geometry.masking_height)
+        above = geometry.target_height >= mask - MASK_TOLERANCE
+        # below the mask, but hidden by the smooth earth only: reached by diffraction (Pd from the factor)
+        level = geometry.target_surface_height - geometry.target_height  # the target's ground above the surface
+        sphere = np.asarray(min_visible_height(np.maximum(geometry.antenna_height, 0.0), geometry.ground_range)) - level
+        with np.errstate(invalid="ignore"):
+            curvature = (np.abs(mask - sphere) <= CURVATURE_TOLERANCE) & (np.abs(level) <= CURVATURE_TOLERANCE)
+        return (np.isfinite(mask) & (above | curvature) & (geometry.slant_range <= self.max_range)
+                & in_sector(self.sector, dx, dy))
 
-    def pd_per_look(self, slant_range, ground_range, target_height, rcs, swerling, jammer_erp=0.0,
-                    jammer_bandwidth=1.0):
+    def pd_per_look(self, geometry, rcs, swerling, jammers=()):
         radar = self.entry
-        snr = signal_to_interference_db(radar, self.antenna_height, rcs, slant_range, ground_range, target_height,
-                                        jammer_erp, jammer_bandwidth)
+        snr = signal_to_interference_db(radar, geometry, rcs, jammers)
         n_pulses = self.pulses_per_look
         cases = np.asarray(swerling)
         if cases.ndim == 0:

@@ -15,6 +15,7 @@ from iadsim.terrain.dem import (
     write_geotiff,
 )
 from iadsim.terrain.masking import DEFAULT_K, masking_height, masking_height_at, masking_heights
+from iadsim.terrain.relief import RELIEF_WINDOW, local_relief
 from iadsim.terrain.viewshed import viewshed, viewshed_file
 
 __all__ = [
@@ -22,10 +23,12 @@ __all__ = [
     "LOCAL_CRS",
     "MAX_DEM_BYTES",
     "MAX_DEM_CELLS",
+    "RELIEF_WINDOW",
     "Dem",
     "TerrainError",
     "flat_dem",
     "load_dem",
+    "local_relief",
     "masking_height",
     "masking_height_at",
     "masking_heights",

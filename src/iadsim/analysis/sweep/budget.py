@@ -50,12 +50,13 @@ class WorkSize:
 
     def world_bytes(self) -> int:
         """The replication-independent World (:func:`iadsim.engine.build_world`), at its peak while built:
-        one masking-height raster per sensor plus the elevations (8 C (S + 1)); positions, velocities,
-        heights and masks kept (58 bytes per K T) plus the temporaries of the per-sensor geometry and
-        signal-to-noise arrays (about 250 more); Pd per look, visibility and sigma (9 bytes per K S T);
-        and 16 MB of fixed overhead (compiled kernels, caches)."""
+        one masking-height raster per sensor plus the elevations, the local relief and its temporaries
+        (8 C (S + 6)); positions, velocities, heights and masks kept (58 bytes per K T) plus the temporaries
+        of the per-sensor path geometry, propagation factor (complex) and signal-to-noise arrays (about 650
+        more); Pd per look, visibility and sigma (9 bytes per K S T); and 16 MB of fixed overhead (compiled
+        kernels, caches)."""
         k, t, s = self.steps, self.targets, self.sensors
-        return 16_000_000 + 8 * self.cells * (s + 1) + 300 * k * t + 9 * k * s * t + k * s
+        return 16_000_000 + 8 * self.cells * (s + 6) + 700 * k * t + 9 * k * s * t + k * s
 
     def replication_bytes(self) -> int:
         """One replication of the engine state (:class:`iadsim.engine.core.State`) at its peak within a step:
@@ -97,7 +98,7 @@ def estimate_batch_bytes(scenario: Scenario, batch: int) -> int:
     """Estimated peak memory [bytes] of building a scenario's World and running one engine batch of `batch`
     replications on it (events off)::
 
-        world       = 16 MB + 8 C (S + 1) + 300 K T + 9 K S T + K S
+        world       = 16 MB + 8 C (S + 6) + 700 K T + 9 K S T + K S
         replication = 800 T + 64 S T + 4 F S T + 16 F T + 16 (U + L) + 64
         bytes       = world + batch x replication
 

@@ -1,0 +1,134 @@
+"""The geometry of a sensor-to-target path over real terrain, shared by the engine and the coverage maps.
+
+A :class:`Geometry` holds what a sensor model needs about the path besides the target itself: ranges, the
+target's height above its ground, the terrain masking height of its cell, and the reflection that
+interferes with the direct ray.
+
+**Reflection over terrain** (:func:`path_geometry`). The reflecting surface is the ground at the specular
+point, found in the DEM: starting from the level of the sensor's site, the specular point of a flat surface
+at that level (ground distance d h_a / (h_a + h_t) from the sensor) is located, the DEM's height there
+becomes the new level, and this is done twice more. The antenna's and the target's heights above that
+level enter the two-ray model (:func:`iadsim.physics.propagation.pattern_propagation_factor`), so a radar on
+a summit reflects off the valley floor, not off a plane its mast height below it.
+
+**Broken ground** (no specular reflection, diffuse only): where the specular point is hidden from the
+antenna by terrain (its cell's masking height above :data:`SPECULAR_CLEARANCE`), or lies off the DEM. The
+DEM's relief around the point (:func:`iadsim.terrain.local_relief`) adds to the surface's own roughness
+in quadrature, so rough ground fades the reflection continuously through the roughness factor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from iadsim.terrain import Dem
+
+__all__ = ["SPECULAR_CLEARANCE", "Geometry", "path_geometry"]
+
+SPECULAR_CLEARANCE = 1.0
+"""Largest masking height [m] of the specular point's cell at which the antenna still sees the ground there."""
+
+_ITERATIONS = 3
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """One sensor's paths to targets; every array broadcasts against the others.
+
+    Attributes
+    ----------
+    slant_range, ground_range : numpy.ndarray
+        Distance from the antenna to the target and its horizontal part [m].
+    target_height : numpy.ndarray
+        Target height above the ground of its cell [m].
+    masking_height : numpy.ndarray
+        Terrain masking height of the target's cell seen from this sensor [m] (NaN: not reached).
+    antenna_height, target_surface_height : numpy.ndarray
+        Heights of the antenna and the target above the reflecting surface at the specular point [m].
+    height_std : numpy.ndarray
+        Standard deviation of the reflecting surface's height [m]: the surface's roughness and the DEM's
+        relief there, in quadrature.
+    specular : numpy.ndarray of bool
+        The surface reflects specularly (False: broken ground, diffuse only).
+    surface : str
+        The surface class (:data:`iadsim.physics.reflection.SURFACE_CLASSES`).
+    """
+
+    slant_range: np.ndarray
+    ground_range: np.ndarray
+    target_height: np.ndarray
+    masking_height: np.ndarray
+    antenna_height: np.ndarray
+    target_surface_height: np.ndarray
+    height_std: np.ndarray
+    specular: np.ndarray
+    surface: str = "medium-dry-ground"
+
+    @classmethod
+    def flat(cls, ground_range, antenna_height, target_height, *, surface: str = "medium-dry-ground",
+             height_std=1.0, specular=True, masking_height=0.0) -> Geometry:
+        """Paths over level ground: the reflecting surface is the ground under both ends."""
+        ground_range, antenna_height, target_height = np.broadcast_arrays(
+            np.asarray(ground_range, float), np.asarray(antenna_height, float), np.asarray(target_height, float))
+        slant = np.hypot(ground_range, target_height - antenna_height)
+        return cls(slant, ground_range, target_height, np.broadcast_to(np.asarray(masking_height, float),
+                                                                      ground_range.shape),
+                   antenna_height, target_height, np.broadcast_to(np.asarray(height_std, float), ground_range.shape),
+                   np.broadcast_to(np.asarray(specular, bool), ground_range.shape), surface)
+
+
+def path_geometry(terrain: Dem, relief: np.ndarray, mask: np.ndarray, site: tuple[float, float, float],
+                  antenna_z: float, x, y, z, target_height, *, surface: str, roughness: float) -> Geometry:
+    """The :class:`Geometry` of paths from one antenna to targets over a DEM.
+
+    Parameters
+    ----------
+    terrain : iadsim.terrain.Dem
+        The DEM.
+    relief : numpy.ndarray
+        :func:`iadsim.terrain.local_relief` of the DEM.
+    mask : numpy.ndarray
+        This sensor's masking-height raster (NaN where not reached).
+    site : (float, float, float)
+        The sensor site's x, y and ground elevation [m].
+    antenna_z : float
+        The antenna's elevation above sea level [m].
+    x, y, z : array_like
+        Target positions [m] (z above sea level).
+    target_height : array_like
+        Targets' heights above the ground of their cells [m].
+    surface : str
+        Surface class.
+    roughness : float
+        The surface's own height standard deviation [m].
+    """
+    x, y, z = np.broadcast_arrays(np.asarray(x, float), np.asarray(y, float), np.asarray(z, float))
+    dx, dy = x - site[0], y - site[1]
+    ground_range = np.hypot(dx, dy)
+    slant = np.maximum(np.sqrt(ground_range**2 + (z - antenna_z) ** 2), 1.0)
+    n_rows, n_cols = terrain.shape
+
+    def cell(px, py):
+        row, col = terrain.xy_to_rowcol(px, py)
+        inside = (row >= 0) & (row < n_rows) & (col >= 0) & (col < n_cols)
+        return np.clip(row, 0, n_rows - 1), np.clip(col, 0, n_cols - 1), inside
+
+    row, col, inside = cell(x, y)
+    masking = np.where(inside, mask[row, col], np.nan)
+    level = np.full(x.shape, float(site[2]))
+    on_dem = np.ones(x.shape, bool)
+    for _ in range(_ITERATIONS):
+        h_a = np.maximum(antenna_z - level, 0.5)
+        h_t = np.maximum(z - level, 0.5)
+        fraction = h_a / (h_a + h_t)
+        row, col, on_dem = cell(site[0] + fraction * dx, site[1] + fraction * dy)
+        ground = terrain.elevation[row, col]
+        on_dem &= np.isfinite(ground)
+        level = np.where(on_dem, ground, level)
+    seen = on_dem & (np.nan_to_num(mask[row, col], nan=np.inf) <= SPECULAR_CLEARANCE)
+    local = np.where(on_dem, np.nan_to_num(relief[row, col]), 0.0)
+    return Geometry(slant, ground_range, np.asarray(target_height, float) + np.zeros(x.shape), masking,
+                    np.maximum(antenna_z - level, 0.0), np.maximum(z - level, 0.0), np.hypot(roughness, local),
+                    seen, surface)
