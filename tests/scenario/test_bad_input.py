@@ -129,8 +129,25 @@ R0 = "readiness: {availability: 0.95}}\n  - {id: cp-1"  # the readiness of units
 AIRLINER_A = "type: medium-airliner\n    start: 2 min"
 FC_LINK = "{from: lr-fcr, to: lr-l1, carries: fire-control"
 
+_SOJ = "\njammers:\n  - id: soj\n    type: fighter\n"
+_SOJ_ROUTE = "    route: [{x: -10 km, y: 10 km, altitude: 8 km}]\n"
 MUTATIONS = {
     # id: (old fragment, new fragment, fragment of the line the error is on, field path, message words)
+    "surface-unknown-class": ("step: 1 s", "step: 1 s\nsurface: {type: lava}", "surface:", "surface.type",
+                              ("medium-dry-ground",)),
+    "surface-negative-roughness": ("step: 1 s", "step: 1 s\nsurface: {roughness: -1 m}", "surface:",
+                                   "surface.roughness", ("must not be negative",)),
+    "surface-sea-state-on-land": ("step: 1 s", "step: 1 s\nsurface: {type: wet-ground, sea_state: 3}", "surface:",
+                                  "surface", ("sea_state is for type: sea",)),
+    "jammer-band-not-a-band": ("step: 1 s", "step: 1 s" + _SOJ + _SOJ_ROUTE
+                               + "    bands: [{centre: 10 MHz, bandwidth: 100 MHz, erp: 1 kW}]", "bands:",
+                               "jammers[0].bands[0]", ("must lie above 0 Hz",)),
+    "jammer-band-zero-width": ("step: 1 s", "step: 1 s" + _SOJ + _SOJ_ROUTE
+                               + "    bands: [{centre: 3 GHz, bandwidth: 0 Hz, erp: 1 kW}]", "bands:",
+                               "jammers[0].bands[0].bandwidth", ("must be greater than zero",)),
+    "standoff-jammer-without-route": ("step: 1 s", "step: 1 s" + _SOJ
+                                      + "    bands: [{centre: 3 GHz, bandwidth: 100 MHz, erp: 1 kW}]", "id: soj",
+                                      "jammers[0].route", ("required",)),
     "string-for-number": ("seed: 20261124", "seed: twenty", "seed:", "seed", ("valid integer",)),
     "float-for-integer": ("count: 4", "count: 4.5", "count: 4.5", "threats[0].count", ("valid integer",)),
     "list-for-mapping": ("terrain: {source: sample}", "terrain: [sample]", "terrain:", "terrain",
@@ -368,3 +385,15 @@ def test_a_catalog_that_is_a_symlink_loop_is_exit_2(tmp_path, cli):
     path.write_text(text, encoding="utf-8")
     status, out, err = cli("validate", str(path))
     assert status == 2 and "catalog[0]: catalog file 'loopA.yaml' is a symbolic link loop" in err
+
+
+def test_a_bad_surface_or_jammer_writes_nothing(tmp_path, cli):
+    """`iadsim simulate --out` on a scenario whose surface is bad: exit 2, and no run folder."""
+    text = mutate(designed_text(), "step: 1 s", "step: 1 s\nsurface: {type: sea}")  # a sea needs its state
+    path = tmp_path / "scenario.yaml"
+    path.write_text(text)
+    out = tmp_path / "run"
+    status, _, err = cli("simulate", str(path), "--replications", "2", "--out", str(out))
+    check_message(status, "", err, path, Expect(line_containing(text, "surface:"), "surface",
+                                               ("needs sea_state",)))
+    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["scenario.yaml"]

@@ -14,14 +14,16 @@ DESIGNED = ROOT / "examples" / "airbase-as-designed.yaml"
 
 def test_absent_version_means_1_and_the_current_one_loads(tmp_path):
     assert "format_version" not in DESIGNED.read_text()
-    assert load_scenario(DESIGNED).spec.format_version == 1 == CURRENT["scenario"]
+    assert CURRENT["scenario"] == 2
+    assert load_scenario(DESIGNED).spec.format_version == 2  # read through the migrations
     path = tmp_path / "s.yaml"
-    path.write_text("format_version: 1\n" + DESIGNED.read_text())
-    assert load_scenario(path).spec.format_version == 1
+    for version in (1, 2):
+        path.write_text(f"format_version: {version}\n" + DESIGNED.read_text())
+        assert load_scenario(path).spec == load_scenario(DESIGNED).spec
 
 
 @pytest.mark.parametrize(("value", "words"), [
-    ("2", "format version 2; iadsim"), ("99", "reads versions up to 1: upgrade iadsim"),
+    ("3", "format version 3; iadsim"), ("99", "reads versions up to 2: upgrade iadsim"),
     ("0", "whole number >= 1"), ("'one'", "whole number >= 1"), ("1.5", "whole number >= 1"),
 ])
 def test_newer_or_bad_version_is_refused_naming_the_field(tmp_path, cli, value, words):
@@ -43,7 +45,7 @@ def test_migrate_writes_the_version_and_keeps_comments(tmp_path, cli):
     assert status == 0, err
     text = path.read_text()
     first_field = next(line for line in text.splitlines() if line.strip() and not line.startswith("#"))
-    assert first_field == "format_version: 1"
+    assert first_field == "format_version: 2"
     comments = [line.strip() for line in original.splitlines() if line.strip().startswith("#")]
     assert comments and all(c in text for c in comments)
     assert load_scenario(path).spec == load_scenario(DESIGNED).spec
@@ -98,5 +100,47 @@ def test_migrate_through_a_symlink_keeps_the_link_and_the_mode(tmp_path, cli):
     link = tmp_path / "link.yaml"
     link.symlink_to(real)
     assert cli("migrate", str(link))[0] == 0
-    assert link.is_symlink() and real.read_text().count("format_version: 1") == 1
+    assert link.is_symlink() and real.read_text().count("format_version: 2") == 1
     assert stat.S_IMODE(os.stat(real).st_mode) == 0o640
+
+
+_JAMMING_RAID = """
+  - id: noisy  # a jamming raid
+    type: fighter
+    jammer: {erp: 100 W, bandwidth: 50 MHz}
+    route:
+      - {x: -12 km, y: 5 km, altitude: 3 km}
+      - {x: 0 km, y: 0 km, altitude: 3 km}
+"""
+
+
+def _with_jamming_raid(text: str) -> str:
+    return text.replace("threats:\n", "threats:" + _JAMMING_RAID, 1)
+
+
+def test_a_format_1_jammer_keeps_its_meaning_and_migrate_writes_it(tmp_path, cli):
+    text = _with_jamming_raid(DESIGNED.read_text())
+    assert "format_version" not in text and "jammer:" in text
+    path = tmp_path / "s.yaml"
+    path.write_text(text)
+    jammer = next(t for t in load_scenario(path).spec.threats if t.id == "noisy").jammer
+    assert (jammer.erp, jammer.bandwidth, jammer.centre) == (100.0, 50e6, "any")  # in band for every radar
+    status, out, err = cli("migrate", str(path))
+    assert status == 0, err
+    migrated = path.read_text()
+    line = next(line for line in migrated.splitlines() if "centre: any" in line)
+    assert "format 1 meaning: in band for every radar" in line  # said where it is written
+    assert "# a jamming raid" in migrated
+    assert load_scenario(path).spec.threats == load_scenario(tmp_path / "s.yaml").spec.threats
+    assert next(t for t in load_scenario(path).spec.threats if t.id == "noisy").jammer == jammer
+
+
+def test_a_format_2_jammer_needs_its_centre(tmp_path, cli):
+    path = tmp_path / "s.yaml"
+    text = "format_version: 2\n" + _with_jamming_raid(DESIGNED.read_text())
+    path.write_text(text)
+    status, out, err = cli("validate", str(path))
+    assert status == 2 and "Traceback" not in err
+    line = 1 + text.splitlines().index("    jammer: {erp: 100 W, bandwidth: 50 MHz}")
+    assert err.startswith(f"iadsim: {path}:{line}: threats"), err
+    assert "jammer.centre" in err and "required" in err.lower()

@@ -60,7 +60,7 @@ from iadsim.network import build_network, cached_audit
 from iadsim.network.chain import guider_names
 from iadsim.scenario import Scenario
 from iadsim.scenario.catalog import AircraftType
-from iadsim.sensors import Geometry, in_sector, path_geometry, sensor_model
+from iadsim.sensors import Geometry, Jamming, in_sector, path_geometry, sensor_model
 from iadsim.terrain import DEFAULT_K, local_relief, masking_heights, write_geotiff
 from iadsim.terrain.geo import hillshade, lonlat_polygons, to_lonlat
 
@@ -289,6 +289,91 @@ def coverage_maps(scenario: Scenario, bands: Sequence[float] = DEFAULT_BANDS,
             if missile.min_altitude.value <= height <= missile.max_altitude.value:
                 engagement[i, b] = envelope & seen[b]
     return CoverageMaps(bands, sensor_ids, detection, fire_ids, engagement, able, guided_by, valid, names, masks)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Burn-through
+# ----------------------------------------------------------------------------------------------------
+BURNTHROUGH_STEP = 50.0
+"""Range step [m] of the burn-through search."""
+
+
+def _closest_approach(route: np.ndarray, point: tuple[float, float]) -> tuple[float, float, float]:
+    """(x, y, altitude) of the point of a polyline route (waypoints (n, 3)) nearest ``point`` horizontally."""
+    if len(route) == 1:
+        return tuple(float(v) for v in route[0])
+    a, b = route[:-1], route[1:]
+    ab = b[:, :2] - a[:, :2]
+    t = np.clip(np.einsum("ij,ij->i", np.asarray(point) - a[:, :2], ab) / np.maximum((ab**2).sum(axis=1), 1e-12), 0, 1)
+    nearest = a + t[:, None] * (b - a)
+    i = int(np.argmin(np.hypot(nearest[:, 0] - point[0], nearest[:, 1] - point[1])))
+    return tuple(float(v) for v in nearest[i])
+
+
+def burnthrough(scenario: Scenario, maps: CoverageMaps) -> dict:
+    """Burn-through ranges of every radar against every jammer (``burnthrough.json``).
+
+    For each stand-off jammer aircraft type (its first aircraft) and each sensing radar: the jammer at its
+    closest approach to the radar along its route (holding there), radiating its bands if the radar is inside
+    its beam; each threat type flies at each band's height straight at the radar along the jammer's bearing
+    (so the jammer is in the radar's main beam: the worst case). ``range_m`` is the largest range at which the
+    radar detects it (per-look Pd >= 0.5, the coverage threshold), 0 if nowhere; ``range_unjammed_m`` the
+    same without the jammer; ``jammer_range_m`` the jammer's distance from the antenna. For each raid with a
+    self-screening jammer, the same with the jammer on the raid's own aircraft (``jammer_range_m`` equals
+    ``range_m``). Paths over a smooth earth at the radar site's level with the scenario's surface (terrain
+    masking is left out: this is the jamming arithmetic, the maps give the terrain).
+    """
+    spec = scenario.spec
+    units = {u.id: u for u in spec.units}
+    surface = spec.surface
+    entries = []
+    for sensor_id in maps.sensor_ids:
+        sensor = sensor_model(scenario, units[sensor_id])
+        site = scenario.sites[sensor_id]
+        antenna = sensor.antenna_height
+        ranges = np.arange(BURNTHROUGH_STEP, sensor.max_range + BURNTHROUGH_STEP / 2, BURNTHROUGH_STEP)
+
+        def detect(path, jammers, rcs, case, sensor=sensor, ranges=ranges) -> float:
+            pd = sensor.pd_per_look(path, rcs, case, jammers)
+            return float(ranges[pd >= PD_THRESHOLD].max()) if (pd >= PD_THRESHOLD).any() else 0.0
+
+        def flat(ground_range, height, antenna=antenna):
+            return Geometry.flat(ground_range, antenna, height, surface=surface.type, height_std=surface.height_std)
+
+        for jammer in spec.jammers:
+            x, y, alt = _closest_approach(scenario.routes[jammer.id], (site.x, site.y))
+            ground = scenario.terrain.elevation_at(np.array([x]), np.array([y]))[0]
+            height = alt + ground - site.ground if jammer.altitude_reference == "agl" else alt - site.ground
+            jammer_path = flat(math.hypot(x - site.x, y - site.y), max(height, 0.0))
+            aim = scenario.aims.get(jammer.id, (site.x, site.y))
+            off = math.atan2(site.x - x, site.y - y) - math.atan2(aim[0] - x, aim[1] - y)
+            heard = abs(math.remainder(off, 2 * math.pi)) <= jammer.beamwidth / 2 + 1e-12
+            bands = [Jamming(np.array(b.erp if heard else 0.0), np.array(b.centre), np.array(b.bandwidth),
+                             jammer_path, np.array(True)) for b in jammer.bands]
+            for threat in maps.threat_types:
+                entry = scenario.catalog.types[threat]
+                for band_height in maps.bands:
+                    path = flat(ranges, band_height)
+                    entries.append({
+                        "jammer": jammer.id, "radar": sensor_id, "threat": threat, "height_agl_m": band_height,
+                        "jammer_range_m": round(float(jammer_path.slant_range), 1),
+                        "range_m": detect(path, bands, entry.rcs.value, entry.swerling),
+                        "range_unjammed_m": detect(path, [], entry.rcs.value, entry.swerling)})
+        for raid in spec.threats:
+            if raid.jammer is None:
+                continue
+            entry = scenario.catalog.types[raid.type]
+            centre = np.nan if raid.jammer.centre == "any" else raid.jammer.centre
+            for band_height in maps.bands:
+                path = flat(ranges, band_height)
+                own = [Jamming(np.array(raid.jammer.erp), np.array(centre), np.array(raid.jammer.bandwidth), path,
+                               np.array(True))]
+                reached = detect(path, own, entry.rcs.value, entry.swerling)
+                entries.append({"jammer": raid.id, "radar": sensor_id, "threat": raid.type,
+                                "height_agl_m": band_height, "jammer_range_m": reached, "range_m": reached,
+                                "range_unjammed_m": detect(path, [], entry.rcs.value, entry.swerling)})
+    return {"scenario": scenario.name, "rule": burnthrough.__doc__.split("\n\n")[0].strip()
+            if burnthrough.__doc__ else "", "pd_threshold": PD_THRESHOLD, "entries": entries}
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -603,6 +688,7 @@ def coverage(scenario: Scenario, out_dir: str | Path, bands: Sequence[float] = D
     * ``coverage_{h}m.geojson``: the network's detection and engagement coverage as lon/lat (WGS 84)
       MultiPolygons (the 0.5 contour of the covered mask), one Feature each;
     * ``coverage_{h}m.png``: the detection layers over a hillshade, the engagement coverage outlined;
+    * ``burnthrough.json``: the burn-through range of every radar against every jammer (:func:`burnthrough`);
     * ``coverage.json``: this function's return value.
 
     Parameters
@@ -703,7 +789,8 @@ def coverage(scenario: Scenario, out_dir: str | Path, bands: Sequence[float] = D
         "rules": {
             "detection": "masking height <= band height (4/3 earth, mast height), slant range <= instrumented "
                          "range, inside the sector, per-look Pd >= 0.5 against every threat type "
-                         "(multipath and clutter, no jamming)",
+                         "(propagation factor over the terrain and clutter, no jamming); below the masking "
+                         "height only where the earth's curvature alone hides the cell (smooth-earth diffraction)",
             "sensors": "units with a sensor that senses: a radar whose emissions are on, or a passive sensor",
             "engagement": "inside the missile's box envelope (ground range, height above ground) and seen by a "
                           "guiding radar (own radar or fire-control link)",
@@ -738,7 +825,8 @@ def coverage(scenario: Scenario, out_dir: str | Path, bands: Sequence[float] = D
         "aoi": {"chosen_by": region.chosen_by, "margin_m": region.margin, "bounds_m": list(region.bounds),
                 "area_km2": round(float(region.mask.sum()) * cell_km2, 3)},
         "gaps": {"height_agl_m": maps.bands[0], "count": n_gaps, "largest": gaps, "open_fraction": OPEN_FRACTION},
-        "files": [*files, "coverage.json"],
+        "files": [*files, "burnthrough.json", "coverage.json"],
     }
+    (out / "burnthrough.json").write_text(json.dumps(burnthrough(scenario, maps), indent=2))
     (out / "coverage.json").write_text(json.dumps(summary, indent=2))
     return summary

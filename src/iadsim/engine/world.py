@@ -17,7 +17,7 @@ from iadsim.network import Network, build_network
 from iadsim.network.chain import guider_names
 from iadsim.scenario import Scenario
 from iadsim.scenario.catalog import LauncherType, MissileType
-from iadsim.sensors import Jamming, SensorModel, path_geometry, sensor_model
+from iadsim.sensors import Jamming, SensorModel, line_of_sight, path_geometry, sensor_model
 from iadsim.terrain import local_relief, masking_height
 
 
@@ -64,29 +64,74 @@ class World:
     fire_sector: list  # (F,) each fire unit's sector (None: all round): it fires at intercepts inside it only
 
 
+def _fly(scenario: Scenario, flight, times: np.ndarray, start: float):
+    """Positions (K, 3: x, y, altitude MSL), ground elevation (K,) and the route's duration [s] of one
+    aircraft of ``flight`` starting at ``start``; it holds at its last waypoint after the route's end."""
+    route, speeds = scenario.routes[flight.id], scenario.speeds[flight.id]
+    legs = np.linalg.norm(np.diff(route[:, :2], axis=0), axis=1)
+    cum = np.concatenate([[0.0], np.cumsum(legs / speeds[:-1])])
+    tau = np.clip(times - start, 0.0, cum[-1])
+    x = np.interp(tau, cum, route[:, 0])
+    y = np.interp(tau, cum, route[:, 1])
+    alt = np.interp(tau, cum, route[:, 2])
+    ground = scenario.terrain.elevation_at(x, y)
+    z = alt + ground if flight.altitude_reference == "agl" else np.maximum(alt, ground)
+    return np.stack([x, y, z], axis=-1), ground, cum[-1]
+
+
+def _standoff_tracks(scenario: Scenario, times: np.ndarray) -> list[tuple]:
+    """One (jammer spec, positions (K, 3), ground (K,), on (K,) bool) per stand-off jammer aircraft: it radiates
+    from its start, flying its route and then holding at the last waypoint."""
+    out = []
+    for jammer in scenario.spec.jammers:
+        for j in range(jammer.count):
+            start = jammer.start + j * jammer.spacing
+            position, ground, _ = _fly(scenario, jammer, times, start)
+            out.append((jammer, position, ground, times >= start))
+    return out
+
+
+def standoff_jammers(scenario: Scenario, tracks: list[tuple], sensor, site: tuple, antenna_z: float, mask, relief,
+                     dx, dy) -> list[Jamming]:
+    """The stand-off jammers one sensor hears while looking at each target (arrays (K, T)): each band of each
+    jammer aircraft, over its own path to the sensor (terrain blocks it; beyond the masking sweep the
+    smooth earth decides), while the sensor is inside the jammer's beam; in the sensor's main beam when the
+    jammer's bearing is within half the sensor's azimuth beamwidth of the target's (a sensor model without a
+    ``beamwidth`` hears it in the main beam)."""
+    out = []
+    half_beam = getattr(sensor, "beamwidth", 2 * np.pi) / 2
+    surface = scenario.spec.surface
+    for spec, position, ground, on in tracks:
+        x, y, z = position[:, 0:1], position[:, 1:2], position[:, 2:3]
+        path = path_geometry(scenario.terrain, relief, mask, site, antenna_z, x, y, z, z - ground[:, None],
+                             surface=surface.type, roughness=surface.height_std)
+        open_ = ~np.isfinite(path.masking_height) | line_of_sight(path)
+        aim = scenario.aims.get(spec.id, site[:2])
+        to_radar = np.arctan2(site[0] - x, site[1] - y)
+        to_aim = np.arctan2(aim[0] - x, aim[1] - y)
+        in_beam = np.abs(np.angle(np.exp(1j * (to_radar - to_aim)))) <= spec.beamwidth / 2 + 1e-12
+        heard = on[:, None] & open_ & in_beam
+        off = np.abs(np.angle(np.exp(1j * (np.arctan2(x - site[0], y - site[1]) - np.arctan2(dx, dy)))))
+        for band in spec.bands:
+            out.append(Jamming(np.where(heard, band.erp, 0.0), np.array(band.centre), np.array(band.bandwidth), path,
+                               off <= half_beam))
+    return out
+
+
 def _trajectories(scenario: Scenario, times: np.ndarray):
-    spec, terrain = scenario.spec, scenario.terrain
+    spec = scenario.spec
     ids, flights_of, civil, transponder, positions, asset_of = [], [], [], [], [], []
     assets = [a.id for a in spec.defended_assets]
     flights = [(f, False) for f in spec.threats] + [(f, True) for f in spec.traffic]
     for flight, is_civil in flights:
-        route, speeds = scenario.routes[flight.id], scenario.speeds[flight.id]
-        legs = np.linalg.norm(np.diff(route[:, :2], axis=0), axis=1)
-        leg_time = legs / speeds[:-1]
-        cum = np.concatenate([[0.0], np.cumsum(leg_time)])
         for j in range(flight.count):
             start = flight.start + j * flight.spacing
-            tau = np.clip(times - start, 0.0, cum[-1])
-            x = np.interp(tau, cum, route[:, 0])
-            y = np.interp(tau, cum, route[:, 1])
-            alt = np.interp(tau, cum, route[:, 2])
-            ground = terrain.elevation_at(x, y)
-            z = alt + ground if flight.altitude_reference == "agl" else np.maximum(alt, ground)
+            position, ground, duration = _fly(scenario, flight, times, start)
             ids.append(f"{flight.id}-{j + 1}" if flight.count > 1 else flight.id)
             flights_of.append(flight)
             civil.append(is_civil)
             transponder.append(is_civil and flight.transponder == "on")
-            positions.append((np.stack([x, y, z], axis=-1), times >= start, times - start >= cum[-1], ground))
+            positions.append((position, times >= start, times - start >= duration, ground))
             target = getattr(flight, "target", None)
             asset_of.append(assets.index(target) if target in assets else -1)
     return ids, flights_of, np.array(civil, bool), np.array(transponder, bool), positions, np.array(asset_of, int)
@@ -130,6 +175,7 @@ def build_world(scenario: Scenario) -> World:
     sigma = np.zeros((n_steps, n_s, n_t), np.float32)
     masking = {}
     relief = local_relief(terrain.elevation, terrain.cell_size)
+    standoff = _standoff_tracks(scenario, times)
     for s, (unit, sensor) in enumerate(sensors):
         site = scenario.sites[unit.id]
         r0, c0 = terrain.xy_to_rowcol(site.x, site.y)
@@ -142,7 +188,9 @@ def build_world(scenario: Scenario) -> World:
         dx, dy = position[..., 0] - site.x, position[..., 1] - site.y
         vis = inside & active & sensor.visibility(path, dx, dy)
         visible[:, s] = vis
-        p = sensor.pd_per_look(path, rcs[None, :], swerling, self_screening(flights_of, path))
+        jammers = self_screening(flights_of, path) + standoff_jammers(
+            scenario, standoff, sensor, (site.x, site.y, site.ground), s_pos[s, 2], mask, relief, dx, dy)
+        p = sensor.pd_per_look(path, rcs[None, :], swerling, jammers)
         look[:, s], p = sensor.looks(times, spec.step, p)
         pd_look[:, s] = np.where(vis, p, 0.0)
         sigma[:, s] = sensor.measurement_sigma(path.slant_range, path.ground_range)
@@ -174,7 +222,7 @@ def self_screening(flights_of: list, path) -> list[Jamming]:
     if not any(jammers):
         return []
     erp = np.array([j.erp if j else 0.0 for j in jammers])[None, :]
-    centre = np.array([np.nan if j is None or j.centre is None else j.centre for j in jammers])[None, :]
+    centre = np.array([np.nan if j is None or j.centre == "any" else j.centre for j in jammers])[None, :]
     bandwidth = np.array([j.bandwidth if j else 1.0 for j in jammers])[None, :]
     return [Jamming(erp, centre, bandwidth, path, np.ones(erp.shape, bool))]
 

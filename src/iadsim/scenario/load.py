@@ -44,6 +44,9 @@ class Scenario:
     # the scenario's text when it is not the file at `path` (a variant made in memory, e.g. by
     # iadsim.Scenario.with_changes): what a run folder stores and hashes (None: the file at `path`)
     text: bytes | None = field(default=None, repr=False)
+    # stand-off jammer id -> world (x, y) its beam points at (its `aim`, else the defended assets' centroid,
+    # else the units')
+    aims: dict[str, tuple[float, float]] = field(default_factory=dict, repr=False)
 
     def source_text(self) -> bytes:
         """The scenario as a file: its own text, else the bytes of the file at ``path``."""
@@ -115,7 +118,7 @@ def check_references(spec: ScenarioSpec, catalog: Catalog, doc: Document) -> Non
     errors: list[InputError] = []
     seen: dict[str, tuple] = {}
     groups = [("units", spec.units), ("defended_assets", spec.defended_assets), ("threats", spec.threats),
-              ("traffic", spec.traffic)]
+              ("traffic", spec.traffic), ("jammers", spec.jammers)]
     for group, items in groups:
         for i, item in enumerate(items):
             if item.id in seen:
@@ -131,7 +134,7 @@ def check_references(spec: ScenarioSpec, catalog: Catalog, doc: Document) -> Non
             errors.append(doc.error(("units", i, "type"), f"unknown unit type '{unit.type}'; known: {known}"))
         elif unit.missiles is not None and entry.kind != "launcher":
             errors.append(doc.error(("units", i, "missiles"), "only launchers carry missiles"))
-    for group, items in (("threats", spec.threats), ("traffic", spec.traffic)):
+    for group, items in (("threats", spec.threats), ("traffic", spec.traffic), ("jammers", spec.jammers)):
         for i, flight in enumerate(items):
             entry = catalog.types.get(flight.type)
             if not isinstance(entry, AircraftType):
@@ -139,6 +142,15 @@ def check_references(spec: ScenarioSpec, catalog: Catalog, doc: Document) -> Non
                 errors.append(doc.error((group, i, "type"), f"unknown aircraft type '{flight.type}'; known: {known}"))
             elif group == "traffic" and not entry.civil:
                 errors.append(doc.error((group, i, "type"), f"'{flight.type}' is not a civil aircraft type"))
+    if spec.jammers:  # a stand-off jammer is heard in the sidelobes: every radar needs its sidelobe level
+        for i, unit in enumerate(spec.units):
+            entry = catalog.types.get(unit.type)
+            if isinstance(entry, LauncherType) and entry.radar:
+                entry = catalog.types.get(entry.radar)
+            if isinstance(entry, RadarType) and entry.sidelobe_level is None:
+                name = unit.type if entry is catalog.types.get(unit.type) else catalog.types[unit.type].radar
+                errors.append(doc.error(("units", i, "type"), f"radar type '{name}' has no sidelobe_level in the "
+                                        "catalog: the scenario's stand-off jammers need it"))
     assets = {a.id for a in spec.defended_assets}
     for i, raid in enumerate(spec.threats):
         if raid.target is not None and raid.target not in assets:
@@ -331,7 +343,7 @@ def _resolve(spec: ScenarioSpec, catalog: Catalog, terrain, path: Path, doc: Doc
                 sites[item.id] = Site(*where)
     routes: dict[str, np.ndarray] = {}
     speeds: dict[str, np.ndarray] = {}
-    for group, items in (("threats", spec.threats), ("traffic", spec.traffic)):
+    for group, items in (("threats", spec.threats), ("traffic", spec.traffic), ("jammers", spec.jammers)):
         for i, flight in enumerate(items):
             cruise = catalog.types[flight.type].cruise_speed.value
             pts, vs = [], []
@@ -343,6 +355,16 @@ def _resolve(spec: ScenarioSpec, catalog: Catalog, terrain, path: Path, doc: Doc
                 vs.append(wp.speed if wp.speed is not None else cruise)
             routes[flight.id] = np.asarray(pts, dtype=float)
             speeds[flight.id] = np.asarray(vs, dtype=float)
+    aims: dict[str, tuple[float, float]] = {}
+    for i, jammer in enumerate(spec.jammers):
+        if jammer.aim is not None:
+            where = place(jammer.aim, ("jammers", i, "aim"))
+            if where is not None:
+                aims[jammer.id] = where[:2]
+        else:
+            placed = [sites[a.id] for a in spec.defended_assets if a.id in sites] or list(sites.values())
+            if placed:
+                aims[jammer.id] = (float(np.mean([p.x for p in placed])), float(np.mean([p.y for p in placed])))
     if errors:
         raise InputErrors(errors)
-    return Scenario(spec, catalog, terrain, path, sites, routes, speeds, (float(ox), float(oy)))
+    return Scenario(spec, catalog, terrain, path, sites, routes, speeds, (float(ox), float(oy)), aims=aims)

@@ -254,17 +254,56 @@ class Flight(Strict):
     route: Annotated[list[Waypoint], Field(min_length=2, max_length=1000)]
 
 
+def _band(centre, bandwidth) -> None:
+    if centre != "any" and centre - bandwidth / 2 <= 0:
+        raise ValueError("the band must lie above 0 Hz: centre - bandwidth / 2 must be positive")
+
+
 class Jammer(Strict):
-    """A self-screening barrage noise jammer carried by every aircraft of a raid."""
+    """A self-screening barrage noise jammer carried by every aircraft of a raid: its power spread evenly
+    over ``bandwidth`` about ``centre``. ``centre: any`` is the format-1 jammer, tuned to every radar (a
+    density ERP / bandwidth in any receiver, at most the whole ERP)."""
 
     erp: Power = Field(description="effective radiated power towards the radar, e.g. '100 W'")
-    centre: Frequency | None = Field(None, description="centre frequency of the noise band")
+    centre: Frequency | Literal["any"] = Field(
+        description="centre frequency of the noise band, e.g. '3 GHz' ('any': in band for every radar)")
     bandwidth: Frequency = Field("50 MHz", description="noise bandwidth")
+
+    @model_validator(mode="after")
+    def _is_a_band(self):
+        _band(self.centre, self.bandwidth)
+        return self
+
+
+class JammerBand(Strict):
+    """One noise band of a stand-off or escort jammer: ERP towards the radars in its main beam, antenna gain
+    included."""
+
+    centre: Frequency = Field(description="centre frequency, e.g. '3 GHz'")
+    bandwidth: Frequency = Field(description="width of the noise band, e.g. '100 MHz'")
+    erp: Power = Field(description="effective radiated power in this band, main beam")
+
+    @model_validator(mode="after")
+    def _is_a_band(self):
+        _band(self.centre, self.bandwidth)
+        return self
 
 
 class Raid(Flight):
     target: Id | None = Field(None, description="defended asset the raid attacks")
     jammer: Jammer | None = None
+
+
+class StandoffJammer(Flight):
+    """A stand-off or escort noise jammer: an aircraft flying its route (then holding at its last waypoint)
+    and radiating its bands towards the radars inside its beam. The beam points at ``aim`` (default: the
+    centroid of the defended assets, else of the units); a radar is inside it when its bearing from the
+    jammer is within half the beamwidth of the aim's. Not a target: the defence does not engage it."""
+
+    route: Annotated[list[Waypoint], Field(min_length=1, max_length=1000)]
+    bands: Annotated[list[JammerBand], Field(min_length=1, max_length=32)]
+    beamwidth: PositiveAngle = Field("360 deg", description="jammer antenna beamwidth (360 deg: all round)")
+    aim: Located | None = Field(None, description="where the beam points (default: the defended assets)")
 
 
 class CivilFlight(Flight):
@@ -294,6 +333,8 @@ class ScenarioSpec(Strict):
     proficiency: dict[Proficiency, ProficiencyEffect] = Field(default_factory=dict)
     threats: list[Raid] = Field(default_factory=list)
     traffic: list[CivilFlight] = Field(default_factory=list)
+    jammers: Annotated[list[StandoffJammer], Field(max_length=100)] = Field(
+        default_factory=list, description="stand-off and escort jammers")
 
     @field_validator("step")
     @classmethod

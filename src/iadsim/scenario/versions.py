@@ -17,11 +17,29 @@ from pathlib import Path
 
 from iadsim.scenario.yamlio import Document, InputError, read_text, write_atomic
 
-CURRENT = {"scenario": 1, "sweep": 1}
+CURRENT = {"scenario": 2, "sweep": 1}
 """The format version this program writes and reads natively, per kind of file."""
 
 Migration = Callable[[dict], None]
-MIGRATIONS: dict[str, dict[int, Migration]] = {"scenario": {}, "sweep": {}}
+
+FORMAT_1_JAMMER = "format 1 meaning: in band for every radar, density ERP / bandwidth"
+
+
+def _scenario_1_to_2(data: dict) -> None:
+    """Format 2 gives a raid's jammer a ``centre`` frequency; a format-1 jammer had none and was heard by every
+    radar: it becomes ``centre: any``, which keeps that meaning, with a comment saying so."""
+    threats = data.get("threats") if isinstance(data, dict) else None
+    for raid in threats if isinstance(threats, list) else []:
+        jammer = raid.get("jammer") if isinstance(raid, dict) else None
+        if not isinstance(jammer, dict) or "centre" in jammer:
+            continue
+        if hasattr(jammer, "insert"):  # a ruamel.yaml round-trip map: keep the layout, add the comment
+            jammer.insert(len(jammer), "centre", "any", comment=FORMAT_1_JAMMER)
+        else:
+            jammer["centre"] = "any"
+
+
+MIGRATIONS: dict[str, dict[int, Migration]] = {"scenario": {1: _scenario_1_to_2}, "sweep": {}}
 """kind -> {version n: function migrating a file's data from n to n + 1 in place}."""
 
 FIELD = "format_version"

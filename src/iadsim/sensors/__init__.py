@@ -12,9 +12,8 @@ model         module
 """
 
 from iadsim.sensors.base import MASK_TOLERANCE, Jamming, SensorModel, in_sector, sensor_entry, sensor_model
-from iadsim.sensors.geometry import SPECULAR_CLEARANCE, Geometry, path_geometry
+from iadsim.sensors.geometry import CURVATURE_TOLERANCE, SPECULAR_CLEARANCE, Geometry, line_of_sight, path_geometry
 from iadsim.sensors.radar import (
-    CURVATURE_TOLERANCE,
     LAND_GAMMA_DB,
     SNR_CLIP_DB,
     Radar,
@@ -36,6 +35,7 @@ __all__ = [
     "SensorModel",
     "in_band_fraction",
     "in_sector",
+    "line_of_sight",
     "path_geometry",
     "propagation_factor",
     "pulses_per_look",

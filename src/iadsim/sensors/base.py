@@ -21,7 +21,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from iadsim.registry import SENSOR_MODELS
 from iadsim.scenario.catalog import LauncherType, RadarType
-from iadsim.sensors.geometry import Geometry
+from iadsim.sensors.geometry import MASK_TOLERANCE, Geometry
 
 if TYPE_CHECKING:
     from iadsim.scenario import Scenario
@@ -29,8 +29,6 @@ if TYPE_CHECKING:
 
 __all__ = ["MASK_TOLERANCE", "Jamming", "SensorModel", "in_sector", "sensor_entry", "sensor_model"]
 
-MASK_TOLERANCE = 1e-6
-"""A target this close [m] below the masking height of its cell still counts as in line of sight."""
 
 
 @dataclass(frozen=True)

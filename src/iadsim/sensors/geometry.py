@@ -25,7 +25,16 @@ import numpy as np
 
 from iadsim.terrain import Dem
 
-__all__ = ["SPECULAR_CLEARANCE", "Geometry", "path_geometry"]
+__all__ = ["CURVATURE_TOLERANCE", "MASK_TOLERANCE", "SPECULAR_CLEARANCE", "Geometry", "line_of_sight", "path_geometry"]
+
+MASK_TOLERANCE = 1e-6
+"""A target this close [m] below the masking height of its cell still counts as in line of sight."""
+
+CURVATURE_TOLERANCE = 5.0
+"""A target below its cell's masking height is still reached by smooth-earth diffraction when the earth's
+curvature, not a ridge, hides it: its cell's masking height is within this much [m] of the masking of a smooth
+sphere through the reflecting surface, and its ground within this much of that surface's level. (Diffraction
+over ridges is not modelled: they block.)"""
 
 SPECULAR_CLEARANCE = 1.0
 """Largest masking height [m] of the specular point's cell at which the antenna still sees the ground there."""
@@ -132,3 +141,18 @@ def path_geometry(terrain: Dem, relief: np.ndarray, mask: np.ndarray, site: tupl
     return Geometry(slant, ground_range, np.asarray(target_height, float) + np.zeros(x.shape), masking,
                     np.maximum(antenna_z - level, 0.0), np.maximum(z - level, 0.0), np.hypot(roughness, local),
                     seen, surface)
+
+
+def line_of_sight(geometry: Geometry) -> np.ndarray:
+    """Whether terrain leaves the path open: the target is at or above its cell's masking height (within
+    :data:`MASK_TOLERANCE`), or below it only because of the earth's curvature (:data:`CURVATURE_TOLERANCE`:
+    then smooth-earth diffraction decides how much gets through). False where the masking height is NaN."""
+    from iadsim.physics.propagation import min_visible_height
+
+    mask = np.asarray(geometry.masking_height)
+    with np.errstate(invalid="ignore"):
+        above = geometry.target_height >= mask - MASK_TOLERANCE
+        level = geometry.target_surface_height - geometry.target_height  # the target's ground above the surface
+        sphere = np.asarray(min_visible_height(np.maximum(geometry.antenna_height, 0.0), geometry.ground_range))
+        curvature = (np.abs(mask - (sphere - level)) <= CURVATURE_TOLERANCE) & (np.abs(level) <= CURVATURE_TOLERANCE)
+    return np.isfinite(mask) & (above | curvature)

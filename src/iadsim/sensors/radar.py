@@ -12,18 +12,16 @@ import numpy as np
 
 from iadsim.physics import effects, propagation, reflection, scan
 from iadsim.physics.detection import pd as exact_pd
-from iadsim.physics.propagation import min_visible_height
 from iadsim.physics.radar import snr_db
 from iadsim.registry import SENSOR_MODELS
 from iadsim.scenario.catalog import RadarType
-from iadsim.sensors.base import MASK_TOLERANCE, Jamming, in_sector
-from iadsim.sensors.geometry import Geometry
+from iadsim.sensors.base import Jamming, in_sector
+from iadsim.sensors.geometry import Geometry, line_of_sight
 
 if TYPE_CHECKING:
     from iadsim.scenario.models import Sector, Unit
 
 __all__ = [
-    "CURVATURE_TOLERANCE",
     "LAND_GAMMA_DB",
     "SNR_CLIP_DB",
     "Radar",
@@ -35,12 +33,6 @@ __all__ = [
 ]
 
 LAND_GAMMA_DB = -15.0  # constant-gamma land clutter (Nathanson: wooded hills ~ -15 dB); an assumption
-
-CURVATURE_TOLERANCE = 5.0
-"""A target below its cell's masking height is still reached by smooth-earth diffraction when the earth's
-curvature, not a ridge, hides it: its cell's masking height is within this much [m] of the masking of a smooth
-sphere through the reflecting surface, and its ground within this much of that surface's level. (Diffraction
-over ridges is not modelled: they block.)"""
 
 SNR_CLIP_DB = (-40.0, 60.0)
 """Per-pulse SINR range [dB] the exact Pd is evaluated on: Pd is Pfa below and 1 above, to double precision."""
@@ -175,31 +167,27 @@ class Radar:
         return self.entry.instrumented_range.value
 
     @property
+    def beamwidth(self) -> float:
+        """Azimuth beamwidth [rad]: a jammer within half of it of a target's bearing is in the main beam."""
+        return self.entry.beamwidth.value
+
+    @property
     def pulses_per_look(self) -> int:
         return pulses_per_look(self.entry)
 
     def visibility(self, geometry, dx, dy):
-        mask = np.asarray(geometry.masking_height)
-        above = geometry.target_height >= mask - MASK_TOLERANCE
-        # below the mask, but hidden by the smooth earth only: reached by diffraction (Pd from the factor)
-        level = geometry.target_surface_height - geometry.target_height  # the target's ground above the surface
-        sphere = np.asarray(min_visible_height(np.maximum(geometry.antenna_height, 0.0), geometry.ground_range)) - level
-        with np.errstate(invalid="ignore"):
-            curvature = (np.abs(mask - sphere) <= CURVATURE_TOLERANCE) & (np.abs(level) <= CURVATURE_TOLERANCE)
-        return (np.isfinite(mask) & (above | curvature) & (geometry.slant_range <= self.max_range)
-                & in_sector(self.sector, dx, dy))
+        return line_of_sight(geometry) & (geometry.slant_range <= self.max_range) & in_sector(self.sector, dx, dy)
 
     def pd_per_look(self, geometry, rcs, swerling, jammers=()):
         radar = self.entry
-        snr = signal_to_interference_db(radar, geometry, rcs, jammers)
+        snr = np.asarray(signal_to_interference_db(radar, geometry, rcs, jammers), float)
         n_pulses = self.pulses_per_look
-        cases = np.asarray(swerling)
-        if cases.ndim == 0:
-            return np.asarray(exact_pd(np.clip(snr, *SNR_CLIP_DB), radar.pfa.value, n_pulses, int(cases)))
-        p = np.zeros(np.shape(snr))
+        cases = np.broadcast_to(np.asarray(swerling), snr.shape[-1:] if snr.ndim else ())
+        p = np.full(snr.shape, radar.pfa.value)
+        live = snr > SNR_CLIP_DB[0]  # below it Pd is Pfa to double precision: the exact Pd is not evaluated
         for case in np.unique(cases):
-            cols = cases == case
-            p[..., cols] = exact_pd(np.clip(snr[..., cols], *SNR_CLIP_DB), radar.pfa.value, n_pulses, int(case))
+            cells = live & (cases == case)
+            p[cells] = exact_pd(np.minimum(snr[cells], SNR_CLIP_DB[1]), radar.pfa.value, n_pulses, int(case))
         return p
 
     def looks(self, times, step, pd):
