@@ -1,6 +1,8 @@
 """Engine throughput and `iadsim coverage` time with the propagation model (issue 16) against the peer,
-iadsim as of commit 5896039 (the commit before the issue: two-ray over a flat mirror, no diffraction, no
-terrain-aware reflection). The issue's target: both within 1.3x of the peer on the reference scenario.
+iadsim as of commit 3d20922: the engine as it stood before the issue's model was wired in (two-ray over a flat
+mirror, no diffraction, no terrain-aware reflection; the issue's first slice had added physics functions that
+nothing called yet, and the review fixes of issue 15 were in). The issue's target: both within 1.3x of the
+peer on the reference scenario.
 
 In the same run, on ``examples/reference-large.yaml`` (12 sensors, 48 aircraft, one hour at 1 s):
 
@@ -10,7 +12,7 @@ In the same run, on ``examples/reference-large.yaml`` (12 sensors, 48 aircraft, 
 
 each run as users run them: a fresh process, start-up included, one thread each (``OMP_NUM_THREADS=1`` and
 friends for both), best of ``--repeat``, the two versions alternating. The peer's source is taken with
-``git archive 5896039 src`` into a temporary folder and run with this venv's packages (``PYTHONPATH``), so
+``git archive 3d20922 src`` into a temporary folder and run with this venv's packages (``PYTHONPATH``), so
 the benchmark needs the repository's history. Each version keeps its own caches.
 
     .venv/bin/python benchmarks/bench_propagation.py [--replications 200] [--repeat 3]
@@ -29,7 +31,7 @@ from io import BytesIO
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PEER = "5896039"
+PEER = "3d20922"
 SCENARIO = ROOT / "examples" / "reference-large.yaml"
 TARGET_RATIO = 1.3
 

@@ -31,11 +31,16 @@ def specular(h1: float, h2: float, d: float) -> tuple[np.ndarray, np.ndarray, np
     return p1, AE * np.array([np.sin(t), np.cos(t)]), p2
 
 
-def two_ray(h1, h2, d, frequency, eps, polarisation, sigma_h, law):
-    """(|1 + D rho Gamma exp(-j k Delta)|, Delta / lambda, D rho |Gamma|) over the sphere, every term computed
-    here (no antenna pattern); ``law`` "ament" or "mbv" (Miller, Brown & Vegh)."""
+def two_ray(h1, h2, d, frequency, eps, polarisation, sigma_h, law, pattern=None):
+    """(|f(theta_d) + D rho Gamma f(theta_r) exp(-j k Delta)|, Delta / lambda, D rho |Gamma|) over the sphere,
+    every term computed here; ``law`` "ament" or "mbv" (Miller, Brown & Vegh); ``pattern`` a voltage pattern
+    f(elevation) (None: 1), the elevations of the direct and reflected rays taken from the local horizontal at
+    the antenna."""
     lam = C / frequency
     p1, s, p2 = specular(h1, h2, d)
+    f = (lambda theta: 1.0) if pattern is None else pattern
+    f_d = f(np.arctan2((p2 - p1)[1], (p2 - p1)[0]))
+    f_r = f(np.arctan2((s - p1)[1], (s - p1)[0]))
     delta = np.linalg.norm(p1 - s) + np.linalg.norm(p2 - s) - np.linalg.norm(p2 - p1)
     n = s / AE
     psi = np.arcsin((p1 - s) @ n / np.linalg.norm(p1 - s))  # grazing angle: from the tangent plane
@@ -47,8 +52,25 @@ def two_ray(h1, h2, d, frequency, eps, polarisation, sigma_h, law):
     divergence = (1 + 2 * d1 * d2 / (AE * d * np.sin(psi))) ** -0.5  # Kerr (1951)
     z = 2 * (2 * np.pi * sigma_h * np.sin(psi) / lam) ** 2
     rho = np.exp(-z) if law == "ament" else i0e(z)  # i0e(z) = exp(-z) I0(z): Miller, Brown & Vegh
-    factor = abs(1 + divergence * rho * gamma * np.exp(-2j * np.pi * delta / lam))
-    return factor, delta / lam, divergence * rho * abs(gamma)
+    factor = abs(f_d + divergence * rho * gamma * f_r * np.exp(-2j * np.pi * delta / lam))
+    reflected = divergence * rho * abs(gamma) * abs(f_r)
+    return factor, delta / lam, reflected / abs(f_d) if f_d != 0 else (np.inf if reflected else 0.0)
+
+
+def sinc_beam(theta, beamwidth, tilt=0.0):
+    """sin(u) / u with u = 1.39157 sin(theta - tilt) / sin(beamwidth / 2) (Blake, NRL 7098, Eqs. 38-40)."""
+    u = 1.3915573782515103 * np.sin(theta - tilt) / np.sin(beamwidth / 2)
+    return 1.0 if abs(u) < 1e-12 else np.sin(u) / u
+
+
+def csc2_beam(theta, beamwidth, tilt, ceiling):
+    """Cosecant-squared coverage: the sinc main beam up to theta_1 = tilt + beamwidth / 2, where it is 3 dB
+    down (1 / sqrt 2); then f = sin(theta_1) / (sqrt(2) sin(theta)) up to the ceiling, 0 above (ITU-R
+    M.1851-2 Eqs. 26-27: the gain falls as csc^2 from the main beam's edge)."""
+    theta_1 = tilt + beamwidth / 2
+    if theta <= theta_1:
+        return sinc_beam(theta, beamwidth, tilt)
+    return np.sin(theta_1) / (np.sqrt(2) * np.sin(theta)) if theta <= ceiling else 0.0
 
 
 def p526_first_term_db(d, h1, h2, frequency, eps_r, sigma, polarisation):

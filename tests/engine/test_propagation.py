@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import yaml
 from scipy.optimize import brentq
-from tests.propagation import p526_first_term_db, two_ray
+from tests.propagation import p526_first_term_db, sinc_beam, specular, two_ray
 
 from iadsim.analysis.coverage import coverage
 from iadsim.engine import build_world
@@ -79,27 +79,44 @@ def _scenario(make_scenario, tmp_path, units, threats, extent="700 km", **top):
     ("drone", "10 km", -170, True),  # first seen at a grazing angle of degrees: 1 m of roughness kills the reflection
     ("fighter", "6 km", -330, False),  # first seen near its horizon, at a grazing angle of a tenth of a degree: lobes
 ])
+@pytest.mark.parametrize("beam", [None, (6.0, 3.0)])  # no elevation pattern; a 6 deg sinc beam tilted 3 deg up
 def test_first_detection_at_altitude_is_free_space_within_the_reflections_bound(make_scenario, tmp_path, validation,
                                                                                   target, altitude, start_km,
-                                                                                  reflection_gone):
-    _catalog(tmp_path)
+                                                                                  reflection_gone, beam):
+    _catalog(tmp_path, **({} if beam is None else {"elevation_beamwidth": f"{beam[0]} deg",
+                                                   "elevation_tilt": f"{beam[1]} deg"}))
     radar_unit = {"id": "sr", "type": RADAR, "x": "0 km", "y": "0 km", "mast_height": "10 m"}
     world = build_world(_scenario(make_scenario, tmp_path, [radar_unit], [_inbound(start_km, altitude, target)]))
     radar = world.scenario.catalog.types[RADAR]
     rcs = world.scenario.catalog.types[target].rcs.value
     need = _required_snr(radar)
-    free_space = brentq(lambda r: _free_space_snr(radar, rcs, r) - need, 1e3, 1e6)
+    h_t = float(world.height_agl[-1, 0])
+
+    def pattern(theta):  # the test's own sinc beam (Blake's Eqs. 38-40), or none
+        return 1.0 if beam is None else sinc_beam(theta, np.radians(beam[0]), np.radians(beam[1]))
+
+    def direct(d):  # the free-space echo through the pattern, f(theta_d)^4, at ground range d
+        p1, _, p2 = specular(10.0, h_t, d)
+        theta = np.arctan2((p2 - p1)[1], (p2 - p1)[0])
+        return _free_space_snr(radar, rcs, np.linalg.norm(p2 - p1)) + 40 * np.log10(abs(pattern(theta))), p1, p2
+
+    # inbound: the first ground range (from far out) where the free-space echo through the pattern suffices
+    far = next(d for d in np.arange(390e3, 20e3, -1e3) if direct(d)[0] >= need)
+    ground_fs = brentq(lambda d: direct(d)[0] - need, far, far + 1e3)
+    free_space = float(np.linalg.norm(direct(ground_fs)[2] - direct(ground_fs)[1]))
     got = _first_detection(world)
-    # the product |Gamma| rho_s D at the detection point, from this file's reference (no pattern: f_r / f_d = 1)
+    # |Gamma| rho_s D f(theta_r) / f(theta_d) at the detection point, from tests/propagation.py
     k = int(np.argmin(np.abs(np.linalg.norm(world.position[:, 0] - world.sensor_position[0], axis=-1) - got)))
     ground = float(np.hypot(*world.position[k, 0, :2]))
     eps = complex(surface_permittivity("medium-dry-ground", radar.frequency.value))
     product = two_ray(10.0, float(world.height_agl[k, 0]), ground, radar.frequency.value, eps, "horizontal", 1.0,
-                      "ament")[2]
+                      "ament", pattern)[2]
     assert got > 100e3
-    validation(f"first-detection range of a {target} at {altitude}, S-band over default land, relative to free "
-               "space (iadsim engine)", "radar equation and required SNR for Pd 0.5 (computed in the test); bound "
-               "1 +/- |Gamma| rho_s D (computed in the test)", got / free_space, 1.0, abs=product + 0.005)
+    beam_text = "no elevation pattern" if beam is None else f"a {beam[0]:g} deg beam tilted {beam[1]:g} deg"
+    validation(f"first-detection range of a {target} at {altitude}, S-band over default land, {beam_text}, "
+               "relative to free space (iadsim engine)", "radar equation through the pattern and required SNR for Pd "
+               "0.5 (computed in the test); bound 1 +/- |Gamma| rho_s D f(theta_r) / f(theta_d) (computed in the "
+               "test)", got / free_space, 1.0, abs=product + 0.005)
     assert (product <= 0.1) == reflection_gone
     if reflection_gone:  # free space within 10 %
         assert abs(got / free_space - 1) <= 0.1
@@ -188,17 +205,25 @@ def test_the_receiver_takes_the_band_overlap_and_the_sidelobes_attenuate(tmp_pat
     assert in_band_fraction(radar, f + 20e6, 50e6) == pytest.approx(b_r / 50e6)  # still covers the receiver
     assert in_band_fraction(radar, f + 25e6, 50e6) == pytest.approx(b_r / 2 / 50e6)  # from f up: half of it
     assert in_band_fraction(radar, np.nan, 50e6) == pytest.approx(b_r / 50e6)  # format 1: every radar
-    # main beam against sidelobes: the JNR differs by the catalog's sidelobe level
+    # main beam against sidelobes: the JNR differs by the catalog's sidelobe level (no elevation pattern here)
+    plain = radar.model_copy(update={"elevation_beamwidth": None, "elevation_tilt": None, "csc2_ceiling": None})
     path = Geometry.flat(100e3, 10.0, 8000.0, height_std=30.0)
     target = Geometry.flat(50e3, 10.0, 3000.0, height_std=30.0)
 
-    def jnr(main: bool) -> float:
-        jam = Jamming(np.array(1e3), np.array(f), np.array(100e6), path, np.array(main))
-        snr = signal_to_interference_db(radar, target, 1.0)
-        sinr = signal_to_interference_db(radar, target, 1.0, [jam])
+    def jnr(entry, main: bool, jammer_path=path) -> float:
+        jam = Jamming(np.array(1e3), np.array(entry.frequency.value), np.array(100e6), jammer_path, np.array(main))
+        snr = signal_to_interference_db(entry, target, 1.0)
+        sinr = signal_to_interference_db(entry, target, 1.0, [jam])
         return float(10 * np.log10(10 ** ((snr - sinr) / 10) - 1))  # SINR = SNR - 10 log(1 + J/N), no clutter
 
-    assert jnr(True) - jnr(False) == pytest.approx(-radar.sidelobe_level.value, abs=0.05)
+    assert jnr(plain, True) - jnr(plain, False) == pytest.approx(-radar.sidelobe_level.value, abs=0.05)
+    # a fire-control radar's pencil beam tracks the target: a jammer on its bearing but 5 deg above it is in
+    # the sidelobes (its elevation beam is 1 deg); one at the target's elevation is in the main beam
+    fcr = builtin_catalog().types["lr-engagement-radar"]
+    above = Geometry.flat(50e3, 10.0, 3000.0 + 50e3 * np.tan(np.radians(5)), height_std=30.0)
+    beside = Geometry.flat(60e3, 10.0, 3000.0 * 60 / 50, height_std=30.0)  # about the target's elevation
+    assert jnr(fcr, True, above) == pytest.approx(jnr(fcr, False, above), abs=1e-9)
+    assert jnr(fcr, True, beside) - jnr(fcr, False, beside) == pytest.approx(-fcr.sidelobe_level.value, abs=0.3)
 
 
 @pytest.mark.validation
@@ -240,7 +265,8 @@ jammers:
         (found,) = [e for e in entries if e["jammer"] == jammer]
         return found
 
-    # self-screening (Adamy; TP 8347 4-8): S / J = P_t G sigma / (4 pi R^2 L ERP B_r / B_j)
+    # self-screening (Mahafza, ssj_req: R_co^2 = P_t G sigma B_j / (4 pi ERP B_r L), the radar's losses L on the
+    # echo; Adamy's J/S in dB is the same with L = 1): S / J = P_t G sigma / (4 pi R^2 L ERP B_r / B_j)
     r_ssj = np.sqrt(p_t * g * rcs / (4 * np.pi * loss * 30.0 * (b_r / 300e6) * s_over_j))
     # stand-off, main beam (the threat along the jammer's bearing): S / J = P_t G sigma R_j^2 / (4 pi R^4 L ERP
     # B_r / B_j); the 1.2 GHz band is off the radar's frequency
@@ -250,5 +276,25 @@ jammers:
     assert soj["jammer_range_m"] == pytest.approx(np.hypot(120e3, 9000 - 10), rel=1e-3)
     assert all(e["range_unjammed_m"] > 3 * e["range_m"] > 0 for e in (entry("ssj"), soj))
     validation("burn-through range, self-screening and stand-off (main beam) [m] (iadsim burnthrough.json)",
-               "textbook J/S burn-through formulas (Adamy, EW 101; NAWCWPNS TP 8347 Secs. 4-8, 4-9), computed in "
-               "the test", got, [r_ssj, r_soj], rel=0.02)
+               "textbook J/S burn-through: Mahafza's self-screening cross-over range (radar losses on the echo, "
+               "the jammer's bandwidth ratio) and its stand-off form R^4 ~ R_j^2, computed in the test", got,
+               [r_ssj, r_soj], rel=0.02)
+
+
+def test_a_standoff_jammer_over_nodata_is_silent_there(make_scenario, tmp_path):
+    _catalog(tmp_path)
+    flat = _scenario(make_scenario, tmp_path, [{"id": "a", "type": RADAR, "x": "0 km", "y": "0 km"}], [])
+    cell, half = 500.0, 100e3
+    n = int(2 * half / cell)
+    centres = (np.arange(n) + 0.5) * cell - half
+    x, _ = np.meshgrid(centres, -centres)
+    elevation = np.where(np.abs(x + 60e3) < 5e3, np.nan, 100.0)  # a nodata strip across the jammer's route
+    write_geotiff(tmp_path / "strip.tif", elevation, Dem.from_array(elevation, cell, (-half, half), flat.terrain.crs))
+    jammer = {"id": "soj", "type": "fighter", "route": [{"x": "-80 km", "y": "20 km", "altitude": "5 km"},
+                                                        {"x": "-40 km", "y": "20 km", "altitude": "5 km"}],
+              "bands": [{"centre": "3 GHz", "bandwidth": "100 MHz", "erp": "1 kW"}]}
+    units = [{"id": "sr", "type": RADAR, "x": "0 km", "y": "0 km", "mast_height": "10 m"}]
+    world = build_world(_scenario(make_scenario, tmp_path, units, [_inbound(-90, "3 km", y_km=-20)],
+                                  terrain={"source": "strip.tif"}, jammers=[jammer], format_version=2))
+    seen = world.visible[:, 0, 0]
+    assert seen.any() and np.isfinite(world.pd_look[seen, 0, 0]).all()

@@ -137,6 +137,8 @@ MUTATIONS = {
                               ("medium-dry-ground",)),
     "surface-negative-roughness": ("step: 1 s", "step: 1 s\nsurface: {roughness: -1 m}", "surface:",
                                    "surface.roughness", ("must not be negative",)),
+    "surface-fresh-water-without-roughness": ("step: 1 s", "step: 1 s\nsurface: {type: fresh-water}", "surface:",
+                                              "surface", ("needs roughness",)),
     "surface-sea-state-on-land": ("step: 1 s", "step: 1 s\nsurface: {type: wet-ground, sea_state: 3}", "surface:",
                                   "surface", ("sea_state is for type: sea",)),
     "jammer-band-not-a-band": ("step: 1 s", "step: 1 s" + _SOJ + _SOJ_ROUTE
@@ -299,8 +301,32 @@ types:
     reload_time: {value: 10 min, source: notes, grade: assumed}
 """
 
+def _radar_catalog(**extra: str) -> str:
+    """A catalog with one radar (the built-in early-warning radar's numbers) and ``extra`` sourced fields."""
+    from importlib.resources import files
+
+    import yaml
+
+    builtin = yaml.safe_load(files("iadsim.scenario").joinpath("catalog/air_defence.yaml").read_text())
+    entry = {k: v for k, v in builtin["types"]["ew-radar"].items()
+             if not k.startswith(("elevation", "polar", "sidelobe", "csc2"))}
+    text = yaml.safe_dump({"sources": {"notes": "my notes"}, "types": {"my-radar": {
+        **{k: ({**v, "source": "notes"} if isinstance(v, dict) else v) for k, v in entry.items()}}}}, sort_keys=False)
+    for name, value in extra.items():
+        text += f"    {name}: {{value: {value}, source: notes, grade: assumed}}\n"
+    return text
+
+
+def _radar_case(field: str, words: tuple[str, ...], **extra: str) -> tuple:
+    text = _radar_catalog(**extra)
+    return (text, line_containing(text, f"    {field}:"), f"types.my-radar.{field}", words)
+
+
 CATALOG_CASES = {
     # id: (catalog text, line, field, message words)
+    "radar-polarisation-circular": _radar_case("polarisation", ("horizontal, vertical",), polarisation="circular"),
+    "radar-csc2-without-beamwidth": _radar_case("csc2_ceiling", ("needs elevation_beamwidth",), csc2_ceiling="30 deg"),
+    "radar-sidelobe-above-main-beam": _radar_case("sidelobe_level", ("below 0 dB",), sidelobe_level="3 dB"),
     "wrong-dimension": (GOOD_CATALOG.replace("5 s", "5 kg"), 9, "types.my-launcher.launch_interval",
                         ("'5 kg' is not a time",)),
     "unknown-grade": (GOOD_CATALOG.replace("grade: assumed}\n    launch", "grade: guessed}\n    launch"), 8,

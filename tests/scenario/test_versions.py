@@ -123,16 +123,18 @@ def test_a_format_1_jammer_keeps_its_meaning_and_migrate_writes_it(tmp_path, cli
     assert "format_version" not in text and "jammer:" in text
     path = tmp_path / "s.yaml"
     path.write_text(text)
-    jammer = next(t for t in load_scenario(path).spec.threats if t.id == "noisy").jammer
+    before = load_scenario(path).spec
+    jammer = next(t for t in before.threats if t.id == "noisy").jammer
     assert (jammer.erp, jammer.bandwidth, jammer.centre) == (100.0, 50e6, "any")  # in band for every radar
     status, out, err = cli("migrate", str(path))
     assert status == 0, err
     migrated = path.read_text()
     line = next(line for line in migrated.splitlines() if "centre: any" in line)
     assert "format 1 meaning: in band for every radar" in line  # said where it is written
-    assert "# a jamming raid" in migrated
-    assert load_scenario(path).spec.threats == load_scenario(tmp_path / "s.yaml").spec.threats
-    assert next(t for t in load_scenario(path).spec.threats if t.id == "noisy").jammer == jammer
+    assert "{" not in line and "}" not in line  # the map was made block style for the comment
+    assert "# a jamming raid" in migrated and "format_version: 2" in migrated
+    after = load_scenario(path).spec
+    assert after.threats == before.threats and after.format_version == 2
 
 
 def test_a_format_2_jammer_needs_its_centre(tmp_path, cli):

@@ -25,4 +25,7 @@ def radar_catalog(name: str, label: str, model: str | None = None, fields: dict 
     if model is not None:
         entry["model"] = model
     entry.update(fields or {})
+    if entry.get("role") == "fire-control":  # a steered pencil beam: no fixed tilt or cosecant-squared coverage
+        entry.pop("elevation_tilt", None)
+        entry.pop("csc2_ceiling", None)
     return yaml.safe_dump({"sources": builtin["sources"], "types": {name: entry}}, sort_keys=False)

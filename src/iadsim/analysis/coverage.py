@@ -316,9 +316,10 @@ def burnthrough(scenario: Scenario, maps: CoverageMaps) -> dict:
     For each stand-off jammer aircraft type (its first aircraft) and each sensing radar: the jammer at its
     closest approach to the radar along its route (holding there), radiating its bands if the radar is inside
     its beam; each threat type flies at each band's height straight at the radar along the jammer's bearing
-    (so the jammer is in the radar's main beam: the worst case). ``range_m`` is the largest range at which the
-    radar detects it (per-look Pd >= 0.5, the coverage threshold), 0 if nowhere; ``range_unjammed_m`` the
-    same without the jammer; ``jammer_range_m`` the jammer's distance from the antenna. For each raid with a
+    (so the jammer is in the radar's main beam: the worst case). ``range_m`` is the largest slant range at
+    which the radar detects it (per-look Pd >= 0.5, the coverage threshold), 0 if nowhere;
+    ``range_unjammed_m`` the same without the jammer; ``jammer_range_m`` the jammer's slant range from the
+    antenna. For each raid with a
     self-screening jammer, the same with the jammer on the raid's own aircraft (``jammer_range_m`` equals
     ``range_m``). Paths over a smooth earth at the radar site's level with the scenario's surface (terrain
     masking is left out: this is the jamming arithmetic, the maps give the terrain).
@@ -333,9 +334,9 @@ def burnthrough(scenario: Scenario, maps: CoverageMaps) -> dict:
         antenna = sensor.antenna_height
         ranges = np.arange(BURNTHROUGH_STEP, sensor.max_range + BURNTHROUGH_STEP / 2, BURNTHROUGH_STEP)
 
-        def detect(path, jammers, rcs, case, sensor=sensor, ranges=ranges) -> float:
-            pd = sensor.pd_per_look(path, rcs, case, jammers)
-            return float(ranges[pd >= PD_THRESHOLD].max()) if (pd >= PD_THRESHOLD).any() else 0.0
+        def detect(path, jammers, rcs, case, sensor=sensor) -> float:
+            seen = np.flatnonzero(sensor.pd_per_look(path, rcs, case, jammers) >= PD_THRESHOLD)
+            return round(float(path.slant_range[seen[-1]]), 1) if seen.size else 0.0
 
         def flat(ground_range, height, antenna=antenna):
             return Geometry.flat(ground_range, antenna, height, surface=surface.type, height_std=surface.height_std)
@@ -343,7 +344,7 @@ def burnthrough(scenario: Scenario, maps: CoverageMaps) -> dict:
         for jammer in spec.jammers:
             x, y, alt = _closest_approach(scenario.routes[jammer.id], (site.x, site.y))
             ground = scenario.terrain.elevation_at(np.array([x]), np.array([y]))[0]
-            height = alt + ground - site.ground if jammer.altitude_reference == "agl" else alt - site.ground
+            height = (alt + ground if jammer.altitude_reference == "agl" else np.fmax(alt, ground)) - site.ground
             jammer_path = flat(math.hypot(x - site.x, y - site.y), max(height, 0.0))
             aim = scenario.aims.get(jammer.id, (site.x, site.y))
             off = math.atan2(site.x - x, site.y - y) - math.atan2(aim[0] - x, aim[1] - y)

@@ -17,6 +17,7 @@ from iadsim.network import Network, build_network
 from iadsim.network.chain import guider_names
 from iadsim.scenario import Scenario
 from iadsim.scenario.catalog import LauncherType, MissileType
+from iadsim.scenario.models import StandoffJammer
 from iadsim.sensors import Jamming, SensorModel, line_of_sight, path_geometry, sensor_model
 from iadsim.terrain import local_relief, masking_height
 
@@ -75,7 +76,12 @@ def _fly(scenario: Scenario, flight, times: np.ndarray, start: float):
     y = np.interp(tau, cum, route[:, 1])
     alt = np.interp(tau, cum, route[:, 2])
     ground = scenario.terrain.elevation_at(x, y)
-    z = alt + ground if flight.altitude_reference == "agl" else np.maximum(alt, ground)
+    if flight.altitude_reference == "agl":
+        z = alt + ground
+    elif isinstance(flight, StandoffJammer):  # an MSL jammer flies on over nodata
+        z = np.fmax(alt, ground)
+    else:
+        z = np.maximum(alt, ground)
     return np.stack([x, y, z], axis=-1), ground, cum[-1]
 
 
@@ -102,9 +108,14 @@ def standoff_jammers(scenario: Scenario, tracks: list[tuple], sensor, site: tupl
     half_beam = getattr(sensor, "beamwidth", 2 * np.pi) / 2
     surface = scenario.spec.surface
     for spec, position, ground, on in tracks:
+        # over nodata an AGL route has no height: silent there (no traceback); an MSL one flies on
+        known = np.isfinite(position).all(axis=1)
+        ground = np.where(np.isfinite(ground), ground, site[2])
+        position = np.where(known[:, None], position, [site[0], site[1], antenna_z])
+        on = on & known
         x, y, z = position[:, 0:1], position[:, 1:2], position[:, 2:3]
-        path = path_geometry(scenario.terrain, relief, mask, site, antenna_z, x, y, z, z - ground[:, None],
-                             surface=surface.type, roughness=surface.height_std)
+        path = path_geometry(scenario.terrain, relief, mask, site, antenna_z, x, y, z,
+                             np.maximum(z - ground[:, None], 0.0), surface=surface.type, roughness=surface.height_std)
         open_ = ~np.isfinite(path.masking_height) | line_of_sight(path)
         aim = scenario.aims.get(spec.id, site[:2])
         to_radar = np.arctan2(site[0] - x, site[1] - y)
@@ -166,8 +177,11 @@ def build_world(scenario: Scenario) -> World:
     rcs = np.array([a.rcs.value for a in aircraft])
     swerling = np.array([a.swerling for a in aircraft])
     row, col = terrain.xy_to_rowcol(position[..., 0], position[..., 1])
-    inside = (row >= 0) & (row < terrain.shape[0]) & (col >= 0) & (col < terrain.shape[1])
+    # off the grid, or over nodata with no height (an AGL route): not seen there
+    known = np.isfinite(position).all(axis=-1) & np.isfinite(height)
+    inside = (row >= 0) & (row < terrain.shape[0]) & (col >= 0) & (col < terrain.shape[1]) & known
     row, col = np.clip(row, 0, terrain.shape[0] - 1), np.clip(col, 0, terrain.shape[1] - 1)
+    seen_at = np.where(known[..., None], position, 0.0)  # finite stand-ins where unknown (masked by `inside`)
 
     look = np.zeros((n_steps, n_s), bool)
     pd_look = np.zeros((n_steps, n_s, n_t), np.float32)
@@ -182,10 +196,10 @@ def build_world(scenario: Scenario) -> World:
         mask = masking_height(terrain.elevation, terrain.cell_size, int(r0), int(c0), sensor.antenna_height,
                               max_distance=sensor.max_range)  # 4/3 radio earth
         masking[unit.id] = mask
-        path = path_geometry(terrain, relief, mask, (site.x, site.y, site.ground), s_pos[s, 2], position[..., 0],
-                             position[..., 1], position[..., 2], height, surface=spec.surface.type,
+        path = path_geometry(terrain, relief, mask, (site.x, site.y, site.ground), s_pos[s, 2], seen_at[..., 0],
+                             seen_at[..., 1], seen_at[..., 2], np.where(known, height, 0.0), surface=spec.surface.type,
                              roughness=spec.surface.height_std)
-        dx, dy = position[..., 0] - site.x, position[..., 1] - site.y
+        dx, dy = seen_at[..., 0] - site.x, seen_at[..., 1] - site.y
         vis = inside & active & sensor.visibility(path, dx, dy)
         visible[:, s] = vis
         jammers = self_screening(flights_of, path) + standoff_jammers(

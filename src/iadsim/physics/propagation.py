@@ -22,6 +22,7 @@ from iadsim.units import EARTH_RADIUS, SPEED_OF_LIGHT
 __all__ = [
     "INTERFERENCE_PATH_DIFFERENCE",
     "RADIO_K",
+    "direct_elevation",
     "effective_earth_radius",
     "horizon_distance",
     "horizon_range",
@@ -118,6 +119,19 @@ def min_visible_height(
     return _checks.output(beyond**2 / (2.0 * kr))
 
 
+def direct_elevation(ground_range: ArrayLike, antenna_height: ArrayLike, target_height: ArrayLike,
+                     k: ArrayLike = RADIO_K) -> float | NDArray[np.float64]:
+    """Elevation angle [rad] of the direct ray at the antenna, over a sphere of radius k R: the target at
+    ``target_height`` and ground distance ``ground_range`` seen from ``antenna_height`` (heights above the
+    sphere), atan2((a + h2) cos(d / a) - (a + h1), (a + h2) sin(d / a))."""
+    ae = _checks.positive("k", k) * EARTH_RADIUS
+    d = _checks.as_float("ground_range", ground_range)
+    h1 = _checks.as_float("antenna_height", antenna_height)
+    h2 = _checks.as_float("target_height", target_height)
+    angle = d / ae
+    return _checks.output(np.arctan2((ae + h2) * np.cos(angle) - (ae + h1), (ae + h2) * np.sin(angle)))
+
+
 INTERFERENCE_PATH_DIFFERENCE = 1.0 / 6.0
 """Path difference (in wavelengths) above which the two-ray interference formula holds alone (Blake's
 interference region; Barton 2013, Sec. 8.6.1, takes the same lambda / 6)."""
@@ -129,7 +143,7 @@ def pattern_propagation_factor(
     ground_range: ArrayLike, antenna_height: ArrayLike, target_height: ArrayLike, frequency: float,
     permittivity: complex, *, polarisation: str = "horizontal", height_std: ArrayLike = 0.0,
     roughness: str = "ament", pattern: Callable[[np.ndarray], np.ndarray] | None = None, steered: bool = False,
-    specular: ArrayLike = True, k: float = RADIO_K,
+    boresight: ArrayLike | None = None, specular: ArrayLike = True, k: float = RADIO_K,
 ) -> float | NDArray[np.float64]:
     """One-way pattern-propagation factor F (field relative to free space on the beam's axis) over a smooth
     spherical earth; the two-way power factor of a monostatic radar is F^4, of a one-way path F^2.
@@ -145,11 +159,13 @@ def pattern_propagation_factor(
     * **Diffraction region** (beyond the horizon d_h = sqrt(2 a_e h1) + sqrt(2 a_e h2)): the first term of
       the residue series (:func:`~iadsim.physics.diffraction.smooth_earth_diffraction_db`), never above 0 dB,
       times f(theta_d).
-    * **Blend** (inside the horizon, Delta < lambda / 6): F in dB is interpolated linearly in Delta between the
-      diffraction value (Delta = 0, at the horizon) and the interference value (Delta = lambda / 6), and never
-      exceeds f(theta_d). This is a modelling choice: Blake and Barton interpolate a cubic in range between
-      the same two regions; ours needs no search for the range where Delta = lambda / 6, is continuous, and
-      ends at the horizon.
+    * **Blend** (inside the horizon, Delta < lambda / 6): with w = Delta / (lambda / 6), both evaluated at the
+      same point, F_dB = w F_interference,dB + (1 - w) F_diffraction,dB, capped at f(theta_d) + w max(0,
+      F_interference - f(theta_d)) (so never above the direct ray near the horizon, and continuous where w
+      reaches 1). At the horizon (Delta = 0) it is the diffraction value; at Delta = lambda / 6 the two-ray
+      value. This is a modelling choice: Blake and Barton interpolate a cubic in range between the two
+      regions' values at the range where Delta = lambda / 6 and at the horizon; ours needs no search for
+      that range, is continuous, and ends at the horizon.
 
     Parameters
     ----------
@@ -170,7 +186,11 @@ def pattern_propagation_factor(
     pattern : callable, optional
         Normalised elevation voltage pattern f(theta) of the antenna; None: 1 at every elevation.
     steered : bool
-        The beam's axis follows the target (a tracking radar): the pattern is taken at theta - theta_d.
+        The beam's axis follows the target (a tracking radar): the pattern is taken at theta - theta_d, or at
+        theta - ``boresight`` when that is given (the beam on another target than this path's far end, e.g.
+        a jammer heard while the beam tracks a target).
+    boresight : array_like, optional
+        Elevation of the steered beam's axis [rad] (only with ``steered``).
     specular : array_like of bool
         Where False the surface gives no specular reflection (broken ground: diffuse only).
     k : float
@@ -199,11 +219,10 @@ def pattern_propagation_factor(
     d, h1, h2 = np.broadcast_arrays(d, h1, h2)
     eps = complex(permittivity)
 
-    # direct ray: elevation at the antenna over the sphere
-    angle = d / ae
-    theta_d = np.arctan2((ae + h2) * np.cos(angle) - (ae + h1), (ae + h2) * np.sin(angle))
+    theta_d = np.asarray(direct_elevation(d, h1, h2, k))
     f_of = (lambda theta: np.ones_like(theta)) if pattern is None else pattern
-    f_d = f_of(np.zeros_like(theta_d)) if steered else f_of(theta_d)
+    axis = (theta_d if boresight is None else np.asarray(boresight, float)) if steered else 0.0
+    f_d = f_of(theta_d - axis)
 
     # interference region
     d1 = np.asarray(reflection.reflection_point(h1, h2, d, k))
@@ -219,7 +238,7 @@ def pattern_propagation_factor(
     rho = np.asarray(rough(height_std, psi, SPEED_OF_LIGHT / lam))
     divergence = np.where(lit, reflection.spherical_divergence_factor(d1, d2, np.maximum(psi, 1e-12), k), 0.0)
     theta_r = -(psi + d1 / ae)
-    f_r = f_of(theta_r - theta_d) if steered else f_of(theta_r)
+    f_r = f_of(theta_r - axis)
     reflected = np.where(np.asarray(specular, bool), divergence * rho * gamma * f_r, 0.0)
     f_int = np.abs(f_d + reflected * np.exp(-2j * np.pi * delta / lam))
 
@@ -233,6 +252,6 @@ def pattern_propagation_factor(
     w = np.where(lit & (d < horizon), np.clip(delta / (INTERFERENCE_PATH_DIFFERENCE * lam), 0.0, 1.0), 0.0)
     with np.errstate(divide="ignore"):
         blended = 10.0 ** (w * np.log10(np.maximum(f_int, _FLOOR)) + (1.0 - w) * np.log10(np.maximum(f_diff, _FLOOR)))
-    blended = np.minimum(blended, np.abs(f_d))
+    blended = np.minimum(blended, np.abs(f_d) + w * np.maximum(f_int - np.abs(f_d), 0.0))
     value = np.where(w >= 1.0, f_int, blended)
     return _checks.output(np.maximum(value, _FLOOR))

@@ -24,7 +24,6 @@ from pydantic import (
     TypeAdapter,
     ValidationError,
     field_validator,
-    model_validator,
 )
 
 from iadsim.registry import SENSOR_MODELS
@@ -154,20 +153,37 @@ class RadarType(_Type):
     def _known_model(cls, name: str) -> str:
         return SENSOR_MODELS.check(name)
 
-    @model_validator(mode="after")
-    def _elevation(self):
-        if self.elevation_beamwidth is None and (self.elevation_tilt is not None or self.csc2_ceiling is not None):
-            raise ValueError("elevation_tilt and csc2_ceiling need elevation_beamwidth")
-        if self.csc2_ceiling is not None:
-            if self.role == "fire-control":
-                raise ValueError("a fire-control radar steers a pencil beam: csc2_ceiling is for search radars")
-            tilt = 0.0 if self.elevation_tilt is None else self.elevation_tilt.value
-            edge = tilt + self.elevation_beamwidth.value / 2
-            if not 0.0 < edge < self.csc2_ceiling.value:
-                raise ValueError("csc2_ceiling must be above the main beam (elevation_tilt + elevation_beamwidth / 2)")
-        if self.sidelobe_level is not None and self.sidelobe_level.value >= 0:
-            raise ValueError("sidelobe_level is relative to the main beam: it must be below 0 dB")
-        return self
+    @field_validator("elevation_tilt")
+    @classmethod
+    def _tilt_needs_a_beam(cls, tilt, info):
+        if tilt is not None and info.data.get("elevation_beamwidth") is None:
+            raise ValueError("needs elevation_beamwidth")
+        if tilt is not None and info.data.get("role") == "fire-control":
+            raise ValueError("a fire-control radar steers its beam at the target: no fixed tilt")
+        return tilt
+
+    @field_validator("csc2_ceiling")
+    @classmethod
+    def _ceiling_above_the_beam(cls, ceiling, info):
+        if ceiling is None:
+            return ceiling
+        width = info.data.get("elevation_beamwidth")
+        if width is None:
+            raise ValueError("needs elevation_beamwidth")
+        if info.data.get("role") == "fire-control":
+            raise ValueError("a fire-control radar steers a pencil beam: csc2_ceiling is for search radars")
+        tilt = info.data.get("elevation_tilt")
+        edge = (0.0 if tilt is None else tilt.value) + width.value / 2
+        if not 0.0 < edge < ceiling.value:
+            raise ValueError("must be above the main beam (elevation_tilt + elevation_beamwidth / 2)")
+        return ceiling
+
+    @field_validator("sidelobe_level")
+    @classmethod
+    def _below_the_main_beam(cls, level):
+        if level is not None and level.value >= 0:
+            raise ValueError("is relative to the main beam: it must be below 0 dB")
+        return level
 
 
 class MissileType(_Type):

@@ -40,8 +40,10 @@ EngagementDoctrine = _choice(DOCTRINES)
 AssignerName = _choice(ASSIGNERS)
 
 DEFAULT_ROUGHNESS = 1.0
-"""Standard deviation of the surface height [m] of a land surface with no ``roughness`` given: open,
-gently rolling land (an assumption; see docs/engine.md, "Propagation")."""
+"""Standard deviation of the surface height [m] of a land surface with no ``roughness`` given: open land.
+The value of the land example in MathWorks' ``radarpropfactor`` documentation (Example 2, "a height standard
+deviation of 1 m"), which follows Barton, *Radar Equations for Modern Radar* (2013), Sec. 8.6 and 9.2; an
+assumption for open, gently rolling ground, not a measurement of any site (docs/engine.md, "Propagation")."""
 
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -103,7 +105,7 @@ class Surface(Strict):
     type: Literal["medium-dry-ground", "very-dry-ground", "wet-ground", "fresh-water", "sea"] = Field(
         "medium-dry-ground", description="surface class (ITU-R P.527-3) or sea")
     roughness: Length | None = Field(None, description="standard deviation of the surface height "
-                                     f"(default {DEFAULT_ROUGHNESS:g} m on land)")
+                                     f"(default {DEFAULT_ROUGHNESS:g} m on the ground classes)")
     sea_state: Annotated[int, Field(strict=True, ge=0, le=8)] | None = Field(
         None, description="sea state 0-8 (Douglas), for type: sea")
 
@@ -115,6 +117,8 @@ class Surface(Strict):
             raise ValueError("sea_state is for type: sea; give roughness for a land or fresh-water surface")
         if self.type == "sea" and self.roughness is None and self.sea_state is None:
             raise ValueError("a sea surface needs sea_state (0-8) or roughness")
+        if self.type == "fresh-water" and self.roughness is None:
+            raise ValueError("a fresh-water surface needs roughness (the land default does not apply to water)")
         return self
 
     @property

@@ -34,6 +34,8 @@ def _scenario_1_to_2(data: dict) -> None:
         if not isinstance(jammer, dict) or "centre" in jammer:
             continue
         if hasattr(jammer, "insert"):  # a ruamel.yaml round-trip map: keep the layout, add the comment
+            if hasattr(jammer, "fa"):
+                jammer.fa.set_block_style()  # a comment cannot end a line inside a flow mapping
             jammer.insert(len(jammer), "centre", "any", comment=FORMAT_1_JAMMER)
         else:
             jammer["centre"] = "any"

@@ -12,9 +12,10 @@ level enter the two-ray model (:func:`iadsim.physics.propagation.pattern_propaga
 a summit reflects off the valley floor, not off a plane its mast height below it.
 
 **Broken ground** (no specular reflection, diffuse only): where the specular point is hidden from the
-antenna by terrain (its cell's masking height above :data:`SPECULAR_CLEARANCE`), or lies off the DEM. The
-DEM's relief around the point (:func:`iadsim.terrain.local_relief`) adds to the surface's own roughness
-in quadrature, so rough ground fades the reflection continuously through the roughness factor.
+antenna by terrain (its cell's masking height above :data:`SPECULAR_CLEARANCE`). The DEM's relief around the
+point (:func:`iadsim.terrain.local_relief`) adds to the surface's own roughness in quadrature, so rough
+ground fades the reflection continuously through the roughness factor. Where the specular point is off the
+DEM or on nodata (often the sea in a land DEM), the scenario's surface reflects at the last level found.
 """
 
 from __future__ import annotations
@@ -136,7 +137,8 @@ def path_geometry(terrain: Dem, relief: np.ndarray, mask: np.ndarray, site: tupl
         ground = terrain.elevation[row, col]
         on_dem &= np.isfinite(ground)
         level = np.where(on_dem, ground, level)
-    seen = on_dem & (np.nan_to_num(mask[row, col], nan=np.inf) <= SPECULAR_CLEARANCE)
+    # off the DEM (or on nodata, often the sea) the scenario's surface reflects at the last level found
+    seen = ~on_dem | (np.nan_to_num(mask[row, col], nan=np.inf) <= SPECULAR_CLEARANCE)
     local = np.where(on_dem, np.nan_to_num(relief[row, col]), 0.0)
     return Geometry(slant, ground_range, np.asarray(target_height, float) + np.zeros(x.shape), masking,
                     np.maximum(antenna_z - level, 0.0), np.maximum(z - level, 0.0), np.hypot(roughness, local),

@@ -59,19 +59,26 @@ def elevation_pattern(radar: RadarType):
     return lambda theta: np.asarray(reflection.sinc_pattern(theta, width, tilt))
 
 
-def propagation_factor(radar: RadarType, path: Geometry) -> np.ndarray:
+def propagation_factor(radar: RadarType, path: Geometry, *, pattern: bool = True, boresight=None) -> np.ndarray:
     """One-way pattern-propagation factor F of ``path`` for this radar
     (:func:`iadsim.physics.propagation.pattern_propagation_factor`): its frequency, polarisation (default
-    horizontal) and elevation pattern, steered at the target for a fire-control radar; the path's surface
-    class, height deviation and specular flag. The roughness factor is Miller-Brown-Vegh's over the sea (it
-    was derived for sea-wave heights) and Ament's over land."""
+    horizontal) and elevation pattern (``pattern=False``: none), steered for a fire-control radar at the
+    path's far end or at the elevation ``boresight``; the path's surface class, height deviation and specular
+    flag. The roughness factor is Miller-Brown-Vegh's over the sea (it was derived for sea-wave heights) and
+    Ament's over land."""
     frequency = radar.frequency.value
     polarisation = "horizontal" if radar.polarisation is None else radar.polarisation.value
     return np.asarray(propagation.pattern_propagation_factor(
         path.ground_range, path.antenna_height, path.target_surface_height, frequency,
         reflection.surface_permittivity(path.surface, frequency), polarisation=polarisation,
         height_std=path.height_std, roughness="miller-brown-vegh" if path.surface == "sea" else "ament",
-        pattern=elevation_pattern(radar), steered=radar.role == "fire-control", specular=path.specular))
+        pattern=elevation_pattern(radar) if pattern else None, steered=radar.role == "fire-control",
+        boresight=boresight, specular=path.specular))
+
+
+def _elevation(path: Geometry) -> np.ndarray:
+    return np.asarray(propagation.direct_elevation(np.maximum(path.ground_range, 1.0), path.antenna_height,
+                                                   path.target_surface_height))
 
 
 def in_band_fraction(radar: RadarType, centre, bandwidth) -> np.ndarray:
@@ -93,10 +100,14 @@ def signal_to_interference_db(radar: RadarType, path: Geometry, rcs, jammers: Se
     improvement) plus noise jamming.
 
     Each jammer adds ERP x (its power inside the receiver band, :func:`in_band_fraction`) x the radar's
-    receive gain towards it (the main beam's, or the main beam's plus ``sidelobe_level``) x the one-way
-    factor F^2 of its own path, over lambda^2 / ((4 pi)^2 R_j^2); no radar losses apply to it (the
-    textbook burn-through arithmetic). Clutter counts only while the target is inside the lowest beam (its
-    elevation above the reflecting surface below one azimuth beamwidth), a modelling assumption."""
+    receive gain towards it x the one-way factor F^2 of its own path, over lambda^2 / ((4 pi)^2 R_j^2). In
+    the main beam (the jammer's ``main_beam`` flag, and for a fire-control radar's steered pencil beam also
+    within half the elevation beamwidth of the target's elevation) the gain is the main beam's and F
+    carries the elevation pattern (steered at the target for a fire-control radar); otherwise the gain is
+    the main beam's plus ``sidelobe_level`` and F carries no pattern. The radar's losses apply to the echo
+    only (Mahafza's self-screening arithmetic: the catalog's losses are the radar's own, calibrated on its
+    detection range). Clutter counts only while the target is inside the lowest beam (its elevation above
+    the reflecting surface below one azimuth beamwidth), a modelling assumption."""
     snr = snr_db(radar.peak_power.value, radar.gain.value, radar.frequency.value, rcs, path.slant_range,
                  radar.pulse_width.value, radar.system_temperature.value, radar.losses.value)
     with np.errstate(divide="ignore"):
@@ -110,17 +121,22 @@ def signal_to_interference_db(radar: RadarType, path: Geometry, rcs, jammers: Se
     elevation = np.arctan2(path.target_surface_height - path.antenna_height, np.maximum(path.ground_range, 1.0))
     cnr = np.where(elevation < radar.beamwidth.value, cnr, -np.inf)
     jam = np.zeros(np.shape(snr))
+    target_elevation = _elevation(path) if jammers else None
     for jammer in jammers:
-        jam = jam + _jammer_to_noise(radar, jammer)
+        jam = jam + _jammer_to_noise(radar, jammer, target_elevation)
     with np.errstate(divide="ignore"):
         jnr = np.where(jam > 0, 10.0 * np.log10(np.maximum(jam, 1e-300)), -np.inf)
     return effects.sinr_db(snr, jnr, cnr)
 
 
-def _jammer_to_noise(radar: RadarType, jammer: Jamming) -> np.ndarray:
-    """Linear JNR of one jammer (:func:`signal_to_interference_db`)."""
+def _jammer_to_noise(radar: RadarType, jammer: Jamming, target_elevation: np.ndarray) -> np.ndarray:
+    """Linear JNR of one jammer while the radar looks at targets at ``target_elevation``
+    (:func:`signal_to_interference_db`)."""
     erp = np.asarray(jammer.erp, float) * in_band_fraction(radar, jammer.centre, jammer.bandwidth)
     main = np.asarray(jammer.main_beam, bool)
+    steered = radar.role == "fire-control"
+    if steered and radar.elevation_beamwidth is not None:
+        main = main & (np.abs(_elevation(jammer.path) - target_elevation) <= radar.elevation_beamwidth.value / 2)
     if radar.sidelobe_level is None and np.any(~main & (erp > 0)):
         raise ValueError(f"radar type '{radar.label}' has no sidelobe_level: a jammer outside its main beam needs it")
     sidelobe = 0.0 if radar.sidelobe_level is None else radar.sidelobe_level.value
@@ -129,7 +145,8 @@ def _jammer_to_noise(radar: RadarType, jammer: Jamming) -> np.ndarray:
         jnr_db = effects.jammer_to_noise_db(np.maximum(erp, 1e-300), b_r, radar.frequency.value, radar.gain.value,
                                             np.maximum(jammer.path.slant_range, 1.0), b_r,
                                             radar.system_temperature.value, np.where(main, 0.0, sidelobe), 0.0)
-        factor = propagation_factor(radar, jammer.path) ** 2
+    in_main = propagation_factor(radar, jammer.path, boresight=target_elevation if steered else None)
+    factor = np.where(main, in_main, propagation_factor(radar, jammer.path, pattern=False)) ** 2
     return np.where(erp > 0, 10.0 ** (np.asarray(jnr_db) / 10.0) * factor, 0.0)
 
 
@@ -138,12 +155,13 @@ def _jammer_to_noise(radar: RadarType, jammer: Jamming) -> np.ndarray:
 class Radar:
     """A pulse radar on a unit (:class:`iadsim.sensors.SensorModel`).
 
-    * **Visibility**: the target is at or above the masking height of its cell (within
-      :data:`~iadsim.sensors.base.MASK_TOLERANCE`), within the instrumented range, and inside the unit's
-      sector (:func:`~iadsim.sensors.in_sector`).
+    * **Visibility**: terrain leaves the path open (:func:`~iadsim.sensors.line_of_sight`: at or above the
+      masking height of its cell, or below it only by the earth's curvature), within the instrumented
+      range, and inside the unit's sector (:func:`~iadsim.sensors.in_sector`).
     * **Pd per look**: the exact square-law Pd (:func:`iadsim.physics.detection.pd`, the target's Swerling
-      case) of the per-pulse SINR of :func:`signal_to_interference_db` clipped to :data:`SNR_CLIP_DB`, for
-      the radar's Pfa and :func:`pulses_per_look`.
+      case) of the per-pulse SINR of :func:`signal_to_interference_db` (the propagation factor of the path,
+      clutter, the jammers heard), for the radar's Pfa and :func:`pulses_per_look`; Pfa below
+      :data:`SNR_CLIP_DB`'s floor, the SINR capped at its ceiling.
     * **Looks**: a radar that scans at least once per step looks in every step, its several looks
       combining as independent looks (``1 - (1 - pd) ** (step / scan_period)``); a slower one looks in
       the steps where a new scan starts, with a phase that is stable per site (from the unit id).
@@ -183,7 +201,7 @@ class Radar:
         snr = np.asarray(signal_to_interference_db(radar, geometry, rcs, jammers), float)
         n_pulses = self.pulses_per_look
         cases = np.broadcast_to(np.asarray(swerling), snr.shape[-1:] if snr.ndim else ())
-        p = np.full(snr.shape, radar.pfa.value)
+        p = np.where(np.isnan(snr), np.nan, radar.pfa.value)  # NaN geometry stays NaN (visibility masks it)
         live = snr > SNR_CLIP_DB[0]  # below it Pd is Pfa to double precision: the exact Pd is not evaluated
         for case in np.unique(cases):
             cells = live & (cases == case)
