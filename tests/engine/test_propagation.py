@@ -23,7 +23,7 @@ from iadsim.physics.propagation import horizon_range
 from iadsim.physics.radar import snr_db
 from iadsim.physics.reflection import surface_electrical_constants, surface_permittivity
 from iadsim.sensors import Geometry, Jamming, in_band_fraction, signal_to_interference_db
-from iadsim.terrain import Dem, write_geotiff
+from iadsim.terrain import LOCAL_CRS, Dem, write_geotiff
 
 from ._scenarios import scenario_dict
 
@@ -282,6 +282,8 @@ jammers:
 
 
 def test_a_standoff_jammer_over_nodata_is_silent_there(make_scenario, tmp_path):
+    """Over a nodata strip inside the map an AGL jammer has no height and an MSL one no known path: neither is
+    heard there (the threat's Pd equals a jam-free run's), and both are heard elsewhere on their route."""
     _catalog(tmp_path)
     flat = _scenario(make_scenario, tmp_path, [{"id": "a", "type": RADAR, "x": "0 km", "y": "0 km"}], [])
     cell, half = 500.0, 100e3
@@ -290,11 +292,61 @@ def test_a_standoff_jammer_over_nodata_is_silent_there(make_scenario, tmp_path):
     x, _ = np.meshgrid(centres, -centres)
     elevation = np.where(np.abs(x + 60e3) < 5e3, np.nan, 100.0)  # a nodata strip across the jammer's route
     write_geotiff(tmp_path / "strip.tif", elevation, Dem.from_array(elevation, cell, (-half, half), flat.terrain.crs))
-    jammer = {"id": "soj", "type": "fighter", "route": [{"x": "-80 km", "y": "20 km", "altitude": "5 km"},
-                                                        {"x": "-40 km", "y": "20 km", "altitude": "5 km"}],
-              "bands": [{"centre": "3 GHz", "bandwidth": "100 MHz", "erp": "1 kW"}]}
     units = [{"id": "sr", "type": RADAR, "x": "0 km", "y": "0 km", "mast_height": "10 m"}]
-    world = build_world(_scenario(make_scenario, tmp_path, units, [_inbound(-90, "3 km", y_km=-20)],
-                                  terrain={"source": "strip.tif"}, jammers=[jammer], format_version=2))
-    seen = world.visible[:, 0, 0]
-    assert seen.any() and np.isfinite(world.pd_look[seen, 0, 0]).all()
+    raid = _inbound(-95, "3 km", "drone", y_km=-20)  # small and far: Pd below 1 for the jamming to show
+
+    def world(reference=None):
+        top = {"terrain": {"source": "strip.tif"}, "format_version": 2, "duration": "10 min"}
+        if reference:  # a fast jammer crossing the strip from x = -100 km: over it from about 2:10 to 2:30
+            top["jammers"] = [{"id": "soj", "type": "fighter", "altitude_reference": reference, "route": [
+                {"x": "-100 km", "y": "20 km", "altitude": "5 km", "speed": "1000 km/h"},
+                {"x": "-20 km", "y": "20 km", "altitude": "5 km", "speed": "1000 km/h"}],
+                "bands": [{"centre": "3 GHz", "bandwidth": "100 MHz", "erp": "1 kW"}]}]
+        return build_world(_scenario(make_scenario, tmp_path, units, [raid], **top))
+
+    quiet = world()
+    for reference in ("agl", "msl"):
+        jammed = world(reference)
+        xs = _jammer_xy(jammed)[:, 0]
+        strip = np.abs(xs + 60e3) < 4e3
+        clear = (np.abs(xs + 60e3) > 6e3) & quiet.visible[:, 0, 0] & (quiet.pd_look[:, 0, 0] < 0.99)
+        assert strip.sum() > 10 and clear.sum() > 10
+        np.testing.assert_array_equal(jammed.pd_look[strip, 0, 0], quiet.pd_look[strip, 0, 0])
+        assert (jammed.pd_look[clear, 0, 0] < quiet.pd_look[clear, 0, 0]).all()
+
+
+def _jammer_xy(world) -> np.ndarray:
+    """The stand-off jammer's (x, y) at every step, local to the origin, from its route and speed (1000 km/h
+    from x = -100 km)."""
+    x = np.minimum(-100e3 + world.times * 1000 / 3.6, -20e3)
+    return np.stack([x, np.full_like(x, 20e3)], axis=1)
+
+
+def test_burnthrough_of_an_agl_jammer_closest_over_nodata_is_silent(tmp_path):
+    from iadsim.scenario import load_scenario
+
+    _catalog(tmp_path)
+    cell, half = 500.0, 100e3
+    n = int(2 * half / cell)
+    centres = (np.arange(n) + 0.5) * cell - half
+    x, _ = np.meshgrid(centres, -centres)
+    elevation = np.where(np.abs(x + 60e3) < 5e3, np.nan, 100.0)
+    (tmp_path / "s.yaml").write_text(f"""
+format_version: 2
+name: strip
+duration: 5 min
+terrain: {{source: strip.tif}}
+catalog: [radar.yaml]
+units:
+  - {{id: sr, type: {RADAR}, x: 0 km, y: 0 km}}
+jammers:
+  - id: soj  # closest to the radar at about (-57.7 km, -11.5 km): over the strip
+    type: fighter
+    route: [{{x: -70 km, y: 50 km, altitude: 2 km}}, {{x: -50 km, y: -50 km, altitude: 2 km}}]
+    bands: [{{centre: 3 GHz, bandwidth: 100 MHz, erp: 1 kW}}]
+""")
+    write_geotiff(tmp_path / "strip.tif", elevation, Dem.from_array(elevation, cell, (-half, half), LOCAL_CRS))
+    scenario = load_scenario(tmp_path / "s.yaml")
+    coverage(scenario, tmp_path / "out", bands=(3000.0,), threat_types=["fighter"], aoi="terrain")
+    (entry,) = json.loads((tmp_path / "out" / "burnthrough.json").read_text())["entries"]
+    assert entry["jammer_heard"] is False and entry["range_m"] == entry["range_unjammed_m"] > 0

@@ -194,7 +194,7 @@ def _subset(path: Geometry, keep: np.ndarray) -> Geometry:
     """The paths of ``path`` where ``keep`` (1-D arrays)."""
     return replace(path, **{name: getattr(path, name)[keep] for name in (
         "slant_range", "ground_range", "target_height", "masking_height", "antenna_height", "target_surface_height",
-        "height_std", "specular")})
+        "height_std", "specular", "elevation")})
 
 
 def _worst_threats(scenario: Scenario, names: list[str]) -> list[tuple[float, int]]:
@@ -316,7 +316,11 @@ def burnthrough(scenario: Scenario, maps: CoverageMaps) -> dict:
     For each stand-off jammer aircraft type (its first aircraft) and each sensing radar: the jammer at its
     closest approach to the radar along its route (holding there), radiating its bands if the radar is inside
     its beam; each threat type flies at each band's height straight at the radar along the jammer's bearing
-    (so the jammer is in the radar's main beam: the worst case). ``range_m`` is the largest slant range at
+    (so the jammer is in a search radar's main beam: the worst case; a fire-control radar's pencil beam, steered
+    at the threat, hears a jammer at another elevation in its sidelobes, so its entries are sidelobe
+    burn-through unless the two are within half its elevation beamwidth). An AGL jammer whose closest approach
+    is over nodata or off the DEM has no height there and is left silent (``jammer_heard``: false, as for a
+    radar outside the jammer's beam). ``range_m`` is the largest slant range at
     which the radar detects it (per-look Pd >= 0.5, the coverage threshold), 0 if nowhere;
     ``range_unjammed_m`` the same without the jammer; ``jammer_range_m`` the jammer's slant range from the
     antenna. For each raid with a
@@ -345,10 +349,10 @@ def burnthrough(scenario: Scenario, maps: CoverageMaps) -> dict:
             x, y, alt = _closest_approach(scenario.routes[jammer.id], (site.x, site.y))
             ground = scenario.terrain.elevation_at(np.array([x]), np.array([y]))[0]
             height = (alt + ground if jammer.altitude_reference == "agl" else np.fmax(alt, ground)) - site.ground
-            jammer_path = flat(math.hypot(x - site.x, y - site.y), max(height, 0.0))
             aim = scenario.aims.get(jammer.id, (site.x, site.y))
             off = math.atan2(site.x - x, site.y - y) - math.atan2(aim[0] - x, aim[1] - y)
-            heard = abs(math.remainder(off, 2 * math.pi)) <= jammer.beamwidth / 2 + 1e-12
+            heard = bool(np.isfinite(height)) and abs(math.remainder(off, 2 * math.pi)) <= jammer.beamwidth / 2 + 1e-12
+            jammer_path = flat(math.hypot(x - site.x, y - site.y), max(float(np.nan_to_num(height)), 0.0))
             bands = [Jamming(np.array(b.erp if heard else 0.0), np.array(b.centre), np.array(b.bandwidth),
                              jammer_path, np.array(True)) for b in jammer.bands]
             for threat in maps.threat_types:
@@ -357,7 +361,7 @@ def burnthrough(scenario: Scenario, maps: CoverageMaps) -> dict:
                     path = flat(ranges, band_height)
                     entries.append({
                         "jammer": jammer.id, "radar": sensor_id, "threat": threat, "height_agl_m": band_height,
-                        "jammer_range_m": round(float(jammer_path.slant_range), 1),
+                        "jammer_range_m": round(float(jammer_path.slant_range), 1), "jammer_heard": heard,
                         "range_m": detect(path, bands, entry.rcs.value, entry.swerling),
                         "range_unjammed_m": detect(path, [], entry.rcs.value, entry.swerling)})
         for raid in spec.threats:
@@ -371,7 +375,8 @@ def burnthrough(scenario: Scenario, maps: CoverageMaps) -> dict:
                                np.array(True))]
                 reached = detect(path, own, entry.rcs.value, entry.swerling)
                 entries.append({"jammer": raid.id, "radar": sensor_id, "threat": raid.type,
-                                "height_agl_m": band_height, "jammer_range_m": reached, "range_m": reached,
+                                "height_agl_m": band_height, "jammer_range_m": reached, "jammer_heard": True,
+                                "range_m": reached,
                                 "range_unjammed_m": detect(path, [], entry.rcs.value, entry.swerling)})
     return {"scenario": scenario.name, "rule": burnthrough.__doc__.split("\n\n")[0].strip()
             if burnthrough.__doc__ else "", "pd_threshold": PD_THRESHOLD, "entries": entries}

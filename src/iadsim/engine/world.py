@@ -100,10 +100,10 @@ def _standoff_tracks(scenario: Scenario, times: np.ndarray) -> list[tuple]:
 def standoff_jammers(scenario: Scenario, tracks: list[tuple], sensor, site: tuple, antenna_z: float, mask, relief,
                      dx, dy) -> list[Jamming]:
     """The stand-off jammers one sensor hears while looking at each target (arrays (K, T)): each band of each
-    jammer aircraft, over its own path to the sensor (terrain blocks it; beyond the masking sweep the
-    smooth earth decides), while the sensor is inside the jammer's beam; in the sensor's main beam when the
-    jammer's bearing is within half the sensor's azimuth beamwidth of the target's (a sensor model without a
-    ``beamwidth`` hears it in the main beam)."""
+    jammer aircraft, over its own path to the sensor (terrain blocks it, and so does nodata inside the masking
+    sweep; beyond the sweep the smooth earth decides), while the sensor is inside the jammer's beam; in the
+    sensor's main beam when the jammer's bearing is within half the sensor's azimuth beamwidth of the
+    target's (a sensor model without a ``beamwidth`` hears it in the main beam)."""
     out = []
     half_beam = getattr(sensor, "beamwidth", 2 * np.pi) / 2
     surface = scenario.spec.surface
@@ -116,7 +116,10 @@ def standoff_jammers(scenario: Scenario, tracks: list[tuple], sensor, site: tupl
         x, y, z = position[:, 0:1], position[:, 1:2], position[:, 2:3]
         path = path_geometry(scenario.terrain, relief, mask, site, antenna_z, x, y, z,
                              np.maximum(z - ground[:, None], 0.0), surface=surface.type, roughness=surface.height_std)
-        open_ = ~np.isfinite(path.masking_height) | line_of_sight(path)
+        # beyond the masking sweep (off the map, or past the sensor's reach) the smooth earth decides; on
+        # nodata inside it the map cannot say what lies between: not heard
+        swept = scenario.terrain.contains(x, y) & (path.ground_range <= sensor.max_range)
+        open_ = np.where(swept, line_of_sight(path), True)
         aim = scenario.aims.get(spec.id, site[:2])
         to_radar = np.arctan2(site[0] - x, site[1] - y)
         to_aim = np.arctan2(aim[0] - x, aim[1] - y)

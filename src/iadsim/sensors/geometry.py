@@ -62,6 +62,9 @@ class Geometry:
         relief there, in quadrature.
     specular : numpy.ndarray of bool
         The surface reflects specularly (False: broken ground, diffuse only).
+    elevation : numpy.ndarray
+        Elevation angle of the direct ray at the antenna [rad] over the 4/3 earth, from the true heights
+        (the heights above the reflecting surface are clipped at 0 where the surface rises above an end).
     surface : str
         The surface class (:data:`iadsim.physics.reflection.SURFACE_CLASSES`).
     """
@@ -74,6 +77,7 @@ class Geometry:
     target_surface_height: np.ndarray
     height_std: np.ndarray
     specular: np.ndarray
+    elevation: np.ndarray
     surface: str = "medium-dry-ground"
 
     @classmethod
@@ -86,7 +90,8 @@ class Geometry:
         return cls(slant, ground_range, target_height, np.broadcast_to(np.asarray(masking_height, float),
                                                                       ground_range.shape),
                    antenna_height, target_height, np.broadcast_to(np.asarray(height_std, float), ground_range.shape),
-                   np.broadcast_to(np.asarray(specular, bool), ground_range.shape), surface)
+                   np.broadcast_to(np.asarray(specular, bool), ground_range.shape),
+                   _elevation(ground_range, target_height - antenna_height), surface)
 
 
 def path_geometry(terrain: Dem, relief: np.ndarray, mask: np.ndarray, site: tuple[float, float, float],
@@ -142,7 +147,16 @@ def path_geometry(terrain: Dem, relief: np.ndarray, mask: np.ndarray, site: tupl
     local = np.where(on_dem, np.nan_to_num(relief[row, col]), 0.0)
     return Geometry(slant, ground_range, np.asarray(target_height, float) + np.zeros(x.shape), masking,
                     np.maximum(antenna_z - level, 0.0), np.maximum(z - level, 0.0), np.hypot(roughness, local),
-                    seen, surface)
+                    seen, _elevation(ground_range, z - antenna_z), surface)
+
+
+def _elevation(ground_range, rise) -> np.ndarray:
+    """Direct-ray elevation [rad] at the antenna of a point ``rise`` above the antenna at ``ground_range``,
+    over the 4/3 earth: atan2(rise - d^2 / (2 k R), d) (the small-angle sphere)."""
+    from iadsim.physics.propagation import effective_earth_radius
+
+    d = np.maximum(np.asarray(ground_range, float), 1.0)
+    return np.arctan2(np.asarray(rise, float) - d**2 / (2.0 * effective_earth_radius()), d)
 
 
 def line_of_sight(geometry: Geometry) -> np.ndarray:

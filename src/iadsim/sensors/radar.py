@@ -76,11 +76,6 @@ def propagation_factor(radar: RadarType, path: Geometry, *, pattern: bool = True
         boresight=boresight, specular=path.specular))
 
 
-def _elevation(path: Geometry) -> np.ndarray:
-    return np.asarray(propagation.direct_elevation(np.maximum(path.ground_range, 1.0), path.antenna_height,
-                                                   path.target_surface_height))
-
-
 def in_band_fraction(radar: RadarType, centre, bandwidth) -> np.ndarray:
     """Fraction of a noise jammer's power inside the radar's receiver band (centre ``frequency``, width
     1 / pulse width): overlap of the two bands / jammer bandwidth. A NaN centre is the format-1 jammer,
@@ -121,22 +116,22 @@ def signal_to_interference_db(radar: RadarType, path: Geometry, rcs, jammers: Se
     elevation = np.arctan2(path.target_surface_height - path.antenna_height, np.maximum(path.ground_range, 1.0))
     cnr = np.where(elevation < radar.beamwidth.value, cnr, -np.inf)
     jam = np.zeros(np.shape(snr))
-    target_elevation = _elevation(path) if jammers else None
+    factors: dict[int, tuple] = {}  # the bands of one jammer share its path: its factors are computed once
     for jammer in jammers:
-        jam = jam + _jammer_to_noise(radar, jammer, target_elevation)
+        jam = jam + _jammer_to_noise(radar, jammer, path.elevation, factors)
     with np.errstate(divide="ignore"):
         jnr = np.where(jam > 0, 10.0 * np.log10(np.maximum(jam, 1e-300)), -np.inf)
     return effects.sinr_db(snr, jnr, cnr)
 
 
-def _jammer_to_noise(radar: RadarType, jammer: Jamming, target_elevation: np.ndarray) -> np.ndarray:
+def _jammer_to_noise(radar: RadarType, jammer: Jamming, target_elevation: np.ndarray, factors: dict) -> np.ndarray:
     """Linear JNR of one jammer while the radar looks at targets at ``target_elevation``
-    (:func:`signal_to_interference_db`)."""
+    (:func:`signal_to_interference_db`); ``factors`` caches the one-way factors per jammer path."""
     erp = np.asarray(jammer.erp, float) * in_band_fraction(radar, jammer.centre, jammer.bandwidth)
     main = np.asarray(jammer.main_beam, bool)
     steered = radar.role == "fire-control"
     if steered and radar.elevation_beamwidth is not None:
-        main = main & (np.abs(_elevation(jammer.path) - target_elevation) <= radar.elevation_beamwidth.value / 2)
+        main = main & (np.abs(jammer.path.elevation - target_elevation) <= radar.elevation_beamwidth.value / 2)
     if radar.sidelobe_level is None and np.any(~main & (erp > 0)):
         raise ValueError(f"radar type '{radar.label}' has no sidelobe_level: a jammer outside its main beam needs it")
     sidelobe = 0.0 if radar.sidelobe_level is None else radar.sidelobe_level.value
@@ -144,10 +139,15 @@ def _jammer_to_noise(radar: RadarType, jammer: Jamming, target_elevation: np.nda
     with np.errstate(divide="ignore"):
         jnr_db = effects.jammer_to_noise_db(np.maximum(erp, 1e-300), b_r, radar.frequency.value, radar.gain.value,
                                             np.maximum(jammer.path.slant_range, 1.0), b_r,
-                                            radar.system_temperature.value, np.where(main, 0.0, sidelobe), 0.0)
-    in_main = propagation_factor(radar, jammer.path, boresight=target_elevation if steered else None)
-    factor = np.where(main, in_main, propagation_factor(radar, jammer.path, pattern=False)) ** 2
-    return np.where(erp > 0, 10.0 ** (np.asarray(jnr_db) / 10.0) * factor, 0.0)
+                                            radar.system_temperature.value, 0.0, 0.0)
+    if id(jammer.path) not in factors:
+        in_main = propagation_factor(radar, jammer.path, boresight=target_elevation if steered else None) ** 2
+        factors[id(jammer.path)] = (jammer.path, in_main, propagation_factor(radar, jammer.path, pattern=False) ** 2)
+    _, in_main, plain = factors[id(jammer.path)]
+    side = 10.0 ** (sidelobe / 10.0) * plain  # the sidelobes: their level, no elevation pattern
+    # in the main beam the pattern applies, but never below the sidelobes (its nulls are filled by them)
+    gain = np.where(main, np.maximum(in_main, side) if radar.sidelobe_level is not None else in_main, side)
+    return np.where(erp > 0, 10.0 ** (np.asarray(jnr_db) / 10.0) * gain, 0.0)
 
 
 @SENSOR_MODELS.register("radar")
