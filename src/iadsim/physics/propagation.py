@@ -216,13 +216,19 @@ def pattern_propagation_factor(
         raise ValueError(f"roughness must be 'ament' or 'miller-brown-vegh', not {roughness!r}")
     lam = SPEED_OF_LIGHT / float(_checks.positive("frequency", frequency))
     ae = float(_checks.positive("k", k)) * EARTH_RADIUS
-    d, h1, h2 = np.broadcast_arrays(d, h1, h2)
+    sigma_h = _checks.non_negative("height_std", height_std)
+    shape = np.broadcast_shapes(d.shape, h1.shape, h2.shape, sigma_h.shape, np.shape(specular),
+                                np.shape(boresight) if boresight is not None else ())
+    # everything as 1-D arrays of one length (indexing subsets below), the result reshaped at the end
+    d, h1, h2, sigma_h = (np.broadcast_to(a, shape).ravel() for a in (d, h1, h2, sigma_h))
+    specular = np.broadcast_to(np.asarray(specular, bool), shape).ravel()
     eps = complex(permittivity)
 
     theta_d = np.asarray(direct_elevation(d, h1, h2, k))
     f_of = (lambda theta: np.ones_like(theta)) if pattern is None else pattern
-    axis = (theta_d if boresight is None else np.asarray(boresight, float)) if steered else 0.0
-    f_d = f_of(theta_d - axis)
+    axis = (theta_d if boresight is None else np.broadcast_to(np.asarray(boresight, float), shape).ravel()
+            ) if steered else 0.0
+    f_d = np.broadcast_to(np.asarray(f_of(theta_d - axis), float), d.shape)
 
     # interference region
     d1 = np.asarray(reflection.reflection_point(h1, h2, d, k))
@@ -233,25 +239,34 @@ def pattern_propagation_factor(
     p1, p2 = np.where(lit, p1, 0.0), np.where(lit, p2, 0.0)
     delta = 4.0 * p1 * p2 / (np.hypot(d, p1 + p2) + np.hypot(d, p1 - p2))
     psi = np.arctan2(p1, np.maximum(d1, 1e-9))
-    gamma = np.asarray(reflection.fresnel_reflection(np.clip(psi, 0.0, np.pi / 2), eps, polarisation))
     rough = effects.roughness_factor if roughness == "ament" else effects.miller_brown_vegh_factor
-    rho = np.asarray(rough(height_std, psi, SPEED_OF_LIGHT / lam))
+    rho = np.asarray(rough(sigma_h, psi, SPEED_OF_LIGHT / lam))
     divergence = np.where(lit, reflection.spherical_divergence_factor(d1, d2, np.maximum(psi, 1e-12), k), 0.0)
     theta_r = -(psi + d1 / ae)
     f_r = f_of(theta_r - axis)
-    reflected = np.where(np.asarray(specular, bool), divergence * rho * gamma * f_r, 0.0)
-    f_int = np.abs(f_d + reflected * np.exp(-2j * np.pi * delta / lam))
-
-    # diffraction region
-    eps_r, sigma = eps.real, max(-eps.imag / (60.0 * lam), 0.0)
-    pol = "horizontal" if polarisation == "horizontal" else "vertical"
-    loss = np.asarray(diffraction.smooth_earth_diffraction_db(d, h1, h2, SPEED_OF_LIGHT / lam, ae, eps_r, sigma, pol))
-    f_diff = 10.0 ** (-np.maximum(loss, 0.0) / 20.0) * np.abs(f_d)
+    amplitude = np.where(specular, divergence * rho * f_r, 0.0)
+    f_int = np.abs(f_d)
+    # the reflected ray where it can matter (|Gamma| <= 1): below 1e-12 of the direct ray's scale it cannot
+    reflecting = np.abs(amplitude) > _FLOOR
+    if reflecting.any():
+        gamma = np.asarray(reflection.fresnel_reflection(np.clip(psi[reflecting], 0.0, np.pi / 2), eps, polarisation))
+        f_int[reflecting] = np.abs(f_d[reflecting] + amplitude[reflecting] * gamma
+                                   * np.exp(-2j * np.pi * delta[reflecting] / lam))
 
     horizon = np.sqrt(2.0 * ae * h1) + np.sqrt(2.0 * ae * h2)
     w = np.where(lit & (d < horizon), np.clip(delta / (INTERFERENCE_PATH_DIFFERENCE * lam), 0.0, 1.0), 0.0)
-    with np.errstate(divide="ignore"):
-        blended = 10.0 ** (w * np.log10(np.maximum(f_int, _FLOOR)) + (1.0 - w) * np.log10(np.maximum(f_diff, _FLOOR)))
-    blended = np.minimum(blended, np.abs(f_d) + w * np.maximum(f_int - np.abs(f_d), 0.0))
-    value = np.where(w >= 1.0, f_int, blended)
-    return _checks.output(np.maximum(value, _FLOOR))
+    value = np.array(f_int, dtype=float)
+    near = w < 1.0  # the blend and the diffraction region: only there is the diffraction term needed
+    if near.any():
+        eps_r, sigma = eps.real, max(-eps.imag / (60.0 * lam), 0.0)
+        pol = "horizontal" if polarisation == "horizontal" else "vertical"
+        loss = np.asarray(diffraction.smooth_earth_diffraction_db(d[near], h1[near], h2[near], SPEED_OF_LIGHT / lam,
+                                                                  ae, eps_r, sigma, pol))
+        direct = np.abs(f_d[near])
+        f_diff = 10.0 ** (-np.maximum(loss, 0.0) / 20.0) * direct
+        w_near, f_near = w[near], value[near]
+        with np.errstate(divide="ignore"):
+            blended = 10.0 ** (w_near * np.log10(np.maximum(f_near, _FLOOR))
+                               + (1.0 - w_near) * np.log10(np.maximum(f_diff, _FLOOR)))
+        value[near] = np.minimum(blended, direct + w_near * np.maximum(f_near - direct, 0.0))
+    return _checks.output(np.maximum(value, _FLOOR).reshape(shape))
