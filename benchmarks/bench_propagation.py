@@ -21,14 +21,13 @@ the benchmark needs the repository's history. Each version keeps its own caches.
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
-from io import BytesIO
 from pathlib import Path
+
+from _peer import peer_source, run_env
 
 ROOT = Path(__file__).resolve().parents[1]
 PEER = "3d20922"
@@ -36,17 +35,9 @@ SCENARIO = ROOT / "examples" / "reference-large.yaml"
 TARGET_RATIO = 1.3
 
 
-def _env(src: Path, cache: Path) -> dict:
-    env = dict(os.environ, PYTHONPATH=str(src), MPLCONFIGDIR=str(cache / "mpl"), XDG_CACHE_HOME=str(cache / "xdg"),
-               NUMBA_CACHE_DIR=str(cache / "numba"))
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
-        env[name] = "1"
-    return env
-
-
 def _seconds(src: Path, cache: Path, *args: str) -> float:
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "iadsim.cli", *args], env=_env(src, cache), capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "iadsim.cli", *args], env=run_env(src, cache), capture_output=True,
                           text=True)
     if done.returncode != 0:
         raise SystemExit(f"iadsim {' '.join(args)} failed with {src}:\n{done.stderr[-2000:]}")
@@ -60,10 +51,7 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-propagation-") as tmp:
         tmp = Path(tmp)
-        archive = subprocess.run(["git", "-C", str(ROOT), "archive", PEER, "src"], capture_output=True, check=True)
-        with tarfile.open(fileobj=BytesIO(archive.stdout)) as tar:
-            tar.extractall(tmp / "peer", filter="data")
-        versions = {"iadsim (this)": ROOT / "src", f"iadsim {PEER} (peer)": tmp / "peer" / "src"}
+        versions = {"iadsim (this)": ROOT / "src", f"iadsim {PEER} (peer)": peer_source(PEER, tmp / "peer")}
         jobs = {
             f"simulate, {args.replications} replications": ("simulate", str(SCENARIO), "--replications",
                                                             str(args.replications), "--seed", "7"),

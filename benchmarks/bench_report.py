@@ -20,14 +20,13 @@ venv's packages (``PYTHONPATH``), so the benchmark needs the repository's histor
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
-from io import BytesIO
 from pathlib import Path
+
+from _peer import peer_source, run_env
 
 ROOT = Path(__file__).resolve().parents[1]
 PEER = "1b2d16d"
@@ -38,19 +37,11 @@ _MEASURE = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:]);
             "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r.returncode)")
 
 
-def _env(src: Path, cache: Path) -> dict:
-    env = dict(os.environ, PYTHONPATH=str(src), MPLCONFIGDIR=str(cache / "mpl"), XDG_CACHE_HOME=str(cache / "xdg"),
-               NUMBA_CACHE_DIR=str(cache / "numba"))
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
-        env[name] = "1"
-    return env
-
-
 def _cli(src: Path, cache: Path, *args: str) -> tuple[float, float]:
     """(wall seconds, peak resident MB) of ``iadsim ARGS`` run from ``src`` in a fresh process."""
     started = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", _MEASURE, sys.executable, "-m", "iadsim.cli", *args],
-                         env=_env(src, cache), capture_output=True, text=True, check=True)
+                         env=run_env(src, cache), capture_output=True, text=True, check=True)
     seconds = time.perf_counter() - started
     peak_kb, code = out.stdout.split()[-2:]
     if code != "0":
@@ -65,10 +56,7 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-report-") as tmp:
         tmp = Path(tmp)
-        archive = subprocess.run(["git", "-C", str(ROOT), "archive", PEER, "src"], capture_output=True, check=True)
-        with tarfile.open(fileobj=BytesIO(archive.stdout)) as tar:
-            tar.extractall(tmp / "peer", filter="data")
-        versions = {"iadsim (this)": ROOT / "src", f"iadsim {PEER} (peer)": tmp / "peer" / "src"}
+        versions = {"iadsim (this)": ROOT / "src", f"iadsim {PEER} (peer)": peer_source(PEER, tmp / "peer")}
         print(f"report of a {args.replications}-replication run, best of {args.repeat}, start-up included, "
               "one thread each")
         failed = False
