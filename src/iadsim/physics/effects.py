@@ -5,7 +5,9 @@ that it subtracts from the free-space SNR. What is physics and what is a modelli
 in each docstring; the main assumptions are
 
 * multipath: two rays over a *flat*, uniform reflecting surface (no earth curvature, no divergence
-  factor, no diffraction below the horizon - the terrain package decides line of sight);
+  factor, no diffraction below the horizon). The sensors no longer use it: they use
+  :func:`iadsim.physics.propagation.pattern_propagation_factor` (curved earth, rough surfaces, elevation
+  patterns, diffraction); the flat two-ray functions stay as the textbook special case;
 * clutter: a single pulse-limited surface cell in the main beam at the target's range, with the
   constant-gamma reflectivity model and Doppler/MTI processing summarised by one improvement factor;
 * jamming: barrage noise spread uniformly over the jammer bandwidth, entering through the main beam
