@@ -133,6 +133,10 @@ _SOJ = "\njammers:\n  - id: soj\n    type: fighter\n"
 _SOJ_ROUTE = "    route: [{x: -10 km, y: 10 km, altitude: 8 km}]\n"
 MUTATIONS = {
     # id: (old fragment, new fragment, fragment of the line the error is on, field path, message words)
+    "msl-waypoint-below-terrain": ("- {x: -14 km, y: 13 km, altitude: 10 km}",
+                                   "- {x: -14 km, y: 13 km, altitude: 50 m}", "altitude: 50 m",
+                                   "traffic[0].route[0].altitude",
+                                   ("50 m above mean sea level is below the terrain there",)),
     "surface-unknown-class": ("step: 1 s", "step: 1 s\nsurface: {type: lava}", "surface:", "surface.type",
                               ("medium-dry-ground",)),
     "surface-negative-roughness": ("step: 1 s", "step: 1 s\nsurface: {roughness: -1 m}", "surface:",
@@ -423,3 +427,36 @@ def test_a_bad_surface_or_jammer_writes_nothing(tmp_path, cli):
     check_message(status, "", err, path, Expect(line_containing(text, "surface:"), "surface",
                                                ("needs sea_state",)))
     assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["scenario.yaml"]
+
+
+def test_an_msl_leg_through_a_ridge_is_refused_naming_the_waypoint(tmp_path, cli):
+    """An MSL route whose waypoints clear the ground but whose leg passes through a ridge between them: exit 2,
+    naming the leg's end waypoint, where and how deep (the ridge's height from the DEM written here)."""
+    import numpy as np
+
+    from iadsim.terrain import LOCAL_CRS, Dem, write_geotiff
+
+    cell, half = 100.0, 20e3
+    n = int(2 * half / cell)
+    centres = (np.arange(n) + 0.5) * cell - half
+    x, _ = np.meshgrid(centres, -centres)
+    elevation = 100.0 + 900.0 * np.exp(-((x / 500.0) ** 2))  # a 1,000 m ridge along x = 0
+    write_geotiff(tmp_path / "ridge.tif", elevation, Dem.from_array(elevation, cell, (-half, half), LOCAL_CRS))
+    text = """name: ridge
+duration: 5 min
+terrain: {source: ridge.tif}
+units: []
+traffic:
+  - id: low-liner
+    type: medium-airliner
+    route:
+      - {x: -10 km, y: 0 km, altitude: 600 m}
+      - {x: 10 km, y: 0 km, altitude: 600 m}
+"""
+    path = tmp_path / "scenario.yaml"
+    path.write_text(text)
+    status, out, err = cli("validate", str(path))
+    deepest = elevation.max() - 600.0  # the ridge's crest between cell centres 50 m either side of x = 0
+    check_message(status, out, err, path, Expect(10, "traffic[0].route[1]",
+                                                 (f"from waypoint 0 to this one passes {deepest:.0f} m below the "
+                                                  "terrain", "x 0.0 km")))

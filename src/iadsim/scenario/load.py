@@ -246,6 +246,42 @@ def _load_terrain(spec: ScenarioSpec, path: Path, doc: Document, dem_module):
         raise doc.error(("terrain", "source"), f"cannot read terrain '{t.source}' ({type(exc).__name__})") from None
 
 
+BELOW_TERRAIN_TOLERANCE = 1.0
+"""An MSL route may dip this much [m] below the DEM (its interpolation) before it is refused."""
+
+_MAX_LEG_SAMPLES = 20_000
+
+
+def _below_terrain(route: np.ndarray, terrain, doc: Document, loc: tuple, origin: tuple[float, float]
+                   ) -> list[InputError]:
+    """Errors for an MSL route (world x, y, altitude; one row per waypoint) that goes below the terrain: at a
+    waypoint (naming its altitude), or along a leg (naming the leg's end waypoint, where and by how much),
+    the leg sampled at the DEM's cell size (at most 20,000 samples a leg)."""
+    errors = []
+    ground = terrain.elevation_at(route[:, 0], route[:, 1])
+    for j in np.flatnonzero(route[:, 2] < ground - BELOW_TERRAIN_TOLERANCE):
+        errors.append(doc.error((*loc, "route", int(j), "altitude"), f"{route[j, 2]:.0f} m above mean sea level is "
+                                f"below the terrain there ({ground[j]:.0f} m); raise it or give "
+                                "altitude_reference: agl"))
+    if errors:
+        return errors
+    step = min(terrain.cell_size)
+    for j in range(len(route) - 1):
+        a, b = route[j], route[j + 1]
+        length = float(np.hypot(*(b[:2] - a[:2])))
+        n = int(min(max(np.ceil(length / step), 1), _MAX_LEG_SAMPLES)) + 1
+        t = np.linspace(0.0, 1.0, n)
+        points = a + t[:, None] * (b - a)
+        depth = terrain.elevation_at(points[:, 0], points[:, 1]) - points[:, 2]
+        deepest = int(np.nanargmax(depth)) if np.isfinite(depth).any() else None
+        if deepest is not None and depth[deepest] > BELOW_TERRAIN_TOLERANCE:
+            x, y = points[deepest, :2] - np.asarray(origin)
+            errors.append(doc.error((*loc, "route", j + 1), f"the leg from waypoint {j} to this one passes "
+                                    f"{depth[deepest]:.0f} m below the terrain at x {x / 1e3:.1f} km, y "
+                                    f"{y / 1e3:.1f} km; raise it or give altitude_reference: agl"))
+    return errors
+
+
 def _written(data: object, loc: tuple) -> dict:
     """The mapping the user wrote at ``loc`` (to echo coordinates in their own form)."""
     for part in loc:
@@ -355,6 +391,8 @@ def _resolve(spec: ScenarioSpec, catalog: Catalog, terrain, path: Path, doc: Doc
                 vs.append(wp.speed if wp.speed is not None else cruise)
             routes[flight.id] = np.asarray(pts, dtype=float)
             speeds[flight.id] = np.asarray(vs, dtype=float)
+            if flight.altitude_reference == "msl" and len(pts) == len(flight.route):
+                errors.extend(_below_terrain(routes[flight.id], terrain, doc, (group, i), (ox, oy)))
     aims: dict[str, tuple[float, float]] = {}
     for i, jammer in enumerate(spec.jammers):
         if jammer.aim is not None:

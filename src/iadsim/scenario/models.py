@@ -254,7 +254,9 @@ class Flight(Strict):
     count: Count = 1
     spacing: Duration = "30 s"
     start: Duration = "0 s"
-    altitude_reference: Literal["agl", "msl"] = "agl"
+    altitude_reference: Literal["agl", "msl"] = Field(
+        "agl", description="waypoint altitudes above the ground (the route follows the terrain between them) or "
+        "above mean sea level (refused where the route goes more than 1 m below the terrain)")
     route: Annotated[list[Waypoint], Field(min_length=2, max_length=1000)]
 
 
