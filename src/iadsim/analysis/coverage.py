@@ -49,7 +49,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -60,7 +60,7 @@ from iadsim.network import build_network, cached_audit
 from iadsim.network.chain import guider_names
 from iadsim.scenario import Scenario
 from iadsim.scenario.catalog import AircraftType
-from iadsim.sensors import Geometry, Jamming, in_sector, path_geometry, sensor_model
+from iadsim.sensors import Geometry, Jamming, bearing_offset, in_sector, path_geometry, sensor_model
 from iadsim.terrain import DEFAULT_K, local_relief, masking_heights, write_geotiff
 from iadsim.terrain.geo import hillshade, lonlat_polygons, to_lonlat
 
@@ -190,13 +190,6 @@ def _band_name(height: float) -> str:
     return str(int(height)) if float(height).is_integer() else f"{height:g}"
 
 
-def _subset(path: Geometry, keep: np.ndarray) -> Geometry:
-    """The paths of ``path`` where ``keep`` (1-D arrays)."""
-    return replace(path, **{name: getattr(path, name)[keep] for name in (
-        "slant_range", "ground_range", "target_height", "masking_height", "antenna_height", "target_surface_height",
-        "height_std", "specular", "elevation")})
-
-
 def _worst_threats(scenario: Scenario, names: list[str]) -> list[tuple[float, int]]:
     """(rcs [m^2], swerling) of the threats that decide the worst case: per Swerling case the smallest RCS
     (the SINR grows with RCS and Pd with the SINR, so larger targets of the same case are covered too)."""
@@ -258,7 +251,7 @@ def coverage_maps(scenario: Scenario, bands: Sequence[float] = DEFAULT_BANDS,
             seen = sensor.visibility(path, dx[near], dy[near])
             if not seen.any():
                 continue
-            path = _subset(path, seen)
+            path = path.take(seen)
             ok = np.ones(int(seen.sum()), bool)
             for rcs, case in threats:
                 ok &= sensor.pd_per_look(path, rcs, case) >= PD_THRESHOLD
@@ -296,6 +289,10 @@ def coverage_maps(scenario: Scenario, bands: Sequence[float] = DEFAULT_BANDS,
 # ----------------------------------------------------------------------------------------------------
 BURNTHROUGH_STEP = 50.0
 """Range step [m] of the burn-through search."""
+
+BURNTHROUGH_RULE = ("largest slant range at which the radar detects the threat (per-look Pd >= 0.5) flying at the "
+                    "band's height straight at it along the jammer's bearing, the jammer at its closest approach; "
+                    "smooth earth at the radar site's level, no terrain masking")
 
 
 def _closest_approach(route: np.ndarray, point: tuple[float, float]) -> tuple[float, float, float]:
@@ -350,8 +347,8 @@ def burnthrough(scenario: Scenario, maps: CoverageMaps) -> dict:
             ground = scenario.terrain.elevation_at(np.array([x]), np.array([y]))[0]
             height = (alt + ground if jammer.altitude_reference == "agl" else np.fmax(alt, ground)) - site.ground
             aim = scenario.aims.get(jammer.id, (site.x, site.y))
-            off = math.atan2(site.x - x, site.y - y) - math.atan2(aim[0] - x, aim[1] - y)
-            heard = bool(np.isfinite(height)) and abs(math.remainder(off, 2 * math.pi)) <= jammer.beamwidth / 2 + 1e-12
+            off = bearing_offset(math.atan2(site.x - x, site.y - y), math.atan2(aim[0] - x, aim[1] - y))
+            heard = bool(np.isfinite(height) and off <= jammer.beamwidth / 2 + 1e-12)
             jammer_path = flat(math.hypot(x - site.x, y - site.y), max(float(np.nan_to_num(height)), 0.0))
             bands = [Jamming(np.array(b.erp if heard else 0.0), np.array(b.centre), np.array(b.bandwidth),
                              jammer_path, np.array(True)) for b in jammer.bands]
@@ -378,8 +375,7 @@ def burnthrough(scenario: Scenario, maps: CoverageMaps) -> dict:
                                 "height_agl_m": band_height, "jammer_range_m": reached, "jammer_heard": True,
                                 "range_m": reached,
                                 "range_unjammed_m": detect(path, [], entry.rcs.value, entry.swerling)})
-    return {"scenario": scenario.name, "rule": burnthrough.__doc__.split("\n\n")[0].strip()
-            if burnthrough.__doc__ else "", "pd_threshold": PD_THRESHOLD, "entries": entries}
+    return {"scenario": scenario.name, "rule": BURNTHROUGH_RULE, "pd_threshold": PD_THRESHOLD, "entries": entries}
 
 
 # ----------------------------------------------------------------------------------------------------

@@ -17,8 +17,7 @@ from iadsim.network import Network, build_network
 from iadsim.network.chain import guider_names
 from iadsim.scenario import Scenario
 from iadsim.scenario.catalog import LauncherType, MissileType
-from iadsim.scenario.models import StandoffJammer
-from iadsim.sensors import Jamming, SensorModel, line_of_sight, path_geometry, sensor_model
+from iadsim.sensors import Jamming, SensorModel, bearing_offset, line_of_sight, path_geometry, sensor_model
 from iadsim.terrain import local_relief, masking_height
 
 
@@ -76,12 +75,8 @@ def _fly(scenario: Scenario, flight, times: np.ndarray, start: float):
     y = np.interp(tau, cum, route[:, 1])
     alt = np.interp(tau, cum, route[:, 2])
     ground = scenario.terrain.elevation_at(x, y)
-    if flight.altitude_reference == "agl":
-        z = alt + ground
-    elif isinstance(flight, StandoffJammer):  # an MSL jammer flies on over nodata
-        z = np.fmax(alt, ground)
-    else:
-        z = np.maximum(alt, ground)
+    # an MSL route is refused at load where it goes below the terrain; over nodata it flies on at its altitude
+    z = alt + ground if flight.altitude_reference == "agl" else np.fmax(alt, ground)
     return np.stack([x, y, z], axis=-1), ground, cum[-1]
 
 
@@ -121,11 +116,10 @@ def standoff_jammers(scenario: Scenario, tracks: list[tuple], sensor, site: tupl
         swept = scenario.terrain.contains(x, y) & (path.ground_range <= sensor.max_range)
         open_ = np.where(swept, line_of_sight(path), True)
         aim = scenario.aims.get(spec.id, site[:2])
-        to_radar = np.arctan2(site[0] - x, site[1] - y)
-        to_aim = np.arctan2(aim[0] - x, aim[1] - y)
-        in_beam = np.abs(np.angle(np.exp(1j * (to_radar - to_aim)))) <= spec.beamwidth / 2 + 1e-12
+        in_beam = bearing_offset(np.arctan2(site[0] - x, site[1] - y), np.arctan2(aim[0] - x, aim[1] - y)
+                                 ) <= spec.beamwidth / 2 + 1e-12
         heard = on[:, None] & open_ & in_beam
-        off = np.abs(np.angle(np.exp(1j * (np.arctan2(x - site[0], y - site[1]) - np.arctan2(dx, dy)))))
+        off = bearing_offset(np.arctan2(x - site[0], y - site[1]), np.arctan2(dx, dy))
         for band in spec.bands:
             out.append(Jamming(np.where(heard, band.erp, 0.0), np.array(band.centre), np.array(band.bandwidth), path,
                                off <= half_beam))
@@ -179,12 +173,10 @@ def build_world(scenario: Scenario) -> World:
     aircraft = [scenario.catalog.types[f.type] for f in flights_of]
     rcs = np.array([a.rcs.value for a in aircraft])
     swerling = np.array([a.swerling for a in aircraft])
-    row, col = terrain.xy_to_rowcol(position[..., 0], position[..., 1])
-    # off the grid, or over nodata with no height (an AGL route): not seen there
+    # over nodata with no height (an AGL route): not seen there (off the grid the masking height is NaN: unseen)
     known = np.isfinite(position).all(axis=-1) & np.isfinite(height)
-    inside = (row >= 0) & (row < terrain.shape[0]) & (col >= 0) & (col < terrain.shape[1]) & known
-    row, col = np.clip(row, 0, terrain.shape[0] - 1), np.clip(col, 0, terrain.shape[1] - 1)
-    seen_at = np.where(known[..., None], position, 0.0)  # finite stand-ins where unknown (masked by `inside`)
+    seen_at = np.where(known[..., None], position, 0.0)  # finite stand-ins where unknown (masked by `known`)
+    screening = _self_screening(flights_of)
 
     look = np.zeros((n_steps, n_s), bool)
     pd_look = np.zeros((n_steps, n_s, n_t), np.float32)
@@ -203,9 +195,10 @@ def build_world(scenario: Scenario) -> World:
                              seen_at[..., 1], seen_at[..., 2], np.where(known, height, 0.0), surface=spec.surface.type,
                              roughness=spec.surface.height_std)
         dx, dy = seen_at[..., 0] - site.x, seen_at[..., 1] - site.y
-        vis = inside & active & sensor.visibility(path, dx, dy)
+        vis = known & active & sensor.visibility(path, dx, dy)
         visible[:, s] = vis
-        jammers = self_screening(flights_of, path) + standoff_jammers(
+        jammers = [Jamming(*screening, path, np.array(True))] if screening else []
+        jammers += standoff_jammers(
             scenario, standoff, sensor, (site.x, site.y, site.ground), s_pos[s, 2], mask, relief, dx, dy)
         p = sensor.pd_per_look(path, rcs[None, :], swerling, jammers)
         look[:, s], p = sensor.looks(times, spec.step, p)
@@ -232,16 +225,17 @@ def build_world(scenario: Scenario) -> World:
     )
 
 
-def self_screening(flights_of: list, path) -> list[Jamming]:
-    """The self-screening jammers of the targets (one per raid with a ``jammer``), heard along the targets'
-    own paths in the main beam; a format-1 jammer (no centre) is tuned to every radar."""
+def _self_screening(flights_of: list) -> tuple | None:
+    """(ERP, centre, bandwidth), each (1, T), of the targets' self-screening jammers (one per raid with a
+    ``jammer``; ERP 0 for the others), heard along each sensor's paths to the targets in its main beam; a
+    format-1 jammer (``centre: any``) has a NaN centre: tuned to every radar. None when no raid jams."""
     jammers = [getattr(f, "jammer", None) for f in flights_of]
     if not any(jammers):
-        return []
+        return None
     erp = np.array([j.erp if j else 0.0 for j in jammers])[None, :]
     centre = np.array([np.nan if j is None or j.centre == "any" else j.centre for j in jammers])[None, :]
     bandwidth = np.array([j.bandwidth if j else 1.0 for j in jammers])[None, :]
-    return [Jamming(erp, centre, bandwidth, path, np.ones(erp.shape, bool))]
+    return erp, centre, bandwidth
 
 
 def _latencies(scenario: Scenario, net: Network, guiders: list[list[str]], sensor_ids: list[str]) -> np.ndarray:

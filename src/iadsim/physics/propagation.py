@@ -16,7 +16,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from iadsim.physics import _checks
+from iadsim.physics import _checks, diffraction, effects, reflection
 from iadsim.units import EARTH_RADIUS, SPEED_OF_LIGHT
 
 __all__ = [
@@ -207,8 +207,6 @@ def pattern_propagation_factor(
     Kerr, D. E. (ed.), *Propagation of Short Radio Waves*, 1951, ch. 2; Barton, D. K., *Radar Equations for
     Modern Radar*, 2013, Sec. 8.6.1 (lambda / 6 and the blend between regions); Rec. ITU-R P.526 (diffraction).
     """
-    from iadsim.physics import diffraction, effects, reflection
-
     d = np.maximum(_checks.as_float("ground_range", ground_range), 1.0)
     h1 = np.maximum(_checks.as_float("antenna_height", antenna_height), 0.0)
     h2 = np.maximum(_checks.as_float("target_height", target_height), 0.0)

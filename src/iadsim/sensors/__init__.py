@@ -11,7 +11,15 @@ model         module
 ============  ====================================================================================
 """
 
-from iadsim.sensors.base import MASK_TOLERANCE, Jamming, SensorModel, in_sector, sensor_entry, sensor_model
+from iadsim.sensors.base import (
+    MASK_TOLERANCE,
+    Jamming,
+    SensorModel,
+    bearing_offset,
+    in_sector,
+    sensor_entry,
+    sensor_model,
+)
 from iadsim.sensors.geometry import CURVATURE_TOLERANCE, SPECULAR_CLEARANCE, Geometry, line_of_sight, path_geometry
 from iadsim.sensors.radar import (
     LAND_GAMMA_DB,
@@ -32,6 +40,7 @@ __all__ = [
     "Geometry",
     "Jamming",
     "Radar",
+    "bearing_offset",
     "SensorModel",
     "in_band_fraction",
     "in_sector",

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from iadsim.scenario import Scenario
     from iadsim.scenario.models import Sector, Unit
 
-__all__ = ["MASK_TOLERANCE", "Jamming", "SensorModel", "in_sector", "sensor_entry", "sensor_model"]
+__all__ = ["MASK_TOLERANCE", "Jamming", "SensorModel", "bearing_offset", "in_sector", "sensor_entry", "sensor_model"]
 
 
 
@@ -197,8 +197,12 @@ def in_sector(sector: Sector | None, dx: ArrayLike, dy: ArrayLike) -> NDArray[np
     """
     if sector is None:
         return np.ones(np.broadcast_shapes(np.shape(dx), np.shape(dy)), bool)
-    off = np.angle(np.exp(1j * (np.arctan2(dx, dy) - sector.center)))
-    return np.abs(off) <= sector.width / 2
+    return bearing_offset(np.arctan2(dx, dy), sector.center) <= sector.width / 2
+
+
+def bearing_offset(bearing: ArrayLike, other: ArrayLike) -> NDArray[np.float64]:
+    """Absolute angle [rad] between two bearings, the short way round (0 to pi)."""
+    return np.abs(np.angle(np.exp(1j * (np.asarray(bearing, float) - np.asarray(other, float)))))
 
 
 def sensor_entry(scenario: Scenario, unit: Unit) -> RadarType | None:

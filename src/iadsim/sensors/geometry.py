@@ -20,10 +20,11 @@ DEM or on nodata (often the sea in a land DEM), the scenario's surface reflects 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
+from iadsim.physics.propagation import direct_elevation, min_visible_height
 from iadsim.terrain import Dem
 
 __all__ = ["CURVATURE_TOLERANCE", "MASK_TOLERANCE", "SPECULAR_CLEARANCE", "Geometry", "line_of_sight", "path_geometry"]
@@ -91,7 +92,11 @@ class Geometry:
                                                                       ground_range.shape),
                    antenna_height, target_height, np.broadcast_to(np.asarray(height_std, float), ground_range.shape),
                    np.broadcast_to(np.asarray(specular, bool), ground_range.shape),
-                   _elevation(ground_range, target_height - antenna_height), surface)
+                   np.asarray(direct_elevation(ground_range, antenna_height, target_height)), surface)
+
+    def take(self, keep) -> Geometry:
+        """The paths where ``keep`` (an index or a boolean mask over the arrays' shape)."""
+        return replace(self, **{f.name: getattr(self, f.name)[keep] for f in fields(self) if f.name != "surface"})
 
 
 def path_geometry(terrain: Dem, relief: np.ndarray, mask: np.ndarray, site: tuple[float, float, float],
@@ -147,24 +152,13 @@ def path_geometry(terrain: Dem, relief: np.ndarray, mask: np.ndarray, site: tupl
     local = np.where(on_dem, np.nan_to_num(relief[row, col]), 0.0)
     return Geometry(slant, ground_range, np.asarray(target_height, float) + np.zeros(x.shape), masking,
                     np.maximum(antenna_z - level, 0.0), np.maximum(z - level, 0.0), np.hypot(roughness, local),
-                    seen, _elevation(ground_range, z - antenna_z), surface)
-
-
-def _elevation(ground_range, rise) -> np.ndarray:
-    """Direct-ray elevation [rad] at the antenna of a point ``rise`` above the antenna at ``ground_range``,
-    over the 4/3 earth: atan2(rise - d^2 / (2 k R), d) (the small-angle sphere)."""
-    from iadsim.physics.propagation import effective_earth_radius
-
-    d = np.maximum(np.asarray(ground_range, float), 1.0)
-    return np.arctan2(np.asarray(rise, float) - d**2 / (2.0 * effective_earth_radius()), d)
+                    seen, np.asarray(direct_elevation(ground_range, 0.0, z - antenna_z)), surface)
 
 
 def line_of_sight(geometry: Geometry) -> np.ndarray:
     """Whether terrain leaves the path open: the target is at or above its cell's masking height (within
     :data:`MASK_TOLERANCE`), or below it only because of the earth's curvature (:data:`CURVATURE_TOLERANCE`:
     then smooth-earth diffraction decides how much gets through). False where the masking height is NaN."""
-    from iadsim.physics.propagation import min_visible_height
-
     mask = np.asarray(geometry.masking_height)
     with np.errstate(invalid="ignore"):
         above = geometry.target_height >= mask - MASK_TOLERANCE
