@@ -123,7 +123,7 @@ def test_first_detection_at_altitude_is_free_space_within_the_reflections_bound(
 
 
 def test_first_detection_beyond_the_horizon_is_bounded_by_the_diffraction_loss(make_scenario, tmp_path):
-    _catalog(tmp_path, peak_power="5 MW")  # 10 dB of margin beyond the horizon for a low fighter
+    _catalog(tmp_path, peak_power="100 MW")  # an unrealistic transmitter: margin for a low fighter past the horizon
     radar_unit = {"id": "sr", "type": RADAR, "x": "0 km", "y": "0 km", "mast_height": "10 m"}
     world = build_world(_scenario(make_scenario, tmp_path, [radar_unit], [_inbound(-200, "100 m")]))
     radar = world.scenario.catalog.types[RADAR]
@@ -137,9 +137,12 @@ def test_first_detection_beyond_the_horizon_is_bounded_by_the_diffraction_loss(m
         return _free_space_snr(radar, rcs, d) - 2 * max(loss, 0.0) - need
 
     start = 1.1 * horizon  # where the first term holds (X >= 1.6) and the blend has ended
-    bound = brentq(margin, start, 3 * horizon) if margin(start) > 0 else start
+    assert margin(start) > 0  # the radar has margin past the horizon: the bound below is not the horizon itself
+    bound = brentq(margin, start, 3 * horizon)
     got = _first_detection(world)
-    assert 0.85 * horizon < got <= bound + 300.0, (got, horizon, bound)
+    # past the horizon (by diffraction: the bound is not met trivially), but no farther than the bound (a step
+    # of flight, 250 m, of slack)
+    assert horizon < got <= bound + 300.0, (got, horizon, bound)
 
 
 def _hill(tmp_path, crs: str) -> str:
@@ -163,7 +166,10 @@ def test_a_summit_radar_sees_a_low_target_farther_than_in_the_valley(make_scenar
         scenario = _scenario(make_scenario, tmp_path, units, [_inbound(-90, "50 m", y_km=y)], terrain=terrain)
         world = build_world(scenario)
         ranges[name] = _first_detection(world)
-    assert ranges["valley"] > 20e3 and ranges["summit"] > 1.5 * ranges["valley"], ranges
+    # the valley radar (10 m over the plain) cannot see a 50 m target much past its smooth-earth horizon; the
+    # summit's antenna, some 600 m over the plain, sees it from beyond that
+    valley_horizon = float(horizon_range(10.0, 50.0))
+    assert 0 < ranges["valley"] <= 1.1 * valley_horizon < ranges["summit"], (ranges, valley_horizon)
 
 
 def test_jammers_out_of_band_change_nothing_and_in_band_blind(make_scenario, tmp_path):
@@ -256,10 +262,9 @@ jammers:
     entries = json.loads((tmp_path / "out" / "burnthrough.json").read_text())["entries"]
     radar = scenario.catalog.types[RADAR]
     rcs = scenario.catalog.types["fighter"].rcs.value
-    lam, b_r = 299_792_458.0 / radar.frequency.value, 1 / radar.pulse_width.value
+    b_r = 1 / radar.pulse_width.value
     g, loss, p_t = 10 ** (radar.gain.value / 10), 10 ** (radar.losses.value / 10), radar.peak_power.value
     s_over_j = 10 ** (_required_snr(radar) / 10)  # the jamming swamps the noise: S / J needed for Pd 0.5
-    assert lam > 0
 
     def entry(jammer):
         (found,) = [e for e in entries if e["jammer"] == jammer]
