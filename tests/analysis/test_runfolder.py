@@ -26,6 +26,9 @@ types:
     swerling: 1
     cruise_speed: {value: 50 m/s, source: mine, grade: assumed}
     max_speed: {value: 60 m/s, source: mine, grade: assumed}
+    climb_rate: {value: 5 m/s, source: mine, grade: assumed}
+    descent_rate: {value: 5 m/s, source: mine, grade: assumed}
+    terrain_clearance: {value: 20 m, source: mine, grade: assumed}
 """
 SCENARIO = """\
 name: selfcontained

@@ -3,9 +3,12 @@
 ``tests/data/golden/engine_outcomes.json`` holds per-replication metrics and a sha256 of every event as
 (replication, time, kind, unit, target, detail text). It was first written by the engine at commit 1b2d16d
 (before the seams were cut: the choices moved behind registries, events became a typed table, and the
-outcomes stayed identical), and re-pinned on purpose once since, by the propagation issue (16): detection
+outcomes stayed identical), and re-pinned on purpose twice since: by the propagation issue (16), detection
 changed (rough-surface reflection, diffraction, terrain-aware geometry, elevation patterns), so the
-outcomes did. Only a change meant to alter outcomes may re-pin it (the functions below, run over
+outcomes did; and by the terrain-at-scale issue (17): geographic DEMs are resampled with exact coordinates
+(heights moved by up to 2.7 m from GDAL's approximated warp), terrain-following flight obeys climb and
+dive limits, and land clutter is scaled to the radar's frequency and absent where the ground is masked.
+Only a change meant to alter outcomes may re-pin it (the functions below, run over
 ``GOLDEN``, write the same structure). The typed events are turned back into the old text here, so the test
 checks the numeric columns too (missiles, time of flight, miss distance, reasons).
 """

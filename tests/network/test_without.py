@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.scenario._helpers import errors_only
 
 from iadsim.cli import main
 from iadsim.network import audit
@@ -103,7 +104,7 @@ def test_unknown_without_exits_2_with_a_clear_message_and_no_traceback(capsys, n
     captured = capsys.readouterr()
     assert captured.out == ""
     assert "Traceback" not in captured.err
-    assert captured.err.startswith("iadsim: --without: ")
+    assert errors_only(captured.err).startswith("iadsim: --without: ")
     assert f"no unit or link '{name}'" in captured.err and "lr-fcr" in captured.err  # lists the known units
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from ._helpers import designed_text, line_containing, mutate
+from ._helpers import designed_text, errors_only, line_containing, mutate
 
 
 @dataclass
@@ -383,7 +383,7 @@ def test_good_catalog_file_is_accepted(tmp_path, cli):
     path = tmp_path / "scenario.yaml"
     path.write_text(text, encoding="utf-8")
     status, out, err = cli("validate", str(path))
-    assert (status, err) == (0, "")
+    assert (status, errors_only(err)) == (0, "")
     assert out.startswith("ok: airbase-as-designed")
 
 

@@ -123,6 +123,9 @@ types:
     swerling: 2
     cruise_speed: {value: 150 km/h, source: notes, grade: assumed}
     max_speed: {value: 180 km/h, source: notes, grade: published}
+    climb_rate: {value: 5 m/s, source: notes, grade: assumed}
+    descent_rate: {value: 5 m/s, source: notes, grade: assumed}
+    terrain_clearance: {value: 20 m, source: notes, grade: assumed}
 """
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from iadsim.scenario import Scenario, ScenarioSpec, load_scenario
 
-from ._helpers import DESIGNED, REPORTED
+from ._helpers import DESIGNED, REPORTED, errors_only
 
 EXAMPLES = [DESIGNED, REPORTED]
 
@@ -73,7 +73,7 @@ def test_examples_differ_as_described():
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
 def test_validate_exit_0(path, cli):
     status, out, err = cli("validate", str(path))
-    assert (status, err) == (0, "")
+    assert (status, errors_only(err)) == (0, "")
     assert out.startswith(f"ok: {path.stem}: ")
     assert out.count("\n") == 1
 

@@ -31,6 +31,7 @@ import hashlib
 import json
 import os
 import shutil
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,6 +58,13 @@ class RunFolderError(InputError):
 
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def _relative(file: Path, folder: Path) -> str:
+    try:
+        return Path(file).relative_to(folder).as_posix()
+    except ValueError:
+        return Path(file).as_posix()
 
 
 def sha256_file(path: Path, limit: int = 8 * 1024**3) -> str:
@@ -190,19 +198,35 @@ class RunWriter:
         whole = (0, self.scenario.terrain.shape[0], 0, self.scenario.terrain.shape[1])
         if spec.flat is not None:
             return {"kind": "flat"}, whole, 1
-        source_sha = None
-        if spec.source != "sample":
-            source = Path(spec.source)
-            source = source if source.is_absolute() else Path(self.scenario.path).parent / source
-            source_sha = sha256_file(source)
+        source_sha = self._terrain_sha()
         bounds = laydown_bounds(self.scenario)
         crop, factor, dtype = crop_dem(self.scenario.terrain, bounds)
         (self.partial / "terrain").mkdir()
         write_crop(self.partial / "terrain" / "dem.tif", crop, dtype)
-        return ({"kind": "sample" if spec.source == "sample" else "file", "file": "terrain/dem.tif",
-                 "downsample": int(factor), "dtype": dtype, "source_sha256": source_sha,
-                 "source_crs": self.scenario.terrain.source_crs, "bounds": list(crop.bounds)},
-                crop_window(self.scenario.terrain, bounds), factor)
+        window = crop_window(self.scenario.terrain, bounds)
+        info = {"kind": "sample" if spec.source == "sample" else "file", "file": "terrain/dem.tif",
+                "downsample": int(factor), "dtype": dtype, "source_sha256": source_sha,
+                "source_crs": self.scenario.terrain.source_crs, "bounds": list(crop.bounds)}
+        if self.scenario.surface_map is not None:
+            info["landcover"] = self._store_landcover(window, factor, crop)
+        return info, window, factor
+
+    def _store_landcover(self, window: tuple[int, int, int, int], factor: int, crop) -> dict:
+        """terrain/landcover.tif (the class codes on the terrain crop's grid) and, for a user's class table, a
+        copy of it: what a report or export made from the folder alone reads back."""
+        from iadsim.terrain.crop import crop_raster
+        from iadsim.terrain.landcover import write_landcover
+
+        surface_map = self.scenario.surface_map
+        codes = crop_raster(surface_map.codes, window, factor, how="nearest")
+        write_landcover(self.partial / "terrain" / "landcover.tif", codes, crop)
+        entry = {"file": "terrain/landcover.tif", "classes": self.scenario.spec.surface.landcover.classes}
+        table = surface_map.table
+        if not table.file.startswith("<builtin>"):
+            data = read_bytes(Path(table.file), MAX_BYTES, "land-cover class table")
+            write_atomic(self.partial / "scenario" / "landcover-classes.yaml", data)
+            entry["classes_file"] = "scenario/landcover-classes.yaml"
+        return entry
 
     def _store_artifacts(self, window: tuple[int, int, int, int], factor: int) -> None:
         """entities.json, trajectories.parquet, coverage.json and coverage.npz (iadsim.analysis.artifacts)."""
@@ -259,12 +283,17 @@ class RunWriter:
         scenario = self.scenario
         catalogs = {name: sha256_bytes(read_bytes((Path(scenario.path).parent / name).resolve(), MAX_BYTES,
                                                   "catalog file")) for name in scenario.spec.catalog}
-        terrain = scenario.spec.terrain
-        source_sha = None
-        if terrain.flat is None and terrain.source != "sample":
-            source = Path(terrain.source)
-            source_sha = sha256_file(source if source.is_absolute() else Path(scenario.path).parent / source)
-        return catalogs, source_sha
+        return catalogs, self._terrain_sha()
+
+    def _terrain_sha(self) -> str | None:
+        """sha256 of the terrain file(s) the scenario names (iadsim.scenario.load.terrain_digest)."""
+        from iadsim.scenario.load import surface_files, terrain_digest, terrain_files
+
+        terrain = self.scenario.spec.terrain
+        folder = Path(self.scenario.path).parent
+        files = terrain_files(terrain.source, folder) if terrain.flat is None else []
+        files += surface_files(self.scenario.spec.surface.landcover, folder)
+        return terrain_digest([(_relative(f, folder), sha256_file(f)) for f in files])
 
     def _batch_readable(self, batch: int) -> bool:
         return all(batch_file(self.partial, kind, batch).is_file() for kind in BATCH_KINDS)
@@ -453,7 +482,7 @@ def load_scenario_of(folder: Path, manifest: dict) -> tuple[Scenario, bool]:
     """The run's scenario from the run folder alone: its copied catalogs and its terrain crop, placed at the
     run's origin. Returns (scenario, exact): ``exact`` is False when the terrain crop is downsampled (display
     only: nothing that produces a number should be computed from it)."""
-    from iadsim.scenario.load import scenario_from_document
+    from iadsim.scenario.load import TerrainWarning, scenario_from_document
     from iadsim.scenario.yamlio import load_yaml
     from iadsim.terrain import load_dem
 
@@ -473,9 +502,18 @@ def load_scenario_of(folder: Path, manifest: dict) -> tuple[Scenario, bool]:
             raise RunFolderError(terrain_file, f"terrain crop cannot be read: {getattr(exc, 'reason', 'invalid')}"
                                  ) from None
         exact = terrain_info.get("downsample", 1) == 1
+    landcover = {}
+    stored = terrain_info.get("landcover") if terrain_info["kind"] != "flat" else None
+    if isinstance(stored, dict) and isinstance(stored.get("file"), str):
+        landcover["raster"] = inside(folder, stored["file"])
+        if isinstance(stored.get("classes_file"), str):
+            landcover["classes"] = inside(folder, stored["classes_file"])
     doc = load_yaml(scenario_file, data.decode("utf-8-sig", errors="replace"))
-    scenario = scenario_from_document(doc, scenario_file, catalog_files=catalogs, terrain=terrain,
-                                      origin_xy=tuple(float(v) for v in manifest["origin_xy"]))
+    with warnings.catch_warnings():  # what the scenario's terrain warns about was said when it ran
+        warnings.simplefilter("ignore", TerrainWarning)
+        scenario = scenario_from_document(doc, scenario_file, catalog_files=catalogs, terrain=terrain,
+                                          origin_xy=tuple(float(v) for v in manifest["origin_xy"]),
+                                          landcover_files=landcover)
     return scenario, exact
 
 

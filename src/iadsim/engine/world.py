@@ -73,10 +73,12 @@ def _fly(scenario: Scenario, flight, times: np.ndarray, start: float):
     tau = np.clip(times - start, 0.0, cum[-1])
     x = np.interp(tau, cum, route[:, 0])
     y = np.interp(tau, cum, route[:, 1])
-    alt = np.interp(tau, cum, route[:, 2])
     ground = scenario.terrain.elevation_at(x, y)
-    # an MSL route is refused at load where it goes below the terrain; over nodata it flies on at its altitude
-    z = alt + ground if flight.altitude_reference == "agl" else np.fmax(alt, ground)
+    if flight.altitude_reference == "agl":  # the climb- and descent-limited profile planned at load
+        along, profile = scenario.profiles[flight.id]
+        z = np.interp(np.interp(tau, cum, np.concatenate([[0.0], np.cumsum(legs)])), along, profile)
+    else:  # refused at load where it goes below the terrain; over nodata it flies on at its altitude
+        z = np.fmax(np.interp(tau, cum, route[:, 2]), ground)
     return np.stack([x, y, z], axis=-1), ground, cum[-1]
 
 
@@ -193,7 +195,8 @@ def build_world(scenario: Scenario) -> World:
         masking[unit.id] = mask
         path = path_geometry(terrain, relief, mask, (site.x, site.y, site.ground), s_pos[s, 2], seen_at[..., 0],
                              seen_at[..., 1], seen_at[..., 2], np.where(known, height, 0.0), surface=spec.surface.type,
-                             roughness=spec.surface.height_std)
+                             roughness=spec.surface.height_std, clutter_map=scenario.clutter_map,
+                             beamwidth=getattr(sensor, "beamwidth", None))
         dx, dy = seen_at[..., 0] - site.x, seen_at[..., 1] - site.y
         vis = known & active & sensor.visibility(path, dx, dy)
         visible[:, s] = vis

@@ -27,6 +27,7 @@ __all__ = [
     "clutter_cell_area",
     "clutter_to_noise_db",
     "constant_gamma_sigma0",
+    "gamma_at_frequency",
     "grazing_angle",
     "jammer_to_noise_db",
     "multipath_loss_db",
@@ -264,6 +265,33 @@ def clutter_cell_area(
     tau = _checks.positive("pulse_width", pulse_width)
     psi = _checks.non_negative("grazing_angle", grazing_angle)
     return _checks.output(r * theta * (SPEED_OF_LIGHT * tau / 2.0) / np.cos(psi))
+
+
+def gamma_at_frequency(gamma_db: ArrayLike, frequency: ArrayLike, reference_frequency: float = 10e9
+                       ) -> float | NDArray[np.float64]:
+    """Constant-gamma reflectivity scaled from the frequency it was measured at: gamma(f) = gamma(f0) + 5 log10(f / f0).
+
+    Parameters
+    ----------
+    gamma_db : array_like
+        gamma [dB] at ``reference_frequency``.
+    frequency : array_like
+        The radar's frequency f [Hz], > 0.
+    reference_frequency : float
+        f0 [Hz] (10 GHz for the usual tables).
+
+    Returns
+    -------
+    float or ndarray
+        gamma [dB] at ``frequency`` (gamma grows as the square root of frequency).
+
+    References
+    ----------
+    Barton, D. K., "Land Clutter Models for Radar Design and Analysis", Proc. IEEE 73(2), 1985, pp. 198-204,
+    as applied by MathWorks' Radar Toolbox function ``surfacegamma`` (tables at 10 GHz).
+    """
+    f = _checks.positive("frequency", frequency)
+    return _checks.output(_checks.as_float("gamma_db", gamma_db) + 5.0 * np.log10(f / reference_frequency))
 
 
 def constant_gamma_sigma0(gamma_db: ArrayLike, grazing_angle: ArrayLike) -> float | NDArray[np.float64]:

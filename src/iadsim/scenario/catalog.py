@@ -222,6 +222,15 @@ class AircraftType(_Type):
     swerling: Literal[0, 1, 2, 3, 4]
     cruise_speed: SSpeed
     max_speed: SSpeed
+    climb_rate: SSpeed | None = Field(None, description="largest rate of climb in terrain-following flight "
+                                      "(needed by routes flown above the ground)")
+    descent_rate: SSpeed | None = Field(None, description="largest rate of descent in terrain-following flight")
+    terrain_clearance: SLength | None = Field(None, description="lowest height above the ground it flies")
+
+    @property
+    def terrain_following(self) -> bool:
+        """Whether the type can fly a route above the ground: it has climb and descent limits and a clearance."""
+        return None not in (self.climb_rate, self.descent_rate, self.terrain_clearance)
 
 
 SystemType = Annotated[

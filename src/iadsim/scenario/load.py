@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -47,6 +48,11 @@ class Scenario:
     # stand-off jammer id -> world (x, y) its beam points at (its `aim`, else the defended assets' centroid,
     # else the units')
     aims: dict[str, tuple[float, float]] = field(default_factory=dict, repr=False)
+    # AGL flight id -> (distance along the route [m], altitude MSL [m]) at equal steps: the terrain-following
+    # profile its type's climb and descent limits allow (plan_terrain_following)
+    profiles: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
+    # land cover on the terrain's grid (SurfaceMap; None: no surface.landcover)
+    surface_map: object | None = field(default=None, repr=False)
 
     def source_text(self) -> bytes:
         """The scenario as a file: its own text, else the bytes of the file at ``path``."""
@@ -61,6 +67,17 @@ class Scenario:
     @cached_property
     def _units(self) -> dict:
         return {u.id: u for u in self.spec.units}
+
+    @cached_property
+    def clutter_map(self) -> np.ndarray:
+        """Land clutter gamma (linear) of every terrain cell at 10 GHz: its land-cover class's, or the default
+        type's (:data:`iadsim.scenario.landcover.DEFAULT_CLUTTER`) where there is no land cover."""
+        from iadsim.scenario.landcover import DEFAULT_CLUTTER, clutter_types
+
+        default = clutter_types().gamma_db[DEFAULT_CLUTTER]
+        if self.surface_map is None:
+            return np.full(self.terrain.shape, 10.0 ** (default / 10.0))
+        return 10.0 ** (np.where(np.isnan(self.surface_map.gamma_db), default, self.surface_map.gamma_db) / 10.0)
 
     def unit(self, unit_id: str):
         """The scenario's unit with that id."""
@@ -189,13 +206,15 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def scenario_from_document(doc: Document, path: Path, *, catalog_files: Mapping[str, Path] | None = None,
-                           terrain=None, origin_xy: tuple[float, float] | None = None) -> Scenario:
+                           terrain=None, origin_xy: tuple[float, float] | None = None,
+                           landcover_files: Mapping[str, Path] | None = None) -> Scenario:
     """Validate and resolve an already-read document (a file, or a sweep point built in memory);
     relative catalog and terrain paths resolve against `path`'s folder.
 
     A run folder passes what it stored instead: ``catalog_files`` (each catalog name as the scenario writes
     it -> the stored copy; a name not in it is an error, so nothing outside is read), ``terrain`` (the
-    stored crop) and ``origin_xy`` (the run's origin, since a crop's centre is not the original's).
+    stored crop), ``origin_xy`` (the run's origin, since a crop's centre is not the original's) and
+    ``landcover_files`` (``{"raster": stored crop, "classes": stored table}``, the table only for a user's).
     """
     from iadsim.terrain import dem as dem_module  # terrain is below scenario in the layering
 
@@ -218,7 +237,67 @@ def scenario_from_document(doc: Document, path: Path, *, catalog_files: Mapping[
     check_references(spec, catalog, doc)
     if terrain is None:
         terrain = _load_terrain(spec, path, doc, dem_module)
-    return _resolve(spec, catalog, terrain, path, doc, origin_xy)
+    surface_map = _load_landcover(spec, path, doc, terrain, landcover_files or {})
+    scenario = _resolve(spec, catalog, terrain, path, doc, origin_xy)
+    return replace(scenario, surface_map=surface_map) if surface_map is not None else scenario
+
+
+@dataclass(frozen=True)
+class SurfaceMap:
+    """Land cover on the terrain's grid: class codes (int32, -1: none) and the land clutter's gamma [dB] at the
+    clutter types' reference frequency (float32, NaN where no class: the default type applies there)."""
+
+    codes: np.ndarray = field(repr=False)
+    gamma_db: np.ndarray = field(repr=False)
+    table: object  # iadsim.scenario.landcover.ClassTable
+    reference_frequency: float
+
+
+def _load_landcover(spec: ScenarioSpec, path: Path, doc: Document, terrain, stored: Mapping[str, Path]):
+    """The scenario's land cover on the terrain's grid (None without ``surface.landcover``): the raster sampled
+    at every DEM cell, its codes checked against the class table and turned into clutter gamma."""
+    from iadsim.scenario import landcover as tables
+    from iadsim.terrain import TerrainError
+    from iadsim.terrain.landcover import NO_CLASS, load_landcover
+
+    spec_lc = spec.surface.landcover
+    if spec_lc is None:
+        return None
+    loc = ("surface", "landcover")
+    table_ref = str(stored["classes"]) if "classes" in stored else spec_lc.classes
+    if table_ref not in tables.BUILTIN_TABLES:
+        file = Path(table_ref) if Path(table_ref).is_absolute() else path.parent / table_ref
+        if not file.is_file():
+            raise doc.error((*loc, "classes"), f"'{spec_lc.classes}' is neither a built-in class table "
+                            f"({', '.join(tables.BUILTIN_TABLES)}) nor a file")
+    table = tables.load_class_table(table_ref, path.parent)
+    raster = Path(stored["raster"]) if "raster" in stored else (
+        Path(spec_lc.path) if Path(spec_lc.path).is_absolute() else path.parent / spec_lc.path)
+    if not raster.exists() and not raster.is_symlink():
+        raise doc.error((*loc, "path"), f"land-cover raster '{spec_lc.path}' not found")
+    try:
+        cover = load_landcover(raster, terrain)
+    except TerrainError as exc:
+        raise doc.error((*loc, "path"), f"cannot read land cover '{spec_lc.path}': {exc.reason}") from None
+    codes = cover.codes.copy()
+    codes[np.isin(codes, list(table.nodata))] = NO_CLASS
+    found = np.unique(codes[codes != NO_CLASS])
+    unknown = [int(c) for c in found if int(c) not in table.classes]
+    if unknown:
+        shown = ", ".join(map(str, unknown[:8])) + (f" and {len(unknown) - 8} more" if len(unknown) > 8 else "")
+        raise doc.error((*loc, "classes"), f"the land-cover raster '{spec_lc.path}' holds class code(s) {shown} that "
+                        f"the table '{table.name}' does not list; add them to a class table of your own (or list "
+                        "them under nodata)")
+    gamma = tables.clutter_types().gamma_db
+    lookup = {code: gamma[clutter] for code, (_, clutter) in table.classes.items()}
+    gamma_db = np.full(codes.shape, np.nan, dtype=np.float32)
+    for code in found:
+        gamma_db[codes == code] = lookup[int(code)]
+    if cover.covered < 0.999:
+        warnings.warn(str(doc.error((*loc, "path"), f"the land-cover raster covers {100 * cover.covered:.0f} % of "
+                                    f"the terrain; elsewhere the land clutter is {tables.DEFAULT_CLUTTER}")),
+                      TerrainWarning, stacklevel=3)
+    return SurfaceMap(codes, gamma_db, table, tables.clutter_types().reference_frequency)
 
 
 def _load_terrain(spec: ScenarioSpec, path: Path, doc: Document, dem_module):
@@ -233,17 +312,94 @@ def _load_terrain(spec: ScenarioSpec, path: Path, doc: Document, dem_module):
         return dem_module.flat_dem(t.flat, (-half, -half, half, half), cell, crs=crs)
     if t.source == "sample":
         return dem_module.load_dem("sample")
-    source = Path(t.source)
-    if not source.is_absolute():
-        source = path.parent / source
-    if not source.exists() and not source.is_symlink():
-        raise doc.error(("terrain", "source"), f"terrain file '{t.source}' not found")
+    from iadsim.terrain import mosaic
+
+    given = [t.source] if isinstance(t.source, str) else list(t.source)
+    files: list[tuple[Path, tuple]] = []
+    for i, name in enumerate(given):
+        loc = ("terrain", "source") if isinstance(t.source, str) else ("terrain", "source", i)
+        source = Path(name) if Path(name).is_absolute() else path.parent / name
+        if not source.exists() and not source.is_symlink():
+            raise doc.error(loc, f"terrain file '{name}' not found")
+        if source.is_dir():
+            try:
+                files += [(tile, loc) for tile in mosaic.tile_files(source)]
+            except dem_module.TerrainError as exc:
+                raise doc.error(loc, f"terrain folder '{name}': {exc.reason}") from None
+        else:
+            files.append((source, loc))
+    where = {str(f): loc for f, loc in files}
+
+    def named(file) -> str:
+        try:
+            return str(Path(file).relative_to(path.parent))
+        except ValueError:
+            return str(file)
+
     try:
-        return dem_module.load_dem(source)
+        if len(files) == 1:
+            result = mosaic.Mosaic(dem_module.load_dem(files[0][0]))
+        else:
+            result = mosaic.load_mosaic([f for f, _ in files], t.overlap_tolerance, name=named)
     except dem_module.TerrainError as exc:  # names the reason, never the file's content
-        raise doc.error(("terrain", "source"), f"cannot read terrain '{t.source}': {exc.reason}") from None
+        raise doc.error(where.get(exc.path, ("terrain", "source")),
+                        f"cannot read terrain '{named(exc.path)}': {exc.reason}") from None
     except Exception as exc:  # anything else from GDAL: its message may quote the file, so only its kind
-        raise doc.error(("terrain", "source"), f"cannot read terrain '{t.source}' ({type(exc).__name__})") from None
+        raise doc.error(("terrain", "source"), f"cannot read terrain ({type(exc).__name__})") from None
+    if result.gap is not None:
+        warnings.warn(str(doc.error(("terrain", "source"), result.gap.describe())), TerrainWarning, stacklevel=2)
+    if result.coarsened > 1:
+        warnings.warn(str(doc.error(("terrain", "source"), f"the tiles' finest cells would make more than "
+                                    f"{dem_module.MAX_DEM_CELLS:,} cells: the terrain is resampled to "
+                                    f"{result.dem.cell_size[0]:.0f} x {result.dem.cell_size[1]:.0f} m cells")),
+                      TerrainWarning, stacklevel=2)
+    return result.dem
+
+
+class TerrainWarning(UserWarning):
+    """Something about the terrain a user should know (gaps between tiles, a coarsened grid)."""
+
+
+def terrain_files(source: str | list[str] | None, folder: Path) -> list[Path]:
+    """The DEM files a scenario's ``terrain.source`` reads (a folder: its tiles), relative to the scenario's
+    ``folder``; [] for the built-in sample or flat terrain. Raises TerrainError for an unreadable folder."""
+    from iadsim.terrain.mosaic import tile_files
+
+    if source is None or source == "sample":
+        return []
+    out = []
+    for name in [source] if isinstance(source, str) else source:
+        file = Path(name) if Path(name).is_absolute() else folder / name
+        out += tile_files(file) if file.is_dir() else [file]
+    return out
+
+
+def surface_files(landcover, folder: Path) -> list[Path]:
+    """The files a scenario's ``surface.landcover`` reads (the raster, and a user's class table), relative to the
+    scenario's ``folder``; [] without land cover. ``landcover`` is the model or the mapping a sweep holds."""
+    from iadsim.scenario.landcover import BUILTIN_TABLES
+
+    if landcover is None:
+        return []
+    path, classes = ((landcover.get("path"), landcover.get("classes")) if isinstance(landcover, dict)
+                     else (landcover.path, landcover.classes))
+    out = []
+    for name in (path, None if classes in BUILTIN_TABLES else classes):
+        if isinstance(name, str):
+            out.append(Path(name) if Path(name).is_absolute() else folder / name)
+    return out
+
+
+def terrain_digest(digests: list[tuple[str, str]]) -> str | None:
+    """One sha256 for a terrain made of files given as (name, sha256): the file's own for one file (as before
+    tiles), else the sha256 of the lines "sha256  name" (None for no file)."""
+    import hashlib
+
+    if not digests:
+        return None
+    if len(digests) == 1:
+        return digests[0][1]
+    return hashlib.sha256("".join(f"{d}  {n}\n" for n, d in digests).encode()).hexdigest()
 
 
 BELOW_TERRAIN_TOLERANCE = 1.0
@@ -280,6 +436,75 @@ def _below_terrain(route: np.ndarray, terrain, doc: Document, loc: tuple, origin
                                     f"{depth[deepest]:.0f} m below the terrain at x {x / 1e3:.1f} km, y "
                                     f"{y / 1e3:.1f} km; raise it or give altitude_reference: agl"))
     return errors
+
+
+MAX_PROFILE_SAMPLES = 200_000
+"""Most samples of one flight's terrain-following profile (the spacing grows for longer routes)."""
+
+
+def plan_terrain_following(route: np.ndarray, speeds: np.ndarray, terrain, aircraft
+                           ) -> tuple[np.ndarray, np.ndarray]:
+    """The altitude profile an AGL route is flown at: (distance along the route [m], altitude MSL [m]).
+
+    The route (world x, y and height above the ground at each waypoint; heights vary linearly between
+    waypoints) is sampled every half DEM cell (at most :data:`MAX_PROFILE_SAMPLES` samples); the wanted
+    altitude is the ground plus the wanted height, never below the type's ``terrain_clearance``; the flown
+    altitude is the lowest profile above it that the type's ``climb_rate`` and ``descent_rate`` allow at the
+    leg's speed (:func:`iadsim.physics.terrain_following.terrain_following_profile`, which climbs ahead of
+    ridges). NaN over nodata.
+    """
+    from iadsim.physics.terrain_following import terrain_following_profile
+
+    legs = np.hypot(*np.diff(route[:, :2], axis=0).T)
+    at = np.concatenate([[0.0], np.cumsum(legs)])
+    total = float(at[-1])
+    spacing = max(min(terrain.cell_size) / 2.0, total / (MAX_PROFILE_SAMPLES - 1), 1e-3)
+    n = int(np.ceil(total / spacing)) + 1 if total > 0 else 1
+    s = np.linspace(0.0, total, n)
+    spacing = total / (n - 1) if n > 1 else 1.0
+    x = np.interp(s, at, route[:, 0])
+    y = np.interp(s, at, route[:, 1])
+    height = np.maximum(np.interp(s, at, route[:, 2]), aircraft.terrain_clearance.value)
+    wanted = terrain.elevation_at(x, y) + height
+    leg = np.clip(np.searchsorted(at, s, side="right") - 1, 0, len(legs) - 1) if len(legs) else np.zeros(n, int)
+    speed = speeds[leg]
+    z = terrain_following_profile(wanted, spacing, aircraft.climb_rate.value / speed,
+                                  aircraft.descent_rate.value / speed)
+    return s, z
+
+
+AGL_EXCESS_WARNING = 30.0
+"""A terrain-following flight flown this much [m] above its wanted height somewhere (and more than the wanted
+height itself) gets a warning: it cannot hold the height it was given."""
+
+
+def _agl_notes(flight, aircraft, route: np.ndarray, profile: tuple[np.ndarray, np.ndarray], terrain, doc: Document,
+               loc: tuple, origin: tuple[float, float]) -> list[str]:
+    """Warnings for an AGL route that cannot be flown as written: a waypoint below the type's clearance (flown at
+    the clearance), and the largest excess over the wanted height the climb and descent limits force."""
+    out = []
+    clearance = aircraft.terrain_clearance.value
+    for j in np.flatnonzero(route[:, 2] < clearance - 1e-9):
+        out.append(str(doc.error((*loc, "route", int(j), "altitude"), f"{route[j, 2]:g} m above the ground is below "
+                                 f"the type's terrain clearance ({clearance:g} m): flown at {clearance:g} m")))
+    s, z = profile
+    legs = np.hypot(*np.diff(route[:, :2], axis=0).T)
+    at = np.concatenate([[0.0], np.cumsum(legs)])
+    x, y = np.interp(s, at, route[:, 0]), np.interp(s, at, route[:, 1])
+    wanted_height = np.maximum(np.interp(s, at, route[:, 2]), clearance)
+    excess = z - terrain.elevation_at(x, y) - wanted_height
+    if not np.isfinite(excess).any():
+        return out
+    k = int(np.nanargmax(excess))
+    if excess[k] <= max(AGL_EXCESS_WARNING, wanted_height[k]):
+        return out
+    j = int(np.clip(np.searchsorted(at, s[k], side="right") - 1, 0, len(legs) - 1))
+    out.append(str(doc.error((*loc, "route", j + 1), f"cannot hold {wanted_height[k]:.0f} m above the ground on the "
+                             f"leg from waypoint {j} to this one: its climb and descent limits "
+                             f"({aircraft.climb_rate.value:g} and {aircraft.descent_rate.value:g} m/s) put it up to "
+                             f"{excess[k]:.0f} m higher, at x {(x[k] - origin[0]) / 1e3:.1f} km, y "
+                             f"{(y[k] - origin[1]) / 1e3:.1f} km (a slower leg follows the ground closer)")))
+    return out
 
 
 def _written(data: object, loc: tuple) -> dict:
@@ -379,6 +604,8 @@ def _resolve(spec: ScenarioSpec, catalog: Catalog, terrain, path: Path, doc: Doc
                 sites[item.id] = Site(*where)
     routes: dict[str, np.ndarray] = {}
     speeds: dict[str, np.ndarray] = {}
+    profiles: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    notes: list[str] = []  # warnings, given only when the scenario has no error
     for group, items in (("threats", spec.threats), ("traffic", spec.traffic), ("jammers", spec.jammers)):
         for i, flight in enumerate(items):
             cruise = catalog.types[flight.type].cruise_speed.value
@@ -391,8 +618,20 @@ def _resolve(spec: ScenarioSpec, catalog: Catalog, terrain, path: Path, doc: Doc
                 vs.append(wp.speed if wp.speed is not None else cruise)
             routes[flight.id] = np.asarray(pts, dtype=float)
             speeds[flight.id] = np.asarray(vs, dtype=float)
-            if flight.altitude_reference == "msl" and len(pts) == len(flight.route):
+            if len(pts) != len(flight.route):
+                continue
+            if flight.altitude_reference == "msl":
                 errors.extend(_below_terrain(routes[flight.id], terrain, doc, (group, i), (ox, oy)))
+                continue
+            aircraft = catalog.types[flight.type]
+            if not aircraft.terrain_following:
+                errors.append(doc.error((group, i, "type"), f"type '{flight.type}' has no climb_rate, descent_rate "
+                                        "and terrain_clearance in its catalog, which a route above the ground "
+                                        "(altitude_reference: agl) needs; add them or give altitude_reference: msl"))
+                continue
+            profiles[flight.id] = plan_terrain_following(routes[flight.id], speeds[flight.id], terrain, aircraft)
+            notes += _agl_notes(flight, aircraft, routes[flight.id], profiles[flight.id], terrain, doc, (group, i),
+                                (ox, oy))
     aims: dict[str, tuple[float, float]] = {}
     for i, jammer in enumerate(spec.jammers):
         if jammer.aim is not None:
@@ -405,4 +644,7 @@ def _resolve(spec: ScenarioSpec, catalog: Catalog, terrain, path: Path, doc: Doc
                 aims[jammer.id] = (float(np.mean([p.x for p in placed])), float(np.mean([p.y for p in placed])))
     if errors:
         raise InputErrors(errors)
-    return Scenario(spec, catalog, terrain, path, sites, routes, speeds, (float(ox), float(oy)), aims=aims)
+    for note in notes:
+        warnings.warn(note, TerrainWarning, stacklevel=3)
+    return Scenario(spec, catalog, terrain, path, sites, routes, speeds, (float(ox), float(oy)), aims=aims,
+                    profiles=profiles)

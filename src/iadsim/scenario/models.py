@@ -25,6 +25,7 @@ from iadsim.scenario.quantities import (
     Strict,
     _probability,
 )
+from iadsim.scenario.yamlio import describe
 
 
 def _choice(registry: Registry):
@@ -82,17 +83,46 @@ class Located(Strict):
 
 
 class Terrain(Strict):
-    """`source: sample` (the built-in real DEM), a GeoTIFF/DTED/.hgt path, or `flat: 200 m`."""
+    """`source: sample` (the built-in real DEM), a GeoTIFF/DTED/.hgt path, a list of such tiles or a folder of
+    them (mosaicked onto one grid), or `flat: 200 m`."""
 
-    source: str | None = Field(None, description="'sample' or a DEM file path relative to the scenario")
+    source: str | list[str] | None = Field(
+        None, description="'sample', a DEM file, a folder of DEM tiles, or a list of DEM files; paths relative "
+        "to the scenario")
+    overlap_tolerance: Length = Field("1 m", description="largest height difference allowed between overlapping "
+                                      "tiles after resampling to one grid")
     flat: Altitude | None = Field(None, description="elevation of flat terrain")
     extent: Distance = Field("400 km", description="side of the square of flat terrain")
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def _source(cls, value):
+        if isinstance(value, list):
+            if not 1 <= len(value) <= 400:
+                raise ValueError(f"give at least 1 and at most 400 tiles, not {len(value)}")
+            for item in value:
+                if not isinstance(item, str):
+                    raise ValueError(f"each tile is a file name; found {describe(item)}")
+        elif value is not None and not isinstance(value, str):
+            raise ValueError(f"expected 'sample', a DEM file or folder, or a list of DEM files; found "
+                             f"{describe(value)}")
+        return value
 
     @model_validator(mode="after")
     def _one_kind(self):
         if (self.source is None) == (self.flat is None):
             raise ValueError("give exactly one of 'source' (sample or a DEM path) and 'flat' (an elevation)")
+        if isinstance(self.source, list) and "sample" in self.source:
+            raise ValueError("'sample' is a whole terrain; it cannot be one of several tiles")
         return self
+
+
+class LandCoverSpec(Strict):
+    """A land-cover raster and the table mapping its class codes to land clutter types."""
+
+    path: str = Field(description="a GeoTIFF of class codes, relative to the scenario")
+    classes: str = Field(description="the class table: worldcover, nlcd, corine (built in) or a YAML file "
+                         "relative to the scenario")
 
 
 class Surface(Strict):
@@ -108,6 +138,9 @@ class Surface(Strict):
                                      f"(default {DEFAULT_ROUGHNESS:g} m on the ground classes)")
     sea_state: Annotated[int, Field(strict=True, ge=0, le=8)] | None = Field(
         None, description="sea state 0-8 (Douglas), for type: sea")
+    landcover: LandCoverSpec | None = Field(
+        None, description="land cover for clutter: a raster of class codes and its class table (elsewhere the "
+        "land clutter is woods, gamma -15 dB at 10 GHz)")
 
     @model_validator(mode="after")
     def _roughness(self):

@@ -68,6 +68,11 @@ class Geometry:
         (the heights above the reflecting surface are clipped at 0 where the surface rises above an end).
     surface : str
         The surface class (:data:`iadsim.physics.reflection.SURFACE_CLASSES`).
+    clutter_gamma : numpy.ndarray or None
+        Land clutter reflectivity gamma (linear) at the clutter types' reference frequency, averaged over the
+        cells the beam illuminates at the target's range (:data:`CLUTTER_SAMPLES` across the azimuth beam;
+        a cell the radar cannot see, its masking height above :data:`SPECULAR_CLEARANCE`, contributes 0).
+        None: no land-cover map (flat geometries): the radar's default land clutter applies.
     """
 
     slant_range: np.ndarray
@@ -80,6 +85,7 @@ class Geometry:
     specular: np.ndarray
     elevation: np.ndarray
     surface: str = "medium-dry-ground"
+    clutter_gamma: np.ndarray | None = None
 
     @classmethod
     def flat(cls, ground_range, antenna_height, target_height, *, surface: str = "medium-dry-ground",
@@ -96,11 +102,17 @@ class Geometry:
 
     def take(self, keep) -> Geometry:
         """The paths where ``keep`` (an index or a boolean mask over the arrays' shape)."""
-        return replace(self, **{f.name: getattr(self, f.name)[keep] for f in fields(self) if f.name != "surface"})
+        return replace(self, **{f.name: getattr(self, f.name)[keep] for f in fields(self)
+                                if f.name != "surface" and getattr(self, f.name) is not None})
+
+
+CLUTTER_SAMPLES = 5
+"""Points across the azimuth beam, at the target's range, where land clutter is evaluated."""
 
 
 def path_geometry(terrain: Dem, relief: np.ndarray, mask: np.ndarray, site: tuple[float, float, float],
-                  antenna_z: float, x, y, z, target_height, *, surface: str, roughness: float) -> Geometry:
+                  antenna_z: float, x, y, z, target_height, *, surface: str, roughness: float,
+                  clutter_map: np.ndarray | None = None, beamwidth: float | None = None) -> Geometry:
     """The :class:`Geometry` of paths from one antenna to targets over a DEM.
 
     Parameters
@@ -123,6 +135,9 @@ def path_geometry(terrain: Dem, relief: np.ndarray, mask: np.ndarray, site: tupl
         Surface class.
     roughness : float
         The surface's own height standard deviation [m].
+    clutter_map : numpy.ndarray, optional
+        Land clutter gamma (linear) of every DEM cell at the reference frequency; with ``beamwidth`` (the
+        azimuth beamwidth [rad]) the geometry carries ``clutter_gamma``.
     """
     x, y, z = np.broadcast_arrays(np.asarray(x, float), np.asarray(y, float), np.asarray(z, float))
     dx, dy = x - site[0], y - site[1]
@@ -150,9 +165,19 @@ def path_geometry(terrain: Dem, relief: np.ndarray, mask: np.ndarray, site: tupl
     # off the DEM (or on nodata, often the sea) the scenario's surface reflects at the last level found
     seen = ~on_dem | (np.nan_to_num(mask[row, col], nan=np.inf) <= SPECULAR_CLEARANCE)
     local = np.where(on_dem, np.nan_to_num(relief[row, col]), 0.0)
+    clutter = None
+    if clutter_map is not None and beamwidth is not None:
+        clutter = np.zeros(x.shape)
+        bearing = np.arctan2(dx, dy)
+        for offset in np.linspace(-0.5, 0.5, CLUTTER_SAMPLES) * beamwidth:
+            r, c, on = cell(site[0] + ground_range * np.sin(bearing + offset),
+                            site[1] + ground_range * np.cos(bearing + offset))
+            lit = on & (np.nan_to_num(mask[r, c], nan=np.inf) <= SPECULAR_CLEARANCE)
+            clutter += np.where(lit, clutter_map[r, c], 0.0)
+        clutter /= CLUTTER_SAMPLES
     return Geometry(slant, ground_range, np.asarray(target_height, float) + np.zeros(x.shape), masking,
                     np.maximum(antenna_z - level, 0.0), np.maximum(z - level, 0.0), np.hypot(roughness, local),
-                    seen, np.asarray(direct_elevation(ground_range, 0.0, z - antenna_z)), surface)
+                    seen, np.asarray(direct_elevation(ground_range, 0.0, z - antenna_z)), surface, clutter)
 
 
 def line_of_sight(geometry: Geometry) -> np.ndarray:

@@ -16,7 +16,7 @@ from iadsim.physics.radar import snr_db
 from iadsim.registry import SENSOR_MODELS
 from iadsim.scenario.catalog import RadarType
 from iadsim.sensors.base import Jamming, in_sector
-from iadsim.sensors.geometry import Geometry, line_of_sight
+from iadsim.sensors.geometry import SPECULAR_CLEARANCE, Geometry, line_of_sight
 
 if TYPE_CHECKING:
     from iadsim.scenario.models import Sector, Unit
@@ -32,7 +32,13 @@ __all__ = [
     "signal_to_interference_db",
 ]
 
-LAND_GAMMA_DB = -15.0  # constant-gamma land clutter (Nathanson: wooded hills ~ -15 dB); an assumption
+LAND_GAMMA_DB = -15.0
+"""Constant-gamma land clutter [dB] at 10 GHz where no land cover says otherwise: the woods type
+(iadsim.scenario.landcover.DEFAULT_CLUTTER), scaled to the radar's frequency by
+:func:`iadsim.physics.effects.gamma_at_frequency`."""
+
+CLUTTER_REFERENCE_FREQUENCY = 10e9
+"""The frequency [Hz] land clutter gammas are given at (the land clutter tables', 10 GHz)."""
 
 SNR_CLIP_DB = (-40.0, 60.0)
 """Per-pulse SINR range [dB] the exact Pd is evaluated on: Pd is Pfa below and 1 above, to double precision."""
@@ -101,18 +107,30 @@ def signal_to_interference_db(radar: RadarType, path: Geometry, rcs, jammers: Se
     carries the elevation pattern (steered at the target for a fire-control radar); otherwise the gain is
     the main beam's plus ``sidelobe_level`` and F carries no pattern. The radar's losses apply to the echo
     only (Mahafza's self-screening arithmetic: the catalog's losses are the radar's own, calibrated on its
-    detection range). Clutter counts only while the target is inside the lowest beam (its elevation above
-    the reflecting surface below one azimuth beamwidth), a modelling assumption."""
+    detection range). Clutter is constant-gamma with the path's land clutter gamma (its ``clutter_gamma``:
+    the land-cover classes of the cells the beam illuminates at the target's range, masked cells giving
+    none; without it :data:`LAND_GAMMA_DB`), scaled from 10 GHz to the radar's frequency, and counts only
+    while the target is inside the lowest beam (its elevation above the reflecting surface below one
+    azimuth beamwidth), a modelling assumption."""
     snr = snr_db(radar.peak_power.value, radar.gain.value, radar.frequency.value, rcs, path.slant_range,
                  radar.pulse_width.value, radar.system_temperature.value, radar.losses.value)
     with np.errstate(divide="ignore"):
         snr = snr + 40.0 * np.log10(propagation_factor(radar, path))
     h_a = np.maximum(path.antenna_height, 1.0)
     psi = np.maximum(effects.grazing_angle(h_a, np.maximum(path.slant_range, h_a)), 1e-4)
-    sigma0 = effects.constant_gamma_sigma0(LAND_GAMMA_DB, psi)
+    if path.clutter_gamma is None:  # no land-cover map (smooth ground): the default, up to the ground's horizon
+        beyond = np.asarray(propagation.min_visible_height(np.maximum(path.antenna_height, 0.0), path.ground_range))
+        gamma = np.where(beyond <= SPECULAR_CLEARANCE, 10.0 ** (LAND_GAMMA_DB / 10.0), 0.0) + np.zeros(np.shape(snr))
+    else:
+        gamma = np.broadcast_to(path.clutter_gamma, np.shape(snr))
+    lit = gamma > 0  # no illuminated cell (masked) or a class without clutter: no clutter
+    gamma_db = effects.gamma_at_frequency(10.0 * np.log10(np.where(lit, gamma, 1.0)), radar.frequency.value,
+                                          CLUTTER_REFERENCE_FREQUENCY)
+    sigma0 = effects.constant_gamma_sigma0(gamma_db, psi)
     cnr = effects.clutter_to_noise_db(radar.peak_power.value, radar.gain.value, radar.frequency.value,
                                       path.slant_range, radar.pulse_width.value, sigma0, radar.beamwidth.value, psi,
                                       radar.system_temperature.value, radar.losses.value, radar.mti_improvement.value)
+    cnr = np.where(lit, cnr, -np.inf)
     elevation = np.arctan2(path.target_surface_height - path.antenna_height, np.maximum(path.ground_range, 1.0))
     cnr = np.where(elevation < radar.beamwidth.value, cnr, -np.inf)
     jam = np.zeros(np.shape(snr))

@@ -19,8 +19,10 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, Stri
 
 from iadsim.analysis.metrics import REPLICATION_METRICS as METRICS
 from iadsim.scenario import InputError, InputErrors, Scenario
+from iadsim.scenario.load import surface_files, terrain_digest, terrain_files
 from iadsim.scenario.paths import resolve_path
 from iadsim.scenario.yamlio import Document, read_bytes
+from iadsim.terrain import TerrainError
 
 if TYPE_CHECKING:
     from iadsim.analysis.sweep.budget import WorkSize
@@ -198,9 +200,16 @@ def input_hashes(data: dict, path: Path) -> dict:
         catalog[str(name)] = hashlib.sha256(read_bytes(folder / str(name), what="catalog file")).hexdigest()
     terrain = data.get("terrain") if isinstance(data.get("terrain"), dict) else {}
     source = terrain.get("source")
-    digest = None
-    if isinstance(source, str) and source != "sample":
-        digest = _file_sha256(Path(source) if Path(source).is_absolute() else folder / source, "terrain file")
+    if not (isinstance(source, str) or (isinstance(source, list) and all(isinstance(s, str) for s in source))):
+        source = None
+    surface = data.get("surface") if isinstance(data.get("surface"), dict) else {}
+    landcover = surface.get("landcover") if isinstance(surface.get("landcover"), dict) else None
+    try:
+        files = terrain_files(source, folder) + surface_files(landcover, folder)
+    except TerrainError as exc:
+        raise InputError(Path(exc.path), exc.reason) from None
+    digest = terrain_digest([(f.relative_to(folder).as_posix() if f.is_relative_to(folder) else f.as_posix(),
+                              _file_sha256(f, "terrain file")) for f in files])
     return {"catalog": catalog, "terrain": digest}
 
 
@@ -214,14 +223,14 @@ def sweep_inputs(sweep: Sweep) -> dict:
     seen = set()
     for p in sweep.points:
         source = (p.data.get("terrain") or {}).get("source") if isinstance(p.data.get("terrain"), dict) else None
-        key = (tuple(str(c) for c in p.data.get("catalog") or ()), source)
+        key = (tuple(str(c) for c in p.data.get("catalog") or ()), str(source))
         if key in seen:
             continue
         seen.add(key)
         hashes = input_hashes(p.data, sweep.base_path)
         catalog.update(hashes["catalog"])
         if hashes["terrain"] is not None:
-            terrain[str(source)] = hashes["terrain"]
+            terrain[str(source) if isinstance(source, str) else ", ".join(map(str, source))] = hashes["terrain"]
     return {"iadsim": str(iadsim.__version__), "catalog": catalog, "terrain": terrain}
 
 
