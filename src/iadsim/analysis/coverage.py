@@ -248,7 +248,8 @@ def coverage_maps(scenario: Scenario, bands: Sequence[float] = DEFAULT_BANDS,
             path = path_geometry(terrain, relief, masks[s], (site.x, site.y, site.ground), antenna_z, xs[near],
                                  ys[near], elevation[near] + height, np.full(near[0].size, height),
                                  surface=surface.type, roughness=surface.height_std,
-                                 clutter_map=scenario.clutter_map, beamwidth=getattr(sensor, "beamwidth", None))
+                                 clutter_map=scenario.clutter_map, beamwidth=getattr(sensor, "beamwidth", None),
+                                 surface_map=scenario.surface_classes)
             seen = sensor.visibility(path, dx[near], dy[near])
             if not seen.any():
                 continue

@@ -112,7 +112,8 @@ def standoff_jammers(scenario: Scenario, tracks: list[tuple], sensor, site: tupl
         on = on & known
         x, y, z = position[:, 0:1], position[:, 1:2], position[:, 2:3]
         path = path_geometry(scenario.terrain, relief, mask, site, antenna_z, x, y, z,
-                             np.maximum(z - ground[:, None], 0.0), surface=surface.type, roughness=surface.height_std)
+                             np.maximum(z - ground[:, None], 0.0), surface=surface.type, roughness=surface.height_std,
+                             surface_map=scenario.surface_classes)
         # beyond the masking sweep (off the map, or past the sensor's reach) the smooth earth decides; on
         # nodata inside it the map cannot say what lies between: not heard
         swept = scenario.terrain.contains(x, y) & (path.ground_range <= sensor.max_range)
@@ -196,7 +197,7 @@ def build_world(scenario: Scenario) -> World:
         path = path_geometry(terrain, relief, mask, (site.x, site.y, site.ground), s_pos[s, 2], seen_at[..., 0],
                              seen_at[..., 1], seen_at[..., 2], np.where(known, height, 0.0), surface=spec.surface.type,
                              roughness=spec.surface.height_std, clutter_map=scenario.clutter_map,
-                             beamwidth=getattr(sensor, "beamwidth", None))
+                             beamwidth=getattr(sensor, "beamwidth", None), surface_map=scenario.surface_classes)
         dx, dy = seen_at[..., 0] - site.x, seen_at[..., 1] - site.y
         vis = known & active & sensor.visibility(path, dx, dy)
         visible[:, s] = vis

@@ -1,17 +1,19 @@
 """Land cover: class tables (raster codes -> land clutter types) and the clutter types' reflectivity.
 
 A land-cover raster stores a class code per cell; a class table names each code and maps it to one of the
-land clutter types of :data:`CLUTTER_TYPES` (constant-gamma reflectivity at 10 GHz, cited in
-``landcover/clutter.yaml``). Tables for ESA WorldCover, NLCD 2019 and CORINE level 3 ship with iadsim
-(``landcover/*.yaml``); a user writes their own in the same form and names the file instead.
+land clutter types (constant-gamma reflectivity at 10 GHz, cited in ``landcover/clutter.yaml``) and, where
+it differs from the scenario's, to the reflecting surface class (ITU-R P.527: water, wet ground, ...).
+Tables for ESA WorldCover, NLCD 2019 and CORINE level 3 ship with iadsim (``landcover/*.yaml``); a user
+writes their own in the same form and names the file instead.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
@@ -48,6 +50,8 @@ class _Entry(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     name: str = Field(max_length=200)
     clutter: str
+    surface: Literal["sea", "fresh-water", "wet-ground", "medium-dry-ground", "very-dry-ground"] | None = Field(
+        None, description="the reflecting surface class (ITU-R P.527); none: the scenario's surface type")
 
     def model_post_init(self, _context) -> None:
         if self.clutter not in clutter_types().gamma_db:
@@ -67,12 +71,14 @@ _TABLE = TypeAdapter(_TableFile)
 
 @dataclass(frozen=True)
 class ClassTable:
-    """A land-cover product's classes: code -> (name, clutter type); ``nodata`` codes mean "no class"."""
+    """A land-cover product's classes: code -> (name, clutter type); ``nodata`` codes mean "no class";
+    ``surfaces``: code -> reflecting surface class, for the classes that name one."""
 
     name: str
     classes: dict[int, tuple[str, str]]
     nodata: frozenset[int]
     file: str  # where it was read ("<builtin>/landcover/NAME.yaml" or the user's file)
+    surfaces: dict[int, str] = field(default_factory=dict)
 
 
 def load_class_table(ref: str, folder: Path) -> ClassTable:
@@ -98,4 +104,5 @@ def load_class_table(ref: str, folder: Path) -> ClassTable:
     except ValidationError as exc:
         raise from_validation_errors(doc, exc.errors(include_url=False)) from None
     return ClassTable(parsed.name, {code: (e.name, e.clutter) for code, e in parsed.classes.items()},
-                      frozenset(parsed.nodata), name)
+                      frozenset(parsed.nodata), name,
+                      {code: e.surface for code, e in parsed.classes.items() if e.surface is not None})

@@ -79,6 +79,13 @@ class Scenario:
             return np.full(self.terrain.shape, 10.0 ** (default / 10.0))
         return 10.0 ** (np.where(np.isnan(self.surface_map.gamma_db), default, self.surface_map.gamma_db) / 10.0)
 
+    @property
+    def surface_classes(self) -> np.ndarray | None:
+        """Each terrain cell's reflecting surface as an index into
+        :data:`iadsim.physics.reflection.SURFACE_CLASSES` (-1: the scenario's ``surface.type``), or None when
+        the land cover names no surface (reflection is then the scenario's surface everywhere)."""
+        return None if self.surface_map is None else self.surface_map.surface_index
+
     def unit(self, unit_id: str):
         """The scenario's unit with that id."""
         return self._units[unit_id]
@@ -251,6 +258,9 @@ class SurfaceMap:
     gamma_db: np.ndarray = field(repr=False)
     table: object  # iadsim.scenario.landcover.ClassTable
     reference_frequency: float
+    # index into iadsim.physics.reflection.SURFACE_CLASSES of each cell's reflecting surface (int8; -1: the
+    # scenario's surface type), None when no cell's class names a surface
+    surface_index: np.ndarray | None = field(default=None, repr=False)
 
 
 def _load_landcover(spec: ScenarioSpec, path: Path, doc: Document, terrain, stored: Mapping[str, Path]):
@@ -290,14 +300,22 @@ def _load_landcover(spec: ScenarioSpec, path: Path, doc: Document, terrain, stor
                         "them under nodata)")
     gamma = tables.clutter_types().gamma_db
     lookup = {code: gamma[clutter] for code, (_, clutter) in table.classes.items()}
+    from iadsim.physics.reflection import SURFACE_CLASSES
+
     gamma_db = np.full(codes.shape, np.nan, dtype=np.float32)
+    surface_index = np.full(codes.shape, -1, dtype=np.int8) if table.surfaces else None
     for code in found:
-        gamma_db[codes == code] = lookup[int(code)]
+        where = codes == code
+        gamma_db[where] = lookup[int(code)]
+        if surface_index is not None and int(code) in table.surfaces:
+            surface_index[where] = SURFACE_CLASSES.index(table.surfaces[int(code)])
     if cover.covered < 0.999:
         warnings.warn(str(doc.error((*loc, "path"), f"the land-cover raster covers {100 * cover.covered:.0f} % of "
                                     f"the terrain; elsewhere the land clutter is {tables.DEFAULT_CLUTTER}")),
                       TerrainWarning, stacklevel=3)
-    return SurfaceMap(codes, gamma_db, table, tables.clutter_types().reference_frequency)
+    if surface_index is not None and (surface_index < 0).all():
+        surface_index = None  # no cell reflects otherwise than the scenario's surface
+    return SurfaceMap(codes, gamma_db, table, tables.clutter_types().reference_frequency, surface_index)
 
 
 def _load_terrain(spec: ScenarioSpec, path: Path, doc: Document, dem_module):

@@ -25,6 +25,7 @@ from dataclasses import dataclass, fields, replace
 import numpy as np
 
 from iadsim.physics.propagation import direct_elevation, min_visible_height
+from iadsim.physics.reflection import SURFACE_CLASSES
 from iadsim.terrain import Dem
 
 __all__ = ["CURVATURE_TOLERANCE", "MASK_TOLERANCE", "SPECULAR_CLEARANCE", "Geometry", "line_of_sight", "path_geometry"]
@@ -73,6 +74,10 @@ class Geometry:
         cells the beam illuminates at the target's range (:data:`CLUTTER_SAMPLES` across the azimuth beam;
         a cell the radar cannot see, its masking height above :data:`SPECULAR_CLEARANCE`, contributes 0).
         None: no land-cover map (flat geometries): the radar's default land clutter applies.
+    surface_index : numpy.ndarray or None
+        Per path, the reflecting surface at its specular point as an index into
+        :data:`iadsim.physics.reflection.SURFACE_CLASSES` (the land cover's class there, else ``surface``);
+        None: ``surface`` everywhere.
     """
 
     slant_range: np.ndarray
@@ -86,6 +91,7 @@ class Geometry:
     elevation: np.ndarray
     surface: str = "medium-dry-ground"
     clutter_gamma: np.ndarray | None = None
+    surface_index: np.ndarray | None = None
 
     @classmethod
     def flat(cls, ground_range, antenna_height, target_height, *, surface: str = "medium-dry-ground",
@@ -112,7 +118,8 @@ CLUTTER_SAMPLES = 5
 
 def path_geometry(terrain: Dem, relief: np.ndarray, mask: np.ndarray, site: tuple[float, float, float],
                   antenna_z: float, x, y, z, target_height, *, surface: str, roughness: float,
-                  clutter_map: np.ndarray | None = None, beamwidth: float | None = None) -> Geometry:
+                  clutter_map: np.ndarray | None = None, beamwidth: float | None = None,
+                  surface_map: np.ndarray | None = None) -> Geometry:
     """The :class:`Geometry` of paths from one antenna to targets over a DEM.
 
     Parameters
@@ -138,6 +145,10 @@ def path_geometry(terrain: Dem, relief: np.ndarray, mask: np.ndarray, site: tupl
     clutter_map : numpy.ndarray, optional
         Land clutter gamma (linear) of every DEM cell at the reference frequency; with ``beamwidth`` (the
         azimuth beamwidth [rad]) the geometry carries ``clutter_gamma``.
+    surface_map : numpy.ndarray, optional
+        Each DEM cell's reflecting surface (index into :data:`iadsim.physics.reflection.SURFACE_CLASSES`,
+        -1: ``surface``); the geometry then carries ``surface_index`` at each specular point (off the DEM or
+        on nodata: ``surface``).
     """
     x, y, z = np.broadcast_arrays(np.asarray(x, float), np.asarray(y, float), np.asarray(z, float))
     dx, dy = x - site[0], y - site[1]
@@ -175,9 +186,14 @@ def path_geometry(terrain: Dem, relief: np.ndarray, mask: np.ndarray, site: tupl
             lit = on & (np.nan_to_num(mask[r, c], nan=np.inf) <= SPECULAR_CLEARANCE)
             clutter += np.where(lit, clutter_map[r, c], 0.0)
         clutter /= CLUTTER_SAMPLES
+    surface_index = None
+    if surface_map is not None:
+        found = np.where(on_dem, surface_map[row, col], -1)
+        surface_index = np.where(found >= 0, found, SURFACE_CLASSES.index(surface)).astype(np.int8)
     return Geometry(slant, ground_range, np.asarray(target_height, float) + np.zeros(x.shape), masking,
                     np.maximum(antenna_z - level, 0.0), np.maximum(z - level, 0.0), np.hypot(roughness, local),
-                    seen, np.asarray(direct_elevation(ground_range, 0.0, z - antenna_z)), surface, clutter)
+                    seen, np.asarray(direct_elevation(ground_range, 0.0, z - antenna_z)), surface, clutter,
+                    surface_index)
 
 
 def line_of_sight(geometry: Geometry) -> np.ndarray:

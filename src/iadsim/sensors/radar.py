@@ -69,15 +69,30 @@ def propagation_factor(radar: RadarType, path: Geometry, *, pattern: bool = True
     """One-way pattern-propagation factor F of ``path`` for this radar
     (:func:`iadsim.physics.propagation.pattern_propagation_factor`): its frequency, polarisation (default
     horizontal) and elevation pattern (``pattern=False``: none), steered for a fire-control radar at the
-    path's far end or at the elevation ``boresight``; the path's surface class, height deviation and specular
-    flag. The roughness factor is Miller-Brown-Vegh's over the sea (it was derived for sea-wave heights) and
-    Ament's over land."""
+    path's far end or at the elevation ``boresight``; the path's surface class (per path where the land
+    cover gives the specular point's: ``surface_index``), height deviation and specular flag. The roughness
+    factor is Miller-Brown-Vegh's over the sea (it was derived for sea-wave heights) and Ament's over land."""
+    if path.surface_index is None:
+        return _propagation_factor(radar, path, path.surface, pattern, boresight)
+    # paths reflecting off different surfaces (land cover): each class's paths with its constants
+    index = np.asarray(path.surface_index)
+    out = np.empty(index.shape)
+    for k in np.unique(index):
+        keep = index == k
+        aim = boresight
+        if boresight is not None and np.ndim(boresight) > 0:
+            aim = np.broadcast_to(boresight, index.shape)[keep]
+        out[keep] = _propagation_factor(radar, path.take(keep), reflection.SURFACE_CLASSES[k], pattern, aim)
+    return out
+
+
+def _propagation_factor(radar: RadarType, path: Geometry, surface: str, pattern: bool, boresight) -> np.ndarray:
     frequency = radar.frequency.value
     polarisation = "horizontal" if radar.polarisation is None else radar.polarisation.value
     return np.asarray(propagation.pattern_propagation_factor(
         path.ground_range, path.antenna_height, path.target_surface_height, frequency,
-        reflection.surface_permittivity(path.surface, frequency), polarisation=polarisation,
-        height_std=path.height_std, roughness="miller-brown-vegh" if path.surface == "sea" else "ament",
+        reflection.surface_permittivity(surface, frequency), polarisation=polarisation,
+        height_std=path.height_std, roughness="miller-brown-vegh" if surface == "sea" else "ament",
         pattern=elevation_pattern(radar) if pattern else None, steered=radar.role == "fire-control",
         boresight=boresight, specular=path.specular))
 
