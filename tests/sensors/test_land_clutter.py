@@ -12,8 +12,9 @@ import rasterio
 from rasterio.transform import Affine
 
 from iadsim.scenario import load_scenario
-from iadsim.sensors import path_geometry, sensor_model, signal_to_interference_db
-from iadsim.terrain import local_relief, masking_height
+from iadsim.sensors import signal_to_interference_db
+
+from ._paths import geometry_to
 
 BOLTZMANN = 1.380649e-23  # J/K (2019 SI, exact)
 C = 299_792_458.0  # m/s
@@ -42,30 +43,13 @@ units:
     return load_scenario(folder / "s.yaml")
 
 
-def geometry_to(scenario, x, y, height):
-    """The radar's Geometry to targets at world (x, y) ``height`` above the ground, and its sensor model."""
-    unit = scenario.unit("sr")
-    site = scenario.sites["sr"]
-    sensor = sensor_model(scenario, unit)
-    terrain = scenario.terrain
-    row, col = terrain.xy_to_rowcol(site.x, site.y)
-    mask = masking_height(terrain.elevation, terrain.cell_size, int(row), int(col), sensor.antenna_height)
-    x, y = np.asarray(x, float), np.asarray(y, float)
-    ground = terrain.elevation_at(x, y)
-    path = path_geometry(terrain, local_relief(terrain.elevation, terrain.cell_size), mask,
-                         (site.x, site.y, site.ground), site.ground + sensor.antenna_height, x, y, ground + height,
-                         np.full(x.shape, float(height)), surface="medium-dry-ground", roughness=1.0,
-                         clutter_map=scenario.clutter_map, beamwidth=sensor.beamwidth)
-    return path, sensor
-
-
 @pytest.mark.validation
 def test_clutter_to_noise_of_a_flat_farmland_cell_is_the_constant_gamma_radar_equation(tmp_path, validation):
     scenario = write_scenario(tmp_path, np.full((2 * HALF, 2 * HALF), 200.0), 40)  # cropland: farmland
     radar = scenario.catalog.types[scenario.unit("sr").type]
     site = scenario.sites["sr"]
     ranges = np.array([3e3, 6e3, 9e3])
-    path, sensor = geometry_to(scenario, site.x + ranges, np.full(3, site.y), 20.0)
+    path, sensor = geometry_to(scenario, "sr", site.x + ranges, np.full(3, site.y), 20.0)
     rcs = 0.01  # a small target: the clutter dominates
     sinr = signal_to_interference_db(radar, path, rcs)
     snr = signal_to_interference_db(radar, replace(path, clutter_gamma=np.zeros(3)), rcs)
@@ -100,14 +84,14 @@ def test_the_class_sets_gamma_and_cells_the_radar_cannot_see_give_none(tmp_path)
     built = write_scenario(tmp_path, ground, 50)  # built-up: metropolitan, 0 dB
     site = built.sites["sr"]
     x = site.x + np.array([-6e3, 6e3])  # west: open ground; east: behind the wall
-    path, _ = geometry_to(built, x, np.full(2, site.y), 20.0)
+    path, _ = geometry_to(built, "sr", x, np.full(2, site.y), 20.0)
     assert path.clutter_gamma[0] == pytest.approx(1.0)  # 0 dB on every illuminated cell across the beam
     assert path.clutter_gamma[1] == 0.0  # masked: no clutter
     assert path.masking_height[1] > 100.0  # the ground there really is hidden
     folder = tmp_path / "water"
     folder.mkdir()
     water = write_scenario(folder, np.zeros((2 * HALF, 2 * HALF)), 80)  # permanent water: sea state 3
-    path, _ = geometry_to(water, x[:1], np.full(1, site.y), 20.0)
+    path, _ = geometry_to(water, "sr", x[:1], np.full(1, site.y), 20.0)
     assert 10 * np.log10(path.clutter_gamma[0]) == pytest.approx(-40.0, abs=1e-4)
 
 

@@ -9,8 +9,9 @@ import rasterio
 from rasterio.transform import Affine
 
 from iadsim.scenario import load_scenario
-from iadsim.sensors import path_geometry, propagation_factor, sensor_model
-from iadsim.terrain import local_relief, masking_height
+from iadsim.sensors import propagation_factor
+
+from ._paths import geometry_to
 
 CELL = 30.0
 N = 800  # 24 km square, the radar in the middle
@@ -40,18 +41,8 @@ units:
 
 
 def factors(scenario, x, y, height):
-    unit = scenario.unit("sr")
-    site = scenario.sites["sr"]
-    sensor = sensor_model(scenario, unit)
-    terrain = scenario.terrain
-    row, col = terrain.xy_to_rowcol(site.x, site.y)
-    mask = masking_height(terrain.elevation, terrain.cell_size, int(row), int(col), sensor.antenna_height)
-    spec = scenario.spec.surface
-    path = path_geometry(terrain, local_relief(terrain.elevation, terrain.cell_size), mask,
-                         (site.x, site.y, site.ground), site.ground + sensor.antenna_height, x, y, 100.0 + height,
-                         np.full(np.shape(x), float(height)), surface=spec.type, roughness=spec.height_std,
-                         surface_map=scenario.surface_classes)
-    return propagation_factor(scenario.catalog.types[unit.type], path)
+    path, _ = geometry_to(scenario, "sr", x, y, height)
+    return propagation_factor(scenario.catalog.types[scenario.unit("sr").type], path)
 
 
 def test_paths_over_a_lake_reflect_off_water_and_the_others_off_ground(tmp_path):
