@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import rasterio
 from rasterio.transform import Affine
+from tests.scenario._helpers import run_cli
 
 from iadsim.engine.world import _trajectories
 from iadsim.scenario import load_scenario
@@ -141,10 +142,7 @@ def test_climb_and_descent_rates_never_exceed_the_limits_on_the_examples(name, v
     assert checked >= len([f for f in flights if f.altitude_reference == "agl"]) >= 2
 
 
-def test_an_agl_route_of_a_type_without_limits_is_refused(tmp_path, ridge_scenario, capsys):
-    from tests.scenario._helpers import run_cli
-
-    (tmp_path / "types.yaml").write_text("""\
+GLIDER = """\
 sources: {mine: "my notes"}
 types:
   glider:
@@ -155,9 +153,33 @@ types:
     swerling: 1
     cruise_speed: {value: 30 m/s, source: mine, grade: assumed}
     max_speed: {value: 40 m/s, source: mine, grade: assumed}
-""")
-    text = ridge_scenario.read_text().replace("type: attack-helicopter", "type: glider")
-    ridge_scenario.write_text(text.replace("units: []", "catalog: [types.yaml]\nunits: []"))
+"""
+
+
+def fly_a_glider(folder, scenario, limits: dict) -> None:
+    """The ridge scenario flown by a user's glider type with these terrain-following limits (name -> value)."""
+    lines = [f"    {name}: {{value: {value}, source: mine, grade: assumed}}\n" for name, value in limits.items()]
+    (folder / "types.yaml").write_text(GLIDER + "".join(lines))
+    text = scenario.read_text().replace("type: attack-helicopter", "type: glider")
+    scenario.write_text(text.replace("units: []", "catalog: [types.yaml]\nunits: []"))
+
+
+def test_an_agl_route_of_a_type_without_limits_is_refused(tmp_path, ridge_scenario, capsys):
+    fly_a_glider(tmp_path, ridge_scenario, {})
     status, out, err = run_cli(capsys, "validate", str(ridge_scenario))
     assert status == 2 and "Traceback" not in err
     assert err.startswith(f"iadsim: {ridge_scenario}:9: threats[0].type: type 'glider' has no climb_rate"), err
+
+
+@pytest.mark.parametrize("field, value, words", [
+    ("climb_rate", "0 m/s", "must be greater than zero"),
+    ("descent_rate", "-1 m/s", "must be greater than zero"),
+    ("terrain_clearance", "-5 m", "must not be negative"),
+])
+def test_limits_that_cannot_be_flown_are_refused(tmp_path, ridge_scenario, capsys, field, value, words):
+    fly_a_glider(tmp_path, ridge_scenario, {"climb_rate": "5 m/s", "descent_rate": "5 m/s",
+                                            "terrain_clearance": "20 m", field: value})
+    status, out, err = run_cli(capsys, "validate", str(ridge_scenario))
+    assert status == 2 and "Traceback" not in err
+    line = 1 + (GLIDER.count("\n") + list({"climb_rate": 0, "descent_rate": 1, "terrain_clearance": 2}).index(field))
+    assert err.startswith(f"iadsim: {tmp_path / 'types.yaml'}:{line}: types.glider.{field}: {words}"), err

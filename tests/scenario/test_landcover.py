@@ -144,3 +144,17 @@ def test_the_run_folder_keeps_the_land_cover_and_a_users_table(folder, tmp_path)
     rows, cols = scenario.terrain.xy_to_rowcol(xs, ys)
     assert np.array_equal(stored.codes, scenario.surface_map.codes[rows, cols])
     assert stored.table.name == "mine"
+
+
+def test_a_product_larger_than_the_cell_limit_is_read_over_the_terrain_only_and_decimated(folder, monkeypatch):
+    """With the cell limit below the raster's size (a continental product against a small terrain), the window
+    over the terrain is read, decimated by nearest neighbour: most cells keep their class, none gets a code
+    the raster does not hold."""
+    from iadsim.terrain import landcover
+
+    exact = load_scenario(write(folder)).surface_map.codes
+    monkeypatch.setattr(landcover, "MAX_LANDCOVER_CELLS", 30_000)  # the raster has 87,001 cells
+    coarse = load_scenario(write(folder)).surface_map.codes
+    assert set(np.unique(coarse)) <= set(np.unique(exact))
+    known = exact != -1
+    assert 0.8 < (coarse[known] == exact[known]).mean() < 1.0

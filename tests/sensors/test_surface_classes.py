@@ -75,3 +75,36 @@ def test_without_a_surface_in_the_table_the_scenarios_surface_reflects(tmp_path)
     x = site.x + np.linspace(2e3, 10e3, 5)
     y = np.full(x.shape, site.y)
     np.testing.assert_array_equal(factors(scenario, x, y, 300.0), factors(plain, x, y, 300.0))
+
+
+def test_a_steered_beam_over_several_surfaces_takes_each_paths_own_surface(tmp_path):
+    """A fire-control radar's boresight (one per target) against paths shaped (steps, 1), as a stand-off
+    jammer's are: every path gets the factor of its own surface, the arrays broadcast as without land cover."""
+    codes = np.full((N, N), 10, dtype=np.uint8)
+    codes[:, N // 2:N // 2 + 40] = 80
+    mixed = scenario_over(tmp_path / "mixed", codes, "medium-dry-ground")
+    water = scenario_over(tmp_path / "water", None, "fresh-water")
+    ground = scenario_over(tmp_path / "ground", None, "medium-dry-ground")
+    radar = mixed.catalog.types["sr-radar"]
+    assert radar.role == "fire-control"
+    site = mixed.sites["sr"]
+    x = (site.x + np.array([3e3, -3e3, 6e3, -6e3]))[:, None]  # (4, 1): east over the lake, west over trees
+    y = np.full(x.shape, site.y)
+    boresight = np.array([[0.01, 0.03, 0.05]])  # (1, 3): three targets' elevations
+    got = propagation_factor(radar, geometry_to(mixed, "sr", x, y, 300.0)[0], boresight=boresight)
+    assert got.shape == (4, 3)
+    over_water = propagation_factor(radar, geometry_to(water, "sr", x, y, 300.0)[0], boresight=boresight)
+    over_ground = propagation_factor(radar, geometry_to(ground, "sr", x, y, 300.0)[0], boresight=boresight)
+    np.testing.assert_array_equal(got[[0, 2]], over_water[[0, 2]])
+    np.testing.assert_array_equal(got[[1, 3]], over_ground[[1, 3]])
+
+
+def test_a_window_of_the_scenario_cuts_the_land_cover_with_the_terrain(tmp_path):
+    codes = np.full((N, N), 10, dtype=np.uint8)
+    codes[:, N // 2:N // 2 + 40] = 80
+    scenario = scenario_over(tmp_path / "mixed", codes, "medium-dry-ground")
+    window = (100, 300, 350, 700)
+    cut = scenario.on_window(window)
+    assert cut.terrain.shape == (200, 350) == cut.clutter_map.shape == cut.surface_classes.shape
+    np.testing.assert_array_equal(cut.clutter_map, scenario.clutter_map[100:300, 350:700])
+    np.testing.assert_array_equal(cut.surface_classes, scenario.surface_classes[100:300, 350:700])

@@ -276,3 +276,33 @@ threats:
     world = build_world(scenario)
     flying = world.active[:, 0]
     assert flying.sum() > 30 and world.visible[flying, 0, 0].all() and world.pd_look[flying, 0, 0].max() > 0.5
+
+
+def write_tile(path, west, north, step, n_cols, n_rows):
+    """A geographic tile of ``smooth_ground`` sampled at cell centres, ``step`` degrees a cell."""
+    lon = west + (np.arange(n_cols) + 0.5) * step
+    lat = north - (np.arange(n_rows) + 0.5) * step
+    with rasterio.open(path, "w", driver="GTiff", width=n_cols, height=n_rows, count=1, dtype="float64",
+                       crs="EPSG:4326", transform=Affine(step, 0, west, 0, -step, north)) as dst:
+        dst.write(smooth_ground(lon[None, :], lat[:, None]), 1)
+    return path
+
+
+def test_tiles_of_different_resolutions_are_resampled_to_the_finest(tmp_path):
+    """The resampling path: a 30-arc-second tile beside a 15-arc-second one, overlapping by 0.1 degree, give the
+    analytic heights on the finer cell size (bilinear on a smooth surface: within centimetres)."""
+    coarse = write_tile(tmp_path / "coarse.tif", -71.0, 45.0, 1 / 120, 72, 120)  # 71.0-70.4 W
+    fine = write_tile(tmp_path / "fine.tif", -70.5, 45.0, 1 / 240, 144, 240)  # 70.5-69.9 W
+    result = load_mosaic([coarse, fine])
+    dem = result.dem
+    assert result.gap is None and result.coarsened == 1.0
+    assert dem.cell_size[1] == pytest.approx(1 / 240 * 111_140, rel=0.01)  # the finer tile's cells
+    rng = np.random.default_rng(2)
+    lon, lat = rng.uniform(-70.99, -69.91, 400), rng.uniform(44.01, 44.99, 400)
+    x, y = Transformer.from_crs("EPSG:4326", dem.crs, always_xy=True).transform(lon, lat)
+    np.testing.assert_allclose(dem.elevation_at(x, y), smooth_ground(lon, lat), atol=0.5)
+    # shifted by 3 m, the finer tile disagrees with the coarser one where they overlap: refused
+    with rasterio.open(fine, "r+") as dst:
+        dst.write(dst.read(1) + 3.0, 1)
+    with pytest.raises(TerrainError, match=r"differs from tile .*coarse.tif.* by 3\.\d m where they overlap"):
+        load_mosaic([coarse, fine])

@@ -96,16 +96,15 @@ def coverage_files(scenario: Scenario, sensors: int, window: tuple[int, int, int
     its masking rasters would take more than :data:`FULL_COVERAGE_BYTES`: then it is computed on the window
     alone (every unit lies inside it, so each cell sees the same terrain between it and each sensor; the
     masking sweep's ray sampling differs slightly at the window's scale) and ``computed_on`` says "crop"."""
-    import dataclasses
 
     from iadsim.analysis.coverage import coverage_maps
-    from iadsim.terrain.crop import crop_raster, window_dem
+    from iadsim.terrain.crop import crop_raster
 
     full = 8 * int(np.prod(scenario.terrain.shape)) * (sensors + 1) <= FULL_COVERAGE_BYTES
     if full:
         maps, cut_window = coverage_maps(scenario), window
     else:
-        maps = coverage_maps(dataclasses.replace(scenario, terrain=window_dem(scenario.terrain, window)))
+        maps = coverage_maps(scenario.on_window(window))
         cut_window = (0, window[1] - window[0], 0, window[3] - window[2])
 
     def cut(array, how):

@@ -3,9 +3,12 @@
 Layout of ``<target>/``::
 
     manifest.json        format_version, iadsim version, seed, replications, batch size, scenario sha256,
-                         catalogs, terrain (crop file, downsampling factor, source sha256), finished batches
-    scenario/            scenario.yaml (the file as written) and catalogs/ (every catalog file it uses)
+                         catalogs, terrain (crop file, downsampling factor, one sha256 over the terrain's
+                         source files and land cover), finished batches
+    scenario/            scenario.yaml (the file as written), catalogs/ (every catalog file it uses) and a
+                         user's land-cover class table (landcover-classes.yaml)
     terrain/dem.tif      the DEM cropped to the area of interest (absent for flat terrain)
+    terrain/landcover.tif  the land-cover class codes on the crop's grid (with surface.landcover)
     metrics/batch-000003.parquet   one row per replication, a column per replication metric
     events/batch-000003.parquet    the typed events (iadsim.events: kind, unit and target indices, ...)
     series/batch-000003.parquet    per step: time, replications, and each time series' sum over the batch

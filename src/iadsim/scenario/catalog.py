@@ -227,6 +227,20 @@ class AircraftType(_Type):
     descent_rate: SSpeed | None = Field(None, description="largest rate of descent in terrain-following flight")
     terrain_clearance: SLength | None = Field(None, description="lowest height above the ground it flies")
 
+    @field_validator("climb_rate", "descent_rate")
+    @classmethod
+    def _positive_rate(cls, value):
+        if value is not None and not value.value > 0:
+            raise ValueError("must be greater than zero")
+        return value
+
+    @field_validator("terrain_clearance")
+    @classmethod
+    def _clearance(cls, value):
+        if value is not None and value.value < 0:
+            raise ValueError("must not be negative")
+        return value
+
     @property
     def terrain_following(self) -> bool:
         """Whether the type can fly a route above the ground: it has climb and descent limits and a clearance."""

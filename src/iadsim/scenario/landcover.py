@@ -24,8 +24,8 @@ BUILTIN_TABLES = ("worldcover", "nlcd", "corine")
 """Class tables shipped with iadsim, by the name a scenario gives in ``surface.landcover.classes``."""
 
 DEFAULT_CLUTTER = "woods"
-"""The land clutter type where no land cover says otherwise (gamma -15 dB at 10 GHz, as iadsim used before
-land cover: Nathanson's wooded hills to woods)."""
+"""The land clutter type where no land cover says otherwise: woods, gamma -15 dB at 10 GHz (the value iadsim
+used everywhere before land cover, then unscaled with frequency)."""
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,19 @@ class Scenario:
             return np.full(self.terrain.shape, 10.0 ** (default / 10.0))
         return 10.0 ** (np.where(np.isnan(self.surface_map.gamma_db), default, self.surface_map.gamma_db) / 10.0)
 
+    def on_window(self, window: tuple[int, int, int, int]) -> Scenario:
+        """The scenario on a window (row0, row1, col0, col1) of its terrain: the terrain and the land cover cut
+        to it, cell for cell (the maps derived from them follow)."""
+        from iadsim.terrain.crop import window_dem
+
+        row0, row1, col0, col1 = window
+        cover = self.surface_map
+        if cover is not None:
+            cut = (slice(row0, row1), slice(col0, col1))
+            cover = replace(cover, codes=cover.codes[cut], gamma_db=cover.gamma_db[cut],
+                            surface_index=None if cover.surface_index is None else cover.surface_index[cut])
+        return replace(self, terrain=window_dem(self.terrain, window), surface_map=cover)
+
     @property
     def surface_classes(self) -> np.ndarray | None:
         """Each terrain cell's reflecting surface as an index into
@@ -309,8 +322,10 @@ def _load_landcover(spec: ScenarioSpec, path: Path, doc: Document, terrain, stor
         gamma_db[where] = lookup[int(code)]
         if surface_index is not None and int(code) in table.surfaces:
             surface_index[where] = SURFACE_CLASSES.index(table.surfaces[int(code)])
-    if cover.covered < 0.999:
-        warnings.warn(str(doc.error((*loc, "path"), f"the land-cover raster covers {100 * cover.covered:.0f} % of "
+    ground = np.isfinite(terrain.elevation)
+    covered = float(((codes != NO_CLASS) & ground).sum() / max(int(ground.sum()), 1))  # after the table's nodata
+    if covered < 0.999:
+        warnings.warn(str(doc.error((*loc, "path"), f"the land-cover raster covers {100 * covered:.0f} % of "
                                     f"the terrain; elsewhere the land clutter is {tables.DEFAULT_CLUTTER}")),
                       TerrainWarning, stacklevel=3)
     if surface_index is not None and (surface_index < 0).all():

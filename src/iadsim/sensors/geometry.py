@@ -150,6 +150,10 @@ def path_geometry(terrain: Dem, relief: np.ndarray, mask: np.ndarray, site: tupl
         -1: ``surface``); the geometry then carries ``surface_index`` at each specular point (off the DEM or
         on nodata: ``surface``).
     """
+    rasters = {"mask": mask, "relief": relief, "clutter_map": clutter_map, "surface_map": surface_map}
+    for name, raster in rasters.items():
+        if raster is not None and np.shape(raster) != terrain.shape:
+            raise ValueError(f"{name} has shape {np.shape(raster)}, not the terrain's {terrain.shape}")
     x, y, z = np.broadcast_arrays(np.asarray(x, float), np.asarray(y, float), np.asarray(z, float))
     dx, dy = x - site[0], y - site[1]
     ground_range = np.hypot(dx, dy)

@@ -74,15 +74,13 @@ def propagation_factor(radar: RadarType, path: Geometry, *, pattern: bool = True
     factor is Miller-Brown-Vegh's over the sea (it was derived for sea-wave heights) and Ament's over land."""
     if path.surface_index is None:
         return _propagation_factor(radar, path, path.surface, pattern, boresight)
-    # paths reflecting off different surfaces (land cover): each class's paths with its constants
+    # paths reflecting off different surfaces (land cover): the factor of each class present, over the whole
+    # path (its arrays and the boresight broadcast as they come), kept where that class reflects
     index = np.asarray(path.surface_index)
-    out = np.empty(index.shape)
+    out = None
     for k in np.unique(index):
-        keep = index == k
-        aim = boresight
-        if boresight is not None and np.ndim(boresight) > 0:
-            aim = np.broadcast_to(boresight, index.shape)[keep]
-        out[keep] = _propagation_factor(radar, path.take(keep), reflection.SURFACE_CLASSES[k], pattern, aim)
+        factor = _propagation_factor(radar, path, reflection.SURFACE_CLASSES[k], pattern, boresight)
+        out = factor if out is None else np.where(index == k, factor, out)
     return out
 
 
@@ -123,8 +121,9 @@ def signal_to_interference_db(radar: RadarType, path: Geometry, rcs, jammers: Se
     the main beam's plus ``sidelobe_level`` and F carries no pattern. The radar's losses apply to the echo
     only (Mahafza's self-screening arithmetic: the catalog's losses are the radar's own, calibrated on its
     detection range). Clutter is constant-gamma with the path's land clutter gamma (its ``clutter_gamma``:
-    the land-cover classes of the cells the beam illuminates at the target's range, masked cells giving
-    none; without it :data:`LAND_GAMMA_DB`), scaled from 10 GHz to the radar's frequency, and counts only
+    the land-cover classes of the cells the beam illuminates at the target's range, masked cells and cells
+    off the terrain giving none; without it :data:`LAND_GAMMA_DB` up to the ground's smooth-earth horizon),
+    scaled from 10 GHz to the radar's frequency, and counts only
     while the target is inside the lowest beam (its elevation above the reflecting surface below one
     azimuth beamwidth), a modelling assumption."""
     snr = snr_db(radar.peak_power.value, radar.gain.value, radar.frequency.value, rcs, path.slant_range,

@@ -90,7 +90,7 @@ def crop_raster(array: np.ndarray, window: tuple[int, int, int, int], factor: in
     """The cells of a raster (over the last two axes, on a DEM's grid) inside ``window`` (:func:`crop_window`),
     downsampled by ``factor`` as :func:`crop_dem` does: block means (``how="mean"``, NaN ignored), for
     boolean rasters a block counts when at least half its cells do (``how="majority"``), for labels the
-    block's first cell (``how="nearest"``)."""
+    block's middle cell (``how="nearest"``)."""
     row0, row1, col0, col1 = window
     block = array[..., row0:row1, col0:col1]
     if factor == 1:
@@ -99,8 +99,8 @@ def crop_raster(array: np.ndarray, window: tuple[int, int, int, int], factor: in
     trimmed = block[..., :rows, :cols].reshape(*block.shape[:-2], rows // factor, factor, cols // factor, factor)
     if how == "majority":
         return trimmed.mean(axis=(-3, -1)) >= 0.5
-    if how == "nearest":  # labels (class codes): the block's first cell, never an average of codes
-        return trimmed[..., :, 0, :, 0].copy()
+    if how == "nearest":  # labels (class codes): the block's middle cell, never an average of codes
+        return trimmed[..., :, factor // 2, :, factor // 2].copy()
     with np.errstate(invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN blocks stay NaN
         return np.nanmean(trimmed, axis=(-3, -1))

@@ -118,12 +118,15 @@ def _sniff_driver(path: str, source) -> str:
     raise TerrainError(source, "not a GeoTIFF, DTED or SRTM .hgt file (unrecognised header)")
 
 
-def _read_raster(source, header_only: bool = False
+def _read_raster(source, header_only: bool = False, area=None, max_cells: int | None = None
                  ) -> tuple[np.ndarray | None, Affine, CRS | None, tuple[int, int]]:
     """Band 1 as float64 with nodata NaN, the transform and the CRS of a terrain file, read safely.
 
     Returns (band, transform, crs, (n_rows, n_cols)); with ``header_only`` the band is not read (None),
-    after the same checks."""
+    after the same checks. With ``area`` = (crs, (left, bottom, right, top)) only the window of the raster
+    covering that area is read (one cell more all round), decimated by the smallest whole factor (nearest
+    neighbour) that brings it within ``max_cells`` (default :data:`MAX_DEM_CELLS`): for a land-cover product
+    much larger than the terrain. The transform and shape are then the window's."""
     given = os.fspath(source)
     if given.lower().startswith("/vsi") or "://" in given:
         raise TerrainError(source, "GDAL virtual file systems and URLs are not allowed; give a local file")
@@ -144,19 +147,52 @@ def _read_raster(source, header_only: bool = False
                     raise TerrainError(source, f"opened by GDAL driver {dataset.driver}, which is not allowed")
                 if dataset.count < 1:
                     raise TerrainError(source, "the raster has no band")
-                if dataset.width * dataset.height > MAX_DEM_CELLS:
-                    raise TerrainError(
-                        source, f"{dataset.height} x {dataset.width} cells, more than the {MAX_DEM_CELLS:,} allowed"
-                    )
-                shape = (dataset.height, dataset.width)
-                band = None if header_only else dataset.read(1, masked=True)
-                transform = dataset.transform
                 crs = None if dataset.crs is None else CRS.from_user_input(dataset.crs.to_wkt())
+                if area is not None and crs is not None:
+                    band, transform, shape = _read_area(dataset, crs, area, source, max_cells or MAX_DEM_CELLS)
+                else:
+                    if dataset.width * dataset.height > MAX_DEM_CELLS:
+                        raise TerrainError(source, f"{dataset.height} x {dataset.width} cells, more than the "
+                                           f"{MAX_DEM_CELLS:,} allowed")
+                    shape = (dataset.height, dataset.width)
+                    band = None if header_only else dataset.read(1, masked=True)
+                    transform = dataset.transform
     except RasterioError:  # GDAL's message may echo bytes of the file: not passed on
         raise TerrainError(source, f"GDAL cannot read it as {driver} (corrupt or truncated)") from None
     if band is None:
         return None, transform, crs, shape
     return np.ma.filled(band.astype(np.float64), np.nan), transform, crs, shape
+
+
+def _read_area(dataset, crs: CRS, area, source, max_cells: int):
+    """(band, transform, shape) of the window of ``dataset`` covering ``area`` (see :func:`_read_raster`)."""
+    from rasterio.enums import Resampling
+    from rasterio.windows import Window
+
+    area_crs, bounds = area
+    t = dataset.transform
+    if t.b != 0 or t.d != 0:
+        raise TerrainError(source, "a rotated grid; only north-up rasters can be read for an area")
+    try:
+        left, bottom, right, top = transform_bounds(area_crs, crs, *bounds, densify_pts=51)
+    except Exception:  # a CRS the area cannot be transformed to: nothing usable
+        raise TerrainError(source, "cannot place the raster on the terrain (its CRS)") from None
+    cols, rows = _apply(~t, [left, right], [top, bottom])
+    col0 = max(int(math.floor(min(cols))) - 1, 0)
+    col1 = min(int(math.ceil(max(cols))) + 1, dataset.width)
+    row0 = max(int(math.floor(min(rows))) - 1, 0)
+    row1 = min(int(math.ceil(max(rows))) + 1, dataset.height)
+    if col1 <= col0 or row1 <= row0:
+        raise TerrainError(source, "the land-cover raster lies outside the terrain (it covers none of its cells)")
+    width, height = col1 - col0, row1 - row0
+    factor = max(1, math.ceil(math.sqrt(width * height / max_cells)))
+    while math.ceil(width / factor) * math.ceil(height / factor) > max_cells:
+        factor += 1
+    shape = (math.ceil(height / factor), math.ceil(width / factor))
+    band = dataset.read(1, window=Window(col0, row0, width, height), out_shape=shape,
+                        resampling=Resampling.nearest, masked=True)
+    transform = Affine(t.a * width / shape[1], 0.0, t.c + col0 * t.a, 0.0, t.e * height / shape[0], t.f + row0 * t.e)
+    return band, transform, shape
 
 
 def _apply(transform: Affine, x, y):

@@ -2,9 +2,11 @@
 
 A land-cover product (ESA WorldCover, NLCD, CORINE, or a user's raster) stores one class code per cell in its
 own CRS and resolution. :func:`load_landcover` reads it with the same safety checks as a DEM
-(:func:`iadsim.terrain.dem.load_dem`: local GeoTIFF only, no sidecars, no network) and takes, for every DEM
-cell, the code of the land-cover cell its centre falls in (nearest neighbour: codes are labels, not
-numbers to interpolate), with every centre transformed exactly (PROJ).
+(:func:`iadsim.terrain.dem.load_dem`: local GeoTIFF only, no sidecars, no network), only the window over
+the terrain (decimated, nearest neighbour, when even that holds more than :data:`MAX_LANDCOVER_CELLS`: a
+continental product at 10 m), and takes, for every DEM cell, the code of the land-cover cell its centre falls
+in (nearest neighbour: codes are labels, not numbers to interpolate), with every centre transformed exactly
+(PROJ).
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ import numpy as np
 from pyproj import CRS, Transformer
 
 from iadsim.terrain.dem import _RESAMPLE_ROWS, Dem, TerrainError, _apply, _read_raster, write_geotiff
+
+MAX_LANDCOVER_CELLS = 64_000_000
+"""Most land-cover cells read (the window over the terrain, decimated beyond this): 256 MB as int32."""
 
 NO_CLASS = -1
 """The code of a DEM cell the land-cover raster does not cover (or covers with nodata)."""
@@ -39,13 +44,13 @@ def load_landcover(source: str | Path, dem: Dem) -> LandCover:
         Naming the raster: anything :func:`iadsim.terrain.dem.load_dem` refuses a file for, no CRS, codes that
         are not whole numbers, or a raster that covers none of the terrain.
     """
-    values, transform, crs, shape = _read_raster(source)
+    values, transform, crs, shape = _read_raster(source, area=(dem.crs, dem.bounds), max_cells=MAX_LANDCOVER_CELLS)
     if crs is None:
         raise TerrainError(source, "the land-cover raster has no CRS; cannot place it on the terrain")
     finite = np.isfinite(values)
     given = values[finite]
-    if (np.abs(given) > 2**31 - 2).any() or not np.array_equal(given, np.round(given)):
-        raise TerrainError(source, "holds values that are not whole class codes")
+    if (given < 0).any() or (given > 2**31 - 2).any() or not np.array_equal(given, np.round(given)):
+        raise TerrainError(source, "holds values that are not class codes (whole numbers from 0)")
     codes = np.where(finite, values, NO_CLASS).astype(np.int32)
     inverse = ~transform
     to_raster = Transformer.from_crs(CRS.from_user_input(dem.crs), crs, always_xy=True)

@@ -5,8 +5,8 @@ of them. Each tile is read as :func:`iadsim.terrain.load_dem` reads one (the sam
 
 Tiles on one grid (one CRS and cell size, cell edges aligned: SRTM or DTED tiles of one product, crops of
 one raster) are placed side by side on that grid first, overlaps compared cell by cell, and the whole is
-then read as one raster would be (projected to UTM when geographic): the heights are exactly those of the
-single raster the tiles were cut from, seams included. Otherwise each tile is resampled (bilinear) onto one
+then read as one raster would be (projected to UTM when geographic): tiles cut from one raster, covering
+its whole extent, give exactly its heights, seams included. Otherwise each tile is resampled (bilinear) onto one
 grid:
 
 - tiles in one geographic CRS: the UTM grid of their union, exactly as one tile covering that union would
@@ -51,7 +51,8 @@ from iadsim.terrain.dem import (
 )
 
 TILE_SUFFIXES = (".tif", ".tiff", ".dt0", ".dt1", ".dt2", ".hgt")
-"""File names a folder of tiles is read for (case-insensitive); other files in the folder are ignored."""
+"""File names a folder of tiles is read for (case-insensitive); other files, and hidden ones (``._x.tif``), are
+ignored."""
 
 MAX_TILES = 400
 """Most tiles one terrain is made of (a 400 km square takes about 20 one-degree tiles)."""
@@ -137,7 +138,7 @@ def tile_files(folder: str | Path) -> list[Path]:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError as exc:
         raise TerrainError(folder, (exc.strerror or "cannot be listed").lower()) from None
-    files = [folder / e.name for e in entries if e.name.lower().endswith(TILE_SUFFIXES)]
+    files = [folder / e.name for e in entries if e.name.lower().endswith(TILE_SUFFIXES) and not e.name.startswith(".")]
     if not files:
         raise TerrainError(folder, f"a folder holding no tile ({', '.join(TILE_SUFFIXES)})")
     if len(files) > MAX_TILES:
@@ -247,6 +248,13 @@ def _common_grid(tiles: list[_Tile]) -> tuple[Affine, tuple[int, int]] | None:
     return Affine(res_x, 0.0, west, 0.0, -res_y, north), (n_rows, n_cols)
 
 
+def _projected_cells(crs: CRS, transform: Affine, shape: tuple[int, int]) -> int:
+    """Cells of the grid a raster on (transform, shape) in ``crs`` ends up on: its own, or its UTM grid."""
+    if crs.is_geographic:
+        shape = geographic_grid(transform, shape, crs)[2]
+    return int(shape[0]) * int(shape[1])
+
+
 def _assemble(tiles: list[_Tile], transform: Affine, shape: tuple[int, int], tolerance: float, name) -> np.ndarray:
     """Tiles on one grid placed into the union's array, overlaps checked cell by cell (nothing resampled)."""
     out = np.full(shape, np.nan)
@@ -316,7 +324,7 @@ def load_mosaic(sources, tolerance: float = OVERLAP_TOLERANCE, name=str) -> Mosa
         raise TerrainError(sources[0], f"{len(sources)} tiles, more than the {MAX_TILES} allowed")
     tiles = [_header(s) for s in sources]
     common = _common_grid(tiles)
-    if common is not None and common[1][0] * common[1][1] <= MAX_DEM_CELLS:
+    if common is not None and _projected_cells(tiles[0].crs, *common) <= MAX_DEM_CELLS:
         transform, shape = common
         elevation = _assemble(tiles, transform, shape, tolerance, name)
         crs = tiles[0].crs

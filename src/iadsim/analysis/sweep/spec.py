@@ -193,7 +193,9 @@ def _file_sha256(path: Path, what: str) -> str:
 
 def input_hashes(data: dict, path: Path) -> dict:
     """sha256 of the files a scenario's data reads, relative to the scenario file `path` as the loader resolves
-    them: ``{"catalog": {name: sha256}, "terrain": sha256 or None}`` (None: flat or the built-in sample)."""
+    them: ``{"catalog": {name: sha256}, "terrain": sha256 or None}``: the terrain's over the DEM file(s) and
+    the land-cover raster and a user's class table (:func:`iadsim.scenario.load.terrain_digest`; None: flat
+    or the built-in sample, without land cover)."""
     folder = Path(path).parent
     catalog = {}
     for name in data.get("catalog") or ():
@@ -209,7 +211,7 @@ def input_hashes(data: dict, path: Path) -> dict:
     except TerrainError as exc:
         raise InputError(Path(exc.path), exc.reason) from None
     digest = terrain_digest([(f.relative_to(folder).as_posix() if f.is_relative_to(folder) else f.as_posix(),
-                              _file_sha256(f, "terrain file")) for f in files])
+                              _file_sha256(f, "terrain or land-cover file")) for f in files])
     return {"catalog": catalog, "terrain": digest}
 
 
@@ -223,14 +225,19 @@ def sweep_inputs(sweep: Sweep) -> dict:
     seen = set()
     for p in sweep.points:
         source = (p.data.get("terrain") or {}).get("source") if isinstance(p.data.get("terrain"), dict) else None
-        key = (tuple(str(c) for c in p.data.get("catalog") or ()), str(source))
+        surface = p.data.get("surface") if isinstance(p.data.get("surface"), dict) else {}
+        key = (tuple(str(c) for c in p.data.get("catalog") or ()), str(source), str(surface.get("landcover")))
         if key in seen:
             continue
         seen.add(key)
         hashes = input_hashes(p.data, sweep.base_path)
         catalog.update(hashes["catalog"])
         if hashes["terrain"] is not None:
-            terrain[str(source) if isinstance(source, str) else ", ".join(map(str, source))] = hashes["terrain"]
+            name = str(source) if isinstance(source, str) else ", ".join(map(str, source or ()))
+            landcover = surface.get("landcover")
+            if isinstance(landcover, dict):
+                name += f" + land cover {landcover.get('path')} ({landcover.get('classes')})"
+            terrain[name] = hashes["terrain"]
     return {"iadsim": str(iadsim.__version__), "catalog": catalog, "terrain": terrain}
 
 
