@@ -183,3 +183,22 @@ def test_limits_that_cannot_be_flown_are_refused(tmp_path, ridge_scenario, capsy
     assert status == 2 and "Traceback" not in err
     line = 1 + (GLIDER.count("\n") + list({"climb_rate": 0, "descent_rate": 1, "terrain_clearance": 2}).index(field))
     assert err.startswith(f"iadsim: {tmp_path / 'types.yaml'}:{line}: types.glider.{field}: {words}"), err
+
+
+def test_rates_hold_where_the_speed_changes_at_a_waypoint(ridge_scenario):
+    """Slow to the foot of the ridge, then fast over it: the climb gradient follows each leg's speed, and the
+    rate stays within the limit across the waypoint where the speed triples (sampled every 0.05 s)."""
+    ridge_scenario.write_text(ridge_scenario.read_text().replace(
+        "      - {x: -10 km, y: 0 km, altitude: 50 m, speed: 75 m/s}\n",
+        "      - {x: -10 km, y: 0 km, altitude: 50 m, speed: 25 m/s}\n"
+        "      - {x: -1.0023 km, y: 0 km, altitude: 50 m, speed: 75 m/s}\n"))  # between profile samples
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TerrainWarning)
+        scenario = load_scenario(ridge_scenario)
+    aircraft = scenario.catalog.types["attack-helicopter"]
+    times = np.arange(0.0, 500.0, 0.05)
+    position = _trajectories(scenario, times)[4][0][0]
+    rate = np.diff(position[:, 2]) / np.diff(times)
+    assert rate.max() <= aircraft.climb_rate.value + 1e-6
+    assert -rate.min() <= aircraft.descent_rate.value + 1e-6
+    assert rate.max() > 0.99 * aircraft.climb_rate.value

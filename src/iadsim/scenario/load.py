@@ -499,8 +499,12 @@ def plan_terrain_following(route: np.ndarray, speeds: np.ndarray, terrain, aircr
     y = np.interp(s, at, route[:, 1])
     height = np.maximum(np.interp(s, at, route[:, 2]), aircraft.terrain_clearance.value)
     wanted = terrain.elevation_at(x, y) + height
-    leg = np.clip(np.searchsorted(at, s, side="right") - 1, 0, len(legs) - 1) if len(legs) else np.zeros(n, int)
-    speed = speeds[leg]
+    # the interval from each sample to the next is flown at its legs' speeds: the fastest bounds the gradient,
+    # so that no part of it climbs or descends faster than the limits where the speed changes at a waypoint
+    last = max(len(legs) - 1, 0)
+    start = np.clip(np.searchsorted(at, s, side="right") - 1, 0, last)
+    end = np.clip(np.searchsorted(at, np.append(s[1:], s[-1]), side="left") - 1, 0, last)
+    speed = np.maximum(speeds[start], speeds[end])
     z = terrain_following_profile(wanted, spacing, aircraft.climb_rate.value / speed,
                                   aircraft.descent_rate.value / speed)
     return s, z
