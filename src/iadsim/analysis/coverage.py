@@ -61,6 +61,7 @@ from iadsim.network.chain import guider_names
 from iadsim.scenario import Scenario
 from iadsim.scenario.catalog import AircraftType
 from iadsim.sensors import Geometry, Jamming, bearing_offset, in_sector, path_geometry, sensor_model
+from iadsim.sensors.geometry import land_clutter
 from iadsim.terrain import DEFAULT_K, local_relief, masking_heights, write_geotiff
 from iadsim.terrain.geo import hillshade, lonlat_polygons, to_lonlat
 
@@ -244,12 +245,14 @@ def coverage_maps(scenario: Scenario, bands: Sequence[float] = DEFAULT_BANDS,
         masks[s][ground_range > sensor.max_range] = np.nan  # beyond this sensor's reach
         antenna_z = site.ground + sensor.antenna_height
         near = np.nonzero(valid & np.isfinite(masks[s]))
+        beamwidth = getattr(sensor, "beamwidth", None)
+        clutter = None if beamwidth is None else land_clutter(terrain, masks[s], (site.x, site.y), xs[near], ys[near],
+                                                                  scenario.clutter_map, beamwidth)
         for b, height in enumerate(bands):
             path = path_geometry(terrain, relief, masks[s], (site.x, site.y, site.ground), antenna_z, xs[near],
                                  ys[near], elevation[near] + height, np.full(near[0].size, height),
                                  surface=surface.type, roughness=surface.height_std,
-                                 clutter_map=scenario.clutter_map, beamwidth=getattr(sensor, "beamwidth", None),
-                                 surface_map=scenario.surface_classes)
+                                 clutter=clutter, surface_map=scenario.surface_classes)
             seen = sensor.visibility(path, dx[near], dy[near])
             if not seen.any():
                 continue

@@ -119,7 +119,7 @@ CLUTTER_SAMPLES = 5
 def path_geometry(terrain: Dem, relief: np.ndarray, mask: np.ndarray, site: tuple[float, float, float],
                   antenna_z: float, x, y, z, target_height, *, surface: str, roughness: float,
                   clutter_map: np.ndarray | None = None, beamwidth: float | None = None,
-                  surface_map: np.ndarray | None = None) -> Geometry:
+                  surface_map: np.ndarray | None = None, clutter: np.ndarray | None = None) -> Geometry:
     """The :class:`Geometry` of paths from one antenna to targets over a DEM.
 
     Parameters
@@ -145,6 +145,9 @@ def path_geometry(terrain: Dem, relief: np.ndarray, mask: np.ndarray, site: tupl
     clutter_map : numpy.ndarray, optional
         Land clutter gamma (linear) of every DEM cell at the reference frequency; with ``beamwidth`` (the
         azimuth beamwidth [rad]) the geometry carries ``clutter_gamma``.
+    clutter : numpy.ndarray, optional
+        The paths' ``clutter_gamma`` computed already (:func:`land_clutter`: it depends on the targets'
+        ground positions only, so paths to several heights over the same cells share it).
     surface_map : numpy.ndarray, optional
         Each DEM cell's reflecting surface (index into :data:`iadsim.physics.reflection.SURFACE_CLASSES`,
         -1: ``surface``); the geometry then carries ``surface_index`` at each specular point (off the DEM or
@@ -180,16 +183,8 @@ def path_geometry(terrain: Dem, relief: np.ndarray, mask: np.ndarray, site: tupl
     # off the DEM (or on nodata, often the sea) the scenario's surface reflects at the last level found
     seen = ~on_dem | (np.nan_to_num(mask[row, col], nan=np.inf) <= SPECULAR_CLEARANCE)
     local = np.where(on_dem, np.nan_to_num(relief[row, col]), 0.0)
-    clutter = None
-    if clutter_map is not None and beamwidth is not None:
-        clutter = np.zeros(x.shape)
-        bearing = np.arctan2(dx, dy)
-        for offset in np.linspace(-0.5, 0.5, CLUTTER_SAMPLES) * beamwidth:
-            r, c, on = cell(site[0] + ground_range * np.sin(bearing + offset),
-                            site[1] + ground_range * np.cos(bearing + offset))
-            lit = on & (np.nan_to_num(mask[r, c], nan=np.inf) <= SPECULAR_CLEARANCE)
-            clutter += np.where(lit, clutter_map[r, c], 0.0)
-        clutter /= CLUTTER_SAMPLES
+    if clutter is None and clutter_map is not None and beamwidth is not None:
+        clutter = land_clutter(terrain, mask, site, x, y, clutter_map, beamwidth)
     surface_index = None
     if surface_map is not None:
         found = np.where(on_dem, surface_map[row, col], -1)
@@ -198,6 +193,26 @@ def path_geometry(terrain: Dem, relief: np.ndarray, mask: np.ndarray, site: tupl
                     np.maximum(antenna_z - level, 0.0), np.maximum(z - level, 0.0), np.hypot(roughness, local),
                     seen, np.asarray(direct_elevation(ground_range, 0.0, z - antenna_z)), surface, clutter,
                     surface_index)
+
+
+def land_clutter(terrain: Dem, mask: np.ndarray, site, x, y, clutter_map: np.ndarray, beamwidth: float
+                 ) -> np.ndarray:
+    """Land clutter gamma (linear) seen from a sensor at ``site`` looking at ground points (x, y): the mean of
+    ``clutter_map`` over :data:`CLUTTER_SAMPLES` points across the azimuth ``beamwidth`` at each point's
+    ground range, a point the sensor cannot see (masking height above :data:`SPECULAR_CLEARANCE`) or off
+    the DEM counting 0."""
+    dx, dy = np.asarray(x, float) - site[0], np.asarray(y, float) - site[1]
+    n_rows, n_cols = terrain.shape
+    out = np.zeros(np.broadcast_shapes(dx.shape, dy.shape))
+    for offset in np.linspace(-0.5, 0.5, CLUTTER_SAMPLES) * beamwidth:
+        # the point at the same range, ``offset`` clockwise in bearing: (dx, dy) rotated
+        cos, sin = np.cos(offset), np.sin(offset)
+        row, col = terrain.xy_to_rowcol(site[0] + dx * cos + dy * sin, site[1] + dy * cos - dx * sin)
+        on = (row >= 0) & (row < n_rows) & (col >= 0) & (col < n_cols)
+        row, col = np.clip(row, 0, n_rows - 1), np.clip(col, 0, n_cols - 1)
+        lit = on & (np.nan_to_num(mask[row, col], nan=np.inf) <= SPECULAR_CLEARANCE)
+        out += np.where(lit, clutter_map[row, col], 0.0)
+    return out / CLUTTER_SAMPLES
 
 
 def line_of_sight(geometry: Geometry) -> np.ndarray:
