@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import rasterio
 from rasterio.transform import Affine
-from tests.scenario._helpers import run_cli
+from tests.scenario._helpers import line_containing, run_cli
 
 from iadsim.engine.world import _trajectories
 from iadsim.scenario import load_scenario
@@ -93,11 +93,13 @@ def test_clearance_is_held_over_a_ridge_and_the_climb_starts_ahead_of_it(ridge_s
 def test_the_warning_says_where_and_by_how_much_the_height_cannot_be_held(ridge_scenario):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        load_scenario(ridge_scenario)
+        scenario = load_scenario(ridge_scenario)
     messages = [str(w.message) for w in caught if issubclass(w.category, TerrainWarning)]
     assert len(messages) == 1
-    # the most excess is at the ridge's foot, where the climb line is highest above the flat ground
-    excess = RIDGE_HEIGHT - 12.0 / 75.0 * RIDGE_HALF_WIDTH
+    # the most excess is at the ridge's foot, where the climb line (the type's climb rate at 75 m/s) is highest
+    # above the flat ground
+    climb = scenario.catalog.types["attack-helicopter"].climb_rate.value / 75.0
+    excess = RIDGE_HEIGHT - climb * RIDGE_HALF_WIDTH
     assert messages[0].startswith(f"{ridge_scenario}:11: threats[0].route[1]: cannot hold 50 m above the ground")
     assert f"up to {excess:.0f} m higher, at x -1.0 km, y 0.0 km" in messages[0]
 
@@ -181,7 +183,7 @@ def test_limits_that_cannot_be_flown_are_refused(tmp_path, ridge_scenario, capsy
                                             "terrain_clearance": "20 m", field: value})
     status, out, err = run_cli(capsys, "validate", str(ridge_scenario))
     assert status == 2 and "Traceback" not in err
-    line = 1 + (GLIDER.count("\n") + list({"climb_rate": 0, "descent_rate": 1, "terrain_clearance": 2}).index(field))
+    line = line_containing((tmp_path / "types.yaml").read_text(), f"    {field}:")
     assert err.startswith(f"iadsim: {tmp_path / 'types.yaml'}:{line}: types.glider.{field}: {words}"), err
 
 

@@ -157,4 +157,6 @@ def test_a_product_larger_than_the_cell_limit_is_read_over_the_terrain_only_and_
     coarse = load_scenario(write(folder)).surface_map.codes
     assert set(np.unique(coarse)) <= set(np.unique(exact))
     known = exact != -1
+    # halving the resolution moves a class only near its boundaries: the synthetic classes are patches tens of
+    # cells wide, so most cells keep theirs, and some do not (the raster really was decimated)
     assert 0.8 < (coarse[known] == exact[known]).mean() < 1.0

@@ -8,39 +8,19 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-import rasterio
-from rasterio.transform import Affine
+from tests.propagation import AE, C
 
-from iadsim.scenario import load_scenario
 from iadsim.sensors import signal_to_interference_db
 
-from ._paths import geometry_to
+from ._paths import geometry_to, radar_over
 
 BOLTZMANN = 1.380649e-23  # J/K (2019 SI, exact)
-C = 299_792_458.0  # m/s
-EARTH = 6_371_000.0  # m, mean earth radius (the 4/3 earth below)
-CELL = 30.0
 HALF = 400  # cells each side of the radar: 24 km
 
 
-def write_scenario(folder, ground: np.ndarray, code: int, crs: str = "EPSG:32633") -> object:
-    """A radar at the centre of ``ground`` (a DEM, 30 m cells), land cover all ``code`` (WorldCover)."""
-    n = ground.shape[0]
-    transform = Affine(CELL, 0, 500_000 - n / 2 * CELL, 0, -CELL, 5_000_000 + n / 2 * CELL)
-    profile = {"driver": "GTiff", "width": n, "height": n, "count": 1, "crs": crs, "transform": transform}
-    with rasterio.open(folder / "dem.tif", "w", dtype="float32", **profile) as dst:
-        dst.write(ground.astype("float32"), 1)
-    with rasterio.open(folder / "cover.tif", "w", dtype="uint8", nodata=0, **profile) as dst:
-        dst.write(np.full(ground.shape, code, dtype="uint8"), 1)
-    (folder / "s.yaml").write_text("""\
-name: clutter
-duration: 1 min
-terrain: {source: dem.tif}
-surface: {type: medium-dry-ground, landcover: {path: cover.tif, classes: worldcover}}
-units:
-  - {id: sr, type: mr-search-radar, x: 0 km, y: 0 km, mast_height: 10 m}
-""")
-    return load_scenario(folder / "s.yaml")
+def write_scenario(folder, ground: np.ndarray, code: int):
+    """A search radar on a 10 m mast at the centre of ``ground``, land cover all ``code`` (WorldCover)."""
+    return radar_over(folder, ground, np.full(ground.shape, code), radar="mr-search-radar", mast="10 m")
 
 
 @pytest.mark.validation
@@ -61,7 +41,7 @@ def test_clutter_to_noise_of_a_flat_farmland_cell_is_the_constant_gamma_radar_eq
     # noise k T_s / tau; the MTI improvement removes the rest
     f, tau = radar.frequency.value, radar.pulse_width.value
     gamma = 10 ** ((-15.0 + 5 * np.log10(f / 10e9)) / 10)
-    a = 4 / 3 * EARTH
+    a = AE
     h = 10.0
     r = path.slant_range
     psi = np.arcsin((2 * a * h + h * h - r * r) / (2 * a * r))

@@ -63,13 +63,6 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _relative(file: Path, folder: Path) -> str:
-    try:
-        return Path(file).relative_to(folder).as_posix()
-    except ValueError:
-        return Path(file).as_posix()
-
-
 def sha256_file(path: Path, limit: int = 8 * 1024**3) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -289,14 +282,12 @@ class RunWriter:
         return catalogs, self._terrain_sha()
 
     def _terrain_sha(self) -> str | None:
-        """sha256 of the terrain file(s) the scenario names (iadsim.scenario.load.terrain_digest)."""
-        from iadsim.scenario.load import surface_files, terrain_digest, terrain_files
+        """sha256 of the terrain and land-cover files the scenario names (iadsim.scenario.load.terrain_sha256)."""
+        from iadsim.scenario.load import terrain_sha256
 
-        terrain = self.scenario.spec.terrain
-        folder = Path(self.scenario.path).parent
-        files = terrain_files(terrain.source, folder) if terrain.flat is None else []
-        files += surface_files(self.scenario.spec.surface.landcover, folder)
-        return terrain_digest([(_relative(f, folder), sha256_file(f)) for f in files])
+        spec = self.scenario.spec
+        return terrain_sha256(spec.terrain.source if spec.terrain.flat is None else None, spec.surface.landcover,
+                              Path(self.scenario.path).parent, sha256_file)
 
     def _batch_readable(self, batch: int) -> bool:
         return all(batch_file(self.partial, kind, batch).is_file() for kind in BATCH_KINDS)

@@ -18,6 +18,7 @@ from iadsim.network.chain import guider_names
 from iadsim.scenario import Scenario
 from iadsim.scenario.catalog import LauncherType, MissileType
 from iadsim.sensors import Jamming, SensorModel, bearing_offset, line_of_sight, path_geometry, sensor_model
+from iadsim.sensors.geometry import land_clutter
 from iadsim.terrain import local_relief, masking_height
 
 
@@ -194,10 +195,12 @@ def build_world(scenario: Scenario) -> World:
         mask = masking_height(terrain.elevation, terrain.cell_size, int(r0), int(c0), sensor.antenna_height,
                               max_distance=sensor.max_range)  # 4/3 radio earth
         masking[unit.id] = mask
+        beamwidth = getattr(sensor, "beamwidth", None)
+        clutter = None if beamwidth is None else land_clutter(terrain, mask, (site.x, site.y), seen_at[..., 0],
+                                                                  seen_at[..., 1], scenario.clutter_map, beamwidth)
         path = path_geometry(terrain, relief, mask, (site.x, site.y, site.ground), s_pos[s, 2], seen_at[..., 0],
                              seen_at[..., 1], seen_at[..., 2], np.where(known, height, 0.0), surface=spec.surface.type,
-                             roughness=spec.surface.height_std, clutter_map=scenario.clutter_map,
-                             beamwidth=getattr(sensor, "beamwidth", None), surface_map=scenario.surface_classes)
+                             roughness=spec.surface.height_std, clutter=clutter, surface_map=scenario.surface_classes)
         dx, dy = seen_at[..., 0] - site.x, seen_at[..., 1] - site.y
         vis = known & active & sensor.visibility(path, dx, dy)
         visible[:, s] = vis

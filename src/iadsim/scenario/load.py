@@ -75,8 +75,8 @@ class Scenario:
         from iadsim.scenario.landcover import DEFAULT_CLUTTER, clutter_types
 
         default = clutter_types().gamma_db[DEFAULT_CLUTTER]
-        if self.surface_map is None:
-            return np.full(self.terrain.shape, 10.0 ** (default / 10.0))
+        if self.surface_map is None:  # one value everywhere: a read-only view, no terrain-sized array
+            return np.broadcast_to(10.0 ** (default / 10.0), self.terrain.shape)
         return 10.0 ** (np.where(np.isnan(self.surface_map.gamma_db), default, self.surface_map.gamma_db) / 10.0)
 
     def on_window(self, window: tuple[int, int, int, int]) -> Scenario:
@@ -270,7 +270,6 @@ class SurfaceMap:
     codes: np.ndarray = field(repr=False)
     gamma_db: np.ndarray = field(repr=False)
     table: object  # iadsim.scenario.landcover.ClassTable
-    reference_frequency: float
     # index into iadsim.physics.reflection.SURFACE_CLASSES of each cell's reflecting surface (int8; -1: the
     # scenario's surface type), None when no cell's class names a surface
     surface_index: np.ndarray | None = field(default=None, repr=False)
@@ -288,49 +287,40 @@ def _load_landcover(spec: ScenarioSpec, path: Path, doc: Document, terrain, stor
         return None
     loc = ("surface", "landcover")
     table_ref = str(stored["classes"]) if "classes" in stored else spec_lc.classes
-    if table_ref not in tables.BUILTIN_TABLES:
-        file = Path(table_ref) if Path(table_ref).is_absolute() else path.parent / table_ref
-        if not file.is_file():
-            raise doc.error((*loc, "classes"), f"'{spec_lc.classes}' is neither a built-in class table "
-                            f"({', '.join(tables.BUILTIN_TABLES)}) nor a file")
+    if table_ref not in tables.BUILTIN_TABLES and not (path.parent / table_ref).is_file():
+        raise doc.error((*loc, "classes"), f"'{spec_lc.classes}' is neither a built-in class table "
+                        f"({', '.join(tables.BUILTIN_TABLES)}) nor a file")
     table = tables.load_class_table(table_ref, path.parent)
-    raster = Path(stored["raster"]) if "raster" in stored else (
-        Path(spec_lc.path) if Path(spec_lc.path).is_absolute() else path.parent / spec_lc.path)
+    raster = Path(stored["raster"]) if "raster" in stored else path.parent / spec_lc.path
     if not raster.exists() and not raster.is_symlink():
         raise doc.error((*loc, "path"), f"land-cover raster '{spec_lc.path}' not found")
     try:
-        cover = load_landcover(raster, terrain)
+        codes = load_landcover(raster, terrain)
     except TerrainError as exc:
         raise doc.error((*loc, "path"), f"cannot read land cover '{spec_lc.path}': {exc.reason}") from None
-    codes = cover.codes.copy()
     codes[np.isin(codes, list(table.nodata))] = NO_CLASS
-    found = np.unique(codes[codes != NO_CLASS])
-    unknown = [int(c) for c in found if int(c) not in table.classes]
+    found, inverse = np.unique(codes, return_inverse=True)
+    unknown = [int(c) for c in found if c != NO_CLASS and int(c) not in table.classes]
     if unknown:
         shown = ", ".join(map(str, unknown[:8])) + (f" and {len(unknown) - 8} more" if len(unknown) > 8 else "")
         raise doc.error((*loc, "classes"), f"the land-cover raster '{spec_lc.path}' holds class code(s) {shown} that "
                         f"the table '{table.name}' does not list; add them to a class table of your own (or list "
                         "them under nodata)")
-    gamma = tables.clutter_types().gamma_db
-    lookup = {code: gamma[clutter] for code, (_, clutter) in table.classes.items()}
     from iadsim.physics.reflection import SURFACE_CLASSES
 
-    gamma_db = np.full(codes.shape, np.nan, dtype=np.float32)
-    surface_index = np.full(codes.shape, -1, dtype=np.int8) if table.surfaces else None
-    for code in found:
-        where = codes == code
-        gamma_db[where] = lookup[int(code)]
-        if surface_index is not None and int(code) in table.surfaces:
-            surface_index[where] = SURFACE_CLASSES.index(table.surfaces[int(code)])
+    # per code found, its gamma and reflecting surface; then every cell by its code's place among those found
+    gamma = tables.clutter_types().gamma_db
+    classes = [table.classes.get(int(c)) for c in found]
+    gamma_db = np.array([np.nan if c is None else gamma[c[1]] for c in classes], np.float32)[inverse]
+    surfaces = [SURFACE_CLASSES.index(table.surfaces[int(c)]) if int(c) in table.surfaces else -1 for c in found]
+    surface_index = np.array(surfaces, np.int8)[inverse].reshape(codes.shape) if max(surfaces) >= 0 else None
     ground = np.isfinite(terrain.elevation)
     covered = float(((codes != NO_CLASS) & ground).sum() / max(int(ground.sum()), 1))  # after the table's nodata
     if covered < 0.999:
         warnings.warn(str(doc.error((*loc, "path"), f"the land-cover raster covers {100 * covered:.0f} % of "
                                     f"the terrain; elsewhere the land clutter is {tables.DEFAULT_CLUTTER}")),
                       TerrainWarning, stacklevel=3)
-    if surface_index is not None and (surface_index < 0).all():
-        surface_index = None  # no cell reflects otherwise than the scenario's surface
-    return SurfaceMap(codes, gamma_db, table, tables.clutter_types().reference_frequency, surface_index)
+    return SurfaceMap(codes, gamma_db.reshape(codes.shape), table, surface_index)
 
 
 def _load_terrain(spec: ScenarioSpec, path: Path, doc: Document, dem_module):
@@ -351,16 +341,12 @@ def _load_terrain(spec: ScenarioSpec, path: Path, doc: Document, dem_module):
     files: list[tuple[Path, tuple]] = []
     for i, name in enumerate(given):
         loc = ("terrain", "source") if isinstance(t.source, str) else ("terrain", "source", i)
-        source = Path(name) if Path(name).is_absolute() else path.parent / name
-        if not source.exists() and not source.is_symlink():
+        if not (path.parent / name).exists() and not (path.parent / name).is_symlink():
             raise doc.error(loc, f"terrain file '{name}' not found")
-        if source.is_dir():
-            try:
-                files += [(tile, loc) for tile in mosaic.tile_files(source)]
-            except dem_module.TerrainError as exc:
-                raise doc.error(loc, f"terrain folder '{name}': {exc.reason}") from None
-        else:
-            files.append((source, loc))
+        try:
+            files += [(file, loc) for file in terrain_files(name, path.parent)]
+        except dem_module.TerrainError as exc:
+            raise doc.error(loc, f"terrain folder '{name}': {exc.reason}") from None
     where = {str(f): loc for f, loc in files}
 
     def named(file) -> str:
@@ -402,8 +388,7 @@ def terrain_files(source: str | list[str] | None, folder: Path) -> list[Path]:
         return []
     out = []
     for name in [source] if isinstance(source, str) else source:
-        file = Path(name) if Path(name).is_absolute() else folder / name
-        out += tile_files(file) if file.is_dir() else [file]
+        out += tile_files(folder / name) if (folder / name).is_dir() else [folder / name]
     return out
 
 
@@ -416,11 +401,16 @@ def surface_files(landcover, folder: Path) -> list[Path]:
         return []
     path, classes = ((landcover.get("path"), landcover.get("classes")) if isinstance(landcover, dict)
                      else (landcover.path, landcover.classes))
-    out = []
-    for name in (path, None if classes in BUILTIN_TABLES else classes):
-        if isinstance(name, str):
-            out.append(Path(name) if Path(name).is_absolute() else folder / name)
-    return out
+    return [folder / name for name in (path, None if classes in BUILTIN_TABLES else classes) if isinstance(name, str)]
+
+
+def terrain_sha256(source, landcover, folder: Path, file_sha256) -> str | None:
+    """One sha256 over every file a scenario's terrain and land cover read (:func:`terrain_files`,
+    :func:`surface_files`; None: none), each hashed by ``file_sha256(path)`` and named relative to ``folder``
+    (:func:`terrain_digest`). Raises TerrainError for an unreadable folder of tiles."""
+    files = terrain_files(source, folder) + surface_files(landcover, folder)
+    return terrain_digest([(f.relative_to(folder).as_posix() if f.is_relative_to(folder) else f.as_posix(),
+                            file_sha256(f)) for f in files])
 
 
 def terrain_digest(digests: list[tuple[str, str]]) -> str | None:
@@ -476,8 +466,9 @@ MAX_PROFILE_SAMPLES = 200_000
 
 
 def plan_terrain_following(route: np.ndarray, speeds: np.ndarray, terrain, aircraft
-                           ) -> tuple[np.ndarray, np.ndarray]:
-    """The altitude profile an AGL route is flown at: (distance along the route [m], altitude MSL [m]).
+                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The altitude profile an AGL route is flown at: (distance along the route [m], altitude MSL [m], the
+    wanted altitude MSL [m]) at the same samples.
 
     The route (world x, y and height above the ground at each waypoint; heights vary linearly between
     waypoints) is sampled every half DEM cell (at most :data:`MAX_PROFILE_SAMPLES` samples); the wanted
@@ -507,7 +498,7 @@ def plan_terrain_following(route: np.ndarray, speeds: np.ndarray, terrain, aircr
     speed = np.maximum(speeds[start], speeds[end])
     z = terrain_following_profile(wanted, spacing, aircraft.climb_rate.value / speed,
                                   aircraft.descent_rate.value / speed)
-    return s, z
+    return s, z, wanted
 
 
 AGL_EXCESS_WARNING = 30.0
@@ -515,32 +506,31 @@ AGL_EXCESS_WARNING = 30.0
 height itself) gets a warning: it cannot hold the height it was given."""
 
 
-def _agl_notes(flight, aircraft, route: np.ndarray, profile: tuple[np.ndarray, np.ndarray], terrain, doc: Document,
+def _agl_notes(aircraft, route: np.ndarray, plan: tuple[np.ndarray, np.ndarray, np.ndarray], doc: Document,
                loc: tuple, origin: tuple[float, float]) -> list[str]:
     """Warnings for an AGL route that cannot be flown as written: a waypoint below the type's clearance (flown at
-    the clearance), and the largest excess over the wanted height the climb and descent limits force."""
+    the clearance), and the largest excess over the wanted altitude the climb and descent limits force
+    (``plan``: :func:`plan_terrain_following`'s)."""
     out = []
     clearance = aircraft.terrain_clearance.value
     for j in np.flatnonzero(route[:, 2] < clearance - 1e-9):
         out.append(str(doc.error((*loc, "route", int(j), "altitude"), f"{route[j, 2]:g} m above the ground is below "
                                  f"the type's terrain clearance ({clearance:g} m): flown at {clearance:g} m")))
-    s, z = profile
-    legs = np.hypot(*np.diff(route[:, :2], axis=0).T)
-    at = np.concatenate([[0.0], np.cumsum(legs)])
-    x, y = np.interp(s, at, route[:, 0]), np.interp(s, at, route[:, 1])
-    wanted_height = np.maximum(np.interp(s, at, route[:, 2]), clearance)
-    excess = z - terrain.elevation_at(x, y) - wanted_height
+    s, z, wanted = plan
+    excess = z - wanted
     if not np.isfinite(excess).any():
         return out
     k = int(np.nanargmax(excess))
-    if excess[k] <= max(AGL_EXCESS_WARNING, wanted_height[k]):
+    at = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(route[:, :2], axis=0).T))])
+    height = max(float(np.interp(s[k], at, route[:, 2])), clearance)
+    if excess[k] <= max(AGL_EXCESS_WARNING, height):
         return out
-    j = int(np.clip(np.searchsorted(at, s[k], side="right") - 1, 0, len(legs) - 1))
-    out.append(str(doc.error((*loc, "route", j + 1), f"cannot hold {wanted_height[k]:.0f} m above the ground on the "
-                             f"leg from waypoint {j} to this one: its climb and descent limits "
-                             f"({aircraft.climb_rate.value:g} and {aircraft.descent_rate.value:g} m/s) put it up to "
-                             f"{excess[k]:.0f} m higher, at x {(x[k] - origin[0]) / 1e3:.1f} km, y "
-                             f"{(y[k] - origin[1]) / 1e3:.1f} km (a slower leg follows the ground closer)")))
+    j = int(np.clip(np.searchsorted(at, s[k], side="right") - 1, 0, len(route) - 2))
+    x, y = np.interp(s[k], at, route[:, 0]) - origin[0], np.interp(s[k], at, route[:, 1]) - origin[1]
+    out.append(str(doc.error((*loc, "route", j + 1), f"cannot hold {height:.0f} m above the ground on the leg from "
+                             f"waypoint {j} to this one: its climb and descent limits ({aircraft.climb_rate.value:g} "
+                             f"and {aircraft.descent_rate.value:g} m/s) put it up to {excess[k]:.0f} m higher, at x "
+                             f"{x / 1e3:.1f} km, y {y / 1e3:.1f} km (a slower leg follows the ground closer)")))
     return out
 
 
@@ -666,9 +656,9 @@ def _resolve(spec: ScenarioSpec, catalog: Catalog, terrain, path: Path, doc: Doc
                                         "and terrain_clearance in its catalog, which a route above the ground "
                                         "(altitude_reference: agl) needs; add them or give altitude_reference: msl"))
                 continue
-            profiles[flight.id] = plan_terrain_following(routes[flight.id], speeds[flight.id], terrain, aircraft)
-            notes += _agl_notes(flight, aircraft, routes[flight.id], profiles[flight.id], terrain, doc, (group, i),
-                                (ox, oy))
+            plan = plan_terrain_following(routes[flight.id], speeds[flight.id], terrain, aircraft)
+            profiles[flight.id] = plan[:2]
+            notes += _agl_notes(aircraft, routes[flight.id], plan, doc, (group, i), (ox, oy))
     aims: dict[str, tuple[float, float]] = {}
     for i, jammer in enumerate(spec.jammers):
         if jammer.aim is not None:

@@ -106,10 +106,25 @@ class Geometry:
                    np.broadcast_to(np.asarray(specular, bool), ground_range.shape),
                    np.asarray(direct_elevation(ground_range, antenna_height, target_height)), surface)
 
+    def broadcast(self, *shapes) -> Geometry:
+        """The paths with every array broadcast to one shape: theirs and ``shapes``'."""
+        arrays = {f.name: getattr(self, f.name) for f in fields(self)
+                  if f.name != "surface" and getattr(self, f.name) is not None}
+        shape = np.broadcast_shapes(*(np.shape(a) for a in arrays.values()), *shapes)
+        return replace(self, **{name: np.broadcast_to(a, shape) for name, a in arrays.items()})
+
     def take(self, keep) -> Geometry:
         """The paths where ``keep`` (an index or a boolean mask over the arrays' shape)."""
         return replace(self, **{f.name: getattr(self, f.name)[keep] for f in fields(self)
                                 if f.name != "surface" and getattr(self, f.name) is not None})
+
+
+def _cell(terrain: Dem, x, y):
+    """(row, col) of the cells holding points (x, y), clipped to the grid, and whether each point is on it."""
+    n_rows, n_cols = terrain.shape
+    row, col = terrain.xy_to_rowcol(x, y)
+    inside = (row >= 0) & (row < n_rows) & (col >= 0) & (col < n_cols)
+    return np.clip(row, 0, n_rows - 1), np.clip(col, 0, n_cols - 1), inside
 
 
 CLUTTER_SAMPLES = 5
@@ -118,8 +133,7 @@ CLUTTER_SAMPLES = 5
 
 def path_geometry(terrain: Dem, relief: np.ndarray, mask: np.ndarray, site: tuple[float, float, float],
                   antenna_z: float, x, y, z, target_height, *, surface: str, roughness: float,
-                  clutter_map: np.ndarray | None = None, beamwidth: float | None = None,
-                  surface_map: np.ndarray | None = None, clutter: np.ndarray | None = None) -> Geometry:
+                  clutter: np.ndarray | None = None, surface_map: np.ndarray | None = None) -> Geometry:
     """The :class:`Geometry` of paths from one antenna to targets over a DEM.
 
     Parameters
@@ -142,18 +156,15 @@ def path_geometry(terrain: Dem, relief: np.ndarray, mask: np.ndarray, site: tupl
         Surface class.
     roughness : float
         The surface's own height standard deviation [m].
-    clutter_map : numpy.ndarray, optional
-        Land clutter gamma (linear) of every DEM cell at the reference frequency; with ``beamwidth`` (the
-        azimuth beamwidth [rad]) the geometry carries ``clutter_gamma``.
     clutter : numpy.ndarray, optional
-        The paths' ``clutter_gamma`` computed already (:func:`land_clutter`: it depends on the targets'
-        ground positions only, so paths to several heights over the same cells share it).
+        The paths' ``clutter_gamma`` (:func:`land_clutter`; it depends on the targets' ground positions only,
+        so paths to several heights over the same cells share it).
     surface_map : numpy.ndarray, optional
         Each DEM cell's reflecting surface (index into :data:`iadsim.physics.reflection.SURFACE_CLASSES`,
         -1: ``surface``); the geometry then carries ``surface_index`` at each specular point (off the DEM or
         on nodata: ``surface``).
     """
-    rasters = {"mask": mask, "relief": relief, "clutter_map": clutter_map, "surface_map": surface_map}
+    rasters = {"mask": mask, "relief": relief, "surface_map": surface_map}
     for name, raster in rasters.items():
         if raster is not None and np.shape(raster) != terrain.shape:
             raise ValueError(f"{name} has shape {np.shape(raster)}, not the terrain's {terrain.shape}")
@@ -161,14 +172,7 @@ def path_geometry(terrain: Dem, relief: np.ndarray, mask: np.ndarray, site: tupl
     dx, dy = x - site[0], y - site[1]
     ground_range = np.hypot(dx, dy)
     slant = np.maximum(np.sqrt(ground_range**2 + (z - antenna_z) ** 2), 1.0)
-    n_rows, n_cols = terrain.shape
-
-    def cell(px, py):
-        row, col = terrain.xy_to_rowcol(px, py)
-        inside = (row >= 0) & (row < n_rows) & (col >= 0) & (col < n_cols)
-        return np.clip(row, 0, n_rows - 1), np.clip(col, 0, n_cols - 1), inside
-
-    row, col, inside = cell(x, y)
+    row, col, inside = _cell(terrain, x, y)
     masking = np.where(inside, mask[row, col], np.nan)
     level = np.full(x.shape, float(site[2]))
     on_dem = np.ones(x.shape, bool)
@@ -176,15 +180,13 @@ def path_geometry(terrain: Dem, relief: np.ndarray, mask: np.ndarray, site: tupl
         h_a = np.maximum(antenna_z - level, 0.5)
         h_t = np.maximum(z - level, 0.5)
         fraction = h_a / (h_a + h_t)
-        row, col, on_dem = cell(site[0] + fraction * dx, site[1] + fraction * dy)
+        row, col, on_dem = _cell(terrain, site[0] + fraction * dx, site[1] + fraction * dy)
         ground = terrain.elevation[row, col]
         on_dem &= np.isfinite(ground)
         level = np.where(on_dem, ground, level)
     # off the DEM (or on nodata, often the sea) the scenario's surface reflects at the last level found
     seen = ~on_dem | (np.nan_to_num(mask[row, col], nan=np.inf) <= SPECULAR_CLEARANCE)
     local = np.where(on_dem, np.nan_to_num(relief[row, col]), 0.0)
-    if clutter is None and clutter_map is not None and beamwidth is not None:
-        clutter = land_clutter(terrain, mask, site, x, y, clutter_map, beamwidth)
     surface_index = None
     if surface_map is not None:
         found = np.where(on_dem, surface_map[row, col], -1)
@@ -201,15 +203,14 @@ def land_clutter(terrain: Dem, mask: np.ndarray, site, x, y, clutter_map: np.nda
     ``clutter_map`` over :data:`CLUTTER_SAMPLES` points across the azimuth ``beamwidth`` at each point's
     ground range, a point the sensor cannot see (masking height above :data:`SPECULAR_CLEARANCE`) or off
     the DEM counting 0."""
+    if np.shape(clutter_map) != terrain.shape or np.shape(mask) != terrain.shape:
+        raise ValueError(f"clutter_map and mask must have the terrain's shape {terrain.shape}")
     dx, dy = np.asarray(x, float) - site[0], np.asarray(y, float) - site[1]
-    n_rows, n_cols = terrain.shape
     out = np.zeros(np.broadcast_shapes(dx.shape, dy.shape))
     for offset in np.linspace(-0.5, 0.5, CLUTTER_SAMPLES) * beamwidth:
         # the point at the same range, ``offset`` clockwise in bearing: (dx, dy) rotated
         cos, sin = np.cos(offset), np.sin(offset)
-        row, col = terrain.xy_to_rowcol(site[0] + dx * cos + dy * sin, site[1] + dy * cos - dx * sin)
-        on = (row >= 0) & (row < n_rows) & (col >= 0) & (col < n_cols)
-        row, col = np.clip(row, 0, n_rows - 1), np.clip(col, 0, n_cols - 1)
+        row, col, on = _cell(terrain, site[0] + dx * cos + dy * sin, site[1] + dy * cos - dx * sin)
         lit = on & (np.nan_to_num(mask[row, col], nan=np.inf) <= SPECULAR_CLEARANCE)
         out += np.where(lit, clutter_map[row, col], 0.0)
     return out / CLUTTER_SAMPLES

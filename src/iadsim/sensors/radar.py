@@ -74,13 +74,16 @@ def propagation_factor(radar: RadarType, path: Geometry, *, pattern: bool = True
     factor is Miller-Brown-Vegh's over the sea (it was derived for sea-wave heights) and Ament's over land."""
     if path.surface_index is None:
         return _propagation_factor(radar, path, path.surface, pattern, boresight)
-    # paths reflecting off different surfaces (land cover): the factor of each class present, over the whole
-    # path (its arrays and the boresight broadcast as they come), kept where that class reflects
-    index = np.asarray(path.surface_index)
-    out = None
-    for k in np.unique(index):
-        factor = _propagation_factor(radar, path, reflection.SURFACE_CLASSES[k], pattern, boresight)
-        out = factor if out is None else np.where(index == k, factor, out)
+    # paths reflecting off different surfaces (land cover): every array (and the boresight) broadcast to one
+    # shape, then each class present worked out on its own paths only
+    path = path.broadcast(np.shape(boresight))
+    shape = path.surface_index.shape
+    aim = None if boresight is None else np.broadcast_to(boresight, shape)
+    out = np.empty(shape)
+    for k in np.flatnonzero(np.bincount(path.surface_index.ravel(), minlength=len(reflection.SURFACE_CLASSES))):
+        keep = path.surface_index == k
+        out[keep] = _propagation_factor(radar, path.take(keep), reflection.SURFACE_CLASSES[k], pattern,
+                                        None if aim is None else aim[keep])
     return out
 
 

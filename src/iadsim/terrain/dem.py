@@ -426,20 +426,27 @@ def resample_with_support(elevation, transform: Affine, crs, dst_transform: Affi
     row0, row1, col0, col1 = window if window is not None else (0, shape[0], 0, shape[1])
     source = Dem(np.asarray(elevation, dtype=np.float64), transform, str(crs), (1.0, 1.0))
     n_rows, n_cols = source.shape
-    to_source = Transformer.from_crs(CRS.from_user_input(dst_crs), CRS.from_user_input(crs), always_xy=True)
     out = np.full((row1 - row0, col1 - col0), np.nan)
     support = np.zeros(out.shape, dtype=bool)
-    cols = np.arange(col0, col1, dtype=float) + 0.5
-    for start in range(row0, row1, _RESAMPLE_ROWS):
-        rows = np.arange(start, min(start + _RESAMPLE_ROWS, row1), dtype=float) + 0.5
-        c, r = np.meshgrid(cols, rows)
-        x, y = _apply(dst_transform, c, r)
-        sx, sy = to_source.transform(x, y)
-        block = slice(start - row0, start - row0 + len(rows))
+    for block, sx, sy in centres_in(dst_transform, dst_crs, (row0, row1, col0, col1), crs):
         out[block] = source.elevation_at(sx, sy)
         fr, fc = source._fractional_rowcol(sx, sy)
         support[block] = (fr >= 0) & (fr <= n_rows - 1) & (fc >= 0) & (fc <= n_cols - 1) & np.isfinite(out[block])
     return out, support
+
+
+def centres_in(transform: Affine, crs, window: tuple[int, int, int, int], to_crs):
+    """The centres of the cells in ``window`` (row0, row1, col0, col1) of a grid (``transform`` in ``crs``),
+    transformed exactly into ``to_crs``, a block of :data:`_RESAMPLE_ROWS` rows at a time: yields (the block's
+    rows as a slice of the window, x, y)."""
+    row0, row1, col0, col1 = window
+    to = Transformer.from_crs(CRS.from_user_input(crs), CRS.from_user_input(to_crs), always_xy=True)
+    cols = np.arange(col0, col1, dtype=float) + 0.5
+    for start in range(row0, row1, _RESAMPLE_ROWS):
+        rows = np.arange(start, min(start + _RESAMPLE_ROWS, row1), dtype=float) + 0.5
+        c, r = np.meshgrid(cols, rows)
+        x, y = to.transform(*_apply(transform, c, r))
+        yield slice(start - row0, start - row0 + len(rows)), x, y
 
 
 def _sample_dem() -> tuple[np.ndarray, Affine, str]:

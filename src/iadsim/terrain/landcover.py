@@ -11,38 +11,29 @@ in (nearest neighbour: codes are labels, not numbers to interpolate), with every
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from pyproj import CRS, Transformer
 
-from iadsim.terrain.dem import _RESAMPLE_ROWS, Dem, TerrainError, _apply, _read_raster, write_geotiff
+from iadsim.terrain.dem import Dem, TerrainError, _apply, _read_raster, centres_in
 
 MAX_LANDCOVER_CELLS = 64_000_000
-"""Most land-cover cells read (the window over the terrain, decimated beyond this): 256 MB as int32."""
+"""Most land-cover cells read (the window over the terrain, decimated beyond this): read as float64 (512 MB
+at the limit), kept as int32."""
 
 NO_CLASS = -1
 """The code of a DEM cell the land-cover raster does not cover (or covers with nodata)."""
 
 
-@dataclass(frozen=True)
-class LandCover:
-    """Class codes on a DEM's grid (int32, :data:`NO_CLASS` where there is none) and the share of the DEM's
-    cells with data that the raster covers."""
-
-    codes: np.ndarray
-    covered: float
-
-
-def load_landcover(source: str | Path, dem: Dem) -> LandCover:
-    """Sample a land-cover raster at the centre of every cell of ``dem``.
+def load_landcover(source: str | Path, dem: Dem) -> np.ndarray:
+    """Sample a land-cover raster at the centre of every cell of ``dem``: class codes on its grid (int32,
+    :data:`NO_CLASS` where the raster has none).
 
     Raises
     ------
     TerrainError
         Naming the raster: anything :func:`iadsim.terrain.dem.load_dem` refuses a file for, no CRS, codes that
-        are not whole numbers, or a raster that covers none of the terrain.
+        are not whole numbers from 0, or a raster that covers none of the terrain.
     """
     values, transform, crs, shape = _read_raster(source, area=(dem.crs, dem.bounds), max_cells=MAX_LANDCOVER_CELLS)
     if crs is None:
@@ -53,29 +44,24 @@ def load_landcover(source: str | Path, dem: Dem) -> LandCover:
         raise TerrainError(source, "holds values that are not class codes (whole numbers from 0)")
     codes = np.where(finite, values, NO_CLASS).astype(np.int32)
     inverse = ~transform
-    to_raster = Transformer.from_crs(CRS.from_user_input(dem.crs), crs, always_xy=True)
     out = np.full(dem.shape, NO_CLASS, dtype=np.int32)
-    n_rows, n_cols = dem.shape
-    cols = np.arange(n_cols, dtype=float) + 0.5
-    for start in range(0, n_rows, _RESAMPLE_ROWS):
-        rows = np.arange(start, min(start + _RESAMPLE_ROWS, n_rows), dtype=float) + 0.5
-        c, r = np.meshgrid(cols, rows)
-        x, y = _apply(dem.transform, c, r)
-        rx, ry = to_raster.transform(x, y)
-        col, row = _apply(inverse, rx, ry)
-        row = np.floor(row).astype(np.int64)
-        col = np.floor(col).astype(np.int64)
+    for block, rx, ry in centres_in(dem.transform, dem.crs, (0, dem.shape[0], 0, dem.shape[1]), crs):
+        col, row = (np.floor(v).astype(np.int64) for v in _apply(inverse, rx, ry))
         inside = (row >= 0) & (row < shape[0]) & (col >= 0) & (col < shape[1])
-        block = np.full(row.shape, NO_CLASS, dtype=np.int32)
-        block[inside] = codes[row[inside], col[inside]]
-        out[start:start + len(rows)] = block
-    has_ground = np.isfinite(dem.elevation)
-    covered = float(((out != NO_CLASS) & has_ground).sum() / max(has_ground.sum(), 1))
+        out[block][inside] = codes[row[inside], col[inside]]
     if not (out != NO_CLASS).any():
         raise TerrainError(source, "the land-cover raster lies outside the terrain (it covers none of its cells)")
-    return LandCover(out, covered)
+    return out
 
 
 def write_landcover(path: str | Path, codes: np.ndarray, dem: Dem) -> Path:
-    """Write class codes on ``dem``'s grid as a GeoTIFF that :func:`load_landcover` reads back on that grid."""
-    return write_geotiff(path, np.where(codes == NO_CLASS, np.nan, codes).astype(np.float32), dem)
+    """Write class codes on ``dem``'s grid as an int32 GeoTIFF (nodata :data:`NO_CLASS`) that
+    :func:`load_landcover` reads back on that grid, every code intact."""
+    import rasterio
+
+    path = Path(path)
+    profile = {"driver": "GTiff", "height": dem.shape[0], "width": dem.shape[1], "count": 1, "dtype": "int32",
+               "crs": dem.crs, "transform": dem.transform, "nodata": NO_CLASS, "compress": "deflate"}
+    with rasterio.Env(GDAL_PAM_ENABLED="NO"), rasterio.open(path, "w", **profile) as dst:
+        dst.write(np.asarray(codes, dtype=np.int32), 1)
+    return path

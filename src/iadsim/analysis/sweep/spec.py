@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, Stri
 
 from iadsim.analysis.metrics import REPLICATION_METRICS as METRICS
 from iadsim.scenario import InputError, InputErrors, Scenario
-from iadsim.scenario.load import surface_files, terrain_digest, terrain_files
+from iadsim.scenario.load import terrain_sha256
 from iadsim.scenario.paths import resolve_path
 from iadsim.scenario.yamlio import Document, read_bytes
 from iadsim.terrain import TerrainError
@@ -207,11 +207,9 @@ def input_hashes(data: dict, path: Path) -> dict:
     surface = data.get("surface") if isinstance(data.get("surface"), dict) else {}
     landcover = surface.get("landcover") if isinstance(surface.get("landcover"), dict) else None
     try:
-        files = terrain_files(source, folder) + surface_files(landcover, folder)
+        digest = terrain_sha256(source, landcover, folder, lambda f: _file_sha256(f, "terrain or land-cover file"))
     except TerrainError as exc:
         raise InputError(Path(exc.path), exc.reason) from None
-    digest = terrain_digest([(f.relative_to(folder).as_posix() if f.is_relative_to(folder) else f.as_posix(),
-                              _file_sha256(f, "terrain or land-cover file")) for f in files])
     return {"catalog": catalog, "terrain": digest}
 
 
