@@ -1,37 +1,39 @@
 """The missile flies to the intercept point predicted from the fused Kalman track; it finds its target only
-within the acquisition basket of that aim point (engine.core.ACQUISITION_BASKET, a modelling assumption)."""
+within the acquisition basket of that aim point (``doctrine.acquisition_basket``, a modelling assumption)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from iadsim.engine import Assumptions, Engine, build_world
+from iadsim.engine import Engine, build_world
 
 from ._events import rows
 from ._scenarios import point_defence
 
 
-def _kills_and_aim_errors(world, basket):
-    engine = Engine(world, np.arange(6), seed=3, assumptions=Assumptions(acquisition_basket=basket))
+def _world(make_scenario, basket: str):
+    return build_world(make_scenario(point_defence(doctrine={"acquisition_basket": basket})))
+
+
+def _kills_and_aim_errors(world):
+    engine = Engine(world, np.arange(6), seed=3)
     engine.run()
     misses = [e for e in rows(engine) if e[2] == "miss" and e[5].reason == "aim_error"]
     return int(engine.state.outcomes.kills.sum()), int(engine.state.outcomes.engagements.sum()), misses
 
 
 def test_aim_point_from_the_track_decides_whether_the_missile_can_kill(make_scenario):
-    world = build_world(make_scenario(point_defence()))
-    kills, engagements, misses = _kills_and_aim_errors(world, 1000.0)
+    kills, engagements, misses = _kills_and_aim_errors(_world(make_scenario, "1 km"))
     assert engagements > 0 and kills > 0
     # the fused track of a short-range radar (20 m range accuracy) aims well inside a 1 km basket
     assert not misses
-    # with no basket at all every missile misses: kills come only through the aim point
-    kills0, engagements0, misses0 = _kills_and_aim_errors(world, 0.0)
+    # with a basket of 1 mm every missile misses: kills come only through the aim point
+    kills0, engagements0, misses0 = _kills_and_aim_errors(_world(make_scenario, "1 mm"))
     assert engagements0 > 0 and kills0 == 0 and len(misses0) > 0
 
 
 def test_aim_errors_are_small_against_a_straight_flying_target(make_scenario):
-    world = build_world(make_scenario(point_defence()))
-    engine = Engine(world, np.arange(6), seed=3, assumptions=Assumptions(acquisition_basket=0.0))
+    engine = Engine(_world(make_scenario, "1 mm"), np.arange(6), seed=3)
     engine.run()
     errors = [e[5].miss_distance for e in rows(engine) if e[2] == "miss" and e[5].reason == "aim_error"]
     # drones fly straight legs, so the error is the track's: 0.2 deg azimuth accuracy (sr-radar) at ~20 km

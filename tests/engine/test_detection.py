@@ -36,30 +36,37 @@ def test_detection_rate_matches_exact_pd_swerling1(make_scenario):
     # hits per scan (Skolnik): beamwidth x PRF / scan rate, from the physics library
     n_pulses = scan.pulses_per_look(radar.beamwidth.value, 2 * np.pi / radar.scan_period.value, radar.prf.value)
 
-    looks = np.flatnonzero(world.look[:, 0] & world.active[:, 0])
-    assert world.visible[looks, 0, 0].all() and len(looks) >= 90
-    d = world.position[looks, 0] - world.sensor_position[0]
+    steps = np.flatnonzero(world.active[:, 0])
+    assert world.visible[steps, 0, 0].all() and len(steps) == len(world.times)  # seen all the run
+    d = world.position[steps, 0] - world.sensor_position[0]
     slant, ground_range = np.linalg.norm(d, axis=-1), np.hypot(d[:, 0], d[:, 1])
     assert np.ptp(slant) < 5.0  # constant range
     # the sensor model's SINR (radar equation, propagation factor, clutter after MTI; no jamming), then Pd
     rcs = scenario.catalog.types[TARGET].rcs.value
-    path = Geometry.flat(ground_range, 15.0, world.height_agl[looks, 0])  # flat ground, default surface
+    path = Geometry.flat(ground_range, 15.0, world.height_agl[steps, 0])  # flat ground, default surface
     snr = signal_to_interference_db(radar, path, rcs)
     expected = pd(snr, radar.pfa.value, n_pulses, 1)
     assert 0.2 < expected.mean() < 0.8  # where a wrong Pd would show
-    np.testing.assert_allclose(world.pd_look[looks, 0, 0], expected, rtol=1e-5)
+    np.testing.assert_allclose(world.pd_look[steps, 0, 0], expected, rtol=1e-5)
 
     replications = 300
     engine = Engine(world, np.arange(replications), seed=2024, events=False)
+    period, phase = radar.scan_period.value, engine.state.tracks.phase[:, 0]
+    assert 0 <= phase.min() and phase.max() < period and np.ptp(phase) > period / 2  # a scan phase per replication
     detections = np.zeros(replications, np.int64)
     while engine.state.time_index < len(world.times):
-        k = engine.state.time_index
         engine.step()
-        detections += engine.state.tracks.detected[:, 0, 0]
-        if not (world.look[k, 0] and world.active[k, 0]):
-            assert not engine.state.tracks.detected[:, 0, 0].any(), "a detection without a look"
-    mean = replications * expected.sum()
-    sigma = np.sqrt(replications * (expected * (1 - expected)).sum())
+        for rr, ss, tt, number, when in engine.state.tracks.detections:
+            np.testing.assert_allclose(when, phase[rr] + number * period)  # at one of its own look times
+            np.add.at(detections, rr[(ss == 0) & (tt == 0)], 1)
+    # each replication looks at phase + n * period up to the end of the run, with the Pd of that look's step
+    looks = [phase[r] + period * np.arange(int((world.times[-1] - phase[r]) // period) + 1)
+             for r in range(replications)]
+    p_looks = [expected[(t // world.step).astype(int)] for t in looks]
+    mean = sum(p.sum() for p in p_looks)
+    sigma = np.sqrt(sum((p * (1 - p)).sum() for p in p_looks))
     assert abs(detections.sum() - mean) < 4 * sigma, (detections.sum(), mean, sigma)
     # looks are independent (scan-to-scan fluctuation): the per-replication spread is binomial too
-    assert 0.7 < detections.var() / (expected * (1 - expected)).sum() < 1.3
+    variance = np.mean([(p * (1 - p)).sum() for p in p_looks])
+    centred = detections - np.array([p.sum() for p in p_looks])
+    assert 0.7 < centred.var() / variance < 1.3

@@ -56,3 +56,50 @@ def test_on_the_loop_decision_slower_than_the_window_lets_the_engagement_go(make
     _, _, metrics = _run(make_scenario, _unidentified_airliner("20 s"))
     assert (metrics["vetoes"] == 0).all()
     assert (metrics["wrongful_engagements"] > 0).all()
+
+
+def _hostile_called_civil_half_the_time(persistent: bool) -> dict:
+    """One drone against two point-defence systems, the operator deciding in 2 s and calling a hostile civil
+    with probability 1/2; a veto is reconsidered 10 s later unless identification is persistent."""
+    data = point_defence()
+    data["threats"] = [data["threats"][0] | {"count": 1}]
+    data["authority"] = {
+        "mode": "human-in-the-loop", "reconsider_after": "10 s",
+        "decision_time": {"distribution": "fixed", "value": "2 s"},
+        "identification": {"p_civil_as_hostile": 0.0, "p_hostile_as_civil": 0.5, "p_transponder_missed": 0.0,
+                           "persistent": persistent},
+    }
+    return data
+
+
+def test_each_authorisation_is_a_fresh_identification(make_scenario):
+    """Every decision draws the operator's call afresh: the number of vetoes before the first launch is
+    geometric with p = 1/2 (P(0) = 1/2, P(1) = 1/4, P(2) = 1/8), a vetoed target reconsidered no sooner than
+    10 s later (later when its track was lost meanwhile)."""
+    replications = 400
+    _, engine, metrics = _run(make_scenario, _hostile_called_civil_half_the_time(False), replications, seed=21)
+    ev = engine.events
+    first_launch = ev[ev.kind == "launch"].groupby("replication")["time"].min()
+    assert len(first_launch) > 0.99 * replications  # re-decided until engaged: the drone's window is long
+    vetoed = ev[ev.kind == "vetoed"]
+    before = np.array([(vetoed[(vetoed.replication == r)].time < first_launch.get(r, np.inf)).sum()
+                       for r in range(replications)])
+    counts = np.bincount(before, minlength=4)[:3] / replications
+    sigma = np.sqrt(0.25 / replications)
+    np.testing.assert_allclose(counts, [0.5, 0.25, 0.125], atol=4 * sigma)
+    for r in np.flatnonzero(before >= 1):  # a vetoed target is reconsidered no sooner than 10 s later
+        times = vetoed[vetoed.replication == r].time.to_numpy()
+        nominations = ev[(ev.replication == r) & (ev.kind == "nominated")].time.to_numpy()
+        after = nominations[nominations > times[0]]
+        assert len(after) and after.min() >= times[0] + 10.0 - 1e-9
+
+
+def test_persistent_identification_keeps_the_first_call(make_scenario):
+    """With persistent identification the first call stands: a drone called civil is never engaged (P = 1/2)."""
+    replications = 400
+    _, engine, metrics = _run(make_scenario, _hostile_called_civil_half_the_time(True), replications, seed=21)
+    ev = engine.events
+    vetoed = set(ev[ev.kind == "vetoed"].replication)
+    launched = set(ev[ev.kind == "launch"].replication)
+    assert not vetoed & launched and (metrics["vetoes"] <= 1).all()
+    assert abs(len(vetoed) / replications - 0.5) < 4 * np.sqrt(0.25 / replications)

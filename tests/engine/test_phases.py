@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from iadsim.engine import Assumptions, Engine, build_world, phases
+from iadsim.engine import Engine, build_world, phases
 from iadsim.engine.phases import channel_groups
 from iadsim.engine.state import InvariantError, Phase, SensorTracks
 
@@ -17,12 +17,17 @@ from ._scenarios import point_defence
 @pytest.fixture
 def engine(make_scenario):
     world = build_world(make_scenario(point_defence(duration="15 min")))  # long enough for the drones to arrive
-    return Engine(world, [0], seed=1, assumptions=Assumptions(acquisition_basket=1000.0))
+    return Engine(world, [0], seed=1)  # the default acquisition basket, 1 km
+
+
+def _now(engine) -> tuple[np.ndarray, np.ndarray]:
+    """(clock, rows) of the one replication at the time sample of the engine's current step."""
+    return np.array([engine.w.times[engine.state.time_index]]), np.array([0])
 
 
 def _assess(engine) -> None:
     st = engine.state
-    phases.assess(engine.ctx, st.time_index, st.readiness, st.engagements, st.batteries, st.outcomes)
+    phases.assess(engine.ctx, st.time_index, st, *_now(engine))
 
 
 def _arriving(engine, aim_offset: float):
@@ -140,7 +145,7 @@ def test_an_authorised_engagement_that_cannot_fire_is_lost_with_its_first_reason
     elif broken == "channels":
         group, capacity = channel_groups(w)
         st.batteries.guiding[0, group[0]] = capacity[group[0]]
-    phases.authorise(engine.ctx, engine.state.time_index, engine.state)
+    phases.authorise(engine.ctx, engine.state.time_index, engine.state, *_now(engine))
     if engine.state.engagements.phase[0, 0] == Phase.CLEARED:
         pytest.fail("the operator vetoed a hostile drone (p_hostile_as_civil is 0 in this scenario)")
     assert _lost_reason(engine) == reason
@@ -153,7 +158,7 @@ def test_an_authorised_engagement_that_can_fire_launches(engine, far_and_seen):
     _, near = far_and_seen
     _pending(engine, near)
     before = engine.state.batteries.missiles[0, 0]
-    phases.authorise(engine.ctx, engine.state.time_index, engine.state)
+    phases.authorise(engine.ctx, engine.state.time_index, engine.state, *_now(engine))
     launch = engine.events.iloc[-1]
     assert launch.kind == "launch" and launch.unit == engine.w.fire_unit[0] and launch.target == 0
     assert engine.state.batteries.missiles[0, 0] == before - launch.missiles
@@ -174,26 +179,32 @@ def test_a_leak_is_logged_where_the_threat_reached_its_asset(engine):
     leaks = engine.events[engine.events["kind"] == "leak"]
     arriving = (~world.civil) & (world.asset_of >= 0) & world.arrived[-1]
     assert len(leaks) == arriving.sum() > 0
-    for e in leaks.itertuples():
-        k = int(round(e.time / world.step))
-        assert world.arrived[k, e.target] and not world.arrived[k - 1, e.target]
-        np.testing.assert_allclose([e.x, e.y, e.z], world.position[k, e.target])
+    for e in leaks.itertuples():  # at the moment it arrives, not at the next time sample
+        route = world.scenario.routes[world.target_flight[e.target].id]
+        start = world.scenario.spec.threats[0].start  # every drone flies the same straight leg at its speed
+        speed = world.scenario.speeds[world.target_flight[e.target].id][0]
+        assert e.time == pytest.approx(world.start_time[e.target] + np.hypot(*(route[-1, :2] - route[0, :2])) / speed)
+        assert e.time < world.times[np.argmax(world.arrived[:, e.target])] or e.time % world.step == 0
+        assert start == 0.0
+        np.testing.assert_allclose([e.x, e.y], route[-1, :2])
 
 
 def _fake_sensing(pd_by_step: list[list[float]], up: bool = True):
-    """One sensor that looks every step at two targets: a fake world, readiness, tracks and outcomes."""
+    """One sensor that looks once a second, at whole seconds, at two targets, in 1 s steps: a fake world,
+    readiness, tracks and outcomes."""
     from types import SimpleNamespace
 
     pd = np.array(pd_by_step, np.float32)[:, None, :]  # (K, S=1, T=2)
     K, T = pd.shape[0], pd.shape[2]
-    world = SimpleNamespace(look=np.ones((K, 1), bool), sensor_unit=np.array([0]), sensing=np.array([True]),
+    world = SimpleNamespace(look_period=np.array([1.0]), sensor_unit=np.array([0]), sensing=np.array([True]),
                             pd_look=pd, visible=np.ones((K, 1, T), bool), target_ids=["a", "b"],
-                            civil=np.zeros(T, bool))
-    ctx = SimpleNamespace(world=world, keys=np.arange(1, 4, dtype=np.uint64), now=float)
+                            civil=np.zeros(T, bool), times=np.arange(K, dtype=float),
+                            scenario=SimpleNamespace(spec=SimpleNamespace(duration=K - 1.0)))
+    ctx = SimpleNamespace(world=world, keys=np.arange(1, 4, dtype=np.uint64), confirm=(2, 3), drop_after=3, lags=[])
     readiness = SimpleNamespace(unit_up=np.full((3, 1), up))
     zeros = np.zeros((3, 1, T), np.int8)
-    tracks = SensorTracks(zeros.copy(), zeros.copy(), zeros.copy(), np.full((3, 1, T), np.inf),
-                          np.zeros((3, 1, T), bool))
+    tracks = SensorTracks(np.zeros((3, 1)), zeros.copy(), zeros.copy(), zeros.copy(), np.full((3, 1, T), np.inf),
+                          [], (np.zeros(0, int), np.zeros(0, int), np.zeros(0)))
     outcomes = SimpleNamespace(alive=np.ones((3, T), bool), leaked=np.zeros((3, T), bool),
                                first_detection=np.full(3, np.nan))
     return ctx, readiness, tracks, outcomes
@@ -217,5 +228,5 @@ def test_a_sensor_that_is_down_detects_nothing():
     ctx, rd, trk, out = _fake_sensing([[1, 1], [1, 1]], up=False)
     for k in range(2):
         phases.sense(ctx, k, rd, trk, out)
-        assert not trk.detected.any()
+        assert not trk.detections
     assert np.isinf(trk.confirmed_at).all() and np.isnan(out.first_detection).all()

@@ -1,7 +1,7 @@
 """Adding a sensor kind touches one module and its test: a passive toy sensor registered here (and only here)
 is picked up by the catalog, the kill-chain network, the engine's World and the coverage maps, with no other
 code change. It emits nothing, sees what is in line of sight within its range, detects with a fixed Pd per
-look, looks every step and measures bearing only."""
+look, looks once a second and measures bearing only."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ HEIGHT = 300.0
 @dataclass(frozen=True)
 class ToyEye:
     """A passive eye (the SensorModel protocol): line of sight within the catalog's instrumented range and the
-    unit's sector, Pd TOY_PD on every look, one look per step, bearing-only with the catalog's azimuth
+    unit's sector, Pd TOY_PD on every look, one look a second, bearing-only with the catalog's azimuth
     accuracy (its position error is the cross-range error)."""
 
     emits: ClassVar[bool] = False
@@ -50,8 +50,7 @@ class ToyEye:
     def pd_per_look(self, geometry, rcs, swerling, jammers=()):
         return np.full(np.broadcast_shapes(np.shape(geometry.slant_range), np.shape(rcs)), TOY_PD)
 
-    def looks(self, times, step, pd):
-        return np.ones(len(times), bool), pd
+    look_period = 1.0
 
     def measurement_sigma(self, slant_range, ground_range):
         return ground_range * self.bearing_accuracy
@@ -102,7 +101,7 @@ def test_a_registered_toy_sensor_works_in_the_world_and_in_coverage(toy_eye, fla
     np.testing.assert_array_equal(world.visible[:, s], expected_visible)
     assert expected_visible.any() and not expected_visible.all()
     np.testing.assert_array_equal(world.pd_look[:, s], np.where(expected_visible, np.float32(TOY_PD), 0))
-    assert world.look[:, s].all()
+    assert world.look_period[s] == 1.0
     ground = np.hypot(d[..., 0], d[..., 1])
     np.testing.assert_allclose(world.sigma[:, s], ground * np.deg2rad(0.5), rtol=1e-6)
 

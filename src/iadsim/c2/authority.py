@@ -1,5 +1,5 @@
-"""Authority rules the engine chooses from by ``authority.mode``: how long a nominated engagement waits,
-and whether it is then approved.
+"""Authority rules the engine chooses from by ``authority.mode``: whether an operator decides, how long a
+nominated engagement waits, and whether it is then approved.
 
 ``autonomous``: the system launches at once. ``human-on-the-loop``: the system launches when the veto
 window ends unless the operator has vetoed within it (an operator who decides a target is not hostile
@@ -20,10 +20,15 @@ __all__ = ["AUTHORITY_RULES", "AuthorityRule", "Autonomous", "InTheLoop", "OnThe
 class AuthorityRule(Protocol):
     """Who approves a launch, and when.
 
+    ``operator`` says whether an operator decides (a decision occupies one of the deciding crew's
+    ``doctrine.concurrent_decisions`` slots; a rule without the attribute has one);
     ``delay(decision_time, veto_window)`` is the time [s] from nomination to the end of authorisation;
     ``approves(operator_says_hostile, decision_time, veto_window)`` whether the launch then goes ahead.
-    ``decision_time`` [s] is the deciding crew's drawn decision time, ``veto_window`` [s] the scenario's.
+    ``decision_time`` [s] is the time from nomination to the operator's decision (the drawn decision time
+    plus any wait for a free slot), ``veto_window`` [s] the scenario's.
     """
+
+    operator: bool
 
     def delay(self, decision_time: float, veto_window: float) -> float: ...
 
@@ -32,6 +37,8 @@ class AuthorityRule(Protocol):
 
 @dataclass(frozen=True)
 class Autonomous:
+    operator: bool = False
+
     def delay(self, decision_time: float, veto_window: float) -> float:
         return 0.0
 
@@ -41,6 +48,8 @@ class Autonomous:
 
 @dataclass(frozen=True)
 class OnTheLoop:
+    operator: bool = True
+
     def delay(self, decision_time: float, veto_window: float) -> float:
         return veto_window
 
@@ -50,6 +59,8 @@ class OnTheLoop:
 
 @dataclass(frozen=True)
 class InTheLoop:
+    operator: bool = True
+
     def delay(self, decision_time: float, veto_window: float) -> float:
         return decision_time
 

@@ -2,8 +2,9 @@
 
 :class:`Engine` holds a :class:`iadsim.engine.phases.Context` (what does not change during a run) and a
 :class:`iadsim.engine.state.State` (arrays over replications, grouped), and calls the phases of
-:mod:`iadsim.engine.phases` in order. Every random draw is keyed by (seed, replication, step, stream), so a
-replication's result does not depend on which other replications run beside it.
+:mod:`iadsim.engine.phases` in order. Events happen at their exact times inside a step; the step only sets
+how often the geometry is sampled. Every random draw is keyed by (seed, replication, a counter, stream), so
+a replication's result does not depend on which other replications run beside it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Callable
 import pandas as pd
 
 from iadsim.engine import phases
-from iadsim.engine.state import Assumptions, State
+from iadsim.engine.state import State
 from iadsim.engine.world import World
 from iadsim.events import empty_events
 
@@ -23,14 +24,13 @@ __all__ = ["Engine"]
 class Engine:
     """Advance R replications of one scenario together. ``run()`` steps to the end of the duration.
 
-    ``events=False`` keeps no event log (sweeps); ``assumptions`` are the modelling assumptions no scenario
-    field sets (:class:`iadsim.engine.state.Assumptions`).
+    ``events=False`` keeps no event log (sweeps). The modelling constants (acquisition basket, track rules,
+    process noise, default guidance channels) are scenario fields (``doctrine``).
     """
 
-    def __init__(self, world: World, replications, seed: int | None = None, events: bool = True,
-                 assumptions: Assumptions | None = None):
+    def __init__(self, world: World, replications, seed: int | None = None, events: bool = True):
         self.seed = world.scenario.spec.seed if seed is None else int(seed)
-        self.ctx = phases.Context.build(world, replications, self.seed, events, assumptions or Assumptions())
+        self.ctx = phases.Context.build(world, replications, self.seed, events)
         self.state: State = phases.initial_state(self.ctx)
 
     @property
@@ -42,16 +42,14 @@ class Engine:
         return self.ctx.reps
 
     def step(self) -> None:
-        """One time step, the phases in order: move -> sense -> track -> assess -> authorise -> assign."""
+        """One time step: readiness at its time sample, then the looks of its window in time order, then the
+        fire-control cycle over the window, event by event (:func:`iadsim.engine.phases.fire_control`)."""
         ctx, st = self.ctx, self.state
         k = st.time_index
         phases.repair_and_fail(ctx, k, st.readiness)
-        phases.move(ctx, k, st.outcomes)
         phases.sense(ctx, k, st.readiness, st.tracks, st.outcomes)
         phases.track(ctx, k, st.tracks, st.picture)
-        phases.assess(ctx, k, st.readiness, st.engagements, st.batteries, st.outcomes)
-        phases.authorise(ctx, k, st)
-        phases.assign(ctx, k, st)
+        phases.fire_control(ctx, k, st)
         st.time_index += 1
 
     def run(self, on_step: Callable[[int], None] | None = None) -> State:

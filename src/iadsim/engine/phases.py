@@ -2,14 +2,22 @@
 groups of the state they read and write (:mod:`iadsim.engine.state`). :class:`iadsim.engine.Engine` calls
 them in order; a test may call one alone on a state it set by hand.
 
-Every random draw is keyed by (seed, replication, step, stream) (:mod:`iadsim.engine.rng`), so a
-replication's result does not depend on which other replications run beside it.
+Time is continuous: the step only sets how often the geometry is sampled. Step ``k`` simulates the times
+``[t_k, t_k + step)`` (:func:`window`): each sensor looks at its own scan times (a scan phase drawn per
+replication and sensor), and the fire-control cycle (:func:`fire_control`) handles arrivals, leaks,
+kill assessments, authorisations, nominations and launches at their exact times, in time order, each
+replication on its own clock. Positions between time samples follow the sampled velocity.
+
+Every random draw is keyed by (seed, replication, a counter, stream) (:mod:`iadsim.engine.rng`): the
+counter is the look number for detections and measurements, and the target's authorisation number for
+decisions, identification and kills, so a replication's draws do not depend on the step or on which other
+replications run beside it.
 
 Modelling choices (docs/engine.md): detections are associated to tracks by the true target (no false
 plots are generated); a sensor's track is confirmed after M of N looks and dropped after K missed
-looks; a fire unit knows a target when a sensor feeding it (per the kill-chain rules of
-:mod:`iadsim.network`) holds a confirmed track and the link latency has passed; the guiding radar must
-itself see the target; shoot-look-shoot re-engages after the kill assessment time.
+looks (``doctrine.tracking``); a fire unit knows a target when a sensor feeding it (per the kill-chain
+rules of :mod:`iadsim.network`) holds a confirmed track and the link latency has passed; the guiding
+radar must itself see the target; shoot-look-shoot re-engages after the kill assessment time.
 """
 
 from __future__ import annotations
@@ -19,6 +27,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from iadsim.engine import rng
+from iadsim.engine._kernels import count_look
+from iadsim.engine._kernels import known as known_kernel
 from iadsim.engine.log import EventLog
 from iadsim.engine.state import (
     ASSESSING,
@@ -26,8 +36,8 @@ from iadsim.engine.state import (
     FLYING,
     IDLE,
     PENDING,
-    Assumptions,
     Batteries,
+    Crews,
     Engagements,
     Outcomes,
     Picture,
@@ -42,26 +52,24 @@ from iadsim.physics.kinematics import in_launch_envelope, intercept
 from iadsim.physics.lethality import salvo_pk
 from iadsim.registry import ASSIGNERS, AUTHORITY_RULES, DECISION_TIMES, DOCTRINES
 from iadsim.sensors import in_sector, sensor_entry
-from iadsim.tracking import TrackRules, predict, update
+from iadsim.tracking import fuse_in_order
 
-__all__ = ["Context", "assess", "assign", "authorise", "channel_groups", "initial_state", "move",
-           "repair_and_fail", "sense", "track"]
+__all__ = ["Context", "assess", "assign", "authorise", "channel_groups", "fire_control", "initial_state",
+           "leak", "repair_and_fail", "sense", "track", "window"]
 
 # random streams (any distinct integers)
-S_AVAIL, S_LINK, S_DETECT, S_NOISE, S_ID_SYSTEM, S_ID_OPERATOR, S_DECISION, S_KILL, S_FAIL = range(1, 10)
-RULES = TrackRules()  # M-of-N confirmation (2 of 3), drop after K (3) consecutive missed looks
-CONFIRM_M, CONFIRM_N, DROP_AFTER = RULES.m, RULES.n, RULES.k
+S_AVAIL, S_LINK, S_DETECT, S_NOISE, S_ID_SYSTEM, S_ID_OPERATOR, S_DECISION, S_KILL, S_FAIL, S_PHASE = range(1, 11)
 
 
 @dataclass
 class Context:
     """What the phases read and never change during a run: the world, the replications and their random
-    keys, the scenario's choices (iadsim.registry), lookups computed once, and where events go."""
+    keys, the scenario's choices (iadsim.registry) and modelling constants, lookups computed once, and where
+    events go."""
 
     world: World
     reps: np.ndarray  # (R,) replication numbers
     keys: np.ndarray  # (R,) their random keys
-    assumptions: Assumptions
     log: EventLog | None  # None: no events kept
     assigner: object
     authority: object
@@ -81,25 +89,32 @@ class Context:
     cp_units: np.ndarray  # unit index of every command post
     cp_crews: list
     asset_xy: np.ndarray  # (A, 2)
+    basket: float  # [m] acquisition basket (doctrine)
+    confirm: tuple[int, int]  # M of N looks confirm a sensor's track (doctrine.tracking)
+    drop_after: int  # consecutive missed looks drop a confirmed track
+    process_noise: float  # [m^2/s^4]
+    initial_speed_sigma: float  # [m/s]
+    operator: bool  # the authority rule has an operator decide (and so occupy a crew's decision slot)
+    lags: list  # (latency [s], (S,) bool: sensors with a picture path of that latency to some fire unit)
     chain_cache: dict = field(default_factory=dict)  # down components -> (able, feeds, guides)
-    geometry_at: tuple = (-1, None)  # (step, (time of flight, inside)) computed once per step
+    geometry_at: dict = field(default_factory=dict)  # step -> (time of flight, inside) (F, T), the last two
 
     @classmethod
-    def build(cls, world: World, replications, seed: int, events: bool = True,
-              assumptions: Assumptions | None = None) -> Context:
+    def build(cls, world: World, replications, seed: int, events: bool = True) -> Context:
         spec = world.scenario.spec
+        doctrine, tracking = spec.doctrine, spec.doctrine.tracking
         reps = np.atleast_1d(np.asarray(replications, dtype=np.int64))
-        group, capacity = channel_groups(world)  # fire unit -> guiding radar; radar -> channels
+        group, capacity = channel_groups(world, doctrine.default_guidance_channels)
         units = {u.id: u for u in spec.units}
         fire_crews = [world.scenario.proficiency(units[f].crew) for f in world.fire_ids]
         posts = [u for u in spec.units if world.net.kind[u.id] == "command-post"]
         sites = [world.scenario.sites[a.id] for a in spec.defended_assets]
+        authority = AUTHORITY_RULES[spec.authority.mode]
         return cls(
-            world, reps, rng.replication_keys(int(seed), reps), assumptions or Assumptions(),
-            EventLog() if events else None,
-            assigner=ASSIGNERS[spec.doctrine.assignment], authority=AUTHORITY_RULES[spec.authority.mode],
+            world, reps, rng.replication_keys(int(seed), reps), EventLog() if events else None,
+            assigner=ASSIGNERS[doctrine.assignment], authority=authority,
             decision_time=DECISION_TIMES[spec.authority.decision_time.distribution],
-            rounds=int(DOCTRINES[spec.doctrine.engagement](spec.doctrine.salvo_size)),
+            rounds=int(DOCTRINES[doctrine.engagement](doctrine.salvo_size)),
             mtbf=np.array([u.readiness.mtbf or np.inf for u in spec.units]),
             mttr=np.array([u.readiness.mttr or np.inf for u in spec.units]),
             magazine=np.array([world.net.missiles[f] for f in world.fire_ids], np.int64),
@@ -111,21 +126,42 @@ class Context:
             cp_units=np.array([world.unit_index[u.id] for u in posts], np.int64),
             cp_crews=[world.scenario.proficiency(u.crew) for u in posts],
             asset_xy=np.array([[site.x, site.y] for site in sites]).reshape(len(sites), 2),
+            basket=doctrine.acquisition_basket, confirm=(tracking.confirm_hits, tracking.confirm_looks),
+            drop_after=tracking.drop_after, process_noise=tracking.process_noise,
+            initial_speed_sigma=tracking.initial_speed_sigma,
+            operator=bool(getattr(authority, "operator", True)),
+            lags=[(lag, (world.latency == lag).any(axis=0))
+                  for lag in np.unique(world.latency[np.isfinite(world.latency)])],
         )
 
     def now(self, k: int) -> float:
         return float(self.world.times[k])
 
-    def event(self, r: int, k: int, kind: EventKind, unit: int = -1, target: int = -1, **numbers) -> None:
-        """Log an event of replication row ``r`` at step ``k``: ``unit`` indexes the scenario's units,
+    def event(self, r: int, when: float, kind: EventKind, unit: int = -1, target: int = -1, **numbers) -> None:
+        """Log an event of replication row ``r`` at time ``when`` [s]: ``unit`` indexes the scenario's units,
         ``target`` the targets (:mod:`iadsim.events`)."""
         if self.log is not None:
-            self.log.add(int(self.reps[r]), self.now(k), kind, int(unit), int(target), **numbers)
+            self.log.add(int(self.reps[r]), float(when), kind, int(unit), int(target), **numbers)
+
+
+def window(ctx: Context, k: int) -> tuple[float, float]:
+    """The times ``[start, end)`` step ``k`` simulates: from its time sample to the next; the last step runs
+    to the scenario's duration, inclusive."""
+    times = ctx.world.times
+    if k + 1 < len(times):
+        return float(times[k]), float(times[k + 1])
+    return float(times[k]), float(np.nextafter(max(ctx.world.scenario.spec.duration, times[k]), np.inf))
+
+
+def position_at(ctx: Context, k: int, t, when) -> np.ndarray:
+    """Target ``t``'s position at ``when`` within step ``k``'s window (the sampled velocity carries it)."""
+    w = ctx.world
+    return w.position[k, t] + w.velocity[k, t] * (np.asarray(when) - w.times[k])[..., None]
 
 
 def initial_state(ctx: Context) -> State:
-    """Units and links drawn up or down, first failure or repair times, identification draws, full magazines,
-    and the kill chains of the drawn states."""
+    """Units and links drawn up or down, first failure or repair times, scan phases, identification draws,
+    full magazines, free crews, and the kill chains of the drawn states."""
     w, spec, keys = ctx.world, ctx.world.scenario.spec, ctx.keys
     R, T, S = len(ctx.reps), len(w.target_ids), len(w.sensor_ids)
     F, U, L = len(w.fire_ids), len(w.unit_ids), len(w.net.links)
@@ -144,18 +180,19 @@ def initial_state(ctx: Context) -> State:
         time_index=0,
         readiness=Readiness(unit_up, next_event, link_up, able=np.zeros((R, F), bool),
                             feeds=np.zeros((R, F, S), bool), guides=np.zeros((R, F, S), bool)),
-        tracks=SensorTracks(hits=np.zeros((R, S, T), np.int8), looks=np.zeros((R, S, T), np.int8),
+        tracks=SensorTracks(phase=rng.uniform(keys, 0, S_PHASE, (S,)) * w.look_period[None, :],
+                            hits=np.zeros((R, S, T), np.int8), looks=np.zeros((R, S, T), np.int8),
                             misses=np.zeros((R, S, T), np.int8), confirmed_at=np.full((R, S, T), np.inf),
-                            detected=np.zeros((R, S, T), bool)),
+                            detections=[], deliveries=(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))),
         picture=Picture(x=np.zeros((R, T, 6)), P=np.tile(np.eye(6), (R, T, 1, 1)),
                         has_track=np.zeros((R, T), bool), track_time=np.zeros((R, T)),
-                        system_hostile=~(civil_ok[None, :] & ~missed),
-                        operator_draw=rng.uniform(keys, 0, S_ID_OPERATOR, (T,))),
+                        system_hostile=~(civil_ok[None, :] & ~missed)),
         engagements=Engagements(phase=np.zeros((R, T), np.int8), fire=np.full((R, T), -1), due=np.zeros((R, T)),
                                 rounds=np.zeros((R, T), np.int64), aim=np.zeros((R, T, 3)),
-                                decision=np.zeros((R, T))),
+                                decision=np.zeros((R, T)), attempts=np.zeros((R, T), np.int64)),
         batteries=Batteries(missiles=np.tile(ctx.magazine, (R, 1)), ready_at=np.zeros((R, F)),
                             busy=np.zeros((R, F), bool), guiding=np.zeros((R, len(ctx.capacity)), np.int64)),
+        crews=Crews(free_at=np.full((R, len(ctx.cp_units) + F, spec.doctrine.concurrent_decisions), -np.inf)),
         outcomes=Outcomes(alive=np.ones((R, T), bool), leaked=np.zeros((R, T), bool), kills=count(),
                           engagements=count(), expended=count(), wrongful=count(), civil_killed=count(),
                           vetoes=count(), first_detection=np.full(R, np.nan), first_engagement=np.full(R, np.nan)),
@@ -201,134 +238,220 @@ def repair_and_fail(ctx: Context, k: int, rd: Readiness) -> None:
     rd.unit_up = np.where(due, ~rd.unit_up, rd.unit_up)
     rd.next_event = np.where(due, now + draw * np.where(rd.unit_up, ctx.mtbf, ctx.mttr), rd.next_event)
     for r, u in zip(*np.nonzero(due), strict=True):
-        ctx.event(r, k, EventKind.REPAIRED if rd.unit_up[r, u] else EventKind.FAILED, u)
+        ctx.event(r, now, EventKind.REPAIRED if rd.unit_up[r, u] else EventKind.FAILED, u)
     update_chains(ctx, rd, np.flatnonzero(due.any(axis=1)))
-
-
-# ------------------------------------------------------------------------------------------------ targets
-
-def move(ctx: Context, k: int, out: Outcomes) -> None:
-    """Targets follow their precomputed routes; a threat that reaches its target alive leaks."""
-    w = ctx.world
-    leaking = w.arrived[k][None, :] & out.alive & ~out.leaked & (w.asset_of >= 0)[None, :]
-    for r, t in zip(*np.nonzero(leaking), strict=True):
-        ctx.event(r, k, EventKind.LEAK, target=t, where=w.position[k, t])
-    out.leaked |= leaking
 
 
 # ------------------------------------------------------------------------------------------------ sensing
 
+def looks_in(ctx: Context, trk: SensorTracks, start: float, end: float) -> tuple[np.ndarray, np.ndarray]:
+    """(R, S) number of each sensor's first look in ``[start, end)`` and how many it makes there: look n is at
+    ``phase + n * look_period``."""
+    period = ctx.world.look_period[None, :]
+    first = np.maximum(np.ceil((start - trk.phase) / period), 0.0)
+    after = np.maximum(np.ceil((end - trk.phase) / period), 0.0)
+    return first.astype(np.int64), (after - first).astype(np.int64)
+
+
 def sense(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, out: Outcomes) -> None:
-    """Per-look detection draws from each sensor's Pd, for sensors that work and sense; M-of-N
-    confirmation and drop after K missed looks."""
-    w, now = ctx.world, ctx.now(k)
-    looking = w.look[k]
-    detected = trk.detected = np.zeros(trk.hits.shape, bool)
-    if not looking.any():
-        return
+    """Each sensor's looks in the step's window, at its own times, in order: a detection draw per look from
+    the look's Pd (the geometry sampled at the step), for sensors that work and sense; M-of-N confirmation
+    and drop after K missed looks, counted in looks (:func:`iadsim.engine._kernels.count_look`). The looks
+    are kept in ``trk.detections`` for the tracker, and each new track's arrival in the fire units' pictures
+    (its confirmation time plus each link latency from its sensor) in ``trk.deliveries``."""
+    w = ctx.world
+    start, end = window(ctx, k)
+    first, count = looks_in(ctx, trk, start, end)
+    trk.detections = []  # (rows, sensors, targets, look numbers, look times) of each look's detections
     sensing = rd.unit_up[:, w.sensor_unit] & w.sensing[None, :]  # working, and able to sense (a radar emits)
     flying = out.alive & ~out.leaked
-    # the same numbers as a full (S, T) draw, computed only where the look can succeed (pd > 0)
-    ss, tt = np.nonzero(looking[:, None] & (w.pd_look[k] > 0))
-    if len(ss):
-        u = rng.uniform_at(ctx.keys[:, None], k, S_DETECT, ss * len(w.target_ids) + tt)
-        detected[:, ss, tt] = (u < w.pd_look[k, ss, tt][None]) & sensing[:, ss] & flying[:, tt]
-    # only targets that can be seen now or hold a confirmed track somewhere change state: work on those
-    tracked = np.isfinite(trk.confirmed_at).any(axis=(0, 1))
-    cols = np.flatnonzero((looking[:, None] & w.visible[k]).any(axis=0) | tracked)
-    if len(cols):
-        det = detected[:, :, cols]
-        hits, looks, misses, confirmed_at = (a[:, :, cols] for a in (trk.hits, trk.looks, trk.misses,
-                                                                      trk.confirmed_at))
-        looked = (sensing & looking[None, :])[:, :, None] & w.visible[k][None, :, cols] & flying[:, None, cols]
-        tentative = np.isinf(confirmed_at)
-        # the confirmation window opens at the first detection (M of the N looks from there on)
-        looks = np.where(looked & tentative & ((hits > 0) | det), np.minimum(looks + 1, CONFIRM_N), looks)
-        hits = np.where(det & tentative, hits + 1, hits)
-        confirm = tentative & (hits >= CONFIRM_M)
-        confirmed_at = np.where(confirm, now, confirmed_at)
-        restart = tentative & (looks >= CONFIRM_N) & ~confirm
-        hits = np.where(restart, 0, hits)
-        looks = np.where(restart, 0, looks)
-        # a confirmed track is dropped after K consecutive missed looks (lost behind terrain)
-        missed = looking[None, :, None] & ~det & ~tentative
-        misses = np.where(missed, misses + 1, np.where(det, 0, misses))
-        drop = misses >= DROP_AFTER
-        confirmed_at[drop] = np.inf
-        for a in (misses, hits, looks):
-            a[drop] = 0
-        trk.hits[:, :, cols], trk.looks[:, :, cols], trk.misses[:, :, cols] = hits, looks, misses
-        trk.confirmed_at[:, :, cols] = confirmed_at
-    first = np.isnan(out.first_detection) & detected[:, :, ~w.civil].any(axis=(1, 2))  # threats only
-    out.first_detection[first] = now
+    ss, tt = np.nonzero(w.pd_look[k] > 0)  # draws only where a look can succeed: the numbers a full draw gives
+    confirmed = np.empty(trk.hits.size, np.int64)
+    m, n = ctx.confirm
+    for j in range(int(count.max(initial=0))):
+        number = first + j  # (R, S) look numbers
+        looking = (j < count) & sensing
+        when = trk.phase + number * w.look_period[None, :]
+        detected = np.zeros(trk.hits.shape, bool)
+        if len(ss):
+            u = rng.uniform_at(ctx.keys[:, None], number[:, ss], S_DETECT, ss * len(w.target_ids) + tt)
+            hit = (u < w.pd_look[k, ss, tt][None]) & looking[:, ss] & flying[:, tt]
+            detected[:, ss, tt] = hit
+            rr, i = np.nonzero(hit)
+            if len(rr):
+                trk.detections.append((rr, ss[i], tt[i], number[rr, ss[i]], when[rr, ss[i]]))
+        found = count_look(trk.hits, trk.looks, trk.misses, trk.confirmed_at, detected, w.visible[k], flying, looking,
+                           when, m, n, ctx.drop_after, confirmed)
+        if found:
+            deliver(ctx, trk, *np.unravel_index(confirmed[:found], trk.hits.shape), when)
+        threat = detected[:, :, ~w.civil].any(axis=2)  # threats only
+        seen = np.where(threat, when, np.inf).min(axis=1, initial=np.inf)
+        out.first_detection = np.where(np.isfinite(seen) & ~(out.first_detection <= seen), seen, out.first_detection)
+
+
+def deliver(ctx: Context, trk: SensorTracks, rr, ss, tt, when) -> None:
+    """Tracks of sensors ``ss`` confirmed at ``when[rr, ss]`` reach the fire units' pictures after each link
+    latency from their sensor: add those times to ``trk.deliveries``."""
+    r, t, at = trk.deliveries
+    rs, ts, times = [r], [t], [at]
+    for lag, sensors in ctx.lags:
+        i = np.flatnonzero(sensors[ss])
+        rs.append(rr[i])
+        ts.append(tt[i])
+        times.append(when[rr[i], ss[i]] + lag)
+    trk.deliveries = (np.concatenate(rs), np.concatenate(ts), np.concatenate(times))
 
 
 def track(ctx: Context, k: int, trk: SensorTracks, pic: Picture) -> None:
-    """Fuse every detection into one constant-velocity Kalman track per (replication, target)."""
-    w, now, detected = ctx.world, ctx.now(k), trk.detected
-    if not detected.any():
-        return
+    """Fuse every detection of the step's looks into one constant-velocity Kalman track per (replication,
+    target), each at its look's time, in time order (:func:`iadsim.tracking.fuse_in_order`)."""
+    w = ctx.world
     n_t = len(w.target_ids)
-    for s in np.flatnonzero(detected.any(axis=(0, 2))):
-        rr, tt = np.nonzero(detected[:, s, :])
-        sig = w.sigma[k, s, tt]  # float32
-        # the entries (r, s, t, :) of a full keyed (S, T, 3) normal draw
-        noise = rng.normal_at(ctx.keys[rr][:, None], k, S_NOISE, ((s * n_t + tt) * 3)[:, None] + np.arange(3))
-        z = w.position[k, tt] + noise * sig[:, None]
-        new = ~pic.has_track[rr, tt]
-        if new.any():
-            nr, nt = rr[new], tt[new]
-            cov = np.zeros((len(nr), 6, 6))
-            cov[:, :3, :3] = np.eye(3) * (sig[new] ** 2)[:, None, None]
-            cov[:, 3:, 3:] = np.eye(3) * ctx.assumptions.initial_speed_sigma**2
-            pic.x[nr, nt] = np.concatenate([z[new], np.zeros((len(nr), 3))], axis=1)
-            pic.P[nr, nt] = cov
-            pic.has_track[nr, nt] = True
-            pic.track_time[nr, nt] = now
-        old = ~new
-        if old.any():
-            orr, ot = rr[old], tt[old]
-            x, P = predict(pic.x[orr, ot], pic.P[orr, ot], now - pic.track_time[orr, ot],
-                           ctx.assumptions.process_noise, model="discrete")
-            upd = update(x, P, z[old], np.eye(3)[None] * (sig[old] ** 2)[:, None, None])
-            pic.x[orr, ot], pic.P[orr, ot], pic.track_time[orr, ot] = upd.x, upd.P, now
+    if not trk.detections:
+        return
+    rr, ss, tt, number, at = (np.concatenate(a) for a in zip(*trk.detections, strict=True))
+    order = np.lexsort((ss, at, tt, rr))  # by replication, target, time (then sensor)
+    rr, ss, tt, number, at = (a[order] for a in (rr, ss, tt, number, at))
+    sig = w.sigma[k, ss, tt].astype(float)
+    # the entries (r, s, t, :) of a full keyed (S, T, 3) normal draw of each look
+    flat = ((ss * n_t + tt) * 3)[:, None] + np.arange(3)
+    noise = rng.normal_at(ctx.keys[rr][:, None], number[:, None], S_NOISE, flat)
+    z = position_at(ctx, k, tt, at) + noise * sig[:, None]
+    fuse_in_order(pic.x.reshape(-1, 6), pic.P.reshape(-1, 6, 6), pic.track_time.reshape(-1),
+                  pic.has_track.reshape(-1), rr * n_t + tt, at, z, sig**2, ctx.process_noise, ctx.initial_speed_sigma)
 
 
-# ------------------------------------------------------------------------------------------------ engagement
+# ------------------------------------------------------------------------------------------------ fire control
 
-def known(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, rows=None, cols=None) -> np.ndarray:
-    """(R, F, T), or only the given replication rows and target columns: the target is in the fire unit's
-    picture (a feeding sensor's confirmed track, delivered after the link latency) and its guiding radar
-    sees it."""
-    w, now = ctx.world, ctx.now(k)
-    rows = slice(None) if rows is None else rows
-    cols = slice(None) if cols is None else cols
-    confirmed_at, visible = trk.confirmed_at[rows][..., cols], w.visible[k][:, cols]
-    delivered = (now - confirmed_at)[:, None, :, :] >= w.latency[None, :, :, None]
-    in_picture = (delivered & rd.feeds[rows][..., None]).any(axis=2)
-    # a radar the kill-chain rules let guide this fire unit holds a confirmed track and sees the target
-    sees = (confirmed_at <= now) & visible[None]  # (R, S, T)
-    guide = (rd.guides[rows][..., None] & sees[:, None]).any(axis=2)
-    return in_picture & guide
+def fire_control(ctx: Context, k: int, st: State) -> None:
+    """The fire-control cycle over the step's window, event by event: each replication advances its clock
+    to its next event (an intercept, the end of a kill assessment or of an authorisation, a launcher free
+    again, a track delivered to a fire unit, a target taking off, entering a launch envelope or reaching its
+    asset), handles what is due then in a fixed order, and assigns its free fire units; replications with
+    nothing left wait for the next step."""
+    start, end = window(ctx, k)
+    clock = np.full(len(ctx.reps), start)
+    rows = np.arange(len(ctx.reps))
+    r, t, at = st.tracks.deliveries
+    keep = at >= start  # deliveries from now on; those in the window may open engagements
+    st.tracks.deliveries = r, t, at = r[keep], t[keep], at[keep]
+    delivered = (r[at < end], t[at < end], at[at < end])
+    opened = openings(ctx, k, start, end)
+    while len(rows):
+        assess(ctx, k, st, clock, rows)
+        leak(ctx, k, st.outcomes, clock, rows)
+        authorise(ctx, k, st, clock, rows)
+        if assign(ctx, k, st, clock, rows):
+            authorise(ctx, k, st, clock, rows)  # what needs no wait launches at once
+        rows, nxt = next_events(ctx, st, clock, end, delivered, opened)
+        clock[rows] = nxt
+
+
+def openings(ctx: Context, k: int, start: float, end: float) -> tuple[np.ndarray, np.ndarray]:
+    """(targets, times) in ``[start, end)`` at which a target takes off or its intercept point enters a fire
+    unit's launch envelope (found by bisection between the step's geometry samples, to 10 us)."""
+    w = ctx.world
+    starting = np.flatnonzero((w.start_time > start) & (w.start_time < end))
+    targets, times = [starting], [w.start_time[starting]]
+    if k + 1 < len(w.times):
+        f, t = np.nonzero(~geometry(ctx, k)[1] & geometry(ctx, k + 1)[1])
+        if len(f):
+            lo, hi = np.full(len(f), start), np.full(len(f), float(w.times[k + 1]))
+            while (hi - lo).max() > 1e-5:
+                mid = 0.5 * (lo + hi)
+                inside = engagement_geometry(ctx, k, f, t, mid)[2]
+                lo, hi = np.where(inside, lo, mid), np.where(inside, mid, hi)
+            targets.append(t)
+            times.append(hi)
+    return np.concatenate(targets), np.concatenate(times)
+
+
+def next_events(ctx: Context, st: State, clock: np.ndarray, end: float, delivered: tuple,
+                opened: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """The replications with an event after their clock and before ``end``, and its time; ``delivered``
+    (rows, targets, times): tracks reaching fire units' pictures in the window; ``opened`` (targets, times):
+    :func:`openings`."""
+    w, eng, out = ctx.world, st.engagements, st.outcomes
+    c = clock[:, None]
+
+    def later(times):
+        return np.where((times > c) & (times < end), times, np.inf).min(axis=-1, initial=np.inf)
+
+    nxt = later(np.where(eng.phase != IDLE, eng.due, np.inf))
+    flying = out.alive & ~out.leaked
+    arriving = (w.arrival_time > clock.min()) & (w.arrival_time < end) & (w.asset_of >= 0)
+    if arriving.any():
+        nxt = np.minimum(nxt, later(np.where(flying & arriving[None, :], w.arrival_time[None, :], np.inf)))
+    waiting = flying & (eng.phase == IDLE)
+    if waiting.any():  # what can open an engagement: a launcher free, a target takes off or comes in reach, a track
+        nxt = np.minimum(nxt, np.where(waiting.any(axis=1), later(st.batteries.ready_at), np.inf))
+        t, at = opened
+        if len(t):
+            nxt = np.minimum(nxt, later(np.where(waiting[:, t], at[None, :], np.inf)))
+        r, t, at = delivered
+        use = (at > clock[r]) & waiting[r, t]
+        np.minimum.at(nxt, r[use], at[use])
+    rows = np.flatnonzero(np.isfinite(nxt))
+    return rows, nxt[rows]
+
+
+def leak(ctx: Context, k: int, out: Outcomes, clock: np.ndarray, rows: np.ndarray) -> None:
+    """A threat that reaches its asset alive leaks, at the moment it arrives."""
+    w = ctx.world
+    leaking = np.zeros_like(out.alive)
+    leaking[rows] = (w.arrival_time[None, :] <= clock[rows, None]) & (w.asset_of >= 0)[None, :]
+    leaking &= out.alive & ~out.leaked
+    for r, t in zip(*np.nonzero(leaking), strict=True):
+        ctx.event(r, w.arrival_time[t], EventKind.LEAK, target=t, where=w.position[-1, t])  # its route's end
+    out.leaked |= leaking
+
+
+def known(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, rows, cols, when) -> np.ndarray:
+    """(len(rows), F, len(cols)): at times ``when`` (one per row) the target is in the fire unit's picture
+    (a feeding sensor's confirmed track, delivered after the link latency) and its guiding radar sees it
+    (:func:`iadsim.engine._kernels.known`)."""
+    return known_kernel(trk.confirmed_at, ctx.world.latency, rd.feeds, rd.guides, ctx.world.visible[k],
+                        np.asarray(rows, np.int64), np.asarray(cols, np.int64), np.asarray(when, float))
 
 
 def geometry(ctx: Context, k: int) -> tuple[np.ndarray, np.ndarray]:
     """(F, T) intercept time of flight and whether the intercept lies inside the launch envelope and the
-    launcher's sector (computed once per step)."""
+    launcher's sector at the time sample of step ``k`` (computed once per step)."""
     w = ctx.world
-    if ctx.geometry_at[0] == k:
-        return ctx.geometry_at[1]
-    tof, point, ok = intercept(w.fire_position[:, None, :], w.position[k][None], w.velocity[k][None],
-                               ctx.speed[:, None])
-    d = point - w.fire_position[:, None, :]
+    if k not in ctx.geometry_at:
+        tof, point, ok = intercept(w.fire_position[:, None, :], w.position[k][None], w.velocity[k][None],
+                                   ctx.speed[:, None])
+        d = point - w.fire_position[:, None, :]
+        ground = np.where(ok, np.hypot(d[..., 0], d[..., 1]), np.inf)  # no intercept: outside any envelope
+        inside = in_launch_envelope(ground, w.height_agl[k][None, :],
+                                    np.linalg.norm(w.velocity[k], axis=-1)[None, :], *ctx.envelope)
+        for f, sector in enumerate(w.fire_sector):  # a launcher with a sector fires at intercepts inside it only
+            if sector is not None:
+                inside[f] &= in_sector(sector, d[f, :, 0], d[f, :, 1])
+        ctx.geometry_at = {key: ctx.geometry_at[key] for key in ctx.geometry_at if key >= k - 1}
+        ctx.geometry_at[k] = (np.where(inside, tof, np.inf), inside)
+    return ctx.geometry_at[k]
+
+
+def engagement_geometry(ctx: Context, k: int, f, t, when) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Time of flight, intercept point and whether it lies inside the launch envelope and the launcher's
+    sector, for fire units ``f`` firing at targets ``t`` at times ``when`` within step ``k``'s window
+    (arrays that broadcast); the time of flight is inf outside."""
+    w = ctx.world
+    f, t, when = np.broadcast_arrays(f, t, when)
+    dt = when - w.times[k]
+    nxt = min(k + 1, len(w.times) - 1)
+    height = w.height_agl[k, t] + (w.height_agl[nxt, t] - w.height_agl[k, t]) * np.clip(dt / w.step, 0.0, 1.0)
+    tof, point, ok = intercept(w.fire_position[f], position_at(ctx, k, t, when), w.velocity[k, t], ctx.speed[f])
+    d = point - w.fire_position[f]
     ground = np.where(ok, np.hypot(d[..., 0], d[..., 1]), np.inf)  # no intercept: outside any envelope
-    inside = in_launch_envelope(ground, w.height_agl[k][None, :], np.linalg.norm(w.velocity[k], axis=-1)[None, :],
-                                *ctx.envelope)
-    for f, sector in enumerate(w.fire_sector):  # a launcher with a sector fires at intercepts inside it only
+    inside = in_launch_envelope(ground, height, np.linalg.norm(w.velocity[k, t], axis=-1),
+                                *(limit[f, 0] for limit in ctx.envelope))
+    for i, sector in enumerate(w.fire_sector):  # a launcher with a sector fires at intercepts inside it only
         if sector is not None:
-            inside[f] &= in_sector(sector, d[f, :, 0], d[f, :, 1])
-    ctx.geometry_at = (k, (np.where(inside, tof, np.inf), inside))
-    return ctx.geometry_at[1]
+            here = f == i
+            inside[here] &= in_sector(sector, d[here][..., 0], d[here][..., 1])
+    return np.where(inside, tof, np.inf), point, inside
 
 
 def time_to_asset(ctx: Context, k: int) -> np.ndarray:
@@ -343,81 +466,145 @@ def time_to_asset(ctx: Context, k: int) -> np.ndarray:
     return out
 
 
-def crew(ctx: Context, rd: Readiness, r: int, f: int):
-    """The proficiency of whoever decides: the first working command post's crew, else the battery's."""
+def decider(ctx: Context, rd: Readiness, r: int, f: int) -> int:
+    """Who decides for fire unit ``f``: the first working command post (its index), else the battery itself
+    (the number of command posts plus ``f``)."""
     up = rd.unit_up[r, ctx.cp_units]
-    return ctx.cp_crews[int(np.argmax(up))] if up.any() else ctx.fire_crews[f]
+    return int(np.argmax(up)) if up.any() else len(ctx.cp_units) + f
 
 
-def assign(ctx: Context, k: int, st: State) -> None:
-    """Threat evaluation and weapon-target assignment; new engagements wait for authorisation."""
-    w, now = ctx.world, ctx.now(k)
+def crew(ctx: Context, rd: Readiness, r: int, f: int):
+    """The proficiency of whoever decides (:func:`decider`)."""
+    d = decider(ctx, rd, r, f)
+    return ctx.cp_crews[d] if d < len(ctx.cp_units) else ctx.fire_crews[f]
+
+
+def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray) -> bool:
+    """Threat evaluation and weapon-target assignment at each row's clock; new engagements wait for
+    authorisation. Returns whether anything was nominated."""
+    w = ctx.world
     rd, pic, eng, bat, out = st.readiness, st.picture, st.engagements, st.batteries, st.outcomes
-    candidates = out.alive & ~out.leaked & w.active[k][None] & (eng.phase == IDLE) & pic.system_hostile
-    free = rd.able & rd.unit_up[:, w.fire_unit] & (bat.missiles > 0) & (bat.ready_at <= now) & ~bat.busy
-    free &= bat.guiding[:, ctx.group] < ctx.channels[None, :]
-    rows = np.flatnonzero(candidates.any(axis=1) & free.any(axis=1))
-    if not len(rows):
-        return
-    tof, inside = geometry(ctx, k)
-    cols = np.flatnonzero(candidates[rows].any(axis=0) & inside.any(axis=0))
-    feasible_all = np.zeros((len(rows),) + inside.shape, bool)
-    feasible_all[:, :, cols] = (known(ctx, k, rd, st.tracks, rows, cols) & inside[None, :, cols]
-                                & free[rows][:, :, None] & candidates[rows][:, None, cols])
+    now = clock[rows, None]
+    candidates = (out.alive[rows] & ~out.leaked[rows] & (w.start_time[None, :] <= now)
+                  & (w.arrival_time[None, :] > now) & (eng.phase[rows] == IDLE) & pic.system_hostile[rows])
+    free = (rd.able[rows] & rd.unit_up[rows][:, w.fire_unit] & (bat.missiles[rows] > 0) & (bat.ready_at[rows] <= now)
+            & ~bat.busy[rows] & (bat.guiding[rows][:, ctx.group] < ctx.channels[None, :]))
+    some = candidates.any(axis=1) & free.any(axis=1)
+    if not some.any():
+        return False
+    rows, candidates, free = rows[some], candidates[some], free[some]
+    # the geometry sampled at the step and the next: targets that may be inside an envelope in the window
+    inside = geometry(ctx, k)[1] | geometry(ctx, min(k + 1, len(w.times) - 1))[1]
+    cols = np.flatnonzero(candidates.any(axis=0) & inside.any(axis=0))
+    if not len(cols):
+        return False
+    feasible = (known(ctx, k, rd, st.tracks, rows, cols, clock[rows]) & inside[None, :, cols]
+                & free[:, :, None] & candidates[:, None, cols])
+    i, f, c = np.nonzero(feasible)
+    if not len(i):
+        return False
+    feasible[i, f, c] = engagement_geometry(ctx, k, f, cols[c], clock[rows[i]])[2]  # exactly, at the clock
     urgency = 1.0 / (1.0 + time_to_asset(ctx, k))  # earlier arrival, higher value
-    for i in np.flatnonzero(feasible_all.any(axis=(1, 2))):
-        r = rows[i]
-        for f, t in ctx.assigner(feasible_all[i], ctx.pk, urgency):
+    nominated = False
+    for i in np.flatnonzero(feasible.any(axis=(1, 2))):
+        r, whole = rows[i], np.zeros((len(w.fire_ids), len(w.target_ids)), bool)
+        whole[:, cols] = feasible[i]
+        for f, t in ctx.assigner(whole, ctx.pk, urgency):
             # whatever the assigner says: a feasible pair, one engagement per target and per fire unit
-            if feasible_all[i, f, t] and eng.phase[r, t] == IDLE and not bat.busy[r, f]:
-                nominate(ctx, k, st, r, f, t)
+            if whole[f, t] and eng.phase[r, t] == IDLE and not bat.busy[r, f]:
+                nominate(ctx, k, st, r, f, t, clock[r])
+                nominated = True
+    return nominated
 
 
-def nominate(ctx: Context, k: int, st: State, r: int, f: int, t: int) -> None:
-    """A pending engagement of fire unit ``f`` at target ``t``, due when the authority rule's delay ends."""
-    w, authority = ctx.world, ctx.world.scenario.spec.authority
-    eng = st.engagements
-    u = float(rng.uniform_at(ctx.keys[r], k, S_DECISION, t))
-    decision = ctx.decision_time.ppf(authority.decision_time, u) * crew(ctx, st.readiness, r, f).reaction_time_factor
-    delay = ctx.authority.delay(decision, authority.veto_window)
-    eng.phase[r, t], eng.fire[r, t], eng.due[r, t] = PENDING, f, ctx.now(k) + delay
+def nominate(ctx: Context, k: int, st: State, r: int, f: int, t: int, now: float) -> None:
+    """A pending engagement of fire unit ``f`` at target ``t``, due when the authority rule's delay ends. An
+    operator's decision takes the deciding crew's first free decision slot: it starts when the slot is free
+    (with pre-authorisation, as early as the target entered the fire unit's picture) and lasts the drawn
+    decision time."""
+    w, spec = ctx.world, ctx.world.scenario.spec
+    eng, rd = st.engagements, st.readiness
+    u = float(rng.uniform_at(ctx.keys[r], int(eng.attempts[r, t]), S_DECISION, t))
+    decision = ctx.decision_time.ppf(spec.authority.decision_time, u) * crew(ctx, rd, r, f).reaction_time_factor
+    if ctx.operator:
+        slots = st.crews.free_at[r, decider(ctx, rd, r, f)]
+        slot = int(np.argmin(slots))
+        begin = max(picture_time(ctx, st, r, f, t, now) if spec.doctrine.pre_authorisation else now, slots[slot])
+        slots[slot] = begin + decision
+        decision = max(begin + decision - now, 0.0)
+    delay = ctx.authority.delay(decision, spec.authority.veto_window)
+    eng.phase[r, t], eng.fire[r, t], eng.due[r, t] = PENDING, f, now + delay
     st.batteries.busy[r, f] = True
     eng.rounds[r, t] = ctx.rounds
     eng.decision[r, t] = decision
-    ctx.event(r, k, EventKind.NOMINATED, w.fire_unit[f], t, where=w.position[k, t])
+    ctx.event(r, now, EventKind.NOMINATED, w.fire_unit[f], t, where=position_at(ctx, k, t, now))
 
 
-def authorise(ctx: Context, k: int, st: State) -> None:
-    """Pending engagements end: launched if authorised (per the authority rule), else released."""
-    w, now, spec = ctx.world, ctx.now(k), ctx.world.scenario.spec
-    pic, eng, bat, out = st.picture, st.engagements, st.batteries, st.outcomes
-    due = (eng.phase == PENDING) & (eng.due <= now)
+def picture_time(ctx: Context, st: State, r: int, f: int, t: int, now: float) -> float:
+    """When target ``t``'s current track first reached fire unit ``f``'s picture (at most ``now``)."""
+    delivered = st.tracks.confirmed_at[r, :, t] + ctx.world.latency[f]
+    return float(min(np.where(st.readiness.feeds[r, f], delivered, np.inf).min(initial=np.inf), now))
+
+
+def authorise(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray) -> None:
+    """Pending engagements whose authorisation ends by the clock: launched if authorised (per the authority
+    rule, on a fresh identification by the operator unless identification is persistent), else released."""
+    w, spec = ctx.world, ctx.world.scenario.spec
+    eng, bat, out = st.engagements, st.batteries, st.outcomes
+    due = np.zeros(eng.phase.shape, bool)
+    due[rows] = (eng.phase[rows] == PENDING) & (eng.due[rows] <= clock[rows, None])
     if not due.any():
         return
-    tof, inside = geometry(ctx, k)
-    due_rows, due_cols = np.flatnonzero(due.any(axis=1)), np.flatnonzero(due.any(axis=0))
-    knows = np.zeros((len(ctx.reps),) + inside.shape, bool)
-    knows[np.ix_(due_rows, np.arange(inside.shape[0]), due_cols)] = known(ctx, k, st.readiness, st.tracks,
-                                                                            due_rows, due_cols)
+    rr, tt = np.nonzero(due)
+    ff, when = eng.fire[rr, tt], clock[rr]
+    tof, _, inside = engagement_geometry(ctx, k, ff, tt, when)
+    knows = known_pairs(ctx, k, st.readiness, st.tracks, rr, ff, tt, when)
+    aims = aim_points(ctx, k, st.picture, rr, ff, tt, when, tof)
     ident = spec.authority.identification
-    for r, t in zip(*np.nonzero(due), strict=True):
-        f = eng.fire[r, t]
+    for i, (r, t, f, now) in enumerate(zip(rr, tt, ff, when, strict=True)):
         bat.busy[r, f] = False
         p_wrong = (ident.p_civil_as_hostile if w.civil[t] else ident.p_hostile_as_civil) * crew(
             ctx, st.readiness, r, f).error_rate_factor
-        wrong = pic.operator_draw[r, t] < p_wrong
+        draw = 0 if ident.persistent else int(eng.attempts[r, t])
+        wrong = float(rng.uniform_at(ctx.keys[r], draw, S_ID_OPERATOR, t)) < p_wrong
         operator_says_hostile = wrong if w.civil[t] else not wrong
-        if not ctx.authority.approves(operator_says_hostile, eng.decision[r, t], spec.authority.veto_window):
+        approved = ctx.authority.approves(operator_says_hostile, eng.decision[r, t], spec.authority.veto_window)
+        eng.attempts[r, t] += 1
+        if not approved:
             eng.phase[r, t] = CLEARED
+            eng.due[r, t] = np.inf if ident.persistent else now + spec.authority.reconsider_after
             out.vetoes[r] += 1
-            ctx.event(r, k, EventKind.VETOED, w.fire_unit[f], t, where=w.position[k, t])
+            ctx.event(r, now, EventKind.VETOED, w.fire_unit[f], t, where=position_at(ctx, k, t, now))
             continue
-        reason = cannot_fire(ctx, st, r, f, t, knows[r, f, t], inside[f, t])
+        reason = cannot_fire(ctx, st, r, f, t, bool(knows[i]), bool(inside[i]))
         if reason:
             eng.phase[r, t] = IDLE
-            ctx.event(r, k, EventKind.LOST, w.fire_unit[f], t, reason=reason, where=w.position[k, t])
+            ctx.event(r, now, EventKind.LOST, w.fire_unit[f], t, reason=reason, where=position_at(ctx, k, t, now))
             continue
-        launch(ctx, k, st, r, f, t, tof[f, t])
+        launch(ctx, st, r, f, t, now, *aims[i])
+
+
+def known_pairs(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, rr, ff, tt, when) -> np.ndarray:
+    """:func:`known` for (replication row, fire unit, target) triples only, at times ``when``."""
+    w = ctx.world
+    age = np.asarray(when)[:, None] - trk.confirmed_at[rr, :, tt]  # (N, S)
+    in_picture = ((age >= w.latency[ff]) & rd.feeds[rr, ff]).any(axis=1)
+    guide = ((age >= 0) & w.visible[k][:, tt].T & rd.guides[rr, ff]).any(axis=1)
+    return in_picture & guide
+
+
+def aim_points(ctx: Context, k: int, pic: Picture, rr, ff, tt, when, tof) -> list[tuple[float, np.ndarray]]:
+    """(time of flight, aim point) of each launch: the intercept predicted from the fused track, or from the
+    truth (time of flight ``tof``) where there is no track or the track gives no intercept."""
+    w = ctx.world
+    aim = position_at(ctx, k, tt, when) + w.velocity[k, tt] * np.where(np.isfinite(tof), tof, 0.0)[:, None]
+    velocity = pic.x[rr, tt, 3:]
+    position = pic.x[rr, tt, :3] + velocity * (when - pic.track_time[rr, tt])[:, None]
+    tof_track, point, ok = intercept(w.fire_position[ff], position, velocity, ctx.speed[ff])
+    use = np.asarray(ok) & pic.has_track[rr, tt]
+    tof = np.where(use, tof_track, tof)
+    aim = np.where(use[:, None], point, aim)
+    return list(zip(tof.tolist(), aim, strict=True))
 
 
 def cannot_fire(ctx: Context, st: State, r: int, f: int, t: int, knows: bool, inside: bool) -> Reason:
@@ -435,17 +622,10 @@ def cannot_fire(ctx: Context, st: State, r: int, f: int, t: int, knows: bool, in
     return next((reason for ok, reason in checks if not ok), Reason.NONE)
 
 
-def launch(ctx: Context, k: int, st: State, r: int, f: int, t: int, tof: float) -> None:
-    """Fire at the intercept point predicted from the fused track (the truth's if it gives none)."""
-    w, now = ctx.world, ctx.now(k)
+def launch(ctx: Context, st: State, r: int, f: int, t: int, now: float, tof: float, aim: np.ndarray) -> None:
+    """Fire at ``aim`` (:func:`aim_points`), arriving after ``tof``."""
+    w = ctx.world
     pic, eng, bat, out = st.picture, st.engagements, st.batteries, st.outcomes
-    aim = w.position[k, t] + w.velocity[k, t] * tof
-    if pic.has_track[r, t]:
-        velocity = pic.x[r, t, 3:]
-        position = pic.x[r, t, :3] + velocity * (now - pic.track_time[r, t])
-        tof_track, point, ok = intercept(w.fire_position[f], position, velocity, w.missile[f].speed.value)
-        if ok:
-            tof, aim = float(tof_track), point
     eng.aim[r, t] = aim
     n = int(min(eng.rounds[r, t], bat.missiles[r, f], ctx.channels[f] - bat.guiding[r, ctx.group[f]]))
     launcher = w.launcher[f]
@@ -461,51 +641,53 @@ def launch(ctx: Context, k: int, st: State, r: int, f: int, t: int, tof: float) 
     out.wrongful[r] += int(w.civil[t])
     if np.isnan(out.first_engagement[r]):
         out.first_engagement[r] = now
-    ctx.event(r, k, EventKind.LAUNCH, w.fire_unit[f], t, track=t if pic.has_track[r, t] else -1, missiles=n,
+    ctx.event(r, now, EventKind.LAUNCH, w.fire_unit[f], t, track=t if pic.has_track[r, t] else -1, missiles=n,
               time_of_flight=float(tof), where=aim)
 
 
-def assess(ctx: Context, k: int, rd: Readiness, eng: Engagements, bat: Batteries, out: Outcomes) -> None:
-    """Missiles arrive: kill with the salvo Pk (crew-scaled); look, then re-engage if it survived."""
-    w, now = ctx.world, ctx.now(k)
-    arriving = (eng.phase == FLYING) & (eng.due <= now)
-    if arriving.any():
-        u = rng.uniform(ctx.keys, k, S_KILL, (len(w.target_ids),))
-        for r, t in zip(*np.nonzero(arriving), strict=True):
-            f = eng.fire[r, t]
-            bat.guiding[r, ctx.group[f]] -= eng.rounds[r, t]
-            p = float(salvo_pk(ctx.pk[f] * ctx.pk_factor[f], int(eng.rounds[r, t])))
-            # where the target was when the missile arrived (between the last step and this one)
-            arrival = w.position[k, t] - w.velocity[k, t] * (now - eng.due[r, t])
-            aim_error = float(np.linalg.norm(eng.aim[r, t] - arrival))
-            checks = (
-                (aim_error <= ctx.assumptions.acquisition_basket, Reason.AIM_ERROR),
-                (out.alive[r, t] and not out.leaked[r, t], Reason.TARGET_GONE),
-                (rd.unit_up[r, w.fire_unit[f]], Reason.UNIT_DOWN),
-                (rd.able[r, f], Reason.CHAIN_BROKEN),
-                (u[r, t] < p, Reason.WARHEAD),
-            )
-            reason = next((reason for ok, reason in checks if not ok), Reason.NONE)
-            if reason == Reason.NONE:
-                out.alive[r, t] = False
-                out.kills[r] += int(not w.civil[t])
-                out.civil_killed[r] += int(w.civil[t])
-                ctx.event(r, k, EventKind.KILL, w.fire_unit[f], t, miss_distance=aim_error, where=arrival)
-            else:
-                ctx.event(r, k, EventKind.MISS, w.fire_unit[f], t, miss_distance=aim_error, reason=reason,
-                          where=arrival)
-            eng.phase[r, t], eng.due[r, t] = ASSESSING, now + w.scenario.spec.doctrine.kill_assessment_time
-    done = (eng.phase == ASSESSING) & (eng.due <= now)
-    eng.phase[done] = IDLE
+def assess(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray) -> None:
+    """Missiles arriving by the clock, at their arrival times: kill with the salvo Pk (crew-scaled), free
+    their guidance channels and look for the kill assessment time; assessments that end by the clock, and
+    vetoes whose ``reconsider_after`` has passed, let the target be engaged again."""
+    w, rd, eng, bat, out = ctx.world, st.readiness, st.engagements, st.batteries, st.outcomes
+    due = np.zeros(eng.phase.shape, bool)
+    due[rows] = eng.due[rows] <= clock[rows, None]
+    arriving = due & (eng.phase == FLYING)
+    for r, t in zip(*np.nonzero(arriving), strict=True):
+        f, when = eng.fire[r, t], float(eng.due[r, t])
+        bat.guiding[r, ctx.group[f]] -= eng.rounds[r, t]
+        p = float(salvo_pk(ctx.pk[f] * ctx.pk_factor[f], int(eng.rounds[r, t])))
+        arrival = position_at(ctx, k, t, when)  # where the target is when the missile arrives
+        aim_error = float(np.linalg.norm(eng.aim[r, t] - arrival))
+        u = float(rng.uniform_at(ctx.keys[r], int(eng.attempts[r, t]), S_KILL, t))
+        checks = (
+            (aim_error <= ctx.basket, Reason.AIM_ERROR),
+            (out.alive[r, t] and not out.leaked[r, t], Reason.TARGET_GONE),
+            (rd.unit_up[r, w.fire_unit[f]], Reason.UNIT_DOWN),
+            (rd.able[r, f], Reason.CHAIN_BROKEN),
+            (u < p, Reason.WARHEAD),
+        )
+        reason = next((reason for ok, reason in checks if not ok), Reason.NONE)
+        if reason == Reason.NONE:
+            out.alive[r, t] = False
+            out.kills[r] += int(not w.civil[t])
+            out.civil_killed[r] += int(w.civil[t])
+            ctx.event(r, when, EventKind.KILL, w.fire_unit[f], t, miss_distance=aim_error, where=arrival)
+        else:
+            ctx.event(r, when, EventKind.MISS, w.fire_unit[f], t, miss_distance=aim_error, reason=reason,
+                      where=arrival)
+        eng.phase[r, t], eng.due[r, t] = ASSESSING, when + w.scenario.spec.doctrine.kill_assessment_time
+    # the kill assessment ends, or a vetoed target may be decided on again
+    eng.phase[due & ((eng.phase == ASSESSING) | (eng.phase == CLEARED)) & (eng.due <= clock[:, None])] = IDLE
 
 
-def channel_groups(w: World) -> tuple[np.ndarray, np.ndarray]:
+def channel_groups(w: World, default: int = 4) -> tuple[np.ndarray, np.ndarray]:
     """Guidance channels are a property of the guiding radar, shared by every launcher it guides.
 
     Returns (group of each fire unit, channels of each group): a fire unit's group is the first radar
     wired to guide it (its own, else the first with a fire-control link; a simplification when a launcher
     is wired to several); a launcher wired to no radar is a group of its own. A radar whose catalog entry
-    gives no channel count gets 4 (assumption).
+    gives no channel count gets ``default`` (``doctrine.default_guidance_channels``, an assumption).
     """
     units = {u.id: u for u in w.scenario.spec.units}
     names, capacity, group = [], [], []
@@ -515,6 +697,6 @@ def channel_groups(w: World) -> tuple[np.ndarray, np.ndarray]:
             radar = sensor_entry(w.scenario, units[guider])
             names.append(guider)
             found = radar is not None and radar.guidance_channels is not None
-            capacity.append(int(radar.guidance_channels.value) if found else 4)
+            capacity.append(int(radar.guidance_channels.value) if found else default)
         group.append(names.index(guider))
     return np.array(group, np.int64), np.array(capacity, np.int64)

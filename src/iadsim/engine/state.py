@@ -1,8 +1,9 @@
 """Simulation state as arrays over R replications, grouped by what the phases read and write: readiness,
-sensor tracks, picture, engagements, batteries and outcomes; engagement phase codes; the invariants
-(:meth:`State.check`); and the modelling assumptions no scenario field sets.
+sensor tracks, picture, engagements, batteries, crews and outcomes; engagement phase codes; and the
+invariants (:meth:`State.check`). Times are exact event times in seconds, not step numbers.
 
-Shapes: R replications, T targets, S sensors, F fire units, U units, L links, G guiding radars.
+Shapes: R replications, T targets, S sensors, F fire units, U units, L links, G guiding radars, D deciding
+crews (command posts, then batteries), N decisions a crew handles at a time.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from enum import IntEnum
 
 import numpy as np
 
-__all__ = ["ASSESSING", "CLEARED", "FLYING", "IDLE", "PENDING", "Assumptions", "Batteries", "Engagements",
+__all__ = ["ASSESSING", "CLEARED", "FLYING", "IDLE", "PENDING", "Batteries", "Crews", "Engagements",
            "InvariantError", "Outcomes", "Phase", "Picture", "Readiness", "SensorTracks", "State"]
 
 
@@ -23,20 +24,10 @@ class Phase(IntEnum):
     PENDING = 1  # nominated, waiting for authorisation
     FLYING = 2  # missiles in flight
     ASSESSING = 3  # missiles arrived; looking before re-engaging
-    CLEARED = 4  # vetoed: never engaged again
+    CLEARED = 4  # vetoed: not engaged again before ``due`` (inf: never, with persistent identification)
 
 
 IDLE, PENDING, FLYING, ASSESSING, CLEARED = Phase
-
-
-@dataclass(frozen=True)
-class Assumptions:
-    """The engine's modelling assumptions that no scenario field sets (docs/engine.md); tests and studies pass
-    other values to :class:`Engine` rather than patching module globals."""
-
-    acquisition_basket: float = 1000.0  # [m] the missile finds a target this close to its aim point
-    process_noise: float = 4.0  # DWNA acceleration variance [m^2/s^4] for manoeuvring aircraft
-    initial_speed_sigma: float = 300.0  # [m/s] velocity uncertainty of a new track: helicopters to subsonic jets
 
 
 @dataclass
@@ -53,13 +44,15 @@ class Readiness:
 
 @dataclass
 class SensorTracks:
-    """Each sensor's own tracks: M-of-N confirmation and drop after K missed looks."""
+    """Each sensor's own tracks, counted in looks: M-of-N confirmation and drop after K missed looks."""
 
+    phase: np.ndarray  # (R, S) [s] the sensor's first look (in [0, look period)): it looks at phase + n period
     hits: np.ndarray  # (R, S, T) int8 detections in the current confirmation window
     looks: np.ndarray  # (R, S, T) int8 looks in the current confirmation window
     misses: np.ndarray  # (R, S, T) int8 consecutive missed looks of a confirmed track
     confirmed_at: np.ndarray  # (R, S, T) time the sensor's track was confirmed (inf: no track)
-    detected: np.ndarray  # (R, S, T) bool: the sensor detected the target at this step
+    detections: list  # this step's looks in order, each (rows, sensors, targets, look numbers, look times) detected
+    deliveries: tuple  # (rows, targets, times): confirmed tracks reaching a fire unit's picture from now on
 
 
 @dataclass
@@ -71,7 +64,6 @@ class Picture:
     has_track: np.ndarray  # (R, T) bool
     track_time: np.ndarray  # (R, T) time of the fused track's state
     system_hostile: np.ndarray  # (R, T) bool: automatic identification says hostile (no valid IFF reply)
-    operator_draw: np.ndarray  # (R, T) uniform, compared with the deciding crew's error rate
 
 
 @dataclass
@@ -83,7 +75,8 @@ class Engagements:
     due: np.ndarray  # (R, T) time the current phase ends
     rounds: np.ndarray  # (R, T) missiles in the current engagement
     aim: np.ndarray  # (R, T, 3) intercept point predicted from the fused track at launch
-    decision: np.ndarray  # (R, T) the deciding crew's drawn decision time of a pending engagement [s]
+    decision: np.ndarray  # (R, T) [s] from nomination to the deciding crew's decision (queueing included)
+    attempts: np.ndarray  # (R, T) authorisations so far (numbers each decision's and each salvo's draws)
 
 
 @dataclass
@@ -94,6 +87,13 @@ class Batteries:
     ready_at: np.ndarray  # (R, F) launcher free again (launch interval, reload)
     busy: np.ndarray  # (R, F) bool: a pending engagement holds the fire unit
     guiding: np.ndarray  # (R, G) missiles in flight per guiding radar (its channels are shared by its launchers)
+
+
+@dataclass
+class Crews:
+    """The deciding crews' decision slots (``doctrine.concurrent_decisions`` each)."""
+
+    free_at: np.ndarray  # (R, D, N) [s] when each slot of each crew is free again
 
 
 @dataclass
@@ -126,6 +126,7 @@ class State:
     picture: Picture
     engagements: Engagements
     batteries: Batteries
+    crews: Crews
     outcomes: Outcomes
 
     def check(self, magazine: np.ndarray, channels: np.ndarray) -> None:

@@ -40,12 +40,14 @@ class World:
     height_agl: np.ndarray  # (K, T)
     active: np.ndarray  # (K, T) airborne and on its route
     arrived: np.ndarray  # (K, T) reached the end of its route (a threat's target) by this step
+    start_time: np.ndarray  # (T,) [s] when it takes off (enters the scenario)
+    arrival_time: np.ndarray  # (T,) [s] when it reaches the end of its route (a threat: its target)
     asset_of: np.ndarray  # (T,) index into assets or -1
     # sensors: every unit with a sensor (radars and launchers carrying one)
     sensor_ids: list[str]
     sensor_position: np.ndarray  # (S, 3)
-    look: np.ndarray  # (K, S) bool: the sensor looks at every target this step
-    pd_look: np.ndarray  # (K, S, T) float32: probability of detection for a look (0 if masked)
+    look_period: np.ndarray  # (S,) [s] between two looks of a sensor (its own times: the engine draws the phase)
+    pd_look: np.ndarray  # (K, S, T) float32: probability of detection of one look (0 if masked)
     visible: np.ndarray  # (K, S, T) bool: line of sight, inside range and sector
     sigma: np.ndarray  # (K, S, T) float32: 1-sigma position measurement error [m]
     masking: dict[str, np.ndarray]  # sensor id -> masking-height raster [m]
@@ -143,7 +145,7 @@ def _trajectories(scenario: Scenario, times: np.ndarray):
             flights_of.append(flight)
             civil.append(is_civil)
             transponder.append(is_civil and flight.transponder == "on")
-            positions.append((position, times >= start, times - start >= duration, ground))
+            positions.append((position, times >= start, times - start >= duration, ground, start, start + duration))
             target = getattr(flight, "target", None)
             asset_of.append(assets.index(target) if target in assets else -1)
     return ids, flights_of, np.array(civil, bool), np.array(transponder, bool), positions, np.array(asset_of, int)
@@ -160,7 +162,8 @@ def build_world(scenario: Scenario) -> World:
     active = np.zeros((n_steps, n_t), bool)
     arrived = np.zeros((n_steps, n_t), bool)
     height = np.zeros((n_steps, n_t))
-    for i, (pos, started, done, ground) in enumerate(paths):
+    start_time, arrival_time = np.zeros(n_t), np.zeros(n_t)
+    for i, (pos, started, done, ground, start_time[i], arrival_time[i]) in enumerate(paths):
         position[:, i] = pos
         active[:, i] = started & ~done
         arrived[:, i] = done
@@ -182,7 +185,9 @@ def build_world(scenario: Scenario) -> World:
     seen_at = np.where(known[..., None], position, 0.0)  # finite stand-ins where unknown (masked by `known`)
     screening = _self_screening(flights_of)
 
-    look = np.zeros((n_steps, n_s), bool)
+    look_period = np.array([sensor.look_period for _, sensor in sensors], float)
+    if (look_period <= 0).any() or not np.isfinite(look_period).all():
+        raise ValueError("a sensor model's look_period must be a positive number of seconds")
     pd_look = np.zeros((n_steps, n_s, n_t), np.float32)
     visible = np.zeros((n_steps, n_s, n_t), bool)
     sigma = np.zeros((n_steps, n_s, n_t), np.float32)
@@ -208,7 +213,6 @@ def build_world(scenario: Scenario) -> World:
         jammers += standoff_jammers(
             scenario, standoff, sensor, (site.x, site.y, site.ground), s_pos[s, 2], mask, relief, dx, dy)
         p = sensor.pd_per_look(path, rcs[None, :], swerling, jammers)
-        look[:, s], p = sensor.looks(times, spec.step, p)
         pd_look[:, s] = np.where(vis, p, 0.0)
         sigma[:, s] = sensor.measurement_sigma(path.slant_range, path.ground_range)
 
@@ -225,7 +229,8 @@ def build_world(scenario: Scenario) -> World:
     sensing = np.array([net.senses[s] for s in sensor_ids], bool)
     return World(
         scenario, net, times, spec.step, ids, flights_of, civil, transponder, position, velocity, height, active,
-        arrived, asset_of, sensor_ids, s_pos, look, pd_look, visible, sigma, masking, fire_ids, f_pos, missiles,
+        arrived, start_time, arrival_time, asset_of, sensor_ids, s_pos, look_period, pd_look, visible, sigma, masking,
+        fire_ids, f_pos, missiles,
         launchers, latency, unit_ids, unit_index, np.array([unit_index[s] for s in sensor_ids], int),
         np.array([unit_index[f] for f in fire_ids], int), guiders, [m for _, m in sensors], sensing,
         [u.sector for u in fire_units],

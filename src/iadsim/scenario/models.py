@@ -246,13 +246,39 @@ class Identification(Strict):
     p_transponder_missed: StrictProbability = Field(
         0.0, description="probability a civil transponder reply is missed or garbled"
     )
+    persistent: bool = Field(
+        False, description="one identification per target for the whole run (the operator keeps the first call); "
+        "default: every authorisation is a fresh decision with the crew's error rates")
 
 
 class Authority(Strict):
     mode: AuthorityMode = "human-in-the-loop"
     decision_time: DecisionTime = DecisionTime(distribution="lognormal", median="15 s", sigma=0.5)
     veto_window: PositiveDuration = Field("10 s", description="on-the-loop: time an operator has to veto")
+    reconsider_after: Duration = Field(
+        "30 s", description="a vetoed target may be nominated again this much later, for a fresh decision (with "
+        "persistent identification it is never engaged again)")
     identification: Identification = Identification()
+
+
+class Tracking(Strict):
+    """How sensors form tracks and how the fused track is filtered (modelling constants a sweep may vary)."""
+
+    confirm_hits: Annotated[int, Field(strict=True, ge=1, le=20)] = Field(
+        2, description="M of the M-of-N rule: detections that confirm a sensor's track")
+    confirm_looks: Annotated[int, Field(strict=True, ge=1, le=20)] = Field(
+        3, description="N of the M-of-N rule: looks, from the first detection, within which M must fall")
+    drop_after: Annotated[int, Field(strict=True, ge=1, le=100)] = Field(
+        3, description="consecutive missed looks that drop a confirmed track")
+    process_noise: Annotated[float, Field(strict=True, gt=0, le=1e4)] = Field(
+        4.0, description="[m^2/s^4] acceleration variance of the fused track's constant-velocity filter (DWNA)")
+    initial_speed_sigma: Speed = Field("300 m/s", description="velocity uncertainty of a new fused track")
+
+    @model_validator(mode="after")
+    def _m_of_n(self):
+        if self.confirm_hits > self.confirm_looks:
+            raise ValueError(f"confirm_hits ({self.confirm_hits}) cannot exceed confirm_looks ({self.confirm_looks})")
+        return self
 
 
 class Doctrine(Strict):
@@ -263,6 +289,16 @@ class Doctrine(Strict):
     )
     assignment: AssignerName = "hungarian"
     kill_assessment_time: Duration = Field("5 s", description="look time after an intercept")
+    concurrent_decisions: Annotated[int, Field(strict=True, ge=1, le=100)] = Field(
+        1, description="engagement decisions a deciding crew handles at a time; the others queue")
+    pre_authorisation: bool = Field(
+        False, description="the operator decides on a target when it first enters a fire unit's picture, not "
+        "when it is nominated: a nomination then waits only for what is left of that decision")
+    acquisition_basket: Distance = Field(
+        "1 km", description="the missile finds a target that passes this close to its predicted intercept point")
+    default_guidance_channels: Annotated[int, Field(strict=True, ge=1, le=100)] = Field(
+        4, description="guidance channels of a guiding radar whose catalog entry gives none")
+    tracking: Tracking = Tracking()
 
 
 class ProficiencyEffect(Strict):

@@ -145,27 +145,11 @@ class SensorModel(Protocol):
         """
         ...
 
-    def looks(self, times: NDArray[np.float64], step: float,
-              pd: NDArray[np.float64]) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
-        """Which time steps the sensor looks in, and the probability of detection of each step.
-
-        Parameters
-        ----------
-        times : numpy.ndarray, shape (n_steps,)
-            Simulation times [s].
-        step : float
-            Time step [s].
-        pd : numpy.ndarray, shape (n_steps, ...)
-            Probability of detection per look (:meth:`pd_per_look`).
-
-        Returns
-        -------
-        look : numpy.ndarray of bool, shape (n_steps,)
-            The sensor looks at every target in this step.
-        pd_step : numpy.ndarray, shape of ``pd``
-            Probability of detection in a step that looks: ``pd`` for one look, several looks within one
-            step combined as the model says.
-        """
+    @property
+    def look_period(self) -> float:
+        """Seconds between two looks at a target (a search radar's scan period, a tracking sensor's update
+        period); positive. The engine draws a scan phase per replication and sensor, so each sensor looks at
+        its own times whatever the time step, and every look is one detection draw."""
         ...
 
     def measurement_sigma(self, slant_range: ArrayLike, ground_range: ArrayLike) -> NDArray[np.float64]:

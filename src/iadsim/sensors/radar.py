@@ -3,7 +3,6 @@ a scan schedule, and range/azimuth measurements. Registered as sensor model ``"r
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
@@ -197,9 +196,7 @@ class Radar:
       case) of the per-pulse SINR of :func:`signal_to_interference_db` (the propagation factor of the path,
       clutter, the jammers heard), for the radar's Pfa and :func:`pulses_per_look`; Pfa below
       :data:`SNR_CLIP_DB`'s floor, the SINR capped at its ceiling.
-    * **Looks**: a radar that scans at least once per step looks in every step, its several looks
-      combining as independent looks (``1 - (1 - pd) ** (step / scan_period)``); a slower one looks in
-      the steps where a new scan starts, with a phase that is stable per site (from the unit id).
+    * **Looks**: once per scan period (:attr:`look_period`); the engine draws each replication's scan phase.
     * **Measurement**: range and azimuth; the position error is the larger of the range accuracy and the
       cross-range error (ground range x azimuth accuracy).
     """
@@ -243,14 +240,9 @@ class Radar:
             p[cells] = exact_pd(np.minimum(snr[cells], SNR_CLIP_DB[1]), radar.pfa.value, n_pulses, int(case))
         return p
 
-    def looks(self, times, step, pd):
-        period = self.entry.scan_period.value
-        looks_per_step = step / period
-        if looks_per_step >= 1.0:  # several looks within one step combine as independent looks
-            return np.ones(len(times), bool), 1.0 - (1.0 - pd) ** looks_per_step
-        phase = (zlib.crc32(self.unit_id.encode()) % 997) / 997.0 * period  # stable per site
-        cycle = np.floor((times + phase) / period)
-        return np.concatenate([[True], np.diff(cycle) > 0]), pd
+    @property
+    def look_period(self) -> float:
+        return self.entry.scan_period.value
 
     def measurement_sigma(self, slant_range, ground_range):
         return np.maximum(self.entry.range_accuracy.value, ground_range * self.entry.azimuth_accuracy.value)

@@ -7,6 +7,7 @@ from iadsim.tracking.kalman import (
     Update,
     cv_process_noise,
     cv_transition,
+    fuse_in_order,
     predict,
     update,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "associate",
     "cv_process_noise",
     "cv_transition",
+    "fuse_in_order",
     "empty_table",
     "gate",
     "gate_threshold",

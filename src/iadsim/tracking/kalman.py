@@ -49,6 +49,7 @@ __all__ = [
     "Update",
     "cv_process_noise",
     "cv_transition",
+    "fuse_in_order",
     "predict",
     "update",
 ]
@@ -439,3 +440,73 @@ def _update_general(x, P, z, R, H, mask) -> Update:
     P_new = 0.5 * (P_new + np.swapaxes(P_new, -1, -2))
     P_new = np.where(mask[..., None, None], P_new, P)
     return Update(x_new, P_new, nu, S)
+
+
+@numba.njit(cache=True, nogil=True)
+def _fuse_kernel(x, p, t_state, has, index, times, z, var, q, speed_var):  # pragma: no cover - compiled
+    ndim = x.shape[1] // 2
+    h1, qpp, qpv, qvv = np.zeros(1), np.zeros(1), np.zeros(1), np.zeros(1)
+    no_accel = np.zeros((1, 0))
+    r = np.zeros((1, ndim, ndim))
+    mask = np.ones(1, dtype=np.bool_)
+    nu = np.empty((1, ndim))
+    s = np.empty((1, ndim, ndim))
+    x_pred = np.empty((1, 2 * ndim))
+    p_pred = np.empty((1, 2 * ndim, 2 * ndim))
+    for i in range(index.shape[0]):
+        b = index[i]
+        if not has[b]:
+            for a in range(2 * ndim):
+                x[b, a] = z[i, a] if a < ndim else 0.0
+                for c in range(2 * ndim):
+                    p[b, a, c] = 0.0
+                p[b, a, a] = var[i] if a < ndim else speed_var
+            has[b] = True
+            t_state[b] = times[i]
+            continue
+        h = max(times[i] - t_state[b], 0.0)
+        h1[0], qpp[0], qpv[0], qvv[0] = h, q * h**4 / 4.0, q * h**3 / 2.0, q * h**2  # DWNA (_dwna_blocks)
+        _predict_kernel(x[b:b + 1], p[b:b + 1], h1, qpp, qpv, qvv, no_accel, x_pred, p_pred)
+        for a in range(ndim):
+            r[0, a, a] = var[i]
+        _update_position_kernel(x_pred, p_pred, z[i:i + 1], r, mask, x[b:b + 1], p[b:b + 1], nu, s)
+        t_state[b] = max(times[i], t_state[b])
+
+
+def fuse_in_order(x: NDArray[np.float64], P: NDArray[np.float64], time: NDArray[np.float64],
+                  has_track: NDArray[np.bool_], index: ArrayLike, times: ArrayLike, z: ArrayLike, variance: ArrayLike,
+                  q: float, speed_sigma: float) -> None:
+    """Fuse position measurements one after the other into constant-velocity tracks, in place.
+
+    Measurement ``i`` (position ``z[i]``, isotropic variance ``variance[i]`` [m^2], taken at ``times[i]``)
+    updates track ``index[i]``: a track that does not exist yet starts there (position ``z[i]``, zero
+    velocity with standard deviation ``speed_sigma`` [m/s]); an existing one is predicted to the
+    measurement's time with DWNA noise ``q`` [m^2/s^4] (:func:`predict`, ``model="discrete"``) and updated
+    (:func:`update`). Measurements are taken in the order given (give them in time order per track; one
+    earlier than its track's time is applied at the track's time). The same result as calling
+    :func:`predict` and :func:`update` measurement by measurement, in one compiled loop.
+
+    Parameters
+    ----------
+    x, P : numpy.ndarray, shapes ``(n_tracks, 2*ndim)`` and ``(n_tracks, 2*ndim, 2*ndim)``
+        Track states and covariances (changed in place; C-contiguous float64).
+    time : numpy.ndarray, shape ``(n_tracks,)``
+        Time of each track's state [s] (changed in place).
+    has_track : numpy.ndarray of bool, shape ``(n_tracks,)``
+        Whether the track exists (changed in place).
+    index : array_like of int, shape ``(n,)``
+    times : array_like, shape ``(n,)``
+    z : array_like, shape ``(n, ndim)``
+    variance : array_like, shape ``(n,)``
+    q, speed_sigma : float
+
+    References
+    ----------
+    Bar-Shalom, Li & Kirubarajan (2001), eqs. 5.2.3-5 to 5.2.3-17 and 6.3.2-4.
+    """
+    for name, a in (("x", x), ("P", P), ("time", time), ("has_track", has_track)):
+        if not a.flags.c_contiguous:
+            raise ValueError(f"{name} must be C-contiguous (it is changed in place)")
+    _fuse_kernel(x, P, time, has_track, np.ascontiguousarray(index, np.int64), np.ascontiguousarray(times, float),
+                 np.ascontiguousarray(z, float), np.ascontiguousarray(variance, float), float(q),
+                 float(speed_sigma) ** 2)

@@ -1,0 +1,87 @@
+"""Compiled loops of the engine's phases (numba): the same rules as the numpy they replace, over every
+replication at once, without temporaries."""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+__all__ = ["count_look"]
+
+
+@numba.njit(cache=True, nogil=True)
+def count_look(hits, looks, misses, confirmed_at, detected, visible, flying, looking, when, m, n, drop_after,
+               confirmed):  # pragma: no cover - compiled
+    """One look of every sensor that looks, M-of-N over looks, in place (arrays (R, S, T) unless noted):
+
+    * a tentative track's window opens at its first detection and counts the looks that could see the target
+      (``visible`` (S, T) and ``flying`` (R, T)); M detections in N looks confirm it at ``when`` (R, S);
+      N looks without M detections restart the window;
+    * a confirmed track counts consecutive missed looks and is dropped after ``drop_after``.
+
+    ``looking`` (R, S): the sensor looked. The flat indices of the tracks confirmed by this look are written
+    to ``confirmed`` (at least R*S*T long); returns how many.
+    """
+    n_r, n_s, n_t = hits.shape
+    found = 0
+    for r in range(n_r):
+        for s in range(n_s):
+            if not looking[r, s]:
+                continue
+            for t in range(n_t):
+                det = detected[r, s, t]
+                if np.isinf(confirmed_at[r, s, t]):
+                    h = hits[r, s, t]
+                    lk = looks[r, s, t]
+                    if visible[s, t] and flying[r, t] and (h > 0 or det):
+                        lk = min(lk + 1, n)
+                    if det:
+                        h += 1
+                    if h >= m:
+                        confirmed_at[r, s, t] = when[r, s]
+                        confirmed[found] = (r * n_s + s) * n_t + t
+                        found += 1
+                    elif lk >= n:
+                        h = 0
+                        lk = 0
+                    hits[r, s, t] = h
+                    looks[r, s, t] = lk
+                elif det:
+                    misses[r, s, t] = 0
+                else:
+                    misses[r, s, t] += 1
+                    if misses[r, s, t] >= drop_after:
+                        confirmed_at[r, s, t] = np.inf
+                        misses[r, s, t] = 0
+                        hits[r, s, t] = 0
+                        looks[r, s, t] = 0
+    return found
+
+
+@numba.njit(cache=True, nogil=True)
+def known(confirmed_at, latency, feeds, guides, visible, rows, cols, when):  # pragma: no cover - compiled
+    """(len(rows), F, len(cols)) bool: at ``when[i]`` target ``cols[c]`` is in fire unit f's picture in
+    replication ``rows[i]`` (a sensor feeding it, ``feeds`` (R, F, S), confirmed its track at least the
+    ``latency`` (F, S) ago) and a radar that may guide it (``guides`` (R, F, S)) holds a confirmed track and
+    sees it (``visible`` (S, T))."""
+    n_f, n_s = latency.shape
+    out = np.zeros((rows.shape[0], n_f, cols.shape[0]), dtype=np.bool_)
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        for c in range(cols.shape[0]):
+            t = cols[c]
+            for f in range(n_f):
+                pictured = False
+                guided = False
+                for s in range(n_s):
+                    age = when[i] - confirmed_at[r, s, t]
+                    if age < 0.0:
+                        continue
+                    if feeds[r, f, s] and age >= latency[f, s]:
+                        pictured = True
+                    if guides[r, f, s] and visible[s, t]:
+                        guided = True
+                    if pictured and guided:
+                        out[i, f, c] = True
+                        break
+    return out

@@ -1,0 +1,250 @@
+"""The kill chain in continuous time: outcomes that do not depend on the time step.
+
+Each engine outcome here is checked against a model written in this file: a continuous-time launch
+schedule (launch interval and guidance channels against a stream of targets), the decision-time shift of
+human authorisation, the queue of one deciding crew, and the first-detection distribution of a radar
+looking at its own scan times with a random phase. The engine runs at steps of 2, 1, 0.5 and 0.25 s.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import yaml
+
+from iadsim.engine import Engine, build_world
+from iadsim.physics import scan
+from iadsim.physics.detection import pd
+from iadsim.sensors import Geometry, signal_to_interference_db
+
+from ._scenarios import scenario_dict
+
+STEPS = ("2 s", "1 s", "0.5 s", "0.25 s")
+
+# A launcher with its own radar (2 guidance channels, sure detection far beyond the missile's reach, and so
+# accurate that the fused track predicts the intercept to a millisecond), a missile with Pk 1 and a box
+# envelope 1.2-12 km, and a target type: the test's numbers, not the catalog's.
+INTERVAL, CHANNELS, MISSILE_SPEED, MIN_RANGE, MAX_RANGE = 5.0, 2, 600.0, 1200.0, 12000.0
+CATALOG = {"sources": {"test": "the numbers of this test"}, "types": {
+    "t-radar": {"kind": "radar", "role": "fire-control", "label": "test radar", "autonomous_search": True,
+                **{k: {"value": v, "source": "test", "grade": "assumed"} for k, v in {
+                    "frequency": "10 GHz", "peak_power": "150 kW", "gain": "42 dB", "pulse_width": "10 us",
+                    "prf": "2 kHz", "beamwidth": "1 deg", "scan_period": "1 s", "instrumented_range": "100 km",
+                    "detection_range": "100 km", "reference_rcs": "2 m^2", "losses": "10 dB",
+                    "system_temperature": "500 K", "pfa": 1.0e-6, "range_accuracy": "1 m",
+                    "azimuth_accuracy": "0.001 deg", "mti_improvement": "40 dB", "guidance_channels": CHANNELS,
+                }.items()}},
+    "t-missile": {"kind": "missile", "label": "test missile",
+                  **{k: {"value": v, "source": "test", "grade": "assumed"} for k, v in {
+                      "min_range": f"{MIN_RANGE} m", "max_range": f"{MAX_RANGE} m", "min_altitude": "5 m",
+                      "max_altitude": "15 km", "speed": f"{MISSILE_SPEED} m/s", "max_target_speed": "1000 m/s",
+                      "pk": 1.0}.items()}},
+    "t-launcher": {"kind": "launcher", "label": "test launcher", "missile": "t-missile", "radar": "t-radar",
+                   **{k: {"value": v, "source": "test", "grade": "assumed"} for k, v in {
+                       "missiles": 200, "launch_interval": f"{INTERVAL} s", "reload_time": "1 h"}.items()}},
+    "t-target": {"kind": "aircraft", "category": "drone", "label": "test target", "swerling": 0,
+                 **{k: {"value": v, "source": "test", "grade": "assumed"} for k, v in {
+                     "rcs": "1 m^2", "cruise_speed": "100 m/s", "max_speed": "300 m/s"}.items()}},
+}}
+SPEED, START_X, HEIGHT = 100.0, 30000.0, 2000.0  # targets fly from 30 km east straight at the base, 2 km up
+
+
+@pytest.fixture
+def scenario(make_scenario, tmp_path):
+    """scenario(step, units=..., threats=..., **top) -> a loaded scenario using the test catalog."""
+    (tmp_path / "t-types.yaml").write_text(yaml.safe_dump(CATALOG, sort_keys=False))
+
+    def make(step: str, units=None, threats=None, **top):
+        units = units or [{"id": "sam", "type": "t-launcher", "x": "0 km", "y": "0 km"}]
+        data = scenario_dict(units, threats=threats or [stream(1)], duration="7 min", step=step, **top)
+        data["catalog"] = ["t-types.yaml"]
+        data.setdefault("doctrine", {}).update({"kill_assessment_time": "0 s", "acquisition_basket": "100 km",
+                                                 "tracking": {"process_noise": 1e-4}})
+        return make_scenario(data)
+
+    return make
+
+
+def stream(count: int, spacing: str = "1 s", id_: str = "stream", bearing_deg: float = 90.0) -> dict:
+    """``count`` targets, ``spacing`` apart, from 30 km out on ``bearing_deg`` straight at the base."""
+    b = np.radians(bearing_deg)
+    return {"id": id_, "type": "t-target", "count": count, "spacing": spacing, "target": "base",
+            "altitude_reference": "msl",
+            "route": [{"x": f"{START_X * np.sin(b):.3f} m", "y": f"{START_X * np.cos(b):.3f} m",
+                       "altitude": f"{100 + HEIGHT} m", "speed": f"{SPEED} m/s"},
+                      {"x": "0 m", "y": "0 m", "altitude": f"{100 + HEIGHT} m", "speed": f"{SPEED} m/s"}]}
+
+
+def time_of_flight(ground: float, dz: float) -> float:
+    """Flight time of a missile at MISSILE_SPEED meeting a target ``ground`` metres away (horizontally) and
+    ``dz`` above it, flying straight at the launcher at SPEED: the positive root of
+    (ground - SPEED t)^2 + dz^2 = (MISSILE_SPEED t)^2."""
+    a, b, c = MISSILE_SPEED**2 - SPEED**2, 2 * ground * SPEED, -(ground**2 + dz**2)
+    return (-b + np.sqrt(b * b - 4 * a * c)) / (2 * a)
+
+
+def window(start: float, dz: float) -> tuple[float, float]:
+    """When the intercept point of a target taking off at ``start`` is inside MIN_RANGE..MAX_RANGE (ground)."""
+    def reach(t):
+        ground = START_X - SPEED * (t - start)
+        return ground - SPEED * time_of_flight(ground, dz)
+
+    times = np.arange(start, start + START_X / SPEED, 1e-3)
+    inside = np.flatnonzero((reach(times) <= MAX_RANGE) & (reach(times) >= MIN_RANGE))
+    return times[inside[0]], times[inside[-1]]
+
+
+def saturation_schedule(starts: np.ndarray, dz: float) -> list[tuple[float, int]]:
+    """The continuous-time schedule of one launcher: whenever it is free (INTERVAL after its last launch) and
+    a guidance channel is free (a missile holds one until its intercept), it fires one missile (Pk 1) at the
+    most urgent target (the nearest its asset) whose intercept is inside the envelope. (launch time, target)."""
+    windows = [window(s, dz) for s in starts]
+    ready, flying, engaged, out = -np.inf, [], set(), []
+    events = sorted({w[0] for w in windows})
+    t = events[0]
+    while True:
+        flying = [x for x in flying if x > t]
+        open_ = [i for i, (a, b) in enumerate(windows) if a <= t <= b and i not in engaged]
+        if ready <= t and len(flying) < CHANNELS and open_:
+            i = min(open_, key=lambda j: starts[j])  # all fly the same line at one speed: the first is nearest
+            ground = START_X - SPEED * (t - starts[i])
+            out.append((t, i))
+            engaged.add(i)
+            ready = t + INTERVAL
+            flying.append(t + time_of_flight(ground, dz))
+        later = [x for x in [ready, *flying, *(w[0] for w in windows)] if x > t]
+        if not later:
+            return out
+        t = min(later)
+
+
+@pytest.mark.validation
+@pytest.mark.parametrize("step", STEPS)
+def test_a_saturating_stream_meets_the_continuous_time_launch_schedule(scenario, step, validation):
+    world = build_world(scenario(step, threats=[stream(30)]))
+    engine = Engine(world, np.arange(3), seed=11)
+    engine.run()
+    dz = world.position[0, 0, 2] - world.fire_position[0, 2]
+    expected = saturation_schedule(world.start_time, dz)
+    leakers = len(world.start_time) - len(expected)
+    assert leakers >= 5  # saturated: the launch interval and the channels decide
+    events = engine.events
+    assert (events.groupby("replication")["kind"].apply(lambda k: (k == "leak").sum()) == leakers).all()
+    first_detected = engine.state.outcomes.first_detection
+    assert (first_detected < expected[0][0] - 30).all()  # tracks long held: the schedule is the launcher's
+    for r in range(3):
+        launches = events[(events.replication == r) & (events.kind == "launch")]
+        # to 10 ms: a missile holds its channel for the time of flight the track predicts, not the true one
+        np.testing.assert_allclose(launches.time, [t for t, _ in expected], atol=0.01)
+        assert list(launches.target) == [i for _, i in expected]
+    validation("saturation: launches and leakers of one launcher (interval, channels) against a stream",
+               "continuous-time schedule written in the test", float(events[events.kind == "leak"].shape[0] / 3),
+               float(leakers), abs=0.0)
+
+
+@pytest.mark.validation
+@pytest.mark.parametrize("step", STEPS)
+def test_a_fixed_decision_time_shifts_the_first_launch_by_exactly_that_time(scenario, step, validation):
+    decision = 7.3
+    first = {}
+    for mode in ("autonomous", "human-in-the-loop"):
+        world = build_world(scenario(step, authority={
+            "mode": mode, "decision_time": {"distribution": "fixed", "value": f"{decision} s"}}))
+        engine = Engine(world, np.arange(4), seed=5)
+        engine.run()
+        ev = engine.events
+        first[mode] = ev[ev.kind == "launch"].groupby("replication")["time"].min().to_numpy()
+        assert len(first[mode]) == 4
+    # autonomous fire launches when the intercept enters the envelope, whatever the step
+    dz = 2000.0 - 3.0
+    entry, _ = window(0.0, dz)
+    np.testing.assert_allclose(first["autonomous"], entry, atol=1.1e-3)  # the test's 1 ms grid
+    np.testing.assert_allclose(first["human-in-the-loop"] - first["autonomous"], decision, atol=1e-9)
+    validation("cost of human-in-the-loop: first launch after a fixed decision time", "decision time",
+               float(np.mean(first["human-in-the-loop"] - first["autonomous"])), decision, abs=1e-9)
+
+
+@pytest.mark.validation
+@pytest.mark.parametrize("slots", [1, 2])
+def test_simultaneous_nominations_queue_for_one_deciding_crew(scenario, slots, validation):
+    """Four launchers each nominate one of four targets arriving together; one command post's crew decides,
+    ``slots`` decisions at a time: each launch follows the crew's queue (first come, first served)."""
+    decision = 4.0
+    units = [{"id": f"sam-{i}", "type": "t-launcher", "x": f"{20 * i} m", "y": "0 m"} for i in range(4)]
+    units.append({"id": "cp", "type": "command-post", "x": "0 km", "y": "-3 km"})
+    threats = [stream(1, id_=f"t{i}", bearing_deg=b) for i, b in enumerate((0, 90, 180, 270))]
+    world = build_world(scenario("1 s", units=units, threats=threats,
+                                 doctrine={"concurrent_decisions": slots},
+                                 authority={"mode": "human-in-the-loop",
+                                            "decision_time": {"distribution": "fixed", "value": f"{decision} s"}}))
+    engine = Engine(world, np.arange(2), seed=3)
+    engine.run()
+    ev = engine.events
+    factor = world.scenario.proficiency(world.scenario.unit("cp").crew).reaction_time_factor
+    for r in range(2):
+        mine = ev[ev.replication == r]
+        nominated = mine[mine.kind == "nominated"]
+        assert len(nominated) == 4 and np.ptp(nominated.time) < 2.0  # a burst
+        free = [-np.inf] * slots
+        expected = {}
+        for n in nominated.itertuples():  # in the order the crew received them
+            i = int(np.argmin(free))
+            begin = max(n.time, free[i])
+            free[i] = begin + decision * factor
+            expected[(n.unit, n.target)] = free[i]
+        launched = {(e.unit, e.target): e.time for e in mine[mine.kind == "launch"].itertuples()}
+        assert launched.keys() == expected.keys()
+        validation(f"queue: launch times of 4 simultaneous decisions, {slots} at a time, {decision} s each",
+                   "first-come first-served queue written in the test", [launched[key] for key in expected],
+                   list(expected.values()), abs=1e-9)
+    # the last decision waits for the others: 4 / slots decisions in a row
+    assert max(expected.values()) - nominated.time.min() == pytest.approx(decision * factor * 4 / slots, abs=1.0)
+
+
+@pytest.mark.validation
+@pytest.mark.parametrize("step", ["1 s", "0.25 s"])
+def test_first_detection_follows_the_cumulative_pd_over_the_radar_s_own_looks(make_scenario, step, validation):
+    """A target flying straight at a search radar: the distribution of its first detection over replications is
+    the cumulative Pd over the radar's looks (one per scan period, at a phase uniform per replication), each
+    look's Pd from the radar equation at that moment."""
+    radar_unit = {"id": "sr", "type": "mr-search-radar", "x": "0 km", "y": "0 km", "mast_height": "15 m"}
+    speed, x0, altitude = 50.0, 150_000.0, 3000.0  # a small drone: Pd 0.01-0.13 per look, detected in the end
+    target = {"id": "in", "type": "drone", "altitude_reference": "msl", "route": [
+        {"x": f"{x0} m", "y": "0 m", "altitude": f"{100 + altitude} m", "speed": f"{speed} m/s"},
+        {"x": "0 m", "y": "0 m", "altitude": f"{100 + altitude} m", "speed": f"{speed} m/s"}]}
+    data = scenario_dict([radar_unit], threats=[target], duration="30 min", step=step,
+                         terrain={"flat": "100 m", "extent": "320 km"})
+    data["defended_assets"] = []
+    scenario = make_scenario(data)
+    world = build_world(scenario)
+    radar = scenario.catalog.types["mr-search-radar"]
+    drone = scenario.catalog.types["drone"]
+    period = radar.scan_period.value
+    n_pulses = scan.pulses_per_look(radar.beamwidth.value, 2 * np.pi / period, radar.prf.value)
+
+    def pd_at(t):
+        ground = x0 - speed * np.asarray(t)
+        path = Geometry.flat(ground, 15.0, np.full_like(ground, altitude))
+        return pd(signal_to_interference_db(radar, path, drone.rcs.value), radar.pfa.value, n_pulses, drone.swerling)
+
+    replications = 2000
+    engine = Engine(world, np.arange(replications), seed=99, events=False)
+    engine.run()
+    first = engine.state.outcomes.first_detection
+    assert np.isfinite(first).all()
+    # the model: P(first detection <= t) averaged over the scan phase
+    phases = (np.arange(400) + 0.5) / 400 * period
+    checks = np.quantile(first, [0.1, 0.25, 0.5, 0.75, 0.9])
+    looks = phases[:, None] + period * np.arange(int(world.times[-1] // period) + 1)[None, :]
+    p = pd_at(looks)
+    assert np.ptp(checks) > 10 * period  # first detections spread over many scans
+    for t in checks:
+        model = np.mean(1 - np.prod(np.where(looks <= t, 1 - p, 1.0), axis=1))
+        got = np.mean(first <= t)
+        sigma = np.sqrt(model * (1 - model) / replications)
+        assert abs(got - model) < 4 * sigma + 2e-3, (t, got, model)
+    median_model = checks[2]
+    validation(f"first detection, radially inbound drone, step {step}: P(first <= empirical median)",
+               "cumulative Pd over the radar's own look times with a random phase",
+               float(np.mean(first <= median_model)),
+               float(np.mean(1 - np.prod(np.where(looks <= median_model, 1 - p, 1.0), axis=1))), abs=0.05)
