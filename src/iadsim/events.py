@@ -36,13 +36,15 @@ class EventKind(IntEnum):
     LAUNCH = 7  # missiles fired (missiles, time_of_flight)
     MISS = 8  # missiles arrived without killing (miss_distance, reason)
     KILL = 9  # missiles arrived and killed (miss_distance)
+    WAITING = 10  # a fire unit could engage but waits for a firing solution (reason: immature_track)
 
 
 class Reason(IntEnum):
     """Why an engagement ended without a launch or a kill: the first that applies, checked in this order.
 
     For ``lost``: target_gone, unit_down, chain_broken, not_in_picture, outside_envelope, no_missiles,
-    no_channel. For ``miss``: aim_error, target_gone, unit_down, chain_broken, warhead.
+    no_channel. For ``miss``: aim_error, target_gone, unit_down, chain_broken, warhead. For ``waiting``:
+    immature_track.
     """
 
     NONE = 0
@@ -55,6 +57,7 @@ class Reason(IntEnum):
     NO_CHANNEL = 7  # every guidance channel of the guiding radar is busy
     AIM_ERROR = 8  # the predicted aim point was farther than the acquisition basket from the target
     WARHEAD = 9  # guided to the target, the salvo's Pk draw failed
+    IMMATURE_TRACK = 10  # the track's predicted intercept error does not fit the acquisition basket yet
 
 
 EVENT_DTYPES: dict[str, str] = {

@@ -26,6 +26,7 @@ STANDARD_TEMPERATURE = 290.0
 DIMENSIONS: dict[str, str] = {
     "length": "m",
     "speed": "m/s",
+    "acceleration": "m/s**2",
     "time": "s",
     "frequency": "Hz",
     "power": "W",
@@ -37,6 +38,7 @@ DIMENSIONS: dict[str, str] = {
 EXAMPLES: dict[str, str] = {
     "length": "12 km",
     "speed": "120 kn",
+    "acceleration": "30 m/s^2",
     "time": "2 min",
     "frequency": "3 GHz",
     "power": "100 kW",

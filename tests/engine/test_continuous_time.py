@@ -10,69 +10,32 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import yaml
 
 from iadsim.engine import Engine, build_world
 from iadsim.physics import scan
 from iadsim.physics.detection import pd
 from iadsim.sensors import Geometry, signal_to_interference_db
 
+from ._fire_control import (
+    CHANNELS,
+    INTERVAL,
+    MAX_RANGE,
+    MIN_RANGE,
+    MISSILE_SPEED,
+    SPEED,
+    START_X,
+    scenario_maker,
+    stream,
+)
 from ._scenarios import scenario_dict
 
 STEPS = ("2 s", "1 s", "0.5 s", "0.25 s")
 
-# A launcher with its own radar (2 guidance channels, sure detection far beyond the missile's reach, and so
-# accurate that the fused track predicts the intercept to a millisecond), a missile with Pk 1 and a box
-# envelope 1.2-12 km, and a target type: the test's numbers, not the catalog's.
-INTERVAL, CHANNELS, MISSILE_SPEED, MIN_RANGE, MAX_RANGE = 5.0, 2, 600.0, 1200.0, 12000.0
-CATALOG = {"sources": {"test": "the numbers of this test"}, "types": {
-    "t-radar": {"kind": "radar", "role": "fire-control", "label": "test radar", "autonomous_search": True,
-                **{k: {"value": v, "source": "test", "grade": "assumed"} for k, v in {
-                    "frequency": "10 GHz", "peak_power": "150 kW", "gain": "42 dB", "pulse_width": "10 us",
-                    "prf": "2 kHz", "beamwidth": "1 deg", "scan_period": "1 s", "instrumented_range": "100 km",
-                    "detection_range": "100 km", "reference_rcs": "2 m^2", "losses": "10 dB",
-                    "system_temperature": "500 K", "pfa": 1.0e-6, "range_accuracy": "1 m",
-                    "azimuth_accuracy": "0.001 deg", "mti_improvement": "40 dB", "guidance_channels": CHANNELS,
-                }.items()}},
-    "t-missile": {"kind": "missile", "label": "test missile",
-                  **{k: {"value": v, "source": "test", "grade": "assumed"} for k, v in {
-                      "min_range": f"{MIN_RANGE} m", "max_range": f"{MAX_RANGE} m", "min_altitude": "5 m",
-                      "max_altitude": "15 km", "speed": f"{MISSILE_SPEED} m/s", "max_target_speed": "1000 m/s",
-                      "pk": 1.0}.items()}},
-    "t-launcher": {"kind": "launcher", "label": "test launcher", "missile": "t-missile", "radar": "t-radar",
-                   **{k: {"value": v, "source": "test", "grade": "assumed"} for k, v in {
-                       "missiles": 200, "launch_interval": f"{INTERVAL} s", "reload_time": "1 h"}.items()}},
-    "t-target": {"kind": "aircraft", "category": "drone", "label": "test target", "swerling": 0,
-                 **{k: {"value": v, "source": "test", "grade": "assumed"} for k, v in {
-                     "rcs": "1 m^2", "cruise_speed": "100 m/s", "max_speed": "300 m/s"}.items()}},
-}}
-SPEED, START_X, HEIGHT = 100.0, 30000.0, 2000.0  # targets fly from 30 km east straight at the base, 2 km up
 
 
 @pytest.fixture
 def scenario(make_scenario, tmp_path):
-    """scenario(step, units=..., threats=..., **top) -> a loaded scenario using the test catalog."""
-    (tmp_path / "t-types.yaml").write_text(yaml.safe_dump(CATALOG, sort_keys=False))
-
-    def make(step: str, units=None, threats=None, **top):
-        units = units or [{"id": "sam", "type": "t-launcher", "x": "0 km", "y": "0 km"}]
-        data = scenario_dict(units, threats=threats or [stream(1)], duration="7 min", step=step, **top)
-        data["catalog"] = ["t-types.yaml"]
-        data.setdefault("doctrine", {}).update({"kill_assessment_time": "0 s", "acquisition_basket": "100 km",
-                                                 "tracking": {"process_noise": 1e-4}})
-        return make_scenario(data)
-
-    return make
-
-
-def stream(count: int, spacing: str = "1 s", id_: str = "stream", bearing_deg: float = 90.0) -> dict:
-    """``count`` targets, ``spacing`` apart, from 30 km out on ``bearing_deg`` straight at the base."""
-    b = np.radians(bearing_deg)
-    return {"id": id_, "type": "t-target", "count": count, "spacing": spacing, "target": "base",
-            "altitude_reference": "msl",
-            "route": [{"x": f"{START_X * np.sin(b):.3f} m", "y": f"{START_X * np.cos(b):.3f} m",
-                       "altitude": f"{100 + HEIGHT} m", "speed": f"{SPEED} m/s"},
-                      {"x": "0 m", "y": "0 m", "altitude": f"{100 + HEIGHT} m", "speed": f"{SPEED} m/s"}]}
+    return scenario_maker(make_scenario, tmp_path)
 
 
 def time_of_flight(ground: float, dz: float) -> float:
@@ -158,7 +121,7 @@ def test_a_fixed_decision_time_shifts_the_first_launch_by_exactly_that_time(scen
     # autonomous fire launches when the intercept enters the envelope, whatever the step
     dz = 2000.0 - 3.0
     entry, _ = window(0.0, dz)
-    np.testing.assert_allclose(first["autonomous"], entry, atol=1.1e-3)  # the test's 1 ms grid
+    np.testing.assert_allclose(first["autonomous"], entry, atol=2.1e-3)  # the test's 1 ms grid, the engine's 1 ms
     np.testing.assert_allclose(first["human-in-the-loop"] - first["autonomous"], decision, atol=1e-9)
     validation("cost of human-in-the-loop: first launch after a fixed decision time", "decision time",
                float(np.mean(first["human-in-the-loop"] - first["autonomous"])), decision, abs=1e-9)

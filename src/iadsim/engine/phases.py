@@ -49,7 +49,7 @@ from iadsim.engine.world import World
 from iadsim.events import EventKind, Reason
 from iadsim.network import evaluate
 from iadsim.physics.kinematics import in_launch_envelope, intercept
-from iadsim.physics.lethality import salvo_pk
+from iadsim.physics.lethality import carleton_sspk, endgame_miss, salvo_pk
 from iadsim.registry import ASSIGNERS, AUTHORITY_RULES, DECISION_TIMES, DOCTRINES
 from iadsim.sensors import in_sector, sensor_entry
 from iadsim.tracking import fuse_in_order
@@ -81,7 +81,7 @@ class Context:
     group: np.ndarray  # (F,) each fire unit's guiding radar (channel group)
     capacity: np.ndarray  # (G,) guidance channels of each guiding radar
     channels: np.ndarray  # (F,) the channels of each fire unit's guiding radar
-    pk: np.ndarray  # (F,)
+    pk: np.ndarray  # (F,) the catalog's constant pk, else the end game's D0: the assigners rank by it
     speed: np.ndarray  # (F,) missile average speed
     envelope: list  # min_range, max_range, min_altitude, max_altitude, max_target_speed, each (F, 1)
     fire_crews: list
@@ -96,6 +96,12 @@ class Context:
     initial_speed_sigma: float  # [m/s]
     operator: bool  # the authority rule has an operator decide (and so occupy a crew's decision slot)
     lags: list  # (latency [s], (S,) bool: sensors with a picture path of that latency to some fire unit)
+    guidance: list  # (F,) each missile's guidance, None: the catalog's constant pk
+    lethal_area: np.ndarray  # (F,) [m^2] Carleton A_L (nan: constant pk)
+    peak_pk: np.ndarray  # (F,) Carleton D0
+    response_time: np.ndarray  # (F,) [s]
+    update_interval: np.ndarray  # (F,) [s] guidance updates: the seeker's, or the guiding radar's look period
+    manoeuvre: np.ndarray  # (T,) [m/s^2] unpredictable target acceleration
     chain_cache: dict = field(default_factory=dict)  # down components -> (able, feeds, guides)
     geometry_at: dict = field(default_factory=dict)  # step -> (time of flight, inside) (F, T), the last two
 
@@ -119,7 +125,8 @@ class Context:
             mttr=np.array([u.readiness.mttr or np.inf for u in spec.units]),
             magazine=np.array([world.net.missiles[f] for f in world.fire_ids], np.int64),
             group=group, capacity=capacity, channels=capacity[group],
-            pk=np.array([m.pk.value for m in world.missile]), speed=np.array([m.speed.value for m in world.missile]),
+            pk=np.array([(m.pk or m.peak_pk).value for m in world.missile]),
+            speed=np.array([m.speed.value for m in world.missile]),
             envelope=[np.array([getattr(m, name).value for m in world.missile])[:, None] for name in (
                 "min_range", "max_range", "min_altitude", "max_altitude", "max_target_speed")],
             fire_crews=fire_crews, pk_factor=np.array([c.pk_factor for c in fire_crews]),
@@ -132,6 +139,12 @@ class Context:
             operator=bool(getattr(authority, "operator", True)),
             lags=[(lag, (world.latency == lag).any(axis=0))
                   for lag in np.unique(world.latency[np.isfinite(world.latency)])],
+            guidance=[m.guidance.value if m.guidance is not None else None for m in world.missile],
+            lethal_area=_value(world.missile, "lethal_area"), peak_pk=_value(world.missile, "peak_pk"),
+            response_time=_value(world.missile, "response_time"),
+            update_interval=np.array([_update_interval(world, f) for f in range(len(world.fire_ids))]),
+            manoeuvre=np.nan_to_num(_value([world.scenario.catalog.types[f.type] for f in world.target_flight],
+                                           "manoeuvre")),
         )
 
     def now(self, k: int) -> float:
@@ -142,6 +155,21 @@ class Context:
         ``target`` the targets (:mod:`iadsim.events`)."""
         if self.log is not None:
             self.log.add(int(self.reps[r]), float(when), kind, int(unit), int(target), **numbers)
+
+
+def _value(entries: list, name: str) -> np.ndarray:
+    """Each catalog entry's ``name`` value (nan where it gives none)."""
+    return np.array([getattr(e, name).value if getattr(e, name, None) is not None else np.nan for e in entries])
+
+
+def _update_interval(world: World, f: int) -> float:
+    """Seconds between a fire unit's missile guidance updates: its seeker's (sarh, active), else its guiding
+    radar's look period (nan: no guiding radar among the sensors)."""
+    missile = world.missile[f]
+    if missile.seeker_update is not None:
+        return missile.seeker_update.value
+    guider = (world.guider_names[f] or [world.fire_ids[f]])[0]
+    return float(world.look_period[world.sensor_ids.index(guider)]) if guider in world.sensor_ids else np.nan
 
 
 def window(ctx: Context, k: int) -> tuple[float, float]:
@@ -186,10 +214,12 @@ def initial_state(ctx: Context) -> State:
                             detections=[], deliveries=(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))),
         picture=Picture(x=np.zeros((R, T, 6)), P=np.tile(np.eye(6), (R, T, 1, 1)),
                         has_track=np.zeros((R, T), bool), track_time=np.zeros((R, T)),
+                        updates=np.zeros((R, T), np.int64), pending=None,
                         system_hostile=~(civil_ok[None, :] & ~missed)),
         engagements=Engagements(phase=np.zeros((R, T), np.int8), fire=np.full((R, T), -1), due=np.zeros((R, T)),
                                 rounds=np.zeros((R, T), np.int64), aim=np.zeros((R, T, 3)),
-                                decision=np.zeros((R, T)), attempts=np.zeros((R, T), np.int64)),
+                                decision=np.zeros((R, T)), attempts=np.zeros((R, T), np.int64),
+                                launched=np.zeros((R, T)), waiting=np.zeros((R, T), bool)),
         batteries=Batteries(missiles=np.tile(ctx.magazine, (R, 1)), ready_at=np.zeros((R, F)),
                             busy=np.zeros((R, F), bool), guiding=np.zeros((R, len(ctx.capacity)), np.int64)),
         crews=Crews(free_at=np.full((R, len(ctx.cp_units) + F, spec.doctrine.concurrent_decisions), -np.inf)),
@@ -303,11 +333,13 @@ def deliver(ctx: Context, trk: SensorTracks, rr, ss, tt, when) -> None:
 
 
 def track(ctx: Context, k: int, trk: SensorTracks, pic: Picture) -> None:
-    """Fuse every detection of the step's looks into one constant-velocity Kalman track per (replication,
-    target), each at its look's time, in time order (:func:`iadsim.tracking.fuse_in_order`)."""
+    """The measurements of the step's detections (each at its look's time, with the sensor's error), sorted
+    by (replication, target, time) into ``pic.pending``; the fire-control cycle fuses them into the tracks as
+    its clock passes them (:func:`fuse_until`), so a decision sees the track as it is at that moment."""
     w = ctx.world
     n_t = len(w.target_ids)
     if not trk.detections:
+        pic.pending = None
         return
     rr, ss, tt, number, at = (np.concatenate(a) for a in zip(*trk.detections, strict=True))
     order = np.lexsort((ss, at, tt, rr))  # by replication, target, time (then sensor)
@@ -317,8 +349,39 @@ def track(ctx: Context, k: int, trk: SensorTracks, pic: Picture) -> None:
     flat = ((ss * n_t + tt) * 3)[:, None] + np.arange(3)
     noise = rng.normal_at(ctx.keys[rr][:, None], number[:, None], S_NOISE, flat)
     z = position_at(ctx, k, tt, at) + noise * sig[:, None]
+    pic.pending = (rr, tt, at, z, sig**2, np.zeros(len(rr), bool))
+
+
+def fuse_until(ctx: Context, pic: Picture, clock: np.ndarray, rows: np.ndarray | None = None) -> None:
+    """Fuse the pending measurements of replication rows ``rows`` (all: None) taken by their clock into the
+    constant-velocity Kalman tracks, in time order per track (:func:`iadsim.tracking.fuse_in_order`)."""
+    if pic.pending is None:
+        return
+    rr, tt, at, z, var, done = pic.pending
+    due = ~done & (at <= clock[rr])
+    if rows is not None:
+        mine = np.zeros(len(clock), bool)
+        mine[rows] = True
+        due &= mine[rr]
+    if not due.any():
+        return
+    i = np.flatnonzero(due)
+    n_t = len(ctx.world.target_ids)
     fuse_in_order(pic.x.reshape(-1, 6), pic.P.reshape(-1, 6, 6), pic.track_time.reshape(-1),
-                  pic.has_track.reshape(-1), rr * n_t + tt, at, z, sig**2, ctx.process_noise, ctx.initial_speed_sigma)
+                  pic.has_track.reshape(-1), rr[i] * n_t + tt[i], at[i], z[i], var[i], ctx.process_noise,
+                  ctx.initial_speed_sigma)
+    np.add.at(pic.updates, (rr[i], tt[i]), 1)
+    done[i] = True
+
+
+def predicted_error(ctx: Context, pic: Picture, rr, tt, ahead) -> np.ndarray:
+    """RMS 3-D position error [m] of the fused tracks of (rows ``rr``, targets ``tt``) predicted ``ahead``
+    seconds past their last update (constant velocity, the filter's process noise; inf: no track)."""
+    h = np.asarray(ahead, float)
+    P = pic.P[rr, tt]
+    pos = np.einsum("nii->n", P[:, :3, :3]) + 2 * h * np.einsum("nii->n", P[:, :3, 3:]) \
+        + h**2 * np.einsum("nii->n", P[:, 3:, 3:]) + 3 * ctx.process_noise * h**4 / 4
+    return np.where(pic.has_track[rr, tt], np.sqrt(np.maximum(pos, 0.0)), np.inf)
 
 
 # ------------------------------------------------------------------------------------------------ fire control
@@ -336,8 +399,9 @@ def fire_control(ctx: Context, k: int, st: State) -> None:
     keep = at >= start  # deliveries from now on; those in the window may open engagements
     st.tracks.deliveries = r, t, at = r[keep], t[keep], at[keep]
     delivered = (r[at < end], t[at < end], at[at < end])
-    opened = openings(ctx, k, start, end)
+    opened = openings(ctx, k, start, end, (st.outcomes.alive & (st.engagements.phase == IDLE)).any(axis=0))
     while len(rows):
+        fuse_until(ctx, st.picture, clock, rows)
         assess(ctx, k, st, clock, rows)
         leak(ctx, k, st.outcomes, clock, rows)
         authorise(ctx, k, st, clock, rows)
@@ -345,22 +409,27 @@ def fire_control(ctx: Context, k: int, st: State) -> None:
             authorise(ctx, k, st, clock, rows)  # what needs no wait launches at once
         rows, nxt = next_events(ctx, st, clock, end, delivered, opened)
         clock[rows] = nxt
+    fuse_until(ctx, st.picture, np.full(len(ctx.reps), end))  # the rest of the step's measurements
 
 
-def openings(ctx: Context, k: int, start: float, end: float) -> tuple[np.ndarray, np.ndarray]:
-    """(targets, times) in ``[start, end)`` at which a target takes off or its intercept point enters a fire
-    unit's launch envelope (found by bisection between the step's geometry samples, to 10 us)."""
+def openings(ctx: Context, k: int, start: float, end: float, open_: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(targets, times) in ``[start, end)`` at which a target takes off or the intercept point of a target
+    that may be engaged (``open_`` (T,)) enters a fire unit's launch envelope (found by bisection between the
+    step's geometry samples, to 1 ms)."""
     w = ctx.world
     starting = np.flatnonzero((w.start_time > start) & (w.start_time < end))
     targets, times = [starting], [w.start_time[starting]]
     if k + 1 < len(w.times):
-        f, t = np.nonzero(~geometry(ctx, k)[1] & geometry(ctx, k + 1)[1])
+        f, t = np.nonzero(~geometry(ctx, k)[1] & geometry(ctx, k + 1)[1] & open_[None, :])
         if len(f):
             lo, hi = np.full(len(f), start), np.full(len(f), float(w.times[k + 1]))
-            while (hi - lo).max() > 1e-5:
-                mid = 0.5 * (lo + hi)
-                inside = engagement_geometry(ctx, k, f, t, mid)[2]
-                lo, hi = np.where(inside, lo, mid), np.where(inside, mid, hi)
+            while (hi - lo).max() > 1e-3:  # the first of 32 points inside, twice or thrice
+                grid = lo[:, None] + (hi - lo)[:, None] * np.arange(1, 33) / 32
+                inside = engagement_geometry(ctx, k, f[:, None], t[:, None], grid)[2]
+                first, found = np.argmax(inside, axis=1), inside.any(axis=1)  # none: a turn; the sample decides
+                at = np.arange(len(f))
+                hi = np.where(found, grid[at, first], hi)
+                lo = np.where(found, np.where(first > 0, grid[at, first - 1], lo), hi)
             targets.append(t)
             times.append(hi)
     return np.concatenate(targets), np.concatenate(times)
@@ -391,6 +460,10 @@ def next_events(ctx: Context, st: State, clock: np.ndarray, end: float, delivere
         r, t, at = delivered
         use = (at > clock[r]) & waiting[r, t]
         np.minimum.at(nxt, r[use], at[use])
+        if st.engagements.waiting.any() and st.picture.pending is not None:  # an update may give a firing solution
+            r, t, at, *_ = st.picture.pending
+            use = (at > clock[r]) & (at < end) & waiting[r, t] & st.engagements.waiting[r, t]
+            np.minimum.at(nxt, r[use], at[use])
     rows = np.flatnonzero(np.isfinite(nxt))
     return rows, nxt[rows]
 
@@ -503,7 +576,8 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
     i, f, c = np.nonzero(feasible)
     if not len(i):
         return False
-    feasible[i, f, c] = engagement_geometry(ctx, k, f, cols[c], clock[rows[i]])[2]  # exactly, at the clock
+    tof, _, inside = engagement_geometry(ctx, k, f, cols[c], clock[rows[i]])  # exactly, at the clock
+    feasible[i, f, c] = inside & firing_solution(ctx, st, k, rows[i], f, cols[c], clock[rows[i]], tof, inside)
     urgency = 1.0 / (1.0 + time_to_asset(ctx, k))  # earlier arrival, higher value
     nominated = False
     for i in np.flatnonzero(feasible.any(axis=(1, 2))):
@@ -515,6 +589,25 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
                 nominate(ctx, k, st, r, f, t, clock[r])
                 nominated = True
     return nominated
+
+
+def firing_solution(ctx: Context, st: State, k: int, rr, ff, tt, when, tof, inside) -> np.ndarray:
+    """Whether the fused track gives a firing solution (the doctrine's maturity rule): its position error
+    predicted to the intercept, times ``maturity_sigmas``, fits the acquisition basket (``basket``), or it has
+    had ``maturity_updates`` updates (``updates``). A target inside the envelope without one waits: a
+    ``waiting`` event (reason ``immature_track``) when it starts to."""
+    doctrine, pic, eng = ctx.world.scenario.spec.doctrine, st.picture, st.engagements
+    if doctrine.maturity == "updates":
+        ok = pic.updates[rr, tt] >= doctrine.maturity_updates
+    else:
+        error = predicted_error(ctx, pic, rr, tt, when - pic.track_time[rr, tt] + np.where(inside, tof, 0.0))
+        ok = doctrine.maturity_sigmas * error <= ctx.basket
+    for r, f, t, now in zip(rr[inside & ~ok], ff[inside & ~ok], tt[inside & ~ok], when[inside & ~ok], strict=True):
+        if not eng.waiting[r, t]:
+            eng.waiting[r, t] = True
+            ctx.event(r, now, EventKind.WAITING, ctx.world.fire_unit[f], t, reason=Reason.IMMATURE_TRACK,
+                      where=position_at(ctx, k, t, now))
+    return ok
 
 
 def nominate(ctx: Context, k: int, st: State, r: int, f: int, t: int, now: float) -> None:
@@ -534,6 +627,7 @@ def nominate(ctx: Context, k: int, st: State, r: int, f: int, t: int, now: float
         decision = max(begin + decision - now, 0.0)
     delay = ctx.authority.delay(decision, spec.authority.veto_window)
     eng.phase[r, t], eng.fire[r, t], eng.due[r, t] = PENDING, f, now + delay
+    eng.waiting[r, t] = False
     st.batteries.busy[r, f] = True
     eng.rounds[r, t] = ctx.rounds
     eng.decision[r, t] = decision
@@ -635,7 +729,7 @@ def launch(ctx: Context, st: State, r: int, f: int, t: int, now: float, tof: flo
         bat.ready_at[r, f] = now + launcher.reload_time.value
         bat.missiles[r, f] = ctx.magazine[f]  # reloaded when ready_at passes
     bat.guiding[r, ctx.group[f]] += n
-    eng.phase[r, t], eng.due[r, t], eng.rounds[r, t] = FLYING, now + tof, n
+    eng.phase[r, t], eng.due[r, t], eng.rounds[r, t], eng.launched[r, t] = FLYING, now + tof, n, now
     out.engagements[r] += 1
     out.expended[r] += n
     out.wrongful[r] += int(w.civil[t])
@@ -649,19 +743,33 @@ def assess(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
     """Missiles arriving by the clock, at their arrival times: kill with the salvo Pk (crew-scaled), free
     their guidance channels and look for the kill assessment time; assessments that end by the clock, and
     vetoes whose ``reconsider_after`` has passed, let the target be engaged again."""
-    w, rd, eng, bat, out = ctx.world, st.readiness, st.engagements, st.batteries, st.outcomes
+    eng = st.engagements
     due = np.zeros(eng.phase.shape, bool)
     due[rows] = eng.due[rows] <= clock[rows, None]
     arriving = due & (eng.phase == FLYING)
-    for r, t in zip(*np.nonzero(arriving), strict=True):
-        f, when = eng.fire[r, t], float(eng.due[r, t])
+    rr, tt = np.nonzero(arriving)
+    if len(rr):
+        arrive(ctx, k, st, rr, tt)
+    # the kill assessment ends, or a vetoed target may be decided on again
+    eng.phase[due & ((eng.phase == ASSESSING) | (eng.phase == CLEARED)) & (eng.due <= clock[:, None])] = IDLE
+
+
+def arrive(ctx: Context, k: int, st: State, rr: np.ndarray, tt: np.ndarray) -> None:
+    """Missiles arrive at targets ``tt`` of rows ``rr``, at their due times: a kill (with the salvo's Pk) or a
+    miss with its reason; the guidance channels are free again and the target is looked at."""
+    w, rd, eng, bat, out = ctx.world, st.readiness, st.engagements, st.batteries, st.outcomes
+    ff, times = eng.fire[rr, tt], eng.due[rr, tt]
+    arrivals = position_at(ctx, k, tt, times)  # where the targets are when the missiles arrive
+    aim_errors = np.linalg.norm(eng.aim[rr, tt] - arrivals, axis=-1)
+    single = single_shot_pk(ctx, st, k, rr, ff, tt, times, arrivals, aim_errors) * ctx.pk_factor[ff]
+    kill_p = salvo_pk(single, eng.rounds[rr, tt])
+    draws = rng.uniform_at(ctx.keys[rr], eng.attempts[rr, tt], S_KILL, tt)
+    for i, (r, t, f, when) in enumerate(zip(rr, tt, ff, times.tolist(), strict=True)):
         bat.guiding[r, ctx.group[f]] -= eng.rounds[r, t]
-        p = float(salvo_pk(ctx.pk[f] * ctx.pk_factor[f], int(eng.rounds[r, t])))
-        arrival = position_at(ctx, k, t, when)  # where the target is when the missile arrives
-        aim_error = float(np.linalg.norm(eng.aim[r, t] - arrival))
-        u = float(rng.uniform_at(ctx.keys[r], int(eng.attempts[r, t]), S_KILL, t))
+        arrival, aim_error, p, u = arrivals[i], float(aim_errors[i]), float(kill_p[i]), float(draws[i])
+        acquired = aim_error <= ctx.basket or ctx.guidance[f] == "inertial"  # an inertial missile's miss is its aim
         checks = (
-            (aim_error <= ctx.basket, Reason.AIM_ERROR),
+            (acquired, Reason.AIM_ERROR),
             (out.alive[r, t] and not out.leaked[r, t], Reason.TARGET_GONE),
             (rd.unit_up[r, w.fire_unit[f]], Reason.UNIT_DOWN),
             (rd.able[r, f], Reason.CHAIN_BROKEN),
@@ -677,8 +785,32 @@ def assess(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
             ctx.event(r, when, EventKind.MISS, w.fire_unit[f], t, miss_distance=aim_error, reason=reason,
                       where=arrival)
         eng.phase[r, t], eng.due[r, t] = ASSESSING, when + w.scenario.spec.doctrine.kill_assessment_time
-    # the kill assessment ends, or a vetoed target may be decided on again
-    eng.phase[due & ((eng.phase == ASSESSING) | (eng.phase == CLEARED)) & (eng.due <= clock[:, None])] = IDLE
+
+
+def single_shot_pk(ctx: Context, st: State, k: int, rr, ff, tt, when, arrival, aim_error) -> np.ndarray:
+    """One missile's kill probability for arrivals (rows ``rr``, fire units ``ff``, targets ``tt`` at times
+    ``when``, the targets at ``arrival``, ``aim_error`` from the aim points): the catalog's constant ``pk``,
+    or the Carleton lethality function integrated over the end-game miss distribution
+    (:func:`iadsim.physics.lethality.endgame_miss`: the guidance's prediction interval, the target's
+    manoeuvre and crossing speed, a command-guided missile's track error, an inertial one's aim error) in
+    closed form (:func:`~iadsim.physics.lethality.carleton_sspk`)."""
+    w, pic = ctx.world, st.picture
+    out = ctx.pk[ff].astype(float)
+    line = arrival - w.fire_position[ff]
+    line /= np.maximum(np.linalg.norm(line, axis=-1), 1e-9)[:, None]
+    v = w.velocity[k, tt]
+    crossing = np.linalg.norm(v - np.sum(v * line, axis=-1)[:, None] * line, axis=-1)
+    interval = ctx.update_interval[ff]
+    track = predicted_error(ctx, pic, rr, tt, when - pic.track_time[rr, tt] + np.nan_to_num(interval)) / np.sqrt(3.0)
+    flight = when - st.engagements.launched[rr, tt]
+    for kind in {g for g in ctx.guidance if g is not None}:
+        i = np.flatnonzero(np.array([ctx.guidance[f] == kind for f in ff], bool))
+        if len(i):
+            bias, sigma = endgame_miss(kind, aim_error[i], flight[i], np.nan_to_num(interval[i]),
+                                       np.where(np.isfinite(track[i]), track[i], 0.0), ctx.manoeuvre[tt[i]],
+                                       crossing[i], ctx.response_time[ff[i]])
+            out[i] = carleton_sspk(ctx.peak_pk[ff[i]], ctx.lethal_area[ff[i]], 1.0, sigma, sigma, bias, 0.0)
+    return out
 
 
 def channel_groups(w: World, default: int = 4) -> tuple[np.ndarray, np.ndarray]:

@@ -63,6 +63,8 @@ class Picture:
     P: np.ndarray  # (R, T, 6, 6)
     has_track: np.ndarray  # (R, T) bool
     track_time: np.ndarray  # (R, T) time of the fused track's state
+    updates: np.ndarray  # (R, T) measurements fused into the track
+    pending: tuple | None  # this step's measurements not yet fused: (rows, targets, times, z, variances, fused)
     system_hostile: np.ndarray  # (R, T) bool: automatic identification says hostile (no valid IFF reply)
 
 
@@ -77,6 +79,8 @@ class Engagements:
     aim: np.ndarray  # (R, T, 3) intercept point predicted from the fused track at launch
     decision: np.ndarray  # (R, T) [s] from nomination to the deciding crew's decision (queueing included)
     attempts: np.ndarray  # (R, T) authorisations so far (numbers each decision's and each salvo's draws)
+    launched: np.ndarray  # (R, T) [s] when the missiles in flight were launched
+    waiting: np.ndarray  # (R, T) bool: in reach of a free fire unit but waiting for a firing solution
 
 
 @dataclass

@@ -12,8 +12,10 @@ from numpy.typing import ArrayLike, NDArray
 from iadsim.physics import _checks
 
 __all__ = [
+    "GUIDANCE",
     "carleton_damage",
     "carleton_sspk",
+    "endgame_miss",
     "cep_to_sigma",
     "cookie_cutter_sspk",
     "salvo_pk",
@@ -219,3 +221,78 @@ def carleton_sspk(
     fy = 1.0 + 2.0 * ay * sy**2
     value = peak * np.exp(-ax * mx**2 / fx - ay * my**2 / fy) / np.sqrt(fx * fy)
     return _checks.output(value)
+
+
+GUIDANCE = ("inertial", "command", "sarh", "active")
+"""Missile guidance kinds: ``inertial`` flies to the intercept point predicted at launch; ``command`` is
+steered by its guiding radar's measurements until the end; ``sarh`` (semi-active) and ``active`` home on the
+target with their own seeker once acquired."""
+
+
+def endgame_miss(
+    guidance: str,
+    aim_error: ArrayLike,
+    time_of_flight: ArrayLike,
+    update_interval: ArrayLike,
+    track_sigma: ArrayLike,
+    manoeuvre: ArrayLike,
+    crossing_speed: ArrayLike,
+    response_time: ArrayLike,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Bias and standard deviation (per axis of the miss plane) of a missile's miss distance.
+
+    What the missile does not see coming is the target's motion over the *prediction interval* T: the whole
+    time of flight for ``inertial`` guidance, the interval between guidance updates otherwise (the guiding
+    radar's for ``command``, the seeker's for ``sarh`` and ``active``). Over T an unknown manoeuvre of
+    acceleration a moves the target by a T^2 / 2; a target crossing the missile's line of flight at
+    speed v_c moves v_c tau while the missile's end game settles (its response time tau). Command guidance
+    also carries the guiding radar's own error (``track_sigma``, the track predicted over T); a seeker
+    measures the target itself. Inertial guidance keeps its aim error as a bias; guided missiles remove it
+    (once the target is acquired).
+
+        bias = aim_error (inertial), 0 otherwise
+        sigma^2 = [track_sigma^2 (command)] + (a T^2 / 2)^2 + (v_c tau)^2
+
+    The terms are independent and add in quadrature (a modelling assumption; Zarchan's single-lag
+    proportional-navigation results scale the same way: miss from a target manoeuvre grows with the
+    manoeuvre and the square of the time the guidance cannot correct).
+
+    Parameters
+    ----------
+    guidance : {"inertial", "command", "sarh", "active"}
+    aim_error : array_like
+        Distance of the predicted intercept point from the target when the missile arrives [m].
+    time_of_flight, update_interval : array_like
+        [s].
+    track_sigma : array_like
+        Per-axis standard deviation of the guiding radar's track predicted over the update interval [m].
+    manoeuvre : array_like
+        Target acceleration the defence cannot predict [m/s^2].
+    crossing_speed : array_like
+        Target speed across the missile's line of flight [m/s].
+    response_time : array_like
+        Missile end-game response time [s].
+
+    Returns
+    -------
+    bias, sigma : numpy.ndarray
+        [m].
+
+    References
+    ----------
+    P. Zarchan, *Tactical and Strategic Missile Guidance*, 6th ed., AIAA, 2012, ch. 6-7 (miss distance of
+    a single-lag guidance loop against target manoeuvre); Przemieniecki, *Mathematical Methods in Defense
+    Analyses*, 3rd ed., 2000 (combining error sources).
+    """
+    if guidance not in GUIDANCE:
+        raise ValueError(f"guidance must be one of {', '.join(GUIDANCE)}, got {guidance!r}")
+    inertial = guidance == "inertial"
+    interval = _checks.non_negative("time_of_flight" if inertial else "update_interval",
+                                    time_of_flight if inertial else update_interval)
+    drift = 0.5 * _checks.non_negative("manoeuvre", manoeuvre) * interval**2
+    lag = _checks.non_negative("crossing_speed", crossing_speed) * _checks.non_negative("response_time",
+                                                                                        response_time)
+    track = _checks.non_negative("track_sigma", track_sigma) if guidance == "command" else 0.0
+    sigma = np.sqrt(track**2 + drift**2 + lag**2)
+    bias = _checks.non_negative("aim_error", aim_error) if inertial else np.zeros_like(sigma)
+    return np.asarray(bias * np.ones_like(sigma), float), np.asarray(sigma, float)

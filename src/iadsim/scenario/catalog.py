@@ -24,6 +24,7 @@ from pydantic import (
     TypeAdapter,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 from iadsim.registry import SENSOR_MODELS
@@ -93,6 +94,7 @@ def _sourced_choice(*choices: str):
 
 SLength = _sourced("length")
 SSpeed = _sourced("speed")
+SAccel = _sourced("acceleration")
 STime = _sourced("time")
 SFreq = _sourced("frequency")
 SPower = _sourced("power")
@@ -194,7 +196,36 @@ class MissileType(_Type):
     max_altitude: SLength
     speed: SSpeed = Field(description="average flyout speed used for the time of flight")
     max_target_speed: SSpeed
-    pk: SNumber = Field(description="single-shot kill probability inside the envelope (assumption)")
+    pk: SNumber | None = Field(None, description="a constant single-shot kill probability inside the envelope, for a "
+                               "missile without end-game data (guidance, lethal_area, peak_pk, response_time)")
+    guidance: _sourced_choice("inertial", "command", "sarh", "active") | None = Field(
+        None, description="inertial: flies to the intercept predicted at launch; command: steered by its guiding "
+        "radar to the end; sarh, active: homes on the target with its seeker")
+    lethal_area: SArea | None = Field(None, description="Carleton lethal area of the warhead (lethality function "
+                                      "D0 exp(-pi D0 r^2 / A_L))")
+    peak_pk: SNumber | None = Field(None, description="Carleton D0: kill probability of a burst on the target")
+    response_time: STime | None = Field(None, description="end-game response time: a target crossing the line of "
+                                        "flight at v moves v times this while the missile corrects")
+    seeker_update: STime | None = Field(None, description="interval between a homing missile's seeker updates "
+                                        "(sarh, active)")
+
+    @model_validator(mode="after")
+    def _kill_model(self):
+        endgame = ("guidance", "lethal_area", "peak_pk", "response_time")
+        given = [name for name in endgame if getattr(self, name) is not None]
+        if given and len(given) < len(endgame):
+            missing = ", ".join(n for n in endgame if n not in given)
+            raise ValueError(f"end-game data needs {missing} as well")
+        if not given and self.pk is None:
+            raise ValueError("needs either pk (a constant kill probability) or the end-game data (guidance, "
+                             "lethal_area, peak_pk, response_time)")
+        if self.guidance is not None and self.guidance.value in ("sarh", "active") and self.seeker_update is None:
+            raise ValueError(f"a {self.guidance.value} missile needs seeker_update")
+        if self.peak_pk is not None and not 0 < self.peak_pk.value <= 1:
+            raise ValueError("peak_pk must be in (0, 1]")
+        if self.pk is not None and not 0 <= self.pk.value <= 1:
+            raise ValueError("pk must be in [0, 1]")
+        return self
 
 
 class LauncherType(_Type):
@@ -226,6 +257,8 @@ class AircraftType(_Type):
                                       "(needed by routes flown above the ground)")
     descent_rate: SSpeed | None = Field(None, description="largest rate of descent in terrain-following flight")
     terrain_clearance: SLength | None = Field(None, description="lowest height above the ground it flies")
+    manoeuvre: SAccel | None = Field(None, description="acceleration of the manoeuvres the defence cannot predict "
+                                     "(evasive or weaving; absent: none)")
 
     @field_validator("climb_rate", "descent_rate")
     @classmethod

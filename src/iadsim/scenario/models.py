@@ -296,6 +296,12 @@ class Doctrine(Strict):
         "when it is nominated: a nomination then waits only for what is left of that decision")
     acquisition_basket: Distance = Field(
         "1 km", description="the missile finds a target that passes this close to its predicted intercept point")
+    maturity: Literal["basket", "updates"] = Field(
+        "basket", description="when a track gives a firing solution: basket, its position error predicted to the "
+        "intercept (times maturity_sigmas) fits the acquisition basket; updates, it has had maturity_updates "
+        "measurements")
+    maturity_sigmas: Annotated[float, Field(strict=True, ge=0, le=10)] = 3.0
+    maturity_updates: Annotated[int, Field(strict=True, ge=1, le=100)] = 3
     default_guidance_channels: Annotated[int, Field(strict=True, ge=1, le=100)] = Field(
         4, description="guidance channels of a guiding radar whose catalog entry gives none")
     tracking: Tracking = Tracking()
