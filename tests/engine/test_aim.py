@@ -12,7 +12,10 @@ from ._scenarios import point_defence
 
 
 def _world(make_scenario, basket: str):
-    return build_world(make_scenario(point_defence(doctrine={"acquisition_basket": basket})))
+    """The point-defence world with an acquisition basket of ``basket``, firing on a track once it has had two
+    updates (so a tiny basket does not simply withhold every firing solution)."""
+    doctrine = {"acquisition_basket": basket, "maturity": "updates", "maturity_updates": 2}
+    return build_world(make_scenario(point_defence(doctrine=doctrine)))
 
 
 def _kills_and_aim_errors(world):

@@ -7,7 +7,10 @@ outcomes stayed identical), and re-pinned on purpose twice since: by the propaga
 changed (rough-surface reflection, diffraction, terrain-aware geometry, elevation patterns), so the
 outcomes did; and by the terrain-at-scale issue (17): geographic DEMs are resampled with exact coordinates
 (heights moved by up to 2.7 m from GDAL's approximated warp), terrain-following flight obeys climb and
-dive limits, and land clutter is scaled to the radar's frequency and absent where the ground is masked.
+dive limits, and land clutter is scaled to the radar's frequency and absent where the ground is masked;
+and by the continuous-time issue (18): looks at each radar's own scan times with a random phase, every
+fire-control event at its exact time, launches only on a mature track, a fresh identification per
+decision, and the kill probability from the missile's guidance and lethality over its end-game miss.
 Only a change meant to alter outcomes may re-pin it (the functions below, run over
 ``GOLDEN``, write the same structure). The typed events are turned back into the old text here, so the test
 checks the numeric columns too (missiles, time of flight, miss distance, reasons).

@@ -32,10 +32,10 @@ def _launches_with_bearings(make_scenario, sector):
     launches = engine.events[(engine.events["kind"] == "launch") & (engine.events["unit"] == ll)]
     bearings = []
     for e in launches.itertuples():
-        k = int(round(e.time / world.step))
+        k = int(e.time // world.step)  # launches happen between time samples: the target flies on to e.time
         # the intercept of a constant-velocity target by a constant-speed missile from the launch point
-        p = world.position[k, e.target] - launch_point
         v = world.velocity[k, e.target]
+        p = world.position[k, e.target] + v * (e.time - world.times[k]) - launch_point
         a, b, c = v @ v - speed**2, 2 * p @ v, p @ p
         tau = min(r for r in np.roots([a, b, c]).real if r > 0)
         point = p + v * tau

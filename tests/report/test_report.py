@@ -130,7 +130,7 @@ design: oat
 set: {"units[telar].readiness.availability": 0.5}
 factors:
   - {path: "threats[raid].count", values: [1, 6]}
-  - {path: "units[telar].readiness.availability", values: [0.2, 1.0]}
+  - {path: "units[telar].readiness.availability", values: [0.0, 1.0]}
 replications: 4
 batch: 4
 common_random_numbers: true
@@ -172,8 +172,8 @@ def test_run_sweep_folder_gives_the_analysis_tornado(run_dir, oat_sweep, tmp_pat
 
     leakers = tornado(oat_sweep, "leakers")
     wrongful = tornado(oat_sweep, "wrongful_engagements").set_index("factor")
-    # the fire unit's availability moves leakers most, though listed second: the order is the analysis's, not
-    # the file's, and not a tie
+    # the fire unit's availability (from never up to always) moves leakers most, though listed second: the
+    # order is the analysis's, not the file's, and not a tie
     assert leakers["factor"].tolist() == ["units[telar].readiness.availability", "threats[raid].count"]
     assert leakers["swing"].iloc[0] > leakers["swing"].iloc[1] > 0
     page = build_report([run_dir], tmp_path / "r.html", sweep_dir=oat_sweep).read_text()

@@ -43,8 +43,10 @@ def test_every_builtin_number_has_an_existing_source_and_a_grade():
             assert value.source in catalog.sources, f"{type_id}.{name}: unknown source {value.source!r}"
             assert catalog.sources[value.source].strip(), f"source {value.source!r} has no text"
             assert value.grade in GRADES
-            if isinstance(value, SourcedChoice):  # a word from a fixed list (polarisation)
-                assert value.value in ("horizontal", "vertical")
+            if isinstance(value, SourcedChoice):  # a word from a fixed list (polarisation, guidance)
+                choices = {"polarisation": ("horizontal", "vertical"),
+                           "guidance": ("inertial", "command", "sarh", "active")}[name]
+                assert value.value in choices
             else:
                 assert math.isfinite(value.value)
             checked += 1

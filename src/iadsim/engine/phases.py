@@ -102,6 +102,8 @@ class Context:
     response_time: np.ndarray  # (F,) [s]
     update_interval: np.ndarray  # (F,) [s] guidance updates: the seeker's, or the guiding radar's look period
     manoeuvre: np.ndarray  # (T,) [m/s^2] unpredictable target acceleration
+    tables: list  # (F,) each missile's envelope table (None: its box)
+    edges: list  # (F,) each missile's (edge_pk, edge_width), (None, None): no fall at the edges
     chain_cache: dict = field(default_factory=dict)  # down components -> (able, feeds, guides)
     geometry_at: dict = field(default_factory=dict)  # step -> (time of flight, inside) (F, T), the last two
 
@@ -145,6 +147,9 @@ class Context:
             update_interval=np.array([_update_interval(world, f) for f in range(len(world.fire_ids))]),
             manoeuvre=np.nan_to_num(_value([world.scenario.catalog.types[f.type] for f in world.target_flight],
                                            "manoeuvre")),
+            tables=[m.envelope for m in world.missile],
+            edges=[(m.edge_pk.value, m.edge_width.value) if m.edge_pk is not None else (None, None)
+                   for m in world.missile],
         )
 
     def now(self, k: int) -> float:
@@ -374,13 +379,14 @@ def fuse_until(ctx: Context, pic: Picture, clock: np.ndarray, rows: np.ndarray |
     done[i] = True
 
 
-def predicted_error(ctx: Context, pic: Picture, rr, tt, ahead) -> np.ndarray:
+def predicted_error(ctx: Context, pic: Picture, rr, tt, ahead, manoeuvre: bool = True) -> np.ndarray:
     """RMS 3-D position error [m] of the fused tracks of (rows ``rr``, targets ``tt``) predicted ``ahead``
-    seconds past their last update (constant velocity, the filter's process noise; inf: no track)."""
+    seconds past their last update at constant velocity: the estimate's error, and with ``manoeuvre`` the
+    filter's process noise over that time (inf: no track)."""
     h = np.asarray(ahead, float)
     P = pic.P[rr, tt]
     pos = np.einsum("nii->n", P[:, :3, :3]) + 2 * h * np.einsum("nii->n", P[:, :3, 3:]) \
-        + h**2 * np.einsum("nii->n", P[:, 3:, 3:]) + 3 * ctx.process_noise * h**4 / 4
+        + h**2 * np.einsum("nii->n", P[:, 3:, 3:]) + manoeuvre * 3 * ctx.process_noise * h**4 / 4
     return np.where(pic.has_track[rr, tt], np.sqrt(np.maximum(pos, 0.0)), np.inf)
 
 
@@ -496,11 +502,8 @@ def geometry(ctx: Context, k: int) -> tuple[np.ndarray, np.ndarray]:
                                    ctx.speed[:, None])
         d = point - w.fire_position[:, None, :]
         ground = np.where(ok, np.hypot(d[..., 0], d[..., 1]), np.inf)  # no intercept: outside any envelope
-        inside = in_launch_envelope(ground, w.height_agl[k][None, :],
-                                    np.linalg.norm(w.velocity[k], axis=-1)[None, :], *ctx.envelope)
-        for f, sector in enumerate(w.fire_sector):  # a launcher with a sector fires at intercepts inside it only
-            if sector is not None:
-                inside[f] &= in_sector(sector, d[f, :, 0], d[f, :, 1])
+        f, height = np.broadcast_arrays(np.arange(len(w.fire_ids))[:, None], w.height_agl[k][None, :])
+        inside = in_reach(ctx, f, ground, height, np.linalg.norm(w.velocity[k], axis=-1)[None, :], d)
         ctx.geometry_at = {key: ctx.geometry_at[key] for key in ctx.geometry_at if key >= k - 1}
         ctx.geometry_at[k] = (np.where(inside, tof, np.inf), inside)
     return ctx.geometry_at[k]
@@ -518,13 +521,50 @@ def engagement_geometry(ctx: Context, k: int, f, t, when) -> tuple[np.ndarray, n
     tof, point, ok = intercept(w.fire_position[f], position_at(ctx, k, t, when), w.velocity[k, t], ctx.speed[f])
     d = point - w.fire_position[f]
     ground = np.where(ok, np.hypot(d[..., 0], d[..., 1]), np.inf)  # no intercept: outside any envelope
-    inside = in_launch_envelope(ground, height, np.linalg.norm(w.velocity[k, t], axis=-1),
-                                *(limit[f, 0] for limit in ctx.envelope))
+    inside = in_reach(ctx, f, ground, height, np.linalg.norm(w.velocity[k, t], axis=-1), d)
+    return np.where(inside, tof, np.inf), point, inside
+
+
+def range_limits(ctx: Context, f: np.ndarray, height: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The ground ranges fire units ``f`` reach at targets ``height`` above the ground: the catalog's
+    envelope table (linear between its heights; nan outside them), else its box's min and max range."""
+    lo, hi = ctx.envelope[0][f, 0].astype(float), ctx.envelope[1][f, 0].astype(float)
+    for i, table in enumerate(ctx.tables):
+        if table is not None:
+            here = f == i
+            lo[here] = np.interp(height[here], table.height, table.min_range, left=np.nan, right=np.nan)
+            hi[here] = np.interp(height[here], table.height, table.max_range, left=np.nan, right=np.nan)
+    return lo, hi
+
+
+def in_reach(ctx: Context, f: np.ndarray, ground, height, speed, d) -> np.ndarray:
+    """Whether intercepts at ``ground`` range, ``height`` above the ground, of targets at ``speed``, lie in
+    fire units ``f``'s launch envelope (:func:`range_limits`, the missile's altitudes and fastest target) and
+    its launcher's sector (``d``: the intercept point from the launcher), by the rule sensor sectors use."""
+    w = ctx.world
+    lo, hi = range_limits(ctx, f, height)
+    with np.errstate(invalid="ignore"):
+        inside = in_launch_envelope(ground, height, speed, np.nan_to_num(lo, nan=np.inf), np.nan_to_num(hi, nan=-1.0),
+                                    *(limit[f, 0] for limit in ctx.envelope[2:]))
     for i, sector in enumerate(w.fire_sector):  # a launcher with a sector fires at intercepts inside it only
         if sector is not None:
             here = f == i
             inside[here] &= in_sector(sector, d[here][..., 0], d[here][..., 1])
-    return np.where(inside, tof, np.inf), point, inside
+    return inside
+
+
+def edge_factor(ctx: Context, f: np.ndarray, ground: np.ndarray, height: np.ndarray) -> np.ndarray:
+    """The catalog's Pk factor near the envelope's range edges: ``edge_pk`` on an edge, rising linearly to 1
+    at ``edge_width`` of the range span inside it (1 for a missile without one)."""
+    out = np.ones(len(f))
+    for i, (edge_pk, width) in enumerate(ctx.edges):
+        here = np.flatnonzero(f == i)
+        if edge_pk is None or not len(here):
+            continue
+        lo, hi = range_limits(ctx, f[here], height[here])
+        margin = np.minimum(ground[here] - lo, hi - ground[here]) / (hi - lo)
+        out[here] = edge_pk + (1 - edge_pk) * np.clip(np.nan_to_num(margin) / width, 0.0, 1.0)
+    return out
 
 
 def time_to_asset(ctx: Context, k: int) -> np.ndarray:
@@ -592,15 +632,16 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
 
 
 def firing_solution(ctx: Context, st: State, k: int, rr, ff, tt, when, tof, inside) -> np.ndarray:
-    """Whether the fused track gives a firing solution (the doctrine's maturity rule): its position error
-    predicted to the intercept, times ``maturity_sigmas``, fits the acquisition basket (``basket``), or it has
-    had ``maturity_updates`` updates (``updates``). A target inside the envelope without one waits: a
+    """Whether the fused track gives a firing solution (the doctrine's maturity rule): its estimate's position
+    error extrapolated to the intercept, times ``maturity_sigmas``, fits the acquisition basket (``basket``),
+    or it has had ``maturity_updates`` updates (``updates``). A target inside the envelope without one waits: a
     ``waiting`` event (reason ``immature_track``) when it starts to."""
     doctrine, pic, eng = ctx.world.scenario.spec.doctrine, st.picture, st.engagements
     if doctrine.maturity == "updates":
         ok = pic.updates[rr, tt] >= doctrine.maturity_updates
     else:
-        error = predicted_error(ctx, pic, rr, tt, when - pic.track_time[rr, tt] + np.where(inside, tof, 0.0))
+        ahead = when - pic.track_time[rr, tt] + np.where(inside, tof, 0.0)
+        error = predicted_error(ctx, pic, rr, tt, ahead, manoeuvre=False)  # manoeuvres are the end game's
         ok = doctrine.maturity_sigmas * error <= ctx.basket
     for r, f, t, now in zip(rr[inside & ~ok], ff[inside & ~ok], tt[inside & ~ok], when[inside & ~ok], strict=True):
         if not eng.waiting[r, t]:
@@ -793,7 +834,8 @@ def single_shot_pk(ctx: Context, st: State, k: int, rr, ff, tt, when, arrival, a
     or the Carleton lethality function integrated over the end-game miss distribution
     (:func:`iadsim.physics.lethality.endgame_miss`: the guidance's prediction interval, the target's
     manoeuvre and crossing speed, a command-guided missile's track error, an inertial one's aim error) in
-    closed form (:func:`~iadsim.physics.lethality.carleton_sspk`)."""
+    closed form (:func:`~iadsim.physics.lethality.carleton_sspk`); times the factor near the envelope's edges
+    (:func:`edge_factor`)."""
     w, pic = ctx.world, st.picture
     out = ctx.pk[ff].astype(float)
     line = arrival - w.fire_position[ff]
@@ -801,7 +843,9 @@ def single_shot_pk(ctx: Context, st: State, k: int, rr, ff, tt, when, arrival, a
     v = w.velocity[k, tt]
     crossing = np.linalg.norm(v - np.sum(v * line, axis=-1)[:, None] * line, axis=-1)
     interval = ctx.update_interval[ff]
-    track = predicted_error(ctx, pic, rr, tt, when - pic.track_time[rr, tt] + np.nan_to_num(interval)) / np.sqrt(3.0)
+    # the guiding track's estimate error over the update interval (its manoeuvre term is the end game's own)
+    ahead = when - pic.track_time[rr, tt] + np.nan_to_num(interval)
+    track = predicted_error(ctx, pic, rr, tt, ahead, manoeuvre=False) / np.sqrt(3.0)
     flight = when - st.engagements.launched[rr, tt]
     for kind in {g for g in ctx.guidance if g is not None}:
         i = np.flatnonzero(np.array([ctx.guidance[f] == kind for f in ff], bool))
@@ -810,7 +854,8 @@ def single_shot_pk(ctx: Context, st: State, k: int, rr, ff, tt, when, arrival, a
                                        np.where(np.isfinite(track[i]), track[i], 0.0), ctx.manoeuvre[tt[i]],
                                        crossing[i], ctx.response_time[ff[i]])
             out[i] = carleton_sspk(ctx.peak_pk[ff[i]], ctx.lethal_area[ff[i]], 1.0, sigma, sigma, bias, 0.0)
-    return out
+    offset = arrival - w.fire_position[ff]
+    return out * edge_factor(ctx, ff, np.hypot(offset[:, 0], offset[:, 1]), w.height_agl[k, tt])
 
 
 def channel_groups(w: World, default: int = 4) -> tuple[np.ndarray, np.ndarray]:

@@ -48,6 +48,38 @@ class SourcedChoice(Sourced):
     value: str  # type: ignore[assignment]
 
 
+def _lengths(raw: object) -> object:
+    if not isinstance(raw, list) or not 2 <= len(raw) <= 100:
+        raise ValueError("expected a list of 2 to 100 lengths, e.g. ['0 km', '5 km']")
+    try:
+        return [parse_quantity(v, "length") for v in raw]
+    except UnitError as exc:
+        raise ValueError(str(exc)) from None
+
+
+class EnvelopeTable(BaseModel):
+    """A missile's launch envelope as a table over the target's height above the ground: the ground ranges of
+    the intercept point it can reach at each tabulated height (linear in between; outside the heights it
+    cannot engage)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    height: Annotated[list[float], BeforeValidator(_lengths)]
+    min_range: Annotated[list[float], BeforeValidator(_lengths)]
+    max_range: Annotated[list[float], BeforeValidator(_lengths)]
+    source: str
+    grade: Grade
+
+    @model_validator(mode="after")
+    def _table(self):
+        if not len(self.height) == len(self.min_range) == len(self.max_range):
+            raise ValueError("height, min_range and max_range need the same number of entries")
+        if any(b <= a for a, b in zip(self.height, self.height[1:], strict=False)):
+            raise ValueError("height must increase")
+        if any(lo >= hi for lo, hi in zip(self.min_range, self.max_range, strict=True)):
+            raise ValueError("each min_range must be below its max_range")
+        return self
+
+
 @dataclass(frozen=True)
 class Dimension:
     """Marks a catalog field's dimension (a key of iadsim.units.DIMENSIONS, "ratio_db", or None for a number)."""
@@ -208,6 +240,12 @@ class MissileType(_Type):
                                         "flight at v moves v times this while the missile corrects")
     seeker_update: STime | None = Field(None, description="interval between a homing missile's seeker updates "
                                         "(sarh, active)")
+    envelope: EnvelopeTable | None = Field(None, description="ranges it can reach at each target height above the "
+                                           "ground (absent: the box of min/max range and altitude)")
+    edge_pk: SNumber | None = Field(None, description="kill probability factor at the envelope's edge, rising "
+                                    "linearly to 1 over edge_width")
+    edge_width: SNumber | None = Field(None, description="fraction of the range span, inside each range edge, over "
+                                       "which Pk falls to edge_pk")
 
     @model_validator(mode="after")
     def _kill_model(self):
@@ -225,6 +263,10 @@ class MissileType(_Type):
             raise ValueError("peak_pk must be in (0, 1]")
         if self.pk is not None and not 0 <= self.pk.value <= 1:
             raise ValueError("pk must be in [0, 1]")
+        if (self.edge_pk is None) != (self.edge_width is None):
+            raise ValueError("edge_pk and edge_width go together")
+        if self.edge_pk is not None and not (0 <= self.edge_pk.value <= 1 and 0 < self.edge_width.value <= 0.5):
+            raise ValueError("edge_pk must be in [0, 1] and edge_width in (0, 0.5]")
         return self
 
 
@@ -359,7 +401,7 @@ def read_catalog_file(path: str | Path, text: str | None = None) -> tuple[Catalo
     errors = []
     for type_id, entry in parsed.types.items():
         for name, value in entry:
-            if isinstance(value, Sourced) and value.source not in parsed.sources:
+            if isinstance(value, Sourced | EnvelopeTable) and value.source not in parsed.sources:
                 errors.append(doc.error(("types", type_id, name, "source"), f"unknown source '{value.source}'"))
     if errors:
         raise InputErrors(errors)
