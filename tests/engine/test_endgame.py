@@ -139,3 +139,33 @@ def test_kill_probability_of_an_inertial_missile_falls_with_distance(scenario, v
     validation("first-shot Pk, inertial missile fired at 12 km against a 1 m/s^2 manoeuvre",
                "Przemieniecki closed form with sigma = a t^2 / 2, the aim error as bias", got[12000.0][0],
                got[12000.0][1], abs=4 * np.sqrt(got[12000.0][1] * (1 - got[12000.0][1]) / 400))
+
+
+@pytest.mark.validation
+def test_an_envelope_table_sets_the_reach_and_pk_falls_at_its_edge(scenario, validation):
+    """A missile whose reach grows with the target's height (8 km at the ground, 12 km at 5 km, linear in between)
+    first fires when the intercept comes inside the reach at the target's 2 km: 9.6 km. Its Pk (1 inside) falls
+    linearly to 0.5 on the edge over the outer fifth of the range span, so a first shot from the edge kills about
+    half the time, at the factor the test computes from the intercept's range."""
+    types = catalog(missile={"edge_pk": 0.5, "edge_width": 0.2})
+    types["types"]["t-missile"]["envelope"] = {"height": ["0 km", "5 km"], "min_range": ["1 km", "2 km"],
+                                               "max_range": ["8 km", "12 km"], "source": "test", "grade": "assumed"}
+    world = build_world(scenario("1 s", threats=[stream(1)], types=types))
+    engine = Engine(world, np.arange(400), seed=12)
+    engine.run()
+    ev = engine.events
+    launch = ev[ev.kind == "launch"].groupby("replication").first()
+    ends = ev[ev.kind.isin(["kill", "miss"])].groupby("replication").first()
+    reach = 8000.0 + (12000.0 - 8000.0) * 2000.0 / 5000.0
+    intercept = np.hypot(launch.x - world.fire_position[0, 0], launch.y - world.fire_position[0, 1]).to_numpy()
+    np.testing.assert_allclose(intercept, reach, atol=3.0)  # the aim point is the track's: metres off the truth
+    ground = np.hypot(ends.x - world.fire_position[0, 0], ends.y - world.fire_position[0, 1]).to_numpy()
+    low, span = 1000.0 + 1000.0 * 2000.0 / 5000.0, reach - (1000.0 + 1000.0 * 2000.0 / 5000.0)
+    margin = np.minimum(ground - low, reach - ground) / span
+    p = 0.5 + 0.5 * np.clip(margin / 0.2, 0.0, 1.0)
+    killed = (ends.kind == "kill").to_numpy()
+    _binomial(killed, p)
+    assert p.mean() < 0.6
+    validation("first-shot kill fraction at the envelope's edge (edge_pk 0.5 over 20 % of the span)",
+               "linear edge factor computed in the test", killed.mean(), p.mean(),
+               abs=4 * np.sqrt(p.mean() * (1 - p.mean()) / 400))

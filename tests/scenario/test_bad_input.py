@@ -261,6 +261,13 @@ MUTATIONS = {
                              "terrain.source", ("terrain file 'nowhere.tif' not found",)),
     "catalog-file-missing": ("terrain: {source: sample}", "terrain: {source: sample}\ncatalog: [mine.yaml]",
                              "catalog:", "catalog[0]", ("catalog file 'mine.yaml' not found",)),
+    "m-of-n-upside-down": ("  assignment: hungarian\n", "  assignment: hungarian\n  tracking: {confirm_hits: 4, "
+                           "confirm_looks: 3}\n", "tracking:", "doctrine.tracking",
+                           ("confirm_hits (4) cannot exceed confirm_looks (3)",)),
+    "no-decision-slot": ("  assignment: hungarian\n", "  assignment: hungarian\n  concurrent_decisions: 0\n",
+                         "concurrent_decisions:", "doctrine.concurrent_decisions", ("greater than or equal to 1",)),
+    "unknown-maturity-rule": ("  assignment: hungarian\n", "  assignment: hungarian\n  maturity: hunch\n",
+                              "maturity:", "doctrine.maturity", ("'basket'",)),
 }
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from iadsim.scenario import InputError, builtin_catalog, load_catalog, load_scenario
+from iadsim.scenario import InputError, InputErrors, builtin_catalog, load_catalog, load_scenario
 from iadsim.scenario.catalog import AircraftType, LauncherType, RadarType, Sourced, SourcedChoice
 
 from ._helpers import designed_text, line_containing, mutate
@@ -233,3 +233,31 @@ def test_bad_reference_in_a_user_file_has_its_line(tmp_path, old, new, line, fie
         load_catalog([path])
     assert (info.value.file, info.value.line, info.value.loc) == (str(path), line, ("types", "my-launcher", field))
     assert words in info.value.message
+
+
+PK = "pk: {value: 0.7, source: notes, grade: assumed}"
+TABLE = "\n    envelope: {height: [%s], min_range: [1 km, 1 km], max_range: [9 km, 9 km], source: %s, grade: assumed}"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "words"),
+    [
+        (PK, "speed_note: 1", "unknown field 'speed_note'"),
+        (PK, "lethal_area: {value: 500 m^2, source: notes, grade: assumed}",
+         "end-game data needs guidance, peak_pk, response_time as well"),
+        (PK, "guidance: {value: laser, source: notes, grade: assumed}",
+         "value must be one of: inertial, command, sarh, active"),
+        (PK, PK + "\n    edge_pk: {value: 0.5, source: notes, grade: assumed}", "edge_pk and edge_width go together"),
+        (PK, PK + TABLE % ("1 km, 0 km", "notes"), "height must increase"),
+        (PK, PK + TABLE % ("0 km, 1 km", "nobody"), "unknown source 'nobody'"),
+    ],
+)
+def test_a_missile_s_kill_model_and_envelope_are_checked(tmp_path, old, new, words):
+    """A missile gives a constant pk or the whole end-game data; an envelope table's heights increase and its
+    source is cited: each mistake is one message naming the file, the line and the missile."""
+    path = tmp_path / "mine.yaml"
+    path.write_text(mutate(USER_CATALOG, old, new), encoding="utf-8")
+    with pytest.raises((InputError, InputErrors)) as info:
+        load_catalog([path])
+    text = str(info.value)
+    assert str(path) in text and "my-missile" in text and words in text
