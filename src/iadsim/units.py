@@ -182,6 +182,7 @@ def format_quantity(value: float, dimension: str | None) -> str:
         "power": ((1e6, "MW"), (1e3, "kW"), (1.0, "W"), (1e-3, "mW")),
         "time": ((3600.0, "h"), (60.0, "min"), (1.0, "s"), (1e-3, "ms"), (1e-6, "µs")),
         "speed": ((1.0, "m/s"),),
+        "acceleration": ((1.0, "m/s^2"),),
         "temperature": ((1.0, "K"),),
     }.get(dimension)
     if scales is None:
