@@ -6,15 +6,24 @@ as arrays. Printed: build time, replications/s (1 process and 2 processes), the 
 scaling with replications and with sensor x target pairs, and peak memory. The issue's target is
 1,000 replications in <= 60 s on 2 cores.
 
+Second peer: the engine as it was before the continuous-time kill chain (issue 18, whose target is "no
+slower than the commit before"). The script exports that commit's ``src`` with ``git archive`` and runs
+both engines the same way, each in a fresh interpreter (start-up, import and ``build_world`` included):
+the reference scenario, 1,000 replications in batches of 250 on two forked processes.
+
     python benchmarks/bench_engine.py [--replications 1000] [--batch 250] [--peer 4] [--quick]
+                                      [--baseline REV | --no-baseline]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing as mp
 import os
 import resource
+import subprocess
+import sys
 import tempfile
 import time
 import tracemalloc
@@ -28,6 +37,7 @@ from iadsim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "examples" / "reference-large.yaml"
+BEFORE_ISSUE_18 = "f55dce0"  # the last commit before the continuous-time kill chain
 _WORLD = None  # shared with forked workers
 
 
@@ -58,6 +68,47 @@ def scaled_threats(factor: int) -> Path:
     return path
 
 
+def two_processes(n: int, batch: int) -> None:
+    """Worker mode (``--two-processes``): build the reference world, run ``n`` replications in batches on two
+    forked processes, print the timings as JSON (whichever iadsim the interpreter imports)."""
+    global _WORLD
+    import iadsim
+
+    t0 = time.perf_counter()
+    _WORLD = build_world(load_scenario(REFERENCE))
+    t_build = time.perf_counter() - t0
+    run_batch(np.arange(2))  # warm-up (compiled kernels)
+    with mp.get_context("fork").Pool(2) as pool:
+        t_run = timed(lambda: pool.map(run_batch, batches(n, max(1, min(batch, n // 2)))))
+    print(json.dumps({"iadsim": str(Path(iadsim.__file__).parent), "build": t_build, "run": t_run}))
+
+
+def side_by_side(rev: str, n: int, batch: int) -> None:
+    """This engine and the one at ``rev``, each in a fresh interpreter, the same way (:func:`two_processes`)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "src"], capture_output=True, check=False)
+        if archive.returncode:
+            print(f"baseline {rev}: not available ({archive.stderr.decode(errors='replace').strip()}); skipped")
+            return
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive.stdout, check=True)
+        times = {}
+        for name, src in ((f"before issue 18 ({rev})", Path(tmp) / "src"), ("this commit", ROOT / "src")):
+            env = dict(os.environ, PYTHONPATH=str(src))
+            t0 = time.perf_counter()
+            out = subprocess.run([sys.executable, __file__, "--two-processes", "--replications", str(n),
+                                  "--batch", str(batch)], env=env, capture_output=True, text=True, check=True)
+            wall = time.perf_counter() - t0
+            result = json.loads(out.stdout.strip().splitlines()[-1])
+            assert Path(result["iadsim"]).resolve() == (src / "iadsim").resolve(), result["iadsim"]
+            times[name] = (wall, result)
+            print(f"{name}: {n} replications on 2 processes in {result['run']:.1f} s (build_world "
+                  f"{result['build']:.1f} s; {wall:.1f} s with start-up)")
+        (old_wall, old), (new_wall, new) = times.values()
+        verdict = "meets" if new["run"] <= old["run"] else "misses"
+        print(f"this commit / before issue 18: run {new['run'] / old['run']:.2f}x, with start-up "
+              f"{new_wall / old_wall:.2f}x: {verdict} the issue's 'no slower than the commit before' target")
+
+
 def main() -> None:
     global _WORLD
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -65,8 +116,14 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=250)
     parser.add_argument("--peer", type=int, default=4, help="replications run one at a time by the naive peer")
     parser.add_argument("--quick", action="store_true", help="200 replications, smaller scaling runs")
+    parser.add_argument("--baseline", default=BEFORE_ISSUE_18, help="commit to compare with, side by side")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the side-by-side comparison")
+    parser.add_argument("--two-processes", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     n = 200 if args.quick else args.replications
+    if args.two_processes:
+        two_processes(n, args.batch)
+        return
 
     scenario = load_scenario(REFERENCE)
     t0 = time.perf_counter()
@@ -126,6 +183,8 @@ def main() -> None:
     maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory: {peak / 1e6:.0f} MB allocated during a batch of {args.batch} (tracemalloc); "
           f"process peak RSS {maxrss:.0f} MB")
+    if not args.no_baseline:
+        side_by_side(args.baseline, n, args.batch)
 
 
 if __name__ == "__main__":

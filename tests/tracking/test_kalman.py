@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from iadsim.tracking import cv_process_noise, cv_transition, predict, update
+from iadsim.tracking import cv_process_noise, cv_transition, fuse_in_order, predict, update
 
 # --------------------------------------------------------------------------------------------------
 # KalmanFilter.NET, "Multidimensional Kalman Filter", Example 10 - rocket altitude estimation
@@ -273,3 +273,36 @@ def test_batched_filter_equals_stone_soup():
         ss_P = np.asarray(state.covar, float)
         np.testing.assert_allclose(x[i, perm], ss_x, rtol=0, atol=1e-9)
         np.testing.assert_allclose(P[i][np.ix_(perm, perm)], ss_P, rtol=0, atol=1e-9)
+
+
+def test_fuse_in_order_is_predict_then_update_measurement_by_measurement():
+    """The engine's compiled sequential fusion gives what predict() and update() give one measurement at a
+    time: a new track starts at its first measurement (zero velocity, the given speed sigma), later ones are
+    predicted to their time (DWNA noise) and fused; one earlier than its track's time is fused at that time."""
+    rng = np.random.default_rng(5)
+    n_tracks, q, speed_sigma = 4, 3.0, 250.0
+    index = rng.integers(0, n_tracks, 40)
+    times = np.sort(rng.uniform(0, 30, 40))
+    times[7] = times[6] - 0.5  # out of order
+    z = rng.normal(0, 500, (40, 3))
+    var = rng.uniform(10, 900, 40)
+    x, P = np.zeros((n_tracks, 6)), np.tile(np.eye(6), (n_tracks, 1, 1))
+    t, has = np.zeros(n_tracks), np.zeros(n_tracks, bool)
+    fuse_in_order(x, P, t, has, index, times, z, var, q, speed_sigma)
+
+    ex, eP, et, ehas = np.zeros((n_tracks, 6)), np.tile(np.eye(6), (n_tracks, 1, 1)), np.zeros(n_tracks), set()
+    for b, tm, zi, vi in zip(index, times, z, var, strict=True):
+        if b not in ehas:
+            ehas.add(b)
+            ex[b] = np.r_[zi, 0, 0, 0]
+            eP[b] = np.diag([vi] * 3 + [speed_sigma**2] * 3)
+            et[b] = tm
+            continue
+        h = max(tm - et[b], 0.0)
+        xp, Pp = predict(ex[b], eP[b], h, q, model="discrete")
+        u = update(xp, Pp, zi, np.eye(3) * vi)
+        ex[b], eP[b], et[b] = u.x, u.P, max(tm, et[b])
+    assert has.tolist() == [b in ehas for b in range(n_tracks)]
+    np.testing.assert_allclose(x, ex, rtol=1e-10, atol=1e-8)
+    np.testing.assert_allclose(P, eP, rtol=1e-10, atol=1e-8)
+    np.testing.assert_allclose(t, et)

@@ -444,33 +444,98 @@ def _update_general(x, P, z, R, H, mask) -> Update:
 
 @numba.njit(cache=True, nogil=True)
 def _fuse_kernel(x, p, t_state, has, index, times, z, var, q, speed_var):  # pragma: no cover - compiled
-    ndim = x.shape[1] // 2
-    h1, qpp, qpv, qvv = np.zeros(1), np.zeros(1), np.zeros(1), np.zeros(1)
-    no_accel = np.zeros((1, 0))
-    r = np.zeros((1, ndim, ndim))
-    mask = np.ones(1, dtype=np.bool_)
-    nu = np.empty((1, ndim))
-    s = np.empty((1, ndim, ndim))
-    x_pred = np.empty((1, 2 * ndim))
-    p_pred = np.empty((1, 2 * ndim, 2 * ndim))
+    n = x.shape[1] // 2
+    pp = np.empty((2 * n, 2 * n))
+    s = np.empty((n, n))
+    si = np.empty((n, n))
+    gain = np.empty((2 * n, n))
+    nu = np.empty(n)
+    chol = np.zeros((n, n))
+    y = np.empty(n)
     for i in range(index.shape[0]):
         b = index[i]
         if not has[b]:
-            for a in range(2 * ndim):
-                x[b, a] = z[i, a] if a < ndim else 0.0
-                for c in range(2 * ndim):
+            for a in range(2 * n):
+                x[b, a] = z[i, a] if a < n else 0.0
+                for c in range(2 * n):
                     p[b, a, c] = 0.0
-                p[b, a, a] = var[i] if a < ndim else speed_var
+                p[b, a, a] = var[i] if a < n else speed_var
             has[b] = True
             t_state[b] = times[i]
             continue
         h = max(times[i] - t_state[b], 0.0)
-        h1[0], qpp[0], qpv[0], qvv[0] = h, q * h**4 / 4.0, q * h**3 / 2.0, q * h**2  # DWNA (_dwna_blocks)
-        _predict_kernel(x[b:b + 1], p[b:b + 1], h1, qpp, qpv, qvv, no_accel, x_pred, p_pred)
-        for a in range(ndim):
-            r[0, a, a] = var[i]
-        _update_position_kernel(x_pred, p_pred, z[i:i + 1], r, mask, x[b:b + 1], p[b:b + 1], nu, s)
+        # predict: x += h v; P = F P F^T + Q (DWNA, per axis q [h^4/4, h^3/2; h^3/2, h^2])
+        for a in range(n):
+            x[b, a] += h * x[b, n + a]
+        for a in range(n):
+            for c in range(n):
+                pv, vp, vv = p[b, a, n + c], p[b, n + a, c], p[b, n + a, n + c]
+                pp[a, c] = p[b, a, c] + h * (pv + vp) + h * h * vv
+                pp[a, n + c] = pv + h * vv
+                pp[n + a, c] = vp + h * vv
+                pp[n + a, n + c] = vv
+            pp[a, a] += q * h**4 / 4.0
+            pp[a, n + a] += q * h**3 / 2.0
+            pp[n + a, a] += q * h**3 / 2.0
+            pp[n + a, n + a] += q * h * h
+        # update with the position: S = P_pp + var I, K = P[:, :n] S^-1, x += K nu, P -= K S K^T
+        for a in range(n):
+            nu[a] = z[i, a] - x[b, a]
+            for c in range(n):
+                s[a, c] = 0.5 * (pp[a, c] + pp[c, a]) + (var[i] if a == c else 0.0)
+        _inverse_spd(s, si, chol, y)
+        for a in range(2 * n):
+            for c in range(n):
+                v = 0.0
+                for m in range(n):
+                    v += pp[a, m] * si[m, c]
+                gain[a, c] = v
+        for a in range(2 * n):
+            v = 0.0
+            for c in range(n):
+                v += gain[a, c] * nu[c]
+            x[b, a] += v
+        for a in range(2 * n):
+            for c in range(2 * n):
+                v = 0.0
+                for m in range(n):
+                    v += gain[a, m] * pp[m, c]  # K S K^T = K (H P)
+                p[b, a, c] = pp[a, c] - v
+        for a in range(2 * n):
+            for c in range(a + 1, 2 * n):
+                v = 0.5 * (p[b, a, c] + p[b, c, a])
+                p[b, a, c] = v
+                p[b, c, a] = v
         t_state[b] = max(times[i], t_state[b])
+
+
+@numba.njit(cache=True, nogil=True)
+def _inverse_spd(s, out, chol, y):  # pragma: no cover - compiled
+    """Inverse of a small symmetric positive-definite matrix by Cholesky, into ``out`` (``chol``, ``y``:
+    work arrays)."""
+    n = s.shape[0]
+    for j in range(n):
+        d = s[j, j]
+        for k in range(j):
+            d -= chol[j, k] * chol[j, k]
+        d = np.sqrt(d)
+        chol[j, j] = d
+        for i in range(j + 1, n):
+            v = s[i, j]
+            for k in range(j):
+                v -= chol[i, k] * chol[j, k]
+            chol[i, j] = v / d
+    for c in range(n):  # solve L L^T x = e_c
+        for i in range(n):
+            v = 1.0 if i == c else 0.0
+            for k in range(i):
+                v -= chol[i, k] * y[k]
+            y[i] = v / chol[i, i]
+        for i in range(n - 1, -1, -1):
+            v = y[i]
+            for k in range(i + 1, n):
+                v -= chol[k, i] * out[k, c]
+            out[i, c] = v / chol[i, i]
 
 
 def fuse_in_order(x: NDArray[np.float64], P: NDArray[np.float64], time: NDArray[np.float64],
