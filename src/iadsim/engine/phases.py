@@ -31,15 +31,11 @@ from iadsim.engine._kernels import count_look
 from iadsim.engine._kernels import known as known_kernel
 from iadsim.engine.log import EventLog
 from iadsim.engine.state import (
-    ASSESSING,
-    CLEARED,
-    FLYING,
-    IDLE,
-    PENDING,
     Batteries,
     Crews,
     Engagements,
     Outcomes,
+    Phase,
     Picture,
     Readiness,
     SensorTracks,
@@ -56,6 +52,9 @@ from iadsim.tracking import fuse_in_order
 
 __all__ = ["Context", "assess", "assign", "authorise", "channel_groups", "fire_control", "initial_state",
            "leak", "repair_and_fail", "sense", "track", "window"]
+
+# engagement phases as plain integers (comparing arrays with enum members goes through the enum machinery)
+IDLE, PENDING, FLYING, ASSESSING, CLEARED = (int(p) for p in Phase)
 
 # random streams (any distinct integers)
 S_AVAIL, S_LINK, S_DETECT, S_NOISE, S_ID_SYSTEM, S_ID_OPERATOR, S_DECISION, S_KILL, S_FAIL, S_PHASE = range(1, 11)
@@ -405,7 +404,8 @@ def fire_control(ctx: Context, k: int, st: State) -> None:
     keep = at >= start  # deliveries from now on; those in the window may open engagements
     st.tracks.deliveries = r, t, at = r[keep], t[keep], at[keep]
     delivered = (r[at < end], t[at < end], at[at < end])
-    opened = openings(ctx, k, start, end, (st.outcomes.alive & (st.engagements.phase == IDLE)).any(axis=0))
+    opened = openings(ctx, k, start, end, (st.outcomes.alive & (st.engagements.phase == IDLE)).any(axis=0)
+                      if (st.readiness.able & (st.batteries.missiles > 0)).any() else np.zeros(0, bool))
     while len(rows):
         fuse_until(ctx, st.picture, clock, rows)
         assess(ctx, k, st, clock, rows)
@@ -425,7 +425,7 @@ def openings(ctx: Context, k: int, start: float, end: float, open_: np.ndarray) 
     w = ctx.world
     starting = np.flatnonzero((w.start_time > start) & (w.start_time < end))
     targets, times = [starting], [w.start_time[starting]]
-    if k + 1 < len(w.times):
+    if k + 1 < len(w.times) and open_.any():
         f, t = np.nonzero(~geometry(ctx, k)[1] & geometry(ctx, k + 1)[1] & open_[None, :])
         if len(f):
             lo, hi = np.full(len(f), start), np.full(len(f), float(w.times[k + 1]))
