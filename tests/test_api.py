@@ -165,3 +165,15 @@ def test_sweep_from_a_mapping_is_saved_and_its_errors_name_it(tmp_path, monkeypa
     assert saved.is_file() and len(swept.points) == 2
     with pytest.raises(iadsim.ScenarioError, match="bad.sweep.yaml"):
         iadsim.sweep({"design": "grid"}, tmp_path / "bad", executor="serial")
+
+
+def test_the_engine_s_modelling_constants_are_fields_a_study_can_vary(designed):
+    """The M-of-N rule and the acquisition basket are doctrine fields a study may change: a basket no track can
+    fit stops every launch; an M-of-N rule that cannot hold is refused, naming the field."""
+    base = designed.run(replications=5, seed=3).metrics
+    strict = designed.with_changes({"doctrine.tracking.confirm_hits": 3})
+    assert strict.model.spec.doctrine.tracking.confirm_hits == 3
+    blind = designed.with_changes({"doctrine.acquisition_basket": "1 m"}).run(replications=5, seed=3).metrics
+    assert (blind["missiles_expended"] == 0).all() and (base["missiles_expended"] > 0).all()
+    with pytest.raises(iadsim.ScenarioError, match=r"doctrine\.tracking.*confirm_hits \(4\) cannot exceed"):
+        designed.with_changes({"doctrine.tracking.confirm_hits": 4})

@@ -9,6 +9,7 @@ looking at its own scan times with a random phase. The engine runs at steps of 2
 from __future__ import annotations
 
 import numpy as np
+import pandas
 import pytest
 
 from iadsim.engine import Engine, build_world
@@ -24,6 +25,7 @@ from ._fire_control import (
     MISSILE_SPEED,
     SPEED,
     START_X,
+    catalog,
     scenario_maker,
     stream,
 )
@@ -147,7 +149,9 @@ def test_simultaneous_nominations_queue_for_one_deciding_crew(scenario, slots, v
     for r in range(2):
         mine = ev[ev.replication == r]
         nominated = mine[mine.kind == "nominated"]
-        assert len(nominated) == 4 and np.ptp(nominated.time) < 2.0  # a burst
+        # a burst: each when its target's intercept enters the envelope (launchers 0-60 m from the origin)
+        assert len(nominated) == 4
+        np.testing.assert_allclose(nominated.time, window(0.0, 2000.0 - 3.0)[0], atol=1.0)
         free = [-np.inf] * slots
         expected = {}
         for n in nominated.itertuples():  # in the order the crew received them
@@ -207,7 +211,92 @@ def test_first_detection_follows_the_cumulative_pd_over_the_radar_s_own_looks(ma
         sigma = np.sqrt(model * (1 - model) / replications)
         assert abs(got - model) < 4 * sigma + 2e-3, (t, got, model)
     median_model = checks[2]
-    validation(f"first detection, radially inbound drone, step {step}: P(first <= empirical median)",
+    validation(f"first detection, radially inbound drone, step {step}: share detected by the empirical median",
                "cumulative Pd over the radar's own look times with a random phase",
                float(np.mean(first <= median_model)),
                float(np.mean(1 - np.prod(np.where(looks <= median_model, 1 - p, 1.0), axis=1))), abs=0.05)
+
+
+def test_pre_authorisation_decides_while_the_target_is_still_out_of_reach(scenario):
+    """With pre-authorisation the crew decides on a target when it first reaches the fire unit's picture (here
+    40 s and more before it comes in reach): by the time it is nominated the decision is made and the launch
+    goes at once, when autonomous fire would launch; without it the launch waits the whole decision time."""
+    decision = 7.3
+    authority = {"mode": "human-in-the-loop", "decision_time": {"distribution": "fixed", "value": f"{decision} s"}}
+    first = {}
+    for name, mode, pre in (("autonomous", "autonomous", False), ("pre", "human-in-the-loop", True),
+                            ("at nomination", "human-in-the-loop", False)):
+        world = build_world(scenario("1 s", authority=authority | {"mode": mode},
+                                     doctrine={"pre_authorisation": pre}))
+        engine = Engine(world, np.arange(4), seed=5)
+        engine.run()
+        ev = engine.events
+        first[name] = ev[ev.kind == "launch"].groupby("replication")["time"].min().to_numpy()
+        if name == "autonomous":
+            detected = engine.state.outcomes.first_detection
+    assert (first["autonomous"] - detected > 40).all()  # in the picture long before it is in reach
+    np.testing.assert_allclose(first["pre"], first["autonomous"], atol=1e-9)
+    np.testing.assert_allclose(first["at nomination"], first["autonomous"] + decision, atol=1e-9)
+
+
+def test_a_replication_s_events_do_not_depend_on_its_batch(scenario):
+    """Envelope entries while other replications are still engaging the target, re-engagements after a 24 s
+    kill assessment and misses at Pk 0.5, at a 10 s step: replication 2 alone and in a batch of six gives the
+    same events, bit for bit."""
+    world = build_world(scenario("10 s", threats=[stream(3, offset=800.0, spacing="20 s")],
+                                 types=catalog(missile={"pk": 0.5}), doctrine={"kill_assessment_time": "24 s"}))
+    batch = Engine(world, np.arange(6), seed=31)
+    batch.run()
+    alone = Engine(world, [2], seed=31)
+    alone.run()
+    mine = batch.events[batch.events.replication == 2].reset_index(drop=True)
+    assert (mine.kind == "launch").sum() >= 3 and (mine.kind == "miss").any()
+    pandas.testing.assert_frame_equal(mine, alone.events.reset_index(drop=True))
+
+
+def test_re_engagements_of_a_crossing_target_do_not_depend_on_the_step(scenario):
+    """A target crossing 800 m from the launcher is shot at (Pk 0: every shot misses), looked at for 24 s, and
+    shot at again; it leaves the envelope inside the minimum range and comes back on the far side while a kill
+    assessment is running. Every launch, the one at its return included, happens at the same moment at a 10 s
+    step as at a 0.25 s step."""
+    launches = {}
+    for step in ("10 s", "0.25 s"):
+        world = build_world(scenario(step, threats=[stream(1, offset=800.0)], types=catalog(missile={"pk": 0.0}),
+                                     doctrine={"kill_assessment_time": "24 s"}))
+        engine = Engine(world, [0], seed=3)
+        engine.run()
+        ev = engine.events
+        launches[step] = ev[ev.kind == "launch"].time.to_numpy()
+    assert len(launches["10 s"]) >= 5
+    np.testing.assert_allclose(launches["10 s"], launches["0.25 s"], atol=2e-3)
+
+
+@pytest.mark.parametrize("step", ["0.5 s", "3 s", "7 s"])
+def test_a_fire_unit_freed_by_a_veto_takes_the_next_target_at_once(scenario, step):
+    """Two targets come in reach together; the crew, deciding early (pre-authorisation), calls a hostile civil
+    half the time. When the first decision is a veto, the launcher turns to the other target at that very
+    moment, whatever the step; a vetoed target nominated again is decided on afresh, in the full 2 s."""
+    authority = {"mode": "human-in-the-loop", "decision_time": {"distribution": "fixed", "value": "2 s"},
+                 "reconsider_after": "10 s",
+                 "identification": {"p_civil_as_hostile": 0.0, "p_hostile_as_civil": 0.5, "p_transponder_missed": 0.0}}
+    world = build_world(scenario(step, threats=[stream(1, id_="a", bearing_deg=90), stream(1, id_="b", bearing_deg=0)],
+                                 doctrine={"pre_authorisation": True}, authority=authority))
+    engine = Engine(world, np.arange(40), seed=3)
+    engine.run()
+    ev = engine.events
+    checked = redecided = 0
+    for r in range(40):
+        mine = ev[ev.replication == r]
+        nominated, vetoed = mine[mine.kind == "nominated"], mine[mine.kind == "vetoed"]
+        if len(vetoed) and vetoed.time.iloc[0] == nominated.time.min():  # the first decision, a veto
+            other = nominated[nominated.target != vetoed.target.iloc[0]]
+            assert other.time.min() == pytest.approx(vetoed.time.iloc[0], abs=1e-9)
+            checked += 1
+        # a vetoed target is decided on afresh when nominated again: the whole 2 s, not at once
+        renominated = nominated[nominated.target.isin(vetoed.target) & (nominated.time > vetoed.time.min())]
+        for again in renominated.itertuples():
+            decided = mine[mine.kind.isin(["vetoed", "launch"]) & (mine.target == again.target)
+                           & (mine.time >= again.time)].time.min()
+            assert decided == pytest.approx(again.time + 2.0, abs=1e-9)
+            redecided += 1
+    assert checked >= 10 and redecided >= 10

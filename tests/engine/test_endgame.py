@@ -15,7 +15,7 @@ import pytest
 
 from iadsim.engine import Engine, build_world
 
-from ._fire_control import catalog, scenario_maker, stream
+from ._fire_control import MISSILE_SPEED, SPEED, START_X, catalog, scenario_maker, stream
 
 
 @pytest.fixture
@@ -61,7 +61,7 @@ def test_a_pop_up_target_is_engaged_once_its_track_is_mature(scenario, validatio
     assert (misses.reason == "aim_error").sum() <= 0.01 * len(launches)  # 3 sigma: a rare aim error
     kills, missiles = int((ev.kind == "kill").sum()), int(launches.missiles.sum())
     _binomial(np.array([kills]), np.full(missiles, 0.7))
-    validation("kills per missile at a pop-up target once its track is mature", "the missile's Pk",
+    validation("kills per missile at a pop-up target once its track is mature", "the missile Pk",
                kills / missiles, 0.7, abs=4 * np.sqrt(0.21 / missiles))
 
     # the old rule, two detections, fires at once: the aim is off by more than the basket and missiles are wasted
@@ -98,9 +98,10 @@ def test_kill_probability_falls_with_crossing_speed(scenario, validation):
         ev = engine.events
         launch = ev[ev.kind == "launch"].groupby("replication").first()
         ends = ev[ev.kind.isin(["kill", "miss"])].groupby("replication").first()
-        # the crossing speed at the intercept: the target's velocity across the line from launcher to intercept
-        velocity = world.velocity[np.searchsorted(world.times, ends.time.to_numpy()) - 1, 0]
-        line = ends[["x", "y", "z"]].to_numpy() - world.fire_position[0]
+        # the crossing speed at the intercept: the target's constant velocity (west at SPEED) across the line
+        # from the launcher (3 m above the 100 m ground at the origin) to where the target was hit
+        velocity = np.array([-SPEED, 0.0, 0.0])
+        line = ends[["x", "y", "z"]].to_numpy() - np.array([0.0, 0.0, 103.0])
         line /= np.linalg.norm(line, axis=1)[:, None]
         crossing = np.linalg.norm(velocity - np.sum(velocity * line, axis=1)[:, None] * line, axis=1)
         p = carleton(0.0, crossing * 0.2)
@@ -130,6 +131,11 @@ def test_kill_probability_of_an_inertial_missile_falls_with_distance(scenario, v
         engine = Engine(world, np.arange(400), seed=6)
         engine.run()
         killed, flight, aim_error = _first_shots(engine)
+        # the logged flight time is the intercept's: the root of (ground - SPEED t)^2 + dz^2 = (speed t)^2 at launch
+        first = engine.events[engine.events.kind == "launch"].groupby("replication").first()
+        ground = START_X - SPEED * first.time.to_numpy()
+        a, b, c = MISSILE_SPEED**2 - SPEED**2, 2 * ground * SPEED, -(ground**2 + 1997.0**2)
+        np.testing.assert_allclose(flight, (-b + np.sqrt(b * b - 4 * a * c)) / (2 * a), atol=0.05)
         p = carleton(aim_error, 0.5 * 1.0 * flight**2, area=5000.0)
         assert len(killed) == 400
         _binomial(killed, p)
@@ -166,6 +172,6 @@ def test_an_envelope_table_sets_the_reach_and_pk_falls_at_its_edge(scenario, val
     killed = (ends.kind == "kill").to_numpy()
     _binomial(killed, p)
     assert p.mean() < 0.6
-    validation("first-shot kill fraction at the envelope's edge (edge_pk 0.5 over 20 % of the span)",
+    validation("first-shot kill fraction at the edge of an envelope table (edge_pk 0.5 over 20 % of the span)",
                "linear edge factor computed in the test", killed.mean(), p.mean(),
                abs=4 * np.sqrt(p.mean() * (1 - p.mean()) / 400))

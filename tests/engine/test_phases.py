@@ -180,13 +180,14 @@ def test_a_leak_is_logged_where_the_threat_reached_its_asset(engine):
     arriving = (~world.civil) & (world.asset_of >= 0) & world.arrived[-1]
     assert len(leaks) == arriving.sum() > 0
     for e in leaks.itertuples():  # at the moment it arrives, not at the next time sample
-        route = world.scenario.routes[world.target_flight[e.target].id]
-        start = world.scenario.spec.threats[0].start  # every drone flies the same straight leg at its speed
-        speed = world.scenario.speeds[world.target_flight[e.target].id][0]
-        assert e.time == pytest.approx(world.start_time[e.target] + np.hypot(*(route[-1, :2] - route[0, :2])) / speed)
-        assert e.time < world.times[np.argmax(world.arrived[:, e.target])] or e.time % world.step == 0
-        assert start == 0.0
+        flight = world.target_flight[e.target]
+        j = [t for t in range(len(world.target_ids)) if world.target_flight[t] is flight].index(e.target)
+        route, speed = world.scenario.routes[flight.id], world.scenario.speeds[flight.id][0]
+        # each drone of a raid takes off `spacing` after the one before and flies one straight leg at its speed
+        arrival = flight.start + j * flight.spacing + np.hypot(*(route[-1, :2] - route[0, :2])) / speed
+        assert e.time == pytest.approx(arrival)
         np.testing.assert_allclose([e.x, e.y], route[-1, :2])
+    assert (leaks.time % world.step > 1e-6).any()  # between the time samples, not rounded up to the next
 
 
 def _fake_sensing(pd_by_step: list[list[float]], up: bool = True):
@@ -204,7 +205,8 @@ def _fake_sensing(pd_by_step: list[list[float]], up: bool = True):
     readiness = SimpleNamespace(unit_up=np.full((3, 1), up))
     zeros = np.zeros((3, 1, T), np.int8)
     tracks = SensorTracks(np.zeros((3, 1)), zeros.copy(), zeros.copy(), zeros.copy(), np.full((3, 1, T), np.inf),
-                          [], (np.zeros(0, int), np.zeros(0, int), np.zeros(0)))
+                          np.full((3, 1, T), np.inf), np.full((3, 1, T), -np.inf), [],
+                          (np.zeros(0, int), np.zeros(0, int), np.zeros(0)))
     outcomes = SimpleNamespace(alive=np.ones((3, T), bool), leaked=np.zeros((3, T), bool),
                                first_detection=np.full(3, np.nan))
     return ctx, readiness, tracks, outcomes
@@ -220,6 +222,7 @@ def test_sense_confirms_after_2_of_3_and_drops_after_3_missed_looks():
     assert (confirmed[0] == np.inf).all()  # one detection of three looks: tentative
     assert (confirmed[1] == 1.0).all()  # the second detection confirms, at its time
     assert (confirmed[3] == 1.0).all() and (confirmed[4] == np.inf).all()  # dropped at the third missed look
+    assert (trk.held_since[:, 0, 0] == 1.0).all() and (trk.held_until[:, 0, 0] == 4.0).all()  # held until then
     assert (out.first_detection == 0.0).all()
     assert np.isinf(trk.confirmed_at[:, 0, 1]).all() and not trk.hits[:, 0, 1].any()
 
@@ -230,3 +233,18 @@ def test_a_sensor_that_is_down_detects_nothing():
         phases.sense(ctx, k, rd, trk, out)
         assert not trk.detections
     assert np.isinf(trk.confirmed_at).all() and np.isnan(out.first_detection).all()
+
+
+def test_a_track_dropped_later_in_the_window_is_known_until_its_drop(engine, far_and_seen):
+    """Looks run ahead of the fire-control clock within a step: a track the sensor drops at a later look of the
+    window is still in the picture, and still guides, at a decision before that look."""
+    _, near = far_and_seen
+    s = _pending(engine, near, known=False)
+    trk, t_k = engine.state.tracks, engine.w.times[near]
+    trk.held_since[0, s, 0], trk.held_until[0, s, 0] = t_k - 30.0, t_k + 0.5  # confirmed long ago, dropped at +0.5 s
+    knows = [phases.known(engine.ctx, near, engine.state.readiness, trk, [0], [0], [t_k + dt])[0, 0, 0]
+             for dt in (0.25, 0.75)]
+    assert knows == [True, False]
+    pairs = phases.known_pairs(engine.ctx, near, engine.state.readiness, trk, np.array([0, 0]), np.array([0, 0]),
+                               np.array([0, 0]), np.array([t_k + 0.25, t_k + 0.75]))
+    assert pairs.tolist() == [True, False]

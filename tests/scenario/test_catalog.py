@@ -261,3 +261,37 @@ def test_a_missile_s_kill_model_and_envelope_are_checked(tmp_path, old, new, wor
         load_catalog([path])
     text = str(info.value)
     assert str(path) in text and "my-missile" in text and words in text
+
+
+@pytest.mark.parametrize(("new", "words"), [
+    ("guidance: {value: sarh, source: notes, grade: assumed}\n    lethal_area: {value: 0 m^2, source: notes, grade: "
+     "assumed}\n    peak_pk: {value: 0.9, source: notes, grade: assumed}\n    response_time: {value: 0.1 s, source: "
+     "notes, grade: assumed}\n    seeker_update: {value: 0.1 s, source: notes, grade: assumed}",
+     "lethal_area must be positive"),
+    ("guidance: {value: command, source: notes, grade: assumed}\n    lethal_area: {value: 10 m^2, source: notes, "
+     "grade: assumed}\n    peak_pk: {value: 0.9, source: notes, grade: assumed}\n    response_time: {value: -1 s, "
+     "source: notes, grade: assumed}", "response_time must not be negative"),
+    ("guidance: {value: command, source: notes, grade: assumed}\n    lethal_area: {value: 10 m^2, source: notes, "
+     "grade: assumed}\n    peak_pk: {value: 0.9, source: notes, grade: assumed}\n    response_time: {value: 1 s, "
+     "source: notes, grade: assumed}\n    seeker_update: {value: 0.1 s, source: notes, grade: assumed}",
+     "seeker_update is for a homing"),
+    (PK + "\n    guidance: {value: command, source: notes, grade: assumed}\n    lethal_area: {value: 10 m^2, source: "
+     "notes, grade: assumed}\n    peak_pk: {value: 0.9, source: notes, grade: assumed}\n    response_time: {value: "
+     "1 s, source: notes, grade: assumed}", "not both"),
+])
+def test_end_game_values_that_cannot_be_used_are_refused_at_load(tmp_path, new, words):
+    """What would stop a run half way (a zero lethal area, a negative time) is refused when the file is read."""
+    path = tmp_path / "mine.yaml"
+    path.write_text(mutate(USER_CATALOG, PK, new), encoding="utf-8")
+    with pytest.raises((InputError, InputErrors)) as info:
+        load_catalog([path])
+    assert str(path) in str(info.value) and "my-missile" in str(info.value) and words in str(info.value)
+
+
+def test_a_negative_manoeuvre_is_refused_at_load(tmp_path):
+    path = tmp_path / "mine.yaml"
+    text = mutate(USER_CATALOG, "    swerling: 2\n", "    swerling: 2\n    manoeuvre: {value: -3 m/s^2, source: notes, "
+                  "grade: assumed}\n")
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises((InputError, InputErrors), match="manoeuvre must not be negative"):
+        load_catalog([path])

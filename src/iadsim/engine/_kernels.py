@@ -10,14 +10,16 @@ __all__ = ["count_look"]
 
 
 @numba.njit(cache=True, nogil=True)
-def count_look(hits, looks, misses, confirmed_at, detected, visible, flying, looking, when, m, n, drop_after,
-               confirmed):  # pragma: no cover - compiled
+def count_look(hits, looks, misses, confirmed_at, held_since, held_until, detected, visible, flying, looking, when,
+               m, n, drop_after, confirmed):  # pragma: no cover - compiled
     """One look of every sensor that looks, M-of-N over looks, in place (arrays (R, S, T) unless noted):
 
     * a tentative track's window opens at its first detection and counts the looks that could see the target
       (``visible`` (S, T) and ``flying`` (R, T)); M detections in N looks confirm it at ``when`` (R, S);
       N looks without M detections restart the window;
-    * a confirmed track counts consecutive missed looks and is dropped after ``drop_after``.
+    * a confirmed track counts consecutive missed looks and is dropped after ``drop_after``; the dropped
+      track is remembered as held from ``held_since`` (its confirmation) until ``held_until`` (the drop), so
+      a decision earlier in the window still sees it.
 
     ``looking`` (R, S): the sensor looked. The flat indices of the tracks confirmed by this look are written
     to ``confirmed`` (at least R*S*T long); returns how many.
@@ -51,6 +53,8 @@ def count_look(hits, looks, misses, confirmed_at, detected, visible, flying, loo
                 else:
                     misses[r, s, t] += 1
                     if misses[r, s, t] >= drop_after:
+                        held_since[r, s, t] = confirmed_at[r, s, t]
+                        held_until[r, s, t] = when[r, s]
                         confirmed_at[r, s, t] = np.inf
                         misses[r, s, t] = 0
                         hits[r, s, t] = 0
@@ -59,11 +63,12 @@ def count_look(hits, looks, misses, confirmed_at, detected, visible, flying, loo
 
 
 @numba.njit(cache=True, nogil=True)
-def known(confirmed_at, latency, feeds, guides, visible, rows, cols, when):  # pragma: no cover - compiled
+def known(confirmed_at, held_since, held_until, latency, feeds, guides, visible, rows, cols,
+          when):  # pragma: no cover - compiled
     """(len(rows), F, len(cols)) bool: at ``when[i]`` target ``cols[c]`` is in fire unit f's picture in
-    replication ``rows[i]`` (a sensor feeding it, ``feeds`` (R, F, S), confirmed its track at least the
-    ``latency`` (F, S) ago) and a radar that may guide it (``guides`` (R, F, S)) holds a confirmed track and
-    sees it (``visible`` (S, T))."""
+    replication ``rows[i]`` (a sensor feeding it, ``feeds`` (R, F, S), holds a track confirmed at least the
+    ``latency`` (F, S) ago: its current one, or one held then and dropped later) and a radar that may guide it
+    (``guides`` (R, F, S)) holds a track and sees it (``visible`` (S, T))."""
     n_f, n_s = latency.shape
     out = np.zeros((rows.shape[0], n_f, cols.shape[0]), dtype=np.bool_)
     for i in range(rows.shape[0]):
@@ -75,6 +80,8 @@ def known(confirmed_at, latency, feeds, guides, visible, rows, cols, when):  # p
                 guided = False
                 for s in range(n_s):
                     age = when[i] - confirmed_at[r, s, t]
+                    if age < 0.0 and held_since[r, s, t] <= when[i] < held_until[r, s, t]:
+                        age = when[i] - held_since[r, s, t]  # dropped later in the window: still held now
                     if age < 0.0:
                         continue
                     if feeds[r, f, s] and age >= latency[f, s]:

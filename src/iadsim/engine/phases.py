@@ -215,6 +215,7 @@ def initial_state(ctx: Context) -> State:
         tracks=SensorTracks(phase=rng.uniform(keys, 0, S_PHASE, (S,)) * w.look_period[None, :],
                             hits=np.zeros((R, S, T), np.int8), looks=np.zeros((R, S, T), np.int8),
                             misses=np.zeros((R, S, T), np.int8), confirmed_at=np.full((R, S, T), np.inf),
+                            held_since=np.full((R, S, T), np.inf), held_until=np.full((R, S, T), -np.inf),
                             detections=[], deliveries=(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))),
         picture=Picture(x=np.zeros((R, T, 6)), P=np.tile(np.eye(6), (R, T, 1, 1)),
                         has_track=np.zeros((R, T), bool), track_time=np.zeros((R, T)),
@@ -314,8 +315,8 @@ def sense(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, out: Outcomes)
             rr, i = np.nonzero(hit)
             if len(rr):
                 trk.detections.append((rr, ss[i], tt[i], number[rr, ss[i]], when[rr, ss[i]]))
-        found = count_look(trk.hits, trk.looks, trk.misses, trk.confirmed_at, detected, w.visible[k], flying, looking,
-                           when, m, n, ctx.drop_after, confirmed)
+        found = count_look(trk.hits, trk.looks, trk.misses, trk.confirmed_at, trk.held_since, trk.held_until, detected,
+                           w.visible[k], flying, looking, when, m, n, ctx.drop_after, confirmed)
         if found:
             deliver(ctx, trk, *np.unravel_index(confirmed[:found], trk.hits.shape), when)
         threat = detected[:, :, ~w.civil].any(axis=2)  # threats only
@@ -348,7 +349,7 @@ def track(ctx: Context, k: int, trk: SensorTracks, pic: Picture) -> None:
     rr, ss, tt, number, at = (np.concatenate(a) for a in zip(*trk.detections, strict=True))
     order = np.lexsort((ss, at, tt, rr))  # by replication, target, time (then sensor)
     rr, ss, tt, number, at = (a[order] for a in (rr, ss, tt, number, at))
-    sig = w.sigma[k, ss, tt].astype(float)
+    sig = np.maximum(w.sigma[k, ss, tt].astype(float), 1e-3)  # a perfect sensor still errs by a millimetre
     # the entries (r, s, t, :) of a full keyed (S, T, 3) normal draw of each look
     flat = ((ss * n_t + tt) * 3)[:, None] + np.arange(3)
     noise = rng.normal_at(ctx.keys[rr][:, None], number[:, None], S_NOISE, flat)
@@ -404,15 +405,17 @@ def fire_control(ctx: Context, k: int, st: State) -> None:
     keep = at >= start  # deliveries from now on; those in the window may open engagements
     st.tracks.deliveries = r, t, at = r[keep], t[keep], at[keep]
     delivered = (r[at < end], t[at < end], at[at < end])
-    opened = openings(ctx, k, start, end, (st.outcomes.alive & (st.engagements.phase == IDLE)).any(axis=0)
-                      if (st.readiness.able & (st.batteries.missiles > 0)).any() else np.zeros(0, bool))
+    w = ctx.world
+    opened = openings(ctx, k, start, end, (w.start_time < end) & (w.arrival_time > start))  # the world's, not a row's
     while len(rows):
         fuse_until(ctx, st.picture, clock, rows)
         assess(ctx, k, st, clock, rows)
         leak(ctx, k, st.outcomes, clock, rows)
         authorise(ctx, k, st, clock, rows)
-        if assign(ctx, k, st, clock, rows):
-            authorise(ctx, k, st, clock, rows)  # what needs no wait launches at once
+        for _ in range(len(w.target_ids) + len(w.fire_ids)):  # a launch or a release may free a fire unit again
+            if not assign(ctx, k, st, clock, rows):
+                break
+            authorise(ctx, k, st, clock, rows)  # what needs no wait launches (or is released) at once
         rows, nxt = next_events(ctx, st, clock, end, delivered, opened)
         clock[rows] = nxt
     fuse_until(ctx, st.picture, np.full(len(ctx.reps), end))  # the rest of the step's measurements
@@ -420,8 +423,9 @@ def fire_control(ctx: Context, k: int, st: State) -> None:
 
 def openings(ctx: Context, k: int, start: float, end: float, open_: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(targets, times) in ``[start, end)`` at which a target takes off or the intercept point of a target
-    that may be engaged (``open_`` (T,)) enters a fire unit's launch envelope (found by bisection between the
-    step's geometry samples, to 1 ms)."""
+    flying in the window (``open_`` (T,)) enters a fire unit's launch envelope (found between the step's
+    geometry samples, to 1 ms). The same for every replication: a replication's events never depend on the
+    others in its batch."""
     w = ctx.world
     starting = np.flatnonzero((w.start_time > start) & (w.start_time < end))
     targets, times = [starting], [w.start_time[starting]]
@@ -489,8 +493,9 @@ def known(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, rows, cols, wh
     """(len(rows), F, len(cols)): at times ``when`` (one per row) the target is in the fire unit's picture
     (a feeding sensor's confirmed track, delivered after the link latency) and its guiding radar sees it
     (:func:`iadsim.engine._kernels.known`)."""
-    return known_kernel(trk.confirmed_at, ctx.world.latency, rd.feeds, rd.guides, ctx.world.visible[k],
-                        np.asarray(rows, np.int64), np.asarray(cols, np.int64), np.asarray(when, float))
+    return known_kernel(trk.confirmed_at, trk.held_since, trk.held_until, ctx.world.latency, rd.feeds, rd.guides,
+                        ctx.world.visible[k], np.asarray(rows, np.int64), np.asarray(cols, np.int64),
+                        np.asarray(when, float))
 
 
 def geometry(ctx: Context, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -654,8 +659,8 @@ def firing_solution(ctx: Context, st: State, k: int, rr, ff, tt, when, tof, insi
 def nominate(ctx: Context, k: int, st: State, r: int, f: int, t: int, now: float) -> None:
     """A pending engagement of fire unit ``f`` at target ``t``, due when the authority rule's delay ends. An
     operator's decision takes the deciding crew's first free decision slot: it starts when the slot is free
-    (with pre-authorisation, as early as the target entered the fire unit's picture) and lasts the drawn
-    decision time."""
+    (with pre-authorisation the first decision about a target, as early as it entered the fire unit's
+    picture) and lasts the drawn decision time."""
     w, spec = ctx.world, ctx.world.scenario.spec
     eng, rd = st.engagements, st.readiness
     u = float(rng.uniform_at(ctx.keys[r], int(eng.attempts[r, t]), S_DECISION, t))
@@ -663,7 +668,8 @@ def nominate(ctx: Context, k: int, st: State, r: int, f: int, t: int, now: float
     if ctx.operator:
         slots = st.crews.free_at[r, decider(ctx, rd, r, f)]
         slot = int(np.argmin(slots))
-        begin = max(picture_time(ctx, st, r, f, t, now) if spec.doctrine.pre_authorisation else now, slots[slot])
+        early = spec.doctrine.pre_authorisation and eng.attempts[r, t] == 0  # a re-decision starts when nominated
+        begin = max(picture_time(ctx, st, r, f, t, now) if early else now, slots[slot])
         slots[slot] = begin + decision
         decision = max(begin + decision - now, 0.0)
     delay = ctx.authority.delay(decision, spec.authority.veto_window)
@@ -721,8 +727,10 @@ def authorise(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarr
 
 def known_pairs(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, rr, ff, tt, when) -> np.ndarray:
     """:func:`known` for (replication row, fire unit, target) triples only, at times ``when``."""
-    w = ctx.world
-    age = np.asarray(when)[:, None] - trk.confirmed_at[rr, :, tt]  # (N, S)
+    w, when = ctx.world, np.asarray(when)[:, None]
+    age = when - trk.confirmed_at[rr, :, tt]  # (N, S)
+    held = (age < 0) & (trk.held_since[rr, :, tt] <= when) & (when < trk.held_until[rr, :, tt])
+    age = np.where(held, when - trk.held_since[rr, :, tt], age)  # dropped later in the window: still held now
     in_picture = ((age >= w.latency[ff]) & rd.feeds[rr, ff]).any(axis=1)
     guide = ((age >= 0) & w.visible[k][:, tt].T & rd.guides[rr, ff]).any(axis=1)
     return in_picture & guide

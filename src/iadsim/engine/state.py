@@ -51,6 +51,8 @@ class SensorTracks:
     looks: np.ndarray  # (R, S, T) int8 looks in the current confirmation window
     misses: np.ndarray  # (R, S, T) int8 consecutive missed looks of a confirmed track
     confirmed_at: np.ndarray  # (R, S, T) time the sensor's track was confirmed (inf: no track)
+    held_since: np.ndarray  # (R, S, T) the last dropped track's confirmation time ...
+    held_until: np.ndarray  # (R, S, T) ... and its drop: before the drop, decisions still see it
     detections: list  # this step's looks in order, each (rows, sensors, targets, look numbers, look times) detected
     deliveries: tuple  # (rows, targets, times): confirmed tracks reaching a fire unit's picture from now on
 

@@ -77,6 +77,8 @@ class EnvelopeTable(BaseModel):
             raise ValueError("height must increase")
         if any(lo >= hi for lo, hi in zip(self.min_range, self.max_range, strict=True)):
             raise ValueError("each min_range must be below its max_range")
+        if min(self.height) < 0 or min(self.min_range) < 0:
+            raise ValueError("heights and ranges must not be negative")
         return self
 
 
@@ -254,11 +256,22 @@ class MissileType(_Type):
         if given and len(given) < len(endgame):
             missing = ", ".join(n for n in endgame if n not in given)
             raise ValueError(f"end-game data needs {missing} as well")
+        if given and self.pk is not None:
+            raise ValueError("gives both pk and the end-game data: a constant pk, or the end game, not both")
         if not given and self.pk is None:
             raise ValueError("needs either pk (a constant kill probability) or the end-game data (guidance, "
                              "lethal_area, peak_pk, response_time)")
-        if self.guidance is not None and self.guidance.value in ("sarh", "active") and self.seeker_update is None:
+        homing = self.guidance is not None and self.guidance.value in ("sarh", "active")
+        if homing and self.seeker_update is None:
             raise ValueError(f"a {self.guidance.value} missile needs seeker_update")
+        if self.seeker_update is not None and not homing:
+            raise ValueError("seeker_update is for a homing (sarh or active) missile")
+        if self.lethal_area is not None and not self.lethal_area.value > 0:
+            raise ValueError("lethal_area must be positive")
+        if self.response_time is not None and self.response_time.value < 0:
+            raise ValueError("response_time must not be negative")
+        if self.seeker_update is not None and not self.seeker_update.value > 0:
+            raise ValueError("seeker_update must be positive")
         if self.peak_pk is not None and not 0 < self.peak_pk.value <= 1:
             raise ValueError("peak_pk must be in (0, 1]")
         if self.pk is not None and not 0 <= self.pk.value <= 1:
@@ -301,6 +314,13 @@ class AircraftType(_Type):
     terrain_clearance: SLength | None = Field(None, description="lowest height above the ground it flies")
     manoeuvre: SAccel | None = Field(None, description="acceleration of the manoeuvres the defence cannot predict "
                                      "(evasive or weaving; absent: none)")
+
+    @field_validator("manoeuvre")
+    @classmethod
+    def _manoeuvre(cls, value):
+        if value is not None and value.value < 0:
+            raise ValueError("manoeuvre must not be negative")
+        return value
 
     @field_validator("climb_rate", "descent_rate")
     @classmethod

@@ -255,7 +255,7 @@ class Authority(Strict):
     mode: AuthorityMode = "human-in-the-loop"
     decision_time: DecisionTime = DecisionTime(distribution="lognormal", median="15 s", sigma=0.5)
     veto_window: PositiveDuration = Field("10 s", description="on-the-loop: time an operator has to veto")
-    reconsider_after: Duration = Field(
+    reconsider_after: PositiveDuration = Field(
         "30 s", description="a vetoed target may be nominated again this much later, for a fresh decision (with "
         "persistent identification it is never engaged again)")
     identification: Identification = Identification()
