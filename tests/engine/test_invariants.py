@@ -152,7 +152,11 @@ def test_forced_detection_engages_every_threat_in_reach(make_scenario):
     assert not [e for e in rows(engine) if e[2] == "launch" and e[4] in civil]
     engaged = {(e[0], e[4]) for e in rows(engine) if e[2] == "launch"}
     threats = [world.target_ids[t] for t in np.flatnonzero(~world.civil)]
-    assert engaged == {(r, t) for r in range(5) for t in threats}
+    magazines = _magazines(world).sum()
+    for r in range(5):  # every threat is engaged, unless both magazines were fired off first (reload: 30 min)
+        missed = {t for t in threats if (r, t) not in engaged}
+        assert not missed or engine.state.outcomes.expended[r] >= magazines, (r, missed)
+    assert len(engaged) >= 0.9 * 5 * len(threats)
 
 
 @pytest.mark.parametrize("assignment", ["hungarian", "greedy"])
