@@ -293,5 +293,5 @@ def test_a_negative_manoeuvre_is_refused_at_load(tmp_path):
     text = mutate(USER_CATALOG, "    swerling: 2\n", "    swerling: 2\n    manoeuvre: {value: -3 m/s^2, source: notes, "
                   "grade: assumed}\n")
     path.write_text(text, encoding="utf-8")
-    with pytest.raises((InputError, InputErrors), match="manoeuvre must not be negative"):
+    with pytest.raises((InputError, InputErrors), match=r"my-drone\.manoeuvre: must not be negative"):
         load_catalog([path])

@@ -315,13 +315,6 @@ class AircraftType(_Type):
     manoeuvre: SAccel | None = Field(None, description="acceleration of the manoeuvres the defence cannot predict "
                                      "(evasive or weaving; absent: none)")
 
-    @field_validator("manoeuvre")
-    @classmethod
-    def _manoeuvre(cls, value):
-        if value is not None and value.value < 0:
-            raise ValueError("manoeuvre must not be negative")
-        return value
-
     @field_validator("climb_rate", "descent_rate")
     @classmethod
     def _positive_rate(cls, value):
@@ -329,9 +322,9 @@ class AircraftType(_Type):
             raise ValueError("must be greater than zero")
         return value
 
-    @field_validator("terrain_clearance")
+    @field_validator("terrain_clearance", "manoeuvre")
     @classmethod
-    def _clearance(cls, value):
+    def _not_negative(cls, value):
         if value is not None and value.value < 0:
             raise ValueError("must not be negative")
         return value

@@ -214,20 +214,7 @@ def _update_position_kernel(x, p, z, r, mask, x_out, p_out, nu_out, s_out):  # p
                 for j in range(n_state):
                     p_out[b, i, j] = p[b, i, j]
             continue
-        # Cholesky S = L L^T
-        for j in range(m):
-            d = s[j, j]
-            for k in range(j):
-                d -= chol[j, k] * chol[j, k]
-            d = np.sqrt(d)
-            chol[j, j] = d
-            for i in range(j + 1, m):
-                v = s[i, j]
-                for k in range(j):
-                    v -= chol[i, k] * chol[j, k]
-                chol[i, j] = v / d
-            for i in range(j):
-                chol[i, j] = 0.0
+        _cholesky(s, chol)  # S = L L^T
         # K = P H^T S^-1: solve S K^T = H P (row by row of K)
         for a in range(n_state):
             # forward substitution L y = (P H^T)[a, :]
@@ -510,9 +497,8 @@ def _fuse_kernel(x, p, t_state, has, index, times, z, var, q, speed_var):  # pra
 
 
 @numba.njit(cache=True, nogil=True)
-def _inverse_spd(s, out, chol, y):  # pragma: no cover - compiled
-    """Inverse of a small symmetric positive-definite matrix by Cholesky, into ``out`` (``chol``, ``y``:
-    work arrays)."""
+def _cholesky(s, chol):  # pragma: no cover - compiled
+    """The lower-triangular L of S = L L^T (S symmetric positive definite), into ``chol``."""
     n = s.shape[0]
     for j in range(n):
         d = s[j, j]
@@ -525,6 +511,16 @@ def _inverse_spd(s, out, chol, y):  # pragma: no cover - compiled
             for k in range(j):
                 v -= chol[i, k] * chol[j, k]
             chol[i, j] = v / d
+        for i in range(j):
+            chol[i, j] = 0.0
+
+
+@numba.njit(cache=True, nogil=True)
+def _inverse_spd(s, out, chol, y):  # pragma: no cover - compiled
+    """Inverse of a small symmetric positive-definite matrix by Cholesky, into ``out`` (``chol``, ``y``:
+    work arrays)."""
+    n = s.shape[0]
+    _cholesky(s, chol)
     for c in range(n):  # solve L L^T x = e_c
         for i in range(n):
             v = 1.0 if i == c else 0.0
