@@ -363,14 +363,18 @@ def fuse_until(ctx: Context, pic: Picture, clock: np.ndarray, rows: np.ndarray |
     if pic.pending is None:
         return
     rr, tt, at, z, var, done = pic.pending
-    due = ~done & (at <= clock[rr])
-    if rows is not None:
-        mine = np.zeros(len(clock), bool)
-        mine[rows] = True
-        due &= mine[rr]
-    if not due.any():
+    if rows is None or 4 * len(rows) > len(clock):
+        i = np.flatnonzero(~done & (at <= clock[rr]))
+        if rows is not None:
+            mine = np.zeros(len(clock), bool)
+            mine[rows] = True
+            i = i[mine[rr[i]]]
+    else:  # a few rows: only their measurements (sorted by row, so each row's are one slice)
+        lo, hi = np.searchsorted(rr, rows), np.searchsorted(rr, rows, side="right")
+        i = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi, strict=True)] or [np.zeros(0, np.int64)])
+        i = i[~done[i] & (at[i] <= clock[rr[i]])]
+    if not len(i):
         return
-    i = np.flatnonzero(due)
     n_t = len(ctx.world.target_ids)
     fuse_in_order(pic.x.reshape(-1, 6), pic.P.reshape(-1, 6, 6), pic.track_time.reshape(-1),
                   pic.has_track.reshape(-1), rr[i] * n_t + tt[i], at[i], z[i], var[i], ctx.process_noise,
@@ -405,32 +409,38 @@ def fire_control(ctx: Context, k: int, st: State) -> None:
     keep = at >= start  # deliveries from now on; those in the window may open engagements
     st.tracks.deliveries = r, t, at = r[keep], t[keep], at[keep]
     delivered = (r[at < end], t[at < end], at[at < end])
-    w = ctx.world
-    opened = openings(ctx, k, start, end, (w.start_time < end) & (w.arrival_time > start))  # the world's, not a row's
+    w, out = ctx.world, st.outcomes
+    # targets flying in the window, alive and taken for hostile in some replication, fire units able in some
+    # replication: none changes back within a window, so no replication's events depend on the others
+    candidates = (out.alive & ~out.leaked & st.picture.system_hostile).any(axis=0)
+    opened = openings(ctx, k, start, end, (w.start_time < end) & (w.arrival_time > start) & candidates,
+                      st.readiness.able.any(axis=0))
     while len(rows):
         fuse_until(ctx, st.picture, clock, rows)
         assess(ctx, k, st, clock, rows)
         leak(ctx, k, st.outcomes, clock, rows)
-        authorise(ctx, k, st, clock, rows)
-        for _ in range(len(w.target_ids) + len(w.fire_ids)):  # a launch or a release may free a fire unit again
-            if not assign(ctx, k, st, clock, rows):
+        again = authorise(ctx, k, st, clock, rows)
+        if assign(ctx, k, st, clock, rows):
+            again = np.union1d(again, authorise(ctx, k, st, clock, rows))  # what needs no wait goes at once
+        for _ in range(len(w.target_ids) + len(w.fire_ids)):  # a release frees a fire unit: assign it now
+            if not len(again) or not assign(ctx, k, st, clock, again):
                 break
-            authorise(ctx, k, st, clock, rows)  # what needs no wait launches (or is released) at once
+            again = authorise(ctx, k, st, clock, again)
         rows, nxt = next_events(ctx, st, clock, end, delivered, opened)
         clock[rows] = nxt
     fuse_until(ctx, st.picture, np.full(len(ctx.reps), end))  # the rest of the step's measurements
 
 
-def openings(ctx: Context, k: int, start: float, end: float, open_: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def openings(ctx: Context, k: int, start: float, end: float, open_: np.ndarray,
+             able: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(targets, times) in ``[start, end)`` at which a target takes off or the intercept point of a target
-    flying in the window (``open_`` (T,)) enters a fire unit's launch envelope (found between the step's
-    geometry samples, to 1 ms). The same for every replication: a replication's events never depend on the
-    others in its batch."""
+    flying in the window (``open_`` (T,)) enters the launch envelope of a fire unit that may fire (``able``
+    (F,)), found between the step's geometry samples to 1 ms. The same times for every replication."""
     w = ctx.world
     starting = np.flatnonzero((w.start_time > start) & (w.start_time < end))
     targets, times = [starting], [w.start_time[starting]]
-    if k + 1 < len(w.times) and open_.any():
-        f, t = np.nonzero(~geometry(ctx, k)[1] & geometry(ctx, k + 1)[1] & open_[None, :])
+    if k + 1 < len(w.times) and open_.any() and able.any():
+        f, t = np.nonzero(~geometry(ctx, k)[1] & geometry(ctx, k + 1)[1] & open_[None, :] & able[:, None])
         if len(f):
             lo, hi = np.full(len(f), start), np.full(len(f), float(w.times[k + 1]))
             while (hi - lo).max() > 1e-3:  # the first of 32 points inside, twice or thrice
@@ -591,9 +601,9 @@ def decider(ctx: Context, rd: Readiness, r: int, f: int) -> int:
     return int(np.argmax(up)) if up.any() else len(ctx.cp_units) + f
 
 
-def crew(ctx: Context, rd: Readiness, r: int, f: int):
-    """The proficiency of whoever decides (:func:`decider`)."""
-    d = decider(ctx, rd, r, f)
+def crew(ctx: Context, rd: Readiness, r: int, f: int, d: int | None = None):
+    """The proficiency of whoever decides (``d``, else :func:`decider`)."""
+    d = decider(ctx, rd, r, f) if d is None else d
     return ctx.cp_crews[d] if d < len(ctx.cp_units) else ctx.fire_crews[f]
 
 
@@ -663,10 +673,12 @@ def nominate(ctx: Context, k: int, st: State, r: int, f: int, t: int, now: float
     picture) and lasts the drawn decision time."""
     w, spec = ctx.world, ctx.world.scenario.spec
     eng, rd = st.engagements, st.readiness
-    u = float(rng.uniform_at(ctx.keys[r], int(eng.attempts[r, t]), S_DECISION, t))
-    decision = ctx.decision_time.ppf(spec.authority.decision_time, u) * crew(ctx, rd, r, f).reaction_time_factor
-    if ctx.operator:
-        slots = st.crews.free_at[r, decider(ctx, rd, r, f)]
+    decision = 0.0
+    if ctx.operator:  # the operator's decision time, and the deciding crew's slot
+        d = decider(ctx, rd, r, f)
+        u = float(rng.uniform_at(ctx.keys[r], int(eng.attempts[r, t]), S_DECISION, t))
+        decision = ctx.decision_time.ppf(spec.authority.decision_time, u) * crew(ctx, rd, r, f, d).reaction_time_factor
+        slots = st.crews.free_at[r, d]
         slot = int(np.argmin(slots))
         early = spec.doctrine.pre_authorisation and eng.attempts[r, t] == 0  # a re-decision starts when nominated
         begin = max(picture_time(ctx, st, r, f, t, now) if early else now, slots[slot])
@@ -687,21 +699,23 @@ def picture_time(ctx: Context, st: State, r: int, f: int, t: int, now: float) ->
     return float(min(np.where(st.readiness.feeds[r, f], delivered, np.inf).min(initial=np.inf), now))
 
 
-def authorise(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray) -> None:
+def authorise(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """Pending engagements whose authorisation ends by the clock: launched if authorised (per the authority
-    rule, on a fresh identification by the operator unless identification is persistent), else released."""
+    rule, on a fresh identification by the operator unless identification is persistent), else released.
+    Returns the replication rows where an engagement was released (its fire unit is free again now)."""
     w, spec = ctx.world, ctx.world.scenario.spec
     eng, bat, out = st.engagements, st.batteries, st.outcomes
     due = np.zeros(eng.phase.shape, bool)
     due[rows] = (eng.phase[rows] == PENDING) & (eng.due[rows] <= clock[rows, None])
     if not due.any():
-        return
+        return np.zeros(0, np.int64)
     rr, tt = np.nonzero(due)
     ff, when = eng.fire[rr, tt], clock[rr]
     tof, _, inside = engagement_geometry(ctx, k, ff, tt, when)
     knows = known_pairs(ctx, k, st.readiness, st.tracks, rr, ff, tt, when)
     aims = aim_points(ctx, k, st.picture, rr, ff, tt, when, tof)
     ident = spec.authority.identification
+    released = []
     for i, (r, t, f, now) in enumerate(zip(rr, tt, ff, when, strict=True)):
         bat.busy[r, f] = False
         p_wrong = (ident.p_civil_as_hostile if w.civil[t] else ident.p_hostile_as_civil) * crew(
@@ -716,13 +730,16 @@ def authorise(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarr
             eng.due[r, t] = np.inf if ident.persistent else now + spec.authority.reconsider_after
             out.vetoes[r] += 1
             ctx.event(r, now, EventKind.VETOED, w.fire_unit[f], t, where=position_at(ctx, k, t, now))
+            released.append(r)
             continue
         reason = cannot_fire(ctx, st, r, f, t, bool(knows[i]), bool(inside[i]))
         if reason:
             eng.phase[r, t] = IDLE
             ctx.event(r, now, EventKind.LOST, w.fire_unit[f], t, reason=reason, where=position_at(ctx, k, t, now))
+            released.append(r)
             continue
         launch(ctx, st, r, f, t, now, *aims[i])
+    return np.unique(np.array(released, np.int64))
 
 
 def known_pairs(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, rr, ff, tt, when) -> np.ndarray:
