@@ -102,9 +102,11 @@ class Context:
     update_interval: np.ndarray  # (F,) [s] guidance updates: the seeker's, or the guiding radar's look period
     manoeuvre: np.ndarray  # (T,) [m/s^2] unpredictable target acceleration
     tables: list  # (F,) each missile's envelope table (None: its box)
+    any_table: bool
     edges: list  # (F,) each missile's (edge_pk, edge_width), (None, None): no fall at the edges
     chain_cache: dict = field(default_factory=dict)  # down components -> (able, feeds, guides)
     geometry_at: dict = field(default_factory=dict)  # step -> (time of flight, inside) (F, T), the last two
+    step_values: tuple = (-1, None)  # (step, what assignment reads at every event of it)
 
     @classmethod
     def build(cls, world: World, replications, seed: int, events: bool = True) -> Context:
@@ -146,7 +148,7 @@ class Context:
             update_interval=np.array([_update_interval(world, f) for f in range(len(world.fire_ids))]),
             manoeuvre=np.nan_to_num(_value([world.scenario.catalog.types[f.type] for f in world.target_flight],
                                            "manoeuvre")),
-            tables=[m.envelope for m in world.missile],
+            tables=[m.envelope for m in world.missile], any_table=any(m.envelope is not None for m in world.missile),
             edges=[(m.edge_pk.value, m.edge_width.value) if m.edge_pk is not None else (None, None)
                    for m in world.missile],
         )
@@ -426,7 +428,7 @@ def fire_control(ctx: Context, k: int, st: State) -> None:
             if not len(again) or not assign(ctx, k, st, clock, again):
                 break
             again = authorise(ctx, k, st, clock, again)
-        rows, nxt = next_events(ctx, st, clock, end, delivered, opened)
+        rows, nxt = next_events(ctx, st, clock, end, delivered, opened, rows)
         clock[rows] = nxt
     fuse_until(ctx, st.picture, np.full(len(ctx.reps), end))  # the rest of the step's measurements
 
@@ -442,61 +444,63 @@ def openings(ctx: Context, k: int, start: float, end: float, open_: np.ndarray,
     if k + 1 < len(w.times) and open_.any() and able.any():
         f, t = np.nonzero(~geometry(ctx, k)[1] & geometry(ctx, k + 1)[1] & open_[None, :] & able[:, None])
         if len(f):
-            lo, hi = np.full(len(f), start), np.full(len(f), float(w.times[k + 1]))
-            while (hi - lo).max() > 1e-3:  # the first of 32 points inside, twice or thrice
-                grid = lo[:, None] + (hi - lo)[:, None] * np.arange(1, 33) / 32
-                inside = engagement_geometry(ctx, k, f[:, None], t[:, None], grid)[2]
-                first, found = np.argmax(inside, axis=1), inside.any(axis=1)  # none: a turn; the sample decides
-                at = np.arange(len(f))
-                hi = np.where(found, grid[at, first], hi)
-                lo = np.where(found, np.where(first > 0, grid[at, first - 1], lo), hi)
+            points = int(np.ceil((w.times[k + 1] - start) / 1e-3))  # every millisecond of the window, at once
+            grid = start + (w.times[k + 1] - start) * np.arange(1, points + 1) / points
+            inside = engagement_geometry(ctx, k, f[:, None], t[:, None], grid[None, :])[2]
+            # the first point inside (none: a turn between the samples; the next sample decides)
             targets.append(t)
-            times.append(hi)
+            times.append(np.where(inside.any(axis=1), grid[np.argmax(inside, axis=1)], w.times[k + 1]))
     return np.concatenate(targets), np.concatenate(times)
 
 
-def next_events(ctx: Context, st: State, clock: np.ndarray, end: float, delivered: tuple,
-                opened: tuple) -> tuple[np.ndarray, np.ndarray]:
-    """The replications with an event after their clock and before ``end``, and its time; ``delivered``
-    (rows, targets, times): tracks reaching fire units' pictures in the window; ``opened`` (targets, times):
-    :func:`openings`."""
+def next_events(ctx: Context, st: State, clock: np.ndarray, end: float, delivered: tuple, opened: tuple,
+                rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Of replication rows ``rows`` (those just handled: the others' next events have not changed), those
+    with an event after their clock and before ``end``, and its time; ``delivered`` (rows, targets, times):
+    tracks reaching fire units' pictures in the window; ``opened`` (targets, times): :func:`openings`."""
     w, eng, out = ctx.world, st.engagements, st.outcomes
-    c = clock[:, None]
+    c = clock[rows, None]
 
     def later(times):
         return np.where((times > c) & (times < end), times, np.inf).min(axis=-1, initial=np.inf)
 
-    nxt = later(np.where(eng.phase != IDLE, eng.due, np.inf))
-    flying = out.alive & ~out.leaked
-    arriving = (w.arrival_time > clock.min()) & (w.arrival_time < end) & (w.asset_of >= 0)
+    phase = eng.phase[rows]
+    nxt = later(np.where(phase != IDLE, eng.due[rows], np.inf))
+    flying = out.alive[rows] & ~out.leaked[rows]
+    arriving = (w.arrival_time > c.min(initial=np.inf)) & (w.arrival_time < end) & (w.asset_of >= 0)
     if arriving.any():
         nxt = np.minimum(nxt, later(np.where(flying & arriving[None, :], w.arrival_time[None, :], np.inf)))
-    waiting = flying & (eng.phase == IDLE)
+    waiting = flying & (phase == IDLE)
     if waiting.any():  # what can open an engagement: a launcher free, a target takes off or comes in reach, a track
-        nxt = np.minimum(nxt, np.where(waiting.any(axis=1), later(st.batteries.ready_at), np.inf))
+        nxt = np.minimum(nxt, np.where(waiting.any(axis=1), later(st.batteries.ready_at[rows]), np.inf))
         t, at = opened
         if len(t):
             nxt = np.minimum(nxt, later(np.where(waiting[:, t], at[None, :], np.inf)))
+        position = np.full(len(clock), -1)
+        position[rows] = np.arange(len(rows))
         r, t, at = delivered
-        use = (at > clock[r]) & waiting[r, t]
-        np.minimum.at(nxt, r[use], at[use])
-        if st.engagements.waiting.any() and st.picture.pending is not None:  # an update may give a firing solution
+        i = position[r]
+        use = (i >= 0) & (at > clock[r])
+        use[use] &= waiting[i[use], t[use]]
+        np.minimum.at(nxt, i[use], at[use])
+        if eng.waiting.any() and st.picture.pending is not None:  # an update may give a firing solution
             r, t, at, *_ = st.picture.pending
-            use = (at > clock[r]) & (at < end) & waiting[r, t] & st.engagements.waiting[r, t]
-            np.minimum.at(nxt, r[use], at[use])
-    rows = np.flatnonzero(np.isfinite(nxt))
-    return rows, nxt[rows]
+            i = position[r]
+            use = (i >= 0) & (at > clock[r]) & (at < end)
+            use[use] &= waiting[i[use], t[use]] & eng.waiting[r[use], t[use]]
+            np.minimum.at(nxt, i[use], at[use])
+    keep = np.isfinite(nxt)
+    return rows[keep], nxt[keep]
 
 
 def leak(ctx: Context, k: int, out: Outcomes, clock: np.ndarray, rows: np.ndarray) -> None:
     """A threat that reaches its asset alive leaks, at the moment it arrives."""
     w = ctx.world
-    leaking = np.zeros_like(out.alive)
-    leaking[rows] = (w.arrival_time[None, :] <= clock[rows, None]) & (w.asset_of >= 0)[None, :]
-    leaking &= out.alive & ~out.leaked
-    for r, t in zip(*np.nonzero(leaking), strict=True):
+    i, tt = np.nonzero((w.arrival_time[None, :] <= clock[rows, None]) & (w.asset_of >= 0)[None, :]
+                       & out.alive[rows] & ~out.leaked[rows])
+    for r, t in zip(rows[i], tt, strict=True):
         ctx.event(r, w.arrival_time[t], EventKind.LEAK, target=t, where=w.position[-1, t])  # its route's end
-    out.leaked |= leaking
+    out.leaked[rows[i], tt] = True
 
 
 def known(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, rows, cols, when) -> np.ndarray:
@@ -558,8 +562,10 @@ def in_reach(ctx: Context, f: np.ndarray, ground, height, speed, d) -> np.ndarra
     its launcher's sector (``d``: the intercept point from the launcher), by the rule sensor sectors use."""
     w = ctx.world
     lo, hi = range_limits(ctx, f, height)
+    if ctx.any_table:  # outside a table's heights: no range reaches
+        lo, hi = np.nan_to_num(lo, nan=np.inf), np.nan_to_num(hi, nan=-1.0)
     with np.errstate(invalid="ignore"):
-        inside = in_launch_envelope(ground, height, speed, np.nan_to_num(lo, nan=np.inf), np.nan_to_num(hi, nan=-1.0),
+        inside = in_launch_envelope(ground, height, speed, lo, hi,
                                     *(limit[f, 0] for limit in ctx.envelope[2:]))
     for i, sector in enumerate(w.fire_sector):  # a launcher with a sector fires at intercepts inside it only
         if sector is not None:
@@ -621,8 +627,7 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
     if not some.any():
         return False
     rows, candidates, free = rows[some], candidates[some], free[some]
-    # the geometry sampled at the step and the next: targets that may be inside an envelope in the window
-    inside = geometry(ctx, k)[1] | geometry(ctx, min(k + 1, len(w.times) - 1))[1]
+    inside, urgency = step_values(ctx, k)
     cols = np.flatnonzero(candidates.any(axis=0) & inside.any(axis=0))
     if not len(cols):
         return False
@@ -633,7 +638,6 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
         return False
     tof, _, inside = engagement_geometry(ctx, k, f, cols[c], clock[rows[i]])  # exactly, at the clock
     feasible[i, f, c] = inside & firing_solution(ctx, st, k, rows[i], f, cols[c], clock[rows[i]], tof, inside)
-    urgency = 1.0 / (1.0 + time_to_asset(ctx, k))  # earlier arrival, higher value
     nominated = False
     for i in np.flatnonzero(feasible.any(axis=(1, 2))):
         r, whole = rows[i], np.zeros((len(w.fire_ids), len(w.target_ids)), bool)
@@ -644,6 +648,16 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
                 nominate(ctx, k, st, r, f, t, clock[r])
                 nominated = True
     return nominated
+
+
+def step_values(ctx: Context, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """What assignment reads at every event of step ``k`` (computed once): (F, T) whether the intercept is
+    inside the envelope at the step's geometry sample or the next (may be inside during the window), and (T,)
+    each target's urgency (earlier arrival, higher value)."""
+    if ctx.step_values[0] != k:
+        last = min(k + 1, len(ctx.world.times) - 1)
+        ctx.step_values = (k, (geometry(ctx, k)[1] | geometry(ctx, last)[1], 1.0 / (1.0 + time_to_asset(ctx, k))))
+    return ctx.step_values[1]
 
 
 def firing_solution(ctx: Context, st: State, k: int, rr, ff, tt, when, tof, inside) -> np.ndarray:
@@ -705,23 +719,22 @@ def authorise(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarr
     Returns the replication rows where an engagement was released (its fire unit is free again now)."""
     w, spec = ctx.world, ctx.world.scenario.spec
     eng, bat, out = st.engagements, st.batteries, st.outcomes
-    due = np.zeros(eng.phase.shape, bool)
-    due[rows] = (eng.phase[rows] == PENDING) & (eng.due[rows] <= clock[rows, None])
-    if not due.any():
+    i, tt = np.nonzero((eng.phase[rows] == PENDING) & (eng.due[rows] <= clock[rows, None]))
+    if not len(i):
         return np.zeros(0, np.int64)
-    rr, tt = np.nonzero(due)
+    rr = rows[i]
     ff, when = eng.fire[rr, tt], clock[rr]
     tof, _, inside = engagement_geometry(ctx, k, ff, tt, when)
     knows = known_pairs(ctx, k, st.readiness, st.tracks, rr, ff, tt, when)
     aims = aim_points(ctx, k, st.picture, rr, ff, tt, when, tof)
     ident = spec.authority.identification
+    calls = rng.uniform_at(ctx.keys[rr], 0 if ident.persistent else eng.attempts[rr, tt], S_ID_OPERATOR, tt)
     released = []
     for i, (r, t, f, now) in enumerate(zip(rr, tt, ff, when, strict=True)):
         bat.busy[r, f] = False
         p_wrong = (ident.p_civil_as_hostile if w.civil[t] else ident.p_hostile_as_civil) * crew(
             ctx, st.readiness, r, f).error_rate_factor
-        draw = 0 if ident.persistent else int(eng.attempts[r, t])
-        wrong = float(rng.uniform_at(ctx.keys[r], draw, S_ID_OPERATOR, t)) < p_wrong
+        wrong = calls[i] < p_wrong
         operator_says_hostile = wrong if w.civil[t] else not wrong
         approved = ctx.authority.approves(operator_says_hostile, eng.decision[r, t], spec.authority.veto_window)
         eng.attempts[r, t] += 1
@@ -809,15 +822,14 @@ def assess(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
     """Missiles arriving by the clock, at their arrival times: kill with the salvo Pk (crew-scaled), free
     their guidance channels and look for the kill assessment time; assessments that end by the clock, and
     vetoes whose ``reconsider_after`` has passed, let the target be engaged again."""
-    eng = st.engagements
-    due = np.zeros(eng.phase.shape, bool)
-    due[rows] = eng.due[rows] <= clock[rows, None]
-    arriving = due & (eng.phase == FLYING)
-    rr, tt = np.nonzero(arriving)
-    if len(rr):
-        arrive(ctx, k, st, rr, tt)
+    eng, now = st.engagements, clock[rows, None]
+    i, tt = np.nonzero((eng.phase[rows] == FLYING) & (eng.due[rows] <= now))
+    if len(i):
+        arrive(ctx, k, st, rows[i], tt)
     # the kill assessment ends, or a vetoed target may be decided on again
-    eng.phase[due & ((eng.phase == ASSESSING) | (eng.phase == CLEARED)) & (eng.due <= clock[:, None])] = IDLE
+    phase = eng.phase[rows]
+    i, tt = np.nonzero(((phase == ASSESSING) | (phase == CLEARED)) & (eng.due[rows] <= now))
+    eng.phase[rows[i], tt] = IDLE
 
 
 def arrive(ctx: Context, k: int, st: State, rr: np.ndarray, tt: np.ndarray) -> None:
