@@ -23,6 +23,7 @@ radar must itself see the target; shoot-look-shoot re-engages after the kill ass
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
@@ -158,8 +159,10 @@ class Context:
 
     def event(self, r: int, when: float, kind: EventKind, unit: int = -1, target: int = -1, **numbers) -> None:
         """Log an event of replication row ``r`` at time ``when`` [s]: ``unit`` indexes the scenario's units,
-        ``target`` the targets (:mod:`iadsim.events`)."""
+        ``target`` the targets (:mod:`iadsim.events`); a callable ``where`` is called only when events are kept."""
         if self.log is not None:
+            if callable(numbers.get("where")):
+                numbers["where"] = numbers["where"]()
             self.log.add(int(self.reps[r]), float(when), kind, int(unit), int(target), **numbers)
 
 
@@ -316,14 +319,17 @@ def sense(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, out: Outcomes)
             detected[:, ss, tt] = hit
             rr, i = np.nonzero(hit)
             if len(rr):
-                trk.detections.append((rr, ss[i], tt[i], number[rr, ss[i]], when[rr, ss[i]]))
+                at = when[rr, ss[i]]
+                trk.detections.append((rr, ss[i], tt[i], number[rr, ss[i]], at))
+                threat = ~w.civil[tt[i]]  # the first detection of a threat
+                seen = np.full(len(out.first_detection), np.inf)
+                np.minimum.at(seen, rr[threat], at[threat])
+                out.first_detection = np.where(np.isfinite(seen) & ~(out.first_detection <= seen), seen,
+                                               out.first_detection)
         found = count_look(trk.hits, trk.looks, trk.misses, trk.confirmed_at, trk.held_since, trk.held_until, detected,
                            w.visible[k], flying, looking, when, m, n, ctx.drop_after, confirmed)
         if found:
             deliver(ctx, trk, *np.unravel_index(confirmed[:found], trk.hits.shape), when)
-        threat = detected[:, :, ~w.civil].any(axis=2)  # threats only
-        seen = np.where(threat, when, np.inf).min(axis=1, initial=np.inf)
-        out.first_detection = np.where(np.isfinite(seen) & ~(out.first_detection <= seen), seen, out.first_detection)
 
 
 def deliver(ctx: Context, trk: SensorTracks, rr, ss, tt, when) -> None:
@@ -676,7 +682,7 @@ def firing_solution(ctx: Context, st: State, k: int, rr, ff, tt, when, tof, insi
         if not eng.waiting[r, t]:
             eng.waiting[r, t] = True
             ctx.event(r, now, EventKind.WAITING, ctx.world.fire_unit[f], t, reason=Reason.IMMATURE_TRACK,
-                      where=position_at(ctx, k, t, now))
+                      where=partial(position_at, ctx, k, t, now))
     return ok
 
 
@@ -704,7 +710,7 @@ def nominate(ctx: Context, k: int, st: State, r: int, f: int, t: int, now: float
     st.batteries.busy[r, f] = True
     eng.rounds[r, t] = ctx.rounds
     eng.decision[r, t] = decision
-    ctx.event(r, now, EventKind.NOMINATED, w.fire_unit[f], t, where=position_at(ctx, k, t, now))
+    ctx.event(r, now, EventKind.NOMINATED, w.fire_unit[f], t, where=partial(position_at, ctx, k, t, now))
 
 
 def picture_time(ctx: Context, st: State, r: int, f: int, t: int, now: float) -> float:
@@ -742,13 +748,14 @@ def authorise(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarr
             eng.phase[r, t] = CLEARED
             eng.due[r, t] = np.inf if ident.persistent else now + spec.authority.reconsider_after
             out.vetoes[r] += 1
-            ctx.event(r, now, EventKind.VETOED, w.fire_unit[f], t, where=position_at(ctx, k, t, now))
+            ctx.event(r, now, EventKind.VETOED, w.fire_unit[f], t, where=partial(position_at, ctx, k, t, now))
             released.append(r)
             continue
         reason = cannot_fire(ctx, st, r, f, t, bool(knows[i]), bool(inside[i]))
         if reason:
             eng.phase[r, t] = IDLE
-            ctx.event(r, now, EventKind.LOST, w.fire_unit[f], t, reason=reason, where=position_at(ctx, k, t, now))
+            ctx.event(r, now, EventKind.LOST, w.fire_unit[f], t, reason=reason,
+                      where=partial(position_at, ctx, k, t, now))
             released.append(r)
             continue
         launch(ctx, st, r, f, t, now, *aims[i])
