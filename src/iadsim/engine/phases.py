@@ -486,7 +486,8 @@ def next_events(ctx: Context, st: State, clock: np.ndarray, end: float, delivere
         position[rows] = np.arange(len(rows))
         r, t, at = delivered
         i = position[r]
-        use = (i >= 0) & (at > clock[r])
+        reach = step_values(ctx, st.time_index)[0].any(axis=0)  # (T,) a track out of every reach opens nothing now
+        use = (i >= 0) & (at > clock[r]) & reach[t]
         use[use] &= waiting[i[use], t[use]]
         np.minimum.at(nxt, i[use], at[use])
         if eng.waiting.any() and st.picture.pending is not None:  # an update may give a firing solution
