@@ -106,7 +106,7 @@ class Context:
     any_table: bool
     edges: list  # (F,) each missile's (edge_pk, edge_width), (None, None): no fall at the edges
     chain_cache: dict = field(default_factory=dict)  # down components -> (able, feeds, guides)
-    geometry_at: dict = field(default_factory=dict)  # step -> (time of flight, inside) (F, T), the last two
+    geometry_at: dict = field(default_factory=dict)  # step -> (F, T) inside the envelope, the last two steps
     step_values: tuple = (-1, None)  # (step, what assignment reads at every event of it)
 
     @classmethod
@@ -154,9 +154,6 @@ class Context:
                    for m in world.missile],
         )
 
-    def now(self, k: int) -> float:
-        return float(self.world.times[k])
-
     def event(self, r: int, when: float, kind: EventKind, unit: int = -1, target: int = -1, **numbers) -> None:
         """Log an event of replication row ``r`` at time ``when`` [s]: ``unit`` indexes the scenario's units,
         ``target`` the targets (:mod:`iadsim.events`); a callable ``where`` is called only when events are kept."""
@@ -177,8 +174,14 @@ def _update_interval(world: World, f: int) -> float:
     missile = world.missile[f]
     if missile.seeker_update is not None:
         return missile.seeker_update.value
-    guider = (world.guider_names[f] or [world.fire_ids[f]])[0]
+    guider = guiding_radar(world, f)
     return float(world.look_period[world.sensor_ids.index(guider)]) if guider in world.sensor_ids else np.nan
+
+
+def guiding_radar(world: World, f: int) -> str:
+    """The unit whose radar guides fire unit ``f``'s missiles: the first wired to guide it (its own, else the
+    first with a fire-control link), or the fire unit itself when none is."""
+    return (world.guider_names[f] or [world.fire_ids[f]])[0]
 
 
 def window(ctx: Context, k: int) -> tuple[float, float]:
@@ -270,7 +273,7 @@ def update_chains(ctx: Context, rd: Readiness, rows) -> None:
 
 def repair_and_fail(ctx: Context, k: int, rd: Readiness) -> None:
     """Units fail and are repaired at exponential times (MTBF, MTTR) when the scenario gives them."""
-    now = ctx.now(k)
+    now = float(ctx.world.times[k])
     due = rd.next_event <= now
     if not due.any():
         return
@@ -448,7 +451,7 @@ def openings(ctx: Context, k: int, start: float, end: float, open_: np.ndarray,
     starting = np.flatnonzero((w.start_time > start) & (w.start_time < end))
     targets, times = [starting], [w.start_time[starting]]
     if k + 1 < len(w.times) and open_.any() and able.any():
-        f, t = np.nonzero(~geometry(ctx, k)[1] & geometry(ctx, k + 1)[1] & open_[None, :] & able[:, None])
+        f, t = np.nonzero(~geometry(ctx, k) & geometry(ctx, k + 1) & open_[None, :] & able[:, None])
         if len(f):
             points = int(np.ceil((w.times[k + 1] - start) / 1e-3))  # every millisecond of the window, at once
             grid = start + (w.times[k + 1] - start) * np.arange(1, points + 1) / points
@@ -519,19 +522,19 @@ def known(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, rows, cols, wh
                         np.asarray(when, float))
 
 
-def geometry(ctx: Context, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """(F, T) intercept time of flight and whether the intercept lies inside the launch envelope and the
-    launcher's sector at the time sample of step ``k`` (computed once per step)."""
+def geometry(ctx: Context, k: int) -> np.ndarray:
+    """(F, T) whether the intercept lies inside the launch envelope and the launcher's sector at the time
+    sample of step ``k`` (:func:`engagement_geometry` on the whole grid at once; computed once per step)."""
     w = ctx.world
     if k not in ctx.geometry_at:
-        tof, point, ok = intercept(w.fire_position[:, None, :], w.position[k][None], w.velocity[k][None],
+        _, point, ok = intercept(w.fire_position[:, None, :], w.position[k][None], w.velocity[k][None],
                                    ctx.speed[:, None])
         d = point - w.fire_position[:, None, :]
         ground = np.where(ok, np.hypot(d[..., 0], d[..., 1]), np.inf)  # no intercept: outside any envelope
         f, height = np.broadcast_arrays(np.arange(len(w.fire_ids))[:, None], w.height_agl[k][None, :])
         inside = in_reach(ctx, f, ground, height, np.linalg.norm(w.velocity[k], axis=-1)[None, :], d)
         ctx.geometry_at = {key: ctx.geometry_at[key] for key in ctx.geometry_at if key >= k - 1}
-        ctx.geometry_at[k] = (np.where(inside, tof, np.inf), inside)
+        ctx.geometry_at[k] = inside
     return ctx.geometry_at[k]
 
 
@@ -663,7 +666,7 @@ def step_values(ctx: Context, k: int) -> tuple[np.ndarray, np.ndarray]:
     each target's urgency (earlier arrival, higher value)."""
     if ctx.step_values[0] != k:
         last = min(k + 1, len(ctx.world.times) - 1)
-        ctx.step_values = (k, (geometry(ctx, k)[1] | geometry(ctx, last)[1], 1.0 / (1.0 + time_to_asset(ctx, k))))
+        ctx.step_values = (k, (geometry(ctx, k) | geometry(ctx, last), 1.0 / (1.0 + time_to_asset(ctx, k))))
     return ctx.step_values[1]
 
 
@@ -765,13 +768,8 @@ def authorise(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarr
 
 def known_pairs(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, rr, ff, tt, when) -> np.ndarray:
     """:func:`known` for (replication row, fire unit, target) triples only, at times ``when``."""
-    w, when = ctx.world, np.asarray(when)[:, None]
-    age = when - trk.confirmed_at[rr, :, tt]  # (N, S)
-    held = (age < 0) & (trk.held_since[rr, :, tt] <= when) & (when < trk.held_until[rr, :, tt])
-    age = np.where(held, when - trk.held_since[rr, :, tt], age)  # dropped later in the window: still held now
-    in_picture = ((age >= w.latency[ff]) & rd.feeds[rr, ff]).any(axis=1)
-    guide = ((age >= 0) & w.visible[k][:, tt].T & rd.guides[rr, ff]).any(axis=1)
-    return in_picture & guide
+    n = np.arange(len(rr))
+    return known(ctx, k, rd, trk, rr, tt, when)[n, ff, n]  # the pairs' diagonal: a handful per event
 
 
 def aim_points(ctx: Context, k: int, pic: Picture, rr, ff, tt, when, tof) -> list[tuple[float, np.ndarray]]:
@@ -892,8 +890,9 @@ def single_shot_pk(ctx: Context, st: State, k: int, rr, ff, tt, when, arrival, a
     ahead = when - pic.track_time[rr, tt] + np.nan_to_num(interval)
     track = predicted_error(ctx, pic, rr, tt, ahead, manoeuvre=False) / np.sqrt(3.0)
     flight = when - st.engagements.launched[rr, tt]
+    kinds = np.array(ctx.guidance, object)[ff]
     for kind in {g for g in ctx.guidance if g is not None}:
-        i = np.flatnonzero(np.array([ctx.guidance[f] == kind for f in ff], bool))
+        i = np.flatnonzero(kinds == kind)
         if len(i):
             bias, sigma = endgame_miss(kind, aim_error[i], flight[i], np.nan_to_num(interval[i]),
                                        np.where(np.isfinite(track[i]), track[i], 0.0), ctx.manoeuvre[tt[i]],
@@ -913,8 +912,8 @@ def channel_groups(w: World, default: int = 4) -> tuple[np.ndarray, np.ndarray]:
     """
     units = {u.id: u for u in w.scenario.spec.units}
     names, capacity, group = [], [], []
-    for f, fu in enumerate(w.fire_ids):
-        guider = (w.guider_names[f] or [fu])[0]
+    for f in range(len(w.fire_ids)):
+        guider = guiding_radar(w, f)
         if guider not in names:
             radar = sensor_entry(w.scenario, units[guider])
             names.append(guider)
