@@ -13,6 +13,8 @@ from ._scenarios import scenario_dict
 # envelope 1.2-12 km, and a target type.
 INTERVAL, CHANNELS, MISSILE_SPEED, MIN_RANGE, MAX_RANGE = 5.0, 2, 600.0, 1200.0, 12000.0
 SPEED, START_X, HEIGHT = 100.0, 30000.0, 2000.0  # targets fly from 30 km east straight at the base, 2 km up
+LAUNCHER_Z = 3.0  # the engine places a launcher 3 m above its ground (engine.world.build_world)
+DZ = HEIGHT - LAUNCHER_Z  # a target's height above the launcher (both over the same 100 m ground)
 
 
 def _sourced(values: dict) -> dict:
@@ -47,8 +49,10 @@ def catalog(missile: dict | None = None, target: dict | None = None, radar: dict
 def scenario_maker(make_scenario, tmp_path):
     """make(step, units=..., threats=..., catalog=..., **top) -> a loaded scenario using a test catalog: one
     launcher at the base, kill assessment 0 s, a 100 km acquisition basket unless ``doctrine`` says otherwise."""
+    written = iter(range(10_000))
+
     def make(step: str, units=None, threats=None, types: dict | None = None, duration: str = "7 min", **top):
-        name = f"t-types-{abs(hash(yaml.safe_dump(types)))}.yaml"
+        name = f"t-types-{next(written)}.yaml"  # one file per scenario: no two share a catalog by accident
         (tmp_path / name).write_text(yaml.safe_dump(types or catalog(), sort_keys=False))
         units = units or [{"id": "sam", "type": "t-launcher", "x": "0 km", "y": "0 km"}]
         doctrine = {"kill_assessment_time": "0 s", "acquisition_basket": "100 km",
@@ -73,3 +77,11 @@ def stream(count: int, spacing: str = "1 s", id_: str = "stream", bearing_deg: f
                           "speed": f"{SPEED} m/s"}
     return {"id": id_, "type": "t-target", "count": count, "spacing": spacing, "start": start,
             "target": None if offset else "base", "altitude_reference": "msl", "route": [point(x0, y0), point(x1, y1)]}
+
+
+def time_of_flight(ground: float, dz: float) -> float:
+    """Flight time of a missile at MISSILE_SPEED meeting a target ``ground`` metres away (horizontally) and
+    ``dz`` above it, flying straight at the launcher at SPEED: the positive root of
+    (ground - SPEED t)^2 + dz^2 = (MISSILE_SPEED t)^2."""
+    a, b, c = MISSILE_SPEED**2 - SPEED**2, 2 * ground * SPEED, -(ground**2 + dz**2)
+    return (-b + np.sqrt(b * b - 4 * a * c)) / (2 * a)

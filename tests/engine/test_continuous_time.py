@@ -19,15 +19,16 @@ from iadsim.sensors import Geometry, signal_to_interference_db
 
 from ._fire_control import (
     CHANNELS,
+    DZ,
     INTERVAL,
     MAX_RANGE,
     MIN_RANGE,
-    MISSILE_SPEED,
     SPEED,
     START_X,
     catalog,
     scenario_maker,
     stream,
+    time_of_flight,
 )
 from ._scenarios import scenario_dict
 
@@ -38,14 +39,6 @@ STEPS = ("2 s", "1 s", "0.5 s", "0.25 s")
 @pytest.fixture
 def scenario(make_scenario, tmp_path):
     return scenario_maker(make_scenario, tmp_path)
-
-
-def time_of_flight(ground: float, dz: float) -> float:
-    """Flight time of a missile at MISSILE_SPEED meeting a target ``ground`` metres away (horizontally) and
-    ``dz`` above it, flying straight at the launcher at SPEED: the positive root of
-    (ground - SPEED t)^2 + dz^2 = (MISSILE_SPEED t)^2."""
-    a, b, c = MISSILE_SPEED**2 - SPEED**2, 2 * ground * SPEED, -(ground**2 + dz**2)
-    return (-b + np.sqrt(b * b - 4 * a * c)) / (2 * a)
 
 
 def window(start: float, dz: float) -> tuple[float, float]:
@@ -121,7 +114,7 @@ def test_a_fixed_decision_time_shifts_the_first_launch_by_exactly_that_time(scen
         first[mode] = ev[ev.kind == "launch"].groupby("replication")["time"].min().to_numpy()
         assert len(first[mode]) == 4
     # autonomous fire launches when the intercept enters the envelope, whatever the step
-    dz = 2000.0 - 3.0
+    dz = DZ
     entry, _ = window(0.0, dz)
     np.testing.assert_allclose(first["autonomous"], entry, atol=2.1e-3)  # the test's 1 ms grid, the engine's 1 ms
     np.testing.assert_allclose(first["human-in-the-loop"] - first["autonomous"], decision, atol=1e-9)
@@ -151,7 +144,7 @@ def test_simultaneous_nominations_queue_for_one_deciding_crew(scenario, slots, v
         nominated = mine[mine.kind == "nominated"]
         # a burst: each when its target's intercept enters the envelope (launchers 0-60 m from the origin)
         assert len(nominated) == 4
-        np.testing.assert_allclose(nominated.time, window(0.0, 2000.0 - 3.0)[0], atol=1.0)
+        np.testing.assert_allclose(nominated.time, window(0.0, DZ)[0], atol=1.0)
         free = [-np.inf] * slots
         expected = {}
         for n in nominated.itertuples():  # in the order the crew received them

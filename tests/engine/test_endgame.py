@@ -15,7 +15,7 @@ import pytest
 
 from iadsim.engine import Engine, build_world
 
-from ._fire_control import MISSILE_SPEED, SPEED, START_X, catalog, scenario_maker, stream
+from ._fire_control import DZ, LAUNCHER_Z, SPEED, START_X, catalog, scenario_maker, stream, time_of_flight
 
 
 @pytest.fixture
@@ -70,8 +70,11 @@ def test_a_pop_up_target_is_engaged_once_its_track_is_mature(scenario, validatio
     hasty = Engine(world, np.arange(300), seed=8)
     hasty.run()
     ev = hasty.events
+    # a two-detection track 9 km out is off by tens of m/s (30 m, 0.2 deg a second apart): over a 15 s flight its
+    # aim misses the 100 m basket in most first shots; at least a tenth of the 300 replications, and the
+    # missiles per kill well below the mature tracks' Pk 0.7 (4 sigma of 300 shots is 0.1)
     assert (ev[ev.kind == "miss"].reason == "aim_error").sum() > 30
-    assert (ev.kind == "kill").sum() / ev[ev.kind == "launch"].missiles.sum() < 0.6
+    assert (ev.kind == "kill").sum() / ev[ev.kind == "launch"].missiles.sum() < 0.7 - 0.1
 
 
 ENDGAME = {"pk": None, "guidance": "sarh", "seeker_update": "0.05 s", "lethal_area": "1000 m^2", "peak_pk": 0.95,
@@ -101,7 +104,7 @@ def test_kill_probability_falls_with_crossing_speed(scenario, validation):
         # the crossing speed at the intercept: the target's constant velocity (west at SPEED) across the line
         # from the launcher (3 m above the 100 m ground at the origin) to where the target was hit
         velocity = np.array([-SPEED, 0.0, 0.0])
-        line = ends[["x", "y", "z"]].to_numpy() - np.array([0.0, 0.0, 103.0])
+        line = ends[["x", "y", "z"]].to_numpy() - np.array([0.0, 0.0, 100.0 + LAUNCHER_Z])
         line /= np.linalg.norm(line, axis=1)[:, None]
         crossing = np.linalg.norm(velocity - np.sum(velocity * line, axis=1)[:, None] * line, axis=1)
         p = carleton(0.0, crossing * 0.2)
@@ -134,8 +137,7 @@ def test_kill_probability_of_an_inertial_missile_falls_with_distance(scenario, v
         # the logged flight time is the intercept's: the root of (ground - SPEED t)^2 + dz^2 = (speed t)^2 at launch
         first = engine.events[engine.events.kind == "launch"].groupby("replication").first()
         ground = START_X - SPEED * first.time.to_numpy()
-        a, b, c = MISSILE_SPEED**2 - SPEED**2, 2 * ground * SPEED, -(ground**2 + 1997.0**2)
-        np.testing.assert_allclose(flight, (-b + np.sqrt(b * b - 4 * a * c)) / (2 * a), atol=0.05)
+        np.testing.assert_allclose(flight, [time_of_flight(g, DZ) for g in ground], atol=0.05)
         p = carleton(aim_error, 0.5 * 1.0 * flight**2, area=5000.0)
         assert len(killed) == 400
         _binomial(killed, p)

@@ -82,7 +82,7 @@ def test_clearance_is_held_over_a_ridge_and_the_climb_starts_ahead_of_it(ridge_s
     # the clearance is held everywhere, and the climb starts ahead of the ridge's foot
     assert (position[:, 2] - ground >= HEIGHT - 0.05).all()
     start = x[np.argmax(position[:, 2] > HEIGHT + 0.5)]
-    assert start == pytest.approx(-(crest - HEIGHT) / climb, abs=75.0)
+    assert start == pytest.approx(-(crest - HEIGHT) / climb, abs=75.0)  # one 1 s sample at 75 m/s
     assert start < -RIDGE_HALF_WIDTH
     # rates: never faster than the type's limits
     rate = np.diff(position[:, 2]) / np.diff(times)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from iadsim.physics.lethality import GUIDANCE
 from iadsim.scenario import InputError, InputErrors, builtin_catalog, load_catalog, load_scenario
 from iadsim.scenario.catalog import AircraftType, LauncherType, RadarType, Sourced, SourcedChoice
 
@@ -45,7 +46,7 @@ def test_every_builtin_number_has_an_existing_source_and_a_grade():
             assert value.grade in GRADES
             if isinstance(value, SourcedChoice):  # a word from a fixed list (polarisation, guidance)
                 choices = {"polarisation": ("horizontal", "vertical"),
-                           "guidance": ("inertial", "command", "sarh", "active")}[name]
+                           "guidance": GUIDANCE}[name]
                 assert value.value in choices
             else:
                 assert math.isfinite(value.value)

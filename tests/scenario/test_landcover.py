@@ -68,11 +68,12 @@ def test_the_raster_is_sampled_on_the_terrain_and_its_classes_give_gamma(folder)
     assert np.array_equal(cover.codes[r, c], codes[rows.ravel(), cols.ravel()])
     # the summit (bare, WorldCover 60 -> flatland, -20 dB) and a built-up cell (50 -> metropolitan, 0 dB)
     summit = terrain.xy_to_rowcol(*to_grid.transform(-71.3033, 44.27))
+    # WorldCover 60 (bare / sparse vegetation) is flatland in worldcover.yaml: -20 dB at 10 GHz (clutter.yaml)
     assert cover.codes[summit] == 60 and cover.gamma_db[summit] == pytest.approx(-20.0)
     assert 10 * np.log10(scenario.clutter_map[summit]) == pytest.approx(-20.0, abs=1e-5)
     built = np.argwhere(cover.codes == 50)
     assert len(built) > 100 and (cover.gamma_db[cover.codes == 50] == 0.0).all()
-    # where there is no land cover (the projected grid's empty corners) the default type, woods, applies
+    # where there is no land cover (the projected grid's empty corners) the default type, woods (-15 dB), applies
     assert np.allclose(10 * np.log10(scenario.clutter_map[cover.codes == -1]), -15.0)
 
 

@@ -70,7 +70,7 @@ def test_the_class_sets_gamma_and_cells_the_radar_cannot_see_give_none(tmp_path)
     assert path.masking_height[1] > 100.0  # the ground there really is hidden
     folder = tmp_path / "water"
     folder.mkdir()
-    water = write_scenario(folder, np.zeros((2 * HALF, 2 * HALF)), 80)  # permanent water: sea state 3
+    water = write_scenario(folder, np.zeros((2 * HALF, 2 * HALF)), 80)  # permanent water: sea state 3, -40 dB
     path, _ = geometry_to(water, "sr", x[:1], np.full(1, site.y), 20.0)
     assert 10 * np.log10(path.clutter_gamma[0]) == pytest.approx(-40.0, abs=1e-4)
 

@@ -10,7 +10,7 @@ until the operator decides, and only what the operator judges hostile.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 from iadsim.registry import AUTHORITY_RULES
 
@@ -37,7 +37,7 @@ class AuthorityRule(Protocol):
 
 @dataclass(frozen=True)
 class Autonomous:
-    operator: bool = False
+    operator: ClassVar[bool] = False
 
     def delay(self, decision_time: float, veto_window: float) -> float:
         return 0.0
@@ -48,7 +48,7 @@ class Autonomous:
 
 @dataclass(frozen=True)
 class OnTheLoop:
-    operator: bool = True
+    operator: ClassVar[bool] = True
 
     def delay(self, decision_time: float, veto_window: float) -> float:
         return veto_window
@@ -59,7 +59,7 @@ class OnTheLoop:
 
 @dataclass(frozen=True)
 class InTheLoop:
-    operator: bool = True
+    operator: ClassVar[bool] = True
 
     def delay(self, decision_time: float, veto_window: float) -> float:
         return decision_time

@@ -13,6 +13,7 @@ from iadsim.physics import _checks
 
 __all__ = [
     "GUIDANCE",
+    "HOMING",
     "carleton_damage",
     "carleton_sspk",
     "endgame_miss",
@@ -228,6 +229,9 @@ GUIDANCE = ("inertial", "command", "sarh", "active")
 steered by its guiding radar's measurements until the end; ``sarh`` (semi-active) and ``active`` home on the
 target with their own seeker once acquired."""
 
+HOMING = ("sarh", "active")
+"""The guidance kinds with a seeker of their own (its update interval is the prediction interval)."""
+
 
 def endgame_miss(
     guidance: str,
@@ -294,5 +298,6 @@ def endgame_miss(
                                                                                         response_time)
     track = _checks.non_negative("track_sigma", track_sigma) if guidance == "command" else 0.0
     sigma = np.sqrt(track**2 + drift**2 + lag**2)
-    bias = _checks.non_negative("aim_error", aim_error) if inertial else np.zeros_like(sigma)
-    return np.asarray(bias * np.ones_like(sigma), float), np.asarray(sigma, float)
+    bias = _checks.non_negative("aim_error", aim_error) if inertial else 0.0
+    bias, sigma = np.broadcast_arrays(np.asarray(bias, float), np.asarray(sigma, float))
+    return bias.copy(), sigma.copy()

@@ -27,6 +27,7 @@ from pydantic import (
     model_validator,
 )
 
+from iadsim.physics.lethality import GUIDANCE, HOMING
 from iadsim.registry import SENSOR_MODELS
 from iadsim.scenario.quantities import Grade
 from iadsim.scenario.yamlio import Document, InputError, InputErrors, from_validation_errors, load_yaml, read_text
@@ -232,7 +233,7 @@ class MissileType(_Type):
     max_target_speed: SSpeed
     pk: SNumber | None = Field(None, description="a constant single-shot kill probability inside the envelope, for a "
                                "missile without end-game data (guidance, lethal_area, peak_pk, response_time)")
-    guidance: _sourced_choice("inertial", "command", "sarh", "active") | None = Field(
+    guidance: _sourced_choice(*GUIDANCE) | None = Field(
         None, description="inertial: flies to the intercept predicted at launch; command: steered by its guiding "
         "radar to the end; sarh, active: homes on the target with its seeker")
     lethal_area: SArea | None = Field(None, description="Carleton lethal area of the warhead (lethality function "
@@ -261,7 +262,7 @@ class MissileType(_Type):
         if not given and self.pk is None:
             raise ValueError("needs either pk (a constant kill probability) or the end-game data (guidance, "
                              "lethal_area, peak_pk, response_time)")
-        homing = self.guidance is not None and self.guidance.value in ("sarh", "active")
+        homing = self.guidance is not None and self.guidance.value in HOMING
         if homing and self.seeker_update is None:
             raise ValueError(f"a {self.guidance.value} missile needs seeker_update")
         if self.seeker_update is not None and not homing:

@@ -156,9 +156,8 @@ class _Tile:
     @property
     def corners(self) -> tuple[float, float, float, float]:
         n_rows, n_cols = self.shape
-        t = self.transform
-        xs = [t.c, t.c + t.a * n_cols + t.b * 0, t.c + t.b * n_rows, t.c + t.a * n_cols + t.b * n_rows]
-        ys = [t.f, t.f + t.d * n_cols, t.f + t.e * n_rows, t.f + t.d * n_cols + t.e * n_rows]
+        t = self.transform  # north-up (the reader refuses rotated grids)
+        xs, ys = (t.c, t.c + t.a * n_cols), (t.f, t.f + t.e * n_rows)
         return min(xs), min(ys), max(xs), max(ys)
 
     def outline(self, to_crs: str, n: int = 51) -> np.ndarray:
