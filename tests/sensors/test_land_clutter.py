@@ -73,13 +73,3 @@ def test_the_class_sets_gamma_and_cells_the_radar_cannot_see_give_none(tmp_path)
     water = write_scenario(folder, np.zeros((2 * HALF, 2 * HALF)), 80)  # permanent water: sea state 3, -40 dB
     path, _ = geometry_to(water, "sr", x[:1], np.full(1, site.y), 20.0)
     assert 10 * np.log10(path.clutter_gamma[0]) == pytest.approx(-40.0, abs=1e-4)
-
-
-def test_the_default_land_clutter_is_the_woods_type_of_the_table():
-    from iadsim.scenario.landcover import DEFAULT_CLUTTER, clutter_types
-    from iadsim.sensors import LAND_GAMMA_DB
-    from iadsim.sensors.radar import CLUTTER_REFERENCE_FREQUENCY
-
-    types = clutter_types()
-    assert types.gamma_db[DEFAULT_CLUTTER] == LAND_GAMMA_DB
-    assert types.reference_frequency == CLUTTER_REFERENCE_FREQUENCY

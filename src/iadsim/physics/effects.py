@@ -267,7 +267,7 @@ def clutter_cell_area(
     return _checks.output(r * theta * (SPEED_OF_LIGHT * tau / 2.0) / np.cos(psi))
 
 
-def gamma_at_frequency(gamma_db: ArrayLike, frequency: ArrayLike, reference_frequency: float = 10e9
+def gamma_at_frequency(gamma_db: ArrayLike, frequency: ArrayLike, reference_frequency: float
                        ) -> float | NDArray[np.float64]:
     """Constant-gamma reflectivity scaled from the frequency it was measured at: gamma(f) = gamma(f0) + 5 log10(f / f0).
 

@@ -22,7 +22,6 @@ from iadsim.sensors.base import (
 )
 from iadsim.sensors.geometry import CURVATURE_TOLERANCE, SPECULAR_CLEARANCE, Geometry, line_of_sight, path_geometry
 from iadsim.sensors.radar import (
-    LAND_GAMMA_DB,
     SNR_CLIP_DB,
     Radar,
     in_band_fraction,
@@ -33,7 +32,6 @@ from iadsim.sensors.radar import (
 
 __all__ = [
     "CURVATURE_TOLERANCE",
-    "LAND_GAMMA_DB",
     "MASK_TOLERANCE",
     "SPECULAR_CLEARANCE",
     "SNR_CLIP_DB",

@@ -14,6 +14,7 @@ from iadsim.physics.detection import pd as exact_pd
 from iadsim.physics.radar import snr_db
 from iadsim.registry import SENSOR_MODELS
 from iadsim.scenario.catalog import RadarType
+from iadsim.scenario.landcover import DEFAULT_CLUTTER, clutter_types
 from iadsim.sensors.base import Jamming, in_sector
 from iadsim.sensors.geometry import SPECULAR_CLEARANCE, Geometry, line_of_sight
 
@@ -21,7 +22,6 @@ if TYPE_CHECKING:
     from iadsim.scenario.models import Sector, Unit
 
 __all__ = [
-    "LAND_GAMMA_DB",
     "SNR_CLIP_DB",
     "Radar",
     "elevation_pattern",
@@ -30,14 +30,6 @@ __all__ = [
     "pulses_per_look",
     "signal_to_interference_db",
 ]
-
-LAND_GAMMA_DB = -15.0
-"""Constant-gamma land clutter [dB] at 10 GHz where no land cover says otherwise: the woods type
-(iadsim.scenario.landcover.DEFAULT_CLUTTER), scaled to the radar's frequency by
-:func:`iadsim.physics.effects.gamma_at_frequency`."""
-
-CLUTTER_REFERENCE_FREQUENCY = 10e9
-"""The frequency [Hz] land clutter gammas are given at (the land clutter tables', 10 GHz)."""
 
 SNR_CLIP_DB = (-40.0, 60.0)
 """Per-pulse SINR range [dB] the exact Pd is evaluated on: Pd is Pfa below and 1 above, to double precision."""
@@ -124,8 +116,9 @@ def signal_to_interference_db(radar: RadarType, path: Geometry, rcs, jammers: Se
     only (Mahafza's self-screening arithmetic: the catalog's losses are the radar's own, calibrated on its
     detection range). Clutter is constant-gamma with the path's land clutter gamma (its ``clutter_gamma``:
     the land-cover classes of the cells the beam illuminates at the target's range, masked cells and cells
-    off the terrain giving none; without it :data:`LAND_GAMMA_DB` up to the ground's smooth-earth horizon),
-    scaled from 10 GHz to the radar's frequency, and counts only
+    off the terrain giving none; without it the clutter table's default type,
+    :data:`iadsim.scenario.landcover.DEFAULT_CLUTTER`, up to the ground's smooth-earth horizon), scaled from
+    the table's reference frequency to the radar's, and counts only
     while the target is inside the lowest beam (its elevation above the reflecting surface below one
     azimuth beamwidth), a modelling assumption."""
     snr = snr_db(radar.peak_power.value, radar.gain.value, radar.frequency.value, rcs, path.slant_range,
@@ -134,14 +127,16 @@ def signal_to_interference_db(radar: RadarType, path: Geometry, rcs, jammers: Se
         snr = snr + 40.0 * np.log10(propagation_factor(radar, path))
     h_a = np.maximum(path.antenna_height, 1.0)
     psi = np.maximum(effects.grazing_angle(h_a, np.maximum(path.slant_range, h_a)), 1e-4)
+    table = clutter_types()
     if path.clutter_gamma is None:  # no land-cover map (smooth ground): the default, up to the ground's horizon
         beyond = np.asarray(propagation.min_visible_height(np.maximum(path.antenna_height, 0.0), path.ground_range))
-        gamma = np.where(beyond <= SPECULAR_CLEARANCE, 10.0 ** (LAND_GAMMA_DB / 10.0), 0.0) + np.zeros(np.shape(snr))
+        default = 10.0 ** (table.gamma_db[DEFAULT_CLUTTER] / 10.0)
+        gamma = np.where(beyond <= SPECULAR_CLEARANCE, default, 0.0) + np.zeros(np.shape(snr))
     else:
         gamma = np.broadcast_to(path.clutter_gamma, np.shape(snr))
     lit = gamma > 0  # no illuminated cell (masked) or a class without clutter: no clutter
     gamma_db = effects.gamma_at_frequency(10.0 * np.log10(np.where(lit, gamma, 1.0)), radar.frequency.value,
-                                          CLUTTER_REFERENCE_FREQUENCY)
+                                          table.reference_frequency)
     sigma0 = effects.constant_gamma_sigma0(gamma_db, psi)
     cnr = effects.clutter_to_noise_db(radar.peak_power.value, radar.gain.value, radar.frequency.value,
                                       path.slant_range, radar.pulse_width.value, sigma0, radar.beamwidth.value, psi,
