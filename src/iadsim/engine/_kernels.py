@@ -63,32 +63,29 @@ def count_look(hits, looks, misses, confirmed_at, held_since, held_until, detect
 
 
 @numba.njit(cache=True, nogil=True)
-def known(confirmed_at, held_since, held_until, latency, feeds, guides, visible, rows, cols,
+def known(confirmed_at, held_since, held_until, latency, feeds, guides, visible, rr, ff, tt,
           when):  # pragma: no cover - compiled
-    """(len(rows), F, len(cols)) bool: at ``when[i]`` target ``cols[c]`` is in fire unit f's picture in
-    replication ``rows[i]`` (a sensor feeding it, ``feeds`` (R, F, S), holds a track confirmed at least the
+    """(n,) bool over (replication ``rr``, fire unit ``ff``, target ``tt``) triples: at ``when`` the target is in
+    the fire unit's picture (a sensor feeding it, ``feeds`` (R, F, S), holds a track confirmed at least the
     ``latency`` (F, S) ago: its current one, or one held then and dropped later) and a radar that may guide it
     (``guides`` (R, F, S)) holds a track and sees it (``visible`` (S, T))."""
-    n_f, n_s = latency.shape
-    out = np.zeros((rows.shape[0], n_f, cols.shape[0]), dtype=np.bool_)
-    for i in range(rows.shape[0]):
-        r = rows[i]
-        for c in range(cols.shape[0]):
-            t = cols[c]
-            for f in range(n_f):
-                pictured = False
-                guided = False
-                for s in range(n_s):
-                    age = when[i] - confirmed_at[r, s, t]
-                    if age < 0.0 and held_since[r, s, t] <= when[i] < held_until[r, s, t]:
-                        age = when[i] - held_since[r, s, t]  # dropped later in the window: still held now
-                    if age < 0.0:
-                        continue
-                    if feeds[r, f, s] and age >= latency[f, s]:
-                        pictured = True
-                    if guides[r, f, s] and visible[s, t]:
-                        guided = True
-                    if pictured and guided:
-                        out[i, f, c] = True
-                        break
+    n_s = latency.shape[1]
+    out = np.zeros(rr.shape[0], dtype=np.bool_)
+    for i in range(rr.shape[0]):
+        r, f, t, now = rr[i], ff[i], tt[i], when[i]
+        pictured = False
+        guided = False
+        for s in range(n_s):
+            age = now - confirmed_at[r, s, t]
+            if age < 0.0 and held_since[r, s, t] <= now < held_until[r, s, t]:
+                age = now - held_since[r, s, t]  # dropped later in the window: still held now
+            if age < 0.0:
+                continue
+            if feeds[r, f, s] and age >= latency[f, s]:
+                pictured = True
+            if guides[r, f, s] and visible[s, t]:
+                guided = True
+            if pictured and guided:
+                out[i] = True
+                break
     return out

@@ -106,7 +106,7 @@ class Context:
     any_table: bool
     edges: list  # (F,) each missile's (edge_pk, edge_width), (None, None): no fall at the edges
     chain_cache: dict = field(default_factory=dict)  # down components -> (able, feeds, guides)
-    geometry_at: dict = field(default_factory=dict)  # step -> (F, T) inside the envelope, the last two steps
+    geometry_at: dict = field(default_factory=dict)  # chunk -> (GEOMETRY_CHUNK, F, T) inside, the last two
     step_values: tuple = (-1, None)  # (step, what assignment reads at every event of it)
 
     @classmethod
@@ -513,29 +513,36 @@ def leak(ctx: Context, k: int, out: Outcomes, clock: np.ndarray, rows: np.ndarra
     out.leaked[rows[i], tt] = True
 
 
-def known(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, rows, cols, when) -> np.ndarray:
-    """(len(rows), F, len(cols)): at times ``when`` (one per row) the target is in the fire unit's picture
-    (a feeding sensor's confirmed track, delivered after the link latency) and its guiding radar sees it
-    (:func:`iadsim.engine._kernels.known`)."""
+def known(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, rr, ff, tt, when) -> np.ndarray:
+    """(n,) over (replication row, fire unit, target) triples: at times ``when`` the target is in the fire
+    unit's picture (a feeding sensor's confirmed track, delivered after the link latency) and its guiding radar
+    sees it (:func:`iadsim.engine._kernels.known`)."""
+    def ints(a):
+        return np.ascontiguousarray(a, np.int64)
     return known_kernel(trk.confirmed_at, trk.held_since, trk.held_until, ctx.world.latency, rd.feeds, rd.guides,
-                        ctx.world.visible[k], np.asarray(rows, np.int64), np.asarray(cols, np.int64),
-                        np.asarray(when, float))
+                        ctx.world.visible[k], ints(rr), ints(ff), ints(tt), np.ascontiguousarray(when, float))
+
+
+GEOMETRY_CHUNK = 64  # steps whose geometry is computed at once
 
 
 def geometry(ctx: Context, k: int) -> np.ndarray:
     """(F, T) whether the intercept lies inside the launch envelope and the launcher's sector at the time
-    sample of step ``k`` (:func:`engagement_geometry` on the whole grid at once; computed once per step)."""
+    sample of step ``k`` (:func:`engagement_geometry` on the whole grid at once; computed for
+    ``GEOMETRY_CHUNK`` steps at a time, the same for every replication)."""
     w = ctx.world
-    if k not in ctx.geometry_at:
-        _, point, ok = intercept(w.fire_position[:, None, :], w.position[k][None], w.velocity[k][None],
-                                   ctx.speed[:, None])
-        d = point - w.fire_position[:, None, :]
+    chunk = k // GEOMETRY_CHUNK
+    if chunk not in ctx.geometry_at:
+        ks = np.arange(chunk * GEOMETRY_CHUNK, min((chunk + 1) * GEOMETRY_CHUNK, len(w.times)))
+        fire = w.fire_position[None, :, None, :]  # (steps, F, T, 3)
+        _, point, ok = intercept(fire, w.position[ks][:, None], w.velocity[ks][:, None], ctx.speed[None, :, None])
+        d = point - fire
         ground = np.where(ok, np.hypot(d[..., 0], d[..., 1]), np.inf)  # no intercept: outside any envelope
-        f, height = np.broadcast_arrays(np.arange(len(w.fire_ids))[:, None], w.height_agl[k][None, :])
-        inside = in_reach(ctx, f, ground, height, np.linalg.norm(w.velocity[k], axis=-1)[None, :], d)
-        ctx.geometry_at = {key: ctx.geometry_at[key] for key in ctx.geometry_at if key >= k - 1}
-        ctx.geometry_at[k] = inside
-    return ctx.geometry_at[k]
+        f, height = np.broadcast_arrays(np.arange(len(w.fire_ids))[None, :, None], w.height_agl[ks][:, None, :])
+        speed = np.linalg.norm(w.velocity[ks], axis=-1)[:, None, :]
+        ctx.geometry_at = {key: ctx.geometry_at[key] for key in ctx.geometry_at if key == chunk - 1}
+        ctx.geometry_at[chunk] = in_reach(ctx, f, ground, height, speed, d)
+    return ctx.geometry_at[chunk][k - chunk * GEOMETRY_CHUNK]
 
 
 def engagement_geometry(ctx: Context, k: int, f, t, when) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -641,9 +648,11 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
     cols = np.flatnonzero(candidates.any(axis=0) & inside.any(axis=0))
     if not len(cols):
         return False
-    feasible = (known(ctx, k, rd, st.tracks, rows, cols, clock[rows]) & inside[None, :, cols]
-                & free[:, :, None] & candidates[:, None, cols])
+    feasible = inside[None, :, cols] & free[:, :, None] & candidates[:, None, cols]
     i, f, c = np.nonzero(feasible)
+    knows = known(ctx, k, rd, st.tracks, rows[i], f, cols[c], clock[rows[i]])
+    feasible[i[~knows], f[~knows], c[~knows]] = False
+    i, f, c = i[knows], f[knows], c[knows]
     if not len(i):
         return False
     tof, _, inside = engagement_geometry(ctx, k, f, cols[c], clock[rows[i]])  # exactly, at the clock
@@ -735,7 +744,7 @@ def authorise(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarr
     rr = rows[i]
     ff, when = eng.fire[rr, tt], clock[rr]
     tof, _, inside = engagement_geometry(ctx, k, ff, tt, when)
-    knows = known_pairs(ctx, k, st.readiness, st.tracks, rr, ff, tt, when)
+    knows = known(ctx, k, st.readiness, st.tracks, rr, ff, tt, when)
     aims = aim_points(ctx, k, st.picture, rr, ff, tt, when, tof)
     ident = spec.authority.identification
     calls = rng.uniform_at(ctx.keys[rr], 0 if ident.persistent else eng.attempts[rr, tt], S_ID_OPERATOR, tt)
@@ -764,12 +773,6 @@ def authorise(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarr
             continue
         launch(ctx, st, r, f, t, now, *aims[i])
     return np.unique(np.array(released, np.int64))
-
-
-def known_pairs(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, rr, ff, tt, when) -> np.ndarray:
-    """:func:`known` for (replication row, fire unit, target) triples only, at times ``when``."""
-    n = np.arange(len(rr))
-    return known(ctx, k, rd, trk, rr, tt, when)[n, ff, n]  # the pairs' diagonal: a handful per event
 
 
 def aim_points(ctx: Context, k: int, pic: Picture, rr, ff, tt, when, tof) -> list[tuple[float, np.ndarray]]:
