@@ -28,6 +28,7 @@ from functools import partial
 import numpy as np
 
 from iadsim.engine import rng
+from iadsim.engine._kernels import assignable as assignable_kernel
 from iadsim.engine._kernels import count_look
 from iadsim.engine._kernels import known as known_kernel
 from iadsim.engine.log import EventLog
@@ -635,36 +636,26 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
     authorisation. Returns whether anything was nominated."""
     w = ctx.world
     rd, pic, eng, bat, out = st.readiness, st.picture, st.engagements, st.batteries, st.outcomes
-    now = clock[rows, None]
-    candidates = (out.alive[rows] & ~out.leaked[rows] & (w.start_time[None, :] <= now)
-                  & (w.arrival_time[None, :] > now) & (eng.phase[rows] == IDLE) & pic.system_hostile[rows])
-    free = (rd.able[rows] & rd.unit_up[rows][:, w.fire_unit] & (bat.missiles[rows] > 0) & (bat.ready_at[rows] <= now)
-            & ~bat.busy[rows] & (bat.guiding[rows][:, ctx.group] < ctx.channels[None, :]))
-    some = candidates.any(axis=1) & free.any(axis=1)
-    if not some.any():
-        return False
-    rows, candidates, free = rows[some], candidates[some], free[some]
     inside, urgency = step_values(ctx, k)
-    cols = np.flatnonzero(candidates.any(axis=0) & inside.any(axis=0))
-    if not len(cols):
-        return False
-    feasible = inside[None, :, cols] & free[:, :, None] & candidates[:, None, cols]
-    i, f, c = np.nonzero(feasible)
-    knows = known(ctx, k, rd, st.tracks, rows[i], f, cols[c], clock[rows[i]])
-    feasible[i[~knows], f[~knows], c[~knows]] = False
-    i, f, c = i[knows], f[knows], c[knows]
+    i, f, t = assignable_kernel(
+        np.ascontiguousarray(rows, np.int64), clock, out.alive, out.leaked, w.start_time, w.arrival_time, eng.phase,
+        IDLE, pic.system_hostile, rd.able, rd.unit_up, w.fire_unit, bat.missiles, bat.ready_at, bat.busy, bat.guiding,
+        ctx.group, ctx.channels, inside, st.tracks.confirmed_at, st.tracks.held_since, st.tracks.held_until,
+        w.latency, rd.feeds, rd.guides, w.visible[k])
     if not len(i):
         return False
-    tof, _, inside = engagement_geometry(ctx, k, f, cols[c], clock[rows[i]])  # exactly, at the clock
-    feasible[i, f, c] = inside & firing_solution(ctx, st, k, rows[i], f, cols[c], clock[rows[i]], tof, inside)
+    rr, when = rows[i], clock[rows[i]]
+    tof, _, inside = engagement_geometry(ctx, k, f, t, when)  # exactly, at the clock
+    ok = inside & firing_solution(ctx, st, k, rr, f, t, when, tof, inside)
     nominated = False
-    for i in np.flatnonzero(feasible.any(axis=(1, 2))):
-        r, whole = rows[i], np.zeros((len(w.fire_ids), len(w.target_ids)), bool)
-        whole[:, cols] = feasible[i]
-        for f, t in ctx.assigner(whole, ctx.pk, urgency):
+    for r in dict.fromkeys(rr[ok].tolist()):  # each row with a feasible pair, in order
+        whole = np.zeros((len(w.fire_ids), len(w.target_ids)), bool)
+        here = ok & (rr == r)
+        whole[f[here], t[here]] = True
+        for a, b in ctx.assigner(whole, ctx.pk, urgency):
             # whatever the assigner says: a feasible pair, one engagement per target and per fire unit
-            if whole[f, t] and eng.phase[r, t] == IDLE and not bat.busy[r, f]:
-                nominate(ctx, k, st, r, f, t, clock[r])
+            if whole[a, b] and eng.phase[r, b] == IDLE and not bat.busy[r, a]:
+                nominate(ctx, k, st, r, a, b, clock[r])
                 nominated = True
     return nominated
 
