@@ -8,8 +8,9 @@ import yaml
 
 from ._scenarios import scenario_dict
 
-# A launcher with its own radar (2 guidance channels, sure detection far beyond the missile's reach, and so
-# accurate that the fused track predicts the intercept to a millisecond), a missile with Pk 1 and a box
+# A launcher with its own radar (2 guidance channels, sure detection far beyond the missile's reach, a pulse
+# short enough (15 m) that targets 100 m apart give a plot each, and so accurate that the fused track
+# predicts the intercept to a millisecond), a missile with Pk 1 and a box
 # envelope 1.2-12 km, and a target type.
 INTERVAL, CHANNELS, MISSILE_SPEED, MIN_RANGE, MAX_RANGE = 5.0, 2, 600.0, 1200.0, 12000.0
 SPEED, START_X, HEIGHT = 100.0, 30000.0, 2000.0  # targets fly from 30 km east straight at the base, 2 km up
@@ -29,7 +30,7 @@ def catalog(missile: dict | None = None, target: dict | None = None, radar: dict
 
     return {"sources": {"test": "the numbers of the engine tests"}, "types": {
         "t-radar": {"kind": "radar", "role": "fire-control", "label": "test radar", "autonomous_search": True,
-                    **merged({"frequency": "10 GHz", "peak_power": "150 kW", "gain": "42 dB", "pulse_width": "10 us",
+                    **merged({"frequency": "10 GHz", "peak_power": "15 MW", "gain": "42 dB", "pulse_width": "0.1 us",
                               "prf": "2 kHz", "beamwidth": "1 deg", "scan_period": "1 s",
                               "instrumented_range": "100 km", "detection_range": "100 km", "reference_rcs": "2 m^2",
                               "losses": "10 dB", "system_temperature": "500 K", "pfa": 1.0e-6,

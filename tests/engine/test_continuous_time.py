@@ -79,7 +79,10 @@ def saturation_schedule(starts: np.ndarray, dz: float) -> list[tuple[float, int]
 @pytest.mark.validation
 @pytest.mark.parametrize("step", STEPS)
 def test_a_saturating_stream_meets_the_continuous_time_launch_schedule(scenario, step, validation):
-    world = build_world(scenario(step, threats=[stream(30)]))
+    # the radar looks five times a second: a target moves 20 m between looks, the stream's targets are 100 m
+    # apart, so no track starting at rest takes its neighbour's plot (at one look a second, each target
+    # would stand where the one ahead was)
+    world = build_world(scenario(step, threats=[stream(30)], types=catalog(radar={"scan_period": "0.2 s"})))
     engine = Engine(world, np.arange(3), seed=11)
     engine.run()
     dz = world.position[0, 0, 2] - world.fire_position[0, 2]

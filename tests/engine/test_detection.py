@@ -56,9 +56,10 @@ def test_detection_rate_matches_exact_pd_swerling1(make_scenario):
     detections = np.zeros(replications, np.int64)
     while engine.state.time_index < len(world.times):
         engine.step()
-        for rr, ss, tt, number, when in engine.state.tracks.detections:
-            np.testing.assert_allclose(when, phase[rr] + number * period)  # at one of its own look times
-            np.add.at(detections, rr[(ss == 0) & (tt == 0)], 1)
+        for rr, tt, when, _, _ in engine.state.tracks.detections:  # the plots of the target (no false ones)
+            number = (when - phase[rr]) / period
+            np.testing.assert_allclose(number, np.round(number), atol=1e-9)  # at one of its own look times
+            np.add.at(detections, rr[tt == 0], 1)
     # each replication looks at phase + n * period up to the end of the run, with the Pd of that look's step
     looks = [phase[r] + period * np.arange(int((world.times[-1] - phase[r]) // period) + 1)
              for r in range(replications)]

@@ -15,6 +15,9 @@ from ._scenarios import networked
 
 def _launches_with_bearings(make_scenario, sector):
     data = networked()
+    # the northern wave as fighters too: the launcher engages from both directions whatever the sector
+    # (the helicopters, in pairs its radars cannot resolve, come within its reach only as the run ends)
+    data["threats"][1] |= {"type": "fighter", "spacing": "15 s"}
     # no failures, every link up: the launcher-loader's chain stays complete, only its sector varies
     for unit in data["units"]:
         unit.pop("readiness", None)

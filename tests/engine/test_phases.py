@@ -10,6 +10,8 @@ import pytest
 from iadsim.engine import Engine, build_world, phases
 from iadsim.engine.phases import channel_groups
 from iadsim.engine.state import InvariantError, Phase, SensorTracks
+from iadsim.tracking import FREE
+from iadsim.tracking.scan import SensorTrackTable
 
 from ._scenarios import point_defence
 
@@ -197,16 +199,21 @@ def _fake_sensing(pd_by_step: list[list[float]], up: bool = True):
 
     pd = np.array(pd_by_step, np.float32)[:, None, :]  # (K, S=1, T=2)
     K, T = pd.shape[0], pd.shape[2]
+    position = np.broadcast_to(np.array([[10e3, 0.0, 1e3], [-10e3, 0.0, 1e3]]), (K, T, 3))  # 20 km apart
     world = SimpleNamespace(look_period=np.array([1.0]), sensor_unit=np.array([0]), sensing=np.array([True]),
                             pd_look=pd, visible=np.ones((K, 1, T), bool), target_ids=["a", "b"],
-                            civil=np.zeros(T, bool), times=np.arange(K, dtype=float),
+                            civil=np.zeros(T, bool), times=np.arange(K, dtype=float), position=position,
+                            velocity=np.zeros((K, T, 3)), sigma=np.full((K, 1, T), 10.0, np.float32),
+                            sensor_position=np.zeros((1, 3)), sensors=[],
                             scenario=SimpleNamespace(spec=SimpleNamespace(duration=K - 1.0)))
-    ctx = SimpleNamespace(world=world, keys=np.arange(1, 4, dtype=np.uint64), confirm=(2, 3), drop_after=3, lags=[])
+    ctx = SimpleNamespace(world=world, keys=np.arange(1, 4, dtype=np.uint64), confirm=(2, 3), drop_after=3, lags=[],
+                          resolution=np.zeros((1, 3)), false_plots=np.zeros(1), gate=11.34, process_noise=1.0,
+                          initial_speed_sigma=300.0)
     readiness = SimpleNamespace(unit_up=np.full((3, 1), up))
-    zeros = np.zeros((3, 1, T), np.int8)
-    tracks = SensorTracks(np.zeros((3, 1)), zeros.copy(), zeros.copy(), zeros.copy(), np.full((3, 1, T), np.inf),
-                          np.full((3, 1, T), np.inf), np.full((3, 1, T), -np.inf), [],
-                          (np.zeros(0, int), np.zeros(0, int), np.zeros(0)))
+    tracks = SensorTracks(phase=np.zeros((3, 1)), table=SensorTrackTable.empty(3, 1, 8), dropped=np.zeros(3, np.int64),
+                          false_confirmed=np.zeros(3, np.int64), confirmed_at=np.full((3, 1, T), np.inf),
+                          held_since=np.full((3, 1, T), np.inf), held_until=np.full((3, 1, T), -np.inf),
+                          detections=[], deliveries=(np.zeros(0, int), np.zeros(0, int), np.zeros(0)))
     outcomes = SimpleNamespace(alive=np.ones((3, T), bool), leaked=np.zeros((3, T), bool),
                                first_detection=np.full(3, np.nan))
     return ctx, readiness, tracks, outcomes
@@ -224,7 +231,8 @@ def test_sense_confirms_after_2_of_3_and_drops_after_3_missed_looks():
     assert (confirmed[3] == 1.0).all() and (confirmed[4] == np.inf).all()  # dropped at the third missed look
     assert (trk.held_since[:, 0, 0] == 1.0).all() and (trk.held_until[:, 0, 0] == 4.0).all()  # held until then
     assert (out.first_detection == 0.0).all()
-    assert np.isinf(trk.confirmed_at[:, 0, 1]).all() and not trk.hits[:, 0, 1].any()
+    assert np.isinf(trk.confirmed_at[:, 0, 1]).all()
+    assert (trk.table.status == FREE).all()  # no track left: b never gave a plot, a's was dropped
 
 
 def test_a_sensor_that_is_down_detects_nothing():

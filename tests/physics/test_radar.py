@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from iadsim.physics.radar import received_echo_power, snr_db, wavelength
+from iadsim.physics.radar import range_resolution, received_echo_power, snr_db, wavelength
 from iadsim.units import SPEED_OF_LIGHT
 
 # MATLAB prints 4 decimals (rounding <= 5e-5 dB) and uses physconst('Boltzmann') = 1.38064852e-23,
@@ -18,6 +18,16 @@ def test_mathworks_radareqsnr_example_1ghz_50km(validation):
     value = snr_db(1e6, 20.0, 1.0e9, 1.0, 50e3, 0.2e-6)
     validation("radar equation SNR [dB] (iadsim.physics.radar.snr_db)",
                "MathWorks Radar Toolbox, radareqsnr example 1 (1 GHz, 50 km)", value, 5.5868, abs=MATLAB_PRINT_TOL_DB)
+
+
+@pytest.mark.validation
+def test_range_resolution_of_a_pulse(validation):
+    # Skolnik (2001) sec. 1.1: a 1 us pulse resolves 150 m (c tau / 2, c rounded to 3e8 m/s in the text);
+    # the 0.07 % between 150 m and 149.9 m is the rounding of c.
+    validation("range resolution [m] (iadsim.physics.radar.range_resolution)",
+               "Skolnik, Introduction to Radar Systems (2001), sec. 1.1: 1 us gives 150 m",
+               range_resolution(1e-6), 150.0, rel=1e-3)
+    assert range_resolution(np.array([2e-6, 10e-6])) == pytest.approx(np.array([2, 10]) * SPEED_OF_LIGHT * 1e-6 / 2)
 
 
 @pytest.mark.validation

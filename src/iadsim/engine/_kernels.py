@@ -6,60 +6,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["assignable", "count_look", "known"]
-
-
-@numba.njit(cache=True, nogil=True)
-def count_look(hits, looks, misses, confirmed_at, held_since, held_until, detected, visible, flying, looking, when,
-               m, n, drop_after, confirmed):  # pragma: no cover - compiled
-    """One look of every sensor that looks, M-of-N over looks, in place (arrays (R, S, T) unless noted):
-
-    * a tentative track's window opens at its first detection and counts the looks that could see the target
-      (``visible`` (S, T) and ``flying`` (R, T)); M detections in N looks confirm it at ``when`` (R, S);
-      N looks without M detections restart the window;
-    * a confirmed track counts consecutive missed looks and is dropped after ``drop_after``; the dropped
-      track is remembered as held from ``held_since`` (its confirmation) until ``held_until`` (the drop), so
-      a decision earlier in the window still sees it.
-
-    ``looking`` (R, S): the sensor looked. The flat indices of the tracks confirmed by this look are written
-    to ``confirmed`` (at least R*S*T long); returns how many.
-    """
-    n_r, n_s, n_t = hits.shape
-    found = 0
-    for r in range(n_r):
-        for s in range(n_s):
-            if not looking[r, s]:
-                continue
-            for t in range(n_t):
-                det = detected[r, s, t]
-                if np.isinf(confirmed_at[r, s, t]):
-                    h = hits[r, s, t]
-                    lk = looks[r, s, t]
-                    if visible[s, t] and flying[r, t] and (h > 0 or det):
-                        lk = min(lk + 1, n)
-                    if det:
-                        h += 1
-                    if h >= m:
-                        confirmed_at[r, s, t] = when[r, s]
-                        confirmed[found] = (r * n_s + s) * n_t + t
-                        found += 1
-                    elif lk >= n:
-                        h = 0
-                        lk = 0
-                    hits[r, s, t] = h
-                    looks[r, s, t] = lk
-                elif det:
-                    misses[r, s, t] = 0
-                else:
-                    misses[r, s, t] += 1
-                    if misses[r, s, t] >= drop_after:
-                        held_since[r, s, t] = confirmed_at[r, s, t]
-                        held_until[r, s, t] = when[r, s]
-                        confirmed_at[r, s, t] = np.inf
-                        misses[r, s, t] = 0
-                        hits[r, s, t] = 0
-                        looks[r, s, t] = 0
-    return found
+__all__ = ["assignable", "known"]
 
 
 @numba.njit(cache=True, nogil=True)

@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 from functools import partial
 
 import numpy as np
+from scipy.stats import chi2, poisson
 
 from iadsim.engine import rng
 from iadsim.engine._kernels import assignable as assignable_kernel
-from iadsim.engine._kernels import count_look
 from iadsim.engine._kernels import known as known_kernel
 from iadsim.engine.log import EventLog
 from iadsim.engine.state import (
@@ -51,6 +51,7 @@ from iadsim.physics.lethality import carleton_sspk, endgame_miss, salvo_pk
 from iadsim.registry import ASSIGNERS, AUTHORITY_RULES, DECISION_TIMES, DOCTRINES
 from iadsim.sensors import in_sector, sensor_entry
 from iadsim.tracking import fuse_in_order
+from iadsim.tracking.scan import SensorTrackTable, scan_looks
 
 __all__ = ["Context", "assess", "assign", "authorise", "channel_groups", "fire_control", "initial_state",
            "leak", "repair_and_fail", "sense", "track", "window"]
@@ -60,6 +61,8 @@ IDLE, PENDING, FLYING, ASSESSING, CLEARED = (int(p) for p in Phase)
 
 # random streams (any distinct integers)
 S_AVAIL, S_LINK, S_DETECT, S_NOISE, S_ID_SYSTEM, S_ID_OPERATOR, S_DECISION, S_KILL, S_FAIL, S_PHASE = range(1, 11)
+S_FALSE, S_FALSE_AT = 11, 12  # false plots: how many in a look, and where
+GATE_PROBABILITY = 0.99  # a sensor track's gate holds its true plot with this probability (chi-square, 3 dof)
 
 
 @dataclass
@@ -95,6 +98,11 @@ class Context:
     drop_after: int  # consecutive missed looks drop a confirmed track
     process_noise: float  # [m^2/s^4]
     initial_speed_sigma: float  # [m/s]
+    resolution: np.ndarray  # (S, 3) range [m], azimuth, elevation [rad]: closer targets give one plot
+    false_plots: np.ndarray  # (S,) mean false plots per look
+    search_volume: np.ndarray  # (S, 4) reach [m], bearing centre, width, top elevation [rad] of a look
+    gate: float  # chi-square gate of a sensor's tracks on the squared Mahalanobis distance
+    track_slots: int  # track slots per sensor and replication
     operator: bool  # the authority rule has an operator decide (and so occupy a crew's decision slot)
     lags: list  # (latency [s], (S,) bool: sensors with a picture path of that latency to some fire unit)
     guidance: list  # (F,) each missile's guidance, None: the catalog's constant pk
@@ -141,6 +149,12 @@ class Context:
             basket=doctrine.acquisition_basket, confirm=(tracking.confirm_hits, tracking.confirm_looks),
             drop_after=tracking.drop_after, process_noise=tracking.process_noise,
             initial_speed_sigma=tracking.initial_speed_sigma,
+            resolution=np.array([getattr(s, "resolution", (0.0, 0.0, 0.0)) for s in world.sensors],
+                                float).reshape(-1, 3),
+            false_plots=np.array([getattr(s, "false_plots_per_look", 0.0) for s in world.sensors], float),
+            search_volume=np.array([getattr(s, "search_volume", (0.0, 0.0, 0.0, 0.0)) for s in world.sensors],
+                                   float).reshape(-1, 4),
+            gate=float(chi2.ppf(GATE_PROBABILITY, 3)), track_slots=2 * len(world.target_ids) + 16,
             operator=bool(getattr(authority, "operator", True)),
             lags=[(lag, (world.latency == lag).any(axis=0))
                   for lag in np.unique(world.latency[np.isfinite(world.latency)])],
@@ -222,8 +236,8 @@ def initial_state(ctx: Context) -> State:
         readiness=Readiness(unit_up, next_event, link_up, able=np.zeros((R, F), bool),
                             feeds=np.zeros((R, F, S), bool), guides=np.zeros((R, F, S), bool)),
         tracks=SensorTracks(phase=rng.uniform(keys, 0, S_PHASE, (S,)) * w.look_period[None, :],
-                            hits=np.zeros((R, S, T), np.int8), looks=np.zeros((R, S, T), np.int8),
-                            misses=np.zeros((R, S, T), np.int8), confirmed_at=np.full((R, S, T), np.inf),
+                            table=SensorTrackTable.empty(R, S, ctx.track_slots), dropped=np.zeros(R, np.int64),
+                            false_confirmed=np.zeros(R, np.int64), confirmed_at=np.full((R, S, T), np.inf),
                             held_since=np.full((R, S, T), np.inf), held_until=np.full((R, S, T), -np.inf),
                             detections=[], deliveries=(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))),
         picture=Picture(x=np.zeros((R, T, 6)), P=np.tile(np.eye(6), (R, T, 1, 1)),
@@ -298,42 +312,116 @@ def looks_in(ctx: Context, trk: SensorTracks, start: float, end: float) -> tuple
 
 
 def sense(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, out: Outcomes) -> None:
-    """Each sensor's looks in the step's window, at its own times, in order: a detection draw per look from
-    the look's Pd (the geometry sampled at the step), for sensors that work and sense; M-of-N confirmation
-    and drop after K missed looks, counted in looks (:func:`iadsim.engine._kernels.count_look`). The looks
-    are kept in ``trk.detections`` for the tracker, and each new track's arrival in the fire units' pictures
-    (its confirmation time plus each link latency from its sensor) in ``trk.deliveries``."""
+    """Each sensor's looks in the step's window, at its own times, in order, for sensors that work and sense:
+    a detection draw per target from the look's Pd (the geometry sampled at the step), the detections' plots
+    (targets the sensor does not resolve merge; keyed measurement noise) and the look's false plots, and the
+    sensor's own tracks (:func:`iadsim.tracking.scan.scan_looks`: GNN association, M-of-N, drop after K
+    missed looks). The plots of true objects are kept in ``trk.detections`` for the fused picture, and each
+    object a sensor newly follows reaches the fire units' pictures (its confirmation time plus each link
+    latency from its sensor) through ``trk.deliveries``."""
     w = ctx.world
     start, end = window(ctx, k)
     first, count = looks_in(ctx, trk, start, end)
-    trk.detections = []  # (rows, sensors, targets, look numbers, look times) of each look's detections
+    trk.detections = []  # (rows, targets, times, positions, variances) of each look's plots of true objects
     sensing = rd.unit_up[:, w.sensor_unit] & w.sensing[None, :]  # working, and able to sense (a radar emits)
     flying = out.alive & ~out.leaked
+    n_t = len(w.target_ids)
     ss, tt = np.nonzero(w.pd_look[k] > 0)  # draws only where a look can succeed: the numbers a full draw gives
-    confirmed = np.empty(trk.hits.size, np.int64)
-    m, n = ctx.confirm
+    tab, m, n = trk.table, *ctx.confirm
+    confirmed = np.empty(trk.confirmed_at.size, np.int64)
     for j in range(int(count.max(initial=0))):
         number = first + j  # (R, S) look numbers
         looking = (j < count) & sensing
+        lr, ls = np.nonzero(looking)  # the looks, by replication then sensor
+        if not len(lr):
+            continue
         when = trk.phase + number * w.look_period[None, :]
-        detected = np.zeros(trk.hits.shape, bool)
+        look_of = np.full(looking.shape, -1)
+        look_of[lr, ls] = np.arange(len(lr))
+        rr = i = np.zeros(0, np.int64)
         if len(ss):
-            u = rng.uniform_at(ctx.keys[:, None], number[:, ss], S_DETECT, ss * len(w.target_ids) + tt)
+            u = rng.uniform_at(ctx.keys[:, None], number[:, ss], S_DETECT, ss * n_t + tt)
             hit = (u < w.pd_look[k, ss, tt][None]) & looking[:, ss] & flying[:, tt]
-            detected[:, ss, tt] = hit
-            rr, i = np.nonzero(hit)
+            rr, i = np.nonzero(hit)  # by replication, sensor, target
             if len(rr):
-                at = when[rr, ss[i]]
-                trk.detections.append((rr, ss[i], tt[i], number[rr, ss[i]], at))
-                threat = ~w.civil[tt[i]]  # the first detection of a threat
-                seen = np.full(len(out.first_detection), np.inf)
-                np.minimum.at(seen, rr[threat], at[threat])
-                out.first_detection = np.where(np.isfinite(seen) & ~(out.first_detection <= seen), seen,
-                                               out.first_detection)
-        found = count_look(trk.hits, trk.looks, trk.misses, trk.confirmed_at, trk.held_since, trk.held_until, detected,
-                           w.visible[k], flying, looking, when, m, n, ctx.drop_after, confirmed)
-        if found:
-            deliver(ctx, trk, *np.unravel_index(confirmed[:found], trk.hits.shape), when)
+                first_detection(w, out, rr, tt[i], when[rr, ss[i]])
+        ds, dt = ss[i], tt[i]
+        at = when[rr, ds]
+        flat = ((ds * n_t + dt) * 3)[:, None] + np.arange(3)  # entries (r, s, t, :) of a full keyed normal draw
+        noise = rng.normal_at(ctx.keys[rr][:, None], number[rr, ds][:, None], S_NOISE, flat)
+        det_ptr = np.concatenate([[0], np.cumsum(np.bincount(look_of[rr, ds], minlength=len(lr)))])
+        fa_ptr, fa_z, fa_var = false_plots(ctx, lr, ls, number[lr, ls])
+        # (a perfect sensor still errs by a millimetre)
+        n_conf, n_out = scan_looks(
+            lr, ls, when[lr, ls], det_ptr, dt, position_at(ctx, k, dt, at), noise,
+            np.maximum(w.sigma[k, ds, dt].astype(float), 1e-3), w.pd_look[k, ds, dt].astype(float), fa_ptr, fa_z,
+            fa_var,
+            w.sensor_position, ctx.resolution, tab.x, tab.p, tab.status, tab.hits, tab.scans, tab.misses, tab.truth,
+            tab.time, tab.top, m, n, ctx.drop_after, ctx.process_noise, ctx.initial_speed_sigma**2, ctx.gate,
+            trk.confirmed_at, trk.held_since, trk.held_until, trk.dropped, trk.false_confirmed, confirmed,
+            *(plots := (np.empty(len(rr), np.int64), np.empty(len(rr), np.int64), np.empty(len(rr)),
+                        np.empty((len(rr), 3)), np.empty(len(rr)))))
+        if n_out:
+            trk.detections.append(tuple(a[:n_out] for a in plots))
+        if n_conf:
+            deliver(ctx, trk, *np.unravel_index(confirmed[:n_conf], trk.confirmed_at.shape), when)
+
+
+def first_detection(w: World, out: Outcomes, rr, tt, at) -> None:
+    """The first time any sensor detects a threat, per replication."""
+    threat = ~w.civil[tt]
+    seen = np.full(len(out.first_detection), np.inf)
+    np.minimum.at(seen, rr[threat], at[threat])
+    out.first_detection = np.where(np.isfinite(seen) & ~(out.first_detection <= seen), seen, out.first_detection)
+
+
+def poisson_count(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """The Poisson(``mean``) counts of uniform draws ``u`` by inversion: the least k whose CDF exceeds u (by
+    summing the terms; scipy's for means whose first term underflows)."""
+    k = np.zeros(len(u), np.int64)
+    large = mean > 500.0
+    if large.any():
+        k[large] = poisson.ppf(u[large], mean[large]).astype(np.int64)
+    term = np.exp(-mean)
+    cdf = term.copy()
+    todo = np.flatnonzero((u >= cdf) & ~large)
+    while len(todo):
+        k[todo] += 1
+        term[todo] *= mean[todo] / k[todo]
+        cdf[todo] += term[todo]
+        todo = todo[(u[todo] >= cdf[todo]) & (term[todo] > 0)]  # (a vanishing term: the tail is exhausted)
+    return k
+
+
+def false_plots(ctx: Context, lr, ls, number) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The false plots of looks (rows ``lr``, sensors ``ls``, look numbers ``number``): a Poisson number with
+    the sensor's mean per look, each uniform in range, bearing and elevation over what the look searches
+    (the sensor's ``search_volume``; keyed draws), with the sensor's measurement error there as its variance.
+    Returns (pointers (L + 1,), positions, variances)."""
+    w = ctx.world
+    mean = ctx.false_plots[ls]
+    u = rng.uniform_at(ctx.keys[lr], number, S_FALSE, ls)
+    some = np.flatnonzero(u >= np.exp(-mean))  # looks with a false plot or more (the others: none)
+    if not len(some):
+        return np.zeros(len(lr) + 1, np.int64), np.zeros((0, 3)), np.zeros(0)
+    n_false = np.zeros(len(lr), np.int64)
+    n_false[some] = poisson_count(u[some], mean[some])
+    ptr = np.concatenate([[0], np.cumsum(n_false)])
+    look = np.repeat(np.arange(len(lr)), n_false)
+    index = np.arange(ptr[-1]) - ptr[look]  # the plot's number within its look
+    s = ls[look]
+    flat = ((index * len(w.sensor_ids) + s) * 3)[:, None] + np.arange(3)
+    u = rng.uniform_at(ctx.keys[lr[look]][:, None], number[look][:, None], S_FALSE_AT, flat)
+    reach, centre, width, top = ctx.search_volume[s].T
+    slant, bearing, elevation = u[:, 0] * reach, centre + (u[:, 1] - 0.5) * width, u[:, 2] * top
+    ground = slant * np.cos(elevation)
+    z = w.sensor_position[s] + np.stack([ground * np.sin(bearing), ground * np.cos(bearing),
+                                         slant * np.sin(elevation)], axis=-1)
+    var = np.zeros(len(look))
+    for sensor in np.unique(s):  # the sensor's measurement error there
+        here = s == sensor
+        var[here] = np.asarray(w.sensors[sensor].measurement_sigma(slant[here], ground[here]), float) ** 2
+    return ptr, z, var
 
 
 def deliver(ctx: Context, trk: SensorTracks, rr, ss, tt, when) -> None:
@@ -350,23 +438,16 @@ def deliver(ctx: Context, trk: SensorTracks, rr, ss, tt, when) -> None:
 
 
 def track(ctx: Context, k: int, trk: SensorTracks, pic: Picture) -> None:
-    """The measurements of the step's detections (each at its look's time, with the sensor's error), sorted
-    by (replication, target, time) into ``pic.pending``; the fire-control cycle fuses them into the tracks as
+    """The step's plots of true objects (each at its look's time, with the sensor's error) sorted by
+    (replication, target, time) into ``pic.pending``; the fire-control cycle fuses them into the tracks as
     its clock passes them (:func:`fuse_until`), so a decision sees the track as it is at that moment."""
-    w = ctx.world
-    n_t = len(w.target_ids)
     if not trk.detections:
         pic.pending = None
         return
-    rr, ss, tt, number, at = (np.concatenate(a) for a in zip(*trk.detections, strict=True))
-    order = np.lexsort((ss, at, tt, rr))  # by replication, target, time (then sensor)
-    rr, ss, tt, number, at = (a[order] for a in (rr, ss, tt, number, at))
-    sig = np.maximum(w.sigma[k, ss, tt].astype(float), 1e-3)  # a perfect sensor still errs by a millimetre
-    # the entries (r, s, t, :) of a full keyed (S, T, 3) normal draw of each look
-    flat = ((ss * n_t + tt) * 3)[:, None] + np.arange(3)
-    noise = rng.normal_at(ctx.keys[rr][:, None], number[:, None], S_NOISE, flat)
-    z = position_at(ctx, k, tt, at) + noise * sig[:, None]
-    pic.pending = (rr, tt, at, z, sig**2, np.zeros(len(rr), bool))
+    rr, tt, at, z, var = (np.concatenate(a) for a in zip(*trk.detections, strict=True))
+    order = np.lexsort((at, tt, rr))  # by replication, target, time (then in look order)
+    rr, tt, at, z, var = (a[order] for a in (rr, tt, at, z, var))
+    pic.pending = (rr, tt, at, z, var, np.zeros(len(rr), bool))
 
 
 def fuse_until(ctx: Context, pic: Picture, clock: np.ndarray, rows: np.ndarray | None = None) -> None:

@@ -13,6 +13,8 @@ from enum import IntEnum
 
 import numpy as np
 
+from iadsim.tracking.scan import SensorTrackTable
+
 __all__ = ["ASSESSING", "CLEARED", "FLYING", "IDLE", "PENDING", "Batteries", "Crews", "Engagements",
            "InvariantError", "Outcomes", "Phase", "Picture", "Readiness", "SensorTracks", "State"]
 
@@ -44,16 +46,17 @@ class Readiness:
 
 @dataclass
 class SensorTracks:
-    """Each sensor's own tracks, counted in looks: M-of-N confirmation and drop after K missed looks."""
+    """Each sensor's own tracks (:class:`iadsim.tracking.scan.SensorTrackTable`), and which true objects each
+    follows: a confirmed track whose latest plot came from the object (truth as a scoring column)."""
 
     phase: np.ndarray  # (R, S) [s] the sensor's first look (in [0, look period)): it looks at phase + n period
-    hits: np.ndarray  # (R, S, T) int8 detections in the current confirmation window
-    looks: np.ndarray  # (R, S, T) int8 looks in the current confirmation window
-    misses: np.ndarray  # (R, S, T) int8 consecutive missed looks of a confirmed track
-    confirmed_at: np.ndarray  # (R, S, T) time the sensor's track was confirmed (inf: no track)
+    table: SensorTrackTable  # track slots (R, S, N)
+    dropped: np.ndarray  # (R,) plots that found no free track slot
+    false_confirmed: np.ndarray  # (R,) false tracks confirmed (tracks of false plots)
+    confirmed_at: np.ndarray  # (R, S, T) since when the sensor follows the object (inf: it does not)
     held_since: np.ndarray  # (R, S, T) the last dropped track's confirmation time ...
     held_until: np.ndarray  # (R, S, T) ... and its drop: before the drop, decisions still see it
-    detections: list  # this step's looks in order, each (rows, sensors, targets, look numbers, look times) detected
+    detections: list  # this step's plots of true objects, per look batch (rows, targets, times, positions, variances)
     deliveries: tuple  # (rows, targets, times): confirmed tracks reaching a fire unit's picture from now on
 
 

@@ -12,9 +12,22 @@ from numpy.typing import ArrayLike, NDArray
 from iadsim.physics import _checks
 from iadsim.units import BOLTZMANN, SPEED_OF_LIGHT, STANDARD_TEMPERATURE, db_to_linear, linear_to_db
 
-__all__ = ["snr_db", "wavelength", "received_echo_power"]
+__all__ = ["range_resolution", "snr_db", "wavelength", "received_echo_power"]
 
 _FOUR_PI_CUBED = (4.0 * np.pi) ** 3
+
+
+def range_resolution(pulse_width: ArrayLike) -> float | NDArray[np.float64]:
+    """Range resolution [m] of an uncompressed pulse of width ``pulse_width`` [s]: delta R = c tau / 2 (two
+    targets closer in range than this return overlapping echoes; 1 us gives 150 m).
+
+    References
+    ----------
+    M. I. Skolnik, *Introduction to Radar Systems*, 3rd ed., McGraw-Hill, 2001, sec. 1.1 ("range
+    resolution ... c tau / 2"); M. A. Richards, *Fundamentals of Radar Signal Processing*, 2nd ed., 2014,
+    sec. 1.4.3 (Eq. 1.7).
+    """
+    return _checks.output(SPEED_OF_LIGHT * _checks.positive("pulse_width", pulse_width) / 2.0)
 
 
 def wavelength(frequency: ArrayLike) -> float | NDArray[np.float64]:

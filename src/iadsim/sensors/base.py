@@ -152,6 +152,18 @@ class SensorModel(Protocol):
         its own times whatever the time step, and every look is one detection draw."""
         ...
 
+    # Optional (the engine reads them with getattr; a model without them gives one plot per detected target
+    # and no false plots):
+    #
+    # resolution : tuple[float, float, float]
+    #     Range [m], azimuth and elevation [rad] within which two targets give one plot (inf: not resolved).
+    # false_plots_per_look : float
+    #     Mean number of false plots of one look (Pfa x resolution cells searched).
+    # search_volume : tuple[float, float, float, float]
+    #     What a look searches: out to a range [m], over a bearing sector (centre, width [rad]) and from the
+    #     horizon up to an elevation [rad]; false plots fall uniformly in range, bearing and elevation there
+    #     (uniformly over its resolution cells).
+
     def measurement_sigma(self, slant_range: ArrayLike, ground_range: ArrayLike) -> NDArray[np.float64]:
         """1-sigma error [m] of the target position the tracker takes from one detection.
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from iadsim.physics import effects, propagation, reflection, scan
 from iadsim.physics.detection import pd as exact_pd
-from iadsim.physics.radar import snr_db
+from iadsim.physics.radar import range_resolution, snr_db
 from iadsim.registry import SENSOR_MODELS
 from iadsim.scenario.catalog import RadarType
 from iadsim.scenario.landcover import DEFAULT_CLUTTER, clutter_types
@@ -194,6 +194,10 @@ class Radar:
     * **Looks**: once per scan period (:attr:`look_period`); the engine draws each replication's scan phase.
     * **Measurement**: range and azimuth; the position error is the larger of the range accuracy and the
       cross-range error (ground range x azimuth accuracy).
+    * **Plots**: two targets closer than the range resolution of the pulse (c tau / 2, no pulse compression)
+      and the azimuth beamwidth give one plot (a 2-D radar does not resolve elevation). A look searches the
+      range cells out to the instrumented range in every beam position of its sector (one elevation cell);
+      each cell gives a false plot with probability Pfa.
     """
 
     emits: ClassVar[bool] = True
@@ -238,6 +242,32 @@ class Radar:
     @property
     def look_period(self) -> float:
         return self.entry.scan_period.value
+
+    @property
+    def resolution(self) -> tuple[float, float, float]:
+        return float(range_resolution(self.entry.pulse_width.value)), self.beamwidth, np.inf
+
+    @property
+    def cells_searched(self) -> int:
+        """Resolution cells of one look: range cells to the instrumented range x beam positions in the sector."""
+        width = 2 * np.pi if self.sector is None else self.sector.width
+        return int(np.ceil(self.max_range / self.resolution[0]) * np.ceil(width / self.beamwidth - 1e-9))
+
+    @property
+    def false_plots_per_look(self) -> float:
+        return self.entry.pfa.value * self.cells_searched
+
+    @property
+    def search_volume(self) -> tuple[float, float, float, float]:
+        radar = self.entry
+        centre, width = (0.0, 2 * np.pi) if self.sector is None else (self.sector.center, self.sector.width)
+        top = 0.0  # the elevation beam's top: the cosecant-squared ceiling, else the beam's upper edge
+        if radar.csc2_ceiling is not None:
+            top = radar.csc2_ceiling.value
+        elif radar.elevation_beamwidth is not None:
+            top = (radar.elevation_tilt.value if radar.elevation_tilt is not None else 0.0) \
+                + radar.elevation_beamwidth.value / 2
+        return self.max_range, centre, width, max(top, 0.0)
 
     def measurement_sigma(self, slant_range, ground_range):
         return np.maximum(self.entry.range_accuracy.value, ground_range * self.entry.azimuth_accuracy.value)

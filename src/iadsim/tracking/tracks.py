@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -37,6 +38,7 @@ __all__ = [
     "empty_table",
     "initiate",
     "record_scan",
+    "scan_rules",
 ]
 
 FREE: int = 0
@@ -207,27 +209,40 @@ def record_scan(table: TrackTable, detected: ArrayLike, rules: TrackRules) -> Tr
         A new table; deleted tracks have status FREE and zeroed counters.
     """
     detected = np.asarray(detected, dtype=bool)
-    active = table.active
-    hit = active & detected
-    miss = active & ~detected
-    hits = table.hits + hit
-    scans = table.scans + active
-    misses = np.where(hit, 0, table.misses + miss).astype(np.int16)
-    status = table.status.copy()
-
-    tentative = status == TENTATIVE
-    status[tentative & (hits >= rules.m) & (scans <= rules.n)] = CONFIRMED
-    # a tentative track that cannot reach m hits within its first n scans is dropped
-    hopeless = (status == TENTATIVE) & (hits + (rules.n - scans) < rules.m)
-
     ndim = table.state.shape[-1] // 2
     pos_var = np.diagonal(table.covariance[..., :ndim, :ndim], axis1=-2, axis2=-1).max(axis=-1)
-    too_uncertain = active & (pos_var > rules.max_position_variance)
-    lost = (status == CONFIRMED) & (misses >= rules.k)
-    delete = hopeless | too_uncertain | lost
-
-    status[delete] = FREE
-    hits = np.where(delete, 0, hits).astype(np.int16)
-    scans = np.where(delete, 0, scans).astype(np.int16)
-    misses = np.where(delete, 0, misses).astype(np.int16)
+    status, hits, scans, misses = (np.array(a) for a in (table.status, table.hits, table.scans, table.misses))
+    _record_scan_kernel(status.reshape(-1), hits.reshape(-1), scans.reshape(-1), misses.reshape(-1),
+                        np.broadcast_to(detected, status.shape).reshape(-1), pos_var.reshape(-1).astype(float),
+                        rules.m, rules.n, rules.k, float(rules.max_position_variance))
     return dataclasses.replace(table, status=status, hits=hits, scans=scans, misses=misses)
+
+
+@numba.njit(cache=True, nogil=True)
+def scan_rules(status, hits, scans, misses, hit, pos_var, m, n, k, max_var):  # pragma: no cover - compiled
+    """One scan of one track slot under the M-of-N rules of this module (the one implementation: the
+    engine's per-sensor tracks apply it too). ``hit``: the track was updated with a measurement this scan;
+    ``pos_var``: its largest position variance [m^2]. Returns the new ``(status, hits, scans, misses)``; a
+    deleted track is FREE with zeroed counters; a FREE slot is returned unchanged."""
+    if status == FREE:
+        return status, hits, scans, misses
+    scans += 1
+    if hit:
+        hits += 1
+        misses = 0
+    else:
+        misses += 1
+    if status == TENTATIVE and hits >= m and scans <= n:
+        status = CONFIRMED
+    hopeless = status == TENTATIVE and hits + (n - scans) < m  # cannot reach m hits in its first n scans
+    lost = status == CONFIRMED and misses >= k
+    if hopeless or lost or pos_var > max_var:
+        return FREE, 0, 0, 0
+    return status, hits, scans, misses
+
+
+@numba.njit(cache=True, nogil=True)
+def _record_scan_kernel(status, hits, scans, misses, detected, pos_var, m, n, k, max_var):  # pragma: no cover
+    for i in range(status.shape[0]):
+        status[i], hits[i], scans[i], misses[i] = scan_rules(status[i], hits[i], scans[i], misses[i], detected[i],
+                                                             pos_var[i], m, n, k, max_var)

@@ -1,0 +1,396 @@
+"""Each sensor's own tracks, look by look, over every replication at once (compiled with numba).
+
+One look of one sensor (:func:`scan_looks`):
+
+1. **Plots.** The look's detections become plots: targets the sensor cannot resolve merge into one
+   plot at the centroid of their positions: the nearest detection not yet in a plot opens one, and every
+   other within the sensor's range resolution beyond it, its azimuth resolution in bearing and its
+   elevation resolution in elevation joins it (a plot spans one resolution cell, so a long string of
+   targets gives several plots). The plot
+   carries the measurement error of its strongest member (the highest Pd; its keyed noise draw), and that
+   member as its truth. The look's false plots (drawn by the caller) join them with truth -1.
+2. **Association.** The sensor's tracks are predicted to the look's time (constant velocity, the DWNA
+   process noise of :func:`iadsim.tracking.cv_process_noise`) and the plots go to them by global nearest
+   neighbour: the assignment of least total squared Mahalanobis distance among those with the most pairs
+   inside the chi-square gate (the rule of :func:`iadsim.tracking.associate`; here a Hungarian algorithm on
+   the gated tracks and plots, or direct when no two tracks and plots compete).
+3. **Filtering and management.** Associated tracks are updated (Kalman); every track then scans under the
+   M-of-N rules of :func:`iadsim.tracking.tracks.scan_rules` (the module's one implementation);
+   plots left over open tentative tracks (single-point initiation) in free slots.
+
+Measurements are isotropic (one position variance per plot, as :func:`iadsim.tracking.fuse_in_order`
+takes them), so each axis has the same 2 x 2 covariance ``(pp, pv, vv)`` and a track stores three numbers.
+Truth is only a scoring column: ``truth`` is the true object of a track's latest plot (-1: a false plot).
+
+References
+----------
+S. Blackman, R. Popoli, *Design and Analysis of Modern Tracking Systems*, Artech House, 1999, sec. 6.5
+(global nearest neighbour), ch. 3 (track initiation and M-of-N).
+H. W. Kuhn, "The Hungarian method for the assignment problem", *Naval Research Logistics Quarterly* 2,
+1955; the shortest-augmenting-path form of R. Jonker, A. Volgenant, *Computing* 38, 1987.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+
+from iadsim.tracking.tracks import CONFIRMED, FREE, TENTATIVE, scan_rules
+
+__all__ = ["SensorTrackTable", "min_cost_assignment", "scan_looks"]
+
+
+@dataclass
+class SensorTrackTable:
+    """Track slots of every sensor in every replication, arrays ``(R, S, N)`` leading."""
+
+    x: np.ndarray  # (R, S, N, 6) position [m], velocity [m/s] at ``time``
+    p: np.ndarray  # (R, S, N, 3) per-axis covariance (pp [m^2], pv [m^2/s], vv [m^2/s^2])
+    status: np.ndarray  # (R, S, N) int8 FREE, TENTATIVE, CONFIRMED
+    hits: np.ndarray  # (R, S, N) int16
+    scans: np.ndarray  # (R, S, N) int16
+    misses: np.ndarray  # (R, S, N) int16
+    truth: np.ndarray  # (R, S, N) int64 the true object of the latest plot (-1: false)
+    time: np.ndarray  # (R, S, N) [s] time of the state
+    top: np.ndarray  # (R, S) int64: every slot in use is below it
+
+    @classmethod
+    def empty(cls, n_replications: int, n_sensors: int, n_slots: int) -> SensorTrackTable:
+        shape = (n_replications, n_sensors, n_slots)
+        return cls(x=np.zeros(shape + (6,)), p=np.zeros(shape + (3,)), status=np.zeros(shape, np.int8),
+                   hits=np.zeros(shape, np.int16), scans=np.zeros(shape, np.int16), misses=np.zeros(shape, np.int16),
+                   truth=np.full(shape, -1, np.int64), time=np.zeros(shape),
+                   top=np.zeros(shape[:2], np.int64))
+
+
+@numba.njit(cache=True, nogil=True)
+def min_cost_assignment(cost):  # pragma: no cover - compiled
+    """Rows assigned to columns at least total cost, every row of a (n, m) matrix with n <= m assigned
+    (Kuhn's Hungarian method, shortest augmenting paths with potentials, O(n^2 m)). Returns (n,) the
+    column of each row."""
+    n, m = cost.shape
+    inf = np.inf
+    u = np.zeros(n + 1)
+    v = np.zeros(m + 1)
+    owner = np.zeros(m + 1, np.int64)  # owner[j]: 1-based row holding column j (0: none)
+    way = np.zeros(m + 1, np.int64)
+    minv = np.empty(m + 1)
+    used = np.empty(m + 1, np.bool_)
+    for i in range(1, n + 1):
+        owner[0] = i
+        j0 = 0
+        minv[:] = inf
+        used[:] = False
+        while True:
+            used[j0] = True
+            i0 = owner[j0]
+            delta = inf
+            j1 = 0
+            for j in range(1, m + 1):
+                if not used[j]:
+                    cur = cost[i0 - 1, j - 1] - u[i0] - v[j]
+                    if cur < minv[j]:
+                        minv[j] = cur
+                        way[j] = j0
+                    if minv[j] < delta:
+                        delta = minv[j]
+                        j1 = j
+            for j in range(m + 1):
+                if used[j]:
+                    u[owner[j]] += delta
+                    v[j] -= delta
+                else:
+                    minv[j] -= delta
+            j0 = j1
+            if owner[j0] == 0:
+                break
+        while j0 != 0:
+            j1 = way[j0]
+            owner[j0] = owner[j1]
+            j0 = j1
+    out = np.full(n, -1, np.int64)
+    for j in range(1, m + 1):
+        if owner[j] > 0:
+            out[owner[j] - 1] = j - 1
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _plots(first, last, det_t, det_pos, det_noise, det_sigma, det_pd, origin, res, member, rng, az, el, order, z,
+           var, truth):  # pragma: no cover - compiled
+    """The plots of detections ``first:last`` seen from ``origin`` with resolutions ``res`` (range, azimuth,
+    elevation), into ``z``, ``var``, ``truth``; returns how many. The nearest detection not yet in a plot
+    opens one, and every other such detection within the resolution of it (not of another member: a plot
+    spans one resolution cell) joins it. ``member``, ``rng``, ``az``, ``el``, ``order``: work arrays."""
+    nd = last - first
+    for a in range(nd):
+        d = first + a
+        dx, dy, dz = det_pos[d, 0] - origin[0], det_pos[d, 1] - origin[1], det_pos[d, 2] - origin[2]
+        rng[a] = np.sqrt(dx * dx + dy * dy + dz * dz)
+        az[a] = np.arctan2(dx, dy)
+        el[a] = np.arctan2(dz, np.sqrt(dx * dx + dy * dy))
+        member[a] = -1
+        b = a  # insertion sort by range (a look has few detections)
+        while b > 0 and rng[order[b - 1]] > rng[a]:
+            order[b] = order[b - 1]
+            b -= 1
+        order[b] = a
+    n_plots = 0
+    for u in range(nd):
+        a = order[u]
+        if member[a] >= 0:
+            continue
+        best, size = a, 0
+        cx, cy, cz = 0.0, 0.0, 0.0
+        for v in range(u, nd):
+            b = order[v]
+            if member[b] >= 0:
+                continue
+            da = abs(az[a] - az[b]) % (2 * np.pi)
+            da = min(da, 2 * np.pi - da)
+            if b != a and not (rng[b] - rng[a] < res[0] and da < res[1] and abs(el[a] - el[b]) < res[2]):
+                continue
+            member[b] = n_plots
+            d = first + b
+            cx += det_pos[d, 0]
+            cy += det_pos[d, 1]
+            cz += det_pos[d, 2]
+            size += 1
+            if det_pd[d] > det_pd[first + best]:
+                best = b
+        d = first + best
+        z[n_plots, 0] = cx / size + det_noise[d, 0] * det_sigma[d]
+        z[n_plots, 1] = cy / size + det_noise[d, 1] * det_sigma[d]
+        z[n_plots, 2] = cz / size + det_noise[d, 2] * det_sigma[d]
+        var[n_plots] = det_sigma[d] * det_sigma[d]
+        truth[n_plots] = det_t[d]
+        n_plots += 1
+    return n_plots
+
+
+@numba.njit(cache=True, nogil=True)
+def _associate(x, p, status, used, z, var, n_p, gate, hit, match, taken, slots, d2, deg_t,
+               deg_p):  # pragma: no cover - compiled
+    """Global nearest neighbour of plots ``z[:n_p]`` (variances ``var``) to the active slots below ``used`` of
+    one sensor's tracks (``x``, ``p``, ``status`` (N, ...), predicted): sets ``hit``/``match`` per slot,
+    ``taken`` per plot (``slots``, ``d2``, ``deg_t``, ``deg_p``: work arrays at least (N,), (N, n_p), (N,),
+    (n_p,))."""
+    n_a = 0
+    for i in range(used):
+        if status[i] != FREE:
+            slots[n_a] = i
+            n_a += 1
+    deg_p[:n_p] = 0
+    total = 0.0
+    for a in range(n_a):
+        i = slots[a]
+        deg_t[a] = 0
+        for j in range(n_p):
+            d2[a, j] = np.inf
+            s_ = p[i, 0] + var[j]
+            d = ((z[j, 0] - x[i, 0]) ** 2 + (z[j, 1] - x[i, 1]) ** 2 + (z[j, 2] - x[i, 2]) ** 2) / s_
+            if d <= gate:
+                d2[a, j] = d
+                deg_t[a] += 1
+                deg_p[j] += 1
+                total += d
+    compete = False
+    for a in range(n_a):
+        if deg_t[a] > 1:
+            compete = True
+    for j in range(n_p):
+        if deg_p[j] > 1:
+            compete = True
+    if not compete:  # each gated track has one gated plot, and that plot no other track
+        for a in range(n_a):
+            for j in range(n_p):
+                if d2[a, j] <= gate:
+                    hit[slots[a]] = True
+                    match[slots[a]] = j
+                    taken[j] = True
+        return
+    rows = np.flatnonzero(deg_t[:n_a] > 0)
+    cols = np.flatnonzero(deg_p[:n_p] > 0)
+    big = 1.0 + total  # more than any sum of gated distances: the most gated pairs first, then the least sum
+    flip = rows.shape[0] > cols.shape[0]
+    n_small, n_large = min(rows.shape[0], cols.shape[0]), max(rows.shape[0], cols.shape[0])
+    cost = np.empty((n_small, n_large))
+    for a in range(rows.shape[0]):
+        for b in range(cols.shape[0]):
+            d = d2[rows[a], cols[b]]
+            c = d if d <= gate else big
+            if flip:
+                cost[b, a] = c
+            else:
+                cost[a, b] = c
+    chosen = min_cost_assignment(cost)
+    for u in range(n_small):
+        a, b = (chosen[u], u) if flip else (u, chosen[u])
+        if d2[rows[a], cols[b]] <= gate:
+            i, j = slots[rows[a]], cols[b]
+            hit[i] = True
+            match[i] = j
+            taken[j] = True
+
+
+@numba.njit(cache=True, nogil=True)
+def _update(x, p, z, var):  # pragma: no cover - compiled
+    """Kalman update of one track (``x`` (6,), ``p`` (3,) per-axis covariance) with a position ``z`` of
+    isotropic variance ``var``."""
+    pp, pv, vv = p[0], p[1], p[2]
+    s_ = pp + var
+    for a in range(3):
+        nu = z[a] - x[a]
+        x[a] += pp / s_ * nu
+        x[3 + a] += pv / s_ * nu
+    p[0] = pp * var / s_
+    p[1] = pv * var / s_
+    p[2] = vv - pv * pv / s_
+
+
+@numba.njit(cache=True, nogil=True)
+def scan_looks(rows, sensors, when, det_ptr, det_t, det_pos, det_noise, det_sigma, det_pd, fa_ptr, fa_z, fa_var,
+               origin, resolution, x, p, status, hits, scans, misses, truth, ttime, top, m, n, k, q, speed_var, gate,
+               confirmed_at, held_since, held_until, dropped, false_confirmed, out_confirmed, out_r, out_t,
+               out_time, out_z, out_var):  # pragma: no cover - compiled
+    """One look of sensor ``sensors[l]`` in replication row ``rows[l]`` at ``when[l]`` for each ``l``, in order.
+
+    Detections of look ``l`` are ``det_ptr[l]:det_ptr[l + 1]`` (true object, true position, standard normal
+    noise (3,), position sigma [m], Pd); its false plots ``fa_ptr[l]:fa_ptr[l + 1]`` (position, variance).
+    ``origin`` (S, 3) the sensors' positions, ``resolution`` (S, 3) range [m], azimuth and elevation [rad]
+    (0: resolves everything). The track table (arrays (R, S, N)) is updated in place; ``m``, ``n``, ``k`` the
+    M-of-N rules, ``q`` the process noise [m^2/s^3], ``speed_var`` a new track's velocity variance, ``gate``
+    the chi-square gate on the squared Mahalanobis distance (3 degrees of freedom).
+
+    Which true objects each sensor follows (a confirmed track whose truth it is) is kept in
+    ``confirmed_at``/``held_since``/``held_until`` (R, S, T): a newly followed object's flat index goes to
+    ``out_confirmed``; one no longer followed is held from its confirmation until now. Every plot of a true
+    object is written to ``out_r``, ``out_t``, ``out_time``, ``out_z``, ``out_var`` (for the fused picture).
+    ``dropped`` (R,) counts plots that found no free slot, ``false_confirmed`` (R,) false tracks confirmed.
+    Returns (objects newly followed, plots written).
+    """
+    n_t = confirmed_at.shape[2]
+    n_slots = status.shape[2]
+    most = 1
+    for l in range(rows.shape[0]):
+        most = max(most, det_ptr[l + 1] - det_ptr[l] + fa_ptr[l + 1] - fa_ptr[l])
+    member = np.empty(most, np.int64)
+    order = np.empty(most, np.int64)
+    rng = np.empty(most)
+    az = np.empty(most)
+    el = np.empty(most)
+    z = np.empty((most, 3))
+    var = np.empty(most)
+    ptruth = np.empty(most, np.int64)
+    taken = np.empty(most, np.bool_)
+    hit = np.empty(n_slots, np.bool_)
+    match = np.empty(n_slots, np.int64)
+    slots = np.empty(n_slots, np.int64)
+    d2 = np.empty((n_slots, most))
+    deg_t = np.empty(n_slots, np.int64)
+    deg_p = np.empty(most, np.int64)
+    follow = np.empty(n_t, np.bool_)
+    n_conf = 0
+    n_out = 0
+    for l in range(rows.shape[0]):
+        r, s, now = rows[l], sensors[l], when[l]
+        if top[r, s] == 0 and det_ptr[l + 1] == det_ptr[l] and fa_ptr[l + 1] == fa_ptr[l]:
+            continue  # no track and no plot: nothing changes (what it follows was settled at its last look)
+        n_p = _plots(det_ptr[l], det_ptr[l + 1], det_t, det_pos, det_noise, det_sigma, det_pd, origin[s],
+                     resolution[s], member, rng, az, el, order, z, var, ptruth)
+        for f in range(fa_ptr[l], fa_ptr[l + 1]):
+            z[n_p, 0], z[n_p, 1], z[n_p, 2] = fa_z[f, 0], fa_z[f, 1], fa_z[f, 2]
+            var[n_p] = fa_var[f]
+            ptruth[n_p] = -1
+            n_p += 1
+        # predict the sensor's tracks to now
+        n_active = 0
+        used = top[r, s]
+        for i in range(used):
+            hit[i] = False
+            if status[r, s, i] == FREE:
+                continue
+            n_active += 1
+            h = max(now - ttime[r, s, i], 0.0)
+            for a in range(3):
+                x[r, s, i, a] += h * x[r, s, i, 3 + a]
+            pp, pv, vv = p[r, s, i, 0], p[r, s, i, 1], p[r, s, i, 2]
+            p[r, s, i, 0] = pp + 2 * h * pv + h * h * vv + q * h**4 / 4.0
+            p[r, s, i, 1] = pv + h * vv + q * h**3 / 2.0
+            p[r, s, i, 2] = vv + q * h * h
+            ttime[r, s, i] = now
+        for j in range(n_p):
+            taken[j] = False
+        if n_active and n_p:
+            _associate(x[r, s], p[r, s], status[r, s], used, z, var, n_p, gate, hit, match, taken, slots, d2, deg_t,
+                       deg_p)
+        # update the associated tracks, then every track scans under the M-of-N rules
+        changed = False  # whether what the sensor follows may have changed
+        for i in range(used):
+            if status[r, s, i] == FREE:
+                continue
+            if hit[i]:
+                j = match[i]
+                _update(x[r, s, i], p[r, s, i], z[j], var[j])
+                changed |= truth[r, s, i] != ptruth[j] and status[r, s, i] == CONFIRMED
+                truth[r, s, i] = ptruth[j]
+            before = status[r, s, i]
+            status[r, s, i], hits[r, s, i], scans[r, s, i], misses[r, s, i] = scan_rules(
+                status[r, s, i], hits[r, s, i], scans[r, s, i], misses[r, s, i], hit[i], p[r, s, i, 0], m, n, k,
+                np.inf)
+            if before == TENTATIVE and status[r, s, i] == CONFIRMED and truth[r, s, i] < 0:
+                false_confirmed[r] += 1
+            changed |= status[r, s, i] != before
+            if status[r, s, i] == FREE:
+                truth[r, s, i] = -1
+        # plots left over open tentative tracks
+        slot = 0
+        for j in range(n_p):
+            if taken[j]:
+                continue
+            while slot < n_slots and status[r, s, slot] != FREE:
+                slot += 1
+            if slot == n_slots:
+                dropped[r] += 1
+                continue
+            used = max(used, slot + 1)
+            for a in range(3):
+                x[r, s, slot, a] = z[j, a]
+                x[r, s, slot, 3 + a] = 0.0
+            p[r, s, slot, 0], p[r, s, slot, 1], p[r, s, slot, 2] = var[j], 0.0, speed_var
+            status[r, s, slot] = CONFIRMED if m <= 1 else TENTATIVE
+            hits[r, s, slot], scans[r, s, slot], misses[r, s, slot] = 1, 1, 0
+            truth[r, s, slot] = ptruth[j]
+            ttime[r, s, slot] = now
+            if m <= 1:
+                changed = True
+                false_confirmed[r] += int(ptruth[j] < 0)
+        while used > 0 and status[r, s, used - 1] == FREE:
+            used -= 1
+        top[r, s] = used
+        # the plots of true objects, for the fused picture
+        for j in range(n_p):
+            if ptruth[j] >= 0:
+                out_r[n_out], out_t[n_out], out_time[n_out], out_var[n_out] = r, ptruth[j], now, var[j]
+                for a in range(3):
+                    out_z[n_out, a] = z[j, a]
+                n_out += 1
+        if not changed:
+            continue
+        # which true objects the sensor follows now
+        follow[:] = False
+        for i in range(used):
+            if status[r, s, i] == CONFIRMED and truth[r, s, i] >= 0:
+                follow[truth[r, s, i]] = True
+        for t in range(n_t):
+            if follow[t] and np.isinf(confirmed_at[r, s, t]):
+                confirmed_at[r, s, t] = now
+                out_confirmed[n_conf] = (r * confirmed_at.shape[1] + s) * n_t + t
+                n_conf += 1
+            elif not follow[t] and np.isfinite(confirmed_at[r, s, t]):
+                held_since[r, s, t] = confirmed_at[r, s, t]
+                held_until[r, s, t] = now
+                confirmed_at[r, s, t] = np.inf
+    return n_conf, n_out
