@@ -10,7 +10,10 @@ outcomes did; and by the terrain-at-scale issue (17): geographic DEMs are resamp
 dive limits, and land clutter is scaled to the radar's frequency and absent where the ground is masked;
 and by the continuous-time issue (18): looks at each radar's own scan times with a random phase, every
 fire-control event at its exact time, launches only on a mature track, a fresh identification per
-decision, and the kill probability from the missile's guidance and lethality over its end-game miss.
+decision, and the kill probability from the missile's guidance and lethality over its end-game miss;
+and by the real-tracks issue (19): each sensor's own tracks from plots (false plots, unresolved targets
+merged, GNN association), so the fused picture's measurements and the launches' aim points moved by
+metres and milliseconds (every pinned metric stayed the same).
 Only a change meant to alter outcomes may re-pin it (the functions below, run over
 ``GOLDEN``, write the same structure). The typed events are turned back into the old text here, so the test
 checks the numeric columns too (missiles, time of flight, miss distance, reasons).
