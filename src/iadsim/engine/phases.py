@@ -154,7 +154,8 @@ class Context:
             false_plots=np.array([getattr(s, "false_plots_per_look", 0.0) for s in world.sensors], float),
             search_volume=np.array([getattr(s, "search_volume", (0.0, 0.0, 0.0, 0.0)) for s in world.sensors],
                                    float).reshape(-1, 4),
-            gate=float(chi2.ppf(GATE_PROBABILITY, 3)), track_slots=2 * len(world.target_ids) + 16,
+            gate=float(chi2.ppf(GATE_PROBABILITY, 3)),
+            track_slots=track_slots(world, tracking.confirm_looks),
             operator=bool(getattr(authority, "operator", True)),
             lags=[(lag, (world.latency == lag).any(axis=0))
                   for lag in np.unique(world.latency[np.isfinite(world.latency)])],
@@ -176,6 +177,15 @@ class Context:
             if callable(numbers.get("where")):
                 numbers["where"] = numbers["where"]()
             self.log.add(int(self.reps[r]), float(when), kind, int(unit), int(target), **numbers)
+
+
+def track_slots(world: World, confirm_looks: int) -> int:
+    """Track slots per sensor and replication: two per target (a track and its successor after a break),
+    and room for the tentative tracks of false plots (three times a look's mean number of the most
+    cluttered sensor over the looks a tentative track may live), plus a margin. Plots that find no free slot
+    are counted (``SensorTracks.dropped``)."""
+    clutter = max((getattr(s, "false_plots_per_look", 0.0) for s in world.sensors), default=0.0)
+    return 2 * len(world.target_ids) + 16 + int(np.ceil(3 * clutter * confirm_looks))
 
 
 def _value(entries: list, name: str) -> np.ndarray:
