@@ -50,7 +50,8 @@ def test_a_toy_metric_reaches_rows_summary_cli_and_run_folder(tiny, tmp_path, to
 def test_existing_metric_names_and_summary_keys_are_kept(tiny):
     result = simulate(load_scenario(tiny), 8)
     names = ("kills", "leakers", "engagements", "missiles_expended", "wrongful_engagements", "civil_killed",
-             "vetoes", "time_to_first_detection", "time_to_first_engagement")
+             "vetoes", "time_to_first_detection", "time_to_first_engagement", "false_tracks", "track_swaps",
+             "track_breaks")
     assert list(result.metrics.columns) == ["replication", *names]
     assert set(result.summary["metrics"]) == {*names, "leakers_fraction", "p_raid_annihilation",
                                               "p_wrongful_engagement"}

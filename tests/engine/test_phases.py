@@ -211,7 +211,8 @@ def _fake_sensing(pd_by_step: list[list[float]], up: bool = True):
                           initial_speed_sigma=300.0)
     readiness = SimpleNamespace(unit_up=np.full((3, 1), up))
     tracks = SensorTracks(phase=np.zeros((3, 1)), table=SensorTrackTable.empty(3, 1, 8), dropped=np.zeros(3, np.int64),
-                          false_confirmed=np.zeros(3, np.int64), confirmed_at=np.full((3, 1, T), np.inf),
+                          false_confirmed=np.zeros(3, np.int64), swaps=np.zeros(3, np.int64),
+                          breaks=np.zeros(3, np.int64), confirmed_at=np.full((3, 1, T), np.inf),
                           held_since=np.full((3, 1, T), np.inf), held_until=np.full((3, 1, T), -np.inf),
                           detections=[], deliveries=(np.zeros(0, int), np.zeros(0, int), np.zeros(0)))
     outcomes = SimpleNamespace(alive=np.ones((3, T), bool), leaked=np.zeros((3, T), bool),

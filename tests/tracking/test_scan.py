@@ -41,6 +41,8 @@ class Looks:
         self.held_since = np.full((1, 1, n_targets), np.inf)
         self.held_until = np.full((1, 1, n_targets), -np.inf)
         self.dropped, self.false_confirmed = np.zeros(1, np.int64), np.zeros(1, np.int64)
+        self.swaps, self.breaks = np.zeros(1, np.int64), np.zeros(1, np.int64)
+        self.flying = np.ones((1, n_targets), bool)
 
     def look(self, when: float, targets, positions, sigma: float = 1.0, noise=None, pd=None, false=()):
         """One look: detections of ``targets`` at true ``positions`` (noise: standard normal draws x sigma)
@@ -58,8 +60,8 @@ class Looks:
             np.array([0]), np.array([0]), np.array([when], float), np.array([0, n_d]), targets, positions, noise,
             np.full(n_d, float(sigma)), pd, np.array([0, len(false)]), false, np.full(len(false), max(sigma, 1.0)**2),
             np.zeros((1, 3)), self.resolution, tab.x, tab.p, tab.status, tab.hits, tab.scans, tab.misses, tab.truth,
-            tab.time, tab.top, *self.rules, self.confirmed_at, self.held_since, self.held_until, self.dropped,
-            self.false_confirmed, confirmed, *out)
+            tab.time, tab.top, *self.rules, self.confirmed_at, self.held_since, self.held_until, self.flying,
+            self.dropped, self.false_confirmed, self.swaps, self.breaks, confirmed, *out)
         return out[1][:n_out], out[3][:n_out]
 
 
@@ -128,6 +130,7 @@ def test_a_confirmed_track_is_dropped_after_k_missed_looks_and_held_until_then()
     assert np.isinf(looks.confirmed_at[0, 0, 0])
     assert (looks.held_since[0, 0, 0], looks.held_until[0, 0, 0]) == (5.0, 20.0)
     assert (looks.table.status == FREE).all()
+    assert looks.breaks[0] == 1 and looks.swaps[0] == 0  # lost while still flying
 
 
 def test_false_plots_confirm_as_often_as_the_binomial_arithmetic_says():

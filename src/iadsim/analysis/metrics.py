@@ -24,9 +24,11 @@ import pandas as pd
 
 from iadsim.analysis.intervals import interval
 from iadsim.registry import Registry
+from iadsim.tracking.quality import OSPA_CUTOFF, OSPA_ORDER, picture_counts
 
 __all__ = ["METRICS", "METRIC_KINDS", "REPLICATION_METRICS", "REPORTERS", "Metric", "Reporter", "derived_metrics",
-           "derived_names", "mean_ci", "replication_names", "replication_rows", "summarise_groups"]
+           "derived_names", "mean_ci", "picture_quality", "replication_names", "replication_rows",
+           "summarise_groups"]
 
 
 @dataclass(frozen=True)
@@ -192,6 +194,12 @@ for _name, _metric in {
                                       of_state=lambda w, s: s.outcomes.first_detection),
     "time_to_first_engagement": Metric("time to first engagement [s]", "time",
                                        of_state=lambda w, s: s.outcomes.first_engagement),
+    "false_tracks": Metric("false tracks confirmed (all sensors)", "count",
+                           of_state=lambda w, s: s.tracks.false_confirmed),
+    "track_swaps": Metric("confirmed tracks taking another object's plot", "count",
+                          of_state=lambda w, s: s.tracks.swaps),
+    "track_breaks": Metric("objects still flying a sensor stopped following", "count",
+                           of_state=lambda w, s: s.tracks.breaks),
     "leakers_fraction": Metric("fraction of threats leaking", "fraction", of_rows=lambda rows, threats: _nan_unless(
         threats, rows["leakers"].to_numpy(dtype=float) / (threats or 1))),
     "p_raid_annihilation": Metric("probability of raid annihilation (no leaker)", "proportion",
@@ -214,5 +222,45 @@ for _name, _reporter in {
         s.readiness.able & s.readiness.unit_up[:, w.fire_unit]).sum(axis=1)),
     "missiles_in_flight": Reporter("missiles in flight", lambda w, s: s.batteries.guiding.sum(axis=1)),
     "kills": Reporter("threats killed so far", lambda w, s: s.outcomes.kills),
+    "picture_ospa": Reporter(f"OSPA of the sensors' pictures [m] (c {OSPA_CUTOFF / 1e3:g} km, p {OSPA_ORDER:g})",
+                             lambda w, s: _ospa_mean(picture_quality(w, s))),
+    "picture_held": Reporter("objects held (sensor x object pairs)", lambda w, s: picture_quality(w, s)[..., 2].sum(
+        axis=1)),
+    "picture_unheld": Reporter("objects seen but not held (sensor x object pairs)", lambda w, s: (
+        picture_quality(w, s)[..., 1] - picture_quality(w, s)[..., 2]).sum(axis=1)),
+    "picture_ambiguous": Reporter("extra tracks on a held object", lambda w, s: (
+        picture_quality(w, s)[..., 4] - picture_quality(w, s)[..., 5]).sum(axis=1)),
+    "picture_spurious": Reporter("tracks of no object", lambda w, s: (
+        picture_quality(w, s)[..., 3] - picture_quality(w, s)[..., 4]).sum(axis=1)),
 }.items():
     REPORTERS.register(_name, _reporter)
+
+
+_PICTURE: dict = {}  # (state id, step) -> picture_quality of the latest step asked
+
+
+def picture_quality(world, state) -> np.ndarray:
+    """(R, S, 6) each sensor's picture at the last step simulated (:func:`iadsim.tracking.quality.picture_counts`):
+    OSPA [m] (c = :data:`~iadsim.tracking.quality.OSPA_CUTOFF`, p = 2) between its confirmed tracks and the
+    objects it should hold (flying and in its line of sight and coverage), then J (objects it should hold), JT
+    (of them held), N (confirmed tracks), NA (tracks of a true object) and the distinct objects followed.
+    SIAP completeness is JT / J, ambiguity NA / distinct, spuriousness (N - NA) / N. The series
+    ``picture_held``, ``picture_unheld``, ``picture_ambiguous`` and ``picture_spurious`` sum these over
+    sensors, so the network's ratios follow from their means."""
+    k = max(state.time_index - 1, 0)
+    key = (id(state), state.time_index)
+    if key not in _PICTURE:
+        tab, out = state.tracks.table, state.outcomes
+        should = world.visible[k][None] & (out.alive & ~out.leaked & world.active[k][None, :])[:, None, :]
+        counts = np.zeros(tab.status.shape[:2] + (6,))
+        picture_counts(tab.x, tab.status, tab.truth, tab.time, float(world.times[k]), world.position[k], should,
+                       OSPA_CUTOFF, OSPA_ORDER, counts)
+        _PICTURE.clear()
+        _PICTURE[key] = counts
+    return _PICTURE[key]
+
+
+def _ospa_mean(counts: np.ndarray) -> np.ndarray:
+    """(R,) mean OSPA over the sensors that hold or should hold something (0 where none does)."""
+    busy = (counts[..., 1] + counts[..., 3]) > 0
+    return np.where(busy.any(axis=1), (counts[..., 0] * busy).sum(axis=1) / np.maximum(busy.sum(axis=1), 1), 0.0)

@@ -247,7 +247,8 @@ def initial_state(ctx: Context) -> State:
                             feeds=np.zeros((R, F, S), bool), guides=np.zeros((R, F, S), bool)),
         tracks=SensorTracks(phase=rng.uniform(keys, 0, S_PHASE, (S,)) * w.look_period[None, :],
                             table=SensorTrackTable.empty(R, S, ctx.track_slots), dropped=np.zeros(R, np.int64),
-                            false_confirmed=np.zeros(R, np.int64), confirmed_at=np.full((R, S, T), np.inf),
+                            false_confirmed=np.zeros(R, np.int64), swaps=np.zeros(R, np.int64),
+                            breaks=np.zeros(R, np.int64), confirmed_at=np.full((R, S, T), np.inf),
                             held_since=np.full((R, S, T), np.inf), held_until=np.full((R, S, T), -np.inf),
                             detections=[], deliveries=(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))),
         picture=Picture(x=np.zeros((R, T, 6)), P=np.tile(np.eye(6), (R, T, 1, 1)),
@@ -368,7 +369,8 @@ def sense(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, out: Outcomes)
             fa_var,
             w.sensor_position, ctx.resolution, tab.x, tab.p, tab.status, tab.hits, tab.scans, tab.misses, tab.truth,
             tab.time, tab.top, m, n, ctx.drop_after, ctx.process_noise, ctx.initial_speed_sigma**2, ctx.gate,
-            trk.confirmed_at, trk.held_since, trk.held_until, trk.dropped, trk.false_confirmed, confirmed,
+            trk.confirmed_at, trk.held_since, trk.held_until, flying, trk.dropped, trk.false_confirmed, trk.swaps,
+            trk.breaks, confirmed,
             *(plots := (np.empty(len(rr), np.int64), np.empty(len(rr), np.int64), np.empty(len(rr)),
                         np.empty((len(rr), 3)), np.empty(len(rr)))))
         if n_out:

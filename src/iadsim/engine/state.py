@@ -53,6 +53,8 @@ class SensorTracks:
     table: SensorTrackTable  # track slots (R, S, N)
     dropped: np.ndarray  # (R,) plots that found no free track slot
     false_confirmed: np.ndarray  # (R,) false tracks confirmed (tracks of false plots)
+    swaps: np.ndarray  # (R,) plots of another object (or false ones) taken by a confirmed track
+    breaks: np.ndarray  # (R,) objects still flying that a sensor stopped following
     confirmed_at: np.ndarray  # (R, S, T) since when the sensor follows the object (inf: it does not)
     held_since: np.ndarray  # (R, S, T) the last dropped track's confirmation time ...
     held_until: np.ndarray  # (R, S, T) ... and its drop: before the drop, decisions still see it

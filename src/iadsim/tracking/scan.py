@@ -253,8 +253,8 @@ def _update(x, p, z, var):  # pragma: no cover - compiled
 @numba.njit(cache=True, nogil=True)
 def scan_looks(rows, sensors, when, det_ptr, det_t, det_pos, det_noise, det_sigma, det_pd, fa_ptr, fa_z, fa_var,
                origin, resolution, x, p, status, hits, scans, misses, truth, ttime, top, m, n, k, q, speed_var, gate,
-               confirmed_at, held_since, held_until, dropped, false_confirmed, out_confirmed, out_r, out_t,
-               out_time, out_z, out_var):  # pragma: no cover - compiled
+               confirmed_at, held_since, held_until, flying, dropped, false_confirmed, swaps, breaks, out_confirmed,
+               out_r, out_t, out_time, out_z, out_var):  # pragma: no cover - compiled
     """One look of sensor ``sensors[l]`` in replication row ``rows[l]`` at ``when[l]`` for each ``l``, in order.
 
     Detections of look ``l`` are ``det_ptr[l]:det_ptr[l + 1]`` (true object, true position, standard normal
@@ -268,7 +268,9 @@ def scan_looks(rows, sensors, when, det_ptr, det_t, det_pos, det_noise, det_sigm
     ``confirmed_at``/``held_since``/``held_until`` (R, S, T): a newly followed object's flat index goes to
     ``out_confirmed``; one no longer followed is held from its confirmation until now. Every plot of a true
     object is written to ``out_r``, ``out_t``, ``out_time``, ``out_z``, ``out_var`` (for the fused picture).
-    ``dropped`` (R,) counts plots that found no free slot, ``false_confirmed`` (R,) false tracks confirmed.
+    ``dropped`` (R,) counts plots that found no free slot, ``false_confirmed`` (R,) false tracks confirmed,
+    ``swaps`` (R,) plots of another object (or a false one) taken by a confirmed track, ``breaks`` (R,) objects
+    still flying (``flying`` (R, T)) that a sensor stopped following.
     Returns (objects newly followed, plots written).
     """
     n_t = confirmed_at.shape[2]
@@ -334,7 +336,9 @@ def scan_looks(rows, sensors, when, det_ptr, det_t, det_pos, det_noise, det_sigm
             if hit[i]:
                 j = match[i]
                 _update(x[r, s, i], p[r, s, i], z[j], var[j])
-                changed |= truth[r, s, i] != ptruth[j] and status[r, s, i] == CONFIRMED
+                if truth[r, s, i] != ptruth[j] and status[r, s, i] == CONFIRMED:
+                    changed = True
+                    swaps[r] += 1
                 truth[r, s, i] = ptruth[j]
             before = status[r, s, i]
             status[r, s, i], hits[r, s, i], scans[r, s, i], misses[r, s, i] = scan_rules(
@@ -390,6 +394,7 @@ def scan_looks(rows, sensors, when, det_ptr, det_t, det_pos, det_noise, det_sigm
                 out_confirmed[n_conf] = (r * confirmed_at.shape[1] + s) * n_t + t
                 n_conf += 1
             elif not follow[t] and np.isfinite(confirmed_at[r, s, t]):
+                breaks[r] += int(flying[r, t])
                 held_since[r, s, t] = confirmed_at[r, s, t]
                 held_until[r, s, t] = now
                 confirmed_at[r, s, t] = np.inf
