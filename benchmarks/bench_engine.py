@@ -13,8 +13,8 @@ kill chain (issue 18: "no slower") with ``--baseline 18``. The script exports th
 ``build_world`` included): the reference scenario, 1,000 replications in batches of 250 on two forked
 processes, rounds in turn.
 
-Memory against false plots: the peak of one batch of the reference, and of the reference with a thousand
-times the false plots in every look.
+Memory against false plots (:func:`false_plot_memory`): traced memory at each quarter of a batch while false
+plots pile up, with the reference's and with a thousand times its false plots in every look.
 
     python benchmarks/bench_engine.py [--replications 1000] [--batch 250] [--peer 4] [--quick]
                                       [--baseline {19,18} | --no-baseline] [--rounds 5]
@@ -72,6 +72,38 @@ def scaled_threats(factor: int) -> Path:
     path = Path(tempfile.mkdtemp()) / "reference-scaled.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path
+
+
+def false_plot_memory(world, batch: int) -> None:
+    """Memory against false plots: traced memory at each quarter of a batch while the false plots pile up
+    (it must not grow with them: plots live for one look, tracks in a fixed table), then a batch with a
+    thousand times the false plots of every look (the track table sized for that clutter, as a catalog
+    with such a Pfa would size it)."""
+    from iadsim.engine.phases import initial_state
+
+    for factor in (1.0, 1000.0):
+        engine = Engine(world, np.arange(batch), events=False)
+        ctx = engine.ctx
+        ctx.false_plots = ctx.false_plots * factor
+        ctx.track_slots = 2 * len(world.target_ids) + 16 + int(np.ceil(
+            3 * ctx.false_plots.max(initial=0.0) * ctx.world.scenario.spec.doctrine.tracking.confirm_looks))
+        engine.state = initial_state(ctx)
+        marks = {len(world.times) * q // 4 for q in (1, 2, 3, 4)}
+        tracemalloc.start()
+        current = []
+        while engine.state.time_index < len(world.times):
+            engine.step()
+            if engine.state.time_index in marks:
+                current.append(tracemalloc.get_traced_memory()[0] / 1e6)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        looks = batch * (world.times[-1] / world.look_period)  # looks of each sensor over the run
+        plots = float((looks * ctx.false_plots).sum())
+        trk = engine.state.tracks
+        print(f"false plots x{factor:g} (~{plots:,.0f} over a batch of {batch}; {ctx.track_slots} track slots per "
+              f"sensor; {trk.false_confirmed.mean():.1f} false tracks confirmed and {trk.dropped.mean():.0f} "
+              f"plots without a slot per replication): traced memory at each quarter of the run "
+              f"{', '.join(f'{c:.0f}' for c in current)} MB, peak {peak / 1e6:.0f} MB")
 
 
 def two_processes(n: int, batch: int) -> None:
@@ -201,15 +233,7 @@ def main() -> None:
     maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory: {peak / 1e6:.0f} MB allocated during a batch of {args.batch} (tracemalloc); "
           f"process peak RSS {maxrss:.0f} MB")
-    tracemalloc.start()
-    engine = Engine(w, np.arange(args.batch), events=False)
-    engine.ctx.false_plots = engine.ctx.false_plots * 1000.0  # a thousand times the false plots of every look
-    engine.run()
-    _, peak_noisy = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    print(f"false plots x1000 ({engine.state.tracks.false_confirmed.mean():.1f} false "
-          f"tracks confirmed per replication): peak {peak_noisy / 1e6:.0f} MB against {peak / 1e6:.0f} MB "
-          f"(x{peak_noisy / peak:.2f})")
+    false_plot_memory(w, args.batch)
     if not args.no_baseline:
         side_by_side(args.baseline, n, args.batch, args.rounds)
 

@@ -1,5 +1,6 @@
 """Running sweeps: identical rows on every executor, resuming after a kill, CI stopping, DuckDB queries."""
 
+import math
 import os
 import signal
 import subprocess
@@ -145,6 +146,23 @@ def test_different_sweep_in_the_same_folder_is_refused(write_sweep, tmp_path):
         run_sweep(other, tmp_path / "out", "serial")
 
 
+def _stops_at(values, target: float, least: int, most: int, batch: int) -> int:
+    """Where the documented sequential rule stops (docs: a sweep's ``stop``): from ``least`` replications, stop
+    once the half-width is at most ``target`` (or at ``most``); else plan the replications a normal
+    approximation says are needed, n (half-width / target)^2, at least one batch more and at most twice n,
+    in whole batches."""
+    n = least
+    while n < most:
+        half = ci_half_width(values[:n])
+        if half is not None and half <= target:
+            return n
+        need = n + batch
+        if half:
+            need = max(need, math.ceil(n * (half / target) ** 2))
+        n = min(max(math.ceil(min(need, 2 * n, most) / batch), n // batch + 1) * batch, most)
+    return most
+
+
 @pytest.mark.parametrize("half_width", [100.0, 0.6, 0.01])
 def test_ci_stopping(write_sweep, tmp_path, half_width):
     sweep = load_sweep(write_sweep(STOP_SWEEP.format(half_width=half_width)))
@@ -165,7 +183,7 @@ def test_ci_stopping(write_sweep, tmp_path, half_width):
             ran_to_max.append(n == 30)
         else:
             assert hw <= half_width or n == 30
-            assert ci_half_width(kills[:n - 3]) > half_width or n == 6  # not stopped late: a batch less missed it
+            assert n == _stops_at(kills, half_width, 6, 30, 3)  # not stopped late, nor early
     assert half_width != 0.01 or any(ran_to_max)
 
 

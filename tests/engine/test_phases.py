@@ -87,6 +87,13 @@ def test_state_check_names_each_broken_invariant(engine):
     with pytest.raises(InvariantError, match="magazine") as caught:
         st.check(magazine, channels)
     assert "busy without a pending engagement" in str(caught.value)
+    st.batteries.missiles[0, 0], st.batteries.busy[0, 1] = magazine[0], False
+    tab = st.tracks.table
+    tab.truth[0, 0, 0] = 3  # a free slot naming an object
+    tab.status[0, 0, 5], tab.top[0, 0] = 2, 5  # a confirmed track at the top
+    with pytest.raises(InvariantError, match="free track slot names") as caught:
+        st.check(magazine, channels)
+    assert "at or above the sensor's top" in str(caught.value)
 
 
 def _pending(engine, k: int, t: int = 0, f: int = 0, known: bool = True):

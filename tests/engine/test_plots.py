@@ -87,8 +87,9 @@ def _false_track_probability(pfa, var, gate, sigma_v, look, rng, n=200_000):
 
 @pytest.mark.validation
 def test_false_tracks_confirm_at_the_rate_the_m_of_n_arithmetic_gives(scenario, validation):
-    """False tracks confirmed over a run against the independent model above (4 sigma of the count and 10 %
-    for its approximations: plots taken by other tracks, false plots absorbed instead of opening tracks).
+    """False tracks confirmed over a run against the independent model above (4 sigma of the count and 3 %
+    for its approximations: plots taken by other tracks, false plots absorbed instead of opening tracks,
+    each under 1 % here).
     72 false plots a look; a new track's speed is known to 20 m/s, so its gate is small."""
     pfa, speed_sigma = 3e-5, 20.0
     world = build_world(_search_radar(scenario, pfa=pfa, doctrine={"tracking": {
@@ -107,7 +108,7 @@ def test_false_tracks_confirm_at_the_rate_the_m_of_n_arithmetic_gives(scenario, 
     assert expected > 100  # enough false tracks to see a wrong rate
     validation("false tracks confirmed (iadsim.tracking.scan, 2 of 3)",
                "M-of-N over the false-plot density, worked out in the test", float(got), expected,
-               abs=4 * np.sqrt(expected) + 0.1 * expected)
+               abs=4 * np.sqrt(expected) + 0.03 * expected)
 
 
 def test_a_dense_raid_in_one_resolution_cell_is_one_track(scenario):
@@ -127,3 +128,28 @@ def test_a_dense_raid_in_one_resolution_cell_is_one_track(scenario):
         both[spacing] = np.array(together)
     assert (both["0.5 s"].mean(axis=0) < 0.02).all()
     assert (both["60 s"].mean(axis=0) > 0.45).all()
+
+
+def test_a_fire_unit_cut_from_its_guiding_radar_does_not_engage(make_scenario):
+    """Issue 19's check that a fire unit cut from the picture does not engage what only the cut sensor sees,
+    on the kill-chain rules the real tracks feed (it held before them too): a launcher-loader sees nothing
+    itself, its picture and its guidance come from the TELAR over the fire-control link. With the link down
+    it never launches, though the TELAR holds the raiders; with the link up it does."""
+    from ._scenarios import networked
+
+    launches = {}
+    for up in (True, False):
+        data = networked()
+        for unit in data["units"]:
+            unit.pop("readiness", None)
+        data["units"] = [u for u in data["units"] if u["id"] != "pd"]
+        data["links"] = [{k: v for k, v in link.items() if k != "availability"} for link in data["links"]
+                         if link["to"] != "pd" and (up or link["to"] != "ll")]
+        world = build_world(make_scenario(data))
+        engine = Engine(world, np.arange(4), seed=8)
+        engine.run()
+        ev = engine.events
+        ll = world.unit_ids.index("ll")
+        launches[up] = int(((ev.kind == "launch") & (ev.unit == ll)).sum())
+        assert np.isfinite(engine.state.tracks.confirmed_at[:, world.sensor_ids.index("telar")]).any()
+    assert launches[True] > 0 and launches[False] == 0

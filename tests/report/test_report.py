@@ -129,7 +129,7 @@ base: tiny.yaml
 design: oat
 set: {"units[telar].readiness.availability": 0.5}
 factors:
-  - {path: "threats[raid].count", values: [1, 6]}
+  - {path: "threats[raid].count", values: [1, 4]}
   - {path: "units[telar].readiness.availability", values: [0.0, 1.0]}
 replications: 4
 batch: 4

@@ -83,7 +83,8 @@ def test_picture_counts_of_a_hand_laid_picture():
     should[0, 0, :] = True
     should[0, 1, 2] = True
     out = np.zeros((1, 2, 6))
-    picture_counts(tab.x, tab.status, tab.truth, tab.time, 10.0, objects, should, 5000.0, 2.0, out)
+    tab.top[0, 0] = 4
+    picture_counts(tab.x, tab.status, tab.truth, tab.time, tab.top, 10.0, objects, should, 5000.0, 2.0, out)
     # sensor 0: J 3, JT 1, N 3, NA 2, one object followed (twice: ambiguity 2)
     assert out[0, 0, 1:].tolist() == [3, 1, 3, 2, 1]
     estimates = np.array([objects[0] + [20.0, 0, 0], objects[0] + [300.0, 0, 0], [40e3, 40e3, 1e3]])

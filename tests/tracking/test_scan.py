@@ -89,6 +89,53 @@ def test_targets_the_sensor_cannot_resolve_give_one_plot_at_their_centroid():
             np.testing.assert_allclose(plots, positions, atol=1e-6)
 
 
+def test_a_merged_plot_is_named_after_its_strongest_echo_and_carries_its_error():
+    """The farther target has the higher Pd: the plot of the unresolved pair is named after it and carries
+    its noise draw times its sigma, added to the pair's centroid."""
+    looks = Looks(2, resolution=(150.0, np.radians(1.0), np.inf))
+    positions = np.array([[0, 50e3, 1e3], [0, 50.05e3, 1e3]])
+    noise = np.array([[0.5, -1.0, 2.0], [-1.5, 0.25, 1.0]])
+    truths, plots = looks.look(0.0, [0, 1], positions, sigma=30.0, noise=noise, pd=[0.8, 0.9])
+    assert truths.tolist() == [1]
+    np.testing.assert_allclose(plots[0], positions.mean(axis=0) + noise[1] * 30.0, atol=1e-9)
+
+
+def test_association_is_the_gated_gnn_rule_of_tracking_associate():
+    """Plot to track assignment inside one look equals iadsim.tracking.associate (scipy's solver on the same
+    squared Mahalanobis distances, the most gated pairs first) on crowded random looks."""
+    from iadsim.tracking import associate
+    from iadsim.tracking.scan import _associate
+
+    rng = np.random.default_rng(12)
+    for _ in range(400):
+        n_tracks, n_plots = int(rng.integers(1, 7)), int(rng.integers(1, 7))
+        x = np.zeros((n_tracks, 6))
+        x[:, :3] = rng.uniform(0, 3000.0, size=(n_tracks, 3))
+        p = np.zeros((n_tracks, 3))
+        p[:, 0] = rng.uniform(1e4, 4e5, size=n_tracks)
+        status = np.full(n_tracks, CONFIRMED, np.int8)
+        z = rng.uniform(0, 3000.0, size=(n_plots, 3))
+        var = rng.uniform(1e3, 1e5, size=n_plots) if rng.random() < 0.5 else np.full(n_plots, 3e4)
+        hit, match, taken = np.zeros(n_tracks, bool), np.full(n_tracks, -1), np.zeros(n_plots, bool)
+        work = (np.empty(n_tracks, np.int64), np.empty((n_tracks, n_plots)), np.empty(n_tracks, np.int64),
+                np.empty(n_plots, np.int64))
+        _associate(x, p, status, n_tracks, z, var, n_plots, GATE, hit, match, taken, *work)
+        # the same problem for associate: one S per (track, plot) pair differs by the plot's variance, so
+        # solve it with scipy directly on the same distances and gate
+        d2 = ((z[None] - x[:, None, :3]) ** 2).sum(-1) / (p[:, None, 0] + var[None])
+        gated = d2 <= GATE
+        cost = np.where(gated, d2, 1.0 + np.where(gated, d2, 0.0).sum())
+        rows, cols = linear_sum_assignment(cost)
+        keep = gated[rows, cols]
+        assert sorted(zip(np.flatnonzero(hit).tolist(), match[hit].tolist(), strict=True)) == sorted(
+            zip(rows[keep].tolist(), cols[keep].tolist(), strict=True))
+        if (var == var[0]).all():  # isotropic, one variance: exactly tracking.associate's problem
+            S = (p[:, 0] + var[0])[:, None, None] * np.eye(3)
+            ref = associate(x[:, :3], S, z, GATE)
+            assert ref.track_index.tolist() == np.flatnonzero(hit).tolist()
+            assert ref.measurement_index.tolist() == match[hit].tolist()
+
+
 def test_a_merged_pair_has_one_track_and_the_hidden_target_is_not_followed():
     """Two fighters 125 m abreast at 50 km, looked at ten times: one confirmed track, following the stronger;
     the other target is never in the sensor's picture. Spread to 5 km they are two tracks."""

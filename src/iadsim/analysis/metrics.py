@@ -200,6 +200,7 @@ for _name, _metric in {
                           of_state=lambda w, s: s.tracks.swaps),
     "track_breaks": Metric("objects still flying a sensor stopped following", "count",
                            of_state=lambda w, s: s.tracks.breaks),
+    "plots_dropped": Metric("plots that found no free track slot", "count", of_state=lambda w, s: s.tracks.dropped),
     "leakers_fraction": Metric("fraction of threats leaking", "fraction", of_rows=lambda rows, threats: _nan_unless(
         threats, rows["leakers"].to_numpy(dtype=float) / (threats or 1))),
     "p_raid_annihilation": Metric("probability of raid annihilation (no leaker)", "proportion",
@@ -226,7 +227,7 @@ for _name, _reporter in {
                              lambda w, s: _ospa_mean(picture_quality(w, s))),
     "picture_held": Reporter("objects held (sensor x object pairs)", lambda w, s: picture_quality(w, s)[..., 2].sum(
         axis=1)),
-    "picture_unheld": Reporter("objects seen but not held (sensor x object pairs)", lambda w, s: (
+    "picture_unheld": Reporter("objects in sight but not held (sensor x object pairs)", lambda w, s: (
         picture_quality(w, s)[..., 1] - picture_quality(w, s)[..., 2]).sum(axis=1)),
     "picture_ambiguous": Reporter("extra tracks on a held object", lambda w, s: (
         picture_quality(w, s)[..., 4] - picture_quality(w, s)[..., 5]).sum(axis=1)),
@@ -234,9 +235,6 @@ for _name, _reporter in {
         picture_quality(w, s)[..., 3] - picture_quality(w, s)[..., 4]).sum(axis=1)),
 }.items():
     REPORTERS.register(_name, _reporter)
-
-
-_PICTURE: dict = {}  # (state id, step) -> picture_quality of the latest step asked
 
 
 def picture_quality(world, state) -> np.ndarray:
@@ -248,16 +246,15 @@ def picture_quality(world, state) -> np.ndarray:
     ``picture_held``, ``picture_unheld``, ``picture_ambiguous`` and ``picture_spurious`` sum these over
     sensors, so the network's ratios follow from their means."""
     k = max(state.time_index - 1, 0)
-    key = (id(state), state.time_index)
-    if key not in _PICTURE:
+    cached = getattr(state, "_picture", None)  # the reporters of one step share one computation
+    if cached is None or cached[0] != state.time_index:
         tab, out = state.tracks.table, state.outcomes
         should = world.visible[k][None] & (out.alive & ~out.leaked & world.active[k][None, :])[:, None, :]
         counts = np.zeros(tab.status.shape[:2] + (6,))
-        picture_counts(tab.x, tab.status, tab.truth, tab.time, float(world.times[k]), world.position[k], should,
-                       OSPA_CUTOFF, OSPA_ORDER, counts)
-        _PICTURE.clear()
-        _PICTURE[key] = counts
-    return _PICTURE[key]
+        picture_counts(tab.x, tab.status, tab.truth, tab.time, tab.top, float(world.times[k]), world.position[k],
+                       should, OSPA_CUTOFF, OSPA_ORDER, counts)
+        cached = state._picture = (state.time_index, counts)
+    return cached[1]
 
 
 def _ospa_mean(counts: np.ndarray) -> np.ndarray:

@@ -13,11 +13,13 @@ counter is the look number for detections and measurements, and the target's aut
 decisions, identification and kills, so a replication's draws do not depend on the step or on which other
 replications run beside it.
 
-Modelling choices (docs/engine.md): detections are associated to tracks by the true target (no false
-plots are generated); a sensor's track is confirmed after M of N looks and dropped after K missed
-looks (``doctrine.tracking``); a fire unit knows a target when a sensor feeding it (per the kill-chain
-rules of :mod:`iadsim.network`) holds a confirmed track and the link latency has passed; the guiding
-radar must itself see the target; shoot-look-shoot re-engages after the kill assessment time.
+Modelling choices (docs/engine.md): each look's detections become plots (unresolved targets merge; false plots from Pfa)
+that go to each sensor's own tracks by gated GNN association, confirmed after M of N looks and dropped after K missed
+looks (``doctrine.tracking``, :mod:`iadsim.tracking.scan`); until each node keeps its own picture, truth still names
+what a sensor follows (the object of its confirmed track's latest plot) and keys the fused picture (the plots of each
+object); a fire unit knows a target when a sensor feeding it (per the kill-chain rules of :mod:`iadsim.network`) holds a
+confirmed track and the link latency has passed; the guiding radar must itself see the target; shoot-look-shoot
+re-engages after the kill assessment time.
 """
 
 from __future__ import annotations
@@ -432,7 +434,8 @@ def false_plots(ctx: Context, lr, ls, number) -> tuple[np.ndarray, np.ndarray, n
     var = np.zeros(len(look))
     for sensor in np.unique(s):  # the sensor's measurement error there
         here = s == sensor
-        var[here] = np.asarray(w.sensors[sensor].measurement_sigma(slant[here], ground[here]), float) ** 2
+        sigma = np.asarray(w.sensors[sensor].measurement_sigma(slant[here], ground[here]), float)
+        var[here] = np.maximum(sigma, 1e-3) ** 2  # as a detection's: a perfect sensor still errs by a millimetre
     return ptr, z, var
 
 

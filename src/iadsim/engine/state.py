@@ -163,5 +163,11 @@ class State:
             broken.append("fewer missiles than launches, or more wrongful launches than launches")
         if (o.kills + o.civil_killed != (~o.alive).sum(axis=1)).any():
             broken.append("kills do not count the targets shot down")
+        tab = self.tracks.table
+        free = tab.status == 0
+        if (tab.truth[free] != -1).any():
+            broken.append("a free track slot names a true object")
+        if (~free & (np.arange(free.shape[2])[None, None, :] >= tab.top[..., None])).any():
+            broken.append("a track slot in use at or above the sensor's top")
         if broken:
             raise InvariantError("; ".join(broken))

@@ -271,8 +271,10 @@ class Tracking(Strict):
     drop_after: Annotated[int, Field(strict=True, ge=1, le=100)] = Field(
         3, description="consecutive missed looks that drop a confirmed track")
     process_noise: Annotated[float, Field(strict=True, gt=0, le=1e4)] = Field(
-        4.0, description="[m^2/s^4] acceleration variance of the fused track's constant-velocity filter (DWNA)")
-    initial_speed_sigma: Speed = Field("300 m/s", description="velocity uncertainty of a new fused track")
+        4.0, description="[m^2/s^4] acceleration variance of the constant-velocity filters (DWNA) of each "
+                         "sensor's tracks and of the fused picture")
+    initial_speed_sigma: Speed = Field("300 m/s", description="velocity uncertainty of a new track (a sensor's, "
+                                       "started from one plot, and the fused picture's)")
 
     @model_validator(mode="after")
     def _m_of_n(self):

@@ -64,11 +64,11 @@ def ospa(estimates, truths, c, p):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, nogil=True)
-def picture_counts(x, status, truth, time, now, objects, should, c, p, out):  # pragma: no cover - compiled
-    """Each sensor's picture in each replication at time ``now``: ``out`` (R, S, 6) gets the OSPA [m] between
-    its confirmed tracks (``x``, ``status``, ``truth``, ``time`` (R, S, N): positions carried at their
-    velocity to ``now``) and the true positions ``objects`` (T, 3) of the objects it should hold (``should``
-    (R, S, T)), and the SIAP counts J, JT, N, NA and the distinct objects followed."""
+def picture_counts(x, status, truth, time, top, now, objects, should, c, p, out):  # pragma: no cover - compiled
+    """Each sensor's picture in each replication at time ``now``: ``out`` (R, S, 6) gets the OSPA [m] between its
+    confirmed tracks (``x``, ``status``, ``truth``, ``time`` (R, S, N), slots in use below ``top`` (R, S): positions
+    carried at their velocity to ``now``) and the true positions ``objects`` (T, 3) of the objects it should hold
+    (``should`` (R, S, T)), and the SIAP counts J, JT, N, NA and the distinct objects followed."""
     n_r, n_s, n_slots = status.shape
     n_t = objects.shape[0]
     est = np.empty((n_slots, 3))
@@ -79,7 +79,7 @@ def picture_counts(x, status, truth, time, now, objects, should, c, p, out):  # 
             n_e = 0
             n_a = 0
             held[:] = False
-            for i in range(n_slots):
+            for i in range(top[r, s]):
                 if status[r, s, i] != CONFIRMED:
                     continue
                 h = now - time[r, s, i]

@@ -20,7 +20,8 @@ One look of one sensor (:func:`scan_looks`):
 
 Measurements are isotropic (one position variance per plot, as :func:`iadsim.tracking.fuse_in_order`
 takes them), so each axis has the same 2 x 2 covariance ``(pp, pv, vv)`` and a track stores three numbers.
-Truth is only a scoring column: ``truth`` is the true object of a track's latest plot (-1: a false plot).
+``truth`` is the true object of a track's latest plot (-1: a false plot): association never reads it; the
+engine scores the picture with it and, until each node keeps its own picture, names what a sensor follows.
 
 References
 ----------
@@ -257,12 +258,12 @@ def scan_looks(rows, sensors, when, det_ptr, det_t, det_pos, det_noise, det_sigm
                out_r, out_t, out_time, out_z, out_var):  # pragma: no cover - compiled
     """One look of sensor ``sensors[l]`` in replication row ``rows[l]`` at ``when[l]`` for each ``l``, in order.
 
-    Detections of look ``l`` are ``det_ptr[l]:det_ptr[l + 1]`` (true object, true position, standard normal
-    noise (3,), position sigma [m], Pd); its false plots ``fa_ptr[l]:fa_ptr[l + 1]`` (position, variance).
-    ``origin`` (S, 3) the sensors' positions, ``resolution`` (S, 3) range [m], azimuth and elevation [rad]
-    (0: resolves everything). The track table (arrays (R, S, N)) is updated in place; ``m``, ``n``, ``k`` the
-    M-of-N rules, ``q`` the process noise [m^2/s^3], ``speed_var`` a new track's velocity variance, ``gate``
-    the chi-square gate on the squared Mahalanobis distance (3 degrees of freedom).
+    Detections of look ``l`` are ``det_ptr[l]:det_ptr[l + 1]`` (true object, true position, standard normal noise (3,),
+    position sigma [m], Pd); its false plots ``fa_ptr[l]:fa_ptr[l + 1]`` (position, variance). ``origin`` (S, 3) the
+    sensors' positions, ``resolution`` (S, 3) range [m], azimuth and elevation [rad] (0: resolves everything). The track
+    table (arrays (R, S, N)) is updated in place; ``m``, ``n``, ``k`` the M-of-N rules, ``q`` the process noise
+    [m^2/s^4] (DWNA acceleration variance), ``speed_var`` a new track's velocity variance, ``gate`` the chi-square gate
+    on the squared Mahalanobis distance (3 degrees of freedom).
 
     Which true objects each sensor follows (a confirmed track whose truth it is) is kept in
     ``confirmed_at``/``held_since``/``held_until`` (R, S, T): a newly followed object's flat index goes to

@@ -226,9 +226,9 @@ def scan_rules(status, hits, scans, misses, hit, pos_var, m, n, k, max_var):  # 
     deleted track is FREE with zeroed counters; a FREE slot is returned unchanged."""
     if status == FREE:
         return status, hits, scans, misses
-    scans += 1
+    scans = min(scans + 1, 30000)  # saturate (int16): only a tentative track's first n scans matter
     if hit:
-        hits += 1
+        hits = min(hits + 1, 30000)
         misses = 0
     else:
         misses += 1
