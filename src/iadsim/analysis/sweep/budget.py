@@ -18,6 +18,7 @@ import numpy as np
 from iadsim.analysis.sweep.spec import Sweep, SweepSpec
 from iadsim.scenario import InputError, Scenario
 from iadsim.scenario.paths import parse_path
+from iadsim.units import SPEED_OF_LIGHT
 
 MAX_POINTS = 100_000
 """Most design points a sweep may have: every point is a validated scenario held in memory (about 8 ms and
@@ -47,6 +48,7 @@ class WorkSize:
     units: int
     links: int
     cells: int
+    track_slots: int = 0  # each sensor's track slots per replication (iadsim.engine.phases.track_slots)
 
     def world_bytes(self) -> int:
         """The replication-independent World (:func:`iadsim.engine.build_world`), at its peak while built:
@@ -63,9 +65,11 @@ class WorkSize:
         per target the fused track (x, P) and engagement arrays plus the Kalman update's temporaries (800
         bytes); per sensor and target the confirmation counters and their temporaries in ``sense`` (64);
         per fire unit, sensor and target the boolean picture arrays of ``_known`` (4); per fire unit and
-        target the assignment arrays (16); per unit and link its state (16)."""
+        target the assignment arrays (16); per unit and link its state (16); per sensor track slot its state,
+        covariance, counters and truth (96)."""
         t, s, f = self.targets, self.sensors, self.fire_units
-        return 800 * t + 64 * s * t + 4 * f * s * t + 16 * f * t + 16 * (self.units + self.links) + 64
+        return (800 * t + 64 * s * t + 4 * f * s * t + 16 * f * t + 16 * (self.units + self.links) + 64
+                + 96 * s * self.track_slots)
 
     def batch_bytes(self, batch: int) -> int:
         """Peak bytes of one engine batch of `batch` replications: world + batch x replication."""
@@ -84,14 +88,23 @@ def work_size(spec, catalog, cells: int) -> WorkSize:
     steps = int(math.floor(spec.duration / spec.step + 1e-9)) + 1
     targets = sum(int(f.count) for f in (*spec.threats, *spec.traffic))
     sensors = fire = 0
+    clutter = 0.0  # the most false plots a look of any radar gives (all round: an upper bound)
     for unit in spec.units:
         entry = catalog.types.get(unit.type)
+        radar = None
         if isinstance(entry, LauncherType):
             fire += 1
             sensors += bool(entry.radar)
+            radar = catalog.types.get(entry.radar) if entry.radar else None
         elif isinstance(entry, RadarType):
             sensors += 1
-    return WorkSize(steps, targets, sensors, fire, len(spec.units), len(spec.links), int(cells))
+            radar = entry
+        if isinstance(radar, RadarType):
+            searched = math.ceil(radar.instrumented_range.value / (SPEED_OF_LIGHT * radar.pulse_width.value / 2)) \
+                * math.ceil(2 * math.pi / radar.beamwidth.value)
+            clutter = max(clutter, radar.pfa.value * searched)
+    slots = 2 * targets + 16 + math.ceil(3 * clutter * spec.doctrine.tracking.confirm_looks)
+    return WorkSize(steps, targets, sensors, fire, len(spec.units), len(spec.links), int(cells), slots)
 
 
 def estimate_batch_bytes(scenario: Scenario, batch: int) -> int:
@@ -99,10 +112,12 @@ def estimate_batch_bytes(scenario: Scenario, batch: int) -> int:
     replications on it (events off)::
 
         world       = 16 MB + 8 C (S + 6) + 700 K T + 9 K S T + K S
-        replication = 800 T + 64 S T + 4 F S T + 16 F T + 16 (U + L) + 64
+        replication = 800 T + 64 S T + 4 F S T + 16 F T + 16 (U + L) + 64 + 96 S N
         bytes       = world + batch x replication
 
-    with K time steps, T aircraft, S sensors, F fire units, U units, L links and C terrain cells. The
+    with K time steps, T aircraft, S sensors, F fire units, U units, L links, C terrain cells and N track slots
+    per sensor (two per aircraft, 16, and room for the tentative tracks of the most cluttered radar's false
+    plots: three times its mean per look, times the looks a tentative track may live). The
     coefficients come from the array shapes in :mod:`iadsim.engine.world` and :mod:`iadsim.engine.core`
     and were checked against tracemalloc peaks (the estimate was 1 to 2.5 times the measured peak in the
     scenarios tried, from 5 to 120 aircraft and 2 to 22 sensors); the interpreter and its libraries (a
