@@ -45,10 +45,17 @@ def ospa(estimates, truths, c, p):  # pragma: no cover - compiled
     """OSPA distance [m] between ``estimates`` (n, 3) and ``truths`` (m, 3) positions, cut-off ``c`` [m], order
     ``p`` (module docstring)."""
     n, m = estimates.shape[0], truths.shape[0]
-    if n == 0 and m == 0:
-        return 0.0
+    if n == 0 or m == 0:  # nothing to assign: 0 for two empty sets, else every point costs the cut-off
+        return 0.0 if n == m else c
     small, large = (estimates, truths) if n <= m else (truths, estimates)
     ns, nl = small.shape[0], large.shape[0]
+    if ns == 1:  # one point: its nearest partner is the assignment
+        best = c**p
+        for j in range(nl):
+            d = np.sqrt((small[0, 0] - large[j, 0]) ** 2 + (small[0, 1] - large[j, 1]) ** 2
+                        + (small[0, 2] - large[j, 2]) ** 2)
+            best = min(best, min(d, c) ** p)
+        return ((best + c**p * (nl - 1)) / nl) ** (1.0 / p)
     cost = np.empty((ns, nl))
     for i in range(ns):
         for j in range(nl):
@@ -76,6 +83,14 @@ def picture_counts(x, status, truth, time, top, now, objects, should, c, p, out)
     held = np.empty(n_t, np.bool_)
     for r in range(n_r):
         for s in range(n_s):
+            if top[r, s] == 0:  # no track: every object it should hold is missed
+                n_o = 0
+                for t in range(n_t):
+                    n_o += int(should[r, s, t])
+                out[r, s, 0] = c if n_o else 0.0
+                out[r, s, 1] = n_o
+                out[r, s, 2:] = 0.0
+                continue
             n_e = 0
             n_a = 0
             held[:] = False
