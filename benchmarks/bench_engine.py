@@ -80,13 +80,14 @@ def false_plot_memory(world, batch: int) -> None:
     thousand times the false plots of every look (the track table sized for that clutter, as a catalog
     with such a Pfa would size it)."""
     from iadsim.engine.phases import initial_state
+    from iadsim.tracking.scan import slots_needed
 
     for factor in (1.0, 1000.0):
         engine = Engine(world, np.arange(batch), events=False)
         ctx = engine.ctx
         ctx.false_plots = ctx.false_plots * factor
-        ctx.track_slots = 2 * len(world.target_ids) + 16 + int(np.ceil(
-            3 * ctx.false_plots.max(initial=0.0) * ctx.world.scenario.spec.doctrine.tracking.confirm_looks))
+        ctx.track_slots = slots_needed(len(world.target_ids), ctx.false_plots.max(initial=0.0),
+                                       world.scenario.spec.doctrine.tracking.confirm_looks)
         engine.state = initial_state(ctx)
         marks = {len(world.times) * q // 4 for q in (1, 2, 3, 4)}
         tracemalloc.start()

@@ -53,7 +53,7 @@ from iadsim.physics.lethality import carleton_sspk, endgame_miss, salvo_pk
 from iadsim.registry import ASSIGNERS, AUTHORITY_RULES, DECISION_TIMES, DOCTRINES
 from iadsim.sensors import in_sector, sensor_entry
 from iadsim.tracking import fuse_in_order
-from iadsim.tracking.scan import SensorTrackTable, scan_looks
+from iadsim.tracking.scan import SensorTrackTable, scan_looks, slots_needed
 
 __all__ = ["Context", "assess", "assign", "authorise", "channel_groups", "fire_control", "initial_state",
            "leak", "repair_and_fail", "sense", "track", "window"]
@@ -65,6 +65,7 @@ IDLE, PENDING, FLYING, ASSESSING, CLEARED = (int(p) for p in Phase)
 S_AVAIL, S_LINK, S_DETECT, S_NOISE, S_ID_SYSTEM, S_ID_OPERATOR, S_DECISION, S_KILL, S_FAIL, S_PHASE = range(1, 11)
 S_FALSE, S_FALSE_AT = 11, 12  # false plots: how many in a look, and where
 GATE_PROBABILITY = 0.99  # a sensor track's gate holds its true plot with this probability (chi-square, 3 dof)
+MIN_SIGMA = 1e-3  # [m] a plot's error at least: a perfect sensor still errs by a millimetre
 
 
 @dataclass
@@ -157,7 +158,8 @@ class Context:
             search_volume=np.array([getattr(s, "search_volume", (0.0, 0.0, 0.0, 0.0)) for s in world.sensors],
                                    float).reshape(-1, 4),
             gate=float(chi2.ppf(GATE_PROBABILITY, 3)),
-            track_slots=track_slots(world, tracking.confirm_looks),
+            track_slots=slots_needed(len(world.target_ids), max(
+                (getattr(s, "false_plots_per_look", 0.0) for s in world.sensors), default=0.0), tracking.confirm_looks),
             operator=bool(getattr(authority, "operator", True)),
             lags=[(lag, (world.latency == lag).any(axis=0))
                   for lag in np.unique(world.latency[np.isfinite(world.latency)])],
@@ -179,15 +181,6 @@ class Context:
             if callable(numbers.get("where")):
                 numbers["where"] = numbers["where"]()
             self.log.add(int(self.reps[r]), float(when), kind, int(unit), int(target), **numbers)
-
-
-def track_slots(world: World, confirm_looks: int) -> int:
-    """Track slots per sensor and replication: two per target (a track and its successor after a break),
-    and room for the tentative tracks of false plots (three times a look's mean number of the most
-    cluttered sensor over the looks a tentative track may live), plus a margin. Plots that find no free slot
-    are counted (``SensorTracks.dropped``)."""
-    clutter = max((getattr(s, "false_plots_per_look", 0.0) for s in world.sensors), default=0.0)
-    return 2 * len(world.target_ids) + 16 + int(np.ceil(3 * clutter * confirm_looks))
 
 
 def _value(entries: list, name: str) -> np.ndarray:
@@ -364,10 +357,9 @@ def sense(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, out: Outcomes)
         noise = rng.normal_at(ctx.keys[rr][:, None], number[rr, ds][:, None], S_NOISE, flat)
         det_ptr = np.concatenate([[0], np.cumsum(np.bincount(look_of[rr, ds], minlength=len(lr)))])
         fa_ptr, fa_z, fa_var = false_plots(ctx, lr, ls, number[lr, ls])
-        # (a perfect sensor still errs by a millimetre)
         n_conf, n_out = scan_looks(
             lr, ls, when[lr, ls], det_ptr, dt, position_at(ctx, k, dt, at), noise,
-            np.maximum(w.sigma[k, ds, dt].astype(float), 1e-3), w.pd_look[k, ds, dt].astype(float), fa_ptr, fa_z,
+            np.maximum(w.sigma[k, ds, dt].astype(float), MIN_SIGMA), w.pd_look[k, ds, dt].astype(float), fa_ptr, fa_z,
             fa_var,
             w.sensor_position, ctx.resolution, tab.x, tab.p, tab.status, tab.hits, tab.scans, tab.misses, tab.truth,
             tab.time, tab.top, m, n, ctx.drop_after, ctx.process_noise, ctx.initial_speed_sigma**2, ctx.gate,
@@ -435,7 +427,7 @@ def false_plots(ctx: Context, lr, ls, number) -> tuple[np.ndarray, np.ndarray, n
     for sensor in np.unique(s):  # the sensor's measurement error there
         here = s == sensor
         sigma = np.asarray(w.sensors[sensor].measurement_sigma(slant[here], ground[here]), float)
-        var[here] = np.maximum(sigma, 1e-3) ** 2  # as a detection's: a perfect sensor still errs by a millimetre
+        var[here] = np.maximum(sigma, MIN_SIGMA) ** 2
     return ptr, z, var
 
 

@@ -250,7 +250,7 @@ class Radar:
     @property
     def cells_searched(self) -> int:
         """Resolution cells of one look: range cells to the instrumented range x beam positions in the sector."""
-        width = 2 * np.pi if self.sector is None else self.sector.width
+        width = self.search_volume[2]
         return int(np.ceil(self.max_range / self.resolution[0]) * np.ceil(width / self.beamwidth - 1e-9))
 
     @property

@@ -40,7 +40,14 @@ import numpy as np
 
 from iadsim.tracking.tracks import CONFIRMED, FREE, TENTATIVE, scan_rules
 
-__all__ = ["SensorTrackTable", "min_cost_assignment", "scan_looks"]
+__all__ = ["SensorTrackTable", "min_cost_assignment", "scan_looks", "slots_needed"]
+
+
+def slots_needed(n_targets: int, clutter: float, confirm_looks: int) -> int:
+    """Track slots per sensor and replication: two per target (a track and its successor after a break), room
+    for the tentative tracks of false plots (three times the most cluttered sensor's mean per look, ``clutter``,
+    over the ``confirm_looks`` looks a tentative track may live) and a margin of 16."""
+    return 2 * int(n_targets) + 16 + int(np.ceil(3 * clutter * confirm_looks))
 
 
 @dataclass

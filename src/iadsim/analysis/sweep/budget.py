@@ -15,10 +15,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+import iadsim.sensors  # noqa: F401  (registers the sensor models)
 from iadsim.analysis.sweep.spec import Sweep, SweepSpec
+from iadsim.registry import SENSOR_MODELS
 from iadsim.scenario import InputError, Scenario
 from iadsim.scenario.paths import parse_path
-from iadsim.units import SPEED_OF_LIGHT
+from iadsim.tracking.scan import slots_needed
 
 MAX_POINTS = 100_000
 """Most design points a sweep may have: every point is a validated scenario held in memory (about 8 ms and
@@ -48,7 +50,7 @@ class WorkSize:
     units: int
     links: int
     cells: int
-    track_slots: int = 0  # each sensor's track slots per replication (iadsim.engine.phases.track_slots)
+    track_slots: int = 0  # each sensor's track slots per replication (iadsim.tracking.scan.slots_needed)
 
     def world_bytes(self) -> int:
         """The replication-independent World (:func:`iadsim.engine.build_world`), at its peak while built:
@@ -88,7 +90,7 @@ def work_size(spec, catalog, cells: int) -> WorkSize:
     steps = int(math.floor(spec.duration / spec.step + 1e-9)) + 1
     targets = sum(int(f.count) for f in (*spec.threats, *spec.traffic))
     sensors = fire = 0
-    clutter = 0.0  # the most false plots a look of any radar gives (all round: an upper bound)
+    clutter = 0.0  # the most false plots a look of any radar gives
     for unit in spec.units:
         entry = catalog.types.get(unit.type)
         radar = None
@@ -99,11 +101,10 @@ def work_size(spec, catalog, cells: int) -> WorkSize:
         elif isinstance(entry, RadarType):
             sensors += 1
             radar = entry
-        if isinstance(radar, RadarType):
-            searched = math.ceil(radar.instrumented_range.value / (SPEED_OF_LIGHT * radar.pulse_width.value / 2)) \
-                * math.ceil(2 * math.pi / radar.beamwidth.value)
-            clutter = max(clutter, radar.pfa.value * searched)
-    slots = 2 * targets + 16 + math.ceil(3 * clutter * spec.doctrine.tracking.confirm_looks)
+        if isinstance(radar, RadarType):  # the sensor model's own count, as the engine reads it
+            model = SENSOR_MODELS[radar.model].from_catalog(radar, unit)
+            clutter = max(clutter, getattr(model, "false_plots_per_look", 0.0))
+    slots = slots_needed(targets, clutter, spec.doctrine.tracking.confirm_looks)
     return WorkSize(steps, targets, sensors, fire, len(spec.units), len(spec.links), int(cells), slots)
 
 
