@@ -30,6 +30,7 @@ def test_detection_rate_matches_exact_pd_swerling1(make_scenario):
     data = scenario_dict([radar_unit], threats=[target], duration="10 min",
                          terrain={"flat": "100 m", "extent": "200 km"})
     data["defended_assets"] = []
+    data["doctrine"] = {"tracking": {"confirm_hits": 1, "confirm_looks": 1}}  # every plot of it is reported
     scenario = make_scenario(data)
     world = build_world(scenario)
     radar = scenario.catalog.types["mr-search-radar"]
@@ -56,7 +57,8 @@ def test_detection_rate_matches_exact_pd_swerling1(make_scenario):
     detections = np.zeros(replications, np.int64)
     while engine.state.time_index < len(world.times):
         engine.step()
-        for rr, tt, when, _, _ in engine.state.tracks.detections:  # the plots of the target (no false ones)
+        for ids, numbers in engine.state.tracks.reports:  # the plots of the target (no false ones)
+            rr, tt, when = ids[:, 0], ids[:, 2], numbers[:, 0]
             number = (when - phase[rr]) / period
             np.testing.assert_allclose(number, np.round(number), atol=1e-9)  # at one of its own look times
             np.add.at(detections, rr[tt == 0], 1)

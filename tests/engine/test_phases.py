@@ -221,7 +221,7 @@ def _fake_sensing(pd_by_step: list[list[float]], up: bool = True):
                           false_confirmed=np.zeros(3, np.int64), swaps=np.zeros(3, np.int64),
                           breaks=np.zeros(3, np.int64), confirmed_at=np.full((3, 1, T), np.inf),
                           held_since=np.full((3, 1, T), np.inf), held_until=np.full((3, 1, T), -np.inf),
-                          detections=[], deliveries=(np.zeros(0, int), np.zeros(0, int), np.zeros(0)))
+                          reports=[], deliveries=(np.zeros(0, int), np.zeros(0, int), np.zeros(0)))
     outcomes = SimpleNamespace(alive=np.ones((3, T), bool), leaked=np.zeros((3, T), bool),
                                first_detection=np.full(3, np.nan))
     return ctx, readiness, tracks, outcomes
@@ -230,11 +230,15 @@ def _fake_sensing(pd_by_step: list[list[float]], up: bool = True):
 def test_sense_confirms_after_2_of_3_and_drops_after_3_missed_looks():
     # target a: seen with certainty at steps 0-1, then never; target b: visible but never detectable
     ctx, rd, trk, out = _fake_sensing([[1, 0], [1, 0], [0, 0], [0, 0], [0, 0], [0, 0]])
-    confirmed = []
+    confirmed, reports = [], []
     for k in range(6):
         phases.sense(ctx, k, rd, trk, out)
         confirmed.append(trk.confirmed_at[:, 0, 0].copy())
+        reports.append([(ids.tolist(), numbers[:, 0].tolist()) for ids, numbers in trk.reports])
     assert (confirmed[0] == np.inf).all()  # one detection of three looks: tentative
+    # a tentative track reports nothing; the plot that confirms it is reported, in every replication
+    assert reports[0] == [] and reports[1] == [([[r, 0, 0] for r in range(3)], [1.0] * 3)]
+    assert all(r == [] for r in reports[2:])
     assert (confirmed[1] == 1.0).all()  # the second detection confirms, at its time
     assert (confirmed[3] == 1.0).all() and (confirmed[4] == np.inf).all()  # dropped at the third missed look
     assert (trk.held_since[:, 0, 0] == 1.0).all() and (trk.held_until[:, 0, 0] == 4.0).all()  # held until then
@@ -247,7 +251,7 @@ def test_a_sensor_that_is_down_detects_nothing():
     ctx, rd, trk, out = _fake_sensing([[1, 1], [1, 1]], up=False)
     for k in range(2):
         phases.sense(ctx, k, rd, trk, out)
-        assert not trk.detections
+        assert not trk.reports
     assert np.isinf(trk.confirmed_at).all() and np.isnan(out.first_detection).all()
 
 

@@ -46,15 +46,14 @@ class Looks:
 
     def look(self, when: float, targets, positions, sigma: float = 1.0, noise=None, pd=None, false=()):
         """One look: detections of ``targets`` at true ``positions`` (noise: standard normal draws x sigma)
-        and false plots at ``false``. Returns the plots of true objects (targets, positions)."""
+        and false plots at ``false``. Returns the plots its confirmed tracks report (objects, positions)."""
         targets = np.asarray(targets, np.int64)
         n_d = len(targets)
         positions = np.asarray(positions, float).reshape(n_d, 3)
         noise = np.zeros((n_d, 3)) if noise is None else np.asarray(noise, float).reshape(n_d, 3)
         pd = np.ones(n_d) if pd is None else np.asarray(pd, float)
         false = np.asarray(false, float).reshape(-1, 3)
-        tab, out = self.table, (np.empty(n_d, np.int64), np.empty(n_d, np.int64), np.empty(n_d), np.empty((n_d, 3)),
-                                np.empty(n_d))
+        tab, out = self.table, (np.empty((n_d, 3), np.int64), np.empty((n_d, 5)))
         confirmed = np.empty(self.confirmed_at.size, np.int64)
         n_conf, n_out = scan_looks(
             np.array([0]), np.array([0]), np.array([when], float), np.array([0, n_d]), targets, positions, noise,
@@ -62,7 +61,7 @@ class Looks:
             np.zeros((1, 3)), self.resolution, tab.x, tab.p, tab.status, tab.hits, tab.scans, tab.misses, tab.truth,
             tab.time, tab.top, *self.rules, self.confirmed_at, self.held_since, self.held_until, self.flying,
             self.dropped, self.false_confirmed, self.swaps, self.breaks, confirmed, *out)
-        return out[1][:n_out], out[3][:n_out]
+        return out[0][:n_out, 2], out[1][:n_out, 2:]
 
 
 # ------------------------------------------------------------------------------------------------ plots
@@ -79,7 +78,7 @@ def test_targets_the_sensor_cannot_resolve_give_one_plot_at_their_centroid():
         ([[-2.5e3, 50e3, 1e3], [2.5e3, 50e3, 1e3]], 2),
     ]
     for positions, expected in cases:
-        looks = Looks(2, resolution=(150.0, beam, np.inf))
+        looks = Looks(2, resolution=(150.0, beam, np.inf), m=1, n=1)  # every plot confirms a track: reported
         truths, plots = looks.look(0.0, [0, 1], positions, pd=[0.9, 0.8])
         assert len(plots) == expected, positions
         if expected == 1:
@@ -92,7 +91,7 @@ def test_targets_the_sensor_cannot_resolve_give_one_plot_at_their_centroid():
 def test_a_merged_plot_is_named_after_its_strongest_echo_and_carries_its_error():
     """The farther target has the higher Pd: the plot of the unresolved pair is named after it and carries
     its noise draw times its sigma, added to the pair's centroid."""
-    looks = Looks(2, resolution=(150.0, np.radians(1.0), np.inf))
+    looks = Looks(2, resolution=(150.0, np.radians(1.0), np.inf), m=1, n=1)
     positions = np.array([[0, 50e3, 1e3], [0, 50.05e3, 1e3]])
     noise = np.array([[0.5, -1.0, 2.0], [-1.5, 0.25, 1.0]])
     truths, plots = looks.look(0.0, [0, 1], positions, sigma=30.0, noise=noise, pd=[0.8, 0.9])

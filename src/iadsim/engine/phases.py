@@ -13,13 +13,15 @@ counter is the look number for detections and measurements, and the target's aut
 decisions, identification and kills, so a replication's draws do not depend on the step or on which other
 replications run beside it.
 
-Modelling choices (docs/engine.md): each look's detections become plots (unresolved targets merge; false plots from Pfa)
-that go to each sensor's own tracks by gated GNN association, confirmed after M of N looks and dropped after K missed
-looks (``doctrine.tracking``, :mod:`iadsim.tracking.scan`); until each node keeps its own picture, truth still names
-what a sensor follows (the object of its confirmed track's latest plot) and keys the fused picture (the plots of each
-object); a fire unit knows a target when a sensor feeding it (per the kill-chain rules of :mod:`iadsim.network`) holds a
-confirmed track and the link latency has passed; the guiding radar must itself see the target; shoot-look-shoot
-re-engages after the kill assessment time.
+Modelling choices (docs/engine.md): each look's detections become plots (unresolved targets merge; false plots from
+Pfa) that go to each sensor's own tracks by gated GNN association, confirmed after M of N looks and dropped after K
+missed looks (``doctrine.tracking``, :mod:`iadsim.tracking.scan`); the plots of confirmed tracks are reported over
+the links to each fire unit's own picture (:mod:`iadsim.tracking.picture`, arriving after each path's latency), from
+which it judges a firing solution and aims; truth still names what a sensor follows (the object of its confirmed
+track's latest plot) and which of a fire unit's tracks a report feeds (one per object); a fire unit knows a target
+when a sensor feeding it (per the kill-chain rules of :mod:`iadsim.network`) holds a confirmed track and the link
+latency has passed; the guiding radar must itself see the target; shoot-look-shoot re-engages after the kill
+assessment time.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from iadsim.engine.state import (
     Phase,
     Picture,
     Readiness,
+    Reports,
     SensorTracks,
     State,
 )
@@ -52,7 +55,7 @@ from iadsim.physics.kinematics import in_launch_envelope, intercept
 from iadsim.physics.lethality import carleton_sspk, endgame_miss, salvo_pk
 from iadsim.registry import ASSIGNERS, AUTHORITY_RULES, DECISION_TIMES, DOCTRINES
 from iadsim.sensors import in_sector, sensor_entry
-from iadsim.tracking import fuse_in_order
+from iadsim.tracking.picture import fuse_reports
 from iadsim.tracking.scan import SensorTrackTable, scan_looks, slots_needed
 
 __all__ = ["Context", "assess", "assign", "authorise", "channel_groups", "fire_control", "initial_state",
@@ -108,6 +111,7 @@ class Context:
     track_slots: int  # track slots per sensor and replication
     operator: bool  # the authority rule has an operator decide (and so occupy a crew's decision slot)
     lags: list  # (latency [s], (S,) bool: sensors with a picture path of that latency to some fire unit)
+    first_arrival: np.ndarray  # (S,) [s] the shortest latency from each sensor to a fire unit's picture
     guidance: list  # (F,) each missile's guidance, None: the catalog's constant pk
     lethal_area: np.ndarray  # (F,) [m^2] Carleton A_L (nan: constant pk)
     peak_pk: np.ndarray  # (F,) Carleton D0
@@ -163,6 +167,7 @@ class Context:
             operator=bool(getattr(authority, "operator", True)),
             lags=[(lag, (world.latency == lag).any(axis=0))
                   for lag in np.unique(world.latency[np.isfinite(world.latency)])],
+            first_arrival=world.latency.min(axis=0, initial=np.inf),
             guidance=[m.guidance.value if m.guidance is not None else None for m in world.missile],
             lethal_area=_value(world.missile, "lethal_area"), peak_pk=_value(world.missile, "peak_pk"),
             response_time=_value(world.missile, "response_time"),
@@ -245,10 +250,10 @@ def initial_state(ctx: Context) -> State:
                             false_confirmed=np.zeros(R, np.int64), swaps=np.zeros(R, np.int64),
                             breaks=np.zeros(R, np.int64), confirmed_at=np.full((R, S, T), np.inf),
                             held_since=np.full((R, S, T), np.inf), held_until=np.full((R, S, T), -np.inf),
-                            detections=[], deliveries=(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))),
-        picture=Picture(x=np.zeros((R, T, 6)), P=np.tile(np.eye(6), (R, T, 1, 1)),
-                        has_track=np.zeros((R, T), bool), track_time=np.zeros((R, T)),
-                        updates=np.zeros((R, T), np.int64), pending=None,
+                            reports=[], deliveries=(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))),
+        picture=Picture(x=np.zeros((R, F, T, 6)), p=np.zeros((R, F, T, 3)), has_track=np.zeros((R, F, T), bool),
+                        track_time=np.zeros((R, F, T)), updates=np.zeros((R, F, T), np.int64),
+                        stale=np.zeros(R, np.int64), pending=None,
                         system_hostile=~(civil_ok[None, :] & ~missed)),
         engagements=Engagements(phase=np.zeros((R, T), np.int8), fire=np.full((R, T), -1), due=np.zeros((R, T)),
                                 rounds=np.zeros((R, T), np.int64), aim=np.zeros((R, T, 3)),
@@ -322,13 +327,13 @@ def sense(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, out: Outcomes)
     a detection draw per target from the look's Pd (the geometry sampled at the step), the detections' plots
     (targets the sensor does not resolve merge; keyed measurement noise) and the look's false plots, and the
     sensor's own tracks (:func:`iadsim.tracking.scan.scan_looks`: GNN association, M-of-N, drop after K
-    missed looks). The plots of true objects are kept in ``trk.detections`` for the fused picture, and each
-    object a sensor newly follows reaches the fire units' pictures (its confirmation time plus each link
-    latency from its sensor) through ``trk.deliveries``."""
+    missed looks). The reports of the sensors' confirmed tracks are kept in ``trk.reports`` for the fire
+    units' pictures, and each object a sensor newly follows reaches the fire units' pictures (its confirmation
+    time plus each link latency from its sensor) through ``trk.deliveries``."""
     w = ctx.world
     start, end = window(ctx, k)
     first, count = looks_in(ctx, trk, start, end)
-    trk.detections = []  # (rows, targets, times, positions, variances) of each look's plots of true objects
+    trk.reports = []  # each look batch's track reports (row, sensor, object), REPORT_FIELDS
     sensing = rd.unit_up[:, w.sensor_unit] & w.sensing[None, :]  # working, and able to sense (a radar emits)
     flying = out.alive & ~out.leaked
     n_t = len(w.target_ids)
@@ -364,11 +369,9 @@ def sense(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, out: Outcomes)
             w.sensor_position, ctx.resolution, tab.x, tab.p, tab.status, tab.hits, tab.scans, tab.misses, tab.truth,
             tab.time, tab.top, m, n, ctx.drop_after, ctx.process_noise, ctx.initial_speed_sigma**2, ctx.gate,
             trk.confirmed_at, trk.held_since, trk.held_until, flying, trk.dropped, trk.false_confirmed, trk.swaps,
-            trk.breaks, confirmed,
-            *(plots := (np.empty(len(rr), np.int64), np.empty(len(rr), np.int64), np.empty(len(rr)),
-                        np.empty((len(rr), 3)), np.empty(len(rr)))))
+            trk.breaks, confirmed, out_i := np.empty((len(rr), 3), np.int64), out_f := np.empty((len(rr), 5)))
         if n_out:
-            trk.detections.append(tuple(a[:n_out] for a in plots))
+            trk.reports.append((out_i[:n_out], out_f[:n_out]))
         if n_conf:
             deliver(ctx, trk, *np.unravel_index(confirmed[:n_conf], trk.confirmed_at.shape), when)
 
@@ -445,53 +448,61 @@ def deliver(ctx: Context, trk: SensorTracks, rr, ss, tt, when) -> None:
 
 
 def track(ctx: Context, k: int, trk: SensorTracks, pic: Picture) -> None:
-    """The step's plots of true objects (each at its look's time, with the sensor's error) sorted by
-    (replication, target, time) into ``pic.pending``; the fire-control cycle fuses them into the tracks as
-    its clock passes them (:func:`fuse_until`), so a decision sees the track as it is at that moment."""
-    if not trk.detections:
-        pic.pending = None
+    """The step's track reports (each at its plot's time) joined to those still on their way from earlier
+    steps and sorted by (replication, object, time) into ``pic.pending``; the fire-control cycle fuses each
+    into a fire unit's picture as its clock passes the report's arrival there (:func:`fuse_until`), so a
+    decision sees the picture as it is at that moment."""
+    if not trk.reports:
         return
-    rr, tt, at, z, var = (np.concatenate(a) for a in zip(*trk.detections, strict=True))
-    order = np.lexsort((at, tt, rr))  # by replication, target, time (then in look order)
-    rr, tt, at, z, var = (a[order] for a in (rr, tt, at, z, var))
-    pic.pending = (rr, tt, at, z, var, np.zeros(len(rr), bool))
+    ids, numbers = (np.concatenate(a) for a in zip(*trk.reports, strict=True))
+    done = ~np.isfinite(ctx.world.latency.T[ids[:, 1]])  # fire units it never reaches
+    rows, sensors, targets = ids.T
+    if pic.pending is not None:  # those still on their way from earlier steps
+        q = pic.pending
+        rows, sensors, targets = (np.concatenate(a) for a in (
+            (q.rows, rows), (q.sensors, sensors), (q.targets, targets)))
+        numbers, done = np.concatenate((q.numbers, numbers)), np.concatenate((q.done, done))
+    order = np.lexsort((numbers[:, 0], targets, rows))  # by replication, object, time (then look order)
+    pic.pending = Reports(rows[order], sensors[order], targets[order], numbers[order], done[order])
 
 
-def fuse_until(ctx: Context, pic: Picture, clock: np.ndarray, rows: np.ndarray | None = None) -> None:
-    """Fuse the pending measurements of replication rows ``rows`` (all: None) taken by their clock into the
-    constant-velocity Kalman tracks, in time order per track (:func:`iadsim.tracking.fuse_in_order`)."""
-    if pic.pending is None:
+def fuse_until(ctx: Context, pic: Picture, feeds: np.ndarray, clock: np.ndarray, rows: np.ndarray | None = None,
+               ) -> None:
+    """Fuse the pending reports of replication rows ``rows`` (all: None) that have reached a fire unit by their
+    row's clock into its picture (:func:`iadsim.tracking.picture.fuse_reports`: over the paths up in
+    ``feeds``, in time order per track); reports that have reached every fire unit they will are let go."""
+    q = pic.pending
+    if q is None:
         return
-    rr, tt, at, z, var, done = pic.pending
+    first = ctx.first_arrival[q.sensors]  # the earliest a report reaches any fire unit
     if rows is None or 4 * len(rows) > len(clock):
-        i = np.flatnonzero(~done & (at <= clock[rr]))
+        i = np.flatnonzero(q.numbers[:, 0] + first <= clock[q.rows])
         if rows is not None:
             mine = np.zeros(len(clock), bool)
             mine[rows] = True
-            i = i[mine[rr[i]]]
-    else:  # a few rows: only their measurements (sorted by row, so each row's are one slice)
-        lo, hi = np.searchsorted(rr, rows), np.searchsorted(rr, rows, side="right")
+            i = i[mine[q.rows[i]]]
+    else:  # a few rows: only their reports (sorted by row, so each row's are one slice)
+        lo, hi = np.searchsorted(q.rows, rows), np.searchsorted(q.rows, rows, side="right")
         i = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi, strict=True)] or [np.zeros(0, np.int64)])
-        i = i[~done[i] & (at[i] <= clock[rr[i]])]
+        i = i[q.numbers[i, 0] + first[i] <= clock[q.rows[i]]]
     if not len(i):
         return
-    n_t = len(ctx.world.target_ids)
-    fuse_in_order(pic.x.reshape(-1, 6), pic.P.reshape(-1, 6, 6), pic.track_time.reshape(-1),
-                  pic.has_track.reshape(-1), rr[i] * n_t + tt[i], at[i], z[i], var[i], ctx.process_noise,
-                  ctx.initial_speed_sigma)
-    np.add.at(pic.updates, (rr[i], tt[i]), 1)
-    done[i] = True
+    fuse_reports(pic.x, pic.p, pic.track_time, pic.has_track, pic.updates, pic.stale, i, q.rows, q.sensors, q.targets,
+                 q.numbers, ctx.world.latency, feeds, clock, q.done, ctx.process_noise, ctx.initial_speed_sigma**2)
+    if rows is None:  # the end of a step: keep only the reports still on their way
+        keep = ~q.done.all(axis=1)
+        pic.pending = Reports(q.rows[keep], q.sensors[keep], q.targets[keep], q.numbers[keep], q.done[keep]) \
+            if keep.any() else None
 
 
-def predicted_error(ctx: Context, pic: Picture, rr, tt, ahead, manoeuvre: bool = True) -> np.ndarray:
-    """RMS 3-D position error [m] of the fused tracks of (rows ``rr``, targets ``tt``) predicted ``ahead``
-    seconds past their last update at constant velocity: the estimate's error, and with ``manoeuvre`` the
-    filter's process noise over that time (inf: no track)."""
+def predicted_error(ctx: Context, pic: Picture, rr, ff, tt, ahead, manoeuvre: bool = True) -> np.ndarray:
+    """RMS 3-D position error [m] of fire units ``ff``'s tracks of (rows ``rr``, targets ``tt``) predicted
+    ``ahead`` seconds past their last update at constant velocity: the estimate's error, and with
+    ``manoeuvre`` the filter's process noise over that time (inf: no track)."""
     h = np.asarray(ahead, float)
-    P = pic.P[rr, tt]
-    pos = np.einsum("nii->n", P[:, :3, :3]) + 2 * h * np.einsum("nii->n", P[:, :3, 3:]) \
-        + h**2 * np.einsum("nii->n", P[:, 3:, 3:]) + manoeuvre * 3 * ctx.process_noise * h**4 / 4
-    return np.where(pic.has_track[rr, tt], np.sqrt(np.maximum(pos, 0.0)), np.inf)
+    pp, pv, vv = pic.p[rr, ff, tt].T
+    pos = 3 * (pp + 2 * h * pv + h**2 * vv) + manoeuvre * 3 * ctx.process_noise * h**4 / 4
+    return np.where(pic.has_track[rr, ff, tt], np.sqrt(np.maximum(pos, 0.0)), np.inf)
 
 
 # ------------------------------------------------------------------------------------------------ fire control
@@ -516,7 +527,7 @@ def fire_control(ctx: Context, k: int, st: State) -> None:
     opened = openings(ctx, k, start, end, (w.start_time < end) & (w.arrival_time > start) & candidates,
                       st.readiness.able.any(axis=0))
     while len(rows):
-        fuse_until(ctx, st.picture, clock, rows)
+        fuse_until(ctx, st.picture, st.readiness.feeds, clock, rows)
         assess(ctx, k, st, clock, rows)
         leak(ctx, k, st.outcomes, clock, rows)
         again = authorise(ctx, k, st, clock, rows)
@@ -528,7 +539,7 @@ def fire_control(ctx: Context, k: int, st: State) -> None:
             again = authorise(ctx, k, st, clock, again)
         rows, nxt = next_events(ctx, st, clock, end, delivered, opened, rows)
         clock[rows] = nxt
-    fuse_until(ctx, st.picture, np.full(len(ctx.reps), end))  # the rest of the step's measurements
+    fuse_until(ctx, st.picture, st.readiness.feeds, np.full(len(ctx.reps), end))  # what arrives in the window
 
 
 def openings(ctx: Context, k: int, start: float, end: float, open_: np.ndarray,
@@ -582,12 +593,18 @@ def next_events(ctx: Context, st: State, clock: np.ndarray, end: float, delivere
         use = (i >= 0) & (at > clock[r]) & reach[t]
         use[use] &= waiting[i[use], t[use]]
         np.minimum.at(nxt, i[use], at[use])
-        if eng.waiting.any() and st.picture.pending is not None:  # an update may give a firing solution
-            r, t, at, *_ = st.picture.pending
+        q = st.picture.pending
+        if eng.waiting.any() and q is not None:  # a report reaching a fire unit may give a firing solution
+            r, t = q.rows, q.targets
             i = position[r]
-            use = (i >= 0) & (at > clock[r]) & (at < end)
+            use = i >= 0
             use[use] &= waiting[i[use], t[use]] & eng.waiting[r[use], t[use]]
-            np.minimum.at(nxt, i[use], at[use])
+            use = np.flatnonzero(use)
+            r, i, s = r[use], i[use], q.sensors[use]
+            arrival = q.numbers[use, 0, None] + w.latency.T[s]  # (n, F)
+            arrival[q.done[use] | ~st.readiness.feeds[r, :, s] | (arrival <= clock[r, None])] = np.inf
+            at = arrival.min(axis=1, initial=np.inf)
+            np.minimum.at(nxt, i, np.where(at < end, at, np.inf))
     keep = np.isfinite(nxt)
     return rows[keep], nxt[keep]
 
@@ -759,16 +776,16 @@ def step_values(ctx: Context, k: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def firing_solution(ctx: Context, st: State, k: int, rr, ff, tt, when, tof, inside) -> np.ndarray:
-    """Whether the fused track gives a firing solution (the doctrine's maturity rule): its estimate's position
+    """Whether the fire unit's track gives a firing solution (the doctrine's maturity rule): its estimate's position
     error extrapolated to the intercept, times ``maturity_sigmas``, fits the acquisition basket (``basket``),
     or it has had ``maturity_updates`` updates (``updates``). A target inside the envelope without one waits: a
     ``waiting`` event (reason ``immature_track``) when it starts to."""
     doctrine, pic, eng = ctx.world.scenario.spec.doctrine, st.picture, st.engagements
     if doctrine.maturity == "updates":
-        ok = pic.updates[rr, tt] >= doctrine.maturity_updates
+        ok = pic.updates[rr, ff, tt] >= doctrine.maturity_updates
     else:
-        ahead = when - pic.track_time[rr, tt] + np.where(inside, tof, 0.0)
-        error = predicted_error(ctx, pic, rr, tt, ahead, manoeuvre=False)  # manoeuvres are the end game's
+        ahead = when - pic.track_time[rr, ff, tt] + np.where(inside, tof, 0.0)
+        error = predicted_error(ctx, pic, rr, ff, tt, ahead, manoeuvre=False)  # manoeuvres are the end game's
         ok = doctrine.maturity_sigmas * error <= ctx.basket
     for r, f, t, now in zip(rr[inside & ~ok], ff[inside & ~ok], tt[inside & ~ok], when[inside & ~ok], strict=True):
         if not eng.waiting[r, t]:
@@ -855,14 +872,14 @@ def authorise(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarr
 
 
 def aim_points(ctx: Context, k: int, pic: Picture, rr, ff, tt, when, tof) -> list[tuple[float, np.ndarray]]:
-    """(time of flight, aim point) of each launch: the intercept predicted from the fused track, or from the
-    truth (time of flight ``tof``) where there is no track or the track gives no intercept."""
+    """(time of flight, aim point) of each launch: the intercept predicted from the fire unit's own track, or
+    from the truth (time of flight ``tof``) where there is no track or the track gives no intercept."""
     w = ctx.world
     aim = position_at(ctx, k, tt, when) + w.velocity[k, tt] * np.where(np.isfinite(tof), tof, 0.0)[:, None]
-    velocity = pic.x[rr, tt, 3:]
-    position = pic.x[rr, tt, :3] + velocity * (when - pic.track_time[rr, tt])[:, None]
+    velocity = pic.x[rr, ff, tt, 3:]
+    position = pic.x[rr, ff, tt, :3] + velocity * (when - pic.track_time[rr, ff, tt])[:, None]
     tof_track, point, ok = intercept(w.fire_position[ff], position, velocity, ctx.speed[ff])
-    use = np.asarray(ok) & pic.has_track[rr, tt]
+    use = np.asarray(ok) & pic.has_track[rr, ff, tt]
     tof = np.where(use, tof_track, tof)
     aim = np.where(use[:, None], point, aim)
     return list(zip(tof.tolist(), aim, strict=True))
@@ -902,7 +919,7 @@ def launch(ctx: Context, st: State, r: int, f: int, t: int, now: float, tof: flo
     out.wrongful[r] += int(w.civil[t])
     if np.isnan(out.first_engagement[r]):
         out.first_engagement[r] = now
-    ctx.event(r, now, EventKind.LAUNCH, w.fire_unit[f], t, track=t if pic.has_track[r, t] else -1, missiles=n,
+    ctx.event(r, now, EventKind.LAUNCH, w.fire_unit[f], t, track=t if pic.has_track[r, f, t] else -1, missiles=n,
               time_of_flight=float(tof), where=aim)
 
 
@@ -969,8 +986,8 @@ def single_shot_pk(ctx: Context, st: State, k: int, rr, ff, tt, when, arrival, a
     crossing = np.linalg.norm(v - np.sum(v * line, axis=-1)[:, None] * line, axis=-1)
     interval = ctx.update_interval[ff]
     # the guiding track's estimate error over the update interval (its manoeuvre term is the end game's own)
-    ahead = when - pic.track_time[rr, tt] + np.nan_to_num(interval)
-    track = predicted_error(ctx, pic, rr, tt, ahead, manoeuvre=False) / np.sqrt(3.0)
+    ahead = when - pic.track_time[rr, ff, tt] + np.nan_to_num(interval)
+    track = predicted_error(ctx, pic, rr, ff, tt, ahead, manoeuvre=False) / np.sqrt(3.0)
     flight = when - st.engagements.launched[rr, tt]
     kinds = np.array(ctx.guidance, object)[ff]
     for kind in {g for g in ctx.guidance if g is not None}:

@@ -16,7 +16,7 @@ import numpy as np
 from iadsim.tracking.scan import SensorTrackTable
 
 __all__ = ["ASSESSING", "CLEARED", "FLYING", "IDLE", "PENDING", "Batteries", "Crews", "Engagements",
-           "InvariantError", "Outcomes", "Phase", "Picture", "Readiness", "SensorTracks", "State"]
+           "InvariantError", "Outcomes", "Phase", "Picture", "Readiness", "Reports", "SensorTracks", "State"]
 
 
 class Phase(IntEnum):
@@ -58,20 +58,33 @@ class SensorTracks:
     confirmed_at: np.ndarray  # (R, S, T) since when the sensor follows the object (inf: it does not)
     held_since: np.ndarray  # (R, S, T) the last dropped track's confirmation time ...
     held_until: np.ndarray  # (R, S, T) ... and its drop: before the drop, decisions still see it
-    detections: list  # this step's plots of true objects, per look batch (rows, targets, times, positions, variances)
+    reports: list  # this step's track reports, per look batch ((n, 3) row, sensor, object; (n, 5) REPORT_FIELDS)
     deliveries: tuple  # (rows, targets, times): confirmed tracks reaching a fire unit's picture from now on
 
 
 @dataclass
-class Picture:
-    """The fused picture (one Kalman track per target, keyed by the true target for now) and identification."""
+class Reports:
+    """Sensor track reports on their way to the fire units' pictures, sorted by (row, object, time)."""
 
-    x: np.ndarray  # (R, T, 6) fused track state
-    P: np.ndarray  # (R, T, 6, 6)
-    has_track: np.ndarray  # (R, T) bool
-    track_time: np.ndarray  # (R, T) time of the fused track's state
-    updates: np.ndarray  # (R, T) measurements fused into the track
-    pending: tuple | None  # this step's measurements not yet fused: (rows, targets, times, z, variances, fused)
+    rows: np.ndarray  # (n,) replication row
+    sensors: np.ndarray  # (n,)
+    targets: np.ndarray  # (n,) the object (the reporting track's truth)
+    numbers: np.ndarray  # (n, 5) iadsim.tracking.scan.REPORT_FIELDS: the plot's time, variance, position
+    done: np.ndarray  # (n, F) bool: arrived at the fire unit (fused, lost or discarded), or never will
+
+
+@dataclass
+class Picture:
+    """Each fire unit's own picture (one Kalman track per object it has heard of, from the reports of the
+    sensors that feed it, :mod:`iadsim.tracking.picture`) and identification."""
+
+    x: np.ndarray  # (R, F, T, 6) track state
+    p: np.ndarray  # (R, F, T, 3) per-axis covariance (pp, pv, vv)
+    has_track: np.ndarray  # (R, F, T) bool
+    track_time: np.ndarray  # (R, F, T) time of the track's state
+    updates: np.ndarray  # (R, F, T) measurements in the track
+    stale: np.ndarray  # (R,) reports discarded: they arrived after a later one (out of sequence)
+    pending: Reports | None  # reports not yet arrived at every fire unit they will reach
     system_hostile: np.ndarray  # (R, T) bool: automatic identification says hostile (no valid IFF reply)
 
 

@@ -17,11 +17,15 @@ One look of one sensor (:func:`scan_looks`):
 3. **Filtering and management.** Associated tracks are updated (Kalman); every track then scans under the
    M-of-N rules of :func:`iadsim.tracking.tracks.scan_rules` (the module's one implementation);
    plots left over open tentative tracks (single-point initiation) in free slots.
+4. **Reports.** Each plot a confirmed track takes is reported (what the sensor sends over its links to the
+   nodes' pictures, :mod:`iadsim.tracking.picture`).
 
 Measurements are isotropic (one position variance per plot, as :func:`iadsim.tracking.fuse_in_order`
 takes them), so each axis has the same 2 x 2 covariance ``(pp, pv, vv)`` and a track stores three numbers.
+
 ``truth`` is the true object of a track's latest plot (-1: a false plot): association never reads it; the
-engine scores the picture with it and, until each node keeps its own picture, names what a sensor follows.
+engine scores the picture with it, names what a sensor follows with it and keys each node's picture by it
+(perfect correlation of one object's tracks across sensors at the nodes).
 
 References
 ----------
@@ -40,7 +44,7 @@ import numpy as np
 
 from iadsim.tracking.tracks import CONFIRMED, FREE, TENTATIVE, scan_rules
 
-__all__ = ["SensorTrackTable", "min_cost_assignment", "scan_looks", "slots_needed"]
+__all__ = ["REPORT_FIELDS", "SensorTrackTable", "min_cost_assignment", "scan_looks", "slots_needed"]
 
 
 def slots_needed(n_targets: int, clutter: float, confirm_looks: int) -> int:
@@ -243,6 +247,33 @@ def _associate(x, p, status, used, z, var, n_p, gate, hit, match, taken, slots, 
             taken[j] = True
 
 
+REPORT_FIELDS = ("time", "variance", "x", "y", "z")
+"""The columns of a track report's numbers (``out_f`` of :func:`scan_looks`): the plot's time [s], its isotropic
+position variance [m^2] and its position [m]."""
+
+
+@numba.njit(cache=True, nogil=True)
+def _report(out_i, out_f, n, r, s, t, now, z, var):  # pragma: no cover - compiled
+    """Write report ``n`` (:data:`REPORT_FIELDS`); returns n + 1."""
+    out_i[n, 0], out_i[n, 1], out_i[n, 2] = r, s, t
+    out_f[n, 0], out_f[n, 1] = now, var
+    for a in range(3):
+        out_f[n, 2 + a] = z[a]
+    return n + 1
+
+
+@numba.njit(cache=True, nogil=True)
+def _predict(x, p, h, q):  # pragma: no cover - compiled
+    """Predict one track (``x`` (6,), ``p`` (3,) per-axis covariance) ``h`` seconds ahead at constant velocity
+    with DWNA process noise ``q`` [m^2/s^4] (Bar-Shalom, Li & Kirubarajan 2001, eq. 6.3.2-4, per axis)."""
+    for a in range(3):
+        x[a] += h * x[3 + a]
+    pp, pv, vv = p[0], p[1], p[2]
+    p[0] = pp + 2 * h * pv + h * h * vv + q * h**4 / 4.0
+    p[1] = pv + h * vv + q * h**3 / 2.0
+    p[2] = vv + q * h * h
+
+
 @numba.njit(cache=True, nogil=True)
 def _update(x, p, z, var):  # pragma: no cover - compiled
     """Kalman update of one track (``x`` (6,), ``p`` (3,) per-axis covariance) with a position ``z`` of
@@ -262,7 +293,7 @@ def _update(x, p, z, var):  # pragma: no cover - compiled
 def scan_looks(rows, sensors, when, det_ptr, det_t, det_pos, det_noise, det_sigma, det_pd, fa_ptr, fa_z, fa_var,
                origin, resolution, x, p, status, hits, scans, misses, truth, ttime, top, m, n, k, q, speed_var, gate,
                confirmed_at, held_since, held_until, flying, dropped, false_confirmed, swaps, breaks, out_confirmed,
-               out_r, out_t, out_time, out_z, out_var):  # pragma: no cover - compiled
+               out_i, out_f):  # pragma: no cover - compiled
     """One look of sensor ``sensors[l]`` in replication row ``rows[l]`` at ``when[l]`` for each ``l``, in order.
 
     Detections of look ``l`` are ``det_ptr[l]:det_ptr[l + 1]`` (true object, true position, standard normal noise (3,),
@@ -274,12 +305,15 @@ def scan_looks(rows, sensors, when, det_ptr, det_t, det_pos, det_noise, det_sigm
 
     Which true objects each sensor follows (a confirmed track whose truth it is) is kept in
     ``confirmed_at``/``held_since``/``held_until`` (R, S, T): a newly followed object's flat index goes to
-    ``out_confirmed``; one no longer followed is held from its confirmation until now. Every plot of a true
-    object is written to ``out_r``, ``out_t``, ``out_time``, ``out_z``, ``out_var`` (for the fused picture).
+    ``out_confirmed``; one no longer followed is held from its confirmation until now. Each plot a confirmed track
+    takes is reported (what the sensor sends to the nodes' pictures, :mod:`iadsim.tracking.picture`): ``out_i``
+    (replication row, sensor, the plot's truth) and ``out_f`` (:data:`REPORT_FIELDS`: the plot's time, variance
+    and position); plots of no true object (truth -1) are not reported (a node's picture is keyed by the true
+    object, the scoring column).
     ``dropped`` (R,) counts plots that found no free slot, ``false_confirmed`` (R,) false tracks confirmed,
     ``swaps`` (R,) plots of another object (or a false one) taken by a confirmed track, ``breaks`` (R,) objects
     still flying (``flying`` (R, T)) that a sensor stopped following.
-    Returns (objects newly followed, plots written).
+    Returns (objects newly followed, reports written).
     """
     n_t = confirmed_at.shape[2]
     n_slots = status.shape[2]
@@ -323,13 +357,7 @@ def scan_looks(rows, sensors, when, det_ptr, det_t, det_pos, det_noise, det_sigm
             if status[r, s, i] == FREE:
                 continue
             n_active += 1
-            h = max(now - ttime[r, s, i], 0.0)
-            for a in range(3):
-                x[r, s, i, a] += h * x[r, s, i, 3 + a]
-            pp, pv, vv = p[r, s, i, 0], p[r, s, i, 1], p[r, s, i, 2]
-            p[r, s, i, 0] = pp + 2 * h * pv + h * h * vv + q * h**4 / 4.0
-            p[r, s, i, 1] = pv + h * vv + q * h**3 / 2.0
-            p[r, s, i, 2] = vv + q * h * h
+            _predict(x[r, s, i], p[r, s, i], max(now - ttime[r, s, i], 0.0), q)
             ttime[r, s, i] = now
         for j in range(n_p):
             taken[j] = False
@@ -357,6 +385,8 @@ def scan_looks(rows, sensors, when, det_ptr, det_t, det_pos, det_noise, det_sigm
             changed |= status[r, s, i] != before
             if status[r, s, i] == FREE:
                 truth[r, s, i] = -1
+            elif hit[i] and status[r, s, i] == CONFIRMED and truth[r, s, i] >= 0:
+                n_out = _report(out_i, out_f, n_out, r, s, truth[r, s, i], now, z[match[i]], var[match[i]])
         # plots left over open tentative tracks
         slot = 0
         for j in range(n_p):
@@ -379,16 +409,11 @@ def scan_looks(rows, sensors, when, det_ptr, det_t, det_pos, det_noise, det_sigm
             if m <= 1:
                 changed = True
                 false_confirmed[r] += int(ptruth[j] < 0)
+                if ptruth[j] >= 0:
+                    n_out = _report(out_i, out_f, n_out, r, s, ptruth[j], now, z[j], var[j])
         while used > 0 and status[r, s, used - 1] == FREE:
             used -= 1
         top[r, s] = used
-        # the plots of true objects, for the fused picture
-        for j in range(n_p):
-            if ptruth[j] >= 0:
-                out_r[n_out], out_t[n_out], out_time[n_out], out_var[n_out] = r, ptruth[j], now, var[j]
-                for a in range(3):
-                    out_z[n_out, a] = z[j, a]
-                n_out += 1
         if not changed:
             continue
         # which true objects the sensor follows now

@@ -1,0 +1,62 @@
+"""Each fire unit's own picture in the engine (issue 19): at the end of every step a fire unit's track of an
+object is the Kalman filter, written here, of the reports its feeding sensors' confirmed tracks sent that have
+reached it over its links by then; a fire unit no sensor feeds holds nothing."""
+
+from __future__ import annotations
+
+import numpy as np
+from tests.tracking._kalman import kalman
+
+from iadsim.engine import Engine, build_world, phases
+
+from ._scenarios import networked
+
+
+def _steady_network(make_scenario):
+    """The networked scenario with every unit and link up all the time (feeds never change)."""
+    data = networked()
+    for unit in data["units"]:
+        unit.pop("readiness", None)
+    data["links"] = [{k: v for k, v in link.items() if k != "availability"} for link in data["links"]]
+    return build_world(make_scenario(data))
+
+
+def test_a_fire_units_track_is_the_kalman_filter_of_the_reports_that_reached_it(make_scenario):
+    world = _steady_network(make_scenario)
+    engine = Engine(world, np.arange(3), seed=5, events=False)
+    ctx, st = engine.ctx, engine.state
+    assert ctx.process_noise > 0
+    latency = world.latency  # (F, S)
+    reports = []  # (row, sensor, object, time, z, variance)
+    checked = lagged = 0
+    kalman_q = ctx.process_noise, ctx.initial_speed_sigma**2
+    for k in range(len(world.times)):
+        engine.step()
+        for ids, numbers in st.tracks.reports:
+            reports += [(int(i[0]), int(i[1]), int(i[2]), n[0], n[2:5].copy(), n[1]) for i, n in zip(ids, numbers,
+                                                                                                   strict=True)]
+        end = phases.window(ctx, k)[1]
+        if k % 20 or not reports:
+            continue
+        r_, s_, t_, at = (np.array([rep[j] for rep in reports]) for j in range(4))
+        for f in range(len(world.fire_ids)):
+            for r in range(3):
+                for t in range(len(world.target_ids)):
+                    mine = (r_ == r) & (t_ == t) & np.isfinite(latency[f, s_])
+                    arrived = mine & (at + latency[f, s_] <= end)
+                    if len(np.unique(latency[f, s_[mine]])) > 1:
+                        continue  # paths of different latencies: reports may cross (the unit tests check that)
+                    assert st.picture.has_track[r, f, t] == arrived.any()
+                    if not arrived.any():
+                        continue
+                    order = np.argsort(at[arrived], kind="stable")
+                    chosen = [reports[i] for i in np.flatnonzero(arrived)[order]]
+                    x, P, when = kalman([(c[3], c[4], c[5]) for c in chosen], *kalman_q)
+                    np.testing.assert_allclose(st.picture.x[r, f, t], x, rtol=1e-6, atol=1e-3)
+                    np.testing.assert_allclose(st.picture.p[r, f, t], [P[0, 0], P[0, 3], P[3, 3]], rtol=1e-6,
+                                               atol=1e-6)
+                    assert st.picture.track_time[r, f, t] == when
+                    checked += 1
+                    lagged += int(latency[f, s_[arrived]].max() > 0)
+    assert checked > 100
+    assert lagged > 10  # tracks fed over a link with a latency were among them

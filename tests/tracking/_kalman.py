@@ -1,0 +1,30 @@
+"""A full 6-state constant-velocity Kalman filter written for the tests, independent of iadsim.tracking."""
+
+from __future__ import annotations
+
+import numpy as np
+
+Q = 2.0  # DWNA process noise [m^2/s^4]
+SPEED_VAR = 300.0**2
+
+
+def kalman(measurements, q: float = Q, speed_var: float = SPEED_VAR):
+    """The constant-velocity Kalman filter, full 6 x 6 (Bar-Shalom et al. 2001, eqs. 5.2.3-5 to 5.2.3-17, DWNA
+    eq. 6.3.2-4), over (time, position, isotropic variance) in the order given; starts at the first position
+    with zero velocity of variance SPEED_VAR. Returns (state, covariance, time)."""
+    (t0, z0, v0), rest = measurements[0], measurements[1:]
+    x = np.concatenate([z0, np.zeros(3)])
+    P = np.diag([v0] * 3 + [speed_var] * 3)
+    H = np.hstack([np.eye(3), np.zeros((3, 3))])
+    t = t0
+    for when, z, var in rest:
+        h = when - t
+        F = np.eye(6)
+        F[:3, 3:] = h * np.eye(3)
+        G = np.vstack([h**2 / 2 * np.eye(3), h * np.eye(3)])
+        x, P = F @ x, F @ P @ F.T + q * G @ G.T
+        S = H @ P @ H.T + var * np.eye(3)
+        K = P @ H.T @ np.linalg.inv(S)
+        x, P = x + K @ (z - H @ x), (np.eye(6) - K @ H) @ P
+        t = when
+    return x, P, t
