@@ -2,6 +2,7 @@
 track management, all over arrays with leading ``(n_replications, n_tracks)`` axes."""
 
 from iadsim.tracking.association import Association, associate, gate, gate_threshold, mahalanobis_sq
+from iadsim.tracking.bearings import triangulate
 from iadsim.tracking.kalman import (
     PROCESS_NOISE_MODELS,
     Update,
@@ -42,5 +43,6 @@ __all__ = [
     "mahalanobis_sq",
     "predict",
     "record_scan",
+    "triangulate",
     "update",
 ]
