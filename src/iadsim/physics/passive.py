@@ -43,9 +43,9 @@ def one_way_received_power(erp: ArrayLike, receive_gain_db: ArrayLike, frequency
 
     References
     ----------
-    H. T. Friis, "A note on a simple transmission formula", *Proc. IRE* 34, 1946, eq. (1); Naval Air Warfare
-    Center, *Electronic Warfare and Radar Systems Engineering Handbook*, NAWCWD TP 8347, sec. 4-3 (the one-way
-    equation); ITU-R P.525-4 (2019), eq. (4) (free-space basic transmission loss).
+    H. T. Friis, "A note on a simple transmission formula", *Proc. IRE* 34, 1946; Naval Air Warfare Center,
+    *Electronic Warfare and Radar Systems Engineering Handbook*, NAWCWD TP 8347, sec. 4-3 (the one-way
+    equation, its example of p. 4-3.9 and the intercept ranges of Table 4-2 are the tests').
     """
     erp = _checks.non_negative("erp", erp)
     lam = SPEED_OF_LIGHT / _checks.positive("frequency", frequency)
@@ -77,8 +77,8 @@ def ir_irradiance(intensity: ArrayLike, slant_range: ArrayLike, extinction: Arra
     References
     ----------
     C. J. Willers, *Electro-Optical System Analysis and Design: A Radiometry Perspective*, SPIE Press, 2013,
-    sec. 2.6 (inverse square law) and 4.6 (Beer-Lambert law); R. D. Hudson, *Infrared System Engineering*,
-    Wiley, 1969, ch. 4.
+    and its code (pyradi ``ryutils.rangeEquation``, whose worked example is the test's); R. D. Hudson,
+    *Infrared System Engineering*, Wiley, 1969.
     """
     i = _checks.non_negative("intensity", intensity)
     r = _checks.positive("slant_range", slant_range)
