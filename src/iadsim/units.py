@@ -34,6 +34,9 @@ DIMENSIONS: dict[str, str] = {
     "angular_speed": "rad/s",
     "area": "m**2",
     "temperature": "K",
+    "irradiance": "W/m**2",
+    "intensity": "W/sr",
+    "attenuation": "1/m",
 }
 EXAMPLES: dict[str, str] = {
     "length": "12 km",
@@ -47,10 +50,14 @@ EXAMPLES: dict[str, str] = {
     "area": "-10 dBsm",
     "temperature": "290 K",
     "ratio_db": "3 dB",
+    "irradiance": "1e-12 W/cm^2",
+    "intensity": "200 W/sr",
+    "attenuation": "0.15 km^-1",
 }
 
 _DB_RE = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(dB[a-zA-Z0-9]*)\s*$")
-_DB_SUFFIX = {"area": {"dBsm", "dBm2"}, "ratio_db": {"dB", "dBi"}}
+_DB_SUFFIX = {"area": {"dBsm", "dBm2"}, "ratio_db": {"dB", "dBi"}, "power": {"dBW", "dBm"}}
+_DB_SCALE = {"dBm": 1e-3}  # decibels above a milliwatt
 
 
 class UnitError(ValueError):
@@ -105,7 +112,7 @@ def parse_quantity(text: str | int | float, dimension: str) -> float:
     if match:
         number, suffix = float(match.group(1)), match.group(2)
         if suffix in _DB_SUFFIX.get(dimension, ()):
-            value = number if dimension == "ratio_db" else float(db_to_linear(number))
+            value = number if dimension == "ratio_db" else float(db_to_linear(number)) * _DB_SCALE.get(suffix, 1.0)
             return _finite(value, text)
         raise UnitError(f"'{text}' is not {what} (expected e.g. '{example}')")
     if dimension == "ratio_db":
@@ -184,6 +191,9 @@ def format_quantity(value: float, dimension: str | None) -> str:
         "speed": ((1.0, "m/s"),),
         "acceleration": ((1.0, "m/s^2"),),
         "temperature": ((1.0, "K"),),
+        "irradiance": ((1.0, "W/m^2"),),
+        "intensity": ((1.0, "W/sr"),),
+        "attenuation": ((1e-3, "/km"),),
     }.get(dimension)
     if scales is None:
         raise ValueError(f"unknown dimension {dimension!r}")

@@ -333,8 +333,47 @@ def _radar_case(field: str, words: tuple[str, ...], **extra: str) -> tuple:
     return (text, line_containing(text, f"    {field}:"), f"types.my-radar.{field}", words)
 
 
+ESM_CATALOG = """\
+sources:
+  notes: "my notes"
+types:
+  my-esm:
+    kind: esm
+    label: "My ESM"
+    frequency_min: {value: 2 GHz, source: notes, grade: assumed}
+    frequency_max: {value: 1 GHz, source: notes, grade: assumed}
+    sensitivity: {value: -90 dBm, source: notes, grade: assumed}
+    gain: {value: 10 dB, source: notes, grade: assumed}
+    losses: {value: 3 dB, source: notes, grade: assumed}
+    azimuth_accuracy: {value: 1 deg, source: notes, grade: assumed}
+    look_period: {value: 2 s, source: notes, grade: assumed}
+    instrumented_range: {value: 400 km, source: notes, grade: assumed}
+  my-jet:
+    kind: aircraft
+    label: "My jet"
+    category: fighter
+    rcs: {value: 2 m^2, source: notes, grade: assumed}
+    swerling: 1
+    cruise_speed: {value: 900 km/h, source: notes, grade: assumed}
+    max_speed: {value: 1800 km/h, source: notes, grade: assumed}
+    ir_intensity: {mwir: {value: 1 kW/sr, source: notes, grade: assumed}}
+"""
+GOOD_ESM = ESM_CATALOG.replace("value: 1 GHz", "value: 18 GHz")
+
 CATALOG_CASES = {
     # id: (catalog text, line, field, message words)
+    "esm-band-upside-down": (ESM_CATALOG, line_containing(ESM_CATALOG, "frequency_max"),
+                             "types.my-esm.frequency_max", ("must be above frequency_min",)),
+    "esm-sensitivity-not-a-power": (GOOD_ESM.replace("-90 dBm", "-90 dBsm"), line_containing(GOOD_ESM, "sensitivity"),
+                                    "types.my-esm.sensitivity",
+                                    ("is not a power",)),
+    "ir-intensity-unknown-band": (GOOD_ESM.replace("{mwir:", "{uv:"), line_containing(GOOD_ESM, "ir_intensity"),
+                                  "types.my-jet.ir_intensity.uv",
+                                  ("'mwir' or 'lwir'",)),
+    "ir-intensity-without-source": (GOOD_ESM.replace("source: notes, grade: assumed}}", "source: blog, grade: "
+                                                     "assumed}}"), line_containing(GOOD_ESM, "ir_intensity"),
+                                    "types.my-jet.ir_intensity.mwir.source",
+                                    ("unknown source 'blog'",)),
     "radar-polarisation-circular": _radar_case("polarisation", ("horizontal, vertical",), polarisation="circular"),
     "radar-csc2-without-beamwidth": _radar_case("csc2_ceiling", ("needs elevation_beamwidth",), csc2_ceiling="30 deg"),
     "radar-sidelobe-above-main-beam": _radar_case("sidelobe_level", ("below 0 dB",), sidelobe_level="3 dB"),

@@ -37,7 +37,13 @@ def test_every_builtin_number_has_an_existing_source_and_a_grade():
     catalog = builtin_catalog()
     checked = 0
     for type_id, entry in catalog.types.items():
+        items = []
         for name, value in entry:
+            if isinstance(value, dict):  # per-band values, e.g. ir_intensity.mwir
+                items += [(f"{name}.{key}", item) for key, item in value.items()]
+            else:
+                items.append((name, value))
+        for name, value in items:
             if value is None or name in UNSOURCED:
                 continue
             assert isinstance(value, Sourced), f"{type_id}.{name} is a bare {type(value).__name__}"
@@ -46,7 +52,7 @@ def test_every_builtin_number_has_an_existing_source_and_a_grade():
             assert value.grade in GRADES
             if isinstance(value, SourcedChoice):  # a word from a fixed list (polarisation, guidance)
                 choices = {"polarisation": ("horizontal", "vertical"),
-                           "guidance": GUIDANCE}[name]
+                           "guidance": GUIDANCE, "band": ("mwir", "lwir")}[name]
                 assert value.value in choices
             else:
                 assert math.isfinite(value.value)
@@ -60,10 +66,19 @@ def test_every_number_in_the_builtin_files_cites_a_source_of_its_own_file(name, 
     data = yaml.safe_load(text)
     for type_id, fields in data["types"].items():
         for field, value in fields.items():
+            if isinstance(value, dict) and "value" not in value:  # per-band values, e.g. ir_intensity: {mwir: ...}
+                assert value and all(isinstance(v, dict) for v in value.values()), f"{name}: {type_id}.{field}"
+                entries = [(f"{field}.{key}", v) for key, v in value.items()]
+            else:
+                entries = [(field, value)]
+            for label, entry in entries:
+                if not isinstance(entry, dict):
+                    continue
+                assert set(entry) == {"value", "source", "grade"}, f"{name}: {type_id}.{label}"
+                assert entry["source"] in data["sources"], f"{name}: {type_id}.{label}"
+                assert entry["grade"] in GRADES
             if isinstance(value, dict):
-                assert set(value) == {"value", "source", "grade"}, f"{name}: {type_id}.{field}"
-                assert value["source"] in data["sources"], f"{name}: {type_id}.{field}"
-                assert value["grade"] in GRADES
+                continue
             else:
                 assert field in UNSOURCED, f"{name}: {type_id}.{field} = {value!r} has no source"
 

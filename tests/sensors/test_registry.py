@@ -32,11 +32,11 @@ def test_an_unknown_sensor_model_is_an_error_that_lists_the_choices():
         read_catalog_file("extra.yaml", _entry("crystal-ball"))
     message = str(caught.value)
     assert "unknown sensor model 'crystal-ball'" in message
-    assert "the choices are 'radar'" in message
+    assert "the choices are 'esm', 'irst', 'radar'" in message
     assert "extra.yaml" in message and "model" in message  # where it is: the file and the field
 
 
 def test_an_unknown_sensor_model_in_a_scenario_catalog_stops_the_scenario(tmp_path, flat_scenario):
-    with pytest.raises(InputError, match="unknown sensor model 'crystal-ball'; the choices are 'radar'"):
+    with pytest.raises(InputError, match="unknown sensor model 'crystal-ball'; the choices are 'esm', 'irst', 'radar'"):
         flat_scenario([{"id": "r", "type": "odd-radar", "x": "0 km", "y": "0 km"}], [],
                       catalog=_entry("crystal-ball"))

@@ -60,7 +60,7 @@ from iadsim.network import build_network, cached_audit
 from iadsim.network.chain import guider_names
 from iadsim.scenario import Scenario
 from iadsim.scenario.catalog import AircraftType
-from iadsim.sensors import Geometry, Jamming, bearing_offset, in_sector, path_geometry, sensor_model
+from iadsim.sensors import Geometry, Jamming, bearing_offset, in_sector, look_pd, path_geometry, sensor_model
 from iadsim.sensors.geometry import land_clutter
 from iadsim.terrain import DEFAULT_K, local_relief, masking_heights, write_geotiff
 from iadsim.terrain.geo import hillshade, lonlat_polygons, to_lonlat
@@ -201,6 +201,19 @@ def _worst_threats(scenario: Scenario, names: list[str]) -> list[tuple[float, in
     return [(rcs, case) for case, rcs in sorted(smallest.items())]
 
 
+def _faintest_ir(scenario: Scenario, names: list[str]) -> dict[str, float]:
+    """Per IR band the smallest radiant intensity [W/sr] of the threat types (NaN when one has none in the band:
+    an IRST covers no threat type it cannot see). An ESM hears only what a target emits, and the worst case is
+    a threat that emits nothing: its detection coverage is empty."""
+    out = {}
+    for band in ("mwir", "lwir"):
+        values = [scenario.catalog.types[n].ir_intensity for n in names]
+        out[band] = min((v[band].value if v and band in v else math.nan for v in values), default=math.nan)
+        if any(not v or band not in v for v in values):
+            out[band] = math.nan
+    return out
+
+
 def coverage_maps(scenario: Scenario, bands: Sequence[float] = DEFAULT_BANDS,
                   threat_types: Sequence[str] | None = None) -> CoverageMaps:
     """Detection and engagement coverage of every sensor and fire unit at each height band.
@@ -221,6 +234,7 @@ def coverage_maps(scenario: Scenario, bands: Sequence[float] = DEFAULT_BANDS,
     bands = _bands(bands)
     names = threat_types_of(scenario, threat_types)
     threats = _worst_threats(scenario, names)
+    faintest = _faintest_ir(scenario, names)
     terrain, spec = scenario.terrain, scenario.spec
     elevation = terrain.elevation
     valid = np.isfinite(elevation)
@@ -259,7 +273,7 @@ def coverage_maps(scenario: Scenario, bands: Sequence[float] = DEFAULT_BANDS,
             path = path.take(seen)
             ok = np.ones(int(seen.sum()), bool)
             for rcs, case in threats:
-                ok &= sensor.pd_per_look(path, rcs, case) >= PD_THRESHOLD
+                ok &= look_pd(sensor, path, rcs, case, ir_intensity=faintest) >= PD_THRESHOLD
             detection[s, b][near[0][seen], near[1][seen]] = ok
 
     sensor_ids = [u.id for u, _ in sensors]
@@ -313,7 +327,7 @@ def _closest_approach(route: np.ndarray, point: tuple[float, float]) -> tuple[fl
 
 
 def burnthrough(scenario: Scenario, maps: CoverageMaps) -> dict:
-    """Burn-through ranges of every radar against every jammer (``burnthrough.json``).
+    """Burn-through ranges of every radar (not the passive sensors) against every jammer (``burnthrough.json``).
 
     For each stand-off jammer aircraft type (its first aircraft) and each sensing radar: the jammer at its
     closest approach to the radar along its route (holding there), radiating its bands if the radar is inside
@@ -336,6 +350,8 @@ def burnthrough(scenario: Scenario, maps: CoverageMaps) -> dict:
     entries = []
     for sensor_id in maps.sensor_ids:
         sensor = sensor_model(scenario, units[sensor_id])
+        if not sensor.emits:
+            continue  # burn-through is a radar's: a passive sensor hears jammers, it is not jammed
         site = scenario.sites[sensor_id]
         antenna = sensor.antenna_height
         ranges = np.arange(BURNTHROUGH_STEP, sensor.max_range + BURNTHROUGH_STEP / 2, BURNTHROUGH_STEP)

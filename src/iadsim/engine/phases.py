@@ -112,6 +112,7 @@ class Context:
     operator: bool  # the authority rule has an operator decide (and so occupy a crew's decision slot)
     lags: list  # (latency [s], (S,) bool: sensors with a picture path of that latency to some fire unit)
     first_arrival: np.ndarray  # (S,) [s] the shortest latency from each sensor to a fire unit's picture
+    ranging: np.ndarray  # (S,) bool: the sensor measures range (a radar); a passive one's detections form no tracks
     guidance: list  # (F,) each missile's guidance, None: the catalog's constant pk
     lethal_area: np.ndarray  # (F,) [m^2] Carleton A_L (nan: constant pk)
     peak_pk: np.ndarray  # (F,) Carleton D0
@@ -168,6 +169,7 @@ class Context:
             lags=[(lag, (world.latency == lag).any(axis=0))
                   for lag in np.unique(world.latency[np.isfinite(world.latency)])],
             first_arrival=world.latency.min(axis=0, initial=np.inf),
+            ranging=np.array(["range" in s.measures for s in world.sensors], bool),
             guidance=[m.guidance.value if m.guidance is not None else None for m in world.missile],
             lethal_area=_value(world.missile, "lethal_area"), peak_pk=_value(world.missile, "peak_pk"),
             response_time=_value(world.missile, "response_time"),
@@ -356,6 +358,8 @@ def sense(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, out: Outcomes)
             rr, i = np.nonzero(hit)  # by replication, sensor, target
             if len(rr):
                 first_detection(w, out, rr, tt[i], when[rr, ss[i]])
+                ranging = ctx.ranging[ss[i]]  # a passive sensor's bearings form no tracks yet
+                rr, i = rr[ranging], i[ranging]
         ds, dt = ss[i], tt[i]
         at = when[rr, ds]
         flat = ((ds * n_t + dt) * 3)[:, None] + np.arange(3)  # entries (r, s, t, :) of a full keyed normal draw

@@ -17,7 +17,15 @@ from iadsim.network import Network, build_network
 from iadsim.network.chain import guider_names
 from iadsim.scenario import Scenario
 from iadsim.scenario.catalog import LauncherType, MissileType
-from iadsim.sensors import Jamming, SensorModel, bearing_offset, line_of_sight, path_geometry, sensor_model
+from iadsim.sensors import (
+    Jamming,
+    SensorModel,
+    bearing_offset,
+    line_of_sight,
+    look_pd,
+    path_geometry,
+    sensor_model,
+)
 from iadsim.sensors.geometry import land_clutter
 from iadsim.terrain import local_relief, masking_height
 
@@ -184,6 +192,8 @@ def build_world(scenario: Scenario) -> World:
     known = np.isfinite(position).all(axis=-1) & np.isfinite(height)
     seen_at = np.where(known[..., None], position, 0.0)  # finite stand-ins where unknown (masked by `known`)
     screening = _self_screening(flights_of)
+    ir_intensity = {band: np.array([a.ir_intensity[band].value if a.ir_intensity and band in a.ir_intensity
+                                    else np.nan for a in aircraft])[None, :] for band in ("mwir", "lwir")}
 
     look_period = np.array([sensor.look_period for _, sensor in sensors], float)
     if (look_period <= 0).any() or not np.isfinite(look_period).all():
@@ -209,10 +219,10 @@ def build_world(scenario: Scenario) -> World:
         dx, dy = seen_at[..., 0] - site.x, seen_at[..., 1] - site.y
         vis = known & active & sensor.visibility(path, dx, dy)
         visible[:, s] = vis
-        jammers = [Jamming(*screening, path, np.array(True))] if screening else []
+        jammers = [Jamming(*screening, path, np.array(True), self_screening=True)] if screening else []
         jammers += standoff_jammers(
             scenario, standoff, sensor, (site.x, site.y, site.ground), s_pos[s, 2], mask, relief, dx, dy)
-        p = sensor.pd_per_look(path, rcs[None, :], swerling, jammers)
+        p = look_pd(sensor, path, rcs[None, :], swerling, jammers, ir_intensity)
         pd_look[:, s] = np.where(vis, p, 0.0)
         sigma[:, s] = sensor.measurement_sigma(path.slant_range, path.ground_range)
 

@@ -35,7 +35,7 @@ import networkx as nx
 
 from iadsim.registry import SENSOR_MODELS
 from iadsim.scenario import Scenario
-from iadsim.scenario.catalog import LauncherType, RadarType
+from iadsim.scenario.catalog import SENSOR_TYPES, LauncherType, RadarType
 
 PICTURE = ("tracks", "cues")
 POOR_AVAILABILITY = 0.5
@@ -92,7 +92,7 @@ class Network:
     """The scenario's kill chain as a networkx multigraph plus fast lookups for the rules."""
 
     graph: nx.MultiDiGraph
-    kind: dict[str, str]  # unit id -> "radar" | "launcher" | "command-post"
+    kind: dict[str, str]  # unit id -> "radar" | "esm" | "irst" | "launcher" | "command-post"
     emits: dict[str, bool]  # unit id -> has a sensor that radiates (a radar) and its emission is on
     senses: dict[str, bool]  # unit id -> has a sensor that can sense: a radiating one with its emission on,
     #                            or a passive one (which senses whatever its emission setting)
@@ -134,15 +134,16 @@ def build_network(scenario: Scenario) -> Network:
     for unit in spec.units:
         entry = catalog.types[unit.type]
         kind[unit.id] = entry.kind
-        radar = entry if isinstance(entry, RadarType) else None
+        sensor = entry if isinstance(entry, SENSOR_TYPES) else None  # a radar or a passive sensor
         if isinstance(entry, LauncherType):
             fire_units.append(unit.id)
             missiles[unit.id] = unit.missiles if unit.missiles is not None else int(entry.missiles.value)
-            radar = catalog.types[entry.radar] if entry.radar else None
+            sensor = catalog.types[entry.radar] if entry.radar else None
+        radar = sensor if isinstance(sensor, RadarType) else None
         has_radar[unit.id] = radar is not None
-        radiates = radar is not None and SENSOR_MODELS[radar.model].emits
+        radiates = sensor is not None and SENSOR_MODELS[sensor.model].emits
         emits[unit.id] = radiates and unit.readiness.emission == "on"
-        senses[unit.id] = radar is not None and (unit.readiness.emission == "on" or not radiates)
+        senses[unit.id] = sensor is not None and (unit.readiness.emission == "on" or not radiates)
         fire_control[unit.id] = radar is not None and radar.role == "fire-control"
         own_search[unit.id] = bool(fire_control[unit.id] and radar.autonomous_search)
         avail[unit.id] = unit.readiness.availability

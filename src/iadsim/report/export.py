@@ -129,7 +129,8 @@ def export_geojson(run: Run, out: Path, replication: int | None = None) -> list[
 # KML -----------------------------------------------------------------------------------------------------------
 
 KML_COLOURS = {  # aabbggrr
-    "radar": "ff994e1f", "launcher": "ff8e2d7b", "command-post": "ff007be0", "asset": "ff377f1a",
+    "radar": "ff994e1f", "esm": "ff994e1f", "irst": "ff994e1f",
+    "launcher": "ff8e2d7b", "command-post": "ff007be0", "asset": "ff377f1a",
     "threat": "ff1f12c1", "civil": "ffb67700", "killed": "ff111111", "up": "ff555555", "down": "ff2827d6",
 }
 
@@ -234,7 +235,8 @@ def export_kml(run: Run, out: Path, replication: int | None = None) -> list[Path
 
 # CZML ----------------------------------------------------------------------------------------------------------
 
-CZML_RGBA = {"radar": [31, 78, 153, 255], "launcher": [123, 45, 142, 255], "command-post": [224, 123, 0, 255],
+CZML_RGBA = {"radar": [31, 78, 153, 255], "esm": [31, 78, 153, 255], "irst": [31, 78, 153, 255],
+             "launcher": [123, 45, 142, 255], "command-post": [224, 123, 0, 255],
              "asset": [26, 127, 55, 255], "threat": [193, 18, 31, 255], "civil": [0, 119, 182, 255],
              "killed": [17, 17, 17, 255], "up": [85, 85, 85, 255], "down": [214, 39, 40, 255]}
 

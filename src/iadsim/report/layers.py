@@ -11,13 +11,13 @@ import numpy as np
 from iadsim.report.geo import crop_slices, image_data_uri, map_extent
 from iadsim.terrain.geo import hillshade_rgba, stride_for
 
-KINDS = ("radar", "launcher", "command-post")
+KINDS = ("radar", "esm", "irst", "launcher", "command-post")
 
 
 @dataclass
 class SiteMark:
     id: str
-    kind: str  # radar, launcher, command-post or asset
+    kind: str  # radar, esm, irst, launcher, command-post or asset
     type: str
     x: float  # km
     y: float  # km

@@ -17,6 +17,8 @@ from iadsim.report.replay import FLYING, KILLED, LEAKED, Replay
 
 SITE_STYLE = {  # kind -> (legend label, marker symbol, colour)
     "radar": ("radars", "triangle-up", "#1f4e99"),
+    "esm": ("ESM receivers", "triangle-down", "#1f4e99"),
+    "irst": ("IRST sensors", "triangle-right", "#1f4e99"),
     "launcher": ("fire units", "square", "#7b2d8e"),
     "command-post": ("command posts", "diamond", "#e07b00"),
     "asset": ("defended assets", "star", "#1a7f37"),

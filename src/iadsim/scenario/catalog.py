@@ -136,6 +136,9 @@ SPower = _sourced("power")
 SAngle = _sourced("angle")
 SArea = _sourced("area")
 SDb = _sourced("ratio_db")
+SIrradiance = _sourced("irradiance")
+SIntensity = _sourced("intensity")
+SAttenuation = _sourced("attenuation")
 SNumber = _sourced(None)
 SCount = _sourced(None, integer=True)
 
@@ -293,6 +296,68 @@ class LauncherType(_Type):
     radar: str | None = Field(None, description="catalog type of the launcher's own fire-control radar")
 
 
+class _PassiveSensor(_Type):
+    look_period: STime = Field(description="seconds between two looks at a target (a dwell or revisit cycle)")
+    instrumented_range: SLength
+    azimuth_accuracy: SAngle = Field(description="1-sigma bearing error of one detection")
+    intercept_probability: SNumber | None = Field(
+        None, description="probability that a look catches a target above threshold (default 1)")
+    model: str
+
+    @field_validator("model")
+    @classmethod
+    def _known_model(cls, name: str) -> str:
+        return SENSOR_MODELS.check(name)
+
+    @field_validator("intercept_probability")
+    @classmethod
+    def _a_probability(cls, value):
+        if value is not None and not 0.0 < value.value <= 1.0:
+            raise ValueError("must be a probability above 0 and at most 1")
+        return value
+
+
+class EsmType(_PassiveSensor):
+    """A passive receiver of emissions (ESM, electronic support measures): it hears an emitter whose power at
+    its antenna (the one-way equation) reaches its sensitivity in its band, and measures its bearing (and its
+    elevation where ``elevation_accuracy`` is given)."""
+
+    kind: Literal["esm"]
+    frequency_min: SFreq = Field(description="lowest frequency it receives")
+    frequency_max: SFreq = Field(description="highest frequency it receives")
+    sensitivity: SPower = Field(description="weakest signal at its antenna port it detects (e.g. '-65 dBm')")
+    gain: SDb = Field(description="receive antenna gain towards the emitter")
+    losses: SDb
+    elevation_accuracy: SAngle | None = None
+    model: str = Field("esm", description="sensor model that says how it sees (iadsim.registry.SENSOR_MODELS)")
+
+    @field_validator("frequency_max")
+    @classmethod
+    def _a_band(cls, top, info):
+        bottom = info.data.get("frequency_min")
+        if bottom is not None and not top.value > bottom.value:
+            raise ValueError("must be above frequency_min")
+        return top
+
+
+class IrstType(_PassiveSensor):
+    """An infrared search and track sensor: it detects a target whose irradiance at its aperture (the target's
+    IR intensity in its band, through the atmosphere's extinction) reaches its threshold, and measures bearing
+    and elevation."""
+
+    kind: Literal["irst"]
+    band: _sourced_choice("mwir", "lwir") = Field(description="its spectral band (mwir 3-5 um, lwir 8-12 um): "
+                                                   "the targets' ir_intensity is read in this band")
+    threshold: SIrradiance = Field(description="irradiance it detects: noise-equivalent irradiance x threshold SNR")
+    extinction: SAttenuation = Field(description="atmospheric extinction coefficient in its band (Beer-Lambert)")
+    elevation_accuracy: SAngle
+    model: str = Field("irst", description="sensor model that says how it sees (iadsim.registry.SENSOR_MODELS)")
+
+
+SENSOR_TYPES = (RadarType, EsmType, IrstType)
+"""The catalog kinds a sensor model is built from (``model`` names its class)."""
+
+
 class CommandPostType(_Type):
     kind: Literal["command-post"]
     processing_delay: STime
@@ -315,6 +380,9 @@ class AircraftType(_Type):
     terrain_clearance: SLength | None = Field(None, description="lowest height above the ground it flies")
     manoeuvre: SAccel | None = Field(None, description="acceleration of the manoeuvres the defence cannot predict "
                                      "(evasive or weaving; absent: none)")
+    ir_intensity: dict[Literal["mwir", "lwir"], SIntensity] | None = Field(
+        None, description="radiant intensity of its IR signature against the sky, per band (an IRST reads its own "
+        "band; absent: no IRST detects it)")
 
     @field_validator("climb_rate", "descent_rate")
     @classmethod
@@ -337,7 +405,8 @@ class AircraftType(_Type):
 
 
 SystemType = Annotated[
-    RadarType | MissileType | LauncherType | CommandPostType | AircraftType, Field(discriminator="kind")
+    RadarType | EsmType | IrstType | MissileType | LauncherType | CommandPostType | AircraftType,
+    Field(discriminator="kind")
 ]
 
 
@@ -371,6 +440,9 @@ class Catalog:
         for name, value in entry:
             if isinstance(value, Sourced):
                 rows.append((name, value, _dimension_of(type(entry).model_fields[name])))
+            elif isinstance(value, dict):  # per-band values, e.g. ir_intensity.mwir
+                dimension = _dimension_of(type(entry).model_fields[name])
+                rows += [(f"{name}.{key}", item, dimension) for key, item in value.items() if isinstance(item, Sourced)]
         return rows
 
 
@@ -381,12 +453,19 @@ def _dimension_of(info) -> str | None:
     for marker in info.metadata:
         if isinstance(marker, Dimension):
             return marker.name
-    for arg in get_args(info.annotation):
-        if get_origin(arg) is Annotated:
-            for marker in get_args(arg)[1:]:
-                if isinstance(marker, Dimension):
-                    return marker.name
-    return None
+
+    def search(annotation):  # inside Optional[...] and dict[..., ...] too
+        for arg in get_args(annotation):
+            if get_origin(arg) is Annotated:
+                for marker in get_args(arg)[1:]:
+                    if isinstance(marker, Dimension):
+                        return marker.name
+            found = search(arg)
+            if found is not None:
+                return found
+        return None
+
+    return search(info.annotation)
 
 
 _ADAPTER = TypeAdapter(CatalogFile)
@@ -415,8 +494,11 @@ def read_catalog_file(path: str | Path, text: str | None = None) -> tuple[Catalo
     errors = []
     for type_id, entry in parsed.types.items():
         for name, value in entry:
-            if isinstance(value, Sourced | EnvelopeTable) and value.source not in parsed.sources:
-                errors.append(doc.error(("types", type_id, name, "source"), f"unknown source '{value.source}'"))
+            parts = value.items() if isinstance(value, dict) else [(None, value)]  # per-band values
+            for key, item in parts:
+                if isinstance(item, Sourced | EnvelopeTable) and item.source not in parsed.sources:
+                    where = ("types", type_id, name) + ((key,) if key is not None else ()) + ("source",)
+                    errors.append(doc.error(where, f"unknown source '{item.source}'"))
     if errors:
         raise InputErrors(errors)
     return parsed, doc

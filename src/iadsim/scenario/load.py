@@ -16,6 +16,9 @@ from iadsim.scenario.catalog import AircraftType, Catalog, LauncherType, RadarTy
 from iadsim.scenario.models import DEFAULT_PROFICIENCY, Located, ProficiencyEffect, ScenarioSpec
 from iadsim.scenario.yamlio import Document, InputError, InputErrors, describe, from_validation_errors, load_yaml
 
+UNIT_KINDS = ("radar", "esm", "irst", "launcher", "command-post")
+"""The catalog kinds a scenario unit may be."""
+
 _ADAPTER = TypeAdapter(ScenarioSpec)
 
 
@@ -113,16 +116,19 @@ class Scenario:
     def summary(self) -> str:
         """One line: what the scenario holds. Radars count those carried on launchers (TELARs) too."""
         s = self.spec
-        radars = launchers = posts = 0
+        radars = passive = launchers = posts = 0
         for u in s.units:
             entry = self.catalog.types[u.type]
             radars += entry.kind == "radar" or (entry.kind == "launcher" and getattr(entry, "radar", None) is not None)
+            passive += entry.kind in ("esm", "irst")
             launchers += entry.kind == "launcher"
             posts += entry.kind == "command-post"
         threats = sum(r.count for r in s.threats)
         civil = sum(t.count for t in s.traffic)
         return (
-            f"{s.name}: {plural(radars, 'radar')}, {plural(launchers, 'fire unit')}, "
+            f"{s.name}: {plural(radars, 'radar')}, "
+            + (f"{plural(passive, 'passive sensor')}, " if passive else "")
+            + f"{plural(launchers, 'fire unit')}, "
             f"{plural(posts, 'command post')}, {plural(len(s.links), 'link')}, "
             f"{plural(threats, 'threat')} in {plural(len(s.threats), 'raid')}, "
             f"{plural(civil, 'civil aircraft', 'civil aircraft')}, "
@@ -166,8 +172,8 @@ def check_references(spec: ScenarioSpec, catalog: Catalog, doc: Document) -> Non
     units = {u.id: u for u in spec.units}
     for i, unit in enumerate(spec.units):
         entry = catalog.types.get(unit.type)
-        if entry is None or entry.kind not in ("radar", "launcher", "command-post"):
-            known = ", ".join(catalog.ids("radar") + catalog.ids("launcher") + catalog.ids("command-post"))
+        if entry is None or entry.kind not in UNIT_KINDS:
+            known = ", ".join(sum((catalog.ids(kind) for kind in UNIT_KINDS), []))
             errors.append(doc.error(("units", i, "type"), f"unknown unit type '{unit.type}'; known: {known}"))
         elif unit.missiles is not None and entry.kind != "launcher":
             errors.append(doc.error(("units", i, "missiles"), "only launchers carry missiles"))

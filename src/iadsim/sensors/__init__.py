@@ -8,6 +8,8 @@ class following :class:`SensorModel`. Importing this package registers the built
 model         module
 ============  ====================================================================================
 ``radar``     :mod:`iadsim.sensors.radar` - pulse radar, exact square-law Pd, scan schedule
+``esm``       :mod:`iadsim.sensors.passive` - ESM receiver, one-way equation, bearings
+``irst``      :mod:`iadsim.sensors.passive` - infrared search and track, IR range equation, angles
 ============  ====================================================================================
 """
 
@@ -17,10 +19,12 @@ from iadsim.sensors.base import (
     SensorModel,
     bearing_offset,
     in_sector,
+    look_pd,
     sensor_entry,
     sensor_model,
 )
 from iadsim.sensors.geometry import CURVATURE_TOLERANCE, SPECULAR_CLEARANCE, Geometry, line_of_sight, path_geometry
+from iadsim.sensors.passive import Esm, Irst
 from iadsim.sensors.radar import (
     SNR_CLIP_DB,
     Radar,
@@ -32,6 +36,8 @@ from iadsim.sensors.radar import (
 
 __all__ = [
     "CURVATURE_TOLERANCE",
+    "Esm",
+    "Irst",
     "MASK_TOLERANCE",
     "SPECULAR_CLEARANCE",
     "SNR_CLIP_DB",
@@ -42,6 +48,7 @@ __all__ = [
     "SensorModel",
     "in_band_fraction",
     "in_sector",
+    "look_pd",
     "line_of_sight",
     "path_geometry",
     "propagation_factor",

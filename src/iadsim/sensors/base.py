@@ -12,22 +12,25 @@ Adding a sensor kind is one module that registers its class, plus its test.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import inspect
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from iadsim.registry import SENSOR_MODELS
-from iadsim.scenario.catalog import LauncherType, RadarType
+from iadsim.scenario.catalog import SENSOR_TYPES, EsmType, IrstType, LauncherType, RadarType
 from iadsim.sensors.geometry import MASK_TOLERANCE, Geometry
 
 if TYPE_CHECKING:
     from iadsim.scenario import Scenario
     from iadsim.scenario.models import Sector, Unit
 
-__all__ = ["MASK_TOLERANCE", "Jamming", "SensorModel", "bearing_offset", "in_sector", "sensor_entry", "sensor_model"]
+__all__ = ["MASK_TOLERANCE", "Jamming", "SensorModel", "bearing_offset", "in_sector", "look_pd", "sensor_entry",
+           "sensor_model"]
 
 
 
@@ -49,6 +52,8 @@ class Jamming:
         The jammer-to-sensor path (a self-screening jammer's is the target's own).
     main_beam : numpy.ndarray of bool
         The sensor's main beam is on the jammer while it looks at the target (else its sidelobes hear it).
+    self_screening : bool
+        The target's own jammer (an ESM hears it as the target's emission); else another aircraft's.
     """
 
     erp: np.ndarray
@@ -56,6 +61,7 @@ class Jamming:
     bandwidth: np.ndarray
     path: Geometry
     main_beam: np.ndarray
+    self_screening: bool = False
 
 
 class SensorModel(Protocol):
@@ -95,12 +101,12 @@ class SensorModel(Protocol):
     def max_range(self) -> float: ...
 
     @classmethod
-    def from_catalog(cls, entry: RadarType, unit: Unit) -> SensorModel:
+    def from_catalog(cls, entry: RadarType | EsmType | IrstType, unit: Unit) -> SensorModel:
         """The sensor of catalog type ``entry`` deployed on ``unit`` (its id, mast height and sector).
 
         Parameters
         ----------
-        entry : iadsim.scenario.catalog.RadarType
+        entry : iadsim.scenario.catalog.RadarType, EsmType or IrstType
             The catalog sensor type (its ``model`` names this class).
         unit : iadsim.scenario.models.Unit
             The scenario unit that carries it.
@@ -125,7 +131,8 @@ class SensorModel(Protocol):
         ...
 
     def pd_per_look(self, geometry: Geometry, rcs: ArrayLike, swerling: ArrayLike,
-                    jammers: Sequence[Jamming] = ()) -> NDArray[np.float64]:
+                    jammers: Sequence[Jamming] = (),
+                    ir_intensity: Mapping[str, ArrayLike] | None = None) -> NDArray[np.float64]:
         """Probability of detection of one look at a visible target (visibility is not applied here).
 
         Parameters
@@ -137,7 +144,11 @@ class SensorModel(Protocol):
         swerling : int or array_like of int
             Swerling case of the target, a scalar or one per target (the last axis).
         jammers : sequence of Jamming, optional
-            Noise jammers heard while looking at the targets (self-screening and stand-off).
+            Noise jammers heard while looking at the targets (self-screening and stand-off): noise to a radar,
+            the targets' own emissions to an ESM receiver.
+        ir_intensity : mapping of str to array_like, optional
+            The targets' IR radiant intensity [W/sr] per band (``"mwir"``, ``"lwir"``; NaN: no signature), for
+            an IRST.
 
         Returns
         -------
@@ -175,6 +186,21 @@ class SensorModel(Protocol):
         ...
 
 
+def look_pd(sensor: SensorModel, geometry: Geometry, rcs: ArrayLike, swerling: ArrayLike,
+            jammers: Sequence[Jamming] = (),
+            ir_intensity: Mapping[str, ArrayLike] | None = None) -> NDArray[np.float64]:
+    """``sensor.pd_per_look``, given ``ir_intensity`` only if the model takes it (a model written before the
+    passive sensors has no such parameter and needs none)."""
+    if ir_intensity is not None and "ir_intensity" in _parameters(type(sensor)):
+        return sensor.pd_per_look(geometry, rcs, swerling, jammers, ir_intensity=ir_intensity)
+    return sensor.pd_per_look(geometry, rcs, swerling, jammers)
+
+
+@cache
+def _parameters(model: type) -> frozenset[str]:
+    return frozenset(inspect.signature(model.pd_per_look).parameters)
+
+
 def in_sector(sector: Sector | None, dx: ArrayLike, dy: ArrayLike) -> NDArray[np.bool_]:
     """Whether the bearings of offsets are inside a sector - the one sector rule, for sensors and launchers.
 
@@ -201,10 +227,11 @@ def bearing_offset(bearing: ArrayLike, other: ArrayLike) -> NDArray[np.float64]:
     return np.abs(np.angle(np.exp(1j * (np.asarray(bearing, float) - np.asarray(other, float)))))
 
 
-def sensor_entry(scenario: Scenario, unit: Unit) -> RadarType | None:
-    """The catalog sensor type a unit carries: its own type for a radar, a launcher's own radar, else None."""
+def sensor_entry(scenario: Scenario, unit: Unit) -> RadarType | EsmType | IrstType | None:
+    """The catalog sensor type a unit carries: its own type for a sensor (radar, ESM, IRST), a launcher's own
+    radar, else None."""
     entry = scenario.catalog.types[unit.type]
-    if isinstance(entry, RadarType):
+    if isinstance(entry, SENSOR_TYPES):
         return entry
     if isinstance(entry, LauncherType) and entry.radar:
         return scenario.catalog.types[entry.radar]

@@ -227,7 +227,7 @@ class Radar:
     def visibility(self, geometry, dx, dy):
         return line_of_sight(geometry) & (geometry.slant_range <= self.max_range) & in_sector(self.sector, dx, dy)
 
-    def pd_per_look(self, geometry, rcs, swerling, jammers=()):
+    def pd_per_look(self, geometry, rcs, swerling, jammers=(), ir_intensity=None):
         radar = self.entry
         snr = np.asarray(signal_to_interference_db(radar, geometry, rcs, jammers), float)
         n_pulses = self.pulses_per_look

@@ -85,7 +85,7 @@ class WorkSize:
 def work_size(spec, catalog, cells: int) -> WorkSize:
     """The :class:`WorkSize` of a validated scenario spec (its units' catalog types tell sensors and fire
     units apart), without building anything."""
-    from iadsim.scenario.catalog import LauncherType, RadarType
+    from iadsim.scenario.catalog import SENSOR_TYPES, LauncherType
 
     steps = int(math.floor(spec.duration / spec.step + 1e-9)) + 1
     targets = sum(int(f.count) for f in (*spec.threats, *spec.traffic))
@@ -98,10 +98,10 @@ def work_size(spec, catalog, cells: int) -> WorkSize:
             fire += 1
             sensors += bool(entry.radar)
             radar = catalog.types.get(entry.radar) if entry.radar else None
-        elif isinstance(entry, RadarType):
+        elif isinstance(entry, SENSOR_TYPES):  # radars and passive sensors
             sensors += 1
             radar = entry
-        if isinstance(radar, RadarType):  # the sensor model's own count, as the engine reads it
+        if radar is not None:  # the sensor model's own count, as the engine reads it
             model = SENSOR_MODELS[radar.model].from_catalog(radar, unit)
             clutter = max(clutter, getattr(model, "false_plots_per_look", 0.0))
     slots = slots_needed(targets, clutter, spec.doctrine.tracking.confirm_looks)

@@ -1,0 +1,147 @@
+"""Passive sensors: an ESM receiver (the one-way equation against the emitters a target carries) and an IRST
+(the IR range equation against its signature). Neither radiates, so each senses whatever its unit's emission
+setting, and neither measures range: a detection is a bearing (and an elevation where the sensor measures it).
+Registered as sensor models ``"esm"`` and ``"irst"``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+
+from iadsim.physics.passive import ir_irradiance, one_way_received_power
+from iadsim.registry import SENSOR_MODELS
+from iadsim.scenario.catalog import EsmType, IrstType
+from iadsim.sensors.base import Jamming, in_sector
+from iadsim.sensors.geometry import line_of_sight
+
+if TYPE_CHECKING:
+    from iadsim.scenario.models import Sector, Unit
+
+__all__ = ["Esm", "Irst", "in_band_power_fraction"]
+
+
+def in_band_power_fraction(entry: EsmType, centre, bandwidth) -> np.ndarray:
+    """Fraction of a noise emitter's power inside an ESM receiver's band [frequency_min, frequency_max]: the
+    overlap of the two bands over the emitter's bandwidth; a NaN centre (a format-1 jammer, tuned to every
+    radar) is taken as inside the band."""
+    lo, hi = entry.frequency_min.value, entry.frequency_max.value
+    centre, bandwidth = np.asarray(centre, float), np.asarray(bandwidth, float)
+    overlap = np.clip(np.minimum(hi, centre + bandwidth / 2) - np.maximum(lo, centre - bandwidth / 2), 0.0, None)
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isnan(centre), 1.0, np.minimum(overlap / bandwidth, 1.0))
+
+
+class _Passive:
+    """What ESM and IRST share: line of sight, range and sector; looks; bearing measurements."""
+
+    emits: ClassVar[bool] = False
+    entry: EsmType | IrstType
+    unit_id: str
+    antenna_height: float
+    sector: Sector | None
+
+    @classmethod
+    def from_catalog(cls, entry, unit: Unit):
+        return cls(entry, unit.id, unit.mast_height, unit.sector)
+
+    @property
+    def max_range(self) -> float:
+        return self.entry.instrumented_range.value
+
+    @property
+    def look_period(self) -> float:
+        return self.entry.look_period.value
+
+    @property
+    def angle_sigma(self) -> tuple[float, float]:
+        """1-sigma errors [rad] of a detection's bearing and elevation (inf: not measured)."""
+        elevation = self.entry.elevation_accuracy
+        return self.entry.azimuth_accuracy.value, np.inf if elevation is None else elevation.value
+
+    def visibility(self, geometry, dx, dy):
+        return line_of_sight(geometry) & (geometry.slant_range <= self.max_range) & in_sector(self.sector, dx, dy)
+
+    def _intercepted(self, above: np.ndarray, geometry) -> np.ndarray:
+        p = 1.0 if self.entry.intercept_probability is None else self.entry.intercept_probability.value
+        return np.where(np.isnan(geometry.slant_range), np.nan, np.where(above, p, 0.0))
+
+    def measurement_sigma(self, slant_range, ground_range):
+        """The cross-range error [m] of a bearing at the target's distance (no range is measured)."""
+        return np.asarray(ground_range, float) * self.entry.azimuth_accuracy.value
+
+
+@SENSOR_MODELS.register("esm")
+@dataclass(frozen=True)
+class Esm(_Passive):
+    """An ESM receiver on a unit (:class:`iadsim.sensors.SensorModel`).
+
+    * **Visibility**: line of sight, the instrumented range and the unit's sector, as a radar's.
+    * **Pd per look**: the emissions a target carries - its self-screening jammer - reach the receiver with
+      P_r = ERP x (the fraction of the jammer's band inside the receiver's) x G_r lambda^2 / ((4 pi R)^2 L) at
+      the jammer's centre frequency (:func:`iadsim.physics.passive.one_way_received_power`; a jammer tuned to
+      every radar at the receiver's mid-band); a look detects it with the catalog's
+      ``intercept_probability`` (default 1) when that reaches the ``sensitivity``, else not at all. A
+      target that emits nothing is not detected. A jammer radiates its ERP at the defence (its main beam).
+    * **Measurement**: bearing (and elevation where the catalog gives ``elevation_accuracy``); no range.
+    """
+
+    measures: ClassVar[tuple[str, ...]] = ("azimuth",)
+    entry: EsmType
+    unit_id: str
+    antenna_height: float
+    sector: Sector | None = None
+
+    def received_power(self, geometry, jammers: Sequence[Jamming] = ()) -> np.ndarray:
+        """Power [W] at the receiver from the targets' own emitters (their self-screening jammers)."""
+        entry = self.entry
+        total = np.zeros(np.shape(geometry.slant_range))
+        mid = (entry.frequency_min.value + entry.frequency_max.value) / 2
+        r = np.where(np.isnan(geometry.slant_range), 1.0, np.maximum(geometry.slant_range, 1.0))
+        for jammer in jammers:
+            if not jammer.self_screening:
+                continue  # another aircraft's emission: not this target's
+            erp = np.asarray(jammer.erp, float) * in_band_power_fraction(entry, jammer.centre, jammer.bandwidth)
+            frequency = np.where(np.isnan(np.asarray(jammer.centre, float)), mid, jammer.centre)
+            total = total + np.where(erp > 0, one_way_received_power(
+                np.maximum(erp, 0.0), entry.gain.value, frequency, r, entry.losses.value), 0.0)
+        return total
+
+    def pd_per_look(self, geometry, rcs, swerling, jammers=(), ir_intensity=None):
+        return self._intercepted(self.received_power(geometry, jammers) >= self.entry.sensitivity.value, geometry)
+
+
+@SENSOR_MODELS.register("irst")
+@dataclass(frozen=True)
+class Irst(_Passive):
+    """An infrared search and track sensor on a unit (:class:`iadsim.sensors.SensorModel`).
+
+    * **Visibility**: line of sight, the instrumented range and the unit's sector.
+    * **Pd per look**: the target's radiant intensity in the sensor's band (the aircraft type's
+      ``ir_intensity``) gives the irradiance I exp(-gamma R) / R^2 at the aperture
+      (:func:`iadsim.physics.passive.ir_irradiance`, the sensor's extinction gamma); a look detects it with the
+      catalog's ``intercept_probability`` (default 1) when that reaches the ``threshold``, else not at all. A
+      type with no signature in the band is not detected.
+    * **Measurement**: bearing and elevation; no range.
+    """
+
+    measures: ClassVar[tuple[str, ...]] = ("azimuth", "elevation")
+    entry: IrstType
+    unit_id: str
+    antenna_height: float
+    sector: Sector | None = None
+
+    def irradiance(self, geometry, ir_intensity: Mapping[str, np.ndarray] | None) -> np.ndarray:
+        """Irradiance [W/m^2] at the aperture from the targets (0 without a signature in the band)."""
+        band = self.entry.band.value
+        intensity = None if ir_intensity is None else ir_intensity.get(band)
+        if intensity is None:
+            return np.zeros(np.shape(geometry.slant_range))
+        r = np.where(np.isnan(geometry.slant_range), 1.0, np.maximum(geometry.slant_range, 1.0))
+        intensity = np.nan_to_num(np.asarray(intensity, float))
+        return ir_irradiance(intensity, r, self.entry.extinction.value)
+
+    def pd_per_look(self, geometry, rcs, swerling, jammers=(), ir_intensity=None):
+        return self._intercepted(self.irradiance(geometry, ir_intensity) >= self.entry.threshold.value, geometry)

@@ -1,0 +1,89 @@
+"""Passive sensors in the engine (issue 19): an IRST and an ESM receiver see a target out to the ranges their
+range equations give, solved here (the IR range equation with Beer-Lambert extinction by root finding, the
+one-way equation in closed form) from the catalog numbers; neither radiates, so each senses with its emission
+off; their detections count for the first detection but form no tracks yet (bearing-only tracking is to come)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.optimize import brentq
+
+from iadsim.engine import Engine, build_world
+from iadsim.units import SPEED_OF_LIGHT
+
+from ._scenarios import scenario_dict
+
+
+def _outbound(jammer: dict | None = None, type_: str = "fighter") -> dict:
+    """One aircraft flying straight out from the sensor at 8 km altitude (no horizon or terrain in the way)."""
+    raid = {"id": "raid", "type": type_, "count": 1, "altitude_reference": "msl", "route": [
+        {"x": "0 km", "y": "2 km", "altitude": "8 km"},
+        {"x": "0 km", "y": "300 km", "altitude": "8 km"}]}
+    if jammer:
+        raid["jammer"] = jammer
+    return raid
+
+
+def _world(make_scenario, unit_type: str, raid: dict, emission: str = "off"):
+    unit = {"id": "p", "type": unit_type, "x": "0 km", "y": "0 km", "mast_height": "10 m",
+            "readiness": {"emission": emission}}
+    data = scenario_dict([unit], threats=[raid], duration="40 min",
+                         terrain={"flat": "0 m", "extent": "700 km"})
+    data["defended_assets"] = []
+    return build_world(make_scenario(data))
+
+
+def _boundary(world) -> tuple[float, float]:
+    """(farthest slant range detected, nearest slant range not detected) while the target is visible."""
+    d = np.linalg.norm(world.position[:, 0] - world.sensor_position[0], axis=-1)
+    seen = world.visible[:, 0, 0] & world.active[:, 0]
+    pd = world.pd_look[:, 0, 0]
+    return d[seen & (pd > 0)].max(), d[seen & (pd == 0)].min()
+
+
+@pytest.mark.validation
+def test_irst_detection_range_is_the_ir_range_equation(make_scenario, validation):
+    world = _world(make_scenario, "irst-station", _outbound())
+    catalog = world.scenario.catalog
+    irst, fighter = catalog.types["irst-station"], catalog.types["fighter"]
+    intensity, gamma, threshold = fighter.ir_intensity["mwir"].value, irst.extinction.value, irst.threshold.value
+    expected = brentq(lambda r: intensity * np.exp(-gamma * r) / r**2 - threshold, 1.0, 1e7, xtol=1e-6)
+    assert expected < irst.instrumented_range.value  # the range equation, not the instrumented range, decides
+    farthest, nearest_missed = _boundary(world)
+    speed = np.linalg.norm(world.velocity[1, 0])
+    assert farthest <= expected <= nearest_missed and nearest_missed - farthest <= speed * world.step * 1.01
+    validation("IRST detection range [m] (iadsim.sensors.Irst, engine world)",
+               "IR range equation I exp(-gamma R) / R^2 = E_t solved in the test", farthest, expected,
+               abs=speed * world.step)
+
+
+@pytest.mark.validation
+def test_esm_detection_range_is_the_one_way_equation(make_scenario, validation):
+    """A self-screening jammer of 1 kW over 100 MHz at 9.5 GHz: the ESM hears it out to
+    lambda / (4 pi) sqrt(ERP G_r / (S L)); 40 % of a 1 GHz-wide band at the receiver's top edge is out of band."""
+    for centre, bandwidth, in_band in (("9.5 GHz", "100 MHz", 1.0), ("17.9 GHz", "1 GHz", 0.6)):
+        world = _world(make_scenario, "esm-station", _outbound({"erp": "1 kW", "centre": centre,
+                                                                 "bandwidth": bandwidth}))
+        esm = world.scenario.catalog.types["esm-station"]
+        f = float(centre.split()[0]) * 1e9
+        gain, loss = 10 ** (esm.gain.value / 10), 10 ** (esm.losses.value / 10)
+        expected = SPEED_OF_LIGHT / f / (4 * np.pi) * np.sqrt(1e3 * in_band * gain / (esm.sensitivity.value * loss))
+        farthest, nearest_missed = _boundary(world)
+        speed = np.linalg.norm(world.velocity[1, 0])
+        assert farthest <= expected <= nearest_missed and nearest_missed - farthest <= speed * world.step * 1.01
+        validation("ESM detection range [m] (iadsim.sensors.Esm, engine world)",
+                   f"one-way equation solved in the test ({centre} jammer, {in_band:.0%} in band)", farthest, expected,
+                   abs=speed * world.step)
+
+
+def test_a_target_that_emits_nothing_is_not_heard_and_passive_sensors_sense_with_emission_off(make_scenario):
+    world = _world(make_scenario, "esm-station", _outbound())
+    assert world.visible[:, 0, 0].any() and (world.pd_look[:, 0, 0] == 0).all()
+    world = _world(make_scenario, "irst-station", _outbound(), emission="off")
+    assert world.sensing[0] and (world.pd_look[:, 0, 0] > 0).any()
+    engine = Engine(world, np.arange(3), seed=1, events=False)
+    engine.run()
+    st = engine.state
+    assert np.isfinite(st.outcomes.first_detection).all()  # a passive detection is a detection
+    assert (st.tracks.table.status == 0).all() and np.isinf(st.tracks.confirmed_at).all()  # but no track yet
