@@ -24,10 +24,11 @@ import pandas as pd
 
 from iadsim.analysis.intervals import interval
 from iadsim.registry import Registry
+from iadsim.tracking import CONFIRMED, FREE
 from iadsim.tracking.quality import OSPA_CUTOFF, OSPA_ORDER, picture_counts
 
 __all__ = ["METRICS", "METRIC_KINDS", "REPLICATION_METRICS", "REPORTERS", "Metric", "Reporter", "derived_metrics",
-           "derived_names", "mean_ci", "picture_quality", "replication_names", "replication_rows",
+           "derived_names", "fire_unit_picture", "mean_ci", "picture_quality", "replication_names", "replication_rows",
            "summarise_groups"]
 
 
@@ -233,6 +234,13 @@ for _name, _reporter in {
         picture_quality(w, s)[..., 4] - picture_quality(w, s)[..., 5]).sum(axis=1)),
     "picture_spurious": Reporter("tracks of no object", lambda w, s: (
         picture_quality(w, s)[..., 3] - picture_quality(w, s)[..., 4]).sum(axis=1)),
+    "fire_unit_picture_ospa": Reporter(
+        f"OSPA of the fire units' own pictures [m] (c {OSPA_CUTOFF / 1e3:g} km, p {OSPA_ORDER:g})",
+        lambda w, s: _ospa_mean(fire_unit_picture(w, s))),
+    "fire_unit_picture_held": Reporter("objects held (fire unit x object pairs)", lambda w, s: fire_unit_picture(
+        w, s)[..., 2].sum(axis=1)),
+    "fire_unit_picture_unheld": Reporter("objects its sensors see but a fire unit does not hold (pairs)", lambda w, s: (
+        fire_unit_picture(w, s)[..., 1] - fire_unit_picture(w, s)[..., 2]).sum(axis=1)),
 }.items():
     REPORTERS.register(_name, _reporter)
 
@@ -254,6 +262,37 @@ def picture_quality(world, state) -> np.ndarray:
         picture_counts(tab.x, tab.status, tab.truth, tab.time, tab.top, float(world.times[k]), world.position[k],
                        should, OSPA_CUTOFF, OSPA_ORDER, counts)
         cached = state._picture = (state.time_index, counts)
+    return cached[1]
+
+
+def fire_unit_picture(world, state) -> np.ndarray:
+    """(R, F, 6) each fire unit's own picture (:class:`iadsim.engine.state.Picture`) at the last step simulated,
+    in the columns of :func:`picture_quality`: OSPA [m], J (objects it should hold: flying and seen by a sensor
+    that feeds it now), JT (of them held), N (tracks held), NA (tracks of a true object) and the distinct objects.
+    A fire unit holds an object's track until no report has reached it for ``doctrine.tracking.drop_after``
+    looks of the slowest sensor feeding it plus that path's latency (then its sensors would have dropped it).
+    Its tracks are keyed by object and fed only by true objects' plots, so N = NA = distinct (no ambiguity, no
+    false track); a track of an object that has stopped flying coasts until its hold ends, an extra estimate
+    in the OSPA meanwhile."""
+    k = max(state.time_index - 1, 0)
+    cached = getattr(state, "_fire_unit_picture", None)
+    if cached is None or cached[0] != state.time_index:
+        pic, out = state.picture, state.outcomes
+        now = float(world.times[k])
+        fed = np.isfinite(world.latency)  # (F, S)
+        slowest = np.where(fed, world.look_period[None, :], 0.0).max(axis=1, initial=0.0)
+        coast = world.scenario.spec.doctrine.tracking.drop_after * slowest + np.where(fed, world.latency, 0.0).max(
+            axis=1, initial=0.0)
+        held = pic.has_track & (now - pic.track_time <= coast[None, :, None])
+        flying = out.alive & ~out.leaked & world.active[k][None, :]
+        sees = (state.readiness.feeds.astype(np.float32) @ world.visible[k].astype(np.float32)) > 0  # (R, F, T)
+        n_r, n_f, n_t = held.shape
+        counts = np.zeros((n_r, n_f, 6))
+        picture_counts(pic.x, np.where(held, CONFIRMED, FREE).astype(np.int8),
+                       np.broadcast_to(np.arange(n_t, dtype=np.int64), held.shape).copy(), pic.track_time,
+                       np.full((n_r, n_f), n_t, np.int64), now, world.position[k], sees & flying[:, None, :],
+                       OSPA_CUTOFF, OSPA_ORDER, counts)
+        cached = state._fire_unit_picture = (state.time_index, counts)
     return cached[1]
 
 

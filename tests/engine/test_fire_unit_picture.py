@@ -1,0 +1,54 @@
+"""The fire units' own pictures as time series (iadsim.analysis.metrics.fire_unit_picture): OSPA and the SIAP
+counts worked out here from the state by their definitions (OSPA by scipy's assignment, the hold rule from
+the doctrine, the look periods and the latencies), on a networked scenario mid-raid."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.optimize import linear_sum_assignment
+
+from iadsim.analysis.metrics import REPORTERS, fire_unit_picture
+from iadsim.engine import Engine, build_world
+
+from ._scenarios import networked
+
+
+def _ospa(x, y, c=5000.0, p=2.0):
+    """Schuhmacher, Vo & Vo (2008) Eq. 3 with the optimal assignment from scipy."""
+    if len(x) > len(y):
+        x, y = y, x
+    if len(y) == 0:
+        return 0.0
+    d = np.minimum(np.linalg.norm(x[:, None] - y[None], axis=-1), c) ** p
+    rows, cols = linear_sum_assignment(d)
+    return ((d[rows, cols].sum() + c**p * (len(y) - len(x))) / len(y)) ** (1 / p)
+
+
+def test_fire_unit_picture_counts_and_ospa_by_definition(make_scenario):
+    world = build_world(make_scenario(networked()))
+    engine = Engine(world, np.arange(4), seed=3, events=False)
+    for _ in range(150):
+        engine.step()
+    st = engine.state
+    k = st.time_index - 1
+    now = world.times[k]
+    counts = fire_unit_picture(world, st)
+    drop_after = world.scenario.spec.doctrine.tracking.drop_after
+    checked = 0
+    for r in range(4):
+        for f in range(len(world.fire_ids)):
+            fed = np.isfinite(world.latency[f])
+            coast = drop_after * world.look_period[fed].max() + world.latency[f, fed].max()
+            held = np.flatnonzero(st.picture.has_track[r, f] & (now - st.picture.track_time[r, f] <= coast))
+            flying = st.outcomes.alive[r] & ~st.outcomes.leaked[r] & world.active[k]
+            should = np.flatnonzero(flying & (st.readiness.feeds[r, f][:, None] & world.visible[k]).any(axis=0))
+            estimates = st.picture.x[r, f, held, :3] + st.picture.x[r, f, held, 3:] * (
+                now - st.picture.track_time[r, f, held])[:, None]
+            assert counts[r, f, 1] == len(should) and counts[r, f, 2] == len(np.intersect1d(held, should))
+            assert counts[r, f, 3] == counts[r, f, 4] == counts[r, f, 5] == len(held)
+            assert counts[r, f, 0] == pytest.approx(_ospa(estimates, world.position[k, should]), rel=1e-9, abs=1e-6)
+            checked += len(should) > 0 and len(held) > 0
+    assert checked >= 4  # fire units holding and missing objects mid-raid were among them
+    for name in ("fire_unit_picture_ospa", "fire_unit_picture_held", "fire_unit_picture_unheld"):
+        assert REPORTERS[name].of_state(world, st).shape == (4,)
