@@ -2,17 +2,16 @@
 parse back. The engine writes it (:class:`iadsim.engine.log.EventLog`); run folders store it; the report
 reads it. It sits in the lowest layer so that producer and readers share it without importing each other.
 
-Columns (:data:`EVENT_DTYPES`): ``replication``, ``time`` [s], ``kind`` (:class:`EventKind`, stored by
-name), ``unit`` (index into the scenario's units, -1: none), ``target`` (index into the targets: threats
-then civil traffic, -1: none), ``track`` (the fused track engaged, -1: none; tracks are keyed by target
-for now), ``missiles`` (fired in a launch), ``time_of_flight`` [s] (a launch's predicted flight time),
-``miss_distance`` [m] (an arriving missile's aim point from the target), ``reason``
-(:class:`Reason`: why an engagement was lost or missed), and ``x``, ``y``, ``z`` [m, world frame, z above
-sea level]: where it happened (a launch: the aim point, so the missile flies from its launcher there in
-``time_of_flight``; a kill, miss or leak: the target when the missiles arrived or it reached its asset;
-a nomination, veto or loss: the target then). Numbers that do not apply are -1 or NaN.
-The kinds and reasons are documented in docs/events.md.
-"""
+Columns (:data:`EVENT_DTYPES`): ``replication``, ``time`` [s], ``kind`` (:class:`EventKind`, stored by name),
+``unit`` (index into the scenario's units, -1: none), ``target`` (index into the targets: threats then civil
+traffic, -1: none), ``track`` (the firing unit's own track engaged, -1: none; a fire unit's tracks are keyed by
+object, so it is the target's number), ``missiles`` (fired in a launch), ``time_of_flight`` [s] (a launch's
+predicted flight time), ``miss_distance`` [m] (an arriving missile's aim point from the target), ``reason``
+(:class:`Reason`: why an engagement was lost or missed), and ``x``, ``y``, ``z`` [m, world frame, z above sea
+level]: where it happened (a launch: the aim point, so the missile flies from its launcher there in
+``time_of_flight``; a kill, miss or leak: the target when the missiles arrived or it reached its asset; a
+nomination, veto or loss: the target then). Numbers that do not apply are -1 or NaN. The kinds and reasons are
+documented in docs/events.md."""
 
 from __future__ import annotations
 

@@ -193,7 +193,7 @@ def format_quantity(value: float, dimension: str | None) -> str:
         "temperature": ((1.0, "K"),),
         "irradiance": ((1.0, "W/m^2"),),
         "intensity": ((1.0, "W/sr"),),
-        "attenuation": ((1e-3, "/km"),),
+        "attenuation": ((1e-3, "km^-1"),),
     }.get(dimension)
     if scales is None:
         raise ValueError(f"unknown dimension {dimension!r}")

@@ -1,11 +1,12 @@
 """Each fire unit's own picture in the engine (issue 19): at the end of every step a fire unit's track of an
 object is the Kalman filter, written here, of the reports its feeding sensors' confirmed tracks sent that have
-reached it over its links by then; a fire unit no sensor feeds holds nothing."""
+reached it over its links by then, in the order they arrived (one older than the track discarded); a fire
+unit no sensor feeds holds nothing."""
 
 from __future__ import annotations
 
 import numpy as np
-from tests.tracking._kalman import kalman
+from tests.tracking._kalman import by_arrival
 
 from iadsim.engine import Engine, build_world, phases
 
@@ -28,7 +29,7 @@ def test_a_fire_units_track_is_the_kalman_filter_of_the_reports_that_reached_it(
     assert ctx.process_noise > 0
     latency = world.latency  # (F, S)
     reports = []  # (row, sensor, object, time, z, variance)
-    checked = lagged = 0
+    checked = lagged = crossed = 0
     kalman_q = ctx.process_noise, ctx.initial_speed_sigma**2
     for k in range(len(world.times)):
         engine.step()
@@ -39,24 +40,24 @@ def test_a_fire_units_track_is_the_kalman_filter_of_the_reports_that_reached_it(
         if k % 20 or not reports:
             continue
         r_, s_, t_, at = (np.array([rep[j] for rep in reports]) for j in range(4))
+        z_ = np.array([rep[4] for rep in reports])
+        var_ = np.array([rep[5] for rep in reports])
         for f in range(len(world.fire_ids)):
             for r in range(3):
                 for t in range(len(world.target_ids)):
-                    mine = (r_ == r) & (t_ == t) & np.isfinite(latency[f, s_])
-                    arrived = mine & (at + latency[f, s_] <= end)
-                    if len(np.unique(latency[f, s_[mine]])) > 1:
-                        continue  # paths of different latencies: reports may cross (the unit tests check that)
-                    assert st.picture.has_track[r, f, t] == arrived.any()
-                    if not arrived.any():
+                    mine = np.flatnonzero((r_ == r) & (t_ == t) & np.isfinite(latency[f, s_]))
+                    x, P, when, n, discarded = by_arrival(s_[mine], at[mine], z_[mine], var_[mine], latency[f],
+                                                          end - 1e-9, *kalman_q)  # what arrived before the end
+                    assert st.picture.has_track[r, f, t] == (n > 0)
+                    if not n:
                         continue
-                    order = np.argsort(at[arrived], kind="stable")
-                    chosen = [reports[i] for i in np.flatnonzero(arrived)[order]]
-                    x, P, when = kalman([(c[3], c[4], c[5]) for c in chosen], *kalman_q)
                     np.testing.assert_allclose(st.picture.x[r, f, t], x, rtol=1e-6, atol=1e-3)
                     np.testing.assert_allclose(st.picture.p[r, f, t], [P[0, 0], P[0, 3], P[3, 3]], rtol=1e-6,
                                                atol=1e-6)
-                    assert st.picture.track_time[r, f, t] == when
+                    assert st.picture.track_time[r, f, t] == when and st.picture.updates[r, f, t] == n
                     checked += 1
-                    lagged += int(latency[f, s_[arrived]].max() > 0)
+                    lagged += int(len(np.unique(latency[f, s_[mine]])) > 1)
+                    crossed += discarded
     assert checked > 100
-    assert lagged > 10  # tracks fed over a link with a latency were among them
+    assert lagged > 10  # tracks fed over paths of different latencies were among them ...
+    assert crossed > 0  # ... and reports that crossed in flight, discarded at the fire unit

@@ -61,12 +61,15 @@ def test_irst_detection_range_is_the_ir_range_equation(make_scenario, validation
 @pytest.mark.validation
 def test_esm_detection_range_is_the_one_way_equation(make_scenario, validation):
     """A self-screening jammer of 1 kW over 100 MHz at 9.5 GHz: the ESM hears it out to
-    lambda / (4 pi) sqrt(ERP G_r / (S L)); 40 % of a 1 GHz-wide band at the receiver's top edge is out of band."""
-    for centre, bandwidth, in_band in (("9.5 GHz", "100 MHz", 1.0), ("17.9 GHz", "1 GHz", 0.6)):
+    lambda / (4 pi) sqrt(ERP G_r / (S L)); 40 % of a 1 GHz-wide band at the receiver's top edge (18 GHz) is out
+    of band, the rest received about the middle of the overlap (17.7 GHz); a jammer tuned to every radar
+    (``centre: any``) over 40 GHz puts 17.9/40 of its power in the receiver's band, taken at its top
+    frequency."""
+    for centre, bandwidth, in_band, f in (("9.5 GHz", "100 MHz", 1.0, 9.5e9), ("17.9 GHz", "1 GHz", 0.6, 17.7e9),
+                                          ("any", "40 GHz", 17.9 / 40, 18e9)):
         world = _world(make_scenario, "esm-station", _outbound({"erp": "1 kW", "centre": centre,
                                                                  "bandwidth": bandwidth}))
         esm = world.scenario.catalog.types["esm-station"]
-        f = float(centre.split()[0]) * 1e9
         gain, loss = 10 ** (esm.gain.value / 10), 10 ** (esm.losses.value / 10)
         expected = SPEED_OF_LIGHT / f / (4 * np.pi) * np.sqrt(1e3 * in_band * gain / (esm.sensitivity.value * loss))
         farthest, nearest_missed = _boundary(world)
@@ -78,7 +81,10 @@ def test_esm_detection_range_is_the_one_way_equation(make_scenario, validation):
 
 
 def test_a_target_that_emits_nothing_is_not_heard_and_passive_sensors_sense_with_emission_off(make_scenario):
-    world = _world(make_scenario, "esm-station", _outbound())
+    from iadsim.engine.world import PassiveSensorWarning
+
+    with pytest.warns(PassiveSensorWarning, match="'p' .*measures no range"):  # the user is told
+        world = _world(make_scenario, "esm-station", _outbound())
     assert world.visible[:, 0, 0].any() and (world.pd_look[:, 0, 0] == 0).all()
     world = _world(make_scenario, "irst-station", _outbound(), emission="off")
     assert world.sensing[0] and (world.pd_look[:, 0, 0] > 0).any()
@@ -87,3 +93,36 @@ def test_a_target_that_emits_nothing_is_not_heard_and_passive_sensors_sense_with
     st = engine.state
     assert np.isfinite(st.outcomes.first_detection).all()  # a passive detection is a detection
     assert (st.tracks.table.status == 0).all() and np.isinf(st.tracks.confirmed_at).all()  # but no track yet
+
+
+def test_a_passive_sensor_feeds_no_picture_until_its_bearings_form_tracks(make_scenario):
+    """An IRST linked to the command post that cues a TELAR: the kill-chain rules do not count it among the
+    TELAR's picture sources (its bearings form no tracks), so its detections cannot make a fire unit able."""
+    from iadsim.network import build_network, evaluate
+
+    units = [{"id": "cp", "type": "command-post", "x": "0 km", "y": "-3 km"},
+             {"id": "irst", "type": "irst-station", "x": "2 km", "y": "0 km"},
+             {"id": "telar", "type": "mr-telar", "x": "3 km", "y": "0 km"}]
+    links = [{"from": "irst", "to": "cp", "carries": "tracks"}, {"from": "cp", "to": "telar", "carries": "cues"}]
+    data = scenario_dict(units, links, threats=[_outbound()], terrain={"flat": "0 m", "extent": "700 km"})
+    data["defended_assets"] = []
+    scenario = make_scenario(data)
+    net = build_network(scenario)
+    assert net.senses["irst"] and not net.tracks["irst"] and net.tracks["telar"]
+    status = evaluate(net, "telar", lambda component: True)
+    assert status.able and "telar" in status.sensors and "irst" not in status.sensors
+    world = build_world(scenario)
+    engine = Engine(world, np.arange(2), seed=1, events=False)
+    s_irst = world.sensor_ids.index("irst")
+    assert not engine.state.readiness.feeds[:, 0, s_irst].any()
+    # nor does it count in the picture quality: it holds no track, so nothing is held against it
+    from iadsim.analysis.metrics import fire_unit_picture, picture_quality
+
+    for _ in range(60):
+        engine.step()
+    assert (engine.state.outcomes.first_detection < 60).all() and world.visible[59, s_irst, 0]
+    assert (picture_quality(world, engine.state)[:, s_irst, :] == 0).all()
+    out = engine.state.outcomes
+    flying = out.alive[:, 0] & ~out.leaked[:, 0] & world.active[59, 0]
+    sees = world.visible[59, world.sensor_ids.index("telar"), 0] & flying  # (the TELAR may have shot it down)
+    np.testing.assert_array_equal(fire_unit_picture(world, engine.state)[:, 0, 1], sees.astype(float))

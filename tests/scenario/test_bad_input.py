@@ -357,6 +357,16 @@ types:
     cruise_speed: {value: 900 km/h, source: notes, grade: assumed}
     max_speed: {value: 1800 km/h, source: notes, grade: assumed}
     ir_intensity: {mwir: {value: 1 kW/sr, source: notes, grade: assumed}}
+  my-irst:
+    kind: irst
+    label: "My IRST"
+    band: {value: mwir, source: notes, grade: assumed}
+    threshold: {value: 5e-10 W/m^2, source: notes, grade: assumed}
+    extinction: {value: 0.1 km^-1, source: notes, grade: assumed}
+    azimuth_accuracy: {value: 0.1 deg, source: notes, grade: assumed}
+    elevation_accuracy: {value: 0.1 deg, source: notes, grade: assumed}
+    look_period: {value: 1 s, source: notes, grade: assumed}
+    instrumented_range: {value: 80 km, source: notes, grade: assumed}
 """
 GOOD_ESM = ESM_CATALOG.replace("value: 1 GHz", "value: 18 GHz")
 
@@ -367,6 +377,15 @@ CATALOG_CASES = {
     "esm-sensitivity-not-a-power": (GOOD_ESM.replace("-90 dBm", "-90 dBsm"), line_containing(GOOD_ESM, "sensitivity"),
                                     "types.my-esm.sensitivity",
                                     ("is not a power",)),
+    "esm-sensitivity-zero": (GOOD_ESM.replace("-90 dBm", "0 W"), line_containing(GOOD_ESM, "sensitivity"),
+                             "types.my-esm.sensitivity", ("must be greater than zero",)),
+    "ir-intensity-negative": (GOOD_ESM.replace("value: 1 kW/sr", "value: -1 kW/sr"),
+                              line_containing(GOOD_ESM, "ir_intensity"), "types.my-jet.ir_intensity",
+                              ("mwir: must be greater than zero",)),
+    "irst-threshold-zero": (GOOD_ESM.replace("5e-10 W/m^2", "0 W/m^2"), line_containing(GOOD_ESM, "threshold"),
+                            "types.my-irst.threshold", ("must be greater than zero",)),
+    "irst-extinction-negative": (GOOD_ESM.replace("0.1 km^-1", "-0.1 km^-1"), line_containing(GOOD_ESM, "extinction"),
+                                 "types.my-irst.extinction", ("must not be negative",)),
     "ir-intensity-unknown-band": (GOOD_ESM.replace("{mwir:", "{uv:"), line_containing(GOOD_ESM, "ir_intensity"),
                                   "types.my-jet.ir_intensity.uv",
                                   ("'mwir' or 'lwir'",)),

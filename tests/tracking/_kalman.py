@@ -28,3 +28,19 @@ def kalman(measurements, q: float = Q, speed_var: float = SPEED_VAR):
         x, P = x + K @ (z - H @ x), (np.eye(6) - K @ H) @ P
         t = when
     return x, P, t
+
+
+def by_arrival(sensors, times, z, var, latency, clock, q: float = Q, speed_var: float = SPEED_VAR):
+    """The node's track worked out here: the reports that reached it by ``clock`` in arrival order (ties in plot
+    order), each one older than the track discarded. Returns (state, covariance, time, updates, discarded)."""
+    arrival = times + latency[sensors]
+    chosen, discarded, last = [], 0, -np.inf
+    for i in np.argsort(arrival, kind="stable"):
+        if arrival[i] > clock:
+            continue
+        if times[i] < last:
+            discarded += 1
+            continue
+        chosen.append((times[i], z[i], var[i]))
+        last = times[i]
+    return (*kalman(chosen, q, speed_var), len(chosen), discarded) if chosen else (None, None, None, 0, discarded)

@@ -54,8 +54,13 @@ def test_exact_bearings_fix_the_emitter_and_more_sensors_shrink_the_error():
     assert np.trace(three) < np.trace(two)
 
 
-def test_parallel_bearings_give_no_fix():
+def test_parallel_or_diverging_bearings_give_no_fix():
     fix, cov = triangulate([[0.0, 0.0], [10e3, 0.0]], [0.0, 0.0], [0.01, 0.01])
     assert np.isnan(fix).all() and np.isinf(cov).all()
+    # north-west from the west site, north-east from the east one: the lines cross only behind them
+    fix, cov = triangulate([[0.0, 0.0], [10e3, 0.0]], np.radians([315.0, 45.0]), [0.01, 0.01])
+    assert np.isnan(fix).all() and np.isinf(cov).all()
+    fix, _ = triangulate([[0.0, 0.0], [10e3, 0.0]], np.radians([45.0, 315.0]), [0.01, 0.01])  # converging
+    np.testing.assert_allclose(fix, [5e3, 5e3], atol=1e-6)
     with pytest.raises(ValueError):
         triangulate([[0.0, 0.0]], [0.0], [0.01])

@@ -5,7 +5,7 @@ that is down is lost; one older than the node's track is discarded and counted."
 from __future__ import annotations
 
 import numpy as np
-from tests.tracking._kalman import SPEED_VAR, Q, kalman
+from tests.tracking._kalman import SPEED_VAR, Q, by_arrival, kalman
 
 from iadsim.tracking.picture import fuse_reports
 
@@ -90,3 +90,29 @@ def test_a_report_over_a_path_that_is_down_is_lost():
     node = Node(np.array([[1.0], [1.0]]))
     done = node.fuse([0], [0.0], np.zeros((1, 3)), np.ones(1), [0.5])  # not arrived yet: waits
     assert not node.has.any() and not done.any()
+
+
+def test_the_picture_does_not_depend_on_how_often_it_is_fused():
+    """Three sensors over paths of 0.3 s, 2.5 s and 6 s to one node, reports crossing in flight: fused at 5,000
+    random clocks or once at the end, the node's track is the same, and it is the track of the reports in
+    arrival order with the late ones discarded."""
+    rng = np.random.default_rng(11)
+    latency = np.array([[0.3, 2.5, 6.0]])
+    parts = [_reports(rng, n, period, sigma, start) for n, period, sigma, start in
+             ((40, 1.0, 30.0, 0.1), (10, 4.0, 100.0, 0.5), (8, 5.0, 300.0, 1.7))]
+    sensors = np.concatenate([np.full(len(t), s) for s, (t, _, _) in enumerate(parts)])
+    times = np.concatenate([t for t, _, _ in parts])
+    z, var = np.vstack([p[1] for p in parts]), np.concatenate([p[2] for p in parts])
+    order = np.argsort(times, kind="stable")
+    sensors, times, z, var = sensors[order], times[order], z[order], var[order]
+    end = 50.0
+    once, often = Node(latency), Node(latency)
+    once.fuse(sensors, times, z, var, [end])
+    often.fuse(sensors, times, z, var, np.sort(rng.uniform(0, end, 5000)).tolist() + [end])
+    for name in ("x", "p", "time", "has", "updates", "stale"):
+        np.testing.assert_array_equal(getattr(once, name), getattr(often, name), err_msg=name)
+    x, P, t, n, discarded = by_arrival(sensors, times, z, var, latency[0], end)
+    assert discarded > 0 and once.stale[0] == discarded and once.updates[0, 0, 0] == n
+    np.testing.assert_allclose(once.x[0, 0, 0], x, rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(once.covariance(0), P, rtol=1e-9, atol=1e-9)
+    assert once.time[0, 0, 0] == t

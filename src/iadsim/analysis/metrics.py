@@ -202,6 +202,8 @@ for _name, _metric in {
     "track_breaks": Metric("objects still flying a sensor stopped following", "count",
                            of_state=lambda w, s: s.tracks.breaks),
     "plots_dropped": Metric("plots that found no free track slot", "count", of_state=lambda w, s: s.tracks.dropped),
+    "reports_discarded": Metric("track reports a fire unit discarded (they arrived after a later one)", "count",
+                                of_state=lambda w, s: s.picture.stale),
     "leakers_fraction": Metric("fraction of threats leaking", "fraction", of_rows=lambda rows, threats: _nan_unless(
         threats, rows["leakers"].to_numpy(dtype=float) / (threats or 1))),
     "p_raid_annihilation": Metric("probability of raid annihilation (no leaker)", "proportion",
@@ -248,7 +250,8 @@ for _name, _reporter in {
 def picture_quality(world, state) -> np.ndarray:
     """(R, S, 6) each sensor's picture at the last step simulated (:func:`iadsim.tracking.quality.picture_counts`):
     OSPA [m] (c = :data:`~iadsim.tracking.quality.OSPA_CUTOFF`, p = 2) between its confirmed tracks and the
-    objects it should hold (flying and in its line of sight and coverage), then J (objects it should hold), JT
+    objects it should hold (flying and in its line of sight and coverage; none for a passive sensor, whose
+    bearings form no tracks yet), then J (objects it should hold), JT
     (of them held), N (confirmed tracks), NA (tracks of a true object) and the distinct objects followed.
     SIAP completeness is JT / J, ambiguity NA / distinct, spuriousness (N - NA) / N. The series
     ``picture_held``, ``picture_unheld``, ``picture_ambiguous`` and ``picture_spurious`` sum these over
@@ -257,7 +260,9 @@ def picture_quality(world, state) -> np.ndarray:
     cached = getattr(state, "_picture", None)  # the reporters of one step share one computation
     if cached is None or cached[0] != state.time_index:
         tab, out = state.tracks.table, state.outcomes
-        should = world.visible[k][None] & (out.alive & ~out.leaked & world.active[k][None, :])[:, None, :]
+        ranging = np.array(["range" in sensor.measures for sensor in world.sensors], bool)  # passive: no tracks yet
+        should = (world.visible[k] & ranging[:, None])[None] & (out.alive & ~out.leaked & world.active[k][None, :])[
+            :, None, :]
         counts = np.zeros(tab.status.shape[:2] + (6,))
         picture_counts(tab.x, tab.status, tab.truth, tab.time, tab.top, float(world.times[k]), world.position[k],
                        should, OSPA_CUTOFF, OSPA_ORDER, counts)

@@ -543,7 +543,8 @@ def fire_control(ctx: Context, k: int, st: State) -> None:
             again = authorise(ctx, k, st, clock, again)
         rows, nxt = next_events(ctx, st, clock, end, delivered, opened, rows)
         clock[rows] = nxt
-    fuse_until(ctx, st.picture, st.readiness.feeds, np.full(len(ctx.reps), end))  # what arrives in the window
+    # what arrives in the window (a report arriving at its end is the next step's, with that step's feeds)
+    fuse_until(ctx, st.picture, st.readiness.feeds, np.full(len(ctx.reps), np.nextafter(end, -np.inf)))
 
 
 def openings(ctx: Context, k: int, start: float, end: float, open_: np.ndarray,

@@ -96,7 +96,7 @@ class Engagements:
     fire: np.ndarray  # (R, T) fire unit engaging (-1: none yet)
     due: np.ndarray  # (R, T) time the current phase ends
     rounds: np.ndarray  # (R, T) missiles in the current engagement
-    aim: np.ndarray  # (R, T, 3) intercept point predicted from the fused track at launch
+    aim: np.ndarray  # (R, T, 3) intercept point predicted from the firing unit's own track at launch
     decision: np.ndarray  # (R, T) [s] from nomination to the deciding crew's decision (queueing included)
     attempts: np.ndarray  # (R, T) authorisations so far (numbers each decision's and each salvo's draws)
     launched: np.ndarray  # (R, T) [s] when the missiles in flight were launched

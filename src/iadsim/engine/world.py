@@ -8,6 +8,7 @@ sensor sees is its sensor model's business (:mod:`iadsim.sensors`), shared with 
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import networkx as nx
@@ -227,6 +228,11 @@ def build_world(scenario: Scenario) -> World:
         sigma[:, s] = sensor.measurement_sigma(path.slant_range, path.ground_range)
 
     net = build_network(scenario)
+    for unit, sensor in sensors:
+        if "range" not in sensor.measures:
+            warnings.warn(f"sensor '{unit.id}' ({type(sensor).__name__}) measures no range: its detections count "
+                          "for the first detection but form no tracks and feed no picture (bearing-only tracking "
+                          "is not in this version)", PassiveSensorWarning, stacklevel=2)
     fire_ids = net.fire_units
     fire_units = [scenario.unit(f) for f in fire_ids]
     launchers = [scenario.catalog.types[u.type] for u in fire_units]
@@ -245,6 +251,10 @@ def build_world(scenario: Scenario) -> World:
         np.array([unit_index[f] for f in fire_ids], int), guiders, [m for _, m in sensors], sensing,
         [u.sector for u in fire_units],
     )
+
+
+class PassiveSensorWarning(UserWarning):
+    """A sensor that measures no range is in the scenario: it detects, but its bearings form no tracks yet."""
 
 
 def _self_screening(flights_of: list) -> tuple | None:

@@ -16,9 +16,9 @@ engine draws one state per replication. :func:`evaluate` applies these rules, in
    every command post (or having none) makes the whole network autonomous, whatever the doctrine.
 4. Picture: a networked radar sees what reaches its command post and what is cued to it directly, plus
    its own sector search; an autonomous one sees only its own search and sensors cued to it directly
-   (not through a command post). The sensors that count are those that sense: a radar while its
-   emissions are on, a passive sensor (whose model emits nothing) always. With no sensor at all:
-   ``no-sensor-picture``.
+   (not through a command post). The sensors that count are those that sense and form tracks: a radar
+   while its emissions are on. A passive sensor (whose model emits nothing) senses always, but its
+   bearings form no tracks yet, so it feeds no picture. With no sensor at all: ``no-sensor-picture``.
 5. Warnings that leave the unit able: ``autonomous``, ``poor-maintenance`` (availability below 0.5 in
    the chain or among its sensors), ``crew-untrained``, ``link-unreliable`` (a link in the chain with
    availability below 1). The chain is the launcher, its guiding radars, its fire-control links and the
@@ -83,7 +83,7 @@ class ChainStatus:
     mode: str  # "networked", "autonomous" or "none"
     reasons: tuple[Reason, ...]
     guiders: tuple[str, ...] = ()  # radars (or the launcher itself) that can guide its missiles
-    sensors: tuple[str, ...] = ()  # sensors whose detections reach the guiding radars
+    sensors: tuple[str, ...] = ()  # sensors whose tracks reach the guiding radars (radars: passive ones form none)
     chain: frozenset[str] = field(default_factory=frozenset)  # components the capability rests on
 
 
@@ -107,6 +107,8 @@ class Network:
     autonomous_fallback: bool
     links: list[tuple[str, str, str, str]]  # (id, from, to, carries)
     position: dict[str, tuple[float, float]]
+    tracks: dict[str, bool] = field(default_factory=dict)  # unit id -> its sensor's detections form tracks (it
+    #                            measures range); a passive sensor's bearings do not yet, so it feeds no picture
 
     def nearest_fire_control(self, unit: str) -> str | None:
         """The closest unit with a fire-control radar (a hint for a launcher wired to none)."""
@@ -128,7 +130,7 @@ def build_network(scenario: Scenario) -> Network:
     spec, catalog = scenario.spec, scenario.catalog
     graph = nx.MultiDiGraph(name=spec.name)
     kind, emits, has_radar, own_search, missiles, avail, stated, crew = {}, {}, {}, {}, {}, {}, {}, {}
-    senses = {}
+    senses, tracks = {}, {}
     fire_control = {}
     fire_units = []
     for unit in spec.units:
@@ -144,6 +146,7 @@ def build_network(scenario: Scenario) -> Network:
         radiates = sensor is not None and SENSOR_MODELS[sensor.model].emits
         emits[unit.id] = radiates and unit.readiness.emission == "on"
         senses[unit.id] = sensor is not None and (unit.readiness.emission == "on" or not radiates)
+        tracks[unit.id] = sensor is not None and "range" in SENSOR_MODELS[sensor.model].measures
         fire_control[unit.id] = radar is not None and radar.role == "fire-control"
         own_search[unit.id] = bool(fire_control[unit.id] and radar.autonomous_search)
         avail[unit.id] = unit.readiness.availability
@@ -163,7 +166,7 @@ def build_network(scenario: Scenario) -> Network:
                        latency=link.latency, availability=link.availability)
     position = {u: (site.x, site.y) for u, site in scenario.sites.items()}
     return Network(graph, kind, emits, senses, has_radar, own_search, fire_control, fire_units, missiles, avail, stated,
-                   crew, spec.doctrine.autonomous_fallback, links, position)
+                   crew, spec.doctrine.autonomous_fallback, links, position, tracks)
 
 
 def guider_names(net: Network, fire_id: str) -> list[str]:
@@ -204,7 +207,7 @@ def _feeders(net: Network, target: str, up, through_cp: bool) -> set[str]:
             if source in seen or data["carries"] not in PICTURE or not up(lid) or not up(source):
                 continue
             seen.add(source)
-            if net.senses[source]:  # an emitting radar, or a passive sensor
+            if net.senses[source] and net.tracks[source]:  # an emitting radar (a passive sensor forms no tracks yet)
                 out.add(source)
             if through_cp or net.kind[source] != "command-post":
                 queue.append(source)

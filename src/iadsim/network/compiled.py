@@ -44,7 +44,7 @@ class SubNetwork:
     node_comp: np.ndarray  # (N,) column of each node's state
     is_cp: np.ndarray  # (N,) bool
     emits: np.ndarray  # (N,) bool: radiates (a guiding radar must)
-    senses: np.ndarray  # (N,) bool: senses (feeds a picture: an emitting radar or a passive sensor)
+    senses: np.ndarray  # (N,) bool: feeds a picture (an emitting radar; a passive sensor forms no tracks yet)
     own_search: np.ndarray  # (N,) bool
     in_ptr: np.ndarray  # CSR of picture in-edges: in_ptr (N + 1,), in_src, in_comp
     in_src: np.ndarray
@@ -94,7 +94,7 @@ def sub_network(net: Network, fire_unit: str) -> SubNetwork:
         np.array([column[u] for u in nodes], np.int64),
         np.array([net.kind[u] == "command-post" for u in nodes]),
         np.array([net.emits[u] for u in nodes]),
-        np.array([net.senses[u] for u in nodes]),
+        np.array([net.senses[u] and net.tracks[u] for u in nodes]),
         np.array([net.own_search[u] for u in nodes]),
         in_ptr, in_src, in_comp, out_ptr, out_dst, out_comp,
         index[fire_unit], bool(net.has_radar[fire_unit]), net.missiles.get(fire_unit, 0) > 0,

@@ -299,6 +299,13 @@ class LauncherType(_Type):
 class _PassiveSensor(_Type):
     look_period: STime = Field(description="seconds between two looks at a target (a dwell or revisit cycle)")
     instrumented_range: SLength
+
+    @field_validator("look_period", "instrumented_range")
+    @classmethod
+    def _passive_positive(cls, value):
+        if not value.value > 0:
+            raise ValueError("must be greater than zero")
+        return value
     azimuth_accuracy: SAngle = Field(description="1-sigma bearing error of one detection")
     intercept_probability: SNumber | None = Field(
         None, description="probability that a look catches a target above threshold (default 1)")
@@ -331,6 +338,13 @@ class EsmType(_PassiveSensor):
     elevation_accuracy: SAngle | None = None
     model: str = Field("esm", description="sensor model that says how it sees (iadsim.registry.SENSOR_MODELS)")
 
+    @field_validator("frequency_min", "sensitivity")
+    @classmethod
+    def _esm_positive(cls, value):
+        if not value.value > 0:
+            raise ValueError("must be greater than zero")
+        return value
+
     @field_validator("frequency_max")
     @classmethod
     def _a_band(cls, top, info):
@@ -352,6 +366,20 @@ class IrstType(_PassiveSensor):
     extinction: SAttenuation = Field(description="atmospheric extinction coefficient in its band (Beer-Lambert)")
     elevation_accuracy: SAngle
     model: str = Field("irst", description="sensor model that says how it sees (iadsim.registry.SENSOR_MODELS)")
+
+    @field_validator("threshold")
+    @classmethod
+    def _irst_positive(cls, value):
+        if not value.value > 0:
+            raise ValueError("must be greater than zero")
+        return value
+
+    @field_validator("extinction")
+    @classmethod
+    def _irst_not_negative(cls, value):
+        if value.value < 0:
+            raise ValueError("must not be negative")
+        return value
 
 
 SENSOR_TYPES = (RadarType, EsmType, IrstType)
@@ -389,6 +417,14 @@ class AircraftType(_Type):
     def _positive_rate(cls, value):
         if value is not None and not value.value > 0:
             raise ValueError("must be greater than zero")
+        return value
+
+    @field_validator("ir_intensity")
+    @classmethod
+    def _positive_intensity(cls, value):
+        for band, item in (value or {}).items():
+            if not item.value > 0:
+                raise ValueError(f"{band}: must be greater than zero")
         return value
 
     @field_validator("terrain_clearance", "manoeuvre")

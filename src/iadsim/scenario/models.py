@@ -262,7 +262,8 @@ class Authority(Strict):
 
 
 class Tracking(Strict):
-    """How sensors form tracks and how the fused track is filtered (modelling constants a sweep may vary)."""
+    """How sensors form tracks and how each fire unit's own tracks are filtered (modelling constants a sweep may
+    vary)."""
 
     confirm_hits: Annotated[int, Field(strict=True, ge=1, le=20)] = Field(
         2, description="M of the M-of-N rule: detections that confirm a sensor's track")
@@ -272,9 +273,9 @@ class Tracking(Strict):
         3, description="consecutive missed looks that drop a confirmed track")
     process_noise: Annotated[float, Field(strict=True, gt=0, le=1e4)] = Field(
         4.0, description="[m^2/s^4] acceleration variance of the constant-velocity filters (DWNA) of each "
-                         "sensor's tracks and of the fused picture")
+                         "sensor's tracks and of each fire unit's picture")
     initial_speed_sigma: Speed = Field("300 m/s", description="velocity uncertainty of a new track (a sensor's, "
-                                       "started from one plot, and the fused picture's)")
+                                       "started from one plot, and a fire unit's)")
 
     @model_validator(mode="after")
     def _m_of_n(self):

@@ -20,18 +20,29 @@ from iadsim.sensors.geometry import line_of_sight
 if TYPE_CHECKING:
     from iadsim.scenario.models import Sector, Unit
 
-__all__ = ["Esm", "Irst", "in_band_power_fraction"]
+__all__ = ["Esm", "Irst", "in_band_frequency", "in_band_power_fraction"]
 
 
 def in_band_power_fraction(entry: EsmType, centre, bandwidth) -> np.ndarray:
     """Fraction of a noise emitter's power inside an ESM receiver's band [frequency_min, frequency_max]: the
-    overlap of the two bands over the emitter's bandwidth; a NaN centre (a format-1 jammer, tuned to every
-    radar) is taken as inside the band."""
+    overlap of the two bands over the emitter's bandwidth. A NaN centre is a jammer tuned to every radar (the
+    format-1 jammer: a power density ERP / bandwidth in any receiver, at most the whole ERP): the receiver's
+    band over the jammer's bandwidth, at most 1."""
     lo, hi = entry.frequency_min.value, entry.frequency_max.value
     centre, bandwidth = np.asarray(centre, float), np.asarray(bandwidth, float)
     overlap = np.clip(np.minimum(hi, centre + bandwidth / 2) - np.maximum(lo, centre - bandwidth / 2), 0.0, None)
     with np.errstate(invalid="ignore"):
-        return np.where(np.isnan(centre), 1.0, np.minimum(overlap / bandwidth, 1.0))
+        return np.where(np.isnan(centre), np.minimum((hi - lo) / bandwidth, 1.0), np.minimum(overlap / bandwidth, 1.0))
+
+
+def in_band_frequency(entry: EsmType, centre, bandwidth) -> np.ndarray:
+    """The frequency [Hz] at which an emitter's in-band power is received: the middle of its band's overlap with
+    the receiver's; for a jammer tuned to every radar (NaN centre), the receiver's top frequency (the least
+    power the one-way equation gives over the band: the cautious choice)."""
+    lo, hi = entry.frequency_min.value, entry.frequency_max.value
+    centre, bandwidth = np.asarray(centre, float), np.asarray(bandwidth, float)
+    low, high = np.maximum(lo, centre - bandwidth / 2), np.minimum(hi, centre + bandwidth / 2)
+    return np.where(np.isnan(centre), hi, np.where(high > low, (low + high) / 2, np.clip(centre, lo, hi)))
 
 
 class _Passive:
@@ -80,9 +91,10 @@ class Esm(_Passive):
 
     * **Visibility**: line of sight, the instrumented range and the unit's sector, as a radar's.
     * **Pd per look**: the emissions a target carries - its self-screening jammer - reach the receiver with
-      P_r = ERP x (the fraction of the jammer's band inside the receiver's) x G_r lambda^2 / ((4 pi R)^2 L) at
-      the jammer's centre frequency (:func:`iadsim.physics.passive.one_way_received_power`; a jammer tuned to
-      every radar at the receiver's mid-band); a look detects it with the catalog's
+      P_r = ERP x (the fraction of the jammer's band inside the receiver's, :func:`in_band_power_fraction`) x
+      G_r lambda^2 / ((4 pi R)^2 L) at the middle of the bands' overlap
+      (:func:`iadsim.physics.passive.one_way_received_power`, :func:`in_band_frequency`; a jammer tuned to
+      every radar at the receiver's top frequency, the cautious end); a look detects it with the catalog's
       ``intercept_probability`` (default 1) when that reaches the ``sensitivity``, else not at all. A
       target that emits nothing is not detected. A jammer radiates its ERP at the defence (its main beam).
     * **Measurement**: bearing (and elevation where the catalog gives ``elevation_accuracy``); no range.
@@ -98,13 +110,12 @@ class Esm(_Passive):
         """Power [W] at the receiver from the targets' own emitters (their self-screening jammers)."""
         entry = self.entry
         total = np.zeros(np.shape(geometry.slant_range))
-        mid = (entry.frequency_min.value + entry.frequency_max.value) / 2
         r = np.where(np.isnan(geometry.slant_range), 1.0, np.maximum(geometry.slant_range, 1.0))
         for jammer in jammers:
             if not jammer.self_screening:
                 continue  # another aircraft's emission: not this target's
             erp = np.asarray(jammer.erp, float) * in_band_power_fraction(entry, jammer.centre, jammer.bandwidth)
-            frequency = np.where(np.isnan(np.asarray(jammer.centre, float)), mid, jammer.centre)
+            frequency = in_band_frequency(entry, jammer.centre, jammer.bandwidth)
             total = total + np.where(erp > 0, one_way_received_power(
                 np.maximum(erp, 0.0), entry.gain.value, frequency, r, entry.losses.value), 0.0)
         return total

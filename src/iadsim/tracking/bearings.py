@@ -41,7 +41,7 @@ def triangulate(sites: ArrayLike, bearings: ArrayLike, sigmas: ArrayLike,
     Returns
     -------
     position : numpy.ndarray, shape ``(..., 2)``
-        The fix [m]; NaN where the lines are parallel (no fix).
+        The fix [m]; NaN where the lines are parallel or diverge (they would cross behind a sensor): no fix.
     covariance : numpy.ndarray, shape ``(..., 2, 2)``
         Its covariance [m^2]; inf where there is no fix.
     """
@@ -66,6 +66,10 @@ def triangulate(sites: ArrayLike, bearings: ArrayLike, sigmas: ArrayLike,
         r = np.linalg.norm(position[..., None, :] - sites, axis=-1)
         weight = 1.0 / (np.broadcast_to(sigmas, bearings.shape) * np.maximum(r, 1.0)) ** 2
     covariance = np.linalg.inv(safe)
+    # a fix behind a sensor (where the lines' backward extensions cross: diverging bearings) is no fix
+    direction = np.stack([np.sin(bearings), np.cos(bearings)], axis=-1)
+    ahead = (np.sum((position[..., None, :] - sites) * direction, axis=-1) > 0).all(axis=-1)
+    fixed = fixed & ahead
     position = np.where(fixed[..., None], position, np.nan)
     covariance = np.where(fixed[..., None, None], covariance, np.inf)
     return position, covariance

@@ -29,6 +29,7 @@ eqs. 5.2.3-5 to 5.2.3-17 (the Kalman filter), 6.3.2-4 (DWNA); sec. 8.6 on out-of
 from __future__ import annotations
 
 import numba
+import numpy as np
 
 from iadsim.tracking.scan import _predict, _update
 
@@ -38,8 +39,10 @@ __all__ = ["fuse_reports"]
 @numba.njit(cache=True, nogil=True)
 def fuse_reports(x, p, time, has_track, updates, stale, index, rows, sensors, targets, report, latency, feeds,
                  clock, done, q, speed_var):  # pragma: no cover - compiled
-    """Fuse the reports ``index`` (in order: give them sorted by row, object and time) into the nodes' tracks,
-    in place, at each node whose copy has arrived by its row's ``clock``.
+    """Fuse the reports ``index`` (give them sorted by row, object and time) into the nodes' tracks, in place,
+    at each node whose copy has arrived by its row's ``clock``: at each node, one object's reports in the order
+    they arrive there (plot time + the path's latency; ties in plot-time order), so the result does not depend
+    on how often this is called.
 
     Parameters
     ----------
@@ -69,24 +72,48 @@ def fuse_reports(x, p, time, has_track, updates, stale, index, rows, sensors, ta
         Velocity variance of a new track [m^2/s^2] (``speed_sigma`` squared).
     """
     n_f = latency.shape[0]
-    for i in index:
-        r, s, t = rows[i], sensors[i], targets[i]
-        at = report[i, 0]
+    n = index.shape[0]
+    group = np.empty(n, np.int64)
+    arrival = np.empty(n)
+    g0 = 0
+    while g0 < n:  # the reports of one (row, object), in plot-time order
+        g1 = g0 + 1
+        while g1 < n and rows[index[g1]] == rows[index[g0]] and targets[index[g1]] == targets[index[g0]]:
+            g1 += 1
+        r, t = rows[index[g0]], targets[index[g0]]
         for f in range(n_f):
-            if done[i, f] or at + latency[f, s] > clock[r]:
-                continue
-            done[i, f] = True
-            if not feeds[r, f, s]:
-                continue  # the path is down as it arrives: lost
-            if not has_track[r, f, t]:
-                for a in range(3):
-                    x[r, f, t, a], x[r, f, t, 3 + a] = report[i, 2 + a], 0.0
-                p[r, f, t, 0], p[r, f, t, 1], p[r, f, t, 2] = report[i, 1], 0.0, speed_var
-                time[r, f, t], has_track[r, f, t], updates[r, f, t] = at, True, 1
-            elif at < time[r, f, t]:
-                stale[r] += 1
-            else:
-                _predict(x[r, f, t], p[r, f, t], at - time[r, f, t], q)
-                _update(x[r, f, t], p[r, f, t], report[i, 2:5], report[i, 1])
-                time[r, f, t] = at
-                updates[r, f, t] += 1
+            m = 0
+            for j in range(g0, g1):  # those that have reached this node by now
+                i = index[j]
+                if not done[i, f] and report[i, 0] + latency[f, sensors[i]] <= clock[r]:
+                    group[m] = i
+                    arrival[m] = report[i, 0] + latency[f, sensors[i]]
+                    m += 1
+            order = np.argsort(arrival[:m], kind="mergesort")  # in arrival order (ties: plot time)
+            for o in range(m):
+                i = group[order[o]]
+                _fuse_one(x, p, time, has_track, updates, stale, r, f, t, sensors[i], report[i], feeds, q,
+                          speed_var)
+                done[i, f] = True
+        g0 = g1
+
+
+@numba.njit(cache=True, nogil=True)
+def _fuse_one(x, p, time, has_track, updates, stale, r, f, t, s, report, feeds, q,
+              speed_var):  # pragma: no cover - compiled
+    """One report (``report``: :data:`iadsim.tracking.scan.REPORT_FIELDS`) arriving at node ``f``."""
+    at = report[0]
+    if not feeds[r, f, s]:
+        return  # the path is down as it arrives: lost
+    if not has_track[r, f, t]:
+        for a in range(3):
+            x[r, f, t, a], x[r, f, t, 3 + a] = report[2 + a], 0.0
+        p[r, f, t, 0], p[r, f, t, 1], p[r, f, t, 2] = report[1], 0.0, speed_var
+        time[r, f, t], has_track[r, f, t], updates[r, f, t] = at, True, 1
+    elif at < time[r, f, t]:
+        stale[r] += 1  # it arrived after a later one
+    else:
+        _predict(x[r, f, t], p[r, f, t], at - time[r, f, t], q)
+        _update(x[r, f, t], p[r, f, t], report[2:5], report[1])
+        time[r, f, t] = at
+        updates[r, f, t] += 1
