@@ -26,10 +26,12 @@ class Node:
         n = len(times)
         numbers = np.column_stack([times, var, z])
         done = ~np.isfinite(self.latency.T[np.asarray(sensors)])
+        left = (~done).sum(axis=1)
         for clock in clocks:
             fuse_reports(self.x, self.p, self.time, self.has, self.updates, self.stale, np.arange(n),
                          np.zeros(n, np.int64), np.asarray(sensors, np.int64), np.zeros(n, np.int64), numbers,
-                         self.latency, self.feeds, np.array([float(clock)]), done, Q, SPEED_VAR)
+                         self.latency, self.feeds, np.array([float(clock)]), done, left, Q, SPEED_VAR)
+        np.testing.assert_array_equal(left, (~done).sum(axis=1))  # the count kept in step with the flags
         return done
 
     def covariance(self, f):

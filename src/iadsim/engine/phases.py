@@ -460,14 +460,15 @@ def track(ctx: Context, k: int, trk: SensorTracks, pic: Picture) -> None:
         return
     ids, numbers = (np.concatenate(a) for a in zip(*trk.reports, strict=True))
     done = ~np.isfinite(ctx.world.latency.T[ids[:, 1]])  # fire units it never reaches
+    left = (~done).sum(axis=1)
     rows, sensors, targets = ids.T
     if pic.pending is not None:  # those still on their way from earlier steps
         q = pic.pending
-        rows, sensors, targets = (np.concatenate(a) for a in (
-            (q.rows, rows), (q.sensors, sensors), (q.targets, targets)))
+        rows, sensors, targets, left = (np.concatenate(a) for a in (
+            (q.rows, rows), (q.sensors, sensors), (q.targets, targets), (q.left, left)))
         numbers, done = np.concatenate((q.numbers, numbers)), np.concatenate((q.done, done))
     order = np.lexsort((numbers[:, 0], targets, rows))  # by replication, object, time (then look order)
-    pic.pending = Reports(rows[order], sensors[order], targets[order], numbers[order], done[order])
+    pic.pending = Reports(rows[order], sensors[order], targets[order], numbers[order], done[order], left[order])
 
 
 def fuse_until(ctx: Context, pic: Picture, feeds: np.ndarray, clock: np.ndarray, rows: np.ndarray | None = None,
@@ -480,7 +481,7 @@ def fuse_until(ctx: Context, pic: Picture, feeds: np.ndarray, clock: np.ndarray,
         return
     first = ctx.first_arrival[q.sensors]  # the earliest a report reaches any fire unit
     if rows is None or 4 * len(rows) > len(clock):
-        i = np.flatnonzero(q.numbers[:, 0] + first <= clock[q.rows])
+        i = np.flatnonzero((q.left > 0) & (q.numbers[:, 0] + first <= clock[q.rows]))
         if rows is not None:
             mine = np.zeros(len(clock), bool)
             mine[rows] = True
@@ -488,15 +489,16 @@ def fuse_until(ctx: Context, pic: Picture, feeds: np.ndarray, clock: np.ndarray,
     else:  # a few rows: only their reports (sorted by row, so each row's are one slice)
         lo, hi = np.searchsorted(q.rows, rows), np.searchsorted(q.rows, rows, side="right")
         i = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi, strict=True)] or [np.zeros(0, np.int64)])
-        i = i[q.numbers[i, 0] + first[i] <= clock[q.rows[i]]]
+        i = i[(q.left[i] > 0) & (q.numbers[i, 0] + first[i] <= clock[q.rows[i]])]
     if not len(i):
         return
     fuse_reports(pic.x, pic.p, pic.track_time, pic.has_track, pic.updates, pic.stale, i, q.rows, q.sensors, q.targets,
-                 q.numbers, ctx.world.latency, feeds, clock, q.done, ctx.process_noise, ctx.initial_speed_sigma**2)
+                 q.numbers, ctx.world.latency, feeds, clock, q.done, q.left, ctx.process_noise,
+                 ctx.initial_speed_sigma**2)
     if rows is None:  # the end of a step: keep only the reports still on their way
-        keep = ~q.done.all(axis=1)
-        pic.pending = Reports(q.rows[keep], q.sensors[keep], q.targets[keep], q.numbers[keep], q.done[keep]) \
-            if keep.any() else None
+        keep = q.left > 0
+        pic.pending = Reports(q.rows[keep], q.sensors[keep], q.targets[keep], q.numbers[keep], q.done[keep],
+                              q.left[keep]) if keep.any() else None
 
 
 def predicted_error(ctx: Context, pic: Picture, rr, ff, tt, ahead, manoeuvre: bool = True) -> np.ndarray:

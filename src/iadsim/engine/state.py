@@ -71,6 +71,7 @@ class Reports:
     targets: np.ndarray  # (n,) the object (the reporting track's truth)
     numbers: np.ndarray  # (n, 5) iadsim.tracking.scan.REPORT_FIELDS: the plot's time, variance, position
     done: np.ndarray  # (n, F) bool: arrived at the fire unit (fused, lost or discarded), or never will
+    left: np.ndarray  # (n,) int: fire units it has still to reach (the not done)
 
 
 @dataclass

@@ -38,7 +38,7 @@ __all__ = ["fuse_reports"]
 
 @numba.njit(cache=True, nogil=True)
 def fuse_reports(x, p, time, has_track, updates, stale, index, rows, sensors, targets, report, latency, feeds,
-                 clock, done, q, speed_var):  # pragma: no cover - compiled
+                 clock, done, left, q, speed_var):  # pragma: no cover - compiled
     """Fuse the reports ``index`` (give them sorted by row, object and time) into the nodes' tracks, in place,
     at each node whose copy has arrived by its row's ``clock``: at each node, one object's reports in the order
     they arrive there (plot time + the path's latency; ties in plot-time order), so the result does not depend
@@ -66,6 +66,8 @@ def fuse_reports(x, p, time, has_track, updates, stale, index, rows, sensors, ta
         Each row's time now: a report arrives at a node once ``time + latency <= clock``.
     done : numpy.ndarray of bool, shape ``(n, F)``
         Whether each report has arrived at each node (fused, lost or discarded); set here.
+    left : numpy.ndarray of int, shape ``(n,)``
+        How many nodes each report has still to reach (the not done); counted down here.
     q : float
         DWNA process noise [m^2/s^4].
     speed_var : float
@@ -85,20 +87,31 @@ def fuse_reports(x, p, time, has_track, updates, stale, index, rows, sensors, ta
             m = 0
             for j in range(g0, g1):  # those that have reached this node by now
                 i = index[j]
-                if not done[i, f] and report[i, 0] + latency[f, sensors[i]] <= clock[r]:
+                if left[i] > 0 and not done[i, f] and report[i, 0] + latency[f, sensors[i]] <= clock[r]:
                     group[m] = i
                     arrival[m] = report[i, 0] + latency[f, sensors[i]]
                     m += 1
-            order = np.argsort(arrival[:m], kind="mergesort")  # in arrival order (ties: plot time)
+            if m == 0:
+                continue
+            in_order = True  # usually they arrive in plot-time order already: no sort needed
+            for o in range(1, m):
+                if arrival[o] < arrival[o - 1]:
+                    in_order = False
+                    break
+            if not in_order:  # in arrival order (ties: plot time)
+                order = np.argsort(arrival[:m], kind="mergesort")
+                sorted_group = group[:m][order]
+                group[:m] = sorted_group
             for o in range(m):
-                i = group[order[o]]
+                i = group[o]
                 _fuse_one(x, p, time, has_track, updates, stale, r, f, t, sensors[i], report[i], feeds, q,
                           speed_var)
                 done[i, f] = True
+                left[i] -= 1
         g0 = g1
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline="always")
 def _fuse_one(x, p, time, has_track, updates, stale, r, f, t, s, report, feeds, q,
               speed_var):  # pragma: no cover - compiled
     """One report (``report``: :data:`iadsim.tracking.scan.REPORT_FIELDS`) arriving at node ``f``."""
