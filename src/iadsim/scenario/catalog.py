@@ -296,16 +296,25 @@ class LauncherType(_Type):
     radar: str | None = Field(None, description="catalog type of the launcher's own fire-control radar")
 
 
+def _positive(value):
+    """A sourced value that must be above zero (a validator's body)."""
+    if value is not None and not value.value > 0:
+        raise ValueError("must be greater than zero")
+    return value
+
+
+def _not_negative(value):
+    """A sourced value that must not be below zero (a validator's body)."""
+    if value is not None and value.value < 0:
+        raise ValueError("must not be negative")
+    return value
+
+
 class _PassiveSensor(_Type):
     look_period: STime = Field(description="seconds between two looks at a target (a dwell or revisit cycle)")
     instrumented_range: SLength
 
-    @field_validator("look_period", "instrumented_range")
-    @classmethod
-    def _passive_positive(cls, value):
-        if not value.value > 0:
-            raise ValueError("must be greater than zero")
-        return value
+    _passive_positive = field_validator("look_period", "instrumented_range")(lambda cls, value: _positive(value))
     azimuth_accuracy: SAngle = Field(description="1-sigma bearing error of one detection")
     intercept_probability: SNumber | None = Field(
         None, description="probability that a look catches a target above threshold (default 1)")
@@ -338,12 +347,7 @@ class EsmType(_PassiveSensor):
     elevation_accuracy: SAngle | None = None
     model: str = Field("esm", description="sensor model that says how it sees (iadsim.registry.SENSOR_MODELS)")
 
-    @field_validator("frequency_min", "sensitivity")
-    @classmethod
-    def _esm_positive(cls, value):
-        if not value.value > 0:
-            raise ValueError("must be greater than zero")
-        return value
+    _esm_positive = field_validator("frequency_min", "sensitivity")(lambda cls, value: _positive(value))
 
     @field_validator("frequency_max")
     @classmethod
@@ -367,19 +371,8 @@ class IrstType(_PassiveSensor):
     elevation_accuracy: SAngle
     model: str = Field("irst", description="sensor model that says how it sees (iadsim.registry.SENSOR_MODELS)")
 
-    @field_validator("threshold")
-    @classmethod
-    def _irst_positive(cls, value):
-        if not value.value > 0:
-            raise ValueError("must be greater than zero")
-        return value
-
-    @field_validator("extinction")
-    @classmethod
-    def _irst_not_negative(cls, value):
-        if value.value < 0:
-            raise ValueError("must not be negative")
-        return value
+    _irst_positive = field_validator("threshold")(lambda cls, value: _positive(value))
+    _irst_not_negative = field_validator("extinction")(lambda cls, value: _not_negative(value))
 
 
 SENSOR_TYPES = (RadarType, EsmType, IrstType)
