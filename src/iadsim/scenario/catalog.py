@@ -149,7 +149,16 @@ class _Type(BaseModel):
     description: str = ""
 
 
-class RadarType(_Type):
+class _SensorType(_Type):
+    """What every catalog sensor shares: its ``model`` names a registered sensor model."""
+
+    @field_validator("model", check_fields=False)
+    @classmethod
+    def _known_model(cls, name: str) -> str:
+        return SENSOR_MODELS.check(name)
+
+
+class RadarType(_SensorType):
     """A radar. Search radars rotate (scan_period); fire-control radars revisit tracks (update_period)."""
 
     kind: Literal["radar"]
@@ -187,11 +196,6 @@ class RadarType(_Type):
         None, description="receive gain of the sidelobes relative to the main beam (negative), for "
         "jammers outside the main beam")
     model: str = Field("radar", description="sensor model that says how it sees (iadsim.registry.SENSOR_MODELS)")
-
-    @field_validator("model")
-    @classmethod
-    def _known_model(cls, name: str) -> str:
-        return SENSOR_MODELS.check(name)
 
     @field_validator("elevation_tilt")
     @classmethod
@@ -310,7 +314,7 @@ def _not_negative(value):
     return value
 
 
-class _PassiveSensor(_Type):
+class _PassiveSensor(_SensorType):
     look_period: STime = Field(description="seconds between two looks at a target (a dwell or revisit cycle)")
     instrumented_range: SLength
 
@@ -319,11 +323,6 @@ class _PassiveSensor(_Type):
     intercept_probability: SNumber | None = Field(
         None, description="probability that a look catches a target above threshold (default 1)")
     model: str
-
-    @field_validator("model")
-    @classmethod
-    def _known_model(cls, name: str) -> str:
-        return SENSOR_MODELS.check(name)
 
     @field_validator("intercept_probability")
     @classmethod
