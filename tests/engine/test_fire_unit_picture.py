@@ -40,7 +40,7 @@ def test_fire_unit_picture_counts_and_ospa_by_definition(make_scenario):
         for f in range(len(world.fire_ids)):
             fed = np.isfinite(world.latency[f])
             coast = drop_after * world.look_period[fed].max() + world.latency[f, fed].max()
-            held = np.flatnonzero(st.picture.has_track[r, f] & (now - st.picture.track_time[r, f] <= coast))
+            held = np.flatnonzero((st.picture.updates[r, f] > 0) & (now - st.picture.track_time[r, f] <= coast))
             flying = st.outcomes.alive[r] & ~st.outcomes.leaked[r] & world.active[k]
             should = np.flatnonzero(flying & (st.readiness.feeds[r, f][:, None] & world.visible[k]).any(axis=0))
             estimates = st.picture.x[r, f, held, :3] + st.picture.x[r, f, held, 3:] * (

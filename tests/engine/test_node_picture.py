@@ -48,7 +48,7 @@ def test_a_fire_units_track_is_the_kalman_filter_of_the_reports_that_reached_it(
                     mine = np.flatnonzero((r_ == r) & (t_ == t) & np.isfinite(latency[f, s_]))
                     x, P, when, n, discarded = by_arrival(s_[mine], at[mine], z_[mine], var_[mine], latency[f],
                                                           end - 1e-9, *kalman_q)  # what arrived before the end
-                    assert st.picture.has_track[r, f, t] == (n > 0)
+                    assert (st.picture.updates[r, f, t] > 0) == (n > 0)
                     if not n:
                         continue
                     np.testing.assert_allclose(st.picture.x[r, f, t], x, rtol=1e-6, atol=1e-3)

@@ -18,7 +18,7 @@ class Node:
         n_f, n_s = self.latency.shape
         self.feeds = np.ones((1, n_f, n_s), bool) if feeds is None else np.asarray(feeds, bool)[None]
         self.x, self.p = np.zeros((1, n_f, 1, 6)), np.zeros((1, n_f, 1, 3))
-        self.time, self.has = np.zeros((1, n_f, 1)), np.zeros((1, n_f, 1), bool)
+        self.time = np.zeros((1, n_f, 1))
         self.updates, self.stale = np.zeros((1, n_f, 1), np.int64), np.zeros(1, np.int64)
 
     def fuse(self, sensors, times, z, var, clocks):
@@ -26,13 +26,15 @@ class Node:
         n = len(times)
         numbers = np.column_stack([times, var, z])
         done = ~np.isfinite(self.latency.T[np.asarray(sensors)])
-        left = (~done).sum(axis=1)
         for clock in clocks:
-            fuse_reports(self.x, self.p, self.time, self.has, self.updates, self.stale, np.arange(n),
+            fuse_reports(self.x, self.p, self.time, self.updates, self.stale, np.arange(n),
                          np.zeros(n, np.int64), np.asarray(sensors, np.int64), np.zeros(n, np.int64), numbers,
-                         self.latency, self.feeds, np.array([float(clock)]), done, left, Q, SPEED_VAR)
-        np.testing.assert_array_equal(left, (~done).sum(axis=1))  # the count kept in step with the flags
+                         self.latency, self.feeds, np.array([float(clock)]), done, Q, SPEED_VAR)
         return done
+
+    @property
+    def has(self):
+        return self.updates > 0
 
     def covariance(self, f):
         pp, pv, vv = self.p[0, f, 0]
@@ -111,7 +113,7 @@ def test_the_picture_does_not_depend_on_how_often_it_is_fused():
     once, often = Node(latency), Node(latency)
     once.fuse(sensors, times, z, var, [end])
     often.fuse(sensors, times, z, var, np.sort(rng.uniform(0, end, 5000)).tolist() + [end])
-    for name in ("x", "p", "time", "has", "updates", "stale"):
+    for name in ("x", "p", "time", "updates", "stale"):
         np.testing.assert_array_equal(getattr(once, name), getattr(often, name), err_msg=name)
     x, P, t, n, discarded = by_arrival(sensors, times, z, var, latency[0], end)
     assert discarded > 0 and once.stale[0] == discarded and once.updates[0, 0, 0] == n

@@ -256,18 +256,18 @@ def picture_quality(world, state) -> np.ndarray:
     SIAP completeness is JT / J, ambiguity NA / distinct, spuriousness (N - NA) / N. The series
     ``picture_held``, ``picture_unheld``, ``picture_ambiguous`` and ``picture_spurious`` sum these over
     sensors, so the network's ratios follow from their means."""
+    return _once_per_step(state, "_picture", lambda: _sensor_counts(world, state))
+
+
+def _sensor_counts(world, state) -> np.ndarray:
     k = max(state.time_index - 1, 0)
-    cached = getattr(state, "_picture", None)  # the reporters of one step share one computation
-    if cached is None or cached[0] != state.time_index:
-        tab, out = state.tracks.table, state.outcomes
-        ranging = np.array(["range" in sensor.measures for sensor in world.sensors], bool)  # passive: no tracks yet
-        should = (world.visible[k] & ranging[:, None])[None] & (out.alive & ~out.leaked & world.active[k][None, :])[
-            :, None, :]
-        counts = np.zeros(tab.status.shape[:2] + (6,))
-        picture_counts(tab.x, tab.status, tab.truth, tab.time, tab.top, float(world.times[k]), world.position[k],
-                       should, OSPA_CUTOFF, OSPA_ORDER, counts)
-        cached = state._picture = (state.time_index, counts)
-    return cached[1]
+    tab, out = state.tracks.table, state.outcomes
+    flying = out.alive & ~out.leaked & world.active[k][None, :]
+    should = (world.visible[k] & world.ranging[:, None])[None] & flying[:, None, :]
+    counts = np.zeros(tab.status.shape[:2] + (6,))
+    picture_counts(tab.x, tab.status, tab.truth, tab.time, tab.top, float(world.times[k]), world.position[k], should,
+                   OSPA_CUTOFF, OSPA_ORDER, counts)
+    return counts
 
 
 def fire_unit_picture(world, state) -> np.ndarray:
@@ -279,25 +279,36 @@ def fire_unit_picture(world, state) -> np.ndarray:
     Its tracks are keyed by object and fed only by true objects' plots, so N = NA = distinct (no ambiguity, no
     false track); a track of an object that has stopped flying coasts until its hold ends, an extra estimate
     in the OSPA meanwhile."""
+    return _once_per_step(state, "_fire_unit_picture", lambda: _fire_unit_counts(world, state))
+
+
+def _fire_unit_counts(world, state) -> np.ndarray:
     k = max(state.time_index - 1, 0)
-    cached = getattr(state, "_fire_unit_picture", None)
+    pic, out = state.picture, state.outcomes
+    now = float(world.times[k])
+    fed = np.isfinite(world.latency)  # (F, S)
+    slowest = np.where(fed, world.look_period[None, :], 0.0).max(axis=1, initial=0.0)
+    coast = world.scenario.spec.doctrine.tracking.drop_after * slowest + np.where(fed, world.latency, 0.0).max(
+        axis=1, initial=0.0)
+    held = (pic.updates > 0) & (now - pic.track_time <= coast[None, :, None])
+    flying = out.alive & ~out.leaked & world.active[k][None, :]
+    sees = (state.readiness.feeds.astype(np.float32) @ world.visible[k].astype(np.float32)) > 0  # (R, F, T)
+    n_r, n_f, n_t = held.shape
+    counts = np.zeros((n_r, n_f, 6))
+    picture_counts(pic.x, np.where(held, CONFIRMED, FREE).astype(np.int8),
+                   np.broadcast_to(np.arange(n_t, dtype=np.int64), held.shape).copy(), pic.track_time,
+                   np.full((n_r, n_f), n_t, np.int64), now, world.position[k], sees & flying[:, None, :],
+                   OSPA_CUTOFF, OSPA_ORDER, counts)
+    return counts
+
+
+def _once_per_step(state, key: str, compute):
+    """``compute()``, once per step of ``state``: the reporters of one step share one computation (kept on the
+    state under ``key`` with the step it belongs to)."""
+    cached = getattr(state, key, None)
     if cached is None or cached[0] != state.time_index:
-        pic, out = state.picture, state.outcomes
-        now = float(world.times[k])
-        fed = np.isfinite(world.latency)  # (F, S)
-        slowest = np.where(fed, world.look_period[None, :], 0.0).max(axis=1, initial=0.0)
-        coast = world.scenario.spec.doctrine.tracking.drop_after * slowest + np.where(fed, world.latency, 0.0).max(
-            axis=1, initial=0.0)
-        held = pic.has_track & (now - pic.track_time <= coast[None, :, None])
-        flying = out.alive & ~out.leaked & world.active[k][None, :]
-        sees = (state.readiness.feeds.astype(np.float32) @ world.visible[k].astype(np.float32)) > 0  # (R, F, T)
-        n_r, n_f, n_t = held.shape
-        counts = np.zeros((n_r, n_f, 6))
-        picture_counts(pic.x, np.where(held, CONFIRMED, FREE).astype(np.int8),
-                       np.broadcast_to(np.arange(n_t, dtype=np.int64), held.shape).copy(), pic.track_time,
-                       np.full((n_r, n_f), n_t, np.int64), now, world.position[k], sees & flying[:, None, :],
-                       OSPA_CUTOFF, OSPA_ORDER, counts)
-        cached = state._fire_unit_picture = (state.time_index, counts)
+        cached = (state.time_index, compute())
+        setattr(state, key, cached)
     return cached[1]
 
 

@@ -112,7 +112,6 @@ class Context:
     operator: bool  # the authority rule has an operator decide (and so occupy a crew's decision slot)
     lags: list  # (latency [s], (S,) bool: sensors with a picture path of that latency to some fire unit)
     first_arrival: np.ndarray  # (S,) [s] the shortest latency from each sensor to a fire unit's picture
-    ranging: np.ndarray  # (S,) bool: the sensor measures range (a radar); a passive one's detections form no tracks
     guidance: list  # (F,) each missile's guidance, None: the catalog's constant pk
     lethal_area: np.ndarray  # (F,) [m^2] Carleton A_L (nan: constant pk)
     peak_pk: np.ndarray  # (F,) Carleton D0
@@ -169,7 +168,6 @@ class Context:
             lags=[(lag, (world.latency == lag).any(axis=0))
                   for lag in np.unique(world.latency[np.isfinite(world.latency)])],
             first_arrival=world.latency.min(axis=0, initial=np.inf),
-            ranging=np.array(["range" in s.measures for s in world.sensors], bool),
             guidance=[m.guidance.value if m.guidance is not None else None for m in world.missile],
             lethal_area=_value(world.missile, "lethal_area"), peak_pk=_value(world.missile, "peak_pk"),
             response_time=_value(world.missile, "response_time"),
@@ -253,8 +251,8 @@ def initial_state(ctx: Context) -> State:
                             breaks=np.zeros(R, np.int64), confirmed_at=np.full((R, S, T), np.inf),
                             held_since=np.full((R, S, T), np.inf), held_until=np.full((R, S, T), -np.inf),
                             reports=[], deliveries=(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))),
-        picture=Picture(x=np.zeros((R, F, T, 6)), p=np.zeros((R, F, T, 3)), has_track=np.zeros((R, F, T), bool),
-                        track_time=np.zeros((R, F, T)), updates=np.zeros((R, F, T), np.int64),
+        picture=Picture(x=np.zeros((R, F, T, 6)), p=np.zeros((R, F, T, 3)), track_time=np.zeros((R, F, T)),
+                        updates=np.zeros((R, F, T), np.int64),
                         stale=np.zeros(R, np.int64), pending=None,
                         system_hostile=~(civil_ok[None, :] & ~missed)),
         engagements=Engagements(phase=np.zeros((R, T), np.int8), fire=np.full((R, T), -1), due=np.zeros((R, T)),
@@ -358,7 +356,7 @@ def sense(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, out: Outcomes)
             rr, i = np.nonzero(hit)  # by replication, sensor, target
             if len(rr):
                 first_detection(w, out, rr, tt[i], when[rr, ss[i]])
-                ranging = ctx.ranging[ss[i]]  # a passive sensor's bearings form no tracks yet
+                ranging = w.ranging[ss[i]]  # a passive sensor's bearings form no tracks yet
                 rr, i = rr[ranging], i[ranging]
         ds, dt = ss[i], tt[i]
         at = when[rr, ds]
@@ -460,15 +458,14 @@ def track(ctx: Context, k: int, trk: SensorTracks, pic: Picture) -> None:
         return
     ids, numbers = (np.concatenate(a) for a in zip(*trk.reports, strict=True))
     done = ~np.isfinite(ctx.world.latency.T[ids[:, 1]])  # fire units it never reaches
-    left = (~done).sum(axis=1)
     rows, sensors, targets = ids.T
     if pic.pending is not None:  # those still on their way from earlier steps
         q = pic.pending
-        rows, sensors, targets, left = (np.concatenate(a) for a in (
-            (q.rows, rows), (q.sensors, sensors), (q.targets, targets), (q.left, left)))
+        rows, sensors, targets = (np.concatenate(a) for a in (
+            (q.rows, rows), (q.sensors, sensors), (q.targets, targets)))
         numbers, done = np.concatenate((q.numbers, numbers)), np.concatenate((q.done, done))
     order = np.lexsort((numbers[:, 0], targets, rows))  # by replication, object, time (then look order)
-    pic.pending = Reports(rows[order], sensors[order], targets[order], numbers[order], done[order], left[order])
+    pic.pending = Reports(rows[order], sensors[order], targets[order], numbers[order], done[order])
 
 
 def fuse_until(ctx: Context, pic: Picture, feeds: np.ndarray, clock: np.ndarray, rows: np.ndarray | None = None,
@@ -481,7 +478,7 @@ def fuse_until(ctx: Context, pic: Picture, feeds: np.ndarray, clock: np.ndarray,
         return
     first = ctx.first_arrival[q.sensors]  # the earliest a report reaches any fire unit
     if rows is None or 4 * len(rows) > len(clock):
-        i = np.flatnonzero((q.left > 0) & (q.numbers[:, 0] + first <= clock[q.rows]))
+        i = np.flatnonzero(q.numbers[:, 0] + first <= clock[q.rows])
         if rows is not None:
             mine = np.zeros(len(clock), bool)
             mine[rows] = True
@@ -489,16 +486,15 @@ def fuse_until(ctx: Context, pic: Picture, feeds: np.ndarray, clock: np.ndarray,
     else:  # a few rows: only their reports (sorted by row, so each row's are one slice)
         lo, hi = np.searchsorted(q.rows, rows), np.searchsorted(q.rows, rows, side="right")
         i = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi, strict=True)] or [np.zeros(0, np.int64)])
-        i = i[(q.left[i] > 0) & (q.numbers[i, 0] + first[i] <= clock[q.rows[i]])]
+        i = i[q.numbers[i, 0] + first[i] <= clock[q.rows[i]]]
     if not len(i):
         return
-    fuse_reports(pic.x, pic.p, pic.track_time, pic.has_track, pic.updates, pic.stale, i, q.rows, q.sensors, q.targets,
-                 q.numbers, ctx.world.latency, feeds, clock, q.done, q.left, ctx.process_noise,
-                 ctx.initial_speed_sigma**2)
+    fuse_reports(pic.x, pic.p, pic.track_time, pic.updates, pic.stale, i, q.rows, q.sensors, q.targets, q.numbers,
+                 ctx.world.latency, feeds, clock, q.done, ctx.process_noise, ctx.initial_speed_sigma**2)
     if rows is None:  # the end of a step: keep only the reports still on their way
-        keep = q.left > 0
-        pic.pending = Reports(q.rows[keep], q.sensors[keep], q.targets[keep], q.numbers[keep], q.done[keep],
-                              q.left[keep]) if keep.any() else None
+        keep = ~q.done.all(axis=1)
+        pic.pending = Reports(q.rows[keep], q.sensors[keep], q.targets[keep], q.numbers[keep], q.done[keep]) \
+            if keep.any() else None
 
 
 def predicted_error(ctx: Context, pic: Picture, rr, ff, tt, ahead, manoeuvre: bool = True) -> np.ndarray:
@@ -508,7 +504,7 @@ def predicted_error(ctx: Context, pic: Picture, rr, ff, tt, ahead, manoeuvre: bo
     h = np.asarray(ahead, float)
     pp, pv, vv = pic.p[rr, ff, tt].T
     pos = 3 * (pp + 2 * h * pv + h**2 * vv) + manoeuvre * 3 * ctx.process_noise * h**4 / 4
-    return np.where(pic.has_track[rr, ff, tt], np.sqrt(np.maximum(pos, 0.0)), np.inf)
+    return np.where(pic.updates[rr, ff, tt] > 0, np.sqrt(np.maximum(pos, 0.0)), np.inf)
 
 
 # ------------------------------------------------------------------------------------------------ fire control
@@ -886,7 +882,7 @@ def aim_points(ctx: Context, k: int, pic: Picture, rr, ff, tt, when, tof) -> lis
     velocity = pic.x[rr, ff, tt, 3:]
     position = pic.x[rr, ff, tt, :3] + velocity * (when - pic.track_time[rr, ff, tt])[:, None]
     tof_track, point, ok = intercept(w.fire_position[ff], position, velocity, ctx.speed[ff])
-    use = np.asarray(ok) & pic.has_track[rr, ff, tt]
+    use = np.asarray(ok) & (pic.updates[rr, ff, tt] > 0)
     tof = np.where(use, tof_track, tof)
     aim = np.where(use[:, None], point, aim)
     return list(zip(tof.tolist(), aim, strict=True))
@@ -926,7 +922,7 @@ def launch(ctx: Context, st: State, r: int, f: int, t: int, now: float, tof: flo
     out.wrongful[r] += int(w.civil[t])
     if np.isnan(out.first_engagement[r]):
         out.first_engagement[r] = now
-    ctx.event(r, now, EventKind.LAUNCH, w.fire_unit[f], t, track=t if pic.has_track[r, f, t] else -1, missiles=n,
+    ctx.event(r, now, EventKind.LAUNCH, w.fire_unit[f], t, track=t if pic.updates[r, f, t] else -1, missiles=n,
               time_of_flight=float(tof), where=aim)
 
 

@@ -71,7 +71,6 @@ class Reports:
     targets: np.ndarray  # (n,) the object (the reporting track's truth)
     numbers: np.ndarray  # (n, 5) iadsim.tracking.scan.REPORT_FIELDS: the plot's time, variance, position
     done: np.ndarray  # (n, F) bool: arrived at the fire unit (fused, lost or discarded), or never will
-    left: np.ndarray  # (n,) int: fire units it has still to reach (the not done)
 
 
 @dataclass
@@ -81,9 +80,8 @@ class Picture:
 
     x: np.ndarray  # (R, F, T, 6) track state
     p: np.ndarray  # (R, F, T, 3) per-axis covariance (pp, pv, vv)
-    has_track: np.ndarray  # (R, F, T) bool
     track_time: np.ndarray  # (R, F, T) time of the track's state
-    updates: np.ndarray  # (R, F, T) measurements in the track
+    updates: np.ndarray  # (R, F, T) measurements in the track (0: the fire unit holds no track of the object)
     stale: np.ndarray  # (R,) reports discarded: they arrived after a later one (out of sequence)
     pending: Reports | None  # reports not yet arrived at every fire unit they will reach
     system_hostile: np.ndarray  # (R, T) bool: automatic identification says hostile (no valid IFF reply)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from functools import cached_property
 
 import networkx as nx
 import numpy as np
@@ -22,6 +23,7 @@ from iadsim.sensors import (
     Jamming,
     SensorModel,
     bearing_offset,
+    forms_tracks,
     line_of_sight,
     look_pd,
     path_geometry,
@@ -74,6 +76,12 @@ class World:
     sensors: list[SensorModel]  # (S,) the sensor model of each sensor
     sensing: np.ndarray  # (S,) bool: the sensor can sense (Network.senses: a radar's emission is on; passive)
     fire_sector: list  # (F,) each fire unit's sector (None: all round): it fires at intercepts inside it only
+
+    @cached_property
+    def ranging(self) -> np.ndarray:
+        """(S,) bool: the sensor measures range (a radar), so its detections form tracks; a passive sensor's
+        bearings do not yet."""
+        return np.array([forms_tracks(sensor) for sensor in self.sensors], bool)
 
 
 def _fly(scenario: Scenario, flight, times: np.ndarray, start: float):
@@ -229,7 +237,7 @@ def build_world(scenario: Scenario) -> World:
 
     net = build_network(scenario)
     for unit, sensor in sensors:
-        if "range" not in sensor.measures:
+        if not forms_tracks(sensor):
             warnings.warn(f"sensor '{unit.id}' ({type(sensor).__name__}) measures no range: its detections count "
                           "for the first detection but form no tracks and feed no picture (bearing-only tracking "
                           "is not in this version)", PassiveSensorWarning, stacklevel=2)

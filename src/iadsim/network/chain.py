@@ -36,6 +36,7 @@ import networkx as nx
 from iadsim.registry import SENSOR_MODELS
 from iadsim.scenario import Scenario
 from iadsim.scenario.catalog import SENSOR_TYPES, LauncherType, RadarType
+from iadsim.sensors.base import forms_tracks
 
 PICTURE = ("tracks", "cues")
 POOR_AVAILABILITY = 0.5
@@ -146,7 +147,7 @@ def build_network(scenario: Scenario) -> Network:
         radiates = sensor is not None and SENSOR_MODELS[sensor.model].emits
         emits[unit.id] = radiates and unit.readiness.emission == "on"
         senses[unit.id] = sensor is not None and (unit.readiness.emission == "on" or not radiates)
-        tracks[unit.id] = sensor is not None and "range" in SENSOR_MODELS[sensor.model].measures
+        tracks[unit.id] = sensor is not None and forms_tracks(SENSOR_MODELS[sensor.model])
         fire_control[unit.id] = radar is not None and radar.role == "fire-control"
         own_search[unit.id] = bool(fire_control[unit.id] and radar.autonomous_search)
         avail[unit.id] = unit.readiness.availability

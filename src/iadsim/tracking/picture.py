@@ -37,8 +37,8 @@ __all__ = ["fuse_reports"]
 
 
 @numba.njit(cache=True, nogil=True)
-def fuse_reports(x, p, time, has_track, updates, stale, index, rows, sensors, targets, report, latency, feeds,
-                 clock, done, left, q, speed_var):  # pragma: no cover - compiled
+def fuse_reports(x, p, time, updates, stale, index, rows, sensors, targets, report, latency, feeds, clock, done, q,
+                 speed_var):  # pragma: no cover - compiled
     """Fuse the reports ``index`` (give them sorted by row, object and time) into the nodes' tracks, in place,
     at each node whose copy has arrived by its row's ``clock``: at each node, one object's reports in the order
     they arrive there (plot time + the path's latency; ties in plot-time order), so the result does not depend
@@ -48,8 +48,8 @@ def fuse_reports(x, p, time, has_track, updates, stale, index, rows, sensors, ta
     ----------
     x, p : numpy.ndarray, shapes ``(R, F, T, 6)`` and ``(R, F, T, 3)``
         The nodes' track states and per-axis covariances.
-    time, has_track, updates : numpy.ndarray, shape ``(R, F, T)``
-        Time of each track's state [s], whether it exists, and the measurements in it.
+    time, updates : numpy.ndarray, shape ``(R, F, T)``
+        Time of each track's state [s] and the measurements in it (0: no track).
     stale : numpy.ndarray, shape ``(R,)``
         Reports discarded because the node's track was already later (counted here).
     index : numpy.ndarray of int
@@ -66,8 +66,6 @@ def fuse_reports(x, p, time, has_track, updates, stale, index, rows, sensors, ta
         Each row's time now: a report arrives at a node once ``time + latency <= clock``.
     done : numpy.ndarray of bool, shape ``(n, F)``
         Whether each report has arrived at each node (fused, lost or discarded); set here.
-    left : numpy.ndarray of int, shape ``(n,)``
-        How many nodes each report has still to reach (the not done); counted down here.
     q : float
         DWNA process noise [m^2/s^4].
     speed_var : float
@@ -87,7 +85,7 @@ def fuse_reports(x, p, time, has_track, updates, stale, index, rows, sensors, ta
             m = 0
             for j in range(g0, g1):  # those that have reached this node by now
                 i = index[j]
-                if left[i] > 0 and not done[i, f] and report[i, 0] + latency[f, sensors[i]] <= clock[r]:
+                if not done[i, f] and report[i, 0] + latency[f, sensors[i]] <= clock[r]:
                     group[m] = i
                     arrival[m] = report[i, 0] + latency[f, sensors[i]]
                     m += 1
@@ -104,25 +102,22 @@ def fuse_reports(x, p, time, has_track, updates, stale, index, rows, sensors, ta
                 group[:m] = sorted_group
             for o in range(m):
                 i = group[o]
-                _fuse_one(x, p, time, has_track, updates, stale, r, f, t, sensors[i], report[i], feeds, q,
-                          speed_var)
+                _fuse_one(x, p, time, updates, stale, r, f, t, sensors[i], report[i], feeds, q, speed_var)
                 done[i, f] = True
-                left[i] -= 1
         g0 = g1
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _fuse_one(x, p, time, has_track, updates, stale, r, f, t, s, report, feeds, q,
-              speed_var):  # pragma: no cover - compiled
+def _fuse_one(x, p, time, updates, stale, r, f, t, s, report, feeds, q, speed_var):  # pragma: no cover - compiled
     """One report (``report``: :data:`iadsim.tracking.scan.REPORT_FIELDS`) arriving at node ``f``."""
     at = report[0]
     if not feeds[r, f, s]:
         return  # the path is down as it arrives: lost
-    if not has_track[r, f, t]:
+    if updates[r, f, t] == 0:  # no track yet
         for a in range(3):
             x[r, f, t, a], x[r, f, t, 3 + a] = report[2 + a], 0.0
         p[r, f, t, 0], p[r, f, t, 1], p[r, f, t, 2] = report[1], 0.0, speed_var
-        time[r, f, t], has_track[r, f, t], updates[r, f, t] = at, True, 1
+        time[r, f, t], updates[r, f, t] = at, 1
     elif at < time[r, f, t]:
         stale[r] += 1  # it arrived after a later one
     else:
