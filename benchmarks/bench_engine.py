@@ -101,7 +101,7 @@ def false_plot_memory(world, batch: int) -> None:
         looks = batch * (world.times[-1] / world.look_period)  # looks of each sensor over the run
         plots = float((looks * ctx.false_plots).sum())
         trk = engine.state.tracks
-        table = sum(getattr(trk.table, name).nbytes for name in vars(trk.table)) / 1e6
+        table = trk.table.nbytes / 1e6
         print(f"false plots x{factor:g} (~{plots:,.0f} over a batch of {batch}; {ctx.track_slots} track slots per "
               f"sensor, a {table:.0f} MB table allocated before the run; {trk.false_confirmed.mean():.1f} false "
               f"tracks confirmed and {trk.dropped.mean():.0f} plots without a slot per replication): memory "

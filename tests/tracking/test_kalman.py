@@ -276,7 +276,7 @@ def test_batched_filter_equals_stone_soup():
 
 
 def test_fuse_in_order_is_predict_then_update_measurement_by_measurement():
-    """The engine's compiled sequential fusion gives what predict() and update() give one measurement at a
+    """The compiled sequential fusion gives what predict() and update() give one measurement at a
     time: a new track starts at its first measurement (zero velocity, the given speed sigma), later ones are
     predicted to their time (DWNA noise) and fused; one earlier than its track's time is fused at that time."""
     rng = np.random.default_rng(5)

@@ -302,3 +302,28 @@ def test_association_is_as_accurate_as_stone_soups_gnn_on_the_same_plots(validat
     assert min(stone) < 1.0  # the crossing is hard enough that GNN errs
     validation("GNN association accuracy (iadsim.tracking.scan.scan_looks)",
                "Stone Soup 1.9 GNNWith2DAssignment on the same plots", np.mean(ours), np.mean(stone), abs=0.01)
+
+
+def test_the_per_axis_filter_is_the_libraries_predict_and_update():
+    """The sensors' and the fire units' tracks keep one 2 x 2 covariance per axis (isotropic measurements): their
+    prediction and update (scan._predict, scan._update) give what iadsim.tracking.predict and update give on the
+    full 6-state filter (both checked there against published examples and Stone Soup)."""
+    from iadsim.tracking import predict, update
+    from iadsim.tracking.scan import _predict, _update
+
+    rng = np.random.default_rng(8)
+    for _ in range(50):
+        x = rng.normal(scale=[3e3, 3e3, 500, 200, 200, 20])
+        pp, vv = rng.uniform(1e2, 1e5), rng.uniform(1.0, 1e4)
+        pv = rng.uniform(-0.9, 0.9) * np.sqrt(pp * vv)
+        h, q, var = rng.uniform(0.1, 12.0), rng.uniform(0.0, 50.0), rng.uniform(10.0, 1e5)
+        z = x[:3] + rng.normal(scale=300.0, size=3)
+        P = np.block([[pp * np.eye(3), pv * np.eye(3)], [pv * np.eye(3), vv * np.eye(3)]])
+        xf, Pf = predict(x, P, h, q)
+        ref = update(xf, Pf, z, var * np.eye(3))
+        xa, pa = x.copy(), np.array([pp, pv, vv])
+        _predict(xa, pa, h, q)
+        _update(xa, pa, z, var)
+        np.testing.assert_allclose(xa, ref.x, rtol=1e-9, atol=1e-6)
+        np.testing.assert_allclose(pa, [ref.P[0, 0], ref.P[0, 3], ref.P[3, 3]], rtol=1e-9)
+        assert np.allclose(ref.P[:3, :3], ref.P[0, 0] * np.eye(3))  # it stays isotropic: one per axis suffices

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from functools import partial
 
 import numpy as np
-from scipy.stats import chi2, poisson
+from scipy.stats import poisson
 
 from iadsim.engine import rng
 from iadsim.engine._kernels import assignable as assignable_kernel
@@ -55,6 +55,7 @@ from iadsim.physics.kinematics import in_launch_envelope, intercept
 from iadsim.physics.lethality import carleton_sspk, endgame_miss, salvo_pk
 from iadsim.registry import ASSIGNERS, AUTHORITY_RULES, DECISION_TIMES, DOCTRINES
 from iadsim.sensors import in_sector, sensor_entry
+from iadsim.tracking import gate_threshold
 from iadsim.tracking.picture import fuse_reports
 from iadsim.tracking.scan import SensorTrackTable, scan_looks, slots_needed
 
@@ -136,6 +137,7 @@ class Context:
         posts = [u for u in spec.units if world.net.kind[u.id] == "command-post"]
         sites = [world.scenario.sites[a.id] for a in spec.defended_assets]
         authority = AUTHORITY_RULES[spec.authority.mode]
+        clutter = np.array([getattr(s, "false_plots_per_look", 0.0) for s in world.sensors], float)
         return cls(
             world, reps, rng.replication_keys(int(seed), reps), EventLog() if events else None,
             assigner=ASSIGNERS[doctrine.assignment], authority=authority,
@@ -158,12 +160,11 @@ class Context:
             initial_speed_sigma=tracking.initial_speed_sigma,
             resolution=np.array([getattr(s, "resolution", (0.0, 0.0, 0.0)) for s in world.sensors],
                                 float).reshape(-1, 3),
-            false_plots=np.array([getattr(s, "false_plots_per_look", 0.0) for s in world.sensors], float),
+            false_plots=clutter,
             search_volume=np.array([getattr(s, "search_volume", (0.0, 0.0, 0.0, 0.0)) for s in world.sensors],
                                    float).reshape(-1, 4),
-            gate=float(chi2.ppf(GATE_PROBABILITY, 3)),
-            track_slots=slots_needed(len(world.target_ids), max(
-                (getattr(s, "false_plots_per_look", 0.0) for s in world.sensors), default=0.0), tracking.confirm_looks),
+            gate=gate_threshold(GATE_PROBABILITY, 3),
+            track_slots=slots_needed(len(world.target_ids), clutter.max(initial=0.0), tracking.confirm_looks),
             operator=bool(getattr(authority, "operator", True)),
             lags=[(lag, (world.latency == lag).any(axis=0))
                   for lag in np.unique(world.latency[np.isfinite(world.latency)])],
@@ -485,7 +486,8 @@ def fuse_until(ctx: Context, pic: Picture, feeds: np.ndarray, clock: np.ndarray,
             i = i[mine[q.rows[i]]]
     else:  # a few rows: only their reports (sorted by row, so each row's are one slice)
         lo, hi = np.searchsorted(q.rows, rows), np.searchsorted(q.rows, rows, side="right")
-        i = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi, strict=True)] or [np.zeros(0, np.int64)])
+        n = hi - lo
+        i = np.repeat(lo - np.cumsum(n) + n, n) + np.arange(n.sum())  # lo[j], ..., hi[j] - 1 for each row
         i = i[q.numbers[i, 0] + first[i] <= clock[q.rows[i]]]
     if not len(i):
         return

@@ -54,18 +54,21 @@ def triangulate(sites: ArrayLike, bearings: ArrayLike, sigmas: ArrayLike,
     normal = np.stack([np.cos(bearings), -np.sin(bearings)], axis=-1)  # (..., n, 2)
     offset = np.sum(normal * sites, axis=-1)  # (..., n): n_i . p_i
     weight = 1.0 / np.broadcast_to(sigmas, bearings.shape) ** 2
-    for i in range(int(iterations) + 2):
+
+    def information(weight):  # sum_i w_i n_i n_i^T, and whether the lines cross (are not parallel)
         info = np.einsum("...n,...ni,...nj->...ij", weight, normal, normal)
         det = info[..., 0, 0] * info[..., 1, 1] - info[..., 0, 1] ** 2
-        fixed = det > 1e-12 * np.abs(info).max(axis=(-1, -2)) ** 2  # lines not parallel
-        safe = np.where(fixed[..., None, None], info, np.eye(2))
-        if i == int(iterations) + 1:  # the weights of the final fix give its covariance
-            break
+        fixed = det > 1e-12 * np.abs(info).max(axis=(-1, -2)) ** 2
+        return np.where(fixed[..., None, None], info, np.eye(2)), fixed
+
+    for _ in range(int(iterations) + 1):
+        info, fixed = information(weight)
         rhs = np.einsum("...n,...ni,...n->...i", weight, normal, offset)
-        position = np.linalg.solve(safe, rhs[..., None])[..., 0]
+        position = np.linalg.solve(info, rhs[..., None])[..., 0]
         r = np.linalg.norm(position[..., None, :] - sites, axis=-1)
         weight = 1.0 / (np.broadcast_to(sigmas, bearings.shape) * np.maximum(r, 1.0)) ** 2
-    covariance = np.linalg.inv(safe)
+    info, fixed = information(weight)  # the final fix's distances give its covariance
+    covariance = np.linalg.inv(info)
     # a fix behind a sensor (where the lines' backward extensions cross: diverging bearings) is no fix
     direction = np.stack([np.sin(bearings), np.cos(bearings)], axis=-1)
     ahead = (np.sum((position[..., None, :] - sites) * direction, axis=-1) > 0).all(axis=-1)

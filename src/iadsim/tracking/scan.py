@@ -68,6 +68,11 @@ class SensorTrackTable:
     time: np.ndarray  # (R, S, N) [s] time of the state
     top: np.ndarray  # (R, S) int64: every slot in use is below it
 
+    @property
+    def nbytes(self) -> int:
+        """Bytes the table's arrays hold."""
+        return sum(getattr(self, name).nbytes for name in vars(self))
+
     @classmethod
     def empty(cls, n_replications: int, n_sensors: int, n_slots: int) -> SensorTrackTable:
         shape = (n_replications, n_sensors, n_slots)
