@@ -22,7 +22,7 @@ from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
-__all__ = ["ASSIGNERS", "AUTHORITY_RULES", "DECISION_TIMES", "DOCTRINES", "SENSOR_MODELS", "Registry"]
+__all__ = ["ASSIGNERS", "AUTHORITY_RULES", "DECISION_TIMES", "DOCTRINES", "SENSOR_MODELS", "Registry", "forms_tracks"]
 
 
 class Registry(Generic[T]):
@@ -123,3 +123,10 @@ DECISION_TIMES: Registry = Registry("decision-time distribution", "iadsim.c2.dec
 """Operator decision time: ``authority.decision_time.distribution`` (:class:`iadsim.c2.decision.Distribution`)."""
 SENSOR_MODELS: Registry = Registry("sensor model", "iadsim.sensors")
 """How a sensor sees: a catalog sensor's ``model`` (:class:`iadsim.sensors.SensorModel`)."""
+
+
+def forms_tracks(model) -> bool:
+    """Whether a sensor model's detections form tracks in the engine: it measures range (a radar). A passive
+    model's bearings do not yet (bearing-only tracking is to come), so it feeds no picture. ``model``: a
+    sensor model or its class (the network and the engine both ask here)."""
+    return "range" in model.measures

@@ -17,13 +17,13 @@ import numpy as np
 
 from iadsim.network import Network, build_network
 from iadsim.network.chain import guider_names
+from iadsim.registry import forms_tracks
 from iadsim.scenario import Scenario
 from iadsim.scenario.catalog import LauncherType, MissileType
 from iadsim.sensors import (
     Jamming,
     SensorModel,
     bearing_offset,
-    forms_tracks,
     line_of_sight,
     look_pd,
     path_geometry,

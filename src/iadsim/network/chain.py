@@ -33,10 +33,9 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from iadsim.registry import SENSOR_MODELS
+from iadsim.registry import SENSOR_MODELS, forms_tracks
 from iadsim.scenario import Scenario
 from iadsim.scenario.catalog import SENSOR_TYPES, LauncherType, RadarType
-from iadsim.sensors.base import forms_tracks
 
 PICTURE = ("tracks", "cues")
 POOR_AVAILABILITY = 0.5

@@ -29,8 +29,8 @@ if TYPE_CHECKING:
     from iadsim.scenario import Scenario
     from iadsim.scenario.models import Sector, Unit
 
-__all__ = ["MASK_TOLERANCE", "Jamming", "SensorModel", "bearing_offset", "forms_tracks", "in_sector", "look_pd",
-           "sensor_entry", "sensor_model"]
+__all__ = ["MASK_TOLERANCE", "Jamming", "SensorModel", "bearing_offset", "in_sector", "look_pd", "sensor_entry",
+           "sensor_model"]
 
 
 
@@ -184,13 +184,6 @@ class SensorModel(Protocol):
             Antenna-to-target distance and its horizontal part [m].
         """
         ...
-
-
-def forms_tracks(model) -> bool:
-    """Whether a sensor model's detections form tracks in the engine: it measures range (a radar). A passive
-    model's bearings do not yet (bearing-only tracking is to come), so it feeds no picture. ``model``: a
-    sensor model or its class."""
-    return "range" in model.measures
 
 
 def look_pd(sensor: SensorModel, geometry: Geometry, rcs: ArrayLike, swerling: ArrayLike,
