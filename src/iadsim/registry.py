@@ -22,7 +22,7 @@ from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
-__all__ = ["ASSIGNERS", "AUTHORITY_RULES", "DECISION_TIMES", "DOCTRINES", "SENSOR_MODELS", "Registry", "forms_tracks"]
+__all__ = ["ASSIGNERS", "AUTHORITY_RULES", "DECISION_TIMES", "DOCTRINES", "SENSOR_MODELS", "Registry", "measures_range"]
 
 
 class Registry(Generic[T]):
@@ -125,8 +125,9 @@ SENSOR_MODELS: Registry = Registry("sensor model", "iadsim.sensors")
 """How a sensor sees: a catalog sensor's ``model`` (:class:`iadsim.sensors.SensorModel`)."""
 
 
-def forms_tracks(model) -> bool:
-    """Whether a sensor model's detections form tracks in the engine: it measures range (a radar). A passive
-    model's bearings do not yet (bearing-only tracking is to come), so it feeds no picture. ``model``: a
-    sensor model or its class (the network and the engine both ask here)."""
+def measures_range(model) -> bool:
+    """Whether a sensor model measures range (a radar): one detection places a target. A passive model's give
+    lines of sight only: a node places a target by crossing the bearings of two or more passive sensors, so a
+    picture needs a sensor that measures range or two passive ones. ``model``: a sensor model or its class (the
+    network and the engine both ask here)."""
     return "range" in model.measures

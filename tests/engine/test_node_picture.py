@@ -52,8 +52,8 @@ def test_a_fire_units_track_is_the_kalman_filter_of_the_reports_that_reached_it(
                     if not n:
                         continue
                     np.testing.assert_allclose(st.picture.x[r, f, t], x, rtol=1e-6, atol=1e-3)
-                    np.testing.assert_allclose(st.picture.p[r, f, t], [P[0, 0], P[0, 3], P[3, 3]], rtol=1e-6,
-                                               atol=1e-6)
+                    np.testing.assert_allclose(st.picture.p[r, f, t], [[P[a, a], P[a, a + 3], P[a + 3, a + 3]]
+                                                                       for a in range(3)], rtol=1e-6, atol=1e-6)
                     assert st.picture.track_time[r, f, t] == when and st.picture.updates[r, f, t] == n
                     checked += 1
                     lagged += int(len(np.unique(latency[f, s_[mine]])) > 1)

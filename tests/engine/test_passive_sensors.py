@@ -1,7 +1,8 @@
 """Passive sensors in the engine (issue 19): an IRST and an ESM receiver see a target out to the ranges their
 range equations give, solved here (the IR range equation with Beer-Lambert extinction by root finding, the
 one-way equation in closed form) from the catalog numbers; neither radiates, so each senses with its emission
-off; their detections count for the first detection but form no tracks yet (bearing-only tracking is to come)."""
+off; their detections count for the first detection and form bearing-only tracks, and a lone one places no
+target (tests/engine/test_triangulation.py crosses two)."""
 
 from __future__ import annotations
 
@@ -81,10 +82,7 @@ def test_esm_detection_range_is_the_one_way_equation(make_scenario, validation):
 
 
 def test_a_target_that_emits_nothing_is_not_heard_and_passive_sensors_sense_with_emission_off(make_scenario):
-    from iadsim.engine.world import PassiveSensorWarning
-
-    with pytest.warns(PassiveSensorWarning, match="'p' .*measures no range"):  # the user is told
-        world = _world(make_scenario, "esm-station", _outbound())
+    world = _world(make_scenario, "esm-station", _outbound())
     assert world.visible[:, 0, 0].any() and (world.pd_look[:, 0, 0] == 0).all()
     world = _world(make_scenario, "irst-station", _outbound(), emission="off")
     assert world.sensing[0] and (world.pd_look[:, 0, 0] > 0).any()
@@ -92,12 +90,14 @@ def test_a_target_that_emits_nothing_is_not_heard_and_passive_sensors_sense_with
     engine.run()
     st = engine.state
     assert np.isfinite(st.outcomes.first_detection).all()  # a passive detection is a detection
-    assert (st.tracks.table.status == 0).all() and np.isinf(st.tracks.confirmed_at).all()  # but no track yet
+    followed = np.isfinite(st.tracks.confirmed_at) | np.isfinite(st.tracks.held_since)
+    assert followed.all()  # and the IRST followed the target in angle (until it flew out of its range)
 
 
-def test_a_passive_sensor_feeds_no_picture_until_its_bearings_form_tracks(make_scenario):
-    """An IRST linked to the command post that cues a TELAR: the kill-chain rules do not count it among the
-    TELAR's picture sources (its bearings form no tracks), so its detections cannot make a fire unit able."""
+def test_a_lone_passive_sensor_feeds_bearings_that_place_nothing(make_scenario):
+    """An IRST linked to the command post that cues a TELAR: the kill-chain rules count it among the TELAR's
+    picture sources (its bearings reach it), but a bearing alone places no target: the TELAR holds only what its
+    own radar sees, and the picture quality expects no more of it."""
     from iadsim.network import build_network, evaluate
 
     units = [{"id": "cp", "type": "command-post", "x": "0 km", "y": "-3 km"},
@@ -108,19 +108,22 @@ def test_a_passive_sensor_feeds_no_picture_until_its_bearings_form_tracks(make_s
     data["defended_assets"] = []
     scenario = make_scenario(data)
     net = build_network(scenario)
-    assert net.senses["irst"] and not net.tracks["irst"] and net.tracks["telar"]
+    assert net.senses["irst"] and not net.ranging["irst"] and net.ranging["telar"]
     status = evaluate(net, "telar", lambda component: True)
-    assert status.able and "telar" in status.sensors and "irst" not in status.sensors
+    assert status.able and {"telar", "irst"} <= set(status.sensors)
     world = build_world(scenario)
     engine = Engine(world, np.arange(2), seed=1, events=False)
     s_irst = world.sensor_ids.index("irst")
-    assert not engine.state.readiness.feeds[:, 0, s_irst].any()
-    # nor does it count in the picture quality: it holds no track, so nothing is held against it
+    assert engine.state.readiness.feeds[:, 0, s_irst].all()
+    # its angle tracks are no positions: the sensor picture does not score them, and the TELAR's holds only what
+    # its radar sees
     from iadsim.analysis.metrics import fire_unit_picture, picture_quality
 
     for _ in range(60):
         engine.step()
     assert (engine.state.outcomes.first_detection < 60).all() and world.visible[59, s_irst, 0]
+    tracks = engine.state.tracks
+    assert (np.isfinite(tracks.confirmed_at) | np.isfinite(tracks.held_since))[:, s_irst, 0].all()  # it followed it
     assert (picture_quality(world, engine.state)[:, s_irst, :] == 0).all()
     out = engine.state.outcomes
     flying = out.alive[:, 0] & ~out.leaked[:, 0] & world.active[59, 0]

@@ -14,7 +14,7 @@ from .conftest import scenario_dict, write_scenario
 
 audit_module = importlib.import_module("iadsim.network.audit")  # the package exports a function `audit`
 MAX_UNCERTAIN = 9  # 512 states per fire unit keeps the whole module at a few seconds
-SENSOR_TYPES = ("ew-radar", "mr-search-radar", "lr-acquisition-radar")
+SENSOR_TYPES = ("ew-radar", "mr-search-radar", "lr-acquisition-radar", "esm-station", "irst-station")
 RADAR_TYPES = ("fc-blind", "fc-blind", "lr-engagement-radar")
 LAUNCHER_TYPES = ("lr-launcher", "mr-launcher-loader", "mr-telar", "sr-system")
 

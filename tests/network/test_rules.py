@@ -328,6 +328,27 @@ def test_silent_sensor_is_not_a_picture_source(make_scenario):
     assert status.able and status.sensors == ("s1",)
 
 
+def test_one_passive_sensor_places_nothing_and_two_make_a_picture(make_scenario):
+    """A bearing places no target; two passive sensors' bearings cross (the engine fixes them at the node). A
+    passive sensor senses with its emission off, and its availability enters the readiness as a radar's would."""
+    p1, p2 = 0.9, 0.8
+    units = {"e1": {"type": "esm-station", "availability": p1, "emission": "off"}, "cp": "command-post",
+             "fcr": "fc-blind", "l1": "lr-launcher"}
+    links = ["e1->cp:tracks", "cp->fcr:cues", "fcr->l1:fire-control"]
+    status = status_of(make_scenario(units, links), "l1")
+    assert not status.able and codes(status) == ["no-sensor-picture"]
+    assert "only e1, a passive sensor" in status.reasons[0].message
+    assert readiness(make_scenario(units, links), "l1") == 0.0
+    units["i2"] = {"type": "irst-station", "availability": p2}
+    links.append("i2->cp:tracks")
+    status = status_of(make_scenario(units, links), "l1")
+    assert status.able and status.sensors == ("e1", "i2")
+    assert readiness(make_scenario(units, links), "l1") == pytest.approx(p1 * p2, abs=1e-12)  # both, in series
+    units["s3"] = {"type": "ew-radar", "availability": 0.5}
+    links.append("s3->cp:tracks")
+    assert readiness(make_scenario(units, links), "l1") == pytest.approx(1 - (1 - p1 * p2) * 0.5, abs=1e-12)
+
+
 def test_silent_sensor_is_left_out_of_the_picture_of_a_self_searching_radar(make_scenario):
     s = make_scenario({"s1": {"type": "ew-radar", "emission": "off"}, "s2": "mr-search-radar", "cp": "command-post",
                        "fcr": "lr-engagement-radar", "l1": "lr-launcher"},

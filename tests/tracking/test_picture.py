@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 from tests.tracking._kalman import SPEED_VAR, Q, by_arrival, kalman
 
-from iadsim.tracking.picture import fuse_reports
+from iadsim.tracking.picture import BearingSensors, fuse_reports
 
 
 class Node:
@@ -17,7 +17,8 @@ class Node:
         self.latency = np.asarray(latency, float)  # (F, S)
         n_f, n_s = self.latency.shape
         self.feeds = np.ones((1, n_f, n_s), bool) if feeds is None else np.asarray(feeds, bool)[None]
-        self.x, self.p = np.zeros((1, n_f, 1, 6)), np.zeros((1, n_f, 1, 3))
+        self.x, self.p = np.zeros((1, n_f, 1, 6)), np.zeros((1, n_f, 1, 3, 3))
+        self.bearings, self.passive = np.zeros((1, n_f, 1, 0, 4)), BearingSensors.none(n_s)
         self.time = np.zeros((1, n_f, 1))
         self.updates, self.stale = np.zeros((1, n_f, 1), np.int64), np.zeros(1, np.int64)
 
@@ -27,9 +28,9 @@ class Node:
         numbers = np.column_stack([times, var, z])
         done = ~np.isfinite(self.latency.T[np.asarray(sensors)])
         for clock in clocks:
-            fuse_reports(self.x, self.p, self.time, self.updates, self.stale, np.arange(n),
+            fuse_reports(self.x, self.p, self.time, self.updates, self.stale, self.bearings, np.arange(n),
                          np.zeros(n, np.int64), np.asarray(sensors, np.int64), np.zeros(n, np.int64), numbers,
-                         self.latency, self.feeds, np.array([float(clock)]), done, Q, SPEED_VAR)
+                         self.latency, self.feeds, np.array([float(clock)]), done, Q, SPEED_VAR, self.passive)
         return done
 
     @property
@@ -37,8 +38,8 @@ class Node:
         return self.updates > 0
 
     def covariance(self, f):
-        pp, pv, vv = self.p[0, f, 0]
-        return np.block([[pp * np.eye(3), pv * np.eye(3)], [pv * np.eye(3), vv * np.eye(3)]])
+        pp, pv, vv = self.p[0, f, 0].T  # each (3,): per axis
+        return np.block([[np.diag(pp), np.diag(pv)], [np.diag(pv), np.diag(vv)]])
 
 
 def _reports(rng, n, period, sigma, start=0.0):

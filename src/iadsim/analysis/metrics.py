@@ -250,12 +250,13 @@ for _name, _reporter in {
 def picture_quality(world, state) -> np.ndarray:
     """(R, S, 6) each sensor's picture at the last step simulated (:func:`iadsim.tracking.quality.picture_counts`):
     OSPA [m] (c = :data:`~iadsim.tracking.quality.OSPA_CUTOFF`, p = 2) between its confirmed tracks and the
-    objects it should hold (flying and in its line of sight and coverage; none for a passive sensor, whose
-    bearings form no tracks yet), then J (objects it should hold), JT
+    objects it should hold (flying and in its line of sight and coverage), then J (objects it should hold), JT
     (of them held), N (confirmed tracks), NA (tracks of a true object) and the distinct objects followed.
     SIAP completeness is JT / J, ambiguity NA / distinct, spuriousness (N - NA) / N. The series
     ``picture_held``, ``picture_unheld``, ``picture_ambiguous`` and ``picture_spurious`` sum these over
-    sensors, so the network's ratios follow from their means."""
+    sensors, so the network's ratios follow from their means. A passive sensor's tracks are of lines of sight, not
+    positions: its row is zeros (it holds and should hold nothing here; the fire units' pictures score its
+    bearings once crossed)."""
     return _once_per_step(state, "_picture", lambda: _sensor_counts(world, state))
 
 
@@ -264,8 +265,10 @@ def _sensor_counts(world, state) -> np.ndarray:
     tab, out = state.tracks.table, state.outcomes
     flying = out.alive & ~out.leaked & world.active[k][None, :]
     should = (world.visible[k] & world.ranging[:, None])[None] & flying[:, None, :]
+    status = tab.status if world.ranging.all() else np.where(world.ranging[None, :, None], tab.status, FREE).astype(
+        np.int8)
     counts = np.zeros(tab.status.shape[:2] + (6,))
-    picture_counts(tab.x, tab.status, tab.truth, tab.time, tab.top, float(world.times[k]), world.position[k], should,
+    picture_counts(tab.x, status, tab.truth, tab.time, tab.top, float(world.times[k]), world.position[k], should,
                    OSPA_CUTOFF, OSPA_ORDER, counts)
     return counts
 
@@ -273,7 +276,8 @@ def _sensor_counts(world, state) -> np.ndarray:
 def fire_unit_picture(world, state) -> np.ndarray:
     """(R, F, 6) each fire unit's own picture (:class:`iadsim.engine.state.Picture`) at the last step simulated,
     in the columns of :func:`picture_quality`: OSPA [m], J (objects it should hold: flying and seen by a sensor
-    that feeds it now), JT (of them held), N (tracks held), NA (tracks of a true object) and the distinct objects.
+    that feeds it now and measures range, or by two passive ones that do), JT (of them held), N (tracks held),
+    NA (tracks of a true object) and the distinct objects.
     A fire unit holds an object's track until no report has reached it for ``doctrine.tracking.drop_after``
     looks of the slowest sensor feeding it plus that path's latency (then its sensors would have dropped it).
     Its tracks are keyed by object and fed only by true objects' plots, so N = NA = distinct (no ambiguity, no
@@ -292,7 +296,8 @@ def _fire_unit_counts(world, state) -> np.ndarray:
         axis=1, initial=0.0)
     held = (pic.updates > 0) & (now - pic.track_time <= coast[None, :, None])
     flying = out.alive & ~out.leaked & world.active[k][None, :]
-    sees = (state.readiness.feeds.astype(np.float32) @ world.visible[k].astype(np.float32)) > 0  # (R, F, T)
+    weight = np.where(world.ranging, 2.0, 1.0).astype(np.float32)[:, None]  # two bearings place an object
+    sees = (state.readiness.feeds.astype(np.float32) @ (world.visible[k] * weight)) >= 2  # (R, F, T)
     n_r, n_f, n_t = held.shape
     counts = np.zeros((n_r, n_f, 6))
     picture_counts(pic.x, np.where(held, CONFIRMED, FREE).astype(np.int8),

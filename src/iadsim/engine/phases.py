@@ -56,8 +56,8 @@ from iadsim.physics.lethality import carleton_sspk, endgame_miss, salvo_pk
 from iadsim.registry import ASSIGNERS, AUTHORITY_RULES, DECISION_TIMES, DOCTRINES
 from iadsim.sensors import in_sector, sensor_entry
 from iadsim.tracking import gate_threshold
-from iadsim.tracking.picture import fuse_reports
-from iadsim.tracking.scan import SensorTrackTable, scan_looks, slots_needed
+from iadsim.tracking.picture import BearingSensors, fuse_reports
+from iadsim.tracking.scan import ANGLE_RANGE, SensorTrackTable, scan_looks, slots_needed
 
 __all__ = ["Context", "assess", "assign", "authorise", "channel_groups", "fire_control", "initial_state",
            "leak", "repair_and_fail", "sense", "track", "window"]
@@ -108,6 +108,8 @@ class Context:
     resolution: np.ndarray  # (S, 3) range [m], azimuth, elevation [rad]: closer targets give one plot
     false_plots: np.ndarray  # (S,) mean false plots per look
     search_volume: np.ndarray  # (S, 4) reach [m], bearing centre, width, top elevation [rad] of a look
+    angle_sigma: np.ndarray  # (S,) [rad] a passive sensor's angle error (its plots' error / ANGLE_RANGE); 0: radar
+    bearings: BearingSensors  # the passive sensors, for the fire units' pictures
     gate: float  # chi-square gate of a sensor's tracks on the squared Mahalanobis distance
     track_slots: int  # track slots per sensor and replication
     operator: bool  # the authority rule has an operator decide (and so occupy a crew's decision slot)
@@ -163,6 +165,10 @@ class Context:
             false_plots=clutter,
             search_volume=np.array([getattr(s, "search_volume", (0.0, 0.0, 0.0, 0.0)) for s in world.sensors],
                                    float).reshape(-1, 4),
+            angle_sigma=np.array([_angle_sigma(s) for s in world.sensors], float),
+            bearings=BearingSensors.of(~world.ranging, world.sensor_position,
+                                       np.array([np.isfinite(_angle_sigma(s, 1)) for s in world.sensors], bool),
+                                       world.look_period),
             gate=gate_threshold(GATE_PROBABILITY, 3),
             track_slots=slots_needed(len(world.target_ids), clutter.max(initial=0.0), tracking.confirm_looks),
             operator=bool(getattr(authority, "operator", True)),
@@ -192,6 +198,20 @@ class Context:
 def _value(entries: list, name: str) -> np.ndarray:
     """Each catalog entry's ``name`` value (nan where it gives none)."""
     return np.array([getattr(e, name).value if getattr(e, name, None) is not None else np.nan for e in entries])
+
+
+def _angle_sigma(sensor, axis: int | None = None) -> float:
+    """A passive sensor's angle error [rad]: its bearing's or its elevation's (``axis`` 0 or 1; inf: not measured),
+    or with no ``axis`` the larger of those it measures (its angle plots are isotropic: the cautious one). From
+    the model's ``angle_sigma``, else its cross-range error at :data:`~iadsim.tracking.scan.ANGLE_RANGE` over that
+    distance (and elevation where ``measures`` says so). A sensor that measures range: 0, or inf for an axis."""
+    if "range" in sensor.measures:
+        return 0.0 if axis is None else np.inf
+    sigma = getattr(sensor, "angle_sigma", None)
+    if sigma is None:
+        cross = float(np.asarray(sensor.measurement_sigma(ANGLE_RANGE, ANGLE_RANGE))) / ANGLE_RANGE
+        sigma = (cross, cross if "elevation" in sensor.measures else np.inf)
+    return float(sigma[axis]) if axis is not None else max(float(a) for a in sigma if np.isfinite(a))
 
 
 def _update_interval(world: World, f: int) -> float:
@@ -252,7 +272,8 @@ def initial_state(ctx: Context) -> State:
                             breaks=np.zeros(R, np.int64), confirmed_at=np.full((R, S, T), np.inf),
                             held_since=np.full((R, S, T), np.inf), held_until=np.full((R, S, T), -np.inf),
                             reports=[], deliveries=(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))),
-        picture=Picture(x=np.zeros((R, F, T, 6)), p=np.zeros((R, F, T, 3)), track_time=np.zeros((R, F, T)),
+        picture=Picture(x=np.zeros((R, F, T, 6)), p=np.zeros((R, F, T, 3, 3)), track_time=np.zeros((R, F, T)),
+                        bearings=np.full((R, F, T, len(ctx.bearings.sensor), 4), -np.inf),
                         updates=np.zeros((R, F, T), np.int64),
                         stale=np.zeros(R, np.int64), pending=None,
                         system_hostile=~(civil_ok[None, :] & ~missed)),
@@ -357,17 +378,20 @@ def sense(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, out: Outcomes)
             rr, i = np.nonzero(hit)  # by replication, sensor, target
             if len(rr):
                 first_detection(w, out, rr, tt[i], when[rr, ss[i]])
-                ranging = w.ranging[ss[i]]  # a passive sensor's bearings form no tracks yet
-                rr, i = rr[ranging], i[ranging]
         ds, dt = ss[i], tt[i]
         at = when[rr, ds]
+        pos, sigma = position_at(ctx, k, dt, at), w.sigma[k, ds, dt].astype(float)
+        angle = ctx.angle_sigma[ds] > 0  # a passive sensor's: its line of sight, as a plot ANGLE_RANGE out
+        if angle.any():
+            pos[angle], sigma[angle] = line_of_sight(ctx, ds[angle], pos[angle]), ANGLE_RANGE * ctx.angle_sigma[
+                ds[angle]]
         flat = ((ds * n_t + dt) * 3)[:, None] + np.arange(3)  # entries (r, s, t, :) of a full keyed normal draw
         noise = rng.normal_at(ctx.keys[rr][:, None], number[rr, ds][:, None], S_NOISE, flat)
         det_ptr = np.concatenate([[0], np.cumsum(np.bincount(look_of[rr, ds], minlength=len(lr)))])
         fa_ptr, fa_z, fa_var = false_plots(ctx, lr, ls, number[lr, ls])
         n_conf, n_out = scan_looks(
-            lr, ls, when[lr, ls], det_ptr, dt, position_at(ctx, k, dt, at), noise,
-            np.maximum(w.sigma[k, ds, dt].astype(float), MIN_SIGMA), w.pd_look[k, ds, dt].astype(float), fa_ptr, fa_z,
+            lr, ls, when[lr, ls], det_ptr, dt, pos, noise, np.maximum(sigma, MIN_SIGMA),
+            w.pd_look[k, ds, dt].astype(float), fa_ptr, fa_z,
             fa_var,
             w.sensor_position, ctx.resolution, tab.x, tab.p, tab.status, tab.hits, tab.scans, tab.misses, tab.truth,
             tab.time, tab.top, m, n, ctx.drop_after, ctx.process_noise, ctx.initial_speed_sigma**2, ctx.gate,
@@ -377,6 +401,17 @@ def sense(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, out: Outcomes)
             trk.reports.append((out_i[:n_out], out_f[:n_out]))
         if n_conf:
             deliver(ctx, trk, *np.unravel_index(confirmed[:n_conf], trk.confirmed_at.shape), when)
+
+
+def line_of_sight(ctx: Context, ss, position) -> np.ndarray:
+    """(n, 3) the point :data:`iadsim.tracking.scan.ANGLE_RANGE` from passive sensors ``ss`` towards ``position``
+    (n, 3): along the line of sight, or for a sensor that measures no elevation its bearing on the horizontal."""
+    origin = ctx.world.sensor_position[ss]
+    d = position - origin
+    bearing = np.arctan2(d[:, 0], d[:, 1])
+    elevation = np.where(ctx.bearings.elevation[ss], np.arctan2(d[:, 2], np.hypot(d[:, 0], d[:, 1])), 0.0)
+    return origin + ANGLE_RANGE * np.stack([np.sin(bearing) * np.cos(elevation), np.cos(bearing) * np.cos(elevation),
+                                            np.sin(elevation)], axis=-1)
 
 
 def first_detection(w: World, out: Outcomes, rr, tt, at) -> None:
@@ -491,8 +526,9 @@ def fuse_until(ctx: Context, pic: Picture, feeds: np.ndarray, clock: np.ndarray,
         i = i[q.numbers[i, 0] + first[i] <= clock[q.rows[i]]]
     if not len(i):
         return
-    fuse_reports(pic.x, pic.p, pic.track_time, pic.updates, pic.stale, i, q.rows, q.sensors, q.targets, q.numbers,
-                 ctx.world.latency, feeds, clock, q.done, ctx.process_noise, ctx.initial_speed_sigma**2)
+    fuse_reports(pic.x, pic.p, pic.track_time, pic.updates, pic.stale, pic.bearings, i, q.rows, q.sensors, q.targets,
+                 q.numbers, ctx.world.latency, feeds, clock, q.done, ctx.process_noise, ctx.initial_speed_sigma**2,
+                 ctx.bearings)
     if rows is None:  # the end of a step: keep only the reports still on their way
         keep = ~q.done.all(axis=1)
         pic.pending = Reports(q.rows[keep], q.sensors[keep], q.targets[keep], q.numbers[keep], q.done[keep]) \
@@ -504,8 +540,9 @@ def predicted_error(ctx: Context, pic: Picture, rr, ff, tt, ahead, manoeuvre: bo
     ``ahead`` seconds past their last update at constant velocity: the estimate's error, and with
     ``manoeuvre`` the filter's process noise over that time (inf: no track)."""
     h = np.asarray(ahead, float)
-    pp, pv, vv = pic.p[rr, ff, tt].T
-    pos = 3 * (pp + 2 * h * pv + h**2 * vv) + manoeuvre * 3 * ctx.process_noise * h**4 / 4
+    pp, pv, vv = np.moveaxis(pic.p[rr, ff, tt], -1, 0)  # each (n, 3): per axis
+    hh = h[..., None]
+    pos = (pp + 2 * hh * pv + hh**2 * vv).sum(axis=-1) + manoeuvre * 3 * ctx.process_noise * h**4 / 4
     return np.where(pic.updates[rr, ff, tt] > 0, np.sqrt(np.maximum(pos, 0.0)), np.inf)
 
 

@@ -79,7 +79,8 @@ class Picture:
     sensors that feed it, :mod:`iadsim.tracking.picture`) and identification."""
 
     x: np.ndarray  # (R, F, T, 6) track state
-    p: np.ndarray  # (R, F, T, 3) per-axis covariance (pp, pv, vv)
+    p: np.ndarray  # (R, F, T, 3, 3) each axis's covariance (pp, pv, vv)
+    bearings: np.ndarray  # (R, F, T, P, 4) the latest bearing of each passive sensor (iadsim.tracking.picture)
     track_time: np.ndarray  # (R, F, T) time of the track's state
     updates: np.ndarray  # (R, F, T) measurements in the track (0: the fire unit holds no track of the object)
     stale: np.ndarray  # (R,) reports discarded: they arrived after a later one (out of sequence)

@@ -8,7 +8,6 @@ sensor sees is its sensor model's business (:mod:`iadsim.sensors`), shared with 
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -17,7 +16,7 @@ import numpy as np
 
 from iadsim.network import Network, build_network
 from iadsim.network.chain import guider_names
-from iadsim.registry import forms_tracks
+from iadsim.registry import measures_range
 from iadsim.scenario import Scenario
 from iadsim.scenario.catalog import LauncherType, MissileType
 from iadsim.sensors import (
@@ -79,9 +78,8 @@ class World:
 
     @cached_property
     def ranging(self) -> np.ndarray:
-        """(S,) bool: the sensor measures range (a radar), so its detections form tracks; a passive sensor's
-        bearings do not yet."""
-        return np.array([forms_tracks(sensor) for sensor in self.sensors], bool)
+        """(S,) bool: the sensor measures range (a radar); a passive sensor's tracks are of lines of sight."""
+        return np.array([measures_range(sensor) for sensor in self.sensors], bool)
 
 
 def _fly(scenario: Scenario, flight, times: np.ndarray, start: float):
@@ -236,11 +234,6 @@ def build_world(scenario: Scenario) -> World:
         sigma[:, s] = sensor.measurement_sigma(path.slant_range, path.ground_range)
 
     net = build_network(scenario)
-    for unit, sensor in sensors:
-        if not forms_tracks(sensor):
-            warnings.warn(f"sensor '{unit.id}' ({type(sensor).__name__}) measures no range: its detections count "
-                          "for the first detection but form no tracks and feed no picture (bearing-only tracking "
-                          "is not in this version)", PassiveSensorWarning, stacklevel=2)
     fire_ids = net.fire_units
     fire_units = [scenario.unit(f) for f in fire_ids]
     launchers = [scenario.catalog.types[u.type] for u in fire_units]
@@ -259,10 +252,6 @@ def build_world(scenario: Scenario) -> World:
         np.array([unit_index[f] for f in fire_ids], int), guiders, [m for _, m in sensors], sensing,
         [u.sector for u in fire_units],
     )
-
-
-class PassiveSensorWarning(UserWarning):
-    """A sensor that measures no range is in the scenario: it detects, but its bearings form no tracks yet."""
 
 
 def _self_screening(flights_of: list) -> tuple | None:

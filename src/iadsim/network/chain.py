@@ -16,9 +16,10 @@ engine draws one state per replication. :func:`evaluate` applies these rules, in
    every command post (or having none) makes the whole network autonomous, whatever the doctrine.
 4. Picture: a networked radar sees what reaches its command post and what is cued to it directly, plus
    its own sector search; an autonomous one sees only its own search and sensors cued to it directly
-   (not through a command post). The sensors that count are those that sense and form tracks: a radar
-   while its emissions are on. A passive sensor (whose model emits nothing) senses always, but its
-   bearings form no tracks yet, so it feeds no picture. With no sensor at all: ``no-sensor-picture``.
+   (not through a command post). The sensors that count are those that sense: a radar while its
+   emissions are on, a passive sensor (whose model emits nothing) always. A radar places targets; a
+   passive sensor gives bearings only, which place a target where two cross: the picture needs a radar
+   or two passive sensors. Without: ``no-sensor-picture``.
 5. Warnings that leave the unit able: ``autonomous``, ``poor-maintenance`` (availability below 0.5 in
    the chain or among its sensors), ``crew-untrained``, ``link-unreliable`` (a link in the chain with
    availability below 1). The chain is the launcher, its guiding radars, its fire-control links and the
@@ -33,7 +34,7 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from iadsim.registry import SENSOR_MODELS, forms_tracks
+from iadsim.registry import SENSOR_MODELS, measures_range
 from iadsim.scenario import Scenario
 from iadsim.scenario.catalog import SENSOR_TYPES, LauncherType, RadarType
 
@@ -83,7 +84,7 @@ class ChainStatus:
     mode: str  # "networked", "autonomous" or "none"
     reasons: tuple[Reason, ...]
     guiders: tuple[str, ...] = ()  # radars (or the launcher itself) that can guide its missiles
-    sensors: tuple[str, ...] = ()  # sensors whose tracks reach the guiding radars (radars: passive ones form none)
+    sensors: tuple[str, ...] = ()  # sensors whose tracks reach the guiding radars (radars and passive sensors)
     chain: frozenset[str] = field(default_factory=frozenset)  # components the capability rests on
 
 
@@ -107,8 +108,8 @@ class Network:
     autonomous_fallback: bool
     links: list[tuple[str, str, str, str]]  # (id, from, to, carries)
     position: dict[str, tuple[float, float]]
-    tracks: dict[str, bool] = field(default_factory=dict)  # unit id -> its sensor's detections form tracks (it
-    #                            measures range); a passive sensor's bearings do not yet, so it feeds no picture
+    ranging: dict[str, bool] = field(default_factory=dict)  # unit id -> its sensor measures range (a radar): a
+    #                            picture needs one, or two passive sensors (whose bearings a node crosses)
 
     def nearest_fire_control(self, unit: str) -> str | None:
         """The closest unit with a fire-control radar (a hint for a launcher wired to none)."""
@@ -130,7 +131,7 @@ def build_network(scenario: Scenario) -> Network:
     spec, catalog = scenario.spec, scenario.catalog
     graph = nx.MultiDiGraph(name=spec.name)
     kind, emits, has_radar, own_search, missiles, avail, stated, crew = {}, {}, {}, {}, {}, {}, {}, {}
-    senses, tracks = {}, {}
+    senses, ranging = {}, {}
     fire_control = {}
     fire_units = []
     for unit in spec.units:
@@ -146,7 +147,7 @@ def build_network(scenario: Scenario) -> Network:
         radiates = sensor is not None and SENSOR_MODELS[sensor.model].emits
         emits[unit.id] = radiates and unit.readiness.emission == "on"
         senses[unit.id] = sensor is not None and (unit.readiness.emission == "on" or not radiates)
-        tracks[unit.id] = sensor is not None and forms_tracks(SENSOR_MODELS[sensor.model])
+        ranging[unit.id] = sensor is not None and measures_range(SENSOR_MODELS[sensor.model])
         fire_control[unit.id] = radar is not None and radar.role == "fire-control"
         own_search[unit.id] = bool(fire_control[unit.id] and radar.autonomous_search)
         avail[unit.id] = unit.readiness.availability
@@ -166,7 +167,7 @@ def build_network(scenario: Scenario) -> Network:
                        latency=link.latency, availability=link.availability)
     position = {u: (site.x, site.y) for u, site in scenario.sites.items()}
     return Network(graph, kind, emits, senses, has_radar, own_search, fire_control, fire_units, missiles, avail, stated,
-                   crew, spec.doctrine.autonomous_fallback, links, position, tracks)
+                   crew, spec.doctrine.autonomous_fallback, links, position, ranging)
 
 
 def guider_names(net: Network, fire_id: str) -> list[str]:
@@ -207,11 +208,16 @@ def _feeders(net: Network, target: str, up, through_cp: bool) -> set[str]:
             if source in seen or data["carries"] not in PICTURE or not up(lid) or not up(source):
                 continue
             seen.add(source)
-            if net.senses[source] and net.tracks[source]:  # an emitting radar (a passive sensor forms no tracks yet)
+            if net.senses[source]:  # an emitting radar, or a passive sensor
                 out.add(source)
             if through_cp or net.kind[source] != "command-post":
                 queue.append(source)
     return out
+
+
+def makes_picture(net: Network, sensors) -> bool:
+    """Whether ``sensors`` place targets: one measures range, or two or more passive ones cross bearings."""
+    return any(net.ranging[s] for s in sensors) or len(sensors) >= 2
 
 
 def evaluate(net: Network, fire_unit: str, up) -> ChainStatus:
@@ -283,8 +289,10 @@ def evaluate(net: Network, fire_unit: str, up) -> ChainStatus:
             continue
         if net.own_search[radar] and net.emits[radar] and up(radar):
             picture.add(radar)
-        if not picture:
-            radar_fails.append(("no-sensor-picture", radar))
+        if not makes_picture(net, picture):
+            lone = [s for s in picture if not net.ranging[s]]
+            radar_fails.append(("no-sensor-picture", radar + (
+                f" (only {lone[0]}, a passive sensor: a bearing places no target; it takes two)" if lone else "")))
             continue
         able_guiders.append(radar)
         commanders.update(commanded)

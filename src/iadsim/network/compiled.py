@@ -9,9 +9,10 @@ For a launcher the rules reduce to (``r`` ranging over the radars that can guide
 has its own radar, else the sources of its up fire-control links that are up and emit):
 
 * ``A_r``: some up command post reaches ``r`` (a backward search from ``r`` meets one);
-* ``F_r``: some other up, emitting sensor reaches ``r`` (the same backward search meets one);
+* ``F_r``: other up sensors that sense reach ``r`` (the same backward search meets them) and make a picture:
+  one that measures range, or two passive ones (``senses`` weighs them 2 and 1: a picture weighs 2 or more);
 * ``C_r``: ``r`` feeds a command post that commands it (``r`` reaches an up command post that reaches it);
-* ``G_r``: some other up, emitting sensor reaches ``r`` without passing through a command post;
+* ``G_r``: as ``F_r``, by sensors that reach ``r`` without passing through a command post;
 * ``own_r``: ``r`` searches on its own.
 
 ``r`` guides when ``A_r and (F_r or C_r or own_r)``, or, cut off, when ``(no command post is up or the
@@ -44,7 +45,7 @@ class SubNetwork:
     node_comp: np.ndarray  # (N,) column of each node's state
     is_cp: np.ndarray  # (N,) bool
     emits: np.ndarray  # (N,) bool: radiates (a guiding radar must)
-    senses: np.ndarray  # (N,) bool: feeds a picture (an emitting radar; a passive sensor forms no tracks yet)
+    senses: np.ndarray  # (N,) int64 its weight in a picture: 2 a sensing radar, 1 a passive sensor (two make one)
     own_search: np.ndarray  # (N,) bool
     in_ptr: np.ndarray  # CSR of picture in-edges: in_ptr (N + 1,), in_src, in_comp
     in_src: np.ndarray
@@ -94,7 +95,7 @@ def sub_network(net: Network, fire_unit: str) -> SubNetwork:
         np.array([column[u] for u in nodes], np.int64),
         np.array([net.kind[u] == "command-post" for u in nodes]),
         np.array([net.emits[u] for u in nodes]),
-        np.array([net.senses[u] and net.tracks[u] for u in nodes]),
+        np.array([net.senses[u] * (2 if net.ranging[u] else 1) for u in nodes], np.int64),
         np.array([net.own_search[u] for u in nodes]),
         in_ptr, in_src, in_comp, out_ptr, out_dst, out_comp,
         index[fire_unit], bool(net.has_radar[fire_unit]), net.missiles.get(fire_unit, 0) > 0,
@@ -162,6 +163,16 @@ def _any_other(seen, flags, r):  # pragma: no cover
 
 
 @numba.njit(cache=True)
+def _picture(seen, weight, r):  # pragma: no cover
+    """Whether the sensors in ``seen`` other than ``r`` make a picture: their weights sum to 2 or more."""
+    total = 0
+    for v in range(seen.shape[0]):
+        if v != r and seen[v]:
+            total += weight[v]
+    return total >= 2
+
+
+@numba.njit(cache=True)
 def _able_one(state, node_comp, is_cp, emits, senses, own_search, in_ptr, in_src, in_comp, out_ptr, out_dst,
               out_comp, fu, fu_has_radar, fu_missiles, fc_src, fc_comp, fallback, command_assumed):  # pragma: no cover
     n = node_comp.shape[0]
@@ -187,7 +198,7 @@ def _able_one(state, node_comp, is_cp, emits, senses, own_search, in_ptr, in_src
                 continue
         _search(state, r, in_ptr, in_src, in_comp, node_comp, is_cp, True, reaching, stack)
         if _any_other(reaching, is_cp, r):  # A_r: networked
-            if own_search[r] or _any_other(reaching, senses, r):  # F_r
+            if own_search[r] or _picture(reaching, senses, r):  # F_r
                 return True
             # C_r: r reaches an up command post that reaches it (r's own picture through its commander)
             _search(state, r, out_ptr, out_dst, out_comp, node_comp, is_cp, True, reached, stack)
@@ -198,7 +209,7 @@ def _able_one(state, node_comp, is_cp, emits, senses, own_search, in_ptr, in_src
             if own_search[r]:
                 return True
             _search(state, r, in_ptr, in_src, in_comp, node_comp, is_cp, False, reaching, stack)
-            if _any_other(reaching, senses, r):
+            if _picture(reaching, senses, r):
                 return True
     return False
 

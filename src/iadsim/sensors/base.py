@@ -78,7 +78,9 @@ class SensorModel(Protocol):
         (``iadsim.network.Network.senses``).
     measures : tuple of str
         What one detection measures, e.g. ``("range", "azimuth")`` for a 2-D radar, ``("azimuth",)`` for a
-        bearing-only passive sensor.
+        bearing-only passive sensor. Without ``"range"`` the sensor is passive: its detections are lines of
+        sight (an optional ``angle_sigma``, its bearing and elevation errors [rad], gives their error; else
+        ``measurement_sigma`` at 10 km over that distance does).
     unit_id : str
         The unit carrying the sensor.
     antenna_height : float

@@ -17,6 +17,7 @@ theory of passive location systems", *IEEE Trans. AES* 20 (2), 1984, sec. III (b
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 from numpy.typing import ArrayLike
 
@@ -46,33 +47,64 @@ def triangulate(sites: ArrayLike, bearings: ArrayLike, sigmas: ArrayLike,
         Its covariance [m^2]; inf where there is no fix.
     """
     sites, bearings = np.asarray(sites, float), np.asarray(bearings, float)
-    sigmas = np.asarray(sigmas, float)
     if sites.shape[-1] != 2 or sites.shape[:-1] != bearings.shape or bearings.shape[-1] < 2:
         raise ValueError("sites must be (..., n, 2) and bearings (..., n) with n >= 2")
+    sigmas = np.broadcast_to(np.asarray(sigmas, float), bearings.shape)
     if not (sigmas > 0).all():
         raise ValueError("bearing errors must be > 0")
-    normal = np.stack([np.cos(bearings), -np.sin(bearings)], axis=-1)  # (..., n, 2)
-    offset = np.sum(normal * sites, axis=-1)  # (..., n): n_i . p_i
-    weight = 1.0 / np.broadcast_to(sigmas, bearings.shape) ** 2
+    lead, n = bearings.shape[:-1], bearings.shape[-1]
+    flat_sites = np.ascontiguousarray(sites.reshape(-1, n, 2))
+    flat_bearings = np.ascontiguousarray(bearings.reshape(-1, n))
+    flat_sigmas = np.ascontiguousarray(sigmas.reshape(-1, n))
+    position = np.empty((len(flat_bearings), 2))
+    covariance = np.empty((len(flat_bearings), 2, 2))
+    for i in range(len(flat_bearings)):
+        fix(flat_sites[i], flat_bearings[i], flat_sigmas[i], n, int(iterations), position[i], covariance[i])
+    return position.reshape(lead + (2,)), covariance.reshape(lead + (2, 2))
 
-    def information(weight):  # sum_i w_i n_i n_i^T, and whether the lines cross (are not parallel)
-        info = np.einsum("...n,...ni,...nj->...ij", weight, normal, normal)
-        det = info[..., 0, 0] * info[..., 1, 1] - info[..., 0, 1] ** 2
-        fixed = det > 1e-12 * np.abs(info).max(axis=(-1, -2)) ** 2
-        return np.where(fixed[..., None, None], info, np.eye(2)), fixed
 
-    for _ in range(int(iterations) + 1):
-        info, fixed = information(weight)
-        rhs = np.einsum("...n,...ni,...n->...i", weight, normal, offset)
-        position = np.linalg.solve(info, rhs[..., None])[..., 0]
-        r = np.linalg.norm(position[..., None, :] - sites, axis=-1)
-        weight = 1.0 / (np.broadcast_to(sigmas, bearings.shape) * np.maximum(r, 1.0)) ** 2
-    info, fixed = information(weight)  # the final fix's distances give its covariance
-    covariance = np.linalg.inv(info)
+@numba.njit(cache=True, nogil=True)
+def fix(sites, bearings, sigmas, n, iterations, position, covariance):  # pragma: no cover - compiled
+    """The fix of the first ``n`` lines of bearing (``sites`` (>= n, 2), ``bearings``, ``sigmas`` (>= n,)) into
+    ``position`` (2,) and ``covariance`` (2, 2) (:func:`triangulate`, whose one implementation this is; the
+    engine calls it for the fire units' pictures). Returns whether there is a fix (else NaN and inf)."""
+    weight = np.empty(n)
+    for i in range(n):
+        weight[i] = 1.0 / sigmas[i] ** 2
+    fixed = False
+    a = b = d = 0.0
+    for it in range(iterations + 2):  # iterations + 1 solves, then the final distances' information
+        a = b = d = 0.0
+        ra = rb = 0.0
+        big = 0.0
+        for i in range(n):
+            c, s = np.cos(bearings[i]), -np.sin(bearings[i])  # the line's normal
+            w = weight[i]
+            a += w * c * c
+            b += w * c * s
+            d += w * s * s
+            off = c * sites[i, 0] + s * sites[i, 1]
+            ra += w * c * off
+            rb += w * s * off
+        big = max(abs(a), abs(b), abs(d))
+        det = a * d - b * b
+        fixed = det > 1e-12 * big * big
+        if not fixed:
+            a, b, d, det = 1.0, 0.0, 1.0, 1.0
+        if it == iterations + 1:
+            break
+        position[0] = (d * ra - b * rb) / det
+        position[1] = (a * rb - b * ra) / det
+        for i in range(n):
+            r = np.hypot(position[0] - sites[i, 0], position[1] - sites[i, 1])
+            weight[i] = 1.0 / (sigmas[i] * max(r, 1.0)) ** 2
+    det = a * d - b * b
+    covariance[0, 0], covariance[0, 1], covariance[1, 0], covariance[1, 1] = d / det, -b / det, -b / det, a / det
     # a fix behind a sensor (where the lines' backward extensions cross: diverging bearings) is no fix
-    direction = np.stack([np.sin(bearings), np.cos(bearings)], axis=-1)
-    ahead = (np.sum((position[..., None, :] - sites) * direction, axis=-1) > 0).all(axis=-1)
-    fixed = fixed & ahead
-    position = np.where(fixed[..., None], position, np.nan)
-    covariance = np.where(fixed[..., None, None], covariance, np.inf)
-    return position, covariance
+    for i in range(n):
+        if (position[0] - sites[i, 0]) * np.sin(bearings[i]) + (position[1] - sites[i, 1]) * np.cos(bearings[i]) <= 0:
+            fixed = False
+    if not fixed:
+        position[0] = position[1] = np.nan
+        covariance[:, :] = np.inf
+    return fixed

@@ -15,30 +15,85 @@ seconds after the plot (inf: no path) and is lost if the path is down as it arri
 * a report older than the node's track (it arrived after a later one, over a slower path) is discarded and
   counted (``stale``): no retrodiction.
 
-Tracks are per axis as in :mod:`iadsim.tracking.scan` (state (6,), covariance ``(pp, pv, vv)``), arrays
-``(R, F, T)`` leading: replication, node, object. A node's track of an object is keyed by the object
-(perfect correlation of one object's tracks across sensors; a false track is never reported).
+A passive sensor's report is a line of sight (:data:`iadsim.tracking.scan.ANGLE_RANGE`): its bearing, and its
+elevation where the sensor measures one. A node keeps each passive sensor's latest bearing of each object; when
+a bearing arrives and another passive sensor's is current (no older than that sensor's look period), the node
+crosses every current bearing (:func:`iadsim.tracking.bearings.fix`, weighted least squares) and fuses the fix:
+
+* east and north each with the largest eigenvalue of the fix's covariance (the fix's error ellipse bounded by a
+  circle: its long axis along the bearings is kept, not lost) plus the target's possible motion between the
+  bearings (``speed_sigma`` times their spread in time, squared);
+* the height from the elevations where measured (each sensor's ground range to the fix times the tangent of its
+  elevation, weighted by its variance: the elevation's error and the fix's along that line of sight); from
+  bearings alone the height is unknown: a track started so has the sensor's height with a standard deviation of
+  :data:`UNKNOWN_HEIGHT_SIGMA`, and fixes without elevation leave it alone;
+* each bearing enters one fix only (fixes share no measurement, so they fuse as independent ones); a lone
+  bearing changes no track.
+
+Tracks are per axis (state (6,), each axis its own covariance ``(pp, pv, vv)``: a bearing fix measures height
+differently from east and north, or not at all), arrays ``(R, F, T)`` leading: replication, node, object. A
+node's track of an object is keyed by the object (perfect correlation of one object's tracks across sensors; a
+false track is never reported).
 
 References
 ----------
 Y. Bar-Shalom, X. R. Li, T. Kirubarajan, *Estimation with Applications to Tracking and Navigation*, Wiley, 2001,
 eqs. 5.2.3-5 to 5.2.3-17 (the Kalman filter), 6.3.2-4 (DWNA); sec. 8.6 on out-of-sequence measurements
-(discarded here).
+(discarded here). D. J. Torrieri, "Statistical theory of passive location systems", *IEEE Trans. AES* 20 (2),
+1984 (the bearing fix and its covariance).
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numba
 import numpy as np
 
-from iadsim.tracking.scan import _predict, _update
+from iadsim.tracking.bearings import fix
+from iadsim.tracking.scan import ANGLE_RANGE, _gain, _predict_cov
 
-__all__ = ["fuse_reports"]
+__all__ = ["UNKNOWN_HEIGHT_SIGMA", "BearingSensors", "fuse_reports"]
+
+UNKNOWN_HEIGHT_SIGMA = 10e3
+"""Standard deviation [m] of the height of a track started from bearings without elevation (unknown: far more
+than any engagement's acquisition basket, so such a track gives no firing solution until a height is measured)."""
+
+
+class BearingSensors(NamedTuple):
+    """The passive sensors among the sensors, for :func:`fuse_reports` (``P`` of them; a node's latest bearings
+    are an array ``(R, F, T, P, 4)``: time (-inf: none), bearing, elevation (NaN: not measured), variance
+    [rad^2])."""
+
+    slot: np.ndarray  # (S,) int64: each sensor's passive index (-1: it measures range, its reports are positions)
+    sensor: np.ndarray  # (P,) int64: the sensor of each passive index
+    origin: np.ndarray  # (S, 3) the sensors' positions [m]
+    elevation: np.ndarray  # (S,) bool: the sensor measures elevation
+    window: np.ndarray  # (P,) [s] how long a bearing stays current (the sensor's look period)
+
+    @classmethod
+    def none(cls, n_sensors: int, origin: np.ndarray | None = None) -> BearingSensors:
+        """No passive sensor among ``n_sensors``."""
+        return cls(np.full(n_sensors, -1, np.int64), np.zeros(0, np.int64),
+                   np.zeros((n_sensors, 3)) if origin is None else np.asarray(origin, float),
+                   np.zeros(n_sensors, np.bool_), np.zeros(0))
+
+    @classmethod
+    def of(cls, passive: np.ndarray, origin: np.ndarray, elevation: np.ndarray, look_period: np.ndarray
+           ) -> BearingSensors:
+        """From (S,) whether each sensor is passive, the sensors' positions, whether each measures elevation and
+        their look periods."""
+        passive = np.asarray(passive, bool)
+        sensor = np.flatnonzero(passive).astype(np.int64)
+        slot = np.full(len(passive), -1, np.int64)
+        slot[sensor] = np.arange(len(sensor))
+        return cls(slot, sensor, np.ascontiguousarray(origin, float), np.asarray(elevation, np.bool_) & passive,
+                   np.asarray(look_period, float)[sensor])
 
 
 @numba.njit(cache=True, nogil=True)
-def fuse_reports(x, p, time, updates, stale, index, rows, sensors, targets, report, latency, feeds, clock, done, q,
-                 speed_var):  # pragma: no cover - compiled
+def fuse_reports(x, p, time, updates, stale, bearings, index, rows, sensors, targets, report, latency, feeds, clock,
+                 done, q, speed_var, passive):  # pragma: no cover - compiled
     """Fuse the reports ``index`` (give them sorted by row, object and time) into the nodes' tracks, in place,
     at each node whose copy has arrived by its row's ``clock``: at each node, one object's reports in the order
     they arrive there (plot time + the path's latency; ties in plot-time order), so the result does not depend
@@ -46,12 +101,14 @@ def fuse_reports(x, p, time, updates, stale, index, rows, sensors, targets, repo
 
     Parameters
     ----------
-    x, p : numpy.ndarray, shapes ``(R, F, T, 6)`` and ``(R, F, T, 3)``
-        The nodes' track states and per-axis covariances.
+    x, p : numpy.ndarray, shapes ``(R, F, T, 6)`` and ``(R, F, T, 3, 3)``
+        The nodes' track states and per-axis covariances (axis, then pp, pv, vv).
     time, updates : numpy.ndarray, shape ``(R, F, T)``
         Time of each track's state [s] and the measurements in it (0: no track).
     stale : numpy.ndarray, shape ``(R,)``
-        Reports discarded because the node's track was already later (counted here).
+        Reports discarded because the node's track (or its bearing from that sensor) was already later.
+    bearings : numpy.ndarray, shape ``(R, F, T, P, 4)``
+        Each node's latest bearing of each object from each passive sensor (:class:`BearingSensors`).
     index : numpy.ndarray of int
         The reports to consider.
     rows, sensors, targets : numpy.ndarray of int, shape ``(n,)``
@@ -70,11 +127,16 @@ def fuse_reports(x, p, time, updates, stale, index, rows, sensors, targets, repo
         DWNA process noise [m^2/s^4].
     speed_var : float
         Velocity variance of a new track [m^2/s^2] (``speed_sigma`` squared).
+    passive : BearingSensors
+        Which sensors report bearings.
     """
     n_f = latency.shape[0]
     n = index.shape[0]
+    n_p = passive.sensor.shape[0]
     group = np.empty(n, np.int64)
     arrival = np.empty(n)
+    work = (np.empty((max(n_p, 1), 2)), np.empty(max(n_p, 1)), np.empty(max(n_p, 1)), np.empty(max(n_p, 1), np.int64),
+            np.empty(2), np.empty((2, 2)))
     g0 = 0
     while g0 < n:  # the reports of one (row, object), in plot-time order
         g1 = g0 + 1
@@ -102,26 +164,105 @@ def fuse_reports(x, p, time, updates, stale, index, rows, sensors, targets, repo
                 group[:m] = sorted_group
             for o in range(m):
                 i = group[o]
-                _fuse_one(x, p, time, updates, stale, r, f, t, sensors[i], report[i], feeds, q, speed_var)
+                if feeds[r, f, sensors[i]]:  # else the path is down as it arrives: lost
+                    if passive.slot[sensors[i]] < 0:
+                        _fuse_position(x[r, f, t], p[r, f, t], time, updates, stale, r, f, t, report[i], q, speed_var)
+                    else:
+                        _fuse_bearing(x[r, f, t], p[r, f, t], time, updates, stale, bearings[r, f, t], r, f, t,
+                                      sensors[i], report[i], q, speed_var, passive, work)
                 done[i, f] = True
         g0 = g1
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _fuse_one(x, p, time, updates, stale, r, f, t, s, report, feeds, q, speed_var):  # pragma: no cover - compiled
-    """One report (``report``: :data:`iadsim.tracking.scan.REPORT_FIELDS`) arriving at node ``f``."""
-    at = report[0]
-    if not feeds[r, f, s]:
-        return  # the path is down as it arrives: lost
+def _fuse_position(x, p, time, updates, stale, r, f, t, report, q, speed_var):  # pragma: no cover - compiled
+    """A position report (:data:`iadsim.tracking.scan.REPORT_FIELDS`, isotropic variance) into one node track
+    (``x`` (6,), ``p`` (3, 3))."""
+    at, var = report[0], report[1]
     if updates[r, f, t] == 0:  # no track yet
         for a in range(3):
-            x[r, f, t, a], x[r, f, t, 3 + a] = report[2 + a], 0.0
-        p[r, f, t, 0], p[r, f, t, 1], p[r, f, t, 2] = report[1], 0.0, speed_var
+            x[a], x[3 + a] = report[2 + a], 0.0
+            p[a, 0], p[a, 1], p[a, 2] = var, 0.0, speed_var
         time[r, f, t], updates[r, f, t] = at, 1
     elif at < time[r, f, t]:
         stale[r] += 1  # it arrived after a later one
     else:
-        _predict(x[r, f, t], p[r, f, t], at - time[r, f, t], q)
-        _update(x[r, f, t], p[r, f, t], report[2:5], report[1])
+        h = at - time[r, f, t]
+        for a in range(3):
+            x[a] += h * x[3 + a]
+            _predict_cov(p[a], h, q)
+            kx, kv = _gain(p[a], var)
+            nu = report[2 + a] - x[a]
+            x[a] += kx * nu
+            x[3 + a] += kv * nu
+        time[r, f, t] = at
+        updates[r, f, t] += 1
+
+
+@numba.njit(cache=True, nogil=True)
+def _fuse_bearing(x, p, time, updates, stale, latest, r, f, t, s, report, q, speed_var, passive,
+                  work):  # pragma: no cover - compiled
+    """A passive sensor's report (a point :data:`iadsim.tracking.scan.ANGLE_RANGE` along its line of sight)
+    into one node track (``x`` (6,), ``p`` (3, 3)) through the node's latest bearings ``latest`` (P, 4)."""
+    sites, brg, sig, used, pos, cov = work
+    at, a = report[0], passive.slot[s]
+    if at < latest[a, 0]:
+        stale[r] += 1  # older than this sensor's bearing the node holds
+        return
+    o = passive.origin[s]
+    dx, dy, dz = report[2] - o[0], report[3] - o[1], report[4] - o[2]
+    latest[a, 0], latest[a, 1] = at, np.arctan2(dx, dy)
+    latest[a, 2] = np.arctan2(dz, np.hypot(dx, dy)) if passive.elevation[s] else np.nan
+    latest[a, 3] = report[1] / ANGLE_RANGE**2
+    n = 0
+    spread = 0.0
+    for c in range(latest.shape[0]):  # the current bearings (this one first)
+        b = (a + c) % latest.shape[0]
+        if abs(at - latest[b, 0]) <= passive.window[b]:
+            so = passive.origin[passive.sensor[b]]
+            sites[n, 0], sites[n, 1] = so[0], so[1]
+            brg[n], sig[n], used[n] = latest[b, 1], np.sqrt(latest[b, 3]), b
+            spread = max(spread, abs(at - latest[b, 0]))
+            n += 1
+    if n < 2 or not fix(sites, brg, sig, n, 3, pos, cov):
+        return  # a lone bearing (or lines that do not cross) places nothing
+    for c in range(n):
+        latest[used[c], 0] = -np.inf  # each bearing enters one fix
+    half = 0.5 * (cov[0, 0] + cov[1, 1])
+    var_xy = half + np.sqrt(0.25 * (cov[0, 0] - cov[1, 1]) ** 2 + cov[0, 1] ** 2) + speed_var * spread**2
+    # the height from the elevations measured, each weighted by its variance
+    w_sum = z_sum = 0.0
+    for c in range(n):
+        el = latest[used[c], 2]
+        if np.isnan(el):
+            continue
+        so = passive.origin[passive.sensor[used[c]]]
+        ex, ey = pos[0] - so[0], pos[1] - so[1]
+        g = max(np.hypot(ex, ey), 1.0)
+        ux, uy = ex / g, ey / g
+        var_g = ux * ux * cov[0, 0] + 2 * ux * uy * cov[0, 1] + uy * uy * cov[1, 1]
+        tan = np.tan(el)
+        var_z = (g * sig[c] / np.cos(el) ** 2) ** 2 + tan * tan * var_g + speed_var * spread**2
+        w_sum += 1.0 / var_z
+        z_sum += (so[2] + g * tan) / var_z
+    var = (var_xy, var_xy, 1.0 / w_sum if w_sum > 0 else np.inf)
+    z = (pos[0], pos[1], z_sum / w_sum if w_sum > 0 else o[2])
+    if updates[r, f, t] == 0:  # a new track at the fix
+        for ax in range(3):
+            x[ax], x[3 + ax] = z[ax], 0.0
+            p[ax, 0], p[ax, 1], p[ax, 2] = min(var[ax], UNKNOWN_HEIGHT_SIGMA**2), 0.0, speed_var
+        time[r, f, t], updates[r, f, t] = at, 1
+    elif at < time[r, f, t]:
+        stale[r] += 1  # the track is already later
+    else:
+        h = at - time[r, f, t]
+        for ax in range(3):
+            x[ax] += h * x[3 + ax]
+            _predict_cov(p[ax], h, q)
+            if np.isfinite(var[ax]):
+                kx, kv = _gain(p[ax], var[ax])
+                nu = z[ax] - x[ax]
+                x[ax] += kx * nu
+                x[3 + ax] += kv * nu
         time[r, f, t] = at
         updates[r, f, t] += 1

@@ -20,6 +20,14 @@ One look of one sensor (:func:`scan_looks`):
 4. **Reports.** Each plot a confirmed track takes is reported (what the sensor sends over its links to the
    nodes' pictures, :mod:`iadsim.tracking.picture`).
 
+A passive sensor measures no range: its detections are lines of sight, and its tracks are tracks of the line of
+sight as a point :data:`ANGLE_RANGE` out along it (bearing and elevation, or bearing alone on the horizontal
+circle), with the bearing error times that distance as the plot's error. The same association, filtering and
+M-of-N then work in angle (a target manoeuvring with the process noise's acceleration at that distance: nearer it
+turns faster in angle, farther slower); its reports are those points, which a node turns back into bearings
+(:mod:`iadsim.tracking.picture`). A passive sensor resolves every target (no merging: an ESM sorts emitters
+by their signals) and has no false plots.
+
 Measurements are isotropic (one position variance per plot, as :func:`iadsim.tracking.fuse_in_order`
 takes them), so each axis has the same 2 x 2 covariance ``(pp, pv, vv)`` and a track stores three numbers.
 
@@ -44,7 +52,7 @@ import numpy as np
 
 from iadsim.tracking.tracks import CONFIRMED, FREE, TENTATIVE, scan_rules
 
-__all__ = ["REPORT_FIELDS", "SensorTrackTable", "min_cost_assignment", "scan_looks", "slots_needed"]
+__all__ = ["ANGLE_RANGE", "REPORT_FIELDS", "SensorTrackTable", "min_cost_assignment", "scan_looks", "slots_needed"]
 
 
 def slots_needed(n_targets: int, clutter: float, confirm_looks: int) -> int:
@@ -252,9 +260,14 @@ def _associate(x, p, status, used, z, var, n_p, gate, hit, match, taken, slots, 
             taken[j] = True
 
 
+ANGLE_RANGE = 10e3
+"""Distance [m] along a passive sensor's line of sight at which its detections are placed as plots (a bearing of
+error sigma [rad] is a plot there with error ``ANGLE_RANGE * sigma``): angle tracks with the tracker's position
+machinery."""
+
 REPORT_FIELDS = ("time", "variance", "x", "y", "z")
 """The columns of a track report's numbers (``out_f`` of :func:`scan_looks`): the plot's time [s], its isotropic
-position variance [m^2] and its position [m]."""
+position variance [m^2] and its position [m] (a passive sensor's: on its line of sight, :data:`ANGLE_RANGE`)."""
 
 
 @numba.njit(cache=True, nogil=True)
@@ -267,31 +280,46 @@ def _report(out_i, out_f, n, r, s, t, now, z, var):  # pragma: no cover - compil
     return n + 1
 
 
-@numba.njit(cache=True, nogil=True)
-def _predict(x, p, h, q):  # pragma: no cover - compiled
-    """Predict one track (``x`` (6,), ``p`` (3,) per-axis covariance) ``h`` seconds ahead at constant velocity
-    with DWNA process noise ``q`` [m^2/s^4] (Bar-Shalom, Li & Kirubarajan 2001, eq. 6.3.2-4, per axis)."""
-    for a in range(3):
-        x[a] += h * x[3 + a]
+@numba.njit(cache=True, nogil=True, inline="always")
+def _predict_cov(p, h, q):  # pragma: no cover - compiled
+    """One axis's covariance ``p`` (3,) = (pp, pv, vv) ``h`` seconds ahead at constant velocity with DWNA process
+    noise ``q`` [m^2/s^4] (Bar-Shalom, Li & Kirubarajan 2001, eq. 6.3.2-4, per axis)."""
     pp, pv, vv = p[0], p[1], p[2]
     p[0] = pp + 2 * h * pv + h * h * vv + q * h**4 / 4.0
     p[1] = pv + h * vv + q * h**3 / 2.0
     p[2] = vv + q * h * h
 
 
-@numba.njit(cache=True, nogil=True)
-def _update(x, p, z, var):  # pragma: no cover - compiled
-    """Kalman update of one track (``x`` (6,), ``p`` (3,) per-axis covariance) with a position ``z`` of
-    isotropic variance ``var``."""
+@numba.njit(cache=True, nogil=True, inline="always")
+def _gain(p, var):  # pragma: no cover - compiled
+    """Kalman update of one axis's covariance ``p`` (3,) by a position of variance ``var``, in place; returns the
+    gains (position, velocity) for the innovation."""
     pp, pv, vv = p[0], p[1], p[2]
     s_ = pp + var
-    for a in range(3):
-        nu = z[a] - x[a]
-        x[a] += pp / s_ * nu
-        x[3 + a] += pv / s_ * nu
     p[0] = pp * var / s_
     p[1] = pv * var / s_
     p[2] = vv - pv * pv / s_
+    return pp / s_, pv / s_
+
+
+@numba.njit(cache=True, nogil=True)
+def _predict(x, p, h, q):  # pragma: no cover - compiled
+    """Predict one track (``x`` (6,), ``p`` (3,) the covariance every axis shares) ``h`` seconds ahead at constant
+    velocity with DWNA process noise ``q`` [m^2/s^4]."""
+    for a in range(3):
+        x[a] += h * x[3 + a]
+    _predict_cov(p, h, q)
+
+
+@numba.njit(cache=True, nogil=True)
+def _update(x, p, z, var):  # pragma: no cover - compiled
+    """Kalman update of one track (``x`` (6,), ``p`` (3,) the covariance every axis shares) with a position ``z``
+    of isotropic variance ``var``."""
+    kx, kv = _gain(p, var)
+    for a in range(3):
+        nu = z[a] - x[a]
+        x[a] += kx * nu
+        x[3 + a] += kv * nu
 
 
 @numba.njit(cache=True, nogil=True)
