@@ -16,9 +16,10 @@ from iadsim.units import SPEED_OF_LIGHT
 from ._scenarios import scenario_dict
 
 
-def _outbound(jammer: dict | None = None, type_: str = "fighter") -> dict:
-    """One aircraft flying straight out from the sensor at 8 km altitude (no horizon or terrain in the way)."""
-    raid = {"id": "raid", "type": type_, "count": 1, "altitude_reference": "msl", "route": [
+def _outbound(jammer: dict | None = None, type_: str = "fighter", emission: str = "off") -> dict:
+    """One aircraft flying straight out from the sensor at 8 km altitude (no horizon or terrain in the way), its
+    own radar silent unless ``emission`` is on."""
+    raid = {"id": "raid", "type": type_, "count": 1, "altitude_reference": "msl", "emission": emission, "route": [
         {"x": "0 km", "y": "2 km", "altitude": "8 km"},
         {"x": "0 km", "y": "300 km", "altitude": "8 km"}]}
     if jammer:
@@ -79,6 +80,40 @@ def test_esm_detection_range_is_the_one_way_equation(make_scenario, validation):
         validation("ESM detection range [m] (iadsim.sensors.Esm, engine world)",
                    f"one-way equation solved in the test ({centre} jammer, {in_band:.0%} in band)", farthest, expected,
                    abs=speed * world.step)
+
+
+@pytest.mark.validation
+def test_esm_hears_a_radar_in_its_sidelobes_near_and_in_its_main_beam_far(make_scenario, validation):
+    """The fighter's own radar (10 MW main-beam ERP at 10 GHz, sidelobes 40 dB down, a look catching its main
+    beam one time in ten): every look hears its sidelobes out to the one-way range of the sidelobe ERP, solved
+    here; beyond, only looks that catch the main beam do, out to the main beam's one-way range (beyond the
+    horizon here: the line of sight ends it). With the raid's emission off, nothing is heard."""
+    world = _world(make_scenario, "esm-station", _outbound(emission="on"))
+    catalog = world.scenario.catalog
+    esm, radar = catalog.types["esm-station"], catalog.types["fighter"].emitter
+    gain, loss = 10 ** (esm.gain.value / 10), 10 ** (esm.losses.value / 10)
+    wavelength = SPEED_OF_LIGHT / radar.frequency.value
+
+    def intercept_range(erp):
+        return wavelength / (4 * np.pi) * np.sqrt(erp * gain / (esm.sensitivity.value * loss))
+
+    sidelobe = intercept_range(radar.erp.value * 10 ** (radar.sidelobe_level.value / 10))
+    d = np.linalg.norm(world.position[:, 0] - world.sensor_position[0], axis=-1)
+    seen = world.visible[:, 0, 0] & world.active[:, 0]
+    pd = world.pd_look[:, 0, 0]
+    assert intercept_range(radar.erp.value) > d[seen].max()  # the main beam is heard as far as it is seen
+    fraction = radar.main_beam_fraction.value
+    near, far = seen & (pd == 1.0), seen & np.isclose(pd, fraction)
+    assert (near | far)[seen].all() and near.any() and far.any()
+    farthest_every_look, nearest_main_beam_only = d[near].max(), d[far].min()
+    speed = np.linalg.norm(world.velocity[1, 0])
+    assert farthest_every_look <= sidelobe <= nearest_main_beam_only
+    assert nearest_main_beam_only - farthest_every_look <= speed * world.step * 1.01
+    validation("ESM sidelobe intercept range [m] (iadsim.sensors.Esm, engine world)",
+               "one-way equation with the sidelobe ERP, solved in the test", farthest_every_look, sidelobe,
+               abs=speed * world.step)
+    silent = _world(make_scenario, "esm-station", _outbound(emission="off"))
+    assert (silent.pd_look[:, 0, 0] == 0).all()
 
 
 def test_a_target_that_emits_nothing_is_not_heard_and_passive_sensors_sense_with_emission_off(make_scenario):

@@ -357,6 +357,11 @@ types:
     cruise_speed: {value: 900 km/h, source: notes, grade: assumed}
     max_speed: {value: 1800 km/h, source: notes, grade: assumed}
     ir_intensity: {mwir: {value: 1 kW/sr, source: notes, grade: assumed}}
+    emitter:
+      erp: {value: 10 MW, source: notes, grade: assumed}
+      frequency: {value: 10 GHz, source: notes, grade: assumed}
+      sidelobe_level: {value: -40 dB, source: notes, grade: assumed}
+      main_beam_fraction: {value: 0.1, source: notes, grade: assumed}
   my-irst:
     kind: irst
     label: "My IRST"
@@ -393,6 +398,14 @@ CATALOG_CASES = {
                                                      "assumed}}"), line_containing(GOOD_ESM, "ir_intensity"),
                                     "types.my-jet.ir_intensity.mwir.source",
                                     ("unknown source 'blog'",)),
+    "emitter-sidelobe-above-main-beam": (GOOD_ESM.replace("-40 dB", "3 dB"), line_containing(GOOD_ESM, "sidelobe_level"),
+                                         "types.my-jet.emitter.sidelobe_level", ("below 0 dB",)),
+    "emitter-main-beam-fraction-above-1": (GOOD_ESM.replace("value: 0.1,", "value: 1.5,"),
+                                           line_containing(GOOD_ESM, "main_beam_fraction"),
+                                           "types.my-jet.emitter.main_beam_fraction", ("at most 1",)),
+    "emitter-unknown-field": (GOOD_ESM.replace("      erp:", "      colour: red\n      erp:"),
+                              line_containing(GOOD_ESM, "erp:"), "types.my-jet.emitter.colour",
+                              ("unknown field 'colour'",)),
     "radar-polarisation-circular": _radar_case("polarisation", ("horizontal, vertical",), polarisation="circular"),
     "radar-csc2-without-beamwidth": _radar_case("csc2_ceiling", ("needs elevation_beamwidth",), csc2_ceiling="30 deg"),
     "radar-sidelobe-above-main-beam": _radar_case("sidelobe_level", ("below 0 dB",), sidelobe_level="3 dB"),

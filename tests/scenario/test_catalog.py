@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from pydantic import BaseModel
 
 from iadsim.physics.lethality import GUIDANCE
 from iadsim.scenario import InputError, InputErrors, builtin_catalog, load_catalog, load_scenario
@@ -41,6 +42,8 @@ def test_every_builtin_number_has_an_existing_source_and_a_grade():
         for name, value in entry:
             if isinstance(value, dict):  # per-band values, e.g. ir_intensity.mwir
                 items += [(f"{name}.{key}", item) for key, item in value.items()]
+            elif isinstance(value, BaseModel) and not isinstance(value, Sourced):  # a part, e.g. emitter.erp
+                items += [(f"{name}.{key}", item) for key, item in value]
             else:
                 items.append((name, value))
         for name, value in items:

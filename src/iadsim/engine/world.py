@@ -20,6 +20,7 @@ from iadsim.registry import measures_range
 from iadsim.scenario import Scenario
 from iadsim.scenario.catalog import LauncherType, MissileType
 from iadsim.sensors import (
+    Emission,
     Jamming,
     SensorModel,
     bearing_offset,
@@ -201,6 +202,7 @@ def build_world(scenario: Scenario) -> World:
     screening = _self_screening(flights_of)
     ir_intensity = {band: np.array([a.ir_intensity[band].value if a.ir_intensity and band in a.ir_intensity
                                     else np.nan for a in aircraft])[None, :] for band in ("mwir", "lwir")}
+    emitters = _emitters(aircraft, flights_of)
 
     look_period = np.array([sensor.look_period for _, sensor in sensors], float)
     if (look_period <= 0).any() or not np.isfinite(look_period).all():
@@ -229,7 +231,7 @@ def build_world(scenario: Scenario) -> World:
         jammers = [Jamming(*screening, path, np.array(True), self_screening=True)] if screening else []
         jammers += standoff_jammers(
             scenario, standoff, sensor, (site.x, site.y, site.ground), s_pos[s, 2], mask, relief, dx, dy)
-        p = look_pd(sensor, path, rcs[None, :], swerling, jammers, ir_intensity)
+        p = look_pd(sensor, path, rcs[None, :], swerling, jammers, ir_intensity, emitters)
         pd_look[:, s] = np.where(vis, p, 0.0)
         sigma[:, s] = sensor.measurement_sigma(path.slant_range, path.ground_range)
 
@@ -252,6 +254,18 @@ def build_world(scenario: Scenario) -> World:
         np.array([unit_index[f] for f in fire_ids], int), guiders, [m for _, m in sensors], sensing,
         [u.sector for u in fire_units],
     )
+
+
+def _emitters(aircraft: list, flights_of: list) -> Emission | None:
+    """The targets' own radars (their type's ``emitter``; silent where the raid's ``emission`` is off), arrays
+    (1, T); None when no target carries one."""
+    parts = [a.emitter if getattr(f, "emission", "on") == "on" else None for a, f in zip(aircraft, flights_of,
+                                                                                          strict=True)]
+    if not any(parts):
+        return None
+    value = lambda name, default: np.array([getattr(e, name).value if e else default for e in parts])[None, :]  # noqa: E731
+    return Emission(value("erp", 0.0), value("frequency", 1e9), value("sidelobe_level", -100.0),
+                    value("main_beam_fraction", 0.0))
 
 
 def _self_screening(flights_of: list) -> tuple | None:

@@ -384,6 +384,34 @@ class CommandPostType(_Type):
     track_capacity: SCount
 
 
+class Emitter(BaseModel):
+    """An aircraft's own radar as an ESM receiver hears it: its main beam sweeps a receiver now and then (a
+    look catches it with ``main_beam_fraction``); between sweeps the receiver hears its sidelobes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    erp: SPower = Field(description="effective radiated power of its main beam (peak power times antenna gain)")
+    frequency: SFreq = Field(description="its carrier frequency")
+    sidelobe_level: SDb = Field(description="gain of its sidelobes relative to the main beam (negative)")
+    main_beam_fraction: SNumber = Field(description="probability that one look of a receiver catches its main beam "
+                                        "(its beam and scan pattern), else the receiver hears only its sidelobes")
+
+    _emitter_positive = field_validator("erp", "frequency")(lambda cls, value: _positive(value))
+
+    @field_validator("sidelobe_level")
+    @classmethod
+    def _below_the_main_beam(cls, level):
+        if level.value >= 0:
+            raise ValueError("is relative to the main beam: it must be below 0 dB")
+        return level
+
+    @field_validator("main_beam_fraction")
+    @classmethod
+    def _a_fraction(cls, value):
+        if not 0.0 < value.value <= 1.0:
+            raise ValueError("must be a probability above 0 and at most 1")
+        return value
+
+
 class AircraftType(_Type):
     kind: Literal["aircraft"]
     category: Literal[
@@ -403,6 +431,8 @@ class AircraftType(_Type):
     ir_intensity: dict[Literal["mwir", "lwir"], SIntensity] | None = Field(
         None, description="radiant intensity of its IR signature against the sky, per band (an IRST reads its own "
         "band; absent: no IRST detects it)")
+    emitter: Emitter | None = Field(None, description="its own radar, which ESM receivers hear (absent: none; a "
+                                    "raid's emission: off keeps it silent)")
 
     @field_validator("climb_rate", "descent_rate")
     @classmethod
@@ -471,6 +501,9 @@ class Catalog:
             elif isinstance(value, dict):  # per-band values, e.g. ir_intensity.mwir
                 dimension = _dimension_of(type(entry).model_fields[name])
                 rows += [(f"{name}.{key}", item, dimension) for key, item in value.items() if isinstance(item, Sourced)]
+            elif isinstance(value, BaseModel):  # a part with its own numbers, e.g. emitter.erp
+                rows += [(f"{name}.{key}", item, _dimension_of(type(value).model_fields[key])) for key, item in value
+                         if isinstance(item, Sourced)]
         return rows
 
 

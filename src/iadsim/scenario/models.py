@@ -376,6 +376,8 @@ class JammerBand(Strict):
 class Raid(Flight):
     target: Id | None = Field(None, description="defended asset the raid attacks")
     jammer: Jammer | None = None
+    emission: OnOff = Field("on", description="its aircraft's own radars (the type's emitter): on, or off (radar "
+                            "silence: no ESM hears them)")
 
 
 class StandoffJammer(Flight):

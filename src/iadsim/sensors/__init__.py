@@ -15,6 +15,7 @@ model         module
 
 from iadsim.sensors.base import (
     MASK_TOLERANCE,
+    Emission,
     Jamming,
     SensorModel,
     bearing_offset,
@@ -42,6 +43,7 @@ __all__ = [
     "SPECULAR_CLEARANCE",
     "SNR_CLIP_DB",
     "Geometry",
+    "Emission",
     "Jamming",
     "Radar",
     "bearing_offset",

@@ -29,8 +29,8 @@ if TYPE_CHECKING:
     from iadsim.scenario import Scenario
     from iadsim.scenario.models import Sector, Unit
 
-__all__ = ["MASK_TOLERANCE", "Jamming", "SensorModel", "bearing_offset", "in_sector", "look_pd", "sensor_entry",
-           "sensor_model"]
+__all__ = ["MASK_TOLERANCE", "Emission", "Jamming", "SensorModel", "bearing_offset", "in_sector", "look_pd",
+           "sensor_entry", "sensor_model"]
 
 
 
@@ -62,6 +62,29 @@ class Jamming:
     path: Geometry
     main_beam: np.ndarray
     self_screening: bool = False
+
+
+@dataclass(frozen=True)
+class Emission:
+    """The targets' own radars (their type's ``emitter``) as a receiver hears them; arrays broadcast against the
+    targets' (e.g. ``(1, n_targets)``).
+
+    Attributes
+    ----------
+    erp : numpy.ndarray
+        Effective radiated power of the main beam [W] (0: no radar, or silent).
+    frequency : numpy.ndarray
+        Carrier frequency [Hz].
+    sidelobe_level : numpy.ndarray
+        Sidelobe gain relative to the main beam [dB] (negative).
+    main_beam_fraction : numpy.ndarray
+        Probability that one look catches the main beam.
+    """
+
+    erp: np.ndarray
+    frequency: np.ndarray
+    sidelobe_level: np.ndarray
+    main_beam_fraction: np.ndarray
 
 
 class SensorModel(Protocol):
@@ -134,7 +157,8 @@ class SensorModel(Protocol):
 
     def pd_per_look(self, geometry: Geometry, rcs: ArrayLike, swerling: ArrayLike,
                     jammers: Sequence[Jamming] = (),
-                    ir_intensity: Mapping[str, ArrayLike] | None = None) -> NDArray[np.float64]:
+                    ir_intensity: Mapping[str, ArrayLike] | None = None,
+                    emitters: Emission | None = None) -> NDArray[np.float64]:
         """Probability of detection of one look at a visible target (visibility is not applied here).
 
         Parameters
@@ -151,6 +175,8 @@ class SensorModel(Protocol):
         ir_intensity : mapping of str to array_like, optional
             The targets' IR radiant intensity [W/sr] per band (``"mwir"``, ``"lwir"``; NaN: no signature), for
             an IRST.
+        emitters : Emission, optional
+            The targets' own radars, for an ESM receiver.
 
         Returns
         -------
@@ -190,12 +216,14 @@ class SensorModel(Protocol):
 
 def look_pd(sensor: SensorModel, geometry: Geometry, rcs: ArrayLike, swerling: ArrayLike,
             jammers: Sequence[Jamming] = (),
-            ir_intensity: Mapping[str, ArrayLike] | None = None) -> NDArray[np.float64]:
-    """``sensor.pd_per_look``, given ``ir_intensity`` only if the model takes it (a model written before the
-    passive sensors has no such parameter and needs none)."""
-    if ir_intensity is not None and "ir_intensity" in _parameters(type(sensor)):
-        return sensor.pd_per_look(geometry, rcs, swerling, jammers, ir_intensity=ir_intensity)
-    return sensor.pd_per_look(geometry, rcs, swerling, jammers)
+            ir_intensity: Mapping[str, ArrayLike] | None = None,
+            emitters: Emission | None = None) -> NDArray[np.float64]:
+    """``sensor.pd_per_look``, given ``ir_intensity`` and ``emitters`` only if the model takes them (a model
+    written before the passive sensors has no such parameters and needs none)."""
+    accepts = _parameters(type(sensor))
+    extra = {name: value for name, value in (("ir_intensity", ir_intensity), ("emitters", emitters))
+             if value is not None and name in accepts}
+    return sensor.pd_per_look(geometry, rcs, swerling, jammers, **extra)
 
 
 @cache

@@ -14,7 +14,7 @@ import numpy as np
 from iadsim.physics.passive import ir_irradiance, one_way_received_power
 from iadsim.registry import SENSOR_MODELS
 from iadsim.scenario.catalog import EsmType, IrstType
-from iadsim.sensors.base import Jamming, in_sector
+from iadsim.sensors.base import Emission, Jamming, in_sector
 from iadsim.sensors.geometry import line_of_sight
 
 if TYPE_CHECKING:
@@ -75,9 +75,11 @@ class _Passive:
     def visibility(self, geometry, dx, dy):
         return line_of_sight(geometry) & (geometry.slant_range <= self.max_range) & in_sector(self.sector, dx, dy)
 
-    def _intercepted(self, above: np.ndarray, geometry) -> np.ndarray:
+    def _intercepted(self, chance: np.ndarray, geometry) -> np.ndarray:
+        """The catalog's ``intercept_probability`` times ``chance`` (whether, or how often, a look has a signal
+        above threshold); NaN where there is no path."""
         p = 1.0 if self.entry.intercept_probability is None else self.entry.intercept_probability.value
-        return np.where(np.isnan(geometry.slant_range), np.nan, np.where(above, p, 0.0))
+        return np.where(np.isnan(geometry.slant_range), np.nan, p * np.asarray(chance, float))
 
     def measurement_sigma(self, slant_range, ground_range):
         """The cross-range error [m] of a bearing at the target's distance (no range is measured)."""
@@ -95,8 +97,13 @@ class Esm(_Passive):
       G_r lambda^2 / ((4 pi R)^2 L) at the middle of the bands' overlap
       (:func:`iadsim.physics.passive.one_way_received_power`, :func:`in_band_frequency`; a jammer tuned to
       every radar at the receiver's top frequency, the cautious end); a look detects it with the catalog's
-      ``intercept_probability`` (default 1) when that reaches the ``sensitivity``, else not at all. A
-      target that emits nothing is not detected. A jammer radiates its ERP at the defence (its main beam).
+      ``intercept_probability`` (default 1) when that reaches the ``sensitivity``. A jammer radiates its ERP at
+      the defence (its main beam).
+    * **Its own radar** (the aircraft type's ``emitter``, in the receiver's band and switched on): the
+      one-way equation with its main beam's ERP and with its sidelobes' (ERP times ``sidelobe_level``). Heard
+      in its sidelobes, every look detects it (times ``intercept_probability``); heard only in its main beam,
+      a look detects it when it catches the main beam (``main_beam_fraction``): **sidelobe intercepts** at
+      short range, main-beam intercepts farther out. A target that emits nothing is not detected.
     * **Measurement**: bearing (and elevation where the catalog gives ``elevation_accuracy``); no range.
     """
 
@@ -120,8 +127,26 @@ class Esm(_Passive):
                 np.maximum(erp, 0.0), entry.gain.value, frequency, r, entry.losses.value), 0.0)
         return total
 
-    def pd_per_look(self, geometry, rcs, swerling, jammers=(), ir_intensity=None):
-        return self._intercepted(self.received_power(geometry, jammers) >= self.entry.sensitivity.value, geometry)
+    def radar_power(self, geometry, emitters: Emission) -> tuple[np.ndarray, np.ndarray]:
+        """Power [W] at the receiver from the targets' own radars, in their main beam and in their sidelobes (0
+        for a radar outside the receiver's band or silent)."""
+        entry = self.entry
+        r = np.where(np.isnan(geometry.slant_range), 1.0, np.maximum(geometry.slant_range, 1.0))
+        frequency = np.asarray(emitters.frequency, float)
+        heard = (np.asarray(emitters.erp, float) > 0) & (frequency >= entry.frequency_min.value) & (
+            frequency <= entry.frequency_max.value)
+        main = np.where(heard, one_way_received_power(np.where(heard, emitters.erp, 1.0), entry.gain.value,
+                                                      np.where(heard, frequency, 1e9), r, entry.losses.value), 0.0)
+        return main, main * 10 ** (np.asarray(emitters.sidelobe_level, float) / 10)
+
+    def pd_per_look(self, geometry, rcs, swerling, jammers=(), ir_intensity=None, emitters=None):
+        threshold = self.entry.sensitivity.value
+        chance = (self.received_power(geometry, jammers) >= threshold).astype(float)
+        if emitters is not None:
+            main, side = self.radar_power(geometry, emitters)
+            chance = np.maximum(chance, np.where(side >= threshold, 1.0, np.where(
+                main >= threshold, np.asarray(emitters.main_beam_fraction, float), 0.0)))
+        return self._intercepted(chance, geometry)
 
 
 @SENSOR_MODELS.register("irst")
