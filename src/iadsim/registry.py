@@ -22,7 +22,8 @@ from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
-__all__ = ["ASSIGNERS", "AUTHORITY_RULES", "DECISION_TIMES", "DOCTRINES", "SENSOR_MODELS", "Registry", "measures_range"]
+__all__ = ["ASSIGNERS", "AUTHORITY_RULES", "DECISION_TIMES", "DOCTRINES", "SENSOR_MODELS", "Registry", "measures_range",
+           "places", "places_target"]
 
 
 class Registry(Generic[T]):
@@ -127,7 +128,31 @@ SENSOR_MODELS: Registry = Registry("sensor model", "iadsim.sensors")
 
 def measures_range(model) -> bool:
     """Whether a sensor model measures range (a radar): one detection places a target. A passive model's give
-    lines of sight only: a node places a target by crossing the bearings of two or more passive sensors, so a
-    picture needs a sensor that measures range or two passive ones. ``model``: a sensor model or its class (the
-    network and the engine both ask here)."""
+    lines of sight only (:func:`places`). ``model``: a sensor model or its class (the network and the engine
+    both ask here)."""
     return "range" in model.measures
+
+
+RANGING, ELEVATION, BEARING = 3, 2, 1
+"""What a sensor's tracks give a picture (:func:`places`)."""
+
+
+def places(model, entry=None) -> int:
+    """What a sensor's tracks give a picture: :data:`RANGING` (3) a sensor that measures range places a target
+    alone; a passive one gives lines of sight, :data:`ELEVATION` (2) with elevation (its model measures it, or
+    its catalog ``entry`` gives an ``elevation_accuracy``), :data:`BEARING` (1) bearing only. A picture places a
+    target in three dimensions (:func:`places_target`) with a ranging sensor, or by crossing two or more passive
+    sensors' bearings of which one measures elevation (the target's height); bearings alone leave it unknown,
+    and an engagement needs it."""
+    if measures_range(model):
+        return RANGING
+    if "elevation" in model.measures or getattr(entry, "elevation_accuracy", None) is not None:
+        return ELEVATION
+    return BEARING
+
+
+def places_target(kinds) -> bool:
+    """Whether sensors of these :func:`places` kinds together place a target in three dimensions: one ranging
+    sensor, or two or more passive ones of which one measures elevation."""
+    kinds = list(kinds)
+    return RANGING in kinds or (len(kinds) >= 2 and ELEVATION in kinds)

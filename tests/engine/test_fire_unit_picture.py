@@ -1,6 +1,7 @@
-"""The fire units' own pictures as time series (iadsim.analysis.metrics.fire_unit_picture): OSPA and the SIAP
-counts worked out here from the state by their definitions (OSPA by scipy's assignment, the hold rule from
-the doctrine, the look periods and the latencies), on a networked scenario mid-raid."""
+"""The fire units' and the command posts' own pictures as time series (iadsim.analysis.metrics.fire_unit_picture,
+command_post_picture): OSPA and the SIAP counts worked out here from the state by their definitions (OSPA by
+scipy's assignment, the hold rule from the doctrine, the look periods and the latencies), on a networked
+scenario mid-raid."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import numpy as np
 import pytest
 from scipy.optimize import linear_sum_assignment
 
-from iadsim.analysis.metrics import REPORTERS, fire_unit_picture
+from iadsim.analysis.metrics import REPORTERS, command_post_picture, fire_unit_picture
 from iadsim.engine import Engine, build_world
 
 from ._scenarios import networked
@@ -27,28 +28,35 @@ def _ospa(x, y, c=5000.0, p=2.0):
 
 def test_fire_unit_picture_counts_and_ospa_by_definition(make_scenario):
     world = build_world(make_scenario(networked()))
-    engine = Engine(world, np.arange(4), seed=3, events=False)
+    engine = Engine(world, np.arange(12), seed=3, events=False)
     for _ in range(150):
         engine.step()
     st = engine.state
     k = st.time_index - 1
     now = world.times[k]
-    counts = fire_unit_picture(world, st)
     drop_after = world.scenario.spec.doctrine.tracking.drop_after
-    checked = 0
-    for r in range(4):
-        for f in range(len(world.fire_ids)):
-            fed = np.isfinite(world.latency[f])
-            coast = drop_after * world.look_period[fed].max() + world.latency[f, fed].max()
-            held = np.flatnonzero((st.picture.updates[r, f] > 0) & (now - st.picture.track_time[r, f] <= coast))
-            flying = st.outcomes.alive[r] & ~st.outcomes.leaked[r] & world.active[k]
-            should = np.flatnonzero(flying & (st.readiness.feeds[r, f][:, None] & world.visible[k]).any(axis=0))
-            estimates = st.picture.x[r, f, held, :3] + st.picture.x[r, f, held, 3:] * (
-                now - st.picture.track_time[r, f, held])[:, None]
-            assert counts[r, f, 1] == len(should) and counts[r, f, 2] == len(np.intersect1d(held, should))
-            assert counts[r, f, 3] == counts[r, f, 4] == counts[r, f, 5] == len(held)
-            assert counts[r, f, 0] == pytest.approx(_ospa(estimates, world.position[k, should]), rel=1e-9, abs=1e-6)
-            checked += len(should) > 0 and len(held) > 0
-    assert checked >= 4  # fire units holding and missing objects mid-raid were among them
-    for name in ("fire_unit_picture_ospa", "fire_unit_picture_held", "fire_unit_picture_unheld"):
-        assert REPORTERS[name].of_state(world, st).shape == (4,)
+    n_f = len(world.fire_ids)
+    assert world.post_ids  # the scenario has command posts: nodes F, F + 1, ... of the picture
+    for counts, latency, feeds, first in ((fire_unit_picture(world, st), world.latency, st.readiness.feeds, 0),
+                                          (command_post_picture(world, st), world.post_latency,
+                                           st.readiness.post_feeds, n_f)):
+        checked = 0
+        for r in range(12):
+            for j in range(len(latency)):
+                n = first + j  # the node
+                fed = np.isfinite(latency[j])
+                coast = drop_after * world.look_period[fed].max() + latency[j, fed].max()
+                held = np.flatnonzero((st.picture.updates[r, n] > 0) & (now - st.picture.track_time[r, n] <= coast))
+                flying = st.outcomes.alive[r] & ~st.outcomes.leaked[r] & world.active[k]
+                should = np.flatnonzero(flying & (feeds[r, j][:, None] & world.visible[k]).any(axis=0))
+                estimates = st.picture.x[r, n, held, :3] + st.picture.x[r, n, held, 3:] * (
+                    now - st.picture.track_time[r, n, held])[:, None]
+                assert counts[r, j, 1] == len(should) and counts[r, j, 2] == len(np.intersect1d(held, should))
+                assert counts[r, j, 3] == counts[r, j, 4] == counts[r, j, 5] == len(held)
+                assert counts[r, j, 0] == pytest.approx(_ospa(estimates, world.position[k, should]), rel=1e-9,
+                                                        abs=1e-6)
+                checked += len(should) > 0 and len(held) > 0
+        assert checked >= 3  # nodes holding and missing objects mid-raid were among them
+    for kind in ("fire_unit", "command_post"):
+        for name in ("ospa", "held", "unheld"):
+            assert REPORTERS[f"{kind}_picture_{name}"].of_state(world, st).shape == (12,)

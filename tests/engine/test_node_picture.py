@@ -1,7 +1,7 @@
-"""Each fire unit's own picture in the engine (issue 19): at the end of every step a fire unit's track of an
-object is the Kalman filter, written here, of the reports its feeding sensors' confirmed tracks sent that have
-reached it over its links by then, in the order they arrived (one older than the track discarded); a fire
-unit no sensor feeds holds nothing."""
+"""Each node's own picture in the engine (issue 19): at the end of every step a fire unit's or a command post's
+track of an object is the Kalman filter, written here, of the reports its feeding sensors' confirmed tracks sent
+that have reached it over its links by then (a command post's processing included), in the order they arrived
+(one older than the track discarded); a node no sensor feeds holds nothing."""
 
 from __future__ import annotations
 
@@ -27,9 +27,10 @@ def test_a_fire_units_track_is_the_kalman_filter_of_the_reports_that_reached_it(
     engine = Engine(world, np.arange(3), seed=5, events=False)
     ctx, st = engine.ctx, engine.state
     assert ctx.process_noise > 0
-    latency = world.latency  # (F, S)
+    latency = np.vstack([world.latency, world.post_latency])  # (N, S): fire units, then command posts
+    assert world.post_ids and np.isfinite(world.post_latency).any()
     reports = []  # (row, sensor, object, time, z, variance)
-    checked = lagged = crossed = 0
+    checked = lagged = crossed = posts = 0
     kalman_q = ctx.process_noise, ctx.initial_speed_sigma**2
     for k in range(len(world.times)):
         engine.step()
@@ -42,7 +43,7 @@ def test_a_fire_units_track_is_the_kalman_filter_of_the_reports_that_reached_it(
         r_, s_, t_, at = (np.array([rep[j] for rep in reports]) for j in range(4))
         z_ = np.array([rep[4] for rep in reports])
         var_ = np.array([rep[5] for rep in reports])
-        for f in range(len(world.fire_ids)):
+        for f in range(len(latency)):
             for r in range(3):
                 for t in range(len(world.target_ids)):
                     mine = np.flatnonzero((r_ == r) & (t_ == t) & np.isfinite(latency[f, s_]))
@@ -56,8 +57,10 @@ def test_a_fire_units_track_is_the_kalman_filter_of_the_reports_that_reached_it(
                                                                        for a in range(3)], rtol=1e-6, atol=1e-6)
                     assert st.picture.track_time[r, f, t] == when and st.picture.updates[r, f, t] == n
                     checked += 1
+                    posts += f >= len(world.fire_ids)
                     lagged += int(len(np.unique(latency[f, s_[mine]])) > 1)
                     crossed += discarded
     assert checked > 100
+    assert posts > 10  # command posts' tracks were among them
     assert lagged > 10  # tracks fed over paths of different latencies were among them ...
     assert crossed > 0  # ... and reports that crossed in flight, discarded at the fire unit

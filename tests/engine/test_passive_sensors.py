@@ -11,6 +11,7 @@ import pytest
 from scipy.optimize import brentq
 
 from iadsim.engine import Engine, build_world
+from iadsim.registry import ELEVATION, RANGING
 from iadsim.units import SPEED_OF_LIGHT
 
 from ._scenarios import scenario_dict
@@ -143,7 +144,7 @@ def test_a_lone_passive_sensor_feeds_bearings_that_place_nothing(make_scenario):
     data["defended_assets"] = []
     scenario = make_scenario(data)
     net = build_network(scenario)
-    assert net.senses["irst"] and not net.ranging["irst"] and net.ranging["telar"]
+    assert net.senses["irst"] and net.places["irst"] == ELEVATION and net.places["telar"] == RANGING
     status = evaluate(net, "telar", lambda component: True)
     assert status.able and {"telar", "irst"} <= set(status.sensors)
     world = build_world(scenario)

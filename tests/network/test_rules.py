@@ -329,7 +329,8 @@ def test_silent_sensor_is_not_a_picture_source(make_scenario):
 
 
 def test_one_passive_sensor_places_nothing_and_two_make_a_picture(make_scenario):
-    """A bearing places no target; two passive sensors' bearings cross (the engine fixes them at the node). A
+    """A bearing places no target; two passive sensors' bearings cross (the engine fixes them at the node), and
+    one of them must measure elevation for the target's height (two ESM stations with bearings only do not). A
     passive sensor senses with its emission off, and its availability enters the readiness as a radar's would."""
     p1, p2 = 0.9, 0.8
     units = {"e1": {"type": "esm-station", "availability": p1, "emission": "off"}, "cp": "command-post",
@@ -339,6 +340,10 @@ def test_one_passive_sensor_places_nothing_and_two_make_a_picture(make_scenario)
     assert not status.able and codes(status) == ["no-sensor-picture"]
     assert "only e1, a passive sensor" in status.reasons[0].message
     assert readiness(make_scenario(units, links), "l1") == 0.0
+    two_esm = make_scenario({**units, "e2": "esm-station"}, [*links, "e2->cp:tracks"])
+    status = status_of(two_esm, "l1")
+    assert not status.able and "only e1, e2: bearings cross but give no height" in status.reasons[0].message
+    assert readiness(two_esm, "l1") == 0.0
     units["i2"] = {"type": "irst-station", "availability": p2}
     links.append("i2->cp:tracks")
     status = status_of(make_scenario(units, links), "l1")

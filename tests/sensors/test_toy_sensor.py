@@ -128,24 +128,28 @@ _FIRE_CONTROL = radar_catalog("blind-fcr", "a fire-control radar with no search 
                               fields={"role": "fire-control", "autonomous_search": False})
 
 
-@pytest.mark.parametrize("feeder,emission,able", [("eye", "off", False), ("eye", "on", False), ("eyes", "off", True),
-                                                  ("radar", "off", False), ("radar", "on", True)])
+@pytest.mark.parametrize("feeder,emission,able", [("eye", "off", False), ("eye", "on", False), ("eyes", "off", False),
+                                                  ("eye+irst", "off", True), ("radar", "off", False),
+                                                  ("radar", "on", True)])
 def test_a_launcher_needs_a_picture_of_tracks(toy_eye, flat_scenario, feeder, emission, able):
     """A launcher guided by a fire-control radar without search of its own needs someone else's picture: a
     radar gives it while it radiates; one passive sensor (it measures bearing only) does not, whatever its
-    emission, for a bearing places no target; two do, whose bearings the fire unit crosses: the audit must not
-    call able a fire unit the engine would never let fire."""
+    emission, for a bearing places no target; nor do two of them, whose crossed bearings give no height; the eye
+    with an IRST (bearing and elevation) does: the audit must not call able a fire unit the engine would never
+    let fire."""
     from iadsim.network import audit
 
-    sensor = {"eye": "toy-eye-sensor", "eyes": "toy-eye-sensor", "radar": "mr-search-radar"}[feeder]
+    sensor = {"eye": "toy-eye-sensor", "eyes": "toy-eye-sensor", "eye+irst": "toy-eye-sensor",
+              "radar": "mr-search-radar"}[feeder]
+    second = {"eyes": "toy-eye-sensor", "eye+irst": "irst-station"}.get(feeder)
     units = [
         {"id": "feed", "type": sensor, "x": "0.5 km", "y": "0.5 km", "readiness": {"emission": emission}},
-        *([{"id": "feed2", "type": sensor, "x": "0.5 km", "y": "-3.5 km"}] if feeder == "eyes" else []),
+        *([{"id": "feed2", "type": second, "x": "0.5 km", "y": "-3.5 km"}] if second else []),
         {"id": "cp", "type": "command-post", "x": "2.5 km", "y": "0.5 km"},
         {"id": "fcr", "type": "blind-fcr", "x": "4.5 km", "y": "0.5 km"},
         {"id": "ll", "type": "lr-launcher", "x": "4.5 km", "y": "1.5 km"},
     ]
-    links = [{"from": f, "to": "cp", "carries": "tracks"} for f in ("feed", "feed2")[:1 + (feeder == "eyes")]]
+    links = [{"from": f, "to": "cp", "carries": "tracks"} for f in ("feed", "feed2")[:1 + bool(second)]]
     links += [{"from": "cp", "to": "fcr", "carries": "cues"},
              {"from": "fcr", "to": "ll", "carries": "fire-control"}]
     scenario = flat_scenario(units, [drone("d", -5.5, 0.5)], catalog=_CATALOG + "\n" + _FIRE_CONTROL.split(

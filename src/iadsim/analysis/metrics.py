@@ -23,13 +23,13 @@ import numpy as np
 import pandas as pd
 
 from iadsim.analysis.intervals import interval
-from iadsim.registry import Registry
+from iadsim.registry import ELEVATION, Registry
 from iadsim.tracking import CONFIRMED, FREE
 from iadsim.tracking.quality import OSPA_CUTOFF, OSPA_ORDER, picture_counts
 
-__all__ = ["METRICS", "METRIC_KINDS", "REPLICATION_METRICS", "REPORTERS", "Metric", "Reporter", "derived_metrics",
-           "derived_names", "fire_unit_picture", "mean_ci", "picture_quality", "replication_names", "replication_rows",
-           "summarise_groups"]
+__all__ = ["METRICS", "METRIC_KINDS", "REPLICATION_METRICS", "REPORTERS", "Metric", "Reporter", "command_post_picture",
+           "derived_metrics", "derived_names", "fire_unit_picture", "mean_ci", "picture_quality", "replication_names",
+           "replication_rows", "summarise_groups"]
 
 
 @dataclass(frozen=True)
@@ -219,8 +219,9 @@ for _name, _reporter in {
     "threats_flying": Reporter("threats in the air", lambda w, s: (
         s.outcomes.alive & ~s.outcomes.leaked & w.active[max(s.time_index - 1, 0)][None, :] & _threat(w)[None, :]
     ).sum(axis=1)),
-    "threats_tracked": Reporter("threats held in some sensor's confirmed track", lambda w, s: (
-        np.isfinite(s.tracks.confirmed_at).any(axis=1) & s.outcomes.alive & ~s.outcomes.leaked
+    "threats_tracked": Reporter("threats placed by the sensors' confirmed tracks (a radar's, or two passive "
+                                "sensors' with an elevation)", lambda w, s: (
+        _placed(w, np.isfinite(s.tracks.confirmed_at)) & s.outcomes.alive & ~s.outcomes.leaked
         & _threat(w)[None, :]).sum(axis=1)),
     "fire_units_able": Reporter("fire units with a complete kill chain", lambda w, s: (
         s.readiness.able & s.readiness.unit_up[:, w.fire_unit]).sum(axis=1)),
@@ -243,6 +244,14 @@ for _name, _reporter in {
         w, s)[..., 2].sum(axis=1)),
     "fire_unit_picture_unheld": Reporter("objects its sensors see but a fire unit does not hold (pairs)", lambda w, s: (
         fire_unit_picture(w, s)[..., 1] - fire_unit_picture(w, s)[..., 2]).sum(axis=1)),
+    "command_post_picture_ospa": Reporter(
+        f"OSPA of the command posts' own pictures [m] (c {OSPA_CUTOFF / 1e3:g} km, p {OSPA_ORDER:g})",
+        lambda w, s: _ospa_mean(command_post_picture(w, s))),
+    "command_post_picture_held": Reporter("objects held (command post x object pairs)", lambda w, s: (
+        command_post_picture(w, s)[..., 2].sum(axis=1))),
+    "command_post_picture_unheld": Reporter("objects its sensors see but a command post does not hold (pairs)",
+                                            lambda w, s: (command_post_picture(w, s)[..., 1]
+                                                          - command_post_picture(w, s)[..., 2]).sum(axis=1)),
 }.items():
     REPORTERS.register(_name, _reporter)
 
@@ -286,25 +295,52 @@ def fire_unit_picture(world, state) -> np.ndarray:
     return _once_per_step(state, "_fire_unit_picture", lambda: _fire_unit_counts(world, state))
 
 
+def command_post_picture(world, state) -> np.ndarray:
+    """(R, C, 6) each command post's own picture at the last step simulated, as :func:`fire_unit_picture` scores a
+    fire unit's: what reaches it (its processing included) over the links up now."""
+    return _once_per_step(state, "_command_post_picture", lambda: _node_counts(
+        world, state, slice(len(world.fire_ids), None), world.post_latency, state.readiness.post_feeds))
+
+
 def _fire_unit_counts(world, state) -> np.ndarray:
+    return _node_counts(world, state, slice(0, len(world.fire_ids)), world.latency, state.readiness.feeds)
+
+
+def _node_counts(world, state, nodes: slice, latency: np.ndarray, feeds: np.ndarray) -> np.ndarray:
+    """The picture counts of nodes ``nodes`` of the picture (their latencies (n, S), feeds (R, n, S))."""
     k = max(state.time_index - 1, 0)
     pic, out = state.picture, state.outcomes
     now = float(world.times[k])
-    fed = np.isfinite(world.latency)  # (F, S)
+    fed = np.isfinite(latency)  # (n, S)
     slowest = np.where(fed, world.look_period[None, :], 0.0).max(axis=1, initial=0.0)
-    coast = world.scenario.spec.doctrine.tracking.drop_after * slowest + np.where(fed, world.latency, 0.0).max(
+    coast = world.scenario.spec.doctrine.tracking.drop_after * slowest + np.where(fed, latency, 0.0).max(
         axis=1, initial=0.0)
-    held = (pic.updates > 0) & (now - pic.track_time <= coast[None, :, None])
+    x, track_time = np.ascontiguousarray(pic.x[:, nodes]), np.ascontiguousarray(pic.track_time[:, nodes])
+    held = (pic.updates[:, nodes] > 0) & (now - track_time <= coast[None, :, None])
     flying = out.alive & ~out.leaked & world.active[k][None, :]
-    weight = np.where(world.ranging, 2.0, 1.0).astype(np.float32)[:, None]  # two bearings place an object
-    sees = (state.readiness.feeds.astype(np.float32) @ (world.visible[k] * weight)) >= 2  # (R, F, T)
+    # seen by a feeding sensor that places it (a radar that sees it, or two passive ones that detect it)
+    sees = _placed(world, world.visible[k] & (world.ranging[:, None] | (world.pd_look[k] > 0)), feeds)  # (R, n, T)
     n_r, n_f, n_t = held.shape
     counts = np.zeros((n_r, n_f, 6))
-    picture_counts(pic.x, np.where(held, CONFIRMED, FREE).astype(np.int8),
-                   np.broadcast_to(np.arange(n_t, dtype=np.int64), held.shape).copy(), pic.track_time,
+    picture_counts(x, np.where(held, CONFIRMED, FREE).astype(np.int8),
+                   np.broadcast_to(np.arange(n_t, dtype=np.int64), held.shape).copy(), track_time,
                    np.full((n_r, n_f), n_t, np.int64), now, world.position[k], sees & flying[:, None, :],
                    OSPA_CUTOFF, OSPA_ORDER, counts)
     return counts
+
+
+def _placed(world, held: np.ndarray, feeds: np.ndarray | None = None) -> np.ndarray:
+    """Whether sensors place each object (:func:`iadsim.registry.places_target`: one that measures range, or two
+    passive ones of which one measures elevation): ``held`` (R, S, T) which sensors hold it -> (R, T); or with
+    ``feeds`` (R, n, S), ``held`` (S, T) which sensors see it -> (R, n, T) whether each node's feeding sensors
+    do."""
+    kinds = (world.ranging, ~world.ranging, world.placing == ELEVATION)
+    if feeds is None:
+        ranging, lines, elevation = (held[:, kind].sum(axis=1) for kind in kinds)
+    else:
+        f = feeds.astype(np.float32)
+        ranging, lines, elevation = (f @ (held & kind[:, None]).astype(np.float32) for kind in kinds)
+    return (ranging > 0) | ((lines >= 2) & (elevation > 0))
 
 
 def _once_per_step(state, key: str, compute):

@@ -6,29 +6,35 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from iadsim.registry import ELEVATION, RANGING
+
 __all__ = ["assignable", "known"]
 
 
 @numba.njit(cache=True, nogil=True)
-def known(confirmed_at, held_since, held_until, latency, feeds, guides, visible, rr, ff, tt,
+def known(confirmed_at, held_since, held_until, latency, feeds, guides, visible, placing, rr, ff, tt,
           when):  # pragma: no cover - compiled
     """(n,) bool over (replication ``rr``, fire unit ``ff``, target ``tt``) triples: at ``when`` the target is in
-    the fire unit's picture (a sensor feeding it, ``feeds`` (R, F, S), holds a track confirmed at least the
-    ``latency`` (F, S) ago: its current one, or one held then and dropped later) and a radar that may guide it
-    (``guides`` (R, F, S)) holds a track and sees it (``visible`` (S, T))."""
+    the fire unit's picture (sensors feeding it, ``feeds`` (R, F, S), hold tracks confirmed at least the
+    ``latency`` (F, S) ago - their current ones, or ones held then and dropped later - that place it: one that
+    measures range, or two passive ones of which one measures elevation, ``placing`` (S,),
+    :func:`iadsim.registry.places_target`) and a radar that may guide it (``guides`` (R, F, S)) holds a track
+    and sees it (``visible`` (S, T))."""
     out = np.zeros(rr.shape[0], dtype=np.bool_)
     for i in range(rr.shape[0]):
-        out[i] = _known(confirmed_at, held_since, held_until, latency, feeds, guides, visible, rr[i], ff[i], tt[i],
-                        when[i])
+        out[i] = _known(confirmed_at, held_since, held_until, latency, feeds, guides, visible, placing, rr[i], ff[i],
+                        tt[i], when[i])
     return out
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _known(confirmed_at, held_since, held_until, latency, feeds, guides, visible, r, f, t,
+def _known(confirmed_at, held_since, held_until, latency, feeds, guides, visible, placing, r, f, t,
            now):  # pragma: no cover - compiled
     """:func:`known` for one triple."""
     pictured = False
     guided = False
+    lines = 0  # passive sensors' tracks delivered
+    elevation = False
     for s in range(latency.shape[1]):
         age = now - confirmed_at[r, s, t]
         if age < 0.0 and held_since[r, s, t] <= now < held_until[r, s, t]:
@@ -36,7 +42,12 @@ def _known(confirmed_at, held_since, held_until, latency, feeds, guides, visible
         if age < 0.0:
             continue
         if feeds[r, f, s] and age >= latency[f, s]:
-            pictured = True
+            if placing[s] == RANGING:
+                pictured = True
+            else:
+                lines += 1
+                elevation |= placing[s] == ELEVATION
+                pictured |= lines >= 2 and elevation
         if guides[r, f, s] and visible[s, t]:
             guided = True
         if pictured and guided:
@@ -47,7 +58,7 @@ def _known(confirmed_at, held_since, held_until, latency, feeds, guides, visible
 @numba.njit(cache=True, nogil=True)
 def assignable(rows, clock, alive, leaked, start_time, arrival_time, phase, idle, hostile, able, unit_up, fire_unit,
                missiles, ready_at, busy, guiding, group, channels, inside, confirmed_at, held_since, held_until,
-               latency, feeds, guides, visible):  # pragma: no cover - compiled
+               latency, feeds, guides, visible, placing):  # pragma: no cover - compiled
     """(i, f, t) of the triples that threat evaluation may assign at each row's clock (``rows`` (n,) replication
     rows, ``clock`` (R,)), in row, fire unit, target order: target ``t`` flying, idle and taken for hostile
     (arrays (R, T)); fire unit ``f`` able, up, loaded, free and with a guidance channel; the intercept may lie
@@ -77,7 +88,7 @@ def assignable(rows, clock, alive, leaked, start_time, arrival_time, phase, idle
             for j in range(n):
                 t = targets[j]
                 if not inside[f, t] or not _known(confirmed_at, held_since, held_until, latency, feeds, guides,
-                                                  visible, r, f, t, now):
+                                                  visible, placing, r, f, t, now):
                     continue
                 if found == cap:
                     cap *= 2

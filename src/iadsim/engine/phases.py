@@ -51,12 +51,13 @@ from iadsim.engine.state import (
 from iadsim.engine.world import World
 from iadsim.events import EventKind, Reason
 from iadsim.network import evaluate
+from iadsim.network.chain import picture_sources
 from iadsim.physics.kinematics import in_launch_envelope, intercept
 from iadsim.physics.lethality import carleton_sspk, endgame_miss, salvo_pk
-from iadsim.registry import ASSIGNERS, AUTHORITY_RULES, DECISION_TIMES, DOCTRINES
+from iadsim.registry import ASSIGNERS, AUTHORITY_RULES, DECISION_TIMES, DOCTRINES, ELEVATION, RANGING
 from iadsim.sensors import in_sector, sensor_entry
 from iadsim.tracking import gate_threshold
-from iadsim.tracking.picture import BearingSensors, fuse_reports
+from iadsim.tracking.picture import UNKNOWN_HEIGHT_SIGMA, BearingSensors, fuse_reports
 from iadsim.tracking.scan import ANGLE_RANGE, SensorTrackTable, scan_looks, slots_needed
 
 __all__ = ["Context", "assess", "assign", "authorise", "channel_groups", "fire_control", "initial_state",
@@ -114,7 +115,8 @@ class Context:
     track_slots: int  # track slots per sensor and replication
     operator: bool  # the authority rule has an operator decide (and so occupy a crew's decision slot)
     lags: list  # (latency [s], (S,) bool: sensors with a picture path of that latency to some fire unit)
-    first_arrival: np.ndarray  # (S,) [s] the shortest latency from each sensor to a fire unit's picture
+    node_latency: np.ndarray  # (N, S) [s] from each sensor to each node's picture: fire units, then command posts
+    first_arrival: np.ndarray  # (S,) [s] the shortest latency from each sensor to a node's picture
     guidance: list  # (F,) each missile's guidance, None: the catalog's constant pk
     lethal_area: np.ndarray  # (F,) [m^2] Carleton A_L (nan: constant pk)
     peak_pk: np.ndarray  # (F,) Carleton D0
@@ -124,7 +126,7 @@ class Context:
     tables: list  # (F,) each missile's envelope table (None: its box)
     any_table: bool
     edges: list  # (F,) each missile's (edge_pk, edge_width), (None, None): no fall at the edges
-    chain_cache: dict = field(default_factory=dict)  # down components -> (able, feeds, guides)
+    chain_cache: dict = field(default_factory=dict)  # down components -> (able, feeds, guides, post feeds)
     geometry_at: dict = field(default_factory=dict)  # chunk -> (GEOMETRY_CHUNK, F, T) inside, the last two
     step_values: tuple = (-1, None)  # (step, what assignment reads at every event of it)
 
@@ -166,15 +168,15 @@ class Context:
             search_volume=np.array([getattr(s, "search_volume", (0.0, 0.0, 0.0, 0.0)) for s in world.sensors],
                                    float).reshape(-1, 4),
             angle_sigma=np.array([_angle_sigma(s) for s in world.sensors], float),
-            bearings=BearingSensors.of(~world.ranging, world.sensor_position,
-                                       np.array([np.isfinite(_angle_sigma(s, 1)) for s in world.sensors], bool),
+            bearings=BearingSensors.of(~world.ranging, world.sensor_position, world.placing == ELEVATION,
                                        world.look_period),
             gate=gate_threshold(GATE_PROBABILITY, 3),
             track_slots=slots_needed(len(world.target_ids), clutter.max(initial=0.0), tracking.confirm_looks),
             operator=bool(getattr(authority, "operator", True)),
             lags=[(lag, (world.latency == lag).any(axis=0))
                   for lag in np.unique(world.latency[np.isfinite(world.latency)])],
-            first_arrival=world.latency.min(axis=0, initial=np.inf),
+            node_latency=np.vstack([world.latency, world.post_latency]),
+            first_arrival=np.vstack([world.latency, world.post_latency]).min(axis=0, initial=np.inf),
             guidance=[m.guidance.value if m.guidance is not None else None for m in world.missile],
             lethal_area=_value(world.missile, "lethal_area"), peak_pk=_value(world.missile, "peak_pk"),
             response_time=_value(world.missile, "response_time"),
@@ -200,18 +202,17 @@ def _value(entries: list, name: str) -> np.ndarray:
     return np.array([getattr(e, name).value if getattr(e, name, None) is not None else np.nan for e in entries])
 
 
-def _angle_sigma(sensor, axis: int | None = None) -> float:
-    """A passive sensor's angle error [rad]: its bearing's or its elevation's (``axis`` 0 or 1; inf: not measured),
-    or with no ``axis`` the larger of those it measures (its angle plots are isotropic: the cautious one). From
-    the model's ``angle_sigma``, else its cross-range error at :data:`~iadsim.tracking.scan.ANGLE_RANGE` over that
-    distance (and elevation where ``measures`` says so). A sensor that measures range: 0, or inf for an axis."""
+def _angle_sigma(sensor) -> float:
+    """A passive sensor's angle error [rad]: the larger of its bearing's and its elevation's where it measures one
+    (its angle plots are isotropic: the cautious one), from the model's ``angle_sigma`` (bearing, elevation; inf:
+    not measured), else its cross-range error at :data:`~iadsim.tracking.scan.ANGLE_RANGE` over that distance. A
+    sensor that measures range: 0."""
     if "range" in sensor.measures:
-        return 0.0 if axis is None else np.inf
+        return 0.0
     sigma = getattr(sensor, "angle_sigma", None)
     if sigma is None:
-        cross = float(np.asarray(sensor.measurement_sigma(ANGLE_RANGE, ANGLE_RANGE))) / ANGLE_RANGE
-        sigma = (cross, cross if "elevation" in sensor.measures else np.inf)
-    return float(sigma[axis]) if axis is not None else max(float(a) for a in sigma if np.isfinite(a))
+        sigma = (float(np.asarray(sensor.measurement_sigma(ANGLE_RANGE, ANGLE_RANGE))) / ANGLE_RANGE,)
+    return max(float(a) for a in sigma if np.isfinite(a))
 
 
 def _update_interval(world: World, f: int) -> float:
@@ -251,6 +252,7 @@ def initial_state(ctx: Context) -> State:
     w, spec, keys = ctx.world, ctx.world.scenario.spec, ctx.keys
     R, T, S = len(ctx.reps), len(w.target_ids), len(w.sensor_ids)
     F, U, L = len(w.fire_ids), len(w.unit_ids), len(w.net.links)
+    N = F + len(w.post_ids)  # the nodes that keep a picture: fire units, then command posts
     availability = np.array([u.readiness.availability for u in spec.units])
     unit_up = rng.uniform(keys, 0, S_AVAIL, (U,)) < availability
     link_p = np.array([w.net.availability[lid] for lid, *_ in w.net.links]) if L else np.zeros(0)
@@ -265,16 +267,17 @@ def initial_state(ctx: Context) -> State:
     st = State(
         time_index=0,
         readiness=Readiness(unit_up, next_event, link_up, able=np.zeros((R, F), bool),
-                            feeds=np.zeros((R, F, S), bool), guides=np.zeros((R, F, S), bool)),
+                            feeds=np.zeros((R, F, S), bool), post_feeds=np.zeros((R, len(w.post_ids), S), bool),
+                            guides=np.zeros((R, F, S), bool)),
         tracks=SensorTracks(phase=rng.uniform(keys, 0, S_PHASE, (S,)) * w.look_period[None, :],
                             table=SensorTrackTable.empty(R, S, ctx.track_slots), dropped=np.zeros(R, np.int64),
                             false_confirmed=np.zeros(R, np.int64), swaps=np.zeros(R, np.int64),
                             breaks=np.zeros(R, np.int64), confirmed_at=np.full((R, S, T), np.inf),
                             held_since=np.full((R, S, T), np.inf), held_until=np.full((R, S, T), -np.inf),
                             reports=[], deliveries=(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))),
-        picture=Picture(x=np.zeros((R, F, T, 6)), p=np.zeros((R, F, T, 3, 3)), track_time=np.zeros((R, F, T)),
-                        bearings=np.full((R, F, T, len(ctx.bearings.sensor), 4), -np.inf),
-                        updates=np.zeros((R, F, T), np.int64),
+        picture=Picture(x=np.zeros((R, N, T, 6)), p=np.zeros((R, N, T, 3, 3)), track_time=np.zeros((R, N, T)),
+                        bearings=np.full((R, N, T, len(ctx.bearings.sensor), 4), -np.inf),
+                        updates=np.zeros((R, N, T), np.int64),
                         stale=np.zeros(R, np.int64), pending=None,
                         system_hostile=~(civil_ok[None, :] & ~missed)),
         engagements=Engagements(phase=np.zeros((R, T), np.int8), fire=np.full((R, T), -1), due=np.zeros((R, T)),
@@ -315,8 +318,11 @@ def update_chains(ctx: Context, rd: Readiness, rows) -> None:
                 feeds[f, [sensor_pos[s] for s in status.sensors]] = True
                 if status.able:
                     guides[f, [sensor_pos[g] for g in status.guiders if g in sensor_pos]] = True
-            cached = ctx.chain_cache[down] = (able, feeds, guides)
-        rd.able[r], rd.feeds[r], rd.guides[r] = cached
+            posts = np.zeros((len(w.post_ids), len(w.sensor_ids)), bool)
+            for c, post in enumerate(w.post_ids):
+                posts[c, [sensor_pos[s] for s in picture_sources(w.net, post, up)]] = True
+            cached = ctx.chain_cache[down] = (able, feeds, guides, posts)
+        rd.able[r], rd.feeds[r], rd.guides[r], rd.post_feeds[r] = cached
 
 
 def repair_and_fail(ctx: Context, k: int, rd: Readiness) -> None:
@@ -493,7 +499,7 @@ def track(ctx: Context, k: int, trk: SensorTracks, pic: Picture) -> None:
     if not trk.reports:
         return
     ids, numbers = (np.concatenate(a) for a in zip(*trk.reports, strict=True))
-    done = ~np.isfinite(ctx.world.latency.T[ids[:, 1]])  # fire units it never reaches
+    done = ~np.isfinite(ctx.node_latency.T[ids[:, 1]])  # nodes it never reaches
     rows, sensors, targets = ids.T
     if pic.pending is not None:  # those still on their way from earlier steps
         q = pic.pending
@@ -504,11 +510,17 @@ def track(ctx: Context, k: int, trk: SensorTracks, pic: Picture) -> None:
     pic.pending = Reports(rows[order], sensors[order], targets[order], numbers[order], done[order])
 
 
+def node_feeds(rd: Readiness) -> np.ndarray:
+    """(R, N, S) whether each sensor feeds each node's picture: the fire units', then the command posts'."""
+    return np.concatenate([rd.feeds, rd.post_feeds], axis=1) if rd.post_feeds.shape[1] else rd.feeds
+
+
 def fuse_until(ctx: Context, pic: Picture, feeds: np.ndarray, clock: np.ndarray, rows: np.ndarray | None = None,
                ) -> None:
-    """Fuse the pending reports of replication rows ``rows`` (all: None) that have reached a fire unit by their
-    row's clock into its picture (:func:`iadsim.tracking.picture.fuse_reports`: over the paths up in
-    ``feeds``, in time order per track); reports that have reached every fire unit they will are let go."""
+    """Fuse the pending reports of replication rows ``rows`` (all: None) that have reached a node (a fire unit or
+    a command post) by their row's clock into its picture (:func:`iadsim.tracking.picture.fuse_reports`: over
+    the paths up in ``feeds`` (R, N, S), in time order per track); reports that have reached every node they
+    will are let go."""
     q = pic.pending
     if q is None:
         return
@@ -527,7 +539,7 @@ def fuse_until(ctx: Context, pic: Picture, feeds: np.ndarray, clock: np.ndarray,
     if not len(i):
         return
     fuse_reports(pic.x, pic.p, pic.track_time, pic.updates, pic.stale, pic.bearings, i, q.rows, q.sensors, q.targets,
-                 q.numbers, ctx.world.latency, feeds, clock, q.done, ctx.process_noise, ctx.initial_speed_sigma**2,
+                 q.numbers, ctx.node_latency, feeds, clock, q.done, ctx.process_noise, ctx.initial_speed_sigma**2,
                  ctx.bearings)
     if rows is None:  # the end of a step: keep only the reports still on their way
         keep = ~q.done.all(axis=1)
@@ -567,8 +579,9 @@ def fire_control(ctx: Context, k: int, st: State) -> None:
     candidates = (out.alive & ~out.leaked & st.picture.system_hostile).any(axis=0)
     opened = openings(ctx, k, start, end, (w.start_time < end) & (w.arrival_time > start) & candidates,
                       st.readiness.able.any(axis=0))
+    feeds = node_feeds(st.readiness)  # (the paths change only between steps)
     while len(rows):
-        fuse_until(ctx, st.picture, st.readiness.feeds, clock, rows)
+        fuse_until(ctx, st.picture, feeds, clock, rows)
         assess(ctx, k, st, clock, rows)
         leak(ctx, k, st.outcomes, clock, rows)
         again = authorise(ctx, k, st, clock, rows)
@@ -581,7 +594,7 @@ def fire_control(ctx: Context, k: int, st: State) -> None:
         rows, nxt = next_events(ctx, st, clock, end, delivered, opened, rows)
         clock[rows] = nxt
     # what arrives in the window (a report arriving at its end is the next step's, with that step's feeds)
-    fuse_until(ctx, st.picture, st.readiness.feeds, np.full(len(ctx.reps), np.nextafter(end, -np.inf)))
+    fuse_until(ctx, st.picture, feeds, np.full(len(ctx.reps), np.nextafter(end, -np.inf)))
 
 
 def openings(ctx: Context, k: int, start: float, end: float, open_: np.ndarray,
@@ -644,7 +657,8 @@ def next_events(ctx: Context, st: State, clock: np.ndarray, end: float, delivere
             use = np.flatnonzero(use)
             r, i, s = r[use], i[use], q.sensors[use]
             arrival = q.numbers[use, 0, None] + w.latency.T[s]  # (n, F)
-            arrival[q.done[use] | ~st.readiness.feeds[r, :, s] | (arrival <= clock[r, None])] = np.inf
+            fire_units = slice(0, len(w.fire_ids))  # (the nodes after them are command posts)
+            arrival[q.done[use, fire_units] | ~st.readiness.feeds[r, :, s] | (arrival <= clock[r, None])] = np.inf
             at = arrival.min(axis=1, initial=np.inf)
             np.minimum.at(nxt, i, np.where(at < end, at, np.inf))
     keep = np.isfinite(nxt)
@@ -668,7 +682,8 @@ def known(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, rr, ff, tt, wh
     def ints(a):
         return np.ascontiguousarray(a, np.int64)
     return known_kernel(trk.confirmed_at, trk.held_since, trk.held_until, ctx.world.latency, rd.feeds, rd.guides,
-                        ctx.world.visible[k], ints(rr), ints(ff), ints(tt), np.ascontiguousarray(when, float))
+                        ctx.world.visible[k], ctx.world.placing, ints(rr), ints(ff), ints(tt),
+                        np.ascontiguousarray(when, float))
 
 
 GEOMETRY_CHUNK = 64  # steps whose geometry is computed at once
@@ -788,7 +803,7 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
         np.ascontiguousarray(rows, np.int64), clock, out.alive, out.leaked, w.start_time, w.arrival_time, eng.phase,
         IDLE, pic.system_hostile, rd.able, rd.unit_up, w.fire_unit, bat.missiles, bat.ready_at, bat.busy, bat.guiding,
         ctx.group, ctx.channels, inside, st.tracks.confirmed_at, st.tracks.held_since, st.tracks.held_until,
-        w.latency, rd.feeds, rd.guides, w.visible[k])
+        w.latency, rd.feeds, rd.guides, w.visible[k], w.placing)
     if not len(i):
         return False
     rr, when = rows[i], clock[rows[i]]
@@ -820,8 +835,10 @@ def step_values(ctx: Context, k: int) -> tuple[np.ndarray, np.ndarray]:
 def firing_solution(ctx: Context, st: State, k: int, rr, ff, tt, when, tof, inside) -> np.ndarray:
     """Whether the fire unit's track gives a firing solution (the doctrine's maturity rule): its estimate's position
     error extrapolated to the intercept, times ``maturity_sigmas``, fits the acquisition basket (``basket``),
-    or it has had ``maturity_updates`` updates (``updates``). A target inside the envelope without one waits: a
-    ``waiting`` event (reason ``immature_track``) when it starts to."""
+    or it has had ``maturity_updates`` updates (``updates``); either way its height must have been measured (a
+    track of passive sensors' bearings alone has none, :data:`iadsim.tracking.picture.UNKNOWN_HEIGHT_SIGMA`). A
+    target inside the envelope without one waits: a ``waiting`` event (reason ``immature_track``) when it starts
+    to."""
     doctrine, pic, eng = ctx.world.scenario.spec.doctrine, st.picture, st.engagements
     if doctrine.maturity == "updates":
         ok = pic.updates[rr, ff, tt] >= doctrine.maturity_updates
@@ -829,6 +846,7 @@ def firing_solution(ctx: Context, st: State, k: int, rr, ff, tt, when, tof, insi
         ahead = when - pic.track_time[rr, ff, tt] + np.where(inside, tof, 0.0)
         error = predicted_error(ctx, pic, rr, ff, tt, ahead, manoeuvre=False)  # manoeuvres are the end game's
         ok = doctrine.maturity_sigmas * error <= ctx.basket
+    ok = ok & (pic.p[rr, ff, tt, 2, 0] < UNKNOWN_HEIGHT_SIGMA**2)
     for r, f, t, now in zip(rr[inside & ~ok], ff[inside & ~ok], tt[inside & ~ok], when[inside & ~ok], strict=True):
         if not eng.waiting[r, t]:
             eng.waiting[r, t] = True
@@ -865,9 +883,18 @@ def nominate(ctx: Context, k: int, st: State, r: int, f: int, t: int, now: float
 
 
 def picture_time(ctx: Context, st: State, r: int, f: int, t: int, now: float) -> float:
-    """When target ``t``'s current track first reached fire unit ``f``'s picture (at most ``now``)."""
-    delivered = st.tracks.confirmed_at[r, :, t] + ctx.world.latency[f]
-    return float(min(np.where(st.readiness.feeds[r, f], delivered, np.inf).min(initial=np.inf), now))
+    """When target ``t``'s current tracks first placed it in fire unit ``f``'s picture (at most ``now``): the
+    first ranging sensor's delivery, or the first moment two passive sensors' were in, one of them measuring
+    elevation (:func:`iadsim.registry.places_target`)."""
+    placing = ctx.world.placing
+    delivered = np.where(st.readiness.feeds[r, f], st.tracks.confirmed_at[r, :, t] + ctx.world.latency[f], np.inf)
+    first = delivered[placing == RANGING].min(initial=np.inf)
+    lines = np.sort(delivered[placing != RANGING])
+    order = np.argsort(delivered[placing != RANGING], kind="stable")
+    elevated = np.flatnonzero(placing[placing != RANGING][order] == ELEVATION)
+    if len(lines) >= 2 and len(elevated):
+        first = min(first, max(lines[1], lines[elevated[0]]))
+    return float(min(first, now))
 
 
 def authorise(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray) -> np.ndarray:

@@ -41,6 +41,7 @@ class Readiness:
     link_up: np.ndarray  # (R, L) bool
     able: np.ndarray  # (R, F) bool: complete kill chain
     feeds: np.ndarray  # (R, F, S) bool: sensor s feeds fire unit f's picture
+    post_feeds: np.ndarray  # (R, C, S) bool: sensor s feeds command post c's picture
     guides: np.ndarray  # (R, F, S) bool: radar s can guide fire unit f's missiles (per the kill-chain rules)
 
 
@@ -75,16 +76,17 @@ class Reports:
 
 @dataclass
 class Picture:
-    """Each fire unit's own picture (one Kalman track per object it has heard of, from the reports of the
-    sensors that feed it, :mod:`iadsim.tracking.picture`) and identification."""
+    """Each node's own picture - every fire unit's and every command post's: one Kalman track per object it has
+    heard of, from the reports of the sensors that feed it, :mod:`iadsim.tracking.picture` - and
+    identification."""
 
-    x: np.ndarray  # (R, F, T, 6) track state
-    p: np.ndarray  # (R, F, T, 3, 3) each axis's covariance (pp, pv, vv)
-    bearings: np.ndarray  # (R, F, T, P, 4) the latest bearing of each passive sensor (iadsim.tracking.picture)
-    track_time: np.ndarray  # (R, F, T) time of the track's state
-    updates: np.ndarray  # (R, F, T) measurements in the track (0: the fire unit holds no track of the object)
+    x: np.ndarray  # (R, N, T, 6) track state; nodes N: the fire units, then the command posts
+    p: np.ndarray  # (R, N, T, 3, 3) each axis's covariance (pp, pv, vv)
+    bearings: np.ndarray  # (R, N, T, P, 4) the latest bearing of each passive sensor (iadsim.tracking.picture)
+    track_time: np.ndarray  # (R, N, T) time of the track's state
+    updates: np.ndarray  # (R, N, T) measurements in the track (0: the node holds no track of the object)
     stale: np.ndarray  # (R,) reports discarded: they arrived after a later one (out of sequence)
-    pending: Reports | None  # reports not yet arrived at every fire unit they will reach
+    pending: Reports | None  # reports not yet arrived at every node they will reach
     system_hostile: np.ndarray  # (R, T) bool: automatic identification says hostile (no valid IFF reply)
 
 

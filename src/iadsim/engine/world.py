@@ -16,7 +16,7 @@ import numpy as np
 
 from iadsim.network import Network, build_network
 from iadsim.network.chain import guider_names
-from iadsim.registry import measures_range
+from iadsim.registry import RANGING, places
 from iadsim.scenario import Scenario
 from iadsim.scenario.catalog import LauncherType, MissileType
 from iadsim.sensors import (
@@ -76,11 +76,20 @@ class World:
     sensors: list[SensorModel]  # (S,) the sensor model of each sensor
     sensing: np.ndarray  # (S,) bool: the sensor can sense (Network.senses: a radar's emission is on; passive)
     fire_sector: list  # (F,) each fire unit's sector (None: all round): it fires at intercepts inside it only
+    # command posts (they keep a picture too, from what reaches them)
+    post_ids: list[str]
+    post_latency: np.ndarray  # (C, S) seconds from a sensor's detection to the command post's picture (inf: none)
+
+    @cached_property
+    def placing(self) -> np.ndarray:
+        """(S,) int64 what each sensor's tracks give a picture (:func:`iadsim.registry.places`: 3 a radar's, 2 a
+        passive sensor's lines of sight with elevation, 1 bearings only)."""
+        return np.array([places(sensor, getattr(sensor, "entry", None)) for sensor in self.sensors], np.int64)
 
     @cached_property
     def ranging(self) -> np.ndarray:
         """(S,) bool: the sensor measures range (a radar); a passive sensor's tracks are of lines of sight."""
-        return np.array([measures_range(sensor) for sensor in self.sensors], bool)
+        return self.placing == RANGING
 
 
 def _fly(scenario: Scenario, flight, times: np.ndarray, start: float):
@@ -246,13 +255,14 @@ def build_world(scenario: Scenario) -> World:
     guiders = [guider_names(net, f) for f in fire_ids]
     latency = _latencies(scenario, net, guiders, sensor_ids)
     sensing = np.array([net.senses[s] for s in sensor_ids], bool)
+    posts = net.units("command-post")
     return World(
         scenario, net, times, spec.step, ids, flights_of, civil, transponder, position, velocity, height, active,
         arrived, start_time, arrival_time, asset_of, sensor_ids, s_pos, look_period, pd_look, visible, sigma, masking,
         fire_ids, f_pos, missiles,
         launchers, latency, unit_ids, unit_index, np.array([unit_index[s] for s in sensor_ids], int),
         np.array([unit_index[f] for f in fire_ids], int), guiders, [m for _, m in sensors], sensing,
-        [u.sector for u in fire_units],
+        [u.sector for u in fire_units], posts, _latencies(scenario, net, [[c] for c in posts], sensor_ids),
     )
 
 
@@ -282,8 +292,10 @@ def _self_screening(flights_of: list) -> tuple | None:
 
 
 def _latencies(scenario: Scenario, net: Network, guiders: list[list[str]], sensor_ids: list[str]) -> np.ndarray:
-    """(F, S) fastest delivery time of a sensor's picture to each fire unit's guiding radars, over picture
-    links plus command-post processing, whatever the links' states (the engine masks by state)."""
+    """(F, S) fastest delivery time of a sensor's picture to each fire unit's guiding radars (or to any list of
+    units: each command post alone), over picture links plus command-post processing (a command post's own
+    included: its picture holds what it has processed), whatever the links' states (the engine masks by
+    state)."""
     delay = {u.id: scenario.catalog.types[u.type].processing_delay.value
              for u in scenario.spec.units if scenario.catalog.types[u.type].kind == "command-post"}
     g = nx.DiGraph()

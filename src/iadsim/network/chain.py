@@ -18,8 +18,9 @@ engine draws one state per replication. :func:`evaluate` applies these rules, in
    its own sector search; an autonomous one sees only its own search and sensors cued to it directly
    (not through a command post). The sensors that count are those that sense: a radar while its
    emissions are on, a passive sensor (whose model emits nothing) always. A radar places targets; a
-   passive sensor gives bearings only, which place a target where two cross: the picture needs a radar
-   or two passive sensors. Without: ``no-sensor-picture``.
+   passive sensor gives lines of sight only, which place a target where two cross, its height from an
+   elevation: the picture needs a radar, or two passive sensors of which one measures elevation (an
+   IRST; an ESM with ``elevation_accuracy``). Without: ``no-sensor-picture``.
 5. Warnings that leave the unit able: ``autonomous``, ``poor-maintenance`` (availability below 0.5 in
    the chain or among its sensors), ``crew-untrained``, ``link-unreliable`` (a link in the chain with
    availability below 1). The chain is the launcher, its guiding radars, its fire-control links and the
@@ -34,7 +35,7 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from iadsim.registry import SENSOR_MODELS, measures_range
+from iadsim.registry import BEARING, SENSOR_MODELS, places, places_target
 from iadsim.scenario import Scenario
 from iadsim.scenario.catalog import SENSOR_TYPES, LauncherType, RadarType
 
@@ -108,8 +109,9 @@ class Network:
     autonomous_fallback: bool
     links: list[tuple[str, str, str, str]]  # (id, from, to, carries)
     position: dict[str, tuple[float, float]]
-    ranging: dict[str, bool] = field(default_factory=dict)  # unit id -> its sensor measures range (a radar): a
-    #                            picture needs one, or two passive sensors (whose bearings a node crosses)
+    places: dict[str, int] = field(default_factory=dict)  # unit id -> what its sensor's tracks give a picture
+    #                            (iadsim.registry.places: 3 a radar's, 2 a passive sensor's with elevation, 1 bearing
+    #                            only; 0 no sensor): a picture needs a radar, or two passive sensors, one with elevation
 
     def nearest_fire_control(self, unit: str) -> str | None:
         """The closest unit with a fire-control radar (a hint for a launcher wired to none)."""
@@ -131,7 +133,7 @@ def build_network(scenario: Scenario) -> Network:
     spec, catalog = scenario.spec, scenario.catalog
     graph = nx.MultiDiGraph(name=spec.name)
     kind, emits, has_radar, own_search, missiles, avail, stated, crew = {}, {}, {}, {}, {}, {}, {}, {}
-    senses, ranging = {}, {}
+    senses, placing = {}, {}
     fire_control = {}
     fire_units = []
     for unit in spec.units:
@@ -147,7 +149,7 @@ def build_network(scenario: Scenario) -> Network:
         radiates = sensor is not None and SENSOR_MODELS[sensor.model].emits
         emits[unit.id] = radiates and unit.readiness.emission == "on"
         senses[unit.id] = sensor is not None and (unit.readiness.emission == "on" or not radiates)
-        ranging[unit.id] = sensor is not None and measures_range(SENSOR_MODELS[sensor.model])
+        placing[unit.id] = 0 if sensor is None else places(SENSOR_MODELS[sensor.model], sensor)
         fire_control[unit.id] = radar is not None and radar.role == "fire-control"
         own_search[unit.id] = bool(fire_control[unit.id] and radar.autonomous_search)
         avail[unit.id] = unit.readiness.availability
@@ -167,7 +169,7 @@ def build_network(scenario: Scenario) -> Network:
                        latency=link.latency, availability=link.availability)
     position = {u: (site.x, site.y) for u, site in scenario.sites.items()}
     return Network(graph, kind, emits, senses, has_radar, own_search, fire_control, fire_units, missiles, avail, stated,
-                   crew, spec.doctrine.autonomous_fallback, links, position, ranging)
+                   crew, spec.doctrine.autonomous_fallback, links, position, placing)
 
 
 def guider_names(net: Network, fire_id: str) -> list[str]:
@@ -215,9 +217,27 @@ def _feeders(net: Network, target: str, up, through_cp: bool) -> set[str]:
     return out
 
 
+def picture_sources(net: Network, node: str, up) -> set[str]:
+    """The up sensors that sense whose reports reach ``node`` (a command post, say) over up picture links through
+    up units, command posts included: what its own picture is made of."""
+    return _feeders(net, node, up, through_cp=True)
+
+
 def makes_picture(net: Network, sensors) -> bool:
-    """Whether ``sensors`` place targets: one measures range, or two or more passive ones cross bearings."""
-    return any(net.ranging[s] for s in sensors) or len(sensors) >= 2
+    """Whether ``sensors`` place targets (:func:`iadsim.registry.places_target`): one measures range, or two or
+    more passive ones cross bearings and one of them measures elevation."""
+    return places_target(net.places[s] for s in sensors)
+
+
+def _passive_only(net: Network, sensors) -> str:
+    """Why passive sensors alone make no picture (the detail of ``no-sensor-picture``), or ''."""
+    if not sensors:
+        return ""
+    names = ", ".join(sorted(sensors))
+    if len(sensors) == 1:
+        return f" (only {names}, a passive sensor: one line of sight places no target; it takes two)"
+    assert all(net.places[s] == BEARING for s in sensors)
+    return f" (only {names}: bearings cross but give no height; one of them must measure elevation)"
 
 
 def evaluate(net: Network, fire_unit: str, up) -> ChainStatus:
@@ -290,9 +310,7 @@ def evaluate(net: Network, fire_unit: str, up) -> ChainStatus:
         if net.own_search[radar] and net.emits[radar] and up(radar):
             picture.add(radar)
         if not makes_picture(net, picture):
-            lone = [s for s in picture if not net.ranging[s]]
-            radar_fails.append(("no-sensor-picture", radar + (
-                f" (only {lone[0]}, a passive sensor: a bearing places no target; it takes two)" if lone else "")))
+            radar_fails.append(("no-sensor-picture", radar + _passive_only(net, picture)))
             continue
         able_guiders.append(radar)
         commanders.update(commanded)

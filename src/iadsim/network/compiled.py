@@ -10,7 +10,8 @@ has its own radar, else the sources of its up fire-control links that are up and
 
 * ``A_r``: some up command post reaches ``r`` (a backward search from ``r`` meets one);
 * ``F_r``: other up sensors that sense reach ``r`` (the same backward search meets them) and make a picture:
-  one that measures range, or two passive ones (``senses`` weighs them 2 and 1: a picture weighs 2 or more);
+  one that measures range, or two passive ones of which one measures elevation (``senses`` holds what each
+  gives, :func:`iadsim.registry.places`; 0: it does not sense);
 * ``C_r``: ``r`` feeds a command post that commands it (``r`` reaches an up command post that reaches it);
 * ``G_r``: as ``F_r``, by sensors that reach ``r`` without passing through a command post;
 * ``own_r``: ``r`` searches on its own.
@@ -31,6 +32,7 @@ import numba
 import numpy as np
 
 from iadsim.network.chain import PICTURE, Network
+from iadsim.registry import ELEVATION, RANGING
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ class SubNetwork:
     node_comp: np.ndarray  # (N,) column of each node's state
     is_cp: np.ndarray  # (N,) bool
     emits: np.ndarray  # (N,) bool: radiates (a guiding radar must)
-    senses: np.ndarray  # (N,) int64 its weight in a picture: 2 a sensing radar, 1 a passive sensor (two make one)
+    senses: np.ndarray  # (N,) int64 what it gives a picture while it senses (iadsim.registry.places; 0: nothing)
     own_search: np.ndarray  # (N,) bool
     in_ptr: np.ndarray  # CSR of picture in-edges: in_ptr (N + 1,), in_src, in_comp
     in_src: np.ndarray
@@ -95,7 +97,7 @@ def sub_network(net: Network, fire_unit: str) -> SubNetwork:
         np.array([column[u] for u in nodes], np.int64),
         np.array([net.kind[u] == "command-post" for u in nodes]),
         np.array([net.emits[u] for u in nodes]),
-        np.array([net.senses[u] * (2 if net.ranging[u] else 1) for u in nodes], np.int64),
+        np.array([net.senses[u] * net.places[u] for u in nodes], np.int64),
         np.array([net.own_search[u] for u in nodes]),
         in_ptr, in_src, in_comp, out_ptr, out_dst, out_comp,
         index[fire_unit], bool(net.has_radar[fire_unit]), net.missiles.get(fire_unit, 0) > 0,
@@ -163,13 +165,18 @@ def _any_other(seen, flags, r):  # pragma: no cover
 
 
 @numba.njit(cache=True)
-def _picture(seen, weight, r):  # pragma: no cover
-    """Whether the sensors in ``seen`` other than ``r`` make a picture: their weights sum to 2 or more."""
-    total = 0
+def _picture(seen, kind, r):  # pragma: no cover
+    """Whether the sensors in ``seen`` other than ``r`` make a picture (:func:`iadsim.registry.places_target`):
+    one that measures range, or two passive ones of which one measures elevation."""
+    n = 0
+    elevation = False
     for v in range(seen.shape[0]):
-        if v != r and seen[v]:
-            total += weight[v]
-    return total >= 2
+        if v != r and seen[v] and kind[v] > 0:
+            if kind[v] == RANGING:
+                return True
+            n += 1
+            elevation |= kind[v] == ELEVATION
+    return n >= 2 and elevation
 
 
 @numba.njit(cache=True)

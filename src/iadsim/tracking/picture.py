@@ -31,7 +31,8 @@ crosses every current bearing (:func:`iadsim.tracking.bearings.fix`, weighted le
   bearing changes no track.
 
 Tracks are per axis (state (6,), each axis its own covariance ``(pp, pv, vv)``: a bearing fix measures height
-differently from east and north, or not at all), arrays ``(R, F, T)`` leading: replication, node, object. A
+differently from east and north, or not at all), arrays ``(R, N, T)`` leading: replication, node (the fire units,
+then the command posts, in the engine), object. A
 node's track of an object is keyed by the object (perfect correlation of one object's tracks across sensors; a
 false track is never reported).
 
@@ -56,13 +57,14 @@ from iadsim.tracking.scan import ANGLE_RANGE, _gain, _predict_cov
 __all__ = ["UNKNOWN_HEIGHT_SIGMA", "BearingSensors", "fuse_reports"]
 
 UNKNOWN_HEIGHT_SIGMA = 10e3
-"""Standard deviation [m] of the height of a track started from bearings without elevation (unknown: far more
-than any engagement's acquisition basket, so such a track gives no firing solution until a height is measured)."""
+"""Standard deviation [m] of the height of a track started from bearings without elevation: unknown. A track whose
+height variance is this or more gives no firing solution (:func:`iadsim.engine.phases.firing_solution`) until a
+radar's plot or an elevation measures it."""
 
 
 class BearingSensors(NamedTuple):
     """The passive sensors among the sensors, for :func:`fuse_reports` (``P`` of them; a node's latest bearings
-    are an array ``(R, F, T, P, 4)``: time (-inf: none), bearing, elevation (NaN: not measured), variance
+    are an array ``(R, N, T, P, 4)``: time (-inf: none), bearing, elevation (NaN: not measured), variance
     [rad^2])."""
 
     slot: np.ndarray  # (S,) int64: each sensor's passive index (-1: it measures range, its reports are positions)
@@ -101,13 +103,13 @@ def fuse_reports(x, p, time, updates, stale, bearings, index, rows, sensors, tar
 
     Parameters
     ----------
-    x, p : numpy.ndarray, shapes ``(R, F, T, 6)`` and ``(R, F, T, 3, 3)``
+    x, p : numpy.ndarray, shapes ``(R, N, T, 6)`` and ``(R, N, T, 3, 3)``
         The nodes' track states and per-axis covariances (axis, then pp, pv, vv).
-    time, updates : numpy.ndarray, shape ``(R, F, T)``
+    time, updates : numpy.ndarray, shape ``(R, N, T)``
         Time of each track's state [s] and the measurements in it (0: no track).
     stale : numpy.ndarray, shape ``(R,)``
         Reports discarded because the node's track (or its bearing from that sensor) was already later.
-    bearings : numpy.ndarray, shape ``(R, F, T, P, 4)``
+    bearings : numpy.ndarray, shape ``(R, N, T, P, 4)``
         Each node's latest bearing of each object from each passive sensor (:class:`BearingSensors`).
     index : numpy.ndarray of int
         The reports to consider.
@@ -115,13 +117,13 @@ def fuse_reports(x, p, time, updates, stale, bearings, index, rows, sensors, tar
         Each report's replication row, sensor and object.
     report : numpy.ndarray, shape ``(n, 5)``
         Each report's numbers (:data:`iadsim.tracking.scan.REPORT_FIELDS`).
-    latency : numpy.ndarray, shape ``(F, S)``
+    latency : numpy.ndarray, shape ``(N, S)``
         Seconds from a sensor's plot to a node's picture (inf: no path).
-    feeds : numpy.ndarray of bool, shape ``(R, F, S)``
+    feeds : numpy.ndarray of bool, shape ``(R, N, S)``
         Whether the path from each sensor to each node is up.
     clock : numpy.ndarray, shape ``(R,)``
         Each row's time now: a report arrives at a node once ``time + latency <= clock``.
-    done : numpy.ndarray of bool, shape ``(n, F)``
+    done : numpy.ndarray of bool, shape ``(n, N)``
         Whether each report has arrived at each node (fused, lost or discarded); set here.
     q : float
         DWNA process noise [m^2/s^4].
@@ -216,6 +218,7 @@ def _fuse_bearing(x, p, time, updates, stale, latest, r, f, t, s, report, q, spe
     latest[a, 3] = report[1] / ANGLE_RANGE**2
     n = 0
     spread = 0.0
+    newest = at
     for c in range(latest.shape[0]):  # the current bearings (this one first)
         b = (a + c) % latest.shape[0]
         if abs(at - latest[b, 0]) <= passive.window[b]:
@@ -223,11 +226,13 @@ def _fuse_bearing(x, p, time, updates, stale, latest, r, f, t, s, report, q, spe
             sites[n, 0], sites[n, 1] = so[0], so[1]
             brg[n], sig[n], used[n] = latest[b, 1], np.sqrt(latest[b, 3]), b
             spread = max(spread, abs(at - latest[b, 0]))
+            newest = max(newest, latest[b, 0])  # (one that came over a faster path may be later)
             n += 1
     if n < 2 or not fix(sites, brg, sig, n, 3, pos, cov):
         return  # a lone bearing (or lines that do not cross) places nothing
     for c in range(n):
         latest[used[c], 0] = -np.inf  # each bearing enters one fix
+    at = newest  # the fix is as of its latest bearing
     half = 0.5 * (cov[0, 0] + cov[1, 1])
     var_xy = half + np.sqrt(0.25 * (cov[0, 0] - cov[1, 1]) ** 2 + cov[0, 1] ** 2) + speed_var * spread**2
     # the height from the elevations measured, each weighted by its variance
@@ -250,7 +255,7 @@ def _fuse_bearing(x, p, time, updates, stale, latest, r, f, t, s, report, q, spe
     if updates[r, f, t] == 0:  # a new track at the fix
         for ax in range(3):
             x[ax], x[3 + ax] = z[ax], 0.0
-            p[ax, 0], p[ax, 1], p[ax, 2] = min(var[ax], UNKNOWN_HEIGHT_SIGMA**2), 0.0, speed_var
+            p[ax, 0], p[ax, 1], p[ax, 2] = var[ax] if ax < 2 else min(var[ax], UNKNOWN_HEIGHT_SIGMA**2), 0.0, speed_var
         time[r, f, t], updates[r, f, t] = at, 1
     elif at < time[r, f, t]:
         stale[r] += 1  # the track is already later
