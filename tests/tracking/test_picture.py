@@ -18,7 +18,8 @@ class Node:
         n_f, n_s = self.latency.shape
         self.feeds = np.ones((1, n_f, n_s), bool) if feeds is None else np.asarray(feeds, bool)[None]
         self.x, self.p = np.zeros((1, n_f, 1, 6)), np.zeros((1, n_f, 1, 3, 3))
-        self.bearings, self.passive = np.zeros((1, n_f, 1, 0, 4)), BearingSensors.none(n_s)
+        self.bearings = np.zeros((1, n_f, 1, 0, 4))  # no passive sensor
+        self.passive = BearingSensors.of(np.zeros(n_s, bool), np.zeros((n_s, 3)), np.zeros(n_s, bool), np.ones(n_s))
         self.time = np.zeros((1, n_f, 1))
         self.updates, self.stale = np.zeros((1, n_f, 1), np.int64), np.zeros(1, np.int64)
 

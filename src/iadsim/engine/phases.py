@@ -54,7 +54,15 @@ from iadsim.network import evaluate
 from iadsim.network.chain import picture_sources
 from iadsim.physics.kinematics import in_launch_envelope, intercept
 from iadsim.physics.lethality import carleton_sspk, endgame_miss, salvo_pk
-from iadsim.registry import ASSIGNERS, AUTHORITY_RULES, DECISION_TIMES, DOCTRINES, ELEVATION, RANGING
+from iadsim.registry import (
+    ASSIGNERS,
+    AUTHORITY_RULES,
+    DECISION_TIMES,
+    DOCTRINES,
+    ELEVATION,
+    measures_range,
+    places_target,
+)
 from iadsim.sensors import in_sector, sensor_entry
 from iadsim.tracking import gate_threshold
 from iadsim.tracking.picture import UNKNOWN_HEIGHT_SIGMA, BearingSensors, fuse_reports
@@ -142,6 +150,7 @@ class Context:
         sites = [world.scenario.sites[a.id] for a in spec.defended_assets]
         authority = AUTHORITY_RULES[spec.authority.mode]
         clutter = np.array([getattr(s, "false_plots_per_look", 0.0) for s in world.sensors], float)
+        node_latency = np.vstack([world.latency, world.post_latency])  # fire units, then command posts
         return cls(
             world, reps, rng.replication_keys(int(seed), reps), EventLog() if events else None,
             assigner=ASSIGNERS[doctrine.assignment], authority=authority,
@@ -175,8 +184,7 @@ class Context:
             operator=bool(getattr(authority, "operator", True)),
             lags=[(lag, (world.latency == lag).any(axis=0))
                   for lag in np.unique(world.latency[np.isfinite(world.latency)])],
-            node_latency=np.vstack([world.latency, world.post_latency]),
-            first_arrival=np.vstack([world.latency, world.post_latency]).min(axis=0, initial=np.inf),
+            node_latency=node_latency, first_arrival=node_latency.min(axis=0, initial=np.inf),
             guidance=[m.guidance.value if m.guidance is not None else None for m in world.missile],
             lethal_area=_value(world.missile, "lethal_area"), peak_pk=_value(world.missile, "peak_pk"),
             response_time=_value(world.missile, "response_time"),
@@ -207,7 +215,7 @@ def _angle_sigma(sensor) -> float:
     (its angle plots are isotropic: the cautious one), from the model's ``angle_sigma`` (bearing, elevation; inf:
     not measured), else its cross-range error at :data:`~iadsim.tracking.scan.ANGLE_RANGE` over that distance. A
     sensor that measures range: 0."""
-    if "range" in sensor.measures:
+    if measures_range(sensor):
         return 0.0
     sigma = getattr(sensor, "angle_sigma", None)
     if sigma is None:
@@ -387,7 +395,7 @@ def sense(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, out: Outcomes)
         ds, dt = ss[i], tt[i]
         at = when[rr, ds]
         pos, sigma = position_at(ctx, k, dt, at), w.sigma[k, ds, dt].astype(float)
-        angle = ctx.angle_sigma[ds] > 0  # a passive sensor's: its line of sight, as a plot ANGLE_RANGE out
+        angle = ~w.ranging[ds]  # a passive sensor's: its line of sight, as a plot ANGLE_RANGE out
         if angle.any():
             pos[angle], sigma[angle] = line_of_sight(ctx, ds[angle], pos[angle]), ANGLE_RANGE * ctx.angle_sigma[
                 ds[angle]]
@@ -886,15 +894,13 @@ def picture_time(ctx: Context, st: State, r: int, f: int, t: int, now: float) ->
     """When target ``t``'s current tracks first placed it in fire unit ``f``'s picture (at most ``now``): the
     first ranging sensor's delivery, or the first moment two passive sensors' were in, one of them measuring
     elevation (:func:`iadsim.registry.places_target`)."""
-    placing = ctx.world.placing
     delivered = np.where(st.readiness.feeds[r, f], st.tracks.confirmed_at[r, :, t] + ctx.world.latency[f], np.inf)
-    first = delivered[placing == RANGING].min(initial=np.inf)
-    lines = np.sort(delivered[placing != RANGING])
-    order = np.argsort(delivered[placing != RANGING], kind="stable")
-    elevated = np.flatnonzero(placing[placing != RANGING][order] == ELEVATION)
-    if len(lines) >= 2 and len(elevated):
-        first = min(first, max(lines[1], lines[elevated[0]]))
-    return float(min(first, now))
+    order = np.argsort(delivered, kind="stable")
+    kinds = ctx.world.placing[order]
+    for n in range(1, len(order) + 1):  # the deliveries in time order, until they place it
+        if places_target(kinds[:n]):
+            return float(min(delivered[order[n - 1]], now))
+    return float(now)
 
 
 def authorise(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray) -> np.ndarray:

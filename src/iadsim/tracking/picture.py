@@ -74,13 +74,6 @@ class BearingSensors(NamedTuple):
     window: np.ndarray  # (P,) [s] how long a bearing stays current (the sensor's look period)
 
     @classmethod
-    def none(cls, n_sensors: int, origin: np.ndarray | None = None) -> BearingSensors:
-        """No passive sensor among ``n_sensors``."""
-        return cls(np.full(n_sensors, -1, np.int64), np.zeros(0, np.int64),
-                   np.zeros((n_sensors, 3)) if origin is None else np.asarray(origin, float),
-                   np.zeros(n_sensors, np.bool_), np.zeros(0))
-
-    @classmethod
     def of(cls, passive: np.ndarray, origin: np.ndarray, elevation: np.ndarray, look_period: np.ndarray
            ) -> BearingSensors:
         """From (S,) whether each sensor is passive, the sensors' positions, whether each measures elevation and
@@ -180,11 +173,21 @@ def fuse_reports(x, p, time, updates, stale, bearings, index, rows, sensors, tar
 def _fuse_position(x, p, time, updates, stale, r, f, t, report, q, speed_var):  # pragma: no cover - compiled
     """A position report (:data:`iadsim.tracking.scan.REPORT_FIELDS`, isotropic variance) into one node track
     (``x`` (6,), ``p`` (3, 3))."""
-    at, var = report[0], report[1]
+    var = report[1]
+    _fuse_point(x, p, time, updates, stale, r, f, t, report[0], (report[2], report[3], report[4]), (var, var, var),
+                q, speed_var)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _fuse_point(x, p, time, updates, stale, r, f, t, at, z, var, q, speed_var):  # pragma: no cover - compiled
+    """A measured point ``z`` at time ``at``, each axis with its variance ``var`` (inf: not measured), into one
+    node track (``x`` (6,), ``p`` (3, 3)): it starts the track (an axis not measured at
+    :data:`UNKNOWN_HEIGHT_SIGMA`), or the track is predicted to ``at`` and updated on the measured axes; a point
+    older than the track is discarded and counted."""
     if updates[r, f, t] == 0:  # no track yet
         for a in range(3):
-            x[a], x[3 + a] = report[2 + a], 0.0
-            p[a, 0], p[a, 1], p[a, 2] = var, 0.0, speed_var
+            x[a], x[3 + a] = z[a], 0.0
+            p[a, 0], p[a, 1], p[a, 2] = var[a] if np.isfinite(var[a]) else UNKNOWN_HEIGHT_SIGMA**2, 0.0, speed_var
         time[r, f, t], updates[r, f, t] = at, 1
     elif at < time[r, f, t]:
         stale[r] += 1  # it arrived after a later one
@@ -193,10 +196,11 @@ def _fuse_position(x, p, time, updates, stale, r, f, t, report, q, speed_var):  
         for a in range(3):
             x[a] += h * x[3 + a]
             _predict_cov(p[a], h, q)
-            kx, kv = _gain(p[a], var)
-            nu = report[2 + a] - x[a]
-            x[a] += kx * nu
-            x[3 + a] += kv * nu
+            if np.isfinite(var[a]):
+                kx, kv = _gain(p[a], var[a])
+                nu = z[a] - x[a]
+                x[a] += kx * nu
+                x[3 + a] += kv * nu
         time[r, f, t] = at
         updates[r, f, t] += 1
 
@@ -252,22 +256,4 @@ def _fuse_bearing(x, p, time, updates, stale, latest, r, f, t, s, report, q, spe
         z_sum += (so[2] + g * tan) / var_z
     var = (var_xy, var_xy, 1.0 / w_sum if w_sum > 0 else np.inf)
     z = (pos[0], pos[1], z_sum / w_sum if w_sum > 0 else o[2])
-    if updates[r, f, t] == 0:  # a new track at the fix
-        for ax in range(3):
-            x[ax], x[3 + ax] = z[ax], 0.0
-            p[ax, 0], p[ax, 1], p[ax, 2] = var[ax] if ax < 2 else min(var[ax], UNKNOWN_HEIGHT_SIGMA**2), 0.0, speed_var
-        time[r, f, t], updates[r, f, t] = at, 1
-    elif at < time[r, f, t]:
-        stale[r] += 1  # the track is already later
-    else:
-        h = at - time[r, f, t]
-        for ax in range(3):
-            x[ax] += h * x[3 + ax]
-            _predict_cov(p[ax], h, q)
-            if np.isfinite(var[ax]):
-                kx, kv = _gain(p[ax], var[ax])
-                nu = z[ax] - x[ax]
-                x[ax] += kx * nu
-                x[3 + ax] += kv * nu
-        time[r, f, t] = at
-        updates[r, f, t] += 1
+    _fuse_point(x, p, time, updates, stale, r, f, t, at, z, var, q, speed_var)
