@@ -1,7 +1,10 @@
-"""`iadsim report` on a run folder: this iadsim (reads the folder's trajectories and coverage) against the
-peer, iadsim as of commit 1b2d16d (issue 13's end), whose report rebuilt the engine's World and recomputed
-coverage from the stored scenario to draw its map and replay (issue 14, "Done when": the report on the
-demo run in under 10 s and 600 MB).
+"""`iadsim report` on a run folder: this iadsim against a peer, an earlier iadsim:
+
+* ``--peer f7b98e7`` (the default): the report before issue 20 (no breakdown by raid, type and fire unit, no
+  engagement timeline, no "what drove the outcome", a replay without states), so the ratio is the price of
+  explaining (issue 20, "Done when": building the report on the demo run takes under 10 s);
+* ``--peer 1b2d16d`` (issue 13's end): a report that rebuilt the engine's World and recomputed coverage from
+  the stored scenario to draw its map and replay (issue 14: under 10 s and 600 MB).
 
 In the same run, for each scenario (the demo's ``airbase-as-designed`` and the bigger ``reference-large``):
 
@@ -14,7 +17,7 @@ In the same run, for each scenario (the demo's ``airbase-as-designed`` and the b
 The peer's source is taken with ``git archive 1b2d16d src`` into a temporary folder and run with this
 venv's packages (``PYTHONPATH``), so the benchmark needs the repository's history.
 
-    .venv/bin/python benchmarks/bench_report.py [--replications 200] [--repeat 3]
+    .venv/bin/python benchmarks/bench_report.py [--replications 200] [--repeat 3] [--peer f7b98e7]
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from pathlib import Path
 from _peer import peer_source, run_env
 
 ROOT = Path(__file__).resolve().parents[1]
-PEER = "1b2d16d"
+PEERS = ("f7b98e7", "1b2d16d")
 SCENARIOS = ("airbase-as-designed", "reference-large")
 TARGET_SECONDS, TARGET_MB = 10.0, 600.0
 
@@ -53,14 +56,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replications", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--peer", default=PEERS[0], choices=PEERS)
+    parser.add_argument("--scenarios", nargs="+", default=list(SCENARIOS), choices=SCENARIOS)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-report-") as tmp:
         tmp = Path(tmp)
-        versions = {"iadsim (this)": ROOT / "src", f"iadsim {PEER} (peer)": peer_source(PEER, tmp / "peer")}
+        versions = {"iadsim (this)": ROOT / "src", f"iadsim {args.peer} (peer)": peer_source(args.peer, tmp / "peer")}
         print(f"report of a {args.replications}-replication run, best of {args.repeat}, start-up included, "
               "one thread each")
         failed = False
-        for name in SCENARIOS:
+        for name in args.scenarios:
             scenario = ROOT / "examples" / f"{name}.yaml"
             results = {}
             for label, src in versions.items():

@@ -20,7 +20,8 @@ from enum import IntEnum
 import numpy as np
 import pandas as pd
 
-__all__ = ["EVENT_DTYPES", "KIND_NAMES", "REASON_NAMES", "EventKind", "Reason", "empty_events", "events_frame"]
+__all__ = ["EVENT_DTYPES", "KIND_NAMES", "REASON_NAMES", "REASON_TEXT", "STATUS_DTYPES", "STATUS_NAMES", "STATUS_TEXT",
+           "EventKind", "Reason", "Status", "empty_events", "events_frame", "status_frame"]
 
 
 class EventKind(IntEnum):
@@ -59,6 +60,21 @@ class Reason(IntEnum):
     IMMATURE_TRACK = 10  # the track's predicted intercept error does not fit the acquisition basket yet
 
 
+REASON_TEXT: dict[str, str] = {
+    "none": "no reason",
+    "target_gone": "the target was already killed or had leaked",
+    "chain_broken": "the fire unit's kill chain was broken (a radar, link or command post down)",
+    "unit_down": "the fire unit itself was down",
+    "not_in_picture": "the target left the fire unit's picture, or its guiding radar lost it",
+    "outside_envelope": "the intercept was outside the launch envelope or the launcher's sector",
+    "no_missiles": "the launcher was empty",
+    "no_channel": "every guidance channel of the guiding radar was busy",
+    "aim_error": "the aim point was farther than the acquisition basket from the target",
+    "warhead": "guided to the target, the salvo's kill draw failed",
+    "immature_track": "the track could not yet give a firing solution",
+}
+"""Each :class:`Reason` (by its name) spelled out, as docs/events.md explains it: the report's words."""
+
 EVENT_DTYPES: dict[str, str] = {
     "replication": "int64", "time": "float64", "kind": "category", "unit": "int32", "target": "int32",
     "track": "int32", "missiles": "int16", "time_of_flight": "float64", "miss_distance": "float64",
@@ -90,3 +106,52 @@ def events_frame(rows: list[tuple]) -> pd.DataFrame:
         else:
             data[name] = column.astype(dtype)
     return pd.DataFrame(data, columns=list(EVENT_DTYPES))
+
+
+class Status(IntEnum):
+    """Where a target or a unit stood: the ``states`` table, recorded at the run's trajectory frames (a row when
+    it changed). Targets take the first five (the furthest the network got with it), units the rest."""
+
+    UNSEEN = 0  # a target no sensor holds a track of
+    DETECTED = 1  # a sensor holds a tentative track of it (plots, not yet confirmed)
+    TRACKED = 2  # sensors hold confirmed tracks of it that do not place it (bearings only)
+    PLACED = 3  # the sensors' confirmed tracks place it (a radar's, or two passive sensors' with an elevation)
+    IN_PICTURE = 4  # a fire unit holds a track of it in its own picture
+    READY = 5  # a unit that is up (a fire unit: able, free and loaded)
+    DOWN = 6  # a unit that has failed
+    CHAIN_BROKEN = 7  # a fire unit whose kill chain is incomplete (a radar, link or command post down or missing)
+    DECIDING = 8  # a fire unit holding a proposed engagement while it waits for authorisation
+    ENGAGING = 9  # a fire unit with missiles in flight
+    RELOADING = 10  # a fire unit between launches or reloading
+
+
+STATUS_NAMES = [s.name.lower() for s in Status]
+STATUS_TEXT: dict[str, str] = {
+    "unseen": "no sensor holds a track",
+    "detected": "detected: tentative tracks only",
+    "tracked": "tracked, but not placed (bearings only)",
+    "placed": "placed by the sensors' confirmed tracks",
+    "in_picture": "in a fire unit's own picture",
+    "ready": "up and ready",
+    "down": "down (failed)",
+    "chain_broken": "kill chain broken",
+    "deciding": "waiting for authorisation",
+    "engaging": "guiding missiles in flight",
+    "reloading": "between launches or reloading",
+}
+"""Each :class:`Status` spelled out (the report's words)."""
+
+STATUS_DTYPES: dict[str, str] = {"replication": "int64", "time": "float64", "unit": "int32", "target": "int32",
+                                 "status": "category"}
+"""The states table's columns: a unit's row has ``target`` -1, a target's ``unit`` -1."""
+
+
+def status_frame(rows: list[tuple]) -> pd.DataFrame:
+    """The typed states table of ``rows`` (replication, time, unit, target, :class:`Status` value)."""
+    array = np.array(rows, dtype=float).reshape(len(rows), len(STATUS_DTYPES))
+    data = {}
+    for i, (name, dtype) in enumerate(STATUS_DTYPES.items()):
+        column = array[:, i]
+        data[name] = (pd.Categorical.from_codes(column.astype(int), STATUS_NAMES) if name == "status"
+                      else column.astype(dtype))
+    return pd.DataFrame(data, columns=list(STATUS_DTYPES))

@@ -92,7 +92,8 @@ def test_run_folder_is_self_contained(laydown, tmp_path):
 
 
 def test_stored_coverage_is_the_whole_terrains_cut_to_the_crop(laydown, tmp_path, monkeypatch):
-    """The stored coverage is `iadsim coverage`'s, cut to the crop; on a terrain too big for that it is computed
+    """The stored coverage is `iadsim coverage`'s quick look (sampled to fit RUN_COVERAGE_CELLS), cut to the
+    crop; on a terrain too big for that it is computed
     on the crop, and says so."""
     from iadsim.analysis import artifacts, runfolder
     from iadsim.analysis.coverage import coverage_maps
@@ -104,7 +105,9 @@ def test_stored_coverage_is_the_whole_terrains_cut_to_the_crop(laydown, tmp_path
     run = load_run(tmp_path / "run")
     row0, row1, col0, col1 = crop_window(scenario.terrain, runfolder.laydown_bounds(scenario))
     assert (row1 - row0, col1 - col0) != scenario.terrain.shape and run.terrain_exact  # a real crop
-    whole, stored = coverage_maps(scenario), run.coverage
+    sample = json.loads((tmp_path / "run" / "coverage.json").read_text())["sample"]
+    assert sample == -(-max(row1 - row0, col1 - col0) // artifacts.RUN_COVERAGE_CELLS)
+    whole, stored = coverage_maps(scenario, sample=sample), run.coverage
     assert stored.detection.any() and stored.sensor_ids == whole.sensor_ids
     np.testing.assert_array_equal(stored.detection, whole.detection[..., row0:row1, col0:col1])
     np.testing.assert_array_equal(stored.engagement, whole.engagement[..., row0:row1, col0:col1])

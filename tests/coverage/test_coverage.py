@@ -263,3 +263,35 @@ def test_threat_types_default_to_the_raids_and_reject_unknown_types(designed):
     assert [t["id"] for t in summary["threat_types"]] == ["utility-helicopter", "attack-helicopter"]
     with pytest.raises(ValueError, match="unknown aircraft type"):
         threat_types_of(scenario, ["ew-radar"])
+
+
+def test_a_sampled_quick_look_borrows_each_blocks_probability_of_detection(designed):
+    """``sample=k`` evaluates the probability of detection at each k x k block's centre cell only: a cell is
+    covered where it is seen itself (line of sight, range, sector: the full map's visibility) and its block's
+    centre is covered, or, when the centre is not seen, where the full map covers it. Centre cells equal the full
+    map's, and the picture stays close to it."""
+    scenario, _, _, full = designed
+    k = 3
+    quick = coverage_maps(scenario, bands=full.bands, sample=k)
+    n_rows, n_cols = full.valid.shape
+
+    def centres(n):  # the middle of each run of k cells (of the shorter last one)
+        out = []
+        for start in range(0, n, k):
+            size = min(k, n - start)
+            out += [start + size // 2] * size
+        return np.array(out)
+
+    rows, cols = centres(n_rows), centres(n_cols)
+    is_centre = (rows[:, None] == np.arange(n_rows)[:, None]) & (cols[None, :] == np.arange(n_cols)[None, :])
+    np.testing.assert_array_equal(quick.detection[..., is_centre], full.detection[..., is_centre])
+    np.testing.assert_array_equal(quick.masking, full.masking)
+    assert not (quick.detection & ~np.isfinite(full.masking)[:, None]).any()  # never beyond a sensor's reach
+    # a cell whose full answer is its centre's has it in the quick look too (seen: borrowed; unseen: false both)
+    same = full.detection == full.detection[:, :, rows][:, :, :, cols]
+    np.testing.assert_array_equal(quick.detection[same], full.detection[same])
+    # a covered cell is covered in the full map itself or its centre is (never out of nothing)
+    assert (full.detection | full.detection[:, :, rows][:, :, :, cols])[quick.detection].all()
+    assert quick.detection.any() and (quick.detection == full.detection).mean() > 0.95
+    with pytest.raises(ValueError, match="sample"):
+        coverage_maps(scenario, bands=full.bands, sample=0)

@@ -22,7 +22,7 @@ from tests.faults.conftest import Outcome, assert_no_passwd, assert_no_passwd_in
 
 FILES = ["manifest.json", "summary.json", "audit.json", "metrics/batch-000000.parquet", "events/batch-000001.parquet",
          "scenario/scenario.yaml", "terrain/dem.tif", "entities.json", "trajectories.parquet", "coverage.json",
-         "coverage.npz", "series/batch-000000.parquet"]
+         "coverage.npz", "series/batch-000000.parquet", "states/batch-000000.parquet"]
 JSON_FILES = ["manifest.json", "summary.json", "audit.json"]
 TIME_LIMIT = 60.0
 """Seconds each command may take (a report of this run takes about 2 s)."""
@@ -116,10 +116,11 @@ JSON_CASES = {
     # manifest.json: other format versions and kinds, wrong types, paths leaving the folder, inconsistent batches
     "manifest-format_version-1": ("manifest.json", setter("format_version", 1), True),
     "manifest-format_version-2": ("manifest.json", setter("format_version", 2), True),
-    "manifest-format_version-4": ("manifest.json", setter("format_version", 4), True),
-    "manifest-format_version-text-3": ("manifest.json", setter("format_version", "3"), True),
+    "manifest-format_version-3": ("manifest.json", setter("format_version", 3), True),
+    "manifest-format_version-5": ("manifest.json", setter("format_version", 5), True),
+    "manifest-format_version-text-4": ("manifest.json", setter("format_version", "4"), True),
     "manifest-format_version-true": ("manifest.json", setter("format_version", True), True),
-    "manifest-format_version-3.0": ("manifest.json", setter("format_version", 3.0), True),
+    "manifest-format_version-4.0": ("manifest.json", setter("format_version", 4.0), True),
     "manifest-format_version-huge": ("manifest.json", setter("format_version", 10**30), True),
     "manifest-format_version-missing": ("manifest.json", deleter("format_version"), True),
     "manifest-format-other": ("manifest.json", setter("format", "something-else"), True),
@@ -202,8 +203,8 @@ def test_untampered_run_folder_is_accepted(sample_run, tmp_path_factory):
 MUST_REFUSE_OPS = {"truncate-0", "truncate-half", "truncate-last-2-bytes", "delete", "link-passwd", "link-self",
                    "link-loop-pair", "link-dangling", "link-dev-zero", "fifo", "folder"}
 TOLERANT_FILES = {"scenario/scenario.yaml", "terrain/dem.tif", "entities.json", "trajectories.parquet",
-                  "coverage.json", "coverage.npz", "series/batch-000000.parquet"}
-"""The report can draw its page without the scenario, terrain, entities, trajectories, coverage or series (its
+                  "coverage.json", "coverage.npz", "series/batch-000000.parquet", "states/batch-000000.parquet"}
+"""The report can draw its page without the scenario, terrain, entities, trajectories, coverage, series or states (its
 map section then says why); export csv reads only some of them: for these files a corruption may be
 accepted by one command and refused by the other."""
 
@@ -413,6 +414,27 @@ def test_tampered_drawn_data_is_never_drawn(case, sample_run, tmp_path_factory):
         assert outcome.code in (0, 2) and "Traceback" not in outcome.err, str(outcome)
         if name.startswith("trajectories"):
             assert_refused(outcome, run)
+
+
+STATES_CASES = {
+    "status-unknown": lambda f: f.assign(status="hacked"),
+    "unit-wraps": lambda f: f.assign(unit=f["unit"].astype("int64") + 2**32),
+    "time-nan": lambda f: f.assign(time=float("nan")),
+    "past-entities": lambda f: f.assign(unit=999, target=999),
+}
+
+
+@pytest.mark.parametrize("case", list(STATES_CASES))
+def test_tampered_states_are_never_drawn(case, sample_run, tmp_path_factory):
+    """Every batch's states changed: the replay is drawn without them (and says why) or ignores what names no
+    entity; export csv does not read them."""
+    run = fresh_copy(sample_run, tmp_path_factory)
+    for file in sorted((run / "states").glob("batch-*.parquet")):
+        _rewrite_parquet(file, STATES_CASES[case])
+    assert check_commands(run) == [0, 0]
+    page = (run.parent / "x.html").read_text()
+    if case != "past-entities":
+        assert "Track and unit states are not drawn: batch-" in page
 
 
 def test_a_coverage_archive_with_a_bad_header_is_refused_cleanly(sample_run, tmp_path_factory):

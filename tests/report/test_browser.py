@@ -25,7 +25,13 @@ window.addEventListener("load",function(){setTimeout(function(){
     document.querySelectorAll(".js-plotly-plot").length:0;
   var remote=performance.getEntriesByType("resource").map(function(r){return r.name;})
     .filter(function(u){return !/^(data|file|blob):/.test(u);});
-  console.log("IADSIM-DONE plots="+plots+" remote="+remote.length+" "+remote.join(" "));},1000);});
+  ["drivers","metrics","who","over-time","audit","timeline","map","replay"].forEach(function(id){
+    var el=document.getElementById(id);
+    console.log("IADSIM-SECTION "+id+" plots="+(el?el.querySelectorAll(".js-plotly-plot").length:-1)+
+      " text="+(el?el.innerText.trim().length:-1)+" links="+(el?el.querySelectorAll("a.claim").length:-1));});
+  var broken=Array.prototype.filter.call(document.querySelectorAll("a.claim"),function(a){
+    return !document.getElementById(a.getAttribute("href").slice(1));}).length;
+  console.log("IADSIM-DONE plots="+plots+" remote="+remote.length+" broken="+broken+" "+remote.join(" "));},1000);});
 })();</script>"""
 
 
@@ -78,6 +84,26 @@ def test_every_figure_is_drawn_and_nothing_remote_is_requested(report_path, tmp_
     assert not page_errors(console), "\n".join(console)
     done = [line for line in console if "IADSIM-DONE" in line]
     assert done, f"the page did not finish loading:\n{result.stderr[-3000:]}"
-    match = re.search(r"plots=(\d+) remote=(\d+)", done[-1])
+    match = re.search(r"plots=(\d+) remote=(\d+) broken=(\d+)", done[-1])
     assert int(match.group(2)) == 0, done[-1]
     assert int(match.group(1)) == text.count("Plotly.newPlot("), done[-1]
+    assert int(match.group(3)) == 0, done[-1]  # every claim's link reaches its cell
+
+
+def test_each_section_renders_its_text_and_figures(report_path, tmp_path):
+    """The explaining sections are drawn in the browser: their text, their figures (the timeline, map and replay
+    per variant) and the links of "what drove the outcome"."""
+    text = report_path.read_text(encoding="utf-8")
+    probed = tmp_path / "probed.html"
+    probed.write_text(text.replace("<head>", "<head>" + PROBE, 1), encoding="utf-8")
+    _, console, result = run_chromium(probed, tmp_path, "sections")
+    assert not page_errors(console), "\n".join(console)
+    sections = {m.group(1): (int(m.group(2)), int(m.group(3)), int(m.group(4))) for line in console
+                if (m := re.search(r"IADSIM-SECTION ([\w-]+) plots=(-?\d+) text=(-?\d+) links=(-?\d+)", line))}
+    assert set(sections) == {"drivers", "metrics", "who", "over-time", "audit", "timeline", "map", "replay"}, console
+    for name, (_, chars, _) in sections.items():
+        assert chars > 100, (name, sections[name])
+    variants = 2  # the fixture's report compares the run with itself
+    for name in ("timeline", "map", "replay"):
+        assert sections[name][0] == variants, (name, sections[name])
+    assert sections["drivers"][2] >= 3

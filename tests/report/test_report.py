@@ -211,3 +211,105 @@ def test_the_report_does_not_load_the_engine():
             "print(sorted(m for m in sys.modules if m.startswith('iadsim.engine')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def _elements_by_id(page: str) -> dict[str, str]:
+    """Every element with an id -> its text (tags stripped), as a reader of the page sees it."""
+    from html.parser import HTMLParser
+
+    class Texts(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.open, self.texts = [], {}
+
+        def handle_starttag(self, tag, attrs):
+            ident = dict(attrs).get("id")
+            self.open.append((tag, ident))
+            if ident:
+                self.texts[ident] = ""
+
+        def handle_endtag(self, tag):
+            while self.open:
+                if self.open.pop()[0] == tag:
+                    break
+
+        def handle_data(self, data):
+            for _, ident in self.open:
+                if ident:
+                    self.texts[ident] += data
+
+    parser = Texts()
+    parser.feed(_without_plotlyjs(page))
+    return {k: " ".join(v.split()) for k, v in parser.texts.items()}
+
+
+def test_every_number_in_what_drove_the_outcome_is_the_cell_it_links_to(page):
+    start, end = page.index('<section id="drivers">'), page.index("</section>", page.index('<section id="drivers">'))
+    drivers = page[start:end]
+    claims = re.findall(r'<a class=claim href="#([\w-]+)">([^<]*)</a>', drivers)
+    assert len(claims) >= 3, drivers
+    cells = _elements_by_id(page)
+    for ident, text in claims:
+        assert ident in cells, f"{ident}: no such cell"
+        assert re.fullmatch(r"[\d.]+( of [\d.]+)?", text), text
+        assert cells[ident] == text, (ident, cells[ident], text)
+    for ident in re.findall(r'<a href="#([\w-]+)">', drivers):  # the fire units it names link to their audit rows
+        assert ident in cells
+
+
+def test_the_breakdown_tables_add_up_to_the_runs_metrics(run_dir):
+    """By raid, killed and launches add up to the run's kills (threats and civil) and engagements: the events
+    and the engine's counters are two records of one run."""
+    from iadsim.report.explain import Breakdown
+    from iadsim.report.run import load_run
+
+    run = load_run(run_dir)
+    b = Breakdown(run, 0)
+    raid, unit = b.tables["raid"], b.tables["fire_unit"]
+    metrics = run.metrics
+    assert raid["killed"].sum() == pytest.approx(metrics["kills"].mean() + metrics["civil_killed"].mean())
+    assert raid.loc[~raid["civil"], "leaked"].sum() == pytest.approx(metrics["leakers"].mean())
+    for table in (raid, unit):
+        assert table["engagements"].sum() == pytest.approx(metrics["engagements"].mean())
+        assert table["missiles"].sum() == pytest.approx(metrics["missiles_expended"].mean())
+        assert table["vetoed"].sum() == pytest.approx(metrics["vetoes"].mean())
+    assert unit["kills"].sum() == pytest.approx(raid["killed"].sum())
+    assert raid["aircraft"].sum() == len(run.entities["targets"])
+
+
+def test_the_timeline_and_breakdown_sections_are_there(page):
+    for anchor in ("drivers", "who", "timeline"):
+        assert f'<section id="{anchor}">' in page
+    assert "by raids" in page and "by fire units" in page and "by aircraft types" in page
+    assert "time from the start [min]" in page  # the timeline's and the series' axes
+
+
+def test_metric_charts_have_units_on_their_axes(page):
+    from iadsim.analysis.metrics import METRICS, REPORTERS
+
+    assert all(m.unit for _, m in METRICS.items()) and all(r.unit for _, r in REPORTERS.items())
+    for unit in ("threats per replication", "missiles per replication", "pairs", "fire units"):
+        assert f'"text":"{unit}"' in page
+
+
+def test_map_opens_on_the_network_with_one_sequential_coverage_layer(run_dir):
+    from iadsim.report.layers import map_layers
+    from iadsim.report.plots import map_figure
+    from iadsim.report.run import load_run
+
+    run = load_run(run_dir)
+    layers = map_layers(run.scenario, run.coverage)
+    left, bottom, right, top = layers.extent
+    il, ib, ir, it = layers.image_box
+    units = [s for s in layers.sites if s.kind != "asset"]
+    assert all(left < s.x < right and bottom < s.y < top for s in layers.sites)
+    assert il < left or ir > right or ib < bottom or it > top  # the terrain reaches beyond: context
+    # the civil route crosses the whole terrain; the map is not stretched to it
+    assert (right - left) < (ir - il) and (top - bottom) < (it - ib)
+    figure = map_figure(layers, "t").to_plotly_json()
+    heatmaps = [t for t in figure["data"] if t["type"] == "heatmap"]
+    assert len(heatmaps) == 1
+    colorbar = heatmaps[0]["colorbar"]
+    assert colorbar["ticktext"] == [f"{b:g} m" for b in sorted(layers.coverage)]
+    assert "[m above ground]" in colorbar["title"]["text"]
+    assert len(units) >= 3

@@ -40,6 +40,9 @@ MAX_FRAMES = 400
 FULL_COVERAGE_BYTES = 1024**3
 """Largest masking rasters (8 bytes per terrain cell per sensor, plus the elevations) computed on the whole
 terrain for a run folder's coverage; beyond, coverage is computed on the crop."""
+RUN_COVERAGE_CELLS = 400
+"""A run folder's coverage is a quick look for its report (which draws at most 300 cells a side): the physics is
+evaluated on at most this many cells a side of the terrain crop's window (:func:`coverage_files`)."""
 MAX_COVERAGE_BYTES = 256 * 1024**2
 """Largest coverage raster set read back (decompressed): a report must fit in a few hundred MB."""
 
@@ -95,16 +98,19 @@ def coverage_files(scenario: Scenario, sensors: int, window: tuple[int, int, int
     Coverage is computed on the whole terrain, as ``iadsim coverage`` does, and cut to the window, unless
     its masking rasters would take more than :data:`FULL_COVERAGE_BYTES`: then it is computed on the window
     alone (every unit lies inside it, so each cell sees the same terrain between it and each sensor; the
-    masking sweep's ray sampling differs slightly at the window's scale) and ``computed_on`` says "crop"."""
+    masking sweep's ray sampling differs slightly at the window's scale) and ``computed_on`` says "crop".
+    Detection is evaluated at the centre of blocks of ``sample`` cells a side (``coverage_maps``' quick look),
+    ``sample`` chosen to keep the window within :data:`RUN_COVERAGE_CELLS` a side."""
 
     from iadsim.analysis.coverage import coverage_maps
     from iadsim.terrain.crop import crop_raster
 
     full = 8 * int(np.prod(scenario.terrain.shape)) * (sensors + 1) <= FULL_COVERAGE_BYTES
+    sample = max(1, math.ceil(max(window[1] - window[0], window[3] - window[2]) / RUN_COVERAGE_CELLS))
     if full:
-        maps, cut_window = coverage_maps(scenario), window
+        maps, cut_window = coverage_maps(scenario, sample=sample), window
     else:
-        maps = coverage_maps(scenario.on_window(window))
+        maps = coverage_maps(scenario.on_window(window), sample=sample)
         cut_window = (0, window[1] - window[0], 0, window[3] - window[2])
 
     def cut(array, how):
@@ -118,7 +124,7 @@ def coverage_files(scenario: Scenario, sensors: int, window: tuple[int, int, int
     meta = {"bands": list(maps.bands), "sensor_ids": list(maps.sensor_ids), "fire_ids": list(maps.fire_ids),
             "able": [bool(a) for a in maps.able], "guided_by": [list(g) for g in maps.guided_by],
             "threat_types": list(maps.threat_types), "shape": [int(shape[0]), int(shape[1])],
-            "exact": factor == 1, "computed_on": "terrain" if full else "crop"}
+            "exact": factor == 1 and sample == 1, "sample": sample, "computed_on": "terrain" if full else "crop"}
     sink = io.BytesIO()
     np.savez_compressed(sink, **arrays)
     return meta, sink.getvalue()

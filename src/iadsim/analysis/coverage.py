@@ -215,7 +215,7 @@ def _faintest_ir(scenario: Scenario, names: list[str]) -> dict[str, float]:
 
 
 def coverage_maps(scenario: Scenario, bands: Sequence[float] = DEFAULT_BANDS,
-                  threat_types: Sequence[str] | None = None) -> CoverageMaps:
+                  threat_types: Sequence[str] | None = None, sample: int = 1) -> CoverageMaps:
     """Detection and engagement coverage of every sensor and fire unit at each height band.
 
     Parameters
@@ -226,6 +226,10 @@ def coverage_maps(scenario: Scenario, bands: Sequence[float] = DEFAULT_BANDS,
         Target heights above ground [m].
     threat_types : sequence of str, optional
         Aircraft catalog types; default: the raids' types (module docstring).
+    sample : int, optional
+        1 (default): every cell. ``k`` > 1: a quick look (a run folder's): each cell's line of sight, range and
+        sector are its own, but the probability of detection is evaluated at the centre cell of each ``k`` x
+        ``k`` block only, and the block's other cells take its answer (their own where the centre is not seen).
 
     Returns
     -------
@@ -239,6 +243,9 @@ def coverage_maps(scenario: Scenario, bands: Sequence[float] = DEFAULT_BANDS,
     elevation = terrain.elevation
     valid = np.isfinite(elevation)
     n_rows, n_cols = terrain.shape
+    if int(sample) != sample or sample < 1:
+        raise ValueError("sample: expected a whole number of cells, at least 1")
+    centre_row, centre_col = _block_centres(n_rows, int(sample)), _block_centres(n_cols, int(sample))
     xs, ys = terrain.rowcol_to_xy(*np.meshgrid(np.arange(n_rows), np.arange(n_cols), indexing="ij"))
 
     net = build_network(scenario)
@@ -259,6 +266,10 @@ def coverage_maps(scenario: Scenario, bands: Sequence[float] = DEFAULT_BANDS,
         masks[s][ground_range > sensor.max_range] = np.nan  # beyond this sensor's reach
         antenna_z = site.ground + sensor.antenna_height
         near = np.nonzero(valid & np.isfinite(masks[s]))
+        # each cell's block centre among ``near`` (-1: not near), for the sampled quick look
+        position = np.full((n_rows, n_cols), -1)
+        position[near] = np.arange(near[0].size)
+        centre = position[centre_row[near[0]], centre_col[near[1]]]
         beamwidth = getattr(sensor, "beamwidth", None)
         clutter = None if beamwidth is None else land_clutter(terrain, masks[s], (site.x, site.y), xs[near], ys[near],
                                                                   scenario.clutter_map, beamwidth)
@@ -270,11 +281,17 @@ def coverage_maps(scenario: Scenario, bands: Sequence[float] = DEFAULT_BANDS,
             seen = sensor.visibility(path, dx[near], dy[near])
             if not seen.any():
                 continue
-            path = path.take(seen)
-            ok = np.ones(int(seen.sum()), bool)
+            # every cell's own line of sight, range and sector; Pd at the cells that are their block's centre, or
+            # whose centre is not seen (sample 1: every cell is its own centre)
+            centre_seen = (centre >= 0) & seen[np.maximum(centre, 0)]
+            evaluate = seen & ((centre == np.arange(centre.size)) | ~centre_seen)
+            ok = np.zeros(seen.size, bool)
+            ok[evaluate] = True
             for rcs, case in threats:
-                ok &= look_pd(sensor, path, rcs, case, ir_intensity=faintest) >= PD_THRESHOLD
-            detection[s, b][near[0][seen], near[1][seen]] = ok
+                ok[evaluate] &= look_pd(sensor, path.take(evaluate), rcs, case, ir_intensity=faintest) >= PD_THRESHOLD
+            borrow = seen & ~evaluate
+            ok[borrow] = ok[centre[borrow]]
+            detection[s, b][near] = ok
 
     sensor_ids = [u.id for u, _ in sensors]
     report = {f["id"]: f for f in cached_audit(scenario)["fire_units"]}
@@ -301,6 +318,13 @@ def coverage_maps(scenario: Scenario, bands: Sequence[float] = DEFAULT_BANDS,
             if missile.min_altitude.value <= height <= missile.max_altitude.value:
                 engagement[i, b] = envelope & seen[b]
     return CoverageMaps(bands, sensor_ids, detection, fire_ids, engagement, able, guided_by, valid, names, masks)
+
+
+def _block_centres(n: int, k: int) -> np.ndarray:
+    """(n,) for each of ``n`` cells, the centre cell of its block of ``k`` (a last, partial block's within it)."""
+    start = np.arange(n) // k * k
+    end = np.minimum(start + k, n)
+    return start + (end - start) // 2
 
 
 # ----------------------------------------------------------------------------------------------------

@@ -28,7 +28,8 @@ from iadsim.tracking import CONFIRMED, FREE
 from iadsim.tracking.quality import OSPA_CUTOFF, OSPA_ORDER, picture_counts
 
 __all__ = ["METRICS", "METRIC_KINDS", "REPLICATION_METRICS", "REPORTERS", "Metric", "Reporter", "command_post_picture",
-           "derived_metrics", "derived_names", "fire_unit_picture", "mean_ci", "picture_quality", "replication_names",
+           "derived_metrics", "derived_names", "fire_unit_picture", "mean_ci", "picture_quality", "placed",
+           "replication_names",
            "replication_rows", "summarise_groups"]
 
 
@@ -49,6 +50,8 @@ class Metric:
         ``(world, state) -> (R,)`` values at the end of a replication batch: a replication metric.
     of_rows : callable, optional
         ``(rows, threats) -> (n,)`` values from the replication metrics' rows: a derived metric.
+    unit : str
+        What one of it counts or measures, for axes ("threats per replication", "s").
     """
 
     label: str
@@ -56,6 +59,7 @@ class Metric:
     bound: str | None = None
     of_state: Callable | None = None
     of_rows: Callable | None = None
+    unit: str = ""
 
     def __post_init__(self) -> None:
         if (self.of_state is None) == (self.of_rows is None):
@@ -64,10 +68,12 @@ class Metric:
 
 @dataclass(frozen=True)
 class Reporter:
-    """A time series: ``of_state(world, state) -> (R,)`` at each step; its mean over replications is kept."""
+    """A time series: ``of_state(world, state) -> (R,)`` at each step; its mean over replications is kept.
+    ``unit``: what one of it counts or measures, for axes."""
 
     label: str
     of_state: Callable
+    unit: str = ""
 
 
 METRICS: Registry[Metric] = Registry("metric", __name__)
@@ -181,77 +187,84 @@ def _nan_unless(threats, values):
 
 
 for _name, _metric in {
-    "kills": Metric("threats killed", "bounded", "threats", of_state=lambda w, s: s.outcomes.kills),
+    "kills": Metric("threats killed", "bounded", "threats", of_state=lambda w, s: s.outcomes.kills,
+        unit="threats per replication"),
     "leakers": Metric("threats leaking", "bounded", "threats",
-                      of_state=lambda w, s: (s.outcomes.leaked & _threat(w)[None, :]).sum(axis=1)),
-    "engagements": Metric("engagements", "count", of_state=lambda w, s: s.outcomes.engagements),
-    "missiles_expended": Metric("missiles expended", "count", of_state=lambda w, s: s.outcomes.expended),
+                      of_state=lambda w, s: (s.outcomes.leaked & _threat(w)[None, :]).sum(axis=1),
+                          unit="threats per replication"),
+    "engagements": Metric("engagements", "count", of_state=lambda w, s: s.outcomes.engagements,
+        unit="launches per replication"),
+    "missiles_expended": Metric("missiles expended", "count", of_state=lambda w, s: s.outcomes.expended,
+        unit="missiles per replication"),
     "wrongful_engagements": Metric("wrongful engagements (civil aircraft)", "count",
-                                   of_state=lambda w, s: s.outcomes.wrongful),
+                                   of_state=lambda w, s: s.outcomes.wrongful, unit="launches per replication"),
     "civil_killed": Metric("civil aircraft shot down", "bounded", "civil",
-                           of_state=lambda w, s: s.outcomes.civil_killed),
-    "vetoes": Metric("engagements vetoed", "count", of_state=lambda w, s: s.outcomes.vetoes),
+                           of_state=lambda w, s: s.outcomes.civil_killed, unit="aircraft per replication"),
+    "vetoes": Metric("engagements vetoed", "count", of_state=lambda w, s: s.outcomes.vetoes,
+        unit="vetoes per replication"),
     "time_to_first_detection": Metric("time to first detection [s]", "time",
-                                      of_state=lambda w, s: s.outcomes.first_detection),
+                                      of_state=lambda w, s: s.outcomes.first_detection, unit="s"),
     "time_to_first_engagement": Metric("time to first engagement [s]", "time",
-                                       of_state=lambda w, s: s.outcomes.first_engagement),
+                                       of_state=lambda w, s: s.outcomes.first_engagement, unit="s"),
     "false_tracks": Metric("false tracks confirmed (all sensors)", "count",
-                           of_state=lambda w, s: s.tracks.false_confirmed),
+                           of_state=lambda w, s: s.tracks.false_confirmed, unit="tracks per replication"),
     "track_swaps": Metric("confirmed tracks taking another object's plot", "count",
-                          of_state=lambda w, s: s.tracks.swaps),
+                          of_state=lambda w, s: s.tracks.swaps, unit="plots per replication"),
     "track_breaks": Metric("objects still flying a sensor stopped following", "count",
-                           of_state=lambda w, s: s.tracks.breaks),
-    "plots_dropped": Metric("plots that found no free track slot", "count", of_state=lambda w, s: s.tracks.dropped),
+                           of_state=lambda w, s: s.tracks.breaks, unit="objects per replication"),
+    "plots_dropped": Metric("plots that found no free track slot", "count", of_state=lambda w, s: s.tracks.dropped,
+        unit="plots per replication"),
     "reports_discarded": Metric("track reports a fire unit discarded (they arrived after a later one)", "count",
-                                of_state=lambda w, s: s.picture.stale),
+                                of_state=lambda w, s: s.picture.stale, unit="reports per replication"),
     "leakers_fraction": Metric("fraction of threats leaking", "fraction", of_rows=lambda rows, threats: _nan_unless(
-        threats, rows["leakers"].to_numpy(dtype=float) / (threats or 1))),
+        threats, rows["leakers"].to_numpy(dtype=float) / (threats or 1)), unit="fraction of the threats"),
     "p_raid_annihilation": Metric("probability of raid annihilation (no leaker)", "proportion",
                                   of_rows=lambda rows, threats: _nan_unless(
-                                      threats, (rows["leakers"].to_numpy() == 0).astype(float))),
+                                      threats, (rows["leakers"].to_numpy() == 0).astype(float)), unit="probability"),
     "p_wrongful_engagement": Metric("probability of a wrongful engagement", "proportion",
                                     of_rows=lambda rows, threats: (rows["wrongful_engagements"].to_numpy() > 0
-                                                                   ).astype(float)),
+                                                                   ).astype(float), unit="probability"),
 }.items():
     METRICS.register(_name, _metric)
 
 for _name, _reporter in {
     "threats_flying": Reporter("threats in the air", lambda w, s: (
         s.outcomes.alive & ~s.outcomes.leaked & w.active[max(s.time_index - 1, 0)][None, :] & _threat(w)[None, :]
-    ).sum(axis=1)),
+    ).sum(axis=1), unit="threats"),
     "threats_tracked": Reporter("threats placed by the sensors' confirmed tracks (a radar's, or two passive "
                                 "sensors' with an elevation)", lambda w, s: (
-        _placed(w, np.isfinite(s.tracks.confirmed_at)) & s.outcomes.alive & ~s.outcomes.leaked
-        & _threat(w)[None, :]).sum(axis=1)),
+        placed(w, np.isfinite(s.tracks.confirmed_at)) & s.outcomes.alive & ~s.outcomes.leaked
+        & _threat(w)[None, :]).sum(axis=1), unit="threats"),
     "fire_units_able": Reporter("fire units with a complete kill chain", lambda w, s: (
-        s.readiness.able & s.readiness.unit_up[:, w.fire_unit]).sum(axis=1)),
-    "missiles_in_flight": Reporter("missiles in flight", lambda w, s: s.batteries.guiding.sum(axis=1)),
-    "kills": Reporter("threats killed so far", lambda w, s: s.outcomes.kills),
+        s.readiness.able & s.readiness.unit_up[:, w.fire_unit]).sum(axis=1), unit="fire units"),
+    "missiles_in_flight": Reporter("missiles in flight", lambda w, s: s.batteries.guiding.sum(axis=1), unit="missiles"),
+    "kills": Reporter("threats killed so far", lambda w, s: s.outcomes.kills, unit="threats"),
     "picture_ospa": Reporter(f"OSPA of the sensors' pictures [m] (c {OSPA_CUTOFF / 1e3:g} km, p {OSPA_ORDER:g})",
-                             lambda w, s: _ospa_mean(picture_quality(w, s))),
+                             lambda w, s: _ospa_mean(picture_quality(w, s)), unit="m"),
     "picture_held": Reporter("objects held (sensor x object pairs)", lambda w, s: picture_quality(w, s)[..., 2].sum(
-        axis=1)),
+        axis=1), unit="pairs"),
     "picture_unheld": Reporter("objects in sight but not held (sensor x object pairs)", lambda w, s: (
-        picture_quality(w, s)[..., 1] - picture_quality(w, s)[..., 2]).sum(axis=1)),
+        picture_quality(w, s)[..., 1] - picture_quality(w, s)[..., 2]).sum(axis=1), unit="pairs"),
     "picture_ambiguous": Reporter("extra tracks on a held object", lambda w, s: (
-        picture_quality(w, s)[..., 4] - picture_quality(w, s)[..., 5]).sum(axis=1)),
+        picture_quality(w, s)[..., 4] - picture_quality(w, s)[..., 5]).sum(axis=1), unit="tracks"),
     "picture_spurious": Reporter("tracks of no object", lambda w, s: (
-        picture_quality(w, s)[..., 3] - picture_quality(w, s)[..., 4]).sum(axis=1)),
+        picture_quality(w, s)[..., 3] - picture_quality(w, s)[..., 4]).sum(axis=1), unit="tracks"),
     "fire_unit_picture_ospa": Reporter(
         f"OSPA of the fire units' own pictures [m] (c {OSPA_CUTOFF / 1e3:g} km, p {OSPA_ORDER:g})",
-        lambda w, s: _ospa_mean(fire_unit_picture(w, s))),
+        lambda w, s: _ospa_mean(fire_unit_picture(w, s)), unit="m"),
     "fire_unit_picture_held": Reporter("objects held (fire unit x object pairs)", lambda w, s: fire_unit_picture(
-        w, s)[..., 2].sum(axis=1)),
+        w, s)[..., 2].sum(axis=1), unit="pairs"),
     "fire_unit_picture_unheld": Reporter("objects its sensors see but a fire unit does not hold (pairs)", lambda w, s: (
-        fire_unit_picture(w, s)[..., 1] - fire_unit_picture(w, s)[..., 2]).sum(axis=1)),
+        fire_unit_picture(w, s)[..., 1] - fire_unit_picture(w, s)[..., 2]).sum(axis=1), unit="pairs"),
     "command_post_picture_ospa": Reporter(
         f"OSPA of the command posts' own pictures [m] (c {OSPA_CUTOFF / 1e3:g} km, p {OSPA_ORDER:g})",
-        lambda w, s: _ospa_mean(command_post_picture(w, s))),
+        lambda w, s: _ospa_mean(command_post_picture(w, s)), unit="m"),
     "command_post_picture_held": Reporter("objects held (command post x object pairs)", lambda w, s: (
-        command_post_picture(w, s)[..., 2].sum(axis=1))),
+        command_post_picture(w, s)[..., 2].sum(axis=1)), unit="pairs"),
     "command_post_picture_unheld": Reporter("objects its sensors see but a command post does not hold (pairs)",
                                             lambda w, s: (command_post_picture(w, s)[..., 1]
-                                                          - command_post_picture(w, s)[..., 2]).sum(axis=1)),
+                                                          - command_post_picture(w, s)[..., 2]).sum(axis=1),
+                                                              unit="pairs"),
 }.items():
     REPORTERS.register(_name, _reporter)
 
@@ -319,7 +332,7 @@ def _node_counts(world, state, nodes: slice, latency: np.ndarray, feeds: np.ndar
     held = (pic.updates[:, nodes] > 0) & (now - track_time <= coast[None, :, None])
     flying = out.alive & ~out.leaked & world.active[k][None, :]
     # seen by a feeding sensor that places it (a radar that sees it, or two passive ones that detect it)
-    sees = _placed(world, world.visible[k] & (world.ranging[:, None] | (world.pd_look[k] > 0)), feeds)  # (R, n, T)
+    sees = placed(world, world.visible[k] & (world.ranging[:, None] | (world.pd_look[k] > 0)), feeds)  # (R, n, T)
     n_r, n_f, n_t = held.shape
     counts = np.zeros((n_r, n_f, 6))
     picture_counts(x, np.where(held, CONFIRMED, FREE).astype(np.int8),
@@ -329,7 +342,7 @@ def _node_counts(world, state, nodes: slice, latency: np.ndarray, feeds: np.ndar
     return counts
 
 
-def _placed(world, held: np.ndarray, feeds: np.ndarray | None = None) -> np.ndarray:
+def placed(world, held: np.ndarray, feeds: np.ndarray | None = None) -> np.ndarray:
     """Whether sensors place each object (:func:`iadsim.registry.places_target`: one that measures range, or two
     passive ones of which one measures elevation): ``held`` (R, S, T) which sensors hold it -> (R, T); or with
     ``feeds`` (R, n, S), ``held`` (S, T) which sensors see it -> (R, n, T) whether each node's feeding sensors

@@ -12,19 +12,23 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from iadsim.analysis.artifacts import frame_steps
 from iadsim.analysis.metrics import (
     METRIC_KINDS,
     REPLICATION_METRICS,
     REPORTERS,
     derived_metrics,
     mean_ci,
+    placed,
     replication_rows,
 )
 from iadsim.engine import Engine, build_world
+from iadsim.engine.state import FLYING
 from iadsim.engine.world import World
-from iadsim.events import empty_events
+from iadsim.events import Status, empty_events, status_frame
 from iadsim.network import cached_audit
 from iadsim.scenario import InputError, Scenario
+from iadsim.tracking.tracks import TENTATIVE
 
 
 def summarise(name: str, metrics: pd.DataFrame, audit_result: dict, seed: int, threats: int, civil: int) -> dict:
@@ -77,6 +81,66 @@ class SeriesRecorder:
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame({"time": self.world.times, "replications": len(self.engine.reps),
                              **{name: self.sums[:, j] for j, name in enumerate(self.names)}})
+
+
+def target_status(world: World, state) -> np.ndarray:
+    """(R, T) the furthest the network got with each target (:class:`iadsim.events.Status`, UNSEEN to
+    IN_PICTURE) at the step just simulated."""
+    tracks, table = state.tracks, state.tracks.table
+    held = np.isfinite(tracks.confirmed_at)
+    out = np.full(held.shape[::2], Status.UNSEEN, np.int8)
+    r, s, i = np.nonzero((table.status == TENTATIVE) & (table.truth >= 0))
+    out[r, table.truth[r, s, i]] = Status.DETECTED
+    out[held.any(axis=1)] = Status.TRACKED
+    out[placed(world, held)] = Status.PLACED
+    out[(state.picture.updates[:, :len(world.fire_ids)] > 0).any(axis=1)] = Status.IN_PICTURE
+    return out
+
+
+def unit_status(world: World, state, now: float) -> np.ndarray:
+    """(R, U) each unit's :class:`iadsim.events.Status` (READY to RELOADING) at ``now``, the step just
+    simulated: down first, then a fire unit's broken chain, missiles in flight, a pending decision, a launcher
+    not yet ready."""
+    rd, bat, eng = state.readiness, state.batteries, state.engagements
+    out = np.where(rd.unit_up, Status.READY, Status.DOWN).astype(np.int8)
+    for f, u in enumerate(world.fire_unit):
+        flying = ((eng.phase == FLYING) & (eng.fire == f)).any(axis=1)
+        code = np.select([~rd.able[:, f], flying, bat.busy[:, f], bat.ready_at[:, f] > now],
+                         [Status.CHAIN_BROKEN, Status.ENGAGING, Status.DECIDING, Status.RELOADING], Status.READY)
+        out[:, u] = np.where(rd.unit_up[:, u], code, Status.DOWN)
+    return out
+
+
+class StateRecorder:
+    """Each target's and unit's :class:`iadsim.events.Status` at the run's trajectory frames
+    (:func:`iadsim.analysis.artifacts.frame_steps`), a row when it changed (every one at the first frame). A
+    step simulates the window from its time sample to the next: its states are dated at the window's end."""
+
+    def __init__(self, world: World, engine: Engine):
+        self.world, self.engine = world, engine
+        self.frames = set(frame_steps(len(world.times)).tolist())
+        self._last: tuple[np.ndarray, np.ndarray] | None = None
+        self._rows: list[np.ndarray] = []
+
+    def record(self, step: int) -> None:
+        if step not in self.frames:
+            return
+        now = float(self.world.times[step] + self.world.step)  # step k simulates [t_k, t_k + step): as of its end
+        state = self.engine.state
+        codes = (target_status(self.world, state), unit_status(self.world, state, now))
+        reps = np.asarray(self.engine.reps)
+        for which, (code, last) in enumerate(zip(codes, self._last or (None, None), strict=True)):
+            r, i = np.nonzero(code != last) if last is not None else np.nonzero(np.ones(code.shape, bool))
+            rows = np.empty((len(r), 5))
+            rows[:, 0], rows[:, 1], rows[:, 4] = reps[r], now, code[r, i]
+            rows[:, 2], rows[:, 3] = (-1, i) if which == 0 else (i, -1)
+            self._rows.append(rows)
+        self._last = codes
+
+    def frame(self) -> pd.DataFrame:
+        rows = np.concatenate(self._rows) if self._rows else np.zeros((0, 5))
+        order = np.lexsort((rows[:, 3], rows[:, 2], rows[:, 1], rows[:, 0]))
+        return status_frame([tuple(row) for row in rows[order]])
 
 
 @dataclass
@@ -132,11 +196,18 @@ def simulate(scenario: Scenario, replications: int, seed: int | None = None, out
             else:
                 engine = Engine(world, reps, seed)
                 series = SeriesRecorder(world, engine, progress, done_before, total)
-                engine.run(series.after_step)
+                states = StateRecorder(world, engine) if writer is not None else None
+
+                def on_step(steps: int, series=series, states=states) -> None:
+                    series.after_step(steps)
+                    if states is not None:
+                        states.record(steps - 1)
+
+                engine.run(on_step)
                 metrics = replication_rows(world, engine)
                 events = engine.events
                 if writer is not None:
-                    writer.write_batch(batch, metrics, events, series.frame())
+                    writer.write_batch(batch, metrics, events, series.frame(), states.frame())
             done_before += len(reps) * n_steps
             if progress is not None:
                 progress(done_before, total)

@@ -1,4 +1,4 @@
-"""Run folders (format 3): self-contained, built atomically, readable batch by batch.
+"""Run folders (format 4): self-contained, built atomically, readable batch by batch.
 
 Layout of ``<target>/``::
 
@@ -12,12 +12,15 @@ Layout of ``<target>/``::
     metrics/batch-000003.parquet   one row per replication, a column per replication metric
     events/batch-000003.parquet    the typed events (iadsim.events: kind, unit and target indices, ...)
     series/batch-000003.parquet    per step: time, replications, and each time series' sum over the batch
+    states/batch-000003.parquet    each target's and unit's status (iadsim.events.Status) at the trajectory
+                                   frames, a row when it changed: what the report's replay shows
     entities.json, trajectories.parquet, coverage.json, coverage.npz   what a report draws
                                    (iadsim.analysis.artifacts), written when the run starts
     audit.json, summary.json
 
 Format 3 (iadsim 0.4) made events a typed table and added series/, entities, trajectories and coverage:
-a report reads the folder only, never rebuilding the engine's world or recomputing coverage.
+a report reads the folder only, never rebuilding the engine's world or recomputing coverage. Format 4 added
+states/ (the replay's track and unit states).
 
 A run is built in ``<target>.partial/``: each batch's files are written under a temporary name and renamed
 into place, then the manifest (also replaced atomically) lists the batch as finished, so a run killed at
@@ -46,12 +49,12 @@ from iadsim.scenario import InputError, Scenario
 from iadsim.scenario.yamlio import MAX_BYTES, read_bytes, read_json, write_atomic
 
 FORMAT = "iadsim-run"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 MANIFEST = "manifest.json"
 AOI_MARGIN = 25_000.0
 """Margin [m] around every unit, defended asset and waypoint kept in the run folder's terrain crop."""
 
-BATCH_KINDS = ("metrics", "events", "series")
+BATCH_KINDS = ("metrics", "events", "series", "states")
 EVENT_COLUMNS = tuple(EVENT_DTYPES)
 
 
@@ -301,17 +304,21 @@ class RunWriter:
             metrics = read_table(batch_file(self.partial, "metrics", batch), ("replication",))
             events = read_events(batch_file(self.partial, "events", batch))
             series = read_table(batch_file(self.partial, "series", batch), ("time", "replications"))
+            states = read_states(batch_file(self.partial, "states", batch))
         except InputError:
             return None
         if metrics["replication"].tolist() != [int(r) for r in replications] or not events["replication"].isin(
-                replications).all() or not (series["replications"] == len(replications)).all():
+                replications).all() or not (series["replications"] == len(replications)).all() or not states[
+                "replication"].isin(replications).all():
             return None
         return metrics, events, series
 
-    def write_batch(self, batch: int, metrics: pd.DataFrame, events: pd.DataFrame, series: pd.DataFrame) -> None:
-        """Write one batch's metrics, events and series, then record it in the manifest (each step atomic)."""
+    def write_batch(self, batch: int, metrics: pd.DataFrame, events: pd.DataFrame, series: pd.DataFrame,
+                    states: pd.DataFrame) -> None:
+        """Write one batch's metrics, events, series and states, then record it in the manifest (each step
+        atomic)."""
         try:
-            for kind, frame in (("metrics", metrics), ("events", events), ("series", series)):
+            for kind, frame in (("metrics", metrics), ("events", events), ("series", series), ("states", states)):
                 write_atomic(batch_file(self.partial, kind, batch), _parquet_bytes(frame, kind))
             self.finished = sorted({*self.finished, int(batch)})
             self.manifest["finished_batches"] = self.finished
@@ -552,6 +559,45 @@ def read_events(file: Path) -> pd.DataFrame:
             raise RunFolderError(file, f"{name}: expected finite numbers")
         out[name] = values.astype(dtype)
     return pd.DataFrame(out, columns=list(EVENT_DTYPES))
+
+
+def read_states(file: Path) -> pd.DataFrame:
+    """One batch's states table (:data:`iadsim.events.STATUS_DTYPES`), checked like the events."""
+    from iadsim.events import STATUS_DTYPES, STATUS_NAMES
+
+    frame = read_table(file, tuple(STATUS_DTYPES))
+    out = {}
+    for name, dtype in STATUS_DTYPES.items():
+        column = frame[name]
+        if dtype == "category":
+            values = column.astype(str) if len(column) else column.astype(object)
+            unknown = set(values) - set(STATUS_NAMES)
+            if unknown:
+                raise RunFolderError(file, f"status: not a status of this iadsim: {sorted(unknown)[0][:40]!r}")
+            out[name] = pd.Categorical(values, categories=STATUS_NAMES)
+            continue
+        if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+            raise RunFolderError(file, f"{name}: expected numbers")
+        values = column.to_numpy(dtype=float)
+        if name in _WHOLE_COLUMNS:
+            low, high = _WHOLE_COLUMNS[name]
+            if not (np.isfinite(values).all() and (values == np.floor(values)).all() and (values >= low).all()
+                    and (values <= high).all()):
+                raise RunFolderError(file, f"{name}: expected whole numbers from {low} to {high}")
+        elif not np.isfinite(values).all():
+            raise RunFolderError(file, f"{name}: expected finite numbers")
+        out[name] = values.astype(dtype)
+    return pd.DataFrame(out, columns=list(STATUS_DTYPES))
+
+
+def read_replication_states(folder: Path, manifest: dict, replication: int) -> pd.DataFrame:
+    """The states of one replication, read from the one batch that holds it."""
+    batch = int(replication) // int(manifest["batch_size"])
+    if batch not in finished_batches(folder, manifest):
+        raise RunFolderError(folder / MANIFEST, f"replication {replication}: its batch {batch} is not finished")
+    file = batch_file(folder, "states", batch)
+    states = read_states(file)
+    return states[states["replication"] == replication].reset_index(drop=True)
 
 
 def read_batches(folder: Path, manifest: dict, metric_columns) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -42,7 +42,9 @@ def export(run_dir: str | Path, fmt: str, out_dir: str | Path, replication: int 
         the emitting radars, on the terrain's grid (``coverage-<band>m.tif``, ``masking-height.tif``).
         ``csv``: ``metrics.csv`` and ``events.csv``. Coverage is
         :func:`iadsim.analysis.coverage.coverage_maps` (line of sight, range, sector and Pd >= 0.5 per
-        look against the scenario's threat types) at its default bands, as on the report's map.
+        look against the scenario's threat types) at its default bands, as on the report's map: the run
+        folder's quick look (the Pd sampled at block centres, ``coverage.json`` ``sample``; ``iadsim coverage``
+        computes every cell).
     out_dir : path-like
         Created if missing.
     replication : int, optional

@@ -9,7 +9,17 @@ import numpy as np
 
 from iadsim.analysis.metrics import replication_names
 from iadsim.report.layers import MapLayers, map_layers
-from iadsim.report.plots import BAND_COLOURS, CIVIL, LINK_COLOURS, LINK_DOWN, SITE_STYLE, THREAT, VARIANT_COLOURS
+from iadsim.report.plots import (
+    BAND_COLOURS,
+    CIVIL,
+    LINK_COLOURS,
+    LINK_DOWN,
+    SITE_STYLE,
+    THREAT,
+    VARIANT_COLOURS,
+    label,
+    unit_of,
+)
 from iadsim.report.run import load_run
 
 MPL_MARKERS = {"triangle-up": "^", "square": "s", "diamond": "D", "star": "*"}
@@ -58,7 +68,8 @@ def build_figures(run_dirs: list[Path], out_dir: Path, dpi: int = 150) -> list[P
             ax.bar(v, mean, color=VARIANT_COLOURS[v % len(VARIANT_COLOURS)], label=mpl_text(s.get("name", "")),
                    yerr=[[mean - (lo if lo is not None else mean)], [(hi if hi is not None else mean) - mean]],
                    capsize=4)
-        ax.set_title(metric.replace("_", " "), fontsize=10)
+        ax.set_title(mpl_text(label(metric)), fontsize=10)
+        ax.set_ylabel(mpl_text(unit_of(metric)), fontsize=8)
         ax.set_xticks([])
         ax.set_xlim(-0.6, n - 0.4)
     for ax in list(axes.flat)[len(shown):]:

@@ -25,26 +25,23 @@ def image_data_uri(rgba: np.ndarray, fmt: str = "jpeg") -> str:
     return f"data:image/{fmt};base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def map_extent(scenario, margin: float = 0.08) -> tuple[float, float, float, float]:
-    """(left, bottom, right, top) [m] around every site and waypoint, with a margin, clipped to the terrain."""
+ZOOM_MARGIN = 0.25
+"""The map's zoom: the units and defended assets with this fraction of their span around them (at least
+:data:`ZOOM_PAD`), so that the threats' last legs into the network show; routes and terrain beyond stay
+drawn as context (zoom out to see them)."""
+ZOOM_PAD = 3000.0
+
+
+def map_extent(scenario, margin: float = ZOOM_MARGIN) -> tuple[float, float, float, float]:
+    """(left, bottom, right, top) [m] the map opens on: the units and defended assets (every site) with a margin,
+    clipped to the terrain; the whole terrain when there is no site."""
     xs = [s.x for s in scenario.sites.values()]
     ys = [s.y for s in scenario.sites.values()]
-    for route in scenario.routes.values():
-        xs.extend(route[:, 0])
-        ys.extend(route[:, 1])
+    radius = [getattr(a, "radius", 0.0) for a in scenario.spec.defended_assets]
     left, bottom, right, top = scenario.terrain.bounds
     if not xs:
         return left, bottom, right, top
-    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
-    pad = max(x1 - x0, y1 - y0, 2000.0) * margin
+    grow = max(radius, default=0.0)
+    x0, x1, y0, y1 = min(xs) - grow, max(xs) + grow, min(ys) - grow, max(ys) + grow
+    pad = max(max(x1 - x0, y1 - y0) * margin, ZOOM_PAD)
     return max(left, x0 - pad), max(bottom, y0 - pad), min(right, x1 + pad), min(top, y1 + pad)
-
-
-def crop_slices(dem, extent) -> tuple[slice, slice]:
-    """Row and column slices of the DEM cells that cover ``extent`` (left, bottom, right, top) [m]."""
-    left, bottom, right, top = extent
-    rows, cols = dem.xy_to_rowcol(np.array([left, right]), np.array([top, bottom]))
-    n_rows, n_cols = dem.shape
-    r0, r1 = sorted(int(np.clip(r, 0, n_rows - 1)) for r in rows)
-    c0, c1 = sorted(int(np.clip(c, 0, n_cols - 1)) for c in cols)
-    return slice(r0, r1 + 1), slice(c0, c1 + 1)

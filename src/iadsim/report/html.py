@@ -14,11 +14,22 @@ import logging
 from html import escape
 from pathlib import Path
 
+import pandas as pd
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from iadsim.analysis.metrics import METRICS
 from iadsim.analysis.runfolder import RunFolderError
+from iadsim.report.explain import (
+    Breakdown,
+    audit_cell,
+    breakdown_html,
+    drivers_html,
+    sweep_driver_html,
+    timeline_figure,
+    timeline_rows,
+    timeline_table,
+)
 from iadsim.report.layers import map_layers
 from iadsim.report.plots import label, map_figure, metrics_figure, replay_figure, series_figure
 from iadsim.report.replay import build_replay
@@ -75,9 +86,19 @@ def build_report(run_dirs: list[Path], out_path: Path, sweep_dir: Path | None = 
     if not runs:
         raise ValueError("build_report needs at least one run folder")
     page = _Page()
+    breakdowns = [Breakdown(run, i) for i, run in enumerate(runs)]
+    sweep = _sweep_table(Path(sweep_dir)) if sweep_dir is not None else None
+    drivers = "".join(drivers_html(b) for b in breakdowns)
+    if isinstance(sweep, pd.DataFrame):
+        drivers += sweep_driver_html(sweep, _sweep_cell)
+    page.section("drivers", "What drove the outcome", drivers + (
+        "<p class=note>Generated from the kill-chain audit, the tables by raid and fire unit and the sweep; every "
+        "number links to the cell it was read from.</p>"))
     page.section("metrics", "Metrics with 95 % confidence intervals", _metrics_html(page, runs))
+    page.section("who", "Who did what: by raid, aircraft type and fire unit", breakdown_html(breakdowns))
     page.section("over-time", "Over time", _series_html(page, runs))
-    page.section("audit", "Kill-chain audit", "".join(_audit_html(run) for run in runs))
+    page.section("audit", "Kill-chain audit", "".join(_audit_html(run, i) for i, run in enumerate(runs)))
+    page.section("timeline", "Engagement timeline", "".join(_timeline_html(page, run) for run in runs))
     maps, replays = [], []
     for i, run in enumerate(runs):
         m, r = _map_and_replay_html(page, run, i)
@@ -86,7 +107,7 @@ def build_report(run_dirs: list[Path], out_path: Path, sweep_dir: Path | None = 
     page.section("map", "Scenario map", "".join(maps))
     page.section("replay", "Replay", "".join(replays))
     if sweep_dir is not None:
-        page.section("sweep", "Sweep", _sweep_html(page, Path(sweep_dir)))
+        page.section("sweep", "Sweep", _sweep_html(page, Path(sweep_dir), sweep))
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(Path(out_path), page.render(runs).encode("utf-8"))  # an older report stays whole
@@ -187,17 +208,18 @@ def _metrics_html(page: _Page, runs: list[Run]) -> str:
     return page.figure(metrics_figure(summaries)) + table + note
 
 
-def _audit_html(run: Run) -> str:
+def _audit_html(run: Run, index: int) -> str:
     audit = run.audit
     rows = []
-    for unit in audit.get("fire_units", []):
+    for k, unit in enumerate(audit.get("fire_units", [])):
         able = bool(unit.get("able"))
         reasons = "<br>".join(
             f'<span class="code sev-{escape(str(r.get("severity", "info")))}">{escape(str(r.get("code", "")))}'
             f"</span> {escape(str(r.get('message', '')))}" for r in unit.get("reasons", [])) or "-"
         spof = ", ".join(escape(str(c)) for c in unit.get("single_points_of_failure", [])) or "-"
         rows.append(
-            f"<tr><td><b>{escape(str(unit.get('id', '')))}</b></td><td>{escape(str(unit.get('type', '')))}</td>"
+            f"<tr id=\"{audit_cell(index, k)}\"><td><b>{escape(str(unit.get('id', '')))}</b></td>"
+            f"<td>{escape(str(unit.get('type', '')))}</td>"
             f"<td class=\"{'able' if able else 'unable'}\">{'able' if able else 'NOT ABLE'}</td>"
             f"<td>{escape(str(unit.get('mode', '')))}</td><td class=num>{_pct(unit.get('readiness'))}</td>"
             f"<td class=num>{_int(unit.get('missiles'))}</td>"
@@ -207,8 +229,8 @@ def _audit_html(run: Run) -> str:
     used = sorted({r.get("code") for u in audit.get("fire_units", []) for r in u.get("reasons", [])} - {None})
     glossary = "".join(f"<li><span class=code>{escape(str(c))}</span> {escape(str(codes.get(c, '')))}</li>"
                        for c in used)
-    able = f"{_int(audit.get('fire_units_able'))} of {_int(audit.get('fire_units_total'))} fire units able"
-    return (f"<h3>{escape(run.name)}: {able}</h3>"
+    able = f"{_int(audit.get('fire_units_able'))} of {_int(audit.get('fire_units_total'))}"
+    return (f"<h3>{escape(run.name)}: <span id=\"{audit_cell(index)}\">{able}</span> fire units able</h3>"
             "<table><tr><th>fire unit</th><th>type</th><th>able</th><th>mode</th><th>readiness</th>"
             "<th>missiles</th><th>guided by</th><th>reasons</th><th>single points of failure</th></tr>"
             f"{''.join(rows)}</table>" + (f"<ul class=note>{glossary}</ul>" if glossary else ""))
@@ -238,14 +260,30 @@ def _map_and_replay_html(page: _Page, run: Run, index: int) -> tuple[str, str]:
                 "<code>iadsim coverage</code>. Links that are down are red dashes; hover a link's midpoint for "
                 "its ends.</p>")
     rep = run.typical_replication()
-    replay = build_replay(paths, run.events, run.unit_ids, rep)
+    states, states_note = None, ""
+    try:
+        states = run.states(rep)
+    except InputError as exc:
+        log.debug("no states for %s: %s", run.path, exc)
+        states_note = (f" Track and unit states are not drawn: {escape(Path(exc.file).name)} of the run folder is "
+                       "unreadable or was changed after the run.")
+    replay = build_replay(paths, run.events, run.unit_ids, rep, states=states)
     fire_position = {u["id"]: (u["x"], u["y"]) for u in run.entities["units"]}
+    notes = {}
+    for unit in run.audit.get("fire_units", []):
+        if not unit.get("able") and unit.get("reasons"):
+            first = next((r for r in unit["reasons"] if r.get("severity") == "blocking"), unit["reasons"][0])
+            notes[str(unit.get("id"))] = str(first.get("message") or first.get("code", ""))
     title = escape(f"{run.name}: replication {rep}")
     replay_html = (f"<h3>{escape(run.name)}: replication {rep}</h3>"
-                   + page.figure(replay_figure(layers, replay, fire_position, title)) +
+                   + page.figure(replay_figure(layers, replay, fire_position, title, unit_ids=run.unit_ids,
+                                               unit_notes=notes)) +
                    f"<p class=note>Replication {rep} (leakers closest to the mean), {len(replay.times)} frames over "
-                   f"{replay.times[-1]:.0f} s. Crosses: killed; stars: threats that reached their target; pink: "
-                   "missiles in flight from their launcher.</p>")
+                   f"{replay.times[-1]:.0f} s; Play, Pause and the slider run it. Threats are coloured by how far the "
+                   "network got with them (no track, tentative, tracked by bearings only, placed by the sensors, in "
+                   "a fire unit's own picture); units by their status (hover for the reason). Crosses: killed; stars: "
+                   f"threats that reached their target; pink: missiles in flight from their launcher.{states_note}"
+                   "</p>")
     return map_html, replay_html
 
 
@@ -268,7 +306,8 @@ def _series_html(page: _Page, runs: list[Run]) -> str:
         "had in the air as the raid came in.</p>")
 
 
-def _sweep_html(page: _Page, sweep_dir: Path) -> str:
+def _sweep_table(sweep_dir: Path):
+    """The sweep's table, or the note saying why there is none."""
     if not sweep_dir.is_dir():
         return f"<p class=note>No sweep results at {escape(str(sweep_dir))}; skipped.</p>"
     table = load_sweep_table(sweep_dir)
@@ -276,11 +315,41 @@ def _sweep_html(page: _Page, sweep_dir: Path) -> str:
         return (f"<p class=note>{escape(str(sweep_dir))} has no readable sweep results (an `iadsim sweep` folder "
                 "with results, or results.parquet, results.csv or sweep.json with parameter, value and leakers "
                 "columns); skipped.</p>")
-    return page.figure(tornado_figure(table)) + page.figure(tradeoff_figure(table))
+    return table.reset_index(drop=True)
+
+
+def _sweep_cell(row: int, column: str) -> str:
+    return f"sweep-{row}-{column}"
+
+
+def _sweep_html(page: _Page, sweep_dir: Path, table=None) -> str:
+    table = _sweep_table(sweep_dir) if table is None else table
+    if not isinstance(table, pd.DataFrame):
+        return table
+    rows = []
+    for i, row in table.iterrows():
+        cells = "".join(
+            f'<td class=num id="{_sweep_cell(i, c)}">{_num(pd.to_numeric(row.get(c), errors="coerce"))}</td>'
+            for c in ("leakers", "wrongful_engagements"))
+        name = "baseline" if row["baseline"] else str(row["parameter"])
+        rows.append(f"<tr><td>{escape(name)}</td><td>{escape(str(row['value']))}</td>{cells}</tr>")
+    listing = ("<table><tr><th>factor</th><th>level</th><th>mean threats leaking</th>"
+               f"<th>mean wrongful engagements</th></tr>{''.join(rows)}</table>")
+    return page.figure(tornado_figure(table)) + page.figure(tradeoff_figure(table)) + listing
+
+
+def _timeline_html(page: _Page, run: Run) -> str:
+    """The replayed replication's engagements per fire unit, as a chart and a table."""
+    rep = run.typical_replication()
+    rows = timeline_rows(run, rep)
+    fire_units = list(run.entities.get("fire_units", []))
+    title = escape(f"{run.name}: replication {rep}")
+    return (f"<h3>{escape(run.name)}: replication {rep} (the one replayed)</h3>"
+            + page.figure(timeline_figure(rows, fire_units, title)) + timeline_table(rows))
 
 
 def _num(value) -> str:
-    return "-" if value is None else f"{value:.2f}"
+    return "-" if value is None or (isinstance(value, float) and value != value) else f"{value:.2f}"
 
 
 def _int(value) -> str:

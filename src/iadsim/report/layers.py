@@ -8,7 +8,7 @@ from functools import cached_property
 
 import numpy as np
 
-from iadsim.report.geo import crop_slices, image_data_uri, map_extent
+from iadsim.report.geo import image_data_uri, map_extent
 from iadsim.terrain.geo import hillshade_rgba, stride_for
 
 KINDS = ("radar", "esm", "irst", "launcher", "command-post")
@@ -45,12 +45,13 @@ class RouteMark:
 
 @dataclass
 class MapLayers:
-    extent: tuple[float, float, float, float]  # (left, bottom, right, top) km
+    extent: tuple[float, float, float, float]  # (left, bottom, right, top) km the map opens on (the network)
     hillshade: np.ndarray  # RGBA uint8, row 0 north
     image_box: tuple[float, float, float, float]  # (left, bottom, right, top) km of the hillshade's outer edges
     coverage_x: np.ndarray  # (nx,) km, cell centres, increasing
     coverage_y: np.ndarray  # (ny,) km, increasing
     coverage: dict[float, np.ndarray]  # band [m AGL] -> (ny, nx) bool, row 0 south: some sensor detects
+    # (the hillshade and the coverage span the run's whole terrain: the context around the extent)
     threat_types: list[str]  # the aircraft types the coverage was computed against
     sites: list[SiteMark]
     links: list[LinkMark]
@@ -67,13 +68,15 @@ class MapLayers:
         return image_data_uri(self.hillshade)
 
 
-def map_layers(scenario, coverage=None, max_cells: int = 300) -> MapLayers:
+def map_layers(scenario, coverage=None, max_cells: int = 500) -> MapLayers:
     """Everything the map shows. ``coverage``: the scenario's :class:`iadsim.analysis.coverage.CoverageMaps`
-    (its network detection coverage is drawn per band; omitted when None)."""
+    (its network detection coverage is drawn per band; omitted when None). The map opens on the network
+    (:func:`iadsim.report.geo.map_extent`); the hillshade and the coverage cover the whole terrain (at most
+    ``max_cells`` cells a side) as context."""
     dem = scenario.terrain
     ox, oy = scenario.origin_xy
     extent_m = map_extent(scenario)
-    rows, cols = crop_slices(dem, extent_m)
+    rows, cols = slice(0, dem.shape[0]), slice(0, dem.shape[1])
     # outer corners of the cropped cells (a cell centre is at index + 0.5)
     x_left, y_top = (float(v) for v in dem.rowcol_to_xy(rows.start - 0.5, cols.start - 0.5))
     x_right, y_bottom = (float(v) for v in dem.rowcol_to_xy(rows.stop - 0.5, cols.stop - 0.5))

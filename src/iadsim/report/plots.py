@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from iadsim.analysis.metrics import METRICS, REPORTERS, replication_names
+from iadsim.report.labels import place_labels
 from iadsim.report.layers import MapLayers
 from iadsim.report.replay import FLYING, KILLED, LEAKED, Replay
 
@@ -28,12 +29,22 @@ LINK_DOWN = "#d62728"
 THREAT = "#c1121f"
 CIVIL = "#0077b6"
 BAND_COLOURS = ("#08306b", "#2171b5", "#6baed6", "#c6dbef")
+"""Lowest band first (darkest): the PNG figures' bands."""
+COVERAGE_SCALE = [[0.0, "#08306b"], [0.35, "#2171b5"], [0.7, "#6baed6"], [1.0, "#c6dbef"]]
+"""The map's sequential scale of the lowest height a threat is detected at (dark: down to the lowest band)."""
+MAP_PLOT = (1150.0, 620.0)
+"""The map's plot area [px] at the report's width and the figure's height (for placing labels)."""
 VARIANT_COLOURS = ("#c1121f", "#1a7f37", "#1f4e99", "#e07b00", "#7b2d8e", "#555555")
 
 
 def label(metric: str) -> str:
     """A metric's words (:data:`iadsim.analysis.metrics.METRICS`), or its name spelt out when not registered."""
     return METRICS[metric].label if metric in METRICS else metric.replace("_", " ")
+
+
+def unit_of(metric: str) -> str:
+    """A metric's unit for axes (:attr:`iadsim.analysis.metrics.Metric.unit`), "" when not registered."""
+    return METRICS[metric].unit if metric in METRICS else ""
 
 
 def mmss(seconds: float) -> str:
@@ -84,16 +95,28 @@ def _route_traces(layers: MapLayers, faint: bool = False) -> list[go.Scatter]:
     return traces
 
 
-def _site_traces(layers: MapLayers, labels: bool = True) -> list[go.Scatter]:
+def px_per_km(layers: MapLayers, height: int = 720) -> float:
+    """Screen pixels per km of the map as it opens (equal axes: the tighter of the two fits)."""
+    left, bottom, right, top = layers.extent
+    width_px, height_px = MAP_PLOT[0], MAP_PLOT[1] + (height - 720)
+    return min(width_px / max(right - left, 1e-9), height_px / max(top - bottom, 1e-9))
+
+
+def _site_traces(layers: MapLayers, labels: bool = True, height: int = 720) -> list[go.Scatter]:
     traces = []
+    sites = layers.sites
+    where = place_labels([s.x for s in sites], [s.y for s in sites], [len(s.id) for s in sites],
+                         px_per_km(layers, height)) if labels and sites else ["top center"] * len(sites)
+    position = {id(s): p for s, p in zip(sites, where, strict=True)}
     for kind, (name, symbol, colour) in SITE_STYLE.items():
-        marks = [s for s in layers.sites if s.kind == kind]
+        marks = [s for s in sites if s.kind == kind]
         if not marks:
             continue
         traces.append(go.Scatter(
             x=[s.x for s in marks], y=[s.y for s in marks], name=name,
             mode="markers+text" if labels else "markers",
-            text=[escape(s.id) for s in marks], textposition="top center", textfont={"size": 10, "color": "#111"},
+            text=[escape(s.id) for s in marks], textposition=[position[id(s)] for s in marks],
+            textfont={"size": 10, "color": "#111"},
             hovertext=[escape(f"{s.id}: {s.type}") for s in marks], hoverinfo="text",
             marker={"symbol": symbol, "size": 14 if kind == "asset" else 11, "color": colour,
                     "line": {"color": "white", "width": 1}}))
@@ -123,31 +146,62 @@ def _link_traces(layers: MapLayers) -> list[go.Scatter]:
 
 
 def _coverage_traces(layers: MapLayers) -> list[go.Heatmap]:
-    traces = []
-    bands = sorted(layers.coverage, reverse=True)  # highest band (largest area) underneath
-    for i, band in enumerate(bands):
-        colour = BAND_COLOURS[len(bands) - 1 - i] if len(bands) <= len(BAND_COLOURS) else BAND_COLOURS[0]
-        z = layers.coverage[band].astype(np.uint8)  # 0/1, sent as a compact typed array
-        traces.append(go.Heatmap(
-            x=layers.coverage_x, y=layers.coverage_y, z=z, zmin=0, zmax=1, showscale=False, hoverinfo="skip",
-            colorscale=[[0, "rgba(0,0,0,0)"], [0.5, "rgba(0,0,0,0)"], [0.5001, colour], [1, colour]], opacity=0.3,
-            name=f"detected at {band:g} m AGL",
-            showlegend=True, legendgroup=f"band{band:g}"))
-    return traces
+    """One sequential layer: each cell coloured by the lowest band at which some sensor detects the threat
+    types there (log scale of the height, a colour bar in metres); cells covered at no band are clear."""
+    if not layers.coverage:
+        return []
+    bands = sorted(layers.coverage)
+    lowest = np.full(next(iter(layers.coverage.values())).shape, np.nan)
+    for band in reversed(bands):  # the lowest band written last
+        lowest[layers.coverage[band]] = band
+    logs = np.log10(bands)
+    span = (float(logs[0]), float(logs[-1]) if len(bands) > 1 else float(logs[0]) + 1.0)
+    z = np.round(np.log10(lowest), 4)
+    return [go.Heatmap(
+        x=layers.coverage_x, y=layers.coverage_y, z=z, zmin=span[0], zmax=span[1], colorscale=COVERAGE_SCALE,
+        opacity=0.45, hoverinfo="skip", name="detection coverage", showlegend=False,
+        colorbar={"title": {"text": "detected down to<br>[m above ground]", "side": "top"}, "tickvals": logs.tolist(),
+                  "ticktext": [f"{b:g} m" for b in bands], "len": 0.45, "y": 0.02, "yanchor": "bottom", "x": 1.01,
+                  "thickness": 14})]
 
 
 def map_figure(layers: MapLayers, title: str, height: int = 720) -> go.Figure:
     """Sites by kind, links (down in red dashes), detection coverage per band above ground, threat and civil
     routes."""
     fig = go.Figure(layout=_map_layout(layers, title, height))
-    for trace in _coverage_traces(layers) + _route_traces(layers) + _link_traces(layers) + _site_traces(layers):
+    for trace in (_coverage_traces(layers) + _route_traces(layers) + _link_traces(layers)
+                  + _site_traces(layers, height=height)):
         fig.add_trace(trace)
     return fig
 
 
+TRACKING_STYLE = (  # Status value -> (legend words, marker symbol, colour) of a flying threat
+    (0, "threats no sensor holds", "triangle-right-open", "#7a7a7a"),
+    (1, "threats detected (tentative tracks)", "triangle-right", "#f4a261"),
+    (2, "threats tracked, not placed", "triangle-right", "#e76f51"),
+    (3, "threats placed by the sensors", "triangle-right", "#c1121f"),
+    (4, "threats in a fire unit's picture", "triangle-right", "#5c0010"),
+)
+UNIT_STYLE = (  # Status value -> (legend words, marker symbol, colour) of a unit
+    (5, "units ready", "circle-open", "#1a7f37"),
+    (6, "units down", "x-thin-open", "#d62728"),
+    (7, "fire units: chain broken", "square-open", "#d62728"),
+    (8, "fire units: waiting for authorisation", "diamond-open", "#e07b00"),
+    (9, "fire units: guiding missiles", "square-open", "#ff006e"),
+    (10, "fire units: reloading", "square-open", "#7a7a7a"),
+)
+MAX_TARGET_LABELS = 30
+"""Targets named beside their markers in the replay up to this many (beyond, hover names them)."""
+
+
 def replay_figure(layers: MapLayers, replay: Replay, fire_position: dict[str, tuple[float, float]], title: str,
-                  height: int = 720) -> go.Figure:
-    """An animation of one replication with a time slider. ``fire_position``: unit id -> world (x, y) [m]."""
+                  height: int = 720, unit_ids: list[str] | None = None, unit_notes: dict[str, str] | None = None
+                  ) -> go.Figure:
+    """An animation of one replication with a time slider. ``fire_position``: unit id -> world (x, y) [m] (every
+    unit's). With the replay's recorded states, threats are drawn by how far the network got with them and
+    units by their status, hover giving the reason (``unit_notes``: unit id -> why it is never able)."""
+    from iadsim.events import STATUS_NAMES, STATUS_TEXT
+
     fig = go.Figure(layout=_map_layout(layers, title, height))
     static = _route_traces(layers, faint=True) + _site_traces(layers, labels=False)
     for trace in static:
@@ -155,22 +209,55 @@ def replay_figure(layers: MapLayers, replay: Replay, fire_position: dict[str, tu
     ids = np.array([escape(t) for t in replay.target_ids], dtype=object)
     kx, ky = layers.km(replay.position[..., 0], replay.position[..., 1])
     index = {tid: i for i, tid in enumerate(replay.target_ids)}
+    named = len(replay.target_ids) <= MAX_TARGET_LABELS
+    unit_ids = list(unit_ids or [])
+    unit_notes = unit_notes or {}
+    ux, uy = (np.array(v, float) for v in layers.km(*np.array([fire_position.get(u, (np.nan, np.nan))
+                                                                for u in unit_ids] or np.zeros((0, 2))).T))
+
+    def points(name, sel, marker, f, text=True):
+        return go.Scatter(x=kx[f, sel].tolist() or [None], y=ky[f, sel].tolist() or [None],
+                          hovertext=ids[sel].tolist() or [None], hoverinfo="text",
+                          mode="markers+text" if named and text else "markers",
+                          text=ids[sel].tolist() or [None], textposition="top right",
+                          textfont={"size": 9, "color": "#333"}, name=name, marker=marker)
 
     def frame_data(f: int) -> list[go.Scatter]:
         st = replay.status[f]
+        flying = (st == FLYING) & ~replay.civil
         out = []
+        if replay.tracking is None:
+            out.append(points("threats flying", flying, {"symbol": "triangle-right", "size": 12, "color": THREAT,
+                                                          "line": {"color": "white", "width": 1}}, f))
+        else:
+            track = np.maximum(replay.tracking[f], 0)
+            for code, name, symbol, colour in TRACKING_STYLE:
+                out.append(points(name, flying & (track == code), {"symbol": symbol, "size": 12, "color": colour,
+                                                                   "line": {"color": colour, "width": 1.5}}, f))
         for name, sel, marker in (
-            ("threats flying", (st == FLYING) & ~replay.civil,
-             {"symbol": "triangle-right", "size": 12, "color": THREAT, "line": {"color": "white", "width": 1}}),
             ("civil aircraft", (st == FLYING) & replay.civil,
              {"symbol": "circle", "size": 11, "color": CIVIL, "line": {"color": "white", "width": 1}}),
             ("killed", st == KILLED, {"symbol": "x", "size": 13, "color": "#111111"}),
             ("leaked", st == LEAKED, {"symbol": "star-triangle-up", "size": 15, "color": "#ff9f1c",
                                       "line": {"color": "#111", "width": 1}}),
         ):
-            out.append(go.Scatter(x=kx[f, sel].tolist() or [None], y=ky[f, sel].tolist() or [None],
-                                  hovertext=ids[sel].tolist() or [None], hoverinfo="text", mode="markers",
-                                  name=name, marker=marker))
+            out.append(points(name, sel, marker, f, text=name != "killed"))
+        if replay.units is not None and unit_ids:
+            codes = replay.units[f]
+            down = [u for u, c in zip(unit_ids, codes, strict=True) if c == 6]
+            for code, name, symbol, colour in UNIT_STYLE:
+                sel = np.flatnonzero(codes == code)
+                hover = []
+                for i in sel:
+                    why = STATUS_TEXT[STATUS_NAMES[code]]
+                    if code == 7:
+                        why += ": " + (f"down now: {', '.join(u for u in down if u != unit_ids[i])}" if down else
+                                       unit_notes.get(unit_ids[i], "a link or sensor it needs is missing"))
+                    hover.append(escape(f"{unit_ids[i]}: {why}"))
+                out.append(go.Scatter(x=ux[sel].tolist() or [None], y=uy[sel].tolist() or [None],
+                                      hovertext=hover or [None], hoverinfo="text", mode="markers", name=name,
+                                      marker={"symbol": symbol, "size": 20, "color": colour,
+                                              "line": {"color": colour, "width": 2.5}}))
         t = replay.times[f]
         xs, ys, hover = [], [], []
         for e in replay.engagements:
@@ -241,6 +328,9 @@ def metrics_figure(summaries: list[dict], metrics=None) -> go.Figure:
                          "arrayminus": [None if lo is None or mean is None else mean - lo], "thickness": 1.5},
                 hovertemplate="%{x}<br>mean %{y:.3g}<extra>" + label(metric) + "</extra>"),
                 row=i // cols + 1, col=i % cols + 1)
+    for i, metric in enumerate(shown):
+        fig.update_yaxes(title_text=escape(unit_of(metric)), title_font={"size": 10}, row=i // cols + 1,
+                         col=i % cols + 1)
     fig.update_xaxes(showticklabels=False)
     fig.update_layout(height=260 * rows + 80, margin={"l": 50, "r": 20, "t": 60, "b": 30}, barmode="group",
                       legend={"orientation": "h", "y": 1.06, "x": 0}, plot_bgcolor="#fafafa")
@@ -273,7 +363,10 @@ def series_figure(runs: list[tuple[str, object]]) -> go.Figure:
                                      line={"color": colour, "width": 1.6},
                                      hovertemplate="%{x:.1f} min: %{y:.2f}<extra></extra>"),
                           row=i // cols + 1, col=i % cols + 1)
-    fig.update_xaxes(title_text="minutes")
+    for i, name in enumerate(names):
+        unit = REPORTERS[name].unit if name in REPORTERS else ""
+        fig.update_yaxes(title_text=escape(unit), title_font={"size": 10}, row=i // cols + 1, col=i % cols + 1)
+    fig.update_xaxes(title_text="time from the start [min]")
     fig.update_layout(height=250 * rows + 90, margin={"l": 50, "r": 20, "t": 60, "b": 40},
                       legend={"orientation": "h", "y": 1.08, "x": 0}, plot_bgcolor="#fafafa")
     return fig

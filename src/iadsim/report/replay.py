@@ -30,7 +30,8 @@ class Engagement:
 
 @dataclass
 class Replay:
-    """Arrays over (F frames, T targets); positions in world metres."""
+    """Arrays over (F frames, T targets); positions in world metres. ``tracking`` and ``units``: each target's
+    and each unit's :class:`iadsim.events.Status` value at each frame (-1: not recorded)."""
 
     replication: int
     times: np.ndarray  # (F,)
@@ -40,12 +41,15 @@ class Replay:
     status: np.ndarray  # (F, T) int
     kill_time: np.ndarray  # (T,) inf if never killed
     engagements: list[Engagement]
+    tracking: np.ndarray | None = None  # (F, T) int
+    units: np.ndarray | None = None  # (F, U) int
 
 
 def build_replay(paths: Trajectories, events: pd.DataFrame, unit_ids: list[str], replication: int,
-                 max_frames: int = MAX_FRAMES) -> Replay:
+                 max_frames: int = MAX_FRAMES, states: pd.DataFrame | None = None) -> Replay:
     """The replay of ``replication`` at up to ``max_frames`` of the stored times. ``events``: the run's typed
-    events (``unit`` and ``target`` index ``unit_ids`` and ``paths.target_ids``)."""
+    events (``unit`` and ``target`` index ``unit_ids`` and ``paths.target_ids``); ``states``: the replication's
+    rows of the states table (each status from the latest change at or before a frame), or None."""
     ev = events[events["replication"] == replication] if len(events) else events
     n_t = len(paths.target_ids)
     kill_time = np.full(n_t, np.inf)
@@ -75,5 +79,27 @@ def build_replay(paths: Trajectories, events: pd.DataFrame, unit_ids: list[str],
     # a killed target stays where it was hit
     for i in np.flatnonzero(np.isfinite(kill_time)):
         position[killed[:, i], i] = kill_at[i]
+    tracking = units = None
+    if states is not None:
+        tracking = _latest(states[states["target"] >= 0], "target", n_t, times)
+        units = _latest(states[states["unit"] >= 0], "unit", len(unit_ids), times)
     return Replay(replication, times, list(paths.target_ids), paths.civil.copy(), position, status, kill_time,
-                  engagements)
+                  engagements, tracking, units)
+
+
+def _latest(rows: pd.DataFrame, column: str, n: int, times: np.ndarray) -> np.ndarray:
+    """(F, n) the status of each of ``n`` entities at each time: its latest row at or before it (-1: none)."""
+    from iadsim.events import Status
+
+    out = np.full((len(times), n), -1, np.int16)
+    codes = np.array([Status[name.upper()].value for name in rows["status"].astype(str)], np.int16)
+    index = rows[column].to_numpy()
+    when = rows["time"].to_numpy(dtype=float)
+    for i in range(n):
+        mine = index == i
+        if not mine.any():
+            continue
+        order = np.argsort(when[mine], kind="stable")
+        at = np.searchsorted(when[mine][order], times + 1e-9, side="right") - 1
+        out[:, i] = np.where(at >= 0, codes[mine][order][np.maximum(at, 0)], -1)
+    return out

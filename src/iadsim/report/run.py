@@ -70,13 +70,19 @@ class Run:
     def coverage(self):
         """The network's coverage maps as the run computed them (:func:`iadsim.analysis.coverage.coverage_maps`:
         line of sight, range, sector and Pd >= 0.5 per look, at the default bands against the scenario's threat
-        types), on the run folder's terrain crop (block-sampled with it when the crop is downsampled)."""
+        types), on the run folder's terrain crop (block-sampled with it when the crop is downsampled), its Pd
+        evaluated at block centres (:data:`iadsim.analysis.artifacts.RUN_COVERAGE_CELLS`)."""
         return artifacts.read_coverage(self.path, np.isfinite(self.scenario.terrain.elevation))
 
     @cached_property
     def series(self) -> pd.DataFrame:
         """The time series' means over the replications per step (``series/``)."""
         return runfolder.read_series(self.path, self.manifest)
+
+    def states(self, replication: int) -> pd.DataFrame:
+        """One replication's rows of the states table (``states/``): each target's and unit's
+        :class:`iadsim.events.Status` at the trajectory frames, a row when it changed."""
+        return runfolder.read_replication_states(self.path, self.manifest, replication)
 
     def named_events(self) -> pd.DataFrame:
         """The events with the unit and target names beside their indices (``unit_id``, ``target_id``)."""

@@ -132,15 +132,22 @@ def tornado_figure(table: pd.DataFrame, metric: str = OUTCOME) -> go.Figure:
     fig = go.Figure()
     names = [escape(s[0]) for s in spans]
     fig.add_trace(go.Bar(y=names, x=[min(s[1], baseline) - baseline for s in spans], base=baseline,
-                         orientation="h", name="lowest", marker_color="#1a7f37",
+                         orientation="h", name="level giving the lowest", marker_color="#1a7f37",
                          hovertext=[escape(f"{s[0]} = {s[3]}: {s[1]:.3g}") for s in spans], hoverinfo="text"))
     fig.add_trace(go.Bar(y=names, x=[max(s[2], baseline) - baseline for s in spans], base=baseline,
-                         orientation="h", name="highest", marker_color="#c1121f",
+                         orientation="h", name="level giving the highest", marker_color="#c1121f",
                          hovertext=[escape(f"{s[0]} = {s[4]}: {s[2]:.3g}") for s in spans], hoverinfo="text"))
+    for trace, level in ((0, 3), (1, 4)):  # each bar's end names its level
+        fig.data[trace].text = [escape(f"{s[0]} = {s[level]}") for s in spans]
+        fig.data[trace].textposition = "outside"
+        fig.data[trace].cliponaxis = False
+        fig.data[trace].textfont = {"size": 10}
     fig.add_vline(x=baseline, line_dash="dot", line_color="#333")
     fig.update_layout(barmode="overlay", height=120 + 40 * max(len(spans), 1),
                       title={"text": f"Tornado: range of mean {metric.replace('_', ' ')} over each parameter"},
-                      xaxis={"title": {"text": f"mean {metric.replace('_', ' ')} (baseline {baseline:.3g})"}},
+                      xaxis={"title": {"text": f"mean {metric.replace('_', ' ')} per replication (baseline "
+                                               f"{baseline:.3g}, dotted)"}},
+                      yaxis={"title": {"text": "factor"}},
                       margin={"l": 160, "r": 20, "t": 50, "b": 50})
     return fig
 
@@ -154,11 +161,15 @@ def tradeoff_figure(table: pd.DataFrame) -> go.Figure:
     for parameter, group in table.groupby("parameter", sort=False):
         fig.add_trace(go.Scatter(
             x=pd.to_numeric(group[COST], errors="coerce"), y=pd.to_numeric(group[OUTCOME], errors="coerce"),
-            mode="markers+lines" if parameter != "baseline" else "markers", name=escape(str(parameter)),
+            mode="markers+lines+text" if parameter != "baseline" else "markers+text",
+            name=escape(str(parameter)),
+            text=[escape(str(v)) for v in group["value"]], textposition="top center", textfont={"size": 10},
             hovertext=[escape(f"{parameter} = {v}") for v in group["value"]], hoverinfo="text+x+y",
             marker={"size": 14 if parameter == "baseline" else 9,
                     "symbol": "star" if parameter == "baseline" else "circle"}))
     fig.update_layout(title={"text": "Trade-off: leakers against wrongful engagements"}, height=480,
-                      xaxis={"title": {"text": "mean wrongful engagements"}},
-                      yaxis={"title": {"text": "mean leakers"}}, margin={"l": 60, "r": 20, "t": 50, "b": 50})
+                      xaxis={"title": {"text": "mean wrongful engagements [launches at civil aircraft per "
+                                               "replication]"}},
+                      yaxis={"title": {"text": "mean leakers [threats per replication]"}},
+                      margin={"l": 60, "r": 20, "t": 50, "b": 50})
     return fig

@@ -1,0 +1,163 @@
+"""Who did what: a run's outcomes by raid, aircraft type and fire unit, and one replication's engagements as
+episodes, from its typed events (:mod:`iadsim.events`) and the entities they index alone.
+
+Every count is a mean per replication (the run's event count over its replications), so that the rows of a
+breakdown add up to the run's metrics: the ``killed`` of the raids add to the mean of ``kills``, their
+``engagements`` and ``missiles`` to ``engagements`` and ``missiles_expended``.
+
+An engagement episode follows one fire unit's engagement of one target: ``nominated`` (the assigner proposed
+it), ``decided`` (authorisation ended: the launch, the loss or the veto that follows), ``launch`` and
+``intercept`` (the salvo's arrival: kill or miss). The engine launches as soon as an engagement is
+authorised, so an authorised engagement's ``decided`` is its ``launch`` or its ``lost``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from iadsim.events import REASON_NAMES
+
+__all__ = ["BY", "COUNTS", "episodes", "outcomes_by", "reason_columns"]
+
+BY = {"raid": "flight", "type": "type", "fire_unit": "unit"}
+"""The groupings of :func:`outcomes_by`: raid (a threat or traffic entry of the scenario), aircraft type, or the
+fire unit that acted."""
+
+COUNTS = {
+    "aircraft": "aircraft in the group",
+    "killed": "killed",
+    "leaked": "reached their target",
+    "nominated": "engagements proposed",
+    "vetoed": "vetoed",
+    "lost": "authorised but lost before launch",
+    "engagements": "launches",
+    "missiles": "missiles fired",
+    "kills": "salvos that killed",
+    "missed": "salvos that missed",
+    "waiting": "waits for a firing solution",
+}
+"""The count columns of :func:`outcomes_by` (means per replication) and their words."""
+
+_BREAKDOWN_KINDS = ("lost", "miss")  # the event kinds whose reasons are spelled out per group
+
+
+def reason_columns(kind: str) -> list[str]:
+    """The column names of ``kind``'s ('lost' or 'miss') reasons in :func:`outcomes_by`: ``lost:no_channel``..."""
+    return [f"{kind}:{r}" for r in REASON_NAMES if r != "none"]
+
+
+def outcomes_by(events: pd.DataFrame, entities: dict, replications: int, by: str) -> pd.DataFrame:
+    """Outcomes per group, means per replication.
+
+    Parameters
+    ----------
+    events : DataFrame
+        The run's typed events (:data:`iadsim.events.EVENT_DTYPES`).
+    entities : dict
+        The run's ``entities.json``: ``units`` and ``targets`` (with ``flight``, ``type`` and ``civil``) and
+        ``fire_units``, which the events' ``unit`` and ``target`` index.
+    replications : int
+        How many replications the events come from.
+    by : str
+        ``"raid"``, ``"type"`` (of the targets: every event about a target counts for its group) or
+        ``"fire_unit"`` (every event of a fire unit: what it proposed, fired and achieved).
+
+    Returns
+    -------
+    DataFrame
+        One row per group in the entities' order: ``group``, ``civil`` (target groupings: a civil traffic
+        entry or type) or ``type`` (fire units), the :data:`COUNTS` that apply, and one column per reason a
+        group's engagements were lost or missed (:func:`reason_columns`, only those that happened).
+    """
+    if by not in BY:
+        raise ValueError(f"by: expected one of {', '.join(BY)}")
+    n = max(int(replications), 1)
+    kind = events["kind"].astype(str).to_numpy()
+    reason = events["reason"].astype(str).to_numpy()
+    targets = entities["targets"]
+    if by == "fire_unit":
+        units = entities["units"]
+        index = {u["id"]: i for i, u in enumerate(units)}
+        groups = [g for g in entities.get("fire_units", []) if g in index]
+        key = events["unit"].to_numpy()
+        member = {g: np.array([index[g]]) for g in groups}
+        frame = pd.DataFrame({"group": groups, "type": [units[index[g]]["type"] for g in groups]})
+        counted = ("nominated", "vetoed", "lost", "engagements", "missiles", "kills", "missed", "waiting")
+    else:
+        field = BY[by]
+        groups = list(dict.fromkeys(str(t.get(field, "")) for t in targets))
+        of = np.array([str(t.get(field, "")) for t in targets], dtype=object)
+        key = events["target"].to_numpy()
+        member = {g: np.flatnonzero(of == g) for g in groups}
+        civil = {g: all(targets[i]["civil"] for i in member[g]) for g in groups}
+        frame = pd.DataFrame({"group": groups, "civil": [civil[g] for g in groups],
+                              "aircraft": [float(len(member[g])) for g in groups]})
+        counted = ("killed", "leaked", "nominated", "vetoed", "lost", "engagements", "missiles", "missed")
+    missiles = events["missiles"].to_numpy(dtype=float)
+    values = {c: [] for c in counted}
+    reasons = {f"{k}:{r}": [] for k in _BREAKDOWN_KINDS for r in REASON_NAMES if r != "none"}
+    for g in groups:
+        mine = np.isin(key, member[g])
+        of_kind = {k: mine & (kind == k) for k in ("nominated", "vetoed", "lost", "launch", "kill", "miss", "leak",
+                                                     "waiting")}
+        per = {"killed": of_kind["kill"].sum(), "kills": of_kind["kill"].sum(), "leaked": of_kind["leak"].sum(),
+               "nominated": of_kind["nominated"].sum(), "vetoed": of_kind["vetoed"].sum(),
+               "lost": of_kind["lost"].sum(), "engagements": of_kind["launch"].sum(),
+               "missiles": missiles[of_kind["launch"]].sum(), "missed": of_kind["miss"].sum(),
+               "waiting": of_kind["waiting"].sum()}
+        for c in counted:
+            values[c].append(float(per[c]) / n)
+        for k in _BREAKDOWN_KINDS:
+            for r in REASON_NAMES[1:]:
+                reasons[f"{k}:{r}"].append(float((of_kind[k] & (reason == r)).sum()) / n)
+    for c in counted:
+        frame[c] = values[c]
+    for name, column in reasons.items():
+        if any(column):
+            frame[name] = column
+    return frame
+
+
+EPISODE_COLUMNS = ("unit", "target", "nominated", "decided", "launch", "intercept", "outcome", "reason")
+
+
+def episodes(events: pd.DataFrame, replication: int) -> pd.DataFrame:
+    """One replication's engagements, one row per episode, in the order they began.
+
+    Columns: ``unit`` and ``target`` (the events' indices), ``nominated``, ``decided``, ``launch`` and
+    ``intercept`` [s] (NaN: did not happen), ``outcome`` ("kill", "miss", "vetoed", "lost", "deciding" or
+    "in flight" when the run ended first, "waiting": the target waited for a firing solution at
+    ``nominated``) and ``reason`` (:class:`iadsim.events.Reason` name, "none" when there is none)."""
+    ev = events[events["replication"] == replication]
+    ev = ev.iloc[np.argsort(ev["time"].to_numpy(), kind="stable")]
+    rows: list[dict] = []
+    open_: dict[tuple[int, int], dict] = {}
+    for unit, target, time, kind, reason in zip(ev["unit"].to_numpy(), ev["target"].to_numpy(),
+                                                ev["time"].to_numpy(dtype=float), ev["kind"].astype(str),
+                                                ev["reason"].astype(str), strict=True):
+        pair = (int(unit), int(target))
+        if kind == "waiting":
+            rows.append(_episode(pair, time, "waiting", reason))
+        elif kind == "nominated":
+            open_[pair] = _episode(pair, time, "deciding", "none")
+            rows.append(open_[pair])
+        elif kind in ("vetoed", "lost", "launch") and pair in open_:
+            episode = open_[pair]
+            episode["decided"] = time
+            if kind == "launch":
+                episode["launch"], episode["outcome"] = time, "in flight"
+            else:
+                episode["outcome"], episode["reason"] = kind, reason
+                del open_[pair]
+        elif kind in ("kill", "miss") and pair in open_ and open_[pair]["outcome"] == "in flight":
+            episode = open_.pop(pair)
+            episode["intercept"], episode["outcome"], episode["reason"] = time, kind, reason
+    frame = pd.DataFrame(rows, columns=list(EPISODE_COLUMNS))
+    return frame.astype({"unit": "int32", "target": "int32", "nominated": float, "decided": float,
+                         "launch": float, "intercept": float})
+
+
+def _episode(pair: tuple[int, int], time: float, outcome: str, reason: str) -> dict:
+    return {"unit": pair[0], "target": pair[1], "nominated": time, "decided": np.nan, "launch": np.nan,
+            "intercept": np.nan, "outcome": outcome, "reason": reason}
