@@ -124,12 +124,19 @@ class _Page:
         self.sections.append((anchor, title, body))
 
     def figure(self, fig, height: int | None = None) -> str:
-        """A div and the script that draws ``fig`` into it (frames added after the first draw)."""
+        """A div and the script that draws ``fig`` (a plotly Figure, or its JSON structure as a dict) into it
+        (frames added after the first draw)."""
         self.n_figures += 1
         div = f"fig{self.n_figures}"
-        for image in fig.layout.images:
-            if image.source and image.source.startswith("data:"):
-                image.source = self.images.setdefault(image.source, f"img{len(self.images) + 1}")
+        images = fig.get("layout", {}).get("images", []) if isinstance(fig, dict) else fig.layout.images
+        for image in images:
+            source = image.get("source") if isinstance(image, dict) else image.source
+            if source and source.startswith("data:"):
+                key = self.images.setdefault(source, f"img{len(self.images) + 1}")
+                if isinstance(image, dict):
+                    image["source"] = key
+                else:
+                    image.source = key
         payload = script_json(pio.to_json(fig, validate=False, remove_uids=True))
         style = f' style="height:{int(height)}px"' if height else ""
         return (f'<div id="{div}" class="plot"{style}></div>\n<script>(function(){{var f={payload};'

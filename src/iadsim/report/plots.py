@@ -196,10 +196,11 @@ MAX_TARGET_LABELS = 30
 
 def replay_figure(layers: MapLayers, replay: Replay, fire_position: dict[str, tuple[float, float]], title: str,
                   height: int = 720, unit_ids: list[str] | None = None, unit_notes: dict[str, str] | None = None
-                  ) -> go.Figure:
+                  ) -> dict:
     """An animation of one replication with a time slider. ``fire_position``: unit id -> world (x, y) [m] (every
     unit's). With the replay's recorded states, threats are drawn by how far the network got with them and
-    units by their status, hover giving the reason (``unit_notes``: unit id -> why it is never able)."""
+    units by their status, hover giving the reason (``unit_notes``: unit id -> why it is never able). Returns
+    the figure as plotly's JSON structure (a dict), its frames unvalidated plain traces."""
     from iadsim.events import STATUS_NAMES, STATUS_TEXT
 
     fig = go.Figure(layout=_map_layout(layers, title, height))
@@ -216,13 +217,13 @@ def replay_figure(layers: MapLayers, replay: Replay, fire_position: dict[str, tu
                                                                 for u in unit_ids] or np.zeros((0, 2))).T))
 
     def points(name, sel, marker, f, text=True):
-        return go.Scatter(x=kx[f, sel].tolist() or [None], y=ky[f, sel].tolist() or [None],
-                          hovertext=ids[sel].tolist() or [None], hoverinfo="text",
-                          mode="markers+text" if named and text else "markers",
-                          text=ids[sel].tolist() or [None], textposition="top right",
-                          textfont={"size": 9, "color": "#333"}, name=name, marker=marker)
+        return dict(type="scatter", x=kx[f, sel].tolist() or [None], y=ky[f, sel].tolist() or [None],
+                    hovertext=ids[sel].tolist() or [None], hoverinfo="text",
+                    mode="markers+text" if named and text else "markers",
+                    text=ids[sel].tolist() or [None], textposition="top right",
+                    textfont={"size": 9, "color": "#333"}, name=name, marker=marker)
 
-    def frame_data(f: int) -> list[go.Scatter]:
+    def frame_data(f: int) -> list[dict]:  # plain dicts: validating 200 frames of traces would take seconds
         st = replay.status[f]
         flying = (st == FLYING) & ~replay.civil
         out = []
@@ -254,10 +255,10 @@ def replay_figure(layers: MapLayers, replay: Replay, fire_position: dict[str, tu
                         why += ": " + (f"down now: {', '.join(u for u in down if u != unit_ids[i])}" if down else
                                        unit_notes.get(unit_ids[i], "a link or sensor it needs is missing"))
                     hover.append(escape(f"{unit_ids[i]}: {why}"))
-                out.append(go.Scatter(x=ux[sel].tolist() or [None], y=uy[sel].tolist() or [None],
-                                      hovertext=hover or [None], hoverinfo="text", mode="markers", name=name,
-                                      marker={"symbol": symbol, "size": 20, "color": colour,
-                                              "line": {"color": colour, "width": 2.5}}))
+                out.append(dict(type="scatter", x=ux[sel].tolist() or [None], y=uy[sel].tolist() or [None],
+                                hovertext=hover or [None], hoverinfo="text", mode="markers", name=name,
+                                marker={"symbol": symbol, "size": 20, "color": colour,
+                                        "line": {"color": colour, "width": 2.5}}))
         t = replay.times[f]
         xs, ys, hover = [], [], []
         for e in replay.engagements:
@@ -271,9 +272,9 @@ def replay_figure(layers: MapLayers, replay: Replay, fire_position: dict[str, tu
                 xs += [float(fx), float(fx + frac * (ax - fx)), None]
                 ys += [float(fy), float(fy + frac * (ay - fy)), None]
                 hover += [escape(f"{e.fire_unit} -> {e.target}"), escape(f"missile at {e.target}"), None]
-        out.append(go.Scatter(x=xs or [None], y=ys or [None], hovertext=hover or [None], hoverinfo="text",
-                              mode="lines+markers", name="missiles in flight",
-                              line={"color": "#ff006e", "width": 2}, marker={"size": 6, "color": "#ff006e"}))
+        out.append(dict(type="scatter", x=xs or [None], y=ys or [None], hovertext=hover or [None], hoverinfo="text",
+                        mode="lines+markers", name="missiles in flight",
+                        line={"color": "#ff006e", "width": 2}, marker={"size": 6, "color": "#ff006e"}))
         return out
 
     first = frame_data(0)
@@ -281,7 +282,6 @@ def replay_figure(layers: MapLayers, replay: Replay, fire_position: dict[str, tu
         fig.add_trace(trace)
     animated = list(range(len(static), len(static) + len(first)))
     names = [str(i) for i in range(len(replay.times))]
-    fig.frames = [go.Frame(data=frame_data(f), traces=animated, name=names[f]) for f in range(len(replay.times))]
     step_args = {"mode": "immediate", "frame": {"duration": 0, "redraw": False}, "transition": {"duration": 0}}
     fig.update_layout(
         updatemenus=[{
@@ -302,7 +302,9 @@ def replay_figure(layers: MapLayers, replay: Replay, fire_position: dict[str, tu
         }],
         margin={"b": 120},
     )
-    return fig
+    out = fig.to_plotly_json()
+    out["frames"] = [{"data": frame_data(f), "traces": animated, "name": names[f]} for f in range(len(replay.times))]
+    return out
 
 
 def metrics_figure(summaries: list[dict], metrics=None) -> go.Figure:
