@@ -243,11 +243,12 @@ def _elements_by_id(page: str) -> dict[str, str]:
     return {k: " ".join(v.split()) for k, v in parser.texts.items()}
 
 
-def test_every_number_in_what_drove_the_outcome_is_the_cell_it_links_to(page):
+def _check_claims(page: str, at_least: int) -> list[tuple[str, str]]:
+    """Every linked number of "what drove the outcome" against the text of the cell it links to."""
     start, end = page.index('<section id="drivers">'), page.index("</section>", page.index('<section id="drivers">'))
     drivers = page[start:end]
     claims = re.findall(r'<a class=claim href="#([\w-]+)">([^<]*)</a>', drivers)
-    assert len(claims) >= 3, drivers
+    assert len(claims) >= at_least, drivers
     cells = _elements_by_id(page)
     for ident, text in claims:
         assert ident in cells, f"{ident}: no such cell"
@@ -255,6 +256,29 @@ def test_every_number_in_what_drove_the_outcome_is_the_cell_it_links_to(page):
         assert cells[ident] == text, (ident, cells[ident], text)
     for ident in re.findall(r'<a href="#([\w-]+)">', drivers):  # the fire units it names link to their audit rows
         assert ident in cells
+    return claims
+
+
+def test_every_number_in_what_drove_the_outcome_is_the_cell_it_links_to(page):
+    claims = _check_claims(page, 3)
+    assert any(ident.startswith("r0-audit") for ident, _ in claims)
+    assert any("-fire_unit" in ident for ident, _ in claims)
+
+
+def test_the_sweeps_claim_links_its_levels_in_the_sweep_table(run_dir, oat_sweep, tmp_path):
+    from iadsim.report import build_report
+    from iadsim.report.sweep import load_sweep_table
+
+    page = build_report([run_dir], tmp_path / "r.html", sweep_dir=oat_sweep).read_text(encoding="utf-8")
+    claims = [c for c in _check_claims(page, 4) if c[0].startswith("sweep-")]
+    assert len(claims) == 2
+    table = load_sweep_table(oat_sweep).reset_index(drop=True)
+    rows = [int(ident.split("-")[1]) for ident, _ in claims]
+    low, high = (float(table["leakers"].iloc[r]) for r in rows)
+    assert low <= high and table["parameter"].iloc[rows[0]] == table["parameter"].iloc[rows[1]]
+    # the factor named is the one whose levels move leakers most
+    spans = table[~table["baseline"]].groupby("parameter")["leakers"].agg(lambda v: v.max() - v.min())
+    assert spans[table["parameter"].iloc[rows[0]]] == spans.max()
 
 
 def test_the_breakdown_tables_add_up_to_the_runs_metrics(run_dir):
@@ -313,3 +337,20 @@ def test_map_opens_on_the_network_with_one_sequential_coverage_layer(run_dir):
     assert colorbar["ticktext"] == [f"{b:g} m" for b in sorted(layers.coverage)]
     assert "[m above ground]" in colorbar["title"]["text"]
     assert len(units) >= 3
+
+
+def test_coverage_is_coloured_by_the_lowest_band_detected():
+    """A 2 x 3 grid: covered at 30 m (and above), only at 300 m, nowhere: the layer's value is the log of the lowest
+    band, clear (NaN) where no band is covered."""
+    from iadsim.report.layers import MapLayers
+    from iadsim.report.plots import _coverage_traces
+
+    low = np.array([[True, False, False], [False, False, True]])
+    high = np.array([[True, True, False], [False, False, True]])
+    layers = MapLayers((0, 0, 3, 2), np.zeros((2, 3, 4), np.uint8), (0, 0, 3, 2), np.arange(3.0), np.arange(2.0),
+                       {30.0: low, 300.0: high}, ["t"], [], [], [], (0.0, 0.0))
+    (trace,) = _coverage_traces(layers)
+    z = np.array(trace.z, dtype=float)
+    expected = np.array([[30, 300, np.nan], [np.nan, np.nan, 30]])
+    np.testing.assert_allclose(10 ** z, expected, rtol=1e-3)  # the layer keeps 4 decimals of the log
+    assert list(trace.colorbar.ticktext) == ["30 m", "300 m"]

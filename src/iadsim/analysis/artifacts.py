@@ -41,8 +41,8 @@ FULL_COVERAGE_BYTES = 1024**3
 """Largest masking rasters (8 bytes per terrain cell per sensor, plus the elevations) computed on the whole
 terrain for a run folder's coverage; beyond, coverage is computed on the crop."""
 RUN_COVERAGE_CELLS = 400
-"""A run folder's coverage is a quick look for its report (which draws at most 300 cells a side): the physics is
-evaluated on at most this many cells a side of the terrain crop's window (:func:`coverage_files`)."""
+"""A run folder's coverage is a quick look for its report: the probability of detection is evaluated on at most
+this many cells a side of the terrain crop's window (:func:`coverage_files`)."""
 MAX_COVERAGE_BYTES = 256 * 1024**2
 """Largest coverage raster set read back (decompressed): a report must fit in a few hundred MB."""
 
@@ -148,14 +148,16 @@ def read_entities(folder: Path) -> dict:
         raise RunFolderError(file, "expected {units: [...], targets: [...]}")
     for i, unit in enumerate(data["units"]):
         if not (isinstance(unit, dict) and isinstance(unit.get("id"), str) and isinstance(unit.get("kind"), str)
+                and isinstance(unit.get("type"), str)
                 and all(_finite(unit.get(k)) for k in ("x", "y", "z"))
                 and (unit.get("launch") is None or (isinstance(unit["launch"], list) and len(unit["launch"]) == 3
                                                     and all(_finite(v) for v in unit["launch"])))):
             raise RunFolderError(file, f"units[{i}]: expected id, kind, type, x, y, z (finite numbers) and launch")
     for i, target in enumerate(data["targets"]):
         if not (isinstance(target, dict) and isinstance(target.get("id"), str)
-                and isinstance(target.get("civil"), bool)):
-            raise RunFolderError(file, f"targets[{i}]: expected id and civil")
+                and isinstance(target.get("civil"), bool) and isinstance(target.get("flight", ""), str)
+                and isinstance(target.get("type", ""), str)):
+            raise RunFolderError(file, f"targets[{i}]: expected id, civil, flight and type")
     _strings(data.get("fire_units", []), file, "fire_units")
     if not (_finite(data.get("duration")) and 0 <= data["duration"] <= 10 * 365 * 86400):
         raise RunFolderError(file, "duration: expected a number of seconds (0 to ten years)")
@@ -272,5 +274,8 @@ def read_coverage(folder: Path, valid: np.ndarray):
         raise
     except Exception:  # zipfile, zlib, numpy header parsing (ValueError, SyntaxError, TokenError, ...)
         raise RunFolderError(npz_file, "is not a readable coverage archive") from None
+    sample = meta.get("sample", 1)
+    if not (isinstance(sample, int) and not isinstance(sample, bool) and 1 <= sample <= 1_000_000):
+        raise RunFolderError(meta_file, "sample: expected a whole number of cells, at least 1")
     return CoverageMaps(tuple(bands), sensors, arrays["detection"], fires, arrays["engagement"], np.array(able, bool),
-                        guided, valid, threats, arrays["masking"])
+                        guided, valid, threats, arrays["masking"], sample)

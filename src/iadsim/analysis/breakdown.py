@@ -2,8 +2,9 @@
 episodes, from its typed events (:mod:`iadsim.events`) and the entities they index alone.
 
 Every count is a mean per replication (the run's event count over its replications), so that the rows of a
-breakdown add up to the run's metrics: the ``killed`` of the raids add to the mean of ``kills``, their
-``engagements`` and ``missiles`` to ``engagements`` and ``missiles_expended``.
+breakdown add up to the run's metrics: the ``killed`` of the raids (threats and civil traffic) add to the means
+of ``kills`` and ``civil_killed``, their ``engagements`` and ``missiles`` to ``engagements`` and
+``missiles_expended``.
 
 An engagement episode follows one fire unit's engagement of one target: ``nominated`` (the assigner proposed
 it), ``decided`` (authorisation ended: the launch, the loss or the veto that follows), ``launch`` and
@@ -82,7 +83,7 @@ def outcomes_by(events: pd.DataFrame, entities: dict, replications: int, by: str
         groups = [g for g in entities.get("fire_units", []) if g in index]
         key = events["unit"].to_numpy()
         member = {g: np.array([index[g]]) for g in groups}
-        frame = pd.DataFrame({"group": groups, "type": [units[index[g]]["type"] for g in groups]})
+        frame = pd.DataFrame({"group": groups, "type": [str(units[index[g]].get("type", "")) for g in groups]})
         counted = ("nominated", "vetoed", "lost", "engagements", "missiles", "kills", "missed", "waiting")
     else:
         field = BY[by]

@@ -110,6 +110,8 @@ class CoverageMaps:
     masking : numpy.ndarray of float, shape (n_sensors, n_rows, n_cols)
         Masking height [m] above the ground from each sensor's antenna (4/3 earth); NaN beyond the sensor's
         instrumented ground range and on nodata.
+    sample : int
+        1: every cell computed; k: a quick look, the Pd evaluated at the centres of blocks of k x k cells.
     """
 
     bands: tuple[float, ...]
@@ -122,6 +124,7 @@ class CoverageMaps:
     valid: np.ndarray
     threat_types: list[str]
     masking: np.ndarray
+    sample: int = 1  # the Pd evaluated at the centres of blocks of sample x sample cells (coverage_maps)
 
     @property
     def detection_layers(self) -> np.ndarray:
@@ -317,7 +320,8 @@ def coverage_maps(scenario: Scenario, bands: Sequence[float] = DEFAULT_BANDS,
         for b, height in enumerate(bands):
             if missile.min_altitude.value <= height <= missile.max_altitude.value:
                 engagement[i, b] = envelope & seen[b]
-    return CoverageMaps(bands, sensor_ids, detection, fire_ids, engagement, able, guided_by, valid, names, masks)
+    return CoverageMaps(bands, sensor_ids, detection, fire_ids, engagement, able, guided_by, valid, names, masks,
+                        int(sample))
 
 
 def _block_centres(n: int, k: int) -> np.ndarray:

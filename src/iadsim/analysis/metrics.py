@@ -28,9 +28,8 @@ from iadsim.tracking import CONFIRMED, FREE
 from iadsim.tracking.quality import OSPA_CUTOFF, OSPA_ORDER, picture_counts
 
 __all__ = ["METRICS", "METRIC_KINDS", "REPLICATION_METRICS", "REPORTERS", "Metric", "Reporter", "command_post_picture",
-           "derived_metrics", "derived_names", "fire_unit_picture", "mean_ci", "picture_quality", "placed",
-           "replication_names",
-           "replication_rows", "summarise_groups"]
+           "derived_metrics", "derived_names", "fire_unit_picture", "mean_ci", "node_holds", "picture_quality",
+           "placed", "replication_names", "replication_rows", "summarise_groups"]
 
 
 @dataclass(frozen=True)
@@ -324,12 +323,8 @@ def _node_counts(world, state, nodes: slice, latency: np.ndarray, feeds: np.ndar
     k = max(state.time_index - 1, 0)
     pic, out = state.picture, state.outcomes
     now = float(world.times[k])
-    fed = np.isfinite(latency)  # (n, S)
-    slowest = np.where(fed, world.look_period[None, :], 0.0).max(axis=1, initial=0.0)
-    coast = world.scenario.spec.doctrine.tracking.drop_after * slowest + np.where(fed, latency, 0.0).max(
-        axis=1, initial=0.0)
     x, track_time = np.ascontiguousarray(pic.x[:, nodes]), np.ascontiguousarray(pic.track_time[:, nodes])
-    held = (pic.updates[:, nodes] > 0) & (now - track_time <= coast[None, :, None])
+    held = node_holds(world, state, nodes, latency, now)
     flying = out.alive & ~out.leaked & world.active[k][None, :]
     # seen by a feeding sensor that places it (a radar that sees it, or two passive ones that detect it)
     sees = placed(world, world.visible[k] & (world.ranging[:, None] | (world.pd_look[k] > 0)), feeds)  # (R, n, T)
@@ -340,6 +335,18 @@ def _node_counts(world, state, nodes: slice, latency: np.ndarray, feeds: np.ndar
                    np.full((n_r, n_f), n_t, np.int64), now, world.position[k], sees & flying[:, None, :],
                    OSPA_CUTOFF, OSPA_ORDER, counts)
     return counts
+
+
+def node_holds(world, state, nodes: slice, latency: np.ndarray, now: float) -> np.ndarray:
+    """(R, n, T) whether nodes ``nodes`` of the picture (their latencies (n, S)) hold each object at ``now``: a
+    track that some report reached within ``doctrine.tracking.drop_after`` looks of the slowest sensor feeding
+    the node plus that path's latency (:func:`fire_unit_picture`)."""
+    fed = np.isfinite(latency)  # (n, S)
+    slowest = np.where(fed, world.look_period[None, :], 0.0).max(axis=1, initial=0.0)
+    coast = world.scenario.spec.doctrine.tracking.drop_after * slowest + np.where(fed, latency, 0.0).max(
+        axis=1, initial=0.0)
+    pic = state.picture
+    return (pic.updates[:, nodes] > 0) & (now - pic.track_time[:, nodes] <= coast[None, :, None])
 
 
 def placed(world, held: np.ndarray, feeds: np.ndarray | None = None) -> np.ndarray:

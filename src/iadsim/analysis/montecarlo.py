@@ -19,6 +19,7 @@ from iadsim.analysis.metrics import (
     REPORTERS,
     derived_metrics,
     mean_ci,
+    node_holds,
     placed,
     replication_rows,
 )
@@ -83,9 +84,10 @@ class SeriesRecorder:
                              **{name: self.sums[:, j] for j, name in enumerate(self.names)}})
 
 
-def target_status(world: World, state) -> np.ndarray:
+def target_status(world: World, state, now: float) -> np.ndarray:
     """(R, T) the furthest the network got with each target (:class:`iadsim.events.Status`, UNSEEN to
-    IN_PICTURE) at the step just simulated."""
+    IN_PICTURE) at ``now``, the end of the step just simulated: a fire unit holds it as its picture metrics
+    count (:func:`iadsim.analysis.metrics.node_holds`)."""
     tracks, table = state.tracks, state.tracks.table
     held = np.isfinite(tracks.confirmed_at)
     out = np.full(held.shape[::2], Status.UNSEEN, np.int8)
@@ -93,7 +95,8 @@ def target_status(world: World, state) -> np.ndarray:
     out[r, table.truth[r, s, i]] = Status.DETECTED
     out[held.any(axis=1)] = Status.TRACKED
     out[placed(world, held)] = Status.PLACED
-    out[(state.picture.updates[:, :len(world.fire_ids)] > 0).any(axis=1)] = Status.IN_PICTURE
+    fire_units = slice(0, len(world.fire_ids))
+    out[node_holds(world, state, fire_units, world.latency, now).any(axis=1)] = Status.IN_PICTURE
     return out
 
 
@@ -113,21 +116,29 @@ def unit_status(world: World, state, now: float) -> np.ndarray:
 
 class StateRecorder:
     """Each target's and unit's :class:`iadsim.events.Status` at the run's trajectory frames
-    (:func:`iadsim.analysis.artifacts.frame_steps`), a row when it changed (every one at the first frame). A
-    step simulates the window from its time sample to the next: its states are dated at the window's end."""
+    (:func:`iadsim.analysis.artifacts.frame_steps`), a row when it changed (every one at the first frame). Step
+    ``k`` simulates the window from time sample ``k`` to ``k + 1``: after it the state is that of sample
+    ``k + 1``, recorded when that sample is a frame (sample 0: the state the engine starts from). A state
+    shorter than the frames' spacing may fall between two frames."""
 
     def __init__(self, world: World, engine: Engine):
         self.world, self.engine = world, engine
         self.frames = set(frame_steps(len(world.times)).tolist())
         self._last: tuple[np.ndarray, np.ndarray] | None = None
         self._rows: list[np.ndarray] = []
+        self.record(0)
 
-    def record(self, step: int) -> None:
-        if step not in self.frames:
+    def after_step(self, steps: int) -> None:
+        """The engine's ``on_step``: ``steps`` steps done, the state is that of time sample ``steps``."""
+        if steps < len(self.world.times):
+            self.record(steps)
+
+    def record(self, sample: int) -> None:
+        if sample not in self.frames:
             return
-        now = float(self.world.times[step] + self.world.step)  # step k simulates [t_k, t_k + step): as of its end
+        now = float(self.world.times[sample])
         state = self.engine.state
-        codes = (target_status(self.world, state), unit_status(self.world, state, now))
+        codes = (target_status(self.world, state, now), unit_status(self.world, state, now))
         reps = np.asarray(self.engine.reps)
         for which, (code, last) in enumerate(zip(codes, self._last or (None, None), strict=True)):
             r, i = np.nonzero(code != last) if last is not None else np.nonzero(np.ones(code.shape, bool))
@@ -201,7 +212,7 @@ def simulate(scenario: Scenario, replications: int, seed: int | None = None, out
                 def on_step(steps: int, series=series, states=states) -> None:
                     series.after_step(steps)
                     if states is not None:
-                        states.record(steps - 1)
+                        states.after_step(steps)
 
                 engine.run(on_step)
                 metrics = replication_rows(world, engine)

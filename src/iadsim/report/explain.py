@@ -51,13 +51,20 @@ class Breakdown:
         n = len(self.run.metrics)
         for by in TABLES:
             self.tables[by] = outcomes_by(self.run.events, self.run.entities, n, by)
+        fire = self.tables["fire_unit"]
+        numbers = [c for c in fire.columns if c not in ("group", "type")]
+        total = {"group": "all fire units", "type": "", **{c: float(fire[c].sum()) for c in numbers}}
+        self.totals = pd.DataFrame([total], columns=fire.columns)
 
     def cell(self, by: str, row: int, column: str) -> str:
         """The id of a cell: run, table, row position and column (``:`` becomes ``-``)."""
         return f"r{self.index}-{by}-{row}-{column.replace(':', '-')}"
 
+    def _frame(self, by: str) -> pd.DataFrame:
+        return self.totals if by == "fire_unit_total" else self.tables[by]
+
     def text(self, by: str, row: int, column: str) -> str:
-        return number(float(self.tables[by][column].iloc[row]), integer=column == "aircraft")
+        return number(float(self._frame(by)[column].iloc[row]), integer=column == "aircraft")
 
     def link(self, by: str, row: int, column: str) -> str:
         """The cell's text as a link to it (the paragraph's claims)."""
@@ -81,7 +88,21 @@ class Breakdown:
                     why.append(f'{"lost" if kind == "lost" else "missed"}: {escape(reason_words(reason))} '
                                f'<span class=num id="{self.cell(by, i, column)}">{self.text(by, i, column)}</span>')
             rows.append(f"<tr>{cells}<td>{'<br>'.join(why) or '-'}</td></tr>")
+        if by == "fire_unit" and len(frame):
+            rows.append(self._total_row(columns))
         return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
+
+    def _total_row(self, columns) -> str:
+        by = "fire_unit_total"
+        cells = "<td><b>all fire units</b></td><td></td>" + "".join(
+            f'<td class=num id="{self.cell(by, 0, c)}"><b>{self.text(by, 0, c)}</b></td>' for c in columns)
+        why = []
+        for column in (c for c in self.totals.columns if ":" in c):
+            if float(self.totals[column].iloc[0]) > 0:
+                kind, reason = column.split(":")
+                why.append(f'{"lost" if kind == "lost" else "missed"}: {escape(reason_words(reason))} '
+                           f'<span class=num id="{self.cell(by, 0, column)}">{self.text(by, 0, column)}</span>')
+        return f"<tr>{cells}<td>{'<br>'.join(why) or '-'}</td></tr>"
 
 
 def breakdown_html(breakdowns: list[Breakdown]) -> str:
@@ -192,7 +213,7 @@ def drivers_html(b: Breakdown) -> str:
     run, claims = b.run, []
     audit = run.audit
     units = audit.get("fire_units", [])
-    able = f"{audit.get('fire_units_able', '-')} of {audit.get('fire_units_total', '-')}"
+    able = f"{_whole(audit.get('fire_units_able'))} of {_whole(audit.get('fire_units_total'))}"
     claims.append(f'<a class=claim href="#{audit_cell(b.index)}">{escape(able)}</a> fire units had a complete kill '
                   "chain before the first shot.")
     for k, unit in enumerate(units):
@@ -213,28 +234,32 @@ def drivers_html(b: Breakdown) -> str:
             claims.append("No threat reached its target in any replication.")
     fire = b.tables["fire_unit"]
     if len(fire):
-        best = max(range(len(fire)), key=lambda i: (fire["kills"].iloc[i], -i))
-        if fire["kills"].iloc[best] > 0:
-            claims.append(f"{escape(str(fire['group'].iloc[best]))} killed most: {b.link('fire_unit', best, 'kills')} "
-                          f"per replication, firing {b.link('fire_unit', best, 'missiles')} missiles.")
-        idle = [i for i in range(len(fire)) if fire["engagements"].iloc[i] == 0]
-        for i in idle:
+        top = fire["kills"].max()
+        best = [i for i in range(len(fire)) if fire["kills"].iloc[i] == top]
+        if top > 0:
+            who = " and ".join(escape(str(fire["group"].iloc[i])) for i in best)
+            each = " each" if len(best) > 1 else ""
+            claims.append(f"{who} killed most: {b.link('fire_unit', best[0], 'kills')} per replication{each}, "
+                          f"firing " + " and ".join(b.link("fire_unit", i, "missiles") for i in best) + " missiles.")
+        for i in (i for i in range(len(fire)) if fire["engagements"].iloc[i] == 0):
             claims.append(f"{escape(str(fire['group'].iloc[i]))} never launched "
                           f"({b.link('fire_unit', i, 'engagements')} launches per replication).")
-        reasons = [c for c in fire.columns if ":" in c]
-        if reasons:
-            value, i, column = max((fire[c].iloc[i], -i, c) for c in reasons for i in range(len(fire)))
-            i = -i
+        reasons = [c for c in b.totals.columns if ":" in c]
+        if reasons:  # the reason with the most failures over every fire unit
+            column = max(reasons, key=lambda c: (float(b.totals[c].iloc[0]), -reasons.index(c)))
             kind, reason = column.split(":")
             verb = "lost before launch" if kind == "lost" else "missed"
-            claims.append(f"The commonest way an engagement failed: {verb} because "
-                          f"{escape(reason_words(reason))} ({b.link('fire_unit', i, column)} per replication at "
-                          f"{escape(str(fire['group'].iloc[i]))}).")
-        vetoed = max(range(len(fire)), key=lambda i: (fire["vetoed"].iloc[i], -i))
-        if fire["vetoed"].iloc[vetoed] > 0:
-            claims.append(f"Authorisation vetoed {b.link('fire_unit', vetoed, 'vetoed')} of "
-                          f"{escape(str(fire['group'].iloc[vetoed]))}'s proposed engagements per replication.")
+            claims.append(f"The commonest way an engagement failed: {verb} because {escape(reason_words(reason))} "
+                          f"({b.link('fire_unit_total', 0, column)} per replication over all fire units).")
+        vetoed = float(b.totals["vetoed"].iloc[0])
+        if vetoed > 0:
+            claims.append(f"Authorisation vetoed {b.link('fire_unit_total', 0, 'vetoed')} proposed engagements "
+                          "per replication.")
     return f"<h3>{escape(run.name)}</h3><p>{' '.join(claims)}</p>"
+
+
+def _whole(value) -> str:
+    return "-" if value is None else escape(str(value))
 
 
 def sweep_driver_html(table: pd.DataFrame, cell) -> str:

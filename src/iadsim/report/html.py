@@ -261,11 +261,16 @@ def _map_and_replay_html(page: _Page, run: Run, index: int) -> tuple[str, str]:
     bands = ", ".join(f"{b:g} m" for b in sorted(layers.coverage))
     threats = ", ".join(layers.threat_types)
     map_html = (f"<h3>{escape(run.name)}</h3>" + page.figure(map_figure(layers, escape(run.name))) +
-                f"<p class=note>Hillshade of the scenario's terrain; shading: where at least one emitting radar "
-                f"detects a {escape(threats)} at {bands} above the ground (darker: lower) - line of sight, "
-                "instrumented range, sector and a per-look probability of detection of at least 0.5, as in "
-                "<code>iadsim coverage</code>. Links that are down are red dashes; hover a link's midpoint for "
-                "its ends.</p>")
+                f"<p class=note>Hillshade of the scenario's terrain; shading: the lowest of {bands} above the ground "
+                f"at which at least one sensor detects a {escape(threats)} (darker: lower; the colour bar) - line "
+                "of sight, "
+                "instrumented range, sector and a per-look probability of detection of at least 0.5"
+                + (f" (a quick look: the probability of detection evaluated at the centre of blocks of "
+                   f"{run.coverage.sample} x {run.coverage.sample} cells, every cell's line of sight, range and "
+                   "sector its own; <code>iadsim coverage</code> computes every cell)" if run.coverage.sample > 1
+                   else ", as <code>iadsim coverage</code> computes it") +
+                ". The map opens on the network; zoom out for the whole terrain. Links that are down are red dashes; "
+                "hover a link's midpoint for its ends.</p>")
     rep = run.typical_replication()
     states, states_note = None, ""
     try:
@@ -276,15 +281,17 @@ def _map_and_replay_html(page: _Page, run: Run, index: int) -> tuple[str, str]:
                        "unreadable or was changed after the run.")
     replay = build_replay(paths, run.events, run.unit_ids, rep, states=states)
     fire_position = {u["id"]: (u["x"], u["y"]) for u in run.entities["units"]}
-    notes = {}
+    notes, chains = {}, {}
     for unit in run.audit.get("fire_units", []):
+        chains[str(unit.get("id"))] = {str(u) for u in (*unit.get("guided_by", []),
+                                                        *unit.get("single_points_of_failure", []))}
         if not unit.get("able") and unit.get("reasons"):
             first = next((r for r in unit["reasons"] if r.get("severity") == "blocking"), unit["reasons"][0])
             notes[str(unit.get("id"))] = str(first.get("message") or first.get("code", ""))
     title = escape(f"{run.name}: replication {rep}")
     replay_html = (f"<h3>{escape(run.name)}: replication {rep}</h3>"
                    + page.figure(replay_figure(layers, replay, fire_position, title, unit_ids=run.unit_ids,
-                                               unit_notes=notes)) +
+                                               unit_notes=notes, unit_chains=chains)) +
                    f"<p class=note>Replication {rep} (leakers closest to the mean), {len(replay.times)} frames over "
                    f"{replay.times[-1]:.0f} s; Play, Pause and the slider run it. Threats are coloured by how far the "
                    "network got with them (no track, tentative, tracked by bearings only, placed by the sensors, in "

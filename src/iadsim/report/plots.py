@@ -195,11 +195,13 @@ MAX_TARGET_LABELS = 30
 
 
 def replay_figure(layers: MapLayers, replay: Replay, fire_position: dict[str, tuple[float, float]], title: str,
-                  height: int = 720, unit_ids: list[str] | None = None, unit_notes: dict[str, str] | None = None
-                  ) -> dict:
+                  height: int = 720, unit_ids: list[str] | None = None, unit_notes: dict[str, str] | None = None,
+                  unit_chains: dict[str, set[str]] | None = None) -> dict:
     """An animation of one replication with a time slider. ``fire_position``: unit id -> world (x, y) [m] (every
     unit's). With the replay's recorded states, threats are drawn by how far the network got with them and
-    units by their status, hover giving the reason (``unit_notes``: unit id -> why it is never able). Returns
+    units by their status, hover giving the reason (``unit_notes``: unit id -> why the audit finds it unable;
+    ``unit_chains``: unit id -> the units it depends on alone, its guiding radars and single points of failure).
+    Returns
     the figure as plotly's JSON structure (a dict), its frames unvalidated plain traces."""
     from iadsim.events import STATUS_NAMES, STATUS_TEXT
 
@@ -212,7 +214,7 @@ def replay_figure(layers: MapLayers, replay: Replay, fire_position: dict[str, tu
     index = {tid: i for i, tid in enumerate(replay.target_ids)}
     named = len(replay.target_ids) <= MAX_TARGET_LABELS
     unit_ids = list(unit_ids or [])
-    unit_notes = unit_notes or {}
+    unit_notes, unit_chains = unit_notes or {}, unit_chains or {}
     ux, uy = (np.array(v, float) for v in layers.km(*np.array([fire_position.get(u, (np.nan, np.nan))
                                                                 for u in unit_ids] or np.zeros((0, 2))).T))
 
@@ -252,8 +254,8 @@ def replay_figure(layers: MapLayers, replay: Replay, fire_position: dict[str, tu
                 for i in sel:
                     why = STATUS_TEXT[STATUS_NAMES[code]]
                     if code == 7:
-                        why += ": " + (f"down now: {', '.join(u for u in down if u != unit_ids[i])}" if down else
-                                       unit_notes.get(unit_ids[i], "a link or sensor it needs is missing"))
+                        why += ": " + _chain_reason(unit_ids[i], down, unit_chains.get(unit_ids[i], ()),
+                                                    unit_notes.get(unit_ids[i]))
                     hover.append(escape(f"{unit_ids[i]}: {why}"))
                 out.append(dict(type="scatter", x=ux[sel].tolist() or [None], y=uy[sel].tolist() or [None],
                                 hovertext=hover or [None], hoverinfo="text", mode="markers", name=name,
@@ -305,6 +307,19 @@ def replay_figure(layers: MapLayers, replay: Replay, fire_position: dict[str, tu
     out = fig.to_plotly_json()
     out["frames"] = [{"data": frame_data(f), "traces": animated, "name": names[f]} for f in range(len(replay.times))]
     return out
+
+
+def _chain_reason(unit: str, down: list[str], chain, note: str | None) -> str:
+    """Why a fire unit's chain is broken now, as far as the replay knows: the units down in its chain (its guiding
+    radars and single points of failure), else the audit's reason, else the units down anywhere."""
+    mine = [u for u in down if u in chain and u != unit]
+    if mine:
+        return f"down now in its chain: {', '.join(mine)}"
+    if note:
+        return note
+    others = [u for u in down if u != unit]
+    return ("a sensor, link or command post it needs is down (down now: " + ", ".join(others) + ")" if others
+            else "a sensor, link or command post it needs is down or missing")
 
 
 def metrics_figure(summaries: list[dict], metrics=None) -> go.Figure:
