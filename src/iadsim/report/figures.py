@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from iadsim.analysis.metrics import replication_names
+from iadsim.report.labels import place_labels
 from iadsim.report.layers import MapLayers, map_layers
 from iadsim.report.plots import (
     BAND_COLOURS,
@@ -113,6 +114,12 @@ def draw_map(ax, layers: MapLayers) -> None:
         ax.plot(lk.x, lk.y, "--" if down else "-", color=LINK_DOWN if down else LINK_COLOURS.get(lk.carries, "#555"),
                 lw=1.8, zorder=3, label=None if name in seen else name)
         seen.add(name)
+    left, bottom, right, top = layers.extent
+    # labels placed without overlap (iadsim.report.labels sizes a 10-point label; these are 6.5-point)
+    points_per_km = 6.0 * 72.0 / max(right - left, top - bottom, 1e-9)
+    where = place_labels([s.x for s in layers.sites], [s.y for s in layers.sites], [len(s.id) for s in layers.sites],
+                         points_per_km / 0.65) if layers.sites else []
+    position = {id(s): p for s, p in zip(layers.sites, where, strict=True)}
     for kind, (name, symbol, colour) in SITE_STYLE.items():
         marks = [s for s in layers.sites if s.kind == kind]
         if not marks:
@@ -120,9 +127,12 @@ def draw_map(ax, layers: MapLayers) -> None:
         ax.scatter([s.x for s in marks], [s.y for s in marks], marker=MPL_MARKERS[symbol], s=110 if kind == "asset"
                    else 55, color=colour, edgecolors="white", linewidths=0.8, zorder=4, label=name)
         for s in marks:
-            ax.annotate(mpl_text(s.id), (s.x, s.y), xytext=(0, 6), textcoords="offset points", ha="center",
-                        fontsize=6.5, zorder=5)
-    left, bottom, right, top = layers.extent
+            vertical, horizontal = position[id(s)].split()
+            dx = {"left": -4, "center": 0, "right": 4}[horizontal]
+            dy = {"bottom": -4, "middle": 0, "top": 4}[vertical] * (1.5 if horizontal == "center" else 1)
+            ax.annotate(mpl_text(s.id), (s.x, s.y), xytext=(dx, dy), textcoords="offset points", fontsize=6.5,
+                        ha={"left": "right", "center": "center", "right": "left"}[horizontal],
+                        va={"bottom": "top", "middle": "center", "top": "bottom"}[vertical], zorder=5)
     ax.set_xlim(left, right)
     ax.set_ylim(bottom, top)
     ax.set_aspect("equal")
