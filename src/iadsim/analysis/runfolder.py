@@ -534,18 +534,30 @@ def read_events(file: Path) -> pd.DataFrame:
     is checked by the reader that knows the entities.)"""
     from iadsim.events import KIND_NAMES, REASON_NAMES
 
-    frame = read_table(file, EVENT_COLUMNS)
+    return _typed_table(file, EVENT_DTYPES, {"kind": KIND_NAMES, "reason": REASON_NAMES}, "event")
+
+
+def read_states(file: Path) -> pd.DataFrame:
+    """One batch's states table (:data:`iadsim.events.STATUS_DTYPES`), checked as the events are."""
+    from iadsim.events import STATUS_DTYPES, STATUS_NAMES
+
+    return _typed_table(file, STATUS_DTYPES, {"status": STATUS_NAMES}, "state")
+
+
+def _typed_table(file: Path, dtypes: dict[str, str], names: dict[str, list[str]], what: str) -> pd.DataFrame:
+    """A batch table of ``dtypes`` read and checked: categories among ``names``, whole-number columns in their
+    range, times finite."""
+    frame = read_table(file, tuple(dtypes))
     out = {}
-    for name, dtype in EVENT_DTYPES.items():
+    for name, dtype in dtypes.items():
         column = frame[name]
         if dtype == "category":
-            names = KIND_NAMES if name == "kind" else REASON_NAMES
             values = column.astype(str) if len(column) else column.astype(object)
-            unknown = set(values) - set(names)
+            unknown = set(values) - set(names[name])
             if unknown:
-                raise RunFolderError(file, f"{name}: not an event {name} of this iadsim: "
-                                     f"{sorted(unknown)[0][:40]!r}")
-            out[name] = pd.Categorical(values, categories=names)
+                raise RunFolderError(file, f"{name}: not {'an' if what[0] in 'aeiou' else 'a'} {what} {name} of this "
+                                     f"iadsim: {sorted(unknown)[0][:40]!r}")
+            out[name] = pd.Categorical(values, categories=names[name])
             continue
         if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
             raise RunFolderError(file, f"{name}: expected numbers")
@@ -558,36 +570,7 @@ def read_events(file: Path) -> pd.DataFrame:
         elif name in _FINITE_COLUMNS and not np.isfinite(values).all():
             raise RunFolderError(file, f"{name}: expected finite numbers")
         out[name] = values.astype(dtype)
-    return pd.DataFrame(out, columns=list(EVENT_DTYPES))
-
-
-def read_states(file: Path) -> pd.DataFrame:
-    """One batch's states table (:data:`iadsim.events.STATUS_DTYPES`), checked like the events."""
-    from iadsim.events import STATUS_DTYPES, STATUS_NAMES
-
-    frame = read_table(file, tuple(STATUS_DTYPES))
-    out = {}
-    for name, dtype in STATUS_DTYPES.items():
-        column = frame[name]
-        if dtype == "category":
-            values = column.astype(str) if len(column) else column.astype(object)
-            unknown = set(values) - set(STATUS_NAMES)
-            if unknown:
-                raise RunFolderError(file, f"status: not a status of this iadsim: {sorted(unknown)[0][:40]!r}")
-            out[name] = pd.Categorical(values, categories=STATUS_NAMES)
-            continue
-        if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
-            raise RunFolderError(file, f"{name}: expected numbers")
-        values = column.to_numpy(dtype=float)
-        if name in _WHOLE_COLUMNS:
-            low, high = _WHOLE_COLUMNS[name]
-            if not (np.isfinite(values).all() and (values == np.floor(values)).all() and (values >= low).all()
-                    and (values <= high).all()):
-                raise RunFolderError(file, f"{name}: expected whole numbers from {low} to {high}")
-        elif not np.isfinite(values).all():
-            raise RunFolderError(file, f"{name}: expected finite numbers")
-        out[name] = values.astype(dtype)
-    return pd.DataFrame(out, columns=list(STATUS_DTYPES))
+    return pd.DataFrame(out, columns=list(dtypes))
 
 
 def read_replication_states(folder: Path, manifest: dict, replication: int) -> pd.DataFrame:
