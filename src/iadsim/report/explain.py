@@ -214,8 +214,8 @@ def drivers_html(b: Breakdown) -> str:
     audit = run.audit
     units = audit.get("fire_units", [])
     able = f"{_whole(audit.get('fire_units_able'))} of {_whole(audit.get('fire_units_total'))}"
-    claims.append(f'<a class=claim href="#{audit_cell(b.index)}">{escape(able)}</a> fire units had a complete kill '
-                  "chain before the first shot.")
+    claims.append(f'<a class=claim href="#{audit_cell(b.index)}">{able}</a> fire units have a complete kill chain as '
+                  "the network is wired, powered and crewed (the audit).")
     for k, unit in enumerate(units):
         if not unit.get("able"):
             first = next((r for r in unit.get("reasons", []) if r.get("severity") == "blocking"),
@@ -225,11 +225,11 @@ def drivers_html(b: Breakdown) -> str:
     raids = b.tables["raid"]
     threat_rows = [i for i in range(len(raids)) if not raids["civil"].iloc[i]]
     if threat_rows:
-        worst = max(threat_rows, key=lambda i: (raids["leaked"].iloc[i], -i))
-        if raids["leaked"].iloc[worst] > 0:
-            claims.append(f"Most leakers came from {escape(str(raids['group'].iloc[worst]))}: "
-                          f"{b.link('raid', worst, 'leaked')} of its {b.link('raid', worst, 'aircraft')} aircraft "
-                          "per replication reached their target.")
+        if any(raids["leaked"].iloc[i] > 0 for i in threat_rows):
+            claims.append("Threats reaching their target per replication: " + ", ".join(
+                f"{escape(str(raids['group'].iloc[i]))} {b.link('raid', i, 'leaked')} of "
+                f"{b.link('raid', i, 'aircraft')}" for i in sorted(threat_rows, key=lambda i: -raids["leaked"].iloc[i]))
+                + ".")
         else:
             claims.append("No threat reached its target in any replication.")
     fire = b.tables["fire_unit"]
@@ -241,9 +241,11 @@ def drivers_html(b: Breakdown) -> str:
             each = " each" if len(best) > 1 else ""
             claims.append(f"{who} killed most: {b.link('fire_unit', best[0], 'kills')} per replication{each}, "
                           f"firing " + " and ".join(b.link("fire_unit", i, "missiles") for i in best) + " missiles.")
-        for i in (i for i in range(len(fire)) if fire["engagements"].iloc[i] == 0):
-            claims.append(f"{escape(str(fire['group'].iloc[i]))} never launched "
-                          f"({b.link('fire_unit', i, 'engagements')} launches per replication).")
+        idle = [i for i in range(len(fire)) if fire["engagements"].iloc[i] == 0]
+        if idle:
+            claims.append("Never launched: " + ", ".join(
+                f"{escape(str(fire['group'].iloc[i]))} ({b.link('fire_unit', i, 'engagements')})" for i in idle)
+                + " launches per replication.")
         reasons = [c for c in b.totals.columns if ":" in c]
         if reasons:  # the reason with the most failures over every fire unit
             column = max(reasons, key=lambda c: (float(b.totals[c].iloc[0]), -reasons.index(c)))
