@@ -114,3 +114,22 @@ def tiny_thinned(run_dir):
     recorder.record(0)
     engine.run(recorder.after_step)
     return recorder.frame(), world.times[::5]
+
+
+def test_the_replay_shows_each_frames_recorded_status(run):
+    """build_replay's per-frame statuses are the table's latest rows at or before each frame's time."""
+    from iadsim.events import STATUS_NAMES
+    from iadsim.report.replay import build_replay
+
+    rep = run.typical_replication()
+    states = run.states(rep)
+    replay = build_replay(run.trajectories, run.events, run.unit_ids, rep, states=states)
+    assert replay.tracking.shape == (len(replay.times), len(replay.target_ids))
+    assert replay.units.shape == (len(replay.times), len(run.unit_ids))
+    for f in range(0, len(replay.times), 7):
+        t = replay.times[f]
+        for i in range(len(replay.target_ids)):
+            assert STATUS_NAMES[replay.tracking[f, i]] == status_at(states, "target", i, t)
+        for u in range(len(run.unit_ids)):
+            assert STATUS_NAMES[replay.units[f, u]] == status_at(states, "unit", u, t)
+    assert (replay.tracking >= 0).all()  # the first row of every entity is at time 0
