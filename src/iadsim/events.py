@@ -146,8 +146,9 @@ STATUS_DTYPES: dict[str, str] = {"replication": "int64", "time": "float64", "uni
 """The states table's columns: a unit's row has ``target`` -1, a target's ``unit`` -1."""
 
 
-def status_frame(rows: list[tuple]) -> pd.DataFrame:
-    """The typed states table of ``rows`` (replication, time, unit, target, :class:`Status` value)."""
+def status_frame(rows) -> pd.DataFrame:
+    """The typed states table of ``rows`` (tuples or an (n, 5) array: replication, time, unit, target,
+    :class:`Status` value)."""
     array = np.array(rows, dtype=float).reshape(len(rows), len(STATUS_DTYPES))
     data = {}
     for i, (name, dtype) in enumerate(STATUS_DTYPES.items()):

@@ -151,7 +151,7 @@ class StateRecorder:
     def frame(self) -> pd.DataFrame:
         rows = np.concatenate(self._rows) if self._rows else np.zeros((0, 5))
         order = np.lexsort((rows[:, 3], rows[:, 2], rows[:, 1], rows[:, 0]))
-        return status_frame([tuple(row) for row in rows[order]])
+        return status_frame(rows[order])
 
 
 @dataclass

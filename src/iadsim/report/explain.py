@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 
 from iadsim.analysis.breakdown import COUNTS, episodes, outcomes_by
 from iadsim.events import REASON_TEXT
+from iadsim.report.plots import mmss
 from iadsim.report.run import Run
 
 TABLES = {"raid": "raids", "type": "aircraft types", "fire_unit": "fire units"}
@@ -80,14 +81,7 @@ class Breakdown:
             name = escape(str(row.group)) + (" <span class=note>(civil)</span>" if getattr(row, "civil", False) else "")
             cells = f"<td><b>{name}</b></td>" + (f"<td>{escape(str(row.type))}</td>" if by == "fire_unit" else "")
             cells += "".join(f'<td class=num id="{self.cell(by, i, c)}">{self.text(by, i, c)}</td>' for c in columns)
-            why = []
-            for column in (c for c in frame.columns if ":" in c):
-                value = float(frame[column].iloc[i])
-                if value > 0:
-                    kind, reason = column.split(":")
-                    why.append(f'{"lost" if kind == "lost" else "missed"}: {escape(reason_words(reason))} '
-                               f'<span class=num id="{self.cell(by, i, column)}">{self.text(by, i, column)}</span>')
-            rows.append(f"<tr>{cells}<td>{'<br>'.join(why) or '-'}</td></tr>")
+            rows.append(f"<tr>{cells}<td>{self._why(by, i)}</td></tr>")
         if by == "fire_unit" and len(frame):
             rows.append(self._total_row(columns))
         return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
@@ -96,13 +90,17 @@ class Breakdown:
         by = "fire_unit_total"
         cells = "<td><b>all fire units</b></td><td></td>" + "".join(
             f'<td class=num id="{self.cell(by, 0, c)}"><b>{self.text(by, 0, c)}</b></td>' for c in columns)
-        why = []
-        for column in (c for c in self.totals.columns if ":" in c):
-            if float(self.totals[column].iloc[0]) > 0:
+        return f"<tr>{cells}<td>{self._why(by, 0)}</td></tr>"
+
+    def _why(self, by: str, row: int) -> str:
+        """The reasons a row's engagements were lost or missed, each value in its own cell id."""
+        frame, why = self._frame(by), []
+        for column in (c for c in frame.columns if ":" in c):
+            if float(frame[column].iloc[row]) > 0:
                 kind, reason = column.split(":")
                 why.append(f'{"lost" if kind == "lost" else "missed"}: {escape(reason_words(reason))} '
-                           f'<span class=num id="{self.cell(by, 0, column)}">{self.text(by, 0, column)}</span>')
-        return f"<tr>{cells}<td>{'<br>'.join(why) or '-'}</td></tr>"
+                           f'<span class=num id="{self.cell(by, row, column)}">{self.text(by, row, column)}</span>')
+        return "<br>".join(why) or "-"
 
 
 def breakdown_html(breakdowns: list[Breakdown]) -> str:
@@ -127,11 +125,6 @@ OUTCOME_STYLE = {  # outcome -> (legend words, marker symbol, colour)
     "lost": ("lost before launch", "triangle-down", "#c1121f"),
     "waiting": ("waiting for a firing solution", "circle", "#9aa1ab"),
 }
-
-
-def _clock(seconds: float) -> str:
-    seconds = int(round(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 def timeline_rows(run: Run, replication: int) -> pd.DataFrame:
@@ -159,14 +152,14 @@ def timeline_figure(rows: pd.DataFrame, fire_units: list[str], title: str) -> go
             b = b if np.isfinite(b) else a
             xs += [a / 60.0, b / 60.0, None]
             ys += [escape(row.unit_id)] * 2 + [None]
-            text = escape(f"{row.unit_id} -> {row.target_id}: {phase.split(' (')[0]} {_clock(a)} to {_clock(b)}")
+            text = escape(f"{row.unit_id} -> {row.target_id}: {phase.split(' (')[0]} {mmss(a)} to {mmss(b)}")
             hover += [text, text, None]
         fig.add_trace(go.Scatter(x=xs or [None], y=ys or [None], mode="lines", name=phase, hovertext=hover or [None],
                                  hoverinfo="text", line={"color": colour, "width": width}))
     for outcome, (words, symbol, colour) in OUTCOME_STYLE.items():
         sel = rows[rows["outcome"] == outcome]
         when = {"kill": "intercept", "miss": "intercept", "waiting": "nominated"}.get(outcome, "decided")
-        hover = [escape(f"{r.unit_id} -> {r.target_id}: {words} at {_clock(getattr(r, when))}"
+        hover = [escape(f"{r.unit_id} -> {r.target_id}: {words} at {mmss(getattr(r, when))}"
                         + ("" if r.reason == "none" else f" ({reason_words(r.reason)})"))
                  for r in sel.itertuples(index=False)]
         fig.add_trace(go.Scatter(x=(sel[when] / 60.0).tolist() or [None],
@@ -189,7 +182,7 @@ def timeline_table(rows: pd.DataFrame) -> str:
     for r in rows[rows["outcome"] != "waiting"].itertuples(index=False):
         why = "-" if r.reason == "none" else escape(reason_words(r.reason))
         out.append(f"<tr><td>{escape(r.unit_id)}</td><td>{escape(r.target_id)}</td>"
-                   + "".join(f"<td class=num>{_clock(v) if np.isfinite(v) else '-'}</td>"
+                   + "".join(f"<td class=num>{mmss(v) if np.isfinite(v) else '-'}</td>"
                              for v in (r.nominated, r.decided, r.launch, r.intercept))
                    + f"<td>{escape(r.outcome)}</td><td>{why}</td></tr>")
     waits = rows[rows["outcome"] == "waiting"]
@@ -213,7 +206,7 @@ def drivers_html(b: Breakdown) -> str:
     run, claims = b.run, []
     audit = run.audit
     units = audit.get("fire_units", [])
-    able = f"{_whole(audit.get('fire_units_able'))} of {_whole(audit.get('fire_units_total'))}"
+    able = f"{whole(audit.get('fire_units_able'))} of {whole(audit.get('fire_units_total'))}"
     claims.append(f'<a class=claim href="#{audit_cell(b.index)}">{able}</a> fire units have a complete kill chain as '
                   "the network is wired, powered and crewed (the audit).")
     for k, unit in enumerate(units):
@@ -260,7 +253,8 @@ def drivers_html(b: Breakdown) -> str:
     return f"<h3>{escape(run.name)}</h3><p>{' '.join(claims)}</p>"
 
 
-def _whole(value) -> str:
+def whole(value) -> str:
+    """A whole number from a scenario or run file, escaped ('-' when missing): the audit's cells and claims."""
     return "-" if value is None else escape(str(value))
 
 

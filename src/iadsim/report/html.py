@@ -30,6 +30,7 @@ from iadsim.report.explain import (
     timeline_rows,
     timeline_table,
 )
+from iadsim.report.explain import whole as _int
 from iadsim.report.layers import map_layers
 from iadsim.report.plots import label, map_figure, metrics_figure, replay_figure, series_figure
 from iadsim.report.replay import build_replay
@@ -364,10 +365,6 @@ def _timeline_html(page: _Page, run: Run) -> str:
 
 def _num(value) -> str:
     return "-" if value is None or (isinstance(value, float) and value != value) else f"{value:.2f}"
-
-
-def _int(value) -> str:
-    return "-" if value is None else escape(str(value))
 
 
 def _pct(value) -> str:
