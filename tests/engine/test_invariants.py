@@ -7,6 +7,7 @@ import pytest
 
 from iadsim.engine import Engine, build_world, phases
 from iadsim.engine.state import FLYING, PENDING
+from iadsim.engine.world import Looks
 from iadsim.network import evaluate
 from iadsim.registry import ASSIGNERS
 from iadsim.scenario import InputError
@@ -145,7 +146,7 @@ def test_an_unknown_assigner_is_an_error_listing_the_choices(make_scenario):
 def test_forced_detection_engages_every_threat_in_reach(make_scenario):
     """A world with pd = 1 wherever the radar sees: every threat is detected, and only threats are engaged."""
     world = build_world(make_scenario(point_defence()))
-    world.pd_look[:] = np.where(world.visible, 1.0, 0.0)
+    world = world.with_looks(Looks.from_dense(np.where(world.visible, 1.0, 0.0), world.visible, world.sigma))
     engine = Engine(world, np.arange(5), seed=4)
     engine.run()
     civil = {world.target_ids[t] for t in np.flatnonzero(world.civil)}

@@ -10,6 +10,7 @@ import pytest
 from iadsim.engine import Engine, build_world, phases
 from iadsim.engine.phases import channel_groups
 from iadsim.engine.state import InvariantError, Phase, SensorTracks
+from iadsim.engine.world import Looks
 from iadsim.tracking import FREE
 from iadsim.tracking.scan import SensorTrackTable
 
@@ -208,9 +209,10 @@ def _fake_sensing(pd_by_step: list[list[float]], up: bool = True):
     K, T = pd.shape[0], pd.shape[2]
     position = np.broadcast_to(np.array([[10e3, 0.0, 1e3], [-10e3, 0.0, 1e3]]), (K, T, 3))  # 20 km apart
     world = SimpleNamespace(look_period=np.array([1.0]), sensor_unit=np.array([0]), sensing=np.array([True]),
-                            pd_look=pd, visible=np.ones((K, 1, T), bool), target_ids=["a", "b"],
+                            looks=Looks.from_dense(pd, np.ones((K, 1, T), bool), np.full((K, 1, T), 10.0)),
+                            target_ids=["a", "b"],
                             civil=np.zeros(T, bool), times=np.arange(K, dtype=float), position=position,
-                            velocity=np.zeros((K, T, 3)), sigma=np.full((K, 1, T), 10.0, np.float32),
+                            velocity=np.zeros((K, T, 3)),
                             sensor_position=np.zeros((1, 3)), sensors=[], ranging=np.array([True]),
                             scenario=SimpleNamespace(spec=SimpleNamespace(duration=K - 1.0)))
     ctx = SimpleNamespace(world=world, keys=np.arange(1, 4, dtype=np.uint64), confirm=(2, 3), drop_after=3, lags=[],

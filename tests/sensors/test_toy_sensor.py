@@ -103,7 +103,7 @@ def test_a_registered_toy_sensor_works_in_the_world_and_in_coverage(toy_eye, fla
     np.testing.assert_array_equal(world.pd_look[:, s], np.where(expected_visible, np.float32(TOY_PD), 0))
     assert world.look_period[s] == 1.0
     ground = np.hypot(d[..., 0], d[..., 1])
-    np.testing.assert_allclose(world.sigma[:, s], ground * np.deg2rad(0.5), rtol=1e-6)
+    np.testing.assert_allclose(world.sigma[:, s], np.where(expected_visible, ground * np.deg2rad(0.5), 0), rtol=1e-6)
 
     # coverage: the eye counts (it senses), the silent radar does not; a disc of 20 km slant range
     maps = coverage_maps(scenario, bands=(HEIGHT,))

@@ -285,7 +285,7 @@ def _sensor_counts(world, state) -> np.ndarray:
     k = max(state.time_index - 1, 0)
     tab, out = state.tracks.table, state.outcomes
     flying = out.alive & ~out.leaked & world.active[k][None, :]
-    should = (world.visible[k] & world.ranging[:, None])[None] & flying[:, None, :]
+    should = (world.looks.visible_at(k) & world.ranging[:, None])[None] & flying[:, None, :]
     status = tab.status if world.ranging.all() else np.where(world.ranging[None, :, None], tab.status, FREE).astype(
         np.int8)
     counts = np.zeros(tab.status.shape[:2] + (6,))
@@ -327,7 +327,8 @@ def _node_counts(world, state, nodes: slice, latency: np.ndarray, feeds: np.ndar
     held = node_holds(world, state, nodes, latency, now)
     flying = out.alive & ~out.leaked & world.active[k][None, :]
     # seen by a feeding sensor that places it (a radar that sees it, or two passive ones that detect it)
-    sees = placed(world, world.visible[k] & (world.ranging[:, None] | (world.pd_look[k] > 0)), feeds)  # (R, n, T)
+    seen = world.looks.visible_at(k) & (world.ranging[:, None] | (world.looks.pd_at(k) > 0))
+    sees = placed(world, seen, feeds)  # (R, n, T)
     n_r, n_f, n_t = held.shape
     counts = np.zeros((n_r, n_f, 6))
     picture_counts(x, np.where(held, CONFIRMED, FREE).astype(np.int8),

@@ -4,6 +4,6 @@ the fire-control cycle in continuous time (see Engine.step; the phases are funct
 
 from iadsim.engine.core import Engine
 from iadsim.engine.state import State
-from iadsim.engine.world import World, build_world
+from iadsim.engine.world import Looks, World, build_world
 
-__all__ = ["Engine", "State", "World", "build_world"]
+__all__ = ["Engine", "Looks", "State", "World", "build_world"]

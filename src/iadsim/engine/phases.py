@@ -137,6 +137,7 @@ class Context:
     chain_cache: dict = field(default_factory=dict)  # down components -> (able, feeds, guides, post feeds)
     geometry_at: dict = field(default_factory=dict)  # chunk -> (GEOMETRY_CHUNK, F, T) inside, the last two
     step_values: tuple = (-1, None)  # (step, what assignment reads at every event of it)
+    visible_now: tuple = (-1, None)  # (step, (S, T) what each sensor sees then)
 
     @classmethod
     def build(cls, world: World, replications, seed: int, events: bool = True) -> Context:
@@ -373,7 +374,10 @@ def sense(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, out: Outcomes)
     sensing = rd.unit_up[:, w.sensor_unit] & w.sensing[None, :]  # working, and able to sense (a radar emits)
     flying = out.alive & ~out.leaked
     n_t = len(w.target_ids)
-    ss, tt = np.nonzero(w.pd_look[k] > 0)  # draws only where a look can succeed: the numbers a full draw gives
+    seen = w.looks.at(k)  # draws only where a look can succeed: the numbers a full draw gives
+    detectable = np.flatnonzero(w.looks.pd[seen] > 0) + seen.start  # pairs, by sensor then target
+    ss, tt = w.looks.sensor[detectable].astype(np.int64), w.looks.target[detectable].astype(np.int64)
+    pd = w.looks.pd[detectable]
     tab, m, n = trk.table, *ctx.confirm
     confirmed = np.empty(trk.confirmed_at.size, np.int64)
     for j in range(int(count.max(initial=0))):
@@ -388,13 +392,13 @@ def sense(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, out: Outcomes)
         rr = i = np.zeros(0, np.int64)
         if len(ss):
             u = rng.uniform_at(ctx.keys[:, None], number[:, ss], S_DETECT, ss * n_t + tt)
-            hit = (u < w.pd_look[k, ss, tt][None]) & looking[:, ss] & flying[:, tt]
+            hit = (u < pd[None]) & looking[:, ss] & flying[:, tt]
             rr, i = np.nonzero(hit)  # by replication, sensor, target
             if len(rr):
                 first_detection(w, out, rr, tt[i], when[rr, ss[i]])
         ds, dt = ss[i], tt[i]
         at = when[rr, ds]
-        pos, sigma = position_at(ctx, k, dt, at), w.sigma[k, ds, dt].astype(float)
+        pos, sigma = position_at(ctx, k, dt, at), w.looks.sigma[detectable[i]].astype(float)
         angle = ~w.ranging[ds]  # a passive sensor's: its line of sight, as a plot ANGLE_RANGE out
         if angle.any():
             pos[angle], sigma[angle] = line_of_sight(ctx, ds[angle], pos[angle]), ANGLE_RANGE * ctx.angle_sigma[
@@ -405,7 +409,7 @@ def sense(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, out: Outcomes)
         fa_ptr, fa_z, fa_var = false_plots(ctx, lr, ls, number[lr, ls])
         n_conf, n_out = scan_looks(
             lr, ls, when[lr, ls], det_ptr, dt, pos, noise, np.maximum(sigma, MIN_SIGMA),
-            w.pd_look[k, ds, dt].astype(float), fa_ptr, fa_z,
+            pd[i].astype(float), fa_ptr, fa_z,
             fa_var,
             w.sensor_position, ctx.resolution, tab.x, tab.p, tab.status, tab.hits, tab.scans, tab.misses, tab.truth,
             tab.time, tab.top, m, n, ctx.drop_after, ctx.process_noise, ctx.initial_speed_sigma**2, ctx.gate,
@@ -690,7 +694,7 @@ def known(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, rr, ff, tt, wh
     def ints(a):
         return np.ascontiguousarray(a, np.int64)
     return known_kernel(trk.confirmed_at, trk.held_since, trk.held_until, ctx.world.latency, rd.feeds, rd.guides,
-                        ctx.world.visible[k], ctx.world.placing, ints(rr), ints(ff), ints(tt),
+                        visible(ctx, k), ctx.world.placing, ints(rr), ints(ff), ints(tt),
                         np.ascontiguousarray(when, float))
 
 
@@ -811,7 +815,7 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
         np.ascontiguousarray(rows, np.int64), clock, out.alive, out.leaked, w.start_time, w.arrival_time, eng.phase,
         IDLE, pic.system_hostile, rd.able, rd.unit_up, w.fire_unit, bat.missiles, bat.ready_at, bat.busy, bat.guiding,
         ctx.group, ctx.channels, inside, st.tracks.confirmed_at, st.tracks.held_since, st.tracks.held_until,
-        w.latency, rd.feeds, rd.guides, w.visible[k], w.placing)
+        w.latency, rd.feeds, rd.guides, visible(ctx, k), w.placing)
     if not len(i):
         return False
     rr, when = rows[i], clock[rows[i]]
@@ -828,6 +832,13 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
                 nominate(ctx, k, st, r, a, b, clock[r])
                 nominated = True
     return nominated
+
+
+def visible(ctx: Context, k: int) -> np.ndarray:
+    """(S, T) bool: what each sensor sees at step ``k`` (line of sight, range and sector; computed once)."""
+    if ctx.visible_now[0] != k:
+        ctx.visible_now = (k, ctx.world.looks.visible_at(k))
+    return ctx.visible_now[1]
 
 
 def step_values(ctx: Context, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -1,14 +1,16 @@
 """What does not change between replications, computed once per scenario.
 
 Flight paths are deterministic, so positions, line of sight (terrain masking rasters, one per sensor
-site), per-look detection probabilities and measurement errors are arrays over
-``(n_steps, n_sensors, n_targets)`` shared by every replication. Only the random draws differ. How each
-sensor sees is its sensor model's business (:mod:`iadsim.sensors`), shared with the coverage maps.
+site), per-look detection probabilities and measurement errors are shared by every replication. Only the
+random draws differ. What the sensors see is kept sparse (:class:`Looks`): only the sensor-target pairs
+in line of sight, inside range and sector, step by step (a few per cent of all pairs), and the physics is
+evaluated at those pairs only (a sensor sees nothing beyond its ``max_range``). How each sensor sees is
+its sensor model's business (:mod:`iadsim.sensors`), shared with the coverage maps.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from functools import cached_property
 
 import networkx as nx
@@ -31,6 +33,66 @@ from iadsim.sensors import (
 )
 from iadsim.sensors.geometry import land_clutter
 from iadsim.terrain import local_relief, masking_height
+
+
+@dataclass(frozen=True)
+class Looks:
+    """What every sensor can see at every step, sparse: the (sensor, target) pairs in line of sight, inside
+    range and sector, sorted by step, sensor and target, with one look's probability of detection and the
+    1-sigma measurement error there. Step ``k``'s pairs are ``ptr[k]:ptr[k + 1]``. Dense (K, S, T) arrays of
+    the same are built on request (:meth:`dense`), for small worlds and tests."""
+
+    shape: tuple[int, int, int]  # (K, S, T)
+    ptr: np.ndarray  # (K + 1,) int64
+    sensor: np.ndarray  # (P,) int32
+    target: np.ndarray  # (P,) int32
+    pd: np.ndarray  # (P,) float32: probability of detection of one look (0: seen, but no signal to detect)
+    sigma: np.ndarray  # (P,) float32: 1-sigma position measurement error [m]
+
+    @classmethod
+    def from_pairs(cls, shape: tuple[int, int, int], k, s, t, pd, sigma) -> Looks:
+        """The looks of pairs given in any order (each (step, sensor, target) once)."""
+        order = np.lexsort((t, s, k))
+        ptr = np.zeros(shape[0] + 1, np.int64)
+        np.cumsum(np.bincount(np.asarray(k, np.int64), minlength=shape[0]), out=ptr[1:])
+        return cls(tuple(int(n) for n in shape), ptr, np.asarray(s, np.int32)[order], np.asarray(t, np.int32)[order],
+                   np.asarray(pd, np.float32)[order], np.asarray(sigma, np.float32)[order])
+
+    @classmethod
+    def from_dense(cls, pd_look: np.ndarray, visible: np.ndarray, sigma: np.ndarray) -> Looks:
+        """The looks of dense (K, S, T) arrays: the pairs where ``visible``."""
+        k, s, t = np.nonzero(visible)
+        return cls.from_pairs(visible.shape, k, s, t, pd_look[k, s, t], sigma[k, s, t])
+
+    @property
+    def nbytes(self) -> int:
+        return sum(getattr(self, f.name).nbytes for f in fields(self) if f.name != "shape")
+
+    def at(self, k: int) -> slice:
+        """Step ``k``'s pairs."""
+        return slice(int(self.ptr[k]), int(self.ptr[k + 1]))
+
+    def visible_at(self, k: int) -> np.ndarray:
+        """(S, T) bool: line of sight, inside range and sector at step ``k``."""
+        out = np.zeros(self.shape[1:], bool)
+        i = self.at(k)
+        out[self.sensor[i], self.target[i]] = True
+        return out
+
+    def pd_at(self, k: int) -> np.ndarray:
+        """(S, T) float32: one look's probability of detection at step ``k`` (0 where not seen)."""
+        out = np.zeros(self.shape[1:], np.float32)
+        i = self.at(k)
+        out[self.sensor[i], self.target[i]] = self.pd[i]
+        return out
+
+    def dense(self, name: str) -> np.ndarray:
+        """(K, S, T) array of ``"visible"`` (bool), ``"pd"`` or ``"sigma"`` (float32, 0 where not seen)."""
+        values = np.ones(len(self.sensor), bool) if name == "visible" else getattr(self, name)
+        out = np.zeros(self.shape, values.dtype)
+        k = np.repeat(np.arange(self.shape[0]), np.diff(self.ptr))
+        out[k, self.sensor, self.target] = values
+        return out
 
 
 @dataclass
@@ -58,9 +120,7 @@ class World:
     sensor_ids: list[str]
     sensor_position: np.ndarray  # (S, 3)
     look_period: np.ndarray  # (S,) [s] between two looks of a sensor (its own times: the engine draws the phase)
-    pd_look: np.ndarray  # (K, S, T) float32: probability of detection of one look (0 if masked)
-    visible: np.ndarray  # (K, S, T) bool: line of sight, inside range and sector
-    sigma: np.ndarray  # (K, S, T) float32: 1-sigma position measurement error [m]
+    looks: Looks  # what each sensor sees at each step, sparse
     masking: dict[str, np.ndarray]  # sensor id -> masking-height raster [m]
     # fire units
     fire_ids: list[str]
@@ -81,6 +141,26 @@ class World:
     post_latency: np.ndarray  # (C, S) seconds from a sensor's detection to the command post's picture (inf: none)
 
     @cached_property
+    def pd_look(self) -> np.ndarray:
+        """(K, S, T) float32, read-only: one look's probability of detection (0 if not seen); dense, built on
+        request from :attr:`looks` (small worlds, tests)."""
+        return _read_only(self.looks.dense("pd"))
+
+    @cached_property
+    def visible(self) -> np.ndarray:
+        """(K, S, T) bool, read-only: line of sight, inside range and sector (dense, from :attr:`looks`)."""
+        return _read_only(self.looks.dense("visible"))
+
+    @cached_property
+    def sigma(self) -> np.ndarray:
+        """(K, S, T) float32, read-only: 1-sigma position measurement error [m] (dense, from :attr:`looks`)."""
+        return _read_only(self.looks.dense("sigma"))
+
+    def with_looks(self, looks: Looks) -> World:
+        """This world with other looks (a test forcing detections, a what-if)."""
+        return replace(self, looks=looks)
+
+    @cached_property
     def placing(self) -> np.ndarray:
         """(S,) int64 what each sensor's tracks give a picture (:func:`iadsim.registry.places`: 3 a radar's, 2 a
         passive sensor's lines of sight with elevation, 1 bearings only)."""
@@ -90,6 +170,25 @@ class World:
     def ranging(self) -> np.ndarray:
         """(S,) bool: the sensor measures range (a radar); a passive sensor's tracks are of lines of sight."""
         return self.placing == RANGING
+
+
+def _gradient(position: np.ndarray, step: float) -> np.ndarray:
+    """``np.gradient(position, step, axis=0)`` (central differences inside, one-sided at the ends) without its
+    temporaries: the same numbers, in one array."""
+    out = np.zeros_like(position)
+    if len(position) < 2:
+        return out
+    np.subtract(position[2:], position[:-2], out=out[1:-1])
+    out[1:-1] /= 2.0 * step
+    np.subtract(position[1], position[0], out=out[0])
+    np.subtract(position[-1], position[-2], out=out[-1])
+    out[[0, -1]] /= step
+    return out
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    a.setflags(write=False)
+    return a
 
 
 def _fly(scenario: Scenario, flight, times: np.ndarray, start: float):
@@ -193,7 +292,8 @@ def build_world(scenario: Scenario) -> World:
         active[:, i] = started & ~done
         arrived[:, i] = done
         height[:, i] = pos[:, 2] - ground
-    velocity = np.gradient(position, spec.step, axis=0) if n_steps > 1 else np.zeros_like(position)
+    del paths
+    velocity = _gradient(position, spec.step)
     velocity[~active] = 0.0
 
     unit_ids = [u.id for u in spec.units]
@@ -207,7 +307,8 @@ def build_world(scenario: Scenario) -> World:
     swerling = np.array([a.swerling for a in aircraft])
     # over nodata with no height (an AGL route): not seen there (off the grid the masking height is NaN: unseen)
     known = np.isfinite(position).all(axis=-1) & np.isfinite(height)
-    seen_at = np.where(known[..., None], position, 0.0)  # finite stand-ins where unknown (masked by `known`)
+    # finite stand-ins where unknown (masked by `known`)
+    seen_at = position if known.all() else np.where(known[..., None], position, 0.0)
     screening = _self_screening(flights_of)
     ir_intensity = {band: np.array([a.ir_intensity[band].value if a.ir_intensity and band in a.ir_intensity
                                     else np.nan for a in aircraft])[None, :] for band in ("mwir", "lwir")}
@@ -216,10 +317,8 @@ def build_world(scenario: Scenario) -> World:
     look_period = np.array([sensor.look_period for _, sensor in sensors], float)
     if (look_period <= 0).any() or not np.isfinite(look_period).all():
         raise ValueError("a sensor model's look_period must be a positive number of seconds")
-    pd_look = np.zeros((n_steps, n_s, n_t), np.float32)
-    visible = np.zeros((n_steps, n_s, n_t), bool)
-    sigma = np.zeros((n_steps, n_s, n_t), np.float32)
-    masking = {}
+    targets = _Targets((n_steps, n_t), rcs, swerling, screening, ir_intensity, emitters)
+    masking, looks = {}, []
     relief = local_relief(terrain.elevation, terrain.cell_size)
     standoff = _standoff_tracks(scenario, times)
     for s, (unit, sensor) in enumerate(sensors):
@@ -228,21 +327,19 @@ def build_world(scenario: Scenario) -> World:
         mask = masking_height(terrain.elevation, terrain.cell_size, int(r0), int(c0), sensor.antenna_height,
                               max_distance=sensor.max_range)  # 4/3 radio earth
         masking[unit.id] = mask
-        beamwidth = getattr(sensor, "beamwidth", None)
-        clutter = None if beamwidth is None else land_clutter(terrain, mask, (site.x, site.y), seen_at[..., 0],
-                                                                  seen_at[..., 1], scenario.clutter_map, beamwidth)
-        path = path_geometry(terrain, relief, mask, (site.x, site.y, site.ground), s_pos[s, 2], seen_at[..., 0],
-                             seen_at[..., 1], seen_at[..., 2], np.where(known, height, 0.0), surface=spec.surface.type,
-                             roughness=spec.surface.height_std, clutter=clutter, surface_map=scenario.surface_classes)
         dx, dy = seen_at[..., 0] - site.x, seen_at[..., 1] - site.y
-        vis = known & active & sensor.visibility(path, dx, dy)
-        visible[:, s] = vis
-        jammers = [Jamming(*screening, path, np.array(True), self_screening=True)] if screening else []
-        jammers += standoff_jammers(
-            scenario, standoff, sensor, (site.x, site.y, site.ground), s_pos[s, 2], mask, relief, dx, dy)
-        p = look_pd(sensor, path, rcs[None, :], swerling, jammers, ir_intensity, emitters)
-        pd_look[:, s] = np.where(vis, p, 0.0)
-        sigma[:, s] = sensor.measurement_sigma(path.slant_range, path.ground_range)
+        jamming = standoff_jammers(scenario, standoff, sensor, (site.x, site.y, site.ground), s_pos[s, 2], mask,
+                                   relief, dx, dy)
+        # the paths evaluated: flying, known, and within the sensor's reach (beyond it, it sees nothing), a
+        # chunk at a time (bounded memory)
+        reach_k, reach_t = np.nonzero(known & active & (np.hypot(dx, dy) <= sensor.max_range))
+        for lo in range(0, len(reach_k), PATH_CHUNK):
+            kk, tt = reach_k[lo:lo + PATH_CHUNK], reach_t[lo:lo + PATH_CHUNK]
+            looks.append(_sensor_looks(scenario, s, sensor, (site.x, site.y, site.ground), s_pos[s, 2], mask, relief,
+                                       seen_at, height, dx, dy, kk, tt, jamming, targets))
+    k_, s_, t_, pd_, sigma_ = (np.concatenate([a[i] for a in looks]) if looks else np.zeros(0, np.int32)
+                               for i in range(5))
+    looks = Looks.from_pairs((n_steps, n_s, n_t), k_, s_, t_, pd_, sigma_)
 
     net = build_network(scenario)
     fire_ids = net.fire_units
@@ -258,12 +355,71 @@ def build_world(scenario: Scenario) -> World:
     posts = net.units("command-post")
     return World(
         scenario, net, times, spec.step, ids, flights_of, civil, transponder, position, velocity, height, active,
-        arrived, start_time, arrival_time, asset_of, sensor_ids, s_pos, look_period, pd_look, visible, sigma, masking,
+        arrived, start_time, arrival_time, asset_of, sensor_ids, s_pos, look_period, looks, masking,
         fire_ids, f_pos, missiles,
         launchers, latency, unit_ids, unit_index, np.array([unit_index[s] for s in sensor_ids], int),
         np.array([unit_index[f] for f in fire_ids], int), guiders, [m for _, m in sensors], sensing,
         [u.sector for u in fire_units], posts, _latencies(scenario, net, [[c] for c in posts], sensor_ids),
     )
+
+
+PATH_CHUNK = 1 << 18
+"""Paths (step, target) of one sensor evaluated at once by :func:`build_world` (memory: tens of arrays of this
+length)."""
+
+
+@dataclass(frozen=True)
+class _Targets:
+    """What the physics needs of the targets themselves: arrays over targets, or (1, T)."""
+
+    shape: tuple[int, int]  # (K, T)
+    rcs: np.ndarray
+    swerling: np.ndarray
+    screening: tuple | None
+    ir_intensity: dict
+    emitters: Emission | None
+
+
+def _sensor_looks(scenario: Scenario, s: int, sensor: SensorModel, site: tuple, antenna_z: float, mask, relief,
+                  seen_at, height, dx, dy, kk, tt, jamming: list, targets: _Targets) -> tuple:
+    """(steps, sensors, targets, Pd, sigma) of the paths (``kk``, ``tt``) sensor ``s`` sees: their geometry and
+    visibility, then the physics of one look where it sees (the stand-off ``jamming`` as
+    :func:`standoff_jammers` gives it, arrays broadcast to (K, T))."""
+    spec, terrain = scenario.spec, scenario.terrain
+    x, y, z = (seen_at[kk, tt, i] for i in range(3))
+    beamwidth = getattr(sensor, "beamwidth", None)
+    clutter = None if beamwidth is None else land_clutter(terrain, mask, site[:2], x, y, scenario.clutter_map,
+                                                              beamwidth)
+    path = path_geometry(terrain, relief, mask, site, antenna_z, x, y, z, height[kk, tt], surface=spec.surface.type,
+                         roughness=spec.surface.height_std, clutter=clutter, surface_map=scenario.surface_classes)
+    vis = np.asarray(sensor.visibility(path, dx[kk, tt], dy[kk, tt]), bool)
+    kk, tt, path = kk[vis], tt[vis], path.take(vis)  # the physics only where the sensor sees
+
+    def pick(a):
+        return np.broadcast_to(a, targets.shape)[kk, tt]
+
+    jammers = [Jamming(*map(pick, targets.screening), path, np.array(True), self_screening=True)
+               ] if targets.screening else []
+    jammers += [_picked(j, pick, targets.shape, (kk, tt)) for j in jamming]
+    p = look_pd(sensor, path, targets.rcs[tt], targets.swerling[tt], jammers,
+                {band: pick(v) for band, v in targets.ir_intensity.items()},
+                None if targets.emitters is None else _picked(targets.emitters, pick, targets.shape, (kk, tt)))
+    sigma = sensor.measurement_sigma(path.slant_range, path.ground_range)
+    return (kk.astype(np.int32), np.full(len(kk), s, np.int32), tt.astype(np.int32), np.asarray(p, np.float32),
+            np.broadcast_to(np.asarray(sigma, np.float32), kk.shape))
+
+
+def _picked(value, pick, shape: tuple, index: tuple):
+    """A :class:`Jamming` or :class:`Emission` whose arrays broadcast to ``shape`` (K, T), at the pairs ``index``
+    only (``pick``: an array's values there; its paths: :meth:`Geometry.take`)."""
+    changes = {}
+    for f in fields(value):
+        a = getattr(value, f.name)
+        if isinstance(a, np.ndarray) and a.ndim:
+            changes[f.name] = pick(a)
+        elif hasattr(a, "broadcast") and hasattr(a, "take"):  # a path (Geometry)
+            changes[f.name] = a.broadcast(shape).take(index)
+    return replace(value, **changes)
 
 
 def _emitters(aircraft: list, flights_of: list) -> Emission | None:
