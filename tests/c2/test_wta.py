@@ -313,3 +313,167 @@ def test_reading_an_instance_and_published_bounds_in_the_benchmark_format(tmp_pa
     )
     bounds = read_published_bounds(tmp_path / "results.csv")
     assert bounds == {(5, 10, 1): (100.5, 100.75), (5, 10, 2): (42.0, 42.0)}
+
+
+# ------------------------------------------------------------------------------------------------
+# Local search (1-move and 2-swap): checked against the test's own objective, its own enumeration of the
+# optimum and its own enumeration of every neighbour; nothing here calls the module to judge the module.
+
+
+def _surviving_value(x, pk, value):
+    """sum_j V_j prod_i (1 - p_ij) ** x_ij, in plain Python."""
+    total = 0.0
+    for j in range(len(value)):
+        survive = float(value[j])
+        for i in range(len(x)):
+            survive *= (1.0 - float(pk[i][j])) ** int(x[i][j])
+        total += survive
+    return total
+
+
+def _enumerated_optimum(pk, value, weapons):
+    """Every round of every weapon to one target or idle: the least surviving value over all of them."""
+    n_weapons, n_targets = len(pk), len(value)
+    owner = [i for i in range(n_weapons) for _ in range(int(weapons[i]))]
+    best, best_x = np.inf, None
+    for choice in itertools.product(range(-1, n_targets), repeat=len(owner)):
+        x = [[0] * n_targets for _ in range(n_weapons)]
+        for i, t in zip(owner, choice, strict=True):
+            if t >= 0:
+                x[i][t] += 1
+        f = _surviving_value(x, pk, value)
+        if f < best:
+            best, best_x = f, x
+    return np.array(best_x, dtype=np.int64), best
+
+
+def _improving_neighbours(x, pk, value, weapons, tol):
+    """Every 1-move (a round, used or idle, to another target) and 2-swap (rounds of two different weapons
+    on two different targets, idle counting as a target, exchange them) that lowers the surviving value by
+    more than ``tol``, by recomputing the objective of each neighbour."""
+    x = np.asarray(x, dtype=np.int64)
+    n_weapons, n_targets = x.shape
+    idle = n_targets
+    # the rounds as (weapon, target), idle rounds on the pseudo-target n_targets
+    rounds = [(i, j) for i in range(n_weapons) for j in range(n_targets) for _ in range(int(x[i, j]))]
+    rounds += [(i, idle) for i in range(n_weapons) for _ in range(int(weapons[i] - x[i].sum()))]
+    base = _surviving_value(x, pk, value)
+
+    def objective_after(changes):
+        y = np.zeros((n_weapons, n_targets + 1), dtype=np.int64)
+        y[:, :n_targets] = x
+        y[:, idle] = np.asarray(weapons) - x.sum(axis=1)
+        for i, j, d in changes:
+            y[i, j] += d
+        assert (y >= 0).all()
+        return _surviving_value(y[:, :n_targets], pk, value)
+
+    found = []
+    for i, a in rounds:
+        for k in range(n_targets):
+            if k != a and objective_after([(i, a, -1), (i, k, +1)]) < base - tol:
+                found.append(("move", i, a, k))
+    for (i, a), (i2, b) in itertools.combinations(rounds, 2):
+        if i != i2 and a != b:
+            if objective_after([(i, a, -1), (i2, b, -1), (i, b, +1), (i2, a, +1)]) < base - tol:
+                found.append(("swap", i, a, i2, b))
+    return found
+
+
+def _small_instance(seed):
+    """2-4 weapons with 1-2 rounds (at most 5 rounds), 2-3 targets; pk in [0, 1] with some exact 0s and
+    1s (a round that cannot reach, or kills for certain)."""
+    rng = np.random.default_rng(5000 + seed)
+    n_w, n_t = int(rng.integers(2, 5)), int(rng.integers(2, 4))
+    weapons = rng.integers(1, 3, size=n_w)
+    while weapons.sum() > 5:
+        weapons[int(np.argmax(weapons))] -= 1
+    pk = rng.uniform(0.0, 1.0, size=(n_w, n_t))
+    pk[rng.random(pk.shape) < 0.1] = 0.0
+    pk[rng.random(pk.shape) < 0.1] = 1.0
+    value = rng.uniform(1.0, 100.0, size=n_t)
+    return pk, value, weapons
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_local_search_from_greedy_is_a_local_optimum_between_the_optimum_and_the_greedy(seed):
+    pk, value, weapons = _small_instance(seed)
+    tol = 1e-9 * max(1.0, value.sum())
+    _, optimum = _enumerated_optimum(pk, value, weapons)
+    x_g, _ = mmr_greedy(pk, value, weapons)
+    greedy = _surviving_value(x_g, pk, value)
+    x, objective = improve_by_reassignment(x_g, pk, value, weapons)
+    assert_feasible(x, weapons)
+    assert objective == pytest.approx(_surviving_value(x, pk, value), rel=1e-12, abs=1e-12)
+    assert optimum - tol <= objective <= greedy + 1e-12
+    assert _improving_neighbours(x, pk, value, weapons, tol) == []
+
+
+@pytest.mark.parametrize("seed", range(15))
+def test_local_search_from_random_starts_with_idle_rounds_is_a_local_optimum(seed):
+    pk, value, weapons = _small_instance(100 + seed)
+    tol = 1e-9 * max(1.0, value.sum())
+    _, optimum = _enumerated_optimum(pk, value, weapons)
+    rng = np.random.default_rng(seed)
+    for _ in range(4):
+        start = np.zeros(pk.shape, dtype=np.int64)
+        for i, w in enumerate(weapons):  # each round to a random target or left idle (-1)
+            for t in rng.integers(-1, pk.shape[1], size=int(w)):
+                if t >= 0:
+                    start[i, t] += 1
+        before = _surviving_value(start, pk, value)
+        x, after = improve_by_reassignment(start, pk, value, weapons)
+        assert_feasible(x, weapons)
+        assert optimum - tol <= _surviving_value(x, pk, value) <= before + 1e-12
+        assert after == pytest.approx(_surviving_value(x, pk, value), rel=1e-12, abs=1e-12)
+        assert _improving_neighbours(x, pk, value, weapons, tol) == []
+
+
+def test_local_search_strictly_improves_the_greedy_where_the_greedy_is_suboptimal():
+    """Two weapons, two targets of value 1. pk = [[0.9, 0.8], [0.8, 0.1]]. The greedy takes the best pair
+    first, weapon 0 on target 0 (0.9), then weapon 1 has 0.1 * 0.8 = 0.08 on target 0 and 1 * 0.1 = 0.1 on
+    target 1: surviving value 0.1 + 0.9 = 1.0. Crossed, 0.2 + 0.2 = 0.4, the optimum (enumerated below).
+    No single move helps the greedy (1.02 and 1.18), so only the 2-swap reaches the optimum."""
+    pk, value, weapons = np.array([[0.9, 0.8], [0.8, 0.1]]), np.array([1.0, 1.0]), np.array([1, 1])
+    x_opt, optimum = _enumerated_optimum(pk, value, weapons)
+    assert optimum == pytest.approx(0.4) and x_opt.tolist() == [[0, 1], [1, 0]]
+    x_g, greedy = mmr_greedy(pk, value, weapons)
+    assert x_g.tolist() == [[1, 0], [0, 1]] and _surviving_value(x_g, pk, value) == pytest.approx(1.0)
+    neighbours = _improving_neighbours(x_g, pk, value, weapons, 1e-12)
+    assert neighbours == [("swap", 0, 0, 1, 1)]  # no improving 1-move: a 1-move search stops at the greedy
+    x, objective = improve_by_reassignment(x_g, pk, value, weapons)
+    assert x.tolist() == [[0, 1], [1, 0]]
+    assert objective == pytest.approx(optimum) and objective < greedy - 0.5
+
+
+def test_local_search_strictly_improves_the_greedy_with_several_rounds():
+    """Weapon 0 has two rounds, weapon 1 one; targets of value 4, 5, 4; pk = [[0.4, 0.7, 0.5],
+    [0.6, 0.8, 0.7]]. Greedy: weapon 1 on target 1 (gain 4.0), then weapon 0 on target 2 (2.0), then on
+    target 0 (1.6 against 1.0 and 0.7): 4 * 0.6 + 5 * 0.2 + 4 * 0.5 = 5.4. The optimum, enumerated below,
+    is 5.1, reached by two assignments, each one swap away from the greedy (weapon 1 trades target 1 for
+    one of weapon 0's targets); no 1-move helps the greedy."""
+    pk = np.array([[0.4, 0.7, 0.5], [0.6, 0.8, 0.7]])
+    value = np.array([4.0, 5.0, 4.0])
+    weapons = np.array([2, 1])
+    _, optimum = _enumerated_optimum(pk, value, weapons)
+    assert optimum == pytest.approx(5.1)
+    x_g, greedy = mmr_greedy(pk, value, weapons)
+    assert x_g.tolist() == [[1, 0, 1], [0, 1, 0]] and _surviving_value(x_g, pk, value) == pytest.approx(5.4)
+    assert {n[0] for n in _improving_neighbours(x_g, pk, value, weapons, 1e-12)} == {"swap"}  # no 1-move
+    x, objective = improve_by_reassignment(x_g, pk, value, weapons)
+    assert_feasible(x, weapons)
+    assert _surviving_value(x, pk, value) == pytest.approx(optimum) and objective < greedy - 0.25
+
+
+def test_local_search_is_deterministic_bounded_by_max_sweeps_and_rejects_infeasible_starts():
+    pk, value, weapons = _small_instance(3)
+    x_g, greedy = mmr_greedy(pk, value, weapons)
+    a = improve_by_reassignment(x_g, pk, value, weapons)
+    b = improve_by_reassignment(x_g, pk, value, weapons)
+    np.testing.assert_array_equal(a[0], b[0])
+    assert a[1] == b[1]
+    x0, f0 = improve_by_reassignment(x_g, pk, value, weapons, max_sweeps=0)
+    np.testing.assert_array_equal(x0, x_g)
+    assert f0 == pytest.approx(greedy)
+    with pytest.raises(ValueError):
+        improve_by_reassignment(x_g + 1, pk, value, weapons)

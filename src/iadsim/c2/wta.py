@@ -202,11 +202,32 @@ def improve_by_reassignment(
     weapons_available: ArrayLike | None = None,
     max_sweeps: int = 100,
 ) -> tuple[NDArray[np.int64], float]:
-    """Local search: move single rounds to another target while that lowers the objective.
+    """Local search over 1-moves and 2-swaps of single rounds, until no move lowers the objective.
 
-    A first-improvement 1-move neighbourhood (one round of weapon ``i`` leaves target ``j`` - or is
-    taken from the weapon's unused rounds - for the best target ``k``), swept over all weapons until
-    no move improves or ``max_sweeps`` is reached. Never returns a worse assignment than it is given.
+    Every round of every weapon (``weapons_available[i]`` rounds of weapon ``i``; rounds the start leaves
+    unused sit on an "idle" pseudo-target of value 0) is visited in turn, and the best of its moves is
+    made if it lowers the objective by more than a tolerance (``1e-12 * max(1, sum(V))``):
+
+    * **1-move** - the round leaves its target (or idleness) for another target;
+    * **2-swap** - the round and a round of *another* weapon on *another* target exchange targets
+      (one of them may be idle: a weapon then takes over a target from an idle round).
+
+    Deltas are incremental, from the per-target survival products ``S_j = V_j prod_i (1 - p_ij)**x_ij``
+    (kept as the product of the non-zero factors and the number of rounds with ``p_ij = 1``, so a round
+    can be removed exactly): removing a round of ``i`` from ``a`` gives ``S_a^-``, and a 1-move to ``k``
+    changes the objective by ``S_a^- p_ia - S_k p_ik``; a 2-swap with a round of ``i'`` on ``b`` by
+    ``S_a^- (1 - p_i'a) - S_a + S_b^- (1 - p_ib) - S_b``. So a 1-move costs O(1) (all targets of one round:
+    O(n_targets)) and a 2-swap O(1) (all partners of one round: O(rounds)); a pass costs
+    O(rounds * (rounds + n_targets)). The products are recomputed exactly at the start of every pass.
+
+    Passes repeat until one makes no move (the result is then a local optimum for both neighbourhoods)
+    or ``max_sweeps`` passes have been made. Deterministic (fixed visiting order, first index on ties).
+    Never returns an assignment with a larger objective than the start: if rounding ever made the
+    result worse, the start is returned.
+
+    The 2-swap is what makes it useful after :func:`mmr_greedy`: on the published instances of Andersen,
+    Pavlikov & Toffolo (2022) the greedy's assignment admits no improving 1-move at all (each round was
+    placed at the best marginal return), while improving 2-swaps exist.
 
     Parameters
     ----------
@@ -215,12 +236,13 @@ def improve_by_reassignment(
     pk, target_value, weapons_available
         As in :func:`mmr_greedy`.
     max_sweeps : int
-        Upper bound on the number of passes over the weapons.
+        Upper bound on the number of passes over the rounds.
 
     Returns
     -------
     rounds : ndarray of int, shape ``(n_weapons, n_targets)``
     objective : float
+        Expected surviving value of the returned assignment (recomputed from scratch).
 
     References
     ----------
@@ -228,46 +250,77 @@ def improve_by_reassignment(
     """
     pk = np.nan_to_num(np.asarray(pk, dtype=float), nan=0.0)
     value = np.asarray(target_value, dtype=float)
-    x = np.asarray(rounds, dtype=np.int64).copy()
-    n_weapons, _ = pk.shape
+    x0 = np.asarray(rounds, dtype=np.int64)
+    n_weapons, n_targets = pk.shape
     mu = _availability(weapons_available, n_weapons)
-    if (x.sum(axis=1) > mu).any() or (x < 0).any():
+    if x0.shape != pk.shape or (x0 < 0).any() or (x0.sum(axis=1) > mu).any():
         raise ValueError("starting assignment is infeasible")
-    survival = value * np.prod(np.power(1.0 - pk, x), axis=0)
+    start_objective = expected_survival_value(x0, pk, value)
+
+    # Column n_targets is the idle pseudo-target: value 0, kill probability 0.
+    p = np.zeros((n_weapons, n_targets + 1))
+    p[:, :n_targets] = pk
+    q = 1.0 - p
+    sure = q <= 0.0  # a round that kills for certain: tracked by count, never divided by
+    q_div = np.where(sure, 1.0, q)
+    v = np.append(value, 0.0)
+    # one entry per round: its weapon and its target (n_targets = idle)
+    owner = np.repeat(np.arange(n_weapons), mu)
+    target = np.concatenate(
+        [np.arange(n_targets + 1).repeat(np.append(x0[i], mu[i] - x0[i].sum())) for i in range(n_weapons)]
+        + [np.empty(0, dtype=np.intp)]
+    ).astype(np.intp)
+    n_rounds = owner.size
     tol = 1e-12 * max(1.0, float(value.sum()))
-    for _ in range(max_sweeps):
+
+    for _ in range(max(int(max_sweeps), 0)):
+        # exact products at the start of each pass: prod_j = V_j * prod of the non-zero factors of j
+        x = np.zeros(p.shape, dtype=np.int64)
+        np.add.at(x, (owner, target), 1)
+        prod = v * np.prod(np.power(q_div, x), axis=0)
+        n_sure = (x * sure).sum(axis=0)
         improved = False
-        for i in range(n_weapons):
-            if mu[i] == 0:
+        for r in range(n_rounds):
+            # survival with and without one round of its weapon, for every round's target
+            surv = np.where(n_sure == 0, prod, 0.0)
+            without = np.where(n_sure[target] - sure[owner, target] == 0, prod[target] / q_div[owner, target], 0.0)
+            i, a = owner[r], target[r]
+            s_a, s_a_without = surv[a], without[r]
+            # 1-move of round r to every target k
+            move = s_a_without * p[i, a] - surv * p[i]
+            move[a] = np.inf
+            k = int(np.argmin(move))
+            # 2-swap of round r with every round of another weapon on another target
+            swap = s_a_without * q[owner, a] - s_a + without * q[i, target] - surv[target]
+            swap[(owner == i) | (target == a)] = np.inf
+            s = int(np.argmin(swap))
+            if min(move[k], swap[s]) >= -tol:
                 continue
-            # candidate sources: each target the weapon fires at, plus an unused round (gain 0)
-            sources = list(np.flatnonzero(x[i]))
-            if x[i].sum() < mu[i]:
-                sources.append(-1)
-            for j in sources:
-                if j >= 0:
-                    # surviving value of j without this round (recomputed: p may be 1)
-                    x[i, j] -= 1
-                    s_without = value[j] * np.prod(np.power(1.0 - pk[:, j], x[:, j]))
-                    x[i, j] += 1
-                    loss_if_removed = s_without * pk[i, j]
-                    gains = survival * pk[i]
-                    gains[j] = -np.inf
+            improved = True
+            if move[k] <= swap[s]:
+                changes = [(i, a, -1), (i, k, +1)]
+                target[r] = k
+            else:
+                b, i2 = target[s], owner[s]
+                changes = [(i, a, -1), (i2, b, -1), (i2, a, +1), (i, b, +1)]
+                target[r], target[s] = b, a
+            for w, j, sign in changes:
+                if sure[w, j]:
+                    n_sure[j] += sign
+                elif sign > 0:
+                    prod[j] *= q[w, j]
                 else:
-                    loss_if_removed = 0.0
-                    gains = survival * pk[i]
-                k = int(np.argmax(gains))
-                if gains[k] > loss_if_removed + tol:
-                    if j >= 0:
-                        x[i, j] -= 1
-                        survival[j] = s_without
-                    x[i, k] += 1
-                    survival[k] *= 1.0 - pk[i, k]
-                    improved = True
-                    break
+                    prod[j] /= q[w, j]
         if not improved:
             break
-    return x, expected_survival_value(x, pk, value)
+
+    x = np.zeros(p.shape, dtype=np.int64)
+    np.add.at(x, (owner, target), 1)
+    x = x[:, :n_targets]
+    objective = expected_survival_value(x, pk, value)
+    if objective > start_objective:  # rounding only; never hand back a worse assignment
+        return x0.copy(), start_objective
+    return x, objective
 
 
 def brute_force(
