@@ -129,6 +129,34 @@ def test_masking_heights_batch_equals_one_by_one(storml):
         np.testing.assert_array_equal(batch[i], masking_height(z, cell, r, c, h))
 
 
+def test_masking_heights_with_max_distance_equals_one_by_one(storml):
+    z, cell = storml
+    rows, cols = np.array([0, 53, 106]), np.array([5, 71, 140])
+    batch = masking_heights(z, cell, rows, cols, 10.0, max_distance=1500.0)
+    for i, (r, c) in enumerate(zip(rows, cols, strict=True)):
+        np.testing.assert_array_equal(batch[i], masking_height(z, cell, r, c, 10.0, max_distance=1500.0))
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 7, 64, 1000])
+def test_sweep_does_not_depend_on_how_rays_are_split_into_tasks(storml, chunk):
+    # The rays of a task are stepped together and the task fills the cells between its first and last
+    # ray; every ray is cast the same way whatever its task, so any split gives the same bits. Small
+    # chunks exercise the task edges (first/last ray, the phantom ray beyond the last octant edge).
+    from iadsim.terrain import _kernels
+    from iadsim.terrain.masking import DEFAULT_K
+
+    z, cell = storml
+    z = np.ascontiguousarray(z[5:90, 10:130])  # not square, observers near edges and corners
+    z.flags.writeable = False
+    curv = 1.0 / (2.0 * DEFAULT_K * EARTH_RADIUS)
+    rows, cols = np.array([0, 40, 84, 3, 80]), np.array([0, 60, 119, 110, 2])
+    heights = np.array([2.0, 10.0, 30.0, 5.0, 10.0])
+    reference = masking_heights(z, cell, rows, cols, heights)
+    out = np.empty((rows.size, z.size))
+    _kernels.sweep_masking_heights(z, cell, cell, rows, cols, heights, curv, math.inf, chunk, out)
+    np.testing.assert_array_equal(out.reshape(reference.shape), reference)
+
+
 @pytest.mark.parametrize("method", METHODS)
 def test_nodata_gives_nan_and_does_not_block(method):
     # Flat ground with a NaN "lake" between the observer and the far cells, and a NaN column.

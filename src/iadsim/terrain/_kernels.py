@@ -24,85 +24,13 @@ import numpy as np
 from numba import njit, prange
 
 _NONE = -1e300  # the slope of "no sample yet": finite, so that interpolating it never gives NaN
+_U = np.uint64  # array indices known to be non-negative
 
 # The eight octants as (major axis is the column axis, major sign, minor sign).
 _OCTANTS = np.array(
     [[1, 1, 1], [1, 1, -1], [1, -1, 1], [1, -1, -1], [0, 1, 1], [0, 1, -1], [0, -1, 1], [0, -1, -1]],
     dtype=np.int64,
 )
-
-
-@njit(cache=True, nogil=True)
-def _cast_ray(zf, base, stride_major, stride_minor, z0, step, curv, k, n_rays, minor_limit, inv_t,
-              buf, width, col):
-    """Running maximum slope along the ray from the observer to (n_rays, k) in octant coordinates.
-
-    ``zf`` is the flattened terrain; the cell at (major t, minor j) of the octant is
-    ``zf[base + t * stride_major + j * stride_minor]``. Samples are taken at every crossing of a grid
-    line through cell centres, as in R3: on the lines of the major axis (interpolated along the minor
-    axis; beyond the last minor line, the edge cell) and on the lines of the minor axis (interpolated
-    along the major axis). ``buf[t * width + col]`` receives the largest slope over the samples before
-    major step ``t`` (``_NONE`` when there is none), for ``t`` up to the last step at which the ray is
-    needed, which is returned.
-    """
-    if k == 0:
-        last = n_rays
-        inside = n_rays - 1 if minor_limit > 0 else 0  # steps whose sample has a cell beyond it
-    else:
-        last = min(n_rays, ((minor_limit + 1) * n_rays) // k)
-        inside = min(last - 1, (minor_limit * n_rays - 1) // k)  # last t with t k / n_rays < minor_limit
-    inv_step = 1.0 / step
-    curv_step = curv * step
-    inv_n = 1.0 / n_rays
-    inv_k = 1.0 / k if k > 0 else 0.0
-    tan = k * inv_n
-    best = _NONE
-    buf[width + col] = _NONE
-    j = 0  # floor(t k / n_rays) and its remainder, updated without division
-    rem = 0
-    at = base
-    for t in range(1, inside + 1):
-        rem += k
-        crossed = rem >= n_rays
-        if crossed:
-            rem -= n_rays
-            j += 1
-        at += stride_major
-        i = at + j * stride_minor
-        za = zf[i]
-        # the crossing of minor line j (if the ray crossed it since step t - 1, not at a vertex), at
-        # the major coordinate u = j / tan = t - rem / k
-        zp = zf[i - stride_major]
-        zc = za + (rem * inv_k) * (zp - za)
-        sc = (zc - z0) * inv_step * tan * inv_t[j] - curv_step * (t - rem * inv_k)
-        if crossed and rem != 0 and sc > best:  # False for NaN: nodata does not block
-            best = sc
-        buf[t * width + col] = best
-        zb = zf[i + stride_minor]
-        zs = za if rem == 0 else za + (rem * inv_n) * (zb - za)  # a NaN neighbour of weight 0 is ignored
-        s = (zs - z0) * inv_step * inv_t[t] - curv_step * t
-        if s > best:
-            best = s
-    edge = base + minor_limit * stride_minor
-    for t in range(inside + 1, last + 1):  # the sample of major step t is past the last minor line
-        rem += k
-        crossed = rem >= n_rays
-        if crossed:
-            rem -= n_rays
-            j += 1
-        if crossed and rem != 0 and j <= minor_limit:
-            i = base + t * stride_major + j * stride_minor
-            za = zf[i]
-            zc = za + (rem * inv_k) * (zf[i - stride_major] - za)
-            sc = (zc - z0) * inv_step * tan * inv_t[j] - curv_step * (t - rem * inv_k)
-            if sc > best:
-                best = sc
-        buf[t * width + col] = best
-        zs = zf[edge + t * stride_major]
-        s = (zs - z0) * inv_step * inv_t[t] - curv_step * t
-        if s > best:
-            best = s
-    return last
 
 
 @njit(cache=True, nogil=True)
@@ -151,11 +79,25 @@ def _plan(n_rows, n_cols, r0, c0, dx, dy, max_distance, chunk):
     return geometry, inv_t, tasks
 
 
-@njit(cache=True, nogil=True)
-def _run_task(zf, out, base, z0, dx, dy, curv, max_d2, geometry, inv_t, o, first, stop, buf):
-    """Cast rays ``first .. stop`` of octant ``o`` and fill the cells between the first and the last.
+@njit(cache=True, nogil=True, error_model="numpy")
+def _run_task(zf, out, base, z0, dx, dy, curv, max_d2, geometry, inv_t, o, first, stop, scratch_f, scratch_i):
+    """Step rays ``first .. stop`` of octant ``o`` together and fill the cells between the first and the last.
 
-    ``buf`` is scratch space of at least ``(n_rays + 1) * (stop - first + 2)`` floats.
+    In octant coordinates the cell at (major t, minor j) is ``zf[base + t * stride_major + j * stride_minor]``;
+    ray ``k`` runs from the observer to (n, k), so at major step ``t`` it is at minor coordinate
+    ``t k / n = j + rem / n``. Samples are taken at every crossing of a grid line through cell centres, as
+    in R3: on the major line of each step (interpolated along the minor axis; once the ray has passed the
+    last minor line, the edge cell) and on each minor line the ray crosses off a vertex (interpolated along
+    the major axis, between steps ``t - 1`` and ``t``). Each ray keeps the running maximum of the slope;
+    ``row[c]`` is, at step ``t``, the largest slope of ray ``first + c`` over the samples before the major
+    line of step ``t`` (``_NONE`` when there is none), which is what the cells of step ``t`` need.
+
+    All rays of the task advance one major step at a time: integer stepping, then the terrain samples (the
+    only scattered loads), then the slopes, each a loop over the rays that the compiler vectorizes (the
+    first and the last); then the cells of that step between the first and the last ray are filled.
+    ``scratch_f`` (9 x (stop - first + 2)) and ``scratch_i`` (4 x (stop - first + 2)) are work arrays.
+    A ray is needed up to step ``(minor_limit + 1) n / k`` (beyond it no cell lies beside it), so the
+    rays still stepped at ``t`` are a prefix ``c < hi`` of the task.
     """
     major_is_col = _OCTANTS[o, 0] == 1
     s_minor = _OCTANTS[o, 2]
@@ -167,18 +109,36 @@ def _run_task(zf, out, base, z0, dx, dy, curv, max_d2, geometry, inv_t, o, first
         step_major, step_minor = dx, dy
     else:
         step_major, step_minor = dy, dx
-    width = stop - first + 2
-    # slopes of rays first .. stop in columns 0 .. stop - first; the extra column stands for a ray
-    # beyond the last one, needed only with weight 0 (the diagonal of the last pair)
-    t_end = 0
-    for col in range(width - 1):
-        k = first + col
-        step = math.sqrt(step_major * step_major + (k * step_minor / n) ** 2)  # ground length per step
-        last = _cast_ray(zf, base, stride_major, stride_minor, z0, step, curv, k, n, minor_limit, inv_t,
-                         buf, width, col)
-        t_end = max(t_end, last)
-    for t in range(1, t_end + 1):
-        buf[t * width + width - 1] = _NONE
+    width = stop - first + 1  # rays first .. stop; row[width] stands for a ray beyond the last one,
+    # needed only with weight 0 (the diagonal of the last pair)
+    inv_n = 1.0 / n
+    inv_step_ = scratch_f[0]  # per ray: 1 / (ground length per major step)
+    curv_step_ = scratch_f[1]  # curv * ground length per major step
+    inv_k_ = scratch_f[2]
+    tan_ = scratch_f[3]  # k / n
+    za_ = scratch_f[4]  # terrain at (t, j), (t, j + 1) and (t - 1, j)
+    zb_ = scratch_f[5]
+    zp_ = scratch_f[6]
+    best_ = scratch_f[7]  # running maximum slope
+    row = scratch_f[8]
+    rem_ = scratch_i[0]  # t k = j n + rem
+    j_ = scratch_i[1]
+    ia_ = scratch_i[2]  # flat index of (t, j) and of (t, j + 1) (of (t, j) on the edge)
+    ib_ = scratch_i[3]
+    for c in range(width):
+        k = first + c
+        step = math.sqrt(step_major * step_major + (k * step_minor / n) ** 2)
+        inv_step_[c] = 1.0 / step
+        curv_step_[c] = curv * step
+        inv_k_[c] = 1.0 / k if k > 0 else 0.0
+        tan_[c] = k * inv_n
+        rem_[c] = 0
+        j_[c] = 0
+        best_[c] = _NONE
+    row[width] = _NONE
+    ml = minor_limit
+    t_end = n if first == 0 else min(n, ((ml + 1) * n) // first)
+    k_limit = (ml + 1) * n  # ray k is needed while t k <= k_limit
     # cells (t, m) with m * n in [t * first, t * stop): m from ceil(t first / n) to ceil(t stop / n)
     q_lo, r_lo = 0, 0  # t first = q_lo n + r_lo
     q_hi, r_hi = 0, 0  # t stop = q_hi n + r_hi
@@ -192,8 +152,50 @@ def _run_task(zf, out, base, z0, dx, dy, curv, max_d2, geometry, inv_t, o, first
             r_hi -= n
             q_hi += 1
         m_start = q_lo + (1 if r_lo > 0 else 0)
-        if m_start > minor_limit:
+        if m_start > ml:
             break
+        hi = min(width, k_limit // t - first + 1)
+        at = base + t * stride_major
+        # 1. integer stepping (unsigned indices: no negative-index wraparound in the loops)
+        for c in range(hi):
+            r = rem_[_U(c)] + first + c
+            crossed = r >= n
+            rem_[_U(c)] = r - n if crossed else r
+            j = j_[_U(c)] + (1 if crossed else 0)
+            j_[_U(c)] = j
+            ia = at + min(j, ml) * stride_minor
+            ia_[_U(c)] = ia
+            ib_[_U(c)] = ia + (stride_minor if j < ml else 0)
+        # 2. the terrain samples
+        for c in range(hi):
+            ia = ia_[_U(c)]
+            za_[_U(c)] = zf[_U(ia)]
+            zb_[_U(c)] = zf[_U(ib_[_U(c)])]
+            zp_[_U(c)] = zf[_U(ia - stride_major)]
+        # 3. slopes: the minor-line crossing since step t - 1 (if any), then the major line of step t
+        tf = float(t)
+        inv_tt = inv_t[t]
+        for c in range(hi):
+            r = rem_[_U(c)]
+            j = j_[_U(c)]
+            za = za_[_U(c)]
+            inv_step = inv_step_[_U(c)]
+            curv_step = curv_step_[_U(c)]
+            best = best_[_U(c)]
+            # the crossing of minor line j at the major coordinate u = j / tan = t - rem / k
+            w = r * inv_k_[_U(c)]
+            zc = za + w * (zp_[_U(c)] - za)
+            # 1.0 / j is inv_t[j] bit for bit, without a gather (which would keep the loop scalar)
+            sc = (zc - z0) * inv_step * tan_[_U(c)] * (1.0 / j) - curv_step * (tf - w)
+            # crossed (rem < k) off a vertex, inside the grid; False for NaN: nodata does not block
+            if (r < first + c) & (r != 0) & (j <= ml) & (sc > best):
+                best = sc
+            row[_U(c)] = best
+            # past the last minor line, or on a vertex, the cell itself (a NaN neighbour of weight 0 is ignored)
+            zs = za if (r == 0) | (j >= ml) else za + (r * inv_n) * (zb_[_U(c)] - za)
+            s = (zs - z0) * inv_step * inv_tt - curv_step * tf
+            best_[_U(c)] = s if s > best else best
+        # 4. the cells of step t between the first and the last ray
         m_stop = q_hi + (1 if r_hi > 0 else 0)
         if stop == n:
             m_stop = t + 1
@@ -203,12 +205,12 @@ def _run_task(zf, out, base, z0, dx, dy, curv, max_d2, geometry, inv_t, o, first
             m_start = 1
         if m_stop == t + 1 and not major_is_col:
             m_stop = t
-        if m_stop > minor_limit + 1:
-            m_stop = minor_limit + 1
+        if m_stop > ml + 1:
+            m_stop = ml + 1
         if m_start >= m_stop:
             continue
         inv = inv_t[t]
-        # ray index k = floor(m n / t) and remainder e = m n - k t, stepped with m
+        # ray index kk = floor(m n / t) - first and remainder e = m n - (kk + first) t, stepped with m
         dk = int(n * inv)
         de = n - dk * t
         if de >= t:
@@ -226,28 +228,32 @@ def _run_task(zf, out, base, z0, dx, dy, curv, max_d2, geometry, inv_t, o, first
         elif e < 0:
             kk -= 1
             e += t
-        row = buf[t * width:(t + 1) * width]
         a2 = (t * step_major) ** 2
-        at_major = base + t * stride_major
         for m in range(m_start, m_stop):
             b = m * step_minor
             d2 = a2 + b * b
-            i = at_major + m * stride_minor
-            s_a = row[kk]
-            s = s_a + (e * inv) * (row[kk + 1] - s_a)
+            i = at + m * stride_minor
+            s_a = row[_U(kk)]
+            s = s_a + (e * inv) * (row[_U(kk + 1)] - s_a)
             kk += dk
             e += de
-            if e >= t:
-                e -= t
-                kk += 1
+            wrap = e >= t
+            e = e - t if wrap else e
+            kk += 1 if wrap else 0
             if d2 > max_d2:
                 continue
-            h = z0 + math.sqrt(d2) * s - (zf[i] - d2 * curv)
-            out[i] = 0.0 if h <= 0.0 else h  # clamp at 0; a NaN target (nodata) stays NaN
+            h = z0 + math.sqrt(d2) * s - (zf[_U(i)] - d2 * curv)
+            out[_U(i)] = 0.0 if h <= 0.0 else h  # clamp at 0; a NaN target (nodata) stays NaN
+
+
+@njit(cache=True, nogil=True)
+def _scratch(chunk):
+    """Work arrays of :func:`_run_task` for tasks of up to ``chunk`` rays."""
+    return np.empty((9, chunk + 2)), np.empty((4, chunk + 2), dtype=np.int64)
 
 
 @njit(cache=True, parallel=True)
-def sweep_masking_height(z, dx, dy, r0, c0, observer_height, curv, max_distance, chunk):
+def sweep_masking_height(z, dx, dy, r0, c0, observer_height, curv, max_distance, chunk, out):
     """Masking height on the whole grid by a radial sweep (see :func:`iadsim.terrain.masking_height`).
 
     In each octant rays run from the observer to every cell of the far edge (``n_rays + 1`` rays,
@@ -256,48 +262,42 @@ def sweep_masking_height(z, dx, dy, r0, c0, observer_height, curv, max_distance,
     crossing (R3), so a ray through a cell centre gives the exact value. A cell's horizon slope is
     interpolated linearly between the two rays that bracket it (in the tangent of the azimuth) at
     the cell's major step, then the masking height follows. Rays are shared out over threads in
-    chunks; a chunk casts its rays into a scratch table, then fills the cells between its first and
-    last ray column by column (~2 ray steps and one fill per cell, no per-cell division).
+    chunks of ``chunk``; a chunk steps its rays together one major step at a time and fills that
+    step's cells between its first and last ray (~2 ray steps and one fill per cell, no per-cell
+    division). ``out`` (flat, ``n_rows * n_cols``) receives the result: every cell within
+    ``max_distance`` is written, the others are left as they are (the caller fills them with NaN).
     """
     n_rows, n_cols = z.shape
     zf = z.ravel()
-    if max_distance < np.inf:
-        out = np.full(n_rows * n_cols, np.nan)
-    else:
-        out = np.empty(n_rows * n_cols)  # every cell is written once
     base = r0 * n_cols + c0
     z0 = zf[base] + observer_height
     geometry, inv_t, tasks = _plan(n_rows, n_cols, r0, c0, dx, dy, max_distance, chunk)
-    size = (geometry[:, 0].max() + 1) * (chunk + 2)
     for it in prange(tasks.shape[0]):
-        buf = np.empty(size)
+        scratch_f, scratch_i = _scratch(chunk)
         _run_task(zf, out, base, z0, dx, dy, curv, max_distance * max_distance, geometry, inv_t,
-                  tasks[it, 0], tasks[it, 1], tasks[it, 2], buf)
+                  tasks[it, 0], tasks[it, 1], tasks[it, 2], scratch_f, scratch_i)
     out[base] = 0.0
-    return out.reshape((n_rows, n_cols))
 
 
 @njit(cache=True, parallel=True)
-def sweep_masking_heights(z, dx, dy, rows, cols, observer_heights, curv, max_distance, chunk):
-    """:func:`sweep_masking_height` for many observers, one observer per thread at a time."""
+def sweep_masking_heights(z, dx, dy, rows, cols, observer_heights, curv, max_distance, chunk, out):
+    """:func:`sweep_masking_height` for many observers, one observer per thread at a time.
+
+    ``out`` has shape (n_observers, n_rows * n_cols), as in :func:`sweep_masking_height`.
+    """
     n_rows, n_cols = z.shape
     n_obs = rows.shape[0]
     zf = z.ravel()
-    if max_distance < np.inf:
-        out = np.full((n_obs, n_rows * n_cols), np.nan)
-    else:
-        out = np.empty((n_obs, n_rows * n_cols))
     for q in prange(n_obs):
         base = rows[q] * n_cols + cols[q]
         z0 = zf[base] + observer_heights[q]
         geometry, inv_t, tasks = _plan(n_rows, n_cols, rows[q], cols[q], dx, dy, max_distance, chunk)
-        buf = np.empty((geometry[:, 0].max() + 1) * (chunk + 2))
+        scratch_f, scratch_i = _scratch(chunk)
         res = out[q]
         for it in range(tasks.shape[0]):
             _run_task(zf, res, base, z0, dx, dy, curv, max_distance * max_distance, geometry, inv_t,
-                      tasks[it, 0], tasks[it, 1], tasks[it, 2], buf)
+                      tasks[it, 0], tasks[it, 1], tasks[it, 2], scratch_f, scratch_i)
         res[base] = 0.0
-    return out.reshape((n_obs, n_rows, n_cols))
 
 
 @njit(cache=True, nogil=True)

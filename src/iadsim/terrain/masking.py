@@ -24,7 +24,8 @@ from iadsim.units import EARTH_RADIUS
 DEFAULT_K = 4.0 / 3.0
 """Effective earth-radius factor of the standard radio atmosphere (the "4/3 earth")."""
 
-_CHUNK = 32  # rays per parallel task in the sweep
+_CHUNK = 128  # rays per parallel task in one observer's sweep
+_CHUNK_SERIAL = 256  # rays stepped together when each observer's sweep runs on one thread
 
 
 def _cell_size(cell_size) -> tuple[float, float]:
@@ -61,8 +62,17 @@ def _prepare(elevation, cell_size, observer_row, observer_col, observer_height, 
     return z, dx, dy, r0, c0, float(observer_height), curvature, float(max_distance)
 
 
+def _output(shape, max_distance) -> np.ndarray:
+    """The sweep's output array, allocated by numpy (which asks Linux for huge pages on large arrays:
+    a quarter of the first-touch cost of numba's allocator) and NaN beyond ``max_distance``."""
+    return np.full(shape, np.nan) if max_distance < math.inf else np.empty(shape)
+
+
 def _sweep(z, dx, dy, r0, c0, observer_height, curvature, max_distance):
-    return _kernels.sweep_masking_height(z, dx, dy, r0, c0, observer_height, curvature, max_distance, _CHUNK)
+    out = _output(z.shape, max_distance)
+    _kernels.sweep_masking_height(z, dx, dy, r0, c0, observer_height, curvature, max_distance, _CHUNK,
+                                  out.reshape(-1))
+    return out
 
 
 _METHODS: dict[str, Callable[..., np.ndarray]] = {
@@ -184,10 +194,13 @@ def masking_heights(
         z, dx, dy, _, _, _, curvature, max_d = _prepare(elevation, cell_size, r, c, h, k, max_distance)
     if z is None:
         raise ValueError("no observers given")
-    return _kernels.sweep_masking_heights(
+    out = _output((rows.size, *z.shape), max_d)
+    _kernels.sweep_masking_heights(
         z, dx, dy, np.array(rows.ravel(), dtype=np.int64), np.array(cols.ravel(), dtype=np.int64),
-        np.array(heights.ravel(), dtype=np.float64), curvature, max_d, _CHUNK,
+        np.array(heights.ravel(), dtype=np.float64), curvature, max_d, _CHUNK_SERIAL,
+        out.reshape(rows.size, -1),
     )
+    return out
 
 
 def masking_height_at(
