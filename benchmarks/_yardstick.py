@@ -8,7 +8,9 @@ look number and pair, as :mod:`iadsim.engine.rng` keys its draws) -> an M-of-N u
 phase per replication and sensor, then every look period), as the engine's do.
 
 The SNR of each pair is the one that gives the world's Pd under that formula (so the yardstick draws with the
-world's probabilities); it is computed before the clock starts, as the world is. Nothing else the engine does
+world's probabilities; a pair at or below Pfa gets the SNR 0, and is still drawn, as the engine draws every pair
+whose Pd is above 0); :func:`prepare` computes it before the clock starts, as the world is built before the
+engine's. Nothing else the engine does
 (plots, association, filters, pictures, the fire-control cycle) is in it: it is the floor, not a peer model.
 Written here, independent of the engine's code.
 """
@@ -26,9 +28,10 @@ _LOOK = np.uint64(0xD1B54A32D192ED03)
 
 
 def snr_of(pd: np.ndarray, pfa: float = PFA) -> np.ndarray:
-    """The SNR (linear) at which one Swerling 1 pulse gives ``pd`` at ``pfa`` (0 where pd <= pfa)."""
+    """The SNR (linear) at which one Swerling 1 pulse gives ``pd`` at ``pfa`` (0 where pd <= pfa: Pd = Pfa;
+    -1 where pd is 0: never drawn)."""
     p = np.clip(pd.astype(float), pfa * (1 + 1e-9), 1 - 1e-12)
-    return np.where(pd > pfa, np.log(pfa) / np.log(p) - 1.0, 0.0)
+    return np.where(pd > pfa, np.log(pfa) / np.log(p) - 1.0, np.where(pd > 0, 0.0, -1.0))
 
 
 @numba.njit(inline="always")
@@ -65,7 +68,7 @@ def run(keys, times, ptr, sensor, target, snr, look_period, n_sensors, n_targets
             key = keys[r]
             for i in range(ptr[k], ptr[k + 1]):
                 s, t = sensor[i], target[i]
-                if snr[i] <= 0.0:
+                if snr[i] < 0.0:  # Pd 0: the engine does not draw it either
                     continue
                 # this sensor's looks in [start, end)
                 first = max(np.ceil((start - phase[r, s]) / look_period[s]), 0.0)
@@ -87,11 +90,17 @@ def run(keys, times, ptr, sensor, target, snr, look_period, n_sensors, n_targets
     return n_confirmed, n_detected
 
 
-def yardstick(world, replications: np.ndarray, seed: int = 1, m: int = 2, n: int = 3):
-    """Run the yardstick on ``world`` for ``replications`` (the keys as the engine derives them)."""
+def prepare(world, replications: np.ndarray, seed: int | None = None) -> tuple:
+    """The yardstick's inputs for ``world``: the replications' keys (as the engine derives them from the scenario's
+    seed) and each visible pair's SNR."""
+    seed = world.scenario.spec.seed if seed is None else seed
     keys = np.array([np.random.SeedSequence(seed, spawn_key=(int(r),)).generate_state(1, np.uint64)[0]
                      for r in replications], np.uint64)
     looks = world.looks
-    return run(keys, world.times, looks.ptr, looks.sensor.astype(np.int64), looks.target.astype(np.int64),
-               snr_of(looks.pd), world.look_period.astype(float), len(world.sensor_ids), len(world.target_ids),
-               m, n, PFA)
+    return (keys, world.times, looks.ptr, looks.sensor.astype(np.int64), looks.target.astype(np.int64),
+            snr_of(looks.pd), world.look_period.astype(float), len(world.sensor_ids), len(world.target_ids))
+
+
+def yardstick(inputs: tuple, m: int = 2, n: int = 3):
+    """Run the yardstick on :func:`prepare`'s inputs: (R,) confirmed tracks and (R,) detections."""
+    return run(*inputs, m, n, PFA)

@@ -44,7 +44,7 @@ from iadsim.engine import Engine, build_world
 from iadsim.scenario import load_scenario
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _yardstick import yardstick  # noqa: E402
+from _yardstick import prepare, yardstick  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "examples" / "reference-large.yaml"
@@ -208,8 +208,9 @@ def main() -> None:
           f"({rate_one / peer_rate:.1f}x the naive loop)")
 
     # the yardstick, one thread, the same replications
-    yardstick(w, np.arange(2))  # compile
-    t_yard = timed(yardstick, w, np.arange(n))
+    yardstick(prepare(w, np.arange(2)))  # compile
+    inputs = prepare(w, np.arange(n))  # (like the world, before the clock)
+    t_yard = timed(yardstick, inputs)
     ratio = t_one / t_yard
     print(f"yardstick (one numba loop: SNR -> Pd -> keyed draw -> M-of-N per look and visible pair), 1 thread: "
           f"{n} replications in {t_yard:.2f} s; the engine takes {ratio:.1f}x as long: "

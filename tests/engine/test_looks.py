@@ -60,3 +60,15 @@ def test_a_world_keeps_only_what_its_sensors_see(make_scenario):
     forced = world.with_looks(Looks.from_dense(np.where(world.visible, 1.0, 0.0), world.visible, world.sigma))
     assert (forced.pd_look[world.visible] == 1).all()
     assert (world.pd_look[world.visible] < 1).any()
+
+
+def test_pairs_out_of_range_or_given_twice_are_refused():
+    shape = (3, 2, 4)
+    ok = dict(pd=[0.5, 0.5], sigma=[1.0, 1.0])
+    Looks.from_pairs(shape, [0, 2], [1, 1], [3, 0], **ok)
+    for k, s, t, what in (([0, 3], [0, 0], [0, 0], "step"), ([0, 1], [0, 2], [0, 0], "sensor"),
+                          ([0, 1], [0, 0], [0, -1], "target")):
+        with pytest.raises(ValueError, match=what):
+            Looks.from_pairs(shape, k, s, t, **ok)
+    with pytest.raises(ValueError, match="twice"):
+        Looks.from_pairs(shape, [1, 1], [0, 0], [2, 2], **ok)

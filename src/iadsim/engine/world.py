@@ -35,7 +35,7 @@ from iadsim.sensors.geometry import land_clutter
 from iadsim.terrain import local_relief, masking_height
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Looks:
     """What every sensor can see at every step, sparse: the (sensor, target) pairs in line of sight, inside
     range and sector, sorted by step, sensor and target, with one look's probability of detection and the
@@ -52,9 +52,17 @@ class Looks:
     @classmethod
     def from_pairs(cls, shape: tuple[int, int, int], k, s, t, pd, sigma) -> Looks:
         """The looks of pairs given in any order (each (step, sensor, target) once)."""
-        order = np.lexsort((t, s, k))
+        k, s, t = (np.asarray(a) for a in (k, s, t))
+        for name, a, n in (("step", k, shape[0]), ("sensor", s, shape[1]), ("target", t, shape[2])):
+            if len(a) and (a.min() < 0 or a.max() >= n):
+                raise ValueError(f"a pair's {name} is outside 0 .. {n - 1}")
+        key = (k.astype(np.int64) * shape[1] + s) * shape[2] + t  # (step, sensor, target) in that order
+        order = np.argsort(key, kind="stable")
+        if (np.diff(key[order]) == 0).any():
+            raise ValueError("a (step, sensor, target) pair is given twice")
+        del key
         ptr = np.zeros(shape[0] + 1, np.int64)
-        np.cumsum(np.bincount(np.asarray(k, np.int64), minlength=shape[0]), out=ptr[1:])
+        np.cumsum(np.bincount(k, minlength=shape[0]), out=ptr[1:])
         return cls(tuple(int(n) for n in shape), ptr, np.asarray(s, np.int32)[order], np.asarray(t, np.int32)[order],
                    np.asarray(pd, np.float32)[order], np.asarray(sigma, np.float32)[order])
 
@@ -337,9 +345,10 @@ def build_world(scenario: Scenario) -> World:
             kk, tt = reach_k[lo:lo + PATH_CHUNK], reach_t[lo:lo + PATH_CHUNK]
             looks.append(_sensor_looks(scenario, s, sensor, (site.x, site.y, site.ground), s_pos[s, 2], mask, relief,
                                        seen_at, height, dx, dy, kk, tt, jamming, targets))
-    k_, s_, t_, pd_, sigma_ = (np.concatenate([a[i] for a in looks]) if looks else np.zeros(0, np.int32)
-                               for i in range(5))
-    looks = Looks.from_pairs((n_steps, n_s, n_t), k_, s_, t_, pd_, sigma_)
+    pairs = [np.concatenate([a[i] for a in looks]) if looks else np.zeros(0, np.int32) for i in range(5)]
+    del looks  # (the chunks' arrays, before the pairs are sorted)
+    looks = Looks.from_pairs((n_steps, n_s, n_t), *pairs)
+    del pairs
 
     net = build_network(scenario)
     fire_ids = net.fire_units
@@ -392,7 +401,7 @@ def _sensor_looks(scenario: Scenario, s: int, sensor: SensorModel, site: tuple, 
                                                               beamwidth)
     path = path_geometry(terrain, relief, mask, site, antenna_z, x, y, z, height[kk, tt], surface=spec.surface.type,
                          roughness=spec.surface.height_std, clutter=clutter, surface_map=scenario.surface_classes)
-    vis = np.asarray(sensor.visibility(path, dx[kk, tt], dy[kk, tt]), bool)
+    vis = np.broadcast_to(np.asarray(sensor.visibility(path, dx[kk, tt], dy[kk, tt]), bool), kk.shape)
     kk, tt, path = kk[vis], tt[vis], path.take(vis)  # the physics only where the sensor sees
 
     def pick(a):
@@ -405,8 +414,8 @@ def _sensor_looks(scenario: Scenario, s: int, sensor: SensorModel, site: tuple, 
                 {band: pick(v) for band, v in targets.ir_intensity.items()},
                 None if targets.emitters is None else _picked(targets.emitters, pick, targets.shape, (kk, tt)))
     sigma = sensor.measurement_sigma(path.slant_range, path.ground_range)
-    return (kk.astype(np.int32), np.full(len(kk), s, np.int32), tt.astype(np.int32), np.asarray(p, np.float32),
-            np.broadcast_to(np.asarray(sigma, np.float32), kk.shape))
+    values = (np.broadcast_to(np.asarray(a, np.float32), kk.shape) for a in (p, sigma))  # (a model may give scalars)
+    return (kk.astype(np.int32), np.full(len(kk), s, np.int32), tt.astype(np.int32), *values)
 
 
 def _picked(value, pick, shape: tuple, index: tuple):

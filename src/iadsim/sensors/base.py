@@ -110,7 +110,9 @@ class SensorModel(Protocol):
         Height of the antenna (or aperture) above the site's ground [m]: the masking heights are computed
         from there.
     max_range : float
-        Slant range [m] beyond which the sensor sees nothing (the masking sweep stops at this distance).
+        Slant range [m] beyond which the sensor sees nothing (the masking sweep stops at this distance, and
+        :func:`iadsim.engine.build_world` evaluates no path whose ground range exceeds it: ``visibility``
+        must be False there).
     """
 
     emits: ClassVar[bool]

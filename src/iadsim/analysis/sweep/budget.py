@@ -32,7 +32,8 @@ MAX_WORK_UNITS = 1_000_000
 ceil(stop.max / stop.batch). Each unit is a task and a results file (a million files is already a lot for a
 file system and for DuckDB to list)."""
 _WORLD_CACHE = 4
-"""Worlds a worker process keeps (the last few points'): :func:`iadsim.analysis.sweep.executors.run_unit`."""
+"""Worlds a worker process keeps, the last few scenario variants'
+(:func:`iadsim.analysis.sweep.executors.world_for`)."""
 WORKERS_PER_CPU = 4
 """Most worker processes per CPU that a sweep starts on this machine (local processes or a Dask LocalCluster):
 more only share the same CPUs and add each a worker's memory."""
@@ -51,16 +52,24 @@ class WorkSize:
     links: int
     cells: int
     track_slots: int = 0  # each sensor's track slots per replication (iadsim.tracking.scan.slots_needed)
+    jammer_bands: int = 0  # stand-off jammer aircraft times their bands
 
     def world_bytes(self) -> int:
         """The replication-independent World (:func:`iadsim.engine.build_world`), at its peak while built:
         one masking-height raster per sensor plus the elevations, the local relief and its temporaries
-        (8 C (S + 6)); positions, velocities, heights and masks kept (58 bytes per K T) plus the temporaries
-        of the per-sensor path geometry, propagation factor (complex) and signal-to-noise arrays (about 650
-        more); Pd per look, visibility and sigma (9 bytes per K S T); and 16 MB of fixed overhead (compiled
-        kernels, caches)."""
+        (8 C (S + 6)); positions, velocities, heights and masks kept, the flight paths while they are copied
+        and one sensor's offsets and reach at a time (150 bytes per K T, and 16 more per stand-off jammer band
+        J: its beam and bearings while that sensor is built); the temporaries of the path geometry,
+        propagation factor (complex) and signal-to-noise arrays of one chunk of paths (400 bytes per path,
+        :data:`iadsim.engine.world.PATH_CHUNK` paths at most; about 100 measured); the sparse looks, 52 bytes
+        per pair in line of sight while they are sorted, counted as 9 bytes per K S T (a sixth of all the
+        sensor-target pairs of all steps in view: 1.2 to 1.6 % are in the reference scenarios; the budget
+        cannot know which without building); and 16 MB of fixed overhead (compiled kernels, caches)."""
+        from iadsim.engine.world import PATH_CHUNK
+
         k, t, s = self.steps, self.targets, self.sensors
-        return 16_000_000 + 8 * self.cells * (s + 6) + 700 * k * t + 9 * k * s * t + k * s
+        return (16_000_000 + 8 * self.cells * (s + 6) + (150 + 16 * self.jammer_bands) * k * t
+                + 400 * min(PATH_CHUNK, k * t) + 9 * k * s * t + k * s)
 
     def replication_bytes(self) -> int:
         """One replication of the engine state (:class:`iadsim.engine.core.State`) at its peak within a step:
@@ -105,20 +114,21 @@ def work_size(spec, catalog, cells: int) -> WorkSize:
             model = SENSOR_MODELS[radar.model].from_catalog(radar, unit)
             clutter = max(clutter, getattr(model, "false_plots_per_look", 0.0))
     slots = slots_needed(targets, clutter, spec.doctrine.tracking.confirm_looks)
-    return WorkSize(steps, targets, sensors, fire, len(spec.units), len(spec.links), int(cells), slots)
+    bands = sum(int(j.count) * len(j.bands) for j in spec.jammers)
+    return WorkSize(steps, targets, sensors, fire, len(spec.units), len(spec.links), int(cells), slots, bands)
 
 
 def estimate_batch_bytes(scenario: Scenario, batch: int) -> int:
     """Estimated peak memory [bytes] of building a scenario's World and running one engine batch of `batch`
     replications on it (events off)::
 
-        world       = 16 MB + 8 C (S + 6) + 700 K T + 9 K S T + K S
+        world       = 16 MB + 8 C (S + 6) + (150 + 16 J) K T + 400 min(2^18, K T) + 9 K S T + K S
         replication = 800 T + 64 S T + 4 F S T + 112 F T + 16 (U + L) + 64 + 96 S N
         bytes       = world + batch x replication
 
-    with K time steps, T aircraft, S sensors, F fire units, U units, L links, C terrain cells and N track slots
-    per sensor (two per aircraft, 16, and room for the tentative tracks of the most cluttered radar's false
-    plots: three times its mean per look, times the looks a tentative track may live). The
+    with K time steps, T aircraft, S sensors, J stand-off jammer bands, F fire units, U units, L links, C terrain
+    cells and N track slots per sensor (two per aircraft, 16, and room for the tentative tracks of the most
+    cluttered radar's false plots: three times its mean per look, times the looks a tentative track may live). The
     coefficients come from the array shapes in :mod:`iadsim.engine.world` and :mod:`iadsim.engine.core`
     and were checked against tracemalloc peaks (the estimate was 1 to 2.5 times the measured peak in the
     scenarios tried, from 5 to 120 aircraft and 2 to 22 sensors); the interpreter and its libraries (a
