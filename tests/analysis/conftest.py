@@ -20,6 +20,11 @@ metrics: [leakers, kills]
 """
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "subprocess: starts real processes of its own (a Dask scheduler and workers) "
+                                       "and kills some; run on its own with -m subprocess")
+
+
 @pytest.fixture
 def tiny(tmp_path: Path) -> Path:
     """The tiny scenario, written in tmp_path."""

@@ -194,8 +194,9 @@ def test_lock_is_exclusive_within_one_process_too(tmp_path):
 # ---------------------------------------------------------------------------------------------- orphans
 
 
-def _children(pid: int) -> list[int]:
-    out = []
+def _parents() -> dict[int, int]:
+    """Every process's parent, from /proc."""
+    out = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
@@ -203,9 +204,19 @@ def _children(pid: int) -> list[int]:
                     fields = f.read().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            if int(fields[1]) == pid:
-                out.append(int(entry))
+            out[int(entry)] = int(fields[1])
     return out
+
+
+def _descendants(pid: int) -> list[int]:
+    parents = _parents()
+    found, todo = [], [pid]
+    while todo:
+        below = [p for p, parent in parents.items() if parent == todo[-1]]
+        todo.pop()
+        found += below
+        todo += below
+    return found
 
 
 def _cmdline(pid: int) -> str:
@@ -214,6 +225,14 @@ def _cmdline(pid: int) -> str:
             return f.read().replace(b"\0", b" ").decode(errors="replace")
     except OSError:
         return ""
+
+
+def _workers(pid: int) -> list[int]:
+    """The sweep's worker processes: the leaves below it -- its children ('fork', 'spawn', a LocalCluster's
+    workers) or the fork server's -- but multiprocessing's resource tracker."""
+    below = _descendants(pid)
+    parents = _parents()
+    return [p for p in below if not any(parents.get(q) == p for q in below) and "resource_tracker" not in _cmdline(p)]
 
 
 def _running(pid: int) -> bool:
@@ -225,28 +244,32 @@ def _running(pid: int) -> bool:
 
 
 def _kill_main_and_watch_workers(proc: subprocess.Popen, workers: int) -> list[int]:
-    """SIGKILL the sweep's main process once its workers compute; the worker PIDs still running 10 s later."""
+    """SIGKILL the sweep's main process once its workers compute; its workers (and any other process it
+    started: a fork server, a resource tracker) still running 30 s later, as 'PID: command line'."""
+    pids: list[int] = []
     try:
-        _wait_for(lambda: len([c for c in _children(proc.pid) if "spawn_main" in _cmdline(c)]) >= workers,
-                  what="the worker processes")
-        pids = [c for c in _children(proc.pid) if "spawn_main" in _cmdline(c)]
+        _wait_for(lambda: len(_workers(proc.pid)) >= workers, what="the worker processes")
         time.sleep(6)  # imported, building the world or running the engine
-        assert proc.poll() is None and all(_running(p) for p in pids)
+        pids = _descendants(proc.pid)
+        assert proc.poll() is None and len(_workers(proc.pid)) >= workers and all(_running(p) for p in pids)
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30  # a spawned worker still importing arms its watch only when it is done
     while time.monotonic() < deadline and any(_running(p) for p in pids):
         time.sleep(0.1)
-    alive = [p for p in pids if _running(p)]
-    for p in alive:  # do not leave them behind
-        os.kill(p, signal.SIGKILL)
+    alive = [f"{p}: {_cmdline(p)[:120]}" for p in pids if _running(p)]
+    for p in pids:  # do not leave them behind
+        if _running(p):
+            os.kill(p, signal.SIGKILL)
     return alive
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_local_workers_die_with_the_main_process(write_sweep, tmp_path):
-    proc = _start_sweep(write_sweep(SLOW_SWEEP), tmp_path / "out", "LocalExecutor(workers=2)")
+@pytest.mark.parametrize("method", ["auto", "forkserver", "spawn"])
+def test_local_workers_die_with_the_main_process(write_sweep, tmp_path, method):
+    # 'auto' forks here: the sweep's process runs no other thread
+    proc = _start_sweep(write_sweep(SLOW_SWEEP), tmp_path / "out", f"LocalExecutor(workers=2, start_method={method!r})")
     assert _kill_main_and_watch_workers(proc, 2) == []
 
 

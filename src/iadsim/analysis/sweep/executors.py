@@ -1,17 +1,22 @@
 """Work units and the executors that run them.
 
 A :class:`WorkUnit` is replications [start, stop) of one point; :func:`run_unit` runs one in a worker
-process (keeping the last few points' Worlds). The scheduler (:mod:`.scheduling`) sees every executor
-through one small protocol, :class:`Executor`: :class:`SerialExecutor` (this process),
-:class:`LocalExecutor` (local worker processes that die with their parent, :func:`die_with_parent`) and
-:class:`DaskExecutor` (a Dask cluster, its scheduler address checked in bounded time); :func:`make_executor`
-chooses one by name.
+process, which keeps what it built (:func:`world_for`): the last few scenario variants' Worlds and the last
+terrain, each under a key of everything it is built from (:func:`variant_keys`), so a point is never served
+another's World. The scheduler (:mod:`.scheduling`) sees every executor through one small protocol,
+:class:`Executor`: :class:`SerialExecutor` (this process), :class:`LocalExecutor` (local worker processes,
+started once per sweep by 'fork' where that is safe, else from a 'forkserver' that has imported iadsim
+(:func:`start_method`), and that die with their parent, :func:`die_with_parent`) and :class:`DaskExecutor`
+(a Dask cluster, its scheduler address checked in bounded time); :func:`make_executor` chooses one by name.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
 import ctypes
+import hashlib
+import importlib
+import json
 import multiprocessing
 import os
 import re
@@ -50,7 +55,8 @@ class WorkUnit:
     seed: int
     data: dict = field(repr=False)
     base: str = ""
-    key: str = ""  # the worker's cache key of the point's World
+    key: str = ""  # the worker's cache key of the point's World ("": not cached); see variant_keys
+    terrain_key: str = ""  # the worker's cache key of the point's terrain ("": not cached)
 
 
 class UnitFailed(Exception):
@@ -61,26 +67,76 @@ class UnitFailed(Exception):
         self.point, self.error = point, InputError(file, message, line, loc)
 
 
-_WORLDS: OrderedDict = OrderedDict()  # per worker process: the last few points' Worlds
+def variant_keys(base: str, data: dict, inputs: dict) -> tuple[str, str]:
+    """The cache keys of one scenario variant in a worker: (World, terrain).
+
+    The World's key is the sha256 of everything its build reads: the scenario path (relative files resolve
+    against it), the point's whole data and the sha256 of every catalog and terrain file the sweep's points
+    read and the iadsim version (``Sweep.inputs``); so two points share a World only when they are the same
+    variant, whichever sweep they come from. The terrain's key is the same over what the terrain loader reads
+    -- the scenario's folder, its ``terrain`` and ``origin`` sections (and format version) and the files'
+    sha256 -- so variants that differ elsewhere share one loaded terrain (a frozen, read-only Dem)."""
+
+    def digest(*parts: object) -> str:
+        text = json.dumps(parts, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+    terrain = digest("terrain", str(Path(base).parent), data.get("terrain"), data.get("origin"),
+                     data.get("format_version"), inputs.get("terrain"), inputs.get("iadsim"))
+    return digest("world", base, data, inputs), terrain
+
+
+_WORLDS: OrderedDict = OrderedDict()  # per worker process: variant key -> World, the last _WORLD_CACHE
+_TERRAINS: OrderedDict = OrderedDict()  # per worker process: terrain key -> loaded terrain, the last one
+_TERRAIN_CACHE = 1
+_CACHE_LOCK = threading.Lock()  # a Dask worker may run units in several threads
+
+
+def _cached(cache: OrderedDict, key: str):
+    with _CACHE_LOCK:
+        value = cache.get(key)
+        if value is not None:
+            cache.move_to_end(key)
+        return value
+
+
+def _keep(cache: OrderedDict, key: str, value, limit: int) -> None:
+    with _CACHE_LOCK:
+        cache[key] = value
+        cache.move_to_end(key)
+        while len(cache) > limit:
+            cache.popitem(last=False)
+
+
+def world_for(unit: WorkUnit):
+    """The World of the unit's point: this process's cached one (same :attr:`WorkUnit.key`), or built --
+    on the cached terrain when its :attr:`WorkUnit.terrain_key` matches -- and kept. UnitFailed when the
+    scenario cannot be built."""
+    from iadsim.engine import build_world
+
+    world = _cached(_WORLDS, unit.key) if unit.key else None
+    if world is not None:
+        return world
+    terrain = _cached(_TERRAINS, unit.terrain_key) if unit.terrain_key else None
+    try:
+        scenario = scenario_from_document(Document(unit.base, unit.data), Path(unit.base), terrain=terrain)
+    except InputError as exc:
+        first = exc.errors[0] if isinstance(exc, InputErrors) else exc
+        raise UnitFailed(unit.point, first.file, first.message, first.line, first.loc) from None
+    world = build_world(scenario)
+    if unit.terrain_key and terrain is None:
+        _keep(_TERRAINS, unit.terrain_key, scenario.terrain, _TERRAIN_CACHE)
+    if unit.key:
+        _keep(_WORLDS, unit.key, world, _WORLD_CACHE)
+    return world
 
 
 def run_unit(unit: WorkUnit) -> tuple[int, int, pd.DataFrame, float]:
     """Run one work unit (in a worker process): (point, batch, per-replication metrics, seconds)."""
-    from iadsim.engine import Engine, build_world
+    from iadsim.engine import Engine
 
     started = time.perf_counter()
-    world = _WORLDS.get(unit.key)
-    if world is None:
-        try:
-            world = build_world(scenario_from_document(Document(unit.base, unit.data), Path(unit.base)))
-        except InputError as exc:
-            first = exc.errors[0] if isinstance(exc, InputErrors) else exc
-            raise UnitFailed(unit.point, first.file, first.message, first.line, first.loc) from None
-        _WORLDS[unit.key] = world
-        while len(_WORLDS) > _WORLD_CACHE:
-            _WORLDS.popitem(last=False)
-    else:
-        _WORLDS.move_to_end(unit.key)
+    world = world_for(unit)
     engine = Engine(world, np.arange(unit.start, unit.stop), unit.seed, events=False)
     engine.run()
     frame = replication_metrics(world, engine)
@@ -143,14 +199,36 @@ _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 _PARENT_POLL = 0.5  # [s] how often a worker checks that its parent is alive
 
 
-def die_with_parent(parent: int) -> None:
-    """Make this (worker) process exit when process `parent` dies, even by ``kill -9``.
+def _process_start(pid: int) -> str | None:
+    """Process `pid`'s start time (Linux: /proc; a reused PID has another), "alive" elsewhere, None when it
+    has exited (a zombie has)."""
+    if sys.platform.startswith("linux"):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            return None
+        return None if fields[0] in ("Z", "X") else fields[19]  # state, starttime: fields 3 and 22
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass
+    return "alive"
 
-    On Linux the kernel sends SIGKILL through ``prctl(PR_SET_PDEATHSIG)``. That signal follows the
-    *thread* that started the process (ProcessPoolExecutor starts workers from the thread that submits,
-    here the sweep's thread, which outlives the pool), and it is not sent if the parent died before the
-    call; so a daemon thread also polls ``os.getppid()`` (a dead parent's orphans are re-parented) and
-    exits the process when it changes. Used as the local pool's worker initializer.
+
+def die_with_parent(parent: int, direct: bool = True) -> None:
+    """Make this (worker) process exit when process `parent` (the sweep's) dies, even by ``kill -9``.
+
+    On Linux the kernel sends SIGKILL through ``prctl(PR_SET_PDEATHSIG)`` when the worker's parent dies.
+    That signal follows the *thread* that started the process (ProcessPoolExecutor starts workers from the
+    thread that submits, here the sweep's thread, which outlives the pool), and it is not sent if the parent
+    died before the call; so a daemon thread also polls ``os.getppid()`` (a dead parent's orphans are
+    re-parented) and exits the process when it changes. `direct` is False for a worker started by the fork
+    server, whose parent is the server (it lives on while any of its children does): the thread then
+    watches process `parent` itself, by its start time (:func:`_process_start`). Used as the local pool's
+    worker initializer.
     """
     if sys.platform.startswith("linux"):
         try:
@@ -158,33 +236,98 @@ def die_with_parent(parent: int) -> None:
             libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
         except (OSError, AttributeError):  # no libc prctl: the watcher thread alone
             pass
-    if os.getppid() != parent:  # died before the death signal was armed
+    born = None if direct else _process_start(parent)
+
+    def gone() -> bool:
+        if direct:
+            return os.getppid() != parent
+        return born is None or _process_start(parent) != born
+
+    if gone():  # died before the death signal was armed
         os._exit(1)
 
     def watch() -> None:
         while True:
             time.sleep(_PARENT_POLL)
-            if os.getppid() != parent:
+            if gone():
                 os._exit(1)
 
     threading.Thread(target=watch, name="iadsim-parent-watch", daemon=True).start()
 
 
+START_METHODS = ("auto", "fork", "forkserver", "spawn")
+"""How :class:`LocalExecutor` starts its workers: 'auto' is 'fork' where :func:`fork_is_safe`, else
+'forkserver' (where the platform has it), else 'spawn'."""
+PRELOAD = ("iadsim.analysis.sweep.executors", "iadsim.engine")
+"""Modules a worker needs, imported once: by the fork server before it forks workers, or by this process
+before it forks them; a 'spawn' worker imports them itself."""
+
+
+def fork_is_safe() -> bool:
+    """Whether workers may be forked from this process: on Linux only, while it runs no other Python thread
+    and numba has started no parallel threads of a layer that breaks in a forked child (GNU OpenMP; numba's
+    'workqueue' and 'tbb' are fork-safe). ``fork`` copies only the calling thread, so a lock that another
+    thread held would stay locked in the worker for ever (a progress bar's refresh thread, a Dask client's
+    event loop). The native threads of OpenBLAS, jemalloc and Arrow reset themselves in a forked child
+    (``pthread_atfork``)."""
+    if not sys.platform.startswith("linux") or "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    if threading.active_count() > 1:
+        return False
+    parallel = sys.modules.get("numba.np.ufunc.parallel")
+    if not getattr(parallel, "_is_initialized", False):
+        return True
+    return getattr(parallel, "_threading_layer", None) in ("workqueue", "tbb")
+
+
+def start_method(requested: str = "auto") -> str:
+    """The start method :class:`LocalExecutor` uses for `requested` (one of :data:`START_METHODS`)."""
+    if requested not in START_METHODS:
+        raise ValueError(f"unknown start method '{requested}'; choose from {', '.join(START_METHODS)}")
+    if requested != "auto":
+        return requested
+    if fork_is_safe():
+        return "fork"
+    return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+
+
 class LocalExecutor:
-    """Local worker processes (started with 'spawn': no inherited state, the same on every platform) that
-    exit when this process dies (:func:`die_with_parent`)."""
+    """Local worker processes, started once per sweep, that keep what they built (:func:`world_for`) and
+    exit when this process dies (:func:`die_with_parent`).
+
+    `start_method` (:data:`START_METHODS`): 'fork' copies this process, iadsim already imported (the
+    modules of :data:`PRELOAD` are imported first), so a worker is ready at once; 'forkserver' forks
+    workers from a server process started once per Python process, which imported :data:`PRELOAD`
+    (the first sweep waits for that import, later ones do not); 'spawn' starts fresh interpreters that
+    import everything (seconds each). 'auto' (the default) is 'fork' where :func:`fork_is_safe`, else
+    'forkserver'. Results do not depend on it: each replication draws from its own keyed generator.
+    ``method`` is the one used, once entered.
+    """
 
     name = "local"
 
-    def __init__(self, workers: int | None = None, start_method: str = "spawn"):
+    def __init__(self, workers: int | None = None, start_method: str = "auto"):
+        if start_method not in START_METHODS:
+            raise ValueError(f"unknown start method '{start_method}'; choose from {', '.join(START_METHODS)}")
         self.workers = int(workers or os.cpu_count() or 1)
         self.start_method = start_method
+        self.method: str | None = None
         self.pool = None
 
     def __enter__(self):
-        context = multiprocessing.get_context(self.start_method)
-        self.pool = concurrent.futures.ProcessPoolExecutor(self.workers, mp_context=context,
-                                                           initializer=die_with_parent, initargs=(os.getpid(),))
+        method = start_method(self.start_method)
+        if method == "fork":
+            for name in PRELOAD:  # imported once here, inherited by every worker
+                importlib.import_module(name)
+            if self.start_method == "auto" and not fork_is_safe():  # an import started a thread
+                method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+        context = multiprocessing.get_context(method)
+        if method == "forkserver":
+            context.set_forkserver_preload(list(PRELOAD))  # used when the server starts (once per process)
+        self.method = method
+        self.pool = concurrent.futures.ProcessPoolExecutor(
+            self.workers, mp_context=context, initializer=die_with_parent,
+            initargs=(os.getpid(), method != "forkserver"))
         return self
 
     def pids(self) -> list[int]:
@@ -330,7 +473,8 @@ class DaskExecutor:
     def wait_first(self, futures) -> set:
         from distributed import wait
 
-        return set(wait(list(futures), return_when="FIRST_COMPLETED").done)
+        with self.client.as_current():  # wait() uses the current client: this one, not another process default
+            return set(wait(list(futures), return_when="FIRST_COMPLETED").done)
 
 
 def make_executor(executor: str | object = "local", workers: int | None = None,

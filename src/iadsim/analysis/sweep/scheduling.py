@@ -33,6 +33,7 @@ from iadsim.analysis.sweep.executors import (
     WorkUnit,
     make_executor,
     run_unit,
+    variant_keys,
 )
 from iadsim.analysis.sweep.folder import _make_folder, _prepare
 from iadsim.analysis.sweep.load import load_sweep
@@ -126,9 +127,10 @@ def run_sweep(sweep: Sweep | str | Path, out_dir: str | Path, executor: str | ob
               max_memory: int | str | None = None) -> SweepResult:
     """Run (or resume) a sweep into `out_dir`; every work unit is written as it completes.
 
-    `executor` is 'local' (processes; `workers` default os.cpu_count()), 'dask' (`scheduler` address, or a
-    LocalCluster of `workers` processes), 'serial', or an executor object (e.g. ``DaskExecutor(client=c)``;
-    anything with the :class:`~iadsim.analysis.sweep.executors.Executor` protocol).
+    `executor` is 'local' (processes, forked where that is safe; `workers` default os.cpu_count()), 'dask'
+    (`scheduler` address, or a LocalCluster of `workers` processes), 'serial', or an executor object (e.g.
+    ``LocalExecutor(2, start_method='spawn')``, ``DaskExecutor(client=c)``; anything with the
+    :class:`~iadsim.analysis.sweep.executors.Executor` protocol).
     `max_units` stops after that many units have been run (to test resuming). `max_memory` (bytes, or
     text such as '4GB'; default the machine's memory) bounds the biggest work unit (InputError naming the
     field to change) and the local executor's workers together (fewer workers, with a SweepWarning).
@@ -179,7 +181,7 @@ class _Scheduler:
         self.remaining = [0] * len(sweep.points)  # per point: batches queued or running, not yet written
         self.units_run = self.units_skipped = self.reps_run = self.reps_done = 0
         self.compute = 0.0  # seconds summed over the units run, inside the workers
-        self.fingerprint = sweep.fingerprint()
+        self._keys: tuple[int, tuple[str, str]] = (-1, ("", ""))  # the last point's cache keys
         for p in range(len(sweep.points)):
             self._advance(p, 0)
 
@@ -209,9 +211,10 @@ class _Scheduler:
 
     def _unit(self, p: int, b: int) -> WorkUnit:
         start, stop = self.plans[p].reps(b)
-        point = self.sweep.points[p]
-        return WorkUnit(p, b, start, stop, point.seed, point.data, str(self.sweep.base_path),
-                        f"{self.fingerprint}:{p}")
+        point, base = self.sweep.points[p], str(self.sweep.base_path)
+        if self._keys[0] != p:
+            self._keys = (p, variant_keys(base, point.data, self.sweep.inputs))
+        return WorkUnit(p, b, start, stop, point.seed, point.data, base, *self._keys[1])
 
     def _missing(self, p: int, first: int, last: int) -> Iterator[int]:
         return (b for b in range(first, last) if b not in self.on_disk.get(p, ()))
