@@ -63,3 +63,23 @@ def test_existing_metric_names_and_summary_keys_are_kept(tiny):
 def test_a_metric_is_a_function_of_the_state_or_of_the_rows():
     with pytest.raises(ValueError, match="of_state"):
         Metric("nothing", "count")
+
+
+def test_a_long_run_samples_its_series_at_the_same_values(tiny, tmp_path, monkeypatch):
+    """Beyond SERIES_POINTS steps the series keep every n-th step and the last, each the value the full
+    recording has there (the reporters read the state of that step only)."""
+    from iadsim.analysis import montecarlo
+
+    scenario = load_scenario(tiny)
+    full = simulate(scenario, 6, out_dir=tmp_path / "full", batch_size=3)
+    monkeypatch.setattr(montecarlo, "SERIES_POINTS", 50)
+    sampled = simulate(scenario, 6, out_dir=tmp_path / "sampled", batch_size=3)
+    a, b = load_run(tmp_path / "full").series, load_run(tmp_path / "sampled").series
+    stride = int(np.ceil(len(a) / 50))
+    assert len(a) == 181 and stride == 4
+    expected_times = np.append(a["time"].to_numpy()[::stride], a["time"].iloc[-1])
+    np.testing.assert_array_equal(b["time"].to_numpy(), np.unique(expected_times))
+    kept = a.set_index("time").loc[b["time"]]
+    for name in ("kills", "threats_flying", "picture_held", "fire_unit_picture_held"):
+        np.testing.assert_allclose(b[name].to_numpy(), kept[name].to_numpy())
+    assert full.metrics.equals(sampled.metrics)

@@ -58,29 +58,42 @@ def summarise(name: str, metrics: pd.DataFrame, audit_result: dict, seed: int, t
     return out
 
 
+SERIES_POINTS = 1000
+"""Time samples of a run's time series at most: every ``ceil(K / SERIES_POINTS)``-th step and the last (a chart
+shows no more, and the picture reporters cost as much as a step of the engine in a large scenario)."""
+
+
 class SeriesRecorder:
     """The time-series reporters (:data:`iadsim.analysis.metrics.REPORTERS`) summed over a batch's replications
-    after every step."""
+    after the steps it samples (:data:`SERIES_POINTS`; every step in a run of up to that many)."""
 
     def __init__(self, world: World, engine: Engine, progress=None, done_before: int = 0, total: int = 0):
         self.world, self.engine = world, engine
         self.names = REPORTERS.names()
         self._reporters = [REPORTERS[name].of_state for name in self.names]
-        self.sums = np.zeros((len(world.times), len(self.names)))
+        n = len(world.times)
+        self.steps = np.unique(np.append(np.arange(0, n, -(-n // SERIES_POINTS)), n - 1))
+        self._row = np.full(n, -1)
+        self._row[self.steps] = np.arange(len(self.steps))
+        self.sums = np.zeros((len(self.steps), len(self.names)))
         self._progress, self._done_before, self._total = progress, done_before, total
 
     def after_step(self, steps: int) -> None:
-        """The engine's ``on_step``: record the step just simulated, and report progress in replication-steps."""
+        """The engine's ``on_step``: record the step just simulated (if sampled), and report progress in
+        replication-steps."""
         self.record(steps - 1)
         if self._progress is not None:
             self._progress(self._done_before + steps * len(self.engine.reps), self._total)
 
     def record(self, step: int) -> None:
+        row = self._row[step]
+        if row < 0:
+            return
         for j, of_state in enumerate(self._reporters):
-            self.sums[step, j] = float(np.sum(of_state(self.world, self.engine.state)))
+            self.sums[row, j] = float(np.sum(of_state(self.world, self.engine.state)))
 
     def frame(self) -> pd.DataFrame:
-        return pd.DataFrame({"time": self.world.times, "replications": len(self.engine.reps),
+        return pd.DataFrame({"time": self.world.times[self.steps], "replications": len(self.engine.reps),
                              **{name: self.sums[:, j] for j, name in enumerate(self.names)}})
 
 

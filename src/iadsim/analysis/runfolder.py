@@ -11,7 +11,7 @@ Layout of ``<target>/``::
     terrain/landcover.tif  the land-cover class codes on the crop's grid (with surface.landcover)
     metrics/batch-000003.parquet   one row per replication, a column per replication metric
     events/batch-000003.parquet    the typed events (iadsim.events: kind, unit and target indices, ...)
-    series/batch-000003.parquet    per step: time, replications, and each time series' sum over the batch
+    series/batch-000003.parquet    per sampled step (montecarlo.SERIES_POINTS): time, replications, each series' sum
     states/batch-000003.parquet    each target's and unit's status (iadsim.events.Status) at the trajectory
                                    frames, a row when it changed: what the report's replay shows
     entities.json, trajectories.parquet, coverage.json, coverage.npz   what a report draws
