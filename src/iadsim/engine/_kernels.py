@@ -8,7 +8,7 @@ import numpy as np
 
 from iadsim.registry import ELEVATION, RANGING
 
-__all__ = ["assignable", "known"]
+__all__ = ["assignable", "intercept_grid", "known"]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -100,3 +100,49 @@ def assignable(rows, clock, alive, leaked, start_time, arrival_time, phase, idle
                 tt[found] = t
                 found += 1
     return ii[:found], ff[:found], tt[:found]
+
+
+@numba.njit(cache=True, nogil=True)
+def intercept_grid(fire, position, velocity, speed):  # pragma: no cover - compiled
+    """:func:`iadsim.physics.kinematics.intercept` (no launch delay) of every fire unit ``fire`` (F, 3) at every
+    target of several time samples, ``position`` and ``velocity`` (n, T, 3), missile speeds ``speed`` (F,), the
+    same operations in the same order without temporaries: (n, F, T) the intercept's ground range from the
+    launcher (inf: none) and (n, F, T, 3) the intercept point from the launcher (NaN: none)."""
+    n, n_t = position.shape[0], position.shape[1]
+    n_f = fire.shape[0]
+    ground = np.empty((n, n_f, n_t))
+    d = np.empty((n, n_f, n_t, 3))
+    for i in range(n):
+        for f in range(n_f):
+            s2 = speed[f] ** 2
+            for t in range(n_t):
+                vx, vy, vz = velocity[i, t, 0], velocity[i, t, 1], velocity[i, t, 2]
+                px, py, pz = position[i, t, 0], position[i, t, 1], position[i, t, 2]
+                ox, oy, oz = px - fire[f, 0], py - fire[f, 1], pz - fire[f, 2]
+                vv = vx * vx + vy * vy + vz * vz
+                a = vv - s2
+                b = 2.0 * (ox * vx + oy * vy + oz * vz)
+                c = ox * ox + oy * oy + oz * oz
+                linear = abs(a) <= 1e-12 * max(vv, s2)
+                disc = b * b - 4.0 * a * c
+                root = np.sqrt(max(disc, 0.0))
+                q = -0.5 * (b + (root if b >= 0.0 else -root))
+                r1 = c / q if q != 0.0 else np.inf
+                r2 = q / a if a != 0.0 else np.inf
+                lin = -c / b if b < 0.0 else np.inf
+                if not (r1 >= 0.0 and np.isfinite(r1) and disc >= 0.0):
+                    r1 = np.inf
+                if not (r2 >= 0.0 and np.isfinite(r2) and disc >= 0.0):
+                    r2 = np.inf
+                tof = (0.0 if c == 0.0 else lin) if linear else min(r1, r2)
+                if c == 0.0:
+                    tof = 0.0
+                if np.isfinite(tof):
+                    dx = px + vx * tof - fire[f, 0]
+                    dy = py + vy * tof - fire[f, 1]
+                    d[i, f, t, 0], d[i, f, t, 1], d[i, f, t, 2] = dx, dy, pz + vz * tof - fire[f, 2]
+                    ground[i, f, t] = np.hypot(dx, dy)
+                else:
+                    d[i, f, t, 0] = d[i, f, t, 1] = d[i, f, t, 2] = np.nan
+                    ground[i, f, t] = np.inf
+    return ground, d

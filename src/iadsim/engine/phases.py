@@ -34,6 +34,7 @@ from scipy.stats import poisson
 
 from iadsim.engine import rng
 from iadsim.engine._kernels import assignable as assignable_kernel
+from iadsim.engine._kernels import intercept_grid
 from iadsim.engine._kernels import known as known_kernel
 from iadsim.engine.log import EventLog
 from iadsim.engine.state import (
@@ -709,10 +710,8 @@ def geometry(ctx: Context, k: int) -> np.ndarray:
     chunk = k // GEOMETRY_CHUNK
     if chunk not in ctx.geometry_at:
         ks = np.arange(chunk * GEOMETRY_CHUNK, min((chunk + 1) * GEOMETRY_CHUNK, len(w.times)))
-        fire = w.fire_position[None, :, None, :]  # (steps, F, T, 3)
-        _, point, ok = intercept(fire, w.position[ks][:, None], w.velocity[ks][:, None], ctx.speed[None, :, None])
-        d = point - fire
-        ground = np.where(ok, np.hypot(d[..., 0], d[..., 1]), np.inf)  # no intercept: outside any envelope
+        # (steps, F, T): the intercept's ground range (inf: none, outside any envelope) and point from the launcher
+        ground, d = intercept_grid(w.fire_position, w.position[ks], w.velocity[ks], ctx.speed.astype(float))
         f, height = np.broadcast_arrays(np.arange(len(w.fire_ids))[None, :, None], w.height_agl[ks][:, None, :])
         speed = np.linalg.norm(w.velocity[ks], axis=-1)[:, None, :]
         ctx.geometry_at = {key: ctx.geometry_at[key] for key in ctx.geometry_at if key == chunk - 1}
