@@ -39,6 +39,10 @@ WORKERS_PER_CPU = 4
 more only share the same CPUs and add each a worker's memory."""
 
 
+PATH_CHUNK = 1 << 18
+""":data:`iadsim.engine.world.PATH_CHUNK` (the report, which reads this module, must not import the engine)."""
+
+
 @dataclass(frozen=True)
 class WorkSize:
     """What the memory of one engine batch scales with: K time steps, T aircraft (threats and civil),
@@ -61,12 +65,10 @@ class WorkSize:
         and one sensor's offsets and reach at a time (150 bytes per K T, and 16 more per stand-off jammer band
         J: its beam and bearings while that sensor is built); the temporaries of the path geometry,
         propagation factor (complex) and signal-to-noise arrays of one chunk of paths (400 bytes per path,
-        :data:`iadsim.engine.world.PATH_CHUNK` paths at most; about 100 measured); the sparse looks, 52 bytes
+        :data:`PATH_CHUNK` paths at most; about 100 measured); the sparse looks, 52 bytes
         per pair in line of sight while they are sorted, counted as 9 bytes per K S T (a sixth of all the
         sensor-target pairs of all steps in view: 1.2 to 1.6 % are in the reference scenarios; the budget
         cannot know which without building); and 16 MB of fixed overhead (compiled kernels, caches)."""
-        from iadsim.engine.world import PATH_CHUNK
-
         k, t, s = self.steps, self.targets, self.sensors
         return (16_000_000 + 8 * self.cells * (s + 6) + (150 + 16 * self.jammer_bands) * k * t
                 + 400 * min(PATH_CHUNK, k * t) + 9 * k * s * t + k * s)
