@@ -21,6 +21,16 @@ from iadsim.c2 import (
 # Hungarian (one-to-one) assignment
 
 
+
+def _random_start(rng, pk, weapons) -> np.ndarray:
+    """A feasible assignment: each round of each weapon to a random target or left idle (-1)."""
+    start = np.zeros(pk.shape, dtype=np.int64)
+    for i, w in enumerate(weapons):
+        for t in rng.integers(-1, pk.shape[1], size=int(w)):
+            if t >= 0:
+                start[i, t] += 1
+    return start
+
 def _best_partial_matching(value):
     """Brute force over every partial one-to-one assignment (forbidden pairs: -inf / NaN)."""
     n_w, n_t = value.shape
@@ -269,11 +279,7 @@ def test_local_search_never_worsens_a_random_feasible_start(seed):
     _, optimum = exhaustive_optimum(pk, value, weapons)
     rng = np.random.default_rng(seed)
     for _ in range(5):
-        start = np.zeros(pk.shape, dtype=np.int64)
-        for i, w in enumerate(weapons):  # each round to a random target or kept (-1)
-            for target in rng.integers(-1, pk.shape[1], size=int(w)):
-                if target >= 0:
-                    start[i, target] += 1
+        start = _random_start(rng, pk, weapons)
         before = expected_survival_value(start, pk, value)
         x, after = improve_by_reassignment(start, pk, value, weapons)
         assert_feasible(x, weapons)
@@ -416,11 +422,7 @@ def test_local_search_from_random_starts_with_idle_rounds_is_a_local_optimum(see
     _, optimum = _enumerated_optimum(pk, value, weapons)
     rng = np.random.default_rng(seed)
     for _ in range(4):
-        start = np.zeros(pk.shape, dtype=np.int64)
-        for i, w in enumerate(weapons):  # each round to a random target or left idle (-1)
-            for t in rng.integers(-1, pk.shape[1], size=int(w)):
-                if t >= 0:
-                    start[i, t] += 1
+        start = _random_start(rng, pk, weapons)
         before = _surviving_value(start, pk, value)
         x, after = improve_by_reassignment(start, pk, value, weapons)
         assert_feasible(x, weapons)
