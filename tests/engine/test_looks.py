@@ -73,9 +73,3 @@ def test_pairs_out_of_range_or_given_twice_are_refused():
     with pytest.raises(ValueError, match="twice"):
         Looks.from_pairs(shape, [1, 1], [0, 0], [2, 2], **ok)
 
-
-def test_the_memory_budget_knows_the_worlds_chunk_of_paths():
-    from iadsim.analysis.sweep import budget
-    from iadsim.engine import world
-
-    assert budget.PATH_CHUNK == world.PATH_CHUNK

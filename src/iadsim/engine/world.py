@@ -31,7 +31,7 @@ from iadsim.sensors import (
     path_geometry,
     sensor_model,
 )
-from iadsim.sensors.geometry import land_clutter
+from iadsim.sensors.geometry import PATH_CHUNK, Geometry, land_clutter
 from iadsim.terrain import local_relief, masking_height
 
 
@@ -372,11 +372,6 @@ def build_world(scenario: Scenario) -> World:
     )
 
 
-PATH_CHUNK = 1 << 18
-"""Paths (step, target) of one sensor evaluated at once by :func:`build_world` (memory: tens of arrays of this
-length)."""
-
-
 @dataclass(frozen=True)
 class _Targets:
     """What the physics needs of the targets themselves: arrays over targets, or (1, T)."""
@@ -426,7 +421,7 @@ def _picked(value, pick, shape: tuple, index: tuple):
         a = getattr(value, f.name)
         if isinstance(a, np.ndarray) and a.ndim:
             changes[f.name] = pick(a)
-        elif hasattr(a, "broadcast") and hasattr(a, "take"):  # a path (Geometry)
+        elif isinstance(a, Geometry):  # a path
             changes[f.name] = a.broadcast(shape).take(index)
     return replace(value, **changes)
 

@@ -127,6 +127,11 @@ def _cell(terrain: Dem, x, y):
     return np.clip(row, 0, n_rows - 1), np.clip(col, 0, n_cols - 1), inside
 
 
+PATH_CHUNK = 1 << 18
+"""Paths evaluated at once when a world is built (:func:`iadsim.engine.build_world`: tens of arrays of this length
+per chunk); the memory budget (:mod:`iadsim.analysis.sweep.budget`) counts one chunk's temporaries."""
+
+
 CLUTTER_SAMPLES = 5
 """Points across the azimuth beam, at the target's range, where land clutter is evaluated."""
 

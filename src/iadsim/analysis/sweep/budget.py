@@ -20,6 +20,7 @@ from iadsim.analysis.sweep.spec import Sweep, SweepSpec
 from iadsim.registry import SENSOR_MODELS
 from iadsim.scenario import InputError, Scenario
 from iadsim.scenario.paths import parse_path
+from iadsim.sensors.geometry import PATH_CHUNK
 from iadsim.tracking.scan import slots_needed
 
 MAX_POINTS = 100_000
@@ -37,10 +38,6 @@ _WORLD_CACHE = 4
 WORKERS_PER_CPU = 4
 """Most worker processes per CPU that a sweep starts on this machine (local processes or a Dask LocalCluster):
 more only share the same CPUs and add each a worker's memory."""
-
-
-PATH_CHUNK = 1 << 18
-""":data:`iadsim.engine.world.PATH_CHUNK` (the report, which reads this module, must not import the engine)."""
 
 
 @dataclass(frozen=True)
