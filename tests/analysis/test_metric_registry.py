@@ -76,7 +76,7 @@ def test_a_long_run_samples_its_series_at_the_same_values(tiny, tmp_path, monkey
     sampled = simulate(scenario, 6, out_dir=tmp_path / "sampled", batch_size=3)
     a, b = load_run(tmp_path / "full").series, load_run(tmp_path / "sampled").series
     stride = int(np.ceil(len(a) / 50))
-    assert len(a) == 181 and stride == 4
+    assert len(a) == 181 and stride == 4  # tiny.yaml: 3 min at 1 s; ceil(181 / 50) = 4
     expected_times = np.append(a["time"].to_numpy()[::stride], a["time"].iloc[-1])
     np.testing.assert_array_equal(b["time"].to_numpy(), np.unique(expected_times))
     kept = a.set_index("time").loc[b["time"]]
