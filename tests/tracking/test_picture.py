@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 from tests.tracking._kalman import SPEED_VAR, Q, by_arrival, kalman
 
-from iadsim.tracking.picture import BearingSensors, fuse_reports
+from iadsim.tracking.picture import BearingSensors, arrival_order, fuse_reports, next_arrival
 
 
 class Node:
@@ -25,13 +25,21 @@ class Node:
 
     def fuse(self, sensors, times, z, var, clocks):
         """Reports (sorted by time) fused at each clock of ``clocks`` in turn, as the engine's cycle does."""
-        n = len(times)
+        n, sensors = len(times), np.asarray(sensors, np.int64)
         numbers = np.column_stack([times, var, z])
-        done = ~np.isfinite(self.latency.T[np.asarray(sensors)])
+        order, reach = arrival_order(self.latency)
+        arrived = np.zeros(n, np.int64)
+        next_at = next_arrival(numbers[:, 0], sensors, arrived, self.latency, order, reach)
         for clock in clocks:
             fuse_reports(self.x, self.p, self.time, self.updates, self.stale, self.bearings, np.arange(n),
-                         np.zeros(n, np.int64), np.asarray(sensors, np.int64), np.zeros(n, np.int64), numbers,
-                         self.latency, self.feeds, np.array([float(clock)]), done, Q, SPEED_VAR, self.passive)
+                         np.zeros(n, np.int64), sensors, np.zeros(n, np.int64), numbers,
+                         self.latency, self.feeds, np.array([float(clock)]), arrived, next_at, order, reach, Q,
+                         SPEED_VAR, self.passive)
+        # (n, F) whether each report is done with at each node: reached it, or never will
+        done = ~np.isfinite(self.latency.T[sensors])
+        for i, s in enumerate(sensors):
+            done[i, order[s, :arrived[i]]] = True
+        assert np.array_equal(np.isinf(next_at), arrived == reach[sensors])
         return done
 
     @property

@@ -8,7 +8,8 @@ import numpy as np
 
 from iadsim.registry import ELEVATION, RANGING
 
-__all__ = ["assignable", "intercept_grid", "known"]
+__all__ = ["assignable", "inside_lists", "intercept_grid", "intercept_points", "known", "next_event_times",
+           "row_pointers"]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -57,38 +58,47 @@ def _known(confirmed_at, held_since, held_until, latency, feeds, guides, visible
 
 @numba.njit(cache=True, nogil=True)
 def assignable(rows, clock, alive, leaked, start_time, arrival_time, phase, idle, hostile, able, unit_up, fire_unit,
-               missiles, ready_at, busy, guiding, group, channels, inside, confirmed_at, held_since, held_until,
-               latency, feeds, guides, visible, placing):  # pragma: no cover - compiled
+               missiles, ready_at, busy, guiding, group, channels, inside_ptr, inside_target, confirmed_at, held_since,
+               held_until, latency, feeds, guides, visible, placing):  # pragma: no cover - compiled
     """(i, f, t) of the triples that threat evaluation may assign at each row's clock (``rows`` (n,) replication
     rows, ``clock`` (R,)), in row, fire unit, target order: target ``t`` flying, idle and taken for hostile
     (arrays (R, T)); fire unit ``f`` able, up, loaded, free and with a guidance channel; the intercept may lie
-    in its envelope during the step (``inside`` (F, T)); and the target in its picture (:func:`known`)."""
-    n_f, n_t = inside.shape
+    in its envelope during the step (the targets ``inside_target[inside_ptr[f]:inside_ptr[f + 1]]`` of fire unit
+    ``f``, ascending: :func:`inside_lists`); and the target in its picture (:func:`known`). The work per row is
+    the targets, the fire units and the pairs inside, not every fire unit and target."""
+    n_f, n_t = able.shape[1], alive.shape[1]
     cap = 64
     ii = np.empty(cap, np.int64)
     ff = np.empty(cap, np.int64)
     tt = np.empty(cap, np.int64)
     found = 0
-    targets = np.empty(n_t, np.int64)
+    candidate = np.empty(n_t, np.bool_)
+    n_s = latency.shape[1]
+    held = np.zeros(n_t, np.int64)  # per target: how many sensors hold a track of it now (-1: not counted yet)
+    held_by = np.empty((n_t, n_s), np.int64)  # and which, ascending
+    age = np.empty((n_t, n_s))  # and since when [s]
     for i in range(rows.shape[0]):
         r = rows[i]
         now = clock[r]
-        n = 0  # the row's candidate targets
+        any_target = False  # the row's candidate targets
         for t in range(n_t):
-            if (alive[r, t] and not leaked[r, t] and start_time[t] <= now and arrival_time[t] > now
-                    and phase[r, t] == idle and hostile[r, t]):
-                targets[n] = t
-                n += 1
-        if n == 0:
+            candidate[t] = (alive[r, t] and not leaked[r, t] and start_time[t] <= now and arrival_time[t] > now
+                            and phase[r, t] == idle and hostile[r, t])
+            any_target |= candidate[t]
+            held[t] = -1
+        if not any_target:
             continue
         for f in range(n_f):
             if not (able[r, f] and unit_up[r, fire_unit[f]] and missiles[r, f] > 0 and ready_at[r, f] <= now
                     and not busy[r, f] and guiding[r, group[f]] < channels[f]):
                 continue
-            for j in range(n):
-                t = targets[j]
-                if not inside[f, t] or not _known(confirmed_at, held_since, held_until, latency, feeds, guides,
-                                                  visible, placing, r, f, t, now):
+            for j in range(inside_ptr[f], inside_ptr[f + 1]):
+                t = inside_target[j]
+                if not candidate[t]:
+                    continue
+                if held[t] < 0:  # the sensors holding a track of it, once per row and target
+                    held[t] = _held(confirmed_at, held_since, held_until, r, t, now, held_by[t], age[t])
+                if not _known_of(held_by[t], age[t], held[t], latency, feeds, guides, visible, placing, r, f, t):
                     continue
                 if found == cap:
                     cap *= 2
@@ -100,6 +110,82 @@ def assignable(rows, clock, alive, leaked, start_time, arrival_time, phase, idle
                 tt[found] = t
                 found += 1
     return ii[:found], ff[:found], tt[:found]
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _held(confirmed_at, held_since, held_until, r, t, now, sensors, age):  # pragma: no cover - compiled
+    """The sensors (ascending, into ``sensors``) holding a track of target ``t`` in row ``r`` at ``now`` and its
+    age there (into ``age``), by the rule of :func:`_known`; returns how many."""
+    n = 0
+    for s in range(confirmed_at.shape[1]):
+        a = now - confirmed_at[r, s, t]
+        if a < 0.0 and held_since[r, s, t] <= now < held_until[r, s, t]:
+            a = now - held_since[r, s, t]  # dropped later in the window: still held now
+        if a >= 0.0:
+            sensors[n] = s
+            age[n] = a
+            n += 1
+    return n
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _known_of(sensors, age, n, latency, feeds, guides, visible, placing, r, f, t):  # pragma: no cover - compiled
+    """:func:`_known` from the sensors holding a track of the target (:func:`_held`): the same rule, over those
+    sensors only."""
+    pictured = False
+    guided = False
+    lines = 0
+    elevation = False
+    for c in range(n):
+        s = sensors[c]
+        if feeds[r, f, s] and age[c] >= latency[f, s]:
+            if placing[s] == RANGING:
+                pictured = True
+            else:
+                lines += 1
+                elevation |= placing[s] == ELEVATION
+                pictured |= lines >= 2 and elevation
+        if guides[r, f, s] and visible[s, t]:
+            guided = True
+        if pictured and guided:
+            return True
+    return False
+
+
+def inside_lists(inside: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(F + 1,) pointers and the targets, ascending, of each fire unit's true entries of ``inside`` (F, T), for
+    :func:`assignable`."""
+    f, t = np.nonzero(inside)
+    ptr = np.zeros(inside.shape[0] + 1, np.int64)
+    np.cumsum(np.bincount(f, minlength=inside.shape[0]), out=ptr[1:])
+    return ptr, t.astype(np.int64)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _time_of_flight(fx, fy, fz, px, py, pz, vx, vy, vz, s2):  # pragma: no cover - compiled
+    """:func:`iadsim.physics.kinematics.intercept`'s time of flight (no launch delay; inf: none) from a launcher at
+    ``f``, of a target at ``p`` moving at ``v``, a missile of squared speed ``s2``: the same operations in the same
+    order."""
+    ox, oy, oz = px - fx, py - fy, pz - fz
+    vv = vx * vx + vy * vy + vz * vz
+    a = vv - s2
+    b = 2.0 * (ox * vx + oy * vy + oz * vz)
+    c = ox * ox + oy * oy + oz * oz
+    linear = abs(a) <= 1e-12 * max(vv, s2)
+    disc = b * b - 4.0 * a * c
+    root = np.sqrt(max(disc, 0.0))
+    q = -0.5 * (b + (root if b >= 0.0 else -root))
+    r1 = c / q if q != 0.0 else np.inf
+    r2 = q / a if a != 0.0 else np.inf
+    lin = -c / b if b < 0.0 else np.inf
+    if not (r1 >= 0.0 and np.isfinite(r1) and disc >= 0.0):
+        r1 = np.inf
+    if not (r2 >= 0.0 and np.isfinite(r2) and disc >= 0.0):
+        r2 = np.inf
+    tof = (0.0 if c == 0.0 else lin) if linear else min(r1, r2)
+    if c == 0.0:
+        tof = 0.0
+    return tof
 
 
 @numba.njit(cache=True, nogil=True)
@@ -118,25 +204,7 @@ def intercept_grid(fire, position, velocity, speed):  # pragma: no cover - compi
             for t in range(n_t):
                 vx, vy, vz = velocity[i, t, 0], velocity[i, t, 1], velocity[i, t, 2]
                 px, py, pz = position[i, t, 0], position[i, t, 1], position[i, t, 2]
-                ox, oy, oz = px - fire[f, 0], py - fire[f, 1], pz - fire[f, 2]
-                vv = vx * vx + vy * vy + vz * vz
-                a = vv - s2
-                b = 2.0 * (ox * vx + oy * vy + oz * vz)
-                c = ox * ox + oy * oy + oz * oz
-                linear = abs(a) <= 1e-12 * max(vv, s2)
-                disc = b * b - 4.0 * a * c
-                root = np.sqrt(max(disc, 0.0))
-                q = -0.5 * (b + (root if b >= 0.0 else -root))
-                r1 = c / q if q != 0.0 else np.inf
-                r2 = q / a if a != 0.0 else np.inf
-                lin = -c / b if b < 0.0 else np.inf
-                if not (r1 >= 0.0 and np.isfinite(r1) and disc >= 0.0):
-                    r1 = np.inf
-                if not (r2 >= 0.0 and np.isfinite(r2) and disc >= 0.0):
-                    r2 = np.inf
-                tof = (0.0 if c == 0.0 else lin) if linear else min(r1, r2)
-                if c == 0.0:
-                    tof = 0.0
+                tof = _time_of_flight(fire[f, 0], fire[f, 1], fire[f, 2], px, py, pz, vx, vy, vz, s2)
                 if np.isfinite(tof):
                     dx = px + vx * tof - fire[f, 0]
                     dy = py + vy * tof - fire[f, 1]
@@ -146,3 +214,87 @@ def intercept_grid(fire, position, velocity, speed):  # pragma: no cover - compi
                     d[i, f, t, 0] = d[i, f, t, 1] = d[i, f, t, 2] = np.nan
                     ground[i, f, t] = np.inf
     return ground, d
+
+
+@numba.njit(cache=True, nogil=True)
+def intercept_points(fire, position, velocity, speed):  # pragma: no cover - compiled
+    """:func:`iadsim.physics.kinematics.intercept` (no launch delay) of launchers ``fire`` (n, 3) at targets
+    ``position`` and ``velocity`` (n, 3) with missile speeds ``speed`` (n,), pair by pair, the same operations in
+    the same order: (n,) the time of flight (inf: none), (n, 3) the intercept point (NaN: none), (n,) whether one
+    exists."""
+    n = fire.shape[0]
+    tof = np.empty(n)
+    point = np.empty((n, 3))
+    ok = np.empty(n, np.bool_)
+    for i in range(n):
+        vx, vy, vz = velocity[i, 0], velocity[i, 1], velocity[i, 2]
+        px, py, pz = position[i, 0], position[i, 1], position[i, 2]
+        tof[i] = _time_of_flight(fire[i, 0], fire[i, 1], fire[i, 2], px, py, pz, vx, vy, vz, speed[i] ** 2)
+        ok[i] = np.isfinite(tof[i])
+        if ok[i]:
+            point[i, 0], point[i, 1], point[i, 2] = px + vx * tof[i], py + vy * tof[i], pz + vz * tof[i]
+        else:
+            point[i, 0] = point[i, 1] = point[i, 2] = np.nan
+    return tof, point, ok
+
+
+@numba.njit(cache=True, nogil=True)
+def next_event_times(rows, clock, end, idle, phase, due, alive, leaked, arrival_time, asset_of, ready_at, opened_t,
+                     opened_at, delivered_ptr, delivered_t, delivered_at, reach, pending_ptr, pending_t,
+                     pending_s, pending_time, pending_arrived, node_order, node_reach, latency, feeds,
+                     waiting_fire):  # pragma: no cover - compiled
+    """(n,) the next event of each row of ``rows`` after its ``clock`` and before ``end`` (inf: none): an
+    engagement's due time (``phase`` not ``idle``), a flying threat reaching its asset, and for a row with a
+    flying idle target: a launcher free again (``ready_at`` (R, F)), a target opening (``opened_t``,
+    ``opened_at``: the same for every row), a track of it delivered to a fire unit (row ``r``'s:
+    ``delivered_t[delivered_ptr[r]:delivered_ptr[r + 1]]``, at ``delivered_at``; targets some envelope may
+    ``reach`` only), and for one waiting for a firing solution (``waiting_fire`` (R, T)), a pending report of it
+    reaching a fire unit whose feed is up (row ``r``'s reports ``pending_ptr[r]:pending_ptr[r + 1]``: target,
+    sensor, plot time and how many of the nodes of ``node_order`` (S, N) it has reached; fire units are the
+    first nodes, ``latency`` (F, S), ``feeds`` (R, F, S))."""
+    n_t, n_f = alive.shape[1], latency.shape[0]
+    out = np.full(rows.shape[0], np.inf)
+    waiting = np.empty(n_t, np.bool_)
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        c = clock[r]
+        best = np.inf
+        any_waiting = False
+        for t in range(n_t):
+            flying = alive[r, t] and not leaked[r, t]
+            waiting[t] = flying and phase[r, t] == idle
+            any_waiting |= waiting[t]
+            if phase[r, t] != idle and c < due[r, t] < end:
+                best = min(best, due[r, t])
+            if flying and asset_of[t] >= 0 and c < arrival_time[t] < end:
+                best = min(best, arrival_time[t])
+        if any_waiting:
+            for f in range(ready_at.shape[1]):
+                if c < ready_at[r, f] < end:
+                    best = min(best, ready_at[r, f])
+            for j in range(opened_t.shape[0]):
+                if waiting[opened_t[j]] and c < opened_at[j] < end:
+                    best = min(best, opened_at[j])
+            for j in range(delivered_ptr[r], delivered_ptr[r + 1]):
+                t = delivered_t[j]
+                if delivered_at[j] > c and reach[t] and waiting[t]:
+                    best = min(best, delivered_at[j])
+            for j in range(pending_ptr[r], pending_ptr[r + 1]):
+                t = pending_t[j]
+                if not (waiting[t] and waiting_fire[r, t]):
+                    continue
+                s = pending_s[j]
+                for o in range(pending_arrived[j], node_reach[s]):  # its nodes still ahead, in arrival order
+                    f = node_order[s, o]
+                    at = pending_time[j] + latency[f, s] if f < n_f else np.inf
+                    if f < n_f and feeds[r, f, s] and at > c:
+                        if at < end:
+                            best = min(best, at)
+                        break
+        out[i] = best
+    return out
+
+
+def row_pointers(rows: np.ndarray, n_rows: int) -> np.ndarray:
+    """(R + 1,) where each row's entries start in ``rows`` sorted ascending."""
+    return np.searchsorted(rows, np.arange(n_rows + 1)).astype(np.int64)

@@ -34,7 +34,7 @@ from scipy.stats import poisson
 
 from iadsim.engine import rng
 from iadsim.engine._kernels import assignable as assignable_kernel
-from iadsim.engine._kernels import intercept_grid
+from iadsim.engine._kernels import inside_lists, intercept_grid, intercept_points, next_event_times, row_pointers
 from iadsim.engine._kernels import known as known_kernel
 from iadsim.engine.log import EventLog
 from iadsim.engine.state import (
@@ -66,7 +66,7 @@ from iadsim.registry import (
 )
 from iadsim.sensors import in_sector, sensor_entry
 from iadsim.tracking import gate_threshold
-from iadsim.tracking.picture import UNKNOWN_HEIGHT_SIGMA, BearingSensors, fuse_reports
+from iadsim.tracking.picture import UNKNOWN_HEIGHT_SIGMA, BearingSensors, arrival_order, fuse_reports, next_arrival
 from iadsim.tracking.scan import ANGLE_RANGE, SensorTrackTable, scan_looks, slots_needed
 
 __all__ = ["Context", "assess", "assign", "authorise", "channel_groups", "fire_control", "initial_state",
@@ -125,7 +125,8 @@ class Context:
     operator: bool  # the authority rule has an operator decide (and so occupy a crew's decision slot)
     lags: list  # (latency [s], (S,) bool: sensors with a picture path of that latency to some fire unit)
     node_latency: np.ndarray  # (N, S) [s] from each sensor to each node's picture: fire units, then command posts
-    first_arrival: np.ndarray  # (S,) [s] the shortest latency from each sensor to a node's picture
+    node_order: np.ndarray  # (S, N) the nodes each sensor's reports reach, in order (arrival_order)
+    node_reach: np.ndarray  # (S,) how many nodes each sensor's reports reach
     guidance: list  # (F,) each missile's guidance, None: the catalog's constant pk
     lethal_area: np.ndarray  # (F,) [m^2] Carleton A_L (nan: constant pk)
     peak_pk: np.ndarray  # (F,) Carleton D0
@@ -135,10 +136,12 @@ class Context:
     tables: list  # (F,) each missile's envelope table (None: its box)
     any_table: bool
     edges: list  # (F,) each missile's (edge_pk, edge_width), (None, None): no fall at the edges
+    special: np.ndarray  # (3, F) bool: fire units with an envelope table, a launcher sector, a fall at the edges
     chain_cache: dict = field(default_factory=dict)  # down components -> (able, feeds, guides, post feeds)
     geometry_at: dict = field(default_factory=dict)  # chunk -> (GEOMETRY_CHUNK, F, T) inside, the last two
     step_values: tuple = (-1, None)  # (step, what assignment reads at every event of it)
     visible_now: tuple = (-1, None)  # (step, (S, T) what each sensor sees then)
+    pending_ptr: tuple = (None, None)  # (pending reports, where each row's start)
 
     @classmethod
     def build(cls, world: World, replications, seed: int, events: bool = True) -> Context:
@@ -186,7 +189,7 @@ class Context:
             operator=bool(getattr(authority, "operator", True)),
             lags=[(lag, (world.latency == lag).any(axis=0))
                   for lag in np.unique(world.latency[np.isfinite(world.latency)])],
-            node_latency=node_latency, first_arrival=node_latency.min(axis=0, initial=np.inf),
+            node_latency=node_latency, node_order=(order := arrival_order(node_latency))[0], node_reach=order[1],
             guidance=[m.guidance.value if m.guidance is not None else None for m in world.missile],
             lethal_area=_value(world.missile, "lethal_area"), peak_pk=_value(world.missile, "peak_pk"),
             response_time=_value(world.missile, "response_time"),
@@ -196,6 +199,9 @@ class Context:
             tables=[m.envelope for m in world.missile], any_table=any(m.envelope is not None for m in world.missile),
             edges=[(m.edge_pk.value, m.edge_width.value) if m.edge_pk is not None else (None, None)
                    for m in world.missile],
+            special=np.array([[m.envelope is not None for m in world.missile],
+                              [sector is not None for sector in world.fire_sector],
+                              [m.edge_pk is not None for m in world.missile]], bool).reshape(3, -1),
         )
 
     def event(self, r: int, when: float, kind: EventKind, unit: int = -1, target: int = -1, **numbers) -> None:
@@ -512,15 +518,17 @@ def track(ctx: Context, k: int, trk: SensorTracks, pic: Picture) -> None:
     if not trk.reports:
         return
     ids, numbers = (np.concatenate(a) for a in zip(*trk.reports, strict=True))
-    done = ~np.isfinite(ctx.node_latency.T[ids[:, 1]])  # nodes it never reaches
     rows, sensors, targets = ids.T
+    arrived = np.zeros(len(rows), np.int64)
+    next_at = next_arrival(numbers[:, 0], sensors, arrived, ctx.node_latency, ctx.node_order, ctx.node_reach)
     if pic.pending is not None:  # those still on their way from earlier steps
         q = pic.pending
         rows, sensors, targets = (np.concatenate(a) for a in (
             (q.rows, rows), (q.sensors, sensors), (q.targets, targets)))
-        numbers, done = np.concatenate((q.numbers, numbers)), np.concatenate((q.done, done))
+        numbers, arrived, next_at = (np.concatenate(a) for a in (
+            (q.numbers, numbers), (q.arrived, arrived), (q.next_at, next_at)))
     order = np.lexsort((numbers[:, 0], targets, rows))  # by replication, object, time (then look order)
-    pic.pending = Reports(rows[order], sensors[order], targets[order], numbers[order], done[order])
+    pic.pending = Reports(rows[order], sensors[order], targets[order], numbers[order], arrived[order], next_at[order])
 
 
 def node_feeds(rd: Readiness) -> np.ndarray:
@@ -537,9 +545,8 @@ def fuse_until(ctx: Context, pic: Picture, feeds: np.ndarray, clock: np.ndarray,
     q = pic.pending
     if q is None:
         return
-    first = ctx.first_arrival[q.sensors]  # the earliest a report reaches any fire unit
     if rows is None or 4 * len(rows) > len(clock):
-        i = np.flatnonzero(q.numbers[:, 0] + first <= clock[q.rows])
+        i = np.flatnonzero(q.next_at <= clock[q.rows])
         if rows is not None:
             mine = np.zeros(len(clock), bool)
             mine[rows] = True
@@ -548,16 +555,15 @@ def fuse_until(ctx: Context, pic: Picture, feeds: np.ndarray, clock: np.ndarray,
         lo, hi = np.searchsorted(q.rows, rows), np.searchsorted(q.rows, rows, side="right")
         n = hi - lo
         i = np.repeat(lo - np.cumsum(n) + n, n) + np.arange(n.sum())  # lo[j], ..., hi[j] - 1 for each row
-        i = i[q.numbers[i, 0] + first[i] <= clock[q.rows[i]]]
-    if not len(i):
-        return
-    fuse_reports(pic.x, pic.p, pic.track_time, pic.updates, pic.stale, pic.bearings, i, q.rows, q.sensors, q.targets,
-                 q.numbers, ctx.node_latency, feeds, clock, q.done, ctx.process_noise, ctx.initial_speed_sigma**2,
-                 ctx.bearings)
+        i = i[q.next_at[i] <= clock[q.rows[i]]]
+    if len(i):
+        fuse_reports(pic.x, pic.p, pic.track_time, pic.updates, pic.stale, pic.bearings, i, q.rows, q.sensors,
+                     q.targets, q.numbers, ctx.node_latency, feeds, clock, q.arrived, q.next_at, ctx.node_order,
+                     ctx.node_reach, ctx.process_noise, ctx.initial_speed_sigma**2, ctx.bearings)
     if rows is None:  # the end of a step: keep only the reports still on their way
-        keep = ~q.done.all(axis=1)
-        pic.pending = Reports(q.rows[keep], q.sensors[keep], q.targets[keep], q.numbers[keep], q.done[keep]) \
-            if keep.any() else None
+        keep = np.isfinite(q.next_at)
+        pic.pending = Reports(q.rows[keep], q.sensors[keep], q.targets[keep], q.numbers[keep], q.arrived[keep],
+                              q.next_at[keep]) if keep.any() else None
 
 
 def predicted_error(ctx: Context, pic: Picture, rr, ff, tt, ahead, manoeuvre: bool = True) -> np.ndarray:
@@ -585,7 +591,9 @@ def fire_control(ctx: Context, k: int, st: State) -> None:
     r, t, at = st.tracks.deliveries
     keep = at >= start  # deliveries from now on; those in the window may open engagements
     st.tracks.deliveries = r, t, at = r[keep], t[keep], at[keep]
-    delivered = (r[at < end], t[at < end], at[at < end])
+    now = np.flatnonzero(at < end)
+    now = now[np.argsort(r[now], kind="stable")]  # by row (then as delivered)
+    delivered = (row_pointers(r[now], len(ctx.reps)), t[now], at[now])
     w, out = ctx.world, st.outcomes
     # targets flying in the window, alive and taken for hostile in some replication, fire units able in some
     # replication: none changes back within a window, so no replication's events depend on the others
@@ -633,49 +641,29 @@ def openings(ctx: Context, k: int, start: float, end: float, open_: np.ndarray,
 def next_events(ctx: Context, st: State, clock: np.ndarray, end: float, delivered: tuple, opened: tuple,
                 rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Of replication rows ``rows`` (those just handled: the others' next events have not changed), those
-    with an event after their clock and before ``end``, and its time; ``delivered`` (rows, targets, times):
-    tracks reaching fire units' pictures in the window; ``opened`` (targets, times): :func:`openings`."""
-    w, eng, out = ctx.world, st.engagements, st.outcomes
-    c = clock[rows, None]
-
-    def later(times):
-        return np.where((times > c) & (times < end), times, np.inf).min(axis=-1, initial=np.inf)
-
-    phase = eng.phase[rows]
-    nxt = later(np.where(phase != IDLE, eng.due[rows], np.inf))
-    flying = out.alive[rows] & ~out.leaked[rows]
-    arriving = (w.arrival_time > c.min(initial=np.inf)) & (w.arrival_time < end) & (w.asset_of >= 0)
-    if arriving.any():
-        nxt = np.minimum(nxt, later(np.where(flying & arriving[None, :], w.arrival_time[None, :], np.inf)))
-    waiting = flying & (phase == IDLE)
-    if waiting.any():  # what can open an engagement: a launcher free, a target takes off or comes in reach, a track
-        nxt = np.minimum(nxt, np.where(waiting.any(axis=1), later(st.batteries.ready_at[rows]), np.inf))
-        t, at = opened
-        if len(t):
-            nxt = np.minimum(nxt, later(np.where(waiting[:, t], at[None, :], np.inf)))
-        position = np.full(len(clock), -1)
-        position[rows] = np.arange(len(rows))
-        r, t, at = delivered
-        i = position[r]
-        reach = step_values(ctx, st.time_index)[0].any(axis=0)  # (T,) a track out of every reach opens nothing now
-        use = (i >= 0) & (at > clock[r]) & reach[t]
-        use[use] &= waiting[i[use], t[use]]
-        np.minimum.at(nxt, i[use], at[use])
-        q = st.picture.pending
-        if eng.waiting.any() and q is not None:  # a report reaching a fire unit may give a firing solution
-            r, t = q.rows, q.targets
-            i = position[r]
-            use = i >= 0
-            use[use] &= waiting[i[use], t[use]] & eng.waiting[r[use], t[use]]
-            use = np.flatnonzero(use)
-            r, i, s = r[use], i[use], q.sensors[use]
-            arrival = q.numbers[use, 0, None] + w.latency.T[s]  # (n, F)
-            fire_units = slice(0, len(w.fire_ids))  # (the nodes after them are command posts)
-            arrival[q.done[use, fire_units] | ~st.readiness.feeds[r, :, s] | (arrival <= clock[r, None])] = np.inf
-            at = arrival.min(axis=1, initial=np.inf)
-            np.minimum.at(nxt, i, np.where(at < end, at, np.inf))
+    with an event after their clock and before ``end``, and its time (:func:`iadsim.engine._kernels.next_event_times`:
+    an engagement's due time, a threat reaching its asset, and for a row with a flying idle target a launcher free
+    again, a target opening, a track delivered, a report reaching a fire unit for a target waiting for a firing
+    solution); ``delivered`` (pointers by row, targets, times): tracks reaching fire units' pictures in the window,
+    sorted by row; ``opened`` (targets, times): :func:`openings`."""
+    w, eng, out, q = ctx.world, st.engagements, st.outcomes, st.picture.pending
+    if q is None:
+        q = Reports(*(np.zeros(0, np.int64),) * 3, np.zeros((0, 5)), np.zeros(0, np.int64), np.zeros(0))
+    nxt = next_event_times(
+        np.ascontiguousarray(rows, np.int64), clock, end, IDLE, eng.phase, eng.due, out.alive, out.leaked,
+        w.arrival_time, w.asset_of, st.batteries.ready_at, *opened, *delivered, step_values(ctx, st.time_index)[2],
+        pending_rows(ctx, q), q.targets, q.sensors, q.numbers[:, 0], q.arrived, ctx.node_order, ctx.node_reach,
+        w.latency, st.readiness.feeds, eng.waiting)
     keep = np.isfinite(nxt)
     return rows[keep], nxt[keep]
+
+
+def pending_rows(ctx: Context, q: Reports) -> np.ndarray:
+    """(R + 1,) where each replication row's pending reports start (they are sorted by row); computed once per
+    set of pending reports."""
+    if ctx.pending_ptr[0] is not q:
+        ctx.pending_ptr = (q, row_pointers(q.rows, len(ctx.reps)))
+    return ctx.pending_ptr[1]
 
 
 def leak(ctx: Context, k: int, out: Outcomes, clock: np.ndarray, rows: np.ndarray) -> None:
@@ -728,7 +716,9 @@ def engagement_geometry(ctx: Context, k: int, f, t, when) -> tuple[np.ndarray, n
     dt = when - w.times[k]
     nxt = min(k + 1, len(w.times) - 1)
     height = w.height_agl[k, t] + (w.height_agl[nxt, t] - w.height_agl[k, t]) * np.clip(dt / w.step, 0.0, 1.0)
-    tof, point, ok = intercept(w.fire_position[f], position_at(ctx, k, t, when), w.velocity[k, t], ctx.speed[f])
+    tof, point, ok = (a.reshape(f.shape + a.shape[1:]) for a in intercept_points(
+        w.fire_position[f.ravel()], position_at(ctx, k, t, when).reshape(-1, 3), w.velocity[k, t.ravel()],
+        ctx.speed[f.ravel()].astype(float)))
     d = point - w.fire_position[f]
     ground = np.where(ok, np.hypot(d[..., 0], d[..., 1]), np.inf)  # no intercept: outside any envelope
     inside = in_reach(ctx, f, ground, height, np.linalg.norm(w.velocity[k, t], axis=-1), d)
@@ -739,12 +729,20 @@ def range_limits(ctx: Context, f: np.ndarray, height: np.ndarray) -> tuple[np.nd
     """The ground ranges fire units ``f`` reach at targets ``height`` above the ground: the catalog's
     envelope table (linear between its heights; nan outside them), else its box's min and max range."""
     lo, hi = ctx.envelope[0][f, 0].astype(float), ctx.envelope[1][f, 0].astype(float)
-    for i, table in enumerate(ctx.tables):
-        if table is not None:
-            here = f == i
-            lo[here] = np.interp(height[here], table.height, table.min_range, left=np.nan, right=np.nan)
-            hi[here] = np.interp(height[here], table.height, table.max_range, left=np.nan, right=np.nan)
+    for i in units_among(f, ctx.special[0]):
+        table, here = ctx.tables[i], f == i
+        lo[here] = np.interp(height[here], table.height, table.min_range, left=np.nan, right=np.nan)
+        hi[here] = np.interp(height[here], table.height, table.max_range, left=np.nan, right=np.nan)
     return lo, hi
+
+
+def units_among(f: np.ndarray, which: np.ndarray) -> np.ndarray:
+    """The fire units of ``which`` (F,) bool that appear in ``f`` (every one of them when ``f`` is as large as a
+    grid): the per-unit rules need visit no other."""
+    f = np.asarray(f)
+    if f.size > 4 * len(which):
+        return np.flatnonzero(which)
+    return np.flatnonzero(which & (np.bincount(f.ravel(), minlength=len(which)) > 0))
 
 
 def in_reach(ctx: Context, f: np.ndarray, ground, height, speed, d) -> np.ndarray:
@@ -758,10 +756,9 @@ def in_reach(ctx: Context, f: np.ndarray, ground, height, speed, d) -> np.ndarra
     with np.errstate(invalid="ignore"):
         inside = in_launch_envelope(ground, height, speed, lo, hi,
                                     *(limit[f, 0] for limit in ctx.envelope[2:]))
-    for i, sector in enumerate(w.fire_sector):  # a launcher with a sector fires at intercepts inside it only
-        if sector is not None:
-            here = f == i
-            inside[here] &= in_sector(sector, d[here][..., 0], d[here][..., 1])
+    for i in units_among(f, ctx.special[1]):  # a launcher with a sector fires at intercepts inside it only
+        here = f == i
+        inside[here] &= in_sector(w.fire_sector[i], d[here][..., 0], d[here][..., 1])
     return inside
 
 
@@ -769,10 +766,9 @@ def edge_factor(ctx: Context, f: np.ndarray, ground: np.ndarray, height: np.ndar
     """The catalog's Pk factor near the envelope's range edges: ``edge_pk`` on an edge, rising linearly to 1
     at ``edge_width`` of the range span inside it (1 for a missile without one)."""
     out = np.ones(len(f))
-    for i, (edge_pk, width) in enumerate(ctx.edges):
+    for i in units_among(f, ctx.special[2]):
+        edge_pk, width = ctx.edges[i]
         here = np.flatnonzero(f == i)
-        if edge_pk is None or not len(here):
-            continue
         lo, hi = range_limits(ctx, f[here], height[here])
         margin = np.minimum(ground[here] - lo, hi - ground[here]) / (hi - lo)
         out[here] = edge_pk + (1 - edge_pk) * np.clip(np.nan_to_num(margin) / width, 0.0, 1.0)
@@ -809,11 +805,11 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
     authorisation. Returns whether anything was nominated."""
     w = ctx.world
     rd, pic, eng, bat, out = st.readiness, st.picture, st.engagements, st.batteries, st.outcomes
-    inside, urgency = step_values(ctx, k)
+    inside, urgency, _ = step_values(ctx, k)
     i, f, t = assignable_kernel(
         np.ascontiguousarray(rows, np.int64), clock, out.alive, out.leaked, w.start_time, w.arrival_time, eng.phase,
         IDLE, pic.system_hostile, rd.able, rd.unit_up, w.fire_unit, bat.missiles, bat.ready_at, bat.busy, bat.guiding,
-        ctx.group, ctx.channels, inside, st.tracks.confirmed_at, st.tracks.held_since, st.tracks.held_until,
+        ctx.group, ctx.channels, *inside, st.tracks.confirmed_at, st.tracks.held_since, st.tracks.held_until,
         w.latency, rd.feeds, rd.guides, visible(ctx, k), w.placing)
     if not len(i):
         return False
@@ -840,13 +836,15 @@ def visible(ctx: Context, k: int) -> np.ndarray:
     return ctx.visible_now[1]
 
 
-def step_values(ctx: Context, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """What assignment reads at every event of step ``k`` (computed once): (F, T) whether the intercept is
-    inside the envelope at the step's geometry sample or the next (may be inside during the window), and (T,)
-    each target's urgency (earlier arrival, higher value)."""
+def step_values(ctx: Context, k: int) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray, np.ndarray]:
+    """What assignment reads at every event of step ``k`` (computed once): the (fire unit, target) pairs whose
+    intercept is inside the envelope at the step's geometry sample or the next (may be inside during the window),
+    as each fire unit's targets (:func:`iadsim.engine._kernels.inside_lists`), (T,) each target's urgency
+    (earlier arrival, higher value), and (T,) whether some fire unit's envelope may hold the target's intercept."""
     if ctx.step_values[0] != k:
         last = min(k + 1, len(ctx.world.times) - 1)
-        ctx.step_values = (k, (geometry(ctx, k) | geometry(ctx, last), 1.0 / (1.0 + time_to_asset(ctx, k))))
+        inside = geometry(ctx, k) | geometry(ctx, last)
+        ctx.step_values = (k, (inside_lists(inside), 1.0 / (1.0 + time_to_asset(ctx, k)), inside.any(axis=0)))
     return ctx.step_values[1]
 
 

@@ -71,7 +71,9 @@ class Reports:
     sensors: np.ndarray  # (n,)
     targets: np.ndarray  # (n,) the object (the reporting track's truth)
     numbers: np.ndarray  # (n, 5) iadsim.tracking.scan.REPORT_FIELDS: the plot's time, variance, position
-    done: np.ndarray  # (n, F) bool: arrived at the fire unit (fused, lost or discarded), or never will
+    arrived: np.ndarray  # (n,) int64: how many of the nodes it reaches it has reached (fused, lost or discarded),
+    #   in the order of iadsim.tracking.picture.arrival_order
+    next_at: np.ndarray  # (n,) [s] when it reaches the next (inf: it has reached every node it will)
 
 
 @dataclass

@@ -54,7 +54,7 @@ import numpy as np
 from iadsim.tracking.bearings import fix
 from iadsim.tracking.scan import ANGLE_RANGE, _gain, _predict_cov
 
-__all__ = ["UNKNOWN_HEIGHT_SIGMA", "BearingSensors", "fuse_reports"]
+__all__ = ["UNKNOWN_HEIGHT_SIGMA", "BearingSensors", "arrival_order", "fuse_reports", "next_arrival"]
 
 UNKNOWN_HEIGHT_SIGMA = 10e3
 """Standard deviation [m] of the height of a track started from bearings without elevation: unknown. A track whose
@@ -86,13 +86,33 @@ class BearingSensors(NamedTuple):
                    np.asarray(look_period, float)[sensor])
 
 
+def arrival_order(latency: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The nodes each sensor's reports reach, in the order they reach them, for :func:`fuse_reports`: (S, N) the
+    nodes by increasing ``latency`` (N, S) from each sensor (ties by node), and (S,) how many it reaches (finite
+    latencies: those first)."""
+    latency = np.asarray(latency, float)
+    return (np.argsort(latency.T, axis=1, kind="stable").astype(np.int64),
+            np.isfinite(latency).sum(axis=0).astype(np.int64))
+
+
+def next_arrival(times: np.ndarray, sensors: np.ndarray, arrived: np.ndarray, latency: np.ndarray,
+                 order: np.ndarray, reach: np.ndarray) -> np.ndarray:
+    """(n,) when reports (plot ``times``, ``sensors``) that have reached ``arrived`` of their nodes
+    (:func:`arrival_order`) reach the next one (inf: none left)."""
+    if not order.shape[1]:  # no node
+        return np.full(len(times), np.inf)
+    node = order[sensors, np.minimum(arrived, np.maximum(reach[sensors] - 1, 0))]
+    return np.where(arrived < reach[sensors], times + latency[node, sensors], np.inf)
+
+
 @numba.njit(cache=True, nogil=True)
 def fuse_reports(x, p, time, updates, stale, bearings, index, rows, sensors, targets, report, latency, feeds, clock,
-                 done, q, speed_var, passive):  # pragma: no cover - compiled
+                 arrived, next_at, order, reach, q, speed_var, passive):  # pragma: no cover - compiled
     """Fuse the reports ``index`` (give them sorted by row, object and time) into the nodes' tracks, in place,
     at each node whose copy has arrived by its row's ``clock``: at each node, one object's reports in the order
     they arrive there (plot time + the path's latency; ties in plot-time order), so the result does not depend
-    on how often this is called.
+    on how often this is called. A report reaches its nodes in the order of :func:`arrival_order`, so only the
+    nodes it reaches now are visited: the work is the arrivals, not every report at every node.
 
     Parameters
     ----------
@@ -116,8 +136,13 @@ def fuse_reports(x, p, time, updates, stale, bearings, index, rows, sensors, tar
         Whether the path from each sensor to each node is up.
     clock : numpy.ndarray, shape ``(R,)``
         Each row's time now: a report arrives at a node once ``time + latency <= clock``.
-    done : numpy.ndarray of bool, shape ``(n, N)``
-        Whether each report has arrived at each node (fused, lost or discarded); set here.
+    arrived : numpy.ndarray of int, shape ``(n,)``
+        How many of its nodes (in the order of ``order``) each report has reached (fused, lost or discarded); set
+        here. A report is done with when it equals ``reach`` of its sensor.
+    next_at : numpy.ndarray, shape ``(n,)``
+        When each report reaches its next node (inf: none left); set here (:func:`next_arrival`).
+    order, reach : numpy.ndarray of int, shapes ``(S, N)`` and ``(S,)``
+        :func:`arrival_order` of ``latency``.
     q : float
         DWNA process noise [m^2/s^4].
     speed_var : float
@@ -125,11 +150,12 @@ def fuse_reports(x, p, time, updates, stale, bearings, index, rows, sensors, tar
     passive : BearingSensors
         Which sensors report bearings.
     """
-    n_f = latency.shape[0]
     n = index.shape[0]
     n_p = passive.sensor.shape[0]
-    group = np.empty(n, np.int64)
-    arrival = np.empty(n)
+    cap = 64
+    node = np.empty(cap, np.int64)
+    arrival = np.empty(cap)
+    which = np.empty(cap, np.int64)
     work = (np.empty((max(n_p, 1), 2)), np.empty(max(n_p, 1)), np.empty(max(n_p, 1)), np.empty(max(n_p, 1), np.int64),
             np.empty(2), np.empty((2, 2)))
     g0 = 0
@@ -138,34 +164,38 @@ def fuse_reports(x, p, time, updates, stale, bearings, index, rows, sensors, tar
         while g1 < n and rows[index[g1]] == rows[index[g0]] and targets[index[g1]] == targets[index[g0]]:
             g1 += 1
         r, t = rows[index[g0]], targets[index[g0]]
-        for f in range(n_f):
-            m = 0
-            for j in range(g0, g1):  # those that have reached this node by now
-                i = index[j]
-                if not done[i, f] and report[i, 0] + latency[f, sensors[i]] <= clock[r]:
-                    group[m] = i
-                    arrival[m] = report[i, 0] + latency[f, sensors[i]]
-                    m += 1
-            if m == 0:
-                continue
-            in_order = True  # usually they arrive in plot-time order already: no sort needed
-            for o in range(1, m):
-                if arrival[o] < arrival[o - 1]:
-                    in_order = False
+        m = 0  # the arrivals now: (node, time, report), in report order
+        for j in range(g0, g1):
+            i = index[j]
+            s = sensors[i]
+            while arrived[i] < reach[s]:
+                f = order[s, arrived[i]]
+                at = report[i, 0] + latency[f, s]
+                if at > clock[r]:
                     break
-            if not in_order:  # in arrival order (ties: plot time)
-                order = np.argsort(arrival[:m], kind="mergesort")
-                sorted_group = group[:m][order]
-                group[:m] = sorted_group
-            for o in range(m):
-                i = group[o]
-                if feeds[r, f, sensors[i]]:  # else the path is down as it arrives: lost
-                    if passive.slot[sensors[i]] < 0:
-                        _fuse_position(x[r, f, t], p[r, f, t], time, updates, stale, r, f, t, report[i], q, speed_var)
-                    else:
-                        _fuse_bearing(x[r, f, t], p[r, f, t], time, updates, stale, bearings[r, f, t], r, f, t,
-                                      sensors[i], report[i], q, speed_var, passive, work)
-                done[i, f] = True
+                if m == cap:
+                    cap *= 2
+                    node = np.concatenate((node, np.empty(cap - m, np.int64)))
+                    arrival = np.concatenate((arrival, np.empty(cap - m)))
+                    which = np.concatenate((which, np.empty(cap - m, np.int64)))
+                node[m], arrival[m], which[m] = f, at, i
+                m += 1
+                arrived[i] += 1
+            next_at[i] = report[i, 0] + latency[order[s, arrived[i]], s] if arrived[i] < reach[s] else np.inf
+        if m == 0:
+            g0 = g1
+            continue
+        # by node, then arrival time (ties: plot-time order, the order they were found in)
+        by_time = np.argsort(arrival[:m], kind="mergesort")
+        by_node = by_time[np.argsort(node[:m][by_time], kind="mergesort")]
+        for o in range(m):
+            f, i = node[by_node[o]], which[by_node[o]]
+            if feeds[r, f, sensors[i]]:  # else the path is down as it arrives: lost
+                if passive.slot[sensors[i]] < 0:
+                    _fuse_position(x[r, f, t], p[r, f, t], time, updates, stale, r, f, t, report[i], q, speed_var)
+                else:
+                    _fuse_bearing(x[r, f, t], p[r, f, t], time, updates, stale, bearings[r, f, t], r, f, t,
+                                  sensors[i], report[i], q, speed_var, passive, work)
         g0 = g1
 
 
