@@ -53,6 +53,7 @@ from iadsim.engine.world import World
 from iadsim.events import EventKind, Reason
 from iadsim.network import evaluate
 from iadsim.network.chain import picture_sources
+from iadsim.network.compiled import relevant_components
 from iadsim.physics.kinematics import in_launch_envelope, intercept
 from iadsim.physics.lethality import carleton_sspk, endgame_miss, salvo_pk
 from iadsim.registry import (
@@ -137,7 +138,9 @@ class Context:
     any_table: bool
     edges: list  # (F,) each missile's (edge_pk, edge_width), (None, None): no fall at the edges
     special: np.ndarray  # (3, F) bool: fire units with an envelope table, a launcher sector, a fall at the edges
-    chain_cache: dict = field(default_factory=dict)  # down components -> (able, feeds, guides, post feeds)
+    chain_cache: dict = field(default_factory=dict)  # down components -> (able, feeds, guides, post feeds); and
+    #   node_state -> a fire unit's (able, (2, S) feeds and guides) or a command post's (S,) feeds
+    relevant: dict = field(default_factory=dict)  # node -> (units, links) that can change its chain
     geometry_at: dict = field(default_factory=dict)  # chunk -> (GEOMETRY_CHUNK, F, T) inside, the last two
     step_values: tuple = (-1, None)  # (step, what assignment reads at every event of it)
     visible_now: tuple = (-1, None)  # (step, (S, T) what each sensor sees then)
@@ -314,7 +317,9 @@ def initial_state(ctx: Context) -> State:
 # ------------------------------------------------------------------------------------------------ readiness
 
 def update_chains(ctx: Context, rd: Readiness, rows) -> None:
-    """Re-apply the kill-chain rules for replications whose unit or link states changed."""
+    """Re-apply the kill-chain rules for replications whose unit or link states changed: a state seen before is
+    looked up; a new one re-evaluates only the fire units and command posts whose own components
+    (:func:`iadsim.network.compiled.relevant_components`: what can change their chain) changed state."""
     w = ctx.world
     sensor_pos = {s: j for j, s in enumerate(w.sensor_ids)}
     link_ids = [lid for lid, *_ in w.net.links]
@@ -329,16 +334,38 @@ def update_chains(ctx: Context, rd: Readiness, rows) -> None:
             feeds = np.zeros((len(w.fire_ids), len(w.sensor_ids)), bool)
             guides = np.zeros_like(feeds)
             for f, fu in enumerate(w.fire_ids):
-                status = evaluate(w.net, fu, up)
-                able[f] = status.able
-                feeds[f, [sensor_pos[s] for s in status.sensors]] = True
-                if status.able:
-                    guides[f, [sensor_pos[g] for g in status.guiders if g in sensor_pos]] = True
+                key = node_state(ctx, fu, rd, r)
+                if key not in ctx.chain_cache:
+                    status = evaluate(w.net, fu, up)
+                    one = np.zeros((2, len(w.sensor_ids)), bool)
+                    one[0, [sensor_pos[s] for s in status.sensors]] = True
+                    if status.able:
+                        one[1, [sensor_pos[g] for g in status.guiders if g in sensor_pos]] = True
+                    ctx.chain_cache[key] = (status.able, one)
+                able[f], (feeds[f], guides[f]) = ctx.chain_cache[key]
             posts = np.zeros((len(w.post_ids), len(w.sensor_ids)), bool)
             for c, post in enumerate(w.post_ids):
-                posts[c, [sensor_pos[s] for s in picture_sources(w.net, post, up)]] = True
+                key = node_state(ctx, post, rd, r)
+                if key not in ctx.chain_cache:
+                    one = np.zeros(len(w.sensor_ids), bool)
+                    one[[sensor_pos[s] for s in picture_sources(w.net, post, up)]] = True
+                    ctx.chain_cache[key] = one
+                posts[c] = ctx.chain_cache[key]
             cached = ctx.chain_cache[down] = (able, feeds, guides, posts)
         rd.able[r], rd.feeds[r], rd.guides[r], rd.post_feeds[r] = cached
+
+
+def node_state(ctx: Context, node: str, rd: Readiness, r: int) -> tuple:
+    """A key of the state of what can change ``node``'s chain in row ``r``: its relevant units and links that
+    are down (:func:`iadsim.network.compiled.relevant_components`, found once per node)."""
+    if node not in ctx.relevant:
+        w = ctx.world
+        units, links = {u: i for i, u in enumerate(w.unit_ids)}, {lid: i for i, (lid, *_) in enumerate(w.net.links)}
+        comps = relevant_components(w.net, node)
+        ctx.relevant[node] = (np.array([units[c] for c in comps if c in units], np.int64),
+                              np.array([links[c] for c in comps if c in links], np.int64))
+    unit, link = ctx.relevant[node]
+    return node, np.flatnonzero(~rd.unit_up[r, unit]).tobytes(), np.flatnonzero(~rd.link_up[r, link]).tobytes()
 
 
 def repair_and_fail(ctx: Context, k: int, rd: Readiness) -> None:

@@ -156,6 +156,8 @@ def fuse_reports(x, p, time, updates, stale, bearings, index, rows, sensors, tar
     node = np.empty(cap, np.int64)
     arrival = np.empty(cap)
     which = np.empty(cap, np.int64)
+    latest = np.empty(latency.shape[0])  # per node: the latest arrival found so far in a group
+    by_node = np.empty(0, np.int64)  # the arrivals by node, then time, when not found so
     work = (np.empty((max(n_p, 1), 2)), np.empty(max(n_p, 1)), np.empty(max(n_p, 1)), np.empty(max(n_p, 1), np.int64),
             np.empty(2), np.empty((2, 2)))
     g0 = 0
@@ -185,11 +187,20 @@ def fuse_reports(x, p, time, updates, stale, bearings, index, rows, sensors, tar
         if m == 0:
             g0 = g1
             continue
-        # by node, then arrival time (ties: plot-time order, the order they were found in)
-        by_time = np.argsort(arrival[:m], kind="mergesort")
-        by_node = by_time[np.argsort(node[:m][by_time], kind="mergesort")]
+        # each node's arrivals in time order (ties: plot-time order, the order they were found in); nodes' tracks
+        # are their own, so the order across nodes does not matter. Usually found so already: no sort.
+        in_order = True
         for o in range(m):
-            f, i = node[by_node[o]], which[by_node[o]]
+            latest[node[o]] = -np.inf
+        for o in range(m):
+            in_order &= arrival[o] >= latest[node[o]]
+            latest[node[o]] = arrival[o]
+        if not in_order:
+            by_time = np.argsort(arrival[:m], kind="mergesort")
+            by_node = by_time[np.argsort(node[:m][by_time], kind="mergesort")]
+        for o in range(m):
+            e = o if in_order else by_node[o]
+            f, i = node[e], which[e]
             if feeds[r, f, sensors[i]]:  # else the path is down as it arrives: lost
                 if passive.slot[sensors[i]] < 0:
                     _fuse_position(x[r, f, t], p[r, f, t], time, updates, stale, r, f, t, report[i], q, speed_var)
