@@ -33,3 +33,17 @@ def test_uniforms_pass_a_kolmogorov_smirnov_test():
     assert stats.kstest(u, "uniform").pvalue > 1e-4
     n = rng.normal(rng.replication_keys(1, np.arange(100)), 0, 0, (1000,)).ravel()
     assert stats.kstest(n, "norm").pvalue > 1e-4
+
+
+def test_the_compiled_draw_is_the_same_number():
+    """uniform_one (the engine's compiled loops) gives uniform_at's numbers, bit for bit, over keys, steps, streams
+    and indices up to the large flat indices of (sensor, target) pairs."""
+    g = np.random.default_rng(5)
+    keys = rng.replication_keys(11, np.arange(20))
+    steps = g.integers(0, 2**31, 20)
+    streams = g.integers(0, 20, 20)
+    index = g.integers(0, 2**40, 20)
+    expected = rng.uniform_at(keys, steps, streams, index)
+    got = np.array([rng.uniform_one(k, s, m, i) for k, s, m, i in zip(keys, steps, streams, index, strict=True)])
+    np.testing.assert_array_equal(got, expected)
+    assert len(np.unique(got)) == 20

@@ -6,9 +6,10 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from iadsim.engine.rng import uniform_one
 from iadsim.registry import ELEVATION, RANGING
 
-__all__ = ["assignable", "inside_lists", "intercept_grid", "intercept_points", "known", "next_event_times",
+__all__ = ["assignable", "detections", "inside_lists", "intercept_grid", "intercept_points", "known", "next_event_times",
            "row_pointers"]
 
 
@@ -298,3 +299,30 @@ def next_event_times(rows, clock, end, idle, phase, due, alive, leaked, arrival_
 def row_pointers(rows: np.ndarray, n_rows: int) -> np.ndarray:
     """(R + 1,) where each row's entries start in ``rows`` sorted ascending."""
     return np.searchsorted(rows, np.arange(n_rows + 1)).astype(np.int64)
+
+
+@numba.njit(cache=True, nogil=True)
+def detections(keys, number, looking, flying, sensor, target, pd, n_targets, stream):  # pragma: no cover - compiled
+    """The detections of one look of every sensor: (rows, pairs) where row ``r``'s keyed uniform draw (``keys``
+    (R,), look numbers ``number`` (R, S), ``stream``, the flat index ``sensor * n_targets + target``) falls below
+    the pair's ``pd``, for sensors ``looking`` (R, S) at targets ``flying`` (R, T); by row, then pair (the pairs
+    ``sensor``, ``target``, ``pd`` (P,)). The numbers :func:`iadsim.engine.rng.uniform_at` gives, drawn only where
+    a sensor looks at a flying target."""
+    cap = 64
+    rr = np.empty(cap, np.int64)
+    ii = np.empty(cap, np.int64)
+    found = 0
+    for r in range(keys.shape[0]):
+        for i in range(sensor.shape[0]):
+            s, t = sensor[i], target[i]
+            if not (looking[r, s] and flying[r, t]):
+                continue
+            if uniform_one(keys[r], number[r, s], stream, s * n_targets + t) < pd[i]:
+                if found == cap:
+                    cap *= 2
+                    rr = np.concatenate((rr, np.empty(cap - found, np.int64)))
+                    ii = np.concatenate((ii, np.empty(cap - found, np.int64)))
+                rr[found] = r
+                ii[found] = i
+                found += 1
+    return rr[:found], ii[:found]

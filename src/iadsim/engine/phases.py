@@ -34,7 +34,7 @@ from scipy.stats import poisson
 
 from iadsim.engine import rng
 from iadsim.engine._kernels import assignable as assignable_kernel
-from iadsim.engine._kernels import inside_lists, intercept_grid, intercept_points, next_event_times, row_pointers
+from iadsim.engine._kernels import detections, inside_lists, intercept_grid, intercept_points, next_event_times, row_pointers
 from iadsim.engine._kernels import known as known_kernel
 from iadsim.engine.log import EventLog
 from iadsim.engine.state import (
@@ -423,13 +423,9 @@ def sense(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, out: Outcomes)
         when = trk.phase + number * w.look_period[None, :]
         look_of = np.full(looking.shape, -1)
         look_of[lr, ls] = np.arange(len(lr))
-        rr = i = np.zeros(0, np.int64)
-        if len(ss):
-            u = rng.uniform_at(ctx.keys[:, None], number[:, ss], S_DETECT, ss * n_t + tt)
-            hit = (u < pd[None]) & looking[:, ss] & flying[:, tt]
-            rr, i = np.nonzero(hit)  # by replication, sensor, target
-            if len(rr):
-                first_detection(w, out, rr, tt[i], when[rr, ss[i]])
+        rr, i = detections(ctx.keys, number, looking, flying, ss, tt, pd, n_t, S_DETECT)  # by replication, pair
+        if len(rr):
+            first_detection(w, out, rr, tt[i], when[rr, ss[i]])
         ds, dt = ss[i], tt[i]
         at = when[rr, ds]
         pos, sigma = position_at(ctx, k, dt, at), w.looks.sigma[detectable[i]].astype(float)

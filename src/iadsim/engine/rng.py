@@ -9,6 +9,7 @@ numbers whether it runs alone, in a batch of 1,000, on a local process or on a D
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -66,3 +67,15 @@ def normal_at(keys: np.ndarray, step: int, stream: int, index) -> np.ndarray:
     u1 = uniform_at(keys, step, 2 * stream + 1_000_001, index)
     u2 = uniform_at(keys, step, 2 * stream + 1_000_002, index)
     return np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2.0 * np.pi * u2)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def uniform_one(key, step, stream, index):  # pragma: no cover - compiled
+    """One entry of :func:`uniform_at` (uint64 ``key``, integers ``step``, ``stream``, ``index``) in compiled
+    code: the same number."""
+    z = key + np.uint64(step) * _STEP + np.uint64(stream) * _STREAM + (np.uint64(index) + np.uint64(1)) * _GOLDEN
+    for shift in range(2):  # _mix twice
+        z = (z ^ (z >> np.uint64(30))) * _M1
+        z = (z ^ (z >> np.uint64(27))) * _M2
+        z = z ^ (z >> np.uint64(31))
+    return np.float64(z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
