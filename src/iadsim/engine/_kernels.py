@@ -9,8 +9,8 @@ import numpy as np
 from iadsim.engine.rng import uniform_one
 from iadsim.registry import ELEVATION, RANGING
 
-__all__ = ["assignable", "detections", "inside_lists", "intercept_grid", "intercept_points", "known", "next_event_times",
-           "row_pointers"]
+__all__ = ["assignable", "detections", "inside_lists", "intercept_grid", "intercept_points", "known",
+           "next_event_times", "row_pointers"]
 
 
 @numba.njit(cache=True, nogil=True)

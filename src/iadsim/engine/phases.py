@@ -34,7 +34,14 @@ from scipy.stats import poisson
 
 from iadsim.engine import rng
 from iadsim.engine._kernels import assignable as assignable_kernel
-from iadsim.engine._kernels import detections, inside_lists, intercept_grid, intercept_points, next_event_times, row_pointers
+from iadsim.engine._kernels import (
+    detections,
+    inside_lists,
+    intercept_grid,
+    intercept_points,
+    next_event_times,
+    row_pointers,
+)
 from iadsim.engine._kernels import known as known_kernel
 from iadsim.engine.log import EventLog
 from iadsim.engine.state import (

@@ -74,7 +74,7 @@ def uniform_one(key, step, stream, index):  # pragma: no cover - compiled
     """One entry of :func:`uniform_at` (uint64 ``key``, integers ``step``, ``stream``, ``index``) in compiled
     code: the same number."""
     z = key + np.uint64(step) * _STEP + np.uint64(stream) * _STREAM + (np.uint64(index) + np.uint64(1)) * _GOLDEN
-    for shift in range(2):  # _mix twice
+    for _ in range(2):  # _mix twice
         z = (z ^ (z >> np.uint64(30))) * _M1
         z = (z ^ (z >> np.uint64(27))) * _M2
         z = z ^ (z >> np.uint64(31))
