@@ -9,7 +9,7 @@ import numpy as np
 from iadsim.engine.rng import uniform_one
 from iadsim.registry import ELEVATION, RANGING
 
-__all__ = ["assignable", "detections", "inside_lists", "intercept_grid", "intercept_points", "known",
+__all__ = ["assignable", "detections", "holders", "inside_lists", "intercept_grid", "intercept_points", "known",
            "next_event_times", "row_pointers"]
 
 
@@ -59,14 +59,15 @@ def _known(confirmed_at, held_since, held_until, latency, feeds, guides, visible
 
 @numba.njit(cache=True, nogil=True)
 def assignable(rows, clock, alive, leaked, start_time, arrival_time, phase, idle, hostile, able, unit_up, fire_unit,
-               missiles, ready_at, busy, guiding, group, channels, inside_ptr, inside_target, confirmed_at, held_since,
-               held_until, latency, feeds, guides, visible, placing):  # pragma: no cover - compiled
+               missiles, ready_at, busy, guiding, group, channels, inside_ptr, inside_target, holder_ptr, holder_sensor,
+               holder_times, latency, feeds, guides, visible, placing):  # pragma: no cover - compiled
     """(i, f, t) of the triples that threat evaluation may assign at each row's clock (``rows`` (n,) replication
     rows, ``clock`` (R,)), in row, fire unit, target order: target ``t`` flying, idle and taken for hostile
     (arrays (R, T)); fire unit ``f`` able, up, loaded, free and with a guidance channel; the intercept may lie
     in its envelope during the step (the targets ``inside_target[inside_ptr[f]:inside_ptr[f + 1]]`` of fire unit
-    ``f``, ascending: :func:`inside_lists`); and the target in its picture (:func:`known`). The work per row is
-    the targets, the fire units and the pairs inside, not every fire unit and target."""
+    ``f``, ascending: :func:`inside_lists`); and the target in its picture (:func:`known`, from the sensors that
+    may hold a track of it in the step, :func:`holders`). The work per row is the targets, the fire units and the
+    pairs inside, not every fire unit, target and sensor."""
     n_f, n_t = able.shape[1], alive.shape[1]
     cap = 64
     ii = np.empty(cap, np.int64)
@@ -98,7 +99,7 @@ def assignable(rows, clock, alive, leaked, start_time, arrival_time, phase, idle
                 if not candidate[t]:
                     continue
                 if held[t] < 0:  # the sensors holding a track of it, once per row and target
-                    held[t] = _held(confirmed_at, held_since, held_until, r, t, now, held_by[t], age[t])
+                    held[t] = _held(holder_ptr, holder_sensor, holder_times, r * n_t + t, now, held_by[t], age[t])
                 if not _known_of(held_by[t], age[t], held[t], latency, feeds, guides, visible, placing, r, f, t):
                     continue
                 if found == cap:
@@ -114,19 +115,52 @@ def assignable(rows, clock, alive, leaked, start_time, arrival_time, phase, idle
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _held(confirmed_at, held_since, held_until, r, t, now, sensors, age):  # pragma: no cover - compiled
-    """The sensors (ascending, into ``sensors``) holding a track of target ``t`` in row ``r`` at ``now`` and its
-    age there (into ``age``), by the rule of :func:`_known`; returns how many."""
+def _held(ptr, sensor, times, j, now, sensors, age):  # pragma: no cover - compiled
+    """The sensors (ascending, into ``sensors``) holding a track of a target in a row (entry ``j`` of
+    :func:`holders`) at ``now`` and its age there (into ``age``), by the rule of :func:`_known`; returns how many."""
     n = 0
-    for s in range(confirmed_at.shape[1]):
-        a = now - confirmed_at[r, s, t]
-        if a < 0.0 and held_since[r, s, t] <= now < held_until[r, s, t]:
-            a = now - held_since[r, s, t]  # dropped later in the window: still held now
+    for e in range(ptr[j], ptr[j + 1]):
+        a = now - times[e, 0]
+        if a < 0.0 and times[e, 1] <= now < times[e, 2]:
+            a = now - times[e, 1]  # dropped later in the window: still held now
         if a >= 0.0:
-            sensors[n] = s
+            sensors[n] = sensor[e]
             age[n] = a
             n += 1
     return n
+
+
+@numba.njit(cache=True, nogil=True)
+def holders(confirmed_at, held_since, held_until, start, end, wanted):  # pragma: no cover - compiled
+    """The sensors that may hold a track of each target in each row at some time in ``[start, end]`` (by the rule
+    of :func:`_known`: confirmed by then, or held over part of it), from ``confirmed_at``, ``held_since`` and
+    ``held_until`` (R, S, T), for the ``wanted`` (T,) targets (the others: none): (R T + 1,) pointers by row then
+    target, each one's sensors ascending, and (n, 3) their confirmation, held-since and held-until times. None of
+    these changes during a step's fire control."""
+    n_r, n_s, n_t = confirmed_at.shape
+    ptr = np.zeros(n_r * n_t + 1, np.int64)
+    for r in range(n_r):
+        for s in range(n_s):
+            for t in range(n_t):
+                if wanted[t] and (confirmed_at[r, s, t] <= end
+                                  or (held_since[r, s, t] <= end and held_until[r, s, t] > start)):
+                    ptr[r * n_t + t + 1] += 1
+    for j in range(n_r * n_t):
+        ptr[j + 1] += ptr[j]
+    fill = ptr[:-1].copy()
+    sensor = np.empty(ptr[-1], np.int64)
+    times = np.empty((ptr[-1], 3))
+    for r in range(n_r):
+        for s in range(n_s):
+            for t in range(n_t):
+                if wanted[t] and (confirmed_at[r, s, t] <= end
+                                  or (held_since[r, s, t] <= end and held_until[r, s, t] > start)):
+                    e = fill[r * n_t + t]
+                    sensor[e] = s
+                    times[e, 0], times[e, 1], times[e, 2] = confirmed_at[r, s, t], held_since[r, s, t], \
+                        held_until[r, s, t]
+                    fill[r * n_t + t] += 1
+    return ptr, sensor, times
 
 
 @numba.njit(cache=True, nogil=True, inline="always")

@@ -36,6 +36,7 @@ from iadsim.engine import rng
 from iadsim.engine._kernels import assignable as assignable_kernel
 from iadsim.engine._kernels import (
     detections,
+    holders,
     inside_lists,
     intercept_grid,
     intercept_points,
@@ -152,6 +153,7 @@ class Context:
     step_values: tuple = (-1, None)  # (step, what assignment reads at every event of it)
     visible_now: tuple = (-1, None)  # (step, (S, T) what each sensor sees then)
     pending_ptr: tuple = (None, None)  # (pending reports, where each row's start)
+    holders: tuple = (-1, None)  # (step, the sensors that may hold a track of each target in each row then)
 
     @classmethod
     def build(cls, world: World, replications, seed: int, events: bool = True) -> Context:
@@ -631,6 +633,7 @@ def fire_control(ctx: Context, k: int, st: State) -> None:
     opened = openings(ctx, k, start, end, (w.start_time < end) & (w.arrival_time > start) & candidates,
                       st.readiness.able.any(axis=0))
     feeds = node_feeds(st.readiness)  # (the paths change only between steps)
+    ctx.holders = (-1, None)  # the sensors' tracks as they are now (step_holders)
     while len(rows):
         fuse_until(ctx, st.picture, feeds, clock, rows)
         assess(ctx, k, st, clock, rows)
@@ -839,8 +842,8 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
     i, f, t = assignable_kernel(
         np.ascontiguousarray(rows, np.int64), clock, out.alive, out.leaked, w.start_time, w.arrival_time, eng.phase,
         IDLE, pic.system_hostile, rd.able, rd.unit_up, w.fire_unit, bat.missiles, bat.ready_at, bat.busy, bat.guiding,
-        ctx.group, ctx.channels, *inside, st.tracks.confirmed_at, st.tracks.held_since, st.tracks.held_until,
-        w.latency, rd.feeds, rd.guides, visible(ctx, k), w.placing)
+        ctx.group, ctx.channels, *inside, *step_holders(ctx, k, st.tracks), w.latency, rd.feeds, rd.guides,
+        visible(ctx, k), w.placing)
     if not len(i):
         return False
     rr, when = rows[i], clock[rows[i]]
@@ -857,6 +860,17 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
                 nominate(ctx, k, st, r, a, b, clock[r])
                 nominated = True
     return nominated
+
+
+def step_holders(ctx: Context, k: int, trk: SensorTracks) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The sensors that may hold a track of each target flying in step ``k``'s window, in each row
+    (:func:`iadsim.engine._kernels.holders`), computed at the first use in each :func:`fire_control` (the sensors'
+    tracks change only as they look, before it)."""
+    if ctx.holders[0] != k:
+        w, (start, end) = ctx.world, window(ctx, k)
+        wanted = (w.start_time < end) & (w.arrival_time > start)
+        ctx.holders = (k, holders(trk.confirmed_at, trk.held_since, trk.held_until, start, end, wanted))
+    return ctx.holders[1]
 
 
 def visible(ctx: Context, k: int) -> np.ndarray:
