@@ -314,3 +314,14 @@ def test_a_negative_manoeuvre_is_refused_at_load(tmp_path):
     path.write_text(text, encoding="utf-8")
     with pytest.raises((InputError, InputErrors), match=r"my-drone\.manoeuvre: must not be negative"):
         load_catalog([path])
+
+
+@pytest.mark.parametrize("speed", ["0 m/s", "-800 m/s"])
+def test_a_missile_that_does_not_fly_is_refused_at_load(tmp_path, speed):
+    """The time of flight divides by the missile's speed: zero or a negative speed is refused when the file is
+    read, naming the file and the field, not turned into 'no intercept' during a run."""
+    path = tmp_path / "mine.yaml"
+    path.write_text(mutate(USER_CATALOG, "speed: {value: 800 m/s", f"speed: {{value: {speed}"), encoding="utf-8")
+    with pytest.raises((InputError, InputErrors), match=r"my-missile\.speed: must be greater than zero") as info:
+        load_catalog([path])
+    assert str(path) in str(info.value)

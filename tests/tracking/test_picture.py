@@ -130,3 +130,35 @@ def test_the_picture_does_not_depend_on_how_often_it_is_fused():
     np.testing.assert_allclose(once.x[0, 0, 0], x, rtol=1e-9, atol=1e-6)
     np.testing.assert_allclose(once.covariance(0), P, rtol=1e-9, atol=1e-9)
     assert once.time[0, 0, 0] == t
+
+
+def test_crossed_paths_to_several_nodes_fuse_each_node_in_its_own_arrival_order():
+    """Three sensors, three nodes, the paths crossed (the fastest sensor to one node is the slowest to another,
+    one node hears only two of them): fused at 3,000 random clocks or once, each node's track is the same, and it
+    is the track of the reports in that node's arrival order with its late ones discarded."""
+    rng = np.random.default_rng(12)
+    latency = np.array([[0.3, 2.5, 6.0], [6.0, 0.3, 2.5], [np.inf, 4.0, 0.2]])
+    parts = [_reports(rng, n, period, sigma, start) for n, period, sigma, start in
+             ((40, 1.0, 30.0, 0.1), (10, 4.0, 100.0, 0.5), (8, 5.0, 300.0, 1.7))]
+    sensors = np.concatenate([np.full(len(t), s) for s, (t, _, _) in enumerate(parts)])
+    times = np.concatenate([t for t, _, _ in parts])
+    z, var = np.vstack([p[1] for p in parts]), np.concatenate([p[2] for p in parts])
+    order = np.argsort(times, kind="stable")
+    sensors, times, z, var = sensors[order], times[order], z[order], var[order]
+    end = 50.0
+    once, often = Node(latency), Node(latency)
+    done = once.fuse(sensors, times, z, var, [end])
+    often.fuse(sensors, times, z, var, np.sort(rng.uniform(0, end, 3000)).tolist() + [end])
+    for name in ("x", "p", "time", "updates", "stale"):
+        np.testing.assert_array_equal(getattr(once, name), getattr(often, name), err_msg=name)
+    assert done.all()
+    total = 0
+    for f in range(3):
+        heard = np.isfinite(latency[f, sensors])
+        x, P, t, n, discarded = by_arrival(sensors[heard], times[heard], z[heard], var[heard], latency[f], end)
+        total += discarded
+        assert once.updates[0, f, 0] == n
+        np.testing.assert_allclose(once.x[0, f, 0], x, rtol=1e-9, atol=1e-6)
+        np.testing.assert_allclose(once.covariance(f), P, rtol=1e-9, atol=1e-9)
+        assert once.time[0, f, 0] == t
+    assert total > 0 and once.stale[0] == total

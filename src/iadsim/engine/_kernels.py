@@ -321,8 +321,10 @@ def next_event_times(rows, clock, end, idle, phase, due, alive, leaked, arrival_
                 s = pending_s[j]
                 for o in range(pending_arrived[j], node_reach[s]):  # its nodes still ahead, in arrival order
                     f = node_order[s, o]
-                    at = pending_time[j] + latency[f, s] if f < n_f else np.inf
-                    if f < n_f and feeds[r, f, s] and at > c:
+                    if f >= n_f:  # a command post
+                        continue
+                    at = pending_time[j] + latency[f, s]
+                    if feeds[r, f, s] and at > c:
                         if at < end:
                             best = min(best, at)
                         break

@@ -680,8 +680,7 @@ def next_events(ctx: Context, st: State, clock: np.ndarray, end: float, delivere
     solution); ``delivered`` (pointers by row, targets, times): tracks reaching fire units' pictures in the window,
     sorted by row; ``opened`` (targets, times): :func:`openings`."""
     w, eng, out, q = ctx.world, st.engagements, st.outcomes, st.picture.pending
-    if q is None:
-        q = Reports(*(np.zeros(0, np.int64),) * 3, np.zeros((0, 5)), np.zeros(0, np.int64), np.zeros(0))
+    q = NO_REPORTS if q is None else q
     nxt = next_event_times(
         np.ascontiguousarray(rows, np.int64), clock, end, IDLE, eng.phase, eng.due, out.alive, out.leaked,
         w.arrival_time, w.asset_of, st.batteries.ready_at, *opened, *delivered, step_values(ctx, st.time_index)[2],
@@ -689,6 +688,9 @@ def next_events(ctx: Context, st: State, clock: np.ndarray, end: float, delivere
         w.latency, st.readiness.feeds, eng.waiting)
     keep = np.isfinite(nxt)
     return rows[keep], nxt[keep]
+
+
+NO_REPORTS = Reports(*(np.zeros(0, np.int64),) * 3, np.zeros((0, 5)), np.zeros(0, np.int64), np.zeros(0))
 
 
 def pending_rows(ctx: Context, q: Reports) -> np.ndarray:

@@ -65,7 +65,8 @@ class SensorTracks:
 
 @dataclass
 class Reports:
-    """Sensor track reports on their way to the fire units' pictures, sorted by (row, object, time)."""
+    """Sensor track reports on their way to the nodes' pictures (fire units' and command posts'), sorted by (row,
+    object, time)."""
 
     rows: np.ndarray  # (n,) replication row
     sensors: np.ndarray  # (n,)

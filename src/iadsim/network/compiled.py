@@ -63,11 +63,12 @@ class SubNetwork:
     fallback: bool
 
 
-def relevant_components(net: Network, fire_unit: str) -> list[str]:
-    """Components whose state can change the fire unit's chain: its ancestors in the graph, the links
-    between them, and every command post (losing all of them changes the rules for everyone). Every path
-    the rules follow for this launcher lies among them, so evaluating on them alone is exact."""
-    ancestors = nx.ancestors(net.graph, fire_unit) | {fire_unit} | set(net.units("command-post"))
+def relevant_components(net: Network, node: str) -> list[str]:
+    """Components whose state can change a node's chain (a fire unit's) or picture (a command post's): its
+    ancestors in the graph, the links between them, and every command post (losing all of them changes the
+    rules for everyone). Every path the rules follow for this node lies among them, so evaluating on them
+    alone is exact."""
+    ancestors = nx.ancestors(net.graph, node) | {node} | set(net.units("command-post"))
     units = [u for u in net.kind if u in ancestors]
     links = [lid for lid, a, b, _ in net.links if a in ancestors and b in ancestors]
     return units + links

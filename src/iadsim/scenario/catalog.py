@@ -257,6 +257,8 @@ class MissileType(_Type):
     edge_width: SNumber | None = Field(None, description="fraction of the range span, inside each range edge, over "
                                        "which Pk falls to edge_pk")
 
+    _missile_positive = field_validator("speed")(lambda cls, value: _positive(value))  # (an intercept needs it)
+
     @model_validator(mode="after")
     def _kill_model(self):
         endgame = ("guidance", "lethal_area", "peak_pk", "response_time")

@@ -173,7 +173,7 @@ def fuse_reports(x, p, time, updates, stale, bearings, index, rows, sensors, tar
             while arrived[i] < reach[s]:
                 f = order[s, arrived[i]]
                 at = report[i, 0] + latency[f, s]
-                if at > clock[r]:
+                if not at <= clock[r]:  # (not arrived yet)
                     break
                 if m == cap:
                     cap *= 2

@@ -1,0 +1,136 @@
+"""The engine's compiled fire-control kernels (iadsim.engine._kernels) against brute force written here, on random
+states: what assignment may assign, and each replication's next event. The kernels walk sparse lists (each fire
+unit's targets inside its envelope, each target's sensors holding a track this step, each row's own reports in
+the order they reach their nodes); the brute force visits every row, fire unit, target, sensor and node."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from iadsim.engine._kernels import assignable, holders, inside_lists, known, next_event_times, row_pointers
+from iadsim.registry import BEARING, ELEVATION, RANGING
+from iadsim.tracking.picture import arrival_order
+
+START, END = 100.0, 101.0
+IDLE = 0
+
+
+def _state(seed):
+    g = np.random.default_rng(seed)
+    R, F, T, S = 10, 5, 9, 7
+    st = dict(
+        alive=g.random((R, T)) < 0.9, leaked=g.random((R, T)) < 0.1, start_time=g.uniform(0, 101.5, T),
+        arrival_time=g.uniform(99.5, 400, T), phase=np.where(g.random((R, T)) < 0.7, IDLE, 2).astype(np.int8),
+        hostile=g.random((R, T)) < 0.85, able=g.random((R, F)) < 0.85, unit_up=g.random((R, F + 2)) < 0.9,
+        fire_unit=g.permutation(F + 2)[:F], missiles=g.integers(0, 4, (R, F)), ready_at=g.uniform(98, 101.5, (R, F)),
+        busy=g.random((R, F)) < 0.1, guiding=g.integers(0, 3, (R, 3)), group=g.integers(0, 3, F),
+        channels=g.integers(1, 4, F), inside=g.random((F, T)) < 0.5, latency=g.choice([0.0, 0.5, 1.5, 3.0, np.inf],
+                                                                                          (F, S)),
+        feeds=g.random((R, F, S)) < 0.6, guides=g.random((R, F, S)) < 0.5, visible=g.random((S, T)) < 0.7,
+        placing=g.choice([RANGING, BEARING, ELEVATION], S).astype(np.int64),
+        clock=np.sort(g.uniform(START, END, R)))
+    # tracks: confirmed before, during or after the window, or never; some held over part of it and dropped
+    confirmed = np.where(g.random((R, S, T)) < 0.5, g.uniform(97, 103, (R, S, T)), np.inf)
+    since = np.where(g.random((R, S, T)) < 0.3, g.uniform(95, 101, (R, S, T)), np.inf)
+    until = np.where(np.isfinite(since), since + g.uniform(0, 4, (R, S, T)), -np.inf)
+    st.update(confirmed_at=confirmed, held_since=since, held_until=until)
+    return g, st
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_assignable_is_every_triple_the_rules_allow(seed):
+    g, s = _state(seed)
+    R, F, T = s["able"].shape[0], s["able"].shape[1], s["alive"].shape[1]
+    rows = np.sort(g.choice(R, 7, replace=False)).astype(np.int64)
+    wanted = (s["start_time"] < END) & (s["arrival_time"] > START)
+    got = assignable(rows, s["clock"], s["alive"], s["leaked"], s["start_time"], s["arrival_time"], s["phase"], IDLE,
+                     s["hostile"], s["able"], s["unit_up"], s["fire_unit"], s["missiles"], s["ready_at"], s["busy"],
+                     s["guiding"], s["group"], s["channels"], *inside_lists(s["inside"]),
+                     *holders(s["confirmed_at"], s["held_since"], s["held_until"], START, END, wanted),
+                     s["latency"], s["feeds"], s["guides"], s["visible"], s["placing"])
+    expected = []
+    for i, r in enumerate(rows):
+        now = s["clock"][r]
+        for f in range(F):
+            fire_ok = (s["able"][r, f] and s["unit_up"][r, s["fire_unit"][f]] and s["missiles"][r, f] > 0
+                       and s["ready_at"][r, f] <= now and not s["busy"][r, f]
+                       and s["guiding"][r, s["group"][f]] < s["channels"][f])
+            for t in range(T):
+                target_ok = (s["alive"][r, t] and not s["leaked"][r, t] and s["start_time"][t] <= now
+                             < s["arrival_time"][t] and s["phase"][r, t] == IDLE and s["hostile"][r, t])
+                if fire_ok and target_ok and s["inside"][f, t] and known(
+                        s["confirmed_at"], s["held_since"], s["held_until"], s["latency"], s["feeds"], s["guides"],
+                        s["visible"], s["placing"], np.array([r]), np.array([f]), np.array([t]), np.array([now]))[0]:
+                    expected.append((i, f, t))
+    assert [tuple(map(int, x)) for x in zip(*got, strict=True)] == expected
+    assert 0 < len(expected)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_next_event_is_the_earliest_the_rules_name(seed):
+    g, s = _state(seed)
+    R, T = s["alive"].shape
+    F, S = s["latency"].shape
+    rows = np.sort(g.choice(R, 5, replace=False)).astype(np.int64)
+    clock, due = s["clock"], g.uniform(99, 102.5, (R, T))
+    asset_of = g.integers(-1, 3, T)
+    arrival_time = np.where(g.random(T) < 0.5, g.uniform(START, END, T), s["arrival_time"])
+    opened_t, opened_at = g.integers(0, T, 4).astype(np.int64), g.uniform(START, END, 4)
+    d_rows = np.sort(g.integers(0, R, 12)).astype(np.int64)
+    d_t, d_at = g.integers(0, T, 12).astype(np.int64), g.uniform(START, END, 12)
+    reach = g.random(T) < 0.8
+    waiting_fire = g.random((R, T)) < 0.6
+    # pending reports to the fire units and two command posts, sorted by row; each has reached the nodes its
+    # arrival there is at most the row's clock (the state fuse_until leaves)
+    node_latency = np.vstack([s["latency"], g.choice([0.2, 1.0, np.inf], (2, S))])
+    order, node_reach = arrival_order(node_latency)
+    q_rows = np.sort(g.integers(0, R, 40)).astype(np.int64)
+    q_t, q_s = g.integers(0, T, 40).astype(np.int64), g.integers(0, S, 40).astype(np.int64)
+    q_time = g.uniform(97, END, 40)
+    arrived = np.array([sum(q_time[j] + node_latency[order[q_s[j], o], q_s[j]] <= clock[q_rows[j]]
+                            for o in range(node_reach[q_s[j]])) for j in range(40)], np.int64)
+    got = next_event_times(rows, clock, END, IDLE, s["phase"], due, s["alive"], s["leaked"], arrival_time, asset_of,
+                           s["ready_at"], opened_t, opened_at, row_pointers(d_rows, R), d_t, d_at, reach,
+                           row_pointers(q_rows, R), q_t, q_s, q_time, arrived, order, node_reach, s["latency"],
+                           s["feeds"], waiting_fire)
+    for i, r in enumerate(rows):
+        c, times = clock[r], [np.inf]
+        flying = s["alive"][r] & ~s["leaked"][r]
+        waiting = flying & (s["phase"][r] == IDLE)
+        times += [due[r, t] for t in range(T) if s["phase"][r, t] != IDLE and c < due[r, t] < END]
+        times += [arrival_time[t] for t in range(T) if flying[t] and asset_of[t] >= 0 and c < arrival_time[t] < END]
+        if waiting.any():
+            times += [a for a in s["ready_at"][r] if c < a < END]
+            times += [a for t, a in zip(opened_t, opened_at, strict=True) if waiting[t] and c < a < END]
+            times += [a for rr, t, a in zip(d_rows, d_t, d_at, strict=True) if rr == r and a > c and reach[t]
+                      and waiting[t]]
+            for j in np.flatnonzero(q_rows == r):
+                t, sensor = q_t[j], q_s[j]
+                if waiting[t] and waiting_fire[r, t]:
+                    at = [q_time[j] + s["latency"][f, sensor] for f in range(F) if s["feeds"][r, f, sensor]]
+                    at = min([a for a in at if a > c], default=np.inf)
+                    times.append(at if at < END else np.inf)
+        assert got[i] == min(times), (i, got[i], min(times))
+    assert np.isfinite(got).any()
+
+
+def test_detections_are_the_full_keyed_draw_where_a_sensor_looks_at_a_flying_target():
+    """detections draws only where a sensor looks at a flying target, and finds exactly the hits of the full keyed
+    draw (iadsim.engine.rng.uniform_at over every row and pair) there, by row then pair."""
+    from iadsim.engine import rng
+    from iadsim.engine._kernels import detections
+    g = np.random.default_rng(3)
+    R, S, T, P = 30, 4, 6, 15
+    keys = rng.replication_keys(9, np.arange(R))
+    number = g.integers(0, 5000, (R, S))
+    looking, flying = g.random((R, S)) < 0.7, g.random((R, T)) < 0.8
+    sensor, target = g.integers(0, S, P).astype(np.int64), g.integers(0, T, P).astype(np.int64)
+    pd = g.uniform(0, 1, P).astype(np.float32)
+    rr, ii = detections(keys, number, looking, flying, sensor, target, pd, T, 3)
+    u = rng.uniform_at(keys[:, None], number[:, sensor], 3, sensor * T + target)
+    hit = (u < pd[None]) & looking[:, sensor] & flying[:, target]
+    er, ei = np.nonzero(hit)
+    np.testing.assert_array_equal(rr, er)
+    np.testing.assert_array_equal(ii, ei)
+    assert 0 < len(rr) < hit.size
