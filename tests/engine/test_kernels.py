@@ -38,6 +38,22 @@ def _state(seed):
     return g, st
 
 
+def _knows(s, r, f, t, now) -> bool:
+    """The picture rule, brute force: sensors feeding fire unit f hold tracks of t (confirmed by now, or held over
+    now and dropped later) at least the path's latency old that place it (one that measures range, or two passive
+    ones of which one measures elevation), and a sensor that may guide f holds a track of t and sees it."""
+    holding = []
+    for sensor in range(s["latency"].shape[1]):
+        if s["confirmed_at"][r, sensor, t] <= now:
+            holding.append((sensor, now - s["confirmed_at"][r, sensor, t]))
+        elif s["held_since"][r, sensor, t] <= now < s["held_until"][r, sensor, t]:
+            holding.append((sensor, now - s["held_since"][r, sensor, t]))
+    placing = [s["placing"][sensor] for sensor, age in holding
+               if s["feeds"][r, f, sensor] and age >= s["latency"][f, sensor]]
+    pictured = RANGING in placing or (len(placing) >= 2 and ELEVATION in placing)
+    return pictured and any(s["guides"][r, f, sensor] and s["visible"][sensor, t] for sensor, _ in holding)
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_assignable_is_every_triple_the_rules_allow(seed):
     g, s = _state(seed)
@@ -59,9 +75,7 @@ def test_assignable_is_every_triple_the_rules_allow(seed):
             for t in range(T):
                 target_ok = (s["alive"][r, t] and not s["leaked"][r, t] and s["start_time"][t] <= now
                              < s["arrival_time"][t] and s["phase"][r, t] == IDLE and s["hostile"][r, t])
-                if fire_ok and target_ok and s["inside"][f, t] and known(
-                        s["confirmed_at"], s["held_since"], s["held_until"], s["latency"], s["feeds"], s["guides"],
-                        s["visible"], s["placing"], np.array([r]), np.array([f]), np.array([t]), np.array([now]))[0]:
+                if fire_ok and target_ok and s["inside"][f, t] and _knows(s, r, f, t, now):
                     expected.append((i, f, t))
     assert [tuple(map(int, x)) for x in zip(*got, strict=True)] == expected
     assert 0 < len(expected)
@@ -134,3 +148,18 @@ def test_detections_are_the_full_keyed_draw_where_a_sensor_looks_at_a_flying_tar
     np.testing.assert_array_equal(rr, er)
     np.testing.assert_array_equal(ii, ei)
     assert 0 < len(rr) < hit.size
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_known_is_the_picture_rule(seed):
+    """known (the authorisation's check) over every triple of a random state is the brute-force picture rule."""
+    _, s = _state(seed)
+    R, F, T = s["able"].shape[0], s["able"].shape[1], s["alive"].shape[1]
+    rr, ff, tt = (a.ravel().astype(np.int64) for a in np.meshgrid(np.arange(R), np.arange(F), np.arange(T),
+                                                                    indexing="ij"))
+    when = s["clock"][rr]
+    got = known(s["confirmed_at"], s["held_since"], s["held_until"], s["latency"], s["feeds"], s["guides"],
+                s["visible"], s["placing"], rr, ff, tt, when)
+    expected = [_knows(s, r, f, t, now) for r, f, t, now in zip(rr, ff, tt, when, strict=True)]
+    np.testing.assert_array_equal(got, expected)
+    assert 0 < got.sum() < len(got)

@@ -23,38 +23,20 @@ def known(confirmed_at, held_since, held_until, latency, feeds, guides, visible,
     :func:`iadsim.registry.places_target`) and a radar that may guide it (``guides`` (R, F, S)) holds a track
     and sees it (``visible`` (S, T))."""
     out = np.zeros(rr.shape[0], dtype=np.bool_)
+    sensors = np.empty(latency.shape[1], np.int64)
+    age = np.empty(latency.shape[1])
     for i in range(rr.shape[0]):
-        out[i] = _known(confirmed_at, held_since, held_until, latency, feeds, guides, visible, placing, rr[i], ff[i],
-                        tt[i], when[i])
+        r, t, now = rr[i], tt[i], when[i]
+        n = 0
+        for s in range(latency.shape[1]):  # the sensors holding a track of it now, and since when
+            a = now - confirmed_at[r, s, t]
+            if a < 0.0 and held_since[r, s, t] <= now < held_until[r, s, t]:
+                a = now - held_since[r, s, t]  # dropped later in the window: still held now
+            if a >= 0.0:
+                sensors[n], age[n] = s, a
+                n += 1
+        out[i] = _known_of(sensors, age, n, latency, feeds, guides, visible, placing, r, ff[i], t)
     return out
-
-
-@numba.njit(cache=True, nogil=True, inline="always")
-def _known(confirmed_at, held_since, held_until, latency, feeds, guides, visible, placing, r, f, t,
-           now):  # pragma: no cover - compiled
-    """:func:`known` for one triple."""
-    pictured = False
-    guided = False
-    lines = 0  # passive sensors' tracks delivered
-    elevation = False
-    for s in range(latency.shape[1]):
-        age = now - confirmed_at[r, s, t]
-        if age < 0.0 and held_since[r, s, t] <= now < held_until[r, s, t]:
-            age = now - held_since[r, s, t]  # dropped later in the window: still held now
-        if age < 0.0:
-            continue
-        if feeds[r, f, s] and age >= latency[f, s]:
-            if placing[s] == RANGING:
-                pictured = True
-            else:
-                lines += 1
-                elevation |= placing[s] == ELEVATION
-                pictured |= lines >= 2 and elevation
-        if guides[r, f, s] and visible[s, t]:
-            guided = True
-        if pictured and guided:
-            return True
-    return False
 
 
 @numba.njit(cache=True, nogil=True)
@@ -117,7 +99,7 @@ def assignable(rows, clock, alive, leaked, start_time, arrival_time, phase, idle
 @numba.njit(cache=True, nogil=True, inline="always")
 def _held(ptr, sensor, times, j, now, sensors, age):  # pragma: no cover - compiled
     """The sensors (ascending, into ``sensors``) holding a track of a target in a row (entry ``j`` of
-    :func:`holders`) at ``now`` and its age there (into ``age``), by the rule of :func:`_known`; returns how many."""
+    :func:`holders`) at ``now`` and its age there (into ``age``), by the rule of :func:`known`; returns how many."""
     n = 0
     for e in range(ptr[j], ptr[j + 1]):
         a = now - times[e, 0]
@@ -133,7 +115,7 @@ def _held(ptr, sensor, times, j, now, sensors, age):  # pragma: no cover - compi
 @numba.njit(cache=True, nogil=True)
 def holders(confirmed_at, held_since, held_until, start, end, wanted):  # pragma: no cover - compiled
     """The sensors that may hold a track of each target in each row at some time in ``[start, end]`` (by the rule
-    of :func:`_known`: confirmed by then, or held over part of it), from ``confirmed_at``, ``held_since`` and
+    of :func:`known`: confirmed by then, or held over part of it), from ``confirmed_at``, ``held_since`` and
     ``held_until`` (R, S, T), for the ``wanted`` (T,) targets (the others: none): (R T + 1,) pointers by row then
     target, each one's sensors ascending, and (n, 3) their confirmation, held-since and held-until times. None of
     these changes during a step's fire control."""
@@ -165,8 +147,8 @@ def holders(confirmed_at, held_since, held_until, start, end, wanted):  # pragma
 
 @numba.njit(cache=True, nogil=True, inline="always")
 def _known_of(sensors, age, n, latency, feeds, guides, visible, placing, r, f, t):  # pragma: no cover - compiled
-    """:func:`_known` from the sensors holding a track of the target (:func:`_held`): the same rule, over those
-    sensors only."""
+    """Whether fire unit ``f`` knows target ``t`` in row ``r`` (the rule of :func:`known`), from the ``n`` sensors
+    holding a track of it now (``sensors``, ascending) and the tracks' ages (``age``)."""
     pictured = False
     guided = False
     lines = 0
