@@ -1,34 +1,54 @@
-"""The compiled launch-envelope grid (iadsim.engine._kernels.intercept_grid) against the physics' intercept."""
+"""The compiled launch-envelope grid (iadsim.engine._kernels.envelope_grid) and pointwise intercept against the
+physics' intercept and envelope."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from iadsim.engine._kernels import intercept_grid
-from iadsim.physics.kinematics import intercept
+from iadsim.engine._kernels import envelope_grid
+from iadsim.physics.kinematics import in_launch_envelope, intercept
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_the_grid_is_the_physics_intercept_everywhere(seed):
+def test_the_envelope_grid_is_the_physics_envelope_everywhere(seed):
+    """For fire units with a box envelope the compiled grid is the physics' intercept inside the physics' box,
+    pair by pair; for the others, every pair the physics could place within the longest range is left to the
+    engine, and the bound that skips pairs does skip some."""
     g = np.random.default_rng(seed)
-    fire = g.normal(size=(5, 3)) * [20e3, 20e3, 100]
-    position = g.normal(size=(3, 40, 3)) * [40e3, 40e3, 3e3]
-    velocity = g.normal(size=(3, 40, 3)) * [300, 300, 20]
-    speed = g.uniform(200, 1500, 5)
+    n_f, n, n_t = 6, 3, 60
+    fire = g.normal(size=(n_f, 3)) * [20e3, 20e3, 100]
+    position = g.normal(size=(n, n_t, 3)) * [60e3, 60e3, 3e3]
+    velocity = g.normal(size=(n, n_t, 3)) * [300, 300, 20]
+    speed = g.uniform(200, 1500, n_f)
     # edge cases: a target at a launcher (c = 0), one as fast as the missile (linear), one at rest, one receding
     # faster than the missile (no intercept)
     position[0, 0] = fire[0]
     velocity[0, 1] = [speed[1], 0.0, 0.0]
     velocity[0, 2] = 0.0
     position[0, 3], velocity[0, 3] = fire[2] + [10e3, 0, 0], [3 * speed[2], 0, 0]
-    ground, d = intercept_grid(fire, position, velocity, speed)
+    height = np.abs(g.normal(size=(n, n_t))) * 5e3
+    target_speed = np.linalg.norm(velocity, axis=-1)
+    lo, hi = g.uniform(0, 5e3, n_f), g.uniform(20e3, 60e3, n_f)
+    low, high, fastest = g.uniform(0, 50, n_f), g.uniform(3e3, 9e3, n_f), g.uniform(300, 600, n_f)
+    reach = hi * g.uniform(1.0, 1.5, n_f)
+    plain = np.arange(n_f) % 2 == 0
+    inside, maybe = envelope_grid(fire, position, velocity, speed, height, target_speed, lo, hi, low, high,
+                                  fastest, reach, plain)
     _, point, ok = intercept(fire[None, :, None, :], position[:, None], velocity[:, None], speed[None, :, None])
-    expected = point - fire[None, :, None, :]
-    np.testing.assert_array_equal(np.isfinite(ground), ok)
-    np.testing.assert_array_equal(d, expected)
-    np.testing.assert_array_equal(ground[ok], np.hypot(expected[..., 0], expected[..., 1])[ok])
-    assert ok[0, 0, 0] and ground[0, 0, 0] == 0 and not ok[0, 2, 3] and np.isnan(d[0, 2, 3]).all()
+    ground = np.where(ok, np.hypot(point[..., 0] - fire[None, :, None, 0], point[..., 1] - fire[None, :, None, 1]),
+                      np.inf)
+    limits = (height[:, None, :] >= low[None, :, None]) & (height[:, None, :] <= high[None, :, None]) & (
+        target_speed[:, None, :] <= fastest[None, :, None])
+    expected = in_launch_envelope(ground, height[:, None, :], target_speed[:, None, :], lo[None, :, None],
+                                  hi[None, :, None], low[None, :, None], high[None, :, None], fastest[None, :, None])
+    np.testing.assert_array_equal(inside[:, plain], expected[:, plain])
+    assert not inside[:, ~plain].any() and not maybe[:, plain].any()
+    possible = limits & (ground <= reach[None, :, None])
+    assert (maybe | ~possible)[:, ~plain].all()  # nothing the physics could place within reach is skipped
+    assert not (maybe & ~limits).any()
+    assert 0 < maybe[:, ~plain].sum() < (limits & ok)[:, ~plain].sum()  # some pairs are skipped by the bound
+    assert expected[:, plain].any()
 
 
 @pytest.mark.parametrize("seed", range(4))

@@ -9,7 +9,7 @@ import numpy as np
 from iadsim.engine.rng import uniform_one
 from iadsim.registry import ELEVATION, RANGING
 
-__all__ = ["assignable", "detections", "holders", "inside_lists", "intercept_grid", "intercept_points", "known",
+__all__ = ["assignable", "detections", "holders", "envelope_grid", "inside_lists", "intercept_points", "known",
            "next_event_times", "row_pointers"]
 
 
@@ -206,31 +206,50 @@ def _time_of_flight(fx, fy, fz, px, py, pz, vx, vy, vz, s2):  # pragma: no cover
 
 
 @numba.njit(cache=True, nogil=True)
-def intercept_grid(fire, position, velocity, speed):  # pragma: no cover - compiled
-    """:func:`iadsim.physics.kinematics.intercept` (no launch delay) of every fire unit ``fire`` (F, 3) at every
-    target of several time samples, ``position`` and ``velocity`` (n, T, 3), missile speeds ``speed`` (F,), the
-    same operations in the same order without temporaries: (n, F, T) the intercept's ground range from the
-    launcher (inf: none) and (n, F, T, 3) the intercept point from the launcher (NaN: none)."""
+def envelope_grid(fire, position, velocity, speed, height, target_speed, lo, hi, low, high, fastest, reach,
+                  plain):  # pragma: no cover - compiled
+    """Whether the intercept (:func:`iadsim.physics.kinematics.intercept`, no launch delay) of each fire unit ``f``
+    (``fire`` (F, 3), missile speed ``speed`` (F,)) at each target ``t`` of each time sample ``i`` (``position``,
+    ``velocity`` (n, T, 3), ``height`` above the ground and ``target_speed`` (n, T)) lies in the launch envelope:
+    (n, F, T) ``inside`` for the ``plain`` (F,) fire units, those with a box envelope and no launcher sector
+    (:func:`iadsim.physics.kinematics.in_launch_envelope` with ground ranges ``lo``-``hi``, altitudes
+    ``low``-``high`` and fastest target ``fastest``, each (F,); the same comparisons on the same numbers), and
+    (n, F, T) ``maybe`` for the others: the pairs whose altitude and speed are within the limits and whose
+    intercept may lie within their longest ground range ``reach`` (F,), left to the engine's numpy rule.
+
+    Pairs are skipped before the intercept is solved where it cannot lie within ``reach``: from the intercept
+    equation ``speed * tof = |o + v tof|`` (``o``: the target from the launcher), ``tof <= |o| / (speed - |v|)``
+    when the missile is the faster, so the intercept's ground range is at least ``|o_h| - |v_h| |o| / (speed -
+    |v|)``; a bound within 1 m (and 1e-9 relative) of ``reach`` keeps the pair, so rounding drops none."""
     n, n_t = position.shape[0], position.shape[1]
     n_f = fire.shape[0]
-    ground = np.empty((n, n_f, n_t))
-    d = np.empty((n, n_f, n_t, 3))
+    inside = np.zeros((n, n_f, n_t), np.bool_)
+    maybe = np.zeros((n, n_f, n_t), np.bool_)
     for i in range(n):
-        for f in range(n_f):
-            s2 = speed[f] ** 2
-            for t in range(n_t):
-                vx, vy, vz = velocity[i, t, 0], velocity[i, t, 1], velocity[i, t, 2]
-                px, py, pz = position[i, t, 0], position[i, t, 1], position[i, t, 2]
-                tof = _time_of_flight(fire[f, 0], fire[f, 1], fire[f, 2], px, py, pz, vx, vy, vz, s2)
+        for t in range(n_t):
+            px, py, pz = position[i, t, 0], position[i, t, 1], position[i, t, 2]
+            vx, vy, vz = velocity[i, t, 0], velocity[i, t, 1], velocity[i, t, 2]
+            horizontal = np.sqrt(vx * vx + vy * vy)
+            s = np.sqrt(vx * vx + vy * vy + vz * vz)
+            h, v = height[i, t], target_speed[i, t]
+            for f in range(n_f):
+                if not (h >= low[f] and h <= high[f] and v <= fastest[f]):
+                    continue
+                ox, oy, oz = px - fire[f, 0], py - fire[f, 1], pz - fire[f, 2]
+                if speed[f] > s:
+                    nearest = np.sqrt(ox * ox + oy * oy) - horizontal * np.sqrt(ox * ox + oy * oy + oz * oz) / (
+                        speed[f] - s)
+                    if not nearest <= reach[f] * (1.0 + 1e-9) + 1.0:
+                        continue
+                if not plain[f]:
+                    maybe[i, f, t] = True
+                    continue
+                tof = _time_of_flight(fire[f, 0], fire[f, 1], fire[f, 2], px, py, pz, vx, vy, vz, speed[f] ** 2)
+                ground = np.inf
                 if np.isfinite(tof):
-                    dx = px + vx * tof - fire[f, 0]
-                    dy = py + vy * tof - fire[f, 1]
-                    d[i, f, t, 0], d[i, f, t, 1], d[i, f, t, 2] = dx, dy, pz + vz * tof - fire[f, 2]
-                    ground[i, f, t] = np.hypot(dx, dy)
-                else:
-                    d[i, f, t, 0] = d[i, f, t, 1] = d[i, f, t, 2] = np.nan
-                    ground[i, f, t] = np.inf
-    return ground, d
+                    ground = np.hypot(px + vx * tof - fire[f, 0], py + vy * tof - fire[f, 1])
+                inside[i, f, t] = ground >= lo[f] and ground <= hi[f]
+    return inside, maybe
 
 
 @numba.njit(cache=True, nogil=True)

@@ -36,9 +36,9 @@ from iadsim.engine import rng
 from iadsim.engine._kernels import assignable as assignable_kernel
 from iadsim.engine._kernels import (
     detections,
+    envelope_grid,
     holders,
     inside_lists,
-    intercept_grid,
     intercept_points,
     next_event_times,
     row_pointers,
@@ -727,19 +727,38 @@ GEOMETRY_CHUNK = 64  # steps whose geometry is computed at once
 
 def geometry(ctx: Context, k: int) -> np.ndarray:
     """(F, T) whether the intercept lies inside the launch envelope and the launcher's sector at the time
-    sample of step ``k`` (:func:`engagement_geometry` on the whole grid at once; computed for
-    ``GEOMETRY_CHUNK`` steps at a time, the same for every replication)."""
+    sample of step ``k`` (:func:`engagement_geometry`'s rule, computed for ``GEOMETRY_CHUNK`` steps at a time,
+    the same for every replication): compiled for the fire units with a box envelope and no sector
+    (:func:`iadsim.engine._kernels.envelope_grid`), :func:`in_reach` for the others, solving the intercept only
+    where it may lie within the envelope's longest ground range."""
     w = ctx.world
     chunk = k // GEOMETRY_CHUNK
     if chunk not in ctx.geometry_at:
         ks = np.arange(chunk * GEOMETRY_CHUNK, min((chunk + 1) * GEOMETRY_CHUNK, len(w.times)))
-        # (steps, F, T): the intercept's ground range (inf: none, outside any envelope) and point from the launcher
-        ground, d = intercept_grid(w.fire_position, w.position[ks], w.velocity[ks], ctx.speed.astype(float))
-        f, height = np.broadcast_arrays(np.arange(len(w.fire_ids))[None, :, None], w.height_agl[ks][:, None, :])
-        speed = np.linalg.norm(w.velocity[ks], axis=-1)[:, None, :]
+        position, velocity, height = w.position[ks], w.velocity[ks], w.height_agl[ks]
+        target_speed = np.linalg.norm(velocity, axis=-1)
+        lo, hi, low, high, fastest = (np.ascontiguousarray(limit[:, 0], float) for limit in ctx.envelope)
+        inside, maybe = envelope_grid(w.fire_position, position, velocity, ctx.speed.astype(float), height,
+                                      target_speed, lo, hi, low, high, fastest, longest_reach(ctx),
+                                      ~(ctx.special[0] | ctx.special[1]))
+        i, f, t = np.nonzero(maybe)
+        tof, point, ok = intercept_points(w.fire_position[f], position[i, t], velocity[i, t],
+                                          ctx.speed[f].astype(float))
+        d = point - w.fire_position[f]
+        ground = np.where(ok, np.hypot(d[:, 0], d[:, 1]), np.inf)  # no intercept: outside any envelope
+        inside[i, f, t] = in_reach(ctx, f, ground, height[i, t], target_speed[i, t], d)
         ctx.geometry_at = {key: ctx.geometry_at[key] for key in ctx.geometry_at if key == chunk - 1}
-        ctx.geometry_at[chunk] = in_reach(ctx, f, ground, height, speed, d)
+        ctx.geometry_at[chunk] = inside
     return ctx.geometry_at[chunk][k - chunk * GEOMETRY_CHUNK]
+
+
+def longest_reach(ctx: Context) -> np.ndarray:
+    """(F,) the longest ground range of each fire unit's launch envelope at any height (its box's, or its table's
+    longest; inf where undefined)."""
+    reach = ctx.envelope[1][:, 0].astype(float)
+    for i in np.flatnonzero(ctx.special[0]):
+        reach[i] = max(reach[i], float(np.max(ctx.tables[i].max_range)))
+    return np.nan_to_num(reach, nan=np.inf)
 
 
 def engagement_geometry(ctx: Context, k: int, f, t, when) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
