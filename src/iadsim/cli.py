@@ -351,6 +351,8 @@ def simulate(
     as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
     max_memory: Annotated[str | None, typer.Option(help="refuse runs estimated to need more, e.g. 4GB "
                                                         "(default: the machine's memory)")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, max=4096, help="worker processes sharing the world "
+                                                                      "(default: CPU count)")] = None,
 ) -> None:
     """Fly the raids through the network: detection, tracking, assignment, authorisation, engagement."""
     from iadsim.analysis import simulate as run
@@ -358,15 +360,28 @@ def simulate(
     from iadsim.scenario import load_scenario
 
     limit = None if max_memory is None else parse_memory(max_memory, "--max-memory")
+    if workers != 1:
+        _fork_safe_threads()
     loaded = load_scenario(scenario)
     with progress_bar("simulating", enabled=not as_json) as progress, _interruptible():
-        result = run(loaded, replications, seed, out_dir, progress=progress, notes=_note, max_memory=limit)
+        result = run(loaded, replications, seed, out_dir, progress=progress, notes=_note, max_memory=limit,
+                     workers=workers)
     if as_json:
         _print_json(result.summary)
     else:
         print_summary([result.summary])
         if out_dir is not None:
             out.print(f"results in {out_dir}")
+
+
+def _fork_safe_threads() -> None:
+    """Let numba choose a threading layer that survives a fork (``forksafe``: TBB, else its workqueue; not GNU
+    OpenMP), so worker processes can be forked after the World's parallel kernels ran; a user's
+    NUMBA_THREADING_LAYER wins, and nothing changes once a layer has started."""
+    import numba
+
+    if "NUMBA_THREADING_LAYER" not in os.environ:
+        numba.config.THREADING_LAYER = "forksafe"
 
 
 def _note(text: str) -> None:

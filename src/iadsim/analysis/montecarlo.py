@@ -6,6 +6,7 @@ With an output folder, :func:`simulate` builds a self-contained run folder (:mod
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -184,9 +185,18 @@ class RunInterrupted(KeyboardInterrupt):
 
 
 def simulate(scenario: Scenario, replications: int, seed: int | None = None, out_dir: Path | None = None,
-             batch_size: int = 250, progress=None, notes=None, max_memory: int | None = None) -> RunResult:
+             batch_size: int | None = None, progress=None, notes=None, max_memory: int | None = None,
+             workers: int | None = 1) -> RunResult:
     """Run ``replications`` replications in batches; with ``out_dir``, build a run folder (format 3,
     :mod:`iadsim.analysis.runfolder`) batch by batch and move it into place when complete.
+
+    ``workers`` (default 1: this process) runs the batches in that many worker processes started once, which
+    share the World this process built (forked, where :func:`iadsim.analysis.sweep.executors.fork_is_safe`;
+    else started by a fork server and sent the World once each); None uses every CPU, and runs here when
+    forking is not safe. ``batch_size`` (default :func:`batch_size_for`: whole batches of at most
+    :data:`BATCH_STATE_BYTES` of engine state, as many as the workers or a multiple of them; a resumed run keeps
+    its batches). One seed gives the same rows and events whatever the workers and batches: each replication
+    draws from its own keyed generator; the events are ordered by replication, then as they happened.
 
     ``progress(done, total)`` (optional) is called as steps complete, in replication-steps.
     ``notes(text)`` (optional) receives what was recovered or resumed. A run estimated to need more memory
@@ -196,9 +206,16 @@ def simulate(scenario: Scenario, replications: int, seed: int | None = None, out
     the same command again resumes from them.
     """
     from iadsim.analysis.runfolder import RunWriter
+    from iadsim.analysis.sweep.executors import fork_is_safe
 
     seed = scenario.spec.seed if seed is None else int(seed)
-    check_run_budget(scenario, replications, batch_size, max_memory)
+    automatic = workers is None
+    workers = max(1, min(int(workers or os.cpu_count() or 1), replications))
+    if batch_size is None:
+        batch_size = resumed_batch_size(out_dir) or batch_size_for(scenario, replications, workers)
+    batches = [np.arange(start, min(start + batch_size, replications)) for start in range(0, replications, batch_size)]
+    workers = min(workers, len(batches))
+    check_run_budget(scenario, replications, batch_size, max_memory, workers)
     world = build_world(scenario)
     writer = None
     if out_dir is not None:
@@ -207,45 +224,173 @@ def simulate(scenario: Scenario, replications: int, seed: int | None = None, out
             if notes is not None:
                 notes(text)
     audit_result = cached_audit(scenario)
-    frames, event_frames = [], []
+    if automatic and not fork_is_safe():
+        workers = 1
     n_steps = len(world.times)
     total = replications * n_steps
-    done_before = 0
+    results: dict[int, tuple[pd.DataFrame, pd.DataFrame]] = {}
+    todo = []
+    for batch, reps in enumerate(batches):
+        kept = writer.read_batch(batch, reps) if writer is not None and batch in writer.finished else None
+        if kept is None:
+            todo.append(batch)
+        else:
+            results[batch] = kept[:2]
+    done_before = total - sum(len(batches[b]) for b in todo) * n_steps
+    if progress is not None and done_before:
+        progress(done_before, total)
+
+    def finished(batch: int, metrics, events, series, states) -> None:
+        if writer is not None:
+            writer.write_batch(batch, metrics, events, series, states)
+        results[batch] = metrics, events
+
     try:
-        for batch, start in enumerate(range(0, replications, batch_size)):
-            reps = np.arange(start, min(start + batch_size, replications))
-            kept = writer.read_batch(batch, reps) if writer is not None and batch in writer.finished else None
-            if kept is not None:
-                metrics, events, _ = kept
-            else:
-                engine = Engine(world, reps, seed)
-                series = SeriesRecorder(world, engine, progress, done_before, total)
-                states = StateRecorder(world, engine) if writer is not None else None
-
-                def on_step(steps: int, series=series, states=states) -> None:
-                    series.after_step(steps)
-                    if states is not None:
-                        states.after_step(steps)
-
-                engine.run(on_step)
-                metrics = replication_rows(world, engine)
-                events = engine.events
-                if writer is not None:
-                    writer.write_batch(batch, metrics, events, series.frame(), states.frame())
-            done_before += len(reps) * n_steps
-            if progress is not None:
-                progress(done_before, total)
-            frames.append(metrics)
-            event_frames.append(events)
+        if workers > 1:
+            _run_in_workers(world, seed, writer is not None, [(b, batches[b]) for b in todo], workers, finished,
+                            None if progress is None else lambda steps: progress(done_before + steps, total))
+        else:
+            for batch in todo:
+                finished(batch, *run_batch(world, batches[batch], seed, writer is not None, None if progress is None
+                                           else lambda steps, before=done_before: progress(before + steps, total)))
+                done_before += len(batches[batch]) * n_steps
     except KeyboardInterrupt:
         raise RunInterrupted(writer.partial if writer is not None and writer.finished else None) from None
-    metrics = pd.concat(frames, ignore_index=True)
-    events = pd.concat(event_frames, ignore_index=True) if event_frames else empty_events()
+    metrics = pd.concat([results[b][0] for b in sorted(results)], ignore_index=True)
+    events = by_replication(pd.concat([results[b][1] for b in sorted(results)], ignore_index=True)
+                            if results else empty_events())
+    if progress is not None:
+        progress(total, total)
     threats = int((~world.civil).sum())
     summary = summarise(scenario.name, metrics, audit_result, seed, threats, int(world.civil.sum()))
     if writer is not None:
         writer.finish(summary)
     return RunResult(scenario, summary, metrics, events)
+
+
+def by_replication(events: pd.DataFrame) -> pd.DataFrame:
+    """The events ordered by replication, each replication's as they happened (a stable sort): the same table
+    whichever batches the replications ran in."""
+    order = np.argsort(events["replication"].to_numpy(), kind="stable")
+    if (order == np.arange(len(order))).all():
+        return events
+    return events.iloc[order].reset_index(drop=True)
+
+
+def run_batch(world: World, reps: np.ndarray, seed: int, states: bool, progress=None) -> tuple[pd.DataFrame, ...]:
+    """Run replications ``reps`` on ``world`` in one engine: (metrics, events, series, states; None without
+    ``states``); ``progress(steps)`` (optional) receives the replication-steps done so far."""
+    engine = Engine(world, reps, seed)
+    series = SeriesRecorder(world, engine, None if progress is None else lambda done, total: progress(done))
+    recorder = StateRecorder(world, engine) if states else None
+
+    def on_step(steps: int) -> None:
+        series.after_step(steps)
+        if recorder is not None:
+            recorder.after_step(steps)
+
+    engine.run(on_step)
+    return (replication_rows(world, engine), engine.events, series.frame(),
+            None if recorder is None else recorder.frame())
+
+
+BATCH_STATE_BYTES = 1_500_000_000
+"""The engine state [bytes] a batch whose size is chosen by :func:`batch_size_for` holds at most (as
+:func:`iadsim.analysis.sweep.estimate_batch_bytes` estimates it, which is generous), unless one replication
+needs more."""
+MAX_BATCH = 250
+"""The most replications :func:`batch_size_for` puts in one batch."""
+
+
+def batch_size_for(scenario: Scenario, replications: int, workers: int = 1) -> int:
+    """The replications per batch of a run: batches of at most :data:`MAX_BATCH` replications and
+    :data:`BATCH_STATE_BYTES` of engine state, their number a multiple of ``workers`` (each worker runs as many)
+    and the batches as equal as whole replications allow. Small batches bound the memory; each batch costs the
+    engine's per-step work once, whatever its size."""
+    from iadsim.analysis.sweep.budget import work_size
+
+    size = work_size(scenario.spec, scenario.catalog, int(np.prod(scenario.terrain.shape)))
+    cap = max(1, min(MAX_BATCH, BATCH_STATE_BYTES // max(1, size.replication_bytes())))
+    count = -(-max(-(-replications // cap), workers) // workers) * workers
+    count = max(1, min(count, replications))
+    return -(-replications // count)
+
+
+def resumed_batch_size(out_dir: Path | None) -> int | None:
+    """The batch size of the interrupted run in ``<out_dir>.partial`` (None: none, or its manifest cannot be
+    read; :class:`iadsim.analysis.runfolder.RunWriter` then decides whether it may be resumed)."""
+    from iadsim.analysis.runfolder import read_manifest
+
+    if out_dir is None:
+        return None
+    partial = Path(out_dir).with_name(Path(out_dir).name + ".partial")
+    if not (partial / "manifest.json").is_file():
+        return None
+    try:
+        size = read_manifest(partial).get("batch_size")
+    except InputError:
+        return None
+    return size if isinstance(size, int) and not isinstance(size, bool) and size >= 1 else None
+
+
+_WORKER: dict = {}
+"""What a worker process of :func:`_run_in_workers` runs batches with: world, seed, states, counter."""
+
+
+def _start_worker(parent: int, direct: bool, world: World, seed: int, states: bool, counter) -> None:
+    """A worker's initializer: exit with the parent, leave Ctrl-C to it, keep what every batch needs."""
+    import signal
+
+    from iadsim.analysis.sweep.executors import die_with_parent
+
+    die_with_parent(parent, direct)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _WORKER.update(world=world, seed=seed, states=states, counter=counter)
+
+
+def _worker_batch(batch: int, reps: np.ndarray) -> tuple:
+    counter, last = _WORKER["counter"], [0]
+
+    def progress(steps: int) -> None:
+        with counter.get_lock():
+            counter.value += steps - last[0]
+        last[0] = steps
+
+    return (batch, *run_batch(_WORKER["world"], reps, _WORKER["seed"], _WORKER["states"], progress))
+
+
+def _run_in_workers(world: World, seed: int, states: bool, todo: list[tuple[int, np.ndarray]], workers: int,
+                    finished, progress=None) -> None:
+    """Run batches ``todo`` ((batch, replications)) in ``workers`` processes started once: forked where that is
+    safe (the World is shared, not copied), else from a fork server (the World is sent to each once). Each
+    finished batch goes to ``finished(batch, metrics, events, series, states)`` in this process as it
+    completes; ``progress(steps)`` receives the replication-steps done, every half second."""
+    import concurrent.futures
+    import multiprocessing
+
+    from iadsim.analysis.sweep.executors import start_method
+
+    method = start_method("auto")
+    context = multiprocessing.get_context(method)
+    counter = context.Value("q", 0)
+    pool = concurrent.futures.ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                                                  initargs=(os.getpid(), method != "forkserver", world, seed, states,
+                                                            counter))
+    try:
+        pending = {pool.submit(_worker_batch, batch, reps) for batch, reps in todo}
+        while pending:
+            done, pending = concurrent.futures.wait(pending, timeout=0.5,
+                                                    return_when=concurrent.futures.FIRST_COMPLETED)
+            for future in sorted(done, key=lambda f: f.result()[0]):
+                finished(*future.result())
+            if progress is not None:
+                progress(counter.value)
+    except BaseException:
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 ROW_BYTES = 200
@@ -254,10 +399,12 @@ EVENT_BYTES = 600
 """Memory [bytes] of the events one aircraft causes in one replication (about four events of 150 bytes)."""
 
 
-def check_run_budget(scenario: Scenario, replications: int, batch_size: int, max_memory: int | None = None) -> None:
-    """Refuse, before anything is allocated, a run whose batch would not fit in memory (``max_memory``, default
+def check_run_budget(scenario: Scenario, replications: int, batch_size: int, max_memory: int | None = None,
+                     workers: int = 1) -> None:
+    """Refuse, before anything is allocated, a run whose batches would not fit in memory (``max_memory``, default
     the machine's): InputError naming the fields to change. The estimate is
-    :func:`iadsim.analysis.sweep.estimate_batch_bytes`."""
+    :func:`iadsim.analysis.sweep.estimate_batch_bytes`, with one batch's engine state per worker (the World is
+    shared)."""
     from iadsim.analysis.sweep import estimate_batch_bytes, memory_budget
 
     limit = memory_budget(max_memory)
@@ -265,7 +412,9 @@ def check_run_budget(scenario: Scenario, replications: int, batch_size: int, max
     flights = sum(r.count for r in spec.threats) + sum(t.count for t in spec.traffic)
     # the result keeps every replication's metric row and events (a few per aircraft, ~150 bytes each)
     kept = replications * (ROW_BYTES + EVENT_BYTES * flights)
-    need = estimate_batch_bytes(scenario, min(batch_size, replications)) + kept
+    batch = min(batch_size, replications)
+    need = estimate_batch_bytes(scenario, batch) + kept
+    need += (workers - 1) * (estimate_batch_bytes(scenario, batch) - estimate_batch_bytes(scenario, 0))
     if need > limit:
         steps = int(spec.duration / spec.step) + 1
         if kept > limit / 2:
@@ -274,4 +423,5 @@ def check_run_budget(scenario: Scenario, replications: int, batch_size: int, max
                              "replications (or a sweep, which streams them to disk)")
         raise InputError(scenario.path, f"this run needs about {need / 1e9:.1f} GB ({steps:,} steps x {flights:,} "
                          f"aircraft), more than the {limit / 1e9:.1f} GB available: lengthen 'step', shorten "
-                         "'duration' or fly fewer aircraft", None, ("step",))
+                         f"'duration' or fly fewer aircraft{' (or run fewer --workers)' if workers > 1 else ''}",
+                         None, ("step",))

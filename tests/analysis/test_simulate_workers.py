@@ -1,0 +1,95 @@
+"""`simulate` in worker processes: the same rows, events and run folder as one process, whatever the workers
+and batches; batch sizes that bound memory and share the work out; a resumed run keeps its batches."""
+
+import json
+import shutil
+from math import ceil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from iadsim.analysis import montecarlo, simulate
+from iadsim.analysis.runfolder import MANIFEST, batch_file
+from iadsim.analysis.sweep.budget import work_size
+from iadsim.report.run import load_run
+from iadsim.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "airbase-as-designed.yaml"
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return load_scenario(EXAMPLE)
+
+
+@pytest.fixture(scope="module")
+def one_process(scenario, tmp_path_factory):
+    out = tmp_path_factory.mktemp("one") / "run"
+    return out, simulate(scenario, 6, 11, out_dir=out, batch_size=2, workers=1)
+
+
+def test_workers_give_the_rows_events_and_folder_of_one_process(scenario, one_process, tmp_path):
+    out, one = one_process
+    # engagements happen: the events say something
+    assert one.events["kind"].astype(str).str.lower().isin(["launch", "kill"]).any()
+    steps = []
+    two = simulate(scenario, 6, 11, out_dir=tmp_path / "run", batch_size=2, workers=2,
+                   progress=lambda done, total: steps.append((done, total)))
+    pd.testing.assert_frame_equal(two.metrics, one.metrics)
+    pd.testing.assert_frame_equal(two.events, one.events)
+    assert two.summary == one.summary
+    pd.testing.assert_frame_equal(load_run(tmp_path / "run").metrics, load_run(out).metrics)
+    pd.testing.assert_frame_equal(load_run(tmp_path / "run").events, load_run(out).events)
+    for b in range(3):
+        for kind in ("metrics", "events", "states"):
+            assert batch_file(tmp_path / "run", kind, b).read_bytes() == batch_file(out, kind, b).read_bytes()
+    done = [d for d, _ in steps]
+    assert done == sorted(done) and steps[-1][0] == steps[-1][1]
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_rows_and_events_do_not_depend_on_the_batches(scenario, one_process, workers):
+    _, one = one_process
+    other = simulate(scenario, 6, 11, workers=workers)  # batch sizes chosen for the workers
+    pd.testing.assert_frame_equal(other.metrics, one.metrics)
+    pd.testing.assert_frame_equal(other.events, one.events)
+    assert list(other.events["replication"]) == sorted(other.events["replication"])
+
+
+def test_batch_sizes_bound_the_state_and_share_the_work(scenario, monkeypatch):
+    size = montecarlo.batch_size_for
+    assert size(scenario, 100, 1) == 100 and size(scenario, 600, 1) == 200  # at most MAX_BATCH, equal batches
+    assert size(scenario, 100, 2) == 50 and size(scenario, 101, 2) == 51 and size(scenario, 3, 8) == 1
+    per = work_size(scenario.spec, scenario.catalog, int(np.prod(scenario.terrain.shape))).replication_bytes()
+    monkeypatch.setattr(montecarlo, "BATCH_STATE_BYTES", 7 * per)
+    for replications, workers in ((100, 1), (100, 2), (30, 4), (7, 3)):
+        batch = size(scenario, replications, workers)
+        count = ceil(replications / batch)
+        assert batch <= 7 and batch * per <= montecarlo.BATCH_STATE_BYTES
+        # no worker runs more batches than the cap makes necessary, and the batches are as small as that allows
+        assert ceil(count / workers) == ceil(ceil(replications / 7) / workers)
+        assert batch == 1 or ceil(ceil(replications / (batch - 1)) / workers) > ceil(count / workers)
+    monkeypatch.setattr(montecarlo, "BATCH_STATE_BYTES", per // 2)
+    assert size(scenario, 10, 1) == 1  # one replication per batch when one needs more
+
+
+def test_a_resumed_run_keeps_its_batches_whatever_the_workers(scenario, one_process, tmp_path):
+    out, one = one_process
+    partial = tmp_path / "run.partial"
+    shutil.copytree(out, partial)
+    manifest = json.loads((partial / MANIFEST).read_text())
+    manifest.update(finished_batches=[0], complete=False)
+    (partial / MANIFEST).write_text(json.dumps(manifest))
+    for b in (1, 2):
+        for kind in ("metrics", "events", "series", "states"):
+            batch_file(partial, kind, b).unlink()
+    (partial / "summary.json").unlink()
+    notes = []
+    resumed = simulate(scenario, 6, 11, out_dir=tmp_path / "run", workers=2, notes=notes.append)
+    assert any("1 finished batches kept" in n for n in notes)
+    assert json.loads((tmp_path / "run" / MANIFEST).read_text())["batch_size"] == 2
+    pd.testing.assert_frame_equal(resumed.metrics, one.metrics)
+    pd.testing.assert_frame_equal(resumed.events, one.events)
