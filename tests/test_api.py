@@ -145,6 +145,12 @@ def test_run_refuses_bad_arguments_in_one_line(designed, replications, seed):
         iadsim.run(designed, replications=replications, seed=seed)
 
 
+@pytest.mark.parametrize("workers", [0, 1.5, True, "2"])
+def test_run_refuses_bad_workers_in_one_line(designed, workers):
+    with pytest.raises(ValueError, match="workers must be None or a whole number"):
+        iadsim.run(designed, replications=2, workers=workers)
+
+
 def test_a_change_that_breaks_another_field_names_both(designed):
     units = [u for u in designed.data["units"] if u["id"] != "lr-fcr"]
     broken = r"with_changes units: links\[\d+\]\.(from|to) is now wrong: .*lr-fcr"

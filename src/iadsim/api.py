@@ -231,9 +231,11 @@ class Results:
 
 
 def run(scenario: Scenario | str | Path, replications: int = 200, seed: int | None = None,
-        out: str | Path | None = None) -> Results:
+        out: str | Path | None = None, workers: int | None = 1) -> Results:
     """Fly the raids through the network ``replications`` times (:func:`iadsim.analysis.simulate`); with
-    ``out``, write the run folder there (what ``iadsim report`` and ``export`` read)."""
+    ``out``, write the run folder there (what ``iadsim report`` and ``export`` read). ``workers``: processes
+    running the batches (1: this one; None: every CPU where worker processes can be forked safely); the results
+    do not depend on it."""
     from iadsim.analysis import simulate
 
     scenario = scenario if isinstance(scenario, Scenario) else load(scenario)
@@ -241,8 +243,10 @@ def run(scenario: Scenario | str | Path, replications: int = 200, seed: int | No
         raise ValueError(f"replications must be a whole number of at least 1, not {replications!r}")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63):
         raise ValueError(f"seed must be a whole number from 0 to 2**63 - 1, not {seed!r}")
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        raise ValueError(f"workers must be None or a whole number of at least 1, not {workers!r}")
     seed = scenario.model.spec.seed if seed is None else int(seed)
-    result = simulate(scenario.model, int(replications), seed, None if out is None else Path(out))
+    result = simulate(scenario.model, int(replications), seed, None if out is None else Path(out), workers=workers)
     return Results(scenario, result.metrics, result.summary, result.events, int(replications), seed,
                    None if out is None else Path(out))
 

@@ -93,3 +93,66 @@ def test_a_resumed_run_keeps_its_batches_whatever_the_workers(scenario, one_proc
     assert json.loads((tmp_path / "run" / MANIFEST).read_text())["batch_size"] == 2
     pd.testing.assert_frame_equal(resumed.metrics, one.metrics)
     pd.testing.assert_frame_equal(resumed.events, one.events)
+
+
+INTERRUPTED = """
+import sys
+from pathlib import Path
+from iadsim.analysis import simulate
+from iadsim.scenario import load_scenario
+simulate(load_scenario(sys.argv[1]), 12, 11, out_dir=Path(sys.argv[2]), batch_size=2, workers=2)
+"""
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.add(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads worker processes from Linux /proc")
+def test_ctrl_c_stops_the_workers_and_keeps_the_finished_batches(scenario, one_process, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "run"
+    partial = tmp_path / "run.partial"
+    run = subprocess.Popen([sys.executable, "-c", INTERRUPTED, str(EXAMPLE), str(out)], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, env=dict(os.environ, PYTHONWARNINGS="ignore"))
+    deadline = time.monotonic() + 300
+    workers: set[int] = set()
+    while time.monotonic() < deadline and run.poll() is None:
+        workers |= _children(run.pid)
+        manifest = partial / MANIFEST
+        if manifest.is_file() and json.loads(manifest.read_text() or "{}").get("finished_batches"):
+            break
+        time.sleep(0.05)
+    assert run.poll() is None, run.stderr.read().decode()[-2000:]
+    run.send_signal(signal.SIGINT)
+    _, stderr = run.communicate(timeout=60)
+    assert run.returncode != 0 and b"RunInterrupted" in stderr
+    assert workers
+    while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
+        time.sleep(0.05)
+    assert not any(_alive(pid) for pid in workers)  # no worker left running
+    finished = json.loads((partial / MANIFEST).read_text())["finished_batches"]
+    assert finished and not out.exists()
+    notes = []
+    resumed = simulate(scenario, 12, 11, out_dir=out, batch_size=2, workers=2, notes=notes.append)
+    assert any(f"{len(finished)} finished batches kept" in n for n in notes)
+    pd.testing.assert_frame_equal(resumed.metrics.iloc[:6], one_process[1].metrics)

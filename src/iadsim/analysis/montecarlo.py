@@ -236,9 +236,8 @@ def simulate(scenario: Scenario, replications: int, seed: int | None = None, out
             todo.append(batch)
         else:
             results[batch] = kept[:2]
-    done_before = total - sum(len(batches[b]) for b in todo) * n_steps
-    if progress is not None and done_before:
-        progress(done_before, total)
+    done_before = total - sum(len(batches[b]) for b in todo) * n_steps  # (no progress yet: a bar's thread
+    # started before the workers are forked would make forking unsafe)
 
     def finished(batch: int, metrics, events, series, states) -> None:
         if writer is not None:
