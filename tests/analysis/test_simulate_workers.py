@@ -133,7 +133,8 @@ def test_ctrl_c_stops_the_workers_and_keeps_the_finished_batches(scenario, one_p
     out = tmp_path / "run"
     partial = tmp_path / "run.partial"
     run = subprocess.Popen([sys.executable, "-c", INTERRUPTED, str(EXAMPLE), str(out)], stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, env=dict(os.environ, PYTHONWARNINGS="ignore"))
+                           stderr=subprocess.PIPE, env=dict(os.environ, PYTHONWARNINGS="ignore"),
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # even if ours is ignored
     deadline = time.monotonic() + 300
     workers: set[int] = set()
     while time.monotonic() < deadline and run.poll() is None:

@@ -108,13 +108,19 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
+def default_sigint() -> None:
+    """In the child before it starts: Ctrl-C's default action, even when this test runs where SIGINT is ignored (a
+    background job of a shell without job control), which the child would inherit."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_sigint_to_a_running_command(small_batches, tiny_scenario, tmp_path, reference):
     """The whole command in a subprocess, interrupted once its manifest lists two finished batches."""
     target, partial = tmp_path / "run", tmp_path / "run.partial"
     argv = ["simulate", str(tiny_scenario), "--replications", str(REPLICATIONS), "--seed", str(SEED), "--out",
             str(target)]
     proc = subprocess.Popen([sys.executable, "-c", CHILD, *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env={**os.environ, **CACHES})
+                            text=True, env={**os.environ, **CACHES}, preexec_fn=default_sigint)
     deadline = time.monotonic() + 120  # a hang guard: a loaded machine takes under a minute
     while time.monotonic() < deadline and proc.poll() is None:
         try:
