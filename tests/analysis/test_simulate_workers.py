@@ -50,6 +50,25 @@ def test_workers_give_the_rows_events_and_folder_of_one_process(scenario, one_pr
     assert done == sorted(done) and steps[-1][0] == steps[-1][1]
 
 
+def test_workers_from_a_fork_server_give_the_same_rows(scenario, one_process, monkeypatch):
+    """Where forking is not safe the workers come from a fork server and receive the World pickled, with the
+    progress counter made in their context."""
+    from iadsim.analysis.sweep import executors
+
+    monkeypatch.setattr(executors, "fork_is_safe", lambda: False)
+    assert executors.start_method("auto") == "forkserver"
+    steps = []
+    other = simulate(scenario, 6, 11, batch_size=2, workers=2, progress=lambda done, total: steps.append(done))
+    pd.testing.assert_frame_equal(other.metrics, one_process[1].metrics)
+    pd.testing.assert_frame_equal(other.events, one_process[1].events)
+    assert steps[-1] == 6 * len(scenario_steps(scenario))
+
+
+def scenario_steps(scenario) -> np.ndarray:
+    spec = scenario.spec
+    return np.arange(int(spec.duration / spec.step + 1e-9) + 1)
+
+
 @pytest.mark.parametrize("workers", [1, 2, 3])
 def test_rows_and_events_do_not_depend_on_the_batches(scenario, one_process, workers):
     _, one = one_process

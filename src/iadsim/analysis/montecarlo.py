@@ -6,6 +6,7 @@ With an output folder, :func:`simulate` builds a self-contained run folder (:mod
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -310,44 +311,35 @@ def batch_size_for(scenario: Scenario, replications: int, workers: int = 1) -> i
 
     size = work_size(scenario.spec, scenario.catalog, int(np.prod(scenario.terrain.shape)))
     cap = max(1, min(MAX_BATCH, BATCH_STATE_BYTES // max(1, size.replication_bytes())))
-    count = -(-max(-(-replications // cap), workers) // workers) * workers
-    count = max(1, min(count, replications))
-    return -(-replications // count)
+    rounds = math.ceil(max(math.ceil(replications / cap), workers) / workers)  # batches per worker
+    count = max(1, min(rounds * workers, replications))
+    return math.ceil(replications / count)
 
 
 def resumed_batch_size(out_dir: Path | None) -> int | None:
     """The batch size of the interrupted run in ``<out_dir>.partial`` (None: none, or its manifest cannot be
     read; :class:`iadsim.analysis.runfolder.RunWriter` then decides whether it may be resumed)."""
-    from iadsim.analysis.runfolder import read_manifest
+    from iadsim.analysis.runfolder import MANIFEST, partial_folder, read_manifest
 
-    if out_dir is None:
-        return None
-    partial = Path(out_dir).with_name(Path(out_dir).name + ".partial")
-    if not (partial / "manifest.json").is_file():
+    if out_dir is None or not (partial_folder(Path(out_dir)) / MANIFEST).is_file():
         return None
     try:
-        size = read_manifest(partial).get("batch_size")
+        return int(read_manifest(partial_folder(Path(out_dir)))["batch_size"])  # checked: a whole number >= 1
     except InputError:
         return None
-    return size if isinstance(size, int) and not isinstance(size, bool) and size >= 1 else None
 
 
 _WORKER: dict = {}
 """What a worker process of :func:`_run_in_workers` runs batches with: world, seed, states, counter."""
 
 
-def _start_worker(parent: int, direct: bool, world: World, seed: int, states: bool, counter) -> None:
-    """A worker's initializer: exit with the parent, leave Ctrl-C to it, keep what every batch needs."""
-    import signal
-
-    from iadsim.analysis.sweep.executors import die_with_parent
-
-    die_with_parent(parent, direct)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def _keep_in_worker(world: World, seed: int, states: bool, counter) -> None:
     _WORKER.update(world=world, seed=seed, states=states, counter=counter)
 
 
-def _worker_batch(batch: int, reps: np.ndarray) -> tuple:
+def _worker_batch(job: tuple[int, np.ndarray]) -> tuple:
+    """Run one batch (batch, replications) in a worker: (batch, metrics, events, series, states)."""
+    batch, reps = job
     counter, last = _WORKER["counter"], [0]
 
     def progress(steps: int) -> None:
@@ -360,36 +352,26 @@ def _worker_batch(batch: int, reps: np.ndarray) -> tuple:
 
 def _run_in_workers(world: World, seed: int, states: bool, todo: list[tuple[int, np.ndarray]], workers: int,
                     finished, progress=None) -> None:
-    """Run batches ``todo`` ((batch, replications)) in ``workers`` processes started once: forked where that is
-    safe (the World is shared, not copied), else from a fork server (the World is sent to each once). Each
-    finished batch goes to ``finished(batch, metrics, events, series, states)`` in this process as it
-    completes; ``progress(steps)`` receives the replication-steps done, every half second."""
+    """Run batches ``todo`` ((batch, replications)) in ``workers`` local processes started once
+    (:class:`iadsim.analysis.sweep.executors.LocalExecutor`; forked ones share the World). Each finished batch
+    goes to ``finished(batch, metrics, events, series, states)`` in this process as it completes;
+    ``progress(steps)`` receives the replication-steps done, every half second."""
     import concurrent.futures
     import multiprocessing
 
-    from iadsim.analysis.sweep.executors import start_method
+    from iadsim.analysis.sweep.executors import LocalExecutor, start_method
 
-    method = start_method("auto")
-    context = multiprocessing.get_context(method)
-    counter = context.Value("q", 0)
-    pool = concurrent.futures.ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                                                  initargs=(os.getpid(), method != "forkserver", world, seed, states,
-                                                            counter))
-    try:
-        pending = {pool.submit(_worker_batch, batch, reps) for batch, reps in todo}
+    method = start_method("auto")  # the counter's lock must come from the workers' context
+    counter = multiprocessing.get_context(method).Value("q", 0)
+    with LocalExecutor(workers, method, setup=(_keep_in_worker, (world, seed, states, counter))) as ex:
+        pending = {ex.submit(_worker_batch, job) for job in todo}
         while pending:
             done, pending = concurrent.futures.wait(pending, timeout=0.5,
                                                     return_when=concurrent.futures.FIRST_COMPLETED)
-            for future in sorted(done, key=lambda f: f.result()[0]):
+            for future in done:
                 finished(*future.result())
             if progress is not None:
                 progress(counter.value)
-    except BaseException:
-        for process in list((getattr(pool, "_processes", None) or {}).values()):
-            process.terminate()
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown(wait=True)
 
 
 ROW_BYTES = 200
@@ -404,7 +386,8 @@ def check_run_budget(scenario: Scenario, replications: int, batch_size: int, max
     the machine's): InputError naming the fields to change. The estimate is
     :func:`iadsim.analysis.sweep.estimate_batch_bytes`, with one batch's engine state per worker (the World is
     shared)."""
-    from iadsim.analysis.sweep import estimate_batch_bytes, memory_budget
+    from iadsim.analysis.sweep import memory_budget
+    from iadsim.analysis.sweep.budget import work_size
 
     limit = memory_budget(max_memory)
     spec = scenario.spec
@@ -412,8 +395,8 @@ def check_run_budget(scenario: Scenario, replications: int, batch_size: int, max
     # the result keeps every replication's metric row and events (a few per aircraft, ~150 bytes each)
     kept = replications * (ROW_BYTES + EVENT_BYTES * flights)
     batch = min(batch_size, replications)
-    need = estimate_batch_bytes(scenario, batch) + kept
-    need += (workers - 1) * (estimate_batch_bytes(scenario, batch) - estimate_batch_bytes(scenario, 0))
+    size = work_size(spec, scenario.catalog, int(np.prod(scenario.terrain.shape)))  # estimate_batch_bytes's
+    need = size.batch_bytes(batch) + (workers - 1) * batch * size.replication_bytes() + kept
     if need > limit:
         steps = int(spec.duration / spec.step) + 1
         if kept > limit / 2:

@@ -78,6 +78,11 @@ def write_json_atomic(path: Path, data: object) -> None:
     write_atomic(path, (json.dumps(data, indent=2, allow_nan=True) + "\n").encode("utf-8"))
 
 
+def partial_folder(target: Path) -> Path:
+    """Where the run folder ``target`` is built, and an interrupted run's finished batches are kept."""
+    return target.with_name(target.name + ".partial")
+
+
 def batch_file(folder: Path, kind: str, batch: int) -> Path:
     """The file of one batch, refusing one that (through a symbolic link) lies outside the folder."""
     return inside(folder, f"{kind}/batch-{batch:06d}.parquet")
@@ -111,7 +116,7 @@ class RunWriter:
 
     def __post_init__(self) -> None:
         self.target = Path(self.target)
-        self.partial = self.target.with_name(self.target.name + ".partial")
+        self.partial = partial_folder(self.target)
         self.old = self.target.with_name(self.target.name + ".old")
         try:
             self._recover()

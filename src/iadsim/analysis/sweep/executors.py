@@ -255,6 +255,15 @@ def die_with_parent(parent: int, direct: bool = True) -> None:
     threading.Thread(target=watch, name="iadsim-parent-watch", daemon=True).start()
 
 
+def _start_worker(parent: int, direct: bool, setup: tuple[Callable, tuple] | None) -> None:
+    """A local worker's initializer: exit with the parent (:func:`die_with_parent`), leave Ctrl-C to it (it
+    stops the workers), then run the executor's ``setup``."""
+    die_with_parent(parent, direct)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if setup is not None:
+        setup[0](*setup[1])
+
+
 START_METHODS = ("auto", "fork", "forkserver", "spawn")
 """How :class:`LocalExecutor` starts its workers: 'auto' is 'fork' where :func:`fork_is_safe`, else
 'forkserver' (where the platform has it), else 'spawn'."""
@@ -301,16 +310,21 @@ class LocalExecutor:
     (the first sweep waits for that import, later ones do not); 'spawn' starts fresh interpreters that
     import everything (seconds each). 'auto' (the default) is 'fork' where :func:`fork_is_safe`, else
     'forkserver'. Results do not depend on it: each replication draws from its own keyed generator.
-    ``method`` is the one used, once entered.
+    ``method`` is the one used, once entered. ``setup`` (optional: a module-level function and its arguments)
+    runs in each worker once it is started: forked workers receive the arguments as they are in this process
+    (large arrays are shared, not copied), others receive them pickled once each. Leaving on an exception
+    (Ctrl-C included) terminates the workers at once instead of waiting for what they run.
     """
 
     name = "local"
 
-    def __init__(self, workers: int | None = None, start_method: str = "auto"):
+    def __init__(self, workers: int | None = None, start_method: str = "auto",
+                 setup: tuple[Callable, tuple] | None = None):
         if start_method not in START_METHODS:
             raise ValueError(f"unknown start method '{start_method}'; choose from {', '.join(START_METHODS)}")
         self.workers = int(workers or os.cpu_count() or 1)
         self.start_method = start_method
+        self.setup = setup
         self.method: str | None = None
         self.pool = None
 
@@ -326,16 +340,19 @@ class LocalExecutor:
             context.set_forkserver_preload(list(PRELOAD))  # used when the server starts (once per process)
         self.method = method
         self.pool = concurrent.futures.ProcessPoolExecutor(
-            self.workers, mp_context=context, initializer=die_with_parent,
-            initargs=(os.getpid(), method != "forkserver"))
+            self.workers, mp_context=context, initializer=_start_worker,
+            initargs=(os.getpid(), method != "forkserver", self.setup))
         return self
 
     def pids(self) -> list[int]:
         """The worker processes' PIDs (started so far)."""
         return sorted(getattr(self.pool, "_processes", None) or ()) if self.pool is not None else []
 
-    def __exit__(self, *exc) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
+    def __exit__(self, kind, *exc) -> None:
+        if kind is not None:
+            for process in list((getattr(self.pool, "_processes", None) or {}).values()):
+                process.terminate()
+        self.pool.shutdown(wait=kind is None, cancel_futures=True)
 
     def submit(self, fn: Callable, arg) -> concurrent.futures.Future:
         return self.pool.submit(fn, arg)
