@@ -32,8 +32,9 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/lint-imports
 
+# a crashed worker is not replaced: the run stops naming the test (xdist's loadfile can hang replacing one)
 test: lint
-	$(BIN)/python -m pytest -n auto --dist loadfile -q
+	$(BIN)/python -m pytest -n auto --dist loadfile --max-worker-restart 0 -q
 
 # the validation tests write docs/_generated/validation.json; the site is built from it, warnings as errors
 docs: $(VENV)/.dev

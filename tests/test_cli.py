@@ -187,3 +187,52 @@ def test_viewshed_takes_units_and_suggests_a_lon_lat_swap(capsys, tmp_path):
 def test_coverage_band_count_and_names_are_bounded(capsys, tmp_path, bands, words):
     status, out, err = run(capsys, "coverage", str(DESIGNED), "--out", str(tmp_path / "c"), "--bands", bands)
     assert status == 2 and words in err
+
+
+THREADS_AFTER_SIMULATE = """
+import sys, threading
+import numba
+from iadsim.cli import main
+from iadsim.engine import build_world
+from iadsim.scenario import load_scenario
+
+if sys.argv[1] == "own":  # the console script: the command line is sys.argv
+    sys.argv = ["iadsim", "simulate", sys.argv[2], "--replications", "2", "--json"]
+    assert main() == 0
+    print(numba.config.THREADING_LAYER)
+    sys.exit(0)
+assert main(["simulate", sys.argv[2], "--replications", "2", "--json"]) == 0
+scenario, failures = load_scenario(sys.argv[2]), []
+
+def build():
+    try:
+        for _ in range(2):
+            build_world(scenario)
+    except Exception as exc:
+        failures.append(exc)
+
+threads = [threading.Thread(target=build) for _ in range(4)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+assert not failures, failures
+print(numba.config.THREADING_LAYER)
+"""
+
+
+@pytest.mark.parametrize("caller", ["in-process", "own"])
+def test_simulate_changes_the_threading_layer_only_in_its_own_process(caller):
+    """In-process callers (a notebook, a Dask worker's threads) keep numba's threading layer: the fork-safe
+    workqueue aborts the process when two threads run parallel kernels at once; the console command, which
+    owns its process, chooses the fork-safe layer so its workers may be forked."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_THREADING_LAYER"}
+    proc = subprocess.run([sys.executable, "-c", THREADS_AFTER_SIMULATE, caller, str(DESIGNED)],
+                          capture_output=True, text=True, timeout=600, env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    layer = proc.stdout.strip().splitlines()[-1]
+    assert layer == ("forksafe" if caller == "own" else "default")

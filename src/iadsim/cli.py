@@ -360,7 +360,7 @@ def simulate(
     from iadsim.scenario import load_scenario
 
     limit = None if max_memory is None else parse_memory(max_memory, "--max-memory")
-    if workers != 1:
+    if workers != 1 and _OWNS_PROCESS:
         _fork_safe_threads()
     loaded = load_scenario(scenario)
     with progress_bar("simulating", enabled=not as_json) as progress, _interruptible():
@@ -377,7 +377,9 @@ def simulate(
 def _fork_safe_threads() -> None:
     """Let numba choose a threading layer that survives a fork (``forksafe``: TBB, else its workqueue; not GNU
     OpenMP), so worker processes can be forked after the World's parallel kernels ran; a user's
-    NUMBA_THREADING_LAYER wins, and nothing changes once a layer has started."""
+    NUMBA_THREADING_LAYER wins, and nothing changes once a layer has started. The choice holds for the whole
+    process, and the workqueue must never run kernels from two threads at once (it aborts the process), so
+    only a process that is iadsim's own makes it (:data:`_OWNS_PROCESS`)."""
     import numba
 
     if "NUMBA_THREADING_LAYER" not in os.environ:
@@ -581,10 +583,19 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     err.print(f"iadsim: warning: {message}", markup=False)
 
 
+# True while main() runs as the process's own command (the console script, ``python -m iadsim.cli``: no argv
+# given); an in-process caller (a notebook, a test: argv given) keeps its process-wide settings
+_OWNS_PROCESS = False
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Console entry point (the script calls sys.exit on the result): every failure becomes a message and a status."""
+    """Console entry point (the script calls sys.exit on the result): every failure becomes a message and a status.
+    Without `argv` (the command line) the process is taken to be iadsim's own (see :func:`_fork_safe_threads`)."""
     import logging
     import warnings
+
+    global _OWNS_PROCESS
+    _OWNS_PROCESS = argv is None
 
     warnings.showwarning = _show_warning
     # GDAL's warnings on a corrupt raster can quote bytes of it: the terrain reader says what matters

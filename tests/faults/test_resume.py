@@ -106,7 +106,7 @@ def _slow_write(self, batch, *frames):  # each batch takes at least a second: th
     time.sleep(1.0)
 RunWriter.write_batch = _slow_write
 from iadsim.cli import main
-sys.exit(main(sys.argv[1:]))
+sys.exit(main())  # as the console script calls it: the command line is sys.argv, the process iadsim's own
 """
 
 
