@@ -452,3 +452,45 @@ def test_local_search_is_deterministic_bounded_by_max_sweeps_and_rejects_infeasi
     assert f0 == pytest.approx(greedy)
     with pytest.raises(ValueError):
         improve_by_reassignment(x_g + 1, pk, value, weapons)
+
+
+def _naive_greedy_assigner(feasible, pk, urgency):
+    """The greedy assigner's rule written out over the whole matrix: repeatedly the feasible (fire unit, target)
+    with the largest pk * remaining value (first in row-major order), each fire unit once; then each fire unit's
+    first target, and each target to its lowest-numbered fire unit."""
+    value = np.asarray(urgency, float).copy()
+    free = np.ones(len(pk), bool)
+    rounds = np.zeros(feasible.shape, np.int64)
+    while True:
+        best, at = 0.0, None
+        for f in range(feasible.shape[0]):
+            for t in range(feasible.shape[1]):
+                gain = pk[f] * value[t] if feasible[f, t] and free[f] else 0.0
+                if gain > best:
+                    best, at = gain, (f, t)
+        if at is None:
+            break
+        f, t = at
+        rounds[f, t] += 1
+        value[t] *= 1.0 - pk[f]
+        free[f] = False
+    taken, out = set(), []
+    for f in range(feasible.shape[0]):
+        if rounds[f].any():
+            t = int(np.argmax(rounds[f]))
+            if t not in taken:
+                taken.add(t)
+                out.append((f, t))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_greedy_assigner_over_the_involved_units_chooses_as_over_the_whole(seed):
+    from iadsim.c2.assign import greedy
+
+    rng = np.random.default_rng(seed)
+    n_f, n_t = rng.integers(1, 12), rng.integers(1, 30)
+    feasible = rng.random((n_f, n_t)) < rng.choice([0.02, 0.1, 0.4])
+    pk = rng.choice([0.3, 0.5, 0.5, 0.7], n_f)  # ties: identical fire units
+    urgency = rng.choice([0.2, 0.5, 0.5, 1.0], n_t)
+    assert greedy(feasible, pk, urgency) == _naive_greedy_assigner(feasible, pk, urgency)

@@ -148,3 +148,25 @@ def test_sampled_readiness_is_close_to_exact_beyond_the_enumeration_limit(make_s
     assert not is_exact
     sigma = (exact * (1 - exact) / audit_module.SAMPLES) ** 0.5
     assert abs(sampled - exact) < 5 * sigma
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_backward_search_finds_every_unit_with_an_up_path(networks, seed):
+    """chain._reaching (one backward search) against networkx's has_path on the subgraph of up units and up
+    picture links, from every unit, for random up/down states."""
+    import networkx as nx
+
+    chain = importlib.import_module("iadsim.network.chain")
+    scenario, _ = networks[seed]
+    net = build_network(scenario)
+    rng = random.Random(seed)
+    for _ in range(5):
+        state = {c: rng.random() < 0.7 for c in net.components}
+        up = state.__getitem__
+        sub = nx.DiGraph()
+        sub.add_nodes_from(u for u in net.graph.nodes if up(u))
+        sub.add_edges_from((a, b) for a, b, lid, d in net.graph.edges(keys=True, data=True)
+                           if d["carries"] in chain.PICTURE and up(lid) and up(a) and up(b))
+        for target in net.graph.nodes:
+            expected = {u for u in sub.nodes if nx.has_path(sub, u, target)} if up(target) else set()
+            assert chain._reaching(net, target, up, chain.PICTURE) == expected, (seed, target)

@@ -38,9 +38,16 @@ class Assigner(Protocol):
     def __call__(self, feasible: np.ndarray, pk: np.ndarray, urgency: np.ndarray) -> list[tuple[int, int]]: ...
 
 
+def _involved(feasible: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The fire units and the targets with some feasible pair, ascending (the others can take no part)."""
+    return np.flatnonzero(feasible.any(axis=1)), np.flatnonzero(feasible.any(axis=0))
+
+
 @ASSIGNERS.register("hungarian")
 def hungarian(feasible: np.ndarray, pk: np.ndarray, urgency: np.ndarray) -> list[tuple[int, int]]:
-    """Optimal one-to-one assignment of the expected value ``pk * urgency`` (:func:`hungarian_assign`)."""
+    """Optimal one-to-one assignment of the expected value ``pk * urgency`` (:func:`hungarian_assign`). Solved over
+    the whole matrix: among equally valuable assignments (identical fire units) the solver's choice depends on the
+    matrix it is given, so a smaller one would change which is made."""
     value = pk[:, None] * urgency[None, :]
     return list(zip(*hungarian_assign(np.where(feasible, value, -np.inf)), strict=True))
 
@@ -48,8 +55,13 @@ def hungarian(feasible: np.ndarray, pk: np.ndarray, urgency: np.ndarray) -> list
 @ASSIGNERS.register("greedy")
 def greedy(feasible: np.ndarray, pk: np.ndarray, urgency: np.ndarray) -> list[tuple[int, int]]:
     """Maximal-marginal-return greedy (:func:`mmr_greedy`), then one target per fire unit (its first) and one
-    fire unit per target (the lowest-numbered), since MMR may put several fire units on one target."""
-    rounds, _ = mmr_greedy(np.where(feasible, pk[:, None], 0.0), urgency)
+    fire unit per target (the lowest-numbered), since MMR may put several fire units on one target. Solved over
+    the fire units and targets with a feasible pair, in order: MMR's first largest marginal return is the same
+    there as over the whole."""
+    fs, ts = _involved(feasible)
+    if not len(fs):
+        return []
+    rounds, _ = mmr_greedy(np.where(feasible[np.ix_(fs, ts)], pk[fs, None], 0.0), urgency[ts])
     targets = np.where(rounds.any(axis=1), rounds.argmax(axis=1), -1)
-    fs = [f for f in np.flatnonzero(targets >= 0) if targets[f] not in targets[:f]]
-    return [(f, targets[f]) for f in fs]
+    chosen = [f for f in np.flatnonzero(targets >= 0) if targets[f] not in targets[:f]]
+    return [(int(fs[f]), int(ts[targets[f]])) for f in chosen]

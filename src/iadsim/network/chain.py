@@ -29,6 +29,7 @@ engine draws one state per replication. :func:`evaluate` applies these rules, in
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections import deque
 from dataclasses import dataclass, field
@@ -124,6 +125,19 @@ class Network:
     def components(self) -> list[str]:
         return list(self.availability)
 
+    @functools.cached_property
+    def out_links(self) -> dict[str, list[tuple[str, str, str]]]:
+        """Each unit's outgoing links as (to, link id, carries), in the graph's order: the rules' searches walk
+        these plain lists (networkx's edge views cost microseconds per edge; the graph never changes)."""
+        return {u: [(b, lid, d["carries"]) for _, b, lid, d in self.graph.out_edges(u, keys=True, data=True)]
+                for u in self.graph.nodes}
+
+    @functools.cached_property
+    def in_links(self) -> dict[str, list[tuple[str, str, str]]]:
+        """Each unit's incoming links as (from, link id, carries), in the graph's order."""
+        return {u: [(a, lid, d["carries"]) for a, _, lid, d in self.graph.in_edges(u, keys=True, data=True)]
+                for u in self.graph.nodes}
+
     def units(self, kind: str) -> list[str]:
         return [u for u, k in self.kind.items() if k == kind]
 
@@ -179,18 +193,19 @@ def guider_names(net: Network, fire_id: str) -> list[str]:
     return own + [a for _, a, b, carries in net.links if b == fire_id and carries == "fire-control"]
 
 
-def _reach(net: Network, sources: list[str], up, carries: tuple[str, ...], through_cp: bool = True) -> set[str]:
-    """Units reached from `sources` over up links carrying `carries`, through up units."""
-    seen = set(sources)
-    queue = deque(sources)
+def _reaching(net: Network, target: str, up, carries: tuple[str, ...]) -> set[str]:
+    """Units from which `target` is reached over up links carrying `carries`, through up units (`target`
+    included, if up): one backward search instead of a forward one from every unit."""
+    if not up(target):
+        return set()
+    seen = {target}
+    queue = deque([target])
     while queue:
         node = queue.popleft()
-        if node not in sources and not through_cp and net.kind[node] == "command-post":
-            continue
-        for _, target, lid, data in net.graph.out_edges(node, keys=True, data=True):
-            if data["carries"] in carries and up(lid) and up(target) and target not in seen:
-                seen.add(target)
-                queue.append(target)
+        for source, lid, carried in net.in_links[node]:
+            if carried in carries and up(lid) and up(source) and source not in seen:
+                seen.add(source)
+                queue.append(source)
     return seen
 
 
@@ -206,8 +221,8 @@ def _feeders(net: Network, target: str, up, through_cp: bool) -> set[str]:
     out = set()
     while queue:
         node = queue.popleft()
-        for source, _, lid, data in net.graph.in_edges(node, keys=True, data=True):
-            if source in seen or data["carries"] not in PICTURE or not up(lid) or not up(source):
+        for source, lid, carried in net.in_links[node]:
+            if source in seen or carried not in PICTURE or not up(lid) or not up(source):
                 continue
             seen.add(source)
             if net.senses[source]:  # an emitting radar, or a passive sensor
@@ -262,8 +277,7 @@ def evaluate(net: Network, fire_unit: str, up) -> ChainStatus:
         if not net.emits[fire_unit]:
             block("emissions-off", f"{fire_unit}'s own radar")
     else:
-        incoming = [(s, lid) for s, _, lid, d in net.graph.in_edges(fire_unit, keys=True, data=True)
-                    if d["carries"] == "fire-control"]
+        incoming = [(s, lid) for s, lid, carried in net.in_links[fire_unit] if carried == "fire-control"]
         live = [(s, lid) for s, lid in incoming if up(lid)]
         working = [(s, lid) for s, lid in live if up(s)]
         emitting = [(s, lid) for s, lid in working if net.emits[s]]
@@ -295,7 +309,8 @@ def evaluate(net: Network, fire_unit: str, up) -> ChainStatus:
     network_autonomous = not command_posts
     mode, sensors, able_guiders, radar_fails, commanders = "none", set(), [], [], set()
     for radar in guiders:
-        commanded = [c for c in command_posts if radar in _reach(net, [c], up, PICTURE)]
+        reaching = _reaching(net, radar, up, PICTURE)
+        commanded = [c for c in command_posts if c in reaching]
         if commanded:
             picture = set().union(*(_feeders(net, c, up, True) for c in commanded)) | _feeders(net, radar, up, True)
             radar_mode = "networked"
@@ -303,8 +318,7 @@ def evaluate(net: Network, fire_unit: str, up) -> ChainStatus:
             picture = _feeders(net, radar, up, through_cp=False)
             radar_mode = "autonomous"
         else:
-            down = [lid for _, _, lid, d in net.graph.in_edges(radar, keys=True, data=True)
-                    if d["carries"] in PICTURE and not up(lid)]
+            down = [lid for _, lid, carried in net.in_links[radar] if carried in PICTURE and not up(lid)]
             radar_fails.append(("no-command-path", radar + (f" (down: {', '.join(down)})" if down else "")))
             continue
         if net.own_search[radar] and net.emits[radar] and up(radar):
