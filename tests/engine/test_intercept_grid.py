@@ -72,3 +72,37 @@ def test_the_pointwise_intercept_is_the_physics_intercept(seed):
     np.testing.assert_array_equal(tof, tof_p)
     np.testing.assert_array_equal(point, point_p)
     assert ok[0] and tof[0] == 0 and not ok[3] and np.isnan(point[3]).all() and ok.sum() > n // 2
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_engagement_points_are_the_physics_intercept_and_envelope(seed):
+    """engagement_points (each engagement's geometry at its own time) gives the physics' intercept exactly, and
+    for the fire units with a box envelope whether it lies in the physics' envelope; the others are left False
+    (the engine's numpy rule decides them)."""
+    from iadsim.engine._kernels import engagement_points
+    g = np.random.default_rng(seed)
+    n_f, n = 7, 300
+    fire = g.normal(size=(n_f, 3)) * [20e3, 20e3, 100]
+    speed = g.uniform(200, 1500, n_f)
+    ff = g.integers(0, n_f, n)
+    position = g.normal(size=(n, 3)) * [40e3, 40e3, 3e3]
+    velocity = g.normal(size=(n, 3)) * [300, 300, 20]
+    position[0] = fire[ff[0]]  # at the launcher
+    velocity[1] = [speed[ff[1]], 0.0, 0.0]  # as fast as the missile
+    position[2], velocity[2] = fire[ff[2]] + [10e3, 0, 0], [3 * speed[ff[2]], 0, 0]  # receding faster: none
+    height = np.abs(g.normal(size=n)) * 5e3
+    target_speed = np.linalg.norm(velocity, axis=-1)
+    lo, hi = g.uniform(0, 5e3, n_f), g.uniform(20e3, 60e3, n_f)
+    low, high, fastest = g.uniform(0, 50, n_f), g.uniform(3e3, 9e3, n_f), g.uniform(300, 600, n_f)
+    plain = np.arange(n_f) % 3 != 0
+    tof, point, ok, inside = engagement_points(fire, ff, position, velocity, speed, height, target_speed, lo, hi,
+                                               low, high, fastest, plain)
+    tof_p, point_p, ok_p = intercept(fire[ff], position, velocity, speed[ff])
+    np.testing.assert_array_equal(ok, ok_p)
+    np.testing.assert_array_equal(tof, tof_p)
+    np.testing.assert_array_equal(point, point_p)
+    ground = np.where(ok_p, np.hypot(point_p[:, 0] - fire[ff, 0], point_p[:, 1] - fire[ff, 1]), np.inf)
+    expected = in_launch_envelope(ground, height, target_speed, lo[ff], hi[ff], low[ff], high[ff], fastest[ff])
+    np.testing.assert_array_equal(inside[plain[ff]], expected[plain[ff]])
+    assert not inside[~plain[ff]].any()
+    assert 0 < expected[plain[ff]].sum() < plain[ff].sum()  # both answers occur

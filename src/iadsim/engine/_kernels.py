@@ -9,8 +9,8 @@ import numpy as np
 from iadsim.engine.rng import uniform_one
 from iadsim.registry import ELEVATION, RANGING
 
-__all__ = ["assignable", "detections", "holders", "envelope_grid", "inside_lists", "intercept_points", "known",
-           "next_event_times", "row_pointers"]
+__all__ = ["assignable", "detections", "engagement_points", "holders", "envelope_grid", "inside_lists",
+           "intercept_points", "known", "next_event_times", "row_pointers"]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -250,6 +250,37 @@ def envelope_grid(fire, position, velocity, speed, height, target_speed, lo, hi,
                     ground = np.hypot(px + vx * tof - fire[f, 0], py + vy * tof - fire[f, 1])
                 inside[i, f, t] = ground >= lo[f] and ground <= hi[f]
     return inside, maybe
+
+
+@numba.njit(cache=True, nogil=True)
+def engagement_points(fire, ff, position, velocity, speed, height, target_speed, lo, hi, low, high, fastest,
+                      plain):  # pragma: no cover - compiled
+    """:func:`intercept_points` of fire units ``ff`` (n,) (``fire`` (F, 3), missile speeds ``speed`` (F,)) at targets
+    ``position`` and ``velocity`` (n, 3), and for the ``plain`` (F,) fire units whether the intercept lies in the
+    launch envelope, by :func:`envelope_grid`'s rule (``height`` above the ground and ``target_speed`` (n,), limits
+    (F,)): (n,) the time of flight, (n, 3) the intercept point, (n,) whether one exists, (n,) inside (False for the
+    other fire units: the engine's numpy rule decides theirs)."""
+    n = ff.shape[0]
+    tof = np.empty(n)
+    point = np.empty((n, 3))
+    ok = np.empty(n, np.bool_)
+    inside = np.zeros(n, np.bool_)
+    for i in range(n):
+        f = ff[i]
+        vx, vy, vz = velocity[i, 0], velocity[i, 1], velocity[i, 2]
+        px, py, pz = position[i, 0], position[i, 1], position[i, 2]
+        tof[i] = _time_of_flight(fire[f, 0], fire[f, 1], fire[f, 2], px, py, pz, vx, vy, vz, speed[f] ** 2)
+        ok[i] = np.isfinite(tof[i])
+        if ok[i]:
+            point[i, 0], point[i, 1], point[i, 2] = px + vx * tof[i], py + vy * tof[i], pz + vz * tof[i]
+        else:
+            point[i, 0] = point[i, 1] = point[i, 2] = np.nan
+        if plain[f] and ok[i]:
+            ground = np.hypot(point[i, 0] - fire[f, 0], point[i, 1] - fire[f, 1])
+            h, v = height[i], target_speed[i]
+            inside[i] = (ground >= lo[f] and ground <= hi[f] and h >= low[f] and h <= high[f]
+                         and v <= fastest[f])
+    return tof, point, ok, inside
 
 
 @numba.njit(cache=True, nogil=True)

@@ -27,7 +27,7 @@ assessment time.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cached_property, partial
 
 import numpy as np
 from scipy.stats import poisson
@@ -36,6 +36,7 @@ from iadsim.engine import rng
 from iadsim.engine._kernels import assignable as assignable_kernel
 from iadsim.engine._kernels import (
     detections,
+    engagement_points,
     envelope_grid,
     holders,
     inside_lists,
@@ -154,6 +155,21 @@ class Context:
     visible_now: tuple = (-1, None)  # (step, (S, T) what each sensor sees then)
     pending_ptr: tuple = (None, None)  # (pending reports, where each row's start)
     holders: tuple = (-1, None)  # (step, the sensors that may hold a track of each target in each row then)
+
+    @cached_property
+    def plain(self) -> np.ndarray:
+        """(F,) bool: the fire units with a box envelope and no launcher sector (their geometry fully compiled)."""
+        return ~(self.special[0] | self.special[1])
+
+    @cached_property
+    def missile_speed(self) -> np.ndarray:
+        """(F,) float: ``speed``, contiguous, for the compiled kernels."""
+        return np.ascontiguousarray(self.speed, float)
+
+    @cached_property
+    def envelope_limits(self) -> tuple[np.ndarray, ...]:
+        """``envelope``'s five limits as contiguous (F,) float arrays, for the compiled kernels."""
+        return tuple(np.ascontiguousarray(limit[:, 0], float) for limit in self.envelope)
 
     @classmethod
     def build(cls, world: World, replications, seed: int, events: bool = True) -> Context:
@@ -737,10 +753,8 @@ def geometry(ctx: Context, k: int) -> np.ndarray:
         ks = np.arange(chunk * GEOMETRY_CHUNK, min((chunk + 1) * GEOMETRY_CHUNK, len(w.times)))
         position, velocity, height = w.position[ks], w.velocity[ks], w.height_agl[ks]
         target_speed = np.linalg.norm(velocity, axis=-1)
-        lo, hi, low, high, fastest = (np.ascontiguousarray(limit[:, 0], float) for limit in ctx.envelope)
-        inside, maybe = envelope_grid(w.fire_position, position, velocity, ctx.speed.astype(float), height,
-                                      target_speed, lo, hi, low, high, fastest, longest_reach(ctx),
-                                      ~(ctx.special[0] | ctx.special[1]))
+        inside, maybe = envelope_grid(w.fire_position, position, velocity, ctx.missile_speed, height,
+                                      target_speed, *ctx.envelope_limits, longest_reach(ctx), ctx.plain)
         i, f, t = np.nonzero(maybe)
         tof, point, ok = intercept_points(w.fire_position[f], position[i, t], velocity[i, t],
                                           ctx.speed[f].astype(float))
@@ -764,19 +778,28 @@ def longest_reach(ctx: Context) -> np.ndarray:
 def engagement_geometry(ctx: Context, k: int, f, t, when) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Time of flight, intercept point and whether it lies inside the launch envelope and the launcher's
     sector, for fire units ``f`` firing at targets ``t`` at times ``when`` within step ``k``'s window
-    (arrays that broadcast); the time of flight is inf outside."""
+    (arrays that broadcast); the time of flight is inf outside. Compiled (:func:`engagement_points`), with
+    :func:`in_reach` for the fire units with an envelope table or a launcher sector."""
     w = ctx.world
     f, t, when = np.broadcast_arrays(f, t, when)
+    shape = f.shape
+    f, t, when = f.ravel(), t.ravel(), when.ravel()
     dt = when - w.times[k]
     nxt = min(k + 1, len(w.times) - 1)
     height = w.height_agl[k, t] + (w.height_agl[nxt, t] - w.height_agl[k, t]) * np.clip(dt / w.step, 0.0, 1.0)
-    tof, point, ok = (a.reshape(f.shape + a.shape[1:]) for a in intercept_points(
-        w.fire_position[f.ravel()], position_at(ctx, k, t, when).reshape(-1, 3), w.velocity[k, t.ravel()],
-        ctx.speed[f.ravel()].astype(float)))
-    d = point - w.fire_position[f]
-    ground = np.where(ok, np.hypot(d[..., 0], d[..., 1]), np.inf)  # no intercept: outside any envelope
-    inside = in_reach(ctx, f, ground, height, np.linalg.norm(w.velocity[k, t], axis=-1), d)
-    return np.where(inside, tof, np.inf), point, inside
+    velocity = w.velocity[k, t]
+    speed = np.linalg.norm(velocity, axis=-1)
+    lo, hi, low, high, fastest = ctx.envelope_limits
+    tof, point, ok, inside = engagement_points(
+        w.fire_position, np.ascontiguousarray(f, np.int64), position_at(ctx, k, t, when), velocity, ctx.missile_speed,
+        height, speed, lo, hi, low, high, fastest, ctx.plain)
+    special = np.flatnonzero(~ctx.plain[f])
+    if len(special):
+        fs = f[special]
+        d = point[special] - w.fire_position[fs]
+        ground = np.where(ok[special], np.hypot(d[:, 0], d[:, 1]), np.inf)  # no intercept: outside any envelope
+        inside[special] = in_reach(ctx, fs, ground, height[special], speed[special], d)
+    return (np.where(inside, tof, np.inf).reshape(shape), point.reshape(shape + (3,)), inside.reshape(shape))
 
 
 def range_limits(ctx: Context, f: np.ndarray, height: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
