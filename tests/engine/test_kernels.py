@@ -163,3 +163,30 @@ def test_known_is_the_picture_rule(seed):
     expected = [_knows(s, r, f, t, now) for r, f, t, now in zip(rr, ff, tt, when, strict=True)]
     np.testing.assert_array_equal(got, expected)
     assert 0 < got.sum() < len(got)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_due_pairs_and_leaks_are_numpys_nonzero_over_the_rows(seed):
+    """due_pairs and leaks_due against numpy's nonzero of the rules over the rows, in the same order."""
+    from iadsim.engine._kernels import due_pairs, leaks_due
+
+    g = np.random.default_rng(seed)
+    n_r, n_t = 9, 40
+    rows = np.sort(g.choice(n_r, 5, replace=False)).astype(np.int64)
+    clock = g.uniform(0, 100, n_r)
+    phase = g.integers(0, 5, (n_r, n_t)).astype(np.int8)
+    due = np.where(g.random((n_r, n_t)) < 0.1, np.inf, g.uniform(0, 100, (n_r, n_t)))
+    for a, b in ((2, 2), (3, 4), (1, 1)):
+        i, t = due_pairs(rows, clock, phase, due, a, b)
+        ei, et = np.nonzero(((phase[rows] == a) | (phase[rows] == b)) & (due[rows] <= clock[rows, None]))
+        np.testing.assert_array_equal(i, ei)
+        np.testing.assert_array_equal(t, et)
+        assert len(i)
+    arrival = g.uniform(0, 100, n_t)
+    asset = g.integers(-1, 3, n_t)
+    alive, leaked = g.random((n_r, n_t)) < 0.8, g.random((n_r, n_t)) < 0.2
+    i, t = leaks_due(rows, clock, arrival, asset, alive, leaked)
+    ei, et = np.nonzero((arrival[None, :] <= clock[rows, None]) & (asset >= 0)[None, :] & alive[rows] & ~leaked[rows])
+    np.testing.assert_array_equal(i, ei)
+    np.testing.assert_array_equal(t, et)
+    assert len(i)

@@ -9,8 +9,8 @@ import numpy as np
 from iadsim.engine.rng import uniform_one
 from iadsim.registry import ELEVATION, RANGING
 
-__all__ = ["assignable", "detections", "engagement_points", "holders", "envelope_grid", "inside_lists",
-           "intercept_points", "known", "next_event_times", "row_pointers"]
+__all__ = ["assignable", "detections", "due_pairs", "engagement_points", "holders", "envelope_grid", "inside_lists",
+           "intercept_points", "known", "leaks_due", "next_event_times", "row_pointers"]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -394,3 +394,29 @@ def detections(keys, number, looking, flying, sensor, target, pd, n_targets, str
                 ii[found] = i
                 found += 1
     return rr[:found], ii[:found]
+
+
+
+@numba.njit(cache=True, nogil=True)
+def due_pairs(rows, clock, phase, due, first, second):  # pragma: no cover - compiled
+    """(i, t) where engagement ``phase`` (R, T) is ``first`` or ``second`` and ``due`` (R, T) has come by each row's
+    ``clock`` (R,), over replication rows ``rows`` (``i`` indexes ``rows``), in row then target order: numpy's
+    ``nonzero`` of the same condition over ``rows``, without its temporaries."""
+    hit = np.zeros((rows.shape[0], phase.shape[1]), np.bool_)
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        for t in range(phase.shape[1]):
+            hit[i, t] = (phase[r, t] == first or phase[r, t] == second) and due[r, t] <= clock[r]
+    return np.nonzero(hit)
+
+
+@numba.njit(cache=True, nogil=True)
+def leaks_due(rows, clock, arrival_time, asset_of, alive, leaked):  # pragma: no cover - compiled
+    """(i, t) of the threats (``asset_of`` (T,) >= 0) alive and not leaked (R, T) whose ``arrival_time`` (T,) has
+    come by each row's ``clock``, over ``rows``, in row then target order."""
+    hit = np.zeros((rows.shape[0], alive.shape[1]), np.bool_)
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        for t in range(alive.shape[1]):
+            hit[i, t] = arrival_time[t] <= clock[r] and asset_of[t] >= 0 and alive[r, t] and not leaked[r, t]
+    return np.nonzero(hit)

@@ -36,11 +36,13 @@ from iadsim.engine import rng
 from iadsim.engine._kernels import assignable as assignable_kernel
 from iadsim.engine._kernels import (
     detections,
+    due_pairs,
     engagement_points,
     envelope_grid,
     holders,
     inside_lists,
     intercept_points,
+    leaks_due,
     next_event_times,
     row_pointers,
 )
@@ -720,8 +722,7 @@ def pending_rows(ctx: Context, q: Reports) -> np.ndarray:
 def leak(ctx: Context, k: int, out: Outcomes, clock: np.ndarray, rows: np.ndarray) -> None:
     """A threat that reaches its asset alive leaks, at the moment it arrives."""
     w = ctx.world
-    i, tt = np.nonzero((w.arrival_time[None, :] <= clock[rows, None]) & (w.asset_of >= 0)[None, :]
-                       & out.alive[rows] & ~out.leaked[rows])
+    i, tt = leaks_due(rows, clock, w.arrival_time, w.asset_of, out.alive, out.leaked)
     for r, t in zip(rows[i], tt, strict=True):
         ctx.event(r, w.arrival_time[t], EventKind.LEAK, target=t, where=w.position[-1, t])  # its route's end
     out.leaked[rows[i], tt] = True
@@ -1005,7 +1006,7 @@ def authorise(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarr
     Returns the replication rows where an engagement was released (its fire unit is free again now)."""
     w, spec = ctx.world, ctx.world.scenario.spec
     eng, bat, out = st.engagements, st.batteries, st.outcomes
-    i, tt = np.nonzero((eng.phase[rows] == PENDING) & (eng.due[rows] <= clock[rows, None]))
+    i, tt = due_pairs(rows, clock, eng.phase, eng.due, PENDING, PENDING)
     if not len(i):
         return np.zeros(0, np.int64)
     rr = rows[i]
@@ -1098,13 +1099,12 @@ def assess(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
     """Missiles arriving by the clock, at their arrival times: kill with the salvo Pk (crew-scaled), free
     their guidance channels and look for the kill assessment time; assessments that end by the clock, and
     vetoes whose ``reconsider_after`` has passed, let the target be engaged again."""
-    eng, now = st.engagements, clock[rows, None]
-    i, tt = np.nonzero((eng.phase[rows] == FLYING) & (eng.due[rows] <= now))
+    eng = st.engagements
+    i, tt = due_pairs(rows, clock, eng.phase, eng.due, FLYING, FLYING)
     if len(i):
         arrive(ctx, k, st, rows[i], tt)
     # the kill assessment ends, or a vetoed target may be decided on again
-    phase = eng.phase[rows]
-    i, tt = np.nonzero(((phase == ASSESSING) | (phase == CLEARED)) & (eng.due[rows] <= now))
+    i, tt = due_pairs(rows, clock, eng.phase, eng.due, ASSESSING, CLEARED)
     eng.phase[rows[i], tt] = IDLE
 
 
