@@ -120,12 +120,12 @@ def holders(confirmed_at, held_since, held_until, start, end, wanted):  # pragma
     target, each one's sensors ascending, and (n, 3) their confirmation, held-since and held-until times. None of
     these changes during a step's fire control."""
     n_r, n_s, n_t = confirmed_at.shape
+    targets = np.nonzero(wanted)[0]  # visit only these
     ptr = np.zeros(n_r * n_t + 1, np.int64)
     for r in range(n_r):
         for s in range(n_s):
-            for t in range(n_t):
-                if wanted[t] and (confirmed_at[r, s, t] <= end
-                                  or (held_since[r, s, t] <= end and held_until[r, s, t] > start)):
+            for t in targets:
+                if confirmed_at[r, s, t] <= end or (held_since[r, s, t] <= end and held_until[r, s, t] > start):
                     ptr[r * n_t + t + 1] += 1
     for j in range(n_r * n_t):
         ptr[j + 1] += ptr[j]
@@ -134,9 +134,8 @@ def holders(confirmed_at, held_since, held_until, start, end, wanted):  # pragma
     times = np.empty((ptr[-1], 3))
     for r in range(n_r):
         for s in range(n_s):
-            for t in range(n_t):
-                if wanted[t] and (confirmed_at[r, s, t] <= end
-                                  or (held_since[r, s, t] <= end and held_until[r, s, t] > start)):
+            for t in targets:
+                if confirmed_at[r, s, t] <= end or (held_since[r, s, t] <= end and held_until[r, s, t] > start):
                     e = fill[r * n_t + t]
                     sensor[e] = s
                     times[e, 0], times[e, 1], times[e, 2] = confirmed_at[r, s, t], held_since[r, s, t], \
