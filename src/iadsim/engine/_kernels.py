@@ -266,14 +266,7 @@ def engagement_points(fire, ff, position, velocity, speed, height, target_speed,
     inside = np.zeros(n, np.bool_)
     for i in range(n):
         f = ff[i]
-        vx, vy, vz = velocity[i, 0], velocity[i, 1], velocity[i, 2]
-        px, py, pz = position[i, 0], position[i, 1], position[i, 2]
-        tof[i] = _time_of_flight(fire[f, 0], fire[f, 1], fire[f, 2], px, py, pz, vx, vy, vz, speed[f] ** 2)
-        ok[i] = np.isfinite(tof[i])
-        if ok[i]:
-            point[i, 0], point[i, 1], point[i, 2] = px + vx * tof[i], py + vy * tof[i], pz + vz * tof[i]
-        else:
-            point[i, 0] = point[i, 1] = point[i, 2] = np.nan
+        _intercept_into(tof, point, ok, i, fire[f], position[i], velocity[i], speed[f])
         if plain[f] and ok[i]:
             ground = np.hypot(point[i, 0] - fire[f, 0], point[i, 1] - fire[f, 1])
             h, v = height[i], target_speed[i]
@@ -293,15 +286,22 @@ def intercept_points(fire, position, velocity, speed):  # pragma: no cover - com
     point = np.empty((n, 3))
     ok = np.empty(n, np.bool_)
     for i in range(n):
-        vx, vy, vz = velocity[i, 0], velocity[i, 1], velocity[i, 2]
-        px, py, pz = position[i, 0], position[i, 1], position[i, 2]
-        tof[i] = _time_of_flight(fire[i, 0], fire[i, 1], fire[i, 2], px, py, pz, vx, vy, vz, speed[i] ** 2)
-        ok[i] = np.isfinite(tof[i])
-        if ok[i]:
-            point[i, 0], point[i, 1], point[i, 2] = px + vx * tof[i], py + vy * tof[i], pz + vz * tof[i]
-        else:
-            point[i, 0] = point[i, 1] = point[i, 2] = np.nan
+        _intercept_into(tof, point, ok, i, fire[i], position[i], velocity[i], speed[i])
     return tof, point, ok
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _intercept_into(tof, point, ok, i, fire, position, velocity, speed):  # pragma: no cover - compiled
+    """Entry ``i`` of :func:`intercept_points`: a launcher at ``fire`` (3,), a target at ``position`` moving at
+    ``velocity`` (3,), a missile at ``speed``."""
+    vx, vy, vz = velocity[0], velocity[1], velocity[2]
+    px, py, pz = position[0], position[1], position[2]
+    tof[i] = _time_of_flight(fire[0], fire[1], fire[2], px, py, pz, vx, vy, vz, speed ** 2)
+    ok[i] = np.isfinite(tof[i])
+    if ok[i]:
+        point[i, 0], point[i, 1], point[i, 2] = px + vx * tof[i], py + vy * tof[i], pz + vz * tof[i]
+    else:
+        point[i, 0] = point[i, 1] = point[i, 2] = np.nan
 
 
 @numba.njit(cache=True, nogil=True)
