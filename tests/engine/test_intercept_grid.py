@@ -1,5 +1,5 @@
-"""The compiled launch-envelope grid (iadsim.engine._kernels.envelope_grid) and pointwise intercept against the
-physics' intercept and envelope."""
+"""The compiled launch-envelope grid (iadsim.engine._kernels.envelope_grid) and each engagement's geometry
+(engagement_points) against the physics' intercept and envelope."""
 
 from __future__ import annotations
 
@@ -52,29 +52,6 @@ def test_the_envelope_grid_is_the_physics_envelope_everywhere(seed):
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_the_pointwise_intercept_is_the_physics_intercept(seed):
-    """intercept_points (the engine's per-engagement geometry) gives the physics' numbers exactly, pair by pair,
-    edge cases included."""
-    from iadsim.engine._kernels import intercept_points
-    g = np.random.default_rng(seed)
-    n = 200
-    fire = g.normal(size=(n, 3)) * [20e3, 20e3, 100]
-    position = g.normal(size=(n, 3)) * [40e3, 40e3, 3e3]
-    velocity = g.normal(size=(n, 3)) * [300, 300, 20]
-    speed = g.uniform(200, 1500, n)
-    position[0] = fire[0]  # at the launcher
-    velocity[1] = [speed[1], 0.0, 0.0]  # as fast as the missile
-    velocity[2] = 0.0  # at rest
-    position[3], velocity[3] = fire[3] + [10e3, 0, 0], [3 * speed[3], 0, 0]  # receding faster: none
-    tof, point, ok = intercept_points(fire, position, velocity, speed)
-    tof_p, point_p, ok_p = intercept(fire, position, velocity, speed)
-    np.testing.assert_array_equal(ok, ok_p)
-    np.testing.assert_array_equal(tof, tof_p)
-    np.testing.assert_array_equal(point, point_p)
-    assert ok[0] and tof[0] == 0 and not ok[3] and np.isnan(point[3]).all() and ok.sum() > n // 2
-
-
-@pytest.mark.parametrize("seed", range(4))
 def test_engagement_points_are_the_physics_intercept_and_envelope(seed):
     """engagement_points (each engagement's geometry at its own time) gives the physics' intercept exactly, and
     for the fire units with a box envelope whether it lies in the physics' envelope; the others are left False
@@ -90,6 +67,7 @@ def test_engagement_points_are_the_physics_intercept_and_envelope(seed):
     position[0] = fire[ff[0]]  # at the launcher
     velocity[1] = [speed[ff[1]], 0.0, 0.0]  # as fast as the missile
     position[2], velocity[2] = fire[ff[2]] + [10e3, 0, 0], [3 * speed[ff[2]], 0, 0]  # receding faster: none
+    velocity[3] = 0.0  # at rest
     height = np.abs(g.normal(size=n)) * 5e3
     target_speed = np.linalg.norm(velocity, axis=-1)
     lo, hi = g.uniform(0, 5e3, n_f), g.uniform(20e3, 60e3, n_f)
@@ -101,6 +79,7 @@ def test_engagement_points_are_the_physics_intercept_and_envelope(seed):
     np.testing.assert_array_equal(ok, ok_p)
     np.testing.assert_array_equal(tof, tof_p)
     np.testing.assert_array_equal(point, point_p)
+    assert ok[0] and tof[0] == 0 and ok[3] and not ok[2] and np.isnan(point[2]).all() and ok.sum() > n // 2
     ground = np.where(ok_p, np.hypot(point_p[:, 0] - fire[ff, 0], point_p[:, 1] - fire[ff, 1]), np.inf)
     expected = in_launch_envelope(ground, height, target_speed, lo[ff], hi[ff], low[ff], high[ff], fastest[ff])
     np.testing.assert_array_equal(inside[plain[ff]], expected[plain[ff]])

@@ -152,8 +152,8 @@ def test_sampled_readiness_is_close_to_exact_beyond_the_enumeration_limit(make_s
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_backward_search_finds_every_unit_with_an_up_path(networks, seed):
-    """chain._reaching (one backward search) against networkx's has_path on the subgraph of up units and up
-    picture links, from every unit, for random up/down states."""
+    """chain._upstream (one backward search) against networkx's has_path on the subgraph of up units and up
+    picture links, from every unit, for random up/down states; and without passing through a command post."""
     import networkx as nx
 
     chain = importlib.import_module("iadsim.network.chain")
@@ -169,4 +169,9 @@ def test_backward_search_finds_every_unit_with_an_up_path(networks, seed):
                            if d["carries"] in chain.PICTURE and up(lid) and up(a) and up(b))
         for target in net.graph.nodes:
             expected = {u for u in sub.nodes if nx.has_path(sub, u, target)} if up(target) else set()
-            assert chain._reaching(net, target, up, chain.PICTURE) == expected, (seed, target)
+            assert chain._upstream(net, target, up) == expected, (seed, target)
+            # not through a command post: every unit between the start and the target is not one
+            inner = sub.subgraph(u for u in sub.nodes if u == target or net.kind[u] != "command-post")
+            direct = {u for u in inner.nodes if nx.has_path(inner, u, target)} if up(target) else set()
+            expected = direct | {u for u in sub.nodes if any(v in direct for v in sub.successors(u))}
+            assert chain._upstream(net, target, up, through_cp=False) == expected, (seed, target)

@@ -38,11 +38,6 @@ class Assigner(Protocol):
     def __call__(self, feasible: np.ndarray, pk: np.ndarray, urgency: np.ndarray) -> list[tuple[int, int]]: ...
 
 
-def _involved(feasible: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The fire units and the targets with some feasible pair, ascending (the others can take no part)."""
-    return np.flatnonzero(feasible.any(axis=1)), np.flatnonzero(feasible.any(axis=0))
-
-
 @ASSIGNERS.register("hungarian")
 def hungarian(feasible: np.ndarray, pk: np.ndarray, urgency: np.ndarray) -> list[tuple[int, int]]:
     """Optimal one-to-one assignment of the expected value ``pk * urgency`` (:func:`hungarian_assign`). Solved over
@@ -58,7 +53,7 @@ def greedy(feasible: np.ndarray, pk: np.ndarray, urgency: np.ndarray) -> list[tu
     fire unit per target (the lowest-numbered), since MMR may put several fire units on one target. Solved over
     the fire units and targets with a feasible pair, in order: MMR's first largest marginal return is the same
     there as over the whole."""
-    fs, ts = _involved(feasible)
+    fs, ts = np.flatnonzero(feasible.any(axis=1)), np.flatnonzero(feasible.any(axis=0))  # the others take no part
     if not len(fs):
         return []
     rounds, _ = mmr_greedy(np.where(feasible[np.ix_(fs, ts)], pk[fs, None], 0.0), urgency[ts])

@@ -10,7 +10,7 @@ from iadsim.engine.rng import uniform_one
 from iadsim.registry import ELEVATION, RANGING
 
 __all__ = ["assignable", "detections", "due_pairs", "engagement_points", "holders", "envelope_grid", "inside_lists",
-           "intercept_points", "known", "leaks_due", "next_event_times", "row_pointers"]
+           "known", "leaks_due", "next_event_times", "row_pointers"]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -254,11 +254,12 @@ def envelope_grid(fire, position, velocity, speed, height, target_speed, lo, hi,
 @numba.njit(cache=True, nogil=True)
 def engagement_points(fire, ff, position, velocity, speed, height, target_speed, lo, hi, low, high, fastest,
                       plain):  # pragma: no cover - compiled
-    """:func:`intercept_points` of fire units ``ff`` (n,) (``fire`` (F, 3), missile speeds ``speed`` (F,)) at targets
-    ``position`` and ``velocity`` (n, 3), and for the ``plain`` (F,) fire units whether the intercept lies in the
-    launch envelope, by :func:`envelope_grid`'s rule (``height`` above the ground and ``target_speed`` (n,), limits
-    (F,)): (n,) the time of flight, (n, 3) the intercept point, (n,) whether one exists, (n,) inside (False for the
-    other fire units: the engine's numpy rule decides theirs)."""
+    """:func:`iadsim.physics.kinematics.intercept` (no launch delay, the same operations in the same order) of fire
+    units ``ff`` (n,) (``fire`` (F, 3), missile speeds ``speed`` (F,)) at targets ``position`` and ``velocity``
+    (n, 3), and for the ``plain`` (F,) fire units whether the intercept lies in the launch envelope, by
+    :func:`envelope_grid`'s rule (``height`` above the ground and ``target_speed`` (n,), limits (F,)): (n,) the time
+    of flight (inf: none), (n, 3) the intercept point (NaN: none), (n,) whether one exists, (n,) inside (False for
+    the other fire units: the engine's numpy rule decides theirs)."""
     n = ff.shape[0]
     tof = np.empty(n)
     point = np.empty((n, 3))
@@ -266,42 +267,20 @@ def engagement_points(fire, ff, position, velocity, speed, height, target_speed,
     inside = np.zeros(n, np.bool_)
     for i in range(n):
         f = ff[i]
-        _intercept_into(tof, point, ok, i, fire[f], position[i], velocity[i], speed[f])
+        vx, vy, vz = velocity[i, 0], velocity[i, 1], velocity[i, 2]
+        px, py, pz = position[i, 0], position[i, 1], position[i, 2]
+        tof[i] = _time_of_flight(fire[f, 0], fire[f, 1], fire[f, 2], px, py, pz, vx, vy, vz, speed[f] ** 2)
+        ok[i] = np.isfinite(tof[i])
+        if ok[i]:
+            point[i, 0], point[i, 1], point[i, 2] = px + vx * tof[i], py + vy * tof[i], pz + vz * tof[i]
+        else:
+            point[i, 0] = point[i, 1] = point[i, 2] = np.nan
         if plain[f] and ok[i]:
             ground = np.hypot(point[i, 0] - fire[f, 0], point[i, 1] - fire[f, 1])
             h, v = height[i], target_speed[i]
             inside[i] = (ground >= lo[f] and ground <= hi[f] and h >= low[f] and h <= high[f]
                          and v <= fastest[f])
     return tof, point, ok, inside
-
-
-@numba.njit(cache=True, nogil=True)
-def intercept_points(fire, position, velocity, speed):  # pragma: no cover - compiled
-    """:func:`iadsim.physics.kinematics.intercept` (no launch delay) of launchers ``fire`` (n, 3) at targets
-    ``position`` and ``velocity`` (n, 3) with missile speeds ``speed`` (n,), pair by pair, the same operations in
-    the same order: (n,) the time of flight (inf: none), (n, 3) the intercept point (NaN: none), (n,) whether one
-    exists."""
-    n = fire.shape[0]
-    tof = np.empty(n)
-    point = np.empty((n, 3))
-    ok = np.empty(n, np.bool_)
-    for i in range(n):
-        _intercept_into(tof, point, ok, i, fire[i], position[i], velocity[i], speed[i])
-    return tof, point, ok
-
-
-@numba.njit(cache=True, nogil=True, inline="always")
-def _intercept_into(tof, point, ok, i, fire, position, velocity, speed):  # pragma: no cover - compiled
-    """Entry ``i`` of :func:`intercept_points`: a launcher at ``fire`` (3,), a target at ``position`` moving at
-    ``velocity`` (3,), a missile at ``speed``."""
-    vx, vy, vz = velocity[0], velocity[1], velocity[2]
-    px, py, pz = position[0], position[1], position[2]
-    tof[i] = _time_of_flight(fire[0], fire[1], fire[2], px, py, pz, vx, vy, vz, speed ** 2)
-    ok[i] = np.isfinite(tof[i])
-    if ok[i]:
-        point[i, 0], point[i, 1], point[i, 2] = px + vx * tof[i], py + vy * tof[i], pz + vz * tof[i]
-    else:
-        point[i, 0] = point[i, 1] = point[i, 2] = np.nan
 
 
 @numba.njit(cache=True, nogil=True)
@@ -393,7 +372,6 @@ def detections(keys, number, looking, flying, sensor, target, pd, n_targets, str
                 ii[found] = i
                 found += 1
     return rr[:found], ii[:found]
-
 
 
 @numba.njit(cache=True, nogil=True)

@@ -41,7 +41,6 @@ from iadsim.engine._kernels import (
     envelope_grid,
     holders,
     inside_lists,
-    intercept_points,
     leaks_due,
     next_event_times,
     row_pointers,
@@ -116,7 +115,7 @@ class Context:
     channels: np.ndarray  # (F,) the channels of each fire unit's guiding radar
     pk: np.ndarray  # (F,) the catalog's constant pk, else the end game's D0: the assigners rank by it
     speed: np.ndarray  # (F,) missile average speed
-    envelope: list  # min_range, max_range, min_altitude, max_altitude, max_target_speed, each (F, 1)
+    envelope: tuple  # min_range, max_range, min_altitude, max_altitude, max_target_speed, each (F,) float
     fire_crews: list
     pk_factor: np.ndarray  # (F,)
     cp_units: np.ndarray  # unit index of every command post
@@ -163,15 +162,6 @@ class Context:
         """(F,) bool: the fire units with a box envelope and no launcher sector (their geometry fully compiled)."""
         return ~(self.special[0] | self.special[1])
 
-    @cached_property
-    def missile_speed(self) -> np.ndarray:
-        """(F,) float: ``speed``, contiguous, for the compiled kernels."""
-        return np.ascontiguousarray(self.speed, float)
-
-    @cached_property
-    def envelope_limits(self) -> tuple[np.ndarray, ...]:
-        """``envelope``'s five limits as contiguous (F,) float arrays, for the compiled kernels."""
-        return tuple(np.ascontiguousarray(limit[:, 0], float) for limit in self.envelope)
 
     @classmethod
     def build(cls, world: World, replications, seed: int, events: bool = True) -> Context:
@@ -196,9 +186,9 @@ class Context:
             magazine=np.array([world.net.missiles[f] for f in world.fire_ids], np.int64),
             group=group, capacity=capacity, channels=capacity[group],
             pk=np.array([(m.pk or m.peak_pk).value for m in world.missile]),
-            speed=np.array([m.speed.value for m in world.missile]),
-            envelope=[np.array([getattr(m, name).value for m in world.missile])[:, None] for name in (
-                "min_range", "max_range", "min_altitude", "max_altitude", "max_target_speed")],
+            speed=np.array([m.speed.value for m in world.missile], float),
+            envelope=tuple(np.array([getattr(m, name).value for m in world.missile], float) for name in (
+                "min_range", "max_range", "min_altitude", "max_altitude", "max_target_speed")),
             fire_crews=fire_crews, pk_factor=np.array([c.pk_factor for c in fire_crews]),
             cp_units=np.array([world.unit_index[u.id] for u in posts], np.int64),
             cp_crews=[world.scenario.proficiency(u.crew) for u in posts],
@@ -754,11 +744,11 @@ def geometry(ctx: Context, k: int) -> np.ndarray:
         ks = np.arange(chunk * GEOMETRY_CHUNK, min((chunk + 1) * GEOMETRY_CHUNK, len(w.times)))
         position, velocity, height = w.position[ks], w.velocity[ks], w.height_agl[ks]
         target_speed = np.linalg.norm(velocity, axis=-1)
-        inside, maybe = envelope_grid(w.fire_position, position, velocity, ctx.missile_speed, height,
-                                      target_speed, *ctx.envelope_limits, longest_reach(ctx), ctx.plain)
+        inside, maybe = envelope_grid(w.fire_position, position, velocity, ctx.speed, height, target_speed,
+                                      *ctx.envelope, longest_reach(ctx), ctx.plain)
         i, f, t = np.nonzero(maybe)
-        tof, point, ok = intercept_points(w.fire_position[f], position[i, t], velocity[i, t],
-                                          ctx.speed[f].astype(float))
+        _, point, ok, _ = engagement_points(w.fire_position, f, position[i, t], velocity[i, t], ctx.speed,
+                                            height[i, t], target_speed[i, t], *ctx.envelope, ctx.plain)
         d = point - w.fire_position[f]
         ground = np.where(ok, np.hypot(d[:, 0], d[:, 1]), np.inf)  # no intercept: outside any envelope
         inside[i, f, t] = in_reach(ctx, f, ground, height[i, t], target_speed[i, t], d)
@@ -770,7 +760,7 @@ def geometry(ctx: Context, k: int) -> np.ndarray:
 def longest_reach(ctx: Context) -> np.ndarray:
     """(F,) the longest ground range of each fire unit's launch envelope at any height (its box's, or its table's
     longest; inf where undefined)."""
-    reach = ctx.envelope[1][:, 0].astype(float)
+    reach = ctx.envelope[1].copy()
     for i in np.flatnonzero(ctx.special[0]):
         reach[i] = max(reach[i], float(np.max(ctx.tables[i].max_range)))
     return np.nan_to_num(reach, nan=np.inf)
@@ -790,10 +780,9 @@ def engagement_geometry(ctx: Context, k: int, f, t, when) -> tuple[np.ndarray, n
     height = w.height_agl[k, t] + (w.height_agl[nxt, t] - w.height_agl[k, t]) * np.clip(dt / w.step, 0.0, 1.0)
     velocity = w.velocity[k, t]
     speed = np.linalg.norm(velocity, axis=-1)
-    lo, hi, low, high, fastest = ctx.envelope_limits
-    tof, point, ok, inside = engagement_points(
-        w.fire_position, np.ascontiguousarray(f, np.int64), position_at(ctx, k, t, when), velocity, ctx.missile_speed,
-        height, speed, lo, hi, low, high, fastest, ctx.plain)
+    tof, point, ok, inside = engagement_points(w.fire_position, np.ascontiguousarray(f, np.int64),
+                                               position_at(ctx, k, t, when), velocity, ctx.speed, height, speed,
+                                               *ctx.envelope, ctx.plain)
     special = np.flatnonzero(~ctx.plain[f])
     if len(special):
         fs = f[special]
@@ -806,7 +795,7 @@ def engagement_geometry(ctx: Context, k: int, f, t, when) -> tuple[np.ndarray, n
 def range_limits(ctx: Context, f: np.ndarray, height: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The ground ranges fire units ``f`` reach at targets ``height`` above the ground: the catalog's
     envelope table (linear between its heights; nan outside them), else its box's min and max range."""
-    lo, hi = ctx.envelope[0][f, 0].astype(float), ctx.envelope[1][f, 0].astype(float)
+    lo, hi = ctx.envelope[0][f], ctx.envelope[1][f]  # (copies)
     for i in units_among(f, ctx.special[0]):
         table, here = ctx.tables[i], f == i
         lo[here] = np.interp(height[here], table.height, table.min_range, left=np.nan, right=np.nan)
@@ -833,7 +822,7 @@ def in_reach(ctx: Context, f: np.ndarray, ground, height, speed, d) -> np.ndarra
         lo, hi = np.nan_to_num(lo, nan=np.inf), np.nan_to_num(hi, nan=-1.0)
     with np.errstate(invalid="ignore"):
         inside = in_launch_envelope(ground, height, speed, lo, hi,
-                                    *(limit[f, 0] for limit in ctx.envelope[2:]))
+                                    *(limit[f] for limit in ctx.envelope[2:]))
     for i in units_among(f, ctx.special[1]):  # a launcher with a sector fires at intercepts inside it only
         here = f == i
         inside[here] &= in_sector(w.fire_sector[i], d[here][..., 0], d[here][..., 1])

@@ -193,49 +193,34 @@ def guider_names(net: Network, fire_id: str) -> list[str]:
     return own + [a for _, a, b, carries in net.links if b == fire_id and carries == "fire-control"]
 
 
-def _reaching(net: Network, target: str, up, carries: tuple[str, ...]) -> set[str]:
-    """Units from which `target` is reached over up links carrying `carries`, through up units (`target`
-    included, if up): one backward search instead of a forward one from every unit."""
+def _upstream(net: Network, target: str, up, through_cp: bool = True) -> set[str]:
+    """Units whose picture reaches `target` over up picture links, through up units (without `through_cp`, not
+    through a command post), and `target` itself; none if it is down. One backward search from `target`, the same
+    as a forward search from every unit: a unit is met when an up path leads from it to `target`."""
     if not up(target):
         return set()
     seen = {target}
     queue = deque([target])
-    while queue:
-        node = queue.popleft()
-        for source, lid, carried in net.in_links[node]:
-            if carried in carries and up(lid) and up(source) and source not in seen:
-                seen.add(source)
-                queue.append(source)
-    return seen
-
-
-def _feeders(net: Network, target: str, up, through_cp: bool) -> set[str]:
-    """Up sensors that sense (emitting radars, passive sensors) whose picture reaches `target` over up picture
-    links (through up units; without `through_cp`, not through a command post). One backward search from
-    `target`, which is the same as a forward search from every sensor: a unit is met when an up path leads
-    from it to `target`."""
-    if not up(target):
-        return set()
-    seen = {target}
-    queue = deque([target])
-    out = set()
     while queue:
         node = queue.popleft()
         for source, lid, carried in net.in_links[node]:
             if source in seen or carried not in PICTURE or not up(lid) or not up(source):
                 continue
             seen.add(source)
-            if net.senses[source]:  # an emitting radar, or a passive sensor
-                out.add(source)
             if through_cp or net.kind[source] != "command-post":
                 queue.append(source)
-    return out
+    return seen
+
+
+def _sensing(net: Network, units: set[str], target: str) -> set[str]:
+    """The units of `units` other than `target` that sense (emitting radars, passive sensors)."""
+    return {u for u in units if u != target and net.senses[u]}
 
 
 def picture_sources(net: Network, node: str, up) -> set[str]:
     """The up sensors that sense whose reports reach ``node`` (a command post, say) over up picture links through
     up units, command posts included: what its own picture is made of."""
-    return _feeders(net, node, up, through_cp=True)
+    return _sensing(net, _upstream(net, node, up), node)
 
 
 def makes_picture(net: Network, sensors) -> bool:
@@ -309,13 +294,13 @@ def evaluate(net: Network, fire_unit: str, up) -> ChainStatus:
     network_autonomous = not command_posts
     mode, sensors, able_guiders, radar_fails, commanders = "none", set(), [], [], set()
     for radar in guiders:
-        reaching = _reaching(net, radar, up, PICTURE)
-        commanded = [c for c in command_posts if c in reaching]
+        upstream = _upstream(net, radar, up)
+        commanded = [c for c in command_posts if c in upstream]
         if commanded:
-            picture = set().union(*(_feeders(net, c, up, True) for c in commanded)) | _feeders(net, radar, up, True)
+            picture = set().union(*(picture_sources(net, c, up) for c in commanded)) | _sensing(net, upstream, radar)
             radar_mode = "networked"
         elif network_autonomous or net.autonomous_fallback:
-            picture = _feeders(net, radar, up, through_cp=False)
+            picture = _sensing(net, _upstream(net, radar, up, through_cp=False), radar)
             radar_mode = "autonomous"
         else:
             down = [lid for _, lid, carried in net.in_links[radar] if carried in PICTURE and not up(lid)]
