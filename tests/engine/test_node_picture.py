@@ -64,3 +64,19 @@ def test_a_fire_units_track_is_the_kalman_filter_of_the_reports_that_reached_it(
     assert posts > 10  # command posts' tracks were among them
     assert lagged > 10  # tracks fed over paths of different latencies were among them ...
     assert crossed > 0  # ... and reports that crossed in flight, discarded at the fire unit
+
+
+def test_the_nodes_tracks_of_one_object_lie_together_in_memory(make_scenario):
+    """The pictures are indexed (R, N, T, ...) and stored (R, T, N, ...): a report fanning out to many nodes
+    touches one object's neighbouring tracks (phases.by_object); the values are the engine's either way (the
+    test above)."""
+    world = _steady_network(make_scenario)
+    pic = Engine(world, np.arange(2), seed=5, events=False).state.picture
+    R, N, T = pic.updates.shape
+    assert N > 1 and T > 1
+    for a, tail in ((pic.x, (6,)), (pic.p, (3, 3)), (pic.track_time, ()), (pic.updates, ()), (pic.bearings, None)):
+        assert a.shape[:3] == (R, N, T) and (tail is None or a.shape[3:] == tail)
+        row = int(np.prod(a.shape[3:])) * a.itemsize
+        assert a.strides[1] == row and a.strides[2] == N * row and a.strides[0] == T * N * row
+    filled = phases.by_object((2, 3, 4, 5), -np.inf, float)
+    assert filled.shape == (2, 3, 4, 5) and (filled == -np.inf).all() and filled.dtype == float

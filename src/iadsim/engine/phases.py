@@ -311,9 +311,9 @@ def initial_state(ctx: Context) -> State:
                             breaks=np.zeros(R, np.int64), confirmed_at=np.full((R, S, T), np.inf),
                             held_since=np.full((R, S, T), np.inf), held_until=np.full((R, S, T), -np.inf),
                             reports=[], deliveries=(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))),
-        picture=Picture(x=np.zeros((R, N, T, 6)), p=np.zeros((R, N, T, 3, 3)), track_time=np.zeros((R, N, T)),
-                        bearings=np.full((R, N, T, len(ctx.bearings.sensor), 4), -np.inf),
-                        updates=np.zeros((R, N, T), np.int64),
+        picture=Picture(x=by_object((R, N, T, 6)), p=by_object((R, N, T, 3, 3)), track_time=by_object((R, N, T)),
+                        bearings=by_object((R, N, T, len(ctx.bearings.sensor), 4), -np.inf),
+                        updates=by_object((R, N, T), 0, np.int64),
                         stale=np.zeros(R, np.int64), pending=None,
                         system_hostile=~(civil_ok[None, :] & ~missed)),
         engagements=Engagements(phase=np.zeros((R, T), np.int8), fire=np.full((R, T), -1), due=np.zeros((R, T)),
@@ -329,6 +329,14 @@ def initial_state(ctx: Context) -> State:
     )
     update_chains(ctx, st.readiness, np.arange(R))
     return st
+
+
+def by_object(shape: tuple, fill=0.0, dtype=float) -> np.ndarray:
+    """A picture array of ``shape`` (R, N, T, ...) filled with ``fill``, laid out (R, T, N, ...) in memory: the
+    nodes' tracks of one object lie together, so a report reaching many nodes (:func:`fuse_until`) touches
+    neighbouring memory rather than memory a whole picture apart per node (the same values, indexed the same
+    way)."""
+    return np.full(shape[:1] + shape[2:3] + shape[1:2] + shape[3:], fill, dtype).swapaxes(1, 2)
 
 
 # ------------------------------------------------------------------------------------------------ readiness

@@ -81,7 +81,8 @@ class Reports:
 class Picture:
     """Each node's own picture - every fire unit's and every command post's: one Kalman track per object it has
     heard of, from the reports of the sensors that feed it, :mod:`iadsim.tracking.picture` - and
-    identification."""
+    identification. The node arrays are indexed (R, N, T, ...) and laid out (R, T, N, ...) in memory
+    (:func:`iadsim.engine.phases.by_object`)."""
 
     x: np.ndarray  # (R, N, T, 6) track state; nodes N: the fire units, then the command posts
     p: np.ndarray  # (R, N, T, 3, 3) each axis's covariance (pp, pv, vv)
