@@ -66,17 +66,25 @@ def test_a_fire_units_track_is_the_kalman_filter_of_the_reports_that_reached_it(
     assert crossed > 0  # ... and reports that crossed in flight, discarded at the fire unit
 
 
+
+
 def test_the_nodes_tracks_of_one_object_lie_together_in_memory(make_scenario):
     """The pictures are indexed (R, N, T, ...) and stored (R, T, N, ...): a report fanning out to many nodes
-    touches one object's neighbouring tracks (phases.by_object); the values are the engine's either way (the
-    test above)."""
-    world = _steady_network(make_scenario)
-    pic = Engine(world, np.arange(2), seed=5, events=False).state.picture
+    touches one object's neighbouring tracks (phases.by_object), and a node's latest bearings of an object keep
+    their times together; the values are the engine's either way (the tests above)."""
+    from .test_triangulation import _world
+
+    pic = Engine(_steady_network(make_scenario), np.arange(2), seed=5, events=False).state.picture
     R, N, T = pic.updates.shape
     assert N > 1 and T > 1
-    for a, tail in ((pic.x, (6,)), (pic.p, (3, 3)), (pic.track_time, ()), (pic.updates, ()), (pic.bearings, None)):
-        assert a.shape[:3] == (R, N, T) and (tail is None or a.shape[3:] == tail)
-        row = int(np.prod(a.shape[3:])) * a.itemsize
+    for a, tail in ((pic.x, (6,)), (pic.p, (3, 3)), (pic.track_time, ()), (pic.updates, ())):
+        assert a.shape == (R, N, T) + tail
+        row = int(np.prod(tail)) * a.itemsize
         assert a.strides[1] == row and a.strides[2] == N * row and a.strides[0] == T * N * row
+    world = _world(make_scenario)  # two passive sensors
+    bearings = Engine(world, np.arange(2), seed=5, events=False).state.picture.bearings
+    P = int((~world.ranging).sum())
+    assert P == 2 and bearings.shape[3:] == (P, 4)
+    assert bearings.strides[3:] == (8, 8 * P)  # the P times of a node's latest bearings of an object together
     filled = phases.by_object((2, 3, 4, 5), -np.inf, float)
-    assert filled.shape == (2, 3, 4, 5) and (filled == -np.inf).all() and filled.dtype == float
+    assert filled.shape == (2, 3, 4, 5) and (filled == -np.inf).all() and filled.strides == (480, 40, 120, 8)

@@ -38,6 +38,28 @@ def test_ospa_is_its_definition():
     assert ospa(np.zeros((0, 3)), y, 5000.0, 2.0) == 5000.0
 
 
+
+@pytest.mark.parametrize("seed", range(4))
+def test_ospa_of_many_points_in_groups_is_the_whole_sets_optimal_assignment(seed):
+    """Tracks near their objects in clusters (raids), some points alone, some far off: ospa solves each group of
+    points linked by pairs closer than c on its own; the answer is the optimal assignment over the whole sets
+    (scipy's linear_sum_assignment of min(d, c)^p, Eq. 3)."""
+    from scipy.optimize import linear_sum_assignment
+
+    rng = np.random.default_rng(seed)
+    c, p = 5000.0, 2.0
+    centres = rng.uniform(-100e3, 100e3, size=(8, 3))
+    y = np.concatenate([centre + rng.normal(scale=2500.0, size=(int(rng.integers(1, 9)), 3)) for centre in centres])
+    x = np.concatenate([y[rng.random(len(y)) < 0.8] + rng.normal(scale=1500.0, size=(1, 3)),
+                        rng.uniform(-100e3, 100e3, size=(int(rng.integers(0, 6)), 3))])
+    for a, b, same in ((x, y, False), (y, x, False), (x[:3], y, False), (x, x[::-1], True)):
+        small, large = (a, b) if len(a) <= len(b) else (b, a)
+        cost = np.minimum(np.linalg.norm(small[:, None] - large[None], axis=-1), c) ** p
+        i, j = linear_sum_assignment(cost)
+        expected = ((cost[i, j].sum() + c**p * (len(large) - len(small))) / len(large)) ** (1 / p)
+        assert ospa(a, b, c, p) == pytest.approx(expected, rel=1e-9, abs=1e-6)
+        assert (expected == 0.0) if same else (0 < expected < c)  # (the same points: a perfect picture)
+
 @pytest.mark.validation
 def test_ospa_agrees_with_stone_soup_where_both_assign_alike(validation):
     """Stone Soup's OSPAMetric (1.9) minimises the sum of distances before raising them to p; on sets whose

@@ -323,7 +323,7 @@ def _node_counts(world, state, nodes: slice, latency: np.ndarray, feeds: np.ndar
     k = max(state.time_index - 1, 0)
     pic, out = state.picture, state.outcomes
     now = float(world.times[k])
-    x, track_time = np.ascontiguousarray(pic.x[:, nodes]), np.ascontiguousarray(pic.track_time[:, nodes])
+    x, track_time = pic.x[:, nodes], pic.track_time[:, nodes]  # (views: the kernel reads any layout)
     held = node_holds(world, state, nodes, latency, now)
     flying = out.alive & ~out.leaked & world.active[k][None, :]
     # seen by a feeding sensor that places it (a radar that sees it, or two passive ones that detect it)
@@ -332,7 +332,7 @@ def _node_counts(world, state, nodes: slice, latency: np.ndarray, feeds: np.ndar
     n_r, n_f, n_t = held.shape
     counts = np.zeros((n_r, n_f, 6))
     picture_counts(x, np.where(held, CONFIRMED, FREE).astype(np.int8),
-                   np.broadcast_to(np.arange(n_t, dtype=np.int64), held.shape).copy(), track_time,
+                   np.broadcast_to(np.arange(n_t, dtype=np.int64), held.shape), track_time,
                    np.full((n_r, n_f), n_t, np.int64), now, world.position[k], sees & flying[:, None, :],
                    OSPA_CUTOFF, OSPA_ORDER, counts)
     return counts

@@ -312,7 +312,9 @@ def initial_state(ctx: Context) -> State:
                             held_since=np.full((R, S, T), np.inf), held_until=np.full((R, S, T), -np.inf),
                             reports=[], deliveries=(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))),
         picture=Picture(x=by_object((R, N, T, 6)), p=by_object((R, N, T, 3, 3)), track_time=by_object((R, N, T)),
-                        bearings=by_object((R, N, T, len(ctx.bearings.sensor), 4), -np.inf),
+                        # (R, N, T, P, 4) stored (R, T, N, 4, P): the times of a node's latest bearings of an
+                        # object, which every bearing it fuses reads, lie together
+                        bearings=by_object((R, N, T, 4, len(ctx.bearings.sensor)), -np.inf).swapaxes(3, 4),
                         updates=by_object((R, N, T), 0, np.int64),
                         stale=np.zeros(R, np.int64), pending=None,
                         system_hostile=~(civil_ok[None, :] & ~missed)),
@@ -335,8 +337,9 @@ def by_object(shape: tuple, fill=0.0, dtype=float) -> np.ndarray:
     """A picture array of ``shape`` (R, N, T, ...) filled with ``fill``, laid out (R, T, N, ...) in memory: the
     nodes' tracks of one object lie together, so a report reaching many nodes (:func:`fuse_until`) touches
     neighbouring memory rather than memory a whole picture apart per node (the same values, indexed the same
-    way)."""
-    return np.full(shape[:1] + shape[2:3] + shape[1:2] + shape[3:], fill, dtype).swapaxes(1, 2)
+    way). Zeros are left to the operating system (pages a run never writes take no memory)."""
+    stored = shape[:1] + shape[2:3] + shape[1:2] + shape[3:]
+    return (np.zeros(stored, dtype) if fill == 0 else np.full(stored, fill, dtype)).swapaxes(1, 2)
 
 
 # ------------------------------------------------------------------------------------------------ readiness

@@ -32,9 +32,9 @@ crosses every current bearing (:func:`iadsim.tracking.bearings.fix`, weighted le
 
 Tracks are per axis (state (6,), each axis its own covariance ``(pp, pv, vv)``: a bearing fix measures height
 differently from east and north, or not at all), arrays ``(R, N, T)`` leading: replication, node (the fire units,
-then the command posts, in the engine), object. A
-node's track of an object is keyed by the object (perfect correlation of one object's tracks across sensors; a
-false track is never reported).
+then the command posts, in the engine), object, in any memory layout (the engine keeps one object's tracks at
+all nodes together, where a report fanning out to the nodes finds them). A node's track of an object is keyed
+by the object (perfect correlation of one object's tracks across sensors; a false track is never reported).
 
 References
 ----------
