@@ -54,7 +54,6 @@ def _knows(s, r, f, t, now) -> bool:
     return pictured and any(s["guides"][r, f, sensor] and s["visible"][sensor, t] for sensor, _ in holding)
 
 
-
 @pytest.mark.parametrize("shape", [(10, 7, 9), (20, 30, 40)])
 def test_holders_are_each_rows_and_targets_sensors_holding_a_track_in_the_window(shape):
     g = np.random.default_rng(sum(shape))
@@ -73,6 +72,7 @@ def test_holders_are_each_rows_and_targets_sensors_holding_a_track_in_the_window
             assert sensor[got].tolist() == held
             np.testing.assert_array_equal(times[got], np.column_stack(
                 [confirmed[r, held, t], since[r, held, t], until[r, held, t]]).reshape(-1, 3))
+
 
 @pytest.mark.parametrize("seed", range(6))
 def test_assignable_is_every_triple_the_rules_allow(seed):

@@ -66,8 +66,6 @@ def test_a_fire_units_track_is_the_kalman_filter_of_the_reports_that_reached_it(
     assert crossed > 0  # ... and reports that crossed in flight, discarded at the fire unit
 
 
-
-
 def test_the_nodes_tracks_of_one_object_lie_together_in_memory(make_scenario):
     """The pictures are indexed (R, N, T, ...) and stored (R, T, N, ...): a report fanning out to many nodes
     touches one object's neighbouring tracks (phases.by_object), and a node's latest bearings of an object keep

@@ -60,6 +60,19 @@ def test_ospa_of_many_points_in_groups_is_the_whole_sets_optimal_assignment(seed
         assert ospa(a, b, c, p) == pytest.approx(expected, rel=1e-9, abs=1e-6)
         assert (expected == 0.0) if same else (0 < expected < c)  # (the same points: a perfect picture)
 
+
+def test_ospa_keeps_small_distances_and_groups_of_more_estimates_than_objects():
+    """Tiny distances at high orders (the sum is of the pairs' d^p, not c^p minus a near-equal number), and a group
+    of three estimates linked to two objects (beside two objects far off), against the definition."""
+    one = np.zeros((1, 3))
+    for d, p in ((10.0, 6.0), (0.5, 4.0), (1e-5, 2.0), (3.0, 1.0)):
+        assert ospa(one, np.array([[d, 0.0, 0.0]]), 5000.0, p) == pytest.approx(d, rel=1e-12)
+    y = np.array([[0.0, 0, 0], [1000.0, 0, 0], [60e3, 0, 0], [0.0, 70e3, 0]])
+    x = np.array([[100.0, 0, 0], [900.0, 0, 0], [500.0, 40, 0]])
+    for p in (1.0, 2.0, 3.0):
+        assert ospa(x, y, 5000.0, p) == pytest.approx(_ospa_by_definition(x, y, 5000.0, p), rel=1e-12)
+        assert ospa(y, x, 5000.0, p) == pytest.approx(_ospa_by_definition(y, x, 5000.0, p), rel=1e-12)
+
 @pytest.mark.validation
 def test_ospa_agrees_with_stone_soup_where_both_assign_alike(validation):
     """Stone Soup's OSPAMetric (1.9) minimises the sum of distances before raising them to p; on sets whose

@@ -42,35 +42,39 @@ OSPA_ORDER = 2.0
 
 @numba.njit(cache=True, nogil=True)
 def ospa(estimates, truths, c, p):  # pragma: no cover - compiled
-    """OSPA distance [m] between ``estimates`` (n, 3) and ``truths`` (m, 3) positions, cut-off ``c`` [m], order
-    ``p`` (module docstring).
+    """OSPA distance [m] between ``estimates`` (n, 3) and ``truths`` (m, 3) positions, cut-off ``c`` [m] (c^p
+    finite), order ``p`` (module docstring).
 
     With n <= m the sum to minimise is ``c^p m + sum over the assigned pairs closer than c of (d^p - c^p)``: a
     pair at the cut-off or beyond adds c^p whether assigned or not. So the assignment splits over the groups of
     points linked by pairs closer than c (connected components), each solved on its own (:func:`min_cost_assignment`
     on its few points; one point: its nearest partner): the same minimum as over the whole sets, at a fraction
-    of the work when the points are spread out (a picture's tracks near their objects)."""
+    of the work when the points are spread out (a picture's tracks near their objects). The sum is then added
+    up as the definition's (the chosen pairs' d^p, and c^p for each point left), not from the differences."""
     n, m = estimates.shape[0], truths.shape[0]
     if n == 0 or m == 0:  # nothing to assign: 0 for two empty sets, else every point costs the cut-off
         return 0.0 if n == m else c
     small, large = (estimates, truths) if n <= m else (truths, estimates)
     ns, nl = small.shape[0], large.shape[0]
     cp = c**p
-    gain = np.zeros((ns, nl))  # d^p - c^p of the pairs closer than c (< 0), else 0
+    gain = np.zeros((ns, nl))  # d^p - c^p of the pairs closer than c (< 0), else 0: what the assignment minimises
+    power = np.zeros((ns, nl))  # d^p of the pairs closer than c: what the distance adds up
     root = np.arange(ns + nl)  # union-find over the points: small's, then large's
     for i in range(ns):
         for j in range(nl):
             d = np.sqrt((small[i, 0] - large[j, 0]) ** 2 + (small[i, 1] - large[j, 1]) ** 2
                         + (small[i, 2] - large[j, 2]) ** 2)
             if d < c:
-                gain[i, j] = d**p - cp
+                power[i, j] = d**p
+                gain[i, j] = power[i, j] - cp
                 a, b = _find(root, i), _find(root, ns + j)
                 if a != b:
                     root[max(a, b)] = min(a, b)
     rows = np.empty(ns, np.int64)
     cols = np.empty(nl, np.int64)
     done = np.zeros(ns + nl, np.bool_)
-    total = 0.0
+    total = 0.0  # the chosen pairs' d^p
+    pairs = 0  # how many
     for i in range(ns):  # each group with a pair closer than c, once (from its first point of small)
         g = _find(root, i)
         if done[g]:
@@ -88,11 +92,15 @@ def ospa(estimates, truths, c, p):  # pragma: no cover - compiled
                 q += 1
         if q == 0:
             continue
-        best = 0.0
         if k == 1 or q == 1:  # one point: its best partner
+            best, pa, pb = 0.0, -1, -1
             for a in range(k):
                 for b in range(q):
-                    best = min(best, gain[rows[a], cols[b]])
+                    if gain[rows[a], cols[b]] < best:
+                        best, pa, pb = gain[rows[a], cols[b]], rows[a], cols[b]
+            if pa >= 0:
+                total += power[pa, pb]
+                pairs += 1
         else:
             sub = np.empty((min(k, q), max(k, q)))
             for a in range(k):
@@ -103,9 +111,13 @@ def ospa(estimates, truths, c, p):  # pragma: no cover - compiled
                         sub[b, a] = gain[rows[a], cols[b]]
             chosen = min_cost_assignment(sub)
             for a in range(sub.shape[0]):
-                best += sub[a, chosen[a]]
-        total += best
-    return (max(cp * nl + total, 0.0) / nl) ** (1.0 / p)
+                ia, ib = (rows[a], cols[chosen[a]]) if k <= q else (rows[chosen[a]], cols[a])
+                if gain[ia, ib] < 0.0:  # a pair closer than c (else: both points left, c^p)
+                    total += power[ia, ib]
+                    pairs += 1
+    if nl > pairs:  # (an infinite cut-off adds nothing for no point left)
+        total += cp * (nl - pairs)
+    return (total / nl) ** (1.0 / p)
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
