@@ -47,76 +47,73 @@ def ospa(estimates, truths, c, p):  # pragma: no cover - compiled
 
     With n <= m the sum to minimise is ``c^p m + sum over the assigned pairs closer than c of (d^p - c^p)``: a
     pair at the cut-off or beyond adds c^p whether assigned or not. So the assignment splits over the groups of
-    points linked by pairs closer than c (connected components), each solved on its own (:func:`min_cost_assignment`
-    on its few points; one point: its nearest partner): the same minimum as over the whole sets, at a fraction
-    of the work when the points are spread out (a picture's tracks near their objects). The sum is then added
-    up as the definition's (the chosen pairs' d^p, and c^p for each point left), not from the differences."""
+    points linked by pairs closer than c (connected components), each solved on its own
+    (:func:`min_cost_assignment` on its few points; one point: its closest partner): the same minimum as over the
+    whole sets, at a fraction of the work when the points are spread out (a picture's tracks near their objects).
+    The sum is then added up as the definition's (the chosen pairs' min(d, c)^p, and c^p for each point left),
+    not from the differences."""
     n, m = estimates.shape[0], truths.shape[0]
     if n == 0 or m == 0:  # nothing to assign: 0 for two empty sets, else every point costs the cut-off
         return 0.0 if n == m else c
     small, large = (estimates, truths) if n <= m else (truths, estimates)
     ns, nl = small.shape[0], large.shape[0]
     cp = c**p
-    gain = np.zeros((ns, nl))  # d^p - c^p of the pairs closer than c (< 0), else 0: what the assignment minimises
-    power = np.zeros((ns, nl))  # d^p of the pairs closer than c: what the distance adds up
+    cost = np.empty((ns, nl))  # min(d, c)^p (Eq. 3's); the pairs below c^p are the close ones
     root = np.arange(ns + nl)  # union-find over the points: small's, then large's
     for i in range(ns):
         for j in range(nl):
             d = np.sqrt((small[i, 0] - large[j, 0]) ** 2 + (small[i, 1] - large[j, 1]) ** 2
                         + (small[i, 2] - large[j, 2]) ** 2)
-            if d < c:
-                power[i, j] = d**p
-                gain[i, j] = power[i, j] - cp
+            cost[i, j] = d**p if d < c else cp  # (the power only where it matters)
+            if cost[i, j] < cp:
                 a, b = _find(root, i), _find(root, ns + j)
-                if a != b:
-                    root[max(a, b)] = min(a, b)
+                root[max(a, b)] = min(a, b)
+    label = np.empty(ns + nl, np.int64)  # each point's group: its first point
+    for a in range(ns + nl):
+        label[a] = _find(root, a)
+    order = np.argsort(label, kind="mergesort")  # the groups in turn, each's points ascending (small's first)
     rows = np.empty(ns, np.int64)
     cols = np.empty(nl, np.int64)
-    done = np.zeros(ns + nl, np.bool_)
-    total = 0.0  # the chosen pairs' d^p
-    pairs = 0  # how many
-    for i in range(ns):  # each group with a pair closer than c, once (from its first point of small)
-        g = _find(root, i)
-        if done[g]:
-            continue
-        done[g] = True
-        k = 0
-        for a in range(i, ns):
-            if _find(root, a) == g:
-                rows[k] = a
+    total = 0.0  # the chosen pairs' cost
+    chosen = 0  # how many
+    e = 0
+    while e < ns + nl:  # each group
+        k = q = 0
+        g = label[order[e]]
+        while e < ns + nl and label[order[e]] == g:
+            if order[e] < ns:
+                rows[k] = order[e]
                 k += 1
-        q = 0
-        for b in range(nl):
-            if _find(root, ns + b) == g:
-                cols[q] = b
+            else:
+                cols[q] = order[e] - ns
                 q += 1
-        if q == 0:
+            e += 1
+        if k == 0 or q == 0:  # no close partner: left, c^p
             continue
-        if k == 1 or q == 1:  # one point: its best partner
-            best, pa, pb = 0.0, -1, -1
+        if k == 1 or q == 1:  # one point: its closest partner
+            ia, ib = rows[0], cols[0]
             for a in range(k):
                 for b in range(q):
-                    if gain[rows[a], cols[b]] < best:
-                        best, pa, pb = gain[rows[a], cols[b]], rows[a], cols[b]
-            if pa >= 0:
-                total += power[pa, pb]
-                pairs += 1
-        else:
-            sub = np.empty((min(k, q), max(k, q)))
-            for a in range(k):
-                for b in range(q):
-                    if k <= q:
-                        sub[a, b] = gain[rows[a], cols[b]]
-                    else:
-                        sub[b, a] = gain[rows[a], cols[b]]
-            chosen = min_cost_assignment(sub)
-            for a in range(sub.shape[0]):
-                ia, ib = (rows[a], cols[chosen[a]]) if k <= q else (rows[chosen[a]], cols[a])
-                if gain[ia, ib] < 0.0:  # a pair closer than c (else: both points left, c^p)
-                    total += power[ia, ib]
-                    pairs += 1
-    if nl > pairs:  # (an infinite cut-off adds nothing for no point left)
-        total += cp * (nl - pairs)
+                    if cost[rows[a], cols[b]] < cost[ia, ib]:
+                        ia, ib = rows[a], cols[b]
+            total += cost[ia, ib]
+            chosen += 1
+            continue
+        # the group's pairs by the difference they make, cost - c^p (far pairs 0: as good as leaving both)
+        sub = np.empty((min(k, q), max(k, q)))
+        for a in range(k):
+            for b in range(q):
+                if k <= q:
+                    sub[a, b] = cost[rows[a], cols[b]] - cp
+                else:
+                    sub[b, a] = cost[rows[a], cols[b]] - cp
+        pick = min_cost_assignment(sub)
+        for a in range(sub.shape[0]):
+            ia, ib = (rows[a], cols[pick[a]]) if k <= q else (rows[pick[a]], cols[a])
+            total += cost[ia, ib]  # (c^p for a far pair: both points left)
+            chosen += 1
+    if nl > chosen:  # every point not chosen costs c^p (and an infinite c^p nothing when none is left)
+        total += cp * (nl - chosen)
     return (total / nl) ** (1.0 / p)
 
 
