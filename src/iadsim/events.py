@@ -37,12 +37,14 @@ class EventKind(IntEnum):
     MISS = 8  # missiles arrived without killing (miss_distance, reason)
     KILL = 9  # missiles arrived and killed (miss_distance)
     WAITING = 10  # a fire unit could engage but waits for a firing solution (reason: immature_track)
+    EMITTER_ON = 11  # a radar started to radiate (unit: the radar's; its schedule, or a repair)
+    EMITTER_OFF = 12  # a radar stopped radiating (its emission-control schedule, or a failure)
 
 
 class Reason(IntEnum):
     """Why an engagement ended without a launch or a kill: the first that applies, checked in this order.
 
-    For ``lost``: target_gone, unit_down, chain_broken, not_in_picture, outside_envelope, no_missiles,
+    For ``lost``: target_gone, unit_down, chain_broken, not_in_picture, outside_envelope, radar_dark, no_missiles,
     no_channel. For ``miss``: aim_error, target_gone, unit_down, chain_broken, warhead. For ``waiting``:
     immature_track.
     """
@@ -58,6 +60,7 @@ class Reason(IntEnum):
     AIM_ERROR = 8  # the predicted aim point was farther than the acquisition basket from the target
     WARHEAD = 9  # guided to the target, the salvo's Pk draw failed
     IMMATURE_TRACK = 10  # the track's predicted intercept error does not fit the acquisition basket yet
+    RADAR_DARK = 11  # the guiding radar is dark, or goes dark before the intercept (its emission control)
 
 
 REASON_TEXT: dict[str, str] = {
@@ -72,6 +75,7 @@ REASON_TEXT: dict[str, str] = {
     "aim_error": "the aim point was farther than the acquisition basket from the target",
     "warhead": "guided to the target, the salvo's kill draw failed",
     "immature_track": "the track could not yet give a firing solution",
+    "radar_dark": "the guiding radar was dark, or would go dark before the intercept (emission control)",
 }
 """Each :class:`Reason` (by its name) spelled out, as docs/events.md explains it: the report's words."""
 

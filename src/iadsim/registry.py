@@ -22,8 +22,8 @@ from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
-__all__ = ["ASSIGNERS", "AUTHORITY_RULES", "DECISION_TIMES", "DOCTRINES", "SENSOR_MODELS", "Registry", "measures_range",
-           "places", "places_target"]
+__all__ = ["ASSIGNERS", "AUTHORITY_RULES", "DECISION_TIMES", "DOCTRINES", "EMCON_POLICIES", "SENSOR_MODELS", "Registry",
+           "measures_range", "places", "places_target"]
 
 
 class Registry(Generic[T]):
@@ -124,6 +124,8 @@ DECISION_TIMES: Registry = Registry("decision-time distribution", "iadsim.c2.dec
 """Operator decision time: ``authority.decision_time.distribution`` (:class:`iadsim.c2.decision.Distribution`)."""
 SENSOR_MODELS: Registry = Registry("sensor model", "iadsim.sensors")
 """How a sensor sees: a catalog sensor's ``model`` (:class:`iadsim.sensors.SensorModel`)."""
+EMCON_POLICIES: Registry = Registry("emission-control policy", "iadsim.network.emcon")
+"""When a radar emits: a unit's ``emcon.policy`` (:class:`iadsim.network.emcon.Policy`)."""
 
 
 def measures_range(model) -> bool:

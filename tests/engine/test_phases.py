@@ -209,6 +209,7 @@ def _fake_sensing(pd_by_step: list[list[float]], up: bool = True):
     K, T = pd.shape[0], pd.shape[2]
     position = np.broadcast_to(np.array([[10e3, 0.0, 1e3], [-10e3, 0.0, 1e3]]), (K, T, 3))  # 20 km apart
     world = SimpleNamespace(look_period=np.array([1.0]), sensor_unit=np.array([0]), sensing=np.array([True]),
+                            part_time=np.array([False]),
                             looks=Looks.from_dense(pd, np.ones((K, 1, T), bool), np.full((K, 1, T), 10.0)),
                             target_ids=["a", "b"],
                             civil=np.zeros(T, bool), times=np.arange(K, dtype=float), position=position,

@@ -32,8 +32,8 @@ def _recorded(monkeypatch):
     seen = []
     draw = phases.false_plots
 
-    def record(ctx, lr, ls, number):
-        out = draw(ctx, lr, ls, number)
+    def record(ctx, lr, ls, number, lit=None):
+        out = draw(ctx, lr, ls, number, lit)
         seen.append((len(lr), np.diff(out[0]), out[1]))
         return out
 

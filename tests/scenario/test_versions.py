@@ -14,16 +14,16 @@ DESIGNED = ROOT / "examples" / "airbase-as-designed.yaml"
 
 def test_absent_version_means_1_and_the_current_one_loads(tmp_path):
     assert "format_version" not in DESIGNED.read_text()
-    assert CURRENT["scenario"] == 2
-    assert load_scenario(DESIGNED).spec.format_version == 2  # read through the migrations
+    assert CURRENT["scenario"] == 3
+    assert load_scenario(DESIGNED).spec.format_version == 3  # read through the migrations
     path = tmp_path / "s.yaml"
-    for version in (1, 2):
+    for version in (1, 2, 3):
         path.write_text(f"format_version: {version}\n" + DESIGNED.read_text())
         assert load_scenario(path).spec == load_scenario(DESIGNED).spec
 
 
 @pytest.mark.parametrize(("value", "words"), [
-    ("3", "format version 3; iadsim"), ("99", "reads versions up to 2: upgrade iadsim"),
+    ("4", "format version 4; iadsim"), ("99", "reads versions up to 3: upgrade iadsim"),
     ("0", "whole number >= 1"), ("'one'", "whole number >= 1"), ("1.5", "whole number >= 1"),
 ])
 def test_newer_or_bad_version_is_refused_naming_the_field(tmp_path, cli, value, words):
@@ -45,7 +45,7 @@ def test_migrate_writes_the_version_and_keeps_comments(tmp_path, cli):
     assert status == 0, err
     text = path.read_text()
     first_field = next(line for line in text.splitlines() if line.strip() and not line.startswith("#"))
-    assert first_field == "format_version: 2"
+    assert first_field == "format_version: 3"
     comments = [line.strip() for line in original.splitlines() if line.strip().startswith("#")]
     assert comments and all(c in text for c in comments)
     assert load_scenario(path).spec == load_scenario(DESIGNED).spec
@@ -100,7 +100,7 @@ def test_migrate_through_a_symlink_keeps_the_link_and_the_mode(tmp_path, cli):
     link = tmp_path / "link.yaml"
     link.symlink_to(real)
     assert cli("migrate", str(link))[0] == 0
-    assert link.is_symlink() and real.read_text().count("format_version: 2") == 1
+    assert link.is_symlink() and real.read_text().count(f"format_version: {CURRENT['scenario']}") == 1
     assert stat.S_IMODE(os.stat(real).st_mode) == 0o640
 
 
@@ -132,9 +132,9 @@ def test_a_format_1_jammer_keeps_its_meaning_and_migrate_writes_it(tmp_path, cli
     line = next(line for line in migrated.splitlines() if "centre: any" in line)
     assert "format 1 meaning: in band for every radar" in line  # said where it is written
     assert "{" not in line and "}" not in line  # the map was made block style for the comment
-    assert "# a jamming raid" in migrated and "format_version: 2" in migrated
+    assert "# a jamming raid" in migrated and "format_version: 3" in migrated
     after = load_scenario(path).spec
-    assert after.threats == before.threats and after.format_version == 2
+    assert after.threats == before.threats and after.format_version == 3
 
 
 def test_a_format_2_jammer_needs_its_centre(tmp_path, cli):
@@ -146,3 +146,45 @@ def test_a_format_2_jammer_needs_its_centre(tmp_path, cli):
     line = 1 + text.splitlines().index("    jammer: {erp: 100 W, bandwidth: 50 MHz}")
     assert err.startswith(f"iadsim: {path}:{line}: threats"), err
     assert "jammer.centre" in err and "required" in err.lower()
+
+
+REPORTED = ROOT / "examples" / "airbase-as-reported.yaml"
+
+
+def test_format_2_emission_becomes_emission_control_and_migrate_writes_it(tmp_path, cli):
+    # format 2 said `readiness: {emission: off}` (a bare YAML `off` is false); format 3 says `emcon: {policy: silent}`
+    text = ("format_version: 2\n" + REPORTED.read_text().replace("format_version: 3\n", "")
+            .replace("readiness: {availability: 0.5}, crew: untrained, emcon: {policy: silent}",
+                     "readiness: {availability: 0.5, emission: off}, crew: untrained")
+            .replace("y: 0.6 km, readiness: {availability: 0.95}", "y: 0.6 km, readiness: {emission: on, "
+                     "availability: 0.9}"))
+    assert "emcon" not in text and text.count("emission: off") >= 2
+    path = tmp_path / "s.yaml"
+    path.write_text(text)
+    before = load_scenario(path).spec
+    assert before == load_scenario(REPORTED).spec.model_copy(update={"units": before.units})
+    silent = {u.id for u in before.units if u.emcon.policy == "silent"}
+    assert silent == {u.id for u in load_scenario(REPORTED).spec.units if u.emcon.policy == "silent"} and silent
+    ll = next(u for u in before.units if u.id == "mr1-ll")
+    assert ll.emcon.policy == "always-on" and ll.readiness.availability == 0.9
+    status, out, err = cli("migrate", str(path))
+    assert status == 0, err
+    migrated = path.read_text()
+    assert "emission:" not in migrated and "format_version: 3" in migrated
+    # only the units that changed are rewritten: the lists keep their indentation (`  - {...}` under `units:`)
+    changed = {line for line in text.splitlines() if "emission" in line} | {"format_version: 2"}
+    assert [line for line in text.splitlines() if line not in changed] == [
+        line for line in migrated.splitlines() if "emcon" not in line and "mr1-ll" not in line
+        and not line.startswith("format_version")]
+    assert migrated.count("emcon: {policy: silent}") == len(silent)
+    assert load_scenario(path).spec == before
+
+
+def test_format_3_refuses_the_old_emission_field_naming_its_line(tmp_path, cli):
+    path = tmp_path / "s.yaml"
+    text = "format_version: 3\nname: t\nduration: 60 s\nterrain: {flat: 0 m}\nunits:\n" \
+           "  - {id: r, type: ew-radar, x: 0 km, y: 0 km, readiness: {emission: off}}\n"
+    path.write_text(text)
+    status, out, err = cli("validate", str(path))
+    assert status == 2 and "Traceback" not in err
+    assert err.startswith(f"iadsim: {path}:6: units[0].readiness.emission"), err

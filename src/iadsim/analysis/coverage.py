@@ -3,7 +3,8 @@
 Rules (also written into ``coverage.json`` under ``"rules"``):
 
 * **Sensors** are the units with a sensor (radars, and launchers carrying one) that senses: a radar whose
-  emissions are on (a passive sensor whatever its emission setting; :attr:`iadsim.network.Network.senses`).
+  emission-control policy lets it emit (a passive sensor whatever its policy; :attr:`iadsim.network.Network.senses`).
+  A radar that emits part of the time (blink, rotation) covers what it covers while on.
 * **Detection.** A cell is covered by a sensor at height ``h`` above the cell's ground when the sensor's
   model (:mod:`iadsim.sensors`, the same model the engine uses) finds it visible - for a radar: the
   terrain masking height there (from the sensor's antenna, its mast height above the site, over a 4/3
@@ -842,7 +843,7 @@ def coverage(scenario: Scenario, out_dir: str | Path, bands: Sequence[float] = D
                          "range, inside the sector, per-look Pd >= 0.5 against every threat type "
                          "(propagation factor over the terrain and clutter, no jamming); below the masking "
                          "height only where the earth's curvature alone hides the cell (smooth-earth diffraction)",
-            "sensors": "units with a sensor that senses: a radar whose emissions are on, or a passive sensor",
+            "sensors": "units with a sensor that senses: a radar that is not silent, or a passive sensor",
             "engagement": "inside the missile's box envelope (ground range, height above ground) and seen by a "
                           "guiding radar (own radar or fire-control link)",
             "network_engagement": "only fire units the audit finds able count towards the network's engagement "

@@ -185,6 +185,14 @@ def _nan_unless(threats, values):
     return values if threats else np.full(len(values), np.nan)
 
 
+def _radar_mean(world, per_sensor: np.ndarray) -> np.ndarray:
+    """(R,) the mean over the network's radars (the sensors that radiate) of ``per_sensor`` (R, S); NaN without."""
+    radars = world.radiates
+    if not radars.any():
+        return np.full(len(per_sensor), np.nan)
+    return per_sensor[:, radars].mean(axis=1)
+
+
 for _name, _metric in {
     "kills": Metric("threats killed", "bounded", "threats", of_state=lambda w, s: s.outcomes.kills,
         unit="threats per replication"),
@@ -215,6 +223,8 @@ for _name, _metric in {
         unit="plots per replication"),
     "reports_discarded": Metric("track reports a fire unit discarded (they arrived after a later one)", "count",
                                 of_state=lambda w, s: s.picture.stale, unit="reports per replication"),
+    "emitter_on_time": Metric("time a radar of the network emitted, mean over its radars [s]", "time",
+                              of_state=lambda w, s: _radar_mean(w, s.outcomes.emission_time), unit="s"),
     "leakers_fraction": Metric("fraction of threats leaking", "fraction", of_rows=lambda rows, threats: _nan_unless(
         threats, rows["leakers"].to_numpy(dtype=float) / (threats or 1)), unit="fraction of the threats"),
     "p_raid_annihilation": Metric("probability of raid annihilation (no leaker)", "proportion",
@@ -238,6 +248,8 @@ for _name, _reporter in {
         s.readiness.able & s.readiness.unit_up[:, w.fire_unit]).sum(axis=1), unit="fire units"),
     "missiles_in_flight": Reporter("missiles in flight", lambda w, s: s.batteries.guiding.sum(axis=1), unit="missiles"),
     "kills": Reporter("threats killed so far", lambda w, s: s.outcomes.kills, unit="threats"),
+    "radars_emitting": Reporter("radars emitting (working, and on by their emission control)", lambda w, s: (
+        s.readiness.emitting.sum(axis=1)), unit="radars"),
     "picture_ospa": Reporter(f"OSPA of the sensors' pictures [m] (c {OSPA_CUTOFF / 1e3:g} km, p {OSPA_ORDER:g})",
                              lambda w, s: _ospa_mean(picture_quality(w, s)), unit="m"),
     "picture_held": Reporter("objects held (sensor x object pairs)", lambda w, s: picture_quality(w, s)[..., 2].sum(

@@ -64,6 +64,7 @@ from iadsim.events import EventKind, Reason
 from iadsim.network import evaluate
 from iadsim.network.chain import picture_sources
 from iadsim.network.compiled import relevant_components
+from iadsim.network.emcon import Schedule, emitting, emitting_until, on_time, switches
 from iadsim.physics.kinematics import in_launch_envelope, intercept
 from iadsim.physics.lethality import carleton_sspk, endgame_miss, salvo_pk
 from iadsim.registry import (
@@ -80,7 +81,7 @@ from iadsim.tracking import gate_threshold
 from iadsim.tracking.picture import UNKNOWN_HEIGHT_SIGMA, BearingSensors, arrival_order, fuse_reports, next_arrival
 from iadsim.tracking.scan import ANGLE_RANGE, SensorTrackTable, scan_looks, slots_needed
 
-__all__ = ["Context", "assess", "assign", "authorise", "channel_groups", "fire_control", "initial_state",
+__all__ = ["Context", "assess", "assign", "authorise", "channel_groups", "emit", "fire_control", "initial_state",
            "leak", "repair_and_fail", "sense", "track", "window"]
 
 # engagement phases as plain integers (comparing arrays with enum members goes through the enum machinery)
@@ -304,7 +305,7 @@ def initial_state(ctx: Context) -> State:
         time_index=0,
         readiness=Readiness(unit_up, next_event, link_up, able=np.zeros((R, F), bool),
                             feeds=np.zeros((R, F, S), bool), post_feeds=np.zeros((R, len(w.post_ids), S), bool),
-                            guides=np.zeros((R, F, S), bool)),
+                            guides=np.zeros((R, F, S), bool), emitting=np.zeros((R, S), bool)),
         tracks=SensorTracks(phase=rng.uniform(keys, 0, S_PHASE, (S,)) * w.look_period[None, :],
                             table=SensorTrackTable.empty(R, S, ctx.track_slots), dropped=np.zeros(R, np.int64),
                             false_confirmed=np.zeros(R, np.int64), swaps=np.zeros(R, np.int64),
@@ -327,7 +328,8 @@ def initial_state(ctx: Context) -> State:
         crews=Crews(free_at=np.full((R, len(ctx.cp_units) + F, spec.doctrine.concurrent_decisions), -np.inf)),
         outcomes=Outcomes(alive=np.ones((R, T), bool), leaked=np.zeros((R, T), bool), kills=count(),
                           engagements=count(), expended=count(), wrongful=count(), civil_killed=count(),
-                          vetoes=count(), first_detection=np.full(R, np.nan), first_engagement=np.full(R, np.nan)),
+                          vetoes=count(), first_detection=np.full(R, np.nan), first_engagement=np.full(R, np.nan),
+                          emission_time=np.zeros((R, S))),
     )
     update_chains(ctx, st.readiness, np.arange(R))
     return st
@@ -410,6 +412,32 @@ def repair_and_fail(ctx: Context, k: int, rd: Readiness) -> None:
     update_chains(ctx, rd, np.flatnonzero(due.any(axis=1)))
 
 
+# ------------------------------------------------------------------------------------------------ emission
+
+def emit(ctx: Context, k: int, rd: Readiness, out: Outcomes) -> None:
+    """Which radars radiate over step ``k``'s window: those that work and whose emission-control schedule has them
+    on (:mod:`iadsim.network.emcon`; a unit's state changes only at the step's time sample, so its emission time
+    over the window is exact). Each switch is an ``emitter_on`` or ``emitter_off`` event at its time: at the
+    window's start where a failure, a repair or the schedule changed it, and inside the window where the schedule
+    switches."""
+    w = ctx.world
+    start, end = window(ctx, k)
+    period, on, offset = w.emcon
+    up = rd.unit_up[:, w.sensor_unit] & w.sensing[None, :] & w.radiates[None, :]
+    out.emission_time += np.where(up, on_time(start, end, period, on, offset)[None, :], 0.0)
+    now_on = up & emitting(start, period, on, offset)[None, :]
+    for r, s in zip(*np.nonzero(now_on != rd.emitting), strict=True):
+        ctx.event(r, start, EventKind.EMITTER_ON if now_on[r, s] else EventKind.EMITTER_OFF, w.sensor_unit[s])
+    rd.emitting = now_on
+    for s in np.flatnonzero(w.part_time):
+        turns = switches(start, end, Schedule(period[s], on[s], offset[s]))
+        for r in np.flatnonzero(up[:, s]):
+            for when, state in turns:
+                ctx.event(r, when, EventKind.EMITTER_ON if state else EventKind.EMITTER_OFF, w.sensor_unit[s])
+            if turns:
+                rd.emitting[r, s] = turns[-1][1]
+
+
 # ------------------------------------------------------------------------------------------------ sensing
 
 def looks_in(ctx: Context, trk: SensorTracks, start: float, end: float) -> tuple[np.ndarray, np.ndarray]:
@@ -434,6 +462,7 @@ def sense(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, out: Outcomes)
     first, count = looks_in(ctx, trk, start, end)
     trk.reports = []  # each look batch's track reports (row, sensor, object), REPORT_FIELDS
     sensing = rd.unit_up[:, w.sensor_unit] & w.sensing[None, :]  # working, and able to sense (a radar emits)
+    timed = w.part_time.any()  # radars that emit part of the time: dark at a look, they look and find nothing
     flying = out.alive & ~out.leaked
     n_t = len(w.target_ids)
     seen = w.looks.at(k)  # draws only where a look can succeed: the numbers a full draw gives
@@ -449,9 +478,10 @@ def sense(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, out: Outcomes)
         if not len(lr):
             continue
         when = trk.phase + number * w.look_period[None, :]
+        lit = looking & emitting(when, *w.emcon[:, None, :]) if timed else looking
         look_of = np.full(looking.shape, -1)
         look_of[lr, ls] = np.arange(len(lr))
-        rr, i = detections(ctx.keys, number, looking, flying, ss, tt, pd, n_t, S_DETECT)  # by replication, pair
+        rr, i = detections(ctx.keys, number, lit, flying, ss, tt, pd, n_t, S_DETECT)  # by replication, pair
         if len(rr):
             first_detection(w, out, rr, tt[i], when[rr, ss[i]])
         ds, dt = ss[i], tt[i]
@@ -464,7 +494,7 @@ def sense(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, out: Outcomes)
         flat = ((ds * n_t + dt) * 3)[:, None] + np.arange(3)  # entries (r, s, t, :) of a full keyed normal draw
         noise = rng.normal_at(ctx.keys[rr][:, None], number[rr, ds][:, None], S_NOISE, flat)
         det_ptr = np.concatenate([[0], np.cumsum(np.bincount(look_of[rr, ds], minlength=len(lr)))])
-        fa_ptr, fa_z, fa_var = false_plots(ctx, lr, ls, number[lr, ls])
+        fa_ptr, fa_z, fa_var = false_plots(ctx, lr, ls, number[lr, ls], lit[lr, ls] if timed else None)
         n_conf, n_out = scan_looks(
             lr, ls, when[lr, ls], det_ptr, dt, pos, noise, np.maximum(sigma, MIN_SIGMA),
             pd[i].astype(float), fa_ptr, fa_z,
@@ -516,13 +546,13 @@ def poisson_count(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
     return k
 
 
-def false_plots(ctx: Context, lr, ls, number) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def false_plots(ctx: Context, lr, ls, number, lit=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The false plots of looks (rows ``lr``, sensors ``ls``, look numbers ``number``): a Poisson number with
     the sensor's mean per look, each uniform in range, bearing and elevation over what the look searches
-    (the sensor's ``search_volume``; keyed draws), with the sensor's measurement error there as its variance.
-    Returns (pointers (L + 1,), positions, variances)."""
+    (the sensor's ``search_volume``; keyed draws), with the sensor's measurement error there as its variance;
+    none in a look whose radar is dark (``lit`` False). Returns (pointers (L + 1,), positions, variances)."""
     w = ctx.world
-    mean = ctx.false_plots[ls]
+    mean = ctx.false_plots[ls] if lit is None else np.where(lit, ctx.false_plots[ls], 0.0)
     u = rng.uniform_at(ctx.keys[lr], number, S_FALSE, ls)
     some = np.flatnonzero(u >= np.exp(-mean))  # looks with a false plot or more (the others: none)
     if not len(some):
@@ -893,7 +923,8 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
         return False
     rr, when = rows[i], clock[rows[i]]
     tof, _, inside = engagement_geometry(ctx, k, f, t, when)  # exactly, at the clock
-    ok = inside & firing_solution(ctx, st, k, rr, f, t, when, tof, inside)
+    ok = inside & guided(ctx, rd, rr, f, when, np.where(inside, tof, 0.0))
+    ok &= firing_solution(ctx, st, k, rr, f, t, when, tof, inside)
     nominated = False
     for r in dict.fromkeys(rr[ok].tolist()):  # each row with a feasible pair, in order
         whole = np.zeros((len(w.fire_ids), len(w.target_ids)), bool)
@@ -905,6 +936,16 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
                 nominate(ctx, k, st, r, a, b, clock[r])
                 nominated = True
     return nominated
+
+
+def guided(ctx: Context, rd: Readiness, rr, ff, when, tof) -> np.ndarray:
+    """Whether a radar that can guide fire unit ``ff``'s missiles in row ``rr`` emits from ``when`` until the
+    intercept ``when + tof`` (its emission-control schedule: a crew does not fire missiles its radar will leave)."""
+    w = ctx.world
+    if not w.part_time.any():
+        return np.ones(len(rr), bool)
+    until = emitting_until(np.asarray(when, float)[:, None], *w.emcon[:, None, :])
+    return (np.where(rd.guides[rr, ff], until, -np.inf) >= (when + tof)[:, None]).any(axis=1)
 
 
 def step_holders(ctx: Context, k: int, trk: SensorTracks) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -1014,6 +1055,7 @@ def authorise(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarr
     tof, _, inside = engagement_geometry(ctx, k, ff, tt, when)
     knows = known(ctx, k, st.readiness, st.tracks, rr, ff, tt, when)
     aims = aim_points(ctx, k, st.picture, rr, ff, tt, when, tof)
+    lit = guided(ctx, st.readiness, rr, ff, when, np.array([a[0] for a in aims]))
     ident = spec.authority.identification
     calls = rng.uniform_at(ctx.keys[rr], 0 if ident.persistent else eng.attempts[rr, tt], S_ID_OPERATOR, tt)
     released = []
@@ -1032,7 +1074,7 @@ def authorise(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarr
             ctx.event(r, now, EventKind.VETOED, w.fire_unit[f], t, where=partial(position_at, ctx, k, t, now))
             released.append(r)
             continue
-        reason = cannot_fire(ctx, st, r, f, t, bool(knows[i]), bool(inside[i]))
+        reason = cannot_fire(ctx, st, r, f, t, bool(knows[i]), bool(inside[i]), bool(lit[i]))
         if reason:
             eng.phase[r, t] = IDLE
             ctx.event(r, now, EventKind.LOST, w.fire_unit[f], t, reason=reason,
@@ -1057,8 +1099,10 @@ def aim_points(ctx: Context, k: int, pic: Picture, rr, ff, tt, when, tof) -> lis
     return list(zip(tof.tolist(), aim, strict=True))
 
 
-def cannot_fire(ctx: Context, st: State, r: int, f: int, t: int, knows: bool, inside: bool) -> Reason:
-    """Why fire unit ``f`` cannot launch at target ``t`` now (the first reason), or Reason.NONE."""
+def cannot_fire(ctx: Context, st: State, r: int, f: int, t: int, knows: bool, inside: bool, lit: bool = True
+                ) -> Reason:
+    """Why fire unit ``f`` cannot launch at target ``t`` now (the first reason), or Reason.NONE; ``lit``: its
+    guiding radar emits until the intercept (:func:`guided`)."""
     rd, bat, out = st.readiness, st.batteries, st.outcomes
     checks = (
         (out.alive[r, t] and not out.leaked[r, t], Reason.TARGET_GONE),
@@ -1066,6 +1110,7 @@ def cannot_fire(ctx: Context, st: State, r: int, f: int, t: int, knows: bool, in
         (rd.able[r, f], Reason.CHAIN_BROKEN),
         (knows, Reason.NOT_IN_PICTURE),
         (inside, Reason.OUTSIDE_ENVELOPE),
+        (lit, Reason.RADAR_DARK),
         (bat.missiles[r, f] > 0, Reason.NO_MISSILES),
         (bat.guiding[r, ctx.group[f]] < ctx.channels[f], Reason.NO_CHANNEL),
     )

@@ -43,6 +43,8 @@ class Readiness:
     feeds: np.ndarray  # (R, F, S) bool: sensor s feeds fire unit f's picture
     post_feeds: np.ndarray  # (R, C, S) bool: sensor s feeds command post c's picture
     guides: np.ndarray  # (R, F, S) bool: radar s can guide fire unit f's missiles (per the kill-chain rules)
+    emitting: np.ndarray  # (R, S) bool: the sensor radiated at the end of the last window simulated (a radar that
+    #                        works and whose emission-control schedule has it on; a passive sensor never)
 
 
 @dataclass
@@ -140,6 +142,7 @@ class Outcomes:
     vetoes: np.ndarray  # (R,)
     first_detection: np.ndarray  # (R,) seconds, nan if never
     first_engagement: np.ndarray  # (R,) seconds, nan if never
+    emission_time: np.ndarray  # (R, S) [s] how long each sensor has radiated (working, and on by its schedule)
 
 
 class InvariantError(AssertionError):

@@ -142,7 +142,9 @@ class World:
     fire_unit: np.ndarray  # (F,) index into unit_ids
     guider_names: list[list[str]]  # per fire unit: radars wired to guide its missiles (own radar first)
     sensors: list[SensorModel]  # (S,) the sensor model of each sensor
-    sensing: np.ndarray  # (S,) bool: the sensor can sense (Network.senses: a radar's emission is on; passive)
+    sensing: np.ndarray  # (S,) bool: the sensor can sense (Network.senses: a radar that is not silent; passive)
+    emcon: np.ndarray  # (3, S) each sensor's emission schedule: period, on, offset [s] (iadsim.network.emcon)
+    part_time: np.ndarray  # (S,) bool: the sensor's schedule is periodic (it emits part of the time)
     fire_sector: list  # (F,) each fire unit's sector (None: all round): it fires at intercepts inside it only
     # command posts (they keep a picture too, from what reaches them)
     post_ids: list[str]
@@ -173,6 +175,11 @@ class World:
         """(S,) int64 what each sensor's tracks give a picture (:func:`iadsim.registry.places`: 3 a radar's, 2 a
         passive sensor's lines of sight with elevation, 1 bearings only)."""
         return np.array([places(sensor, getattr(sensor, "entry", None)) for sensor in self.sensors], np.int64)
+
+    @cached_property
+    def radiates(self) -> np.ndarray:
+        """(S,) bool: the sensor radiates (a radar; its model ``emits``), so emission control applies to it."""
+        return np.array([bool(sensor.emits) for sensor in self.sensors], bool)
 
     @cached_property
     def ranging(self) -> np.ndarray:
@@ -368,6 +375,9 @@ def build_world(scenario: Scenario) -> World:
         fire_ids, f_pos, missiles,
         launchers, latency, unit_ids, unit_index, np.array([unit_index[s] for s in sensor_ids], int),
         np.array([unit_index[f] for f in fire_ids], int), guiders, [m for _, m in sensors], sensing,
+        np.array([[getattr(net.schedule[s], name) for s in sensor_ids] for name in ("period", "on", "offset")],
+                 float).reshape(3, len(sensor_ids)),
+        np.array([net.part_time(s) for s in sensor_ids], bool),
         [u.sector for u in fire_units], posts, _latencies(scenario, net, [[c] for c in posts], sensor_ids),
     )
 

@@ -9,7 +9,8 @@ engine draws one state per replication. :func:`evaluate` applies these rules, in
 2. Fire control: a launcher with its own radar guides its own missiles; any other launcher needs an up
    ``fire-control`` link from an up fire-control radar (``no-fire-control-link`` when no such link
    exists, ``fire-control-link-down`` when every one is down, ``radar-unavailable`` when every guiding
-   radar is down). A radar whose emissions are off detects and guides nothing (``emissions-off``).
+   radar is down). A radar dark by its emission-control policy (``silent``) detects and guides nothing
+   (``emissions-off``).
 3. Command: a guiding radar is *networked* when an up command post reaches it over up ``tracks``/``cues``
    links through up units. A radar cut off from every command post fights *autonomously* with its own
    radars if the doctrine allows (``autonomous_fallback``), or stays dark (``no-command-path``). Losing
@@ -23,8 +24,9 @@ engine draws one state per replication. :func:`evaluate` applies these rules, in
    IRST; an ESM with ``elevation_accuracy``). Without: ``no-sensor-picture``.
 5. Warnings that leave the unit able: ``autonomous``, ``poor-maintenance`` (availability below 0.5 in
    the chain or among its sensors), ``crew-untrained``, ``link-unreliable`` (a link in the chain with
-   availability below 1). The chain is the launcher, its guiding radars, its fire-control links and the
-   command posts that command those radars.
+   availability below 1), ``emission-control`` (a guiding radar, or a radar of the picture, emits only part of
+   the time by its policy: :mod:`iadsim.network.emcon`). The chain is the launcher, its guiding radars, its
+   fire-control links and the command posts that command those radars.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
+from iadsim.network.emcon import ALWAYS, Schedule, schedules
 from iadsim.registry import BEARING, SENSOR_MODELS, places, places_target
 from iadsim.scenario import Scenario
 from iadsim.scenario.catalog import SENSOR_TYPES, LauncherType, RadarType
@@ -49,15 +52,18 @@ REASONS: dict[str, str] = {
     "no-fire-control-link": "no fire-control link from any engagement radar to this launcher",
     "fire-control-link-down": "every fire-control link to this launcher is down",
     "radar-unavailable": "every radar that could guide this launcher's missiles is not operational",
-    "emissions-off": "the guiding radar's emissions are off, so it detects and guides nothing",
+    "emissions-off": "the guiding radar is dark by its emission-control policy (silent), so it detects and guides "
+                     "nothing",
     "no-command-path": "cut off from every command post, and the doctrine forbids autonomous fire",
     "no-sensor-picture": "no operating sensor feeds the engagement radar",
     "autonomous": "cut off from the command posts: fights autonomously with its own radars",
     "poor-maintenance": "a unit in the chain is poorly maintained (availability below 0.5)",
     "crew-untrained": "a crew in the chain is untrained",
     "link-unreliable": "a link in the chain may fail (availability below 1)",
+    "emission-control": "a radar in the chain emits only part of the time (its emission-control policy); while "
+                        "dark it detects and guides nothing",
 }
-WARNINGS = frozenset({"autonomous", "poor-maintenance", "crew-untrained", "link-unreliable"})
+WARNINGS = frozenset({"autonomous", "poor-maintenance", "crew-untrained", "link-unreliable", "emission-control"})
 
 
 def link_id(source: str, target: str, carries: str) -> str:
@@ -96,9 +102,9 @@ class Network:
 
     graph: nx.MultiDiGraph
     kind: dict[str, str]  # unit id -> "radar" | "esm" | "irst" | "launcher" | "command-post"
-    emits: dict[str, bool]  # unit id -> has a sensor that radiates (a radar) and its emission is on
-    senses: dict[str, bool]  # unit id -> has a sensor that can sense: a radiating one with its emission on,
-    #                            or a passive one (which senses whatever its emission setting)
+    emits: dict[str, bool]  # unit id -> has a sensor that radiates (a radar) and its policy lets it (not silent)
+    senses: dict[str, bool]  # unit id -> has a sensor that can sense: a radiating one that emits, or a passive
+    #                            one (which senses whatever its policy)
     has_radar: dict[str, bool]
     own_search: dict[str, bool]  # a fire-control radar that can search on its own
     fire_control: dict[str, bool]  # has a fire-control radar
@@ -113,6 +119,12 @@ class Network:
     places: dict[str, int] = field(default_factory=dict)  # unit id -> what its sensor's tracks give a picture
     #                            (iadsim.registry.places: 3 a radar's, 2 a passive sensor's with elevation, 1 bearing
     #                            only; 0 no sensor): a picture needs a radar, or two passive sensors, one with elevation
+    schedule: dict[str, Schedule] = field(default_factory=dict)  # unit id -> when its radar emits (its policy's
+    #                            schedule; iadsim.network.emcon): ALWAYS for a unit that emits nothing
+
+    def part_time(self, unit: str) -> bool:
+        """Whether ``unit``'s radar emits only part of the time (blink, rotation)."""
+        return self.emits[unit] and self.schedule.get(unit, ALWAYS).periodic
 
     def nearest_fire_control(self, unit: str) -> str | None:
         """The closest unit with a fire-control radar (a hint for a launcher wired to none)."""
@@ -150,6 +162,7 @@ def build_network(scenario: Scenario) -> Network:
     senses, placing = {}, {}
     fire_control = {}
     fire_units = []
+    timing = schedules(spec.units)
     for unit in spec.units:
         entry = catalog.types[unit.type]
         kind[unit.id] = entry.kind
@@ -161,8 +174,10 @@ def build_network(scenario: Scenario) -> Network:
         radar = sensor if isinstance(sensor, RadarType) else None
         has_radar[unit.id] = radar is not None
         radiates = sensor is not None and SENSOR_MODELS[sensor.model].emits
-        emits[unit.id] = radiates and unit.readiness.emission == "on"
-        senses[unit.id] = sensor is not None and (unit.readiness.emission == "on" or not radiates)
+        if not radiates:
+            timing[unit.id] = ALWAYS  # emits nothing, whatever its policy
+        emits[unit.id] = radiates and timing[unit.id].on > 0
+        senses[unit.id] = sensor is not None and (emits[unit.id] or not radiates)
         placing[unit.id] = 0 if sensor is None else places(SENSOR_MODELS[sensor.model], sensor)
         fire_control[unit.id] = radar is not None and radar.role == "fire-control"
         own_search[unit.id] = bool(fire_control[unit.id] and radar.autonomous_search)
@@ -183,7 +198,7 @@ def build_network(scenario: Scenario) -> Network:
                        latency=link.latency, availability=link.availability)
     position = {u: (site.x, site.y) for u, site in scenario.sites.items()}
     return Network(graph, kind, emits, senses, has_radar, own_search, fire_control, fire_units, missiles, avail, stated,
-                   crew, spec.doctrine.autonomous_fallback, links, position, placing)
+                   crew, spec.doctrine.autonomous_fallback, links, position, placing, timing)
 
 
 def guider_names(net: Network, fire_id: str) -> list[str]:
@@ -333,6 +348,10 @@ def evaluate(net: Network, fire_unit: str, up) -> ChainStatus:
     shaky = sorted(c for c in chain if "->" in c and net.availability[c] < 1.0)
     if shaky:
         warnings.append(Reason("link-unreliable", REASONS["link-unreliable"] + ": " + ", ".join(shaky)))
+    timed = sorted(u for u in set(guiders) | sensors if u in net.kind and net.part_time(u))
+    if timed:
+        warnings.append(Reason("emission-control", REASONS["emission-control"] + ": " + ", ".join(
+            f"{u} ({net.schedule[u].describe()})" for u in timed)))
     if blocking:
         return ChainStatus(fire_unit, False, "none", tuple(blocking + warnings), tuple(guiders), (), chain)
     return ChainStatus(fire_unit, True, mode, tuple(warnings), tuple(able_guiders), tuple(sorted(sensors)), chain)

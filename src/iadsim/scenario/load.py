@@ -11,8 +11,9 @@ from pathlib import Path
 import numpy as np
 from pydantic import TypeAdapter, ValidationError
 
+from iadsim.registry import EMCON_POLICIES, SENSOR_MODELS
 from iadsim.scenario import versions
-from iadsim.scenario.catalog import AircraftType, Catalog, LauncherType, RadarType, load_catalog
+from iadsim.scenario.catalog import SENSOR_TYPES, AircraftType, Catalog, LauncherType, RadarType, load_catalog
 from iadsim.scenario.models import DEFAULT_PROFICIENCY, Located, ProficiencyEffect, ScenarioSpec
 from iadsim.scenario.yamlio import Document, InputError, InputErrors, describe, from_validation_errors, load_yaml
 
@@ -177,6 +178,10 @@ def check_references(spec: ScenarioSpec, catalog: Catalog, doc: Document) -> Non
             errors.append(doc.error(("units", i, "type"), f"unknown unit type '{unit.type}'; known: {known}"))
         elif unit.missiles is not None and entry.kind != "launcher":
             errors.append(doc.error(("units", i, "missiles"), "only launchers carry missiles"))
+        elif EMCON_POLICIES[unit.emcon.policy].radiates and not _radiates(catalog, entry):
+            errors.append(doc.error(("units", i, "emcon", "policy"), f"a {unit.emcon.policy} policy needs a radar; "
+                                    f"'{unit.type}' emits nothing (only always-on or silent apply)"))
+    errors += _rotation_groups(spec, doc)
     for group, items in (("threats", spec.threats), ("traffic", spec.traffic), ("jammers", spec.jammers)):
         for i, flight in enumerate(items):
             entry = catalog.types.get(flight.type)
@@ -219,6 +224,35 @@ def check_references(spec: ScenarioSpec, catalog: Catalog, doc: Document) -> Non
             errors.append(doc.error(("links", i, "to"), f"fire-control link to '{link.to}', which is not a launcher"))
     if errors:
         raise InputErrors(errors)
+
+
+def _radiates(catalog: Catalog, entry) -> bool:
+    """Whether a unit of catalog type ``entry`` carries a sensor that radiates (a radar, its own or its launcher's)."""
+    if isinstance(entry, LauncherType):
+        entry = catalog.types.get(entry.radar) if entry.radar else None
+    return isinstance(entry, SENSOR_TYPES) and SENSOR_MODELS[entry.model].emits
+
+
+def _rotation_groups(spec: ScenarioSpec, doc: Document) -> list[InputError]:
+    """A rotation group has two members or more, all on the rotation policy with one slot and one offset."""
+    groups: dict[str, list[int]] = {}
+    for i, unit in enumerate(spec.units):
+        if unit.emcon.group is not None:
+            groups.setdefault(unit.emcon.group, []).append(i)
+    errors = []
+    for name, members in groups.items():
+        first = spec.units[members[0]].emcon
+        if len(members) < 2:
+            errors.append(doc.error(("units", members[0], "emcon", "group"), f"rotation group '{name}' has one "
+                                    "unit: a rotation needs two or more"))
+        for i in members[1:]:
+            emcon = spec.units[i].emcon
+            for field_name in ("slot", "offset"):
+                if getattr(emcon, field_name) != getattr(first, field_name):
+                    errors.append(doc.error(("units", i, "emcon", field_name), f"differs from the {field_name} of "
+                                            f"'{spec.units[members[0]].id}', the first unit of rotation group "
+                                            f"'{name}': a group's units share one"))
+    return errors
 
 
 def _fmt(where: tuple) -> str:

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, field_validator, model_validator
 
-from iadsim.registry import ASSIGNERS, AUTHORITY_RULES, DECISION_TIMES, DOCTRINES, Registry
+from iadsim.registry import ASSIGNERS, AUTHORITY_RULES, DECISION_TIMES, DOCTRINES, EMCON_POLICIES, Registry
 from iadsim.scenario.quantities import (
     Altitude,
     Coordinate,
@@ -39,6 +39,7 @@ DecisionDistribution = _choice(DECISION_TIMES)
 AuthorityMode = _choice(AUTHORITY_RULES)
 EngagementDoctrine = _choice(DOCTRINES)
 AssignerName = _choice(ASSIGNERS)
+EmconPolicy = _choice(EMCON_POLICIES)
 
 DEFAULT_ROUGHNESS = 1.0
 """Standard deviation of the surface height [m] of a land surface with no ``roughness`` given: open land.
@@ -180,12 +181,39 @@ class Readiness(Strict):
     availability: StrictProbability = Field(1.0, description="probability the unit works at the start")
     mtbf: PositiveDuration | None = Field(None, description="mean time between failures")
     mttr: PositiveDuration | None = Field(None, description="mean time to repair")
-    emission: OnOff = "on"
 
     @model_validator(mode="after")
     def _pair(self):
         if (self.mtbf is None) != (self.mttr is None):
             raise ValueError("mtbf and mttr go together: give both or neither")
+        return self
+
+
+class Emcon(Strict):
+    """Emission control: when the unit's radar radiates (iadsim.network.emcon). A dark radar detects and guides
+    nothing; a unit that emits nothing (a passive sensor, a command post) takes only always-on or silent."""
+
+    policy: EmconPolicy = Field("always-on", description="always-on, silent (never emits), blink (on, then off, "
+                                "repeating) or rotation (the units of a group take turns of slot each)")
+    on: PositiveDuration | None = Field(None, description="blink: how long each burst of emission lasts")
+    off: PositiveDuration | None = Field(None, description="blink: how long it stays dark between bursts")
+    group: Id | None = Field(None, description="rotation: the group whose units take turns, in the order the "
+                             "scenario lists them")
+    slot: PositiveDuration | None = Field(None, description="rotation: each unit's turn")
+    offset: Duration = Field("0 s", description="blink, rotation: when the first burst or turn starts (the "
+                             "cycle repeats before and after it)")
+
+    @model_validator(mode="after")
+    def _parameters(self):
+        need = EMCON_POLICIES[self.policy].parameters
+        missing = [n for n in need if getattr(self, n) is None]
+        if missing:
+            raise ValueError(f"a {self.policy} policy needs {', '.join(missing)}")
+        extra = [n for n in ("on", "off", "group", "slot") if n not in need and getattr(self, n) is not None]
+        if extra:
+            raise ValueError(f"{', '.join(extra)} not used by a {self.policy} policy")
+        if self.offset != 0 and not need:
+            raise ValueError(f"offset not used by a {self.policy} policy")
         return self
 
 
@@ -195,6 +223,8 @@ class Unit(Located):
     mast_height: Length = Field("10 m", description="antenna height above ground")
     sector: Sector | None = None
     readiness: Readiness = Readiness()
+    emcon: Emcon = Field(default_factory=Emcon, description="emission control: when its radar radiates (default: "
+                         "always on)")
     crew: Proficiency = "trained"
     missiles: Annotated[int, Field(strict=True, ge=0, le=1000)] | None = Field(
         None, description="missiles loaded at the start (default: the catalog's full load)"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from iadsim.scenario.yamlio import Document, InputError, read_text, write_atomic
 
-CURRENT = {"scenario": 2, "sweep": 1}
+CURRENT = {"scenario": 3, "sweep": 1}
 """The format version this program writes and reads natively, per kind of file."""
 
 Migration = Callable[[dict], None]
@@ -41,7 +41,31 @@ def _scenario_1_to_2(data: dict) -> None:
             jammer["centre"] = "any"
 
 
-MIGRATIONS: dict[str, dict[int, Migration]] = {"scenario": {1: _scenario_1_to_2}, "sweep": {}}
+def _scenario_2_to_3(data: dict) -> None:
+    """Format 3 replaces a unit's ``readiness.emission`` with ``emcon`` (emission control): ``emission: off``
+    becomes ``emcon: {policy: silent}``; ``emission: on`` (always on, the default) is dropped."""
+    units = data.get("units") if isinstance(data, dict) else None
+    for unit in units if isinstance(units, list) else []:
+        readiness = unit.get("readiness") if isinstance(unit, dict) else None
+        if not isinstance(readiness, dict) or readiness.get("emission") not in ("on", "off", True, False):
+            continue  # none, or not a format-2 value: left for validation to name
+        emission = readiness.pop("emission")
+        if not readiness:
+            del unit["readiness"]
+        if emission in ("off", False) and "emcon" not in unit:
+            silent = {"policy": "silent"}
+            if hasattr(unit, "insert"):  # a ruamel.yaml round-trip map: written in flow style, like its neighbours
+                from ruamel.yaml.comments import CommentedMap
+
+                silent = CommentedMap(silent)
+                silent.fa.set_flow_style()
+                unit.insert(len(unit), "emcon", silent)
+            else:
+                unit["emcon"] = silent
+
+
+MIGRATIONS: dict[str, dict[int, Migration]] = {"scenario": {1: _scenario_1_to_2, 2: _scenario_2_to_3},
+                                               "sweep": {}}
 """kind -> {version n: function migrating a file's data from n to n + 1 in place}."""
 
 FIELD = "format_version"
@@ -103,6 +127,8 @@ def migrate_file(path: str | Path, out: str | Path | None = None, current: Mappi
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.width = 4096
+    offset = _sequence_offset(text)
+    yaml.indent(mapping=2, sequence=offset + 2, offset=offset)  # lists stay indented as the file has them
     try:
         data = yaml.load(text)
     except YAMLError as exc:  # the safe reader accepted it; ruamel is stricter in a few corners
@@ -121,6 +147,19 @@ def migrate_file(path: str | Path, out: str | Path | None = None, current: Mappi
     target = Path(out) if out is not None else path
     _write_atomic(target, buffer.getvalue())
     return kind, before, after
+
+
+def _sequence_offset(text: str) -> int:
+    """How far the file indents a block list's dashes under its key (``units:`` then ``  - ...``: 2), from its
+    first block list; 0 when it has none."""
+    import re
+
+    lines = text.splitlines()
+    for above, line in zip(lines, lines[1:], strict=False):
+        key, dash = re.match(r"^( *)[^\s#-][^#]*:\s*(#.*)?$", above), re.match(r"^( *)- ", line)
+        if key and dash:
+            return max(len(dash.group(1)) - len(key.group(1)), 0)
+    return 0
 
 
 def _write_atomic(path: Path, text: str) -> None:

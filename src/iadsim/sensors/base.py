@@ -97,8 +97,8 @@ class SensorModel(Protocol):
     ----------
     emits : bool
         Whether the sensor radiates (a radar does; a passive sensor - ESM, IRST - does not). A sensor that
-        radiates senses only while its emission is on; a passive one senses whatever its emission setting
-        (``iadsim.network.Network.senses``).
+        radiates senses only while it emits (its unit's emission-control policy); a passive one senses whatever
+        the policy (``iadsim.network.Network.senses``).
     measures : tuple of str
         What one detection measures, e.g. ``("range", "azimuth")`` for a 2-D radar, ``("azimuth",)`` for a
         bearing-only passive sensor. Without ``"range"`` the sensor is passive: its detections are lines of

@@ -1,6 +1,6 @@
 """Passive sensors: an ESM receiver (the one-way equation against the emitters a target carries) and an IRST
 (the IR range equation against its signature). Neither radiates, so each senses whatever its unit's emission
-setting, and neither measures range: a detection is a bearing (and an elevation where the sensor measures it).
+control, and neither measures range: a detection is a bearing (and an elevation where the sensor measures it).
 Registered as sensor models ``"esm"`` and ``"irst"``."""
 
 from __future__ import annotations

@@ -1,0 +1,180 @@
+"""Emission control: when each radar of the network radiates, by policy (a unit's ``emcon``).
+
+A policy turns a unit's ``emcon`` fields (and the other members of its ``group``) into a :class:`Schedule`: the
+radar emits during ``[offset + n period, offset + n period + on)`` for every whole ``n``. The schedule is a
+property of the unit as ordered; the engine adds that the unit must be working (a failed radar emits nothing).
+While dark, a radar detects nothing (its looks miss, so its tracks coast and drop after the doctrine's missed
+looks) and guides nothing; a fire unit launches only when its guiding radar will emit until the intercept.
+
+Built-in policies (:data:`iadsim.registry.EMCON_POLICIES`; docs/engine.md, "Emission control"):
+
+* ``always-on`` - emits all the time (the default);
+* ``silent`` - never emits (format 2's ``readiness.emission: off``);
+* ``blink`` - ``on`` then ``off``, repeating from ``offset``;
+* ``rotation`` - the units of one ``group`` take turns of ``slot`` each, in the order the scenario lists them,
+  from ``offset``: with n members, each emits one slot in n.
+
+Passive sensors, command posts and launchers without a radar emit nothing whatever their policy (only
+``always-on`` and ``silent`` are accepted on them: a schedule for nothing is a mistake in the file).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from iadsim.registry import EMCON_POLICIES
+
+__all__ = ["ALWAYS", "EMCON_POLICIES", "NEVER", "Policy", "Schedule", "emitting", "emitting_until", "on_time",
+           "schedules", "switches"]
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When a radar emits: during ``[offset + n period, offset + n period + on)`` for every whole ``n`` [s]. An
+    infinite ``period`` is a constant state: always on (``on`` infinite) or never (``on`` 0)."""
+
+    period: float
+    on: float
+    offset: float = 0.0
+
+    @property
+    def periodic(self) -> bool:
+        return bool(np.isfinite(self.period))
+
+    @property
+    def duty(self) -> float:
+        """The fraction of time it emits."""
+        return self.on / self.period if self.periodic else float(self.on > 0)
+
+    def describe(self) -> str:
+        """In words, for the audit: 'on 10 s, off 20 s (33 %)'."""
+        if not self.periodic:
+            return "always on" if self.on > 0 else "never on"
+        return f"on {self.on:g} s, off {self.period - self.on:g} s ({self.duty:.0%} of the time)"
+
+
+ALWAYS = Schedule(np.inf, np.inf)
+NEVER = Schedule(np.inf, 0.0)
+
+
+class Policy(Protocol):
+    """An emission-control policy: ``parameters`` names the ``emcon`` fields it needs; ``schedule(emcon, members,
+    index)`` gives a unit's :class:`Schedule` from its ``emcon``, the ``emcon`` of every unit of its group in the
+    scenario's order (its own included) and its place among them."""
+
+    parameters: tuple[str, ...]
+    radiates: bool  # whether it needs a radiating sensor (a schedule): refused on units that emit nothing
+
+    def schedule(self, emcon, members: list, index: int) -> Schedule: ...
+
+
+@dataclass(frozen=True)
+class AlwaysOn:
+    parameters: tuple[str, ...] = ()
+    radiates: bool = False
+
+    def schedule(self, emcon, members: list, index: int) -> Schedule:
+        return ALWAYS
+
+
+@dataclass(frozen=True)
+class Silent:
+    parameters: tuple[str, ...] = ()
+    radiates: bool = False
+
+    def schedule(self, emcon, members: list, index: int) -> Schedule:
+        return NEVER
+
+
+@dataclass(frozen=True)
+class Blink:
+    parameters: tuple[str, ...] = ("on", "off")
+    radiates: bool = True
+
+    def schedule(self, emcon, members: list, index: int) -> Schedule:
+        return Schedule(emcon.on + emcon.off, emcon.on, emcon.offset)
+
+
+@dataclass(frozen=True)
+class Rotation:
+    parameters: tuple[str, ...] = ("group", "slot")
+    radiates: bool = True
+
+    def schedule(self, emcon, members: list, index: int) -> Schedule:
+        return Schedule(len(members) * emcon.slot, emcon.slot, emcon.offset + index * emcon.slot)
+
+
+for _name, _policy in (("always-on", AlwaysOn()), ("silent", Silent()), ("blink", Blink()), ("rotation", Rotation())):
+    EMCON_POLICIES.register(_name, _policy)
+
+
+def schedules(units) -> dict[str, Schedule]:
+    """Each unit's :class:`Schedule` (``units``: the scenario's, each with ``id`` and ``emcon``); the members of a
+    group are the units naming it, in the scenario's order."""
+    groups: dict[str, list] = {}
+    for unit in units:
+        if unit.emcon.group is not None:
+            groups.setdefault(unit.emcon.group, []).append(unit)
+    out = {}
+    for unit in units:
+        members = groups.get(unit.emcon.group, [unit]) if unit.emcon.group is not None else [unit]
+        out[unit.id] = EMCON_POLICIES[unit.emcon.policy].schedule(
+            unit.emcon, [m.emcon for m in members], next(i for i, m in enumerate(members) if m is unit))
+    return out
+
+
+def emitting(t, period, on, offset):
+    """Whether a schedule (``period``, ``on``, ``offset`` [s], arrays that broadcast) emits at times ``t`` [s]."""
+    t, period, on, offset = np.broadcast_arrays(*(np.asarray(a, float) for a in (t, period, on, offset)))
+    finite = np.isfinite(period)
+    phase = np.mod(t - offset, np.where(finite, period, 1.0))
+    return np.where(finite, phase < on, on > 0)
+
+
+def emitting_until(t, period, on, offset):
+    """When a schedule next stops emitting, from times ``t`` [s]: ``t`` itself where it is dark then, infinity
+    where it never stops."""
+    t, period, on, offset = np.broadcast_arrays(*(np.asarray(a, float) for a in (t, period, on, offset)))
+    finite = np.isfinite(period)
+    phase = np.mod(t - offset, np.where(finite, period, 1.0))
+    periodic = np.where(phase < on, t + (on - phase), t)
+    return np.where(finite, periodic, np.where(on > 0, np.inf, t))
+
+
+def _emitted(t, period, on, offset):
+    """Emission time from ``offset`` to ``t`` (negative before it) of a periodic schedule: whole periods' ``on``
+    plus the part of the current one."""
+    cycles = np.floor((t - offset) / period)
+    return cycles * on + np.minimum(t - offset - cycles * period, on)
+
+
+def on_time(start, end, period, on, offset):
+    """How long a schedule emits within ``[start, end)`` [s] (arrays that broadcast)."""
+    start, end, period, on, offset = np.broadcast_arrays(
+        *(np.asarray(a, float) for a in (start, end, period, on, offset)))
+    finite = np.isfinite(period)
+    p = np.where(finite, period, 1.0)
+    periodic = _emitted(end, p, on, offset) - _emitted(start, p, on, offset)
+    return np.where(finite, periodic, np.where(on > 0, end - start, 0.0))
+
+
+def switches(start: float, end: float, schedule: Schedule) -> list[tuple[float, bool]]:
+    """The times in ``(start, end)`` when a schedule switches, in order, each with the state it switches to
+    (True: on)."""
+    if not schedule.periodic or schedule.on >= schedule.period or schedule.on <= 0:
+        return []
+    out = []
+    first = np.floor((start - schedule.offset) / schedule.period)
+    n = first
+    while True:
+        begin = schedule.offset + n * schedule.period
+        if begin >= end:
+            break
+        for when, state in ((begin, True), (begin + schedule.on, False)):
+            if start < when < end:
+                out.append((float(when), state))
+        n += 1
+    return out
