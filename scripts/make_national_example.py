@@ -315,7 +315,7 @@ def render() -> str:
                            threat_summary=", ".join(f"{v} {k}" for k, v in by_type.items()),
                            n_civil=sum(t["count"] for t in traffic))]
     lines += [
-        "format_version: 2",
+        "format_version: 3",
         "name: national-scale",
         "description: >",
         f"  National-scale example: {len(lay.units)} units, {n_threats} threats and "

@@ -154,7 +154,7 @@ REPORTED = ROOT / "examples" / "airbase-as-reported.yaml"
 def test_format_2_emission_becomes_emission_control_and_migrate_writes_it(tmp_path, cli):
     # format 2 said `readiness: {emission: off}` (a bare YAML `off` is false); format 3 says `emcon: {policy: silent}`
     text = ("format_version: 2\n" + REPORTED.read_text().replace("format_version: 3\n", "")
-            .replace("readiness: {availability: 0.5}, crew: untrained, emcon: {policy: silent}",
+            .replace("emcon: {policy: silent}, readiness: {availability: 0.5}, crew: untrained",
                      "readiness: {availability: 0.5, emission: off}, crew: untrained")
             .replace("y: 0.6 km, readiness: {availability: 0.95}", "y: 0.6 km, readiness: {emission: on, "
                      "availability: 0.9}"))
@@ -186,5 +186,63 @@ def test_format_3_refuses_the_old_emission_field_naming_its_line(tmp_path, cli):
            "  - {id: r, type: ew-radar, x: 0 km, y: 0 km, readiness: {emission: off}}\n"
     path.write_text(text)
     status, out, err = cli("validate", str(path))
-    assert status == 2 and "Traceback" not in err
-    assert err.startswith(f"iadsim: {path}:6: units[0].readiness.emission"), err
+    assert status == 2 and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert err.startswith(f"iadsim: {path}:6: units[0].readiness"), err
+    assert "emcon: {policy: silent}" in err and "iadsim migrate" in err
+
+
+BLOCK_STYLE = """\
+format_version: 2
+name: t
+duration: 60 s
+terrain: {flat: 0 m}
+units:
+  - id: r
+    type: ew-radar
+    x: 0 km
+    y: 0 km
+    readiness:
+      availability: 0.9
+      emission: Off   # the crew keeps it dark
+    # the second radar
+  - id: s
+    type: ew-radar
+    x: 1 km
+    y: 0 km
+    readiness:
+      emission: no  # dark too
+
+    crew: basic
+  # a third, always on
+  - id: q
+    type: ew-radar
+    x: 2 km
+    y: 0 km
+    readiness: {emission: on}
+  - {id: p, type: ew-radar, x: 3 km, y: 0 km, readiness: {emission: yes, availability: 0.5}}
+  - {id: o, type: ew-radar, x: 4 km, y: 0 km, readiness: {emission: maybe}}
+"""
+
+
+def test_migrate_keeps_block_style_comments_and_reads_yaml_1_1_words(tmp_path, cli):
+    # format 2 was read as YAML 1.1, where Off, no and yes are booleans; ruamel.yaml's round trip reads words
+    path = tmp_path / "s.yaml"
+    path.write_text(BLOCK_STYLE)
+    status, out, err = cli("migrate", str(path))
+    assert status == 0, err
+    text = path.read_text()
+    lines = text.splitlines()
+    for comment in ("# the crew keeps it dark", "# the second radar", "# dark too", "# a third, always on"):
+        assert comment in text, comment
+    # the comments about the next unit stay above it
+    assert lines.index("    # the second radar") == lines.index("  - id: s") - 1
+    assert lines.index("  # a third, always on") == lines.index("  - id: q") - 1
+    assert text.count("emcon: {policy: silent}") == 2 and text.count("emission") == 1  # o's is not a format-2 value
+    status, out, err = cli("validate", str(path))
+    assert status == 2 and "units[4].readiness" in err and "iadsim migrate" in err  # named, not guessed
+    path.write_text(text.replace("    readiness: {emission: maybe}", "").replace(
+        ", readiness: {emission: maybe}", ""))
+    spec = load_scenario(path).spec
+    assert {u.id: u.emcon.policy for u in spec.units} == {"r": "silent", "s": "silent", "q": "always-on",
+                                                           "p": "always-on", "o": "always-on"}
+    assert [u.readiness.availability for u in spec.units] == [0.9, 1.0, 1.0, 0.5, 1.0]

@@ -923,8 +923,9 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
         return False
     rr, when = rows[i], clock[rows[i]]
     tof, _, inside = engagement_geometry(ctx, k, f, t, when)  # exactly, at the clock
-    ok = inside & guided(ctx, rd, rr, f, when, np.where(inside, tof, 0.0))
-    ok &= firing_solution(ctx, st, k, rr, f, t, when, tof, inside)
+    ok = inside & firing_solution(ctx, st, k, rr, f, t, when, tof, inside)
+    if w.part_time.any():  # a radar that can guide it emits until the intercept (as authorise will ask)
+        ok &= guided(ctx, st, rr, f, t, when, flight_time(ctx, k, pic, rr, f, t, when, tof, inside))
     nominated = False
     for r in dict.fromkeys(rr[ok].tolist()):  # each row with a feasible pair, in order
         whole = np.zeros((len(w.fire_ids), len(w.target_ids)), bool)
@@ -938,14 +939,24 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
     return nominated
 
 
-def guided(ctx: Context, rd: Readiness, rr, ff, when, tof) -> np.ndarray:
-    """Whether a radar that can guide fire unit ``ff``'s missiles in row ``rr`` emits from ``when`` until the
-    intercept ``when + tof`` (its emission-control schedule: a crew does not fire missiles its radar will leave)."""
-    w = ctx.world
+def guided(ctx: Context, st: State, rr, ff, tt, when, tof) -> np.ndarray:
+    """Whether one radar that can guide fire unit ``ff``'s missiles in row ``rr`` holds a track of target ``tt`` at
+    ``when`` and emits from then until the intercept ``when + tof`` (its emission-control schedule: a crew does
+    not fire missiles its radar will leave unguided, nor guide with a radar that is dark)."""
+    w, trk = ctx.world, st.tracks
     if not w.part_time.any():
         return np.ones(len(rr), bool)
-    until = emitting_until(np.asarray(when, float)[:, None], *w.emcon[:, None, :])
-    return (np.where(rd.guides[rr, ff], until, -np.inf) >= (when + tof)[:, None]).any(axis=1)
+    at = np.asarray(when, float)[:, None]
+    holds = (trk.confirmed_at[rr, :, tt] <= at) | ((trk.held_since[rr, :, tt] <= at) & (at < trk.held_until[rr, :, tt]))
+    until = emitting_until(at, *w.emcon[:, None, :])
+    return (st.readiness.guides[rr, ff] & holds & (until >= (when + tof)[:, None])).any(axis=1)
+
+
+def flight_time(ctx: Context, k: int, pic: Picture, rr, ff, tt, when, tof, inside) -> np.ndarray:
+    """(n,) the longer of the true time of flight ``tof`` and the one the fire unit's track predicts (what it
+    launches on, :func:`aim_points`): the time its guiding radar must emit for; 0 outside the envelope."""
+    predicted = np.array([a for a, _ in aim_points(ctx, k, pic, rr, ff, tt, when, tof)], float).reshape(len(rr))
+    return np.where(inside, np.fmax(tof, predicted), 0.0)  # (authorise: the same from the aims it has)
 
 
 def step_holders(ctx: Context, k: int, trk: SensorTracks) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -1055,7 +1066,7 @@ def authorise(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarr
     tof, _, inside = engagement_geometry(ctx, k, ff, tt, when)
     knows = known(ctx, k, st.readiness, st.tracks, rr, ff, tt, when)
     aims = aim_points(ctx, k, st.picture, rr, ff, tt, when, tof)
-    lit = guided(ctx, st.readiness, rr, ff, when, np.array([a[0] for a in aims]))
+    lit = guided(ctx, st, rr, ff, tt, when, np.where(inside, np.fmax(tof, [a for a, _ in aims]), 0.0))
     ident = spec.authority.identification
     calls = rng.uniform_at(ctx.keys[rr], 0 if ident.persistent else eng.attempts[rr, tt], S_ID_OPERATOR, tt)
     released = []

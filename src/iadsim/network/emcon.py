@@ -40,6 +40,11 @@ class Schedule:
     on: float
     offset: float = 0.0
 
+    def __post_init__(self) -> None:
+        if self.periodic and not 0 < self.on < self.period:
+            raise ValueError(f"a periodic schedule emits for part of its period: 0 < on < period (on {self.on}, "
+                             f"period {self.period})")
+
     @property
     def periodic(self) -> bool:
         return bool(np.isfinite(self.period))
@@ -126,49 +131,60 @@ def schedules(units) -> dict[str, Schedule]:
     return out
 
 
+def _cycle_start(t, period, offset):
+    """The start ``offset + n period`` of the cycle holding ``t`` (``start <= t < offset + (n + 1) period``),
+    computed with the same expression as :func:`switches` gives the switch times, so that the state at a switch
+    time is the state it switches to, whatever the rounding."""
+    n = np.floor((t - offset) / period)
+    n = np.where(offset + n * period > t, n - 1, np.where(offset + (n + 1) * period <= t, n + 1, n))
+    return n, offset + n * period
+
+
+def _args(*arrays):
+    """The arrays as floats broadcast together, whether each schedule is periodic, and its period and ``on``
+    where it is (1 and 0 where it is not, so that the arithmetic on them raises no warning)."""
+    *rest, period, on, offset = np.broadcast_arrays(*(np.asarray(a, float) for a in arrays))
+    finite = np.isfinite(period)
+    return rest, finite, np.where(finite, period, 1.0), np.where(finite, on, 0.0), offset, on
+
+
 def emitting(t, period, on, offset):
     """Whether a schedule (``period``, ``on``, ``offset`` [s], arrays that broadcast) emits at times ``t`` [s]."""
-    t, period, on, offset = np.broadcast_arrays(*(np.asarray(a, float) for a in (t, period, on, offset)))
-    finite = np.isfinite(period)
-    phase = np.mod(t - offset, np.where(finite, period, 1.0))
-    return np.where(finite, phase < on, on > 0)
+    (t,), finite, p, o, offset, on = _args(t, period, on, offset)
+    _, start = _cycle_start(t, p, offset)
+    return np.where(finite, t < start + o, on > 0)
 
 
 def emitting_until(t, period, on, offset):
     """When a schedule next stops emitting, from times ``t`` [s]: ``t`` itself where it is dark then, infinity
     where it never stops."""
-    t, period, on, offset = np.broadcast_arrays(*(np.asarray(a, float) for a in (t, period, on, offset)))
-    finite = np.isfinite(period)
-    phase = np.mod(t - offset, np.where(finite, period, 1.0))
-    periodic = np.where(phase < on, t + (on - phase), t)
+    (t,), finite, p, o, offset, on = _args(t, period, on, offset)
+    _, start = _cycle_start(t, p, offset)
+    periodic = np.where(t < start + o, start + o, t)
     return np.where(finite, periodic, np.where(on > 0, np.inf, t))
 
 
 def _emitted(t, period, on, offset):
     """Emission time from ``offset`` to ``t`` (negative before it) of a periodic schedule: whole periods' ``on``
     plus the part of the current one."""
-    cycles = np.floor((t - offset) / period)
-    return cycles * on + np.minimum(t - offset - cycles * period, on)
+    n, start = _cycle_start(t, period, offset)
+    return n * on + np.minimum(t - start, on)
 
 
 def on_time(start, end, period, on, offset):
     """How long a schedule emits within ``[start, end)`` [s] (arrays that broadcast)."""
-    start, end, period, on, offset = np.broadcast_arrays(
-        *(np.asarray(a, float) for a in (start, end, period, on, offset)))
-    finite = np.isfinite(period)
-    p = np.where(finite, period, 1.0)
-    periodic = _emitted(end, p, on, offset) - _emitted(start, p, on, offset)
+    (start, end), finite, p, o, offset, on = _args(start, end, period, on, offset)
+    periodic = _emitted(end, p, o, offset) - _emitted(start, p, o, offset)
     return np.where(finite, periodic, np.where(on > 0, end - start, 0.0))
 
 
 def switches(start: float, end: float, schedule: Schedule) -> list[tuple[float, bool]]:
     """The times in ``(start, end)`` when a schedule switches, in order, each with the state it switches to
     (True: on)."""
-    if not schedule.periodic or schedule.on >= schedule.period or schedule.on <= 0:
+    if not schedule.periodic:
         return []
     out = []
-    first = np.floor((start - schedule.offset) / schedule.period)
-    n = first
+    n = float(_cycle_start(start, schedule.period, schedule.offset)[0])
     while True:
         begin = schedule.offset + n * schedule.period
         if begin >= end:

@@ -16,6 +16,11 @@ from iadsim.physics import _checks
 __all__ = ["in_launch_envelope", "intercept", "time_of_flight"]
 
 
+MAX_TIME_OF_FLIGHT = 1e9
+"""[s] (about 32 years) a longer root of the collision triangle is no intercept: only rounding gives one (a target
+as fast as the interceptor, closing by a hair), and its meeting point's distance overflows a float."""
+
+
 def intercept(
     launcher_position: ArrayLike,
     target_position: ArrayLike,
@@ -101,11 +106,12 @@ def intercept(
     t = np.where(linear, np.where(c == 0.0, 0.0, lin), quad_t)
     t = np.where(c == 0.0, 0.0, t)
     feasible = np.isfinite(t)
-    point = np.where(
-        feasible[..., None],
-        target + velocity * (np.where(feasible, t, 0.0) + delay)[..., None],
-        np.nan,
-    )
+    with np.errstate(over="ignore", invalid="ignore"):
+        point = target + velocity * (np.where(feasible, t, 0.0) + delay)[..., None]
+    # a root beyond any flight (a target as fast as the interceptor, closing by a hair: 1e182 s) is no intercept
+    feasible = feasible & (t <= MAX_TIME_OF_FLIGHT) & np.isfinite(point).all(axis=-1)
+    t = np.where(feasible, t, np.inf)
+    point = np.where(feasible[..., None], point, np.nan)
     return _checks.output(t), point, _checks.output(feasible)
 
 

@@ -182,11 +182,24 @@ class Readiness(Strict):
     mtbf: PositiveDuration | None = Field(None, description="mean time between failures")
     mttr: PositiveDuration | None = Field(None, description="mean time to repair")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _format_2_emission(cls, data):
+        if isinstance(data, dict) and "emission" in data:
+            raise ValueError("emission is format 2's field: format 3 writes emcon: {policy: silent} (or always-on) "
+                             "on the unit; `iadsim migrate FILE` rewrites it")
+        return data
+
     @model_validator(mode="after")
     def _pair(self):
         if (self.mtbf is None) != (self.mttr is None):
             raise ValueError("mtbf and mttr go together: give both or neither")
         return self
+
+
+MIN_EMCON_TIME = 1.0
+"""[s] the shortest burst, pause or turn an emission-control policy may give (a crew switches a radar in seconds
+at the fastest; shorter ones would only flood the event log)."""
 
 
 class Emcon(Strict):
@@ -200,20 +213,26 @@ class Emcon(Strict):
     group: Id | None = Field(None, description="rotation: the group whose units take turns, in the order the "
                              "scenario lists them")
     slot: PositiveDuration | None = Field(None, description="rotation: each unit's turn")
-    offset: Duration = Field("0 s", description="blink, rotation: when the first burst or turn starts (the "
-                             "cycle repeats before and after it)")
+    offset: Duration = Field("0 s", description="blink, rotation: a time at which a burst (the group's first "
+                             "turn) starts; the cycle runs before it too (offset 50 s, on 20 s, off 40 s: on from 0 "
+                             "to 10 s)")
 
     @model_validator(mode="after")
     def _parameters(self):
         need = EMCON_POLICIES[self.policy].parameters
+        policy = f"{'an' if self.policy[:1] in 'aeiou' else 'a'} {self.policy} policy"
         missing = [n for n in need if getattr(self, n) is None]
         if missing:
-            raise ValueError(f"a {self.policy} policy needs {', '.join(missing)}")
+            raise ValueError(f"{policy} needs {', '.join(missing)}")
         extra = [n for n in ("on", "off", "group", "slot") if n not in need and getattr(self, n) is not None]
         if extra:
-            raise ValueError(f"{', '.join(extra)} not used by a {self.policy} policy")
+            raise ValueError(f"{', '.join(extra)} not used by {policy}")
         if self.offset != 0 and not need:
-            raise ValueError(f"offset not used by a {self.policy} policy")
+            raise ValueError(f"offset not used by {policy}")
+        short = [n for n in ("on", "off", "slot") if getattr(self, n) is not None and getattr(self, n) < MIN_EMCON_TIME]
+        if short:
+            raise ValueError(f"{', '.join(short)} must be at least {MIN_EMCON_TIME:g} s (a radar is switched by "
+                             "its crew, not flickered)")
         return self
 
 

@@ -41,27 +41,76 @@ def _scenario_1_to_2(data: dict) -> None:
             jammer["centre"] = "any"
 
 
+_YAML_1_1 = {"on": True, "yes": True, "y": True, "true": True, "off": False, "no": False, "n": False, "false": False}
+"""YAML 1.1's words for true and false (format 2 was read with them; ruamel.yaml's round trip reads them as words)."""
+
+
+def _switch(value) -> bool | None:
+    """A format-2 ``emission`` value as on (True) or off (False); None for anything else."""
+    if isinstance(value, bool):
+        return value
+    return _YAML_1_1.get(value.lower()) if isinstance(value, str) else None
+
+
+def _attach(mapping, key: str, comment) -> None:
+    """Add a ruamel.yaml comment (the text after a key's value: its end of line, and the comment lines and blank
+    lines below it) to ``mapping``'s ``key``."""
+    if comment is None or len(comment) < 3 or comment[2] is None:
+        return
+    slot = mapping.ca.items.setdefault(key, [None, None, None, None])
+    if slot[2] is None:
+        slot[2] = comment[2]
+    else:
+        slot[2].value = slot[2].value.rstrip("\n") + "\n" + comment[2].value.lstrip(" ")
+
+
+def _pop_keeping_comments(mapping: dict, key: str):
+    """``mapping.pop(key)``; a ruamel.yaml map's comment after the key goes to the key before it, or is returned
+    (value, comment) when there is none (comment None: nothing left to place)."""
+    keys = list(mapping)
+    ca = getattr(mapping, "ca", None)
+    comment = ca.items.pop(key, None) if ca is not None else None
+    value = mapping.pop(key)
+    i = keys.index(key)
+    if comment is not None and i > 0:
+        _attach(mapping, keys[i - 1], comment)
+        comment = None
+    return value, comment
+
+
 def _scenario_2_to_3(data: dict) -> None:
     """Format 3 replaces a unit's ``readiness.emission`` with ``emcon`` (emission control): ``emission: off``
-    becomes ``emcon: {policy: silent}``; ``emission: on`` (always on, the default) is dropped."""
+    becomes ``emcon: {policy: silent}`` where ``readiness`` is (just before it); ``emission: on`` (always on, the
+    default) is dropped. A value that is neither, or an ``emission: off`` beside an ``emcon`` already there, is
+    left for validation to name. Comments stay where they were."""
     units = data.get("units") if isinstance(data, dict) else None
     for unit in units if isinstance(units, list) else []:
         readiness = unit.get("readiness") if isinstance(unit, dict) else None
-        if not isinstance(readiness, dict) or readiness.get("emission") not in ("on", "off", True, False):
-            continue  # none, or not a format-2 value: left for validation to name
-        emission = readiness.pop("emission")
-        if not readiness:
-            del unit["readiness"]
-        if emission in ("off", False) and "emcon" not in unit:
-            silent = {"policy": "silent"}
-            if hasattr(unit, "insert"):  # a ruamel.yaml round-trip map: written in flow style, like its neighbours
-                from ruamel.yaml.comments import CommentedMap
+        if not isinstance(readiness, dict) or "emission" not in readiness:
+            continue
+        on = _switch(readiness["emission"])
+        if on is None or (not on and "emcon" in unit):
+            continue
+        _, loose = _pop_keeping_comments(readiness, "emission")
+        position = list(unit).index("readiness")  # emcon goes before it: what follows readiness may be comments
+        if readiness:                              # about the next unit
+            if loose is not None:  # emission was readiness's first key: its comment follows `readiness:`
+                _attach(unit, "readiness", loose)
+                loose = None
+        else:
+            _, above = _pop_keeping_comments(unit, "readiness")
+            loose = loose if above is None else above
+        if not on and hasattr(unit, "insert"):  # a ruamel.yaml round-trip map: where readiness was, flow style
+            from ruamel.yaml.comments import CommentedMap
 
-                silent = CommentedMap(silent)
-                silent.fa.set_flow_style()
-                unit.insert(len(unit), "emcon", silent)
-            else:
-                unit["emcon"] = silent
+            silent = CommentedMap({"policy": "silent"})
+            silent.fa.set_flow_style()
+            unit.insert(position, "emcon", silent)
+            _attach(unit, "emcon", loose)
+        elif not on:
+            unit["emcon"] = {"policy": "silent"}
+        elif loose is not None and position > 0:
+            _attach(unit, list(unit)[position - 1], loose)
 
 
 MIGRATIONS: dict[str, dict[int, Migration]] = {"scenario": {1: _scenario_1_to_2, 2: _scenario_2_to_3},
@@ -127,12 +176,12 @@ def migrate_file(path: str | Path, out: str | Path | None = None, current: Mappi
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.width = 4096
-    offset = _sequence_offset(text)
-    yaml.indent(mapping=2, sequence=offset + 2, offset=offset)  # lists stay indented as the file has them
     try:
         data = yaml.load(text)
     except YAMLError as exc:  # the safe reader accepted it; ruamel is stricter in a few corners
         raise InputError(path, f"cannot be rewritten with its comments: {type(exc).__name__}") from None
+    offset = _sequence_offset(data)
+    yaml.indent(mapping=2, sequence=offset + 2, offset=offset)  # lists stay indented as the file has them
     steps = (MIGRATIONS if migrations is None else migrations)[kind]
     try:
         after = migrate_data(data, kind, before, versions[kind], steps)
@@ -149,16 +198,12 @@ def migrate_file(path: str | Path, out: str | Path | None = None, current: Mappi
     return kind, before, after
 
 
-def _sequence_offset(text: str) -> int:
-    """How far the file indents a block list's dashes under its key (``units:`` then ``  - ...``: 2), from its
-    first block list; 0 when it has none."""
-    import re
-
-    lines = text.splitlines()
-    for above, line in zip(lines, lines[1:], strict=False):
-        key, dash = re.match(r"^( *)[^\s#-][^#]*:\s*(#.*)?$", above), re.match(r"^( *)- ", line)
-        if key and dash:
-            return max(len(dash.group(1)) - len(key.group(1)), 0)
+def _sequence_offset(data) -> int:
+    """How far the file indents a block list's dashes under its key (``units:`` then ``  - ...``: 2), read from
+    the first top-level block list ruamel.yaml parsed; 0 (its default) when there is none."""
+    for value in data.values() if isinstance(data, dict) else ():
+        if isinstance(value, list) and hasattr(value, "lc") and not value.fa.flow_style():
+            return max(int(value.lc.col), 0)
     return 0
 
 
