@@ -38,7 +38,8 @@ class EventKind(IntEnum):
     KILL = 9  # missiles arrived and killed (miss_distance)
     WAITING = 10  # a fire unit could engage but waits for a firing solution (reason: immature_track)
     EMITTER_ON = 11  # a radar started to radiate (unit: the radar's; its schedule, or a repair)
-    EMITTER_OFF = 12  # a radar stopped radiating (its emission-control schedule, or a failure)
+    EMITTER_OFF = 12  # a radar stopped radiating (its emission-control schedule, a failure, or its destruction)
+    DESTROYED = 13  # a unit was destroyed (target: the threat that struck it; x, y, z: the unit's site)
 
 
 class Reason(IntEnum):

@@ -51,7 +51,8 @@ def test_existing_metric_names_and_summary_keys_are_kept(tiny):
     result = simulate(load_scenario(tiny), 8)
     names = ("kills", "leakers", "engagements", "missiles_expended", "wrongful_engagements", "civil_killed",
              "vetoes", "time_to_first_detection", "time_to_first_engagement", "false_tracks", "track_swaps",
-             "track_breaks", "plots_dropped", "reports_discarded", "emitter_on_time")
+             "track_breaks", "plots_dropped", "reports_discarded", "emitter_on_time", "units_destroyed",
+             "radars_lost")
     assert list(result.metrics.columns) == ["replication", *names]
     assert set(result.summary["metrics"]) == {*names, "leakers_fraction", "p_raid_annihilation",
                                               "p_wrongful_engagement"}

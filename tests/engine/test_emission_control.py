@@ -189,7 +189,7 @@ def test_the_audit_names_radars_dark_or_part_time_by_policy(make_scenario):
     data = _scenario(fire_emcon={"policy": "blink", "on": "25 s", "off": "15 s"})
     pd = next(u for u in audit(make_scenario(data))["fire_units"] if u["id"] == "pd")
     codes = {r["code"]: r["message"] for r in pd["reasons"]}
-    assert pd["able"] and "on 25 s, off 15 s (62% of the time)" in codes["emission-control"]
+    assert pd["able"] and "on 25 s, off 15 s: 62% of the time" in codes["emission-control"]
     data["units"][-1]["emcon"] = {"policy": "silent"}
     pd = next(u for u in audit(make_scenario(data))["fire_units"] if u["id"] == "pd")
     assert not pd["able"] and "emissions-off" in {r["code"] for r in pd["reasons"]}

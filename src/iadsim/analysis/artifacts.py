@@ -69,7 +69,8 @@ def entities(world) -> dict:
         units[world.fire_unit[f]]["launch"] = [float(v) for v in world.fire_position[f]]
     assets = [a.id for a in scenario.spec.defended_assets]
     targets = [{"id": tid, "civil": bool(world.civil[i]), "flight": flight.id, "type": flight.type,
-                "asset": assets[world.asset_of[i]] if world.asset_of[i] >= 0 else None}
+                "asset": assets[world.asset_of[i]] if world.asset_of[i] >= 0 else None,
+                "unit": world.unit_ids[world.unit_of[i]] if world.unit_of[i] >= 0 else None}
                for i, (tid, flight) in enumerate(zip(world.target_ids, world.target_flight, strict=True))]
     return {"units": units, "targets": targets, "fire_units": list(world.fire_ids), "sensors": list(world.sensor_ids),
             "step": float(world.step), "duration": float(world.times[-1])}

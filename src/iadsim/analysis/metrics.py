@@ -225,6 +225,11 @@ for _name, _metric in {
                                 of_state=lambda w, s: s.picture.stale, unit="reports per replication"),
     "emitter_on_time": Metric("time a radar of the network emitted, mean over its radars [s]", "time",
                               of_state=lambda w, s: _radar_mean(w, s.outcomes.emission_time), unit="s"),
+    "units_destroyed": Metric("units of the network destroyed (struck by the threats attacking them)", "count",
+                              of_state=lambda w, s: np.isfinite(s.readiness.destroyed_at).sum(axis=1),
+                              unit="units per replication"),
+    "radars_lost": Metric("radars destroyed", "count", of_state=lambda w, s: np.isfinite(
+        s.readiness.destroyed_at[:, w.sensor_unit[w.radiates]]).sum(axis=1), unit="radars per replication"),
     "leakers_fraction": Metric("fraction of threats leaking", "fraction", of_rows=lambda rows, threats: _nan_unless(
         threats, rows["leakers"].to_numpy(dtype=float) / (threats or 1)), unit="fraction of the threats"),
     "p_raid_annihilation": Metric("probability of raid annihilation (no leaker)", "proportion",

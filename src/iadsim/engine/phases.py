@@ -90,6 +90,7 @@ IDLE, PENDING, FLYING, ASSESSING, CLEARED = (int(p) for p in Phase)
 # random streams (any distinct integers)
 S_AVAIL, S_LINK, S_DETECT, S_NOISE, S_ID_SYSTEM, S_ID_OPERATOR, S_DECISION, S_KILL, S_FAIL, S_PHASE = range(1, 11)
 S_FALSE, S_FALSE_AT = 11, 12  # false plots: how many in a look, and where
+S_STRIKE = 13  # whether a threat reaching the unit it attacks destroys it
 GATE_PROBABILITY = 0.99  # a sensor track's gate holds its true plot with this probability (chi-square, 3 dof)
 MIN_SIGMA = 1e-3  # [m] a plot's error at least: a perfect sensor still errs by a millimetre
 
@@ -119,6 +120,7 @@ class Context:
     envelope: tuple  # min_range, max_range, min_altitude, max_altitude, max_target_speed, each (F,) float
     fire_crews: list
     pk_factor: np.ndarray  # (F,)
+    strike_pk: np.ndarray  # (T,) a threat's chance to destroy the unit it attacks on reaching it (its raid's pk)
     cp_units: np.ndarray  # unit index of every command post
     cp_crews: list
     asset_xy: np.ndarray  # (A, 2)
@@ -157,6 +159,7 @@ class Context:
     visible_now: tuple = (-1, None)  # (step, (S, T) what each sensor sees then)
     pending_ptr: tuple = (None, None)  # (pending reports, where each row's start)
     holders: tuple = (-1, None)  # (step, the sensors that may hold a track of each target in each row then)
+    switching: list = field(default_factory=list)  # the step's emission switches, (row, sensor, time, on), to log
 
     @cached_property
     def plain(self) -> np.ndarray:
@@ -191,6 +194,7 @@ class Context:
             envelope=tuple(np.array([getattr(m, name).value for m in world.missile], float) for name in (
                 "min_range", "max_range", "min_altitude", "max_altitude", "max_target_speed")),
             fire_crews=fire_crews, pk_factor=np.array([c.pk_factor for c in fire_crews]),
+            strike_pk=np.array([float(getattr(f, "pk", 1.0)) for f in world.target_flight]),
             cp_units=np.array([world.unit_index[u.id] for u in posts], np.int64),
             cp_crews=[world.scenario.proficiency(u.crew) for u in posts],
             asset_xy=np.array([[site.x, site.y] for site in sites]).reshape(len(sites), 2),
@@ -305,7 +309,8 @@ def initial_state(ctx: Context) -> State:
         time_index=0,
         readiness=Readiness(unit_up, next_event, link_up, able=np.zeros((R, F), bool),
                             feeds=np.zeros((R, F, S), bool), post_feeds=np.zeros((R, len(w.post_ids), S), bool),
-                            guides=np.zeros((R, F, S), bool), emitting=np.zeros((R, S), bool)),
+                            guides=np.zeros((R, F, S), bool), emitting=np.zeros((R, S), bool),
+                            destroyed_at=np.full((R, U), np.inf)),
         tracks=SensorTracks(phase=rng.uniform(keys, 0, S_PHASE, (S,)) * w.look_period[None, :],
                             table=SensorTrackTable.empty(R, S, ctx.track_slots), dropped=np.zeros(R, np.int64),
                             false_confirmed=np.zeros(R, np.int64), swaps=np.zeros(R, np.int64),
@@ -429,13 +434,23 @@ def emit(ctx: Context, k: int, rd: Readiness, out: Outcomes) -> None:
     for r, s in zip(*np.nonzero(now_on != rd.emitting), strict=True):
         ctx.event(r, start, EventKind.EMITTER_ON if now_on[r, s] else EventKind.EMITTER_OFF, w.sensor_unit[s])
     rd.emitting = now_on
+    ctx.switching = []
     for s in np.flatnonzero(w.part_time):
         turns = switches(start, end, Schedule(period[s], on[s], offset[s]))
-        for r in np.flatnonzero(up[:, s]):
-            for when, state in turns:
-                ctx.event(r, when, EventKind.EMITTER_ON if state else EventKind.EMITTER_OFF, w.sensor_unit[s])
-            if turns:
-                rd.emitting[r, s] = turns[-1][1]
+        for r in np.flatnonzero(up[:, s]) if turns else ():
+            if ctx.log is not None:
+                ctx.switching.extend((r, s, when, state) for when, state in turns)
+            rd.emitting[r, s] = turns[-1][1]
+
+
+def log_switches(ctx: Context, rd: Readiness) -> None:
+    """Log the emission switches inside the step's window (:func:`emit`) once the window is simulated: those after
+    the radar's destruction (:func:`destroy`) never happened."""
+    unit = ctx.world.sensor_unit
+    for r, s, when, state in ctx.switching:
+        if when < rd.destroyed_at[r, unit[s]]:
+            ctx.event(r, when, EventKind.EMITTER_ON if state else EventKind.EMITTER_OFF, unit[s])
+    ctx.switching = []
 
 
 # ------------------------------------------------------------------------------------------------ sensing
@@ -686,7 +701,8 @@ def fire_control(ctx: Context, k: int, st: State) -> None:
     while len(rows):
         fuse_until(ctx, st.picture, feeds, clock, rows)
         assess(ctx, k, st, clock, rows)
-        leak(ctx, k, st.outcomes, clock, rows)
+        if leak(ctx, k, st, clock, rows):  # a unit destroyed: the paths change now
+            feeds = node_feeds(st.readiness)
         again = authorise(ctx, k, st, clock, rows)
         if assign(ctx, k, st, clock, rows):
             again = np.union1d(again, authorise(ctx, k, st, clock, rows))  # what needs no wait goes at once
@@ -698,6 +714,7 @@ def fire_control(ctx: Context, k: int, st: State) -> None:
         clock[rows] = nxt
     # what arrives in the window (a report arriving at its end is the next step's, with that step's feeds)
     fuse_until(ctx, st.picture, feeds, np.full(len(ctx.reps), np.nextafter(end, -np.inf)))
+    log_switches(ctx, st.readiness)
 
 
 def openings(ctx: Context, k: int, start: float, end: float, open_: np.ndarray,
@@ -732,7 +749,7 @@ def next_events(ctx: Context, st: State, clock: np.ndarray, end: float, delivere
     q = NO_REPORTS if q is None else q
     nxt = next_event_times(
         np.ascontiguousarray(rows, np.int64), clock, end, IDLE, eng.phase, eng.due, out.alive, out.leaked,
-        w.arrival_time, w.asset_of, st.batteries.ready_at, *opened, *delivered, step_values(ctx, st.time_index)[2],
+        w.arrival_time, w.attacking, st.batteries.ready_at, *opened, *delivered, step_values(ctx, st.time_index)[2],
         pending_rows(ctx, q), q.targets, q.sensors, q.numbers[:, 0], q.arrived, ctx.node_order, ctx.node_reach,
         w.latency, st.readiness.feeds, eng.waiting)
     keep = np.isfinite(nxt)
@@ -750,13 +767,44 @@ def pending_rows(ctx: Context, q: Reports) -> np.ndarray:
     return ctx.pending_ptr[1]
 
 
-def leak(ctx: Context, k: int, out: Outcomes, clock: np.ndarray, rows: np.ndarray) -> None:
-    """A threat that reaches its asset alive leaks, at the moment it arrives."""
-    w = ctx.world
-    i, tt = leaks_due(rows, clock, w.arrival_time, w.asset_of, out.alive, out.leaked)
+def leak(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray) -> bool:
+    """A threat that reaches what it attacks alive leaks, at the moment it arrives (the end of its route); one
+    that attacks a unit destroys it with the raid's ``pk`` (a keyed draw per threat). Returns whether a unit was
+    destroyed."""
+    w, out = ctx.world, st.outcomes
+    i, tt = leaks_due(rows, clock, w.arrival_time, w.attacking, out.alive, out.leaked)
+    struck = False
     for r, t in zip(rows[i], tt, strict=True):
         ctx.event(r, w.arrival_time[t], EventKind.LEAK, target=t, where=w.position[-1, t])  # its route's end
+        u = w.unit_of[t]
+        if u >= 0 and not np.isfinite(st.readiness.destroyed_at[r, u]):
+            if float(rng.uniform_at(ctx.keys[r], 0, S_STRIKE, t)) < ctx.strike_pk[t]:
+                destroy(ctx, k, st, r, u, float(w.arrival_time[t]), t)
+                struck = True
     out.leaked[rows[i], tt] = True
+    return struck
+
+
+def destroy(ctx: Context, k: int, st: State, r: int, u: int, when: float, by: int = -1) -> None:
+    """Unit ``u`` of row ``r`` is destroyed at ``when`` (by target ``by``): down for good, out of the kill chains at
+    once (:func:`update_chains`; the fire-control cycle then fuses reports over the paths left, so what its
+    sensors saw after ``when`` reaches no picture), and a radar stops emitting then (its emission time and switch
+    events end there)."""
+    w, rd, out = ctx.world, st.readiness, st.outcomes
+    was_up = bool(rd.unit_up[r, u])
+    rd.unit_up[r, u] = False
+    rd.next_event[r, u] = np.inf
+    rd.destroyed_at[r, u] = when
+    site = ctx.world.scenario.sites[w.unit_ids[u]]
+    ctx.event(r, when, EventKind.DESTROYED, u, by, where=(site.x, site.y, site.ground))
+    end = window(ctx, k)[1]
+    for s in np.flatnonzero(w.sensor_unit == u):
+        if was_up and w.radiates[s] and w.sensing[s]:  # emit() counted the whole window: take off what follows
+            out.emission_time[r, s] -= float(on_time(when, end, *w.emcon[:, s]))
+            if emitting(when, *w.emcon[:, s]):
+                ctx.event(r, when, EventKind.EMITTER_OFF, u)
+            rd.emitting[r, s] = False
+    update_chains(ctx, rd, [r])
 
 
 def known(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, rr, ff, tt, when) -> np.ndarray:
@@ -884,12 +932,13 @@ def edge_factor(ctx: Context, f: np.ndarray, ground: np.ndarray, height: np.ndar
 
 
 def time_to_asset(ctx: Context, k: int) -> np.ndarray:
-    """(T,) seconds for each threat to reach its asset at its current speed (3600 s: no asset)."""
+    """(T,) seconds for each threat to reach what it attacks (its asset, or a unit) at its current speed (3600 s:
+    nothing)."""
     w = ctx.world
     out = np.full(len(w.target_ids), 3600.0)
-    has = w.asset_of >= 0
+    has = w.attacking >= 0
     if has.any():
-        site = ctx.asset_xy[w.asset_of[has]]
+        site = w.attacked_xy[has]
         dist = np.hypot(w.position[k, has, 0] - site[:, 0], w.position[k, has, 1] - site[:, 1])
         out[has] = dist / np.maximum(np.linalg.norm(w.velocity[k, has], axis=-1), 1.0)
     return out

@@ -45,6 +45,7 @@ class Readiness:
     guides: np.ndarray  # (R, F, S) bool: radar s can guide fire unit f's missiles (per the kill-chain rules)
     emitting: np.ndarray  # (R, S) bool: the sensor radiated at the end of the last window simulated (a radar that
     #                        works and whose emission-control schedule has it on; a passive sensor never)
+    destroyed_at: np.ndarray  # (R, U) [s] when the unit was destroyed (inf: it was not): down for good
 
 
 @dataclass

@@ -124,6 +124,7 @@ class World:
     start_time: np.ndarray  # (T,) [s] when it takes off (enters the scenario)
     arrival_time: np.ndarray  # (T,) [s] when it reaches the end of its route (a threat: its target)
     asset_of: np.ndarray  # (T,) index into assets or -1
+    unit_of: np.ndarray  # (T,) the unit it attacks (index into unit_ids) or -1
     # sensors: every unit with a sensor (radars and launchers carrying one)
     sensor_ids: list[str]
     sensor_position: np.ndarray  # (S, 3)
@@ -175,6 +176,24 @@ class World:
         """(S,) int64 what each sensor's tracks give a picture (:func:`iadsim.registry.places`: 3 a radar's, 2 a
         passive sensor's lines of sight with elevation, 1 bearings only)."""
         return np.array([places(sensor, getattr(sensor, "entry", None)) for sensor in self.sensors], np.int64)
+
+    @cached_property
+    def attacking(self) -> np.ndarray:
+        """(T,) int64: 0 for a threat that attacks something (a defended asset or a unit: it leaks, or strikes, on
+        reaching it at the end of its route), -1 for one that does not (the kernels' test, like ``asset_of``)."""
+        return np.where((self.asset_of >= 0) | (self.unit_of >= 0), 0, -1).astype(np.int64)
+
+    @cached_property
+    def attacked_xy(self) -> np.ndarray:
+        """(T, 2) [m] where what each threat attacks stands (its asset's centre, or its unit's site); NaN: nothing."""
+        sites, spec = self.scenario.sites, self.scenario.spec
+        assets = [sites[a.id] for a in spec.defended_assets]
+        out = np.full((len(self.target_ids), 2), np.nan)
+        for t, (a, u) in enumerate(zip(self.asset_of, self.unit_of, strict=True)):
+            site = assets[a] if a >= 0 else sites[self.unit_ids[u]] if u >= 0 else None
+            if site is not None:
+                out[t] = site.x, site.y
+        return out
 
     @cached_property
     def radiates(self) -> np.ndarray:
@@ -273,8 +292,9 @@ def standoff_jammers(scenario: Scenario, tracks: list[tuple], sensor, site: tupl
 
 def _trajectories(scenario: Scenario, times: np.ndarray):
     spec = scenario.spec
-    ids, flights_of, civil, transponder, positions, asset_of = [], [], [], [], [], []
+    ids, flights_of, civil, transponder, positions, asset_of, unit_of = [], [], [], [], [], [], []
     assets = [a.id for a in spec.defended_assets]
+    units = [u.id for u in spec.units]
     flights = [(f, False) for f in spec.threats] + [(f, True) for f in spec.traffic]
     for flight, is_civil in flights:
         for j in range(flight.count):
@@ -287,7 +307,9 @@ def _trajectories(scenario: Scenario, times: np.ndarray):
             positions.append((position, times >= start, times - start >= duration, ground, start, start + duration))
             target = getattr(flight, "target", None)
             asset_of.append(assets.index(target) if target in assets else -1)
-    return ids, flights_of, np.array(civil, bool), np.array(transponder, bool), positions, np.array(asset_of, int)
+            unit_of.append(units.index(target) if target in units else -1)
+    return (ids, flights_of, np.array(civil, bool), np.array(transponder, bool), positions, np.array(asset_of, int),
+            np.array(unit_of, int))
 
 
 def build_world(scenario: Scenario) -> World:
@@ -295,7 +317,7 @@ def build_world(scenario: Scenario) -> World:
     spec, terrain = scenario.spec, scenario.terrain
     n_steps = int(np.floor(spec.duration / spec.step + 1e-9)) + 1
     times = np.arange(n_steps) * spec.step
-    ids, flights_of, civil, transponder, paths, asset_of = _trajectories(scenario, times)
+    ids, flights_of, civil, transponder, paths, asset_of, unit_of = _trajectories(scenario, times)
     n_t = len(ids)
     position = np.zeros((n_steps, n_t, 3))
     active = np.zeros((n_steps, n_t), bool)
@@ -371,7 +393,7 @@ def build_world(scenario: Scenario) -> World:
     posts = net.units("command-post")
     return World(
         scenario, net, times, spec.step, ids, flights_of, civil, transponder, position, velocity, height, active,
-        arrived, start_time, arrival_time, asset_of, sensor_ids, s_pos, look_period, looks, masking,
+        arrived, start_time, arrival_time, asset_of, unit_of, sensor_ids, s_pos, look_period, looks, masking,
         fire_ids, f_pos, missiles,
         launchers, latency, unit_ids, unit_index, np.array([unit_index[s] for s in sensor_ids], int),
         np.array([unit_index[f] for f in fire_ids], int), guiders, [m for _, m in sensors], sensing,

@@ -25,8 +25,9 @@ engine draws one state per replication. :func:`evaluate` applies these rules, in
 5. Warnings that leave the unit able: ``autonomous``, ``poor-maintenance`` (availability below 0.5 in
    the chain or among its sensors), ``crew-untrained``, ``link-unreliable`` (a link in the chain with
    availability below 1), ``emission-control`` (a guiding radar, or a radar of the picture, emits only part of
-   the time by its policy: :mod:`iadsim.network.emcon`). The chain is the launcher, its guiding radars, its
-   fire-control links and the command posts that command those radars.
+   the time by its policy: :mod:`iadsim.network.emcon`), ``targeted`` (a raid attacks a unit of the chain or of
+   its picture: the engine destroys it when a threat reaches it, with the raid's ``pk``). The chain is the
+   launcher, its guiding radars, its fire-control links and the command posts that command those radars.
 """
 
 from __future__ import annotations
@@ -62,8 +63,10 @@ REASONS: dict[str, str] = {
     "link-unreliable": "a link in the chain may fail (availability below 1)",
     "emission-control": "a radar in the chain emits only part of the time (its emission-control policy); while "
                         "dark it detects and guides nothing",
+    "targeted": "a raid attacks a unit of the chain: reaching it, a threat may destroy it",
 }
-WARNINGS = frozenset({"autonomous", "poor-maintenance", "crew-untrained", "link-unreliable", "emission-control"})
+WARNINGS = frozenset({"autonomous", "poor-maintenance", "crew-untrained", "link-unreliable", "emission-control",
+                      "targeted"})
 
 
 def link_id(source: str, target: str, carries: str) -> str:
@@ -121,6 +124,7 @@ class Network:
     #                            only; 0 no sensor): a picture needs a radar, or two passive sensors, one with elevation
     schedule: dict[str, Schedule] = field(default_factory=dict)  # unit id -> when its radar emits (its policy's
     #                            schedule; iadsim.network.emcon): ALWAYS for a unit that emits nothing
+    attacked_by: dict[str, list[str]] = field(default_factory=dict)  # unit id -> the raids that attack it
 
     def part_time(self, unit: str) -> bool:
         """Whether ``unit``'s radar emits only part of the time (blink, rotation)."""
@@ -163,6 +167,10 @@ def build_network(scenario: Scenario) -> Network:
     fire_control = {}
     fire_units = []
     timing = schedules(spec.units)
+    attacked: dict[str, list[str]] = {}
+    for raid in spec.threats:
+        if raid.target in {u.id for u in spec.units}:
+            attacked.setdefault(raid.target, []).append(raid.id)
     for unit in spec.units:
         entry = catalog.types[unit.type]
         kind[unit.id] = entry.kind
@@ -198,7 +206,7 @@ def build_network(scenario: Scenario) -> Network:
                        latency=link.latency, availability=link.availability)
     position = {u: (site.x, site.y) for u, site in scenario.sites.items()}
     return Network(graph, kind, emits, senses, has_radar, own_search, fire_control, fire_units, missiles, avail, stated,
-                   crew, spec.doctrine.autonomous_fallback, links, position, placing, timing)
+                   crew, spec.doctrine.autonomous_fallback, links, position, placing, timing, attacked)
 
 
 def guider_names(net: Network, fire_id: str) -> list[str]:
@@ -348,6 +356,10 @@ def evaluate(net: Network, fire_unit: str, up) -> ChainStatus:
     shaky = sorted(c for c in chain if "->" in c and net.availability[c] < 1.0)
     if shaky:
         warnings.append(Reason("link-unreliable", REASONS["link-unreliable"] + ": " + ", ".join(shaky)))
+    hit = sorted(c for c in chain | sensors if c in net.attacked_by)
+    if hit:
+        warnings.append(Reason("targeted", REASONS["targeted"] + ": " + ", ".join(
+            f"{c} (by {', '.join(net.attacked_by[c])})" for c in hit)))
     timed = sorted(u for u in set(guiders) | sensors if u in net.kind and net.part_time(u))
     if timed:
         warnings.append(Reason("emission-control", REASONS["emission-control"] + ": " + ", ".join(

@@ -55,10 +55,10 @@ class Schedule:
         return self.on / self.period if self.periodic else float(self.on > 0)
 
     def describe(self) -> str:
-        """In words, for the audit: 'on 10 s, off 20 s (33 %)'."""
+        """In words, for the audit: 'on 10 s, off 20 s: 33% of the time'."""
         if not self.periodic:
             return "always on" if self.on > 0 else "never on"
-        return f"on {self.on:g} s, off {self.period - self.on:g} s ({self.duty:.0%} of the time)"
+        return f"on {self.on:g} s, off {self.period - self.on:g} s: {self.duty:.0%} of the time"
 
 
 ALWAYS = Schedule(np.inf, np.inf)

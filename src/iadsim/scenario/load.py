@@ -201,8 +201,11 @@ def check_references(spec: ScenarioSpec, catalog: Catalog, doc: Document) -> Non
                                         "catalog: the scenario's stand-off jammers need it"))
     assets = {a.id for a in spec.defended_assets}
     for i, raid in enumerate(spec.threats):
-        if raid.target is not None and raid.target not in assets:
-            errors.append(doc.error(("threats", i, "target"), f"no defended asset with id '{raid.target}'"))
+        if raid.target is not None and raid.target not in assets and raid.target not in units:
+            errors.append(doc.error(("threats", i, "target"), f"no defended asset or unit with id '{raid.target}'"))
+        elif raid.pk != 1.0 and raid.target not in units:
+            errors.append(doc.error(("threats", i, "pk"), "a raid's pk is its chance to destroy the unit it attacks; "
+                                    "this raid attacks no unit"))
     for i, link in enumerate(spec.links):
         for end, ref in (("from", link.from_), ("to", link.to)):
             if ref not in units:

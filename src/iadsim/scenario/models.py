@@ -423,7 +423,10 @@ class JammerBand(Strict):
 
 
 class Raid(Flight):
-    target: Id | None = Field(None, description="defended asset the raid attacks")
+    target: Id | None = Field(None, description="what the raid attacks at the end of its route: a defended asset, "
+                              "or a unit of the network (a radar, a launcher, a command post)")
+    pk: StrictProbability = Field(1.0, description="probability that a threat reaching the unit it attacks "
+                                  "destroys it (a defended asset is only reached: its attackers leak)")
     jammer: Jammer | None = None
     emission: OnOff = Field("on", description="its aircraft's own radars (the type's emitter): on, or off (radar "
                             "silence: no ESM hears them)")
