@@ -130,3 +130,73 @@ def test_a_bad_target_is_refused_naming_the_field(tmp_path, capsys, change, word
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     status, out, err = run_cli(capsys, "validate", str(path))
     assert status == 2 and "Traceback" not in err and words in err and field in err, err
+
+
+@pytest.mark.parametrize("step", ["1 s", "10 s"])
+def test_a_blinking_radar_destroyed_mid_burst_stops_emitting_there(make_scenario, step):
+    """A radar blinking 30 s on, 20 s off: its emission time is the bursts' overlap with [0, destruction), its
+    last switch event is an off at the destruction if it was on then (the last scheduled off before, if not), and
+    none follows; its tracks end then. The metrics count one unit and one radar lost."""
+    from iadsim.analysis.metrics import replication_rows
+
+    data = _network(step=step)
+    data["units"][0]["emcon"] = {"policy": "blink", "on": "30 s", "off": "20 s"}
+    world, engine = _run(make_scenario, data, 3)
+    st, ev = engine.state, engine.events
+    u, s = world.unit_index["ew"], world.sensor_ids.index("ew")
+    when = float(world.arrival_time[world.target_ids.index("strike")])
+    bursts = [(50.0 * n, 50.0 * n + 30.0) for n in range(20)]
+    expected = sum(max(0.0, min(b, when) - a) for a, b in bursts)
+    assert np.allclose(st.outcomes.emission_time[:, s], expected, rtol=0, atol=1e-9)
+    mine = ev[ev.kind.isin(["emitter_on", "emitter_off"]) & (ev.unit == u)]
+    on_then = any(a <= when < b for a, b in bursts)
+    last_off = when if on_then else max(b for a, b in bursts if b <= when)
+    for r in range(3):
+        last = mine[mine.replication == r].sort_values("time").iloc[-1]
+        assert last.kind == "emitter_off" and last.time == pytest.approx(last_off, abs=1e-9)
+    assert np.isinf(st.tracks.confirmed_at[:, s]).all() and (st.tracks.table.status[:, s] == 0).all()
+    assert (st.tracks.held_until[:, s][np.isfinite(st.tracks.held_since[:, s])] <= when).all()
+    rows = replication_rows(world, engine)
+    assert (rows.units_destroyed == 1).all() and (rows.radars_lost == 1).all()
+
+
+def test_a_destroyed_unit_is_never_repaired(make_scenario):
+    data = _network()
+    data["units"][0]["readiness"] = {"mtbf": "30 s", "mttr": "10 s"}
+    world, engine = _run(make_scenario, data, 6)
+    ev, u = engine.events, world.unit_index["ew"]
+    when = engine.state.readiness.destroyed_at[:, u]
+    hit = np.isfinite(when)
+    assert hit.any() and not engine.state.readiness.unit_up[hit, u].any()
+    after = ev[(ev.unit == u) & ev.kind.isin(["repaired", "failed", "emitter_on"])]
+    assert (after.time.to_numpy() <= when[after.replication.to_numpy()]).all()
+
+
+def test_a_raid_whose_route_ends_far_from_its_unit_is_warned_about(make_scenario):
+    from iadsim.scenario.load import ScenarioWarning
+
+    data = _network()
+    data["threats"][0]["route"][-1] |= {"x": "20 km"}  # 10 km past the radar
+    with pytest.warns(ScenarioWarning, match=r"threats\[0\]\.route: ends 10\.0 km from unit 'ew'"):
+        make_scenario(data)
+
+
+@pytest.mark.parametrize("switch", ["on", "off"])
+def test_a_switch_at_the_destruction_instant_did_not_happen(make_scenario, switch):
+    """The blink's cycle placed so that it switches exactly when the radar is destroyed: switching off then, one
+    off is logged (not two); switching on then, none (it was dark), and the last event is the off before."""
+    when = float(_run(make_scenario, _network(), 1)[0].arrival_time[0])
+    data = _network()
+    offset = when if switch == "on" else when - 30.0  # a burst starts, or ends, at `when`
+    data["units"][0]["emcon"] = {"policy": "blink", "on": "30 s", "off": "20 s", "offset": f"{offset!r} s"}
+    world, engine = _run(make_scenario, data, 2)
+    ev = engine.events
+    mine = ev[ev.kind.isin(["emitter_on", "emitter_off"]) & (ev.unit == world.unit_index["ew"])]
+    assert world.scenario.spec.units[0].emcon.offset == offset
+    for r in range(2):
+        kinds = mine[mine.replication == r].sort_values("time", kind="stable")
+        assert all(a != b for a, b in zip(kinds.kind, kinds.kind[1:], strict=False))  # on and off alternate
+        last = kinds.iloc[-1]
+        assert last.kind == "emitter_off"
+        assert last.time == pytest.approx(when if switch == "off" else when - 20.0, abs=1e-9)
+        assert (kinds.time <= when).all()

@@ -787,9 +787,9 @@ def leak(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray) -
 
 def destroy(ctx: Context, k: int, st: State, r: int, u: int, when: float, by: int = -1) -> None:
     """Unit ``u`` of row ``r`` is destroyed at ``when`` (by target ``by``): down for good, out of the kill chains at
-    once (:func:`update_chains`; the fire-control cycle then fuses reports over the paths left, so what its
-    sensors saw after ``when`` reaches no picture), and a radar stops emitting then (its emission time and switch
-    events end there)."""
+    once (:func:`update_chains`; the fire-control cycle then fuses reports over the paths left, so nothing its
+    sensors saw reaches a picture any more, as with a failure), its sensors' tracks end then, and a radar stops
+    emitting then (its emission time and switch events end there)."""
     w, rd, out = ctx.world, st.readiness, st.outcomes
     was_up = bool(rd.unit_up[r, u])
     rd.unit_up[r, u] = False
@@ -797,13 +797,21 @@ def destroy(ctx: Context, k: int, st: State, r: int, u: int, when: float, by: in
     rd.destroyed_at[r, u] = when
     site = ctx.world.scenario.sites[w.unit_ids[u]]
     ctx.event(r, when, EventKind.DESTROYED, u, by, where=(site.x, site.y, site.ground))
-    end = window(ctx, k)[1]
+    start, end = window(ctx, k)
+    trk = st.tracks
     for s in np.flatnonzero(w.sensor_unit == u):
         if was_up and w.radiates[s] and w.sensing[s]:  # emit() counted the whole window: take off what follows
             out.emission_time[r, s] -= float(on_time(when, end, *w.emcon[:, s]))
-            if emitting(when, *w.emcon[:, s]):
+            # on just before `when` (a switch at `when` itself did not happen: log_switches drops it)
+            if emitting(when if when <= start else np.nextafter(when, -np.inf), *w.emcon[:, s]):
                 ctx.event(r, when, EventKind.EMITTER_OFF, u)
             rd.emitting[r, s] = False
+        # its tracks end with it: dropped at `when` (held until then), their slots freed
+        held = np.isfinite(trk.confirmed_at[r, s])
+        trk.held_since[r, s, held], trk.held_until[r, s, held] = trk.confirmed_at[r, s, held], when
+        trk.confirmed_at[r, s] = np.inf
+        tab = trk.table
+        tab.status[r, s], tab.truth[r, s], tab.top[r, s] = 0, -1, 0
     update_chains(ctx, rd, [r])
 
 

@@ -422,6 +422,16 @@ class TerrainWarning(UserWarning):
     """Something about the terrain a user should know (gaps between tiles, a coarsened grid)."""
 
 
+class ScenarioWarning(UserWarning):
+    """Something in the scenario a user should know that is not an error (a raid whose route ends far from the
+    unit it attacks)."""
+
+
+STRIKE_DISTANCE = 1000.0
+"""[m] a raid attacking a unit whose route ends farther than this from it is warned about: it strikes at the end
+of its route."""
+
+
 def terrain_files(source: str | list[str] | None, folder: Path) -> list[Path]:
     """The DEM files a scenario's ``terrain.source`` reads (a folder: its tiles), relative to the scenario's
     ``folder``; [] for the built-in sample or flat terrain. Raises TerrainError for an unreadable folder."""
@@ -716,5 +726,13 @@ def _resolve(spec: ScenarioSpec, catalog: Catalog, terrain, path: Path, doc: Doc
         raise InputErrors(errors)
     for note in notes:
         warnings.warn(note, TerrainWarning, stacklevel=3)
+    for i, raid in enumerate(spec.threats):
+        end, site = routes.get(raid.id), sites.get(raid.target)
+        if end is not None and site is not None:
+            miss = float(np.hypot(end[-1, 0] - site.x, end[-1, 1] - site.y))
+            if miss > STRIKE_DISTANCE and raid.target in {u.id for u in spec.units}:
+                warnings.warn(str(doc.error(("threats", i, "route"), f"ends {miss / 1e3:.1f} km from unit "
+                                            f"'{raid.target}', which it attacks: a threat strikes at the end of its "
+                                            "route")), ScenarioWarning, stacklevel=3)
     return Scenario(spec, catalog, terrain, path, sites, routes, speeds, (float(ox), float(oy)), aims=aims,
                     profiles=profiles)

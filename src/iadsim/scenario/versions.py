@@ -41,15 +41,18 @@ def _scenario_1_to_2(data: dict) -> None:
             jammer["centre"] = "any"
 
 
-_YAML_1_1 = {"on": True, "yes": True, "y": True, "true": True, "off": False, "no": False, "n": False, "false": False}
-"""YAML 1.1's words for true and false (format 2 was read with them; ruamel.yaml's round trip reads them as words)."""
+_YAML_1_1 = {spelling: value for word, value in (("on", True), ("yes", True), ("true", True), ("off", False),
+                                                  ("no", False), ("false", False))
+             for spelling in (word, word.capitalize(), word.upper())}
+"""The words PyYAML (YAML 1.1) read as true and false, as it spells them (format 2 was read so; ruamel.yaml's round
+trip reads them as words)."""
 
 
 def _switch(value) -> bool | None:
     """A format-2 ``emission`` value as on (True) or off (False); None for anything else."""
     if isinstance(value, bool):
         return value
-    return _YAML_1_1.get(value.lower()) if isinstance(value, str) else None
+    return _YAML_1_1.get(value) if isinstance(value, str) else None
 
 
 def _attach(mapping, key: str, comment) -> None:
