@@ -429,8 +429,12 @@ def emit(ctx: Context, k: int, rd: Readiness, out: Outcomes) -> None:
     start, end = window(ctx, k)
     period, on, offset = w.emcon
     up = rd.unit_up[:, w.sensor_unit] & w.sensing[None, :] & w.radiates[None, :]
-    out.emission_time += np.where(up, on_time(start, end, period, on, offset)[None, :], 0.0)
-    now_on = up & emitting(start, period, on, offset)[None, :]
+    if w.part_time.any():
+        span, lit = on_time(start, end, period, on, offset), emitting(start, period, on, offset)
+    else:  # every radar always on (or silent, and then not sensing)
+        span, lit = np.full(len(on), end - start), np.ones(len(on), bool)
+    out.emission_time += np.where(up, span[None, :], 0.0)
+    now_on = up & lit[None, :]
     for r, s in zip(*np.nonzero(now_on != rd.emitting), strict=True):
         ctx.event(r, start, EventKind.EMITTER_ON if now_on[r, s] else EventKind.EMITTER_OFF, w.sensor_unit[s])
     rd.emitting = now_on
