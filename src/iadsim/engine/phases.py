@@ -123,7 +123,6 @@ class Context:
     strike_pk: np.ndarray  # (T,) a threat's chance to destroy the unit it attacks on reaching it (its raid's pk)
     cp_units: np.ndarray  # unit index of every command post
     cp_crews: list
-    asset_xy: np.ndarray  # (A, 2)
     basket: float  # [m] acquisition basket (doctrine)
     confirm: tuple[int, int]  # M of N looks confirm a sensor's track (doctrine.tracking)
     drop_after: int  # consecutive missed looks drop a confirmed track
@@ -176,7 +175,6 @@ class Context:
         units = {u.id: u for u in spec.units}
         fire_crews = [world.scenario.proficiency(units[f].crew) for f in world.fire_ids]
         posts = [u for u in spec.units if world.net.kind[u.id] == "command-post"]
-        sites = [world.scenario.sites[a.id] for a in spec.defended_assets]
         authority = AUTHORITY_RULES[spec.authority.mode]
         clutter = np.array([getattr(s, "false_plots_per_look", 0.0) for s in world.sensors], float)
         node_latency = np.vstack([world.latency, world.post_latency])  # fire units, then command posts
@@ -197,7 +195,6 @@ class Context:
             strike_pk=np.array([float(getattr(f, "pk", 1.0)) for f in world.target_flight]),
             cp_units=np.array([world.unit_index[u.id] for u in posts], np.int64),
             cp_crews=[world.scenario.proficiency(u.crew) for u in posts],
-            asset_xy=np.array([[site.x, site.y] for site in sites]).reshape(len(sites), 2),
             basket=doctrine.acquisition_basket, confirm=(tracking.confirm_hits, tracking.confirm_looks),
             drop_after=tracking.drop_after, process_noise=tracking.process_noise,
             initial_speed_sigma=tracking.initial_speed_sigma,
@@ -441,10 +438,10 @@ def emit(ctx: Context, k: int, rd: Readiness, out: Outcomes) -> None:
     ctx.switching = []
     for s in np.flatnonzero(w.part_time):
         turns = switches(start, end, Schedule(period[s], on[s], offset[s]))
-        for r in np.flatnonzero(up[:, s]) if turns else ():
+        if turns:
+            rd.emitting[up[:, s], s] = turns[-1][1]
             if ctx.log is not None:
-                ctx.switching.extend((r, s, when, state) for when, state in turns)
-            rd.emitting[r, s] = turns[-1][1]
+                ctx.switching += [(r, s, when, state) for r in np.flatnonzero(up[:, s]) for when, state in turns]
 
 
 def log_switches(ctx: Context, rd: Readiness) -> None:
@@ -986,7 +983,7 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
     tof, _, inside = engagement_geometry(ctx, k, f, t, when)  # exactly, at the clock
     ok = inside & firing_solution(ctx, st, k, rr, f, t, when, tof, inside)
     if w.part_time.any():  # a radar that can guide it emits until the intercept (as authorise will ask)
-        ok &= guided(ctx, st, rr, f, t, when, flight_time(ctx, k, pic, rr, f, t, when, tof, inside))
+        ok &= guided(ctx, st, rr, f, t, when, flight_time(aim_points(ctx, k, pic, rr, f, t, when, tof), tof, inside))
     nominated = False
     for r in dict.fromkeys(rr[ok].tolist()):  # each row with a feasible pair, in order
         whole = np.zeros((len(w.fire_ids), len(w.target_ids)), bool)
@@ -1013,11 +1010,11 @@ def guided(ctx: Context, st: State, rr, ff, tt, when, tof) -> np.ndarray:
     return (st.readiness.guides[rr, ff] & holds & (until >= (when + tof)[:, None])).any(axis=1)
 
 
-def flight_time(ctx: Context, k: int, pic: Picture, rr, ff, tt, when, tof, inside) -> np.ndarray:
-    """(n,) the longer of the true time of flight ``tof`` and the one the fire unit's track predicts (what it
-    launches on, :func:`aim_points`): the time its guiding radar must emit for; 0 outside the envelope."""
-    predicted = np.array([a for a, _ in aim_points(ctx, k, pic, rr, ff, tt, when, tof)], float).reshape(len(rr))
-    return np.where(inside, np.fmax(tof, predicted), 0.0)  # (authorise: the same from the aims it has)
+def flight_time(aims: list, tof, inside) -> np.ndarray:
+    """(n,) the longer of the true time of flight ``tof`` and the one the fire unit's track predicts (``aims``:
+    what it launches on, :func:`aim_points`): the time its guiding radar must emit for; 0 outside the envelope."""
+    predicted = np.array([a for a, _ in aims], float).reshape(len(aims))
+    return np.where(inside, np.fmax(tof, predicted), 0.0)
 
 
 def step_holders(ctx: Context, k: int, trk: SensorTracks) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -1127,7 +1124,7 @@ def authorise(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarr
     tof, _, inside = engagement_geometry(ctx, k, ff, tt, when)
     knows = known(ctx, k, st.readiness, st.tracks, rr, ff, tt, when)
     aims = aim_points(ctx, k, st.picture, rr, ff, tt, when, tof)
-    lit = guided(ctx, st, rr, ff, tt, when, np.where(inside, np.fmax(tof, [a for a, _ in aims]), 0.0))
+    lit = guided(ctx, st, rr, ff, tt, when, flight_time(aims, tof, inside))
     ident = spec.authority.identification
     calls = rng.uniform_at(ctx.keys[rr], 0 if ident.persistent else eng.attempts[rr, tt], S_ID_OPERATOR, tt)
     released = []
@@ -1171,8 +1168,7 @@ def aim_points(ctx: Context, k: int, pic: Picture, rr, ff, tt, when, tof) -> lis
     return list(zip(tof.tolist(), aim, strict=True))
 
 
-def cannot_fire(ctx: Context, st: State, r: int, f: int, t: int, knows: bool, inside: bool, lit: bool = True
-                ) -> Reason:
+def cannot_fire(ctx: Context, st: State, r: int, f: int, t: int, knows: bool, inside: bool, lit: bool) -> Reason:
     """Why fire unit ``f`` cannot launch at target ``t`` now (the first reason), or Reason.NONE; ``lit``: its
     guiding radar emits until the intercept (:func:`guided`)."""
     rd, bat, out = st.readiness, st.batteries, st.outcomes

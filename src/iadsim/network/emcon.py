@@ -77,21 +77,15 @@ class Policy(Protocol):
 
 
 @dataclass(frozen=True)
-class AlwaysOn:
+class Constant:
+    """One state all the time (``always-on``, ``silent``): no parameters, and any unit may take it."""
+
+    state: Schedule
     parameters: tuple[str, ...] = ()
     radiates: bool = False
 
     def schedule(self, emcon, members: list, index: int) -> Schedule:
-        return ALWAYS
-
-
-@dataclass(frozen=True)
-class Silent:
-    parameters: tuple[str, ...] = ()
-    radiates: bool = False
-
-    def schedule(self, emcon, members: list, index: int) -> Schedule:
-        return NEVER
+        return self.state
 
 
 @dataclass(frozen=True)
@@ -112,7 +106,8 @@ class Rotation:
         return Schedule(len(members) * emcon.slot, emcon.slot, emcon.offset + index * emcon.slot)
 
 
-for _name, _policy in (("always-on", AlwaysOn()), ("silent", Silent()), ("blink", Blink()), ("rotation", Rotation())):
+for _name, _policy in (("always-on", Constant(ALWAYS)), ("silent", Constant(NEVER)), ("blink", Blink()),
+                       ("rotation", Rotation())):
     EMCON_POLICIES.register(_name, _policy)
 
 
@@ -125,7 +120,7 @@ def schedules(units) -> dict[str, Schedule]:
             groups.setdefault(unit.emcon.group, []).append(unit)
     out = {}
     for unit in units:
-        members = groups.get(unit.emcon.group, [unit]) if unit.emcon.group is not None else [unit]
+        members = groups.get(unit.emcon.group, [unit])  # (no group: the unit alone)
         out[unit.id] = EMCON_POLICIES[unit.emcon.policy].schedule(
             unit.emcon, [m.emcon for m in members], next(i for i, m in enumerate(members) if m is unit))
     return out
