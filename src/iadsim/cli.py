@@ -104,7 +104,7 @@ def catalog(
     from iadsim.units import format_quantity
 
     cat = builtin_catalog()
-    kinds = ("radar", "esm", "irst", "launcher", "missile", "command-post", "aircraft")
+    kinds = ("radar", "esm", "irst", "launcher", "missile", "command-post", "aircraft", "arm")
     if kind is not None and kind not in kinds:
         raise InputError("--kind", f"unknown kind '{kind}'; choose from {', '.join(kinds)}")
     ids = cat.ids(kind)

@@ -37,17 +37,23 @@ class EventKind(IntEnum):
     MISS = 8  # missiles arrived without killing (miss_distance, reason)
     KILL = 9  # missiles arrived and killed (miss_distance)
     WAITING = 10  # a fire unit could engage but waits for a firing solution (reason: immature_track)
-    EMITTER_ON = 11  # a radar started to radiate (unit: the radar's; its schedule, or a repair)
-    EMITTER_OFF = 12  # a radar stopped radiating (its emission-control schedule, a failure, or its destruction)
+    EMITTER_ON = 11  # a radar started to radiate (unit: the radar's; its schedule, a repair, the end of a silence)
+    EMITTER_OFF = 12  # a radar stopped radiating (its schedule, a failure, its destruction, or its crew's shutdown)
     DESTROYED = 13  # a unit was destroyed (target: the threat that struck it; x, y, z: the unit's site)
+    ARM_LAUNCH = 14  # an anti-radiation missile was launched (unit: the radar; target: the missile; x, y, z: the
+    #                  launch point)
+    SHUTDOWN = 15  # a radar's crew silenced it on an ARM warning (unit: the radar; target: the missile that warned)
+    ARM_HIT = 16  # an anti-radiation missile killed its radar (miss_distance: its impact from the radar)
+    ARM_MISS = 17  # an anti-radiation missile reached its radar and missed it (miss_distance; reason: radar_dark when
+    #                the radar was silent before the impact, warhead when not, target_gone when already destroyed)
 
 
 class Reason(IntEnum):
     """Why an engagement ended without a launch or a kill: the first that applies, checked in this order.
 
     For ``lost``: target_gone, unit_down, chain_broken, not_in_picture, outside_envelope, radar_dark, no_missiles,
-    no_channel. For ``miss``: aim_error, target_gone, unit_down, chain_broken, warhead. For ``waiting``:
-    immature_track.
+    no_channel. For ``miss``: aim_error, target_gone, unit_down, chain_broken, radar_dark, warhead. For ``waiting``:
+    immature_track. For ``arm_miss``: target_gone, radar_dark, warhead.
     """
 
     NONE = 0
@@ -61,7 +67,7 @@ class Reason(IntEnum):
     AIM_ERROR = 8  # the predicted aim point was farther than the acquisition basket from the target
     WARHEAD = 9  # guided to the target, the salvo's Pk draw failed
     IMMATURE_TRACK = 10  # the track's predicted intercept error does not fit the acquisition basket yet
-    RADAR_DARK = 11  # the guiding radar is dark, or goes dark before the intercept (its emission control)
+    RADAR_DARK = 11  # the guiding radar is dark, or goes dark before the intercept (emission control, a shutdown)
 
 
 REASON_TEXT: dict[str, str] = {
@@ -76,7 +82,7 @@ REASON_TEXT: dict[str, str] = {
     "aim_error": "the aim point was farther than the acquisition basket from the target",
     "warhead": "guided to the target, the salvo's kill draw failed",
     "immature_track": "the track could not yet give a firing solution",
-    "radar_dark": "the guiding radar was dark, or would go dark before the intercept (emission control)",
+    "radar_dark": "the guiding radar was dark, or went dark before the intercept (emission control or a shutdown)",
 }
 """Each :class:`Reason` (by its name) spelled out, as docs/events.md explains it: the report's words."""
 

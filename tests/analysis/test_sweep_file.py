@@ -149,6 +149,8 @@ replications: 2
     ("design: grid\nfactors: [{path: duration, low: 1, high: 2}]\nreplications: 2\n", 3, "needs 'values'"),
     ("design: grid\nfactors: [{path: authority.mode, values: [autonomous]}]\nreplications: 2\nmetrics: [fun]\n",
      5, "unknown metric 'fun'"),
+    ("design: grid\nfactors: [{path: authority.mode, values: [autonomous]}]\nreplications: 2\nmetrics: [leakers]\n"
+     "tradeoff: [leakers, kills]\n", 6, "'kills' is not one of the sweep's metrics (leakers)"),
     ("design: random\nsamples: 3\nfactors: [{path: duration, low: 5, high: 1, unit: min}]\nreplications: 2\n",
      4, "low < high"),
 ])

@@ -354,3 +354,40 @@ def test_coverage_is_coloured_by_the_lowest_band_detected():
     expected = np.array([[30, 300, np.nan], [np.nan, np.nan, 30]])
     np.testing.assert_allclose(10 ** z, expected, rtol=1e-3)  # the layer keeps 4 decimals of the log
     assert list(trace.colorbar.ticktext) == ["30 m", "300 m"]
+
+
+GRID_TRADEOFF_SWEEP = """\
+base: tiny.yaml
+design: grid
+factors:
+  - {path: "threats[raid].count", values: [1, 4]}
+replications: 4
+seed: 4
+metrics: [leakers, kills, missiles_expended]
+tradeoff: [missiles_expended, kills]
+"""
+
+
+def test_the_tradeoff_chart_plots_the_sweeps_chosen_pair(run_dir, tmp_path):
+    """A sweep's ``tradeoff`` names the chart's metrics: here kills against missiles expended, each level's mean of
+    its points' means, read back from the sweep's results."""
+    from tests.analysis.conftest import TINY_SCENARIO
+
+    from iadsim.analysis import load_sweep, run_sweep
+    from iadsim.analysis.sweep import store
+    from iadsim.report import build_report
+
+    (tmp_path / "tiny.yaml").write_text(TINY_SCENARIO)
+    (tmp_path / "sweep.yaml").write_text(GRID_TRADEOFF_SWEEP)
+    run_sweep(load_sweep(tmp_path / "sweep.yaml"), tmp_path / "out", "serial")
+    results = store.load_results(tmp_path / "out")
+    points = store.points_frame(tmp_path / "out")
+    means = results.groupby("point")[["missiles_expended", "kills"]].mean().join(points.set_index("point"))
+    page = build_report([run_dir], tmp_path / "r.html", sweep_dir=tmp_path / "out").read_text()
+    figure = next(f for f in _figures(page) if f["layout"].get("title", {}).get("text", "").startswith("Trade-off"))
+    assert figure["layout"]["title"]["text"] == "Trade-off: threats killed against missiles expended"
+    assert "missiles expended" in figure["layout"]["xaxis"]["title"]["text"]
+    traces = {t["name"]: t for t in figure["data"]}
+    level = means.groupby("threats[raid].count")
+    assert _values(traces["threats[raid].count"]["x"]) == pytest.approx(level["missiles_expended"].mean().tolist())
+    assert _values(traces["threats[raid].count"]["y"]) == pytest.approx(level["kills"].mean().tolist())

@@ -131,6 +131,14 @@ FC_LINK = "{from: lr-fcr, to: lr-l1, carries: fire-control"
 
 _SOJ = "\njammers:\n  - id: soj\n    type: fighter\n"
 _SOJ_ROUTE = "    route: [{x: -10 km, y: 10 km, altitude: 8 km}]\n"
+_ARM_AT = "target: airbase\n    altitude_reference: agl\n    route:\n      - {x: -14 km, y: 12"
+_CP = "{id: cp-1, type: command-post, x: 9 km, y: -6 km, readiness:"
+
+
+def _arm(entry: str) -> str:
+    return _ARM_AT.replace("target: airbase\n", f"target: airbase\n    arms: [{entry}]\n")
+
+
 MUTATIONS = {
     # id: (old fragment, new fragment, fragment of the line the error is on, field path, message words)
     "msl-waypoint-below-terrain": ("- {x: -14 km, y: 13 km, altitude: 10 km}",
@@ -249,6 +257,26 @@ MUTATIONS = {
                             "target: hangar-9\n    altitude_reference: agl\n    route:\n      - {x: -14 km, y: 12",
                             "target: hangar-9", "threats[0].target",
                             ("no defended asset or unit with id 'hangar-9'",)),
+    "arm-unknown-type": (_ARM_AT, _arm("{type: harm, at: ew-1, launch_range: 30 km}"), "arms:",
+                         "threats[0].arms[0].type", ("unknown anti-radiation missile type 'harm'",
+                                                     "harm-class-arm")),
+    "arm-at-missing-unit": (_ARM_AT, _arm("{type: harm-class-arm, at: ew-9, launch_range: 30 km}"), "arms:",
+                            "threats[0].arms[0].at", ("no unit with id 'ew-9'",)),
+    "arm-at-command-post": (_ARM_AT, _arm("{type: harm-class-arm, at: cp-1, launch_range: 30 km}"), "arms:",
+                            "threats[0].arms[0].at", ("'cp-1' has no radar that radiates",)),
+    "arm-beyond-its-range": (_ARM_AT, _arm("{type: harm-class-arm, at: ew-1, launch_range: 60 km}"), "arms:",
+                             "threats[0].arms[0].launch_range", ("60 km is beyond the 48 km maximum range",)),
+    "arm-zero-launch-range": (_ARM_AT, _arm("{type: harm-class-arm, at: ew-1, launch_range: 0 km}"), "arms:",
+                              "threats[0].arms[0].launch_range", ("must be greater than zero",)),
+    "shutdown-on-command-post": (_CP, _CP.replace("readiness:", "emcon: {shutdown: {probability: 0.5, reaction: "
+                                                  "5 s, dark: 1 min}}, readiness:"), "id: cp-1",
+                                 "units[1].emcon.shutdown", ("'command-post' emits nothing",)),
+    "shutdown-probability-above-1": (R0, R0.replace("readiness:", "emcon: {shutdown: {probability: 1.5, reaction: 5 s, "
+                                                    "dark: 1 min}}, readiness:"), "id: ew-1",
+                                     "units[0].emcon.shutdown.probability", ("probability between 0 and 1",)),
+    "shutdown-without-dark": (R0, R0.replace("readiness:", "emcon: {shutdown: {probability: 0.5, reaction: 5 s}}, "
+                                             "readiness:"), "id: ew-1", "units[0].emcon.shutdown.dark",
+                              ("required",)),
     "route-with-one-waypoint": ("      - {x: -14 km, y: 13 km, altitude: 10 km}\n", "", "airliner-a",
                                 None, ("a route needs at least 2 waypoints",)),
     "bad-enum": ("mode: human-on-the-loop", "mode: robots", "mode: robots", "authority.mode",

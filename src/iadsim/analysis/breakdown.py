@@ -3,7 +3,8 @@ episodes, from its typed events (:mod:`iadsim.events`) and the entities they ind
 
 Every count is a mean per replication (the run's event count over its replications), so that the rows of a
 breakdown add up to the run's metrics: the ``killed`` of the raids (threats and civil traffic) add to the means
-of ``kills`` and ``civil_killed``, their ``engagements`` and ``missiles`` to ``engagements`` and
+of ``kills`` and ``civil_killed`` (those of a raid's anti-radiation missiles, a group of their own, to the missiles
+shot down that ``arms_defeated`` counts), their ``engagements`` and ``missiles`` to ``engagements`` and
 ``missiles_expended``.
 
 An engagement episode follows one fire unit's engagement of one target: ``nominated`` (the assigner proposed
@@ -67,9 +68,10 @@ def outcomes_by(events: pd.DataFrame, entities: dict, replications: int, by: str
     Returns
     -------
     DataFrame
-        One row per group in the entities' order: ``group``, ``civil`` (target groupings: a civil traffic
-        entry or type) or ``type`` (fire units), the :data:`COUNTS` that apply, and one column per reason a
-        group's engagements were lost or missed (:func:`reason_columns`, only those that happened).
+        One row per group in the entities' order: ``group``, ``civil`` and ``arm`` (target groupings: a civil
+        traffic entry or type; a raid's anti-radiation missiles or their type) or ``type`` (fire units), the
+        :data:`COUNTS` that apply, and one column per reason a group's engagements were lost or missed
+        (:func:`reason_columns`, only those that happened).
     """
     if by not in BY:
         raise ValueError(f"by: expected one of {', '.join(BY)}")
@@ -87,12 +89,15 @@ def outcomes_by(events: pd.DataFrame, entities: dict, replications: int, by: str
         counted = ("nominated", "vetoed", "lost", "engagements", "missiles", "kills", "missed", "waiting")
     else:
         field = BY[by]
-        groups = list(dict.fromkeys(str(t.get(field, "")) for t in targets))
-        of = np.array([str(t.get(field, "")) for t in targets], dtype=object)
+        # a raid's anti-radiation missiles are a group of their own, not more of its aircraft
+        of = np.array([str(t.get(field, "")) + (" anti-radiation missiles" if by == "raid" and t.get("arm") is True
+                                                else "") for t in targets], dtype=object)
+        groups = list(dict.fromkeys(of))
         key = events["target"].to_numpy()
         member = {g: np.flatnonzero(of == g) for g in groups}
         civil = {g: all(targets[i]["civil"] for i in member[g]) for g in groups}
-        frame = pd.DataFrame({"group": groups, "civil": [civil[g] for g in groups],
+        arm = {g: bool(len(member[g])) and all(targets[i].get("arm") is True for i in member[g]) for g in groups}
+        frame = pd.DataFrame({"group": groups, "civil": [civil[g] for g in groups], "arm": [arm[g] for g in groups],
                               "aircraft": [float(len(member[g])) for g in groups]})
         counted = ("killed", "leaked", "nominated", "vetoed", "lost", "engagements", "missiles", "missed")
     missiles = events["missiles"].to_numpy(dtype=float)

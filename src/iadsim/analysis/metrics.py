@@ -11,7 +11,7 @@ their mean over replications per step (``series/``).
 
 >>> from iadsim.analysis.metrics import METRICS, Metric
 >>> METRICS.register("threats_alive", Metric(label="threats alive at the end", kind="bounded",   # doctest: +SKIP
-...     bound="threats", of_state=lambda world, state: (state.outcomes.alive & ~world.civil).sum(axis=1)))
+...     bound="threats", of_state=lambda world, state: (state.outcomes.alive & world.threat).sum(axis=1)))
 """
 
 from __future__ import annotations
@@ -178,7 +178,7 @@ def summarise_groups(frame: pd.DataFrame, keys: list[str], metrics, confidence: 
 
 
 def _threat(world) -> np.ndarray:
-    return ~world.civil
+    return world.threat
 
 
 def _nan_unless(threats, values):
@@ -225,11 +225,17 @@ for _name, _metric in {
                                 of_state=lambda w, s: s.picture.stale, unit="reports per replication"),
     "emitter_on_time": Metric("time a radar of the network emitted, mean over its radars [s]", "time",
                               of_state=lambda w, s: _radar_mean(w, s.outcomes.emission_time), unit="s"),
-    "units_destroyed": Metric("units of the network destroyed (struck by the threats attacking them)", "count",
+    "units_destroyed": Metric("units of the network destroyed (struck by the threats and missiles attacking them)",
+                              "count",
                               of_state=lambda w, s: np.isfinite(s.readiness.destroyed_at).sum(axis=1),
                               unit="units per replication"),
     "radars_lost": Metric("radars destroyed", "count", of_state=lambda w, s: np.isfinite(
         s.readiness.destroyed_at[:, w.sensor_unit[w.radiates]]).sum(axis=1), unit="radars per replication"),
+    "arms_launched": Metric("anti-radiation missiles launched", "count", of_state=lambda w, s: (
+        s.outcomes.released == 1).sum(axis=1), unit="missiles per replication"),
+    "arms_defeated": Metric("anti-radiation missiles defeated (shot down, or missing their radar)", "count",
+                            of_state=lambda w, s: s.outcomes.arms_shot_down + s.outcomes.arms_missed,
+                            unit="missiles per replication"),
     "leakers_fraction": Metric("fraction of threats leaking", "fraction", of_rows=lambda rows, threats: _nan_unless(
         threats, rows["leakers"].to_numpy(dtype=float) / (threats or 1)), unit="fraction of the threats"),
     "p_raid_annihilation": Metric("probability of raid annihilation (no leaker)", "proportion",

@@ -261,7 +261,7 @@ def simulate(scenario: Scenario, replications: int, seed: int | None = None, out
                             if results else empty_events())
     if progress is not None:
         progress(total, total)
-    threats = int((~world.civil).sum())
+    threats = int(world.threat.sum())
     summary = summarise(scenario.name, metrics, audit_result, seed, threats, int(world.civil.sum()))
     if writer is not None:
         writer.finish(summary)

@@ -64,9 +64,9 @@ from iadsim.events import EventKind, Reason
 from iadsim.network import evaluate
 from iadsim.network.chain import picture_sources
 from iadsim.network.compiled import relevant_components
-from iadsim.network.emcon import Schedule, emitting, emitting_until, on_time, switches
+from iadsim.network.emcon import Schedule, emitting, interrupted, last_lit, lit_until, on_time, switches
 from iadsim.physics.kinematics import in_launch_envelope, intercept
-from iadsim.physics.lethality import carleton_sspk, endgame_miss, salvo_pk
+from iadsim.physics.lethality import carleton_damage, carleton_sspk, cep_to_sigma, endgame_miss, salvo_pk
 from iadsim.registry import (
     ASSIGNERS,
     AUTHORITY_RULES,
@@ -91,6 +91,7 @@ IDLE, PENDING, FLYING, ASSESSING, CLEARED = (int(p) for p in Phase)
 S_AVAIL, S_LINK, S_DETECT, S_NOISE, S_ID_SYSTEM, S_ID_OPERATOR, S_DECISION, S_KILL, S_FAIL, S_PHASE = range(1, 11)
 S_FALSE, S_FALSE_AT = 11, 12  # false plots: how many in a look, and where
 S_STRIKE = 13  # whether a threat reaching the unit it attacks destroys it
+S_WARN, S_ARM_MISS, S_ARM_KILL = 14, 15, 16  # a crew warned of an ARM launch; an ARM's impact error and kill draw
 GATE_PROBABILITY = 0.99  # a sensor track's gate holds its true plot with this probability (chi-square, 3 dof)
 MIN_SIGMA = 1e-3  # [m] a plot's error at least: a perfect sensor still errs by a millimetre
 
@@ -158,7 +159,13 @@ class Context:
     visible_now: tuple = (-1, None)  # (step, (S, T) what each sensor sees then)
     pending_ptr: tuple = (None, None)  # (pending reports, where each row's start)
     holders: tuple = (-1, None)  # (step, the sensors that may hold a track of each target in each row then)
-    switching: list = field(default_factory=list)  # the step's emission switches, (row, sensor, time, on), to log
+    shutdown: np.ndarray = None  # (3, S) each radar's shutdown on an ARM warning: probability, reaction, dark [s]
+    radar_of: np.ndarray = None  # (T,) the sensor an anti-radiation missile is launched at (-1: not an ARM)
+    arm_hold: np.ndarray = None  # (T,) [s] how long its aircraft's ESM holds a radar that stopped emitting
+    arm_sigma: np.ndarray = None  # (T,) [m] 1-sigma impact error per axis while it homes (its CEP / 1.1774)
+    arm_growth: np.ndarray = None  # (T,) [m/s] growth of that error per second of silence before the impact
+    arm_kill: np.ndarray = None  # (2, T) Carleton D0 and lethal area [m^2] of its warhead against the radar
+    emit_up: np.ndarray = None  # (R, S) the radars working and emitting-capable at the step's start (emit)
 
     @cached_property
     def plain(self) -> np.ndarray:
@@ -178,6 +185,9 @@ class Context:
         authority = AUTHORITY_RULES[spec.authority.mode]
         clutter = np.array([getattr(s, "false_plots_per_look", 0.0) for s in world.sensors], float)
         node_latency = np.vstack([world.latency, world.post_latency])  # fire units, then command posts
+        arms = [world.scenario.catalog.types[f.type] if world.carrier[t] >= 0 else None
+                for t, f in enumerate(world.target_flight)]
+        sensor_of = {u: s for s, u in enumerate(world.sensor_unit)}
         return cls(
             world, reps, rng.replication_keys(int(seed), reps), EventLog() if events else None,
             assigner=ASSIGNERS[doctrine.assignment], authority=authority,
@@ -224,7 +234,38 @@ class Context:
             special=np.array([[m.envelope is not None for m in world.missile],
                               [sector is not None for sector in world.fire_sector],
                               [m.edge_pk is not None for m in world.missile]], bool).reshape(3, -1),
+            shutdown=np.array([[getattr(units[world.unit_ids[u]].emcon.shutdown, name, 0.0) or 0.0
+                                for u in world.sensor_unit] for name in ("probability", "reaction", "dark")],
+                              float).reshape(3, len(world.sensor_ids)),
+            radar_of=np.array([sensor_of[u] if c >= 0 else -1 for c, u in zip(world.carrier, world.unit_of,
+                                                                              strict=True)], np.int64),
+            arm_hold=np.array([f.launch.hold if a else 0.0 for a, f in zip(arms, world.target_flight, strict=True)]),
+            arm_sigma=np.array([float(cep_to_sigma(a.cep.value)) if a else 0.0 for a in arms]),
+            arm_growth=np.array([a.miss_growth.value if a else 0.0 for a in arms]),
+            arm_kill=np.array([[a.peak_pk.value if a else 0.0 for a in arms],
+                               [a.lethal_area.value if a else 1.0 for a in arms]]).reshape(2, len(arms)),
         )
+
+    @cached_property
+    def shutdowns(self) -> bool:
+        """Whether a crew of the network may silence its radar on an ARM warning (its emission then depends on the
+        replication: :func:`emit` and the looks read ``Readiness.silences``)."""
+        return bool((self.shutdown[0] > 0).any())
+
+    @cached_property
+    def warnings(self) -> int:
+        """The most anti-radiation missiles launched at any one radar (what ``Readiness.silences`` holds per radar);
+        0 when no crew shuts down on a warning."""
+        if not self.shutdowns:
+            return 0
+        radar = self.radar_of[self.radar_of >= 0]
+        return int(np.bincount(radar, minlength=1).max(initial=0))
+
+    @cached_property
+    def arms(self) -> np.ndarray:
+        """The anti-radiation missiles (target indices), by launch time."""
+        arms = np.flatnonzero(self.world.arm)
+        return arms[np.argsort(self.world.start_time[arms], kind="stable")]
 
     def event(self, r: int, when: float, kind: EventKind, unit: int = -1, target: int = -1, **numbers) -> None:
         """Log an event of replication row ``r`` at time ``when`` [s]: ``unit`` indexes the scenario's units,
@@ -307,7 +348,8 @@ def initial_state(ctx: Context) -> State:
         readiness=Readiness(unit_up, next_event, link_up, able=np.zeros((R, F), bool),
                             feeds=np.zeros((R, F, S), bool), post_feeds=np.zeros((R, len(w.post_ids), S), bool),
                             guides=np.zeros((R, F, S), bool), emitting=np.zeros((R, S), bool),
-                            destroyed_at=np.full((R, U), np.inf)),
+                            destroyed_at=np.full((R, U), np.inf), since=np.zeros((R, U)),
+                            silences=np.tile(np.array([np.inf, np.inf, np.inf, -1.0]), (R, S, ctx.warnings, 1))),
         tracks=SensorTracks(phase=rng.uniform(keys, 0, S_PHASE, (S,)) * w.look_period[None, :],
                             table=SensorTrackTable.empty(R, S, ctx.track_slots), dropped=np.zeros(R, np.int64),
                             false_confirmed=np.zeros(R, np.int64), swaps=np.zeros(R, np.int64),
@@ -331,7 +373,8 @@ def initial_state(ctx: Context) -> State:
         outcomes=Outcomes(alive=np.ones((R, T), bool), leaked=np.zeros((R, T), bool), kills=count(),
                           engagements=count(), expended=count(), wrongful=count(), civil_killed=count(),
                           vetoes=count(), first_detection=np.full(R, np.nan), first_engagement=np.full(R, np.nan),
-                          emission_time=np.zeros((R, S))),
+                          emission_time=np.zeros((R, S)), released=np.zeros((R, T), np.int8),
+                          arms_shot_down=count(), arms_missed=count()),
     )
     update_chains(ctx, st.readiness, np.arange(R))
     return st
@@ -408,6 +451,7 @@ def repair_and_fail(ctx: Context, k: int, rd: Readiness) -> None:
         return
     draw = -np.log1p(-rng.uniform(ctx.keys, k, S_FAIL, (len(ctx.mtbf),)))
     rd.unit_up = np.where(due, ~rd.unit_up, rd.unit_up)
+    rd.since = np.where(due, now, rd.since)
     rd.next_event = np.where(due, now + draw * np.where(rd.unit_up, ctx.mtbf, ctx.mttr), rd.next_event)
     for r, u in zip(*np.nonzero(due), strict=True):
         ctx.event(r, now, EventKind.REPAIRED if rd.unit_up[r, u] else EventKind.FAILED, u)
@@ -416,42 +460,62 @@ def repair_and_fail(ctx: Context, k: int, rd: Readiness) -> None:
 
 # ------------------------------------------------------------------------------------------------ emission
 
-def emit(ctx: Context, k: int, rd: Readiness, out: Outcomes) -> None:
-    """Which radars radiate over step ``k``'s window: those that work and whose emission-control schedule has them
-    on (:mod:`iadsim.network.emcon`; a unit's state changes only at the step's time sample, so its emission time
-    over the window is exact). Each switch is an ``emitter_on`` or ``emitter_off`` event at its time: at the
-    window's start where a failure, a repair or the schedule changed it, and inside the window where the schedule
-    switches."""
+def emit(ctx: Context, k: int, rd: Readiness) -> None:
+    """Which radars radiate at the start of step ``k``'s window: those that work and whose emission-control schedule
+    has them on, unless their crew silenced them (:mod:`iadsim.network.emcon`; a unit's state changes only at the
+    step's time sample, or when it is destroyed). A change from the end of the last window (a failure, a repair, the
+    schedule, a silence) is an ``emitter_on`` or ``emitter_off`` event at the window's start; what happens inside the
+    window is accounted once it has been simulated (:func:`account_emission`)."""
     w = ctx.world
-    start, end = window(ctx, k)
-    period, on, offset = w.emcon
-    up = rd.unit_up[:, w.sensor_unit] & w.sensing[None, :] & w.radiates[None, :]
-    if w.part_time.any():
-        span, lit = on_time(start, end, period, on, offset), emitting(start, period, on, offset)
-    else:  # every radar always on (or silent, and then not sensing)
-        span, lit = np.full(len(on), end - start), np.ones(len(on), bool)
-    out.emission_time += np.where(up, span[None, :], 0.0)
-    now_on = up & lit[None, :]
+    start, _ = window(ctx, k)
+    ctx.emit_up = up = rd.unit_up[:, w.sensor_unit] & w.sensing[None, :] & w.radiates[None, :]
+    now_on = up & emitting(start, *w.emcon)[None, :] & ~silenced(rd, start)
     for r, s in zip(*np.nonzero(now_on != rd.emitting), strict=True):
         ctx.event(r, start, EventKind.EMITTER_ON if now_on[r, s] else EventKind.EMITTER_OFF, w.sensor_unit[s])
     rd.emitting = now_on
-    ctx.switching = []
-    for s in np.flatnonzero(w.part_time):
-        turns = switches(start, end, Schedule(period[s], on[s], offset[s]))
-        if turns:
-            rd.emitting[up[:, s], s] = turns[-1][1]
-            if ctx.log is not None:
-                ctx.switching += [(r, s, when, state) for r in np.flatnonzero(up[:, s]) for when, state in turns]
 
 
-def log_switches(ctx: Context, rd: Readiness) -> None:
-    """Log the emission switches inside the step's window (:func:`emit`) once the window is simulated: those after
-    the radar's destruction (:func:`destroy`) never happened."""
-    unit = ctx.world.sensor_unit
-    for r, s, when, state in ctx.switching:
-        if when < rd.destroyed_at[r, unit[s]]:
-            ctx.event(r, when, EventKind.EMITTER_ON if state else EventKind.EMITTER_OFF, unit[s])
-    ctx.switching = []
+def account_emission(ctx: Context, k: int, rd: Readiness, out: Outcomes) -> None:
+    """Once step ``k``'s window is simulated: each radar's emission time over it and its switches inside it, at
+    their times (the schedule's, a silence's start and end, its destruction: a switch at or after that instant did
+    not happen), its crew's shutdowns that begin in it, and its state at the window's end. Radars whose window
+    holds no silence's edge and no destruction take the schedule's arithmetic over all replications at once (or
+    none, silent throughout)."""
+    w = ctx.world
+    start, end = window(ctx, k)
+    up = ctx.emit_up
+    gone = rd.destroyed_at[:, w.sensor_unit]
+    edge = up & (gone < end)
+    covered = np.zeros_like(up)
+    if ctx.warnings:
+        begin, until = rd.silences[..., 0], rd.silences[..., 1]
+        edge |= up & (((start < begin) & (begin < end)) | ((start < until) & (until < end))).any(axis=-1)
+        covered = up & ((begin <= start) & (until >= end)).any(axis=-1) & ~edge
+        r_, s_, m_ = np.nonzero((start <= begin) & (begin < end) & (begin < gone[..., None]))
+        for r, s, m in zip(r_, s_, m_, strict=True):
+            ctx.event(r, begin[r, s, m], EventKind.SHUTDOWN, w.sensor_unit[s], int(rd.silences[r, s, m, 3]))
+    plain = up & ~edge & ~covered
+    rd.emitting[covered] = False
+    if w.part_time.any():
+        out.emission_time += np.where(plain, on_time(start, end, *w.emcon)[None, :], 0.0)
+        for s in np.flatnonzero(w.part_time):
+            turns = switches(start, end, Schedule(*w.emcon[:, s]))
+            rows = np.flatnonzero(plain[:, s])
+            if turns:
+                rd.emitting[rows, s] = turns[-1][1]
+                for r in rows if ctx.log is not None else ():
+                    for when, state in turns:
+                        ctx.event(r, when, EventKind.EMITTER_ON if state else EventKind.EMITTER_OFF, w.sensor_unit[s])
+    else:  # every radar always on (or silent, and then not sensing)
+        out.emission_time += np.where(plain, end - start, 0.0)
+    for r, s in zip(*np.nonzero(edge), strict=True):
+        first, turns, span = interrupted(start, end, Schedule(*w.emcon[:, s]), rd.silences[r, s, :, :2], gone[r, s])
+        out.emission_time[r, s] += span
+        if rd.emitting[r, s] and not first:  # destroyed at the window's start itself, emitting then
+            ctx.event(r, start, EventKind.EMITTER_OFF, w.sensor_unit[s])
+        rd.emitting[r, s] = turns[-1][1] if turns else first
+        for when, state in turns:
+            ctx.event(r, when, EventKind.EMITTER_ON if state else EventKind.EMITTER_OFF, w.sensor_unit[s])
 
 
 # ------------------------------------------------------------------------------------------------ sensing
@@ -478,7 +542,7 @@ def sense(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, out: Outcomes)
     first, count = looks_in(ctx, trk, start, end)
     trk.reports = []  # each look batch's track reports (row, sensor, object), REPORT_FIELDS
     sensing = rd.unit_up[:, w.sensor_unit] & w.sensing[None, :]  # working, and able to sense (a radar emits)
-    timed = w.part_time.any()  # radars that emit part of the time: dark at a look, they look and find nothing
+    timed = w.part_time.any() or ctx.shutdowns  # radars that emit part of the time: dark at a look, they find nothing
     flying = out.alive & ~out.leaked
     n_t = len(w.target_ids)
     seen = w.looks.at(k)  # draws only where a look can succeed: the numbers a full draw gives
@@ -494,7 +558,7 @@ def sense(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, out: Outcomes)
         if not len(lr):
             continue
         when = trk.phase + number * w.look_period[None, :]
-        lit = looking & emitting(when, *w.emcon[:, None, :]) if timed else looking
+        lit = looking & emitting(when, *w.emcon[:, None, :]) & ~silenced(rd, when) if timed else looking
         look_of = np.full(looking.shape, -1)
         look_of[lr, ls] = np.arange(len(lr))
         rr, i = detections(ctx.keys, number, lit, flying, ss, tt, pd, n_t, S_DETECT)  # by replication, pair
@@ -525,6 +589,12 @@ def sense(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, out: Outcomes)
             deliver(ctx, trk, *np.unravel_index(confirmed[:n_conf], trk.confirmed_at.shape), when)
 
 
+def silenced(rd: Readiness, when) -> np.ndarray:
+    """(R, S) bool: each radar's crew has silenced it at times ``when`` (R, S) or a scalar (``Readiness.silences``)."""
+    at = np.broadcast_to(np.asarray(when, float), rd.silences.shape[:2])[..., None]
+    return ((rd.silences[..., 0] <= at) & (at < rd.silences[..., 1])).any(axis=-1)
+
+
 def line_of_sight(ctx: Context, ss, position) -> np.ndarray:
     """(n, 3) the point :data:`iadsim.tracking.scan.ANGLE_RANGE` from passive sensors ``ss`` towards ``position``
     (n, 3): along the line of sight, or for a sensor that measures no elevation its bearing on the horizontal."""
@@ -538,7 +608,7 @@ def line_of_sight(ctx: Context, ss, position) -> np.ndarray:
 
 def first_detection(w: World, out: Outcomes, rr, tt, at) -> None:
     """The first time any sensor detects a threat, per replication."""
-    threat = ~w.civil[tt]
+    threat = w.threat[tt]
     seen = np.full(len(out.first_detection), np.inf)
     np.minimum.at(seen, rr[threat], at[threat])
     out.first_detection = np.where(np.isfinite(seen) & ~(out.first_detection <= seen), seen, out.first_detection)
@@ -715,7 +785,7 @@ def fire_control(ctx: Context, k: int, st: State) -> None:
         clock[rows] = nxt
     # what arrives in the window (a report arriving at its end is the next step's, with that step's feeds)
     fuse_until(ctx, st.picture, feeds, np.full(len(ctx.reps), np.nextafter(end, -np.inf)))
-    log_switches(ctx, st.readiness)
+    account_emission(ctx, k, st.readiness, st.outcomes)
 
 
 def openings(ctx: Context, k: int, start: float, end: float, open_: np.ndarray,
@@ -776,6 +846,9 @@ def leak(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray) -
     i, tt = leaks_due(rows, clock, w.arrival_time, w.attacking, out.alive, out.leaked)
     struck = False
     for r, t in zip(rows[i], tt, strict=True):
+        if w.arm[t]:
+            struck |= arm_impact(ctx, k, st, r, t)
+            continue
         ctx.event(r, w.arrival_time[t], EventKind.LEAK, target=t, where=w.position[-1, t])  # its route's end
         u = w.unit_of[t]
         if u >= 0 and not np.isfinite(st.readiness.destroyed_at[r, u]):
@@ -786,27 +859,93 @@ def leak(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray) -
     return struck
 
 
+def arm_impact(ctx: Context, k: int, st: State, r: int, t: int) -> bool:
+    """Anti-radiation missile ``t`` of row ``r`` reaches its radar. Its impact error is circular normal, 1-sigma
+    its homing error plus ``miss_growth`` for each second the radar has been silent (it flew on to the last position
+    it heard since its aircraft's ESM held it); the radar is killed with the Carleton damage function at the drawn
+    miss (keyed draws). Logs ``arm_hit`` (and the radar's destruction) or ``arm_miss``; returns whether it hit."""
+    w, rd, out = ctx.world, st.readiness, st.outcomes
+    s, u, impact = ctx.radar_of[t], w.unit_of[t], float(w.arrival_time[t])
+    site = w.scenario.sites[w.unit_ids[u]]
+    where = (site.x, site.y, site.ground)
+    if np.isfinite(rd.destroyed_at[r, u]):  # another missile or threat destroyed it first
+        ctx.event(r, impact, EventKind.ARM_MISS, u, t, reason=Reason.TARGET_GONE, where=where)
+        return False
+    working = rd.unit_up[r, u] and w.sensing[s]
+    heard = last_lit(impact, float(w.start_time[t] - ctx.arm_hold[t]), Schedule(*w.emcon[:, s]),
+                     rd.silences[r, s, :, :2], np.inf if working else float(rd.since[r, u])) if w.sensing[s] else None
+    silence = impact - (heard if heard is not None else float(w.start_time[t] - ctx.arm_hold[t]))
+    sigma = ctx.arm_sigma[t] + ctx.arm_growth[t] * silence
+    x, y = rng.normal_at(ctx.keys[r], 0, S_ARM_MISS, np.array([2 * t, 2 * t + 1])) * sigma
+    d0, area = ctx.arm_kill[:, t]
+    hit = float(rng.uniform_at(ctx.keys[r], 0, S_ARM_KILL, t)) < float(carleton_damage(x, y, d0, area, 1.0))
+    miss = float(np.hypot(x, y))
+    if hit:
+        ctx.event(r, impact, EventKind.ARM_HIT, u, t, miss_distance=miss, where=where)
+        destroy(ctx, k, st, r, u, impact, t)
+    else:
+        out.arms_missed[r] += 1
+        ctx.event(r, impact, EventKind.ARM_MISS, u, t, miss_distance=miss,
+                  reason=Reason.RADAR_DARK if silence > 0 else Reason.WARHEAD, where=where)
+    return hit
+
+
+def release_arms(ctx: Context, k: int, st: State) -> None:
+    """The anti-radiation missiles whose launch falls in step ``k``'s window, in launch order: launched where the
+    aircraft carrying it still flies (at the window's start) and its ESM holds the radar - in line of sight from the
+    launch point, and emitting then or within the launch's ``hold`` before (working, by its schedule, not silenced
+    by its crew); else never. A launched missile warns the radar's crew with its shutdown's probability (a keyed
+    draw): the radar falls silent ``reaction`` after the launch (at once if it is silent then) until ``reaction``
+    plus ``dark`` after it (a silence of its own: the radar is silent while any silence lasts)."""
+    w, rd, out = ctx.world, st.readiness, st.outcomes
+    if not len(ctx.arms):
+        return
+    start, end = window(ctx, k)
+    due = ctx.arms[(w.start_time[ctx.arms] >= start) & (w.start_time[ctx.arms] < end)]
+    for t in due:
+        s, u, carrier, launch = ctx.radar_of[t], w.unit_of[t], w.carrier[t], float(w.start_time[t])
+        go = (out.alive[:, carrier] & ~out.leaked[:, carrier] & rd.unit_up[:, u] & w.sensing[s]
+              & heard(ctx, rd, s, launch - ctx.arm_hold[t], launch) & w.arm_sight[t])
+        out.released[:, t] = np.where(go, 1, 2)
+        out.alive[~go, t] = False
+        for r in np.flatnonzero(go):
+            ctx.event(r, launch, EventKind.ARM_LAUNCH, u, t, where=tuple(w.target_flight[t].point))
+        if not ctx.warnings:
+            continue
+        quiet = silenced(rd, launch)[:, s]
+        for r in np.flatnonzero(go & (rng.uniform_at(ctx.keys, 0, S_WARN, t) < ctx.shutdown[0, s])):
+            slot = int(np.isfinite(rd.silences[r, s, :, 0]).sum())
+            begin = launch if quiet[r] else launch + ctx.shutdown[1, s]
+            rd.silences[r, s, slot] = begin, launch + ctx.shutdown[1, s] + ctx.shutdown[2, s], launch, t
+
+
+def heard(ctx: Context, rd: Readiness, s: int, since: float, at: float) -> np.ndarray:
+    """(R,) bool: radar ``s`` emitted at ``at`` or for some time in ``[since, at)`` (its schedule, less its crew's
+    silences; whether it works is the caller's)."""
+    period, on, offset = ctx.world.emcon[:, s]
+    now = emitting(at, period, on, offset) & ~silenced(rd, at)[:, s]
+    if not since < at:
+        return now
+    before = np.full(len(now), bool(on_time(since, at, period, on, offset) > 0))
+    if ctx.warnings:  # replications with silences: their emission over the interval, exactly
+        for r in np.flatnonzero(np.isfinite(rd.silences[:, s, :, 0]).any(axis=-1)):
+            before[r] = interrupted(since, at, Schedule(period, on, offset), rd.silences[r, s, :, :2])[2] > 0
+    return now | before
+
+
 def destroy(ctx: Context, k: int, st: State, r: int, u: int, when: float, by: int = -1) -> None:
     """Unit ``u`` of row ``r`` is destroyed at ``when`` (by target ``by``): down for good, out of the kill chains at
     once (:func:`update_chains`; the fire-control cycle then fuses reports over the paths left, so nothing its
     sensors saw reaches a picture any more, as with a failure), its sensors' tracks end then, and a radar stops
-    emitting then (its emission time and switch events end there)."""
-    w, rd, out = ctx.world, st.readiness, st.outcomes
-    was_up = bool(rd.unit_up[r, u])
+    emitting then (:func:`account_emission` ends its emission time and switch events there)."""
+    w, rd = ctx.world, st.readiness
     rd.unit_up[r, u] = False
     rd.next_event[r, u] = np.inf
-    rd.destroyed_at[r, u] = when
+    rd.destroyed_at[r, u] = rd.since[r, u] = when
     site = ctx.world.scenario.sites[w.unit_ids[u]]
     ctx.event(r, when, EventKind.DESTROYED, u, by, where=(site.x, site.y, site.ground))
-    start, end = window(ctx, k)
     trk = st.tracks
     for s in np.flatnonzero(w.sensor_unit == u):
-        if was_up and w.radiates[s] and w.sensing[s]:  # emit() counted the whole window: take off what follows
-            out.emission_time[r, s] -= float(on_time(when, end, *w.emcon[:, s]))
-            # on just before `when` (a switch at `when` itself did not happen: log_switches drops it)
-            if emitting(when if when <= start else np.nextafter(when, -np.inf), *w.emcon[:, s]):
-                ctx.event(r, when, EventKind.EMITTER_OFF, u)
-            rd.emitting[r, s] = False
         # its tracks end with it: dropped at `when` (held until then), their slots freed
         held = np.isfinite(trk.confirmed_at[r, s])
         trk.held_since[r, s, held], trk.held_until[r, s, held] = trk.confirmed_at[r, s, held], when
@@ -982,7 +1121,7 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
     rr, when = rows[i], clock[rows[i]]
     tof, _, inside = engagement_geometry(ctx, k, f, t, when)  # exactly, at the clock
     ok = inside & firing_solution(ctx, st, k, rr, f, t, when, tof, inside)
-    if w.part_time.any():  # a radar that can guide it emits until the intercept (as authorise will ask)
+    if w.part_time.any() or ctx.shutdowns:  # a radar that can guide it emits until the intercept (as authorise asks)
         ok &= guided(ctx, st, rr, f, t, when, flight_time(aim_points(ctx, k, pic, rr, f, t, when, tof), tof, inside))
     nominated = False
     for r in dict.fromkeys(rr[ok].tolist()):  # each row with a feasible pair, in order
@@ -1002,11 +1141,14 @@ def guided(ctx: Context, st: State, rr, ff, tt, when, tof) -> np.ndarray:
     ``when`` and emits from then until the intercept ``when + tof`` (its emission-control schedule: a crew does
     not fire missiles its radar will leave unguided, nor guide with a radar that is dark)."""
     w, trk = ctx.world, st.tracks
-    if not w.part_time.any():
+    if not (w.part_time.any() or ctx.shutdowns):
         return np.ones(len(rr), bool)
     at = np.asarray(when, float)[:, None]
     holds = (trk.confirmed_at[rr, :, tt] <= at) | ((trk.held_since[rr, :, tt] <= at) & (at < trk.held_until[rr, :, tt]))
-    until = emitting_until(at, *w.emcon[:, None, :])
+    known = st.readiness.silences[rr]  # (n, S, M, 4): the crew knows of those warned by then
+    warned = known[..., 2] <= at[..., None]
+    until = lit_until(at, *w.emcon[:, None, :], np.where(warned, known[..., 0], np.inf),
+                      np.where(warned, known[..., 1], np.inf))
     return (st.readiness.guides[rr, ff] & holds & (until >= (when + tof)[:, None])).any(axis=1)
 
 
@@ -1231,6 +1373,7 @@ def arrive(ctx: Context, k: int, st: State, rr: np.ndarray, tt: np.ndarray) -> N
     single = single_shot_pk(ctx, st, k, rr, ff, tt, times, arrivals, aim_errors) * ctx.pk_factor[ff]
     kill_p = salvo_pk(single, eng.rounds[rr, tt])
     draws = rng.uniform_at(ctx.keys[rr], eng.attempts[rr, tt], S_KILL, tt)
+    guided_ = kept_guidance(ctx, st, rr, ff, tt, times)
     for i, (r, t, f, when) in enumerate(zip(rr, tt, ff, times.tolist(), strict=True)):
         bat.guiding[r, ctx.group[f]] -= eng.rounds[r, t]
         arrival, aim_error, p, u = arrivals[i], float(aim_errors[i]), float(kill_p[i]), float(draws[i])
@@ -1240,18 +1383,35 @@ def arrive(ctx: Context, k: int, st: State, rr: np.ndarray, tt: np.ndarray) -> N
             (out.alive[r, t] and not out.leaked[r, t], Reason.TARGET_GONE),
             (rd.unit_up[r, w.fire_unit[f]], Reason.UNIT_DOWN),
             (rd.able[r, f], Reason.CHAIN_BROKEN),
+            (guided_[i], Reason.RADAR_DARK),
             (u < p, Reason.WARHEAD),
         )
         reason = next((reason for ok, reason in checks if not ok), Reason.NONE)
         if reason == Reason.NONE:
             out.alive[r, t] = False
-            out.kills[r] += int(not w.civil[t])
+            out.kills[r] += int(w.threat[t])
+            out.arms_shot_down[r] += int(w.arm[t])
             out.civil_killed[r] += int(w.civil[t])
             ctx.event(r, when, EventKind.KILL, w.fire_unit[f], t, miss_distance=aim_error, where=arrival)
         else:
             ctx.event(r, when, EventKind.MISS, w.fire_unit[f], t, miss_distance=aim_error, reason=reason,
                       where=arrival)
         eng.phase[r, t], eng.due[r, t] = ASSESSING, when + w.scenario.spec.doctrine.kill_assessment_time
+
+
+def kept_guidance(ctx: Context, st: State, rr, ff, tt, when) -> np.ndarray:
+    """(n,) bool: for missiles arriving at ``when`` (rows ``rr``, fire units ``ff``, targets ``tt``), one radar that
+    guides the fire unit emitted from their launch to their arrival (an inertial missile needs none). Only a crew's
+    silence (an ARM warning) can darken a guiding radar after a launch: the launch itself waits for a schedule that
+    keeps it on (:func:`guided`)."""
+    if not ctx.shutdowns or not len(rr):
+        return np.ones(len(rr), bool)
+    w, rd = ctx.world, st.readiness
+    launched = st.engagements.launched[rr, tt][:, None]
+    silences = rd.silences[rr]
+    until = lit_until(launched, *w.emcon[:, None, :], silences[..., 0], silences[..., 1])
+    inertial = np.array([ctx.guidance[f] == "inertial" for f in ff], bool)
+    return inertial | (rd.guides[rr, ff] & (until >= np.asarray(when, float)[:, None])).any(axis=1)
 
 
 def single_shot_pk(ctx: Context, st: State, k: int, rr, ff, tt, when, arrival, aim_error) -> np.ndarray:

@@ -46,6 +46,10 @@ class Readiness:
     emitting: np.ndarray  # (R, S) bool: the sensor radiated at the end of the last window simulated (a radar that
     #                        works and whose emission-control schedule has it on; a passive sensor never)
     destroyed_at: np.ndarray  # (R, U) [s] when the unit was destroyed (inf: it was not): down for good
+    since: np.ndarray  # (R, U) [s] when the unit last failed, was repaired or destroyed (0: as drawn at the start)
+    silences: np.ndarray  # (R, S, M, 4) each radar's silences by its crew, one per ARM warning: from, until [s]
+    #                        (silent in [from, until)), the warning's time [s] and the warning missile (a target
+    #                        index); unused: inf, inf, inf, -1. M: the most ARMs any one radar can be launched at
 
 
 @dataclass
@@ -144,6 +148,10 @@ class Outcomes:
     first_detection: np.ndarray  # (R,) seconds, nan if never
     first_engagement: np.ndarray  # (R,) seconds, nan if never
     emission_time: np.ndarray  # (R, S) [s] how long each sensor has radiated (working, and on by its schedule)
+    released: np.ndarray  # (R, T) int8 an anti-radiation missile's launch: 0 not decided (or not an ARM), 1 launched,
+    #                        2 not launched (its aircraft gone, or its ESM not holding the radar): it never flies
+    arms_shot_down: np.ndarray  # (R,) anti-radiation missiles the defence shot down
+    arms_missed: np.ndarray  # (R,) anti-radiation missiles that reached their radar and missed it
 
 
 class InvariantError(AssertionError):
@@ -184,8 +192,10 @@ class State:
             broken.append("a target both killed and leaked")
         if (o.expended < o.engagements).any() or (o.wrongful > o.engagements).any():
             broken.append("fewer missiles than launches, or more wrongful launches than launches")
-        if (o.kills + o.civil_killed != (~o.alive).sum(axis=1)).any():
+        if (o.kills + o.civil_killed + o.arms_shot_down != (~o.alive & (o.released != 2)).sum(axis=1)).any():
             broken.append("kills do not count the targets shot down")
+        if ((o.released == 2) & o.alive).any():
+            broken.append("an anti-radiation missile not launched is flying")
         tab = self.tracks.table
         free = tab.status == 0
         if (tab.truth[free] != -1).any():

@@ -10,6 +10,7 @@ its sensor model's business (:mod:`iadsim.sensors`), shared with the coverage ma
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, fields, replace
 from functools import cached_property
 
@@ -21,6 +22,7 @@ from iadsim.network.chain import guider_names
 from iadsim.registry import RANGING, places
 from iadsim.scenario import Scenario
 from iadsim.scenario.catalog import LauncherType, MissileType
+from iadsim.scenario.load import ScenarioWarning, launch_time
 from iadsim.sensors import (
     Emission,
     Jamming,
@@ -32,7 +34,7 @@ from iadsim.sensors import (
     sensor_model,
 )
 from iadsim.sensors.geometry import PATH_CHUNK, Geometry, land_clutter
-from iadsim.terrain import local_relief, masking_height
+from iadsim.terrain import local_relief, masking_height, masking_height_at
 
 
 @dataclass(frozen=True, eq=False)
@@ -150,6 +152,9 @@ class World:
     # command posts (they keep a picture too, from what reaches them)
     post_ids: list[str]
     post_latency: np.ndarray  # (C, S) seconds from a sensor's detection to the command post's picture (inf: none)
+    # anti-radiation missiles (targets after the raids' aircraft, before civil traffic)
+    carrier: np.ndarray  # (T,) the aircraft (a target index) that launches it; -1: not an anti-radiation missile
+    arm_sight: np.ndarray  # (T,) bool: its aircraft sees the radar it is launched at from the launch point (terrain)
 
     @cached_property
     def pd_look(self) -> np.ndarray:
@@ -176,6 +181,18 @@ class World:
         """(S,) int64 what each sensor's tracks give a picture (:func:`iadsim.registry.places`: 3 a radar's, 2 a
         passive sensor's lines of sight with elevation, 1 bearings only)."""
         return np.array([places(sensor, getattr(sensor, "entry", None)) for sensor in self.sensors], np.int64)
+
+    @cached_property
+    def arm(self) -> np.ndarray:
+        """(T,) bool: the target is an anti-radiation missile (launched by a raid's aircraft; whether it flies is
+        decided in each replication)."""
+        return self.carrier >= 0
+
+    @cached_property
+    def threat(self) -> np.ndarray:
+        """(T,) bool: a raid's aircraft (not civil traffic, not a missile they launch): what kills, leakers and the
+        raid's measures count."""
+        return ~self.civil & ~self.arm
 
     @cached_property
     def attacking(self) -> np.ndarray:
@@ -290,24 +307,87 @@ def standoff_jammers(scenario: Scenario, tracks: list[tuple], sensor, site: tupl
     return out
 
 
+@dataclass(frozen=True)
+class ArmFlight:
+    """One anti-radiation missile as a target: launched by aircraft ``carrier`` (a target index) of ``raid`` at its
+    ``launch`` entry's radar, round ``round`` (from 0), at ``time`` [s] from ``point`` (x, y, altitude MSL) straight
+    at the radar's antenna at the missile's speed. Whether it is launched is decided in each replication
+    (:func:`iadsim.engine.phases.release_arms`)."""
+
+    id: str  # the raid's id: the flight it belongs to
+    type: str  # its catalog type (kind arm)
+    raid: object  # the carrier's raid
+    launch: object  # the raid's ArmLaunch entry
+    entry: int  # its index in the raid's arms
+    carrier: int
+    round: int
+    time: float
+    point: tuple
+    emission: str = "off"  # it carries no radar: no ESM hears it
+
+
+def _arm_flights(scenario: Scenario, times: np.ndarray, carriers: list[tuple[int, str, object, float, float]]):
+    """The anti-radiation missiles of the raids' aircraft (``carriers``: target index, id, raid, start, route
+    duration): each round's (id, ArmFlight, positions (K, 3), ground (K,), launch time, impact time), for the rounds
+    whose launch falls while its aircraft still flies its route (:func:`iadsim.scenario.load.launch_time`)."""
+    out = []
+    for t, name, raid, start, duration in carriers:
+        n = 0
+        for entry, launch in enumerate(raid.arms):
+            radar = scenario.sites[launch.at]
+            aim = np.array([radar.x, radar.y, radar.ground + scenario.unit(launch.at).mast_height])
+            first = launch_time(scenario.routes[raid.id], scenario.speeds[raid.id], (radar.x, radar.y),
+                                launch.launch_range)
+            if first is None:
+                continue
+            speed = scenario.catalog.types[launch.type].speed.value
+            for i in range(launch.rounds):
+                when = first + i * launch.interval
+                if when >= duration:
+                    break
+                point, _, _ = _fly(scenario, raid, np.array([start + when]), start)
+                n += 1
+                flight = ArmFlight(raid.id, launch.type, raid, launch, entry, t, i, start + when, tuple(point[0]))
+                leg = aim - point[0]
+                tof = float(np.linalg.norm(leg)) / speed
+                tau = np.clip(times - flight.time, 0.0, tof)[:, None] / max(tof, 1e-9)
+                position = point[0][None, :] + tau * leg[None, :]
+                ground = scenario.terrain.elevation_at(position[:, 0], position[:, 1])
+                position[:, 2] = np.fmax(position[:, 2], np.where(np.isfinite(ground), ground, -np.inf))
+                out.append((f"{name}-arm{n}", flight, position, ground, flight.time, flight.time + tof))
+    return out
+
+
 def _trajectories(scenario: Scenario, times: np.ndarray):
+    """Every target: the raids' aircraft, then their anti-radiation missiles, then civil traffic."""
     spec = scenario.spec
     ids, flights_of, civil, transponder, positions, asset_of, unit_of = [], [], [], [], [], [], []
     assets = [a.id for a in spec.defended_assets]
     units = [u.id for u in spec.units]
-    flights = [(f, False) for f in spec.threats] + [(f, True) for f in spec.traffic]
-    for flight, is_civil in flights:
-        for j in range(flight.count):
-            start = flight.start + j * flight.spacing
-            position, ground, duration = _fly(scenario, flight, times, start)
-            ids.append(f"{flight.id}-{j + 1}" if flight.count > 1 else flight.id)
-            flights_of.append(flight)
-            civil.append(is_civil)
-            transponder.append(is_civil and flight.transponder == "on")
-            positions.append((position, times >= start, times - start >= duration, ground, start, start + duration))
-            target = getattr(flight, "target", None)
-            asset_of.append(assets.index(target) if target in assets else -1)
-            unit_of.append(units.index(target) if target in units else -1)
+    carriers = []
+
+    def add(name, flight, is_civil, position, ground, start, end, target):
+        ids.append(name)
+        flights_of.append(flight)
+        civil.append(is_civil)
+        transponder.append(is_civil and flight.transponder == "on")
+        positions.append((position, times >= start, times - start >= end - start, ground, start, end))
+        asset_of.append(assets.index(target) if target in assets else -1)
+        unit_of.append(units.index(target) if target in units else -1)
+
+    for group, is_civil in ((spec.threats, False), ("arms", False), (spec.traffic, True)):
+        if group == "arms":
+            for name, flight, position, ground, start, end in _arm_flights(scenario, times, carriers):
+                add(name, flight, False, position, ground, start, end, flight.launch.at)
+            continue
+        for flight in group:
+            for j in range(flight.count):
+                start = flight.start + j * flight.spacing
+                position, ground, duration = _fly(scenario, flight, times, start)
+                name = f"{flight.id}-{j + 1}" if flight.count > 1 else flight.id
+                if getattr(flight, "arms", None):
+                    carriers.append((len(ids), name, flight, start, duration))
+                add(name, flight, is_civil, position, ground, start, start + duration, getattr(flight, "target", None))
     return (ids, flights_of, np.array(civil, bool), np.array(transponder, bool), positions, np.array(asset_of, int),
             np.array(unit_of, int))
 
@@ -401,7 +481,42 @@ def build_world(scenario: Scenario) -> World:
                  float).reshape(3, len(sensor_ids)),
         np.array([net.part_time(s) for s in sensor_ids], bool),
         [u.sector for u in fire_units], posts, _latencies(scenario, net, [[c] for c in posts], sensor_ids),
+        carrier=np.array([f.carrier if isinstance(f, ArmFlight) else -1 for f in flights_of], np.int64),
+        arm_sight=_arm_sight(scenario, flights_of, warn=True),
     )
+
+
+def _arm_sight(scenario: Scenario, flights_of: list, warn: bool = False) -> np.ndarray:
+    """(T,) bool: for each anti-radiation missile, its aircraft at the launch point is in line of sight of the radar's
+    antenna (the exact masking height of the launch point's cell, 4/3 earth); False for the other targets. With
+    ``warn``, a :class:`~iadsim.scenario.load.ScenarioWarning` names each launch entry some of whose rounds are out
+    of sight (they are never launched)."""
+    terrain = scenario.terrain
+    out = np.zeros(len(flights_of), bool)
+    for i, flight in enumerate(flights_of):
+        if isinstance(flight, ArmFlight):
+            radar, (x, y, z) = scenario.sites[flight.launch.at], flight.point
+            r0, c0 = terrain.xy_to_rowcol(radar.x, radar.y)
+            r, c = terrain.xy_to_rowcol(x, y)
+            inside = bool(terrain.contains(x, y))
+            ground = float(terrain.elevation[int(r), int(c)]) if inside else np.nan
+            if np.isfinite(ground):
+                mask = masking_height_at(terrain.elevation, terrain.cell_size, int(r0), int(c0),
+                                         scenario.unit(flight.launch.at).mast_height, np.array([int(r)]),
+                                         np.array([int(c)]))[0]
+                out[i] = z - ground >= mask
+    if warn:
+        blind: dict[tuple[str, int], list[int]] = {}
+        for i, flight in enumerate(flights_of):
+            if isinstance(flight, ArmFlight):
+                key = (flight.raid.id, flight.entry)
+                blind.setdefault(key, [0, 0])[int(out[i])] += 1
+        for (raid, j), (hidden, seen) in blind.items():
+            if hidden:
+                warnings.warn(f"threats[{raid}].arms[{j}]: {hidden} of {hidden + seen} rounds are launched where "
+                              f"the radar is out of sight (terrain or the horizon): they are never launched",
+                              ScenarioWarning, stacklevel=3)
+    return out
 
 
 @dataclass(frozen=True)

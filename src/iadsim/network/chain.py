@@ -63,7 +63,8 @@ REASONS: dict[str, str] = {
     "link-unreliable": "a link in the chain may fail (availability below 1)",
     "emission-control": "a radar in the chain emits only part of the time (its emission-control policy); while "
                         "dark it detects and guides nothing",
-    "targeted": "a raid attacks a unit of the chain: reaching it, a threat may destroy it",
+    "targeted": "a raid attacks a unit of the chain (reaching it, a threat or an anti-radiation missile may destroy "
+                "it)",
 }
 WARNINGS = frozenset({"autonomous", "poor-maintenance", "crew-untrained", "link-unreliable", "emission-control",
                       "targeted"})
@@ -171,6 +172,10 @@ def build_network(scenario: Scenario) -> Network:
     for raid in spec.threats:
         if raid.target in {u.id for u in spec.units}:
             attacked.setdefault(raid.target, []).append(raid.id)
+        for launch in raid.arms:  # its anti-radiation missiles
+            name = f"{raid.id}'s anti-radiation missiles"
+            if name not in attacked.get(launch.at, []):
+                attacked.setdefault(launch.at, []).append(name)
     for unit in spec.units:
         entry = catalog.types[unit.type]
         kind[unit.id] = entry.kind

@@ -14,6 +14,9 @@ Built-in policies (:data:`iadsim.registry.EMCON_POLICIES`; docs/engine.md, "Emis
 * ``rotation`` - the units of one ``group`` take turns of ``slot`` each, in the order the scenario lists them,
   from ``offset``: with n members, each emits one slot in n.
 
+A crew may also silence its radar for a while (a shutdown on an anti-radiation missile warning): the schedule
+interrupted by silences ``[from, until)`` (:func:`lit_until`, :func:`interrupted`, :func:`last_lit`).
+
 Passive sensors, command posts and launchers without a radar emit nothing whatever their policy (only
 ``always-on`` and ``silent`` are accepted on them: a schedule for nothing is a mistake in the file).
 """
@@ -27,8 +30,8 @@ import numpy as np
 
 from iadsim.registry import EMCON_POLICIES
 
-__all__ = ["ALWAYS", "EMCON_POLICIES", "NEVER", "Policy", "Schedule", "emitting", "emitting_until", "on_time",
-           "schedules", "switches"]
+__all__ = ["ALWAYS", "EMCON_POLICIES", "NEVER", "Policy", "Schedule", "emitting", "emitting_until", "interrupted",
+           "last_lit", "lit_until", "on_time", "schedules", "switches"]
 
 
 @dataclass(frozen=True)
@@ -189,3 +192,61 @@ def switches(start: float, end: float, schedule: Schedule) -> list[tuple[float, 
                 out.append((float(when), state))
         n += 1
     return out
+
+
+# ------------------------------------------------------------------------------------- a schedule interrupted
+
+def lit_until(t, period, on, offset, dark_from, dark_until):
+    """When a schedule interrupted by silences next stops emitting, from times ``t``: ``t`` itself where it is dark
+    then (by the schedule or a silence), else the earlier of the schedule's next stop and the next silence's start.
+    ``dark_from``, ``dark_until`` [s]: the silences ``[from, until)``, with one more (last) axis than ``t`` (any
+    number of them, overlapping or not; an unused one is ``inf, inf``)."""
+    t = np.asarray(t, float)
+    at = t[..., None]
+    silent = ((dark_from <= at) & (at < dark_until)).any(axis=-1)
+    upcoming = np.where(dark_from >= at, dark_from, np.inf).min(axis=-1, initial=np.inf)
+    return np.where(silent, t, np.minimum(emitting_until(t, period, on, offset), upcoming))
+
+
+def interrupted(start: float, end: float, schedule: Schedule, silences=(), gone: float = np.inf
+                ) -> tuple[bool, list[tuple[float, bool]], float]:
+    """One radar's emission over ``[start, end)``: its schedule, silent during each ``(from, until)`` of
+    ``silences`` (they may overlap) and from ``gone`` on (its destruction). Returns its state at ``start``, the
+    times in ``(start, end)`` it switches with the state it switches to (a schedule's switch inside a silence, or
+    one at the instant of ``gone``, does not happen), and how long it emits."""
+    silences = [(float(a), float(b)) for a, b in silences if a < b]
+
+    def state(t: float, scheduled: bool) -> bool:
+        return scheduled and t < gone and not any(a <= t < b for a, b in silences)
+
+    scheduled = bool(emitting(start, schedule.period, schedule.on, schedule.offset))
+    first = now = state(start, scheduled)
+    turns = dict(switches(start, end, schedule))
+    points = sorted(set(turns) | {p for a, b in silences for p in (a, b) if start < p < end}
+                    | ({gone} if start < gone < end else set()))
+    out, span, since = [], 0.0, start
+    for when in points:
+        scheduled = turns.get(when, scheduled)
+        after = state(when, scheduled)
+        if after != now:
+            if now:
+                span += when - since
+            since, now = when, after
+            out.append((float(when), after))
+    if now:
+        span += end - since
+    return first, out, span
+
+
+def last_lit(t: float, since: float, schedule: Schedule, silences=(), gone: float = np.inf) -> float | None:
+    """The last instant in ``[since, t]`` at which a radar emitted (its schedule, silent during ``silences`` and
+    from ``gone`` on): ``t`` if it emits then, else the end of its last emission; None if it did not emit then."""
+    first, turns, _ = interrupted(since, t, schedule, silences, gone)
+    now = bool(emitting(t, schedule.period, schedule.on, schedule.offset)) and t < gone and not any(
+        a <= t < b for a, b in silences)
+    if now:
+        return t
+    offs = [when for when, state in turns if not state]
+    if offs:
+        return offs[-1]
+    return t if first or any(state for _, state in turns) else None

@@ -216,7 +216,8 @@ def drivers_html(b: Breakdown) -> str:
             claims.append(f'<a href="#{audit_cell(b.index, k)}">{escape(str(unit.get("id", "")))}</a> could not '
                           f"engage: {escape(str(first.get('message', first.get('code', 'see the audit'))))}.")
     raids = b.tables["raid"]
-    threat_rows = [i for i in range(len(raids)) if not raids["civil"].iloc[i]]
+    threat_rows = [i for i in range(len(raids)) if not raids["civil"].iloc[i]
+                   and not ("arm" in raids and raids["arm"].iloc[i])]
     if threat_rows:
         if any(raids["leaked"].iloc[i] > 0 for i in threat_rows):
             claims.append("Threats reaching their target per replication: " + ", ".join(

@@ -43,6 +43,7 @@ class Replay:
     engagements: list[Engagement]
     tracking: np.ndarray | None = None  # (F, T) int
     units: np.ndarray | None = None  # (F, U) int
+    arm: np.ndarray | None = None  # (T,) bool: an anti-radiation missile (reaching its radar: GONE, not LEAKED)
 
 
 def build_replay(paths: Trajectories, events: pd.DataFrame, unit_ids: list[str], replication: int,
@@ -74,6 +75,13 @@ def build_replay(paths: Trajectories, events: pd.DataFrame, unit_ids: list[str],
     position = paths.position[steps].copy()
     status = np.where(paths.active[steps], FLYING, WAITING)
     status = np.where(paths.arrived[steps], np.where(paths.civil[None, :], GONE, LEAKED), status)
+    arm = paths.arm if paths.arm is not None else np.zeros(n_t, bool)
+    if arm.any():  # a missile flies only in the replications that launched it, and is gone once at its radar
+        launched = np.zeros(n_t, bool)
+        fired = ev.loc[ev["kind"] == "arm_launch", "target"].to_numpy(dtype=int)
+        launched[fired[(fired >= 0) & (fired < n_t)]] = True
+        status = np.where(arm[None, :] & (status == LEAKED), GONE, status)
+        status = np.where(arm[None, :] & ~launched[None, :], WAITING, status)
     killed = times[:, None] >= kill_time[None, :]
     status = np.where(killed, KILLED, status)
     # a killed target stays where it was hit
@@ -84,7 +92,7 @@ def build_replay(paths: Trajectories, events: pd.DataFrame, unit_ids: list[str],
         tracking = _latest(states[states["target"] >= 0], "target", n_t, times)
         units = _latest(states[states["unit"] >= 0], "unit", len(unit_ids), times)
     return Replay(replication, times, list(paths.target_ids), paths.civil.copy(), position, status, kill_time,
-                  engagements, tracking, units)
+                  engagements, tracking, units, arm.copy())
 
 
 def _latest(rows: pd.DataFrame, column: str, n: int, times: np.ndarray) -> np.ndarray:

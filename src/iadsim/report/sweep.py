@@ -1,5 +1,5 @@
-"""Sweep results in the report: a tornado chart of each parameter's effect on leakers and the
-leakers-vs-wrongful-engagements trade-off.
+"""Sweep results in the report: a tornado chart of each parameter's effect on leakers and a trade-off chart of two
+metrics (the sweep file's ``tradeoff``: by default leakers against wrongful engagements).
 
 A sweep folder written by :func:`iadsim.analysis.sweep.run_sweep` (``points.json`` and per-replication
 Parquet files under ``results/``) is read with :mod:`iadsim.analysis.sweep.store`: an ``oat`` design through
@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from iadsim.analysis.metrics import METRICS
 from iadsim.analysis.sensitivity import tornado
 from iadsim.analysis.sweep import store
 from iadsim.scenario import InputError
@@ -60,6 +61,7 @@ def load_sweep_table(sweep_dir: str | Path) -> pd.DataFrame | None:
             table[metric] = table[f"{metric}_mean"]
     if OUTCOME not in table:
         return None
+    table.attrs.setdefault("tradeoff", (COST, OUTCOME))
     if "value" not in table:
         table["value"] = ""
     flag = table["baseline"].astype(bool) if "baseline" in table else pd.Series(False, index=table.index)
@@ -81,10 +83,13 @@ def _from_run_sweep(folder: Path) -> pd.DataFrame | None:
     if not store.completed_units(folder):
         return None
     meta = store.read_points(folder)
+    pair = tuple(meta.get("tradeoff") or (COST, OUTCOME))
     if meta.get("design") == "oat":
-        return _from_tornado(folder)
+        table = _from_tornado(folder, pair)
+        table.attrs["tradeoff"] = pair
+        return table
     results = store.load_results(folder)
-    metrics = [m for m in (OUTCOME, COST) if m in results]
+    metrics = [m for m in dict.fromkeys((OUTCOME, COST, *pair)) if m in results]
     if OUTCOME not in metrics:
         return None
     means = results.groupby("point")[metrics].mean()
@@ -97,20 +102,24 @@ def _from_run_sweep(folder: Path) -> pd.DataFrame | None:
         for value, group in joined.groupby(factor, sort=True):
             rows.append({"parameter": factor, "value": value, **group[metrics].mean().to_dict()})
     rows.append({"parameter": "baseline", "value": "mean over all points", **means.mean().to_dict()})
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    table.attrs["tradeoff"] = pair
+    return table
 
 
-def _from_tornado(folder: Path) -> pd.DataFrame:
+def _from_tornado(folder: Path, pair: tuple = ()) -> pd.DataFrame:
     """An ``oat`` sweep through :func:`iadsim.analysis.sensitivity.tornado`: rows in its order (largest swing
-    of leakers first), each factor at its low and high level, and the base point."""
+    of leakers first), each factor at its low and high level, and the base point; columns leakers, wrongful
+    engagements and the trade-off ``pair``."""
     outcome = tornado(folder, OUTCOME)
-    cost = tornado(folder, COST).set_index("factor")
+    others = {m: tornado(folder, m).set_index("factor") for m in dict.fromkeys((COST, *pair)) if m != OUTCOME}
     rows = [{"parameter": "baseline", "value": "base values", OUTCOME: outcome["base_mean"].iloc[0],
-             COST: cost["base_mean"].iloc[0]}]
+             **{m: t["base_mean"].iloc[0] for m, t in others.items()}}]
     for row in outcome.itertuples(index=False):
         for level in ("low", "high"):
             rows.append({"parameter": row.factor, "value": getattr(row, level),
-                         OUTCOME: getattr(row, f"{level}_mean"), COST: cost.loc[row.factor, f"{level}_mean"]})
+                         OUTCOME: getattr(row, f"{level}_mean"),
+                         **{m: t.loc[row.factor, f"{level}_mean"] for m, t in others.items()}})
     return pd.DataFrame(rows)
 
 
@@ -153,23 +162,35 @@ def tornado_figure(table: pd.DataFrame, metric: str = OUTCOME) -> go.Figure:
 
 
 def tradeoff_figure(table: pd.DataFrame) -> go.Figure:
-    """Mean leakers against mean wrongful engagements, one point per sweep point, coloured by parameter."""
+    """The sweep's trade-off (``table.attrs["tradeoff"]``: cost, outcome; by default mean leakers against mean
+    wrongful engagements), one point per sweep point, coloured by parameter."""
+    cost, outcome = table.attrs.get("tradeoff", (COST, OUTCOME))
     fig = go.Figure()
-    if COST not in table:
-        fig.add_annotation(text="the sweep has no wrongful-engagement metric", showarrow=False)
+    missing = [m for m in (cost, outcome) if m not in table]
+    if missing:
+        fig.add_annotation(text=escape(f"the sweep has no {' or '.join(missing)} metric"), showarrow=False)
         return fig
     for parameter, group in table.groupby("parameter", sort=False):
         fig.add_trace(go.Scatter(
-            x=pd.to_numeric(group[COST], errors="coerce"), y=pd.to_numeric(group[OUTCOME], errors="coerce"),
+            x=pd.to_numeric(group[cost], errors="coerce"), y=pd.to_numeric(group[outcome], errors="coerce"),
             mode="markers+lines+text" if parameter != "baseline" else "markers+text",
             name=escape(str(parameter)),
             text=[escape(str(v)) for v in group["value"]], textposition="top center", textfont={"size": 10},
             hovertext=[escape(f"{parameter} = {v}") for v in group["value"]], hoverinfo="text+x+y",
             marker={"size": 14 if parameter == "baseline" else 9,
                     "symbol": "star" if parameter == "baseline" else "circle"}))
-    fig.update_layout(title={"text": "Trade-off: leakers against wrongful engagements"}, height=480,
-                      xaxis={"title": {"text": "mean wrongful engagements [launches at civil aircraft per "
-                                               "replication]"}},
-                      yaxis={"title": {"text": "mean leakers [threats per replication]"}},
+    x_label, y_label = (_axis_label(m) for m in (cost, outcome))
+    fig.update_layout(title={"text": escape(f"Trade-off: {_name(outcome)} against {_name(cost)}")}, height=480,
+                      xaxis={"title": {"text": x_label}}, yaxis={"title": {"text": y_label}},
                       margin={"l": 60, "r": 20, "t": 50, "b": 50})
     return fig
+
+
+def _name(metric: str) -> str:
+    """A metric's words (its registry label; the name itself for one no longer registered)."""
+    return METRICS[metric].label if metric in METRICS else metric.replace("_", " ")
+
+
+def _axis_label(metric: str) -> str:
+    unit = f" [{METRICS[metric].unit}]" if metric in METRICS and METRICS[metric].unit else ""
+    return escape(f"mean {_name(metric)}{unit}")

@@ -464,8 +464,45 @@ class AircraftType(_Type):
         return None not in (self.climb_rate, self.descent_rate, self.terrain_clearance)
 
 
+class ArmType(_Type):
+    """An anti-radiation missile: SEAD aircraft launch it at a radar their ESM holds; it homes on the radar's
+    emission, and when the radar falls silent it flies on to the last position it heard, its impact error
+    growing with the time of silence. The defence sees it (``rcs``, ``swerling``, ``ir_intensity``) and may
+    engage it. The impact error is circular normal, 1-sigma ``cep / 1.1774`` while homing, growing by
+    ``miss_growth`` for each second of silence before the impact; the radar is killed through the Carleton
+    lethality function of ``lethal_area`` and ``peak_pk`` (:mod:`iadsim.physics.lethality`)."""
+
+    kind: Literal["arm"]
+    rcs: SArea
+    swerling: Literal[0, 1, 2, 3, 4]
+    ir_intensity: dict[Literal["mwir", "lwir"], SIntensity] | None = Field(
+        None, description="radiant intensity of its IR signature, per band (absent: no IRST detects it)")
+    speed: SSpeed = Field(description="average speed from launch to impact")
+    max_range: SLength = Field(description="longest launch range")
+    cep: SLength = Field(description="circular error probable of the impact while it homes on an emitting radar")
+    miss_growth: SSpeed = Field(description="growth of the 1-sigma impact error per second the radar is silent "
+                                "before the impact (it flies to the last position it heard)")
+    lethal_area: SArea = Field(description="Carleton lethal area of its warhead against a radar")
+    peak_pk: SNumber = Field(description="Carleton D0: kill probability of a burst on the radar")
+
+    _arm_positive = field_validator("speed", "max_range", "lethal_area", "rcs")(lambda cls, value: _positive(value))
+    _arm_not_negative = field_validator("cep", "miss_growth")(lambda cls, value: _not_negative(value))
+
+    @field_validator("peak_pk")
+    @classmethod
+    def _a_peak(cls, value):
+        if not 0.0 < value.value <= 1.0:
+            raise ValueError("must be a probability above 0 and at most 1")
+        return value
+
+    @property
+    def emitter(self) -> None:
+        """It carries no radar of its own (what ESM receivers would hear)."""
+        return None
+
+
 SystemType = Annotated[
-    RadarType | EsmType | IrstType | MissileType | LauncherType | CommandPostType | AircraftType,
+    RadarType | EsmType | IrstType | MissileType | LauncherType | CommandPostType | AircraftType | ArmType,
     Field(discriminator="kind")
 ]
 

@@ -13,7 +13,15 @@ from pydantic import TypeAdapter, ValidationError
 
 from iadsim.registry import EMCON_POLICIES, SENSOR_MODELS
 from iadsim.scenario import versions
-from iadsim.scenario.catalog import SENSOR_TYPES, AircraftType, Catalog, LauncherType, RadarType, load_catalog
+from iadsim.scenario.catalog import (
+    SENSOR_TYPES,
+    AircraftType,
+    ArmType,
+    Catalog,
+    LauncherType,
+    RadarType,
+    load_catalog,
+)
 from iadsim.scenario.models import DEFAULT_PROFICIENCY, Located, ProficiencyEffect, ScenarioSpec
 from iadsim.scenario.yamlio import Document, InputError, InputErrors, describe, from_validation_errors, load_yaml
 
@@ -181,6 +189,9 @@ def check_references(spec: ScenarioSpec, catalog: Catalog, doc: Document) -> Non
         elif EMCON_POLICIES[unit.emcon.policy].radiates and not _radiates(catalog, entry):
             errors.append(doc.error(("units", i, "emcon", "policy"), f"a {unit.emcon.policy} policy needs a radar; "
                                     f"'{unit.type}' emits nothing (only always-on or silent apply)"))
+        elif unit.emcon.shutdown is not None and not _radiates(catalog, entry):
+            errors.append(doc.error(("units", i, "emcon", "shutdown"), f"'{unit.type}' emits nothing: there is no "
+                                    "radar to switch off on an anti-radiation missile warning"))
     errors += _rotation_groups(spec, doc)
     for group, items in (("threats", spec.threats), ("traffic", spec.traffic), ("jammers", spec.jammers)):
         for i, flight in enumerate(items):
@@ -206,6 +217,8 @@ def check_references(spec: ScenarioSpec, catalog: Catalog, doc: Document) -> Non
         elif raid.pk != 1.0 and raid.target not in units:
             errors.append(doc.error(("threats", i, "pk"), "a raid's pk is its chance to destroy the unit it attacks; "
                                     "this raid attacks no unit"))
+        for j, arm in enumerate(raid.arms):
+            errors += _arm_errors(arm, catalog, units, doc, ("threats", i, "arms", j))
     for i, link in enumerate(spec.links):
         for end, ref in (("from", link.from_), ("to", link.to)):
             if ref not in units:
@@ -227,6 +240,24 @@ def check_references(spec: ScenarioSpec, catalog: Catalog, doc: Document) -> Non
             errors.append(doc.error(("links", i, "to"), f"fire-control link to '{link.to}', which is not a launcher"))
     if errors:
         raise InputErrors(errors)
+
+
+def _arm_errors(arm, catalog: Catalog, units: dict, doc: Document, loc: tuple) -> list[InputError]:
+    """An ARM launch names a catalog ARM, a unit whose radar radiates, and a launch range the missile reaches."""
+    entry = catalog.types.get(arm.type)
+    if not isinstance(entry, ArmType):
+        return [doc.error((*loc, "type"), f"unknown anti-radiation missile type '{arm.type}'; known: "
+                          f"{', '.join(catalog.ids('arm')) or 'none'}")]
+    errors = []
+    if arm.at not in units:
+        errors.append(doc.error((*loc, "at"), f"no unit with id '{arm.at}'"))
+    elif not _radiates(catalog, catalog.types.get(units[arm.at].type)):
+        errors.append(doc.error((*loc, "at"), f"unit '{arm.at}' has no radar that radiates: an anti-radiation "
+                                "missile homes on emissions"))
+    if arm.launch_range > entry.max_range.value:
+        errors.append(doc.error((*loc, "launch_range"), f"{arm.launch_range / 1e3:g} km is beyond the "
+                                f"{entry.max_range.value / 1e3:g} km maximum range of '{arm.type}'"))
+    return errors
 
 
 def _radiates(catalog: Catalog, entry) -> bool:
@@ -430,6 +461,30 @@ class ScenarioWarning(UserWarning):
 STRIKE_DISTANCE = 1000.0
 """[m] a raid attacking a unit whose route ends farther than this from it is warned about: it strikes at the end
 of its route."""
+
+
+def launch_time(route: np.ndarray, speeds: np.ndarray, site: tuple[float, float], launch_range: float
+                ) -> float | None:
+    """Seconds from the start of a route (waypoints (n, 2+) flown leg by leg at ``speeds`` (n,): leg i at speeds[i])
+    until it first comes within ``launch_range`` (ground range) of ``site``; None if it never does. Exact: each leg
+    is a straight line flown at constant speed, and the first crossing solves a quadratic."""
+    elapsed = 0.0
+    for i in range(len(route) - 1):
+        a, b = np.asarray(route[i, :2], float), np.asarray(route[i + 1, :2], float)
+        d, f = b - a, a - np.asarray(site, float)
+        length = float(np.hypot(*d))
+        if float(np.hypot(*f)) <= launch_range:
+            return elapsed
+        if length > 0:
+            # |f + s d| = R for s in [0, 1]: the first root
+            qa, qb, qc = float(d @ d), 2.0 * float(f @ d), float(f @ f) - launch_range**2
+            disc = qb * qb - 4 * qa * qc
+            if disc >= 0:
+                s = (-qb - np.sqrt(disc)) / (2 * qa)
+                if 0.0 <= s <= 1.0:
+                    return elapsed + s * length / speeds[i]
+            elapsed += length / speeds[i]
+    return None
 
 
 def terrain_files(source: str | list[str] | None, folder: Path) -> list[Path]:
@@ -734,5 +789,22 @@ def _resolve(spec: ScenarioSpec, catalog: Catalog, terrain, path: Path, doc: Doc
                 warnings.warn(str(doc.error(("threats", i, "route"), f"ends {miss / 1e3:.1f} km from unit "
                                             f"'{raid.target}', which it attacks: a threat strikes at the end of its "
                                             "route")), ScenarioWarning, stacklevel=3)
+        for j, arm in enumerate(raid.arms):
+            radar = sites.get(arm.at)
+            if end is None or radar is None:
+                continue
+            first = launch_time(end, speeds[raid.id], (radar.x, radar.y), arm.launch_range)
+            legs = np.linalg.norm(np.diff(end[:, :2], axis=0), axis=1)
+            flown = float(np.sum(legs / speeds[raid.id][:-1]))
+            if first is None:
+                note = (f"the route never comes within {arm.launch_range / 1e3:g} km of '{arm.at}': its aircraft "
+                        "launch no anti-radiation missile at it")
+            elif first + (arm.rounds - 1) * arm.interval >= flown:
+                fit = int(np.ceil((flown - first) / arm.interval)) if arm.interval > 0 else arm.rounds
+                note = (f"the route ends {flown - first:.0f} s after the first launch: each aircraft launches "
+                        f"{max(fit, 0)} of its {arm.rounds} rounds at '{arm.at}' (one every {arm.interval:g} s)")
+            else:
+                continue
+            warnings.warn(str(doc.error(("threats", i, "arms", j), note)), ScenarioWarning, stacklevel=3)
     return Scenario(spec, catalog, terrain, path, sites, routes, speeds, (float(ox), float(oy)), aims=aims,
                     profiles=profiles)

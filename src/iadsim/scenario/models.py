@@ -202,6 +202,17 @@ MIN_EMCON_TIME = 1.0
 at the fastest; shorter ones would only flood the event log)."""
 
 
+class Shutdown(Strict):
+    """A radar's crew switching it off on an anti-radiation missile warning: when an ARM is launched at it, the crew
+    learns of it with ``probability`` (a keyed draw per missile) and the radar falls silent ``reaction`` later,
+    for ``dark``; a warning while it is dark keeps it dark until ``dark`` after that warning's reaction. A crew's
+    skill shows in the numbers the scenario gives it (public doctrine is silent on them: they are the analyst's)."""
+
+    probability: StrictProbability = Field(description="chance that the crew learns of an ARM launched at its radar")
+    reaction: Duration = Field(description="from the launch to the radar falling silent")
+    dark: PositiveDuration = Field(description="how long it stays silent")
+
+
 class Emcon(Strict):
     """Emission control: when the unit's radar radiates (iadsim.network.emcon). A dark radar detects and guides
     nothing; a unit that emits nothing (a passive sensor, a command post) takes only always-on or silent."""
@@ -216,6 +227,8 @@ class Emcon(Strict):
     offset: Duration = Field("0 s", description="blink, rotation: a time at which a burst (the group's first "
                              "turn) starts; the cycle runs before it too (offset 50 s, on 20 s, off 40 s: on from 0 "
                              "to 10 s)")
+    shutdown: Shutdown | None = Field(None, description="switch the radar off on an anti-radiation missile "
+                                      "warning (absent: the crew keeps emitting)")
 
     @model_validator(mode="after")
     def _parameters(self):
@@ -422,6 +435,27 @@ class JammerBand(Strict):
         return self
 
 
+class ArmLaunch(Strict):
+    """Anti-radiation missiles that each aircraft of a raid carries for one radar: it launches them where its
+    route first comes within ``launch_range`` of the radar (ground range), one every ``interval``, each one only
+    if its ESM holds the radar then: the radar in line of sight and emitting at that instant, or within ``hold``
+    before it."""
+
+    type: Id = Field(description="catalog type of the missile (kind arm)")
+    at: Id = Field(description="the radar it is launched at (a unit whose radar radiates)")
+    rounds: Annotated[int, Field(strict=True, ge=1, le=16)] = Field(1, description="missiles per aircraft")
+    launch_range: Length = Field(description="ground range to the radar at which the first is launched")
+    interval: Duration = Field("1 s", description="between two launches of one aircraft")
+    hold: Duration = Field("0 s", description="how long its ESM holds a radar that has stopped emitting")
+
+    @field_validator("launch_range")
+    @classmethod
+    def _positive_range(cls, value: float) -> float:
+        if not value > 0:
+            raise ValueError("must be greater than zero")
+        return value
+
+
 class Raid(Flight):
     target: Id | None = Field(None, description="what the raid attacks at the end of its route: a defended asset, "
                               "or a unit of the network (a radar, a launcher, a command post)")
@@ -430,6 +464,8 @@ class Raid(Flight):
     jammer: Jammer | None = None
     emission: OnOff = Field("on", description="its aircraft's own radars (the type's emitter): on, or off (radar "
                             "silence: no ESM hears them)")
+    arms: Annotated[list[ArmLaunch], Field(max_length=8)] = Field(
+        default_factory=list, description="anti-radiation missiles each aircraft carries, per radar")
 
 
 class StandoffJammer(Flight):

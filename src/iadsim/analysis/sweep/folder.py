@@ -68,7 +68,7 @@ def _prepare(sweep: Sweep, out_dir: Path) -> None:
         "sweep_file": str(sweep.file), "base": str(sweep.base_path), "design": sweep.spec.design, "seed": sweep.seed,
         "common_random_numbers": sweep.spec.common_random_numbers,
         "replications": sweep.spec.replications, "stop": sweep.spec.stop.model_dump() if sweep.spec.stop else None,
-        "batch": sweep.batch_size(), "metrics": sweep.metrics,
+        "batch": sweep.batch_size(), "metrics": sweep.metrics, "tradeoff": sweep.spec.tradeoff,
         "factors": [{"name": f.name, "path": f.path, "kind": f.kind, "unit": f.spec.unit, "values": f.spec.values,
                      "low": f.spec.low, "high": f.spec.high} for f in sweep.factors],
         "points": [{"point": p.index, "seed": p.seed, "values": p.values,

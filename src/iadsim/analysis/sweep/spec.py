@@ -96,6 +96,9 @@ class SweepSpec(_Strict):
     common_random_numbers: bool = Field(False, description="every point uses the same seed (paired comparisons)")
     set: dict[str, Value] = Field(default_factory=dict, description="fixed changes applied to every point")
     metrics: Annotated[list[str], Field(min_length=1)] = list(DEFAULT_METRICS)
+    tradeoff: Annotated[list[str], Field(min_length=2, max_length=2)] | None = Field(
+        None, description="the report's trade-off chart: two of the sweep's metrics, the cost (x axis) then the "
+        "outcome (y axis); absent: wrongful_engagements, leakers")
 
 
 # ---------------------------------------------------------------------------------------------- field paths
@@ -247,6 +250,10 @@ def _check_spec(spec: SweepSpec, doc: Document) -> None:
     for i, m in enumerate(spec.metrics):
         if m not in METRICS:
             errors.append(doc.error(("metrics", i), f"unknown metric '{m}'; known: {', '.join(METRICS)}"))
+    for i, m in enumerate(spec.tradeoff or ()):
+        if m not in spec.metrics:
+            errors.append(doc.error(("tradeoff", i), f"'{m}' is not one of the sweep's metrics "
+                                    f"({', '.join(spec.metrics)}): the trade-off chart plots two of them"))
     if spec.stop is not None and spec.stop.metric not in METRICS:
         known = ", ".join(METRICS)
         errors.append(doc.error(("stop", "metric"), f"unknown metric '{spec.stop.metric}'; known: {known}"))

@@ -212,14 +212,14 @@ def _is_scalar(value: object) -> bool:
 
 
 def check_points(meta: object) -> str | None:
-    """What is wrong with a sweep design read from points.json (None: nothing), in a few words that quote
-    none of its content. Checked: a mapping; ``design`` and ``fingerprint`` strings; ``seed`` an integer and
-    ``metrics`` a list of strings when present; ``factors`` a list of mappings, each with a string ``name``
-    (unique, not ``point`` or ``seed``) and, when present, ``values`` a list of scalars and ``low``/``high``
-    numbers or null; ``points`` a list of mappings numbered 0, 1, ... with an integer ``point`` and ``seed``
-    and a mapping of ``values`` whose keys are the factors' names and whose values are scalars. An ``oat``
-    design also needs each factor's two levels (``values: [low, high]`` or numbers ``low`` and ``high``) and
-    the points labelled ``oat: {factor, level}`` with one base point and one point per factor and level."""
+    """What is wrong with a sweep design read from points.json (None: nothing), in a few words that quote none of its
+    content. Checked: a mapping; ``design`` and ``fingerprint`` strings; ``seed`` an integer and ``metrics`` a list
+    of strings and ``tradeoff`` two when present; ``factors`` a list of mappings, each with a string ``name``
+    (unique, not ``point`` or ``seed``) and, when present, ``values`` a list of scalars and ``low``/``high`` numbers
+    or null; ``points`` a list of mappings numbered 0, 1, ... with an integer ``point`` and ``seed`` and a mapping
+    of ``values`` whose keys are the factors' names and whose values are scalars. An ``oat`` design also needs each
+    factor's two levels (``values: [low, high]`` or numbers ``low`` and ``high``) and the points labelled ``oat:
+    {factor, level}`` with one base point and one point per factor and level."""
     if not isinstance(meta, dict):
         return "expected a mapping"
     for key in ("design", "fingerprint"):
@@ -230,6 +230,10 @@ def check_points(meta: object) -> str | None:
     metrics = meta.get("metrics")
     if metrics is not None and not (isinstance(metrics, list) and all(isinstance(m, str) for m in metrics)):
         return "'metrics' is not a list of names"
+    tradeoff = meta.get("tradeoff")
+    if tradeoff is not None and not (isinstance(tradeoff, list) and len(tradeoff) == 2
+                                     and all(isinstance(m, str) for m in tradeoff)):
+        return "'tradeoff' is not a list of two metric names"
     factors = meta.get("factors")
     if not isinstance(factors, list):
         return "'factors' is not a list"
