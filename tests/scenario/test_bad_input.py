@@ -274,6 +274,16 @@ MUTATIONS = {
     "shutdown-probability-above-1": (R0, R0.replace("readiness:", "emcon: {shutdown: {probability: 1.5, reaction: 5 s, "
                                                     "dark: 1 min}}, readiness:"), "id: ew-1",
                                      "units[0].emcon.shutdown.probability", ("probability between 0 and 1",)),
+    "on-cue-without-fraction": (R0, R0.replace("readiness:", "emcon: {policy: on-cue}, readiness:"), "id: ew-1",
+                                "units[0].emcon", ("an on-cue policy needs fraction",)),
+    "fraction-on-blink": (R0, R0.replace("readiness:", "emcon: {policy: blink, on: 5 s, off: 5 s, fraction: 0.5}, "
+                                         "readiness:"), "id: ew-1", "units[0].emcon",
+                          ("fraction not used by a blink policy",)),
+    "on-cue-fraction-zero": (R0, R0.replace("readiness:", "emcon: {policy: on-cue, fraction: 0}, readiness:"),
+                             "id: ew-1", "units[0].emcon.fraction", ("greater than 0",)),
+    "ambush-on-a-search-radar": (R0, R0.replace("readiness:", "emcon: {policy: ambush}, readiness:"), "id: ew-1",
+                                 "units[0].emcon.policy", ("an ambush radar goes live when a fire unit it guides is "
+                                                           "cued; 'ew-radar' guides no missiles",)),
     "shutdown-without-dark": (R0, R0.replace("readiness:", "emcon: {shutdown: {probability: 0.5, reaction: 5 s}}, "
                                              "readiness:"), "id: ew-1", "units[0].emcon.shutdown.dark",
                               ("required",)),

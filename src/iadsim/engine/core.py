@@ -49,6 +49,7 @@ class Engine:
         k = st.time_index
         phases.repair_and_fail(ctx, k, st.readiness)
         phases.release_arms(ctx, k, st)
+        phases.cue(ctx, k, st)
         phases.emit(ctx, k, st.readiness)
         phases.sense(ctx, k, st.readiness, st.tracks, st.outcomes)
         phases.track(ctx, k, st.tracks, st.picture)

@@ -247,19 +247,32 @@ class Context:
         )
 
     @cached_property
+    def cued(self) -> np.ndarray:
+        """(S,) bool: the radars dark until cued (on-cue, ambush: :func:`cue`); their first silence waits for it."""
+        return np.array([u in self.world.net.cue for u in self.world.sensor_ids], bool).reshape(-1)
+
+    @cached_property
+    def cue_fire(self) -> np.ndarray:
+        """(S, F) bool: the fire units whose pictures cue each radar (those it can guide)."""
+        w = self.world
+        return np.array([[unit in names for names in w.guider_names] for unit in w.sensor_ids],
+                        bool).reshape(len(w.sensor_ids), len(w.fire_ids))
+
+    @cached_property
     def shutdowns(self) -> bool:
-        """Whether a crew of the network may silence its radar on an ARM warning (its emission then depends on the
-        replication: :func:`emit` and the looks read ``Readiness.silences``)."""
-        return bool((self.shutdown[0] > 0).any())
+        """Whether a radar's emission may depend on the replication: a crew silencing it on an ARM warning, or a cued
+        radar waiting (:func:`emit` and the looks then read ``Readiness.silences``)."""
+        return bool((self.shutdown[0] > 0).any() or self.cued.any())
 
     @cached_property
     def warnings(self) -> int:
-        """The most anti-radiation missiles launched at any one radar (what ``Readiness.silences`` holds per radar);
-        0 when no crew shuts down on a warning."""
-        if not self.shutdowns:
-            return 0
-        radar = self.radar_of[self.radar_of >= 0]
-        return int(np.bincount(radar, minlength=1).max(initial=0))
+        """How many silences ``Readiness.silences`` holds per radar: one for a cued radar's wait, and one per
+        anti-radiation missile that can be launched at it when crews shut down on a warning; 0 when none."""
+        n = int(self.cued.any())
+        if (self.shutdown[0] > 0).any():
+            radar = self.radar_of[self.radar_of >= 0]
+            n += int(np.bincount(radar, minlength=1).max(initial=0))
+        return n
 
     @cached_property
     def arms(self) -> np.ndarray:
@@ -349,7 +362,7 @@ def initial_state(ctx: Context) -> State:
                             feeds=np.zeros((R, F, S), bool), post_feeds=np.zeros((R, len(w.post_ids), S), bool),
                             guides=np.zeros((R, F, S), bool), emitting=np.zeros((R, S), bool),
                             destroyed_at=np.full((R, U), np.inf), since=np.zeros((R, U)),
-                            silences=np.tile(np.array([np.inf, np.inf, np.inf, -1.0]), (R, S, ctx.warnings, 1))),
+                            silences=_silences(ctx, R, S)),
         tracks=SensorTracks(phase=rng.uniform(keys, 0, S_PHASE, (S,)) * w.look_period[None, :],
                             table=SensorTrackTable.empty(R, S, ctx.track_slots), dropped=np.zeros(R, np.int64),
                             false_confirmed=np.zeros(R, np.int64), swaps=np.zeros(R, np.int64),
@@ -378,6 +391,15 @@ def initial_state(ctx: Context) -> State:
     )
     update_chains(ctx, st.readiness, np.arange(R))
     return st
+
+
+def _silences(ctx: Context, R: int, S: int) -> np.ndarray:
+    """(R, S, M, 4) no silence yet (inf, inf, inf, -1), but a cued radar's wait: silent from always until cued
+    (:func:`cue` sets its end), known to its crew from the start."""
+    out = np.tile(np.array([np.inf, np.inf, np.inf, -1.0]), (R, S, ctx.warnings, 1))
+    if ctx.cued.any():
+        out[:, ctx.cued, 0, 0] = out[:, ctx.cued, 0, 2] = -np.inf
+    return out
 
 
 def by_object(shape: tuple, fill=0.0, dtype=float) -> np.ndarray:
@@ -910,13 +932,44 @@ def release_arms(ctx: Context, k: int, st: State) -> None:
         out.alive[~go, t] = False
         for r in np.flatnonzero(go):
             ctx.event(r, launch, EventKind.ARM_LAUNCH, u, t, where=tuple(w.target_flight[t].point))
-        if not ctx.warnings:
+        if not ctx.shutdown[0, s] > 0:
             continue
         quiet = silenced(rd, launch)[:, s]
         for r in np.flatnonzero(go & (rng.uniform_at(ctx.keys, 0, S_WARN, t) < ctx.shutdown[0, s])):
-            slot = int(np.isfinite(rd.silences[r, s, :, 0]).sum())
+            slot = int((rd.silences[r, s, :, 0] < np.inf).sum())
             begin = launch if quiet[r] else launch + ctx.shutdown[1, s]
             rd.silences[r, s, slot] = begin, launch + ctx.shutdown[1, s] + ctx.shutdown[2, s], launch, t
+
+
+def cue(ctx: Context, k: int, st: State) -> None:
+    """Cued radars (on-cue, ambush) still dark go live when a fire unit they guide holds a hostile track (taken for
+    hostile, still flying) within their cue range (``World.cue_range``, ground range): at the instant in step ``k``'s
+    window the track, flown on straight from its last update, comes within it, or the window's start if it is
+    within already (a track that reaches a picture inside a window cues from the next)."""
+    w, rd, pic, out = ctx.world, st.readiness, st.picture, st.outcomes
+    if not ctx.cued.any():
+        return
+    start, end = window(ctx, k)
+    for s in np.flatnonzero(ctx.cued & np.isfinite(w.cue_range)):
+        rows = np.flatnonzero(rd.silences[:, s, 0, 1] == np.inf)  # still waiting
+        ff = np.flatnonzero(ctx.cue_fire[s])
+        if not len(rows) or not len(ff):
+            continue
+        hostile = (pic.system_hostile & out.alive & ~out.leaked)[rows][:, None, :]
+        held = (pic.updates[rows][:, ff] > 0) & hostile  # (n, F', T)
+        x, t0 = pic.x[rows][:, ff], pic.track_time[rows][:, ff]
+        v = x[..., 3:5]
+        d = x[..., :2] - v * t0[..., None] - w.sensor_position[s, :2]  # where the track puts it at time 0
+        a, b = (v * v).sum(axis=-1), 2.0 * (d * v).sum(axis=-1)
+        c = (d * d).sum(axis=-1) - w.cue_range[s] ** 2
+        within = a * start * start + b * start + c <= 0.0
+        disc = b * b - 4.0 * a * c
+        with np.errstate(invalid="ignore", divide="ignore"):
+            enter = (-b - np.sqrt(disc)) / (2.0 * a)  # the first crossing of the cue range
+        enters = (disc >= 0) & (a > 0) & (enter >= start) & (enter < end)
+        when = np.where(held & within, start, np.where(held & enters, enter, np.inf)).min(axis=(1, 2))
+        live = np.isfinite(when)
+        rd.silences[rows[live], s, 0, 1] = when[live]
 
 
 def heard(ctx: Context, rd: Readiness, s: int, since: float, at: float) -> np.ndarray:
@@ -928,7 +981,7 @@ def heard(ctx: Context, rd: Readiness, s: int, since: float, at: float) -> np.nd
         return now
     before = np.full(len(now), bool(on_time(since, at, period, on, offset) > 0))
     if ctx.warnings:  # replications with silences: their emission over the interval, exactly
-        for r in np.flatnonzero(np.isfinite(rd.silences[:, s, :, 0]).any(axis=-1)):
+        for r in np.flatnonzero((rd.silences[:, s, :, 0] < np.inf).any(axis=-1)):
             before[r] = interrupted(since, at, Schedule(period, on, offset), rd.silences[r, s, :, :2])[2] > 0
     return now | before
 

@@ -152,6 +152,8 @@ class World:
     # command posts (they keep a picture too, from what reaches them)
     post_ids: list[str]
     post_latency: np.ndarray  # (C, S) seconds from a sensor's detection to the command post's picture (inf: none)
+    cue_range: np.ndarray  # (S,) [m] a cued radar (on-cue, ambush) goes live when a fire unit it guides holds a
+    #                        hostile track within this ground range of it (nan: not cued)
     # anti-radiation missiles (targets after the raids' aircraft, before civil traffic)
     carrier: np.ndarray  # (T,) the aircraft (a target index) that launches it; -1: not an anti-radiation missile
     arm_sight: np.ndarray  # (T,) bool: its aircraft sees the radar it is launched at from the launch point (terrain)
@@ -481,9 +483,21 @@ def build_world(scenario: Scenario) -> World:
                  float).reshape(3, len(sensor_ids)),
         np.array([net.part_time(s) for s in sensor_ids], bool),
         [u.sector for u in fire_units], posts, _latencies(scenario, net, [[c] for c in posts], sensor_ids),
+        cue_range=_cue_ranges(net, guiders, [u.id for u, _ in sensors], missiles),
         carrier=np.array([f.carrier if isinstance(f, ArmFlight) else -1 for f in flights_of], np.int64),
         arm_sight=_arm_sight(scenario, flights_of, warn=True),
     )
+
+
+def _cue_ranges(net: Network, guiders: list[list[str]], sensor_ids: list[str], missiles: list) -> np.ndarray:
+    """(S,) [m] each cued radar's cue range: its fraction of the longest maximum range of the missiles it guides
+    (nan: not cued, or guiding none: it is never cued)."""
+    out = np.full(len(sensor_ids), np.nan)
+    for s, unit in enumerate(sensor_ids):
+        reach = [m.max_range.value for names, m in zip(guiders, missiles, strict=True) if unit in names]
+        if unit in net.cue and reach:
+            out[s] = net.cue[unit] * max(reach)
+    return out
 
 
 def _arm_sight(scenario: Scenario, flights_of: list, warn: bool = False) -> np.ndarray:

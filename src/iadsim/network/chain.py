@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from iadsim.network.emcon import ALWAYS, Schedule, schedules
-from iadsim.registry import BEARING, SENSOR_MODELS, places, places_target
+from iadsim.registry import BEARING, EMCON_POLICIES, SENSOR_MODELS, places, places_target
 from iadsim.scenario import Scenario
 from iadsim.scenario.catalog import SENSOR_TYPES, LauncherType, RadarType
 
@@ -126,6 +126,8 @@ class Network:
     schedule: dict[str, Schedule] = field(default_factory=dict)  # unit id -> when its radar emits (its policy's
     #                            schedule; iadsim.network.emcon): ALWAYS for a unit that emits nothing
     attacked_by: dict[str, list[str]] = field(default_factory=dict)  # unit id -> the raids that attack it
+    cue: dict[str, float] = field(default_factory=dict)  # unit id -> the fraction of its missile's range at which a
+    #                            hostile track cues its radar (on-cue, ambush: dark until then)
 
     def part_time(self, unit: str) -> bool:
         """Whether ``unit``'s radar emits only part of the time (blink, rotation)."""
@@ -169,6 +171,7 @@ def build_network(scenario: Scenario) -> Network:
     fire_units = []
     timing = schedules(spec.units)
     attacked: dict[str, list[str]] = {}
+    cue: dict[str, float] = {}
     for raid in spec.threats:
         if raid.target in {u.id for u in spec.units}:
             attacked.setdefault(raid.target, []).append(raid.id)
@@ -190,6 +193,9 @@ def build_network(scenario: Scenario) -> Network:
         if not radiates:
             timing[unit.id] = ALWAYS  # emits nothing, whatever its policy
         emits[unit.id] = radiates and timing[unit.id].on > 0
+        policy = EMCON_POLICIES[unit.emcon.policy]
+        if radiates and getattr(policy, "cue", None) is not None:
+            cue[unit.id] = policy.cue(unit.emcon)
         senses[unit.id] = sensor is not None and (emits[unit.id] or not radiates)
         placing[unit.id] = 0 if sensor is None else places(SENSOR_MODELS[sensor.model], sensor)
         fire_control[unit.id] = radar is not None and radar.role == "fire-control"
@@ -211,7 +217,7 @@ def build_network(scenario: Scenario) -> Network:
                        latency=link.latency, availability=link.availability)
     position = {u: (site.x, site.y) for u, site in scenario.sites.items()}
     return Network(graph, kind, emits, senses, has_radar, own_search, fire_control, fire_units, missiles, avail, stated,
-                   crew, spec.doctrine.autonomous_fallback, links, position, placing, timing, attacked)
+                   crew, spec.doctrine.autonomous_fallback, links, position, placing, timing, attacked, cue)
 
 
 def guider_names(net: Network, fire_id: str) -> list[str]:
@@ -365,13 +371,21 @@ def evaluate(net: Network, fire_unit: str, up) -> ChainStatus:
     if hit:
         warnings.append(Reason("targeted", REASONS["targeted"] + ": " + ", ".join(
             f"{c} (by {', '.join(net.attacked_by[c])})" for c in hit)))
-    timed = sorted(u for u in set(guiders) | sensors if u in net.kind and net.part_time(u))
+    timed = sorted(u for u in set(guiders) | sensors if u in net.kind and (net.part_time(u) or u in net.cue))
     if timed:
         warnings.append(Reason("emission-control", REASONS["emission-control"] + ": " + ", ".join(
-            f"{u} ({net.schedule[u].describe()})" for u in timed)))
+            f"{u} ({_describe(net, u)})" for u in timed)))
     if blocking:
         return ChainStatus(fire_unit, False, "none", tuple(blocking + warnings), tuple(guiders), (), chain)
     return ChainStatus(fire_unit, True, mode, tuple(warnings), tuple(able_guiders), tuple(sorted(sensors)), chain)
+
+
+def _describe(net: Network, unit: str) -> str:
+    """A radar's emission control in words, for the audit."""
+    if unit in net.cue:
+        return (f"dark until cued: a fire unit it guides holds a hostile track within {net.cue[unit]:.0%} of its "
+                "missile's range")
+    return net.schedule[unit].describe()
 
 
 def is_able(net: Network, fire_unit: str, up) -> bool:

@@ -12,7 +12,10 @@ Built-in policies (:data:`iadsim.registry.EMCON_POLICIES`; docs/engine.md, "Emis
 * ``silent`` - never emits (format 2's ``readiness.emission: off``);
 * ``blink`` - ``on`` then ``off``, repeating from ``offset``;
 * ``rotation`` - the units of one ``group`` take turns of ``slot`` each, in the order the scenario lists them,
-  from ``offset``: with n members, each emits one slot in n.
+  from ``offset``: with n members, each emits one slot in n;
+* ``on-cue`` - dark until a fire unit it guides holds a hostile track within ``fraction`` of its missile's
+  maximum range, then on; ``ambush`` - the same at the engagement range itself (fraction 1): EW-only ambush,
+  the fire-control radar dark until a track is handed over inside the envelope.
 
 A crew may also silence its radar for a while (a shutdown on an anti-radiation missile warning): the schedule
 interrupted by silences ``[from, until)`` (:func:`lit_until`, :func:`interrupted`, :func:`last_lit`).
@@ -101,6 +104,25 @@ class Blink:
 
 
 @dataclass(frozen=True)
+class Cued:
+    """Dark until cued, then on for good (``on-cue``, ``ambush``): the radar goes live when a fire unit it guides
+    holds a hostile track within ``fraction`` of its missile's maximum range (``ambush``: the engagement range
+    itself, the hand-over). The engine decides when (:func:`iadsim.engine.phases.cue`); as a schedule it is always
+    on once live."""
+
+    parameters: tuple[str, ...] = ("fraction",)
+    radiates: bool = True
+    fraction: float | None = None  # fixed (ambush); None: the unit's emcon.fraction
+
+    def schedule(self, emcon, members: list, index: int) -> Schedule:
+        return ALWAYS
+
+    def cue(self, emcon) -> float:
+        """The fraction of its missile's maximum range at which a hostile track cues it."""
+        return float(self.fraction if self.fraction is not None else emcon.fraction)
+
+
+@dataclass(frozen=True)
 class Rotation:
     parameters: tuple[str, ...] = ("group", "slot")
     radiates: bool = True
@@ -110,7 +132,7 @@ class Rotation:
 
 
 for _name, _policy in (("always-on", Constant(ALWAYS)), ("silent", Constant(NEVER)), ("blink", Blink()),
-                       ("rotation", Rotation())):
+                       ("rotation", Rotation()), ("on-cue", Cued()), ("ambush", Cued((), fraction=1.0))):
     EMCON_POLICIES.register(_name, _policy)
 
 

@@ -189,6 +189,10 @@ def check_references(spec: ScenarioSpec, catalog: Catalog, doc: Document) -> Non
         elif EMCON_POLICIES[unit.emcon.policy].radiates and not _radiates(catalog, entry):
             errors.append(doc.error(("units", i, "emcon", "policy"), f"a {unit.emcon.policy} policy needs a radar; "
                                     f"'{unit.type}' emits nothing (only always-on or silent apply)"))
+        elif getattr(EMCON_POLICIES[unit.emcon.policy], "cue", None) and not _guides(catalog, entry):
+            errors.append(doc.error(("units", i, "emcon", "policy"), f"an {unit.emcon.policy} radar goes live when a "
+                                    f"fire unit it guides is cued; '{unit.type}' guides no missiles (a fire-control "
+                                    "radar, or a launcher with its own, can)"))
         elif unit.emcon.shutdown is not None and not _radiates(catalog, entry):
             errors.append(doc.error(("units", i, "emcon", "shutdown"), f"'{unit.type}' emits nothing: there is no "
                                     "radar to switch off on an anti-radiation missile warning"))
@@ -229,10 +233,7 @@ def check_references(spec: ScenarioSpec, catalog: Catalog, doc: Document) -> Non
             continue
         source = catalog.types.get(units[link.from_].type)
         target = catalog.types.get(units[link.to].type)
-        guides = (isinstance(source, RadarType) and source.role == "fire-control") or (
-            isinstance(source, LauncherType) and source.radar is not None
-        )
-        if not guides:
+        if not _guides(catalog, source):
             errors.append(
                 doc.error(("links", i, "from"), f"'{link.from_}' has no fire-control radar to guide missiles")
             )
@@ -258,6 +259,12 @@ def _arm_errors(arm, catalog: Catalog, units: dict, doc: Document, loc: tuple) -
         errors.append(doc.error((*loc, "launch_range"), f"{arm.launch_range / 1e3:g} km is beyond the "
                                 f"{entry.max_range.value / 1e3:g} km maximum range of '{arm.type}'"))
     return errors
+
+
+def _guides(catalog: Catalog, entry) -> bool:
+    """Whether a unit of catalog type ``entry`` can guide missiles: a fire-control radar, or a launcher with its own."""
+    return (isinstance(entry, RadarType) and entry.role == "fire-control") or (
+        isinstance(entry, LauncherType) and entry.radar is not None)
 
 
 def _radiates(catalog: Catalog, entry) -> bool:

@@ -218,7 +218,9 @@ class Emcon(Strict):
     nothing; a unit that emits nothing (a passive sensor, a command post) takes only always-on or silent."""
 
     policy: EmconPolicy = Field("always-on", description="always-on, silent (never emits), blink (on, then off, "
-                                "repeating) or rotation (the units of a group take turns of slot each)")
+                                "repeating), rotation (the units of a group take turns of slot each), on-cue (dark "
+                                "until a fire unit it guides holds a hostile track within fraction of its missile's "
+                                "range) or ambush (the same at the engagement range: the hand-over)")
     on: PositiveDuration | None = Field(None, description="blink: how long each burst of emission lasts")
     off: PositiveDuration | None = Field(None, description="blink: how long it stays dark between bursts")
     group: Id | None = Field(None, description="rotation: the group whose units take turns, in the order the "
@@ -227,6 +229,9 @@ class Emcon(Strict):
     offset: Duration = Field("0 s", description="blink, rotation: a time at which a burst (the group's first "
                              "turn) starts; the cycle runs before it too (offset 50 s, on 20 s, off 40 s: on from 0 "
                              "to 10 s)")
+    fraction: Annotated[float, Field(strict=False, gt=0, le=10)] | None = Field(
+        None, description="on-cue: the fraction of its missile's maximum range at which a hostile track in the "
+        "picture of a fire unit it guides cues it (1: the engagement range; 1.5: half as far again)")
     shutdown: Shutdown | None = Field(None, description="switch the radar off on an anti-radiation missile "
                                       "warning (absent: the crew keeps emitting)")
 
@@ -237,10 +242,11 @@ class Emcon(Strict):
         missing = [n for n in need if getattr(self, n) is None]
         if missing:
             raise ValueError(f"{policy} needs {', '.join(missing)}")
-        extra = [n for n in ("on", "off", "group", "slot") if n not in need and getattr(self, n) is not None]
+        optional = ("on", "off", "group", "slot", "fraction")
+        extra = [n for n in optional if n not in need and getattr(self, n) is not None]
         if extra:
             raise ValueError(f"{', '.join(extra)} not used by {policy}")
-        if self.offset != 0 and not need:
+        if self.offset != 0 and not {"on", "slot"} & set(need):
             raise ValueError(f"offset not used by {policy}")
         short = [n for n in ("on", "off", "slot") if getattr(self, n) is not None and getattr(self, n) < MIN_EMCON_TIME]
         if short:
