@@ -268,7 +268,8 @@ def test_the_run_folder_replays_only_launched_missiles_and_groups_them_apart(mak
     import yaml
     from tests.scenario._helpers import run_cli
 
-    from iadsim.analysis.breakdown import outcomes_by
+    from iadsim.analysis.breakdown import outcomes_by, radars
+    from iadsim.report import build_report
     from iadsim.report.replay import FLYING, GONE, LEAKED, build_replay
     from iadsim.report.run import load_run
 
@@ -292,6 +293,13 @@ def test_the_run_folder_replays_only_launched_missiles_and_groups_them_apart(mak
     table = outcomes_by(events, run.entities, 2, "raid")
     assert table.group.tolist() == ["sead", "sead anti-radiation missiles"]
     assert table.aircraft.tolist() == [1.0, 8.0] and table.arm.tolist() == [False, True]
+    # the radars' table adds up the events' on-off spans: the same emission time the engine accounted
+    radar = radars(events, run.entities, 2)
+    assert radar.group.tolist() == ["ew"]
+    assert radar.emitting.iloc[0] == pytest.approx(run.metrics["emitter_on_time"].mean())
+    assert radar.arms_launched.iloc[0] == pytest.approx(run.metrics["arms_launched"].mean())
+    page = build_report([tmp_path / "run"], tmp_path / "report.html").read_text()
+    assert "radars, emission and anti-radiation missiles" in page
 
 
 def test_the_audit_warns_of_radars_anti_radiation_missiles_attack(make_scenario):
@@ -381,3 +389,25 @@ def test_rounds_after_the_route_ends_are_not_launched_and_the_loader_says_so(mak
     with pytest.warns(ScenarioWarning, match=f"each aircraft launches {fit} of its 16 rounds at 'ew'"):
         scenario = make_scenario(data)
     assert fit == 9 and build_world(scenario).arm.sum() == fit
+
+
+@pytest.mark.parametrize("step", ["1 s", "10 s"])
+def test_a_crew_warned_by_its_own_track_of_the_missile(make_scenario, step):
+    """``on: track``: the warning is the radar's confirmation of its own track of the inbound missile, made at one of
+    its looks (phase + n x look period) after the launch and before the impact; the silence starts ``reaction``
+    later. (Not the same instants at both steps: a target is seen from the first step sample after it takes off.)"""
+    probe = make_scenario(_scenario())
+    launch, impact = _geometry(probe, 41.3)
+    shutdown = {"on": "track", "probability": 1.0, "reaction": "0.25 s", "dark": "10 min"}
+    world, engine = _run(make_scenario, _scenario(shutdown=shutdown, step=step), 6)
+    s = world.sensor_ids.index("ew")
+    ev = engine.events
+    shutdowns = ev[ev.kind == "shutdown"].set_index("replication").time
+    assert len(shutdowns) == 6  # a 0.1 m^2 missile at 40 km: the early-warning radar confirms it in every one
+    warned = shutdowns.to_numpy() - 0.25
+    assert (warned > launch).all() and (warned < impact).all()
+    phase, period = engine.state.tracks.phase[shutdowns.index, s], world.look_period[s]
+    looks = (warned - phase) / period
+    assert np.allclose(looks, np.round(looks), atol=1e-6)
+    # the radar's own silence: it emitted until then, and its crew heeded nothing before it saw the missile
+    assert engine.state.outcomes.emission_time[shutdowns.index, s] == pytest.approx(shutdowns.to_numpy())

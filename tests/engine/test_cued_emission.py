@@ -53,16 +53,24 @@ def _run(make_scenario, data: dict, replications: int = 6):
 
 def _cue_in_window(world, state, s: int, start: float, end: float, reach: float) -> np.ndarray:
     """(R,) when the rule cues radar ``s`` in the window [start, end), from the fire unit's picture as it stands at
-    the window's start (inf: not in it): the first instant a held, hostile, flying track, flown straight on from its
-    last update, is within ``reach`` (ground range) of the radar."""
+    the window's start (inf: not in it): the first instant a hostile, flying track that a feeding sensor holds now
+    (confirmed, delivered over the link), no faster than the missile's maximum target speed and no higher above the
+    radar than its maximum altitude, flown straight on from its last update, is within ``reach`` (ground range) of
+    the radar."""
     f = world.fire_ids.index("pd")
-    pic, out = state.picture, state.outcomes
+    pic, out, trk, rd = state.picture, state.outcomes, state.tracks, state.readiness
+    missile = builtin_catalog().types["sr-missile"]
     radar = world.sensor_position[s, :2]
     grid = np.linspace(start, end, 2001)[:-1]  # every 0.5 ms of a 1 s window (5 ms of a 10 s one)
     cue = np.full(pic.updates.shape[0], np.inf)
     for r in range(len(cue)):
         for t in range(pic.updates.shape[2]):
-            if pic.updates[r, f, t] > 0 and pic.system_hostile[r, t] and out.alive[r, t] and not out.leaked[r, t]:
+            fed = any(rd.feeds[r, f, q] and trk.confirmed_at[r, q, t] + world.latency[f, q] <= start
+                      for q in range(len(world.sensor_ids)))
+            slow = np.linalg.norm(pic.x[r, f, t, 3:6]) <= missile.max_target_speed.value
+            low = pic.x[r, f, t, 2] - world.sensor_position[s, 2] <= missile.max_altitude.value
+            if fed and slow and low and pic.updates[r, f, t] > 0 and pic.system_hostile[r, t] and out.alive[r, t] \
+                    and not out.leaked[r, t]:
                 where = pic.x[r, f, t, :2] + pic.x[r, f, t, 3:5] * (grid - pic.track_time[r, f, t])[:, None]
                 inside = np.hypot(*(where - radar).T) <= reach
                 if inside.any():
@@ -119,3 +127,39 @@ def test_the_audit_says_the_radar_waits_for_a_cue(make_scenario):
     assert pd["able"]
     assert ("pd (dark until cued: a fire unit it guides holds a hostile track within 60% of its missile's range)"
             in reasons["emission-control"])
+
+
+def test_a_track_no_sensor_holds_any_more_cues_nothing(make_scenario):
+    """The early-warning radar emits its first minute only, then stays dark: its tracks of the drones are dropped, and
+    the fire unit's picture keeps only their last states. Flown on, they would come within range: they cue nothing,
+    the radar stays dark and the drones leak; with the early-warning radar always on it is cued."""
+    data = _scenario({"policy": "ambush"}, duration="400 s")
+    data["units"][0]["emcon"] = {"policy": "blink", "on": "60 s", "off": "900 s"}
+    world, engine = _run(make_scenario, data)
+    s = world.sensor_ids.index("pd")
+    assert (engine.state.outcomes.emission_time[:, s] == 0).all()
+    assert (engine.state.readiness.silences[:, s, 0, 1] == np.inf).all()
+    assert (engine.state.picture.updates[:, world.fire_ids.index("pd")] > 0).any()  # it had held them
+    world, engine = _run(make_scenario, _scenario({"policy": "ambush"}, duration="400 s"))
+    assert (engine.state.outcomes.emission_time[:, s] > 0).all()
+
+
+def test_a_cued_radar_with_nothing_to_cue_it(make_scenario):
+    """No threats: the run completes, the radar never emits. No other sensor in the picture: the audit says it is
+    never cued. A cued fire-control radar that guides no launcher: the loader warns."""
+    from iadsim.scenario.load import ScenarioWarning
+
+    data = _scenario({"policy": "ambush"})
+    data["threats"] = []
+    world, engine = _run(make_scenario, data, 2)
+    assert (engine.state.outcomes.emission_time[:, world.sensor_ids.index("pd")] == 0).all()
+    alone = _scenario({"policy": "ambush"})
+    alone["units"], alone["links"] = alone["units"][2:], []
+    status = audit(make_scenario(alone))
+    reasons = {r["code"]: r["message"] for r in status["fire_units"][0]["reasons"]}
+    assert "pd (never cued: dark until another sensor gives the fire unit a track" in reasons["emission-control"]
+    lonely = _scenario({})
+    lonely["units"].append({"id": "fcr", "type": "lr-engagement-radar", "x": "3 km", "y": "0 km",
+                            "emcon": {"policy": "ambush"}})
+    with pytest.warns(ScenarioWarning, match="'fcr' guides no launcher"):
+        make_scenario(lonely)

@@ -74,7 +74,7 @@ def entities(world) -> dict:
                 "unit": world.unit_ids[world.unit_of[i]] if world.unit_of[i] >= 0 else None}
                for i, (tid, flight) in enumerate(zip(world.target_ids, world.target_flight, strict=True))]
     return {"units": units, "targets": targets, "fire_units": list(world.fire_ids), "sensors": list(world.sensor_ids),
-            "step": float(world.step), "duration": float(world.times[-1])}
+            "step": float(world.step), "duration": float(world.scenario.spec.duration)}
 
 
 def trajectory_table(world, max_frames: int = MAX_FRAMES) -> pd.DataFrame:

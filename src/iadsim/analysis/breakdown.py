@@ -20,7 +20,7 @@ import pandas as pd
 
 from iadsim.events import REASON_NAMES
 
-__all__ = ["BY", "COUNTS", "episodes", "outcomes_by", "reason_columns"]
+__all__ = ["BY", "COUNTS", "RADAR_COUNTS", "episodes", "outcomes_by", "radars", "reason_columns"]
 
 BY = {"raid": "flight", "type": "type", "fire_unit": "unit"}
 """The groupings of :func:`outcomes_by`: raid (a threat or traffic entry of the scenario), aircraft type, or the
@@ -123,6 +123,52 @@ def outcomes_by(events: pd.DataFrame, entities: dict, replications: int, by: str
         if any(column):
             frame[name] = column
     return frame
+
+
+RADAR_COUNTS = {
+    "emitting": "emitting [s]",
+    "arms_launched": "anti-radiation missiles launched at it",
+    "shutdowns": "shutdowns on warning",
+    "arms_hit": "missiles that hit it",
+    "arms_missed": "missiles that missed it",
+    "destroyed": "destroyed",
+}
+"""The columns of :func:`radars` (means per replication) and their words."""
+
+
+def radars(events: pd.DataFrame, entities: dict, replications: int) -> pd.DataFrame:
+    """Each radar's emission and the anti-radiation missiles at it, means per replication, from the events alone:
+    ``emitting`` [s] adds up each replication's ``emitter_on`` to ``emitter_off`` spans (one still on at the end runs
+    to the run's ``duration``); one row per unit that ever switched, in the entities' order (``group`` its id,
+    ``type``)."""
+    n = max(int(replications), 1)
+    units = entities["units"]
+    kind = events["kind"].astype(str).to_numpy()
+    unit = events["unit"].to_numpy()
+    switches = events[np.isin(kind, ("emitter_on", "emitter_off"))].sort_values(["replication", "time"],
+                                                                                   kind="stable")
+    end = float(entities.get("duration", 0.0))
+    on_time = np.zeros(len(units))
+    for (_, u), group in switches.groupby(["replication", "unit"], sort=False):
+        since = None
+        for when, what in zip(group["time"].to_numpy(dtype=float), group["kind"].astype(str), strict=True):
+            if what == "emitter_on" and since is None:
+                since = when
+            elif what == "emitter_off" and since is not None:
+                on_time[u] += when - since
+                since = None
+        if since is not None:
+            on_time[u] += max(end - since, 0.0)
+    rows = []
+    for u in sorted(set(switches["unit"].tolist())):
+        if not 0 <= u < len(units):
+            continue
+        count = {k: float(((kind == k) & (unit == u)).sum()) / n for k in ("arm_launch", "shutdown", "arm_hit",
+                                                                           "arm_miss", "destroyed")}
+        rows.append({"group": units[u]["id"], "type": units[u].get("type", ""), "emitting": on_time[u] / n,
+                     "arms_launched": count["arm_launch"], "shutdowns": count["shutdown"],
+                     "arms_hit": count["arm_hit"], "arms_missed": count["arm_miss"], "destroyed": count["destroyed"]})
+    return pd.DataFrame(rows, columns=["group", "type", *RADAR_COUNTS])
 
 
 EPISODE_COLUMNS = ("unit", "target", "nominated", "decided", "launch", "intercept", "outcome", "reason")

@@ -159,7 +159,8 @@ class Context:
     visible_now: tuple = (-1, None)  # (step, (S, T) what each sensor sees then)
     pending_ptr: tuple = (None, None)  # (pending reports, where each row's start)
     holders: tuple = (-1, None)  # (step, the sensors that may hold a track of each target in each row then)
-    shutdown: np.ndarray = None  # (3, S) each radar's shutdown on an ARM warning: probability, reaction, dark [s]
+    shutdown: np.ndarray = None  # (4, S) each radar's shutdown on an ARM warning: probability, reaction, dark [s],
+    #                               and 1 where the warning is its own track of the missile (0: the launch)
     radar_of: np.ndarray = None  # (T,) the sensor an anti-radiation missile is launched at (-1: not an ARM)
     arm_hold: np.ndarray = None  # (T,) [s] how long its aircraft's ESM holds a radar that stopped emitting
     arm_sigma: np.ndarray = None  # (T,) [m] 1-sigma impact error per axis while it homes (its CEP / 1.1774)
@@ -234,9 +235,9 @@ class Context:
             special=np.array([[m.envelope is not None for m in world.missile],
                               [sector is not None for sector in world.fire_sector],
                               [m.edge_pk is not None for m in world.missile]], bool).reshape(3, -1),
-            shutdown=np.array([[getattr(units[world.unit_ids[u]].emcon.shutdown, name, 0.0) or 0.0
-                                for u in world.sensor_unit] for name in ("probability", "reaction", "dark")],
-                              float).reshape(3, len(world.sensor_ids)),
+            shutdown=np.array([[_shutdown(units[world.unit_ids[u]].emcon.shutdown, name) for u in world.sensor_unit]
+                               for name in ("probability", "reaction", "dark", "on")],
+                              float).reshape(4, len(world.sensor_ids)),
             radar_of=np.array([sensor_of[u] if c >= 0 else -1 for c, u in zip(world.carrier, world.unit_of,
                                                                               strict=True)], np.int64),
             arm_hold=np.array([f.launch.hold if a else 0.0 for a, f in zip(arms, world.target_flight, strict=True)]),
@@ -287,6 +288,13 @@ class Context:
             if callable(numbers.get("where")):
                 numbers["where"] = numbers["where"]()
             self.log.add(int(self.reps[r]), float(when), kind, int(unit), int(target), **numbers)
+
+
+def _shutdown(shutdown, name: str) -> float:
+    """A unit's shutdown field as a number (none: 0; ``on``: 1 for a track, 0 for the launch)."""
+    if shutdown is None:
+        return 0.0
+    return float(shutdown.on == "track") if name == "on" else float(getattr(shutdown, name))
 
 
 def _value(entries: list, name: str) -> np.ndarray:
@@ -362,7 +370,7 @@ def initial_state(ctx: Context) -> State:
                             feeds=np.zeros((R, F, S), bool), post_feeds=np.zeros((R, len(w.post_ids), S), bool),
                             guides=np.zeros((R, F, S), bool), emitting=np.zeros((R, S), bool),
                             destroyed_at=np.full((R, U), np.inf), since=np.zeros((R, U)),
-                            silences=_silences(ctx, R, S)),
+                            warned=np.zeros((R, T), bool), silences=_silences(ctx, R, S)),
         tracks=SensorTracks(phase=rng.uniform(keys, 0, S_PHASE, (S,)) * w.look_period[None, :],
                             table=SensorTrackTable.empty(R, S, ctx.track_slots), dropped=np.zeros(R, np.int64),
                             false_confirmed=np.zeros(R, np.int64), swaps=np.zeros(R, np.int64),
@@ -932,33 +940,68 @@ def release_arms(ctx: Context, k: int, st: State) -> None:
         out.alive[~go, t] = False
         for r in np.flatnonzero(go):
             ctx.event(r, launch, EventKind.ARM_LAUNCH, u, t, where=tuple(w.target_flight[t].point))
-        if not ctx.shutdown[0, s] > 0:
+        if ctx.shutdown[0, s] > 0 and not ctx.shutdown[3, s]:  # warned by the launch
+            warn(ctx, rd, np.flatnonzero(go), s, t, launch)
+
+
+def warn(ctx: Context, rd: Readiness, rows, s: int, t: int, when: float) -> None:
+    """The crew of radar ``s`` in ``rows`` is warned at ``when`` of anti-radiation missile ``t``: each heeds it with
+    its shutdown's probability (a keyed draw per missile), and the radar falls silent ``reaction`` later (at once if
+    it is silent then) until ``reaction`` plus ``dark`` after the warning: a silence of its own, known from
+    ``when``."""
+    rows = np.asarray(rows, np.int64)
+    rd.warned[rows, t] = True
+    heeds = rows[rng.uniform_at(ctx.keys[rows], 0, S_WARN, t) < ctx.shutdown[0, s]]
+    quiet = silenced(rd, when)[heeds, s]
+    for r, already in zip(heeds, quiet, strict=True):
+        slot = int((rd.silences[r, s, :, 0] < np.inf).sum())
+        begin = when if already else when + ctx.shutdown[1, s]
+        rd.silences[r, s, slot] = begin, when + ctx.shutdown[1, s] + ctx.shutdown[2, s], when, t
+
+
+def warn_on_tracks(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, out: Outcomes) -> None:
+    """Crews warned by their radar's own track of an inbound anti-radiation missile (``shutdown.on: track``): at
+    the confirmation of the radar's track of a launched missile, in the step's looks (a radar silenced then, within
+    the step, made its looks of the step before the silence)."""
+    if not len(ctx.arms):
+        return
+    for t in ctx.arms:
+        s = ctx.radar_of[t]
+        if not (ctx.shutdown[3, s] and ctx.shutdown[0, s] > 0):
             continue
-        quiet = silenced(rd, launch)[:, s]
-        for r in np.flatnonzero(go & (rng.uniform_at(ctx.keys, 0, S_WARN, t) < ctx.shutdown[0, s])):
-            slot = int((rd.silences[r, s, :, 0] < np.inf).sum())
-            begin = launch if quiet[r] else launch + ctx.shutdown[1, s]
-            rd.silences[r, s, slot] = begin, launch + ctx.shutdown[1, s] + ctx.shutdown[2, s], launch, t
+        confirmed = np.fmin(trk.confirmed_at[:, s, t], trk.held_since[:, s, t])  # (its first track, even dropped)
+        for r in np.flatnonzero((out.released[:, t] == 1) & ~rd.warned[:, t] & np.isfinite(confirmed)):
+            warn(ctx, rd, [r], s, t, float(confirmed[r]))
 
 
 def cue(ctx: Context, k: int, st: State) -> None:
-    """Cued radars (on-cue, ambush) still dark go live when a fire unit they guide holds a hostile track (taken for
-    hostile, still flying) within their cue range (``World.cue_range``, ground range): at the instant in step ``k``'s
-    window the track, flown on straight from its last update, comes within it, or the window's start if it is
-    within already (a track that reaches a picture inside a window cues from the next)."""
-    w, rd, pic, out = ctx.world, st.readiness, st.picture, st.outcomes
-    if not ctx.cued.any():
+    """Cued radars (on-cue, ambush) still dark go live when a fire unit they guide holds a track it could engage within
+    their cue range (``World.cue_range``, ground range from the radar): a track taken for hostile, of a target still
+    flying, that a sensor feeding the fire unit holds now (its confirmed track, delivered over the link), no faster
+    than the missile's ``max_target_speed`` and no higher above the radar than its ``max_altitude``. The cue is the
+    instant in step ``k``'s window the track, flown straight on from its state at the window's start, comes within
+    the range, or the window's start if it is within already (a track that reaches a picture inside a window cues
+    from the next)."""
+    w, rd, trk, pic, out = ctx.world, st.readiness, st.tracks, st.picture, st.outcomes
+    if not ctx.cued.any() or not len(w.target_ids):
         return
     start, end = window(ctx, k)
+    max_alt, max_speed = ctx.envelope[3], ctx.envelope[4]
     for s in np.flatnonzero(ctx.cued & np.isfinite(w.cue_range)):
         rows = np.flatnonzero(rd.silences[:, s, 0, 1] == np.inf)  # still waiting
         ff = np.flatnonzero(ctx.cue_fire[s])
         if not len(rows) or not len(ff):
             continue
-        hostile = (pic.system_hostile & out.alive & ~out.leaked)[rows][:, None, :]
-        held = (pic.updates[rows][:, ff] > 0) & hostile  # (n, F', T)
-        x, t0 = pic.x[rows][:, ff], pic.track_time[rows][:, ff]
+        # held now: a feeding sensor's confirmed track, delivered by the window's start
+        delivered = trk.confirmed_at[rows][:, None, :, :] + w.latency[ff][None, :, :, None] <= start  # (n, F', S, T)
+        held = (delivered & rd.feeds[np.ix_(rows, ff)][..., None]).any(axis=2)
+        held &= ((pic.updates[np.ix_(rows, ff)] > 0)
+                 & (pic.system_hostile & out.alive & ~out.leaked)[rows][:, None, :])
+        x, t0 = pic.x[np.ix_(rows, ff)], pic.track_time[np.ix_(rows, ff)]  # (n, F', T, 6), (n, F', T)
         v = x[..., 3:5]
+        height = x[..., 2] - w.sensor_position[s, 2]  # above the radar's antenna, as last updated
+        speed = np.linalg.norm(x[..., 3:6], axis=-1)
+        held &= (height <= max_alt[ff][None, :, None]) & (speed <= max_speed[ff][None, :, None])
         d = x[..., :2] - v * t0[..., None] - w.sensor_position[s, :2]  # where the track puts it at time 0
         a, b = (v * v).sum(axis=-1), 2.0 * (d * v).sum(axis=-1)
         c = (d * d).sum(axis=-1) - w.cue_range[s] ** 2
@@ -967,7 +1010,7 @@ def cue(ctx: Context, k: int, st: State) -> None:
         with np.errstate(invalid="ignore", divide="ignore"):
             enter = (-b - np.sqrt(disc)) / (2.0 * a)  # the first crossing of the cue range
         enters = (disc >= 0) & (a > 0) & (enter >= start) & (enter < end)
-        when = np.where(held & within, start, np.where(held & enters, enter, np.inf)).min(axis=(1, 2))
+        when = np.where(held & within, start, np.where(held & enters, enter, np.inf)).min(axis=(1, 2), initial=np.inf)
         live = np.isfinite(when)
         rd.silences[rows[live], s, 0, 1] = when[live]
 

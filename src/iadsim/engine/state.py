@@ -47,9 +47,12 @@ class Readiness:
     #                        works and whose emission-control schedule has it on; a passive sensor never)
     destroyed_at: np.ndarray  # (R, U) [s] when the unit was destroyed (inf: it was not): down for good
     since: np.ndarray  # (R, U) [s] when the unit last failed, was repaired or destroyed (0: as drawn at the start)
-    silences: np.ndarray  # (R, S, M, 4) each radar's silences by its crew, one per ARM warning: from, until [s]
-    #                        (silent in [from, until)), the warning's time [s] and the warning missile (a target
-    #                        index); unused: inf, inf, inf, -1. M: the most ARMs any one radar can be launched at
+    warned: np.ndarray  # (R, T) bool: the crew of the radar an anti-radiation missile is launched at has had its
+    #                      warning of it (heeded or not: the draw is made once)
+    silences: np.ndarray  # (R, S, M, 4) each radar's silences: from, until [s] (silent in [from, until)), when its
+    #                        crew knew of it [s] and the missile that warned (a target index, -1: none); unused:
+    #                        inf, inf, inf, -1. With cued radars the first is the wait (-inf, the cue, -inf, -1);
+    #                        then one per ARM warning (M: that, plus the most ARMs any one radar can be launched at)
 
 
 @dataclass

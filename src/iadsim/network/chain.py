@@ -373,16 +373,20 @@ def evaluate(net: Network, fire_unit: str, up) -> ChainStatus:
             f"{c} (by {', '.join(net.attacked_by[c])})" for c in hit)))
     timed = sorted(u for u in set(guiders) | sensors if u in net.kind and (net.part_time(u) or u in net.cue))
     if timed:
+        cue_sources = sensors - set(net.cue)  # what can cue a waiting radar: the picture's other sensors
         warnings.append(Reason("emission-control", REASONS["emission-control"] + ": " + ", ".join(
-            f"{u} ({_describe(net, u)})" for u in timed)))
+            f"{u} ({_describe(net, u, bool(cue_sources))})" for u in timed)))
     if blocking:
         return ChainStatus(fire_unit, False, "none", tuple(blocking + warnings), tuple(guiders), (), chain)
     return ChainStatus(fire_unit, True, mode, tuple(warnings), tuple(able_guiders), tuple(sorted(sensors)), chain)
 
 
-def _describe(net: Network, unit: str) -> str:
-    """A radar's emission control in words, for the audit."""
+def _describe(net: Network, unit: str, cued_by_others: bool = True) -> str:
+    """A radar's emission control in words, for the audit (a cued radar with no other sensor in the picture is
+    never cued)."""
     if unit in net.cue:
+        if not cued_by_others:
+            return "never cued: dark until another sensor gives the fire unit a track, and none feeds its picture"
         return (f"dark until cued: a fire unit it guides holds a hostile track within {net.cue[unit]:.0%} of its "
                 "missile's range")
     return net.schedule[unit].describe()

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from iadsim.analysis.breakdown import COUNTS, episodes, outcomes_by
+from iadsim.analysis.breakdown import COUNTS, RADAR_COUNTS, episodes, outcomes_by, radars
 from iadsim.events import REASON_TEXT
 from iadsim.report.plots import mmss
 from iadsim.report.run import Run
@@ -104,16 +104,34 @@ class Breakdown:
 
 
 def breakdown_html(breakdowns: list[Breakdown]) -> str:
-    """Every run's three tables, one heading per run and table."""
+    """Every run's three tables, one heading per run and table, and its radars' emission where some radar emitted
+    less than the whole run."""
     out = []
     for b in breakdowns:
         for by, words in TABLES.items():
             out.append(f"<h3>{escape(b.run.name)}: by {escape(words)}</h3>{b.html(by)}")
+        out.append(_radars_html(b.run))
     note = ("<p class=note>Means per replication. A threat's row counts what happened to it (its kills, leaks "
             "and the engagements aimed at it); a fire unit's row what it did. Lost: authorised, but the fire unit "
             "could no longer launch; missed: the salvo arrived and did not kill. Each reason is the first that "
             "applied, as the event table records it (docs/events.md).</p>")
     return "".join(out) + note
+
+
+def _radars_html(run: Run) -> str:
+    """The run's radars (:func:`iadsim.analysis.breakdown.radars`): emission and the anti-radiation missiles at each;
+    nothing when every radar emitted the whole run and none was attacked."""
+    table = radars(run.events, run.entities, len(run.metrics))
+    duration = float(run.entities.get("duration", 0.0))
+    if table.empty or ((table["emitting"] >= duration - 1e-6).all() and not table[list(RADAR_COUNTS)[1:]].any(
+            axis=None)):
+        return ""
+    head = "<th>radar</th><th>type</th>" + "".join(f"<th>{escape(w)}</th>" for w in RADAR_COUNTS.values())
+    rows = "".join("<tr><td><b>" + escape(str(row.group)) + "</b></td><td>" + escape(str(row.type)) + "</td>" + "".join(
+        f"<td class=num>{number(float(getattr(row, c)))}</td>" for c in RADAR_COUNTS) + "</tr>"
+        for row in table.itertuples(index=False))
+    return (f"<h3>{escape(run.name)}: radars, emission and anti-radiation missiles</h3><table><tr>{head}</tr>{rows}"
+            f"</table><p class=note>Means per replication, from the events; the run lasts {number(duration)} s.</p>")
 
 
 # -------------------------------------------------------------------------------------------------- timeline

@@ -788,6 +788,14 @@ def _resolve(spec: ScenarioSpec, catalog: Catalog, terrain, path: Path, doc: Doc
         raise InputErrors(errors)
     for note in notes:
         warnings.warn(note, TerrainWarning, stacklevel=3)
+    guiding = {link.from_ for link in spec.links if link.carries == "fire-control"}
+    for i, unit in enumerate(spec.units):
+        entry = catalog.types[unit.type]
+        if getattr(EMCON_POLICIES[unit.emcon.policy], "cue", None) and not isinstance(entry, LauncherType) \
+                and unit.id not in guiding:
+            warnings.warn(str(doc.error(("units", i, "emcon", "policy"), f"'{unit.id}' guides no launcher (no "
+                                        "fire-control link from it): it is never cued and stays dark")),
+                          ScenarioWarning, stacklevel=3)
     for i, raid in enumerate(spec.threats):
         end, site = routes.get(raid.id), sites.get(raid.target)
         if end is not None and site is not None:

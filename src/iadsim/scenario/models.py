@@ -203,13 +203,16 @@ at the fastest; shorter ones would only flood the event log)."""
 
 
 class Shutdown(Strict):
-    """A radar's crew switching it off on an anti-radiation missile warning: when an ARM is launched at it, the crew
-    learns of it with ``probability`` (a keyed draw per missile) and the radar falls silent ``reaction`` later,
-    for ``dark``; a warning while it is dark keeps it dark until ``dark`` after that warning's reaction. A crew's
-    skill shows in the numbers the scenario gives it (public doctrine is silent on them: they are the analyst's)."""
+    """A radar's crew switching it off on an anti-radiation missile warning: the warning comes at the launch (``on:
+    launch``: the launch is seen or reported) or when the radar's own track of the inbound missile is confirmed
+    (``on: track``); the crew heeds it with ``probability`` (a keyed draw per missile) and the radar falls silent
+    ``reaction`` later (at once if it is silent then) for ``dark``. A crew's skill shows in the numbers the
+    scenario gives it (public doctrine is silent on them: they are the analyst's)."""
 
-    probability: StrictProbability = Field(description="chance that the crew learns of an ARM launched at its radar")
-    reaction: Duration = Field(description="from the launch to the radar falling silent")
+    on: Literal["launch", "track"] = Field("launch", description="what warns the crew: the missile's launch, or its "
+                                           "radar's confirmed track of the inbound missile")
+    probability: StrictProbability = Field(description="chance that the crew heeds the warning")
+    reaction: Duration = Field(description="from the warning to the radar falling silent")
     dark: PositiveDuration = Field(description="how long it stays silent")
 
 
