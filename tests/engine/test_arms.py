@@ -411,3 +411,18 @@ def test_a_crew_warned_by_its_own_track_of_the_missile(make_scenario, step):
     assert np.allclose(looks, np.round(looks), atol=1e-6)
     # the radar's own silence: it emitted until then, and its crew heeded nothing before it saw the missile
     assert engine.state.outcomes.emission_time[shutdowns.index, s] == pytest.approx(shutdowns.to_numpy())
+
+
+def test_the_crew_carries_out_the_shutdown(make_scenario):
+    """The shutdown's numbers are a trained crew's: an untrained crew (reaction-time factor 3, error-rate factor 4 in
+    the default proficiency table) reacts three times slower and misses the warning four times as often: heeding
+    0.9 becomes 1 - 0.1 x 4 = 0.6."""
+    probe = make_scenario(_scenario())
+    launch, _ = _geometry(probe, 41.3)
+    n = 800
+    data = _scenario(shutdown={"probability": 0.9, "reaction": "2 s", "dark": "10 min"}, duration="100 s")
+    data["units"][0]["crew"] = "untrained"
+    _, engine = _run(make_scenario, data, n)
+    shutdowns = engine.events[engine.events.kind == "shutdown"]
+    assert np.allclose(shutdowns.time, launch + 3 * 2.0)
+    assert abs(len(shutdowns) / n - 0.6) < 4 * math.sqrt(0.6 * 0.4 / n)

@@ -235,9 +235,8 @@ class Context:
             special=np.array([[m.envelope is not None for m in world.missile],
                               [sector is not None for sector in world.fire_sector],
                               [m.edge_pk is not None for m in world.missile]], bool).reshape(3, -1),
-            shutdown=np.array([[_shutdown(units[world.unit_ids[u]].emcon.shutdown, name) for u in world.sensor_unit]
-                               for name in ("probability", "reaction", "dark", "on")],
-                              float).reshape(4, len(world.sensor_ids)),
+            shutdown=np.array([_shutdown(units[world.unit_ids[u]], world.scenario) for u in world.sensor_unit],
+                              float).reshape(len(world.sensor_ids), 4).T,
             radar_of=np.array([sensor_of[u] if c >= 0 else -1 for c, u in zip(world.carrier, world.unit_of,
                                                                               strict=True)], np.int64),
             arm_hold=np.array([f.launch.hold if a else 0.0 for a, f in zip(arms, world.target_flight, strict=True)]),
@@ -290,11 +289,17 @@ class Context:
             self.log.add(int(self.reps[r]), float(when), kind, int(unit), int(target), **numbers)
 
 
-def _shutdown(shutdown, name: str) -> float:
-    """A unit's shutdown field as a number (none: 0; ``on``: 1 for a track, 0 for the launch)."""
+def _shutdown(unit, scenario) -> tuple[float, float, float, float]:
+    """A unit's shutdown on warning as its crew carries it out: the probability that it heeds a warning, its
+    reaction [s], the silence [s], and 1 when its own track warns it (0: the launch); zeros without one. The
+    scenario's numbers are a trained crew's: the unit's crew multiplies the reaction by its reaction-time factor and
+    the chance of missing the warning by its error-rate factor (:class:`iadsim.scenario.models.ProficiencyEffect`)."""
+    shutdown = unit.emcon.shutdown
     if shutdown is None:
-        return 0.0
-    return float(shutdown.on == "track") if name == "on" else float(getattr(shutdown, name))
+        return 0.0, 0.0, 0.0, 0.0
+    crew = scenario.proficiency(unit.crew)
+    heeds = max(0.0, 1.0 - (1.0 - shutdown.probability) * crew.error_rate_factor)
+    return heeds, shutdown.reaction * crew.reaction_time_factor, shutdown.dark, float(shutdown.on == "track")
 
 
 def _value(entries: list, name: str) -> np.ndarray:

@@ -206,8 +206,9 @@ class Shutdown(Strict):
     """A radar's crew switching it off on an anti-radiation missile warning: the warning comes at the launch (``on:
     launch``: the launch is seen or reported) or when the radar's own track of the inbound missile is confirmed
     (``on: track``); the crew heeds it with ``probability`` (a keyed draw per missile) and the radar falls silent
-    ``reaction`` later (at once if it is silent then) for ``dark``. A crew's skill shows in the numbers the
-    scenario gives it (public doctrine is silent on them: they are the analyst's)."""
+    ``reaction`` later (at once if it is silent then) for ``dark``. The numbers are a trained crew's (public
+    doctrine is silent on them: they are the analyst's); the unit's ``crew`` scales them: the reaction by its
+    reaction-time factor, the chance of missing a warning (1 - probability) by its error-rate factor."""
 
     on: Literal["launch", "track"] = Field("launch", description="what warns the crew: the missile's launch, or its "
                                            "radar's confirmed track of the inbound missile")
