@@ -426,3 +426,12 @@ def test_the_crew_carries_out_the_shutdown(make_scenario):
     shutdowns = engine.events[engine.events.kind == "shutdown"]
     assert np.allclose(shutdowns.time, launch + 3 * 2.0)
     assert abs(len(shutdowns) / n - 0.6) < 4 * math.sqrt(0.6 * 0.4 / n)
+
+
+def test_never_and_always_are_doctrine_whatever_the_crew(make_scenario):
+    """A probability of 0 (never switch off) stays 0 for an expert crew, and 1 stays 1 for an untrained one."""
+    for crew, probability, expected in (("expert", 0.0, 0), ("untrained", 1.0, 40)):
+        data = _scenario(shutdown={"probability": probability, "reaction": "2 s", "dark": "10 min"}, duration="100 s")
+        data["units"][0]["crew"] = crew
+        _, engine = _run(make_scenario, data, 40)
+        assert (engine.events.kind == "shutdown").sum() == expected

@@ -65,8 +65,8 @@ def _cue_in_window(world, state, s: int, start: float, end: float, reach: float)
     cue = np.full(pic.updates.shape[0], np.inf)
     for r in range(len(cue)):
         for t in range(pic.updates.shape[2]):
-            fed = any(rd.feeds[r, f, q] and trk.confirmed_at[r, q, t] + world.latency[f, q] <= start
-                      for q in range(len(world.sensor_ids)))
+            fed = rd.guides[r, f, s] and any(rd.feeds[r, f, q] and trk.confirmed_at[r, q, t] + world.latency[f, q]
+                                             <= start for q in range(len(world.sensor_ids)))
             slow = np.linalg.norm(pic.x[r, f, t, 3:6]) <= missile.max_target_speed.value
             low = pic.x[r, f, t, 2] - world.sensor_position[s, 2] <= missile.max_altitude.value
             if fed and slow and low and pic.updates[r, f, t] > 0 and pic.system_hostile[r, t] and out.alive[r, t] \
@@ -157,7 +157,7 @@ def test_a_cued_radar_with_nothing_to_cue_it(make_scenario):
     alone["units"], alone["links"] = alone["units"][2:], []
     status = audit(make_scenario(alone))
     reasons = {r["code"]: r["message"] for r in status["fire_units"][0]["reasons"]}
-    assert "pd (never cued: dark until another sensor gives the fire unit a track" in reasons["emission-control"]
+    assert "pd (never cued by this fire unit: no other sensor feeds its picture)" in reasons["emission-control"]
     lonely = _scenario({})
     lonely["units"].append({"id": "fcr", "type": "lr-engagement-radar", "x": "3 km", "y": "0 km",
                             "emcon": {"policy": "ambush"}})

@@ -293,12 +293,14 @@ def _shutdown(unit, scenario) -> tuple[float, float, float, float]:
     """A unit's shutdown on warning as its crew carries it out: the probability that it heeds a warning, its
     reaction [s], the silence [s], and 1 when its own track warns it (0: the launch); zeros without one. The
     scenario's numbers are a trained crew's: the unit's crew multiplies the reaction by its reaction-time factor and
-    the chance of missing the warning by its error-rate factor (:class:`iadsim.scenario.models.ProficiencyEffect`)."""
+    the chance of missing the warning by its error-rate factor (:class:`iadsim.scenario.models.ProficiencyEffect`);
+    a probability of 0 or 1 is doctrine (never, always) and stays."""
     shutdown = unit.emcon.shutdown
     if shutdown is None:
         return 0.0, 0.0, 0.0, 0.0
     crew = scenario.proficiency(unit.crew)
-    heeds = max(0.0, 1.0 - (1.0 - shutdown.probability) * crew.error_rate_factor)
+    p = shutdown.probability
+    heeds = p if p in (0.0, 1.0) else min(1.0, max(0.0, 1.0 - (1.0 - p) * crew.error_rate_factor))
     return heeds, shutdown.reaction * crew.reaction_time_factor, shutdown.dark, float(shutdown.on == "track")
 
 
@@ -929,9 +931,8 @@ def release_arms(ctx: Context, k: int, st: State) -> None:
     """The anti-radiation missiles whose launch falls in step ``k``'s window, in launch order: launched where the
     aircraft carrying it still flies (at the window's start) and its ESM holds the radar - in line of sight from the
     launch point, and emitting then or within the launch's ``hold`` before (working, by its schedule, not silenced
-    by its crew); else never. A launched missile warns the radar's crew with its shutdown's probability (a keyed
-    draw): the radar falls silent ``reaction`` after the launch (at once if it is silent then) until ``reaction``
-    plus ``dark`` after it (a silence of its own: the radar is silent while any silence lasts)."""
+    by its crew); else never. With a shutdown ``on: launch`` the launch warns the radar's crew (:func:`warn`; ``on:
+    track`` warns by the radar's own track, :func:`warn_on_tracks`)."""
     w, rd, out = ctx.world, st.readiness, st.outcomes
     if not len(ctx.arms):
         return
@@ -983,7 +984,9 @@ def cue(ctx: Context, k: int, st: State) -> None:
     """Cued radars (on-cue, ambush) still dark go live when a fire unit they guide holds a track it could engage within
     their cue range (``World.cue_range``, ground range from the radar): a track taken for hostile, of a target still
     flying, that a sensor feeding the fire unit holds now (its confirmed track, delivered over the link), no faster
-    than the missile's ``max_target_speed`` and no higher above the radar than its ``max_altitude``. The cue is the
+    than the missile's ``max_target_speed`` and no higher above the radar's antenna than its ``max_altitude`` (a
+    loose check: the envelope measures the height above the ground under the target), at a fire unit the radar can
+    guide in that replication. The cue is the
     instant in step ``k``'s window the track, flown straight on from its state at the window's start, comes within
     the range, or the window's start if it is within already (a track that reaches a picture inside a window cues
     from the next)."""
@@ -997,9 +1000,11 @@ def cue(ctx: Context, k: int, st: State) -> None:
         ff = np.flatnonzero(ctx.cue_fire[s])
         if not len(rows) or not len(ff):
             continue
-        # held now: a feeding sensor's confirmed track, delivered by the window's start
-        delivered = trk.confirmed_at[rows][:, None, :, :] + w.latency[ff][None, :, :, None] <= start  # (n, F', S, T)
-        held = (delivered & rd.feeds[np.ix_(rows, ff)][..., None]).any(axis=2)
+        # held now: a feeding sensor's confirmed track, delivered by the window's start, at a fire unit the radar can
+        # guide in this replication
+        confirmed = trk.confirmed_at[rows]  # (n, S, T)
+        held = np.stack([((confirmed + w.latency[f][None, :, None] <= start) & rd.feeds[rows, f][..., None]).any(axis=1)
+                         & rd.guides[rows, f, s][:, None] for f in ff], axis=1)  # (n, F', T)
         held &= ((pic.updates[np.ix_(rows, ff)] > 0)
                  & (pic.system_hostile & out.alive & ~out.leaked)[rows][:, None, :])
         x, t0 = pic.x[np.ix_(rows, ff)], pic.track_time[np.ix_(rows, ff)]  # (n, F', T, 6), (n, F', T)

@@ -386,7 +386,7 @@ def _describe(net: Network, unit: str, cued_by_others: bool = True) -> str:
     never cued)."""
     if unit in net.cue:
         if not cued_by_others:
-            return "never cued: dark until another sensor gives the fire unit a track, and none feeds its picture"
+            return "never cued by this fire unit: no other sensor feeds its picture"
         return (f"dark until cued: a fire unit it guides holds a hostile track within {net.cue[unit]:.0%} of its "
                 "missile's range")
     return net.schedule[unit].describe()

@@ -208,7 +208,8 @@ class Shutdown(Strict):
     (``on: track``); the crew heeds it with ``probability`` (a keyed draw per missile) and the radar falls silent
     ``reaction`` later (at once if it is silent then) for ``dark``. The numbers are a trained crew's (public
     doctrine is silent on them: they are the analyst's); the unit's ``crew`` scales them: the reaction by its
-    reaction-time factor, the chance of missing a warning (1 - probability) by its error-rate factor."""
+    reaction-time factor, the chance of missing a warning (1 - probability) by its error-rate factor (0 and 1 are
+    doctrine, never and always, and stay)."""
 
     on: Literal["launch", "track"] = Field("launch", description="what warns the crew: the missile's launch, or its "
                                            "radar's confirmed track of the inbound missile")
