@@ -182,7 +182,8 @@ def test_blinking_radar_is_launched_at_only_while_its_esm_holds_it(make_scenario
 def test_no_launch_below_the_radio_horizon(make_scenario, launch_range, sight):
     """At 60 m above the ground (the fighter's lowest) 48 km out the aircraft is below the radar's horizon (4/3
     earth: 4.12 (sqrt(10) + sqrt(60)) km, about 44.9 km): its ESM cannot hold the radar; 40 km out it can."""
-    horizon = 4.12e3 * (math.sqrt(MAST) + math.sqrt(60.0))  # [m] the standard radio horizon, 4/3 earth
+    # the radio horizon over a smooth 4/3 earth (R = 6371 km): sqrt(2 k R h) from each end, about 4.12 km sqrt(h [m])
+    horizon = sum(math.sqrt(2 * 4 / 3 * 6371e3 * h) for h in (MAST, 60.0))  # [m]
     assert (launch_range * 1e3 < horizon) == sight
     from iadsim.scenario.load import ScenarioWarning
 

@@ -414,8 +414,29 @@ types:
 """
 GOOD_ESM = ESM_CATALOG.replace("value: 1 GHz", "value: 18 GHz")
 
+_ARM_CATALOG = """\
+sources: {me: my estimates}
+types:
+  my-arm:
+    kind: arm
+    label: my anti-radiation missile
+    rcs: {value: 0.1 m^2, source: me, grade: assumed}
+    swerling: 1
+    ir_intensity: {mwir: {value: 0 W/sr, source: me, grade: assumed}}
+    speed: {value: 600 m/s, source: me, grade: assumed}
+    max_range: {value: 40 km, source: me, grade: assumed}
+    cep: {value: 5 m, source: me, grade: assumed}
+    miss_growth: {value: 10 m/s, source: me, grade: assumed}
+    lethal_area: {value: 900 m^2, source: me, grade: assumed}
+    peak_pk: {value: 1.5, source: me, grade: assumed}
+"""
 CATALOG_CASES = {
     # id: (catalog text, line, field, message words)
+    "arm-peak-pk-above-1": (_ARM_CATALOG, line_containing(_ARM_CATALOG, "peak_pk"), "types.my-arm.peak_pk",
+                            ("must be a probability above 0 and at most 1",)),
+    "arm-zero-ir-intensity": (_ARM_CATALOG.replace("1.5, source", "0.9, source"),
+                              line_containing(_ARM_CATALOG, "ir_intensity"), "types.my-arm.ir_intensity",
+                              ("mwir: must be greater than zero",)),
     "esm-band-upside-down": (ESM_CATALOG, line_containing(ESM_CATALOG, "frequency_max"),
                              "types.my-esm.frequency_max", ("must be above frequency_min",)),
     "esm-sensitivity-not-a-power": (GOOD_ESM.replace("-90 dBm", "-90 dBsm"), line_containing(GOOD_ESM, "sensitivity"),

@@ -275,6 +275,13 @@ class Context:
         return n
 
     @cached_property
+    def track_warned(self) -> np.ndarray:
+        """The anti-radiation missiles (by launch time) whose radar's crew is warned by its own track of them and may
+        heed it (``shutdown.on: track``)."""
+        radar = self.radar_of[self.arms]
+        return self.arms[(self.shutdown[3, radar] > 0) & (self.shutdown[0, radar] > 0)]
+
+    @cached_property
     def arms(self) -> np.ndarray:
         """The anti-radiation missiles (target indices), by launch time."""
         arms = np.flatnonzero(self.world.arm)
@@ -968,16 +975,15 @@ def warn(ctx: Context, rd: Readiness, rows, s: int, t: int, when: float) -> None
 def warn_on_tracks(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, out: Outcomes) -> None:
     """Crews warned by their radar's own track of an inbound anti-radiation missile (``shutdown.on: track``): at
     the confirmation of the radar's track of a launched missile, in the step's looks (a radar silenced then, within
-    the step, made its looks of the step before the silence)."""
-    if not len(ctx.arms):
+    the step, made its looks of the step before the silence), in time order."""
+    arms = ctx.track_warned
+    if not len(arms):
         return
-    for t in ctx.arms:
-        s = ctx.radar_of[t]
-        if not (ctx.shutdown[3, s] and ctx.shutdown[0, s] > 0):
-            continue
-        confirmed = np.fmin(trk.confirmed_at[:, s, t], trk.held_since[:, s, t])  # (its first track, even dropped)
-        for r in np.flatnonzero((out.released[:, t] == 1) & ~rd.warned[:, t] & np.isfinite(confirmed)):
-            warn(ctx, rd, [r], s, t, float(confirmed[r]))
+    ss = ctx.radar_of[arms]
+    confirmed = np.fmin(trk.confirmed_at[:, ss, arms], trk.held_since[:, ss, arms])  # its first track, even dropped
+    rr, j = np.nonzero((out.released[:, arms] == 1) & ~rd.warned[:, arms] & np.isfinite(confirmed))
+    for i in np.argsort(confirmed[rr, j], kind="stable"):
+        warn(ctx, rd, [rr[i]], int(ss[j[i]]), int(arms[j[i]]), float(confirmed[rr[i], j[i]]))
 
 
 def cue(ctx: Context, k: int, st: State) -> None:

@@ -316,6 +316,21 @@ def _not_negative(value):
     return value
 
 
+def _a_chance(value):
+    """A sourced probability above 0 and at most 1 (a validator's body)."""
+    if value is not None and not 0.0 < value.value <= 1.0:
+        raise ValueError("must be a probability above 0 and at most 1")
+    return value
+
+
+def _positive_intensities(value):
+    """Per-band IR intensities that must be above zero (a validator's body)."""
+    for band, item in (value or {}).items():
+        if not item.value > 0:
+            raise ValueError(f"{band}: must be greater than zero")
+    return value
+
+
 class _PassiveSensor(_SensorType):
     look_period: STime = Field(description="seconds between two looks at a target (a dwell or revisit cycle)")
     instrumented_range: SLength
@@ -326,12 +341,7 @@ class _PassiveSensor(_SensorType):
         None, description="probability that a look catches a target above threshold (default 1)")
     model: str
 
-    @field_validator("intercept_probability")
-    @classmethod
-    def _a_probability(cls, value):
-        if value is not None and not 0.0 < value.value <= 1.0:
-            raise ValueError("must be a probability above 0 and at most 1")
-        return value
+    _passive_chance = field_validator("intercept_probability")(lambda cls, value: _a_chance(value))
 
 
 class EsmType(_PassiveSensor):
@@ -406,12 +416,7 @@ class Emitter(BaseModel):
             raise ValueError("is relative to the main beam: it must be below 0 dB")
         return level
 
-    @field_validator("main_beam_fraction")
-    @classmethod
-    def _a_fraction(cls, value):
-        if not 0.0 < value.value <= 1.0:
-            raise ValueError("must be a probability above 0 and at most 1")
-        return value
+    _emitter_chance = field_validator("main_beam_fraction")(lambda cls, value: _a_chance(value))
 
 
 class AircraftType(_Type):
@@ -443,13 +448,7 @@ class AircraftType(_Type):
             raise ValueError("must be greater than zero")
         return value
 
-    @field_validator("ir_intensity")
-    @classmethod
-    def _positive_intensity(cls, value):
-        for band, item in (value or {}).items():
-            if not item.value > 0:
-                raise ValueError(f"{band}: must be greater than zero")
-        return value
+    _aircraft_intensity = field_validator("ir_intensity")(lambda cls, value: _positive_intensities(value))
 
     @field_validator("terrain_clearance", "manoeuvre")
     @classmethod
@@ -487,13 +486,8 @@ class ArmType(_Type):
 
     _arm_positive = field_validator("speed", "max_range", "lethal_area", "rcs")(lambda cls, value: _positive(value))
     _arm_not_negative = field_validator("cep", "miss_growth")(lambda cls, value: _not_negative(value))
-
-    @field_validator("peak_pk")
-    @classmethod
-    def _a_peak(cls, value):
-        if not 0.0 < value.value <= 1.0:
-            raise ValueError("must be a probability above 0 and at most 1")
-        return value
+    _arm_chance = field_validator("peak_pk")(lambda cls, value: _a_chance(value))
+    _arm_intensity = field_validator("ir_intensity")(lambda cls, value: _positive_intensities(value))
 
     @property
     def emitter(self) -> None:
