@@ -92,8 +92,8 @@ def schema() -> None:
 
 @app.command()
 def catalog(
-    kind: Annotated[str | None, typer.Option(help="radar, esm, irst, launcher, missile, command-post or aircraft")
-                    ] = None,
+    kind: Annotated[str | None, typer.Option(
+        help="radar, esm, irst, launcher, missile, command-post, aircraft, decoy or arm")] = None,
     type_id: Annotated[str | None, typer.Option("--type", help="show one system type")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the catalog as JSON")] = False,
 ) -> None:
@@ -104,7 +104,7 @@ def catalog(
     from iadsim.units import format_quantity
 
     cat = builtin_catalog()
-    kinds = ("radar", "esm", "irst", "launcher", "missile", "command-post", "aircraft", "arm")
+    kinds = ("radar", "esm", "irst", "launcher", "missile", "command-post", "aircraft", "decoy", "arm")
     if kind is not None and kind not in kinds:
         raise InputError("--kind", f"unknown kind '{kind}'; choose from {', '.join(kinds)}")
     ids = cat.ids(kind)

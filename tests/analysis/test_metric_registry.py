@@ -52,7 +52,7 @@ def test_existing_metric_names_and_summary_keys_are_kept(tiny):
     names = ("kills", "leakers", "engagements", "missiles_expended", "wrongful_engagements", "civil_killed",
              "vetoes", "time_to_first_detection", "time_to_first_engagement", "false_tracks", "track_swaps",
              "track_breaks", "plots_dropped", "reports_discarded", "emitter_on_time", "units_destroyed",
-             "radars_lost", "arms_launched", "arms_defeated")
+             "radars_lost", "arms_launched", "arms_defeated", "missiles_at_decoys", "decoys_shot_down")
     assert list(result.metrics.columns) == ["replication", *names]
     assert set(result.summary["metrics"]) == {*names, "leakers_fraction", "p_raid_annihilation",
                                               "p_wrongful_engagement"}

@@ -220,7 +220,8 @@ def _fake_sensing(pd_by_step: list[list[float]], up: bool = True):
     ctx = SimpleNamespace(world=world, keys=np.arange(1, 4, dtype=np.uint64), confirm=(2, 3), drop_after=3, lags=[],
                           resolution=np.zeros((1, 3)), false_plots=np.zeros(1),
                           gate=11.34,  # the chi-square 99 % point for 3 degrees of freedom (tables: 11.345)
-                          process_noise=1.0, initial_speed_sigma=300.0, angle_sigma=np.zeros(1), shutdowns=False)
+                          process_noise=1.0, initial_speed_sigma=300.0, angle_sigma=np.zeros(1), shutdowns=False,
+                          misaligned=False)
     readiness = SimpleNamespace(unit_up=np.full((3, 1), up))
     tracks = SensorTracks(phase=np.zeros((3, 1)), table=SensorTrackTable.empty(3, 1, 8), dropped=np.zeros(3, np.int64),
                           false_confirmed=np.zeros(3, np.int64), swaps=np.zeros(3, np.int64),

@@ -9,6 +9,8 @@ hand-written files have literal line numbers.
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -284,6 +286,25 @@ MUTATIONS = {
     "ambush-on-a-search-radar": (R0, R0.replace("readiness:", "emcon: {policy: ambush}, readiness:"), "id: ew-1",
                                  "units[0].emcon.policy", ("an ambush radar goes live when a fire unit it guides is "
                                                            "cued; 'ew-radar' guides no missiles",)),
+    "defends-a-missing-unit": ("{id: lr-l1, type: lr-launcher,", "{id: lr-l1, type: lr-launcher, defends: [lr-fcr, "
+                               "lr-fcx],", "defends: [lr-fcr", "units[4].defends[1]", ("no unit with id 'lr-fcx'",)),
+    "defends-by-a-radar": ("{id: ew-1, type: ew-radar,", "{id: ew-1, type: ew-radar, defends: [cp-1],",
+                           "defends: [cp-1]", "units[0].defends", ("'ew-radar' fires no missiles: only a fire unit",)),
+    "point-defence-without-defends": ("{id: lr-l1, type: lr-launcher,", "{id: lr-l1, type: lr-launcher, "
+                                      "point_defence: first,", "point_defence: first", "units[4]",
+                                      ("point_defence is for a unit that defends others",)),
+    "alignment-without-a-radar": ("{id: lr-l1, type: lr-launcher,", "{id: lr-l1, type: lr-launcher, alignment: "
+                                  "{correction: 5 min},", "alignment: {correction", "units[4].alignment",
+                                  ("'lr-launcher' has no radar with alignment_sigma and alignment_blunder",)),
+    "decoy-carrying-arms": ("type: utility-helicopter\n    count: 4\n    spacing: 20 s\n    start: 1 min\n"
+                            "    target: airbase\n", "type: mald-class-decoy\n    count: 4\n    spacing: 20 s\n"
+                            "    start: 1 min\n    target: airbase\n    arms: [{type: harm-class-arm, at: ew-1, "
+                            "launch_range: 20 km}]\n", "arms: [", "threats[0].arms",
+                            ("'mald-class-decoy' is a decoy: it carries no anti-radiation missiles",)),
+    "decoy-as-stand-off-jammer": ("step: 1 s", "step: 1 s" + _SOJ.replace("type: fighter", "type: mald-class-decoy")
+                                  + _SOJ_ROUTE + "    bands: [{centre: 3 GHz, bandwidth: 100 MHz, erp: 1 kW}]",
+                                  "type: mald-class-decoy", "jammers[0].type",
+                                  ("is a decoy: a raid flies it (threats), not a stand-off jammer",)),
     "shutdown-without-dark": (R0, R0.replace("readiness:", "emcon: {shutdown: {probability: 0.5, reaction: 5 s}}, "
                                              "readiness:"), "id: ew-1", "units[0].emcon.shutdown.dark",
                               ("required",)),
@@ -359,7 +380,7 @@ def _radar_catalog(**extra: str) -> str:
 
     builtin = yaml.safe_load(files("iadsim.scenario").joinpath("catalog/air_defence.yaml").read_text())
     entry = {k: v for k, v in builtin["types"]["ew-radar"].items()
-             if not k.startswith(("elevation", "polar", "sidelobe", "csc2"))}
+             if not k.startswith(("elevation", "polar", "sidelobe", "csc2", "alignment"))}
     text = yaml.safe_dump({"sources": {"notes": "my notes"}, "types": {"my-radar": {
         **{k: ({**v, "source": "notes"} if isinstance(v, dict) else v) for k, v in entry.items()}}}}, sort_keys=False)
     for name, value in extra.items():
@@ -430,8 +451,32 @@ types:
     lethal_area: {value: 900 m^2, source: me, grade: assumed}
     peak_pk: {value: 1.5, source: me, grade: assumed}
 """
+_DECOY_CATALOG = """\
+sources: {me: my estimates}
+types:
+  my-decoy:
+    kind: decoy
+    label: my decoy
+    mimics: fighter
+    rcs: {value: 2 m^2, source: me, grade: assumed}
+    swerling: 1
+    cruise_speed: {value: 250 m/s, source: me, grade: assumed}
+    max_speed: {value: 280 m/s, source: me, grade: assumed}
+    max_range: {value: 10 km, source: me, grade: assumed}
+    climb_rate: {value: 40 m/s, source: me, grade: assumed}
+    descent_rate: {value: 40 m/s, source: me, grade: assumed}
+    terrain_clearance: {value: 30 m, source: me, grade: assumed}
+"""
 CATALOG_CASES = {
     # id: (catalog text, line, field, message words)
+    "decoy-without-signature": (_DECOY_CATALOG.replace("    rcs: {value: 2 m^2, source: me, grade: assumed}\n", ""),
+                                line_containing(_DECOY_CATALOG, "my-decoy:"), "types.my-decoy.rcs", ("required",)),
+    "decoy-mimics-a-missile": (_DECOY_CATALOG.replace("mimics: fighter", "mimics: lr-missile"),
+                               line_containing(_DECOY_CATALOG, "mimics:"), "types.my-decoy.mimics",
+                               ("mimics 'lr-missile' is not an aircraft type",)),
+    "decoy-with-no-range": (_DECOY_CATALOG.replace("value: 10 km", "value: 0 km"),
+                            line_containing(_DECOY_CATALOG, "max_range"), "types.my-decoy.max_range",
+                            ("must be greater than zero",)),
     "arm-peak-pk-above-1": (_ARM_CATALOG, line_containing(_ARM_CATALOG, "peak_pk"), "types.my-arm.peak_pk",
                             ("must be a probability above 0 and at most 1",)),
     "arm-zero-ir-intensity": (_ARM_CATALOG.replace("1.5, source", "0.9, source"),
@@ -467,6 +512,10 @@ CATALOG_CASES = {
     "emitter-unknown-field": (GOOD_ESM.replace("      erp:", "      colour: red\n      erp:"),
                               line_containing(GOOD_ESM, "erp:"), "types.my-jet.emitter.colour",
                               ("unknown field 'colour'",)),
+    "radar-alignment-blunder-above-1": _radar_case("alignment_blunder", ("must be a probability from 0 to 1",),
+                                                   alignment_sigma="0.1 deg", alignment_blunder="1.5"),
+    "radar-alignment-sigma-negative": _radar_case("alignment_sigma", ("must not be negative",),
+                                                  alignment_sigma="-0.1 deg", alignment_blunder="0.01"),
     "radar-polarisation-circular": _radar_case("polarisation", ("horizontal, vertical",), polarisation="circular"),
     "radar-csc2-without-beamwidth": _radar_case("csc2_ceiling", ("needs elevation_beamwidth",), csc2_ceiling="30 deg"),
     "radar-sidelobe-above-main-beam": _radar_case("sidelobe_level", ("below 0 dB",), sidelobe_level="3 dB"),
@@ -524,6 +573,21 @@ def test_good_catalog_file_is_accepted(tmp_path, cli):
     status, out, err = cli("validate", str(path))
     assert (status, errors_only(err)) == (0, "")
     assert out.startswith("ok: airbase-as-designed")
+
+
+def test_a_decoy_route_beyond_its_range_is_refused(tmp_path, cli):
+    """A decoy flies at most its catalog max_range: a longer route is an error on the raid's route."""
+    (tmp_path / "mine.yaml").write_text(_DECOY_CATALOG, encoding="utf-8")
+    text = mutate(designed_text(), "terrain: {source: sample}", "terrain: {source: sample}\ncatalog: [mine.yaml]")
+    text = mutate(text, "type: utility-helicopter", "type: my-decoy")
+    path = tmp_path / "scenario.yaml"
+    path.write_text(text, encoding="utf-8")
+    line = line_containing(text, "id: raid-north") + 7
+    assert text.splitlines()[line - 1].strip() == "route:"
+    legs = [(-14, 12), (-8, 6), (-1, 3), (2, 1), (8, -4)]  # raid-north's waypoints [km]
+    length = sum(math.dist(a, b) for a, b in itertools.pairwise(legs))
+    check_message(*cli("validate", str(path)), path, Expect(line, "threats[0].route", (
+        f"is {length:.0f} km long; the decoy 'my-decoy' flies at most 10 km (its max_range)",)))
 
 
 def test_catalogue_is_large_enough():

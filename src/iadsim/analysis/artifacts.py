@@ -68,7 +68,8 @@ def entities(world) -> dict:
     for f in range(len(world.fire_ids)):  # where the engine launches from
         units[world.fire_unit[f]]["launch"] = [float(v) for v in world.fire_position[f]]
     assets = [a.id for a in scenario.spec.defended_assets]
-    targets = [{"id": tid, "civil": bool(world.civil[i]), "arm": bool(world.arm[i]), "flight": flight.id,
+    targets = [{"id": tid, "civil": bool(world.civil[i]), "arm": bool(world.arm[i]), "decoy": bool(world.decoy[i]),
+                "flight": flight.id,
                 "type": flight.type,
                 "asset": assets[world.asset_of[i]] if world.asset_of[i] >= 0 else None,
                 "unit": world.unit_ids[world.unit_of[i]] if world.unit_of[i] >= 0 else None}
@@ -158,8 +159,9 @@ def read_entities(folder: Path) -> dict:
     for i, target in enumerate(data["targets"]):
         if not (isinstance(target, dict) and isinstance(target.get("id"), str)
                 and isinstance(target.get("civil"), bool) and isinstance(target.get("flight", ""), str)
-                and isinstance(target.get("type", ""), str) and isinstance(target.get("arm", False), bool)):
-            raise RunFolderError(file, f"targets[{i}]: expected id, civil, arm, flight and type")
+                and isinstance(target.get("type", ""), str) and isinstance(target.get("arm", False), bool)
+                and isinstance(target.get("decoy", False), bool)):
+            raise RunFolderError(file, f"targets[{i}]: expected id, civil, arm, decoy, flight and type")
     _strings(data.get("fire_units", []), file, "fire_units")
     if not (_finite(data.get("duration")) and 0 <= data["duration"] <= 10 * 365 * 86400):
         raise RunFolderError(file, "duration: expected a number of seconds (0 to ten years)")
@@ -181,6 +183,7 @@ class Trajectories:
     active: np.ndarray  # (F, T) bool
     arrived: np.ndarray  # (F, T) bool
     arm: np.ndarray | None = None  # (T,) bool: an anti-radiation missile (it flies only where it was launched)
+    decoy: np.ndarray | None = None  # (T,) bool: a decoy (at the end of its route it is gone, not leaked)
 
 
 def read_trajectories(folder: Path, entity_data: dict) -> Trajectories:
@@ -218,7 +221,8 @@ def read_trajectories(folder: Path, entity_data: dict) -> Trajectories:
     return Trajectories(times, [t["id"] for t in targets], np.array([t["civil"] for t in targets], bool), xyz,
                         frame["active"].to_numpy(dtype=bool).reshape(n_f, n_t),
                         frame["arrived"].to_numpy(dtype=bool).reshape(n_f, n_t),
-                        np.array([t.get("arm") is True for t in targets], bool))
+                        np.array([t.get("arm") is True for t in targets], bool),
+                        np.array([t.get("decoy") is True for t in targets], bool))
 
 
 _COVERAGE_ARRAYS = {"detection": np.bool_, "engagement": np.bool_, "masking": np.float32}

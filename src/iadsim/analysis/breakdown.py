@@ -68,8 +68,9 @@ def outcomes_by(events: pd.DataFrame, entities: dict, replications: int, by: str
     Returns
     -------
     DataFrame
-        One row per group in the entities' order: ``group``, ``civil`` and ``arm`` (target groupings: a civil
-        traffic entry or type; a raid's anti-radiation missiles or their type) or ``type`` (fire units), the
+        One row per group in the entities' order: ``group``, ``civil``, ``arm`` and ``decoy`` (target groupings: a
+        civil traffic entry or type; a raid's anti-radiation missiles or their type; a raid of decoys or their
+        type) or ``type`` (fire units), the
         :data:`COUNTS` that apply, and one column per reason a group's engagements were lost or missed
         (:func:`reason_columns`, only those that happened).
     """
@@ -97,7 +98,9 @@ def outcomes_by(events: pd.DataFrame, entities: dict, replications: int, by: str
         member = {g: np.flatnonzero(of == g) for g in groups}
         civil = {g: all(targets[i]["civil"] for i in member[g]) for g in groups}
         arm = {g: bool(len(member[g])) and all(targets[i].get("arm") is True for i in member[g]) for g in groups}
+        decoy = {g: bool(len(member[g])) and all(targets[i].get("decoy") is True for i in member[g]) for g in groups}
         frame = pd.DataFrame({"group": groups, "civil": [civil[g] for g in groups], "arm": [arm[g] for g in groups],
+                              "decoy": [decoy[g] for g in groups],
                               "aircraft": [float(len(member[g])) for g in groups]})
         counted = ("killed", "leaked", "nominated", "vetoed", "lost", "engagements", "missiles", "missed")
     missiles = events["missiles"].to_numpy(dtype=float)

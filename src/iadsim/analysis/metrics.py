@@ -236,6 +236,10 @@ for _name, _metric in {
     "arms_defeated": Metric("anti-radiation missiles defeated (shot down, or missing their radar)", "count",
                             of_state=lambda w, s: s.outcomes.arms_shot_down + s.outcomes.arms_missed,
                             unit="missiles per replication"),
+    "missiles_at_decoys": Metric("missiles fired at decoys", "count", of_state=lambda w, s: s.outcomes.at_decoys,
+                                 unit="missiles per replication"),
+    "decoys_shot_down": Metric("decoys shot down", "count", of_state=lambda w, s: s.outcomes.decoys_killed,
+                               unit="decoys per replication"),
     "leakers_fraction": Metric("fraction of threats leaking", "fraction", of_rows=lambda rows, threats: _nan_unless(
         threats, rows["leakers"].to_numpy(dtype=float) / (threats or 1)), unit="fraction of the threats"),
     "p_raid_annihilation": Metric("probability of raid annihilation (no leaker)", "proportion",

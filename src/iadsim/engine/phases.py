@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, partial
 
 import numpy as np
+from scipy.special import ndtri
 from scipy.stats import poisson
 
 from iadsim.engine import rng
@@ -86,12 +87,16 @@ __all__ = ["Context", "assess", "assign", "authorise", "channel_groups", "emit",
 
 # engagement phases as plain integers (comparing arrays with enum members goes through the enum machinery)
 IDLE, PENDING, FLYING, ASSESSING, CLEARED = (int(p) for p in Phase)
+ONLY, FIRST = 1, 2
+"""Point-defence modes of a fire unit (Context.defended): it engages only what flies at the units it defends, or
+those first and then the rest."""
 
 # random streams (any distinct integers)
 S_AVAIL, S_LINK, S_DETECT, S_NOISE, S_ID_SYSTEM, S_ID_OPERATOR, S_DECISION, S_KILL, S_FAIL, S_PHASE = range(1, 11)
 S_FALSE, S_FALSE_AT = 11, 12  # false plots: how many in a look, and where
 S_STRIKE = 13  # whether a threat reaching the unit it attacks destroys it
 S_WARN, S_ARM_MISS, S_ARM_KILL = 14, 15, 16  # a crew warned of an ARM launch; an ARM's impact error and kill draw
+S_ALIGN = 17  # a radar's north-alignment error after its set-up: whether a blunder, and its value
 GATE_PROBABILITY = 0.99  # a sensor track's gate holds its true plot with this probability (chi-square, 3 dof)
 MIN_SIGMA = 1e-3  # [m] a plot's error at least: a perfect sensor still errs by a millimetre
 
@@ -247,6 +252,47 @@ class Context:
         )
 
     @cached_property
+    def alignment(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(S,) each radar's north-alignment error after its set-up at the start: 1-sigma [rad] and blunder chance
+        as its crew sets it up (the catalog's are a trained crew's: both scaled by the error-rate factor), and when
+        the crew's check corrects it [s] (its ``correction`` times the reaction-time factor; inf: never); zeros
+        and inf for units without ``alignment``."""
+        w = self.world
+        sigma, blunder, until = np.zeros(len(w.sensor_ids)), np.zeros(len(w.sensor_ids)), np.full(len(w.sensor_ids),
+                                                                                                     np.inf)
+        for s, u in enumerate(w.sensor_unit):
+            unit = w.scenario.spec.units[u]
+            entry = getattr(w.sensors[s], "entry", None)
+            if unit.alignment is None or getattr(entry, "alignment_sigma", None) is None:
+                continue
+            crew = w.scenario.proficiency(unit.crew)
+            sigma[s] = entry.alignment_sigma.value * crew.error_rate_factor
+            blunder[s] = 1.0 - skilled(1.0 - entry.alignment_blunder.value, crew.error_rate_factor)
+            if unit.alignment.correction is not None:
+                until[s] = unit.alignment.correction * crew.reaction_time_factor
+        return sigma, blunder, until
+
+    @cached_property
+    def defended(self) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
+        """Point defence: (F,) each fire unit's mode (0 none, :data:`ONLY`, :data:`FIRST`), and per fire unit the
+        (n, 3) points it defends (each unit's antenna or mast top: the units it ``defends``, then itself) and their
+        (n,) unit indices."""
+        w = self.world
+        units = {u.id: u for u in w.scenario.spec.units}
+        mode = np.array([{None: 0, "only": ONLY, "first": FIRST}[units[f].point_defence_mode] for f in w.fire_ids],
+                        np.int8).reshape(len(w.fire_ids))
+        ids = [[*units[f].defends, f] if units[f].defends else [] for f in w.fire_ids]
+        sites = w.scenario.sites
+        points = [np.array([[sites[u].x, sites[u].y, sites[u].ground + units[u].mast_height] for u in names],
+                           float).reshape(len(names), 3) for names in ids]
+        return mode, points, [np.array([w.unit_index[u] for u in names], np.int64) for names in ids]
+
+    @cached_property
+    def misaligned(self) -> bool:
+        """Whether any radar may carry a north-alignment error (:attr:`alignment`)."""
+        return bool((self.alignment[0] > 0).any() or (self.alignment[1] > 0).any())
+
+    @cached_property
     def cued(self) -> np.ndarray:
         """(S,) bool: the radars dark until cued (on-cue, ambush: :func:`cue`); their first silence waits for it."""
         return np.array([u in self.world.net.cue for u in self.world.sensor_ids], bool).reshape(-1)
@@ -306,9 +352,14 @@ def _shutdown(unit, scenario) -> tuple[float, float, float, float]:
     if shutdown is None:
         return 0.0, 0.0, 0.0, 0.0
     crew = scenario.proficiency(unit.crew)
-    p = shutdown.probability
-    heeds = p if p in (0.0, 1.0) else min(1.0, max(0.0, 1.0 - (1.0 - p) * crew.error_rate_factor))
+    heeds = skilled(shutdown.probability, crew.error_rate_factor)
     return heeds, shutdown.reaction * crew.reaction_time_factor, shutdown.dark, float(shutdown.on == "track")
+
+
+def skilled(p: float, error_rate_factor: float) -> float:
+    """The chance that a crew of ``error_rate_factor`` does what a trained crew does with chance ``p`` (its chance
+    of failing is scaled by the factor); 0 and 1 are doctrine or impossibility (never, always) and stay."""
+    return p if p in (0.0, 1.0) else min(1.0, max(0.0, 1.0 - (1.0 - p) * error_rate_factor))
 
 
 def _value(entries: list, name: str) -> np.ndarray:
@@ -384,7 +435,7 @@ def initial_state(ctx: Context) -> State:
                             feeds=np.zeros((R, F, S), bool), post_feeds=np.zeros((R, len(w.post_ids), S), bool),
                             guides=np.zeros((R, F, S), bool), emitting=np.zeros((R, S), bool),
                             destroyed_at=np.full((R, U), np.inf), since=np.zeros((R, U)),
-                            warned=np.zeros((R, T), bool), silences=_silences(ctx, R, S)),
+                            warned=np.zeros((R, T), bool), bias=_misalignment(ctx), silences=_silences(ctx, R, S)),
         tracks=SensorTracks(phase=rng.uniform(keys, 0, S_PHASE, (S,)) * w.look_period[None, :],
                             table=SensorTrackTable.empty(R, S, ctx.track_slots), dropped=np.zeros(R, np.int64),
                             false_confirmed=np.zeros(R, np.int64), swaps=np.zeros(R, np.int64),
@@ -409,10 +460,22 @@ def initial_state(ctx: Context) -> State:
                           engagements=count(), expended=count(), wrongful=count(), civil_killed=count(),
                           vetoes=count(), first_detection=np.full(R, np.nan), first_engagement=np.full(R, np.nan),
                           emission_time=np.zeros((R, S)), released=np.zeros((R, T), np.int8),
-                          arms_shot_down=count(), arms_missed=count()),
+                          arms_shot_down=count(), arms_missed=count(), at_decoys=count(),
+                          decoys_killed=count()),
     )
     update_chains(ctx, st.readiness, np.arange(R))
     return st
+
+
+def _misalignment(ctx: Context) -> np.ndarray:
+    """(R, S) [rad] each radar's north-alignment error from its set-up at the start (units with ``alignment``):
+    with the crew-scaled blunder chance uniform on the circle, else normal with the crew-scaled sigma (keyed
+    draws); 0 for the others."""
+    sigma, blunder, _ = ctx.alignment
+    S = len(sigma)
+    u = rng.uniform_at(ctx.keys[:, None], 0, S_ALIGN, np.arange(2 * S).reshape(1, 2 * S)).reshape(len(ctx.keys), S, 2)
+    error = np.where(u[..., 0] < blunder, (2 * u[..., 1] - 1) * np.pi, sigma * ndtri(np.clip(u[..., 1], 1e-300, 1.0)))
+    return np.where((sigma > 0) | (blunder > 0), error, 0.0)
 
 
 def _silences(ctx: Context, R: int, S: int) -> np.ndarray:
@@ -611,6 +674,8 @@ def sense(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, out: Outcomes)
         ds, dt = ss[i], tt[i]
         at = when[rr, ds]
         pos, sigma = position_at(ctx, k, dt, at), w.looks.sigma[detectable[i]].astype(float)
+        if ctx.misaligned:  # a radar set up with a north error reports every azimuth off by it until corrected
+            pos = rotated(pos, w.sensor_position[ds], np.where(at < ctx.alignment[2][ds], rd.bias[rr, ds], 0.0))
         angle = ~w.ranging[ds]  # a passive sensor's: its line of sight, as a plot ANGLE_RANGE out
         if angle.any():
             pos[angle], sigma[angle] = line_of_sight(ctx, ds[angle], pos[angle]), ANGLE_RANGE * ctx.angle_sigma[
@@ -631,6 +696,16 @@ def sense(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, out: Outcomes)
             trk.reports.append((out_i[:n_out], out_f[:n_out]))
         if n_conf:
             deliver(ctx, trk, *np.unravel_index(confirmed[:n_conf], trk.confirmed_at.shape), when)
+
+
+def rotated(position: np.ndarray, about: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """(n, 3) ``position`` as a radar at ``about`` (n, 3) whose north is off by ``bias`` (n,) [rad] reports it: its
+    azimuth (clockwise from north) plus the bias, at the same range and height."""
+    dx, dy = position[:, 0] - about[:, 0], position[:, 1] - about[:, 1]
+    c, s = np.cos(bias), np.sin(bias)
+    out = position.copy()
+    out[:, 0], out[:, 1] = about[:, 0] + dx * c + dy * s, about[:, 1] - dx * s + dy * c
+    return out
 
 
 def silenced(rd: Readiness, when) -> np.ndarray:
@@ -1192,11 +1267,11 @@ def edge_factor(ctx: Context, f: np.ndarray, ground: np.ndarray, height: np.ndar
 
 
 def time_to_asset(ctx: Context, k: int) -> np.ndarray:
-    """(T,) seconds for each threat to reach what it attacks (its asset, or a unit) at its current speed (3600 s:
-    nothing)."""
+    """(T,) seconds for each threat to reach what it attacks (its asset, or a unit; a decoy: what it seems to
+    attack) at its current speed (3600 s: nothing)."""
     w = ctx.world
     out = np.full(len(w.target_ids), 3600.0)
-    has = w.attacking >= 0
+    has = w.heading_for
     if has.any():
         site = w.attacked_xy[has]
         dist = np.hypot(w.position[k, has, 0] - site[:, 0], w.position[k, has, 1] - site[:, 1])
@@ -1235,17 +1310,45 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
     ok = inside & firing_solution(ctx, st, k, rr, f, t, when, tof, inside)
     if w.part_time.any() or ctx.shutdowns:  # a radar that can guide it emits until the intercept (as authorise asks)
         ok &= guided(ctx, st, rr, f, t, when, flight_time(aim_points(ctx, k, pic, rr, f, t, when, tof), tof, inside))
+    mode = ctx.defended[0][f]
+    first = np.zeros(len(ok), bool)
+    if mode.any():  # point defence: what flies at the units it defends, only or first
+        at_defended = flying_at_defended(ctx, st, rr, f, t, when, ok & (mode > 0))
+        ok &= (mode != ONLY) | at_defended
+        first = at_defended
     nominated = False
     for r in dict.fromkeys(rr[ok].tolist()):  # each row with a feasible pair, in order
-        whole = np.zeros((len(w.fire_ids), len(w.target_ids)), bool)
         here = ok & (rr == r)
-        whole[f[here], t[here]] = True
-        for a, b in ctx.assigner(whole, ctx.pk, urgency):
-            # whatever the assigner says: a feasible pair, one engagement per target and per fire unit
-            if whole[a, b] and eng.phase[r, b] == IDLE and not bat.busy[r, a]:
-                nominate(ctx, k, st, r, a, b, clock[r])
-                nominated = True
+        for chosen in ((here & first, here & ~first) if first[here].any() else (here,)):
+            whole = np.zeros((len(w.fire_ids), len(w.target_ids)), bool)
+            whole[f[chosen], t[chosen]] = True
+            for a, b in ctx.assigner(whole, ctx.pk, urgency):
+                # whatever the assigner says: a feasible pair, one engagement per target and per fire unit
+                if whole[a, b] and eng.phase[r, b] == IDLE and not bat.busy[r, a]:
+                    nominate(ctx, k, st, r, a, b, clock[r])
+                    nominated = True
     return nominated
+
+
+def flying_at_defended(ctx: Context, st: State, rr, ff, tt, when, which) -> np.ndarray:
+    """(n,) bool: for the pairs ``which`` (rows ``rr``, point-defence fire units ``ff``, targets ``tt``), the fire
+    unit's own track of the target, flown straight on from ``when``, passes within the doctrine's
+    ``point_defence_radius`` of a unit it defends that still stands (3-D closest approach ahead, or the distance now
+    if it is past); False elsewhere. Its threat evaluation reads its picture, not what the target attacks."""
+    pic, out = st.picture, np.zeros(len(rr), bool)
+    radius = ctx.world.scenario.spec.doctrine.point_defence_radius
+    _, points, units = ctx.defended
+    for fu in np.unique(ff[which]):
+        j = np.flatnonzero(which & (ff == fu))
+        r, t = rr[j], tt[j]
+        velocity = pic.x[r, fu, t, 3:]
+        position = pic.x[r, fu, t, :3] + velocity * (when[j] - pic.track_time[r, fu, t])[:, None]
+        rel = points[fu][None, :, :] - position[:, None, :]  # (n, m, 3)
+        ahead = np.einsum("nmk,nk->nm", rel, velocity) / np.maximum((velocity**2).sum(axis=1), 1e-9)[:, None]
+        closest = np.linalg.norm(rel - velocity[:, None, :] * np.maximum(ahead, 0.0)[..., None], axis=-1)
+        standing = ~np.isfinite(st.readiness.destroyed_at[r][:, units[fu]])
+        out[j] = ((closest <= radius) & standing).any(axis=1)
+    return out
 
 
 def guided(ctx: Context, st: State, rr, ff, tt, when, tof) -> np.ndarray:
@@ -1384,8 +1487,10 @@ def authorise(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarr
     released = []
     for i, (r, t, f, now) in enumerate(zip(rr, tt, ff, when, strict=True)):
         bat.busy[r, f] = False
-        p_wrong = (ident.p_civil_as_hostile if w.civil[t] else ident.p_hostile_as_civil) * crew(
-            ctx, st.readiness, r, f).error_rate_factor
+        factor = crew(ctx, st.readiness, r, f).error_rate_factor
+        p_wrong = (ident.p_civil_as_hostile if w.civil[t] else ident.p_hostile_as_civil) * factor
+        if w.decoy[t]:  # held for civil, or recognised for a decoy: either way not engaged
+            p_wrong = 1.0 - (1.0 - min(p_wrong, 1.0)) * (1.0 - skilled(ident.p_decoy_recognised, factor))
         wrong = calls[i] < p_wrong
         operator_says_hostile = wrong if w.civil[t] else not wrong
         approved = ctx.authority.approves(operator_says_hostile, eng.decision[r, t], spec.authority.veto_window)
@@ -1456,6 +1561,7 @@ def launch(ctx: Context, st: State, r: int, f: int, t: int, now: float, tof: flo
     out.engagements[r] += 1
     out.expended[r] += n
     out.wrongful[r] += int(w.civil[t])
+    out.at_decoys[r] += n * int(w.decoy[t])
     if np.isnan(out.first_engagement[r]):
         out.first_engagement[r] = now
     ctx.event(r, now, EventKind.LAUNCH, w.fire_unit[f], t, track=t if pic.updates[r, f, t] else -1, missiles=n,
@@ -1503,6 +1609,7 @@ def arrive(ctx: Context, k: int, st: State, rr: np.ndarray, tt: np.ndarray) -> N
             out.alive[r, t] = False
             out.kills[r] += int(w.threat[t])
             out.arms_shot_down[r] += int(w.arm[t])
+            out.decoys_killed[r] += int(w.decoy[t])
             out.civil_killed[r] += int(w.civil[t])
             ctx.event(r, when, EventKind.KILL, w.fire_unit[f], t, miss_distance=aim_error, where=arrival)
         else:

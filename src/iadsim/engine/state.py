@@ -49,6 +49,7 @@ class Readiness:
     since: np.ndarray  # (R, U) [s] when the unit last failed, was repaired or destroyed (0: as drawn at the start)
     warned: np.ndarray  # (R, T) bool: the crew of the radar an anti-radiation missile is launched at has had its
     #                      warning of it (heeded or not: the draw is made once)
+    bias: np.ndarray  # (R, S) [rad] each radar's north-alignment error from its set-up (0: aligned), clockwise
     silences: np.ndarray  # (R, S, M, 4) each radar's silences: from, until [s] (silent in [from, until)), when its
     #                        crew knew of it [s] and the missile that warned (a target index, -1: none); unused:
     #                        inf, inf, inf, -1. With cued radars the first is the wait (-inf, the cue, -inf, -1);
@@ -155,6 +156,8 @@ class Outcomes:
     #                        2 not launched (its aircraft gone, or its ESM not holding the radar): it never flies
     arms_shot_down: np.ndarray  # (R,) anti-radiation missiles the defence shot down
     arms_missed: np.ndarray  # (R,) anti-radiation missiles that reached their radar and missed it
+    at_decoys: np.ndarray  # (R,) missiles fired at decoys
+    decoys_killed: np.ndarray  # (R,) decoys shot down
 
 
 class InvariantError(AssertionError):

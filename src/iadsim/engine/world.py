@@ -191,16 +191,29 @@ class World:
         return self.carrier >= 0
 
     @cached_property
+    def decoy(self) -> np.ndarray:
+        """(T,) bool: the target is a decoy (catalog kind decoy): the defence sees and engages it like a strike
+        aircraft, but it attacks nothing."""
+        return np.array([self.scenario.catalog.types[f.type].kind == "decoy" for f in self.target_flight], bool)
+
+    @cached_property
     def threat(self) -> np.ndarray:
-        """(T,) bool: a raid's aircraft (not civil traffic, not a missile they launch): what kills, leakers and the
-        raid's measures count."""
-        return ~self.civil & ~self.arm
+        """(T,) bool: a raid's aircraft (not civil traffic, not a missile they launch, not a decoy): what kills,
+        leakers and the raid's measures count."""
+        return ~self.civil & ~self.arm & ~self.decoy
 
     @cached_property
     def attacking(self) -> np.ndarray:
         """(T,) int64: 0 for a threat that attacks something (a defended asset or a unit: it leaks, or strikes, on
-        reaching it at the end of its route), -1 for one that does not (the kernels' test, like ``asset_of``)."""
-        return np.where((self.asset_of >= 0) | (self.unit_of >= 0), 0, -1).astype(np.int64)
+        reaching it at the end of its route), -1 for one that does not, or a decoy (the kernels' test, like
+        ``asset_of``)."""
+        return np.where(((self.asset_of >= 0) | (self.unit_of >= 0)) & ~self.decoy, 0, -1).astype(np.int64)
+
+    @cached_property
+    def heading_for(self) -> np.ndarray:
+        """(T,) bool: the target flies to a defended asset or a unit (its raid's ``target``), as the defence's
+        threat evaluation sees it: a decoy too, though it strikes nothing."""
+        return (self.asset_of >= 0) | (self.unit_of >= 0)
 
     @cached_property
     def attacked_xy(self) -> np.ndarray:

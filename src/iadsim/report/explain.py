@@ -78,7 +78,8 @@ class Breakdown:
         head += "".join(f"<th>{escape(COUNTS[c])}</th>" for c in columns) + "<th>lost or missed, and why</th>"
         rows = []
         for i, row in enumerate(frame.itertuples(index=False)):
-            name = escape(str(row.group)) + (" <span class=note>(civil)</span>" if getattr(row, "civil", False) else "")
+            note = "civil" if getattr(row, "civil", False) else "decoys" if getattr(row, "decoy", False) else None
+            name = escape(str(row.group)) + (f" <span class=note>({note})</span>" if note else "")
             cells = f"<td><b>{name}</b></td>" + (f"<td>{escape(str(row.type))}</td>" if by == "fire_unit" else "")
             cells += "".join(f'<td class=num id="{self.cell(by, i, c)}">{self.text(by, i, c)}</td>' for c in columns)
             rows.append(f"<tr>{cells}<td>{self._why(by, i)}</td></tr>")
@@ -235,7 +236,7 @@ def drivers_html(b: Breakdown) -> str:
                           f"engage: {escape(str(first.get('message', first.get('code', 'see the audit'))))}.")
     raids = b.tables["raid"]
     threat_rows = [i for i in range(len(raids)) if not raids["civil"].iloc[i]
-                   and not ("arm" in raids and raids["arm"].iloc[i])]
+                   and not any(c in raids and raids[c].iloc[i] for c in ("arm", "decoy"))]
     if threat_rows:
         if any(raids["leaked"].iloc[i] > 0 for i in threat_rows):
             claims.append("Threats reaching their target per replication: " + ", ".join(

@@ -228,7 +228,8 @@ def replay_figure(layers: MapLayers, replay: Replay, fire_position: dict[str, tu
     def frame_data(f: int) -> list[dict]:  # plain dicts: validating 200 frames of traces would take seconds
         st = replay.status[f]
         arm = replay.arm if replay.arm is not None else np.zeros(len(st), bool)
-        flying = (st == FLYING) & ~replay.civil & ~arm
+        decoy = replay.decoy if replay.decoy is not None else np.zeros(len(st), bool)
+        flying = (st == FLYING) & ~replay.civil & ~arm & ~decoy
         out = []
         if replay.tracking is None:
             out.append(points("threats flying", flying, {"symbol": "triangle-right", "size": 12, "color": THREAT,
@@ -241,6 +242,8 @@ def replay_figure(layers: MapLayers, replay: Replay, fire_position: dict[str, tu
         for name, sel, marker in (
             ("anti-radiation missiles", (st == FLYING) & arm,
              {"symbol": "diamond", "size": 8, "color": THREAT, "line": {"color": "white", "width": 1}}),
+            ("decoys", (st == FLYING) & decoy,
+             {"symbol": "triangle-right-open", "size": 12, "color": THREAT, "line": {"color": THREAT, "width": 1.5}}),
             ("civil aircraft", (st == FLYING) & replay.civil,
              {"symbol": "circle", "size": 11, "color": CIVIL, "line": {"color": "white", "width": 1}}),
             ("killed", st == KILLED, {"symbol": "x", "size": 13, "color": "#111111"}),

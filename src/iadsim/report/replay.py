@@ -44,6 +44,7 @@ class Replay:
     tracking: np.ndarray | None = None  # (F, T) int
     units: np.ndarray | None = None  # (F, U) int
     arm: np.ndarray | None = None  # (T,) bool: an anti-radiation missile (reaching its radar: GONE, not LEAKED)
+    decoy: np.ndarray | None = None  # (T,) bool: a decoy (at the end of its route: GONE, not LEAKED)
 
 
 def build_replay(paths: Trajectories, events: pd.DataFrame, unit_ids: list[str], replication: int,
@@ -74,7 +75,9 @@ def build_replay(paths: Trajectories, events: pd.DataFrame, unit_ids: list[str],
     times = paths.times[steps]
     position = paths.position[steps].copy()
     status = np.where(paths.active[steps], FLYING, WAITING)
-    status = np.where(paths.arrived[steps], np.where(paths.civil[None, :], GONE, LEAKED), status)
+    decoy = paths.decoy if paths.decoy is not None else np.zeros(n_t, bool)
+    # civil traffic and decoys at the end of their routes are gone (a decoy strikes nothing)
+    status = np.where(paths.arrived[steps], np.where((paths.civil | decoy)[None, :], GONE, LEAKED), status)
     arm = paths.arm if paths.arm is not None else np.zeros(n_t, bool)
     if arm.any():  # a missile flies only in the replications that launched it, and is gone once at its radar
         launched = np.zeros(n_t, bool)
@@ -92,7 +95,7 @@ def build_replay(paths: Trajectories, events: pd.DataFrame, unit_ids: list[str],
         tracking = _latest(states[states["target"] >= 0], "target", n_t, times)
         units = _latest(states[states["unit"] >= 0], "unit", len(unit_ids), times)
     return Replay(replication, times, list(paths.target_ids), paths.civil.copy(), position, status, kill_time,
-                  engagements, tracking, units, arm.copy())
+                  engagements, tracking, units, arm.copy(), decoy.copy())
 
 
 def _latest(rows: pd.DataFrame, column: str, n: int, times: np.ndarray) -> np.ndarray:

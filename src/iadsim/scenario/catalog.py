@@ -195,6 +195,12 @@ class RadarType(_SensorType):
     sidelobe_level: SDb | None = Field(
         None, description="receive gain of the sidelobes relative to the main beam (negative), for "
         "jammers outside the main beam")
+    alignment_sigma: SAngle | None = Field(
+        None, description="1-sigma north-alignment (azimuth) error of a trained crew's set-up: every azimuth it "
+        "reports is off by one draw of it until the crew's check corrects it (units with alignment)")
+    alignment_blunder: SNumber | None = Field(
+        None, description="a trained crew's chance of setting up with its north not set at all: the azimuth error "
+        "is then anywhere on the circle")
     model: str = Field("radar", description="sensor model that says how it sees (iadsim.registry.SENSOR_MODELS)")
 
     @field_validator("elevation_tilt")
@@ -228,6 +234,11 @@ class RadarType(_SensorType):
         if level is not None and level.value >= 0:
             raise ValueError("is relative to the main beam: it must be below 0 dB")
         return level
+
+    _alignment_sigma = field_validator("alignment_sigma")(
+        lambda cls, value: value if value is None else _not_negative(value))
+    _alignment_blunder = field_validator("alignment_blunder")(
+        lambda cls, value: value if value is None else _a_probability(value))
 
 
 class MissileType(_Type):
@@ -313,6 +324,13 @@ def _not_negative(value):
     """A sourced value that must not be below zero (a validator's body)."""
     if value is not None and value.value < 0:
         raise ValueError("must not be negative")
+    return value
+
+
+def _a_probability(value):
+    """A sourced probability from 0 to 1 (a validator's body)."""
+    if value is not None and not 0.0 <= value.value <= 1.0:
+        raise ValueError("must be a probability from 0 to 1")
     return value
 
 
@@ -463,6 +481,22 @@ class AircraftType(_Type):
         return None not in (self.climb_rate, self.descent_rate, self.terrain_clearance)
 
 
+class DecoyType(AircraftType):
+    """An air-launched decoy (MALD class): it flies a raid's route with the radar signature, speed and flight
+    profile of the strike aircraft it mimics, so the defence detects, classifies and engages it like one (an
+    operator recognises it only with the scenario's ``p_decoy_recognised``); it attacks nothing. Not a threat:
+    kills, leakers and the raid's measures leave it out, and the interceptors it draws are counted."""
+
+    kind: Literal["decoy"]
+    category: Literal["decoy"] = "decoy"
+    civil: Literal[False] = False
+    mimics: str | None = Field(None, description="the aircraft type whose signature and flight profile it copies "
+                               "(documentation: the values are its own)")
+    max_range: SLength = Field(description="the longest route it can fly (its fuel)")
+
+    _decoy_positive = field_validator("max_range", "rcs", "cruise_speed")(lambda cls, value: _positive(value))
+
+
 class ArmType(_Type):
     """An anti-radiation missile: SEAD aircraft launch it at a radar their ESM holds; it homes on the radar's
     emission, and when the radar falls silent it flies on to the last position it heard, its impact error
@@ -496,7 +530,7 @@ class ArmType(_Type):
 
 
 SystemType = Annotated[
-    RadarType | EsmType | IrstType | MissileType | LauncherType | CommandPostType | AircraftType | ArmType,
+    RadarType | EsmType | IrstType | MissileType | LauncherType | CommandPostType | AircraftType | DecoyType | ArmType,
     Field(discriminator="kind")
 ]
 
@@ -636,6 +670,12 @@ def _merge(named_texts, base: Catalog | None = None, paths: list[Path] = ()) -> 
 
 def _check_references(types: dict[str, Any], origin: dict[str, str], docs: dict[str, Document] = {}) -> None:  # noqa: B006
     for type_id, entry in types.items():
+        if isinstance(entry, DecoyType) and entry.mimics is not None and (
+                entry.mimics not in types or types[entry.mimics].kind != "aircraft"):
+            loc = ("types", type_id, "mimics")
+            doc = docs.get(origin[type_id])
+            raise InputError(origin[type_id], f"mimics '{entry.mimics}' is not an aircraft type in the catalog",
+                             doc.line_of(loc) if doc is not None else None, loc)
         if isinstance(entry, LauncherType):
             for field_name, wanted in (("missile", "missile"), ("radar", "radar")):
                 ref = getattr(entry, field_name)

@@ -18,6 +18,7 @@ from iadsim.scenario.catalog import (
     AircraftType,
     ArmType,
     Catalog,
+    DecoyType,
     LauncherType,
     RadarType,
     load_catalog,
@@ -132,14 +133,16 @@ class Scenario:
             passive += entry.kind in ("esm", "irst")
             launchers += entry.kind == "launcher"
             posts += entry.kind == "command-post"
-        threats = sum(r.count for r in s.threats)
+        decoys = sum(r.count for r in s.threats if self.catalog.types[r.type].kind == "decoy")
+        threats = sum(r.count for r in s.threats) - decoys
         civil = sum(t.count for t in s.traffic)
         return (
             f"{s.name}: {plural(radars, 'radar')}, "
             + (f"{plural(passive, 'passive sensor')}, " if passive else "")
             + f"{plural(launchers, 'fire unit')}, "
             f"{plural(posts, 'command post')}, {plural(len(s.links), 'link')}, "
-            f"{plural(threats, 'threat')} in {plural(len(s.threats), 'raid')}, "
+            f"{plural(threats, 'threat')}" + (f" and {plural(decoys, 'decoy')}" if decoys else "")
+            + f" in {plural(len(s.threats), 'raid')}, "
             f"{plural(civil, 'civil aircraft', 'civil aircraft')}, "
             f"{s.duration:g} s at {s.step:g} s steps, authority {s.authority.mode}"
         )
@@ -196,15 +199,35 @@ def check_references(spec: ScenarioSpec, catalog: Catalog, doc: Document) -> Non
         elif unit.emcon.shutdown is not None and not _radiates(catalog, entry):
             errors.append(doc.error(("units", i, "emcon", "shutdown"), f"'{unit.type}' emits nothing: there is no "
                                     "radar to switch off on an anti-radiation missile warning"))
+        radar = catalog.types.get(entry.radar) if isinstance(entry, LauncherType) and entry.radar else entry
+        if unit.alignment is not None and entry is not None and (
+                not isinstance(radar, RadarType) or radar.alignment_sigma is None or radar.alignment_blunder is None):
+            errors.append(doc.error(("units", i, "alignment"), f"'{unit.type}' has no radar with alignment_sigma and "
+                                    "alignment_blunder in the catalog: nothing to misalign"))
+        if unit.defends and entry is not None and entry.kind != "launcher":
+            errors.append(doc.error(("units", i, "defends"), f"'{unit.type}' fires no missiles: only a fire unit (a "
+                                    "launcher) defends other units"))
+        for j, other in enumerate(unit.defends):
+            if other not in units:
+                errors.append(doc.error(("units", i, "defends", j), f"no unit with id '{other}'"))
+            elif other == unit.id:
+                errors.append(doc.error(("units", i, "defends", j), "a point-defence unit defends itself "
+                                        "already"))
     errors += _rotation_groups(spec, doc)
     for group, items in (("threats", spec.threats), ("traffic", spec.traffic), ("jammers", spec.jammers)):
         for i, flight in enumerate(items):
             entry = catalog.types.get(flight.type)
             if not isinstance(entry, AircraftType):
-                known = ", ".join(catalog.ids("aircraft"))
+                known = ", ".join(catalog.ids("aircraft") + (catalog.ids("decoy") if group == "threats" else []))
                 errors.append(doc.error((group, i, "type"), f"unknown aircraft type '{flight.type}'; known: {known}"))
             elif group == "traffic" and not entry.civil:
                 errors.append(doc.error((group, i, "type"), f"'{flight.type}' is not a civil aircraft type"))
+            elif group == "jammers" and isinstance(entry, DecoyType):
+                errors.append(doc.error((group, i, "type"), f"'{flight.type}' is a decoy: a raid flies it (threats), "
+                                        "not a stand-off jammer"))
+            elif isinstance(entry, DecoyType) and getattr(flight, "arms", None):
+                errors.append(doc.error((group, i, "arms"), f"'{flight.type}' is a decoy: it carries no "
+                                        "anti-radiation missiles"))
     if spec.jammers:  # a stand-off jammer is heard in the sidelobes: every radar needs its sidelobe level
         for i, unit in enumerate(spec.units):
             entry = catalog.types.get(unit.type)
@@ -761,6 +784,12 @@ def _resolve(spec: ScenarioSpec, catalog: Catalog, terrain, path: Path, doc: Doc
             routes[flight.id] = np.asarray(pts, dtype=float)
             speeds[flight.id] = np.asarray(vs, dtype=float)
             if len(pts) != len(flight.route):
+                continue
+            reach = getattr(catalog.types[flight.type], "max_range", None)  # a decoy's fuel
+            length = float(np.linalg.norm(np.diff(routes[flight.id][:, :2], axis=0), axis=1).sum())
+            if reach is not None and length > reach.value:
+                errors.append(doc.error((group, i, "route"), f"is {length / 1e3:.0f} km long; the decoy "
+                                        f"'{flight.type}' flies at most {reach.value / 1e3:g} km (its max_range)"))
                 continue
             if flight.altitude_reference == "msl":
                 errors.extend(_below_terrain(routes[flight.id], terrain, doc, (group, i), (ox, oy)))

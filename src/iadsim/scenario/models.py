@@ -260,6 +260,17 @@ class Emcon(Strict):
         return self
 
 
+class Alignment(Strict):
+    """The unit was set up (sited) at the start of the run: its radar's north alignment carries the set-up error its
+    catalog type gives (``alignment_sigma``, ``alignment_blunder``, a trained crew's; the unit's crew multiplies the
+    error and the chance of a blunder by its error-rate factor) until the crew's check ``correction`` after the
+    set-up (scaled by its reaction-time factor) removes it."""
+
+    correction: PositiveDuration | None = Field(
+        None, description="when the crew's alignment check (against a surveyed reference or a known target) "
+        "corrects the error, after the set-up (absent: not in this run)")
+
+
 class Unit(Located):
     id: Id
     type: Id = Field(description="catalog type id (iadsim catalog lists them)")
@@ -272,6 +283,29 @@ class Unit(Located):
     missiles: Annotated[int, Field(strict=True, ge=0, le=1000)] | None = Field(
         None, description="missiles loaded at the start (default: the catalog's full load)"
     )
+    alignment: Alignment | None = Field(
+        None, description="set up at the start with a north-alignment error drawn from its radar's catalog figures "
+        "(absent: aligned)")
+    defends: Annotated[list[Id], Field(max_length=32)] = Field(
+        default_factory=list, description="point defence: the units of the network (radars, launchers, command "
+        "posts) this fire unit defends, besides itself; it engages what its own picture shows flying at one of them "
+        "(passing within the doctrine's point_defence_radius), anti-radiation missiles, weapons and aircraft alike")
+    point_defence: Literal["only", "first"] | None = Field(
+        None, description="with defends: only (the default) engages nothing else; first engages what flies at "
+        "the units it defends first, then other targets with the channels and missiles left")
+
+    @model_validator(mode="after")
+    def _defence(self):
+        if self.point_defence is not None and not self.defends:
+            raise ValueError("point_defence is for a unit that defends others: give defends: [ID, ...]")
+        if len(set(self.defends)) != len(self.defends):
+            raise ValueError("defends names a unit twice")
+        return self
+
+    @property
+    def point_defence_mode(self) -> str | None:
+        """How it defends the units it ``defends``: only, first, or None (no point defence)."""
+        return (self.point_defence or "only") if self.defends else None
 
 
 class Link(Strict):
@@ -319,6 +353,9 @@ class Identification(Strict):
     p_transponder_missed: StrictProbability = Field(
         0.0, description="probability a civil transponder reply is missed or garbled"
     )
+    p_decoy_recognised: StrictProbability = Field(
+        0.0, description="probability a trained operator recognises a decoy for what it is and holds fire (the "
+        "crew's error-rate factor scales the chance of missing it; 0: indistinguishable, as designed)")
     persistent: bool = Field(
         False, description="one identification per target for the whole run (the operator keeps the first call); "
         "default: every authorisation is a fresh decision with the crew's error rates")
@@ -378,6 +415,9 @@ class Doctrine(Strict):
         "measurements")
     maturity_sigmas: Annotated[float, Field(strict=True, ge=0, le=10)] = 3.0
     maturity_updates: Annotated[int, Field(strict=True, ge=1, le=100)] = 3
+    point_defence_radius: Distance = Field(
+        "1 km", description="a point-defence fire unit takes a target for one flying at a unit it defends when the "
+        "target's track, flown straight on, passes this close to the unit (3-D closest approach)")
     default_guidance_channels: Annotated[int, Field(strict=True, ge=1, le=100)] = Field(
         4, description="guidance channels of a guiding radar whose catalog entry gives none")
     tracking: Tracking = Tracking()
