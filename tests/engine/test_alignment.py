@@ -70,8 +70,8 @@ def _first_shots(world, engine):
     launches = ev[ev.kind == "launch"].sort_values("time", kind="stable").groupby(["replication", "target"]).head(1)
     outcomes = ev[ev.kind.isin(["kill", "miss"])].sort_values("time", kind="stable").groupby(
         ["replication", "target"]).head(1).set_index(["replication", "target"])
-    radar = world.sensor_position[0]
-    r = np.linalg.norm(launches[["x", "y", "z"]].to_numpy() - radar, axis=1)
+    radar = world.sensor_position[0]  # the fire unit carries it
+    r = np.hypot(*(launches[["x", "y"]].to_numpy() - radar[:2]).T)  # horizontal range of the aim point
     reason = outcomes.reason.reindex(pd_index(launches)).to_numpy()
     return r, reason == "aim_error"
 
@@ -95,7 +95,7 @@ def test_an_azimuth_bias_misses_as_the_basket_geometry_predicts(make_scenario, t
     p_blunder = blunder if blunder in (0.0, 1.0) else min(1.0, blunder * factor)
     p = _p_miss(r, math.radians(sigma * factor), p_blunder)
     expected, sd = p.sum(), math.sqrt((p * (1 - p)).sum())
-    assert abs(missed.sum() - expected) <= 4 * sd + 0.01 * len(r), (missed.sum(), expected, sd)
+    assert abs(missed.sum() - expected) <= 4 * sd + 0.002 * len(r), (missed.sum(), expected, sd)
     assert 0.1 < expected / len(r) < 0.9  # a case where the bias matters
 
 

@@ -107,6 +107,7 @@ def test_missiles_spent_on_decoys_follow_identification_and_assignment(make_scen
     assert shot.tolist() == per_rep.tolist()
     kills = METRICS["kills"].of_state(world, state)
     assert kills.tolist() == np.bincount(launches.replication[~at_decoy], minlength=n).tolist()
+    state.check(np.array([60]), np.array([4]))  # the state's invariants: a decoy shot down is counted
     # a decoy that is not engaged flies to the end of its route and leaks nothing
     leakers = METRICS["leakers"].of_state(world, state)
     assert (leakers + kills == 3).all()

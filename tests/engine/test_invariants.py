@@ -89,6 +89,22 @@ def test_networked_invariants_every_step(make_scenario, assignment):
     assert outcomes.expended.sum() > outcomes.engagements.sum(), "salvos of more than one missile"
 
 
+def test_sead_example_invariants_every_step():
+    """The SEAD example (anti-radiation missiles, shutdowns, decoys, point defence) keeps every invariant at every
+    step: decoys shot down are counted, never as kills."""
+    from iadsim.scenario import load_scenario
+
+    from ._scenarios import EXAMPLES
+
+    world = build_world(load_scenario(EXAMPLES / "sead-raid.yaml"))
+    engine = Engine(world, np.arange(4), seed=5)
+    seen = 0
+    while engine.state.time_index < len(world.times):
+        engine.step()
+        seen = _check_step(engine, seen)
+    assert engine.state.outcomes.decoys_killed.sum() > 0 and engine.state.outcomes.arms_shot_down.sum() > 0
+
+
 def test_salvo_is_capped_by_guidance_channels(make_scenario):
     """A salvo of 3 from a 4-channel radar: the second salvo in flight gets only the free channel."""
     data = point_defence()

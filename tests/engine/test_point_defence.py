@@ -162,3 +162,28 @@ def test_only_and_first(make_scenario, tmp_path):
     assert fired["only"][0] == 0 and fired["only"][1] >= 2 * 4
     assert fired["first"][0] > 0 and fired["first"][1] >= 2 * 4
     assert fired[None][0] > 0
+
+
+def test_first_serves_what_flies_at_the_defended_units_before_more_urgent_targets(make_scenario, tmp_path):
+    """One channel, two missiles at the radar: the first is engaged at the envelope's edge; when its intercept frees
+    the channel, the second missile and a fighter 11 s from the asset it attacks (the more urgent target to the
+    assigner) compete. A point-defence unit (first) takes the missile; the same unit without defends takes the
+    fighter."""
+    chosen = {}
+    for mode in ("first", None):
+        data = _scenario(tmp_path, 2, 1, mode=mode)
+        if mode is None:
+            data["units"][1].pop("defends")
+        data["defended_assets"] = [{"id": "depot", "x": "4 km", "y": "-8 km", "radius": "500 m"}]
+        data["threats"].append({"id": "strike", "type": "fighter", "altitude_reference": "msl", "start": "80 s",
+                                "target": "depot", "route": [{"x": "12 km", "y": "-8 km", "altitude": "600 m"},
+                                                             {"x": "4 km", "y": "-8 km", "altitude": "600 m"}]})
+        world = build_world(make_scenario(data))
+        engine = Engine(world, np.arange(3), seed=2)
+        engine.run()
+        launches = engine.events[engine.events.kind == "launch"].sort_values(["replication", "time"])
+        second = launches.groupby("replication").nth(1)
+        assert (second.time > 100.0).all() and (second.time < 102.0).all()  # when the first intercept frees it
+        chosen[mode] = {world.target_ids[t] for t in second.target}
+    assert chosen["first"] <= {"sead0-arm1", "sead1-arm1"} and len(chosen["first"]) >= 1
+    assert chosen[None] == {"strike"}

@@ -587,7 +587,7 @@ def test_a_decoy_route_beyond_its_range_is_refused(tmp_path, cli):
     legs = [(-14, 12), (-8, 6), (-1, 3), (2, 1), (8, -4)]  # raid-north's waypoints [km]
     length = sum(math.dist(a, b) for a, b in itertools.pairwise(legs))
     check_message(*cli("validate", str(path)), path, Expect(line, "threats[0].route", (
-        f"is {length:.0f} km long; the decoy 'my-decoy' flies at most 10 km (its max_range)",)))
+        f"is {length:.1f} km long; the decoy 'my-decoy' flies at most 10 km (its max_range)",)))
 
 
 def test_catalogue_is_large_enough():

@@ -166,7 +166,7 @@ def threat_types_of(scenario: Scenario, threat_types: Sequence[str] | None = Non
         if unknown:
             raise ValueError(f"unknown aircraft type {', '.join(unknown)}; known: {', '.join(catalog.ids('aircraft'))}")
         return names
-    raids = list(dict.fromkeys(r.type for r in scenario.spec.threats))
+    raids = list(dict.fromkeys(r.type for r in scenario.spec.threats if catalog.types[r.type].kind != "decoy"))
     if raids:
         return raids
     military = [t for t in catalog.ids("aircraft") if not catalog.types[t].civil]

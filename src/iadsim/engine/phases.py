@@ -262,7 +262,7 @@ class Context:
                                                                                                      np.inf)
         for s, u in enumerate(w.sensor_unit):
             unit = w.scenario.spec.units[u]
-            entry = getattr(w.sensors[s], "entry", None)
+            entry = sensor_entry(w.scenario, unit)
             if unit.alignment is None or getattr(entry, "alignment_sigma", None) is None:
                 continue
             crew = w.scenario.proficiency(unit.crew)
@@ -1320,6 +1320,7 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
     for r in dict.fromkeys(rr[ok].tolist()):  # each row with a feasible pair, in order
         here = ok & (rr == r)
         for chosen in ((here & first, here & ~first) if first[here].any() else (here,)):
+            chosen = chosen & ~bat.busy[r, f] & (eng.phase[r, t] == IDLE)  # (not what a first pass took)
             whole = np.zeros((len(w.fire_ids), len(w.target_ids)), bool)
             whole[f[chosen], t[chosen]] = True
             for a, b in ctx.assigner(whole, ctx.pk, urgency):
@@ -1488,9 +1489,9 @@ def authorise(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarr
     for i, (r, t, f, now) in enumerate(zip(rr, tt, ff, when, strict=True)):
         bat.busy[r, f] = False
         factor = crew(ctx, st.readiness, r, f).error_rate_factor
-        p_wrong = (ident.p_civil_as_hostile if w.civil[t] else ident.p_hostile_as_civil) * factor
+        p_wrong = 1.0 - skilled(1.0 - (ident.p_civil_as_hostile if w.civil[t] else ident.p_hostile_as_civil), factor)
         if w.decoy[t]:  # held for civil, or recognised for a decoy: either way not engaged
-            p_wrong = 1.0 - (1.0 - min(p_wrong, 1.0)) * (1.0 - skilled(ident.p_decoy_recognised, factor))
+            p_wrong = 1.0 - (1.0 - p_wrong) * (1.0 - skilled(ident.p_decoy_recognised, factor))
         wrong = calls[i] < p_wrong
         operator_says_hostile = wrong if w.civil[t] else not wrong
         approved = ctx.authority.approves(operator_says_hostile, eng.decision[r, t], spec.authority.veto_window)
@@ -1502,7 +1503,7 @@ def authorise(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarr
             ctx.event(r, now, EventKind.VETOED, w.fire_unit[f], t, where=partial(position_at, ctx, k, t, now))
             released.append(r)
             continue
-        reason = cannot_fire(ctx, st, r, f, t, bool(knows[i]), bool(inside[i]), bool(lit[i]))
+        reason = cannot_fire(ctx, st, r, f, t, bool(knows[i]), bool(inside[i]), bool(lit[i]), float(now))
         if reason:
             eng.phase[r, t] = IDLE
             ctx.event(r, now, EventKind.LOST, w.fire_unit[f], t, reason=reason,
@@ -1527,12 +1528,13 @@ def aim_points(ctx: Context, k: int, pic: Picture, rr, ff, tt, when, tof) -> lis
     return list(zip(tof.tolist(), aim, strict=True))
 
 
-def cannot_fire(ctx: Context, st: State, r: int, f: int, t: int, knows: bool, inside: bool, lit: bool) -> Reason:
-    """Why fire unit ``f`` cannot launch at target ``t`` now (the first reason), or Reason.NONE; ``lit``: its
+def cannot_fire(ctx: Context, st: State, r: int, f: int, t: int, knows: bool, inside: bool, lit: bool,
+                now: float) -> Reason:
+    """Why fire unit ``f`` cannot launch at target ``t`` at ``now`` (the first reason), or Reason.NONE; ``lit``: its
     guiding radar emits until the intercept (:func:`guided`)."""
     rd, bat, out = st.readiness, st.batteries, st.outcomes
     checks = (
-        (out.alive[r, t] and not out.leaked[r, t], Reason.TARGET_GONE),
+        (out.alive[r, t] and not out.leaked[r, t] and now < ctx.world.arrival_time[t], Reason.TARGET_GONE),
         (rd.unit_up[r, ctx.world.fire_unit[f]], Reason.UNIT_DOWN),
         (rd.able[r, f], Reason.CHAIN_BROKEN),
         (knows, Reason.NOT_IN_PICTURE),
@@ -1598,7 +1600,8 @@ def arrive(ctx: Context, k: int, st: State, rr: np.ndarray, tt: np.ndarray) -> N
         acquired = aim_error <= ctx.basket or ctx.guidance[f] == "inertial"  # an inertial missile's miss is its aim
         checks = (
             (acquired, Reason.AIM_ERROR),
-            (out.alive[r, t] and not out.leaked[r, t], Reason.TARGET_GONE),
+            # (a target that ends its route attacking nothing - civil traffic, a decoy - is gone there)
+            (out.alive[r, t] and not out.leaked[r, t] and when < w.arrival_time[t], Reason.TARGET_GONE),
             (rd.unit_up[r, w.fire_unit[f]], Reason.UNIT_DOWN),
             (rd.able[r, f], Reason.CHAIN_BROKEN),
             (guided_[i], Reason.RADAR_DARK),

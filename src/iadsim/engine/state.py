@@ -198,7 +198,8 @@ class State:
             broken.append("a target both killed and leaked")
         if (o.expended < o.engagements).any() or (o.wrongful > o.engagements).any():
             broken.append("fewer missiles than launches, or more wrongful launches than launches")
-        if (o.kills + o.civil_killed + o.arms_shot_down != (~o.alive & (o.released != 2)).sum(axis=1)).any():
+        if (o.kills + o.civil_killed + o.arms_shot_down + o.decoys_killed
+                != (~o.alive & (o.released != 2)).sum(axis=1)).any():
             broken.append("kills do not count the targets shot down")
         if ((o.released == 2) & o.alive).any():
             broken.append("an anti-radiation missile not launched is flying")

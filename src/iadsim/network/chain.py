@@ -173,7 +173,7 @@ def build_network(scenario: Scenario) -> Network:
     attacked: dict[str, list[str]] = {}
     cue: dict[str, float] = {}
     for raid in spec.threats:
-        if raid.target in {u.id for u in spec.units}:
+        if raid.target in {u.id for u in spec.units} and catalog.types[raid.type].kind != "decoy":  # (it strikes)
             attacked.setdefault(raid.target, []).append(raid.id)
         for launch in raid.arms:  # its anti-radiation missiles
             name = f"{raid.id}'s anti-radiation missiles"

@@ -788,7 +788,7 @@ def _resolve(spec: ScenarioSpec, catalog: Catalog, terrain, path: Path, doc: Doc
             reach = getattr(catalog.types[flight.type], "max_range", None)  # a decoy's fuel
             length = float(np.linalg.norm(np.diff(routes[flight.id][:, :2], axis=0), axis=1).sum())
             if reach is not None and length > reach.value:
-                errors.append(doc.error((group, i, "route"), f"is {length / 1e3:.0f} km long; the decoy "
+                errors.append(doc.error((group, i, "route"), f"is {length / 1e3:.1f} km long; the decoy "
                                         f"'{flight.type}' flies at most {reach.value / 1e3:g} km (its max_range)"))
                 continue
             if flight.altitude_reference == "msl":
