@@ -46,6 +46,8 @@ class EventKind(IntEnum):
     ARM_HIT = 16  # an anti-radiation missile killed its radar (miss_distance: its impact from the radar)
     ARM_MISS = 17  # an anti-radiation missile reached its radar and missed it (miss_distance; reason: radar_dark when
     #                the radar was silent before the impact, warhead when not, target_gone when already destroyed)
+    TEARDOWN = 18  # a relocating unit starts to tear down to move (unit: it at the site it leaves; x, y, z: the site)
+    SET_UP = 19  # a relocated unit is set up at its new site (unit: it at that site; x, y, z: the site)
 
 
 class Reason(IntEnum):

@@ -296,6 +296,18 @@ MUTATIONS = {
     "alignment-without-a-radar": ("{id: lr-l1, type: lr-launcher,", "{id: lr-l1, type: lr-launcher, alignment: "
                                   "{correction: 5 min},", "alignment: {correction", "units[4].alignment",
                                   ("'lr-launcher' has no radar with alignment_sigma and alignment_blunder",)),
+    "relocation-schedule-without-every": ("{id: lr-l1, type: lr-launcher,", "{id: lr-l1, type: lr-launcher, "
+                                          "relocation: {after: schedule, sites: [{x: 7 km, y: -7 km}]},",
+                                          "relocation: {after: schedule", "units[4].relocation",
+                                          ("a scheduled relocation needs every",)),
+    "relocation-site-off-the-terrain": ("{id: lr-l1, type: lr-launcher,", "{id: lr-l1, type: lr-launcher, "
+                                        "relocation: {after: firing, sites: [{x: 70 km, y: -7 km}]},",
+                                        "relocation: {after: firing", "units[4].relocation.sites[0]",
+                                        ("is off the terrain",)),
+    "relocation-every-after-firing": ("{id: lr-l1, type: lr-launcher,", "{id: lr-l1, type: lr-launcher, "
+                                      "relocation: {after: firing, every: 5 min, sites: [{x: 7 km, y: -7 km}]},",
+                                      "relocation: {after: firing", "units[4].relocation",
+                                      ("every is for after: schedule",)),
     "decoy-carrying-arms": ("type: utility-helicopter\n    count: 4\n    spacing: 20 s\n    start: 1 min\n"
                             "    target: airbase\n", "type: mald-class-decoy\n    count: 4\n    spacing: 20 s\n"
                             "    start: 1 min\n    target: airbase\n    arms: [{type: harm-class-arm, at: ew-1, "
@@ -573,6 +585,19 @@ def test_good_catalog_file_is_accepted(tmp_path, cli):
     status, out, err = cli("validate", str(path))
     assert (status, errors_only(err)) == (0, "")
     assert out.startswith("ok: airbase-as-designed")
+
+
+def test_a_relocation_with_no_travel_time_is_refused(tmp_path, cli):
+    """A unit whose catalog type gives no tear-down, set-up or road speed cannot relocate: the error names them."""
+    (tmp_path / "mine.yaml").write_text(GOOD_CATALOG, encoding="utf-8")
+    text = mutate(designed_text(), "terrain: {source: sample}", "terrain: {source: sample}\ncatalog: [mine.yaml]")
+    text = mutate(text, "{id: lr-l1, type: lr-launcher,", "{id: lr-l1, type: my-launcher, relocation: {after: "
+                  "firing, sites: [{x: 7 km, y: -7 km}]},")
+    path = tmp_path / "scenario.yaml"
+    path.write_text(text, encoding="utf-8")
+    check_message(*cli("validate", str(path)), path, Expect(line_containing(text, "type: my-launcher"),
+                                                            "units[4].relocation", (
+        "'my-launcher' has no teardown, setup, road_speed in the catalog: a relocation needs",)))
 
 
 def test_a_decoy_route_beyond_its_range_is_refused(tmp_path, cli):

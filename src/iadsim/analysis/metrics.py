@@ -186,11 +186,15 @@ def _nan_unless(threats, values):
 
 
 def _radar_mean(world, per_sensor: np.ndarray) -> np.ndarray:
-    """(R,) the mean over the network's radars (the sensors that radiate) of ``per_sensor`` (R, S); NaN without."""
+    """(R,) the mean over the network's radars (the sensors that radiate; a relocating unit's radar once, summed
+    over its sites) of ``per_sensor`` (R, S); NaN without."""
     radars = world.radiates
     if not radars.any():
         return np.full(len(per_sensor), np.nan)
-    return per_sensor[:, radars].mean(axis=1)
+    home = world.home[world.sensor_unit]
+    own = np.flatnonzero(radars & (world.site_number[world.sensor_unit] == 0))
+    return np.stack([per_sensor[:, radars & (home == world.sensor_unit[s])].sum(axis=1) for s in own],
+                    axis=1).mean(axis=1)
 
 
 for _name, _metric in {
@@ -227,10 +231,12 @@ for _name, _metric in {
                               of_state=lambda w, s: _radar_mean(w, s.outcomes.emission_time), unit="s"),
     "units_destroyed": Metric("units of the network destroyed (struck by the threats and missiles attacking them)",
                               "count",
-                              of_state=lambda w, s: np.isfinite(s.readiness.destroyed_at).sum(axis=1),
+                              of_state=lambda w, s: np.isfinite(s.readiness.destroyed_at[:, w.site_number == 0]).sum(
+                                  axis=1),
                               unit="units per replication"),
-    "radars_lost": Metric("radars destroyed", "count", of_state=lambda w, s: np.isfinite(
-        s.readiness.destroyed_at[:, w.sensor_unit[w.radiates]]).sum(axis=1), unit="radars per replication"),
+    "radars_lost": Metric("radars destroyed", "count", of_state=lambda w, s: np.isfinite(s.readiness.destroyed_at[
+        :, w.sensor_unit[w.radiates & (w.site_number[w.sensor_unit] == 0)]]).sum(axis=1),
+        unit="radars per replication"),
     "arms_launched": Metric("anti-radiation missiles launched", "count", of_state=lambda w, s: (
         s.outcomes.released == 1).sum(axis=1), unit="missiles per replication"),
     "arms_defeated": Metric("anti-radiation missiles defeated (shot down, or missing their radar)", "count",

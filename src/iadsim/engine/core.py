@@ -42,13 +42,15 @@ class Engine:
         return self.ctx.reps
 
     def step(self) -> None:
-        """One time step: readiness at its time sample, the cued radars that go live and the anti-radiation
+        """One time step: readiness at its time sample (failures, repairs, relocating units leaving and setting up),
+        the cued radars that go live and the anti-radiation
         missiles launched in its window, which radars emit at its start, then the looks of its window in time order
         (and the crews their own tracks warn of a missile), then the fire-control cycle over the window, event by
         event (:func:`iadsim.engine.phases.fire_control`), and the window's emission."""
         ctx, st = self.ctx, self.state
         k = st.time_index
         phases.repair_and_fail(ctx, k, st.readiness)
+        phases.relocate(ctx, k, st)
         phases.cue(ctx, k, st)
         phases.release_arms(ctx, k, st)
         phases.emit(ctx, k, st.readiness)

@@ -26,6 +26,7 @@ assessment time.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 
@@ -77,6 +78,7 @@ from iadsim.registry import (
     measures_range,
     places_target,
 )
+from iadsim.scenario.relocation import SEPARATOR
 from iadsim.sensors import in_sector, sensor_entry
 from iadsim.tracking import gate_threshold
 from iadsim.tracking.picture import UNKNOWN_HEIGHT_SIGMA, BearingSensors, arrival_order, fuse_reports, next_arrival
@@ -87,6 +89,22 @@ __all__ = ["Context", "assess", "assign", "authorise", "channel_groups", "emit",
 
 # engagement phases as plain integers (comparing arrays with enum members goes through the enum machinery)
 IDLE, PENDING, FLYING, ASSESSING, CLEARED = (int(p) for p in Phase)
+@dataclass(frozen=True)
+class Moves:
+    """How a relocating unit moves: what makes it (``after``: firing, warning, schedule), the ``delay`` from that
+    to the tear-down's start and, for a schedule, ``every`` [s] from a set-up to the next tear-down; the unit at each
+    of its sites (``units``, unit indices: its own first), how long the move to each takes (``legs`` [s]: the crew's
+    tear-down and set-up and the travel from the site before; ``legs[0]`` from the last site back to its own) and
+    each site's fire unit (``fire``, -1: not one)."""
+
+    after: str
+    delay: float
+    every: float
+    units: np.ndarray
+    legs: np.ndarray
+    fire: np.ndarray
+
+
 ONLY, FIRST = 1, 2
 """Point-defence modes of a fire unit (Context.defended): it engages only what flies at the units it defends, or
 those first and then the rest."""
@@ -252,11 +270,36 @@ class Context:
         )
 
     @cached_property
+    def relocation(self) -> dict[int, Moves]:
+        """Each relocating unit (its index) and how it moves (:class:`Moves`)."""
+        w, out = self.world, {}
+        fire = {u: f for f, u in enumerate(w.fire_unit)}
+        for h, unit in enumerate(w.scenario.spec.units):
+            plan = unit.relocation
+            if plan is None or w.site_number[h] != 0:
+                continue
+            entry = w.scenario.catalog.types[unit.type]
+            crew = w.scenario.proficiency(unit.crew)
+            at = [h, *(w.unit_index[f"{unit.id}{SEPARATOR}{j}"] for j in range(1, len(plan.sites) + 1))]
+            xy = [w.scenario.sites[w.unit_ids[u]] for u in at]
+            travel = [site.travel for site in plan.sites]
+            legs = []
+            for j in range(len(at)):  # the move to site j from the one before it (to 0: from the last)
+                a, b = xy[j - 1], xy[j]
+                road = travel[j - 1] if j > 0 and travel[j - 1] is not None else math.hypot(
+                    b.x - a.x, b.y - a.y) / entry.road_speed.value
+                legs.append((entry.teardown.value + entry.setup.value) * crew.reaction_time_factor + road)
+            out[h] = Moves(plan.after, plan.delay, plan.every if plan.every is not None else np.inf,
+                           np.array(at, np.int64), np.array(legs, float),
+                           np.array([fire.get(u, -1) for u in at], np.int64))
+        return out
+
+    @cached_property
     def alignment(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(S,) each radar's north-alignment error after its set-up at the start: 1-sigma [rad] and blunder chance
-        as its crew sets it up (the catalog's are a trained crew's: both scaled by the error-rate factor), and when
-        the crew's check corrects it [s] (its ``correction`` times the reaction-time factor; inf: never); zeros
-        and inf for units without ``alignment``."""
+        """(S,) each radar's north-alignment error after a set-up: 1-sigma [rad] and blunder chance as its crew
+        sets it up (the catalog's are a trained crew's: both scaled by the error-rate factor), and how long after
+        the set-up the crew's check corrects it [s] (its ``correction`` times the reaction-time factor; inf:
+        never); zeros and inf for units without ``alignment``."""
         w = self.world
         sigma, blunder, until = np.zeros(len(w.sensor_ids)), np.zeros(len(w.sensor_ids)), np.full(len(w.sensor_ids),
                                                                                                      np.inf)
@@ -419,13 +462,15 @@ def initial_state(ctx: Context) -> State:
     F, U, L = len(w.fire_ids), len(w.unit_ids), len(w.net.links)
     N = F + len(w.post_ids)  # the nodes that keep a picture: fire units, then command posts
     availability = np.array([u.readiness.availability for u in spec.units])
-    unit_up = rng.uniform(keys, 0, S_AVAIL, (U,)) < availability
+    healthy = (rng.uniform(keys, 0, S_AVAIL, (U,)) < availability)[:, w.home]  # (a copy shares its unit's health)
+    present = np.broadcast_to(w.site_number == 0, (R, U)).copy()  # a relocating unit starts at its own position
+    unit_up = healthy & present
     link_p = np.array([w.net.availability[lid] for lid, *_ in w.net.links]) if L else np.zeros(0)
     link_up = rng.uniform(keys, 0, S_LINK, (L,)) < link_p if L else np.zeros((R, 0), bool)
     # exponential time to the first failure of an up unit, or to the repair of a down one (memoryless)
     draw = -np.log1p(-rng.uniform(keys, 0, S_FAIL, (U,)))
-    mean = np.where(unit_up, ctx.mtbf, ctx.mttr)
-    next_event = np.where(np.isfinite(mean), draw * mean, np.inf)
+    mean = np.where(healthy, ctx.mtbf, ctx.mttr)
+    next_event = np.where(np.isfinite(mean) & (w.site_number == 0), draw * mean, np.inf)  # (a unit's own fail)
     civil_ok = w.civil & w.transponder
     missed = rng.uniform(keys, 0, S_ID_SYSTEM, (T,)) < spec.authority.identification.p_transponder_missed
     count = lambda: np.zeros(R, np.int64)  # noqa: E731
@@ -435,7 +480,12 @@ def initial_state(ctx: Context) -> State:
                             feeds=np.zeros((R, F, S), bool), post_feeds=np.zeros((R, len(w.post_ids), S), bool),
                             guides=np.zeros((R, F, S), bool), emitting=np.zeros((R, S), bool),
                             destroyed_at=np.full((R, U), np.inf), since=np.zeros((R, U)),
-                            warned=np.zeros((R, T), bool), bias=_misalignment(ctx), silences=_silences(ctx, R, S)),
+                            warned=np.zeros((R, T), bool), bias=_misalignment(ctx), set_up=np.zeros((R, S)),
+                            healthy=healthy, present=present,
+                            next_move=np.tile([ctx.relocation[u].every if u in ctx.relocation else np.inf
+                                               for u in range(U)], (R, 1)).reshape(R, U),
+                            moving=np.full((R, U), np.inf), moves=np.zeros((R, U), np.int64),
+                            silences=_silences(ctx, R, S)),
         tracks=SensorTracks(phase=rng.uniform(keys, 0, S_PHASE, (S,)) * w.look_period[None, :],
                             table=SensorTrackTable.empty(R, S, ctx.track_slots), dropped=np.zeros(R, np.int64),
                             false_confirmed=np.zeros(R, np.int64), swaps=np.zeros(R, np.int64),
@@ -467,15 +517,23 @@ def initial_state(ctx: Context) -> State:
     return st
 
 
-def _misalignment(ctx: Context) -> np.ndarray:
-    """(R, S) [rad] each radar's north-alignment error from its set-up at the start (units with ``alignment``):
-    with the crew-scaled blunder chance uniform on the circle, else normal with the crew-scaled sigma (keyed
-    draws); 0 for the others."""
+def _misalignment(ctx: Context, rows=None, ss=None, number=0) -> np.ndarray:
+    """Radars' north-alignment errors [rad] after a set-up (units with ``alignment``): with the crew-scaled blunder
+    chance uniform on the circle, else normal with the crew-scaled sigma (keyed draws by the set-up's ``number``:
+    0 the start, n a relocating unit's n-th move); 0 for the others. (R, S) for every row and radar at the start,
+    else (n,) for rows ``rows`` and radars ``ss``."""
     sigma, blunder, _ = ctx.alignment
     S = len(sigma)
-    u = rng.uniform_at(ctx.keys[:, None], 0, S_ALIGN, np.arange(2 * S).reshape(1, 2 * S)).reshape(len(ctx.keys), S, 2)
-    error = np.where(u[..., 0] < blunder, (2 * u[..., 1] - 1) * np.pi, sigma * ndtri(np.clip(u[..., 1], 1e-300, 1.0)))
-    return np.where((sigma > 0) | (blunder > 0), error, 0.0)
+    if rows is None:
+        u = rng.uniform_at(ctx.keys[:, None], number, S_ALIGN, np.arange(2 * S).reshape(1, 2 * S)).reshape(
+            len(ctx.keys), S, 2)
+        s = slice(None)
+    else:
+        rows, s = np.asarray(rows, np.int64), np.asarray(ss, np.int64)
+        u = rng.uniform_at(ctx.keys[rows][:, None], number, S_ALIGN, np.stack([2 * s, 2 * s + 1], axis=-1))
+    error = np.where(u[..., 0] < blunder[s], (2 * u[..., 1] - 1) * np.pi,
+                     sigma[s] * ndtri(np.clip(u[..., 1], 1e-300, 1.0)))
+    return np.where((sigma[s] > 0) | (blunder[s] > 0), error, 0.0)
 
 
 def _silences(ctx: Context, R: int, S: int) -> np.ndarray:
@@ -557,11 +615,15 @@ def repair_and_fail(ctx: Context, k: int, rd: Readiness) -> None:
     if not due.any():
         return
     draw = -np.log1p(-rng.uniform(ctx.keys, k, S_FAIL, (len(ctx.mtbf),)))
-    rd.unit_up = np.where(due, ~rd.unit_up, rd.unit_up)
-    rd.since = np.where(due, now, rd.since)
-    rd.next_event = np.where(due, now + draw * np.where(rd.unit_up, ctx.mtbf, ctx.mttr), rd.next_event)
+    rd.healthy = np.where(due, ~rd.healthy, rd.healthy)
+    rd.next_event = np.where(due, now + draw * np.where(rd.healthy, ctx.mtbf, ctx.mttr), rd.next_event)
+    w = ctx.world
+    rd.healthy = rd.healthy[:, w.home]  # a relocating unit's copies share its health
+    changed = due[:, w.home]
+    rd.since = np.where(changed & rd.present, now, rd.since)
+    rd.unit_up = rd.healthy & rd.present & ~np.isfinite(rd.destroyed_at)
     for r, u in zip(*np.nonzero(due), strict=True):
-        ctx.event(r, now, EventKind.REPAIRED if rd.unit_up[r, u] else EventKind.FAILED, u)
+        ctx.event(r, now, EventKind.REPAIRED if rd.healthy[r, u] else EventKind.FAILED, u)
     update_chains(ctx, rd, np.flatnonzero(due.any(axis=1)))
 
 
@@ -675,7 +737,8 @@ def sense(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, out: Outcomes)
         at = when[rr, ds]
         pos, sigma = position_at(ctx, k, dt, at), w.looks.sigma[detectable[i]].astype(float)
         if ctx.misaligned:  # a radar set up with a north error reports every azimuth off by it until corrected
-            pos = rotated(pos, w.sensor_position[ds], np.where(at < ctx.alignment[2][ds], rd.bias[rr, ds], 0.0))
+            corrected = rd.set_up[rr, ds] + ctx.alignment[2][ds]
+            pos = rotated(pos, w.sensor_position[ds], np.where(at < corrected, rd.bias[rr, ds], 0.0))
         angle = ~w.ranging[ds]  # a passive sensor's: its line of sight, as a plot ANGLE_RANGE out
         if angle.any():
             pos[angle], sigma[angle] = line_of_sight(ctx, ds[angle], pos[angle]), ANGLE_RANGE * ctx.angle_sigma[
@@ -969,8 +1032,8 @@ def leak(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray) -
             struck |= arm_impact(ctx, k, st, r, t)
             continue
         ctx.event(r, w.arrival_time[t], EventKind.LEAK, target=t, where=w.position[-1, t])  # its route's end
-        u = w.unit_of[t]
-        if u >= 0 and not np.isfinite(st.readiness.destroyed_at[r, u]):
+        u = w.unit_of[t]  # (a unit that has moved away is not struck at its site)
+        if u >= 0 and not np.isfinite(st.readiness.destroyed_at[r, u]) and st.readiness.present[r, u]:
             if float(rng.uniform_at(ctx.keys[r], 0, S_STRIKE, t)) < ctx.strike_pk[t]:
                 destroy(ctx, k, st, r, u, float(w.arrival_time[t]), t)
                 struck = True
@@ -987,7 +1050,8 @@ def arm_impact(ctx: Context, k: int, st: State, r: int, t: int) -> bool:
     s, u, impact = ctx.radar_of[t], w.unit_of[t], float(w.arrival_time[t])
     site = w.scenario.sites[w.unit_ids[u]]
     where = (site.x, site.y, site.ground)
-    if np.isfinite(rd.destroyed_at[r, u]):  # another missile or threat destroyed it first
+    if np.isfinite(rd.destroyed_at[r, u]) or not rd.present[r, u]:  # destroyed first, or it has moved away
+        out.arms_missed[r] += int(not np.isfinite(rd.destroyed_at[r, u]))  # (moving away defeated it)
         ctx.event(r, impact, EventKind.ARM_MISS, u, t, reason=Reason.TARGET_GONE, where=where)
         return False
     working = rd.unit_up[r, u] and w.sensing[s]
@@ -1028,6 +1092,8 @@ def release_arms(ctx: Context, k: int, st: State) -> None:
         out.alive[~go, t] = False
         for r in np.flatnonzero(go):
             ctx.event(r, launch, EventKind.ARM_LAUNCH, u, t, where=tuple(w.target_flight[t].point))
+            if ctx.relocation:
+                trigger(ctx, rd, int(r), int(u), launch, "warning")
         if ctx.shutdown[0, s] > 0 and not ctx.shutdown[3, s]:  # warned by the launch
             warn(ctx, rd, np.flatnonzero(go), s, t, launch)
 
@@ -1126,20 +1192,98 @@ def destroy(ctx: Context, k: int, st: State, r: int, u: int, when: float, by: in
     sensors saw reaches a picture any more, as with a failure), its sensors' tracks end then, and a radar stops
     emitting then (:func:`account_emission` ends its emission time and switch events there)."""
     w, rd = ctx.world, st.readiness
-    rd.unit_up[r, u] = False
-    rd.next_event[r, u] = np.inf
-    rd.destroyed_at[r, u] = rd.since[r, u] = when
+    every = np.flatnonzero(w.home == w.home[u])  # a relocating unit is destroyed at all its sites
+    rd.unit_up[r, every] = False
+    rd.next_event[r, every] = rd.next_move[r, every] = rd.moving[r, every] = np.inf
+    rd.destroyed_at[r, every] = rd.since[r, every] = when
     site = ctx.world.scenario.sites[w.unit_ids[u]]
     ctx.event(r, when, EventKind.DESTROYED, u, by, where=(site.x, site.y, site.ground))
-    trk = st.tracks
+    end_tracks(st.tracks, w, r, u, when)
+    update_chains(ctx, rd, [r])
+
+
+def end_tracks(trk: SensorTracks, w: World, r: int, u: int, when: float) -> None:
+    """Unit ``u``'s sensors stop in row ``r`` at ``when`` (destroyed, or torn down to move): their tracks are
+    dropped then (held until then) and their slots freed."""
     for s in np.flatnonzero(w.sensor_unit == u):
-        # its tracks end with it: dropped at `when` (held until then), their slots freed
         held = np.isfinite(trk.confirmed_at[r, s])
         trk.held_since[r, s, held], trk.held_until[r, s, held] = trk.confirmed_at[r, s, held], when
         trk.confirmed_at[r, s] = np.inf
         tab = trk.table
         tab.status[r, s], tab.truth[r, s], tab.top[r, s] = 0, -1, 0
-    update_chains(ctx, rd, [r])
+
+
+# ------------------------------------------------------------------------------------------------ relocation
+
+def relocate(ctx: Context, k: int, st: State) -> None:
+    """Relocating units whose tear-down is due by step ``k``'s time sample start it then (a tear-down starts at the
+    first step sample at or after it is due: the unit fires until then), and those whose move ends by then are set
+    up at their next site at that moment (one after the other when a step holds several): the unit leaves its site
+    at the tear-down's start (it neither emits nor fires, its sensors' tracks end) and is set up at the next one a
+    leg later (:attr:`Context.relocation`: tear-down, travel, set-up), with the magazine it left with, a fresh
+    north-alignment error if it has ``alignment``, and for a schedule its next tear-down ``every`` later."""
+    if not ctx.relocation:
+        return
+    rd, now, rows = st.readiness, float(ctx.world.times[k]), set()
+    for h, mv in ctx.relocation.items():
+        while True:
+            arriving = np.flatnonzero(rd.moving[:, h] <= now)
+            leaving = np.flatnonzero((rd.next_move[:, h] <= now) & ~np.isfinite(rd.moving[:, h])
+                                     & ~np.isfinite(rd.destroyed_at[:, h]))
+            if not len(arriving) and not len(leaving):
+                break
+            for r in leaving:
+                depart(ctx, st, int(r), h, mv, now)
+            for r in arriving:
+                set_up(ctx, st, int(r), h, mv)
+            rows.update(arriving.tolist() + leaving.tolist())
+    if rows:
+        rows = np.array(sorted(rows), np.int64)
+        rd.unit_up[rows] = rd.healthy[rows] & rd.present[rows] & ~np.isfinite(rd.destroyed_at[rows])
+        update_chains(ctx, rd, rows)
+
+
+def depart(ctx: Context, st: State, r: int, h: int, mv: Moves, when: float) -> None:
+    """Relocating unit ``h`` of row ``r`` starts to tear down at ``when`` (the step sample at or after it was due),
+    leaving the site it stands at."""
+    w, rd = ctx.world, st.readiness
+    j = int(rd.moves[r, h] % len(mv.units))
+    u = int(mv.units[j])
+    rd.present[r, u], rd.unit_up[r, u], rd.since[r, u] = False, False, when
+    end_tracks(st.tracks, w, r, u, when)
+    rd.moves[r, h] += 1
+    rd.moving[r, h], rd.next_move[r, h] = when + mv.legs[(j + 1) % len(mv.units)], np.inf
+    site = w.scenario.sites[w.unit_ids[u]]
+    ctx.event(r, when, EventKind.TEARDOWN, u, where=(site.x, site.y, site.ground))
+
+
+def set_up(ctx: Context, st: State, r: int, h: int, mv: Moves) -> None:
+    """Relocating unit ``h`` of row ``r`` is set up at its next site at the end of its move."""
+    w, rd, bat = ctx.world, st.readiness, st.batteries
+    when, n = float(rd.moving[r, h]), int(rd.moves[r, h])
+    j = n % len(mv.units)
+    u, f, before = int(mv.units[j]), int(mv.fire[j]), int(mv.fire[j - 1])
+    rd.present[r, u], rd.since[r, u], rd.moving[r, h] = True, when, np.inf
+    if f >= 0 and before >= 0:  # the magazine moves with it
+        bat.missiles[r, f], bat.ready_at[r, f] = bat.missiles[r, before], max(bat.ready_at[r, before], when)
+    ss = np.flatnonzero(w.sensor_unit == u)
+    rd.set_up[r, ss] = when
+    if len(ss) and ctx.misaligned:
+        rd.bias[r, ss] = _misalignment(ctx, np.full(len(ss), r), ss, n)
+    if mv.after == "schedule":
+        rd.next_move[r, h] = when + mv.every
+    site = w.scenario.sites[w.unit_ids[u]]
+    ctx.event(r, when, EventKind.SET_UP, u, where=(site.x, site.y, site.ground))
+
+
+def trigger(ctx: Context, rd: Readiness, r: int, u: int, when: float, why: str) -> None:
+    """A launch (``why`` firing) or an anti-radiation missile warning (warning) at ``when`` concerning unit ``u`` of
+    row ``r``: if it relocates on that and is not on the move, its tear-down is due ``delay`` later (or earlier if
+    due already)."""
+    h = int(ctx.world.home[u])
+    mv = ctx.relocation.get(h)
+    if mv is not None and mv.after == why and not np.isfinite(rd.moving[r, h]):
+        rd.next_move[r, h] = min(rd.next_move[r, h], when + mv.delay)
 
 
 def known(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, rr, ff, tt, when) -> np.ndarray:
@@ -1347,7 +1491,7 @@ def flying_at_defended(ctx: Context, st: State, rr, ff, tt, when, which) -> np.n
         rel = points[fu][None, :, :] - position[:, None, :]  # (n, m, 3)
         ahead = np.einsum("nmk,nk->nm", rel, velocity) / np.maximum((velocity**2).sum(axis=1), 1e-9)[:, None]
         closest = np.linalg.norm(rel - velocity[:, None, :] * np.maximum(ahead, 0.0)[..., None], axis=-1)
-        standing = ~np.isfinite(st.readiness.destroyed_at[r][:, units[fu]])
+        standing = ~np.isfinite(st.readiness.destroyed_at[r][:, units[fu]]) & st.readiness.present[r][:, units[fu]]
         out[j] = ((closest <= radius) & standing).any(axis=1)
     return out
 
@@ -1564,6 +1708,9 @@ def launch(ctx: Context, st: State, r: int, f: int, t: int, now: float, tof: flo
     out.expended[r] += n
     out.wrongful[r] += int(w.civil[t])
     out.at_decoys[r] += n * int(w.decoy[t])
+    if ctx.relocation:  # shoot and scoot: the launcher, and the radars that guide it
+        for u in {int(w.fire_unit[f]), *w.sensor_unit[st.readiness.guides[r, f]].tolist()}:
+            trigger(ctx, st.readiness, r, u, now, "firing")
     if np.isnan(out.first_engagement[r]):
         out.first_engagement[r] = now
     ctx.event(r, now, EventKind.LAUNCH, w.fire_unit[f], t, track=t if pic.updates[r, f, t] else -1, missiles=n,

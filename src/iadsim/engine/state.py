@@ -36,7 +36,7 @@ IDLE, PENDING, FLYING, ASSESSING, CLEARED = Phase
 class Readiness:
     """What works: units and links (drawn at the start, then failing and repaired), and the kill chains."""
 
-    unit_up: np.ndarray  # (R, U) bool
+    unit_up: np.ndarray  # (R, U) bool: working and at its site (healthy, present, not destroyed)
     next_event: np.ndarray  # (R, U) time of the next failure or repair (inf: none)
     link_up: np.ndarray  # (R, L) bool
     able: np.ndarray  # (R, F) bool: complete kill chain
@@ -50,6 +50,12 @@ class Readiness:
     warned: np.ndarray  # (R, T) bool: the crew of the radar an anti-radiation missile is launched at has had its
     #                      warning of it (heeded or not: the draw is made once)
     bias: np.ndarray  # (R, S) [rad] each radar's north-alignment error from its set-up (0: aligned), clockwise
+    set_up: np.ndarray  # (R, S) [s] when each sensor's unit was last set up (0: at the start)
+    healthy: np.ndarray  # (R, U) bool: not failed (MTBF, MTTR; a relocating unit's copies share their unit's)
+    present: np.ndarray  # (R, U) bool: the unit stands at this site, set up (a relocating unit: one of its sites)
+    next_move: np.ndarray  # (R, U) [s] when a relocating unit next starts to tear down (inf: not due)
+    moving: np.ndarray  # (R, U) [s] when a relocating unit on the move is set up at its next site (inf: not moving)
+    moves: np.ndarray  # (R, U) int64 how many moves a relocating unit has started
     silences: np.ndarray  # (R, S, M, 4) each radar's silences: from, until [s] (silent in [from, until)), when its
     #                        crew knew of it [s] and the missile that warned (a target index, -1: none); unused:
     #                        inf, inf, inf, -1. With cued radars the first is the wait (-inf, the cue, -inf, -1);
@@ -155,7 +161,7 @@ class Outcomes:
     released: np.ndarray  # (R, T) int8 an anti-radiation missile's launch: 0 not decided (or not an ARM), 1 launched,
     #                        2 not launched (its aircraft gone, or its ESM not holding the radar): it never flies
     arms_shot_down: np.ndarray  # (R,) anti-radiation missiles the defence shot down
-    arms_missed: np.ndarray  # (R,) anti-radiation missiles that reached their radar and missed it
+    arms_missed: np.ndarray  # (R,) anti-radiation missiles that missed their radar, or found it moved away
     at_decoys: np.ndarray  # (R,) missiles fired at decoys
     decoys_killed: np.ndarray  # (R,) decoys shot down
 

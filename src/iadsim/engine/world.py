@@ -23,6 +23,7 @@ from iadsim.registry import RANGING, places
 from iadsim.scenario import Scenario
 from iadsim.scenario.catalog import LauncherType, MissileType
 from iadsim.scenario.load import ScenarioWarning, launch_time
+from iadsim.scenario.relocation import expanded, home_of
 from iadsim.sensors import (
     Emission,
     Jamming,
@@ -189,6 +190,17 @@ class World:
         """(T,) bool: the target is an anti-radiation missile (launched by a raid's aircraft; whether it flies is
         decided in each replication)."""
         return self.carrier >= 0
+
+    @cached_property
+    def home(self) -> np.ndarray:
+        """(U,) each unit's own unit (index): itself, or for a relocating unit's copy at another site the unit
+        (:mod:`iadsim.scenario.relocation`)."""
+        return np.array([self.unit_index[home_of(u)[0]] for u in self.unit_ids], np.int64).reshape(len(self.unit_ids))
+
+    @cached_property
+    def site_number(self) -> np.ndarray:
+        """(U,) each unit's site: 0 its own position, j its relocation's j-th site (a copy)."""
+        return np.array([home_of(u)[1] for u in self.unit_ids], np.int64).reshape(len(self.unit_ids))
 
     @cached_property
     def decoy(self) -> np.ndarray:
@@ -408,7 +420,9 @@ def _trajectories(scenario: Scenario, times: np.ndarray):
 
 
 def build_world(scenario: Scenario) -> World:
-    """Precompute everything replication-independent (the slow geometry and physics) once."""
+    """Precompute everything replication-independent (the slow geometry and physics) once; a relocating unit is a
+    unit at each of its sites (:func:`iadsim.scenario.relocation.expanded`)."""
+    scenario = expanded(scenario)
     spec, terrain = scenario.spec, scenario.terrain
     n_steps = int(np.floor(spec.duration / spec.step + 1e-9)) + 1
     times = np.arange(n_steps) * spec.step

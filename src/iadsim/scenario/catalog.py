@@ -149,7 +149,22 @@ class _Type(BaseModel):
     description: str = ""
 
 
-class _SensorType(_Type):
+class _Mobile(_Type):
+    """A system a unit can move (relocation: shoot-and-scoot): how long its crew takes to tear it down and to set it
+    up again, and its average speed on the move between two sites."""
+
+    teardown: STime | None = Field(None, description="from the order to move to the unit on the road (a trained "
+                                   "crew's; it neither emits nor fires from the order on)")
+    setup: STime | None = Field(None, description="from its arrival at a site to the unit emitting and firing again "
+                                "(a trained crew's)")
+    road_speed: SSpeed | None = Field(None, description="average speed between two sites (straight-line distance "
+                                      "over travel time)")
+
+    _mobile_positive = field_validator("road_speed")(lambda cls, value: _positive(value))
+    _mobile_not_negative = field_validator("teardown", "setup")(lambda cls, value: _not_negative(value))
+
+
+class _SensorType(_Mobile):
     """What every catalog sensor shares: its ``model`` names a registered sensor model."""
 
     @field_validator("model", check_fields=False)
@@ -304,7 +319,7 @@ class MissileType(_Type):
         return self
 
 
-class LauncherType(_Type):
+class LauncherType(_Mobile):
     kind: Literal["launcher"]
     missile: str
     missiles: SCount
@@ -408,7 +423,7 @@ SENSOR_TYPES = (RadarType, EsmType, IrstType)
 """The catalog kinds a sensor model is built from (``model`` names its class)."""
 
 
-class CommandPostType(_Type):
+class CommandPostType(_Mobile):
     kind: Literal["command-post"]
     processing_delay: STime
     track_capacity: SCount

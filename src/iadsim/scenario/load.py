@@ -66,6 +66,8 @@ class Scenario:
     profiles: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
     # land cover on the terrain's grid (SurfaceMap; None: no surface.landcover)
     surface_map: object | None = field(default=None, repr=False)
+    # relocating unit id -> the sites it moves to after its own (its relocation's sites, resolved)
+    relocations: dict[str, list[Site]] = field(default_factory=dict, repr=False)
 
     def source_text(self) -> bytes:
         """The scenario as a file: its own text, else the bytes of the file at ``path``."""
@@ -148,6 +150,18 @@ class Scenario:
         )
 
 
+def _relocation_errors(unit, entry, doc: Document, loc: tuple) -> list:
+    """A relocation needs its type's tear-down and set-up times and road speed (a site's ``travel`` may replace the
+    straight-line time to it); a unit taking turns in a rotation group cannot leave it."""
+    missing = [name for name in ("teardown", "setup", "road_speed") if getattr(entry, name, None) is None]
+    if missing:
+        return [doc.error(loc, f"'{unit.type}' has no {', '.join(missing)} in the catalog: a relocation needs its "
+                          "tear-down and set-up times and its road speed (the travel time between sites)")]
+    if unit.emcon.policy == "rotation":
+        return [doc.error(loc, "a unit of a rotation group takes its turns from one site: it cannot relocate")]
+    return []
+
+
 def plural(count: int, singular: str, many: str | None = None) -> str:
     """'1 radar', '2 radars', '0 radars'."""
     return f"{count} {singular if count == 1 else (many or singular + 's')}"
@@ -199,6 +213,8 @@ def check_references(spec: ScenarioSpec, catalog: Catalog, doc: Document) -> Non
         elif unit.emcon.shutdown is not None and not _radiates(catalog, entry):
             errors.append(doc.error(("units", i, "emcon", "shutdown"), f"'{unit.type}' emits nothing: there is no "
                                     "radar to switch off on an anti-radiation missile warning"))
+        if unit.relocation is not None and entry is not None:
+            errors += _relocation_errors(unit, entry, doc, ("units", i, "relocation"))
         radar = catalog.types.get(entry.radar) if isinstance(entry, LauncherType) and entry.radar else entry
         if unit.alignment is not None and entry is not None and (
                 not isinstance(radar, RadarType) or radar.alignment_sigma is None or radar.alignment_blunder is None):
@@ -767,6 +783,12 @@ def _resolve(spec: ScenarioSpec, catalog: Catalog, terrain, path: Path, doc: Doc
             where = place(item, (group, i))
             if where is not None:
                 sites[item.id] = Site(*where)
+    relocations: dict[str, list[Site]] = {}
+    for i, unit in enumerate(spec.units):
+        if unit.relocation is not None:
+            placed = [place(site, ("units", i, "relocation", "sites", j))
+                      for j, site in enumerate(unit.relocation.sites)]
+            relocations[unit.id] = [Site(*where) for where in placed if where is not None]
     routes: dict[str, np.ndarray] = {}
     speeds: dict[str, np.ndarray] = {}
     profiles: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -851,4 +873,4 @@ def _resolve(spec: ScenarioSpec, catalog: Catalog, terrain, path: Path, doc: Doc
                 continue
             warnings.warn(str(doc.error(("threats", i, "arms", j), note)), ScenarioWarning, stacklevel=3)
     return Scenario(spec, catalog, terrain, path, sites, routes, speeds, (float(ox), float(oy)), aims=aims,
-                    profiles=profiles)
+                    profiles=profiles, relocations=relocations)

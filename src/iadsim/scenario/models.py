@@ -260,11 +260,44 @@ class Emcon(Strict):
         return self
 
 
+class RelocationSite(Located):
+    """A prepared site a relocating unit moves to."""
+
+    travel: PositiveDuration | None = Field(
+        None, description="road time to it from the site before (default: the straight distance at its type's "
+        "road_speed, which also gives the way back to the unit's own position)")
+
+
+class Relocation(Strict):
+    """Shoot-and-scoot: the unit moves to its next site after firing, on an anti-radiation missile warning, or on a
+    schedule; its sites are its own position, then ``sites`` in turn (then its own again). Each move takes its
+    type's ``teardown``, the travel and its ``setup`` (the catalog's, a trained crew's: the unit's crew scales
+    tear-down and set-up by its reaction-time factor); from the tear-down's start to the set-up's end the unit
+    neither emits nor fires, and its radar's tracks end."""
+
+    after: Literal["firing", "warning", "schedule"] = Field(
+        description="firing: a launch by the unit (or guided by its radar); warning: an anti-radiation missile "
+        "launched at its radar; schedule: every `every` after each set-up")
+    sites: Annotated[list[RelocationSite], Field(min_length=1, max_length=16)]
+    delay: Duration = Field("0 s", description="from what triggers the move to the start of the tear-down")
+    every: PositiveDuration | None = Field(None, description="schedule: from one set-up (or the start) to the next "
+                                           "tear-down")
+
+    @model_validator(mode="after")
+    def _schedule(self):
+        if self.after == "schedule" and self.every is None:
+            raise ValueError("a scheduled relocation needs every")
+        if self.after != "schedule" and self.every is not None:
+            raise ValueError(f"every is for after: schedule, not after: {self.after}")
+        return self
+
+
 class Alignment(Strict):
-    """The unit was set up (sited) at the start of the run: its radar's north alignment carries the set-up error its
-    catalog type gives (``alignment_sigma``, ``alignment_blunder``, a trained crew's; the unit's crew multiplies the
-    error and the chance of a blunder by its error-rate factor) until the crew's check ``correction`` after the
-    set-up (scaled by its reaction-time factor) removes it."""
+    """The unit was set up (sited) at the start of the run, and is set up again at each relocation: after each
+    set-up its radar's north alignment carries an error drawn from its catalog type's figures (``alignment_sigma``,
+    ``alignment_blunder``, a trained crew's; the unit's crew multiplies the error and the chance of a blunder by
+    its error-rate factor) until the crew's check ``correction`` after the set-up (scaled by its reaction-time
+    factor) removes it."""
 
     correction: PositiveDuration | None = Field(
         None, description="when the crew's alignment check (against a surveyed reference or a known target) "
@@ -283,9 +316,11 @@ class Unit(Located):
     missiles: Annotated[int, Field(strict=True, ge=0, le=1000)] | None = Field(
         None, description="missiles loaded at the start (default: the catalog's full load)"
     )
+    relocation: Relocation | None = Field(
+        None, description="shoot-and-scoot: the prepared sites it moves to, and what makes it move (absent: it stays)")
     alignment: Alignment | None = Field(
-        None, description="set up at the start with a north-alignment error drawn from its radar's catalog figures "
-        "(absent: aligned)")
+        None, description="set up at the start (and at each relocation) with a north-alignment error drawn from its "
+        "radar's catalog figures (absent: aligned)")
     defends: Annotated[list[Id], Field(max_length=32)] = Field(
         default_factory=list, description="point defence: the units of the network (radars, launchers, command "
         "posts) this fire unit defends, besides itself; it engages what its own picture shows flying at one of them "

@@ -1,0 +1,139 @@
+"""Relocation (shoot-and-scoot): a unit moves between its prepared sites; each move takes its type's tear-down, the
+travel and its set-up, and from the tear-down's start to the set-up's end it neither emits nor fires. The
+schedule of a unit's presence is worked out here from the catalog's figures and the sites, and the engine's
+emission time, tear-down and set-up events, magazine and detections are checked against it."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from iadsim.analysis.metrics import METRICS
+from iadsim.engine import Engine, build_world
+from iadsim.scenario.catalog import builtin_catalog
+
+from ._scenarios import raid, scenario_dict
+
+SITE = (5.0, 0.0)  # km, the prepared site
+
+
+def _pd(relocation: dict, crew: str = "trained", **extra) -> dict:
+    return {"id": "pd", "type": "sr-system", "x": "0 km", "y": "0 km", "crew": crew, "relocation": relocation,
+            **extra}
+
+
+def _legs(crew_factor: float = 1.0, travel: float | None = 60.0) -> tuple[float, float]:
+    """(the move to the site, the move back) [s]: tear-down and set-up (crew-scaled) plus the travel - the site's
+    own time out, the straight distance at the road speed back."""
+    entry = builtin_catalog().types["sr-system"]
+    fixed = (entry.teardown.value + entry.setup.value) * crew_factor
+    back = math.hypot(*SITE) * 1e3 / entry.road_speed.value
+    return fixed + (travel if travel is not None else back), fixed + back
+
+
+@pytest.mark.parametrize(("step", "crew", "factor"), [("1 s", "trained", 1.0), ("5 s", "basic", 1.5)])
+def test_a_scheduled_unit_is_silent_while_it_moves(make_scenario, step, crew, factor):
+    every = 100.0
+    out, back = _legs(factor)
+    duration = 2000.0
+    relocation = {"after": "schedule", "every": f"{every} s",
+                  "sites": [{"x": f"{SITE[0]} km", "y": f"{SITE[1]} km", "travel": "60 s"}]}
+    data = scenario_dict([_pd(relocation, crew)], step=step, duration=f"{duration} s")
+    world = build_world(make_scenario(data))
+    engine = Engine(world, np.arange(3), seed=1)
+    engine.run()
+    # the schedule: present [0, every), moving, present a leg later for `every`, and so on
+    t, leaving, arriving, present, legs = 0.0, [], [], 0.0, [out, back]
+    n = 0
+    while t < duration:
+        end = min(t + every, duration)
+        present += end - t
+        if t + every >= duration:
+            break
+        leaving.append(t + every)
+        t = t + every + legs[n % 2]
+        n += 1
+        if t <= duration:
+            arriving.append(t)
+    ev = engine.events
+    for r in range(3):
+        mine = ev[ev.replication == r]
+        assert mine[mine.kind == "teardown"].time.tolist() == pytest.approx(leaving)
+        assert mine[mine.kind == "set_up"].time.tolist() == pytest.approx(arriving)
+    assert world.unit_ids == ["pd", "pd@1"]
+    on = METRICS["emitter_on_time"].of_state(world, engine.state)
+    assert on.tolist() == pytest.approx([present] * 3)
+
+
+def test_after_firing_it_moves_with_its_magazine_and_sees_from_the_new_site(make_scenario):
+    """Drones come at the unit from the west in two groups; it fires at the first, relocates 20 s after its first
+    launch to a site 5 km east, and engages the second from there with what is left of its 12 missiles. A drone
+    group far east, out of its radar's range from its own position but inside it from the site, is first seen
+    after the set-up."""
+    relocation = {"after": "firing", "delay": "20 s",
+                  "sites": [{"x": f"{SITE[0]} km", "y": f"{SITE[1]} km", "travel": "60 s"}]}
+    # helicopters 38 km east: beyond its radar's 36 km from its own position, inside it from the site
+    far = raid("far", 38, 12, 38, -12, count=2, type_="utility-helicopter", target=None, start="200 s",
+               spacing="20 s")
+    threats = [raid("west", -15, 0, count=3, spacing="5 s"), raid("late", -20, 1, count=3, start="400 s",
+                                                                   spacing="5 s"), far]
+    data = scenario_dict([_pd(relocation)], threats=threats, step="1 s", duration="900 s")
+    data["threats"][2]["altitude_reference"] = "msl"
+    world = build_world(make_scenario(data))
+    engine = Engine(world, np.arange(4), seed=2)
+    engine.run()
+    ev, st = engine.events, engine.state
+    out, _ = _legs()
+    pd, copy = world.unit_ids.index("pd"), world.unit_ids.index("pd@1")
+    far_t = [i for i, tid in enumerate(world.target_ids) if tid.startswith("far")]
+    for r in range(4):
+        mine = ev[ev.replication == r]
+        launches = mine[mine.kind == "launch"]
+        first = launches.time.min()
+        leave = mine[mine.kind == "teardown"].time.tolist()
+        arrive = mine[mine.kind == "set_up"].time.tolist()
+        assert leave[0] == math.ceil(first + 20.0)  # (it starts at the step sample at or after it is due)
+        assert arrive[0] == pytest.approx(leave[0] + out)
+        back = leave[1] if len(leave) > 1 else np.inf  # it fired from the site too: it moves back, as told
+        if np.isfinite(back):
+            after = launches[launches.time > arrive[0]].time.min()
+            assert back == math.ceil(after + 20.0)
+        # nothing fired or guided from the tear-down to the set-up; then only from the new site
+        assert not ((launches.time > leave[0]) & (launches.time < arrive[0])).any()
+        assert (launches[launches.time < leave[0]].unit == pd).all()
+        there = launches[(launches.time > arrive[0]) & (launches.time < back)]
+        assert len(there) and (there.unit == copy).all()
+        # the magazine moved with it (no reload within the run: 30 min)
+        last = world.fire_ids.index(world.unit_ids[int(launches.unit.iloc[-1])])
+        assert st.batteries.missiles[r, last] == 12 - int(launches.missiles.sum())
+        # the far helicopters are seen only from the new site, after its set-up
+        s_copy = world.sensor_ids.index("pd@1")
+        seen = np.fmin(st.tracks.confirmed_at[r][:, far_t], st.tracks.held_since[r][:, far_t])
+        assert np.isfinite(seen[s_copy]).any() and not np.isfinite(seen[world.sensor_ids.index("pd")]).any()
+        assert seen[s_copy][np.isfinite(seen[s_copy])].min() >= arrive[0]
+
+
+def test_a_radar_warned_of_an_anti_radiation_missile_moves_and_the_missile_misses(make_scenario):
+    """An anti-radiation missile launched at a radar that relocates on warning (no delay): the radar tears down at
+    the launch (the next step's sample) and the missile, arriving after that, finds nothing: target_gone."""
+    from .test_arms import _scenario as arm_scenario
+
+    data = arm_scenario(launch_range=41.3)
+    data["units"][0]["relocation"] = {"after": "warning", "sites": [{"x": "14 km", "y": "3 km"}]}
+    world = build_world(make_scenario(data))
+    engine = Engine(world, np.arange(5), seed=3)
+    engine.run()
+    ev = engine.events
+    launched = ev[ev.kind == "arm_launch"]
+    assert len(launched) == 5
+    for r in range(5):
+        mine = ev[ev.replication == r]
+        leave = mine[mine.kind == "teardown"].time.tolist()
+        assert leave == [math.ceil(launched.time.iloc[r])]
+        missed = mine[mine.kind == "arm_miss"]
+        assert missed.reason.tolist() == ["target_gone"]
+        assert not (mine.kind == "arm_hit").any() and not (mine.kind == "destroyed").any()
+    # moving away defeated them
+    assert METRICS["arms_defeated"].of_state(world, engine.state).tolist() == [1] * 5
