@@ -136,6 +136,7 @@ class Status(IntEnum):
     DECIDING = 8  # a fire unit holding a proposed engagement while it waits for authorisation
     ENGAGING = 9  # a fire unit with missiles in flight
     RELOADING = 10  # a fire unit between launches or reloading
+    AWAY = 11  # a relocating unit not set up at this site (on the move, or at another of its sites)
 
 
 STATUS_NAMES = [s.name.lower() for s in Status]
@@ -151,6 +152,7 @@ STATUS_TEXT: dict[str, str] = {
     "deciding": "waiting for authorisation",
     "engaging": "guiding missiles in flight",
     "reloading": "between launches or reloading",
+    "away": "not at this site (relocating)",
 }
 """Each :class:`Status` spelled out (the report's words)."""
 

@@ -33,9 +33,13 @@ def _legs(crew_factor: float = 1.0, travel: float | None = 60.0) -> tuple[float,
     return fixed + (travel if travel is not None else back), fixed + back
 
 
-@pytest.mark.parametrize(("step", "crew", "factor"), [("1 s", "trained", 1.0), ("5 s", "basic", 1.5)])
+@pytest.mark.parametrize(("step", "crew", "factor"), [("1 s", "trained", 1.0), ("5 s", "basic", 1.5),
+                                                      ("7 s", "trained", 1.0)])
 def test_a_scheduled_unit_is_silent_while_it_moves(make_scenario, step, crew, factor):
-    every = 100.0
+    """Present for `every`, then on the move for a leg, and so on: the tear-down and the set-up each at the first
+    step sample at or after they are due (at 7 s steps the legs and `every` fall between samples); the radar
+    emits exactly while the unit is present."""
+    every, dt = 100.0, float(step.split()[0])
     out, back = _legs(factor)
     duration = 2000.0
     relocation = {"after": "schedule", "every": f"{every} s",
@@ -44,19 +48,21 @@ def test_a_scheduled_unit_is_silent_while_it_moves(make_scenario, step, crew, fa
     world = build_world(make_scenario(data))
     engine = Engine(world, np.arange(3), seed=1)
     engine.run()
-    # the schedule: present [0, every), moving, present a leg later for `every`, and so on
-    t, leaving, arriving, present, legs = 0.0, [], [], 0.0, [out, back]
-    n = 0
-    while t < duration:
-        end = min(t + every, duration)
-        present += end - t
-        if t + every >= duration:
+    sample = lambda t: math.ceil(t / dt - 1e-9) * dt  # noqa: E731  the first step sample at or after t
+    last = math.floor(duration / dt + 1e-9) * dt  # the run's last sample
+    t, leaving, arriving, present, legs, n = 0.0, [], [], 0.0, [out, back], 0
+    while True:
+        leave = sample(t + every)
+        if leave > last:
+            present += duration - t
             break
-        leaving.append(t + every)
-        t = t + every + legs[n % 2]
+        present += leave - t
+        leaving.append(leave)
+        t = sample(leave + legs[n % 2])
         n += 1
-        if t <= duration:
-            arriving.append(t)
+        if t > last:
+            break
+        arriving.append(t)
     ev = engine.events
     for r in range(3):
         mine = ev[ev.replication == r]
@@ -115,25 +121,53 @@ def test_after_firing_it_moves_with_its_magazine_and_sees_from_the_new_site(make
         assert seen[s_copy][np.isfinite(seen[s_copy])].min() >= arrive[0]
 
 
-def test_a_radar_warned_of_an_anti_radiation_missile_moves_and_the_missile_misses(make_scenario):
-    """An anti-radiation missile launched at a radar that relocates on warning (no delay): the radar tears down at
-    the launch (the next step's sample) and the missile, arriving after that, finds nothing: target_gone."""
+@pytest.mark.parametrize(("delay", "gone"), [("0 s", True), ("15 s", False)])
+def test_a_unit_warned_of_an_anti_radiation_missile_moves_and_the_missile_misses(make_scenario, delay, gone):
+    """An anti-radiation missile launched at a short-range system that relocates on warning; the missile flies
+    about 69 s, the tear-down takes 60 s. Without delay the unit has left when it arrives: target_gone, and the
+    missile counts as defeated. With 15 s delay it is still tearing down there, dark since the tear-down began:
+    the missile can strike it, and misses for the silence (radar_dark), not for want of a target."""
     from .test_arms import _scenario as arm_scenario
 
     data = arm_scenario(launch_range=41.3)
-    data["units"][0]["relocation"] = {"after": "warning", "sites": [{"x": "14 km", "y": "3 km"}]}
+    data["units"][0] = {"id": "ew", "type": "sr-system", "x": "10 km", "y": "0 km", "mast_height": "10 m",
+                        "relocation": {"after": "warning", "delay": delay, "sites": [{"x": "14 km", "y": "3 km"}]}}
     world = build_world(make_scenario(data))
     engine = Engine(world, np.arange(5), seed=3)
     engine.run()
     ev = engine.events
-    launched = ev[ev.kind == "arm_launch"]
-    assert len(launched) == 5
+    launched = ev[ev.kind == "arm_launch"].set_index("replication").time
+    teardown = builtin_catalog().types["sr-system"].teardown.value
     for r in range(5):
         mine = ev[ev.replication == r]
+        if r not in launched.index:  # (shot down by the unit before the launch? no: launched at once; kept safe)
+            continue
         leave = mine[mine.kind == "teardown"].time.tolist()
-        assert leave == [math.ceil(launched.time.iloc[r])]
-        missed = mine[mine.kind == "arm_miss"]
-        assert missed.reason.tolist() == ["target_gone"]
-        assert not (mine.kind == "arm_hit").any() and not (mine.kind == "destroyed").any()
-    # moving away defeated them
-    assert METRICS["arms_defeated"].of_state(world, engine.state).tolist() == [1] * 5
+        assert leave == [math.ceil(launched[r] + float(delay.split()[0]))]
+        impact = mine[mine.kind.isin(["arm_hit", "arm_miss"])]
+        if not len(impact):  # shot down on the way
+            continue
+        assert (impact.time.iloc[0] >= leave[0] + teardown) == gone  # the case is what it says
+        assert impact.reason.tolist() == (["target_gone"] if gone else ["radar_dark"])
+    if gone:  # moving away defeated them
+        defeated = METRICS["arms_defeated"].of_state(world, engine.state)
+        assert defeated.tolist() == [1] * 5
+
+
+def test_a_unit_destroyed_at_its_site_is_destroyed_everywhere_and_counted_once(make_scenario):
+    """A drone raid strikes the relocating unit at its own position before its first scheduled move: it is
+    destroyed there and at its prepared site (never set up there), and counts as one unit destroyed."""
+    relocation = {"after": "schedule", "every": "10 min", "sites": [{"x": f"{SITE[0]} km", "y": "0 km"}]}
+    strike = raid("strike", -6, 0, 0, 0, count=1, target="pd")
+    data = scenario_dict([_pd(relocation, emcon={"policy": "silent"})], threats=[strike], step="1 s",
+                         duration="900 s")
+    data["threats"][0]["pk"] = 1.0
+    world = build_world(make_scenario(data))
+    engine = Engine(world, np.arange(3), seed=1)
+    engine.run()
+    ev, rd = engine.events, engine.state.readiness
+    for r in range(3):
+        mine = ev[ev.replication == r]
+        assert (mine.kind == "destroyed").sum() == 1 and not mine.kind.isin(["teardown", "set_up"]).any()
+    assert np.isfinite(rd.destroyed_at).all()  # both sites
+    assert METRICS["units_destroyed"].of_state(world, engine.state).tolist() == [1] * 3

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from iadsim.events import REASON_NAMES
+from iadsim.scenario.relocation import SEPARATOR
 
 __all__ = ["BY", "COUNTS", "RADAR_COUNTS", "episodes", "outcomes_by", "radars", "reason_columns"]
 
@@ -83,9 +84,11 @@ def outcomes_by(events: pd.DataFrame, entities: dict, replications: int, by: str
     if by == "fire_unit":
         units = entities["units"]
         index = {u["id"]: i for i, u in enumerate(units)}
-        groups = [g for g in entities.get("fire_units", []) if g in index]
+        # a relocating fire unit is one group over its sites (ID, ID@1, ...)
+        home = {g: g.partition(SEPARATOR)[0] for g in entities.get("fire_units", []) if g in index}
+        groups = [g for g in dict.fromkeys(home.values()) if g in index]
         key = events["unit"].to_numpy()
-        member = {g: np.array([index[g]]) for g in groups}
+        member = {g: np.array([index[f] for f, h in home.items() if h == g]) for g in groups}
         frame = pd.DataFrame({"group": groups, "type": [str(units[index[g]].get("type", "")) for g in groups]})
         counted = ("nominated", "vetoed", "lost", "engagements", "missiles", "kills", "missed", "waiting")
     else:

@@ -319,6 +319,7 @@ def _sensor_counts(world, state) -> np.ndarray:
     tab, out = state.tracks.table, state.outcomes
     flying = out.alive & ~out.leaked & world.active[k][None, :]
     should = (world.looks.visible_at(k) & world.ranging[:, None])[None] & flying[:, None, :]
+    should &= state.readiness.present[:, world.sensor_unit][..., None]  # (a relocating unit's other sites: nothing)
     status = tab.status if world.ranging.all() else np.where(world.ranging[None, :, None], tab.status, FREE).astype(
         np.int8)
     counts = np.zeros(tab.status.shape[:2] + (6,))

@@ -120,12 +120,13 @@ def unit_status(world: World, state, now: float) -> np.ndarray:
     simulated: down first, then a fire unit's broken chain, missiles in flight, a pending decision, a launcher
     not yet ready."""
     rd, bat, eng = state.readiness, state.batteries, state.engagements
-    out = np.where(rd.unit_up, Status.READY, Status.DOWN).astype(np.int8)
+    down = np.where(rd.present, Status.DOWN, Status.AWAY)  # (a relocating unit's other sites: away)
+    out = np.where(rd.unit_up, Status.READY, down).astype(np.int8)
     for f, u in enumerate(world.fire_unit):
         flying = ((eng.phase == FLYING) & (eng.fire == f)).any(axis=1)
         code = np.select([~rd.able[:, f], flying, bat.busy[:, f], bat.ready_at[:, f] > now],
                          [Status.CHAIN_BROKEN, Status.ENGAGING, Status.DECIDING, Status.RELOADING], Status.READY)
-        out[:, u] = np.where(rd.unit_up[:, u], code, Status.DOWN)
+        out[:, u] = np.where(rd.unit_up[:, u], code, down[:, u])
     return out
 
 

@@ -78,7 +78,7 @@ from iadsim.registry import (
     measures_range,
     places_target,
 )
-from iadsim.scenario.relocation import SEPARATOR
+from iadsim.scenario.relocation import SEPARATOR, home_of
 from iadsim.sensors import in_sector, sensor_entry
 from iadsim.tracking import gate_threshold
 from iadsim.tracking.picture import UNKNOWN_HEIGHT_SIGMA, BearingSensors, arrival_order, fuse_reports, next_arrival
@@ -103,6 +103,8 @@ class Moves:
     units: np.ndarray
     legs: np.ndarray
     fire: np.ndarray
+    teardown: float  # [s] the crew's tear-down: it stands at the site it leaves until then
+    setup: float  # [s] the crew's set-up: it stands at the new site from that long before the move ends
 
 
 ONLY, FIRST = 1, 2
@@ -284,14 +286,16 @@ class Context:
             xy = [w.scenario.sites[w.unit_ids[u]] for u in at]
             travel = [site.travel for site in plan.sites]
             legs = []
+            teardown, setup = (entry.teardown.value * crew.reaction_time_factor,
+                               entry.setup.value * crew.reaction_time_factor)
             for j in range(len(at)):  # the move to site j from the one before it (to 0: from the last)
                 a, b = xy[j - 1], xy[j]
                 road = travel[j - 1] if j > 0 and travel[j - 1] is not None else math.hypot(
                     b.x - a.x, b.y - a.y) / entry.road_speed.value
-                legs.append((entry.teardown.value + entry.setup.value) * crew.reaction_time_factor + road)
+                legs.append(teardown + road + setup)
             out[h] = Moves(plan.after, plan.delay, plan.every if plan.every is not None else np.inf,
                            np.array(at, np.int64), np.array(legs, float),
-                           np.array([fire.get(u, -1) for u in at], np.int64))
+                           np.array([fire.get(u, -1) for u in at], np.int64), teardown, setup)
         return out
 
     @cached_property
@@ -484,7 +488,8 @@ def initial_state(ctx: Context) -> State:
                             healthy=healthy, present=present,
                             next_move=np.tile([ctx.relocation[u].every if u in ctx.relocation else np.inf
                                                for u in range(U)], (R, 1)).reshape(R, U),
-                            moving=np.full((R, U), np.inf), moves=np.zeros((R, U), np.int64),
+                            moving=np.full((R, U), np.inf), left=np.full((R, U), -np.inf),
+                            moves=np.zeros((R, U), np.int64),
                             silences=_silences(ctx, R, S)),
         tracks=SensorTracks(phase=rng.uniform(keys, 0, S_PHASE, (S,)) * w.look_period[None, :],
                             table=SensorTrackTable.empty(R, S, ctx.track_slots), dropped=np.zeros(R, np.int64),
@@ -623,7 +628,9 @@ def repair_and_fail(ctx: Context, k: int, rd: Readiness) -> None:
     rd.since = np.where(changed & rd.present, now, rd.since)
     rd.unit_up = rd.healthy & rd.present & ~np.isfinite(rd.destroyed_at)
     for r, u in zip(*np.nonzero(due), strict=True):
-        ctx.event(r, now, EventKind.REPAIRED if rd.healthy[r, u] else EventKind.FAILED, u)
+        mv = ctx.relocation.get(int(u))  # (a relocating unit: at the site it stands at, or left last)
+        at = u if mv is None else int(mv.units[(rd.moves[r, u] - np.isfinite(rd.moving[r, u])) % len(mv.units)])
+        ctx.event(r, now, EventKind.REPAIRED if rd.healthy[r, u] else EventKind.FAILED, at)
     update_chains(ctx, rd, np.flatnonzero(due.any(axis=1)))
 
 
@@ -1033,7 +1040,8 @@ def leak(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray) -
             continue
         ctx.event(r, w.arrival_time[t], EventKind.LEAK, target=t, where=w.position[-1, t])  # its route's end
         u = w.unit_of[t]  # (a unit that has moved away is not struck at its site)
-        if u >= 0 and not np.isfinite(st.readiness.destroyed_at[r, u]) and st.readiness.present[r, u]:
+        if u >= 0 and not np.isfinite(st.readiness.destroyed_at[r, u]) and standing(ctx, st.readiness, r, u,
+                                                                                      float(w.arrival_time[t])):
             if float(rng.uniform_at(ctx.keys[r], 0, S_STRIKE, t)) < ctx.strike_pk[t]:
                 destroy(ctx, k, st, r, u, float(w.arrival_time[t]), t)
                 struck = True
@@ -1050,7 +1058,7 @@ def arm_impact(ctx: Context, k: int, st: State, r: int, t: int) -> bool:
     s, u, impact = ctx.radar_of[t], w.unit_of[t], float(w.arrival_time[t])
     site = w.scenario.sites[w.unit_ids[u]]
     where = (site.x, site.y, site.ground)
-    if np.isfinite(rd.destroyed_at[r, u]) or not rd.present[r, u]:  # destroyed first, or it has moved away
+    if np.isfinite(rd.destroyed_at[r, u]) or not standing(ctx, rd, r, u, impact):  # destroyed first, or gone
         out.arms_missed[r] += int(not np.isfinite(rd.destroyed_at[r, u]))  # (moving away defeated it)
         ctx.event(r, impact, EventKind.ARM_MISS, u, t, reason=Reason.TARGET_GONE, where=where)
         return False
@@ -1216,12 +1224,13 @@ def end_tracks(trk: SensorTracks, w: World, r: int, u: int, when: float) -> None
 # ------------------------------------------------------------------------------------------------ relocation
 
 def relocate(ctx: Context, k: int, st: State) -> None:
-    """Relocating units whose tear-down is due by step ``k``'s time sample start it then (a tear-down starts at the
-    first step sample at or after it is due: the unit fires until then), and those whose move ends by then are set
-    up at their next site at that moment (one after the other when a step holds several): the unit leaves its site
-    at the tear-down's start (it neither emits nor fires, its sensors' tracks end) and is set up at the next one a
-    leg later (:attr:`Context.relocation`: tear-down, travel, set-up), with the magazine it left with, a fresh
-    north-alignment error if it has ``alignment``, and for a schedule its next tear-down ``every`` later."""
+    """Relocating units whose tear-down is due by step ``k``'s time sample start it then, and those whose move
+    ends by then are set up at their next site then (both at the first step sample at or after they are due: the
+    unit fires until then, and fires again from then): the unit stops emitting and firing at the tear-down's start
+    (its sensors' tracks end) and is set up at the next site a leg later (:attr:`Context.relocation`: tear-down,
+    travel, set-up), with the magazine it left with, a fresh north-alignment error if it has ``alignment``, and
+    for a schedule its next tear-down ``every`` later. It stands at the site it leaves until the tear-down ends and
+    at the new one from the set-up's start (:func:`standing`): there it can be struck."""
     if not ctx.relocation:
         return
     rd, now, rows = st.readiness, float(ctx.world.times[k]), set()
@@ -1235,7 +1244,7 @@ def relocate(ctx: Context, k: int, st: State) -> None:
             for r in leaving:
                 depart(ctx, st, int(r), h, mv, now)
             for r in arriving:
-                set_up(ctx, st, int(r), h, mv)
+                set_up(ctx, st, int(r), h, mv, now)
             rows.update(arriving.tolist() + leaving.tolist())
     if rows:
         rows = np.array(sorted(rows), np.int64)
@@ -1252,15 +1261,16 @@ def depart(ctx: Context, st: State, r: int, h: int, mv: Moves, when: float) -> N
     rd.present[r, u], rd.unit_up[r, u], rd.since[r, u] = False, False, when
     end_tracks(st.tracks, w, r, u, when)
     rd.moves[r, h] += 1
-    rd.moving[r, h], rd.next_move[r, h] = when + mv.legs[(j + 1) % len(mv.units)], np.inf
+    rd.moving[r, h], rd.next_move[r, h], rd.left[r, h] = when + mv.legs[(j + 1) % len(mv.units)], np.inf, when
     site = w.scenario.sites[w.unit_ids[u]]
     ctx.event(r, when, EventKind.TEARDOWN, u, where=(site.x, site.y, site.ground))
 
 
-def set_up(ctx: Context, st: State, r: int, h: int, mv: Moves) -> None:
-    """Relocating unit ``h`` of row ``r`` is set up at its next site at the end of its move."""
+def set_up(ctx: Context, st: State, r: int, h: int, mv: Moves, when: float) -> None:
+    """Relocating unit ``h`` of row ``r`` is set up at its next site at ``when`` (the step sample at or after its move
+    ends)."""
     w, rd, bat = ctx.world, st.readiness, st.batteries
-    when, n = float(rd.moving[r, h]), int(rd.moves[r, h])
+    n = int(rd.moves[r, h])
     j = n % len(mv.units)
     u, f, before = int(mv.units[j]), int(mv.fire[j]), int(mv.fire[j - 1])
     rd.present[r, u], rd.since[r, u], rd.moving[r, h] = True, when, np.inf
@@ -1274,6 +1284,22 @@ def set_up(ctx: Context, st: State, r: int, h: int, mv: Moves) -> None:
         rd.next_move[r, h] = when + mv.every
     site = w.scenario.sites[w.unit_ids[u]]
     ctx.event(r, when, EventKind.SET_UP, u, where=(site.x, site.y, site.ground))
+
+
+def standing(ctx: Context, rd: Readiness, r: int, u: int, when: float) -> bool:
+    """Whether unit ``u`` of row ``r`` stands at its site at ``when`` (set up there, tearing down there, or setting up
+    there after a move): what strikes and missiles reaching its site find; a relocating unit on the road stands
+    nowhere. (Only moves under way are known: ``when`` is now or the step's window.)"""
+    if rd.present[r, u]:
+        return True
+    h = int(ctx.world.home[u])
+    mv = ctx.relocation.get(h)
+    if mv is None or not np.isfinite(rd.moving[r, h]):
+        return False
+    n = len(mv.units)
+    leaving, going = int(mv.units[(rd.moves[r, h] - 1) % n]), int(mv.units[rd.moves[r, h] % n])
+    return bool((u == leaving and when < rd.left[r, h] + mv.teardown)
+                or (u == going and when >= rd.moving[r, h] - mv.setup))
 
 
 def trigger(ctx: Context, rd: Readiness, r: int, u: int, when: float, why: str) -> None:
@@ -1491,8 +1517,11 @@ def flying_at_defended(ctx: Context, st: State, rr, ff, tt, when, which) -> np.n
         rel = points[fu][None, :, :] - position[:, None, :]  # (n, m, 3)
         ahead = np.einsum("nmk,nk->nm", rel, velocity) / np.maximum((velocity**2).sum(axis=1), 1e-9)[:, None]
         closest = np.linalg.norm(rel - velocity[:, None, :] * np.maximum(ahead, 0.0)[..., None], axis=-1)
-        standing = ~np.isfinite(st.readiness.destroyed_at[r][:, units[fu]]) & st.readiness.present[r][:, units[fu]]
-        out[j] = ((closest <= radius) & standing).any(axis=1)
+        there = ~np.isfinite(st.readiness.destroyed_at[r][:, units[fu]])
+        if ctx.relocation:
+            there &= np.array([[standing(ctx, st.readiness, int(rr_), int(u), float(now)) for u in units[fu]]
+                               for rr_, now in zip(r, when[j], strict=True)], bool).reshape(there.shape)
+        out[j] = ((closest <= radius) & there).any(axis=1)
     return out
 
 
@@ -1826,10 +1855,11 @@ def channel_groups(w: World, default: int = 4) -> tuple[np.ndarray, np.ndarray]:
     names, capacity, group = [], [], []
     for f in range(len(w.fire_ids)):
         guider = guiding_radar(w, f)
-        if guider not in names:
+        home = home_of(guider)[0]  # a relocating radar's channels are one pool, wherever it stands
+        if home not in names:
             radar = sensor_entry(w.scenario, units[guider])
-            names.append(guider)
+            names.append(home)
             found = radar is not None and radar.guidance_channels is not None
             capacity.append(int(radar.guidance_channels.value) if found else default)
-        group.append(names.index(guider))
+        group.append(names.index(home))
     return np.array(group, np.int64), np.array(capacity, np.int64)

@@ -55,6 +55,7 @@ class Readiness:
     present: np.ndarray  # (R, U) bool: the unit stands at this site, set up (a relocating unit: one of its sites)
     next_move: np.ndarray  # (R, U) [s] when a relocating unit next starts to tear down (inf: not due)
     moving: np.ndarray  # (R, U) [s] when a relocating unit on the move is set up at its next site (inf: not moving)
+    left: np.ndarray  # (R, U) [s] when a relocating unit started its last move's tear-down
     moves: np.ndarray  # (R, U) int64 how many moves a relocating unit has started
     silences: np.ndarray  # (R, S, M, 4) each radar's silences: from, until [s] (silent in [from, until)), when its
     #                        crew knew of it [s] and the missile that warned (a target index, -1: none); unused:

@@ -150,7 +150,7 @@ class Scenario:
         )
 
 
-def _relocation_errors(unit, entry, doc: Document, loc: tuple) -> list:
+def _relocation_errors(unit, entry, catalog: Catalog, doc: Document, loc: tuple) -> list:
     """A relocation needs its type's tear-down and set-up times and road speed (a site's ``travel`` may replace the
     straight-line time to it); a unit taking turns in a rotation group cannot leave it."""
     missing = [name for name in ("teardown", "setup", "road_speed") if getattr(entry, name, None) is None]
@@ -159,6 +159,13 @@ def _relocation_errors(unit, entry, doc: Document, loc: tuple) -> list:
                           "tear-down and set-up times and its road speed (the travel time between sites)")]
     if unit.emcon.policy == "rotation":
         return [doc.error(loc, "a unit of a rotation group takes its turns from one site: it cannot relocate")]
+    after = unit.relocation.after
+    if after == "firing" and not (isinstance(entry, LauncherType) or _guides(None, entry)):
+        return [doc.error(loc + ("after",), f"'{unit.type}' neither fires nor guides missiles: it never moves after "
+                          "firing")]
+    if after == "warning" and not _radiates(catalog, entry):
+        return [doc.error(loc + ("after",), f"'{unit.type}' emits nothing: no anti-radiation missile is launched at "
+                          "it to warn it")]
     return []
 
 
@@ -214,7 +221,7 @@ def check_references(spec: ScenarioSpec, catalog: Catalog, doc: Document) -> Non
             errors.append(doc.error(("units", i, "emcon", "shutdown"), f"'{unit.type}' emits nothing: there is no "
                                     "radar to switch off on an anti-radiation missile warning"))
         if unit.relocation is not None and entry is not None:
-            errors += _relocation_errors(unit, entry, doc, ("units", i, "relocation"))
+            errors += _relocation_errors(unit, entry, catalog, doc, ("units", i, "relocation"))
         radar = catalog.types.get(entry.radar) if isinstance(entry, LauncherType) and entry.radar else entry
         if unit.alignment is not None and entry is not None and (
                 not isinstance(radar, RadarType) or radar.alignment_sigma is None or radar.alignment_blunder is None):

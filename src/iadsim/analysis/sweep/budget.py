@@ -99,22 +99,24 @@ def work_size(spec, catalog, cells: int) -> WorkSize:
     targets = sum(int(f.count) for f in (*spec.threats, *spec.traffic))
     sensors = fire = 0
     clutter = 0.0  # the most false plots a look of any radar gives
-    for unit in spec.units:
+    sites = {u.id: 1 + (len(u.relocation.sites) if u.relocation is not None else 0) for u in spec.units}
+    for unit in spec.units:  # a relocating unit is a unit at each of its sites
         entry = catalog.types.get(unit.type)
         radar = None
         if isinstance(entry, LauncherType):
-            fire += 1
-            sensors += bool(entry.radar)
+            fire += sites[unit.id]
+            sensors += bool(entry.radar) * sites[unit.id]
             radar = catalog.types.get(entry.radar) if entry.radar else None
         elif isinstance(entry, SENSOR_TYPES):  # radars and passive sensors
-            sensors += 1
+            sensors += sites[unit.id]
             radar = entry
         if radar is not None:  # the sensor model's own count, as the engine reads it
             model = SENSOR_MODELS[radar.model].from_catalog(radar, unit)
             clutter = max(clutter, getattr(model, "false_plots_per_look", 0.0))
     slots = slots_needed(targets, clutter, spec.doctrine.tracking.confirm_looks)
     bands = sum(int(j.count) * len(j.bands) for j in spec.jammers)
-    return WorkSize(steps, targets, sensors, fire, len(spec.units), len(spec.links), int(cells), slots, bands)
+    links = sum(sites[link.from_] * sites[link.to] for link in spec.links)  # (copied to and from every site)
+    return WorkSize(steps, targets, sensors, fire, sum(sites.values()), links, int(cells), slots, bands)
 
 
 def estimate_batch_bytes(scenario: Scenario, batch: int) -> int:
