@@ -171,3 +171,39 @@ def test_a_unit_destroyed_at_its_site_is_destroyed_everywhere_and_counted_once(m
         assert (mine.kind == "destroyed").sum() == 1 and not mine.kind.isin(["teardown", "set_up"]).any()
     assert np.isfinite(rd.destroyed_at).all()  # both sites
     assert METRICS["units_destroyed"].of_state(world, engine.state).tolist() == [1] * 3
+
+
+def test_it_stands_at_its_site_while_it_tears_down(make_scenario):
+    """A silent relocating unit (every 100 s; tear-down 60 s, travel 60 s, set-up 180 s) attacked by a drone at its
+    own position: struck when the drone arrives during the tear-down (100-160 s), not when it arrives on the road
+    (160-220 s), when the unit stands nowhere."""
+    speed = builtin_catalog().types["drone"].cruise_speed.value
+    relocation = {"after": "schedule", "every": "100 s",
+                  "sites": [{"x": f"{SITE[0]} km", "y": "0 km", "travel": "60 s"}]}
+    struck = {}
+    for arrival in (130.0, 190.0):
+        strike = raid("strike", -3, 0, 0, 0, count=1, target="pd", start=f"{arrival - 3000.0 / speed} s")
+        data = scenario_dict([_pd(relocation, emcon={"policy": "silent"})], threats=[strike], step="1 s",
+                             duration="400 s")
+        world = build_world(make_scenario(data))
+        engine = Engine(world, np.arange(2), seed=1)
+        engine.run()
+        struck[arrival] = (engine.events.kind == "destroyed").sum()
+    assert struck == {130.0: 2, 190.0: 0}
+
+
+def test_its_sites_share_one_radar_and_the_memory_budget_counts_them(make_scenario):
+    """A relocating unit's sites share its radar's guidance channels (one group), and the sweeps' memory budget
+    counts each site's sensor, fire unit and copied links as the built world has them."""
+    from iadsim.analysis.sweep.budget import work_size
+    from iadsim.engine.phases import channel_groups
+
+    relocation = {"after": "firing", "sites": [{"x": "5 km", "y": "0 km"}, {"x": "0 km", "y": "5 km"}]}
+    units = [_pd(relocation), {"id": "cp", "type": "command-post", "x": "-3 km", "y": "0 km"}]
+    scenario = make_scenario(scenario_dict(units, [{"from": "cp", "to": "pd", "carries": "cues"}]))
+    world = build_world(scenario)
+    group, capacity = channel_groups(world)
+    assert len(set(group.tolist())) == 1 and capacity.tolist() == [4]
+    size = work_size(scenario.spec, scenario.catalog, 1)
+    assert (size.sensors, size.fire_units, size.units, size.links) == (
+        len(world.sensor_ids), len(world.fire_ids), len(world.unit_ids), len(world.net.links)) == (3, 3, 4, 3)

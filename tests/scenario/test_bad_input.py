@@ -308,6 +308,14 @@ MUTATIONS = {
                                       "relocation: {after: firing, every: 5 min, sites: [{x: 7 km, y: -7 km}]},",
                                       "relocation: {after: firing", "units[4].relocation",
                                       ("every is for after: schedule",)),
+    "relocation-after-firing-of-a-search-radar": ("{id: ew-1, type: ew-radar,", "{id: ew-1, type: ew-radar, "
+                                                  "relocation: {after: firing, sites: [{x: 11 km, y: 5 km}]},",
+                                                  "relocation: {after: firing", "units[0].relocation.after",
+                                                  ("'ew-radar' neither fires nor guides missiles",)),
+    "relocation-after-warning-of-a-command-post": (_CP, _CP.replace("readiness:", "relocation: {after: warning, "
+                                                                    "sites: [{x: 8 km, y: -7 km}]}, readiness:"),
+                                                   "relocation: {after: warning", "units[1].relocation.after",
+                                                   ("'command-post' emits nothing",)),
     "decoy-carrying-arms": ("type: utility-helicopter\n    count: 4\n    spacing: 20 s\n    start: 1 min\n"
                             "    target: airbase\n", "type: mald-class-decoy\n    count: 4\n    spacing: 20 s\n"
                             "    start: 1 min\n    target: airbase\n    arms: [{type: harm-class-arm, at: ew-1, "
@@ -575,13 +583,20 @@ def test_bad_catalog_file(case, tmp_path, cli):
         assert secret not in err + out
 
 
-def test_good_catalog_file_is_accepted(tmp_path, cli):
-    """The control for the cases above: the unmutated catalog file validates."""
-    (tmp_path / "mine.yaml").write_text(GOOD_CATALOG, encoding="utf-8")
+def _with_catalog(tmp_path, catalog: str, old: str, new: str) -> tuple[Path, str]:
+    """The designed example with ``catalog`` as an extra catalog file beside it and ``old`` replaced by ``new``:
+    the scenario's path and text."""
+    (tmp_path / "mine.yaml").write_text(catalog, encoding="utf-8")
     text = mutate(designed_text(), "terrain: {source: sample}", "terrain: {source: sample}\ncatalog: [mine.yaml]")
-    text = mutate(text, "{id: lr-l1, type: lr-launcher", "{id: lr-l1, type: my-launcher")
+    text = mutate(text, old, new)
     path = tmp_path / "scenario.yaml"
     path.write_text(text, encoding="utf-8")
+    return path, text
+
+
+def test_good_catalog_file_is_accepted(tmp_path, cli):
+    """The control for the cases above: the unmutated catalog file validates."""
+    path, _ = _with_catalog(tmp_path, GOOD_CATALOG, "{id: lr-l1, type: lr-launcher", "{id: lr-l1, type: my-launcher")
     status, out, err = cli("validate", str(path))
     assert (status, errors_only(err)) == (0, "")
     assert out.startswith("ok: airbase-as-designed")
@@ -589,12 +604,8 @@ def test_good_catalog_file_is_accepted(tmp_path, cli):
 
 def test_a_relocation_with_no_travel_time_is_refused(tmp_path, cli):
     """A unit whose catalog type gives no tear-down, set-up or road speed cannot relocate: the error names them."""
-    (tmp_path / "mine.yaml").write_text(GOOD_CATALOG, encoding="utf-8")
-    text = mutate(designed_text(), "terrain: {source: sample}", "terrain: {source: sample}\ncatalog: [mine.yaml]")
-    text = mutate(text, "{id: lr-l1, type: lr-launcher,", "{id: lr-l1, type: my-launcher, relocation: {after: "
-                  "firing, sites: [{x: 7 km, y: -7 km}]},")
-    path = tmp_path / "scenario.yaml"
-    path.write_text(text, encoding="utf-8")
+    path, text = _with_catalog(tmp_path, GOOD_CATALOG, "{id: lr-l1, type: lr-launcher,", "{id: lr-l1, type: "
+                               "my-launcher, relocation: {after: firing, sites: [{x: 7 km, y: -7 km}]},")
     check_message(*cli("validate", str(path)), path, Expect(line_containing(text, "type: my-launcher"),
                                                             "units[4].relocation", (
         "'my-launcher' has no teardown, setup, road_speed in the catalog: a relocation needs",)))
@@ -602,11 +613,7 @@ def test_a_relocation_with_no_travel_time_is_refused(tmp_path, cli):
 
 def test_a_decoy_route_beyond_its_range_is_refused(tmp_path, cli):
     """A decoy flies at most its catalog max_range: a longer route is an error on the raid's route."""
-    (tmp_path / "mine.yaml").write_text(_DECOY_CATALOG, encoding="utf-8")
-    text = mutate(designed_text(), "terrain: {source: sample}", "terrain: {source: sample}\ncatalog: [mine.yaml]")
-    text = mutate(text, "type: utility-helicopter", "type: my-decoy")
-    path = tmp_path / "scenario.yaml"
-    path.write_text(text, encoding="utf-8")
+    path, text = _with_catalog(tmp_path, _DECOY_CATALOG, "type: utility-helicopter", "type: my-decoy")
     line = line_containing(text, "id: raid-north") + 7
     assert text.splitlines()[line - 1].strip() == "route:"
     legs = [(-14, 12), (-8, 6), (-1, 3), (2, 1), (8, -4)]  # raid-north's waypoints [km]

@@ -146,7 +146,7 @@ def radars(events: pd.DataFrame, entities: dict, replications: int) -> pd.DataFr
     """Each radar's emission and the anti-radiation missiles at it, means per replication, from the events alone:
     ``emitting`` [s] adds up each replication's ``emitter_on`` to ``emitter_off`` spans (one still on at the end runs
     to the run's ``duration``); one row per unit that ever switched, in the entities' order (``group`` its id,
-    ``type``)."""
+    ``type``; a relocating radar's sites summed in one row)."""
     n = max(int(replications), 1)
     units = entities["units"]
     kind = events["kind"].astype(str).to_numpy()
@@ -166,12 +166,16 @@ def radars(events: pd.DataFrame, entities: dict, replications: int) -> pd.DataFr
         if since is not None:
             on_time[u] += max(end - since, 0.0)
     rows = []
-    for u in sorted(set(switches["unit"].tolist())):
-        if not 0 <= u < len(units):
-            continue
-        count = {k: float(((kind == k) & (unit == u)).sum()) / n for k in ("arm_launch", "shutdown", "arm_hit",
-                                                                           "arm_miss", "destroyed")}
-        rows.append({"group": units[u]["id"], "type": units[u].get("type", ""), "emitting": on_time[u] / n,
+    # a relocating radar is one row over its sites (ID, ID@1, ...): its emission and missiles summed
+    home = np.array([str(x["id"]).partition(SEPARATOR)[0] for x in units], dtype=object)
+    index = {x["id"]: i for i, x in enumerate(units)}
+    for h in dict.fromkeys(home[u] for u in sorted(set(switches["unit"].tolist())) if 0 <= u < len(units)):
+        sites = np.flatnonzero(home == h)
+        u = index.get(h, int(sites[0]))
+        mine = np.isin(unit, sites)
+        count = {k: float(((kind == k) & mine).sum()) / n for k in ("arm_launch", "shutdown", "arm_hit", "arm_miss",
+                                                                     "destroyed")}
+        rows.append({"group": h, "type": units[u].get("type", ""), "emitting": on_time[sites].sum() / n,
                      "arms_launched": count["arm_launch"], "shutdowns": count["shutdown"],
                      "arms_hit": count["arm_hit"], "arms_missed": count["arm_miss"], "destroyed": count["destroyed"]})
     return pd.DataFrame(rows, columns=["group", "type", *RADAR_COUNTS])

@@ -628,8 +628,9 @@ def repair_and_fail(ctx: Context, k: int, rd: Readiness) -> None:
     rd.since = np.where(changed & rd.present, now, rd.since)
     rd.unit_up = rd.healthy & rd.present & ~np.isfinite(rd.destroyed_at)
     for r, u in zip(*np.nonzero(due), strict=True):
-        mv = ctx.relocation.get(int(u))  # (a relocating unit: at the site it stands at, or left last)
-        at = u if mv is None else int(mv.units[(rd.moves[r, u] - np.isfinite(rd.moving[r, u])) % len(mv.units)])
+        mv = ctx.relocation.get(int(u))  # (a relocating unit: at the site it stands at, or is nearest to)
+        moving = np.isfinite(rd.moving[r, u]) and now < rd.moving[r, u] - mv.setup if mv is not None else False
+        at = u if mv is None else int(mv.units[(rd.moves[r, u] - moving) % len(mv.units)])
         ctx.event(r, now, EventKind.REPAIRED if rd.healthy[r, u] else EventKind.FAILED, at)
     update_chains(ctx, rd, np.flatnonzero(due.any(axis=1)))
 
@@ -1204,6 +1205,7 @@ def destroy(ctx: Context, k: int, st: State, r: int, u: int, when: float, by: in
     rd.unit_up[r, every] = False
     rd.next_event[r, every] = rd.next_move[r, every] = rd.moving[r, every] = np.inf
     rd.destroyed_at[r, every] = rd.since[r, every] = when
+    rd.present[r, every], rd.present[r, u] = False, True  # (the wreck stands where it was struck)
     site = ctx.world.scenario.sites[w.unit_ids[u]]
     ctx.event(r, when, EventKind.DESTROYED, u, by, where=(site.x, site.y, site.ground))
     end_tracks(st.tracks, w, r, u, when)
@@ -1518,9 +1520,10 @@ def flying_at_defended(ctx: Context, st: State, rr, ff, tt, when, which) -> np.n
         ahead = np.einsum("nmk,nk->nm", rel, velocity) / np.maximum((velocity**2).sum(axis=1), 1e-9)[:, None]
         closest = np.linalg.norm(rel - velocity[:, None, :] * np.maximum(ahead, 0.0)[..., None], axis=-1)
         there = ~np.isfinite(st.readiness.destroyed_at[r][:, units[fu]])
-        if ctx.relocation:
-            there &= np.array([[standing(ctx, st.readiness, int(rr_), int(u), float(now)) for u in units[fu]]
-                               for rr_, now in zip(r, when[j], strict=True)], bool).reshape(there.shape)
+        moves = [c for c, u in enumerate(units[fu]) if int(ctx.world.home[u]) in ctx.relocation]
+        for c in moves:  # a defended unit that relocates: only the site it stands at, when it does
+            there[:, c] &= [standing(ctx, st.readiness, int(row), int(units[fu][c]), float(now))
+                            for row, now in zip(r, when[j], strict=True)]
         out[j] = ((closest <= radius) & there).any(axis=1)
     return out
 

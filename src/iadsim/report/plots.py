@@ -189,6 +189,7 @@ UNIT_STYLE = (  # Status value -> (legend words, marker symbol, colour) of a uni
     (8, "fire units: waiting for authorisation", "diamond-open", "#e07b00"),
     (9, "fire units: guiding missiles", "square-open", "#ff006e"),
     (10, "fire units: reloading", "square-open", "#7a7a7a"),
+    (11, "units away (relocating)", "circle-open-dot", "#c8c8c8"),
 )
 MAX_TARGET_LABELS = 30
 """Targets named beside their markers in the replay up to this many (beyond, hover names them)."""
