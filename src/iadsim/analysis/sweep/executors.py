@@ -350,8 +350,17 @@ class LocalExecutor:
 
     def __exit__(self, kind, *exc) -> None:
         if kind is not None:
-            for process in list((getattr(self.pool, "_processes", None) or {}).values()):
+            processes = list((getattr(self.pool, "_processes", None) or {}).values())
+            for process in processes:
                 process.terminate()
+            for process in processes:  # dead before the pool is shut down: nothing left for its threads to wait on
+                process.join(timeout=5)
+                if process.is_alive():
+                    process.kill()
+                    process.join(timeout=5)
+            calls = getattr(self.pool, "_call_queue", None)
+            if calls is not None:  # its feeder may be blocked writing to a dead worker's full pipe: never join it
+                calls.cancel_join_thread()
         self.pool.shutdown(wait=kind is None, cancel_futures=True)
 
     def submit(self, fn: Callable, arg) -> concurrent.futures.Future:
