@@ -138,17 +138,19 @@ def test_a_unit_warned_of_an_anti_radiation_missile_moves_and_the_missile_misses
     ev = engine.events
     launched = ev[ev.kind == "arm_launch"].set_index("replication").time
     teardown = builtin_catalog().types["sr-system"].teardown.value
+    assert sorted(launched.index) == list(range(5))  # one missile launched in every replication
+    checked = 0
     for r in range(5):
         mine = ev[ev.replication == r]
-        if r not in launched.index:  # (shot down by the unit before the launch? no: launched at once; kept safe)
-            continue
         leave = mine[mine.kind == "teardown"].time.tolist()
         assert leave == [math.ceil(launched[r] + float(delay.split()[0]))]
         impact = mine[mine.kind.isin(["arm_hit", "arm_miss"])]
         if not len(impact):  # shot down on the way
             continue
+        checked += 1
         assert (impact.time.iloc[0] >= leave[0] + teardown) == gone  # the case is what it says
         assert impact.reason.tolist() == (["target_gone"] if gone else ["radar_dark"])
+    assert checked >= 3  # most missiles reach the site: the case is tested, not skipped
     if gone:  # moving away defeated them
         defeated = METRICS["arms_defeated"].of_state(world, engine.state)
         assert defeated.tolist() == [1] * 5
