@@ -81,7 +81,10 @@ def test_run_gives_metrics_summary_and_events(designed, tmp_path):
     summary = results.summary.set_index("metric")
     assert list(summary.index) == list(METRICS.names())
     assert summary.loc["kills", "mean"] == pytest.approx(results.metrics["kills"].mean())
-    assert (summary["ci_low"] <= summary["mean"]).all() and (summary["mean"] <= summary["ci_high"]).all()
+    defined = summary[summary["mean"].notna()]  # (a layer the laydown has no unit in, a price it lacks: none)
+    assert (defined["ci_low"] <= defined["mean"]).all() and (defined["mean"] <= defined["ci_high"]).all()
+    assert summary.loc["attrition_long", "mean"] == pytest.approx(
+        results.metrics["kills_long"].sum() / results.metrics["reached_long"].sum())
     assert {"kind", "unit", "target", "time_of_flight"} <= set(results.events.columns)
     again = iadsim.run(designed, replications=12, seed=3)
     pd.testing.assert_frame_equal(results.metrics, again.metrics)

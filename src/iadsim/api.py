@@ -210,6 +210,8 @@ class Results:
         rows = []
         for name, stat in self.summary_data["metrics"].items():
             low, high = stat["ci95"]
+            if high is None and stat["mean"] is not None:
+                high = float("inf")  # (a ratio's interval unbounded above)
             rows.append({"metric": name, "mean": stat["mean"], "ci_low": low, "ci_high": high,
                          "half_width": stat.get("half_width"), "n": stat.get("n"), "method": stat.get("method")})
         return pd.DataFrame(rows, columns=["metric", "mean", "ci_low", "ci_high", "half_width", "n", "method"])

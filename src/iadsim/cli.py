@@ -390,6 +390,14 @@ def _note(text: str) -> None:
     err.print(f"iadsim: {text}", markup=False)
 
 
+def _number(value) -> str:
+    """A summary number: two decimals, or millions to three significant digits for large ones (costs); "inf" for
+    an unbounded interval bound (None)."""
+    if value is None:
+        return "inf"
+    return f"{value / 1e6:.3g} M" if abs(value) >= 1e5 else f"{value:.2f}"
+
+
 def print_summary(summaries: list[dict]) -> None:
     from rich.table import Table
 
@@ -401,10 +409,13 @@ def print_summary(summaries: list[dict]) -> None:
         table.add_column(f"{s['name']} ({s['replications']} reps)")
     table.add_row("fire units able", *[f"{s['fire_units_able']} of {s['fire_units']}" for s in summaries])
     for metric, definition in METRICS.items():  # the metric registry, in its order
+        if definition.optional and all((s["metrics"].get(metric) or {}).get("mean") is None for s in summaries):
+            continue  # (a per-layer or cost metric no run gives)
         cells = []
         for s in summaries:
             m = s["metrics"].get(metric) or {"mean": None}
-            cells.append("-" if m["mean"] is None else f"{m['mean']:.2f} [{m['ci95'][0]:.2f}, {m['ci95'][1]:.2f}]")
+            cells.append("-" if m["mean"] is None else f"{_number(m['mean'])} [{_number(m['ci95'][0])}, "
+                         f"{_number(m['ci95'][1])}]")
         table.add_row(definition.label, *cells)
     _print_table(table)
 
@@ -455,16 +466,28 @@ def sweep(
 @app.command()
 def query(
     sweep_dir: Annotated[Path, typer.Argument(help="a sweep's --out folder", show_default=False)],
-    sql: Annotated[str, typer.Argument(help="DuckDB SQL over the view 'results' (one row per replication) and the "
-                                            "table 'points' (the design)", show_default=False)],
+    sql: Annotated[str | None, typer.Argument(help="DuckDB SQL over the view 'results' (one row per replication) and "
+                                                   "the table 'points' (the design)", show_default=False)] = None,
+    tradeoff: Annotated[str | None, typer.Option(
+        "--tradeoff", help="two metrics, e.g. interceptor_cost,leakers (or leakers:lower,kills:higher): each point's "
+                           "values with 95 % intervals and whether it is on their Pareto front", show_default=False)
+    ] = None,
     as_csv: Annotated[bool, typer.Option("--csv", help="print CSV instead of a table")] = False,
     allow_files: Annotated[bool, typer.Option(
         "--allow-files", help="let the SQL read and write other files (off: it sees only this sweep)")] = False,
 ) -> None:
-    """Query a sweep's results with SQL, e.g. "SELECT point, avg(leakers) FROM results GROUP BY point"."""
+    """Query a sweep's results with SQL, e.g. "SELECT point, avg(leakers) FROM results GROUP BY point", or set two
+    metrics against each other across its points (--tradeoff) and mark their Pareto front."""
     from iadsim.analysis import query as run_query
 
-    frame = run_query(sweep_dir, sql, allow_files=allow_files)
+    if (sql is None) == (tradeoff is None):
+        raise typer.BadParameter("give SQL or --tradeoff X,Y (one of them)", param_hint="SQL")
+    if tradeoff is not None:
+        from iadsim.analysis.tradeoff import parse_tradeoff, tradeoff_table
+
+        frame = tradeoff_table(sweep_dir, parse_tradeoff(tradeoff))
+    else:
+        frame = run_query(sweep_dir, sql, allow_files=allow_files)
     if as_csv:
         sys.stdout.write(frame.to_csv(index=False))
     else:

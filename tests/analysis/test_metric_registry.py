@@ -52,10 +52,14 @@ def test_existing_metric_names_and_summary_keys_are_kept(tiny):
     names = ("kills", "leakers", "engagements", "missiles_expended", "wrongful_engagements", "civil_killed",
              "vetoes", "time_to_first_detection", "time_to_first_engagement", "false_tracks", "track_swaps",
              "track_breaks", "plots_dropped", "reports_discarded", "emitter_on_time", "units_destroyed",
-             "radars_lost", "arms_launched", "arms_defeated", "missiles_at_decoys", "decoys_shot_down")
+             "radars_lost", "arms_launched", "arms_defeated", "missiles_at_decoys", "decoys_shot_down",
+             *(f"{m}_{layer}" for layer in ("long", "medium", "short", "point")
+               for m in ("reached", "engagements", "kills", "leakers")),
+             "interceptor_cost", "threat_cost_destroyed", "value_lost", "value_protected")
     assert list(result.metrics.columns) == ["replication", *names]
     assert set(result.summary["metrics"]) == {*names, "leakers_fraction", "p_raid_annihilation",
-                                              "p_wrongful_engagement"}
+                                              "p_wrongful_engagement", "cost_exchange_ratio", "value_protected_ratio",
+                                              *(f"attrition_{layer}" for layer in ("long", "medium", "short", "point"))}
     for key in ("name", "seed", "replications", "threats", "civil_aircraft", "fire_units", "fire_units_able",
                 "leakers_fraction_mean", "detected_fraction", "p_raid_annihilation", *(f"{m}_mean" for m in names)):
         assert key in result.summary

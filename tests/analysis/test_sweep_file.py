@@ -150,7 +150,11 @@ replications: 2
     ("design: grid\nfactors: [{path: authority.mode, values: [autonomous]}]\nreplications: 2\nmetrics: [fun]\n",
      5, "unknown metric 'fun'"),
     ("design: grid\nfactors: [{path: authority.mode, values: [autonomous]}]\nreplications: 2\nmetrics: [leakers]\n"
-     "tradeoff: [leakers, kills]\n", 6, "'kills' is not one of the sweep's metrics (leakers)"),
+     "tradeoff: [leakers, kill]\n", 6, "unknown metric 'kill'"),
+    ("design: grid\nfactors: [{path: authority.mode, values: [autonomous]}]\nreplications: 2\n"
+     "tradeoff: [engagements, leakers]\n", 5, "say which way is better for 'engagements'"),
+    ("design: grid\nfactors: [{path: authority.mode, values: [autonomous]}]\nreplications: 2\n"
+     "tradeoff: [leakers, 'leakers:higher']\n", 5, "two different metrics"),
     ("design: random\nsamples: 3\nfactors: [{path: duration, low: 5, high: 1, unit: min}]\nreplications: 2\n",
      4, "low < high"),
 ])

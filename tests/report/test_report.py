@@ -191,14 +191,21 @@ def test_run_sweep_folder_gives_the_analysis_tornado(run_dir, oat_sweep, tmp_pat
     np.testing.assert_allclose(np.asarray(_values(high["x"])) - _values(low["x"]),
                                np.maximum(hi, base) - np.minimum(lo, base))
 
-    # the trade-off: one point per sweep point, at its mean wrongful engagements and leakers
-    traces = {t["name"]: t for t in figures["Trade-off"]["data"]}
-    assert list(traces) == ["baseline", *leakers["factor"]]
-    for factor, row in leakers.set_index("factor").iterrows():
-        assert _values(traces[factor]["y"]) == pytest.approx([row["low_mean"], row["high_mean"]])
-        assert _values(traces[factor]["x"]) == pytest.approx([wrongful.loc[factor, "low_mean"],
-                                                               wrongful.loc[factor, "high_mean"]])
-    assert _values(traces["baseline"]["y"]) == pytest.approx([base])
+    # the trade-off: every sweep point at its mean wrongful engagements and leakers, the Pareto front marked
+    from iadsim.analysis.sweep import store
+
+    means = store.load_results(oat_sweep).groupby("point")[["wrongful_engagements", "leakers"]].mean()
+    points, front = figures["Trade-off across the sweep's points"]["data"]
+    assert _values(points["x"]) == pytest.approx(means["wrongful_engagements"].tolist())
+    assert _values(points["y"]) == pytest.approx(means["leakers"].tolist())
+    assert sorted(zip(_values(front["x"]), _values(front["y"]), strict=True)) == sorted(
+        _undominated(means["wrongful_engagements"], means["leakers"]))
+
+
+def _undominated(x, y) -> list[tuple[float, float]]:
+    """The (x, y) pairs no other pair beats (both lower is better): at least as low on both, lower on one."""
+    pairs = list(zip(x, y, strict=True))
+    return [p for p in pairs if not any(q[0] <= p[0] and q[1] <= p[1] and q != p for q in pairs)]
 
 
 def test_the_report_does_not_load_the_engine():
@@ -369,8 +376,8 @@ tradeoff: [missiles_expended, kills]
 
 
 def test_the_tradeoff_chart_plots_the_sweeps_chosen_pair(run_dir, tmp_path):
-    """A sweep's ``tradeoff`` names the chart's metrics: here kills against missiles expended, each level's mean of
-    its points' means, read back from the sweep's results."""
+    """A sweep's ``tradeoff`` names the chart's metrics: here kills against missiles expended, each point at its
+    means read back from the sweep's results, and the points no other beats on both (the Pareto front)."""
     from tests.analysis.conftest import TINY_SCENARIO
 
     from iadsim.analysis import load_sweep, run_sweep
@@ -380,14 +387,15 @@ def test_the_tradeoff_chart_plots_the_sweeps_chosen_pair(run_dir, tmp_path):
     (tmp_path / "tiny.yaml").write_text(TINY_SCENARIO)
     (tmp_path / "sweep.yaml").write_text(GRID_TRADEOFF_SWEEP)
     run_sweep(load_sweep(tmp_path / "sweep.yaml"), tmp_path / "out", "serial")
-    results = store.load_results(tmp_path / "out")
-    points = store.points_frame(tmp_path / "out")
-    means = results.groupby("point")[["missiles_expended", "kills"]].mean().join(points.set_index("point"))
+    means = store.load_results(tmp_path / "out").groupby("point")[["missiles_expended", "kills"]].mean()
     page = build_report([run_dir], tmp_path / "r.html", sweep_dir=tmp_path / "out").read_text()
     figure = next(f for f in _figures(page) if f["layout"].get("title", {}).get("text", "").startswith("Trade-off"))
-    assert figure["layout"]["title"]["text"] == "Trade-off: threats killed against missiles expended"
+    assert figure["layout"]["title"]["text"] == ("Trade-off across the sweep's points: threats killed (higher is "
+                                                 "better) against missiles expended (lower is better)")
     assert "missiles expended" in figure["layout"]["xaxis"]["title"]["text"]
-    traces = {t["name"]: t for t in figure["data"]}
-    level = means.groupby("threats[raid].count")
-    assert _values(traces["threats[raid].count"]["x"]) == pytest.approx(level["missiles_expended"].mean().tolist())
-    assert _values(traces["threats[raid].count"]["y"]) == pytest.approx(level["kills"].mean().tolist())
+    points, front = figure["data"]
+    assert _values(points["x"]) == pytest.approx(means["missiles_expended"].tolist())
+    assert _values(points["y"]) == pytest.approx(means["kills"].tolist())
+    # more kills is better: the front of (missiles, -kills), both lower
+    best = _undominated(means["missiles_expended"], -means["kills"])
+    assert sorted(zip(_values(front["x"]), _values(front["y"]), strict=True)) == sorted((x, -y) for x, y in best)

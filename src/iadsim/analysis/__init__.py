@@ -18,6 +18,8 @@ _WHERE = {
                                   "SweepResult", "SweepWarning", "estimate_batch_bytes", "load_sweep",
                                   "parse_memory", "rich_progress", "run_sweep", "summarise_sweep")},
     "load_results": "sweep.store", "query": "sweep.store",
+    "pareto_front": "tradeoff", "tradeoff_table": "tradeoff", "parse_tradeoff": "tradeoff",
+    "ratio_interval": "intervals",
 }
 
 __all__ = sorted(_WHERE)

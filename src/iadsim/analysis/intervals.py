@@ -9,6 +9,9 @@ mean of fractions      percentile bootstrap of the mean            [0, 1]
 unbounded count        exact Poisson (Garwood) on the total / n,   [0, inf)
                        percentile bootstrap when over-dispersed
 time                   percentile bootstrap of the mean            [0, inf)
+amount (money)         percentile bootstrap of the mean            [0, inf)
+ratio of totals        percentile bootstrap of sum(a) / sum(b),    [0, inf]
+                       replications resampled in pairs
 =====================  ==========================================  =================================
 
 Below ten values the bootstrap is replaced by the Student-t interval clipped to the range.
@@ -48,7 +51,9 @@ the Student-t interval, clipped to the quantity's range, is used instead."""
 OVERDISPERSION_P = 0.01
 """Significance of the index-of-dispersion test above which a count is treated as Poisson."""
 
-KINDS = ("proportion", "bounded", "fraction", "count", "time", "value")
+KINDS = ("proportion", "bounded", "fraction", "count", "time", "amount", "value")
+RATIO_WORK = 20_000_000
+"""Largest resample weights drawn at once for a ratio's bootstrap (resamples x replications per chunk)."""
 
 
 def _result(mean: float, low: float, high: float, n: int, method: str) -> dict:
@@ -137,7 +142,7 @@ def interval(values, kind: str = "value", upper: float | None = None, confidence
         lo_range, hi_range = 0.0, 1.0
     elif kind == "bounded":
         lo_range, hi_range = 0.0, (math.inf if upper is None else float(upper))
-    elif kind in ("count", "time"):
+    elif kind in ("count", "time", "amount"):
         lo_range, hi_range = 0.0, math.inf
     else:
         lo_range, hi_range = -math.inf, math.inf
@@ -175,3 +180,50 @@ def _overdispersed(x: np.ndarray) -> bool:
         return False
     statistic = (n - 1) * float(x.var(ddof=1)) / mean
     return bool(stats.chi2.sf(statistic, n - 1) < OVERDISPERSION_P)
+
+
+def ratio_interval(numerator, denominator, confidence: float = 0.95, resamples: int = BOOTSTRAP_RESAMPLES) -> dict:
+    """The ratio of totals ``sum(numerator) / sum(denominator)`` over replications (pairs of non-negative values,
+    one per replication) and its percentile bootstrap interval, the replications resampled in pairs (Efron &
+    Tibshirani 1993, ch. 13); the dict of :func:`interval`, its ``mean`` the ratio.
+
+    Undefined (``mean`` None, ``method`` saying why) when the denominator's total is zero or a value is not
+    finite (a quantity the run cannot price). A resample whose denominator is zero has an infinite ratio (or none,
+    when its numerator is zero too: it is left out); an interval bound that is infinite is given as None
+    (unbounded). Below ten replications the delta-method Student-t interval stands in, clipped at zero.
+    """
+    a, b = (np.asarray(v, dtype=float).ravel() for v in (numerator, denominator))
+    n = len(a)
+    if n == 0:
+        return _empty()
+    if not (np.isfinite(a).all() and np.isfinite(b).all()):
+        return {**_empty(), "n": n, "method": "undefined (a value the run cannot give)"}
+    total_a, total_b = float(a.sum()), float(b.sum())
+    if total_b == 0:
+        return {**_empty(), "n": n, "method": "undefined (the denominator is zero)"}
+    ratio = total_a / total_b
+    if n == 1:
+        return _result(ratio, ratio, ratio, n, "single value")
+    tail = (1 - confidence) / 2
+    if n < SMALL_SAMPLE:
+        spread = float(np.std(a - ratio * b, ddof=1)) / (total_b / n) / math.sqrt(n)
+        half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * spread
+        return _result(ratio, max(ratio - half, 0.0), ratio + half, n, "delta-method student-t (small n)")
+    rng = np.random.default_rng([20261201, n, 1])
+    ratios = np.empty(resamples)
+    chunk = max(1, RATIO_WORK // n)
+    for start in range(0, resamples, chunk):
+        stop = min(start + chunk, resamples)
+        weights = rng.multinomial(n, np.full(n, 1.0 / n), size=stop - start).astype(float)
+        top, bottom = weights @ a, weights @ b
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratios[start:stop] = np.where(bottom > 0, top / np.where(bottom > 0, bottom, 1.0),
+                                          np.where(top > 0, np.inf, np.nan))
+    ratios = np.sort(ratios[~np.isnan(ratios)])
+    m = len(ratios)
+    low = float(ratios[int(math.floor(tail * (m - 1)))])
+    high = float(ratios[int(math.ceil((1 - tail) * (m - 1)))])
+    out = _result(ratio, min(low, ratio), max(high, ratio), n, "bootstrap (ratio of totals)")
+    if not math.isfinite(high):
+        out["ci95"][1], out["half_width"] = None, None
+    return out

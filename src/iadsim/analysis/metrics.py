@@ -17,19 +17,21 @@ their mean over replications per step (``series/``).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
-from iadsim.analysis.intervals import interval
+from iadsim.analysis.intervals import interval, ratio_interval
 from iadsim.registry import ELEVATION, Registry
+from iadsim.scenario.models import LAYERS
 from iadsim.tracking import CONFIRMED, FREE
 from iadsim.tracking.quality import OSPA_CUTOFF, OSPA_ORDER, picture_counts
 
 __all__ = ["METRICS", "METRIC_KINDS", "REPLICATION_METRICS", "REPORTERS", "Metric", "Reporter", "command_post_picture",
-           "derived_metrics", "derived_names", "fire_unit_picture", "mean_ci", "node_holds", "picture_quality",
-           "placed", "replication_names", "replication_rows", "summarise_groups"]
+           "derived_metrics", "derived_names", "fire_unit_picture", "layer_metrics", "mean_ci", "metric_stat",
+           "metric_value", "node_holds", "picture_quality", "placed", "ratio_metrics", "ratio_names",
+           "replication_names", "replication_rows", "summarise_groups"]
 
 
 @dataclass(frozen=True)
@@ -42,15 +44,24 @@ class Metric:
         Words for axes and tables ("threats leaking").
     kind : str
         Its interval (:func:`iadsim.analysis.intervals.interval`): "proportion", "fraction", "bounded",
-        "count", "time" or "value".
+        "count", "time", "amount" or "value"; "ratio" for a ratio of totals (``ratio_of``).
     bound : str or None
         What bounds a bounded count above: "threats" or "civil" (the run's numbers of each).
     of_state : callable, optional
         ``(world, state) -> (R,)`` values at the end of a replication batch: a replication metric.
     of_rows : callable, optional
         ``(rows, threats) -> (n,)`` values from the replication metrics' rows: a derived metric.
+    ratio_of : (str, str), optional
+        Two replication metrics: this one is the ratio of their totals over the replications (a ratio metric,
+        kind "ratio": :func:`iadsim.analysis.intervals.ratio_interval`; no value per replication).
     unit : str
         What one of it counts or measures, for axes ("threats per replication", "s").
+    better : str or None
+        "lower" or "higher" when less or more of it is better for the defence (the Pareto fronts of the trade-off
+        plots); None when neither is.
+    optional : bool
+        Shown in tables only where a run gives it a value (the per-layer and cost metrics: a laydown without layers,
+        a catalog without costs, gives none).
     """
 
     label: str
@@ -59,10 +70,18 @@ class Metric:
     of_state: Callable | None = None
     of_rows: Callable | None = None
     unit: str = ""
+    ratio_of: tuple[str, str] | None = None
+    better: str | None = None
+    optional: bool = False
 
     def __post_init__(self) -> None:
-        if (self.of_state is None) == (self.of_rows is None):
-            raise ValueError("a metric is a function of the final state (of_state) or of the rows (of_rows)")
+        if sum(x is not None for x in (self.of_state, self.of_rows, self.ratio_of)) != 1:
+            raise ValueError("a metric is a function of the final state (of_state), of the rows (of_rows), or the "
+                             "ratio of two replication metrics' totals (ratio_of)")
+        if (self.ratio_of is not None) != (self.kind == "ratio"):
+            raise ValueError("a ratio of totals (ratio_of) is of kind 'ratio', and only it")
+        if self.better not in (None, "lower", "higher"):
+            raise ValueError("better is 'lower', 'higher' or None")
 
 
 @dataclass(frozen=True)
@@ -97,6 +116,41 @@ def replication_rows(world, engine) -> pd.DataFrame:
     for name in replication_names():
         data[name] = METRICS[name].of_state(world, engine.state)
     return pd.DataFrame(data)
+
+
+def ratio_names() -> tuple[str, ...]:
+    """The ratio metrics (ratios of two replication metrics' totals), in order."""
+    return tuple(name for name, m in METRICS.items() if m.ratio_of is not None)
+
+
+def ratio_metrics(rows: pd.DataFrame, confidence: float = 0.95) -> dict[str, dict]:
+    """Each ratio metric of replication rows that hold its two metrics: the ratio of their totals and its interval
+    (:func:`iadsim.analysis.intervals.ratio_interval`)."""
+    out = {}
+    for name in ratio_names():
+        top, bottom = METRICS[name].ratio_of
+        if top in rows and bottom in rows:
+            out[name] = ratio_interval(rows[top], rows[bottom], confidence)
+    return out
+
+
+def metric_stat(rows: pd.DataFrame, name: str, threats: int | None = None, confidence: float = 0.95) -> dict:
+    """Metric ``name`` over replication rows with its interval (the dict of :func:`mean_ci`): the mean of a
+    replication or derived metric's finite values, or a ratio metric's ratio of totals. ``threats``: the scenario's
+    number of threats (None: some, their number unknown; it bounds kills and leakers, and a run without threats
+    has no raid measures)."""
+    metric = METRICS[name]
+    if metric.ratio_of is not None:
+        return ratio_interval(rows[metric.ratio_of[0]], rows[metric.ratio_of[1]], confidence)
+    values = rows[name] if metric.of_state is not None else metric.of_rows(rows, threats)
+    upper = threats if metric.bound == "threats" else None
+    return mean_ci(np.asarray(values, dtype=float), confidence, metric=name, upper=upper)
+
+
+def metric_value(rows: pd.DataFrame, name: str, threats: int | None = None) -> float:
+    """:func:`metric_stat`'s value alone (NaN where undefined)."""
+    mean = metric_stat(rows, name, threats)["mean"]
+    return np.nan if mean is None else float(mean)
 
 
 def derived_metrics(rows: pd.DataFrame, threats: int | None) -> pd.DataFrame:
@@ -181,8 +235,98 @@ def _threat(world) -> np.ndarray:
     return world.threat
 
 
+def layer_metrics() -> dict[str, Metric]:
+    """The attrition metrics of each defensive layer (:data:`iadsim.scenario.models.LAYERS`), NaN in a run without
+    a fire unit of that layer: the threats that reached it, its launches, the threats it killed and those that
+    passed through it alive (reached it and were not killed by it; another layer may kill them after)."""
+    out = {}
+    for i, layer in enumerate(LAYERS):
+        out |= {
+            f"reached_{layer}": Metric(
+                f"threats reaching the {layer} layer", "bounded",
+                "threats", of_state=lambda w, s, i=i: _in_layer(w, i, (s.outcomes.reached[..., i]
+                                                                     & _threat(w)[None, :]).sum(axis=1)),
+                unit="threats per replication", optional=True),
+            f"engagements_{layer}": Metric(
+                f"launches of the {layer} layer", "count",
+                of_state=lambda w, s, i=i: _in_layer(w, i, s.outcomes.launches[:, w.layer == i].sum(axis=1)),
+                unit="launches per replication", optional=True),
+            f"kills_{layer}": Metric(
+                f"threats killed by the {layer} layer", "bounded", "threats",
+                of_state=lambda w, s, i=i: _in_layer(w, i, (_killed_by_layer(w, s, i) & _threat(w)[None, :]).sum(
+                    axis=1)), unit="threats per replication", better="higher", optional=True),
+            f"leakers_{layer}": Metric(
+                f"threats through the {layer} layer alive", "bounded", "threats",
+                of_state=lambda w, s, i=i: _in_layer(w, i, (s.outcomes.reached[..., i] & ~_killed_by_layer(w, s, i)
+                                                            & _threat(w)[None, :]).sum(axis=1)),
+                unit="threats per replication", better="lower", optional=True),
+        }
+    return out
+
+
+def _in_layer(world, layer: int, values: np.ndarray) -> np.ndarray:
+    """``values`` (R,), or NaN in a run with no fire unit of ``layer``."""
+    return values if (world.layer == layer).any() else np.full(len(values), np.nan)
+
+
+def _killed_by_layer(world, state, layer: int) -> np.ndarray:
+    """(R, T) bool: the target was killed by a fire unit of ``layer``."""
+    by = state.outcomes.killed_by
+    if not len(world.layer):
+        return np.zeros(by.shape, bool)
+    return (by >= 0) & (world.layer[np.maximum(by, 0)] == layer)
+
+
+def _priced(values: np.ndarray, costs: np.ndarray) -> np.ndarray:
+    """(R,) ``values`` (R, n) counts times ``costs`` (n,), summed; NaN where a cost is missing (an unpriced item
+    makes the total unknown, not smaller)."""
+    if np.isnan(costs).any():
+        return np.full(len(values), np.nan)
+    return values.astype(float) @ costs
+
+
+def _interceptor_cost(world, state) -> np.ndarray:
+    """(R,) [USD] the missiles fired times their unit costs (NaN when a fire unit's missile has none)."""
+    return _priced(state.outcomes.fired, world.missile_cost)
+
+
+def _threat_cost(world, state) -> np.ndarray:
+    """(R,) [USD] the threats, decoys and anti-radiation missiles shot down times their unit costs (NaN when one of
+    their types has none)."""
+    hostile = ~world.civil
+    shot = (state.outcomes.killed_by >= 0)[:, hostile]
+    return _priced(shot, world.target_cost[hostile])
+
+
+def _value_at_risk(world) -> np.ndarray:
+    """() [USD] the value of the defended assets some threat attacks (NaN without asset values)."""
+    values = world.asset_value
+    if not len(values) or np.isnan(values).any():
+        return np.array(np.nan)
+    attacked = np.unique(world.asset_of[(world.asset_of >= 0) & world.threat])
+    return np.array(values[attacked].sum())
+
+
+def _value_lost(world, state) -> np.ndarray:
+    """(R,) [USD] the expected value of the defended assets lost: each asset's value times the chance that one of
+    the threats that reached it (leaked there) destroyed it, each with its raid's ``pk`` (NaN without values)."""
+    values = world.asset_value
+    rows = len(state.outcomes.alive)
+    if not len(values) or np.isnan(values).any():
+        return np.full(rows, np.nan)
+    out = np.zeros(rows)
+    pk = np.array([getattr(f, "pk", 0.0) for f in world.target_flight], float)
+    for a, value in enumerate(values):
+        mine = (world.asset_of == a) & world.threat
+        if mine.any():
+            survive = np.prod(np.where(state.outcomes.leaked[:, mine], 1.0 - pk[mine][None, :], 1.0), axis=1)
+            out += value * (1.0 - survive)
+    return out
+
+
 def _nan_unless(threats, values):
-    return values if threats else np.full(len(values), np.nan)
+    """``values``, or NaN for a run without threats (``threats`` None: some, their number unknown)."""
+    return values if threats is None or threats else np.full(len(values), np.nan)
 
 
 def _radar_mean(world, per_sensor: np.ndarray) -> np.ndarray:
@@ -196,6 +340,14 @@ def _radar_mean(world, per_sensor: np.ndarray) -> np.ndarray:
     return np.stack([per_sensor[:, radars & (home == world.sensor_unit[s])].sum(axis=1) for s in own],
                     axis=1).mean(axis=1)
 
+
+_BETTER = {  # which way is better for the defence (the Pareto fronts): the built-in metrics without it in their line
+    "kills": "higher", "leakers": "lower", "missiles_expended": "lower", "wrongful_engagements": "lower",
+    "civil_killed": "lower", "time_to_first_detection": "lower", "time_to_first_engagement": "lower",
+    "false_tracks": "lower", "track_swaps": "lower", "track_breaks": "lower", "plots_dropped": "lower",
+    "reports_discarded": "lower", "units_destroyed": "lower", "radars_lost": "lower", "arms_defeated": "higher",
+    "missiles_at_decoys": "lower", "p_raid_annihilation": "higher", "p_wrongful_engagement": "lower",
+}
 
 for _name, _metric in {
     "kills": Metric("threats killed", "bounded", "threats", of_state=lambda w, s: s.outcomes.kills,
@@ -246,16 +398,38 @@ for _name, _metric in {
                                  unit="missiles per replication"),
     "decoys_shot_down": Metric("decoys shot down", "count", of_state=lambda w, s: s.outcomes.decoys_killed,
                                unit="decoys per replication"),
-    "leakers_fraction": Metric("fraction of threats leaking", "fraction", of_rows=lambda rows, threats: _nan_unless(
-        threats, rows["leakers"].to_numpy(dtype=float) / (threats or 1)), unit="fraction of the threats"),
+    **layer_metrics(),
+    "interceptor_cost": Metric("missiles fired [USD]", "amount", of_state=lambda w, s: _interceptor_cost(w, s),
+                               unit="US dollars per replication", better="lower", optional=True),
+    "threat_cost_destroyed": Metric("threats, decoys and ARMs shot down [USD]", "amount",
+                                    of_state=lambda w, s: _threat_cost(w, s), unit="US dollars per replication",
+                                    better="higher", optional=True),
+    "value_lost": Metric("expected asset value lost [USD]", "amount", of_state=lambda w, s: _value_lost(w, s),
+                         unit="US dollars per replication", better="lower", optional=True),
+    "value_protected": Metric("asset value protected [USD]", "amount",
+                              of_state=lambda w, s: _value_at_risk(w)[None] - _value_lost(w, s),
+                              unit="US dollars per replication", better="higher", optional=True),
+    "leakers_fraction": Metric("fraction of threats leaking", "fraction", of_rows=lambda rows, threats: (
+        rows["leakers"].to_numpy(dtype=float) / threats if threats else np.full(len(rows), np.nan)),
+        unit="fraction of the threats", better="lower"),
     "p_raid_annihilation": Metric("probability of raid annihilation (no leaker)", "proportion",
                                   of_rows=lambda rows, threats: _nan_unless(
                                       threats, (rows["leakers"].to_numpy() == 0).astype(float)), unit="probability"),
     "p_wrongful_engagement": Metric("probability of a wrongful engagement", "proportion",
                                     of_rows=lambda rows, threats: (rows["wrongful_engagements"].to_numpy() > 0
                                                                    ).astype(float), unit="probability"),
+    "cost_exchange_ratio": Metric(
+        "cost-exchange ratio (USD fired per USD shot down)", "ratio",
+        ratio_of=("interceptor_cost", "threat_cost_destroyed"), unit="USD per USD", better="lower", optional=True),
+    "value_protected_ratio": Metric(
+        "asset value protected per USD fired", "ratio",
+        ratio_of=("value_protected", "interceptor_cost"), unit="USD per USD", better="higher", optional=True),
+    **{f"attrition_{layer}": Metric(f"attrition in the {layer} layer (kills per threat reaching it)",
+                                    "ratio", ratio_of=(f"kills_{layer}", f"reached_{layer}"),
+                                    unit="fraction of the threats reaching it", better="higher", optional=True)
+       for layer in LAYERS},
 }.items():
-    METRICS.register(_name, _metric)
+    METRICS.register(_name, replace(_metric, better=_BETTER.get(_name, _metric.better)))
 
 for _name, _reporter in {
     "threats_flying": Reporter("threats in the air", lambda w, s: (

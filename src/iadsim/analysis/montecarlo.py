@@ -23,6 +23,7 @@ from iadsim.analysis.metrics import (
     mean_ci,
     node_holds,
     placed,
+    ratio_metrics,
     replication_rows,
 )
 from iadsim.engine import Engine, build_world
@@ -55,6 +56,7 @@ def summarise(name: str, metrics: pd.DataFrame, audit_result: dict, seed: int, t
     out["detected_fraction"] = float(np.isfinite(metrics["time_to_first_detection"]).mean()) if len(metrics) else None
     for m in derived.columns:
         detail[m] = mean_ci(derived[m], metric=m)
+    detail.update(ratio_metrics(metrics))
     out["p_raid_annihilation"] = detail["p_raid_annihilation"]["mean"]
     out["metrics"] = detail
     return out

@@ -45,7 +45,8 @@ class Engine:
         """One time step: readiness at its time sample (failures, repairs, relocating units leaving and setting up),
         the cued radars that go live and the anti-radiation
         missiles launched in its window, which radars emit at its start, then the looks of its window in time order
-        (and the crews their own tracks warn of a missile), then the fire-control cycle over the window, event by
+        (and the crews their own tracks warn of a missile), the defensive layers the targets have reached, then the
+        fire-control cycle over the window, event by
         event (:func:`iadsim.engine.phases.fire_control`), and the window's emission."""
         ctx, st = self.ctx, self.state
         k = st.time_index
@@ -57,6 +58,7 @@ class Engine:
         phases.sense(ctx, k, st.readiness, st.tracks, st.outcomes)
         phases.warn_on_tracks(ctx, k, st.readiness, st.tracks, st.outcomes)
         phases.track(ctx, k, st.tracks, st.picture)
+        phases.reach_layers(ctx, k, st)
         phases.fire_control(ctx, k, st)
         st.time_index += 1
 

@@ -78,6 +78,7 @@ from iadsim.registry import (
     measures_range,
     places_target,
 )
+from iadsim.scenario.models import LAYERS
 from iadsim.scenario.relocation import SEPARATOR, home_of
 from iadsim.sensors import in_sector, sensor_entry
 from iadsim.tracking import gate_threshold
@@ -516,7 +517,9 @@ def initial_state(ctx: Context) -> State:
                           vetoes=count(), first_detection=np.full(R, np.nan), first_engagement=np.full(R, np.nan),
                           emission_time=np.zeros((R, S)), released=np.zeros((R, T), np.int8),
                           arms_shot_down=count(), arms_missed=count(), at_decoys=count(),
-                          decoys_killed=count()),
+                          decoys_killed=count(), fired=np.zeros((R, F), np.int64),
+                          launches=np.zeros((R, F), np.int64), killed_by=np.full((R, T), -1, np.int64),
+                          reached=np.zeros((R, T, len(LAYERS)), bool)),
     )
     update_chains(ctx, st.readiness, np.arange(R))
     return st
@@ -976,6 +979,22 @@ def fire_control(ctx: Context, k: int, st: State) -> None:
     # what arrives in the window (a report arriving at its end is the next step's, with that step's feeds)
     fuse_until(ctx, st.picture, feeds, np.full(len(ctx.reps), np.nextafter(end, -np.inf)))
     account_emission(ctx, k, st.readiness, st.outcomes)
+
+
+def reach_layers(ctx: Context, k: int, st: State) -> None:
+    """The targets flying at step ``k``'s time sample whose intercept lies inside the launch envelope and sector of
+    a fire unit of a defensive layer that stands there (present and not destroyed, working or not): they have
+    reached that layer (``Outcomes.reached``; a launch by one of its fire units marks it too)."""
+    w, rd, out = ctx.world, st.readiness, st.outcomes
+    if not (w.layer >= 0).any():
+        return
+    inside = geometry(ctx, k)  # (F, T)
+    standing_ = rd.present[:, w.fire_unit] & ~np.isfinite(rd.destroyed_at[:, w.fire_unit])  # (R, F)
+    flying = out.alive & ~out.leaked & w.active[k][None, :]
+    for layer in np.unique(w.layer[w.layer >= 0]):
+        mine = w.layer == layer
+        out.reached[..., layer] |= flying & ((standing_[:, mine].astype(np.float32)
+                                              @ inside[mine].astype(np.float32)) > 0)
 
 
 def openings(ctx: Context, k: int, start: float, end: float, open_: np.ndarray,
@@ -1738,6 +1757,10 @@ def launch(ctx: Context, st: State, r: int, f: int, t: int, now: float, tof: flo
     eng.phase[r, t], eng.due[r, t], eng.rounds[r, t], eng.launched[r, t] = FLYING, now + tof, n, now
     out.engagements[r] += 1
     out.expended[r] += n
+    out.fired[r, f] += n
+    out.launches[r, f] += 1
+    if w.layer[f] >= 0:
+        out.reached[r, t, w.layer[f]] = True
     out.wrongful[r] += int(w.civil[t])
     out.at_decoys[r] += n * int(w.decoy[t])
     if ctx.relocation:  # shoot and scoot: the launcher, and the radars that guide it
@@ -1789,6 +1812,7 @@ def arrive(ctx: Context, k: int, st: State, rr: np.ndarray, tt: np.ndarray) -> N
         reason = next((reason for ok, reason in checks if not ok), Reason.NONE)
         if reason == Reason.NONE:
             out.alive[r, t] = False
+            out.killed_by[r, t] = f
             out.kills[r] += int(w.threat[t])
             out.arms_shot_down[r] += int(w.arm[t])
             out.decoys_killed[r] += int(w.decoy[t])

@@ -165,6 +165,12 @@ class Outcomes:
     arms_missed: np.ndarray  # (R,) anti-radiation missiles that missed their radar, or found it moved away
     at_decoys: np.ndarray  # (R,) missiles fired at decoys
     decoys_killed: np.ndarray  # (R,) decoys shot down
+    fired: np.ndarray  # (R, F) int64 missiles each fire unit fired
+    launches: np.ndarray  # (R, F) int64 launches (engagements) of each fire unit
+    killed_by: np.ndarray  # (R, T) int64 the fire unit whose missiles killed the target (-1: none)
+    reached: np.ndarray  # (R, T, 4) bool: the target reached each defensive layer (iadsim.scenario.models.LAYERS)
+    #                      alive: an intercept inside the launch envelope of one of its fire units standing there,
+    #                      at a step's sample, or a launch by one
 
 
 class InvariantError(AssertionError):
@@ -208,6 +214,10 @@ class State:
         if (o.kills + o.civil_killed + o.arms_shot_down + o.decoys_killed
                 != (~o.alive & (o.released != 2)).sum(axis=1)).any():
             broken.append("kills do not count the targets shot down")
+        if (o.fired.sum(axis=1) != o.expended).any() or (o.launches.sum(axis=1) != o.engagements).any():
+            broken.append("the missiles or launches per fire unit do not add up to the totals")
+        if ((o.killed_by >= 0) != (~o.alive & (o.released != 2))).any():
+            broken.append("a target shot down without the fire unit that killed it, or one with it not shot down")
         if ((o.released == 2) & o.alive).any():
             broken.append("an anti-radiation missile not launched is flying")
         tab = self.tracks.table

@@ -23,6 +23,7 @@ from iadsim.registry import RANGING, places
 from iadsim.scenario import Scenario
 from iadsim.scenario.catalog import LauncherType, MissileType
 from iadsim.scenario.load import ScenarioWarning, launch_time
+from iadsim.scenario.models import LAYERS
 from iadsim.scenario.relocation import expanded, home_of
 from iadsim.sensors import (
     Emission,
@@ -207,6 +208,35 @@ class World:
         """(T,) bool: the target is a decoy (catalog kind decoy): the defence sees and engages it like a strike
         aircraft, but it attacks nothing."""
         return np.array([self.scenario.catalog.types[f.type].kind == "decoy" for f in self.target_flight], bool)
+
+    @cached_property
+    def layer(self) -> np.ndarray:
+        """(F,) int64 each fire unit's defensive layer (an index into :data:`iadsim.scenario.models.LAYERS`; -1:
+        none)."""
+        return np.array([LAYERS.index(self.scenario.unit(f).layer) if self.scenario.unit(f).layer else -1
+                         for f in self.fire_ids], np.int64).reshape(len(self.fire_ids))
+
+    @cached_property
+    def missile_cost(self) -> np.ndarray:
+        """(F,) [US dollars] the unit cost of each fire unit's missile: the scenario's ``costs``, else the catalog's
+        (NaN: neither gives one)."""
+        costs = self.scenario.spec.costs
+        return np.array([costs.get(lt.missile, _cost(m)) for lt, m in zip(self.launcher, self.missile, strict=True)],
+                        float).reshape(len(self.fire_ids))
+
+    @cached_property
+    def target_cost(self) -> np.ndarray:
+        """(T,) [US dollars] the unit cost of each target's type: the scenario's ``costs``, else the catalog's (NaN:
+        neither gives one)."""
+        costs = self.scenario.spec.costs
+        return np.array([costs.get(f.type, _cost(self.scenario.catalog.types[f.type])) for f in self.target_flight],
+                        float).reshape(len(self.target_flight))
+
+    @cached_property
+    def asset_value(self) -> np.ndarray:
+        """(A,) [US dollars] each defended asset's value (NaN: not given)."""
+        values = [a.value for a in self.scenario.spec.defended_assets]
+        return np.array([np.nan if v is None else v for v in values], float).reshape(len(values))
 
     @cached_property
     def threat(self) -> np.ndarray:
@@ -514,6 +544,12 @@ def build_world(scenario: Scenario) -> World:
         carrier=np.array([f.carrier if isinstance(f, ArmFlight) else -1 for f in flights_of], np.int64),
         arm_sight=_arm_sight(scenario, flights_of, warn=True),
     )
+
+
+def _cost(entry) -> float:
+    """A catalog type's unit cost [US dollars], NaN when the catalog gives none."""
+    cost = getattr(entry, "unit_cost", None)
+    return np.nan if cost is None else float(cost.value)
 
 
 def _cue_ranges(net: Network, guiders: list[list[str]], sensor_ids: list[str], missiles: list) -> np.ndarray:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from iadsim.analysis.metrics import replication_names
+from iadsim.analysis.metrics import METRICS, replication_names
 from iadsim.report.labels import place_labels
 from iadsim.report.layers import MapLayers, map_layers
 from iadsim.report.plots import (
@@ -54,8 +54,8 @@ def build_figures(run_dirs: list[Path], out_dir: Path, dpi: int = 150) -> list[P
     plt.close(fig)
 
     summaries = [r.summary for r in runs]
-    shown = [m for m in replication_names()
-             if any((s.get("metrics", {}).get(m) or {}).get("mean") is not None for s in summaries)]
+    shown = [m for m in replication_names() if not METRICS[m].optional
+             and any((s.get("metrics", {}).get(m) or {}).get("mean") is not None for s in summaries)]
     cols = 3
     rows = max(1, math.ceil(len(shown) / cols))
     fig, axes = plt.subplots(rows, cols, figsize=(12, 3.2 * rows), squeeze=False)

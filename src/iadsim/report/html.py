@@ -20,6 +20,8 @@ from plotly.offline import get_plotlyjs
 
 from iadsim.analysis.metrics import METRICS
 from iadsim.analysis.runfolder import RunFolderError
+from iadsim.analysis.sweep import store
+from iadsim.analysis.tradeoff import tradeoff_table
 from iadsim.report.explain import (
     Breakdown,
     audit_cell,
@@ -32,10 +34,11 @@ from iadsim.report.explain import (
 )
 from iadsim.report.explain import whole as _int
 from iadsim.report.layers import map_layers
+from iadsim.report.ledger import layers_html, ledger_html
 from iadsim.report.plots import label, map_figure, metrics_figure, replay_figure, series_figure
 from iadsim.report.replay import build_replay
 from iadsim.report.run import Run, load_run
-from iadsim.report.sweep import load_sweep_table, tornado_figure, tradeoff_figure
+from iadsim.report.sweep import load_sweep_table, pareto_figure, sweep_pair, tornado_figure, tradeoff_figure
 from iadsim.scenario import InputError
 from iadsim.scenario.yamlio import write_atomic
 
@@ -96,6 +99,8 @@ def build_report(run_dirs: list[Path], out_path: Path, sweep_dir: Path | None = 
         "<p class=note>Generated from the kill-chain audit, the tables by raid and fire unit and the sweep; every "
         "number links to the cell it was read from.</p>"))
     page.section("metrics", "Metrics with 95 % confidence intervals", _metrics_html(page, runs))
+    page.section("layers", "Layered defence: attrition by layer", layers_html(page, runs))
+    page.section("ledger", "Cost ledger: spent, destroyed, lost and protected", ledger_html(runs))
     page.section("who", "Who did what: by raid, aircraft type and fire unit", breakdown_html(breakdowns))
     page.section("over-time", "Over time", _series_html(page, runs))
     page.section("audit", "Kill-chain audit", "".join(_audit_html(run, i) for i, run in enumerate(runs)))
@@ -198,6 +203,8 @@ def _metrics_html(page: _Page, runs: list[Run]) -> str:
             + "".join(f"<td class=num>{_int(s.get('fire_units_able'))} of {_int(s.get('fire_units'))}</td>"
                       for s in summaries) + "</tr>"]
     for metric in METRICS:
+        if METRICS[metric].optional:
+            continue  # (the layers' and the ledger's: their own sections)
         cells = []
         for s in summaries:
             stat = s.get("metrics", {}).get(metric) or {}
@@ -350,7 +357,26 @@ def _sweep_html(page: _Page, sweep_dir: Path, table=None) -> str:
         rows.append(f"<tr><td>{escape(name)}</td><td>{escape(str(row['value']))}</td>{cells}</tr>")
     listing = ("<table><tr><th>factor</th><th>level</th><th>mean threats leaking</th>"
                f"<th>mean wrongful engagements</th></tr>{''.join(rows)}</table>")
+    if (sweep_dir / store.POINTS).is_file():  # a sweep iadsim ran: its points and their Pareto front
+        return page.figure(tornado_figure(table)) + _pareto_html(page, sweep_dir) + listing
     return page.figure(tornado_figure(table)) + page.figure(tradeoff_figure(table)) + listing
+
+
+def _pareto_html(page: _Page, sweep_dir: Path) -> str:
+    """The sweep's trade-off across its points, with the Pareto front, and the front's points as a table."""
+    pair = sweep_pair(sweep_dir)
+    table = tradeoff_table(sweep_dir, pair)
+    factors = [f["name"] for f in store.read_points(sweep_dir).get("factors", [])]
+    front = table[table["pareto"]].sort_values(pair.x)
+    rows = "".join(
+        f"<tr><td class=num>{int(row['point'])}</td><td>{escape(', '.join(f'{f} = {row[f]}' for f in factors))}"
+        f"</td><td class=num>{_num(row[pair.x])}</td><td class=num>{_num(row[pair.y])}</td></tr>"
+        for _, row in front.iterrows())
+    listing = (f"<table><tr><th>point</th><th>levels</th><th>{escape(label(pair.x))}</th>"
+               f"<th>{escape(label(pair.y))}</th></tr>{rows}</table>"
+               "<p class=note>The Pareto front: the points no other point beats on both metrics. Query any pair with "
+               "<code>iadsim query SWEEP --tradeoff X,Y</code>.</p>")
+    return page.figure(pareto_figure(table, pair, factors)) + listing
 
 
 def _timeline_html(page: _Page, run: Run) -> str:

@@ -330,9 +330,10 @@ def _chain_reason(unit: str, down: list[str], chain, note: str | None) -> str:
 
 
 def metrics_figure(summaries: list[dict], metrics=None) -> go.Figure:
-    """One small bar chart per metric (default: the replication metrics of the registry): each variant's mean
+    """One small bar chart per metric (default: the replication metrics of the registry but the per-layer and cost
+    ones, which have their own sections): each variant's mean
     with its 95 % confidence interval."""
-    metrics = replication_names() if metrics is None else metrics
+    metrics = [m for m in replication_names() if not METRICS[m].optional] if metrics is None else metrics
     shown = [m for m in metrics if any(_stat(s, m)["mean"] is not None for s in summaries)]
     cols = 3
     rows = max(1, math.ceil(len(shown) / cols))

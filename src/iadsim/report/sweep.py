@@ -26,6 +26,7 @@ import plotly.graph_objects as go
 from iadsim.analysis.metrics import METRICS
 from iadsim.analysis.sensitivity import tornado
 from iadsim.analysis.sweep import store
+from iadsim.analysis.tradeoff import Tradeoff, parse_tradeoff
 from iadsim.scenario import InputError
 from iadsim.scenario.yamlio import MAX_JSON_BYTES, read_bytes, read_json
 
@@ -83,7 +84,7 @@ def _from_run_sweep(folder: Path) -> pd.DataFrame | None:
     if not store.completed_units(folder):
         return None
     meta = store.read_points(folder)
-    pair = tuple(meta.get("tradeoff") or (COST, OUTCOME))
+    pair = tuple(m.partition(":")[0] for m in (meta.get("tradeoff") or (COST, OUTCOME)))
     if meta.get("design") == "oat":
         table = _from_tornado(folder, pair)
         table.attrs["tradeoff"] = pair
@@ -194,3 +195,49 @@ def _name(metric: str) -> str:
 def _axis_label(metric: str) -> str:
     unit = f" [{METRICS[metric].unit}]" if metric in METRICS and METRICS[metric].unit else ""
     return escape(f"mean {_name(metric)}{unit}")
+
+
+def sweep_pair(folder: Path) -> Tradeoff:
+    """The trade-off a sweep folder asks for (its sweep file's ``tradeoff``; default wrongful engagements against
+    leakers), each metric with the way that is better."""
+    meta = store.read_points(folder)
+    return parse_tradeoff(",".join(meta.get("tradeoff") or (COST, OUTCOME)), what=str(folder / store.POINTS))
+
+
+def pareto_figure(table: pd.DataFrame, pair: Tradeoff, factors: list[str]) -> go.Figure:
+    """Every sweep point at its two metrics' values (95 % intervals as error bars), the Pareto front's points
+    ringed and joined in order of the x metric (:func:`iadsim.analysis.tradeoff.tradeoff_table`)."""
+    x, y = pair.x, pair.y
+
+    def hover(row) -> str:
+        levels = ", ".join(f"{f} = {row[f]}" for f in factors if f in row)
+        return escape(f"point {int(row['point'])}: {levels}")
+
+    def bars(m: str) -> dict:
+        value = pd.to_numeric(table[m], errors="coerce")
+        high = pd.to_numeric(table[f"{m}_ci_high"], errors="coerce").replace(np.inf, np.nan)
+        low = pd.to_numeric(table[f"{m}_ci_low"], errors="coerce")
+        return {"type": "data", "symmetric": False, "array": (high - value).fillna(0).clip(lower=0),
+                "arrayminus": (value - low).fillna(0).clip(lower=0), "thickness": 1, "color": "#9aa3af"}
+
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=table[x], y=table[y], mode="markers", name="sweep points", error_x=bars(x),
+                             error_y=bars(y), marker={"size": 8, "color": "#1f4e99"},
+                             hovertext=[hover(row) for _, row in table.iterrows()], hoverinfo="text+x+y"))
+    front = table[table["pareto"]].sort_values(x)
+    fig.add_trace(go.Scatter(x=front[x], y=front[y], mode="lines+markers", name="Pareto front",
+                             line={"color": "#c1121f", "dash": "dot"},
+                             marker={"size": 14, "color": "rgba(0,0,0,0)", "line": {"color": "#c1121f", "width": 2}},
+                             hovertext=[hover(row) for _, row in front.iterrows()], hoverinfo="text+x+y"))
+    fig.update_layout(
+        title={"text": escape(f"Trade-off across the sweep's points: {_name(y)} ({pair.better_y} is better) against "
+                              f"{_name(x)} ({pair.better_x} is better)", quote=False)}, height=480,
+        xaxis={"title": {"text": _point_label(x)}}, yaxis={"title": {"text": _point_label(y)}},
+        margin={"l": 60, "r": 20, "t": 50, "b": 50})
+    return fig
+
+
+def _point_label(metric: str) -> str:
+    kind = "ratio of totals" if metric in METRICS and METRICS[metric].ratio_of else "mean"
+    unit = f" [{METRICS[metric].unit}]" if metric in METRICS and METRICS[metric].unit else ""
+    return escape(f"{_name(metric)} ({kind}){unit}")

@@ -100,7 +100,9 @@ def _sourced(dimension: str | None, *, integer: bool = False):
         value = raw.get("value")
         if dimension is None:
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise ValueError("value must be a number")
+                raise ValueError("value must be a number" + (
+                    " (YAML reads a number like 1.5e6 as text: write 1.5e+6 or 1500000)"
+                    if isinstance(value, str) and _numeric(value) else ""))
             if integer and int(value) != value:
                 raise ValueError("value must be a whole number")
         else:
@@ -112,6 +114,15 @@ def _sourced(dimension: str | None, *, integer: bool = False):
         return raw
 
     return Annotated[Sourced, BeforeValidator(parse), Dimension(dimension)]
+
+
+def _numeric(text: str) -> bool:
+    """Whether ``text`` reads as a number (a YAML float written without the exponent's sign)."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _sourced_choice(*choices: str):
@@ -147,6 +158,12 @@ class _Type(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     label: str
     description: str = ""
+    unit_cost: SNumber | None = Field(
+        None, description="what one costs, in US dollars of the year its source gives (the cost ledger: a missile "
+        "fired, a threat, decoy or anti-radiation missile destroyed)")
+
+    _cost_not_negative = field_validator("unit_cost")(lambda cls, value: value if value is None else _not_negative(
+        value))
 
 
 class _Mobile(_Type):

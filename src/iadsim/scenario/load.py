@@ -227,6 +227,9 @@ def check_references(spec: ScenarioSpec, catalog: Catalog, doc: Document) -> Non
                 not isinstance(radar, RadarType) or radar.alignment_sigma is None or radar.alignment_blunder is None):
             errors.append(doc.error(("units", i, "alignment"), f"'{unit.type}' has no radar with alignment_sigma and "
                                     "alignment_blunder in the catalog: nothing to misalign"))
+        if unit.layer is not None and entry is not None and entry.kind != "launcher":
+            errors.append(doc.error(("units", i, "layer"), f"'{unit.type}' fires no missiles: only a fire unit (a "
+                                    "launcher) belongs to a defensive layer"))
         if unit.defends and entry is not None and entry.kind != "launcher":
             errors.append(doc.error(("units", i, "defends"), f"'{unit.type}' fires no missiles: only a fire unit (a "
                                     "launcher) defends other units"))
@@ -261,6 +264,14 @@ def check_references(spec: ScenarioSpec, catalog: Catalog, doc: Document) -> Non
                 errors.append(doc.error(("units", i, "type"), f"radar type '{name}' has no sidelobe_level in the "
                                         "catalog: the scenario's stand-off jammers need it"))
     assets = {a.id for a in spec.defended_assets}
+    for type_id in spec.costs:
+        if type_id not in catalog.types:
+            errors.append(doc.error(("costs", type_id), f"unknown catalog type '{type_id}'"))
+    valued = [a.value is not None for a in spec.defended_assets]
+    if any(valued) and not all(valued):
+        i = valued.index(False)
+        errors.append(doc.error(("defended_assets", i, "value"), f"'{spec.defended_assets[i].id}' has no value while "
+                                "other assets have one: give every defended asset a value (US dollars), or none"))
     for i, raid in enumerate(spec.threats):
         if raid.target is not None and raid.target not in assets and raid.target not in units:
             errors.append(doc.error(("threats", i, "target"), f"no defended asset or unit with id '{raid.target}'"))

@@ -53,6 +53,12 @@ Count = Annotated[int, Field(strict=True, ge=1, le=10_000)]
 # (a nested Annotated alias as metadata is ignored by pydantic: the range check must be listed here)
 StrictProbability = Annotated[float, Field(strict=True), AfterValidator(_probability)]
 Proficiency = Literal["untrained", "basic", "trained", "expert"]
+LAYERS = ("long", "medium", "short", "point")
+"""The defensive layers a fire unit can belong to (``units[].layer``), outermost first: the per-layer metrics of
+:mod:`iadsim.analysis.metrics` are named after them (``kills_long``, ...)."""
+Layer = Literal["long", "medium", "short", "point"]
+Money = Annotated[float, Field(strict=False, ge=0, le=1e13, allow_inf_nan=False)]
+"""An amount in US dollars (a plain number: ``2.5e6``)."""
 # YAML 1.1 reads a bare `on`/`off` as true/false; accept both spellings.
 OnOff = Annotated[
     Literal["on", "off"],
@@ -328,6 +334,9 @@ class Unit(Located):
     point_defence: Literal["only", "first"] | None = Field(
         None, description="with defends: only (the default) engages nothing else; first engages what flies at "
         "the units it defends first, then other targets with the channels and missiles left")
+    layer: Layer | None = Field(
+        None, description="the defensive layer this fire unit belongs to (long, medium, short or point): the "
+        "attrition per layer counts the threats that reach it, its launches and kills, and the threats through it")
 
     @model_validator(mode="after")
     def _defence(self):
@@ -467,6 +476,9 @@ class ProficiencyEffect(Strict):
 class Asset(Located):
     id: Id
     radius: Distance = "2 km"
+    value: Money | None = Field(
+        None, description="what losing it would cost, in US dollars (the cost ledger's value lost and protected; "
+        "give it for every asset or for none)")
 
 
 class Waypoint(Located):
@@ -545,8 +557,9 @@ class ArmLaunch(Strict):
 class Raid(Flight):
     target: Id | None = Field(None, description="what the raid attacks at the end of its route: a defended asset, "
                               "or a unit of the network (a radar, a launcher, a command post)")
-    pk: StrictProbability = Field(1.0, description="probability that a threat reaching the unit it attacks "
-                                  "destroys it (a defended asset is only reached: its attackers leak)")
+    pk: StrictProbability = Field(1.0, description="probability that a threat reaching the unit or the defended "
+                                  "asset it attacks destroys it (an asset's loss enters the cost ledger as its "
+                                  "expected value lost)")
     jammer: Jammer | None = None
     emission: OnOff = Field("on", description="its aircraft's own radars (the type's emitter): on, or off (radar "
                             "silence: no ESM hears them)")
@@ -586,6 +599,9 @@ class ScenarioSpec(Strict):
     origin: Origin | None = None
     catalog: list[str] = Field(default_factory=list, description="extra catalog files")
     defended_assets: list[Asset] = Field(default_factory=list)
+    costs: Annotated[dict[Id, Money], Field(max_length=1000)] = Field(
+        default_factory=dict, description="unit costs in US dollars by catalog type, over the catalog's unit_cost "
+        "(this analysis's prices: a missile fired, a threat, decoy or anti-radiation missile shot down)")
     units: Annotated[list[Unit], Field(max_length=2000)]
     links: Annotated[list[Link], Field(max_length=20000)] = Field(default_factory=list)
     authority: Authority = Authority()

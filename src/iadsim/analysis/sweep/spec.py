@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
+from iadsim.analysis.metrics import METRICS as REGISTRY
 from iadsim.analysis.metrics import REPLICATION_METRICS as METRICS
 from iadsim.scenario import InputError, InputErrors, Scenario
 from iadsim.scenario.load import terrain_sha256
@@ -97,8 +98,9 @@ class SweepSpec(_Strict):
     set: dict[str, Value] = Field(default_factory=dict, description="fixed changes applied to every point")
     metrics: Annotated[list[str], Field(min_length=1)] = list(DEFAULT_METRICS)
     tradeoff: Annotated[list[str], Field(min_length=2, max_length=2)] | None = Field(
-        None, description="the report's trade-off chart: two of the sweep's metrics, the cost (x axis) then the "
-        "outcome (y axis); absent: wrongful_engagements, leakers")
+        None, description="the report's trade-off chart: two registered metrics, the cost (x axis) then the "
+        "outcome (y axis), each optionally with the way that is better (leakers:lower); its Pareto front is marked. "
+        "Absent: wrongful_engagements, leakers")
 
 
 # ---------------------------------------------------------------------------------------------- field paths
@@ -251,9 +253,15 @@ def _check_spec(spec: SweepSpec, doc: Document) -> None:
         if m not in METRICS:
             errors.append(doc.error(("metrics", i), f"unknown metric '{m}'; known: {', '.join(METRICS)}"))
     for i, m in enumerate(spec.tradeoff or ()):
-        if m not in spec.metrics:
-            errors.append(doc.error(("tradeoff", i), f"'{m}' is not one of the sweep's metrics "
-                                    f"({', '.join(spec.metrics)}): the trade-off chart plots two of them"))
+        name, _, direction = m.partition(":")
+        if name not in REGISTRY:
+            errors.append(doc.error(("tradeoff", i), f"unknown metric '{name}'; the trade-off chart plots two of: "
+                                    f"{', '.join(REGISTRY)}"))
+        elif direction not in ("", "lower", "higher") or not (direction or REGISTRY[name].better):
+            errors.append(doc.error(("tradeoff", i), f"say which way is better for '{name}': {name}:lower or "
+                                    f"{name}:higher"))
+    if spec.tradeoff and spec.tradeoff[0].partition(":")[0] == spec.tradeoff[1].partition(":")[0]:
+        errors.append(doc.error(("tradeoff", 1), "a trade-off sets two different metrics against each other"))
     if spec.stop is not None and spec.stop.metric not in METRICS:
         known = ", ".join(METRICS)
         errors.append(doc.error(("stop", "metric"), f"unknown metric '{spec.stop.metric}'; known: {known}"))

@@ -1,0 +1,111 @@
+"""Trade-offs between two metrics across a sweep's points, and their Pareto front.
+
+Any two registered metrics (:data:`iadsim.analysis.metrics.METRICS`) can be set against each other: replication
+and derived metrics as means over a point's replications, ratio metrics (the cost-exchange ratio, attrition per
+layer) as ratios of totals, each with its 95 % interval. A point is on the Pareto front when no other point is at
+least as good on both metrics and better on one, "good" being each metric's ``better`` direction (or the one
+asked for). ``iadsim query SWEEP --tradeoff X,Y`` prints the table; the report draws it.
+
+>>> from iadsim.analysis.tradeoff import pareto_front
+>>> pareto_front([1.0, 2.0, 3.0], [3.0, 1.0, 2.0], "lower", "lower").tolist()
+[True, True, False]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from iadsim.analysis.metrics import METRICS, metric_stat
+from iadsim.analysis.sweep import store
+from iadsim.scenario import InputError
+
+__all__ = ["Tradeoff", "parse_tradeoff", "pareto_front", "tradeoff_table"]
+
+DIRECTIONS = ("lower", "higher")
+
+
+@dataclass(frozen=True)
+class Tradeoff:
+    """Two metrics, each with the direction that is better (``lower`` or ``higher``)."""
+
+    x: str
+    y: str
+    better_x: str
+    better_y: str
+
+
+def parse_tradeoff(text: str, what: str = "--tradeoff") -> Tradeoff:
+    """``"X,Y"`` or ``"X:lower,Y:higher"``: two registered metrics and which way is better for each (default:
+    the registry's ``better``). InputError naming ``what`` otherwise."""
+    parts = [p.strip() for p in str(text).split(",")]
+    if len(parts) != 2 or not all(parts):
+        raise InputError(what, "expected two metrics, e.g. interceptor_cost,leakers (or leakers:lower,kills:higher)")
+    names, directions = [], []
+    for part in parts:
+        name, _, direction = part.partition(":")
+        if name not in METRICS:
+            raise InputError(what, f"unknown metric '{name[:60]}'; known: {', '.join(METRICS)}")
+        direction = direction or METRICS[name].better or ""
+        if direction not in DIRECTIONS:
+            raise InputError(what, f"say which way is better for '{name}': {name}:lower or {name}:higher"
+                             if not direction else f"'{direction[:20]}' is not lower or higher")
+        names.append(name)
+        directions.append(direction)
+    if names[0] == names[1]:
+        raise InputError(what, "a trade-off sets two different metrics against each other")
+    return Tradeoff(names[0], names[1], directions[0], directions[1])
+
+
+def pareto_front(x, y, better_x: str = "lower", better_y: str = "lower") -> np.ndarray:
+    """(n,) bool: the points no other point dominates (at least as good on both, better on one). Points with a
+    value that is not finite are never on it, nor dominate."""
+    x, y = (np.asarray(v, dtype=float) for v in (x, y))
+    sx, sy = (1.0 if b == "lower" else -1.0 for b in (better_x, better_y))
+    gx, gy = x * sx, y * sy  # smaller is better on both
+    ok = np.isfinite(gx) & np.isfinite(gy)
+    out = np.zeros(len(x), bool)
+    for i in np.flatnonzero(ok):
+        others = ok.copy()
+        others[i] = False
+        dominated = others & (gx <= gx[i]) & (gy <= gy[i]) & ((gx < gx[i]) | (gy < gy[i]))
+        out[i] = not dominated.any()
+    return out
+
+
+def tradeoff_table(out_dir: str | Path, pair: Tradeoff, confidence: float = 0.95) -> pd.DataFrame:
+    """One row per sweep point: ``point``, its factors, ``replications``, then for each metric ``<m>``,
+    ``<m>_ci_low`` and ``<m>_ci_high`` (NaN where undefined), and ``pareto`` (on the front)."""
+    metrics = [pair.x, pair.y]
+    needed = sorted({c for m in metrics for c in _columns(m)})
+    results = store.load_results(out_dir, columns=["point", *needed])
+    points = store.points_frame(out_dir).drop(columns=["seed"], errors="ignore")
+    rows = []
+    for point, group in results.groupby("point", sort=True):
+        row = {"point": int(point), "replications": len(group)}
+        for m in metrics:
+            stat = metric_stat(group, m, confidence=confidence)
+            low, high = stat["ci95"]
+            row[m] = np.nan if stat["mean"] is None else stat["mean"]
+            row[f"{m}_ci_low"] = np.nan if low is None else low
+            row[f"{m}_ci_high"] = np.inf if (high is None and stat["mean"] is not None) else (
+                np.nan if high is None else high)
+        rows.append(row)
+    table = pd.DataFrame(rows, columns=["point", "replications", *(f"{m}{s}" for m in metrics
+                                                                   for s in ("", "_ci_low", "_ci_high"))])
+    table = points.merge(table, on="point", how="right")
+    table["pareto"] = pareto_front(table[pair.x], table[pair.y], pair.better_x, pair.better_y)
+    return table
+
+
+def _columns(name: str) -> tuple[str, ...]:
+    """The stored replication columns metric ``name`` is computed from."""
+    metric = METRICS[name]
+    if metric.ratio_of is not None:
+        return metric.ratio_of
+    if metric.of_state is not None:
+        return (name,)
+    return tuple(n for n, m in METRICS.items() if m.of_state is not None)  # a derived metric: any of them

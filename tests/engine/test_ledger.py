@@ -1,0 +1,98 @@
+"""The cost ledger against the event table: the missiles each launch fired times their unit cost, the threats, decoys
+and anti-radiation missiles each kill destroyed times theirs, and the expected value of the defended asset lost from
+the leaks that reached it (each destroying it with its raid's pk). The prices are read here from the scenario's
+``costs`` and the catalog, not from the engine's arrays. The example: examples/sead-raid.yaml (decoys, anti-radiation
+missiles, helicopters and a fighter; long, medium and point layers; an airbase worth 500 M USD)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from iadsim.analysis.metrics import ratio_metrics, replication_rows
+from iadsim.engine import Engine, build_world
+from iadsim.scenario import load_scenario
+from iadsim.scenario.relocation import home_of
+
+from ._scenarios import EXAMPLES
+
+
+def _price(scenario, type_id: str) -> float:
+    """A type's unit cost: the scenario's ``costs``, else the catalog's; NaN with neither."""
+    if type_id in scenario.spec.costs:
+        return float(scenario.spec.costs[type_id])
+    cost = scenario.catalog.types[type_id].unit_cost
+    return np.nan if cost is None else cost.value
+
+
+@pytest.fixture(scope="module")
+def sead():
+    scenario = load_scenario(EXAMPLES / "sead-raid.yaml")
+    world = build_world(scenario)
+    engine = Engine(world, np.arange(24), seed=3)
+    engine.run()
+    return scenario, world, engine, replication_rows(world, engine)
+
+
+def test_the_ledger_sums_are_the_event_counts_times_the_prices(sead):
+    scenario, world, engine, rows = sead
+    ev, n = engine.events, len(rows)
+    # missiles fired: each launch's missiles at the price of its launcher's missile
+    launches = ev[ev.kind == "launch"]
+    missile_of = {u.id: scenario.catalog.types[u.type].missile for u in scenario.spec.units
+                  if scenario.catalog.types[u.type].kind == "launcher"}
+    unit_ids = world.unit_ids
+    spent = np.zeros(n)
+    for r, unit, missiles in zip(launches.replication, launches.unit, launches.missiles, strict=True):
+        spent[r] += missiles * _price(scenario, missile_of[home_of(unit_ids[unit])[0]])
+    assert len(launches) > 3 * n  # (the raid is engaged: the sums are not all zero)
+    np.testing.assert_allclose(rows["interceptor_cost"], spent)
+    # destroyed: each kill of a raid's aircraft, decoy or anti-radiation missile at its type's price
+    kills = ev[ev.kind == "kill"]
+    destroyed = np.zeros(n)
+    types = [flight.type for flight in world.target_flight]
+    hostile = [not scenario.catalog.types[t].civil if hasattr(scenario.catalog.types[t], "civil") else True
+               for t in types]
+    for r, t in zip(kills.replication, kills.target, strict=True):
+        if hostile[t]:
+            destroyed[r] += _price(scenario, types[t])
+    kinds = {scenario.catalog.types[types[t]].kind for t in kills.target}
+    assert {"decoy", "arm", "aircraft"} <= kinds  # every kind of hostile object is priced in this run
+    np.testing.assert_allclose(rows["threat_cost_destroyed"], destroyed)
+    # value lost: the airbase's value times the chance that a leak that reached it destroyed it
+    value = scenario.spec.defended_assets[0].value
+    raids = {raid.id: raid for raid in scenario.spec.threats}
+    leaks = ev[ev.kind == "leak"]
+    survive = np.ones(n)
+    for r, t in zip(leaks.replication, leaks.target, strict=True):
+        raid = raids.get(world.target_flight[t].id)
+        if raid is not None and raid.target == "airbase" and scenario.catalog.types[raid.type].kind == "aircraft":
+            survive[r] *= 1.0 - raid.pk
+    assert (survive < 1).any() and (survive == 1).any()
+    np.testing.assert_allclose(rows["value_lost"], value * (1 - survive))
+    np.testing.assert_allclose(rows["value_protected"], value * survive)
+    # the ratios are ratios of the totals over the replications
+    ratios = ratio_metrics(rows)
+    assert ratios["cost_exchange_ratio"]["mean"] == pytest.approx(spent.sum() / destroyed.sum())
+    assert ratios["value_protected_ratio"]["mean"] == pytest.approx(value * survive.sum() / spent.sum())
+    low, high = ratios["cost_exchange_ratio"]["ci95"]
+    assert low < ratios["cost_exchange_ratio"]["mean"] < high
+
+
+def test_a_price_missing_leaves_the_ledger_undefined_never_smaller(tmp_path):
+    """Without the medium missile's price, the missiles fired have no total (NaN, not the long missiles' alone),
+    and the ratios built on it are undefined, saying why; the threats destroyed are still priced."""
+    text = (EXAMPLES / "sead-raid.yaml").read_text()
+    assert "  mr-missile: 500000  # assumed\n" in text
+    path = tmp_path / "sead.yaml"
+    path.write_text(text.replace("  mr-missile: 500000  # assumed\n", ""))
+    scenario = load_scenario(path)
+    world = build_world(scenario)
+    engine = Engine(world, np.arange(4), seed=3)
+    engine.run()
+    rows = replication_rows(world, engine)
+    assert rows["interceptor_cost"].isna().all()
+    assert rows["threat_cost_destroyed"].notna().all()
+    ratios = ratio_metrics(rows)
+    for name in ("cost_exchange_ratio", "value_protected_ratio"):
+        assert ratios[name]["mean"] is None and "undefined" in ratios[name]["method"]
