@@ -14,7 +14,7 @@ from tests.scenario._helpers import run_cli
 
 from iadsim.analysis import load_sweep, run_sweep
 from iadsim.analysis.sweep import store
-from iadsim.analysis.tradeoff import parse_tradeoff, pareto_front, tradeoff_table
+from iadsim.analysis.tradeoff import pareto_front, parse_tradeoff, tradeoff_table
 from iadsim.scenario import InputError
 
 from .conftest import TINY_SCENARIO

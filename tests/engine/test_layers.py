@@ -137,5 +137,6 @@ def test_a_layer_that_is_down_is_still_met_and_kills_nothing(make_scenario, tmp_
     for layer, (reach, killed, through) in _model(down="medium").items():
         assert _close(rows[f"reached_{layer}"].sum() / trials, reach, trials), layer
         assert _close(rows[f"kills_{layer}"].sum() / trials, killed, trials), layer
+        assert _close(rows[f"leakers_{layer}"].sum() / trials, through, trials), layer
     stat = ratio_interval(rows["kills_medium"], rows["reached_medium"])
     assert stat["mean"] == 0.0

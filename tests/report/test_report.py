@@ -171,7 +171,6 @@ def test_run_sweep_folder_gives_the_analysis_tornado(run_dir, oat_sweep, tmp_pat
     from iadsim.report import build_report
 
     leakers = tornado(oat_sweep, "leakers")
-    wrongful = tornado(oat_sweep, "wrongful_engagements").set_index("factor")
     # the fire unit's availability (from never up to always) moves leakers most, though listed second: the
     # order is the analysis's, not the file's, and not a tie
     assert leakers["factor"].tolist() == ["units[telar].readiness.availability", "threats[raid].count"]
