@@ -481,7 +481,7 @@ def query(
     from iadsim.analysis import query as run_query
 
     if (sql is None) == (tradeoff is None):
-        raise typer.BadParameter("give SQL or --tradeoff X,Y (one of them)", param_hint="SQL")
+        raise InputError("query", "give SQL or --tradeoff X,Y (one of them)")
     if tradeoff is not None:
         from iadsim.analysis.tradeoff import parse_tradeoff, tradeoff_table
 

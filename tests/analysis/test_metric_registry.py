@@ -55,7 +55,7 @@ def test_existing_metric_names_and_summary_keys_are_kept(tiny):
              "radars_lost", "arms_launched", "arms_defeated", "missiles_at_decoys", "decoys_shot_down",
              *(f"{m}_{layer}" for layer in ("long", "medium", "short", "point")
                for m in ("reached", "engagements", "kills", "leakers")),
-             "interceptor_cost", "threat_cost_destroyed", "value_lost", "value_protected")
+             "interceptor_cost", "threat_cost_destroyed", "value_lost", "value_protected", "defence_cost_lost")
     assert list(result.metrics.columns) == ["replication", *names]
     assert set(result.summary["metrics"]) == {*names, "leakers_fraction", "p_raid_annihilation",
                                               "p_wrongful_engagement", "cost_exchange_ratio", "value_protected_ratio",

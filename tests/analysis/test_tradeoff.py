@@ -113,6 +113,7 @@ def test_query_tradeoff_prints_the_table(sweep_dir, capsys):
     (("--tradeoff", "engagements,leakers"), "say which way is better for 'engagements'"),
     (("--tradeoff", "engagements:up,leakers"), "'up' is not lower or higher"),
     (("--tradeoff", "kills,kills:lower"), "two different metrics"),
+    (("--tradeoff", "leakers_fraction,kills"), "needs each point's number of threats"),
     (("SELECT 1", "--tradeoff", "kills,leakers"), "give SQL or --tradeoff"),
     ((), "give SQL or --tradeoff"),
 ])
@@ -125,3 +126,20 @@ def test_query_tradeoff_bad_input(sweep_dir, capsys, argv, words):
 def test_parse_tradeoff_names_what_is_wrong():
     with pytest.raises(InputError, match="--tradeoff: unknown metric"):
         parse_tradeoff("nothing,leakers")
+
+
+def test_results_without_a_metrics_columns_say_so(sweep_dir, tmp_path):
+    """Results written before a metric existed (here without interceptor_cost): the trade-off that needs it says
+    which column is missing, and one that does not need it still works."""
+    import shutil
+
+    import pyarrow.parquet as pq
+
+    old = tmp_path / "old"
+    shutil.copytree(sweep_dir, old)
+    for file in store.unit_files(old):
+        table = pq.read_table(file)
+        pq.write_table(table.drop(["interceptor_cost"]), file)
+    with pytest.raises(InputError, match="has no interceptor_cost column, which 'cost_exchange_ratio' needs"):
+        tradeoff_table(old, parse_tradeoff("cost_exchange_ratio,leakers"))
+    assert len(tradeoff_table(old, parse_tradeoff("p_raid_annihilation,kills"))) == 6

@@ -70,11 +70,17 @@ def test_the_ledger_sums_are_the_event_counts_times_the_prices(sead):
             survive[r] *= 1.0 - raid.pk
     assert (survive < 1).any() and (survive == 1).any()
     np.testing.assert_allclose(rows["value_lost"], value * (1 - survive))
-    np.testing.assert_allclose(rows["value_protected"], value * survive)
+    # protected: the loss expected were nothing engaged (every aircraft attacking the airbase reaching it) less that
+    undefended = 1.0
+    for raid in scenario.spec.threats:
+        if raid.target == "airbase" and scenario.catalog.types[raid.type].kind == "aircraft":
+            undefended *= (1.0 - raid.pk) ** raid.count
+    np.testing.assert_allclose(rows["value_protected"], value * (1 - undefended) - value * (1 - survive))
     # the ratios are ratios of the totals over the replications
     ratios = ratio_metrics(rows)
     assert ratios["cost_exchange_ratio"]["mean"] == pytest.approx(spent.sum() / destroyed.sum())
-    assert ratios["value_protected_ratio"]["mean"] == pytest.approx(value * survive.sum() / spent.sum())
+    assert ratios["value_protected_ratio"]["mean"] == pytest.approx(
+        (n * value * (1 - undefended) - value * (1 - survive).sum()) / spent.sum())
     low, high = ratios["cost_exchange_ratio"]["ci95"]
     assert low < ratios["cost_exchange_ratio"]["mean"] < high
 
@@ -96,3 +102,34 @@ def test_a_price_missing_leaves_the_ledger_undefined_never_smaller(tmp_path):
     ratios = ratio_metrics(rows)
     for name in ("cost_exchange_ratio", "value_protected_ratio"):
         assert ratios[name]["mean"] is None and "undefined" in ratios[name]["method"]
+
+
+def test_the_network_units_destroyed_are_priced_once_each(tmp_path):
+    """With every unit type priced in the scenario, the network's losses are the units destroyed (the destroyed
+    events' units, a relocating unit's sites counting once) times their types' prices; the ratios leave them out."""
+    text = (EXAMPLES / "sead-raid.yaml").read_text()
+    scenario = load_scenario(EXAMPLES / "sead-raid.yaml")
+    prices = {t: 1_000_000 * (i + 1) for i, t in enumerate(dict.fromkeys(u.type for u in scenario.spec.units))}
+    path = tmp_path / "sead.yaml"
+    # (the helicopters of the northern raid attack the early-warning radar instead: units are destroyed)
+    text = text.replace("    start: 3 min\n    target: airbase\n", "    start: 3 min\n    target: ew-1\n", 1)
+    path.write_text(text.replace("costs:\n", "costs:\n" + "".join(f"  {t}: {p}\n" for t, p in prices.items())))
+    scenario = load_scenario(path)
+    world = build_world(scenario)
+    engine = Engine(world, np.arange(16), seed=4)
+    engine.run()
+    rows = replication_rows(world, engine)
+    ev = engine.events
+    destroyed = ev[ev.kind == "destroyed"]
+    lost = np.zeros(len(rows))
+    seen = set()
+    for r, unit in zip(destroyed.replication, destroyed.unit, strict=True):
+        home = home_of(world.unit_ids[unit])[0]
+        if (r, home) not in seen:
+            seen.add((r, home))
+            lost[r] += prices[scenario.unit(home).type]
+    assert (lost > 0).sum() >= 4
+    np.testing.assert_allclose(rows["defence_cost_lost"], lost)
+    # without a price for every unit type, the losses have none
+    assert replication_rows(build_world(load_scenario(EXAMPLES / "sead-raid.yaml")), engine)[
+        "defence_cost_lost"].isna().all()

@@ -398,3 +398,39 @@ def test_the_tradeoff_chart_plots_the_sweeps_chosen_pair(run_dir, tmp_path):
     # more kills is better: the front of (missiles, -kills), both lower
     best = _undominated(means["missiles_expended"], -means["kills"])
     assert sorted(zip(_values(front["x"]), _values(front["y"]), strict=True)) == sorted((x, -y) for x, y in best)
+
+
+def test_an_oat_sweep_can_set_a_derived_metric_against_another(run_dir, tmp_path):
+    """A one-at-a-time sweep whose trade-off names a metric that is not a stored column (a derived one): the tornado
+    reads the stored ones and the trade-off computes the other per point."""
+    from tests.analysis.conftest import TINY_SCENARIO
+
+    from iadsim.analysis import load_sweep, run_sweep
+    from iadsim.analysis.sweep import store
+    from iadsim.report import build_report
+
+    (tmp_path / "tiny.yaml").write_text(TINY_SCENARIO)
+    (tmp_path / "sweep.yaml").write_text(OAT_SWEEP + "tradeoff: [missiles_expended, p_raid_annihilation]\n")
+    run_sweep(load_sweep(tmp_path / "sweep.yaml"), tmp_path / "out", "serial")
+    page = build_report([run_dir], tmp_path / "r.html", sweep_dir=tmp_path / "out").read_text()
+    figure = next(f for f in _figures(page) if f["layout"].get("title", {}).get("text", "").startswith("Trade-off"))
+    results = store.load_results(tmp_path / "out")
+    annihilated = (results["leakers"] == 0).groupby(results["point"]).mean()
+    assert _values(figure["data"][0]["y"]) == pytest.approx(annihilated.tolist())
+
+
+def test_a_stored_pair_without_a_direction_is_drawn_without_a_front(run_dir, oat_sweep, tmp_path):
+    """A sweep folder from before metrics said which way is better may pair two counts (engagements, vetoes): the
+    report draws the points and says there is no front, rather than refusing the report."""
+    import shutil
+
+    from iadsim.report import build_report
+
+    folder = tmp_path / "old"
+    shutil.copytree(oat_sweep, folder)
+    meta = json.loads((folder / "points.json").read_text())
+    meta["tradeoff"] = ["engagements", "vetoes"]
+    (folder / "points.json").write_text(json.dumps(meta))
+    page = build_report([run_dir], tmp_path / "r.html", sweep_dir=folder).read_text()
+    figure = next(f for f in _figures(page) if f["layout"].get("title", {}).get("text", "").startswith("Trade-off"))
+    assert "no Pareto front" in figure["layout"]["title"]["text"] and len(figure["data"]) == 1

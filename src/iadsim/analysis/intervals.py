@@ -52,7 +52,7 @@ OVERDISPERSION_P = 0.01
 """Significance of the index-of-dispersion test above which a count is treated as Poisson."""
 
 KINDS = ("proportion", "bounded", "fraction", "count", "time", "amount", "value")
-RATIO_WORK = 20_000_000
+RATIO_WORK = 2_000_000
 """Largest resample weights drawn at once for a ratio's bootstrap (resamples x replications per chunk)."""
 
 
@@ -182,7 +182,8 @@ def _overdispersed(x: np.ndarray) -> bool:
     return bool(stats.chi2.sf(statistic, n - 1) < OVERDISPERSION_P)
 
 
-def ratio_interval(numerator, denominator, confidence: float = 0.95, resamples: int = BOOTSTRAP_RESAMPLES) -> dict:
+def ratio_interval(numerator, denominator, confidence: float = 0.95, resamples: int = BOOTSTRAP_RESAMPLES,
+                   proportion: bool = False) -> dict:
     """The ratio of totals ``sum(numerator) / sum(denominator)`` over replications (pairs of non-negative values,
     one per replication) and its percentile bootstrap interval, the replications resampled in pairs (Efron &
     Tibshirani 1993, ch. 13); the dict of :func:`interval`, its ``mean`` the ratio.
@@ -190,7 +191,13 @@ def ratio_interval(numerator, denominator, confidence: float = 0.95, resamples: 
     Undefined (``mean`` None, ``method`` saying why) when the denominator's total is zero or a value is not
     finite (a quantity the run cannot price). A resample whose denominator is zero has an infinite ratio (or none,
     when its numerator is zero too: it is left out); an interval bound that is infinite is given as None
-    (unbounded). Below ten replications the delta-method Student-t interval stands in, clipped at zero.
+    (unbounded). Below ten replications the delta-method Student-t interval stands in, clipped at zero, and
+    unbounded above when a replication has no denominator (a resample could have none).
+
+    ``proportion``: the numerator counts events among the denominator's (kills among the threats reaching a layer),
+    so the ratio lies in [0, 1]; the interval is clipped to it, and when every replication sits at 0 or at 1 the
+    bound on the other side is Wilson's on the totals (as :func:`interval` does for a bounded count), never a
+    point. With sparse denominators and few replications the interval is optimistic: run more.
     """
     a, b = (np.asarray(v, dtype=float).ravel() for v in (numerator, denominator))
     n = len(a)
@@ -202,28 +209,44 @@ def ratio_interval(numerator, denominator, confidence: float = 0.95, resamples: 
     if total_b == 0:
         return {**_empty(), "n": n, "method": "undefined (the denominator is zero)"}
     ratio = total_a / total_b
-    if n == 1:
-        return _result(ratio, ratio, ratio, n, "single value")
     tail = (1 - confidence) / 2
-    if n < SMALL_SAMPLE:
+    if n == 1:
+        low, high, method = ratio, ratio, "single value"
+    elif n < SMALL_SAMPLE:
         spread = float(np.std(a - ratio * b, ddof=1)) / (total_b / n) / math.sqrt(n)
         half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * spread
-        return _result(ratio, max(ratio - half, 0.0), ratio + half, n, "delta-method student-t (small n)")
+        low, high = max(ratio - half, 0.0), (math.inf if (b == 0).any() and not proportion else ratio + half)
+        method = "delta-method student-t (small n)"
+    else:
+        low, high = _bootstrap_ratio(a, b, tail, resamples)
+        method = "bootstrap (ratio of totals)"
+    if proportion:
+        low, high = max(low, 0.0), min(high, 1.0)
+        events, trials = int(round(total_a)), max(int(round(total_b)), 1)
+        if ratio <= 0.0 and high <= 0.0:
+            high, method = wilson(0, trials, confidence)[1], method + "; wilson bound (no event)"
+        elif ratio >= 1.0 and low >= 1.0:
+            low, method = wilson(events, max(events, trials), confidence)[0], method + "; wilson bound (every one)"
+    out = _result(ratio, min(low, ratio), max(high, ratio), n, method)
+    if not math.isfinite(high):
+        out["ci95"][1], out["half_width"] = None, None
+    return out
+
+
+def _bootstrap_ratio(a: np.ndarray, b: np.ndarray, tail: float, resamples: int) -> tuple[float, float]:
+    """Percentile bounds of sum(a) / sum(b) over paired resamples (multinomial weights, drawn in chunks of at most
+    :data:`RATIO_WORK` values); inf where resamples without a denominator reach the bound."""
+    n = len(a)
     rng = np.random.default_rng([20261201, n, 1])
     ratios = np.empty(resamples)
     chunk = max(1, RATIO_WORK // n)
     for start in range(0, resamples, chunk):
         stop = min(start + chunk, resamples)
-        weights = rng.multinomial(n, np.full(n, 1.0 / n), size=stop - start).astype(float)
+        weights = rng.multinomial(n, np.full(n, 1.0 / n), size=stop - start)
         top, bottom = weights @ a, weights @ b
         with np.errstate(divide="ignore", invalid="ignore"):
             ratios[start:stop] = np.where(bottom > 0, top / np.where(bottom > 0, bottom, 1.0),
                                           np.where(top > 0, np.inf, np.nan))
     ratios = np.sort(ratios[~np.isnan(ratios)])
     m = len(ratios)
-    low = float(ratios[int(math.floor(tail * (m - 1)))])
-    high = float(ratios[int(math.ceil((1 - tail) * (m - 1)))])
-    out = _result(ratio, min(low, ratio), max(high, ratio), n, "bootstrap (ratio of totals)")
-    if not math.isfinite(high):
-        out["ci95"][1], out["half_width"] = None, None
-    return out
+    return float(ratios[int(math.floor(tail * (m - 1)))]), float(ratios[int(math.ceil((1 - tail) * (m - 1)))])

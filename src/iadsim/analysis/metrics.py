@@ -46,7 +46,8 @@ class Metric:
         Its interval (:func:`iadsim.analysis.intervals.interval`): "proportion", "fraction", "bounded",
         "count", "time", "amount" or "value"; "ratio" for a ratio of totals (``ratio_of``).
     bound : str or None
-        What bounds a bounded count above: "threats" or "civil" (the run's numbers of each).
+        What bounds a bounded count above: "threats" or "civil" (the run's numbers of each); for a ratio,
+        "proportion" when it counts events among its denominator's (it lies in [0, 1]).
     of_state : callable, optional
         ``(world, state) -> (R,)`` values at the end of a replication batch: a replication metric.
     of_rows : callable, optional
@@ -62,6 +63,9 @@ class Metric:
     optional : bool
         Shown in tables only where a run gives it a value (the per-layer and cost metrics: a laydown without layers,
         a catalog without costs, gives none).
+    needs : tuple of str, optional
+        The replication metrics a derived metric reads (None: any of them), and ``"threats"`` when it needs the
+        run's number of threats (a sweep's trade-off cannot give it).
     """
 
     label: str
@@ -73,6 +77,7 @@ class Metric:
     ratio_of: tuple[str, str] | None = None
     better: str | None = None
     optional: bool = False
+    needs: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if sum(x is not None for x in (self.of_state, self.of_rows, self.ratio_of)) != 1:
@@ -130,7 +135,8 @@ def ratio_metrics(rows: pd.DataFrame, confidence: float = 0.95) -> dict[str, dic
     for name in ratio_names():
         top, bottom = METRICS[name].ratio_of
         if top in rows and bottom in rows:
-            out[name] = ratio_interval(rows[top], rows[bottom], confidence)
+            out[name] = ratio_interval(rows[top], rows[bottom], confidence,
+                                       proportion=METRICS[name].bound == "proportion")
     return out
 
 
@@ -141,7 +147,8 @@ def metric_stat(rows: pd.DataFrame, name: str, threats: int | None = None, confi
     has no raid measures)."""
     metric = METRICS[name]
     if metric.ratio_of is not None:
-        return ratio_interval(rows[metric.ratio_of[0]], rows[metric.ratio_of[1]], confidence)
+        return ratio_interval(rows[metric.ratio_of[0]], rows[metric.ratio_of[1]], confidence,
+                              proportion=metric.bound == "proportion")
     values = rows[name] if metric.of_state is not None else metric.of_rows(rows, threats)
     upper = threats if metric.bound == "threats" else None
     return mean_ci(np.asarray(values, dtype=float), confidence, metric=name, upper=upper)
@@ -256,7 +263,7 @@ def layer_metrics() -> dict[str, Metric]:
                 of_state=lambda w, s, i=i: _in_layer(w, i, (_killed_by_layer(w, s, i) & _threat(w)[None, :]).sum(
                     axis=1)), unit="threats per replication", better="higher", optional=True),
             f"leakers_{layer}": Metric(
-                f"threats through the {layer} layer alive", "bounded", "threats",
+                f"threats reaching the {layer} layer it did not kill", "bounded", "threats",
                 of_state=lambda w, s, i=i: _in_layer(w, i, (s.outcomes.reached[..., i] & ~_killed_by_layer(w, s, i)
                                                             & _threat(w)[None, :]).sum(axis=1)),
                 unit="threats per replication", better="lower", optional=True),
@@ -298,13 +305,29 @@ def _threat_cost(world, state) -> np.ndarray:
     return _priced(shot, world.target_cost[hostile])
 
 
-def _value_at_risk(world) -> np.ndarray:
-    """() [USD] the value of the defended assets some threat attacks (NaN without asset values)."""
+def _undefended_loss(world) -> np.ndarray:
+    """() [USD] the expected value of the defended assets lost were nothing engaged: each asset's value times the
+    chance that one of the threats attacking it destroys it, each with its raid's ``pk`` (NaN without values)."""
     values = world.asset_value
     if not len(values) or np.isnan(values).any():
         return np.array(np.nan)
-    attacked = np.unique(world.asset_of[(world.asset_of >= 0) & world.threat])
-    return np.array(values[attacked].sum())
+    pk = _strike_pk(world)
+    return np.array(sum(value * (1.0 - np.prod(1.0 - pk[(world.asset_of == a) & world.threat]))
+                        for a, value in enumerate(values)))
+
+
+def _strike_pk(world) -> np.ndarray:
+    """(T,) each target's raid's ``pk`` (0 for what belongs to no raid)."""
+    return np.array([float(getattr(f, "pk", 0.0)) for f in world.target_flight], float).reshape(
+        len(world.target_flight))
+
+
+def _defence_lost(world, state) -> np.ndarray:
+    """(R,) [USD] the units of the network destroyed (a relocating unit once) times their types' prices (NaN when a
+    unit's type has none)."""
+    own = world.site_number == 0
+    lost = np.isfinite(state.readiness.destroyed_at[:, own])
+    return _priced(lost, world.unit_cost[own])
 
 
 def _value_lost(world, state) -> np.ndarray:
@@ -315,7 +338,7 @@ def _value_lost(world, state) -> np.ndarray:
     if not len(values) or np.isnan(values).any():
         return np.full(rows, np.nan)
     out = np.zeros(rows)
-    pk = np.array([getattr(f, "pk", 0.0) for f in world.target_flight], float)
+    pk = _strike_pk(world)
     for a, value in enumerate(values):
         mine = (world.asset_of == a) & world.threat
         if mine.any():
@@ -407,17 +430,22 @@ for _name, _metric in {
     "value_lost": Metric("expected asset value lost [USD]", "amount", of_state=lambda w, s: _value_lost(w, s),
                          unit="US dollars per replication", better="lower", optional=True),
     "value_protected": Metric("asset value protected [USD]", "amount",
-                              of_state=lambda w, s: _value_at_risk(w)[None] - _value_lost(w, s),
+                              of_state=lambda w, s: _undefended_loss(w)[None] - _value_lost(w, s),
                               unit="US dollars per replication", better="higher", optional=True),
+    "defence_cost_lost": Metric("network units destroyed [USD]", "amount",
+                                of_state=lambda w, s: _defence_lost(w, s), unit="US dollars per replication",
+                                better="lower", optional=True),
     "leakers_fraction": Metric("fraction of threats leaking", "fraction", of_rows=lambda rows, threats: (
         rows["leakers"].to_numpy(dtype=float) / threats if threats else np.full(len(rows), np.nan)),
-        unit="fraction of the threats", better="lower"),
+        unit="fraction of the threats", better="lower", needs=("leakers", "threats")),
     "p_raid_annihilation": Metric("probability of raid annihilation (no leaker)", "proportion",
                                   of_rows=lambda rows, threats: _nan_unless(
-                                      threats, (rows["leakers"].to_numpy() == 0).astype(float)), unit="probability"),
+                                      threats, (rows["leakers"].to_numpy() == 0).astype(float)), unit="probability",
+                                  needs=("leakers",)),
     "p_wrongful_engagement": Metric("probability of a wrongful engagement", "proportion",
                                     of_rows=lambda rows, threats: (rows["wrongful_engagements"].to_numpy() > 0
-                                                                   ).astype(float), unit="probability"),
+                                                                   ).astype(float), unit="probability",
+                                    needs=("wrongful_engagements",)),
     "cost_exchange_ratio": Metric(
         "cost-exchange ratio (USD fired per USD shot down)", "ratio",
         ratio_of=("interceptor_cost", "threat_cost_destroyed"), unit="USD per USD", better="lower", optional=True),
@@ -425,7 +453,7 @@ for _name, _metric in {
         "asset value protected per USD fired", "ratio",
         ratio_of=("value_protected", "interceptor_cost"), unit="USD per USD", better="higher", optional=True),
     **{f"attrition_{layer}": Metric(f"attrition in the {layer} layer (kills per threat reaching it)",
-                                    "ratio", ratio_of=(f"kills_{layer}", f"reached_{layer}"),
+                                    "ratio", "proportion", ratio_of=(f"kills_{layer}", f"reached_{layer}"),
                                     unit="fraction of the threats reaching it", better="higher", optional=True)
        for layer in LAYERS},
 }.items():

@@ -38,26 +38,32 @@ class Tradeoff:
     better_y: str
 
 
-def parse_tradeoff(text: str, what: str = "--tradeoff") -> Tradeoff:
+def parse_tradeoff(text: str, what: str = "--tradeoff", directions: bool = True) -> Tradeoff:
     """``"X,Y"`` or ``"X:lower,Y:higher"``: two registered metrics and which way is better for each (default:
-    the registry's ``better``). InputError naming ``what`` otherwise."""
+    the registry's ``better``). InputError naming ``what`` otherwise; with ``directions=False`` a metric without
+    one gets "" (no front) instead of an error. A metric that needs the run's number of threats
+    (``leakers_fraction``) is refused: a sweep's rows do not hold it."""
     parts = [p.strip() for p in str(text).split(",")]
     if len(parts) != 2 or not all(parts):
         raise InputError(what, "expected two metrics, e.g. interceptor_cost,leakers (or leakers:lower,kills:higher)")
-    names, directions = [], []
+    names, ways = [], []
     for part in parts:
         name, _, direction = part.partition(":")
         if name not in METRICS:
             raise InputError(what, f"unknown metric '{name[:60]}'; known: {', '.join(METRICS)}")
+        if "threats" in (METRICS[name].needs or ()):
+            raise InputError(what, f"'{name}' needs each point's number of threats, which a sweep does not keep: "
+                             "set leakers (or kills) against the other metric instead")
+        if direction and direction not in DIRECTIONS:
+            raise InputError(what, f"'{direction[:20]}' is not lower or higher")
         direction = direction or METRICS[name].better or ""
-        if direction not in DIRECTIONS:
-            raise InputError(what, f"say which way is better for '{name}': {name}:lower or {name}:higher"
-                             if not direction else f"'{direction[:20]}' is not lower or higher")
+        if not direction and directions:
+            raise InputError(what, f"say which way is better for '{name}': {name}:lower or {name}:higher")
         names.append(name)
-        directions.append(direction)
+        ways.append(direction)
     if names[0] == names[1]:
         raise InputError(what, "a trade-off sets two different metrics against each other")
-    return Tradeoff(names[0], names[1], directions[0], directions[1])
+    return Tradeoff(names[0], names[1], ways[0], ways[1])
 
 
 def pareto_front(x, y, better_x: str = "lower", better_y: str = "lower") -> np.ndarray:
@@ -80,9 +86,12 @@ def tradeoff_table(out_dir: str | Path, pair: Tradeoff, confidence: float = 0.95
     """One row per sweep point: ``point``, its factors, ``replications``, then for each metric ``<m>``,
     ``<m>_ci_low`` and ``<m>_ci_high`` (NaN where undefined), and ``pareto`` (on the front)."""
     metrics = [pair.x, pair.y]
-    needed = sorted({c for m in metrics for c in _columns(m)})
-    results = store.load_results(out_dir, columns=["point", *needed])
-    points = store.points_frame(out_dir).drop(columns=["seed"], errors="ignore")
+    results = store.load_results(out_dir)
+    for m in metrics:
+        missing = [c for c in _columns(m) if c not in results]
+        if missing:
+            raise InputError(Path(out_dir) / store.RESULTS, f"has no {', '.join(missing[:3])} column, which "
+                             f"'{m}' needs (results of an older iadsim?): run the sweep again into a new folder")
     rows = []
     for point, group in results.groupby("point", sort=True):
         row = {"point": int(point), "replications": len(group)}
@@ -96,16 +105,19 @@ def tradeoff_table(out_dir: str | Path, pair: Tradeoff, confidence: float = 0.95
         rows.append(row)
     table = pd.DataFrame(rows, columns=["point", "replications", *(f"{m}{s}" for m in metrics
                                                                    for s in ("", "_ci_low", "_ci_high"))])
+    points = store.points_frame(out_dir).drop(columns=["seed"], errors="ignore")
     table = points.merge(table, on="point", how="right")
-    table["pareto"] = pareto_front(table[pair.x], table[pair.y], pair.better_x, pair.better_y)
+    table["pareto"] = (pareto_front(table[pair.x], table[pair.y], pair.better_x, pair.better_y)
+                       if pair.better_x and pair.better_y else False)
     return table
 
 
 def _columns(name: str) -> tuple[str, ...]:
-    """The stored replication columns metric ``name`` is computed from."""
+    """The stored replication columns metric ``name`` is computed from (a derived metric's ``needs``; one that
+    does not say: none checked here, its own function reads what it reads)."""
     metric = METRICS[name]
     if metric.ratio_of is not None:
         return metric.ratio_of
     if metric.of_state is not None:
         return (name,)
-    return tuple(n for n, m in METRICS.items() if m.of_state is not None)  # a derived metric: any of them
+    return tuple(c for c in (metric.needs or ()) if c != "threats")

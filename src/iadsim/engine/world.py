@@ -233,6 +233,14 @@ class World:
                         float).reshape(len(self.target_flight))
 
     @cached_property
+    def unit_cost(self) -> np.ndarray:
+        """(U,) [US dollars] the unit cost of each unit's type: the scenario's ``costs``, else the catalog's (NaN:
+        neither gives one)."""
+        costs, types = self.scenario.spec.costs, self.scenario.catalog.types
+        units = [self.scenario.unit(u).type for u in self.unit_ids]
+        return np.array([costs.get(t, _cost(types[t])) for t in units], float).reshape(len(units))
+
+    @cached_property
     def asset_value(self) -> np.ndarray:
         """(A,) [US dollars] each defended asset's value (NaN: not given)."""
         values = [a.value for a in self.scenario.spec.defended_assets]

@@ -124,6 +124,7 @@ def audit(scenario: Scenario, without: tuple[str, ...] = ()) -> dict:
         fire_units.append({
             "id": fu,
             "type": unit.type,
+            "layer": getattr(unit, "layer", None),
             "able": status.able,
             "mode": status.mode,
             "reasons": [r.as_dict() for r in status.reasons],

@@ -234,7 +234,9 @@ def _audit_html(run: Run, index: int) -> str:
         spof = ", ".join(escape(str(c)) for c in unit.get("single_points_of_failure", [])) or "-"
         rows.append(
             f"<tr id=\"{audit_cell(index, k)}\"><td><b>{escape(str(unit.get('id', '')))}</b></td>"
-            f"<td>{escape(str(unit.get('type', '')))}</td>"
+            f"<td>{escape(str(unit.get('type', '')))}"
+            + (f" <span class=note>({escape(str(unit['layer']))} layer)</span>" if unit.get("layer") else "")
+            + "</td>"
             f"<td class=\"{'able' if able else 'unable'}\">{'able' if able else 'NOT ABLE'}</td>"
             f"<td>{escape(str(unit.get('mode', '')))}</td><td class=num>{_pct(unit.get('readiness'))}</td>"
             f"<td class=num>{_int(unit.get('missiles'))}</td>"

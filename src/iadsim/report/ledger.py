@@ -3,13 +3,15 @@ intervals) and its stored scenario (which fire unit belongs to which layer, and 
 
 Attrition per layer (:func:`iadsim.analysis.metrics.layer_metrics`): the threats that reached a layer (an intercept
 inside the launch envelope of one of its fire units standing there), its launches, its kills, and the threats that
-passed through it alive; the attrition is kills over threats reaching it, a ratio of totals over replications.
+reached it and were not killed by it (through it, or killed by another layer); the attrition is kills over threats
+reaching it, a ratio of totals over replications.
 
 The ledger: the missiles fired at their unit costs, the threats, decoys and anti-radiation missiles shot down at
-theirs, and the expected value of the defended assets lost and kept; the cost-exchange ratio (the defence's dollars
-per dollar of threats destroyed: above one it pays more than it destroys) and the value protected per dollar fired,
-both ratios of totals with percentile-bootstrap intervals, undefined where the denominator is zero or a price is
-missing. See CSIS, "Cost and Value in Air and Missile Defense Intercepts" (2024), on why the first alone misleads.
+theirs, the expected value of the defended assets lost and protected, and the network's own units destroyed; the
+cost-exchange ratio (the defence's dollars per dollar of threats destroyed: above one it pays more than it
+destroys) and the value protected per dollar fired, both ratios of totals with percentile-bootstrap intervals,
+undefined where the denominator is zero or a price is missing. See CSIS, "Cost and Value in Air and Missile Defense
+Intercepts" (2024), on why the first alone misleads.
 """
 
 from __future__ import annotations
@@ -21,13 +23,15 @@ import plotly.graph_objects as go
 from iadsim.report.plots import VARIANT_COLOURS, label
 from iadsim.scenario.models import LAYERS
 
-__all__ = ["LEDGER", "layers_figure", "layers_html", "ledger_html", "prices"]
+__all__ = ["LEDGER", "UNIT_ROLE", "layers_figure", "layers_html", "ledger_html", "prices"]
 
-LEDGER = ("interceptor_cost", "threat_cost_destroyed", "value_lost", "value_protected", "cost_exchange_ratio",
-          "value_protected_ratio")
+LEDGER = ("interceptor_cost", "threat_cost_destroyed", "value_lost", "value_protected", "defence_cost_lost",
+          "cost_exchange_ratio", "value_protected_ratio")
 """The ledger's metrics, in the order of its table."""
+UNIT_ROLE = "network unit destroyed"
 _LAYER_COLUMNS = (("reached", "threats reaching it"), ("engagements", "launches"), ("kills", "threats it killed"),
-                  ("leakers", "threats through it alive"), ("attrition", "attrition (kills per threat reaching it)"))
+                  ("leakers", "threats reaching it not killed by it"),
+                  ("attrition", "attrition (kills per threat reaching it)"))
 
 
 def _stat(run, metric: str) -> dict:
@@ -68,13 +72,13 @@ def _layer_units(run) -> dict[str, list[str]]:
 
 
 def layers_figure(runs: list) -> go.Figure:
-    """Per run and layer: the mean threats reaching it, killed by it and passing through it alive."""
+    """Per run and layer: the mean threats reaching it, killed by it, and reaching it but not killed by it."""
     fig = go.Figure()
     for v, run in enumerate(runs):
         layers = _layers_of(run)
         x = [f"{escape(run.name)}: {layer}" for layer in layers] if len(runs) > 1 else layers
         for j, (key, words) in enumerate((("reached", "reaching"), ("kills", "killed by it"),
-                                          ("leakers", "through it alive"))):
+                                          ("leakers", "reaching it, not killed by it"))):
             fig.add_trace(go.Bar(x=x, y=[_stat(run, f"{key}_{layer}").get("mean") for layer in layers],
                                  name=escape(f"{run.name}: {words}") if len(runs) > 1 else words,
                                  marker_color=("#1f4e99", "#1a7f37", "#c1121f")[j],
@@ -111,9 +115,10 @@ def layers_html(page, runs: list) -> str:
                      f"{_cell(pra)[len('<td class=num>'):-len('</td>')]}</p>")
     note = ("<p class=note>Means per replication [95 % CI]. A threat reaches a layer when, at a step's time sample, "
             "its intercept lies inside the launch envelope and sector of one of the layer's fire units standing there "
-            "(working or not: a layer that is down still counts as met), or when one launches at it. Through it alive: "
-            "reached it and not killed by it (a later layer may still kill it). Attrition is the ratio of the totals "
-            "over replications, with a percentile-bootstrap interval.</p>")
+            "(working or not: a layer that is down still counts as met), or when one launches at it. Not killed by "
+            "it: reached it and not killed by its missiles (a later layer, or an overlapping one, may still kill it). "
+            "Attrition is the ratio of the totals over replications, with a percentile-bootstrap interval (Wilson's "
+            "bound on the totals where every replication kills all or none).</p>")
     return page.figure(layers_figure(runs)) + "".join(parts) + note
 
 
@@ -141,6 +146,8 @@ def prices(run) -> list[tuple[str, str, float | None, str]]:
         kind = getattr(catalog.types.get(type_id), "kind", "")
         priced(type_id, {"decoy": "decoy shot down", "arm": "anti-radiation missile shot down"}.get(
             kind, "threat shot down"))
+    for type_id in dict.fromkeys(u.type for u in spec.units):
+        priced(type_id, UNIT_ROLE)
     for asset in spec.defended_assets:
         out.append((asset.id, "defended asset", asset.value, "the scenario" if asset.value is not None
                     else "no value"))
@@ -167,17 +174,23 @@ def ledger_html(runs: list) -> str:
             f"<tr><td>{escape(item)}</td><td>{escape(role)}</td><td class=num>"
             f"{'-' if cost is None else f'{cost:,.0f}'}</td><td>{escape(source)}</td></tr>"
             for item, role, cost, source in items)
-        missing = [item for item, _, cost, _ in items if cost is None]
+        missing = [item for item, role, cost, _ in items if cost is None and role != UNIT_ROLE]
+        units = [item for item, role, cost, _ in items if cost is None and role == UNIT_ROLE]
         warning = (f"<p class=note>{escape(run.name)}: not priced: {escape(', '.join(missing))}. The sums that need "
                    "them are undefined (-), never counted as free: give <code>unit_cost</code> in a catalog file or "
                    "the scenario's <code>costs:</code>, and each defended asset a <code>value</code>.</p>"
                    if missing else "")
+        if units:
+            warning += (f"<p class=note>{escape(run.name)}: the network's units destroyed are not priced without a "
+                        f"price for {escape(', '.join(units))}.</p>")
         parts.append(f"<h3>{escape(run.name)}: what is priced</h3><table><tr><th>item</th><th>counted as</th>"
                      f"<th>unit cost or value [USD]</th><th>from</th></tr>{lines}</table>{warning}")
     parts.append(
         "<p class=note>Missiles fired, and threats, decoys and anti-radiation missiles shot down, at their unit "
         "costs; the value lost is each defended asset's value times the chance that a threat reaching it destroyed "
-        "it (its raid's pk), and the value protected is the value of the attacked assets less that. The "
+        "it (its raid's pk), and the value protected is the loss expected were nothing engaged (every threat "
+        "attacking the asset reaching it) less that. The network's own units destroyed are priced apart (their "
+        "types' prices); they are not in the ratios. The "
         "cost-exchange ratio is the defence's dollars fired per dollar of threats shot down (above 1: it spends more "
         "than it destroys); on its own it hides what the missiles protected (CSIS, 'Cost and Value in Air and "
         "Missile Defense Intercepts', 2024), hence the value protected per dollar fired beside it. Both are ratios "

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from iadsim.analysis.metrics import METRICS
+from iadsim.analysis.metrics import METRICS, replication_names
 from iadsim.analysis.sensitivity import tornado
 from iadsim.analysis.sweep import store
 from iadsim.analysis.tradeoff import Tradeoff, parse_tradeoff
@@ -85,8 +85,8 @@ def _from_run_sweep(folder: Path) -> pd.DataFrame | None:
         return None
     meta = store.read_points(folder)
     pair = tuple(m.partition(":")[0] for m in (meta.get("tradeoff") or (COST, OUTCOME)))
-    if meta.get("design") == "oat":
-        table = _from_tornado(folder, pair)
+    if meta.get("design") == "oat":  # (the tornado reads stored columns: a ratio or derived metric has none)
+        table = _from_tornado(folder, tuple(m for m in pair if m in replication_names()))
         table.attrs["tradeoff"] = pair
         return table
     results = store.load_results(folder)
@@ -199,23 +199,34 @@ def _axis_label(metric: str) -> str:
 
 def sweep_pair(folder: Path) -> Tradeoff:
     """The trade-off a sweep folder asks for (its sweep file's ``tradeoff``; default wrongful engagements against
-    leakers), each metric with the way that is better."""
+    leakers), each metric with the way that is better ("" for a pair stored without one by an older iadsim: no
+    front is drawn)."""
     meta = store.read_points(folder)
-    return parse_tradeoff(",".join(meta.get("tradeoff") or (COST, OUTCOME)), what=str(folder / store.POINTS))
+    return parse_tradeoff(",".join(meta.get("tradeoff") or (COST, OUTCOME)), what=str(folder / store.POINTS),
+                          directions=False)
 
 
 def pareto_figure(table: pd.DataFrame, pair: Tradeoff, factors: list[str]) -> go.Figure:
-    """Every sweep point at its two metrics' values (95 % intervals as error bars), the Pareto front's points
-    ringed and joined in order of the x metric (:func:`iadsim.analysis.tradeoff.tradeoff_table`)."""
+    """Every sweep point at its two metrics' values (95 % intervals as error bars; one unbounded above reaches past
+    the highest bound drawn, and its hover says so), the Pareto front's points ringed and joined in order of the x
+    metric (:func:`iadsim.analysis.tradeoff.tradeoff_table`)."""
     x, y = pair.x, pair.y
+
+    def unbounded(row, m: str) -> bool:
+        return bool(np.isinf(pd.to_numeric(row[f"{m}_ci_high"], errors="coerce")))
 
     def hover(row) -> str:
         levels = ", ".join(f"{f} = {row[f]}" for f in factors if f in row)
-        return escape(f"point {int(row['point'])}: {levels}")
+        open_ = [_name(m) for m in (x, y) if unbounded(row, m)]
+        return escape(f"point {int(row['point'])}: {levels}" + (f" ({', '.join(open_)}: no upper bound)"
+                                                                   if open_ else ""))
 
     def bars(m: str) -> dict:
         value = pd.to_numeric(table[m], errors="coerce")
-        high = pd.to_numeric(table[f"{m}_ci_high"], errors="coerce").replace(np.inf, np.nan)
+        high = pd.to_numeric(table[f"{m}_ci_high"], errors="coerce")
+        finite = high[np.isfinite(high)]
+        reach = (float(finite.max()) if len(finite) else float(value.max())) * 1.15
+        high = high.where(~np.isinf(high), max(reach, float(value.max()) * 1.15 if value.notna().any() else 0.0))
         low = pd.to_numeric(table[f"{m}_ci_low"], errors="coerce")
         return {"type": "data", "symmetric": False, "array": (high - value).fillna(0).clip(lower=0),
                 "arrayminus": (value - low).fillna(0).clip(lower=0), "thickness": 1, "color": "#9aa3af"}
@@ -224,16 +235,21 @@ def pareto_figure(table: pd.DataFrame, pair: Tradeoff, factors: list[str]) -> go
     fig.add_trace(go.Scatter(x=table[x], y=table[y], mode="markers", name="sweep points", error_x=bars(x),
                              error_y=bars(y), marker={"size": 8, "color": "#1f4e99"},
                              hovertext=[hover(row) for _, row in table.iterrows()], hoverinfo="text+x+y"))
-    front = table[table["pareto"]].sort_values(x)
-    fig.add_trace(go.Scatter(x=front[x], y=front[y], mode="lines+markers", name="Pareto front",
-                             line={"color": "#c1121f", "dash": "dot"},
-                             marker={"size": 14, "color": "rgba(0,0,0,0)", "line": {"color": "#c1121f", "width": 2}},
-                             hovertext=[hover(row) for _, row in front.iterrows()], hoverinfo="text+x+y"))
-    fig.update_layout(
-        title={"text": escape(f"Trade-off across the sweep's points: {_name(y)} ({pair.better_y} is better) against "
-                              f"{_name(x)} ({pair.better_x} is better)", quote=False)}, height=480,
-        xaxis={"title": {"text": _point_label(x)}}, yaxis={"title": {"text": _point_label(y)}},
-        margin={"l": 60, "r": 20, "t": 50, "b": 50})
+    if pair.better_x and pair.better_y:
+        front = table[table["pareto"]].sort_values(x)
+        fig.add_trace(go.Scatter(x=front[x], y=front[y], mode="lines+markers", name="Pareto front",
+                                 line={"color": "#c1121f", "dash": "dot"},
+                                 marker={"size": 14, "color": "rgba(0,0,0,0)", "line": {"color": "#c1121f",
+                                                                                        "width": 2}},
+                                 hovertext=[hover(row) for _, row in front.iterrows()], hoverinfo="text+x+y"))
+        title = (f"Trade-off across the sweep's points: {_name(y)} ({pair.better_y} is better) against {_name(x)} "
+                 f"({pair.better_x} is better)")
+    else:
+        title = (f"Trade-off across the sweep's points: {_name(y)} against {_name(x)} (no Pareto front: the sweep "
+                 "file does not say which way is better, e.g. engagements:lower)")
+    fig.update_layout(title={"text": escape(title, quote=False)}, height=480,
+                      xaxis={"title": {"text": _point_label(x)}}, yaxis={"title": {"text": _point_label(y)}},
+                      margin={"l": 60, "r": 20, "t": 50, "b": 50})
     return fig
 
 

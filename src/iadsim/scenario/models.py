@@ -57,8 +57,21 @@ LAYERS = ("long", "medium", "short", "point")
 """The defensive layers a fire unit can belong to (``units[].layer``), outermost first: the per-layer metrics of
 :mod:`iadsim.analysis.metrics` are named after them (``kills_long``, ...)."""
 Layer = Literal["long", "medium", "short", "point"]
-Money = Annotated[float, Field(strict=False, ge=0, le=1e13, allow_inf_nan=False)]
-"""An amount in US dollars (a plain number: ``2.5e6``)."""
+def _money(value: object) -> object:
+    """A number of US dollars: a YAML number, or text that reads as one (YAML 1.1 reads ``2.5e6`` as text); never
+    a boolean."""
+    if isinstance(value, bool):
+        raise ValueError("expected an amount in US dollars, e.g. 2500000")
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            raise ValueError("expected an amount in US dollars, e.g. 2500000") from None
+    return value
+
+
+Money = Annotated[float, BeforeValidator(_money), Field(strict=True, ge=0, le=1e13, allow_inf_nan=False)]
+"""An amount in US dollars (a plain number: ``2500000`` or ``2.5e6``)."""
 # YAML 1.1 reads a bare `on`/`off` as true/false; accept both spellings.
 OnOff = Annotated[
     Literal["on", "off"],

@@ -72,13 +72,14 @@ class WorkSize:
 
     def replication_bytes(self) -> int:
         """One replication of the engine state (:class:`iadsim.engine.core.State`) at its peak within a step:
-        per target the engagement arrays and their temporaries (800 bytes); per sensor and target the
+        per target the engagement and outcome arrays and their temporaries (812 bytes: 12 of them the layers it
+        reached and the fire unit that killed it); per sensor and target the
         confirmation counters and their temporaries in ``sense`` (64); per fire unit, sensor and target the
         boolean picture arrays of ``_known`` (4); per fire unit and target its own track (state, covariance,
-        time, updates) and the assignment arrays (112); per unit and link its state (16); per sensor track
-        slot its state, covariance, counters and truth (96)."""
+        time, updates) and the assignment arrays (112); per fire unit the missiles and launches it fired (16); per
+        unit and link its state (16); per sensor track slot its state, covariance, counters and truth (96)."""
         t, s, f = self.targets, self.sensors, self.fire_units
-        return (800 * t + 64 * s * t + 4 * f * s * t + 112 * f * t + 16 * (self.units + self.links) + 64
+        return (812 * t + 64 * s * t + 4 * f * s * t + 112 * f * t + 16 * f + 16 * (self.units + self.links) + 64
                 + 96 * s * self.track_slots)
 
     def batch_bytes(self, batch: int) -> int:
@@ -124,7 +125,7 @@ def estimate_batch_bytes(scenario: Scenario, batch: int) -> int:
     replications on it (events off)::
 
         world       = 16 MB + 8 C (S + 6) + (150 + 16 J) K T + 400 min(2^18, K T) + 9 K S T + K S
-        replication = 800 T + 64 S T + 4 F S T + 112 F T + 16 (U + L) + 64 + 96 S N
+        replication = 812 T + 64 S T + 4 F S T + 112 F T + 16 F + 16 (U + L) + 64 + 96 S N
         bytes       = world + batch x replication
 
     with K time steps, T aircraft, S sensors, J stand-off jammer bands, F fire units, U units, L links, C terrain

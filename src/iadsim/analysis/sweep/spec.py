@@ -257,6 +257,9 @@ def _check_spec(spec: SweepSpec, doc: Document) -> None:
         if name not in REGISTRY:
             errors.append(doc.error(("tradeoff", i), f"unknown metric '{name}'; the trade-off chart plots two of: "
                                     f"{', '.join(REGISTRY)}"))
+        elif "threats" in (REGISTRY[name].needs or ()):
+            errors.append(doc.error(("tradeoff", i), f"'{name}' needs each point's number of threats, which a sweep "
+                                    "does not keep: use leakers or kills"))
         elif direction not in ("", "lower", "higher") or not (direction or REGISTRY[name].better):
             errors.append(doc.error(("tradeoff", i), f"say which way is better for '{name}': {name}:lower or "
                                     f"{name}:higher"))
