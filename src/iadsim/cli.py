@@ -391,11 +391,14 @@ def _note(text: str) -> None:
 
 
 def _number(value) -> str:
-    """A summary number: two decimals, or millions to three significant digits for large ones (costs); "inf" for
-    an unbounded interval bound (None)."""
+    """A summary number: two decimals (two significant digits below 0.01, so that a small bound is not shown as 0),
+    or millions to three significant digits for large ones (costs); "inf" for an unbounded interval bound
+    (None)."""
     if value is None:
         return "inf"
-    return f"{value / 1e6:.3g} M" if abs(value) >= 1e5 else f"{value:.2f}"
+    if abs(value) >= 1e5:
+        return f"{value / 1e6:.3g} M"
+    return f"{value:.2g}" if 0 < abs(value) < 0.01 else f"{value:.2f}"  # (a small bound is not 0)
 
 
 def print_summary(summaries: list[dict]) -> None:

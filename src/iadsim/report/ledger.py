@@ -48,7 +48,11 @@ def _cell(stat: dict, money: bool = False) -> str:
     def fmt(value) -> str:
         if value is None:
             return "inf"
-        return f"{value / 1e6:,.3g} M" if money else f"{value:.2f}"
+        if value == 0:
+            return "0" if money else "0.00"
+        if money:
+            return f"{value / 1e6:,.3g} M"
+        return f"{value:.2g}" if abs(value) < 0.01 else f"{value:.2f}"  # (a small bound is not 0)
 
     return f"<td class=num>{fmt(mean)} [{fmt(low)}, {fmt(high)}]</td>"
 
