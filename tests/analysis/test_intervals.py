@@ -207,13 +207,41 @@ def test_sparse_denominators_keep_the_coverage_or_leave_the_bound_open():
 
 @pytest.mark.parametrize("n", [5, 40])
 def test_a_proportion_of_totals_at_one_end_never_collapses_to_a_point(n):
-    """Every threat reaching a layer killed (or none): the interval's other side is Wilson's on the totals."""
+    """Every threat reaching a layer killed (or none): the interval's other side is Wilson's over the replications
+    (two threats each, but those of one replication are not independent trials)."""
     reached = np.full(n, 2.0)
     stat = ratio_interval(reached, reached, proportion=True)
     assert stat["mean"] == 1.0 and stat["ci95"][1] == 1.0
-    assert stat["ci95"][0] == pytest.approx(wilson(2 * n, 2 * n)[0])
+    assert stat["ci95"][0] == pytest.approx(wilson(n, n)[0])
     stat = ratio_interval(np.zeros(n), reached, proportion=True)
-    assert stat["ci95"] == pytest.approx([0.0, wilson(0, 2 * n)[1]])
+    assert stat["ci95"] == pytest.approx([0.0, wilson(0, n)[1]])
     # a proportion's interval never leaves [0, 1], even from the delta method
     low, high = ratio_interval(np.array([0.0, 2.0, 2.0]), np.array([2.0, 2.0, 2.0]), proportion=True)["ci95"]
     assert 0.0 <= low <= high <= 1.0
+
+
+def test_a_small_sample_ratio_uses_the_delta_method():
+    """Below ten replications: r -/+ t(0.975, n-1) sd(a - r b) / (mean(b) sqrt(n)), the first-order (delta method)
+    standard error of a ratio estimator (Cochran, Sampling Techniques, 3rd ed., 1977, sec. 6.4), clipped at 0; with
+    a numerator where a denominator is zero, open above."""
+    from scipy import stats
+
+    a, b = np.array([1.0, 2.0, 3.0, 2.0]), np.array([2.0, 4.0, 5.0, 5.0])
+    r = a.sum() / b.sum()
+    residual = a - r * b
+    se = math.sqrt(((residual - residual.mean()) ** 2).sum() / 3) / b.mean() / 2.0
+    half = stats.t.ppf(0.975, 3) * se
+    stat = ratio_interval(a, b)
+    assert stat["mean"] == pytest.approx(r) and stat["ci95"] == pytest.approx([r - half, r + half])
+    assert stat["method"].startswith("delta-method")
+    # a replication that fired nothing and destroyed nothing (0 / 0) opens nothing; one that fired at nothing does
+    assert ratio_interval(np.array([1.0, 0.0, 2.0]), np.array([2.0, 0.0, 3.0]))["ci95"][1] is not None
+    assert ratio_interval(np.array([1.0, 1.0, 2.0]), np.array([2.0, 0.0, 3.0]))["ci95"][1] is None
+
+
+def test_one_ratio_throughout_is_never_a_point():
+    """Every replication kills one threat of the two reaching a layer: Wilson's interval over the replications."""
+    for n in (1, 5, 40):
+        stat = ratio_interval(np.ones(n), np.full(n, 2.0), proportion=True)
+        assert stat["mean"] == 0.5
+        assert stat["ci95"] == pytest.approx(list(wilson(round(0.5 * n), n)))

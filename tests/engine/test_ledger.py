@@ -70,17 +70,19 @@ def test_the_ledger_sums_are_the_event_counts_times_the_prices(sead):
             survive[r] *= 1.0 - raid.pk
     assert (survive < 1).any() and (survive == 1).any()
     np.testing.assert_allclose(rows["value_lost"], value * (1 - survive))
-    # protected: the loss expected were nothing engaged (every aircraft attacking the airbase reaching it) less that
-    undefended = 1.0
-    for raid in scenario.spec.threats:
-        if raid.target == "airbase" and scenario.catalog.types[raid.type].kind == "aircraft":
-            undefended *= (1.0 - raid.pk) ** raid.count
+    # protected: the loss expected had the defence shot nothing down (the aircraft it killed reaching the airbase
+    # too) less the loss
+    undefended = survive.copy()
+    for r, t in zip(kills.replication, kills.target, strict=True):
+        raid = raids.get(world.target_flight[t].id)
+        if raid is not None and raid.target == "airbase" and scenario.catalog.types[raid.type].kind == "aircraft":
+            undefended[r] *= 1.0 - raid.pk
+    assert (undefended < survive).any()
     np.testing.assert_allclose(rows["value_protected"], value * (1 - undefended) - value * (1 - survive))
     # the ratios are ratios of the totals over the replications
     ratios = ratio_metrics(rows)
     assert ratios["cost_exchange_ratio"]["mean"] == pytest.approx(spent.sum() / destroyed.sum())
-    assert ratios["value_protected_ratio"]["mean"] == pytest.approx(
-        (n * value * (1 - undefended) - value * (1 - survive).sum()) / spent.sum())
+    assert ratios["value_protected_ratio"]["mean"] == pytest.approx(value * (survive - undefended).sum() / spent.sum())
     low, high = ratios["cost_exchange_ratio"]["ci95"]
     assert low < ratios["cost_exchange_ratio"]["mean"] < high
 
@@ -111,8 +113,13 @@ def test_the_network_units_destroyed_are_priced_once_each(tmp_path):
     scenario = load_scenario(EXAMPLES / "sead-raid.yaml")
     prices = {t: 1_000_000 * (i + 1) for i, t in enumerate(dict.fromkeys(u.type for u in scenario.spec.units))}
     path = tmp_path / "sead.yaml"
-    # (the helicopters of the northern raid attack the early-warning radar instead: units are destroyed)
+    # (the helicopters of the northern raid attack the early-warning radar instead, the southern ones the TELAR that
+    # relocates: units are destroyed, a relocating one at every site at once)
     text = text.replace("    start: 3 min\n    target: airbase\n", "    start: 3 min\n    target: ew-1\n", 1)
+    text = text.replace("    spacing: 15 s\n    start: 2 min\n    target: airbase\n",
+                        "    spacing: 15 s\n    start: 2 min\n    target: mr1-telar\n", 1)
+    text = text.replace("relocation: {after: warning, delay: 10 s,", "relocation: {after: schedule, every: 1 h,", 1)
+    assert "target: mr1-telar" in text and "every: 1 h" in text  # (it relocates, but not before it is struck)
     path.write_text(text.replace("costs:\n", "costs:\n" + "".join(f"  {t}: {p}\n" for t, p in prices.items())))
     scenario = load_scenario(path)
     world = build_world(scenario)
@@ -129,7 +136,24 @@ def test_the_network_units_destroyed_are_priced_once_each(tmp_path):
             seen.add((r, home))
             lost[r] += prices[scenario.unit(home).type]
     assert (lost > 0).sum() >= 4
+    telar = world.unit_index["mr1-telar"]
+    both = np.isfinite(engine.state.readiness.destroyed_at[:, [telar, world.unit_index["mr1-telar@1"]]]).all(axis=1)
+    assert both.any()  # (destroyed at both its sites: counted once)
     np.testing.assert_allclose(rows["defence_cost_lost"], lost)
     # without a price for every unit type, the losses have none
     assert replication_rows(build_world(load_scenario(EXAMPLES / "sead-raid.yaml")), engine)[
         "defence_cost_lost"].isna().all()
+
+
+def test_value_protected_counts_only_what_the_defence_stopped(tmp_path):
+    """A run that ends before any raid reaches the airbase (2 minutes): nothing leaked and nothing attacking it was
+    shot down, so nothing was lost and nothing protected, however much the raid would have destroyed later."""
+    text = (EXAMPLES / "sead-raid.yaml").read_text()
+    path = tmp_path / "short.yaml"
+    path.write_text(text.replace("duration: 15 min", "duration: 2 min", 1))
+    scenario = load_scenario(path)
+    world = build_world(scenario)
+    engine = Engine(world, np.arange(6), seed=3)
+    engine.run()
+    rows = replication_rows(world, engine)
+    assert (rows["value_lost"] == 0).all() and (rows["value_protected"] == 0).all()

@@ -192,12 +192,13 @@ def ratio_interval(numerator, denominator, confidence: float = 0.95, resamples: 
     finite (a quantity the run cannot price). A resample whose denominator is zero has an infinite ratio (or none,
     when its numerator is zero too: it is left out); an interval bound that is infinite is given as None
     (unbounded). Below ten replications the delta-method Student-t interval stands in, clipped at zero, and
-    unbounded above when a replication has no denominator (a resample could have none).
+    unbounded above when a replication has a numerator but no denominator (a resample of it alone is infinite).
 
     ``proportion``: the numerator counts events among the denominator's (kills among the threats reaching a layer),
-    so the ratio lies in [0, 1]; the interval is clipped to it, and when every replication sits at 0 or at 1 the
-    bound on the other side is Wilson's on the totals (as :func:`interval` does for a bounded count), never a
-    point. With sparse denominators and few replications the interval is optimistic: run more.
+    so the ratio lies in [0, 1]; the interval is clipped to it, and when every replication gives the same ratio
+    (all killed, none, or the same share) it is widened to Wilson's over the replications that have a denominator,
+    never a point (the events of one replication share its salvos and detections: they are not counted as
+    independent trials). With sparse denominators and few replications the interval is optimistic: run more.
     """
     a, b = (np.asarray(v, dtype=float).ravel() for v in (numerator, denominator))
     n = len(a)
@@ -215,18 +216,18 @@ def ratio_interval(numerator, denominator, confidence: float = 0.95, resamples: 
     elif n < SMALL_SAMPLE:
         spread = float(np.std(a - ratio * b, ddof=1)) / (total_b / n) / math.sqrt(n)
         half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * spread
-        low, high = max(ratio - half, 0.0), (math.inf if (b == 0).any() and not proportion else ratio + half)
+        lacking = ((b == 0) & (a > 0)).any() and not proportion  # a resample of it alone is infinite
+        low, high = max(ratio - half, 0.0), (math.inf if lacking else ratio + half)
         method = "delta-method student-t (small n)"
     else:
         low, high = _bootstrap_ratio(a, b, tail, resamples)
         method = "bootstrap (ratio of totals)"
     if proportion:
         low, high = max(low, 0.0), min(high, 1.0)
-        events, trials = int(round(total_a)), max(int(round(total_b)), 1)
-        if ratio <= 0.0 and high <= 0.0:
-            high, method = wilson(0, trials, confidence)[1], method + "; wilson bound (no event)"
-        elif ratio >= 1.0 and low >= 1.0:
-            low, method = wilson(events, max(events, trials), confidence)[0], method + "; wilson bound (every one)"
+        if high - low <= 1e-12:  # every replication at the same ratio (all killed, none, or one in two ...)
+            reps = max(int((b > 0).sum()), 1)  # (the replications, not the events: those of one are not independent)
+            w_low, w_high = wilson(int(round(ratio * reps)), reps, confidence)
+            low, high, method = min(low, w_low), max(high, w_high), method + "; wilson bound (one ratio throughout)"
     out = _result(ratio, min(low, ratio), max(high, ratio), n, method)
     if not math.isfinite(high):
         out["ci95"][1], out["half_width"] = None, None

@@ -305,15 +305,29 @@ def _threat_cost(world, state) -> np.ndarray:
     return _priced(shot, world.target_cost[hostile])
 
 
-def _undefended_loss(world) -> np.ndarray:
-    """() [USD] the expected value of the defended assets lost were nothing engaged: each asset's value times the
-    chance that one of the threats attacking it destroys it, each with its raid's ``pk`` (NaN without values)."""
+def _undefended_loss(world, state) -> np.ndarray:
+    """(R,) [USD] the expected value of the defended assets lost had the defence shot nothing down: each asset's
+    value times the chance that the threats attacking it that reached it or were shot down (those the defence
+    stopped, as if they had reached it) destroy it, each with its raid's ``pk``. A threat still flying at the
+    end, or stopped by nothing the defence did, counts in neither (NaN without values)."""
     values = world.asset_value
+    out = state.outcomes
     if not len(values) or np.isnan(values).any():
-        return np.array(np.nan)
+        return np.full(len(out.alive), np.nan)
+    return _expected_loss(world, out.leaked | (out.killed_by >= 0))
+
+
+def _expected_loss(world, arrived: np.ndarray) -> np.ndarray:
+    """(R,) [USD] each asset's value times the chance that the threats attacking it that ``arrived`` (R, T)
+    destroyed it, each with its raid's ``pk`` (independently)."""
     pk = _strike_pk(world)
-    return np.array(sum(value * (1.0 - np.prod(1.0 - pk[(world.asset_of == a) & world.threat]))
-                        for a, value in enumerate(values)))
+    loss = np.zeros(len(arrived))
+    for a, value in enumerate(world.asset_value):
+        mine = (world.asset_of == a) & world.threat
+        if mine.any():
+            survive = np.prod(np.where(arrived[:, mine], 1.0 - pk[mine][None, :], 1.0), axis=1)
+            loss += value * (1.0 - survive)
+    return loss
 
 
 def _strike_pk(world) -> np.ndarray:
@@ -334,17 +348,9 @@ def _value_lost(world, state) -> np.ndarray:
     """(R,) [USD] the expected value of the defended assets lost: each asset's value times the chance that one of
     the threats that reached it (leaked there) destroyed it, each with its raid's ``pk`` (NaN without values)."""
     values = world.asset_value
-    rows = len(state.outcomes.alive)
     if not len(values) or np.isnan(values).any():
-        return np.full(rows, np.nan)
-    out = np.zeros(rows)
-    pk = _strike_pk(world)
-    for a, value in enumerate(values):
-        mine = (world.asset_of == a) & world.threat
-        if mine.any():
-            survive = np.prod(np.where(state.outcomes.leaked[:, mine], 1.0 - pk[mine][None, :], 1.0), axis=1)
-            out += value * (1.0 - survive)
-    return out
+        return np.full(len(state.outcomes.alive), np.nan)
+    return _expected_loss(world, state.outcomes.leaked)
 
 
 def _nan_unless(threats, values):
@@ -430,7 +436,7 @@ for _name, _metric in {
     "value_lost": Metric("expected asset value lost [USD]", "amount", of_state=lambda w, s: _value_lost(w, s),
                          unit="US dollars per replication", better="lower", optional=True),
     "value_protected": Metric("asset value protected [USD]", "amount",
-                              of_state=lambda w, s: _undefended_loss(w)[None] - _value_lost(w, s),
+                              of_state=lambda w, s: _undefended_loss(w, s) - _value_lost(w, s),
                               unit="US dollars per replication", better="higher", optional=True),
     "defence_cost_lost": Metric("network units destroyed [USD]", "amount",
                                 of_state=lambda w, s: _defence_lost(w, s), unit="US dollars per replication",

@@ -86,12 +86,17 @@ def tradeoff_table(out_dir: str | Path, pair: Tradeoff, confidence: float = 0.95
     """One row per sweep point: ``point``, its factors, ``replications``, then for each metric ``<m>``,
     ``<m>_ci_low`` and ``<m>_ci_high`` (NaN where undefined), and ``pareto`` (on the front)."""
     metrics = [pair.x, pair.y]
-    results = store.load_results(out_dir)
+    files = store.unit_files(out_dir)
+    if not files:
+        raise InputError(out_dir, f"no results: {store.RESULTS}/*.parquet not found")
+    stored = set(store.check_units(files).names)
     for m in metrics:
-        missing = [c for c in _columns(m) if c not in results]
+        missing = [c for c in _columns(m) if c not in stored]
         if missing:
             raise InputError(Path(out_dir) / store.RESULTS, f"has no {', '.join(missing[:3])} column, which "
                              f"'{m}' needs (results of an older iadsim?): run the sweep again into a new folder")
+    wanted = {c for m in metrics for c in _columns(m)} if all(_declared(m) for m in metrics) else stored
+    results = store.load_results(out_dir, columns=["point", *sorted(wanted - {"point"})])
     rows = []
     for point, group in results.groupby("point", sort=True):
         row = {"point": int(point), "replications": len(group)}
@@ -110,6 +115,12 @@ def tradeoff_table(out_dir: str | Path, pair: Tradeoff, confidence: float = 0.95
     table["pareto"] = (pareto_front(table[pair.x], table[pair.y], pair.better_x, pair.better_y)
                        if pair.better_x and pair.better_y else False)
     return table
+
+
+def _declared(name: str) -> bool:
+    """Whether the columns metric ``name`` reads are known (a derived metric without ``needs`` may read any)."""
+    metric = METRICS[name]
+    return metric.of_rows is None or metric.needs is not None
 
 
 def _columns(name: str) -> tuple[str, ...]:

@@ -365,19 +365,26 @@ def _sweep_html(page: _Page, sweep_dir: Path, table=None) -> str:
 
 
 def _pareto_html(page: _Page, sweep_dir: Path) -> str:
-    """The sweep's trade-off across its points, with the Pareto front, and the front's points as a table."""
-    pair = sweep_pair(sweep_dir)
-    table = tradeoff_table(sweep_dir, pair)
+    """The sweep's trade-off across its points, with the Pareto front, and the front's points as a table; a note
+    when the sweep's stored pair cannot be drawn (a metric since removed or refused)."""
+    try:
+        pair = sweep_pair(sweep_dir)
+        table = tradeoff_table(sweep_dir, pair)
+    except InputError as exc:
+        return f"<p class=note>No trade-off chart: {escape(str(exc))}</p>"
     factors = [f["name"] for f in store.read_points(sweep_dir).get("factors", [])]
     front = table[table["pareto"]].sort_values(pair.x)
     rows = "".join(
         f"<tr><td class=num>{int(row['point'])}</td><td>{escape(', '.join(f'{f} = {row[f]}' for f in factors))}"
         f"</td><td class=num>{_num(row[pair.x])}</td><td class=num>{_num(row[pair.y])}</td></tr>"
         for _, row in front.iterrows())
+    query = "Query any pair with <code>iadsim query SWEEP --tradeoff X,Y</code>."
+    if not (pair.better_x and pair.better_y):
+        return page.figure(pareto_figure(table, pair, factors)) + (
+            f"<p class=note>No Pareto front: the sweep file does not say which way is better for its pair. {query}</p>")
     listing = (f"<table><tr><th>point</th><th>levels</th><th>{escape(label(pair.x))}</th>"
                f"<th>{escape(label(pair.y))}</th></tr>{rows}</table>"
-               "<p class=note>The Pareto front: the points no other point beats on both metrics. Query any pair with "
-               "<code>iadsim query SWEEP --tradeoff X,Y</code>.</p>")
+               f"<p class=note>The Pareto front: the points no other point beats on both metrics. {query}</p>")
     return page.figure(pareto_figure(table, pair, factors)) + listing
 
 

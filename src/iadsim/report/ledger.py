@@ -117,12 +117,13 @@ def layers_html(page, runs: list) -> str:
         parts.append(f"<h3>{escape(run.name)}</h3><table><tr><th>layer</th><th>fire units</th>{head}</tr>"
                      f"{''.join(rows)}</table><p>{escape(label('p_raid_annihilation'))}: "
                      f"{_cell(pra)[len('<td class=num>'):-len('</td>')]}</p>")
-    note = ("<p class=note>Means per replication [95 % CI]. A threat reaches a layer when, at a step's time sample, "
+    note = ("<p class=note>Means per replication [95 % CI]; attrition is a ratio of totals. A threat reaches a layer when, at a step's time sample, "
             "its intercept lies inside the launch envelope and sector of one of the layer's fire units standing there "
             "(working or not: a layer that is down still counts as met), or when one launches at it. Not killed by "
             "it: reached it and not killed by its missiles (a later layer, or an overlapping one, may still kill it). "
-            "Attrition is the ratio of the totals over replications, with a percentile-bootstrap interval (Wilson's "
-            "bound on the totals where every replication kills all or none).</p>")
+            "Attrition is the ratio of the totals over replications, with a percentile-bootstrap interval (the delta "
+            "method below ten replications; Wilson's over the replications where every one gives the same "
+            "ratio).</p>")
     return page.figure(layers_figure(runs)) + "".join(parts) + note
 
 
@@ -166,7 +167,8 @@ def ledger_html(runs: list) -> str:
         money = not metric.endswith("_ratio")
         rows.append(f"<tr><td>{escape(label(metric))}</td>"
                     + "".join(_cell(_stat(run, metric), money) for run in runs) + "</tr>")
-    table = f"<table><tr><th>mean [95 % CI]{' (US dollars)'}</th>{head}</tr>{''.join(rows)}</table>"
+    table = (f"<table><tr><th>mean [95 % CI] in US dollars; the ratios in USD per USD</th>{head}</tr>"
+             f"{''.join(rows)}</table>")
     parts = [table]
     for run in runs:
         try:
@@ -192,12 +194,14 @@ def ledger_html(runs: list) -> str:
     parts.append(
         "<p class=note>Missiles fired, and threats, decoys and anti-radiation missiles shot down, at their unit "
         "costs; the value lost is each defended asset's value times the chance that a threat reaching it destroyed "
-        "it (its raid's pk), and the value protected is the loss expected were nothing engaged (every threat "
-        "attacking the asset reaching it) less that. The network's own units destroyed are priced apart (their "
-        "types' prices); they are not in the ratios. The "
+        "it (its raid's pk), and the value protected is the loss expected had the defence shot nothing down (the "
+        "threats it stopped reaching the asset too) less that. The network's own units destroyed are priced "
+        "apart (their types' prices); they are not in the ratios. The "
         "cost-exchange ratio is the defence's dollars fired per dollar of threats shot down (above 1: it spends more "
         "than it destroys); on its own it hides what the missiles protected (CSIS, 'Cost and Value in Air and "
         "Missile Defense Intercepts', 2024), hence the value protected per dollar fired beside it. Both are ratios "
-        "of totals over replications with percentile-bootstrap intervals (inf: unbounded above), undefined where "
-        "the denominator is zero.</p>")
+        "of totals over replications with percentile-bootstrap intervals (the delta method below ten "
+        "replications; inf: unbounded above), undefined where the denominator is zero. The network's units "
+        "destroyed need a price for every unit type; the built-in catalog gives none, so give them in the "
+        "scenario's <code>costs:</code> to see them.</p>")
     return "".join(parts)

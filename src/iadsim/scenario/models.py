@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, field_validator, model_validator
@@ -57,16 +58,18 @@ LAYERS = ("long", "medium", "short", "point")
 """The defensive layers a fire unit can belong to (``units[].layer``), outermost first: the per-layer metrics of
 :mod:`iadsim.analysis.metrics` are named after them (``kills_long``, ...)."""
 Layer = Literal["long", "medium", "short", "point"]
+_PLAIN_NUMBER = re.compile(r"\s*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*", re.ASCII)
+
+
 def _money(value: object) -> object:
     """A number of US dollars: a YAML number, or text that reads as one (YAML 1.1 reads ``2.5e6`` as text); never
     a boolean."""
     if isinstance(value, bool):
         raise ValueError("expected an amount in US dollars, e.g. 2500000")
     if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            raise ValueError("expected an amount in US dollars, e.g. 2500000") from None
+        if not _PLAIN_NUMBER.fullmatch(value):
+            raise ValueError("expected an amount in US dollars, e.g. 2500000")
+        return float(value)
     return value
 
 
