@@ -117,7 +117,8 @@ def layers_html(page, runs: list) -> str:
         parts.append(f"<h3>{escape(run.name)}</h3><table><tr><th>layer</th><th>fire units</th>{head}</tr>"
                      f"{''.join(rows)}</table><p>{escape(label('p_raid_annihilation'))}: "
                      f"{_cell(pra)[len('<td class=num>'):-len('</td>')]}</p>")
-    note = ("<p class=note>Means per replication [95 % CI]; attrition is a ratio of totals. A threat reaches a layer when, at a step's time sample, "
+    note = ("<p class=note>Means per replication [95 % CI]; attrition is a ratio of totals. A threat reaches a "
+            "layer when, at a step's time sample, "
             "its intercept lies inside the launch envelope and sector of one of the layer's fire units standing there "
             "(working or not: a layer that is down still counts as met), or when one launches at it. Not killed by "
             "it: reached it and not killed by its missiles (a later layer, or an overlapping one, may still kill it). "
