@@ -520,12 +520,14 @@ def report(
 @app.command("export")
 def export_run(
     run_dir: Annotated[Path, typer.Argument(help="a run folder written by `iadsim simulate --out`")],
-    fmt: Annotated[str, typer.Option("--format", help="geojson | kml | czml | geotiff | csv")],
-    out_dir: Annotated[Path, typer.Option("--out", help="output folder")] = Path("export"),
+    fmt: Annotated[str, typer.Option("--format", help="geojson | kml | czml | geotiff | csv | acmi")],
+    out_dir: Annotated[Path, typer.Option("--out", help="output folder; for acmi the file (FILE.acmi, or "
+                                                        "FILE.zip.acmi zipped)")] = Path("export"),
     replication: Annotated[int | None, typer.Option(
-        min=0, help="replication to replay (kml, czml); default: a typical one")] = None,
+        min=0, help="replication to replay (kml, czml, acmi); default: a typical one")] = None,
 ) -> None:
-    """Export a run for GIS tools and globes: GeoJSON (QGIS), KML (Google Earth), CZML (Cesium), GeoTIFF, CSV."""
+    """Export a run for GIS tools, globes and replays: GeoJSON (QGIS), KML (Google Earth), CZML (Cesium), GeoTIFF,
+    CSV, and ACMI (Tacview)."""
     from iadsim.report import FORMATS, export
 
     if fmt not in FORMATS:

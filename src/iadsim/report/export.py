@@ -1,4 +1,4 @@
-"""Exports of a run folder for GIS tools and globes: GeoJSON, KML, CZML, GeoTIFF and CSV.
+"""Exports of a run folder for GIS tools, globes and replay tools: GeoJSON, KML, CZML, GeoTIFF, CSV and Tacview ACMI.
 
 Positions are given as longitude/latitude on WGS 84, transformed from the terrain's CRS with pyproj;
 heights are metres above mean sea level. Scenario times are seconds from the start, written against
@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from iadsim.analysis.runfolder import RunFolderError
+from iadsim.report.acmi import export_acmi
 from iadsim.report.replay import FLYING, KILLED, build_replay
 from iadsim.report.run import Run, load_run
 from iadsim.terrain.geo import lonlat_polygons, to_lonlat
@@ -34,7 +35,7 @@ def export(run_dir: str | Path, fmt: str, out_dir: str | Path, replication: int 
     ----------
     run_dir : path-like
         A run folder written by :func:`iadsim.analysis.simulate`.
-    fmt : {"geojson", "kml", "czml", "geotiff", "csv"}
+    fmt : {"geojson", "kml", "czml", "geotiff", "csv", "acmi"}
         ``geojson``: sites, links, routes and the network's detection coverage outlined per band above
         ground (``map.geojson``). ``kml``: sites, links and a time-stamped replay of one replication for
         Google Earth (``replay.kml``). ``czml``: the same replay for CesiumJS (``replay.czml``). ``geotiff``:
@@ -44,9 +45,11 @@ def export(run_dir: str | Path, fmt: str, out_dir: str | Path, replication: int 
         :func:`iadsim.analysis.coverage.coverage_maps` (line of sight, range, sector and Pd >= 0.5 per
         look against the scenario's threat types) at its default bands, as on the report's map: the run
         folder's quick look (the Pd sampled at block centres, ``coverage.json`` ``sample``; ``iadsim coverage``
-        computes every cell).
+        computes every cell). ``acmi``: one replication as a Tacview flight recording
+        (:mod:`iadsim.report.acmi`).
     out_dir : path-like
-        Created if missing.
+        Created if missing; for a single-file format (``acmi``) the file itself (``.acmi``, or ``.zip.acmi``
+        zipped).
     replication : int, optional
         The replication to replay (kml, czml); default: the one whose leakers are closest to the mean.
     """
@@ -59,6 +62,12 @@ def export(run_dir: str | Path, fmt: str, out_dir: str | Path, replication: int 
         n = len(run.metrics)
         raise RunFolderError(run_dir, f"--replication {replication}: this run has replications 0 to {n - 1}")
     out = Path(out_dir)
+    if fmt in SINGLE_FILE:  # --out names the file
+        suffix = SINGLE_FILE[fmt]
+        if not out.name.lower().endswith(suffix) or out.is_dir():
+            raise RunFolderError(out, f"--out: name the {fmt} file to write, e.g. replay{suffix}")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        return writer(run, out, replication)
     if out.exists() and not out.is_dir():
         raise RunFolderError(out, "is a file, not a folder; choose another --out")
     out.mkdir(parents=True, exist_ok=True)
@@ -345,4 +354,7 @@ def export_csv(run: Run, out: Path, replication: int | None = None) -> list[Path
 EXPORTERS: dict[str, Callable[[Run, Path, int | None], list[Path]]] = {
     "geojson": export_geojson, "kml": export_kml, "czml": export_czml, "geotiff": export_geotiff, "csv": export_csv,
 }
+EXPORTERS["acmi"] = export_acmi
+SINGLE_FILE = {"acmi": ".acmi"}
+"""The formats written as one file (``--out`` names it, ending as given here)."""
 FORMATS = tuple(EXPORTERS)

@@ -1,0 +1,251 @@
+"""One replication of a run as a Tacview ACMI 2.2 flight recording (text; zipped when the name ends in
+``.zip.acmi``).
+
+The public format (Tacview, "ACMI flight recordings 2.2", tacview.net/documentation/acmi): the two mandatory header
+lines, global properties on object 0 (``ReferenceTime``, ``ReferenceLongitude`` and ``ReferenceLatitude``, which
+every object's longitude and latitude are offsets from), time frames ``#seconds`` and object lines
+``hexid,T=lon|lat|alt,Prop=value,...`` in metres and degrees, ``-hexid`` to remove an object, and events on object 0
+(``Event=Destroyed|id|``, ``Event=LeftArea|id|``, ``Event=Timeout|SourceId:..|...|Outcome:Kill``). Text values
+escape commas with a backslash.
+
+What is written:
+
+* the network's units (static, Coalition Defence, Blue) with ``RadarMode``/``RadarRange`` (the radar's instrumented
+  range) following the radar's emission events, and a fire unit's ``EngagementMode``/``EngagementRange`` (its
+  missile's maximum range) following its state: 1 while its kill chain is complete (ready, deciding, engaging or
+  reloading), 0 while down, its chain broken, or away (a relocating unit's other sites are hidden, ``Visible=0``);
+  a unit destroyed gets ``Event=Destroyed``;
+* the defended assets (static);
+* every raid aircraft, anti-radiation missile and decoy (Coalition Raid, Red) and civil aircraft (Civil, Green),
+  at the run's stored trajectory frames while flying: a kill is ``Event=Destroyed`` and removal at the kill time,
+  a threat reaching what it attacks ``Event=LeftArea`` at its arrival;
+* every surface-to-air missile fired (one object per missile of a salvo): from its launcher straight to the aim
+  point over its time of flight, ``Parent`` its launcher, ``LockedTarget`` its target, then an
+  ``Event=Timeout`` shot report with ``Outcome:Kill`` or ``Outcome:Miss`` and its removal.
+
+Times are seconds from the scenario's start, against :data:`iadsim.report.export.EPOCH` (scenarios have no date);
+the reference point is the scenario's origin.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from iadsim.events import Status
+from iadsim.report.replay import FLYING, GONE, LEAKED, build_replay
+from iadsim.report.run import Run
+from iadsim.scenario.yamlio import write_atomic
+from iadsim.terrain.geo import to_lonlat
+
+__all__ = ["HEADER", "acmi_text", "export_acmi", "object_id"]
+
+HEADER = ("FileType=text/acmi/tacview", "FileVersion=2.2")
+"""The two mandatory first lines of an ACMI 2.2 file (the specification's own text)."""
+MAX_FRAMES = 3600
+"""Stored trajectory frames written at most (Tacview interpolates between them)."""
+ABLE = {Status.READY, Status.DECIDING, Status.ENGAGING, Status.RELOADING}
+"""A fire unit's states in which it can engage (EngagementMode 1)."""
+UNIT_IDS, ASSET_IDS, TARGET_IDS, MISSILE_IDS = 0x1000, 0x8000, 0x10000, 0x100000
+"""The first object id of each kind (units, defended assets, targets, surface-to-air missiles)."""
+AIRCRAFT_TAGS = {"utility-helicopter": "Air+Rotorcraft", "attack-helicopter": "Air+Rotorcraft",
+                 "cruise-missile": "Weapon+Missile"}
+"""ACMI type tags of the catalog's aircraft categories (others: Air+FixedWing)."""
+
+
+def object_id(kind_base: int, index: int) -> str:
+    """An ACMI object id: hexadecimal, no prefix, no leading zeros."""
+    return format(kind_base + int(index), "X")
+
+
+def _text(value: object) -> str:
+    """A text property value: commas escaped, line breaks and backslashes (line continuations) not written."""
+    return " ".join(str(value).replace("\\", "/").splitlines()).replace(",", "\\,")
+
+
+def _number(value: float, digits: int = 2) -> str:
+    """``value`` with at most ``digits`` decimals, trailing zeros after the point dropped."""
+    text = f"{float(value):.{digits}f}"
+    return (text.rstrip("0").rstrip(".") if "." in text else text) or "0"
+
+
+@dataclass
+class _Lines:
+    """Object lines keyed by time; written in time order, each time once (``#t``), in the order added."""
+
+    at: dict[float, list[str]] = field(default_factory=dict)
+
+    def add(self, time: float, line: str) -> None:
+        self.at.setdefault(round(float(time), 2), []).append(line)
+
+    def text(self) -> str:
+        out = []
+        for time in sorted(self.at):
+            out.append(f"#{_number(time)}")
+            out.extend(self.at[time])
+        return "\n".join(out)
+
+
+def acmi_text(run: Run, replication: int) -> str:
+    """The ACMI 2.2 text of ``replication`` of ``run`` (see the module's description)."""
+    scenario = run.scenario
+    spec, catalog = scenario.spec, scenario.catalog
+    lonlat = to_lonlat(scenario.terrain.crs)
+    ref_lon, ref_lat = (float(v) for v in lonlat(*scenario.origin_xy))
+
+    def where(x, y, z) -> str:
+        lon, lat = lonlat(x, y)
+        return f"T={float(lon) - ref_lon:.7f}|{float(lat) - ref_lat:.7f}|{_number(z)}"
+
+    events = run.events[run.events["replication"] == replication]
+    lines = _Lines()
+    head = [*HEADER, "0,ReferenceTime=2000-01-01T00:00:00Z", f"0,ReferenceLongitude={ref_lon:.7f}",
+            f"0,ReferenceLatitude={ref_lat:.7f}", "0,DataSource=iadsim",
+            f"0,Title={_text(f'{run.name}: replication {replication}')}"]
+    # the network's units and the defended assets
+    unit_ids = run.unit_ids
+    units = {u["id"]: u for u in run.entities.get("units", [])}
+    states = run.states(replication)
+    unit_rows = states[states["unit"] >= 0].sort_values("time", kind="stable")
+    for u, uid in enumerate(unit_ids):
+        entry = units.get(uid, {})
+        type_id = entry.get("type", "")
+        kind = entry.get("kind", "")
+        entity = catalog.types.get(type_id)
+        props = [where(entry.get("x", 0.0), entry.get("y", 0.0), entry.get("z", 0.0)),
+                 f"Type={'Ground+Static+Building' if kind == 'command-post' else 'Ground+AntiAircraft'}",
+                 f"Name={_text(type_id)}", f"CallSign={_text(uid)}", "Coalition=Defence", "Color=Blue"]
+        radar = _radar_of(catalog, entity)
+        if radar is not None:
+            props += ["RadarMode=0", f"RadarRange={_number(radar.instrumented_range.value, 0)}"]
+        missile = catalog.types.get(entity.missile) if getattr(entity, "kind", "") == "launcher" else None
+        if missile is not None:
+            props += ["EngagementMode=0", f"EngagementRange={_number(missile.max_range.value, 0)}"]
+        lines.add(0.0, f"{object_id(UNIT_IDS, u)},{','.join(props)}")
+        for row in unit_rows[unit_rows["unit"] == u].itertuples():
+            status = Status[str(row.status).upper()]
+            changes = [f"Visible={0 if status == Status.AWAY else 1}"]
+            if missile is not None:
+                changes.append(f"EngagementMode={1 if status in ABLE else 0}")
+            lines.add(row.time, f"{object_id(UNIT_IDS, u)},{','.join(changes)}")
+    for row in events[events["kind"].isin(["emitter_on", "emitter_off"])].itertuples():
+        if 0 <= row.unit < len(unit_ids):
+            lines.add(row.time, f"{object_id(UNIT_IDS, row.unit)},RadarMode={1 if row.kind == 'emitter_on' else 0}")
+    for row in events[events["kind"] == "destroyed"].itertuples():
+        if 0 <= row.unit < len(unit_ids):
+            lines.add(row.time, f"0,Event=Destroyed|{object_id(UNIT_IDS, row.unit)}|")
+    for a, asset in enumerate(spec.defended_assets):
+        site = scenario.sites[asset.id]
+        lines.add(0.0, f"{object_id(ASSET_IDS, a)},{where(site.x, site.y, site.ground)},Type=Ground+Static+Building,"
+                       f"Name=defended asset,CallSign={_text(asset.id)},Coalition=Defence,Color=Blue")
+    _targets(run, replication, lines, where)
+    _missiles(run, events, lines, where)
+    return "\n".join(head) + "\n" + lines.text() + "\n"
+
+
+def _radar_of(catalog, entity):
+    """The radar a unit's type carries (itself, or a launcher's own), or None."""
+    if getattr(entity, "kind", "") == "radar":
+        return entity
+    own = getattr(entity, "radar", None)
+    return catalog.types.get(own) if own else None
+
+
+def _targets(run: Run, replication: int, lines: _Lines, where) -> None:
+    """Every target while it flies, and its end: destroyed (killed), left the area (reached what it attacks) or
+    removed (civil traffic and decoys at the end of their routes, missiles at their radars)."""
+    paths = run.trajectories
+    replay = build_replay(paths, run.events, run.unit_ids, replication, max_frames=min(len(paths.times), MAX_FRAMES))
+    catalog = run.scenario.catalog
+    kinds = {t["id"]: t for t in run.entities.get("targets", [])}
+    for i, tid in enumerate(replay.target_ids):
+        flying = np.flatnonzero(replay.status[:, i] == FLYING)
+        if not len(flying):
+            continue
+        oid = object_id(TARGET_IDS, i)
+        entry = kinds.get(tid, {})
+        type_id = str(entry.get("type", ""))
+        entity = catalog.types.get(type_id)
+        kind = getattr(entity, "kind", "aircraft")
+        tags = ("Misc+Decoy" if kind == "decoy" else "Weapon+Missile" if kind == "arm"
+                else AIRCRAFT_TAGS.get(getattr(entity, "category", ""), "Air+FixedWing"))
+        civil = bool(replay.civil[i])
+        coalition = "Coalition=Civil,Color=Green" if civil else "Coalition=Raid,Color=Red"
+        first = True
+        for f in flying:
+            x, y, z = replay.position[f, i]
+            props = where(x, y, z)
+            if first:
+                props += f",Type={tags},Name={_text(type_id)},CallSign={_text(tid)},{coalition}"
+                first = False
+            lines.add(replay.times[f], f"{oid},{props}")
+        after = replay.status[min(flying[-1] + 1, len(replay.times) - 1), i]
+        if np.isfinite(replay.kill_time[i]):
+            lines.add(replay.kill_time[i], f"0,Event=Destroyed|{oid}|")
+            lines.add(replay.kill_time[i], f"-{oid}")
+        elif after in (LEAKED, GONE) and flying[-1] + 1 < len(replay.times):
+            end = replay.times[flying[-1] + 1]
+            if after == LEAKED:
+                lines.add(end, f"0,Event=LeftArea|{oid}|reached its target")
+            lines.add(end, f"-{oid}")
+
+
+def _missiles(run: Run, events, lines: _Lines, where) -> None:
+    """Every surface-to-air missile fired: from its launcher to its aim point, then its shot report."""
+    scenario, unit_ids = run.scenario, run.unit_ids
+    units = {u["id"]: u for u in run.entities.get("units", [])}
+    outcomes = events[events["kind"].isin(["kill", "miss"])]
+    n = 0
+    step = float(run.entities.get("step", 1.0)) or 1.0
+    for row in events[events["kind"] == "launch"].sort_values("time", kind="stable").itertuples():
+        if not (0 <= row.unit < len(unit_ids)):
+            continue
+        uid = unit_ids[row.unit]
+        unit = units.get(uid, {})
+        launcher = scenario.catalog.types.get(unit.get("type", ""))
+        missile_type = getattr(launcher, "missile", "missile")
+        tof = float(row.time_of_flight) if np.isfinite(row.time_of_flight) else 0.0
+        arrival = float(row.time) + tof
+        later = outcomes[(outcomes["unit"] == row.unit) & (outcomes["target"] == row.target)
+                         & (outcomes["time"] >= row.time - 1e-6) & (outcomes["time"] <= arrival + 1e-3)]
+        outcome = ("Kill" if later["kind"].iloc[0] == "kill" else "Miss") if len(later) else ""
+        start = np.array([unit.get("x", 0.0), unit.get("y", 0.0), unit.get("z", 0.0)], float)
+        aim = np.array([row.x, row.y, row.z], float)
+        aim = np.where(np.isfinite(aim), aim, start)
+        samples = np.unique(np.concatenate([[row.time], np.arange(np.ceil(row.time / step) * step, arrival, step),
+                                            [arrival]]))
+        target = object_id(TARGET_IDS, row.target) if row.target >= 0 else ""
+        for _ in range(max(int(row.missiles), 1)):
+            oid = object_id(MISSILE_IDS, n)
+            n += 1
+            for j, t in enumerate(samples):
+                share = 0.0 if tof <= 0 else (t - row.time) / tof
+                x, y, z = start + (aim - start) * min(max(share, 0.0), 1.0)
+                props = where(x, y, z)
+                if j == 0:
+                    props += (f",Type=Weapon+Missile,Name={_text(missile_type)},Parent={object_id(UNIT_IDS, row.unit)}"
+                              f",Coalition=Defence,Color=Blue" + (f",LockedTarget={target}" if target else ""))
+                lines.add(t, f"{oid},{props}")
+            if outcome:
+                lines.add(arrival, f"0,Event=Timeout|SourceId:{object_id(UNIT_IDS, row.unit)}|"
+                                   f"AmmoType:{_text(missile_type)}|AmmoCount:1|TargetId:{target}|Outcome:{outcome}")
+            lines.add(arrival, f"-{oid}")
+
+
+def export_acmi(run: Run, path: Path, replication: int | None = None) -> list[Path]:
+    """Write ``replication`` (default: the one whose leakers are closest to the mean) of ``run`` to ``path``: ACMI
+    text in UTF-8 with LF line ends, or a zip holding ``<name>.txt.acmi`` when ``path`` ends in ``.zip.acmi``."""
+    rep = run.typical_replication() if replication is None else int(replication)
+    text = acmi_text(run, rep).encode("utf-8")
+    path = Path(path)
+    if path.name.lower().endswith(".zip.acmi"):
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(path.name[: -len(".zip.acmi")] + ".txt.acmi", text)
+        text = buffer.getvalue()
+    write_atomic(path, text, mode=0o644)
+    return [path]
