@@ -12,8 +12,9 @@ What is written:
 
 * the network's units (static, Coalition Defence, Blue) with ``RadarMode``/``RadarRange`` (the radar's instrumented
   range) following the radar's emission events, and a fire unit's ``EngagementMode``/``EngagementRange`` (its
-  missile's maximum range) following its state: 1 while its kill chain is complete (ready, deciding, engaging or
-  reloading), 0 while down, its chain broken, or away (a relocating unit's other sites are hidden, ``Visible=0``);
+  missile's maximum range): 1 while its kill chain is complete (ready, deciding, engaging or reloading) and a
+  radar wired to guide it emits, 0 otherwise (down, its chain broken, away, or its radars dark); a relocating
+  unit's other sites are hidden (``Visible=0``) while it is away from them;
   a unit destroyed gets ``Event=Destroyed``;
 * the defended assets (static);
 * every raid aircraft, anti-radiation missile and decoy (Coalition Raid, Red) and civil aircraft (Civil, Green),
@@ -39,6 +40,7 @@ import numpy as np
 from iadsim.events import Status
 from iadsim.report.replay import FLYING, GONE, LEAKED, build_replay
 from iadsim.report.run import Run
+from iadsim.scenario.relocation import home_of
 from iadsim.scenario.yamlio import write_atomic
 from iadsim.terrain.geo import to_lonlat
 
@@ -111,6 +113,8 @@ def acmi_text(run: Run, replication: int) -> str:
     units = {u["id"]: u for u in run.entities.get("units", [])}
     states = run.states(replication)
     unit_rows = states[states["unit"] >= 0].sort_values("time", kind="stable")
+    switches = events[events["kind"].isin(["emitter_on", "emitter_off"])].sort_values("time", kind="stable")
+    guiders = {f["id"]: list(f.get("guided_by", [])) for f in run.audit.get("fire_units", [])}
     for u, uid in enumerate(unit_ids):
         entry = units.get(uid, {})
         type_id = entry.get("type", "")
@@ -126,13 +130,13 @@ def acmi_text(run: Run, replication: int) -> str:
         if missile is not None:
             props += ["EngagementMode=0", f"EngagementRange={_number(missile.max_range.value, 0)}"]
         lines.add(0.0, f"{object_id(UNIT_IDS, u)},{','.join(props)}")
-        for row in unit_rows[unit_rows["unit"] == u].itertuples():
-            status = Status[str(row.status).upper()]
-            changes = [f"Visible={0 if status == Status.AWAY else 1}"]
-            if missile is not None:
-                changes.append(f"EngagementMode={1 if status in ABLE else 0}")
-            lines.add(row.time, f"{object_id(UNIT_IDS, u)},{','.join(changes)}")
-    for row in events[events["kind"].isin(["emitter_on", "emitter_off"])].itertuples():
+        mine = unit_rows[unit_rows["unit"] == u]
+        for row in mine.itertuples():
+            lines.add(row.time, f"{object_id(UNIT_IDS, u)},Visible={0 if str(row.status) == 'away' else 1}")
+        if missile is not None:
+            for time, mode in _engagement_modes(mine, switches, guiders.get(home_of(uid)[0], []), unit_ids):
+                lines.add(time, f"{object_id(UNIT_IDS, u)},EngagementMode={mode}")
+    for row in switches.itertuples():
         if 0 <= row.unit < len(unit_ids):
             lines.add(row.time, f"{object_id(UNIT_IDS, row.unit)},RadarMode={1 if row.kind == 'emitter_on' else 0}")
     for row in events[events["kind"] == "destroyed"].itertuples():
@@ -145,6 +149,27 @@ def acmi_text(run: Run, replication: int) -> str:
     _targets(run, replication, lines, where)
     _missiles(run, events, lines, where)
     return "\n".join(head) + "\n" + lines.text() + "\n"
+
+
+def _engagement_modes(rows, switches, guiders: list[str], unit_ids: list[str]) -> list[tuple[float, int]]:
+    """(time, EngagementMode) at each change: 1 while the fire unit's kill chain is complete (its state ``rows``:
+    ready, deciding, engaging or reloading) and a radar that guides it (``guiders``, as wired, at any of its
+    sites) emits (``switches``: the emission events); 0 otherwise."""
+    guiding = {i for i, uid in enumerate(unit_ids) if home_of(uid)[0] in guiders}
+    changes = sorted([(float(r.time), 0, str(r.status)) for r in rows.itertuples()]
+                     + [(float(r.time), 1, (int(r.unit), r.kind == "emitter_on")) for r in switches.itertuples()
+                        if int(r.unit) in guiding])
+    out, status, lit, mode = [], "", set(), None
+    for time, kind, value in changes:
+        if kind == 0:
+            status = value
+        else:
+            (lit.add if value[1] else lit.discard)(value[0])
+        now = int(Status[status.upper()] in ABLE if status else False) if lit or not guiding else 0
+        if now != mode:
+            out.append((time, now))
+            mode = now
+    return out
 
 
 def _radar_of(catalog, entity):
