@@ -44,13 +44,16 @@ def _load(path):
 
 
 def _events(text: str) -> list[tuple[float, str, list[str]]]:
-    """(time, event type, its fields) of every ``0,Event=Type|a|b|...`` line, at the latest ``#time`` before it."""
+    """(time, event type, its fields) of every ``0,Event=Type|a|b|...`` line, at the latest ``#time`` before it;
+    an object event (Destroyed, LeftArea, Message) has its object and its text (which may be empty)."""
     out, now = [], 0.0
     for line in text.splitlines():
         if line.startswith("#"):
             now = float(line[1:])
         elif line.startswith("0,Event="):
             kind, *fields = line[len("0,Event="):].split("|")
+            if kind in ("Destroyed", "LeftArea", "Message"):
+                assert len(fields) == 2, line
             out.append((now, kind, fields))
     return out
 
@@ -67,10 +70,15 @@ def test_the_readers_read_the_specifications_example(tmp_path):
         "Here is a bookmark to highlight a specific part of the mission!"))]
 
 
+HOSTILE_NAME = "tiny, with a comma\\ a backslash"
+
+
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
+    """The tiny scenario with salvos of two and a name that needs escaping, 6 replications."""
     folder = tmp_path_factory.mktemp("acmi")
-    (folder / "tiny.yaml").write_text(TINY_SCENARIO)
+    (folder / "tiny.yaml").write_text(TINY_SCENARIO.replace("name: tiny\n", f"name: '{HOSTILE_NAME}'\n", 1)
+                                      + "doctrine: {engagement: salvo, salvo_size: 2}\n")
     simulate(load_scenario(folder / "tiny.yaml"), 6, out_dir=folder / "run")
     return folder / "run"
 
@@ -109,9 +117,16 @@ def test_the_file_reads_back_with_every_object_where_the_run_put_it(run_dir, exp
     launches = ev[ev.kind == "launch"]
     expected = len(run.unit_ids) + len(scenario.spec.defended_assets) + len(flew) + int(launches.missiles.sum())
     assert len(acmi.objects) == expected and len(launches) > 0
-    # every object's type tags are one of the specification's combinations (the parser names each)
-    assert {o.get_value("Type") for o in acmi.objects.values()} <= {"AntiAircraft", "Building", "Helicopter", "Plane",
-                                                                    "Missile", "Decoy"}
+    # every object's type tags are the specification's combination for what it is (the parser names each)
+    kinds = {u["id"]: u["kind"] for u in run.entities["units"]}
+    kinds |= {t["id"]: t["type"] for t in run.entities["targets"]}
+    expected_type = {"command-post": "Building", "radar": "AntiAircraft", "launcher": "AntiAircraft",
+                     "attack-helicopter": "Helicopter", "medium-airliner": "Plane"}
+    for obj in acmi.objects.values():
+        sign = obj.get_value("CallSign")
+        want = "Missile" if obj.get_value("Parent") else "Building" if sign == "base" else expected_type[kinds[sign]]
+        assert obj.get_value("Type") == want, sign
+    assert acmi.title.replace("\\,", ",") == f"{HOSTILE_NAME.replace(chr(92), '/')}: replication {rep}"
     names = {o.get_value("CallSign") for o in acmi.objects.values()}
     assert set(run.unit_ids) | {paths.target_ids[i] for i in flew} <= names
     # a target at its stored frames: where the trajectory puts it (until it is killed)
@@ -128,6 +143,18 @@ def test_the_file_reads_back_with_every_object_where_the_run_put_it(run_dir, exp
             assert obj.altitude(t) == pytest.approx(paths.position[f, i, 2], abs=0.01)
         if i in kill:  # removed where it was killed, when it was
             assert obj.removed_at == pytest.approx(kill[i], abs=0.006)
+            at = ev[(ev.kind == "kill") & (ev.target == i)].iloc[0]
+            lon, lat = to_wgs84.transform(at.x, at.y)
+            t = round(kill[i], 2)
+            assert (obj.longitude(t), obj.latitude(t), obj.altitude(t)) == pytest.approx((lon, lat, at.z), abs=2e-3)
+    # a threat reaching the base leaves the area there, when it arrives
+    events = _events(path.read_text(encoding="utf-8"))
+    left = {f[0]: time for time, k, f in events if k == "LeftArea"}
+    leaks = ev[ev.kind == "leak"]
+    by_callsign = {o.get_value("CallSign"): oid for oid, o in acmi.objects.items()}
+    assert {by_callsign[paths.target_ids[t]]: round(float(time), 2) for t, time in zip(
+        leaks.target, leaks.time, strict=True)} == {k: v for k, v in left.items() if k in set(by_callsign.values())
+                                                    and acmi.objects[k].get_value("Coalition") == "Raid"}
 
 
 def test_missiles_fly_from_their_launcher_at_their_target_and_report_the_shot(run_dir, exported):
@@ -149,7 +176,11 @@ def test_missiles_fly_from_their_launcher_at_their_target_and_report_the_shot(ru
     # the shot reports and the destroyed events, read from the file's event lines
     events = _events(path.read_text(encoding="utf-8"))
     shots = [e for e in events if e[1] == "Timeout"]
-    assert len(shots) == len(missiles)
+    outcomes = ev[ev.kind.isin(["kill", "miss"])]
+    assert len(shots) == len(outcomes) and (launches.missiles == 2).any()  # one report per salvo
+    reported = sorted((dict(x.split(":", 1) for x in f)["AmmoCount"], round(t, 2)) for t, _, f in shots)
+    assert reported == sorted((str(int(n)), round(float(time + tof), 2)) for n, time, tof in zip(
+        launches.missiles, launches.time, launches.time_of_flight, strict=True))
     kills = ev[ev.kind == "kill"]
     killed = {by_callsign[run.trajectories.target_ids[t]] for t in kills.target}
     assert {f[0] for _, k, f in events if k == "Destroyed"} == killed
@@ -212,6 +243,7 @@ def test_a_zip_acmi_holds_the_same_recording(exported):
     (("--replication", "99", "--out", "{tmp}/r.acmi"), "--replication 99: this run has replications 0 to 5"),
     (("--replication", "0", "--out", "{tmp}/r.txt"), "--out: name the acmi file to write, e.g. replay.acmi"),
     (("--replication", "0", "--out", "{tmp}"), "--out: name the acmi file to write"),
+    (("--replication", "0", "--out", "{tmp}/.acmi"), "--out: name the acmi file to write"),
 ])
 def test_bad_export_requests(run_dir, tmp_path, capsys, argv, words):
     status, _, err = run_cli(capsys, "export", str(run_dir), "--format", "acmi",
@@ -245,5 +277,16 @@ def test_decoys_arms_and_relocating_sites(tmp_path):
         if entry["arm"]:
             assert obj.get_value("Type") == "Missile" and entry["id"] in launched
     assert any(kinds.get(o.get_value("CallSign"), {}).get("decoy") for o in acmi.objects.values())
+    # a decoy that is not shot down leaves the area at the end of its route; a unit struck is destroyed
+    events = _events(path.read_text(encoding="utf-8"))
+    left = {f[0] for _, k, f in events if k == "LeftArea" and f[1] == "end of its route"}
+    killed = {run.trajectories.target_ids[t] for t in ev[ev.kind == "kill"].target}
+    for oid, obj in acmi.objects.items():
+        entry = kinds.get(obj.get_value("CallSign"))
+        if entry is not None and entry["decoy"] and entry["id"] not in killed and obj.removed_at is not None:
+            assert oid in left
+    struck = {run.unit_ids[u] for u in ev[ev.kind == "destroyed"].unit}
+    destroyed = {acmi.objects[f[0]].get_value("CallSign") for _, k, f in events if k == "Destroyed"}
+    assert struck <= destroyed
     away = next(o for o in acmi.objects.values() if o.get_value("CallSign") == "mr1-telar@1")
     assert away.get_value("Visible", 0.0) == 0.0  # (at its other site at the start)

@@ -24,7 +24,7 @@ What is written:
   point over its time of flight, ``Parent`` its launcher, ``LockedTarget`` its target, then an
   ``Event=Timeout`` shot report with ``Outcome:Kill`` or ``Outcome:Miss`` and its removal.
 
-Times are seconds from the scenario's start, against :data:`iadsim.report.export.EPOCH` (scenarios have no date);
+Times are seconds from the scenario's start, against :data:`iadsim.report.replay.EPOCH` (scenarios have no date);
 the reference point is the scenario's origin.
 """
 
@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from iadsim.events import Status
-from iadsim.report.replay import FLYING, GONE, LEAKED, build_replay
+from iadsim.report.replay import EPOCH, FLYING, GONE, build_replay
 from iadsim.report.run import Run
 from iadsim.scenario.relocation import home_of
 from iadsim.scenario.yamlio import write_atomic
@@ -49,7 +49,8 @@ __all__ = ["HEADER", "acmi_text", "export_acmi", "object_id"]
 HEADER = ("FileType=text/acmi/tacview", "FileVersion=2.2")
 """The two mandatory first lines of an ACMI 2.2 file (the specification's own text)."""
 MAX_FRAMES = 3600
-"""Stored trajectory frames written at most (Tacview interpolates between them)."""
+"""Stored trajectory frames written at most (a run folder keeps a few hundred: 18 s apart in a 2-hour run; Tacview
+interpolates between them; kills, arrivals and missiles are written at their own times)."""
 ABLE = {Status.READY, Status.DECIDING, Status.ENGAGING, Status.RELOADING}
 """A fire unit's states in which it can engage (EngagementMode 1)."""
 UNIT_IDS, ASSET_IDS, TARGET_IDS, MISSILE_IDS = 0x1000, 0x8000, 0x10000, 0x100000
@@ -105,7 +106,7 @@ def acmi_text(run: Run, replication: int) -> str:
 
     events = run.events[run.events["replication"] == replication]
     lines = _Lines()
-    head = [*HEADER, "0,ReferenceTime=2000-01-01T00:00:00Z", f"0,ReferenceLongitude={ref_lon:.7f}",
+    head = [*HEADER, f"0,ReferenceTime={EPOCH.strftime('%Y-%m-%dT%H:%M:%SZ')}", f"0,ReferenceLongitude={ref_lon:.7f}",
             f"0,ReferenceLatitude={ref_lat:.7f}", "0,DataSource=iadsim",
             f"0,Title={_text(f'{run.name}: replication {replication}')}"]
     # the network's units and the defended assets
@@ -131,8 +132,12 @@ def acmi_text(run: Run, replication: int) -> str:
             props += ["EngagementMode=0", f"EngagementRange={_number(missile.max_range.value, 0)}"]
         lines.add(0.0, f"{object_id(UNIT_IDS, u)},{','.join(props)}")
         mine = unit_rows[unit_rows["unit"] == u]
+        visible = 1
         for row in mine.itertuples():
-            lines.add(row.time, f"{object_id(UNIT_IDS, u)},Visible={0 if str(row.status) == 'away' else 1}")
+            now = 0 if str(row.status) == "away" else 1
+            if now != visible:
+                lines.add(row.time, f"{object_id(UNIT_IDS, u)},Visible={now}")
+                visible = now
         if missile is not None:
             for time, mode in _engagement_modes(mine, switches, guiders.get(home_of(uid)[0], []), unit_ids):
                 lines.add(time, f"{object_id(UNIT_IDS, u)},EngagementMode={mode}")
@@ -146,7 +151,7 @@ def acmi_text(run: Run, replication: int) -> str:
         site = scenario.sites[asset.id]
         lines.add(0.0, f"{object_id(ASSET_IDS, a)},{where(site.x, site.y, site.ground)},Type=Ground+Static+Building,"
                        f"Name=defended asset,CallSign={_text(asset.id)},Coalition=Defence,Color=Blue")
-    _targets(run, replication, lines, where)
+    _targets(run, replication, events, lines, where)
     _missiles(run, events, lines, where)
     return "\n".join(head) + "\n" + lines.text() + "\n"
 
@@ -172,6 +177,16 @@ def _engagement_modes(rows, switches, guiders: list[str], unit_ids: list[str]) -
     return out
 
 
+def _ground(scenario, x: float, y: float) -> float:
+    """The terrain's elevation at (x, y) [m MSL]; -inf outside it or on nodata."""
+    terrain = scenario.terrain
+    if not terrain.contains(x, y):
+        return -np.inf
+    r, c = terrain.xy_to_rowcol(x, y)
+    value = float(terrain.elevation[int(r), int(c)])
+    return value if np.isfinite(value) else -np.inf
+
+
 def _radar_of(catalog, entity):
     """The radar a unit's type carries (itself, or a launcher's own), or None."""
     if getattr(entity, "kind", "") == "radar":
@@ -180,13 +195,21 @@ def _radar_of(catalog, entity):
     return catalog.types.get(own) if own else None
 
 
-def _targets(run: Run, replication: int, lines: _Lines, where) -> None:
-    """Every target while it flies, and its end: destroyed (killed), left the area (reached what it attacks) or
-    removed (civil traffic and decoys at the end of their routes, missiles at their radars)."""
+def _targets(run: Run, replication: int, events, lines: _Lines, where) -> None:
+    """Every target while it flies (at the stored frames), and its end where and when the run's events put it:
+    moved to its kill point and destroyed, moved to the end of its route and gone (``LeftArea``: a threat that
+    reached what it attacks), an anti-radiation missile at its radar (removed: it exploded there), civil traffic
+    and decoys at the end of their routes (``LeftArea``, at the first frame that finds them there)."""
     paths = run.trajectories
     replay = build_replay(paths, run.events, run.unit_ids, replication, max_frames=min(len(paths.times), MAX_FRAMES))
     catalog = run.scenario.catalog
     kinds = {t["id"]: t for t in run.entities.get("targets", [])}
+    ends = {}  # target -> (time, x, y, z, event text or None: removed without one)
+    for kind, text in (("arm_hit", None), ("arm_miss", None), ("leak", "LeftArea|{}|reached its target"),
+                       ("kill", "Destroyed|{}|")):  # (the later kinds win: a kill before an arrival stands)
+        rows = events[events["kind"] == kind].sort_values("time", kind="stable")
+        for row in rows.drop_duplicates("target").itertuples():
+            ends[int(row.target)] = (float(row.time), row.x, row.y, row.z, text)
     for i, tid in enumerate(replay.target_ids):
         flying = np.flatnonzero(replay.status[:, i] == FLYING)
         if not len(flying):
@@ -200,23 +223,25 @@ def _targets(run: Run, replication: int, lines: _Lines, where) -> None:
                 else AIRCRAFT_TAGS.get(getattr(entity, "category", ""), "Air+FixedWing"))
         civil = bool(replay.civil[i])
         coalition = "Coalition=Civil,Color=Green" if civil else "Coalition=Raid,Color=Red"
-        first = True
-        for f in flying:
-            x, y, z = replay.position[f, i]
-            props = where(x, y, z)
-            if first:
+        end = ends.get(i)
+        for n, f in enumerate(flying):
+            if end is not None and replay.times[f] >= end[0]:
+                break
+            props = where(*replay.position[f, i])
+            if n == 0:
                 props += f",Type={tags},Name={_text(type_id)},CallSign={_text(tid)},{coalition}"
-                first = False
             lines.add(replay.times[f], f"{oid},{props}")
-        after = replay.status[min(flying[-1] + 1, len(replay.times) - 1), i]
-        if np.isfinite(replay.kill_time[i]):
-            lines.add(replay.kill_time[i], f"0,Event=Destroyed|{oid}|")
-            lines.add(replay.kill_time[i], f"-{oid}")
-        elif after in (LEAKED, GONE) and flying[-1] + 1 < len(replay.times):
-            end = replay.times[flying[-1] + 1]
-            if after == LEAKED:
-                lines.add(end, f"0,Event=LeftArea|{oid}|reached its target")
-            lines.add(end, f"-{oid}")
+        if end is not None:
+            time, x, y, z, text = end
+            if np.isfinite([x, y, z]).all():
+                lines.add(time, f"{oid},{where(x, y, z)}")
+            if text is not None:
+                lines.add(time, f"0,Event={text.format(oid)}")
+            lines.add(time, f"-{oid}")
+        elif flying[-1] + 1 < len(replay.times) and replay.status[flying[-1] + 1, i] == GONE:
+            time = replay.times[flying[-1] + 1]
+            lines.add(time, f"0,Event=LeftArea|{oid}|end of its route")
+            lines.add(time, f"-{oid}")
 
 
 def _missiles(run: Run, events, lines: _Lines, where) -> None:
@@ -236,11 +261,12 @@ def _missiles(run: Run, events, lines: _Lines, where) -> None:
         tof = float(row.time_of_flight) if np.isfinite(row.time_of_flight) else 0.0
         arrival = float(row.time) + tof
         later = outcomes[(outcomes["unit"] == row.unit) & (outcomes["target"] == row.target)
-                         & (outcomes["time"] >= row.time - 1e-6) & (outcomes["time"] <= arrival + 1e-3)]
+                         & ((outcomes["time"] - arrival).abs() < 1e-3)]  # (its own salvo's, at its arrival)
         outcome = ("Kill" if later["kind"].iloc[0] == "kill" else "Miss") if len(later) else ""
         start = np.array([unit.get("x", 0.0), unit.get("y", 0.0), unit.get("z", 0.0)], float)
         aim = np.array([row.x, row.y, row.z], float)
         aim = np.where(np.isfinite(aim), aim, start)
+        aim[2] = max(aim[2], _ground(scenario, aim[0], aim[1]))  # (an aim point below a diving target's terrain)
         samples = np.unique(np.concatenate([[row.time], np.arange(np.ceil(row.time / step) * step, arrival, step),
                                             [arrival]]))
         target = object_id(TARGET_IDS, row.target) if row.target >= 0 else ""
@@ -255,10 +281,11 @@ def _missiles(run: Run, events, lines: _Lines, where) -> None:
                     props += (f",Type=Weapon+Missile,Name={_text(missile_type)},Parent={object_id(UNIT_IDS, row.unit)}"
                               f",Coalition=Defence,Color=Blue" + (f",LockedTarget={target}" if target else ""))
                 lines.add(t, f"{oid},{props}")
-            if outcome:
-                lines.add(arrival, f"0,Event=Timeout|SourceId:{object_id(UNIT_IDS, row.unit)}|"
-                                   f"AmmoType:{_text(missile_type)}|AmmoCount:1|TargetId:{target}|Outcome:{outcome}")
             lines.add(arrival, f"-{oid}")
+        if outcome:  # one shot report per salvo: the engine draws one outcome for its missiles together
+            lines.add(arrival, f"0,Event=Timeout|SourceId:{object_id(UNIT_IDS, row.unit)}|AmmoType:"
+                               f"{_text(missile_type)}|AmmoCount:{max(int(row.missiles), 1)}|"
+                               + (f"TargetId:{target}|" if target else "") + f"Outcome:{outcome}")
 
 
 def export_acmi(run: Run, path: Path, replication: int | None = None) -> list[Path]:
@@ -272,5 +299,6 @@ def export_acmi(run: Run, path: Path, replication: int | None = None) -> list[Pa
         with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             archive.writestr(path.name[: -len(".zip.acmi")] + ".txt.acmi", text)
         text = buffer.getvalue()
+    path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(path, text, mode=0o644)
     return [path]

@@ -17,12 +17,9 @@ import numpy as np
 
 from iadsim.analysis.runfolder import RunFolderError
 from iadsim.report.acmi import export_acmi
-from iadsim.report.replay import FLYING, KILLED, build_replay
+from iadsim.report.replay import EPOCH, FLYING, KILLED, build_replay
 from iadsim.report.run import Run, load_run
 from iadsim.terrain.geo import lonlat_polygons, to_lonlat
-
-EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-"""The calendar time of scenario time 0 in KML and CZML (scenarios have no date)."""
 
 KML_NS = "http://www.opengis.net/kml/2.2"
 MAX_POLYGON_CELLS = 800  # coverage outlines are traced on the raster decimated to at most this many cells a side
@@ -64,9 +61,11 @@ def export(run_dir: str | Path, fmt: str, out_dir: str | Path, replication: int 
     out = Path(out_dir)
     if fmt in SINGLE_FILE:  # --out names the file
         suffix = SINGLE_FILE[fmt]
-        if not out.name.lower().endswith(suffix) or out.is_dir():
+        name = out.name.lower()
+        if not name.endswith(suffix) or name in (suffix, ".zip" + suffix) or out.is_dir():
             raise RunFolderError(out, f"--out: name the {fmt} file to write, e.g. replay{suffix}")
-        out.parent.mkdir(parents=True, exist_ok=True)
+        if out.parent.exists() and not out.parent.is_dir():
+            raise RunFolderError(out.parent, "is a file, not a folder; choose another --out")
         return writer(run, out, replication)
     if out.exists() and not out.is_dir():
         raise RunFolderError(out, "is a file, not a folder; choose another --out")

@@ -4,6 +4,7 @@ each missile flies in a straight line from its launcher to its aim point (as the
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,6 +13,8 @@ import pandas as pd
 from iadsim.analysis.artifacts import Trajectories, frame_steps
 
 MAX_FRAMES = 200
+EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+"""The calendar time of scenario time 0 in the exports that need one (KML, CZML, ACMI): scenarios have no date."""
 
 WAITING, FLYING, KILLED, LEAKED, GONE = 0, 1, 2, 3, 4
 """Target status codes: not yet airborne, flying, killed (held at the kill point), leaked (a threat that
