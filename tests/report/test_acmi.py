@@ -285,6 +285,15 @@ def test_decoys_arms_and_relocating_sites(tmp_path):
         entry = kinds.get(obj.get_value("CallSign"))
         if entry is not None and entry["decoy"] and entry["id"] not in killed and obj.removed_at is not None:
             assert oid in left
+    # every aircraft that flew and reached the end of its route is gone from the recording: a raid's fighters that
+    # attack nothing (no leak in the log) as well as civil traffic and decoys
+    paths = run.trajectories
+    shown = {o.get_value("CallSign"): o for o in acmi.objects.values()}
+    ended = [tid for i, tid in enumerate(paths.target_ids) if tid in shown and paths.arrived[-1, i]
+             and not kinds[tid]["arm"]]
+    assert any(kinds[tid]["flight"] == "sead" for tid in ended)
+    for tid in ended:
+        assert shown[tid].removed_at is not None, tid
     struck = {run.unit_ids[u] for u in ev[ev.kind == "destroyed"].unit}
     destroyed = {acmi.objects[f[0]].get_value("CallSign") for _, k, f in events if k == "Destroyed"}
     assert struck <= destroyed

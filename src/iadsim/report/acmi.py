@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from iadsim.events import Status
-from iadsim.report.replay import EPOCH, FLYING, GONE, build_replay
+from iadsim.report.replay import EPOCH, FLYING, GONE, LEAKED, build_replay
 from iadsim.report.run import Run
 from iadsim.scenario.relocation import home_of
 from iadsim.scenario.yamlio import write_atomic
@@ -198,8 +198,9 @@ def _radar_of(catalog, entity):
 def _targets(run: Run, replication: int, events, lines: _Lines, where) -> None:
     """Every target while it flies (at the stored frames), and its end where and when the run's events put it:
     moved to its kill point and destroyed, moved to the end of its route and gone (``LeftArea``: a threat that
-    reached what it attacks), an anti-radiation missile at its radar (removed: it exploded there), civil traffic
-    and decoys at the end of their routes (``LeftArea``, at the first frame that finds them there)."""
+    reached what it attacks), an anti-radiation missile at its radar (removed: it exploded there); civil traffic,
+    decoys and threats attacking nothing at the end of their routes (``LeftArea``, at the first frame that finds
+    them there). A target killed before its first stored frame appears at its kill point only."""
     paths = run.trajectories
     replay = build_replay(paths, run.events, run.unit_ids, replication, max_frames=min(len(paths.times), MAX_FRAMES))
     catalog = run.scenario.catalog
@@ -212,8 +213,9 @@ def _targets(run: Run, replication: int, events, lines: _Lines, where) -> None:
             ends[int(row.target)] = (float(row.time), row.x, row.y, row.z, text)
     for i, tid in enumerate(replay.target_ids):
         flying = np.flatnonzero(replay.status[:, i] == FLYING)
-        if not len(flying):
-            continue
+        end = ends.get(i)
+        if not len(flying) and (end is None or not np.isfinite(end[1:4]).all()):
+            continue  # (never airborne here, or gone before the first frame with no point to show it at)
         oid = object_id(TARGET_IDS, i)
         entry = kinds.get(tid, {})
         type_id = str(entry.get("type", ""))
@@ -221,27 +223,31 @@ def _targets(run: Run, replication: int, events, lines: _Lines, where) -> None:
         kind = getattr(entity, "kind", "aircraft")
         tags = ("Misc+Decoy" if kind == "decoy" else "Weapon+Missile" if kind == "arm"
                 else AIRCRAFT_TAGS.get(getattr(entity, "category", ""), "Air+FixedWing"))
-        civil = bool(replay.civil[i])
-        coalition = "Coalition=Civil,Color=Green" if civil else "Coalition=Raid,Color=Red"
-        end = ends.get(i)
-        for n, f in enumerate(flying):
-            if end is not None and replay.times[f] >= end[0]:
-                break
-            props = where(*replay.position[f, i])
-            if n == 0:
-                props += f",Type={tags},Name={_text(type_id)},CallSign={_text(tid)},{coalition}"
-            lines.add(replay.times[f], f"{oid},{props}")
+        coalition = "Coalition=Civil,Color=Green" if replay.civil[i] else "Coalition=Raid,Color=Red"
+        points = [(replay.times[f], *replay.position[f, i]) for f in flying
+                  if end is None or replay.times[f] < end[0]]  # (time, x, y, z) where it is shown
+        after = flying[-1] + 1 if len(flying) else len(replay.times)
+        closing = []  # the lines that end it
         if end is not None:
             time, x, y, z, text = end
             if np.isfinite([x, y, z]).all():
-                lines.add(time, f"{oid},{where(x, y, z)}")
-            if text is not None:
-                lines.add(time, f"0,Event={text.format(oid)}")
-            lines.add(time, f"-{oid}")
-        elif flying[-1] + 1 < len(replay.times) and replay.status[flying[-1] + 1, i] == GONE:
-            time = replay.times[flying[-1] + 1]
-            lines.add(time, f"0,Event=LeftArea|{oid}|end of its route")
-            lines.add(time, f"-{oid}")
+                points.append((time, x, y, z))
+            closing = [(time, f"0,Event={text.format(oid)}")] if text is not None else []
+            closing.append((time, f"-{oid}"))
+        elif after < len(replay.times) and replay.status[after, i] in (GONE, LEAKED):
+            # the end of its route (civil traffic, a decoy, a threat attacking nothing): there, at that frame
+            time = replay.times[after]
+            points.append((time, *replay.position[after, i]))
+            closing = [(time, f"0,Event=LeftArea|{oid}|end of its route"), (time, f"-{oid}")]
+        if not points:
+            continue  # (nothing to show it at: neither created nor removed)
+        for n, (time, x, y, z) in enumerate(points):
+            props = where(x, y, z)
+            if n == 0:  # the first line creates it, with what it is
+                props += f",Type={tags},Name={_text(type_id)},CallSign={_text(tid)},{coalition}"
+            lines.add(time, f"{oid},{props}")
+        for time, line in closing:
+            lines.add(time, line)
 
 
 def _missiles(run: Run, events, lines: _Lines, where) -> None:
