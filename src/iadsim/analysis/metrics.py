@@ -30,7 +30,7 @@ from iadsim.tracking.quality import OSPA_CUTOFF, OSPA_ORDER, picture_counts
 
 __all__ = ["METRICS", "METRIC_KINDS", "REPLICATION_METRICS", "REPORTERS", "Metric", "Reporter", "command_post_picture",
            "derived_metrics", "derived_names", "fire_unit_picture", "layer_metrics", "mean_ci", "metric_stat",
-           "metric_value", "node_holds", "picture_quality", "placed", "ratio_metrics", "ratio_names",
+           "node_holds", "picture_quality", "placed", "ratio_metrics", "ratio_names",
            "replication_names", "replication_rows", "summarise_groups"]
 
 
@@ -152,12 +152,6 @@ def metric_stat(rows: pd.DataFrame, name: str, threats: int | None = None, confi
     values = rows[name] if metric.of_state is not None else metric.of_rows(rows, threats)
     upper = threats if metric.bound == "threats" else None
     return mean_ci(np.asarray(values, dtype=float), confidence, metric=name, upper=upper)
-
-
-def metric_value(rows: pd.DataFrame, name: str, threats: int | None = None) -> float:
-    """:func:`metric_stat`'s value alone (NaN where undefined)."""
-    mean = metric_stat(rows, name, threats)["mean"]
-    return np.nan if mean is None else float(mean)
 
 
 def derived_metrics(rows: pd.DataFrame, threats: int | None) -> pd.DataFrame:
@@ -320,7 +314,7 @@ def _undefended_loss(world, state) -> np.ndarray:
 def _expected_loss(world, arrived: np.ndarray) -> np.ndarray:
     """(R,) [USD] each asset's value times the chance that the threats attacking it that ``arrived`` (R, T)
     destroyed it, each with its raid's ``pk`` (independently)."""
-    pk = _strike_pk(world)
+    pk = world.strike_pk
     loss = np.zeros(len(arrived))
     for a, value in enumerate(world.asset_value):
         mine = (world.asset_of == a) & world.threat
@@ -328,12 +322,6 @@ def _expected_loss(world, arrived: np.ndarray) -> np.ndarray:
             survive = np.prod(np.where(arrived[:, mine], 1.0 - pk[mine][None, :], 1.0), axis=1)
             loss += value * (1.0 - survive)
     return loss
-
-
-def _strike_pk(world) -> np.ndarray:
-    """(T,) each target's raid's ``pk`` (0 for what belongs to no raid)."""
-    return np.array([float(getattr(f, "pk", 0.0)) for f in world.target_flight], float).reshape(
-        len(world.target_flight))
 
 
 def _defence_lost(world, state) -> np.ndarray:

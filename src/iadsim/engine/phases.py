@@ -229,7 +229,7 @@ class Context:
             envelope=tuple(np.array([getattr(m, name).value for m in world.missile], float) for name in (
                 "min_range", "max_range", "min_altitude", "max_altitude", "max_target_speed")),
             fire_crews=fire_crews, pk_factor=np.array([c.pk_factor for c in fire_crews]),
-            strike_pk=np.array([float(getattr(f, "pk", 1.0)) for f in world.target_flight]),
+            strike_pk=world.strike_pk,
             cp_units=np.array([world.unit_index[u.id] for u in posts], np.int64),
             cp_crews=[world.scenario.proficiency(u.crew) for u in posts],
             basket=doctrine.acquisition_basket, confirm=(tracking.confirm_hits, tracking.confirm_looks),

@@ -233,6 +233,13 @@ class World:
                         float).reshape(len(self.target_flight))
 
     @cached_property
+    def strike_pk(self) -> np.ndarray:
+        """(T,) a threat's chance to destroy the unit or defended asset it attacks on reaching it (its raid's
+        ``pk``; 1 for what belongs to no raid)."""
+        return np.array([float(getattr(f, "pk", 1.0)) for f in self.target_flight], float).reshape(
+            len(self.target_flight))
+
+    @cached_property
     def unit_cost(self) -> np.ndarray:
         """(U,) [US dollars] the unit cost of each unit's type: the scenario's ``costs``, else the catalog's (NaN:
         neither gives one)."""

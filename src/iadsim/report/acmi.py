@@ -177,16 +177,6 @@ def _engagement_modes(rows, switches, guiders: list[str], unit_ids: list[str]) -
     return out
 
 
-def _ground(scenario, x: float, y: float) -> float:
-    """The terrain's elevation at (x, y) [m MSL]; -inf outside it or on nodata."""
-    terrain = scenario.terrain
-    if not terrain.contains(x, y):
-        return -np.inf
-    r, c = terrain.xy_to_rowcol(x, y)
-    value = float(terrain.elevation[int(r), int(c)])
-    return value if np.isfinite(value) else -np.inf
-
-
 def _radar_of(catalog, entity):
     """The radar a unit's type carries (itself, or a launcher's own), or None."""
     if getattr(entity, "kind", "") == "radar":
@@ -272,7 +262,9 @@ def _missiles(run: Run, events, lines: _Lines, where) -> None:
         start = np.array([unit.get("x", 0.0), unit.get("y", 0.0), unit.get("z", 0.0)], float)
         aim = np.array([row.x, row.y, row.z], float)
         aim = np.where(np.isfinite(aim), aim, start)
-        aim[2] = max(aim[2], _ground(scenario, aim[0], aim[1]))  # (an aim point below a diving target's terrain)
+        ground = float(scenario.terrain.elevation_at(aim[0], aim[1]))
+        if np.isfinite(ground):  # (an aim point below a diving target's terrain: on it)
+            aim[2] = max(aim[2], ground)
         samples = np.unique(np.concatenate([[row.time], np.arange(np.ceil(row.time / step) * step, arrival, step),
                                             [arrival]]))
         target = object_id(TARGET_IDS, row.target) if row.target >= 0 else ""
