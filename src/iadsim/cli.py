@@ -536,6 +536,39 @@ def export_run(
         out.print(f"wrote {path}")
 
 
+@app.command("import")
+def import_laydown(
+    fmt: Annotated[str, typer.Argument(help="geojson | kml | dcs", show_default=False)],
+    source: Annotated[Path, typer.Argument(help="the file to read: .geojson, .kml or a DCS mission .miz",
+                                           show_default=False)],
+    out_path: Annotated[Path, typer.Option("--out", help="the scenario YAML file to write")],
+    terrain: Annotated[Path | None, typer.Option(help="a DEM for the scenario's terrain (default: flat at 0 m)")
+                       ] = None,
+    sam_prefix: Annotated[str, typer.Option(help="dcs: group names of SAM sites start with this (Skynet-IADS)")
+                          ] = "SAM",
+    ew_prefix: Annotated[str, typer.Option(help="dcs: group names of early-warning radars start with this "
+                                                "(Skynet-IADS)")] = "EW",
+) -> None:
+    """Write a scenario from a laydown drawn in QGIS or Google Earth (GeoJSON, KML) or a DCS mission (.miz).
+
+    The scenario is validated before it is written; nothing is written when the file is bad."""
+    from iadsim.scenario.importers import IMPORTERS, ImportOptions
+    from iadsim.scenario.importers import import_laydown as run_import
+
+    if fmt not in IMPORTERS:
+        raise InputError("format", f"unknown import format '{fmt}'; choose one of {', '.join(IMPORTERS)}")
+    if terrain is not None and not terrain.exists():
+        raise InputError(terrain, "--terrain: file not found")
+    imported = run_import(fmt, source, out_path, ImportOptions(terrain=terrain, sam_prefix=sam_prefix,
+                                                              ew_prefix=ew_prefix))
+    for warning in imported.warnings:
+        err.print(f"iadsim: warning: {warning}", markup=False)
+    document = imported.document
+    out.print(f"wrote {out_path}: {len(document.get('units', []))} units, {len(document.get('links', []))} links, "
+              f"{len(document.get('threats', []))} raids, {len(document.get('traffic', []))} flights, "
+              f"{len(document.get('defended_assets', []))} defended assets")
+
+
 @app.command()
 def demo(
     out_dir: Annotated[Path, typer.Option("--out", help="output folder")] = Path("demo-out"),

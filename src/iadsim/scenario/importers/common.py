@@ -1,0 +1,265 @@
+"""What every laydown importer shares: options, the result, type-name suggestions, the network's wiring,
+the terrain and origin, the duration, and the validated, atomic write of the scenario.
+
+Decisions (documented in docs/interop.md):
+
+- Positions are written as lat/lon (WGS 84). Without a DEM the terrain is flat at 0 m, centred on the
+  laydown's centroid (``origin``), its side covering every position with a 20 km margin.
+- Links follow :func:`wire` (a battery's own radars cue and guide it; sensors report to the nearest
+  command post, which cues every fire-control radar; without a command post the sensors cue the fire
+  units directly). Their latencies are assumptions, stated in the written file.
+- The duration covers the longest raid or flight (its start, its spacing, its route at the type's cruise
+  speed) with 10 % and 2 minutes to spare, rounded up to a whole minute.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import math
+import os
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from iadsim.scenario.catalog import Catalog, LauncherType, RadarType
+from iadsim.scenario.yamlio import InputError, format_loc
+
+TRACKS_LATENCY = "2 s"  # a sensor's picture to a command post, and between command posts (assumed)
+CUES_LATENCY = "2 s"  # a command post's or a sensor's cue to a fire-control radar (assumed)
+BATTERY_CUES_LATENCY = "1 s"  # a battery's own search radar to its fire-control radar (assumed)
+FIRE_CONTROL_LATENCY = "0.2 s"  # a fire-control radar guiding its launchers (assumed)
+FLAT_MARGIN = 20e3  # flat terrain reaches this far beyond the outermost position [m]
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """Options of ``iadsim import``: a DEM for the terrain (else flat at 0 m), the Skynet-IADS prefixes of
+    DCS group names (SAM sites and early-warning radars), and the scenario's name (default: the file's)."""
+
+    terrain: Path | None = None
+    sam_prefix: str = "SAM"
+    ew_prefix: str = "EW"
+    name: str | None = None
+
+
+@dataclass
+class Imported:
+    """A laydown read from another tool's file: the scenario document it makes and what to tell the user."""
+
+    source: Path
+    fmt: str
+    document: dict
+    warnings: list[str] = field(default_factory=list)
+
+
+def nearest_names(name: str, choices: Iterable[str], n: int = 3) -> str:
+    """``"nearest: a, b, c"`` for an unknown ``name`` (close matches first, else the first names); empty when
+    there are no choices."""
+    choices = sorted(set(choices))
+    close = difflib.get_close_matches(name.lower(), choices, n=n, cutoff=0.3)
+    shown = close or choices[:n]
+    return f"nearest: {', '.join(shown)}" if shown else ""
+
+
+def unknown_type(source: Path, line: int | None, where: str, name: str, catalog: Catalog,
+                 kinds: Iterable[str] | None = None) -> InputError:
+    """An InputError for a type ``name`` the catalog does not have, listing the nearest catalog names (of the
+    given kinds); ``where`` names the field (``features[3].properties.type``)."""
+    kinds = set(kinds) if kinds is not None else None
+    ids = [k for k, v in catalog.types.items() if kinds is None or v.kind in kinds]
+    hint = nearest_names(name, ids)
+    return InputError(source, f"{where}: unknown type '{_clip(name)}'" + (f"; {hint}" if hint else ""), line)
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    text = "".join(c if c.isprintable() else "?" for c in str(text))
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def roles(unit_type: str, catalog: Catalog) -> set[str]:
+    """What a unit of this catalog type does in the network: ``sensor`` (reports a picture), ``early-warning``,
+    ``guider`` (a fire-control radar, or a launcher with its own), ``launcher`` (fires missiles), ``needs-guider``
+    (a launcher without a radar of its own), ``command-post``."""
+    entry = catalog.types[unit_type]
+    out: set[str] = set()
+    if isinstance(entry, RadarType):
+        out.add("sensor")
+        if entry.role == "fire-control":
+            out.add("guider")
+        elif entry.role == "early-warning":
+            out.add("early-warning")
+    elif isinstance(entry, LauncherType):
+        out.add("launcher")
+        out.add("guider" if entry.radar is not None else "needs-guider")
+    elif entry.kind == "command-post":
+        out.add("command-post")
+    elif entry.kind in ("esm", "irst"):
+        out.add("sensor")
+    return out
+
+
+def wire(units: list[dict], groups: Mapping[str, str | None], catalog: Catalog,
+         positions: Mapping[str, tuple[float, float]]) -> tuple[list[dict], list[str]]:
+    """Links for imported units, and warnings for fire units left without a radar to guide them.
+
+    ``groups`` maps a unit id to its battery (None: on its own); ``positions`` maps it to (lat, lon). Within a
+    battery, its search radars cue its fire-control radars (and launchers with their own radar), which guide
+    its launchers that have none. Every sensor not guiding missiles reports its tracks to the nearest command
+    post; command posts share tracks both ways and each cues every fire-control radar. Without a command post,
+    each such sensor cues every fire-control radar directly. A launcher needing a radar that its battery does
+    not have is left unguided (as reported in the story: "not even hooked up to radar"), with a warning.
+    """
+    role = {u["id"]: roles(u["type"], catalog) for u in units}
+    batteries: dict[str, list[str]] = {}
+    for u in units:
+        if groups.get(u["id"]) is not None:
+            batteries.setdefault(groups[u["id"]], []).append(u["id"])
+    links: list[dict] = []
+    warnings: list[str] = []
+
+    def link(a: str, b: str, carries: str, latency: str) -> None:
+        links.append({"from": a, "to": b, "carries": carries, "latency": latency})
+
+    for name, members in batteries.items():
+        search = [m for m in members if "sensor" in role[m] and "guider" not in role[m]]
+        guiders = [m for m in members if "guider" in role[m]]
+        needy = [m for m in members if "needs-guider" in role[m]]
+        for s in search:
+            for g in guiders:
+                link(s, g, "cues", BATTERY_CUES_LATENCY)
+        for g in guiders:
+            for n in needy:
+                link(g, n, "fire-control", FIRE_CONTROL_LATENCY)
+        if needy and not guiders:
+            warnings.append(f"battery '{name}': launchers {', '.join(needy)} have no fire-control radar in their "
+                            f"battery: they cannot engage (not hooked up to a radar)")
+    alone = [u["id"] for u in units if groups.get(u["id"]) is None and "needs-guider" in role[u["id"]]]
+    if alone:
+        warnings.append(f"launchers {', '.join(alone)} belong to no battery with a fire-control radar: they cannot "
+                        f"engage (not hooked up to a radar)")
+    posts = [u["id"] for u in units if "command-post" in role[u["id"]]]
+    sensors = [u["id"] for u in units if "sensor" in role[u["id"]] and "guider" not in role[u["id"]]]
+    guiders = [u["id"] for u in units if "guider" in role[u["id"]]]
+    if posts:
+        for s in sensors:
+            near = min(posts, key=lambda p: _distance(positions[s], positions[p]))
+            link(s, near, "tracks", TRACKS_LATENCY)
+        for a in posts:
+            for b in posts:
+                if a != b:
+                    link(a, b, "tracks", TRACKS_LATENCY)
+            for g in guiders:
+                link(a, g, "cues", CUES_LATENCY)
+    else:
+        for s in sensors:
+            for g in guiders:
+                if groups.get(s) is None or groups.get(s) != groups.get(g):
+                    link(s, g, "cues", CUES_LATENCY)
+    return links, warnings
+
+
+def _distance(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance [m] between (lat, lon) points (spherical; for choosing the nearest only)."""
+    la1, lo1, la2, lo2 = map(math.radians, (*a, *b))
+    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
+    return 2 * 6_371_008.8 * math.asin(min(1.0, math.sqrt(h)))
+
+
+def terrain_and_origin(points: Iterable[tuple[float, float]], options: ImportOptions, out: Path) -> dict:
+    """The ``terrain`` and ``origin`` entries for positions ``points`` (lat, lon): the DEM given (its path
+    relative to the scenario's folder), else flat at 0 m centred on the points' centroid and covering them."""
+    from pyproj import Geod
+
+    pts = list(points)
+    if not pts:
+        raise ValueError("no positions")
+    lat0 = sum(p[0] for p in pts) / len(pts)
+    lon0 = _mean_longitude([p[1] for p in pts])
+    origin = {"lat": round(lat0, 6), "lon": round(lon0, 6)}
+    if options.terrain is not None:
+        rel = os.path.relpath(Path(options.terrain).resolve(), Path(out).resolve().parent)
+        return {"terrain": {"source": Path(rel).as_posix()}, "origin": origin}
+    geod = Geod(ellps="WGS84")
+    _, _, dist = geod.inv([lon0] * len(pts), [lat0] * len(pts), [p[1] for p in pts], [p[0] for p in pts])
+    reach = max(abs(d) for d in dist) if len(pts) else 0.0
+    side = math.ceil((2 * (reach + FLAT_MARGIN)) / 10e3) * 10
+    return {"terrain": {"flat": "0 m", "extent": f"{side} km"}, "origin": origin}
+
+
+def _mean_longitude(lons: list[float]) -> float:
+    """The circular mean of longitudes (a laydown across the antimeridian stays there)."""
+    s = sum(math.sin(math.radians(v)) for v in lons)
+    c = sum(math.cos(math.radians(v)) for v in lons)
+    return math.degrees(math.atan2(s, c))
+
+
+def duration_for(flights: Iterable[dict], catalog: Catalog) -> str:
+    """A scenario duration covering every flight (``threats`` and ``traffic`` entries with lat/lon waypoints):
+    its start, the spacing of its aircraft and its route flown at the waypoints' speeds or the type's cruise
+    speed, with 10 % and 2 minutes to spare, rounded up to whole minutes (at least 5 minutes)."""
+    from pyproj import Geod
+
+    from iadsim.units import parse_quantity
+
+    geod = Geod(ellps="WGS84")
+    longest = 0.0
+    for f in flights:
+        entry = catalog.types[f["type"]]
+        cruise = entry.cruise_speed.value
+        t = _seconds(f.get("start", "0 s")) + (int(f.get("count", 1)) - 1) * _seconds(f.get("spacing", "30 s"))
+        route = f["route"]
+        for a, b in zip(route, route[1:], strict=False):
+            _, _, d = geod.inv(a["lon"], a["lat"], b["lon"], b["lat"])
+            speed = parse_quantity(b["speed"], "speed") if "speed" in b else cruise
+            t += abs(d) / max(speed, 1.0)
+        longest = max(longest, t)
+    return f"{max(5, math.ceil((1.1 * longest + 120) / 60))} min"
+
+
+def _seconds(value) -> float:
+    from iadsim.units import parse_quantity
+
+    return parse_quantity(value, "time")
+
+
+def write_scenario(imported: Imported, out: Path, options: ImportOptions) -> None:
+    """Write ``imported.document`` as a scenario YAML file at ``out``, validated first: it is written to a
+    temporary file beside ``out`` (so that relative paths resolve as they will), loaded as a scenario, and only
+    then renamed to ``out``. A laydown that does not validate raises InputError naming the source file and
+    writes nothing."""
+    import yaml
+
+    from iadsim.scenario.load import load_scenario
+
+    out = Path(out)
+    if out.is_dir():
+        raise InputError(out, "is a folder; --out names the scenario file to write")
+    if out.suffix.lower() not in (".yaml", ".yml"):
+        raise InputError(out, "--out: name the scenario file to write, e.g. laydown.yaml")
+    if out.parent.exists() and not out.parent.is_dir():
+        raise InputError(out.parent, "is a file, not a folder; choose another --out")
+    header = (f"# Imported from {_clip(imported.source.name, 120)} ({imported.fmt}) by `iadsim import` on "
+              f"{dt.date.today().isoformat()}.\n"
+              "# Check the types, batteries and links; link latencies, readiness and crews are iadsim's defaults "
+              "(assumed).\n")
+    text = header + yaml.safe_dump(imported.document, sort_keys=False, allow_unicode=True, width=120,
+                                   default_flow_style=None)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=".yaml", dir=out.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            load_scenario(tmp)
+        except InputError as exc:
+            where = f"{format_loc(exc.loc)}: " if exc.loc else ""
+            raise InputError(imported.source, f"the imported laydown is not a valid scenario: {where}"
+                             f"{exc.message}") from None
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
