@@ -520,20 +520,85 @@ def report(
 @app.command("export")
 def export_run(
     run_dir: Annotated[Path, typer.Argument(help="a run folder written by `iadsim simulate --out`")],
-    fmt: Annotated[str, typer.Option("--format", help="geojson | kml | czml | geotiff | csv | acmi")],
-    out_dir: Annotated[Path, typer.Option("--out", help="output folder; for acmi the file (FILE.acmi, or "
-                                                        "FILE.zip.acmi zipped)")] = Path("export"),
+    fmt: Annotated[str, typer.Option("--format", help="geojson | kml | czml | geotiff | csv | acmi | dis")],
+    out_dir: Annotated[Path, typer.Option("--out", help="output folder; for acmi and dis the file (FILE.acmi, "
+                                                        "FILE.zip.acmi zipped; FILE.pcap)")] = Path("export"),
     replication: Annotated[int | None, typer.Option(
-        min=0, help="replication to replay (kml, czml, acmi); default: a typical one")] = None,
+        min=0, help="replication to replay (kml, czml, acmi, dis); default: a typical one")] = None,
+    exercise: Annotated[int, typer.Option(min=1, max=255, help="dis: the DIS exercise identifier")] = 1,
 ) -> None:
-    """Export a run for GIS tools, globes and replays: GeoJSON (QGIS), KML (Google Earth), CZML (Cesium), GeoTIFF,
-    CSV, and ACMI (Tacview)."""
+    """Export a run for GIS tools, globes, replays and simulators: GeoJSON (QGIS), KML (Google Earth), CZML (Cesium),
+    GeoTIFF, CSV, ACMI (Tacview) and DIS (IEEE 1278.1 version 7 PDUs in a libpcap capture)."""
     from iadsim.report import FORMATS, export
 
     if fmt not in FORMATS:
         raise InputError("--format", f"unknown format '{fmt}'; choose one of {', '.join(FORMATS)}")
-    for path in export(run_dir, fmt, out_dir, replication):
+    for path in export(run_dir, fmt, out_dir, replication, exercise=exercise):
         out.print(f"wrote {path}")
+
+
+def parse_udp(text: str) -> tuple[str, int]:
+    """(host, port) of ``udp://HOST:PORT`` (an IPv6 host in brackets); InputError naming --dis otherwise."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(text)
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        host = port = None
+        parts = None
+    if parts is None or parts.scheme != "udp" or not host or port is None or parts.path not in ("", "/") \
+            or parts.query or parts.fragment or parts.username:
+        raise InputError("--dis", f"'{text[:80]}' is not udp://HOST:PORT (e.g. udp://127.0.0.1:3000)")
+    if port == 0:
+        raise InputError("--dis", "the port must be 1-65535")
+    return host, port
+
+
+def parse_rate(text: str) -> float | None:
+    """``1x``, ``10x``, ``0.5x`` (times real time) or ``max`` (None: as fast as possible)."""
+    import math
+
+    if text.strip().lower() == "max":
+        return None
+    number = text.strip().lower().removesuffix("x")
+    try:
+        rate = float(number)
+    except ValueError:
+        rate = math.nan
+    if not (math.isfinite(rate) and 0.001 <= rate <= 10_000):
+        raise InputError("--rate", f"'{text[:40]}' is not a replay rate such as 1x, 10x, 0.5x or max")
+    return rate
+
+
+@app.command()
+def replay(
+    run_dir: Annotated[Path, typer.Argument(help="a run folder written by `iadsim simulate --out`")],
+    dis: Annotated[str, typer.Option("--dis", help="where to send DIS PDUs: udp://HOST:PORT (a broadcast "
+                                                   "address is allowed)")],
+    replication: Annotated[int | None, typer.Option(min=0, help="replication to replay; default: a typical one")
+                           ] = None,
+    rate: Annotated[str, typer.Option(help="times real time (1x, 10x, 0.5x) or max")] = "1x",
+    exercise: Annotated[int, typer.Option(min=1, max=255, help="the DIS exercise identifier")] = 1,
+) -> None:
+    """Replay one replication live as DIS (IEEE 1278.1 version 7) over UDP, one PDU per datagram, at its pace."""
+    from iadsim.analysis.runfolder import RunFolderError
+    from iadsim.report.dis import dis_pdus, send_udp
+    from iadsim.report.run import load_run
+
+    host, port = parse_udp(dis)
+    speed = parse_rate(rate)
+    run = load_run(run_dir)
+    if replication is not None and replication not in set(run.metrics["replication"].tolist()):
+        raise RunFolderError(run_dir, f"--replication {replication}: this run has replications 0 to "
+                                      f"{len(run.metrics) - 1}")
+    rep = run.typical_replication() if replication is None else replication
+    pdus = dis_pdus(run, rep, exercise)
+    span = pdus[-1].time if pdus else 0.0
+    out.print(f"replaying replication {rep} ({len(pdus):,} PDUs over {span:.0f} s of scenario time) to "
+              f"{host}:{port} at {rate}")
+    sent = send_udp(pdus, host, port, speed)
+    out.print(f"sent {sent:,} PDUs")
 
 
 @app.command("import")

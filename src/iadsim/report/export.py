@@ -17,6 +17,7 @@ import numpy as np
 
 from iadsim.analysis.runfolder import RunFolderError
 from iadsim.report.acmi import export_acmi
+from iadsim.report.dis import export_dis
 from iadsim.report.replay import EPOCH, FLYING, KILLED, build_replay
 from iadsim.report.run import Run, load_run
 from iadsim.terrain.geo import lonlat_polygons, to_lonlat
@@ -25,14 +26,15 @@ KML_NS = "http://www.opengis.net/kml/2.2"
 MAX_POLYGON_CELLS = 800  # coverage outlines are traced on the raster decimated to at most this many cells a side
 
 
-def export(run_dir: str | Path, fmt: str, out_dir: str | Path, replication: int | None = None) -> list[Path]:
+def export(run_dir: str | Path, fmt: str, out_dir: str | Path, replication: int | None = None,
+           exercise: int = 1) -> list[Path]:
     """Export a run folder in format ``fmt`` into ``out_dir``; returns the files written.
 
     Parameters
     ----------
     run_dir : path-like
         A run folder written by :func:`iadsim.analysis.simulate`.
-    fmt : {"geojson", "kml", "czml", "geotiff", "csv", "acmi"}
+    fmt : {"geojson", "kml", "czml", "geotiff", "csv", "acmi", "dis"}
         ``geojson``: sites, links, routes and the network's detection coverage outlined per band above
         ground (``map.geojson``). ``kml``: sites, links and a time-stamped replay of one replication for
         Google Earth (``replay.kml``). ``czml``: the same replay for CesiumJS (``replay.czml``). ``geotiff``:
@@ -43,17 +45,23 @@ def export(run_dir: str | Path, fmt: str, out_dir: str | Path, replication: int 
         look against the scenario's threat types) at its default bands, as on the report's map: the run
         folder's quick look (the Pd sampled at block centres, ``coverage.json`` ``sample``; ``iadsim coverage``
         computes every cell). ``acmi``: one replication as a Tacview flight recording
-        (:mod:`iadsim.report.acmi`).
+        (:mod:`iadsim.report.acmi`). ``dis``: one replication as DIS version 7 PDUs in a libpcap capture
+        (:mod:`iadsim.report.dis`).
     out_dir : path-like
-        Created if missing; for a single-file format (``acmi``) the file itself (``.acmi``, or ``.zip.acmi``
-        zipped).
+        Created if missing; for a single-file format the file itself (acmi: ``.acmi``, or ``.zip.acmi``
+        zipped; dis: ``.pcap``).
     replication : int, optional
-        The replication to replay (kml, czml); default: the one whose leakers are closest to the mean.
+        The replication to replay (kml, czml, acmi, dis); default: the one whose leakers are closest to the mean.
+    exercise : int
+        The DIS exercise identifier (dis), 1-255.
     """
     try:
         writer = EXPORTERS[fmt]
     except KeyError:
         raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORTERS)}") from None
+    if not 1 <= int(exercise) <= 255:
+        raise RunFolderError("--exercise", f"{exercise} is not a DIS exercise identifier (1-255)")
+    options = {"exercise": int(exercise)} if "exercise" in OPTIONS.get(fmt, ()) else {}
     run = load_run(run_dir)
     if replication is not None and replication not in set(run.metrics["replication"].tolist()):
         n = len(run.metrics)
@@ -66,7 +74,7 @@ def export(run_dir: str | Path, fmt: str, out_dir: str | Path, replication: int 
             raise RunFolderError(out, f"--out: name the {fmt} file to write, e.g. replay{suffix}")
         if out.parent.exists() and not out.parent.is_dir():
             raise RunFolderError(out.parent, "is a file, not a folder; choose another --out")
-        return writer(run, out, replication)
+        return writer(run, out, replication, **options)
     if out.exists() and not out.is_dir():
         raise RunFolderError(out, "is a file, not a folder; choose another --out")
     out.mkdir(parents=True, exist_ok=True)
@@ -354,6 +362,9 @@ EXPORTERS: dict[str, Callable[[Run, Path, int | None], list[Path]]] = {
     "geojson": export_geojson, "kml": export_kml, "czml": export_czml, "geotiff": export_geotiff, "csv": export_csv,
 }
 EXPORTERS["acmi"] = export_acmi
-SINGLE_FILE = {"acmi": ".acmi"}
+EXPORTERS["dis"] = export_dis
+SINGLE_FILE = {"acmi": ".acmi", "dis": ".pcap"}
+OPTIONS = {"dis": ("exercise",)}
+"""The options a format takes besides the replication."""
 """The formats written as one file (``--out`` names it, ending as given here)."""
 FORMATS = tuple(EXPORTERS)

@@ -1,0 +1,457 @@
+"""One replication of a run as DIS (IEEE 1278.1-2012, protocol version 7): a libpcap capture, or sent live over UDP.
+
+The PDUs are encoded here, field by field, from the standard's layouts (big-endian, as the standard requires):
+
+* **Entity State** (type 1, family 1) for every unit of the network, aircraft, anti-radiation missile, decoy and
+  surface-to-air missile: at each point of its track (:mod:`iadsim.report.timeline`) and every
+  :data:`HEARTBEAT` seconds between them (the standard's default heartbeat), positions linearly interpolated;
+  location in WGS 84 geocentric (ECEF) coordinates, linear velocity in ECEF, orientation as the standard's
+  Euler angles (psi, theta, phi) from the heading and climb of the velocity (a unit faces north, level);
+  dead reckoning algorithm 1 (static) or 2 (constant velocity, world coordinates); appearance damage bits
+  "destroyed" once it is destroyed (a target's last PDU, a unit's from then on); force 1 (friendly) for the
+  defence, 2 (opposing) for the raids, 3 (neutral) for civil traffic; the marking is its id (ASCII, 11 characters).
+  A relocating unit's site sends nothing while the unit is away from it (receivers time it out).
+* **Fire** (type 2, family 2) for each surface-to-air missile at its launch: firing entity its launcher, target
+  its target, munition the missile's own entity, the launch point, the missile's velocity, the range to its aim.
+* **Detonation** (type 3, family 2) for each missile at its arrival: result 2 (entity proximate detonation) when
+  its salvo killed, 5 (detonation, away from the target) when it missed; none when the run ended first.
+* **Electromagnetic Emission** (type 23, family 6) for every unit with a radar (its own, or a launcher's): one
+  system and one beam (frequency, ERP in dBm = peak power + gain, PRF, pulse width, the beam's azimuth centre and
+  sweep from its sector, a full circle without one) whose **beam status** follows its emission: active while it
+  emits, deactivated when it is dark; sent at each switch (state update "changed data") and every
+  :data:`EMISSION_HEARTBEAT` seconds (heartbeat).
+
+Entity types come from a mapping of the catalog's kinds and aircraft categories to SISO-REF-010 (``dis_types.yaml``:
+category level, country Other: the catalog's types are generic classes). Timestamps are absolute (seconds past the
+hour of :data:`iadsim.report.replay.EPOCH`). Heights are the run's (above mean sea level) written as heights above
+the WGS 84 ellipsoid: the geoid's undulation (tens of metres) is not applied.
+
+The capture is libpcap (LINKTYPE_ETHERNET), one PDU per IPv4/UDP datagram to port :data:`PORT` from 10.0.0.1 to
+the broadcast address, in time order, each at its scenario time after :data:`EPOCH`.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import socket
+import struct
+import tempfile
+import time as _time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from iadsim.analysis.runfolder import RunFolderError
+from iadsim.report.replay import EPOCH
+from iadsim.report.run import Run
+from iadsim.report.timeline import Body, timeline
+from iadsim.scenario.relocation import home_of
+from iadsim.terrain.geo import to_lonlat
+
+__all__ = ["PORT", "Pdu", "dis_pdus", "entity_state", "export_dis", "fire", "detonation", "emission", "pcap",
+           "send_udp"]
+
+PROTOCOL_VERSION = 7
+ENTITY_STATE, FIRE, DETONATION, EMISSION = 1, 2, 3, 23
+FAMILY = {ENTITY_STATE: 1, FIRE: 2, DETONATION: 2, EMISSION: 6}
+"""The protocol family of each PDU type: entity information, warfare, distributed emission regeneration."""
+PORT = 3000
+HEARTBEAT = 5.0
+"""Seconds between Entity State PDUs of an entity (the standard's default heartbeat, HBT_ESPDU)."""
+EMISSION_HEARTBEAT = 10.0
+"""Seconds between Electromagnetic Emission PDUs of an emitter (the standard's default, HBT_PDU_EE)."""
+SITE, APPLICATION = 1, 1
+FORCE = {"defence": 1, "raid": 2, "civil": 3}
+"""Force ID (SISO-REF-010 UID 6): 1 friendly, 2 opposing, 3 neutral."""
+KILL_RESULT, MISS_RESULT = 2, 5
+"""Detonation result (UID 62): 2 entity proximate detonation, 5 detonation."""
+DESTROYED = 3 << 3
+"""Appearance damage bits 3-4 = 3: destroyed (platforms and munitions alike)."""
+EMITTER_FUNCTION = {"early-warning": 2, "acquisition": 5, "fire-control": 4}
+"""Emitter system function (UID 76): 2 early warning/surveillance, 5 acquisition/detection, 4 fire control."""
+BEAM_FUNCTION = {"early-warning": 1, "acquisition": 1, "fire-control": 5}
+"""Beam function (UID 78): 1 search, 5 acquisition and tracking."""
+ACTIVE, DEACTIVATED = 0, 1
+"""Beam status (IEEE 1278.1-2012 6.2.12): 0 active, 1 deactivated."""
+MAX_ENTITIES = 65534
+ETHERNET_HEADER = b"\xff" * 6 + b"\x02\x00\x00\x00\x00\x01" + b"\x08\x00"
+"""Broadcast destination, a locally administered source, IPv4."""
+SOURCE_IP, BROADCAST_IP = bytes((10, 0, 0, 1)), bytes((255, 255, 255, 255))
+
+EntityId = tuple[int, int, int]
+EntityType = tuple[int, int, int, int, int, int, int]
+NO_ENTITY: EntityId = (0, 0, 0)
+
+
+# --- the PDUs ---------------------------------------------------------------------------------------------------
+
+def timestamp(seconds: float) -> int:
+    """The DIS absolute timestamp of scenario time ``seconds``: units of 3600 / 2^31 s past the hour, shifted
+    left one bit, with the low bit 1 (absolute)."""
+    units = min(int(round((seconds % 3600.0) / 3600.0 * 2**31)), 2**31 - 1)
+    return (units << 1) | 1
+
+
+def _header(pdu_type: int, exercise: int, seconds: float, length: int) -> bytes:
+    return struct.pack(">BBBBIHBB", PROTOCOL_VERSION, exercise, pdu_type, FAMILY[pdu_type], timestamp(seconds),
+                       length, 0, 0)
+
+
+def _pdu(pdu_type: int, exercise: int, seconds: float, body: bytes) -> bytes:
+    return _header(pdu_type, exercise, seconds, 12 + len(body)) + body
+
+
+def _marking(text: str) -> bytes:
+    raw = "".join(c if 32 <= ord(c) < 127 else "?" for c in text)[:11].encode("ascii")
+    return struct.pack(">B11s", 1, raw)  # character set 1: ASCII
+
+
+def entity_state(exercise: int, seconds: float, entity: EntityId, force: int, entity_type: EntityType,
+                 velocity, location, orientation, appearance: int, dead_reckoning: int, marking: str) -> bytes:
+    """An Entity State PDU (144 bytes, no variable parameters). ``velocity`` [m/s] and ``location`` [m] in ECEF,
+    ``orientation`` (psi, theta, phi) [rad]; the alternative entity type is the entity type."""
+    body = (struct.pack(">HHHBB", *entity, force, 0) + struct.pack(">BBHBBBB", *entity_type) * 2
+            + struct.pack(">fff", *velocity) + struct.pack(">ddd", *location) + struct.pack(">fff", *orientation)
+            + struct.pack(">I", appearance) + struct.pack(">B15x", dead_reckoning) + bytes(24)
+            + _marking(marking) + struct.pack(">I", 0))
+    return _pdu(ENTITY_STATE, exercise, seconds, body)
+
+
+def _burst(munition: EntityType) -> bytes:
+    # munition type, warhead 0 (other), fuse 0 (other), quantity 1, rate 0
+    return struct.pack(">BBHBBBB", *munition) + struct.pack(">HHHH", 0, 0, 1, 0)
+
+
+def fire(exercise: int, seconds: float, firing: EntityId, target: EntityId, munition: EntityId, event: EntityId,
+         location, munition_type: EntityType, velocity, range_: float) -> bytes:
+    """A Fire PDU (96 bytes): fire mission index 0, the burst descriptor of one munition."""
+    body = (struct.pack(">HHH", *firing) + struct.pack(">HHH", *target) + struct.pack(">HHH", *munition)
+            + struct.pack(">HHH", *event) + struct.pack(">I", 0) + struct.pack(">ddd", *location)
+            + _burst(munition_type) + struct.pack(">fff", *velocity) + struct.pack(">f", range_))
+    return _pdu(FIRE, exercise, seconds, body)
+
+
+def detonation(exercise: int, seconds: float, firing: EntityId, target: EntityId, munition: EntityId,
+               event: EntityId, velocity, location, munition_type: EntityType, result: int) -> bytes:
+    """A Detonation PDU (104 bytes, no variable parameters); the location in the target's coordinates is 0."""
+    body = (struct.pack(">HHH", *firing) + struct.pack(">HHH", *target) + struct.pack(">HHH", *munition)
+            + struct.pack(">HHH", *event) + struct.pack(">fff", *velocity) + struct.pack(">ddd", *location)
+            + _burst(munition_type) + struct.pack(">fff", 0.0, 0.0, 0.0) + struct.pack(">BBH", result, 0, 0))
+    return _pdu(DETONATION, exercise, seconds, body)
+
+
+@dataclass(frozen=True)
+class Beam:
+    """One beam of an emitter system: its fundamental parameters (frequency [Hz], frequency range [Hz], ERP [dBm],
+    PRF [Hz], pulse width [us], azimuth centre and sweep, elevation centre and sweep [rad]), function and status."""
+
+    frequency: float
+    frequency_range: float
+    erp: float
+    prf: float
+    pulse_width: float
+    azimuth_center: float
+    azimuth_sweep: float
+    elevation_center: float
+    elevation_sweep: float
+    function: int
+    status: int
+    beam_id: int = 1
+
+
+def emission(exercise: int, seconds: float, entity: EntityId, event: EntityId, update: int, name: int,
+             function: int, beams: list[Beam]) -> bytes:
+    """An Electromagnetic Emission PDU with one emitter system (emitter id 1, at the entity's origin) and its
+    ``beams`` (no track/jam records); ``update``: state update indicator (0 heartbeat, 1 changed data)."""
+    beam_bytes = b"".join(
+        struct.pack(">BBH", 13, b.beam_id, 0)
+        + struct.pack(">ffffffffff", b.frequency, b.frequency_range, b.erp, b.prf, b.pulse_width, b.azimuth_center,
+                      b.azimuth_sweep, b.elevation_center, b.elevation_sweep, 0.0)
+        + struct.pack(">BBBBI", b.function, 0, 0, b.status, 0) for b in beams)
+    system = (struct.pack(">BBH", 5 + 13 * len(beams), len(beams), 0) + struct.pack(">HBB", name, function, 1)
+              + struct.pack(">fff", 0.0, 0.0, 0.0) + beam_bytes)
+    body = struct.pack(">HHH", *entity) + struct.pack(">HHH", *event) + struct.pack(">BBH", update, 1, 0) + system
+    return _pdu(EMISSION, exercise, seconds, body)
+
+
+# --- coordinates ----------------------------------------------------------------------------------------------
+
+@cache
+def _to_ecef():
+    from pyproj import Transformer
+
+    return Transformer.from_crs("EPSG:4979", "EPSG:4978", always_xy=True)
+
+
+def ecef(lon, lat, height) -> np.ndarray:
+    """(..., 3) WGS 84 geocentric coordinates [m] of longitudes and latitudes [deg] and ellipsoidal heights [m]."""
+    x, y, z = _to_ecef().transform(np.asarray(lon, float), np.asarray(lat, float), np.asarray(height, float))
+    return np.stack([x, y, z], axis=-1)
+
+
+def euler_angles(lon: float, lat: float, heading: float, pitch: float) -> tuple[float, float, float]:
+    """DIS Euler angles (psi, theta, phi) [rad] of a body at ``lon``, ``lat`` [deg] heading ``heading`` (clockwise
+    from north) and pitched ``pitch`` (up) [rad], wings level: the z-y-x rotations taking the ECEF axes to the
+    body's (x forward, y right, z down)."""
+    la, lo = math.radians(lat), math.radians(lon)
+    north = np.array([-math.sin(la) * math.cos(lo), -math.sin(la) * math.sin(lo), math.cos(la)])
+    east = np.array([-math.sin(lo), math.cos(lo), 0.0])
+    down = np.array([-math.cos(la) * math.cos(lo), -math.cos(la) * math.sin(lo), -math.sin(la)])
+    forward = math.cos(pitch) * (math.cos(heading) * north + math.sin(heading) * east) - math.sin(pitch) * down
+    right = -math.sin(heading) * north + math.cos(heading) * east
+    below = np.cross(forward, right)
+    theta = -math.asin(max(-1.0, min(1.0, forward[2])))
+    psi = math.atan2(forward[1], forward[0])
+    phi = math.atan2(right[2], below[2])
+    return psi, theta, phi
+
+
+# --- from a run ----------------------------------------------------------------------------------------------
+
+@cache
+def entity_types() -> dict:
+    """The mapping of catalog kinds, aircraft categories and type ids to SISO-REF-010 entity types."""
+    import yaml
+
+    data = yaml.safe_load(resources.files("iadsim.report").joinpath("dis_types.yaml").read_text("utf-8"))
+    return {group: {k: tuple(v) for k, v in data[group].items()} for group in ("kinds", "aircraft", "types")}
+
+
+def entity_type(body: Body) -> EntityType:
+    """The SISO-REF-010 entity type of a body (its type id's, its aircraft category's or its kind's; 0s: other)."""
+    table = entity_types()
+    return (table["types"].get(body.type_id) or (table["aircraft"].get(body.category) if body.kind == "aircraft"
+            else None) or table["kinds"].get(body.kind) or (0, 0, 0, 0, 0, 0, 0))
+
+
+@dataclass(frozen=True)
+class Pdu:
+    """A PDU and its scenario time [s]."""
+
+    time: float
+    data: bytes
+
+
+def dis_pdus(run: Run, replication: int, exercise: int = 1) -> list[Pdu]:
+    """Every PDU of ``replication`` of ``run``, in time order (see the module's description)."""
+    line = timeline(run, replication)
+    scenario = run.scenario
+    lonlat = to_lonlat(scenario.terrain.crs)
+    duration = float(run.entities.get("duration", line.end_time))
+    bodies = [*line.units, *line.targets, *line.missiles]
+    if len(bodies) > MAX_ENTITIES:
+        raise RunFolderError(run.path, f"has {len(bodies):,} entities in replication {replication}: more than one "
+                             f"DIS application can number ({MAX_ENTITIES:,})")
+    ids = {(b.group, b.index): (SITE, APPLICATION, n + 1) for n, b in enumerate(bodies)}
+    out: list[tuple[float, int, bytes]] = []
+    destroyed = {u: t for t, u in sorted(line.destroyed, reverse=True)}  # (its first destruction)
+
+    def add(seconds: float, data: bytes) -> None:
+        out.append((seconds, len(out), data))
+
+    tracks = {}
+    for body in bodies:
+        tracks[(body.group, body.index)] = track = _Track(body, lonlat)
+        if body.group == "unit":
+            hidden = _hidden(line.visible.get(body.index, []), duration)
+            killed = destroyed.get(body.index, math.inf)
+            times = [t for t in _grid(0.0, duration) if not any(a <= t < b for a, b in hidden)]
+            times += [killed] if killed <= duration else []
+            ends = {}
+        else:
+            start, stop = body.points[0][0], body.end[0] if body.end else body.points[-1][0]
+            times = sorted({*_grid(start, stop), *(p[0] for p in body.points), stop})
+            killed = stop if body.end and body.end[1] == "destroyed" else math.inf
+            ends = {stop}
+        etype, force = entity_type(body), FORCE[body.side]
+        for t in sorted(set(times)):
+            location, velocity, orientation = track.at(t, final=t in ends)
+            moving = bool(np.any(velocity))
+            add(t, entity_state(exercise, t, ids[(body.group, body.index)], force, etype, velocity, location,
+                                orientation, DESTROYED if t >= killed else 0, 2 if moving else 1, body.name))
+    event = 0
+    for shot in line.shots:
+        firing = ids[("unit", shot.unit)]
+        target = ids.get(("target", shot.target), NO_ENTITY)
+        for m in shot.missiles:
+            event += 1
+            body, track = line.missiles[m], tracks[("missile", m)]
+            munition, etype = ids[("missile", m)], entity_type(body)
+            start, velocity, _ = track.at(shot.time)
+            aim = track.at(shot.arrival)[0]
+            add(shot.time, fire(exercise, shot.time, firing, target, munition, (SITE, APPLICATION, event), start,
+                                etype, velocity, float(np.linalg.norm(aim - start))))
+            if shot.outcome:
+                add(shot.arrival, detonation(exercise, shot.arrival, firing, target, munition,
+                                             (SITE, APPLICATION, event), velocity, aim, etype,
+                                             KILL_RESULT if shot.outcome == "kill" else MISS_RESULT))
+    for u in sorted(line.radar):
+        body = line.units[u]
+        radar, beams = _beams(run, body)
+        switches = [(t, on) for t, unit, on in line.emission if unit == u]  # (in time order)
+        changes = {t for t, _ in switches}
+        for t in sorted({*_grid(0.0, duration, EMISSION_HEARTBEAT), *changes}):
+            before = [on for when, on in switches if when <= t]
+            event += 1
+            status = ACTIVE if before and before[-1] else DEACTIVATED
+            add(t, emission(exercise, t, ids[("unit", u)], (SITE, APPLICATION, event), 1 if t in changes else 0, 0,
+                            EMITTER_FUNCTION[radar.role], [Beam(**beams, status=status)]))
+    out.sort(key=lambda item: (item[0], item[1]))
+    return [Pdu(t, data) for t, _, data in out]
+
+
+def _grid(start: float, stop: float, every: float = HEARTBEAT) -> list[float]:
+    """``start``, then the multiples of ``every`` after it up to ``stop``."""
+    first = math.floor(start / every + 1.0) * every
+    return [start, *np.arange(first, stop + 1e-9, every).tolist()] if stop >= start else []
+
+
+def _hidden(changes: list[tuple[float, bool]], duration: float) -> list[tuple[float, float]]:
+    """The (from, to) intervals in which a unit's site is hidden."""
+    out, since = [], None
+    for t, shown in changes:
+        if not shown and since is None:
+            since = t
+        elif shown and since is not None:
+            out.append((since, t))
+            since = None
+    return out + ([(since, duration + 1.0)] if since is not None else [])
+
+
+class _Track:
+    """Where a body is at a time: its track's points linearly interpolated, in ECEF, with the velocity of the
+    segment it is on and the Euler angles of that velocity's heading and climb (north and level at rest)."""
+
+    def __init__(self, body: Body, lonlat: Callable):
+        pts = np.asarray(body.points, float)
+        self.t = pts[:, 0]
+        lon, lat = lonlat(pts[:, 1], pts[:, 2])
+        self.lon, self.lat = np.atleast_1d(np.asarray(lon, float)), np.atleast_1d(np.asarray(lat, float))
+        self.xyz = pts[:, 1:4]
+        self.ecef = ecef(self.lon, self.lat, pts[:, 3])
+
+    def at(self, t: float, final: bool = False):
+        n = len(self.t)
+        i = int(np.clip(np.searchsorted(self.t, t, side="right") - 1, 0, max(n - 2, 0)))
+        if n == 1 or self.t[i + 1] <= self.t[i]:
+            share, velocity = 0.0, np.zeros(3)
+        else:
+            span = self.t[i + 1] - self.t[i]
+            share = min(max((t - self.t[i]) / span, 0.0), 1.0)
+            velocity = (self.ecef[i + 1] - self.ecef[i]) / span
+        j = min(i + 1, n - 1)
+        location = self.ecef[i] + (self.ecef[j] - self.ecef[i]) * share
+        local = self.xyz[j] - self.xyz[i]
+        heading = math.atan2(local[0], local[1]) if np.hypot(local[0], local[1]) > 0 else 0.0
+        pitch = math.atan2(local[2], np.hypot(local[0], local[1])) if np.any(local) else 0.0
+        if final:
+            velocity = np.zeros(3)
+        lon = float(self.lon[i] + (self.lon[j] - self.lon[i]) * share)
+        lat = float(self.lat[i] + (self.lat[j] - self.lat[i]) * share)
+        return location, velocity, euler_angles(lon, lat, heading, pitch)
+
+
+def _beams(run: Run, body: Body):
+    """The radar a unit carries and its beam's parameters (without status)."""
+    from iadsim.report.timeline import radar_of
+
+    catalog = run.scenario.catalog
+    radar = radar_of(catalog, catalog.types.get(body.type_id))
+    units = {u.id: u for u in run.scenario.spec.units}
+    sector = getattr(units.get(home_of(body.name)[0]), "sector", None)
+    el = radar.elevation_beamwidth.value if radar.elevation_beamwidth is not None else radar.beamwidth.value
+    tilt = radar.elevation_tilt.value if radar.elevation_tilt is not None else 0.0
+    return radar, {
+        "frequency": radar.frequency.value, "frequency_range": 0.0,
+        "erp": 10 * math.log10(radar.peak_power.value) + 30.0 + radar.gain.value,
+        "prf": radar.prf.value, "pulse_width": radar.pulse_width.value * 1e6,
+        "azimuth_center": sector.center if sector is not None else 0.0,
+        "azimuth_sweep": sector.width / 2 if sector is not None else math.pi,
+        "elevation_center": tilt, "elevation_sweep": el / 2,
+        "function": BEAM_FUNCTION[radar.role]}
+
+
+# --- libpcap and UDP --------------------------------------------------------------------------------------------
+
+def _checksum(data: bytes) -> int:
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack(f">{len(data) // 2}H", data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def _frame(payload: bytes, ident: int, port: int = PORT) -> bytes:
+    """An Ethernet frame holding an IPv4/UDP datagram from 10.0.0.1:``port`` to 255.255.255.255:``port``."""
+    udp_length = 8 + len(payload)
+    pseudo = SOURCE_IP + BROADCAST_IP + struct.pack(">BBH", 0, 17, udp_length)
+    udp = struct.pack(">HHHH", port, port, udp_length, 0) + payload
+    checksum = _checksum(pseudo + udp) or 0xFFFF
+    udp = udp[:6] + struct.pack(">H", checksum) + udp[8:]
+    ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + udp_length, ident & 0xFFFF, 0x4000, 64, 17, 0, SOURCE_IP,
+                     BROADCAST_IP)
+    ip = ip[:10] + struct.pack(">H", _checksum(ip)) + ip[12:]
+    return ETHERNET_HEADER + ip + udp
+
+
+def pcap(pdus: Iterable[Pdu], write: Callable[[bytes], object]) -> int:
+    """Write ``pdus`` as a libpcap capture (microsecond timestamps, LINKTYPE_ETHERNET) through ``write``, each at
+    :data:`EPOCH` plus its time; returns the number of packets."""
+    write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+    base = int(EPOCH.timestamp())
+    n = 0
+    for n, pdu in enumerate(pdus, 1):
+        frame = _frame(pdu.data, n)
+        micros = int(round(pdu.time * 1e6))
+        write(struct.pack("<IIII", base + micros // 1_000_000, micros % 1_000_000, len(frame), len(frame)) + frame)
+    return n
+
+
+def export_dis(run: Run, path: Path, replication: int | None = None, exercise: int = 1) -> list[Path]:
+    """Write ``replication`` (default: the typical one) of ``run`` to ``path`` as a libpcap capture of DIS PDUs,
+    through a temporary file renamed into place when complete."""
+    rep = run.typical_replication() if replication is None else int(replication)
+    pdus = dis_pdus(run, rep, exercise)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            pcap(pdus, f.write)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return [path]
+
+
+def send_udp(pdus: list[Pdu], host: str, port: int, rate: float | None = 1.0, sock=None,
+             clock: Callable[[], float] = _time.monotonic, sleep: Callable[[float], object] = _time.sleep) -> int:
+    """Send ``pdus`` to ``host``:``port`` over UDP, one PDU per datagram, each when its time comes at ``rate``
+    times real time (None: as fast as possible); returns the number sent. Broadcast addresses are allowed."""
+    own = sock is None
+    if own:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_DGRAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+    try:
+        start = clock()
+        for pdu in pdus:
+            if rate is not None:
+                wait = start + pdu.time / rate - clock()
+                if wait > 0:
+                    sleep(wait)
+            sock.sendto(pdu.data, (host, port))
+        return len(pdus)
+    finally:
+        if own:
+            sock.close()
