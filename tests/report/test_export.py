@@ -15,7 +15,7 @@ GEOMETRY_TYPES = {"Point", "LineString", "Polygon", "MultiPoint", "MultiLineStri
 def test_unknown_format_is_a_clear_error(run_dir, tmp_path):
     with pytest.raises(ValueError, match="unknown export format 'shp'"):
         export(run_dir, "shp", tmp_path)
-    assert set(FORMATS) == {"geojson", "kml", "czml", "geotiff", "csv", "acmi"}
+    assert set(FORMATS) == {"geojson", "kml", "czml", "geotiff", "csv", "acmi", "dis"}
 
 
 def test_geojson_features_are_valid_and_in_lonlat(run_dir, tmp_path):
