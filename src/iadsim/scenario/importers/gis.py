@@ -265,8 +265,8 @@ def _kml(source: Path, raw: bytes) -> list[Feature]:
         root = etree.fromstring(raw, parser)
     except etree.XMLSyntaxError as exc:
         line = exc.position[0] if exc.position else None
-        raise InputError(source, f"is not KML: not well-formed XML: {_clip(str(exc.msg or exc), 100)}",
-                         line) from None
+        why = re.sub(r",? line \d+, column \d+$", "", str(exc.msg or exc))
+        raise InputError(source, f"is not KML: not well-formed XML: {_clip(why, 100)}", line) from None
     if root.getroottree().docinfo.doctype:
         raise InputError(source, "is not KML: it has a DOCTYPE (KML needs none; entities are not read)")
     if _local(root) != "kml":
