@@ -331,3 +331,44 @@ def test_an_earlier_scenario_is_replaced_only_by_a_valid_one(tmp_path, capsys):
     status, _, stderr = run(capsys, "import", "geojson", source, "--out", out)
     assert status == 0, stderr
     assert yaml.safe_load(out.read_text())["name"] == "ok"
+
+
+def _laea_area(ring) -> float:
+    """[m^2] of a ring (lon, lat) by the shoelace formula in a Lambert azimuthal equal-area projection."""
+    lon0, lat0 = sum(p[0] for p in ring) / len(ring), sum(p[1] for p in ring) / len(ring)
+    laea = Transformer.from_crs("EPSG:4326", f"+proj=laea +lat_0={lat0} +lon_0={lon0} +datum=WGS84", always_xy=True)
+    xy = [laea.transform(lon, lat) for lon, lat in ring]
+    return abs(sum(xy[i][0] * xy[i - 1][1] - xy[i - 1][0] * xy[i][1] for i in range(len(xy)))) / 2
+
+
+@pytest.mark.parametrize("fmt", ["geojson", "kml"])
+def test_a_multipolygon_is_one_asset_and_holes_are_not_its_area(fmt, tmp_path, capsys):
+    first = [(10.0, 50.0), (10.01, 50.0), (10.01, 50.01)]
+    second = [(10.05, 50.0), (10.06, 50.0), (10.06, 50.01)]
+    hole = [(10.052, 50.001), (10.058, 50.001), (10.058, 50.004)]
+    radar = _point({"type": "ew-radar", "id": "r"})
+    if fmt == "geojson":
+        polygons = [[[*map(list, first)]], [[*map(list, second)], [*map(list, hole)]]]
+        text = _collection(radar, {"type": "Feature", "properties": {"id": "two"},
+                                   "geometry": {"type": "MultiPolygon", "coordinates": polygons}})
+    else:
+        def ring(points):
+            return f"<LinearRing><coordinates>{' '.join(f'{a},{b}' for a, b in points)}</coordinates></LinearRing>"
+
+        text = _kml('<Placemark><name>r</name><ExtendedData><SchemaData><SimpleData name="type">ew-radar</SimpleData>'
+                    "</SchemaData></ExtendedData><Point><coordinates>10,50</coordinates></Point></Placemark>"
+                    f"<Placemark><name>two</name><MultiGeometry><Polygon><outerBoundaryIs>{ring(first)}"
+                    f"</outerBoundaryIs></Polygon><Polygon><outerBoundaryIs>{ring(second)}</outerBoundaryIs>"
+                    f"<innerBoundaryIs>{ring(hole)}</innerBoundaryIs></Polygon></MultiGeometry></Placemark>")
+    source = tmp_path / f"m.{fmt}"
+    source.write_text(text)
+    status, _, stderr = run(capsys, "import", fmt, source, "--out", tmp_path / "m.yaml")
+    assert status == 0, stderr
+    (asset,) = yaml.safe_load((tmp_path / "m.yaml").read_text())["defended_assets"]
+    assert asset["id"] == "two"
+    # the circle through the two far corners (10.0, 50.0) and (10.06, 50.01) encloses every vertex
+    _, _, diameter = GEOD.inv(10.0, 50.0, 10.06, 50.01)
+    assert float(asset["radius"].removesuffix(" m")) == pytest.approx(diameter / 2, abs=0.5)
+    added, area = map(float, re.search(r"([0-9.]+) km² added to its ([0-9.]+) km²", stderr).groups())
+    assert area == pytest.approx((_laea_area(first) + _laea_area(second) - _laea_area(hole)) / 1e6, abs=0.0011)
+    assert added == pytest.approx(math.pi * (diameter / 2e3) ** 2 - area, abs=0.0021)
