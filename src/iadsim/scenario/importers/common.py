@@ -10,6 +10,7 @@ Decisions (documented in docs/interop.md):
   units directly). Their latencies are assumptions, stated in the written file.
 - The duration covers the longest raid or flight (its start, its spacing, its route at the type's cruise
   speed) with 10 % and 2 minutes to spare, rounded up to a whole minute.
+- A DEM given with ``--terrain`` is written relative to the scenario's folder.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from iadsim.scenario.catalog import Catalog, LauncherType, RadarType
-from iadsim.scenario.yamlio import InputError, format_loc
+from iadsim.scenario.yamlio import InputError, InputErrors, format_loc
 
 TRACKS_LATENCY = "2 s"  # a sensor's picture to a command post, and between command posts (assumed)
 CUES_LATENCY = "2 s"  # a command post's or a sensor's cue to a fire-control radar (assumed)
@@ -52,6 +53,9 @@ class Imported:
     fmt: str
     document: dict
     warnings: list[str] = field(default_factory=list)
+    sources: dict[tuple[str, int], tuple[str, int | None]] = field(default_factory=dict)
+    """Where each entry came from: (group, index) such as ("units", 3) -> (a description such as "feature 7
+    ('ew-1')", its line in the source file or None); a validation error on the entry names it."""
 
 
 def nearest_names(name: str, choices: Iterable[str], n: int = 3) -> str:
@@ -167,9 +171,11 @@ def _distance(a: tuple[float, float], b: tuple[float, float]) -> float:
     return 2 * 6_371_008.8 * math.asin(min(1.0, math.sqrt(h)))
 
 
-def terrain_and_origin(points: Iterable[tuple[float, float]], options: ImportOptions, out: Path) -> dict:
+def terrain_and_origin(points: Iterable[tuple[float, float]], options: ImportOptions, out: Path | None = None
+                       ) -> dict:
     """The ``terrain`` and ``origin`` entries for positions ``points`` (lat, lon): the DEM given (its path
-    relative to the scenario's folder), else flat at 0 m centred on the points' centroid and covering them."""
+    relative to the folder of ``out``, the scenario file; absolute when ``out`` is None, and then made relative by
+    :func:`write_scenario`), else flat at 0 m centred on the points' centroid and covering them."""
     from pyproj import Geod
 
     pts = list(points)
@@ -179,8 +185,9 @@ def terrain_and_origin(points: Iterable[tuple[float, float]], options: ImportOpt
     lon0 = _mean_longitude([p[1] for p in pts])
     origin = {"lat": round(lat0, 6), "lon": round(lon0, 6)}
     if options.terrain is not None:
-        rel = os.path.relpath(Path(options.terrain).resolve(), Path(out).resolve().parent)
-        return {"terrain": {"source": Path(rel).as_posix()}, "origin": origin}
+        dem = Path(options.terrain).resolve()
+        rel = dem if out is None else Path(os.path.relpath(dem, Path(out).resolve().parent))
+        return {"terrain": {"source": rel.as_posix()}, "origin": origin}
     geod = Geod(ellps="WGS84")
     _, _, dist = geod.inv([lon0] * len(pts), [lat0] * len(pts), [p[1] for p in pts], [p[0] for p in pts])
     reach = max(abs(d) for d in dist) if len(pts) else 0.0
@@ -198,37 +205,53 @@ def _mean_longitude(lons: list[float]) -> float:
 def duration_for(flights: Iterable[dict], catalog: Catalog) -> str:
     """A scenario duration covering every flight (``threats`` and ``traffic`` entries with lat/lon waypoints):
     its start, the spacing of its aircraft and its route flown at the waypoints' speeds or the type's cruise
-    speed, with 10 % and 2 minutes to spare, rounded up to whole minutes (at least 5 minutes)."""
+    speed (a leg at the speed of the waypoint it starts from, as the engine flies it), with 10 % and 2 minutes
+    to spare, rounded up to whole minutes (at least 5 minutes). A value that does not read (a start without a
+    unit, a count that is not a number) counts as its default here: the scenario's validation reports it."""
     from pyproj import Geod
-
-    from iadsim.units import parse_quantity
 
     geod = Geod(ellps="WGS84")
     longest = 0.0
     for f in flights:
-        entry = catalog.types[f["type"]]
-        cruise = entry.cruise_speed.value
-        t = _seconds(f.get("start", "0 s")) + (int(f.get("count", 1)) - 1) * _seconds(f.get("spacing", "30 s"))
+        cruise = catalog.types[f["type"]].cruise_speed.value
+        count = f.get("count", 1)
+        count = count if isinstance(count, int) and not isinstance(count, bool) and 1 <= count <= 10_000 else 1
+        t = _seconds(f.get("start"), 0.0) + (count - 1) * _seconds(f.get("spacing"), 30.0)
         route = f["route"]
         for a, b in zip(route, route[1:], strict=False):
             _, _, d = geod.inv(a["lon"], a["lat"], b["lon"], b["lat"])
-            speed = parse_quantity(b["speed"], "speed") if "speed" in b else cruise
+            speed = _quantity(a.get("speed"), "speed", cruise)
             t += abs(d) / max(speed, 1.0)
         longest = max(longest, t)
     return f"{max(5, math.ceil((1.1 * longest + 120) / 60))} min"
 
 
-def _seconds(value) -> float:
-    from iadsim.units import parse_quantity
+def _seconds(value, default: float) -> float:
+    return _quantity(value, "time", default)
 
-    return parse_quantity(value, "time")
+
+def _quantity(value, dimension: str, default: float) -> float:
+    """``value`` in SI units, or ``default`` when it is absent or does not read."""
+    from iadsim.units import UnitError, parse_quantity
+
+    if value is None:
+        return default
+    try:
+        out = parse_quantity(value, dimension)
+    except UnitError:
+        return default
+    return out if math.isfinite(out) and out >= 0 else default
 
 
 def write_scenario(imported: Imported, out: Path, options: ImportOptions) -> None:
     """Write ``imported.document`` as a scenario YAML file at ``out``, validated first: it is written to a
     temporary file beside ``out`` (so that relative paths resolve as they will), loaded as a scenario, and only
-    then renamed to ``out``. A laydown that does not validate raises InputError naming the source file and
-    writes nothing."""
+    then renamed to ``out`` (permissions as the umask gives a new file). A laydown that does not validate raises
+    InputError naming the source file (and the feature an entry came from, :attr:`Imported.sources`) and writes
+    nothing: an earlier ``out`` stays as it was, and folders created for it are removed. An absolute DEM path is
+    written relative to the scenario's folder."""
+    import stat
+
     import yaml
 
     from iadsim.scenario.load import load_scenario
@@ -238,14 +261,22 @@ def write_scenario(imported: Imported, out: Path, options: ImportOptions) -> Non
         raise InputError(out, "is a folder; --out names the scenario file to write")
     if out.suffix.lower() not in (".yaml", ".yml"):
         raise InputError(out, "--out: name the scenario file to write, e.g. laydown.yaml")
+    if out.exists() and not stat.S_ISREG(out.stat().st_mode):
+        raise InputError(out, "is not a regular file (a device or pipe); iadsim writes only regular files")
     if out.parent.exists() and not out.parent.is_dir():
         raise InputError(out.parent, "is a file, not a folder; choose another --out")
+    document = dict(imported.document)
+    terrain = document.get("terrain")
+    if isinstance(terrain, dict) and isinstance(terrain.get("source"), str) and Path(terrain["source"]).is_absolute():
+        rel = os.path.relpath(terrain["source"], out.resolve().parent)
+        document["terrain"] = {**terrain, "source": Path(rel).as_posix()}
     header = (f"# Imported from {_clip(imported.source.name, 120)} ({imported.fmt}) by `iadsim import` on "
               f"{dt.date.today().isoformat()}.\n"
               "# Check the types, batteries and links; link latencies, readiness and crews are iadsim's defaults "
               "(assumed).\n")
-    text = header + yaml.safe_dump(imported.document, sort_keys=False, allow_unicode=True, width=120,
+    text = header + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=120,
                                    default_flow_style=None)
+    created = [p for p in (out.parent, *out.parent.parents) if not p.exists()]
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=".yaml", dir=out.parent)
     try:
@@ -256,10 +287,27 @@ def write_scenario(imported: Imported, out: Path, options: ImportOptions) -> Non
         try:
             load_scenario(tmp)
         except InputError as exc:
-            where = f"{format_loc(exc.loc)}: " if exc.loc else ""
-            raise InputError(imported.source, f"the imported laydown is not a valid scenario: {where}"
-                             f"{exc.message}") from None
+            raise _invalid(imported, exc) from None
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, out)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
+        for folder in created:  # innermost first
+            try:
+                folder.rmdir()
+            except OSError:
+                break
         raise
+
+
+def _invalid(imported: Imported, exc: InputError) -> InputError:
+    """The scenario's validation error as the source file's: the feature the entry came from, and its line."""
+    origin = imported.sources.get(tuple(exc.loc[:2])) if len(exc.loc) >= 2 else None
+    where = f"{format_loc(exc.loc)}: " if exc.loc else ""
+    more = len(exc.errors) - 1 if isinstance(exc, InputErrors) else 0
+    tail = f" (and {more} more error{'s' if more > 1 else ''})" if more else ""
+    if origin is not None:
+        return InputError(imported.source, f"{origin[0]}: {where}{exc.message}{tail}", origin[1])
+    return InputError(imported.source, f"the imported laydown is not a valid scenario: {where}{exc.message}{tail}")
