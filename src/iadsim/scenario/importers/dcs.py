@@ -211,9 +211,8 @@ class _Ids:
         self.taken: set[str] = set()
 
     def __call__(self, name: object, fallback: str) -> str:
+        # other characters become '-'; stripping '-', '_' and '.' leaves a letter or digit first
         base = re.sub(r"[^A-Za-z0-9_.\-]+", "-", str(name)).strip("-_.")[:56] or fallback
-        if not base[0].isalnum():
-            base = f"{fallback}-{base}"[:56]
         candidate, n = base, 1
         while candidate.lower() in self.taken:
             n += 1
