@@ -93,8 +93,9 @@ def catalog_values() -> str:
            "published values), **assumed** (a modelling assumption typical of the class).", ""]
     for type_id in catalog.ids():
         entry = catalog.types[type_id]
-        out.extend([f"## `{type_id}` ({entry.kind})", "", _cell(entry.label), "",
-                    "| field | value | source | grade |", "| --- | --- | --- | --- |"])
+        out.extend([f"## `{type_id}` ({entry.kind})", "", _cell(entry.label), ""]
+                   + ([f"Military symbol (MIL-STD-2525D SIDC): `{entry.sidc}`", ""] if entry.sidc else [])
+                   + ["| field | value | source | grade |", "| --- | --- | --- | --- |"])
         for name, value, dimension in catalog.values(type_id):
             out.append(f"| `{name}` | {_cell(format_quantity(value.value, dimension))} | {_cell(value.source)} | "
                        f"{value.grade} |")

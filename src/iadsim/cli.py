@@ -268,6 +268,9 @@ def coverage(
         help="area of interest for gaps: 'terrain' (all of it) or XMIN,YMIN,XMAX,YMAX from the origin, e.g. "
              "-20km,-20km,20km,20km (default: the defended assets plus --aoi-margin)")] = None,
     aoi_margin: Annotated[str | None, typer.Option(help="margin around the defended assets, e.g. 30km")] = None,
+    kml_zones: Annotated[bool, typer.Option(
+        "--kml-zones", help="also write engagement_zones.kml: each fire unit's engagement zone as a MIL-STD-2525D "
+                            "missile engagement zone (MEZ)")] = False,
 ) -> None:
     """Coverage maps: detection and engagement coverage per height band, layered counts and low-level gaps."""
     from iadsim.analysis.coverage import coverage as run_coverage
@@ -306,7 +309,13 @@ def coverage(
         near = f", nearest {nearest['id']} {nearest['distance_km']:.1f} km" if nearest else ""
         out.print(f"  gap {g['area_km2']:.1f} km2 at x {where['x_m'] / 1e3:.1f} km, y {where['y_m'] / 1e3:.1f} km "
                   f"(lat {where['lat']:.4f}, lon {where['lon']:.4f}), open at {bands_open} m{near}")
-    out.print(f"wrote {len(summary['files'])} files to {out_dir}")
+    written = len(summary["files"])
+    if kml_zones:
+        from iadsim.report.zones import write_engagement_zones
+
+        write_engagement_zones(loaded, Path(out_dir) / "engagement_zones.kml")
+        written += 1
+    out.print(f"wrote {written} files to {out_dir}")
 
 
 @contextmanager

@@ -45,7 +45,7 @@ def test_geojson_features_are_valid_and_in_lonlat(run_dir, tmp_path):
 def test_kml_has_placemarks_with_timespans(run_dir, tmp_path):
     from lxml import etree
 
-    (path,) = export(run_dir, "kml", tmp_path)
+    path, *_icons = export(run_dir, "kml", tmp_path)  # replay.kml, then its symbols (tests/report/test_symbols.py)
     tree = etree.parse(str(path))
     ns = {"k": "http://www.opengis.net/kml/2.2"}
     placemarks = tree.findall(".//k:Placemark", ns)

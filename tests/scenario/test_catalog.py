@@ -19,7 +19,7 @@ from ._helpers import designed_text, line_containing, mutate
 GRADES = {"published", "derived", "assumed"}
 # Fields that are categories or switches rather than measured numbers, so they carry no source.
 UNSOURCED = {"kind", "role", "label", "description", "category", "civil", "swerling", "missile", "radar", "mimics",
-             "autonomous_search", "model"}
+             "autonomous_search", "model", "sidc"}  # sidc: a code from MIL-STD-2525D (the files' header)
 
 
 def _builtin_files() -> list[tuple[str, str]]:

@@ -20,6 +20,7 @@ from iadsim.report.acmi import export_acmi
 from iadsim.report.dis import export_dis
 from iadsim.report.replay import EPOCH, FLYING, KILLED, build_replay
 from iadsim.report.run import Run, load_run
+from iadsim.report.symbols import GENERIC, data_uri, png, sidc_of, with_side
 from iadsim.terrain.geo import lonlat_polygons, to_lonlat
 
 KML_NS = "http://www.opengis.net/kml/2.2"
@@ -37,7 +38,8 @@ def export(run_dir: str | Path, fmt: str, out_dir: str | Path, replication: int 
     fmt : {"geojson", "kml", "czml", "geotiff", "csv", "acmi", "dis"}
         ``geojson``: sites, links, routes and the network's detection coverage outlined per band above
         ground (``map.geojson``). ``kml``: sites, links and a time-stamped replay of one replication for
-        Google Earth (``replay.kml``). ``czml``: the same replay for CesiumJS (``replay.czml``). ``geotiff``:
+        Google Earth (``replay.kml``, its military symbols as PNG icons in ``symbols/``). ``czml``: the
+        same replay for CesiumJS (``replay.czml``). ``geotiff``:
         the detection coverage per band (1 covered, 0 not, NaN on nodata) and the lowest masking height over
         the emitting radars, on the terrain's grid (``coverage-<band>m.tif``, ``masking-height.tif``).
         ``csv``: ``metrics.csv`` and ``events.csv``. Coverage is
@@ -96,6 +98,20 @@ def _sites(run: Run):
         yield asset.id, "asset", "defended asset", s.x, s.y, s.ground
 
 
+def _symbols(run: Run, replay) -> tuple[dict[str, str], list[str]]:
+    """The full SIDC (:mod:`iadsim.report.symbols`) of every unit (friend) and of every replayed target (hostile,
+    civil traffic neutral): unit id -> SIDC, and one SIDC per target in the replay's order."""
+    catalog, spec = run.scenario.catalog, run.scenario.spec
+    units = {u.id: with_side(sidc_of(catalog.types[u.type]), "defence") for u in spec.units}
+    types = {str(t["id"]): str(t.get("type", "")) for t in run.entities.get("targets", [])}
+    targets = []
+    for i, tid in enumerate(replay.target_ids):
+        entry = catalog.types.get(types.get(tid, ""))
+        code = sidc_of(entry) if entry is not None else GENERIC["civil" if replay.civil[i] else "aircraft"]
+        targets.append(with_side(code, "civil" if replay.civil[i] else "raid"))
+    return units, targets
+
+
 def _round(values, digits: int = 7) -> list[float]:
     return [round(float(v), digits) for v in values]
 
@@ -146,6 +162,8 @@ def export_geojson(run: Run, out: Path, replication: int | None = None) -> list[
 
 # KML -----------------------------------------------------------------------------------------------------------
 
+KML_SYMBOLS = "symbols"
+"""The folder beside ``replay.kml`` with its icons: each military symbol as ``<SIDC>.png``."""
 KML_COLOURS = {  # aabbggrr
     "radar": "ff994e1f", "esm": "ff994e1f", "irst": "ff994e1f",
     "launcher": "ff8e2d7b", "command-post": "ff007be0", "asset": "ff377f1a",
@@ -166,6 +184,7 @@ def export_kml(run: Run, out: Path, replication: int | None = None) -> list[Path
     lonlat = to_lonlat(scenario.terrain.crs)
     rep = run.typical_replication() if replication is None else int(replication)
     replay = build_replay(run.trajectories, run.events, run.unit_ids, rep)
+    unit_symbols, target_symbols = _symbols(run, replay)
     root = etree.Element(f"{{{KML_NS}}}kml", nsmap={None: KML_NS})
     doc = sub(root, "Document")
     sub(doc, "name", f"{run.name}: replication {rep}")
@@ -178,6 +197,13 @@ def export_kml(run: Run, out: Path, replication: int | None = None) -> list[Path
         line = sub(style, "LineStyle")
         sub(line, "color", colour)
         sub(line, "width", "3" if key == "down" else "2")
+    icons = []  # the symbols as PNG files beside replay.kml (Google Earth draws no SVG icons)
+    for sidc in sorted({*unit_symbols.values(), *target_symbols}):
+        icons.append(out / KML_SYMBOLS / f"{sidc}.png")
+        style = sub(doc, "Style", id=f"sidc-{sidc}")
+        icon = sub(style, "IconStyle")
+        sub(icon, "scale", "1.2")
+        sub(sub(icon, "Icon"), "href", f"{KML_SYMBOLS}/{sidc}.png")
 
     sites = sub(doc, "Folder")
     sub(sites, "name", "Sites")
@@ -186,7 +212,7 @@ def export_kml(run: Run, out: Path, replication: int | None = None) -> list[Path
         mark = sub(sites, "Placemark")
         sub(mark, "name", sid)
         sub(mark, "description", f"{kind}: {type_}")
-        sub(mark, "styleUrl", f"#{kind}")
+        sub(mark, "styleUrl", f"#sidc-{unit_symbols[sid]}" if sid in unit_symbols else f"#{kind}")
         point = sub(mark, "Point")
         sub(point, "altitudeMode", "absolute")
         sub(point, "coordinates", f"{float(lon):.7f},{float(lat):.7f},{z:.1f}")
@@ -228,7 +254,7 @@ def export_kml(run: Run, out: Path, replication: int | None = None) -> list[Path
         for f in flying:
             mark = sub(group, "Placemark")
             sub(mark, "name", tid)
-            sub(mark, "styleUrl", f"#{style}")
+            sub(mark, "styleUrl", f"#sidc-{target_symbols[i]}")
             span = sub(mark, "TimeSpan")
             sub(span, "begin", _iso(times[f]))
             sub(span, "end", _iso(times[min(f + 1, len(times) - 1)]))
@@ -246,9 +272,12 @@ def export_kml(run: Run, out: Path, replication: int | None = None) -> list[Path
             point = sub(mark, "Point")
             sub(point, "altitudeMode", "absolute")
             sub(point, "coordinates", f"{lon[f, i]:.7f},{lat[f, i]:.7f},{alt[f, i]:.1f}")
+    (out / KML_SYMBOLS).mkdir(exist_ok=True)
+    for icon_path in icons:
+        icon_path.write_bytes(png(icon_path.stem))
     path = out / "replay.kml"
     etree.ElementTree(root).write(str(path), xml_declaration=True, encoding="UTF-8", pretty_print=True)
-    return [path]
+    return [path, *icons]
 
 
 # CZML ----------------------------------------------------------------------------------------------------------
@@ -259,9 +288,14 @@ CZML_RGBA = {"radar": [31, 78, 153, 255], "esm": [31, 78, 153, 255], "irst": [31
              "killed": [17, 17, 17, 255], "up": [85, 85, 85, 255], "down": [214, 39, 40, 255]}
 
 
+_LABEL_OFFSET = {"cartesian2": [0, 26]}
+"""A CZML label's offset [px] below its symbol's billboard."""
+
+
 def export_czml(run: Run, out: Path, replication: int | None = None) -> list[Path]:
     from czml3 import Document, Packet
     from czml3.properties import (
+        Billboard,
         Clock,
         Color,
         Label,
@@ -281,6 +315,7 @@ def export_czml(run: Run, out: Path, replication: int | None = None) -> list[Pat
     lonlat = to_lonlat(scenario.terrain.crs)
     rep = run.typical_replication() if replication is None else int(replication)
     replay = build_replay(run.trajectories, run.events, run.unit_ids, rep)
+    unit_symbols, target_symbols = _symbols(run, replay)
     t_end = float(run.entities["duration"])
     packets = [Packet(id="document", name=f"{run.name}: replication {rep}", version="1.0",
                       clock=Clock(interval=TimeInterval(start=_iso(0), end=_iso(t_end)), currentTime=_iso(0),
@@ -290,9 +325,10 @@ def export_czml(run: Run, out: Path, replication: int | None = None) -> list[Pat
         packets.append(Packet(
             id=f"site/{sid}", name=sid, description=escape(f"{kind}: {type_}"),
             position=Position(cartographicDegrees=[float(lon), float(lat), float(z)]),
-            point=Point(pixelSize=9, color=Color(rgba=CZML_RGBA[kind]), outlineColor=Color(rgba=[255, 255, 255, 255]),
-                        outlineWidth=1),
-            label=Label(text=sid, font="11px sans-serif")))
+            **({"billboard": Billboard(image=data_uri(unit_symbols[sid]), scale=0.7)} if sid in unit_symbols else
+               {"point": Point(pixelSize=9, color=Color(rgba=CZML_RGBA[kind]),
+                               outlineColor=Color(rgba=[255, 255, 255, 255]), outlineWidth=1)}),
+            label=Label(text=sid, font="11px sans-serif", pixelOffset=_LABEL_OFFSET)))
     for n, link in enumerate(scenario.spec.links):
         a, b = scenario.sites[link.from_], scenario.sites[link.to]
         lon, lat = lonlat([a.x, b.x], [a.y, b.y])
@@ -327,10 +363,10 @@ def export_czml(run: Run, out: Path, replication: int | None = None) -> list[Pat
             availability=TimeInterval(start=_iso(start), end=_iso(stop)),
             position=Position(epoch=_iso(0), cartographicDegrees=samples, interpolationAlgorithm="LINEAR",
                               interpolationDegree=1),
-            point=Point(pixelSize=10, color=Color(rgba=CZML_RGBA[kind])),
+            billboard=Billboard(image=data_uri(target_symbols[i]), scale=0.6),
             path=CzmlPath(leadTime=0, trailTime=120, width=2,
                           material=PolylineMaterial(solidColor=SolidColorMaterial(color=Color(rgba=CZML_RGBA[kind])))),
-            label=Label(text=tid, font="11px sans-serif")))
+            label=Label(text=tid, font="11px sans-serif", pixelOffset=_LABEL_OFFSET)))
     document = Document(packets=packets)
     path = out / "replay.czml"
     document.save(path, indent=None)

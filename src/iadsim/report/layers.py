@@ -9,6 +9,7 @@ from functools import cached_property
 import numpy as np
 
 from iadsim.report.geo import image_data_uri, map_extent
+from iadsim.report.symbols import sidc_of, with_side
 from iadsim.terrain.geo import hillshade_rgba, stride_for
 
 KINDS = ("radar", "esm", "irst", "launcher", "command-post")
@@ -22,6 +23,7 @@ class SiteMark:
     x: float  # km
     y: float  # km
     radius: float = 0.0  # km, defended assets
+    sidc: str = ""  # the unit's military symbol with its side's identity (iadsim.report.symbols); "": none
 
 
 @dataclass
@@ -41,6 +43,7 @@ class RouteMark:
     type: str
     x: np.ndarray  # km
     y: np.ndarray  # km
+    sidc: str = ""  # the flight's military symbol with its side's identity (hostile raid, neutral civil)
 
 
 @dataclass
@@ -107,7 +110,9 @@ def map_layers(scenario, coverage=None, max_cells: int = 500) -> MapLayers:
     sites = []
     for unit in spec.units:
         s = scenario.sites[unit.id]
-        sites.append(SiteMark(unit.id, scenario.catalog.types[unit.type].kind, unit.type, *to_km(s.x, s.y)))
+        entry = scenario.catalog.types[unit.type]
+        sites.append(SiteMark(unit.id, entry.kind, unit.type, *to_km(s.x, s.y),
+                              sidc=with_side(sidc_of(entry), "defence")))
     for asset in spec.defended_assets:
         s = scenario.sites[asset.id]
         sites.append(SiteMark(asset.id, "asset", "defended asset", *to_km(s.x, s.y), radius=asset.radius / 1000.0))
@@ -121,7 +126,8 @@ def map_layers(scenario, coverage=None, max_cells: int = 500) -> MapLayers:
         for flight in flights:
             route = scenario.routes[flight.id]
             x, y = to_km(route[:, 0], route[:, 1])
-            routes.append(RouteMark(flight.id, civil, flight.type, x, y))
+            sidc = with_side(sidc_of(scenario.catalog.types[flight.type]), "civil" if civil else "raid")
+            routes.append(RouteMark(flight.id, civil, flight.type, x, y, sidc))
     extent = (*to_km(extent_m[0], extent_m[1]), *to_km(extent_m[2], extent_m[3]))
     return MapLayers(extent, shade, image_box, np.asarray(coverage_x), np.asarray(coverage_y), cov, threat_types,
                      sites, links, routes, (ox, oy))

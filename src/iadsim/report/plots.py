@@ -15,6 +15,7 @@ from iadsim.analysis.metrics import METRICS, REPORTERS, replication_names
 from iadsim.report.labels import place_labels
 from iadsim.report.layers import MapLayers
 from iadsim.report.replay import FLYING, KILLED, LEAKED, Replay
+from iadsim.report.symbols import MAP_PX, data_uri
 
 SITE_STYLE = {  # kind -> (legend label, marker symbol, colour)
     "radar": ("radars", "triangle-up", "#1f4e99"),
@@ -165,10 +166,24 @@ def _coverage_traces(layers: MapLayers) -> list[go.Heatmap]:
                   "thickness": 14})]
 
 
+def symbol_images(layers: MapLayers, pixels: float, height: int = 720) -> list[dict]:
+    """The units' military symbols at their sites and each flight's at the start of its route, as plotly layout
+    images ``pixels`` wide at the zoom the map opens with (they scale with the map when zoomed), above the
+    traces (hover still reads the markers beneath)."""
+    size = pixels / px_per_km(layers, height)
+    marks = [(s.x, s.y, s.sidc) for s in layers.sites if s.sidc]
+    marks += [(float(r.x[0]), float(r.y[0]), r.sidc) for r in layers.routes if r.sidc and len(r.x)]
+    return [{"source": data_uri(sidc), "xref": "x", "yref": "y", "x": x, "y": y, "sizex": size, "sizey": size,
+             "xanchor": "center", "yanchor": "middle", "sizing": "contain", "layer": "above"}
+            for x, y, sidc in marks]
+
+
 def map_figure(layers: MapLayers, title: str, height: int = 720) -> go.Figure:
     """Sites by kind, links (down in red dashes), detection coverage per band above ground, threat and civil
-    routes."""
-    fig = go.Figure(layout=_map_layout(layers, title, height))
+    routes; the units' military symbols, and each flight's at its route's start (:func:`symbol_images`)."""
+    layout = _map_layout(layers, title, height)
+    layout["images"] += symbol_images(layers, MAP_PX, height)
+    fig = go.Figure(layout=layout)
     for trace in (_coverage_traces(layers) + _route_traces(layers) + _link_traces(layers)
                   + _site_traces(layers, height=height)):
         fig.add_trace(trace)
@@ -191,6 +206,8 @@ UNIT_STYLE = (  # Status value -> (legend words, marker symbol, colour) of a uni
     (10, "fire units: reloading", "square-open", "#7a7a7a"),
     (11, "units away (relocating)", "circle-open-dot", "#c8c8c8"),
 )
+REPLAY_SYMBOL_PX = 18
+"""A unit's symbol's width in the replay [px]: inside its status ring (20 px)."""
 MAX_TARGET_LABELS = 30
 """Targets named beside their markers in the replay up to this many (beyond, hover names them)."""
 
@@ -202,11 +219,14 @@ def replay_figure(layers: MapLayers, replay: Replay, fire_position: dict[str, tu
     unit's). With the replay's recorded states, threats are drawn by how far the network got with them and
     units by their status, hover giving the reason (``unit_notes``: unit id -> why the audit finds it unable;
     ``unit_chains``: unit id -> the units it depends on alone, its guiding radars and single points of failure).
+    The units' military symbols sit inside their status rings, each flight's at its route's start.
     Returns
     the figure as plotly's JSON structure (a dict), its frames unvalidated plain traces."""
     from iadsim.events import STATUS_NAMES, STATUS_TEXT
 
-    fig = go.Figure(layout=_map_layout(layers, title, height))
+    layout = _map_layout(layers, title, height)
+    layout["images"] += symbol_images(layers, REPLAY_SYMBOL_PX, height)
+    fig = go.Figure(layout=layout)
     static = _route_traces(layers, faint=True) + _site_traces(layers, labels=False)
     for trace in static:
         fig.add_trace(trace)

@@ -154,10 +154,42 @@ SNumber = _sourced(None)
 SCount = _sourced(None, integer=True)
 
 
+SYMBOL_SETS = {"01": "air", "02": "air missile", "05": "space", "06": "space missile", "10": "land unit",
+               "11": "land civilian unit/organisation", "15": "land equipment", "20": "land installation",
+               "27": "dismounted individual", "30": "sea surface", "35": "sea subsurface", "36": "mine warfare",
+               "40": "activities", "50": "signals intelligence (space)", "51": "signals intelligence (air)",
+               "52": "signals intelligence (land)", "53": "signals intelligence (surface)",
+               "54": "signals intelligence (subsurface)", "60": "cyberspace"}
+"""The MIL-STD-2525D / APP-6(D) symbol sets of point symbols (SIDC digits 5-6) a catalog type may use."""
+
+
+def _sidc(code: object) -> object:
+    """A catalog type's symbol identification code: 20 digits of MIL-STD-2525D / APP-6(D), version 10, the
+    standard identity (digits 3-4) left 00 - the report sets it from the side that uses the type - and a point
+    symbol set (:data:`SYMBOL_SETS`)."""
+    if isinstance(code, int) and not isinstance(code, bool):
+        raise ValueError("write the code in quotes ('1000...'): YAML reads bare digits as a number")
+    if not isinstance(code, str) or len(code) != 20 or not code.isascii() or not code.isdigit():
+        raise ValueError("must be 20 digits, a MIL-STD-2525D / APP-6(D) symbol identification code, e.g. "
+                         "'10001500002203000000' (a radar)")
+    if code[:2] != "10":
+        raise ValueError("must start with 10 (the MIL-STD-2525D / APP-6(D) version)")
+    if code[2:4] != "00":
+        raise ValueError("digits 3-4 (context and standard identity) must be 00: the report sets them from the "
+                         "side (the defence friend, raids hostile, civil traffic neutral)")
+    if code[4:6] not in SYMBOL_SETS:
+        raise ValueError(f"digits 5-6 ({code[4:6]}) are not a symbol set of point symbols: one of "
+                         f"{', '.join(SYMBOL_SETS)}")
+    return code
+
+
 class _Type(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     label: str
     description: str = ""
+    sidc: Annotated[str, BeforeValidator(_sidc)] | None = Field(
+        None, description="MIL-STD-2525D / APP-6(D) symbol identification code (20 digits, standard identity 00: "
+        "set by side at report time); absent: the report draws its kind's generic symbol")
     unit_cost: SNumber | None = Field(
         None, description="what one costs, in US dollars of the year its source gives (the cost ledger: a missile "
         "fired, a threat, decoy or anti-radiation missile destroyed)")
