@@ -534,7 +534,8 @@ def export_run(
                                                         "FILE.zip.acmi zipped; FILE.pcap)")] = Path("export"),
     replication: Annotated[int | None, typer.Option(
         min=0, help="replication to replay (kml, czml, acmi, dis); default: a typical one")] = None,
-    exercise: Annotated[int, typer.Option(min=1, max=255, help="dis: the DIS exercise identifier")] = 1,
+    exercise: Annotated[int | None, typer.Option(min=1, max=255, help="dis: the DIS exercise identifier (default 1)")
+                        ] = None,
 ) -> None:
     """Export a run for GIS tools, globes, replays and simulators: GeoJSON (QGIS), KML (Google Earth), CZML (Cesium),
     GeoTIFF, CSV, ACMI (Tacview) and DIS (IEEE 1278.1 version 7 PDUs in a libpcap capture)."""
@@ -542,7 +543,9 @@ def export_run(
 
     if fmt not in FORMATS:
         raise InputError("--format", f"unknown format '{fmt}'; choose one of {', '.join(FORMATS)}")
-    for path in export(run_dir, fmt, out_dir, replication, exercise=exercise):
+    if exercise is not None and fmt != "dis":
+        raise InputError("--exercise", f"is for --format dis, not {fmt}")
+    for path in export(run_dir, fmt, out_dir, replication, exercise=1 if exercise is None else exercise):
         out.print(f"wrote {path}")
 
 
@@ -592,11 +595,15 @@ def replay(
 ) -> None:
     """Replay one replication live as DIS (IEEE 1278.1 version 7) over UDP, one PDU per datagram, at its pace."""
     from iadsim.analysis.runfolder import RunFolderError
-    from iadsim.report.dis import dis_pdus, send_udp
+    from iadsim.report.dis import dis_pdus, resolve_udp, send_udp
     from iadsim.report.run import load_run
 
     host, port = parse_udp(dis)
     speed = parse_rate(rate)
+    try:
+        family, address = resolve_udp(host, port)
+    except OSError as exc:
+        raise InputError("--dis", f"cannot resolve '{host[:80]}': {exc.strerror or type(exc).__name__}") from None
     run = load_run(run_dir)
     if replication is not None and replication not in set(run.metrics["replication"].tolist()):
         raise RunFolderError(run_dir, f"--replication {replication}: this run has replications 0 to "
@@ -604,9 +611,10 @@ def replay(
     rep = run.typical_replication() if replication is None else replication
     pdus = dis_pdus(run, rep, exercise)
     span = pdus[-1].time if pdus else 0.0
+    pace = "as fast as possible" if speed is None else f"{speed:g} times real time"
     out.print(f"replaying replication {rep} ({len(pdus):,} PDUs over {span:.0f} s of scenario time) to "
-              f"{host}:{port} at {rate}")
-    sent = send_udp(pdus, host, port, speed)
+              f"{host}:{port}, {pace}")
+    sent = send_udp(pdus, family, address, speed)
     out.print(f"sent {sent:,} PDUs")
 
 

@@ -177,16 +177,17 @@ def test_units_stand_where_the_run_put_them(run_dir, capture):
     crs = run.scenario.terrain.crs
     to_geo = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
     from_ecef = Transformer.from_crs("EPSG:4978", "EPSG:4979", always_xy=True)
-    seen = 0
+    seen = set()
     for _, d in packets:
         if d["type"] == 1 and d["marking"] in units:
             u = units[d["marking"]]
             lon, lat = to_geo.transform(u["x"], u["y"])
             glon, glat, gh = from_ecef.transform(*d["location"])
-            assert abs(glon - lon) < 1e-7 and abs(glat - lat) < 1e-7 and abs(gh - u["z"]) < 1e-3
+            ground = float(run.scenario.terrain.elevation_at(u["x"], u["y"]))  # on the ground, not its mast
+            assert abs(glon - lon) < 1e-7 and abs(glat - lat) < 1e-7 and abs(gh - ground) < 1e-3
             assert d["dr"] == 1 and not d["velocity"].any()
-            seen += 1
-    assert seen >= len(units)
+            seen.add(d["marking"])
+    assert seen == set(units)
 
 
 def test_shots_fire_and_detonate_as_the_run_logged(run_dir, capture):
@@ -223,8 +224,9 @@ def test_a_killed_aircraft_ends_destroyed_at_its_kill(run_dir, capture):
         mark = targets[row.target][:11]
         last_t, last = [(t, d) for t, d in packets if d["type"] == 1 and d["marking"] == mark][-1]
         assert last_t == pytest.approx(row.time) and (last["appearance"] >> 3) & 3 == 3
+        assert last["appearance"] >> 23 & 1  # state: deactivated (it leaves the exercise)
         alive = [d for t, d in packets if d["type"] == 1 and d["marking"] == mark and t < row.time - 1e-5]
-        assert alive and all((d["appearance"] >> 3) & 3 == 0 for d in alive)
+        assert alive and all((d["appearance"] >> 3) & 3 == 0 and not d["appearance"] >> 23 & 1 for d in alive)
 
 
 def test_heartbeats_and_dead_reckoning(capture):
@@ -246,7 +248,16 @@ def test_heartbeats_and_dead_reckoning(capture):
                 forward = np.array([math.cos(theta) * math.cos(psi), math.cos(theta) * math.sin(psi),
                                     -math.sin(theta)])
                 v = a["velocity"] / np.linalg.norm(a["velocity"])
-                assert forward @ v > 0.999
+                assert forward @ v > math.cos(math.radians(0.01))  # (within float32's rounding)
+                # wings level: its body's y axis horizontal (normal to the ellipsoid's up at its position)
+                phi = a["orientation"][2]
+                right = np.array([math.sin(phi) * math.sin(theta) * math.cos(psi) - math.cos(phi) * math.sin(psi),
+                                  math.sin(phi) * math.sin(theta) * math.sin(psi) + math.cos(phi) * math.cos(psi),
+                                  math.sin(phi) * math.cos(theta)])
+                lon, lat, _ = Transformer.from_crs("EPSG:4978", "EPSG:4979", always_xy=True).transform(*a["location"])
+                up = np.array([math.cos(math.radians(lat)) * math.cos(math.radians(lon)),
+                               math.cos(math.radians(lat)) * math.sin(math.radians(lon)), math.sin(math.radians(lat))])
+                assert abs(right @ up) < 1e-5
     assert errors and np.median(errors) < 0.02
 
 
@@ -307,18 +318,25 @@ def test_the_live_replay_sends_the_capture_over_udp(run_dir, capture):
 
     thread = threading.Thread(target=receive)
     thread.start()
+    import time
+
     from iadsim.cli import main
 
-    status = main(["replay", str(run_dir), "--replication", str(REPLICATION), "--dis", f"udp://127.0.0.1:{port}",
+    before = time.time()
+    status = main(["replay", str(run_dir), "--replication", str(REPLICATION), "--dis", f"udp://localhost:{port}",
                    "--rate", "max", "--exercise", "7"])
+    after = time.time()
     thread.join(30)
     receiver.close()
     assert status == 0
-    assert got == expected
+    # the capture's PDUs, each stamped with the UTC time it was sent (absolute, seconds past the hour)
+    assert [p[:4] + p[8:] for p in got] == [p[:4] + p[8:] for p in expected]
+    lo, hi = before % 3600 - 1e-3, after % 3600 + 1e-3
+    stamps = [seconds_past_hour(struct.unpack(">I", p[4:8])[0]) for p in got]
+    assert all(lo <= s <= hi for s in stamps) or hi < lo  # (unless the hour turned during the replay)
 
 
 def test_the_replay_keeps_the_pace_of_its_rate():
-    pdus = [dis.Pdu(t, bytes([i])) for i, t in enumerate([0.0, 1.0, 1.0, 4.0])]
     now = [100.0]
     sent = []
 
@@ -329,9 +347,14 @@ def test_the_replay_keeps_the_pace_of_its_rate():
     def sleep(seconds):
         now[0] += seconds
 
-    assert dis.send_udp(pdus, "host", 3001, rate=2.0, sock=Sock(), clock=lambda: now[0], sleep=sleep) == 4
+    pdus = [dis.Pdu(t, bytes([i]) * 12) for i, t in enumerate([0.0, 1.0, 1.0, 4.0])]
+    assert dis.send_udp(pdus, socket.AF_INET, ("host", 3001), rate=2.0, sock=Sock(), clock=lambda: now[0],
+                        sleep=sleep, wall=lambda: 7200.0 + now[0]) == 4
     assert [s[0] - 100.0 for s in sent] == [0.0, 0.5, 0.5, 2.0]
-    assert [s[1] for s in sent] == [b"\0", b"\1", b"\2", b"\3"] and sent[0][2] == ("host", 3001)
+    assert [s[1][:4] + s[1][8:] for s in sent] == [bytes([i]) * 8 for i in range(4)] and sent[0][2] == ("host", 3001)
+    # each stamped with the time it is sent: 100 s past the hour, then 100.5, 100.5 and 102
+    assert [seconds_past_hour(struct.unpack(">I", s[1][4:8])[0]) for s in sent] == pytest.approx(
+        [100.0, 100.5, 100.5, 102.0], abs=2e-6)
 
 
 @pytest.mark.parametrize(("argv", "words"), [
@@ -346,8 +369,58 @@ def test_the_replay_keeps_the_pace_of_its_rate():
     (("replay", "{run}", "--dis", "udp://127.0.0.1:3000", "--rate", "fast"), "--rate: 'fast' is not a replay rate"),
     (("replay", "{run}", "--dis", "udp://127.0.0.1:3000", "--rate", "0x"), "is not a replay rate"),
     (("replay", "{run}", "--dis", "udp://127.0.0.1:3000", "--replication", "99"), "--replication 99"),
+    (("replay", "{run}", "--dis", "udp://no-such-host.invalid:3000"), "--dis: cannot resolve 'no-such-host.invalid'"),
+    (("export", "{run}", "--format", "acmi", "--out", "{tmp}/r.acmi", "--exercise", "2"),
+     "--exercise: is for --format dis, not acmi"),
 ])
 def test_bad_requests(run_dir, tmp_path, capsys, argv, words):
     status, _, err = run_cli(capsys, *(a.format(run=run_dir, tmp=tmp_path) for a in argv))
     assert status == 2 and words in err and "Traceback" not in err
     assert not list(tmp_path.iterdir())
+
+
+def test_event_numbers_roll_over():
+    events = dis._Events()
+    numbers = [events.next() for _ in range(65537)]
+    assert numbers[:2] == [1, 2] and numbers[65534:] == [65535, 1, 2]
+
+
+def test_relocating_sites_and_their_emitters(tmp_path):
+    """The SEAD example: a relocating unit's site sends no Entity State while the unit is away from it, its last
+    one as it leaves deactivated, and no Electromagnetic Emission while hidden; nothing after the run's end."""
+    from iadsim.analysis import simulate
+    from iadsim.scenario import load_scenario
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "sead-raid.yaml"
+    simulate(load_scenario(example), 1, out_dir=tmp_path / "run")
+    run = load_run(tmp_path / "run")
+    path = tmp_path / "sead.pcap"
+    from iadsim.cli import main
+
+    assert main(["export", str(tmp_path / "run"), "--format", "dis", "--replication", "0", "--out", str(path)]) == 0
+    packets = [(t, decode(p)) for t, p in read_pcap(path)]
+    assert max(t for t, _ in packets) <= float(run.entities["duration"]) + 1e-6
+    number = {(1, 1, i + 1): uid for i, uid in enumerate(run.unit_ids)}
+    states = run.states(0)
+    units = states[states["unit"] >= 0]
+    away = {}  # unit id -> [(from, to)] while its status is "away"
+    for i, uid in enumerate(run.unit_ids):
+        rows = units[units["unit"] == i].sort_values("time", kind="stable")
+        spans, since = [], None
+        for row in rows.itertuples():
+            if str(row.status) == "away" and since is None:
+                since = float(row.time)
+            elif str(row.status) != "away" and since is not None:
+                spans.append((since, float(row.time)))
+                since = None
+        if since is not None:
+            spans.append((since, math.inf))
+        away[uid] = spans
+    assert any(away.values())
+    for t, d in packets:
+        if d["type"] in (1, 23) and d["entity"] in number:
+            for a, b in away[number[d["entity"]]]:
+                if d["type"] == 1 and t == pytest.approx(a) and a > 0:
+                    assert d["appearance"] >> 23 & 1  # its last, as it leaves
+                else:
+                    assert not (a - 1e-6 <= t < b - 1e-6), (number[d["entity"]], t, a, b)

@@ -6,25 +6,29 @@ The PDUs are encoded here, field by field, from the standard's layouts (big-endi
   surface-to-air missile: at each point of its track (:mod:`iadsim.report.timeline`) and every
   :data:`HEARTBEAT` seconds between them (the standard's default heartbeat), positions linearly interpolated;
   location in WGS 84 geocentric (ECEF) coordinates, linear velocity in ECEF, orientation as the standard's
-  Euler angles (psi, theta, phi) from the heading and climb of the velocity (a unit faces north, level);
+  Euler angles (psi, theta, phi) from the heading (from true north) and climb of its track (a unit faces north,
+  level, wings level throughout);
   dead reckoning algorithm 1 (static) or 2 (constant velocity, world coordinates); appearance damage bits
   "destroyed" once it is destroyed (a target's last PDU, a unit's from then on); force 1 (friendly) for the
   defence, 2 (opposing) for the raids, 3 (neutral) for civil traffic; the marking is its id (ASCII, 11 characters).
-  A relocating unit's site sends nothing while the unit is away from it (receivers time it out).
+  An entity's last Entity State as it leaves (a target's end, a missile's arrival, a relocating unit's site as the
+  unit moves away) has appearance state "deactivated"; a site sends nothing while the unit is away from it, and
+  nothing is sent after the run's end.
 * **Fire** (type 2, family 2) for each surface-to-air missile at its launch: firing entity its launcher, target
   its target, munition the missile's own entity, the launch point, the missile's velocity, the range to its aim.
 * **Detonation** (type 3, family 2) for each missile at its arrival: result 2 (entity proximate detonation) when
   its salvo killed, 5 (detonation, away from the target) when it missed; none when the run ended first.
 * **Electromagnetic Emission** (type 23, family 6) for every unit with a radar (its own, or a launcher's): one
   system and one beam (frequency, ERP in dBm = peak power + gain, PRF, pulse width, the beam's azimuth centre and
-  sweep from its sector, a full circle without one) whose **beam status** follows its emission: active while it
-  emits, deactivated when it is dark; sent at each switch (state update "changed data") and every
-  :data:`EMISSION_HEARTBEAT` seconds (heartbeat).
+  sweep from its sector (from true north), a full circle without one) whose **beam status** follows its emission:
+  active while it emits, deactivated when it is dark; sent at each switch (state update "changed data") and every
+  :data:`EMISSION_HEARTBEAT` seconds (heartbeat), never while its site is hidden. Event numbers roll over after
+  65,535.
 
 Entity types come from a mapping of the catalog's kinds and aircraft categories to SISO-REF-010 (``dis_types.yaml``:
 category level, country Other: the catalog's types are generic classes). Timestamps are absolute (seconds past the
 hour of :data:`iadsim.report.replay.EPOCH`). Heights are the run's (above mean sea level) written as heights above
-the WGS 84 ellipsoid: the geoid's undulation (tens of metres) is not applied.
+the WGS 84 ellipsoid: the geoid's undulation (between about -106 m and +85 m) is not applied.
 
 The capture is libpcap (LINKTYPE_ETHERNET), one PDU per IPv4/UDP datagram to port :data:`PORT` from 10.0.0.1 to
 the broadcast address, in time order, each at its scenario time after :data:`EPOCH`.
@@ -32,6 +36,7 @@ the broadcast address, in time order, each at its scenario time after :data:`EPO
 
 from __future__ import annotations
 
+import bisect
 import math
 import os
 import socket
@@ -54,7 +59,7 @@ from iadsim.scenario.relocation import home_of
 from iadsim.terrain.geo import to_lonlat
 
 __all__ = ["PORT", "Pdu", "dis_pdus", "entity_state", "export_dis", "fire", "detonation", "emission", "pcap",
-           "send_udp"]
+           "resolve_udp", "send_udp"]
 
 PROTOCOL_VERSION = 7
 ENTITY_STATE, FIRE, DETONATION, EMISSION = 1, 2, 3, 23
@@ -72,10 +77,12 @@ KILL_RESULT, MISS_RESULT = 2, 5
 """Detonation result (UID 62): 2 entity proximate detonation, 5 detonation."""
 DESTROYED = 3 << 3
 """Appearance damage bits 3-4 = 3: destroyed (platforms and munitions alike)."""
+DEACTIVATED_STATE = 1 << 23
+"""Appearance bit 23, state: deactivated (an entity's last Entity State as it leaves the exercise)."""
 EMITTER_FUNCTION = {"early-warning": 2, "acquisition": 5, "fire-control": 4}
 """Emitter system function (UID 76): 2 early warning/surveillance, 5 acquisition/detection, 4 fire control."""
-BEAM_FUNCTION = {"early-warning": 1, "acquisition": 1, "fire-control": 5}
-"""Beam function (UID 78): 1 search, 5 acquisition and tracking."""
+BEAM_FUNCTION = {"early-warning": 1, "acquisition": 3, "fire-control": 5}
+"""Beam function (UID 78): 1 search, 3 acquisition, 5 acquisition and tracking."""
 ACTIVE, DEACTIVATED = 0, 1
 """Beam status (IEEE 1278.1-2012 6.2.12): 0 active, 1 deactivated."""
 MAX_ENTITIES = 65534
@@ -165,16 +172,17 @@ class Beam:
 
 
 def emission(exercise: int, seconds: float, entity: EntityId, event: EntityId, update: int, name: int,
-             function: int, beams: list[Beam]) -> bytes:
-    """An Electromagnetic Emission PDU with one emitter system (emitter id 1, at the entity's origin) and its
-    ``beams`` (no track/jam records); ``update``: state update indicator (0 heartbeat, 1 changed data)."""
+             function: int, beams: list[Beam], location=(0.0, 0.0, 0.0)) -> bytes:
+    """An Electromagnetic Emission PDU with one emitter system (emitter id 1, at ``location`` [m] in the entity's
+    coordinates: x forward, y right, z down) and its ``beams`` (no track/jam records); ``update``: state update
+    indicator (0 heartbeat, 1 changed data)."""
     beam_bytes = b"".join(
         struct.pack(">BBH", 13, b.beam_id, 0)
         + struct.pack(">ffffffffff", b.frequency, b.frequency_range, b.erp, b.prf, b.pulse_width, b.azimuth_center,
                       b.azimuth_sweep, b.elevation_center, b.elevation_sweep, 0.0)
         + struct.pack(">BBBBI", b.function, 0, 0, b.status, 0) for b in beams)
     system = (struct.pack(">BBH", 5 + 13 * len(beams), len(beams), 0) + struct.pack(">HBB", name, function, 1)
-              + struct.pack(">fff", 0.0, 0.0, 0.0) + beam_bytes)
+              + struct.pack(">fff", *location) + beam_bytes)
     body = struct.pack(">HHH", *entity) + struct.pack(">HHH", *event) + struct.pack(">BBH", update, 1, 0) + system
     return _pdu(EMISSION, exercise, seconds, body)
 
@@ -194,14 +202,20 @@ def ecef(lon, lat, height) -> np.ndarray:
     return np.stack([x, y, z], axis=-1)
 
 
-def euler_angles(lon: float, lat: float, heading: float, pitch: float) -> tuple[float, float, float]:
-    """DIS Euler angles (psi, theta, phi) [rad] of a body at ``lon``, ``lat`` [deg] heading ``heading`` (clockwise
-    from north) and pitched ``pitch`` (up) [rad], wings level: the z-y-x rotations taking the ECEF axes to the
-    body's (x forward, y right, z down)."""
+def local_axes(lon: float, lat: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The local north, east and down unit vectors in ECEF at geodetic ``lon``, ``lat`` [deg]."""
     la, lo = math.radians(lat), math.radians(lon)
     north = np.array([-math.sin(la) * math.cos(lo), -math.sin(la) * math.sin(lo), math.cos(la)])
     east = np.array([-math.sin(lo), math.cos(lo), 0.0])
     down = np.array([-math.cos(la) * math.cos(lo), -math.cos(la) * math.sin(lo), -math.sin(la)])
+    return north, east, down
+
+
+def euler_angles(lon: float, lat: float, heading: float, pitch: float) -> tuple[float, float, float]:
+    """DIS Euler angles (psi, theta, phi) [rad] of a body at ``lon``, ``lat`` [deg] heading ``heading`` (clockwise
+    from north) and pitched ``pitch`` (up) [rad], wings level: the z-y-x rotations taking the ECEF axes to the
+    body's (x forward, y right, z down)."""
+    north, east, down = local_axes(lon, lat)
     forward = math.cos(pitch) * (math.cos(heading) * north + math.sin(heading) * east) - math.sin(pitch) * down
     right = -math.sin(heading) * north + math.cos(heading) * east
     below = np.cross(forward, right)
@@ -250,59 +264,86 @@ def dis_pdus(run: Run, replication: int, exercise: int = 1) -> list[Pdu]:
     ids = {(b.group, b.index): (SITE, APPLICATION, n + 1) for n, b in enumerate(bodies)}
     out: list[tuple[float, int, bytes]] = []
     destroyed = {u: t for t, u in sorted(line.destroyed, reverse=True)}  # (its first destruction)
+    events = _Events()
 
     def add(seconds: float, data: bytes) -> None:
         out.append((seconds, len(out), data))
 
-    tracks = {}
+    tracks, shown = {}, {}
     for body in bodies:
+        if body.group == "unit":  # standing on the ground (the run's z is its antenna's, on its mast)
+            site = scenario.sites.get(body.name)
+            ground = site.ground if site is not None else body.points[0][3]
+            body = Body(**{**body.__dict__, "points": [(0.0, *body.points[0][1:3], float(ground))]})
         tracks[(body.group, body.index)] = track = _Track(body, lonlat)
         if body.group == "unit":
             hidden = _hidden(line.visible.get(body.index, []), duration)
+            shown[body.index] = hidden
             killed = destroyed.get(body.index, math.inf)
-            times = [t for t in _grid(0.0, duration) if not any(a <= t < b for a, b in hidden)]
-            times += [killed] if killed <= duration else []
-            ends = {}
+            edges = [t for span in hidden for t in span if t <= duration]
+            times = [t for t in {*_grid(0.0, duration), *edges, *([killed] if killed <= duration else [])}
+                     if not _inside(t, hidden)]
+            last = {a for a, _ in hidden if 0 < a <= duration}  # (its last PDU as it is hidden: deactivated)
+            times += list(last)
         else:
-            start, stop = body.points[0][0], body.end[0] if body.end else body.points[-1][0]
-            times = sorted({*_grid(start, stop), *(p[0] for p in body.points), stop})
-            killed = stop if body.end and body.end[1] == "destroyed" else math.inf
-            ends = {stop}
+            start = body.points[0][0]
+            stop = min(body.end[0] if body.end else body.points[-1][0], duration)
+            times = [t for t in {*_grid(start, stop), *(p[0] for p in body.points), stop} if t <= stop]
+            killed = stop if body.end and body.end[1] == "destroyed" and body.end[0] <= duration else math.inf
+            last = {stop} if body.end and body.end[0] <= duration else set()
         etype, force = entity_type(body), FORCE[body.side]
         for t in sorted(set(times)):
-            location, velocity, orientation = track.at(t, final=t in ends)
-            moving = bool(np.any(velocity))
+            location, velocity, orientation = track.at(t, final=t in last)
+            appearance = (DESTROYED if t >= killed else 0) | (DEACTIVATED_STATE if t in last else 0)
             add(t, entity_state(exercise, t, ids[(body.group, body.index)], force, etype, velocity, location,
-                                orientation, DESTROYED if t >= killed else 0, 2 if moving else 1, body.name))
-    event = 0
+                                orientation, appearance, 2 if np.any(velocity) else 1, body.name))
     for shot in line.shots:
         firing = ids[("unit", shot.unit)]
         target = ids.get(("target", shot.target), NO_ENTITY)
         for m in shot.missiles:
-            event += 1
+            event = (SITE, APPLICATION, events.next())
             body, track = line.missiles[m], tracks[("missile", m)]
             munition, etype = ids[("missile", m)], entity_type(body)
             start, velocity, _ = track.at(shot.time)
             aim = track.at(shot.arrival)[0]
-            add(shot.time, fire(exercise, shot.time, firing, target, munition, (SITE, APPLICATION, event), start,
-                                etype, velocity, float(np.linalg.norm(aim - start))))
-            if shot.outcome:
-                add(shot.arrival, detonation(exercise, shot.arrival, firing, target, munition,
-                                             (SITE, APPLICATION, event), velocity, aim, etype,
+            add(shot.time, fire(exercise, shot.time, firing, target, munition, event, start, etype, velocity,
+                                float(np.linalg.norm(aim - start))))
+            if shot.outcome and shot.arrival <= duration:
+                add(shot.arrival, detonation(exercise, shot.arrival, firing, target, munition, event,
+                                             track.at(shot.arrival - 1e-6)[1], aim, etype,
                                              KILL_RESULT if shot.outcome == "kill" else MISS_RESULT))
     for u in sorted(line.radar):
         body = line.units[u]
-        radar, beams = _beams(run, body)
+        radar, beams, mast = _beams(run, body, lonlat)
         switches = [(t, on) for t, unit, on in line.emission if unit == u]  # (in time order)
-        changes = {t for t, _ in switches}
+        when = [t for t, _ in switches]
+        changes = set(when)
         for t in sorted({*_grid(0.0, duration, EMISSION_HEARTBEAT), *changes}):
-            before = [on for when, on in switches if when <= t]
-            event += 1
-            status = ACTIVE if before and before[-1] else DEACTIVATED
-            add(t, emission(exercise, t, ids[("unit", u)], (SITE, APPLICATION, event), 1 if t in changes else 0, 0,
-                            EMITTER_FUNCTION[radar.role], [Beam(**beams, status=status)]))
+            if _inside(t, shown[u]):
+                continue  # (its site is hidden: no entity to emit from)
+            n = bisect.bisect_right(when, t)
+            status = ACTIVE if n and switches[n - 1][1] else DEACTIVATED
+            add(t, emission(exercise, t, ids[("unit", u)], (SITE, APPLICATION, events.next()),
+                            1 if t in changes else 0, 0, EMITTER_FUNCTION[radar.role],
+                            [Beam(**beams, status=status)], (0.0, 0.0, -mast)))
     out.sort(key=lambda item: (item[0], item[1]))
     return [Pdu(t, data) for t, _, data in out]
+
+
+class _Events:
+    """Event numbers 1, 2, ... 65535, then 1 again (a DIS event number rolls over)."""
+
+    def __init__(self):
+        self.last = 0
+
+    def next(self) -> int:
+        self.last = self.last % 65535 + 1
+        return self.last
+
+
+def _inside(t: float, spans: list[tuple[float, float]]) -> bool:
+    """Whether ``t`` falls in a span, from its start to before its end (a site hidden then)."""
+    return any(a <= t < b for a, b in spans)
 
 
 def _grid(start: float, stop: float, every: float = HEARTBEAT) -> list[float]:
@@ -332,7 +373,6 @@ class _Track:
         self.t = pts[:, 0]
         lon, lat = lonlat(pts[:, 1], pts[:, 2])
         self.lon, self.lat = np.atleast_1d(np.asarray(lon, float)), np.atleast_1d(np.asarray(lat, float))
-        self.xyz = pts[:, 1:4]
         self.ecef = ecef(self.lon, self.lat, pts[:, 3])
 
     def at(self, t: float, final: bool = False):
@@ -346,34 +386,43 @@ class _Track:
             velocity = (self.ecef[i + 1] - self.ecef[i]) / span
         j = min(i + 1, n - 1)
         location = self.ecef[i] + (self.ecef[j] - self.ecef[i]) * share
-        local = self.xyz[j] - self.xyz[i]
-        heading = math.atan2(local[0], local[1]) if np.hypot(local[0], local[1]) > 0 else 0.0
-        pitch = math.atan2(local[2], np.hypot(local[0], local[1])) if np.any(local) else 0.0
-        if final:
-            velocity = np.zeros(3)
         lon = float(self.lon[i] + (self.lon[j] - self.lon[i]) * share)
         lat = float(self.lat[i] + (self.lat[j] - self.lat[i]) * share)
-        return location, velocity, euler_angles(lon, lat, heading, pitch)
+        north, east, down = local_axes(lon, lat)
+        way = self.ecef[j] - self.ecef[i]  # (its heading and climb: true north, on the ellipsoid's normal)
+        flat = math.hypot(way @ north, way @ east)
+        heading = math.atan2(way @ east, way @ north) if flat > 0 else 0.0
+        pitch = math.atan2(-(way @ down), flat) if np.any(way) else 0.0
+        return location, (np.zeros(3) if final else velocity), euler_angles(lon, lat, heading, pitch)
 
 
-def _beams(run: Run, body: Body):
-    """The radar a unit carries and its beam's parameters (without status)."""
+def _beams(run: Run, body: Body, lonlat: Callable):
+    """The radar a unit carries, its beam's parameters (without status; the sector's bearings from true north) and
+    its antenna's height above the ground [m]."""
+    from pyproj import Geod
+
     from iadsim.report.timeline import radar_of
 
     catalog = run.scenario.catalog
     radar = radar_of(catalog, catalog.types.get(body.type_id))
-    units = {u.id: u for u in run.scenario.spec.units}
-    sector = getattr(units.get(home_of(body.name)[0]), "sector", None)
+    unit = {u.id: u for u in run.scenario.spec.units}.get(home_of(body.name)[0])
+    sector = getattr(unit, "sector", None)
+    mast = float(getattr(unit, "mast_height", 0.0) or 0.0)
+    centre = 0.0
+    if sector is not None:  # the sector's centre, a bearing on the terrain's grid, as a bearing from true north
+        _, x, y, _ = body.points[0]
+        (lon0, lon1), (lat0, lat1) = lonlat(np.array([x, x + 100 * math.sin(sector.center)]),
+                                            np.array([y, y + 100 * math.cos(sector.center)]))
+        centre = math.radians(Geod(ellps="WGS84").inv(lon0, lat0, lon1, lat1)[0])
     el = radar.elevation_beamwidth.value if radar.elevation_beamwidth is not None else radar.beamwidth.value
     tilt = radar.elevation_tilt.value if radar.elevation_tilt is not None else 0.0
     return radar, {
         "frequency": radar.frequency.value, "frequency_range": 0.0,
         "erp": 10 * math.log10(radar.peak_power.value) + 30.0 + radar.gain.value,
         "prf": radar.prf.value, "pulse_width": radar.pulse_width.value * 1e6,
-        "azimuth_center": sector.center if sector is not None else 0.0,
-        "azimuth_sweep": sector.width / 2 if sector is not None else math.pi,
+        "azimuth_center": centre, "azimuth_sweep": sector.width / 2 if sector is not None else math.pi,
         "elevation_center": tilt, "elevation_sweep": el / 2,
-        "function": BEAM_FUNCTION[radar.role]}
+        "function": BEAM_FUNCTION[radar.role]}, mast
 
 
 # --- libpcap and UDP --------------------------------------------------------------------------------------------
@@ -434,15 +483,29 @@ def export_dis(run: Run, path: Path, replication: int | None = None, exercise: i
     return [path]
 
 
-def send_udp(pdus: list[Pdu], host: str, port: int, rate: float | None = 1.0, sock=None,
-             clock: Callable[[], float] = _time.monotonic, sleep: Callable[[float], object] = _time.sleep) -> int:
-    """Send ``pdus`` to ``host``:``port`` over UDP, one PDU per datagram, each when its time comes at ``rate``
-    times real time (None: as fast as possible); returns the number sent. Broadcast addresses are allowed."""
+def resolve_udp(host: str, port: int) -> tuple[int, tuple]:
+    """The address family and socket address of ``host``:``port`` for UDP, resolved once (an OSError when the
+    host does not resolve)."""
+    family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)[0]
+    return family, address
+
+
+def restamped(data: bytes, seconds: float) -> bytes:
+    """``data`` (a PDU) with its timestamp set to the absolute time ``seconds`` (UTC, seconds since the epoch)."""
+    return data[:4] + struct.pack(">I", timestamp(seconds % 3600.0)) + data[8:]
+
+
+def send_udp(pdus: list[Pdu], family: int, address: tuple, rate: float | None = 1.0, sock=None,
+             clock: Callable[[], float] = _time.monotonic, sleep: Callable[[float], object] = _time.sleep,
+             wall: Callable[[], float] = _time.time) -> int:
+    """Send ``pdus`` to ``address`` (of ``family``, from :func:`resolve_udp`) over UDP, one PDU per datagram, each
+    when its time comes at ``rate`` times real time (None: as fast as possible), its timestamp the UTC time it is
+    sent (absolute); returns the number sent. Broadcast addresses are allowed."""
     own = sock is None
     if own:
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_DGRAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+        if family == socket.AF_INET:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
     try:
         start = clock()
         for pdu in pdus:
@@ -450,7 +513,7 @@ def send_udp(pdus: list[Pdu], host: str, port: int, rate: float | None = 1.0, so
                 wait = start + pdu.time / rate - clock()
                 if wait > 0:
                     sleep(wait)
-            sock.sendto(pdu.data, (host, port))
+            sock.sendto(restamped(pdu.data, wall()), address)
         return len(pdus)
     finally:
         if own:

@@ -399,8 +399,8 @@ EXPORTERS: dict[str, Callable[[Run, Path, int | None], list[Path]]] = {
 }
 EXPORTERS["acmi"] = export_acmi
 EXPORTERS["dis"] = export_dis
-SINGLE_FILE = {"acmi": ".acmi", "dis": ".pcap"}
 OPTIONS = {"dis": ("exercise",)}
 """The options a format takes besides the replication."""
+SINGLE_FILE = {"acmi": ".acmi", "dis": ".pcap"}
 """The formats written as one file (``--out`` names it, ending as given here)."""
 FORMATS = tuple(EXPORTERS)
