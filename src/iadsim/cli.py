@@ -393,19 +393,27 @@ def route(
     what = "P(detected)" if minimise == "detection" else "P(engaged)"
     out.print(f"least-exposed route to {asset} for {type_id} at {height:g} m above the ground: "
               f"{found.length / 1e3:.1f} km, {len(found.waypoints)} waypoints")
-    out.print(f"  {what} {found.probability:.4g} (exposure -log survival {found.exposure:.4g}); direct route "
-              f"{found.direct_probability:.4g} ({found.direct_exposure:.4g})")
-    out.print(f"  grid {found.cell[0]:.0f} x {found.cell[1]:.0f} m, turn radius {found.turn_radius / 1e3:.2f} km "
-              f"(at least {found.path.min_straight / 1e3:.2f} km straight between turns)")
-    if not found.climb_limited:
-        out.print("  note: no path avoids ground steeper than the type's climb or descent rate; searched without "
-                  "the climb limit")
+    excess = None
     if out_path is not None:
         raid = route_raid(loaded, found, asset, type_id, height)
         written = write_with_raid(loaded, raid, out_path)
         excess = flown_excess(written, raid["id"])
+    # the exposure is the planned height's: where terrain following must fly higher, it is a lower bound only
+    bound = not found.climb_limited or (excess is not None and excess > max(10.0, 0.1 * height))
+    qualifier = "at least " if bound else ""
+    out.print(f"  {what} {qualifier}{found.probability:.4g} (exposure -log survival {qualifier}{found.exposure:.4g}) "
+              f"at {height:g} m above the ground; direct route {found.direct_probability:.4g} "
+              f"({found.direct_exposure:.4g})")
+    out.print(f"  grid {found.cell[0]:.0f} x {found.cell[1]:.0f} m, turn radius {found.turn_radius / 1e3:.2f} km "
+              f"(at least {found.path.min_straight / 1e3:.2f} km straight between turns)")
+    if not found.climb_limited:
+        out.print("  note: no path avoids ground steeper than the type's climb or descent rate; searched without "
+                  "the climb limit, so the aircraft cannot hold the height everywhere: the exposure is a lower bound")
+    if out_path is not None:
         out.print(f"  terrain following (climb {entry.climb_rate.value:g} m/s, descent {entry.descent_rate.value:g} "
-                  f"m/s) flies it up to {excess:.0f} m above {height:g} m over the ground")
+                  f"m/s) flies it up to {excess:.0f} m above {height:g} m over the ground"
+                  + ("; the exposure at the heights flown is not computed: the figure above is a lower bound"
+                     if bound else ""))
         minutes = found.length / entry.cruise_speed.value / 60
         if minutes > loaded.spec.duration / 60:
             out.print(f"  note: it takes {minutes:.1f} min; the scenario lasts {loaded.spec.duration / 60:g} min")
