@@ -318,6 +318,108 @@ def coverage(
     out.print(f"wrote {written} files to {out_dir}")
 
 
+@app.command()
+def route(
+    scenario: ScenarioArg,
+    start: Annotated[str, typer.Option("--from", help="start X,Y from the scenario origin, e.g. -14km,12km (bare "
+                                                      "numbers are metres)", show_default=False)],
+    asset: Annotated[str, typer.Option("--to", help="the defended asset to reach", show_default=False)],
+    type_id: Annotated[str | None, typer.Option("--type", help="aircraft type (default: the type of the first raid "
+                                                               "on the asset, else the raids' first)")] = None,
+    altitude: Annotated[str | None, typer.Option(help="height above the ground, e.g. 50m (default: the type's "
+                                                      "terrain clearance)")] = None,
+    minimise: Annotated[str, typer.Option(help="detection or engagement")] = "detection",
+    cell: Annotated[str, typer.Option(help="route grid cell, e.g. 250m")] = "250m",
+    out_path: Annotated[Path | None, typer.Option("--out", help="write a copy of the scenario with the route as a "
+                                                                "raid (least-exposed-ASSET) to this YAML file")] = None,
+) -> None:
+    """Least-exposed route: the path to a defended asset least likely to be detected (or engaged), and its exposure."""
+    import math
+
+    from iadsim.analysis.coverage import threat_types_of
+    from iadsim.analysis.routes import MODES, flown_excess, least_exposed_route, route_raid, write_with_raid
+    from iadsim.scenario import load_scenario
+    from iadsim.scenario.catalog import AircraftType
+    from iadsim.units import clip
+
+    xy = signed_lengths(start, "--from")
+    if len(xy) != 2:
+        raise InputError("--from", f"'{clip(start)}': give two lengths X,Y from the origin, e.g. -14km,12km")
+    if minimise not in MODES:
+        raise InputError("--minimise", f"unknown '{clip(minimise)}'; choose from {', '.join(MODES)}")
+    cell_size = parse_lengths(cell, "--cell")
+    if len(cell_size) != 1 or not 10 <= cell_size[0] <= 10e3:
+        raise InputError("--cell", "give one length between 10 m and 10 km, e.g. 250m")
+    loaded = load_scenario(scenario)
+    assets = {a.id: a for a in loaded.spec.defended_assets}
+    if asset not in assets:
+        raise InputError("--to", f"unknown defended asset '{clip(asset)}'; known: {', '.join(assets) or 'none'}")
+    if type_id is None:
+        raids = [t.type for t in loaded.spec.threats if t.target == asset
+                 and isinstance(loaded.catalog.types[t.type], AircraftType) and loaded.catalog.types[t.type].kind
+                 == "aircraft"]
+        try:
+            type_id = raids[0] if raids else threat_types_of(loaded)[0]
+        except ValueError as exc:
+            raise InputError("--type", str(exc)) from None
+    entry = loaded.catalog.types.get(type_id)
+    if not isinstance(entry, AircraftType) or entry.kind != "aircraft":
+        raise InputError("--type", f"'{clip(type_id)}' is not an aircraft type of the catalog; known: "
+                         f"{', '.join(loaded.catalog.ids('aircraft'))}")
+    if not entry.terrain_following:
+        raise InputError("--type", f"'{type_id}' has no climb_rate, descent_rate and terrain_clearance in its "
+                         "catalog, which a route above the ground needs")
+    clearance = entry.terrain_clearance.value
+    height = clearance if altitude is None else parse_lengths(altitude, "--altitude")[0]
+    if altitude is not None and len(parse_lengths(altitude, "--altitude")) != 1:
+        raise InputError("--altitude", "give one height above the ground, e.g. 50m")
+    if not clearance <= height <= 20e3:
+        raise InputError("--altitude", f"{height:g} m: must lie between the type's terrain clearance "
+                         f"({clearance:g} m) and 20 km")
+    ox, oy = loaded.origin_xy
+    x, y = ox + xy[0], oy + xy[1]
+    at = f"x {xy[0] / 1e3:g} km, y {xy[1] / 1e3:g} km"
+    if not bool(loaded.terrain.contains(x, y)) or not math.isfinite(float(loaded.terrain.elevation_at(x, y))):
+        raise InputError("--from", f"{at} is off the terrain (or on a cell without terrain data)")
+    for a in loaded.spec.defended_assets:
+        site = loaded.sites[a.id]
+        if math.hypot(x - site.x, y - site.y) <= a.radius:
+            raise InputError("--from", f"{at} is inside defended asset '{a.id}' ({a.radius / 1e3:g} km radius); "
+                             "start outside it")
+    try:
+        found = least_exposed_route(loaded, (x, y), asset, type_id, height, minimise, cell_size[0])
+    except ValueError as exc:
+        raise InputError("--from", str(exc)) from None
+    what = "P(detected)" if minimise == "detection" else "P(engaged)"
+    out.print(f"least-exposed route to {asset} for {type_id} at {height:g} m above the ground: "
+              f"{found.length / 1e3:.1f} km, {len(found.waypoints)} waypoints")
+    excess = None
+    if out_path is not None:
+        raid = route_raid(loaded, found, asset, type_id, height)
+        written = write_with_raid(loaded, raid, out_path)
+        excess = flown_excess(written, raid["id"])
+    # the exposure is the planned height's: where terrain following must fly higher, it is a lower bound only
+    bound = not found.climb_limited or (excess is not None and excess > max(10.0, 0.1 * height))
+    qualifier = "at least " if bound else ""
+    out.print(f"  {what} {qualifier}{found.probability:.4g} (exposure -log survival {qualifier}{found.exposure:.4g}) "
+              f"at {height:g} m above the ground; direct route {found.direct_probability:.4g} "
+              f"({found.direct_exposure:.4g})")
+    out.print(f"  grid {found.cell[0]:.0f} x {found.cell[1]:.0f} m, turn radius {found.turn_radius / 1e3:.2f} km "
+              f"(at least {found.path.min_straight / 1e3:.2f} km straight between turns)")
+    if not found.climb_limited:
+        out.print("  note: no path avoids ground steeper than the type's climb or descent rate; searched without "
+                  "the climb limit, so the aircraft cannot hold the height everywhere: the exposure is a lower bound")
+    if out_path is not None:
+        out.print(f"  terrain following (climb {entry.climb_rate.value:g} m/s, descent {entry.descent_rate.value:g} "
+                  f"m/s) flies it up to {excess:.0f} m above {height:g} m over the ground"
+                  + ("; the exposure at the heights flown is not computed: the figure above is a lower bound"
+                     if bound else ""))
+        minutes = found.length / entry.cruise_speed.value / 60
+        if minutes > loaded.spec.duration / 60:
+            out.print(f"  note: it takes {minutes:.1f} min; the scenario lasts {loaded.spec.duration / 60:g} min")
+        out.print(f"wrote {out_path} (raid {raid['id']})")
+
+
 @contextmanager
 def progress_bar(label: str, enabled: bool = True, delay: float = 2.0):
     """A progress callback ``update(done, total)`` drawing a rich bar with ETA on stderr once a job has run for
