@@ -309,13 +309,14 @@ def coverage(
         near = f", nearest {nearest['id']} {nearest['distance_km']:.1f} km" if nearest else ""
         out.print(f"  gap {g['area_km2']:.1f} km2 at x {where['x_m'] / 1e3:.1f} km, y {where['y_m'] / 1e3:.1f} km "
                   f"(lat {where['lat']:.4f}, lon {where['lon']:.4f}), open at {bands_open} m{near}")
-    written = len(summary["files"])
-    if kml_zones:
+    if kml_zones:  # written after coverage.json, then listed in its files
         from iadsim.report.zones import write_engagement_zones
+        from iadsim.scenario.yamlio import write_atomic
 
         write_engagement_zones(loaded, Path(out_dir) / "engagement_zones.kml")
-        written += 1
-    out.print(f"wrote {written} files to {out_dir}")
+        summary["files"].append("engagement_zones.kml")
+        write_atomic(Path(out_dir) / "coverage.json", json.dumps(summary, indent=2).encode("utf-8"), mode=0o644)
+    out.print(f"wrote {len(summary['files'])} files to {out_dir}")
 
 
 @app.command()

@@ -20,7 +20,7 @@ from iadsim.report.acmi import export_acmi
 from iadsim.report.dis import export_dis
 from iadsim.report.replay import EPOCH, FLYING, KILLED, build_replay
 from iadsim.report.run import Run, load_run
-from iadsim.report.symbols import GENERIC, data_uri, png, sidc_of, with_side
+from iadsim.report.symbols import GENERIC, Drawn, data_uri, drawn, png, sidc_of, with_side
 from iadsim.terrain.geo import lonlat_polygons, to_lonlat
 
 KML_NS = "http://www.opengis.net/kml/2.2"
@@ -98,17 +98,21 @@ def _sites(run: Run):
         yield asset.id, "asset", "defended asset", s.x, s.y, s.ground
 
 
-def _symbols(run: Run, replay) -> tuple[dict[str, str], list[str]]:
-    """The full SIDC (:mod:`iadsim.report.symbols`) of every unit (friend) and of every replayed target (hostile,
-    civil traffic neutral): unit id -> SIDC, and one SIDC per target in the replay's order."""
+def _symbols(run: Run, replay) -> tuple[dict[str, Drawn], list[Drawn]]:
+    """The military symbol (:mod:`iadsim.report.symbols`) of every unit (friend) and of every replayed target
+    (hostile, civil traffic neutral): unit id -> symbol, and one symbol per target in the replay's order."""
     catalog, spec = run.scenario.catalog, run.scenario.spec
-    units = {u.id: with_side(sidc_of(catalog.types[u.type]), "defence") for u in spec.units}
+    units = {}
+    for u in spec.units:
+        entry = catalog.types[u.type]
+        units[u.id] = drawn(with_side(sidc_of(entry), "defence"), entry.kind)
     types = {str(t["id"]): str(t.get("type", "")) for t in run.entities.get("targets", [])}
     targets = []
     for i, tid in enumerate(replay.target_ids):
         entry = catalog.types.get(types.get(tid, ""))
-        code = sidc_of(entry) if entry is not None else GENERIC["civil" if replay.civil[i] else "aircraft"]
-        targets.append(with_side(code, "civil" if replay.civil[i] else "raid"))
+        kind = "civil" if replay.civil[i] else entry.kind if entry is not None else "aircraft"
+        code = sidc_of(entry) if entry is not None else GENERIC[kind]
+        targets.append(drawn(with_side(code, "civil" if replay.civil[i] else "raid"), kind))
     return units, targets
 
 
@@ -197,13 +201,15 @@ def export_kml(run: Run, out: Path, replication: int | None = None) -> list[Path
         line = sub(style, "LineStyle")
         sub(line, "color", colour)
         sub(line, "width", "3" if key == "down" else "2")
-    icons = []  # the symbols as PNG files beside replay.kml (Google Earth draws no SVG icons)
-    for sidc in sorted({*unit_symbols.values(), *target_symbols}):
-        icons.append(out / KML_SYMBOLS / f"{sidc}.png")
-        style = sub(doc, "Style", id=f"sidc-{sidc}")
+    icons = {}  # the symbols as PNG files beside replay.kml (Google Earth draws no SVG icons)
+    for symbol in sorted({*unit_symbols.values(), *target_symbols}, key=lambda s: s.sidc):
+        icons[out / KML_SYMBOLS / f"{symbol.sidc}.png"] = symbol
+        style = sub(doc, "Style", id=f"sidc-{symbol.sidc}")
         icon = sub(style, "IconStyle")
         sub(icon, "scale", "1.2")
-        sub(sub(icon, "Icon"), "href", f"{KML_SYMBOLS}/{sidc}.png")
+        sub(sub(icon, "Icon"), "href", f"{KML_SYMBOLS}/{symbol.sidc}.png")
+        fx, fy = symbol.anchor_fraction  # the standard's location point on the placemark (KML's y from the bottom)
+        sub(icon, "hotSpot", x=f"{fx:.4f}", y=f"{1 - fy:.4f}", xunits="fraction", yunits="fraction")
 
     sites = sub(doc, "Folder")
     sub(sites, "name", "Sites")
@@ -212,7 +218,7 @@ def export_kml(run: Run, out: Path, replication: int | None = None) -> list[Path
         mark = sub(sites, "Placemark")
         sub(mark, "name", sid)
         sub(mark, "description", f"{kind}: {type_}")
-        sub(mark, "styleUrl", f"#sidc-{unit_symbols[sid]}" if sid in unit_symbols else f"#{kind}")
+        sub(mark, "styleUrl", f"#sidc-{unit_symbols[sid].sidc}" if sid in unit_symbols else f"#{kind}")
         point = sub(mark, "Point")
         sub(point, "altitudeMode", "absolute")
         sub(point, "coordinates", f"{float(lon):.7f},{float(lat):.7f},{z:.1f}")
@@ -254,7 +260,7 @@ def export_kml(run: Run, out: Path, replication: int | None = None) -> list[Path
         for f in flying:
             mark = sub(group, "Placemark")
             sub(mark, "name", tid)
-            sub(mark, "styleUrl", f"#sidc-{target_symbols[i]}")
+            sub(mark, "styleUrl", f"#sidc-{target_symbols[i].sidc}")
             span = sub(mark, "TimeSpan")
             sub(span, "begin", _iso(times[f]))
             sub(span, "end", _iso(times[min(f + 1, len(times) - 1)]))
@@ -272,9 +278,12 @@ def export_kml(run: Run, out: Path, replication: int | None = None) -> list[Path
             point = sub(mark, "Point")
             sub(point, "altitudeMode", "absolute")
             sub(point, "coordinates", f"{lon[f, i]:.7f},{lat[f, i]:.7f},{alt[f, i]:.1f}")
-    (out / KML_SYMBOLS).mkdir(exist_ok=True)
-    for icon_path in icons:
-        icon_path.write_bytes(png(icon_path.stem))
+    folder = out / KML_SYMBOLS
+    if folder.exists() and not folder.is_dir():
+        raise RunFolderError(folder, "is a file, where replay.kml's symbol icons go; move it or choose another --out")
+    folder.mkdir(exist_ok=True)
+    for icon_path, symbol in icons.items():
+        icon_path.write_bytes(png(symbol))
     path = out / "replay.kml"
     etree.ElementTree(root).write(str(path), xml_declaration=True, encoding="UTF-8", pretty_print=True)
     return [path, *icons]
@@ -289,13 +298,23 @@ CZML_RGBA = {"radar": [31, 78, 153, 255], "esm": [31, 78, 153, 255], "irst": [31
 
 
 _LABEL_OFFSET = {"cartesian2": [0, 26]}
-"""A CZML label's offset [px] below its symbol's billboard."""
+"""A CZML label's offset [px] below its symbol's billboard (a defended asset's point keeps its label on it)."""
+
+
+def _billboard(symbol: Drawn, scale: float):
+    """A CZML billboard of ``symbol`` drawn ``scale`` times its SVG's size, its top left corner shifted so that
+    the standard's location point (:attr:`Drawn.anchor`) lies on the packet's position (pixelOffset: x right,
+    y down, in screen pixels)."""
+    from czml3.properties import Billboard
+
+    return Billboard(image=data_uri(symbol), scale=scale, width=symbol.width, height=symbol.height,
+                     horizontalOrigin="LEFT", verticalOrigin="TOP",
+                     pixelOffset={"cartesian2": [-symbol.anchor[0] * scale, -symbol.anchor[1] * scale]})
 
 
 def export_czml(run: Run, out: Path, replication: int | None = None) -> list[Path]:
     from czml3 import Document, Packet
     from czml3.properties import (
-        Billboard,
         Clock,
         Color,
         Label,
@@ -325,10 +344,11 @@ def export_czml(run: Run, out: Path, replication: int | None = None) -> list[Pat
         packets.append(Packet(
             id=f"site/{sid}", name=sid, description=escape(f"{kind}: {type_}"),
             position=Position(cartographicDegrees=[float(lon), float(lat), float(z)]),
-            **({"billboard": Billboard(image=data_uri(unit_symbols[sid]), scale=0.7)} if sid in unit_symbols else
-               {"point": Point(pixelSize=9, color=Color(rgba=CZML_RGBA[kind]),
-                               outlineColor=Color(rgba=[255, 255, 255, 255]), outlineWidth=1)}),
-            label=Label(text=sid, font="11px sans-serif", pixelOffset=_LABEL_OFFSET)))
+            **({"billboard": _billboard(unit_symbols[sid], 0.7),
+                "label": Label(text=sid, font="11px sans-serif", pixelOffset=_LABEL_OFFSET)} if sid in unit_symbols
+               else {"point": Point(pixelSize=9, color=Color(rgba=CZML_RGBA[kind]),
+                                    outlineColor=Color(rgba=[255, 255, 255, 255]), outlineWidth=1),
+                     "label": Label(text=sid, font="11px sans-serif")})))
     for n, link in enumerate(scenario.spec.links):
         a, b = scenario.sites[link.from_], scenario.sites[link.to]
         lon, lat = lonlat([a.x, b.x], [a.y, b.y])
@@ -363,7 +383,7 @@ def export_czml(run: Run, out: Path, replication: int | None = None) -> list[Pat
             availability=TimeInterval(start=_iso(start), end=_iso(stop)),
             position=Position(epoch=_iso(0), cartographicDegrees=samples, interpolationAlgorithm="LINEAR",
                               interpolationDegree=1),
-            billboard=Billboard(image=data_uri(target_symbols[i]), scale=0.6),
+            billboard=_billboard(target_symbols[i], 0.6),
             path=CzmlPath(leadTime=0, trailTime=120, width=2,
                           material=PolylineMaterial(solidColor=SolidColorMaterial(color=Color(rgba=CZML_RGBA[kind])))),
             label=Label(text=tid, font="11px sans-serif", pixelOffset=_LABEL_OFFSET)))

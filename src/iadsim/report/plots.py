@@ -15,7 +15,7 @@ from iadsim.analysis.metrics import METRICS, REPORTERS, replication_names
 from iadsim.report.labels import place_labels
 from iadsim.report.layers import MapLayers
 from iadsim.report.replay import FLYING, KILLED, LEAKED, Replay
-from iadsim.report.symbols import MAP_PX, data_uri
+from iadsim.report.symbols import MAP_PX, data_uri, drawn
 
 SITE_STYLE = {  # kind -> (legend label, marker symbol, colour)
     "radar": ("radars", "triangle-up", "#1f4e99"),
@@ -166,16 +166,40 @@ def _coverage_traces(layers: MapLayers) -> list[go.Heatmap]:
                   "thickness": 14})]
 
 
-def symbol_images(layers: MapLayers, pixels: float, height: int = 720) -> list[dict]:
-    """The units' military symbols at their sites and each flight's at the start of its route, as plotly layout
-    images ``pixels`` wide at the zoom the map opens with (they scale with the map when zoomed), above the
-    traces (hover still reads the markers beneath)."""
-    size = pixels / px_per_km(layers, height)
-    marks = [(s.x, s.y, s.sidc) for s in layers.sites if s.sidc]
-    marks += [(float(r.x[0]), float(r.y[0]), r.sidc) for r in layers.routes if r.sidc and len(r.x)]
-    return [{"source": data_uri(sidc), "xref": "x", "yref": "y", "x": x, "y": y, "sizex": size, "sizey": size,
-             "xanchor": "center", "yanchor": "middle", "sizing": "contain", "layer": "above"}
-            for x, y, sidc in marks]
+SYMBOL_SPACING = 0.8
+"""A map symbol's largest size as a fraction of the distance to its nearest other symbol."""
+
+
+def symbol_images(layers: MapLayers, pixels: float, height: int = 720, flights: bool = True) -> list[dict]:
+    """The units' military symbols at their sites and (``flights``) each flight's at the start of its route, as
+    plotly layout images above the traces (hover still reads the markers beneath).
+
+    A symbol's size is in map units, so it scales with the map when zoomed: its larger side is ``pixels`` at the
+    zoom the map opens with, but at most :data:`SYMBOL_SPACING` of the distance to its nearest other symbol -
+    both scale together, so neighbours keep apart at any zoom (symbols on one same point overlap whole). Each
+    image keeps its symbol's aspect (sizing ``stretch`` with the symbol's own width and height) and is placed by
+    its top left corner so that the standard's location point (milsymbol's anchor: the frame's centre, a
+    headquarters staff's foot) lies on the site."""
+    marks = [(s.x, s.y, s.sidc, s.kind) for s in layers.sites if s.sidc]
+    if flights:
+        marks += [(float(r.x[0]), float(r.y[0]), r.sidc, "civil" if r.civil else "aircraft")
+                  for r in layers.routes if r.sidc and len(r.x)]
+    if not marks:
+        return []
+    xy = np.array([(x, y) for x, y, _, _ in marks], float)
+    gaps = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
+    gaps[gaps == 0] = np.inf  # itself; a symbol on the very same site would vanish, not keep apart
+    largest = np.minimum(pixels / px_per_km(layers, height), SYMBOL_SPACING * gaps.min(axis=1))
+    images = []
+    for (x, y, sidc, kind), size in zip(marks, largest, strict=True):
+        symbol = drawn(sidc, kind)
+        scale = size / max(symbol.width, symbol.height)  # km per symbol pixel
+        sizex, sizey = symbol.width * scale, symbol.height * scale
+        fx, fy = symbol.anchor_fraction
+        images.append({"source": data_uri(symbol), "xref": "x", "yref": "y", "x": x - fx * sizex,
+                       "y": y + fy * sizey, "sizex": sizex, "sizey": sizey, "xanchor": "left", "yanchor": "top",
+                       "sizing": "stretch", "layer": "above"})
+    return images
 
 
 def map_figure(layers: MapLayers, title: str, height: int = 720) -> go.Figure:
@@ -207,7 +231,7 @@ UNIT_STYLE = (  # Status value -> (legend words, marker symbol, colour) of a uni
     (11, "units away (relocating)", "circle-open-dot", "#c8c8c8"),
 )
 REPLAY_SYMBOL_PX = 18
-"""A unit's symbol's width in the replay [px]: inside its status ring (20 px)."""
+"""A unit's symbol's largest size in the replay [px] at the zoom it opens with: inside its status ring (20 px)."""
 MAX_TARGET_LABELS = 30
 """Targets named beside their markers in the replay up to this many (beyond, hover names them)."""
 
@@ -219,13 +243,14 @@ def replay_figure(layers: MapLayers, replay: Replay, fire_position: dict[str, tu
     unit's). With the replay's recorded states, threats are drawn by how far the network got with them and
     units by their status, hover giving the reason (``unit_notes``: unit id -> why the audit finds it unable;
     ``unit_chains``: unit id -> the units it depends on alone, its guiding radars and single points of failure).
-    The units' military symbols sit inside their status rings, each flight's at its route's start.
+    The units' military symbols sit inside their status rings; the flights have none (a symbol is a layout image,
+    which plotly does not animate: it would stay at the route's start while the flight moves).
     Returns
     the figure as plotly's JSON structure (a dict), its frames unvalidated plain traces."""
     from iadsim.events import STATUS_NAMES, STATUS_TEXT
 
     layout = _map_layout(layers, title, height)
-    layout["images"] += symbol_images(layers, REPLAY_SYMBOL_PX, height)
+    layout["images"] += symbol_images(layers, REPLAY_SYMBOL_PX, height, flights=False)
     fig = go.Figure(layout=layout)
     static = _route_traces(layers, faint=True) + _site_traces(layers, labels=False)
     for trace in static:

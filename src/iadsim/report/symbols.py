@@ -17,6 +17,7 @@ modifier tables of each symbol set); NATO APP-6(D), *NATO Joint Military Symbolo
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
 from functools import lru_cache
 
 SIDES = {"defence": "3", "raid": "6", "civil": "4"}
@@ -40,7 +41,8 @@ surface-to-air missile unit's engagement zone."""
 MEZ_NAME = "Missile Engagement Zone (MEZ)"
 
 MAP_PX = 28
-"""A symbol's width on the report's map [px] at the zoom it opens with."""
+"""A symbol's largest size (the greater of its width and height) on the report's map [px] at the zoom it opens
+with; a symbol closer to another is smaller (:func:`iadsim.report.plots.symbol_images`)."""
 
 
 def sidc_of(entry) -> str:
@@ -57,30 +59,59 @@ def with_side(sidc: str, side: str) -> str:
     return sidc[:2] + "0" + SIDES[side] + sidc[4:]
 
 
+SVG_SIZE = 40
+"""milsymbol's ``size`` of the drawn symbols (its frame's height [px]); the SVG's own width and height follow."""
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """A symbol as milsymbol draws it: ``sidc`` the code drawn (after :func:`drawn`'s fallback), ``svg`` its
+    markup, ``width`` and ``height`` its SVG's size [px] and ``anchor`` the standard's location point in it
+    [px from the top left corner] (milsymbol's ``get_anchor``: the frame's centre, a headquarters staff's foot)."""
+
+    sidc: str
+    svg: str
+    width: float
+    height: float
+    anchor: tuple[float, float]
+
+    @property
+    def anchor_fraction(self) -> tuple[float, float]:
+        """The anchor as fractions of the width (from the left) and height (from the top)."""
+        return self.anchor[0] / self.width, self.anchor[1] / self.height
+
+
 @lru_cache(maxsize=512)
-def svg(sidc: str) -> str:
-    """The symbol of a full SIDC as SVG markup (cached: a report draws each code once). A code the renderer does
-    not know (a user's entity or modifier outside its tables) is drawn as its symbol set's frame alone."""
+def drawn(sidc: str, kind: str) -> Drawn:
+    """The symbol of a full SIDC as milsymbol draws it (cached: a report draws each code once). A code milsymbol
+    does not know is retried with its modifiers (digits 17-20) zeroed, keeping its entity's icon; then with its
+    entity (digits 11-20) zeroed too, its symbol set's frame alone; then as ``kind``'s :data:`GENERIC` code with
+    the same context and standard identity. ``kind``: the catalog kind of the type the code is for (``civil``
+    for civil aircraft)."""
     from milsymbol import Symbol
 
-    symbol = Symbol(sidc, size=40)
-    if not symbol.is_valid():
-        symbol = Symbol(sidc[:10] + "0" * 10, size=40)
-    return symbol.as_svg()
+    generic = GENERIC.get(kind, GENERIC["aircraft"])
+    for code in (sidc, sidc[:16] + "0000", sidc[:10] + "0" * 10, sidc[:4] + generic[4:]):
+        symbol = Symbol(code, size=SVG_SIZE)
+        if symbol.is_valid():
+            break
+    size, anchor = symbol.get_size(), symbol.get_anchor()
+    return Drawn(code, symbol.as_svg(), float(size["width"]), float(size["height"]),
+                 (float(anchor["x"]), float(anchor["y"])))
 
 
-def data_uri(sidc: str) -> str:
+def data_uri(symbol: Drawn) -> str:
     """The symbol as a ``data:image/svg+xml`` URI (base64), for the report's map and CZML billboards."""
-    return "data:image/svg+xml;base64," + base64.b64encode(svg(sidc).encode("utf-8")).decode("ascii")
+    return "data:image/svg+xml;base64," + base64.b64encode(symbol.svg.encode("utf-8")).decode("ascii")
 
 
 @lru_cache(maxsize=512)
-def png(sidc: str, pixels: int = 48) -> bytes:
+def png(symbol: Drawn, pixels: int = 48) -> bytes:
     """The symbol rasterised to a PNG ``pixels`` wide (KML icons). Text in the symbol is set in matplotlib's
     DejaVu Sans Bold (the SVG asks for Arial; no system font is read, so every machine draws the same)."""
     import matplotlib
     import resvg_py
 
     font = f"{matplotlib.get_data_path()}/fonts/ttf/DejaVuSans-Bold.ttf"
-    return bytes(resvg_py.svg_to_bytes(svg_string=svg(sidc), width=pixels, skip_system_fonts=True,
+    return bytes(resvg_py.svg_to_bytes(svg_string=symbol.svg, width=pixels, skip_system_fonts=True,
                                        font_files=[font], style_sheet='text{font-family:"DejaVu Sans"}'))

@@ -158,9 +158,9 @@ SYMBOL_SETS = {"01": "air", "02": "air missile", "05": "space", "06": "space mis
                "11": "land civilian unit/organisation", "15": "land equipment", "20": "land installation",
                "27": "dismounted individual", "30": "sea surface", "35": "sea subsurface", "36": "mine warfare",
                "40": "activities", "50": "signals intelligence (space)", "51": "signals intelligence (air)",
-               "52": "signals intelligence (land)", "53": "signals intelligence (surface)",
-               "54": "signals intelligence (subsurface)", "60": "cyberspace"}
-"""The MIL-STD-2525D / APP-6(D) symbol sets of point symbols (SIDC digits 5-6) a catalog type may use."""
+               "52": "signals intelligence (land)", "60": "cyberspace"}
+"""The MIL-STD-2525D / APP-6(D) symbol sets of point symbols (SIDC digits 5-6) a catalog type may use: those the
+renderer (milsymbol 0.2.0) draws - not 53 and 54, signals intelligence (surface, subsurface), which it lacks."""
 
 
 def _sidc(code: object) -> object:
