@@ -360,17 +360,7 @@ def build_problem(scenario: Scenario, unit_ids: list[str], options: SitingOption
             profiles.append(p)
             keys.append(p["key"])
         profile_of.append(keys.index(p["key"]))
-    masks = _masks(scenario, xy, profiles, bands, cx, cy, rc_dem)
-
     fixed_units = [u for u in spec.units if u.id not in unit_ids]
-    fixed = np.zeros((len(bands), (cx.size + 7) // 8), np.uint8)
-    for unit in fixed_units:
-        if not net.senses[unit.id] or sensor_model(scenario, unit) is None:
-            continue
-        p = _profile(scenario, unit, True, bands, threats, faintest)
-        site = scenario.sites[unit.id]
-        fixed |= _masks(scenario, np.array([[site.x, site.y]]), [p], bands, cx, cy, rc_dem)[0, 0]
-
     # constraints: terrain, then distances to the fixed units, then pairs of sited units
     rows, cols = terrain.xy_to_rowcol(xy[:, 0], xy[:, 1])
     terrain_ok = np.isfinite(terrain.elevation[rows, cols])
@@ -419,6 +409,15 @@ def build_problem(scenario: Scenario, unit_ids: list[str], options: SitingOption
             raise InputError(option_of.get(i, "--link-range"), f"no candidate meets the constraints for unit '{u}' "
                              "(its links to the units kept where they are are too long from every candidate)")
     allowed &= reach
+    masks = _masks(scenario, xy, profiles, bands, cx, cy, rc_dem)
+    fixed = np.zeros((len(bands), (cx.size + 7) // 8), np.uint8)
+    for unit in fixed_units:
+        if not net.senses[unit.id] or sensor_model(scenario, unit) is None:
+            continue
+        p = _profile(scenario, unit, True, bands, threats, faintest)
+        site = scenario.sites[unit.id]
+        fixed |= _masks(scenario, np.array([[site.x, site.y]]), [p], bands, cx, cy, rc_dem)[0, 0]
+
     problem = Problem(xy, allowed, np.asarray(profile_of), masks, np.tile(weights, (len(bands), 1)), fixed,
                       np.zeros(len(bands)), apart, [(u, v, d) for (u, v), d in sorted(within.items())],
                       np.arange(len(sited)))
