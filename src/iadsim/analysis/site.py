@@ -254,8 +254,9 @@ def _masks(scenario: Scenario, sites: np.ndarray, profiles: list[dict], bands, c
     out = np.zeros((len(profiles), len(sites), len(bands), n_bytes), np.uint8)
     heights = sorted({p["antenna_height"] for p in profiles if p["sensor"] is not None})
     srow, scol = terrain.xy_to_rowcol(sites[:, 0], sites[:, 1])
-    far = np.max(np.hypot(cx[:, None] - sites[None, :, 0], cy[:, None] - sites[None, :, 1]), axis=0) \
-        if cx.size * len(sites) <= 5e7 else np.full(len(sites), np.inf)
+    # the farthest the sweep must reach: the corner of the cells' box farthest from each site
+    far = np.hypot(np.maximum(np.abs(cx.min() - sites[:, 0]), np.abs(cx.max() - sites[:, 0])),
+                   np.maximum(np.abs(cy.min() - sites[:, 1]), np.abs(cy.max() - sites[:, 1])))
     for height in heights:
         members = [i for i, p in enumerate(profiles) if p["sensor"] is not None and p["antenna_height"] == height]
         reach = max(profiles[i]["sensor"].max_range for i in members)
