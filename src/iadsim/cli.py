@@ -421,6 +421,68 @@ def route(
         out.print(f"wrote {out_path} (raid {raid['id']})")
 
 
+@app.command()
+def site(
+    scenario: ScenarioArg,
+    units: Annotated[str, typer.Option("--units", help="the units to site, comma-separated ids; the others stay")],
+    out_dir: Annotated[Path, typer.Option("--out", help="output folder: sited scenario, siting.json/csv, maps")],
+    candidates: Annotated[Path | None, typer.Option(
+        "--candidates", help="CSV of candidate positions with a header x,y (from the origin, e.g. 12 km) or lat,lon")
+    ] = None,
+    auto: Annotated[int | None, typer.Option("--auto", help="generate N candidates (prominent dry ground, gentle "
+                                                         "slope) instead of --candidates")] = None,
+    time_limit: Annotated[float, typer.Option("--time-limit", help="seconds for the exact MILP (then for the LP "
+                                                                   "bound and the heuristic each)")] = 60.0,
+    bands: Annotated[str, typer.Option(help="heights above ground, comma-separated")] = "30,100,300",
+    cell: Annotated[str, typer.Option(help="coverage grid cell side")] = "500m",
+    max_slope: Annotated[float, typer.Option("--max-slope", help="steepest ground slope at a site [degrees]")] = 10.0,
+    min_separation: Annotated[str, typer.Option("--min-separation", help="least distance between units")] = "200m",
+    link_range: Annotated[str, typer.Option("--link-range", help="longest link between units")] = "40km",
+    launcher_reach: Annotated[str, typer.Option(
+        "--launcher-reach", help="longest fire-control link from a radar to a launcher without its own radar")
+    ] = "5km",
+    threat: Annotated[list[str] | None, typer.Option(
+        "--threat", help="aircraft type to detect (repeatable; default: the raids' types)")] = None,
+) -> None:
+    """Siting: positions for the named units that maximise low-level detection coverage (MILP, else heuristic)."""
+    import math
+
+    from iadsim.analysis.site import site as run_site
+    from iadsim.analysis.siting import SitingOptions
+    from iadsim.scenario import load_scenario
+
+    def length(text: str, option: str) -> float:
+        values = signed_lengths(text, option)
+        if len(values) != 1 or values[0] < 0:
+            raise InputError(option, "give one length >= 0, e.g. 500m")
+        return values[0]
+
+    if not (math.isfinite(max_slope) and 0 <= max_slope <= 90):
+        raise InputError("--max-slope", "give an angle between 0 and 90 degrees")
+    options = SitingOptions(bands=parse_lengths(bands, "--bands"), cell=length(cell, "--cell"),
+                            max_slope=math.radians(max_slope),
+                            min_separation=length(min_separation, "--min-separation"),
+                            link_range=length(link_range, "--link-range"),
+                            launcher_reach=length(launcher_reach, "--launcher-reach"), time_limit=time_limit,
+                            threat_types=tuple(threat) if threat else None)
+    ids = [u.strip() for u in units.split(",") if u.strip()]
+    loaded = load_scenario(scenario)
+    summary = run_site(loaded, ids, out_dir, options, candidates=candidates, auto=auto)
+    solver = summary["solver"]
+    if solver["method"] == "milp":
+        out.print(f"optimal (MILP) in {solver['elapsed_s']:g} s")
+    else:
+        which = "LP relaxation" if solver["bound_kind"] == "lp" else "sum of stand-alone gains"
+        out.print(f"heuristic: gap {solver['gap']:.2%} to the {which} bound ({'; '.join(solver['notes'])})")
+    cov = summary["coverage"]
+    for band in cov["km2_after"]:
+        out.print(f"{band:>6} m AGL: {cov['km2_before'][band]:9.1f} -> {cov['km2_after'][band]:9.1f} km2")
+    for unit in summary["units"]:
+        out.print(f"  {unit['id']}: moved {unit['moved_m'] / 1e3:.2f} km to x {unit['sited']['x_m'] / 1e3:.2f} km, "
+                  f"y {unit['sited']['y_m'] / 1e3:.2f} km")
+    out.print(f"wrote {len(summary['files'])} files to {out_dir}")
+
+
 @contextmanager
 def progress_bar(label: str, enabled: bool = True, delay: float = 2.0):
     """A progress callback ``update(done, total)`` drawing a rich bar with ETA on stderr once a job has run for

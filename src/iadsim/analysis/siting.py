@@ -1,0 +1,490 @@
+"""Siting: positions for named units that maximise the weighted low-level detection coverage.
+
+The problem (``docs/siting.md`` gives the formulation and its rules):
+
+* **Coverage grid.** Square cells of ``cell`` metres (default :data:`DEFAULT_CELL`, 500 m) over the region of
+  interest: the default area of interest of :func:`iadsim.analysis.coverage.area_of_interest` (the defended
+  assets' circles plus 30 km, or the laydown's box) and the threat axes (cells within :data:`AXIS_WIDTH` of a
+  raid's route). A cell's weight is 1 inside the area of interest plus 1 along a threat axis (so 2 where both),
+  the same at every band; cells off the terrain are left out.
+* **Coverage of a unit at a site** at band ``h`` (height above the cell's ground): the masking height at the cell
+  centre from the antenna (the unit's mast height above the site, 4/3 earth,
+  :func:`iadsim.terrain.masking_heights` on the DEM) is at most ``h``, the ground range is within the sensor's
+  instrumented range, the cell is in the unit's sector, and the sensor's per-look Pd over a flat earth at that
+  ground range and height (the model of :mod:`iadsim.sensors`, worst threat type as in ``iadsim coverage``,
+  no jamming; terrain multipath and clutter left out for speed) is at least 0.5. Masks are computed once per
+  distinct (candidate, mast height), out to the largest instrumented range of the types at that height, and
+  kept as packed bits per band (``numpy.packbits``, little bit order). Units without a sensing sensor
+  (launchers without a radar, command posts) cover nothing: they are sited only to meet the constraints.
+* **Constraints.** One candidate per unit; candidates on the terrain, on a slope of at most ``max_slope``,
+  not on water (land cover whose surface class is sea or fresh water); each pair of units at least
+  ``min_separation`` apart; each link no longer than ``link_range`` and each fire-control link to a launcher
+  without its own sensor no longer than ``launcher_reach``; units not named stay where they are; and each
+  band's weighted coverage at least the given laydown's. A distance limit is never tighter than the given
+  laydown's own distance for that pair (a planner's accepted laydown stays feasible, terrain permitting).
+  The units' given positions are candidates too.
+* **Solution.** An exact MILP (:func:`scipy.optimize.milp`, HiGHS) when it finishes within the time limit;
+  otherwise the best of greedy construction and local search (single-unit moves and pair swaps) from the given
+  laydown, with a valid upper bound: the LP relaxation's optimum when the LP solves within the limit, else the
+  fixed units' coverage plus the sum of each unit's best stand-alone gain.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["AXIS_WIDTH", "DEFAULT_CELL", "DEFAULT_SITING_BANDS", "MILP_MAX_NONZEROS", "Problem", "Solution",
+           "SitingOptions", "coverage_of", "feasible", "solve", "standalone_bound"]
+
+DEFAULT_SITING_BANDS = (30.0, 100.0, 300.0)
+"""Heights above ground [m] of the default low-level bands."""
+
+DEFAULT_CELL = 500.0
+"""Side [m] of the coverage grid's cells."""
+
+AXIS_WIDTH = 5e3
+"""Half-width [m] of a threat axis: cells within this ground distance of a raid's route."""
+
+MILP_MAX_NONZEROS = 4_000_000
+"""Largest number of (unit, candidate, cell) coverage entries the MILP is built with (memory); a larger problem
+counts as a MILP that does not finish in time."""
+
+PD_RANGE_STEP = 25.0
+"""Range step [m] of the flat-earth Pd table of each sensor and band."""
+
+
+@dataclass(frozen=True)
+class SitingOptions:
+    """The user's choices (SI units; angles in radians)."""
+
+    bands: tuple[float, ...] = DEFAULT_SITING_BANDS
+    cell: float = DEFAULT_CELL
+    max_slope: float = math.radians(10.0)
+    min_separation: float = 200.0
+    link_range: float = 40e3
+    launcher_reach: float = 5e3
+    time_limit: float = 60.0
+    threat_types: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A siting problem as arrays: what the solvers see.
+
+    Attributes
+    ----------
+    xy : numpy.ndarray, shape (n_candidates, 2)
+        Candidate positions [m].
+    allowed : numpy.ndarray of bool, shape (n_units, n_candidates)
+        Candidates each unit may take (terrain and fixed-unit constraints).
+    profile : numpy.ndarray of int, shape (n_units,)
+        Each unit's coverage profile: an index into ``masks``.
+    masks : numpy.ndarray of uint8, shape (n_profiles, n_candidates, n_bands, n_bytes)
+        Coverage of a profile at a candidate per band, as ``numpy.packbits(..., bitorder="little")`` of the
+        ``n_cells`` cells.
+    weights : numpy.ndarray of float, shape (n_bands, n_cells)
+        Positive weight of each cell at each band.
+    fixed : numpy.ndarray of uint8, shape (n_bands, n_bytes)
+        Cells covered by the units kept where they are (packed likewise).
+    floors : numpy.ndarray of float, shape (n_bands,)
+        Least weighted coverage per band (the given laydown's).
+    apart : list of (int, int, float)
+        (u, v, d): units u and v at least d [m] apart.
+    within : list of (int, int, float)
+        (u, v, d): units u and v at most d [m] apart.
+    given : numpy.ndarray of int, shape (n_units,)
+        Each unit's given position, as a candidate index.
+    """
+
+    xy: np.ndarray
+    allowed: np.ndarray
+    profile: np.ndarray
+    masks: np.ndarray
+    weights: np.ndarray
+    fixed: np.ndarray
+    floors: np.ndarray
+    apart: list[tuple[int, int, float]] = field(default_factory=list)
+    within: list[tuple[int, int, float]] = field(default_factory=list)
+    given: np.ndarray | None = None
+
+    @property
+    def n_units(self) -> int:
+        return self.allowed.shape[0]
+
+    @property
+    def n_cells(self) -> int:
+        return self.weights.shape[1]
+
+    def planes(self) -> list[tuple[float, np.ndarray]]:
+        """(weight, packed mask of the cells with that weight per band (n_bands, n_bytes)) for each weight value."""
+        out = []
+        n_bytes = self.fixed.shape[1]
+        for value in np.unique(self.weights):
+            plane = np.packbits(self.weights == value, axis=-1, bitorder="little")
+            out.append((float(value), plane[:, :n_bytes]))
+        return out
+
+
+@dataclass(frozen=True)
+class Solution:
+    """A siting answer.
+
+    Attributes
+    ----------
+    assignment : numpy.ndarray of int, shape (n_units,)
+        Candidate index of each unit.
+    objective : float
+        Weighted coverage summed over the bands (fixed units included).
+    per_band : numpy.ndarray, shape (n_bands,)
+        Weighted coverage per band.
+    method : str
+        ``"milp"`` (proved optimal) or ``"heuristic"``.
+    bound : float
+        Upper bound on the optimum (the objective itself when proved optimal).
+    bound_kind : str
+        ``"milp"``, ``"lp"`` (LP relaxation) or ``"standalone"`` (sum of each unit's best stand-alone gain).
+    notes : list of str
+        What happened: the MILP's and LP's outcomes.
+    """
+
+    assignment: np.ndarray
+    objective: float
+    per_band: np.ndarray
+    method: str
+    bound: float
+    bound_kind: str
+    notes: list[str]
+
+    @property
+    def gap(self) -> float:
+        """Relative gap (bound - objective) / bound (0 when proved optimal)."""
+        return 0.0 if self.bound <= 0 else max(0.0, (self.bound - self.objective) / self.bound)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Evaluation
+# ----------------------------------------------------------------------------------------------------
+def _weighted(cover: np.ndarray, planes) -> np.ndarray:
+    """Weighted count of packed coverage ``cover`` (..., n_bands, n_bytes) -> (..., n_bands)."""
+    total = 0.0
+    for value, plane in planes:
+        total = total + value * np.bitwise_count(cover & plane).sum(axis=-1, dtype=np.int64)
+    return np.asarray(total, dtype=float)
+
+
+def _union(problem: Problem, assignment, skip: int | None = None) -> np.ndarray:
+    cover = problem.fixed.copy()
+    for u, c in enumerate(assignment):
+        if u != skip:
+            cover |= problem.masks[problem.profile[u], c]
+    return cover
+
+
+def coverage_of(problem: Problem, assignment) -> np.ndarray:
+    """Weighted coverage per band (n_bands,) of the laydown ``assignment`` (a candidate index per unit)."""
+    return _weighted(_union(problem, assignment), problem.planes())
+
+
+def _distances(problem: Problem, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.hypot(problem.xy[a, None, 0] - problem.xy[None, b, 0], problem.xy[a, None, 1] - problem.xy[None, b, 1])
+
+
+def _pair_ok(problem: Problem, u: int, cu, v: int, cv) -> np.ndarray:
+    """Whether unit u at candidates ``cu`` and unit v at ``cv`` (broadcast) meet their pair constraints."""
+    d = np.hypot(problem.xy[cu, 0] - problem.xy[cv, 0], problem.xy[cu, 1] - problem.xy[cv, 1])
+    ok = np.ones(np.shape(d), bool)
+    for a, b, limit in problem.apart:
+        if {a, b} == {u, v}:
+            ok &= d >= limit
+    for a, b, limit in problem.within:
+        if {a, b} == {u, v}:
+            ok &= d <= limit
+    return ok
+
+
+def feasible(problem: Problem, assignment, tolerance: float = 1e-6) -> bool:
+    """Whether a laydown meets every constraint: allowed candidates, pairs and per-band floors."""
+    a = np.asarray(assignment)
+    if not problem.allowed[np.arange(problem.n_units), a].all():
+        return False
+    for u in range(problem.n_units):
+        for v in range(u + 1, problem.n_units):
+            if not _pair_ok(problem, u, a[u], v, a[v]):
+                return False
+    return bool((coverage_of(problem, a) >= problem.floors - tolerance).all())
+
+
+def standalone_bound(problem: Problem) -> float:
+    """The fixed units' weighted coverage plus, for each unit, its best gain over it alone on an allowed candidate:
+    an upper bound on any laydown's (the union's gain is at most the sum of the parts')."""
+    planes = problem.planes()
+    base = _weighted(problem.fixed, planes).sum()
+    bound = base
+    for u in range(problem.n_units):
+        cand = np.flatnonzero(problem.allowed[u])
+        gains = _weighted(problem.masks[problem.profile[u], cand] | problem.fixed, planes).sum(axis=-1) - base
+        bound += float(gains.max()) if gains.size else 0.0
+    return float(bound)
+
+
+# ----------------------------------------------------------------------------------------------------
+# The MILP and its LP relaxation
+# ----------------------------------------------------------------------------------------------------
+def _model(problem: Problem):
+    """(c, A, lower, upper, n_x, x_index, constant) of the MILP in scipy's form (minimise c @ z), or None when it
+    has more than MILP_MAX_NONZEROS coverage entries. Variables: x (unit, candidate) binary, then one y in [0, 1]
+    per band and group of cells covered by the same (unit, candidate) set (their weights summed)."""
+    from scipy import sparse
+
+    planes = problem.planes()
+    pairs = [(u, c) for u in range(problem.n_units) for c in np.flatnonzero(problem.allowed[u])]
+    x_index = {p: i for i, p in enumerate(pairs)}
+    n_x = len(pairs)
+    n_bands = problem.weights.shape[0]
+    free = ~np.unpackbits(problem.fixed, axis=-1, count=problem.n_cells, bitorder="little").astype(bool)
+    entries = 0
+    for u, c in pairs:
+        entries += int(np.bitwise_count(problem.masks[problem.profile[u], c] & ~problem.fixed).sum())
+        if entries > MILP_MAX_NONZEROS:
+            return None
+    constant = float(_weighted(problem.fixed, planes).sum())
+    fixed_band = _weighted(problem.fixed, planes)
+    rows, cols, vals, lower, upper = [], [], [], [], []
+    objective = []
+    n_y = 0
+    row = 0
+    floor_rows = []
+    for b in range(n_bands):
+        cover = np.zeros((n_x, problem.n_cells), bool)
+        for i, (u, c) in enumerate(pairs):
+            cover[i] = np.unpackbits(problem.masks[problem.profile[u], c, b], count=problem.n_cells,
+                                     bitorder="little").astype(bool)
+        cover &= free[b]
+        groups: dict[bytes, list[int]] = {}
+        covered_cells = np.flatnonzero(cover.any(axis=0))
+        for k in covered_cells:
+            groups.setdefault(np.flatnonzero(cover[:, k]).astype(np.int64).tobytes(), []).append(k)
+        band_y = []
+        for key, cells in groups.items():
+            y = n_x + n_y
+            n_y += 1
+            xs = np.frombuffer(key, dtype=np.int64)
+            rows += [row] * (len(xs) + 1)
+            cols += [y, *xs.tolist()]
+            vals += [1.0] + [-1.0] * len(xs)
+            lower.append(-np.inf)
+            upper.append(0.0)
+            row += 1
+            weight = float(problem.weights[b, cells].sum())
+            objective.append(weight)
+            band_y.append((y, weight))
+        floor_rows.append((band_y, float(problem.floors[b] - fixed_band[b])))
+    for band_y, floor in floor_rows:  # weighted coverage of each band at least its floor
+        for y, weight in band_y:
+            rows.append(row)
+            cols.append(y)
+            vals.append(weight)
+        lower.append(floor)
+        upper.append(np.inf)
+        row += 1
+    for u in range(problem.n_units):  # one candidate per unit
+        for c in np.flatnonzero(problem.allowed[u]):
+            rows.append(row)
+            cols.append(x_index[(u, c)])
+            vals.append(1.0)
+        lower.append(1.0)
+        upper.append(1.0)
+        row += 1
+    for kind, constraints in (("apart", problem.apart), ("within", problem.within)):
+        for u, v, limit in constraints:
+            cu, cv = np.flatnonzero(problem.allowed[u]), np.flatnonzero(problem.allowed[v])
+            d = _distances(problem, cu, cv)
+            for i, c in enumerate(cu):
+                # apart: x[u,c] + sum of v's candidates too close <= 1; within: x[u,c] - sum of v's near enough <= 0
+                others = cv[d[i] < limit] if kind == "apart" else cv[d[i] <= limit]
+                rows += [row] * (len(others) + 1)
+                cols += [x_index[(u, c)], *(x_index[(v, o)] for o in others)]
+                vals += [1.0] + [1.0 if kind == "apart" else -1.0] * len(others)
+                lower.append(-np.inf)
+                upper.append(1.0 if kind == "apart" else 0.0)
+                row += 1
+    n = n_x + n_y
+    a = sparse.csr_array((vals, (rows, cols)), shape=(row, n))
+    c = np.concatenate([np.zeros(n_x), -np.asarray(objective, float)])
+    return c, a, np.asarray(lower, float), np.asarray(upper, float), n_x, pairs, constant
+
+
+def _solve_milp(problem: Problem, model, time_limit: float):
+    """(assignment or None, message)."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    c, a, lower, upper, n_x, pairs, _ = model
+    integrality = np.zeros(c.size)
+    integrality[:n_x] = 1
+    result = milp(c, integrality=integrality, bounds=Bounds(0, 1), constraints=LinearConstraint(a, lower, upper),
+                  options={"time_limit": max(float(time_limit), 0.01), "disp": False})
+    if result.status == 0:
+        assignment = np.zeros(problem.n_units, int)
+        for i in np.flatnonzero(result.x[:n_x] > 0.5):
+            u, cand = pairs[i]
+            assignment[u] = cand
+        return assignment, "optimal"
+    if result.status == 2:
+        return None, "infeasible"
+    return None, f"did not finish within {time_limit:g} s ({result.message})"
+
+
+def _lp_bound(model, time_limit: float) -> tuple[float | None, str]:
+    from scipy.optimize import linprog
+
+    c, a, lower, upper, _, _, constant = model
+    finite_up, finite_low = np.isfinite(upper), np.isfinite(lower)
+    eq = finite_up & finite_low & (lower == upper)
+    a_ub = [a[finite_up & ~eq], -a[finite_low & ~eq]]
+    from scipy import sparse
+
+    result = linprog(c, A_ub=sparse.vstack(a_ub), b_ub=np.concatenate([upper[finite_up & ~eq],
+                                                                        -lower[finite_low & ~eq]]),
+                     A_eq=a[eq], b_eq=upper[eq], bounds=(0, 1), method="highs",
+                     options={"time_limit": max(float(time_limit), 0.01)})
+    if result.status == 0:
+        return constant - float(result.fun), "LP relaxation solved"
+    return None, f"LP relaxation did not solve within {time_limit:g} s ({result.message})"
+
+
+# ----------------------------------------------------------------------------------------------------
+# Greedy and local search
+# ----------------------------------------------------------------------------------------------------
+def _moves_ok(problem: Problem, assignment: np.ndarray, u: int) -> np.ndarray:
+    """(n_candidates,) bool: unit u may move to each candidate, the others staying (allowed and pairs)."""
+    ok = problem.allowed[u].copy()
+    cand = np.arange(problem.xy.shape[0])
+    for v in range(problem.n_units):
+        if v != u and assignment[v] >= 0:
+            ok &= _pair_ok(problem, u, cand, v, assignment[v])
+    return ok
+
+
+def _greedy(problem: Problem, planes) -> np.ndarray | None:
+    """Units placed one at a time, each where it adds most to the coverage of those placed (pairs respected)."""
+    assignment = np.full(problem.n_units, -1)
+    for u in range(problem.n_units):
+        placed = [v for v in range(problem.n_units) if assignment[v] >= 0]
+        cover = problem.fixed.copy()
+        for v in placed:
+            cover |= problem.masks[problem.profile[v], assignment[v]]
+        ok = _moves_ok(problem, assignment, u)
+        if not ok.any():
+            return None
+        values = _weighted(problem.masks[problem.profile[u]] | cover, planes).sum(axis=-1)
+        values[~ok] = -np.inf
+        assignment[u] = int(np.argmax(values))
+    return assignment
+
+
+def _local_search(problem: Problem, start: np.ndarray, planes, deadline: float) -> np.ndarray:
+    """Best-improvement single-unit moves, then pair swaps, until neither improves (or the deadline)."""
+    a = start.copy()
+    current = float(_weighted(_union(problem, a), planes).sum())
+    while time.monotonic() < deadline:
+        best = (current + 1e-9, None)
+        for u in range(problem.n_units):
+            others = _union(problem, a, skip=u)
+            per_band = _weighted(problem.masks[problem.profile[u]] | others, planes)
+            values = per_band.sum(axis=-1)
+            ok = _moves_ok(problem, a, u) & (per_band >= problem.floors - 1e-9).all(axis=-1)
+            values[~ok] = -np.inf
+            c = int(np.argmax(values))
+            if values[c] > best[0]:
+                best = (float(values[c]), (u, c))
+        if best[1] is None:
+            for u in range(problem.n_units):
+                for v in range(u + 1, problem.n_units):
+                    b = a.copy()
+                    b[u], b[v] = a[v], a[u]
+                    if problem.profile[u] != problem.profile[v] and feasible(problem, b):
+                        value = float(coverage_of(problem, b).sum())
+                        if value > best[0]:
+                            best = (value, ("swap", u, v))
+        if best[1] is None:
+            break
+        if best[1][0] == "swap":
+            _, u, v = best[1]
+            a[u], a[v] = a[v], a[u]
+        else:
+            u, c = best[1]
+            a[u] = c
+        current = best[0]
+    return a
+
+
+def _heuristic(problem: Problem, deadline: float) -> np.ndarray | None:
+    planes = problem.planes()
+    starts = []
+    if problem.given is not None and feasible(problem, problem.given):
+        starts.append(np.asarray(problem.given).copy())
+    greedy = _greedy(problem, planes)
+    if greedy is not None and feasible(problem, greedy):
+        starts.append(greedy)
+    best, value = None, -np.inf
+    for start in starts:
+        found = _local_search(problem, start, planes, deadline)
+        v = float(coverage_of(problem, found).sum())
+        if v > value:
+            best, value = found, v
+    return best
+
+
+# ----------------------------------------------------------------------------------------------------
+# The solver
+# ----------------------------------------------------------------------------------------------------
+def solve(problem: Problem, time_limit: float = 60.0, method: str = "auto") -> Solution:
+    """The best laydown: the MILP's optimum when it finishes within ``time_limit`` [s], else the heuristic's with a
+    valid upper bound (the LP relaxation's when it solves within the limit, else :func:`standalone_bound`).
+
+    Parameters
+    ----------
+    problem : Problem
+    time_limit : float
+        Seconds given to the MILP, then (if it does not finish) to the LP bound and to the heuristic each.
+    method : {"auto", "heuristic"}
+        ``"heuristic"`` skips the MILP (the bound is still computed as above).
+
+    Raises
+    ------
+    ValueError
+        When no laydown meets the constraints (the MILP proves it, or the heuristic finds none).
+    """
+    if method not in ("auto", "heuristic"):
+        raise ValueError(f"unknown method {method!r}; choose auto or heuristic")
+    notes = []
+    model = _model(problem)
+    if model is None:
+        notes.append(f"MILP not built: more than {MILP_MAX_NONZEROS:,} coverage entries (counts as not finishing)")
+    elif method == "auto":
+        assignment, status = _solve_milp(problem, model, time_limit)
+        notes.append(f"MILP: {status}")
+        if assignment is not None:
+            per_band = coverage_of(problem, assignment)
+            total = float(per_band.sum())
+            return Solution(assignment, total, per_band, "milp", total, "milp", notes)
+        if status == "infeasible":
+            raise ValueError("no laydown of the candidates meets the constraints and the given laydown's per-band "
+                             "coverage")
+    bound, kind = None, "standalone"
+    if model is not None:
+        bound, message = _lp_bound(model, time_limit)
+        notes.append(message)
+        kind = "lp" if bound is not None else kind
+    if bound is None:
+        bound = standalone_bound(problem)
+    assignment = _heuristic(problem, time.monotonic() + time_limit)
+    if assignment is None:
+        raise ValueError("no laydown found that meets the constraints and the given laydown's per-band coverage")
+    per_band = coverage_of(problem, assignment)
+    total = float(per_band.sum())
+    return Solution(assignment, total, per_band, "heuristic", float(bound), kind, notes)

@@ -1,0 +1,246 @@
+"""Siting (issue 26, item 1): the MILP's optimum proved by exhaustive search on small instances, the heuristic's
+bound checked valid, the constraints respected in the written scenario, and bad input refused (exit 2)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+
+import numpy as np
+import pytest
+
+from iadsim.analysis import siting
+from iadsim.analysis.site import SitingOptions, build_problem
+from iadsim.analysis.siting import Problem, solve
+from iadsim.cli import main
+from iadsim.scenario import load_scenario
+from iadsim.terrain import Dem, write_geotiff
+
+
+# ----------------------------------------------------------------------------------------------------
+# An independent exhaustive search over boolean coverage (no packed bits, no solver code)
+# ----------------------------------------------------------------------------------------------------
+def _exhaustive(cover, weights, fixed, allowed, xy, apart, within, floors):
+    """Best (value, assignment) over every assignment; cover (n_units, n_cand, n_bands, n_cells) bool."""
+    n_units, n_cand = allowed.shape
+    best, best_a = -math.inf, None
+    for a in itertools.product(range(n_cand), repeat=n_units):
+        if not all(allowed[u, c] for u, c in enumerate(a)):
+            continue
+        d = {(u, v): math.dist(xy[a[u]], xy[a[v]]) for u in range(n_units) for v in range(n_units)}
+        if any(d[u, v] < lim for u, v, lim in apart) or any(d[u, v] > lim for u, v, lim in within):
+            continue
+        union = fixed.copy()
+        for u, c in enumerate(a):
+            union |= cover[u, c]
+        per_band = (union * weights).sum(axis=1)
+        if (per_band < floors - 1e-9).any():
+            continue
+        if per_band.sum() > best:
+            best, best_a = float(per_band.sum()), a
+    return best, best_a
+
+
+def _pack(a):
+    return np.packbits(a, axis=-1, bitorder="little")
+
+
+def _random_problem(seed: int, n_units=3, n_cand=9, n_bands=2, n_cells=70, profiles=2):
+    rng = np.random.default_rng(seed)
+    xy = rng.uniform(0, 10e3, (n_cand, 2))
+    cover_p = rng.random((profiles, n_cand, n_bands, n_cells)) < 0.25
+    cover_p[:, :, 1] |= cover_p[:, :, 0]  # a higher band sees at least what a lower one does
+    profile = rng.integers(0, profiles, n_units)
+    weights = rng.integers(1, 4, (n_bands, n_cells)).astype(float)
+    fixed = rng.random((n_bands, n_cells)) < 0.1
+    allowed = rng.random((n_units, n_cand)) < 0.8
+    given = rng.choice(n_cand, n_units, replace=False)
+    allowed[np.arange(n_units), given] = True
+    apart = [(0, 1, 2500.0)] if math.dist(xy[given[0]], xy[given[1]]) >= 2500 else []
+    limit = max(6e3, math.dist(xy[given[1]], xy[given[2]]))
+    within = [(1, 2, limit)]
+    cover = cover_p[profile]
+    union = fixed.copy()
+    for u, c in enumerate(given):
+        union |= cover[u, c]
+    floors = (union * weights).sum(axis=1)
+    problem = Problem(xy, allowed, profile, _pack(cover_p), weights, _pack(fixed), floors, apart, within, given)
+    return problem, (cover, weights, fixed, allowed, xy, apart, within, floors)
+
+
+def _ok(problem_args, a) -> bool:
+    cover, weights, fixed, allowed, xy, apart, within, floors = problem_args
+    _, found = _exhaustive(cover, weights, fixed, allowed[:, :] & _only(allowed, a), xy, apart, within, floors)
+    return found is not None
+
+
+def _only(allowed, a):
+    mask = np.zeros_like(allowed)
+    mask[np.arange(len(a)), a] = True
+    return mask
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_milp_optimum_equals_exhaustive_search(seed):
+    problem, args = _random_problem(seed)
+    best, _ = _exhaustive(*args)
+    solution = solve(problem, time_limit=30)
+    assert solution.method == "milp" and solution.bound_kind == "milp"
+    assert solution.objective == pytest.approx(best)
+    assert _ok(args, solution.assignment)  # the MILP's laydown meets every constraint (checked independently)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_heuristic_is_below_a_valid_lp_bound(seed):
+    problem, args = _random_problem(seed + 10)
+    best, _ = _exhaustive(*args)
+    solution = solve(problem, time_limit=30, method="heuristic")
+    assert solution.method == "heuristic" and solution.bound_kind == "lp"
+    assert _ok(args, solution.assignment)
+    assert solution.objective <= best + 1e-9 <= solution.bound + 1e-6
+    assert 0 <= solution.gap == pytest.approx((solution.bound - solution.objective) / solution.bound)
+
+
+def test_standalone_bound_when_the_milp_is_too_large(monkeypatch):
+    problem, args = _random_problem(3)
+    best, _ = _exhaustive(*args)
+    monkeypatch.setattr(siting, "MILP_MAX_NONZEROS", 0)
+    solution = solve(problem, time_limit=30)
+    assert solution.method == "heuristic" and solution.bound_kind == "standalone"
+    cover, weights, fixed, allowed, *_ = args
+    # the bound written out: fixed coverage plus each unit's best gain on its own
+    base = (fixed * weights).sum()
+    expected = base + sum(max(((fixed | cover[u, c]) * weights).sum() - base for c in np.flatnonzero(allowed[u]))
+                          for u in range(len(allowed)))
+    assert solution.bound == pytest.approx(expected) and solution.bound >= best
+    assert solution.objective <= best + 1e-9
+
+
+# ----------------------------------------------------------------------------------------------------
+# A scenario on a small synthetic DEM
+# ----------------------------------------------------------------------------------------------------
+_SCENARIO = """\
+name: ridges
+duration: 5 min
+terrain: {{source: ridges.tif}}
+defended_assets:
+  - {{id: base, x: 0 km, y: 0 km, radius: 1 km}}
+units:
+  - {{id: cp, type: command-post, x: 1 km, y: -1 km}}
+  - {{id: sr1, type: mr-search-radar, x: -3 km, y: -3 km, mast_height: 10 m}}
+  - {{id: sr2, type: mr-search-radar, x: 4 km, y: 3 km, mast_height: 10 m}}
+  - {{id: telar, type: mr-telar, x: -1 km, y: 1 km, mast_height: 6 m}}
+  - {{id: ll, type: mr-launcher-loader, x: -1.4 km, y: 0.6 km}}
+links:
+  - {{from: sr1, to: cp, carries: tracks}}
+  - {{from: sr2, to: cp, carries: tracks}}
+  - {{from: cp, to: telar, carries: cues}}
+  - {{from: telar, to: ll, carries: fire-control}}
+threats:
+  - id: raid
+    type: attack-helicopter
+    target: base
+    altitude_reference: agl
+    route:
+      - {{x: -12 km, y: 8 km, altitude: 30 m}}
+      - {{x: 0 km, y: 0 km, altitude: 30 m}}
+"""
+
+CANDIDATES = [(-6, -6), (-6, 5), (5, -6), (0, 8), (8, 0), (-2, -7), (3, 7), (-8, 0), (2, 2)]
+
+
+def _write(tmp_path):
+    cell, half = 200.0, 15e3
+    n = int(2 * half / cell)
+    centres = (np.arange(n) + 0.5) * cell - half
+    x, y = np.meshgrid(centres, -centres)
+    ridges = 500 * np.exp(-((x - 0.4 * y - 3e3) / 700) ** 2) + 400 * np.exp(-((y + 0.3 * x - 4e3) / 600) ** 2)
+    # a gentle tilt (0.6 degrees): no cell is level
+    elevation = 300.0 + 0.01 * x + ridges + 200 * np.exp(-((x + 5e3) ** 2 + (y - 5e3) ** 2) / 2e6)
+    write_geotiff(tmp_path / "ridges.tif", elevation, Dem.from_array(elevation, cell, (-half, half), "EPSG:32633"))
+    scenario = tmp_path / "ridges.yaml"
+    scenario.write_text(_SCENARIO.format())
+    candidates = tmp_path / "candidates.csv"
+    candidates.write_text("x,y\n" + "".join(f"{a} km,{b} km\n" for a, b in CANDIDATES))
+    return scenario, candidates
+
+
+def test_site_command_finds_the_exhaustive_optimum_and_respects_the_constraints(tmp_path, capsys):
+    scenario, candidates = _write(tmp_path)
+    out = tmp_path / "out"
+    args = ["site", str(scenario), "--units", "sr1,telar,ll", "--candidates", str(candidates), "--cell", "1km",
+            "--min-separation", "1km", "--launcher-reach", "3km", "--max-slope", "30", "--out", str(out)]
+    assert main(args) == 0, capsys.readouterr().err
+    summary = json.loads((out / "siting.json").read_text())
+    assert summary["solver"]["status"] == "optimal"
+    assert {"ridges-sited.yaml", "siting.csv", "report.html", "map_30m.png", "map_100m.png"} <= {
+        p.name for p in out.iterdir()}
+
+    loaded = load_scenario(scenario)
+    built = build_problem(loaded, ["sr1", "telar", "ll"], SitingOptions(
+        cell=1e3, min_separation=1e3, launcher_reach=3e3, max_slope=math.radians(30)), candidates=candidates)
+    p = built.problem
+    cover = np.unpackbits(p.masks, axis=-1, count=p.n_cells, bitorder="little").astype(bool)[p.profile]
+    fixed = np.unpackbits(p.fixed, axis=-1, count=p.n_cells, bitorder="little").astype(bool)
+    best, _ = _exhaustive(cover, p.weights, fixed, p.allowed, p.xy, p.apart, p.within, p.floors)
+    assert summary["solver"]["objective"] == pytest.approx(best)
+    assert summary["solver"]["objective"] >= sum(summary["coverage"]["weighted_before"].values())
+
+    sited = load_scenario(out / "ridges-sited.yaml")
+    ox, oy = sited.origin_xy
+    allowed_xy = {(round(a * 1e3), round(b * 1e3)) for a, b in CANDIDATES}
+    allowed_xy |= {(-3000, -3000), (-1000, 1000), (-1400, 600)}  # the given positions are candidates too
+    pos = {u.id: (sited.sites[u.id].x - ox, sited.sites[u.id].y - oy) for u in sited.spec.units}
+    for uid in ("sr1", "telar", "ll"):
+        assert (round(pos[uid][0]), round(pos[uid][1])) in allowed_xy
+    assert pos["cp"] == pytest.approx((1000, -1000)) and pos["sr2"] == pytest.approx((4000, 3000))  # kept
+    # separation: 1 km, or the given distance if closer (telar-ll: 566 m)
+    for a, b in itertools.combinations(pos, 2):
+        given = math.dist(*(_given(a), _given(b)))
+        assert math.dist(pos[a], pos[b]) >= min(1000, given) - 1
+    assert math.dist(pos["telar"], pos["ll"]) <= 3000 + 1  # launcher within its radar's reach
+    assert all(math.dist(pos[a], pos["cp"]) <= 40e3 for a in ("sr1", "telar"))
+    for band, after in summary["coverage"]["weighted_after"].items():  # per-band floors
+        assert after >= summary["coverage"]["weighted_before"][band]
+
+
+def _given(uid):
+    return {"cp": (1000, -1000), "sr1": (-3000, -3000), "sr2": (4000, 3000), "telar": (-1000, 1000),
+            "ll": (-1400, 600)}[uid]
+
+
+def test_site_is_deterministic(tmp_path):
+    scenario, candidates = _write(tmp_path)
+    runs = []
+    for name in ("a", "b"):
+        assert main(["site", str(scenario), "--units", "sr1,sr2", "--candidates", str(candidates), "--cell", "1km",
+                     "--max-slope", "30", "--out", str(tmp_path / name)]) == 0
+        data = json.loads((tmp_path / name / "siting.json").read_text())
+        runs.append([u["sited"] for u in data["units"]])
+    assert runs[0] == runs[1]
+
+
+@pytest.mark.parametrize(("extra", "expected"), [
+    (["--units", "sr1,nosuch"], "--units: unknown unit 'nosuch'"),
+    (["--units", "sr1", "--max-slope", "0"], "--max-slope: no candidate meets this constraint for unit 'sr1'"),
+    (["--units", "sr1", "--auto", "5"], "--candidates/--auto: give either"),
+])
+def test_bad_options_exit_2_with_one_line_and_nothing_written(tmp_path, capsys, extra, expected):
+    scenario, candidates = _write(tmp_path)
+    out = tmp_path / "out"
+    assert main(["site", str(scenario), "--candidates", str(candidates), "--cell", "1km", "--out", str(out),
+                 *extra]) == 2
+    err = capsys.readouterr().err.strip()
+    assert expected in err and len(err.splitlines()) == 1
+    assert not out.exists()
+
+
+def test_a_candidate_off_the_dem_names_file_line_and_field(tmp_path, capsys):
+    scenario, candidates = _write(tmp_path)
+    candidates.write_text("x,y\n1 km,2 km\n40 km,0 km\n")
+    out = tmp_path / "out"
+    assert main(["site", str(scenario), "--units", "sr1", "--candidates", str(candidates), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert f"{candidates}:3: x: the candidate is off the terrain" in err and len(err.splitlines()) == 1
+    assert not out.exists()
