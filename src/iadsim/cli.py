@@ -791,10 +791,11 @@ def import_laydown(
     out_path: Annotated[Path, typer.Option("--out", help="the scenario YAML file to write")],
     terrain: Annotated[Path | None, typer.Option(help="a DEM for the scenario's terrain (default: flat at 0 m)")
                        ] = None,
-    sam_prefix: Annotated[str, typer.Option(help="dcs: group names of SAM sites start with this (Skynet-IADS)")
-                          ] = "SAM",
-    ew_prefix: Annotated[str, typer.Option(help="dcs: group names of early-warning radars start with this "
-                                                "(Skynet-IADS)")] = "EW",
+    sam_prefix: Annotated[str | None, typer.Option(
+        help="dcs: group names of SAM sites start with this (Skynet-IADS; default SAM)", show_default=False)] = None,
+    ew_prefix: Annotated[str | None, typer.Option(
+        help="dcs: names of early-warning radars (units or groups) start with this (Skynet-IADS; default EW)",
+        show_default=False)] = None,
 ) -> None:
     """Write a scenario from a laydown drawn in QGIS or Google Earth (GeoJSON, KML) or a DCS mission (.miz).
 
@@ -806,8 +807,13 @@ def import_laydown(
         raise InputError("format", f"unknown import format '{fmt}'; choose one of {', '.join(IMPORTERS)}")
     if terrain is not None and not terrain.exists():
         raise InputError(terrain, "--terrain: file not found")
-    imported = run_import(fmt, source, out_path, ImportOptions(terrain=terrain, sam_prefix=sam_prefix,
-                                                              ew_prefix=ew_prefix))
+    given = [name for name, value in (("--sam-prefix", sam_prefix), ("--ew-prefix", ew_prefix)) if value is not None]
+    if given and fmt != "dcs":
+        err.print(f"iadsim: warning: {' and '.join(given)} apply to dcs only; ignored for {fmt}", markup=False)
+    defaults = ImportOptions()
+    options = ImportOptions(terrain=terrain, sam_prefix=defaults.sam_prefix if sam_prefix is None else sam_prefix,
+                            ew_prefix=defaults.ew_prefix if ew_prefix is None else ew_prefix)
+    imported = run_import(fmt, source, out_path, options)
     for warning in imported.warnings:
         err.print(f"iadsim: warning: {warning}", markup=False)
     document = imported.document

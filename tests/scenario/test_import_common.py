@@ -223,3 +223,41 @@ def test_write_scenario_writes_a_dem_relative_to_the_scenario(tmp_path):
     write_scenario(Imported(Path("src.geojson"), "geojson", document), out, ImportOptions())
     assert yaml.safe_load(out.read_text())["terrain"] == {"source": "../dem/tile.tif"}
     assert load_scenario(out).spec.units[0].id == "ew"
+
+
+def test_fire_control_guides_only_compatible_launchers():
+    rows = [("er", "lr-engagement-radar", 50.0, 10.0, "x"), ("ln", "lr-launcher", 50.0, 10.01, "x"),
+            ("pantsir", "sr-system", 50.0, 10.02, "x"), ("ll", "mr-launcher-loader", 50.0, 10.03, "x")]
+    units, groups, positions = _units(*rows)
+    links, warnings = wire(units, groups, CATALOG, positions)
+    fire = {(x["from"], x["to"]) for x in links if x["carries"] == "fire-control"}
+    assert fire == {("er", "ln")}  # neither the S-300 radar nor the Pantsir guides the Buk launcher-loader
+    assert len(warnings) == 1 and "battery 'x'" in warnings[0] and "ll" in warnings[0]
+    assert "not in the guidance table" not in " ".join(warnings)
+
+
+def test_an_unlisted_fire_control_pair_is_left_unwired_with_a_warning():
+    rows = [("tr", "mr-telar-radar", 50.0, 10.0, "x"), ("ll", "mr-launcher-loader", 50.0, 10.01, "x")]
+    units, groups, positions = _units(*rows)
+    links, warnings = wire(units, groups, CATALOG, positions)
+    assert not [x for x in links if x["carries"] == "fire-control"]
+    assert any("mr-telar-radar -> mr-launcher-loader" in w for w in warnings)
+
+
+def test_too_many_links_are_refused_before_they_are_built():
+    # 150 early-warning radars and 150 TELARs with no command post: every radar cues every TELAR (22,500 links)
+    rows = [(f"ew{k}", "ew-radar", 50.0, 10.0 + k / 1000, None) for k in range(150)]
+    rows += [(f"t{k}", "mr-telar", 49.0, 10.0 + k / 1000, None) for k in range(150)]
+    units, groups, positions = _units(*rows)
+    with pytest.raises(InputError) as caught:
+        wire(units, groups, CATALOG, positions, source=Path("big.geojson"))
+    text = str(caught.value)
+    assert text.startswith("big.geojson: ") and "22500 links" in text and "at most 20000" in text
+    assert "command post" in text
+    links, _ = wire(units[:100] + units[150:250], groups, CATALOG, positions)  # 10,000: built
+    assert len(links) == 100 * 100
+
+
+def test_nearest_names_compares_lower_case():
+    # compared as written, 'Hawk ln' would come first (its lower-case letters match)
+    assert nearest_names("sa-11 buk ln", ["SA-11 BUK LN", "Hawk ln", "Vulcan"]).startswith("nearest: SA-11 BUK LN")

@@ -160,7 +160,12 @@ def test_raids_traffic_and_altitude_references(imported):
     # BARO then RADIO waypoints: written above ground, the BARO one less the flat terrain's 0 m
     assert apache["altitude_reference"] == "agl"
     assert [w["altitude"] for w in apache["route"]] == ["300 m", "30 m", "20 m"]
-    assert float(apache["route"][1]["speed"].split()[0]) == pytest.approx(220 / 3.6, abs=0.05)
+    # DCS stores at a waypoint the speed of the leg arriving there (set above in km/h: 200 at the start, 220 on
+    # the way to the low point, 180 to the end); iadsim flies a leg at its start waypoint's speed
+    speeds = [w.get("speed") for w in apache["route"]]
+    assert speeds[2] is None
+    assert float(speeds[0].split()[0]) == pytest.approx(220 / 3.6, abs=0.05)
+    assert float(speeds[1].split()[0]) == pytest.approx(180 / 3.6, abs=0.05)
     lat, lon = latlon(KUTAISI[0] - 20000, KUTAISI[1] - 10000)
     assert apache["route"][1]["lat"] == pytest.approx(lat, abs=1e-6)
     assert apache["route"][1]["lon"] == pytest.approx(lon, abs=1e-6)
@@ -174,8 +179,12 @@ def test_warnings_and_summary(tmp_path, capsys):
     miz = build(tmp_path / "m.miz")
     status, out, err = run(capsys, "import", "dcs", miz, "--out", tmp_path / "s.yaml")
     assert status == 0, err
-    assert "autonomous" in err and "Buk-battery" in err
+    assert "autonomous" in err and "Buk battery" in err
     assert "Ural-375 (1)" in err and "ZU-23 Emplacement (1)" in err
+    # each approximation met, once, without numbers
+    assert err.count("DCS 'S-300PS 5P85C ln' imported as lr-launcher, the catalog's ") == 1
+    assert "check its numbers (iadsim catalog --type lr-launcher) against this older variant" in err
+    assert "DCS 'SA-11 Buk LN 9A310M1' imported as mr-telar" in err
     assert "aircraft left out" in err
     assert "11 units" in out and "2 raids" in out and "1 flights" in out
 
@@ -189,15 +198,19 @@ def test_validate_and_simulate(imported, capsys):
     assert json.loads(stdout)
 
 
-def test_plain_mission_networks_every_group(tmp_path, capsys):
+def test_a_mission_without_prefixes_has_autonomous_batteries_only(tmp_path, capsys):
     miz = build(tmp_path / "m.miz")
     status, _, err = run(capsys, "import", "dcs", miz, "--out", tmp_path / "s.yaml", "--sam-prefix", "XX",
                          "--ew-prefix", "YY")
     assert status == 0, err
-    assert "every air-defence group is networked" in err
+    assert "every air-defence group is an autonomous battery" in err and "--sam-prefix/--ew-prefix" in err
     doc = yaml.safe_load((tmp_path / "s.yaml").read_text())
     links = {(a["from"], a["to"], a["carries"]) for a in doc["links"]}
-    assert ("Buk-SR", "Brigade-CP", "tracks") in links and ("Brigade-CP", "TELAR-2", "cues") in links
+    # every link stays inside its DCS group
+    group = {"SA10-SR": 1, "SA10-TR": 1, "SA10-LN-1": 1, "SA10-LN-2": 1, "SA11-SR": 2, "TELAR": 2, "SA11-LN-2": 2,
+             "EW-north": 3, "Brigade-CP": 4, "Buk-SR": 5, "TELAR-2": 5}
+    assert links and all(group[a] == group[b] for a, b, _ in links)
+    assert ("Buk-SR", "TELAR-2", "cues") in links and ("SA10-TR", "SA10-LN-1", "fire-control") in links
 
 
 def test_mapping_table_uses_pydcs_types_and_sensible_catalog_classes():
@@ -277,9 +290,22 @@ def test_no_ground_units(tmp_path, capsys):
 
 
 def test_unknown_type_in_a_sam_group(tmp_path, capsys):
-    miz = build(tmp_path / "m.miz", sa11_extra=[("Hawk radar", vehicles.AirDefence.Hawk_tr, 5300, 0)])
+    """A mod's type (neither in the table nor known to pydcs) in a SAM group: the nearest ground entries."""
+    miz = build(tmp_path / "m.miz", sa11_extra=[("Mod radar", vehicles.AirDefence.Hawk_tr, 5300, 0)])
+    _rewrite(miz, lambda text: text.replace('"Hawk tr"', '"SA-11 Buk SR MOD"', 1))
     err = bad(capsys, tmp_path, miz)
-    assert "group 'SAM-SA11'" in err and "unknown DCS type 'Hawk tr'" in err and "nearest:" in err
+    assert "group 'SAM-SA11'" in err and "unknown DCS type 'SA-11 Buk SR MOD'" in err
+    nearest = err.split("nearest: ")[1].strip().split(", ")
+    assert nearest[0] == "SA-11 Buk SR 9S18M1"
+    assert set(nearest) <= set(vehicles.vehicle_map)  # ground types only
+
+
+def test_a_known_type_without_a_class_in_a_sam_group_is_skipped(tmp_path, capsys):
+    miz = build(tmp_path / "m.miz", sa11_extra=[("Hawk radar", vehicles.AirDefence.Hawk_tr, 5300, 0),
+                                                ("Osa", vehicles.AirDefence.Osa_9A33_ln, 5300, 100)])
+    status, _, err = run(capsys, "import", "dcs", miz, "--out", tmp_path / "s.yaml")
+    assert status == 0, err
+    assert "Hawk tr (1)" in err and "Osa 9A33 ln (1)" in err
 
 
 def test_without_pydcs_one_line_names_the_extra(tmp_path, capsys, monkeypatch):
@@ -322,7 +348,8 @@ def test_terrain_dem_and_baro_altitudes_above_it(tmp_path, capsys):
     status, _, err = run(capsys, "import", "dcs", miz, "--out", out, "--terrain", dem)
     assert status == 0, err
     doc = yaml.safe_load(out.read_text())
-    assert Path(doc["terrain"]["source"]).resolve() == dem.resolve()
+    assert not Path(doc["terrain"]["source"]).is_absolute()  # relative to the scenario's folder
+    assert (out.parent / doc["terrain"]["source"]).resolve() == dem.resolve()
     unit = doc["units"][0]
     assert unit["lat"] == pytest.approx(44.27, abs=1e-6) and unit["lon"] == pytest.approx(-71.30, abs=1e-6)
     (raid,) = doc["threats"]
@@ -350,3 +377,98 @@ def test_a_value_of_the_wrong_kind(tmp_path, capsys):
             b.writestr(info, data)
     err = bad(capsys, tmp_path, miz)
     assert "a value of an unexpected kind" in err and "secret" not in err
+
+
+def _rewrite(miz: Path, change) -> None:
+    """Rewrite the mission's Lua text in place (pydcs writes only what its types allow)."""
+    with zipfile.ZipFile(miz) as z:
+        members = {i.filename: z.read(i) for i in z.infolist()}
+    text = members["mission"].decode()
+    changed = change(text)
+    assert changed != text
+    members["mission"] = changed.encode()
+    with zipfile.ZipFile(miz, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+
+
+def test_every_pydcs_air_defence_and_aircraft_type_is_in_the_table():
+    table = mapping_table()
+    air_defence = {c.id for c in vars(vehicles.AirDefence).values() if isinstance(c, type)}
+    assert len(air_defence) > 100
+    assert air_defence <= set(table)
+    assert set(planes.plane_map) | set(helicopters.helicopter_map) <= set(table)
+    # no Pantsir stand-ins, no class for the low-altitude detector
+    for kind in ("Osa 9A33 ln", "2S6 Tunguska", "Tor 9A331", "CHAP_TorM2", "S-300PS 40B6MD sr"):
+        assert table[kind] is None, kind
+    assert table["CHAP_PantsirS1"] == "sr-system"
+
+
+def test_a_position_that_is_not_finite_names_its_group_and_unit(tmp_path, capsys):
+    miz = build(tmp_path / "m.miz")
+    _rewrite(miz, lambda text: re.sub(r'(\["name"\]="EW north",.*?\["x"\]=)[-0-9.e]+', r"\g<1>1e999", text, count=1,
+                                      flags=re.S))
+    err = bad(capsys, tmp_path, miz)
+    assert "group 'EW-north', unit 'EW north': its position is not a finite number" in err
+
+
+def test_a_mission_member_too_large_is_refused(tmp_path, capsys):
+    miz = build(tmp_path / "m.miz")
+    _rewrite(miz, lambda text: text + "\n--" + " " * 26_000_000)
+    err = bad(capsys, tmp_path, miz)
+    assert "its 'mission' member unpacks to more than 25 MB" in err
+
+
+def test_the_prefixed_coalition_defends_and_an_ew_unit_networks_alone(tmp_path, capsys):
+    """Blue names one radar with the EW prefix: blue defends although red has more air defence; that radar is
+    networked, the rest of its group is an autonomous battery."""
+    m = dcs.Mission(dcs.terrain.Caucasus())
+    red, blue = m.country("Russia"), m.country("USA")
+    ad = vehicles.AirDefence
+    ground(m, red, "Red Buk", [("R SR", ad.SA_11_Buk_SR_9S18M1, 0, 0), ("R TELAR", ad.SA_11_Buk_LN_9A310M1, 100, 0),
+                               ("R TELAR 2", ad.SA_11_Buk_LN_9A310M1, 200, 0)])
+    ground(m, blue, "Blue site", [("EW radar", ad.X_1L13_EWR, 30000, 0), ("B SR", ad.SA_11_Buk_SR_9S18M1, 30000, 500),
+                                  ("B TELAR", ad.SA_11_Buk_LN_9A310M1, 30000, 600)])
+    ground(m, blue, "Blue other", [("O SR", ad.SA_11_Buk_SR_9S18M1, 40000, 0),
+                                   ("O TELAR", ad.SA_11_Buk_LN_9A310M1, 40000, 100)])
+    miz = tmp_path / "b.miz"
+    m.save(str(miz))
+    out = tmp_path / "b.yaml"
+    status, _, err = run(capsys, "import", "dcs", miz, "--out", out)
+    assert status == 0, err
+    doc = yaml.safe_load(out.read_text())
+    assert {u["id"] for u in doc["units"]} == {"EW-radar", "B-SR", "B-TELAR", "O-SR", "O-TELAR"}
+    assert "the blue one (5 units), which names its air defence with the Skynet prefixes" in err
+    links = {(a["from"], a["to"], a["carries"]) for a in doc["links"]}
+    # the EW radar is the network on its own (no fire unit networked): it cues nothing of the autonomous groups
+    assert links == {("B-SR", "B-TELAR", "cues"), ("O-SR", "O-TELAR", "cues")}
+    assert "autonomous" in err and "Blue site" in err and "Blue other" in err
+
+
+def test_format_version_name_sources_and_chance_warnings(tmp_path, capsys):
+    from iadsim.scenario.versions import CURRENT
+
+    long = "a" * 240
+    m = dcs.Mission(dcs.terrain.Caucasus())
+    red, blue = m.country("Russia"), m.country("USA")
+    site = ground(m, red, "SAM-Buk", [("SR", vehicles.AirDefence.SA_11_Buk_SR_9S18M1, 0, 0),
+                                      ("TELAR", vehicles.AirDefence.SA_11_Buk_LN_9A310M1, 100, 0)])
+    site.spawn_probability = 0.5
+    viper = m.flight_group_inflight(blue, "Viper", planes.F_16C_50, Point(KUTAISI[0], KUTAISI[1] - 90000, m.terrain),
+                                    altitude=6000, speed=800)
+    viper.add_waypoint(Point(KUTAISI[0] + 1000, KUTAISI[1] + 1000, m.terrain), 5000, speed=850)
+    viper.uncontrolled = True
+    miz = tmp_path / f"{long}.miz"
+    m.save(str(miz))
+    out = tmp_path / "s.yaml"
+    status, _, err = run(capsys, "import", "dcs", miz, "--out", out)
+    assert status == 0, err
+    doc = yaml.safe_load(out.read_text())
+    assert doc["format_version"] == CURRENT["scenario"] and doc["name"] == "a" * 200
+    assert "probability below 100 %" in err and "SAM-Buk" in err
+    assert "uncontrolled in DCS" in err and "Viper" in err
+    # a validation error names the DCS group it came from: an altitude beyond the scenario's 100 km
+    _rewrite(miz, lambda text: text.replace('["alt"]=5000,', '["alt"]=500000,', 1))
+    (tmp_path / "again").mkdir()
+    err = bad(capsys, tmp_path / "again", miz)
+    assert "aircraft group 'Viper'" in err and "threats[0].route[1].altitude" in err

@@ -134,8 +134,8 @@ def test_round_trip_builds_imports_validates_and_simulates(fmt, tmp_path, capsys
     assert asset["lat"] == pytest.approx(lat, abs=1e-6) and asset["lon"] == pytest.approx(lon, abs=1e-6)
     written = float(asset["radius"].removesuffix(" m"))
     assert radius <= written <= radius + 0.11
-    warning = re.search(r"feature \d+ \('airbase'\): polygon written as a circle of radius ([0-9.]+) km around its "
-                        r"minimum enclosing circle: ([0-9.]+) km² added to its ([0-9.]+) km²", stderr)
+    warning = re.search(r"feature \d+ \('airbase'\): polygon written as its minimum enclosing circle \(radius "
+                        r"([0-9.]+) km\): ([0-9.]+) km² added to its ([0-9.]+) km²", stderr)
     assert warning, stderr
     assert str(source) in stderr.splitlines()[0] or str(source) in stderr
     assert float(warning.group(1)) == pytest.approx(radius / 1e3, abs=0.0011)
@@ -223,8 +223,13 @@ BAD_GEOJSON = {
     "other crs": (json.dumps({"type": "FeatureCollection", "crs": {"type": "name", "properties": {
         "name": "urn:ogc:def:crs:EPSG::3857"}}, "features": [_point({"type": "ew-radar"})]}),
                   r"crs: 'urn:ogc:def:crs:EPSG::3857' is not WGS 84"),
-    "id clash": (_collection(_point({"type": "ew-radar", "id": "a"}), _point({"type": "ew-radar", "name": "a"})),
+    "id clash": (_collection(_point({"type": "ew-radar", "id": "a"}), _point({"type": "ew-radar", "id": "a"})),
                  r"feature 1: id 'a' is already feature 0's; ids must be unique"),
+    "too many units": (_collection(*[_point({"type": "ew-radar"}, (10 + k * 1e-4, 50)) for k in range(2001)]),
+                       r"has 2001 units; a scenario holds at most 2000"),
+    "too wide for flat terrain": (_collection(_point({"type": "ew-radar"}, (-50, 50)), _point({"type": "ew-radar"},
+                                                                                           (50, 50))),
+                                  r"the laydown spans \d+ km: too wide for flat terrain .*; give --terrain"),
     "multipoint": (_collection({"type": "Feature", "properties": {"type": "ew-radar"},
                                 "geometry": {"type": "MultiPoint", "coordinates": [[10, 50]]}}),
                    r"a MultiPoint is not read"),
@@ -297,13 +302,17 @@ BAD_KML = {
              '<Data name="mast_height"><value>20</value></Data></ExtendedData>\n<Point><coordinates>10,50'
              "</coordinates></Point></Placemark>"),
         r"feature 0 \('e'\): units\[0\]\.mast_height: '20' needs a unit", 4),
-    "id clash": (_kml('<Placemark><name>a</name><ExtendedData><Data name="type"><value>ew-radar</value></Data>'
-                      "</ExtendedData><Point><coordinates>10,50</coordinates></Point></Placemark>\n"
-                      '<Placemark><name>a</name><ExtendedData><Data name="type"><value>drone</value></Data>'
-                      "</ExtendedData><LineString><coordinates>10,50 11,50</coordinates></LineString></Placemark>"),
+    "id clash": (_kml('<Placemark><ExtendedData><Data name="id"><value>a</value></Data><Data name="type"><value>'
+                      "ew-radar</value></Data></ExtendedData><Point><coordinates>10,50</coordinates></Point>"
+                      "</Placemark>\n"
+                      '<Placemark><ExtendedData><Data name="id"><value>a</value></Data><Data name="type"><value>drone'
+                      "</value></Data></ExtendedData><LineString><coordinates>10,50 11,50</coordinates></LineString>"
+                      "</Placemark>"),
                  r"feature 1: id 'a' is already feature 0's \(line 4\); ids must be unique", 5),
     "entities": ('<?xml version="1.0"?>\n<!DOCTYPE kml [<!ENTITY a "aaaaaaaaaa">]>\n<kml><Document><Placemark>'
-                 "<name>&a;</name></Placemark></Document></kml>", r"has a DOCTYPE", None),
+                 "<name>&a;</name></Placemark></Document></kml>", r"has a DOCTYPE declaration", 2),
+    "an entity without a DOCTYPE": ('<?xml version="1.0"?>\n<kml>\n<!ENTITY a "b"><Document/></kml>',
+                                    r"has a ENTITY declaration", 3),
     "kmz": ("PK\x03\x04rest", r"is a KMZ \(zipped KML\), which is not read: unzip it", None),
 }
 
@@ -372,3 +381,66 @@ def test_a_multipolygon_is_one_asset_and_holes_are_not_its_area(fmt, tmp_path, c
     added, area = map(float, re.search(r"([0-9.]+) km² added to its ([0-9.]+) km²", stderr).groups())
     assert area == pytest.approx((_laea_area(first) + _laea_area(second) - _laea_area(hole)) / 1e6, abs=0.0011)
     assert added == pytest.approx(math.pi * (diameter / 2e3) ** 2 - area, abs=0.0021)
+
+
+def test_names_that_repeat_get_suffixes_with_one_warning(tmp_path, capsys):
+    marks = "".join(f'<Placemark><name>Untitled Placemark</name>{_data({"type": "ew-radar"})}<Point><coordinates>'
+                    f"{10 + k / 100},50</coordinates></Point></Placemark>" for k in range(3))
+    source = tmp_path / "u.kml"
+    source.write_text(_kml(marks))
+    status, _, stderr = run(capsys, "import", "kml", source, "--out", tmp_path / "u.yaml")
+    assert status == 0, stderr
+    ids = [u["id"] for u in yaml.safe_load((tmp_path / "u.yaml").read_text())["units"]]
+    assert ids == ["Untitled-Placemark", "Untitled-Placemark-2", "Untitled-Placemark-3"]
+    assert stderr.count("named alike") == 1 and "'Untitled-Placemark' (3)" in stderr
+
+
+def test_kml_names_stay_text_and_a_point_height_is_ignored_with_a_warning(tmp_path, capsys):
+    props = {"id": "007", "type": "ew-radar", "battery": "0042"}
+    source = tmp_path / "t.kml"
+    source.write_text(_kml(f"<Placemark>{_data(props)}<Point><altitudeMode>absolute</altitudeMode><coordinates>"
+                           "10,50,350</coordinates></Point></Placemark>"))
+    status, _, stderr = run(capsys, "import", "kml", source, "--out", tmp_path / "t.yaml")
+    assert status == 0, stderr
+    (unit,) = yaml.safe_load((tmp_path / "t.yaml").read_text())["units"]
+    assert unit["id"] == "007" and "altitude" not in unit
+    assert "1 points have a height (Z): ignored" in stderr
+
+
+def test_many_polygons_make_one_summary_warning(tmp_path, capsys):
+    squares = [_collection_polygon(k) for k in range(12)]
+    source = tmp_path / "p.geojson"
+    source.write_text(_collection(_point({"type": "ew-radar", "id": "r"}), *squares))
+    status, _, stderr = run(capsys, "import", "geojson", source, "--out", tmp_path / "p.yaml")
+    assert status == 0, stderr
+    lines = [line for line in stderr.splitlines() if "minimum enclosing circle" in line]
+    assert len(lines) == 1 and "12 polygons written as their minimum enclosing circles" in lines[0]
+    # the largest addition first: the biggest triangle is the last one drawn
+    assert lines[0].index("('s11')") < lines[0].index("('s10')")
+
+
+def _collection_polygon(k):
+    size = 0.01 * (1 + k / 10)
+    ring = [[10 + k * 0.1, 50], [10 + k * 0.1 + size, 50], [10 + k * 0.1, 50 + size], [10 + k * 0.1, 50]]
+    return {"type": "Feature", "properties": {"id": f"s{k}"}, "geometry": {"type": "Polygon", "coordinates": [ring]}}
+
+
+def test_prefixes_apply_to_dcs_only(tmp_path, capsys):
+    source = tmp_path / "r.geojson"
+    source.write_text(_collection(_point({"type": "ew-radar"})))
+    status, _, stderr = run(capsys, "import", "geojson", source, "--out", tmp_path / "r.yaml", "--sam-prefix", "X")
+    assert status == 0, stderr
+    assert "--sam-prefix apply to dcs only" in stderr
+
+
+@pytest.mark.parametrize("fmt", ["geojson", "kml"])
+def test_a_bad_dem_is_named_in_one_line(fmt, tmp_path, capsys):
+    source = tmp_path / f"r.{fmt}"
+    source.write_text(geojson_text() if fmt == "geojson" else kml_text())
+    dem = tmp_path / "dem.tif"
+    dem.write_bytes(b"not a GeoTIFF" * 10)
+    out = tmp_path / "r.yaml"
+    status, _, stderr = run(capsys, "import", fmt, source, "--out", out, "--terrain", dem)
+    assert status == 2
+    assert len(stderr.strip().splitlines()) == 1 and f"{dem}" in stderr and "--terrain" in stderr
+    assert not out.exists()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-from iadsim.scenario.importers.common import Imported, ImportOptions, write_scenario
+from iadsim.scenario.importers.common import Imported, ImportOptions, load_terrain, write_scenario
 
 IMPORTERS: dict[str, str] = {
     "geojson": "iadsim.scenario.importers.gis",
@@ -23,10 +23,13 @@ IMPORTERS: dict[str, str] = {
 
 def import_laydown(fmt: str, source: str | Path, out: str | Path, options: ImportOptions | None = None) -> Imported:
     """Read ``source`` in format ``fmt`` (one of :data:`IMPORTERS`) and write the scenario it describes to
-    ``out`` (validated first; written atomically). Returns what was imported, with its warnings."""
+    ``out`` (validated first; written atomically). Returns what was imported, with its warnings. A DEM given
+    (``options.terrain``) is read first, whatever the format: a bad one is a one-line error naming --terrain."""
     if fmt not in IMPORTERS:
         raise ValueError(f"unknown import format {fmt!r}; choose one of {', '.join(IMPORTERS)}")
     options = options or ImportOptions()
+    if options.terrain is not None:
+        load_terrain(Path(options.terrain).resolve())
     module = importlib.import_module(IMPORTERS[fmt])
     imported = module.read(Path(source), options, fmt)
     write_scenario(imported, Path(out), options)

@@ -10,7 +10,10 @@ Decisions (documented in docs/interop.md):
   units directly). Their latencies are assumptions, stated in the written file.
 - The duration covers the longest raid or flight (its start, its spacing, its route at the type's cruise
   speed) with 10 % and 2 minutes to spare, rounded up to a whole minute.
-- A DEM given with ``--terrain`` is written relative to the scenario's folder.
+- A DEM given with ``--terrain`` is read once up front (:func:`load_terrain`; a bad one is a one-line error
+  naming ``--terrain``) and written relative to the scenario's folder.
+- Bounds: at most :data:`MAX_UNITS` units and :data:`MAX_LINKS` links (the scenario's own limits), refused
+  before they are built; ids are made in O(1) each (:class:`IdMaker`).
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ import os
 import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cache, lru_cache
+from importlib import resources
 from pathlib import Path
 
 from iadsim.scenario.catalog import Catalog, LauncherType, RadarType
@@ -32,6 +37,88 @@ CUES_LATENCY = "2 s"  # a command post's or a sensor's cue to a fire-control rad
 BATTERY_CUES_LATENCY = "1 s"  # a battery's own search radar to its fire-control radar (assumed)
 FIRE_CONTROL_LATENCY = "0.2 s"  # a fire-control radar guiding its launchers (assumed)
 FLAT_MARGIN = 20e3  # flat terrain reaches this far beyond the outermost position [m]
+MAX_UNITS = 2_000  # the scenario's limit on units (ScenarioSpec.units)
+MAX_LINKS = 20_000  # the scenario's limit on links (ScenarioSpec.links)
+MAX_FLAT_EXTENT = 5_000e3  # the widest flat terrain a scenario takes (terrain.extent) [m]
+
+
+@cache
+def geod():
+    """The WGS 84 ellipsoid's geodesics (pyproj's Geod, built once)."""
+    from pyproj import Geod
+
+    return Geod(ellps="WGS84")
+
+
+@cache
+def guidance_table() -> dict[str, frozenset[str]]:
+    """Which launcher types each fire-control type guides (``guidance.yaml``): a guider (a fire-control radar,
+    or a launcher with its own radar) -> the launcher types without a radar that it may guide."""
+    import yaml
+
+    text = resources.files("iadsim.scenario.importers").joinpath("guidance.yaml").read_text(encoding="utf-8")
+    return {k: frozenset(v or ()) for k, v in yaml.safe_load(text)["guides"].items()}
+
+
+def format_version() -> int:
+    """The scenario format version an importer writes (the current one)."""
+    from iadsim.scenario.versions import CURRENT
+
+    return CURRENT["scenario"]
+
+
+def check_unit_count(source: Path, count: int) -> None:
+    """Refuse a laydown of more than :data:`MAX_UNITS` units before anything is built for them."""
+    if count > MAX_UNITS:
+        raise InputError(source, f"has {count} units; a scenario holds at most {MAX_UNITS}")
+
+
+@lru_cache(maxsize=1)
+def load_terrain(path: Path):
+    """The DEM given with ``--terrain`` read with iadsim's terrain loader (once per path): InputError naming
+    ``--terrain`` when it cannot be read."""
+    from iadsim.terrain.dem import TerrainError, load_dem
+
+    try:
+        return load_dem(path)
+    except TerrainError as exc:
+        raise InputError(path, f"--terrain: {_clip(exc, 160)}") from None
+    except (OSError, ValueError, MemoryError) as exc:
+        raise InputError(path, f"--terrain: not a DEM iadsim can read ({type(exc).__name__})") from None
+
+
+class IdMaker:
+    """``stem-1``, ``stem-2``... not yet taken, in O(1) per id: a counter per stem, and the set of ids taken
+    (compared ignoring case when ``fold``)."""
+
+    def __init__(self, fold: bool = False) -> None:
+        self.taken: set[str] = set()
+        self.next: dict[str, int] = {}
+        self.fold = fold
+
+    def _key(self, ident: str) -> str:
+        return ident.lower() if self.fold else ident
+
+    def take(self, ident: str) -> None:
+        self.taken.add(self._key(ident))
+
+    def __contains__(self, ident: str) -> bool:
+        return self._key(ident) in self.taken
+
+    def fresh(self, stem: str, first: int = 1, bare: bool = False) -> str:
+        """The first free id of ``stem`` (``stem`` itself when ``bare`` and free, else ``stem-n`` from ``first``
+        on), taken."""
+        if bare and stem not in self:
+            self.take(stem)
+            return stem
+        key = self._key(stem)
+        n = self.next.get(key, first)
+        while f"{stem}-{n}" in self:
+            n += 1
+        self.next[key] = n + 1
+        made = f"{stem}-{n}"
+        self.take(made)
+        return made
 
 
 @dataclass(frozen=True)
@@ -61,9 +148,12 @@ class Imported:
 def nearest_names(name: str, choices: Iterable[str], n: int = 3) -> str:
     """``"nearest: a, b, c"`` for an unknown ``name`` (close matches first, else the first names); empty when
     there are no choices."""
-    choices = sorted(set(choices))
-    close = difflib.get_close_matches(name.lower(), choices, n=n, cutoff=0.3)
-    shown = close or choices[:n]
+    names = sorted(set(choices))
+    by_lower: dict[str, str] = {}
+    for c in names:
+        by_lower.setdefault(c.lower(), c)
+    close = [by_lower[c] for c in difflib.get_close_matches(name.lower(), by_lower, n=n, cutoff=0.3)]
+    shown = close or names[:n]
     return f"nearest: {', '.join(shown)}" if shown else ""
 
 
@@ -105,47 +195,83 @@ def roles(unit_type: str, catalog: Catalog) -> set[str]:
 
 
 def wire(units: list[dict], groups: Mapping[str, str | None], catalog: Catalog,
-         positions: Mapping[str, tuple[float, float]]) -> tuple[list[dict], list[str]]:
+         positions: Mapping[str, tuple[float, float]], *, source: Path | str = "the laydown",
+         limit: int = MAX_LINKS) -> tuple[list[dict], list[str]]:
     """Links for imported units, and warnings for fire units left without a radar to guide them.
 
     ``groups`` maps a unit id to its battery (None: on its own); ``positions`` maps it to (lat, lon). Within a
     battery, its search radars cue its fire-control radars (and launchers with their own radar), which guide
-    its launchers that have none. Every sensor not guiding missiles reports its tracks to the nearest command
-    post; command posts share tracks both ways and each cues every fire-control radar. Without a command post,
-    each such sensor cues every fire-control radar directly. A launcher needing a radar that its battery does
-    not have is left unguided (as reported in the story: "not even hooked up to radar"), with a warning.
+    those of its launchers without a radar that they are compatible with (:func:`guidance_table`: an
+    engagement radar its launchers, a TELAR its launcher-loaders; a pair of types not in the table, such as a
+    user's catalog type, is not wired, with a warning). Every sensor not guiding missiles reports its tracks to
+    the nearest command post; command posts share tracks both ways and each cues every fire-control radar.
+    Without a command post, each such sensor cues every fire-control radar directly. A launcher needing a radar
+    that its battery does not have is left unguided (as reported in the story: "not even hooked up to radar"),
+    with a warning. The links are counted before they are built: more than ``limit`` (the scenario's
+    :data:`MAX_LINKS`) is an InputError naming ``source``.
     """
+    from collections import Counter
+
     role = {u["id"]: roles(u["type"], catalog) for u in units}
+    kind = {u["id"]: u["type"] for u in units}
+    guides = guidance_table()
     batteries: dict[str, list[str]] = {}
     for u in units:
         if groups.get(u["id"]) is not None:
             batteries.setdefault(groups[u["id"]], []).append(u["id"])
+    posts = [u["id"] for u in units if "command-post" in role[u["id"]]]
+    sensors = [u["id"] for u in units if "sensor" in role[u["id"]] and "guider" not in role[u["id"]]]
+    guiders = [u["id"] for u in units if "guider" in role[u["id"]]]
+
+    plans = {}  # battery -> (search, guiders, needy)
+    count = 0
+    for name, members in batteries.items():
+        plan = ([m for m in members if "sensor" in role[m] and "guider" not in role[m]],
+                [m for m in members if "guider" in role[m]], [m for m in members if "needs-guider" in role[m]])
+        plans[name] = plan
+        needy_types = Counter(kind[n] for n in plan[2])
+        count += len(plan[0]) * len(plan[1])
+        count += sum(needy_types[t] for g in plan[1] for t in guides.get(kind[g], ()))
+    if posts:
+        count += len(sensors) + len(posts) * (len(posts) - 1) + len(posts) * len(guiders)
+    else:
+        same = sum(len(search) * len(own) for search, own, _ in plans.values())
+        count += len(sensors) * len(guiders) - same
+    if count > limit:
+        raise InputError(source, f"its laydown would need {count} links; a scenario holds at most {limit}: put the "
+                                 "units in batteries and give the network a command post")
+
     links: list[dict] = []
     warnings: list[str] = []
 
     def link(a: str, b: str, carries: str, latency: str) -> None:
         links.append({"from": a, "to": b, "carries": carries, "latency": latency})
 
-    for name, members in batteries.items():
-        search = [m for m in members if "sensor" in role[m] and "guider" not in role[m]]
-        guiders = [m for m in members if "guider" in role[m]]
-        needy = [m for m in members if "needs-guider" in role[m]]
+    unlisted: set[tuple[str, str]] = set()
+    for name, (search, own, needy) in plans.items():
         for s in search:
-            for g in guiders:
+            for g in own:
                 link(s, g, "cues", BATTERY_CUES_LATENCY)
-        for g in guiders:
+        guided = set()
+        for g in own:
             for n in needy:
-                link(g, n, "fire-control", FIRE_CONTROL_LATENCY)
-        if needy and not guiders:
-            warnings.append(f"battery '{name}': launchers {', '.join(needy)} have no fire-control radar in their "
-                            f"battery: they cannot engage (not hooked up to a radar)")
+                if kind[n] in guides.get(kind[g], ()):
+                    link(g, n, "fire-control", FIRE_CONTROL_LATENCY)
+                    guided.add(n)
+                elif kind[g] not in guides or not any(kind[n] in v for v in guides.values()):
+                    unlisted.add((kind[g], kind[n]))
+        left = [n for n in needy if n not in guided]
+        if left:
+            why = "no fire-control radar" if not own else "no fire-control radar of a type that guides them"
+            warnings.append(f"battery '{name}': launchers {', '.join(left)} have {why} in their battery: they "
+                            "cannot engage (not hooked up to a radar)")
+    if unlisted:
+        shown = ", ".join(f"{g} -> {n}" for g, n in sorted(unlisted))
+        warnings.append(f"fire-control pairs not in the guidance table (guidance.yaml), left unwired: {shown}")
     alone = [u["id"] for u in units if groups.get(u["id"]) is None and "needs-guider" in role[u["id"]]]
     if alone:
         warnings.append(f"launchers {', '.join(alone)} belong to no battery with a fire-control radar: they cannot "
                         f"engage (not hooked up to a radar)")
-    posts = [u["id"] for u in units if "command-post" in role[u["id"]]]
-    sensors = [u["id"] for u in units if "sensor" in role[u["id"]] and "guider" not in role[u["id"]]]
-    guiders = [u["id"] for u in units if "guider" in role[u["id"]]]
     if posts:
         for s in sensors:
             near = min(posts, key=lambda p: _distance(positions[s], positions[p]))
@@ -171,13 +297,12 @@ def _distance(a: tuple[float, float], b: tuple[float, float]) -> float:
     return 2 * 6_371_008.8 * math.asin(min(1.0, math.sqrt(h)))
 
 
-def terrain_and_origin(points: Iterable[tuple[float, float]], options: ImportOptions, out: Path | None = None
-                       ) -> dict:
+def terrain_and_origin(points: Iterable[tuple[float, float]], options: ImportOptions, out: Path | None = None,
+                       source: Path | str = "the laydown") -> dict:
     """The ``terrain`` and ``origin`` entries for positions ``points`` (lat, lon): the DEM given (its path
     relative to the folder of ``out``, the scenario file; absolute when ``out`` is None, and then made relative by
-    :func:`write_scenario`), else flat at 0 m centred on the points' centroid and covering them."""
-    from pyproj import Geod
-
+    :func:`write_scenario`), else flat at 0 m centred on the points' centroid and covering them. A laydown too
+    wide for flat terrain (:data:`MAX_FLAT_EXTENT`) is an InputError naming ``source`` and its span."""
     pts = list(points)
     if not pts:
         raise ValueError("no positions")
@@ -188,10 +313,12 @@ def terrain_and_origin(points: Iterable[tuple[float, float]], options: ImportOpt
         dem = Path(options.terrain).resolve()
         rel = dem if out is None else Path(os.path.relpath(dem, Path(out).resolve().parent))
         return {"terrain": {"source": rel.as_posix()}, "origin": origin}
-    geod = Geod(ellps="WGS84")
-    _, _, dist = geod.inv([lon0] * len(pts), [lat0] * len(pts), [p[1] for p in pts], [p[0] for p in pts])
-    reach = max(abs(d) for d in dist) if len(pts) else 0.0
+    _, _, dist = geod().inv([lon0] * len(pts), [lat0] * len(pts), [p[1] for p in pts], [p[0] for p in pts])
+    reach = max(abs(d) for d in dist)
     side = math.ceil((2 * (reach + FLAT_MARGIN)) / 10e3) * 10
+    if side * 1e3 > MAX_FLAT_EXTENT:
+        raise InputError(source, f"the laydown spans {2 * reach / 1e3:.0f} km: too wide for flat terrain (at most "
+                                 f"{MAX_FLAT_EXTENT / 1e3:.0f} km square); give --terrain")
     return {"terrain": {"flat": "0 m", "extent": f"{side} km"}, "origin": origin}
 
 
@@ -208,9 +335,6 @@ def duration_for(flights: Iterable[dict], catalog: Catalog) -> str:
     speed (a leg at the speed of the waypoint it starts from, as the engine flies it), with 10 % and 2 minutes
     to spare, rounded up to whole minutes (at least 5 minutes). A value that does not read (a start without a
     unit, a count that is not a number) counts as its default here: the scenario's validation reports it."""
-    from pyproj import Geod
-
-    geod = Geod(ellps="WGS84")
     longest = 0.0
     for f in flights:
         cruise = catalog.types[f["type"]].cruise_speed.value
@@ -219,7 +343,7 @@ def duration_for(flights: Iterable[dict], catalog: Catalog) -> str:
         t = _seconds(f.get("start"), 0.0) + (count - 1) * _seconds(f.get("spacing"), 30.0)
         route = f["route"]
         for a, b in zip(route, route[1:], strict=False):
-            _, _, d = geod.inv(a["lon"], a["lat"], b["lon"], b["lat"])
+            _, _, d = geod().inv(a["lon"], a["lat"], b["lon"], b["lat"])
             speed = _quantity(a.get("speed"), "speed", cruise)
             t += abs(d) / max(speed, 1.0)
         longest = max(longest, t)

@@ -3,31 +3,44 @@
 Decisions (documented in docs/interop.md, section "Laydowns from DCS missions"):
 
 - The file is checked before pydcs sees it: at most 50 MB, a zip archive of at most 2,000 members and
-  200 MB uncompressed (each member read with that bound, whatever its header says), with a ``mission``
-  member. pydcs then reads a copy holding only the four Lua tables it needs (mission, options, warehouses,
-  dictionary), so nothing else of the archive is ever extracted to disk. pydcs parses the Lua text with its
-  own parser (``dcs.lua.parse``): nothing is executed. Any failure of pydcs is one line naming the file.
-- Types go through the data table ``dcs_types.yaml`` (DCS type -> catalog type, ``null``: known, not
-  modelled). An unknown type in a SAM or EW group, or in an attacking aircraft group, is an error naming
-  the nearest table entries; elsewhere unknown and unmodelled types are skipped with one warning.
-- The defence is the coalition owning the most air-defence ground units (a tie goes to red, the side
-  Skynet-IADS missions usually defend); the other coalition's air defence is left out with a warning.
-- Skynet-IADS naming: a ground group whose name starts with the SAM prefix is a SAM site of the network;
-  a unit whose name (or whose group's name) starts with the EW prefix is an early-warning radar of it;
-  a group of command posts only is the network's command centre (Skynet adds those by script). Each DCS
-  group is a battery. Networked batteries are wired together by :func:`~common.wire`; any other
-  air-defence group is an autonomous battery, wired inside itself only (with a warning). A mission with
-  no prefixed name at all networks every group (said in a warning).
+  200 MB uncompressed, with a ``mission`` member. pydcs then reads a copy holding only the four Lua tables
+  it needs (mission, options, warehouses, dictionary), each read with its own bound whatever its header says
+  (``mission`` 25 MB, the others 5 MB), so nothing else of the archive is ever extracted to disk. pydcs
+  parses the Lua text with its own parser (``dcs.lua.parse``): nothing is executed. Any failure of pydcs is
+  one line naming the file.
+- Types go through the data table ``dcs_types.yaml``, which lists every pydcs air-defence ground type and
+  aircraft type (DCS type -> catalog type; ``null``: known, not modelled, skipped with one warning counting
+  them per type). Mapped types whose catalog class is another variant (S-300PS, Buk-M1) are named in a
+  warning on every import that meets them. Ground types pydcs knows that are not air defence (trucks) are
+  skipped likewise. A type neither the table nor pydcs knows (a mod's) in a SAM or EW group, or in an
+  attacking aircraft group, is an error naming the nearest table entries of its category (ground or
+  aircraft); elsewhere it is skipped with the same warning.
+- The defence is the coalition whose ground groups or units use the Skynet-IADS prefixes; when neither or
+  both do, the one owning the most mapped air-defence ground units (a tie goes to red, the side Skynet-IADS
+  missions usually defend). The other coalition's air defence is left out with a warning.
+- Skynet-IADS naming (over the defence's groups only): a ground group whose name starts with the SAM prefix
+  is a SAM site of the network; a group whose name starts with the EW prefix is an early-warning site of it,
+  and a unit whose name does is an early-warning radar of it (that unit only, not its group); a group of
+  command posts only is the network's command centre (Skynet adds those by script). Each DCS group is a
+  battery. Networked units are wired together by :func:`~common.wire`; any other air-defence group is an
+  autonomous battery, wired inside itself only (with a warning). A defence with no prefixed name at all has
+  no network: every group is autonomous, with a warning to give ``--sam-prefix``/``--ew-prefix``.
 - The attacking coalition's aircraft groups are raids (one per group and type: ``count`` its aircraft,
   10 s apart, an assumption for a formation); civil airliner types of any coalition are traffic. The
   defence's own and neutral military aircraft are left out with a warning. Waypoint altitudes: all BARO
   -> ``msl``, all RADIO -> ``agl``; a route mixing both is written ``agl``, its BARO altitudes less the
-  terrain's elevation there (0 m on flat terrain). Speeds are DCS's (m/s).
+  terrain's elevation there (0 m on flat terrain). Speeds are DCS's (m/s): DCS stores at waypoint N the speed
+  of the leg arriving at N, iadsim flies leg i at waypoint i's speed, so waypoint i gets DCS waypoint i+1's
+  (the last none). Uncontrolled groups (parked until a trigger starts them), late-activated ones and groups
+  spawning with a probability below 100 % are imported as always there, with a warning.
 - Defended assets are the mission's circular trigger zones (name, centre, radius); each raid attacks the
   asset nearest its route's end (none: it flies its route).
 - Positions come from pydcs's theatre projection (``Point.latlng()``: the theatre's Transverse Mercator
-  through pyproj) as WGS 84 lat/lon. Ids are the DCS names with other characters replaced by ``-``, made
-  unique with ``-2``, ``-3``.
+  through pyproj) as WGS 84 lat/lon; a position that is not finite (``1e999`` reads as inf) is an error
+  naming its group and unit. Ids are the DCS names with other characters replaced by ``-``, made unique with
+  ``-2``, ``-3``. Each entry's source (group, unit, zone) is recorded, so a validation error names it.
+- A DEM (``--terrain``) is written as an absolute path here; :func:`~common.write_scenario` writes it relative
+  to the scenario's folder.
 """
 
 from __future__ import annotations
@@ -45,9 +58,16 @@ from importlib import resources
 from pathlib import Path
 
 from iadsim.scenario.importers.common import (
+    MAX_LINKS,
+    MAX_UNITS,
+    IdMaker,
     Imported,
     ImportOptions,
+    check_unit_count,
     duration_for,
+    format_version,
+    geod,
+    load_terrain,
     nearest_names,
     roles,
     terrain_and_origin,
@@ -56,20 +76,47 @@ from iadsim.scenario.importers.common import (
 from iadsim.scenario.yamlio import InputError, read_bytes
 
 MAX_MIZ_BYTES = 50_000_000  # largest .miz read (compressed)
-MAX_UNZIPPED_BYTES = 200_000_000  # largest total of its members, uncompressed (zip bombs)
+MAX_UNZIPPED_BYTES = 200_000_000  # largest total of its members, uncompressed, as the headers say (zip bombs)
 MAX_MEMBERS = 2_000  # most members in the archive
-LUA_MEMBERS = ("mission", "options", "warehouses", "l10n/DEFAULT/dictionary")  # what pydcs needs to load it
+LUA_MEMBERS = {  # what pydcs needs to load a mission -> the most it may unpack to
+    "mission": 25_000_000,
+    "options": 5_000_000,
+    "warehouses": 5_000_000,
+    "l10n/DEFAULT/dictionary": 5_000_000,
+}
 FORMATION_SPACING = "10 s"  # between the aircraft of one DCS group flying as a formation (assumed)
 SIDES = ("red", "blue")
+MAX_NAME = 200  # the scenario's name, clipped
+
+
+@cache
+def _table() -> dict:
+    import yaml
+
+    text = resources.files("iadsim.scenario.importers").joinpath("dcs_types.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+def ground_table() -> dict[str, str | None]:
+    """Air-defence ground types: DCS type -> catalog type (``None``: known, not modelled)."""
+    return dict(_table()["ground"])
+
+
+def aircraft_table() -> dict[str, str | None]:
+    """Aircraft types: DCS type -> catalog type (``None``: known, not modelled)."""
+    return dict(_table()["aircraft"])
+
+
+def approximations() -> dict[str, str]:
+    """Mapped DCS types whose catalog class is another variant or radar -> what the DCS unit is to it."""
+    return dict(_table()["approximations"])
 
 
 @cache
 def mapping_table() -> dict[str, str | None]:
-    """The DCS type -> catalog type table (``dcs_types.yaml``), ``None`` for types known but not modelled."""
-    import yaml
-
-    text = resources.files("iadsim.scenario.importers").joinpath("dcs_types.yaml").read_text(encoding="utf-8")
-    return dict(yaml.safe_load(text)["types"])
+    """The DCS type -> catalog type table (``dcs_types.yaml``, both categories), ``None`` for types known but
+    not modelled."""
+    return {**ground_table(), **aircraft_table()}
 
 
 def read(source: Path, options: ImportOptions, fmt: str = "dcs") -> Imported:
@@ -82,16 +129,16 @@ def read(source: Path, options: ImportOptions, fmt: str = "dcs") -> Imported:
 
     mission = _load(source, _lua_members(source))
     catalog = builtin_catalog()
-    table = mapping_table()
     warnings: list[str] = []
-    ids = _Ids()
+    ids = IdMaker(fold=True)
+    sources: dict[tuple[str, int], tuple[str, int | None]] = {}
 
     elevation = _elevations(options)
     try:
-        defence, attacker = _sides(mission, table, warnings)
-        units, wiring, positions = _ground(source, mission, defence, options, table, catalog, ids, warnings)
-        assets = _assets(mission, ids, warnings)
-        threats, traffic = _flights(source, mission, attacker, elevation, table, catalog, ids, assets, warnings)
+        defence, attacker = _sides(mission, options, warnings)
+        units, wiring, positions = _ground(source, mission, defence, options, catalog, ids, sources, warnings)
+        assets = _assets(source, mission, ids, sources, warnings)
+        threats, traffic = _flights(source, mission, attacker, elevation, catalog, ids, assets, sources, warnings)
     except (TypeError, ValueError, AttributeError, KeyError, OverflowError) as exc:
         # pydcs keeps the file's values as they are: a name, type or altitude of the wrong kind lands here
         raise InputError(source, f"not a DCS mission iadsim can read: a value of an unexpected kind "
@@ -99,22 +146,23 @@ def read(source: Path, options: ImportOptions, fmt: str = "dcs") -> Imported:
 
     links: list[dict] = []
     for battery_of in wiring.values():  # the network, then each autonomous group on its own
-        more, notes = wire([u for u in units if u["id"] in battery_of], battery_of, catalog, positions)
+        more, notes = wire([u for u in units if u["id"] in battery_of], battery_of, catalog, positions,
+                           source=source, limit=MAX_LINKS - len(links))
         links += more
         warnings += notes
 
     points = [(u["lat"], u["lon"]) for u in units] + [(a["lat"], a["lon"]) for a in assets]
     points += [(w["lat"], w["lon"]) for f in threats + traffic for w in f["route"]]
+    name = "".join(c if c.isprintable() else "-" for c in (options.name or source.stem)).strip()
     document: dict = {
-        "name": options.name or source.stem or "dcs-mission",
-        "description": f"Imported from the DCS mission {source.name} ({mission.terrain.name}); the defence is "
-                       f"the {defence} coalition.",
+        "format_version": format_version(),
+        "name": name[:MAX_NAME] or "dcs-mission",
+        "description": f"Imported from the DCS mission {_clip(source.name, 120)} ({mission.terrain.name}); the "
+                       f"defence is the {defence} coalition.",
         "duration": duration_for(threats + traffic, catalog) if threats or traffic else "10 min",
     }
-    document.update(terrain_and_origin(points, options, source))  # (``source``: unused without a DEM)
-    if options.terrain is not None:
-        # read() does not know where the scenario is written: an absolute path is right wherever it goes
-        document["terrain"] = {"source": Path(options.terrain).resolve().as_posix()}
+    # a DEM's path is absolute here: write_scenario writes it relative to the scenario's folder
+    document.update(terrain_and_origin(points, options, source=source))
     if assets:
         document["defended_assets"] = assets
     document["units"] = units
@@ -123,7 +171,7 @@ def read(source: Path, options: ImportOptions, fmt: str = "dcs") -> Imported:
         document["threats"] = threats
     if traffic:
         document["traffic"] = traffic
-    return Imported(source=source, fmt=fmt, document=document, warnings=warnings)
+    return Imported(source=source, fmt=fmt, document=document, warnings=warnings, sources=sources)
 
 
 # --- the archive --------------------------------------------------------------------------------------
@@ -146,14 +194,15 @@ def _lua_members(source: Path) -> dict[str, bytes]:
             if missing:
                 raise InputError(source, f"not a DCS mission: the archive has no '{missing[0]}' member")
             out = {}
-            budget = MAX_UNZIPPED_BYTES
-            for name in LUA_MEMBERS:
+            for name, cap in LUA_MEMBERS.items():
+                too_big = InputError(source, f"its '{name}' member unpacks to more than {cap / 1e6:g} MB; not a DCS "
+                                             "mission iadsim reads")
+                if archive.getinfo(name).file_size > cap:
+                    raise too_big
                 with archive.open(name) as member:
-                    data = member.read(budget + 1)
-                if len(data) > budget:
-                    raise InputError(source, f"unpacks to more than {MAX_UNZIPPED_BYTES / 1e6:g} MB; not a DCS "
-                                             "mission")
-                budget -= len(data)
+                    data = member.read(cap + 1)
+                if len(data) > cap:
+                    raise too_big
                 out[name] = data
             return out
     except InputError:
@@ -201,24 +250,23 @@ def _pydcs_version() -> str:
         return "?"
 
 
-# --- ids ----------------------------------------------------------------------------------------------
+# --- ids and positions --------------------------------------------------------------------------------
 
 
-class _Ids:
-    """Valid, unique scenario ids from DCS names (one namespace for units, assets, raids and flights)."""
+def _id(ids: IdMaker, name: object, fallback: str) -> str:
+    """A valid, unique scenario id from a DCS name (one namespace for units, assets, raids and flights)."""
+    # other characters become '-'; stripping '-', '_' and '.' leaves a letter or digit first
+    base = re.sub(r"[^A-Za-z0-9_.\-]+", "-", str(name)).strip("-_.")[:56] or fallback
+    return ids.fresh(base, first=2, bare=True)
 
-    def __init__(self) -> None:
-        self.taken: set[str] = set()
 
-    def __call__(self, name: object, fallback: str) -> str:
-        # other characters become '-'; stripping '-', '_' and '.' leaves a letter or digit first
-        base = re.sub(r"[^A-Za-z0-9_.\-]+", "-", str(name)).strip("-_.")[:56] or fallback
-        candidate, n = base, 1
-        while candidate.lower() in self.taken:
-            n += 1
-            candidate = f"{base}-{n}"
-        self.taken.add(candidate.lower())
-        return candidate
+def _latlon(source: Path, where: str, position) -> tuple[float, float]:
+    """(lat, lon) of a pydcs position, refused in one line naming ``where`` when it is not finite."""
+    x, y = float(position.x), float(position.y)
+    ll = position.latlng() if math.isfinite(x) and math.isfinite(y) else None
+    if ll is None or not (math.isfinite(ll.lat) and math.isfinite(ll.lng) and abs(ll.lat) <= 90):
+        raise InputError(source, f"{where}: its position is not a finite number (x {x:g}, y {y:g})")
+    return float(ll.lat), float(ll.lng)
 
 
 # --- coalitions and ground units ----------------------------------------------------------------------
@@ -229,96 +277,136 @@ def _countries(mission, side: str):
     return list(coalition.countries.values()) if coalition is not None else []
 
 
-def _air_defence_count(mission, side: str, table) -> int:
-    return sum(1 for c in _countries(mission, side) for g in c.vehicle_group for u in g.units
-               if table.get(u.type) is not None and _is_ground(table[u.type]))
+def _vehicle_groups(mission, side: str) -> list:
+    return [g for c in _countries(mission, side) for g in c.vehicle_group]
 
 
-def _is_ground(catalog_type: str) -> bool:
-    from iadsim.scenario import builtin_catalog
-
-    return builtin_catalog().types[catalog_type].kind != "aircraft"
-
-
-def _sides(mission, table, warnings: list[str]) -> tuple[str, str]:
-    """(defence, attacker): the coalition with the most air-defence ground units defends (tie: red)."""
-    counts = {s: _air_defence_count(mission, s, table) for s in SIDES}
-    defence = max(SIDES, key=lambda s: (counts[s], s == "red"))
-    attacker = "blue" if defence == "red" else "red"
-    if counts[attacker]:
-        warnings.append(f"both coalitions have air defence: the {defence} one ({counts[defence]} units) is "
-                        f"imported, the {attacker} one ({counts[attacker]} units) is left out")
-    return defence, attacker
+def _air_defence_count(mission, side: str) -> int:
+    table = ground_table()
+    return sum(1 for g in _vehicle_groups(mission, side) for u in g.units if table.get(str(u.type)) is not None)
 
 
 def _prefixed(name: object, prefix: str) -> bool:
     return bool(prefix) and str(name).startswith(prefix)
 
 
-def _ground(source, mission, defence, options, table, catalog, ids, warnings):
+def _uses_prefixes(mission, side: str, options: ImportOptions) -> bool:
+    """Whether a ground group of ``side`` is named with the SAM or EW prefix, or one of its units with EW's."""
+    return any(_prefixed(g.name, options.sam_prefix) or _prefixed(g.name, options.ew_prefix)
+               or any(_prefixed(u.name, options.ew_prefix) for u in g.units) for g in _vehicle_groups(mission, side))
+
+
+def _sides(mission, options: ImportOptions, warnings: list[str]) -> tuple[str, str]:
+    """(defence, attacker): the coalition using the Skynet prefixes; when neither or both do, the one with the
+    most mapped air-defence ground units (tie: red)."""
+    counts = {s: _air_defence_count(mission, s) for s in SIDES}
+    users = [s for s in SIDES if _uses_prefixes(mission, s, options)]
+    if len(users) == 1:
+        defence = users[0]
+    else:
+        defence = max(SIDES, key=lambda s: (counts[s], s == "red"))
+    attacker = "blue" if defence == "red" else "red"
+    if counts[attacker]:
+        why = "names its air defence with the Skynet prefixes" if len(users) == 1 else "has more of it"
+        warnings.append(f"both coalitions have air defence: the {defence} one ({counts[defence]} units), which "
+                        f"{why}, is imported; the {attacker} one ({counts[attacker]} units) is left out")
+    return defence, attacker
+
+
+def _ground(source, mission, defence, options, catalog, ids, sources, warnings):
     """The defence's air-defence units, how to wire them and their positions: (units, wiring, positions),
     ``wiring`` mapping each set wired on its own (``network``; ``alone:GROUP`` for each autonomous group) to
     {unit id: battery}, and ``positions`` a unit id to (lat, lon)."""
-    vgroups = [g for c in _countries(mission, defence) for g in c.vehicle_group]
-    any_prefix = any(_prefixed(g.name, options.sam_prefix) or _prefixed(g.name, options.ew_prefix)
-                     or any(_prefixed(u.name, options.ew_prefix) for u in g.units)
-                     for c in (_countries(mission, s) for s in SIDES) for cc in c for g in cc.vehicle_group)
+    from dcs.vehicles import vehicle_map
+
+    table, approx = ground_table(), approximations()
+    any_prefix = _uses_prefixes(mission, defence, options)
     units: list[dict] = []
     positions: dict[str, tuple[float, float]] = {}
     network: dict[str, str] = {}
     alone: dict[str, dict[str, str]] = {}
     skipped: dict[str, int] = {}
-    batteries = _Ids()  # battery names: labels for the wiring and warnings, not scenario ids
-    for g in vgroups:
+    met: set[str] = set()
+    chance: list[str] = []
+    batteries = IdMaker(fold=True)  # battery names: labels for the wiring and warnings, not scenario ids
+    for g in _vehicle_groups(mission, defence):
         sam = _prefixed(g.name, options.sam_prefix)
         ew_group = _prefixed(g.name, options.ew_prefix)
         kept = []
         for u in g.units:
             ew = ew_group or _prefixed(u.name, options.ew_prefix)
-            target = table.get(u.type, "?")
-            if target == "?" and (sam or ew):
-                hint = nearest_names(u.type, table)
+            kind = str(u.type)
+            if kind not in table and kind not in vehicle_map and (sam or ew):
+                hint = nearest_names(kind, table)
                 raise InputError(source, f"group '{_clip(g.name)}', unit '{_clip(u.name)}': unknown DCS type "
-                                         f"'{_clip(u.type)}' (not in the DCS mapping table)"
+                                         f"'{_clip(kind)}' (not in the DCS mapping table)"
                                          + (f"; {hint}" if hint else ""))
-            if target in ("?", None) or not _is_ground(target):
-                skipped[str(u.type)] = skipped.get(str(u.type), 0) + 1
+            target = table.get(kind)
+            if target is None:
+                skipped[kind] = skipped.get(kind, 0) + 1
                 continue
+            met.add(kind)
             kept.append((u, target, ew))
         if not kept:
             continue
-        battery = batteries(g.name, "group")
+        if len(units) + len(kept) > MAX_UNITS:
+            check_unit_count(source, len(units) + len(kept))
+        if _chance(g) < 1.0:
+            chance.append(str(g.name))
+        battery = batteries.fresh(re.sub(r"\s+", " ", str(g.name)).strip()[:60] or "group", first=2, bare=True)
         posts_only = all("command-post" in roles(t, catalog) for _, t, _ in kept)
-        networked = sam or ew_group or any(ew for _, _, ew in kept) or posts_only or not any_prefix
-        for u, target, _ in kept:
-            uid = ids(u.name, "unit")
-            ll = u.position.latlng()
-            positions[uid] = (ll.lat, ll.lng)
-            units.append({"id": uid, "type": target, "lat": round(ll.lat, 7), "lon": round(ll.lng, 7)})
+        for u, target, ew in kept:
+            where = f"group '{_clip(g.name)}', unit '{_clip(u.name)}'"
+            uid = _id(ids, u.name, "unit")
+            lat, lon = _latlon(source, where, u.position)
+            positions[uid] = (lat, lon)
+            sources[("units", len(units))] = (where, None)
+            units.append({"id": uid, "type": target, "lat": round(lat, 7), "lon": round(lon, 7)})
+            networked = any_prefix and (sam or ew or posts_only)
             (network if networked else alone.setdefault(battery, {}))[uid] = battery
     if not units:
         raise InputError(source, f"no ground units: the {defence} coalition has no air-defence ground unit of a "
                                  f"type in the DCS mapping table ({sum(skipped.values())} ground units of other "
                                  "types)")
     if skipped:
-        shown = ", ".join(f"{_clip(t, 30)} ({n})" for t, n in sorted(skipped.items())[:8])
-        warnings.append(f"{sum(skipped.values())} ground units of types iadsim does not model or map were left "
-                        f"out: {shown}{', ...' if len(skipped) > 8 else ''}")
+        shown = ", ".join(f"{_clip(t, 30)} ({n})" for t, n in sorted(skipped.items())[:30])
+        more = f" and {len(skipped) - 30} more types" if len(skipped) > 30 else ""
+        warnings.append(f"{sum(skipped.values())} ground units of types iadsim does not model (or that are no air "
+                        f"defence) were left out, by DCS type: {shown}{more}")
+    for kind in sorted(met & set(approx)):
+        target = table[kind]
+        warnings.append(f"DCS '{kind}' imported as {target}, the catalog's {catalog.types[target].label} class: "
+                        f"check its numbers (iadsim catalog --type {target}) against this {approx[kind]}")
+    if chance:
+        warnings.append(f"ground groups that spawn with a probability below 100 % are imported as always there: "
+                        f"{_names(chance)}")
     if not any_prefix:
-        warnings.append(f"no group or unit is named with the Skynet-IADS prefixes '{options.sam_prefix}' or "
-                        f"'{options.ew_prefix}': every air-defence group is networked")
+        warnings.append(f"no ground group or unit of the {defence} coalition is named with the Skynet-IADS prefixes "
+                        f"'{options.sam_prefix}' or '{options.ew_prefix}': every air-defence group is an autonomous "
+                        "battery, wired inside itself only; name the network's groups with those prefixes or give "
+                        "--sam-prefix/--ew-prefix")
     elif alone:
         warnings.append(f"air-defence groups without the '{options.sam_prefix}' or '{options.ew_prefix}' prefix are "
-                        f"autonomous batteries (wired inside themselves only): {', '.join(sorted(alone))}")
+                        f"autonomous batteries (wired inside themselves only): {_names(sorted(alone))}")
     sets = {"network": network} if network else {}
     sets.update({f"alone:{k}": v for k, v in alone.items()})
     return units, sets, positions
 
 
+def _chance(group) -> float:
+    value = getattr(group, "spawn_probability", 1.0)
+    return float(value) if isinstance(value, int | float) and math.isfinite(value) else 1.0
+
+
+def _names(names: list[str], limit: int = 20) -> str:
+    shown = ", ".join(_clip(n, 40) for n in names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
 # --- defended assets and flights ----------------------------------------------------------------------
 
 
-def _assets(mission, ids, warnings: list[str]) -> list[dict]:
+def _assets(source, mission, ids, sources, warnings: list[str]) -> list[dict]:
     """The mission's circular trigger zones as defended assets (quadrilateral zones are left out)."""
     from dcs.triggers import TriggerZoneCircular
 
@@ -329,8 +417,10 @@ def _assets(mission, ids, warnings: list[str]) -> list[dict]:
             continue
         if not (isinstance(zone.radius, int | float) and math.isfinite(zone.radius) and zone.radius > 0):
             continue
-        ll = zone.position.latlng()
-        assets.append({"id": ids(zone.name, "zone"), "lat": round(ll.lat, 7), "lon": round(ll.lng, 7),
+        where = f"trigger zone '{_clip(zone.name)}'"
+        lat, lon = _latlon(source, where, zone.position)
+        sources[("defended_assets", len(assets))] = (where, None)
+        assets.append({"id": _id(ids, zone.name, "zone"), "lat": round(lat, 7), "lon": round(lon, 7),
                        "radius": f"{zone.radius:.0f} m"})
     if quads:
         warnings.append(f"{quads} quadrilateral trigger zones left out (defended assets are the circular ones)")
@@ -340,12 +430,15 @@ def _assets(mission, ids, warnings: list[str]) -> list[dict]:
     return assets
 
 
-def _flights(source, mission, attacker, elevation, table, catalog, ids, assets, warnings):
+def _flights(source, mission, attacker, elevation, catalog, ids, assets, sources, warnings):
     """(threats, traffic): the attacker's aircraft groups as raids, civil airliners of any coalition as
     traffic."""
+    table = aircraft_table()
     threats: list[dict] = []
     traffic: list[dict] = []
     left: dict[str, int] = {}
+    unmodelled: dict[str, int] = {}
+    late, parked, chance = [], [], []
     for side in ("red", "blue", "neutrals"):
         for c in _countries(mission, side):
             for g in list(c.plane_group) + list(c.helicopter_group):
@@ -360,25 +453,31 @@ def _flights(source, mission, attacker, elevation, table, catalog, ids, assets, 
                         raise InputError(source, f"aircraft group '{_clip(g.name)}': unknown DCS type "
                                                  f"'{_clip(dcs_type)}' (not in the DCS mapping table)"
                                                  + (f"; {hint}" if hint else ""))
-                    if not civil and (side != attacker or target in ("?", None)):
-                        why = ("of types iadsim does not model" if side == attacker else "neutral" if side == "neutrals"
-                               else "of the defending coalition")
+                    if side == attacker and target is None:
+                        unmodelled[dcs_type] = unmodelled.get(dcs_type, 0) + count
+                        continue
+                    if not civil and (side != attacker or target == "?"):
+                        why = "neutral" if side == "neutrals" else "of the defending coalition"
                         left[why] = left.get(why, 0) + count
                         continue
                     if len(g.points) < 2:
-                        left["fewer than two waypoints"] = left.get("fewer than two waypoints", 0) + count
+                        left["with fewer than two waypoints"] = left.get("with fewer than two waypoints", 0) + count
                         continue
                     name = g.name if len(by_type) == 1 else f"{g.name}-{dcs_type}"
-                    flight = {"id": ids(name, "flight"), "type": target, "count": count}
+                    flight = {"id": _id(ids, name, "flight"), "type": target, "count": count}
                     if count > 1:
                         flight["spacing"] = FORMATION_SPACING
                     start = float(getattr(g, "start_time", 0) or 0)
                     if start > 0:
                         flight["start"] = f"{start:g} s"
-                    if getattr(g, "late_activation", False):
-                        warnings.append(f"aircraft group '{_clip(g.name)}' is activated late in DCS (by a trigger): "
-                                        "imported as starting at its start time")
-                    reference, route = _route(g.points, elevation)
+                    for flag, names in ((getattr(g, "late_activation", False), late),
+                                        (getattr(g, "uncontrolled", False), parked), (_chance(g) < 1.0, chance)):
+                        if flag is True and str(g.name) not in names:
+                            names.append(str(g.name))
+                    reference, route = _route(source, f"aircraft group '{_clip(g.name)}'", g.points, elevation)
+                    group = "traffic" if civil else "threats"
+                    sources[(group, len(traffic if civil else threats))] = (f"aircraft group '{_clip(g.name)}'",
+                                                                          None)
                     if civil:
                         flight.update(transponder="on", altitude_reference=reference, route=route)
                         traffic.append(flight)
@@ -387,8 +486,16 @@ def _flights(source, mission, attacker, elevation, table, catalog, ids, assets, 
                         flight["target"] = _nearest(assets, route[-1])["id"]
                     flight.update(altitude_reference=reference, route=route)
                     threats.append(flight)
+    if unmodelled:
+        shown = ", ".join(f"{_clip(t, 30)} ({n})" for t, n in sorted(unmodelled.items()))
+        warnings.append(f"aircraft of types iadsim does not model left out, by DCS type: {shown}")
     if left:
         warnings.append("aircraft left out: " + ", ".join(f"{n} {why}" for why, n in sorted(left.items())))
+    for names, what in ((late, "activated late in DCS (by a trigger)"),
+                        (parked, "uncontrolled in DCS (parked until a trigger starts them)"),
+                        (chance, "spawning with a probability below 100 % in DCS")):
+        if names:
+            warnings.append(f"aircraft groups {what} are imported as flying from their start time: {_names(names)}")
     if threats and not assets:
         warnings.append("the mission has no circular trigger zone (defended asset): the raids fly their routes "
                         "and attack nothing")
@@ -397,25 +504,24 @@ def _flights(source, mission, attacker, elevation, table, catalog, ids, assets, 
 
 def _nearest(places: list[dict], point: dict) -> dict:
     """The place (with lat, lon) nearest ``point`` (geodesic on WGS 84)."""
-    from pyproj import Geod
-
-    geod = Geod(ellps="WGS84")
-    return min(places, key=lambda p: abs(geod.inv(point["lon"], point["lat"], p["lon"], p["lat"])[2]))
+    return min(places, key=lambda p: abs(geod().inv(point["lon"], point["lat"], p["lon"], p["lat"])[2]))
 
 
-def _route(points, elevation) -> tuple[str, list[dict]]:
-    """(altitude_reference, waypoints) of a DCS route (see the module's decisions)."""
+def _route(source: Path, where: str, points, elevation) -> tuple[str, list[dict]]:
+    """(altitude_reference, waypoints) of a DCS route (see the module's decisions: waypoint i flies its leg at
+    the speed DCS stores at waypoint i+1, the speed of the leg arriving there)."""
     kinds = {str(p.alt_type or "BARO").upper() for p in points}
     reference = "agl" if "RADIO" in kinds else "msl"
     route = []
-    for p in points:
-        ll = p.position.latlng()
+    for k, p in enumerate(points):
+        lat, lon = _latlon(source, f"{where}, waypoint {k}", p.position)
         altitude = float(p.alt)
         if reference == "agl" and str(p.alt_type or "BARO").upper() != "RADIO":
-            altitude = max(0.0, altitude - elevation(ll.lat, ll.lng))
-        w = {"lat": round(ll.lat, 7), "lon": round(ll.lng, 7), "altitude": f"{altitude:.0f} m"}
-        if isinstance(p.speed, int | float) and math.isfinite(p.speed) and p.speed > 1.0:
-            w["speed"] = f"{p.speed:.1f} m/s"
+            altitude = max(0.0, altitude - elevation(lat, lon))
+        w = {"lat": round(lat, 7), "lon": round(lon, 7), "altitude": f"{altitude:.0f} m"}
+        arriving = points[k + 1].speed if k + 1 < len(points) else None
+        if isinstance(arriving, int | float) and math.isfinite(arriving) and arriving > 1.0:
+            w["speed"] = f"{arriving:.1f} m/s"
         route.append(w)
     return reference, route
 
@@ -426,12 +532,7 @@ def _elevations(options: ImportOptions):
         return lambda lat, lon: 0.0
     from pyproj import Transformer
 
-    from iadsim.terrain.dem import TerrainError, load_dem
-
-    try:
-        dem = load_dem(options.terrain)
-    except TerrainError as exc:
-        raise InputError(options.terrain, f"--terrain: {exc}") from None
+    dem = load_terrain(Path(options.terrain).resolve())
     to_dem = Transformer.from_crs("EPSG:4326", dem.crs, always_xy=True)
 
     def at(lat: float, lon: float) -> float:

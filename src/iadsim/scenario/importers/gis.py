@@ -6,12 +6,17 @@ Decisions (documented in docs/interop.md, "Laydowns from QGIS and Google Earth")
 - A feature's properties (GeoJSON ``properties``; KML ``ExtendedData`` ``Data``/``SimpleData``, and the
   Placemark's ``name``) are matched case-insensitively. Empty values (QGIS's ``null``, an empty KML value) count
   as absent. A dotted name (``readiness.availability``, ``sector.center``) sets a field of a nested one, since
-  attribute tables are flat. KML values are text: integers, numbers and true/false are read as such.
+  attribute tables are flat. KML values are text: integers, numbers and true/false are read as such, except
+  the names' values (:data:`KML_TEXT`: ``id``, ``name``, ``battery``, ``group``, ``target``, ``type``), which
+  stay text ("007" stays "007").
 - Quantities are written with their unit (``20 m``, ``4 min``), as in a scenario file; a bare number is refused
   by the scenario's validation. Coordinates' heights are metres.
 - Points: ``type`` (a catalog unit type) is required; ``id``, else ``name`` made a valid id, else
   ``<type>-<n>``; ``battery`` (or ``group``) puts units in a battery (:func:`common.wire`); any other property
-  named like a scenario unit field is passed through.
+  named like a scenario unit field is passed through. A point's height (Z) is ignored, with a warning: a unit
+  stands on the ground (``mast_height`` raises its antenna). At most 2,000 points (the scenario's limit).
+- Ids: a given ``id`` must be unique (a clash is an error naming both features); ids made from names that
+  repeat (two "Untitled Placemark") get ``-2``, ``-3``... in the file's order, with one warning.
 - Lines: ``type`` (an aircraft or decoy type); civil types are traffic, others threats (``role: threat|traffic``
   overrides). Heights: GeoJSON Z (metres, RFC 7946's height above the ellipsoid, read as MSL unless
   ``altitude_reference`` says agl; a line whose Z are all 0 is taken as drawn in 2-D), KML ``absolute`` (MSL)
@@ -21,8 +26,11 @@ Decisions (documented in docs/interop.md, "Laydowns from QGIS and Google Earth")
 - Polygons and multipolygons: a defended asset, the minimum enclosing circle of its outer rings computed in an
   azimuthal equidistant projection centred on the circle (iterated once from the polygon's mean vertex), its
   radius rounded up to 0.1 m; the warning gives the area added (circle pi R^2 minus the polygon's geodesic
-  area on the WGS 84 ellipsoid, holes excluded).
-- Refused: KMZ (unzip it), GeoJSON in a CRS other than WGS 84 longitude/latitude, multipoints and
+  area on the WGS 84 ellipsoid, holes excluded); beyond 10 polygons, one summary line and the largest
+  additions. The projection is the geodesic one (azimuth and distance from the centre on the ellipsoid,
+  through one shared pyproj Geod).
+- Refused: KMZ (unzip it), KML with a ``<!DOCTYPE`` or ``<!ENTITY`` (found in the raw bytes, before parsing),
+  GeoJSON in a CRS other than WGS 84 longitude/latitude, multipoints and
   multilines, features without a geometry, more than :data:`MAX_FEATURES` features or :data:`MAX_VERTICES`
   vertices, a file over 10 MB (:func:`iadsim.scenario.yamlio.read_bytes`).
 """
@@ -38,10 +46,14 @@ from pathlib import Path
 
 from iadsim.scenario.catalog import AircraftType, Catalog, builtin_catalog
 from iadsim.scenario.importers.common import (
+    IdMaker,
     Imported,
     ImportOptions,
     _clip,
+    check_unit_count,
     duration_for,
+    format_version,
+    geod,
     nearest_names,
     terrain_and_origin,
     unknown_type,
@@ -70,6 +82,10 @@ FLIGHT_FIELDS = {"threats": frozenset(Raid.model_fields) - {"id", "type", "route
 POINT_OWN = {"type", "id", "name", "battery", "group"}
 LINE_OWN = {"type", "id", "name", "role", "altitude", "speed"}
 POLYGON_OWN = {"id", "name", "value"}
+KML_TEXT = frozenset({"id", "name", "battery", "group", "target", "type"})
+"""KML values kept as text (names, not numbers: "007" stays "007")."""
+POLYGON_WARNINGS = 10
+"""Polygons warned about one by one; beyond, one summary line and the largest additions."""
 _ID_BAD = re.compile(r"[^A-Za-z0-9_.\-]+")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 _INT = re.compile(r"^[+-]?[0-9]{1,15}$")
@@ -259,6 +275,11 @@ def _kml(source: Path, raw: bytes) -> list[Feature]:
 
     if raw[:4] == b"PK\x03\x04":
         raise InputError(source, "is a KMZ (zipped KML), which is not read: unzip it and import its doc.kml")
+    for mark in (b"<!DOCTYPE", b"<!ENTITY"):
+        at = raw.find(mark)
+        if at >= 0:
+            raise InputError(source, f"is not KML: it has a {mark[2:].decode()} declaration (KML needs none; entities "
+                             "are not read)", raw[:at].count(b"\n") + 1)
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False,
                              dtd_validation=False, remove_comments=True, remove_pis=True)
     try:
@@ -308,7 +329,7 @@ def _placemark(source: Path, i: int, mark) -> Feature:
         for name, value in items:
             if not name:
                 raise InputError(source, f"{where}: an ExtendedData item without a name", ext.sourceline)
-            props.append((name, _kml_value(value)))
+            props.append((name, value.strip() if name.strip().lower() in KML_TEXT else _kml_value(value)))
     geometries = [c for c in mark if _local(c) in ("Point", "LineString", "Polygon", "MultiGeometry", "LinearRing",
                                                    "Model", "Track", "MultiTrack")]
     if not geometries:
@@ -391,10 +412,12 @@ def _coordinates(source: Path, where: str, geometry, count: int | None) -> list:
 
 @dataclass
 class _Ids:
-    """Feature ids as they are handed out: each one's feature, for a message naming both on a clash."""
+    """Feature ids as they are handed out: each one's feature, for a message naming both on a clash; made-up ids
+    from a counter per stem (O(1) each)."""
 
     source: Path
     owner: dict[str, Feature] = field(default_factory=dict)
+    made: IdMaker = field(default_factory=IdMaker)
 
     def take(self, ident: str, feature: Feature) -> str:
         if ident in self.owner:
@@ -403,34 +426,53 @@ class _Ids:
             raise InputError(self.source, f"{feature.label}: id '{ident}' is already {first.label}'s{at}; ids must "
                              "be unique", feature.line)
         self.owner[ident] = feature
+        self.made.take(ident)
         return ident
 
-    def fresh(self, stem: str, feature: Feature) -> str:
-        n = 1
-        while f"{stem}-{n}" in self.owner:
-            n += 1
-        return self.take(f"{stem}-{n}", feature)
+    def fresh(self, stem: str, feature: Feature, first: int = 1, bare: bool = False) -> str:
+        ident = self.made.fresh(stem, first, bare)
+        self.owner[ident] = feature
+        return ident
 
 
 def _laydown(source: Path, fmt: str, features: list[Feature], options: ImportOptions, catalog: Catalog) -> Imported:
     warnings: list[str] = []
+    check_unit_count(source, sum(1 for f in features if f.kind == "point"))
     ids = _Ids(source)
-    explicit = {f.index: _explicit_id(source, f) for f in features}
+    given = {f.index: _given_id(source, f) for f in features}
     for f in features:  # given ids first, so that a made-up one never takes a given one
-        if explicit[f.index] is not None:
-            ids.take(explicit[f.index], f)
+        if given[f.index] is not None:
+            ids.take(given[f.index], f)
+    explicit: dict[int, str | None] = {}
+    repeated: dict[str, int] = {}
+    for f in features:  # then ids made from names, in the file's order: a name met again gets -2, -3...
+        name = given[f.index] or _name_id(f)
+        if name is not None and given[f.index] is None:
+            made = ids.fresh(name, f, first=2, bare=True)
+            if made != name:
+                repeated[name] = repeated.get(name, 1) + 1
+            name = made
+        explicit[f.index] = name
+    if repeated:
+        shown = ", ".join(f"'{_clip(n, 40)}' ({k})" for n, k in sorted(repeated.items())[:10])
+        warnings.append(f"{source}: features named alike got ids with -2, -3... (name, features): {shown}"
+                        + (f" and {len(repeated) - 10} more" if len(repeated) > 10 else ""))
     ignored: dict[str, int] = {}
-    assets, sources = [], {}
+    assets, sources, added = [], {}, []
     for f in (f for f in features if f.kind == "polygon"):
         ident = explicit[f.index] or ids.fresh("asset", f)
-        assets.append(_asset(source, f, ident, warnings))
+        asset, area, extra = _asset(source, f, ident)
+        assets.append(asset)
+        added.append((extra, area, f, ident, asset))
         sources[("defended_assets", len(assets) - 1)] = (f"{f.label} ('{ident}')", f.line)
         _ignore(f, POLYGON_OWN, ignored)
-    units, groups, positions = [], {}, {}
+    warnings += _polygon_warnings(source, added)
+    units, groups, positions, heights = [], {}, {}, 0
     for f in (f for f in features if f.kind == "point"):
         unit_type = _type(source, f, catalog, UNIT_KINDS, "a point is a unit")
         ident = explicit[f.index] or ids.fresh(unit_type, f)
-        lon, lat, _ = f.parts[0][0][0]
+        lon, lat, z = f.parts[0][0][0]
+        heights += z is not None and z != 0 and f.heights != "none"
         unit = {"id": ident, "type": unit_type, "lat": lat, "lon": lon}
         unit.update({k: v for k, v in f.properties.items() if k in UNIT_FIELDS})
         groups[ident] = _battery(source, f)
@@ -438,6 +480,9 @@ def _laydown(source: Path, fmt: str, features: list[Feature], options: ImportOpt
         units.append(unit)
         sources[("units", len(units) - 1)] = (f"{f.label} ('{ident}')", f.line)
         _ignore(f, POINT_OWN | UNIT_FIELDS, ignored)
+    if heights:
+        warnings.append(f"{source}: {heights} points have a height (Z): ignored, a unit stands on the ground "
+                        "(mast_height raises its antenna)")
     flights: dict[str, list] = {"threats": [], "traffic": []}
     for f in (f for f in features if f.kind == "line"):
         group, flight = _flight(source, f, catalog, explicit[f.index] or None, ids, assets, warnings)
@@ -448,17 +493,17 @@ def _laydown(source: Path, fmt: str, features: list[Feature], options: ImportOpt
         shown = ", ".join(f"{_clip(n, 40)} ({k})" for n, k in sorted(ignored.items())[:20])
         more = f" and {len(ignored) - 20} more" if len(ignored) > 20 else ""
         warnings.append(f"{source}: properties ignored (not iadsim fields; features carrying each): {shown}{more}")
-    links, wiring = wire(units, groups, catalog, positions)
+    links, wiring = wire(units, groups, catalog, positions, source=source)
     warnings += [f"{source}: {w}" for w in wiring]
     points = [(u["lat"], u["lon"]) for u in units]
     points += [(w["lat"], w["lon"]) for g in flights.values() for fl in g for w in fl["route"]]
     points += [p for a in assets for p in _circle_edge(a)]
     document: dict = {
-        "format_version": _format_version(),
+        "format_version": format_version(),
         "name": options.name or _name(source),
         "description": f"Laydown imported from {_clip(source.name, 120)} ({fmt}): check types, batteries and links.",
         "duration": duration_for(flights["threats"] + flights["traffic"], catalog),
-        **terrain_and_origin(points, options),
+        **terrain_and_origin(points, options, source=source),
     }
     if assets:
         document["defended_assets"] = assets
@@ -471,10 +516,20 @@ def _laydown(source: Path, fmt: str, features: list[Feature], options: ImportOpt
     return Imported(source, fmt, document, warnings, sources)
 
 
-def _format_version() -> int:
-    from iadsim.scenario.versions import CURRENT
+def _polygon_warnings(source: Path, added: list) -> list[str]:
+    """One warning per polygon written as a circle; beyond :data:`POLYGON_WARNINGS`, one summary line and the
+    largest additions."""
+    def line(extra, area, f, ident, asset) -> str:
+        radius = float(asset["radius"].split()[0])
+        return (f"{f.label} ('{ident}'): polygon written as its minimum enclosing circle (radius "
+                f"{radius / 1e3:.3f} km): {extra / 1e6:.3f} km² added to its {area / 1e6:.3f} km²")
 
-    return CURRENT["scenario"]
+    if len(added) <= POLYGON_WARNINGS:
+        return [f"{source}: {line(*a)}" for a in added]
+    largest = sorted(added, key=lambda a: -a[0])[:5]
+    return [f"{source}: {len(added)} polygons written as their minimum enclosing circles: "
+            f"{sum(a[0] for a in added) / 1e6:.3f} km² added to their {sum(a[1] for a in added) / 1e6:.3f} km²; "
+            "the largest additions: " + "; ".join(line(*a) for a in largest)]
 
 
 def _name(source: Path) -> str:
@@ -482,19 +537,24 @@ def _name(source: Path) -> str:
     return name[:200] or "laydown"
 
 
-def _explicit_id(source: Path, f: Feature) -> str | None:
-    """The feature's ``id`` (must be a valid id), else its ``name`` made one, else None."""
+def _given_id(source: Path, f: Feature) -> str | None:
+    """The feature's ``id`` (must be a valid id), else None."""
     given = f.properties.get("id")
-    if given is not None:
-        text = str(given).strip() if not isinstance(given, bool) else ""
-        if not _ID.match(text):
-            raise InputError(source, f"{f.label}: id '{_clip(str(given))}' is not a valid id: use up to 64 "
-                             "letters, digits, '_', '.' and '-', starting with a letter or digit", f.line)
-        return text
+    if given is None:
+        return None
+    text = str(given).strip() if not isinstance(given, bool) else ""
+    if not _ID.match(text):
+        raise InputError(source, f"{f.label}: id '{_clip(str(given))}' is not a valid id: use up to 64 "
+                         "letters, digits, '_', '.' and '-', starting with a letter or digit", f.line)
+    return text
+
+
+def _name_id(f: Feature) -> str | None:
+    """The feature's ``name`` made a valid id (room left for a ``-n`` suffix), else None."""
     name = f.properties.get("name")
     if name is None:
         return None
-    made = _ID_BAD.sub("-", str(name).strip()).lstrip("_.-")[:64].rstrip("_.-")
+    made = _ID_BAD.sub("-", str(name).strip()).lstrip("_.-")[:58].rstrip("_.-")
     return made or None
 
 
@@ -585,19 +645,16 @@ def _flight(source: Path, f: Feature, catalog: Catalog, ident: str | None, ids: 
 
 
 def _geodesic(a: tuple[float, float], b: tuple[float, float]) -> float:
-    from pyproj import Geod
-
-    return abs(Geod(ellps="WGS84").inv(a[1], a[0], b[1], b[0])[2])
+    return abs(geod().inv(a[1], a[0], b[1], b[0])[2])
 
 
-def _asset(source: Path, f: Feature, ident: str, warnings: list[str]) -> dict:
-    """A defended asset: the minimum enclosing circle of the polygon(s), with a warning giving the area added."""
+def _asset(source: Path, f: Feature, ident: str) -> tuple[dict, float, float]:
+    """A defended asset: the minimum enclosing circle of the polygon(s); with the polygon's area and the area
+    the circle adds [m^2]."""
     import shapely
-    from pyproj import Geod
 
     outers = []
     area = 0.0
-    geod = Geod(ellps="WGS84")
     for k, rings in enumerate(f.parts):
         for r, ring in enumerate(rings):
             closed = ring if ring[0][:2] == ring[-1][:2] else [*ring, ring[0]]
@@ -607,7 +664,7 @@ def _asset(source: Path, f: Feature, ident: str, warnings: list[str]) -> dict:
                 raise InputError(source, f"{f.label}: polygon {k}: its {what} has {len(distinct)} distinct "
                                  "points; a polygon needs at least 3", f.line)
             lons, lats = [v[0] for v in closed], [v[1] for v in closed]
-            ring_area = abs(geod.polygon_area_perimeter(lons, lats)[0])
+            ring_area = abs(geod().polygon_area_perimeter(lons, lats)[0])
             if r == 0 and ring_area <= 0:
                 raise InputError(source, f"{f.label}: polygon {k} encloses no area", f.line)
             area += ring_area if r == 0 else -ring_area
@@ -619,33 +676,29 @@ def _asset(source: Path, f: Feature, ident: str, warnings: list[str]) -> dict:
         (lon0, lat0), radius = _enclosing_circle(outers, lon0, lat0, shapely)
     added = math.pi * radius**2 - area
     radius = math.ceil(radius * 10) / 10
-    warnings.append(f"{source}: {f.label} ('{ident}'): polygon written as a circle of radius {radius / 1e3:.3f} km "
-                    f"around its minimum enclosing circle: {added / 1e6:.3f} km² added to its {area / 1e6:.3f} km²")
     asset = {"id": ident, "lat": lat0, "lon": lon0, "radius": f"{radius:.1f} m"}
     if "value" in f.properties:
         asset["value"] = f.properties["value"]
-    return asset
+    return asset, area, added
 
 
 def _enclosing_circle(points, lon0: float, lat0: float, shapely):
-    from pyproj import Transformer
-
-    aeqd = f"+proj=aeqd +lat_0={lat0} +lon_0={lon0} +datum=WGS84 +units=m +no_defs"
-    to_xy = Transformer.from_crs("EPSG:4326", aeqd, always_xy=True)
-    xs, ys = to_xy.transform([p[0] for p in points], [p[1] for p in points])
-    cloud = shapely.MultiPoint(list(zip(xs, ys, strict=True)))
+    """The minimum enclosing circle of ``points`` (lon, lat) in the azimuthal equidistant projection centred on
+    (lon0, lat0), made with the shared Geod (a point at its geodesic distance along its azimuth)."""
+    n = len(points)
+    azimuths, _, distances = geod().inv([lon0] * n, [lat0] * n, [p[0] for p in points], [p[1] for p in points])
+    xy = [(d * math.sin(math.radians(a)), d * math.cos(math.radians(a)))
+          for a, d in zip(azimuths, distances, strict=True)]
+    cloud = shapely.MultiPoint(xy)
     centre = shapely.minimum_bounding_circle(cloud).centroid
     radius = float(shapely.minimum_bounding_radius(cloud))
-    lon, lat = to_xy.transform(centre.x, centre.y, direction="INVERSE")
+    lon, lat, _ = geod().fwd(lon0, lat0, math.degrees(math.atan2(centre.x, centre.y)), math.hypot(centre.x, centre.y))
     return (float(lon), float(lat)), radius
 
 
 def _circle_edge(asset: dict) -> Iterator[tuple[float, float]]:
     """Four points on a defended asset's circle (north, east, south, west): the terrain must cover it."""
-    from pyproj import Geod
-
     radius = float(asset["radius"].split()[0])
-    geod = Geod(ellps="WGS84")
     for azimuth in (0, 90, 180, 270):
-        lon, lat, _ = geod.fwd(asset["lon"], asset["lat"], azimuth, radius)
+        lon, lat, _ = geod().fwd(asset["lon"], asset["lat"], azimuth, radius)
         yield lat, lon
