@@ -18,12 +18,12 @@ import numpy as np
 from iadsim.analysis.runfolder import RunFolderError
 from iadsim.report.acmi import export_acmi
 from iadsim.report.dis import export_dis
+from iadsim.report.geo import KML_NS, kml_element
 from iadsim.report.replay import EPOCH, FLYING, KILLED, build_replay
 from iadsim.report.run import Run, load_run
 from iadsim.report.symbols import GENERIC, Drawn, data_uri, drawn, png, sidc_of, with_side
 from iadsim.terrain.geo import lonlat_polygons, to_lonlat
 
-KML_NS = "http://www.opengis.net/kml/2.2"
 MAX_POLYGON_CELLS = 800  # coverage outlines are traced on the raster decimated to at most this many cells a side
 
 
@@ -178,12 +178,7 @@ KML_COLOURS = {  # aabbggrr
 def export_kml(run: Run, out: Path, replication: int | None = None) -> list[Path]:
     from lxml import etree
 
-    def sub(parent, tag, text=None, **attrib):
-        element = etree.SubElement(parent, f"{{{KML_NS}}}{tag}", **attrib)
-        if text is not None:
-            element.text = str(text)
-        return element
-
+    sub = kml_element
     scenario = run.scenario
     lonlat = to_lonlat(scenario.terrain.crs)
     rep = run.typical_replication() if replication is None else int(replication)

@@ -25,6 +25,19 @@ def image_data_uri(rgba: np.ndarray, fmt: str = "jpeg") -> str:
     return f"data:image/{fmt};base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+KML_NS = "http://www.opengis.net/kml/2.2"
+
+
+def kml_element(parent, tag: str, text: object = None, **attrib):
+    """A KML element ``tag`` under ``parent`` (lxml), with ``text`` if given."""
+    from lxml import etree
+
+    element = etree.SubElement(parent, f"{{{KML_NS}}}{tag}", **attrib)
+    if text is not None:
+        element.text = str(text)
+    return element
+
+
 ZOOM_MARGIN = 0.25
 """The map's zoom: the units and defended assets with this fraction of their span around them (at least
 :data:`ZOOM_PAD`), so that the threats' last legs into the network show; routes and terrain beyond stay

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
+from iadsim.report.geo import KML_NS, kml_element
 from iadsim.report.symbols import MEZ, MEZ_NAME, with_side
 from iadsim.scenario.yamlio import write_atomic
 from iadsim.terrain.geo import to_lonlat
 
-KML_NS = "http://www.opengis.net/kml/2.2"
 VERTEX_STEP = math.radians(2.0)
 """The largest angle between two vertices of a zone's arc."""
 ZONE_LINE, ZONE_FILL = "ff994e1f", "40994e1f"
@@ -58,12 +58,7 @@ def write_engagement_zones(scenario, path: str | Path) -> Path:
     """Write every fire unit's engagement zone of ``scenario`` to the KML file ``path`` (atomically)."""
     from lxml import etree
 
-    def sub(parent, tag, text=None, **attrib):
-        element = etree.SubElement(parent, f"{{{KML_NS}}}{tag}", **attrib)
-        if text is not None:
-            element.text = str(text)
-        return element
-
+    sub = kml_element
     catalog = scenario.catalog
     lonlat = to_lonlat(scenario.terrain.crs)
     sidc = with_side(MEZ, "defence")
