@@ -782,7 +782,8 @@ def check_out(out, source) -> None:
         raise InputError(out, "is not a regular file; iadsim writes only regular files (--out)")
     if not out.parent.is_dir():
         raise InputError(out.parent, "no such folder; create it or choose another --out")
-    if out.exists() and os.path.samefile(out, source) or out.resolve() == Path(source).resolve():
+    if out.resolve() == Path(source).resolve() or (out.exists() and Path(source).exists()
+                                                   and os.path.samefile(out, source)):
         raise InputError(out, "is the input scenario; write the route to another file (--out)")
 
 
