@@ -338,7 +338,7 @@ def route(
     import math
 
     from iadsim.analysis.coverage import threat_types_of
-    from iadsim.analysis.routes import MODES, flown_excess, least_exposed_route, route_raid, write_with_raid
+    from iadsim.analysis.routes import MODES, RouteError, check_out, least_exposed_route, route_raid, write_with_raid
     from iadsim.scenario import load_scenario
     from iadsim.scenario.catalog import AircraftType
     from iadsim.units import clip
@@ -351,6 +351,8 @@ def route(
     cell_size = parse_lengths(cell, "--cell")
     if len(cell_size) != 1 or not 10 <= cell_size[0] <= 10e3:
         raise InputError("--cell", "give one length between 10 m and 10 km, e.g. 250m")
+    if out_path is not None:  # before the scenario is loaded and the route searched
+        check_out(out_path, scenario)
     loaded = load_scenario(scenario)
     assets = {a.id: a for a in loaded.spec.defended_assets}
     if asset not in assets:
@@ -389,36 +391,34 @@ def route(
                              "start outside it")
     try:
         found = least_exposed_route(loaded, (x, y), asset, type_id, height, minimise, cell_size[0])
-    except ValueError as exc:
-        raise InputError("--from", str(exc)) from None
+    except RouteError as exc:
+        option = {"start": "--from", "goal": "--to", "cell": "--cell"}.get(exc.about, "--from")
+        raise InputError(option, str(exc)) from None
     what = "P(detected)" if minimise == "detection" else "P(engaged)"
     out.print(f"least-exposed route to {asset} for {type_id} at {height:g} m above the ground: "
               f"{found.length / 1e3:.1f} km, {len(found.waypoints)} waypoints")
-    excess = None
-    if out_path is not None:
-        raid = route_raid(loaded, found, asset, type_id, height)
-        written = write_with_raid(loaded, raid, out_path)
-        excess = flown_excess(written, raid["id"])
-    # the exposure is the planned height's: where terrain following must fly higher, it is a lower bound only
-    bound = not found.climb_limited or (excess is not None and excess > max(10.0, 0.1 * height))
-    qualifier = "at least " if bound else ""
-    out.print(f"  {what} {qualifier}{found.probability:.4g} (exposure -log survival {qualifier}{found.exposure:.4g}) "
-              f"at {height:g} m above the ground; direct route {found.direct_probability:.4g} "
-              f"({found.direct_exposure:.4g})")
+    # computed at the wanted height: where the aircraft must fly higher, it is a lower bound only
+    qualifier = "at least " if found.lower_bound else ""
+    direct = ("direct route crosses cells without terrain data" if found.direct_probability is None else
+              f"direct route {found.direct_probability:.4g} ({found.direct_exposure:.4g})")
+    looks = "expected detecting looks" if minimise == "detection" else "expected detecting looks in an envelope"
+    out.print(f"  {what} {qualifier}{found.probability:.4g} ({looks} {qualifier}"
+              f"{found.exposure:.4g}) at {height:g} m above the ground; {direct}")
     out.print(f"  grid {found.cell[0]:.0f} x {found.cell[1]:.0f} m, turn radius {found.turn_radius / 1e3:.2f} km "
               f"(at least {found.path.min_straight / 1e3:.2f} km straight between turns)")
-    if not found.climb_limited:
-        out.print("  note: no path avoids ground steeper than the type's climb or descent rate; searched without "
-                  "the climb limit, so the aircraft cannot hold the height everywhere: the exposure is a lower bound")
+    if found.steep_moves:
+        out.print(f"  note: {found.steep_moves} move(s) climb or descend more steeply than the type can (no other "
+                  "way to the goal): the aircraft cannot hold the height there")
+    out.print(f"  terrain following (climb {entry.climb_rate.value:g} m/s, descent {entry.descent_rate.value:g} "
+              f"m/s) flies it up to {found.flown_excess:.0f} m above {height:g} m over the ground"
+              + ("; the probability is computed at the wanted height: a lower bound" if found.lower_bound else ""))
+    minutes = found.length / entry.cruise_speed.value / 60
+    if minutes > loaded.spec.duration / 60:
+        out.print(f"  note: it takes {minutes:.1f} min; the scenario lasts {loaded.spec.duration / 60:g} min")
     if out_path is not None:
-        out.print(f"  terrain following (climb {entry.climb_rate.value:g} m/s, descent {entry.descent_rate.value:g} "
-                  f"m/s) flies it up to {excess:.0f} m above {height:g} m over the ground"
-                  + ("; the exposure at the heights flown is not computed: the figure above is a lower bound"
-                     if bound else ""))
-        minutes = found.length / entry.cruise_speed.value / 60
-        if minutes > loaded.spec.duration / 60:
-            out.print(f"  note: it takes {minutes:.1f} min; the scenario lasts {loaded.spec.duration / 60:g} min")
-        out.print(f"wrote {out_path} (raid {raid['id']})")
+        raid = route_raid(loaded, found, asset, type_id, height)
+        write_with_raid(loaded, raid, out_path)
+        out.print(f"  wrote {out_path} with raid {raid['id']}")
 
 
 @app.command()

@@ -1,27 +1,41 @@
 """Least-exposed routes: the path an aircraft type can fly to a defended asset that the network is least likely to
-detect (or engage), as a shortest path over a grid of exposure costs.
+detect (or engage), as a shortest path over a grid of hazard costs, and the probability of detection of that
+path (and of the straight line) worked out from the sensors' scans.
 
 Rules (docs/engine.md, "Least-exposed routes"):
 
-* **Exposure.** The aircraft flies at a constant height above the ground at its type's cruise speed ``v``. A sensor
-  that sees it with per-look probability of detection ``pd`` (the model the engine and the coverage maps use,
-  :func:`iadsim.sensors.look_pd`, at the grid cell's centre) looks at it every ``T`` seconds (its
-  ``look_period``), so flying a distance ``ds`` there it gets ``ds / (v T)`` looks and survives them undetected
-  with probability ``(1 - pd) ** (ds / (v T))``. Looks and sensors are independent, so the route's exposure
-  ``E = sum over cells and sensors of -log(1 - pd) * ds / (v T)`` (the line integral of a per-metre density
-  over the route, the density constant on each cell) and ``P(detected) = 1 - exp(-E)``. ``pd`` is clipped to
-  1 - 1e-12 (a finite cost). Cells without terrain data cannot be flown.
-* **Engagement** (``mode="engagement"``): the same with, for each fire unit the kill-chain audit finds able
-  (:func:`iadsim.network.cached_audit`), its guiding radars' looks counted only where the aircraft is inside the
-  fire unit's box envelope (ground range within the missile's min..max range, the height within its min..max
-  altitude, the launcher's sector): ``P(engaged)`` is the probability that some fire unit's guiding radar
-  detects the aircraft while it can be engaged.
-* **Grid.** The terrain grid subsampled to cells of about ``cell_size`` (default :data:`ROUTE_CELL`, 250 m):
-  every ``round(cell_size / dem cell)`` DEM cell per axis, each route cell represented by the DEM cell at its
-  centre; a route cell is flown when its DEM cells and those around them have terrain data. Moves go to the 16
-  neighbours (the 8 adjacent cells and the 8 knight's moves), each move's cost the exact line integral of the
-  density over the cells its segment crosses, plus :data:`DISTANCE_COST` per metre (so that, where exposure is
-  the same, the shorter path wins).
+* **Looks.** The aircraft flies at a constant height above the ground at its type's cruise speed ``v``. Each
+  sensor looks every ``T`` seconds (its model's ``look_period``, the period the engine uses: a radar's
+  ``scan_period`` - a search radar's rotation, and what the catalog gives a fire-control radar as its revisit
+  period -, an ESM or IRST station's ``look_period``); a look at the aircraft detects it with the per-look
+  probability ``pd`` of the sensor model the engine and the coverage maps use (:func:`iadsim.sensors.look_pd`:
+  masking, multipath, clutter, the type's RCS and Swerling case, IR signature and its own radar - the type's
+  ``emitter``, on as raids have it by default - for ESM; no jamming: stand-off and self-screening jammers are
+  ignored), evaluated at every DEM cell's centre (:func:`sensor_hazard`; each sensor's masking only out to its
+  instrumented range, and its ``pd`` kept only in the window of DEM cells it reaches).
+* **Probability** (:func:`route_probability`, what is reported). As in the engine, each sensor's looks fall at
+  ``phase + n T`` with its scan phase uniform in ``[0, T)``; averaged over :data:`SCAN_PHASES` equally spaced
+  phases (the midpoints of ``T / SCAN_PHASES`` slices; deterministic), a sensor misses the aircraft with
+  probability ``mean over phases of prod over its looks (1 - pd at the aircraft's position then)``, sensors are
+  independent, and ``P(detected) = 1 - prod over sensors of P_miss``. The *exposure* reported beside it is the
+  expected number of detecting looks (the same mean of ``sum pd``).
+* **Search cost.** Dijkstra needs an additive cost: the hazard ``pd / (v T)`` per metre flown, summed over the
+  sensors (the rate of detecting looks for looks at random times; its line integral is the exposure above, and
+  ``1 - exp(-integral)`` is exact for crossings shorter than a scan). Each route cell's density is the mean of
+  the hazard over its block of DEM cells (not the value at one DEM cell: a path cannot thread between lit
+  cells), constant on the route cell.
+* **Engagement** (``mode="engagement"``): only the radars that guide an able fire unit
+  (:func:`iadsim.network.cached_audit`) count, each once, and only inside the union of the box envelopes of the
+  able fire units it guides (ground range within the missile's min..max range, the height above the ground
+  within its min..max altitude, the launcher's sector); fire units whose missile's ``max_target_speed`` is
+  below ``v`` are left out. ``P(engaged)`` is then the probability that some guiding radar detects the aircraft
+  while a fire unit it guides can engage it; it never exceeds ``P(detected)``.
+* **Grid.** Route cells are blocks of ``round(cell_size / dem cell)`` DEM cells per axis (default
+  :data:`ROUTE_CELL`, 250 m; the partial blocks at the terrain's far edges are left out); a route cell is flown
+  when its DEM cells and those around them have terrain data. Moves go to the 16 neighbours (the 8 adjacent
+  cells and the 8 knight's moves), each move's cost the exact line integral of the density over the cells its
+  segment crosses, plus :data:`DISTANCE_COST` per metre (so that, where exposure is the same, the shorter path
+  wins).
 * **Turn limit.** The aircraft turns with at most its type's ``manoeuvre`` acceleration (absent:
   :data:`DEFAULT_TURN_ACCELERATION`), so its turn radius is ``r = v**2 / a``. A move changes the heading by at
   most one of the 16 headings (18 to 27 degrees on a square grid), and between two turns it flies straight at
@@ -29,16 +43,19 @@ Rules (docs/engine.md, "Least-exposed routes"):
   length an arc of radius ``r`` needs to round both corners, so the polyline can be flown with turns of radius
   ``r``. The search runs over (cell, heading, steps since the last turn) states (:func:`scipy.sparse.csgraph.
   dijkstra`); the start's heading is free, and so is the arrival's.
-* **Climb limit.** The search holds the height above ground and leaves out the moves whose ground (at the two
-  route cells' centres) rises or falls more steeply than the type's climb or descent rate over its cruise speed.
-  When those moves leave no path (the start or the goal walled in by steep ground), the search runs without
-  them and says so. Between the cells' centres the DEM may still be steeper: the written route is planned as
-  the loader does (:func:`iadsim.scenario.load.plan_terrain_following`) and the command reports how much higher
-  than wanted the aircraft is forced to fly (where the exposure computed at the wanted height is optimistic).
+* **Climb limit.** The search holds the height above ground; a move whose ground (the route cells' mean
+  elevations) rises or falls more steeply than the type's climb or descent rate over its cruise speed costs
+  :data:`STEEP_PENALTY` more, so the route takes such moves only where there is no other way (the start or the
+  goal walled in by steep ground), and their number is reported. Between the cells the DEM may still be
+  steeper: the waypoints are planned as the loader plans every AGL route
+  (:func:`iadsim.scenario.load.plan_terrain_following`) and ``flown_excess`` is how much higher than wanted that
+  plan flies. The probability is computed at the wanted height, so it is a **lower bound** (``lower_bound``)
+  when a steep move remains or the plan flies more than :data:`EXCESS_TOLERANCE` (10 m, or 10 % of the height)
+  above it.
 * **Waypoints.** The grid path simplified by Douglas-Peucker, the tolerance starting at one route cell and
-  halved (down to 1/64 cell; else every cell is kept) until the simplified route's exposure is within
+  halved (down to 1/64 cell; else every cell is kept) until the simplified route's search exposure is within
   :data:`SIMPLIFY_TOLERANCE` (5 %, or 0.001 absolute) of the grid path's, the grid path's first point moved to
-  the start and its last to the asset's centre.
+  the start and its last to the asset's centre (a start in the goal's route cell: the two points).
 """
 
 from __future__ import annotations
@@ -55,13 +72,15 @@ from iadsim.analysis.coverage import _faintest_ir
 from iadsim.network import build_network, cached_audit
 from iadsim.scenario import Scenario
 from iadsim.scenario.catalog import AircraftType
-from iadsim.sensors import in_sector, look_pd, path_geometry, sensor_model
+from iadsim.sensors import Emission, in_sector, look_pd, path_geometry, sensor_model
 from iadsim.sensors.geometry import land_clutter
-from iadsim.terrain import DEFAULT_K, local_relief, masking_heights
+from iadsim.terrain import DEFAULT_K, local_relief, masking_height
 
-__all__ = ["DEFAULT_TURN_ACCELERATION", "DISTANCE_COST", "MAX_STATES", "MODES", "ROUTE_CELL", "SIMPLIFY_TOLERANCE",
-           "ExposureField", "GridPath", "LeastExposedRoute", "NoPath", "exposure_field", "flown_excess",
-           "least_exposed_path", "least_exposed_route", "route_raid", "simplify", "turn_radius", "write_with_raid"]
+__all__ = ["DEFAULT_TURN_ACCELERATION", "DISTANCE_COST", "EXCESS_TOLERANCE", "MAX_STATES", "MODES", "ROUTE_CELL",
+           "SCAN_PHASES", "SIMPLIFY_TOLERANCE", "STEEP_PENALTY", "ExposureField", "GridPath", "Hazard",
+           "LeastExposedRoute", "NoPath", "RouteError", "SensorLooks", "check_out", "exposure_field",
+           "least_exposed_path", "least_exposed_route", "route_probability", "route_raid", "sensor_hazard",
+           "simplify", "turn_radius", "write_with_raid"]
 
 ROUTE_CELL = 250.0
 """Default route grid cell size [m]."""
@@ -78,7 +97,16 @@ SIMPLIFY_TOLERANCE = 0.05
 MAX_STATES = 30_000_000
 """Most search states (cells x headings x steps since the last turn); a larger problem asks for a larger cell."""
 
-PD_MAX = 1.0 - 1e-12
+SCAN_PHASES = 64
+"""Scan phases each sensor's probability of missing the aircraft is averaged over."""
+
+STEEP_PENALTY = 1e6
+"""Search cost of one move steeper than the type can climb or descend (far above any route's exposure)."""
+
+EXCESS_TOLERANCE = (10.0, 0.1)
+"""The planned flight above the wanted height [m, fraction of the height] beyond which the probability (computed
+at the wanted height) is only a lower bound: the larger of the two."""
+
 MODES = ("detection", "engagement")
 
 # the 16 moves (row, col offsets): 8 neighbours and 8 knight's moves, in order of bearing on a square grid
@@ -86,24 +114,241 @@ _MOVES = np.array([(-1, 0), (-2, 1), (-1, 1), (-1, 2), (0, 1), (1, 2), (1, 1), (
                    (1, 0), (2, -1), (1, -1), (1, -2), (0, -1), (-1, -2), (-1, -1), (-2, -1)])
 
 
-class NoPath(ValueError):
+class RouteError(ValueError):
+    """Input the route cannot use; ``about`` names what: ``"start"``, ``"goal"`` or ``"cell"``."""
+
+    def __init__(self, message: str, about: str):
+        super().__init__(message)
+        self.about = about
+
+
+class NoPath(RouteError):
     """No flyable path joins the start and the goal."""
+
+    def __init__(self, message: str):
+        super().__init__(message, "start")
+
+
+@dataclass(frozen=True)
+class SensorLooks:
+    """One sensor's looks at the aircraft.
+
+    Attributes
+    ----------
+    unit_id : str
+        The unit carrying the sensor.
+    period : float
+        Seconds between two looks (the model's ``look_period``).
+    row0, col0 : int
+        DEM indices of the window's first cell.
+    pd : numpy.ndarray of float32, shape (n_rows, n_cols)
+        Per-look probability of detection at the centres of the window's DEM cells (0: not seen, or outside the
+        engagement envelopes in engagement mode).
+    """
+
+    unit_id: str
+    period: float
+    row0: int
+    col0: int
+    pd: np.ndarray
+
+    def at(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Per-look Pd at DEM cells (0 outside the window)."""
+        r, c = np.asarray(rows) - self.row0, np.asarray(cols) - self.col0
+        inside = (r >= 0) & (r < self.pd.shape[0]) & (c >= 0) & (c < self.pd.shape[1])
+        out = np.zeros(np.shape(r))
+        out[inside] = self.pd[r[inside], c[inside]]
+        return out
+
+
+@dataclass(frozen=True)
+class Hazard:
+    """What the sensors that count see of an aircraft type at one height above the ground (module docstring).
+
+    Attributes
+    ----------
+    sensors : tuple of SensorLooks
+        The sensors that count (engagement mode: the guiding radars, inside their envelopes).
+    terrain : iadsim.terrain.Dem
+        The scenario's terrain (the grid of the ``pd`` windows).
+    speed : float
+        Cruise speed [m/s].
+    height : float
+        Height above the ground [m].
+    mode : str
+        ``"detection"`` or ``"engagement"``.
+    """
+
+    sensors: tuple[SensorLooks, ...]
+    terrain: object
+    speed: float
+    height: float
+    mode: str
+
+    def density(self) -> np.ndarray:
+        """(n_rows, n_cols) the hazard ``sum over sensors of pd / (v T)`` [1/m] at every DEM cell."""
+        out = np.zeros(self.terrain.shape)
+        for s in self.sensors:
+            rows, cols = s.pd.shape
+            out[s.row0:s.row0 + rows, s.col0:s.col0 + cols] += s.pd / (self.speed * s.period)
+        return out
+
+
+def _emission(entry: AircraftType) -> Emission | None:
+    """The type's own radar as the engine hears it (a raid's ``emission`` is on by default)."""
+    e = entry.emitter
+    if e is None:
+        return None
+    return Emission(np.array([e.erp.value]), np.array([e.frequency.value]), np.array([e.sidelobe_level.value]),
+                    np.array([e.main_beam_fraction.value]))
+
+
+def sensor_hazard(scenario: Scenario, aircraft_type: str, height: float,
+                  mode: Literal["detection", "engagement"] = "detection") -> Hazard:
+    """Each sensor's per-look Pd of an aircraft type flying ``height`` above the ground, at DEM resolution
+    (module docstring, looks and engagement).
+
+    Raises
+    ------
+    ValueError
+        For an unknown mode.
+    """
+    if mode not in MODES:
+        raise ValueError(f"unknown mode '{mode}'; choose from {', '.join(MODES)}")
+    entry = scenario.catalog.types[aircraft_type]
+    terrain, spec = scenario.terrain, scenario.spec
+    elevation = terrain.elevation
+    n_rows, n_cols = terrain.shape
+    speed = entry.cruise_speed.value
+    net = build_network(scenario)
+    sensors = [(u, m) for u in spec.units if net.senses[u.id] and (m := sensor_model(scenario, u)) is not None]
+    relief = local_relief(elevation, terrain.cell_size) if sensors else None
+    ir = _faintest_ir(scenario, [aircraft_type])
+    emission = _emission(entry)
+    looks = []
+    for unit, sensor in sensors:
+        site = scenario.sites[unit.id]
+        r0, c0 = (int(v) for v in terrain.xy_to_rowcol(site.x, site.y))
+        reach_r = int(math.ceil(sensor.max_range / terrain.cell_size[1])) + 1
+        reach_c = int(math.ceil(sensor.max_range / terrain.cell_size[0])) + 1
+        rows = slice(max(r0 - reach_r, 0), max(min(r0 + reach_r + 1, n_rows), 0))
+        cols = slice(max(c0 - reach_c, 0), max(min(c0 + reach_c + 1, n_cols), 0))
+        rr, cc = np.mgrid[rows, cols]
+        pd = np.zeros(rr.shape, np.float32)
+        if rr.size:
+            # the sensor's masking out to its own instrumented range only (one sensor at a time: bounded memory)
+            mask = masking_height(elevation, terrain.cell_size, r0, c0, sensor.antenna_height, k=DEFAULT_K,
+                                  max_distance=sensor.max_range)
+            xs, ys = terrain.rowcol_to_xy(rr, cc)
+            dx, dy = xs - site.x, ys - site.y
+            ground = elevation[rows, cols]
+            near = np.nonzero(np.isfinite(ground) & np.isfinite(mask[rows, cols])
+                              & (np.hypot(dx, dy) <= sensor.max_range))
+            if near[0].size:
+                beamwidth = getattr(sensor, "beamwidth", None)
+                clutter = None if beamwidth is None else land_clutter(
+                    terrain, mask, (site.x, site.y), xs[near], ys[near], scenario.clutter_map, beamwidth)
+                path = path_geometry(terrain, relief, mask, (site.x, site.y, site.ground),
+                                     site.ground + sensor.antenna_height, xs[near], ys[near], ground[near] + height,
+                                     np.full(near[0].size, height), surface=spec.surface.type,
+                                     roughness=spec.surface.height_std, clutter=clutter,
+                                     surface_map=scenario.surface_classes)
+                seen = sensor.visibility(path, dx[near], dy[near])
+                values = np.zeros(seen.size)
+                if seen.any():
+                    values[seen] = look_pd(sensor, path.take(seen), entry.rcs.value, entry.swerling,
+                                           ir_intensity=ir, emitters=emission)
+                pd[near] = np.nan_to_num(np.clip(values, 0.0, 1.0))
+            del mask
+        looks.append(SensorLooks(unit.id, float(sensor.look_period), rows.start, cols.start, pd))
+
+    if mode == "engagement":
+        looks = _engagement(scenario, net, looks, height, speed)
+    return Hazard(tuple(looks), terrain, float(speed), float(height), mode)
+
+
+def _engagement(scenario: Scenario, net, looks: list[SensorLooks], height: float, speed: float
+                ) -> list[SensorLooks]:
+    """The guiding radars' looks, each radar once, inside the union of the envelopes of the able fire units it
+    guides (module docstring)."""
+    terrain = scenario.terrain
+    report = {f["id"]: f for f in cached_audit(scenario)["fire_units"]}
+    by_id = {s.unit_id: s for s in looks}
+    inside: dict[str, np.ndarray] = {}
+    for fire_id in net.fire_units:
+        if not report[fire_id]["able"]:
+            continue
+        unit = scenario.unit(fire_id)
+        missile = scenario.catalog.types[scenario.catalog.types[unit.type].missile]
+        if not missile.min_altitude.value <= height <= missile.max_altitude.value:
+            continue
+        if missile.max_target_speed.value < speed:
+            continue
+        site = scenario.sites[fire_id]
+        for g in dict.fromkeys(report[fire_id]["guided_by"]):
+            if g not in by_id:
+                continue
+            s = by_id[g]
+            rr, cc = np.mgrid[s.row0:s.row0 + s.pd.shape[0], s.col0:s.col0 + s.pd.shape[1]]
+            xs, ys = terrain.rowcol_to_xy(rr, cc)
+            dx, dy = xs - site.x, ys - site.y
+            ground_range = np.hypot(dx, dy)
+            envelope = ((ground_range >= missile.min_range.value) & (ground_range <= missile.max_range.value)
+                        & in_sector(unit.sector, dx, dy))
+            inside[g] = inside[g] | envelope if g in inside else envelope
+    return [SensorLooks(s.unit_id, s.period, s.row0, s.col0, np.where(inside[s.unit_id], s.pd, 0).astype(np.float32))
+            for s in looks if s.unit_id in inside]
+
+
+def route_probability(hazard: Hazard, points, phases: int = SCAN_PHASES) -> tuple[float, float]:
+    """Probability that the sensors detect (or engage) the aircraft flying a polyline, and the expected number of
+    detecting looks (module docstring, probability).
+
+    Parameters
+    ----------
+    hazard : Hazard
+        The sensors' per-look Pd (:func:`sensor_hazard`).
+    points : array_like, shape (n, 2)
+        World (x, y) [m] of the polyline, flown from the first point at time 0 at ``hazard.speed``.
+    phases : int
+        Scan phases averaged over per sensor.
+
+    Returns
+    -------
+    (float, float)
+        ``P = 1 - prod over sensors of mean over phases of prod over looks (1 - pd)``, and the mean number of
+        detecting looks.
+    """
+    points = np.asarray(points, dtype=float)
+    at = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(points, axis=0).T))])
+    duration = float(at[-1]) / hazard.speed
+    miss, expected = 1.0, 0.0
+    for s in hazard.sensors:
+        n = int(math.floor(duration / s.period)) + 1
+        t = ((np.arange(phases) + 0.5) / phases * s.period)[:, None] + s.period * np.arange(n)[None, :]
+        flown = np.minimum(t, duration) * hazard.speed
+        rows, cols = hazard.terrain.xy_to_rowcol(np.interp(flown, at, points[:, 0]), np.interp(flown, at, points[:, 1]))
+        pd = np.where(t <= duration, s.at(rows, cols), 0.0)
+        miss *= float(np.prod(1.0 - pd, axis=1).mean())
+        expected += float(pd.sum(axis=1).mean())
+    return 1.0 - miss, expected
 
 
 @dataclass(frozen=True)
 class ExposureField:
-    """A per-metre exposure density on a regular grid (north-up, cells of ``dx`` by ``|dy|``).
+    """A per-metre hazard density on a regular grid (north-up, cells of ``dx`` by ``|dy|``).
 
     Attributes
     ----------
     density : numpy.ndarray of float, shape (n_rows, n_cols)
-        ``-log`` survival per metre flown [1/m] in each cell; ``inf`` where the aircraft cannot fly (no terrain).
+        Expected detecting looks per metre flown [1/m] in each cell; ``inf`` where the aircraft cannot fly (no
+        terrain).
     x0, y0 : float
         World coordinates [m] of the centre of cell (0, 0).
     dx, dy : float
         Signed steps [m] of one column (east) and one row (usually negative: rows run south).
     ground : numpy.ndarray of float, shape (n_rows, n_cols), optional
-        Ground elevation [m] at the cells' centres (for the climb limit; None: flat).
+        Ground elevation [m] of the cells (for the climb limit; None: flat).
     """
 
     density: np.ndarray
@@ -157,13 +402,20 @@ def _pieces(r0: float, c0: float, r1: float, c1: float) -> tuple[np.ndarray, np.
 def _strides(cell_size: tuple[float, float], wanted: float) -> tuple[int, int]:
     """DEM cells per route cell along rows and columns."""
     if not (math.isfinite(wanted) and wanted > 0):
-        raise ValueError(f"the route cell size must be a positive length, got {wanted!r}")
+        raise RouteError(f"the route cell size must be a positive length, got {wanted!r}", "cell")
     return max(1, round(wanted / cell_size[1])), max(1, round(wanted / cell_size[0]))
 
 
+def _blocks(values: np.ndarray, k_row: int, k_col: int, reduce) -> np.ndarray:
+    """``reduce`` (e.g. ``np.mean``) over the whole k_row x k_col blocks of a 2-D array."""
+    n_br, n_bc = values.shape[0] // k_row, values.shape[1] // k_col
+    return reduce(values[:n_br * k_row, :n_bc * k_col].reshape(n_br, k_row, n_bc, k_col), axis=(1, 3))
+
+
 def exposure_field(scenario: Scenario, aircraft_type: str, height: float, mode: Literal["detection", "engagement"]
-                   = "detection", cell_size: float = ROUTE_CELL) -> ExposureField:
-    """The exposure density of an aircraft type flying ``height`` above the ground (module docstring).
+                   = "detection", cell_size: float = ROUTE_CELL, hazard: Hazard | None = None) -> ExposureField:
+    """The route grid's hazard density of an aircraft type flying ``height`` above the ground: each route cell
+    the mean over its block of DEM cells of :meth:`Hazard.density` (module docstring).
 
     Parameters
     ----------
@@ -177,82 +429,33 @@ def exposure_field(scenario: Scenario, aircraft_type: str, height: float, mode: 
         What the exposure counts.
     cell_size : float
         Route grid cell [m] (rounded to whole DEM cells).
+    hazard : Hazard, optional
+        :func:`sensor_hazard` of the same type, height and mode, if already computed.
 
     Returns
     -------
     ExposureField
+
+    Raises
+    ------
+    RouteError
+        If the cell is not a positive length or larger than the terrain (``about="cell"``).
     """
-    if mode not in MODES:
-        raise ValueError(f"unknown mode '{mode}'; choose from {', '.join(MODES)}")
-    entry = scenario.catalog.types[aircraft_type]
-    terrain, spec = scenario.terrain, scenario.spec
-    elevation = terrain.elevation
+    terrain = scenario.terrain
     k_row, k_col = _strides(terrain.cell_size, cell_size)
-    rows = np.arange(k_row // 2, terrain.shape[0], k_row)
-    cols = np.arange(k_col // 2, terrain.shape[1], k_col)
-    rr, cc = np.meshgrid(rows, cols, indexing="ij")
-    xs, ys = terrain.rowcol_to_xy(rr, cc)
-    ground = elevation[rr, cc]
+    if terrain.shape[0] < k_row or terrain.shape[1] < k_col:
+        raise RouteError(f"a route cell of {cell_size:g} m is larger than the terrain", "cell")
+    if hazard is None:
+        hazard = sensor_hazard(scenario, aircraft_type, height, mode)
+    elevation = terrain.elevation
     # a route cell is flown when its whole block of DEM cells, and the ring around it, has terrain data (the
     # loader interpolates the ground between DEM cell centres)
-    valid = ndimage.minimum_filter(np.isfinite(elevation), size=(k_row + 2, k_col + 2), mode="nearest")[rr, cc]
-    speed = entry.cruise_speed.value
-
-    net = build_network(scenario)
-    sensors = [(u, m) for u in spec.units if net.senses[u.id] and (m := sensor_model(scenario, u)) is not None]
-    hazard = np.zeros((len(sensors), *rr.shape))  # per sensor: -log(1 - pd) per metre
-    if sensors:
-        srows, scols = terrain.xy_to_rowcol([scenario.sites[u.id].x for u, _ in sensors],
-                                            [scenario.sites[u.id].y for u, _ in sensors])
-        masks = masking_heights(elevation, terrain.cell_size, srows, scols, [m.antenna_height for _, m in sensors],
-                                k=DEFAULT_K, max_distance=max(m.max_range for _, m in sensors))
-        relief = local_relief(elevation, terrain.cell_size)
-        ir = _faintest_ir(scenario, [aircraft_type])
-    for s, (unit, sensor) in enumerate(sensors):
-        site = scenario.sites[unit.id]
-        dx, dy = xs - site.x, ys - site.y
-        mask = masks[s][rr, cc]
-        near = np.nonzero(valid & np.isfinite(mask) & (np.hypot(dx, dy) <= sensor.max_range))
-        if not near[0].size:
-            continue
-        beamwidth = getattr(sensor, "beamwidth", None)
-        clutter = None if beamwidth is None else land_clutter(terrain, masks[s], (site.x, site.y), xs[near],
-                                                               ys[near], scenario.clutter_map, beamwidth)
-        path = path_geometry(terrain, relief, masks[s], (site.x, site.y, site.ground),
-                             site.ground + sensor.antenna_height, xs[near], ys[near], ground[near] + height,
-                             np.full(near[0].size, height), surface=spec.surface.type,
-                             roughness=spec.surface.height_std, clutter=clutter, surface_map=scenario.surface_classes)
-        seen = sensor.visibility(path, dx[near], dy[near])
-        pd = np.zeros(seen.size)
-        if seen.any():
-            pd[seen] = look_pd(sensor, path.take(seen), entry.rcs.value, entry.swerling, ir_intensity=ir)
-        hazard[s][near] = -np.log1p(-np.minimum(pd, PD_MAX)) / (speed * sensor.look_period)
-
-    if mode == "detection":
-        density = hazard.sum(axis=0)
-    else:
-        density = np.zeros(rr.shape)
-        sensor_ids = [u.id for u, _ in sensors]
-        report = {f["id"]: f for f in cached_audit(scenario)["fire_units"]}
-        for fire_id in net.fire_units:
-            if not report[fire_id]["able"]:
-                continue
-            unit = scenario.unit(fire_id)
-            missile = scenario.catalog.types[scenario.catalog.types[unit.type].missile]
-            if not missile.min_altitude.value <= height <= missile.max_altitude.value:
-                continue
-            guiders = [g for g in dict.fromkeys(report[fire_id]["guided_by"])
-                       if g in sensor_ids]
-            site = scenario.sites[fire_id]
-            dx, dy = xs - site.x, ys - site.y
-            ground_range = np.hypot(dx, dy)
-            envelope = ((ground_range >= missile.min_range.value) & (ground_range <= missile.max_range.value)
-                        & in_sector(unit.sector, dx, dy))
-            for g in guiders:
-                density += np.where(envelope, hazard[sensor_ids.index(g)], 0.0)
-    density = np.where(valid, density, np.inf)
-    x0, y0 = terrain.rowcol_to_xy(rows[0], cols[0])
-    x1, y1 = terrain.rowcol_to_xy(rows[0] + k_row, cols[0] + k_col)
+    ringed = ndimage.minimum_filter(np.isfinite(elevation), size=3, mode="nearest")
+    valid = _blocks(ringed, k_row, k_col, np.all)
+    density = np.where(valid, _blocks(hazard.density(), k_row, k_col, np.mean), np.inf)
+    ground = np.where(valid, _blocks(np.nan_to_num(elevation), k_row, k_col, np.mean), np.nan)
+    x0, y0 = terrain.rowcol_to_xy((k_row - 1) / 2, (k_col - 1) / 2)
+    x1, y1 = terrain.rowcol_to_xy((k_row - 1) / 2 + k_row, (k_col - 1) / 2 + k_col)
     return ExposureField(density, float(x0), float(y0), float(x1 - x0), float(y1 - y0), ground)
 
 
@@ -269,9 +472,11 @@ class GridPath:
     points : numpy.ndarray, shape (n, 2)
         World (x, y) [m] of the cells' centres.
     exposure : float
-        ``-log`` survival along ``points`` (:meth:`ExposureField.line_exposure`).
+        The density's integral along ``points`` (:meth:`ExposureField.line_exposure`).
     min_straight : float
         The straight distance [m] required between two turns (0: no limit).
+    steep_moves : int
+        Moves steeper than the climb or descent limit (each cost :data:`STEEP_PENALTY`; no other way).
     """
 
     rows: np.ndarray
@@ -280,6 +485,7 @@ class GridPath:
     points: np.ndarray
     exposure: float
     min_straight: float
+    steep_moves: int = 0
 
 
 def _move_geometry(field: ExposureField) -> tuple[np.ndarray, np.ndarray, float]:
@@ -306,24 +512,28 @@ def least_exposed_path(field: ExposureField, start: tuple[float, float], goal: t
         Smallest turn radius [m] (module docstring, turn limit); 0: any one-heading turn at every move.
     climb, descent : float
         Largest climb and descent gradients (rate over speed): a move whose ground rises (falls) between the two
-        cells' centres more than this times its length is not flown (needs ``field.ground``).
+        cells more than this times its length costs :data:`STEEP_PENALTY` more (needs ``field.ground``).
 
     Returns
     -------
     GridPath
+        With a single cell when the start and the goal share one.
 
     Raises
     ------
-    ValueError
-        If the start or goal is off the grid or on a cell that cannot be flown, if no path joins them, or if the
-        search would exceed :data:`MAX_STATES`.
+    RouteError
+        If the start (``about="start"``) or the goal (``"goal"``) is off the grid or on a cell that cannot be
+        flown, or if the search would exceed :data:`MAX_STATES` (``"cell"``).
+    NoPath
+        If no path joins them.
     """
     density = field.density
     n_rows, n_cols = density.shape
     for name, (x, y) in (("start", start), ("goal", goal)):
         r, c = field.cell(x, y)
         if not (0 <= r < n_rows and 0 <= c < n_cols) or not np.isfinite(density[r, c]):
-            raise ValueError(f"the {name} is off the terrain or on a cell without terrain data")
+            raise RouteError(f"the {name} is off the terrain or on a route cell without terrain data (or next to "
+                             "one)", name)
     lengths, _, turn = _move_geometry(field)
     straight = 2.0 * turn_radius * math.tan(turn / 2.0)
     runs = np.ceil(straight / lengths - 1e-9).astype(np.int64)  # moves needed before the next turn, per heading
@@ -331,13 +541,15 @@ def least_exposed_path(field: ExposureField, start: tuple[float, float], goal: t
     n_cells, n_head = n_rows * n_cols, len(_MOVES)
     n_states = n_cells * n_head * depth + 1
     if n_states > MAX_STATES:
-        raise ValueError(f"the search would need {n_states:,} states (more than {MAX_STATES:,}): give a larger cell")
+        raise RouteError(f"the search would need {n_states:,} states (more than {MAX_STATES:,}): give a larger cell",
+                         "cell")
 
     def state(cell, heading, run):
         return (cell * n_head + heading) * depth + run
 
     cell_r, cell_c = np.divmod(np.arange(n_cells), n_cols)
     src, dst, weight = [], [], []
+    steep = {}  # per heading: the cells from which that move is too steep
     for h, (dr, dc) in enumerate(_MOVES):
         rows, cols, fractions = _pieces(0.0, 0.0, float(dr), float(dc))
         r1, c1 = cell_r + dr, cell_c + dc
@@ -349,7 +561,8 @@ def least_exposed_path(field: ExposureField, start: tuple[float, float], goal: t
         if field.ground is not None:
             rise = np.full(n_cells, np.nan)
             rise[idx] = field.ground[r1[idx], c1[idx]] - field.ground[cell_r[idx], cell_c[idx]]
-            cost[~((rise <= climb * lengths[h]) & (-rise <= descent * lengths[h]))] = np.inf
+            steep[h] = np.isfinite(cost) & ~((rise <= climb * lengths[h]) & (-rise <= descent * lengths[h]))
+            cost[steep[h]] += STEEP_PENALTY
         fly = np.flatnonzero(np.isfinite(cost))
         target = (r1 * n_cols + c1)[fly]
         w = cost[fly]
@@ -380,8 +593,7 @@ def least_exposed_path(field: ExposureField, start: tuple[float, float], goal: t
     ends = state(goal_cell, np.repeat(np.arange(n_head), depth), np.tile(np.arange(depth), n_head))
     best = int(ends[np.argmin(distance[ends])])
     if not np.isfinite(distance[best]):
-        raise NoPath("no flyable path joins the start and the goal (cells without terrain data, or ground too "
-                     "steep to climb, in between)")
+        raise NoPath("no flyable path joins the start and the goal (cells without terrain data in between)")
     chain = []
     node = best
     while node != source:
@@ -392,7 +604,8 @@ def least_exposed_path(field: ExposureField, start: tuple[float, float], goal: t
     headings = (chain // depth) % n_head
     rows, cols = np.divmod(cells, n_cols)
     points = np.column_stack(field.centre(rows, cols))
-    return GridPath(rows, cols, headings[1:], points, field.line_exposure(points), straight)
+    n_steep = sum(int(steep[int(h)][int(c)]) for h, c in zip(headings[1:], cells[:-1], strict=True) if h in steep)
+    return GridPath(rows, cols, headings[1:], points, field.line_exposure(points), straight, n_steep)
 
 
 def simplify(points: np.ndarray, tolerance: float) -> np.ndarray:
@@ -431,38 +644,40 @@ class LeastExposedRoute:
         The grid path.
     waypoints : numpy.ndarray, shape (n, 2)
         World (x, y) [m] of the simplified route: the start, the kept grid cells, the asset's centre.
+    probability : float
+        Probability of detection (or engagement) along ``waypoints`` (:func:`route_probability`) at the wanted
+        height.
     exposure : float
-        ``-log`` survival along ``waypoints``.
-    direct_exposure : float
-        The same along the straight line from the start to the asset.
+        Expected detecting looks along ``waypoints`` (the same).
+    direct_probability, direct_exposure : float or None
+        The same along the straight line from the start to the asset; None when it crosses route cells without
+        terrain data.
     turn_radius : float
         [m] used by the search.
     cell : (float, float)
         Route grid cell (east, north) [m].
     length : float
         Length of ``waypoints`` [m].
-    climb_limited : bool
-        Whether the search left out the moves too steep to climb or descend (False: no path was left with them).
+    steep_moves : int
+        Moves of the grid path steeper than the type's climb or descent limit (0: the limit held).
+    flown_excess : float
+        Largest height [m] above the wanted one at which the loader's terrain-following plan flies the waypoints.
+    lower_bound : bool
+        Whether ``probability`` is only a lower bound (module docstring, climb limit).
     """
 
     path: GridPath
     waypoints: np.ndarray
+    probability: float
     exposure: float
-    direct_exposure: float
+    direct_probability: float | None
+    direct_exposure: float | None
     turn_radius: float
     cell: tuple[float, float]
     length: float
-    climb_limited: bool = True
-
-    @property
-    def probability(self) -> float:
-        """Probability of detection (or engagement) along the written route."""
-        return -math.expm1(-self.exposure)
-
-    @property
-    def direct_probability(self) -> float:
-        """The same along the direct route."""
-        return -math.expm1(-self.direct_exposure)
+    steep_moves: int
+    flown_excess: float
+    lower_bound: bool
 
 
 def turn_radius(entry: AircraftType) -> float:
@@ -472,6 +687,17 @@ def turn_radius(entry: AircraftType) -> float:
     return entry.cruise_speed.value ** 2 / accel
 
 
+def _flown_excess(scenario: Scenario, waypoints: np.ndarray, entry: AircraftType, height: float) -> float:
+    """Largest height [m] the loader's terrain-following plan flies the waypoints above the wanted height."""
+    from iadsim.scenario.load import plan_terrain_following
+
+    route = np.column_stack([waypoints, np.full(len(waypoints), height)])
+    speeds = np.full(max(len(waypoints) - 1, 1), entry.cruise_speed.value)
+    _, z, wanted = plan_terrain_following(route, speeds, scenario.terrain, entry)
+    excess = z - wanted
+    return float(np.nanmax(excess)) if np.isfinite(excess).any() else 0.0
+
+
 def least_exposed_route(scenario: Scenario, start: tuple[float, float], asset: str, aircraft_type: str,
                         height: float, mode: Literal["detection", "engagement"] = "detection",
                         cell_size: float = ROUTE_CELL) -> LeastExposedRoute:
@@ -479,23 +705,24 @@ def least_exposed_route(scenario: Scenario, start: tuple[float, float], asset: s
 
     Raises
     ------
-    ValueError
-        As :func:`least_exposed_path` and :func:`exposure_field`.
+    RouteError
+        As :func:`least_exposed_path` and :func:`exposure_field` (``about`` names the input at fault).
     """
     entry = scenario.catalog.types[aircraft_type]
-    field = exposure_field(scenario, aircraft_type, height, mode, cell_size)
+    terrain = scenario.terrain
     site = scenario.sites[asset]
     goal = (site.x, site.y)
+    for name, (x, y) in (("start", start), ("goal", goal)):  # before the long computation
+        if not bool(terrain.contains(x, y)) or not math.isfinite(float(terrain.elevation_at(x, y))):
+            raise RouteError(f"the {name} is off the terrain or on a cell without terrain data", name)
+    _strides(terrain.cell_size, cell_size)
+    hazard = sensor_hazard(scenario, aircraft_type, height, mode)
+    field = exposure_field(scenario, aircraft_type, height, mode, cell_size, hazard)
     radius = turn_radius(entry)
     speed = entry.cruise_speed.value
-    try:
-        path = least_exposed_path(field, start, goal, radius, entry.climb_rate.value / speed,
-                                  entry.descent_rate.value / speed)
-        climb_limited = True
-    except NoPath:  # the steep ground between the route cells' centres walls the start or the goal in
-        path = least_exposed_path(field, start, goal, radius)
-        climb_limited = False
-    grid = path.points.copy()
+    path = least_exposed_path(field, start, goal, radius, entry.climb_rate.value / speed,
+                              entry.descent_rate.value / speed)
+    grid = path.points.copy() if len(path.points) > 1 else np.zeros((2, 2))
     grid[0], grid[-1] = start, goal
     step = min(abs(field.dx), abs(field.dy))
     full = field.line_exposure(grid)  # the grid path from the start point itself to the asset's centre
@@ -508,11 +735,16 @@ def least_exposed_route(scenario: Scenario, start: tuple[float, float], asset: s
             break
         tolerance /= 2
     if exposure > bound:  # no tolerance kept the exposure: every cell
-        waypoints, exposure = grid, full
-    direct = field.line_exposure(np.array([start, goal]))
+        waypoints = grid
+    probability, looks = route_probability(hazard, waypoints)
+    direct = np.array([start, goal])
+    direct_p, direct_looks = route_probability(hazard, direct) if np.isfinite(field.line_exposure(direct)) \
+        else (None, None)
     length = float(np.hypot(*np.diff(waypoints, axis=0).T).sum())
-    return LeastExposedRoute(path, waypoints, exposure, direct, radius, (abs(field.dx), abs(field.dy)), length,
-                             climb_limited)
+    excess = _flown_excess(scenario, waypoints, entry, height)
+    lower = path.steep_moves > 0 or excess > max(EXCESS_TOLERANCE[0], EXCESS_TOLERANCE[1] * height)
+    return LeastExposedRoute(path, waypoints, probability, looks, direct_p, direct_looks, radius,
+                             (abs(field.dx), abs(field.dy)), length, path.steep_moves, excess, lower)
 
 
 def route_raid(scenario: Scenario, route: LeastExposedRoute, asset: str, aircraft_type: str, height: float) -> dict:
@@ -526,6 +758,35 @@ def route_raid(scenario: Scenario, route: LeastExposedRoute, asset: str, aircraf
                       for x, y in route.waypoints]}
 
 
+def check_out(out, source) -> None:
+    """Check, before any work, that ``out`` can take the written scenario: a ``.yaml`` (``.yml``) name, not a
+    symbolic link, not a directory or other non-regular file, not the input scenario ``source`` itself, in a
+    folder that exists.
+
+    Raises
+    ------
+    iadsim.scenario.InputError
+        Naming ``--out`` or the path.
+    """
+    import os
+    from pathlib import Path
+
+    from iadsim.scenario import InputError
+
+    out = Path(out)
+    if out.suffix.lower() not in (".yaml", ".yml"):
+        raise InputError("--out", "name the scenario file to write, e.g. routed.yaml")
+    if out.is_symlink():
+        raise InputError(out, "is a symbolic link; iadsim writes only regular files (--out)")
+    if out.exists() and not out.is_file():
+        raise InputError(out, "is not a regular file; iadsim writes only regular files (--out)")
+    if not out.parent.is_dir():
+        raise InputError(out.parent, "no such folder; create it or choose another --out")
+    if out.resolve() == Path(source).resolve() or (out.exists() and Path(source).exists()
+                                                   and os.path.samefile(out, source)):
+        raise InputError(out, "is the input scenario; write the route to another file (--out)")
+
+
 def write_with_raid(scenario: Scenario, raid: dict, out) -> Scenario:
     """Write a copy of the scenario's file to ``out`` with ``raid`` added to its threats (replacing a threat of
     the same id), keeping its comments (ruamel.yaml's round trip) and its relative paths (rewritten relative to
@@ -535,8 +796,8 @@ def write_with_raid(scenario: Scenario, raid: dict, out) -> Scenario:
     Raises
     ------
     iadsim.scenario.InputError
-        If ``out`` is not a new or regular ``.yaml`` file, if the id is another entry's, or if the copy does not
-        validate (naming ``out``).
+        If ``out`` fails :func:`check_out`, if the id is another entry's, or if the copy does not validate (naming
+        ``out``).
     """
     import io
     import os
@@ -547,20 +808,18 @@ def write_with_raid(scenario: Scenario, raid: dict, out) -> Scenario:
     from ruamel.yaml import YAML
 
     from iadsim.scenario import InputError, load_scenario
+    from iadsim.scenario.versions import _sequence_offset
     from iadsim.scenario.yamlio import read_text
 
     out = Path(out)
-    if out.suffix.lower() not in (".yaml", ".yml"):
-        raise InputError("--out", "name the scenario file to write, e.g. routed.yaml")
-    if out.exists() and not out.is_file():
-        raise InputError(out, "is not a regular file; iadsim writes only regular files")
-    if not out.parent.is_dir():
-        raise InputError(out.parent, "no such folder; create it or choose another --out")
     source = Path(scenario.path)
+    check_out(out, source)
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.width = 4096
     data = yaml.load(read_text(source))
+    offset = _sequence_offset(data)
+    yaml.indent(mapping=2, sequence=offset + 2, offset=offset)  # lists stay indented as the file has them
     taken = {item.get("id") for group in ("units", "defended_assets", "traffic", "jammers")
              for item in data.get(group) or [] if isinstance(item, dict)}
     if raid["id"] in taken:
@@ -622,15 +881,3 @@ def _relocate_paths(data, old, new) -> None:
         landcover["path"] = moved(landcover.get("path"))
         if isinstance(landcover.get("classes"), str) and landcover["classes"].lower().endswith((".yaml", ".yml")):
             landcover["classes"] = moved(landcover["classes"])
-
-
-def flown_excess(scenario: Scenario, raid_id: str) -> float:
-    """Largest height [m] the loader's terrain-following plan (the type's climb and descent limits) puts a loaded
-    AGL raid above its wanted altitude."""
-    from iadsim.scenario.load import plan_terrain_following
-
-    raid = next(t for t in scenario.spec.threats if t.id == raid_id)
-    _, z, wanted = plan_terrain_following(scenario.routes[raid_id], scenario.speeds[raid_id], scenario.terrain,
-                                          scenario.catalog.types[raid.type])
-    excess = z - wanted
-    return float(np.nanmax(excess)) if np.isfinite(excess).any() else 0.0
