@@ -468,6 +468,8 @@ def site(
     ids = [u.strip() for u in units.split(",") if u.strip()]
     loaded = load_scenario(scenario)
     summary = run_site(loaded, ids, out_dir, options, candidates=candidates, auto=auto)
+    for warning in summary["warnings"]:
+        err.print(f"iadsim: warning: {warning}", markup=False)
     solver = summary["solver"]
     if solver["method"] == "milp":
         out.print(f"optimal (MILP) in {solver['elapsed_s']:g} s")

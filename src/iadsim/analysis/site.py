@@ -22,7 +22,6 @@ import os
 import shutil
 import tempfile
 import time
-import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -83,6 +82,7 @@ class SitingInput:
     cell: float
     candidate_source: list[str]  # per candidate: "given:ID", or "FILE:LINE", or "auto"
     within_option: list[str]  # per pair of problem.within: the option that set its limit
+    warnings: list[str]  # given sites a terrain rule would exclude (they stay allowed)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -411,12 +411,13 @@ def build_problem(scenario: Scenario, unit_ids: list[str], options: SitingOption
         steps.append(("water (the land cover's sea or fresh-water cells)", ~water[rows, cols]))
     allowed = np.tile(np.isfinite(terrain.elevation_at(xy[:, 0], xy[:, 1])), (len(sited), 1))
     own = np.arange(len(sited))
+    notices: list[str] = []
     for option, ok in steps:
         for i in np.flatnonzero(~ok[own]):
             what = (f"--max-slope ({math.degrees(slope[rows[i], cols[i]]):.1f} degrees there)"
                     if option == "--max-slope" else f"the terrain rules ({option})")
-            warnings.warn(f"unit '{unit_ids[i]}': its given site fails {what}; the unit may stay there (the given "
-                          "laydown must stay feasible), its other candidates must meet it", stacklevel=2)
+            notices.append(f"unit '{unit_ids[i]}': its given site fails {what}; the unit may stay there (the "
+                           "given laydown must stay feasible), its other candidates must meet it")
         ok = np.tile(ok, (len(sited), 1))
         ok[own, own] = True
         _restrict(allowed, ok, option, unit_ids)
@@ -473,7 +474,7 @@ def build_problem(scenario: Scenario, unit_ids: list[str], options: SitingOption
                       np.arange(len(sited)))
     problem = replace(problem, floors=coverage_of(problem, problem.given))
     return SitingInput(problem, list(unit_ids), bands, cell_rc, shape, origin, options.cell, source,
-                       [within_option[k] for k in pairs])
+                       [within_option[k] for k in pairs], notices)
 
 
 def _memory_guard(n_candidates: int, n_profiles: int, n_bands: int, n_cells: int, dem_shape, option: str) -> None:
@@ -618,6 +619,7 @@ def _summary(scenario: Scenario, built: SitingInput, solution: Solution, options
         })
     return {
         "scenario": scenario.name,
+        "warnings": built.warnings,
         "units": units,
         "bands_agl_m": list(built.bands),
         "solver": {"method": solution.method,
