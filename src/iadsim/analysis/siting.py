@@ -7,26 +7,21 @@ The problem (``docs/siting.md`` gives the formulation and its rules):
   assets' circles plus 30 km, or the laydown's box) and the threat axes (cells within :data:`AXIS_WIDTH` of a
   raid's route). A cell's weight is 1 inside the area of interest plus 1 along a threat axis (so 2 where both),
   the same at every band; cells off the terrain are left out.
-* **Coverage of a unit at a site** at band ``h`` (height above the cell's ground): the masking height at the cell
-  centre from the antenna (the unit's mast height above the site, 4/3 earth,
-  :func:`iadsim.terrain.masking_heights` on the DEM) is at most ``h``, the ground range is within the sensor's
-  instrumented range, the cell is in the unit's sector, and the sensor's per-look Pd over a flat earth at that
-  ground range and height (the model of :mod:`iadsim.sensors`, worst threat type as in ``iadsim coverage``,
-  no jamming; terrain multipath and clutter left out for speed) is at least 0.5. Masks are computed once per
-  distinct (candidate, mast height), out to the largest instrumented range of the types at that height, and
-  kept as packed bits per band (``numpy.packbits``, little bit order). Units without a sensing sensor
-  (launchers without a radar, command posts) cover nothing: they are sited only to meet the constraints.
+* **Coverage of a unit at a site** at band ``h`` (height above the cell's ground): ``iadsim coverage``'s own
+  detection rule at the DEM cell holding the grid cell's centre (:func:`iadsim.sensors.path_geometry` from the
+  antenna at the site's ground plus its mast height, visibility, per-look Pd >= 0.5 against the worst threat type,
+  no jamming; :func:`iadsim.analysis.site._masks`). Masks are kept as packed bits per band (``numpy.packbits``,
+  little bit order). Units without a sensing sensor cover nothing: they are sited only to meet the constraints.
 * **Constraints.** One candidate per unit; candidates on the terrain, on a slope of at most ``max_slope``,
   not on water (land cover whose surface class is sea or fresh water); each pair of units at least
   ``min_separation`` apart; each link no longer than ``link_range`` and each fire-control link to a launcher
   without its own sensor no longer than ``launcher_reach``; units not named stay where they are; and each
   band's weighted coverage at least the given laydown's. A distance limit is never tighter than the given
-  laydown's own distance for that pair (a planner's accepted laydown stays feasible, terrain permitting).
-  The units' given positions are candidates too.
-* **Solution.** An exact MILP (:func:`scipy.optimize.milp`, HiGHS) when it finishes within the time limit;
-  otherwise the best of greedy construction and local search (single-unit moves and pair swaps) from the given
-  laydown, with a valid upper bound: the LP relaxation's optimum when the LP solves within the limit, else the
-  fixed units' coverage plus the sum of each unit's best stand-alone gain.
+  laydown's own distance for that pair and each unit may always stay at its given site, so the given laydown is
+  feasible. The units' given positions are candidates too.
+* **Solution** (:func:`solve`): one time budget shared by the exact MILP (:func:`scipy.optimize.milp`, HiGHS,
+  zero gap), the LP relaxation and greedy construction plus local search; the best laydown found and the least of
+  the upper bounds computed (MILP dual bound, LP optimum, union bound, stand-alone bound).
 """
 
 from __future__ import annotations
