@@ -33,10 +33,10 @@ units:
   - {{id: ew, type: ew-radar, x: 10 km, y: 12 km, mast_height: 20 m}}
   - {{id: sr1, type: mr-search-radar, x: -8 km, y: 6 km, mast_height: 15 m}}
   - {{id: sr2, type: mr-search-radar, x: 9 km, y: -7 km, mast_height: 15 m}}
-  - {{id: sr3, type: mr-search-radar, x: -10 km, y: -12 km, mast_height: 15 m}}
-  - {{id: sr4, type: mr-search-radar, x: 14 km, y: 4 km, mast_height: 15 m}}
-  - {{id: t1, type: mr-telar, x: -3 km, y: 3 km, mast_height: 15 m}}
-  - {{id: t2, type: mr-telar, x: 4 km, y: -3 km, mast_height: 15 m}}
+  - {{id: sr3, type: mr-search-radar, x: -10 km, y: -12 km, mast_height: 10 m}}
+  - {{id: sr4, type: mr-search-radar, x: 14 km, y: 4 km, mast_height: 10 m}}
+  - {{id: t1, type: mr-telar, x: -3 km, y: 3 km, mast_height: 6 m}}
+  - {{id: t2, type: mr-telar, x: 4 km, y: -3 km, mast_height: 6 m}}
 links:
   - {{from: ew, to: cp, carries: tracks}}
   - {{from: sr1, to: cp, carries: tracks}}

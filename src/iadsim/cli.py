@@ -431,8 +431,8 @@ def site(
     ] = None,
     auto: Annotated[int | None, typer.Option("--auto", help="generate N candidates (prominent dry ground, gentle "
                                                          "slope) instead of --candidates")] = None,
-    time_limit: Annotated[float, typer.Option("--time-limit", help="seconds for the exact MILP (then for the LP "
-                                                                   "bound and the heuristic each)")] = 60.0,
+    time_limit: Annotated[float, typer.Option("--time-limit", help="total seconds for the solver: the MILP, the LP "
+                                                                   "bound and the heuristic share them")] = 60.0,
     bands: Annotated[str, typer.Option(help="heights above ground, comma-separated")] = "30,100,300",
     cell: Annotated[str, typer.Option(help="coverage grid cell side")] = "500m",
     max_slope: Annotated[float, typer.Option("--max-slope", help="steepest ground slope at a site [degrees]")] = 10.0,
@@ -448,7 +448,7 @@ def site(
     import math
 
     from iadsim.analysis.site import site as run_site
-    from iadsim.analysis.siting import SitingOptions
+    from iadsim.analysis.siting import BOUND_NAMES, SitingOptions
     from iadsim.scenario import load_scenario
 
     def length(text: str, option: str) -> float:
@@ -468,12 +468,15 @@ def site(
     ids = [u.strip() for u in units.split(",") if u.strip()]
     loaded = load_scenario(scenario)
     summary = run_site(loaded, ids, out_dir, options, candidates=candidates, auto=auto)
+    for warning in summary["warnings"]:
+        err.print(f"iadsim: warning: {warning}", markup=False)
     solver = summary["solver"]
     if solver["method"] == "milp":
         out.print(f"optimal (MILP) in {solver['elapsed_s']:g} s")
     else:
-        which = "LP relaxation" if solver["bound_kind"] == "lp" else "sum of stand-alone gains"
-        out.print(f"heuristic: gap {solver['gap']:.2%} to the {which} bound ({'; '.join(solver['notes'])})")
+        out.print(f"{solver['method']} (not proved optimal): gap {solver['gap']:.2%} of the whole objective, "
+                  f"{solver['gap_sited_share']:.2%} of the sited units' share, to the "
+                  f"{BOUND_NAMES[solver['bound_kind']]} bound ({'; '.join(solver['notes'])})")
     cov = summary["coverage"]
     for band in cov["km2_after"]:
         out.print(f"{band:>6} m AGL: {cov['km2_before'][band]:9.1f} -> {cov['km2_after'][band]:9.1f} km2")

@@ -36,13 +36,24 @@ from iadsim.analysis.coverage import (
     area_of_interest,
     threat_types_of,
 )
-from iadsim.analysis.siting import AXIS_WIDTH, PD_RANGE_STEP, Problem, SitingOptions, Solution, coverage_of, solve
+from iadsim.analysis.siting import (
+    AXIS_WIDTH,
+    BOUND_NAMES,
+    Problem,
+    SitingOptions,
+    Solution,
+    coverage_of,
+    solve,
+)
 from iadsim.network import build_network
+from iadsim.physics.propagation import RADIO_K
 from iadsim.physics.reflection import SURFACE_CLASSES
 from iadsim.scenario import InputError, Scenario
 from iadsim.scenario.yamlio import read_text
-from iadsim.sensors import Geometry, in_sector, look_pd, sensor_entry, sensor_model
-from iadsim.terrain import DEFAULT_K, masking_heights
+from iadsim.sensors import look_pd, path_geometry, sensor_entry, sensor_model
+from iadsim.sensors.geometry import CURVATURE_TOLERANCE, land_clutter
+from iadsim.terrain import DEFAULT_K, local_relief, masking_heights
+from iadsim.units import EARTH_RADIUS
 
 __all__ = ["MAX_CANDIDATES", "SitingInput", "build_problem", "read_candidates", "site"]
 
@@ -53,6 +64,9 @@ MAX_CELLS = 2_000_000
 """Most coverage-grid cells (a coarser ``cell`` is asked for beyond)."""
 
 _BATCH = 8  # observers per masking sweep call
+
+MEMORY_BUDGET = 3e9
+"""Estimated peak memory [bytes] above which a run is refused (naming --cell and the candidates' option)."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +81,8 @@ class SitingInput:
     grid_origin: tuple[float, float]  # world x of column 0's left edge, y of row 0's top edge [m]
     cell: float
     candidate_source: list[str]  # per candidate: "given:ID", or "FILE:LINE", or "auto"
+    within_option: list[str]  # per pair of problem.within: the option that set its limit
+    warnings: list[str]  # given sites a terrain rule would exclude (they stay allowed)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -125,7 +141,8 @@ def read_candidates(path: str | Path, scenario: Scenario) -> tuple[np.ndarray, l
                 to_grid = Transformer.from_crs(CRS.from_epsg(4326), CRS.from_user_input(terrain.crs), always_xy=True)
             x, y = to_grid.transform(values[1], values[0])
         if not _on_terrain(terrain, x, y):
-            raise InputError(path, f"{fields[0]}: the candidate is off the terrain (DEM) or on a nodata cell", line)
+            raise InputError(path, f"{fields[0]}: the candidate is off the terrain (DEM) or next to a nodata cell "
+                             "(its ground elevation cannot be interpolated)", line)
         xy.append((x, y))
         lines.append(line)
     if not xy:
@@ -134,10 +151,10 @@ def read_candidates(path: str | Path, scenario: Scenario) -> tuple[np.ndarray, l
 
 
 def _on_terrain(terrain, x, y) -> bool:
-    if not (math.isfinite(x) and math.isfinite(y)) or not bool(terrain.contains(np.array([x]), np.array([y]))[0]):
-        return False
-    row, col = terrain.xy_to_rowcol(np.array([x]), np.array([y]))
-    return bool(np.isfinite(terrain.elevation[int(row[0]), int(col[0])]))
+    """Whether the ground elevation at (x, y) interpolates (:meth:`iadsim.terrain.Dem.elevation_at` finite, the
+    scenario loader's own check of a site)."""
+    return bool(math.isfinite(x) and math.isfinite(y) and np.isfinite(terrain.elevation_at(np.array([x]),
+                                                                                           np.array([y])))[0])
 
 
 def _slope(terrain) -> np.ndarray:
@@ -156,9 +173,9 @@ def _water(scenario: Scenario) -> np.ndarray | None:
 
 
 def _auto_candidates(scenario: Scenario, n: int, box, slope, water, max_slope: float) -> np.ndarray:
-    """``n`` candidates: a lattice of about 4n points over the coverage region's box, those on the terrain, flat
-    enough and dry kept, ranked by prominence (ground minus the mean within 1 km) and the highest n taken, in
-    lattice order."""
+    """``n`` candidates: a lattice of about 4n points over the coverage region's box, those whose ground elevation
+    interpolates (:meth:`iadsim.terrain.Dem.elevation_at`), flat enough and dry kept, ranked by prominence (ground
+    minus the mean within 1 km) and the highest n taken, in lattice order. The ranking favours high sites."""
     from scipy import ndimage
 
     terrain = scenario.terrain
@@ -167,7 +184,7 @@ def _auto_candidates(scenario: Scenario, n: int, box, slope, water, max_slope: f
     xs = np.arange(xmin + step / 2, xmax, step)
     ys = np.arange(ymax - step / 2, ymin, -step)
     gx, gy = (a.ravel() for a in np.meshgrid(xs, ys))
-    on = terrain.contains(gx, gy)
+    on = np.isfinite(terrain.elevation_at(gx, gy))  # the loader's check of a site: the elevation interpolates
     gx, gy = gx[on], gy[on]
     rows, cols = terrain.xy_to_rowcol(gx, gy)
     z = terrain.elevation
@@ -231,32 +248,27 @@ def _distance_to_route(x, y, route) -> np.ndarray:
     return best
 
 
-def _pd_table(scenario: Scenario, sensor, bands, threats, faintest) -> np.ndarray:
-    """(n_bands, n_ranges) bool: per-look Pd >= 0.5 over a flat earth at ground ranges 0, step, ... max range (and
-    the slant range within the instrumented range)."""
-    surface = scenario.spec.surface
-    ranges = np.arange(0.0, sensor.max_range + PD_RANGE_STEP, PD_RANGE_STEP)
-    table = np.zeros((len(bands), ranges.size), bool)
-    for b, height in enumerate(bands):
-        path = Geometry.flat(ranges, sensor.antenna_height, height, surface=surface.type,
-                             height_std=surface.height_std)
-        ok = path.slant_range <= sensor.max_range
-        for rcs, case in threats:
-            ok &= look_pd(sensor, path, rcs, case, ir_intensity=faintest) >= PD_THRESHOLD
-        table[b] = ok
-    return table
+def _masks(scenario: Scenario, sites: np.ndarray, profiles: list[dict], bands, rc_dem, context: dict) -> np.ndarray:
+    """(n_profiles, n_sites, n_bands, n_bytes) packed coverage; one masking sweep per (site, antenna height).
 
-
-def _masks(scenario: Scenario, sites: np.ndarray, profiles: list[dict], bands, cx, cy, rc_dem) -> np.ndarray:
-    """(n_profiles, n_sites, n_bands, n_bytes) packed coverage; one masking sweep per (site, antenna height)."""
+    Each grid cell is judged at the centre of the DEM cell holding its centre, with :func:`iadsim.analysis.coverage`'s
+    own path geometry (:func:`iadsim.sensors.path_geometry`: the antenna at the site's ground plus its height, the
+    target at the band's height above the cell's ground, reflection at the specular point, land clutter) and the
+    sensor's visibility and per-look Pd >= 0.5 against every threat type: a given laydown's coverage is
+    ``iadsim coverage``'s on those DEM cells."""
     terrain = scenario.terrain
-    n_bytes = (cx.size + 7) // 8
+    n_cells = rc_dem[0].size
+    n_bytes = (n_cells + 7) // 8
     out = np.zeros((len(profiles), len(sites), len(bands), n_bytes), np.uint8)
     heights = sorted({p["antenna_height"] for p in profiles if p["sensor"] is not None})
     srow, scol = terrain.xy_to_rowcol(sites[:, 0], sites[:, 1])
+    site_ground = terrain.elevation_at(sites[:, 0], sites[:, 1])
+    px, py = terrain.rowcol_to_xy(rc_dem[0], rc_dem[1])
+    cell_ground = terrain.elevation[rc_dem[0], rc_dem[1]]
+    surface = scenario.spec.surface
     # the farthest the sweep must reach: the corner of the cells' box farthest from each site
-    far = np.hypot(np.maximum(np.abs(cx.min() - sites[:, 0]), np.abs(cx.max() - sites[:, 0])),
-                   np.maximum(np.abs(cy.min() - sites[:, 1]), np.abs(cy.max() - sites[:, 1])))
+    far = np.hypot(np.maximum(np.abs(px.min() - sites[:, 0]), np.abs(px.max() - sites[:, 0])),
+                   np.maximum(np.abs(py.min() - sites[:, 1]), np.abs(py.max() - sites[:, 1])))
     for height in heights:
         members = [i for i, p in enumerate(profiles) if p["sensor"] is not None and p["antenna_height"] == height]
         reach = max(profiles[i]["sensor"].max_range for i in members)
@@ -265,32 +277,53 @@ def _masks(scenario: Scenario, sites: np.ndarray, profiles: list[dict], bands, c
             distance = float(min(reach, far[batch].max() + 2 * max(terrain.cell_size)))
             sweep = masking_heights(terrain.elevation, terrain.cell_size, srow[batch], scol[batch], height,
                                     k=DEFAULT_K, max_distance=max(distance, 1.0))
-            masking = sweep[:, rc_dem[0], rc_dem[1]]  # (batch, n_cells)
-            del sweep
             for j, s in enumerate(batch):
-                dx, dy = cx - sites[s, 0], cy - sites[s, 1]
-                ground = np.hypot(dx, dy)
-                index = np.minimum(np.rint(ground / PD_RANGE_STEP).astype(np.int64), 2**31)
+                site = (sites[s, 0], sites[s, 1], site_ground[s])
+                dx, dy = px - site[0], py - site[1]
+                ground_range = np.hypot(dx, dy)
+                masking = sweep[j][rc_dem[0], rc_dem[1]]
                 for i in members:
-                    table = profiles[i]["table"]
-                    inside = index < table.shape[1]
-                    idx = np.where(inside, index, 0)
-                    sector = in_sector(profiles[i]["sector"], dx, dy)
+                    sensor = profiles[i]["sensor"]
+                    near = np.flatnonzero((ground_range <= sensor.max_range) & np.isfinite(masking)
+                                          & np.isfinite(cell_ground))
+                    if not near.size:
+                        continue
+                    raster = sweep[j]  # beyond the range only what the paths to cells in range never touch
+                    beamwidth = getattr(sensor, "beamwidth", None)
+                    clutter = None if beamwidth is None else land_clutter(
+                        terrain, raster, site[:2], px[near], py[near], scenario.clutter_map, beamwidth)
+                    # no line of sight without: the band above the masking height, or the masking height within
+                    # the curvature tolerance of the smooth earth's (at most d^2 / 2kR): the exact test decides
+                    sphere = ground_range[near] ** 2 / (2 * RADIO_K * EARTH_RADIUS) + 2 * CURVATURE_TOLERANCE
                     for b, h in enumerate(bands):
-                        covered = inside & table[b, idx] & (masking[j] <= h) & sector
+                        maybe = masking[near] <= np.maximum(h + 1.0, sphere)
+                        cells, k = near[maybe], np.flatnonzero(maybe)
+                        path = path_geometry(terrain, context["relief"], raster, site, site[2] + height, px[cells],
+                                             py[cells], cell_ground[cells] + h, np.full(cells.size, h),
+                                             surface=surface.type, roughness=surface.height_std,
+                                             clutter=None if clutter is None else clutter[k],
+                                             surface_map=scenario.surface_classes)
+                        seen = sensor.visibility(path, dx[cells], dy[cells])
+                        ok = seen.copy()
+                        if seen.any():
+                            for rcs, case in context["threats"]:
+                                ok[seen] &= look_pd(sensor, path.take(seen), rcs, case,
+                                                    ir_intensity=context["faintest"]) >= PD_THRESHOLD
+                        covered = np.zeros(n_cells, bool)
+                        covered[cells] = ok
                         out[i, s, b] = np.packbits(covered, bitorder="little")
+            del sweep
     return out
 
 
-def _profile(scenario: Scenario, unit, senses: bool, bands, threats, faintest) -> dict:
+def _profile(scenario: Scenario, unit, senses: bool) -> dict:
     sensor = sensor_model(scenario, unit) if senses else None
     if sensor is None:
-        return {"key": ("none",), "sensor": None, "antenna_height": None, "sector": None, "table": None}
+        return {"key": ("none",), "sensor": None, "antenna_height": None}
     sector = unit.sector
     key = (unit.type, float(sensor.antenna_height),
            None if sector is None else (float(sector.centre), float(sector.width)))
-    return {"key": key, "sensor": sensor, "antenna_height": float(sensor.antenna_height), "sector": sector,
-            "table": _pd_table(scenario, sensor, bands, threats, faintest)}
+    return {"key": key, "sensor": sensor, "antenna_height": float(sensor.antenna_height)}
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -345,39 +378,56 @@ def build_problem(scenario: Scenario, unit_ids: list[str], options: SitingOption
     if candidates is not None:
         extra, lines = read_candidates(candidates, scenario)
         source = [f"{Path(candidates).name}:{line}" for line in lines]
+        n_extra = len(extra)
     else:
+        n_extra = int(auto)
+    net = build_network(scenario)
+    fixed_units = [u for u in spec.units if u.id not in unit_ids]
+    fixed_sensors = [u for u in fixed_units if net.senses[u.id] and sensor_model(scenario, u) is not None]
+    _memory_guard(len(sited) + n_extra, len(sited), len(bands), cx.size, terrain.shape,
+                  "--candidates" if candidates is not None else "--auto")
+    if candidates is None:
         extra = _auto_candidates(scenario, int(auto), box, slope, water, options.max_slope)
         source = ["auto"] * len(extra)
     xy = np.concatenate([given, extra.reshape(-1, 2)])
     source = [f"given:{u}" for u in unit_ids] + source
 
-    net = build_network(scenario)
+    context = {"relief": local_relief(terrain.elevation, terrain.cell_size), "threats": threats,
+               "faintest": faintest}
     profiles: list[dict] = []
     profile_of = []
     for unit in sited:
-        p = _profile(scenario, unit, bool(net.senses[unit.id]), bands, threats, faintest)
+        p = _profile(scenario, unit, bool(net.senses[unit.id]))
         keys = [q["key"] for q in profiles]
         if p["key"] not in keys:
             profiles.append(p)
             keys.append(p["key"])
         profile_of.append(keys.index(p["key"]))
-    fixed_units = [u for u in spec.units if u.id not in unit_ids]
-    # constraints: terrain, then distances to the fixed units, then pairs of sited units
+    # constraints: terrain, then distances to the fixed units, then pairs of sited units; each unit's own given
+    # site stays allowed (its candidate index is the unit's index), as the distance rules keep the given distances
     rows, cols = terrain.xy_to_rowcol(xy[:, 0], xy[:, 1])
-    terrain_ok = np.isfinite(terrain.elevation[rows, cols])
     steps = [("--max-slope", slope[rows, cols] <= options.max_slope + 1e-12)]
     if water is not None:
         steps.append(("water (the land cover's sea or fresh-water cells)", ~water[rows, cols]))
-    allowed = np.tile(terrain_ok, (len(sited), 1))
+    allowed = np.tile(np.isfinite(terrain.elevation_at(xy[:, 0], xy[:, 1])), (len(sited), 1))
+    own = np.arange(len(sited))
+    notices: list[str] = []
     for option, ok in steps:
-        _restrict(allowed, ok[None, :], option, unit_ids)
+        for i in np.flatnonzero(~ok[own]):
+            what = (f"--max-slope ({math.degrees(slope[rows[i], cols[i]]):.1f} degrees there)"
+                    if option == "--max-slope" else f"the terrain rules ({option})")
+            notices.append(f"unit '{unit_ids[i]}': its given site fails {what}; the unit may stay there (the "
+                           "given laydown must stay feasible), its other candidates must meet it")
+        ok = np.tile(ok, (len(sited), 1))
+        ok[own, own] = True
+        _restrict(allowed, ok, option, unit_ids)
     positions = {u.id: (scenario.sites[u.id].x, scenario.sites[u.id].y) for u in spec.units}
     index = {u: i for i, u in enumerate(unit_ids)}
 
     def given_distance(a: str, b: str) -> float:
         return math.dist(positions[a], positions[b])
 
-    apart, within = [], {}
+    apart, within, within_option = [], {}, {}
     if options.min_separation > 0:
         sep = np.ones_like(allowed)
         for i, u in enumerate(unit_ids):
@@ -400,7 +450,8 @@ def build_problem(scenario: Scenario, unit_ids: list[str], options: SitingOption
         option = "--launcher-reach" if short else "--link-range"
         if a in index and b in index:
             key = tuple(sorted((index[a], index[b])))
-            within[key] = min(within.get(key, math.inf), limit)
+            if limit < within.get(key, math.inf):
+                within[key], within_option[key] = limit, option
             continue
         u, f = (a, b) if a in index else (b, a)
         reach[index[u]] &= np.hypot(xy[:, 0] - positions[f][0], xy[:, 1] - positions[f][1]) <= limit
@@ -410,20 +461,41 @@ def build_problem(scenario: Scenario, unit_ids: list[str], options: SitingOption
             raise InputError(option_of.get(i, "--link-range"), f"no candidate meets the constraints for unit '{u}' "
                              "(its links to the units kept where they are are too long from every candidate)")
     allowed &= reach
-    masks = _masks(scenario, xy, profiles, bands, cx, cy, rc_dem)
+    masks = _masks(scenario, xy, profiles, bands, rc_dem, context)
     fixed = np.zeros((len(bands), (cx.size + 7) // 8), np.uint8)
-    for unit in fixed_units:
-        if not net.senses[unit.id] or sensor_model(scenario, unit) is None:
-            continue
-        p = _profile(scenario, unit, True, bands, threats, faintest)
+    for unit in fixed_sensors:
+        p = _profile(scenario, unit, True)
         site = scenario.sites[unit.id]
-        fixed |= _masks(scenario, np.array([[site.x, site.y]]), [p], bands, cx, cy, rc_dem)[0, 0]
+        fixed |= _masks(scenario, np.array([[site.x, site.y]]), [p], bands, rc_dem, context)[0, 0]
 
+    pairs = sorted(within)
     problem = Problem(xy, allowed, np.asarray(profile_of), masks, np.tile(weights, (len(bands), 1)), fixed,
-                      np.zeros(len(bands)), apart, [(u, v, d) for (u, v), d in sorted(within.items())],
+                      np.zeros(len(bands)), apart, [(u, v, within[(u, v)]) for u, v in pairs],
                       np.arange(len(sited)))
     problem = replace(problem, floors=coverage_of(problem, problem.given))
-    return SitingInput(problem, list(unit_ids), bands, cell_rc, shape, origin, options.cell, source)
+    return SitingInput(problem, list(unit_ids), bands, cell_rc, shape, origin, options.cell, source,
+                       [within_option[k] for k in pairs], notices)
+
+
+def _memory_guard(n_candidates: int, n_profiles: int, n_bands: int, n_cells: int, dem_shape, option: str) -> None:
+    """InputError naming ``--cell`` and ``option`` when the run's estimated peak memory exceeds
+    :data:`MEMORY_BUDGET`: the packed masks, the coverage grid's per-cell arrays, the DEM rasters and one batch of
+    masking sweeps, one site's paths, the solver's model (at most :data:`iadsim.analysis.siting.MODEL_BYTES`)
+    and the heuristic's chunked temporaries (:data:`iadsim.analysis.siting.CHUNK` candidates)."""
+    from iadsim.analysis.siting import CHUNK, MODEL_BYTES
+
+    n_bytes = (n_cells + 7) // 8
+    dem = dem_shape[0] * dem_shape[1] * 8
+    need = (n_profiles * n_candidates * n_bands * n_bytes  # masks
+            + n_cells * 160  # grid: centres, rows/cols, weights, ground, masking rows, temporaries (~20 x 8 bytes)
+            + dem * (8 + 2 * _BATCH)  # slope, gradients, filters; a batch of sweeps and its copy
+            + n_cells * 80 * 8  # one site's paths to every cell: ~80 float64 temporaries (geometry, clutter, Pd)
+            + MODEL_BYTES
+            + 6 * CHUNK * n_bands * n_bytes + 64 * n_candidates)  # heuristic: a chunk's unions, per-candidate arrays
+    if need > MEMORY_BUDGET:
+        raise InputError(f"--cell/{option}", f"the run would need about {need / 1e9:.1f} GB of memory (budget "
+                         f"{MEMORY_BUDGET / 1e9:g} GB) for {n_candidates:,} candidates, {n_cells:,} cells and "
+                         f"{n_bands} bands: give a larger --cell or fewer candidates")
 
 
 def _restrict(allowed: np.ndarray, ok: np.ndarray, option: str, unit_ids: list[str]) -> None:
@@ -456,30 +528,65 @@ def site(scenario: Scenario, unit_ids: list[str], out_dir: str | Path, options: 
     try:
         solution = solve(built.problem, options.time_limit, method)
     except ValueError as exc:
-        raise InputError("--units", str(exc)) from None
+        raise InputError(_cause(built), str(exc)) from None
     elapsed = time.monotonic() - start
     summary = _summary(scenario, built, solution, options, elapsed)
     out.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(stage, 0o777 & ~umask)  # a folder as mkdir makes it, not mkdtemp's 0700
     try:
         name = f"{scenario.path.stem}-sited.yaml"
-        _write_scenario(scenario, built, solution, stage / name, out)
+        try:
+            _write_scenario(scenario, built, solution, stage / name, out)
+        except InputError as exc:  # name the file as it would be written, never the staging folder
+            raise InputError(out / name, exc.message.replace(str(stage), str(out)), exc.line, exc.loc) from None
         files = [name, "siting.json", "siting.csv"]
         files += _write_maps(scenario, built, solution, stage)
         summary["files"] = [*files, "report.html"]
         (stage / "siting.json").write_text(json.dumps(summary, indent=2))
         _write_csv(stage / "siting.csv", summary)
         _write_html(stage / "report.html", summary)
-        if not out.exists():
-            os.rename(stage, out)
-        else:
-            for f in summary["files"]:
-                os.replace(stage / f, out / f)
-            shutil.rmtree(stage)
+        _swap(stage, out)
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
     return summary
+
+
+def _swap(stage: Path, out: Path) -> None:
+    """Put the finished ``stage`` folder in place of ``out``: an existing ``out`` is renamed aside first and
+    deleted after (no stale files; until the rename, an earlier ``out`` stays whole)."""
+    if not out.exists():
+        os.rename(stage, out)
+        return
+    aside = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
+    os.rmdir(aside)
+    os.rename(out, aside)
+    try:
+        os.rename(stage, out)
+    except BaseException:
+        os.rename(aside, out)
+        raise
+    shutil.rmtree(aside, ignore_errors=True)
+
+
+def _cause(built: SitingInput) -> str:
+    """The option (or rule) a solver's "no laydown" most likely comes from: the first constraint the given laydown
+    breaks (it meets every one when the problem is built by :func:`build_problem`), else the per-band floors."""
+    problem = built.problem
+    given = np.asarray(problem.given)
+    if not problem.allowed[np.arange(problem.n_units), given].all():
+        return "--max-slope"
+    xy = problem.xy[given]
+    for u, v, limit in problem.apart:
+        if math.dist(xy[u], xy[v]) < limit:
+            return "--min-separation"
+    for (u, v, limit), option in zip(problem.within, built.within_option, strict=True):
+        if math.dist(xy[u], xy[v]) > limit:
+            return option
+    return "the per-band floors (the given laydown's coverage)"
 
 
 def _summary(scenario: Scenario, built: SitingInput, solution: Solution, options: SitingOptions,
@@ -512,12 +619,15 @@ def _summary(scenario: Scenario, built: SitingInput, solution: Solution, options
         })
     return {
         "scenario": scenario.name,
+        "warnings": built.warnings,
         "units": units,
         "bands_agl_m": list(built.bands),
         "solver": {"method": solution.method,
-                   "status": "optimal" if solution.method == "milp" else "heuristic",
+                   "status": "optimal" if solution.method == "milp" else "not proved optimal",
                    "objective": round(solution.objective, 6), "bound": round(solution.bound, 6),
-                   "bound_kind": solution.bound_kind, "gap": round(solution.gap, 6), "notes": solution.notes,
+                   "bound_kind": solution.bound_kind, "gap": round(solution.gap, 6),
+                   "fixed_units_objective": round(solution.fixed_value, 6),
+                   "gap_sited_share": round(solution.gap_sited, 6), "notes": solution.notes,
                    "time_limit_s": options.time_limit, "elapsed_s": round(elapsed, 2)},
         "coverage": {
             "weighted_before": {n: round(float(v), 3) for n, v in zip(names, before, strict=True)},
@@ -534,8 +644,10 @@ def _summary(scenario: Scenario, built: SitingInput, solution: Solution, options
                         "launcher_reach_m": options.launcher_reach,
                         "rule": "a distance limit is never tighter than the given laydown's own distance for that "
                                 "pair; per-band weighted coverage at least the given laydown's"},
-        "rules": {"coverage": "masking height (4/3 earth, mast height) <= band height at the cell centre, in range "
-                              "and sector, flat-earth per-look Pd >= 0.5 against every threat type",
+        "rules": {"coverage": "iadsim coverage's detection rule at the DEM cell holding each grid cell's centre: "
+                              "visible (masking height, 4/3 earth, mast height), in range and sector, per-look Pd "
+                              ">= 0.5 against every threat type over the terrain's path geometry (multipath at the "
+                              "specular point, land clutter), no jamming",
                   "gain": "a unit's gain: the coverage of the sited laydown minus that of the same laydown with "
                           "this unit back at its given position"},
     }
@@ -675,10 +787,12 @@ def _write_html(path: Path, summary: dict) -> None:
     e = html.escape
     solver = summary["solver"]
     if solver["method"] == "milp":
-        status = "optimal (MILP, HiGHS)"
+        status = "optimal (MILP, HiGHS, zero gap)"
     else:
-        status = (f"heuristic (greedy + local search); gap {solver['gap']:.2%} to the "
-                  f"{'LP relaxation' if solver['bound_kind'] == 'lp' else 'sum of stand-alone gains'} bound")
+        how = "the MILP's incumbent" if solver["method"] == "milp-incumbent" else "greedy + local search"
+        status = (f"not proved optimal ({how}); gap {solver['gap']:.2%} of the whole objective, "
+                  f"{solver['gap_sited_share']:.2%} of the sited units' share, to the "
+                  f"{BOUND_NAMES[solver['bound_kind']]} bound")
     bands = list(summary["coverage"]["weighted_after"])
     cov = summary["coverage"]
     parts = [f"<!doctype html><meta charset='utf-8'><title>{e(summary['scenario'])}: siting</title>",

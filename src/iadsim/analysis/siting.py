@@ -7,26 +7,21 @@ The problem (``docs/siting.md`` gives the formulation and its rules):
   assets' circles plus 30 km, or the laydown's box) and the threat axes (cells within :data:`AXIS_WIDTH` of a
   raid's route). A cell's weight is 1 inside the area of interest plus 1 along a threat axis (so 2 where both),
   the same at every band; cells off the terrain are left out.
-* **Coverage of a unit at a site** at band ``h`` (height above the cell's ground): the masking height at the cell
-  centre from the antenna (the unit's mast height above the site, 4/3 earth,
-  :func:`iadsim.terrain.masking_heights` on the DEM) is at most ``h``, the ground range is within the sensor's
-  instrumented range, the cell is in the unit's sector, and the sensor's per-look Pd over a flat earth at that
-  ground range and height (the model of :mod:`iadsim.sensors`, worst threat type as in ``iadsim coverage``,
-  no jamming; terrain multipath and clutter left out for speed) is at least 0.5. Masks are computed once per
-  distinct (candidate, mast height), out to the largest instrumented range of the types at that height, and
-  kept as packed bits per band (``numpy.packbits``, little bit order). Units without a sensing sensor
-  (launchers without a radar, command posts) cover nothing: they are sited only to meet the constraints.
+* **Coverage of a unit at a site** at band ``h`` (height above the cell's ground): ``iadsim coverage``'s own
+  detection rule at the DEM cell holding the grid cell's centre (:func:`iadsim.sensors.path_geometry` from the
+  antenna at the site's ground plus its mast height, visibility, per-look Pd >= 0.5 against the worst threat type,
+  no jamming; :func:`iadsim.analysis.site._masks`). Masks are kept as packed bits per band (``numpy.packbits``,
+  little bit order). Units without a sensing sensor cover nothing: they are sited only to meet the constraints.
 * **Constraints.** One candidate per unit; candidates on the terrain, on a slope of at most ``max_slope``,
   not on water (land cover whose surface class is sea or fresh water); each pair of units at least
   ``min_separation`` apart; each link no longer than ``link_range`` and each fire-control link to a launcher
   without its own sensor no longer than ``launcher_reach``; units not named stay where they are; and each
   band's weighted coverage at least the given laydown's. A distance limit is never tighter than the given
-  laydown's own distance for that pair (a planner's accepted laydown stays feasible, terrain permitting).
-  The units' given positions are candidates too.
-* **Solution.** An exact MILP (:func:`scipy.optimize.milp`, HiGHS) when it finishes within the time limit;
-  otherwise the best of greedy construction and local search (single-unit moves and pair swaps) from the given
-  laydown, with a valid upper bound: the LP relaxation's optimum when the LP solves within the limit, else the
-  fixed units' coverage plus the sum of each unit's best stand-alone gain.
+  laydown's own distance for that pair and each unit may always stay at its given site, so the given laydown is
+  feasible. The units' given positions are candidates too.
+* **Solution** (:func:`solve`): one time budget shared by the exact MILP (:func:`scipy.optimize.milp`, HiGHS,
+  zero gap), the LP relaxation and greedy construction plus local search; the best laydown found and the least of
+  the upper bounds computed (MILP dual bound, LP optimum, union bound, stand-alone bound).
 """
 
 from __future__ import annotations
@@ -37,8 +32,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["AXIS_WIDTH", "DEFAULT_CELL", "DEFAULT_SITING_BANDS", "MILP_MAX_NONZEROS", "Problem", "Solution",
-           "SitingOptions", "coverage_of", "feasible", "solve", "standalone_bound"]
+__all__ = ["AXIS_WIDTH", "BOUND_NAMES", "DEFAULT_CELL", "DEFAULT_SITING_BANDS", "LP_MAX_NONZEROS",
+           "MILP_MAX_NONZEROS", "Problem", "Solution", "SitingOptions", "coverage_of", "feasible", "solve",
+           "standalone_bound", "union_bound"]
 
 DEFAULT_SITING_BANDS = (30.0, 100.0, 300.0)
 """Heights above ground [m] of the default low-level bands."""
@@ -50,11 +46,26 @@ AXIS_WIDTH = 5e3
 """Half-width [m] of a threat axis: cells within this ground distance of a raid's route."""
 
 MILP_MAX_NONZEROS = 4_000_000
-"""Largest number of (unit, candidate, cell) coverage entries the MILP is built with (memory); a larger problem
-counts as a MILP that does not finish in time."""
+"""Largest number of (unit, candidate, cell) coverage entries the MILP is attempted with; a larger problem counts as
+a MILP that does not finish in time (its LP relaxation is still tried up to :data:`LP_MAX_NONZEROS`)."""
 
-PD_RANGE_STEP = 25.0
-"""Range step [m] of the flat-earth Pd table of each sensor and band."""
+LP_MAX_NONZEROS = 8_000_000
+"""Largest number of coverage entries the model is built with at all (for the LP relaxation's bound)."""
+
+MODEL_BYTES = LP_MAX_NONZEROS * 100
+"""Memory [bytes] counted for the largest model: about 100 bytes per coverage entry (our arrays, scipy's sparse
+matrix and HiGHS's copies)."""
+
+CHUNK = 256
+"""Candidates whose coverage unions the heuristic and the model builder hold at once (memory)."""
+
+BOUND_NAMES = {"milp": "proved optimum", "milp-dual": "MILP dual bound", "lp": "LP relaxation",
+               "union": "union of every allowed mask", "standalone": "sum of stand-alone gains"}
+"""How the report names each kind of upper bound (:attr:`Solution.bound_kind`)."""
+
+MILP_SHARE = 0.6
+"""Share of the time budget the MILP may take; the LP relaxation may take half of what is left, the heuristic the
+rest."""
 
 
 @dataclass(frozen=True)
@@ -142,13 +153,19 @@ class Solution:
     per_band : numpy.ndarray, shape (n_bands,)
         Weighted coverage per band.
     method : str
-        ``"milp"`` (proved optimal) or ``"heuristic"``.
+        ``"milp"`` (proved optimal: HiGHS with ``mip_rel_gap=0``), ``"milp-incumbent"`` (the MILP's best laydown
+        when it ran out of time, better than the heuristic's) or ``"heuristic"``.
     bound : float
         Upper bound on the optimum (the objective itself when proved optimal).
     bound_kind : str
-        ``"milp"``, ``"lp"`` (LP relaxation) or ``"standalone"`` (sum of each unit's best stand-alone gain).
+        ``"milp"`` (proved), ``"milp-dual"`` (HiGHS's dual bound when it ran out of time), ``"lp"`` (LP relaxation),
+        ``"union"`` (the weight of the fixed coverage OR-ed with every allowed mask of every unit) or
+        ``"standalone"`` (the fixed coverage plus the sum of each unit's best stand-alone gain): the least of those
+        computed.
     notes : list of str
         What happened: the MILP's and LP's outcomes.
+    fixed_value : float
+        Weighted coverage of the units kept where they are (a constant of every laydown).
     """
 
     assignment: np.ndarray
@@ -158,11 +175,18 @@ class Solution:
     bound: float
     bound_kind: str
     notes: list[str]
+    fixed_value: float = 0.0
 
     @property
     def gap(self) -> float:
-        """Relative gap (bound - objective) / bound (0 when proved optimal)."""
+        """Relative gap over the whole objective: (bound - objective) / bound (0 when proved optimal)."""
         return 0.0 if self.bound <= 0 else max(0.0, (self.bound - self.objective) / self.bound)
+
+    @property
+    def gap_sited(self) -> float:
+        """Relative gap over the sited units' share: (bound - objective) / (bound - fixed_value)."""
+        share = self.bound - self.fixed_value
+        return 0.0 if share <= 0 else max(0.0, (self.bound - self.objective) / share)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -187,10 +211,6 @@ def _union(problem: Problem, assignment, skip: int | None = None) -> np.ndarray:
 def coverage_of(problem: Problem, assignment) -> np.ndarray:
     """Weighted coverage per band (n_bands,) of the laydown ``assignment`` (a candidate index per unit)."""
     return _weighted(_union(problem, assignment), problem.planes())
-
-
-def _distances(problem: Problem, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return np.hypot(problem.xy[a, None, 0] - problem.xy[None, b, 0], problem.xy[a, None, 1] - problem.xy[None, b, 1])
 
 
 def _pair_ok(problem: Problem, u: int, cu, v: int, cv) -> np.ndarray:
@@ -218,6 +238,11 @@ def feasible(problem: Problem, assignment, tolerance: float = 1e-6) -> bool:
     return bool((coverage_of(problem, a) >= problem.floors - tolerance).all())
 
 
+def _chunks(n: int):
+    for start in range(0, n, CHUNK):
+        yield slice(start, min(start + CHUNK, n))
+
+
 def standalone_bound(problem: Problem) -> float:
     """The fixed units' weighted coverage plus, for each unit, its best gain over it alone on an allowed candidate:
     an upper bound on any laydown's (the union's gain is at most the sum of the parts')."""
@@ -226,134 +251,170 @@ def standalone_bound(problem: Problem) -> float:
     bound = base
     for u in range(problem.n_units):
         cand = np.flatnonzero(problem.allowed[u])
-        gains = _weighted(problem.masks[problem.profile[u], cand] | problem.fixed, planes).sum(axis=-1) - base
-        bound += float(gains.max()) if gains.size else 0.0
+        best = 0.0
+        for part in _chunks(cand.size):
+            gains = _weighted(problem.masks[problem.profile[u], cand[part]] | problem.fixed, planes).sum(axis=-1)
+            best = max(best, float(gains.max()) - base)
+        bound += best
     return float(bound)
+
+
+def union_bound(problem: Problem) -> float:
+    """The weight of the fixed coverage OR-ed with every allowed candidate's mask of every unit: no laydown covers
+    a cell none of them covers."""
+    cover = problem.fixed.copy()
+    for u in range(problem.n_units):
+        cand = np.flatnonzero(problem.allowed[u])
+        for part in _chunks(cand.size):
+            cover |= np.bitwise_or.reduce(problem.masks[problem.profile[u], cand[part]], axis=0)
+    return float(_weighted(cover, problem.planes()).sum())
 
 
 # ----------------------------------------------------------------------------------------------------
 # The MILP and its LP relaxation
 # ----------------------------------------------------------------------------------------------------
+def _entries(problem: Problem, limit: int) -> int:
+    """The model's coverage entries (allowed (unit, candidate) x cell not covered by the fixed units), counting
+    stopped once above ``limit``."""
+    pu, pc = np.nonzero(problem.allowed)
+    entries = 0
+    for part in _chunks(pu.size):
+        entries += int(np.bitwise_count(problem.masks[problem.profile[pu[part]], pc[part]] & ~problem.fixed).sum())
+        if entries > limit:
+            break
+    return entries
+
+
 def _model(problem: Problem):
-    """(c, A, lower, upper, n_x, x_index, constant) of the MILP in scipy's form (minimise c @ z), or None when it
-    has more than MILP_MAX_NONZEROS coverage entries. Variables: x (unit, candidate) binary, then one y in [0, 1]
-    per band and group of cells covered by the same (unit, candidate) set (their weights summed)."""
+    """(c, A, lower, upper, n_x, pairs, constant) of the MILP in scipy's form (minimise c @ z). Variables: x (unit,
+    candidate) binary, then one y in [0, 1] per band and group of cells covered by the same (unit, candidate) set
+    (their weights summed). Built column-wise from the packed masks, :data:`CHUNK` candidates unpacked at a time."""
     from scipy import sparse
 
     planes = problem.planes()
-    pairs = [(u, c) for u in range(problem.n_units) for c in np.flatnonzero(problem.allowed[u])]
-    x_index = {p: i for i, p in enumerate(pairs)}
-    n_x = len(pairs)
-    n_bands = problem.weights.shape[0]
-    free = ~np.unpackbits(problem.fixed, axis=-1, count=problem.n_cells, bitorder="little").astype(bool)
-    entries = 0
-    for u, c in pairs:
-        entries += int(np.bitwise_count(problem.masks[problem.profile[u], c] & ~problem.fixed).sum())
-        if entries > MILP_MAX_NONZEROS:
-            return None
+    pu, pc = np.nonzero(problem.allowed)
+    n_x = pu.size
+    x_id = np.full(problem.allowed.shape, -1, np.int64)
+    x_id[pu, pc] = np.arange(n_x)
+    n_bands, n_cells = problem.weights.shape
+    free = ~problem.fixed
     constant = float(_weighted(problem.fixed, planes).sum())
     fixed_band = _weighted(problem.fixed, planes)
-    rows, cols, vals, lower, upper = [], [], [], [], []
-    objective = []
-    n_y = 0
+    rows, cols, vals, lower, upper, objective = [], [], [], [], [], []
     row = 0
+    n_y = 0
     floor_rows = []
     for b in range(n_bands):
-        cover = np.zeros((n_x, problem.n_cells), bool)
-        for i, (u, c) in enumerate(pairs):
-            cover[i] = np.unpackbits(problem.masks[problem.profile[u], c, b], count=problem.n_cells,
-                                     bitorder="little").astype(bool)
-        cover &= free[b]
+        xs, cells = [], []
+        for part in _chunks(n_x):
+            bits = problem.masks[problem.profile[pu[part]], pc[part], b] & free[b]
+            xi, ki = np.nonzero(np.unpackbits(bits, axis=-1, count=n_cells, bitorder="little"))
+            xs.append(xi + part.start)
+            cells.append(ki)
+        xs, cells = np.concatenate(xs).astype(np.int64), np.concatenate(cells)
+        order = np.lexsort((xs, cells))
+        xs, cells = xs[order], cells[order]
+        edges = np.flatnonzero(np.diff(cells)) + 1
         groups: dict[bytes, list[int]] = {}
-        covered_cells = np.flatnonzero(cover.any(axis=0))
-        for k in covered_cells:
-            groups.setdefault(np.flatnonzero(cover[:, k]).astype(np.int64).tobytes(), []).append(k)
-        band_y = []
-        for key, cells in groups.items():
+        for k0, k1 in zip(np.r_[0, edges], np.r_[edges, cells.size], strict=True):
+            if k1 > k0:
+                groups.setdefault(xs[k0:k1].tobytes(), []).append(int(cells[k0]))
+        band_y, band_w = [], []
+        for key, members in groups.items():
+            x_of = np.frombuffer(key, dtype=np.int64)
             y = n_x + n_y
             n_y += 1
-            xs = np.frombuffer(key, dtype=np.int64)
-            rows += [row] * (len(xs) + 1)
-            cols += [y, *xs.tolist()]
-            vals += [1.0] + [-1.0] * len(xs)
+            rows.append(np.full(x_of.size + 1, row))
+            cols.append(np.r_[y, x_of])
+            vals.append(np.r_[1.0, -np.ones(x_of.size)])
             lower.append(-np.inf)
             upper.append(0.0)
             row += 1
-            weight = float(problem.weights[b, cells].sum())
+            weight = float(problem.weights[b, members].sum())
             objective.append(weight)
-            band_y.append((y, weight))
-        floor_rows.append((band_y, float(problem.floors[b] - fixed_band[b])))
-    for band_y, floor in floor_rows:  # weighted coverage of each band at least its floor
-        for y, weight in band_y:
-            rows.append(row)
-            cols.append(y)
-            vals.append(weight)
+            band_y.append(y)
+            band_w.append(weight)
+        floor_rows.append((np.asarray(band_y, np.int64), np.asarray(band_w), float(problem.floors[b] - fixed_band[b])))
+    for band_y, band_w, floor in floor_rows:  # weighted coverage of each band at least its floor
+        rows.append(np.full(band_y.size, row))
+        cols.append(band_y)
+        vals.append(band_w)
         lower.append(floor)
         upper.append(np.inf)
         row += 1
     for u in range(problem.n_units):  # one candidate per unit
-        for c in np.flatnonzero(problem.allowed[u]):
-            rows.append(row)
-            cols.append(x_index[(u, c)])
-            vals.append(1.0)
+        ids = x_id[u][problem.allowed[u]]
+        rows.append(np.full(ids.size, row))
+        cols.append(ids)
+        vals.append(np.ones(ids.size))
         lower.append(1.0)
         upper.append(1.0)
         row += 1
     for kind, constraints in (("apart", problem.apart), ("within", problem.within)):
         for u, v, limit in constraints:
             cu, cv = np.flatnonzero(problem.allowed[u]), np.flatnonzero(problem.allowed[v])
-            d = _distances(problem, cu, cv)
-            for i, c in enumerate(cu):
+            for c in cu:
                 # apart: x[u,c] + sum of v's candidates too close <= 1; within: x[u,c] - sum of v's near enough <= 0
-                others = cv[d[i] < limit] if kind == "apart" else cv[d[i] <= limit]
-                rows += [row] * (len(others) + 1)
-                cols += [x_index[(u, c)], *(x_index[(v, o)] for o in others)]
-                vals += [1.0] + [1.0 if kind == "apart" else -1.0] * len(others)
+                d = np.hypot(problem.xy[cv, 0] - problem.xy[c, 0], problem.xy[cv, 1] - problem.xy[c, 1])
+                others = cv[d < limit] if kind == "apart" else cv[d <= limit]
+                rows.append(np.full(others.size + 1, row))
+                cols.append(np.r_[x_id[u, c], x_id[v, others]])
+                vals.append(np.r_[1.0, np.full(others.size, 1.0 if kind == "apart" else -1.0)])
                 lower.append(-np.inf)
                 upper.append(1.0 if kind == "apart" else 0.0)
                 row += 1
     n = n_x + n_y
-    a = sparse.csr_array((vals, (rows, cols)), shape=(row, n))
+    a = sparse.csr_array((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(row, n))
     c = np.concatenate([np.zeros(n_x), -np.asarray(objective, float)])
-    return c, a, np.asarray(lower, float), np.asarray(upper, float), n_x, pairs, constant
+    return c, a, np.asarray(lower, float), np.asarray(upper, float), n_x, (pu, pc), constant
+
+
+def _assignment(problem: Problem, x: np.ndarray, pairs) -> np.ndarray | None:
+    """The laydown of a 0/1 solution vector x (None unless each unit has exactly one candidate)."""
+    pu, pc = pairs
+    chosen = np.flatnonzero(x > 0.5)
+    if np.bincount(pu[chosen], minlength=problem.n_units).tolist() != [1] * problem.n_units:
+        return None
+    assignment = np.zeros(problem.n_units, int)
+    assignment[pu[chosen]] = pc[chosen]
+    return assignment
 
 
 def _solve_milp(problem: Problem, model, time_limit: float):
-    """(assignment or None, message)."""
+    """(assignment or None, status, upper bound or None). HiGHS with ``mip_rel_gap=0``: "optimal" is proved. On a
+    time limit: HiGHS's incumbent (if any) and its dual bound (as an upper bound on the coverage)."""
     from scipy.optimize import Bounds, LinearConstraint, milp
 
-    c, a, lower, upper, n_x, pairs, _ = model
+    c, a, lower, upper, n_x, pairs, constant = model
     integrality = np.zeros(c.size)
     integrality[:n_x] = 1
     result = milp(c, integrality=integrality, bounds=Bounds(0, 1), constraints=LinearConstraint(a, lower, upper),
-                  options={"time_limit": max(float(time_limit), 0.01), "disp": False})
-    if result.status == 0:
-        assignment = np.zeros(problem.n_units, int)
-        for i in np.flatnonzero(result.x[:n_x] > 0.5):
-            u, cand = pairs[i]
-            assignment[u] = cand
-        return assignment, "optimal"
+                  options={"time_limit": max(float(time_limit), 0.01), "disp": False, "mip_rel_gap": 0.0})
+    assignment = None if result.x is None else _assignment(problem, result.x[:n_x], pairs)
+    dual = getattr(result, "mip_dual_bound", None)
+    bound = None if dual is None or not np.isfinite(dual) else constant - float(dual)
+    if result.status == 0 and assignment is not None:
+        return assignment, "optimal", bound
     if result.status == 2:
-        return None, "infeasible"
-    return None, f"did not finish within {time_limit:g} s ({result.message})"
+        return None, "infeasible", None
+    return assignment, f"did not finish within {time_limit:.3g} s ({result.message})", bound
 
 
 def _lp_bound(model, time_limit: float) -> tuple[float | None, str]:
+    from scipy import sparse
     from scipy.optimize import linprog
 
     c, a, lower, upper, _, _, constant = model
     finite_up, finite_low = np.isfinite(upper), np.isfinite(lower)
     eq = finite_up & finite_low & (lower == upper)
     a_ub = [a[finite_up & ~eq], -a[finite_low & ~eq]]
-    from scipy import sparse
-
     result = linprog(c, A_ub=sparse.vstack(a_ub), b_ub=np.concatenate([upper[finite_up & ~eq],
                                                                         -lower[finite_low & ~eq]]),
                      A_eq=a[eq], b_eq=upper[eq], bounds=(0, 1), method="highs",
                      options={"time_limit": max(float(time_limit), 0.01)})
     if result.status == 0:
         return constant - float(result.fun), "LP relaxation solved"
-    return None, f"LP relaxation did not solve within {time_limit:g} s ({result.message})"
+    return None, f"LP relaxation did not solve within {time_limit:.3g} s ({result.message})"
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -369,6 +430,15 @@ def _moves_ok(problem: Problem, assignment: np.ndarray, u: int) -> np.ndarray:
     return ok
 
 
+def _per_band(problem: Problem, u: int, cover: np.ndarray, planes) -> np.ndarray:
+    """(n_candidates, n_bands): weighted coverage of unit u at each candidate OR-ed with ``cover`` (in chunks)."""
+    n = problem.xy.shape[0]
+    out = np.empty((n, problem.weights.shape[0]))
+    for part in _chunks(n):
+        out[part] = _weighted(problem.masks[problem.profile[u], part] | cover, planes)
+    return out
+
+
 def _greedy(problem: Problem, planes) -> np.ndarray | None:
     """Units placed one at a time, each where it adds most to the coverage of those placed (pairs respected)."""
     assignment = np.full(problem.n_units, -1)
@@ -380,7 +450,7 @@ def _greedy(problem: Problem, planes) -> np.ndarray | None:
         ok = _moves_ok(problem, assignment, u)
         if not ok.any():
             return None
-        values = _weighted(problem.masks[problem.profile[u]] | cover, planes).sum(axis=-1)
+        values = _per_band(problem, u, cover, planes).sum(axis=-1)
         values[~ok] = -np.inf
         assignment[u] = int(np.argmax(values))
     return assignment
@@ -394,7 +464,7 @@ def _local_search(problem: Problem, start: np.ndarray, planes, deadline: float) 
         best = (current + 1e-9, None)
         for u in range(problem.n_units):
             others = _union(problem, a, skip=u)
-            per_band = _weighted(problem.masks[problem.profile[u]] | others, planes)
+            per_band = _per_band(problem, u, others, planes)
             values = per_band.sum(axis=-1)
             ok = _moves_ok(problem, a, u) & (per_band >= problem.floors - 1e-9).all(axis=-1)
             values[~ok] = -np.inf
@@ -443,48 +513,70 @@ def _heuristic(problem: Problem, deadline: float) -> np.ndarray | None:
 # The solver
 # ----------------------------------------------------------------------------------------------------
 def solve(problem: Problem, time_limit: float = 60.0, method: str = "auto") -> Solution:
-    """The best laydown: the MILP's optimum when it finishes within ``time_limit`` [s], else the heuristic's with a
-    valid upper bound (the LP relaxation's when it solves within the limit, else :func:`standalone_bound`).
+    """The best laydown found within one time budget of ``time_limit`` [s] shared by the MILP, the LP relaxation
+    and the heuristic, with an upper bound on the optimum.
+
+    The MILP (when its model has at most :data:`MILP_MAX_NONZEROS` coverage entries) may take
+    :data:`MILP_SHARE` of the budget; if it proves its optimum that is the answer. Otherwise the LP relaxation (when
+    the model has at most :data:`LP_MAX_NONZEROS` entries) may take half of what is left, and greedy construction
+    plus local search the rest; the answer is the better of the heuristic's laydown and the MILP's incumbent, and
+    the bound the least of the MILP's dual bound, the LP's optimum, :func:`union_bound` and
+    :func:`standalone_bound`.
 
     Parameters
     ----------
     problem : Problem
     time_limit : float
-        Seconds given to the MILP, then (if it does not finish) to the LP bound and to the heuristic each.
+        The total budget [s] of the three stages (building the masks is not counted).
     method : {"auto", "heuristic"}
-        ``"heuristic"`` skips the MILP (the bound is still computed as above).
+        ``"heuristic"`` skips the MILP (the bounds are still computed as above).
 
     Raises
     ------
     ValueError
-        When no laydown meets the constraints (the MILP proves it, or the heuristic finds none).
+        When no laydown meets the constraints (the MILP proves it, or neither it nor the heuristic finds one).
     """
     if method not in ("auto", "heuristic"):
         raise ValueError(f"unknown method {method!r}; choose auto or heuristic")
-    notes = []
-    model = _model(problem)
+    deadline = time.monotonic() + time_limit
+    planes = problem.planes()
+    fixed_value = float(_weighted(problem.fixed, planes).sum())
+    notes: list[str] = []
+    entries = _entries(problem, LP_MAX_NONZEROS)
+    model = _model(problem) if entries <= LP_MAX_NONZEROS else None
+    found: list[tuple[float, str, np.ndarray]] = []
+    bounds = [(standalone_bound(problem), "standalone"), (union_bound(problem), "union")]
     if model is None:
-        notes.append(f"MILP not built: more than {MILP_MAX_NONZEROS:,} coverage entries (counts as not finishing)")
+        notes.append(f"MILP and LP not attempted (too large): more than {LP_MAX_NONZEROS:,} coverage entries")
+    elif method == "auto" and entries > MILP_MAX_NONZEROS:
+        notes.append(f"MILP not attempted (too large): {entries:,} coverage entries, more than "
+                     f"{MILP_MAX_NONZEROS:,} (counts as not finishing)")
     elif method == "auto":
-        assignment, status = _solve_milp(problem, model, time_limit)
+        budget = max(deadline - time.monotonic(), 0.0) * MILP_SHARE
+        assignment, status, dual = _solve_milp(problem, model, budget)
         notes.append(f"MILP: {status}")
-        if assignment is not None:
+        if status == "optimal":
             per_band = coverage_of(problem, assignment)
             total = float(per_band.sum())
-            return Solution(assignment, total, per_band, "milp", total, "milp", notes)
+            return Solution(assignment, total, per_band, "milp", total, "milp", notes, fixed_value)
         if status == "infeasible":
-            raise ValueError("no laydown of the candidates meets the constraints and the given laydown's per-band "
-                             "coverage")
-    bound, kind = None, "standalone"
+            raise ValueError("the MILP proves that no laydown of the candidates meets the constraints")
+        if assignment is not None and feasible(problem, assignment):
+            found.append((float(coverage_of(problem, assignment).sum()), "milp-incumbent", assignment))
+        if dual is not None:
+            bounds.append((dual, "milp-dual"))
     if model is not None:
-        bound, message = _lp_bound(model, time_limit)
+        bound, message = _lp_bound(model, max(deadline - time.monotonic(), 0.0) / 2)
         notes.append(message)
-        kind = "lp" if bound is not None else kind
-    if bound is None:
-        bound = standalone_bound(problem)
-    assignment = _heuristic(problem, time.monotonic() + time_limit)
-    if assignment is None:
+        if bound is not None:
+            bounds.append((bound, "lp"))
+    assignment = _heuristic(problem, deadline)
+    if assignment is not None:
+        found.append((float(coverage_of(problem, assignment).sum()), "heuristic", assignment))
+    if not found:
         raise ValueError("no laydown found that meets the constraints and the given laydown's per-band coverage")
+    total, how, assignment = max(found, key=lambda f: (f[0], f[1] == "heuristic"))
+    bound, kind = min(bounds, key=lambda b: b[0])
     per_band = coverage_of(problem, assignment)
-    total = float(per_band.sum())
-    return Solution(assignment, total, per_band, "heuristic", float(bound), kind, notes)
+    return Solution(assignment, float(per_band.sum()), per_band, how, max(float(bound), total), kind, notes,
+                    fixed_value)
