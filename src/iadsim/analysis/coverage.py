@@ -218,6 +218,26 @@ def _faintest_ir(scenario: Scenario, names: list[str]) -> dict[str, float]:
     return out
 
 
+def sensor_clutter(scenario: Scenario, sensor, site_xy: tuple[float, float], mask: np.ndarray, xs, ys):
+    """The land clutter a sensor at ``site_xy`` [m] with masking raster ``mask`` meets at cells (xs, ys), or None
+    for a sensor without a beam (a passive one)."""
+    beamwidth = getattr(sensor, "beamwidth", None)
+    return None if beamwidth is None else land_clutter(scenario.terrain, mask, site_xy, xs, ys, scenario.clutter_map,
+                                                       beamwidth)
+
+
+def sensor_paths(scenario: Scenario, sensor, site: tuple[float, float, float], mask: np.ndarray, relief, xs, ys,
+                 ground, height: float, clutter=None):
+    """The paths coverage, siting and routes judge detection on: from a sensor at ``site`` (x, y, ground [m]; its
+    antenna ``sensor.antenna_height`` above) to targets ``height`` above the ground ``ground`` at cells (xs, ys),
+    over the terrain with its ``relief``, on the scenario's surface (:func:`iadsim.sensors.path_geometry`);
+    ``clutter`` from :func:`sensor_clutter`."""
+    surface = scenario.spec.surface
+    return path_geometry(scenario.terrain, relief, mask, site, site[2] + sensor.antenna_height, xs, ys,
+                         np.asarray(ground) + height, np.full(np.size(xs), height), surface=surface.type,
+                         roughness=surface.height_std, clutter=clutter, surface_map=scenario.surface_classes)
+
+
 def coverage_maps(scenario: Scenario, bands: Sequence[float] = DEFAULT_BANDS,
                   threat_types: Sequence[str] | None = None, sample: int = 1) -> CoverageMaps:
     """Detection and engagement coverage of every sensor and fire unit at each height band.
@@ -262,26 +282,20 @@ def coverage_maps(scenario: Scenario, bands: Sequence[float] = DEFAULT_BANDS,
         masks = masking_heights(elevation, terrain.cell_size, rows, cols, [m.antenna_height for _, m in sensors],
                                 k=DEFAULT_K, max_distance=max(m.max_range for _, m in sensors))
     relief = local_relief(elevation, terrain.cell_size) if sensors else None
-    surface = spec.surface
     for s, (unit, sensor) in enumerate(sensors):
         site = scenario.sites[unit.id]
         dx, dy = xs - site.x, ys - site.y
         ground_range = np.hypot(dx, dy)
         masks[s][ground_range > sensor.max_range] = np.nan  # beyond this sensor's reach
-        antenna_z = site.ground + sensor.antenna_height
         near = np.nonzero(valid & np.isfinite(masks[s]))
         # each cell's block centre among ``near`` (-1: not near), for the sampled quick look
         position = np.full((n_rows, n_cols), -1)
         position[near] = np.arange(near[0].size)
         centre = position[centre_row[near[0]], centre_col[near[1]]]
-        beamwidth = getattr(sensor, "beamwidth", None)
-        clutter = None if beamwidth is None else land_clutter(terrain, masks[s], (site.x, site.y), xs[near], ys[near],
-                                                                  scenario.clutter_map, beamwidth)
+        clutter = sensor_clutter(scenario, sensor, (site.x, site.y), masks[s], xs[near], ys[near])
         for b, height in enumerate(bands):
-            path = path_geometry(terrain, relief, masks[s], (site.x, site.y, site.ground), antenna_z, xs[near],
-                                 ys[near], elevation[near] + height, np.full(near[0].size, height),
-                                 surface=surface.type, roughness=surface.height_std,
-                                 clutter=clutter, surface_map=scenario.surface_classes)
+            path = sensor_paths(scenario, sensor, (site.x, site.y, site.ground), masks[s], relief, xs[near], ys[near],
+                                elevation[near], height, clutter)
             seen = sensor.visibility(path, dx[near], dy[near])
             if not seen.any():
                 continue

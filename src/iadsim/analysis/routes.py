@@ -68,12 +68,11 @@ import numpy as np
 from scipy import ndimage, sparse
 from scipy.sparse.csgraph import dijkstra
 
-from iadsim.analysis.coverage import _faintest_ir
+from iadsim.analysis.coverage import _faintest_ir, sensor_clutter, sensor_paths
 from iadsim.network import build_network, cached_audit
 from iadsim.scenario import Scenario
 from iadsim.scenario.catalog import AircraftType
-from iadsim.sensors import Emission, in_sector, look_pd, path_geometry, sensor_model
-from iadsim.sensors.geometry import land_clutter
+from iadsim.sensors import Emission, in_sector, look_pd, sensor_model
 from iadsim.terrain import DEFAULT_K, local_relief, masking_height
 
 __all__ = ["DEFAULT_TURN_ACCELERATION", "DISTANCE_COST", "EXCESS_TOLERANCE", "MAX_STATES", "MODES", "ROUTE_CELL",
@@ -245,14 +244,9 @@ def sensor_hazard(scenario: Scenario, aircraft_type: str, height: float,
             near = np.nonzero(np.isfinite(ground) & np.isfinite(mask[rows, cols])
                               & (np.hypot(dx, dy) <= sensor.max_range))
             if near[0].size:
-                beamwidth = getattr(sensor, "beamwidth", None)
-                clutter = None if beamwidth is None else land_clutter(
-                    terrain, mask, (site.x, site.y), xs[near], ys[near], scenario.clutter_map, beamwidth)
-                path = path_geometry(terrain, relief, mask, (site.x, site.y, site.ground),
-                                     site.ground + sensor.antenna_height, xs[near], ys[near], ground[near] + height,
-                                     np.full(near[0].size, height), surface=spec.surface.type,
-                                     roughness=spec.surface.height_std, clutter=clutter,
-                                     surface_map=scenario.surface_classes)
+                clutter = sensor_clutter(scenario, sensor, (site.x, site.y), mask, xs[near], ys[near])
+                path = sensor_paths(scenario, sensor, (site.x, site.y, site.ground), mask, relief, xs[near],
+                                    ys[near], ground[near], height, clutter)
                 seen = sensor.visibility(path, dx[near], dy[near])
                 values = np.zeros(seen.size)
                 if seen.any():

@@ -34,6 +34,8 @@ from iadsim.analysis.coverage import (
     _faintest_ir,
     _worst_threats,
     area_of_interest,
+    sensor_clutter,
+    sensor_paths,
     threat_types_of,
 )
 from iadsim.analysis.siting import (
@@ -50,8 +52,8 @@ from iadsim.physics.propagation import RADIO_K
 from iadsim.physics.reflection import SURFACE_CLASSES
 from iadsim.scenario import InputError, Scenario
 from iadsim.scenario.yamlio import read_text
-from iadsim.sensors import look_pd, path_geometry, sensor_entry, sensor_model
-from iadsim.sensors.geometry import CURVATURE_TOLERANCE, land_clutter
+from iadsim.sensors import look_pd, sensor_entry, sensor_model
+from iadsim.sensors.geometry import CURVATURE_TOLERANCE
 from iadsim.terrain import DEFAULT_K, local_relief, masking_heights
 from iadsim.units import EARTH_RADIUS
 
@@ -265,7 +267,6 @@ def _masks(scenario: Scenario, sites: np.ndarray, profiles: list[dict], bands, r
     site_ground = terrain.elevation_at(sites[:, 0], sites[:, 1])
     px, py = terrain.rowcol_to_xy(rc_dem[0], rc_dem[1])
     cell_ground = terrain.elevation[rc_dem[0], rc_dem[1]]
-    surface = scenario.spec.surface
     # the farthest the sweep must reach: the corner of the cells' box farthest from each site
     far = np.hypot(np.maximum(np.abs(px.min() - sites[:, 0]), np.abs(px.max() - sites[:, 0])),
                    np.maximum(np.abs(py.min() - sites[:, 1]), np.abs(py.max() - sites[:, 1])))
@@ -289,20 +290,15 @@ def _masks(scenario: Scenario, sites: np.ndarray, profiles: list[dict], bands, r
                     if not near.size:
                         continue
                     raster = sweep[j]  # beyond the range only what the paths to cells in range never touch
-                    beamwidth = getattr(sensor, "beamwidth", None)
-                    clutter = None if beamwidth is None else land_clutter(
-                        terrain, raster, site[:2], px[near], py[near], scenario.clutter_map, beamwidth)
+                    clutter = sensor_clutter(scenario, sensor, site[:2], raster, px[near], py[near])
                     # no line of sight without: the band above the masking height, or the masking height within
                     # the curvature tolerance of the smooth earth's (at most d^2 / 2kR): the exact test decides
                     sphere = ground_range[near] ** 2 / (2 * RADIO_K * EARTH_RADIUS) + 2 * CURVATURE_TOLERANCE
                     for b, h in enumerate(bands):
                         maybe = masking[near] <= np.maximum(h + 1.0, sphere)
                         cells, k = near[maybe], np.flatnonzero(maybe)
-                        path = path_geometry(terrain, context["relief"], raster, site, site[2] + height, px[cells],
-                                             py[cells], cell_ground[cells] + h, np.full(cells.size, h),
-                                             surface=surface.type, roughness=surface.height_std,
-                                             clutter=None if clutter is None else clutter[k],
-                                             surface_map=scenario.surface_classes)
+                        path = sensor_paths(scenario, sensor, site, raster, context["relief"], px[cells], py[cells],
+                                            cell_ground[cells], h, None if clutter is None else clutter[k])
                         seen = sensor.visibility(path, dx[cells], dy[cells])
                         ok = seen.copy()
                         if seen.any():
