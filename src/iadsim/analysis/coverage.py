@@ -179,23 +179,23 @@ MAX_BANDS = 16
 """Most height bands one coverage run computes (each writes several files)."""
 
 
-def _bands(bands) -> tuple[float, ...]:
+def parse_bands(bands) -> tuple[float, ...]:
     values = sorted({float(b) for b in bands})
     if not values or not all(math.isfinite(b) and b > 0 for b in values):
         raise ValueError(f"bands must be positive heights above ground [m], got {bands!r}")
     if len(values) > MAX_BANDS:
         raise ValueError(f"at most {MAX_BANDS} bands, got {len(values)}")
-    names = [_band_name(b) for b in values]
+    names = [band_name(b) for b in values]
     if len(set(names)) < len(names):
         raise ValueError("two bands would share a name (heights that differ by less than their printed digits)")
     return tuple(values)
 
 
-def _band_name(height: float) -> str:
+def band_name(height: float) -> str:
     return str(int(height)) if float(height).is_integer() else f"{height:g}"
 
 
-def _worst_threats(scenario: Scenario, names: list[str]) -> list[tuple[float, int]]:
+def worst_threats(scenario: Scenario, names: list[str]) -> list[tuple[float, int]]:
     """(rcs [m^2], swerling) of the threats that decide the worst case: per Swerling case the smallest RCS
     (the SINR grows with RCS and Pd with the SINR, so larger targets of the same case are covered too)."""
     smallest: dict[int, float] = {}
@@ -205,7 +205,7 @@ def _worst_threats(scenario: Scenario, names: list[str]) -> list[tuple[float, in
     return [(rcs, case) for case, rcs in sorted(smallest.items())]
 
 
-def _faintest_ir(scenario: Scenario, names: list[str]) -> dict[str, float]:
+def faintest_ir(scenario: Scenario, names: list[str]) -> dict[str, float]:
     """Per IR band the smallest radiant intensity [W/sr] of the threat types (NaN when one has none in the band:
     an IRST covers no threat type it cannot see). An ESM hears only what a target emits, and the worst case is
     a threat that emits nothing: its detection coverage is empty."""
@@ -259,10 +259,10 @@ def coverage_maps(scenario: Scenario, bands: Sequence[float] = DEFAULT_BANDS,
     -------
     CoverageMaps
     """
-    bands = _bands(bands)
+    bands = parse_bands(bands)
     names = threat_types_of(scenario, threat_types)
-    threats = _worst_threats(scenario, names)
-    faintest = _faintest_ir(scenario, names)
+    threats = worst_threats(scenario, names)
+    faintest = faintest_ir(scenario, names)
     terrain, spec = scenario.terrain, scenario.spec
     elevation = terrain.elevation
     valid = np.isfinite(elevation)
@@ -635,7 +635,7 @@ def _gaps(scenario: Scenario, layers: np.ndarray, valid: np.ndarray, region: np.
     ox, oy = scenario.origin_xy
     lon_c, lat_c = lonlat(cx, cy)
     lon_p, lat_p = lonlat(px, py)
-    names = [_band_name(h) for h in bands]
+    names = [band_name(h) for h in bands]
     out = []
     for k, label in enumerate(which):
         nearest = None
@@ -726,7 +726,7 @@ def _plot(path: Path, scenario: Scenario, maps: CoverageMaps, b: int, layers: np
     ax.set_xlabel("x east of origin [km]")
     ax.set_ylabel("y north of origin [km]")
     ax.set_aspect("equal")
-    height = _band_name(maps.bands[b])
+    height = band_name(maps.bands[b])
     ax.set_title(f"{scenario.name}: coverage at {height} m above ground vs {', '.join(maps.threat_types)}",
                  fontsize=10)
     fig.savefig(path, dpi=110)
@@ -786,7 +786,7 @@ def coverage(scenario: Scenario, out_dir: str | Path, bands: Sequence[float] = D
     ValueError
         For bad bands, threat types or area of interest (:func:`area_of_interest`).
     """
-    bands = _bands(bands)
+    bands = parse_bands(bands)
     region = area_of_interest(scenario, aoi, aoi_margin)  # checked before the long computation
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -794,7 +794,7 @@ def coverage(scenario: Scenario, out_dir: str | Path, bands: Sequence[float] = D
     terrain = scenario.terrain
     lonlat = to_lonlat(terrain.crs)
     cell_km2 = terrain.cell_size[0] * terrain.cell_size[1] / 1e6
-    names = [_band_name(h) for h in maps.bands]
+    names = [band_name(h) for h in maps.bands]
 
     def areas(masks: np.ndarray) -> dict[str, float]:
         return {n: round(float(masks[b].sum()) * cell_km2, 3) for b, n in enumerate(names)}

@@ -68,7 +68,7 @@ import numpy as np
 from scipy import ndimage, sparse
 from scipy.sparse.csgraph import dijkstra
 
-from iadsim.analysis.coverage import _faintest_ir, sensor_clutter, sensor_paths
+from iadsim.analysis.coverage import faintest_ir, sensor_clutter, sensor_paths
 from iadsim.network import build_network, cached_audit
 from iadsim.scenario import Scenario
 from iadsim.scenario.catalog import AircraftType
@@ -222,7 +222,7 @@ def sensor_hazard(scenario: Scenario, aircraft_type: str, height: float,
     net = build_network(scenario)
     sensors = [(u, m) for u in spec.units if net.senses[u.id] and (m := sensor_model(scenario, u)) is not None]
     relief = local_relief(elevation, terrain.cell_size) if sensors else None
-    ir = _faintest_ir(scenario, [aircraft_type])
+    ir = faintest_ir(scenario, [aircraft_type])
     emission = _emission(entry)
     looks = []
     for unit, sensor in sensors:
@@ -802,7 +802,7 @@ def write_with_raid(scenario: Scenario, raid: dict, out) -> Scenario:
     from ruamel.yaml import YAML
 
     from iadsim.scenario import InputError, load_scenario
-    from iadsim.scenario.versions import _sequence_offset
+    from iadsim.scenario.versions import sequence_offset
     from iadsim.scenario.yamlio import read_text
 
     out = Path(out)
@@ -812,7 +812,7 @@ def write_with_raid(scenario: Scenario, raid: dict, out) -> Scenario:
     yaml.preserve_quotes = True
     yaml.width = 4096
     data = yaml.load(read_text(source))
-    offset = _sequence_offset(data)
+    offset = sequence_offset(data)
     yaml.indent(mapping=2, sequence=offset + 2, offset=offset)  # lists stay indented as the file has them
     taken = {item.get("id") for group in ("units", "defended_assets", "traffic", "jammers")
              for item in data.get(group) or [] if isinstance(item, dict)}

@@ -29,14 +29,14 @@ import numpy as np
 
 from iadsim.analysis.coverage import (
     PD_THRESHOLD,
-    _band_name,
-    _bands,
-    _faintest_ir,
-    _worst_threats,
     area_of_interest,
+    band_name,
+    faintest_ir,
+    parse_bands,
     sensor_clutter,
     sensor_paths,
     threat_types_of,
+    worst_threats,
 )
 from iadsim.analysis.siting import (
     AXIS_WIDTH,
@@ -350,7 +350,7 @@ def build_problem(scenario: Scenario, unit_ids: list[str], options: SitingOption
     if auto is not None and not 1 <= auto <= MAX_CANDIDATES:
         raise InputError("--auto", f"give between 1 and {MAX_CANDIDATES:,} candidates")
     try:
-        bands = _bands(options.bands)
+        bands = parse_bands(options.bands)
         names = threat_types_of(scenario, options.threat_types)
     except ValueError as exc:
         raise InputError("--bands/--threat", str(exc)) from None
@@ -364,7 +364,7 @@ def build_problem(scenario: Scenario, unit_ids: list[str], options: SitingOption
     if not (math.isfinite(options.time_limit) and options.time_limit > 0):
         raise InputError("--time-limit", "must be a positive number of seconds")
     terrain = scenario.terrain
-    threats, faintest = _worst_threats(scenario, names), _faintest_ir(scenario, names)
+    threats, faintest = worst_threats(scenario, names), faintest_ir(scenario, names)
     cx, cy, cell_rc, shape, origin, weights, box = _grid(scenario, options.cell)
     rc_dem = terrain.xy_to_rowcol(cx, cy)
     slope, water = _slope(terrain), _water(scenario)
@@ -588,7 +588,7 @@ def _cause(built: SitingInput) -> str:
 def _summary(scenario: Scenario, built: SitingInput, solution: Solution, options: SitingOptions,
              elapsed: float) -> dict:
     problem = built.problem
-    names = [_band_name(h) for h in built.bands]
+    names = [band_name(h) for h in built.bands]
     cell_km2 = built.cell**2 / 1e6
     ones = np.ones_like(problem.weights)
     area = replace(problem, weights=ones)
@@ -655,14 +655,14 @@ def _write_scenario(scenario: Scenario, built: SitingInput, solution: Solution, 
     from ruamel.yaml import YAML
 
     from iadsim.scenario import load_scenario
-    from iadsim.scenario.versions import _sequence_offset
+    from iadsim.scenario.versions import sequence_offset
 
     text = read_text(scenario.path)
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.width = 4096
     data = yaml.load(text)
-    offset = _sequence_offset(data)
+    offset = sequence_offset(data)
     yaml.indent(mapping=2, sequence=offset + 2, offset=offset)  # lists stay indented as the file has them
     ox, oy = scenario.origin_xy
     ids = {uid: i for i, uid in enumerate(built.unit_ids)}
@@ -767,13 +767,13 @@ def _write_maps(scenario: Scenario, built: SitingInput, solution: Solution, fold
                 if k == 1 and not np.allclose(g, c):
                     ax.annotate("", ((c[0] - ox) / 1e3, (c[1] - oy) / 1e3), ((g[0] - ox) / 1e3, (g[1] - oy) / 1e3),
                                 arrowprops={"arrowstyle": "->", "color": "black", "lw": 0.8})
-            ax.set_title(f"{label}: {_band_name(height)} m above ground", fontsize=10)
+            ax.set_title(f"{label}: {band_name(height)} m above ground", fontsize=10)
             ax.set_xlabel("x east of origin [km]")
             ax.set_ylabel("y north of origin [km]")
             ax.set_aspect("equal")
         fig.suptitle(f"{scenario.name}: detection coverage (blue kept, green gained, red lost, grey uncovered; "
                      "orange: sited units, black: units kept)", fontsize=9)
-        name = f"map_{_band_name(height)}m.png"
+        name = f"map_{band_name(height)}m.png"
         fig.savefig(folder / name, dpi=100)
         files.append(name)
     return files

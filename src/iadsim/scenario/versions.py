@@ -183,7 +183,7 @@ def migrate_file(path: str | Path, out: str | Path | None = None, current: Mappi
         data = yaml.load(text)
     except YAMLError as exc:  # the safe reader accepted it; ruamel is stricter in a few corners
         raise InputError(path, f"cannot be rewritten with its comments: {type(exc).__name__}") from None
-    offset = _sequence_offset(data)
+    offset = sequence_offset(data)
     yaml.indent(mapping=2, sequence=offset + 2, offset=offset)  # lists stay indented as the file has them
     steps = (MIGRATIONS if migrations is None else migrations)[kind]
     try:
@@ -201,7 +201,7 @@ def migrate_file(path: str | Path, out: str | Path | None = None, current: Mappi
     return kind, before, after
 
 
-def _sequence_offset(data) -> int:
+def sequence_offset(data) -> int:
     """How far the file indents a block list's dashes under its key (``units:`` then ``  - ...``: 2), read from
     the first top-level block list ruamel.yaml parsed; 0 (its default) when there is none."""
     for value in data.values() if isinstance(data, dict) else ():
