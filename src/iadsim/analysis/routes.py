@@ -793,27 +793,16 @@ def write_with_raid(scenario: Scenario, raid: dict, out) -> Scenario:
         If ``out`` fails :func:`check_out`, if the id is another entry's, or if the copy does not validate (naming
         ``out``).
     """
-    import io
-    import os
-    import tempfile
-    import warnings
     from pathlib import Path
 
-    from ruamel.yaml import YAML
-
     from iadsim.scenario import InputError, load_scenario
-    from iadsim.scenario.versions import sequence_offset
+    from iadsim.scenario.edit import dump, relocate_paths, round_trip, write_validated
     from iadsim.scenario.yamlio import read_text
 
     out = Path(out)
     source = Path(scenario.path)
     check_out(out, source)
-    yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.width = 4096
-    data = yaml.load(read_text(source))
-    offset = sequence_offset(data)
-    yaml.indent(mapping=2, sequence=offset + 2, offset=offset)  # lists stay indented as the file has them
+    yaml, data = round_trip(read_text(source), source)
     taken = {item.get("id") for group in ("units", "defended_assets", "traffic", "jammers")
              for item in data.get(group) or [] if isinstance(item, dict)}
     if raid["id"] in taken:
@@ -824,54 +813,8 @@ def write_with_raid(scenario: Scenario, raid: dict, out) -> Scenario:
     kept = [t for t in threats if not (isinstance(t, dict) and t.get("id") == raid["id"])]
     threats.clear()
     threats.extend([*kept, raid])
-    _relocate_paths(data, source.resolve().parent, out.resolve().parent)
-    buffer = io.StringIO()
-    yaml.dump(data, buffer)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=".yaml", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(buffer.getvalue())
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the caller reports how the route is flown
-            try:
-                load_scenario(tmp)
-            except InputError as exc:
-                raise InputError(out, f"the scenario with the route does not validate: {exc.message}") from None
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    relocate_paths(data, source.resolve().parent, out.resolve().parent)
+    # (its warnings silenced: the caller reports how the route is flown)
+    write_validated(dump(yaml, data), out, lambda exc: InputError(
+        out, f"the scenario with the route does not validate: {exc.message}"), quiet=True)
     return load_scenario(out)
-
-
-def _relocate_paths(data, old, new) -> None:
-    """Rewrite the relative file paths of a scenario document (terrain source, catalog files, land cover) from
-    folder ``old`` to folder ``new``."""
-    import os
-    from pathlib import Path
-
-    if old == new:
-        return
-
-    def moved(name):
-        if not isinstance(name, str) or Path(name).is_absolute():
-            return name
-        return Path(os.path.relpath(old / name, new)).as_posix()
-
-    terrain = data.get("terrain")
-    if isinstance(terrain, dict) and "source" in terrain:
-        source = terrain["source"]
-        if isinstance(source, list):
-            terrain["source"] = [moved(s) for s in source]
-        elif source != "sample":
-            terrain["source"] = moved(source)
-    if isinstance(data.get("catalog"), list):
-        data["catalog"] = [moved(c) for c in data["catalog"]]
-    landcover = (data.get("surface") or {}).get("landcover") if isinstance(data.get("surface"), dict) else None
-    if isinstance(landcover, dict):
-        landcover["path"] = moved(landcover.get("path"))
-        if isinstance(landcover.get("classes"), str) and landcover["classes"].lower().endswith((".yaml", ".yml")):
-            landcover["classes"] = moved(landcover["classes"])

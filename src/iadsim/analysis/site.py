@@ -652,18 +652,10 @@ def _summary(scenario: Scenario, built: SitingInput, solution: Solution, options
 def _write_scenario(scenario: Scenario, built: SitingInput, solution: Solution, path: Path, final: Path) -> None:
     """The scenario file with the named units moved (ruamel.yaml round trip: comments kept), loaded before it is
     kept. Relative paths are rewritten relative to the final folder."""
-    from ruamel.yaml import YAML
-
     from iadsim.scenario import load_scenario
-    from iadsim.scenario.versions import sequence_offset
+    from iadsim.scenario.edit import dump, relocate_paths, round_trip
 
-    text = read_text(scenario.path)
-    yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.width = 4096
-    data = yaml.load(text)
-    offset = sequence_offset(data)
-    yaml.indent(mapping=2, sequence=offset + 2, offset=offset)  # lists stay indented as the file has them
+    yaml, data = round_trip(read_text(scenario.path), scenario.path)
     ox, oy = scenario.origin_xy
     ids = {uid: i for i, uid in enumerate(built.unit_ids)}
     for entry in data["units"]:
@@ -675,29 +667,10 @@ def _write_scenario(scenario: Scenario, built: SitingInput, solution: Solution, 
             entry.pop(key, None)
         entry["x"] = f"{(x - ox) / 1e3:.3f} km"
         entry["y"] = f"{(y - oy) / 1e3:.3f} km"
-    base = scenario.path.resolve().parent
-    target = final.resolve()
-
-    def moved(value: str) -> str:
-        return value if Path(value).is_absolute() else Path(os.path.relpath(base / value, target)).as_posix()
-
-    terrain = data.get("terrain")
-    if isinstance(terrain, dict) and isinstance(terrain.get("source"), str) and terrain["source"] != "sample":
-        terrain["source"] = moved(terrain["source"])
-    elif isinstance(terrain, dict) and isinstance(terrain.get("source"), list):
-        terrain["source"] = [moved(s) for s in terrain["source"]]
-    if isinstance(data.get("catalog"), list):
-        data["catalog"] = [moved(s) for s in data["catalog"]]
-    cover = (data.get("surface") or {}).get("landcover") if isinstance(data.get("surface"), dict) else None
-    if isinstance(cover, dict):
-        cover["path"] = moved(cover["path"])
-        if str(cover.get("classes", "")).lower().endswith((".yaml", ".yml")):
-            cover["classes"] = moved(cover["classes"])
-    buffer = io.StringIO()
-    buffer.write(f"# Units {', '.join(built.unit_ids)} sited by `iadsim site` (see siting.json).\n")
-    yaml.dump(data, buffer)
+    relocate_paths(data, scenario.path.resolve().parent, final.resolve())
+    header = f"# Units {', '.join(built.unit_ids)} sited by `iadsim site` (see siting.json).\n"
     # validated where its relative paths resolve as they will: the staging folder is a sibling of the final one
-    path.write_text(buffer.getvalue())
+    path.write_text(dump(yaml, data, header))
     load_scenario(path)
 
 

@@ -11,7 +11,6 @@ and ``list`` behaviour) in place from version ``n`` to ``n + 1``; ``MIGRATIONS[k
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -163,9 +162,7 @@ def migrate_file(path: str | Path, out: str | Path | None = None, current: Mappi
     ruamel.yaml can. Writes ``out`` (default: the file itself, replaced atomically). Returns
     ``(kind, version before, version after)``; a file already current is still given an explicit
     ``format_version``."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
-
+    from iadsim.scenario.edit import dump, round_trip
     from iadsim.scenario.yamlio import load_yaml
 
     path = Path(path)
@@ -176,15 +173,7 @@ def migrate_file(path: str | Path, out: str | Path | None = None, current: Mappi
     kind = detect_kind(doc.data)
     versions = dict(CURRENT) if current is None else dict(current)
     before = file_version(doc, kind, versions[kind])
-    yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.width = 4096
-    try:
-        data = yaml.load(text)
-    except YAMLError as exc:  # the safe reader accepted it; ruamel is stricter in a few corners
-        raise InputError(path, f"cannot be rewritten with its comments: {type(exc).__name__}") from None
-    offset = sequence_offset(data)
-    yaml.indent(mapping=2, sequence=offset + 2, offset=offset)  # lists stay indented as the file has them
+    yaml, data = round_trip(text, path)
     steps = (MIGRATIONS if migrations is None else migrations)[kind]
     try:
         after = migrate_data(data, kind, before, versions[kind], steps)
@@ -194,20 +183,9 @@ def migrate_file(path: str | Path, out: str | Path | None = None, current: Mappi
         data[FIELD] = after
     else:
         data.insert(0, FIELD, after)
-    buffer = io.StringIO()
-    yaml.dump(data, buffer)
     target = Path(out) if out is not None else path
-    _write_atomic(target, buffer.getvalue())
+    _write_atomic(target, dump(yaml, data))
     return kind, before, after
-
-
-def sequence_offset(data) -> int:
-    """How far the file indents a block list's dashes under its key (``units:`` then ``  - ...``: 2), read from
-    the first top-level block list ruamel.yaml parsed; 0 (its default) when there is none."""
-    for value in data.values() if isinstance(data, dict) else ():
-        if isinstance(value, list) and hasattr(value, "lc") and not value.fa.flow_style():
-            return max(int(value.lc.col), 0)
-    return 0
 
 
 def _write_atomic(path: Path, text: str) -> None:

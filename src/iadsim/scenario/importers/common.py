@@ -22,7 +22,6 @@ import datetime as dt
 import difflib
 import math
 import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -378,7 +377,7 @@ def write_scenario(imported: Imported, out: Path, options: ImportOptions) -> Non
 
     import yaml
 
-    from iadsim.scenario.load import load_scenario
+    from iadsim.scenario.edit import write_validated
 
     out = Path(out)
     if out.is_dir():
@@ -402,22 +401,9 @@ def write_scenario(imported: Imported, out: Path, options: ImportOptions) -> Non
                                    default_flow_style=None)
     created = [p for p in (out.parent, *out.parent.parents) if not p.exists()]
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=".yaml", dir=out.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        try:
-            load_scenario(tmp)
-        except InputError as exc:
-            raise _invalid(imported, exc) from None
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, out)
+        write_validated(text, out, lambda exc: _invalid(imported, exc))
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
         for folder in created:  # innermost first
             try:
                 folder.rmdir()
