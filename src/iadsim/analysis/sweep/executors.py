@@ -362,6 +362,13 @@ class LocalExecutor:
             if calls is not None:  # its feeder may be blocked writing to a dead worker's full pipe: never join it
                 calls.cancel_join_thread()
         self.pool.shutdown(wait=kind is None, cancel_futures=True)
+        if kind is not None:
+            # its manager thread finished (it closes its wake-up pipe) before the interpreter's exit handler wakes
+            # it: otherwise the two race on the pipe (Python 3.11: "Bad file descriptor" printed at exit, a Ctrl-C
+            # under load)
+            manager = getattr(self.pool, "_executor_manager_thread", None)
+            if manager is not None:
+                manager.join(timeout=10)
 
     def submit(self, fn: Callable, arg) -> concurrent.futures.Future:
         return self.pool.submit(fn, arg)
