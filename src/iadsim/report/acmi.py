@@ -108,7 +108,7 @@ def acmi_text(run: Run, replication: int) -> str:
         props = [where(x, y, z), f"Type={tags}",
                  f"Name={_text(body.type_id)}", f"CallSign={_text(body.name)}", "Coalition=Defence", "Color=Blue"]
         if u in line.radar:
-            props += ["RadarMode=0", f"RadarRange={_number(line.radar[u], 0)}"]
+            props += ["RadarMode=0", f"RadarRange={_number(line.radar[u].instrumented_range.value, 0)}"]
         if u in line.engagement:
             props += ["EngagementMode=0", f"EngagementRange={_number(line.engagement[u][0], 0)}"]
         lines.add(0.0, f"{oid},{','.join(props)}")

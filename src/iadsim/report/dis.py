@@ -190,6 +190,13 @@ def emission(exercise: int, seconds: float, entity: EntityId, event: EntityId, u
 # --- coordinates ----------------------------------------------------------------------------------------------
 
 @cache
+def _geod():
+    from pyproj import Geod
+
+    return Geod(ellps="WGS84")
+
+
+@cache
 def _to_ecef():
     from pyproj import Transformer
 
@@ -211,11 +218,11 @@ def local_axes(lon: float, lat: float) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return north, east, down
 
 
-def euler_angles(lon: float, lat: float, heading: float, pitch: float) -> tuple[float, float, float]:
+def euler_angles(lon: float, lat: float, heading: float, pitch: float, axes=None) -> tuple[float, float, float]:
     """DIS Euler angles (psi, theta, phi) [rad] of a body at ``lon``, ``lat`` [deg] heading ``heading`` (clockwise
     from north) and pitched ``pitch`` (up) [rad], wings level: the z-y-x rotations taking the ECEF axes to the
-    body's (x forward, y right, z down)."""
-    north, east, down = local_axes(lon, lat)
+    body's (x forward, y right, z down). ``axes``: :func:`local_axes` there, when the caller has them."""
+    north, east, down = local_axes(lon, lat) if axes is None else axes
     forward = math.cos(pitch) * (math.cos(heading) * north + math.sin(heading) * east) - math.sin(pitch) * down
     right = -math.sin(heading) * north + math.cos(heading) * east
     below = np.cross(forward, right)
@@ -256,7 +263,7 @@ def dis_pdus(run: Run, replication: int, exercise: int = 1) -> list[Pdu]:
     line = timeline(run, replication)
     scenario = run.scenario
     lonlat = to_lonlat(scenario.terrain.crs)
-    duration = float(run.entities.get("duration", line.end_time))
+    duration = float(run.entities["duration"])
     bodies = [*line.units, *line.targets, *line.missiles]
     if len(bodies) > MAX_ENTITIES:
         raise RunFolderError(run.path, f"has {len(bodies):,} entities in replication {replication}: more than one "
@@ -312,10 +319,14 @@ def dis_pdus(run: Run, replication: int, exercise: int = 1) -> list[Pdu]:
                 add(shot.arrival, detonation(exercise, shot.arrival, firing, target, munition, event,
                                              track.at(shot.arrival - 1e-6)[1], aim, etype,
                                              KILL_RESULT if shot.outcome == "kill" else MISS_RESULT))
+    switched: dict[int, list[tuple[float, bool]]] = {}
+    for t, unit, on in line.emission:  # (in time order)
+        switched.setdefault(unit, []).append((t, on))
     for u in sorted(line.radar):
         body = line.units[u]
-        radar, beams, mast = _beams(run, body, lonlat)
-        switches = [(t, on) for t, unit, on in line.emission if unit == u]  # (in time order)
+        radar = line.radar[u]
+        beams, mast = _beams(run, body, radar, lonlat)
+        switches = switched.get(u, [])
         when = [t for t, _ in switches]
         changes = set(when)
         for t in sorted({*_grid(0.0, duration, EMISSION_HEARTBEAT), *changes}):
@@ -374,8 +385,13 @@ class _Track:
         lon, lat = lonlat(pts[:, 1], pts[:, 2])
         self.lon, self.lat = np.atleast_1d(np.asarray(lon, float)), np.atleast_1d(np.asarray(lat, float))
         self.ecef = ecef(self.lon, self.lat, pts[:, 3])
+        self.fixed = None  # a body of one point (a unit): where it stands, computed once
+        if len(self.t) == 1:
+            self.fixed = self.ecef[0], np.zeros(3), euler_angles(float(self.lon[0]), float(self.lat[0]), 0.0, 0.0)
 
     def at(self, t: float, final: bool = False):
+        if self.fixed is not None:
+            return self.fixed
         n = len(self.t)
         i = int(np.clip(np.searchsorted(self.t, t, side="right") - 1, 0, max(n - 2, 0)))
         if n == 1 or self.t[i + 1] <= self.t[i]:
@@ -388,41 +404,34 @@ class _Track:
         location = self.ecef[i] + (self.ecef[j] - self.ecef[i]) * share
         lon = float(self.lon[i] + (self.lon[j] - self.lon[i]) * share)
         lat = float(self.lat[i] + (self.lat[j] - self.lat[i]) * share)
-        north, east, down = local_axes(lon, lat)
+        axes = north, east, down = local_axes(lon, lat)
         way = self.ecef[j] - self.ecef[i]  # (its heading and climb: true north, on the ellipsoid's normal)
         flat = math.hypot(way @ north, way @ east)
         heading = math.atan2(way @ east, way @ north) if flat > 0 else 0.0
         pitch = math.atan2(-(way @ down), flat) if np.any(way) else 0.0
-        return location, (np.zeros(3) if final else velocity), euler_angles(lon, lat, heading, pitch)
+        return location, (np.zeros(3) if final else velocity), euler_angles(lon, lat, heading, pitch, axes)
 
 
-def _beams(run: Run, body: Body, lonlat: Callable):
-    """The radar a unit carries, its beam's parameters (without status; the sector's bearings from true north) and
+def _beams(run: Run, body: Body, radar, lonlat: Callable):
+    """The beam parameters (without status; the sector's bearings from true north) of a unit carrying ``radar``, and
     its antenna's height above the ground [m]."""
-    from pyproj import Geod
-
-    from iadsim.report.timeline import radar_of
-
-    catalog = run.scenario.catalog
-    radar = radar_of(catalog, catalog.types.get(body.type_id))
-    unit = {u.id: u for u in run.scenario.spec.units}.get(home_of(body.name)[0])
-    sector = getattr(unit, "sector", None)
-    mast = float(getattr(unit, "mast_height", 0.0) or 0.0)
+    unit = run.scenario.unit(home_of(body.name)[0])
+    sector = unit.sector
     centre = 0.0
     if sector is not None:  # the sector's centre, a bearing on the terrain's grid, as a bearing from true north
         _, x, y, _ = body.points[0]
         (lon0, lon1), (lat0, lat1) = lonlat(np.array([x, x + 100 * math.sin(sector.center)]),
                                             np.array([y, y + 100 * math.cos(sector.center)]))
-        centre = math.radians(Geod(ellps="WGS84").inv(lon0, lat0, lon1, lat1)[0])
+        centre = math.radians(_geod().inv(lon0, lat0, lon1, lat1)[0])
     el = radar.elevation_beamwidth.value if radar.elevation_beamwidth is not None else radar.beamwidth.value
     tilt = radar.elevation_tilt.value if radar.elevation_tilt is not None else 0.0
-    return radar, {
+    return {
         "frequency": radar.frequency.value, "frequency_range": 0.0,
         "erp": 10 * math.log10(radar.peak_power.value) + 30.0 + radar.gain.value,
         "prf": radar.prf.value, "pulse_width": radar.pulse_width.value * 1e6,
         "azimuth_center": centre, "azimuth_sweep": sector.width / 2 if sector is not None else math.pi,
         "elevation_center": tilt, "elevation_sweep": el / 2,
-        "function": BEAM_FUNCTION[radar.role]}, mast
+        "function": BEAM_FUNCTION[radar.role]}, float(unit.mast_height)
 
 
 # --- libpcap and UDP --------------------------------------------------------------------------------------------

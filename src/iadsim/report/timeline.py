@@ -57,8 +57,6 @@ class Body:
     end: tuple[float, str] | None = None
     note: str = ""
     category: str = ""  # an aircraft's catalog category
-    parent: int | None = None  # a missile's launcher (unit index)
-    target: int | None = None  # a missile's target (target index)
 
 
 @dataclass
@@ -73,37 +71,26 @@ class Shot:
     missiles: list[int]
     missile_type: str
     outcome: str
-    aim: tuple[float, float, float]
 
 
 @dataclass
 class Timeline:
-    """One replication's bodies, switches and shots (see the module's description). ``radar[u]``: the instrumented
-    range [m] of unit ``u``'s radar; ``emission``: (time, unit, on) at each radar's switch, in the run's order;
-    ``engagement[u]``: (its missile's maximum range [m], [(time,
-    mode)]); ``visible[u]``: [(time, shown)] at each change; ``destroyed``: [(time, unit)]."""
+    """One replication's bodies, switches and shots (see the module's description). ``radar[u]``: the catalog entry
+    of unit ``u``'s radar (its own, or its launcher's); ``emission``: (time, unit, on) at each radar's switch, in the
+    run's order; ``engagement[u]``: (its missile's maximum range [m], [(time, mode)]); ``visible[u]``: [(time,
+    shown)] at each change; ``destroyed``: [(time, unit)]."""
 
-    replication: int
     title: str
     units: list[Body]
     assets: list[Body]
     targets: list[Body]
     missiles: list[Body]
     shots: list[Shot]
-    radar: dict[int, float] = field(default_factory=dict)
+    radar: dict[int, object] = field(default_factory=dict)
     emission: list[tuple[float, int, bool]] = field(default_factory=list)
     engagement: dict[int, tuple[float, list[tuple[float, int]]]] = field(default_factory=dict)
     visible: dict[int, list[tuple[float, bool]]] = field(default_factory=dict)
     destroyed: list[tuple[float, int]] = field(default_factory=list)
-
-    @property
-    def end_time(self) -> float:
-        """The latest time anything happens in it."""
-        times = [0.0]
-        for body in (*self.targets, *self.missiles):
-            times += [p[0] for p in body.points[-1:]] + ([body.end[0]] if body.end else [])
-        times += [s.arrival for s in self.shots] + [t for t, _ in self.destroyed]
-        return max(times)
 
 
 def radar_of(catalog, entity):
@@ -119,7 +106,7 @@ def timeline(run: Run, replication: int) -> Timeline:
     scenario = run.scenario
     spec, catalog = scenario.spec, scenario.catalog
     events = run.events[run.events["replication"] == replication]
-    out = Timeline(replication, f"{run.name}: replication {replication}", [], [], [], [], [])
+    out = Timeline(f"{run.name}: replication {replication}", [], [], [], [], [])
     unit_ids = run.unit_ids
     units = {u["id"]: u for u in run.entities.get("units", [])}
     states = run.states(replication)
@@ -134,7 +121,7 @@ def timeline(run: Run, replication: int) -> Timeline:
         out.units.append(Body("unit", u, uid, type_id, str(entry.get("kind", "")), "defence", [point]))
         radar = radar_of(catalog, entity)
         if radar is not None:
-            out.radar[u] = float(radar.instrumented_range.value)
+            out.radar[u] = radar
         rows = unit_rows[unit_rows["unit"] == u]
         shown, changes = True, []
         for row in rows.itertuples():
@@ -260,8 +247,7 @@ def _missiles(run: Run, events) -> tuple[list[Body], list[Shot]]:
         first = len(bodies)
         for _ in range(max(int(row.missiles), 1)):
             bodies.append(Body("missile", len(bodies), missile_type, missile_type, "missile", "defence", points,
-                               (arrival, "removed"), parent=int(row.unit),
-                               target=target if target >= 0 else None))
+                               (arrival, "removed")))
         shots.append(Shot(float(row.time), arrival, int(row.unit), target, list(range(first, len(bodies))),
-                          missile_type, outcome, tuple(map(float, aim))))
+                          missile_type, outcome))
     return bodies, shots
