@@ -373,9 +373,10 @@ def route(
         raise InputError("--type", f"'{type_id}' has no climb_rate, descent_rate and terrain_clearance in its "
                          "catalog, which a route above the ground needs")
     clearance = entry.terrain_clearance.value
-    height = clearance if altitude is None else parse_lengths(altitude, "--altitude")[0]
-    if altitude is not None and len(parse_lengths(altitude, "--altitude")) != 1:
+    heights = (clearance,) if altitude is None else parse_lengths(altitude, "--altitude")
+    if len(heights) != 1:
         raise InputError("--altitude", "give one height above the ground, e.g. 50m")
+    height = heights[0]
     if not clearance <= height <= 20e3:
         raise InputError("--altitude", f"{height:g} m: must lie between the type's terrain clearance "
                          f"({clearance:g} m) and 20 km")

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import yaml
 
-from iadsim.analysis.routes import ExposureField, least_exposed_path
+from iadsim.analysis.routes import SCAN_PHASES, ExposureField, least_exposed_path
 from iadsim.cli import main
 
 CELL = 250.0
@@ -284,8 +284,8 @@ def test_a_narrow_lit_strip_between_route_cell_centres_is_not_missed(two_radars)
     assert field.line_exposure(np.array([south, north])) == pytest.approx(2 * dem / (speed * period), rel=1e-6)
     # and the probability of that crossing: the fraction of scan phases that put a look in the strip
     p, looks = route_probability(hazard, np.array([south, north]))
-    assert looks == pytest.approx(2 * dem / (speed * period), abs=1 / 64)
-    assert p == pytest.approx(2 * dem / (speed * period), abs=1 / 64) and p > 0
+    assert looks == pytest.approx(2 * dem / (speed * period), abs=1 / SCAN_PHASES)
+    assert p == pytest.approx(2 * dem / (speed * period), abs=1 / SCAN_PHASES) and p > 0
     # the search cannot thread the strip: every path north crosses its 60 m
     assert least_exposed_path(field, south, north).exposure >= 2 * dem / (speed * period) * (1 - 1e-6)
 

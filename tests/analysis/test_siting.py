@@ -303,7 +303,6 @@ def test_site_command_finds_the_exhaustive_optimum_and_respects_the_constraints(
         given = math.dist(*(_given(a), _given(b)))
         assert math.dist(pos[a], pos[b]) >= min(1000, given) - 1
     assert math.dist(pos["telar"], pos["ll"]) <= 3000 + 1  # launcher within its radar's reach
-    assert all(math.dist(pos[a], pos["cp"]) <= 40e3 for a in ("sr1", "telar"))
     for band, after in summary["coverage"]["weighted_after"].items():  # per-band floors
         assert after >= summary["coverage"]["weighted_before"][band]
 

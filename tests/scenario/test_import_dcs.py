@@ -273,12 +273,8 @@ def test_zip_bomb_is_refused_unread(tmp_path, capsys):
 
 
 def test_damaged_mission_text(tmp_path, capsys):
-    src = build(tmp_path / "good.miz")
-    miz = tmp_path / "m.miz"
-    with zipfile.ZipFile(src) as a, zipfile.ZipFile(miz, "w") as b:
-        for info in a.infolist():
-            data = a.read(info)
-            b.writestr(info, b"mission = { secret = " + b"{" * 5000 if info.filename == "mission" else data)
+    miz = build(tmp_path / "m.miz")
+    _rewrite(miz, lambda text: "mission = { secret = " + "{" * 5000)
     err = bad(capsys, tmp_path, miz)
     assert "not a DCS mission pydcs" in err and "secret" not in err
 
@@ -365,16 +361,8 @@ def test_terrain_dem_and_baro_altitudes_above_it(tmp_path, capsys):
 
 def test_a_value_of_the_wrong_kind(tmp_path, capsys):
     """A waypoint altitude that is a string (pydcs keeps it as it is): one line, not a traceback."""
-    src = build(tmp_path / "good.miz")
-    miz = tmp_path / "m.miz"
-    with zipfile.ZipFile(src) as a, zipfile.ZipFile(miz, "w") as b:
-        for info in a.infolist():
-            data = a.read(info)
-            if info.filename == "mission":
-                text = data.decode()
-                assert '["alt"]=300,' in text
-                data = text.replace('["alt"]=300,', '["alt"]="secret",', 1).encode()
-            b.writestr(info, data)
+    miz = build(tmp_path / "m.miz")
+    _rewrite(miz, lambda text: text.replace('["alt"]=300,', '["alt"]="secret",', 1))  # (fails if none is there)
     err = bad(capsys, tmp_path, miz)
     assert "a value of an unexpected kind" in err and "secret" not in err
 

@@ -220,9 +220,9 @@ def _grid(scenario: Scenario, cell: float):
     x0, x1 = max(xy[:, 0].min(), left), min(xy[:, 0].max(), right)
     y0, y1 = max(xy[:, 1].min(), bottom), min(xy[:, 1].max(), top)
     n_cols, n_rows = max(1, math.ceil((x1 - x0) / cell)), max(1, math.ceil((y1 - y0) / cell))
-    if n_rows * n_cols > 2_000_000:
-        raise InputError("--cell", f"the coverage grid would have {n_rows * n_cols:,} cells (at most 2,000,000): "
-                         "give a larger cell")
+    if n_rows * n_cols > MAX_CELLS:
+        raise InputError("--cell", f"the coverage grid would have {n_rows * n_cols:,} cells (at most "
+                         f"{MAX_CELLS:,}): give a larger cell")
     rr, cc = np.meshgrid(np.arange(n_rows), np.arange(n_cols), indexing="ij")
     cx, cy = x0 + (cc.ravel() + 0.5) * cell, y1 - (rr.ravel() + 0.5) * cell
     on = terrain.contains(cx, cy)
