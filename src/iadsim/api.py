@@ -145,9 +145,19 @@ class Scenario:
 
         return coverage_maps(self._model, DEFAULT_BANDS if bands is None else bands, threat_types)
 
-    def run(self, replications: int = 200, seed: int | None = None, out: str | Path | None = None) -> Results:
+    def corridors(self, mode: str = "detection") -> list:
+        """Each defended asset's least-exposed corridor from the terrain's edge
+        (:func:`iadsim.analysis.routes.corridors`: ``mode`` "detection" or "engagement")."""
+        from iadsim.analysis.routes import MODES, corridors
+
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        return corridors(self._model, mode)
+
+    def run(self, replications: int = 200, seed: int | None = None, out: str | Path | None = None,
+            corridors: bool = False) -> Results:
         """:func:`run` this scenario."""
-        return run(self, replications=replications, seed=seed, out=out)
+        return run(self, replications=replications, seed=seed, out=out, corridors=corridors)
 
 
 def load(path: str | Path) -> Scenario:
@@ -233,11 +243,11 @@ class Results:
 
 
 def run(scenario: Scenario | str | Path, replications: int = 200, seed: int | None = None,
-        out: str | Path | None = None, workers: int | None = 1) -> Results:
+        out: str | Path | None = None, workers: int | None = 1, corridors: bool = False) -> Results:
     """Fly the raids through the network ``replications`` times (:func:`iadsim.analysis.simulate`); with
-    ``out``, write the run folder there (what ``iadsim report`` and ``export`` read). ``workers``: processes
-    running the batches (1: this one; None: every CPU where worker processes can be forked safely); the results
-    do not depend on it."""
+    ``out``, write the run folder there (what ``iadsim report`` and ``export`` read; ``corridors``: with each
+    defended asset's least-exposed corridor for the report). ``workers``: processes running the batches (1: this
+    one; None: every CPU where worker processes can be forked safely); the results do not depend on it."""
     from iadsim.analysis import simulate
 
     scenario = scenario if isinstance(scenario, Scenario) else load(scenario)
@@ -247,8 +257,11 @@ def run(scenario: Scenario | str | Path, replications: int = 200, seed: int | No
         raise ValueError(f"seed must be a whole number from 0 to 2**63 - 1, not {seed!r}")
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
         raise ValueError(f"workers must be None or a whole number of at least 1, not {workers!r}")
+    if corridors and out is None:
+        raise ValueError("corridors are kept in the run folder: give out too")
     seed = scenario.model.spec.seed if seed is None else int(seed)
-    result = simulate(scenario.model, int(replications), seed, None if out is None else Path(out), workers=workers)
+    result = simulate(scenario.model, int(replications), seed, None if out is None else Path(out), workers=workers,
+                      corridors=bool(corridors))
     return Results(scenario, result.metrics, result.summary, result.events, int(replications), seed,
                    None if out is None else Path(out))
 

@@ -337,8 +337,15 @@ def route(
     """Least-exposed route: the path to a defended asset least likely to be detected (or engaged), and its exposure."""
     import math
 
-    from iadsim.analysis.coverage import threat_types_of
-    from iadsim.analysis.routes import MODES, RouteError, check_out, least_exposed_route, route_raid, write_with_raid
+    from iadsim.analysis.routes import (
+        MODES,
+        RouteError,
+        check_out,
+        default_type,
+        least_exposed_route,
+        route_raid,
+        write_with_raid,
+    )
     from iadsim.scenario import load_scenario
     from iadsim.scenario.catalog import AircraftType
     from iadsim.units import clip
@@ -358,11 +365,8 @@ def route(
     if asset not in assets:
         raise InputError("--to", f"unknown defended asset '{clip(asset)}'; known: {', '.join(assets) or 'none'}")
     if type_id is None:
-        raids = [t.type for t in loaded.spec.threats if t.target == asset
-                 and isinstance(loaded.catalog.types[t.type], AircraftType) and loaded.catalog.types[t.type].kind
-                 == "aircraft"]
         try:
-            type_id = raids[0] if raids else threat_types_of(loaded)[0]
+            type_id = default_type(loaded, asset)
         except ValueError as exc:
             raise InputError("--type", str(exc)) from None
     entry = loaded.catalog.types.get(type_id)
@@ -398,21 +402,18 @@ def route(
     what = "P(detected)" if minimise == "detection" else "P(engaged)"
     out.print(f"least-exposed route to {asset} for {type_id} at {height:g} m above the ground: "
               f"{found.length / 1e3:.1f} km, {len(found.waypoints)} waypoints")
-    # computed at the wanted height: where the aircraft must fly higher, it is a lower bound only
-    qualifier = "at least " if found.lower_bound else ""
     direct = ("direct route crosses cells without terrain data" if found.direct_probability is None else
               f"direct route {found.direct_probability:.4g} ({found.direct_exposure:.4g})")
     looks = "expected detecting looks" if minimise == "detection" else "expected detecting looks in an envelope"
-    out.print(f"  {what} {qualifier}{found.probability:.4g} ({looks} {qualifier}"
-              f"{found.exposure:.4g}) at {height:g} m above the ground; {direct}")
+    out.print(f"  {what} {found.probability:.4g} ({looks} {found.exposure:.4g}) as flown; {direct}")
+    out.print(f"  terrain following (climb {entry.climb_rate.value:g} m/s, descent {entry.descent_rate.value:g} "
+              f"m/s) flies it up to {found.flown_excess:.0f} m above {height:g} m over the ground; held at "
+              f"{height:g} m everywhere it would be {found.planned_probability:.4g} ({found.planned_exposure:.4g})")
     out.print(f"  grid {found.cell[0]:.0f} x {found.cell[1]:.0f} m, turn radius {found.turn_radius / 1e3:.2f} km "
               f"(at least {found.path.min_straight / 1e3:.2f} km straight between turns)")
     if found.steep_moves:
         out.print(f"  note: {found.steep_moves} move(s) climb or descend more steeply than the type can (no other "
                   "way to the goal): the aircraft cannot hold the height there")
-    out.print(f"  terrain following (climb {entry.climb_rate.value:g} m/s, descent {entry.descent_rate.value:g} "
-              f"m/s) flies it up to {found.flown_excess:.0f} m above {height:g} m over the ground"
-              + ("; the probability is computed at the wanted height: a lower bound" if found.lower_bound else ""))
     minutes = found.length / entry.cruise_speed.value / 60
     if minutes > loaded.spec.duration / 60:
         out.print(f"  note: it takes {minutes:.1f} min; the scenario lasts {loaded.spec.duration / 60:g} min")
@@ -531,6 +532,8 @@ def simulate(
                                                         "(default: the machine's memory)")] = None,
     workers: Annotated[int | None, typer.Option(min=1, max=4096, help="worker processes sharing the world "
                                                                       "(default: CPU count)")] = None,
+    corridors: Annotated[bool, typer.Option("--corridors", help="with --out: also find each defended asset's "
+                                            "least-exposed corridor from the terrain's edge, for the report")] = False,
 ) -> None:
     """Fly the raids through the network: detection, tracking, assignment, authorisation, engagement."""
     from iadsim.analysis import simulate as run
@@ -538,12 +541,14 @@ def simulate(
     from iadsim.scenario import load_scenario
 
     limit = None if max_memory is None else parse_memory(max_memory, "--max-memory")
+    if corridors and out_dir is None:
+        raise InputError("--corridors", "the corridors are kept in the run folder: give --out too")
     if workers != 1 and _OWNS_PROCESS:
         _fork_safe_threads()
     loaded = load_scenario(scenario)
     with progress_bar("simulating", enabled=not as_json) as progress, _interruptible():
         result = run(loaded, replications, seed, out_dir, progress=progress, notes=_note, max_memory=limit,
-                     workers=workers)
+                     workers=workers, corridors=corridors)
     if as_json:
         _print_json(result.summary)
     else:
@@ -832,7 +837,8 @@ def demo(
     replications: Annotated[int, typer.Option(min=1, help="replications per example")] = 200,
     sweep: Annotated[bool, typer.Option(help="also run the one-at-a-time sweep (tornado chart)")] = True,
 ) -> None:
-    """The main job on the two built-in examples: audit, simulate and report as-reported vs as-designed."""
+    """The main job on the two built-in examples: audit, simulate (with each defended asset's least-exposed
+    corridor) and report as-reported vs as-designed."""
     from iadsim.analysis import simulate as run
     from iadsim.network import cached_audit as run_audit
     from iadsim.scenario import load_scenario
@@ -845,7 +851,7 @@ def demo(
         print_audit(run_audit(loaded))
         with progress_bar(f"simulating {loaded.name}") as progress, _interruptible():
             summaries.append(run(loaded, replications, None, out_dir / loaded.name, progress=progress,
-                                 notes=_note).summary)
+                                 notes=_note, corridors=True).summary)
     print_summary(summaries)
     (out_dir / "summary.json").write_text(json.dumps({"variants": summaries}, indent=2))
     sweep_dir = None

@@ -324,21 +324,27 @@ def test_a_start_in_the_goals_route_cell_gives_two_waypoints(two_radars):
 
 
 @pytest.mark.parametrize("write", [False, True])
-def test_lower_bound_worded_the_same_with_and_without_out(tmp_path, capsys, write):
-    """On the sample terrain the route cannot hold 15 m over the ridges: both ways the figures are 'at least'."""
+def test_flown_figures_worded_the_same_with_and_without_out(tmp_path, capsys, write):
+    """On the sample terrain the route cannot hold 15 m over the ridges: both ways the probability is the flown
+    one, and the held-at-height figure beside it differs."""
     out = tmp_path / "routed.yaml"
     argv = ["route", AIRBASE, "--from=-14km,-13km", "--to", "airbase", *(["--out", out] if write else [])]
     status, text, err = run(capsys, *argv)
     assert status == 0, err
-    assert "P(detected) at least " in text and "expected detecting looks at least " in text
-    assert "a lower bound" in text and "terrain following" in text
+    flown = float(text.split("P(detected) ")[1].split()[0])
+    held = float(text.split("everywhere it would be ")[1].split()[0])
+    assert "as flown" in text and "terrain following" in text and "P(detected) at least" not in text
+    assert flown != held
     assert out.exists() == write
 
 
-def test_no_lower_bound_on_flat_ground(two_radars, capsys):
+def test_flown_equals_held_on_flat_ground(two_radars, capsys):
     status, text, err = run(capsys, "route", two_radars, "--from=-2km,-12km", "--to", "base")
     assert status == 0, err
-    assert "at least" not in text.replace("at least 0.", "") and "lower bound" not in text
+    assert "flies it up to 0 m above" in text
+    flown = float(text.split("P(detected) ")[1].split()[0])
+    held = float(text.split("everywhere it would be ")[1].split()[0])
+    assert flown == pytest.approx(held, abs=0.02)  # the same flight; exact points instead of DEM cell centres
 
 
 EDGE_SCENARIO = SCENARIO.replace("{id: base, x: 8 km, y: 12 km, radius: 1 km}",
@@ -378,3 +384,169 @@ def test_out_is_checked_before_loading(tmp_path, capsys, two_radars, kind):
     assert str(target.name) in lines[0] or "--out" in lines[0]
     assert "missing.yaml" not in lines[0]
     assert two_radars.read_bytes() == before and not (tmp_path / "elsewhere.yaml").exists()
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Flown heights: a 1,000 m escarpment the helicopter must climb 6 km ahead of, seen by a radar 60 km off whose
+# horizon hides it at its wanted 50 m; the flown probability against 400 engine replications
+# ------------------------------------------------------------------------------------------------------------
+CLIFF_CELL = 100.0
+CLIFF_SHIFT = 37e3  # the DEM's centre (the scenario origin) lies 37 km west of the cliff
+
+
+def cliff_scenario(tmp_path, power: str) -> Path:
+    import rasterio
+    from rasterio.transform import Affine
+
+    xs = (np.arange(801) - 770) * CLIFF_CELL  # 77 km west of the cliff to 3 km east, 100 m cells
+    ground = np.where(xs >= 0, 1000.0, 0.0).astype("float32")
+    with rasterio.open(tmp_path / "cliff.tif", "w", driver="GTiff", width=801, height=21, count=1, dtype="float32",
+                       crs="EPSG:32633", transform=Affine(CLIFF_CELL, 0, 500_000 - 770.5 * CLIFF_CELL, 0,
+                                                          -CLIFF_CELL, 5_000_000 + 10.5 * CLIFF_CELL)) as dst:
+        dst.write(np.tile(ground, (21, 1)), 1)
+    text = weak_radar_catalog(power).replace("value: 14 km", "value: 90 km")
+    assert "90 km" in text
+    (tmp_path / "weak.yaml").write_text(text)
+    x0, x1 = -25e3 + CLIFF_SHIFT, 1e3 + CLIFF_SHIFT
+    (tmp_path / "cliff.yaml").write_text(f"""\
+name: cliff
+seed: 7
+duration: {int((x1 - x0) / 75.0) + 20} s
+step: 0.25 s
+terrain: {{source: cliff.tif}}
+catalog: [weak.yaml]
+defended_assets:
+  - {{id: top, x: {x1:g} m, y: 0 m, radius: 200 m}}
+units:
+  - {{id: radar, type: weak-radar, x: {-75e3 + CLIFF_SHIFT:g} m, y: 0 km, mast_height: 10 m}}
+threats:
+  - id: raid
+    type: attack-helicopter
+    target: top
+    altitude_reference: agl
+    route:
+      - {{x: {x0:g} m, y: 0 m, altitude: 50 m}}
+      - {{x: {x1:g} m, y: 0 m, altitude: 50 m}}
+""")
+    return tmp_path / "cliff.yaml"
+
+
+@pytest.mark.validation
+def test_flown_probability_agrees_with_the_engine_over_an_escarpment(tmp_path, validation):
+    """At 50 m the helicopter stays below the radar's horizon (about 42 km for a 10 m mast) until the cliff top;
+    terrain following climbs from about 6 km ahead of the cliff (12 m/s at 75 m/s), and above about 200 m the
+    radar, 50 to 75 km off, sees it: several looks the wanted height never gets."""
+    import warnings
+
+    from iadsim.analysis import simulate
+    from iadsim.analysis.routes import flown_probability, route_probability, sensor_hazard
+    from iadsim.scenario import load_scenario
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the loader warns that the route cannot hold 50 m
+        scenario = load_scenario(cliff_scenario(tmp_path, "1.5 kW"))
+    ox, oy = scenario.origin_xy
+    hazard = sensor_hazard(scenario, "attack-helicopter", 50.0)
+    line = np.array([[-25e3 + CLIFF_SHIFT + ox, oy], [1e3 + CLIFF_SHIFT + ox, oy]])
+    flown, looks, excess = flown_probability(scenario, hazard, line)
+    held = route_probability(hazard, line)[0]
+    assert excess == pytest.approx(1000.0, abs=30)  # at the cliff's foot it flies at the top's height
+    n = 400
+    result = simulate(scenario, replications=n)
+    detected = float(np.isfinite(result.metrics["time_to_first_detection"]).mean())
+    standard_error = math.sqrt(flown * (1 - flown) / n)
+    assert 0.3 < flown < 0.9, flown  # discriminating
+    validation("least-exposed route: P(detected) as flown (terrain following over a 1,000 m escarpment)",
+               f"{n} engine replications (fraction with a detection), within 4 standard errors", flown, detected,
+               abs=4 * standard_error)
+    assert abs(detected - held) > 8 * standard_error, (detected, held)  # the wanted height alone is far off
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Corridors: the best of many starts, and the run folder's corridors.json in the report
+# ------------------------------------------------------------------------------------------------------------
+def test_many_starts_give_the_best_single_start():
+    field = gap_field()
+    south = np.array([(c * CELL, -(N - 1) * CELL) for c in range(N)])  # the whole south row
+    best = least_exposed_path(field, south, GOAL)
+    rows, cols = cells_of(best.points)
+    assert rows[0] == N - 1
+    in_wall = (rows >= 28) & (rows <= 32)
+    assert ((cols[in_wall] >= 40) & (cols[in_wall] <= 44)).all()
+    singles = [least_exposed_path(field, tuple(p), GOAL).exposure for p in south[::3]]
+    assert best.exposure <= min(singles) + 1e-12
+    own = least_exposed_path(field, tuple(best.points[0]), GOAL)
+    assert own.exposure == pytest.approx(best.exposure, rel=1e-12)
+    # through the gap at the background rate: no start does better than flying the background all the way
+    length = np.hypot(*np.diff(best.points, axis=0).T).sum()
+    assert best.exposure == pytest.approx(1e-5 * length, rel=1e-6)
+    with pytest.raises(Exception, match="no start"):
+        least_exposed_path(field, np.array([(-1e6, 0.0), (1e6, 0.0)]), GOAL)
+
+
+def test_simulate_keeps_corridors_and_the_report_shows_them(two_radars, tmp_path, capsys):
+    from iadsim.analysis.artifacts import read_corridors
+    from iadsim.analysis.runfolder import RunFolderError
+
+    folder = tmp_path / "run"
+    status, _, err = run(capsys, "simulate", two_radars, "--replications", "2", "--out", folder, "--corridors")
+    assert status == 0, err
+    data = read_corridors(folder)
+    (corridor,) = data["corridors"]
+    assert corridor["asset"] == "base" and corridor["type"] == "utility-helicopter"
+    assert corridor["height_m"] == 15.0  # the type's terrain clearance
+    xy = np.array(corridor["waypoints"])
+    assert np.allclose(xy[-1], (8e3, 12e3))
+    assert max(abs(xy[0, 0]), abs(xy[0, 1])) > 14.5e3  # from the terrain's edge (30 km square around the origin)
+    # the two radars see 5 km around (+-6 km, 0); the base's corridor need not come near them
+    sides = np.hypot(xy[:, 0, None] - np.array([-6e3, 6e3]), xy[:, 1, None])
+    assert sides.min() > 5e3 and corridor["probability"] == 0.0
+    status, _, err = run(capsys, "report", folder, "--out", tmp_path / "r.html")
+    assert status == 0, err
+    page = (tmp_path / "r.html").read_text()
+    assert "Least-exposed corridors" in page and "least-exposed corridor to base" in page
+    # a tampered file is named, never drawn
+    file = folder / "corridors.json"
+    text = file.read_text()
+    file.write_text(text.replace('"probability": 0.0', '"probability": 2.0'))
+    with pytest.raises(RunFolderError, match="corridors.json"):
+        read_corridors(folder)
+    file.write_text(text)
+
+
+def test_corridors_need_a_run_folder(two_radars, capsys):
+    status, _, err = run(capsys, "simulate", two_radars, "--replications", "2", "--corridors")
+    lines = err.strip().splitlines()
+    assert status == 2 and len(lines) == 1 and "--corridors" in lines[0]
+
+
+def test_the_api_gives_corridors(two_radars, tmp_path):
+    import iadsim
+
+    scenario = iadsim.load(two_radars)
+    (corridor,) = scenario.corridors()
+    assert corridor.asset == "base" and corridor.route is not None and corridor.route.probability == 0.0
+    assert np.allclose(corridor.route.waypoints[-1] - scenario.model.origin_xy, (8e3, 12e3))
+    (engaged,) = scenario.corridors("engagement")  # the radars guide no fire unit: nothing can engage
+    assert engaged.route is not None and engaged.route.probability == 0.0
+    with pytest.raises(ValueError, match="mode"):
+        scenario.corridors("fuel")
+    with pytest.raises(ValueError, match="out"):
+        scenario.run(2, corridors=True)
+
+
+def test_corridor_starts_lie_on_the_maps_edge_not_around_inner_holes():
+    from iadsim.analysis.routes import _edge
+
+    density = np.full((12, 12), 1e-5)
+    density[:4, :4] = np.inf  # nodata in the north-west corner, joined to the border
+    density[6:8, 6:8] = np.inf  # a hole inside the map
+    field = ExposureField(density, x0=0.0, y0=0.0, dx=CELL, dy=-CELL)
+    rows, cols = cells_of(_edge(field))
+    starts = set(zip(rows.tolist(), cols.tolist(), strict=True))
+    border = {(r, c) for r in range(12) for c in range(12) if np.isfinite(density[r, c])
+              and (r in (0, 11) or c in (0, 11))}
+    corner = {(r, c) for r in range(6) for c in range(6) if np.isfinite(density[r, c])
+              and (r == 4 or c == 4) and max(r, c) <= 4}  # the flyable cells around the corner's nodata
+    assert starts == border | corner
+    assert not starts & {(5, 5), (5, 6), (8, 8), (6, 5)}  # around the inner hole

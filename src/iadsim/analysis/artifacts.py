@@ -10,6 +10,8 @@ Files (written by :class:`iadsim.analysis.runfolder.RunWriter` when the run star
                            active (airborne on its route), arrived (reached the end of its route)
     coverage.json          the coverage maps' description (bands, sensors, fire units, threat types, shape)
     coverage.npz           their rasters on the run folder's terrain crop (detection, engagement, masking)
+    corridors.json         (``iadsim simulate --corridors``) each defended asset's least-exposed corridor from the
+                           terrain's edge (:func:`corridor_data`)
 
 Each missile's track is in the events: a ``launch`` gives its launcher (``unit``, at the entity's
 position), its aim point (``x, y, z``) and ``time_of_flight``; the engine flies it in a straight line.
@@ -32,8 +34,8 @@ from iadsim.analysis.runfolder import RunFolderError
 from iadsim.scenario import Scenario
 from iadsim.scenario.yamlio import read_bytes, read_json
 
-__all__ = ["MAX_FRAMES", "Trajectories", "coverage_files", "entities", "frame_steps", "read_coverage",
-           "read_entities", "read_trajectories", "trajectory_table"]
+__all__ = ["MAX_FRAMES", "Trajectories", "corridor_data", "coverage_files", "entities", "frame_steps",
+           "read_corridors", "read_coverage", "read_entities", "read_trajectories", "trajectory_table"]
 
 MAX_FRAMES = 400
 """Most times kept per target in ``trajectories.parquet``."""
@@ -287,3 +289,73 @@ def read_coverage(folder: Path, valid: np.ndarray):
         raise RunFolderError(meta_file, "sample: expected a whole number of cells, at least 1")
     return CoverageMaps(tuple(bands), sensors, arrays["detection"], fires, arrays["engagement"], np.array(able, bool),
                         guided, valid, threats, arrays["masking"], sample)
+
+
+# ---------------------------------------------------------------------------------------------- corridors
+
+MAX_CORRIDOR_POINTS = 100_000
+"""Most waypoints read back over all the corridors of ``corridors.json``."""
+
+CORRIDOR_RULE = ("the least-exposed route into each defended asset from the best route cell on the terrain's edge "
+                 "(iadsim route's search, started from every flyable edge cell), for the first aircraft type raiding "
+                 "the asset at its terrain clearance; its probability as the engine flies it (terrain following)")
+
+
+def corridor_data(scenario: Scenario, mode: str = "detection") -> dict:
+    """``corridors.json``: each defended asset's least-exposed corridor (:func:`iadsim.analysis.routes.corridors`),
+    waypoints in metres east and north of the scenario origin, or the reason there is none."""
+    from iadsim.analysis.routes import corridors
+
+    ox, oy = scenario.origin_xy
+    items = []
+    for c in corridors(scenario, mode):
+        item = {"asset": c.asset, "type": c.aircraft_type,
+                "height_m": None if not math.isfinite(c.height) else c.height}
+        r = c.route
+        if r is None:
+            item["reason"] = c.reason
+        else:
+            item.update({
+                "probability": r.probability, "exposure": r.exposure, "planned_probability": r.planned_probability,
+                "direct_probability": r.direct_probability, "length_m": r.length, "flown_excess_m": r.flown_excess,
+                "steep_moves": r.steep_moves,
+                "waypoints": [[round(float(x - ox), 1), round(float(y - oy), 1)] for x, y in r.waypoints]})
+        items.append(item)
+    return {"mode": mode, "rule": CORRIDOR_RULE, "corridors": items}
+
+
+def read_corridors(folder: Path) -> dict | None:
+    """``corridors.json`` checked (None when the run did not compute corridors): each entry an asset and type with
+    either a reason or a probability in [0, 1], a length and at least two finite waypoints."""
+    file = folder / "corridors.json"
+    if not file.exists():
+        return None
+    data = read_json(file, what="run corridors")
+    if not (isinstance(data, dict) and data.get("mode") in ("detection", "engagement")
+            and isinstance(data.get("corridors"), list)):
+        raise RunFolderError(file, "expected {mode: detection|engagement, corridors: [...]}")
+    total = 0
+    for i, item in enumerate(data["corridors"]):
+        if not (isinstance(item, dict) and isinstance(item.get("asset"), str) and isinstance(item.get("type"), str)):
+            raise RunFolderError(file, f"corridors[{i}]: expected asset and type names")
+        if "reason" in item:
+            if not isinstance(item["reason"], str):
+                raise RunFolderError(file, f"corridors[{i}].reason: expected text")
+            continue
+        points = item.get("waypoints")
+        if not (isinstance(points, list) and len(points) >= 2 and all(
+                isinstance(p, list) and len(p) == 2 and all(_finite(v) for v in p) for p in points)):
+            raise RunFolderError(file, f"corridors[{i}].waypoints: expected at least two [x, y] pairs of numbers")
+        total += len(points)
+        if total > MAX_CORRIDOR_POINTS:
+            raise RunFolderError(file, f"more than {MAX_CORRIDOR_POINTS:,} waypoints")
+        for key in ("probability", "planned_probability"):
+            if not (_finite(item.get(key)) and 0 <= item[key] <= 1):
+                raise RunFolderError(file, f"corridors[{i}].{key}: expected a probability (0 to 1)")
+        direct = item.get("direct_probability")
+        if direct is not None and not (_finite(direct) and 0 <= direct <= 1):
+            raise RunFolderError(file, f"corridors[{i}].direct_probability: expected a probability or null")
+        for key in ("length_m", "height_m", "exposure", "flown_excess_m"):
+            if not (_finite(item.get(key)) and item[key] >= 0):
+                raise RunFolderError(file, f"corridors[{i}].{key}: expected a non-negative number")
+    return data

@@ -190,9 +190,10 @@ class RunInterrupted(KeyboardInterrupt):
 
 def simulate(scenario: Scenario, replications: int, seed: int | None = None, out_dir: Path | None = None,
              batch_size: int | None = None, progress=None, notes=None, max_memory: int | None = None,
-             workers: int | None = 1) -> RunResult:
+             workers: int | None = 1, corridors: bool = False) -> RunResult:
     """Run ``replications`` replications in batches; with ``out_dir``, build a run folder (format 3,
-    :mod:`iadsim.analysis.runfolder`) batch by batch and move it into place when complete.
+    :mod:`iadsim.analysis.runfolder`) batch by batch and move it into place when complete; ``corridors``: the
+    folder also keeps each defended asset's least-exposed corridor (``corridors.json``) for the report.
 
     ``workers`` (default 1: this process) runs the batches in that many worker processes started once, which
     share the World this process built (forked, where :func:`iadsim.analysis.sweep.executors.fork_is_safe`;
@@ -223,7 +224,7 @@ def simulate(scenario: Scenario, replications: int, seed: int | None = None, out
     world = build_world(scenario)
     writer = None
     if out_dir is not None:
-        writer = RunWriter(Path(out_dir), scenario, seed, replications, batch_size, world)
+        writer = RunWriter(Path(out_dir), scenario, seed, replications, batch_size, world, corridors=corridors)
         for text in writer.notes:
             if notes is not None:
                 notes(text)

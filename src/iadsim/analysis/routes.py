@@ -49,9 +49,15 @@ Rules (docs/engine.md, "Least-exposed routes"):
   goal walled in by steep ground), and their number is reported. Between the cells the DEM may still be
   steeper: the waypoints are planned as the loader plans every AGL route
   (:func:`iadsim.scenario.load.plan_terrain_following`) and ``flown_excess`` is how much higher than wanted that
-  plan flies. The probability is computed at the wanted height, so it is a **lower bound** (``lower_bound``)
-  when a steep move remains or the plan flies more than :data:`EXCESS_TOLERANCE` (10 m, or 10 % of the height)
-  above it.
+  plan flies.
+* **Flown probability** (:func:`flown_probability`, what is reported). The search sees the hazard at the wanted
+  height; the route's probability is then worked out for the flight the engine flies: each look (the same scan
+  phases) evaluated where the aircraft then is, at the height the terrain-following plan then flies, with the
+  engine's own path geometry (the exact point, not a DEM cell centre); in engagement mode the envelopes are judged
+  at that height. The wanted-height value is kept beside it (``planned_probability``).
+* **Corridors** (``start=None``, :func:`corridors`): the least-exposed route into each defended asset from the
+  best route cell on the terrain's edge (every flyable edge cell is a start of the same search): the flyable
+  cells next to the grid's border or to the nodata joined to it, not those around a nodata hole inside the map.
 * **Waypoints.** The grid path simplified by Douglas-Peucker, the tolerance starting at one route cell and
   halved (down to 1/64 cell; else every cell is kept) until the simplified route's search exposure is within
   :data:`SIMPLIFY_TOLERANCE` (5 %, or 0.001 absolute) of the grid path's, the grid path's first point moved to
@@ -75,11 +81,11 @@ from iadsim.scenario.catalog import AircraftType
 from iadsim.sensors import Emission, in_sector, look_pd, sensor_model
 from iadsim.terrain import DEFAULT_K, local_relief, masking_height
 
-__all__ = ["DEFAULT_TURN_ACCELERATION", "DISTANCE_COST", "EXCESS_TOLERANCE", "MAX_STATES", "MODES", "ROUTE_CELL",
-           "SCAN_PHASES", "SIMPLIFY_TOLERANCE", "STEEP_PENALTY", "ExposureField", "GridPath", "Hazard",
-           "LeastExposedRoute", "NoPath", "RouteError", "SensorLooks", "check_out", "exposure_field",
-           "least_exposed_path", "least_exposed_route", "route_probability", "route_raid", "sensor_hazard",
-           "simplify", "turn_radius", "write_with_raid"]
+__all__ = ["DEFAULT_TURN_ACCELERATION", "DISTANCE_COST", "MAX_STATES", "MODES", "ROUTE_CELL",
+           "SCAN_PHASES", "SIMPLIFY_TOLERANCE", "STEEP_PENALTY", "Corridor", "ExposureField", "GridPath", "Hazard",
+           "LeastExposedRoute", "NoPath", "RouteError", "SensorLooks", "check_out", "corridors", "default_type",
+           "exposure_field", "flown_probability", "least_exposed_path", "least_exposed_route", "route_probability",
+           "route_raid", "sensor_hazard", "simplify", "turn_radius", "write_with_raid"]
 
 ROUTE_CELL = 250.0
 """Default route grid cell size [m]."""
@@ -101,10 +107,6 @@ SCAN_PHASES = 64
 
 STEEP_PENALTY = 1e6
 """Search cost of one move steeper than the type can climb or descend (far above any route's exposure)."""
-
-EXCESS_TOLERANCE = (10.0, 0.1)
-"""The planned flight above the wanted height [m, fraction of the height] beyond which the probability (computed
-at the wanted height) is only a lower bound: the larger of the two."""
 
 MODES = ("detection", "engagement")
 
@@ -176,6 +178,8 @@ class Hazard:
         Height above the ground [m].
     mode : str
         ``"detection"`` or ``"engagement"``.
+    aircraft_type : str
+        The catalog type.
     """
 
     sensors: tuple[SensorLooks, ...]
@@ -183,6 +187,7 @@ class Hazard:
     speed: float
     height: float
     mode: str
+    aircraft_type: str = ""
 
     def density(self) -> np.ndarray:
         """(n_rows, n_cols) the hazard ``sum over sensors of pd / (v T)`` [1/m] at every DEM cell."""
@@ -258,7 +263,40 @@ def sensor_hazard(scenario: Scenario, aircraft_type: str, height: float,
 
     if mode == "engagement":
         looks = _engagement(scenario, net, looks, height, speed)
-    return Hazard(tuple(looks), terrain, float(speed), float(height), mode)
+    return Hazard(tuple(looks), terrain, float(speed), float(height), mode, aircraft_type)
+
+
+def _envelopes(scenario: Scenario, net, speed: float) -> dict[str, list[tuple]]:
+    """Per guiding radar: (site x, y [m], sector, missile) of each able fire unit it guides whose missile can
+    engage an aircraft at ``speed`` (module docstring, engagement)."""
+    report = {f["id"]: f for f in cached_audit(scenario)["fire_units"]}
+    out: dict[str, list[tuple]] = {}
+    for fire_id in net.fire_units:
+        if not report[fire_id]["able"]:
+            continue
+        unit = scenario.unit(fire_id)
+        missile = scenario.catalog.types[scenario.catalog.types[unit.type].missile]
+        if missile.max_target_speed.value < speed:
+            continue
+        site = scenario.sites[fire_id]
+        for g in dict.fromkeys(report[fire_id]["guided_by"]):
+            out.setdefault(g, []).append((site.x, site.y, unit.sector, missile))
+    return out
+
+
+def _inside(envelopes: list[tuple], x, y, height) -> np.ndarray:
+    """Whether points (world x, y [m], ``height`` above the ground [m], broadcast) lie inside the union of
+    box envelopes (ground range within the missile's min..max range, height within its min..max altitude, the
+    launcher's sector)."""
+    x, y, height = np.broadcast_arrays(np.asarray(x, float), np.asarray(y, float), np.asarray(height, float))
+    out = np.zeros(x.shape, bool)
+    for sx, sy, sector, missile in envelopes:
+        dx, dy = x - sx, y - sy
+        ground_range = np.hypot(dx, dy)
+        out |= ((ground_range >= missile.min_range.value) & (ground_range <= missile.max_range.value)
+                & (height >= missile.min_altitude.value) & (height <= missile.max_altitude.value)
+                & in_sector(sector, dx, dy))
+    return out
 
 
 def _engagement(scenario: Scenario, net, looks: list[SensorLooks], height: float, speed: float
@@ -266,32 +304,17 @@ def _engagement(scenario: Scenario, net, looks: list[SensorLooks], height: float
     """The guiding radars' looks, each radar once, inside the union of the envelopes of the able fire units it
     guides (module docstring)."""
     terrain = scenario.terrain
-    report = {f["id"]: f for f in cached_audit(scenario)["fire_units"]}
-    by_id = {s.unit_id: s for s in looks}
-    inside: dict[str, np.ndarray] = {}
-    for fire_id in net.fire_units:
-        if not report[fire_id]["able"]:
+    envelopes = _envelopes(scenario, net, speed)
+    out = []
+    for s in looks:
+        if s.unit_id not in envelopes:
             continue
-        unit = scenario.unit(fire_id)
-        missile = scenario.catalog.types[scenario.catalog.types[unit.type].missile]
-        if not missile.min_altitude.value <= height <= missile.max_altitude.value:
-            continue
-        if missile.max_target_speed.value < speed:
-            continue
-        site = scenario.sites[fire_id]
-        for g in dict.fromkeys(report[fire_id]["guided_by"]):
-            if g not in by_id:
-                continue
-            s = by_id[g]
-            rr, cc = np.mgrid[s.row0:s.row0 + s.pd.shape[0], s.col0:s.col0 + s.pd.shape[1]]
-            xs, ys = terrain.rowcol_to_xy(rr, cc)
-            dx, dy = xs - site.x, ys - site.y
-            ground_range = np.hypot(dx, dy)
-            envelope = ((ground_range >= missile.min_range.value) & (ground_range <= missile.max_range.value)
-                        & in_sector(unit.sector, dx, dy))
-            inside[g] = inside[g] | envelope if g in inside else envelope
-    return [SensorLooks(s.unit_id, s.period, s.row0, s.col0, np.where(inside[s.unit_id], s.pd, 0).astype(np.float32))
-            for s in looks if s.unit_id in inside]
+        rr, cc = np.mgrid[s.row0:s.row0 + s.pd.shape[0], s.col0:s.col0 + s.pd.shape[1]]
+        xs, ys = terrain.rowcol_to_xy(rr, cc)
+        inside = _inside(envelopes[s.unit_id], xs, ys, height)
+        # kept even where no envelope holds the wanted height: flown higher, the aircraft may enter one
+        out.append(SensorLooks(s.unit_id, s.period, s.row0, s.col0, np.where(inside, s.pd, 0).astype(np.float32)))
+    return out
 
 
 def route_probability(hazard: Hazard, points, phases: int = SCAN_PHASES) -> tuple[float, float]:
@@ -318,14 +341,96 @@ def route_probability(hazard: Hazard, points, phases: int = SCAN_PHASES) -> tupl
     duration = float(at[-1]) / hazard.speed
     miss, expected = 1.0, 0.0
     for s in hazard.sensors:
-        n = int(math.floor(duration / s.period)) + 1
-        t = ((np.arange(phases) + 0.5) / phases * s.period)[:, None] + s.period * np.arange(n)[None, :]
+        t = _look_times(duration, s.period, phases)
         flown = np.minimum(t, duration) * hazard.speed
         rows, cols = hazard.terrain.xy_to_rowcol(np.interp(flown, at, points[:, 0]), np.interp(flown, at, points[:, 1]))
         pd = np.where(t <= duration, s.at(rows, cols), 0.0)
         miss *= float(np.prod(1.0 - pd, axis=1).mean())
         expected += float(pd.sum(axis=1).mean())
     return 1.0 - miss, expected
+
+
+def _look_times(duration: float, period: float, phases: int) -> np.ndarray:
+    """(phases, n) times of a sensor's looks over a flight of ``duration`` seconds: the scan phase at the midpoints
+    of ``period / phases`` slices, then every ``period`` (module docstring, probability)."""
+    n = int(math.floor(duration / period)) + 1
+    return ((np.arange(phases) + 0.5) / phases * period)[:, None] + period * np.arange(n)[None, :]
+
+
+def flown_probability(scenario: Scenario, hazard: Hazard, points, phases: int = SCAN_PHASES
+                      ) -> tuple[float, float, float]:
+    """:func:`route_probability` of the flight the engine flies: the polyline planned as the loader plans every AGL
+    route (:func:`iadsim.scenario.load.plan_terrain_following`: ``hazard.height`` above the ground where the type's
+    climb and descent rates allow, higher where they do not) and each look evaluated where the aircraft then is,
+    at the height it then flies, as the engine evaluates it (the sensor model's path geometry, visibility and
+    per-look Pd; in engagement mode inside the guided fire units' envelopes at that height).
+
+    Parameters
+    ----------
+    scenario : iadsim.scenario.Scenario
+        The scenario ``hazard`` was computed on.
+    hazard : Hazard
+        Which sensors count, their look periods, the type's speed, the wanted height and the mode.
+    points : array_like, shape (n, 2)
+        World (x, y) [m] of the polyline, flown from the first point at time 0.
+    phases : int
+        Scan phases averaged over per sensor.
+
+    Returns
+    -------
+    (float, float, float)
+        ``P(detected)`` (or engaged), the mean number of detecting looks, and the largest height [m] the plan flies
+        above the wanted one.
+    """
+    from iadsim.scenario.load import plan_terrain_following
+
+    points = np.asarray(points, dtype=float)
+    entry = scenario.catalog.types[hazard.aircraft_type]
+    speed, height = hazard.speed, hazard.height
+    terrain = scenario.terrain
+    at = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(points, axis=0).T))])
+    route = np.column_stack([points, np.full(len(points), height)])
+    along, profile, wanted = plan_terrain_following(route, np.full(max(len(points) - 1, 1), speed), terrain, entry)
+    excess = profile - wanted
+    excess = float(np.nanmax(excess)) if np.isfinite(excess).any() else 0.0
+    duration = float(at[-1]) / speed
+    envelopes = _envelopes(scenario, build_network(scenario), speed) if hazard.mode == "engagement" else {}
+    relief = local_relief(terrain.elevation, terrain.cell_size) if hazard.sensors else None
+    ir = faintest_ir(scenario, [hazard.aircraft_type])
+    emission = _emission(entry)
+    miss, expected = 1.0, 0.0
+    for s in hazard.sensors:
+        unit = scenario.unit(s.unit_id)
+        sensor = sensor_model(scenario, unit)
+        site = scenario.sites[unit.id]
+        t = _look_times(duration, s.period, phases)
+        flown = np.minimum(t, duration) * speed
+        x, y = np.interp(flown, at, points[:, 0]), np.interp(flown, at, points[:, 1])
+        z = np.interp(flown, along, profile)
+        ground = terrain.elevation_at(x, y)
+        dx, dy = x - site.x, y - site.y
+        near = np.nonzero((t <= duration) & np.isfinite(ground) & np.isfinite(z)
+                          & (np.hypot(dx, dy) <= sensor.max_range))
+        pd = np.zeros(t.shape)
+        if near[0].size:
+            r0, c0 = (int(v) for v in terrain.xy_to_rowcol(site.x, site.y))
+            mask = masking_height(terrain.elevation, terrain.cell_size, r0, c0, sensor.antenna_height, k=DEFAULT_K,
+                                  max_distance=sensor.max_range)
+            xs, ys, agl = x[near], y[near], np.maximum(z[near] - ground[near], 0.0)
+            clutter = sensor_clutter(scenario, sensor, (site.x, site.y), mask, xs, ys)
+            path = sensor_paths(scenario, sensor, (site.x, site.y, site.ground), mask, relief, xs, ys, ground[near],
+                                agl, clutter)
+            seen = sensor.visibility(path, dx[near], dy[near])
+            if hazard.mode == "engagement":
+                seen &= _inside(envelopes.get(s.unit_id, []), xs, ys, agl)
+            values = np.zeros(seen.size)
+            if seen.any():
+                values[seen] = look_pd(sensor, path.take(seen), entry.rcs.value, entry.swerling, ir_intensity=ir,
+                                       emitters=emission)
+            pd[near] = np.nan_to_num(np.clip(values, 0.0, 1.0))
+        miss *= float(np.prod(1.0 - pd, axis=1).mean())
+        expected += float(pd.sum(axis=1).mean())
+    return 1.0 - miss, expected, excess
 
 
 @dataclass(frozen=True)
@@ -492,7 +597,7 @@ def _move_geometry(field: ExposureField) -> tuple[np.ndarray, np.ndarray, float]
     return lengths, bearings, float(turn.max())
 
 
-def least_exposed_path(field: ExposureField, start: tuple[float, float], goal: tuple[float, float],
+def least_exposed_path(field: ExposureField, start, goal: tuple[float, float],
                        turn_radius: float = 0.0, climb: float = math.inf, descent: float = math.inf) -> GridPath:
     """The least-exposed flyable path between the cells holding ``start`` and ``goal`` (world metres).
 
@@ -500,8 +605,11 @@ def least_exposed_path(field: ExposureField, start: tuple[float, float], goal: t
     ----------
     field : ExposureField
         Exposure density.
-    start, goal : (float, float)
-        World (x, y) [m]; both must fall on cells that can be flown.
+    start : (float, float) or array_like, shape (n, 2)
+        World (x, y) [m] of the start, which must fall on a cell that can be flown; or of several candidate starts
+        (the path starts from the best; those off the grid or on cells that cannot be flown are left out).
+    goal : (float, float)
+        World (x, y) [m]; it must fall on a cell that can be flown.
     turn_radius : float
         Smallest turn radius [m] (module docstring, turn limit); 0: any one-heading turn at every move.
     climb, descent : float
@@ -523,11 +631,22 @@ def least_exposed_path(field: ExposureField, start: tuple[float, float], goal: t
     """
     density = field.density
     n_rows, n_cols = density.shape
-    for name, (x, y) in (("start", start), ("goal", goal)):
-        r, c = field.cell(x, y)
-        if not (0 <= r < n_rows and 0 <= c < n_cols) or not np.isfinite(density[r, c]):
-            raise RouteError(f"the {name} is off the terrain or on a route cell without terrain data (or next to "
-                             "one)", name)
+    starts = np.atleast_2d(np.asarray(start, dtype=float))
+    many = starts.shape[0] > 1
+    start_cells = []
+    for name, points in (("start", starts), ("goal", np.atleast_2d(goal))):
+        for x, y in points:
+            r, c = field.cell(x, y)
+            if not (0 <= r < n_rows and 0 <= c < n_cols) or not np.isfinite(density[r, c]):
+                if name == "start" and many:
+                    continue
+                raise RouteError(f"the {name} is off the terrain or on a route cell without terrain data (or next "
+                                 "to one)", name)
+            if name == "start":
+                start_cells.append(r * n_cols + c)
+    if not start_cells:
+        raise RouteError("no start falls on a route cell with terrain data", "start")
+    start_cells = np.unique(start_cells)
     lengths, _, turn = _move_geometry(field)
     straight = 2.0 * turn_radius * math.tan(turn / 2.0)
     runs = np.ceil(straight / lengths - 1e-9).astype(np.int64)  # moves needed before the next turn, per heading
@@ -571,18 +690,19 @@ def least_exposed_path(field: ExposureField, start: tuple[float, float], goal: t
             dst.append(state(target, h, min(1, runs[h])))
             weight.append(w)
     source = n_states - 1
-    r0, c0 = field.cell(*start)
-    first = state(np.full(n_head, r0 * n_cols + c0), np.arange(n_head), runs)
-    src.append(np.full(n_head, source))
-    dst.append(first)
-    weight.append(np.full(n_head, 1e-300))  # an explicit edge of (almost) zero cost
-    graph = sparse.csr_matrix((np.concatenate(weight), (np.concatenate(src), np.concatenate(dst))),
-                              shape=(n_states, n_states))
     rg, cg = field.cell(*goal)
     goal_cell = rg * n_cols + cg
-    if goal_cell == r0 * n_cols + c0:
+    if goal_cell in start_cells:
+        r0, c0 = divmod(int(goal_cell), n_cols)
         points = np.array(field.centre([r0], [c0])).T
         return GridPath(np.array([r0]), np.array([c0]), np.zeros(0, np.int64), points, 0.0, straight)
+    first = state(np.repeat(start_cells, n_head), np.tile(np.arange(n_head), start_cells.size),
+                  np.tile(runs, start_cells.size))
+    src.append(np.full(first.size, source))
+    dst.append(first)
+    weight.append(np.full(first.size, 1e-300))  # explicit edges of (almost) zero cost
+    graph = sparse.csr_matrix((np.concatenate(weight), (np.concatenate(src), np.concatenate(dst))),
+                              shape=(n_states, n_states))
     distance, predecessor = dijkstra(graph, indices=source, return_predecessors=True)
     ends = state(goal_cell, np.repeat(np.arange(n_head), depth), np.tile(np.arange(depth), n_head))
     best = int(ends[np.argmin(distance[ends])])
@@ -639,13 +759,16 @@ class LeastExposedRoute:
     waypoints : numpy.ndarray, shape (n, 2)
         World (x, y) [m] of the simplified route: the start, the kept grid cells, the asset's centre.
     probability : float
-        Probability of detection (or engagement) along ``waypoints`` (:func:`route_probability`) at the wanted
-        height.
+        Probability of detection (or engagement) along ``waypoints`` as the engine flies them
+        (:func:`flown_probability`: at the heights the terrain-following plan flies).
     exposure : float
         Expected detecting looks along ``waypoints`` (the same).
+    planned_probability, planned_exposure : float
+        The same at the wanted height everywhere, looked up at DEM cell centres (:func:`route_probability`):
+        what the search sees; the flown values differ where the plan must fly higher.
     direct_probability, direct_exposure : float or None
-        The same along the straight line from the start to the asset; None when it crosses route cells without
-        terrain data.
+        The straight line from the start to the asset, flown as the engine flies it; None when it crosses route
+        cells without terrain data.
     turn_radius : float
         [m] used by the search.
     cell : (float, float)
@@ -656,14 +779,16 @@ class LeastExposedRoute:
         Moves of the grid path steeper than the type's climb or descent limit (0: the limit held).
     flown_excess : float
         Largest height [m] above the wanted one at which the loader's terrain-following plan flies the waypoints.
-    lower_bound : bool
-        Whether ``probability`` is only a lower bound (module docstring, climb limit).
+    start : (float, float)
+        World (x, y) [m] of the route's first point (the given start, or the edge cell a corridor starts from).
     """
 
     path: GridPath
     waypoints: np.ndarray
     probability: float
     exposure: float
+    planned_probability: float
+    planned_exposure: float
     direct_probability: float | None
     direct_exposure: float | None
     turn_radius: float
@@ -671,7 +796,7 @@ class LeastExposedRoute:
     length: float
     steep_moves: int
     flown_excess: float
-    lower_bound: bool
+    start: tuple[float, float]
 
 
 def turn_radius(entry: AircraftType) -> float:
@@ -681,21 +806,12 @@ def turn_radius(entry: AircraftType) -> float:
     return entry.cruise_speed.value ** 2 / accel
 
 
-def _flown_excess(scenario: Scenario, waypoints: np.ndarray, entry: AircraftType, height: float) -> float:
-    """Largest height [m] the loader's terrain-following plan flies the waypoints above the wanted height."""
-    from iadsim.scenario.load import plan_terrain_following
-
-    route = np.column_stack([waypoints, np.full(len(waypoints), height)])
-    speeds = np.full(max(len(waypoints) - 1, 1), entry.cruise_speed.value)
-    _, z, wanted = plan_terrain_following(route, speeds, scenario.terrain, entry)
-    excess = z - wanted
-    return float(np.nanmax(excess)) if np.isfinite(excess).any() else 0.0
-
-
-def least_exposed_route(scenario: Scenario, start: tuple[float, float], asset: str, aircraft_type: str,
+def least_exposed_route(scenario: Scenario, start: tuple[float, float] | None, asset: str, aircraft_type: str,
                         height: float, mode: Literal["detection", "engagement"] = "detection",
-                        cell_size: float = ROUTE_CELL) -> LeastExposedRoute:
-    """The least-exposed route from ``start`` (world x, y [m]) to a defended asset's centre (module docstring).
+                        cell_size: float = ROUTE_CELL, hazard: Hazard | None = None) -> LeastExposedRoute:
+    """The least-exposed route from ``start`` (world x, y [m]) to a defended asset's centre (module docstring);
+    ``start=None``: from the best route cell on the terrain's edge (the least-exposed corridor into the asset from
+    outside the map). ``hazard``: :func:`sensor_hazard` of the same type, height and mode, if already computed.
 
     Raises
     ------
@@ -706,18 +822,23 @@ def least_exposed_route(scenario: Scenario, start: tuple[float, float], asset: s
     terrain = scenario.terrain
     site = scenario.sites[asset]
     goal = (site.x, site.y)
-    for name, (x, y) in (("start", start), ("goal", goal)):  # before the long computation
+    for name, point in (("start", start), ("goal", goal)):  # before the long computation
+        if point is None:
+            continue
+        x, y = point
         if not bool(terrain.contains(x, y)) or not math.isfinite(float(terrain.elevation_at(x, y))):
             raise RouteError(f"the {name} is off the terrain or on a cell without terrain data", name)
     _strides(terrain.cell_size, cell_size)
-    hazard = sensor_hazard(scenario, aircraft_type, height, mode)
+    if hazard is None:
+        hazard = sensor_hazard(scenario, aircraft_type, height, mode)
     field = exposure_field(scenario, aircraft_type, height, mode, cell_size, hazard)
     radius = turn_radius(entry)
     speed = entry.cruise_speed.value
-    path = least_exposed_path(field, start, goal, radius, entry.climb_rate.value / speed,
-                              entry.descent_rate.value / speed)
+    path = least_exposed_path(field, _edge(field) if start is None else start, goal, radius,
+                              entry.climb_rate.value / speed, entry.descent_rate.value / speed)
+    origin = tuple(float(v) for v in (path.points[0] if start is None else start))
     grid = path.points.copy() if len(path.points) > 1 else np.zeros((2, 2))
-    grid[0], grid[-1] = start, goal
+    grid[0], grid[-1] = origin, goal
     step = min(abs(field.dx), abs(field.dy))
     full = field.line_exposure(grid)  # the grid path from the start point itself to the asset's centre
     bound = max(full * (1 + SIMPLIFY_TOLERANCE), full + 1e-3)
@@ -730,15 +851,100 @@ def least_exposed_route(scenario: Scenario, start: tuple[float, float], asset: s
         tolerance /= 2
     if exposure > bound:  # no tolerance kept the exposure: every cell
         waypoints = grid
-    probability, looks = route_probability(hazard, waypoints)
-    direct = np.array([start, goal])
-    direct_p, direct_looks = route_probability(hazard, direct) if np.isfinite(field.line_exposure(direct)) \
-        else (None, None)
+    planned, planned_looks = route_probability(hazard, waypoints)
+    probability, looks, excess = flown_probability(scenario, hazard, waypoints)
+    direct = np.array([origin, goal])
+    direct_p, direct_looks = flown_probability(scenario, hazard, direct)[:2] \
+        if np.isfinite(field.line_exposure(direct)) else (None, None)
     length = float(np.hypot(*np.diff(waypoints, axis=0).T).sum())
-    excess = _flown_excess(scenario, waypoints, entry, height)
-    lower = path.steep_moves > 0 or excess > max(EXCESS_TOLERANCE[0], EXCESS_TOLERANCE[1] * height)
-    return LeastExposedRoute(path, waypoints, probability, looks, direct_p, direct_looks, radius,
-                             (abs(field.dx), abs(field.dy)), length, path.steep_moves, excess, lower)
+    return LeastExposedRoute(path, waypoints, probability, looks, planned, planned_looks, direct_p, direct_looks,
+                             radius, (abs(field.dx), abs(field.dy)), length, path.steep_moves, excess, origin)
+
+
+def _edge(field: ExposureField) -> np.ndarray:
+    """World (x, y) [m] of the centres of the flyable route cells on the edge of the flyable region: those next to
+    (8 neighbours) the grid's border or to unflyable cells joined to it (not to a hole of nodata inside the map)."""
+    flyable = np.isfinite(field.density)
+    labels, _ = ndimage.label(np.pad(~flyable, 1, constant_values=True), structure=np.ones((3, 3)))
+    outside = labels == labels[0, 0]
+    rows, cols = np.nonzero(ndimage.binary_dilation(outside, structure=np.ones((3, 3)))[1:-1, 1:-1] & flyable)
+    return np.column_stack(field.centre(rows, cols))
+
+
+def default_type(scenario: Scenario, asset: str) -> str:
+    """The aircraft type a route to ``asset`` is planned for when none is given: the first raid on it flown by an
+    aircraft (not a missile), else the scenario's first threat type (:func:`iadsim.analysis.coverage.
+    threat_types_of`).
+
+    Raises
+    ------
+    ValueError
+        If the scenario has no aircraft threat type.
+    """
+    from iadsim.analysis.coverage import threat_types_of
+
+    types = scenario.catalog.types
+    raids = [t.type for t in scenario.spec.threats if t.target == asset and isinstance(types[t.type], AircraftType)
+             and types[t.type].kind == "aircraft"]
+    return raids[0] if raids else threat_types_of(scenario)[0]
+
+
+@dataclass(frozen=True)
+class Corridor:
+    """The least-exposed corridor into one defended asset from the terrain's edge.
+
+    Attributes
+    ----------
+    asset, aircraft_type : str
+        The asset and the type flown.
+    height : float
+        Wanted height above the ground [m].
+    mode : str
+        ``"detection"`` or ``"engagement"``.
+    route : LeastExposedRoute or None
+        None when there is none (``reason`` says why).
+    reason : str
+        Why there is no route ("" when there is one).
+    """
+
+    asset: str
+    aircraft_type: str
+    height: float
+    mode: str
+    route: LeastExposedRoute | None
+    reason: str = ""
+
+
+def corridors(scenario: Scenario, mode: Literal["detection", "engagement"] = "detection",
+              cell_size: float = ROUTE_CELL) -> list[Corridor]:
+    """The least-exposed corridor (:func:`least_exposed_route` with ``start=None``) into each defended asset, for
+    the asset's :func:`default_type` at its terrain clearance; an asset without one (no aircraft type, a type that
+    cannot follow the terrain, no flyable path, a grid too large) gets the reason. Types and heights shared by
+    several assets share one hazard."""
+    hazards: dict[tuple[str, float], Hazard] = {}
+    out = []
+    for asset in scenario.spec.defended_assets:
+        try:
+            type_id = default_type(scenario, asset.id)
+        except ValueError as exc:
+            out.append(Corridor(asset.id, "", math.nan, mode, None, str(exc)))
+            continue
+        entry = scenario.catalog.types[type_id]
+        if not entry.terrain_following:
+            out.append(Corridor(asset.id, type_id, math.nan, mode, None, f"'{type_id}' has no climb_rate, "
+                                "descent_rate and terrain_clearance in its catalog"))
+            continue
+        height = float(entry.terrain_clearance.value)
+        key = (type_id, height)
+        try:
+            if key not in hazards:
+                hazards[key] = sensor_hazard(scenario, type_id, height, mode)
+            route = least_exposed_route(scenario, None, asset.id, type_id, height, mode, cell_size, hazards[key])
+        except RouteError as exc:
+            out.append(Corridor(asset.id, type_id, height, mode, None, str(exc)))
+            continue
+        out.append(Corridor(asset.id, type_id, height, mode, route))
+    return out
 
 
 def route_raid(scenario: Scenario, route: LeastExposedRoute, asset: str, aircraft_type: str, height: float) -> dict:

@@ -15,6 +15,7 @@ Layout of ``<target>/``::
     states/batch-000003.parquet    each target's and unit's status (iadsim.events.Status) at the trajectory
                                    frames, a row when it changed: what the report's replay shows
     entities.json, trajectories.parquet, coverage.json, coverage.npz   what a report draws
+    corridors.json                                                     (--corridors) least-exposed corridors
                                    (iadsim.analysis.artifacts), written when the run starts
     audit.json, summary.json
 
@@ -111,6 +112,7 @@ class RunWriter:
     replications: int
     batch_size: int
     world: object = None  # the engine's World: entities, trajectories and coverage are written from it
+    corridors: bool = False  # also write corridors.json (each defended asset's least-exposed corridor)
     finished: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -233,7 +235,8 @@ class RunWriter:
         return entry
 
     def _store_artifacts(self, window: tuple[int, int, int, int], factor: int) -> None:
-        """entities.json, trajectories.parquet, coverage.json and coverage.npz (iadsim.analysis.artifacts)."""
+        """entities.json, trajectories.parquet, coverage.json, coverage.npz and, when asked, corridors.json
+        (iadsim.analysis.artifacts)."""
         from iadsim.analysis import artifacts
 
         write_json_atomic(self.partial / "entities.json", artifacts.entities(self.world))
@@ -242,6 +245,8 @@ class RunWriter:
         meta, rasters = artifacts.coverage_files(self.scenario, len(self.world.sensor_ids), window, factor)
         write_atomic(self.partial / "coverage.npz", rasters)
         write_json_atomic(self.partial / "coverage.json", meta)
+        if self.corridors:
+            write_json_atomic(self.partial / "corridors.json", artifacts.corridor_data(self.scenario))
 
     def _resume_or_refuse(self) -> None:
         if not (self.partial / MANIFEST).exists() and self._holds_nothing_computed():
@@ -272,7 +277,7 @@ class RunWriter:
     def _holds_nothing_computed(self) -> bool:
         """True for a .partial laid out by :meth:`_create` only: our folders and files, and no batch file."""
         ours = {"scenario", *BATCH_KINDS, "terrain", "audit.json", "entities.json", "trajectories.parquet",
-                "coverage.json", "coverage.npz"}
+                "coverage.json", "coverage.npz", "corridors.json"}
         try:
             entries = list(self.partial.iterdir())
             if self.partial.is_symlink() or any(e.name not in ours and not e.name.endswith(".tmp") for e in entries):

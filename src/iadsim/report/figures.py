@@ -13,6 +13,7 @@ from iadsim.report.layers import MapLayers, map_layers
 from iadsim.report.plots import (
     BAND_COLOURS,
     CIVIL,
+    CORRIDOR,
     LINK_COLOURS,
     LINK_DOWN,
     SITE_STYLE,
@@ -44,7 +45,7 @@ def build_figures(run_dirs: list[Path], out_dir: Path, dpi: int = 150) -> list[P
     n = len(runs)
     fig, axes = plt.subplots(1, n, figsize=(7 * n, 7), squeeze=False)
     for ax, run in zip(axes[0], runs, strict=True):
-        draw_map(ax, map_layers(run.scenario, run.coverage))
+        draw_map(ax, map_layers(run.scenario, run.coverage, corridors=run.corridors))
         ax.set_title(mpl_text(run.name))
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=min(6, len(labels)), fontsize=8, frameon=False)
@@ -107,6 +108,8 @@ def draw_map(ax, layers: MapLayers) -> None:
             ax.plot(r.x, r.y, ":" if civil else "-", color=CIVIL if civil else THREAT, lw=1.6, zorder=2,
                     label=("civil routes" if civil else "threat routes") if first else None)
             first = False
+    for i, c in enumerate(layers.corridors):
+        ax.plot(c.x, c.y, "--", color=CORRIDOR, lw=1.8, zorder=2, label="least-exposed corridors" if i == 0 else None)
     seen = set()
     for lk in layers.links:
         down = lk.status == "down"

@@ -255,7 +255,7 @@ def _audit_html(run: Run, index: int) -> str:
 
 def _map_and_replay_html(page: _Page, run: Run, index: int) -> tuple[str, str]:
     try:
-        layers = map_layers(run.scenario, run.coverage)
+        layers = map_layers(run.scenario, run.coverage, corridors=run.corridors)
         paths = run.trajectories
     except Exception as exc:  # never raw exception text in the page: a category and where to look
         log.debug("no map for %s: %s", run.path, exc)
@@ -281,6 +281,7 @@ def _map_and_replay_html(page: _Page, run: Run, index: int) -> tuple[str, str]:
                    else ", as <code>iadsim coverage</code> computes it") +
                 ". The map opens on the network; zoom out for the whole terrain. Links that are down are red dashes; "
                 "hover a link's midpoint for its ends.</p>")
+    map_html += _corridors_html(run.corridors)
     rep = run.typical_replication()
     states, states_note = None, ""
     try:
@@ -309,6 +310,29 @@ def _map_and_replay_html(page: _Page, run: Run, index: int) -> tuple[str, str]:
                    f"threats that reached their target; pink: missiles in flight from their launcher.{states_note}"
                    "</p>")
     return map_html, replay_html
+
+
+def _corridors_html(data: dict | None) -> str:
+    """The run's least-exposed corridors (``iadsim simulate --corridors``) as a table under its map."""
+    if not data or not data["corridors"]:
+        return ""
+    what = "P(detected)" if data["mode"] == "detection" else "P(engaged)"
+    rows = []
+    for c in data["corridors"]:
+        if "reason" in c:
+            rows.append(f"<tr><td>{escape(c['asset'])}</td><td>{escape(c['type'] or '-')}</td>"
+                        f"<td colspan=5>no corridor: {escape(c['reason'])}</td></tr>")
+            continue
+        direct = "-" if c.get("direct_probability") is None else f"{c['direct_probability']:.3g}"
+        rows.append(f"<tr><td>{escape(c['asset'])}</td><td>{escape(c['type'])}</td><td>{c['height_m']:g}</td>"
+                    f"<td>{c['length_m'] / 1e3:.1f}</td><td>{c['probability']:.3g}</td>"
+                    f"<td>{c['planned_probability']:.3g}</td><td>{direct}</td></tr>")
+    return (f"<h4>Least-exposed corridors</h4><table><tr><th>defended asset</th><th>aircraft type</th>"
+            f"<th>height [m AGL]</th><th>length [km]</th><th>{what} as flown</th><th>held at the height</th>"
+            f"<th>straight in</th></tr>{''.join(rows)}</table><p class=note>Dashed black on the map: "
+            f"{escape(data['rule'])}. 'Held at the height': the same route if the aircraft could hold its height "
+            "everywhere (what the search minimises); 'straight in': the straight line from the corridor's start. "
+            "<code>iadsim route</code> finds the route from a given start and writes it as a raid.</p>")
 
 
 def _series_html(page: _Page, runs: list[Run]) -> str:

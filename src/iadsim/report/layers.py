@@ -3,7 +3,7 @@ shared by the interactive report, the PNG figures and nothing else: plotting cod
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -47,6 +47,17 @@ class RouteMark:
 
 
 @dataclass
+class CorridorMark:
+    asset: str
+    type: str
+    height: float  # m above the ground
+    probability: float  # P(detected) (or engaged) as flown
+    mode: str  # detection or engagement
+    x: np.ndarray  # km
+    y: np.ndarray  # km
+
+
+@dataclass
 class MapLayers:
     extent: tuple[float, float, float, float]  # (left, bottom, right, top) km the map opens on (the network)
     hillshade: np.ndarray  # RGBA uint8, row 0 north
@@ -60,6 +71,7 @@ class MapLayers:
     links: list[LinkMark]
     routes: list[RouteMark]
     origin: tuple[float, float]  # world metres of the local origin
+    corridors: list[CorridorMark] = field(default_factory=list)  # least-exposed corridors (a run's, when kept)
 
     def km(self, x, y):
         """World metres -> local km."""
@@ -71,11 +83,12 @@ class MapLayers:
         return image_data_uri(self.hillshade)
 
 
-def map_layers(scenario, coverage=None, max_cells: int = 500) -> MapLayers:
+def map_layers(scenario, coverage=None, max_cells: int = 500, corridors: dict | None = None) -> MapLayers:
     """Everything the map shows. ``coverage``: the scenario's :class:`iadsim.analysis.coverage.CoverageMaps`
-    (its network detection coverage is drawn per band; omitted when None). The map opens on the network
-    (:func:`iadsim.report.geo.map_extent`); the hillshade and the coverage cover the whole terrain (at most
-    ``max_cells`` cells a side) as context."""
+    (its network detection coverage is drawn per band; omitted when None). ``corridors``: a run's
+    ``corridors.json`` (:func:`iadsim.analysis.artifacts.read_corridors`; waypoints in metres from the origin).
+    The map opens on the network (:func:`iadsim.report.geo.map_extent`); the hillshade and the coverage cover the
+    whole terrain (at most ``max_cells`` cells a side) as context."""
     dem = scenario.terrain
     ox, oy = scenario.origin_xy
     extent_m = map_extent(scenario)
@@ -129,5 +142,9 @@ def map_layers(scenario, coverage=None, max_cells: int = 500) -> MapLayers:
             sidc = with_side(sidc_of(scenario.catalog.types[flight.type]), "civil" if civil else "raid")
             routes.append(RouteMark(flight.id, civil, flight.type, x, y, sidc))
     extent = (*to_km(extent_m[0], extent_m[1]), *to_km(extent_m[2], extent_m[3]))
+    marks = [CorridorMark(c["asset"], c["type"], float(c["height_m"]), float(c["probability"]), corridors["mode"],
+                          np.array([p[0] for p in c["waypoints"]]) / 1000.0,
+                          np.array([p[1] for p in c["waypoints"]]) / 1000.0)
+             for c in (corridors or {}).get("corridors", []) if "waypoints" in c]
     return MapLayers(extent, shade, image_box, np.asarray(coverage_x), np.asarray(coverage_y), cov, threat_types,
-                     sites, links, routes, (ox, oy))
+                     sites, links, routes, (ox, oy), marks)

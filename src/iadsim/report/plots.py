@@ -29,6 +29,7 @@ LINK_COLOURS = {"tracks": "#555555", "cues": "#2a8f5a", "fire-control": "#7b2d8e
 LINK_DOWN = "#d62728"
 THREAT = "#c1121f"
 CIVIL = "#0077b6"
+CORRIDOR = "#111111"
 BAND_COLOURS = ("#08306b", "#2171b5", "#6baed6", "#c6dbef")
 """Lowest band first (darkest): the PNG figures' bands."""
 COVERAGE_SCALE = [[0.0, "#08306b"], [0.35, "#2171b5"], [0.7, "#6baed6"], [1.0, "#c6dbef"]]
@@ -93,6 +94,17 @@ def _route_traces(layers: MapLayers, faint: bool = False) -> list[go.Scatter]:
             line={"color": CIVIL if civil else THREAT, "width": 1.5 if faint else 2.5,
                   "dash": "dot" if civil else "solid"},
             marker={"size": 5}, legendgroup="routes"))
+    if layers.corridors:
+        xs, ys, text = [], [], []
+        for c in layers.corridors:
+            what = "P(detected)" if c.mode == "detection" else "P(engaged)"
+            xs += [*c.x.tolist(), None]
+            ys += [*c.y.tolist(), None]
+            text += [escape(f"least-exposed corridor to {c.asset}: {c.type} at {c.height:g} m AGL, {what} "
+                            f"{c.probability:.3g} as flown")] * len(c.x) + [None]
+        traces.append(go.Scatter(x=xs, y=ys, text=text, hoverinfo="text", mode="lines",
+                                 name="least-exposed corridors", opacity=0.45 if faint else 0.95,
+                                 line={"color": CORRIDOR, "width": 1.5 if faint else 3, "dash": "dash"}))
     return traces
 
 

@@ -75,6 +75,12 @@ class Run:
         return artifacts.read_coverage(self.path, np.isfinite(self.scenario.terrain.elevation))
 
     @cached_property
+    def corridors(self) -> dict | None:
+        """Each defended asset's least-exposed corridor as the run found it (``corridors.json``, written by
+        ``iadsim simulate --corridors``; None without it)."""
+        return artifacts.read_corridors(self.path)
+
+    @cached_property
     def series(self) -> pd.DataFrame:
         """The time series' means over the replications per step (``series/``)."""
         return runfolder.read_series(self.path, self.manifest)
