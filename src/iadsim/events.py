@@ -96,6 +96,27 @@ EVENT_DTYPES: dict[str, str] = {
 """The event table's columns and pandas dtypes (``kind`` and ``reason`` are categoricals of the enum names
 in lower case, so a file read with any Parquet reader shows 'launch', not 7)."""
 
+DECISION_DTYPES: dict[str, str] = {
+    "replication": "int64", "time": "float64", "unit": "int32", "target": "int32", "profile": "str",
+    "label": "str", "confidence": "float64", "time_to_intercept": "float64", "pressure": "float64",
+    "workload": "float64", "hours": "float64", "p_accept": "float64", "cross_checked": "bool",
+    "iff_reply": "bool", "accepted": "bool", "launched": "bool",
+}
+"""With automation (``authority.automation``), one row per authorisation the engine decided: when it ended, the
+fire unit (``unit``) and target, the target's classifier row (``profile``), the classifier's ``label`` and
+``confidence``, the time of flight to the predicted intercept, the operator model's inputs (``pressure``,
+``workload`` per operator, ``hours`` on task) and acceptance probability (NaN where no operator weighed a
+recommendation to engage), whether the operator cross-checked IFF and got a valid reply, whether the
+recommendation was accepted, and whether the launch went ahead (before the fire unit's own checks)."""
+
+
+def decisions_frame(rows: list[tuple]) -> pd.DataFrame:
+    """The typed decision table of ``rows`` (tuples in :data:`DECISION_DTYPES` order)."""
+    columns = list(DECISION_DTYPES)
+    frame = pd.DataFrame.from_records(rows, columns=columns) if rows else pd.DataFrame({c: [] for c in columns})
+    return frame.astype({c: ("object" if d == "str" else d) for c, d in DECISION_DTYPES.items()})
+
+
 KIND_NAMES = [k.name.lower() for k in EventKind]
 REASON_NAMES = [r.name.lower() for r in Reason]
 

@@ -55,10 +55,12 @@ def test_existing_metric_names_and_summary_keys_are_kept(tiny):
              "radars_lost", "arms_launched", "arms_defeated", "missiles_at_decoys", "decoys_shot_down",
              *(f"{m}_{layer}" for layer in ("long", "medium", "short", "point")
                for m in ("reached", "engagements", "kills", "leakers")),
-             "interceptor_cost", "threat_cost_destroyed", "value_lost", "value_protected", "defence_cost_lost")
+             "interceptor_cost", "threat_cost_destroyed", "value_lost", "value_protected", "defence_cost_lost",
+             "fratricide", "friendly_killed")
     assert list(result.metrics.columns) == ["replication", *names]
     assert set(result.summary["metrics"]) == {*names, "leakers_fraction", "p_raid_annihilation",
-                                              "p_wrongful_engagement", "cost_exchange_ratio", "value_protected_ratio",
+                                              "p_wrongful_engagement", "p_fratricide", "cost_exchange_ratio",
+                                              "value_protected_ratio",
                                               *(f"attrition_{layer}" for layer in ("long", "medium", "short", "point"))}
     for key in ("name", "seed", "replications", "threats", "civil_aircraft", "fire_units", "fire_units_able",
                 "leakers_fraction_mean", "detected_fraction", "p_raid_annihilation", *(f"{m}_mean" for m in names)):

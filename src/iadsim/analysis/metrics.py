@@ -341,6 +341,12 @@ def _value_lost(world, state) -> np.ndarray:
     return _expected_loss(world, state.outcomes.leaked)
 
 
+def _if_friendly(world, values) -> np.ndarray:
+    """``values`` (R,) as floats, or NaN for a run without friendly aircraft (the measure does not apply)."""
+    values = np.asarray(values, dtype=float)
+    return values if world.friendly.any() else np.full(len(values), np.nan)
+
+
 def _nan_unless(threats, values):
     """``values``, or NaN for a run without threats (``threats`` None: some, their number unknown)."""
     return values if threats is None or threats else np.full(len(values), np.nan)
@@ -429,6 +435,12 @@ for _name, _metric in {
     "defence_cost_lost": Metric("network units destroyed [USD]", "amount",
                                 of_state=lambda w, s: _defence_lost(w, s), unit="US dollars per replication",
                                 better="lower", optional=True),
+    "fratricide": Metric("fratricidal engagements (friendly aircraft)", "count",
+                         of_state=lambda w, s: _if_friendly(w, s.outcomes.fratricide),
+                         unit="launches per replication", better="lower", optional=True),
+    "friendly_killed": Metric("friendly aircraft shot down", "count",
+                              of_state=lambda w, s: _if_friendly(w, s.outcomes.friendly_killed),
+                              unit="aircraft per replication", better="lower", optional=True),
     "leakers_fraction": Metric("fraction of threats leaking", "fraction", of_rows=lambda rows, threats: (
         rows["leakers"].to_numpy(dtype=float) / threats if threats else np.full(len(rows), np.nan)),
         unit="fraction of the threats", better="lower", needs=("leakers", "threats")),
@@ -440,6 +452,10 @@ for _name, _metric in {
                                     of_rows=lambda rows, threats: (rows["wrongful_engagements"].to_numpy() > 0
                                                                    ).astype(float), unit="probability",
                                     needs=("wrongful_engagements",)),
+    "p_fratricide": Metric("probability of a fratricidal engagement", "proportion",
+                           of_rows=lambda rows, threats: np.where(np.isnan(rows["fratricide"].to_numpy(dtype=float)),
+                                                                  np.nan, rows["fratricide"].to_numpy(dtype=float) > 0),
+                           unit="probability", better="lower", optional=True, needs=("fratricide",)),
     "cost_exchange_ratio": Metric(
         "cost-exchange ratio (USD fired per USD shot down)", "ratio",
         ratio_of=("interceptor_cost", "threat_cost_destroyed"), unit="USD per USD", better="lower", optional=True),

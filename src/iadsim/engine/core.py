@@ -72,6 +72,13 @@ class Engine:
         return self.state
 
     @property
+    def decisions(self) -> pd.DataFrame:
+        """With automation, its decisions so far (:data:`iadsim.events.DECISION_DTYPES`); else an empty table."""
+        from iadsim.events import decisions_frame
+
+        return decisions_frame(self.ctx.decisions or [])
+
+    @property
     def events(self) -> pd.DataFrame:
         """The events so far as one typed table (:data:`iadsim.events.EVENT_DTYPES`)."""
         return self.ctx.log.frame() if self.ctx.log is not None else empty_events()

@@ -34,6 +34,7 @@ import numpy as np
 from scipy.special import ndtri
 from scipy.stats import poisson
 
+from iadsim.c2.teaming import ENGAGE, acceptance, classify, iff_reply_probability, label_cdf, pressure
 from iadsim.engine import rng
 from iadsim.engine._kernels import assignable as assignable_kernel
 from iadsim.engine._kernels import (
@@ -78,7 +79,7 @@ from iadsim.registry import (
     measures_range,
     places_target,
 )
-from iadsim.scenario.models import LAYERS
+from iadsim.scenario.models import LABELS, LAYERS
 from iadsim.scenario.relocation import SEPARATOR, home_of
 from iadsim.sensors import in_sector, sensor_entry
 from iadsim.tracking import gate_threshold
@@ -118,6 +119,9 @@ S_FALSE, S_FALSE_AT = 11, 12  # false plots: how many in a look, and where
 S_STRIKE = 13  # whether a threat reaching the unit it attacks destroys it
 S_WARN, S_ARM_MISS, S_ARM_KILL = 14, 15, 16  # a crew warned of an ARM launch; an ARM's impact error and kill draw
 S_ALIGN = 17  # a radar's north-alignment error after its set-up: whether a blunder, and its value
+S_INTERROGATE = 18  # the system's IFF interrogation of a target gets through
+S_CLASSIFY, S_CROSS_CHECK, S_CROSS_IFF, S_ACCEPT = 19, 20, 21, 22  # automation: label, the operator's IFF
+#   cross-check (whether, and whether the interrogation gets through), acceptance
 GATE_PROBABILITY = 0.99  # a sensor track's gate holds its true plot with this probability (chi-square, 3 dof)
 MIN_SIGMA = 1e-3  # [m] a plot's error at least: a perfect sensor still errs by a millimetre
 
@@ -193,6 +197,8 @@ class Context:
     arm_growth: np.ndarray = None  # (T,) [m/s] growth of that error per second of silence before the impact
     arm_kill: np.ndarray = None  # (2, T) Carleton D0 and lethal area [m^2] of its warhead against the radar
     emit_up: np.ndarray = None  # (R, S) the radars working and emitting-capable at the step's start (emit)
+    decisions: list = None  # with automation: one row per decision (DECISION_COLUMNS), None: not kept
+    label_cdf: np.ndarray = None  # (T, 4) with automation: the cumulative label probabilities of each target's row
 
     @cached_property
     def plain(self) -> np.ndarray:
@@ -270,6 +276,10 @@ class Context:
             arm_growth=np.array([a.miss_growth.value if a else 0.0 for a in arms]),
             arm_kill=np.array([[a.peak_pk.value if a else 0.0 for a in arms],
                                [a.lethal_area.value if a else 1.0 for a in arms]]).reshape(2, len(arms)),
+            decisions=[] if spec.authority.automation is not None else None,
+            label_cdf=None if spec.authority.automation is None else np.array(
+                [label_cdf(spec.authority.automation.classifier.confusion[p]) for p in world.profile],
+                float).reshape(len(world.target_ids), len(LABELS)),
         )
 
     @cached_property
@@ -476,8 +486,10 @@ def initial_state(ctx: Context) -> State:
     draw = -np.log1p(-rng.uniform(keys, 0, S_FAIL, (U,)))
     mean = np.where(healthy, ctx.mtbf, ctx.mttr)
     next_event = np.where(np.isfinite(mean) & (w.site_number == 0), draw * mean, np.inf)  # (a unit's own fail)
-    civil_ok = w.civil & w.transponder
-    missed = rng.uniform(keys, 0, S_ID_SYSTEM, (T,)) < spec.authority.identification.p_transponder_missed
+    ident = spec.authority.identification
+    missed = rng.uniform(keys, 0, S_ID_SYSTEM, (T,)) < ident.p_transponder_missed
+    missed |= rng.uniform(keys, 0, S_INTERROGATE, (T,)) >= ident.interrogator_availability
+    civil_ok = w.iff_replies
     count = lambda: np.zeros(R, np.int64)  # noqa: E731
     st = State(
         time_index=0,
@@ -514,7 +526,8 @@ def initial_state(ctx: Context) -> State:
         crews=Crews(free_at=np.full((R, len(ctx.cp_units) + F, spec.doctrine.concurrent_decisions), -np.inf)),
         outcomes=Outcomes(alive=np.ones((R, T), bool), leaked=np.zeros((R, T), bool), kills=count(),
                           engagements=count(), expended=count(), wrongful=count(), civil_killed=count(),
-                          vetoes=count(), first_detection=np.full(R, np.nan), first_engagement=np.full(R, np.nan),
+                          fratricide=count(), friendly_killed=count(), vetoes=count(),
+                          first_detection=np.full(R, np.nan), first_engagement=np.full(R, np.nan),
                           emission_time=np.zeros((R, S)), released=np.zeros((R, T), np.int8),
                           arms_shot_down=count(), arms_missed=count(), at_decoys=count(),
                           decoys_killed=count(), fired=np.zeros((R, F), np.int64),
@@ -1683,13 +1696,17 @@ def authorise(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarr
     released = []
     for i, (r, t, f, now) in enumerate(zip(rr, tt, ff, when, strict=True)):
         bat.busy[r, f] = False
-        factor = crew(ctx, st.readiness, r, f).error_rate_factor
-        p_wrong = 1.0 - skilled(1.0 - (ident.p_civil_as_hostile if w.civil[t] else ident.p_hostile_as_civil), factor)
-        if w.decoy[t]:  # held for civil, or recognised for a decoy: either way not engaged
-            p_wrong = 1.0 - (1.0 - p_wrong) * (1.0 - skilled(ident.p_decoy_recognised, factor))
-        wrong = calls[i] < p_wrong
-        operator_says_hostile = wrong if w.civil[t] else not wrong
-        approved = ctx.authority.approves(operator_says_hostile, eng.decision[r, t], spec.authority.veto_window)
+        if ctx.decisions is not None:  # the automation recommends, the operator accepts or vetoes
+            approved = automated(ctx, k, st, r, f, t, float(now), float(tof[i]))
+        else:
+            factor = crew(ctx, st.readiness, r, f).error_rate_factor
+            p_wrong = 1.0 - skilled(1.0 - (ident.p_civil_as_hostile if w.civil[t] else ident.p_hostile_as_civil),
+                                    factor)
+            if w.decoy[t]:  # held for civil, or recognised for a decoy: either way not engaged
+                p_wrong = 1.0 - (1.0 - p_wrong) * (1.0 - skilled(ident.p_decoy_recognised, factor))
+            wrong = calls[i] < p_wrong
+            operator_says_hostile = wrong if w.civil[t] else not wrong
+            approved = ctx.authority.approves(operator_says_hostile, eng.decision[r, t], spec.authority.veto_window)
         eng.attempts[r, t] += 1
         if not approved:
             eng.phase[r, t] = CLEARED
@@ -1707,6 +1724,51 @@ def authorise(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarr
             continue
         launch(ctx, st, r, f, t, now, *aims[i])
     return np.unique(np.array(released, np.int64))
+
+
+def automated(ctx: Context, k: int, st: State, r: int, f: int, t: int, now: float, tof: float) -> bool:
+    """Whether an engagement recommended by the automation goes ahead (:mod:`iadsim.c2.teaming`): the classifier's
+    label, then, with an operator, the IFF cross-check and the logistic acceptance, then the authority rule. Each
+    decision is kept (:data:`iadsim.events.DECISION_DTYPES`)."""
+    w, spec = ctx.world, ctx.world.scenario.spec
+    auto, ident, eng = spec.authority.automation, spec.authority.identification, st.engagements
+    key, attempt = ctx.keys[r], int(eng.attempts[r, t])
+    label = LABELS[int(classify(ctx.label_cdf[t], rng.uniform_at(key, 0 if ident.persistent else attempt,
+                                                                  S_CLASSIFY, t)))]
+    engage, confidence = label in ENGAGE, auto.classifier.confidence[label]
+    checked = replied = False
+    p_accept, workload, press = np.nan, np.nan, np.nan
+    if not ctx.operator:  # autonomous: the classifier alone
+        accepted = approved = engage
+    elif not engage:  # a recommendation to hold fire is never launched
+        accepted, approved = True, False
+    else:
+        checked = bool(rng.uniform_at(key, attempt, S_CROSS_CHECK, t) < ident.cross_check)
+        replied = checked and bool(rng.uniform_at(key, attempt, S_CROSS_IFF, t) < iff_reply_probability(
+            bool(w.iff_replies[t]), ident.interrogator_availability, ident.p_transponder_missed))
+        workload = operator_workload(ctx, k, st, r, f, now)
+        press = float(pressure(tof, auto.operator.pressure_horizon))
+        p_accept = float(acceptance(auto.operator, confidence, press, workload, now / 3600.0))
+        accepted = not replied and bool(rng.uniform_at(key, attempt, S_ACCEPT, t) < p_accept)
+        approved = ctx.authority.approves(accepted, eng.decision[r, t], spec.authority.veto_window)
+    ctx.decisions.append((int(ctx.reps[r]), now, int(w.fire_unit[f]), t, w.profile[t], label, confidence, tof, press,
+                          workload, now / 3600.0, p_accept, checked, replied, accepted, approved))
+    return approved
+
+
+def operator_workload(ctx: Context, k: int, st: State, r: int, f: int, now: float) -> float:
+    """Tracks and decisions per operator of fire unit ``f``'s deciding crew at ``now``: the live targets in the fire
+    unit's picture plus the engagements waiting for that crew's decision (this one included), over its
+    ``doctrine.concurrent_decisions`` operators."""
+    w, eng = ctx.world, st.engagements
+    n = len(w.target_ids)
+    tt = np.arange(n)
+    live = st.outcomes.alive[r] & ~st.outcomes.leaked[r]
+    held = known(ctx, k, st.readiness, st.tracks, np.full(n, r), np.full(n, f), tt, np.full(n, now)) & live
+    d = decider(ctx, st.readiness, r, f)
+    waiting = sum(decider(ctx, st.readiness, r, int(eng.fire[r, u])) == d for u in np.flatnonzero(eng.phase[r] ==
+                                                                                                   PENDING))
+    return float(held.sum() + waiting) / w.scenario.spec.doctrine.concurrent_decisions
 
 
 def aim_points(ctx: Context, k: int, pic: Picture, rr, ff, tt, when, tof) -> list[tuple[float, np.ndarray]]:
@@ -1761,7 +1823,8 @@ def launch(ctx: Context, st: State, r: int, f: int, t: int, now: float, tof: flo
     out.launches[r, f] += 1
     if w.layer[f] >= 0:
         out.reached[r, t, w.layer[f]] = True
-    out.wrongful[r] += int(w.civil[t])
+    out.wrongful[r] += int(w.civil[t] and not w.friendly[t])
+    out.fratricide[r] += int(w.friendly[t])
     out.at_decoys[r] += n * int(w.decoy[t])
     if ctx.relocation:  # shoot and scoot: the launcher, and the radars that guide it
         for u in {int(w.fire_unit[f]), *w.sensor_unit[st.readiness.guides[r, f]].tolist()}:
@@ -1816,7 +1879,8 @@ def arrive(ctx: Context, k: int, st: State, rr: np.ndarray, tt: np.ndarray) -> N
             out.kills[r] += int(w.threat[t])
             out.arms_shot_down[r] += int(w.arm[t])
             out.decoys_killed[r] += int(w.decoy[t])
-            out.civil_killed[r] += int(w.civil[t])
+            out.civil_killed[r] += int(w.civil[t] and not w.friendly[t])
+            out.friendly_killed[r] += int(w.friendly[t])
             ctx.event(r, when, EventKind.KILL, w.fire_unit[f], t, miss_distance=aim_error, where=arrival)
         else:
             ctx.event(r, when, EventKind.MISS, w.fire_unit[f], t, miss_distance=aim_error, reason=reason,

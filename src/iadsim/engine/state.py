@@ -155,6 +155,8 @@ class Outcomes:
     expended: np.ndarray  # (R,) missiles fired
     wrongful: np.ndarray  # (R,) launches at civil aircraft
     civil_killed: np.ndarray  # (R,)
+    fratricide: np.ndarray  # (R,) launches at friendly aircraft
+    friendly_killed: np.ndarray  # (R,)
     vetoes: np.ndarray  # (R,)
     first_detection: np.ndarray  # (R,) seconds, nan if never
     first_engagement: np.ndarray  # (R,) seconds, nan if never
@@ -209,9 +211,9 @@ class State:
             broken.append("a fire unit is busy without a pending engagement, or free with one")
         if ((~o.alive) & o.leaked).any():
             broken.append("a target both killed and leaked")
-        if (o.expended < o.engagements).any() or (o.wrongful > o.engagements).any():
+        if (o.expended < o.engagements).any() or (o.wrongful + o.fratricide > o.engagements).any():
             broken.append("fewer missiles than launches, or more wrongful launches than launches")
-        if (o.kills + o.civil_killed + o.arms_shot_down + o.decoys_killed
+        if (o.kills + o.civil_killed + o.friendly_killed + o.arms_shot_down + o.decoys_killed
                 != (~o.alive & (o.released != 2)).sum(axis=1)).any():
             broken.append("kills do not count the targets shot down")
         if (o.fired.sum(axis=1) != o.expended).any() or (o.launches.sum(axis=1) != o.engagements).any():

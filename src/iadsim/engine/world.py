@@ -23,7 +23,7 @@ from iadsim.registry import RANGING, places
 from iadsim.scenario import Scenario
 from iadsim.scenario.catalog import LauncherType, MissileType
 from iadsim.scenario.load import ScenarioWarning, launch_time
-from iadsim.scenario.models import LAYERS
+from iadsim.scenario.models import DEFAULT_PROFILES, LAYERS
 from iadsim.scenario.relocation import expanded, home_of
 from iadsim.sensors import (
     Emission,
@@ -258,6 +258,33 @@ class World:
         """(T,) bool: a raid's aircraft (not civil traffic, not a missile they launch, not a decoy): what kills,
         leakers and the raid's measures count."""
         return ~self.civil & ~self.arm & ~self.decoy
+
+    @cached_property
+    def friendly(self) -> np.ndarray:
+        """(T,) bool: a friendly military aircraft (traffic with side friendly): its loss is fratricide."""
+        return np.array([self.civil[i] and getattr(f, "side", "civil") == "friendly"
+                         for i, f in enumerate(self.target_flight)], bool).reshape(len(self.target_ids))
+
+    @cached_property
+    def iff_replies(self) -> np.ndarray:
+        """(T,) bool: replies validly to IFF interrogation: traffic with its transponder on and, for a friendly
+        aircraft, its codes loaded."""
+        codes = np.array([getattr(f, "iff_codes", "loaded") == "loaded" for f in self.target_flight], bool)
+        return self.transponder & codes.reshape(len(self.target_ids))
+
+    @cached_property
+    def profile(self) -> list[str]:
+        """(T,) the classifier row each target is judged by (:data:`iadsim.scenario.models.DEFAULT_PROFILES`)."""
+        out = []
+        for i, flight in enumerate(self.target_flight):
+            given = getattr(flight, "profile", None)
+            if given is not None and not self.arm[i]:
+                out.append(given)
+            elif self.civil[i]:
+                out.append(DEFAULT_PROFILES["friendly" if self.friendly[i] else "civil"])
+            else:
+                out.append(DEFAULT_PROFILES["arm" if self.arm[i] else "decoy" if self.decoy[i] else "raid"])
+        return out
 
     @cached_property
     def attacking(self) -> np.ndarray:

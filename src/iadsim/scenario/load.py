@@ -23,7 +23,7 @@ from iadsim.scenario.catalog import (
     RadarType,
     load_catalog,
 )
-from iadsim.scenario.models import DEFAULT_PROFICIENCY, Located, ProficiencyEffect, ScenarioSpec
+from iadsim.scenario.models import DEFAULT_PROFICIENCY, DEFAULT_PROFILES, Located, ProficiencyEffect, ScenarioSpec
 from iadsim.scenario.yamlio import Document, InputError, InputErrors, describe, from_validation_errors, load_yaml
 
 UNIT_KINDS = ("radar", "esm", "irst", "launcher", "command-post")
@@ -189,6 +189,33 @@ def validate_spec(doc: Document) -> ScenarioSpec:
         raise from_validation_errors(doc, exc.errors(include_url=False)) from None
 
 
+def _profile_errors(spec: ScenarioSpec, doc: Document) -> list[InputError]:
+    """Every flight's classifier row exists when the scenario has automation; iff_codes only for friendly
+    aircraft."""
+    errors = []
+    for i, flight in enumerate(spec.traffic):
+        if flight.side == "civil" and flight.iff_codes != "loaded":
+            errors.append(doc.error(("traffic", i, "iff_codes"), "IFF codes are a friendly aircraft's: give side: "
+                                    "friendly, or leave iff_codes out"))
+    automation = spec.authority.automation
+    if automation is None:
+        return errors
+    rows = automation.classifier.confusion
+    known = ", ".join(rows)
+    wanted = [(("threats", i), raid.profile, DEFAULT_PROFILES["raid"]) for i, raid in enumerate(spec.threats)]
+    wanted += [(("threats", i, "arms"), None, DEFAULT_PROFILES["arm"]) for i, raid in enumerate(spec.threats)
+               if raid.arms]
+    wanted += [(("traffic", i), f.profile, DEFAULT_PROFILES[f.side]) for i, f in enumerate(spec.traffic)]
+    for loc, given, default in wanted:
+        if given is not None and given not in rows:
+            errors.append(doc.error((*loc, "profile"), f"no classifier row '{given}' in authority.automation."
+                                    f"classifier.confusion; rows: {known}"))
+        elif given is None and default not in rows:
+            errors.append(doc.error(("authority", "automation", "classifier", "confusion"), f"no row '{default}', "
+                                    f"which {'.'.join(str(p) for p in loc)} is judged by (give it, or a profile)"))
+    return errors
+
+
 def check_references(spec: ScenarioSpec, catalog: Catalog, doc: Document) -> None:
     """Ids unique, catalog types of the right kind, links between existing units and of a sensible kind."""
     errors: list[InputError] = []
@@ -246,14 +273,16 @@ def check_references(spec: ScenarioSpec, catalog: Catalog, doc: Document) -> Non
             if not isinstance(entry, AircraftType):
                 known = ", ".join(catalog.ids("aircraft") + (catalog.ids("decoy") if group == "threats" else []))
                 errors.append(doc.error((group, i, "type"), f"unknown aircraft type '{flight.type}'; known: {known}"))
-            elif group == "traffic" and not entry.civil:
-                errors.append(doc.error((group, i, "type"), f"'{flight.type}' is not a civil aircraft type"))
+            elif group == "traffic" and not entry.civil and flight.side == "civil":
+                errors.append(doc.error((group, i, "type"), f"'{flight.type}' is not a civil aircraft type (a "
+                                        "military aircraft of our own side is side: friendly)"))
             elif group == "jammers" and isinstance(entry, DecoyType):
                 errors.append(doc.error((group, i, "type"), f"'{flight.type}' is a decoy: a raid flies it (threats), "
                                         "not a stand-off jammer"))
             elif isinstance(entry, DecoyType) and getattr(flight, "arms", None):
                 errors.append(doc.error((group, i, "arms"), f"'{flight.type}' is a decoy: it carries no "
                                         "anti-radiation missiles"))
+    errors += _profile_errors(spec, doc)
     if spec.jammers:  # a stand-off jammer is heard in the sidelobes: every radar needs its sidelobe level
         for i, unit in enumerate(spec.units):
             entry = catalog.types.get(unit.type)

@@ -419,6 +419,83 @@ class Identification(Strict):
     persistent: bool = Field(
         False, description="one identification per target for the whole run (the operator keeps the first call); "
         "default: every authorisation is a fresh decision with the crew's error rates")
+    interrogator_availability: StrictProbability = Field(
+        1.0, description="probability an IFF interrogation gets through (the interrogator works and the reply is "
+        "received)")
+    cross_check: StrictProbability = Field(
+        0.0, description="with automation: probability the operator interrogates IFF again before accepting a "
+        "recommendation to engage (a valid reply then vetoes it)")
+
+
+LABELS = ("hostile", "arm", "civil", "friendly")
+"""What the automation's classifier can call a track: hostile and arm (an anti-radiation missile) recommend an
+engagement, civil and friendly recommend holding fire."""
+Label = Literal["hostile", "arm", "civil", "friendly"]
+Grade = Literal["published", "derived", "assumed"]
+DEFAULT_PROFILES = {"raid": "hostile", "arm": "arm", "decoy": "hostile", "civil": "civil", "friendly": "friendly"}
+"""The classifier row a target is judged by when its flight names no ``profile``."""
+
+
+class Classifier(Strict):
+    """The automated classifier at every fire-control node: a confusion matrix, one row per target profile (what
+    the target looks like to the classifier), one probability per label it can give (the row sums to 1)."""
+
+    confusion: Annotated[dict[Id, dict[Label, StrictProbability]], Field(min_length=1, max_length=64)] = Field(
+        description="rows: target profiles (hostile, arm, civil, friendly, or a flight's own profile); columns: "
+        "the label given (hostile, arm, civil, friendly); each row sums to 1")
+    confidence: dict[Label, StrictProbability] = Field(
+        default_factory=lambda: {"hostile": 0.9, "arm": 0.9, "civil": 0.9, "friendly": 0.9},
+        description="the confidence the classifier shows the operator with each label (0 to 1)")
+    source: str = Field("assumption", description="where the matrix comes from")
+    grade: Grade = "assumed"
+
+    @field_validator("confusion")
+    @classmethod
+    def _rows(cls, confusion: dict) -> dict:
+        for profile, row in confusion.items():
+            total = sum(row.values())
+            if abs(total - 1.0) > 1e-6:
+                raise ValueError(f"row '{profile}' sums to {total:.6g}, not 1")
+        return confusion
+
+    @field_validator("confidence")
+    @classmethod
+    def _labels(cls, confidence: dict) -> dict:
+        missing = [label for label in LABELS if label not in confidence]
+        if missing:
+            raise ValueError(f"give a confidence for every label: {', '.join(missing)} missing")
+        return confidence
+
+
+Weight = Annotated[float, Field(strict=True, ge=-100, le=100)]
+
+
+class OperatorModel(Strict):
+    """The probability that an operator accepts the automation's recommendation to engage: a logistic function
+    (docs/engine.md, "Human-machine teaming") of trust, the classifier's confidence, time pressure, workload and
+    time on task."""
+
+    trust: Annotated[float, Field(strict=True, ge=0, le=1)] = Field(
+        0.5, description="the crews' trust in the automation, 0 (none) to 1 (complete), as trained")
+    intercept: Weight = Field(-2.0, description="logit of acceptance with every input at 0")
+    trust_weight: Weight = Field(4.0, description="per unit of trust")
+    confidence_weight: Weight = Field(1.0, description="per unit of the classifier's confidence")
+    pressure_weight: Weight = Field(1.5, description="per unit of time pressure (1 - time to intercept / horizon, "
+                                    "0 to 1)")
+    workload_weight: Weight = Field(0.1, description="per track or decision per operator")
+    vigilance_weight: Weight = Field(0.5, description="per hour on task (the vigilance decrement: more automation "
+                                     "bias as the watch wears on)")
+    pressure_horizon: PositiveDuration = Field("120 s", description="a time to intercept beyond which there is no "
+                                               "time pressure")
+    source: str = Field("assumption", description="where the weights come from")
+    grade: Grade = "assumed"
+
+
+class Automation(Strict):
+    """Automation that recommends engagements: its classifier, and the operators who accept or veto its calls."""
+
+    classifier: Classifier
+    operator: OperatorModel = OperatorModel()
 
 
 class Authority(Strict):
@@ -429,6 +506,9 @@ class Authority(Strict):
         "30 s", description="a vetoed target may be nominated again this much later, for a fresh decision (with "
         "persistent identification it is never engaged again)")
     identification: Identification = Identification()
+    automation: Automation | None = Field(
+        None, description="an automated classifier recommending engagements, and the operators' acceptance of its "
+        "calls (absent: the operator identifies with the identification error rates)")
 
 
 class Tracking(Strict):
@@ -571,6 +651,8 @@ class ArmLaunch(Strict):
 
 
 class Raid(Flight):
+    profile: Id | None = Field(None, description="the classifier row its aircraft are judged by (default: hostile; "
+                               "a decoy's too)")
     target: Id | None = Field(None, description="what the raid attacks at the end of its route: a defended asset, "
                               "or a unit of the network (a radar, a launcher, a command post)")
     pk: StrictProbability = Field(1.0, description="probability that a threat reaching the unit or the defended "
@@ -598,6 +680,13 @@ class StandoffJammer(Flight):
 class CivilFlight(Flight):
     altitude_reference: Literal["agl", "msl"] = "msl"
     transponder: OnOff = "on"
+    side: Literal["civil", "friendly"] = Field(
+        "civil", description="civil traffic, or a friendly military aircraft (its loss is fratricide)")
+    iff_codes: Literal["loaded", "missing"] = Field(
+        "loaded", description="a friendly aircraft's IFF codes: loaded (it replies to interrogation when its "
+        "transponder is on) or missing (no valid reply: codes not loaded or mismatched)")
+    profile: Id | None = Field(None, description="the classifier row it is judged by (default: its side, civil or "
+                               "friendly)")
 
 
 class ScenarioSpec(Strict):

@@ -1,0 +1,91 @@
+"""Human-machine teaming: the automation's classifier, the operator's acceptance of its recommendations, and IFF.
+
+Rules (docs/engine.md, "Human-machine teaming"):
+
+* **Classifier.** At every fire-control node a target is judged by the row of the confusion matrix named by its
+  profile (its flight's ``profile``, else hostile for a raid's aircraft and decoys, arm for its anti-radiation
+  missiles, civil or friendly for traffic by its side). One keyed uniform ``u`` gives the label: the first whose
+  cumulative probability along the row (in the order hostile, arm, civil, friendly) exceeds ``u``
+  (:func:`classify`). Hostile and arm recommend an engagement; civil and friendly recommend holding fire. The
+  classifier shows the operator its configured confidence in that label.
+* **Operator.** The probability of accepting a recommendation to engage is the logistic function
+  (:func:`acceptance`)::
+
+      logit p = intercept + trust_weight * trust + confidence_weight * confidence
+                + pressure_weight * pressure + workload_weight * workload + vigilance_weight * hours
+
+  with ``trust`` the crews' trust in the automation (0..1, as trained), ``confidence`` the classifier's,
+  ``pressure = clip(1 - t_intercept / horizon, 0, 1)`` (``t_intercept``: the time of flight to the predicted
+  intercept when the authorisation ends), ``workload`` the tracks in the deciding fire unit's picture plus the
+  engagements waiting for its deciding crew, per operator (``doctrine.concurrent_decisions`` operators), and
+  ``hours`` the time on task (hours since the run began: the vigilance decrement). The form follows the
+  automation-bias literature (reliance grows with trust and time pressure and under workload; Parasuraman and
+  Riley 1997; Parasuraman and Manzey 2010); the weights are assumptions, graded so, for the analyst to vary.
+* **IFF.** A target replies validly to an interrogation when its transponder is on and, for a friendly aircraft,
+  its IFF codes are loaded (civil aircraft reply in their civil modes), the interrogation gets through
+  (``identification.interrogator_availability``) and the reply is not missed (``p_transponder_missed``). The
+  system interrogates each target once (a valid reply keeps it off the engagement list); with automation, the
+  operator asked to engage cross-checks IFF with probability ``identification.cross_check``: a fresh
+  interrogation, and a valid reply vetoes the engagement (:func:`iff_reply_probability`).
+* **Authority.** ``autonomous`` launches on the classifier's recommendation alone; ``human-on-the-loop`` launches
+  on it unless the operator vetoes within the window (an operator slower than the window vetoes nothing);
+  ``human-in-the-loop`` launches only what the operator accepts. A recommendation to hold fire is never launched.
+
+References
+----------
+.. [1] Parasuraman, R. and Riley, V. (1997). Humans and automation: use, misuse, disuse, abuse. Human Factors
+   39(2), 230-253.
+.. [2] Parasuraman, R. and Manzey, D. H. (2010). Complacency and bias in human use of automation: an attentional
+   integration. Human Factors 52(3), 381-410.
+.. [3] Defense Science Board (2005). Report of the Defense Science Board Task Force on Patriot System
+   Performance: two of the three 2003 fratricides, an aircraft classified as an anti-radiation missile and
+   crews trained to trust the system.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from iadsim.scenario.models import LABELS
+
+__all__ = ["ENGAGE", "LABELS", "acceptance", "classify", "iff_reply_probability", "label_cdf", "pressure"]
+
+ENGAGE = frozenset({"hostile", "arm"})
+"""The labels that recommend an engagement."""
+
+
+def label_cdf(row: dict[str, float]) -> np.ndarray:
+    """Cumulative probabilities of a confusion-matrix row over :data:`LABELS` in order (the last set to 1)."""
+    cdf = np.cumsum([float(row.get(label, 0.0)) for label in LABELS])
+    cdf[-1] = 1.0
+    return cdf
+
+
+def classify(cdf: np.ndarray, u) -> np.ndarray:
+    """The label index (into :data:`LABELS`) a uniform ``u`` in [0, 1) gives on a row's :func:`label_cdf`."""
+    return np.searchsorted(cdf, np.asarray(u, dtype=float), side="right")
+
+
+def pressure(time_to_intercept, horizon: float) -> np.ndarray:
+    """Time pressure: ``clip(1 - t / horizon, 0, 1)`` (``t`` [s], a negative or unknown time: full pressure)."""
+    t = np.asarray(time_to_intercept, dtype=float)
+    return np.where(np.isfinite(t), np.clip(1.0 - t / horizon, 0.0, 1.0), 1.0)
+
+
+def acceptance(operator, confidence, time_pressure, workload, hours) -> np.ndarray:
+    """The probability that an operator accepts a recommendation to engage (module docstring): ``operator`` an
+    :class:`iadsim.scenario.models.OperatorModel`, the rest numbers or arrays (broadcast)."""
+    logit = (operator.intercept + operator.trust_weight * operator.trust
+             + operator.confidence_weight * np.asarray(confidence, dtype=float)
+             + operator.pressure_weight * np.asarray(time_pressure, dtype=float)
+             + operator.workload_weight * np.asarray(workload, dtype=float)
+             + operator.vigilance_weight * np.asarray(hours, dtype=float))
+    return 0.5 * (1.0 + np.tanh(0.5 * logit))  # the logistic, without overflow
+
+
+def iff_reply_probability(replies: bool, interrogator_availability: float, p_missed: float) -> float:
+    """Probability that one interrogation gets a valid reply from a target that ``replies`` (transponder on and,
+    for a friendly aircraft, codes loaded)."""
+    return float(replies) * interrogator_availability * (1.0 - p_missed) if replies else 0.0
+
+
