@@ -57,7 +57,7 @@ def ground(m, country, group_name, units):
     return g
 
 
-def build(path: Path, *, sa11_extra=None, ground_units=True) -> Path:
+def build(path: Path, *, sa11_extra=None, ground_units=True, zone_radius=2500) -> Path:
     """The test mission: red air defence around Kutaisi, blue raids, a red airliner, one trigger zone."""
     m = dcs.Mission(dcs.terrain.Caucasus())
     red, blue = m.country("Russia"), m.country("USA")
@@ -75,7 +75,7 @@ def build(path: Path, *, sa11_extra=None, ground_units=True) -> Path:
         ground(m, red, "Buk battery", [("Buk SR", ad.SA_11_Buk_SR_9S18M1, -20000, 10000),
                                        ("TELAR", ad.SA_11_Buk_LN_9A310M1, -20200, 10000)])
     ground(m, red, "Supply", [("Truck", vehicles.Unarmed.Ural_375, 0, 1000)])
-    m.triggers.add_triggerzone(Point(*KUTAISI, m.terrain), radius=2500, name="Kutaisi airbase")
+    m.triggers.add_triggerzone(Point(*KUTAISI, m.terrain), radius=zone_radius, name="Kutaisi airbase")
 
     apache = m.flight_group_inflight(blue, "Apache raid", helicopters.AH_64D_BLK_II,
                                      Point(KUTAISI[0] - 60000, KUTAISI[1] - 30000, m.terrain), altitude=300,
@@ -460,3 +460,22 @@ def test_format_version_name_sources_and_chance_warnings(tmp_path, capsys):
     (tmp_path / "again").mkdir()
     err = bad(capsys, tmp_path / "again", miz)
     assert "aircraft group 'Viper'" in err and "threats[0].route[1].altitude" in err
+
+
+def test_flat_terrain_covers_a_defended_zone_to_its_edge(tmp_path, capsys):
+    """A trigger zone reaching 160 km beyond every unit and waypoint: the flat terrain written covers its whole
+    circle (its four compass points), as the GIS importer's does."""
+    from pyproj import CRS, Geod, Transformer
+
+    from iadsim.scenario import load_scenario
+
+    miz = build(tmp_path / "m.miz", zone_radius=160_000)
+    out = tmp_path / "laydown.yaml"
+    status, _, err = run(capsys, "import", "dcs", miz, "--out", out)
+    assert status == 0, err
+    scenario = load_scenario(out)
+    (asset,) = scenario.spec.defended_assets
+    to_grid = Transformer.from_crs(CRS.from_epsg(4326), CRS.from_user_input(scenario.terrain.crs), always_xy=True)
+    for azimuth in (0, 90, 180, 270):
+        lon, lat, _ = Geod(ellps="WGS84").fwd(asset.lon, asset.lat, azimuth, 159_000)
+        assert scenario.terrain.contains(*to_grid.transform(lon, lat)), azimuth

@@ -328,6 +328,36 @@ def _mean_longitude(lons: list[float]) -> float:
     return math.degrees(math.atan2(s, c))
 
 
+def circle_edge(asset: dict) -> Iterable[tuple[float, float]]:
+    """Four points (lat, lon) on a defended asset's circle (north, east, south, west; its ``radius`` written as
+    "N m"): the terrain must cover it."""
+    radius = float(asset["radius"].split()[0])
+    for azimuth in (0, 90, 180, 270):
+        lon, lat, _ = geod().fwd(asset["lon"], asset["lat"], azimuth, radius)
+        yield lat, lon
+
+
+def laydown_document(name: str, description: str, units: list[dict], links: list[dict], assets: list[dict],
+                     threats: list[dict], traffic: list[dict], catalog: Catalog, options, source: Path) -> dict:
+    """The scenario mapping every importer writes, in the file's order: format, name, description, a duration
+    covering every flight (:func:`duration_for`), the terrain and origin covering every unit, waypoint and asset
+    circle (:func:`terrain_and_origin`), then the assets, units, links, threats and traffic (empty groups left
+    out, but units always)."""
+    points = [(u["lat"], u["lon"]) for u in units]
+    points += [(w["lat"], w["lon"]) for f in threats + traffic for w in f["route"]]
+    points += [p for a in assets for p in circle_edge(a)]
+    document: dict = {"format_version": format_version(), "name": name, "description": description,
+                      "duration": duration_for(threats + traffic, catalog),
+                      **terrain_and_origin(points, options, source=source)}
+    if assets:
+        document["defended_assets"] = assets
+    document["units"] = units
+    for key, value in (("links", links), ("threats", threats), ("traffic", traffic)):
+        if value:
+            document[key] = value
+    return document
+
+
 def duration_for(flights: Iterable[dict], catalog: Catalog) -> str:
     """A scenario duration covering every flight (``threats`` and ``traffic`` entries with lat/lon waypoints):
     its start, the spacing of its aircraft and its route flown at the waypoints' speeds or the type's cruise

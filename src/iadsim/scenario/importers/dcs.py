@@ -64,13 +64,11 @@ from iadsim.scenario.importers.common import (
     Imported,
     ImportOptions,
     check_unit_count,
-    duration_for,
-    format_version,
     geod,
+    laydown_document,
     load_terrain,
     nearest_names,
     roles,
-    terrain_and_origin,
     wire,
 )
 from iadsim.scenario.yamlio import InputError, read_bytes
@@ -151,26 +149,12 @@ def read(source: Path, options: ImportOptions, fmt: str = "dcs") -> Imported:
         links += more
         warnings += notes
 
-    points = [(u["lat"], u["lon"]) for u in units] + [(a["lat"], a["lon"]) for a in assets]
-    points += [(w["lat"], w["lon"]) for f in threats + traffic for w in f["route"]]
     name = "".join(c if c.isprintable() else "-" for c in (options.name or source.stem)).strip()
-    document: dict = {
-        "format_version": format_version(),
-        "name": name[:MAX_NAME] or "dcs-mission",
-        "description": f"Imported from the DCS mission {_clip(source.name, 120)} ({mission.terrain.name}); the "
-                       f"defence is the {defence} coalition.",
-        "duration": duration_for(threats + traffic, catalog) if threats or traffic else "10 min",
-    }
     # a DEM's path is absolute here: write_scenario writes it relative to the scenario's folder
-    document.update(terrain_and_origin(points, options, source=source))
-    if assets:
-        document["defended_assets"] = assets
-    document["units"] = units
-    document["links"] = links
-    if threats:
-        document["threats"] = threats
-    if traffic:
-        document["traffic"] = traffic
+    document = laydown_document(
+        name[:MAX_NAME] or "dcs-mission",
+        f"Imported from the DCS mission {_clip(source.name, 120)} ({mission.terrain.name}); the defence is the "
+        f"{defence} coalition.", units, links, assets, threats, traffic, catalog, options, source)
     return Imported(source=source, fmt=fmt, document=document, warnings=warnings, sources=sources)
 
 

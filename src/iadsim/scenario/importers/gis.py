@@ -40,7 +40,6 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,11 +50,9 @@ from iadsim.scenario.importers.common import (
     ImportOptions,
     _clip,
     check_unit_count,
-    duration_for,
-    format_version,
     geod,
+    laydown_document,
     nearest_names,
-    terrain_and_origin,
     unknown_type,
     wire,
 )
@@ -495,24 +492,10 @@ def _laydown(source: Path, fmt: str, features: list[Feature], options: ImportOpt
         warnings.append(f"{source}: properties ignored (not iadsim fields; features carrying each): {shown}{more}")
     links, wiring = wire(units, groups, catalog, positions, source=source)
     warnings += [f"{source}: {w}" for w in wiring]
-    points = [(u["lat"], u["lon"]) for u in units]
-    points += [(w["lat"], w["lon"]) for g in flights.values() for fl in g for w in fl["route"]]
-    points += [p for a in assets for p in _circle_edge(a)]
-    document: dict = {
-        "format_version": format_version(),
-        "name": options.name or _name(source),
-        "description": f"Laydown imported from {_clip(source.name, 120)} ({fmt}): check types, batteries and links.",
-        "duration": duration_for(flights["threats"] + flights["traffic"], catalog),
-        **terrain_and_origin(points, options, source=source),
-    }
-    if assets:
-        document["defended_assets"] = assets
-    document["units"] = units
-    if links:
-        document["links"] = links
-    for group in ("threats", "traffic"):
-        if flights[group]:
-            document[group] = flights[group]
+    document = laydown_document(
+        options.name or _name(source),
+        f"Laydown imported from {_clip(source.name, 120)} ({fmt}): check types, batteries and links.",
+        units, links, assets, flights["threats"], flights["traffic"], catalog, options, source)
     return Imported(source, fmt, document, warnings, sources)
 
 
@@ -694,11 +677,3 @@ def _enclosing_circle(points, lon0: float, lat0: float, shapely):
     radius = float(shapely.minimum_bounding_radius(cloud))
     lon, lat, _ = geod().fwd(lon0, lat0, math.degrees(math.atan2(centre.x, centre.y)), math.hypot(centre.x, centre.y))
     return (float(lon), float(lat)), radius
-
-
-def _circle_edge(asset: dict) -> Iterator[tuple[float, float]]:
-    """Four points on a defended asset's circle (north, east, south, west): the terrain must cover it."""
-    radius = float(asset["radius"].split()[0])
-    for azimuth in (0, 90, 180, 270):
-        lon, lat, _ = geod().fwd(asset["lon"], asset["lat"], azimuth, radius)
-        yield lat, lon
