@@ -129,3 +129,21 @@ def test_reaction_time_is_the_mean_time_from_nomination_to_launch(example, mode)
     # the authority rule's delay: none, the veto window, the operators' fixed 4 s decision (queueing aside)
     assert {"autonomous": mean == 0.0, "human-on-the-loop": mean == pytest.approx(20.0),
             "human-in-the-loop": 4.0 <= mean < 20.0}[mode]
+
+
+def test_a_folder_written_before_the_newer_optional_metrics_is_read_with_them_undefined(whole, tmp_path):
+    """A run folder whose metrics lack the optional metrics added since (fratricide, friendly_killed,
+    reaction_time) reads them as NaN; a missing measure every run has is still refused."""
+    folder = tmp_path / "run"
+    shutil.copytree(whole[1], folder)
+    files = sorted((folder / "metrics").glob("batch-*.parquet"))
+    for file in files:
+        pd.read_parquet(file).drop(columns=["fratricide", "friendly_killed", "reaction_time"]).to_parquet(file)
+    run = load_run(folder)
+    assert run.metrics[["fratricide", "friendly_killed", "reaction_time"]].isna().all().all()
+    pd.testing.assert_frame_equal(run.metrics.drop(columns=["fratricide", "friendly_killed", "reaction_time"]),
+                                  whole[0].metrics.drop(columns=["fratricide", "friendly_killed", "reaction_time"]),
+                                  check_dtype=False)
+    pd.read_parquet(files[0]).drop(columns=["leakers"]).to_parquet(files[0])
+    with pytest.raises(RunFolderError, match="lacks the column"):
+        load_run(folder)

@@ -671,13 +671,20 @@ def read_replication_states(folder: Path, manifest: dict, replication: int) -> p
     return states[states["replication"] == replication].reset_index(drop=True)
 
 
-def read_batches(folder: Path, manifest: dict, metric_columns) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Every finished batch's metrics and events, concatenated (listed by the manifest, never globbed)."""
+def read_batches(folder: Path, manifest: dict, metric_columns, optional=()) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every finished batch's metrics and events, concatenated (listed by the manifest, never globbed). A column of
+    ``optional`` (an optional metric registered after the run was written) that a batch lacks is NaN there; every
+    other column of ``metric_columns`` must be there."""
     from iadsim.events import empty_events
 
     metrics, events = [], []
+    required = tuple(c for c in metric_columns if c not in set(optional))
     for b in finished_batches(folder, manifest):
-        metrics.append(read_table(batch_file(folder, "metrics", b), metric_columns))
+        frame = read_table(batch_file(folder, "metrics", b), required)
+        for column in metric_columns:
+            if column not in frame:
+                frame[column] = np.nan
+        metrics.append(frame[list(metric_columns)])
         events.append(read_events(batch_file(folder, "events", b)))
     m = pd.concat(metrics, ignore_index=True) if metrics else pd.DataFrame(columns=list(metric_columns))
     e = pd.concat(events, ignore_index=True) if events else empty_events()

@@ -18,7 +18,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, ValidationError
 
 from iadsim.analysis import artifacts, runfolder
-from iadsim.analysis.metrics import replication_names
+from iadsim.analysis.metrics import METRICS, replication_names
 from iadsim.analysis.runfolder import RunFolderError
 from iadsim.scenario.yamlio import read_json
 
@@ -134,7 +134,8 @@ def load_run(run_dir: str | Path) -> Run:
                              "summary); run `iadsim simulate` again to complete it")
     summary = _checked(_Summary, read_json(path / "summary.json", what="run summary"), path / "summary.json")
     audit = _checked(_Audit, read_json(path / "audit.json", what="run audit"), path / "audit.json")
-    metrics, events = runfolder.read_batches(path, manifest, ("replication", *replication_names()))
+    optional = tuple(name for name in replication_names() if METRICS[name].optional)  # NaN in an older run's rows
+    metrics, events = runfolder.read_batches(path, manifest, ("replication", *replication_names()), optional)
     _check_batches(path, manifest, metrics, events)
     run = Run(path, summary, audit, metrics, events, manifest)
     _check_event_indices(path, events, run.entities)
