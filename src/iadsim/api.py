@@ -204,7 +204,8 @@ class Audit:
 class Results:
     """A Monte Carlo run: ``metrics`` one row per replication (``replication`` and a column per registered
     metric), ``summary`` one row per metric (mean, ci_low, ci_high, half_width, n, method), ``events`` the
-    typed event table (docs/events.md), ``out`` the run folder (None when none was written)."""
+    typed event table (docs/events.md), ``out`` the run folder (None when none was written), ``decisions`` with
+    automation the engine's decisions (:data:`iadsim.events.DECISION_DTYPES`; None without)."""
 
     scenario: Scenario
     metrics: pd.DataFrame
@@ -214,6 +215,7 @@ class Results:
     seed: int
     out: Path | None = None
     _run_dir: Path | None = field(default=None, repr=False)
+    decisions: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -263,7 +265,7 @@ def run(scenario: Scenario | str | Path, replications: int = 200, seed: int | No
     result = simulate(scenario.model, int(replications), seed, None if out is None else Path(out), workers=workers,
                       corridors=bool(corridors))
     return Results(scenario, result.metrics, result.summary, result.events, int(replications), seed,
-                   None if out is None else Path(out))
+                   None if out is None else Path(out), decisions=result.decisions)
 
 
 @dataclass

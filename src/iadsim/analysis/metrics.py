@@ -341,6 +341,13 @@ def _value_lost(world, state) -> np.ndarray:
     return _expected_loss(world, state.outcomes.leaked)
 
 
+def _per_launch(total, launches) -> np.ndarray:
+    """``total`` (R,) over the replication's launches, per launch; NaN for a replication without launches."""
+    launches = np.asarray(launches, dtype=float)
+    return np.divide(np.asarray(total, dtype=float), launches, out=np.full(len(launches), np.nan),
+                     where=launches > 0)
+
+
 def _if_friendly(world, values) -> np.ndarray:
     """``values`` (R,) as floats, or NaN for a run without friendly aircraft (the measure does not apply)."""
     values = np.asarray(values, dtype=float)
@@ -441,6 +448,9 @@ for _name, _metric in {
     "friendly_killed": Metric("friendly aircraft shot down", "count",
                               of_state=lambda w, s: _if_friendly(w, s.outcomes.friendly_killed),
                               unit="aircraft per replication", better="lower", optional=True),
+    "reaction_time": Metric("mean time from nomination to launch [s]", "time",
+                            of_state=lambda w, s: _per_launch(s.outcomes.reaction, s.outcomes.engagements),
+                            unit="s", better="lower", optional=True),
     "leakers_fraction": Metric("fraction of threats leaking", "fraction", of_rows=lambda rows, threats: (
         rows["leakers"].to_numpy(dtype=float) / threats if threats else np.full(len(rows), np.nan)),
         unit="fraction of the threats", better="lower", needs=("leakers", "threats")),

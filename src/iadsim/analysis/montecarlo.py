@@ -29,7 +29,7 @@ from iadsim.analysis.metrics import (
 from iadsim.engine import Engine, build_world
 from iadsim.engine.state import FLYING
 from iadsim.engine.world import World
-from iadsim.events import Status, empty_events, status_frame
+from iadsim.events import Status, decisions_frame, empty_events, status_frame
 from iadsim.network import cached_audit
 from iadsim.scenario import InputError, Scenario
 from iadsim.tracking.tracks import TENTATIVE
@@ -178,6 +178,10 @@ class RunResult:
     summary: dict
     metrics: pd.DataFrame
     events: pd.DataFrame
+    decisions: pd.DataFrame | None = None
+    """With automation (``authority.automation``), every replication's decisions
+    (:data:`iadsim.events.DECISION_DTYPES`, ordered by replication, each replication's as they were made); else
+    None."""
 
 
 class RunInterrupted(KeyboardInterrupt):
@@ -233,21 +237,21 @@ def simulate(scenario: Scenario, replications: int, seed: int | None = None, out
         workers = 1
     n_steps = len(world.times)
     total = replications * n_steps
-    results: dict[int, tuple[pd.DataFrame, pd.DataFrame]] = {}
+    results: dict[int, tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]] = {}
     todo = []
     for batch, reps in enumerate(batches):
         kept = writer.read_batch(batch, reps) if writer is not None and batch in writer.finished else None
         if kept is None:
             todo.append(batch)
         else:
-            results[batch] = kept[:2]
+            results[batch] = kept[0], kept[1], kept[3]
     done_before = total - sum(len(batches[b]) for b in todo) * n_steps  # (no progress yet: a bar's thread
     # started before the workers are forked would make forking unsafe)
 
-    def finished(batch: int, metrics, events, series, states) -> None:
+    def finished(batch: int, metrics, events, series, states, decisions) -> None:
         if writer is not None:
-            writer.write_batch(batch, metrics, events, series, states)
-        results[batch] = metrics, events
+            writer.write_batch(batch, metrics, events, series, states, decisions)
+        results[batch] = metrics, events, decisions
 
     try:
         if workers > 1:
@@ -263,18 +267,22 @@ def simulate(scenario: Scenario, replications: int, seed: int | None = None, out
     metrics = pd.concat([results[b][0] for b in sorted(results)], ignore_index=True)
     events = by_replication(pd.concat([results[b][1] for b in sorted(results)], ignore_index=True)
                             if results else empty_events())
+    decisions = None
+    if scenario.spec.authority.automation is not None:
+        decisions = by_replication(pd.concat([results[b][2] for b in sorted(results)], ignore_index=True)
+                                   if results else decisions_frame([]))
     if progress is not None:
         progress(total, total)
     threats = int(world.threat.sum())
     summary = summarise(scenario.name, metrics, audit_result, seed, threats, int(world.civil.sum()))
     if writer is not None:
         writer.finish(summary)
-    return RunResult(scenario, summary, metrics, events)
+    return RunResult(scenario, summary, metrics, events, decisions)
 
 
 def by_replication(events: pd.DataFrame) -> pd.DataFrame:
-    """The events ordered by replication, each replication's as they happened (a stable sort): the same table
-    whichever batches the replications ran in."""
+    """The events (or decisions) ordered by replication, each replication's as they happened (a stable sort): the
+    same table whichever batches the replications ran in."""
     order = np.argsort(events["replication"].to_numpy(), kind="stable")
     if (order == np.arange(len(order))).all():
         return events
@@ -283,7 +291,8 @@ def by_replication(events: pd.DataFrame) -> pd.DataFrame:
 
 def run_batch(world: World, reps: np.ndarray, seed: int, states: bool, progress=None) -> tuple[pd.DataFrame, ...]:
     """Run replications ``reps`` on ``world`` in one engine: (metrics, events, series, states; None without
-    ``states``); ``progress(steps)`` (optional) receives the replication-steps done so far."""
+    ``states``, decisions: None without automation, ordered by replication); ``progress(steps)`` (optional)
+    receives the replication-steps done so far."""
     engine = Engine(world, reps, seed)
     series = SeriesRecorder(world, engine, None if progress is None else lambda done, total: progress(done))
     recorder = StateRecorder(world, engine) if states else None
@@ -294,8 +303,9 @@ def run_batch(world: World, reps: np.ndarray, seed: int, states: bool, progress=
             recorder.after_step(steps)
 
     engine.run(on_step)
+    decisions = by_replication(engine.decisions) if world.scenario.spec.authority.automation is not None else None
     return (replication_rows(world, engine), engine.events, series.frame(),
-            None if recorder is None else recorder.frame())
+            None if recorder is None else recorder.frame(), decisions)
 
 
 BATCH_STATE_BYTES = 1_500_000_000
@@ -342,7 +352,7 @@ def _keep_in_worker(world: World, seed: int, states: bool, counter) -> None:
 
 
 def _worker_batch(job: tuple[int, np.ndarray]) -> tuple:
-    """Run one batch (batch, replications) in a worker: (batch, metrics, events, series, states)."""
+    """Run one batch (batch, replications) in a worker: (batch, metrics, events, series, states, decisions)."""
     batch, reps = job
     counter, last = _WORKER["counter"], [0]
 
@@ -358,7 +368,7 @@ def _run_in_workers(world: World, seed: int, states: bool, todo: list[tuple[int,
                     finished, progress=None) -> None:
     """Run batches ``todo`` ((batch, replications)) in ``workers`` local processes started once
     (:class:`iadsim.analysis.sweep.executors.LocalExecutor`; forked ones share the World). Each finished batch
-    goes to ``finished(batch, metrics, events, series, states)`` in this process as it completes;
+    goes to ``finished(batch, metrics, events, series, states, decisions)`` in this process as it completes;
     ``progress(steps)`` receives the replication-steps done, every half second."""
     import concurrent.futures
     import multiprocessing

@@ -14,6 +14,9 @@ Layout of ``<target>/``::
     series/batch-000003.parquet    per sampled step (montecarlo.SERIES_POINTS): time, replications, each series' sum
     states/batch-000003.parquet    each target's and unit's status (iadsim.events.Status) at the trajectory
                                    frames, a row when it changed: what the report's replay shows
+    decisions/batch-000003.parquet with automation (authority.automation) only: the engine's decisions
+                                   (iadsim.events.DECISION_DTYPES), what the report's human-machine teaming
+                                   section reads
     entities.json, trajectories.parquet, coverage.json, coverage.npz   what a report draws
     corridors.json                                                     (--corridors) least-exposed corridors
                                    (iadsim.analysis.artifacts), written when the run starts
@@ -21,7 +24,8 @@ Layout of ``<target>/``::
 
 Format 3 (iadsim 0.4) made events a typed table and added series/, entities, trajectories and coverage:
 a report reads the folder only, never rebuilding the engine's world or recomputing coverage. Format 4 added
-states/ (the replay's track and unit states).
+states/ (the replay's track and unit states), and later decisions/ (a folder without it, written before, or of a
+scenario without automation, has no decisions: :func:`read_decisions` gives None).
 
 A run is built in ``<target>.partial/``: each batch's files are written under a temporary name and renamed
 into place, then the manifest (also replaced atomically) lists the batch as finished, so a run killed at
@@ -56,6 +60,9 @@ AOI_MARGIN = 25_000.0
 """Margin [m] around every unit, defended asset and waypoint kept in the run folder's terrain crop."""
 
 BATCH_KINDS = ("metrics", "events", "series", "states")
+"""The tables every batch has."""
+DECISIONS = "decisions"
+"""The batch table a run with automation has too (:data:`iadsim.events.DECISION_DTYPES`)."""
 EVENT_COLUMNS = tuple(EVENT_DTYPES)
 
 
@@ -118,6 +125,8 @@ class RunWriter:
 
     def __post_init__(self) -> None:
         self.target = Path(self.target)
+        automated = self.scenario.spec.authority.automation is not None
+        self.kinds = (*BATCH_KINDS, DECISIONS) if automated else BATCH_KINDS  # the tables each batch writes
         self.partial = partial_folder(self.target)
         self.old = self.target.with_name(self.target.name + ".old")
         try:
@@ -178,7 +187,7 @@ class RunWriter:
     def _create(self) -> None:
         self.partial.mkdir()
         (self.partial / "scenario" / "catalogs").mkdir(parents=True)
-        for kind in BATCH_KINDS:
+        for kind in self.kinds:
             (self.partial / kind).mkdir()
         scenario = self.scenario
         write_atomic(self.partial / "scenario" / "scenario.yaml", scenario.source_text())
@@ -269,6 +278,8 @@ class RunWriter:
                                  "or number of replications; its finished batches stay there: delete it or choose "
                                  "another --out")
         self.manifest = old
+        for kind in self.kinds:  # (a run interrupted by an iadsim that kept no decisions has no decisions/)
+            (self.partial / kind).mkdir(exist_ok=True)
         self.finished = sorted(b for b in old.get("finished_batches", []) if self._batch_readable(b))
         self.manifest["finished_batches"] = self.finished
         self.notes.append(f"resuming the interrupted run in {self.partial}: {len(self.finished)} finished "
@@ -276,14 +287,14 @@ class RunWriter:
 
     def _holds_nothing_computed(self) -> bool:
         """True for a .partial laid out by :meth:`_create` only: our folders and files, and no batch file."""
-        ours = {"scenario", *BATCH_KINDS, "terrain", "audit.json", "entities.json", "trajectories.parquet",
+        ours = {"scenario", *BATCH_KINDS, DECISIONS, "terrain", "audit.json", "entities.json", "trajectories.parquet",
                 "coverage.json", "coverage.npz", "corridors.json"}
         try:
             entries = list(self.partial.iterdir())
             if self.partial.is_symlink() or any(e.name not in ours and not e.name.endswith(".tmp") for e in entries):
                 return False
             return not any((self.partial / kind).is_dir() and any((self.partial / kind).iterdir())
-                           for kind in BATCH_KINDS)
+                           for kind in (*BATCH_KINDS, DECISIONS))
         except OSError:
             return False
 
@@ -303,33 +314,41 @@ class RunWriter:
                               Path(self.scenario.path).parent, sha256_file)
 
     def _batch_readable(self, batch: int) -> bool:
-        return all(batch_file(self.partial, kind, batch).is_file() for kind in BATCH_KINDS)
+        return all(batch_file(self.partial, kind, batch).is_file() for kind in self.kinds)
 
     # -- batches
 
     def read_batch(self, batch: int, replications: np.ndarray) -> tuple[pd.DataFrame, ...] | None:
-        """A finished batch of a resumed run (metrics, events, series), or None when its files do not hold
-        exactly ``replications`` (the batch is then run again)."""
+        """A finished batch of a resumed run (metrics, events, series, decisions: None without automation), or
+        None when its files do not hold exactly ``replications`` (the batch is then run again)."""
         try:
             metrics = read_table(batch_file(self.partial, "metrics", batch), ("replication",))
             events = read_events(batch_file(self.partial, "events", batch))
             series = read_table(batch_file(self.partial, "series", batch), ("time", "replications"))
             states = read_states(batch_file(self.partial, "states", batch))
+            decisions = read_decisions(batch_file(self.partial, DECISIONS, batch)) if DECISIONS in self.kinds \
+                else None
         except InputError:
             return None
         if metrics["replication"].tolist() != [int(r) for r in replications] or not events["replication"].isin(
                 replications).all() or not (series["replications"] == len(replications)).all() or not states[
-                "replication"].isin(replications).all():
+                "replication"].isin(replications).all() or (decisions is not None and not decisions[
+                "replication"].isin(replications).all()):
             return None
-        return metrics, events, series
+        return metrics, events, series, decisions
 
     def write_batch(self, batch: int, metrics: pd.DataFrame, events: pd.DataFrame, series: pd.DataFrame,
-                    states: pd.DataFrame) -> None:
-        """Write one batch's metrics, events, series and states, then record it in the manifest (each step
-        atomic)."""
+                    states: pd.DataFrame, decisions: pd.DataFrame | None = None) -> None:
+        """Write one batch's metrics, events, series, states and (with automation) decisions, then record it in
+        the manifest (each step atomic)."""
+        if DECISIONS in self.kinds and decisions is None:
+            from iadsim.events import decisions_frame
+
+            decisions = decisions_frame([])
+        tables = {"metrics": metrics, "events": events, "series": series, "states": states, DECISIONS: decisions}
         try:
-            for kind, frame in (("metrics", metrics), ("events", events), ("series", series), ("states", states)):
-                write_atomic(batch_file(self.partial, kind, batch), _parquet_bytes(frame, kind))
+            for kind in self.kinds:
+                write_atomic(batch_file(self.partial, kind, batch), _parquet_bytes(tables[kind], kind))
             self.finished = sorted({*self.finished, int(batch)})
             self.manifest["finished_batches"] = self.finished
             write_json_atomic(self.partial / MANIFEST, self.manifest)
@@ -358,7 +377,14 @@ def _parquet_bytes(frame: pd.DataFrame, kind: str) -> bytes:
 
     if kind == "events":
         frame = frame.astype(EVENT_DTYPES)  # categoricals keep every kind and reason name as the dictionary
-    table = pa.Table.from_pandas(frame, preserve_index=False)
+    schema = None
+    if kind == DECISIONS:  # typed even when empty: text columns as strings
+        from iadsim.events import DECISION_DTYPES
+
+        schema = pa.schema([(c, pa.string() if d == "str" else pa.from_numpy_dtype(np.dtype(d)))
+                            for c, d in DECISION_DTYPES.items()])
+        frame = frame[list(DECISION_DTYPES)]
+    table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink)
     return sink.getvalue().to_pybytes()
@@ -583,6 +609,58 @@ def _typed_table(file: Path, dtypes: dict[str, str], names: dict[str, list[str]]
     return pd.DataFrame(out, columns=list(dtypes))
 
 
+def read_decisions(file: Path) -> pd.DataFrame:
+    """One batch's decisions (:data:`iadsim.events.DECISION_DTYPES`), checked: every column present; indices
+    whole numbers in their range; times finite; numbers numeric, flags true or false; every label one of the
+    classifier's (:data:`iadsim.scenario.models.LABELS`) and every profile text. (Whether an index names an
+    entity of the run is checked by the reader that knows the entities.)"""
+    from iadsim.events import DECISION_DTYPES
+    from iadsim.scenario.models import LABELS
+
+    frame = read_table(file, tuple(DECISION_DTYPES))
+    out = {}
+    for name, dtype in DECISION_DTYPES.items():
+        column = frame[name]
+        if dtype == "str":
+            values = column.astype(object).to_numpy()
+            if not all(isinstance(v, str) for v in values):
+                raise RunFolderError(file, f"{name}: expected text")
+            if name == "label" and not set(values) <= set(LABELS):
+                unknown = sorted(set(values) - set(LABELS))[0]
+                raise RunFolderError(file, f"label: not a classifier label: {unknown[:40]!r}")
+            out[name] = pd.Series(values, dtype=object)
+            continue
+        if dtype == "bool":
+            if not pd.api.types.is_bool_dtype(column):
+                raise RunFolderError(file, f"{name}: expected true or false")
+            out[name] = column.to_numpy(dtype=bool)
+            continue
+        if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+            raise RunFolderError(file, f"{name}: expected numbers")
+        values = column.to_numpy(dtype=float)
+        if name in _WHOLE_COLUMNS:
+            low, high = _WHOLE_COLUMNS[name]
+            if not (np.isfinite(values).all() and (values == np.floor(values)).all() and (values >= low).all()
+                    and (values <= high).all()):
+                raise RunFolderError(file, f"{name}: expected whole numbers from {low} to {high}")
+        elif name in _FINITE_COLUMNS and not np.isfinite(values).all():
+            raise RunFolderError(file, f"{name}: expected finite numbers")
+        out[name] = values.astype(dtype)
+    return pd.DataFrame(out, columns=list(DECISION_DTYPES))
+
+
+def read_run_decisions(folder: Path, manifest: dict) -> pd.DataFrame | None:
+    """Every finished batch's decisions, concatenated (listed by the manifest, never globbed); None for a run
+    folder without ``decisions/`` (a scenario without automation, or a folder written before runs kept them)."""
+    from iadsim.events import decisions_frame
+
+    if not inside(folder, DECISIONS).is_dir():
+        return None
+    frames = [read_decisions(batch_file(folder, DECISIONS, b)) for b in finished_batches(folder, manifest)]
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else decisions_frame([])
+
+
 def read_replication_states(folder: Path, manifest: dict, replication: int) -> pd.DataFrame:
     """The states of one replication, read from the one batch that holds it."""
     batch = int(replication) // int(manifest["batch_size"])
@@ -593,13 +671,20 @@ def read_replication_states(folder: Path, manifest: dict, replication: int) -> p
     return states[states["replication"] == replication].reset_index(drop=True)
 
 
-def read_batches(folder: Path, manifest: dict, metric_columns) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Every finished batch's metrics and events, concatenated (listed by the manifest, never globbed)."""
+def read_batches(folder: Path, manifest: dict, metric_columns, optional=()) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every finished batch's metrics and events, concatenated (listed by the manifest, never globbed). A column of
+    ``optional`` (an optional metric registered after the run was written) that a batch lacks is NaN there; every
+    other column of ``metric_columns`` must be there."""
     from iadsim.events import empty_events
 
     metrics, events = [], []
+    required = tuple(c for c in metric_columns if c not in set(optional))
     for b in finished_batches(folder, manifest):
-        metrics.append(read_table(batch_file(folder, "metrics", b), metric_columns))
+        frame = read_table(batch_file(folder, "metrics", b), required)
+        for column in metric_columns:
+            if column not in frame:
+                frame[column] = np.nan
+        metrics.append(frame[list(metric_columns)])
         events.append(read_events(batch_file(folder, "events", b)))
     m = pd.concat(metrics, ignore_index=True) if metrics else pd.DataFrame(columns=list(metric_columns))
     e = pd.concat(events, ignore_index=True) if events else empty_events()

@@ -520,13 +520,14 @@ def initial_state(ctx: Context) -> State:
         engagements=Engagements(phase=np.zeros((R, T), np.int8), fire=np.full((R, T), -1), due=np.zeros((R, T)),
                                 rounds=np.zeros((R, T), np.int64), aim=np.zeros((R, T, 3)),
                                 decision=np.zeros((R, T)), attempts=np.zeros((R, T), np.int64),
-                                launched=np.zeros((R, T)), waiting=np.zeros((R, T), bool)),
+                                launched=np.zeros((R, T)), nominated=np.zeros((R, T)),
+                                waiting=np.zeros((R, T), bool)),
         batteries=Batteries(missiles=np.tile(ctx.magazine, (R, 1)), ready_at=np.zeros((R, F)),
                             busy=np.zeros((R, F), bool), guiding=np.zeros((R, len(ctx.capacity)), np.int64)),
         crews=Crews(free_at=np.full((R, len(ctx.cp_units) + F, spec.doctrine.concurrent_decisions), -np.inf)),
         outcomes=Outcomes(alive=np.ones((R, T), bool), leaked=np.zeros((R, T), bool), kills=count(),
                           engagements=count(), expended=count(), wrongful=count(), civil_killed=count(),
-                          fratricide=count(), friendly_killed=count(), vetoes=count(),
+                          fratricide=count(), friendly_killed=count(), reaction=np.zeros(R), vetoes=count(),
                           first_detection=np.full(R, np.nan), first_engagement=np.full(R, np.nan),
                           emission_time=np.zeros((R, S)), released=np.zeros((R, T), np.int8),
                           arms_shot_down=count(), arms_missed=count(), at_decoys=count(),
@@ -1660,6 +1661,7 @@ def nominate(ctx: Context, k: int, st: State, r: int, f: int, t: int, now: float
     st.batteries.busy[r, f] = True
     eng.rounds[r, t] = ctx.rounds
     eng.decision[r, t] = decision
+    eng.nominated[r, t] = now
     ctx.event(r, now, EventKind.NOMINATED, w.fire_unit[f], t, where=partial(position_at, ctx, k, t, now))
 
 
@@ -1818,6 +1820,7 @@ def launch(ctx: Context, st: State, r: int, f: int, t: int, now: float, tof: flo
     bat.guiding[r, ctx.group[f]] += n
     eng.phase[r, t], eng.due[r, t], eng.rounds[r, t], eng.launched[r, t] = FLYING, now + tof, n, now
     out.engagements[r] += 1
+    out.reaction[r] += now - eng.nominated[r, t]
     out.expended[r] += n
     out.fired[r, f] += n
     out.launches[r, f] += 1

@@ -124,6 +124,7 @@ class Engagements:
     decision: np.ndarray  # (R, T) [s] from nomination to the deciding crew's decision (queueing included)
     attempts: np.ndarray  # (R, T) authorisations so far (numbers each decision's and each salvo's draws)
     launched: np.ndarray  # (R, T) [s] when the missiles in flight were launched
+    nominated: np.ndarray  # (R, T) [s] when the current engagement was nominated
     waiting: np.ndarray  # (R, T) bool: in reach of a free fire unit but waiting for a firing solution
 
 
@@ -157,6 +158,7 @@ class Outcomes:
     civil_killed: np.ndarray  # (R,)
     fratricide: np.ndarray  # (R,) launches at friendly aircraft
     friendly_killed: np.ndarray  # (R,)
+    reaction: np.ndarray  # (R,) [s] the launches' times from nomination to launch, summed
     vetoes: np.ndarray  # (R,)
     first_detection: np.ndarray  # (R,) seconds, nan if never
     first_engagement: np.ndarray  # (R,) seconds, nan if never

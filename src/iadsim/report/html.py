@@ -39,6 +39,7 @@ from iadsim.report.plots import label, map_figure, metrics_figure, replay_figure
 from iadsim.report.replay import build_replay
 from iadsim.report.run import Run, load_run
 from iadsim.report.sweep import load_sweep_table, pareto_figure, sweep_pair, tornado_figure, tradeoff_figure
+from iadsim.report.teaming import teaming_html
 from iadsim.scenario import InputError
 from iadsim.scenario.yamlio import write_atomic
 
@@ -102,6 +103,9 @@ def build_report(run_dirs: list[Path], out_path: Path, sweep_dir: Path | None = 
     page.section("layers", "Layered defence: attrition by layer", layers_html(page, runs))
     page.section("ledger", "Cost ledger: spent, destroyed, lost and protected", ledger_html(runs))
     page.section("who", "Who did what: by raid, aircraft type and fire unit", breakdown_html(breakdowns))
+    teaming = teaming_html(page.figure, runs, None if sweep_dir is None else Path(sweep_dir))
+    if teaming is not None:  # (only with automation: a run's decisions, or a sweep of trust)
+        page.section("teaming", "Human-machine teaming", teaming)
     page.section("over-time", "Over time", _series_html(page, runs))
     page.section("audit", "Kill-chain audit", "".join(_audit_html(run, i) for i, run in enumerate(runs)))
     page.section("timeline", "Engagement timeline", "".join(_timeline_html(page, run) for run in runs))

@@ -18,7 +18,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, ValidationError
 
 from iadsim.analysis import artifacts, runfolder
-from iadsim.analysis.metrics import replication_names
+from iadsim.analysis.metrics import METRICS, replication_names
 from iadsim.analysis.runfolder import RunFolderError
 from iadsim.scenario.yamlio import read_json
 
@@ -85,6 +85,19 @@ class Run:
         """The time series' means over the replications per step (``series/``)."""
         return runfolder.read_series(self.path, self.manifest)
 
+    @cached_property
+    def decisions(self) -> pd.DataFrame | None:
+        """With automation, the engine's decisions (``decisions/``, :data:`iadsim.events.DECISION_DTYPES`); None
+        for a run without them (no automation, or a folder written before runs kept them)."""
+        table = runfolder.read_run_decisions(self.path, self.manifest)
+        if table is not None:
+            n = int(self.manifest["replications"])
+            if len(table) and not table["replication"].isin(range(n)).all():
+                raise RunFolderError(self.path / runfolder.DECISIONS, "holds decisions of replications that did not "
+                                     "run")
+            _check_event_indices(self.path, table, self.entities, what=runfolder.DECISIONS)
+        return table
+
     def states(self, replication: int) -> pd.DataFrame:
         """One replication's rows of the states table (``states/``): each target's and unit's
         :class:`iadsim.events.Status` at the trajectory frames, a row when it changed."""
@@ -121,7 +134,8 @@ def load_run(run_dir: str | Path) -> Run:
                              "summary); run `iadsim simulate` again to complete it")
     summary = _checked(_Summary, read_json(path / "summary.json", what="run summary"), path / "summary.json")
     audit = _checked(_Audit, read_json(path / "audit.json", what="run audit"), path / "audit.json")
-    metrics, events = runfolder.read_batches(path, manifest, ("replication", *replication_names()))
+    optional = tuple(name for name in replication_names() if METRICS[name].optional)  # NaN in an older run's rows
+    metrics, events = runfolder.read_batches(path, manifest, ("replication", *replication_names()), optional)
     _check_batches(path, manifest, metrics, events)
     run = Run(path, summary, audit, metrics, events, manifest)
     _check_event_indices(path, events, run.entities)
@@ -205,10 +219,10 @@ def _check_batches(path: Path, manifest: dict, metrics: pd.DataFrame, events: pd
         raise RunFolderError(path / "events", "holds events of replications that did not run")
 
 
-def _check_event_indices(path: Path, events: pd.DataFrame, entities: dict) -> None:
-    """Every event's unit and target index names an entity of the run (-1: none)."""
+def _check_event_indices(path: Path, events: pd.DataFrame, entities: dict, what: str = "events") -> None:
+    """Every event's (or decision's) unit and target index names an entity of the run (-1: none)."""
     for column, names in (("unit", entities["units"]), ("target", entities["targets"])):
         values = events[column].to_numpy()
         if len(values) and (values.min() < -1 or values.max() >= len(names)):
-            raise RunFolderError(path / "events", f"{column}: an index names no {column} of the run's "
-                                 f"entities.json (it has {len(names)})")
+            raise RunFolderError(path / what, f"{column}: an index names no "
+                                 f"{column} of the run's entities.json (it has {len(names)})")

@@ -72,14 +72,14 @@ class WorkSize:
 
     def replication_bytes(self) -> int:
         """One replication of the engine state (:class:`iadsim.engine.core.State`) at its peak within a step:
-        per target the engagement and outcome arrays and their temporaries (812 bytes: 12 of them the layers it
-        reached and the fire unit that killed it); per sensor and target the
+        per target the engagement and outcome arrays and their temporaries (820 bytes: 12 of them the layers it
+        reached and the fire unit that killed it, 8 when its engagement was nominated); per sensor and target the
         confirmation counters and their temporaries in ``sense`` (64); per fire unit, sensor and target the
         boolean picture arrays of ``_known`` (4); per fire unit and target its own track (state, covariance,
         time, updates) and the assignment arrays (112); per fire unit the missiles and launches it fired (16); per
         unit and link its state (16); per sensor track slot its state, covariance, counters and truth (96)."""
         t, s, f = self.targets, self.sensors, self.fire_units
-        return (812 * t + 64 * s * t + 4 * f * s * t + 112 * f * t + 16 * f + 16 * (self.units + self.links) + 64
+        return (820 * t + 64 * s * t + 4 * f * s * t + 112 * f * t + 16 * f + 16 * (self.units + self.links) + 64
                 + 96 * s * self.track_slots)
 
     def batch_bytes(self, batch: int) -> int:
