@@ -405,7 +405,10 @@ def route(
     direct = ("direct route crosses cells without terrain data" if found.direct_probability is None else
               f"direct route {found.direct_probability:.4g} ({found.direct_exposure:.4g})")
     looks = "expected detecting looks" if minimise == "detection" else "expected detecting looks in an envelope"
-    out.print(f"  {what} {found.probability:.4g} ({looks} {found.exposure:.4g}) as flown; {direct}")
+    about = "about " if found.caveats else ""
+    out.print(f"  {what} {about}{found.probability:.4g} ({looks} {about}{found.exposure:.4g}) as flown; {direct}")
+    for caveat in found.caveats:
+        out.print(f"  note: the flown figures leave out what the engine models: {caveat}")
     out.print(f"  terrain following (climb {entry.climb_rate.value:g} m/s, descent {entry.descent_rate.value:g} "
               f"m/s) flies it up to {found.flown_excess:.0f} m above {height:g} m over the ground; held at "
               f"{height:g} m everywhere it would be {found.planned_probability:.4g} ({found.planned_exposure:.4g})")

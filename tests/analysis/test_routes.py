@@ -259,7 +259,7 @@ def test_probability_agrees_with_the_engine(tmp_path, power, x0, x1, y):
 
 
 # ------------------------------------------------------------------------------------------------------------
-# Sampling, engagement, a start in the goal's cell, the lower bound, the options errors name
+# Sampling, engagement, a start in the goal's cell, the flown figures, the options errors name
 # ------------------------------------------------------------------------------------------------------------
 def test_a_narrow_lit_strip_between_route_cell_centres_is_not_missed(two_radars):
     from iadsim.analysis.routes import Hazard, SensorLooks, exposure_field, route_probability
@@ -331,20 +331,64 @@ def test_flown_figures_worded_the_same_with_and_without_out(tmp_path, capsys, wr
     argv = ["route", AIRBASE, "--from=-14km,-13km", "--to", "airbase", *(["--out", out] if write else [])]
     status, text, err = run(capsys, *argv)
     assert status == 0, err
-    flown = float(text.split("P(detected) ")[1].split()[0])
+    flown = float(text.split("P(detected) ")[1].removeprefix("about ").split()[0])
     held = float(text.split("everywhere it would be ")[1].split()[0])
+    assert "about" in text and "failures and repairs during the flight (lr-acq, lr-fcr)" in text  # their mtbf
     assert "as flown" in text and "terrain following" in text and "P(detected) at least" not in text
     assert flown != held
     assert out.exists() == write
 
 
-def test_flown_equals_held_on_flat_ground(two_radars, capsys):
-    status, text, err = run(capsys, "route", two_radars, "--from=-2km,-12km", "--to", "base")
-    assert status == 0, err
-    assert "flies it up to 0 m above" in text
-    flown = float(text.split("P(detected) ")[1].split()[0])
-    held = float(text.split("everywhere it would be ")[1].split()[0])
-    assert flown == pytest.approx(held, abs=0.02)  # the same flight; exact points instead of DEM cell centres
+def test_flown_equals_held_on_flat_ground(tmp_path):
+    """On flat ground the flight holds its height: the flown figure differs from the held one only by judging each
+    look at the exact point instead of its DEM cell's centre."""
+    from iadsim.analysis.routes import flown_probability, route_probability, sensor_hazard
+    from iadsim.scenario import load_scenario
+
+    (tmp_path / "weak.yaml").write_text(weak_radar_catalog("0.03 W"))
+    path = tmp_path / "chord.yaml"
+    path.write_text(CHORD_SCENARIO.format(duration=120, x0=-12e3, x1=12e3, y=2e3))
+    scenario = load_scenario(path)
+    ox, oy = scenario.origin_xy
+    hazard = sensor_hazard(scenario, "fighter", 1000.0)
+    line = np.array([[-12e3 + ox, 2e3 + oy], [12e3 + ox, 2e3 + oy]])
+    ((flown, looks, excess),) = flown_probability(scenario, hazard, [line])
+    held, held_looks = route_probability(hazard, line)
+    assert excess == 0.0 and 0.3 < held < 0.9
+    assert flown == pytest.approx(held, abs=0.01) and looks == pytest.approx(held_looks, rel=0.02)
+
+
+@pytest.mark.validation
+def test_flown_probability_follows_emission_schedules_and_availability(tmp_path, validation):
+    """A radar blinking (20 s on, 20 s off) and up at the start 70 % of the time: the flown figure applies both,
+    and agrees with 400 engine replications; always on and always up it would be far off."""
+    from iadsim.analysis import simulate
+    from iadsim.analysis.routes import flown_probability, sensor_hazard
+    from iadsim.scenario import load_scenario
+
+    (tmp_path / "weak.yaml").write_text(weak_radar_catalog("0.1 W"))
+    text = CHORD_SCENARIO.format(duration=120, x0=-12e3, x1=12e3, y=2e3).replace(
+        "mast_height: 10 m}", "mast_height: 10 m, emcon: {policy: blink, on: 20 s, off: 20 s, offset: 5 s}, "
+        "readiness: {availability: 0.7}}")
+    assert "blink" in text
+    path = tmp_path / "chord.yaml"
+    path.write_text(text)
+    scenario = load_scenario(path)
+    ox, oy = scenario.origin_xy
+    line = np.array([[-12e3 + ox, 2e3 + oy], [12e3 + ox, 2e3 + oy]])
+    ((flown, _, _),) = flown_probability(scenario, sensor_hazard(scenario, "fighter", 1000.0), [line])
+    (tmp_path / "plain.yaml").write_text(CHORD_SCENARIO.format(duration=120, x0=-12e3, x1=12e3, y=2e3))
+    plain = load_scenario(tmp_path / "plain.yaml")
+    ((always, _, _),) = flown_probability(plain, sensor_hazard(plain, "fighter", 1000.0), [line])
+    n = 400
+    result = simulate(scenario, replications=n)
+    detected = float(np.isfinite(result.metrics["time_to_first_detection"]).mean())
+    standard_error = math.sqrt(flown * (1 - flown) / n)
+    assert 0.2 < flown < 0.8, flown
+    validation("least-exposed route: P(detected) as flown with a blinking radar up 70 % of the time",
+               f"{n} engine replications (fraction with a detection), within 4 standard errors", flown, detected,
+               abs=4 * standard_error)
+    assert abs(always - detected) > 8 * standard_error, (always, detected)
 
 
 EDGE_SCENARIO = SCENARIO.replace("{id: base, x: 8 km, y: 12 km, radius: 1 km}",
@@ -448,7 +492,7 @@ def test_flown_probability_agrees_with_the_engine_over_an_escarpment(tmp_path, v
     ox, oy = scenario.origin_xy
     hazard = sensor_hazard(scenario, "attack-helicopter", 50.0)
     line = np.array([[-25e3 + CLIFF_SHIFT + ox, oy], [1e3 + CLIFF_SHIFT + ox, oy]])
-    flown, looks, excess = flown_probability(scenario, hazard, line)
+    ((flown, looks, excess),) = flown_probability(scenario, hazard, [line])
     held = route_probability(hazard, line)[0]
     assert excess == pytest.approx(1000.0, abs=30)  # at the cliff's foot it flies at the top's height
     n = 400
@@ -550,3 +594,61 @@ def test_corridor_starts_lie_on_the_maps_edge_not_around_inner_holes():
               and (r == 4 or c == 4) and max(r, c) <= 4}  # the flyable cells around the corner's nodata
     assert starts == border | corner
     assert not starts & {(5, 5), (5, 6), (8, 8), (6, 5)}  # around the inner hole
+
+
+def test_corridor_starts_along_the_threat_axis_outside_the_assets(two_radars):
+    """The raid on the base comes from the south-south-west: the corridor starts on the map's edge within 45 deg
+    of that bearing from the base, never inside a defended asset."""
+    from iadsim.analysis.routes import AXIS_HALF_WIDTH, corridors
+    from iadsim.scenario import load_scenario
+
+    scenario = load_scenario(two_radars)
+    (corridor,) = corridors(scenario)
+    site = scenario.sites["base"]
+    sx, sy = corridor.route.start
+    raid = scenario.routes["raid"][0]
+    offset = math.atan2(sx - site.x, sy - site.y) - math.atan2(raid[0] - site.x, raid[1] - site.y)
+    assert abs(math.remainder(offset, 2 * math.pi)) <= AXIS_HALF_WIDTH + 1e-9
+    ox, oy = scenario.origin_xy
+    assert max(abs(sx - ox), abs(sy - oy)) > 14.5e3  # on the edge of the 30 km square
+
+
+@pytest.mark.parametrize("tamper", ["reason-and-waypoints", "huge", "not-json"])
+def test_a_tampered_corridors_file_is_refused_and_the_report_still_draws_the_map(two_radars, tmp_path, capsys,
+                                                                                 tamper):
+    import json
+
+    from iadsim.analysis.artifacts import read_corridors
+    from iadsim.scenario import InputError
+
+    folder = tmp_path / "run"
+    status, _, err = run(capsys, "simulate", two_radars, "--replications", "2", "--out", folder, "--corridors")
+    assert status == 0, err
+    file = folder / "corridors.json"
+    data = json.loads(file.read_text())
+    entry = data["corridors"][0]
+    if tamper == "reason-and-waypoints":
+        entry["reason"] = "none"
+    elif tamper == "huge":
+        entry["waypoints"][0] = [1e308, -1e308]
+    text = "{not json" if tamper == "not-json" else json.dumps(data)
+    file.write_text(text)
+    with pytest.raises(InputError, match="corridors.json"):  # (a RunFolderError, or the JSON reader's)
+        read_corridors(folder)
+    status, _, err = run(capsys, "report", folder, "--out", tmp_path / "r.html", "--figures", tmp_path / "figures")
+    assert status == 0, err
+    page = (tmp_path / "r.html").read_text()
+    assert "could not be drawn" not in page and "corridors are not drawn" in page
+
+
+def test_a_resumed_run_asked_for_corridors_gets_them(two_radars, tmp_path):
+    from iadsim.analysis import simulate
+    from iadsim.analysis.runfolder import RunWriter
+    from iadsim.engine.world import build_world
+    from iadsim.scenario import load_scenario
+
+    scenario = load_scenario(two_radars)
+    folder = tmp_path / "run"
+    RunWriter(folder, scenario, 3, 2, 2, build_world(scenario))  # an interrupted start, without corridors
+    simulate(scenario, 2, 3, folder, batch_size=2, corridors=True)
+    assert (folder / "corridors.json").is_file()

@@ -297,8 +297,12 @@ MAX_CORRIDOR_POINTS = 100_000
 """Most waypoints read back over all the corridors of ``corridors.json``."""
 
 CORRIDOR_RULE = ("the least-exposed route into each defended asset from the best route cell on the terrain's edge "
-                 "(iadsim route's search, started from every flyable edge cell), for the first aircraft type raiding "
-                 "the asset at its terrain clearance; its probability as the engine flies it (terrain following)")
+                 "(iadsim route's search, started from every flyable edge cell outside the defended assets, along "
+                 "the raids' threat axes when raids attack the asset), for the first aircraft type raiding the asset "
+                 "at its terrain clearance; its probability as the engine flies it (terrain following, emission "
+                 "schedules, availability)")
+MAX_CORRIDOR_COORDINATE = 1e7
+"""Largest |x| or |y| [m] of a corridor waypoint read back (10,000 km from the origin)."""
 
 
 def corridor_data(scenario: Scenario, mode: str = "detection") -> dict:
@@ -318,10 +322,10 @@ def corridor_data(scenario: Scenario, mode: str = "detection") -> dict:
             item.update({
                 "probability": r.probability, "exposure": r.exposure, "planned_probability": r.planned_probability,
                 "direct_probability": r.direct_probability, "length_m": r.length, "flown_excess_m": r.flown_excess,
-                "steep_moves": r.steep_moves,
+                "steep_moves": r.steep_moves, "caveats": list(r.caveats),
                 "waypoints": [[round(float(x - ox), 1), round(float(y - oy), 1)] for x, y in r.waypoints]})
         items.append(item)
-    return {"mode": mode, "rule": CORRIDOR_RULE, "corridors": items}
+    return {"mode": mode, "corridors": items}
 
 
 def read_corridors(folder: Path) -> dict | None:
@@ -339,13 +343,19 @@ def read_corridors(folder: Path) -> dict | None:
         if not (isinstance(item, dict) and isinstance(item.get("asset"), str) and isinstance(item.get("type"), str)):
             raise RunFolderError(file, f"corridors[{i}]: expected asset and type names")
         if "reason" in item:
-            if not isinstance(item["reason"], str):
-                raise RunFolderError(file, f"corridors[{i}].reason: expected text")
+            if not isinstance(item["reason"], str) or "waypoints" in item:
+                raise RunFolderError(file, f"corridors[{i}].reason: expected text, and no waypoints beside it")
             continue
         points = item.get("waypoints")
         if not (isinstance(points, list) and len(points) >= 2 and all(
-                isinstance(p, list) and len(p) == 2 and all(_finite(v) for v in p) for p in points)):
-            raise RunFolderError(file, f"corridors[{i}].waypoints: expected at least two [x, y] pairs of numbers")
+                isinstance(p, list) and len(p) == 2 and all(_finite(v) and abs(v) <= MAX_CORRIDOR_COORDINATE
+                                                            for v in p) for p in points)):
+            raise RunFolderError(file, f"corridors[{i}].waypoints: expected at least two [x, y] pairs of numbers "
+                                 f"(metres, within {MAX_CORRIDOR_COORDINATE:g} of the origin)")
+        notes = item.get("caveats", [])
+        if not (isinstance(notes, list) and len(notes) <= 10 and all(isinstance(c, str) and len(c) <= 2000
+                                                                    for c in notes)):
+            raise RunFolderError(file, f"corridors[{i}].caveats: expected a short list of text")
         total += len(points)
         if total > MAX_CORRIDOR_POINTS:
             raise RunFolderError(file, f"more than {MAX_CORRIDOR_POINTS:,} waypoints")

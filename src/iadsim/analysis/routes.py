@@ -56,8 +56,10 @@ Rules (docs/engine.md, "Least-exposed routes"):
   engine's own path geometry (the exact point, not a DEM cell centre); in engagement mode the envelopes are judged
   at that height. The wanted-height value is kept beside it (``planned_probability``).
 * **Corridors** (``start=None``, :func:`corridors`): the least-exposed route into each defended asset from the
-  best route cell on the terrain's edge (every flyable edge cell is a start of the same search): the flyable
-  cells next to the grid's border or to the nodata joined to it, not those around a nodata hole inside the map.
+  best route cell on the terrain's edge (every such cell is a start of the same search): the flyable cells next
+  to the grid's border or to the nodata joined to it (not those around a nodata hole inside the map), outside
+  every defended asset, and, for an asset that raids attack, along their threat axes (within
+  :data:`AXIS_HALF_WIDTH` of the bearing of a raid's first waypoint from the asset).
 * **Waypoints.** The grid path simplified by Douglas-Peucker, the tolerance starting at one route cell and
   halved (down to 1/64 cell; else every cell is kept) until the simplified route's search exposure is within
   :data:`SIMPLIFY_TOLERANCE` (5 %, or 0.001 absolute) of the grid path's, the grid path's first point moved to
@@ -76,16 +78,17 @@ from scipy.sparse.csgraph import dijkstra
 
 from iadsim.analysis.coverage import faintest_ir, sensor_clutter, sensor_paths
 from iadsim.network import build_network, cached_audit
+from iadsim.network.emcon import ALWAYS, emitting
 from iadsim.scenario import Scenario
 from iadsim.scenario.catalog import AircraftType
 from iadsim.sensors import Emission, in_sector, look_pd, sensor_model
 from iadsim.terrain import DEFAULT_K, local_relief, masking_height
 
-__all__ = ["DEFAULT_TURN_ACCELERATION", "DISTANCE_COST", "MAX_STATES", "MODES", "ROUTE_CELL",
-           "SCAN_PHASES", "SIMPLIFY_TOLERANCE", "STEEP_PENALTY", "Corridor", "ExposureField", "GridPath", "Hazard",
-           "LeastExposedRoute", "NoPath", "RouteError", "SensorLooks", "check_out", "corridors", "default_type",
-           "exposure_field", "flown_probability", "least_exposed_path", "least_exposed_route", "route_probability",
-           "route_raid", "sensor_hazard", "simplify", "turn_radius", "write_with_raid"]
+__all__ = ["DEFAULT_TURN_ACCELERATION", "DISTANCE_COST", "MAX_STATES", "MODES", "ROUTE_CELL", "SCAN_PHASES",
+           "SIMPLIFY_TOLERANCE", "STEEP_PENALTY", "Corridor", "ExposureField", "GridPath", "Hazard",
+           "LeastExposedRoute", "NoPath", "RouteError", "SensorLooks", "caveats", "check_out", "corridors",
+           "default_type", "exposure_field", "flown_probability", "least_exposed_path", "least_exposed_route",
+           "route_probability", "route_raid", "sensor_hazard", "simplify", "turn_radius", "write_with_raid"]
 
 ROUTE_CELL = 250.0
 """Default route grid cell size [m]."""
@@ -145,6 +148,11 @@ class SensorLooks:
     pd : numpy.ndarray of float32, shape (n_rows, n_cols)
         Per-look probability of detection at the centres of the window's DEM cells (0: not seen, or outside the
         engagement envelopes in engagement mode).
+    emcon : (float, float, float)
+        Its radar's emission schedule (period, on, offset [s]; :class:`iadsim.network.emcon.Schedule`): a look
+        while dark detects nothing. Default: always on.
+    availability : float
+        Probability the unit is up at the start (its ``readiness.availability``).
     """
 
     unit_id: str
@@ -152,6 +160,18 @@ class SensorLooks:
     row0: int
     col0: int
     pd: np.ndarray
+    emcon: tuple[float, float, float] = (math.inf, math.inf, 0.0)
+    availability: float = 1.0
+
+    def lit(self, t) -> np.ndarray:
+        """Whether the sensor can detect at times ``t`` [s] from the flight's start (its emission schedule)."""
+        return emitting(t, *self.emcon)
+
+    @property
+    def duty(self) -> float:
+        """The fraction of the time it can detect."""
+        period, on, _ = self.emcon
+        return float(on / period) if math.isfinite(period) else float(on > 0)
 
     def at(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """Per-look Pd at DEM cells (0 outside the window)."""
@@ -194,7 +214,8 @@ class Hazard:
         out = np.zeros(self.terrain.shape)
         for s in self.sensors:
             rows, cols = s.pd.shape
-            out[s.row0:s.row0 + rows, s.col0:s.col0 + cols] += s.pd / (self.speed * s.period)
+            out[s.row0:s.row0 + rows, s.col0:s.col0 + cols] += s.availability * s.duty * s.pd / (self.speed
+                                                                                                 * s.period)
         return out
 
 
@@ -259,7 +280,9 @@ def sensor_hazard(scenario: Scenario, aircraft_type: str, height: float,
                                            ir_intensity=ir, emitters=emission)
                 pd[near] = np.nan_to_num(np.clip(values, 0.0, 1.0))
             del mask
-        looks.append(SensorLooks(unit.id, float(sensor.look_period), rows.start, cols.start, pd))
+        schedule = net.schedule.get(unit.id, ALWAYS)
+        looks.append(SensorLooks(unit.id, float(sensor.look_period), rows.start, cols.start, pd,
+                                 (schedule.period, schedule.on, schedule.offset), unit.readiness.availability))
 
     if mode == "engagement":
         looks = _engagement(scenario, net, looks, height, speed)
@@ -313,7 +336,8 @@ def _engagement(scenario: Scenario, net, looks: list[SensorLooks], height: float
         xs, ys = terrain.rowcol_to_xy(rr, cc)
         inside = _inside(envelopes[s.unit_id], xs, ys, height)
         # kept even where no envelope holds the wanted height: flown higher, the aircraft may enter one
-        out.append(SensorLooks(s.unit_id, s.period, s.row0, s.col0, np.where(inside, s.pd, 0).astype(np.float32)))
+        out.append(SensorLooks(s.unit_id, s.period, s.row0, s.col0, np.where(inside, s.pd, 0).astype(np.float32),
+                               s.emcon, s.availability))
     return out
 
 
@@ -344,9 +368,10 @@ def route_probability(hazard: Hazard, points, phases: int = SCAN_PHASES) -> tupl
         t = _look_times(duration, s.period, phases)
         flown = np.minimum(t, duration) * hazard.speed
         rows, cols = hazard.terrain.xy_to_rowcol(np.interp(flown, at, points[:, 0]), np.interp(flown, at, points[:, 1]))
-        pd = np.where(t <= duration, s.at(rows, cols), 0.0)
-        miss *= float(np.prod(1.0 - pd, axis=1).mean())
-        expected += float(pd.sum(axis=1).mean())
+        pd = np.where((t <= duration) & s.lit(t), s.at(rows, cols), 0.0)
+        # up at the start with its availability (down, it misses every look)
+        miss *= s.availability * float(np.prod(1.0 - pd, axis=1).mean()) + (1.0 - s.availability)
+        expected += s.availability * float(pd.sum(axis=1).mean())
     return 1.0 - miss, expected
 
 
@@ -357,80 +382,124 @@ def _look_times(duration: float, period: float, phases: int) -> np.ndarray:
     return ((np.arange(phases) + 0.5) / phases * period)[:, None] + period * np.arange(n)[None, :]
 
 
-def flown_probability(scenario: Scenario, hazard: Hazard, points, phases: int = SCAN_PHASES
-                      ) -> tuple[float, float, float]:
-    """:func:`route_probability` of the flight the engine flies: the polyline planned as the loader plans every AGL
-    route (:func:`iadsim.scenario.load.plan_terrain_following`: ``hazard.height`` above the ground where the type's
-    climb and descent rates allow, higher where they do not) and each look evaluated where the aircraft then is,
-    at the height it then flies, as the engine evaluates it (the sensor model's path geometry, visibility and
-    per-look Pd; in engagement mode inside the guided fire units' envelopes at that height).
+def flown_probability(scenario: Scenario, hazard: Hazard, lines, phases: int = SCAN_PHASES
+                      ) -> list[tuple[float, float, float]]:
+    """:func:`route_probability` of the flights the engine flies: each polyline planned as the loader plans every
+    AGL route (:func:`iadsim.scenario.load.plan_terrain_following`: ``hazard.height`` above the ground where the
+    type's climb and descent rates allow, higher where they do not) and each look evaluated where the aircraft then
+    is, at the height it then flies, as the engine evaluates it (the sensor model's path geometry, visibility and
+    per-look Pd; each radar's emission schedule; each unit up at the start with its availability; in engagement
+    mode inside the guided fire units' envelopes at that height). What it leaves out is :func:`caveats`'s.
 
     Parameters
     ----------
     scenario : iadsim.scenario.Scenario
         The scenario ``hazard`` was computed on.
     hazard : Hazard
-        Which sensors count, their look periods, the type's speed, the wanted height and the mode.
-    points : array_like, shape (n, 2)
-        World (x, y) [m] of the polyline, flown from the first point at time 0.
+        Which sensors count, their look periods and schedules, the type, its speed, the wanted height and the mode.
+    lines : sequence of array_like, each shape (n, 2)
+        World (x, y) [m] of polylines, each flown from its first point at time 0 (every sensor's masking is
+        computed once for all of them).
     phases : int
         Scan phases averaged over per sensor.
 
     Returns
     -------
-    (float, float, float)
-        ``P(detected)`` (or engaged), the mean number of detecting looks, and the largest height [m] the plan flies
-        above the wanted one.
+    list of (float, float, float)
+        Per polyline: ``P(detected)`` (or engaged), the mean number of detecting looks, and the largest height [m]
+        the plan flies above the wanted one.
+
+    Raises
+    ------
+    ValueError
+        If the hazard names no aircraft type of the scenario's catalog.
     """
     from iadsim.scenario.load import plan_terrain_following
 
-    points = np.asarray(points, dtype=float)
-    entry = scenario.catalog.types[hazard.aircraft_type]
-    speed, height = hazard.speed, hazard.height
-    terrain = scenario.terrain
-    at = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(points, axis=0).T))])
-    route = np.column_stack([points, np.full(len(points), height)])
-    along, profile, wanted = plan_terrain_following(route, np.full(max(len(points) - 1, 1), speed), terrain, entry)
-    excess = profile - wanted
-    excess = float(np.nanmax(excess)) if np.isfinite(excess).any() else 0.0
-    duration = float(at[-1]) / speed
+    entry = scenario.catalog.types.get(hazard.aircraft_type)
+    if not isinstance(entry, AircraftType):
+        raise ValueError(f"the hazard names no aircraft type of the catalog ('{hazard.aircraft_type}')")
+    speed, height, terrain = hazard.speed, hazard.height, scenario.terrain
+    flights = []
+    for points in lines:
+        points = np.asarray(points, dtype=float)
+        at = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(points, axis=0).T))])
+        route = np.column_stack([points, np.full(len(points), height)])
+        along, profile, wanted = plan_terrain_following(route, np.full(max(len(points) - 1, 1), speed), terrain,
+                                                        entry)
+        excess = profile - wanted
+        flights.append((points, at, along, profile, float(np.nanmax(excess)) if np.isfinite(excess).any() else 0.0,
+                        float(at[-1]) / speed))
     envelopes = _envelopes(scenario, build_network(scenario), speed) if hazard.mode == "engagement" else {}
     relief = local_relief(terrain.elevation, terrain.cell_size) if hazard.sensors else None
     ir = faintest_ir(scenario, [hazard.aircraft_type])
     emission = _emission(entry)
-    miss, expected = 1.0, 0.0
+    miss, expected = np.ones(len(flights)), np.zeros(len(flights))
     for s in hazard.sensors:
         unit = scenario.unit(s.unit_id)
         sensor = sensor_model(scenario, unit)
         site = scenario.sites[unit.id]
-        t = _look_times(duration, s.period, phases)
-        flown = np.minimum(t, duration) * speed
-        x, y = np.interp(flown, at, points[:, 0]), np.interp(flown, at, points[:, 1])
-        z = np.interp(flown, along, profile)
-        ground = terrain.elevation_at(x, y)
-        dx, dy = x - site.x, y - site.y
-        near = np.nonzero((t <= duration) & np.isfinite(ground) & np.isfinite(z)
-                          & (np.hypot(dx, dy) <= sensor.max_range))
-        pd = np.zeros(t.shape)
-        if near[0].size:
-            r0, c0 = (int(v) for v in terrain.xy_to_rowcol(site.x, site.y))
-            mask = masking_height(terrain.elevation, terrain.cell_size, r0, c0, sensor.antenna_height, k=DEFAULT_K,
-                                  max_distance=sensor.max_range)
-            xs, ys, agl = x[near], y[near], np.maximum(z[near] - ground[near], 0.0)
-            clutter = sensor_clutter(scenario, sensor, (site.x, site.y), mask, xs, ys)
-            path = sensor_paths(scenario, sensor, (site.x, site.y, site.ground), mask, relief, xs, ys, ground[near],
-                                agl, clutter)
-            seen = sensor.visibility(path, dx[near], dy[near])
-            if hazard.mode == "engagement":
-                seen &= _inside(envelopes.get(s.unit_id, []), xs, ys, agl)
-            values = np.zeros(seen.size)
-            if seen.any():
-                values[seen] = look_pd(sensor, path.take(seen), entry.rcs.value, entry.swerling, ir_intensity=ir,
-                                       emitters=emission)
-            pd[near] = np.nan_to_num(np.clip(values, 0.0, 1.0))
-        miss *= float(np.prod(1.0 - pd, axis=1).mean())
-        expected += float(pd.sum(axis=1).mean())
-    return 1.0 - miss, expected, excess
+        mask = None
+        for n, (points, at, along, profile, _, duration) in enumerate(flights):
+            t = _look_times(duration, s.period, phases)
+            flown = np.minimum(t, duration) * speed
+            x, y = np.interp(flown, at, points[:, 0]), np.interp(flown, at, points[:, 1])
+            z = np.interp(flown, along, profile)
+            ground = terrain.elevation_at(x, y)
+            dx, dy = x - site.x, y - site.y
+            near = np.nonzero((t <= duration) & s.lit(t) & np.isfinite(ground) & np.isfinite(z)
+                              & (np.hypot(dx, dy) <= sensor.max_range))
+            pd = np.zeros(t.shape)
+            if near[0].size:
+                if mask is None:
+                    r0, c0 = (int(v) for v in terrain.xy_to_rowcol(site.x, site.y))
+                    mask = masking_height(terrain.elevation, terrain.cell_size, r0, c0, sensor.antenna_height,
+                                          k=DEFAULT_K, max_distance=sensor.max_range)
+                xs, ys, agl = x[near], y[near], np.maximum(z[near] - ground[near], 0.0)
+                clutter = sensor_clutter(scenario, sensor, (site.x, site.y), mask, xs, ys)
+                path = sensor_paths(scenario, sensor, (site.x, site.y, site.ground), mask, relief, xs, ys,
+                                    ground[near], agl, clutter)
+                seen = sensor.visibility(path, dx[near], dy[near])
+                if hazard.mode == "engagement":
+                    seen &= _inside(envelopes.get(s.unit_id, []), xs, ys, agl)
+                values = np.zeros(seen.size)
+                if seen.any():
+                    values[seen] = look_pd(sensor, path.take(seen), entry.rcs.value, entry.swerling,
+                                           ir_intensity=ir, emitters=emission)
+                pd[near] = np.nan_to_num(np.clip(values, 0.0, 1.0))
+            miss[n] *= s.availability * float(np.prod(1.0 - pd, axis=1).mean()) + (1.0 - s.availability)
+            expected[n] += s.availability * float(pd.sum(axis=1).mean())
+        del mask
+    return [(1.0 - float(m), float(e), f[4]) for m, e, f in zip(miss, expected, flights, strict=True)]
+
+
+def caveats(scenario: Scenario, hazard: Hazard) -> tuple[str, ...]:
+    """What :func:`flown_probability` leaves out that the engine models, for the sensors (and, in engagement
+    mode, the fire units) that count: radars that wait for a cue (on-cue, ambush: they may stay dark), units
+    that fail or are repaired during the flight (mtbf, mttr), relocating units (taken at their first site),
+    missiles with an envelope table (its box taken), jamming. Empty: the figure is the engine's, up to the
+    scan-phase average and the independence of the sensors."""
+    out = []
+    units = [scenario.unit(s.unit_id) for s in hazard.sensors]
+    if hazard.mode == "engagement":
+        report = {f["id"]: f for f in cached_audit(scenario)["fire_units"]}
+        guided = {s.unit_id for s in hazard.sensors}
+        fire = [scenario.unit(f) for f, r in report.items() if r["able"] and guided & set(r["guided_by"])]
+        units += fire
+        if any(scenario.catalog.types[scenario.catalog.types[u.type].missile].envelope is not None for u in fire):
+            out.append("missile envelope tables (their min-max box taken)")
+    cued = sorted({u.id for u in units if u.emcon.policy in ("on-cue", "ambush")})
+    if cued:
+        out.append(f"radars dark until cued (taken as on: {', '.join(cued)})")
+    failing = sorted({u.id for u in units if u.readiness.mtbf is not None or u.readiness.mttr is not None})
+    if failing:
+        out.append(f"failures and repairs during the flight ({', '.join(failing)})")
+    moving = sorted({u.id for u in units if u.relocation is not None})
+    if moving:
+        out.append(f"relocation (taken at their first site: {', '.join(moving)})")
+    if scenario.spec.jammers:
+        out.append("stand-off jamming")
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -781,6 +850,8 @@ class LeastExposedRoute:
         Largest height [m] above the wanted one at which the loader's terrain-following plan flies the waypoints.
     start : (float, float)
         World (x, y) [m] of the route's first point (the given start, or the edge cell a corridor starts from).
+    caveats : tuple of str
+        What the flown figures leave out that the engine models (:func:`caveats`; empty: none).
     """
 
     path: GridPath
@@ -797,6 +868,7 @@ class LeastExposedRoute:
     steep_moves: int
     flown_excess: float
     start: tuple[float, float]
+    caveats: tuple[str, ...] = ()
 
 
 def turn_radius(entry: AircraftType) -> float:
@@ -834,7 +906,7 @@ def least_exposed_route(scenario: Scenario, start: tuple[float, float] | None, a
     field = exposure_field(scenario, aircraft_type, height, mode, cell_size, hazard)
     radius = turn_radius(entry)
     speed = entry.cruise_speed.value
-    path = least_exposed_path(field, _edge(field) if start is None else start, goal, radius,
+    path = least_exposed_path(field, _corridor_starts(scenario, field, asset) if start is None else start, goal, radius,
                               entry.climb_rate.value / speed, entry.descent_rate.value / speed)
     origin = tuple(float(v) for v in (path.points[0] if start is None else start))
     grid = path.points.copy() if len(path.points) > 1 else np.zeros((2, 2))
@@ -852,13 +924,15 @@ def least_exposed_route(scenario: Scenario, start: tuple[float, float] | None, a
     if exposure > bound:  # no tolerance kept the exposure: every cell
         waypoints = grid
     planned, planned_looks = route_probability(hazard, waypoints)
-    probability, looks, excess = flown_probability(scenario, hazard, waypoints)
     direct = np.array([origin, goal])
-    direct_p, direct_looks = flown_probability(scenario, hazard, direct)[:2] \
-        if np.isfinite(field.line_exposure(direct)) else (None, None)
+    lines = [waypoints, direct] if np.isfinite(field.line_exposure(direct)) else [waypoints]
+    flown = flown_probability(scenario, hazard, lines)
+    probability, looks, excess = flown[0]
+    direct_p, direct_looks = flown[1][:2] if len(flown) > 1 else (None, None)
     length = float(np.hypot(*np.diff(waypoints, axis=0).T).sum())
     return LeastExposedRoute(path, waypoints, probability, looks, planned, planned_looks, direct_p, direct_looks,
-                             radius, (abs(field.dx), abs(field.dy)), length, path.steep_moves, excess, origin)
+                             radius, (abs(field.dx), abs(field.dy)), length, path.steep_moves, excess, origin,
+                             caveats(scenario, hazard))
 
 
 def _edge(field: ExposureField) -> np.ndarray:
@@ -869,6 +943,33 @@ def _edge(field: ExposureField) -> np.ndarray:
     outside = labels == labels[0, 0]
     rows, cols = np.nonzero(ndimage.binary_dilation(outside, structure=np.ones((3, 3)))[1:-1, 1:-1] & flyable)
     return np.column_stack(field.centre(rows, cols))
+
+
+AXIS_HALF_WIDTH = math.radians(45.0)
+"""A corridor into an asset that raids attack starts within this bearing of one of their first waypoints, as
+seen from the asset."""
+
+
+def _corridor_starts(scenario: Scenario, field: ExposureField, asset: str) -> np.ndarray:
+    """Where a corridor into ``asset`` may start: the flyable edge cells (:func:`_edge`) outside every defended
+    asset's circle, and, when raids attack the asset, within :data:`AXIS_HALF_WIDTH` of the bearing of one of
+    their first waypoints from it (the threat axes; all edge cells if none lies there)."""
+    points = _edge(field)
+    for a in scenario.spec.defended_assets:
+        site = scenario.sites[a.id]
+        points = points[np.hypot(points[:, 0] - site.x, points[:, 1] - site.y) > a.radius]
+    site = scenario.sites[asset]
+    axes = [scenario.routes[t.id][0, :2] for t in scenario.spec.threats if t.target == asset and t.id in
+            scenario.routes]
+    if axes and len(points):
+        bearing = np.arctan2(points[:, 0] - site.x, points[:, 1] - site.y)
+        near = np.zeros(len(points), bool)
+        for x, y in axes:
+            offset = np.angle(np.exp(1j * (bearing - math.atan2(x - site.x, y - site.y))))
+            near |= np.abs(offset) <= AXIS_HALF_WIDTH
+        if near.any():
+            points = points[near]
+    return points
 
 
 def default_type(scenario: Scenario, asset: str) -> str:

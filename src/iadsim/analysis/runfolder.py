@@ -284,6 +284,10 @@ class RunWriter:
         self.manifest["finished_batches"] = self.finished
         self.notes.append(f"resuming the interrupted run in {self.partial}: {len(self.finished)} finished "
                           "batches kept")
+        if self.corridors and self.world is not None and not (self.partial / "corridors.json").exists():
+            from iadsim.analysis import artifacts  # asked for now, not when the run started
+
+            write_json_atomic(self.partial / "corridors.json", artifacts.corridor_data(self.scenario))
 
     def _holds_nothing_computed(self) -> bool:
         """True for a .partial laid out by :meth:`_create` only: our folders and files, and no batch file."""

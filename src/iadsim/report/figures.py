@@ -45,7 +45,7 @@ def build_figures(run_dirs: list[Path], out_dir: Path, dpi: int = 150) -> list[P
     n = len(runs)
     fig, axes = plt.subplots(1, n, figsize=(7 * n, 7), squeeze=False)
     for ax, run in zip(axes[0], runs, strict=True):
-        draw_map(ax, map_layers(run.scenario, run.coverage, corridors=run.corridors))
+        draw_map(ax, map_layers(run.scenario, run.coverage, corridors=run.readable_corridors()))
         ax.set_title(mpl_text(run.name))
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=min(6, len(labels)), fontsize=8, frameon=False)

@@ -259,7 +259,7 @@ def _audit_html(run: Run, index: int) -> str:
 
 def _map_and_replay_html(page: _Page, run: Run, index: int) -> tuple[str, str]:
     try:
-        layers = map_layers(run.scenario, run.coverage, corridors=run.corridors)
+        layers = map_layers(run.scenario, run.coverage, corridors=run.readable_corridors())
         paths = run.trajectories
     except Exception as exc:  # never raw exception text in the page: a category and where to look
         log.debug("no map for %s: %s", run.path, exc)
@@ -285,7 +285,7 @@ def _map_and_replay_html(page: _Page, run: Run, index: int) -> tuple[str, str]:
                    else ", as <code>iadsim coverage</code> computes it") +
                 ". The map opens on the network; zoom out for the whole terrain. Links that are down are red dashes; "
                 "hover a link's midpoint for its ends.</p>")
-    map_html += _corridors_html(run.corridors)
+    map_html += _corridors_html(run)
     rep = run.typical_replication()
     states, states_note = None, ""
     try:
@@ -316,8 +316,15 @@ def _map_and_replay_html(page: _Page, run: Run, index: int) -> tuple[str, str]:
     return map_html, replay_html
 
 
-def _corridors_html(data: dict | None) -> str:
+def _corridors_html(run: Run) -> str:
     """The run's least-exposed corridors (``iadsim simulate --corridors``) as a table under its map."""
+    from iadsim.analysis.artifacts import CORRIDOR_RULE
+
+    try:
+        data = run.corridors
+    except (RunFolderError, InputError):
+        return ("<p class=note>The least-exposed corridors are not drawn: corridors.json of the run folder is "
+                "unreadable or was changed after the run.</p>")
     if not data or not data["corridors"]:
         return ""
     what = "P(detected)" if data["mode"] == "detection" else "P(engaged)"
@@ -325,17 +332,19 @@ def _corridors_html(data: dict | None) -> str:
     for c in data["corridors"]:
         if "reason" in c:
             rows.append(f"<tr><td>{escape(c['asset'])}</td><td>{escape(c['type'] or '-')}</td>"
-                        f"<td colspan=5>no corridor: {escape(c['reason'])}</td></tr>")
+                        f"<td colspan=6>no corridor: {escape(c['reason'])}</td></tr>")
             continue
         direct = "-" if c.get("direct_probability") is None else f"{c['direct_probability']:.3g}"
+        notes = "; ".join(c.get("caveats", [])) or "-"
         rows.append(f"<tr><td>{escape(c['asset'])}</td><td>{escape(c['type'])}</td><td>{c['height_m']:g}</td>"
                     f"<td>{c['length_m'] / 1e3:.1f}</td><td>{c['probability']:.3g}</td>"
-                    f"<td>{c['planned_probability']:.3g}</td><td>{direct}</td></tr>")
+                    f"<td>{c['planned_probability']:.3g}</td><td>{direct}</td><td>{escape(notes)}</td></tr>")
     return (f"<h4>Least-exposed corridors</h4><table><tr><th>defended asset</th><th>aircraft type</th>"
             f"<th>height [m AGL]</th><th>length [km]</th><th>{what} as flown</th><th>held at the height</th>"
-            f"<th>straight in</th></tr>{''.join(rows)}</table><p class=note>Dashed black on the map: "
-            f"{escape(data['rule'])}. 'Held at the height': the same route if the aircraft could hold its height "
-            "everywhere (what the search minimises); 'straight in': the straight line from the corridor's start. "
+            f"<th>straight in</th><th>left out</th></tr>{''.join(rows)}</table><p class=note>Dashed black on the map: "
+            f"{escape(CORRIDOR_RULE)}. 'Held at the height': the same route if the aircraft could hold its height "
+            "everywhere (what the search minimises); 'straight in': the straight line from the corridor's start; "
+            "'left out': what the engine models that the figure does not (it is then approximate). "
             "<code>iadsim route</code> finds the route from a given start and writes it as a raid.</p>")
 
 

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, Stri
 from iadsim.analysis import artifacts, runfolder
 from iadsim.analysis.metrics import METRICS, replication_names
 from iadsim.analysis.runfolder import RunFolderError
-from iadsim.scenario.yamlio import read_json
+from iadsim.scenario.yamlio import InputError, read_json
 
 
 @dataclass
@@ -79,6 +79,13 @@ class Run:
         """Each defended asset's least-exposed corridor as the run found it (``corridors.json``, written by
         ``iadsim simulate --corridors``; None without it)."""
         return artifacts.read_corridors(self.path)
+
+    def readable_corridors(self) -> dict | None:
+        """:attr:`corridors`, or None when its file is unreadable (a map is drawn without them)."""
+        try:
+            return self.corridors
+        except InputError:
+            return None
 
     @cached_property
     def series(self) -> pd.DataFrame:
