@@ -461,3 +461,65 @@ threats:
       - {lat: 44.33, lon: -71.40, altitude: 30 m}
       - {lat: 44.27, lon: -71.30, altitude: 30 m}
 """
+
+
+def test_the_masks_do_not_depend_on_how_sweeps_and_paths_are_batched(tmp_path, monkeypatch):
+    """The masks are built a few sites at a time (their mast heights swept together), the paths of a site's bands
+    together and the Pd of several sites' paths at once: one site per sweep and the fewest paths at once (one grid's
+    worth: a site's bands then split, and the Pd judged site by site) give the same bits."""
+    from iadsim.analysis import site as site_module
+
+    scenario, candidates = _write(tmp_path)
+    loaded = load_scenario(scenario)
+    options = SitingOptions(cell=1e3, bands=(30.0, 100.0, 300.0), max_slope=math.radians(30))
+    units = ["sr1", "telar"]  # masts 10 m and 6 m: two heights per candidate
+    batched = build_problem(loaded, units, options, candidates=candidates).problem
+    assert site_module._sites_per_sweep(2) > 1
+    monkeypatch.setattr(site_module, "_sites_per_sweep", lambda n_heights: 1)
+    monkeypatch.setattr(site_module, "_PATHS", 1)
+    alone = build_problem(loaded, units, options, candidates=candidates).problem
+    assert np.unpackbits(batched.masks).any() and not np.unpackbits(batched.masks).all()
+    np.testing.assert_array_equal(alone.masks, batched.masks)
+    np.testing.assert_array_equal(alone.fixed, batched.fixed)
+
+
+def test_paths_with_a_height_per_cell_equal_the_paths_one_height_at_a_time(tmp_path):
+    """``sensor_paths`` with one target height per cell (siting's bands at once) gives, path by path, what it gives
+    for each height alone (over the rough Mount Washington crop: specular points and masking differ per path)."""
+    import shutil
+    from dataclasses import fields
+    from pathlib import Path
+
+    from iadsim.analysis.coverage import sensor_clutter, sensor_paths
+    from iadsim.sensors import Geometry, sensor_model
+    from iadsim.terrain import local_relief, masking_height
+
+    dem = Path(__file__).resolve().parents[1] / "data" / "dem" / "n44w072_mt_washington.tif"
+    shutil.copy(dem, tmp_path / "dem.tif")
+    (tmp_path / "mw.yaml").write_text(_MOUNTAIN)
+    loaded = load_scenario(tmp_path / "mw.yaml")
+    terrain, site = loaded.terrain, loaded.sites["sr1"]
+    sensor = sensor_model(loaded, loaded.unit("sr1"))
+    r0, c0 = terrain.xy_to_rowcol(site.x, site.y)
+    mask = masking_height(terrain.elevation, terrain.cell_size, int(r0), int(c0), sensor.antenna_height)
+    relief = local_relief(terrain.elevation, terrain.cell_size)
+    rows, cols = np.nonzero(np.isfinite(mask))
+    rows, cols = rows[::7], cols[::7]
+    xs, ys = terrain.rowcol_to_xy(rows, cols)
+    ground = terrain.elevation[rows, cols]
+    clutter = sensor_clutter(loaded, sensor, (site.x, site.y), mask, xs, ys)
+    bands = np.array([30.0, 100.0, 1000.0])
+    height = bands[np.arange(xs.size) % bands.size]
+    together = sensor_paths(loaded, sensor, (site.x, site.y, site.ground), mask, relief, xs, ys, ground, height,
+                            clutter)
+    for h in bands:
+        keep = height == h
+        alone = sensor_paths(loaded, sensor, (site.x, site.y, site.ground), mask, relief, xs[keep], ys[keep],
+                             ground[keep], float(h), clutter[keep])
+        for f in fields(Geometry):
+            got, expected = getattr(together, f.name), getattr(alone, f.name)
+            if isinstance(expected, np.ndarray):
+                np.testing.assert_array_equal(got[keep], expected, err_msg=f.name)
+            else:
+                assert got == expected, f.name
+    assert np.unique(together.specular).size == 2 and np.unique(together.target_height).size == 3

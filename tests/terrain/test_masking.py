@@ -157,6 +157,62 @@ def test_sweep_does_not_depend_on_how_rays_are_split_into_tasks(storml, chunk):
     np.testing.assert_array_equal(out.reshape(reference.shape), reference)
 
 
+@pytest.mark.parametrize("chunk", [1, 3, 7, 64, 1000])
+def test_eyes_sharing_a_cell_do_not_depend_on_how_rays_are_split_into_tasks(storml, chunk):
+    # Observers on one cell (eyes at several heights) are swept together, sharing the rays' stepping and
+    # samples; each eye must still get exactly the sweep of its own, whatever the split into tasks.
+    from iadsim.terrain import _kernels
+    from iadsim.terrain.masking import DEFAULT_K
+
+    z, cell = storml
+    z = np.ascontiguousarray(z[5:90, 10:130])
+    z.flags.writeable = False
+    curv = 1.0 / (2.0 * DEFAULT_K * EARTH_RADIUS)
+    rows, cols = np.array([40, 0, 40, 84, 40, 84, 3]), np.array([60, 0, 60, 119, 60, 119, 110])
+    heights = np.array([2.0, 10.0, 30.0, 5.0, 10.0, 0.5, 5.0])
+    out = np.empty((rows.size, z.size))
+    _kernels.sweep_masking_heights(z, cell, cell, rows, cols, heights, curv, math.inf, chunk, out)
+    for i in range(rows.size):
+        np.testing.assert_array_equal(out[i].reshape(z.shape), masking_height(z, cell, rows[i], cols[i], heights[i]))
+
+
+@pytest.mark.parametrize("max_distance", [None, 1500.0])
+def test_eyes_sharing_a_cell_get_their_own_sweeps(storml, max_distance):
+    # Repeated cells in any order (one eye twice at the same height), rectangular cells, a lone observer.
+    z, cell = storml
+    size = (cell, 1.3 * cell)
+    rows, cols = np.array([53, 0, 53, 106, 53, 0, 20]), np.array([71, 5, 71, 140, 71, 5, 30])
+    heights = np.array([2.0, 10.0, 30.0, 5.0, 2.0, 0.0, 10.0])
+    batch = masking_heights(z, size, rows, cols, heights, max_distance=max_distance)
+    for i in range(rows.size):
+        expected = masking_height(z, size, rows[i], cols[i], heights[i], max_distance=max_distance)
+        np.testing.assert_array_equal(batch[i], expected)
+
+
+def test_masking_heights_overwrites_every_cell_of_a_given_out(storml):
+    # A buffer reused batch after batch still holds the last sweeps: every cell is written again, NaN beyond
+    # max_distance included (the kernel fills those itself; nothing is pre-filled).
+    z, cell = storml
+    size = (cell, 0.7 * cell)
+    rows, cols, heights = np.array([0, 53, 106, 53]), np.array([5, 71, 140, 71]), [2.0, 10.0, 30.0, 20.0]
+    out = np.full((4, *z.shape), 1234.5)
+    got = masking_heights(z, size, rows, cols, heights, max_distance=1700.0, out=out)
+    assert got is out
+    for i in range(rows.size):
+        expected = masking_height(z, size, rows[i], cols[i], heights[i], max_distance=1700.0)
+        assert np.isnan(expected).any() and not np.isnan(expected).all()
+        np.testing.assert_array_equal(out[i], expected)
+
+
+@pytest.mark.parametrize("out", [np.empty((2, 107, 143)), np.empty((1, 107, 143), np.float32),
+                                 np.empty((1, 143, 107)).transpose(0, 2, 1)])
+def test_masking_heights_refuses_an_out_of_the_wrong_shape_type_or_layout(storml, out):
+    z, cell = storml
+    assert z.shape == (107, 143)
+    with pytest.raises(ValueError, match="out must be a writeable C-contiguous float64 array of shape"):
+        masking_heights(z, cell, [53], [71], 10.0, out=out)
+
+
 @pytest.mark.parametrize("method", METHODS)
 def test_nodata_gives_nan_and_does_not_block(method):
     # Flat ground with a NaN "lake" between the observer and the far cells, and a NaN column.
