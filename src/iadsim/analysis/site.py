@@ -286,7 +286,7 @@ def _masks(scenario: Scenario, sites: np.ndarray, profiles: list[dict], bands, r
     # each block of _BATCH sites (in their order) sweeps as far as the farthest of them needs, at most the reach of
     # the sensors with that antenna height; the sweeps run a few sites at a time, the heights that reach as far
     # together
-    jobs = []  # (sites, antenna heights, sweep distance)
+    jobs = []  # (sites, antenna heights, sweep distance, window)
     size = _sites_per_sweep(len(heights))
     for block in range(0, len(sites), _BATCH):
         sites_of = np.arange(block, min(block + _BATCH, len(sites)))
@@ -294,15 +294,35 @@ def _masks(scenario: Scenario, sites: np.ndarray, profiles: list[dict], bands, r
         for height in heights:
             distance = float(min(reach[height], far[sites_of].max() + 2 * max(terrain.cell_size)))
             by_distance.setdefault(max(distance, 1.0), []).append(height)
-        jobs += [(sites_of[start:start + size], group, distance) for distance, group in by_distance.items()
-                 for start in range(0, sites_of.size, size)]
-    for (batch, group, _), sweep in _sweeps(terrain, srow, scol, jobs):
+        for distance, group in by_distance.items():
+            for start in range(0, sites_of.size, size):
+                batch = sites_of[start:start + size]
+                beams = [getattr(profiles[i]["sensor"], "beamwidth", None) for h in group for i in members[h]]
+                jobs.append((batch, group, distance, _window(terrain, rc_dem, srow[batch], scol[batch], distance,
+                                                             max((b for b in beams if b is not None), default=0.0))))
+    for (batch, group, _, _), sweep in _sweeps(terrain, srow, scol, jobs):
         placed = [(sites[s, 0], sites[s, 1], site_ground[s]) for s in batch]
         for k, height in enumerate(group):
             for i in members[height]:  # the sweeps are (site, height) in site-major order
                 out[i, batch] = _judge(scenario, profiles[i]["sensor"], placed, sweep[k::len(group)], bands, cells,
                                        context)
     return out
+
+
+def _window(terrain, rc_dem, rows, cols, distance: float, beamwidth: float) -> tuple[int, int, int, int]:
+    """The DEM cells (first row, last row, first column, last column) a judge of paths from sites (rows, cols) to
+    the grid's cells (``rc_dem``) may read in their sweeps, which reach ``distance`` [m]: the box of the sites and
+    the cells (it holds the specular points, between the two), widened by the farthest land clutter is looked up
+    off a path (:func:`iadsim.sensors.geometry.land_clutter`: at the path's range, at most half the azimuth
+    ``beamwidth`` [rad] aside: an arc of at most distance x beamwidth / 2) and by two cells for rounding."""
+    dx, dy = terrain.cell_size
+    aside = (distance + 2 * max(dx, dy)) * beamwidth / 2
+    pad_r, pad_c = math.ceil(aside / dy) + 2, math.ceil(aside / dx) + 2
+    n_rows, n_cols = terrain.shape
+    return (max(int(min(rc_dem[0].min(), rows.min())) - pad_r, 0),
+            min(int(max(rc_dem[0].max(), rows.max())) + pad_r, n_rows - 1),
+            max(int(min(rc_dem[1].min(), cols.min())) - pad_c, 0),
+            min(int(max(rc_dem[1].max(), cols.max())) + pad_c, n_cols - 1))
 
 
 def _sites_per_sweep(n_heights: int) -> int:
@@ -312,22 +332,22 @@ def _sites_per_sweep(n_heights: int) -> int:
 
 
 def _sweeps(terrain, srow, scol, jobs: list):
-    """Yield each job (sites, antenna heights, distance) with its masking sweeps
+    """Yield each job (sites, antenna heights, distance, window) with its masking sweeps
     (:func:`iadsim.terrain.masking_heights`, one per site and height, site-major), the next job's computed meanwhile
     in a thread (the compiled sweep releases the GIL). Two buffers, allocated once, take turns: a yielded sweep stays
     valid until the next one is asked for."""
     if not jobs:
         return
-    size = max(len(batch) * len(group) for batch, group, _ in jobs)
+    size = max(len(batch) * len(group) for batch, group, _, _ in jobs)
     buffers = [np.empty((size, *terrain.shape)) for _ in range(min(2, len(jobs)))]
     threads = numba.get_num_threads()  # the caller's (numba's setting is per thread)
 
     def sweep(k: int) -> np.ndarray:
-        batch, group, distance = jobs[k]
+        batch, group, distance, window = jobs[k]
         numba.set_num_threads(threads)
         return masking_heights(terrain.elevation, terrain.cell_size, np.repeat(srow[batch], len(group)),
                                np.repeat(scol[batch], len(group)), np.tile(group, len(batch)), k=DEFAULT_K,
-                               max_distance=distance, out=buffers[k % 2][:len(batch) * len(group)])
+                               max_distance=distance, out=buffers[k % 2][:len(batch) * len(group)], window=window)
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending = pool.submit(sweep, 0)

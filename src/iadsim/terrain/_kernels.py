@@ -34,25 +34,37 @@ _OCTANTS = np.array(
 
 
 @njit(cache=True, nogil=True)
-def _plan(n_rows, n_cols, r0, c0, dx, dy, max_distance, chunk):
-    """Octant geometry, the 1/t table and the task list (octant, first ray, last ray) of a sweep."""
-    # octant geometry: n_rays (= major limit), minor limit, flat strides of the major and minor axes
-    geometry = np.zeros((8, 4), dtype=np.int64)
+def _plan(n_rows, n_cols, r0, c0, dx, dy, max_distance, chunk, window):
+    """Octant geometry, the 1/t table and the task list (octant, first ray, last ray) of a sweep.
+
+    ``window`` (first row, last row, first column, last column; holding the observer) bounds the cells
+    to fill: per octant, its extent along the major and the minor axis (``geometry[o, 4:6]``). It does
+    not change the rays (their number is the major limit, from the grid and ``max_distance``), only
+    how far they are stepped (:func:`_run_task`)."""
+    # octant geometry: n_rays (= major limit), minor limit, flat strides of the major and minor axes, the
+    # window's major and minor extents
+    geometry = np.zeros((8, 6), dtype=np.int64)
     for o in range(8):
         major_is_col = _OCTANTS[o, 0] == 1
         s_major = _OCTANTS[o, 1]
         s_minor = _OCTANTS[o, 2]
+        rows_out = window[1] - r0 if (s_minor if major_is_col else s_major) > 0 else r0 - window[0]
+        cols_out = window[3] - c0 if (s_major if major_is_col else s_minor) > 0 else c0 - window[2]
         if major_is_col:
             major_limit = n_cols - 1 - c0 if s_major > 0 else c0
             minor_limit = n_rows - 1 - r0 if s_minor > 0 else r0
             geometry[o, 2] = s_major
             geometry[o, 3] = s_minor * n_cols
+            geometry[o, 4] = cols_out
+            geometry[o, 5] = rows_out
             step_major = dx
         else:
             major_limit = n_rows - 1 - r0 if s_major > 0 else r0
             minor_limit = n_cols - 1 - c0 if s_minor > 0 else c0
             geometry[o, 2] = s_major * n_cols
             geometry[o, 3] = s_minor
+            geometry[o, 4] = rows_out
+            geometry[o, 5] = cols_out
             step_major = dy
         if max_distance < np.inf:
             major_limit = min(major_limit, int(math.ceil(max_distance / step_major)))
@@ -137,8 +149,12 @@ def _run_task(zf, out, base, z0, dx, dy, curv, max_d2, geometry, inv_t, o, first
         best_[c] = _NONE
     row[width] = _NONE
     ml = minor_limit
-    t_end = n if first == 0 else min(n, ((ml + 1) * n) // first)
-    k_limit = (ml + 1) * n  # ray k is needed while t k <= k_limit
+    # the cells to fill lie within the window: up to mw along the minor axis, up to step t_win (the rays' samples
+    # up to there are all they need; the samples keep the grid's minor limit ml)
+    mw = min(ml, geometry[o, 5])
+    t_end = n if first == 0 else min(n, ((mw + 1) * n) // first)
+    t_end = min(t_end, geometry[o, 4])
+    k_limit = (mw + 1) * n  # ray k is needed while t k <= k_limit
     # cells (t, m) with m * n in [t * first, t * stop): m from ceil(t first / n) to ceil(t stop / n)
     q_lo, r_lo = 0, 0  # t first = q_lo n + r_lo
     q_hi, r_hi = 0, 0  # t stop = q_hi n + r_hi
@@ -152,7 +168,7 @@ def _run_task(zf, out, base, z0, dx, dy, curv, max_d2, geometry, inv_t, o, first
             r_hi -= n
             q_hi += 1
         m_start = q_lo + (1 if r_lo > 0 else 0)
-        if m_start > ml:
+        if m_start > mw:
             break
         hi = min(width, k_limit // t - first + 1)
         at = base + t * stride_major
@@ -205,8 +221,8 @@ def _run_task(zf, out, base, z0, dx, dy, curv, max_d2, geometry, inv_t, o, first
             m_start = 1
         if m_stop == t + 1 and not major_is_col:
             m_stop = t
-        if m_stop > ml + 1:
-            m_stop = ml + 1
+        if m_stop > mw + 1:
+            m_stop = mw + 1
         if m_start >= m_stop:
             continue
         inv = inv_t[t]
@@ -306,8 +322,12 @@ def _run_task_eyes(zf, out, eyes, base, z0, dx, dy, curv, max_d2, geometry, inv_
     for q in range(n_eyes):
         row[q, width] = _NONE
     ml = minor_limit
-    t_end = n if first == 0 else min(n, ((ml + 1) * n) // first)
-    k_limit = (ml + 1) * n  # ray k is needed while t k <= k_limit
+    # the cells to fill lie within the window: up to mw along the minor axis, up to step t_win (the rays' samples
+    # up to there are all they need; the samples keep the grid's minor limit ml)
+    mw = min(ml, geometry[o, 5])
+    t_end = n if first == 0 else min(n, ((mw + 1) * n) // first)
+    t_end = min(t_end, geometry[o, 4])
+    k_limit = (mw + 1) * n  # ray k is needed while t k <= k_limit
     # cells (t, m) with m * n in [t * first, t * stop): m from ceil(t first / n) to ceil(t stop / n)
     q_lo, r_lo = 0, 0  # t first = q_lo n + r_lo
     q_hi, r_hi = 0, 0  # t stop = q_hi n + r_hi
@@ -321,7 +341,7 @@ def _run_task_eyes(zf, out, eyes, base, z0, dx, dy, curv, max_d2, geometry, inv_
             r_hi -= n
             q_hi += 1
         m_start = q_lo + (1 if r_lo > 0 else 0)
-        if m_start > ml:
+        if m_start > mw:
             break
         hi = min(width, k_limit // t - first + 1)
         at = base + t * stride_major
@@ -378,8 +398,8 @@ def _run_task_eyes(zf, out, eyes, base, z0, dx, dy, curv, max_d2, geometry, inv_
             m_start = 1
         if m_stop == t + 1 and not major_is_col:
             m_stop = t
-        if m_stop > ml + 1:
-            m_stop = ml + 1
+        if m_stop > mw + 1:
+            m_stop = mw + 1
         if m_start >= m_stop:
             continue
         inv = inv_t[t]
@@ -451,7 +471,8 @@ def sweep_masking_height(z, dx, dy, r0, c0, observer_height, curv, max_distance,
     zf = z.ravel()
     base = r0 * n_cols + c0
     z0 = zf[base] + observer_height
-    geometry, inv_t, tasks = _plan(n_rows, n_cols, r0, c0, dx, dy, max_distance, chunk)
+    window = np.array([0, n_rows - 1, 0, n_cols - 1])
+    geometry, inv_t, tasks = _plan(n_rows, n_cols, r0, c0, dx, dy, max_distance, chunk, window)
     for it in prange(tasks.shape[0]):
         scratch_f, scratch_i = _scratch(chunk)
         _run_task(zf, out, base, z0, dx, dy, curv, max_distance * max_distance, geometry, inv_t,
@@ -460,21 +481,23 @@ def sweep_masking_height(z, dx, dy, r0, c0, observer_height, curv, max_distance,
 
 
 @njit(cache=True, nogil=True)
-def _fill_beyond(out, n_rows, n_cols, r0, c0, dx, dy, max_distance):
-    """NaN into the cells of ``out`` (flat, ``n_rows * n_cols``) whose centres lie farther than
-    ``max_distance`` from the observer cell's centre, and into those a hair (1e-9 of the distance)
-    nearer: the sweep writes every cell within ``max_distance`` after this, so exactly the cells it
-    leaves out keep NaN. Each row's cells within reach are one run of columns about ``c0``; only the
-    cells outside it are written."""
+def _fill_beyond(out, n_rows, n_cols, r0, c0, dx, dy, max_distance, window):
+    """NaN into the cells of ``out`` (flat, ``n_rows * n_cols``) the sweep leaves out: those outside
+    ``window`` (first row, last row, first column, last column) and those whose centres lie farther than
+    ``max_distance`` from the observer cell's centre, or a hair (1e-9 of the distance) nearer; the sweep
+    writes every cell of the window within ``max_distance`` after this. Each row's cells to sweep are one
+    run of columns about ``c0``; only the cells outside it are written."""
     reach = max_distance * (1.0 - 1e-9)
     for r in range(n_rows):
         b = abs(r - r0) * dy
         at = r * n_cols
-        if b > reach:
+        if b > reach or r < window[0] or r > window[1]:
             lo, hi = n_cols, n_cols
-        else:
+        elif reach < np.inf:
             w = int(math.floor(math.sqrt(reach * reach - b * b) / dx))
-            lo, hi = max(c0 - w, 0), min(c0 + w + 1, n_cols)
+            lo, hi = max(c0 - w, window[2]), min(c0 + w + 1, window[3] + 1)
+        else:
+            lo, hi = window[2], window[3] + 1
         for c in range(lo):
             out[at + c] = np.nan
         for c in range(hi, n_cols):
@@ -505,12 +528,15 @@ def _groups(rows, cols, n_cols):
 
 
 @njit(cache=True, parallel=True, nogil=True)
-def sweep_masking_heights(z, dx, dy, rows, cols, observer_heights, curv, max_distance, chunk, out):
-    """:func:`sweep_masking_height` for many observers, one observer cell per thread at a time.
+def sweep_masking_heights(z, dx, dy, rows, cols, observer_heights, curv, max_distance, chunk, window, out):
+    """:func:`sweep_masking_height` for many observers, one observer cell per thread at a time, the cells
+    of ``window`` only (int array: first row, last row, first column, last column; holding every
+    observer): the rays are stepped as far as its cells need, and its cells get the values of a sweep
+    of the whole grid.
 
     ``out`` has shape (n_observers, n_rows * n_cols), as in :func:`sweep_masking_height`, but need not
-    be filled beforehand: the cells beyond a finite ``max_distance`` are set to NaN here
-    (:func:`_fill_beyond`, by the observer's thread). Observers on one cell (eyes at several heights)
+    be filled beforehand: the cells outside the window or beyond a finite ``max_distance`` are set to
+    NaN here (:func:`_fill_beyond`, by the observer's thread). Observers on one cell (eyes at several heights)
     are swept together (:func:`_run_task_eyes`: the rays stepped and sampled once), a lone one by
     :func:`_run_task`; the results are those of one observer at a time either way. The GIL is released
     (``nogil``): a Python thread may work meanwhile.
@@ -527,9 +553,8 @@ def sweep_masking_heights(z, dx, dy, rows, cols, observer_heights, curv, max_dis
         z0 = np.empty(n_eyes)
         for q in range(n_eyes):
             z0[q] = zf[base] + observer_heights[eyes[q]]
-            if max_distance < np.inf:
-                _fill_beyond(out[eyes[q]], n_rows, n_cols, r0, c0, dx, dy, max_distance)
-        geometry, inv_t, tasks = _plan(n_rows, n_cols, r0, c0, dx, dy, max_distance, chunk)
+            _fill_beyond(out[eyes[q]], n_rows, n_cols, r0, c0, dx, dy, max_distance, window)
+        geometry, inv_t, tasks = _plan(n_rows, n_cols, r0, c0, dx, dy, max_distance, chunk, window)
         if n_eyes == 1:
             scratch_f, scratch_i = _scratch(chunk)
             res = out[eyes[0]]

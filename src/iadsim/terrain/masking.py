@@ -170,6 +170,7 @@ def masking_heights(
     k: float = DEFAULT_K,
     max_distance: float | None = None,
     out: np.ndarray | None = None,
+    window: tuple[int, int, int, int] | None = None,
 ) -> np.ndarray:
     """:func:`masking_height` (``"sweep"``) for many observers at once, observer cells shared over threads.
 
@@ -185,12 +186,16 @@ def masking_heights(
         A C-contiguous float64 array of shape (n_observers, n_rows, n_cols) to write the result into,
         whatever it holds (every cell is overwritten): a caller sweeping batch after batch allocates
         it once. Default: a new array.
+    window : (int, int, int, int), optional
+        The cells wanted: first row, last row, first column, last column (inclusive), holding every
+        observer. Only they are swept (the rays go as far as they need), with the values of a sweep of
+        the whole grid; the cells outside are NaN. Default: the whole grid.
 
     Returns
     -------
     numpy.ndarray of float64, shape (n_observers, n_rows, n_cols)
-        Masking height [m] of each observer, equal to :func:`masking_height` of that observer
-        (``out`` when given).
+        Masking height [m] of each observer, equal to :func:`masking_height` of that observer (within
+        ``window``; ``out`` when given).
 
     Notes
     -----
@@ -208,6 +213,15 @@ def masking_heights(
     if z is None:
         raise ValueError("no observers given")
     shape = (rows.size, *z.shape)
+    if window is None:
+        window = (0, z.shape[0] - 1, 0, z.shape[1] - 1)
+    box = np.asarray(window)
+    if not (box.shape == (4,) and np.issubdtype(box.dtype, np.integer) and 0 <= box[0] <= box[1] < z.shape[0]
+            and 0 <= box[2] <= box[3] < z.shape[1]):
+        raise ValueError(f"window must be (first row, last row, first column, last column) of the {z.shape[0]} x "
+                         f"{z.shape[1]} grid, got {window!r}")
+    if not ((box[0] <= rows) & (rows <= box[1]) & (box[2] <= cols) & (cols <= box[3])).all():
+        raise ValueError(f"window {tuple(int(v) for v in box)} does not hold every observer")
     if out is None:
         out = np.empty(shape)  # the kernel sets the cells beyond max_distance to NaN itself
     elif not (isinstance(out, np.ndarray) and out.shape == shape and out.dtype == np.float64
@@ -215,7 +229,7 @@ def masking_heights(
         raise ValueError(f"out must be a writeable C-contiguous float64 array of shape {shape}")
     _kernels.sweep_masking_heights(
         z, dx, dy, np.array(rows.ravel(), dtype=np.int64), np.array(cols.ravel(), dtype=np.int64),
-        np.array(heights.ravel(), dtype=np.float64), curvature, max_d, _CHUNK_SERIAL,
+        np.array(heights.ravel(), dtype=np.float64), curvature, max_d, _CHUNK_SERIAL, box.astype(np.int64),
         out.reshape(rows.size, -1),
     )
     return out
