@@ -253,8 +253,8 @@ threats:
 CANDIDATES = [(-6, -6), (-6, 5), (5, -6), (0, 8), (8, 0), (-2, -7), (3, 7), (-8, 0), (2, 2)]
 
 
-def _write(tmp_path):
-    cell, half = 200.0, 15e3
+def _write(tmp_path, half=15e3):
+    cell = 200.0
     n = int(2 * half / cell)
     centres = (np.arange(n) + 0.5) * cell - half
     x, y = np.meshgrid(centres, -centres)
@@ -461,3 +461,119 @@ threats:
       - {lat: 44.33, lon: -71.40, altitude: 30 m}
       - {lat: 44.27, lon: -71.30, altitude: 30 m}
 """
+
+
+def test_the_masks_do_not_depend_on_how_sweeps_and_paths_are_batched(tmp_path, monkeypatch):
+    """The masks are built a few sites at a time (their mast heights swept together, over the DEM cells the paths
+    may read only), the paths of a site's bands together and the Pd of several sites' paths at once: one site per
+    sweep over the whole DEM and the fewest paths at once (one grid's worth: a site's bands then split, and the Pd
+    judged site by site) give the same bits. The DEM reaches 45 km, the grid (the area of interest) 31 km."""
+    from iadsim.analysis import site as site_module
+
+    scenario, candidates = _write(tmp_path, half=45e3)
+    loaded = load_scenario(scenario)
+    options = SitingOptions(cell=1e3, bands=(30.0, 100.0, 300.0), max_slope=math.radians(30))
+    units = ["sr1", "telar"]  # masts 10 m and 6 m: two heights per candidate
+    windows = []
+    window = site_module._window
+    monkeypatch.setattr(site_module, "_window", lambda *args: windows.append(window(*args)) or windows[-1])
+    batched = build_problem(loaded, units, options, candidates=candidates).problem
+    n_rows, n_cols = loaded.terrain.shape
+    assert site_module._sites_per_sweep(2) > 1
+    assert all(w[0] > 0 and w[1] < n_rows - 1 and w[2] > 0 and w[3] < n_cols - 1 for w in windows)
+    monkeypatch.setattr(site_module, "_window", lambda *args: (0, n_rows - 1, 0, n_cols - 1))
+    monkeypatch.setattr(site_module, "_sites_per_sweep", lambda n_heights: 1)
+    monkeypatch.setattr(site_module, "_PATHS", 1)
+    alone = build_problem(loaded, units, options, candidates=candidates).problem
+    assert np.unpackbits(batched.masks).any() and not np.unpackbits(batched.masks).all()
+    np.testing.assert_array_equal(alone.masks, batched.masks)
+    np.testing.assert_array_equal(alone.fixed, batched.fixed)
+
+
+def test_paths_with_a_height_per_cell_equal_the_paths_one_height_at_a_time(tmp_path):
+    """``sensor_paths`` with one target height per cell (siting's bands at once) gives, path by path, what it gives
+    for each height alone (over the rough Mount Washington crop: specular points and masking differ per path)."""
+    import shutil
+    from dataclasses import fields
+    from pathlib import Path
+
+    from iadsim.analysis.coverage import sensor_clutter, sensor_paths
+    from iadsim.sensors import Geometry, sensor_model
+    from iadsim.terrain import local_relief, masking_height
+
+    dem = Path(__file__).resolve().parents[1] / "data" / "dem" / "n44w072_mt_washington.tif"
+    shutil.copy(dem, tmp_path / "dem.tif")
+    (tmp_path / "mw.yaml").write_text(_MOUNTAIN)
+    loaded = load_scenario(tmp_path / "mw.yaml")
+    terrain, site = loaded.terrain, loaded.sites["sr1"]
+    sensor = sensor_model(loaded, loaded.unit("sr1"))
+    r0, c0 = terrain.xy_to_rowcol(site.x, site.y)
+    mask = masking_height(terrain.elevation, terrain.cell_size, int(r0), int(c0), sensor.antenna_height)
+    relief = local_relief(terrain.elevation, terrain.cell_size)
+    rows, cols = np.nonzero(np.isfinite(mask))
+    rows, cols = rows[::7], cols[::7]
+    xs, ys = terrain.rowcol_to_xy(rows, cols)
+    ground = terrain.elevation[rows, cols]
+    clutter = sensor_clutter(loaded, sensor, (site.x, site.y), mask, xs, ys)
+    bands = np.array([30.0, 100.0, 1000.0])
+    height = bands[np.arange(xs.size) % bands.size]
+    together = sensor_paths(loaded, sensor, (site.x, site.y, site.ground), mask, relief, xs, ys, ground, height,
+                            clutter)
+    for h in bands:
+        keep = height == h
+        alone = sensor_paths(loaded, sensor, (site.x, site.y, site.ground), mask, relief, xs[keep], ys[keep],
+                             ground[keep], float(h), clutter[keep])
+        for f in fields(Geometry):
+            got, expected = getattr(together, f.name), getattr(alone, f.name)
+            if isinstance(expected, np.ndarray):
+                np.testing.assert_array_equal(got[keep], expected, err_msg=f.name)
+            else:
+                assert got == expected, f.name
+    assert np.unique(together.specular).size == 2 and np.unique(together.target_height).size == 3
+
+
+class _Reads(np.ndarray):
+    """A raster that notes the (rows, cols) it is read at (paths' target and specular cells, land clutter's)."""
+
+    def __array_finalize__(self, obj):
+        self.log = getattr(obj, "log", None)
+
+    def __getitem__(self, key):
+        if isinstance(key, tuple) and len(key) == 2 and all(isinstance(k, np.ndarray) for k in key):
+            self.log.append(tuple(np.asarray(k).ravel() for k in key))
+        return super().__getitem__(key)
+
+
+def test_the_paths_read_their_sweeps_within_the_swept_window(tmp_path, monkeypatch):
+    """Only a window of the DEM is swept for the candidates of a batch (the box of the sites and the grid's cells,
+    widened by the land clutter looked up beside a path): every cell the paths read (target, specular point,
+    clutter samples) lies inside it. The DEM reaches 45 km, the grid 31 km; the clutter samples beside the paths
+    to the grid's edge lie beyond the grid's box."""
+    from iadsim.analysis import site as site_module
+
+    scenario, candidates = _write(tmp_path, half=45e3)
+    loaded = load_scenario(scenario)
+    sweeps = site_module._sweeps
+    reads = []  # per job: its window, and the rows and columns read
+
+    def recorded(terrain, srow, scol, jobs):
+        for job, sweep in sweeps(terrain, srow, scol, jobs):
+            watched = sweep.view(_Reads)
+            watched.log = []
+            yield job, watched
+            reads.append((job[3], watched.log))
+
+    monkeypatch.setattr(site_module, "_sweeps", recorded)
+    built = build_problem(loaded, ["sr1", "telar"], SitingOptions(cell=1e3, bands=(30.0, 100.0, 300.0),
+                                                                  max_slope=math.radians(30)), candidates=candidates)
+    x0, y1 = built.grid_origin
+    grid_r, grid_c = loaded.terrain.xy_to_rowcol(x0 + (built.cell_rc[:, 1] + 0.5) * built.cell,
+                                                 y1 - (built.cell_rc[:, 0] + 0.5) * built.cell)
+    n_read = n_outside = beyond_grid = 0
+    for (r0, r1, c0, c1), log in reads:
+        for rows, cols in log:
+            n_read += rows.size
+            n_outside += int(((rows < r0) | (rows > r1) | (cols < c0) | (cols > c1)).sum())
+            beyond_grid += int(((rows < grid_r.min()) | (rows > grid_r.max()) | (cols < grid_c.min())
+                                | (cols > grid_c.max())).sum())
+    assert n_read > 0 and beyond_grid > 0 and n_outside == 0

@@ -153,8 +153,102 @@ def test_sweep_does_not_depend_on_how_rays_are_split_into_tasks(storml, chunk):
     heights = np.array([2.0, 10.0, 30.0, 5.0, 10.0])
     reference = masking_heights(z, cell, rows, cols, heights)
     out = np.empty((rows.size, z.size))
-    _kernels.sweep_masking_heights(z, cell, cell, rows, cols, heights, curv, math.inf, chunk, out)
+    window = np.array([0, z.shape[0] - 1, 0, z.shape[1] - 1])
+    _kernels.sweep_masking_heights(z, cell, cell, rows, cols, heights, curv, math.inf, chunk, window, out)
     np.testing.assert_array_equal(out.reshape(reference.shape), reference)
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 7, 64, 1000])
+def test_eyes_sharing_a_cell_do_not_depend_on_how_rays_are_split_into_tasks(storml, chunk):
+    # Observers on one cell (eyes at several heights) are swept together, sharing the rays' stepping and
+    # samples; each eye must still get exactly the sweep of its own, whatever the split into tasks.
+    from iadsim.terrain import _kernels
+    from iadsim.terrain.masking import DEFAULT_K
+
+    z, cell = storml
+    z = np.ascontiguousarray(z[5:90, 10:130])
+    z.flags.writeable = False
+    curv = 1.0 / (2.0 * DEFAULT_K * EARTH_RADIUS)
+    rows, cols = np.array([40, 0, 40, 84, 40, 84, 3]), np.array([60, 0, 60, 119, 60, 119, 110])
+    heights = np.array([2.0, 10.0, 30.0, 5.0, 10.0, 0.5, 5.0])
+    out = np.empty((rows.size, z.size))
+    window = np.array([0, z.shape[0] - 1, 0, z.shape[1] - 1])
+    _kernels.sweep_masking_heights(z, cell, cell, rows, cols, heights, curv, math.inf, chunk, window, out)
+    for i in range(rows.size):
+        np.testing.assert_array_equal(out[i].reshape(z.shape), masking_height(z, cell, rows[i], cols[i], heights[i]))
+
+
+@pytest.mark.parametrize("max_distance", [None, 1500.0])
+def test_eyes_sharing_a_cell_get_their_own_sweeps(storml, max_distance):
+    # Repeated cells in any order (one eye twice at the same height), rectangular cells, a lone observer.
+    z, cell = storml
+    size = (cell, 1.3 * cell)
+    rows, cols = np.array([53, 0, 53, 106, 53, 0, 20]), np.array([71, 5, 71, 140, 71, 5, 30])
+    heights = np.array([2.0, 10.0, 30.0, 5.0, 2.0, 0.0, 10.0])
+    batch = masking_heights(z, size, rows, cols, heights, max_distance=max_distance)
+    for i in range(rows.size):
+        expected = masking_height(z, size, rows[i], cols[i], heights[i], max_distance=max_distance)
+        np.testing.assert_array_equal(batch[i], expected)
+
+
+def test_masking_heights_overwrites_every_cell_of_a_given_out(storml):
+    # A buffer reused batch after batch still holds the last sweeps: every cell is written again, NaN beyond
+    # max_distance included (the kernel fills those itself; nothing is pre-filled).
+    z, cell = storml
+    size = (cell, 0.7 * cell)
+    rows, cols, heights = np.array([0, 53, 106, 53]), np.array([5, 71, 140, 71]), [2.0, 10.0, 30.0, 20.0]
+    out = np.full((4, *z.shape), 1234.5)
+    got = masking_heights(z, size, rows, cols, heights, max_distance=1700.0, out=out)
+    assert got is out
+    for i in range(rows.size):
+        expected = masking_height(z, size, rows[i], cols[i], heights[i], max_distance=1700.0)
+        assert np.isnan(expected).any() and not np.isnan(expected).all()
+        np.testing.assert_array_equal(out[i], expected)
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 7, 256])
+@pytest.mark.parametrize("max_distance", [math.inf, 1200.0])
+def test_a_window_gets_the_whole_grids_values_inside_and_nan_outside(storml, chunk, max_distance):
+    # The rays are stepped only as far as the window's cells need: inside it, the values of a sweep of the
+    # whole grid, bit for bit (lone observers and eyes sharing a cell, any split of the rays into tasks).
+    from iadsim.terrain import _kernels
+    from iadsim.terrain.masking import DEFAULT_K
+
+    z, cell = storml
+    z = np.ascontiguousarray(z)
+    z.flags.writeable = False
+    curv = 1.0 / (2.0 * DEFAULT_K * EARTH_RADIUS)
+    window = np.array([20, 80, 30, 100])  # rows 20-80, columns 30-100 of 107 x 143
+    rows, cols = np.array([50, 21, 50, 79, 50]), np.array([60, 31, 60, 99, 60])
+    heights = np.array([2.0, 10.0, 30.0, 5.0, 10.0])
+    out = np.full((rows.size, z.size), 99.0)
+    _kernels.sweep_masking_heights(z, cell, 1.2 * cell, rows, cols, heights, curv, max_distance, chunk, window, out)
+    inside = np.zeros(z.shape, bool)
+    inside[20:81, 30:101] = True
+    for i in range(rows.size):
+        full = masking_height(z, (cell, 1.2 * cell), rows[i], cols[i], heights[i],
+                              max_distance=None if math.isinf(max_distance) else max_distance)
+        np.testing.assert_array_equal(out[i].reshape(z.shape), np.where(inside, full, np.nan))
+        assert np.isfinite(full[~inside]).any()
+
+
+def test_a_window_must_hold_every_observer_and_lie_on_the_grid(storml):
+    z, cell = storml
+    with pytest.raises(ValueError, match=r"window \(20, 80, 30, 100\) does not hold every observer"):
+        masking_heights(z, cell, [53, 10], [71, 71], 10.0, window=(20, 80, 30, 100))
+    with pytest.raises(ValueError, match="window must be"):
+        masking_heights(z, cell, [53], [71], 10.0, window=(20, 107, 30, 100))
+    got = masking_heights(z, cell, [53], [71], 10.0, window=(53, 53, 71, 71))  # the observer's cell alone
+    assert got[0, 53, 71] == 0.0 and np.isnan(np.delete(got.ravel(), 53 * 143 + 71)).all()
+
+
+@pytest.mark.parametrize("out", [np.empty((2, 107, 143)), np.empty((1, 107, 143), np.float32),
+                                 np.empty((1, 143, 107)).transpose(0, 2, 1)])
+def test_masking_heights_refuses_an_out_of_the_wrong_shape_type_or_layout(storml, out):
+    z, cell = storml
+    assert z.shape == (107, 143)
+    with pytest.raises(ValueError, match="out must be a writeable C-contiguous float64 array of shape"):
+        masking_heights(z, cell, [53], [71], 10.0, out=out)
 
 
 @pytest.mark.parametrize("method", METHODS)

@@ -227,15 +227,16 @@ def sensor_clutter(scenario: Scenario, sensor, site_xy: tuple[float, float], mas
 
 
 def sensor_paths(scenario: Scenario, sensor, site: tuple[float, float, float], mask: np.ndarray, relief, xs, ys,
-                 ground, height: float, clutter=None):
+                 ground, height, clutter=None):
     """The paths coverage, siting and routes judge detection on: from a sensor at ``site`` (x, y, ground [m]; its
-    antenna ``sensor.antenna_height`` above) to targets ``height`` (a number, or one per target) above the ground
-    ``ground`` at cells (xs, ys),
+    antenna ``sensor.antenna_height`` above) to targets ``height`` above the ground ``ground`` at cells (xs, ys),
     over the terrain with its ``relief``, on the scenario's surface (:func:`iadsim.sensors.path_geometry`);
-    ``clutter`` from :func:`sensor_clutter`."""
+    ``height`` [m] is one for every cell or one per cell (broadcast against ``xs``), ``clutter`` from
+    :func:`sensor_clutter`."""
     surface = scenario.spec.surface
+    height = np.broadcast_to(np.asarray(height, float), np.shape(xs))
     return path_geometry(scenario.terrain, relief, mask, site, site[2] + sensor.antenna_height, xs, ys,
-                         np.asarray(ground) + height, np.zeros(np.size(xs)) + height, surface=surface.type,
+                         np.asarray(ground) + height, height, surface=surface.type,
                          roughness=surface.height_std, clutter=clutter, surface_map=scenario.surface_classes)
 
 

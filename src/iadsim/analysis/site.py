@@ -22,9 +22,11 @@ import os
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass, replace
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
+import numba
 import numpy as np
 
 from iadsim.analysis.coverage import (
@@ -52,7 +54,7 @@ from iadsim.physics.propagation import RADIO_K
 from iadsim.physics.reflection import SURFACE_CLASSES
 from iadsim.scenario import InputError, Scenario
 from iadsim.scenario.yamlio import read_text
-from iadsim.sensors import look_pd, sensor_entry, sensor_model
+from iadsim.sensors import Geometry, look_pd, sensor_entry, sensor_model
 from iadsim.sensors.geometry import CURVATURE_TOLERANCE
 from iadsim.terrain import DEFAULT_K, local_relief, masking_heights
 from iadsim.units import EARTH_RADIUS
@@ -65,7 +67,9 @@ MAX_CANDIDATES = 20_000
 MAX_CELLS = 2_000_000
 """Most coverage-grid cells (a coarser ``cell`` is asked for beyond)."""
 
-_BATCH = 8  # observers per masking sweep call
+_BATCH = 8  # sites that sweep as far (the farthest any of them needs); (site, height) rasters per sweep call
+
+_PATHS = 1 << 18  # paths built or judged at once (at least the coverage grid's cells)
 
 MEMORY_BUDGET = 3e9
 """Estimated peak memory [bytes] above which a run is refused (naming --cell and the candidates' option)."""
@@ -257,59 +261,174 @@ def _masks(scenario: Scenario, sites: np.ndarray, profiles: list[dict], bands, r
     own path geometry (:func:`iadsim.sensors.path_geometry`: the antenna at the site's ground plus its height, the
     target at the band's height above the cell's ground, reflection at the specular point, land clutter) and the
     sensor's visibility and per-look Pd >= 0.5 against every threat type: a given laydown's coverage is
-    ``iadsim coverage``'s on those DEM cells."""
+    ``iadsim coverage``'s on those DEM cells.
+
+    The sites' sweeps run batch after batch (:func:`_sites_per_sweep` sites, their antenna heights together; the
+    heights whose sweeps reach as far) in a thread (:func:`_sweeps`) while the sites of the batch before are judged
+    (:func:`_judge`)."""
     terrain = scenario.terrain
     n_cells = rc_dem[0].size
     n_bytes = (n_cells + 7) // 8
     out = np.zeros((len(profiles), len(sites), len(bands), n_bytes), np.uint8)
     heights = sorted({p["antenna_height"] for p in profiles if p["sensor"] is not None})
+    members = {h: [i for i, p in enumerate(profiles) if p["sensor"] is not None and p["antenna_height"] == h]
+               for h in heights}
+    reach = {h: max(profiles[i]["sensor"].max_range for i in members[h]) for h in heights}
     srow, scol = terrain.xy_to_rowcol(sites[:, 0], sites[:, 1])
     site_ground = terrain.elevation_at(sites[:, 0], sites[:, 1])
     px, py = terrain.rowcol_to_xy(rc_dem[0], rc_dem[1])
     cell_ground = terrain.elevation[rc_dem[0], rc_dem[1]]
+    cells = {"x": px, "y": py, "ground": cell_ground, "valid": np.isfinite(cell_ground),
+             "flat": rc_dem[0] * terrain.shape[1] + rc_dem[1]}  # each cell's index in a flattened raster
     # the farthest the sweep must reach: the corner of the cells' box farthest from each site
     far = np.hypot(np.maximum(np.abs(px.min() - sites[:, 0]), np.abs(px.max() - sites[:, 0])),
                    np.maximum(np.abs(py.min() - sites[:, 1]), np.abs(py.max() - sites[:, 1])))
-    for height in heights:
-        members = [i for i, p in enumerate(profiles) if p["sensor"] is not None and p["antenna_height"] == height]
-        reach = max(profiles[i]["sensor"].max_range for i in members)
-        for start in range(0, len(sites), _BATCH):
-            batch = np.arange(start, min(start + _BATCH, len(sites)))
-            distance = float(min(reach, far[batch].max() + 2 * max(terrain.cell_size)))
-            sweep = masking_heights(terrain.elevation, terrain.cell_size, srow[batch], scol[batch], height,
-                                    k=DEFAULT_K, max_distance=max(distance, 1.0))
-            for j, s in enumerate(batch):
-                site = (sites[s, 0], sites[s, 1], site_ground[s])
-                dx, dy = px - site[0], py - site[1]
-                ground_range = np.hypot(dx, dy)
-                masking = sweep[j][rc_dem[0], rc_dem[1]]
-                for i in members:
-                    sensor = profiles[i]["sensor"]
-                    near = np.flatnonzero((ground_range <= sensor.max_range) & np.isfinite(masking)
-                                          & np.isfinite(cell_ground))
-                    if not near.size:
-                        continue
-                    raster = sweep[j]  # beyond the range only what the paths to cells in range never touch
-                    clutter = sensor_clutter(scenario, sensor, site[:2], raster, px[near], py[near])
-                    # no line of sight without: the band above the masking height, or the masking height within
-                    # the curvature tolerance of the smooth earth's (at most d^2 / 2kR): the exact test decides
-                    sphere = ground_range[near] ** 2 / (2 * RADIO_K * EARTH_RADIUS) + 2 * CURVATURE_TOLERANCE
-                    for b, h in enumerate(bands):
-                        maybe = masking[near] <= np.maximum(h + 1.0, sphere)
-                        cells, k = near[maybe], np.flatnonzero(maybe)
-                        path = sensor_paths(scenario, sensor, site, raster, context["relief"], px[cells], py[cells],
-                                            cell_ground[cells], h, None if clutter is None else clutter[k])
-                        seen = sensor.visibility(path, dx[cells], dy[cells])
-                        ok = seen.copy()
-                        if seen.any():
-                            for rcs, case in context["threats"]:
-                                ok[seen] &= look_pd(sensor, path.take(seen), rcs, case,
-                                                    ir_intensity=context["faintest"]) >= PD_THRESHOLD
-                        covered = np.zeros(n_cells, bool)
-                        covered[cells] = ok
-                        out[i, s, b] = np.packbits(covered, bitorder="little")
-            del sweep
+    # each block of _BATCH sites (in their order) sweeps as far as the farthest of them needs, at most the reach of
+    # the sensors with that antenna height; the sweeps run a few sites at a time, the heights that reach as far
+    # together
+    jobs = []  # (sites, antenna heights, sweep distance, window)
+    size = _sites_per_sweep(len(heights))
+    for block in range(0, len(sites), _BATCH):
+        sites_of = np.arange(block, min(block + _BATCH, len(sites)))
+        by_distance: dict[float, list[float]] = {}
+        for height in heights:
+            distance = float(min(reach[height], far[sites_of].max() + 2 * max(terrain.cell_size)))
+            by_distance.setdefault(max(distance, 1.0), []).append(height)
+        for distance, group in by_distance.items():
+            for start in range(0, sites_of.size, size):
+                batch = sites_of[start:start + size]
+                beams = [getattr(profiles[i]["sensor"], "beamwidth", None) for h in group for i in members[h]]
+                jobs.append((batch, group, distance, _window(terrain, rc_dem, srow[batch], scol[batch], distance,
+                                                             max((b for b in beams if b is not None), default=0.0))))
+    for (batch, group, _, _), sweep in _sweeps(terrain, srow, scol, jobs):
+        placed = [(sites[s, 0], sites[s, 1], site_ground[s]) for s in batch]
+        for k, height in enumerate(group):
+            for i in members[height]:  # the sweeps are (site, height) in site-major order
+                out[i, batch] = _judge(scenario, profiles[i]["sensor"], placed, sweep[k::len(group)], bands, cells,
+                                       context)
     return out
+
+
+def _window(terrain, rc_dem, rows, cols, distance: float, beamwidth: float) -> tuple[int, int, int, int]:
+    """The DEM cells (first row, last row, first column, last column) a judge of paths from sites (rows, cols) to
+    the grid's cells (``rc_dem``) may read in their sweeps, which reach ``distance`` [m]: the box of the sites and
+    the cells (it holds the specular points, between the two), widened by the farthest land clutter is looked up
+    off a path (:func:`iadsim.sensors.geometry.land_clutter`: at the path's range, at most half the azimuth
+    ``beamwidth`` [rad] aside: an arc of at most distance x beamwidth / 2) and by two cells for rounding."""
+    dx, dy = terrain.cell_size
+    aside = (distance + 2 * max(dx, dy)) * beamwidth / 2
+    pad_r, pad_c = math.ceil(aside / dy) + 2, math.ceil(aside / dx) + 2
+    n_rows, n_cols = terrain.shape
+    return (max(int(min(rc_dem[0].min(), rows.min())) - pad_r, 0),
+            min(int(max(rc_dem[0].max(), rows.max())) + pad_r, n_rows - 1),
+            max(int(min(rc_dem[1].min(), cols.min())) - pad_c, 0),
+            min(int(max(rc_dem[1].max(), cols.max())) + pad_c, n_cols - 1))
+
+
+def _sites_per_sweep(n_heights: int) -> int:
+    """Sites per masking-sweep call (:func:`_masks`; one thread sweeps a site's ``n_heights`` antenna heights
+    together): :data:`_BATCH` rasters' worth, but at least one site per numba thread, at most :data:`_BATCH`."""
+    return min(_BATCH, max(1, _BATCH // max(n_heights, 1), numba.get_num_threads()))
+
+
+def _sweeps(terrain, srow, scol, jobs: list):
+    """Yield each job (sites, antenna heights, distance, window) with its masking sweeps
+    (:func:`iadsim.terrain.masking_heights`, one per site and height, site-major), the next job's computed meanwhile
+    in a thread (the compiled sweep releases the GIL). Two buffers, allocated once, take turns: a yielded sweep stays
+    valid until the next one is asked for."""
+    if not jobs:
+        return
+    size = max(len(batch) * len(group) for batch, group, _, _ in jobs)
+    buffers = [np.empty((size, *terrain.shape)) for _ in range(min(2, len(jobs)))]
+    threads = numba.get_num_threads()  # the caller's (numba's setting is per thread)
+
+    def sweep(k: int) -> np.ndarray:
+        batch, group, distance, window = jobs[k]
+        numba.set_num_threads(threads)
+        return masking_heights(terrain.elevation, terrain.cell_size, np.repeat(srow[batch], len(group)),
+                               np.repeat(scol[batch], len(group)), np.tile(group, len(batch)), k=DEFAULT_K,
+                               max_distance=distance, out=buffers[k % 2][:len(batch) * len(group)], window=window)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(sweep, 0)
+        for k, job in enumerate(jobs):
+            done = pending.result()
+            if k + 1 < len(jobs):
+                pending = pool.submit(sweep, k + 1)  # into the other buffer than ``done``'s
+            yield job, done
+
+
+def _judge(scenario: Scenario, sensor, placed: list, sweep: np.ndarray, bands, cells: dict,
+           context: dict) -> np.ndarray:
+    """(n_sites, n_bands, n_bytes) packed coverage of ``sensor`` at sites ``placed`` (x, y, ground [m]) with their
+    masking sweeps ``sweep`` (:func:`_masks`' rule).
+
+    Per site, the paths to the cells that may be in line of sight at any band are built together (one target
+    height per path), the visible ones kept; land clutter is found for the cells seen at some band; the per-look
+    Pd of the paths seen from all the sites is evaluated together. At most ``max(n_cells, _PATHS)`` paths are
+    built or judged at once. Each path's result is the one it gets alone: the path geometry, visibility, clutter
+    and Pd are worked out per path."""
+    px, py, ground, flat, valid = cells["x"], cells["y"], cells["ground"], cells["flat"], cells["valid"]
+    n_cells = px.size
+    limit = max(n_cells, _PATHS)
+    levels = np.asarray(bands, float)
+    slot = np.empty(n_cells, np.intp)
+    covered = np.zeros((len(placed), levels.size, n_cells), bool)
+    found, where = [], []  # the paths seen, not judged yet, and their (site, band, cell)
+
+    def judge() -> None:
+        path, (s, b, c) = _concatenate(found), np.concatenate(where).T
+        ok = np.ones(s.size, bool)
+        for rcs, case in context["threats"]:
+            ok &= look_pd(sensor, path, rcs, case, ir_intensity=context["faintest"]) >= PD_THRESHOLD
+        covered[s[ok], b[ok], c[ok]] = True
+        found.clear()
+        where.clear()
+
+    for j, site in enumerate(placed):
+        dx, dy = px - site[0], py - site[1]
+        ground_range = np.hypot(dx, dy)
+        masking = sweep[j].reshape(-1).take(flat)
+        near = np.flatnonzero((ground_range <= sensor.max_range) & np.isfinite(masking) & valid)
+        if not near.size:
+            continue
+        # no line of sight without: the band above the masking height, or the masking height within the curvature
+        # tolerance of the smooth earth's (at most d^2 / 2kR): the exact test decides. The cells that pass at the
+        # highest band first (those that pass at any band), then those that pass at each band.
+        sphere = ground_range[near] ** 2 / (2 * RADIO_K * EARTH_RADIUS) + 2 * CURVATURE_TOLERANCE
+        top = masking[near] <= np.maximum(levels.max() + 1.0, sphere)
+        near, sphere = near[top], sphere[top]
+        maybe = [near[masking[near] <= np.maximum(h + 1.0, sphere)] for h in levels]
+        bands_of = np.repeat(np.arange(levels.size), [m.size for m in maybe])
+        cells_of = np.concatenate(maybe)
+        for start in range(0, cells_of.size, limit):
+            band, index = bands_of[start:start + limit], cells_of[start:start + limit]
+            path = sensor_paths(scenario, sensor, site, sweep[j], context["relief"], px[index], py[index],
+                                ground[index], levels[band])
+            seen = np.flatnonzero(sensor.visibility(path, dx[index], dy[index]))
+            if not seen.size:
+                continue
+            path, band, index = path.take(seen), band[seen], index[seen]
+            lit = np.zeros(n_cells, bool)  # the cells seen at some band: land clutter is needed there only
+            lit[index] = True
+            lit = np.flatnonzero(lit)
+            clutter = sensor_clutter(scenario, sensor, site[:2], sweep[j], px[lit], py[lit])
+            if clutter is not None:
+                slot[lit] = np.arange(lit.size)
+                path = replace(path, clutter_gamma=clutter[slot[index]])
+            if sum(p.slant_range.size for p in found) + seen.size > limit:
+                judge()
+            found.append(path)
+            where.append(np.column_stack([np.full(seen.size, j), band, index]))
+    if found:
+        judge()
+    return np.packbits(covered, axis=-1, bitorder="little")
+
+
+def _concatenate(paths: list[Geometry]) -> Geometry:
+    """One :class:`iadsim.sensors.Geometry` of the paths of several (1-D, of one sensor and surface)."""
+    return replace(paths[0], **{f.name: np.concatenate([getattr(p, f.name) for p in paths]) for f in fields(Geometry)
+                                if f.name != "surface" and getattr(paths[0], f.name) is not None})
 
 
 def _profile(scenario: Scenario, unit, senses: bool) -> dict:
@@ -318,7 +437,7 @@ def _profile(scenario: Scenario, unit, senses: bool) -> dict:
         return {"key": ("none",), "sensor": None, "antenna_height": None}
     sector = unit.sector
     key = (unit.type, float(sensor.antenna_height),
-           None if sector is None else (float(sector.centre), float(sector.width)))
+           None if sector is None else (float(sector.center), float(sector.width)))
     return {"key": key, "sensor": sensor, "antenna_height": float(sensor.antenna_height)}
 
 
@@ -380,7 +499,8 @@ def build_problem(scenario: Scenario, unit_ids: list[str], options: SitingOption
     net = build_network(scenario)
     fixed_units = [u for u in spec.units if u.id not in unit_ids]
     fixed_sensors = [u for u in fixed_units if net.senses[u.id] and sensor_model(scenario, u) is not None]
-    _memory_guard(len(sited) + n_extra, len(sited), len(bands), cx.size, terrain.shape,
+    heights = {m.antenna_height for u in sited if net.senses[u.id] and (m := sensor_model(scenario, u)) is not None}
+    _memory_guard(len(sited) + n_extra, len(sited), max(len(heights), 1), len(bands), cx.size, terrain.shape,
                   "--candidates" if candidates is not None else "--auto")
     if candidates is None:
         extra = _auto_candidates(scenario, int(auto), box, slope, water, options.max_slope)
@@ -473,19 +593,22 @@ def build_problem(scenario: Scenario, unit_ids: list[str], options: SitingOption
                        [within_option[k] for k in pairs], notices)
 
 
-def _memory_guard(n_candidates: int, n_profiles: int, n_bands: int, n_cells: int, dem_shape, option: str) -> None:
+def _memory_guard(n_candidates: int, n_profiles: int, n_heights: int, n_bands: int, n_cells: int, dem_shape,
+                  option: str) -> None:
     """InputError naming ``--cell`` and ``option`` when the run's estimated peak memory exceeds
-    :data:`MEMORY_BUDGET`: the packed masks, the coverage grid's per-cell arrays, the DEM rasters and one batch of
-    masking sweeps, one site's paths, the solver's model (at most :data:`iadsim.analysis.siting.MODEL_BYTES`)
-    and the heuristic's chunked temporaries (:data:`iadsim.analysis.siting.CHUNK` candidates)."""
+    :data:`MEMORY_BUDGET`: the packed masks, the coverage grid's per-cell arrays, the DEM rasters and two batches of
+    masking sweeps (``n_heights`` antenna heights), the paths judged at once, the solver's model (at most
+    :data:`iadsim.analysis.siting.MODEL_BYTES`) and the heuristic's chunked temporaries
+    (:data:`iadsim.analysis.siting.CHUNK` candidates)."""
     from iadsim.analysis.siting import CHUNK, MODEL_BYTES
 
     n_bytes = (n_cells + 7) // 8
     dem = dem_shape[0] * dem_shape[1] * 8
     need = (n_profiles * n_candidates * n_bands * n_bytes  # masks
             + n_cells * 160  # grid: centres, rows/cols, weights, ground, masking rows, temporaries (~20 x 8 bytes)
-            + dem * (8 + 2 * _BATCH)  # slope, gradients, filters; a batch of sweeps and its copy
-            + n_cells * 80 * 8  # one site's paths to every cell: ~80 float64 temporaries (geometry, clutter, Pd)
+            + dem * (8 + 2 * n_heights * _sites_per_sweep(n_heights))  # slope, gradients, filters; two batches of
+            # sweeps (one judged while the next is swept)
+            + max(n_cells, _PATHS) * 80 * 8  # the paths built or judged at once: ~80 float64 temporaries each
             + MODEL_BYTES
             + 6 * CHUNK * n_bands * n_bytes + 64 * n_candidates)  # heuristic: a chunk's unions, per-candidate arrays
     if need > MEMORY_BUDGET:

@@ -164,6 +164,16 @@ def _with_series(value, m, t, n, dof_pairs):
     return value
 
 
+def _upper_gamma(n, t, shift=0):
+    """Q(n + shift, t) (``special.gammaincc``) on the broadcast ``n`` and ``t``; evaluated once and broadcast back
+    when both are one value spread over an array (zero strides: one radar's pulse count and threshold for every
+    target), which gives the same values."""
+    n, t = np.broadcast_arrays(n, t)
+    if n.ndim and not any(n.strides) and not any(t.strides):
+        return np.broadcast_to(special.gammaincc(n.flat[0] + shift, t.flat[0]), n.shape)
+    return special.gammaincc(n + shift, t)
+
+
 def _pd_swerling1(s, t, n):
     # Richards Eq. (6.99) / Mahafza Eq. (2.76):
     # Pd = 1 - P(N-1, T) + (1 + 1/(N s))^(N-1) P(N-1, T / (1 + 1/(N s))) exp(-T / (1 + N s)),
@@ -178,7 +188,7 @@ def _pd_swerling1(s, t, n):
             + np.log(special.gammainc(n - 1, t / (1.0 + 1.0 / m_safe)))
             - t / (1.0 + m_safe)
         )
-    value = special.gammaincc(n - 1, t) + np.exp(log_term)
+    value = _upper_gamma(n, t, -1) + np.exp(log_term)
     return _with_series(value, m, t, n, 1)
 
 
@@ -274,7 +284,7 @@ def _pd_linear(snr, t, n, model):
     """Exact Pd from linear per-pulse SNR, threshold and pulse count (no validation, broadcasts)."""
     snr, t, n = np.broadcast_arrays(np.asarray(snr, float), np.asarray(t, float), np.asarray(n))
     # Pd rises monotonically from pfa = Q(N, T) at zero SNR to 1; clipping only removes rounding.
-    return np.clip(model(snr, t, n), special.gammaincc(n, t), 1.0)
+    return np.clip(model(snr, t, n), _upper_gamma(n, t), 1.0)
 
 
 def pd(snr_db: ArrayLike, pfa: ArrayLike, n_pulses: ArrayLike = 1, swerling: int = 0) -> float | NDArray[np.float64]:

@@ -169,8 +169,10 @@ def masking_heights(
     observer_heights,
     k: float = DEFAULT_K,
     max_distance: float | None = None,
+    out: np.ndarray | None = None,
+    window: tuple[int, int, int, int] | None = None,
 ) -> np.ndarray:
-    """:func:`masking_height` (``"sweep"``) for many observers at once, observers shared over threads.
+    """:func:`masking_height` (``"sweep"``) for many observers at once, observer cells shared over threads.
 
     Parameters
     ----------
@@ -180,11 +182,27 @@ def masking_heights(
         Observer cells.
     observer_heights : float or array_like, shape (n_observers,)
         Eye heights above the ground [m] (broadcast).
+    out : numpy.ndarray, optional
+        A C-contiguous float64 array of shape (n_observers, n_rows, n_cols) to write the result into,
+        whatever it holds (every cell is overwritten): a caller sweeping batch after batch allocates
+        it once. Default: a new array.
+    window : (int, int, int, int), optional
+        The cells wanted: first row, last row, first column, last column (inclusive), holding every
+        observer. Only they are swept (the rays go as far as they need), with the values of a sweep of
+        the whole grid; the cells outside are NaN. Default: the whole grid.
 
     Returns
     -------
     numpy.ndarray of float64, shape (n_observers, n_rows, n_cols)
-        Masking height [m] of each observer, equal to :func:`masking_height` of that observer.
+        Masking height [m] of each observer, equal to :func:`masking_height` of that observer (within
+        ``window``; ``out`` when given).
+
+    Notes
+    -----
+    Observers on one cell (eyes at several heights) are swept together by one thread: the rays are
+    stepped and the terrain sampled once for all of them, each eye's slopes and heights computed as
+    alone, so the results are the same. The compiled sweep releases the GIL: other Python threads
+    run while it works.
     """
     rows = np.atleast_1d(np.asarray(observer_rows))
     cols = np.atleast_1d(np.asarray(observer_cols))
@@ -194,10 +212,24 @@ def masking_heights(
         z, dx, dy, _, _, _, curvature, max_d = _prepare(elevation, cell_size, r, c, h, k, max_distance)
     if z is None:
         raise ValueError("no observers given")
-    out = _output((rows.size, *z.shape), max_d)
+    shape = (rows.size, *z.shape)
+    if window is None:
+        window = (0, z.shape[0] - 1, 0, z.shape[1] - 1)
+    box = np.asarray(window)
+    if not (box.shape == (4,) and np.issubdtype(box.dtype, np.integer) and 0 <= box[0] <= box[1] < z.shape[0]
+            and 0 <= box[2] <= box[3] < z.shape[1]):
+        raise ValueError(f"window must be (first row, last row, first column, last column) of the {z.shape[0]} x "
+                         f"{z.shape[1]} grid, got {window!r}")
+    if not ((box[0] <= rows) & (rows <= box[1]) & (box[2] <= cols) & (cols <= box[3])).all():
+        raise ValueError(f"window {tuple(int(v) for v in box)} does not hold every observer")
+    if out is None:
+        out = np.empty(shape)  # the kernel sets the cells beyond max_distance to NaN itself
+    elif not (isinstance(out, np.ndarray) and out.shape == shape and out.dtype == np.float64
+              and out.flags.c_contiguous and out.flags.writeable):
+        raise ValueError(f"out must be a writeable C-contiguous float64 array of shape {shape}")
     _kernels.sweep_masking_heights(
         z, dx, dy, np.array(rows.ravel(), dtype=np.int64), np.array(cols.ravel(), dtype=np.int64),
-        np.array(heights.ravel(), dtype=np.float64), curvature, max_d, _CHUNK_SERIAL,
+        np.array(heights.ravel(), dtype=np.float64), curvature, max_d, _CHUNK_SERIAL, box.astype(np.int64),
         out.reshape(rows.size, -1),
     )
     return out
