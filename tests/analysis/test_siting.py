@@ -577,3 +577,25 @@ def test_the_paths_read_their_sweeps_within_the_swept_window(tmp_path, monkeypat
             beyond_grid += int(((rows < grid_r.min()) | (rows > grid_r.max()) | (cols < grid_c.min())
                                 | (cols > grid_c.max())).sum())
     assert n_read > 0 and beyond_grid > 0 and n_outside == 0
+
+
+def test_a_sectored_unit_covers_only_its_sector(tmp_path):
+    """A search radar looking east only (90 deg wide): sited, its masks hold no covered cell west of it."""
+    scenario, candidates = _write(tmp_path)
+    text = scenario.read_text().replace("{id: sr1, type: mr-search-radar, x: -3 km, y: -3 km, mast_height: 10 m}",
+                                        "{id: sr1, type: mr-search-radar, x: -3 km, y: -3 km, mast_height: 10 m, "
+                                        "sector: {center: 90 deg, width: 90 deg}}")
+    assert "sector" in text
+    scenario.write_text(text)
+    built = build_problem(load_scenario(scenario), ["sr1"], SitingOptions(cell=1e3, max_slope=math.radians(30)),
+                          candidates=candidates)
+    p = built.problem
+    cover = np.unpackbits(p.masks[p.profile[0]], axis=-1, count=p.n_cells, bitorder="little").astype(bool)
+    x0, y1 = built.grid_origin
+    cx = x0 + (built.cell_rc[:, 1] + 0.5) * built.cell
+    cy = y1 - (built.cell_rc[:, 0] + 0.5) * built.cell
+    for c, (sx, sy) in enumerate(p.xy):
+        seen = cover[c].any(axis=0)
+        assert seen.any()
+        bearing = np.degrees(np.arctan2(cx[seen] - sx, cy[seen] - sy))
+        assert (np.abs(bearing - 90) <= 45 + 10).all()  # (judged at the DEM cell holding each grid centre)
