@@ -199,3 +199,26 @@ def test_workload_counts_the_tracks_in_the_picture_and_the_waiting_decisions_per
     first = table.sort_values("time").groupby("replication").head(1)
     assert len(first) == 20
     assert np.allclose(first["workload"], (3 + 1) / 2)
+
+
+def test_a_friendly_aircraft_is_its_own_group_and_not_civil(tmp_path):
+    """The friendly fighter flies the raid's type: the breakdown by type keeps it apart (its losses are fratricide,
+    not kills), the summary counts no civil aircraft, and the replay shows it on the defence's side."""
+    from iadsim.analysis import simulate
+    from iadsim.analysis.artifacts import read_entities
+    from iadsim.analysis.breakdown import outcomes_by
+    from iadsim.report.run import load_run
+    from iadsim.report.timeline import timeline
+    from iadsim.scenario import load_scenario
+
+    path = write(tmp_path, {"mode": "autonomous", "automation": {"classifier": {"confusion": CONFUSION}}},
+                 threats=[raid(2)], traffic=[friendly()])
+    result = simulate(load_scenario(path), replications=6, out_dir=tmp_path / "run")
+    assert result.summary["civil_aircraft"] == 0
+    run = load_run(tmp_path / "run")
+    table = outcomes_by(run.events, read_entities(tmp_path / "run"), 6, "type").set_index("group")
+    assert table.loc["fighter", "aircraft"] == 2 and table.loc["fighter (friendly)", "aircraft"] == 1
+    assert table.loc["fighter (friendly)", "friendly"] and not table.loc["fighter (friendly)", "civil"]
+    assert table.loc["fighter", "killed"] == pytest.approx(result.metrics["kills"].mean())
+    sides = {b.name: b.side for b in timeline(run, 0).targets}
+    assert sides["home"] == "defence" and sides["raid-1"] == "raid"

@@ -70,7 +70,8 @@ def entities(world) -> dict:
     for f in range(len(world.fire_ids)):  # where the engine launches from
         units[world.fire_unit[f]]["launch"] = [float(v) for v in world.fire_position[f]]
     assets = [a.id for a in scenario.spec.defended_assets]
-    targets = [{"id": tid, "civil": bool(world.civil[i]), "arm": bool(world.arm[i]), "decoy": bool(world.decoy[i]),
+    targets = [{"id": tid, "civil": bool(world.civil[i]), "friendly": bool(world.friendly[i]),
+                "arm": bool(world.arm[i]), "decoy": bool(world.decoy[i]),
                 "flight": flight.id,
                 "type": flight.type,
                 "asset": assets[world.asset_of[i]] if world.asset_of[i] >= 0 else None,
@@ -162,8 +163,8 @@ def read_entities(folder: Path) -> dict:
         if not (isinstance(target, dict) and isinstance(target.get("id"), str)
                 and isinstance(target.get("civil"), bool) and isinstance(target.get("flight", ""), str)
                 and isinstance(target.get("type", ""), str) and isinstance(target.get("arm", False), bool)
-                and isinstance(target.get("decoy", False), bool)):
-            raise RunFolderError(file, f"targets[{i}]: expected id, civil, arm, decoy, flight and type")
+                and isinstance(target.get("decoy", False), bool) and isinstance(target.get("friendly", False), bool)):
+            raise RunFolderError(file, f"targets[{i}]: expected id, civil, friendly, arm, decoy, flight and type")
     _strings(data.get("fire_units", []), file, "fire_units")
     if not (_finite(data.get("duration")) and 0 <= data["duration"] <= 10 * 365 * 86400):
         raise RunFolderError(file, "duration: expected a number of seconds (0 to ten years)")

@@ -94,15 +94,20 @@ def outcomes_by(events: pd.DataFrame, entities: dict, replications: int, by: str
     else:
         field = BY[by]
         # a raid's anti-radiation missiles are a group of their own, not more of its aircraft
+        # (and a type flown by friendly aircraft is a group of its own: their losses are fratricide, not kills)
         of = np.array([str(t.get(field, "")) + (" anti-radiation missiles" if by == "raid" and t.get("arm") is True
+                                                else " (friendly)" if by != "raid" and t.get("friendly") is True
                                                 else "") for t in targets], dtype=object)
         groups = list(dict.fromkeys(of))
         key = events["target"].to_numpy()
         member = {g: np.flatnonzero(of == g) for g in groups}
-        civil = {g: all(targets[i]["civil"] for i in member[g]) for g in groups}
+        friendly = {g: bool(len(member[g])) and all(targets[i].get("friendly") is True for i in member[g])
+                    for g in groups}
+        civil = {g: all(targets[i]["civil"] for i in member[g]) and not friendly[g] for g in groups}
         arm = {g: bool(len(member[g])) and all(targets[i].get("arm") is True for i in member[g]) for g in groups}
         decoy = {g: bool(len(member[g])) and all(targets[i].get("decoy") is True for i in member[g]) for g in groups}
-        frame = pd.DataFrame({"group": groups, "civil": [civil[g] for g in groups], "arm": [arm[g] for g in groups],
+        frame = pd.DataFrame({"group": groups, "civil": [civil[g] for g in groups],
+                              "friendly": [friendly[g] for g in groups], "arm": [arm[g] for g in groups],
                               "decoy": [decoy[g] for g in groups],
                               "aircraft": [float(len(member[g])) for g in groups]})
         counted = ("killed", "leaked", "nominated", "vetoed", "lost", "engagements", "missiles", "missed")

@@ -274,7 +274,7 @@ def simulate(scenario: Scenario, replications: int, seed: int | None = None, out
     if progress is not None:
         progress(total, total)
     threats = int(world.threat.sum())
-    summary = summarise(scenario.name, metrics, audit_result, seed, threats, int(world.civil.sum()))
+    summary = summarise(scenario.name, metrics, audit_result, seed, threats, int((world.civil & ~world.friendly).sum()))
     if writer is not None:
         writer.finish(summary)
     return RunResult(scenario, summary, metrics, events, decisions)

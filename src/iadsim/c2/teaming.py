@@ -15,8 +15,9 @@ Rules (docs/engine.md, "Human-machine teaming"):
                 + pressure_weight * pressure + workload_weight * workload + vigilance_weight * hours
 
   with ``trust`` the crews' trust in the automation (0..1, as trained), ``confidence`` the classifier's,
-  ``pressure = clip(1 - t_intercept / horizon, 0, 1)`` (``t_intercept``: the time of flight to the predicted
-  intercept when the authorisation ends), ``workload`` the tracks in the deciding fire unit's picture plus the
+  ``pressure = clip(1 - t_intercept / horizon, 0, 1)`` (``t_intercept``: the time of flight to the intercept
+  predicted from the fire unit's track when the authorisation ends, the truth's where it has none; none
+  predicted: no pressure), ``workload`` the tracks in the deciding fire unit's picture plus the
   engagements waiting for its deciding crew, per operator (``doctrine.concurrent_decisions`` operators), and
   ``hours`` the time on task (hours since the run began: the vigilance decrement). The form follows the
   automation-bias literature (reliance grows with trust and time pressure and under workload; Parasuraman and
@@ -67,9 +68,9 @@ def classify(cdf: np.ndarray, u) -> np.ndarray:
 
 
 def pressure(time_to_intercept, horizon: float) -> np.ndarray:
-    """Time pressure: ``clip(1 - t / horizon, 0, 1)`` (``t`` [s], a negative or unknown time: full pressure)."""
+    """Time pressure: ``clip(1 - t / horizon, 0, 1)`` (``t`` [s]; no predicted intercept, ``t`` infinite: none)."""
     t = np.asarray(time_to_intercept, dtype=float)
-    return np.where(np.isfinite(t), np.clip(1.0 - t / horizon, 0.0, 1.0), 1.0)
+    return np.where(np.isnan(t), 0.0, np.clip(1.0 - t / horizon, 0.0, 1.0))
 
 
 def acceptance(operator, confidence, time_pressure, workload, hours) -> np.ndarray:

@@ -1699,7 +1699,7 @@ def authorise(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarr
     for i, (r, t, f, now) in enumerate(zip(rr, tt, ff, when, strict=True)):
         bat.busy[r, f] = False
         if ctx.decisions is not None:  # the automation recommends, the operator accepts or vetoes
-            approved = automated(ctx, k, st, r, f, t, float(now), float(tof[i]))
+            approved = automated(ctx, k, st, r, f, t, float(now), float(aims[i][0]))  # the predicted intercept
         else:
             factor = crew(ctx, st.readiness, r, f).error_rate_factor
             p_wrong = 1.0 - skilled(1.0 - (ident.p_civil_as_hostile if w.civil[t] else ident.p_hostile_as_civil),

@@ -128,7 +128,8 @@ def acmi_text(run: Run, replication: int) -> str:
         oid = object_id(TARGET_IDS, body.index)
         tags = ("Misc+Decoy" if body.kind == "decoy" else "Weapon+Missile" if body.kind == "arm"
                 else AIRCRAFT_TAGS.get(body.category, "Air+FixedWing"))
-        coalition = "Coalition=Civil,Color=Green" if body.side == "civil" else "Coalition=Raid,Color=Red"
+        coalition = {"civil": "Coalition=Civil,Color=Green", "defence": "Coalition=Defence,Color=Blue"}.get(
+            body.side, "Coalition=Raid,Color=Red")
         for n, (time, x, y, z) in enumerate(body.points):
             props = where(x, y, z)
             if n == 0:  # the first line creates it, with what it is

@@ -78,7 +78,8 @@ class Breakdown:
         head += "".join(f"<th>{escape(COUNTS[c])}</th>" for c in columns) + "<th>lost or missed, and why</th>"
         rows = []
         for i, row in enumerate(frame.itertuples(index=False)):
-            note = "civil" if getattr(row, "civil", False) else "decoys" if getattr(row, "decoy", False) else None
+            note = ("friendly" if getattr(row, "friendly", False) else "civil" if getattr(row, "civil", False)
+                    else "decoys" if getattr(row, "decoy", False) else None)
             name = escape(str(row.group)) + (f" <span class=note>({note})</span>" if note else "")
             cells = f"<td><b>{name}</b></td>" + (f"<td>{escape(str(row.type))}</td>" if by == "fire_unit" else "")
             cells += "".join(f'<td class=num id="{self.cell(by, i, c)}">{self.text(by, i, c)}</td>' for c in columns)

@@ -139,7 +139,8 @@ def map_layers(scenario, coverage=None, max_cells: int = 500, corridors: dict | 
         for flight in flights:
             route = scenario.routes[flight.id]
             x, y = to_km(route[:, 0], route[:, 1])
-            sidc = with_side(sidc_of(scenario.catalog.types[flight.type]), "civil" if civil else "raid")
+            side = "defence" if getattr(flight, "side", "civil") == "friendly" else "civil" if civil else "raid"
+            sidc = with_side(sidc_of(scenario.catalog.types[flight.type]), side)
             routes.append(RouteMark(flight.id, civil, flight.type, x, y, sidc))
     extent = (*to_km(extent_m[0], extent_m[1]), *to_km(extent_m[2], extent_m[3]))
     marks = [CorridorMark(c["asset"], c["type"], float(c["height_m"]), float(c["probability"]), corridors["mode"],

@@ -208,7 +208,8 @@ def _targets(run: Run, replication: int, events) -> list[Body]:
         if not points:
             continue  # (nothing to show it at)
         bodies.append(Body("target", i, str(tid), type_id, getattr(entity, "kind", "aircraft"),
-                           "civil" if replay.civil[i] else "raid", points, closing, note,
+                           "defence" if entry.get("friendly") is True else "civil" if replay.civil[i] else "raid",
+                           points, closing, note,
                            category=str(getattr(entity, "category", ""))))
     return bodies
 
