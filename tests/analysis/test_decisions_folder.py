@@ -94,6 +94,10 @@ def test_a_folder_without_decisions_has_none(tiny, whole, tmp_path):
     ("label", "bogus", "label: not a classifier label"),
     ("target", 999, "target: an index names no target"),
     ("replication", 40, "replications that did not run"),
+    ("p_accept", float("inf"), "p_accept: expected numbers from 0 to 1"),
+    ("confidence", -5.0, "confidence: expected numbers from 0 to 1"),
+    ("workload", -1.0, "workload: expected numbers from 0"),
+    ("profile", "x" * 5000, "profile: expected text"),
 ])
 def test_a_tampered_decisions_file_is_refused_naming_it(whole, tmp_path, column, value, message):
     folder = tmp_path / "run"

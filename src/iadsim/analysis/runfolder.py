@@ -565,6 +565,8 @@ def finished_batches(folder: Path, manifest: dict) -> list[int]:
 _WHOLE_COLUMNS = {"replication": (0, 2**53), "unit": (-1, 2**31 - 1), "target": (-1, 2**31 - 1),
                   "track": (-1, 2**31 - 1), "missiles": (0, 2**15 - 1)}
 _FINITE_COLUMNS = ("time",)
+_DECISION_RANGES = {"confidence": (0.0, 1.0), "pressure": (0.0, 1.0), "p_accept": (0.0, 1.0),
+                    "workload": (0.0, 1e9), "hours": (0.0, 1e6), "time_to_intercept": (0.0, np.inf)}
 
 
 def read_events(file: Path) -> pd.DataFrame:
@@ -599,18 +601,30 @@ def _typed_table(file: Path, dtypes: dict[str, str], names: dict[str, list[str]]
                                      f"iadsim: {sorted(unknown)[0][:40]!r}")
             out[name] = pd.Categorical(values, categories=names[name])
             continue
-        if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
-            raise RunFolderError(file, f"{name}: expected numbers")
-        values = column.to_numpy(dtype=float)
-        if name in _WHOLE_COLUMNS:
-            low, high = _WHOLE_COLUMNS[name]
-            if not (np.isfinite(values).all() and (values == np.floor(values)).all() and (values >= low).all()
-                    and (values <= high).all()):
-                raise RunFolderError(file, f"{name}: expected whole numbers from {low} to {high}")
-        elif name in _FINITE_COLUMNS and not np.isfinite(values).all():
-            raise RunFolderError(file, f"{name}: expected finite numbers")
-        out[name] = values.astype(dtype)
+        out[name] = _numbers(file, name, column).astype(dtype)
     return pd.DataFrame(out, columns=list(dtypes))
+
+
+def _numbers(file: Path, name: str, column) -> np.ndarray:
+    """A numeric column's values as floats, checked: whole numbers in their range for an index or count
+    (:data:`_WHOLE_COLUMNS`), finite for a time, within its bounds for a decision's input
+    (:data:`_DECISION_RANGES`, NaN allowed)."""
+    if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+        raise RunFolderError(file, f"{name}: expected numbers")
+    values = column.to_numpy(dtype=float)
+    if name in _WHOLE_COLUMNS:
+        low, high = _WHOLE_COLUMNS[name]
+        if not (np.isfinite(values).all() and (values == np.floor(values)).all() and (values >= low).all()
+                and (values <= high).all()):
+            raise RunFolderError(file, f"{name}: expected whole numbers from {low} to {high}")
+    elif name in _FINITE_COLUMNS and not np.isfinite(values).all():
+        raise RunFolderError(file, f"{name}: expected finite numbers")
+    elif name in _DECISION_RANGES:
+        low, high = _DECISION_RANGES[name]
+        known = values[~np.isnan(values)]
+        if not ((known >= low) & (known <= high)).all():
+            raise RunFolderError(file, f"{name}: expected numbers from {low:g} to {high:g} (or none)")
+    return values
 
 
 def read_decisions(file: Path) -> pd.DataFrame:
@@ -627,8 +641,8 @@ def read_decisions(file: Path) -> pd.DataFrame:
         column = frame[name]
         if dtype == "str":
             values = column.astype(object).to_numpy()
-            if not all(isinstance(v, str) for v in values):
-                raise RunFolderError(file, f"{name}: expected text")
+            if not all(isinstance(v, str) and len(v) <= 64 for v in values):
+                raise RunFolderError(file, f"{name}: expected text (an id, at most 64 characters)")
             if name == "label" and not set(values) <= set(LABELS):
                 unknown = sorted(set(values) - set(LABELS))[0]
                 raise RunFolderError(file, f"label: not a classifier label: {unknown[:40]!r}")
@@ -639,17 +653,7 @@ def read_decisions(file: Path) -> pd.DataFrame:
                 raise RunFolderError(file, f"{name}: expected true or false")
             out[name] = column.to_numpy(dtype=bool)
             continue
-        if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
-            raise RunFolderError(file, f"{name}: expected numbers")
-        values = column.to_numpy(dtype=float)
-        if name in _WHOLE_COLUMNS:
-            low, high = _WHOLE_COLUMNS[name]
-            if not (np.isfinite(values).all() and (values == np.floor(values)).all() and (values >= low).all()
-                    and (values <= high).all()):
-                raise RunFolderError(file, f"{name}: expected whole numbers from {low} to {high}")
-        elif name in _FINITE_COLUMNS and not np.isfinite(values).all():
-            raise RunFolderError(file, f"{name}: expected finite numbers")
-        out[name] = values.astype(dtype)
+        out[name] = _numbers(file, name, column).astype(dtype)
     return pd.DataFrame(out, columns=list(DECISION_DTYPES))
 
 
