@@ -87,6 +87,6 @@ def acceptance(operator, confidence, time_pressure, workload, hours) -> np.ndarr
 def iff_reply_probability(replies: bool, interrogator_availability: float, p_missed: float) -> float:
     """Probability that one interrogation gets a valid reply from a target that ``replies`` (transponder on and,
     for a friendly aircraft, codes loaded)."""
-    return float(replies) * interrogator_availability * (1.0 - p_missed) if replies else 0.0
+    return interrogator_availability * (1.0 - p_missed) if replies else 0.0
 
 

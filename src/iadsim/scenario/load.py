@@ -24,7 +24,15 @@ from iadsim.scenario.catalog import (
     load_catalog,
 )
 from iadsim.scenario.models import DEFAULT_PROFICIENCY, DEFAULT_PROFILES, Located, ProficiencyEffect, ScenarioSpec
-from iadsim.scenario.yamlio import Document, InputError, InputErrors, describe, from_validation_errors, load_yaml
+from iadsim.scenario.yamlio import (
+    Document,
+    InputError,
+    InputErrors,
+    describe,
+    format_loc,
+    from_validation_errors,
+    load_yaml,
+)
 
 UNIT_KINDS = ("radar", "esm", "irst", "launcher", "command-post")
 """The catalog kinds a scenario unit may be."""
@@ -212,7 +220,7 @@ def _profile_errors(spec: ScenarioSpec, doc: Document) -> list[InputError]:
                                     f"classifier.confusion; rows: {known}"))
         elif given is None and default not in rows:
             errors.append(doc.error(("authority", "automation", "classifier", "confusion"), f"no row '{default}', "
-                                    f"which {'.'.join(str(p) for p in loc)} is judged by (give it, or a profile)"))
+                                    f"which {format_loc(loc)} is judged by (give it, or a profile)"))
     return errors
 
 
