@@ -48,6 +48,8 @@ class EventKind(IntEnum):
     #                the radar was silent before the impact, warhead when not, target_gone when already destroyed)
     TEARDOWN = 18  # a relocating unit starts to tear down to move (unit: it at the site it leaves; x, y, z: the site)
     SET_UP = 19  # a relocated unit is set up at its new site (unit: it at that site; x, y, z: the site)
+    HELD = 20  # with automation: the fire unit's classifier recommended holding fire on a target it could engage
+    #            (nothing nominated; the decisions table keeps its label)
 
 
 class Reason(IntEnum):
@@ -100,14 +102,16 @@ DECISION_DTYPES: dict[str, str] = {
     "replication": "int64", "time": "float64", "unit": "int32", "target": "int32", "profile": "str",
     "label": "str", "confidence": "float64", "time_to_intercept": "float64", "pressure": "float64",
     "workload": "float64", "hours": "float64", "p_accept": "float64", "cross_checked": "bool",
-    "iff_reply": "bool", "accepted": "bool", "launched": "bool",
+    "iff_reply": "bool", "accepted": "bool", "launched": "bool", "trust": "float64",
 }
-"""With automation (``authority.automation``), one row per authorisation the engine decided: when it ended, the
-fire unit (``unit``) and target, the target's classifier row (``profile``), the classifier's ``label`` and
-``confidence``, the time of flight to the predicted intercept, the operator model's inputs (``pressure``,
-``workload`` per operator, ``hours`` on task) and acceptance probability (NaN where no operator weighed a
-recommendation to engage), whether the operator cross-checked IFF and got a valid reply, whether the
-recommendation was accepted, and whether the launch went ahead (before the fire unit's own checks)."""
+"""With automation (``authority.automation``), one row per decision: a recommendation to hold fire at the
+nomination it stopped (``held`` event), or a recommendation to engage when its authorisation ended. When, the fire
+unit (``unit``) and target, the target's classifier row (``profile``), the classifier's ``label`` and
+``confidence``, the time of flight to the predicted intercept (NaN for a hold), the operator model's inputs
+(``pressure``, ``workload`` per operator, ``hours`` on task, the deciding crew's ``trust``) and acceptance
+probability (NaN where no operator weighed a recommendation to engage), whether the operator cross-checked IFF and
+got a valid reply, whether the recommendation was accepted (a hold always is), and whether the launch went ahead
+(before the fire unit's own checks)."""
 
 
 def decisions_frame(rows: list[tuple]) -> pd.DataFrame:

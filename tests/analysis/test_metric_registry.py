@@ -56,7 +56,7 @@ def test_existing_metric_names_and_summary_keys_are_kept(tiny):
              *(f"{m}_{layer}" for layer in ("long", "medium", "short", "point")
                for m in ("reached", "engagements", "kills", "leakers")),
              "interceptor_cost", "threat_cost_destroyed", "value_lost", "value_protected", "defence_cost_lost",
-             "fratricide", "friendly_killed", "reaction_time")
+             "fratricide", "friendly_killed", "reaction_time", "holds")
     assert list(result.metrics.columns) == ["replication", *names]
     assert set(result.summary["metrics"]) == {*names, "leakers_fraction", "p_raid_annihilation",
                                               "p_wrongful_engagement", "p_fratricide", "cost_exchange_ratio",

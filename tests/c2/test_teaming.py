@@ -5,6 +5,7 @@ probability and the acceptance probability, and bad input named by file, line an
 
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
@@ -61,49 +62,82 @@ def decisions(path, replications: int):
     return engine, engine.decisions
 
 
-def test_labels_follow_the_confusion_matrix(tmp_path):
-    path = write(tmp_path, {"mode": "autonomous", "automation": {"classifier": {"confusion": CONFUSION}}},
+OWN = {"hostile": {"hostile": 0.4, "civil": 0.6}, "friendly": {"friendly": 0.9, "arm": 0.1}}
+"""The second fire unit's own classifier."""
+
+
+def test_labels_follow_each_fire_units_confusion_matrix(tmp_path):
+    """Two fire units, the second with its own classifier: each unit's calls follow its own matrix. Autonomous: the
+    classifier alone decides; a recommendation to hold fire is a ``held`` event at the nomination, no veto."""
+    path = write(tmp_path, {"mode": "autonomous", "automation": {"classifier": {"confusion": CONFUSION},
+                                                                 "classifiers": {"t2": {"confusion": OWN}}}},
                  threats=[raid(4)], traffic=[friendly()])
-    _, table = decisions(path, 150)
+    doc = yaml.safe_load(path.read_text())
+    doc["units"].append({"id": "t2", "type": "mr-telar", "x": "-1 km", "y": "0 km"})
+    doc["links"].append({"from": "sr", "to": "t2", "carries": "cues"})
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    engine, table = decisions(path, 150)
+    units = {name: i for i, name in enumerate(engine.w.unit_ids)}
     assert set(table["profile"]) == {"hostile", "friendly"}
-    for profile, group in table.groupby("profile"):
+    for (unit, profile), group in table.groupby(["unit", "profile"]):
+        matrix = OWN if unit == units["t2"] else CONFUSION
         n = len(group)
-        assert n >= 100
-        for label, p in CONFUSION[profile].items():
+        assert n >= 40, (unit, profile, n)
+        for label in ("hostile", "arm", "civil", "friendly"):
+            p = matrix[profile].get(label, 0.0)
             seen = float((group["label"] == label).mean())
-            assert abs(seen - p) <= 4 * math.sqrt(p * (1 - p) / n) + 1e-12, (profile, label, seen, p, n)
+            assert abs(seen - p) <= 4 * math.sqrt(max(p * (1 - p), 0.25 / n) / n), (unit, profile, label, seen, p, n)
         # autonomous: the classifier alone decides, and only hostile and arm are launched at
         assert (group["launched"] == group["label"].isin(["hostile", "arm"])).all()
         assert group["p_accept"].isna().all()
+    events = engine.events
+    held = table[~table["label"].isin(["hostile", "arm"])]
+    assert len(held) > 100 and held["time_to_intercept"].isna().all()
+    assert int((events["kind"] == "held").sum()) == len(held)
+    assert int((events["kind"] == "nominated").sum()) == len(table) - len(held)  # a hold is never nominated
+    assert not (events["kind"] == "vetoed").any()
+    assert np.array_equal(engine.state.outcomes.holds,
+                          held.groupby("replication").size().reindex(range(150), fill_value=0).to_numpy())
 
 
-OPERATOR = {"trust": 0.3, "intercept": -4.0, "trust_weight": 2.0, "confidence_weight": 1.5, "pressure_weight": 1.5,
-            "workload_weight": 0.2, "vigilance_weight": 3.0, "pressure_horizon": "90 s"}
+OPERATOR = {"trust": 0.3, "intercept": -5.5, "trust_weight": 2.0, "confidence_weight": 1.5, "pressure_weight": 1.5,
+            "workload_weight": 0.2, "vigilance_weight": 3.0, "pressure_horizon": "90 s", "hours_on_task": "30 min"}
+CREW_TRUST = 0.6
+"""The fire unit's own crew's trust, over the operator model's."""
 
 
-def logistic_model(row) -> float:
+def logistic_model(row, trust: float = CREW_TRUST) -> float:
     """The documented form (docs/engine.md, human-machine teaming), written out here."""
-    z = (OPERATOR["intercept"] + OPERATOR["trust_weight"] * OPERATOR["trust"]
+    z = (OPERATOR["intercept"] + OPERATOR["trust_weight"] * trust
          + OPERATOR["confidence_weight"] * row.confidence + OPERATOR["pressure_weight"] * row.pressure
          + OPERATOR["workload_weight"] * row.workload + OPERATOR["vigilance_weight"] * row.hours)
     return 1.0 / (1.0 + math.exp(-z))
 
 
+@pytest.mark.parametrize("mode", ["human-in-the-loop", "human-on-the-loop"])
 @pytest.mark.validation
-def test_acceptance_follows_the_logistic_model_on_the_workload_trace(tmp_path, validation):
+def test_acceptance_and_vetoes_follow_the_logistic_model_on_the_workload_trace(tmp_path, validation, mode):
+    """The decisions' own trace (confidence, time to intercept, workload, time on task, the crew's trust) drives the
+    model written here: in the loop the acceptances, on the loop (an operator deciding in 2 s, inside the 10 s
+    window) the vetoes follow it."""
     confidence = {"hostile": 0.8, "arm": 0.95, "civil": 0.7, "friendly": 0.6}
-    path = write(tmp_path, {"mode": "human-in-the-loop",
-                            "decision_time": {"distribution": "fixed", "value": "2 s"},
+    path = write(tmp_path, {"mode": mode, "decision_time": {"distribution": "fixed", "value": "2 s"},
+                            "veto_window": "10 s",
                             "automation": {"classifier": {"confusion": CONFUSION, "confidence": confidence},
                                            "operator": OPERATOR}},
                  threats=[raid(6)], traffic=[friendly()])
+    doc = yaml.safe_load(path.read_text())
+    doc["units"][1]["trust"] = CREW_TRUST
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
     engine, table = decisions(path, 120)
     asked = table[table["label"].isin(["hostile", "arm"])]
     assert len(asked) >= 300
-    # the inputs: the label's confidence, pressure from the time to intercept, hours on task from the time
+    # the inputs: the label's confidence, pressure from the time to intercept, hours on task from the time and the
+    # hours on task at the start, the crew's own trust
     assert np.allclose(asked["confidence"], asked["label"].map(confidence))
     assert np.allclose(asked["pressure"], np.clip(1 - asked["time_to_intercept"] / 90.0, 0, 1))
-    assert np.allclose(asked["hours"], asked["time"] / 3600.0)
+    assert np.allclose(asked["hours"], 0.5 + asked["time"] / 3600.0)
+    assert np.allclose(asked["trust"], CREW_TRUST)
     assert (asked["workload"] >= 1).all() and asked["workload"].nunique() > 2  # a trace that varies
     expected = np.array([logistic_model(row) for row in asked.itertuples()])
     assert np.allclose(asked["p_accept"], expected, rtol=1e-12)
@@ -111,44 +145,71 @@ def test_acceptance_follows_the_logistic_model_on_the_workload_trace(tmp_path, v
     # acceptances against the model on the same trace: a sum of Bernoulli draws
     accepted = float(asked["accepted"].sum())
     sd = math.sqrt(float((expected * (1 - expected)).sum()))
-    validation("operator acceptance of automation recommendations (logistic in trust, confidence, time pressure, "
-               "workload, time on task)", "the model evaluated in the test on the decisions' trace, within 4 "
+    validation(f"operator acceptance of automation recommendations, {mode} (logistic in trust, confidence, time "
+               "pressure, workload, time on task)", "the model evaluated in the test on the decisions' trace, within 4 "
                "standard deviations", accepted, float(expected.sum()), abs=4 * sd)
-    # in the loop the operator's call is the launch decision; every refusal is a veto event
-    assert (asked["launched"] == asked["accepted"]).all()
-    held = table[~table["label"].isin(["hostile", "arm"])]
-    assert not held["launched"].any()
+    # the operator's refusals are the vetoes (inside the window on the loop too); a hold is no veto
     vetoes = int((engine.events["kind"] == "vetoed").sum())
-    assert vetoes == int((~table["launched"]).sum())
+    validation(f"operator vetoes of automation recommendations, {mode}", "the model's expected refusals on the "
+               "decisions' trace, within 4 standard deviations", float(vetoes), float((1 - expected).sum()),
+               abs=4 * sd)
+    assert (asked["launched"] == asked["accepted"]).all() and vetoes == int((~asked["launched"]).sum())
+    held = table[~table["label"].isin(["hostile", "arm"])]
+    assert len(held) > 20 and not held["launched"].any() and held["p_accept"].isna().all()
+    assert int((engine.events["kind"] == "held").sum()) == len(held)
 
 
-@pytest.mark.parametrize(("codes", "availability", "cross_check"), [("missing", 1.0, 0.0), ("loaded", 0.6, 0.5)])
+def test_an_operator_slower_than_the_veto_window_vetoes_nothing(tmp_path):
+    """On the loop, an operator who takes 15 s with a 10 s window: every recommendation to engage launches, though
+    the model accepts barely one in ten."""
+    operator = dict(OPERATOR, intercept=-8.0)
+    path = write(tmp_path, {"mode": "human-on-the-loop", "decision_time": {"distribution": "fixed", "value": "15 s"},
+                            "veto_window": "10 s",
+                            "automation": {"classifier": {"confusion": CONFUSION}, "operator": operator}},
+                 threats=[raid(4)])
+    engine, table = decisions(path, 30)
+    asked = table[table["label"].isin(["hostile", "arm"])]
+    assert len(asked) >= 30 and asked["p_accept"].mean() < 0.15 and (~asked["accepted"]).sum() > 20
+    assert asked["launched"].all() and not (engine.events["kind"] == "vetoed").any()
+
+
+@pytest.mark.parametrize(("codes", "transponder", "surveillance", "own", "cross_check"),
+                         [("missing", 1.0, 1.0, 1.0, 0.0), ("loaded", 0.8, 0.7, 0.6, 0.5)])
 @pytest.mark.validation
 def test_fratricide_is_the_product_of_the_arm_call_the_iff_failure_and_acceptance(tmp_path, validation, codes,
-                                                                                   availability, cross_check):
+                                                                                   transponder, surveillance, own,
+                                                                                   cross_check):
     """One friendly aircraft, one decision per replication (persistent identification): it is launched at when the
-    classifier calls it an ARM, no valid IFF reply reaches the system nor the operator's cross-check, and the
-    operator accepts. With the acceptance inputs weighted 0 but trust and confidence, acceptance is a constant."""
+    classifier calls it an ARM, no valid IFF reply reaches the system (the surveillance interrogation) nor the
+    operator's cross-check (the fire unit's own interrogator), and the operator accepts. A transponder that does
+    not work fails both; a working one fails the system's with its interrogator and the cross-check's with the
+    fire unit's. With the acceptance inputs weighted 0 but trust and confidence, acceptance is a constant."""
     from iadsim.analysis import simulate
     from iadsim.scenario import load_scenario
 
     operator = {"trust": 0.7, "intercept": -1.0, "trust_weight": 2.0, "confidence_weight": 1.0,
                 "pressure_weight": 0.0, "workload_weight": 0.0, "vigilance_weight": 0.0}
     path = write(tmp_path, {"mode": "human-in-the-loop", "decision_time": {"distribution": "fixed", "value": "2 s"},
-                            "identification": {"persistent": True, "interrogator_availability": availability,
-                                               "cross_check": cross_check},
+                            "identification": {"persistent": True, "interrogator_availability": surveillance,
+                                               "transponder_availability": transponder, "cross_check": cross_check},
                             "automation": {"classifier": {"confusion": CONFUSION}, "operator": operator}},
                  traffic=[friendly(codes)])
+    doc = yaml.safe_load(path.read_text())
+    doc["units"][1]["interrogator_availability"] = own
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
     n = 1500
     result = simulate(load_scenario(path), replications=n)
     p_fratricide = float((result.metrics["fratricide"] > 0).mean())
     p_arm = CONFUSION["friendly"]["arm"]
     p_accept = 1.0 / (1.0 + math.exp(-(-1.0 + 2.0 * 0.7 + 1.0 * 0.9)))  # default confidence 0.9
-    reply = availability if codes == "loaded" else 0.0  # a valid reply to one interrogation (none missed)
-    p_iff_fails = (1 - reply) * (1 - cross_check * reply)  # neither the system's nor the cross-check's
+    if codes == "loaded":  # no valid reply: the transponder fails, or the system's and the cross-check's do
+        p_iff_fails = (1 - transponder) + transponder * (1 - surveillance) * (1 - cross_check * own)
+    else:
+        p_iff_fails = 1.0
     expected = p_arm * p_iff_fails * p_accept
-    validation(f"fratricide probability (IFF codes {codes}, interrogator {availability:g}, cross-check "
-               f"{cross_check:g})", "classifier ARM rate x IFF failure x operator acceptance, computed in the test, "
+    validation(f"fratricide probability (IFF codes {codes}, transponder {transponder:g}, interrogators "
+               f"{surveillance:g} and {own:g}, cross-check {cross_check:g})",
+               "classifier ARM rate x IFF failure x operator acceptance, computed in the test, "
                "within 4 standard errors", p_fratricide, expected, abs=4 * math.sqrt(expected * (1 - expected) / n))
     assert 0.03 < expected < 0.5
     assert result.summary["metrics"]["wrongful_engagements"]["mean"] == 0  # a friendly is not civil
@@ -170,9 +231,17 @@ def test_without_automation_nothing_changes_and_fratricide_is_not_measured(tmp_p
     (lambda d: d["traffic"][0].update(profile="tornado"), "traffic[0].profile"),
     (lambda d: d["authority"]["automation"]["classifier"]["confusion"].pop("friendly"), "confusion"),
     (lambda d: d["traffic"][0].update(side="civil", type="jumbo-airliner"), "traffic[0].iff_codes"),
+    (lambda d: d["authority"]["automation"].update(classifiers={"sr": {"confusion": CONFUSION}}), "classifiers.sr"),
+    (lambda d: d["authority"]["automation"].update(classifiers={"t1": {"confusion": {"hostile": {"hostile": 1.0}}}}),
+     "classifiers.t1.confusion"),
+    (lambda d: d["units"][0].update(trust=0.5), "units[0].trust"),
+    (lambda d: d["units"][1].update(trust=-0.1), "units[1].trust"),
+    (lambda d: d["units"][0].update(interrogator_availability=0.5), "units[0].interrogator_availability"),
+    (lambda d: d["authority"].pop("automation") and d["units"][1].update(trust=0.5), "units[1].trust"),
+    (lambda d: d["authority"].update(identification={"transponder_availability": 1.2}), "transponder_availability"),
 ])
 def test_bad_automation_input_is_one_line_naming_the_field(tmp_path, capsys, change, field):
-    doc = dict(BASE, authority={"mode": "human-in-the-loop", "automation": {
+    doc = dict(copy.deepcopy(BASE), authority={"mode": "human-in-the-loop", "automation": {
         "classifier": {"confusion": {k: dict(v) for k, v in CONFUSION.items()}}, "operator": dict(OPERATOR)}},
         traffic=[friendly()])
     change(doc)
@@ -222,3 +291,60 @@ def test_a_friendly_aircraft_is_its_own_group_and_not_civil(tmp_path):
     assert table.loc["fighter", "killed"] == pytest.approx(result.metrics["kills"].mean())
     sides = {b.name: b.side for b in timeline(run, 0).targets}
     assert sides["home"] == "defence" and sides["raid-1"] == "raid"
+
+
+def test_workload_counts_every_decision_against_the_events(tmp_path):
+    """A command post decides for two fire units with one operator (one decision at a time, 6 s each): decisions
+    queue. Four fighters on two routes, high (every look sees them: tracks never break), are in both fire units'
+    pictures long before they come within reach; a fifth starts only
+    after the window checked (alive, but in nobody's picture). At every decision in the window the workload is the
+    live fighters flying (not killed or leaked by then) plus the engagements pending at the command post (this one
+    included), counted here from the event log in its order."""
+    def route(name, y):
+        return {"id": name, "type": "fighter", "target": "base", "count": 2, "spacing": "8 s",
+                "route": [{"x": "-45 km", "y": y, "altitude": "3000 m"}, {"x": "0 km", "y": "0 km",
+                                                                          "altitude": "3000 m"}]}
+    late = dict(route("late", "-5 km"), count=1, start="250 s")
+    path = write(tmp_path, {"mode": "human-in-the-loop", "decision_time": {"distribution": "fixed", "value": "6 s"},
+                            "automation": {"classifier": {"confusion": {"hostile": {"hostile": 1.0}}},
+                                           "operator": OPERATOR}},
+                 threats=[route("north", "5 km"), route("south", "-5 km"), late])
+    doc = yaml.safe_load(path.read_text())
+    doc["units"] = [{"id": "sr", "type": "mr-search-radar", "x": "0 km", "y": "2 km", "mast_height": "15 m"},
+                    {"id": "cp", "type": "command-post", "x": "0 km", "y": "-2 km"},
+                    {"id": "t1", "type": "mr-telar", "x": "1 km", "y": "1 km"},
+                    {"id": "t2", "type": "mr-telar", "x": "1 km", "y": "-1 km"}]
+    doc["links"] = [{"from": "sr", "to": "cp", "carries": "tracks"},
+                    {"from": "cp", "to": "t1", "carries": "cues"}, {"from": "cp", "to": "t2", "carries": "cues"}]
+    doc["doctrine"] = {"concurrent_decisions": 1}
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    engine, table = decisions(path, 12)
+    events = engine.events.reset_index(drop=True)
+    target_ids = engine.w.target_ids
+    fighters = [i for i, name in enumerate(target_ids) if not name.startswith("late")]
+    window = table[(table["time"] > 20) & (table["time"] < 240)]  # (all four in the picture from about 1 s)
+    assert len(window) >= 40
+    resolving = events["kind"].isin(["vetoed", "launch", "lost"])
+    most = 0
+    for row in window.itertuples():
+        mine = events[events["replication"] == row.replication]
+        at = mine.index[resolving[mine.index] & (mine["time"] == row.time) & (mine["target"] == row.target)
+                        & (mine["unit"] == row.unit)][0]
+        before = mine.loc[:at - 1] if at > mine.index[0] else mine.iloc[:0]
+        pending = int((before["kind"] == "nominated").sum() - before["kind"].isin(["vetoed", "launch", "lost"]).sum())
+        gone = set(before.loc[before["kind"].isin(["kill", "leak"]), "target"])
+        live = sum(1 for t in fighters if t not in gone)
+        most = max(most, pending)
+        assert row.workload == pytest.approx(live + pending), (row, live, pending)
+    assert most >= 2  # decisions did queue
+
+
+def test_a_row_that_does_not_sum_to_one_is_named_at_its_own_line(tmp_path, capsys):
+    doc = dict(BASE, authority={"mode": "autonomous", "automation": {"classifier": {"confusion": {
+        "hostile": {"hostile": 1.0}, "friendly": {"friendly": 0.5, "arm": 0.4}}}}}, traffic=[friendly()])
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    line = next(n for n, text in enumerate(path.read_text().splitlines(), 1) if text.strip() == "friendly:")
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"iadsim: {path}:{line}:") and "confusion.friendly" in err and "sums to 0.9" in err, err

@@ -354,6 +354,12 @@ def _if_friendly(world, values) -> np.ndarray:
     return values if world.friendly.any() else np.full(len(values), np.nan)
 
 
+def _if_automated(world, values) -> np.ndarray:
+    """``values`` (R,) as floats, or NaN for a run without automation (the measure does not apply)."""
+    values = np.asarray(values, dtype=float)
+    return values if world.scenario.spec.authority.automation is not None else np.full(len(values), np.nan)
+
+
 def _nan_unless(threats, values):
     """``values``, or NaN for a run without threats (``threats`` None: some, their number unknown)."""
     return values if threats is None or threats else np.full(len(values), np.nan)
@@ -476,6 +482,9 @@ for _name, _metric in {
                                     "ratio", "proportion", ratio_of=(f"kills_{layer}", f"reached_{layer}"),
                                     unit="fraction of the threats reaching it", better="higher", optional=True)
        for layer in LAYERS},
+    "holds": Metric("recommendations to hold fire (automation)", "count",
+                    of_state=lambda w, s: _if_automated(w, s.outcomes.holds), unit="holds per replication",
+                    optional=True),
 }.items():
     METRICS.register(_name, replace(_metric, better=_BETTER.get(_name, _metric.better)))
 

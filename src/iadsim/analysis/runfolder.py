@@ -566,7 +566,10 @@ _WHOLE_COLUMNS = {"replication": (0, 2**53), "unit": (-1, 2**31 - 1), "target": 
                   "track": (-1, 2**31 - 1), "missiles": (0, 2**15 - 1)}
 _FINITE_COLUMNS = ("time",)
 _DECISION_RANGES = {"confidence": (0.0, 1.0), "pressure": (0.0, 1.0), "p_accept": (0.0, 1.0),
-                    "workload": (0.0, 1e9), "hours": (0.0, 1e6), "time_to_intercept": (0.0, np.inf)}
+                    "workload": (0.0, 1e9), "hours": (0.0, 1e6), "time_to_intercept": (0.0, np.inf),
+                    "trust": (0.0, 1.0)}
+_LATER_DECISION_COLUMNS = ("trust",)
+"""Decision columns a folder written before them lacks: read as NaN."""
 
 
 def read_events(file: Path) -> pd.DataFrame:
@@ -635,10 +638,10 @@ def read_decisions(file: Path) -> pd.DataFrame:
     from iadsim.events import DECISION_DTYPES
     from iadsim.scenario.models import LABELS
 
-    frame = read_table(file, tuple(DECISION_DTYPES))
+    frame = read_table(file, tuple(c for c in DECISION_DTYPES if c not in _LATER_DECISION_COLUMNS))
     out = {}
     for name, dtype in DECISION_DTYPES.items():
-        column = frame[name]
+        column = frame[name] if name in frame else pd.Series(np.full(len(frame), np.nan))
         if dtype == "str":
             values = column.astype(object).to_numpy()
             if not all(isinstance(v, str) and len(v) <= 64 for v in values):

@@ -45,11 +45,14 @@ References
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from iadsim.scenario.models import LABELS
 
-__all__ = ["ENGAGE", "LABELS", "acceptance", "classify", "iff_reply_probability", "label_cdf", "pressure"]
+__all__ = ["ENGAGE", "LABELS", "Teaming", "acceptance", "classify", "iff_reply_probability", "label_cdf", "pressure",
+           "teaming"]
 
 ENGAGE = frozenset({"hostile", "arm"})
 """The labels that recommend an engagement."""
@@ -73,10 +76,12 @@ def pressure(time_to_intercept, horizon: float) -> np.ndarray:
     return np.where(np.isnan(t), 0.0, np.clip(1.0 - t / horizon, 0.0, 1.0))
 
 
-def acceptance(operator, confidence, time_pressure, workload, hours) -> np.ndarray:
+def acceptance(operator, confidence, time_pressure, workload, hours, trust=None) -> np.ndarray:
     """The probability that an operator accepts a recommendation to engage (module docstring): ``operator`` an
-    :class:`iadsim.scenario.models.OperatorModel`, the rest numbers or arrays (broadcast)."""
-    logit = (operator.intercept + operator.trust_weight * operator.trust
+    :class:`iadsim.scenario.models.OperatorModel`, the rest numbers or arrays (broadcast); ``trust`` the deciding
+    crew's (None: the operator model's)."""
+    trust = operator.trust if trust is None else np.asarray(trust, dtype=float)
+    logit = (operator.intercept + operator.trust_weight * trust
              + operator.confidence_weight * np.asarray(confidence, dtype=float)
              + operator.pressure_weight * np.asarray(time_pressure, dtype=float)
              + operator.workload_weight * np.asarray(workload, dtype=float)
@@ -84,9 +89,40 @@ def acceptance(operator, confidence, time_pressure, workload, hours) -> np.ndarr
     return 0.5 * (1.0 + np.tanh(0.5 * logit))  # the logistic, without overflow
 
 
-def iff_reply_probability(replies: bool, interrogator_availability: float, p_missed: float) -> float:
-    """Probability that one interrogation gets a valid reply from a target that ``replies`` (transponder on and,
-    for a friendly aircraft, codes loaded)."""
-    return interrogator_availability * (1.0 - p_missed) if replies else 0.0
+def iff_reply_probability(replies: bool, p_missed: float) -> float:
+    """Probability that one interrogation gets a valid reply: ``replies``, the target can reply to this
+    interrogator (its transponder is on and works and, for a friendly aircraft, its codes are loaded; the
+    interrogator works), and the reply is not missed."""
+    return 1.0 - p_missed if replies else 0.0
 
 
+
+
+@dataclass(frozen=True)
+class Teaming:
+    """The automation of a simulated network, as arrays: C classifiers (the default first, then the fire units' own),
+    T targets, F fire units, D deciding crews (command posts, then fire units), U units."""
+
+    label_cdf: np.ndarray  # (C, T, 4) each classifier's cumulative label probabilities on each target's row
+    classifier_of: np.ndarray  # (F,) int: the classifier of each fire unit
+    confidence: np.ndarray  # (C, 4) each classifier's confidence in each label
+    trust: np.ndarray  # (D,) each deciding crew's trust in the automation
+    interrogator: np.ndarray  # (U,) the availability of each unit's own IFF interrogator
+
+
+def teaming(automation, identification, profiles: list[str], fire_units: list, posts: list, units: list) -> Teaming:
+    """The :class:`Teaming` of ``automation`` (:class:`iadsim.scenario.models.Automation`): ``profiles`` (T,) each
+    target's classifier row, ``fire_units`` (F,) and ``posts`` the scenario units of the fire units and the command
+    posts, ``units`` (U,) the scenario unit of each of the network's units (a relocating unit's sites share it)."""
+    own = list(dict.fromkeys(u.id for u in fire_units if u.id in automation.classifiers))
+    classifiers = [automation.classifier, *(automation.classifiers[uid] for uid in own)]
+    label_rows = [[label_cdf(c.confusion[p]) for p in profiles] for c in classifiers]
+    default_trust = automation.operator.trust
+    return Teaming(
+        label_cdf=np.array(label_rows, float).reshape(len(classifiers), len(profiles), len(LABELS)),
+        classifier_of=np.array([own.index(u.id) + 1 if u.id in own else 0 for u in fire_units], np.int64),
+        confidence=np.array([[c.confidence[label] for label in LABELS] for c in classifiers], float),
+        trust=np.array([default_trust if u.trust is None else u.trust for u in [*posts, *fire_units]], float),
+        interrogator=np.array([identification.interrogator_availability if u.interrogator_availability is None
+                               else u.interrogator_availability for u in units], float),
+    )

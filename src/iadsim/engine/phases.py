@@ -34,7 +34,7 @@ import numpy as np
 from scipy.special import ndtri
 from scipy.stats import poisson
 
-from iadsim.c2.teaming import ENGAGE, acceptance, classify, iff_reply_probability, label_cdf, pressure
+from iadsim.c2.teaming import ENGAGE, Teaming, acceptance, classify, iff_reply_probability, pressure, teaming
 from iadsim.engine import rng
 from iadsim.engine._kernels import assignable as assignable_kernel
 from iadsim.engine._kernels import (
@@ -121,7 +121,8 @@ S_WARN, S_ARM_MISS, S_ARM_KILL = 14, 15, 16  # a crew warned of an ARM launch; a
 S_ALIGN = 17  # a radar's north-alignment error after its set-up: whether a blunder, and its value
 S_INTERROGATE = 18  # the system's IFF interrogation of a target gets through
 S_CLASSIFY, S_CROSS_CHECK, S_CROSS_IFF, S_ACCEPT = 19, 20, 21, 22  # automation: label, the operator's IFF
-#   cross-check (whether, and whether the interrogation gets through), acceptance
+#   cross-check (whether, and whether the reply is missed), acceptance
+S_TRANSPONDER, S_INTERROGATOR = 23, 24  # a target's transponder works; a fire unit's own IFF interrogator works
 GATE_PROBABILITY = 0.99  # a sensor track's gate holds its true plot with this probability (chi-square, 3 dof)
 MIN_SIGMA = 1e-3  # [m] a plot's error at least: a perfect sensor still errs by a millimetre
 
@@ -198,7 +199,7 @@ class Context:
     arm_kill: np.ndarray = None  # (2, T) Carleton D0 and lethal area [m^2] of its warhead against the radar
     emit_up: np.ndarray = None  # (R, S) the radars working and emitting-capable at the step's start (emit)
     decisions: list = None  # with automation: one row per decision (DECISION_COLUMNS), None: not kept
-    label_cdf: np.ndarray = None  # (T, 4) with automation: the cumulative label probabilities of each target's row
+    teaming: Teaming = None  # with automation: its classifiers, the crews' trust, the fire units' interrogators
 
     @cached_property
     def plain(self) -> np.ndarray:
@@ -277,9 +278,9 @@ class Context:
             arm_kill=np.array([[a.peak_pk.value if a else 0.0 for a in arms],
                                [a.lethal_area.value if a else 1.0 for a in arms]]).reshape(2, len(arms)),
             decisions=[] if spec.authority.automation is not None else None,
-            label_cdf=None if spec.authority.automation is None else np.array(
-                [label_cdf(spec.authority.automation.classifier.confusion[p]) for p in world.profile],
-                float).reshape(len(world.target_ids), len(LABELS)),
+            teaming=None if spec.authority.automation is None else teaming(
+                spec.authority.automation, spec.authority.identification, world.profile,
+                [units[f] for f in world.fire_ids], posts, [units[home_of(u)[0]] for u in world.unit_ids]),
         )
 
     @cached_property
@@ -487,9 +488,15 @@ def initial_state(ctx: Context) -> State:
     mean = np.where(healthy, ctx.mtbf, ctx.mttr)
     next_event = np.where(np.isfinite(mean) & (w.site_number == 0), draw * mean, np.inf)  # (a unit's own fail)
     ident = spec.authority.identification
+    # IFF: each target's transponder works or not for the run; the network's surveillance interrogation of it gets
+    # through, and its reply is not missed; each fire unit's own interrogator (the cross-check's) works or not
+    transponder = rng.uniform(keys, 0, S_TRANSPONDER, (T,)) < ident.transponder_availability
     missed = rng.uniform(keys, 0, S_ID_SYSTEM, (T,)) < ident.p_transponder_missed
     missed |= rng.uniform(keys, 0, S_INTERROGATE, (T,)) >= ident.interrogator_availability
+    missed |= ~transponder
     civil_ok = w.iff_replies
+    interrogator = (rng.uniform(keys, 0, S_INTERROGATOR, (U,)) < (ctx.teaming.interrogator if ctx.teaming else 1.0)
+                    )[:, w.home]
     count = lambda: np.zeros(R, np.int64)  # noqa: E731
     st = State(
         time_index=0,
@@ -503,7 +510,8 @@ def initial_state(ctx: Context) -> State:
                                                for u in range(U)], (R, 1)).reshape(R, U),
                             moving=np.full((R, U), np.inf), left=np.full((R, U), -np.inf),
                             moves=np.zeros((R, U), np.int64),
-                            silences=_silences(ctx, R, S)),
+                            silences=_silences(ctx, R, S), transponder=np.broadcast_to(transponder, (R, T)).copy(),
+                            interrogator=interrogator),
         tracks=SensorTracks(phase=rng.uniform(keys, 0, S_PHASE, (S,)) * w.look_period[None, :],
                             table=SensorTrackTable.empty(R, S, ctx.track_slots), dropped=np.zeros(R, np.int64),
                             false_confirmed=np.zeros(R, np.int64), swaps=np.zeros(R, np.int64),
@@ -521,13 +529,14 @@ def initial_state(ctx: Context) -> State:
                                 rounds=np.zeros((R, T), np.int64), aim=np.zeros((R, T, 3)),
                                 decision=np.zeros((R, T)), attempts=np.zeros((R, T), np.int64),
                                 launched=np.zeros((R, T)), nominated=np.zeros((R, T)),
-                                waiting=np.zeros((R, T), bool)),
+                                waiting=np.zeros((R, T), bool), label=np.full((R, T), -1, np.int8)),
         batteries=Batteries(missiles=np.tile(ctx.magazine, (R, 1)), ready_at=np.zeros((R, F)),
                             busy=np.zeros((R, F), bool), guiding=np.zeros((R, len(ctx.capacity)), np.int64)),
         crews=Crews(free_at=np.full((R, len(ctx.cp_units) + F, spec.doctrine.concurrent_decisions), -np.inf)),
         outcomes=Outcomes(alive=np.ones((R, T), bool), leaked=np.zeros((R, T), bool), kills=count(),
                           engagements=count(), expended=count(), wrongful=count(), civil_killed=count(),
                           fratricide=count(), friendly_killed=count(), reaction=np.zeros(R), vetoes=count(),
+                          holds=count(),
                           first_detection=np.full(R, np.nan), first_engagement=np.full(R, np.nan),
                           emission_time=np.zeros((R, S)), released=np.zeros((R, T), np.int8),
                           arms_shot_down=count(), arms_missed=count(), at_decoys=count(),
@@ -1641,9 +1650,15 @@ def nominate(ctx: Context, k: int, st: State, r: int, f: int, t: int, now: float
     """A pending engagement of fire unit ``f`` at target ``t``, due when the authority rule's delay ends. An
     operator's decision takes the deciding crew's first free decision slot: it starts when the slot is free
     (with pre-authorisation the first decision about a target, as early as it entered the fire unit's
-    picture) and lasts the drawn decision time."""
+    picture) and lasts the drawn decision time. With automation the fire unit's classifier labels the target
+    first: a recommendation to hold fire goes no further (:func:`hold`)."""
     w, spec = ctx.world, ctx.world.scenario.spec
     eng, rd = st.engagements, st.readiness
+    if ctx.teaming is not None:
+        eng.label[r, t] = classification(ctx, st, r, f, t)
+        if LABELS[eng.label[r, t]] not in ENGAGE:
+            hold(ctx, k, st, r, f, t, now)
+            return
     decision = 0.0
     if ctx.operator:  # the operator's decision time, and the deciding crew's slot
         d = decider(ctx, rd, r, f)
@@ -1663,6 +1678,32 @@ def nominate(ctx: Context, k: int, st: State, r: int, f: int, t: int, now: float
     eng.decision[r, t] = decision
     eng.nominated[r, t] = now
     ctx.event(r, now, EventKind.NOMINATED, w.fire_unit[f], t, where=partial(position_at, ctx, k, t, now))
+
+
+def classification(ctx: Context, st: State, r: int, f: int, t: int) -> int:
+    """The label (an index into :data:`LABELS`) fire unit ``f``'s classifier gives target ``t``: a keyed draw per
+    authorisation, or one per target with persistent identification (:func:`iadsim.c2.teaming.classify`)."""
+    team, persistent = ctx.teaming, ctx.world.scenario.spec.authority.identification.persistent
+    u = rng.uniform_at(ctx.keys[r], 0 if persistent else int(st.engagements.attempts[r, t]), S_CLASSIFY, t)
+    return int(classify(team.label_cdf[team.classifier_of[f], t], u))
+
+
+def hold(ctx: Context, k: int, st: State, r: int, f: int, t: int, now: float) -> None:
+    """The automation recommends holding fire on target ``t``, which fire unit ``f`` could engage: nothing is
+    nominated (no crew decides, the fire unit stays free); the target is not engaged again before
+    ``reconsider_after`` (never, with persistent identification). A ``held`` event, and the decision kept."""
+    w, spec, eng = ctx.world, ctx.world.scenario.spec, st.engagements
+    label = LABELS[eng.label[r, t]]
+    hours = spec.authority.automation.operator.hours_on_task / 3600.0 + now / 3600.0
+    ctx.decisions.append((int(ctx.reps[r]), now, int(w.fire_unit[f]), t, w.profile[t], label,
+                          float(ctx.teaming.confidence[ctx.teaming.classifier_of[f], eng.label[r, t]]), np.nan,
+                          np.nan, np.nan, hours, np.nan, False, False, True, False, np.nan))
+    eng.attempts[r, t] += 1
+    eng.phase[r, t] = CLEARED
+    eng.due[r, t] = np.inf if spec.authority.identification.persistent else now + spec.authority.reconsider_after
+    eng.waiting[r, t] = False
+    st.outcomes.holds[r] += 1
+    ctx.event(r, now, EventKind.HELD, w.fire_unit[f], t, where=partial(position_at, ctx, k, t, now))
 
 
 def picture_time(ctx: Context, st: State, r: int, f: int, t: int, now: float) -> float:
@@ -1729,32 +1770,32 @@ def authorise(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarr
 
 
 def automated(ctx: Context, k: int, st: State, r: int, f: int, t: int, now: float, tof: float) -> bool:
-    """Whether an engagement recommended by the automation goes ahead (:mod:`iadsim.c2.teaming`): the classifier's
-    label, then, with an operator, the IFF cross-check and the logistic acceptance, then the authority rule. Each
-    decision is kept (:data:`iadsim.events.DECISION_DTYPES`)."""
-    w, spec = ctx.world, ctx.world.scenario.spec
-    auto, ident, eng = spec.authority.automation, spec.authority.identification, st.engagements
-    key, attempt = ctx.keys[r], int(eng.attempts[r, t])
-    label = LABELS[int(classify(ctx.label_cdf[t], rng.uniform_at(key, 0 if ident.persistent else attempt,
-                                                                  S_CLASSIFY, t)))]
-    engage, confidence = label in ENGAGE, auto.classifier.confidence[label]
+    """Whether an engagement the automation recommended (its label drawn at the nomination, :func:`nominate`) goes
+    ahead (:mod:`iadsim.c2.teaming`): autonomous, at once; with an operator, after the IFF cross-check (the fire
+    unit's own interrogator, the target's transponder, a fresh reply) and the logistic acceptance, by the authority
+    rule. Each decision is kept (:data:`iadsim.events.DECISION_DTYPES`)."""
+    w, spec, team = ctx.world, ctx.world.scenario.spec, ctx.teaming
+    auto, ident, eng, rd = spec.authority.automation, spec.authority.identification, st.engagements, st.readiness
+    key, attempt, c = ctx.keys[r], int(eng.attempts[r, t]), team.classifier_of[f]
+    label, confidence = LABELS[eng.label[r, t]], float(team.confidence[c, eng.label[r, t]])
+    hours = auto.operator.hours_on_task / 3600.0 + now / 3600.0
     checked = replied = False
-    p_accept, workload, press = np.nan, np.nan, np.nan
+    p_accept = workload = press = trust = np.nan
     if not ctx.operator:  # autonomous: the classifier alone
-        accepted = approved = engage
-    elif not engage:  # a recommendation to hold fire is never launched
-        accepted, approved = True, False
+        accepted = approved = True
     else:
         checked = bool(rng.uniform_at(key, attempt, S_CROSS_CHECK, t) < ident.cross_check)
+        replies = bool(w.iff_replies[t] and rd.transponder[r, t] and rd.interrogator[r, w.fire_unit[f]])
         replied = checked and bool(rng.uniform_at(key, attempt, S_CROSS_IFF, t) < iff_reply_probability(
-            bool(w.iff_replies[t]), ident.interrogator_availability, ident.p_transponder_missed))
+            replies, ident.p_transponder_missed))
         workload = operator_workload(ctx, k, st, r, f, now)
         press = float(pressure(tof, auto.operator.pressure_horizon))
-        p_accept = float(acceptance(auto.operator, confidence, press, workload, now / 3600.0))
+        trust = float(team.trust[decider(ctx, rd, r, f)])
+        p_accept = float(acceptance(auto.operator, confidence, press, workload, hours, trust))
         accepted = not replied and bool(rng.uniform_at(key, attempt, S_ACCEPT, t) < p_accept)
         approved = ctx.authority.approves(accepted, eng.decision[r, t], spec.authority.veto_window)
     ctx.decisions.append((int(ctx.reps[r]), now, int(w.fire_unit[f]), t, w.profile[t], label, confidence, tof, press,
-                          workload, now / 3600.0, p_accept, checked, replied, accepted, approved))
+                          workload, hours, p_accept, checked, replied, accepted, approved, trust))
     return approved
 
 

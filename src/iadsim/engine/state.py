@@ -26,7 +26,8 @@ class Phase(IntEnum):
     PENDING = 1  # nominated, waiting for authorisation
     FLYING = 2  # missiles in flight
     ASSESSING = 3  # missiles arrived; looking before re-engaging
-    CLEARED = 4  # vetoed: not engaged again before ``due`` (inf: never, with persistent identification)
+    CLEARED = 4  # vetoed, or held by the automation: not engaged again before ``due`` (inf: never, with persistent
+    #              identification)
 
 
 IDLE, PENDING, FLYING, ASSESSING, CLEARED = Phase
@@ -61,6 +62,8 @@ class Readiness:
     #                        crew knew of it [s] and the missile that warned (a target index, -1: none); unused:
     #                        inf, inf, inf, -1. With cued radars the first is the wait (-inf, the cue, -inf, -1);
     #                        then one per ARM warning (M: that, plus the most ARMs any one radar can be launched at)
+    transponder: np.ndarray  # (R, T) bool: the target's transponder works (drawn at the start)
+    interrogator: np.ndarray  # (R, U) bool: the unit's own IFF interrogator works (drawn at the start)
 
 
 @dataclass
@@ -126,6 +129,8 @@ class Engagements:
     launched: np.ndarray  # (R, T) [s] when the missiles in flight were launched
     nominated: np.ndarray  # (R, T) [s] when the current engagement was nominated
     waiting: np.ndarray  # (R, T) bool: in reach of a free fire unit but waiting for a firing solution
+    label: np.ndarray  # (R, T) int8 with automation: the classifier's label of the current engagement (an
+    #                           index into iadsim.scenario.models.LABELS; -1: none)
 
 
 @dataclass
@@ -159,7 +164,8 @@ class Outcomes:
     fratricide: np.ndarray  # (R,) launches at friendly aircraft
     friendly_killed: np.ndarray  # (R,)
     reaction: np.ndarray  # (R,) [s] the launches' times from nomination to launch, summed
-    vetoes: np.ndarray  # (R,)
+    vetoes: np.ndarray  # (R,) engagements the authorisation refused (the operator, or the authority rule)
+    holds: np.ndarray  # (R,) with automation: recommendations to hold fire on a target a fire unit could engage
     first_detection: np.ndarray  # (R,) seconds, nan if never
     first_engagement: np.ndarray  # (R,) seconds, nan if never
     emission_time: np.ndarray  # (R, S) [s] how long each sensor has radiated (working, and on by its schedule)

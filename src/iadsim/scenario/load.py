@@ -197,30 +197,49 @@ def validate_spec(doc: Document) -> ScenarioSpec:
         raise from_validation_errors(doc, exc.errors(include_url=False)) from None
 
 
-def _profile_errors(spec: ScenarioSpec, doc: Document) -> list[InputError]:
-    """Every flight's classifier row exists when the scenario has automation; iff_codes only for friendly
-    aircraft."""
+def _profile_errors(spec: ScenarioSpec, catalog: Catalog, doc: Document) -> list[InputError]:
+    """Every flight's classifier row exists in every classifier when the scenario has automation; a fire unit's
+    own classifier, trust and interrogator only on units that have them; iff_codes only for friendly aircraft."""
     errors = []
     for i, flight in enumerate(spec.traffic):
         if flight.side == "civil" and flight.iff_codes != "loaded":
             errors.append(doc.error(("traffic", i, "iff_codes"), "IFF codes are a friendly aircraft's: give side: "
                                     "friendly, or leave iff_codes out"))
     automation = spec.authority.automation
+    kinds = {u.id: getattr(catalog.types.get(u.type), "kind", None) for u in spec.units}
+    for i, unit in enumerate(spec.units):
+        for name, who, allowed in (("trust", "a deciding crew's (a fire unit's or command post's)",
+                                     ("launcher", "command-post")),
+                                    ("interrogator_availability", "a fire unit's", ("launcher",))):
+            if getattr(unit, name) is None:
+                continue
+            if automation is None:
+                errors.append(doc.error(("units", i, name), f"{name} is {who}, for the automation's "
+                                        "recommendations: give authority.automation, or leave it out"))
+            elif kinds[unit.id] not in allowed:
+                errors.append(doc.error(("units", i, name), f"{name} is {who}; '{unit.id}' is a {kinds[unit.id]}"))
     if automation is None:
         return errors
-    rows = automation.classifier.confusion
-    known = ", ".join(rows)
+    for uid in automation.classifiers:
+        if kinds.get(uid) != "launcher":
+            errors.append(doc.error(("authority", "automation", "classifiers", uid), f"'{uid}' is not a fire unit "
+                                    "(a launcher unit of the scenario)"))
     wanted = [(("threats", i), raid.profile, DEFAULT_PROFILES["raid"]) for i, raid in enumerate(spec.threats)]
     wanted += [(("threats", i, "arms"), None, DEFAULT_PROFILES["arm"]) for i, raid in enumerate(spec.threats)
                if raid.arms]
     wanted += [(("traffic", i), f.profile, DEFAULT_PROFILES[f.side]) for i, f in enumerate(spec.traffic)]
-    for loc, given, default in wanted:
-        if given is not None and given not in rows:
-            errors.append(doc.error((*loc, "profile"), f"no classifier row '{given}' in authority.automation."
-                                    f"classifier.confusion; rows: {known}"))
-        elif given is None and default not in rows:
-            errors.append(doc.error(("authority", "automation", "classifier", "confusion"), f"no row '{default}', "
-                                    f"which {format_loc(loc)} is judged by (give it, or a profile)"))
+    classifiers = [(("authority", "automation", "classifier"), automation.classifier)]
+    classifiers += [(("authority", "automation", "classifiers", uid), c) for uid, c in automation.classifiers.items()]
+    for where, classifier in classifiers:
+        rows = classifier.confusion
+        known = ", ".join(rows)
+        for loc, given, default in wanted:
+            if given is not None and given not in rows:
+                errors.append(doc.error((*loc, "profile"), f"no classifier row '{given}' in {format_loc(where)}."
+                                        f"confusion; rows: {known}"))
+            elif given is None and default not in rows:
+                errors.append(doc.error((*where, "confusion"), f"no row '{default}', which {format_loc(loc)} is "
+                                        "judged by (give it, or a profile)"))
     return errors
 
 
@@ -290,7 +309,7 @@ def check_references(spec: ScenarioSpec, catalog: Catalog, doc: Document) -> Non
             elif isinstance(entry, DecoyType) and getattr(flight, "arms", None):
                 errors.append(doc.error((group, i, "arms"), f"'{flight.type}' is a decoy: it carries no "
                                         "anti-radiation missiles"))
-    errors += _profile_errors(spec, doc)
+    errors += _profile_errors(spec, catalog, doc)
     if spec.jammers:  # a stand-off jammer is heard in the sidelobes: every radar needs its sidelobe level
         for i, unit in enumerate(spec.units):
             entry = catalog.types.get(unit.type)

@@ -53,6 +53,8 @@ Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Count = Annotated[int, Field(strict=True, ge=1, le=10_000)]
 # (a nested Annotated alias as metadata is ignored by pydantic: the range check must be listed here)
 StrictProbability = Annotated[float, Field(strict=True), AfterValidator(_probability)]
+Trust = Annotated[float, Field(strict=True, ge=0, le=1)]
+"""A crew's trust in the automation, 0 (none) to 1 (complete)."""
 Proficiency = Literal["untrained", "basic", "trained", "expert"]
 LAYERS = ("long", "medium", "short", "point")
 """The defensive layers a fire unit can belong to (``units[].layer``), outermost first: the per-layer metrics of
@@ -353,6 +355,12 @@ class Unit(Located):
     layer: Layer | None = Field(
         None, description="the defensive layer this fire unit belongs to (long, medium, short or point): the "
         "attrition per layer counts the threats that reach it, its launches and kills, and the threats through it")
+    trust: Trust | None = Field(
+        None, description="with automation: this deciding crew's (a fire unit's or command post's) trust in the "
+        "automation, 0 to 1 (default: authority.automation.operator.trust)")
+    interrogator_availability: StrictProbability | None = Field(
+        None, description="a fire unit's own IFF interrogator: probability it works (default: "
+        "authority.identification.interrogator_availability)")
 
     @model_validator(mode="after")
     def _defence(self):
@@ -420,8 +428,12 @@ class Identification(Strict):
         False, description="one identification per target for the whole run (the operator keeps the first call); "
         "default: every authorisation is a fresh decision with the crew's error rates")
     interrogator_availability: StrictProbability = Field(
-        1.0, description="probability an IFF interrogation gets through (the interrogator works and the reply is "
-        "received)")
+        1.0, description="probability an IFF interrogator works: the network's surveillance interrogation of each "
+        "target, and each fire unit's own interrogator (drawn once per replication; a unit's "
+        "interrogator_availability overrides it)")
+    transponder_availability: StrictProbability = Field(
+        1.0, description="probability a target's transponder works (drawn once per replication per aircraft; one "
+        "switched off, or a friendly aircraft's codes missing, never replies)")
     cross_check: StrictProbability = Field(
         0.0, description="with automation: probability the operator interrogates IFF again before accepting a "
         "recommendation to engage (a valid reply then vetoes it)")
@@ -436,11 +448,22 @@ DEFAULT_PROFILES = {"raid": "hostile", "arm": "arm", "decoy": "hostile", "civil"
 """The classifier row a target is judged by when its flight names no ``profile``."""
 
 
-class Classifier(Strict):
-    """The automated classifier at every fire-control node: a confusion matrix, one row per target profile (what
-    the target looks like to the classifier), one probability per label it can give (the row sums to 1)."""
+def _sums_to_one(row: dict) -> dict:
+    total = sum(row.values())
+    if abs(total - 1.0) > 1e-6:
+        raise ValueError(f"the row sums to {total:.6g}, not 1")
+    return row
 
-    confusion: Annotated[dict[Id, dict[Label, StrictProbability]], Field(min_length=1, max_length=64)] = Field(
+
+ConfusionRow = Annotated[dict[Label, StrictProbability], AfterValidator(_sums_to_one)]
+"""One profile's row of a confusion matrix: the probability of each label (an error names the row's line)."""
+
+
+class Classifier(Strict):
+    """The automated classifier at a fire-control node: a confusion matrix, one row per target profile (what the
+    target looks like to the classifier), one probability per label it can give (the row sums to 1)."""
+
+    confusion: Annotated[dict[Id, ConfusionRow], Field(min_length=1, max_length=64)] = Field(
         description="rows: target profiles (hostile, arm, civil, friendly, or a flight's own profile); columns: "
         "the label given (hostile, arm, civil, friendly); each row sums to 1")
     confidence: dict[Label, StrictProbability] = Field(
@@ -448,15 +471,6 @@ class Classifier(Strict):
         description="the confidence the classifier shows the operator with each label (0 to 1)")
     source: str = Field("assumption", description="where the matrix comes from")
     grade: Grade = "assumed"
-
-    @field_validator("confusion")
-    @classmethod
-    def _rows(cls, confusion: dict) -> dict:
-        for profile, row in confusion.items():
-            total = sum(row.values())
-            if abs(total - 1.0) > 1e-6:
-                raise ValueError(f"row '{profile}' sums to {total:.6g}, not 1")
-        return confusion
 
     @field_validator("confidence")
     @classmethod
@@ -475,8 +489,9 @@ class OperatorModel(Strict):
     (docs/engine.md, "Human-machine teaming") of trust, the classifier's confidence, time pressure, workload and
     time on task."""
 
-    trust: Annotated[float, Field(strict=True, ge=0, le=1)] = Field(
-        0.5, description="the crews' trust in the automation, 0 (none) to 1 (complete), as trained")
+    trust: Trust = Field(
+        0.5, description="the crews' trust in the automation, 0 (none) to 1 (complete), as trained (a unit's trust "
+        "overrides it for its crew)")
     intercept: Weight = Field(-2.0, description="logit of acceptance with every input at 0")
     trust_weight: Weight = Field(4.0, description="per unit of trust")
     confidence_weight: Weight = Field(1.0, description="per unit of the classifier's confidence")
@@ -487,6 +502,8 @@ class OperatorModel(Strict):
                                      "bias as the watch wears on)")
     pressure_horizon: PositiveDuration = Field("120 s", description="a time to intercept beyond which there is no "
                                                "time pressure")
+    hours_on_task: Duration = Field("0 s", description="how long the operators have been on task when the run "
+                                    "begins (the vigilance term counts from it)")
     source: str = Field("assumption", description="where the weights come from")
     grade: Grade = "assumed"
 
@@ -494,7 +511,9 @@ class OperatorModel(Strict):
 class Automation(Strict):
     """Automation that recommends engagements: its classifier, and the operators who accept or veto its calls."""
 
-    classifier: Classifier
+    classifier: Classifier = Field(description="the classifier at every fire-control node without its own")
+    classifiers: Annotated[dict[Id, Classifier], Field(max_length=2000)] = Field(
+        default_factory=dict, description="a fire unit's own classifier, by its unit id (in place of classifier)")
     operator: OperatorModel = OperatorModel()
 
 
