@@ -100,7 +100,7 @@ def test_the_classifier_table_is_each_targets_first_call_against_the_matrix(page
     first = table.drop_duplicates(["replication", "target"])  # persistent identification: one call per target
     labels = ["hostile", "arm", "civil", "friendly"]
     for profile, group in first.groupby("profile"):
-        row = cells(html, profile)
+        row = cells(html, f"every fire unit</td><td>{profile}")  # (one classifier: every fire unit's)
         assert row[0] == str(len(group))
         for lab, cell in zip(labels, row[1:], strict=True):
             share = float((group["label"] == lab).mean())
@@ -432,3 +432,28 @@ def test_a_sweep_without_friendly_aircraft_or_any_measure(tmp_path):
     note = trust_curves(write_sweep(tmp_path / "bare", bare, factors))
     assert isinstance(note, str) and note.startswith("<p class=note>No trust curves:")
     assert teaming_html(lambda fig: "<div>fig</div>", [], tmp_path / "bare") is None
+
+
+def test_a_fire_units_own_classifier_is_its_own_rows_against_its_own_matrix():
+    """Calls of the fire unit with its own classifier are compared with that matrix; the others' with the default
+    (and a relocation site's copy of the unit counts as the unit)."""
+    from types import SimpleNamespace
+
+    from iadsim.report.teaming import classifier_table
+    from iadsim.scenario.models import Automation
+
+    automation = Automation.model_validate({
+        "classifier": {"confusion": {"hostile": {"hostile": 0.75, "civil": 0.25}}},
+        "classifiers": {"t2": {"confusion": {"hostile": {"hostile": 0.5, "arm": 0.5}}}}})
+    frame = pd.DataFrame({"replication": range(8), "time": 1.0, "unit": [1, 1, 1, 1, 2, 3, 2, 3], "target": 0,
+                          "profile": "hostile",
+                          "label": ["hostile", "hostile", "hostile", "civil", "hostile", "arm", "arm", "arm"]})
+    spec = SimpleNamespace(authority=SimpleNamespace(automation=automation,
+                                                     identification=SimpleNamespace(persistent=False)))
+    run = SimpleNamespace(name="r", path=Path("r"), decisions=frame, unit_ids=["sr", "t1", "t2", "t2@1"],
+                          scenario=SimpleNamespace(spec=spec))
+    html = classifier_table(run)
+    t1 = cells(html, "every other fire unit</td><td>hostile")
+    t2 = cells(html, "t2</td><td>hostile")
+    assert t1[:3] == ["4", "75.0 % (75.0 %)", "0.0 % (0.0 %)"] and t1[3].startswith("25.0 % (25.0 %)")
+    assert t2[:3] == ["4", "25.0 % (50.0 %)", "75.0 % (50.0 %)"]

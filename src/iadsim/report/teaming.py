@@ -8,7 +8,8 @@ confusion matrix from the run's stored scenario. Per run:
   the configured probability. With persistent identification a target keeps its first call for the whole run, so
   each (replication, target)'s first decision is one call; otherwise every decision is.
 * **The operators.** The recommendations to engage an operator weighed, the share accepted and the mean
-  acceptance probability the model gave them (the two agree when the model holds), the IFF cross-checks and the
+  acceptance probability the model gave them, over those no valid IFF reply vetoed first (the two agree when the
+  model holds), the IFF cross-checks and the
   valid replies they got, the launches, and the vetoes per replication.
 * **The outcome.** Fratricide, the probability of a fratricidal engagement, friendly aircraft and civil aircraft
   engaged, leakers and the mean time from nomination to launch, with 95 % intervals (the run's summary).
@@ -48,6 +49,7 @@ from iadsim.report.plots import label, unit_of
 from iadsim.report.run import Run
 from iadsim.scenario import InputError
 from iadsim.scenario.models import LABELS
+from iadsim.scenario.relocation import home_of
 
 __all__ = ["CURVES", "LEAST_PER_BIN", "MODE", "OUTCOMES", "TRUST", "WORKLOAD_BINS", "acceptance_by_workload",
            "calls", "classifier_table", "operator_row", "teaming_html", "trust_curves", "trust_figure",
@@ -120,15 +122,21 @@ def _automation(run: Run):
 
 
 def classifier_table(run: Run) -> str:
-    """Per target profile: the calls, and per label the share observed beside the configured probability."""
+    """Per classifier (the default, then each fire unit's own, ``automation.classifiers``) and target profile: the
+    calls, and per label the share observed beside the configured probability."""
     authority = _automation(run)
     automation = getattr(authority, "automation", None)
-    matrix = automation.classifier.confusion if automation is not None else {}
     persistent = bool(getattr(getattr(authority, "identification", None), "persistent", False))
     table = calls(run.decisions, persistent)
+    own = dict(getattr(automation, "classifiers", None) or {})
+    ids = run.unit_ids if own else []  # (the units' ids only to find the fire units with their own)
+    homes = [home_of(ids[u])[0] if 0 <= u < len(ids) else "" for u in table["unit"].to_numpy()]
+    table = table.assign(_classifier=[h if h in own else "" for h in homes])
     head = "".join(f"<th>{escape(lab)}</th>" for lab in LABELS)
     rows = []
-    for profile, group in table.groupby("profile", sort=True):
+    for (name, profile), group in table.groupby(["_classifier", "profile"], sort=True):
+        classifier = own[name] if name else getattr(automation, "classifier", None)
+        matrix = classifier.confusion if classifier is not None else {}
         n = len(group)
         counts = group["label"].value_counts()
         configured = matrix.get(profile, {})
@@ -138,25 +146,29 @@ def classifier_table(run: Run) -> str:
             expected = configured.get(lab, 0.0) if profile in matrix else None
             cells.append(f"<td class=num>{_pct(share)}" + (f" <span class=note>({_pct(expected)})</span>"
                                                            if expected is not None else "") + "</td>")
-        rows.append(f"<tr><td>{escape(str(profile))}</td><td class=num>{n}</td>{''.join(cells)}</tr>")
+        rows.append(f"<tr><td>{escape((name or 'every other fire unit') if own else 'every fire unit')}</td>"
+                    f"<td>{escape(str(profile))}</td><td class=num>{n}</td>{''.join(cells)}</tr>")
     unit = "targets' first calls (persistent identification)" if persistent else "decisions"
     return (f"<h3>{escape(run.name)}: the classifier's calls against its configured matrix</h3>"
-            f"<table><tr><th>profile</th><th>calls</th>{head}</tr>{''.join(rows)}</table>"
-            f"<p class=note>Share of the {unit} given each label, over all replications; in brackets the "
-            "configured confusion matrix.</p>")
+            f"<table><tr><th>classifier</th><th>profile</th><th>calls</th>{head}</tr>{''.join(rows)}</table>"
+            f"<p class=note>Share of the {unit} given each label, over all replications, per classifier (a fire "
+            "unit's own, or the one every other fire unit has); in brackets the configured confusion matrix.</p>")
 
 
 def operator_row(decisions: pd.DataFrame) -> dict:
     """The operators' decisions summed up: decisions, recommendations to engage, those an operator weighed, the
-    share accepted and the mean acceptance probability, cross-checks, valid IFF replies, launches."""
+    share accepted and the mean acceptance probability (of those no valid IFF reply vetoed first), cross-checks,
+    valid IFF replies, launches."""
     engage = decisions["label"].isin(("hostile", "arm"))
     weighed = _weighed(decisions)
+    called = weighed[~weighed["iff_reply"].astype(bool)]
     return {
         "decisions": len(decisions),
         "engage": int(engage.sum()),
         "weighed": len(weighed),
-        "accepted": float(weighed["accepted"].mean()) if len(weighed) else float("nan"),
-        "p_accept": float(weighed["p_accept"].mean()) if len(weighed) else float("nan"),
+        # (a valid IFF reply vetoes before the operator's call: those are left out of the share and the model's mean)
+        "accepted": float(called["accepted"].mean()) if len(called) else float("nan"),
+        "p_accept": float(called["p_accept"].mean()) if len(called) else float("nan"),
         "cross_checked": int(decisions["cross_checked"].sum()),
         "iff_replies": int(decisions["iff_reply"].sum()),
         "launched": int(decisions["launched"].sum()),
