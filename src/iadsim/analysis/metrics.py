@@ -457,6 +457,9 @@ for _name, _metric in {
     "reaction_time": Metric("mean time from nomination to launch [s]", "time",
                             of_state=lambda w, s: _per_launch(s.outcomes.reaction, s.outcomes.engagements),
                             unit="s", better="lower", optional=True),
+    "holds": Metric("recommendations to hold fire (automation)", "count",
+                    of_state=lambda w, s: _if_automated(w, s.outcomes.holds), unit="holds per replication",
+                    optional=True),
     "leakers_fraction": Metric("fraction of threats leaking", "fraction", of_rows=lambda rows, threats: (
         rows["leakers"].to_numpy(dtype=float) / threats if threats else np.full(len(rows), np.nan)),
         unit="fraction of the threats", better="lower", needs=("leakers", "threats")),
@@ -482,9 +485,6 @@ for _name, _metric in {
                                     "ratio", "proportion", ratio_of=(f"kills_{layer}", f"reached_{layer}"),
                                     unit="fraction of the threats reaching it", better="higher", optional=True)
        for layer in LAYERS},
-    "holds": Metric("recommendations to hold fire (automation)", "count",
-                    of_state=lambda w, s: _if_automated(w, s.outcomes.holds), unit="holds per replication",
-                    optional=True),
 }.items():
     METRICS.register(_name, replace(_metric, better=_BETTER.get(_name, _metric.better)))
 

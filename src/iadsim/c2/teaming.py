@@ -2,35 +2,41 @@
 
 Rules (docs/engine.md, "Human-machine teaming"):
 
-* **Classifier.** At every fire-control node a target is judged by the row of the confusion matrix named by its
-  profile (its flight's ``profile``, else hostile for a raid's aircraft and decoys, arm for its anti-radiation
-  missiles, civil or friendly for traffic by its side). One keyed uniform ``u`` gives the label: the first whose
-  cumulative probability along the row (in the order hostile, arm, civil, friendly) exceeds ``u``
-  (:func:`classify`). Hostile and arm recommend an engagement; civil and friendly recommend holding fire. The
-  classifier shows the operator its configured confidence in that label.
+* **Classifier.** Each fire unit has a classifier (``automation.classifiers`` by unit id, else
+  ``automation.classifier``). When the fire unit nominates a target, it is judged by the row of the confusion matrix
+  named by its profile (its flight's ``profile``, else hostile for a raid's aircraft and decoys, arm for its
+  anti-radiation missiles, civil or friendly for traffic by its side). One keyed uniform ``u`` gives the label: the
+  first whose cumulative probability along the row (in the order hostile, arm, civil, friendly) exceeds ``u``
+  (:func:`classify`); one ``u`` per nomination, or per target with persistent identification. Hostile and arm
+  recommend an engagement, which goes to authorisation; civil and friendly recommend holding fire: nothing is
+  nominated, and the target is not engaged again before ``reconsider_after`` (never with persistent
+  identification). The classifier shows the operator its configured confidence in that label.
 * **Operator.** The probability of accepting a recommendation to engage is the logistic function
   (:func:`acceptance`)::
 
       logit p = intercept + trust_weight * trust + confidence_weight * confidence
                 + pressure_weight * pressure + workload_weight * workload + vigilance_weight * hours
 
-  with ``trust`` the crews' trust in the automation (0..1, as trained), ``confidence`` the classifier's,
-  ``pressure = clip(1 - t_intercept / horizon, 0, 1)`` (``t_intercept``: the time of flight to the intercept
-  predicted from the fire unit's track when the authorisation ends, the truth's where it has none; none
-  predicted: no pressure), ``workload`` the tracks in the deciding fire unit's picture plus the
-  engagements waiting for its deciding crew, per operator (``doctrine.concurrent_decisions`` operators), and
-  ``hours`` the time on task (hours since the run began: the vigilance decrement). The form follows the
-  automation-bias literature (reliance grows with trust and time pressure and under workload; Parasuraman and
-  Riley 1997; Parasuraman and Manzey 2010); the weights are assumptions, graded so, for the analyst to vary.
-* **IFF.** A target replies validly to an interrogation when its transponder is on and, for a friendly aircraft,
-  its IFF codes are loaded (civil aircraft reply in their civil modes), the interrogation gets through
-  (``identification.interrogator_availability``) and the reply is not missed (``p_transponder_missed``). The
-  system interrogates each target once (a valid reply keeps it off the engagement list); with automation, the
-  operator asked to engage cross-checks IFF with probability ``identification.cross_check``: a fresh
-  interrogation, and a valid reply vetoes the engagement (:func:`iff_reply_probability`).
+  with ``trust`` the deciding crew's trust in the automation (0..1, as trained: a unit's ``trust``, else the
+  operator model's), ``confidence`` the classifier's, ``pressure = clip(1 - t_intercept / horizon, 0, 1)``
+  (``t_intercept``: the time of flight to the intercept predicted from the fire unit's track when the
+  authorisation ends, the truth's where it has none; none predicted: no pressure), ``workload`` the tracks in the
+  deciding fire unit's picture plus the engagements waiting for its deciding crew, per operator
+  (``doctrine.concurrent_decisions`` operators), and ``hours`` the time on task (``hours_on_task`` at the start
+  plus the run's time: the vigilance decrement). The form follows the automation-bias literature (reliance grows
+  with trust and time pressure and under workload; Parasuraman and Riley 1997; Parasuraman and Manzey 2010); the
+  weights are assumptions, graded so, for the analyst to vary.
+* **IFF.** A target can reply when its transponder is on and works (``identification.transponder_availability``,
+  once per replication) and, for a friendly aircraft, its IFF codes are loaded (civil aircraft reply in their
+  civil modes). The network's surveillance interrogation of each target gets through with
+  ``identification.interrogator_availability`` and its reply is not missed (``p_transponder_missed``): a valid
+  reply keeps the target off the engagement list. With automation, the operator asked to engage cross-checks
+  IFF with probability ``identification.cross_check``: the fire unit's own interrogator (working or not for the
+  replication: the unit's ``interrogator_availability``, else the identification's) asks the same transponder,
+  the reply may be missed afresh, and a valid reply vetoes the engagement (:func:`iff_reply_probability`).
 * **Authority.** ``autonomous`` launches on the classifier's recommendation alone; ``human-on-the-loop`` launches
   on it unless the operator vetoes within the window (an operator slower than the window vetoes nothing);
-  ``human-in-the-loop`` launches only what the operator accepts. A recommendation to hold fire is never launched.
+  ``human-in-the-loop`` launches only what the operator accepts.
 
 References
 ----------
@@ -50,6 +56,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from iadsim.scenario.models import LABELS
+from iadsim.scenario.relocation import home_of
 
 __all__ = ["ENGAGE", "LABELS", "Teaming", "acceptance", "classify", "iff_reply_probability", "label_cdf", "pressure",
            "teaming"]
@@ -97,7 +104,6 @@ def iff_reply_probability(replies: bool, p_missed: float) -> float:
 
 
 
-
 @dataclass(frozen=True)
 class Teaming:
     """The automation of a simulated network, as arrays: C classifiers (the default first, then the fire units' own),
@@ -114,13 +120,14 @@ def teaming(automation, identification, profiles: list[str], fire_units: list, p
     """The :class:`Teaming` of ``automation`` (:class:`iadsim.scenario.models.Automation`): ``profiles`` (T,) each
     target's classifier row, ``fire_units`` (F,) and ``posts`` the scenario units of the fire units and the command
     posts, ``units`` (U,) the scenario unit of each of the network's units (a relocating unit's sites share it)."""
-    own = list(dict.fromkeys(u.id for u in fire_units if u.id in automation.classifiers))
+    homes = [home_of(u.id)[0] for u in fire_units]  # (a relocating unit's sites keep its classifier)
+    own = list(dict.fromkeys(h for h in homes if h in automation.classifiers))
     classifiers = [automation.classifier, *(automation.classifiers[uid] for uid in own)]
     label_rows = [[label_cdf(c.confusion[p]) for p in profiles] for c in classifiers]
     default_trust = automation.operator.trust
     return Teaming(
         label_cdf=np.array(label_rows, float).reshape(len(classifiers), len(profiles), len(LABELS)),
-        classifier_of=np.array([own.index(u.id) + 1 if u.id in own else 0 for u in fire_units], np.int64),
+        classifier_of=np.array([own.index(h) + 1 if h in own else 0 for h in homes], np.int64),
         confidence=np.array([[c.confidence[label] for label in LABELS] for c in classifiers], float),
         trust=np.array([default_trust if u.trust is None else u.trust for u in [*posts, *fire_units]], float),
         interrogator=np.array([identification.interrogator_availability if u.interrogator_availability is None

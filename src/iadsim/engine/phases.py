@@ -529,7 +529,8 @@ def initial_state(ctx: Context) -> State:
                                 rounds=np.zeros((R, T), np.int64), aim=np.zeros((R, T, 3)),
                                 decision=np.zeros((R, T)), attempts=np.zeros((R, T), np.int64),
                                 launched=np.zeros((R, T)), nominated=np.zeros((R, T)),
-                                waiting=np.zeros((R, T), bool), label=np.full((R, T), -1, np.int8)),
+                                waiting=np.zeros((R, T), bool), label=np.full((R, T), -1, np.int8),
+                                decider=np.full((R, T), -1, np.int64)),
         batteries=Batteries(missiles=np.tile(ctx.magazine, (R, 1)), ready_at=np.zeros((R, F)),
                             busy=np.zeros((R, F), bool), guiding=np.zeros((R, len(ctx.capacity)), np.int64)),
         crews=Crews(free_at=np.full((R, len(ctx.cp_units) + F, spec.doctrine.concurrent_decisions), -np.inf)),
@@ -991,12 +992,18 @@ def fire_control(ctx: Context, k: int, st: State) -> None:
         if leak(ctx, k, st, clock, rows):  # a unit destroyed: the paths change now
             feeds = node_feeds(st.readiness)
         again = authorise(ctx, k, st, clock, rows)
-        if assign(ctx, k, st, clock, rows):
+        nominated, held = assign(ctx, k, st, clock, rows)
+        if nominated:
             again = np.union1d(again, authorise(ctx, k, st, clock, rows))  # what needs no wait goes at once
-        for _ in range(len(w.target_ids) + len(w.fire_ids)):  # a release frees a fire unit: assign it now
-            if not len(again) or not assign(ctx, k, st, clock, again):
+        again = np.union1d(again, held)
+        # a release, or the automation's hold, leaves a fire unit free: assign it now
+        for _ in range(2 * len(w.target_ids) + len(w.fire_ids)):
+            if not len(again):
                 break
-            again = authorise(ctx, k, st, clock, again)
+            nominated, held = assign(ctx, k, st, clock, again)
+            if not nominated:
+                break
+            again = np.union1d(authorise(ctx, k, st, clock, again), held)
         rows, nxt = next_events(ctx, st, clock, end, delivered, opened, rows)
         clock[rows] = nxt
     # what arrives in the window (a report arriving at its end is the next step's, with that step's feeds)
@@ -1506,9 +1513,10 @@ def crew(ctx: Context, rd: Readiness, r: int, f: int, d: int | None = None):
     return ctx.cp_crews[d] if d < len(ctx.cp_units) else ctx.fire_crews[f]
 
 
-def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray) -> bool:
+def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray) -> tuple[bool, np.ndarray]:
     """Threat evaluation and weapon-target assignment at each row's clock; new engagements wait for
-    authorisation. Returns whether anything was nominated."""
+    authorisation. Returns whether anything was nominated (or held by the automation), and the rows where the
+    automation held a target (their fire unit is still free: it may be assigned again now)."""
     w = ctx.world
     rd, pic, eng, bat, out = st.readiness, st.picture, st.engagements, st.batteries, st.outcomes
     inside, urgency, _ = step_values(ctx, k)
@@ -1518,7 +1526,7 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
         ctx.group, ctx.channels, *inside, *step_holders(ctx, k, st.tracks), w.latency, rd.feeds, rd.guides,
         visible(ctx, k), w.placing)
     if not len(i):
-        return False
+        return False, np.zeros(0, np.int64)
     rr, when = rows[i], clock[rows[i]]
     tof, _, inside = engagement_geometry(ctx, k, f, t, when)  # exactly, at the clock
     ok = inside & firing_solution(ctx, st, k, rr, f, t, when, tof, inside)
@@ -1530,7 +1538,7 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
         at_defended = flying_at_defended(ctx, st, rr, f, t, when, ok & (mode > 0))
         ok &= (mode != ONLY) | at_defended
         first = at_defended
-    nominated = False
+    nominated, held = False, []
     for r in dict.fromkeys(rr[ok].tolist()):  # each row with a feasible pair, in order
         here = ok & (rr == r)
         for chosen in ((here & first, here & ~first) if first[here].any() else (here,)):
@@ -1540,9 +1548,10 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
             for a, b in ctx.assigner(whole, ctx.pk, urgency):
                 # whatever the assigner says: a feasible pair, one engagement per target and per fire unit
                 if whole[a, b] and eng.phase[r, b] == IDLE and not bat.busy[r, a]:
-                    nominate(ctx, k, st, r, a, b, clock[r])
+                    if not nominate(ctx, k, st, r, a, b, clock[r]):
+                        held.append(r)
                     nominated = True
-    return nominated
+    return nominated, np.unique(np.array(held, np.int64))
 
 
 def flying_at_defended(ctx: Context, st: State, rr, ff, tt, when, which) -> np.ndarray:
@@ -1646,22 +1655,22 @@ def firing_solution(ctx: Context, st: State, k: int, rr, ff, tt, when, tof, insi
     return ok
 
 
-def nominate(ctx: Context, k: int, st: State, r: int, f: int, t: int, now: float) -> None:
+def nominate(ctx: Context, k: int, st: State, r: int, f: int, t: int, now: float) -> bool:
     """A pending engagement of fire unit ``f`` at target ``t``, due when the authority rule's delay ends. An
     operator's decision takes the deciding crew's first free decision slot: it starts when the slot is free
     (with pre-authorisation the first decision about a target, as early as it entered the fire unit's
     picture) and lasts the drawn decision time. With automation the fire unit's classifier labels the target
-    first: a recommendation to hold fire goes no further (:func:`hold`)."""
+    first: a recommendation to hold fire goes no further (:func:`hold`). Returns whether it was nominated."""
     w, spec = ctx.world, ctx.world.scenario.spec
     eng, rd = st.engagements, st.readiness
     if ctx.teaming is not None:
         eng.label[r, t] = classification(ctx, st, r, f, t)
         if LABELS[eng.label[r, t]] not in ENGAGE:
             hold(ctx, k, st, r, f, t, now)
-            return
+            return False
     decision = 0.0
     if ctx.operator:  # the operator's decision time, and the deciding crew's slot
-        d = decider(ctx, rd, r, f)
+        d = eng.decider[r, t] = decider(ctx, rd, r, f)
         u = float(rng.uniform_at(ctx.keys[r], int(eng.attempts[r, t]), S_DECISION, t))
         decision = ctx.decision_time.ppf(spec.authority.decision_time, u) * crew(ctx, rd, r, f, d).reaction_time_factor
         slots = st.crews.free_at[r, d]
@@ -1678,6 +1687,7 @@ def nominate(ctx: Context, k: int, st: State, r: int, f: int, t: int, now: float
     eng.decision[r, t] = decision
     eng.nominated[r, t] = now
     ctx.event(r, now, EventKind.NOMINATED, w.fire_unit[f], t, where=partial(position_at, ctx, k, t, now))
+    return True
 
 
 def classification(ctx: Context, st: State, r: int, f: int, t: int) -> int:
@@ -1788,9 +1798,9 @@ def automated(ctx: Context, k: int, st: State, r: int, f: int, t: int, now: floa
         replies = bool(w.iff_replies[t] and rd.transponder[r, t] and rd.interrogator[r, w.fire_unit[f]])
         replied = checked and bool(rng.uniform_at(key, attempt, S_CROSS_IFF, t) < iff_reply_probability(
             replies, ident.p_transponder_missed))
-        workload = operator_workload(ctx, k, st, r, f, now)
+        workload = operator_workload(ctx, k, st, r, f, t, now)
         press = float(pressure(tof, auto.operator.pressure_horizon))
-        trust = float(team.trust[decider(ctx, rd, r, f)])
+        trust = float(team.trust[eng.decider[r, t]])  # the crew that took the decision at the nomination
         p_accept = float(acceptance(auto.operator, confidence, press, workload, hours, trust))
         accepted = not replied and bool(rng.uniform_at(key, attempt, S_ACCEPT, t) < p_accept)
         approved = ctx.authority.approves(accepted, eng.decision[r, t], spec.authority.veto_window)
@@ -1799,18 +1809,15 @@ def automated(ctx: Context, k: int, st: State, r: int, f: int, t: int, now: floa
     return approved
 
 
-def operator_workload(ctx: Context, k: int, st: State, r: int, f: int, now: float) -> float:
-    """Tracks and decisions per operator of fire unit ``f``'s deciding crew at ``now``: the live targets in the fire
-    unit's picture plus the engagements waiting for that crew's decision (this one included), over its
-    ``doctrine.concurrent_decisions`` operators."""
+def operator_workload(ctx: Context, k: int, st: State, r: int, f: int, t: int, now: float) -> float:
+    """Tracks and decisions per operator of the crew deciding fire unit ``f``'s engagement of target ``t`` at
+    ``now``: the live targets in the fire unit's picture plus the engagements waiting for that crew's decision (this
+    one included), over its ``doctrine.concurrent_decisions`` operators."""
     w, eng = ctx.world, st.engagements
     n = len(w.target_ids)
-    tt = np.arange(n)
     live = st.outcomes.alive[r] & ~st.outcomes.leaked[r]
-    held = known(ctx, k, st.readiness, st.tracks, np.full(n, r), np.full(n, f), tt, np.full(n, now)) & live
-    d = decider(ctx, st.readiness, r, f)
-    waiting = sum(decider(ctx, st.readiness, r, int(eng.fire[r, u])) == d for u in np.flatnonzero(eng.phase[r] ==
-                                                                                                   PENDING))
+    held = known(ctx, k, st.readiness, st.tracks, np.full(n, r), np.full(n, f), np.arange(n), np.full(n, now)) & live
+    waiting = int(((eng.phase[r] == PENDING) & (eng.decider[r] == eng.decider[r, t])).sum())
     return float(held.sum() + waiting) / w.scenario.spec.doctrine.concurrent_decisions
 
 
@@ -1882,7 +1889,7 @@ def launch(ctx: Context, st: State, r: int, f: int, t: int, now: float, tof: flo
 def assess(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray) -> None:
     """Missiles arriving by the clock, at their arrival times: kill with the salvo Pk (crew-scaled), free
     their guidance channels and look for the kill assessment time; assessments that end by the clock, and
-    vetoes whose ``reconsider_after`` has passed, let the target be engaged again."""
+    vetoes and holds whose ``reconsider_after`` has passed, let the target be engaged again."""
     eng = st.engagements
     i, tt = due_pairs(rows, clock, eng.phase, eng.due, FLYING, FLYING)
     if len(i):
