@@ -522,7 +522,7 @@ def initial_state(ctx: Context) -> State:
                         # (R, N, T, P, 4) stored (R, T, N, 4, P): the times of a node's latest bearings of an
                         # object, which every bearing it fuses reads, lie together
                         bearings=by_object((R, N, T, 4, len(ctx.bearings.sensor)), -np.inf).swapaxes(3, 4),
-                        updates=by_object((R, N, T), 0, np.int64),
+                        updates=by_object((R, N, T), 0, np.int32),
                         stale=np.zeros(R, np.int64), pending=None,
                         system_hostile=~(civil_ok[None, :] & ~missed)),
         engagements=Engagements(phase=np.zeros((R, T), np.int8), fire=np.full((R, T), -1), due=np.zeros((R, T)),

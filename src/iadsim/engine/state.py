@@ -109,7 +109,7 @@ class Picture:
     p: np.ndarray  # (R, N, T, 3, 3) each axis's covariance (pp, pv, vv)
     bearings: np.ndarray  # (R, N, T, P, 4) the latest bearing of each passive sensor (iadsim.tracking.picture)
     track_time: np.ndarray  # (R, N, T) time of the track's state
-    updates: np.ndarray  # (R, N, T) measurements in the track (0: the node holds no track of the object)
+    updates: np.ndarray  # (R, N, T) int32 measurements in the track (0: the node holds no track of the object)
     stale: np.ndarray  # (R,) reports discarded: they arrived after a later one (out of sequence)
     pending: Reports | None  # reports not yet arrived at every node they will reach
     system_hostile: np.ndarray  # (R, T) bool: automatic identification says hostile (no valid IFF reply)

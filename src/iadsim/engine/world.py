@@ -121,8 +121,8 @@ class World:
     civil: np.ndarray  # (T,) bool
     transponder: np.ndarray  # (T,) bool
     position: np.ndarray  # (K, T, 3) world x, y, altitude MSL
-    velocity: np.ndarray  # (K, T, 3)
-    height_agl: np.ndarray  # (K, T)
+    velocity: np.ndarray  # (K, T, 3) float32 [m/s] (central differences of the positions; 0 where not flying)
+    height_agl: np.ndarray  # (K, T) float32 [m]
     active: np.ndarray  # (K, T) airborne and on its route
     arrived: np.ndarray  # (K, T) reached the end of its route (a threat's target) by this step
     start_time: np.ndarray  # (T,) [s] when it takes off (enters the scenario)
@@ -511,8 +511,6 @@ def build_world(scenario: Scenario) -> World:
         arrived[:, i] = done
         height[:, i] = pos[:, 2] - ground
     del paths
-    velocity = _gradient(position, spec.step)
-    velocity[~active] = 0.0
 
     unit_ids = [u.id for u in spec.units]
     unit_index = {u: i for i, u in enumerate(unit_ids)}
@@ -559,6 +557,12 @@ def build_world(scenario: Scenario) -> World:
     del looks  # (the chunks' arrays, before the pairs are sorted)
     looks = Looks.from_pairs((n_steps, n_s, n_t), *pairs)
     del pairs
+    # float32 where precision allows (issue 21): a speed's rounding, some 1e-5 m/s, moves a target by less than a
+    # millimetre over a step; a height by less than a millimetre (the looks above were judged in float64)
+    velocity = _gradient(position, spec.step)
+    velocity[~active] = 0.0
+    velocity = velocity.astype(np.float32)
+    height = height.astype(np.float32)
 
     net = build_network(scenario)
     fire_ids = net.fire_units

@@ -72,7 +72,7 @@ class SensorTrackTable:
     hits: np.ndarray  # (R, S, N) int16
     scans: np.ndarray  # (R, S, N) int16
     misses: np.ndarray  # (R, S, N) int16
-    truth: np.ndarray  # (R, S, N) int64 the true object of the latest plot (-1: false)
+    truth: np.ndarray  # (R, S, N) int32 the true object of the latest plot (-1: false)
     time: np.ndarray  # (R, S, N) [s] time of the state
     top: np.ndarray  # (R, S) int64: every slot in use is below it
 
@@ -86,7 +86,7 @@ class SensorTrackTable:
         shape = (n_replications, n_sensors, n_slots)
         return cls(x=np.zeros(shape + (6,)), p=np.zeros(shape + (3,)), status=np.zeros(shape, np.int8),
                    hits=np.zeros(shape, np.int16), scans=np.zeros(shape, np.int16), misses=np.zeros(shape, np.int16),
-                   truth=np.full(shape, -1, np.int64), time=np.zeros(shape),
+                   truth=np.full(shape, -1, np.int32), time=np.zeros(shape),
                    top=np.zeros(shape[:2], np.int64))
 
 
