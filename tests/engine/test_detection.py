@@ -73,3 +73,14 @@ def test_detection_rate_matches_exact_pd_swerling1(make_scenario):
     variance = np.mean([(p * (1 - p)).sum() for p in p_looks])
     centred = detections - np.array([p.sum() for p in p_looks])
     assert 0.7 < centred.var() / variance < 1.3
+
+
+def test_geometries_concatenated_are_the_paths_in_order_and_taken_back_apart():
+    a = Geometry.flat([1e3, 2e3], 10.0, [100.0, 200.0])
+    b = Geometry.flat([5e4], 12.0, [3000.0], height_std=3.0, specular=False)
+    both = Geometry.concatenate([a, b])
+    assert np.array_equal(both.ground_range, [1e3, 2e3, 5e4]) and np.array_equal(both.specular, [True, True, False])
+    assert np.array_equal(both.antenna_height, [10.0, 10.0, 12.0]) and np.array_equal(both.height_std, [1, 1, 3])
+    back = both.take(np.array([2]))
+    assert np.array_equal(back.slant_range, b.slant_range) and np.array_equal(back.elevation, b.elevation)
+    assert both.clutter_gamma is None and both.surface == a.surface

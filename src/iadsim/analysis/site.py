@@ -23,7 +23,7 @@ import shutil
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numba
@@ -377,7 +377,7 @@ def _judge(scenario: Scenario, sensor, placed: list, sweep: np.ndarray, bands, c
     found, where = [], []  # the paths seen, not judged yet, and their (site, band, cell)
 
     def judge() -> None:
-        path, (s, b, c) = _concatenate(found), np.concatenate(where).T
+        path, (s, b, c) = Geometry.concatenate(found), np.concatenate(where).T
         ok = np.ones(s.size, bool)
         for rcs, case in context["threats"]:
             ok &= look_pd(sensor, path, rcs, case, ir_intensity=context["faintest"]) >= PD_THRESHOLD
@@ -423,12 +423,6 @@ def _judge(scenario: Scenario, sensor, placed: list, sweep: np.ndarray, bands, c
     if found:
         judge()
     return np.packbits(covered, axis=-1, bitorder="little")
-
-
-def _concatenate(paths: list[Geometry]) -> Geometry:
-    """One :class:`iadsim.sensors.Geometry` of the paths of several (1-D, of one sensor and surface)."""
-    return replace(paths[0], **{f.name: np.concatenate([getattr(p, f.name) for p in paths]) for f in fields(Geometry)
-                                if f.name != "surface" and getattr(paths[0], f.name) is not None})
 
 
 def _profile(scenario: Scenario, unit, senses: bool) -> dict:

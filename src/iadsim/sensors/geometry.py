@@ -118,6 +118,13 @@ class Geometry:
         return replace(self, **{f.name: getattr(self, f.name)[keep] for f in fields(self)
                                 if f.name != "surface" and getattr(self, f.name) is not None})
 
+    @classmethod
+    def concatenate(cls, paths: list[Geometry]) -> Geometry:
+        """One geometry of the paths of several (1-D, of one sensor and surface), in order."""
+        first = paths[0]
+        return replace(first, **{f.name: np.concatenate([getattr(p, f.name) for p in paths]) for f in fields(cls)
+                                 if f.name != "surface" and getattr(first, f.name) is not None})
+
 
 def _cell(terrain: Dem, x, y):
     """(row, col) of the cells holding points (x, y), clipped to the grid, and whether each point is on it."""
