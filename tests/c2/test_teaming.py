@@ -412,3 +412,39 @@ def test_a_relocating_fire_units_sites_keep_its_own_classifier_trust_and_interro
     assert team.classifier_of.tolist() == [1, 0, 1]
     assert team.label_cdf[team.classifier_of, 0, 0].tolist() == [0.0, 1.0, 0.0]  # never hostile at t1 and its site
     assert team.trust.tolist() == [0.9, 0.4, 0.9] and team.interrogator.tolist() == [0.5, 0.8, 0.5]
+
+
+def test_the_automations_holds_are_counted_in_the_breakdowns_and_drawn_on_the_timeline(tmp_path):
+    from iadsim.analysis import simulate
+    from iadsim.analysis.artifacts import read_entities
+    from iadsim.analysis.breakdown import episodes, outcomes_by
+    from iadsim.report.explain import Breakdown, timeline_figure, timeline_rows
+    from iadsim.report.run import load_run
+    from iadsim.scenario import load_scenario
+
+    path = write(tmp_path, {"mode": "autonomous", "automation": {"classifier": {"confusion": CONFUSION}}},
+                 threats=[raid(2)], traffic=[friendly()])
+    simulate(load_scenario(path), replications=10, out_dir=tmp_path / "run")
+    run = load_run(tmp_path / "run")
+    entities = read_entities(tmp_path / "run")
+    held = run.events[run.events["kind"] == "held"]
+    assert len(held) > 5
+    by_unit = outcomes_by(run.events, entities, 10, "fire_unit").set_index("group")
+    assert by_unit.loc["t1", "held"] == pytest.approx(len(held) / 10)
+    by_type = outcomes_by(run.events, entities, 10, "type").set_index("group")
+    home = [t["id"] for t in entities["targets"]].index("home")  # the friendly fighter
+    friendly_holds = int((held["target"] == home).sum())
+    assert friendly_holds > 0
+    assert by_type.loc["fighter (friendly)", "held"] == pytest.approx(friendly_holds / 10)
+    assert by_type["held"].sum() == pytest.approx(len(held) / 10)
+    html = Breakdown(run, 0).html("fire_unit")
+    assert "held by the automation" in html
+    rows = timeline_rows(run, int(held["replication"].iloc[0]))
+    mine = held[held["replication"] == held["replication"].iloc[0]]
+    assert (rows["outcome"] == "held").sum() == len(mine)
+    assert np.array_equal(np.sort(rows.loc[rows["outcome"] == "held", "nominated"]), np.sort(mine["time"]))
+    names = [t.name for t in timeline_figure(rows, ["t1"], "t").data]
+    assert "held by the automation" in names
+    quiet = episodes(run.events[run.events["kind"] != "held"], 0)
+    assert "held by the automation" not in [t.name for t in timeline_figure(quiet.assign(
+        unit_id="t1", target_id="x"), ["t1"], "t").data]

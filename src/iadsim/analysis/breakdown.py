@@ -33,6 +33,7 @@ COUNTS = {
     "leaked": "reached their target",
     "nominated": "engagements proposed",
     "vetoed": "vetoed",
+    "held": "held by the automation (it recommended holding fire)",
     "lost": "authorised but lost before launch",
     "engagements": "launches",
     "missiles": "missiles fired",
@@ -90,7 +91,7 @@ def outcomes_by(events: pd.DataFrame, entities: dict, replications: int, by: str
         key = events["unit"].to_numpy()
         member = {g: np.array([index[f] for f, h in home.items() if h == g]) for g in groups}
         frame = pd.DataFrame({"group": groups, "type": [str(units[index[g]].get("type", "")) for g in groups]})
-        counted = ("nominated", "vetoed", "lost", "engagements", "missiles", "kills", "missed", "waiting")
+        counted = ("nominated", "vetoed", "held", "lost", "engagements", "missiles", "kills", "missed", "waiting")
     else:
         field = BY[by]
         # a raid's anti-radiation missiles are a group of their own, not more of its aircraft
@@ -110,16 +111,17 @@ def outcomes_by(events: pd.DataFrame, entities: dict, replications: int, by: str
                               "friendly": [friendly[g] for g in groups], "arm": [arm[g] for g in groups],
                               "decoy": [decoy[g] for g in groups],
                               "aircraft": [float(len(member[g])) for g in groups]})
-        counted = ("killed", "leaked", "nominated", "vetoed", "lost", "engagements", "missiles", "missed")
+        counted = ("killed", "leaked", "nominated", "vetoed", "held", "lost", "engagements", "missiles", "missed")
     missiles = events["missiles"].to_numpy(dtype=float)
     values = {c: [] for c in counted}
     reasons = {f"{k}:{r}": [] for k in _BREAKDOWN_KINDS for r in REASON_NAMES if r != "none"}
     for g in groups:
         mine = np.isin(key, member[g])
-        of_kind = {k: mine & (kind == k) for k in ("nominated", "vetoed", "lost", "launch", "kill", "miss", "leak",
-                                                     "waiting")}
+        of_kind = {k: mine & (kind == k) for k in ("nominated", "vetoed", "held", "lost", "launch", "kill", "miss",
+                                                     "leak", "waiting")}
         per = {"killed": of_kind["kill"].sum(), "kills": of_kind["kill"].sum(), "leaked": of_kind["leak"].sum(),
                "nominated": of_kind["nominated"].sum(), "vetoed": of_kind["vetoed"].sum(),
+               "held": of_kind["held"].sum(),
                "lost": of_kind["lost"].sum(), "engagements": of_kind["launch"].sum(),
                "missiles": missiles[of_kind["launch"]].sum(), "missed": of_kind["miss"].sum(),
                "waiting": of_kind["waiting"].sum()}
@@ -195,7 +197,8 @@ def episodes(events: pd.DataFrame, replication: int) -> pd.DataFrame:
     Columns: ``unit`` and ``target`` (the events' indices), ``nominated``, ``decided``, ``launch`` and
     ``intercept`` [s] (NaN: did not happen), ``outcome`` ("kill", "miss", "vetoed", "lost", "deciding" or
     "in flight" when the run ended first, "waiting": the target waited for a firing solution at
-    ``nominated``) and ``reason`` (:class:`iadsim.events.Reason` name, "none" when there is none)."""
+    ``nominated``, "held": the automation recommended holding fire then, and nothing was nominated) and
+    ``reason`` (:class:`iadsim.events.Reason` name, "none" when there is none)."""
     ev = events[events["replication"] == replication]
     ev = ev.iloc[np.argsort(ev["time"].to_numpy(), kind="stable")]
     rows: list[dict] = []
@@ -204,8 +207,8 @@ def episodes(events: pd.DataFrame, replication: int) -> pd.DataFrame:
                                                 ev["time"].to_numpy(dtype=float), ev["kind"].astype(str),
                                                 ev["reason"].astype(str), strict=True):
         pair = (int(unit), int(target))
-        if kind == "waiting":
-            rows.append(_episode(pair, time, "waiting", reason))
+        if kind in ("waiting", "held"):  # (a hold: the automation stopped it at what would have been a nomination)
+            rows.append(_episode(pair, time, kind, reason))
         elif kind == "nominated":
             open_[pair] = _episode(pair, time, "deciding", "none")
             rows.append(open_[pair])

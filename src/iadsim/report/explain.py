@@ -24,8 +24,12 @@ from iadsim.report.run import Run
 TABLES = {"raid": "raids", "type": "aircraft types", "fire_unit": "fire units"}
 """The breakdown tables: grouping -> words."""
 
-_TARGET_COLUMNS = ("aircraft", "killed", "leaked", "engagements", "missiles", "vetoed", "lost", "missed")
-_UNIT_COLUMNS = ("nominated", "vetoed", "lost", "engagements", "missiles", "kills", "missed", "waiting")
+_TARGET_COLUMNS = ("aircraft", "killed", "leaked", "engagements", "missiles", "vetoed", "held", "lost",
+                   "missed")
+_UNIT_COLUMNS = ("nominated", "vetoed", "held", "lost", "engagements", "missiles", "kills", "missed",
+                 "waiting")
+_ONLY_WHEN_SEEN = ("held",)
+"""Columns shown only when a run has some (the automation's holds)."""
 
 
 def number(value: float, integer: bool = False) -> str:
@@ -73,7 +77,8 @@ class Breakdown:
 
     def html(self, by: str) -> str:
         frame = self.tables[by]
-        columns = _UNIT_COLUMNS if by == "fire_unit" else _TARGET_COLUMNS
+        columns = [c for c in (_UNIT_COLUMNS if by == "fire_unit" else _TARGET_COLUMNS)
+                   if c not in _ONLY_WHEN_SEEN or (c in frame and frame[c].any())]
         head = {"fire_unit": "<th>fire unit</th><th>type</th>", "raid": "<th>raid</th>"}.get(by, "<th>type</th>")
         head += "".join(f"<th>{escape(COUNTS[c])}</th>" for c in columns) + "<th>lost or missed, and why</th>"
         rows = []
@@ -144,6 +149,7 @@ OUTCOME_STYLE = {  # outcome -> (legend words, marker symbol, colour)
     "vetoed": ("vetoed", "square-open", "#e07b00"),
     "lost": ("lost before launch", "triangle-down", "#c1121f"),
     "waiting": ("waiting for a firing solution", "circle", "#9aa1ab"),
+    "held": ("held by the automation", "diamond-open", "#2a9d8f"),
 }
 
 
@@ -178,7 +184,10 @@ def timeline_figure(rows: pd.DataFrame, fire_units: list[str], title: str) -> go
                                  hoverinfo="text", line={"color": colour, "width": width}))
     for outcome, (words, symbol, colour) in OUTCOME_STYLE.items():
         sel = rows[rows["outcome"] == outcome]
-        when = {"kill": "intercept", "miss": "intercept", "waiting": "nominated"}.get(outcome, "decided")
+        if outcome in _ONLY_WHEN_SEEN and sel.empty:
+            continue
+        when = {"kill": "intercept", "miss": "intercept", "waiting": "nominated", "held": "nominated"}.get(outcome,
+                                                                                                   "decided")
         hover = [escape(f"{r.unit_id} -> {r.target_id}: {words} at {mmss(getattr(r, when))}"
                         + ("" if r.reason == "none" else f" ({reason_words(r.reason)})"))
                  for r in sel.itertuples(index=False)]
@@ -271,6 +280,9 @@ def drivers_html(b: Breakdown) -> str:
         if vetoed > 0:
             claims.append(f"Authorisation vetoed {b.link('fire_unit_total', 0, 'vetoed')} proposed engagements "
                           "per replication.")
+        if float(b.totals["held"].iloc[0]) > 0:
+            claims.append(f"The automation recommended holding fire {b.link('fire_unit_total', 0, 'held')} times per "
+                          "replication on targets a fire unit could engage.")
     return f"<h3>{escape(run.name)}</h3><p>{' '.join(claims)}</p>"
 
 
