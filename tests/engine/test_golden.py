@@ -13,10 +13,7 @@ fire-control event at its exact time, launches only on a mature track, a fresh i
 decision, and the kill probability from the missile's guidance and lethality over its end-game miss;
 and by the real-tracks issue (19): each sensor's own tracks from plots (false plots, unresolved targets
 merged, GNN association), so the fused picture's measurements and the launches' aim points moved by
-metres and milliseconds (every pinned metric stayed the same); and by the compiled-engine issue (21): the
-world's velocities and heights above ground are stored in float32, and in one replication of reference-large two
-launchers of one battery took a near-tie of two targets the other way round (their times of flight and kills
-moved with the pairing; every pinned metric the same).
+metres and milliseconds (every pinned metric stayed the same).
 Only a change meant to alter outcomes may re-pin it (the functions below, run over
 ``GOLDEN``, write the same structure). The typed events are turned back into the old text here, so the test
 checks the numeric columns too (missiles, time of flight, miss distance, reasons).

@@ -85,3 +85,26 @@ def test_engagement_points_are_the_physics_intercept_and_envelope(seed):
     np.testing.assert_array_equal(inside[plain[ff]], expected[plain[ff]])
     assert not inside[~plain[ff]].any()
     assert 0 < expected[plain[ff]].sum() < plain[ff].sum()  # both answers occur
+
+
+def test_the_engine_reads_the_worlds_float32_velocities_in_double():
+    """The world stores velocities and heights in float32; each engagement's geometry is still the physics'
+    intercept in float64 arithmetic on the stored values (not float32 arithmetic inside the kernels)."""
+    from iadsim.engine import Engine, build_world
+    from iadsim.engine.phases import engagement_geometry, position_at
+    from iadsim.scenario import load_scenario
+
+    from ._scenarios import EXAMPLES
+
+    world = build_world(load_scenario(EXAMPLES / "airbase-as-designed.yaml"))
+    assert world.velocity.dtype == np.float32 and world.height_agl.dtype == np.float32
+    ctx = Engine(world, np.arange(1)).ctx
+    k = int(np.argmax(world.active.sum(axis=1)))  # the step with the most aircraft flying
+    f, t = (a.ravel() for a in np.meshgrid(np.arange(len(world.fire_ids)), np.flatnonzero(world.active[k])))
+    when = np.full(len(f), world.times[k] + 0.3)
+    tof, point, inside = engagement_geometry(ctx, k, f, t, when)
+    tof_p, point_p, ok_p = intercept(world.fire_position[f], position_at(ctx, k, t, when),
+                                     world.velocity[k, t].astype(np.float64), ctx.speed[f])
+    assert inside.any()
+    np.testing.assert_array_equal(tof[inside], tof_p[inside])
+    np.testing.assert_array_equal(point[inside], point_p[inside])

@@ -1387,7 +1387,8 @@ def geometry(ctx: Context, k: int) -> np.ndarray:
     chunk = k // GEOMETRY_CHUNK
     if chunk not in ctx.geometry_at:
         ks = np.arange(chunk * GEOMETRY_CHUNK, min((chunk + 1) * GEOMETRY_CHUNK, len(w.times)))
-        position, velocity, height = w.position[ks], w.velocity[ks], w.height_agl[ks]
+        # (the world's float32 velocities and heights read as float64: the kernels' arithmetic stays double)
+        position, velocity, height = w.position[ks], w.velocity[ks].astype(float), w.height_agl[ks].astype(float)
         target_speed = np.linalg.norm(velocity, axis=-1)
         inside, maybe = envelope_grid(w.fire_position, position, velocity, ctx.speed, height, target_speed,
                                       *ctx.envelope, longest_reach(ctx), ctx.plain)
@@ -1422,8 +1423,9 @@ def engagement_geometry(ctx: Context, k: int, f, t, when) -> tuple[np.ndarray, n
     f, t, when = f.ravel(), t.ravel(), when.ravel()
     dt = when - w.times[k]
     nxt = min(k + 1, len(w.times) - 1)
-    height = w.height_agl[k, t] + (w.height_agl[nxt, t] - w.height_agl[k, t]) * np.clip(dt / w.step, 0.0, 1.0)
-    velocity = w.velocity[k, t]
+    here, there = w.height_agl[k, t].astype(float), w.height_agl[nxt, t].astype(float)
+    height = here + (there - here) * np.clip(dt / w.step, 0.0, 1.0)
+    velocity = w.velocity[k, t].astype(float)  # (stored float32: the kernel's arithmetic stays double)
     speed = np.linalg.norm(velocity, axis=-1)
     tof, point, ok, inside = engagement_points(w.fire_position, np.ascontiguousarray(f, np.int64),
                                                position_at(ctx, k, t, when), velocity, ctx.speed, height, speed,
@@ -1496,7 +1498,7 @@ def time_to_asset(ctx: Context, k: int) -> np.ndarray:
     if has.any():
         site = w.attacked_xy[has]
         dist = np.hypot(w.position[k, has, 0] - site[:, 0], w.position[k, has, 1] - site[:, 1])
-        out[has] = dist / np.maximum(np.linalg.norm(w.velocity[k, has], axis=-1), 1.0)
+        out[has] = dist / np.maximum(np.linalg.norm(w.velocity[k, has].astype(float), axis=-1), 1.0)
     return out
 
 
@@ -1982,7 +1984,7 @@ def single_shot_pk(ctx: Context, st: State, k: int, rr, ff, tt, when, arrival, a
                                        crossing[i], ctx.response_time[ff[i]])
             out[i] = carleton_sspk(ctx.peak_pk[ff[i]], ctx.lethal_area[ff[i]], 1.0, sigma, sigma, bias, 0.0)
     offset = arrival - w.fire_position[ff]
-    return out * edge_factor(ctx, ff, np.hypot(offset[:, 0], offset[:, 1]), w.height_agl[k, tt])
+    return out * edge_factor(ctx, ff, np.hypot(offset[:, 0], offset[:, 1]), w.height_agl[k, tt].astype(float))
 
 
 def channel_groups(w: World, default: int = 4) -> tuple[np.ndarray, np.ndarray]:

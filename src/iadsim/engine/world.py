@@ -558,7 +558,8 @@ def build_world(scenario: Scenario) -> World:
     looks = Looks.from_pairs((n_steps, n_s, n_t), *pairs)
     del pairs
     # float32 where precision allows (issue 21): a speed's rounding, some 1e-5 m/s, moves a target by less than a
-    # millimetre over a step; a height by less than a millimetre (the looks above were judged in float64)
+    # millimetre over a step; a height by less than a millimetre (the looks above were judged in float64). Readers
+    # that compute with them (the intercept kernels, norms) read them as float64 first.
     velocity = _gradient(position, spec.step)
     velocity[~active] = 0.0
     velocity = velocity.astype(np.float32)
