@@ -425,12 +425,14 @@ def test_the_automations_holds_are_counted_in_the_breakdowns_and_drawn_on_the_ti
     path = write(tmp_path, {"mode": "autonomous", "automation": {"classifier": {"confusion": CONFUSION}}},
                  threats=[raid(2)], traffic=[friendly()])
     simulate(load_scenario(path), replications=10, out_dir=tmp_path / "run")
+    plain = write(tmp_path, {"mode": "autonomous"}, threats=[raid(2)], name="quiet.yaml")  # no automation: no holds
+    simulate(load_scenario(plain), replications=2, out_dir=tmp_path / "quiet")
     run = load_run(tmp_path / "run")
     entities = read_entities(tmp_path / "run")
     held = run.events[run.events["kind"] == "held"]
     assert len(held) > 5
     by_unit = outcomes_by(run.events, entities, 10, "fire_unit").set_index("group")
-    assert by_unit.loc["t1", "held"] == pytest.approx(len(held) / 10)
+    assert by_unit.loc["t1", "held"] == pytest.approx(len(held) / 10) == pytest.approx(run.metrics["holds"].mean())
     by_type = outcomes_by(run.events, entities, 10, "type").set_index("group")
     home = [t["id"] for t in entities["targets"]].index("home")  # the friendly fighter
     friendly_holds = int((held["target"] == home).sum())
@@ -439,10 +441,12 @@ def test_the_automations_holds_are_counted_in_the_breakdowns_and_drawn_on_the_ti
     assert by_type["held"].sum() == pytest.approx(len(held) / 10)
     html = Breakdown(run, 0).html("fire_unit")
     assert "held by the automation" in html
+    assert "held by the automation" not in Breakdown(load_run(tmp_path / "quiet"), 0).html("fire_unit")
     rows = timeline_rows(run, int(held["replication"].iloc[0]))
     mine = held[held["replication"] == held["replication"].iloc[0]]
     assert (rows["outcome"] == "held").sum() == len(mine)
-    assert np.array_equal(np.sort(rows.loc[rows["outcome"] == "held", "nominated"]), np.sort(mine["time"]))
+    assert np.array_equal(np.sort(rows.loc[rows["outcome"] == "held", "decided"]), np.sort(mine["time"]))
+    assert rows.loc[rows["outcome"] == "held", "nominated"].isna().all()  # nothing was nominated
     names = [t.name for t in timeline_figure(rows, ["t1"], "t").data]
     assert "held by the automation" in names
     quiet = episodes(run.events[run.events["kind"] != "held"], 0)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
+import pytest
 
 from iadsim.engine import Engine, build_world
 from iadsim.physics import scan
@@ -84,3 +87,12 @@ def test_geometries_concatenated_are_the_paths_in_order_and_taken_back_apart():
     back = both.take(np.array([2]))
     assert np.array_equal(back.slant_range, b.slant_range) and np.array_equal(back.elevation, b.elevation)
     assert both.clutter_gamma is None and both.surface == a.surface
+
+
+def test_geometries_of_different_surfaces_are_not_joined():
+    a = Geometry.flat([1e3], 10.0, [100.0])
+    with pytest.raises(ValueError, match="different surfaces"):
+        Geometry.concatenate([a, Geometry.flat([2e3], 10.0, [100.0], surface="sea")])
+    two = replace(Geometry.flat([5e3, 6e3], 10.0, [100.0, 100.0]), antenna_height=np.asarray(12.0))  # 0-d field
+    both = Geometry.concatenate([a, two])
+    assert both.ground_range.tolist() == [1e3, 5e3, 6e3] and both.antenna_height.tolist() == [10.0, 12.0, 12.0]

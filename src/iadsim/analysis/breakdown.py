@@ -197,7 +197,7 @@ def episodes(events: pd.DataFrame, replication: int) -> pd.DataFrame:
     Columns: ``unit`` and ``target`` (the events' indices), ``nominated``, ``decided``, ``launch`` and
     ``intercept`` [s] (NaN: did not happen), ``outcome`` ("kill", "miss", "vetoed", "lost", "deciding" or
     "in flight" when the run ended first, "waiting": the target waited for a firing solution at
-    ``nominated``, "held": the automation recommended holding fire then, and nothing was nominated) and
+    ``nominated``, "held": the automation recommended holding fire at ``decided``; nothing was nominated) and
     ``reason`` (:class:`iadsim.events.Reason` name, "none" when there is none)."""
     ev = events[events["replication"] == replication]
     ev = ev.iloc[np.argsort(ev["time"].to_numpy(), kind="stable")]
@@ -207,8 +207,10 @@ def episodes(events: pd.DataFrame, replication: int) -> pd.DataFrame:
                                                 ev["time"].to_numpy(dtype=float), ev["kind"].astype(str),
                                                 ev["reason"].astype(str), strict=True):
         pair = (int(unit), int(target))
-        if kind in ("waiting", "held"):  # (a hold: the automation stopped it at what would have been a nomination)
-            rows.append(_episode(pair, time, kind, reason))
+        if kind == "waiting":
+            rows.append(_episode(pair, time, "waiting", reason))
+        elif kind == "held":  # the automation decided to hold fire: nothing was nominated
+            rows.append(dict(_episode(pair, np.nan, "held", reason), decided=time))
         elif kind == "nominated":
             open_[pair] = _episode(pair, time, "deciding", "none")
             rows.append(open_[pair])

@@ -186,8 +186,7 @@ def timeline_figure(rows: pd.DataFrame, fire_units: list[str], title: str) -> go
         sel = rows[rows["outcome"] == outcome]
         if outcome in _ONLY_WHEN_SEEN and sel.empty:
             continue
-        when = {"kill": "intercept", "miss": "intercept", "waiting": "nominated", "held": "nominated"}.get(outcome,
-                                                                                                   "decided")
+        when = {"kill": "intercept", "miss": "intercept", "waiting": "nominated"}.get(outcome, "decided")
         hover = [escape(f"{r.unit_id} -> {r.target_id}: {words} at {mmss(getattr(r, when))}"
                         + ("" if r.reason == "none" else f" ({reason_words(r.reason)})"))
                  for r in sel.itertuples(index=False)]

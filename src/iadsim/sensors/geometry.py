@@ -122,6 +122,12 @@ class Geometry:
     def concatenate(cls, paths: list[Geometry]) -> Geometry:
         """One geometry of the paths of several (1-D, of one sensor and surface), in order."""
         first = paths[0]
+        absent = [f.name for f in fields(cls) if f.name != "surface" and getattr(first, f.name) is None]
+        if any(p.surface != first.surface or [f.name for f in fields(cls) if f.name != "surface"
+                                               and getattr(p, f.name) is None] != absent for p in paths):
+            raise ValueError("geometries of different surfaces, or with different optional fields, cannot be joined")
+        paths = [p.broadcast() for p in paths]
+        first = paths[0]
         return replace(first, **{f.name: np.concatenate([getattr(p, f.name) for p in paths]) for f in fields(cls)
                                  if f.name != "surface" and getattr(first, f.name) is not None})
 
