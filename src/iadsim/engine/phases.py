@@ -510,7 +510,7 @@ def initial_state(ctx: Context) -> State:
                                                for u in range(U)], (R, 1)).reshape(R, U),
                             moving=np.full((R, U), np.inf), left=np.full((R, U), -np.inf),
                             moves=np.zeros((R, U), np.int64),
-                            silences=_silences(ctx, R, S), transponder=np.broadcast_to(transponder, (R, T)).copy(),
+                            silences=_silences(ctx, R, S), transponder=transponder,
                             interrogator=interrogator),
         tracks=SensorTracks(phase=rng.uniform(keys, 0, S_PHASE, (S,)) * w.look_period[None, :],
                             table=SensorTrackTable.empty(R, S, ctx.track_slots), dropped=np.zeros(R, np.int64),
@@ -529,8 +529,7 @@ def initial_state(ctx: Context) -> State:
                                 rounds=np.zeros((R, T), np.int64), aim=np.zeros((R, T, 3)),
                                 decision=np.zeros((R, T)), attempts=np.zeros((R, T), np.int64),
                                 launched=np.zeros((R, T)), nominated=np.zeros((R, T)),
-                                waiting=np.zeros((R, T), bool), label=np.full((R, T), -1, np.int8),
-                                decider=np.full((R, T), -1, np.int64)),
+                                waiting=np.zeros((R, T), bool), decider=np.full((R, T), -1, np.int64)),
         batteries=Batteries(missiles=np.tile(ctx.magazine, (R, 1)), ready_at=np.zeros((R, F)),
                             busy=np.zeros((R, F), bool), guiding=np.zeros((R, len(ctx.capacity)), np.int64)),
         crews=Crews(free_at=np.full((R, len(ctx.cp_units) + F, spec.doctrine.concurrent_decisions), -np.inf)),
@@ -1666,9 +1665,9 @@ def nominate(ctx: Context, k: int, st: State, r: int, f: int, t: int, now: float
     w, spec = ctx.world, ctx.world.scenario.spec
     eng, rd = st.engagements, st.readiness
     if ctx.teaming is not None:
-        eng.label[r, t] = classification(ctx, st, r, f, t)
-        if LABELS[eng.label[r, t]] not in ENGAGE:
-            hold(ctx, k, st, r, f, t, now)
+        label = classification(ctx, st, r, f, t)
+        if LABELS[label] not in ENGAGE:
+            hold(ctx, k, st, r, f, t, now, label)
             return False
     decision = 0.0
     if ctx.operator:  # the operator's decision time, and the deciding crew's slot
@@ -1694,22 +1693,21 @@ def nominate(ctx: Context, k: int, st: State, r: int, f: int, t: int, now: float
 
 def classification(ctx: Context, st: State, r: int, f: int, t: int) -> int:
     """The label (an index into :data:`LABELS`) fire unit ``f``'s classifier gives target ``t``: a keyed draw per
-    authorisation, or one per target with persistent identification (:func:`iadsim.c2.teaming.classify`)."""
+    authorisation, or one per target with persistent identification (:func:`iadsim.c2.teaming.classify`): the
+    same at the nomination and when its authorisation ends (the attempt is counted only then)."""
     team, persistent = ctx.teaming, ctx.world.scenario.spec.authority.identification.persistent
     u = rng.uniform_at(ctx.keys[r], 0 if persistent else int(st.engagements.attempts[r, t]), S_CLASSIFY, t)
     return int(classify(team.label_cdf[team.classifier_of[f], t], u))
 
 
-def hold(ctx: Context, k: int, st: State, r: int, f: int, t: int, now: float) -> None:
+def hold(ctx: Context, k: int, st: State, r: int, f: int, t: int, now: float, label: int) -> None:
     """The automation recommends holding fire on target ``t``, which fire unit ``f`` could engage: nothing is
     nominated (no crew decides, the fire unit stays free); the target is not engaged again before
     ``reconsider_after`` (never, with persistent identification). A ``held`` event, and the decision kept."""
     w, spec, eng = ctx.world, ctx.world.scenario.spec, st.engagements
-    label = LABELS[eng.label[r, t]]
-    hours = spec.authority.automation.operator.hours_on_task / 3600.0 + now / 3600.0
-    ctx.decisions.append((int(ctx.reps[r]), now, int(w.fire_unit[f]), t, w.profile[t], label,
-                          float(ctx.teaming.confidence[ctx.teaming.classifier_of[f], eng.label[r, t]]), np.nan,
-                          np.nan, np.nan, hours, np.nan, False, False, True, False, np.nan))
+    ctx.decisions.append((int(ctx.reps[r]), now, int(w.fire_unit[f]), t, w.profile[t], LABELS[label],
+                          float(ctx.teaming.confidence[ctx.teaming.classifier_of[f], label]), np.nan,
+                          np.nan, np.nan, hours_on_task(ctx, now), np.nan, False, False, True, False, np.nan))
     eng.attempts[r, t] += 1
     eng.phase[r, t] = CLEARED
     eng.due[r, t] = np.inf if spec.authority.identification.persistent else now + spec.authority.reconsider_after
@@ -1788,9 +1786,9 @@ def automated(ctx: Context, k: int, st: State, r: int, f: int, t: int, now: floa
     rule. Each decision is kept (:data:`iadsim.events.DECISION_DTYPES`)."""
     w, spec, team = ctx.world, ctx.world.scenario.spec, ctx.teaming
     auto, ident, eng, rd = spec.authority.automation, spec.authority.identification, st.engagements, st.readiness
-    key, attempt, c = ctx.keys[r], int(eng.attempts[r, t]), team.classifier_of[f]
-    label, confidence = LABELS[eng.label[r, t]], float(team.confidence[c, eng.label[r, t]])
-    hours = auto.operator.hours_on_task / 3600.0 + now / 3600.0
+    key, attempt, drawn = ctx.keys[r], int(eng.attempts[r, t]), classification(ctx, st, r, f, t)
+    label, confidence = LABELS[drawn], float(team.confidence[team.classifier_of[f], drawn])
+    hours = hours_on_task(ctx, now)
     checked = replied = False
     p_accept = workload = press = trust = np.nan
     if not ctx.operator:  # autonomous: the classifier alone
@@ -1809,6 +1807,11 @@ def automated(ctx: Context, k: int, st: State, r: int, f: int, t: int, now: floa
     ctx.decisions.append((int(ctx.reps[r]), now, int(w.fire_unit[f]), t, w.profile[t], label, confidence, tof, press,
                           workload, hours, p_accept, checked, replied, accepted, approved, trust))
     return approved
+
+
+def hours_on_task(ctx: Context, now: float) -> float:
+    """The operators' hours on task at ``now``: ``operator.hours_on_task`` at the start plus the run's time."""
+    return (ctx.world.scenario.spec.authority.automation.operator.hours_on_task + now) / 3600.0
 
 
 def operator_workload(ctx: Context, k: int, st: State, r: int, f: int, t: int, now: float) -> float:

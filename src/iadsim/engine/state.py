@@ -129,8 +129,6 @@ class Engagements:
     launched: np.ndarray  # (R, T) [s] when the missiles in flight were launched
     nominated: np.ndarray  # (R, T) [s] when the current engagement was nominated
     waiting: np.ndarray  # (R, T) bool: in reach of a free fire unit but waiting for a firing solution
-    label: np.ndarray  # (R, T) int8 with automation: the classifier's label of the current engagement (an
-    #                           index into iadsim.scenario.models.LABELS; -1: none)
     decider: np.ndarray  # (R, T) int64 the crew deciding the current engagement, chosen at its nomination (an index
     #                      into Crews.free_at's second axis; -1: no operator decides)
 
