@@ -35,15 +35,36 @@ def test_uniforms_pass_a_kolmogorov_smirnov_test():
     assert stats.kstest(n, "norm").pvalue > 1e-4
 
 
-def test_the_compiled_draw_is_the_same_number():
-    """uniform_one (the engine's compiled loops) gives uniform_at's numbers, bit for bit, over keys, steps, streams
-    and indices up to the large flat indices of (sensor, target) pairs."""
+def _splitmix(key: int, step: int, stream: int, index: int) -> float:
+    """The keyed uniform written out in Python integers (mod 2**64): SplitMix64's finaliser twice over the key
+    plus the step, stream and index times their odd constants (Steele, Lea & Flood 2014), its top 53 bits / 2**53."""
+    mask = 2**64 - 1
+    z = (key + step * 0xD1B54A32D192ED03 + stream * 0xABC98388FB8FAC03 + (index + 1) * 0x9E3779B97F4A7C15) & mask
+    for _ in range(2):
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+        z ^= z >> 31
+    return (z >> 11) / 2**53
+
+
+def test_the_draws_are_splitmix64_written_out():
+    """uniform_at (arrays broadcast against each other, and scalars) and uniform_one (the engine's compiled loops)
+    give the numbers of SplitMix64 written out in Python integers, bit for bit, over keys, steps, streams and
+    indices up to the large flat indices of (sensor, target) pairs."""
     g = np.random.default_rng(5)
     keys = rng.replication_keys(11, np.arange(20))
     steps = g.integers(0, 2**31, 20)
     streams = g.integers(0, 20, 20)
     index = g.integers(0, 2**40, 20)
-    expected = rng.uniform_at(keys, steps, streams, index)
+    expected = np.array([_splitmix(int(k), int(s), int(m), int(i))
+                         for k, s, m, i in zip(keys, steps, streams, index, strict=True)])
+    np.testing.assert_array_equal(rng.uniform_at(keys, steps, streams, index), expected)
     got = np.array([rng.uniform_one(k, s, m, i) for k, s, m, i in zip(keys, steps, streams, index, strict=True)])
     np.testing.assert_array_equal(got, expected)
     assert len(np.unique(got)) == 20
+    # broadcast: keys down, indices across; a scalar draw
+    grid = rng.uniform_at(keys[:4, None], steps[0], 3, index[None, :5])
+    assert grid.shape == (4, 5)
+    assert grid[2, 3] == _splitmix(int(keys[2]), int(steps[0]), 3, int(index[3]))
+    one = rng.uniform_at(keys[7], int(steps[7]), int(streams[7]), int(index[7]))
+    assert np.ndim(one) == 0 and one == expected[7]

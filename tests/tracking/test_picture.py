@@ -162,3 +162,77 @@ def test_crossed_paths_to_several_nodes_fuse_each_node_in_its_own_arrival_order(
         np.testing.assert_allclose(once.covariance(f), P, rtol=1e-9, atol=1e-9)
         assert once.time[0, f, 0] == t
     assert total > 0 and once.stale[0] == total
+
+
+def _bearing_picture(latency, sensors, numbers, passive, clock, held=None):
+    """Nodes (latencies (F, S)) fusing the passive reports ``numbers`` of ``sensors`` (one object, one replication)
+    in one call at ``clock``, holding the bearings ``held`` (F, P, 4) beforehand (None: none): (x, p, time,
+    updates, stale, bearings)."""
+    n_f = latency.shape[0]
+    x, p = np.zeros((1, n_f, 1, 6)), np.zeros((1, n_f, 1, 3, 3))
+    bearings = np.zeros((1, n_f, 1, len(passive.sensor), 4))
+    bearings[..., 0] = -np.inf
+    if held is not None:
+        bearings[0, :, 0] = held
+    time, updates, stale = np.zeros((1, n_f, 1)), np.zeros((1, n_f, 1), np.int64), np.zeros(1, np.int64)
+    order, reach = arrival_order(latency)
+    n = len(sensors)
+    arrived = np.zeros(n, np.int64)
+    next_at = next_arrival(numbers[:, 0], sensors, arrived, latency, order, reach)
+    fuse_reports(x, p, time, updates, stale, bearings, np.arange(n), np.zeros(n, np.int64), sensors,
+                 np.zeros(n, np.int64), numbers, latency, np.ones((1, n_f, latency.shape[1]), bool),
+                 np.array([clock]), arrived, next_at, order, reach, Q, SPEED_VAR, passive)
+    return x, p, time, updates, stale, bearings
+
+
+def test_nodes_holding_different_bearings_each_triangulate_their_own():
+    """A report reaching several nodes is triangulated once for the nodes that hold the same bearings (the fix
+    is kept with them), never for a node whose bearings differ. Three ESM stations, five nodes hearing different
+    ones over different paths (one a copy of another): fused together, each node's track and bearings are bit for
+    bit those it gets fused alone, and the nodes that heard different bearings hold different tracks. Then two
+    nodes holding different bearings of one station when a report of another reaches both: each its own fix."""
+    from iadsim.tracking.scan import ANGLE_RANGE
+
+    rng = np.random.default_rng(21)
+    origin = np.array([[0.0, 0.0, 10.0], [40e3, 0.0, 20.0], [20e3, 35e3, 15.0]])
+    passive = BearingSensors.of(np.ones(3, bool), origin, np.array([True, False, True]), np.full(3, 3.0))
+    sigma = np.radians([0.5, 1.0, 0.7])
+    rows, sensors = [], []
+    for k in range(30):  # each station every 2 s, offset; the emitter flies north-east
+        for s in range(3):
+            at = 2.0 * k + 0.3 * s
+            target = np.array([15e3, 12e3, 3e3]) + at * np.array([120.0, 90.0, 0.0])
+            d = target - origin[s]
+            brg = np.arctan2(d[0], d[1]) + rng.normal(0.0, sigma[s])
+            el = np.arctan2(d[2], np.hypot(d[0], d[1])) + rng.normal(0.0, sigma[s])
+            point = origin[s] + ANGLE_RANGE * np.array([np.sin(brg) * np.cos(el), np.cos(brg) * np.cos(el),
+                                                        np.sin(el)])
+            rows.append([at, (ANGLE_RANGE * sigma[s]) ** 2, *point])
+            sensors.append(s)
+    numbers, sensors = np.array(rows), np.array(sensors, np.int64)
+    inf = np.inf
+    latency = np.array([[0.1, 0.2, inf], [0.1, 0.2, 0.3], [0.1, 0.2, 0.3], [0.1, 3.5, 0.3], [1.0, 0.2, 0.3]])
+    together = _bearing_picture(latency, sensors, numbers, passive, 100.0)
+    for f in range(len(latency)):
+        alone = _bearing_picture(latency[f:f + 1], sensors, numbers, passive, 100.0)
+        for name, a, b in zip(("x", "p", "time", "updates", "bearings"), together[:4] + together[5:],
+                              alone[:4] + alone[5:], strict=True):
+            np.testing.assert_array_equal(a[:, f:f + 1], b, err_msg=f"node {f}: {name}")
+    x = together[0][0, :, 0]
+    assert together[3][0, :, 0].min() > 5  # every node placed the emitter many times
+    np.testing.assert_array_equal(x[1], x[2])  # the same bearings: the same track
+    for a, b in ((0, 1), (1, 3), (0, 3), (1, 4), (3, 4)):
+        assert not np.array_equal(x[a], x[b]), (a, b)
+    # two nodes holding different bearings of one station when the other's report reaches both
+    held = np.full((2, 3, 4), -np.inf)
+    held[:, :, 1:] = 0.0
+    held[0, 0] = [1.0, np.radians(40.0), np.radians(3.0), sigma[0] ** 2]
+    held[1, 0] = [1.0, np.radians(44.0), np.radians(3.0), sigma[0] ** 2]
+    i = np.flatnonzero(sensors == 1)[:1]
+    paths = np.full((2, 3), 0.5)
+    together = _bearing_picture(paths, sensors[i], numbers[i], passive, 100.0, held)
+    for f in range(2):
+        alone = _bearing_picture(paths[f:f + 1], sensors[i], numbers[i], passive, 100.0, held[f:f + 1])
+        for a, b in zip(together, alone, strict=True):
+            np.testing.assert_array_equal(a[:, f:f + 1] if a.ndim > 1 else a, b)
+    assert (together[3][0, :, 0] == 1).all() and not np.array_equal(together[0][0, 0], together[0][0, 1])

@@ -32,11 +32,19 @@ _ONLY_WHEN_SEEN = ("held",)
 """Columns shown only when a run has some (the automation's holds)."""
 
 
-def number(value: float, integer: bool = False) -> str:
-    """A table cell's text, and the same text wherever the paragraph quotes it."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+def number(value: float | None, integer: bool = False, digits: int = 2) -> str:
+    """A table cell's text, and the same text wherever the paragraph quotes it: ``digits`` decimals (or a whole
+    number), ``-`` for a missing value (None, NaN)."""
+    if value is None or math.isnan(value := float(value)):
         return "-"
-    return f"{int(round(value))}" if integer else f"{value:.2f}"
+    return f"{int(round(value))}" if integer else f"{value:.{digits}f}"
+
+
+def percent(value: float | None, digits: int = 1) -> str:
+    """A share (0..1) as a table cell's percentage, ``-`` for a missing value (None, NaN)."""
+    if value is None or math.isnan(value := float(value)):
+        return "-"
+    return f"{100 * value:.{digits}f} %"
 
 
 def reason_words(reason: str) -> str:

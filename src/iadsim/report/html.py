@@ -27,6 +27,8 @@ from iadsim.report.explain import (
     audit_cell,
     breakdown_html,
     drivers_html,
+    number,
+    percent,
     sweep_driver_html,
     timeline_figure,
     timeline_rows,
@@ -214,11 +216,11 @@ def _metrics_html(page: _Page, runs: list[Run]) -> str:
             stat = s.get("metrics", {}).get(metric) or {}
             mean, (lo, hi) = stat.get("mean"), stat.get("ci95", [None, None])
             cells.append("<td class=num>-</td>" if mean is None else
-                         f"<td class=num>{mean:.2f} [{_num(lo)}, {_num(hi)}] <span class=note>n={stat.get('n')}"
+                         f"<td class=num>{mean:.2f} [{number(lo)}, {number(hi)}] <span class=note>n={stat.get('n')}"
                          "</span></td>")
         rows.append(f"<tr><td>{escape(label(metric))}</td>{''.join(cells)}</tr>")
     rows.append("<tr><td>replications with a detection</td>" + "".join(
-        f"<td class=num>{_pct(s.get('detected_fraction'))}</td>" for s in summaries) + "</tr>")
+        f"<td class=num>{percent(s.get('detected_fraction'))}</td>" for s in summaries) + "</tr>")
     table = f"<table><tr><th>metric: mean [95 % CI]</th>{head}</tr>{''.join(rows)}</table>"
     note = ("<p class=note>Means over replications with 95 % confidence intervals that fit each quantity and never "
             "leave its range: Wilson for probabilities, exact Poisson (Garwood) for unbounded counts (the percentile "
@@ -242,7 +244,7 @@ def _audit_html(run: Run, index: int) -> str:
             + (f" <span class=note>({escape(str(unit['layer']))} layer)</span>" if unit.get("layer") else "")
             + "</td>"
             f"<td class=\"{'able' if able else 'unable'}\">{'able' if able else 'NOT ABLE'}</td>"
-            f"<td>{escape(str(unit.get('mode', '')))}</td><td class=num>{_pct(unit.get('readiness'))}</td>"
+            f"<td>{escape(str(unit.get('mode', '')))}</td><td class=num>{percent(unit.get('readiness'))}</td>"
             f"<td class=num>{_int(unit.get('missiles'))}</td>"
             f"<td>{escape(', '.join(map(str, unit.get('guided_by', [])))) or '-'}</td><td>{reasons}</td>"
             f"<td>{spof}</td></tr>")
@@ -390,7 +392,7 @@ def _sweep_html(page: _Page, sweep_dir: Path, table=None) -> str:
     rows = []
     for i, row in table.iterrows():
         cells = "".join(
-            f'<td class=num id="{_sweep_cell(i, c)}">{_num(pd.to_numeric(row.get(c), errors="coerce"))}</td>'
+            f'<td class=num id="{_sweep_cell(i, c)}">{number(pd.to_numeric(row.get(c), errors="coerce"))}</td>'
             for c in ("leakers", "wrongful_engagements"))
         name = "baseline" if row["baseline"] else str(row["parameter"])
         rows.append(f"<tr><td>{escape(name)}</td><td>{escape(str(row['value']))}</td>{cells}</tr>")
@@ -413,7 +415,7 @@ def _pareto_html(page: _Page, sweep_dir: Path) -> str:
     front = table[table["pareto"]].sort_values(pair.x)
     rows = "".join(
         f"<tr><td class=num>{int(row['point'])}</td><td>{escape(', '.join(f'{f} = {row[f]}' for f in factors))}"
-        f"</td><td class=num>{_num(row[pair.x])}</td><td class=num>{_num(row[pair.y])}</td></tr>"
+        f"</td><td class=num>{number(row[pair.x])}</td><td class=num>{number(row[pair.y])}</td></tr>"
         for _, row in front.iterrows())
     query = "Query any pair with <code>iadsim query SWEEP --tradeoff X,Y</code>."
     if not (pair.better_x and pair.better_y):
@@ -435,9 +437,3 @@ def _timeline_html(page: _Page, run: Run) -> str:
             + page.figure(timeline_figure(rows, fire_units, title)) + timeline_table(rows))
 
 
-def _num(value) -> str:
-    return "-" if value is None or (isinstance(value, float) and value != value) else f"{value:.2f}"
-
-
-def _pct(value) -> str:
-    return "-" if value is None else f"{100 * float(value):.1f} %"

@@ -45,6 +45,7 @@ from plotly.subplots import make_subplots
 from iadsim.analysis.intervals import wilson
 from iadsim.analysis.metrics import METRICS, metric_stat
 from iadsim.analysis.sweep import store
+from iadsim.report.explain import number, percent
 from iadsim.report.plots import label, unit_of
 from iadsim.report.run import Run
 from iadsim.scenario import InputError
@@ -144,7 +145,7 @@ def classifier_table(run: Run) -> str:
         for lab in LABELS:
             share = counts.get(lab, 0) / n if n else float("nan")
             expected = configured.get(lab, 0.0) if profile in matrix else None
-            cells.append(f"<td class=num>{_pct(share)}" + (f" <span class=note>({_pct(expected)})</span>"
+            cells.append(f"<td class=num>{percent(share)}" + (f" <span class=note>({percent(expected)})</span>"
                                                            if expected is not None else "") + "</td>")
         rows.append(f"<tr><td>{escape((name or 'every other fire unit') if own else 'every fire unit')}</td>"
                     f"<td>{escape(str(profile))}</td><td class=num>{n}</td>{''.join(cells)}</tr>")
@@ -187,8 +188,8 @@ def _runs_table(runs: list[Run]) -> str:
         ("decisions (all replications)", lambda r: f"{r['decisions']:,}"),
         ("recommendations to engage", lambda r: f"{r['engage']:,}"),
         ("weighed by an operator", lambda r: f"{r['weighed']:,}"),
-        ("accepted", lambda r: _pct(r["accepted"])),
-        ("mean acceptance probability (the model)", lambda r: _pct(r["p_accept"])),
+        ("accepted", lambda r: percent(r["accepted"])),
+        ("mean acceptance probability (the model)", lambda r: percent(r["p_accept"])),
         ("IFF cross-checks", lambda r: f"{r['cross_checked']:,}"),
         ("valid IFF replies to them (vetoes)", lambda r: f"{r['iff_replies']:,}"),
         ("launches decided", lambda r: f"{r['launched']:,}"),
@@ -201,7 +202,7 @@ def _runs_table(runs: list[Run]) -> str:
             stat = run.summary.get("metrics", {}).get(metric) or {}
             mean, (low, high) = stat.get("mean"), stat.get("ci95", [None, None])
             cells.append("<td class=num>-</td>" if mean is None else
-                         f"<td class=num>{mean:.3f} [{_num(low)}, {_num(high)}]</td>")
+                         f"<td class=num>{mean:.3f} [{number(low)}, {number(high)}]</td>")
         body.append(f"<tr><td>{escape(label(metric))}</td>{''.join(cells)}</tr>")
     return (f"<table><tr><th>decisions and outcome (means per replication [95 % CI])</th>{head}</tr>"
             f"{''.join(body)}</table>")
@@ -299,11 +300,12 @@ def _workload_table(tables: list[tuple[str, pd.DataFrame]]) -> str:
     rows = []
     for name, table in tables:
         for _, row in table.iterrows():
-            span = _num(row["low"]) if row["low"] == row["high"] else f"{_num(row['low'])} to {_num(row['high'])}"
+            span = number(row["low"]) if row["low"] == row["high"] else f"{number(row['low'])} to {number(row['high'])}"
             rows.append(f"<tr><td>{escape(name)}</td><td class=num>{span}</td>"
                         f"<td class=num>{int(row['decisions']):,}</td><td class=num>{int(row['accepted']):,}</td>"
-                        f"<td class=num>{_pct(row['share'])} [{_pct(row['share_low'])}, {_pct(row['share_high'])}]"
-                        f"</td><td class=num>{_pct(row['p_accept'])}</td></tr>")
+                        f"<td class=num>{percent(row['share'])} "
+                        f"[{percent(row['share_low'])}, {percent(row['share_high'])}]"
+                        f"</td><td class=num>{percent(row['p_accept'])}</td></tr>")
     left = [f"{escape(name)}: {table.attrs['left_out']:,}" for name, table in tables if table.attrs.get("left_out")]
     note = f" Left out for want of a workload: {', '.join(left)} decisions." if left else ""
     return ("<table><tr><th>run</th><th>workload</th><th>decisions</th><th>accepted</th>"
@@ -430,9 +432,10 @@ def trust_figure(curves: pd.DataFrame) -> go.Figure:
 def _curves_table(curves: pd.DataFrame) -> str:
     metrics = _drawn(curves)
     rows = "".join(
-        f"<tr><td>{escape(str(row['mode']))}</td><td class=num>{_num(row['trust'])}</td>"
+        f"<tr><td>{escape(str(row['mode']))}</td><td class=num>{number(row['trust'])}</td>"
         f"<td class=num>{int(row['point'])}</td><td class=num>{int(row['replications'])}</td>"
-        + "".join(f"<td class=num>{_num3(row[m])} [{_num(row[f'{m}_ci_low'])}, {_num(row[f'{m}_ci_high'])}]</td>"
+        + "".join(f"<td class=num>{number(row[m], digits=3)} "
+                  f"[{number(row[f'{m}_ci_low'])}, {number(row[f'{m}_ci_high'])}]</td>"
                   for m in metrics) + "</tr>"
         for _, row in curves.iterrows())
     others = curves.attrs.get("others") or []
@@ -442,18 +445,3 @@ def _curves_table(curves: pd.DataFrame) -> str:
     return ("<table><tr><th>authority mode</th><th>trust</th><th>point</th><th>replications</th>"
             + "".join(f"<th>{escape(label(m))}</th>" for m in metrics) + f"</tr>{rows}</table>"
             f"<p class=note>Each sweep point's mean with its 95 % interval.{note}{left}</p>")
-
-
-def _num(value) -> str:
-    value = float("nan") if value is None else float(value)
-    return "-" if not np.isfinite(value) else f"{value:.2f}"
-
-
-def _num3(value) -> str:
-    value = float("nan") if value is None else float(value)
-    return "-" if not np.isfinite(value) else f"{value:.3f}"
-
-
-def _pct(value) -> str:
-    value = float("nan") if value is None else float(value)
-    return "-" if not np.isfinite(value) else f"{100 * value:.1f} %"

@@ -58,19 +58,22 @@ def triangulate(sites: ArrayLike, bearings: ArrayLike, sigmas: ArrayLike,
     flat_sigmas = np.ascontiguousarray(sigmas.reshape(-1, n))
     position = np.empty((len(flat_bearings), 2))
     covariance = np.empty((len(flat_bearings), 2, 2))
+    work = np.empty((n, 3))
     for i in range(len(flat_bearings)):
-        fix(flat_sites[i], flat_bearings[i], flat_sigmas[i], n, int(iterations), position[i], covariance[i])
+        fix(flat_sites[i], flat_bearings[i], flat_sigmas[i], n, int(iterations), position[i], covariance[i], work)
     return position.reshape(lead + (2,)), covariance.reshape(lead + (2, 2))
 
 
 @numba.njit(cache=True, nogil=True)
-def fix(sites, bearings, sigmas, n, iterations, position, covariance):  # pragma: no cover - compiled
+def fix(sites, bearings, sigmas, n, iterations, position, covariance, work):  # pragma: no cover - compiled
     """The fix of the first ``n`` lines of bearing (``sites`` (>= n, 2), ``bearings``, ``sigmas`` (>= n,)) into
     ``position`` (2,) and ``covariance`` (2, 2) (:func:`triangulate`, whose one implementation this is; the
-    engine calls it for the fire units' pictures). Returns whether there is a fix (else NaN and inf)."""
-    weight = np.empty(n)
+    engine calls it for the nodes' pictures); ``work`` a (>= n, 3) work array. Returns whether there is a fix
+    (else NaN and inf)."""
+    weight, cos, sin = work[:n, 0], work[:n, 1], work[:n, 2]
     for i in range(n):
         weight[i] = 1.0 / sigmas[i] ** 2
+        cos[i], sin[i] = np.cos(bearings[i]), -np.sin(bearings[i])  # the line's normal
     fixed = False
     a = b = d = 0.0
     for it in range(iterations + 2):  # iterations + 1 solves, then the final distances' information
@@ -78,7 +81,7 @@ def fix(sites, bearings, sigmas, n, iterations, position, covariance):  # pragma
         ra = rb = 0.0
         big = 0.0
         for i in range(n):
-            c, s = np.cos(bearings[i]), -np.sin(bearings[i])  # the line's normal
+            c, s = cos[i], sin[i]
             w = weight[i]
             a += w * c * c
             b += w * c * s
@@ -102,7 +105,7 @@ def fix(sites, bearings, sigmas, n, iterations, position, covariance):  # pragma
     covariance[0, 0], covariance[0, 1], covariance[1, 0], covariance[1, 1] = d / det, -b / det, -b / det, a / det
     # a fix behind a sensor (where the lines' backward extensions cross: diverging bearings) is no fix
     for i in range(n):
-        if (position[0] - sites[i, 0]) * np.sin(bearings[i]) + (position[1] - sites[i, 1]) * np.cos(bearings[i]) <= 0:
+        if (position[0] - sites[i, 0]) * -sin[i] + (position[1] - sites[i, 1]) * cos[i] <= 0:
             fixed = False
     if not fixed:
         position[0] = position[1] = np.nan

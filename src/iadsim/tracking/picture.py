@@ -158,8 +158,11 @@ def fuse_reports(x, p, time, updates, stale, bearings, index, rows, sensors, tar
     which = np.empty(cap, np.int64)
     latest = np.empty(latency.shape[0])  # per node: the latest arrival found so far in a group
     by_node = np.empty(0, np.int64)  # the arrivals by node, then time, when not found so
-    work = (np.empty((max(n_p, 1), 2)), np.empty(max(n_p, 1)), np.empty(max(n_p, 1)), np.empty(max(n_p, 1), np.int64),
-            np.empty(2), np.empty((2, 2)))
+    most = max(n_p, 1)
+    work = (np.empty((most, 2)), np.empty(most), np.empty(most), np.empty(most, np.int64), np.empty(2),
+            np.empty((2, 2)), np.empty((most, 3)), np.empty((most, 5)), np.zeros(1, np.int64), np.empty(8))
+    sight = np.empty(3)  # the line of sight of report ``sighted``: bearing, elevation, variance
+    sighted = -1
     g0 = 0
     while g0 < n:  # the reports of one (row, object), in plot-time order
         g1 = g0 + 1
@@ -205,8 +208,11 @@ def fuse_reports(x, p, time, updates, stale, bearings, index, rows, sensors, tar
                 if passive.slot[sensors[i]] < 0:
                     _fuse_position(x[r, f, t], p[r, f, t], time, updates, stale, r, f, t, report[i], q, speed_var)
                 else:
+                    if i != sighted:  # the report's line of sight, once for all the nodes it reaches in turn
+                        _line_of_sight(report[i], passive.origin[sensors[i]], passive.elevation[sensors[i]], sight)
+                        sighted = i
                     _fuse_bearing(x[r, f, t], p[r, f, t], time, updates, stale, bearings[r, f, t], r, f, t,
-                                  sensors[i], report[i], q, speed_var, passive, work)
+                                  sensors[i], report[i], sight, q, speed_var, passive, work)
         g0 = g1
 
 
@@ -246,21 +252,35 @@ def _fuse_point(x, p, time, updates, stale, r, f, t, at, z, var, q, speed_var): 
         updates[r, f, t] += 1
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _line_of_sight(report, origin, elevation, out):  # pragma: no cover - compiled
+    """A passive sensor's report (a point :data:`iadsim.tracking.scan.ANGLE_RANGE` along its line of sight from
+    ``origin``) as ``out``: its bearing, its elevation (NaN: the sensor measures none) and the bearing's variance
+    [rad^2]."""
+    dx, dy, dz = report[2] - origin[0], report[3] - origin[1], report[4] - origin[2]
+    out[0] = np.arctan2(dx, dy)
+    out[1] = np.arctan2(dz, np.hypot(dx, dy)) if elevation else np.nan
+    out[2] = report[1] / ANGLE_RANGE**2
+
+
 @numba.njit(cache=True, nogil=True)
-def _fuse_bearing(x, p, time, updates, stale, latest, r, f, t, s, report, q, speed_var, passive,
+def _fuse_bearing(x, p, time, updates, stale, latest, r, f, t, s, report, sight, q, speed_var, passive,
                   work):  # pragma: no cover - compiled
-    """A passive sensor's report (a point :data:`iadsim.tracking.scan.ANGLE_RANGE` along its line of sight)
-    into one node track (``x`` (6,), ``p`` (3, 3)) through the node's latest bearings ``latest`` (P, 4)."""
-    sites, brg, sig, used, pos, cov = work
+    """A passive sensor's report (a point :data:`iadsim.tracking.scan.ANGLE_RANGE` along its line of sight,
+    ``sight``: :func:`_line_of_sight`) into one node track (``x`` (6,), ``p`` (3, 3)) through the node's latest
+    bearings ``latest`` (P, 4).
+
+    The fix and its variances depend only on the current bearings (their sensors, times, bearings, elevations
+    and variances), so the last ones computed are kept in ``work`` with those bearings: a report reaching many
+    nodes that hold the same bearings is triangulated once (the numbers are the same: the same arithmetic on the
+    same inputs)."""
+    sites, brg, sig, used, pos, cov, fix_work, memo_key, memo_n, memo = work
     at, a = report[0], passive.slot[s]
     if at < latest[a, 0]:
         stale[r] += 1  # older than this sensor's bearing the node holds
         return
     o = passive.origin[s]
-    dx, dy, dz = report[2] - o[0], report[3] - o[1], report[4] - o[2]
-    latest[a, 0], latest[a, 1] = at, np.arctan2(dx, dy)
-    latest[a, 2] = np.arctan2(dz, np.hypot(dx, dy)) if passive.elevation[s] else np.nan
-    latest[a, 3] = report[1] / ANGLE_RANGE**2
+    latest[a, 0], latest[a, 1], latest[a, 2], latest[a, 3] = at, sight[0], sight[1], sight[2]
     n = 0
     spread = 0.0
     newest = at
@@ -273,11 +293,44 @@ def _fuse_bearing(x, p, time, updates, stale, latest, r, f, t, s, report, q, spe
             spread = max(spread, abs(at - latest[b, 0]))
             newest = max(newest, latest[b, 0])  # (one that came over a faster path may be later)
             n += 1
-    if n < 2 or not fix(sites, brg, sig, n, 3, pos, cov):
-        return  # a lone bearing (or lines that do not cross) places nothing
+    if n < 2:
+        return  # a lone bearing places nothing
+    same = memo_n[0] == n
+    for c in range(n):
+        if not same:
+            break
+        same = memo_key[c, 0] == used[c]
+        for e in range(4):
+            same &= memo_key[c, 1 + e] == latest[used[c], e] or (np.isnan(memo_key[c, 1 + e])
+                                                                   and np.isnan(latest[used[c], e]))
+    if not same:
+        memo_n[0] = n
+        for c in range(n):
+            memo_key[c, 0] = used[c]
+            for e in range(4):
+                memo_key[c, 1 + e] = latest[used[c], e]
+        memo[0] = _triangulated(sites, brg, sig, used, n, latest, passive, o, spread, speed_var, fix_work, pos, cov,
+                                memo)
+        memo[1] = newest  # the fix is as of its latest bearing
+    if memo[0] == 0.0:
+        return  # lines that do not cross place nothing
     for c in range(n):
         latest[used[c], 0] = -np.inf  # each bearing enters one fix
-    at = newest  # the fix is as of its latest bearing
+    _fuse_point(x, p, time, updates, stale, r, f, t, memo[1], (memo[2], memo[3], memo[4]), (memo[5], memo[6], memo[7]),
+                q, speed_var)
+
+
+@numba.njit(cache=True, nogil=True)
+def _triangulated(sites, brg, sig, used, n, latest, passive, o, spread, speed_var, fix_work, pos, cov,
+                  out):  # pragma: no cover - compiled
+    """The fix of the ``n`` current bearings (``sites``, ``brg``, ``sig``; their passive indices ``used``) as
+    :func:`_fuse_bearing` fuses it, into ``out[2:5]`` the point and ``out[5:8]`` each axis's variance: east and
+    north each with the largest eigenvalue of the fix's covariance plus the target's possible motion over the
+    bearings' ``spread`` in time; the height from the elevations measured (each weighted by its variance), or the
+    arriving sensor's height ``o[2]`` at an infinite variance. Returns 1.0 for a fix, 0.0 for none (lines that do
+    not cross)."""
+    if not fix(sites, brg, sig, n, 3, pos, cov, fix_work):
+        return 0.0
     half = 0.5 * (cov[0, 0] + cov[1, 1])
     var_xy = half + np.sqrt(0.25 * (cov[0, 0] - cov[1, 1]) ** 2 + cov[0, 1] ** 2) + speed_var * spread**2
     # the height from the elevations measured, each weighted by its variance
@@ -295,6 +348,6 @@ def _fuse_bearing(x, p, time, updates, stale, latest, r, f, t, s, report, q, spe
         var_z = (g * sig[c] / np.cos(el) ** 2) ** 2 + tan * tan * var_g + speed_var * spread**2
         w_sum += 1.0 / var_z
         z_sum += (so[2] + g * tan) / var_z
-    var = (var_xy, var_xy, 1.0 / w_sum if w_sum > 0 else np.inf)
-    z = (pos[0], pos[1], z_sum / w_sum if w_sum > 0 else o[2])
-    _fuse_point(x, p, time, updates, stale, r, f, t, at, z, var, q, speed_var)
+    out[2], out[3], out[4] = pos[0], pos[1], z_sum / w_sum if w_sum > 0 else o[2]
+    out[5], out[6], out[7] = var_xy, var_xy, 1.0 / w_sum if w_sum > 0 else np.inf
+    return 1.0
