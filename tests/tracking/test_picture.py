@@ -5,6 +5,7 @@ that is down is lost; one older than the node's track is discarded and counted."
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from tests.tracking._kalman import SPEED_VAR, Q, by_arrival, kalman
 
 from iadsim.tracking.picture import BearingSensors, arrival_order, fuse_reports, next_arrival
@@ -166,8 +167,8 @@ def test_crossed_paths_to_several_nodes_fuse_each_node_in_its_own_arrival_order(
 
 def _bearing_picture(latency, sensors, numbers, passive, clock, held=None):
     """Nodes (latencies (F, S)) fusing the passive reports ``numbers`` of ``sensors`` (one object, one replication)
-    in one call at ``clock``, holding the bearings ``held`` (F, P, 4) beforehand (None: none): (x, p, time,
-    updates, stale, bearings)."""
+    at every half second up to ``clock``, holding the bearings ``held`` (F, P, 4) beforehand (None: none): (x, p,
+    time, updates, stale, bearings)."""
     n_f = latency.shape[0]
     x, p = np.zeros((1, n_f, 1, 6)), np.zeros((1, n_f, 1, 3, 3))
     bearings = np.zeros((1, n_f, 1, len(passive.sensor), 4))
@@ -179,18 +180,16 @@ def _bearing_picture(latency, sensors, numbers, passive, clock, held=None):
     n = len(sensors)
     arrived = np.zeros(n, np.int64)
     next_at = next_arrival(numbers[:, 0], sensors, arrived, latency, order, reach)
-    fuse_reports(x, p, time, updates, stale, bearings, np.arange(n), np.zeros(n, np.int64), sensors,
-                 np.zeros(n, np.int64), numbers, latency, np.ones((1, n_f, latency.shape[1]), bool),
-                 np.array([clock]), arrived, next_at, order, reach, Q, SPEED_VAR, passive)
+    for now in [*np.arange(0.5, clock, 0.5), clock]:  # fused every half second, as the engine's cycle does
+        fuse_reports(x, p, time, updates, stale, bearings, np.arange(n), np.zeros(n, np.int64), sensors,
+                     np.zeros(n, np.int64), numbers, latency, np.ones((1, n_f, latency.shape[1]), bool),
+                     np.array([now]), arrived, next_at, order, reach, Q, SPEED_VAR, passive)
     return x, p, time, updates, stale, bearings
 
 
-def test_nodes_holding_different_bearings_each_triangulate_their_own():
-    """A report reaching several nodes is triangulated once for the nodes that hold the same bearings (the fix
-    is kept with them), never for a node whose bearings differ. Three ESM stations, five nodes hearing different
-    ones over different paths (one a copy of another): fused together, each node's track and bearings are bit for
-    bit those it gets fused alone, and the nodes that heard different bearings hold different tracks. Then two
-    nodes holding different bearings of one station when a report of another reaches both: each its own fix."""
+def _stations():
+    """Three ESM stations (the second measures no elevation) reporting an emitter flying north-east, each every
+    2 s, offset: (reports' numbers, their sensors, the BearingSensors, each station's bearing error [rad])."""
     from iadsim.tracking.scan import ANGLE_RANGE
 
     rng = np.random.default_rng(21)
@@ -210,6 +209,15 @@ def test_nodes_holding_different_bearings_each_triangulate_their_own():
             rows.append([at, (ANGLE_RANGE * sigma[s]) ** 2, *point])
             sensors.append(s)
     numbers, sensors = np.array(rows), np.array(sensors, np.int64)
+    return numbers, sensors, passive, sigma
+
+
+def test_nodes_holding_different_bearings_each_triangulate_their_own():
+    """A report reaching several nodes is triangulated once for the nodes that hold the same bearings (the fix
+    is kept with them), never for a node whose bearings differ. Three ESM stations, five nodes hearing different
+    ones over different paths (one a copy of another): fused together, each node's track and bearings are bit for
+    bit those it gets fused alone, and the nodes that heard different bearings hold different tracks."""
+    numbers, sensors, passive, _ = _stations()
     inf = np.inf
     latency = np.array([[0.1, 0.2, inf], [0.1, 0.2, 0.3], [0.1, 0.2, 0.3], [0.1, 3.5, 0.3], [1.0, 0.2, 0.3]])
     together = _bearing_picture(latency, sensors, numbers, passive, 100.0)
@@ -223,16 +231,27 @@ def test_nodes_holding_different_bearings_each_triangulate_their_own():
     np.testing.assert_array_equal(x[1], x[2])  # the same bearings: the same track
     for a, b in ((0, 1), (1, 3), (0, 3), (1, 4), (3, 4)):
         assert not np.array_equal(x[a], x[b]), (a, b)
-    # two nodes holding different bearings of one station when the other's report reaches both
+
+
+@pytest.mark.parametrize("field", ["time", "bearing", "elevation", "variance"])
+def test_a_report_reaching_nodes_that_hold_another_stations_bearing_differently_is_crossed_for_each(field):
+    """Two nodes hold a bearing of one station that differs in one ``field`` only (its time, the bearing, the
+    elevation (measured or not) or its variance) when another station's report reaches both at once: each node's
+    fix is its own, bit for bit the one it gets fused alone, and the two differ."""
+    numbers, sensors, passive, sigma = _stations()
     held = np.full((2, 3, 4), -np.inf)
     held[:, :, 1:] = 0.0
-    held[0, 0] = [1.0, np.radians(40.0), np.radians(3.0), sigma[0] ** 2]
-    held[1, 0] = [1.0, np.radians(44.0), np.radians(3.0), sigma[0] ** 2]
+    held[:, 0] = [1.0, np.radians(40.0), np.radians(3.0), sigma[0] ** 2]
+    column = {"time": 0, "bearing": 1, "elevation": 2, "variance": 3}[field]
+    held[1, 0, column] = {"time": 1.5, "bearing": np.radians(44.0), "elevation": np.nan,
+                          "variance": 4 * sigma[0] ** 2}[field]
     i = np.flatnonzero(sensors == 1)[:1]
     paths = np.full((2, 3), 0.5)
-    together = _bearing_picture(paths, sensors[i], numbers[i], passive, 100.0, held)
+    together = _bearing_picture(paths, sensors[i], numbers[i], passive, 1.0, held)
     for f in range(2):
-        alone = _bearing_picture(paths[f:f + 1], sensors[i], numbers[i], passive, 100.0, held[f:f + 1])
+        alone = _bearing_picture(paths[f:f + 1], sensors[i], numbers[i], passive, 1.0, held[f:f + 1])
         for a, b in zip(together, alone, strict=True):
             np.testing.assert_array_equal(a[:, f:f + 1] if a.ndim > 1 else a, b)
-    assert (together[3][0, :, 0] == 1).all() and not np.array_equal(together[0][0, 0], together[0][0, 1])
+    assert (together[3][0, :, 0] == 1).all()
+    assert not np.array_equal(together[0][0, 0], together[0][0, 1]) or not np.array_equal(together[1][0, 0],
+                                                                                           together[1][0, 1])

@@ -8,7 +8,6 @@ every name shown is HTML-escaped.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from html import escape
 
@@ -34,17 +33,18 @@ _ONLY_WHEN_SEEN = ("held",)
 
 def number(value: float | None, integer: bool = False, digits: int = 2) -> str:
     """A table cell's text, and the same text wherever the paragraph quotes it: ``digits`` decimals (or a whole
-    number), ``-`` for a missing value (None, NaN)."""
-    if value is None or math.isnan(value := float(value)):
+    number), ``-`` for a missing value (None, NaN, ``pd.NA``)."""
+    if value is None or pd.isna(value):
         return "-"
+    value = float(value)
     return f"{int(round(value))}" if integer else f"{value:.{digits}f}"
 
 
 def percent(value: float | None, digits: int = 1) -> str:
-    """A share (0..1) as a table cell's percentage, ``-`` for a missing value (None, NaN)."""
-    if value is None or math.isnan(value := float(value)):
+    """A share (0..1) as a table cell's percentage, ``-`` for a missing value (None, NaN, ``pd.NA``)."""
+    if value is None or pd.isna(value):
         return "-"
-    return f"{100 * value:.{digits}f} %"
+    return f"{100 * float(value):.{digits}f} %"
 
 
 def reason_words(reason: str) -> str:

@@ -160,7 +160,7 @@ def fuse_reports(x, p, time, updates, stale, bearings, index, rows, sensors, tar
     by_node = np.empty(0, np.int64)  # the arrivals by node, then time, when not found so
     most = max(n_p, 1)
     work = (np.empty((most, 2)), np.empty(most), np.empty(most), np.empty(most, np.int64), np.empty(2),
-            np.empty((2, 2)), np.empty((most, 3)), np.empty((most, 5)), np.zeros(1, np.int64), np.empty(8))
+            np.empty((2, 2)), np.empty((most, 3)), np.empty((most, 5)), np.zeros(2, np.int64), np.empty(8))
     sight = np.empty(3)  # the line of sight of report ``sighted``: bearing, elevation, variance
     sighted = -1
     g0 = 0
@@ -271,9 +271,9 @@ def _fuse_bearing(x, p, time, updates, stale, latest, r, f, t, s, report, sight,
     bearings ``latest`` (P, 4).
 
     The fix and its variances depend only on the current bearings (their sensors, times, bearings, elevations
-    and variances), so the last ones computed are kept in ``work`` with those bearings: a report reaching many
-    nodes that hold the same bearings is triangulated once (the numbers are the same: the same arithmetic on the
-    same inputs)."""
+    and variances) and the arriving sensor, so the last ones computed are kept in ``work`` with those: a report
+    reaching many nodes that hold the same bearings is triangulated once (the numbers are the same: the same
+    arithmetic on the same inputs)."""
     sites, brg, sig, used, pos, cov, fix_work, memo_key, memo_n, memo = work
     at, a = report[0], passive.slot[s]
     if at < latest[a, 0]:
@@ -295,16 +295,15 @@ def _fuse_bearing(x, p, time, updates, stale, latest, r, f, t, s, report, sight,
             n += 1
     if n < 2:
         return  # a lone bearing places nothing
-    same = memo_n[0] == n
+    same = memo_n[0] == n and memo_n[1] == a  # (the arriving sensor: its height is the fix's without elevations)
     for c in range(n):
         if not same:
             break
         same = memo_key[c, 0] == used[c]
         for e in range(4):
-            same &= memo_key[c, 1 + e] == latest[used[c], e] or (np.isnan(memo_key[c, 1 + e])
-                                                                   and np.isnan(latest[used[c], e]))
+            same &= _same(memo_key[c, 1 + e], latest[used[c], e])
     if not same:
-        memo_n[0] = n
+        memo_n[0], memo_n[1] = n, a
         for c in range(n):
             memo_key[c, 0] = used[c]
             for e in range(4):
@@ -318,6 +317,14 @@ def _fuse_bearing(x, p, time, updates, stale, latest, r, f, t, s, report, sight,
         latest[used[c], 0] = -np.inf  # each bearing enters one fix
     _fuse_point(x, p, time, updates, stale, r, f, t, memo[1], (memo[2], memo[3], memo[4]), (memo[5], memo[6], memo[7]),
                 q, speed_var)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _same(a, b):  # pragma: no cover - compiled
+    """Whether two numbers are the same: equal with the same sign (0.0 and -0.0 differ), or both NaN."""
+    if a == b:
+        return a != 0.0 or np.copysign(1.0, a) == np.copysign(1.0, b)
+    return np.isnan(a) and np.isnan(b)
 
 
 @numba.njit(cache=True, nogil=True)
