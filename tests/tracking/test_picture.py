@@ -237,7 +237,7 @@ def test_nodes_holding_different_bearings_each_triangulate_their_own():
 def test_a_report_reaching_nodes_that_hold_another_stations_bearing_differently_is_crossed_for_each(field):
     """Two nodes hold a bearing of one station that differs in one ``field`` only (its time, the bearing, the
     elevation (measured or not) or its variance) when another station's report reaches both at once: each node's
-    fix is its own, bit for bit the one it gets fused alone, and the two differ."""
+    fix is its own, bit for bit the one it gets fused alone, as of its latest bearing, and the two differ."""
     numbers, sensors, passive, sigma = _stations()
     held = np.full((2, 3, 4), -np.inf)
     held[:, :, 1:] = 0.0
@@ -253,5 +253,7 @@ def test_a_report_reaching_nodes_that_hold_another_stations_bearing_differently_
         for a, b in zip(together, alone, strict=True):
             np.testing.assert_array_equal(a[:, f:f + 1] if a.ndim > 1 else a, b)
     assert (together[3][0, :, 0] == 1).all()
+    # the fix is as of its latest bearing (the held one, later than the report that arrives)
+    assert numbers[i, 0] < 1.0 and together[2][0, :, 0].tolist() == [1.0, 1.5 if field == "time" else 1.0]
     assert not np.array_equal(together[0][0, 0], together[0][0, 1]) or not np.array_equal(together[1][0, 0],
                                                                                            together[1][0, 1])
