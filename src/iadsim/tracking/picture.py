@@ -287,9 +287,7 @@ def _fuse_bearing(x, p, time, updates, stale, latest, r, f, t, s, report, sight,
     for c in range(latest.shape[0]):  # the current bearings (this one first)
         b = (a + c) % latest.shape[0]
         if abs(at - latest[b, 0]) <= passive.window[b]:
-            so = passive.origin[passive.sensor[b]]
-            sites[n, 0], sites[n, 1] = so[0], so[1]
-            brg[n], sig[n], used[n] = latest[b, 1], np.sqrt(latest[b, 3]), b
+            used[n] = b
             spread = max(spread, abs(at - latest[b, 0]))
             newest = max(newest, latest[b, 0])  # (one that came over a faster path may be later)
             n += 1
@@ -330,12 +328,16 @@ def _same(a, b):  # pragma: no cover - compiled
 @numba.njit(cache=True, nogil=True)
 def _triangulated(sites, brg, sig, used, n, latest, passive, o, spread, speed_var, fix_work, pos, cov,
                   out):  # pragma: no cover - compiled
-    """The fix of the ``n`` current bearings (``sites``, ``brg``, ``sig``; their passive indices ``used``) as
-    :func:`_fuse_bearing` fuses it, into ``out[2:5]`` the point and ``out[5:8]`` each axis's variance: east and
-    north each with the largest eigenvalue of the fix's covariance plus the target's possible motion over the
-    bearings' ``spread`` in time; the height from the elevations measured (each weighted by its variance), or the
-    arriving sensor's height ``o[2]`` at an infinite variance. Returns 1.0 for a fix, 0.0 for none (lines that do
-    not cross)."""
+    """The fix of the ``n`` current bearings (their passive indices ``used``; sites, bearings and errors read from
+    ``latest`` into the work arrays ``sites``, ``brg``, ``sig``) as :func:`_fuse_bearing` fuses it, into
+    ``out[2:5]`` the point and ``out[5:8]`` each axis's variance: east and north each with the largest eigenvalue
+    of the fix's covariance plus the target's possible motion over the bearings' ``spread`` in time; the height
+    from the elevations measured (each weighted by its variance), or the arriving sensor's height ``o[2]`` at an
+    infinite variance. Returns 1.0 for a fix, 0.0 for none (lines that do not cross)."""
+    for c in range(n):
+        so = passive.origin[passive.sensor[used[c]]]
+        sites[c, 0], sites[c, 1] = so[0], so[1]
+        brg[c], sig[c] = latest[used[c], 1], np.sqrt(latest[used[c], 3])
     if not fix(sites, brg, sig, n, 3, pos, cov, fix_work):
         return 0.0
     half = 0.5 * (cov[0, 0] + cov[1, 1])
