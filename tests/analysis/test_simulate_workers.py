@@ -164,7 +164,11 @@ def test_ctrl_c_stops_the_workers_and_keeps_the_finished_batches(scenario, one_p
         time.sleep(0.05)
     assert run.poll() is None, run.stderr.read().decode()[-2000:]
     run.send_signal(signal.SIGINT)
-    _, stderr = run.communicate(timeout=60)
+    try:
+        _, stderr = run.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        run.kill()
+        pytest.fail("still running 60 s after the Ctrl-C:\n" + run.communicate()[1].decode()[-2000:])
     assert run.returncode != 0 and b"RunInterrupted" in stderr
     assert workers
     while time.monotonic() < deadline and any(_alive(pid) for pid in workers):

@@ -286,6 +286,43 @@ def test_workers_exit_when_their_parent_is_already_gone():
     assert result.returncode == 1 and b"survived" not in result.stdout
 
 
+# a worker killed while it sends its result leaves half a message in the result pipe, which the pool's manager
+# thread waits to read to the end (Python 3.11): the interpreter's exit handler then waited for that thread forever,
+# so a Ctrl-C that stopped the run left the process hanging (seen in CI); here the worker writes that half message
+# itself, then waits to be killed
+CUT_SHORT = """\
+import os, struct, sys, threading, time
+from iadsim.analysis import LocalExecutor
+QUEUE = None
+def cut_short(flag):
+    QUEUE._writer._send(struct.pack("!i", 10**6) + b"only the start of a result")
+    open(flag, "w").close()
+    time.sleep(600)
+start = time.monotonic()
+try:
+    with LocalExecutor(2, "fork") as ex:
+        QUEUE = ex.pool._result_queue  # before the workers are forked (at the first submit)
+        ex.submit(cut_short, sys.argv[1])
+        while not os.path.exists(sys.argv[1]):
+            time.sleep(0.02)
+        raise KeyboardInterrupt
+except KeyboardInterrupt:
+    print(round(time.monotonic() - start, 1), [t.name for t in threading.enumerate() if not t.daemon])
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks")
+def test_a_ctrl_c_while_a_worker_sends_its_result_still_exits(tmp_path):
+    try:
+        result = subprocess.run([sys.executable, "-c", CUT_SHORT, str(tmp_path / "flag")], capture_output=True,
+                                text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the process did not exit within 60 s of leaving its LocalExecutor on a Ctrl-C")
+    assert result.returncode == 0, result.stderr[-2000:]
+    seconds, threads = result.stdout.split(" ", 1)
+    assert float(seconds) < 30 and threads.strip() == "['MainThread']"  # the pool's manager thread has stopped
+
+
 # ---------------------------------------------------------------------------------------------- damaged results
 
 

@@ -349,6 +349,7 @@ class LocalExecutor:
         return sorted(getattr(self.pool, "_processes", None) or ()) if self.pool is not None else []
 
     def __exit__(self, kind, *exc) -> None:
+        manager = getattr(self.pool, "_executor_manager_thread", None)  # (shutdown forgets it)
         if kind is not None:
             processes = list((getattr(self.pool, "_processes", None) or {}).values())
             for process in processes:
@@ -361,14 +362,19 @@ class LocalExecutor:
             calls = getattr(self.pool, "_call_queue", None)
             if calls is not None:  # its feeder may be blocked writing to a dead worker's full pipe: never join it
                 calls.cancel_join_thread()
+            results = getattr(self.pool, "_result_queue", None)
+            if results is not None:
+                # a worker killed while sending its result left half a message in the pipe, which the manager thread
+                # waits to read to the end: with this process's copy of the pipe's writing end closed (the workers'
+                # died with them) it reads the end of the pipe instead, and stops (else the interpreter's exit
+                # handler waits for it forever)
+                results._writer.close()
         self.pool.shutdown(wait=kind is None, cancel_futures=True)
-        if kind is not None:
+        if kind is not None and manager is not None:
             # its manager thread finished (it closes its wake-up pipe) before the interpreter's exit handler wakes
             # it: otherwise the two race on the pipe (Python 3.11: "Bad file descriptor" printed at exit, a Ctrl-C
             # under load)
-            manager = getattr(self.pool, "_executor_manager_thread", None)
-            if manager is not None:
-                manager.join(timeout=10)
+            manager.join(timeout=10)
 
     def submit(self, fn: Callable, arg) -> concurrent.futures.Future:
         return self.pool.submit(fn, arg)
