@@ -62,6 +62,22 @@ def test_every_start_method_gives_the_rows_of_the_serial_executor(grid, tmp_path
     pd.testing.assert_frame_equal(serial_rows, _rows(result.out_dir))
 
 
+def _blas_threads(_=None) -> list[int]:
+    import threadpoolctl
+
+    return [pool["num_threads"] for pool in threadpoolctl.threadpool_info() if pool["user_api"] == "blas"]
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: BLAS runs one thread anyway")
+@pytest.mark.parametrize("method", ["fork", "forkserver"] if LINUX else ["spawn"])
+def test_each_worker_runs_one_blas_thread(method):
+    """The workers are the parallelism: a BLAS pool's idle threads spin after each call and take the other
+    workers' cores (the national example ran at half speed on two workers)."""
+    assert _blas_threads() and max(_blas_threads()) > 1  # this process keeps its pool: the limit is the workers'
+    with LocalExecutor(2, method) as ex:
+        assert [ex.submit(_blas_threads, None).result() for _ in range(4)] == [[1] * len(_blas_threads())] * 4
+
+
 def test_auto_does_not_fork_while_another_thread_runs():
     stop = threading.Event()
     thread = threading.Thread(target=stop.wait, daemon=True)

@@ -34,6 +34,7 @@ from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
+import threadpoolctl
 
 from iadsim.analysis.metrics import replication_rows as replication_metrics
 from iadsim.analysis.sweep.budget import _WORLD_CACHE
@@ -257,9 +258,15 @@ def die_with_parent(parent: int, direct: bool = True) -> None:
 
 def _start_worker(parent: int, direct: bool, setup: tuple[Callable, tuple] | None) -> None:
     """A local worker's initializer: exit with the parent (:func:`die_with_parent`), leave Ctrl-C to it (it
-    stops the workers), then run the executor's ``setup``."""
+    stops the workers), use one BLAS thread, then run the executor's ``setup``.
+
+    The workers are the parallelism: a BLAS library's own threads (OpenBLAS starts one per core) only take cores
+    from the other workers, and they spin for a while after each call (a matrix product per engine step, in
+    :func:`iadsim.engine.phases.reach_layers`, kept the other worker's core busy: the national example's
+    workers ran at half speed)."""
     die_with_parent(parent, direct)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threadpoolctl.threadpool_limits(1, user_api="blas")
     if setup is not None:
         setup[0](*setup[1])
 
