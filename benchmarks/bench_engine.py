@@ -38,6 +38,7 @@ import tracemalloc
 from pathlib import Path
 
 import numpy as np
+import threadpoolctl
 import yaml
 
 from iadsim.engine import Engine, build_world
@@ -125,7 +126,8 @@ def two_processes(n: int, batch: int) -> None:
     _WORLD = build_world(load_scenario(REFERENCE))
     t_build = time.perf_counter() - t0
     run_batch(np.arange(2))  # warm-up (compiled kernels)
-    with mp.get_context("fork").Pool(2) as pool:
+    # one BLAS thread each, as `iadsim simulate`'s workers run (iadsim.analysis.sweep.executors._start_worker)
+    with mp.get_context("fork").Pool(2, initializer=threadpoolctl.threadpool_limits, initargs=(1, "blas")) as pool:
         t_run = timed(lambda: pool.map(run_batch, batches(n, max(1, min(batch, n // 2)))))
     print(json.dumps({"iadsim": str(Path(iadsim.__file__).parent), "build": t_build, "run": t_run}))
 
@@ -217,7 +219,8 @@ def main() -> None:
           f"{'meets' if ratio <= 5 else 'misses'} the 'within 5x of the yardstick' target")
 
     # batched, two processes (fork shares the world)
-    with mp.get_context("fork").Pool(2) as pool:
+    # one BLAS thread each, as `iadsim simulate`'s workers run (iadsim.analysis.sweep.executors._start_worker)
+    with mp.get_context("fork").Pool(2, initializer=threadpoolctl.threadpool_limits, initargs=(1, "blas")) as pool:
         t_two = timed(lambda: pool.map(run_batch, batches(n, max(1, min(args.batch, n // 2)))))
     rate_two = n / t_two
     per_1000 = 1000 / rate_two

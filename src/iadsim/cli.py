@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from concurrent.futures import BrokenExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
@@ -937,6 +938,10 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except BrokenExecutor as exc:  # a worker process killed (out of memory, say)
+        err.print(f"iadsim: {str(exc).rstrip('.')}; what was already written is kept: run the same command to "
+                  "resume", markup=False)
+        return 1
     except OSError as exc:  # an output-side problem: read-only or full disk, a path that is a file, ...
         where = exc.filename if exc.filename is not None else "output"
         err.print(f"iadsim: {where}: cannot read or write: {exc.strerror or type(exc).__name__}", markup=False)

@@ -142,6 +142,45 @@ def _alive(pid: int) -> bool:
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads worker processes from Linux /proc")
+def test_a_worker_killed_mid_run_ends_the_command_with_one_line(tmp_path):
+    """A worker killed (by the kernel, out of memory, say) ends `iadsim simulate` at once with a one-line message
+    and status 1: not a traceback, and not a wait for a result that will never come."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    run = subprocess.Popen([sys.executable, "-m", "iadsim.cli", "simulate", str(EXAMPLE), "--replications", "2000",
+                            "--workers", "2", "--out", str(tmp_path / "run")], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE,
+                           env=dict(os.environ, PYTHONWARNINGS="ignore", PYTHONFAULTHANDLER="1"))
+    deadline = time.monotonic() + 300
+    workers: set[int] = set()
+    while time.monotonic() < deadline and run.poll() is None and len(workers) < 2:
+        workers = {pid for pid in _children(run.pid) if b"iadsim.cli" in _cmdline(pid)}
+        time.sleep(0.05)
+    assert run.poll() is None and len(workers) == 2, run.stderr.read().decode()[-2000:]
+    time.sleep(0.5)  # computing (2,000 replications take the workers about 15 s)
+    os.kill(min(workers), signal.SIGKILL)
+    try:
+        _, stderr = run.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        run.send_signal(signal.SIGABRT)
+        pytest.fail("still running 60 s after a worker was killed:\n" + run.communicate()[1].decode()[-4000:])
+    lines = stderr.decode().strip().splitlines()
+    assert run.returncode == 1 and len(lines) == 1, stderr.decode()[-2000:]
+    assert lines[0].startswith("iadsim: ") and "run the same command to resume" in lines[0]
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads worker processes from Linux /proc")
 def test_ctrl_c_stops_the_workers_and_keeps_the_finished_batches(scenario, one_process, tmp_path):
     import os
     import signal
@@ -152,7 +191,8 @@ def test_ctrl_c_stops_the_workers_and_keeps_the_finished_batches(scenario, one_p
     out = tmp_path / "run"
     partial = tmp_path / "run.partial"
     run = subprocess.Popen([sys.executable, "-c", INTERRUPTED, str(EXAMPLE), str(out)], stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, env=dict(os.environ, PYTHONWARNINGS="ignore"),
+                           stderr=subprocess.PIPE,
+                           env=dict(os.environ, PYTHONWARNINGS="ignore", PYTHONFAULTHANDLER="1"),
                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # even if ours is ignored
     deadline = time.monotonic() + 300
     workers: set[int] = set()
@@ -167,8 +207,8 @@ def test_ctrl_c_stops_the_workers_and_keeps_the_finished_batches(scenario, one_p
     try:
         _, stderr = run.communicate(timeout=60)
     except subprocess.TimeoutExpired:
-        run.kill()
-        pytest.fail("still running 60 s after the Ctrl-C:\n" + run.communicate()[1].decode()[-2000:])
+        run.send_signal(signal.SIGABRT)  # the fault handler prints every thread's stack: which one waits
+        pytest.fail("still running 60 s after the Ctrl-C:\n" + run.communicate()[1].decode()[-4000:])
     assert run.returncode != 0 and b"RunInterrupted" in stderr
     assert workers
     while time.monotonic() < deadline and any(_alive(pid) for pid in workers):

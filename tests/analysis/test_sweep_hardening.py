@@ -323,6 +323,37 @@ def test_a_ctrl_c_while_a_worker_sends_its_result_still_exits(tmp_path):
     assert float(seconds) < 30 and threads.strip() == "['MainThread']"  # the pool's manager thread has stopped
 
 
+# the same half message from a worker that then dies while the run goes on: the pool would wait for the rest of it
+# forever, its task neither done nor failed; the executor sees the worker gone and fails the wait
+DIES_MID_SEND = """\
+import os, struct, time
+from concurrent.futures.process import BrokenProcessPool
+from iadsim.analysis import LocalExecutor
+QUEUE = None
+def dies(_):
+    QUEUE._writer._send(struct.pack("!i", 10**6) + b"only the start of a result")
+    os._exit(3)
+start = time.monotonic()
+try:
+    with LocalExecutor(2, "fork") as ex:
+        QUEUE = ex.pool._result_queue
+        ex.wait_first([ex.submit(dies, None)])
+except BrokenProcessPool as exc:
+    print(round(time.monotonic() - start, 1), exc)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks")
+def test_a_worker_dying_while_it_sends_its_result_fails_the_wait():
+    try:
+        result = subprocess.run([sys.executable, "-c", DIES_MID_SEND], capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail("still waiting 60 s after a worker died while sending its result")
+    assert result.returncode == 0, result.stderr[-2000:]
+    seconds, message = result.stdout.split(" ", 1)
+    assert float(seconds) < 30 and "worker process ended unexpectedly (exit code 3)" in message
+
+
 # ---------------------------------------------------------------------------------------------- damaged results
 
 

@@ -384,6 +384,8 @@ def _run_in_workers(world: World, seed: int, states: bool, todo: list[tuple[int,
                                                     return_when=concurrent.futures.FIRST_COMPLETED)
             for future in done:
                 finished(*future.result())
+            if not done:
+                ex.check_workers()
             if progress is not None:
                 progress(counter.value)
 

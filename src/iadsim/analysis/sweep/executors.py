@@ -28,6 +28,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -261,9 +262,10 @@ def _start_worker(parent: int, direct: bool, setup: tuple[Callable, tuple] | Non
     stops the workers), use one BLAS thread, then run the executor's ``setup``.
 
     The workers are the parallelism: a BLAS library's own threads (OpenBLAS starts one per core) only take cores
-    from the other workers, and they spin for a while after each call (a matrix product per engine step, in
-    :func:`iadsim.engine.phases.reach_layers`, kept the other worker's core busy: the national example's
-    workers ran at half speed)."""
+    from the other workers, and they spin for a while after each call (a matrix product per defensive layer per
+    engine step, in :func:`iadsim.engine.phases.reach_layers`, kept the other worker's core busy: the national
+    example's workers ran at half speed). Only the BLAS libraries loaded by then are limited (numpy's and scipy's
+    are: importing this module loads them)."""
     die_with_parent(parent, direct)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threadpoolctl.threadpool_limits(1, user_api="blas")
@@ -334,6 +336,7 @@ class LocalExecutor:
         self.setup = setup
         self.method: str | None = None
         self.pool = None
+        self._broken = False  # a worker ended while the pool ran (check_workers)
 
     def __enter__(self):
         method = start_method(self.start_method)
@@ -355,40 +358,80 @@ class LocalExecutor:
         """The worker processes' PIDs (started so far)."""
         return sorted(getattr(self.pool, "_processes", None) or ()) if self.pool is not None else []
 
+    def check_workers(self) -> None:
+        """Raise ``BrokenProcessPool`` if a worker process has ended (none does while the pool runs): killed (out of
+        memory, say) while it sent its result, it leaves half a message that the pool waits for forever instead
+        of failing its tasks."""
+        try:
+            processes = list((getattr(self.pool, "_processes", None) or {}).values())
+        except RuntimeError:  # (changed size while read: the pool is shutting down its workers)
+            return
+        for process in processes:
+            if process.exitcode is not None:
+                self._broken = True
+                raise BrokenProcessPool(f"a worker process ended unexpectedly ({_ended(process.exitcode)})")
+
     def __exit__(self, kind, *exc) -> None:
         manager = getattr(self.pool, "_executor_manager_thread", None)  # (shutdown forgets it)
-        if kind is not None:
-            processes = list((getattr(self.pool, "_processes", None) or {}).values())
-            for process in processes:
-                process.terminate()
-            for process in processes:  # dead before the pool is shut down: nothing left for its threads to wait on
-                process.join(timeout=5)
-                if process.is_alive():
-                    process.kill()
-                    process.join(timeout=5)
-            calls = getattr(self.pool, "_call_queue", None)
-            if calls is not None:  # its feeder may be blocked writing to a dead worker's full pipe: never join it
-                calls.cancel_join_thread()
-            results = getattr(self.pool, "_result_queue", None)
-            if results is not None:
-                # a worker killed while sending its result left half a message in the pipe, which the manager thread
-                # waits to read to the end: with this process's copy of the pipe's writing end closed (the workers'
-                # died with them) it reads the end of the pipe instead, and stops (else the interpreter's exit
-                # handler waits for it forever)
-                results._writer.close()
-        self.pool.shutdown(wait=kind is None, cancel_futures=True)
-        if kind is not None and manager is not None:
+        broken = kind is not None or self._broken
+        try:
+            if broken:
+                self._stop_workers()
+        finally:
+            if broken:
+                # a worker killed while sending its result left half a message in the pipe, which the manager
+                # thread waits to read to the end: with this process's copy of the pipe's writing end closed (the
+                # workers' died with them) it reads the end of the pipe instead, and stops (else the interpreter's
+                # exit handler waits for it forever)
+                writer = getattr(getattr(self.pool, "_result_queue", None), "_writer", None)
+                if writer is not None:
+                    writer.close()
+            self.pool.shutdown(wait=not broken, cancel_futures=True)
+        if broken and manager is not None:
             # its manager thread finished (it closes its wake-up pipe) before the interpreter's exit handler wakes
             # it: otherwise the two race on the pipe (Python 3.11: "Bad file descriptor" printed at exit, a Ctrl-C
             # under load)
             manager.join(timeout=10)
 
+    def _stop_workers(self) -> None:
+        """Terminate the workers at once (killed if they linger), and never wait for the queue feeding them."""
+        processes = list((getattr(self.pool, "_processes", None) or {}).values())
+        for process in processes:
+            process.terminate()
+        for process in processes:  # dead before the pool is shut down: nothing left for its threads to wait on
+            process.join(timeout=5)
+            if process.is_alive():
+                process.kill()
+                process.join(timeout=5)
+        calls = getattr(self.pool, "_call_queue", None)
+        if calls is not None:  # its feeder may be blocked writing to a dead worker's full pipe: never join it
+            calls.cancel_join_thread()
+
     def submit(self, fn: Callable, arg) -> concurrent.futures.Future:
         return self.pool.submit(fn, arg)
 
     def wait_first(self, futures) -> set:
-        done, _ = concurrent.futures.wait(futures, return_when=concurrent.futures.FIRST_COMPLETED)
-        return done
+        while True:
+            done, _ = concurrent.futures.wait(futures, timeout=_CHECK_WORKERS,
+                                              return_when=concurrent.futures.FIRST_COMPLETED)
+            if done:
+                return done
+            self.check_workers()
+
+
+def _ended(code: int) -> str:
+    """How a process ended, from its exit code (negative: the signal that killed it)."""
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return f"killed by {name}{': out of memory?' if -code == signal.SIGKILL else ''}"
+    return f"exit code {code}"
+
+
+_CHECK_WORKERS = 0.5
+"""[s] how often a wait for results checks that the workers are alive (:meth:`LocalExecutor.check_workers`)."""
 
 
 CONNECT_TIMEOUT = 10.0
