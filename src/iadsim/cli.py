@@ -939,8 +939,10 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except BrokenExecutor as exc:  # a worker process killed (out of memory, say)
-        err.print(f"iadsim: {str(exc).rstrip('.')}; what was already written is kept: run the same command to "
-                  "resume", markup=False)
+        if os.environ.get("IADSIM_DEBUG"):
+            raise
+        err.print(f"iadsim: {str(exc).rstrip('.')}; batches or units already written to a run or sweep folder are "
+                  "kept, and the same command resumes from them", markup=False)
         return 1
     except OSError as exc:  # an output-side problem: read-only or full disk, a path that is a file, ...
         where = exc.filename if exc.filename is not None else "output"

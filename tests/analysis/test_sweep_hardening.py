@@ -326,7 +326,7 @@ def test_a_ctrl_c_while_a_worker_sends_its_result_still_exits(tmp_path):
 # the same half message from a worker that then dies while the run goes on: the pool would wait for the rest of it
 # forever, its task neither done nor failed; the executor sees the worker gone and fails the wait
 DIES_MID_SEND = """\
-import os, struct, time
+import os, struct, threading, time
 from concurrent.futures.process import BrokenProcessPool
 from iadsim.analysis import LocalExecutor
 QUEUE = None
@@ -339,19 +339,48 @@ try:
         QUEUE = ex.pool._result_queue
         ex.wait_first([ex.submit(dies, None)])
 except BrokenProcessPool as exc:
-    print(round(time.monotonic() - start, 1), exc)
+    print(round(time.monotonic() - start, 1), [t.name for t in threading.enumerate() if not t.daemon], exc)
+"""
+
+# the same through `simulate`'s loop over its workers' batches (with a progress counter, read as it waits)
+DIES_IN_SIMULATE = """\
+import os, struct, threading, time
+from concurrent.futures.process import BrokenProcessPool
+import numpy as np
+from iadsim.analysis import montecarlo
+from iadsim.analysis.sweep import executors
+QUEUE = []
+enter = executors.LocalExecutor.__enter__
+def keep_queue(self):
+    out = enter(self)
+    QUEUE.append(self.pool._result_queue)  # before the workers are forked (at the first submit)
+    return out
+executors.LocalExecutor.__enter__ = keep_queue
+def dies(job):
+    QUEUE[0]._writer._send(struct.pack("!i", 10**6) + b"only the start of a result")
+    os._exit(3)
+montecarlo._worker_batch = dies
+start = time.monotonic()
+try:
+    montecarlo._run_in_workers(None, 1, False, [(0, np.arange(2)), (1, np.arange(2, 4))], 2,
+                               lambda *batch: None, lambda steps: None)
+except BrokenProcessPool as exc:
+    print(round(time.monotonic() - start, 1), [t.name for t in threading.enumerate() if not t.daemon], exc)
 """
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks")
-def test_a_worker_dying_while_it_sends_its_result_fails_the_wait():
+@pytest.mark.parametrize("script", [DIES_MID_SEND, DIES_IN_SIMULATE], ids=["wait_first", "simulate"])
+def test_a_worker_dying_while_it_sends_its_result_fails_the_wait(script):
     try:
-        result = subprocess.run([sys.executable, "-c", DIES_MID_SEND], capture_output=True, text=True, timeout=60)
+        result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     except subprocess.TimeoutExpired:
         pytest.fail("still waiting 60 s after a worker died while sending its result")
-    assert result.returncode == 0, result.stderr[-2000:]
-    seconds, message = result.stdout.split(" ", 1)
+    assert result.returncode == 0 and not result.stderr.strip(), result.stderr[-2000:]
+    seconds, rest = result.stdout.split(" ", 1)
+    threads, message = rest.split("] ", 1)
     assert float(seconds) < 30 and "worker process ended unexpectedly (exit code 3)" in message
+    assert threads + "]" == "['MainThread']"  # the pool's manager thread has stopped
 
 
 # ---------------------------------------------------------------------------------------------- damaged results

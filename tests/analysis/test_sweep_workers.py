@@ -84,14 +84,45 @@ def test_each_worker_runs_one_blas_thread(method, tmp_path):
     one, with pytest's threads, is not safe."""
     script = tmp_path / "blas.py"
     script.write_text(BLAS_SCRIPT)
-    done = subprocess.run([sys.executable, str(script), method], capture_output=True, text=True, timeout=120,
-                          env=os.environ.copy())
+    # (a Dask nanny sets OPENBLAS_NUM_THREADS=1 in the process that starts it, and pytest's may have started one)
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
+                                                             "GOTO_NUM_THREADS", "MKL_NUM_THREADS")}
+    done = subprocess.run([sys.executable, str(script), method], capture_output=True, text=True, timeout=120, env=env)
     assert done.returncode == 0, done.stderr[-2000:]
     seen = json.loads(done.stdout.strip().splitlines()[-1])
     if not seen["parent"] or max(seen["parent"]) <= 1:
-        pytest.skip("BLAS runs one thread in this process already (one core, or OPENBLAS_NUM_THREADS=1)")
-    assert len(seen["pids"]) == 2
+        pytest.skip(f"BLAS runs one thread on this machine already (one core): {seen}")
+    assert 1 <= len(seen["pids"]) <= 2  # (a fork server starts them as tasks come)
     assert seen["workers"] == [[1] * len(seen["parent"])] * 6  # the parent keeps its own pool
+
+
+CTRL_C_SCRIPT = """\
+from iadsim.analysis import LocalExecutor, run_sweep
+
+calls = []
+
+def stop(progress):
+    calls.append(progress)
+    if len(calls) == 2:  # the first unit done, others running or waiting
+        raise KeyboardInterrupt
+
+try:
+    run_sweep({sweep!r}, {out!r}, LocalExecutor(workers=2, start_method="fork"), progress=stop)
+except KeyboardInterrupt:
+    print("interrupted")
+"""
+
+
+@pytest.mark.skipif(not LINUX, reason="forks")
+def test_a_ctrl_c_in_a_local_sweep_prints_no_traceback(write_sweep, tmp_path):
+    """The units still waiting are stopped with the workers: none is cancelled first, which Python 3.11's pool
+    thread then failed on (InvalidStateError, printed as 'Exception in thread')."""
+    path = write_sweep(GRID_SWEEP.replace("replications: 6", "replications: 12"), "long.yaml")
+    script = CTRL_C_SCRIPT.format(sweep=str(path), out=str(tmp_path / "out"))
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          env=os.environ.copy())
+    assert done.returncode == 0 and done.stdout.strip() == "interrupted", done.stderr[-2000:]
+    assert "Traceback" not in done.stderr and "Exception in thread" not in done.stderr, done.stderr[-2000:]
 
 
 def test_auto_does_not_fork_while_another_thread_runs():

@@ -370,7 +370,6 @@ def _run_in_workers(world: World, seed: int, states: bool, todo: list[tuple[int,
     (:class:`iadsim.analysis.sweep.executors.LocalExecutor`; forked ones share the World). Each finished batch
     goes to ``finished(batch, metrics, events, series, states, decisions)`` in this process as it completes;
     ``progress(steps)`` receives the replication-steps done, every half second."""
-    import concurrent.futures
     import multiprocessing
 
     from iadsim.analysis.sweep.executors import LocalExecutor, start_method
@@ -380,14 +379,12 @@ def _run_in_workers(world: World, seed: int, states: bool, todo: list[tuple[int,
     with LocalExecutor(workers, method, setup=(_keep_in_worker, (world, seed, states, counter))) as ex:
         pending = {ex.submit(_worker_batch, job) for job in todo}
         while pending:
-            done, pending = concurrent.futures.wait(pending, timeout=0.5,
-                                                    return_when=concurrent.futures.FIRST_COMPLETED)
+            done = ex.wait_first(pending, timeout=0.5)  # (it fails if a worker has died)
+            pending -= done
             for future in done:
                 finished(*future.result())
-            if not done:
-                ex.check_workers()
             if progress is not None:
-                progress(counter.value)
+                progress(counter.get_obj().value)  # (read without its lock: a worker killed holding it keeps it)
 
 
 ROW_BYTES = 200

@@ -349,6 +349,7 @@ class LocalExecutor:
         if method == "forkserver":
             context.set_forkserver_preload(list(PRELOAD))  # used when the server starts (once per process)
         self.method = method
+        self._broken = False
         self.pool = concurrent.futures.ProcessPoolExecutor(
             self.workers, mp_context=context, initializer=_start_worker,
             initargs=(os.getpid(), method != "forkserver", self.setup))
@@ -359,14 +360,10 @@ class LocalExecutor:
         return sorted(getattr(self.pool, "_processes", None) or ()) if self.pool is not None else []
 
     def check_workers(self) -> None:
-        """Raise ``BrokenProcessPool`` if a worker process has ended (none does while the pool runs): killed (out of
-        memory, say) while it sent its result, it leaves half a message that the pool waits for forever instead
-        of failing its tasks."""
-        try:
-            processes = list((getattr(self.pool, "_processes", None) or {}).values())
-        except RuntimeError:  # (changed size while read: the pool is shutting down its workers)
-            return
-        for process in processes:
+        """Raise ``BrokenProcessPool`` if a worker process has ended (none does while the pool runs: it is made
+        without ``max_tasks_per_child``): killed (out of memory, say) while it sent its result, it leaves half a
+        message that the pool waits for forever instead of failing its tasks."""
+        for process in list((getattr(self.pool, "_processes", None) or {}).values()):
             if process.exitcode is not None:
                 self._broken = True
                 raise BrokenProcessPool(f"a worker process ended unexpectedly ({_ended(process.exitcode)})")
@@ -387,11 +384,11 @@ class LocalExecutor:
                 if writer is not None:
                     writer.close()
             self.pool.shutdown(wait=not broken, cancel_futures=True)
-        if broken and manager is not None:
-            # its manager thread finished (it closes its wake-up pipe) before the interpreter's exit handler wakes
-            # it: otherwise the two race on the pipe (Python 3.11: "Bad file descriptor" printed at exit, a Ctrl-C
-            # under load)
-            manager.join(timeout=10)
+            if broken and manager is not None:
+                # its manager thread finished (it closes its wake-up pipe) before the interpreter's exit handler
+                # wakes it: otherwise the two race on the pipe (Python 3.11: "Bad file descriptor" printed at exit,
+                # a Ctrl-C under load)
+                manager.join(timeout=10)
 
     def _stop_workers(self) -> None:
         """Terminate the workers at once (killed if they linger), and never wait for the queue feeding them."""
@@ -410,13 +407,19 @@ class LocalExecutor:
     def submit(self, fn: Callable, arg) -> concurrent.futures.Future:
         return self.pool.submit(fn, arg)
 
-    def wait_first(self, futures) -> set:
-        while True:
-            done, _ = concurrent.futures.wait(futures, timeout=_CHECK_WORKERS,
-                                              return_when=concurrent.futures.FIRST_COMPLETED)
+    def wait_first(self, futures, timeout: float | None = None) -> set:
+        """The futures done, once one is (with ``timeout`` [s]: at most that long, maybe none), checking every
+        :data:`_CHECK_WORKERS` seconds that the workers live (:meth:`check_workers`)."""
+        end = None if timeout is None else time.monotonic() + timeout
+        while futures:
+            left = _CHECK_WORKERS if end is None else max(0.0, min(_CHECK_WORKERS, end - time.monotonic()))
+            done, _ = concurrent.futures.wait(futures, timeout=left, return_when=concurrent.futures.FIRST_COMPLETED)
             if done:
                 return done
             self.check_workers()
+            if end is not None and time.monotonic() >= end:
+                break
+        return set()
 
 
 def _ended(code: int) -> str:

@@ -205,8 +205,11 @@ class _Scheduler:
                         inflight.pop(future)
                         self._record(future)
             finally:
-                for future in inflight:
-                    future.cancel()
+                # (a local pool's units are stopped with its workers as it is left; cancelled first, Python 3.11's
+                # pool thread would fail on them, its traceback printed)
+                if not isinstance(ex, LocalExecutor):
+                    for future in inflight:
+                        future.cancel()
         return self._result()
 
     def _unit(self, p: int, b: int) -> WorkUnit:
