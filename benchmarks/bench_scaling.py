@@ -77,6 +77,8 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=25, help="replications per work unit")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each case, interleaved; the best is shown")
     args = parser.parse_args()
+    if args.repeat < 2:  # (the first fork-server run is shown apart: the later ones make its row)
+        parser.error("--repeat must be at least 2")
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"{os.cpu_count()} CPUs, load average before the run {load} (other work on the machine slows workers)")
     print(f"sweep: 2 points x {args.replications} replications, batches of {args.batch}; each case run "
