@@ -116,6 +116,12 @@ def false_plot_memory(world, batch: int) -> None:
               f"(peak {peak / 1e6:.0f} MB)")
 
 
+def _two_forked():
+    """Two forked worker processes sharing the world, one BLAS thread each, as `iadsim simulate`'s workers run
+    (iadsim.analysis.sweep.executors._start_worker)."""
+    return mp.get_context("fork").Pool(2, initializer=threadpoolctl.threadpool_limits, initargs=(1, "blas"))
+
+
 def two_processes(n: int, batch: int) -> None:
     """Worker mode (``--two-processes``): build the reference world, run ``n`` replications in batches on two
     forked processes, print the timings as JSON (whichever iadsim the interpreter imports)."""
@@ -126,8 +132,7 @@ def two_processes(n: int, batch: int) -> None:
     _WORLD = build_world(load_scenario(REFERENCE))
     t_build = time.perf_counter() - t0
     run_batch(np.arange(2))  # warm-up (compiled kernels)
-    # one BLAS thread each, as `iadsim simulate`'s workers run (iadsim.analysis.sweep.executors._start_worker)
-    with mp.get_context("fork").Pool(2, initializer=threadpoolctl.threadpool_limits, initargs=(1, "blas")) as pool:
+    with _two_forked() as pool:
         t_run = timed(lambda: pool.map(run_batch, batches(n, max(1, min(batch, n // 2)))))
     print(json.dumps({"iadsim": str(Path(iadsim.__file__).parent), "build": t_build, "run": t_run}))
 
@@ -219,8 +224,7 @@ def main() -> None:
           f"{'meets' if ratio <= 5 else 'misses'} the 'within 5x of the yardstick' target")
 
     # batched, two processes (fork shares the world)
-    # one BLAS thread each, as `iadsim simulate`'s workers run (iadsim.analysis.sweep.executors._start_worker)
-    with mp.get_context("fork").Pool(2, initializer=threadpoolctl.threadpool_limits, initargs=(1, "blas")) as pool:
+    with _two_forked() as pool:
         t_two = timed(lambda: pool.map(run_batch, batches(n, max(1, min(args.batch, n // 2)))))
     rate_two = n / t_two
     per_1000 = 1000 / rate_two

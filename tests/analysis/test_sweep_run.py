@@ -71,6 +71,18 @@ def test_dask_gives_the_same_rows_as_local_processes(local_run, tmp_path, dask_c
     assert dask.units_run == 2 * 3
 
 
+def test_leaving_a_dask_executor_on_an_error_cancels_what_it_has_not_run(dask_client):
+    """The scheduler leaves cancelling to the executor (the protocol's rule); on a cluster that may be shared, the
+    Dask executor cancels its units itself."""
+    import time
+
+    futures = []
+    with pytest.raises(KeyboardInterrupt), DaskExecutor(client=dask_client) as ex:
+        futures += [ex.submit(time.sleep, 1.0) for _ in range(4)]
+        raise KeyboardInterrupt
+    assert len(futures) == 4 and all(f.cancelled() for f in futures)
+
+
 def test_rows_do_not_depend_on_the_batch_size(write_sweep, tmp_path):
     # the engine's keyed RNG: replication r of point p is the same whichever batch it runs in
     small = run_sweep(load_sweep(write_sweep(GRID_SWEEP)), tmp_path / "b2", "serial")

@@ -357,13 +357,17 @@ class LocalExecutor:
 
     def pids(self) -> list[int]:
         """The worker processes' PIDs (started so far)."""
-        return sorted(getattr(self.pool, "_processes", None) or ()) if self.pool is not None else []
+        return sorted(self._processes())
+
+    def _processes(self) -> dict:
+        """PID -> worker process, those started so far (the pool's own table; empty before and after)."""
+        return dict(getattr(self.pool, "_processes", None) or {})
 
     def check_workers(self) -> None:
         """Raise ``BrokenProcessPool`` if a worker process has ended (none does while the pool runs: it is made
         without ``max_tasks_per_child``): killed (out of memory, say) while it sent its result, it leaves half a
         message that the pool waits for forever instead of failing its tasks."""
-        for process in list((getattr(self.pool, "_processes", None) or {}).values()):
+        for process in self._processes().values():
             if process.exitcode is not None:
                 self._broken = True
                 raise BrokenProcessPool(f"a worker process ended unexpectedly ({_ended(process.exitcode)})")
@@ -392,7 +396,7 @@ class LocalExecutor:
 
     def _stop_workers(self) -> None:
         """Terminate the workers at once (killed if they linger), and never wait for the queue feeding them."""
-        processes = list((getattr(self.pool, "_processes", None) or {}).values())
+        processes = list(self._processes().values())
         for process in processes:
             process.terminate()
         for process in processes:  # dead before the pool is shut down: nothing left for its threads to wait on
@@ -525,6 +529,7 @@ class DaskExecutor:
     def __init__(self, scheduler: str | None = None, workers: int | None = None, client=None):
         self.scheduler, self.n_workers, self.client = scheduler, workers, client
         self._owned: list = []
+        self._pending: set = set()  # submitted, not yet seen done (cancelled on leaving: a cluster may be shared)
 
     def __enter__(self):
         if self.client is None:
@@ -549,6 +554,9 @@ class DaskExecutor:
         return self
 
     def __exit__(self, *exc) -> None:
+        if self._pending and self.client is not None:
+            self.client.cancel(list(self._pending))
+        self._pending = set()
         for thing in self._owned:
             thing.close()
         if self._owned:
@@ -560,13 +568,17 @@ class DaskExecutor:
         return max(1, len(self.client.scheduler_info().get("workers", {})))
 
     def submit(self, fn: Callable, arg):
-        return self.client.submit(fn, arg, pure=False)
+        future = self.client.submit(fn, arg, pure=False)
+        self._pending.add(future)
+        return future
 
     def wait_first(self, futures) -> set:
         from distributed import wait
 
         with self.client.as_current():  # wait() uses the current client: this one, not another process default
-            return set(wait(list(futures), return_when="FIRST_COMPLETED").done)
+            done = set(wait(list(futures), return_when="FIRST_COMPLETED").done)
+        self._pending -= done
+        return done
 
 
 def make_executor(executor: str | object = "local", workers: int | None = None,

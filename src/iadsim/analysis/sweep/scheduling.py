@@ -187,29 +187,22 @@ class _Scheduler:
 
     def run(self, executor: Executor, max_units: int | None) -> SweepResult:
         """Submit units as workers free up and record each as it completes, until none is left (or
-        `max_units` have run); units not yet run are cancelled on the way out, also on an error."""
+        `max_units` have run); on an error, leaving the executor cancels the units not yet run."""
         self._report()
         with executor as ex:
             limit = 2 * getattr(ex, "workers", 1) + 2
             inflight: dict = {}
-            try:
-                while True:
-                    while len(inflight) < limit and (max_units is None or self.units_run + len(inflight) < max_units):
-                        unit = self._next_unit()
-                        if unit is None:
-                            break
-                        inflight[ex.submit(run_unit, unit)] = unit
-                    if not inflight:
+            while True:  # (an error leaves the executor, which cancels what it has not run)
+                while len(inflight) < limit and (max_units is None or self.units_run + len(inflight) < max_units):
+                    unit = self._next_unit()
+                    if unit is None:
                         break
-                    for future in ex.wait_first(list(inflight)):
-                        inflight.pop(future)
-                        self._record(future)
-            finally:
-                # (a local pool's units are stopped with its workers as it is left; cancelled first, Python 3.11's
-                # pool thread would fail on them, its traceback printed)
-                if not isinstance(ex, LocalExecutor):
-                    for future in inflight:
-                        future.cancel()
+                    inflight[ex.submit(run_unit, unit)] = unit
+                if not inflight:
+                    break
+                for future in ex.wait_first(list(inflight)):
+                    inflight.pop(future)
+                    self._record(future)
         return self._result()
 
     def _unit(self, p: int, b: int) -> WorkUnit:
