@@ -62,6 +62,11 @@ def assignable(rows, clock, alive, leaked, start_time, arrival_time, phase, idle
     held_by = np.empty((n_t, n_s), np.int64)  # and which, ascending
     age = np.empty((n_t, n_s))  # and since when [s]
     for i in range(rows.shape[0]):
+        if cap - found < inside_target.shape[0]:  # room for every pair inside, per row (see detections)
+            cap = max(2 * cap, found + inside_target.shape[0])
+            ii = np.concatenate((ii[:found], np.empty(cap - found, np.int64)))
+            ff = np.concatenate((ff[:found], np.empty(cap - found, np.int64)))
+            tt = np.concatenate((tt[:found], np.empty(cap - found, np.int64)))
         r = rows[i]
         now = clock[r]
         any_target = False  # the row's candidate targets
@@ -84,11 +89,6 @@ def assignable(rows, clock, alive, leaked, start_time, arrival_time, phase, idle
                     held[t] = _held(holder_ptr, holder_sensor, holder_times, r * n_t + t, now, held_by[t], age[t])
                 if not _known_of(held_by[t], age[t], held[t], latency, feeds, guides, visible, placing, r, f, t):
                     continue
-                if found == cap:
-                    cap *= 2
-                    ii = np.concatenate((ii, np.empty(cap - found, np.int64)))
-                    ff = np.concatenate((ff, np.empty(cap - found, np.int64)))
-                    tt = np.concatenate((tt, np.empty(cap - found, np.int64)))
                 ii[found] = i
                 ff[found] = f
                 tt[found] = t
@@ -359,15 +359,17 @@ def detections(keys, number, looking, flying, sensor, target, pd, n_targets, str
     ii = np.empty(cap, np.int64)
     found = 0
     for r in range(keys.shape[0]):
+        # room for every pair of the row, grown here rather than per pair: an array replaced inside the inner loop
+        # costs numba reference counting on every iteration (a third of this loop's time)
+        if cap - found < sensor.shape[0]:
+            cap = max(2 * cap, found + sensor.shape[0])
+            rr = np.concatenate((rr[:found], np.empty(cap - found, np.int64)))
+            ii = np.concatenate((ii[:found], np.empty(cap - found, np.int64)))
         for i in range(sensor.shape[0]):
             s, t = sensor[i], target[i]
             if not (looking[r, s] and flying[r, t]):
                 continue
             if uniform_one(keys[r], number[r, s], stream, s * n_targets + t) < pd[i]:
-                if found == cap:
-                    cap *= 2
-                    rr = np.concatenate((rr, np.empty(cap - found, np.int64)))
-                    ii = np.concatenate((ii, np.empty(cap - found, np.int64)))
                 rr[found] = r
                 ii[found] = i
                 found += 1

@@ -152,12 +152,23 @@ def fuse_reports(x, p, time, updates, stale, bearings, index, rows, sensors, tar
     """
     n = index.shape[0]
     n_p = passive.sensor.shape[0]
-    cap = 64
+    # the work arrays hold one (row, object)'s arrivals now: at most each of its reports at every node it reaches.
+    # Allocated once for the largest (an array grown inside the loop costs numba reference counting per
+    # iteration: a third of this function's time when it was so)
+    cap = 0
+    g0 = 0
+    while g0 < n:
+        g1, c = g0 + 1, reach[sensors[index[g0]]]
+        while g1 < n and rows[index[g1]] == rows[index[g0]] and targets[index[g1]] == targets[index[g0]]:
+            c += reach[sensors[index[g1]]]
+            g1 += 1
+        cap = max(cap, c)
+        g0 = g1
     node = np.empty(cap, np.int64)
     arrival = np.empty(cap)
     which = np.empty(cap, np.int64)
+    by_node = np.empty(cap, np.int64)  # the arrivals by node, then time, when not found so
     latest = np.empty(latency.shape[0])  # per node: the latest arrival found so far in a group
-    by_node = np.empty(0, np.int64)  # the arrivals by node, then time, when not found so
     most = max(n_p, 1)
     work = (np.empty((most, 2)), np.empty(most), np.empty(most), np.empty(most, np.int64), np.empty(2),
             np.empty((2, 2)), np.empty((most, 3)), np.empty((most, 5)), np.zeros(2, np.int64), np.empty(8))
@@ -178,11 +189,6 @@ def fuse_reports(x, p, time, updates, stale, bearings, index, rows, sensors, tar
                 at = report[i, 0] + latency[f, s]
                 if not at <= clock[r]:  # (not arrived yet)
                     break
-                if m == cap:
-                    cap *= 2
-                    node = np.concatenate((node, np.empty(cap - m, np.int64)))
-                    arrival = np.concatenate((arrival, np.empty(cap - m)))
-                    which = np.concatenate((which, np.empty(cap - m, np.int64)))
                 node[m], arrival[m], which[m] = f, at, i
                 m += 1
                 arrived[i] += 1
@@ -200,7 +206,7 @@ def fuse_reports(x, p, time, updates, stale, bearings, index, rows, sensors, tar
             latest[node[o]] = arrival[o]
         if not in_order:
             by_time = np.argsort(arrival[:m], kind="mergesort")
-            by_node = by_time[np.argsort(node[:m][by_time], kind="mergesort")]
+            by_node[:m] = by_time[np.argsort(node[:m][by_time], kind="mergesort")]
         for o in range(m):
             e = o if in_order else by_node[o]
             f, i = node[e], which[e]

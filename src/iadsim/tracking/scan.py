@@ -142,21 +142,31 @@ def min_cost_assignment(cost):  # pragma: no cover - compiled
     return out
 
 
-@numba.njit(cache=True, nogil=True)
-def _plots(first, last, det_t, det_pos, det_noise, det_sigma, det_pd, origin, res, member, rng, az, el, order, z,
-           var, truth):  # pragma: no cover - compiled
+@numba.njit(cache=True, nogil=True, inline="always")
+def _angles(a, d, det_pos, origin, az, el, angled):  # pragma: no cover - compiled
+    """Azimuth and elevation of detection ``d`` from ``origin`` into ``az[a]``, ``el[a]``, once (``angled``)."""
+    if not angled[a]:
+        dx, dy, dz = det_pos[d, 0] - origin[0], det_pos[d, 1] - origin[1], det_pos[d, 2] - origin[2]
+        az[a] = np.arctan2(dx, dy)
+        el[a] = np.arctan2(dz, np.sqrt(dx * dx + dy * dy))
+        angled[a] = True
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _plots(first, last, det_t, det_pos, det_noise, det_sigma, det_pd, origin, res, member, rng, az, el, angled, order,
+           z, var, truth):  # pragma: no cover - compiled
     """The plots of detections ``first:last`` seen from ``origin`` with resolutions ``res`` (range, azimuth,
     elevation), into ``z``, ``var``, ``truth``; returns how many. The nearest detection not yet in a plot
     opens one, and every other such detection within the resolution of it (not of another member: a plot
-    spans one resolution cell) joins it. ``member``, ``rng``, ``az``, ``el``, ``order``: work arrays."""
+    spans one resolution cell) joins it. ``member``, ``rng``, ``az``, ``el``, ``angled``, ``order``: work arrays
+    (the angles are computed only for detections within the range resolution of another)."""
     nd = last - first
     for a in range(nd):
         d = first + a
         dx, dy, dz = det_pos[d, 0] - origin[0], det_pos[d, 1] - origin[1], det_pos[d, 2] - origin[2]
         rng[a] = np.sqrt(dx * dx + dy * dy + dz * dz)
-        az[a] = np.arctan2(dx, dy)
-        el[a] = np.arctan2(dz, np.sqrt(dx * dx + dy * dy))
         member[a] = -1
+        angled[a] = False
         b = a  # insertion sort by range (a look has few detections)
         while b > 0 and rng[order[b - 1]] > rng[a]:
             order[b] = order[b - 1]
@@ -171,12 +181,17 @@ def _plots(first, last, det_t, det_pos, det_noise, det_sigma, det_pd, origin, re
         cx, cy, cz = 0.0, 0.0, 0.0
         for v in range(u, nd):
             b = order[v]
-            if member[b] >= 0:
-                continue
-            da = abs(az[a] - az[b]) % (2 * np.pi)
-            da = min(da, 2 * np.pi - da)
-            if b != a and not (rng[b] - rng[a] < res[0] and da < res[1] and abs(el[a] - el[b]) < res[2]):
-                continue
+            if b != a:
+                if not rng[b] - rng[a] < res[0]:
+                    break  # (by range: the rest are farther still)
+                if member[b] >= 0:
+                    continue
+                _angles(a, first + a, det_pos, origin, az, el, angled)
+                _angles(b, first + b, det_pos, origin, az, el, angled)
+                da = abs(az[a] - az[b]) % (2 * np.pi)
+                da = min(da, 2 * np.pi - da)
+                if not (da < res[1] and abs(el[a] - el[b]) < res[2]):
+                    continue
             member[b] = n_plots
             d = first + b
             cx += det_pos[d, 0]
@@ -195,7 +210,7 @@ def _plots(first, last, det_t, det_pos, det_noise, det_sigma, det_pd, origin, re
     return n_plots
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline="always")
 def _associate(x, p, status, used, z, var, n_p, gate, hit, match, taken, slots, d2, deg_t,
                deg_p):  # pragma: no cover - compiled
     """Global nearest neighbour of plots ``z[:n_p]`` (variances ``var``) to the active slots below ``used`` of
@@ -270,7 +285,7 @@ REPORT_FIELDS = ("time", "variance", "x", "y", "z")
 position variance [m^2] and its position [m] (a passive sensor's: on its line of sight, :data:`ANGLE_RANGE`)."""
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline="always")
 def _report(out_i, out_f, n, r, s, t, now, z, var):  # pragma: no cover - compiled
     """Write report ``n`` (:data:`REPORT_FIELDS`); returns n + 1."""
     out_i[n, 0], out_i[n, 1], out_i[n, 2] = r, s, t
@@ -302,7 +317,7 @@ def _gain(p, var):  # pragma: no cover - compiled
     return pp / s_, pv / s_
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline="always")
 def _predict(x, p, h, q):  # pragma: no cover - compiled
     """Predict one track (``x`` (6,), ``p`` (3,) the covariance every axis shares) ``h`` seconds ahead at constant
     velocity with DWNA process noise ``q`` [m^2/s^4]."""
@@ -311,7 +326,7 @@ def _predict(x, p, h, q):  # pragma: no cover - compiled
     _predict_cov(p, h, q)
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline="always")
 def _update(x, p, z, var):  # pragma: no cover - compiled
     """Kalman update of one track (``x`` (6,), ``p`` (3,) the covariance every axis shares) with a position ``z``
     of isotropic variance ``var``."""
@@ -338,7 +353,10 @@ def scan_looks(rows, sensors, when, det_ptr, det_t, det_pos, det_noise, det_sigm
 
     Which true objects each sensor follows (a confirmed track whose truth it is) is kept in
     ``confirmed_at``/``held_since``/``held_until`` (R, S, T): a newly followed object's flat index goes to
-    ``out_confirmed``; one no longer followed is held from its confirmation until now. Each plot a confirmed track
+    ``out_confirmed``; one no longer followed is held from its confirmation until now. ``confirmed_at`` is finite
+    exactly for the objects of a sensor's confirmed tracks, as this function leaves it (clearing a sensor's tracks
+    clears its ``confirmed_at`` too: :func:`iadsim.engine.phases.end_tracks`), so a look visits only the objects
+    its sensor followed before it or follows after it, not every object. Each plot a confirmed track
     takes is reported (what the sensor sends to the nodes' pictures, :mod:`iadsim.tracking.picture`): ``out_i``
     (replication row, sensor, the plot's truth) and ``out_f`` (:data:`REPORT_FIELDS`: the plot's time, variance
     and position); plots of no true object (truth -1) are not reported (a node's picture is keyed by the true
@@ -358,6 +376,7 @@ def scan_looks(rows, sensors, when, det_ptr, det_t, det_pos, det_noise, det_sigm
     rng = np.empty(most)
     az = np.empty(most)
     el = np.empty(most)
+    angled = np.empty(most, np.bool_)
     z = np.empty((most, 3))
     var = np.empty(most)
     ptruth = np.empty(most, np.int64)
@@ -368,7 +387,8 @@ def scan_looks(rows, sensors, when, det_ptr, det_t, det_pos, det_noise, det_sigm
     d2 = np.empty((n_slots, most))
     deg_t = np.empty(n_slots, np.int64)
     deg_p = np.empty(most, np.int64)
-    follow = np.empty(n_t, np.bool_)
+    follow = np.zeros(n_t, np.bool_)
+    objects = np.empty(2 * n_slots, np.int64)  # the objects followed before the look, then after it
     n_conf = 0
     n_out = 0
     for l in range(rows.shape[0]):
@@ -376,7 +396,7 @@ def scan_looks(rows, sensors, when, det_ptr, det_t, det_pos, det_noise, det_sigm
         if top[r, s] == 0 and det_ptr[l + 1] == det_ptr[l] and fa_ptr[l + 1] == fa_ptr[l]:
             continue  # no track and no plot: nothing changes (what it follows was settled at its last look)
         n_p = _plots(det_ptr[l], det_ptr[l + 1], det_t, det_pos, det_noise, det_sigma, det_pd, origin[s],
-                     resolution[s], member, rng, az, el, order, z, var, ptruth)
+                     resolution[s], member, rng, az, el, angled, order, z, var, ptruth)
         for f in range(fa_ptr[l], fa_ptr[l + 1]):
             z[n_p, 0], z[n_p, 1], z[n_p, 2] = fa_z[f, 0], fa_z[f, 1], fa_z[f, 2]
             var[n_p] = fa_var[f]
@@ -384,12 +404,16 @@ def scan_looks(rows, sensors, when, det_ptr, det_t, det_pos, det_noise, det_sigm
             n_p += 1
         # predict the sensor's tracks to now
         n_active = 0
+        n_obj = 0  # what the sensor follows now: its confirmed tracks' objects (confirmed_at is finite for these)
         used = top[r, s]
         for i in range(used):
             hit[i] = False
             if status[r, s, i] == FREE:
                 continue
             n_active += 1
+            if status[r, s, i] == CONFIRMED and truth[r, s, i] >= 0:
+                objects[n_obj] = truth[r, s, i]
+                n_obj += 1
             _predict(x[r, s, i], p[r, s, i], max(now - ttime[r, s, i], 0.0), q)
             ttime[r, s, i] = now
         for j in range(n_p):
@@ -449,12 +473,23 @@ def scan_looks(rows, sensors, when, det_ptr, det_t, det_pos, det_noise, det_sigm
         top[r, s] = used
         if not changed:
             continue
-        # which true objects the sensor follows now
-        follow[:] = False
+        # which true objects the sensor follows now: only those it followed before the look or follows after it can
+        # change (the others' confirmed_at stays inf), visited in object order
         for i in range(used):
             if status[r, s, i] == CONFIRMED and truth[r, s, i] >= 0:
                 follow[truth[r, s, i]] = True
-        for t in range(n_t):
+                objects[n_obj] = truth[r, s, i]
+                n_obj += 1
+        for c in range(1, n_obj):  # insertion sort (a sensor follows few objects)
+            v, e = objects[c], c
+            while e > 0 and objects[e - 1] > v:
+                objects[e] = objects[e - 1]
+                e -= 1
+            objects[e] = v
+        for c in range(n_obj):
+            t = objects[c]
+            if c > 0 and t == objects[c - 1]:
+                continue
             if follow[t] and np.isinf(confirmed_at[r, s, t]):
                 confirmed_at[r, s, t] = now
                 out_confirmed[n_conf] = (r * confirmed_at.shape[1] + s) * n_t + t
@@ -464,4 +499,6 @@ def scan_looks(rows, sensors, when, det_ptr, det_t, det_pos, det_noise, det_sigm
                 held_since[r, s, t] = confirmed_at[r, s, t]
                 held_until[r, s, t] = now
                 confirmed_at[r, s, t] = np.inf
+        for c in range(n_obj):
+            follow[objects[c]] = False
     return n_conf, n_out
