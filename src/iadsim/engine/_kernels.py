@@ -10,6 +10,7 @@ from iadsim.engine.rng import uniform_one
 from iadsim.registry import ELEVATION, RANGING
 
 __all__ = ["assignable", "detections", "due_pairs", "engagement_points", "holders", "envelope_grid", "inside_lists",
+           "merged_order",
            "known", "leaks_due", "next_event_times", "row_pointers"]
 
 
@@ -120,28 +121,27 @@ def holders(confirmed_at, held_since, held_until, start, end, wanted):  # pragma
     target, each one's sensors ascending, and (n, 3) their confirmation, held-since and held-until times. None of
     these changes during a step's fire control."""
     n_r, n_s, n_t = confirmed_at.shape
-    targets = np.nonzero(wanted)[0]  # visit only these
+    room = n_s * np.count_nonzero(wanted)  # the most entries one row may add
     ptr = np.zeros(n_r * n_t + 1, np.int64)
+    cap = max(64, 2 * room)
+    sensor = np.empty(cap, np.int64)
+    times = np.empty((cap, 3))
+    n = 0
     for r in range(n_r):
-        for s in range(n_s):
-            for t in targets:
-                if confirmed_at[r, s, t] <= end or (held_since[r, s, t] <= end and held_until[r, s, t] > start):
-                    ptr[r * n_t + t + 1] += 1
-    for j in range(n_r * n_t):
-        ptr[j + 1] += ptr[j]
-    fill = ptr[:-1].copy()
-    sensor = np.empty(ptr[-1], np.int64)
-    times = np.empty((ptr[-1], 3))
-    for r in range(n_r):
-        for s in range(n_s):
-            for t in targets:
-                if confirmed_at[r, s, t] <= end or (held_since[r, s, t] <= end and held_until[r, s, t] > start):
-                    e = fill[r * n_t + t]
-                    sensor[e] = s
-                    times[e, 0], times[e, 1], times[e, 2] = confirmed_at[r, s, t], held_since[r, s, t], \
-                        held_until[r, s, t]
-                    fill[r * n_t + t] += 1
-    return ptr, sensor, times
+        if cap - n < room:  # grown per row, not per entry (see detections)
+            cap = max(2 * cap, n + room)
+            sensor = np.concatenate((sensor[:n], np.empty(cap - n, np.int64)))
+            times = np.concatenate((times[:n], np.empty((cap - n, 3))))
+        for t in range(n_t):
+            if wanted[t]:
+                for s in range(n_s):
+                    if confirmed_at[r, s, t] <= end or (held_since[r, s, t] <= end and held_until[r, s, t] > start):
+                        sensor[n] = s
+                        times[n, 0], times[n, 1], times[n, 2] = confirmed_at[r, s, t], held_since[r, s, t], \
+                            held_until[r, s, t]
+                        n += 1
+            ptr[r * n_t + t + 1] = n
+    return ptr, sensor[:n], times[:n]
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -339,6 +339,29 @@ def next_event_times(rows, clock, end, idle, phase, due, alive, leaked, arrival_
                             best = min(best, at)
                         break
         out[i] = best
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def merged_order(rows_a, targets_a, time_a, rows_b, targets_b, time_b, order_b):  # pragma: no cover - compiled
+    """The order of ``a`` followed by ``b`` (each (row, target, time) arrays) sorted by row, target, then time,
+    stably (``np.lexsort((time, targets, rows))`` of the two concatenated), when ``a`` is sorted so already and
+    ``order_b`` sorts ``b`` so: a merge, in time linear in the total."""
+    n_a, n_b = rows_a.shape[0], order_b.shape[0]
+    out = np.empty(n_a + n_b, np.int64)
+    i = j = 0
+    for k in range(n_a + n_b):
+        if j < n_b:
+            b = order_b[j]
+            take_b = i == n_a or (rows_b[b], targets_b[b], time_b[b]) < (rows_a[i], targets_a[i], time_a[i])
+        else:
+            take_b = False
+        if take_b:
+            out[k] = n_a + order_b[j]
+            j += 1
+        else:
+            out[k] = i
+            i += 1
     return out
 
 

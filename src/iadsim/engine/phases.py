@@ -45,6 +45,7 @@ from iadsim.engine._kernels import (
     holders,
     inside_lists,
     leaks_due,
+    merged_order,
     next_event_times,
     row_pointers,
 )
@@ -904,13 +905,14 @@ def track(ctx: Context, k: int, trk: SensorTracks, pic: Picture) -> None:
     rows, sensors, targets = ids.T
     arrived = np.zeros(len(rows), np.int64)
     next_at = next_arrival(numbers[:, 0], sensors, arrived, ctx.node_latency, ctx.node_order, ctx.node_reach)
-    if pic.pending is not None:  # those still on their way from earlier steps
+    order = np.lexsort((numbers[:, 0], targets, rows))  # by replication, object, time (then look order)
+    if pic.pending is not None:  # those still on their way from earlier steps (sorted so): first on a tie
         q = pic.pending
+        order = merged_order(q.rows, q.targets, q.numbers[:, 0], rows, targets, numbers[:, 0], order)
         rows, sensors, targets = (np.concatenate(a) for a in (
             (q.rows, rows), (q.sensors, sensors), (q.targets, targets)))
         numbers, arrived, next_at = (np.concatenate(a) for a in (
             (q.numbers, numbers), (q.arrived, arrived), (q.next_at, next_at)))
-    order = np.lexsort((numbers[:, 0], targets, rows))  # by replication, object, time (then look order)
     pic.pending = Reports(rows[order], sensors[order], targets[order], numbers[order], arrived[order], next_at[order])
 
 
