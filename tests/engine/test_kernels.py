@@ -8,7 +8,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from iadsim.engine._kernels import assignable, holders, inside_lists, known, next_event_times, row_pointers
+from iadsim.engine._kernels import (
+    assignable,
+    holders,
+    inside_lists,
+    known,
+    merged_order,
+    next_event_times,
+    row_pointers,
+)
 from iadsim.registry import BEARING, ELEVATION, RANGING
 from iadsim.tracking.picture import arrival_order
 
@@ -210,3 +218,19 @@ def test_due_pairs_and_leaks_are_numpys_nonzero_over_the_rows(seed):
     np.testing.assert_array_equal(i, ei)
     np.testing.assert_array_equal(t, et)
     assert len(i)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_merged_order_is_the_stable_lexsort_of_both(seed):
+    """The engine merges a step's reports into those pending (sorted by row, object, time) with merged_order: the
+    order numpy's stable lexsort gives the two concatenated, ties (equal row, object and time: common here) kept
+    pending first, then in the new reports' own order."""
+    g = np.random.default_rng(seed)
+    n_a, n_b = g.integers(0, 60, 2)
+    rows, targets = g.integers(0, 4, n_a + n_b), g.integers(0, 3, n_a + n_b)
+    time = g.choice([0.0, 0.5, 1.0, 2.5], n_a + n_b)
+    a = np.lexsort((time[:n_a], targets[:n_a], rows[:n_a]))  # the pending reports, sorted
+    rows[:n_a], targets[:n_a], time[:n_a] = rows[:n_a][a], targets[:n_a][a], time[:n_a][a]
+    order_b = np.lexsort((time[n_a:], targets[n_a:], rows[n_a:]))
+    got = merged_order(rows[:n_a], targets[:n_a], time[:n_a], rows[n_a:], targets[n_a:], time[n_a:], order_b)
+    np.testing.assert_array_equal(got, np.lexsort((time, targets, rows)))
