@@ -1506,8 +1506,11 @@ def time_to_asset(ctx: Context, k: int) -> np.ndarray:
 def decider(ctx: Context, rd: Readiness, r: int, f: int) -> int:
     """Who decides for fire unit ``f``: the first working command post (its index), else the battery itself
     (the number of command posts plus ``f``)."""
-    up = rd.unit_up[r, ctx.cp_units]
-    return int(np.argmax(up)) if up.any() else len(ctx.cp_units) + f
+    up = rd.unit_up[r]
+    for d, u in enumerate(ctx.cp_units.tolist()):  # (a few: a loop, not numpy's per-call set-up)
+        if up[u]:
+            return d
+    return len(ctx.cp_units) + f
 
 
 def crew(ctx: Context, rd: Readiness, r: int, f: int, d: int | None = None):

@@ -9,6 +9,8 @@ numbers whether it runs alone, in a batch of 1,000, on a local process or on a D
 
 from __future__ import annotations
 
+import math
+
 import numba
 import numpy as np
 
@@ -43,13 +45,39 @@ def uniform_at(keys: np.ndarray, step: int, stream: int, index) -> np.ndarray:
     other, so the engine can draw only the (sensor, target) pairs that matter at a step and still see the very
     numbers a full draw would give. Drawn by :func:`uniform_one` in one compiled pass.
     """
-    args = [np.asarray(a) for a in (keys, step, stream, index)]
-    if all(a.ndim == 0 for a in args):
-        return np.float64(uniform_one(*(np.uint64(a) for a in args)))
-    shape = np.broadcast_shapes(*(a.shape for a in args))
+    if _scalars(keys, step, stream, index):
+        return np.float64(uniform_one(np.uint64(keys), np.uint64(step), np.uint64(stream), np.uint64(index)))
+    *flat, shape = _flat(keys, step, stream, index)
     out = np.empty(shape)
-    _uniform_fill(*(np.broadcast_to(a.astype(np.uint64, copy=False), shape).ravel() for a in args), out.reshape(-1))
-    return out
+    _uniform_fill(*flat, 0, out.reshape(-1), out.reshape(-1))
+    return out if shape else out[()]
+
+
+_INTEGER = (int, np.integer)
+
+
+def _scalars(*args) -> bool:
+    """Whether all of ``args`` are integer scalars (the common one-draw case, without numpy's array set-up)."""
+    return all(isinstance(a, _INTEGER) for a in args)
+
+
+def _flat(*args):
+    """Each of ``args`` as a flat integer array and its step through the flat broadcast shape (1: one entry per
+    element, 0: one entry for all; others are broadcast into a copy), then that shape."""
+    arrays = [np.asarray(a) for a in args]
+    shape = np.broadcast_shapes(*(a.shape for a in arrays))
+    size = math.prod(shape)
+    out = []
+    for c, a in enumerate(arrays):
+        if c == 0 or a.dtype.kind not in "iu":
+            a = a.astype(np.uint64, copy=False)  # (the keys: uint64 for the mixing arithmetic)
+        if a.size == size:  # (broadcastable and as large: the same elements in the same order)
+            out += [a.reshape(-1), 1]
+        elif a.size == 1:
+            out += [a.reshape(1), 0]
+        else:
+            out += [np.broadcast_to(a, shape).ravel(), 1]
+    return (*out, shape)
 
 
 def normal(keys: np.ndarray, step: int, stream: int, shape: tuple[int, ...] = ()) -> np.ndarray:
@@ -61,8 +89,13 @@ def normal(keys: np.ndarray, step: int, stream: int, shape: tuple[int, ...] = ()
 
 def normal_at(keys: np.ndarray, step: int, stream: int, index) -> np.ndarray:
     """The entries ``normal(keys, step, stream, shape)[r, i]`` for flat indices ``i`` only."""
-    u1 = uniform_at(keys, step, 2 * stream + 1_000_001, index)
-    u2 = uniform_at(keys, step, 2 * stream + 1_000_002, index)
+    first = 2 * stream + 1_000_001  # the two uniform streams: this one and the next
+    if _scalars(keys, step, stream, index):
+        u1, u2 = uniform_at(keys, step, first, index), uniform_at(keys, step, first + 1, index)
+    else:
+        *flat, shape = _flat(keys, step, first, index)
+        u1, u2 = np.empty(shape), np.empty(shape)
+        _uniform_fill(*flat, 1, u1.reshape(-1), u2.reshape(-1))
     return np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2.0 * np.pi * u2)
 
 
@@ -79,7 +112,12 @@ def uniform_one(key, step, stream, index):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, nogil=True)
-def _uniform_fill(keys, steps, streams, index, out):  # pragma: no cover - compiled
-    """``out[i]`` = :func:`uniform_one` of entry ``i`` of the (n,) uint64 arrays."""
+def _uniform_fill(keys, k_step, steps, s_step, streams, t_step, index, i_step, second, out,
+                  out2):  # pragma: no cover - compiled
+    """``out[i]`` = :func:`uniform_one` of entry ``i`` of the flat integer arrays (each read at ``i`` times its
+    step: 1, or 0 for one entry for all); with ``second`` 1, ``out2[i]`` the same at the next stream."""
     for i in range(out.shape[0]):
-        out[i] = uniform_one(keys[i], steps[i], streams[i], index[i])
+        key, step, stream, at = keys[i * k_step], steps[i * s_step], streams[i * t_step], index[i * i_step]
+        out[i] = uniform_one(key, step, stream, at)
+        if second:
+            out2[i] = uniform_one(key, step, np.uint64(stream) + np.uint64(1), at)
