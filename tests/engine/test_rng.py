@@ -68,3 +68,27 @@ def test_the_draws_are_splitmix64_written_out():
     assert grid[2, 3] == _splitmix(int(keys[2]), int(steps[0]), 3, int(index[3]))
     one = rng.uniform_at(keys[7], int(steps[7]), int(streams[7]), int(index[7]))
     assert np.ndim(one) == 0 and one == expected[7]
+
+
+def test_every_kind_of_argument_gives_the_same_numbers():
+    """uniform_at reads scalars without numpy's array set-up and arrays of the broadcast shape in place: Python and
+    numpy integers of any width, 0-d arrays, int16/int32/bool/big-endian arrays, a transposed view, a one-entry
+    array, a negative counter (wrapping mod 2**64 as numpy's cast does) all give SplitMix64's numbers, as scalars
+    where all four are scalars; normal_at's two streams are the uniform ones that ``normal`` uses."""
+    mask = 2**64 - 1
+    key = rng.replication_keys(3, [0])[0]
+    for step, stream, index in [(5, 7, 9), (np.int16(5), np.uint8(7), np.int32(9)), (np.asarray(5), 7, np.asarray(9)),
+                                (-1, 7, 9), (np.int64(-3), 2, 0)]:
+        got = rng.uniform_at(key, step, stream, index)
+        assert np.ndim(got) == 0
+        assert got == _splitmix(int(key), int(step) & mask, int(stream), int(index) & mask)
+    keys = rng.replication_keys(3, np.arange(6))
+    counters = np.arange(12, dtype=np.int32).reshape(2, 6).T  # (6, 2), not contiguous
+    for index in (counters, counters.astype(np.int16), counters.astype(">i8"), counters.astype(bool)):
+        got = rng.uniform_at(keys[:, None], np.array([4]), 1, index)
+        expected = [[_splitmix(int(k), 4, 1, int(i)) for i in row] for k, row in zip(keys, index, strict=True)]
+        np.testing.assert_array_equal(got, expected)
+    u1 = rng.uniform_at(keys[:, None], 4, 2 * 5 + 1_000_001, counters)
+    u2 = rng.uniform_at(keys[:, None], 4, 2 * 5 + 1_000_002, counters)
+    np.testing.assert_array_equal(rng.normal_at(keys[:, None], 4, 5, counters),
+                                  np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2.0 * np.pi * u2))

@@ -346,7 +346,7 @@ def next_event_times(rows, clock, end, idle, phase, due, alive, leaked, arrival_
 def merged_order(rows_a, targets_a, time_a, rows_b, targets_b, time_b, order_b):  # pragma: no cover - compiled
     """The order of ``a`` followed by ``b`` (each (row, target, time) arrays) sorted by row, target, then time,
     stably (``np.lexsort((time, targets, rows))`` of the two concatenated), when ``a`` is sorted so already and
-    ``order_b`` sorts ``b`` so: a merge, in time linear in the total."""
+    ``order_b`` sorts ``b`` so: a merge, in time linear in the total. Times are not NaN (look times: finite)."""
     n_a, n_b = rows_a.shape[0], order_b.shape[0]
     out = np.empty(n_a + n_b, np.int64)
     i = j = 0

@@ -1520,9 +1520,10 @@ def crew(ctx: Context, rd: Readiness, r: int, f: int, d: int | None = None):
 
 
 def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray) -> tuple[bool, np.ndarray]:
-    """Threat evaluation and weapon-target assignment at each row's clock; new engagements wait for
-    authorisation. Returns whether anything was nominated (or held by the automation), and the rows where the
-    automation held a target (their fire unit is still free: it may be assigned again now)."""
+    """Threat evaluation and weapon-target assignment at each row's clock (``rows`` ascending, without repeats, as
+    :func:`fire_control` passes them); new engagements wait for authorisation. Returns whether anything was
+    nominated (or held by the automation), and the rows where the automation held a target (their fire unit is
+    still free: it may be assigned again now)."""
     w = ctx.world
     rd, pic, eng, bat, out = st.readiness, st.picture, st.engagements, st.batteries, st.outcomes
     inside, urgency, _ = step_values(ctx, k)
@@ -1545,12 +1546,15 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
         ok &= (mode != ONLY) | at_defended
         first = at_defended
     nominated, held = False, []
-    for r in dict.fromkeys(rr[ok].tolist()):  # each row with a feasible pair, in order
-        here = ok & (rr == r)
-        for chosen in ((here & first, here & ~first) if first[here].any() else (here,)):
-            chosen = chosen & ~bat.busy[r, f] & (eng.phase[r, t] == IDLE)  # (not what a first pass took)
+    feasible = np.flatnonzero(ok)  # by row (``rows`` ascend), so each row's feasible pairs are one run of it
+    starts = np.flatnonzero(np.diff(rr[feasible], prepend=-1)).tolist()
+    for lo, hi in zip(starts, [*starts[1:], len(feasible)][:len(starts)], strict=True):
+        here = feasible[lo:hi]
+        r, fh, th, firsts = int(rr[here[0]]), f[here], t[here], first[here]
+        for chosen in ((firsts, ~firsts) if firsts.any() else (np.ones(len(here), bool),)):
+            chosen = chosen & ~bat.busy[r, fh] & (eng.phase[r, th] == IDLE)  # (not what a first pass took)
             whole = np.zeros((len(w.fire_ids), len(w.target_ids)), bool)
-            whole[f[chosen], t[chosen]] = True
+            whole[fh[chosen], th[chosen]] = True
             for a, b in ctx.assigner(whole, ctx.pk, urgency):
                 # whatever the assigner says: a feasible pair, one engagement per target and per fire unit
                 if whole[a, b] and eng.phase[r, b] == IDLE and not bat.busy[r, a]:

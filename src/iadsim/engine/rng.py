@@ -57,8 +57,9 @@ _INTEGER = (int, np.integer)
 
 
 def _scalars(*args) -> bool:
-    """Whether all of ``args`` are integer scalars (the common one-draw case, without numpy's array set-up)."""
-    return all(isinstance(a, _INTEGER) for a in args)
+    """Whether all of ``args`` are integer scalars that are uint64 values (the common one-draw case, without numpy's
+    array set-up; others wrap as numpy's cast does, through :func:`_flat`)."""
+    return all(isinstance(a, _INTEGER) and 0 <= a < 2**64 for a in args)
 
 
 def _flat(*args):
@@ -69,7 +70,7 @@ def _flat(*args):
     size = math.prod(shape)
     out = []
     for c, a in enumerate(arrays):
-        if c == 0 or a.dtype.kind not in "iu":
+        if c == 0 or a.dtype.kind not in "iu" or not a.dtype.isnative:
             a = a.astype(np.uint64, copy=False)  # (the keys: uint64 for the mixing arithmetic)
         if a.size == size:  # (broadcastable and as large: the same elements in the same order)
             out += [a.reshape(-1), 1]

@@ -182,9 +182,10 @@ def _plots(first, last, det_t, det_pos, det_noise, det_sigma, det_pd, origin, re
         for v in range(u, nd):
             b = order[v]
             if b != a:
-                if not rng[b] - rng[a] < res[0]:
+                gap = rng[b] - rng[a]
+                if gap >= res[0]:
                     break  # (by range: the rest are farther still)
-                if member[b] >= 0:
+                if not gap < res[0] or member[b] >= 0:  # (NaN)
                     continue
                 _angles(a, first + a, det_pos, origin, az, el, angled)
                 _angles(b, first + b, det_pos, origin, az, el, angled)
