@@ -62,12 +62,8 @@ def assignable(rows, clock, alive, leaked, start_time, arrival_time, phase, idle
     held = np.zeros(n_t, np.int64)  # per target: how many sensors hold a track of it now (-1: not counted yet)
     held_by = np.empty((n_t, n_s), np.int64)  # and which, ascending
     age = np.empty((n_t, n_s))  # and since when [s]
+    eligible = np.empty(n_f, np.bool_)
     for i in range(rows.shape[0]):
-        if cap - found < inside_target.shape[0]:  # room for every pair inside, per row (see detections)
-            cap = max(2 * cap, found + inside_target.shape[0])
-            ii = np.concatenate((ii[:found], np.empty(cap - found, np.int64)))
-            ff = np.concatenate((ff[:found], np.empty(cap - found, np.int64)))
-            tt = np.concatenate((tt[:found], np.empty(cap - found, np.int64)))
         r = rows[i]
         now = clock[r]
         any_target = False  # the row's candidate targets
@@ -78,9 +74,17 @@ def assignable(rows, clock, alive, leaked, start_time, arrival_time, phase, idle
             held[t] = -1
         if not any_target:
             continue
+        room = 0  # the most triples the row may add: the pairs inside of its fire units that may fire
         for f in range(n_f):
-            if not (able[r, f] and unit_up[r, fire_unit[f]] and missiles[r, f] > 0 and ready_at[r, f] <= now
-                    and not busy[r, f] and guiding[r, group[f]] < channels[f]):
+            eligible[f] = (able[r, f] and unit_up[r, fire_unit[f]] and missiles[r, f] > 0 and ready_at[r, f] <= now
+                           and not busy[r, f] and guiding[r, group[f]] < channels[f])
+            if eligible[f]:
+                room += inside_ptr[f + 1] - inside_ptr[f]
+        if cap - found < room:  # grown per row, not per triple (see detections)
+            cap = max(2 * cap, found + room)
+            ii, ff, tt = _grown(ii, found, cap), _grown(ff, found, cap), _grown(tt, found, cap)
+        for f in range(n_f):
+            if not eligible[f]:
                 continue
             for j in range(inside_ptr[f], inside_ptr[f + 1]):
                 t = inside_target[j]
@@ -95,6 +99,15 @@ def assignable(rows, clock, alive, leaked, start_time, arrival_time, phase, idle
                 tt[found] = t
                 found += 1
     return ii[:found], ff[:found], tt[:found]
+
+
+@numba.njit(cache=True, nogil=True)
+def _grown(a, n, cap):  # pragma: no cover - compiled
+    """A new array of ``cap`` entries holding the first ``n`` of ``a`` (the rest not written: a large capacity costs
+    no memory until it is used)."""
+    out = np.empty(cap, a.dtype)
+    out[:n] = a[:n]
+    return out
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -121,27 +134,28 @@ def holders(confirmed_at, held_since, held_until, start, end, wanted):  # pragma
     target, each one's sensors ascending, and (n, 3) their confirmation, held-since and held-until times. None of
     these changes during a step's fire control."""
     n_r, n_s, n_t = confirmed_at.shape
-    room = n_s * np.count_nonzero(wanted)  # the most entries one row may add
+    targets = np.nonzero(wanted)[0]  # visit only these
     ptr = np.zeros(n_r * n_t + 1, np.int64)
-    cap = max(64, 2 * room)
-    sensor = np.empty(cap, np.int64)
-    times = np.empty((cap, 3))
-    n = 0
     for r in range(n_r):
-        if cap - n < room:  # grown per row, not per entry (see detections)
-            cap = max(2 * cap, n + room)
-            sensor = np.concatenate((sensor[:n], np.empty(cap - n, np.int64)))
-            times = np.concatenate((times[:n], np.empty((cap - n, 3))))
-        for t in range(n_t):
-            if wanted[t]:
-                for s in range(n_s):
-                    if confirmed_at[r, s, t] <= end or (held_since[r, s, t] <= end and held_until[r, s, t] > start):
-                        sensor[n] = s
-                        times[n, 0], times[n, 1], times[n, 2] = confirmed_at[r, s, t], held_since[r, s, t], \
-                            held_until[r, s, t]
-                        n += 1
-            ptr[r * n_t + t + 1] = n
-    return ptr, sensor[:n], times[:n]
+        for s in range(n_s):
+            for t in targets:
+                if confirmed_at[r, s, t] <= end or (held_since[r, s, t] <= end and held_until[r, s, t] > start):
+                    ptr[r * n_t + t + 1] += 1
+    for j in range(n_r * n_t):
+        ptr[j + 1] += ptr[j]
+    fill = ptr[:-1].copy()
+    sensor = np.empty(ptr[-1], np.int64)
+    times = np.empty((ptr[-1], 3))
+    for r in range(n_r):
+        for s in range(n_s):
+            for t in targets:
+                if confirmed_at[r, s, t] <= end or (held_since[r, s, t] <= end and held_until[r, s, t] > start):
+                    e = fill[r * n_t + t]
+                    sensor[e] = s
+                    times[e, 0], times[e, 1], times[e, 2] = confirmed_at[r, s, t], held_since[r, s, t], \
+                        held_until[r, s, t]
+                    fill[r * n_t + t] += 1
+    return ptr, sensor, times
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -386,8 +400,7 @@ def detections(keys, number, looking, flying, sensor, target, pd, n_targets, str
         # costs numba reference counting on every iteration (a third of this loop's time)
         if cap - found < sensor.shape[0]:
             cap = max(2 * cap, found + sensor.shape[0])
-            rr = np.concatenate((rr[:found], np.empty(cap - found, np.int64)))
-            ii = np.concatenate((ii[:found], np.empty(cap - found, np.int64)))
+            rr, ii = _grown(rr, found, cap), _grown(ii, found, cap)
         for i in range(sensor.shape[0]):
             s, t = sensor[i], target[i]
             if not (looking[r, s] and flying[r, t]):

@@ -152,18 +152,10 @@ def fuse_reports(x, p, time, updates, stale, bearings, index, rows, sensors, tar
     """
     n = index.shape[0]
     n_p = passive.sensor.shape[0]
-    # the work arrays hold one (row, object)'s arrivals now: at most each of its reports at every node it reaches.
-    # Allocated once for the largest (an array grown inside the loop costs numba reference counting per
-    # iteration: a third of this function's time when it was so)
-    cap = 0
-    g0 = 0
-    while g0 < n:
-        g1, c = g0 + 1, reach[sensors[index[g0]]]
-        while g1 < n and rows[index[g1]] == rows[index[g0]] and targets[index[g1]] == targets[index[g0]]:
-            c += reach[sensors[index[g1]]]
-            g1 += 1
-        cap = max(cap, c)
-        g0 = g1
+    # the work arrays hold one (row, object)'s arrivals now, grown before a group that may need more (an array
+    # grown inside the loop over arrivals costs numba reference counting per iteration: a third of this
+    # function's time when it was so)
+    cap = 64
     node = np.empty(cap, np.int64)
     arrival = np.empty(cap)
     which = np.empty(cap, np.int64)
@@ -177,8 +169,14 @@ def fuse_reports(x, p, time, updates, stale, bearings, index, rows, sensors, tar
     g0 = 0
     while g0 < n:  # the reports of one (row, object), in plot-time order
         g1 = g0 + 1
+        bound = reach[sensors[index[g0]]] - arrived[index[g0]]  # the most arrivals: each report at its nodes left
         while g1 < n and rows[index[g1]] == rows[index[g0]] and targets[index[g1]] == targets[index[g0]]:
+            bound += reach[sensors[index[g1]]] - arrived[index[g1]]
             g1 += 1
+        if bound > cap:
+            cap = max(2 * cap, bound)
+            node, arrival, which = np.empty(cap, np.int64), np.empty(cap), np.empty(cap, np.int64)
+            by_node = np.empty(cap, np.int64)
         r, t = rows[index[g0]], targets[index[g0]]
         m = 0  # the arrivals now: (node, time, report), in report order
         for j in range(g0, g1):
