@@ -153,8 +153,8 @@ def fuse_reports(x, p, time, updates, stale, bearings, index, rows, sensors, tar
     n = index.shape[0]
     n_p = passive.sensor.shape[0]
     # the work arrays hold one (row, object)'s arrivals now, grown before a group that may need more (an array
-    # grown inside the loop over arrivals costs numba reference counting per iteration: a third of this
-    # function's time when it was so)
+    # the loop over arrivals may replace costs it on every iteration, numba's reference counting we believe:
+    # a third of this function's time when it was so)
     cap = 64
     node = np.empty(cap, np.int64)
     arrival = np.empty(cap)
