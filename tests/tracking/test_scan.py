@@ -331,35 +331,43 @@ def test_the_per_axis_filter_is_the_libraries_predict_and_update():
 
 def test_what_a_sensor_follows_is_its_confirmed_tracks_objects_after_every_look():
     """Five replications of one sensor, each seeing eight targets at random (Pd 0.6) over 120 looks, every
-    replication's look in one call (as the engine calls it), 2-of-3 to confirm, dropped after 2 misses: after every
-    look the objects each replication's sensor follows (finite ``confirmed_at``) are exactly those of its confirmed
-    tracks, an object it stops following is held from its confirmation until that look, and each such break is
-    counted (scan_looks visits only the objects followed before or after a look, not every object)."""
+    replication's look in one call (as the engine calls it), 2-of-3 to confirm, dropped after 2 misses; the targets
+    fly in pairs 60 m apart with 40 m noise, so tracks swap objects, and one target has landed. After every look the
+    objects each replication's sensor follows (finite ``confirmed_at``) are exactly those of its confirmed tracks,
+    the newly followed are reported (``out_confirmed``), an object it stops following is held from its confirmation
+    until that look, and each break of a flying object is counted (scan_looks visits only the objects followed
+    before or after a look, not every object)."""
     g = np.random.default_rng(4)
     R, T = 5, 8
     tab = SensorTrackTable.empty(R, 1, 32)
     confirmed_at, held_since, held_until = np.full((R, 1, T), np.inf), np.full((R, 1, T), np.inf), \
         np.full((R, 1, T), -np.inf)
+    flying = np.ones((R, T), bool)
+    flying[:, T - 1] = False
     counts = [np.zeros(R, np.int64) for _ in range(4)]  # dropped, false confirmed, swaps, breaks
     followed, since, breaks = [set() for _ in range(R)], [{} for _ in range(R)], np.zeros(R, np.int64)
     for i in range(120):
         seen = g.random((R, T)) < 0.6
         rr, tt = np.nonzero(seen)
         n_d = len(rr)
-        scan_looks(np.arange(R), np.zeros(R, np.int64), np.full(R, float(i)),
-                   np.concatenate([[0], np.cumsum(seen.sum(axis=1))]), tt, np.column_stack(
-                       [2e4 * tt, np.full(n_d, 3e4), np.full(n_d, 500.0)]), np.zeros((n_d, 3)), np.ones(n_d),
-                   np.ones(n_d), np.zeros(R + 1, np.int64), np.zeros((0, 3)), np.zeros(0), np.zeros((1, 3)),
-                   np.zeros((1, 3)), tab.x, tab.p, tab.status, tab.hits, tab.scans, tab.misses, tab.truth, tab.time,
-                   tab.top, 2, 3, 2, 0.0, 300.0**2, GATE, confirmed_at, held_since, held_until, np.ones((R, T), bool),
-                   *counts, np.empty(R * T, np.int64), np.empty((n_d, 3), np.int64), np.empty((n_d, 5)))
+        position = np.column_stack([2e4 * (tt // 2) + 60.0 * (tt % 2), np.full(n_d, 3e4), np.full(n_d, 500.0)])
+        new = np.empty(R * T, np.int64)
+        n_new, _ = scan_looks(
+            np.arange(R), np.zeros(R, np.int64), np.full(R, float(i)), np.concatenate([[0], np.cumsum(seen.sum(1))]),
+            tt, position, g.normal(size=(n_d, 3)), np.full(n_d, 40.0), np.ones(n_d), np.zeros(R + 1, np.int64),
+            np.zeros((0, 3)), np.zeros(0), np.zeros((1, 3)), np.zeros((1, 3)), tab.x, tab.p, tab.status, tab.hits,
+            tab.scans, tab.misses, tab.truth, tab.time, tab.top, 2, 3, 2, 0.0, 300.0**2, GATE, confirmed_at,
+            held_since, held_until, flying, *counts, new, np.empty((n_d, 3), np.int64), np.empty((n_d, 5)))
+        reported = set()
         for r in range(R):
             now = {int(t) for t, s in zip(tab.truth[r, 0], tab.status[r, 0], strict=True) if s == CONFIRMED}
             assert set(np.flatnonzero(np.isfinite(confirmed_at[r, 0])).tolist()) == now, (i, r)
             for t in followed[r] - now:
                 assert (held_since[r, 0, t], held_until[r, 0, t]) == (since[r][t], float(i))
-            breaks[r] += len(followed[r] - now)
+            breaks[r] += sum(bool(flying[r, t]) for t in followed[r] - now)
             since[r].update({t: float(i) for t in now - followed[r]})
+            reported |= {r * T + t for t in now - followed[r]}  # flat (row, sensor 0, object)
             followed[r] = now
+        assert sorted(new[:n_new].tolist()) == sorted(reported)
     np.testing.assert_array_equal(counts[3], breaks)
-    assert (breaks > 3).all()
+    assert (breaks > 3).all() and counts[2].sum() > 50  # breaks and swaps happened
