@@ -365,13 +365,9 @@ def merged_order(rows_a, targets_a, time_a, rows_b, targets_b, time_b, order_b):
     out = np.empty(n_a + n_b, np.int64)
     i = j = 0
     for k in range(n_a + n_b):
-        if j < n_b:
-            b = order_b[j]
-            take_b = i == n_a or (rows_b[b], targets_b[b], time_b[b]) < (rows_a[i], targets_a[i], time_a[i])
-        else:
-            take_b = False
-        if take_b:
-            out[k] = n_a + order_b[j]
+        b = order_b[min(j, n_b - 1)] if n_b else 0
+        if j < n_b and (i == n_a or (rows_b[b], targets_b[b], time_b[b]) < (rows_a[i], targets_a[i], time_a[i])):
+            out[k] = n_a + b
             j += 1
         else:
             out[k] = i

@@ -1547,9 +1547,7 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
         first = at_defended
     nominated, held = False, []
     feasible = np.flatnonzero(ok)  # by row (``rows`` ascend), so each row's feasible pairs are one run of it
-    starts = np.flatnonzero(np.diff(rr[feasible], prepend=-1)).tolist()
-    for lo, hi in zip(starts, [*starts[1:], len(feasible)][:len(starts)], strict=True):
-        here = feasible[lo:hi]
+    for here in np.split(feasible, np.flatnonzero(np.diff(rr[feasible])) + 1) if len(feasible) else ():
         r, fh, th, firsts = int(rr[here[0]]), f[here], t[here], first[here]
         for chosen in ((firsts, ~firsts) if firsts.any() else (np.ones(len(here), bool),)):
             chosen = chosen & ~bat.busy[r, fh] & (eng.phase[r, th] == IDLE)  # (not what a first pass took)
