@@ -601,9 +601,10 @@ def test_the_estimate_holds_the_engines_track_table(tiny):
     engine = Engine(build_world(scenario), np.arange(2), 1, events=False)
     assert size.track_slots == engine.ctx.track_slots >= 2 * size.targets + 16
     table = engine.state.tracks.table
-    # the budget's 96 bytes per slot cover what the table holds per slot (and the rest of a replication beside it)
-    per_slot = table.nbytes / (2 * len(engine.w.sensor_ids) * size.track_slots)
-    assert per_slot <= 96
+    # the budget's 96 bytes per slot cover what the table holds per slot (a record and its truth; each sensor's
+    # ``top`` beside them is the rest of a replication's)
+    n_sensors = len(engine.w.sensor_ids)
+    assert table.nbytes <= 2 * n_sensors * (size.track_slots * 96 + 8)
     assert size.replication_bytes() > table.nbytes / 2
 
 

@@ -59,6 +59,32 @@ def test_hungarian_is_optimal_against_brute_force(seed):
     assert value[w, t].sum() == pytest.approx(_best_partial_matching(value), abs=1e-12)
 
 
+
+@pytest.mark.parametrize("seed", range(30))
+def test_hungarian_takes_disjoint_pairs_as_the_solver_does(seed):
+    """Usable pairs sharing no weapon and no target (the engine's common case, answered without the solver) give the
+    pairs scipy's solver gives on the same matrix, in the same order; a shared weapon or target, or a pair worth 0,
+    still goes to the solver."""
+    from scipy.optimize import linear_sum_assignment
+
+    rng = np.random.default_rng(seed)
+    n_w, n_t = rng.integers(2, 15), rng.integers(2, 49)
+    value = np.full((n_w, n_t), -np.inf)
+    k = int(rng.integers(1, min(n_w, n_t) + 1))
+    ws, ts = rng.choice(n_w, k, replace=False), rng.choice(n_t, k, replace=False)
+    value[ws, ts] = rng.uniform(1e-3, 1.0, k)
+    if seed % 3 == 1:  # a shared target: the solver decides
+        value[(ws[0] + 1) % n_w, ts[0]] = rng.uniform(1e-3, 1.0)
+    if seed % 3 == 2:  # a pair worth nothing
+        value[ws[0], ts[0]] = 0.0
+    usable = np.isfinite(value) & (value >= 0)
+    rows, cols = linear_sum_assignment(np.where(usable, value, 0.0), maximize=True)
+    keep = usable[rows, cols]
+    w, t = hungarian_assign(value)
+    assert w.tolist() == rows[keep].tolist() and t.tolist() == cols[keep].tolist()
+    assert w.dtype == np.intp and t.dtype == np.intp
+
+
 def test_hungarian_rectangular_and_forbidden():
     value = np.array([[5.0, -np.inf, 1.0], [4.0, 3.0, np.nan]])
     w, t = hungarian_assign(value)

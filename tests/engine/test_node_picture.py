@@ -68,17 +68,24 @@ def test_a_fire_units_track_is_the_kalman_filter_of_the_reports_that_reached_it(
 
 def test_the_nodes_tracks_of_one_object_lie_together_in_memory(make_scenario):
     """The pictures are indexed (R, N, T, ...) and stored (R, T, N, ...): a report fanning out to many nodes
-    touches one object's neighbouring tracks (phases.by_object), and a node's latest bearings of an object keep
-    their times together; the values are the engine's either way (the tests above)."""
+    touches one object's neighbouring tracks (phases.by_object), a node's track of an object keeps its fields in
+    one record (phases.TRACK), and a node's latest bearings of an object keep their times together; the values
+    are the engine's either way (the tests above)."""
+    from numpy.lib.array_utils import byte_bounds
+
     from .test_triangulation import _world
 
     pic = Engine(_steady_network(make_scenario), np.arange(2), seed=5, events=False).state.picture
     R, N, T = pic.updates.shape
     assert N > 1 and T > 1
-    for a, tail in ((pic.x, (6,)), (pic.p, (3, 3)), (pic.track_time, ()), (pic.updates, ())):
+    size = phases.TRACK.itemsize
+    fields = (pic.x, (6,)), (pic.p, (3, 3)), (pic.track_time, ()), (pic.updates, ())
+    for a, tail in fields:
         assert a.shape == (R, N, T) + tail
-        row = int(np.prod(tail)) * a.itemsize
-        assert a.strides[1] == row and a.strides[2] == N * row and a.strides[0] == T * N * row
+        assert a.strides[1] == size and a.strides[2] == N * size and a.strides[0] == T * N * size
+    for r, n, t in ((0, 0, 0), (1, N - 1, T - 1), (1, 1, 0)):  # one track's fields lie within one record
+        bounds = [byte_bounds(a[r:r + 1, n:n + 1, t:t + 1]) for a, _ in fields]
+        assert max(high for _, high in bounds) - min(low for low, _ in bounds) <= size
     world = _world(make_scenario)  # two passive sensors
     bearings = Engine(world, np.arange(2), seed=5, events=False).state.picture.bearings
     P = int((~world.ranging).sum())

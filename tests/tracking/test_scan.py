@@ -371,3 +371,22 @@ def test_what_a_sensor_follows_is_its_confirmed_tracks_objects_after_every_look(
         assert sorted(new[:n_new].tolist()) == sorted(reported)
     np.testing.assert_array_equal(counts[3], breaks)
     assert (breaks > 3).all() and counts[2].sum() > 50  # breaks and swaps happened
+
+
+def test_a_slots_fields_lie_in_one_record_and_start_free():
+    """What a look reads and writes of a slot (state, covariance, time, counters, status) lies in one record of
+    ``SLOT`` (a few cache lines per look rather than one per field); ``truth`` apart, -1 everywhere; nothing set."""
+    from numpy.lib.array_utils import byte_bounds
+
+    from iadsim.tracking.scan import SLOT
+
+    tab = SensorTrackTable.empty(3, 2, 5)
+    fields = [tab.x, tab.p, tab.time, tab.hits, tab.scans, tab.misses, tab.status]
+    for a in fields:
+        assert a.shape[:3] == (3, 2, 5) and a.strides[:3] == (2 * 5 * SLOT.itemsize, 5 * SLOT.itemsize, SLOT.itemsize)
+        assert not a.any()
+    for r, s, i in ((0, 0, 0), (2, 1, 4)):
+        bounds = [byte_bounds(a[r, s, i:i + 1]) for a in fields]
+        assert max(high for _, high in bounds) - min(low for low, _ in bounds) <= SLOT.itemsize
+    assert (tab.truth == -1).all() and not tab.top.any()
+    assert tab.nbytes == 3 * 2 * (5 * (SLOT.itemsize + 4) + 8) - 1  # (the last record's padding byte unspanned)

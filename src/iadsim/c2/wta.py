@@ -73,11 +73,22 @@ def hungarian_assign(value: ArrayLike) -> tuple[NDArray[np.intp], NDArray[np.int
     if value.size == 0 or not usable.any():
         empty = np.empty(0, dtype=np.intp)
         return empty, empty.copy()
+    rows, cols = np.nonzero(usable)
+    if (value[rows, cols] > 0.0).all() and _distinct(rows) and _distinct(cols):
+        # usable pairs that share no weapon and no target, each worth something: the optimum takes every one of them
+        # and nothing else (dropping one loses its value; any other pair shares a weapon or target with one of them
+        # or is unusable), so the solver is not needed (the engine's common case: a few fire units, a few targets)
+        return rows.astype(np.intp), cols.astype(np.intp)
     # Unusable pairs are worth 0, i.e. the same as leaving both idle; they are dropped afterwards.
     weights = np.where(usable, value, 0.0)
     rows, cols = linear_sum_assignment(weights, maximize=True)
     keep = usable[rows, cols]
     return rows[keep].astype(np.intp), cols[keep].astype(np.intp)
+
+
+def _distinct(a: np.ndarray) -> bool:
+    """Whether the few integers ``a`` are all different."""
+    return len(set(a.tolist())) == len(a)
 
 
 def _as_rounds(assignment: ArrayLike, n_targets: int) -> NDArray[np.int64]:

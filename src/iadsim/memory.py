@@ -1,0 +1,49 @@
+"""Large arrays most of whose memory is never written, allocated so that what is never written takes no memory.
+
+numpy asks Linux for transparent huge pages (2 MB) for every array of 4 MB or more (NumPy's "Global state" page,
+"madvise hugepage on Linux"); where the kernel grants them (its ``transparent_hugepage`` setting ``madvise`` or
+``always``), one write anywhere in a 2 MB span makes the whole span resident. Most of the engine's track slots and
+node pictures are never written (slots no track uses; objects a node never hears of): on huge pages they cost
+memory for nothing. :func:`sparse_zeros` maps such an array itself and advises small pages (``MADV_NOHUGEPAGE``,
+madvise(2)), so only the 4 kB pages written are kept; where the platform has no such advice, it is numpy's zeros.
+"""
+
+from __future__ import annotations
+
+import math
+import mmap
+
+import numpy as np
+from numpy.lib.array_utils import byte_bounds
+
+__all__ = ["held_bytes", "sparse_zeros"]
+
+_NO_HUGE_PAGES = getattr(mmap, "MADV_NOHUGEPAGE", None)  # (Linux; not on Windows or macOS)
+
+
+def sparse_zeros(shape: tuple[int, ...], dtype) -> np.ndarray:
+    """A zero array of ``shape`` and ``dtype`` whose pages take memory only once written: an anonymous private
+    mapping (zero-filled by the operating system) on small pages where the platform can advise them, else
+    :func:`numpy.zeros`."""
+    dtype = np.dtype(dtype)
+    size = math.prod(shape) * dtype.itemsize
+    if size == 0 or _NO_HUGE_PAGES is None:
+        return np.zeros(shape, dtype)
+    memory = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE)
+    memory.madvise(_NO_HUGE_PAGES)
+    return np.frombuffer(memory, dtype).reshape(shape)
+
+
+def held_bytes(*arrays: np.ndarray) -> int:
+    """The bytes of memory ``arrays`` span together (views of one array, its fields say, count once; padding after
+    the last field of its last record is not spanned)."""
+    spans = sorted(byte_bounds(a) for a in arrays if a.size)
+    total, reach = 0, None
+    for low, high in spans:
+        if reach is None or low >= reach:
+            total += high - low
+            reach = high
+        elif high > reach:
+            total += high - reach
+            reach = high
+    return total

@@ -1,0 +1,70 @@
+"""Arrays whose unwritten memory takes none (iadsim.memory)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import pickle
+import sys
+
+import numpy as np
+import pytest
+
+from iadsim.memory import held_bytes, sparse_zeros
+
+RECORD = np.dtype([("n", np.int16), ("x", np.float64, (6,))], align=True)  # (no padding after the last field)
+
+
+def test_sparse_zeros_are_writable_zeros_of_the_shape_and_type():
+    a = sparse_zeros((3, 4, 5), RECORD)
+    assert a.shape == (3, 4, 5) and a.dtype == RECORD and a.flags.writeable
+    assert not a["x"].any() and not a["n"].any()
+    a["x"][1, 2, 3, 4] = 7.5
+    a["n"][2] = 3
+    assert a["x"].sum() == 7.5 and a["n"].sum() == 3 * 4 * 5
+    back = pickle.loads(pickle.dumps(a))
+    assert back.dtype == RECORD and np.array_equal(back, a)
+    assert sparse_zeros((0, 4), float).shape == (0, 4)
+
+
+def _write_in_child(a):
+    a[:] = 1.0
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="fork: not on Windows")
+def test_a_forked_process_writes_its_own_copy():
+    """The mapping is private: a worker forked from the process that holds the array writes to its own copy (a
+    shared mapping would let one replication batch overwrite another's state)."""
+    a = sparse_zeros((1000,), float)
+    child = multiprocessing.get_context("fork").Process(target=_write_in_child, args=(a,))
+    child.start()
+    child.join(60)
+    assert child.exitcode == 0
+    assert not a.any()
+
+
+def _resident() -> int:
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmRSS"))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_what_is_never_written_takes_no_memory():
+    """One byte written in each 2 MB of a 128 MB array keeps a few of its 4 kB pages resident, not the 128 MB that
+    huge pages would (numpy asks for them for arrays of 4 MB or more, and this machine's kernel grants them when
+    asked)."""
+    a = sparse_zeros((128 << 20,), np.uint8)
+    before = _resident()
+    a[:: 2 << 20] = 1
+    grown = _resident() - before
+    assert grown < 8 << 20, f"{grown / 2**20:.0f} MB resident after writing 64 bytes"
+    assert a.sum() == 64
+
+
+def test_held_bytes_counts_views_of_one_array_once():
+    a = np.zeros((10, 4), RECORD)
+    b = np.zeros(7)
+    assert held_bytes(a["x"], a["n"]) == a.nbytes
+    assert held_bytes(a["x"], a["n"], b) == a.nbytes + b.nbytes
+    assert held_bytes(b[:3], b[2:5]) == 5 * 8  # overlapping views: their union
+    assert held_bytes(b[:2], b[4:]) == 5 * 8  # apart: each
+    assert held_bytes(np.zeros(0), b) == b.nbytes
