@@ -50,8 +50,8 @@ def _resident() -> int:
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_what_is_never_written_takes_no_memory():
     """One byte written in each 2 MB of a 128 MB array keeps a few of its 4 kB pages resident, not the 128 MB that
-    huge pages would (numpy asks for them for arrays of 4 MB or more, and this machine's kernel grants them when
-    asked)."""
+    huge pages would (numpy asks for them for arrays of 4 MB or more, and a kernel whose transparent_hugepage setting
+    is madvise or always grants them; with it set to never this passes either way)."""
     a = sparse_zeros((128 << 20,), np.uint8)
     before = _resident()
     a[:: 2 << 20] = 1

@@ -29,8 +29,14 @@ def sparse_zeros(shape: tuple[int, ...], dtype) -> np.ndarray:
     size = math.prod(shape) * dtype.itemsize
     if size == 0 or _NO_HUGE_PAGES is None:
         return np.zeros(shape, dtype)
-    memory = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE)
-    memory.madvise(_NO_HUGE_PAGES)
+    try:
+        memory = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE)
+    except (OSError, OverflowError):  # (numpy's zeros then say what is wrong as numpy would: MemoryError)
+        return np.zeros(shape, dtype)
+    try:
+        memory.madvise(_NO_HUGE_PAGES)
+    except OSError:  # a kernel without transparent huge pages: small pages anyway
+        pass
     return np.frombuffer(memory, dtype).reshape(shape)
 
 

@@ -61,11 +61,17 @@ def test_hungarian_is_optimal_against_brute_force(seed):
 
 
 @pytest.mark.parametrize("seed", range(30))
-def test_hungarian_takes_disjoint_pairs_as_the_solver_does(seed):
+def test_hungarian_takes_disjoint_pairs_as_the_solver_does(seed, monkeypatch):
     """Usable pairs sharing no weapon and no target (the engine's common case, answered without the solver) give the
     pairs scipy's solver gives on the same matrix, in the same order; a shared weapon or target, or a pair worth 0,
     still goes to the solver."""
     from scipy.optimize import linear_sum_assignment
+
+    import iadsim.c2.wta as wta
+
+    solved = []
+    monkeypatch.setattr(wta, "linear_sum_assignment",
+                        lambda *a, **k: solved.append(1) or linear_sum_assignment(*a, **k))
 
     rng = np.random.default_rng(seed)
     n_w, n_t = rng.integers(2, 15), rng.integers(2, 49)
@@ -83,6 +89,7 @@ def test_hungarian_takes_disjoint_pairs_as_the_solver_does(seed):
     w, t = hungarian_assign(value)
     assert w.tolist() == rows[keep].tolist() and t.tolist() == cols[keep].tolist()
     assert w.dtype == np.intp and t.dtype == np.intp
+    assert bool(solved) == (seed % 3 != 0)  # disjoint pairs worth something: no solver
 
 
 def test_hungarian_rectangular_and_forbidden():

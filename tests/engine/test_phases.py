@@ -4,6 +4,8 @@ and State.check() catches a state that breaks its invariants."""
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -271,3 +273,40 @@ def test_a_track_dropped_later_in_the_window_is_known_until_its_drop(engine, far
     knows = phases.known(engine.ctx, near, engine.state.readiness, trk, [0, 0], [0, 0], [0, 0],
                          [t_k + 0.25, t_k + 0.75])
     assert knows.tolist() == [True, False]
+
+
+def _resident() -> int:
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmRSS"))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_ending_a_sensors_tracks_holds_them_frees_their_slots_and_writes_no_other():
+    """A destroyed (or departing) unit's sensors: each followed object held from its confirmation until now, its
+    slots freed; the slots from ``top`` on are free already and stay unwritten (their memory is never taken:
+    clearing all of a sensor's 60,000 slots would write 5 MB of records)."""
+    from types import SimpleNamespace
+
+    from iadsim.tracking import CONFIRMED
+
+    R, S, N, T = 2, 2, 60_000, 4
+    trk = SensorTracks(phase=np.zeros((R, S)), table=SensorTrackTable.empty(R, S, N), dropped=np.zeros(R, np.int64),
+                       false_confirmed=np.zeros(R, np.int64), swaps=np.zeros(R, np.int64),
+                       breaks=np.zeros(R, np.int64), confirmed_at=np.full((R, S, T), np.inf),
+                       held_since=np.full((R, S, T), np.inf), held_until=np.full((R, S, T), -np.inf),
+                       reports=[], deliveries=(np.zeros(0, int), np.zeros(0, int), np.zeros(0)))
+    tab = trk.table
+    for s in range(S):
+        tab.status[1, s, :3], tab.truth[1, s, :3], tab.top[1, s] = CONFIRMED, [2, 0, -1], 3
+        trk.confirmed_at[1, s, [0, 2]] = [4.0, 7.0]
+    world = SimpleNamespace(sensor_unit=np.array([5, 6]))
+    before = _resident()
+    phases.end_tracks(trk, world, 1, 5, 12.0)  # unit 5: sensor 0
+    grown = _resident() - before
+    assert grown < 2 << 20, f"{grown / 2**20:.1f} MB written"
+    assert (tab.status[1, 0] == FREE).all() and (tab.truth[1, 0] == -1).all() and tab.top[1, 0] == 0
+    assert np.isinf(trk.confirmed_at[1, 0]).all()
+    assert trk.held_since[1, 0].tolist() == [4.0, np.inf, 7.0, np.inf]
+    assert trk.held_until[1, 0].tolist() == [12.0, -np.inf, 12.0, -np.inf]
+    assert (tab.status[1, 1, :3] == CONFIRMED).all() and tab.top[1, 1] == 3  # the other sensor's: untouched
+    assert trk.confirmed_at[1, 1, [0, 2]].tolist() == [4.0, 7.0]

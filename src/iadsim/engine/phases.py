@@ -1278,8 +1278,8 @@ def end_tracks(trk: SensorTracks, w: World, r: int, u: int, when: float) -> None
         held = np.isfinite(trk.confirmed_at[r, s])
         trk.held_since[r, s, held], trk.held_until[r, s, held] = trk.confirmed_at[r, s, held], when
         trk.confirmed_at[r, s] = np.inf
-        tab = trk.table
-        tab.status[r, s], tab.truth[r, s], tab.top[r, s] = 0, -1, 0
+        tab, n = trk.table, trk.table.top[r, s]  # (the slots from top on are free already: left unwritten, they
+        tab.status[r, s, :n], tab.truth[r, s, :n], tab.top[r, s] = 0, -1, 0  # take no memory, iadsim.memory)
 
 
 # ------------------------------------------------------------------------------------------------ relocation

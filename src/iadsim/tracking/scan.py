@@ -56,10 +56,12 @@ from iadsim.tracking.tracks import CONFIRMED, FREE, TENTATIVE, scan_rules
 __all__ = ["ANGLE_RANGE", "REPORT_FIELDS", "SLOT", "SensorTrackTable", "min_cost_assignment", "scan_looks",
            "slots_needed"]
 
-# The kernels use numba's "numpy" error model: a division by zero would give inf or nan instead of raising. None can
-# happen here: every divisor is a count of at least one, a constant, or a track's position variance plus a plot's
-# (at least MIN_SIGMA squared, :mod:`iadsim.engine.phases`). The default model's zero check on every division cost
-# scan_looks about a sixth of its time at 500 replications (measured on 2026-12-05; results bit-identical).
+# This module's kernels are compiled with numba's "numpy" error model: a division by zero would give inf or nan
+# instead of raising. None can happen as the engine calls them: every divisor is a count of at least one, a constant,
+# or a track's position variance plus a plot's (at least MIN_SIGMA squared, :mod:`iadsim.engine.phases`); a caller of
+# scan_looks must pass positive plot variances. The default model's zero check on every division cost scan_looks
+# about a sixth of its time at 500 replications (measured on 2026-12-05; results bit-identical). Its helpers inlined
+# into iadsim.tracking.picture's kernels keep the default model there.
 
 
 def slots_needed(n_targets: int, clutter: float, confirm_looks: int) -> int:
@@ -365,10 +367,11 @@ def scan_looks(rows, sensors, when, det_ptr, det_t, det_pos, det_noise, det_sigm
 
     Detections of look ``l`` are ``det_ptr[l]:det_ptr[l + 1]`` (true object, true position, standard normal noise (3,),
     position sigma [m], Pd); its false plots ``fa_ptr[l]:fa_ptr[l + 1]`` (position, variance). ``origin`` (S, 3) the
-    sensors' positions, ``resolution`` (S, 3) range [m], azimuth and elevation [rad] (0: resolves everything). The track
-    table (arrays (R, S, N)) is updated in place; ``m``, ``n``, ``k`` the M-of-N rules, ``q`` the process noise
-    [m^2/s^4] (DWNA acceleration variance), ``speed_var`` a new track's velocity variance, ``gate`` the chi-square gate
-    on the squared Mahalanobis distance (3 degrees of freedom).
+    sensors' positions, ``resolution`` (S, 3) range [m], azimuth and elevation [rad] (0: resolves everything); the
+    plots' sigmas and variances must be positive. The track table (arrays (R, S, N)) is updated in place; ``m``,
+    ``n``, ``k`` the M-of-N rules, ``q`` the process noise [m^2/s^4] (DWNA acceleration variance), ``speed_var``
+    a new track's velocity variance, ``gate`` the chi-square gate on the squared Mahalanobis distance (3 degrees of
+    freedom).
 
     Which true objects each sensor follows (a confirmed track whose truth it is) is kept in
     ``confirmed_at``/``held_since``/``held_until`` (R, S, T): a newly followed object's flat index goes to
