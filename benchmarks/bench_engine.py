@@ -13,13 +13,16 @@ Second peer: the engine as it was before an issue with a performance target agai
 real tracks (issue 19: false plots, each sensor's tracks; "within 1.5x") by default, or the continuous-time
 kill chain (issue 18: "no slower") with ``--baseline 18``. The script exports that commit's ``src`` with
 ``git archive`` and runs both engines the same way, each in a fresh interpreter (start-up, import and
-``build_world`` included): the reference scenario, 1,000 replications in batches of 250 on two forked
-processes, rounds in turn.
+``build_world`` included): the reference scenario, 1,000 replications in batches on two forked processes,
+rounds in turn.
+
+Batches are those ``iadsim simulate`` chooses (:func:`iadsim.analysis.montecarlo.batch_size_for`: for 1,000
+reference replications, 500 on one process or on two), unless ``--batch`` sets them.
 
 Memory against false plots (:func:`false_plot_memory`): traced memory at each quarter of a batch while false
 plots pile up, with the reference's and with a thousand times its false plots in every look.
 
-    python benchmarks/bench_engine.py [--replications 1000] [--batch 250] [--peer 4] [--quick]
+    python benchmarks/bench_engine.py [--replications 1000] [--batch N] [--peer 4] [--quick]
                                       [--baseline {19,18} | --no-baseline] [--rounds 5]
 """
 
@@ -41,6 +44,7 @@ import numpy as np
 import threadpoolctl
 import yaml
 
+from iadsim.analysis.montecarlo import batch_size_for
 from iadsim.engine import Engine, build_world
 from iadsim.scenario import load_scenario
 
@@ -122,22 +126,25 @@ def _two_forked():
     return mp.get_context("fork").Pool(2, initializer=threadpoolctl.threadpool_limits, initargs=(1, "blas"))
 
 
-def two_processes(n: int, batch: int) -> None:
-    """Worker mode (``--two-processes``): build the reference world, run ``n`` replications in batches on two
-    forked processes, print the timings as JSON (whichever iadsim the interpreter imports)."""
+def two_processes(n: int, batch: int | None) -> None:
+    """Worker mode (``--two-processes``): build the reference world, run ``n`` replications in batches of ``batch``
+    (None: as ``iadsim simulate`` would on two workers) on two forked processes, print the timings as JSON (whichever
+    iadsim the interpreter imports)."""
     global _WORLD
     import iadsim
 
     t0 = time.perf_counter()
-    _WORLD = build_world(load_scenario(REFERENCE))
+    scenario = load_scenario(REFERENCE)
+    _WORLD = build_world(scenario)
     t_build = time.perf_counter() - t0
     run_batch(np.arange(2))  # warm-up (compiled kernels)
+    batch = batch or batch_size_for(scenario, n, 2)
     with _two_forked() as pool:
         t_run = timed(lambda: pool.map(run_batch, batches(n, max(1, min(batch, n // 2)))))
     print(json.dumps({"iadsim": str(Path(iadsim.__file__).parent), "build": t_build, "run": t_run}))
 
 
-def side_by_side(issue: str, n: int, batch: int, rounds: int = 3) -> None:
+def side_by_side(issue: str, n: int, batch: int | None, rounds: int = 3) -> None:
     """This engine and the one before ``issue`` (:data:`BASELINES`), each in a fresh interpreter, the same way
     (:func:`two_processes`), ``rounds`` times in turn (a shared machine's load drifts): the medians are
     compared with the issue's limit."""
@@ -155,7 +162,8 @@ def side_by_side(issue: str, n: int, batch: int, rounds: int = 3) -> None:
                 env = dict(os.environ, PYTHONPATH=str(src))
                 t0 = time.perf_counter()
                 out = subprocess.run([sys.executable, __file__, "--two-processes", "--replications", str(n),
-                                      "--batch", str(batch)], env=env, capture_output=True, text=True, check=True)
+                                      *(["--batch", str(batch)] if batch else [])], env=env, capture_output=True,
+                                     text=True, check=True)
                 wall = time.perf_counter() - t0
                 result = json.loads(out.stdout.strip().splitlines()[-1])
                 assert Path(result["iadsim"]).resolve() == (src / "iadsim").resolve(), result["iadsim"]
@@ -177,7 +185,8 @@ def main() -> None:
     global _WORLD
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replications", type=int, default=1000)
-    parser.add_argument("--batch", type=int, default=250)
+    parser.add_argument("--batch", type=int, default=None,
+                        help="replications per batch (default: as iadsim simulate chooses them)")
     parser.add_argument("--peer", type=int, default=4, help="replications run one at a time by the naive peer")
     parser.add_argument("--quick", action="store_true", help="200 replications, smaller scaling runs")
     parser.add_argument("--baseline", default="19", choices=sorted(BASELINES),
@@ -209,9 +218,10 @@ def main() -> None:
     print(f"naive per-replication loop: {args.peer} replications in {t_peer:.1f} s = {peer_rate:.2f} rep/s")
 
     # batched, one process
-    t_one = timed(lambda: [run_batch(b) for b in batches(n, args.batch)])
+    one, two = args.batch or batch_size_for(scenario, n, 1), args.batch or batch_size_for(scenario, n, 2)
+    t_one = timed(lambda: [run_batch(b) for b in batches(n, one)])
     rate_one = n / t_one
-    print(f"batched engine, 1 process: {n} replications in {t_one:.1f} s = {rate_one:.1f} rep/s "
+    print(f"batched engine, 1 process: {n} replications in batches of {one} in {t_one:.1f} s = {rate_one:.1f} rep/s "
           f"({rate_one / peer_rate:.1f}x the naive loop)")
 
     # the yardstick, one thread, the same replications
@@ -225,11 +235,12 @@ def main() -> None:
 
     # batched, two processes (fork shares the world)
     with _two_forked() as pool:
-        t_two = timed(lambda: pool.map(run_batch, batches(n, max(1, min(args.batch, n // 2)))))
+        t_two = timed(lambda: pool.map(run_batch, batches(n, max(1, min(two, n // 2)))))
     rate_two = n / t_two
     per_1000 = 1000 / rate_two
     verdict = "meets" if per_1000 <= 10 else "misses"
-    print(f"batched engine, 2 processes: {n} replications in {t_two:.1f} s = {rate_two:.1f} rep/s "
+    print(f"batched engine, 2 processes: {n} replications in batches of {max(1, min(two, n // 2))} in {t_two:.1f} s = "
+          f"{rate_two:.1f} rep/s "
           f"({rate_two / peer_rate:.1f}x the naive loop); 1,000 replications ~ {per_1000:.0f} s: {verdict} "
           f"the 10 s target")
 
@@ -250,15 +261,17 @@ def main() -> None:
     print(f"sensor x target pairs {pairs0} -> {pairs1} (x{pairs1 / pairs0:.2f}), {small} replications: "
           f"{t_small:.1f} s -> {t_scaled:.1f} s (x{t_scaled / t_small:.2f})")
 
-    # memory: Python-level peak of one batch, and the process's peak resident set
+    # memory: Python-level peak of one batch, and the process's peak resident set (batches of 250 unless --batch:
+    # the figures recorded in benchmarks/README.md are for those)
+    probe = args.batch or 250
     tracemalloc.start()
-    run_batch(np.arange(args.batch))
+    run_batch(np.arange(probe))
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak memory: {peak / 1e6:.0f} MB allocated during a batch of {args.batch} (tracemalloc); "
+    print(f"peak memory: {peak / 1e6:.0f} MB allocated during a batch of {probe} (tracemalloc); "
           f"process peak RSS {maxrss:.0f} MB")
-    false_plot_memory(w, args.batch)
+    false_plot_memory(w, probe)
     if not args.no_baseline:
         side_by_side(args.baseline, n, args.batch, args.rounds)
 

@@ -80,7 +80,8 @@ def test_rows_and_events_do_not_depend_on_the_batches(scenario, one_process, wor
 
 def test_batch_sizes_bound_the_state_and_share_the_work(scenario, monkeypatch):
     size = montecarlo.batch_size_for
-    assert size(scenario, 100, 1) == 100 and size(scenario, 600, 1) == 200  # at most MAX_BATCH, equal batches
+    assert size(scenario, 100, 1) == 100 and size(scenario, 1200, 1) == 400  # at most MAX_BATCH, equal batches
+    assert size(scenario, 1000, 2) == 500 and size(scenario, 1001, 2) == 251  # as many per worker
     assert size(scenario, 100, 2) == 50 and size(scenario, 101, 2) == 51 and size(scenario, 3, 8) == 1
     per = work_size(scenario.spec, scenario.catalog, int(np.prod(scenario.terrain.shape))).replication_bytes()
     monkeypatch.setattr(montecarlo, "BATCH_STATE_BYTES", 7 * per)

@@ -312,8 +312,11 @@ BATCH_STATE_BYTES = 1_500_000_000
 """The engine state [bytes] a batch whose size is chosen by :func:`batch_size_for` holds at most (as
 :func:`iadsim.analysis.sweep.estimate_batch_bytes` estimates it, which is generous), unless one replication
 needs more."""
-MAX_BATCH = 250
-"""The most replications :func:`batch_size_for` puts in one batch."""
+MAX_BATCH = 500
+"""The most replications :func:`batch_size_for` puts in one batch. Each batch costs the engine's per-step work
+once (about a second for an hour at 1 s steps on the reference scenario): 1,000 reference replications on two
+workers took about 11.5 s in batches of 500 against 13 s in batches of 250 (2026-12-05). An interrupted run loses at
+most its unfinished batches."""
 
 
 def batch_size_for(scenario: Scenario, replications: int, workers: int = 1) -> int:
