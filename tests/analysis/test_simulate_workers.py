@@ -228,3 +228,20 @@ def test_ctrl_c_stops_the_workers_and_keeps_the_finished_batches(scenario, one_p
     resumed = simulate(scenario, 12, 11, out_dir=out, batch_size=2, workers=2, notes=notes.append)
     assert any(f"{len(finished)} finished batches kept" in n for n in notes)
     pd.testing.assert_frame_equal(resumed.metrics.iloc[:6], one_process[1].metrics)
+
+
+def test_batch_sizes_shrink_to_fit_the_memory_the_run_may_use(scenario):
+    """Where the workers' batches of MAX_BATCH would not fit the memory given (or the machine's), smaller batches
+    that do: the run is not refused while one replication per worker fits."""
+    from iadsim.scenario import InputError
+
+    size = work_size(scenario.spec, scenario.catalog, int(np.prod(scenario.terrain.shape)))
+    per, kept = size.replication_bytes(), montecarlo.kept_bytes(scenario, 1000)
+    room = size.world_bytes() + kept + 2 * 100 * per  # two workers' batches of 100
+    assert montecarlo.batch_size_for(scenario, 1000, 2) == 500  # (this machine: room for the largest)
+    batch = montecarlo.batch_size_for(scenario, 1000, 2, room)
+    assert batch == 100
+    montecarlo.check_run_budget(scenario, 1000, batch, room, 2)  # fits
+    with pytest.raises(InputError):
+        montecarlo.check_run_budget(scenario, 1000, 500, room, 2)  # the largest batches would not
+    assert montecarlo.batch_size_for(scenario, 1000, 2, size.world_bytes() + kept + per) == 1  # less: refused later

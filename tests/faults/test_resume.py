@@ -43,7 +43,7 @@ def assert_same_results(run_dir, reference) -> None:
 
 @pytest.fixture
 def small_batches(monkeypatch):
-    """The CLI's simulate with batches of 10 (the CLI has no batch option; its default is 250)."""
+    """The CLI's simulate with batches of 10 (the CLI has no batch option; it takes montecarlo.batch_size_for's)."""
     import iadsim.analysis
 
     monkeypatch.setattr(iadsim.analysis, "simulate", functools.partial(iadsim.analysis.simulate, batch_size=BATCH))

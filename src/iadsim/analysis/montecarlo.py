@@ -221,7 +221,7 @@ def simulate(scenario: Scenario, replications: int, seed: int | None = None, out
     automatic = workers is None
     workers = max(1, min(int(workers or os.cpu_count() or 1), replications))
     if batch_size is None:
-        batch_size = resumed_batch_size(out_dir) or batch_size_for(scenario, replications, workers)
+        batch_size = resumed_batch_size(out_dir) or batch_size_for(scenario, replications, workers, max_memory)
     batches = [np.arange(start, min(start + batch_size, replications)) for start in range(0, replications, batch_size)]
     workers = min(workers, len(batches))
     check_run_budget(scenario, replications, batch_size, max_memory, workers)
@@ -314,20 +314,24 @@ BATCH_STATE_BYTES = 1_500_000_000
 needs more."""
 MAX_BATCH = 500
 """The most replications :func:`batch_size_for` puts in one batch. Each batch costs the engine's per-step work
-once (about a second for an hour at 1 s steps on the reference scenario): 1,000 reference replications on two
+once (about 1.3 s for an hour at 1 s steps on the reference scenario): 1,000 reference replications on two
 workers took about 11.5 s in batches of 500 against 13 s in batches of 250 (2026-12-05). An interrupted run loses at
 most its unfinished batches."""
 
 
-def batch_size_for(scenario: Scenario, replications: int, workers: int = 1) -> int:
+def batch_size_for(scenario: Scenario, replications: int, workers: int = 1, max_memory: int | None = None) -> int:
     """The replications per batch of a run: batches of at most :data:`MAX_BATCH` replications and
-    :data:`BATCH_STATE_BYTES` of engine state, their number a multiple of ``workers`` (each worker runs as many)
-    and the batches as equal as whole replications allow. Small batches bound the memory; each batch costs the
-    engine's per-step work once, whatever its size."""
+    :data:`BATCH_STATE_BYTES` of engine state, and small enough that ``workers`` batches at once fit ``max_memory``
+    (default: the machine's; :func:`check_run_budget`'s estimate) where one replication each does; their number a
+    multiple of ``workers`` (each worker runs as many) and the batches as equal as whole replications allow. Small
+    batches bound the memory; each batch costs the engine's per-step work once, whatever its size."""
+    from iadsim.analysis.sweep import memory_budget
     from iadsim.analysis.sweep.budget import work_size
 
     size = work_size(scenario.spec, scenario.catalog, int(np.prod(scenario.terrain.shape)))
-    cap = max(1, min(MAX_BATCH, BATCH_STATE_BYTES // max(1, size.replication_bytes())))
+    per = max(1, size.replication_bytes())
+    room = memory_budget(max_memory) - size.world_bytes() - kept_bytes(scenario, replications)
+    cap = max(1, min(MAX_BATCH, BATCH_STATE_BYTES // per, room // (per * max(1, workers))))
     rounds = math.ceil(max(math.ceil(replications / cap), workers) / workers)  # batches per worker
     count = max(1, min(rounds * workers, replications))
     return math.ceil(replications / count)
@@ -396,6 +400,13 @@ EVENT_BYTES = 600
 """Memory [bytes] of the events one aircraft causes in one replication (about four events of 150 bytes)."""
 
 
+def kept_bytes(scenario: Scenario, replications: int) -> int:
+    """What a run's result keeps in memory [bytes]: every replication's metric row and events (a few per aircraft)."""
+    spec = scenario.spec
+    flights = sum(r.count for r in spec.threats) + sum(t.count for t in spec.traffic)
+    return replications * (ROW_BYTES + EVENT_BYTES * flights)
+
+
 def check_run_budget(scenario: Scenario, replications: int, batch_size: int, max_memory: int | None = None,
                      workers: int = 1) -> None:
     """Refuse, before anything is allocated, a run whose batches would not fit in memory (``max_memory``, default
@@ -408,8 +419,7 @@ def check_run_budget(scenario: Scenario, replications: int, batch_size: int, max
     limit = memory_budget(max_memory)
     spec = scenario.spec
     flights = sum(r.count for r in spec.threats) + sum(t.count for t in spec.traffic)
-    # the result keeps every replication's metric row and events (a few per aircraft, ~150 bytes each)
-    kept = replications * (ROW_BYTES + EVENT_BYTES * flights)
+    kept = kept_bytes(scenario, replications)
     batch = min(batch_size, replications)
     size = work_size(spec, scenario.catalog, int(np.prod(scenario.terrain.shape)))  # estimate_batch_bytes's
     need = size.batch_bytes(batch) + (workers - 1) * batch * size.replication_bytes() + kept

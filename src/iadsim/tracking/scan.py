@@ -76,7 +76,7 @@ SLOT = np.dtype([("x", np.float64, (6,)), ("p", np.float64, (3,)), ("time", np.f
 """One track slot's fields side by side (88 bytes): a look reads and writes a slot's state, covariance, time and
 counters together, so :meth:`SensorTrackTable.empty` keeps them in one record per slot. In separate arrays a look's
 few slots lie on about nine cache lines instead of four, and at 500 replications, whose tables no longer fit the
-cache, :func:`scan_looks` took about a quarter longer (measured on 2026-12-05; results bit-identical). ``truth``
+cache, :func:`scan_looks` took a fifth to a half longer (measured on 2026-12-05; results bit-identical). ``truth``
 stays an array of its own: a free slot's is -1, and filling that into every record would make the operating system
 keep the whole table in memory, where untouched zeros take none (at 1,000 aircraft most slots are never used)."""
 
