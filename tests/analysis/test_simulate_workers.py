@@ -78,7 +78,15 @@ def test_rows_and_events_do_not_depend_on_the_batches(scenario, one_process, wor
     assert list(other.events["replication"]) == sorted(other.events["replication"])
 
 
-def test_batch_sizes_bound_the_state_and_share_the_work(scenario, monkeypatch):
+@pytest.fixture
+def large_machine(monkeypatch):
+    """A machine whose memory holds the largest batches (batch sizes also fit the machine's memory)."""
+    import iadsim.analysis.sweep.budget as budget
+
+    monkeypatch.setattr(budget, "machine_memory", lambda: 1 << 40)
+
+
+def test_batch_sizes_bound_the_state_and_share_the_work(scenario, monkeypatch, large_machine):
     size = montecarlo.batch_size_for
     assert size(scenario, 100, 1) == 100 and size(scenario, 1200, 1) == 400  # at most MAX_BATCH, equal batches
     assert size(scenario, 1000, 2) == 500 and size(scenario, 1001, 2) == 251  # as many per worker
@@ -230,15 +238,15 @@ def test_ctrl_c_stops_the_workers_and_keeps_the_finished_batches(scenario, one_p
     pd.testing.assert_frame_equal(resumed.metrics.iloc[:6], one_process[1].metrics)
 
 
-def test_batch_sizes_shrink_to_fit_the_memory_the_run_may_use(scenario):
+def test_batch_sizes_shrink_to_fit_the_memory_the_run_may_use(scenario, large_machine):
     """Where the workers' batches of MAX_BATCH would not fit the memory given (or the machine's), smaller batches
     that do: the run is not refused while one replication per worker fits."""
     from iadsim.scenario import InputError
 
     size = work_size(scenario.spec, scenario.catalog, int(np.prod(scenario.terrain.shape)))
-    per, kept = size.replication_bytes(), montecarlo.kept_bytes(scenario, 1000)
+    per, kept = size.replication_bytes(), montecarlo.kept_bytes(size, 1000)
     room = size.world_bytes() + kept + 2 * 100 * per  # two workers' batches of 100
-    assert montecarlo.batch_size_for(scenario, 1000, 2) == 500  # (this machine: room for the largest)
+    assert montecarlo.batch_size_for(scenario, 1000, 2) == 500  # (the large machine: room for the largest)
     batch = montecarlo.batch_size_for(scenario, 1000, 2, room)
     assert batch == 100
     montecarlo.check_run_budget(scenario, 1000, batch, room, 2)  # fits

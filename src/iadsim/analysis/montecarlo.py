@@ -10,6 +10,7 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -33,6 +34,9 @@ from iadsim.events import Status, decisions_frame, empty_events, status_frame
 from iadsim.network import cached_audit
 from iadsim.scenario import InputError, Scenario
 from iadsim.tracking.tracks import TENTATIVE
+
+if TYPE_CHECKING:
+    from iadsim.analysis.sweep.budget import WorkSize
 
 
 def summarise(name: str, metrics: pd.DataFrame, audit_result: dict, seed: int, threats: int, civil: int) -> dict:
@@ -330,7 +334,7 @@ def batch_size_for(scenario: Scenario, replications: int, workers: int = 1, max_
 
     size = work_size(scenario.spec, scenario.catalog, int(np.prod(scenario.terrain.shape)))
     per = max(1, size.replication_bytes())
-    room = memory_budget(max_memory) - size.world_bytes() - kept_bytes(scenario, replications)
+    room = memory_budget(max_memory) - size.world_bytes() - kept_bytes(size, replications)
     cap = max(1, min(MAX_BATCH, BATCH_STATE_BYTES // per, room // (per * max(1, workers))))
     rounds = math.ceil(max(math.ceil(replications / cap), workers) / workers)  # batches per worker
     count = max(1, min(rounds * workers, replications))
@@ -400,11 +404,10 @@ EVENT_BYTES = 600
 """Memory [bytes] of the events one aircraft causes in one replication (about four events of 150 bytes)."""
 
 
-def kept_bytes(scenario: Scenario, replications: int) -> int:
-    """What a run's result keeps in memory [bytes]: every replication's metric row and events (a few per aircraft)."""
-    spec = scenario.spec
-    flights = sum(r.count for r in spec.threats) + sum(t.count for t in spec.traffic)
-    return replications * (ROW_BYTES + EVENT_BYTES * flights)
+def kept_bytes(size: WorkSize, replications: int) -> int:
+    """What a run's result keeps in memory [bytes]: every replication's metric row and events (a few per aircraft;
+    ``size``: the run's :class:`iadsim.analysis.sweep.budget.WorkSize`, whose ``targets`` are its aircraft)."""
+    return replications * (ROW_BYTES + EVENT_BYTES * size.targets)
 
 
 def check_run_budget(scenario: Scenario, replications: int, batch_size: int, max_memory: int | None = None,
@@ -418,10 +421,9 @@ def check_run_budget(scenario: Scenario, replications: int, batch_size: int, max
 
     limit = memory_budget(max_memory)
     spec = scenario.spec
-    flights = sum(r.count for r in spec.threats) + sum(t.count for t in spec.traffic)
-    kept = kept_bytes(scenario, replications)
-    batch = min(batch_size, replications)
     size = work_size(spec, scenario.catalog, int(np.prod(scenario.terrain.shape)))  # estimate_batch_bytes's
+    kept = kept_bytes(size, replications)
+    batch = min(batch_size, replications)
     need = size.batch_bytes(batch) + (workers - 1) * batch * size.replication_bytes() + kept
     if need > limit:
         steps = int(spec.duration / spec.step) + 1
@@ -429,7 +431,7 @@ def check_run_budget(scenario: Scenario, replications: int, batch_size: int, max
             raise InputError("--replications", f"{replications:,} replications would keep about {kept / 1e9:.1f} GB "
                              f"of results in memory, more than the {limit / 1e9:.1f} GB available: run fewer "
                              "replications (or a sweep, which streams them to disk)")
-        raise InputError(scenario.path, f"this run needs about {need / 1e9:.1f} GB ({steps:,} steps x {flights:,} "
+        raise InputError(scenario.path, f"this run needs about {need / 1e9:.1f} GB ({steps:,} steps x {size.targets:,} "
                          f"aircraft), more than the {limit / 1e9:.1f} GB available: lengthen 'step', shorten "
                          f"'duration' or fly fewer aircraft{' (or run fewer --workers)' if workers > 1 else ''}",
                          None, ("step",))

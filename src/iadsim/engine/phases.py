@@ -500,7 +500,7 @@ def initial_state(ctx: Context) -> State:
     interrogator = (rng.uniform(keys, 0, S_INTERROGATOR, (U,)) < (ctx.teaming.interrogator if ctx.teaming else 1.0)
                     )[:, w.home]
     count = lambda: np.zeros(R, np.int64)  # noqa: E731
-    tracks = by_object((R, N, T), dtype=TRACK)  # each node's track of each object, its fields side by side
+    node_tracks = by_object((R, N, T), dtype=TRACK)  # each node's track of each object, its fields side by side
     st = State(
         time_index=0,
         readiness=Readiness(unit_up, next_event, link_up, able=np.zeros((R, F), bool),
@@ -521,7 +521,7 @@ def initial_state(ctx: Context) -> State:
                             breaks=np.zeros(R, np.int64), confirmed_at=np.full((R, S, T), np.inf),
                             held_since=np.full((R, S, T), np.inf), held_until=np.full((R, S, T), -np.inf),
                             reports=[], deliveries=(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))),
-        picture=Picture(**{name: tracks[name] for name in ("x", "p", "track_time", "updates")},
+        picture=Picture(**{name: node_tracks[name] for name in ("x", "p", "track_time", "updates")},
                         # (R, N, T, P, 4) stored (R, T, N, 4, P): the times of a node's latest bearings of an
                         # object, which every bearing it fuses reads, lie together
                         bearings=by_object((R, N, T, 4, len(ctx.bearings.sensor)), -np.inf).swapaxes(3, 4),
