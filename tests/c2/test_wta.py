@@ -527,3 +527,25 @@ def test_greedy_assigner_over_the_involved_units_chooses_as_over_the_whole(seed)
     pk = rng.choice([0.3, 0.5, 0.5, 0.7], n_f)  # ties: identical fire units
     urgency = rng.choice([0.2, 0.5, 0.5, 1.0], n_t)
     assert greedy(feasible, pk, urgency) == _naive_greedy_assigner(feasible, pk, urgency)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_assigners_that_take_disjoint_pairs_return_every_one_by_fire_unit(seed):
+    """An assigner declaring ``takes_disjoint`` (the engine then nominates such pairs without calling it) returns every
+    feasible pair when none shares a fire unit or a target and each is worth more than 0, by ascending fire unit;
+    the built-in hungarian declares it."""
+    from iadsim.c2.assign import ASSIGNERS
+
+    declaring = [name for name in ASSIGNERS if getattr(ASSIGNERS[name], "takes_disjoint", False)]
+    assert "hungarian" in declaring
+    rng = np.random.default_rng(seed)
+    n_f, n_t = rng.integers(1, 15), rng.integers(1, 49)
+    k = int(rng.integers(0, min(n_f, n_t) + 1))
+    fs, ts = np.sort(rng.choice(n_f, k, replace=False)), rng.choice(n_t, k, replace=False)
+    feasible = np.zeros((n_f, n_t), bool)
+    feasible[fs, ts] = True
+    pk = rng.choice([0.3, 0.5, 0.5, 0.7], n_f)  # ties: identical fire units
+    urgency = rng.choice([0.2, 0.5, 0.5, 1.0], n_t)
+    for name in declaring:
+        got = [(int(a), int(b)) for a, b in ASSIGNERS[name](feasible, pk, urgency)]
+        assert got == list(zip(fs.tolist(), ts.tolist(), strict=True)), name

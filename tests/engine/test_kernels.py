@@ -13,7 +13,7 @@ from iadsim.engine._kernels import (
     holders,
     inside_lists,
     known,
-    merged_order,
+    merge_reports,
     next_event_times,
     row_pointers,
 )
@@ -220,17 +220,28 @@ def test_due_pairs_and_leaks_are_numpys_nonzero_over_the_rows(seed):
     assert len(i)
 
 
-@pytest.mark.parametrize("seed", range(4))
-def test_merged_order_is_the_stable_lexsort_of_both(seed):
-    """The engine merges a step's reports into those pending (sorted by row, object, time) with merged_order: the
+@pytest.mark.parametrize("seed", range(6))
+def test_merge_reports_is_the_stable_lexsort_of_both_gathered(seed):
+    """The engine merges a step's reports into those pending (sorted by row, object, time) with merge_reports: the
     order numpy's stable lexsort gives the two concatenated, ties (equal row, object and time: common here) kept
-    pending first, then in the new reports' own order."""
+    pending first, then in the new reports' own order; every column gathered so, the new reports arrived nowhere.
+    Rows long enough to take the kernel's other sort (more than 32 new reports) are included."""
     g = np.random.default_rng(seed)
-    n_a, n_b = g.integers(0, 60, 2)
-    rows, targets = g.integers(0, 4, n_a + n_b), g.integers(0, 3, n_a + n_b)
-    time = g.choice([0.0, 0.5, 1.0, 2.5], n_a + n_b)
-    a = np.lexsort((time[:n_a], targets[:n_a], rows[:n_a]))  # the pending reports, sorted
-    rows[:n_a], targets[:n_a], time[:n_a] = rows[:n_a][a], targets[:n_a][a], time[:n_a][a]
-    order_b = np.lexsort((time[n_a:], targets[n_a:], rows[n_a:]))
-    got = merged_order(rows[:n_a], targets[:n_a], time[:n_a], rows[n_a:], targets[n_a:], time[n_a:], order_b)
-    np.testing.assert_array_equal(got, np.lexsort((time, targets, rows)))
+    n_a, n_b = g.integers(0, 60), g.integers(0, 60) + (200 if seed % 2 else 0)
+    n = n_a + n_b
+    rows, sensors, targets = g.integers(0, 4, n), g.integers(0, 5, n), g.integers(0, 3, n)
+    numbers = g.normal(size=(n, 5))
+    numbers[:, 0] = g.choice([0.0, 0.5, 1.0, 2.5, -0.0], n)
+    arrived, next_at = g.integers(0, 3, n), g.random(n)
+    a = np.lexsort((numbers[:n_a, 0], targets[:n_a], rows[:n_a]))  # the pending reports, sorted
+    for col in (rows, sensors, targets, numbers, arrived, next_at):
+        col[:n_a] = col[:n_a][a]
+    arrived[n_a:] = 0
+    ids_b = np.stack([rows[n_a:], sensors[n_a:], targets[n_a:]], axis=1)
+    got = merge_reports(rows[:n_a], sensors[:n_a], targets[:n_a], numbers[:n_a], arrived[:n_a], next_at[:n_a], ids_b,
+                        numbers[n_a:], next_at[n_a:], 4)
+    order = np.lexsort((numbers[:, 0], targets, rows))
+    for column, expected in zip(got, (rows, sensors, targets, numbers, arrived, next_at), strict=True):
+        np.testing.assert_array_equal(column, expected[order])
+    if seed % 2:
+        assert np.bincount(rows[n_a:]).max() > 32

@@ -310,3 +310,35 @@ def test_ending_a_sensors_tracks_holds_them_frees_their_slots_and_writes_no_othe
     assert trk.held_until[1, 0].tolist() == [12.0, -np.inf, 12.0, -np.inf]
     assert (tab.status[1, 1, :3] == CONFIRMED).all() and tab.top[1, 1] == 3  # the other sensor's: untouched
     assert trk.confirmed_at[1, 1, [0, 2]].tolist() == [4.0, 7.0]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_disjoint_pairs_are_the_rows_an_assigner_would_take_whole_by_fire_unit(seed):
+    """assign nominates a row's pairs without the assigner (one that ``takes_disjoint``) exactly where the pairs it
+    would be given (fire unit free, target idle) share no fire unit and no target, are each worth more than 0 and
+    none is a point defence's first pass; each such row's pairs by ascending fire unit. Against a per-row reading of
+    that rule."""
+    from types import SimpleNamespace
+
+    g = np.random.default_rng(seed)
+    n_r, n_f, n_t = 40, 5, 7
+    pairs = sorted({(int(r), int(f), int(t)) for r, f, t in zip(g.integers(0, n_r, 80), g.integers(0, n_f, 80),
+                                                                g.integers(0, n_t, 80), strict=True)})
+    rr, ff, tt = (np.array(c, np.int64) for c in zip(*pairs, strict=True))  # by row, fire unit, target
+    first = g.random(len(rr)) < 0.05
+    world = SimpleNamespace(fire_ids=list(range(n_f)), target_ids=list(range(n_t)))
+    ctx = SimpleNamespace(reps=np.arange(n_r), pk=g.choice([0.0, 0.4, 0.7], n_f, p=[0.1, 0.45, 0.45]), world=world)
+    busy = g.random((n_r, n_f)) < 0.3
+    phase = np.where(g.random((n_r, n_t)) < 0.3, Phase.PENDING, Phase.IDLE).astype(np.int8)
+    st = SimpleNamespace(batteries=SimpleNamespace(busy=busy), engagements=SimpleNamespace(phase=phase))
+    urgency = g.choice([0.0, 0.5, 1.0], n_t, p=[0.1, 0.45, 0.45])
+    got = phases.disjoint_pairs(ctx, st, rr, ff, tt, first, urgency)
+    expected = {}
+    for r in range(n_r):
+        mine = [(f, t, first_) for (r_, f, t), first_ in zip(pairs, first, strict=True) if r_ == r]
+        given = [(f, t) for f, t, _ in mine if not busy[r, f] and phase[r, t] == Phase.IDLE]
+        if (given and not any(first_ for *_, first_ in mine) and len({f for f, _ in given}) == len(given)
+                and len({t for _, t in given}) == len(given) and all(ctx.pk[f] * urgency[t] > 0 for f, t in given)):
+            expected[r] = sorted(given)
+    assert got == expected
+    assert any(len(p) > 1 for p in expected.values())  # (the seeds give such rows, of several pairs)

@@ -33,6 +33,11 @@ class Assigner(Protocol):
     -------
     list of (int, int)
         (fire unit, target) pairs, each fire unit and each target at most once.
+
+    An assigner may declare ``takes_disjoint = True``: whenever no two feasible pairs share a fire unit or a target
+    and each is worth more than 0 (``pk[f] * urgency[t]``, finite), it returns every one of them, by ascending
+    fire unit. The engine then nominates such pairs without calling it (the common case: its calls cost more than
+    the choice).
     """
 
     def __call__(self, feasible: np.ndarray, pk: np.ndarray, urgency: np.ndarray) -> list[tuple[int, int]]: ...
@@ -45,6 +50,9 @@ def hungarian(feasible: np.ndarray, pk: np.ndarray, urgency: np.ndarray) -> list
     matrix it is given, so a smaller one would change which is made."""
     value = pk[:, None] * urgency[None, :]
     return list(zip(*hungarian_assign(np.where(feasible, value, -np.inf)), strict=True))
+
+
+hungarian.takes_disjoint = True  # (hungarian_assign: such pairs are the unique optimum, by ascending fire unit)
 
 
 @ASSIGNERS.register("greedy")

@@ -10,7 +10,7 @@ from iadsim.engine.rng import uniform_one
 from iadsim.registry import ELEVATION, RANGING
 
 __all__ = ["assignable", "detections", "due_pairs", "engagement_points", "holders", "envelope_grid", "inside_lists",
-           "merged_order",
+           "merge_reports",
            "known", "leaks_due", "next_event_times", "row_pointers"]
 
 
@@ -357,22 +357,58 @@ def next_event_times(rows, clock, end, idle, phase, due, alive, leaked, arrival_
 
 
 @numba.njit(cache=True, nogil=True)
-def merged_order(rows_a, targets_a, time_a, rows_b, targets_b, time_b, order_b):  # pragma: no cover - compiled
-    """The order of ``a`` followed by ``b`` (each (row, target, time) arrays) sorted by row, target, then time,
-    stably (``np.lexsort((time, targets, rows))`` of the two concatenated), when ``a`` is sorted so already and
-    ``order_b`` sorts ``b`` so: a merge, in time linear in the total. Times are not NaN (look times: finite)."""
-    n_a, n_b = rows_a.shape[0], order_b.shape[0]
-    out = np.empty(n_a + n_b, np.int64)
+def merge_reports(rows_a, sensors_a, targets_a, numbers_a, arrived_a, next_a, ids_b, numbers_b, next_b,
+                  n_rows):  # pragma: no cover - compiled
+    """Reports ``a`` (``rows_a``, ``sensors_a``, ``targets_a``, ``numbers_a`` (n_a, 5), ``arrived_a``, ``next_a``;
+    sorted by row, object, then plot time ``numbers[:, 0]``) and new reports ``b`` (``ids_b`` (n_b, 3): row, sensor,
+    object; ``numbers_b``, ``next_b``; any order, none arrived anywhere yet) as one set sorted so, stably, ``a``'s
+    first on a tie: what ``np.lexsort((time, objects, rows))`` of ``a`` followed by ``b`` gives, gathered, in one
+    pass (rows below ``n_rows``; times not NaN). Returns (rows, sensors, objects, numbers, arrived, next_at)."""
+    n_a, n_b = rows_a.shape[0], ids_b.shape[0]
+    # b's order: by row (a stable counting sort), then within each row by object and time (stable)
+    start = np.zeros(n_rows + 1, np.int64)
+    for j in range(n_b):
+        start[ids_b[j, 0] + 1] += 1
+    for r in range(n_rows):
+        start[r + 1] += start[r]
+    fill = start[:-1].copy()
+    order = np.empty(n_b, np.int64)
+    for j in range(n_b):
+        order[fill[ids_b[j, 0]]] = j
+        fill[ids_b[j, 0]] += 1
+    for r in range(n_rows):
+        lo, hi = start[r], start[r + 1]
+        if hi - lo > 32:  # (a long row: two stable sorts, time then object)
+            by_time = order[lo:hi][np.argsort(numbers_b[order[lo:hi], 0], kind="mergesort")]
+            order[lo:hi] = by_time[np.argsort(ids_b[by_time, 2], kind="mergesort")]
+            continue
+        for c in range(lo + 1, hi):  # insertion sort, stable: a report moves only past later (object, time) ones
+            v = order[c]
+            e = c
+            while e > lo and (ids_b[v, 2], numbers_b[v, 0]) < (ids_b[order[e - 1], 2], numbers_b[order[e - 1], 0]):
+                order[e] = order[e - 1]
+                e -= 1
+            order[e] = v
+    rows, sensors, targets = np.empty(n_a + n_b, np.int64), np.empty(n_a + n_b, np.int64), np.empty(n_a + n_b,
+                                                                                                     np.int64)
+    numbers, arrived, next_at = np.empty((n_a + n_b, 5)), np.empty(n_a + n_b, np.int64), np.empty(n_a + n_b)
     i = j = 0
     for k in range(n_a + n_b):
-        b = order_b[min(j, n_b - 1)] if n_b else 0
-        if j < n_b and (i == n_a or (rows_b[b], targets_b[b], time_b[b]) < (rows_a[i], targets_a[i], time_a[i])):
-            out[k] = n_a + b
+        b = order[j] if j < n_b else 0
+        if j < n_b and (i == n_a or (ids_b[b, 0], ids_b[b, 2], numbers_b[b, 0]) < (rows_a[i], targets_a[i],
+                                                                                   numbers_a[i, 0])):
+            rows[k], sensors[k], targets[k], arrived[k], next_at[k] = ids_b[b, 0], ids_b[b, 1], ids_b[b, 2], 0, \
+                next_b[b]
+            for c in range(5):
+                numbers[k, c] = numbers_b[b, c]
             j += 1
         else:
-            out[k] = i
+            rows[k], sensors[k], targets[k], arrived[k], next_at[k] = rows_a[i], sensors_a[i], targets_a[i], \
+                arrived_a[i], next_a[i]
+            for c in range(5):
+                numbers[k, c] = numbers_a[i, c]
             i += 1
-    return out
+    return rows, sensors, targets, numbers, arrived, next_at
 
 
 def row_pointers(rows: np.ndarray, n_rows: int) -> np.ndarray:
@@ -413,13 +449,19 @@ def detections(keys, number, looking, flying, sensor, target, pd, n_targets, str
 def due_pairs(rows, clock, phase, due, first, second):  # pragma: no cover - compiled
     """(i, t) where engagement ``phase`` (R, T) is ``first`` or ``second`` and ``due`` (R, T) has come by each row's
     ``clock`` (R,), over replication rows ``rows`` (``i`` indexes ``rows``), in row then target order: numpy's
-    ``nonzero`` of the same condition over ``rows``, without its temporaries."""
-    hit = np.zeros((rows.shape[0], phase.shape[1]), np.bool_)
+    ``nonzero`` of the same condition over ``rows``, without its temporaries (the pairs written as found)."""
+    n_t = phase.shape[1]
+    ii, tt, found = np.empty(64, np.int64), np.empty(64, np.int64), 0
     for i in range(rows.shape[0]):
         r = rows[i]
-        for t in range(phase.shape[1]):
-            hit[i, t] = (phase[r, t] == first or phase[r, t] == second) and due[r, t] <= clock[r]
-    return np.nonzero(hit)
+        if ii.shape[0] - found < n_t:  # grown per row (see detections)
+            cap = 2 * ii.shape[0] + n_t
+            ii, tt = _grown(ii, found, cap), _grown(tt, found, cap)
+        for t in range(n_t):
+            if (phase[r, t] == first or phase[r, t] == second) and due[r, t] <= clock[r]:
+                ii[found], tt[found] = i, t
+                found += 1
+    return ii[:found], tt[:found]
 
 
 @numba.njit(cache=True, nogil=True)

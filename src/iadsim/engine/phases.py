@@ -45,7 +45,7 @@ from iadsim.engine._kernels import (
     holders,
     inside_lists,
     leaks_due,
-    merged_order,
+    merge_reports,
     next_event_times,
     row_pointers,
 )
@@ -911,18 +911,11 @@ def track(ctx: Context, k: int, trk: SensorTracks, pic: Picture) -> None:
     if not trk.reports:
         return
     ids, numbers = (np.concatenate(a) for a in zip(*trk.reports, strict=True))
-    rows, sensors, targets = ids.T
-    arrived = np.zeros(len(rows), np.int64)
-    next_at = next_arrival(numbers[:, 0], sensors, arrived, ctx.node_latency, ctx.node_order, ctx.node_reach)
-    order = np.lexsort((numbers[:, 0], targets, rows))  # by replication, object, time (then look order)
-    if pic.pending is not None:  # those still on their way from earlier steps (sorted so): first on a tie
-        q = pic.pending
-        order = merged_order(q.rows, q.targets, q.numbers[:, 0], rows, targets, numbers[:, 0], order)
-        rows, sensors, targets = (np.concatenate(a) for a in (
-            (q.rows, rows), (q.sensors, sensors), (q.targets, targets)))
-        numbers, arrived, next_at = (np.concatenate(a) for a in (
-            (q.numbers, numbers), (q.arrived, arrived), (q.next_at, next_at)))
-    pic.pending = Reports(rows[order], sensors[order], targets[order], numbers[order], arrived[order], next_at[order])
+    next_at = next_arrival(numbers[:, 0], ids[:, 1], np.zeros(len(ids), np.int64), ctx.node_latency, ctx.node_order,
+                           ctx.node_reach)
+    q = NO_REPORTS if pic.pending is None else pic.pending  # (those from earlier steps: first on a tie)
+    pic.pending = Reports(*merge_reports(q.rows, q.sensors, q.targets, q.numbers, q.arrived, q.next_at, ids, numbers,
+                                         next_at, len(ctx.reps)))
 
 
 def node_feeds(rd: Readiness) -> np.ndarray:
@@ -1556,8 +1549,18 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
         first = at_defended
     nominated, held = False, []
     feasible = np.flatnonzero(ok)  # by row (``rows`` ascend), so each row's feasible pairs are one run of it
+    plain = {}  # rows whose pairs the assigner would take all of: their pairs, by fire unit
+    if len(feasible) and getattr(ctx.assigner, "takes_disjoint", False):
+        plain = disjoint_pairs(ctx, st, rr[feasible], f[feasible], t[feasible], first[feasible], urgency)
     for here in np.split(feasible, np.flatnonzero(np.diff(rr[feasible])) + 1) if len(feasible) else ():
-        r, fh, th, firsts = int(rr[here[0]]), f[here], t[here], first[here]
+        r = int(rr[here[0]])
+        if r in plain:  # (Assigner.takes_disjoint: the same nominations as its call, in its order)
+            for a, b in plain[r]:
+                if not nominate(ctx, k, st, r, a, b, clock[r]):
+                    held.append(r)
+                nominated = True
+            continue
+        fh, th, firsts = f[here], t[here], first[here]
         for chosen in ((firsts, ~firsts) if firsts.any() else (np.ones(len(here), bool),)):
             chosen = chosen & ~bat.busy[r, fh] & (eng.phase[r, th] == IDLE)  # (not what a first pass took)
             whole = np.zeros((len(w.fire_ids), len(w.target_ids)), bool)
@@ -1569,6 +1572,27 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
                         held.append(r)
                     nominated = True
     return nominated, np.unique(np.array(held, np.int64))
+
+
+def disjoint_pairs(ctx: Context, st: State, rr, ff, tt, first, urgency) -> dict[int, list[tuple[int, int]]]:
+    """Of the feasible pairs (rows ``rr`` ascending, fire units ``ff``, targets ``tt``; ``first``: a point defence's
+    first pass, :func:`assign`), the rows where those :func:`assign` would give the assigner (fire unit free, target
+    idle) share no fire unit and no target and are each worth more than 0 (``pk * urgency``, finite), and no pair is a
+    first pass: for each such row, those pairs by ascending fire unit, what an assigner that declares
+    ``takes_disjoint`` returns (:class:`iadsim.c2.assign.Assigner`)."""
+    free = ~st.batteries.busy[rr, ff] & (st.engagements.phase[rr, tt] == IDLE)
+    value = ctx.pk[ff] * urgency[tt]
+    bad = np.zeros(len(ctx.reps), bool)
+    bad[rr[first | (free & ~(np.isfinite(value) & (value > 0)))]] = True
+    r, a, b = rr[free], ff[free], tt[free]
+    for key, n in ((a, len(ctx.world.fire_ids)), (b, len(ctx.world.target_ids))):  # a fire unit or a target twice
+        pair = np.sort(r * n + key)
+        bad[pair[1:][pair[1:] == pair[:-1]] // n] = True
+    keep = ~bad[r]
+    out: dict[int, list[tuple[int, int]]] = {}
+    for row, unit, target in zip(r[keep].tolist(), a[keep].tolist(), b[keep].tolist(), strict=True):
+        out.setdefault(row, []).append((unit, target))  # (by fire unit: assignable's order)
+    return out
 
 
 def flying_at_defended(ctx: Context, st: State, rr, ff, tt, when, which) -> np.ndarray:
