@@ -10,7 +10,6 @@ import pytest
 
 from iadsim.engine._kernels import (
     assignable,
-    holders,
     inside_lists,
     known,
     merge_reports,
@@ -62,36 +61,15 @@ def _knows(s, r, f, t, now) -> bool:
     return pictured and any(s["guides"][r, f, sensor] and s["visible"][sensor, t] for sensor, _ in holding)
 
 
-@pytest.mark.parametrize("shape", [(10, 7, 9), (20, 30, 40)])
-def test_holders_are_each_rows_and_targets_sensors_holding_a_track_in_the_window(shape):
-    g = np.random.default_rng(sum(shape))
-    R, S, T = shape
-    confirmed = np.where(g.random((R, S, T)) < 0.5, g.uniform(97, 103, (R, S, T)), np.inf)
-    since = np.where(g.random((R, S, T)) < 0.3, g.uniform(95, 101, (R, S, T)), np.inf)
-    until = np.where(np.isfinite(since), since + g.uniform(0, 4, (R, S, T)), -np.inf)
-    wanted = g.random(T) < 0.8
-    ptr, sensor, times = holders(confirmed, since, until, START, END, wanted)
-    assert len(ptr) == R * T + 1 and ptr[0] == 0 and ptr[-1] == len(sensor) == len(times) > 0
-    for r in range(R):
-        for t in range(T):
-            held = [s for s in range(S) if wanted[t] and (confirmed[r, s, t] <= END or (
-                since[r, s, t] <= END and until[r, s, t] > START))]  # ascending
-            got = slice(ptr[r * T + t], ptr[r * T + t + 1])
-            assert sensor[got].tolist() == held
-            np.testing.assert_array_equal(times[got], np.column_stack(
-                [confirmed[r, held, t], since[r, held, t], until[r, held, t]]).reshape(-1, 3))
-
-
 @pytest.mark.parametrize("seed", range(6))
 def test_assignable_is_every_triple_the_rules_allow(seed):
     g, s = _state(seed)
     R, F, T = s["able"].shape[0], s["able"].shape[1], s["alive"].shape[1]
     rows = np.sort(g.choice(R, 7, replace=False)).astype(np.int64)
-    wanted = (s["start_time"] < END) & (s["arrival_time"] > START)
     got = assignable(rows, s["clock"], s["alive"], s["leaked"], s["start_time"], s["arrival_time"], s["phase"], IDLE,
                      s["hostile"], s["able"], s["unit_up"], s["fire_unit"], s["missiles"], s["ready_at"], s["busy"],
                      s["guiding"], s["group"], s["channels"], *inside_lists(s["inside"]),
-                     *holders(s["confirmed_at"], s["held_since"], s["held_until"], START, END, wanted),
+                     s["confirmed_at"], s["held_since"], s["held_until"],
                      s["latency"], s["feeds"], s["guides"], s["visible"], s["placing"])
     expected = []
     for i, r in enumerate(rows):

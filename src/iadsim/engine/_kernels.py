@@ -9,7 +9,7 @@ import numpy as np
 from iadsim.engine.rng import uniform_one
 from iadsim.registry import ELEVATION, RANGING
 
-__all__ = ["assignable", "detections", "due_pairs", "engagement_points", "holders", "envelope_grid", "inside_lists",
+__all__ = ["assignable", "detections", "due_pairs", "engagement_points", "envelope_grid", "inside_lists",
            "merge_reports",
            "known", "leaks_due", "next_event_times", "row_pointers"]
 
@@ -27,30 +27,23 @@ def known(confirmed_at, held_since, held_until, latency, feeds, guides, visible,
     sensors = np.empty(latency.shape[1], np.int64)
     age = np.empty(latency.shape[1])
     for i in range(rr.shape[0]):
-        r, t, now = rr[i], tt[i], when[i]
-        n = 0
-        for s in range(latency.shape[1]):  # the sensors holding a track of it now, and since when
-            a = now - confirmed_at[r, s, t]
-            if a < 0.0 and held_since[r, s, t] <= now < held_until[r, s, t]:
-                a = now - held_since[r, s, t]  # dropped later in the window: still held now
-            if a >= 0.0:
-                sensors[n], age[n] = s, a
-                n += 1
+        r, t = rr[i], tt[i]
+        n = _held(confirmed_at, held_since, held_until, r, t, when[i], sensors, age)
         out[i] = _known_of(sensors, age, n, latency, feeds, guides, visible, placing, r, ff[i], t)
     return out
 
 
 @numba.njit(cache=True, nogil=True)
 def assignable(rows, clock, alive, leaked, start_time, arrival_time, phase, idle, hostile, able, unit_up, fire_unit,
-               missiles, ready_at, busy, guiding, group, channels, inside_ptr, inside_target, holder_ptr, holder_sensor,
-               holder_times, latency, feeds, guides, visible, placing):  # pragma: no cover - compiled
+               missiles, ready_at, busy, guiding, group, channels, inside_ptr, inside_target, confirmed_at, held_since,
+               held_until, latency, feeds, guides, visible, placing):  # pragma: no cover - compiled
     """(i, f, t) of the triples that threat evaluation may assign at each row's clock (``rows`` (n,) replication
     rows, ``clock`` (R,)), in row, fire unit, target order: target ``t`` flying, idle and taken for hostile
     (arrays (R, T)); fire unit ``f`` able, up, loaded, free and with a guidance channel; the intercept may lie
     in its envelope during the step (the targets ``inside_target[inside_ptr[f]:inside_ptr[f + 1]]`` of fire unit
-    ``f``, ascending: :func:`inside_lists`); and the target in its picture (:func:`known`, from the sensors that
-    may hold a track of it in the step, :func:`holders`). The work per row is the targets, the fire units and the
-    pairs inside, not every fire unit, target and sensor."""
+    ``f``, ascending: :func:`inside_lists`); and the target in its picture (:func:`known`, from ``confirmed_at``,
+    ``held_since`` and ``held_until`` (R, S, T), read once per row and target). The work per row is the targets, the
+    fire units and the pairs inside, not every fire unit, target and sensor."""
     n_f, n_t = able.shape[1], alive.shape[1]
     cap = 64
     ii = np.empty(cap, np.int64)
@@ -91,7 +84,7 @@ def assignable(rows, clock, alive, leaked, start_time, arrival_time, phase, idle
                 if not candidate[t]:
                     continue
                 if held[t] < 0:  # the sensors holding a track of it, once per row and target
-                    held[t] = _held(holder_ptr, holder_sensor, holder_times, r * n_t + t, now, held_by[t], age[t])
+                    held[t] = _held(confirmed_at, held_since, held_until, r, t, now, held_by[t], age[t])
                 if not _known_of(held_by[t], age[t], held[t], latency, feeds, guides, visible, placing, r, f, t):
                     continue
                 ii[found] = i
@@ -111,51 +104,20 @@ def _grown(a, n, cap):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _held(ptr, sensor, times, j, now, sensors, age):  # pragma: no cover - compiled
-    """The sensors (ascending, into ``sensors``) holding a track of a target in a row (entry ``j`` of
-    :func:`holders`) at ``now`` and its age there (into ``age``), by the rule of :func:`known`; returns how many."""
+def _held(confirmed_at, held_since, held_until, r, t, now, sensors, age):  # pragma: no cover - compiled
+    """The sensors (ascending, into ``sensors``) holding a track of target ``t`` in row ``r`` at ``now`` (confirmed
+    by then, or dropped later in the window and held then: ``confirmed_at``, ``held_since``, ``held_until``
+    (R, S, T)) and its age there (into ``age``), the rule of :func:`known`; returns how many."""
     n = 0
-    for e in range(ptr[j], ptr[j + 1]):
-        a = now - times[e, 0]
-        if a < 0.0 and times[e, 1] <= now < times[e, 2]:
-            a = now - times[e, 1]  # dropped later in the window: still held now
+    for s in range(confirmed_at.shape[1]):
+        a = now - confirmed_at[r, s, t]
+        if a < 0.0 and held_since[r, s, t] <= now < held_until[r, s, t]:
+            a = now - held_since[r, s, t]  # dropped later in the window: still held now
         if a >= 0.0:
-            sensors[n] = sensor[e]
+            sensors[n] = s
             age[n] = a
             n += 1
     return n
-
-
-@numba.njit(cache=True, nogil=True)
-def holders(confirmed_at, held_since, held_until, start, end, wanted):  # pragma: no cover - compiled
-    """The sensors that may hold a track of each target in each row at some time in ``[start, end]`` (by the rule
-    of :func:`known`: confirmed by then, or held over part of it), from ``confirmed_at``, ``held_since`` and
-    ``held_until`` (R, S, T), for the ``wanted`` (T,) targets (the others: none): (R T + 1,) pointers by row then
-    target, each one's sensors ascending, and (n, 3) their confirmation, held-since and held-until times. None of
-    these changes during a step's fire control."""
-    n_r, n_s, n_t = confirmed_at.shape
-    targets = np.nonzero(wanted)[0]  # visit only these
-    ptr = np.zeros(n_r * n_t + 1, np.int64)
-    for r in range(n_r):
-        for s in range(n_s):
-            for t in targets:
-                if confirmed_at[r, s, t] <= end or (held_since[r, s, t] <= end and held_until[r, s, t] > start):
-                    ptr[r * n_t + t + 1] += 1
-    for j in range(n_r * n_t):
-        ptr[j + 1] += ptr[j]
-    fill = ptr[:-1].copy()
-    sensor = np.empty(ptr[-1], np.int64)
-    times = np.empty((ptr[-1], 3))
-    for r in range(n_r):
-        for s in range(n_s):
-            for t in targets:
-                if confirmed_at[r, s, t] <= end or (held_since[r, s, t] <= end and held_until[r, s, t] > start):
-                    e = fill[r * n_t + t]
-                    sensor[e] = s
-                    times[e, 0], times[e, 1], times[e, 2] = confirmed_at[r, s, t], held_since[r, s, t], \
-                        held_until[r, s, t]
-                    fill[r * n_t + t] += 1
-    return ptr, sensor, times
 
 
 @numba.njit(cache=True, nogil=True, inline="always")

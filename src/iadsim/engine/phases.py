@@ -42,7 +42,6 @@ from iadsim.engine._kernels import (
     due_pairs,
     engagement_points,
     envelope_grid,
-    holders,
     inside_lists,
     leaks_due,
     merge_reports,
@@ -191,7 +190,6 @@ class Context:
     step_values: tuple = (-1, None)  # (step, what assignment reads at every event of it)
     visible_now: tuple = (-1, None)  # (step, (S, T) what each sensor sees then)
     pending_ptr: tuple = (None, None)  # (pending reports, where each row's start)
-    holders: tuple = (-1, None)  # (step, the sensors that may hold a track of each target in each row then)
     shutdown: np.ndarray = None  # (4, S) each radar's shutdown on an ARM warning: probability, reaction, dark [s],
     #                               and 1 where the warning is its own track of the missile (0: the launch)
     radar_of: np.ndarray = None  # (T,) the sensor an anti-radiation missile is launched at (-1: not an ARM)
@@ -988,7 +986,6 @@ def fire_control(ctx: Context, k: int, st: State) -> None:
     opened = openings(ctx, k, start, end, (w.start_time < end) & (w.arrival_time > start) & candidates,
                       st.readiness.able.any(axis=0))
     feeds = node_feeds(st.readiness)  # (the paths change only between steps)
-    ctx.holders = (-1, None)  # the sensors' tracks as they are now (step_holders)
     while len(rows):
         fuse_until(ctx, st.picture, feeds, clock, rows)
         assess(ctx, k, st, clock, rows)
@@ -1532,8 +1529,8 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
     i, f, t = assignable_kernel(
         np.ascontiguousarray(rows, np.int64), clock, out.alive, out.leaked, w.start_time, w.arrival_time, eng.phase,
         IDLE, pic.system_hostile, rd.able, rd.unit_up, w.fire_unit, bat.missiles, bat.ready_at, bat.busy, bat.guiding,
-        ctx.group, ctx.channels, *inside, *step_holders(ctx, k, st.tracks), w.latency, rd.feeds, rd.guides,
-        visible(ctx, k), w.placing)
+        ctx.group, ctx.channels, *inside, st.tracks.confirmed_at, st.tracks.held_since, st.tracks.held_until,
+        w.latency, rd.feeds, rd.guides, visible(ctx, k), w.placing)
     if not len(i):
         return False, np.zeros(0, np.int64)
     rr, when = rows[i], clock[rows[i]]
@@ -1641,17 +1638,6 @@ def flight_time(aims: list, tof, inside) -> np.ndarray:
     what it launches on, :func:`aim_points`): the time its guiding radar must emit for; 0 outside the envelope."""
     predicted = np.array([a for a, _ in aims], float).reshape(len(aims))
     return np.where(inside, np.fmax(tof, predicted), 0.0)
-
-
-def step_holders(ctx: Context, k: int, trk: SensorTracks) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The sensors that may hold a track of each target flying in step ``k``'s window, in each row
-    (:func:`iadsim.engine._kernels.holders`), computed at the first use in each :func:`fire_control` (the sensors'
-    tracks change only as they look, before it)."""
-    if ctx.holders[0] != k:
-        w, (start, end) = ctx.world, window(ctx, k)
-        wanted = (w.start_time < end) & (w.arrival_time > start)
-        ctx.holders = (k, holders(trk.confirmed_at, trk.held_since, trk.held_until, start, end, wanted))
-    return ctx.holders[1]
 
 
 def visible(ctx: Context, k: int) -> np.ndarray:
