@@ -73,8 +73,9 @@ def test_the_draws_are_splitmix64_written_out():
 def test_every_kind_of_argument_gives_the_same_numbers():
     """uniform_at reads scalars without numpy's array set-up and arrays of the broadcast shape in place: Python and
     numpy integers of any width, 0-d arrays, int16/int32/bool/big-endian arrays, a transposed view, a one-entry
-    array, a negative counter (wrapping mod 2**64 as numpy's cast does) all give SplitMix64's numbers, as scalars
-    where all four are scalars; normal_at's two streams are the uniform ones that ``normal`` uses."""
+    array, a negative counter (wrapping mod 2**64 as numpy's cast does), keys per row or per column all give
+    SplitMix64's numbers, as scalars where all four are scalars; normal_at's two streams are the uniform ones that
+    ``normal`` uses."""
     mask = 2**64 - 1
     key = rng.replication_keys(3, [0])[0]
     for step, stream, index in [(5, 7, 9), (np.int16(5), np.uint8(7), np.int32(9)), (np.asarray(5), 7, np.asarray(9)),
@@ -88,6 +89,9 @@ def test_every_kind_of_argument_gives_the_same_numbers():
         got = rng.uniform_at(keys[:, None], np.array([4]), 1, index)
         expected = [[_splitmix(int(k), 4, 1, int(i)) for i in row] for k, row in zip(keys, index, strict=True)]
         np.testing.assert_array_equal(got, expected)
+    got = rng.uniform_at(keys[None, :], 4, 1, counters.T)  # keys along the last axis: broadcast, not repeated
+    np.testing.assert_array_equal(got, [[_splitmix(int(k), 4, 1, int(i)) for k, i in zip(keys, row, strict=True)]
+                                        for row in counters.T])
     u1 = rng.uniform_at(keys[:, None], 4, 2 * 5 + 1_000_001, counters)
     u2 = rng.uniform_at(keys[:, None], 4, 2 * 5 + 1_000_002, counters)
     np.testing.assert_array_equal(rng.normal_at(keys[:, None], 4, 5, counters),

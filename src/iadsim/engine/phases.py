@@ -680,7 +680,8 @@ def emit(ctx: Context, k: int, rd: Readiness) -> None:
     w = ctx.world
     start, _ = window(ctx, k)
     ctx.emit_up = up = rd.unit_up[:, w.sensor_unit] & w.sensing[None, :] & w.radiates[None, :]
-    now_on = up & emitting(start, *w.emcon)[None, :] & ~silenced(rd, start)
+    lit = emitting(start, *w.emcon) if w.part_time.any() else w.emcon[1] > 0  # (steady schedules: on, or never)
+    now_on = up & lit[None, :] & ~silenced(rd, start) if ctx.warnings else up & lit[None, :]
     for r, s in zip(*np.nonzero(now_on != rd.emitting), strict=True):
         ctx.event(r, start, EventKind.EMITTER_ON if now_on[r, s] else EventKind.EMITTER_OFF, w.sensor_unit[s])
     rd.emitting = now_on

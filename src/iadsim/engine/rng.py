@@ -76,6 +76,8 @@ def _flat(*args):
             out += [a.reshape(-1), 1]
         elif a.size == 1:
             out += [a.reshape(1), 0]
+        elif a.shape == (*shape[:-1], 1):  # one entry per row of the last axis (the engine's keys): repeated
+            out += [np.repeat(a.reshape(-1), shape[-1]), 1]
         else:
             out += [np.broadcast_to(a, shape).ravel(), 1]
     return (*out, shape)
