@@ -188,6 +188,7 @@ class Context:
     relevant: dict = field(default_factory=dict)  # node -> (units, links) that can change its chain
     geometry_at: dict = field(default_factory=dict)  # chunk -> (GEOMETRY_CHUNK, F, T) inside, the last two
     step_values: tuple = (-1, None)  # (step, what assignment reads at every event of it)
+    time_to_asset_at: tuple = (-1, None)  # (chunk, (GEOMETRY_CHUNK, T) each threat's time to its asset)
     visible_now: tuple = (-1, None)  # (step, (S, T) what each sensor sees then)
     pending_ptr: tuple = (None, None)  # (pending reports, where each row's start)
     shutdown: np.ndarray = None  # (4, S) each radar's shutdown on an ARM warning: probability, reaction, dark [s],
@@ -1492,15 +1493,20 @@ def edge_factor(ctx: Context, f: np.ndarray, ground: np.ndarray, height: np.ndar
 
 def time_to_asset(ctx: Context, k: int) -> np.ndarray:
     """(T,) seconds for each threat to reach what it attacks (its asset, or a unit; a decoy: what it seems to
-    attack) at its current speed (3600 s: nothing)."""
+    attack) at its speed at step ``k`` (3600 s: nothing); computed for ``GEOMETRY_CHUNK`` steps at a time."""
     w = ctx.world
-    out = np.full(len(w.target_ids), 3600.0)
-    has = w.heading_for
-    if has.any():
-        site = w.attacked_xy[has]
-        dist = np.hypot(w.position[k, has, 0] - site[:, 0], w.position[k, has, 1] - site[:, 1])
-        out[has] = dist / np.maximum(np.linalg.norm(w.velocity[k, has].astype(float), axis=-1), 1.0)
-    return out
+    chunk = k // GEOMETRY_CHUNK
+    if ctx.time_to_asset_at[0] != chunk:
+        ks = np.arange(chunk * GEOMETRY_CHUNK, min((chunk + 1) * GEOMETRY_CHUNK, len(w.times)))
+        out = np.full((len(ks), len(w.target_ids)), 3600.0)
+        has = w.heading_for
+        if has.any():
+            site = w.attacked_xy[has]
+            position, velocity = w.position[ks][:, has], w.velocity[ks][:, has].astype(float)
+            dist = np.hypot(position[..., 0] - site[:, 0], position[..., 1] - site[:, 1])
+            out[:, has] = dist / np.maximum(np.linalg.norm(velocity, axis=-1), 1.0)
+        ctx.time_to_asset_at = (chunk, out)
+    return ctx.time_to_asset_at[1][k - chunk * GEOMETRY_CHUNK]
 
 
 def decider(ctx: Context, rd: Readiness, r: int, f: int) -> int:
