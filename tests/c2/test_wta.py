@@ -534,9 +534,9 @@ def test_assigners_that_take_disjoint_pairs_return_every_one_by_fire_unit(seed):
     """An assigner declaring ``takes_disjoint`` (the engine then nominates such pairs without calling it) returns every
     feasible pair when none shares a fire unit or a target and each is worth more than 0, by ascending fire unit;
     the built-in hungarian declares it."""
-    from iadsim.c2.assign import ASSIGNERS
+    from iadsim.c2.assign import ASSIGNERS, takes_disjoint
 
-    declaring = [name for name in ASSIGNERS if getattr(ASSIGNERS[name], "takes_disjoint", False)]
+    declaring = [name for name in ASSIGNERS if takes_disjoint(ASSIGNERS[name])]
     assert "hungarian" in declaring
     rng = np.random.default_rng(seed)
     n_f, n_t = rng.integers(1, 15), rng.integers(1, 49)
@@ -549,3 +549,18 @@ def test_assigners_that_take_disjoint_pairs_return_every_one_by_fire_unit(seed):
     for name in declaring:
         got = [(int(a), int(b)) for a, b in ASSIGNERS[name](feasible, pk, urgency)]
         assert got == list(zip(fs.tolist(), ts.tolist(), strict=True)), name
+
+
+def test_a_wrapper_does_not_inherit_the_declaration_that_it_takes_disjoint_pairs():
+    """functools.wraps copies ``takes_disjoint`` from what it wraps: the engine does not take a wrapper at that word
+    (it may filter or re-rank, and skipping its call would change the result); an undeclared assigner is called."""
+    import functools
+
+    from iadsim.c2.assign import greedy, hungarian, takes_disjoint
+
+    @functools.wraps(hungarian)
+    def fewer(feasible, pk, urgency):
+        return hungarian(feasible, pk, urgency)[:1]
+
+    assert fewer.takes_disjoint is True  # (copied)
+    assert takes_disjoint(hungarian) and not takes_disjoint(fewer) and not takes_disjoint(greedy)

@@ -75,15 +75,18 @@ def test_results_do_not_depend_on_how_replications_are_batched(designed_world):
     pd.testing.assert_frame_equal(alone.events, mine, check_exact=True)
 
 
-def test_pairs_the_assigner_would_take_all_of_are_nominated_as_its_call_would(designed_world, monkeypatch):
+@pytest.mark.parametrize("example", ["airbase-as-designed", "automated-battery", "sead-raid"])
+def test_pairs_the_assigner_would_take_all_of_are_nominated_as_its_call_would(example, monkeypatch):
     """Rows whose assignable pairs share no fire unit and no target are nominated without calling an assigner that
-    declares it takes them all (``takes_disjoint``): the events and results are those of calling it every time, and
-    the calls it saves are real (the example has such rows and others)."""
+    declares it takes them all (``takes_disjoint``): the nominations (in order), events, decisions and results are
+    those of calling it every time, and the calls it saves are real; with the automation's holds
+    (automated-battery) and point defence (sead-raid)."""
     from iadsim.c2.assign import ASSIGNERS
     from iadsim.engine import phases
 
+    world = build_world(load_scenario(EXAMPLES / f"{example}.yaml"))
     hungarian, nominate = ASSIGNERS["hungarian"], phases.nominate
-    assert designed_world.scenario.spec.doctrine.assignment == "hungarian"
+    assert world.scenario.spec.doctrine.assignment == "hungarian"
     runs, made = {}, {}
     for declared in (False, True):
         calls, made[declared] = [], []
@@ -100,12 +103,13 @@ def test_pairs_the_assigner_would_take_all_of_are_nominated_as_its_call_would(de
 
         counted.takes_disjoint = declared
         monkeypatch.setitem(ASSIGNERS._entries, "hungarian", counted)
-        engine = Engine(designed_world, np.arange(12), seed=3)
+        engine = Engine(world, np.arange(8), seed=3)
         engine.run()
         runs[declared] = (engine, len(calls))
     (slow, called), (fast, fewer) = runs[False], runs[True]
     assert made[True] == made[False]  # the same nominations in the same order (a crew's decision slots depend on it)
     pd.testing.assert_frame_equal(fast.events, slow.events, check_exact=True)
-    assert np.array_equal(replication_metrics(designed_world, fast).to_numpy(),
-                          replication_metrics(designed_world, slow).to_numpy(), equal_nan=True)
+    pd.testing.assert_frame_equal(fast.decisions, slow.decisions, check_exact=True)
+    assert np.array_equal(replication_metrics(world, fast).to_numpy(), replication_metrics(world, slow).to_numpy(),
+                          equal_nan=True)
     assert 0 < fewer < called

@@ -182,12 +182,14 @@ def test_due_pairs_and_leaks_are_numpys_nonzero_over_the_rows(seed):
     clock = g.uniform(0, 100, n_r)
     phase = g.integers(0, 5, (n_r, n_t)).astype(np.int8)
     due = np.where(g.random((n_r, n_t)) < 0.1, np.inf, g.uniform(0, 100, (n_r, n_t)))
-    for a, b in ((2, 2), (3, 4), (1, 1)):
-        i, t = due_pairs(rows, clock, phase, due, a, b)
-        ei, et = np.nonzero(((phase[rows] == a) | (phase[rows] == b)) & (due[rows] <= clock[rows, None]))
+    everything = np.full((n_r, n_t), 2, np.int8), np.zeros((n_r, n_t))  # every pair due: the arrays grow past 64
+    for (ph, du), a, b in (((phase, due), 2, 2), ((phase, due), 3, 4), ((phase, due), 1, 1), (everything, 2, 2)):
+        i, t = due_pairs(rows, clock, ph, du, a, b)
+        ei, et = np.nonzero(((ph[rows] == a) | (ph[rows] == b)) & (du[rows] <= clock[rows, None]))
         np.testing.assert_array_equal(i, ei)
         np.testing.assert_array_equal(t, et)
-        assert len(i)
+        assert len(i) and i.dtype == t.dtype == np.int64
+    assert len(i) == len(rows) * n_t > 64
     arrival = g.uniform(0, 100, n_t)
     asset = g.integers(-1, 3, n_t)
     alive, leaked = g.random((n_r, n_t)) < 0.8, g.random((n_r, n_t)) < 0.2
@@ -203,11 +205,12 @@ def test_merge_reports_is_the_stable_lexsort_of_both_gathered(seed):
     """The engine merges a step's reports into those pending (sorted by row, object, time) with merge_reports: the
     order numpy's stable lexsort gives the two concatenated, ties (equal row, object and time: common here) kept
     pending first, then in the new reports' own order; every column gathered so, the new reports arrived nowhere.
-    Rows long enough to take the kernel's other sort (more than 32 new reports) are included."""
+    Rows long enough to take the kernel's other sort (more than 32 new reports) are included, and rows without
+    reports (between others and after the last)."""
     g = np.random.default_rng(seed)
     n_a, n_b = g.integers(0, 60), g.integers(0, 60) + (200 if seed % 2 else 0)
     n = n_a + n_b
-    rows, sensors, targets = g.integers(0, 4, n), g.integers(0, 5, n), g.integers(0, 3, n)
+    rows, sensors, targets = g.choice([0, 2, 3], n), g.integers(0, 5, n), g.integers(0, 3, n)  # (rows 1, 4, 5: none)
     numbers = g.normal(size=(n, 5))
     numbers[:, 0] = g.choice([0.0, 0.5, 1.0, 2.5, -0.0], n)
     arrived, next_at = g.integers(0, 3, n), g.random(n)
@@ -217,9 +220,10 @@ def test_merge_reports_is_the_stable_lexsort_of_both_gathered(seed):
     arrived[n_a:] = 0
     ids_b = np.stack([rows[n_a:], sensors[n_a:], targets[n_a:]], axis=1)
     got = merge_reports(rows[:n_a], sensors[:n_a], targets[:n_a], numbers[:n_a], arrived[:n_a], next_at[:n_a], ids_b,
-                        numbers[n_a:], next_at[n_a:], 4)
+                        numbers[n_a:], next_at[n_a:], 6)
     order = np.lexsort((numbers[:, 0], targets, rows))
     for column, expected in zip(got, (rows, sensors, targets, numbers, arrived, next_at), strict=True):
         np.testing.assert_array_equal(column, expected[order])
+        assert column.dtype == expected.dtype
     if seed % 2:
         assert np.bincount(rows[n_a:]).max() > 32

@@ -14,7 +14,7 @@ import numpy as np
 from iadsim.c2.wta import hungarian_assign, mmr_greedy
 from iadsim.registry import ASSIGNERS
 
-__all__ = ["ASSIGNERS", "Assigner", "greedy", "hungarian"]
+__all__ = ["ASSIGNERS", "Assigner", "greedy", "hungarian", "takes_disjoint"]
 
 
 class Assigner(Protocol):
@@ -37,10 +37,17 @@ class Assigner(Protocol):
     An assigner may declare ``takes_disjoint = True``: whenever no two feasible pairs share a fire unit or a target
     and each is worth more than 0 (``pk[f] * urgency[t]``, finite), it returns every one of them, by ascending
     fire unit. The engine then nominates such pairs without calling it (the common case: its calls cost more than
-    the choice).
+    the choice); see :func:`takes_disjoint`.
     """
 
     def __call__(self, feasible: np.ndarray, pk: np.ndarray, urgency: np.ndarray) -> list[tuple[int, int]]: ...
+
+
+def takes_disjoint(assigner) -> bool:
+    """Whether the engine may nominate pairs that share no fire unit and no target without calling ``assigner``: it
+    declares ``takes_disjoint = True`` (:class:`Assigner`) and is not a wrapper (``functools.wraps`` copies the
+    attribute of what it wraps, and a wrapper may filter or re-rank what that returns)."""
+    return getattr(assigner, "takes_disjoint", False) is True and not hasattr(assigner, "__wrapped__")
 
 
 @ASSIGNERS.register("hungarian")

@@ -34,6 +34,7 @@ import numpy as np
 from scipy.special import ndtri
 from scipy.stats import poisson
 
+from iadsim.c2.assign import takes_disjoint
 from iadsim.c2.teaming import ENGAGE, Teaming, acceptance, classify, iff_reply_probability, pressure, teaming
 from iadsim.engine import rng
 from iadsim.engine._kernels import assignable as assignable_kernel
@@ -1554,7 +1555,7 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
     nominated, held = False, []
     feasible = np.flatnonzero(ok)  # by row (``rows`` ascend), so each row's feasible pairs are one run of it
     plain = {}  # rows whose pairs the assigner would take all of: their pairs, by fire unit
-    if len(feasible) and getattr(ctx.assigner, "takes_disjoint", False):
+    if len(feasible) and takes_disjoint(ctx.assigner):
         plain = disjoint_pairs(ctx, st, rr[feasible], f[feasible], t[feasible], first[feasible], urgency)
     for here in np.split(feasible, np.flatnonzero(np.diff(rr[feasible])) + 1) if len(feasible) else ():
         r = int(rr[here[0]])
