@@ -683,7 +683,7 @@ def emit(ctx: Context, k: int, rd: Readiness) -> None:
     start, _ = window(ctx, k)
     ctx.emit_up = up = rd.unit_up[:, w.sensor_unit] & w.sensing[None, :] & w.radiates[None, :]
     lit = emitting(start, *w.emcon) if w.part_time.any() else w.emcon[1] > 0  # (steady schedules: on, or never)
-    now_on = up & lit[None, :] & ~silenced(rd, start) if ctx.warnings else up & lit[None, :]
+    now_on = up & lit[None, :] & ~silenced(rd, start)
     for r, s in zip(*np.nonzero(now_on != rd.emitting), strict=True):
         ctx.event(r, start, EventKind.EMITTER_ON if now_on[r, s] else EventKind.EMITTER_OFF, w.sensor_unit[s])
     rd.emitting = now_on
@@ -817,7 +817,10 @@ def rotated(position: np.ndarray, about: np.ndarray, bias: np.ndarray) -> np.nda
 
 
 def silenced(rd: Readiness, when) -> np.ndarray:
-    """(R, S) bool: each radar's crew has silenced it at times ``when`` (R, S) or a scalar (``Readiness.silences``)."""
+    """(R, S) bool: each radar's crew has silenced it at times ``when`` (R, S) or a scalar (``Readiness.silences``;
+    none without ARM warnings or cued radars, :attr:`Context.warnings`)."""
+    if not rd.silences.shape[2]:
+        return np.zeros(rd.silences.shape[:2], bool)
     at = np.broadcast_to(np.asarray(when, float), rd.silences.shape[:2])[..., None]
     return ((rd.silences[..., 0] <= at) & (at < rd.silences[..., 1])).any(axis=-1)
 
