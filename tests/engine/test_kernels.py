@@ -10,7 +10,6 @@ import pytest
 
 from iadsim.engine._kernels import (
     assignable,
-    inside_lists,
     known,
     merge_reports,
     next_event_times,
@@ -68,7 +67,7 @@ def test_assignable_is_every_triple_the_rules_allow(seed):
     rows = np.sort(g.choice(R, 7, replace=False)).astype(np.int64)
     got = assignable(rows, s["clock"], s["alive"], s["leaked"], s["start_time"], s["arrival_time"], s["phase"], IDLE,
                      s["hostile"], s["able"], s["unit_up"], s["fire_unit"], s["missiles"], s["ready_at"], s["busy"],
-                     s["guiding"], s["group"], s["channels"], *inside_lists(s["inside"]),
+                     s["guiding"], s["group"], s["channels"], s["inside"],
                      s["confirmed_at"], s["held_since"], s["held_until"],
                      s["latency"], s["feeds"], s["guides"], s["visible"], s["placing"])
     expected = []
@@ -227,3 +226,41 @@ def test_merge_reports_is_the_stable_lexsort_of_both_gathered(seed):
         assert column.dtype == expected.dtype
     if seed % 2:
         assert np.bincount(rows[n_a:]).max() > 32
+
+
+def test_false_plot_places_are_the_keyed_uniforms_over_the_search_volume():
+    """false_plot_places against numpy written here: plot i of a look draws iadsim.engine.rng.uniform_at at flat
+    entries (i * S + sensor) * 3 + (0, 1, 2) for its slant range, bearing and elevation over the sensor's search
+    volume, placed from the sensor (bit for bit: the same operations); its plots listed by sensor, each sensor's in
+    plot order, with their slant and ground ranges."""
+    from iadsim.engine import rng
+    from iadsim.engine._kernels import false_plot_places
+
+    g = np.random.default_rng(5)
+    R, S, L, stream = 20, 5, 60, 12
+    keys = rng.replication_keys(4, np.arange(R))
+    rows, sensors = g.integers(0, R, L).astype(np.int64), g.integers(0, S, L).astype(np.int64)
+    number = g.integers(0, 9000, L).astype(np.int64)
+    n_false = np.where(g.random(L) < 0.4, g.integers(1, 7, L), 0).astype(np.int64)
+    volume = np.column_stack([g.uniform(5e3, 300e3, S), g.uniform(-np.pi, np.pi, S), g.uniform(0.1, 2 * np.pi, S),
+                              g.uniform(0, 0.6, S)])
+    origin = g.uniform(-1e5, 1e5, (S, 3))
+    ptr, z, order, by_sensor, slant, ground = false_plot_places(keys, rows, sensors, number, n_false, stream, S,
+                                                                 volume, origin)
+    look = np.repeat(np.arange(L), n_false)
+    s = sensors[look]
+    flat = (((np.arange(len(look)) - np.concatenate([[0], np.cumsum(n_false)])[look]) * S + s) * 3)[:, None] \
+        + np.arange(3)
+    u = rng.uniform_at(keys[rows[look]][:, None], number[look][:, None], stream, flat)
+    reach, centre, width, top = volume[s].T
+    e_slant, bearing, elevation = u[:, 0] * reach, centre + (u[:, 1] - 0.5) * width, u[:, 2] * top
+    e_ground = e_slant * np.cos(elevation)
+    e_z = origin[s] + np.stack([e_ground * np.sin(bearing), e_ground * np.cos(bearing), e_slant * np.sin(elevation)],
+                               axis=-1)
+    np.testing.assert_array_equal(ptr, np.concatenate([[0], np.cumsum(n_false)]))
+    np.testing.assert_array_equal(z, e_z)
+    np.testing.assert_array_equal(order, np.argsort(s, kind="stable"))
+    np.testing.assert_array_equal(by_sensor, np.concatenate([[0], np.cumsum(np.bincount(s, minlength=S))]))
+    np.testing.assert_array_equal(slant, e_slant[order])
+    np.testing.assert_array_equal(ground, e_ground[order])
+    assert len(set(s.tolist())) == S and len(look) > 50

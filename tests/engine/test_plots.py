@@ -50,6 +50,34 @@ def test_the_poisson_counts_are_scipys_inverse_cdf():
     assert (phases.poisson_count(u, mean) == stats.poisson.ppf(u, mean)).all()
 
 
+def test_each_false_plot_has_its_own_sensors_measurement_error():
+    """false_plots gives each plot the variance its own sensor's measurement_sigma gives at the plot's slant and
+    ground range from that sensor (at least MIN_SIGMA), whatever order the sensors' looks come in: three sensors
+    with different error models, looks interleaved, the ranges worked out here from the plots' positions."""
+    from types import SimpleNamespace
+
+    class Sensor:
+        def __init__(self, f):
+            self.measurement_sigma = f
+
+    sensors = [Sensor(lambda slant, ground: 30.0 + 1e-3 * ground), Sensor(lambda slant, ground: 2e-3 * slant),
+               Sensor(lambda slant, ground: np.zeros_like(slant))]  # (the last: MIN_SIGMA)
+    origin = np.array([[0.0, 0.0, 10.0], [40e3, -5e3, 300.0], [-20e3, 8e3, 0.0]])
+    world = SimpleNamespace(sensors=sensors, sensor_ids=["a", "b", "c"], sensor_position=origin)
+    ctx = SimpleNamespace(world=world, keys=phases.rng.replication_keys(1, np.arange(8)),
+                          false_plots=np.array([2.0, 3.0, 1.5]),
+                          search_volume=np.array([[80e3, 0.0, 2 * np.pi, 0.3], [150e3, 1.0, 1.5, 0.5],
+                                                  [60e3, -2.0, 3.0, 0.0]]))
+    lr, ls = np.repeat(np.arange(8), 3), np.tile([2, 0, 1], 8)  # sensors interleaved, not in order
+    ptr, z, var = phases.false_plots(ctx, lr, ls, np.arange(24) + 100)
+    s = np.repeat(ls, np.diff(ptr))
+    d = z - origin[s]
+    slant, ground = np.linalg.norm(d, axis=-1), np.hypot(d[:, 0], d[:, 1])
+    expected = np.select([s == 0, s == 1], [30.0 + 1e-3 * ground, 2e-3 * slant], 0.0)
+    np.testing.assert_allclose(var, np.maximum(expected, phases.MIN_SIGMA) ** 2, rtol=1e-9)
+    assert len(var) > 30 and set(s.tolist()) == {0, 1, 2}
+
+
 @pytest.mark.validation
 def test_false_plots_follow_pfa_over_the_resolution_cells_searched(scenario, monkeypatch, validation):
     """A look searches ceil(reach / (c tau / 2)) range cells in each of ceil(360 deg / beamwidth) beam positions;

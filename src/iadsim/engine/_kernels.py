@@ -9,7 +9,7 @@ import numpy as np
 from iadsim.engine.rng import uniform_one
 from iadsim.registry import ELEVATION, RANGING
 
-__all__ = ["assignable", "detections", "due_pairs", "engagement_points", "envelope_grid", "inside_lists",
+__all__ = ["assignable", "detections", "due_pairs", "engagement_points", "envelope_grid", "false_plot_places",
            "merge_reports",
            "known", "leaks_due", "next_event_times", "row_pointers"]
 
@@ -35,53 +35,54 @@ def known(confirmed_at, held_since, held_until, latency, feeds, guides, visible,
 
 @numba.njit(cache=True, nogil=True)
 def assignable(rows, clock, alive, leaked, start_time, arrival_time, phase, idle, hostile, able, unit_up, fire_unit,
-               missiles, ready_at, busy, guiding, group, channels, inside_ptr, inside_target, confirmed_at, held_since,
-               held_until, latency, feeds, guides, visible, placing):  # pragma: no cover - compiled
+               missiles, ready_at, busy, guiding, group, channels, inside, confirmed_at, held_since, held_until,
+               latency, feeds, guides, visible, placing):  # pragma: no cover - compiled
     """(i, f, t) of the triples that threat evaluation may assign at each row's clock (``rows`` (n,) replication
     rows, ``clock`` (R,)), in row, fire unit, target order: target ``t`` flying, idle and taken for hostile
     (arrays (R, T)); fire unit ``f`` able, up, loaded, free and with a guidance channel; the intercept may lie
-    in its envelope during the step (the targets ``inside_target[inside_ptr[f]:inside_ptr[f + 1]]`` of fire unit
-    ``f``, ascending: :func:`inside_lists`); and the target in its picture (:func:`known`, from ``confirmed_at``,
-    ``held_since`` and ``held_until`` (R, S, T), read once per row and target). The work per row is the targets, the
-    fire units and the pairs inside, not every fire unit, target and sensor."""
+    in its envelope during the step (``inside`` (F, T)); and the target in its picture (:func:`known`, from
+    ``confirmed_at``, ``held_since`` and ``held_until`` (R, S, T), read once per row and target). The work per row
+    is its targets, its fire units and the pairs of those that may engage and be engaged (a long-range envelope
+    holds most targets; few of them are idle candidates at once), not every sensor."""
     n_f, n_t = able.shape[1], alive.shape[1]
     cap = 64
     ii = np.empty(cap, np.int64)
     ff = np.empty(cap, np.int64)
     tt = np.empty(cap, np.int64)
     found = 0
-    candidate = np.empty(n_t, np.bool_)
+    candidates = np.empty(n_t, np.int64)  # the row's candidate targets, ascending
     n_s = latency.shape[1]
-    held = np.zeros(n_t, np.int64)  # per target: how many sensors hold a track of it now (-1: not counted yet)
+    held = np.zeros(n_t, np.int64)  # per candidate target: how many sensors hold a track of it now (-1: not counted)
     held_by = np.empty((n_t, n_s), np.int64)  # and which, ascending
     age = np.empty((n_t, n_s))  # and since when [s]
     eligible = np.empty(n_f, np.bool_)
     for i in range(rows.shape[0]):
         r = rows[i]
         now = clock[r]
-        any_target = False  # the row's candidate targets
+        n_c = 0
         for t in range(n_t):
-            candidate[t] = (alive[r, t] and not leaked[r, t] and start_time[t] <= now and arrival_time[t] > now
-                            and phase[r, t] == idle and hostile[r, t])
-            any_target |= candidate[t]
-            held[t] = -1
-        if not any_target:
+            if (alive[r, t] and not leaked[r, t] and start_time[t] <= now and arrival_time[t] > now
+                    and phase[r, t] == idle and hostile[r, t]):
+                candidates[n_c] = t
+                held[t] = -1
+                n_c += 1
+        if n_c == 0:
             continue
-        room = 0  # the most triples the row may add: the pairs inside of its fire units that may fire
+        room = 0  # the most triples the row may add: its candidates for each fire unit that may fire
         for f in range(n_f):
             eligible[f] = (able[r, f] and unit_up[r, fire_unit[f]] and missiles[r, f] > 0 and ready_at[r, f] <= now
                            and not busy[r, f] and guiding[r, group[f]] < channels[f])
             if eligible[f]:
-                room += inside_ptr[f + 1] - inside_ptr[f]
+                room += n_c
         if cap - found < room:  # grown per row, not per triple (see detections)
             cap = max(2 * cap, found + room)
             ii, ff, tt = _grown(ii, found, cap), _grown(ff, found, cap), _grown(tt, found, cap)
         for f in range(n_f):
             if not eligible[f]:
                 continue
-            for j in range(inside_ptr[f], inside_ptr[f + 1]):
-                t = inside_target[j]
-                if not candidate[t]:
+            for c in range(n_c):
+                t = candidates[c]
+                if not inside[f, t]:
                     continue
                 if held[t] < 0:  # the sensors holding a track of it, once per row and target
                     held[t] = _held(confirmed_at, held_since, held_until, r, t, now, held_by[t], age[t])
@@ -142,15 +143,6 @@ def _known_of(sensors, age, n, latency, feeds, guides, visible, placing, r, f, t
         if pictured and guided:
             return True
     return False
-
-
-def inside_lists(inside: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(F + 1,) pointers and the targets, ascending, of each fire unit's true entries of ``inside`` (F, T), for
-    :func:`assignable`."""
-    f, t = np.nonzero(inside)
-    ptr = np.zeros(inside.shape[0] + 1, np.int64)
-    np.cumsum(np.bincount(f, minlength=inside.shape[0]), out=ptr[1:])
-    return ptr, t.astype(np.int64)
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -371,6 +363,46 @@ def merge_reports(rows_a, sensors_a, targets_a, numbers_a, arrived_a, next_a, id
                 numbers[k, c] = numbers_a[i, c]
             i += 1
     return rows, sensors, targets, numbers, arrived, next_at
+
+
+@numba.njit(cache=True, nogil=True)
+def false_plot_places(keys, rows, sensors, number, n_false, stream, n_sensors, volume,
+                      origin):  # pragma: no cover - compiled
+    """Where the false plots of looks (replication ``rows``, ``sensors``, look ``number``; ``n_false`` plots each)
+    fall: plot ``i`` of a look draws the keyed uniforms ``(keys[row], number, stream)`` at the flat entries
+    ``((i * n_sensors + sensor) * 3 + c)``, c = 0, 1, 2 (:func:`iadsim.engine.rng.uniform_at`), for its slant
+    range, bearing and elevation over the sensor's ``volume`` (S, 4: reach [m], bearing centre, width, top
+    elevation [rad]) seen from ``origin`` (S, 3). Returns (L + 1,) pointers to each look's plots, (n, 3)
+    positions, and the plots by sensor for their measurement errors: (n,) their indices (each sensor's in plot
+    order), (S + 1,) pointers to each sensor's there, and (n,) their slant and ground ranges [m] in that order.
+    :func:`iadsim.engine.phases.false_plots`' numpy, the same operations in the same order."""
+    n_l = rows.shape[0]
+    ptr = np.zeros(n_l + 1, np.int64)
+    for look in range(n_l):
+        ptr[look + 1] = ptr[look] + n_false[look]
+    n = ptr[n_l]
+    z, slant, ground = np.empty((n, 3)), np.empty(n), np.empty(n)
+    by_sensor = np.zeros(n_sensors + 1, np.int64)  # counted, then each sensor's next place
+    for look in range(n_l):
+        by_sensor[sensors[look] + 1] += n_false[look]
+    for c in range(n_sensors):
+        by_sensor[c + 1] += by_sensor[c]
+    place = by_sensor[:-1].copy()
+    order = np.empty(n, np.int64)
+    for look in range(n_l):
+        key, s, at = keys[rows[look]], sensors[look], number[look]
+        for j in range(ptr[look], ptr[look + 1]):
+            flat = ((j - ptr[look]) * n_sensors + s) * 3
+            u0, u1, u2 = (uniform_one(key, at, stream, flat), uniform_one(key, at, stream, flat + 1),
+                          uniform_one(key, at, stream, flat + 2))
+            sl, bearing, elevation = u0 * volume[s, 0], volume[s, 1] + (u1 - 0.5) * volume[s, 2], u2 * volume[s, 3]
+            g = sl * np.cos(elevation)
+            z[j, 0] = origin[s, 0] + g * np.sin(bearing)
+            z[j, 1] = origin[s, 1] + g * np.cos(bearing)
+            z[j, 2] = origin[s, 2] + sl * np.sin(elevation)
+            order[place[s]], slant[place[s]], ground[place[s]] = j, sl, g
+            place[s] += 1
+    return ptr, z, order, by_sensor, slant, ground
 
 
 def row_pointers(rows: np.ndarray, n_rows: int) -> np.ndarray:

@@ -43,7 +43,7 @@ from iadsim.engine._kernels import (
     due_pairs,
     engagement_points,
     envelope_grid,
-    inside_lists,
+    false_plot_places,
     leaks_due,
     merge_reports,
     next_event_times,
@@ -875,22 +875,14 @@ def false_plots(ctx: Context, lr, ls, number, lit=None) -> tuple[np.ndarray, np.
         return np.zeros(len(lr) + 1, np.int64), np.zeros((0, 3)), np.zeros(0)
     n_false = np.zeros(len(lr), np.int64)
     n_false[some] = poisson_count(u[some], mean[some])
-    ptr = np.concatenate([[0], np.cumsum(n_false)])
-    look = np.repeat(np.arange(len(lr)), n_false)
-    index = np.arange(ptr[-1]) - ptr[look]  # the plot's number within its look
-    s = ls[look]
-    flat = ((index * len(w.sensor_ids) + s) * 3)[:, None] + np.arange(3)
-    u = rng.uniform_at(ctx.keys[lr[look]][:, None], number[look][:, None], S_FALSE_AT, flat)
-    reach, centre, width, top = ctx.search_volume[s].T
-    slant, bearing, elevation = u[:, 0] * reach, centre + (u[:, 1] - 0.5) * width, u[:, 2] * top
-    ground = slant * np.cos(elevation)
-    z = w.sensor_position[s] + np.stack([ground * np.sin(bearing), ground * np.cos(bearing),
-                                         slant * np.sin(elevation)], axis=-1)
-    var = np.zeros(len(look))
-    for sensor in np.unique(s):  # the sensor's measurement error there
-        here = s == sensor
-        sigma = np.asarray(w.sensors[sensor].measurement_sigma(slant[here], ground[here]), float)
-        var[here] = np.maximum(sigma, MIN_SIGMA) ** 2
+    ptr, z, order, by_sensor, slant, ground = false_plot_places(
+        ctx.keys, lr, ls, number, n_false, S_FALSE_AT, len(w.sensor_ids), ctx.search_volume, w.sensor_position)
+    sigma = np.empty(len(order))  # the sensor's measurement error there (by sensor, then in plot order)
+    for sensor in np.flatnonzero(by_sensor[1:] > by_sensor[:-1]).tolist():
+        a, b = by_sensor[sensor], by_sensor[sensor + 1]
+        sigma[a:b] = w.sensors[sensor].measurement_sigma(slant[a:b], ground[a:b])
+    var = np.empty(len(order))
+    var[order] = np.maximum(sigma, MIN_SIGMA) ** 2
     return ptr, z, var
 
 
@@ -1540,7 +1532,7 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
     i, f, t = assignable_kernel(
         np.ascontiguousarray(rows, np.int64), clock, out.alive, out.leaked, w.start_time, w.arrival_time, eng.phase,
         IDLE, pic.system_hostile, rd.able, rd.unit_up, w.fire_unit, bat.missiles, bat.ready_at, bat.busy, bat.guiding,
-        ctx.group, ctx.channels, *inside, st.tracks.confirmed_at, st.tracks.held_since, st.tracks.held_until,
+        ctx.group, ctx.channels, inside, st.tracks.confirmed_at, st.tracks.held_since, st.tracks.held_until,
         w.latency, rd.feeds, rd.guides, visible(ctx, k), w.placing)
     if not len(i):
         return False, np.zeros(0, np.int64)
@@ -1658,15 +1650,15 @@ def visible(ctx: Context, k: int) -> np.ndarray:
     return ctx.visible_now[1]
 
 
-def step_values(ctx: Context, k: int) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray, np.ndarray]:
-    """What assignment reads at every event of step ``k`` (computed once): the (fire unit, target) pairs whose
-    intercept is inside the envelope at the step's geometry sample or the next (may be inside during the window),
-    as each fire unit's targets (:func:`iadsim.engine._kernels.inside_lists`), (T,) each target's urgency
+def step_values(ctx: Context, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What assignment reads at every event of step ``k`` (computed once): (F, T) the (fire unit, target) pairs
+    whose intercept is inside the envelope at the step's geometry sample or the next (may be inside during the
+    window), (T,) each target's urgency
     (earlier arrival, higher value), and (T,) whether some fire unit's envelope may hold the target's intercept."""
     if ctx.step_values[0] != k:
         last = min(k + 1, len(ctx.world.times) - 1)
         inside = geometry(ctx, k) | geometry(ctx, last)
-        ctx.step_values = (k, (inside_lists(inside), 1.0 / (1.0 + time_to_asset(ctx, k)), inside.any(axis=0)))
+        ctx.step_values = (k, (inside, 1.0 / (1.0 + time_to_asset(ctx, k)), inside.any(axis=0)))
     return ctx.step_values[1]
 
 

@@ -99,6 +99,14 @@ def normal_at(keys: np.ndarray, step: int, stream: int, index) -> np.ndarray:
         *flat, shape = _flat(keys, step, first, index)
         u1, u2 = np.empty(shape), np.empty(shape)
         _uniform_fill(*flat, 1, u1.reshape(-1), u2.reshape(-1))
+        if shape:  # (:func:`normal`'s expression in place: the same operations, without temporaries)
+            np.negative(u1, out=u1)
+            np.log1p(u1, out=u1)
+            np.multiply(-2.0, u1, out=u1)
+            np.sqrt(u1, out=u1)
+            np.multiply(2.0 * np.pi, u2, out=u2)
+            np.cos(u2, out=u2)
+            return np.multiply(u1, u2, out=u1)
     return np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2.0 * np.pi * u2)
 
 
