@@ -9,9 +9,8 @@ import numpy as np
 from iadsim.engine.rng import uniform_one
 from iadsim.registry import ELEVATION, RANGING
 
-__all__ = ["assignable", "detections", "due_pairs", "engagement_points", "envelope_grid", "false_plot_places",
-           "merge_reports",
-           "known", "leaks_due", "next_event_times", "row_pointers"]
+__all__ = ["assignable", "detections", "due_pairs", "engagement_points", "envelope_grid", "false_plot_places", "known",
+           "leaks_due", "merge_reports", "next_event_times", "poisson_sums", "row_pointers"]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -403,6 +402,26 @@ def false_plot_places(keys, rows, sensors, number, n_false, stream, n_sensors, v
             order[place[s]], slant[place[s]], ground[place[s]] = j, sl, g
             place[s] += 1
     return ptr, z, order, by_sensor, slant, ground
+
+
+@numba.njit(cache=True, nogil=True)
+def poisson_sums(u, mean, first, skip, k):  # pragma: no cover - compiled
+    """``k[i]``: the least count whose Poisson(``mean[i]``) CDF exceeds ``u[i]``, by summing the terms from the first,
+    ``first[i]`` (``exp(-mean)``, numpy's), until the CDF passes ``u`` or a term vanishes (the tail is exhausted);
+    entries ``skip`` are left alone (:func:`iadsim.engine.phases.poisson_count`)."""
+    for i in range(u.shape[0]):
+        if skip[i]:
+            continue
+        term = first[i]
+        cdf = term
+        c = 0
+        while u[i] >= cdf:
+            c += 1
+            term *= mean[i] / c
+            cdf += term
+            if not term > 0:
+                break
+        k[i] = c
 
 
 def row_pointers(rows: np.ndarray, n_rows: int) -> np.ndarray:

@@ -47,6 +47,7 @@ from iadsim.engine._kernels import (
     leaks_due,
     merge_reports,
     next_event_times,
+    poisson_sums,
     row_pointers,
 )
 from iadsim.engine._kernels import known as known_kernel
@@ -851,14 +852,7 @@ def poisson_count(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
     large = mean > 500.0
     if large.any():
         k[large] = poisson.ppf(u[large], mean[large]).astype(np.int64)
-    term = np.exp(-mean)
-    cdf = term.copy()
-    todo = np.flatnonzero((u >= cdf) & ~large)
-    while len(todo):
-        k[todo] += 1
-        term[todo] *= mean[todo] / k[todo]
-        cdf[todo] += term[todo]
-        todo = todo[(u[todo] >= cdf[todo]) & (term[todo] > 0)]  # (a vanishing term: the tail is exhausted)
+    poisson_sums(u, mean, np.exp(-mean), large, k)
     return k
 
 
