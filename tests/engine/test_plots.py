@@ -60,8 +60,9 @@ def test_each_false_plot_has_its_own_sensors_measurement_error():
         def __init__(self, f):
             self.measurement_sigma = f
 
-    sensors = [Sensor(lambda slant, ground: 30.0 + 1e-3 * ground), Sensor(lambda slant, ground: 2e-3 * slant),
-               Sensor(lambda slant, ground: np.zeros_like(slant))]  # (the last: MIN_SIGMA)
+    sensors = [Sensor(lambda slant, ground: 30.0 + 1e-3 * ground),
+               Sensor(lambda slant, ground: (2e-3 * slant).astype(np.float32)),  # (float32: read as float64)
+               Sensor(lambda slant, ground: 0)]  # (a plain number, for every plot: MIN_SIGMA)
     origin = np.array([[0.0, 0.0, 10.0], [40e3, -5e3, 300.0], [-20e3, 8e3, 0.0]])
     world = SimpleNamespace(sensors=sensors, sensor_ids=["a", "b", "c"], sensor_position=origin)
     ctx = SimpleNamespace(world=world, keys=phases.rng.replication_keys(1, np.arange(8)),
@@ -73,8 +74,8 @@ def test_each_false_plot_has_its_own_sensors_measurement_error():
     s = np.repeat(ls, np.diff(ptr))
     d = z - origin[s]
     slant, ground = np.linalg.norm(d, axis=-1), np.hypot(d[:, 0], d[:, 1])
-    expected = np.select([s == 0, s == 1], [30.0 + 1e-3 * ground, 2e-3 * slant], 0.0)
-    np.testing.assert_allclose(var, np.maximum(expected, phases.MIN_SIGMA) ** 2, rtol=1e-9)
+    expected = np.select([s == 0, s == 1], [30.0 + 1e-3 * ground, (2e-3 * slant).astype(np.float32)], 0.0)
+    np.testing.assert_allclose(var, np.maximum(expected, phases.MIN_SIGMA) ** 2, rtol=1e-6)  # (float32: rounded)
     assert len(var) > 30 and set(s.tolist()) == {0, 1, 2}
 
 

@@ -374,7 +374,10 @@ def false_plot_places(keys, rows, sensors, number, n_false, stream, n_sensors, v
     elevation [rad]) seen from ``origin`` (S, 3). Returns (L + 1,) pointers to each look's plots, (n, 3)
     positions, and the plots by sensor for their measurement errors: (n,) their indices (each sensor's in plot
     order), (S + 1,) pointers to each sensor's there, and (n,) their slant and ground ranges [m] in that order.
-    :func:`iadsim.engine.phases.false_plots`' numpy, the same operations in the same order."""
+    The same operations in the same order as the numpy written in ``tests/engine/test_kernels.py``, which it
+    matches bit for bit where numba's ``sin``/``cos`` (the C library's) round as numpy's do, as on the machines we
+    run (a numpy or a numba with its own vector ``sin``/``cos``, such as SVML's, may differ in the last bit: that
+    test would say so)."""
     n_l = rows.shape[0]
     ptr = np.zeros(n_l + 1, np.int64)
     for look in range(n_l):

@@ -211,7 +211,8 @@ class SensorModel(Protocol):
         Parameters
         ----------
         slant_range, ground_range : array_like
-            Antenna-to-target distance and its horizontal part [m].
+            Antenna-to-target distance and its horizontal part [m]: read them, do not modify them (the engine
+            passes views of its own arrays).
         """
         ...
 
