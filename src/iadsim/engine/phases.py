@@ -188,9 +188,9 @@ class Context:
     chain_cache: dict = field(default_factory=dict)  # down components -> (able, feeds, guides, post feeds); and
     #   node_state -> a fire unit's (able, (2, S) feeds and guides) or a command post's (S,) feeds
     relevant: dict = field(default_factory=dict)  # node -> (units, links) that can change its chain
-    geometry_at: dict = field(default_factory=dict)  # chunk -> (GEOMETRY_CHUNK, F, T) inside, the last two
+    geometry_at: dict = field(default_factory=dict)  # chunk -> (GEOMETRY_CHUNK, F, T) inside (by_chunk)
     step_values: tuple = (-1, None)  # (step, what assignment reads at every event of it)
-    time_to_asset_at: tuple = (-1, None)  # (chunk, (GEOMETRY_CHUNK, T) each threat's time to its asset)
+    time_to_asset_at: dict = field(default_factory=dict)  # chunk -> (GEOMETRY_CHUNK, T) time to asset (by_chunk)
     visible_now: tuple = (-1, None)  # (step, (S, T) what each sensor sees then)
     pending_ptr: tuple = (None, None)  # (pending reports, where each row's start)
     shutdown: np.ndarray = None  # (4, S) each radar's shutdown on an ARM warning: probability, reaction, dark [s],
@@ -683,8 +683,7 @@ def emit(ctx: Context, k: int, rd: Readiness) -> None:
     w = ctx.world
     start, _ = window(ctx, k)
     ctx.emit_up = up = rd.unit_up[:, w.sensor_unit] & w.sensing[None, :] & w.radiates[None, :]
-    lit = emitting(start, *w.emcon) if w.part_time.any() else w.emcon[1] > 0  # (steady schedules: on, or never)
-    now_on = up & lit[None, :] & ~silenced(rd, start)
+    now_on = up & emitting(start, *w.emcon)[None, :] & ~silenced(rd, start)
     for r, s in zip(*np.nonzero(now_on != rd.emitting), strict=True):
         ctx.event(r, start, EventKind.EMITTER_ON if now_on[r, s] else EventKind.EMITTER_OFF, w.sensor_unit[s])
     rd.emitting = now_on
@@ -1375,24 +1374,37 @@ def geometry(ctx: Context, k: int) -> np.ndarray:
     the same for every replication): compiled for the fire units with a box envelope and no sector
     (:func:`iadsim.engine._kernels.envelope_grid`), :func:`in_reach` for the others, solving the intercept only
     where it may lie within the envelope's longest ground range."""
-    w = ctx.world
+    return by_chunk(ctx, ctx.geometry_at, k, _geometry)
+
+
+def by_chunk(ctx: Context, store: dict, k: int, compute) -> np.ndarray:
+    """Step ``k``'s row of what ``compute(ctx, ks)`` gives for the ``GEOMETRY_CHUNK`` steps ``ks`` of its chunk,
+    computed at the chunk's first use and kept in ``store`` (chunk -> rows) with the chunk before it (a step reads
+    the next one's too)."""
     chunk = k // GEOMETRY_CHUNK
-    if chunk not in ctx.geometry_at:
-        ks = np.arange(chunk * GEOMETRY_CHUNK, min((chunk + 1) * GEOMETRY_CHUNK, len(w.times)))
-        # (the world's float32 velocities and heights read as float64: the kernels' arithmetic stays double)
-        position, velocity, height = w.position[ks], w.velocity[ks].astype(float), w.height_agl[ks].astype(float)
-        target_speed = np.linalg.norm(velocity, axis=-1)
-        inside, maybe = envelope_grid(w.fire_position, position, velocity, ctx.speed, height, target_speed,
-                                      *ctx.envelope, longest_reach(ctx), ctx.plain)
-        i, f, t = np.nonzero(maybe)
-        _, point, ok, _ = engagement_points(w.fire_position, f, position[i, t], velocity[i, t], ctx.speed,
-                                            height[i, t], target_speed[i, t], *ctx.envelope, ctx.plain)
-        d = point - w.fire_position[f]
-        ground = np.where(ok, np.hypot(d[:, 0], d[:, 1]), np.inf)  # no intercept: outside any envelope
-        inside[i, f, t] = in_reach(ctx, f, ground, height[i, t], target_speed[i, t], d)
-        ctx.geometry_at = {key: ctx.geometry_at[key] for key in ctx.geometry_at if key == chunk - 1}
-        ctx.geometry_at[chunk] = inside
-    return ctx.geometry_at[chunk][k - chunk * GEOMETRY_CHUNK]
+    if chunk not in store:
+        for old in [key for key in store if key != chunk - 1]:
+            del store[old]
+        store[chunk] = compute(ctx, np.arange(chunk * GEOMETRY_CHUNK,
+                                              min((chunk + 1) * GEOMETRY_CHUNK, len(ctx.world.times))))
+    return store[chunk][k - chunk * GEOMETRY_CHUNK]
+
+
+def _geometry(ctx: Context, ks: np.ndarray) -> np.ndarray:
+    """(len(ks), F, T) :func:`geometry` at steps ``ks``."""
+    w = ctx.world
+    # (the world's float32 velocities and heights read as float64: the kernels' arithmetic stays double)
+    position, velocity, height = w.position[ks], w.velocity[ks].astype(float), w.height_agl[ks].astype(float)
+    target_speed = np.linalg.norm(velocity, axis=-1)
+    inside, maybe = envelope_grid(w.fire_position, position, velocity, ctx.speed, height, target_speed,
+                                  *ctx.envelope, longest_reach(ctx), ctx.plain)
+    i, f, t = np.nonzero(maybe)
+    _, point, ok, _ = engagement_points(w.fire_position, f, position[i, t], velocity[i, t], ctx.speed,
+                                        height[i, t], target_speed[i, t], *ctx.envelope, ctx.plain)
+    d = point - w.fire_position[f]
+    ground = np.where(ok, np.hypot(d[:, 0], d[:, 1]), np.inf)  # no intercept: outside any envelope
+    inside[i, f, t] = in_reach(ctx, f, ground, height[i, t], target_speed[i, t], d)
+    return inside
 
 
 def longest_reach(ctx: Context) -> np.ndarray:
@@ -1484,19 +1496,20 @@ def edge_factor(ctx: Context, f: np.ndarray, ground: np.ndarray, height: np.ndar
 def time_to_asset(ctx: Context, k: int) -> np.ndarray:
     """(T,) seconds for each threat to reach what it attacks (its asset, or a unit; a decoy: what it seems to
     attack) at its speed at step ``k`` (3600 s: nothing); computed for ``GEOMETRY_CHUNK`` steps at a time."""
+    return by_chunk(ctx, ctx.time_to_asset_at, k, _time_to_asset)
+
+
+def _time_to_asset(ctx: Context, ks: np.ndarray) -> np.ndarray:
+    """(len(ks), T) :func:`time_to_asset` at steps ``ks``."""
     w = ctx.world
-    chunk = k // GEOMETRY_CHUNK
-    if ctx.time_to_asset_at[0] != chunk:
-        ks = np.arange(chunk * GEOMETRY_CHUNK, min((chunk + 1) * GEOMETRY_CHUNK, len(w.times)))
-        out = np.full((len(ks), len(w.target_ids)), 3600.0)
-        has = w.heading_for
-        if has.any():
-            site = w.attacked_xy[has]
-            position, velocity = w.position[ks][:, has], w.velocity[ks][:, has].astype(float)
-            dist = np.hypot(position[..., 0] - site[:, 0], position[..., 1] - site[:, 1])
-            out[:, has] = dist / np.maximum(np.linalg.norm(velocity, axis=-1), 1.0)
-        ctx.time_to_asset_at = (chunk, out)
-    return ctx.time_to_asset_at[1][k - chunk * GEOMETRY_CHUNK]
+    out = np.full((len(ks), len(w.target_ids)), 3600.0)
+    has = w.heading_for
+    if has.any():
+        site = w.attacked_xy[has]
+        position, velocity = w.position[ks][:, has], w.velocity[ks][:, has].astype(float)
+        dist = np.hypot(position[..., 0] - site[:, 0], position[..., 1] - site[:, 1])
+        out[:, has] = dist / np.maximum(np.linalg.norm(velocity, axis=-1), 1.0)
+    return out
 
 
 def decider(ctx: Context, rd: Readiness, r: int, f: int) -> int:

@@ -85,9 +85,8 @@ def _flat(*args):
 
 def normal(keys: np.ndarray, step: int, stream: int, shape: tuple[int, ...] = ()) -> np.ndarray:
     """Standard normal draws (Box-Muller on two keyed uniform streams)."""
-    u1 = uniform(keys, step, 2 * stream + 1_000_001, shape)
-    u2 = uniform(keys, step, 2 * stream + 1_000_002, shape)
-    return np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2.0 * np.pi * u2)
+    return _box_muller(uniform(keys, step, 2 * stream + 1_000_001, shape),
+                       uniform(keys, step, 2 * stream + 1_000_002, shape))
 
 
 def normal_at(keys: np.ndarray, step: int, stream: int, index) -> np.ndarray:
@@ -99,15 +98,21 @@ def normal_at(keys: np.ndarray, step: int, stream: int, index) -> np.ndarray:
         *flat, shape = _flat(keys, step, first, index)
         u1, u2 = np.empty(shape), np.empty(shape)
         _uniform_fill(*flat, 1, u1.reshape(-1), u2.reshape(-1))
-        if shape:  # (:func:`normal`'s expression in place: the same operations, without temporaries)
-            np.negative(u1, out=u1)
-            np.log1p(u1, out=u1)
-            np.multiply(-2.0, u1, out=u1)
-            np.sqrt(u1, out=u1)
-            np.multiply(2.0 * np.pi, u2, out=u2)
-            np.cos(u2, out=u2)
-            return np.multiply(u1, u2, out=u1)
-    return np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2.0 * np.pi * u2)
+    return _box_muller(u1, u2)
+
+
+def _box_muller(u1, u2):
+    """Standard normals ``sqrt(-2 log(1 - u1)) cos(2 pi u2)`` from two uniform draws; arrays are overwritten (the
+    same operations in the same order, without temporaries)."""
+    if not np.ndim(u1):
+        return np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2.0 * np.pi * u2)
+    np.negative(u1, out=u1)
+    np.log1p(u1, out=u1)
+    np.multiply(-2.0, u1, out=u1)
+    np.sqrt(u1, out=u1)
+    np.multiply(2.0 * np.pi, u2, out=u2)
+    np.cos(u2, out=u2)
+    return np.multiply(u1, u2, out=u1)
 
 
 @numba.njit(cache=True, nogil=True, inline="always")

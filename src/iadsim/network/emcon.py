@@ -171,6 +171,8 @@ def _args(*arrays):
 def emitting(t, period, on, offset):
     """Whether a schedule (``period``, ``on``, ``offset`` [s], arrays that broadcast) emits at times ``t`` [s]."""
     (t,), finite, p, o, offset, on = _args(t, period, on, offset)
+    if not finite.any():  # steady schedules only: on, or never
+        return on > 0
     _, start = _cycle_start(t, p, offset)
     return np.where(finite, t < start + o, on > 0)
 
