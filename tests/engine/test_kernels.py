@@ -264,3 +264,43 @@ def test_false_plot_places_are_the_keyed_uniforms_over_the_search_volume():
     np.testing.assert_array_equal(slant, e_slant[order])
     np.testing.assert_array_equal(ground, e_ground[order])
     assert len(set(s.tolist())) == S and len(look) > 50
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_looks_between_counts_each_sensors_looks_in_the_window(seed):
+    """looks_between against the looks listed one by one: look n of a sensor is at phase + n period; the first in
+    [start, end) and how many fall there (none before look 0), exactly as numpy's ceil gives them."""
+    from iadsim.engine._kernels import looks_between
+
+    g = np.random.default_rng(seed)
+    period = g.choice([0.25, 1.0, 2.5, 10.0, 12.0], 7)
+    phase = g.uniform(0, 1, (5, 7)) * period
+    phase[0, :3] = (0.0, period[1], period[2] / 2)  # looks exactly at the window's edges
+    for start, end in ((0.0, 1.0), (period[1], period[1] + 1.0), (7.3, 8.3), (99.0, 100.0), (3.0, 30.0)):
+        first, count = looks_between(phase, period, start, end)
+        assert first.dtype == count.dtype == np.int64
+        for r in range(5):
+            for s in range(7):
+                times = phase[r, s] + np.arange(400) * period[s]
+                inside = np.flatnonzero((times >= start) & (times < end))
+                assert count[r, s] == len(inside)
+                if len(inside):
+                    assert first[r, s] == inside[0]
+        expected = np.maximum(np.ceil((start - phase) / period), 0.0)
+        np.testing.assert_array_equal(first, expected.astype(np.int64))
+
+
+def test_positions_at_is_numpys_dead_reckoning_bit_for_bit():
+    """positions_at against numpy's position[t] + velocity[t] * ahead written here, float32 velocities cast first."""
+    from iadsim.engine._kernels import positions_at
+
+    g = np.random.default_rng(3)
+    position = g.uniform(-5e4, 5e4, (30, 3))
+    velocity = g.uniform(-300, 300, (30, 3)).astype(np.float32)
+    t = g.integers(0, 30, 200).astype(np.int64)
+    ahead = g.uniform(0, 1, 200)
+    out = positions_at(position, velocity, t, ahead)
+    expected = position[t] + velocity[t].astype(float) * ahead[:, None]
+    assert out.dtype == np.float64
+    np.testing.assert_array_equal(out, expected)
+    assert not np.array_equal(out, position[t])

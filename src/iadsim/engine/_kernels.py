@@ -10,7 +10,8 @@ from iadsim.engine.rng import uniform_one
 from iadsim.registry import ELEVATION, RANGING
 
 __all__ = ["assignable", "detections", "due_pairs", "engagement_points", "envelope_grid", "false_plot_places", "known",
-           "leaks_due", "merge_reports", "next_event_times", "poisson_sums", "row_pointers"]
+           "leaks_due", "looks_between", "merge_reports", "next_event_times", "poisson_sums", "positions_at",
+           "row_pointers"]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -490,3 +491,31 @@ def leaks_due(rows, clock, arrival_time, asset_of, alive, leaked):  # pragma: no
         for t in range(alive.shape[1]):
             hit[i, t] = arrival_time[t] <= clock[r] and asset_of[t] >= 0 and alive[r, t] and not leaked[r, t]
     return np.nonzero(hit)
+
+
+@numba.njit(cache=True, nogil=True)
+def looks_between(phase, period, start, end):  # pragma: no cover - compiled
+    """(R, S) the number of each sensor's first look in ``[start, end)`` and how many it makes there (look n is at
+    ``phase`` (R, S) ``+ n period`` (S,)): numpy's ``ceil((start - phase) / period)``, at least 0, and the same for
+    ``end``, as integers, without its temporaries."""
+    first = np.empty(phase.shape, np.int64)
+    count = np.empty(phase.shape, np.int64)
+    for r in range(phase.shape[0]):
+        for s in range(phase.shape[1]):
+            a = max(np.ceil((start - phase[r, s]) / period[s]), 0.0)
+            b = max(np.ceil((end - phase[r, s]) / period[s]), 0.0)
+            first[r, s] = np.int64(a)
+            count[r, s] = np.int64(b - a)
+    return first, count
+
+
+@numba.njit(cache=True, nogil=True)
+def positions_at(position, velocity, t, ahead):  # pragma: no cover - compiled
+    """(n, 3) targets ``t`` (n,) moved ``ahead`` (n,) seconds from ``position`` (T, 3) at ``velocity`` (T, 3): numpy's
+    ``position[t] + velocity[t] * ahead[:, None]`` (the velocity cast to double first, as numpy does), without its
+    temporaries."""
+    out = np.empty((t.shape[0], 3))
+    for i in range(t.shape[0]):
+        for a in range(3):
+            out[i, a] = position[t[i], a] + np.float64(velocity[t[i], a]) * ahead[i]
+    return out

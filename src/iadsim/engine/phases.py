@@ -45,9 +45,11 @@ from iadsim.engine._kernels import (
     envelope_grid,
     false_plot_places,
     leaks_due,
+    looks_between,
     merge_reports,
     next_event_times,
     poisson_sums,
+    positions_at,
     row_pointers,
 )
 from iadsim.engine._kernels import known as known_kernel
@@ -183,7 +185,7 @@ class Context:
     manoeuvre: np.ndarray  # (T,) [m/s^2] unpredictable target acceleration
     tables: list  # (F,) each missile's envelope table (None: its box)
     any_table: bool
-    edges: list  # (F,) each missile's (edge_pk, edge_width), (None, None): no fall at the edges
+    edges: np.ndarray  # (2, F) each missile's edge_pk and edge_width (nan: no fall at the edges)
     special: np.ndarray  # (3, F) bool: fire units with an envelope table, a launcher sector, a fall at the edges
     chain_cache: dict = field(default_factory=dict)  # down components -> (able, feeds, guides, post feeds); and
     #   node_state -> a fire unit's (able, (2, S) feeds and guides) or a command post's (S,) feeds
@@ -266,8 +268,8 @@ class Context:
             manoeuvre=np.nan_to_num(_value([world.scenario.catalog.types[f.type] for f in world.target_flight],
                                            "manoeuvre")),
             tables=[m.envelope for m in world.missile], any_table=any(m.envelope is not None for m in world.missile),
-            edges=[(m.edge_pk.value, m.edge_width.value) if m.edge_pk is not None else (None, None)
-                   for m in world.missile],
+            edges=np.array([(m.edge_pk.value, m.edge_width.value) if m.edge_pk is not None else (np.nan, np.nan)
+                            for m in world.missile], float).reshape(-1, 2).T,
             special=np.array([[m.envelope is not None for m in world.missile],
                               [sector is not None for sector in world.fire_sector],
                               [m.edge_pk is not None for m in world.missile]], bool).reshape(3, -1),
@@ -365,6 +367,12 @@ class Context:
         w = self.world
         return np.array([[unit in names for names in w.guider_names] for unit in w.sensor_ids],
                         bool).reshape(len(w.sensor_ids), len(w.fire_ids))
+
+    @cached_property
+    def steady(self) -> np.ndarray:
+        """(S,) bool: whether each radar's schedule has it on when no schedule is periodic (then on, or never, at
+        every time: :func:`emit` reads it once)."""
+        return emitting(0.0, *self.world.emcon)
 
     @cached_property
     def shutdowns(self) -> bool:
@@ -470,7 +478,10 @@ def window(ctx: Context, k: int) -> tuple[float, float]:
 def position_at(ctx: Context, k: int, t, when) -> np.ndarray:
     """Target ``t``'s position at ``when`` within step ``k``'s window (the sampled velocity carries it)."""
     w = ctx.world
-    return w.position[k, t] + w.velocity[k, t] * (np.asarray(when) - w.times[k])[..., None]
+    ahead = np.asarray(when) - w.times[k]
+    if np.ndim(t) == 1 and ahead.shape == np.shape(t):  # (the common case, compiled: the same numbers)
+        return positions_at(w.position[k], w.velocity[k], np.asarray(t, np.int64), ahead)
+    return w.position[k, t] + w.velocity[k, t] * ahead[..., None]
 
 
 def initial_state(ctx: Context) -> State:
@@ -683,7 +694,9 @@ def emit(ctx: Context, k: int, rd: Readiness) -> None:
     w = ctx.world
     start, _ = window(ctx, k)
     ctx.emit_up = up = rd.unit_up[:, w.sensor_unit] & w.sensing[None, :] & w.radiates[None, :]
-    now_on = up & emitting(start, *w.emcon)[None, :] & ~silenced(rd, start)
+    now_on = up & (emitting(start, *w.emcon) if w.part_time.any() else ctx.steady)[None, :]
+    if ctx.warnings:
+        now_on &= ~silenced(rd, start)
     for r, s in zip(*np.nonzero(now_on != rd.emitting), strict=True):
         ctx.event(r, start, EventKind.EMITTER_ON if now_on[r, s] else EventKind.EMITTER_OFF, w.sensor_unit[s])
     rd.emitting = now_on
@@ -700,7 +713,7 @@ def account_emission(ctx: Context, k: int, rd: Readiness, out: Outcomes) -> None
     up = ctx.emit_up
     gone = rd.destroyed_at[:, w.sensor_unit]
     edge = up & (gone < end)
-    covered = np.zeros_like(up)
+    plain = up & ~edge
     if ctx.warnings:
         begin, until = rd.silences[..., 0], rd.silences[..., 1]
         edge |= up & (((start < begin) & (begin < end)) | ((start < until) & (until < end))).any(axis=-1)
@@ -708,8 +721,8 @@ def account_emission(ctx: Context, k: int, rd: Readiness, out: Outcomes) -> None
         r_, s_, m_ = np.nonzero((start <= begin) & (begin < end) & (begin < gone[..., None]))
         for r, s, m in zip(r_, s_, m_, strict=True):
             ctx.event(r, begin[r, s, m], EventKind.SHUTDOWN, w.sensor_unit[s], int(rd.silences[r, s, m, 3]))
-    plain = up & ~edge & ~covered
-    rd.emitting[covered] = False
+        plain = up & ~edge & ~covered
+        rd.emitting[covered] = False
     if w.part_time.any():
         out.emission_time += np.where(plain, on_time(start, end, *w.emcon)[None, :], 0.0)
         for s in np.flatnonzero(w.part_time):
@@ -721,8 +734,8 @@ def account_emission(ctx: Context, k: int, rd: Readiness, out: Outcomes) -> None
                     for when, state in turns:
                         ctx.event(r, when, EventKind.EMITTER_ON if state else EventKind.EMITTER_OFF, w.sensor_unit[s])
     else:  # every radar always on (or silent, and then not sensing)
-        out.emission_time += np.where(plain, end - start, 0.0)
-    for r, s in zip(*np.nonzero(edge), strict=True):
+        np.add(out.emission_time, end - start, out=out.emission_time, where=plain)
+    for r, s in zip(*np.nonzero(edge), strict=True) if edge.any() else ():
         first, turns, span = interrupted(start, end, Schedule(*w.emcon[:, s]), rd.silences[r, s, :, :2], gone[r, s])
         out.emission_time[r, s] += span
         if rd.emitting[r, s] and not first:  # destroyed at the window's start itself, emitting then
@@ -737,10 +750,7 @@ def account_emission(ctx: Context, k: int, rd: Readiness, out: Outcomes) -> None
 def looks_in(ctx: Context, trk: SensorTracks, start: float, end: float) -> tuple[np.ndarray, np.ndarray]:
     """(R, S) number of each sensor's first look in ``[start, end)`` and how many it makes there: look n is at
     ``phase + n * look_period``."""
-    period = ctx.world.look_period[None, :]
-    first = np.maximum(np.ceil((start - trk.phase) / period), 0.0)
-    after = np.maximum(np.ceil((end - trk.phase) / period), 0.0)
-    return first.astype(np.int64), (after - first).astype(np.int64)
+    return looks_between(trk.phase, ctx.world.look_period, float(start), float(end))
 
 
 def sense(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, out: Outcomes) -> None:
@@ -758,7 +768,7 @@ def sense(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, out: Outcomes)
     sensing = rd.unit_up[:, w.sensor_unit] & w.sensing[None, :]  # working, and able to sense (a radar emits)
     timed = w.part_time.any() or ctx.shutdowns  # radars that emit part of the time: dark at a look, they find nothing
     flying = out.alive & ~out.leaked
-    n_t = len(w.target_ids)
+    n_t, n_s = len(w.target_ids), first.shape[1]
     seen = w.looks.at(k)  # draws only where a look can succeed: the numbers a full draw gives
     detectable = np.flatnonzero(w.looks.pd[seen] > 0) + seen.start  # pairs, by sensor then target
     ss, tt = w.looks.sensor[detectable].astype(np.int64), w.looks.target[detectable].astype(np.int64)
@@ -773,8 +783,6 @@ def sense(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, out: Outcomes)
             continue
         when = trk.phase + number * w.look_period[None, :]
         lit = looking & emitting(when, *w.emcon[:, None, :]) & ~silenced(rd, when) if timed else looking
-        look_of = np.full(looking.shape, -1)
-        look_of[lr, ls] = np.arange(len(lr))
         rr, i = detections(ctx.keys, number, lit, flying, ss, tt, pd, n_t, S_DETECT)  # by replication, pair
         if len(rr):
             first_detection(w, out, rr, tt[i], when[rr, ss[i]])
@@ -790,7 +798,8 @@ def sense(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, out: Outcomes)
                 ds[angle]]
         flat = ((ds * n_t + dt) * 3)[:, None] + np.arange(3)  # entries (r, s, t, :) of a full keyed normal draw
         noise = rng.normal_at(ctx.keys[rr][:, None], number[rr, ds][:, None], S_NOISE, flat)
-        det_ptr = np.concatenate([[0], np.cumsum(np.bincount(look_of[rr, ds], minlength=len(lr)))])
+        # each look's detections (both by replication then sensor, and a detection's look is among the looks)
+        det_ptr = np.searchsorted(rr * n_s + ds, np.append(lr * n_s + ls, np.iinfo(np.int64).max))
         fa_ptr, fa_z, fa_var = false_plots(ctx, lr, ls, number[lr, ls], lit[lr, ls] if timed else None)
         n_conf, n_out = scan_looks(
             lr, ls, when[lr, ls], det_ptr, dt, pos, noise, np.maximum(sigma, MIN_SIGMA),
@@ -1484,9 +1493,9 @@ def edge_factor(ctx: Context, f: np.ndarray, ground: np.ndarray, height: np.ndar
     """The catalog's Pk factor near the envelope's range edges: ``edge_pk`` on an edge, rising linearly to 1
     at ``edge_width`` of the range span inside it (1 for a missile without one)."""
     out = np.ones(len(f))
-    for i in units_among(f, ctx.special[2]):
-        edge_pk, width = ctx.edges[i]
-        here = np.flatnonzero(f == i)
+    here = np.flatnonzero(ctx.special[2][f])
+    if len(here):
+        edge_pk, width = ctx.edges[:, f[here]]
         lo, hi = range_limits(ctx, f[here], height[here])
         margin = np.minimum(ground[here] - lo, hi - ground[here]) / (hi - lo)
         out[here] = edge_pk + (1 - edge_pk) * np.clip(np.nan_to_num(margin) / width, 0.0, 1.0)
@@ -1684,8 +1693,10 @@ def firing_solution(ctx: Context, st: State, k: int, rr, ff, tt, when, tof, insi
         error = predicted_error(ctx, pic, rr, ff, tt, ahead, manoeuvre=False)  # manoeuvres are the end game's
         ok = doctrine.maturity_sigmas * error <= ctx.basket
     ok = ok & (pic.p[rr, ff, tt, 2, 0] < UNKNOWN_HEIGHT_SIGMA**2)
-    for r, f, t, now in zip(rr[inside & ~ok], ff[inside & ~ok], tt[inside & ~ok], when[inside & ~ok], strict=True):
-        if not eng.waiting[r, t]:
+    late = np.flatnonzero(inside & ~ok)
+    late = late[~eng.waiting[rr[late], tt[late]]]  # (most already wait: only those that may start to, in order)
+    for r, f, t, now in zip(rr[late], ff[late], tt[late], when[late], strict=True):
+        if not eng.waiting[r, t]:  # (a target twice: once)
             eng.waiting[r, t] = True
             ctx.event(r, now, EventKind.WAITING, ctx.world.fire_unit[f], t, reason=Reason.IMMATURE_TRACK,
                       where=partial(position_at, ctx, k, t, now))
