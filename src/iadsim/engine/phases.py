@@ -799,7 +799,8 @@ def sense(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, out: Outcomes)
         flat = ((ds * n_t + dt) * 3)[:, None] + np.arange(3)  # entries (r, s, t, :) of a full keyed normal draw
         noise = rng.normal_at(ctx.keys[rr][:, None], number[rr, ds][:, None], S_NOISE, flat)
         # each look's detections (both by replication then sensor, and a detection's look is among the looks)
-        det_ptr = np.searchsorted(rr * n_s + ds, np.append(lr * n_s + ls, np.iinfo(np.int64).max))
+        det_ptr = np.empty(len(lr) + 1, np.int64)
+        det_ptr[:-1], det_ptr[-1] = np.searchsorted(rr * n_s + ds, lr * n_s + ls), len(rr)
         fa_ptr, fa_z, fa_var = false_plots(ctx, lr, ls, number[lr, ls], lit[lr, ls] if timed else None)
         n_conf, n_out = scan_looks(
             lr, ls, when[lr, ls], det_ptr, dt, pos, noise, np.maximum(sigma, MIN_SIGMA),
@@ -994,8 +995,8 @@ def fire_control(ctx: Context, k: int, st: State) -> None:
         again = authorise(ctx, k, st, clock, rows)
         nominated, held = assign(ctx, k, st, clock, rows)
         if nominated:
-            again = np.union1d(again, authorise(ctx, k, st, clock, rows))  # what needs no wait goes at once
-        again = np.union1d(again, held)
+            again = union(again, authorise(ctx, k, st, clock, rows))  # what needs no wait goes at once
+        again = union(again, held)
         # a release, or the automation's hold, leaves a fire unit free: assign it now
         for _ in range(2 * len(w.target_ids) + len(w.fire_ids)):
             if not len(again):
@@ -1003,12 +1004,18 @@ def fire_control(ctx: Context, k: int, st: State) -> None:
             nominated, held = assign(ctx, k, st, clock, again)
             if not nominated:
                 break
-            again = np.union1d(authorise(ctx, k, st, clock, again), held)
+            again = union(authorise(ctx, k, st, clock, again), held)
         rows, nxt = next_events(ctx, st, clock, end, delivered, opened, rows)
         clock[rows] = nxt
     # what arrives in the window (a report arriving at its end is the next step's, with that step's feeds)
     fuse_until(ctx, st.picture, feeds, np.full(len(ctx.reps), np.nextafter(end, -np.inf)))
     account_emission(ctx, k, st.readiness, st.outcomes)
+
+
+def union(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The rows in ``a`` or ``b`` (each sorted, without repeats, as :func:`authorise` and :func:`assign` return them),
+    sorted: numpy's ``union1d``, without its work when one is empty (the common case)."""
+    return b if not len(a) else a if not len(b) else np.union1d(a, b)
 
 
 def reach_layers(ctx: Context, k: int, st: State) -> None:
