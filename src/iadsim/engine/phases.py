@@ -697,7 +697,8 @@ def emit(ctx: Context, k: int, rd: Readiness) -> None:
     now_on = up & (emitting(start, *w.emcon) if w.part_time.any() else ctx.steady)[None, :]
     if ctx.warnings:
         now_on &= ~silenced(rd, start)
-    for r, s in zip(*np.nonzero(now_on != rd.emitting), strict=True):
+    changed = now_on != rd.emitting
+    for r, s in zip(*np.nonzero(changed), strict=True) if changed.any() else ():
         ctx.event(r, start, EventKind.EMITTER_ON if now_on[r, s] else EventKind.EMITTER_OFF, w.sensor_unit[s])
     rd.emitting = now_on
 
@@ -957,7 +958,8 @@ def predicted_error(ctx: Context, pic: Picture, rr, ff, tt, ahead, manoeuvre: bo
     ``ahead`` seconds past their last update at constant velocity: the estimate's error, and with
     ``manoeuvre`` the filter's process noise over that time (inf: no track)."""
     h = np.asarray(ahead, float)
-    pp, pv, vv = np.moveaxis(pic.p[rr, ff, tt], -1, 0)  # each (n, 3): per axis
+    p = pic.p[rr, ff, tt]
+    pp, pv, vv = p[..., 0], p[..., 1], p[..., 2]  # each (n, 3): per axis
     hh = h[..., None]
     pos = (pp + 2 * hh * pv + hh**2 * vv).sum(axis=-1) + manoeuvre * 3 * ctx.process_noise * h**4 / 4
     return np.where(pic.updates[rr, ff, tt] > 0, np.sqrt(np.maximum(pos, 0.0)), np.inf)
@@ -1594,7 +1596,7 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
                     if not nominate(ctx, k, st, r, a, b, clock[r]):
                         held.append(r)
                     nominated = True
-    return nominated, np.unique(np.array(held, np.int64))
+    return nominated, np.unique(np.array(held, np.int64)) if held else np.zeros(0, np.int64)
 
 
 def disjoint_pairs(ctx: Context, st: State, rr, ff, tt, first, urgency) -> dict[int, list[tuple[int, int]]]:
@@ -1729,7 +1731,7 @@ def nominate(ctx: Context, k: int, st: State, r: int, f: int, t: int, now: float
         u = float(rng.uniform_at(ctx.keys[r], int(eng.attempts[r, t]), S_DECISION, t))
         decision = ctx.decision_time.ppf(spec.authority.decision_time, u) * crew(ctx, rd, r, f, d).reaction_time_factor
         slots = st.crews.free_at[r, d]
-        slot = int(np.argmin(slots))
+        slot = int(slots.argmin())
         early = spec.doctrine.pre_authorisation and eng.attempts[r, t] == 0  # a re-decision starts when nominated
         begin = max(picture_time(ctx, st, r, f, t, now) if early else now, slots[slot])
         slots[slot] = begin + decision
@@ -1830,7 +1832,7 @@ def authorise(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarr
             released.append(r)
             continue
         launch(ctx, st, r, f, t, now, *aims[i])
-    return np.unique(np.array(released, np.int64))
+    return np.unique(np.array(released, np.int64)) if released else np.zeros(0, np.int64)
 
 
 def automated(ctx: Context, k: int, st: State, r: int, f: int, t: int, now: float, tof: float) -> bool:
