@@ -5,6 +5,11 @@ one thread each: one numba loop doing, per step, replication, look and visible s
 keyed draw -> M-of-N update; the least work detection alone needs. The issue's targets: the engine within 5x of
 the yardstick, and 1,000 replications in at most 10 s on this machine (both cores).
 
+Also printed: the engine's two kernels that do the yardstick's kind of work, per look and per report (each sensor's
+own tracks, every node's picture), timed by themselves in one batch against the yardstick (:func:`kernel_floor`):
+how near the yardstick the engine can come without doing less; and the two-process run three times, with its median
+and how many of the three met the 10 s target.
+
 The naive peer is the obvious way to write Monte Carlo: a Python loop over replications, each an Engine of one
 replication. Printed: build time, replications/s (1 process and 2 processes), the ratios, cost scaling with
 replications and with sensor x target pairs, and peak memory.
@@ -277,16 +282,20 @@ def main() -> None:
 
     kernel_floor(min(n, one), t_yard * min(n, one) / n)
 
-    # batched, two processes (fork shares the world)
-    with _two_forked() as pool:
-        t_two = timed(lambda: pool.map(run_batch, batches(n, max(1, min(two, n // 2)))))
+    # batched, two processes (fork shares the world), three times: this machine's speed drifts by a tenth or more,
+    # and a target met in one run may be missed in the next
+    runs = []
+    for _ in range(3):
+        with _two_forked() as pool:
+            runs.append(timed(lambda: pool.map(run_batch, batches(n, max(1, min(two, n // 2))))))
+    t_two = float(np.median(runs))
     rate_two = n / t_two
     per_1000 = 1000 / rate_two
-    verdict = "meets" if per_1000 <= 10 else "misses"
-    print(f"batched engine, 2 processes: {n} replications in batches of {max(1, min(two, n // 2))} in {t_two:.1f} s = "
-          f"{rate_two:.1f} rep/s "
-          f"({rate_two / peer_rate:.1f}x the naive loop); 1,000 replications ~ {per_1000:.0f} s: {verdict} "
-          f"the 10 s target")
+    met = sum(1000 * t / n <= 10 for t in runs)
+    print(f"batched engine, 2 processes: {n} replications in batches of {max(1, min(two, n // 2))}, three runs: "
+          f"{', '.join(f'{t:.1f}' for t in runs)} s; median {t_two:.1f} s = {rate_two:.1f} rep/s "
+          f"({rate_two / peer_rate:.1f}x the naive loop); 1,000 replications ~ {per_1000:.1f} s: "
+          f"{'meets' if per_1000 <= 10 else 'misses'} the 10 s target (met in {met} of 3 runs)")
 
     # scaling with replications (one batch each)
     small, large = (50, 200) if args.quick else (100, 400)
