@@ -128,18 +128,20 @@ def kernel_floor(n: int, t_yard: float) -> None:
     """What the engine's two compiled kernels that do the yardstick's kind of work, per look and per report, take by
     themselves, in one batch of ``n`` replications: each sensor's own tracks (``scan_looks``: plots, association,
     M-of-N, the filters) and every node's picture (``fuse_reports``: each report into each fire unit's and command
-    post's track), timed call by call; ``t_yard``: the yardstick's time for as many replications. A bound on the
-    target: the engine cannot come nearer the yardstick than these kernels do."""
+    post's track), timed call by call (numba's dispatch of each call included: the number of calls is printed);
+    ``t_yard``: the yardstick's time for as many replications. Unless it does less of this work, the engine cannot
+    come much nearer the yardstick than these kernels do."""
     from iadsim.engine import phases
 
     spent = {"scan_looks": 0.0, "fuse_reports": 0.0}
-    counts = {"looks": 0, "plots": 0}
+    counts = {"looks": 0, "detections": 0, "scan_looks": 0, "fuse_reports": 0}
 
     def timing(name, kernel):
         def call(*args):
+            counts[name] += 1
             if name == "scan_looks":
                 counts["looks"] += len(args[0])
-                counts["plots"] += int(args[3][-1]) + int(args[9][-1])  # detections, false plots
+                counts["detections"] += int(args[3][-1]) + int(args[9][-1])  # detections and false plots
             t0 = time.perf_counter()
             out = kernel(*args)
             spent[name] += time.perf_counter() - t0
@@ -157,10 +159,12 @@ def kernel_floor(n: int, t_yard: float) -> None:
         phases.scan_looks, phases.fuse_reports = originals
     both = sum(spent.values())
     fused = int(st.picture.updates.sum())
-    print(f"the engine's sensor-track and picture kernels, one batch of {n}: scan_looks {spent['scan_looks']:.2f} s, "
-          f"fuse_reports {spent['fuse_reports']:.2f} s ({100 * both / t_all:.0f} % of the batch's {t_all:.1f} s); "
-          f"together {both / t_yard:.1f}x the yardstick by themselves (per replication: {counts['looks'] // n} looks, "
-          f"{counts['plots'] // n} plots, {fused // n} measurements fused into the nodes' tracks)")
+    calls = counts["scan_looks"], counts["fuse_reports"]
+    print(f"the engine's sensor-track and picture kernels, one batch of {n}: scan_looks {spent['scan_looks']:.2f} s "
+          f"({calls[0]} calls), fuse_reports {spent['fuse_reports']:.2f} s ({calls[1]} calls; "
+          f"{100 * both / t_all:.0f} % of the batch's {t_all:.1f} s); together {both / t_yard:.1f}x the yardstick by "
+          f"themselves (per replication: {counts['looks'] // n} looks, {counts['detections'] // n} detections and "
+          f"false plots, {fused // n} updates of the nodes' tracks)")
 
 
 def _two_forked():

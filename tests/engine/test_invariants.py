@@ -200,3 +200,28 @@ def test_civil_aircraft_never_engaged_with_perfect_identification(make_scenario,
     engine = Engine(world, np.arange(20), seed=5)
     engine.run()
     assert engine.state.outcomes.wrongful.sum() > 0
+
+
+def test_each_look_gets_only_its_own_sensors_detections(make_scenario):
+    """With a 5 s step, two radars look five times in each step (one every second) and a third once in six: every
+    track report a look writes is of a target its own sensor sees at that step (a detection handed to another
+    sensor's look would show up as a report of a target that sensor cannot see: the short-range system sees fewer),
+    at one of its own sensor's look times in the step."""
+    world = build_world(make_scenario(networked(step="5 s", duration="4 min")))
+    assert (world.look_period < world.step).sum() == 2 and (world.look_period > world.step).any()
+    engine = Engine(world, np.arange(6))
+    seen = reports = 0
+    while engine.state.time_index < len(world.times):
+        k = engine.state.time_index
+        engine.step()
+        visible = world.looks.visible_at(k)
+        start, end = world.times[k], world.times[k] + world.step
+        for ids, numbers in engine.state.tracks.reports:
+            r, s, t = ids.T
+            assert visible[s, t].all(), f"step {k}: a report of a target its sensor does not see"
+            assert ((numbers[:, 0] >= start) & (numbers[:, 0] < end)).all()
+            n = (numbers[:, 0] - engine.state.tracks.phase[r, s]) / world.look_period[s]  # look n: phase + n period
+            np.testing.assert_allclose(n, np.round(n), rtol=0, atol=1e-6)
+            reports += len(ids)
+            seen |= len(np.unique(numbers[s == 1, 0])) > 1
+    assert reports > 100 and seen, "the radars that look every second reported from several looks of one step"

@@ -371,7 +371,7 @@ class Context:
     @cached_property
     def steady(self) -> np.ndarray:
         """(S,) bool: whether each radar's schedule has it on when no schedule is periodic (then on, or never, at
-        every time: :func:`emit` reads it once)."""
+        every time: computed once, for :func:`emit`)."""
         return emitting(0.0, *self.world.emcon)
 
     @cached_property
@@ -479,8 +479,9 @@ def position_at(ctx: Context, k: int, t, when) -> np.ndarray:
     """Target ``t``'s position at ``when`` within step ``k``'s window (the sampled velocity carries it)."""
     w = ctx.world
     ahead = np.asarray(when) - w.times[k]
-    if np.ndim(t) == 1 and ahead.shape == np.shape(t):  # (the common case, compiled: the same numbers)
-        return positions_at(w.position[k], w.velocity[k], np.asarray(t, np.int64), ahead)
+    t = np.asarray(t)
+    if t.ndim == 1 and t.dtype.kind in "iu" and ahead.shape == t.shape:  # (the common case, compiled: the same numbers)
+        return positions_at(w.position[k], w.velocity[k], t.astype(np.int64, copy=False), ahead)
     return w.position[k, t] + w.velocity[k, t] * ahead[..., None]
 
 
@@ -1016,7 +1017,8 @@ def fire_control(ctx: Context, k: int, st: State) -> None:
 
 def union(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """The rows in ``a`` or ``b`` (each sorted, without repeats, as :func:`authorise` and :func:`assign` return them),
-    sorted: numpy's ``union1d``, without its work when one is empty (the common case)."""
+    sorted: numpy's ``union1d``, without its work when one is empty (the common case; then the other is returned
+    itself, not a copy)."""
     return b if not len(a) else a if not len(b) else np.union1d(a, b)
 
 
