@@ -369,12 +369,6 @@ class Context:
                         bool).reshape(len(w.sensor_ids), len(w.fire_ids))
 
     @cached_property
-    def steady(self) -> np.ndarray:
-        """(S,) bool: whether each radar's schedule has it on when no schedule is periodic (then on, or never, at
-        every time: computed once, for :func:`emit`)."""
-        return emitting(0.0, *self.world.emcon)
-
-    @cached_property
     def shutdowns(self) -> bool:
         """Whether a radar's emission may depend on the replication: a crew silencing it on an ARM warning, or a cued
         radar waiting (:func:`emit` and the looks then read ``Readiness.silences``)."""
@@ -478,11 +472,10 @@ def window(ctx: Context, k: int) -> tuple[float, float]:
 def position_at(ctx: Context, k: int, t, when) -> np.ndarray:
     """Target ``t``'s position at ``when`` within step ``k``'s window (the sampled velocity carries it)."""
     w = ctx.world
-    ahead = np.asarray(when) - w.times[k]
-    t = np.asarray(t)
-    if t.ndim == 1 and t.dtype.kind in "iu" and ahead.shape == t.shape:  # (the common case, compiled: the same numbers)
-        return positions_at(w.position[k], w.velocity[k], t.astype(np.int64, copy=False), ahead)
-    return w.position[k, t] + w.velocity[k, t] * ahead[..., None]
+    t, ahead = np.broadcast_arrays(np.asarray(t).astype(np.int64, casting="same_kind", copy=False),
+                                   np.asarray(when) - w.times[k])
+    out = positions_at(w.position[k], w.velocity[k], t.ravel(), ahead.ravel())  # (numpy's numbers, compiled)
+    return out.reshape(t.shape + (3,))
 
 
 def initial_state(ctx: Context) -> State:
@@ -695,9 +688,7 @@ def emit(ctx: Context, k: int, rd: Readiness) -> None:
     w = ctx.world
     start, _ = window(ctx, k)
     ctx.emit_up = up = rd.unit_up[:, w.sensor_unit] & w.sensing[None, :] & w.radiates[None, :]
-    now_on = up & (emitting(start, *w.emcon) if w.part_time.any() else ctx.steady)[None, :]
-    if ctx.warnings:
-        now_on &= ~silenced(rd, start)
+    now_on = up & emitting(start, *w.emcon)[None, :] & ~silenced(rd, start)
     changed = now_on != rd.emitting
     for r, s in zip(*np.nonzero(changed), strict=True) if changed.any() else ():
         ctx.event(r, start, EventKind.EMITTER_ON if now_on[r, s] else EventKind.EMITTER_OFF, w.sensor_unit[s])

@@ -103,9 +103,9 @@ def normal_at(keys: np.ndarray, step: int, stream: int, index) -> np.ndarray:
 
 def _box_muller(u1, u2):
     """Standard normals ``sqrt(-2 log(1 - u1)) cos(2 pi u2)`` from two uniform draws; arrays are overwritten (the
-    same operations in the same order, without temporaries)."""
+    same operations in the same order, without temporaries); a scalar gives a scalar."""
     if not np.ndim(u1):
-        return np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2.0 * np.pi * u2)
+        return _box_muller(np.array(u1, float), np.array(u2, float))[()]
     np.negative(u1, out=u1)
     np.log1p(u1, out=u1)
     np.multiply(-2.0, u1, out=u1)
