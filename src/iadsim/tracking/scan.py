@@ -317,25 +317,20 @@ def _report(out_i, out_f, n, r, s, t, now, z, var):  # pragma: no cover - compil
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
-def _predict_cov(p, h, q):  # pragma: no cover - compiled
-    """One axis's covariance ``p`` (3,) = (pp, pv, vv) ``h`` seconds ahead at constant velocity with DWNA process
-    noise ``q`` [m^2/s^4] (Bar-Shalom, Li & Kirubarajan 2001, eq. 6.3.2-4, per axis)."""
-    pp, pv, vv = p[0], p[1], p[2]
-    p[0] = pp + 2 * h * pv + h * h * vv + q * h**4 / 4.0
-    p[1] = pv + h * vv + q * h**3 / 2.0
-    p[2] = vv + q * h * h
+def _predict_cov(pp, pv, vv, h, q):  # pragma: no cover - compiled
+    """One axis's covariance ``(pp, pv, vv)`` ``h`` seconds ahead at constant velocity with DWNA process noise ``q``
+    [m^2/s^4] (Bar-Shalom, Li & Kirubarajan 2001, eq. 6.3.2-4, per axis): the new ``(pp, pv, vv)``. (Numbers in,
+    numbers out: in compiled code a helper taking arrays costs two atomic reference counts per array and call,
+    numba's, and :func:`iadsim.tracking.picture.fuse_reports` calls this once per report and node.)"""
+    return pp + 2 * h * pv + h * h * vv + q * h**4 / 4.0, pv + h * vv + q * h**3 / 2.0, vv + q * h * h
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
-def _gain(p, var):  # pragma: no cover - compiled
-    """Kalman update of one axis's covariance ``p`` (3,) by a position of variance ``var``, in place; returns the
-    gains (position, velocity) for the innovation."""
-    pp, pv, vv = p[0], p[1], p[2]
+def _gain(pp, pv, vv, var):  # pragma: no cover - compiled
+    """Kalman update of one axis's covariance ``(pp, pv, vv)`` by a position of variance ``var``: the new
+    ``(pp, pv, vv)``, then the gains (position, velocity) for the innovation."""
     s_ = pp + var
-    p[0] = pp * var / s_
-    p[1] = pv * var / s_
-    p[2] = vv - pv * pv / s_
-    return pp / s_, pv / s_
+    return pp * var / s_, pv * var / s_, vv - pv * pv / s_, pp / s_, pv / s_
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
@@ -344,14 +339,14 @@ def _predict(x, p, h, q):  # pragma: no cover - compiled
     velocity with DWNA process noise ``q`` [m^2/s^4]."""
     for a in range(3):
         x[a] += h * x[3 + a]
-    _predict_cov(p, h, q)
+    p[0], p[1], p[2] = _predict_cov(p[0], p[1], p[2], h, q)
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _update(x, p, z, var):  # pragma: no cover - compiled
     """Kalman update of one track (``x`` (6,), ``p`` (3,) the covariance every axis shares) with a position ``z``
     of isotropic variance ``var``."""
-    kx, kv = _gain(p, var)
+    p[0], p[1], p[2], kx, kv = _gain(p[0], p[1], p[2], var)
     for a in range(3):
         nu = z[a] - x[a]
         x[a] += kx * nu
