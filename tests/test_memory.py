@@ -6,10 +6,11 @@ import multiprocessing
 import pickle
 import sys
 
+import numba
 import numpy as np
 import pytest
 
-from iadsim.memory import held_bytes, sparse_zeros
+from iadsim.memory import held_bytes, prefetch, sparse_zeros
 
 RECORD = np.dtype([("n", np.int16), ("x", np.float64, (6,))], align=True)  # (no padding after the last field)
 
@@ -68,3 +69,43 @@ def test_held_bytes_counts_views_of_one_array_once():
     assert held_bytes(b[:3], b[2:5]) == 5 * 8  # overlapping views: their union
     assert held_bytes(b[:2], b[4:]) == 5 * 8  # apart: each
     assert held_bytes(np.zeros(0), b) == b.nbytes
+
+
+@numba.njit
+def _walk(a, order, ahead):
+    """Sum ``a[order[k], 0]`` and overwrite each with ``k``, prefetching the next entry when ``ahead``."""
+    total = 0.0
+    for k in range(order.shape[0]):
+        if ahead and k + 1 < order.shape[0]:
+            prefetch(a, (order[k + 1], 0))
+        total += a[order[k], 0]
+        a[order[k], 0] = k
+    return total
+
+
+@numba.njit
+def _walk_record(a, i):
+    prefetch(a, (i, 1))
+    prefetch(a["x"], (i, 1, 5))
+    return a["n"][i, 1] + a["x"][i, 1, 5]
+
+
+def test_prefetch_is_a_hint_that_changes_no_value():
+    """Compiled code that prefetches (iadsim.memory.prefetch) reads and writes what it does without, on plain,
+    strided and record arrays, and an index with one entry too few is refused when it compiles."""
+    g = np.random.default_rng(3)
+    for a in (g.random((500, 3)), g.random((500, 6))[::2, 1::2], g.integers(0, 9, (500, 2)).astype(np.int32)):
+        order = g.permutation(a.shape[0])
+        plain, fetched = a.copy(), a.copy()
+        assert _walk(plain, order, False) == _walk(fetched, order, True)
+        assert np.array_equal(plain, fetched) and (plain[order, 0] == np.arange(len(order))).all()
+    rec = sparse_zeros((4, 3), RECORD)
+    rec["n"][2, 1], rec["x"][2, 1, 5] = 4, 0.5
+    assert _walk_record(rec, 2) == 4.5
+
+    @numba.njit
+    def too_few(a):
+        prefetch(a, (1,))
+
+    with pytest.raises(numba.core.errors.TypingError):
+        too_few(np.zeros((3, 3)))

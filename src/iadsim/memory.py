@@ -14,9 +14,13 @@ import math
 import mmap
 
 import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic
 from numpy.lib.array_utils import byte_bounds
 
-__all__ = ["held_bytes", "sparse_zeros"]
+__all__ = ["held_bytes", "prefetch", "sparse_zeros"]
 
 _NO_HUGE_PAGES = getattr(mmap, "MADV_NOHUGEPAGE", None)  # (Linux; not on Windows or macOS)
 
@@ -53,3 +57,26 @@ def held_bytes(*arrays: np.ndarray) -> int:
             total += high - reach
             reach = high
     return total
+
+
+@intrinsic
+def prefetch(typingctx, array, index):  # pragma: no cover - compiled
+    """In compiled code, ask the processor to bring ``array[index]`` (``index`` a tuple of integers, one per axis) into
+    its caches without waiting for it (LLVM's ``llvm.prefetch``, a read, kept in every cache level): a hint, which
+    changes no value."""
+    if not isinstance(array, types.Array) or not isinstance(index, types.BaseTuple) or len(index) != array.ndim:
+        return None
+
+    def codegen(context, builder, sig, args):
+        aryty, idxty = sig.args
+        ary = context.make_array(aryty)(context, builder, args[0])
+        indices = [context.cast(builder, v, t, types.intp)
+                   for v, t in zip(cgutils.unpack_tuple(builder, args[1], len(idxty)), idxty, strict=True)]
+        ptr = cgutils.get_item_pointer(context, builder, aryty, ary, indices, wraparound=False)
+        i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
+        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]),
+                                            "llvm.prefetch.p0")
+        builder.call(fn, [builder.bitcast(ptr, i8p), i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    return types.void(array, index), codegen
