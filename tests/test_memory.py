@@ -1,4 +1,4 @@
-"""Arrays whose unwritten memory takes none (iadsim.memory)."""
+"""Arrays whose unwritten memory takes none, and the prefetch hint for compiled code (iadsim.memory)."""
 
 from __future__ import annotations
 
@@ -103,9 +103,16 @@ def test_prefetch_is_a_hint_that_changes_no_value():
     rec["n"][2, 1], rec["x"][2, 1, 5] = 4, 0.5
     assert _walk_record(rec, 2) == 4.5
 
+    assert all("@llvm.prefetch" in _walk.inspect_llvm(sig) for sig in _walk.signatures)  # (not compiled away)
+
     @numba.njit
     def too_few(a):
         prefetch(a, (1,))
 
-    with pytest.raises(numba.core.errors.TypingError):
-        too_few(np.zeros((3, 3)))
+    @numba.njit
+    def not_integers(a):
+        prefetch(a, (1.5, 0))
+
+    for wrong in (too_few, not_integers):
+        with pytest.raises(numba.core.errors.TypingError):
+            wrong(np.zeros((3, 3)))

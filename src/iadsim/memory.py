@@ -6,6 +6,9 @@ numpy asks Linux for transparent huge pages (2 MB) for every array of 4 MB or mo
 node pictures are never written (slots no track uses; objects a node never hears of): on huge pages they cost
 memory for nothing. :func:`sparse_zeros` maps such an array itself and advises small pages (``MADV_NOHUGEPAGE``,
 madvise(2)), so only the 4 kB pages written are kept; where the platform has no such advice, it is numpy's zeros.
+
+The engine's kernels read such arrays at scattered places (one replication's tracks, then another's), and each first
+touch waits on main memory: :func:`prefetch` lets compiled code ask for the next place while it works on this one.
 """
 
 from __future__ import annotations
@@ -64,8 +67,9 @@ def prefetch(typingctx, array, index):  # pragma: no cover - compiled
     """In compiled code, ask the processor to bring ``array[index]`` (``index`` a tuple of integers, one per axis) into
     its caches without waiting for it (LLVM's ``llvm.prefetch``, a read, kept in every cache level): a hint, which
     changes no value."""
-    if not isinstance(array, types.Array) or not isinstance(index, types.BaseTuple) or len(index) != array.ndim:
-        return None
+    if (not isinstance(array, types.Array) or not isinstance(index, types.BaseTuple) or len(index) != array.ndim
+            or not all(isinstance(t, types.Integer) for t in index)):
+        return None  # (numba then reports a typing error naming the arguments)
 
     def codegen(context, builder, sig, args):
         aryty, idxty = sig.args

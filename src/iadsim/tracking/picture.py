@@ -190,10 +190,11 @@ def fuse_reports(x, p, time, updates, stale, bearings, index, rows, sensors, tar
                 if not at <= clock[r]:  # (not arrived yet)
                     break
                 node[m], arrival[m], which[m] = f, at, i
-                # its node's track (three cache lines) asked for now, all the group's at once, not each as it is
-                # fused: waiting for them was two fifths of this function's time at 500 replications (perf, 2026-12-05)
+                # its node's track asked for now (a TRACK record's three cache lines, at offsets 0, 64 and 128 of its
+                # 136 bytes, wherever it starts in a line), the group's all at once, not each as it is fused: waiting
+                # for them was two fifths of this function's time at 500 replications (perf, 2026-12-05)
                 prefetch(x, (r, f, t, 0))
-                prefetch(p, (r, f, t, 2, 0))
+                prefetch(p, (r, f, t, 0, 2))
                 prefetch(updates, (r, f, t))
                 m += 1
                 arrived[i] += 1
@@ -228,9 +229,9 @@ def fuse_reports(x, p, time, updates, stale, bearings, index, rows, sensors, tar
                 if not _bearing_fix(stale, bearings[r, f, t], r, s, report[i], sight, speed_var, passive, work):
                     continue
                 at, z, var = fixed[1], (fixed[2], fixed[3], fixed[4]), (fixed[5], fixed[6], fixed[7])
-            # the point into the node's track, written here on the tables' entries: a helper taking the arrays
-            # costs two atomic reference counts per array and call (numba's), a third of this function's time at
-            # 500 replications (measured with perf on 2026-12-05)
+            # the point into the node's track, written here on the tables' entries: the inlined helper that took the
+            # track arrays cost numba an atomic reference count on each of them per call and back, a third of this
+            # function's time at 500 replications (perf, 2026-12-05)
             if updates[r, f, t] == 0:  # no track yet: started at the point
                 for a in range(3):
                     x[r, f, t, a], x[r, f, t, 3 + a] = z[a], 0.0

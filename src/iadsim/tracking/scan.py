@@ -320,8 +320,8 @@ def _report(out_i, out_f, n, r, s, t, now, z, var):  # pragma: no cover - compil
 def _predict_cov(pp, pv, vv, h, q):  # pragma: no cover - compiled
     """One axis's covariance ``(pp, pv, vv)`` ``h`` seconds ahead at constant velocity with DWNA process noise ``q``
     [m^2/s^4] (Bar-Shalom, Li & Kirubarajan 2001, eq. 6.3.2-4, per axis): the new ``(pp, pv, vv)``. (Numbers in,
-    numbers out: in compiled code a helper taking arrays costs two atomic reference counts per array and call,
-    numba's, and :func:`iadsim.tracking.picture.fuse_reports` calls this once per report and node.)"""
+    numbers out: :func:`iadsim.tracking.picture.fuse_reports` updates a node's track in its own loop, once per
+    report and node, where a helper taking the track arrays cost numba atomic reference counts per call.)"""
     return pp + 2 * h * pv + h * h * vv + q * h**4 / 4.0, pv + h * vv + q * h**3 / 2.0, vv + q * h * h
 
 
@@ -411,8 +411,10 @@ def scan_looks(rows, sensors, when, det_ptr, det_t, det_pos, det_noise, det_sigm
     for l in range(rows.shape[0]):
         r, s, now = rows[l], sensors[l], when[l]
         if l + 1 < rows.shape[0] and top[rows[l + 1], sensors[l + 1]] > 0:
-            # the next look's first two slots, asked for now: each look's tracks lie far from the last look's, and
-            # waiting for them was a third of this function's time at 500 replications (perf, 2026-12-05)
+            # the next look's first slot (the start and the status of its SLOT record), its second slot's status
+            # and its first truth, asked for now: each look's tracks lie far from the last look's, and waiting for
+            # them was a third of this function's time at 500 replications (perf, 2026-12-05; also asking for the
+            # record's middle line was no faster)
             r1, s1 = rows[l + 1], sensors[l + 1]
             prefetch(x, (r1, s1, 0, 0))
             prefetch(status, (r1, s1, 0))
