@@ -92,7 +92,8 @@ def _walk_record(a, i):
 
 def test_prefetch_is_a_hint_that_changes_no_value():
     """Compiled code that prefetches (iadsim.memory.prefetch) reads and writes what it does without, on plain,
-    strided and record arrays, and an index with one entry too few is refused when it compiles."""
+    strided, integer and record arrays; the hint is in the compiled code; an index with one entry too few, or not of
+    integers, is refused when it compiles."""
     g = np.random.default_rng(3)
     for a in (g.random((500, 3)), g.random((500, 6))[::2, 1::2], g.integers(0, 9, (500, 2)).astype(np.int32)):
         order = g.permutation(a.shape[0])
