@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from iadsim.tracking import CONFIRMED, TENTATIVE
-from iadsim.tracking.quality import ospa, picture_counts
+from iadsim.tracking.quality import held_tracks, ospa, picture_counts, tentative_objects
 from iadsim.tracking.scan import SensorTrackTable
 
 
@@ -125,3 +125,51 @@ def test_picture_counts_of_a_hand_laid_picture():
     estimates = np.array([objects[0] + [20.0, 0, 0], objects[0] + [300.0, 0, 0], [40e3, 40e3, 1e3]])
     assert out[0, 0, 0] == pytest.approx(_ospa_by_definition(estimates, objects, 5000.0, 2.0), rel=1e-12)
     assert out[0, 1].tolist() == [5000.0, 1, 0, 0, 0, 0]  # one object to hold, nothing held: the cut-off
+
+
+def test_held_tracks_is_the_hold_rule_on_a_picture_laid_out_as_the_engine_lays_it():
+    """Which nodes hold each object: a measurement in the track and its state at most the node's coast time old,
+    compared with the rule written out in numpy on random node pictures stored object by object in 136-byte
+    records (the engine's layout), the nodes a slice of them; both output kinds (bool, status codes)."""
+    from iadsim.engine.phases import TRACK
+
+    rng = np.random.default_rng(11)
+    for n_r, n_t, n_n in ((1, 1, 1), (3, 7, 5), (20, 48, 15)):
+        stored = np.zeros((n_r, n_t, n_n), TRACK)
+        stored["updates"] = rng.integers(0, 3, stored.shape) * (rng.random(stored.shape) < 0.3)
+        stored["track_time"] = rng.uniform(0.0, 100.0, stored.shape)
+        stored["track_time"][rng.random(stored.shape) < 0.05] = np.inf  # (never updated: always too old)
+        picture = stored.swapaxes(1, 2)  # indexed (R, N, T)
+        nodes = slice(1, n_n) if n_n > 1 else slice(0, 1)
+        updates, times = picture["updates"][:, nodes], picture["track_time"][:, nodes]
+        coast = rng.uniform(0.0, 60.0, updates.shape[1])
+        coast[0] = 100.0 - times[0, 0, 0] if np.isfinite(times[0, 0, 0]) else coast[0]  # exactly at the limit: held
+        now = 100.0
+        expected = (updates > 0) & (now - times <= coast[None, :, None])
+        held = np.empty(updates.shape, bool)
+        held_tracks(updates, times, now, coast, True, False, held)
+        assert (held == expected).all()
+        codes = np.empty(updates.shape, np.int8)
+        held_tracks(updates, times, now, coast, np.int8(CONFIRMED), np.int8(0), codes)
+        assert (codes == np.where(expected, CONFIRMED, 0)).all()
+        assert expected.any() or n_r == 1  # (the random pictures hold something)
+
+
+def test_tentative_objects_are_those_of_the_tentative_tracks_in_use():
+    """Objects some sensor follows with a tentative track (not a confirmed one, not a false track's -1), against
+    numpy over every slot, on random tables whose slots from ``top`` on are free (the table's invariant)."""
+    rng = np.random.default_rng(12)
+    for n_r, n_s, n_slots, n_t in ((1, 1, 1, 1), (4, 3, 9, 6), (30, 12, 40, 48)):
+        tab = SensorTrackTable.empty(n_r, n_s, n_slots)
+        tab.top[:] = rng.integers(0, n_slots + 1, (n_r, n_s))
+        used = np.arange(n_slots)[None, None, :] < tab.top[..., None]
+        tab.status[used] = rng.choice([0, TENTATIVE, CONFIRMED], used.sum())
+        tab.truth[used] = rng.integers(-1, n_t, used.sum())
+        tab.truth[tab.status == 0] = -1
+        r, s, i = np.nonzero((tab.status == TENTATIVE) & (tab.truth >= 0))
+        expected = np.zeros((n_r, n_t), bool)
+        expected[r, tab.truth[r, s, i]] = True
+        out = np.zeros((n_r, n_t), bool)
+        tentative_objects(tab.status, tab.truth, tab.top, out)
+        assert (out == expected).all()
+        assert expected.any() or n_r == 1

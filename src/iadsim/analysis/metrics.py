@@ -26,7 +26,7 @@ from iadsim.analysis.intervals import interval, ratio_interval
 from iadsim.registry import ELEVATION, Registry
 from iadsim.scenario.models import LAYERS
 from iadsim.tracking import CONFIRMED, FREE
-from iadsim.tracking.quality import OSPA_CUTOFF, OSPA_ORDER, picture_counts
+from iadsim.tracking.quality import OSPA_CUTOFF, OSPA_ORDER, held_tracks, picture_counts
 
 __all__ = ["METRICS", "METRIC_KINDS", "REPLICATION_METRICS", "REPORTERS", "Metric", "Reporter", "command_post_picture",
            "derived_metrics", "derived_names", "fire_unit_picture", "layer_metrics", "mean_ci", "metric_stat",
@@ -589,15 +589,14 @@ def _node_counts(world, state, nodes: slice, latency: np.ndarray, feeds: np.ndar
     pic, out = state.picture, state.outcomes
     now = float(world.times[k])
     x, track_time = pic.x[:, nodes], pic.track_time[:, nodes]  # (views: the kernel reads any layout)
-    held = node_holds(world, state, nodes, latency, now)
+    status = _node_holds(world, state, nodes, latency, now, np.int8(CONFIRMED), np.int8(FREE))
     flying = out.alive & ~out.leaked & world.active[k][None, :]
     # seen by a feeding sensor that places it (a radar that sees it, or two passive ones that detect it)
     seen = world.looks.visible_at(k) & (world.ranging[:, None] | (world.looks.pd_at(k) > 0))
     sees = placed(world, seen, feeds)  # (R, n, T)
-    n_r, n_f, n_t = held.shape
+    n_r, n_f, n_t = status.shape
     counts = np.zeros((n_r, n_f, 6))
-    picture_counts(x, np.where(held, CONFIRMED, FREE).astype(np.int8),
-                   np.broadcast_to(np.arange(n_t, dtype=np.int64), held.shape), track_time,
+    picture_counts(x, status, np.broadcast_to(np.arange(n_t, dtype=np.int64), status.shape), track_time,
                    np.full((n_r, n_f), n_t, np.int64), now, world.position[k], sees & flying[:, None, :],
                    OSPA_CUTOFF, OSPA_ORDER, counts)
     return counts
@@ -607,12 +606,19 @@ def node_holds(world, state, nodes: slice, latency: np.ndarray, now: float) -> n
     """(R, n, T) whether nodes ``nodes`` of the picture (their latencies (n, S)) hold each object at ``now``: a
     track that some report reached within ``doctrine.tracking.drop_after`` looks of the slowest sensor feeding
     the node plus that path's latency (:func:`fire_unit_picture`)."""
+    return _node_holds(world, state, nodes, latency, now, True, False)
+
+
+def _node_holds(world, state, nodes: slice, latency: np.ndarray, now: float, held, free) -> np.ndarray:
+    """:func:`node_holds` as ``held`` where a node holds the object and ``free`` where not (of their dtype)."""
     fed = np.isfinite(latency)  # (n, S)
     slowest = np.where(fed, world.look_period[None, :], 0.0).max(axis=1, initial=0.0)
     coast = world.scenario.spec.doctrine.tracking.drop_after * slowest + np.where(fed, latency, 0.0).max(
         axis=1, initial=0.0)
-    pic = state.picture
-    return (pic.updates[:, nodes] > 0) & (now - pic.track_time[:, nodes] <= coast[None, :, None])
+    updates, track_time = state.picture.updates[:, nodes], state.picture.track_time[:, nodes]
+    out = np.empty(updates.shape, np.asarray(held).dtype)
+    held_tracks(updates, track_time, float(now), coast.astype(float), held, free, out)  # (numpy's comparison, compiled)
+    return out
 
 
 def placed(world, held: np.ndarray, feeds: np.ndarray | None = None) -> np.ndarray:

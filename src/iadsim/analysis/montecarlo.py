@@ -33,7 +33,7 @@ from iadsim.engine.world import World
 from iadsim.events import Status, decisions_frame, empty_events, status_frame
 from iadsim.network import cached_audit
 from iadsim.scenario import InputError, Scenario
-from iadsim.tracking.tracks import TENTATIVE
+from iadsim.tracking.quality import tentative_objects
 
 if TYPE_CHECKING:
     from iadsim.analysis.sweep.budget import WorkSize
@@ -112,8 +112,9 @@ def target_status(world: World, state, now: float) -> np.ndarray:
     tracks, table = state.tracks, state.tracks.table
     held = np.isfinite(tracks.confirmed_at)
     out = np.full(held.shape[::2], Status.UNSEEN, np.int8)
-    r, s, i = np.nonzero((table.status == TENTATIVE) & (table.truth >= 0))
-    out[r, table.truth[r, s, i]] = Status.DETECTED
+    detected = np.zeros(out.shape, bool)
+    tentative_objects(table.status, table.truth, table.top, detected)  # (the slots in use only)
+    out[detected] = Status.DETECTED
     out[held.any(axis=1)] = Status.TRACKED
     out[placed(world, held)] = Status.PLACED
     fire_units = slice(0, len(world.fire_ids))

@@ -30,9 +30,9 @@ import numba
 import numpy as np
 
 from iadsim.tracking.scan import min_cost_assignment
-from iadsim.tracking.tracks import CONFIRMED
+from iadsim.tracking.tracks import CONFIRMED, TENTATIVE
 
-__all__ = ["OSPA_CUTOFF", "OSPA_ORDER", "ospa", "picture_counts"]
+__all__ = ["OSPA_CUTOFF", "OSPA_ORDER", "held_tracks", "ospa", "picture_counts", "tentative_objects"]
 
 OSPA_CUTOFF = 5000.0
 """[m] the OSPA cut-off c the picture-quality series use (issue 19: c = 5 km)."""
@@ -176,3 +176,28 @@ def picture_counts(x, status, truth, time, top, now, objects, should, c, p, out)
             out[r, s, 3] = n_e
             out[r, s, 4] = n_a
             out[r, s, 5] = distinct
+
+
+@numba.njit(cache=True, nogil=True)
+def held_tracks(updates, track_time, now, coast, held, free, out):  # pragma: no cover - compiled
+    """Which nodes hold a track of each object at ``now``: ``out`` (R, n, T) gets ``held`` where node ``j``'s track
+    of object ``t`` has a measurement (``updates`` > 0) and its state is at most ``coast[j]`` seconds old
+    (``now - track_time <= coast[j]``), else ``free``. One pass over the picture (``updates``, ``track_time``
+    (R, n, T), any layout: fields of its records, visited object by object and node by node, the engine's order in
+    memory), its time read only where a track exists."""
+    n_r, n_n, n_t = updates.shape
+    for r in range(n_r):
+        for t in range(n_t):
+            for j in range(n_n):
+                out[r, j, t] = held if updates[r, j, t] > 0 and now - track_time[r, j, t] <= coast[j] else free
+
+
+@numba.njit(cache=True, nogil=True)
+def tentative_objects(status, truth, top, out):  # pragma: no cover - compiled
+    """``out`` (R, T) set True for each object a sensor's tentative track follows (``status``, ``truth`` (R, S, N)
+    of the sensors' track slots; only the slots below ``top`` (R, S) are read: those from it on are free)."""
+    for r in range(status.shape[0]):
+        for s in range(status.shape[1]):
+            for i in range(top[r, s]):
+                if status[r, s, i] == TENTATIVE and truth[r, s, i] >= 0:
+                    out[r, truth[r, s, i]] = True
