@@ -236,3 +236,25 @@ def test_simulate_changes_the_threading_layer_only_in_its_own_process(caller):
     assert proc.returncode == 0, proc.stderr[-3000:]
     layer = proc.stdout.strip().splitlines()[-1]
     assert layer == ("forksafe" if caller == "own" else "default")
+
+
+def test_the_command_pauses_the_garbage_collector_only_while_its_modules_load():
+    """Loading the command's module pauses the collector and leaves it as it found it (on, or off if the caller had
+    switched it off), freezing nothing; the command itself (its own process: ``main()`` without arguments) sets what
+    the imports made aside (gc.freeze), so that its later imports and runs do not walk it again."""
+    import subprocess
+    import sys
+
+    script = ("import gc, sys\n"
+              "gc.disable() if sys.argv[1] == 'off' else None\n"
+              "import iadsim.cli\n"
+              "print(gc.isenabled(), gc.get_freeze_count())\n"
+              "sys.argv = ['iadsim', '--help']\n"
+              "iadsim.cli.main()\n"
+              "print(gc.isenabled(), gc.get_freeze_count())\n")
+    for before, enabled in (("on", "True"), ("off", "False")):
+        proc = subprocess.run([sys.executable, "-c", script, before], capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        loaded, ran = proc.stdout.splitlines()[0].split(), proc.stdout.splitlines()[-1].split()
+        assert loaded == [enabled, "0"]
+        assert ran[0] == enabled and int(ran[1]) > 10_000

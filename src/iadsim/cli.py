@@ -6,19 +6,30 @@ no input makes this command print a traceback (set IADSIM_DEBUG=1 to see one for
 
 from __future__ import annotations
 
-import json
-import os
-import sys
-from concurrent.futures import BrokenExecutor
-from contextlib import contextmanager
-from pathlib import Path
-from typing import Annotated
+import gc
 
-import typer
-from rich.console import Console
-from rich.text import Text
+# Loading the modules below makes many objects and almost no cycles, and the collector walked every one of them again
+# and again: about a fifth of the command's start-up. So it is paused meanwhile (and :func:`main` sets what the
+# imports made aside).
+_COLLECTING = gc.isenabled()
+try:
+    gc.disable()
+    import json
+    import os
+    import sys
+    from concurrent.futures import BrokenExecutor
+    from contextlib import contextmanager
+    from pathlib import Path
+    from typing import Annotated
 
-from iadsim.scenario import InputError
+    import typer
+    from rich.console import Console
+    from rich.text import Text
+
+    from iadsim.scenario import InputError
+finally:
+    if _COLLECTING:
+        gc.enable()
 
 app = typer.Typer(
     name="iadsim",
@@ -924,6 +935,8 @@ def main(argv: list[str] | None = None) -> int:
 
     global _OWNS_PROCESS
     _OWNS_PROCESS = argv is None
+    if _OWNS_PROCESS:  # what the imports made lives as long as the process: later collections need not walk it (nor
+        gc.freeze()  # the command's own imports, about a fifth of them), and forked workers need not copy its pages
 
     warnings.showwarning = _show_warning
     # GDAL's warnings on a corrupt raster can quote bytes of it: the terrain reader says what matters
