@@ -3,24 +3,44 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 
 from iadsim.events import EventKind, Reason, events_frame
 
-__all__ = ["EventLog"]
+__all__ = ["EventLog", "TargetAt"]
+
+_NOWHERE = (np.nan, np.nan, np.nan)
+
+
+class TargetAt(NamedTuple):
+    """An event's place: where target ``target`` is at ``when`` [s], within step ``step``'s window. The log finds it
+    when it builds its table (:class:`EventLog`'s ``place``), every place of a step in one call."""
+
+    step: int
+    target: int
+    when: float
 
 
 class EventLog:
-    """Collects events as rows of numbers, then gives them as one typed DataFrame."""
+    """Collects events as rows of numbers, then gives them as one typed DataFrame. ``place(step, targets, times)``
+    ((n,) arrays -> (n, 3) positions) gives the places asked for as :class:`TargetAt`."""
 
-    def __init__(self) -> None:
+    def __init__(self, place: Callable[[int, np.ndarray, np.ndarray], np.ndarray] | None = None) -> None:
         self._rows: list[tuple] = []
         self._frame: tuple[int, pd.DataFrame] | None = None  # (rows it holds, the table): built once per change
+        self.place = place
+        self._places: list[tuple[int, int, int, float]] = []  # (row, step, target, time) of the places to find
 
     def add(self, replication: int, time: float, kind: EventKind, unit: int = -1, target: int = -1, track: int = -1,
             missiles: int = 0, time_of_flight: float = np.nan, miss_distance: float = np.nan,
-            reason: Reason = Reason.NONE, where=(np.nan, np.nan, np.nan)) -> None:
+            reason: Reason = Reason.NONE, where=_NOWHERE) -> None:
+        if isinstance(where, TargetAt):
+            self._places.append((len(self._rows), int(where.step), int(where.target), float(where.when)))
+            where = _NOWHERE
         self._rows.append((replication, time, int(kind), unit, target, track, missiles, time_of_flight, miss_distance,
                            int(reason), *(float(v) for v in where)))
 
@@ -30,5 +50,22 @@ class EventLog:
     def frame(self) -> pd.DataFrame:
         """The rows so far as the typed table (a copy: the caller may change it)."""
         if self._frame is None or self._frame[0] != len(self._rows):
+            self._find_places()
             self._frame = (len(self._rows), events_frame(self._rows))
         return self._frame[1].copy()
+
+    def _find_places(self) -> None:
+        """The places asked for so far, a step at a time (the same numbers as one at a time)."""
+        if not self._places:
+            return
+        if self.place is None:
+            raise ValueError("an event's place was given as TargetAt, but the log has no 'place' to find it")
+        rows, steps, targets = (np.array([p[c] for p in self._places], np.int64) for c in range(3))
+        times = np.array([p[3] for p in self._places], float)
+        order = np.argsort(steps, kind="stable")
+        bounds = np.flatnonzero(np.diff(steps[order])) + 1
+        for part in np.split(order, bounds):
+            for i, xyz in zip(part.tolist(), self.place(int(steps[part[0]]), targets[part], times[part]).tolist(),
+                              strict=True):
+                self._rows[rows[i]] = self._rows[rows[i]][:-3] + tuple(xyz)
+        self._places = []

@@ -53,7 +53,7 @@ from iadsim.engine._kernels import (
     row_pointers,
 )
 from iadsim.engine._kernels import known as known_kernel
-from iadsim.engine.log import EventLog
+from iadsim.engine.log import EventLog, TargetAt
 from iadsim.engine.state import (
     Batteries,
     Crews,
@@ -227,7 +227,7 @@ class Context:
         arms = [world.scenario.catalog.types[f.type] if world.carrier[t] >= 0 else None
                 for t, f in enumerate(world.target_flight)]
         sensor_of = {u: s for s, u in enumerate(world.sensor_unit)}
-        return cls(
+        ctx = cls(
             world, reps, rng.replication_keys(int(seed), reps), EventLog() if events else None,
             assigner=ASSIGNERS[doctrine.assignment], authority=authority,
             decision_time=DECISION_TIMES[spec.authority.decision_time.distribution],
@@ -287,6 +287,9 @@ class Context:
                 spec.authority.automation, spec.authority.identification, world.profile,
                 [units[f] for f in world.fire_ids], posts, [units[home_of(u)[0]] for u in world.unit_ids]),
         )
+        if ctx.log is not None:  # the places events ask for as TargetAt, found when the table is built
+            ctx.log.place = partial(position_at, ctx)
+        return ctx
 
     @cached_property
     def relocation(self) -> dict[int, Moves]:
@@ -399,7 +402,8 @@ class Context:
 
     def event(self, r: int, when: float, kind: EventKind, unit: int = -1, target: int = -1, **numbers) -> None:
         """Log an event of replication row ``r`` at time ``when`` [s]: ``unit`` indexes the scenario's units,
-        ``target`` the targets (:mod:`iadsim.events`); a callable ``where`` is called only when events are kept."""
+        ``target`` the targets (:mod:`iadsim.events`); a callable ``where`` is called only when events are kept, and a
+        target's place (:class:`iadsim.engine.log.TargetAt`) is found when the events' table is built."""
         if self.log is not None:
             if callable(numbers.get("where")):
                 numbers["where"] = numbers["where"]()
@@ -1701,7 +1705,7 @@ def firing_solution(ctx: Context, st: State, k: int, rr, ff, tt, when, tof, insi
         if not eng.waiting[r, t]:  # (a target twice: once)
             eng.waiting[r, t] = True
             ctx.event(r, now, EventKind.WAITING, ctx.world.fire_unit[f], t, reason=Reason.IMMATURE_TRACK,
-                      where=partial(position_at, ctx, k, t, now))
+                      where=TargetAt(k, t, now))
     return ok
 
 
@@ -1736,7 +1740,7 @@ def nominate(ctx: Context, k: int, st: State, r: int, f: int, t: int, now: float
     eng.rounds[r, t] = ctx.rounds
     eng.decision[r, t] = decision
     eng.nominated[r, t] = now
-    ctx.event(r, now, EventKind.NOMINATED, w.fire_unit[f], t, where=partial(position_at, ctx, k, t, now))
+    ctx.event(r, now, EventKind.NOMINATED, w.fire_unit[f], t, where=TargetAt(k, t, now))
     return True
 
 
@@ -1762,7 +1766,7 @@ def hold(ctx: Context, k: int, st: State, r: int, f: int, t: int, now: float, la
     eng.due[r, t] = np.inf if spec.authority.identification.persistent else now + spec.authority.reconsider_after
     eng.waiting[r, t] = False
     st.outcomes.holds[r] += 1
-    ctx.event(r, now, EventKind.HELD, w.fire_unit[f], t, where=partial(position_at, ctx, k, t, now))
+    ctx.event(r, now, EventKind.HELD, w.fire_unit[f], t, where=TargetAt(k, t, now))
 
 
 def picture_time(ctx: Context, st: State, r: int, f: int, t: int, now: float) -> float:
@@ -1814,14 +1818,14 @@ def authorise(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarr
             eng.phase[r, t] = CLEARED
             eng.due[r, t] = np.inf if ident.persistent else now + spec.authority.reconsider_after
             out.vetoes[r] += 1
-            ctx.event(r, now, EventKind.VETOED, w.fire_unit[f], t, where=partial(position_at, ctx, k, t, now))
+            ctx.event(r, now, EventKind.VETOED, w.fire_unit[f], t, where=TargetAt(k, t, now))
             released.append(r)
             continue
         reason = cannot_fire(ctx, st, r, f, t, bool(knows[i]), bool(inside[i]), bool(lit[i]), float(now))
         if reason:
             eng.phase[r, t] = IDLE
             ctx.event(r, now, EventKind.LOST, w.fire_unit[f], t, reason=reason,
-                      where=partial(position_at, ctx, k, t, now))
+                      where=TargetAt(k, t, now))
             released.append(r)
             continue
         launch(ctx, st, r, f, t, now, *aims[i])
