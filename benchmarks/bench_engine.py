@@ -5,7 +5,9 @@ one thread each: one numba loop doing, per step, replication, look and visible s
 keyed draw -> M-of-N update; the least work detection alone needs. The issue's targets: the engine within 5x of
 the yardstick, and 1,000 replications in at most 10 s on this machine (both cores).
 
-Also printed: the engine's two kernels that do the yardstick's kind of work, per look and per report (each sensor's
+Also printed: the command users run, ``iadsim simulate --replications N`` in a fresh process on every core, without and
+with ``--out``, timed from outside (start-up, the world, the events and the time series it records included); the
+engine's two kernels that do the yardstick's kind of work, per look and per report (each sensor's
 own tracks, every node's picture), timed by themselves in one batch against the yardstick (:func:`kernel_floor`):
 how near the yardstick the engine can come without doing less; and the two-process run three times, with its median
 and how many of the three met the 10 s target.
@@ -194,6 +196,18 @@ def two_processes(n: int, batch: int | None) -> None:
     print(json.dumps({"iadsim": str(Path(iadsim.__file__).parent), "build": t_build, "run": t_run}))
 
 
+def command_line(n: int, write: bool) -> float:
+    """Wall time of ``python -m iadsim.cli simulate`` on the reference scenario, ``n`` replications, its default
+    workers (one per CPU), in a fresh process (this interpreter, its environment: the same numba cache); with
+    ``write``, ``--out`` a temporary folder."""
+    with tempfile.TemporaryDirectory() as tmp:
+        command = [sys.executable, "-m", "iadsim.cli", "simulate", str(REFERENCE), "--replications", str(n), "--json"]
+        command += ["--out", str(Path(tmp) / "run")] if write else []
+        t0 = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True)
+        return time.perf_counter() - t0
+
+
 def side_by_side(issue: str, n: int, batch: int, rounds: int = 3) -> None:
     """This engine and the one before ``issue`` (:data:`BASELINES`), each in a fresh interpreter, the same way
     (:func:`two_processes`), ``rounds`` times in turn (a shared machine's load drifts): the medians are
@@ -300,6 +314,15 @@ def main() -> None:
           f"{', '.join(f'{t:.1f}' for t in runs)} s; median {t_two:.1f} s = {rate_two:.1f} rep/s "
           f"({rate_two / peer_rate:.1f}x the naive loop); 1,000 replications ~ {per_1000:.1f} s: "
           f"{'meets' if per_1000 <= 10 else 'misses'} the 10 s target (met in {met} of 3 runs)")
+
+    # the command users run, timed from outside: a fresh process, its start-up, the world, the events and the time
+    # series included (the engine's runs above time the batches alone); with --out also the run folder's files
+    for write in (False, True):
+        t_cli = command_line(n, write)
+        print(f"iadsim simulate --replications {n}{' --out' if write else ''} (a fresh process, "
+              f"{os.cpu_count()} workers: start-up, world, events, time series"
+              f"{', states and the run folder' if write else ''} included): {t_cli:.1f} s = "
+              f"{t_cli / t_two:.2f}x the engine's two-process median")
 
     # scaling with replications (one batch each)
     small, large = (50, 200) if args.quick else (100, 400)
