@@ -9,8 +9,8 @@ from __future__ import annotations
 import gc
 
 # Loading the modules below makes many objects and almost no cycles, and the collector walked every one of them again
-# and again: about a fifth of the command's start-up. So it is paused meanwhile (and :func:`main` sets what the
-# imports made aside).
+# and again: about a fifth of the command's start-up. So it is paused meanwhile, and :func:`main` freezes what the
+# imports made, so that later collections (the commands' own imports among them) skip it.
 _COLLECTING = gc.isenabled()
 try:
     gc.disable()
@@ -30,6 +30,7 @@ try:
 finally:
     if _COLLECTING:
         gc.enable()
+    del _COLLECTING
 
 app = typer.Typer(
     name="iadsim",
@@ -935,8 +936,8 @@ def main(argv: list[str] | None = None) -> int:
 
     global _OWNS_PROCESS
     _OWNS_PROCESS = argv is None
-    if _OWNS_PROCESS:  # what the imports made lives as long as the process: later collections need not walk it (nor
-        gc.freeze()  # the command's own imports, about a fifth of them), and forked workers need not copy its pages
+    if _OWNS_PROCESS:  # what this module's imports made lives as long as the process: later collections skip it
+        gc.freeze()
 
     warnings.showwarning = _show_warning
     # GDAL's warnings on a corrupt raster can quote bytes of it: the terrain reader says what matters

@@ -138,17 +138,20 @@ def test_held_tracks_is_the_hold_rule_on_a_picture_laid_out_as_the_engine_lays_i
         stored = np.zeros((n_r, n_t, n_n), TRACK)
         stored["updates"] = rng.integers(0, 3, stored.shape) * (rng.random(stored.shape) < 0.3)
         stored["track_time"] = rng.uniform(0.0, 100.0, stored.shape)
-        stored["track_time"][rng.random(stored.shape) < 0.05] = np.inf  # (never updated: always too old)
+        odd = rng.random(stored.shape)
+        stored["track_time"][odd < 0.05] = -np.inf  # (always too old)
+        stored["track_time"][(odd >= 0.05) & (odd < 0.08)] = np.nan  # (compares false: not held)
         picture = stored.swapaxes(1, 2)  # indexed (R, N, T)
         nodes = slice(1, n_n) if n_n > 1 else slice(0, 1)
         updates, times = picture["updates"][:, nodes], picture["track_time"][:, nodes]
+        updates[0, 0, 0], times[0, 0, 0] = 1, 71.25
         coast = rng.uniform(0.0, 60.0, updates.shape[1])
-        coast[0] = 100.0 - times[0, 0, 0] if np.isfinite(times[0, 0, 0]) else coast[0]  # exactly at the limit: held
+        coast[0] = 100.0 - 71.25  # the first track exactly at its node's limit: held
         now = 100.0
         expected = (updates > 0) & (now - times <= coast[None, :, None])
         held = np.empty(updates.shape, bool)
         held_tracks(updates, times, now, coast, True, False, held)
-        assert (held == expected).all()
+        assert (held == expected).all() and held[0, 0, 0]
         codes = np.empty(updates.shape, np.int8)
         held_tracks(updates, times, now, coast, np.int8(CONFIRMED), np.int8(0), codes)
         assert (codes == np.where(expected, CONFIRMED, 0)).all()

@@ -609,15 +609,16 @@ def node_holds(world, state, nodes: slice, latency: np.ndarray, now: float) -> n
     return _node_holds(world, state, nodes, latency, now, True, False)
 
 
-def _node_holds(world, state, nodes: slice, latency: np.ndarray, now: float, held, free) -> np.ndarray:
-    """:func:`node_holds` as ``held`` where a node holds the object and ``free`` where not (of their dtype)."""
+def _node_holds(world, state, nodes: slice, latency: np.ndarray, now: float, held_value, free_value) -> np.ndarray:
+    """:func:`node_holds` as ``held_value`` where a node holds the object and ``free_value`` where not (an array of
+    their dtype)."""
     fed = np.isfinite(latency)  # (n, S)
     slowest = np.where(fed, world.look_period[None, :], 0.0).max(axis=1, initial=0.0)
     coast = world.scenario.spec.doctrine.tracking.drop_after * slowest + np.where(fed, latency, 0.0).max(
         axis=1, initial=0.0)
     updates, track_time = state.picture.updates[:, nodes], state.picture.track_time[:, nodes]
-    out = np.empty(updates.shape, np.asarray(held).dtype)
-    held_tracks(updates, track_time, float(now), coast.astype(float), held, free, out)  # (numpy's comparison, compiled)
+    out = np.empty(updates.shape, np.asarray(held_value).dtype)
+    held_tracks(updates, track_time, float(now), coast.astype(float), held_value, free_value, out)  # (numpy's test)
     return out
 
 

@@ -227,8 +227,8 @@ class Context:
         arms = [world.scenario.catalog.types[f.type] if world.carrier[t] >= 0 else None
                 for t, f in enumerate(world.target_flight)]
         sensor_of = {u: s for s, u in enumerate(world.sensor_unit)}
-        ctx = cls(
-            world, reps, rng.replication_keys(int(seed), reps), EventLog() if events else None,
+        return cls(
+            world, reps, rng.replication_keys(int(seed), reps), EventLog(partial(flown_to, world)) if events else None,
             assigner=ASSIGNERS[doctrine.assignment], authority=authority,
             decision_time=DECISION_TIMES[spec.authority.decision_time.distribution],
             rounds=int(DOCTRINES[doctrine.engagement](doctrine.salvo_size)),
@@ -287,9 +287,6 @@ class Context:
                 spec.authority.automation, spec.authority.identification, world.profile,
                 [units[f] for f in world.fire_ids], posts, [units[home_of(u)[0]] for u in world.unit_ids]),
         )
-        if ctx.log is not None:  # the places events ask for as TargetAt, found when the table is built
-            ctx.log.place = partial(position_at, ctx)
-        return ctx
 
     @cached_property
     def relocation(self) -> dict[int, Moves]:
@@ -402,11 +399,9 @@ class Context:
 
     def event(self, r: int, when: float, kind: EventKind, unit: int = -1, target: int = -1, **numbers) -> None:
         """Log an event of replication row ``r`` at time ``when`` [s]: ``unit`` indexes the scenario's units,
-        ``target`` the targets (:mod:`iadsim.events`); a callable ``where`` is called only when events are kept, and a
-        target's place (:class:`iadsim.engine.log.TargetAt`) is found when the events' table is built."""
+        ``target`` the targets (:mod:`iadsim.events`); a target's place given as :class:`iadsim.engine.log.TargetAt`
+        is found when the events' table is built."""
         if self.log is not None:
-            if callable(numbers.get("where")):
-                numbers["where"] = numbers["where"]()
             self.log.add(int(self.reps[r]), float(when), kind, int(unit), int(target), **numbers)
 
 
@@ -475,7 +470,12 @@ def window(ctx: Context, k: int) -> tuple[float, float]:
 
 def position_at(ctx: Context, k: int, t, when) -> np.ndarray:
     """Target ``t``'s position at ``when`` within step ``k``'s window (the sampled velocity carries it)."""
-    w = ctx.world
+    return flown_to(ctx.world, k, t, when)
+
+
+def flown_to(w: World, k: int, t, when) -> np.ndarray:
+    """:func:`position_at` in world ``w`` (the event log's way to place targets: it holds the world, not the
+    context)."""
     t, ahead = np.broadcast_arrays(np.asarray(t).astype(np.int64, casting="same_kind", copy=False),
                                    np.asarray(when) - w.times[k])
     out = positions_at(w.position[k], w.velocity[k], t.ravel(), ahead.ravel())  # (numpy's numbers, compiled)
