@@ -68,9 +68,10 @@ def test_a_fire_units_track_is_the_kalman_filter_of_the_reports_that_reached_it(
 
 def test_the_nodes_tracks_of_one_object_lie_together_in_memory(make_scenario):
     """The pictures are indexed (R, N, T, ...) and stored (R, T, N, ...): a report fanning out to many nodes
-    touches one object's neighbouring tracks (phases.by_object), a node's track of an object keeps its fields in
-    one record (phases.TRACK), and a node's latest bearings of an object keep their times together; the values
-    are the engine's either way (the tests above)."""
+    touches one object's neighbouring tracks (phases.by_object), a node's track of an object keeps its state and
+    covariance in one record (phases.TRACK) and its time and update count in compact arrays of the same layout, and a
+    node's latest bearings of an object keep their times together; the values are the engine's either way (the tests
+    above)."""
     from numpy.lib.array_utils import byte_bounds
 
     from .test_triangulation import _world
@@ -79,13 +80,17 @@ def test_the_nodes_tracks_of_one_object_lie_together_in_memory(make_scenario):
     R, N, T = pic.updates.shape
     assert N > 1 and T > 1
     size = phases.TRACK.itemsize
-    fields = (pic.x, (6,)), (pic.p, (3, 3)), (pic.track_time, ()), (pic.updates, ())
+    fields = (pic.x, (6,)), (pic.p, (3, 3))
     for a, tail in fields:
         assert a.shape == (R, N, T) + tail
         assert a.strides[1] == size and a.strides[2] == N * size and a.strides[0] == T * N * size
-    for r, n, t in ((0, 0, 0), (1, N - 1, T - 1), (1, 1, 0)):  # one track's fields lie within one record
+    for r, n, t in ((0, 0, 0), (1, N - 1, T - 1), (1, 1, 0)):  # one track's state and covariance in one record
         bounds = [byte_bounds(a[r:r + 1, n:n + 1, t:t + 1]) for a, _ in fields]
         assert max(high for _, high in bounds) - min(low for low, _ in bounds) <= size
+    for a, dtype in ((pic.track_time, np.float64), (pic.updates, np.int32)):  # compact, one object's nodes together
+        item = np.dtype(dtype).itemsize
+        assert a.shape == (R, N, T) and a.dtype == dtype
+        assert a.strides == (T * N * item, item, N * item)
     world = _world(make_scenario)  # two passive sensors
     bearings = Engine(world, np.arange(2), seed=5, events=False).state.picture.bearings
     P = int((~world.ranging).sum())

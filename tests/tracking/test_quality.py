@@ -129,21 +129,23 @@ def test_picture_counts_of_a_hand_laid_picture():
 
 def test_held_tracks_is_the_hold_rule_on_a_picture_laid_out_as_the_engine_lays_it():
     """Which nodes hold each object: a measurement in the track and its state at most the node's coast time old,
-    compared with the rule written out in numpy on random node pictures stored object by object in 136-byte
-    records (the engine's layout), the nodes a slice of them; both output kinds (bool, status codes)."""
-    from iadsim.engine.phases import TRACK
-
+    compared with the rule written out in numpy on random node pictures stored object by object (the engine's
+    layout), the nodes a slice of them, and on fields of records; both output kinds (bool, status codes)."""
     rng = np.random.default_rng(11)
-    for n_r, n_t, n_n in ((1, 1, 1), (3, 7, 5), (20, 48, 15)):
-        stored = np.zeros((n_r, n_t, n_n), TRACK)
+    for n_r, n_t, n_n in ((1, 1, 1), (3, 7, 5), (20, 48, 15), (4, 9, 6)):
+        stored = np.zeros((n_r, n_t, n_n), [("x", np.float64, (6,)), ("track_time", np.float64), ("updates", np.int32)])
         stored["updates"] = rng.integers(0, 3, stored.shape) * (rng.random(stored.shape) < 0.3)
         stored["track_time"] = rng.uniform(0.0, 100.0, stored.shape)
         odd = rng.random(stored.shape)
         stored["track_time"][odd < 0.05] = -np.inf  # (always too old)
         stored["track_time"][(odd >= 0.05) & (odd < 0.08)] = np.nan  # (compares false: not held)
-        picture = stored.swapaxes(1, 2)  # indexed (R, N, T)
+        if n_r == 4:  # fields of records
+            picture_updates, picture_times = stored["updates"].swapaxes(1, 2), stored["track_time"].swapaxes(1, 2)
+        else:  # compact arrays (indexed (R, N, T), stored (R, T, N))
+            picture_updates = stored["updates"].copy().swapaxes(1, 2)
+            picture_times = stored["track_time"].copy().swapaxes(1, 2)
         nodes = slice(1, n_n) if n_n > 1 else slice(0, 1)
-        updates, times = picture["updates"][:, nodes], picture["track_time"][:, nodes]
+        updates, times = picture_updates[:, nodes], picture_times[:, nodes]
         updates[0, 0, 0], times[0, 0, 0] = 1, 71.25
         coast = rng.uniform(0.0, 60.0, updates.shape[1])
         coast[0] = 100.0 - 71.25  # the first track exactly at its node's limit: held

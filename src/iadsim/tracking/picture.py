@@ -190,12 +190,15 @@ def fuse_reports(x, p, time, updates, stale, bearings, index, rows, sensors, tar
                 if not at <= clock[r]:  # (not arrived yet)
                     break
                 node[m], arrival[m], which[m] = f, at, i
-                # its node's track asked for now (a TRACK record's three cache lines, at offsets 0, 64 and 128 of its
-                # 136 bytes, wherever it starts in a line), the group's all at once, not each as it is fused: waiting
-                # for them was two fifths of this function's time at 500 replications (perf, 2026-12-05)
+                # its node's track asked for now (a TRACK record's cache lines, at offsets 0, 64 and 112 of its 120
+                # bytes, wherever it starts in a line, and its time and update count), the group's all at once, not
+                # each as it is fused: waiting for them was two fifths of this function's time at 500 replications
+                # (perf, 2026-12-05)
                 prefetch(x, (r, f, t, 0))
                 prefetch(p, (r, f, t, 0, 2))
+                prefetch(p, (r, f, t, 2, 2))
                 prefetch(updates, (r, f, t))
+                prefetch(time, (r, f, t))
                 m += 1
                 arrived[i] += 1
             next_at[i] = report[i, 0] + latency[order[s, arrived[i]], s] if arrived[i] < reach[s] else np.inf

@@ -183,8 +183,8 @@ def held_tracks(updates, track_time, now, coast, held, free, out):  # pragma: no
     """Which nodes hold a track of each object at ``now``: ``out`` (R, n, T) gets ``held`` where node ``j``'s track
     of object ``t`` has a measurement (``updates`` > 0) and its state is at most ``coast[j]`` seconds old
     (``now - track_time <= coast[j]``), else ``free``. One pass over the picture (``updates``, ``track_time``
-    (R, n, T), any layout: fields of its records, visited object by object and node by node, the engine's order in
-    memory), its time read only where a track exists."""
+    (R, n, T), any layout; visited object by object and node by node, the engine's order in memory), its time read
+    only where a track exists."""
     n_r, n_n, n_t = updates.shape
     for r in range(n_r):
         for t in range(n_t):
