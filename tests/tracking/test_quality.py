@@ -133,13 +133,14 @@ def test_held_tracks_is_the_hold_rule_on_a_picture_laid_out_as_the_engine_lays_i
     layout), the nodes a slice of them, and on fields of records; both output kinds (bool, status codes)."""
     rng = np.random.default_rng(11)
     for n_r, n_t, n_n in ((1, 1, 1), (3, 7, 5), (20, 48, 15), (4, 9, 6)):
-        stored = np.zeros((n_r, n_t, n_n), [("x", np.float64, (6,)), ("track_time", np.float64), ("updates", np.int32)])
+        fields = [("x", np.float64, (6,)), ("track_time", np.float64), ("updates", np.int32)]
+        stored = np.zeros((n_r, n_t, n_n), np.dtype(fields, align=True))
         stored["updates"] = rng.integers(0, 3, stored.shape) * (rng.random(stored.shape) < 0.3)
         stored["track_time"] = rng.uniform(0.0, 100.0, stored.shape)
         odd = rng.random(stored.shape)
         stored["track_time"][odd < 0.05] = -np.inf  # (always too old)
         stored["track_time"][(odd >= 0.05) & (odd < 0.08)] = np.nan  # (compares false: not held)
-        if n_r == 4:  # fields of records
+        if n_r == 4:  # the last case: fields of records
             picture_updates, picture_times = stored["updates"].swapaxes(1, 2), stored["track_time"].swapaxes(1, 2)
         else:  # compact arrays (indexed (R, N, T), stored (R, T, N))
             picture_updates = stored["updates"].copy().swapaxes(1, 2)

@@ -125,7 +125,7 @@ def estimate_batch_bytes(scenario: Scenario, batch: int) -> int:
     replications on it (events off)::
 
         world       = 16 MB + 8 C (S + 6) + (150 + 16 J) K T + 400 min(2^18, K T) + 9 K S T + K S
-        replication = 812 T + 64 S T + 4 F S T + 112 F T + 16 F + 16 (U + L) + 64 + 96 S N
+        replication = 820 T + 64 S T + 4 F S T + 112 F T + 16 F + 16 (U + L) + 64 + 96 S N
         bytes       = world + batch x replication
 
     with K time steps, T aircraft, S sensors, J stand-off jammer bands, F fire units, U units, L links, C terrain
