@@ -80,8 +80,8 @@ def test_the_nodes_tracks_of_one_object_lie_together_in_memory(make_scenario):
     R, N, T = pic.updates.shape
     assert N > 1 and T > 1
     size = phases.TRACK.itemsize
-    # (fuse_reports asks for a record's lines at offsets 0, 64 and 112: the layout they assume)
-    assert phases.TRACK.names == ("x", "p") and size == 120 and phases.TRACK.fields["p"][1] == 48
+    # (fuse_reports asks for a record's lines at offsets 0, 64 and 112: the layout they assume, 6 then 3 x 3 doubles)
+    assert phases.TRACK.names == ("x", "p") and size == (6 + 9) * 8 and phases.TRACK.fields["p"][1] == 6 * 8
     fields = (pic.x, (6,)), (pic.p, (3, 3))
     for a, tail in fields:
         assert a.shape == (R, N, T) + tail

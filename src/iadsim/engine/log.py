@@ -33,13 +33,13 @@ class EventLog:
         self._rows: list[tuple] = []
         self._frame: tuple[int, pd.DataFrame] | None = None  # (rows it holds, the table): built once per change
         self.place = place
-        self._places: list[tuple[int, int, int, float]] = []  # (row, step, target, time) of the places to find
+        self._placed: list[tuple[int, int, int, float]] = []  # (row, step, target, time): the places asked for
 
     def add(self, replication: int, time: float, kind: EventKind, unit: int = -1, target: int = -1, track: int = -1,
             missiles: int = 0, time_of_flight: float = np.nan, miss_distance: float = np.nan,
             reason: Reason = Reason.NONE, where=_NOWHERE) -> None:
         if isinstance(where, TargetAt):
-            self._places.append((len(self._rows), int(where.step), int(where.target), float(where.when)))
+            self._placed.append((len(self._rows), *where))
             where = _NOWHERE
         self._rows.append((replication, time, int(kind), unit, target, track, missiles, time_of_flight, miss_distance,
                            int(reason), *(float(v) for v in where)))
@@ -50,22 +50,21 @@ class EventLog:
     def frame(self) -> pd.DataFrame:
         """The rows so far as the typed table (a copy: the caller may change it)."""
         if self._frame is None or self._frame[0] != len(self._rows):
-            self._find_places()
-            self._frame = (len(self._rows), events_frame(self._rows))
+            table = events_frame(self._rows)
+            if self._placed:
+                placed = np.array(self._placed, float)  # (whole numbers below 2**53 but the times: exact)
+                table.iloc[placed[:, 0].astype(np.int64), [table.columns.get_loc(c) for c in "xyz"]] = self._places(
+                    placed[:, 1].astype(np.int64), placed[:, 2].astype(np.int64), placed[:, 3])
+            self._frame = (len(self._rows), table)
         return self._frame[1].copy()
 
-    def _find_places(self) -> None:
-        """The places asked for so far, a step at a time (the same numbers as one at a time)."""
-        if not self._places:
-            return
+    def _places(self, steps: np.ndarray, targets: np.ndarray, times: np.ndarray) -> np.ndarray:
+        """(n, 3) where ``targets`` are at ``times`` within steps ``steps``, found a step at a time (the same numbers
+        as one at a time)."""
         if self.place is None:
             raise ValueError("an event's place was given as TargetAt, but the log has no 'place' to find it")
-        rows, steps, targets = (np.array([p[c] for p in self._places], np.int64) for c in range(3))
-        times = np.array([p[3] for p in self._places], float)
+        out = np.empty((len(steps), 3))
         order = np.argsort(steps, kind="stable")
-        bounds = np.flatnonzero(np.diff(steps[order])) + 1
-        for part in np.split(order, bounds):
-            for i, xyz in zip(part.tolist(), self.place(int(steps[part[0]]), targets[part], times[part]).tolist(),
-                              strict=True):
-                self._rows[rows[i]] = self._rows[rows[i]][:-3] + tuple(xyz)
-        self._places = []
+        for part in np.split(order, np.flatnonzero(np.diff(steps[order])) + 1):
+            out[part] = self.place(int(steps[part[0]]), targets[part], times[part])
+        return out
