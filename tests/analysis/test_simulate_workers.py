@@ -69,6 +69,24 @@ def scenario_steps(scenario) -> np.ndarray:
     return np.arange(int(spec.duration / spec.step + 1e-9) + 1)
 
 
+def test_a_run_without_a_folder_records_no_series_or_states(scenario, one_process, monkeypatch):
+    """The time series and the states are the run folder's: a run without one computes neither (their picture
+    scores cost about half the engine's steps again), and gives the same rows, events and progress."""
+
+    def refused(*args, **kwargs):
+        raise AssertionError("recorded for a run without a folder")
+
+    monkeypatch.setattr(montecarlo, "SeriesRecorder", refused)
+    monkeypatch.setattr(montecarlo, "StateRecorder", refused)
+    steps = []
+    other = simulate(scenario, 6, 11, batch_size=2, workers=1, progress=lambda done, total: steps.append(done))
+    pd.testing.assert_frame_equal(other.metrics, one_process[1].metrics)
+    pd.testing.assert_frame_equal(other.events, one_process[1].events)
+    assert steps == sorted(steps) and steps[-1] == 6 * len(scenario_steps(scenario))
+    with pytest.raises(AssertionError, match="recorded for a run without a folder"):
+        simulate(scenario, 2, 11, out_dir=one_process[0].parent / "refused", workers=1)
+
+
 @pytest.mark.parametrize("workers", [1, 2, 3])
 def test_rows_and_events_do_not_depend_on_the_batches(scenario, one_process, workers):
     _, one = one_process

@@ -75,7 +75,7 @@ class SeriesRecorder:
     """The time-series reporters (:data:`iadsim.analysis.metrics.REPORTERS`) summed over a batch's replications
     after the steps it samples (:data:`SERIES_POINTS`; every step in a run of up to that many)."""
 
-    def __init__(self, world: World, engine: Engine, progress=None, done_before: int = 0, total: int = 0):
+    def __init__(self, world: World, engine: Engine):
         self.world, self.engine = world, engine
         self.names = REPORTERS.names()
         self._reporters = [REPORTERS[name].of_state for name in self.names]
@@ -84,14 +84,10 @@ class SeriesRecorder:
         self._row = np.full(n, -1)
         self._row[self.steps] = np.arange(len(self.steps))
         self.sums = np.zeros((len(self.steps), len(self.names)))
-        self._progress, self._done_before, self._total = progress, done_before, total
 
     def after_step(self, steps: int) -> None:
-        """The engine's ``on_step``: record the step just simulated (if sampled), and report progress in
-        replication-steps."""
+        """The engine's ``on_step``: record the step just simulated (if sampled)."""
         self.record(steps - 1)
-        if self._progress is not None:
-            self._progress(self._done_before + steps * len(self.engine.reps), self._total)
 
     def record(self, step: int) -> None:
         row = self._row[step]
@@ -294,23 +290,27 @@ def by_replication(events: pd.DataFrame) -> pd.DataFrame:
     return events.iloc[order].reset_index(drop=True)
 
 
-def run_batch(world: World, reps: np.ndarray, seed: int, states: bool, progress=None) -> tuple[pd.DataFrame, ...]:
-    """Run replications ``reps`` on ``world`` in one engine: (metrics, events, series, states; None without
-    ``states``, decisions: None without automation, ordered by replication); ``progress(steps)`` (optional)
-    receives the replication-steps done so far."""
+def run_batch(world: World, reps: np.ndarray, seed: int, recorded: bool, progress=None) -> tuple[pd.DataFrame, ...]:
+    """Run replications ``reps`` on ``world`` in one engine: (metrics, events, series, states, decisions). The time
+    series and the states are what a run folder keeps: recorded only when ``recorded`` (else None; nothing else
+    reads them, and the series' picture scores cost the engine's steps about half as much again). Decisions:
+    None without automation, ordered by replication. ``progress(steps)`` (optional) receives the
+    replication-steps done so far."""
     engine = Engine(world, reps, seed)
-    series = SeriesRecorder(world, engine, None if progress is None else lambda done, total: progress(done))
-    recorder = StateRecorder(world, engine) if states else None
+    series = SeriesRecorder(world, engine) if recorded else None
+    states = StateRecorder(world, engine) if recorded else None
 
     def on_step(steps: int) -> None:
-        series.after_step(steps)
-        if recorder is not None:
-            recorder.after_step(steps)
+        if recorded:
+            series.after_step(steps)
+            states.after_step(steps)
+        if progress is not None:
+            progress(steps * len(reps))
 
     engine.run(on_step)
     decisions = by_replication(engine.decisions) if world.scenario.spec.authority.automation is not None else None
-    return (replication_rows(world, engine), engine.events, series.frame(),
-            None if recorder is None else recorder.frame(), decisions)
+    return (replication_rows(world, engine), engine.events, None if series is None else series.frame(),
+            None if states is None else states.frame(), decisions)
 
 
 BATCH_STATE_BYTES = 1_500_000_000
@@ -356,11 +356,11 @@ def resumed_batch_size(out_dir: Path | None) -> int | None:
 
 
 _WORKER: dict = {}
-"""What a worker process of :func:`_run_in_workers` runs batches with: world, seed, states, counter."""
+"""What a worker process of :func:`_run_in_workers` runs batches with: world, seed, recorded, counter."""
 
 
-def _keep_in_worker(world: World, seed: int, states: bool, counter) -> None:
-    _WORKER.update(world=world, seed=seed, states=states, counter=counter)
+def _keep_in_worker(world: World, seed: int, recorded: bool, counter) -> None:
+    _WORKER.update(world=world, seed=seed, recorded=recorded, counter=counter)
 
 
 def _worker_batch(job: tuple[int, np.ndarray]) -> tuple:
@@ -373,10 +373,10 @@ def _worker_batch(job: tuple[int, np.ndarray]) -> tuple:
             counter.value += steps - last[0]
         last[0] = steps
 
-    return (batch, *run_batch(_WORKER["world"], reps, _WORKER["seed"], _WORKER["states"], progress))
+    return (batch, *run_batch(_WORKER["world"], reps, _WORKER["seed"], _WORKER["recorded"], progress))
 
 
-def _run_in_workers(world: World, seed: int, states: bool, todo: list[tuple[int, np.ndarray]], workers: int,
+def _run_in_workers(world: World, seed: int, recorded: bool, todo: list[tuple[int, np.ndarray]], workers: int,
                     finished, progress=None) -> None:
     """Run batches ``todo`` ((batch, replications)) in ``workers`` local processes started once
     (:class:`iadsim.analysis.sweep.executors.LocalExecutor`; forked ones share the World). Each finished batch
@@ -388,7 +388,7 @@ def _run_in_workers(world: World, seed: int, states: bool, todo: list[tuple[int,
 
     method = start_method("auto")  # the counter's lock must come from the workers' context
     counter = multiprocessing.get_context(method).Value("q", 0)
-    with LocalExecutor(workers, method, setup=(_keep_in_worker, (world, seed, states, counter))) as ex:
+    with LocalExecutor(workers, method, setup=(_keep_in_worker, (world, seed, recorded, counter))) as ex:
         pending = {ex.submit(_worker_batch, job) for job in todo}
         while pending:
             done = ex.wait_first(pending, timeout=0.5)  # (it fails if a worker has died)
