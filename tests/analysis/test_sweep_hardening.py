@@ -564,14 +564,52 @@ def _tiny_with(tiny: Path, **changes) -> object:
     data = yaml.safe_load(tiny.read_text())
     data["threats"][0]["count"] = changes.get("threats", 4)
     data["duration"] = changes.get("duration", "3 min")
+    for i in range(changes.get("passive", 0)):  # ESM stations reporting to the command post
+        data["units"].append({"id": f"esm{i}", "type": "esm-station", "x": f"{i % 8 - 4} km", "y": f"{-3 - i // 8} km"})
+        data["links"].append({"from": f"esm{i}", "to": "cp", "carries": "tracks", "latency": "1 s"})
+    for i in range(changes.get("posts", 0)):  # more command posts, fed by the search radar
+        data["units"].append({"id": f"cp{i}", "type": "command-post", "x": f"{i % 8 - 4} km", "y": f"{4 + i // 8} km"})
+        data["links"].append({"from": "sr", "to": f"cp{i}", "carries": "tracks", "latency": "1 s"})
     return scenario_from_document(Document(str(tiny), data), tiny)
 
 
-@pytest.mark.parametrize("changes,batch", [({}, 50), ({"threats": 120}, 50),
-                                           ({"threats": 60, "duration": "12 min"}, 20)])
-def test_estimate_batch_bytes_bounds_the_measured_peak(tiny, changes, batch):
+def _mapped_bytes(state) -> int:
+    """The bytes of the engine state's arrays that :func:`iadsim.memory.sparse_zeros` maps (tracemalloc does not
+    see them), counted whole, as if every page were written."""
+    import dataclasses
+    import mmap
+
     import numpy as np
 
+    seen: set[int] = set()
+
+    def walk(obj) -> int:
+        if isinstance(obj, np.ndarray):
+            base = obj
+            while isinstance(base, np.ndarray) and base.base is not None:
+                base = base.base
+            memory = base.obj if isinstance(base, memoryview) else base
+            if isinstance(memory, mmap.mmap) and id(memory) not in seen:
+                seen.add(id(memory))
+                return len(memory)
+            return 0
+        if dataclasses.is_dataclass(obj):
+            return sum(walk(getattr(obj, f.name)) for f in dataclasses.fields(obj))
+        return 0
+
+    return walk(state)
+
+
+@pytest.mark.parametrize("changes,batch", [({}, 50), ({"threats": 120}, 50),
+                                           ({"threats": 60, "duration": "12 min"}, 20),
+                                           ({"threats": 120, "passive": 24, "posts": 8}, 100)])
+def test_estimate_batch_bytes_bounds_the_measured_peak(tiny, changes, batch):
+    """The engine's traced peak with the run folder's recorders, plus its mapped arrays counted whole, stays within
+    the estimate; with many passive sensors and command posts, their pictures' bearings and tracks are most of
+    it."""
+    import numpy as np
+
+    from iadsim.analysis import montecarlo
     from iadsim.engine import Engine, build_world
 
     scenario = _tiny_with(tiny, **changes)
@@ -579,13 +617,30 @@ def test_estimate_batch_bytes_bounds_the_measured_peak(tiny, changes, batch):
     tracemalloc.start()
     try:
         world = build_world(scenario)
-        Engine(world, np.arange(batch), 1, events=False).run()
-        peak = tracemalloc.get_traced_memory()[1]
+        engine = Engine(world, np.arange(batch), 1, events=False)
+        series, states = montecarlo.SeriesRecorder(world, engine), montecarlo.StateRecorder(world, engine)
+        engine.run(lambda steps: (series.after_step(steps), states.after_step(steps)))
+        peak = tracemalloc.get_traced_memory()[1] + _mapped_bytes(engine.state)
     finally:
         tracemalloc.stop()
     estimate = estimate_batch_bytes(scenario, batch)
     assert peak <= estimate <= 5 * peak, (peak, estimate)
     assert estimate_batch_bytes(scenario, 2 * batch) > estimate  # grows with the batch
+
+
+def test_the_budget_counts_the_nodes_and_passive_sensors_the_engine_builds(tiny):
+    """Read from the spec and catalog, without building: the command posts that keep a picture and the passive
+    sensors whose bearings every picture keeps, as many as the World has."""
+    import numpy as np
+
+    from iadsim.analysis.sweep.budget import work_size
+    from iadsim.engine import build_world
+
+    scenario = _tiny_with(tiny, passive=3, posts=2)
+    size = work_size(scenario.spec, scenario.catalog, int(np.prod(scenario.terrain.shape)))
+    world = build_world(scenario)
+    assert (size.posts, size.passive, size.sensors) == (len(world.post_ids), int((~world.ranging).sum()),
+                                                        len(world.sensor_ids)) == (3, 3, 5)
 
 
 def test_the_estimate_holds_the_engines_track_table(tiny):

@@ -17,7 +17,7 @@ import numpy as np
 
 import iadsim.sensors  # noqa: F401  (registers the sensor models)
 from iadsim.analysis.sweep.spec import Sweep, SweepSpec
-from iadsim.registry import SENSOR_MODELS
+from iadsim.registry import SENSOR_MODELS, measures_range
 from iadsim.scenario import InputError, Scenario
 from iadsim.scenario.paths import parse_path
 from iadsim.sensors.geometry import PATH_CHUNK
@@ -43,7 +43,9 @@ more only share the same CPUs and add each a worker's memory."""
 @dataclass(frozen=True)
 class WorkSize:
     """What the memory of one engine batch scales with: K time steps, T aircraft (threats and civil),
-    S sensors (radars, and launchers carrying one), F fire units, U units, L links, C terrain cells."""
+    S sensors (radars, passive sensors, and launchers carrying a radar), F fire units, U units, L links, C terrain
+    cells; of the units, the command posts (which keep a picture as fire units do) and the passive sensors (whose
+    latest bearings every picture keeps)."""
 
     steps: int
     targets: int
@@ -54,6 +56,8 @@ class WorkSize:
     cells: int
     track_slots: int = 0  # each sensor's track slots per replication (iadsim.tracking.scan.slots_needed)
     jammer_bands: int = 0  # stand-off jammer aircraft times their bands
+    posts: int = 0  # command posts
+    passive: int = 0  # passive sensors (of the S)
 
     def world_bytes(self) -> int:
         """The replication-independent World (:func:`iadsim.engine.build_world`), at its peak while built:
@@ -74,13 +78,19 @@ class WorkSize:
         """One replication of the engine state (:class:`iadsim.engine.core.State`) at its peak within a step:
         per target the engagement and outcome arrays and their temporaries (820 bytes: 12 of them the layers it
         reached and the fire unit that killed it, 8 when its engagement was nominated); per sensor and target the
-        confirmation counters and their temporaries in ``sense`` (64); per fire unit, sensor and target the
-        boolean picture arrays of ``_known`` (4); per fire unit and target its own track (state, covariance,
-        time, updates) and the assignment arrays (112); per fire unit the missiles and launches it fired (16); per
-        unit and link its state (16); per sensor track slot its state, covariance, counters and truth (96)."""
+        confirmation counters and their temporaries in ``sense`` (64); per fire unit, sensor and target 4 (once
+        the boolean picture arrays of ``_known``, now compiled; kept as the allowance for what is not itemised
+        here: the reports in flight, the detections' and the fusing's buffers); per node that keeps a picture
+        (fire unit or command post) and target its own track (:data:`iadsim.engine.phases.TRACK`'s state and
+        covariance 120, its time 8 and update count 4), the latest bearing of each of the P passive sensors (32
+        P) and the temporaries that read them (assignment's, the time series' and the states' scores: 28); per
+        fire unit the missiles and launches it fired (16); per unit and link its state (16); per sensor track slot
+        its state, covariance, counters and truth (96). The tracks and the slots are counted whole, though a run
+        takes memory only for the pages it writes (:func:`iadsim.memory.sparse_zeros`)."""
         t, s, f = self.targets, self.sensors, self.fire_units
-        return (820 * t + 64 * s * t + 4 * f * s * t + 112 * f * t + 16 * f + 16 * (self.units + self.links) + 64
-                + 96 * s * self.track_slots)
+        nodes = f + self.posts
+        return (820 * t + 64 * s * t + 4 * f * s * t + (160 + 32 * self.passive) * nodes * t + 16 * f
+                + 16 * (self.units + self.links) + 64 + 96 * s * self.track_slots)
 
     def batch_bytes(self, batch: int) -> int:
         """Peak bytes of one engine batch of `batch` replications: world + batch x replication."""
@@ -94,11 +104,11 @@ class WorkSize:
 def work_size(spec, catalog, cells: int) -> WorkSize:
     """The :class:`WorkSize` of a validated scenario spec (its units' catalog types tell sensors and fire
     units apart), without building anything."""
-    from iadsim.scenario.catalog import SENSOR_TYPES, LauncherType
+    from iadsim.scenario.catalog import SENSOR_TYPES, CommandPostType, LauncherType
 
     steps = int(math.floor(spec.duration / spec.step + 1e-9)) + 1
     targets = sum(int(f.count) for f in (*spec.threats, *spec.traffic))
-    sensors = fire = 0
+    sensors = fire = posts = passive = 0
     clutter = 0.0  # the most false plots a look of any radar gives
     sites = {u.id: 1 + (len(u.relocation.sites) if u.relocation is not None else 0) for u in spec.units}
     for unit in spec.units:  # a relocating unit is a unit at each of its sites
@@ -111,13 +121,17 @@ def work_size(spec, catalog, cells: int) -> WorkSize:
         elif isinstance(entry, SENSOR_TYPES):  # radars and passive sensors
             sensors += sites[unit.id]
             radar = entry
+        elif isinstance(entry, CommandPostType):
+            posts += sites[unit.id]
         if radar is not None:  # the sensor model's own count, as the engine reads it
             model = SENSOR_MODELS[radar.model].from_catalog(radar, unit)
             clutter = max(clutter, getattr(model, "false_plots_per_look", 0.0))
+            passive += (not measures_range(model)) * sites[unit.id]
     slots = slots_needed(targets, clutter, spec.doctrine.tracking.confirm_looks)
     bands = sum(int(j.count) * len(j.bands) for j in spec.jammers)
     links = sum(sites[link.from_] * sites[link.to] for link in spec.links)  # (copied to and from every site)
-    return WorkSize(steps, targets, sensors, fire, sum(sites.values()), links, int(cells), slots, bands)
+    return WorkSize(steps, targets, sensors, fire, sum(sites.values()), links, int(cells), slots, bands, posts,
+                    passive)
 
 
 def estimate_batch_bytes(scenario: Scenario, batch: int) -> int:
@@ -125,15 +139,16 @@ def estimate_batch_bytes(scenario: Scenario, batch: int) -> int:
     replications on it (events off)::
 
         world       = 16 MB + 8 C (S + 6) + (150 + 16 J) K T + 400 min(2^18, K T) + 9 K S T + K S
-        replication = 820 T + 64 S T + 4 F S T + 112 F T + 16 F + 16 (U + L) + 64 + 96 S N
+        replication = 820 T + 64 S T + 4 F S T + (160 + 32 P) (F + Q) T + 16 F + 16 (U + L) + 64 + 96 S N
         bytes       = world + batch x replication
 
-    with K time steps, T aircraft, S sensors, J stand-off jammer bands, F fire units, U units, L links, C terrain
-    cells and N track slots per sensor (two per aircraft, 16, and room for the tentative tracks of the most
-    cluttered radar's false plots: three times its mean per look, times the looks a tentative track may live). The
-    coefficients come from the array shapes in :mod:`iadsim.engine.world` and :mod:`iadsim.engine.core`
-    and were checked against tracemalloc peaks (the estimate was 1 to 2.5 times the measured peak in the
-    scenarios tried, from 5 to 120 aircraft and 2 to 22 sensors); the interpreter and its libraries (a
+    with K time steps, T aircraft, S sensors (P of them passive), J stand-off jammer bands, F fire units, Q
+    command posts, U units, L links, C terrain cells and N track slots per sensor (two per aircraft, 16, and room
+    for the tentative tracks of the most cluttered radar's false plots: three times its mean per look, times the
+    looks a tentative track may live). The coefficients come from the array shapes in
+    :mod:`iadsim.engine.world` and :mod:`iadsim.engine.phases` and are checked against tracemalloc peaks plus
+    the engine's mapped arrays, counted whole (the estimate was 1 to 2.5 times that in the scenarios tried,
+    from 5 to 120 aircraft, 2 to 22 sensors, up to 12 of them passive); the interpreter and its libraries (a
     few hundred MB per process) are not included. Nothing here grows with the number of steps except the
     World: the engine keeps no per-step history.
     """
