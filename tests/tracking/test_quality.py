@@ -8,9 +8,10 @@ from datetime import datetime
 
 import numpy as np
 import pytest
+from scipy.optimize import linear_sum_assignment
 
 from iadsim.tracking import CONFIRMED, TENTATIVE
-from iadsim.tracking.quality import held_tracks, ospa, picture_counts, tentative_objects
+from iadsim.tracking.quality import held_tracks, node_counts, ospa, ospa_in, picture_counts, tentative_objects
 from iadsim.tracking.scan import SensorTrackTable
 
 
@@ -72,6 +73,23 @@ def test_ospa_keeps_small_distances_and_groups_of_more_estimates_than_objects():
     for p in (1.0, 2.0, 3.0):
         assert ospa(x, y, 5000.0, p) == pytest.approx(_ospa_by_definition(x, y, 5000.0, p), rel=1e-12)
         assert ospa(y, x, 5000.0, p) == pytest.approx(_ospa_by_definition(y, x, 5000.0, p), rel=1e-12)
+
+def test_ospa_of_two_and_two_takes_the_better_pairing_and_any_work_space():
+    """Two objects flying together and two tracks near them (one group of two and two): the straight pairing and
+    the crossed one, each the better in turn, against the definition; beside them a lone track and a lone object.
+    The same answers from ospa_in with work space too small, exact and larger (reused from call to call)."""
+    y = np.array([[0.0, 0, 0], [2000.0, 0, 0], [50e3, 0, 0]])
+    straight = np.array([[300.0, 0, 0], [1800.0, 0, 0], [0.0, 40e3, 0]])
+    crossed = straight[[1, 0, 2]]
+    spare = (np.empty(100), np.empty(100, np.int64))
+    for x in (straight, crossed):
+        for p in (1.0, 2.0):
+            expected = _ospa_by_definition(x, y, 5000.0, p)
+            assert ospa(x, y, 5000.0, p) == pytest.approx(expected, rel=1e-12)
+            for reals, ints in ((np.empty(0), np.empty(0, np.int64)), (np.empty(9), np.empty(31, np.int64)), spare):
+                assert ospa_in(x, y, 5000.0, p, reals, ints) == ospa(x, y, 5000.0, p)
+    assert ospa(straight, y, 5000.0, 2.0) == ospa(crossed, y, 5000.0, 2.0)  # (the order of the tracks is no matter)
+
 
 @pytest.mark.validation
 def test_ospa_agrees_with_stone_soup_where_both_assign_alike(validation):
@@ -179,3 +197,68 @@ def test_tentative_objects_are_those_of_the_tentative_tracks_in_use():
         tentative_objects(tab.status, tab.truth, tab.top, out)
         assert (out == expected).all()
         assert expected.any() or n_r == 1
+
+
+def _ospa_assigned(x, y, c=5000.0, p=2.0):
+    """Schuhmacher, Vo & Vo (2008) Eq. 3 with scipy's optimal assignment (any size)."""
+    if len(x) > len(y):
+        x, y = y, x
+    if len(y) == 0:
+        return 0.0
+    d = np.minimum(np.linalg.norm(x[:, None] - y[None], axis=-1), c) ** p
+    rows, cols = linear_sum_assignment(d)
+    return ((d[rows, cols].sum() + c**p * (len(y) - len(x))) / len(y)) ** (1 / p)
+
+
+def test_node_counts_are_the_hold_and_placing_rules_and_ospa_by_definition():
+    """A node's picture scores against the rules written out here in numpy, on random pictures laid out object by
+    object (the engine's layout): it holds a track with a measurement whose state is at most its coast time old;
+    it should hold a flying object that its feeding sensors place (one of those seeing it measures range, or two
+    passive ones do of which one measures elevation); OSPA by scipy's optimal assignment. And bit for bit the
+    sensors' scoring (picture_counts) of the same held tracks and objects to hold."""
+    rng = np.random.default_rng(13)
+    cases = np.zeros(4, np.int64)  # objects held and to hold, to hold and missed, held and not to hold, placed by
+    #                                passive sensors alone
+    for n_r, n_n, n_t, n_s in ((1, 1, 1, 1), (3, 4, 7, 5), (6, 5, 30, 8), (2, 3, 12, 6)):
+        objects = rng.uniform(-30e3, 30e3, (n_t, 3))
+        stored = np.zeros((n_r, n_t, n_n, 6))
+        stored[..., :3] = objects[None, :, None] + rng.normal(0.0, 2500.0, (n_r, n_t, n_n, 3))  # (some beyond c)
+        stored[..., 3:] = rng.normal(0.0, 200.0, (n_r, n_t, n_n, 3))
+        x = stored.swapaxes(1, 2)
+        updates = (rng.integers(1, 4, (n_r, n_t, n_n)) * (rng.random((n_r, n_t, n_n)) < 0.6)).astype(np.int32)
+        updates = updates.swapaxes(1, 2)
+        track_time = rng.uniform(75.0, 100.0, (n_r, n_t, n_n)).swapaxes(1, 2)
+        coast = rng.uniform(0.0, 20.0, n_n)
+        now = 100.0
+        feeds = rng.random((n_r, n_n, n_s)) < 0.5
+        seen = rng.random((n_s, n_t)) < 0.6
+        ranging = rng.random(n_s) < (0.0 if n_r == 2 else 0.3)  # (the last case: passive sensors only)
+        elevation = ~ranging & (rng.random(n_s) < 0.5)
+        flying = rng.random((n_r, n_t)) < 0.8
+        seen_objects, seers = np.nonzero(seen.T)
+        seers_from = np.searchsorted(seen_objects, np.arange(n_t + 1))
+        out = np.zeros((n_r, n_n, 6))
+        node_counts(x, updates, track_time, now, coast, feeds, seers_from, seers, ranging, elevation, flying, objects,
+                    5000.0, 2.0, out)
+
+        held = (updates > 0) & (now - track_time <= coast[None, :, None])  # (R, n, T)
+        fed = feeds[..., None] & seen[None, None]  # (R, n, S, T): fed by a sensor seeing the object
+        placed = (fed & ranging[:, None]).any(axis=2) | (((fed & ~ranging[:, None]).sum(axis=2) >= 2)
+                                                         & (fed & elevation[:, None]).any(axis=2))
+        should = placed & flying[:, None, :]
+        for r in range(n_r):
+            for j in range(n_n):
+                h = held[r, j]
+                estimates = x[r, j, h, :3] + x[r, j, h, 3:] * (now - track_time[r, j, h])[:, None]
+                assert out[r, j, 1:].tolist() == [should[r, j].sum(), (should & held)[r, j].sum()] + [h.sum()] * 3
+                assert out[r, j, 0] == pytest.approx(_ospa_assigned(estimates, objects[should[r, j]]), rel=1e-9,
+                                                     abs=1e-6)
+        cases += np.array([(should & held).sum(), (should & ~held).sum(), (held & ~should).sum(),
+                           should.sum() if not ranging.any() else 0])
+
+        scored = np.zeros_like(out)
+        picture_counts(x, np.where(held, CONFIRMED, 0).astype(np.int8),
+                       np.broadcast_to(np.arange(n_t, dtype=np.int64), held.shape), track_time,
+                       np.full((n_r, n_n), n_t, np.int64), now, objects, should, 5000.0, 2.0, scored)
+        assert (out == scored).all()
+    assert (cases > 0).all(), cases

@@ -25,8 +25,8 @@ import pandas as pd
 from iadsim.analysis.intervals import interval, ratio_interval
 from iadsim.registry import ELEVATION, Registry
 from iadsim.scenario.models import LAYERS
-from iadsim.tracking import CONFIRMED, FREE
-from iadsim.tracking.quality import OSPA_CUTOFF, OSPA_ORDER, held_tracks, picture_counts
+from iadsim.tracking import FREE
+from iadsim.tracking.quality import OSPA_CUTOFF, OSPA_ORDER, held_tracks, node_counts, picture_counts
 
 __all__ = ["METRICS", "METRIC_KINDS", "REPLICATION_METRICS", "REPORTERS", "Metric", "Reporter", "command_post_picture",
            "derived_metrics", "derived_names", "fire_unit_picture", "layer_metrics", "mean_ci", "metric_stat",
@@ -588,17 +588,16 @@ def _node_counts(world, state, nodes: slice, latency: np.ndarray, feeds: np.ndar
     k = max(state.time_index - 1, 0)
     pic, out = state.picture, state.outcomes
     now = float(world.times[k])
-    x, track_time = pic.x[:, nodes], pic.track_time[:, nodes]  # (views: the kernel reads any layout)
-    status = _node_holds(world, state, nodes, latency, now, np.int8(CONFIRMED), np.int8(FREE))
     flying = out.alive & ~out.leaked & world.active[k][None, :]
-    # seen by a feeding sensor that places it (a radar that sees it, or two passive ones that detect it)
+    # the sensors that see each object and would place it with another: a radar that sees it, a passive one that
+    # detects it (it should be held where a node's feeding sensors place it: :func:`placed`'s rule)
     seen = world.looks.visible_at(k) & (world.ranging[:, None] | (world.looks.pd_at(k) > 0))
-    sees = placed(world, seen, feeds)  # (R, n, T)
-    n_r, n_f, n_t = status.shape
-    counts = np.zeros((n_r, n_f, 6))
-    picture_counts(x, status, np.broadcast_to(np.arange(n_t, dtype=np.int64), status.shape), track_time,
-                   np.full((n_r, n_f), n_t, np.int64), now, world.position[k], sees & flying[:, None, :],
-                   OSPA_CUTOFF, OSPA_ORDER, counts)
+    objects, sensors = np.nonzero(seen.T)  # (object by object)
+    seers_from = np.searchsorted(objects, np.arange(seen.shape[1] + 1))
+    counts = np.zeros(feeds.shape[:2] + (6,))
+    node_counts(pic.x[:, nodes], pic.updates[:, nodes], pic.track_time[:, nodes], now, _coast(world, latency), feeds,
+                seers_from, sensors, world.ranging, world.placing == ELEVATION, flying, world.position[k],
+                OSPA_CUTOFF, OSPA_ORDER, counts)  # (views: the kernel reads any layout)
     return counts
 
 
@@ -606,33 +605,28 @@ def node_holds(world, state, nodes: slice, latency: np.ndarray, now: float) -> n
     """(R, n, T) whether nodes ``nodes`` of the picture (their latencies (n, S)) hold each object at ``now``: a
     track that some report reached within ``doctrine.tracking.drop_after`` looks of the slowest sensor feeding
     the node plus that path's latency (:func:`fire_unit_picture`)."""
-    return _node_holds(world, state, nodes, latency, now, True, False)
+    updates, track_time = state.picture.updates[:, nodes], state.picture.track_time[:, nodes]
+    out = np.empty(updates.shape, bool)
+    held_tracks(updates, track_time, float(now), _coast(world, latency), True, False, out)  # (numpy's test)
+    return out
 
 
-def _node_holds(world, state, nodes: slice, latency: np.ndarray, now: float, held_value, free_value) -> np.ndarray:
-    """:func:`node_holds` as ``held_value`` where a node holds the object and ``free_value`` where not (an array of
-    their dtype)."""
+def _coast(world, latency: np.ndarray) -> np.ndarray:
+    """(n,) [s] how long nodes of these latencies (n, S) hold a track no report reached: ``drop_after`` looks of
+    the slowest sensor feeding the node plus that path's latency."""
     fed = np.isfinite(latency)  # (n, S)
     slowest = np.where(fed, world.look_period[None, :], 0.0).max(axis=1, initial=0.0)
     coast = world.scenario.spec.doctrine.tracking.drop_after * slowest + np.where(fed, latency, 0.0).max(
         axis=1, initial=0.0)
-    updates, track_time = state.picture.updates[:, nodes], state.picture.track_time[:, nodes]
-    out = np.empty(updates.shape, np.asarray(held_value).dtype)
-    held_tracks(updates, track_time, float(now), coast.astype(float), held_value, free_value, out)  # (numpy's test)
-    return out
+    return coast.astype(float)
 
 
-def placed(world, held: np.ndarray, feeds: np.ndarray | None = None) -> np.ndarray:
+def placed(world, held: np.ndarray) -> np.ndarray:
     """Whether sensors place each object (:func:`iadsim.registry.places_target`: one that measures range, or two
-    passive ones of which one measures elevation): ``held`` (R, S, T) which sensors hold it -> (R, T); or with
-    ``feeds`` (R, n, S), ``held`` (S, T) which sensors see it -> (R, n, T) whether each node's feeding sensors
-    do."""
-    kinds = (world.ranging, ~world.ranging, world.placing == ELEVATION)
-    if feeds is None:
-        ranging, lines, elevation = (held[:, kind].sum(axis=1) for kind in kinds)
-    else:
-        f = feeds.astype(np.float32)
-        ranging, lines, elevation = (f @ (held & kind[:, None]).astype(np.float32) for kind in kinds)
+    passive ones of which one measures elevation): ``held`` (R, S, T) which sensors hold it -> (R, T). (The
+    nodes' pictures apply the same rule to their feeding sensors in :func:`iadsim.tracking.quality.node_counts`.)"""
+    ranging, lines, elevation = (held[:, kind].sum(axis=1) for kind in (world.ranging, ~world.ranging,
+                                                                          world.placing == ELEVATION))
     return (ranging > 0) | ((lines >= 2) & (elevation > 0))
 
 

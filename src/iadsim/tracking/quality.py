@@ -32,7 +32,8 @@ import numpy as np
 from iadsim.tracking.scan import min_cost_assignment
 from iadsim.tracking.tracks import CONFIRMED, TENTATIVE
 
-__all__ = ["OSPA_CUTOFF", "OSPA_ORDER", "held_tracks", "ospa", "picture_counts", "tentative_objects"]
+__all__ = ["OSPA_CUTOFF", "OSPA_ORDER", "held_tracks", "node_counts", "ospa", "ospa_in", "picture_counts",
+           "tentative_objects"]
 
 OSPA_CUTOFF = 5000.0
 """[m] the OSPA cut-off c the picture-quality series use (issue 19: c = 5 km)."""
@@ -43,7 +44,15 @@ OSPA_ORDER = 2.0
 @numba.njit(cache=True, nogil=True)
 def ospa(estimates, truths, c, p):  # pragma: no cover - compiled
     """OSPA distance [m] between ``estimates`` (n, 3) and ``truths`` (m, 3) positions, cut-off ``c`` [m] (c^p
-    finite), order ``p`` (module docstring).
+    finite), order ``p`` (module docstring): :func:`ospa_in` with work space of its own."""
+    return ospa_in(estimates, truths, c, p, np.empty(0), np.empty(0, np.int64))
+
+
+@numba.njit(cache=True, nogil=True)
+def ospa_in(estimates, truths, c, p, reals, ints):  # pragma: no cover - compiled
+    """:func:`ospa`, its work space in ``reals`` (float64, n m) and ``ints`` (int64, 5 (n + m) + 1) where they are
+    that long (else allocated here): the pictures' scores call it thousands of times per sample, mostly on a few
+    points.
 
     With n <= m the sum to minimise is ``c^p m + sum over the assigned pairs closer than c of (d^p - c^p)``: a
     pair at the cut-off or beyond adds c^p whether assigned or not. So the assignment splits over the groups of
@@ -58,8 +67,29 @@ def ospa(estimates, truths, c, p):  # pragma: no cover - compiled
     small, large = (estimates, truths) if n <= m else (truths, estimates)
     ns, nl = small.shape[0], large.shape[0]
     cp = c**p
-    cost = np.empty((ns, nl))  # min(d, c)^p (Eq. 3's); the pairs below c^p are the close ones
-    root = np.arange(ns + nl)  # union-find over the points: small's, then large's
+    if ns == 1:  # one point: its closest partner if closer than c (the general case's answer, with no work space)
+        best = cp
+        for j in range(nl):
+            d = np.sqrt((small[0, 0] - large[j, 0]) ** 2 + (small[0, 1] - large[j, 1]) ** 2
+                        + (small[0, 2] - large[j, 2]) ** 2)
+            if d < c and d**p < best:
+                best = d**p
+        total = best if best < cp else 0.0
+        if best < cp and nl > 1:
+            total += cp * (nl - 1)
+        elif best >= cp:
+            total += cp * nl
+        return (total / nl) ** (1.0 / p)
+    na = ns + nl
+    if reals.shape[0] < ns * nl:
+        reals = np.empty(ns * nl)
+    if ints.shape[0] < 5 * na + 1:
+        ints = np.empty(5 * na + 1, np.int64)
+    cost = reals[:ns * nl].reshape((ns, nl))  # min(d, c)^p (Eq. 3's); the pairs below c^p are the close ones
+    work = ints  # (the integer arrays below)
+    root = work[:na]  # union-find over the points: small's, then large's
+    for a in range(na):
+        root[a] = a
     for i in range(ns):
         for j in range(nl):
             d = np.sqrt((small[i, 0] - large[j, 0]) ** 2 + (small[i, 1] - large[j, 1]) ** 2
@@ -68,12 +98,22 @@ def ospa(estimates, truths, c, p):  # pragma: no cover - compiled
             if cost[i, j] < cp:
                 a, b = _find(root, i), _find(root, ns + j)
                 root[max(a, b)] = min(a, b)
-    label = np.empty(ns + nl, np.int64)  # each point's group: its first point
-    for a in range(ns + nl):
+    label = work[na:2 * na]  # each point's group: its first point
+    for a in range(na):
         label[a] = _find(root, a)
-    order = np.argsort(label, kind="mergesort")  # the groups in turn, each's points ascending (small's first)
-    rows = np.empty(ns, np.int64)
-    cols = np.empty(nl, np.int64)
+    # the groups in turn, each's points ascending (small's first): a stable counting sort by label (a point's index)
+    start = work[2 * na:3 * na + 1]
+    start[:] = 0
+    for a in range(na):
+        start[label[a] + 1] += 1
+    for a in range(na):
+        start[a + 1] += start[a]
+    order = work[3 * na + 1:4 * na + 1]
+    for a in range(na):
+        order[start[label[a]]] = a
+        start[label[a]] += 1
+    rows = work[4 * na + 1:4 * na + 1 + ns]
+    cols = work[4 * na + 1 + ns:]
     total = 0.0  # the chosen pairs' cost
     chosen = 0  # how many
     e = 0
@@ -98,6 +138,16 @@ def ospa(estimates, truths, c, p):  # pragma: no cover - compiled
                         ia, ib = rows[a], cols[b]
             total += cost[ia, ib]
             chosen += 1
+            continue
+        if k == 2 and q == 2:  # two and two (aircraft flying together): the better of the two pairings
+            crossed = (cost[rows[0], cols[1]] - cp) + (cost[rows[1], cols[0]] - cp)
+            if crossed < (cost[rows[0], cols[0]] - cp) + (cost[rows[1], cols[1]] - cp):
+                total += cost[rows[0], cols[1]]
+                total += cost[rows[1], cols[0]]
+            else:
+                total += cost[rows[0], cols[0]]
+                total += cost[rows[1], cols[1]]
+            chosen += 2
             continue
         # the group's pairs by the difference they make, cost - c^p (far pairs 0: as good as leaving both)
         sub = np.empty((min(k, q), max(k, q)))
@@ -137,6 +187,8 @@ def picture_counts(x, status, truth, time, top, now, objects, should, c, p, out)
     est = np.empty((n_slots, 3))
     tru = np.empty((n_t, 3))
     held = np.empty(n_t, np.bool_)
+    reals = np.empty(n_slots * n_t)  # (ospa's work space)
+    ints = np.empty(5 * (n_slots + n_t) + 1, np.int64)
     for r in range(n_r):
         for s in range(n_s):
             if top[r, s] == 0:  # no track: every object it should hold is missed
@@ -170,7 +222,7 @@ def picture_counts(x, status, truth, time, top, now, objects, should, c, p, out)
                         tru[n_o, a] = objects[t, a]
                     n_o += 1
                     n_held += int(held[t])
-            out[r, s, 0] = ospa(est[:n_e], tru[:n_o], c, p)
+            out[r, s, 0] = ospa_in(est[:n_e], tru[:n_o], c, p, reals, ints)
             out[r, s, 1] = n_o
             out[r, s, 2] = n_held
             out[r, s, 3] = n_e
@@ -201,3 +253,62 @@ def tentative_objects(status, truth, top, out):  # pragma: no cover - compiled
             for i in range(top[r, s]):
                 if status[r, s, i] == TENTATIVE and truth[r, s, i] >= 0:
                     out[r, truth[r, s, i]] = True
+
+
+@numba.njit(cache=True, nogil=True)
+def node_counts(x, updates, track_time, now, coast, feeds, seers_from, seers, ranging, elevation, flying, objects, c,
+                p, out):  # pragma: no cover - compiled
+    """Each node's own picture in each replication at time ``now`` (the nodes' tracks are keyed by object, one per
+    object at most): ``out`` (R, n, 6) gets the OSPA [m] between the tracks the node holds (:func:`held_tracks`'
+    rule: ``updates`` > 0 and ``track_time`` at most ``coast`` (n,) old; ``x`` (R, n, T, 6) carried at its velocity
+    to ``now``) and the true positions ``objects`` (T, 3) of the objects it should hold, and the SIAP counts J, JT,
+    N, NA and the distinct objects followed (N = NA = distinct: a keyed track follows its object).
+
+    A node should hold an object that flies (``flying`` (R, T)) and that the sensors feeding it (``feeds``
+    (R, n, S)) place: of the sensors seeing the object (``seers[seers_from[t]:seers_from[t + 1]]``), one that
+    measures range (``ranging`` (S,)), or two passive ones of which one measures elevation (``elevation`` (S,)).
+    The picture arrays may have any layout; the engine's, object by object, is walked in memory order. The
+    result is :func:`picture_counts`' on the same picture, bit for bit."""
+    n_r, n_n, n_t = updates.shape
+    est = np.empty((n_n, n_t, 3))
+    tru = np.empty((n_n, n_t, 3))
+    n_e = np.empty(n_n, np.int64)
+    n_o = np.empty(n_n, np.int64)
+    n_held = np.empty(n_n, np.int64)
+    reals = np.empty(n_t * n_t)  # (ospa's work space)
+    ints = np.empty(10 * n_t + 1, np.int64)
+    for r in range(n_r):
+        n_e[:] = 0
+        n_o[:] = 0
+        n_held[:] = 0
+        for t in range(n_t):
+            for j in range(n_n):
+                held = updates[r, j, t] > 0 and now - track_time[r, j, t] <= coast[j]
+                if held:
+                    h = now - track_time[r, j, t]
+                    for a in range(3):
+                        est[j, n_e[j], a] = x[r, j, t, a] + h * x[r, j, t, 3 + a]
+                    n_e[j] += 1
+                if not flying[r, t]:
+                    continue
+                ranged = lines = elevations = 0
+                for i in range(seers_from[t], seers_from[t + 1]):
+                    s = seers[i]
+                    if feeds[r, j, s]:
+                        if ranging[s]:
+                            ranged += 1
+                        else:
+                            lines += 1
+                            elevations += int(elevation[s])
+                if ranged > 0 or (lines >= 2 and elevations > 0):
+                    for a in range(3):
+                        tru[j, n_o[j], a] = objects[t, a]
+                    n_o[j] += 1
+                    n_held[j] += int(held)
+        for j in range(n_n):
+            out[r, j, 0] = ospa_in(est[j, :n_e[j]], tru[j, :n_o[j]], c, p, reals, ints)
+            out[r, j, 1] = n_o[j]
+            out[r, j, 2] = n_held[j]
+            out[r, j, 3] = n_e[j]
+            out[r, j, 4] = n_e[j]
+            out[r, j, 5] = n_e[j]
