@@ -6,13 +6,14 @@ from __future__ import annotations
 import itertools
 from datetime import datetime
 
+import numba
 import numpy as np
 import pytest
 from scipy.optimize import linear_sum_assignment
 
 from iadsim.tracking import CONFIRMED, TENTATIVE
 from iadsim.tracking.quality import held_tracks, node_counts, ospa, ospa_in, picture_counts, tentative_objects
-from iadsim.tracking.scan import SensorTrackTable
+from iadsim.tracking.scan import SensorTrackTable, min_cost_assignment
 
 
 def _ospa_by_definition(x, y, c, p):
@@ -73,6 +74,43 @@ def test_ospa_keeps_small_distances_and_groups_of_more_estimates_than_objects():
     for p in (1.0, 2.0, 3.0):
         assert ospa(x, y, 5000.0, p) == pytest.approx(_ospa_by_definition(x, y, 5000.0, p), rel=1e-12)
         assert ospa(y, x, 5000.0, p) == pytest.approx(_ospa_by_definition(y, x, 5000.0, p), rel=1e-12)
+
+
+@numba.njit
+def _two_and_two_by_assignment(x, y, c, p):
+    """OSPA of two estimates and two objects all closer than c, written as the general case computes it: the
+    Hungarian method's pairing (iadsim.tracking.scan.min_cost_assignment) of min(d, c)^p - c^p, the pairs' costs
+    added row by row."""
+    cost = np.empty((2, 2))
+    for i in range(2):
+        for j in range(2):
+            cost[i, j] = np.sqrt((x[i, 0] - y[j, 0]) ** 2 + (x[i, 1] - y[j, 1]) ** 2 + (x[i, 2] - y[j, 2]) ** 2) ** p
+    pick = min_cost_assignment(cost - c**p)
+    total = 0.0
+    for i in range(2):
+        total += cost[i, pick[i]]
+    return (total / 2) ** (1.0 / p)
+
+
+def test_ospa_of_two_and_two_is_the_assignments_answer_to_the_last_bit():
+    """Two aircraft flying together: the pairing of two tracks with two objects is decided as the Hungarian method
+    decides it, also in near-ties (both tracks within a few last bits of midway between the objects; one track's
+    position twice), so the distance is the general case's to the last bit (a rule comparing the two pairings'
+    sums differs here)."""
+    rng = np.random.default_rng(21)
+    y = np.array([[0.0, 0.0, 1000.0], [2000.0, 0.0, 1000.0]])
+    cases = []
+    ulp = np.spacing(1000.0)
+    for i in range(-6, 7):  # both tracks within a few last bits of midway: the two pairings all but tied
+        for j in range(-6, 7):
+            x = np.array([[1000.0 + i * ulp, 400.0, 1000.0], [1000.0 + j * ulp, -350.0, 1000.0]])
+            cases += [x, np.array([x[0], x[0]])]
+    cases += [y[None, 0] + rng.normal(0.0, 800.0, (2, 3)) for _ in range(200)]
+    for x in cases:
+        assert np.linalg.norm(x[:, None] - y[None], axis=-1).max() < 5000.0  # (one group of two and two)
+        for p in (1.0, 2.0):
+            assert ospa(x, y, 5000.0, p) == _two_and_two_by_assignment(x, y, 5000.0, p)
+
 
 def test_ospa_of_two_and_two_takes_the_better_pairing_and_any_work_space():
     """Two objects flying together and two tracks near them (one group of two and two): the straight pairing and

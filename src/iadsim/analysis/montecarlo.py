@@ -379,7 +379,8 @@ def _worker_batch(job: tuple[int, np.ndarray]) -> tuple:
 def _run_in_workers(world: World, seed: int, recorded: bool, todo: list[tuple[int, np.ndarray]], workers: int,
                     finished, progress=None) -> None:
     """Run batches ``todo`` ((batch, replications)) in ``workers`` local processes started once
-    (:class:`iadsim.analysis.sweep.executors.LocalExecutor`; forked ones share the World). Each finished batch
+    (:class:`iadsim.analysis.sweep.executors.LocalExecutor`; forked ones share the World), with the time series and
+    states when ``recorded`` (:func:`run_batch`). Each finished batch
     goes to ``finished(batch, metrics, events, series, states, decisions)`` in this process as it completes;
     ``progress(steps)`` receives the replication-steps done, every half second."""
     import multiprocessing

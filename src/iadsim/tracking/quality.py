@@ -52,7 +52,8 @@ def ospa(estimates, truths, c, p):  # pragma: no cover - compiled
 def ospa_in(estimates, truths, c, p, reals, ints):  # pragma: no cover - compiled
     """:func:`ospa`, its work space in ``reals`` (float64, n m) and ``ints`` (int64, 5 (n + m) + 1) where they are
     that long (else allocated here): the pictures' scores call it thousands of times per sample, mostly on a few
-    points.
+    points. One point needs no work space (its closest partner); a group of two and two is decided as
+    :func:`min_cost_assignment` decides it, without calling it; the groups are ordered by a counting sort.
 
     With n <= m the sum to minimise is ``c^p m + sum over the assigned pairs closer than c of (d^p - c^p)``: a
     pair at the cut-off or beyond adds c^p whether assigned or not. So the assignment splits over the groups of
@@ -74,11 +75,10 @@ def ospa_in(estimates, truths, c, p, reals, ints):  # pragma: no cover - compile
                         + (small[0, 2] - large[j, 2]) ** 2)
             if d < c and d**p < best:
                 best = d**p
-        total = best if best < cp else 0.0
-        if best < cp and nl > 1:
-            total += cp * (nl - 1)
-        elif best >= cp:
-            total += cp * nl
+        chosen = int(best < cp)
+        total = best if chosen else 0.0
+        if nl > chosen:
+            total += cp * (nl - chosen)
         return (total / nl) ** (1.0 / p)
     na = ns + nl
     if reals.shape[0] < ns * nl:
@@ -86,7 +86,7 @@ def ospa_in(estimates, truths, c, p, reals, ints):  # pragma: no cover - compile
     if ints.shape[0] < 5 * na + 1:
         ints = np.empty(5 * na + 1, np.int64)
     cost = reals[:ns * nl].reshape((ns, nl))  # min(d, c)^p (Eq. 3's); the pairs below c^p are the close ones
-    work = ints  # (the integer arrays below)
+    work = ints  # (the integer arrays below, in turn)
     root = work[:na]  # union-find over the points: small's, then large's
     for a in range(na):
         root[a] = a
@@ -139,9 +139,19 @@ def ospa_in(estimates, truths, c, p, reals, ints):  # pragma: no cover - compile
             total += cost[ia, ib]
             chosen += 1
             continue
-        if k == 2 and q == 2:  # two and two (aircraft flying together): the better of the two pairings
-            crossed = (cost[rows[0], cols[1]] - cp) + (cost[rows[1], cols[0]] - cp)
-            if crossed < (cost[rows[0], cols[0]] - cp) + (cost[rows[1], cols[1]] - cp):
+        if k == 2 and q == 2:  # two and two (aircraft flying together): the pairing min_cost_assignment picks,
+            # decided as it decides it (each row its cheaper column; when both want the same one, the row that loses
+            # less by leaving it leaves it), so near-ties go the same way
+            a00, a01 = cost[rows[0], cols[0]] - cp, cost[rows[0], cols[1]] - cp
+            a10, a11 = cost[rows[1], cols[0]] - cp, cost[rows[1], cols[1]] - cp
+            first, second = a01 < a00, a11 < a10  # (True: the second column)
+            if first != second:
+                crossed = first
+            elif not first:
+                crossed = (a01 - a00) < (a11 - a10)
+            else:
+                crossed = not ((a00 - a01) < (a10 - a11))
+            if crossed:
                 total += cost[rows[0], cols[1]]
                 total += cost[rows[1], cols[0]]
             else:
@@ -167,6 +177,17 @@ def ospa_in(estimates, truths, c, p, reals, ints):  # pragma: no cover - compile
     return (total / nl) ** (1.0 / p)
 
 
+@numba.njit(cache=True, nogil=True)
+def _work_space(reals, ints, n, m):  # pragma: no cover - compiled
+    """:func:`ospa_in`'s work space for n and m points: ``reals``, ``ints``, or larger ones (twice what is needed)
+    when they are too short."""
+    if reals.shape[0] < n * m:
+        reals = np.empty(2 * n * m)
+    if ints.shape[0] < 5 * (n + m) + 1:
+        ints = np.empty(10 * (n + m) + 2, np.int64)
+    return reals, ints
+
+
 @numba.njit(cache=True, nogil=True, inline="always")
 def _find(root, a):  # pragma: no cover - compiled
     """The union-find root of ``a`` (halving the path as it goes)."""
@@ -187,8 +208,8 @@ def picture_counts(x, status, truth, time, top, now, objects, should, c, p, out)
     est = np.empty((n_slots, 3))
     tru = np.empty((n_t, 3))
     held = np.empty(n_t, np.bool_)
-    reals = np.empty(n_slots * n_t)  # (ospa's work space)
-    ints = np.empty(5 * (n_slots + n_t) + 1, np.int64)
+    reals = np.empty(64)  # (ospa's work space, grown as needed)
+    ints = np.empty(64, np.int64)
     for r in range(n_r):
         for s in range(n_s):
             if top[r, s] == 0:  # no track: every object it should hold is missed
@@ -222,6 +243,7 @@ def picture_counts(x, status, truth, time, top, now, objects, should, c, p, out)
                         tru[n_o, a] = objects[t, a]
                     n_o += 1
                     n_held += int(held[t])
+            reals, ints = _work_space(reals, ints, n_e, n_o)
             out[r, s, 0] = ospa_in(est[:n_e], tru[:n_o], c, p, reals, ints)
             out[r, s, 1] = n_o
             out[r, s, 2] = n_held
@@ -275,8 +297,8 @@ def node_counts(x, updates, track_time, now, coast, feeds, seers_from, seers, ra
     n_e = np.empty(n_n, np.int64)
     n_o = np.empty(n_n, np.int64)
     n_held = np.empty(n_n, np.int64)
-    reals = np.empty(n_t * n_t)  # (ospa's work space)
-    ints = np.empty(10 * n_t + 1, np.int64)
+    reals = np.empty(64)  # (ospa's work space, grown as needed)
+    ints = np.empty(64, np.int64)
     for r in range(n_r):
         n_e[:] = 0
         n_o[:] = 0
@@ -306,6 +328,7 @@ def node_counts(x, updates, track_time, now, coast, feeds, seers_from, seers, ra
                     n_o[j] += 1
                     n_held[j] += int(held)
         for j in range(n_n):
+            reals, ints = _work_space(reals, ints, n_e[j], n_o[j])
             out[r, j, 0] = ospa_in(est[j, :n_e[j]], tru[j, :n_o[j]], c, p, reals, ints)
             out[r, j, 1] = n_o[j]
             out[r, j, 2] = n_held[j]

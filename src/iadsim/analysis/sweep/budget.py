@@ -83,7 +83,7 @@ class WorkSize:
         here: the reports in flight, the detections' and the fusing's buffers); per node that keeps a picture
         (fire unit or command post) and target its own track (:data:`iadsim.engine.phases.TRACK`'s state and
         covariance 120, its time 8 and update count 4), the latest bearing of each of the P passive sensors (32
-        P) and the temporaries that read them (assignment's, the time series' and the states' scores: 28); per
+        P) and an allowance for the temporaries that read them (28: the states' holds, assignment's masks); per
         fire unit the missiles and launches it fired (16); per unit and link its state (16); per sensor track slot
         its state, covariance, counters and truth (96). The tracks and the slots are counted whole, though a run
         takes memory only for the pages it writes (:func:`iadsim.memory.sparse_zeros`)."""
@@ -97,8 +97,10 @@ class WorkSize:
         return self.world_bytes() + int(batch) * self.replication_bytes()
 
     def describe(self) -> str:
-        return (f"{self.steps:,} steps x {self.targets:,} aircraft x {self.sensors:,} sensors x "
-                f"{self.fire_units:,} fire units, {self.cells:,} terrain cells")
+        passive = f" ({self.passive:,} passive)" if self.passive else ""
+        posts = f" and {self.posts:,} command posts" if self.posts else ""
+        return (f"{self.steps:,} steps x {self.targets:,} aircraft x {self.sensors:,} sensors{passive} x "
+                f"{self.fire_units:,} fire units{posts}, {self.cells:,} terrain cells")
 
 
 def work_size(spec, catalog, cells: int) -> WorkSize:
@@ -311,7 +313,7 @@ def check_budget(sweep: Sweep, max_memory: int | str | None = None) -> int:
         loc = (factors + sets + [("factors",)])[0]
     raise doc.error(loc, f"point {biggest.index} needs about {_gb(size.batch_bytes(1))} of memory for one "
                          f"replication ({size.describe()}), more than {source} ({_gb(budget)}): shorten the "
-                         "duration, lengthen the step, or use fewer aircraft or sensors")
+                         "duration, lengthen the step, or use fewer aircraft, sensors or command posts")
 
 
 WORKER_BASE_BYTES = 300_000_000
