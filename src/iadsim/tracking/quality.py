@@ -39,6 +39,9 @@ OSPA_CUTOFF = 5000.0
 """[m] the OSPA cut-off c the picture-quality series use (issue 19: c = 5 km)."""
 OSPA_ORDER = 2.0
 """The OSPA order p the picture-quality series use."""
+WORK_SPACE = 1 << 16
+"""The most elements of each work-space array the picture kernels give :func:`ospa_in` (512 kB of float64): larger
+sets of points (rare) get their own."""
 
 
 @numba.njit(cache=True, nogil=True)
@@ -177,17 +180,6 @@ def ospa_in(estimates, truths, c, p, reals, ints):  # pragma: no cover - compile
     return (total / nl) ** (1.0 / p)
 
 
-@numba.njit(cache=True, nogil=True)
-def _work_space(reals, ints, n, m):  # pragma: no cover - compiled
-    """:func:`ospa_in`'s work space for n and m points: ``reals``, ``ints``, or larger ones (twice what is needed)
-    when they are too short."""
-    if reals.shape[0] < n * m:
-        reals = np.empty(2 * n * m)
-    if ints.shape[0] < 5 * (n + m) + 1:
-        ints = np.empty(10 * (n + m) + 2, np.int64)
-    return reals, ints
-
-
 @numba.njit(cache=True, nogil=True, inline="always")
 def _find(root, a):  # pragma: no cover - compiled
     """The union-find root of ``a`` (halving the path as it goes)."""
@@ -208,8 +200,8 @@ def picture_counts(x, status, truth, time, top, now, objects, should, c, p, out)
     est = np.empty((n_slots, 3))
     tru = np.empty((n_t, 3))
     held = np.empty(n_t, np.bool_)
-    reals = np.empty(64)  # (ospa's work space, grown as needed)
-    ints = np.empty(64, np.int64)
+    reals = np.empty(min(n_slots * n_t, WORK_SPACE))  # (ospa's work space; it makes its own for larger sets)
+    ints = np.empty(min(5 * (n_slots + n_t) + 1, WORK_SPACE), np.int64)
     for r in range(n_r):
         for s in range(n_s):
             if top[r, s] == 0:  # no track: every object it should hold is missed
@@ -243,7 +235,6 @@ def picture_counts(x, status, truth, time, top, now, objects, should, c, p, out)
                         tru[n_o, a] = objects[t, a]
                     n_o += 1
                     n_held += int(held[t])
-            reals, ints = _work_space(reals, ints, n_e, n_o)
             out[r, s, 0] = ospa_in(est[:n_e], tru[:n_o], c, p, reals, ints)
             out[r, s, 1] = n_o
             out[r, s, 2] = n_held
@@ -297,8 +288,8 @@ def node_counts(x, updates, track_time, now, coast, feeds, seers_from, seers, ra
     n_e = np.empty(n_n, np.int64)
     n_o = np.empty(n_n, np.int64)
     n_held = np.empty(n_n, np.int64)
-    reals = np.empty(64)  # (ospa's work space, grown as needed)
-    ints = np.empty(64, np.int64)
+    reals = np.empty(min(n_t * n_t, WORK_SPACE))  # (ospa's work space; it makes its own for larger sets)
+    ints = np.empty(min(10 * n_t + 1, WORK_SPACE), np.int64)
     for r in range(n_r):
         n_e[:] = 0
         n_o[:] = 0
@@ -328,7 +319,6 @@ def node_counts(x, updates, track_time, now, coast, feeds, seers_from, seers, ra
                     n_o[j] += 1
                     n_held[j] += int(held)
         for j in range(n_n):
-            reals, ints = _work_space(reals, ints, n_e[j], n_o[j])
             out[r, j, 0] = ospa_in(est[j, :n_e[j]], tru[j, :n_o[j]], c, p, reals, ints)
             out[r, j, 1] = n_o[j]
             out[r, j, 2] = n_held[j]
