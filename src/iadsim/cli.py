@@ -564,7 +564,7 @@ def simulate(
     loaded = load_scenario(scenario)
     with progress_bar("simulating", enabled=not as_json) as progress, _interruptible():
         result = run(loaded, replications, seed, out_dir, progress=progress, notes=_note, max_memory=limit,
-                     workers=workers, corridors=corridors)
+                     workers=workers, corridors=corridors, events=out_dir is not None)  # (the summary reads none)
     if as_json:
         _print_json(result.summary)
     else:

@@ -88,6 +88,19 @@ def test_a_run_without_a_folder_records_no_series_or_states(scenario, one_proces
         simulate(scenario, 2, 11, out_dir=one_process[0].parent / "refused", workers=1)
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_run_keeping_no_events_gives_the_same_rows_and_summary(scenario, one_process, workers, tmp_path):
+    """``events=False`` (the command without a run folder: its summary reads none) keeps an empty events table and
+    changes nothing else; a run folder keeps its events whatever it says."""
+    _, one = one_process
+    other = simulate(scenario, 6, 11, batch_size=2, workers=workers, events=False)
+    pd.testing.assert_frame_equal(other.metrics, one.metrics)
+    assert other.summary == one.summary and len(other.events) == 0 and list(other.events) == list(one.events)
+    kept = simulate(scenario, 6, 11, out_dir=tmp_path / "run", batch_size=2, workers=workers, events=False)
+    pd.testing.assert_frame_equal(kept.events, one.events)
+    pd.testing.assert_frame_equal(load_run(tmp_path / "run").events, load_run(one_process[0]).events)
+
+
 @pytest.mark.parametrize("workers", [1, 2, 3])
 def test_rows_and_events_do_not_depend_on_the_batches(scenario, one_process, workers):
     _, one = one_process

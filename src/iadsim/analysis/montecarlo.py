@@ -195,7 +195,7 @@ class RunInterrupted(KeyboardInterrupt):
 
 def simulate(scenario: Scenario, replications: int, seed: int | None = None, out_dir: Path | None = None,
              batch_size: int | None = None, progress=None, notes=None, max_memory: int | None = None,
-             workers: int | None = 1, corridors: bool = False) -> RunResult:
+             workers: int | None = 1, corridors: bool = False, events: bool = True) -> RunResult:
     """Run ``replications`` replications in batches; with ``out_dir``, build a run folder (format 3,
     :mod:`iadsim.analysis.runfolder`) batch by batch and move it into place when complete; ``corridors``: the
     folder also keeps each defended asset's least-exposed corridor (``corridors.json``) for the report.
@@ -214,11 +214,15 @@ def simulate(scenario: Scenario, replications: int, seed: int | None = None, out
     A run interrupted with Ctrl-C raises
     :class:`RunInterrupted` naming the ``.partial`` folder whose finished batches stay readable; running
     the same command again resumes from them.
+
+    ``events=False`` keeps no events (the result's table is empty; the metrics and summary are the same): for a
+    caller that reads only those. A run folder keeps its events whatever this says.
     """
     from iadsim.analysis.runfolder import RunWriter
     from iadsim.analysis.sweep.executors import fork_is_safe
 
     seed = scenario.spec.seed if seed is None else int(seed)
+    events = events or out_dir is not None
     automatic = workers is None
     workers = max(1, min(int(workers or os.cpu_count() or 1), replications))
     if batch_size is None:
@@ -257,11 +261,12 @@ def simulate(scenario: Scenario, replications: int, seed: int | None = None, out
     try:
         if workers > 1:
             _run_in_workers(world, seed, writer is not None, [(b, batches[b]) for b in todo], workers, finished,
-                            None if progress is None else lambda steps: progress(done_before + steps, total))
+                            None if progress is None else lambda steps: progress(done_before + steps, total), events)
         else:
             for batch in todo:
                 finished(batch, *run_batch(world, batches[batch], seed, writer is not None, None if progress is None
-                                           else lambda steps, before=done_before: progress(before + steps, total)))
+                                           else lambda steps, before=done_before: progress(before + steps, total),
+                                           events))
                 done_before += len(batches[batch]) * n_steps
     except KeyboardInterrupt:
         raise RunInterrupted(writer.partial if writer is not None and writer.finished else None) from None
@@ -290,13 +295,14 @@ def by_replication(events: pd.DataFrame) -> pd.DataFrame:
     return events.iloc[order].reset_index(drop=True)
 
 
-def run_batch(world: World, reps: np.ndarray, seed: int, recorded: bool, progress=None) -> tuple[pd.DataFrame, ...]:
+def run_batch(world: World, reps: np.ndarray, seed: int, recorded: bool, progress=None,
+              events: bool = True) -> tuple[pd.DataFrame, ...]:
     """Run replications ``reps`` on ``world`` in one engine: (metrics, events, series, states, decisions). The time
     series and the states are what a run folder keeps: recorded only when ``recorded`` (else None; nothing else
-    reads them, and the series' picture scores cost the engine's steps about half as much again). Decisions:
-    None without automation, ordered by replication. ``progress(steps)`` (optional) receives the
-    replication-steps done so far."""
-    engine = Engine(world, reps, seed)
+    reads them, and the series' picture scores cost the engine's steps about a third as much again). Events: an
+    empty table unless ``events``. Decisions: None without automation, ordered by replication.
+    ``progress(steps)`` (optional) receives the replication-steps done so far."""
+    engine = Engine(world, reps, seed, events=events)
     series = SeriesRecorder(world, engine) if recorded else None
     states = StateRecorder(world, engine) if recorded else None
 
@@ -356,11 +362,11 @@ def resumed_batch_size(out_dir: Path | None) -> int | None:
 
 
 _WORKER: dict = {}
-"""What a worker process of :func:`_run_in_workers` runs batches with: world, seed, recorded, counter."""
+"""What a worker process of :func:`_run_in_workers` runs batches with: world, seed, recorded, counter, events."""
 
 
-def _keep_in_worker(world: World, seed: int, recorded: bool, counter) -> None:
-    _WORKER.update(world=world, seed=seed, recorded=recorded, counter=counter)
+def _keep_in_worker(world: World, seed: int, recorded: bool, counter, events: bool) -> None:
+    _WORKER.update(world=world, seed=seed, recorded=recorded, counter=counter, events=events)
 
 
 def _worker_batch(job: tuple[int, np.ndarray]) -> tuple:
@@ -373,14 +379,15 @@ def _worker_batch(job: tuple[int, np.ndarray]) -> tuple:
             counter.value += steps - last[0]
         last[0] = steps
 
-    return (batch, *run_batch(_WORKER["world"], reps, _WORKER["seed"], _WORKER["recorded"], progress))
+    return (batch, *run_batch(_WORKER["world"], reps, _WORKER["seed"], _WORKER["recorded"], progress,
+                              _WORKER["events"]))
 
 
 def _run_in_workers(world: World, seed: int, recorded: bool, todo: list[tuple[int, np.ndarray]], workers: int,
-                    finished, progress=None) -> None:
+                    finished, progress=None, events: bool = True) -> None:
     """Run batches ``todo`` ((batch, replications)) in ``workers`` local processes started once
     (:class:`iadsim.analysis.sweep.executors.LocalExecutor`; forked ones share the World), with the time series and
-    states when ``recorded`` (:func:`run_batch`). Each finished batch
+    states when ``recorded`` and the events when ``events`` (:func:`run_batch`). Each finished batch
     goes to ``finished(batch, metrics, events, series, states, decisions)`` in this process as it completes;
     ``progress(steps)`` receives the replication-steps done, every half second."""
     import multiprocessing
@@ -389,7 +396,7 @@ def _run_in_workers(world: World, seed: int, recorded: bool, todo: list[tuple[in
 
     method = start_method("auto")  # the counter's lock must come from the workers' context
     counter = multiprocessing.get_context(method).Value("q", 0)
-    with LocalExecutor(workers, method, setup=(_keep_in_worker, (world, seed, recorded, counter))) as ex:
+    with LocalExecutor(workers, method, setup=(_keep_in_worker, (world, seed, recorded, counter, events))) as ex:
         pending = {ex.submit(_worker_batch, job) for job in todo}
         while pending:
             done = ex.wait_first(pending, timeout=0.5)  # (it fails if a worker has died)
