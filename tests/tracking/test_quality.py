@@ -9,7 +9,7 @@ from datetime import datetime
 import numba
 import numpy as np
 import pytest
-from scipy.optimize import linear_sum_assignment
+from tests.ospa_reference import ospa_by_assignment
 
 from iadsim.tracking import CONFIRMED, TENTATIVE
 from iadsim.tracking.quality import held_tracks, node_counts, ospa, ospa_in, picture_counts, tentative_objects
@@ -237,17 +237,6 @@ def test_tentative_objects_are_those_of_the_tentative_tracks_in_use():
         assert expected.any() or n_r == 1
 
 
-def _ospa_assigned(x, y, c=5000.0, p=2.0):
-    """Schuhmacher, Vo & Vo (2008) Eq. 3 with scipy's optimal assignment (any size)."""
-    if len(x) > len(y):
-        x, y = y, x
-    if len(y) == 0:
-        return 0.0
-    d = np.minimum(np.linalg.norm(x[:, None] - y[None], axis=-1), c) ** p
-    rows, cols = linear_sum_assignment(d)
-    return ((d[rows, cols].sum() + c**p * (len(y) - len(x))) / len(y)) ** (1 / p)
-
-
 def test_node_counts_are_the_hold_and_placing_rules_and_ospa_by_definition():
     """A node's picture scores against the rules written out here in numpy, on random pictures laid out object by
     object (the engine's layout): it holds a track with a measurement whose state is at most its coast time old;
@@ -289,7 +278,7 @@ def test_node_counts_are_the_hold_and_placing_rules_and_ospa_by_definition():
                 h = held[r, j]
                 estimates = x[r, j, h, :3] + x[r, j, h, 3:] * (now - track_time[r, j, h])[:, None]
                 assert out[r, j, 1:].tolist() == [should[r, j].sum(), (should & held)[r, j].sum()] + [h.sum()] * 3
-                assert out[r, j, 0] == pytest.approx(_ospa_assigned(estimates, objects[should[r, j]]), rel=1e-9,
+                assert out[r, j, 0] == pytest.approx(ospa_by_assignment(estimates, objects[should[r, j]]), rel=1e-9,
                                                      abs=1e-6)
         cases += np.array([(should & held).sum(), (should & ~held).sum(), (held & ~should).sum(),
                            should.sum() if not ranging.any() else 0])
