@@ -83,7 +83,7 @@ class WorkSize:
         here: the reports in flight, the detections' and the fusing's buffers); per node that keeps a picture
         (fire unit or command post) and target its own track (:data:`iadsim.engine.phases.TRACK`'s state and
         covariance 120, its time 8 and update count 4), the latest bearing of each of the P passive sensors (32
-        P) and an allowance for the temporaries that read them (28: the states' holds, assignment's masks); per
+        P) and an allowance for the temporaries that read them (28: the states' holds, among others); per
         fire unit the missiles and launches it fired (16); per unit and link its state (16); per sensor track slot
         its state, covariance, counters and truth (96). The tracks and the slots are counted whole, though a run
         takes memory only for the pages it writes (:func:`iadsim.memory.sparse_zeros`)."""
@@ -150,7 +150,7 @@ def estimate_batch_bytes(scenario: Scenario, batch: int) -> int:
     looks a tentative track may live). The coefficients come from the array shapes in
     :mod:`iadsim.engine.world` and :mod:`iadsim.engine.phases` and are checked against tracemalloc peaks plus
     the engine's mapped arrays, counted whole (the estimate was 1 to 2.5 times that in the scenarios tried,
-    from 5 to 120 aircraft, 2 to 22 sensors, up to 12 of them passive); the interpreter and its libraries (a
+    from 5 to 121 aircraft, 2 to 26 sensors, up to 24 of them passive); the interpreter and its libraries (a
     few hundred MB per process) are not included. Nothing here grows with the number of steps except the
     World: the engine keeps no per-step history.
     """
