@@ -103,7 +103,7 @@ def test_the_engine_reads_the_worlds_float32_velocities_in_double():
     f, t = (a.ravel() for a in np.meshgrid(np.arange(len(world.fire_ids)), np.flatnonzero(world.active[k])))
     when = np.full(len(f), world.times[k] + 0.3)
     tof, point, inside = engagement_geometry(ctx, k, f, t, when)
-    tof_p, point_p, ok_p = intercept(world.fire_position[f], position_at(ctx, k, t, when),
+    tof_p, point_p, ok_p = intercept(world.fire_position[f], position_at(world, k, t, when),
                                      world.velocity[k, t].astype(np.float64), ctx.speed[f])
     assert inside.any()
     np.testing.assert_array_equal(tof[inside], tof_p[inside])

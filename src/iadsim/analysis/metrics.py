@@ -593,7 +593,8 @@ def _node_counts(world, state, nodes: slice, latency: np.ndarray, feeds: np.ndar
     # detects it (it should be held where a node's feeding sensors place it: :func:`placed`'s rule)
     seen = world.looks.visible_at(k) & (world.ranging[:, None] | (world.looks.pd_at(k) > 0))
     objects, sensors = np.nonzero(seen.T)  # (object by object)
-    seers_from = np.searchsorted(objects, np.arange(seen.shape[1] + 1))
+    seers_from = np.searchsorted(objects, np.arange(seen.shape[1] + 1))  # (the report imports this module: not the
+    #                                                                       engine's row_pointers)
     counts = np.zeros(feeds.shape[:2] + (6,))
     node_counts(pic.x[:, nodes], pic.updates[:, nodes], pic.track_time[:, nodes], now, _coast(world, latency), feeds,
                 seers_from, sensors, world.ranging, world.placing == ELEVATION, flying, world.position[k],

@@ -228,7 +228,8 @@ class Context:
                 for t, f in enumerate(world.target_flight)]
         sensor_of = {u: s for s, u in enumerate(world.sensor_unit)}
         return cls(
-            world, reps, rng.replication_keys(int(seed), reps), EventLog(partial(flown_to, world)) if events else None,
+            world, reps, rng.replication_keys(int(seed), reps),
+            EventLog(partial(position_at, world)) if events else None,
             assigner=ASSIGNERS[doctrine.assignment], authority=authority,
             decision_time=DECISION_TIMES[spec.authority.decision_time.distribution],
             rounds=int(DOCTRINES[doctrine.engagement](doctrine.salvo_size)),
@@ -468,14 +469,9 @@ def window(ctx: Context, k: int) -> tuple[float, float]:
     return float(times[k]), float(np.nextafter(max(ctx.world.scenario.spec.duration, times[k]), np.inf))
 
 
-def position_at(ctx: Context, k: int, t, when) -> np.ndarray:
-    """Target ``t``'s position at ``when`` within step ``k``'s window (the sampled velocity carries it)."""
-    return flown_to(ctx.world, k, t, when)
-
-
-def flown_to(w: World, k: int, t, when) -> np.ndarray:
-    """:func:`position_at` in world ``w`` (the event log's way to place targets: it holds the world, not the
-    context)."""
+def position_at(w: World, k: int, t, when) -> np.ndarray:
+    """Target ``t``'s position at ``when`` within step ``k``'s window of world ``w`` (the sampled velocity carries
+    it). It takes the world, not the context: the event log places targets with it and must not hold the context."""
     t, ahead = np.broadcast_arrays(np.asarray(t).astype(np.int64, casting="same_kind", copy=False),
                                    np.asarray(when) - w.times[k])
     out = positions_at(w.position[k], w.velocity[k], t.ravel(), ahead.ravel())  # (numpy's numbers, compiled)
@@ -790,7 +786,7 @@ def sense(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, out: Outcomes)
             first_detection(w, out, rr, tt[i], when[rr, ss[i]])
         ds, dt = ss[i], tt[i]
         at = when[rr, ds]
-        pos, sigma = position_at(ctx, k, dt, at), w.looks.sigma[detectable[i]].astype(float)
+        pos, sigma = position_at(w, k, dt, at), w.looks.sigma[detectable[i]].astype(float)
         if ctx.misaligned:  # a radar set up with a north error reports every azimuth off by it until corrected
             corrected = rd.set_up[rr, ds] + ctx.alignment[2][ds]
             pos = rotated(pos, w.sensor_position[ds], np.where(at < corrected, rd.bias[rr, ds], 0.0))
@@ -1452,7 +1448,7 @@ def engagement_geometry(ctx: Context, k: int, f, t, when) -> tuple[np.ndarray, n
     velocity = w.velocity[k, t].astype(float)  # (stored float32: the kernel's arithmetic stays double)
     speed = np.linalg.norm(velocity, axis=-1)
     tof, point, ok, inside = engagement_points(w.fire_position, np.ascontiguousarray(f, np.int64),
-                                               position_at(ctx, k, t, when), velocity, ctx.speed, height, speed,
+                                               position_at(w, k, t, when), velocity, ctx.speed, height, speed,
                                                *ctx.envelope, ctx.plain)
     special = np.flatnonzero(~ctx.plain[f])
     if len(special):
@@ -1888,7 +1884,7 @@ def aim_points(ctx: Context, k: int, pic: Picture, rr, ff, tt, when, tof) -> lis
     """(time of flight, aim point) of each launch: the intercept predicted from the fire unit's own track, or
     from the truth (time of flight ``tof``) where there is no track or the track gives no intercept."""
     w = ctx.world
-    aim = position_at(ctx, k, tt, when) + w.velocity[k, tt] * np.where(np.isfinite(tof), tof, 0.0)[:, None]
+    aim = position_at(w, k, tt, when) + w.velocity[k, tt] * np.where(np.isfinite(tof), tof, 0.0)[:, None]
     velocity = pic.x[rr, ff, tt, 3:]
     position = pic.x[rr, ff, tt, :3] + velocity * (when - pic.track_time[rr, ff, tt])[:, None]
     tof_track, point, ok = intercept(w.fire_position[ff], position, velocity, ctx.speed[ff])
@@ -1967,7 +1963,7 @@ def arrive(ctx: Context, k: int, st: State, rr: np.ndarray, tt: np.ndarray) -> N
     miss with its reason; the guidance channels are free again and the target is looked at."""
     w, rd, eng, bat, out = ctx.world, st.readiness, st.engagements, st.batteries, st.outcomes
     ff, times = eng.fire[rr, tt], eng.due[rr, tt]
-    arrivals = position_at(ctx, k, tt, times)  # where the targets are when the missiles arrive
+    arrivals = position_at(w, k, tt, times)  # where the targets are when the missiles arrive
     aim_errors = np.linalg.norm(eng.aim[rr, tt] - arrivals, axis=-1)
     single = single_shot_pk(ctx, st, k, rr, ff, tt, times, arrivals, aim_errors) * ctx.pk_factor[ff]
     kill_p = salvo_pk(single, eng.rounds[rr, tt])

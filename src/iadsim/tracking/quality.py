@@ -89,8 +89,7 @@ def ospa_in(estimates, truths, c, p, reals, ints):  # pragma: no cover - compile
     if ints.shape[0] < 5 * na + 1:
         ints = np.empty(5 * na + 1, np.int64)
     cost = reals[:ns * nl].reshape((ns, nl))  # min(d, c)^p (Eq. 3's); the pairs below c^p are the close ones
-    work = ints  # (the integer arrays below, in turn)
-    root = work[:na]  # union-find over the points: small's, then large's
+    root = ints[:na]  # union-find over the points: small's, then large's (the integer arrays lie in turn in ints)
     for a in range(na):
         root[a] = a
     for i in range(ns):
@@ -101,22 +100,22 @@ def ospa_in(estimates, truths, c, p, reals, ints):  # pragma: no cover - compile
             if cost[i, j] < cp:
                 a, b = _find(root, i), _find(root, ns + j)
                 root[max(a, b)] = min(a, b)
-    label = work[na:2 * na]  # each point's group: its first point
+    label = ints[na:2 * na]  # each point's group: its first point
     for a in range(na):
         label[a] = _find(root, a)
     # the groups in turn, each's points ascending (small's first): a stable counting sort by label (a point's index)
-    start = work[2 * na:3 * na + 1]
+    start = ints[2 * na:3 * na + 1]
     start[:] = 0
     for a in range(na):
         start[label[a] + 1] += 1
     for a in range(na):
         start[a + 1] += start[a]
-    order = work[3 * na + 1:4 * na + 1]
+    order = ints[3 * na + 1:4 * na + 1]
     for a in range(na):
         order[start[label[a]]] = a
         start[label[a]] += 1
-    rows = work[4 * na + 1:4 * na + 1 + ns]
-    cols = work[4 * na + 1 + ns:]
+    rows = ints[4 * na + 1:4 * na + 1 + ns]
+    cols = ints[4 * na + 1 + ns:]
     total = 0.0  # the chosen pairs' cost
     chosen = 0  # how many
     e = 0
