@@ -295,3 +295,32 @@ def test_a_sampled_quick_look_borrows_each_blocks_probability_of_detection(desig
     assert quick.detection.any() and (quick.detection == full.detection).mean() > 0.95
     with pytest.raises(ValueError, match="sample"):
         coverage_maps(scenario, bands=full.bands, sample=0)
+
+
+def test_the_maps_are_the_same_whatever_the_threads_and_no_thread_outlives_them(designed):
+    """Sensors are covered each in its own thread (``threads``, default numba's thread count): one thread, three and
+    as many as the sensors give the very maps; the pool's threads have ended when the maps are returned (a process
+    forks its simulation workers after writing them); a sensor that fails fails the call, with its own error."""
+    import threading
+
+    scenario, _, _, full = designed
+    assert len(full.sensor_ids) >= 3
+    for threads in (1, 3, len(full.sensor_ids)):
+        maps = coverage_maps(scenario, bands=full.bands, threads=threads)
+        assert threading.active_count() == 1
+        for name in ("detection", "engagement", "masking", "valid"):
+            np.testing.assert_array_equal(getattr(maps, name), getattr(full, name), err_msg=f"{name}, {threads}")
+
+    seen = []
+
+    def fails(i):
+        seen.append(threading.current_thread().name)
+        if i == 1:
+            raise RuntimeError("sensor 1 failed")
+
+    with pytest.raises(RuntimeError, match="sensor 1 failed"):
+        coverage_module.run_each(fails, 4, threads=2)
+    assert threading.active_count() == 1 and all(name.startswith("iadsim-coverage") for name in seen)
+    seen.clear()
+    coverage_module.run_each(fails, 1, threads=2)  # one task: done in the calling thread
+    assert seen == [threading.current_thread().name]

@@ -241,7 +241,8 @@ def sensor_paths(scenario: Scenario, sensor, site: tuple[float, float, float], m
 
 
 def coverage_maps(scenario: Scenario, bands: Sequence[float] = DEFAULT_BANDS,
-                  threat_types: Sequence[str] | None = None, sample: int = 1) -> CoverageMaps:
+                  threat_types: Sequence[str] | None = None, sample: int = 1,
+                  threads: int | None = None) -> CoverageMaps:
     """Detection and engagement coverage of every sensor and fire unit at each height band.
 
     Parameters
@@ -256,6 +257,10 @@ def coverage_maps(scenario: Scenario, bands: Sequence[float] = DEFAULT_BANDS,
         1 (default): every cell. ``k`` > 1: a quick look (a run folder's): each cell's line of sight, range and
         sector are its own, but the probability of detection is evaluated at the centre cell of each ``k`` x
         ``k`` block only, and the block's other cells take its answer (their own where the centre is not seen).
+    threads : int, optional
+        How many sensors are covered at once, each in its own thread (numpy releases the interpreter in its array
+        work): default numba's thread count (``NUMBA_NUM_THREADS``, the CPUs), as the masking sweep uses. The maps
+        are the same whatever it is.
 
     Returns
     -------
@@ -284,7 +289,9 @@ def coverage_maps(scenario: Scenario, bands: Sequence[float] = DEFAULT_BANDS,
         masks = masking_heights(elevation, terrain.cell_size, rows, cols, [m.antenna_height for _, m in sensors],
                                 k=DEFAULT_K, max_distance=max(m.max_range for _, m in sensors))
     relief = local_relief(elevation, terrain.cell_size) if sensors else None
-    for s, (unit, sensor) in enumerate(sensors):
+
+    def cover(s: int) -> None:  # sensor s's masking beyond its reach and its detection maps (its own slices)
+        unit, sensor = sensors[s]
         site = scenario.sites[unit.id]
         dx, dy = xs - site.x, ys - site.y
         ground_range = np.hypot(dx, dy)
@@ -313,6 +320,8 @@ def coverage_maps(scenario: Scenario, bands: Sequence[float] = DEFAULT_BANDS,
             ok[borrow] = ok[centre[borrow]]
             detection[s, b][near] = ok
 
+    run_each(cover, len(sensors), threads)
+
     sensor_ids = [u.id for u, _ in sensors]
     report = {f["id"]: f for f in cached_audit(scenario)["fire_units"]}
     fire_ids = list(net.fire_units)
@@ -339,6 +348,24 @@ def coverage_maps(scenario: Scenario, bands: Sequence[float] = DEFAULT_BANDS,
                 engagement[i, b] = envelope & seen[b]
     return CoverageMaps(bands, sensor_ids, detection, fire_ids, engagement, able, guided_by, valid, names, masks,
                         int(sample))
+
+
+def run_each(task, n: int, threads: int | None = None) -> None:
+    """``task(i)`` for i in range(n), ``threads`` at once (default numba's thread count); the calling thread does them
+    all when one would do. The pool's threads end before this returns (a process may fork its workers after it:
+    :func:`iadsim.analysis.sweep.executors.fork_is_safe`); the first exception is raised."""
+    import numba
+
+    threads = min(n, int(numba.config.NUMBA_NUM_THREADS if threads is None else threads))
+    if threads <= 1:
+        for i in range(n):
+            task(i)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(threads, thread_name_prefix="iadsim-coverage") as pool:
+        for _ in pool.map(task, range(n)):
+            pass
 
 
 def _block_centres(n: int, k: int) -> np.ndarray:
