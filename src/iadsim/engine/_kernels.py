@@ -11,7 +11,7 @@ from iadsim.registry import ELEVATION, RANGING
 
 __all__ = ["assignable", "detections", "due_pairs", "engagement_points", "envelope_grid", "false_plot_places", "known",
            "leaks_due", "looks_between", "merge_reports", "next_event_times", "poisson_sums", "positions_at",
-           "row_pointers"]
+           "row_pointers", "settle_authorisations"]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -478,6 +478,76 @@ def due_pairs(rows, clock, phase, due, first, second):  # pragma: no cover - com
                 ii[found], tt[found] = i, t
                 found += 1
     return ii[:found], tt[:found]
+
+
+VETOED = -1
+"""What :func:`settle_authorisations` reports for an engagement the authority rule did not approve."""
+
+
+@numba.njit(cache=True, nogil=True)
+def settle_authorisations(rr, ff, tt, when, approved, knows, inside, lit, tof, aim,
+                          phases, lost, persistent, reconsider_after,
+                          busy, attempts, phase, due, rounds, aim_at, launched, nominated, vetoes,
+                          missiles, ready_at, guiding, group, channels, magazine, launcher_times,
+                          alive, leaked, arrival_time, unit_up, fire_unit, able, layer, civil, friendly, decoy,
+                          engagements, reaction, expended, fired, launches, reached, wrongful, fratricide, at_decoys,
+                          first_engagement, reason, salvo):  # pragma: no cover - compiled
+    """Settle the authorisations ending now, in order: engagement j (row ``rr[j]``, fire unit ``ff[j]``, target
+    ``tt[j]`` at ``when[j]``) frees its fire unit and counts an attempt; not ``approved``, it is vetoed (the target
+    may be decided on again after ``reconsider_after``, never if identification is ``persistent``); approved, it
+    is lost for the first reason that applies, in the order of ``lost`` (the :class:`iadsim.events.Reason` codes of:
+    the target gone, the unit down, the chain broken, not ``knows``, not ``inside`` the envelope, not ``lit``, no
+    missiles, no free guidance channel), else its salvo is launched at ``aim[j]`` (arriving after ``tof[j]``): as
+    many missiles as the doctrine's ``rounds``, the launcher and the free channels allow; the launcher is busy for
+    their launch interval (``launcher_times[0]``) or, emptied, reloads (``launcher_times[1]``) a full
+    ``magazine``. An earlier launch in the same call takes its guiding radar's channels from a later one.
+    ``phases``: the :class:`iadsim.engine.state.Phase` codes IDLE, CLEARED and FLYING. Writes ``reason[j]`` (0:
+    launched; :data:`VETOED`) and ``salvo[j]`` (the missiles launched)."""
+    idle, cleared, flying = phases[0], phases[1], phases[2]
+    for j in range(rr.shape[0]):
+        r, f, t, now = rr[j], ff[j], tt[j], when[j]
+        g = group[f]
+        busy[r, f] = False
+        attempts[r, t] += 1
+        salvo[j] = 0
+        if not approved[j]:
+            phase[r, t] = cleared
+            due[r, t] = np.inf if persistent else now + reconsider_after
+            vetoes[r] += 1
+            reason[j] = VETOED
+            continue
+        checks = (alive[r, t] and not leaked[r, t] and now < arrival_time[t], unit_up[r, fire_unit[f]], able[r, f],
+                  knows[j], inside[j], lit[j], missiles[r, f] > 0, guiding[r, g] < channels[f])
+        reason[j] = 0
+        for c in range(len(checks)):
+            if not checks[c]:
+                reason[j] = lost[c]
+                break
+        if reason[j]:
+            phase[r, t] = idle
+            continue
+        aim_at[r, t, :] = aim[j]
+        n = min(rounds[r, t], missiles[r, f], channels[f] - guiding[r, g])
+        missiles[r, f] -= n
+        ready_at[r, f] = now + n * launcher_times[0, f]
+        if missiles[r, f] == 0:
+            ready_at[r, f] = now + launcher_times[1, f]
+            missiles[r, f] = magazine[f]  # reloaded when ready_at passes
+        guiding[r, g] += n
+        phase[r, t], due[r, t], rounds[r, t], launched[r, t] = flying, now + tof[j], n, now
+        engagements[r] += 1
+        reaction[r] += now - nominated[r, t]
+        expended[r] += n
+        fired[r, f] += n
+        launches[r, f] += 1
+        if layer[f] >= 0:
+            reached[r, t, layer[f]] = True
+        wrongful[r] += 1 if civil[t] and not friendly[t] else 0
+        fratricide[r] += 1 if friendly[t] else 0
+        at_decoys[r] += n if decoy[t] else 0
+        if np.isnan(first_engagement[r]):
+            first_engagement[r] = now
+        salvo[j] = n
 
 
 @numba.njit(cache=True, nogil=True)

@@ -37,8 +37,8 @@ from scipy.stats import poisson
 from iadsim.c2.assign import takes_disjoint
 from iadsim.c2.teaming import ENGAGE, Teaming, acceptance, classify, iff_reply_probability, pressure, teaming
 from iadsim.engine import rng
-from iadsim.engine._kernels import assignable as assignable_kernel
 from iadsim.engine._kernels import (
+    VETOED,
     detections,
     due_pairs,
     engagement_points,
@@ -51,7 +51,9 @@ from iadsim.engine._kernels import (
     poisson_sums,
     positions_at,
     row_pointers,
+    settle_authorisations,
 )
+from iadsim.engine._kernels import assignable as assignable_kernel
 from iadsim.engine._kernels import known as known_kernel
 from iadsim.engine.log import EventLog, TargetAt
 from iadsim.engine.state import (
@@ -149,6 +151,7 @@ class Context:
     mtbf: np.ndarray  # (U,)
     mttr: np.ndarray  # (U,)
     magazine: np.ndarray  # (F,) a full load
+    launcher_times: np.ndarray  # (2, F) [s] each launcher's launch interval and reload time
     group: np.ndarray  # (F,) each fire unit's guiding radar (channel group)
     capacity: np.ndarray  # (G,) guidance channels of each guiding radar
     channels: np.ndarray  # (F,) the channels of each fire unit's guiding radar
@@ -236,6 +239,9 @@ class Context:
             mtbf=np.array([u.readiness.mtbf or np.inf for u in spec.units]),
             mttr=np.array([u.readiness.mttr or np.inf for u in spec.units]),
             magazine=np.array([world.net.missiles[f] for f in world.fire_ids], np.int64),
+            launcher_times=np.array([[launcher.launch_interval.value for launcher in world.launcher],
+                                     [launcher.reload_time.value for launcher in world.launcher]],
+                                    float).reshape(2, len(world.fire_ids)),
             group=group, capacity=capacity, channels=capacity[group],
             pk=np.array([(m.pk or m.peak_pk).value for m in world.missile]),
             speed=np.array([m.speed.value for m in world.missile], float),
@@ -1563,7 +1569,7 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
     tof, _, inside = engagement_geometry(ctx, k, f, t, when)  # exactly, at the clock
     ok = inside & firing_solution(ctx, st, k, rr, f, t, when, tof, inside)
     if w.part_time.any() or ctx.shutdowns:  # a radar that can guide it emits until the intercept (as authorise asks)
-        ok &= guided(ctx, st, rr, f, t, when, flight_time(aim_points(ctx, k, pic, rr, f, t, when, tof), tof, inside))
+        ok &= guided(ctx, st, rr, f, t, when, flight_time(aim_points(ctx, k, pic, rr, f, t, when, tof)[0], tof, inside))
     mode = ctx.defended[0][f]
     first = np.zeros(len(ok), bool)
     if mode.any():  # point defence: what flies at the units it defends, only or first
@@ -1659,10 +1665,9 @@ def guided(ctx: Context, st: State, rr, ff, tt, when, tof) -> np.ndarray:
     return (st.readiness.guides[rr, ff] & holds & (until >= (when + tof)[:, None])).any(axis=1)
 
 
-def flight_time(aims: list, tof, inside) -> np.ndarray:
-    """(n,) the longer of the true time of flight ``tof`` and the one the fire unit's track predicts (``aims``:
+def flight_time(predicted: np.ndarray, tof, inside) -> np.ndarray:
+    """(n,) the longer of the true time of flight ``tof`` and the one the fire unit's track predicts (``predicted``:
     what it launches on, :func:`aim_points`): the time its guiding radar must emit for; 0 outside the envelope."""
-    predicted = np.array([a for a, _ in aims], float).reshape(len(aims))
     return np.where(inside, np.fmax(tof, predicted), 0.0)
 
 
@@ -1787,8 +1792,7 @@ def authorise(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarr
     """Pending engagements whose authorisation ends by the clock: launched if authorised (per the authority
     rule, on a fresh identification by the operator unless identification is persistent), else released.
     Returns the replication rows where an engagement was released (its fire unit is free again now)."""
-    w, spec = ctx.world, ctx.world.scenario.spec
-    eng, bat, out = st.engagements, st.batteries, st.outcomes
+    eng = st.engagements
     i, tt = due_pairs(rows, clock, eng.phase, eng.due, PENDING, PENDING)
     if not len(i):
         return np.zeros(0, np.int64)
@@ -1796,41 +1800,80 @@ def authorise(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarr
     ff, when = eng.fire[rr, tt], clock[rr]
     tof, _, inside = engagement_geometry(ctx, k, ff, tt, when)
     knows = known(ctx, k, st.readiness, st.tracks, rr, ff, tt, when)
-    aims = aim_points(ctx, k, st.picture, rr, ff, tt, when, tof)
-    lit = guided(ctx, st, rr, ff, tt, when, flight_time(aims, tof, inside))
+    aim_tof, aim = aim_points(ctx, k, st.picture, rr, ff, tt, when, tof)
+    lit = guided(ctx, st, rr, ff, tt, when, flight_time(aim_tof, tof, inside))
+    reason, salvo = np.empty(len(rr), np.int64), np.empty(len(rr), np.int64)
+
+    def settle(j: slice, approved: np.ndarray) -> None:
+        settle_authorisations(
+            rr[j], ff[j], tt[j], when[j], approved, knows[j], inside[j], lit[j], aim_tof[j], aim[j], SETTLED_PHASES,
+            LOST_REASONS, ctx.world.scenario.spec.authority.identification.persistent,
+            float(ctx.world.scenario.spec.authority.reconsider_after), *settled_arrays(ctx, st), reason[j], salvo[j])
+
+    if ctx.decisions is None:  # the operators' calls: none depends on another's outcome
+        settle(slice(None), operator_approves(ctx, st, rr, ff, tt))
+    else:  # the automation's: each reads the engagements settled before it (its crew's workload)
+        for j in range(len(rr)):
+            approved = automated(ctx, k, st, rr[j], ff[j], tt[j], float(when[j]), float(aim_tof[j]))
+            settle(slice(j, j + 1), np.array([approved]))
+    if ctx.log is not None or ctx.relocation:
+        settled(ctx, k, st, rr, ff, tt, when, reason, salvo, aim_tof, aim)
+    return np.unique(rr[reason != 0])
+
+
+SETTLED_PHASES = np.array([IDLE, CLEARED, FLYING], np.int64)
+"""The phases :func:`iadsim.engine._kernels.settle_authorisations` leaves an engagement in: lost, vetoed, launched."""
+LOST_REASONS = np.array([Reason.TARGET_GONE, Reason.UNIT_DOWN, Reason.CHAIN_BROKEN, Reason.NOT_IN_PICTURE,
+                         Reason.OUTSIDE_ENVELOPE, Reason.RADAR_DARK, Reason.NO_MISSILES, Reason.NO_CHANNEL], np.int64)
+"""Why an authorised engagement is lost, in the order they are checked (:data:`iadsim.events.Reason`'s ``lost``)."""
+
+
+def settled_arrays(ctx: Context, st: State) -> tuple:
+    """The state and lookups :func:`iadsim.engine._kernels.settle_authorisations` reads and writes, in its order."""
+    w, eng, bat, out, rd = ctx.world, st.engagements, st.batteries, st.outcomes, st.readiness
+    return (bat.busy, eng.attempts, eng.phase, eng.due, eng.rounds, eng.aim, eng.launched, eng.nominated, out.vetoes,
+            bat.missiles, bat.ready_at, bat.guiding, ctx.group, ctx.channels, ctx.magazine, ctx.launcher_times,
+            out.alive, out.leaked, w.arrival_time, rd.unit_up, w.fire_unit, rd.able, w.layer, w.civil, w.friendly,
+            w.decoy, out.engagements, out.reaction, out.expended, out.fired, out.launches, out.reached, out.wrongful,
+            out.fratricide, out.at_decoys, out.first_engagement)
+
+
+def operator_approves(ctx: Context, st: State, rr, ff, tt) -> np.ndarray:
+    """(n,) bool: whether the authority rule approves each engagement (rows ``rr``, fire units ``ff``, targets
+    ``tt``) on the deciding crew's identification of its target: a civil aircraft taken for hostile, or a hostile
+    one for civil, each with the identification's chance scaled by the crew's error-rate factor, and a decoy also
+    recognised for one (a keyed draw per authorisation, one per target if identification is persistent)."""
+    w, spec, eng = ctx.world, ctx.world.scenario.spec, st.engagements
     ident = spec.authority.identification
     calls = rng.uniform_at(ctx.keys[rr], 0 if ident.persistent else eng.attempts[rr, tt], S_ID_OPERATOR, tt)
-    released = []
-    for i, (r, t, f, now) in enumerate(zip(rr, tt, ff, when, strict=True)):
-        bat.busy[r, f] = False
-        if ctx.decisions is not None:  # the automation recommends, the operator accepts or vetoes
-            approved = automated(ctx, k, st, r, f, t, float(now), float(aims[i][0]))  # the predicted intercept
-        else:
-            factor = crew(ctx, st.readiness, r, f).error_rate_factor
-            p_wrong = 1.0 - skilled(1.0 - (ident.p_civil_as_hostile if w.civil[t] else ident.p_hostile_as_civil),
-                                    factor)
-            if w.decoy[t]:  # held for civil, or recognised for a decoy: either way not engaged
-                p_wrong = 1.0 - (1.0 - p_wrong) * (1.0 - skilled(ident.p_decoy_recognised, factor))
-            wrong = calls[i] < p_wrong
-            operator_says_hostile = wrong if w.civil[t] else not wrong
-            approved = ctx.authority.approves(operator_says_hostile, eng.decision[r, t], spec.authority.veto_window)
-        eng.attempts[r, t] += 1
-        if not approved:
-            eng.phase[r, t] = CLEARED
-            eng.due[r, t] = np.inf if ident.persistent else now + spec.authority.reconsider_after
-            out.vetoes[r] += 1
+    approved = np.empty(len(rr), bool)
+    for i, (r, t, f) in enumerate(zip(rr.tolist(), tt.tolist(), ff.tolist(), strict=True)):
+        factor = crew(ctx, st.readiness, r, f).error_rate_factor
+        p_wrong = 1.0 - skilled(1.0 - (ident.p_civil_as_hostile if w.civil[t] else ident.p_hostile_as_civil), factor)
+        if w.decoy[t]:  # held for civil, or recognised for a decoy: either way not engaged
+            p_wrong = 1.0 - (1.0 - p_wrong) * (1.0 - skilled(ident.p_decoy_recognised, factor))
+        wrong = calls[i] < p_wrong
+        operator_says_hostile = wrong if w.civil[t] else not wrong
+        approved[i] = ctx.authority.approves(operator_says_hostile, eng.decision[r, t], spec.authority.veto_window)
+    return approved
+
+
+def settled(ctx: Context, k: int, st: State, rr, ff, tt, when, reason, salvo, tof, aim) -> None:
+    """The events of settled authorisations (vetoed, lost with its reason, launched), in order, and a launch's
+    shoot and scoot: the launcher and the radars that guide it relocate if they do after firing."""
+    w, pic = ctx.world, st.picture
+    for j, (r, f, t, now) in enumerate(zip(rr.tolist(), ff.tolist(), tt.tolist(), when.tolist(), strict=True)):
+        if reason[j] == VETOED:
             ctx.event(r, now, EventKind.VETOED, w.fire_unit[f], t, where=TargetAt(k, t, now))
-            released.append(r)
-            continue
-        reason = cannot_fire(ctx, st, r, f, t, bool(knows[i]), bool(inside[i]), bool(lit[i]), float(now))
-        if reason:
-            eng.phase[r, t] = IDLE
-            ctx.event(r, now, EventKind.LOST, w.fire_unit[f], t, reason=reason,
+        elif reason[j]:
+            ctx.event(r, now, EventKind.LOST, w.fire_unit[f], t, reason=Reason(int(reason[j])),
                       where=TargetAt(k, t, now))
-            released.append(r)
-            continue
-        launch(ctx, st, r, f, t, now, *aims[i])
-    return np.unique(np.array(released, np.int64)) if released else np.zeros(0, np.int64)
+        else:
+            if ctx.relocation:
+                for u in {int(w.fire_unit[f]), *w.sensor_unit[st.readiness.guides[r, f]].tolist()}:
+                    trigger(ctx, st.readiness, r, u, now, "firing")
+            ctx.event(r, now, EventKind.LAUNCH, w.fire_unit[f], t, track=t if pic.updates[r, f, t] else -1,
+                      missiles=int(salvo[j]), time_of_flight=float(tof[j]), where=aim[j])
 
 
 def automated(ctx: Context, k: int, st: State, r: int, f: int, t: int, now: float, tof: float) -> bool:
@@ -1880,69 +1923,16 @@ def operator_workload(ctx: Context, k: int, st: State, r: int, f: int, t: int, n
     return float(held.sum() + waiting) / w.scenario.spec.doctrine.concurrent_decisions
 
 
-def aim_points(ctx: Context, k: int, pic: Picture, rr, ff, tt, when, tof) -> list[tuple[float, np.ndarray]]:
-    """(time of flight, aim point) of each launch: the intercept predicted from the fire unit's own track, or
-    from the truth (time of flight ``tof``) where there is no track or the track gives no intercept."""
+def aim_points(ctx: Context, k: int, pic: Picture, rr, ff, tt, when, tof) -> tuple[np.ndarray, np.ndarray]:
+    """The times of flight (n,) and aim points (n, 3) of launches: the intercept predicted from the fire unit's own
+    track, or from the truth (time of flight ``tof``) where there is no track or the track gives no intercept."""
     w = ctx.world
     aim = position_at(w, k, tt, when) + w.velocity[k, tt] * np.where(np.isfinite(tof), tof, 0.0)[:, None]
     velocity = pic.x[rr, ff, tt, 3:]
     position = pic.x[rr, ff, tt, :3] + velocity * (when - pic.track_time[rr, ff, tt])[:, None]
     tof_track, point, ok = intercept(w.fire_position[ff], position, velocity, ctx.speed[ff])
     use = np.asarray(ok) & (pic.updates[rr, ff, tt] > 0)
-    tof = np.where(use, tof_track, tof)
-    aim = np.where(use[:, None], point, aim)
-    return list(zip(tof.tolist(), aim, strict=True))
-
-
-def cannot_fire(ctx: Context, st: State, r: int, f: int, t: int, knows: bool, inside: bool, lit: bool,
-                now: float) -> Reason:
-    """Why fire unit ``f`` cannot launch at target ``t`` at ``now`` (the first reason), or Reason.NONE; ``lit``: its
-    guiding radar emits until the intercept (:func:`guided`)."""
-    rd, bat, out = st.readiness, st.batteries, st.outcomes
-    checks = (
-        (out.alive[r, t] and not out.leaked[r, t] and now < ctx.world.arrival_time[t], Reason.TARGET_GONE),
-        (rd.unit_up[r, ctx.world.fire_unit[f]], Reason.UNIT_DOWN),
-        (rd.able[r, f], Reason.CHAIN_BROKEN),
-        (knows, Reason.NOT_IN_PICTURE),
-        (inside, Reason.OUTSIDE_ENVELOPE),
-        (lit, Reason.RADAR_DARK),
-        (bat.missiles[r, f] > 0, Reason.NO_MISSILES),
-        (bat.guiding[r, ctx.group[f]] < ctx.channels[f], Reason.NO_CHANNEL),
-    )
-    return next((reason for ok, reason in checks if not ok), Reason.NONE)
-
-
-def launch(ctx: Context, st: State, r: int, f: int, t: int, now: float, tof: float, aim: np.ndarray) -> None:
-    """Fire at ``aim`` (:func:`aim_points`), arriving after ``tof``."""
-    w = ctx.world
-    pic, eng, bat, out = st.picture, st.engagements, st.batteries, st.outcomes
-    eng.aim[r, t] = aim
-    n = int(min(eng.rounds[r, t], bat.missiles[r, f], ctx.channels[f] - bat.guiding[r, ctx.group[f]]))
-    launcher = w.launcher[f]
-    bat.missiles[r, f] -= n
-    bat.ready_at[r, f] = now + n * launcher.launch_interval.value
-    if bat.missiles[r, f] == 0:
-        bat.ready_at[r, f] = now + launcher.reload_time.value
-        bat.missiles[r, f] = ctx.magazine[f]  # reloaded when ready_at passes
-    bat.guiding[r, ctx.group[f]] += n
-    eng.phase[r, t], eng.due[r, t], eng.rounds[r, t], eng.launched[r, t] = FLYING, now + tof, n, now
-    out.engagements[r] += 1
-    out.reaction[r] += now - eng.nominated[r, t]
-    out.expended[r] += n
-    out.fired[r, f] += n
-    out.launches[r, f] += 1
-    if w.layer[f] >= 0:
-        out.reached[r, t, w.layer[f]] = True
-    out.wrongful[r] += int(w.civil[t] and not w.friendly[t])
-    out.fratricide[r] += int(w.friendly[t])
-    out.at_decoys[r] += n * int(w.decoy[t])
-    if ctx.relocation:  # shoot and scoot: the launcher, and the radars that guide it
-        for u in {int(w.fire_unit[f]), *w.sensor_unit[st.readiness.guides[r, f]].tolist()}:
-            trigger(ctx, st.readiness, r, u, now, "firing")
-    if np.isnan(out.first_engagement[r]):
-        out.first_engagement[r] = now
-    ctx.event(r, now, EventKind.LAUNCH, w.fire_unit[f], t, track=t if pic.updates[r, f, t] else -1, missiles=n,
-              time_of_flight=float(tof), where=aim)
+    return np.where(use, tof_track, tof), np.where(use[:, None], point, aim)
 
 
 def assess(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray) -> None:
