@@ -304,3 +304,115 @@ def test_positions_at_is_numpys_dead_reckoning_bit_for_bit():
     assert out.dtype == np.float64
     np.testing.assert_array_equal(out, expected)
     assert not np.array_equal(out, position[t])
+
+
+def _settle_by_hand(items, st, persistent, reconsider, lost):
+    """The authorisations' rules, one engagement after the other, on plain Python values."""
+    reasons, salvos = [], []
+    for r, f, t, now, approved, knows, inside, lit, tof, aim in items:
+        g = st["group"][f]
+        st["busy"][r, f] = False
+        st["attempts"][r, t] += 1
+        if not approved:
+            st["phase"][r, t], st["due"][r, t] = 4, (np.inf if persistent else now + reconsider)
+            st["vetoes"][r] += 1
+            reasons.append(-1)
+            salvos.append(0)
+            continue
+        ok = [bool(st["alive"][r, t]) and not st["leaked"][r, t] and now < st["arrival_time"][t],
+              bool(st["unit_up"][r, st["fire_unit"][f]]), bool(st["able"][r, f]), knows, inside, lit,
+              st["missiles"][r, f] > 0, st["guiding"][r, g] < st["channels"][f]]
+        if not all(ok):
+            reasons.append(int(lost[ok.index(False)]))
+            salvos.append(0)
+            st["phase"][r, t] = 0
+            continue
+        n = int(min(st["rounds"][r, t], st["missiles"][r, f], st["channels"][f] - st["guiding"][r, g]))
+        st["aim_at"][r, t] = aim
+        st["missiles"][r, f] -= n
+        st["ready_at"][r, f] = now + n * st["launcher_times"][0, f]
+        if st["missiles"][r, f] == 0:
+            st["ready_at"][r, f], st["missiles"][r, f] = now + st["launcher_times"][1, f], st["magazine"][f]
+        st["guiding"][r, g] += n
+        st["phase"][r, t], st["due"][r, t], st["rounds"][r, t], st["launched"][r, t] = 2, now + tof, n, now
+        st["engagements"][r] += 1
+        st["reaction"][r] += now - st["nominated"][r, t]
+        st["expended"][r] += n
+        st["fired"][r, f] += n
+        st["launches"][r, f] += 1
+        if st["layer"][f] >= 0:
+            st["reached"][r, t, st["layer"][f]] = True
+        st["wrongful"][r] += int(st["civil"][t] and not st["friendly"][t])
+        st["fratricide"][r] += int(st["friendly"][t])
+        st["at_decoys"][r] += n * int(st["decoy"][t])
+        if np.isnan(st["first_engagement"][r]):
+            st["first_engagement"][r] = now
+        reasons.append(0)
+        salvos.append(n)
+    return reasons, salvos
+
+
+_SETTLED = ("busy", "attempts", "phase", "due", "rounds", "aim_at", "launched", "nominated", "vetoes", "missiles",
+            "ready_at", "guiding", "group", "channels", "magazine", "launcher_times", "alive", "leaked", "arrival_time",
+            "unit_up", "fire_unit", "able", "layer", "civil", "friendly", "decoy", "engagements", "reaction",
+            "expended", "fired", "launches", "reached", "wrongful", "fratricide", "at_decoys", "first_engagement")
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_settle_authorisations_is_the_rules_one_engagement_after_another(seed):
+    """settle_authorisations against the authorisations' rules applied by hand in order, on random states where fire
+    units share guiding radars with few channels (an earlier launch takes them from a later one) and launchers run
+    empty; then the textbook case: two launchers of one radar with two channels, two missiles each."""
+    from iadsim.engine._kernels import VETOED, settle_authorisations
+    from iadsim.events import Reason
+
+    lost = np.array([Reason.TARGET_GONE, Reason.UNIT_DOWN, Reason.CHAIN_BROKEN, Reason.NOT_IN_PICTURE,
+                     Reason.OUTSIDE_ENVELOPE, Reason.RADAR_DARK, Reason.NO_MISSILES, Reason.NO_CHANNEL], np.int64)
+    g = np.random.default_rng(seed)
+    R, F, T, U = 5, 6, 9, 8
+    group = g.integers(0, 2, F)
+    st = dict(
+        busy=np.ones((R, F), bool), attempts=g.integers(0, 3, (R, T)), phase=np.ones((R, T), np.int8),
+        due=g.uniform(0, 50, (R, T)), rounds=g.integers(1, 4, (R, T)), aim_at=np.zeros((R, T, 3)),
+        launched=np.zeros((R, T)), nominated=g.uniform(0, 40, (R, T)), vetoes=np.zeros(R, np.int64),
+        missiles=g.integers(0, 4, (R, F)), ready_at=np.zeros((R, F)), guiding=g.integers(0, 2, (R, 2)),
+        group=group, channels=np.array([2, 3])[group], magazine=g.integers(2, 6, F),
+        launcher_times=g.uniform(1, 60, (2, F)), alive=g.random((R, T)) < 0.9, leaked=g.random((R, T)) < 0.1,
+        arrival_time=g.uniform(40, 200, T), unit_up=g.random((R, U)) < 0.9, fire_unit=g.permutation(U)[:F],
+        able=g.random((R, F)) < 0.9, layer=g.integers(-1, 3, F), civil=g.random(T) < 0.3,
+        friendly=g.random(T) < 0.2, decoy=g.random(T) < 0.2, engagements=np.zeros(R, np.int64), reaction=np.zeros(R),
+        expended=np.zeros(R, np.int64), fired=np.zeros((R, F), np.int64), launches=np.zeros((R, F), np.int64),
+        reached=np.zeros((R, T, 3), bool), wrongful=np.zeros(R, np.int64), fratricide=np.zeros(R, np.int64),
+        at_decoys=np.zeros(R, np.int64), first_engagement=np.where(g.random(R) < 0.5, np.nan, 1.0))
+    items = []
+    for r in range(R):  # each fire unit and each target in one engagement at most, per row
+        for f, t in zip(g.permutation(F)[:g.integers(0, F + 1)], g.permutation(T), strict=False):
+            items.append((r, int(f), int(t), float(g.uniform(45, 60)), bool(g.random() < 0.85),
+                          bool(g.random() < 0.9), bool(g.random() < 0.9), bool(g.random() < 0.95),
+                          float(g.uniform(5, 30)), g.uniform(-1e4, 1e4, 3)))
+    g.shuffle(items)
+    items.sort(key=lambda item: item[0])  # by row, as the fire-control cycle hands them
+    by_hand = {k: v.copy() for k, v in st.items()}
+    reasons, salvos = _settle_by_hand(items, by_hand, seed % 2 == 0, 30.0, lost)
+    columns = [np.array(c) for c in zip(*items, strict=True)]
+    reason, salvo = np.empty(len(items), np.int64), np.empty(len(items), np.int64)
+    settle_authorisations(*columns[:10], np.array([0, 4, 2]), lost, seed % 2 == 0, 30.0,
+                          *(st[k] for k in _SETTLED), reason, salvo)
+    assert reason.tolist() == reasons and salvo.tolist() == salvos
+    for k in _SETTLED:
+        np.testing.assert_array_equal(st[k], by_hand[k], err_msg=k)
+    if seed == 0:  # vetoed, launched and lost for want of a channel, all three
+        assert {VETOED, 0, Reason.NO_CHANNEL} <= set(reasons)
+
+    # two launchers of one radar (two channels) at two targets, two missiles each: the first takes both channels
+    two = dict(st, group=np.zeros(F, np.int64), channels=np.full(F, 2), guiding=np.zeros((R, 2), np.int64),
+               missiles=np.full((R, F), 4), alive=np.ones((R, T), bool), leaked=np.zeros((R, T), bool),
+               arrival_time=np.full(T, np.inf),
+               unit_up=np.ones((R, U), bool), able=np.ones((R, F), bool), rounds=np.full((R, T), 2))
+    aims = np.zeros((2, 3))
+    settle_authorisations(np.array([0, 0]), np.array([0, 1]), np.array([0, 1]), np.array([50.0, 50.0]),
+                          np.ones(2, bool), np.ones(2, bool), np.ones(2, bool), np.ones(2, bool), np.array([9.0, 9.0]),
+                          aims, np.array([0, 4, 2]), lost, False, 30.0, *(two[k] for k in _SETTLED), reason[:2],
+                          salvo[:2])
+    assert reason[:2].tolist() == [0, Reason.NO_CHANNEL] and salvo[:2].tolist() == [2, 0]
+    assert two["guiding"][0, 0] == 2 and two["phase"][0, 1] == 0 and not two["busy"][0, 1]
