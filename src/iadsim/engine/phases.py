@@ -181,6 +181,7 @@ class Context:
     node_order: np.ndarray  # (S, N) the nodes each sensor's reports reach, in order (arrival_order)
     node_reach: np.ndarray  # (S,) how many nodes each sensor's reports reach
     guidance: list  # (F,) each missile's guidance, None: the catalog's constant pk
+    inertial: np.ndarray  # (F,) bool: an inertial missile (no guidance after launch: its miss is its aim error)
     lethal_area: np.ndarray  # (F,) [m^2] Carleton A_L (nan: constant pk)
     peak_pk: np.ndarray  # (F,) Carleton D0
     response_time: np.ndarray  # (F,) [s]
@@ -269,6 +270,7 @@ class Context:
                   for lag in np.unique(world.latency[np.isfinite(world.latency)])],
             node_latency=node_latency, node_order=(order := arrival_order(node_latency))[0], node_reach=order[1],
             guidance=[m.guidance.value if m.guidance is not None else None for m in world.missile],
+            inertial=np.array([m.guidance is not None and m.guidance.value == "inertial" for m in world.missile], bool),
             lethal_area=_value(world.missile, "lethal_area"), peak_pk=_value(world.missile, "peak_pk"),
             response_time=_value(world.missile, "response_time"),
             update_interval=np.array([_update_interval(world, f) for f in range(len(world.fire_ids))]),
@@ -1959,33 +1961,32 @@ def arrive(ctx: Context, k: int, st: State, rr: np.ndarray, tt: np.ndarray) -> N
     kill_p = salvo_pk(single, eng.rounds[rr, tt])
     draws = rng.uniform_at(ctx.keys[rr], eng.attempts[rr, tt], S_KILL, tt)
     guided_ = kept_guidance(ctx, st, rr, ff, tt, times)
-    for i, (r, t, f, when) in enumerate(zip(rr, tt, ff, times.tolist(), strict=True)):
-        bat.guiding[r, ctx.group[f]] -= eng.rounds[r, t]
-        arrival, aim_error, p, u = arrivals[i], float(aim_errors[i]), float(kill_p[i]), float(draws[i])
-        acquired = aim_error <= ctx.basket or ctx.guidance[f] == "inertial"  # an inertial missile's miss is its aim
-        checks = (
-            (acquired, Reason.AIM_ERROR),
-            # (a target that ends its route attacking nothing - civil traffic, a decoy - is gone there)
-            (out.alive[r, t] and not out.leaked[r, t] and when < w.arrival_time[t], Reason.TARGET_GONE),
-            (rd.unit_up[r, w.fire_unit[f]], Reason.UNIT_DOWN),
-            (rd.able[r, f], Reason.CHAIN_BROKEN),
-            (guided_[i], Reason.RADAR_DARK),
-            (u < p, Reason.WARHEAD),
-        )
-        reason = next((reason for ok, reason in checks if not ok), Reason.NONE)
-        if reason == Reason.NONE:
-            out.alive[r, t] = False
-            out.killed_by[r, t] = f
-            out.kills[r] += int(w.threat[t])
-            out.arms_shot_down[r] += int(w.arm[t])
-            out.decoys_killed[r] += int(w.decoy[t])
-            out.civil_killed[r] += int(w.civil[t] and not w.friendly[t])
-            out.friendly_killed[r] += int(w.friendly[t])
-            ctx.event(r, when, EventKind.KILL, w.fire_unit[f], t, miss_distance=aim_error, where=arrival)
+    np.subtract.at(bat.guiding, (rr, ctx.group[ff]), eng.rounds[rr, tt])  # (two salvos of one radar's: both)
+    checks = (  # the reasons to miss, the first that applies
+        ((aim_errors <= ctx.basket) | ctx.inertial[ff], Reason.AIM_ERROR),  # an inertial missile's miss is its aim
+        # (a target that ends its route attacking nothing - civil traffic, a decoy - is gone there)
+        (out.alive[rr, tt] & ~out.leaked[rr, tt] & (times < w.arrival_time[tt]), Reason.TARGET_GONE),
+        (rd.unit_up[rr, w.fire_unit[ff]], Reason.UNIT_DOWN),
+        (rd.able[rr, ff], Reason.CHAIN_BROKEN),
+        (guided_, Reason.RADAR_DARK),
+        (draws < kill_p, Reason.WARHEAD),
+    )
+    reason = np.select([~ok for ok, _ in checks], [int(why) for _, why in checks], int(Reason.NONE))
+    kill = np.flatnonzero(reason == Reason.NONE)
+    r, t = rr[kill], tt[kill]
+    out.alive[r, t] = False
+    out.killed_by[r, t] = ff[kill]
+    for count, counted in ((out.kills, w.threat), (out.arms_shot_down, w.arm), (out.decoys_killed, w.decoy),
+                           (out.civil_killed, w.civil & ~w.friendly), (out.friendly_killed, w.friendly)):
+        np.add.at(count, r, counted[t].astype(np.int64))
+    eng.phase[rr, tt], eng.due[rr, tt] = ASSESSING, times + w.scenario.spec.doctrine.kill_assessment_time
+    for i, (r, t, f, when) in enumerate(zip(rr.tolist(), tt.tolist(), ff.tolist(), times.tolist(), strict=True)
+                                        if ctx.log is not None else ()):
+        if reason[i] == Reason.NONE:
+            ctx.event(r, when, EventKind.KILL, w.fire_unit[f], t, miss_distance=float(aim_errors[i]), where=arrivals[i])
         else:
-            ctx.event(r, when, EventKind.MISS, w.fire_unit[f], t, miss_distance=aim_error, reason=reason,
-                      where=arrival)
-        eng.phase[r, t], eng.due[r, t] = ASSESSING, when + w.scenario.spec.doctrine.kill_assessment_time
+            ctx.event(r, when, EventKind.MISS, w.fire_unit[f], t, miss_distance=float(aim_errors[i]),
+                      reason=Reason(int(reason[i])), where=arrivals[i])
 
 
 def kept_guidance(ctx: Context, st: State, rr, ff, tt, when) -> np.ndarray:
@@ -1999,8 +2000,7 @@ def kept_guidance(ctx: Context, st: State, rr, ff, tt, when) -> np.ndarray:
     launched = st.engagements.launched[rr, tt][:, None]
     silences = rd.silences[rr]
     until = lit_until(launched, *w.emcon[:, None, :], silences[..., 0], silences[..., 1])
-    inertial = np.array([ctx.guidance[f] == "inertial" for f in ff], bool)
-    return inertial | (rd.guides[rr, ff] & (until >= np.asarray(when, float)[:, None])).any(axis=1)
+    return ctx.inertial[ff] | (rd.guides[rr, ff] & (until >= np.asarray(when, float)[:, None])).any(axis=1)
 
 
 def single_shot_pk(ctx: Context, st: State, k: int, rr, ff, tt, when, arrival, aim_error) -> np.ndarray:
