@@ -259,8 +259,9 @@ def coverage_maps(scenario: Scenario, bands: Sequence[float] = DEFAULT_BANDS,
         ``k`` block only, and the block's other cells take its answer (their own where the centre is not seen).
     threads : int, optional
         How many sensors are covered at once, each in its own thread (numpy releases the interpreter in its array
-        work): default numba's thread count (``NUMBA_NUM_THREADS``, the CPUs), as the masking sweep uses. The maps
-        are the same whatever it is.
+        work): default numba's configured thread count (``NUMBA_NUM_THREADS``, the CPUs); one on a grid of more
+        than :data:`THREADED_CELLS` cells (each sensor's work arrays are tens of full grids). The maps are the same
+        whatever it is.
 
     Returns
     -------
@@ -320,7 +321,8 @@ def coverage_maps(scenario: Scenario, bands: Sequence[float] = DEFAULT_BANDS,
             ok[borrow] = ok[centre[borrow]]
             detection[s, b][near] = ok
 
-    run_each(cover, len(sensors), threads)
+    _ = scenario.clutter_map  # (computed once here, not by two threads at once)
+    run_each(cover, len(sensors), threads if n_rows * n_cols <= THREADED_CELLS else 1)
 
     sensor_ids = [u.id for u, _ in sensors]
     report = {f["id"]: f for f in cached_audit(scenario)["fire_units"]}
@@ -350,10 +352,16 @@ def coverage_maps(scenario: Scenario, bands: Sequence[float] = DEFAULT_BANDS,
                         int(sample))
 
 
+THREADED_CELLS = 4_000_000
+"""The largest grid (cells) :func:`coverage_maps` covers several sensors of at once (a 2,000 x 2,000 crop: about
+0.5 GB of work arrays per sensor); a larger one is covered one sensor at a time, in the memory it took before."""
+
+
 def run_each(task, n: int, threads: int | None = None) -> None:
-    """``task(i)`` for i in range(n), ``threads`` at once (default numba's thread count); the calling thread does them
-    all when one would do. The pool's threads end before this returns (a process may fork its workers after it:
-    :func:`iadsim.analysis.sweep.executors.fork_is_safe`); the first exception is raised."""
+    """``task(i)`` for i in range(n), ``threads`` at once (default numba's configured thread count); the calling
+    thread does them all when one would do. The pool's threads end before this returns (a process may fork its
+    workers after it: :func:`iadsim.analysis.sweep.executors.fork_is_safe`); on the first exception (or Ctrl-C) the
+    tasks not started are dropped, those running finish, and it is raised."""
     import numba
 
     threads = min(n, int(numba.config.NUMBA_NUM_THREADS if threads is None else threads))
@@ -364,8 +372,12 @@ def run_each(task, n: int, threads: int | None = None) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(threads, thread_name_prefix="iadsim-coverage") as pool:
-        for _ in pool.map(task, range(n)):
-            pass
+        try:
+            for _ in pool.map(task, range(n)):
+                pass
+        except BaseException:
+            pool.shutdown(cancel_futures=True)
+            raise
 
 
 def _block_centres(n: int, k: int) -> np.ndarray:
