@@ -15,6 +15,7 @@ from iadsim.engine._kernels import (
     next_event_times,
     row_pointers,
 )
+from iadsim.engine.state import Phase
 from iadsim.registry import BEARING, ELEVATION, RANGING
 from iadsim.tracking.picture import arrival_order
 
@@ -314,7 +315,7 @@ def _settle_by_hand(items, st, persistent, reconsider, lost):
         st["busy"][r, f] = False
         st["attempts"][r, t] += 1
         if not approved:
-            st["phase"][r, t], st["due"][r, t] = 4, (np.inf if persistent else now + reconsider)
+            st["phase"][r, t], st["due"][r, t] = Phase.CLEARED, (np.inf if persistent else now + reconsider)
             st["vetoes"][r] += 1
             reasons.append(-1)
             salvos.append(0)
@@ -325,7 +326,7 @@ def _settle_by_hand(items, st, persistent, reconsider, lost):
         if not all(ok):
             reasons.append(int(lost[ok.index(False)]))
             salvos.append(0)
-            st["phase"][r, t] = 0
+            st["phase"][r, t] = Phase.IDLE
             continue
         n = int(min(st["rounds"][r, t], st["missiles"][r, f], st["channels"][f] - st["guiding"][r, g]))
         st["aim_at"][r, t] = aim
@@ -334,7 +335,7 @@ def _settle_by_hand(items, st, persistent, reconsider, lost):
         if st["missiles"][r, f] == 0:
             st["ready_at"][r, f], st["missiles"][r, f] = now + st["launcher_times"][1, f], st["magazine"][f]
         st["guiding"][r, g] += n
-        st["phase"][r, t], st["due"][r, t], st["rounds"][r, t], st["launched"][r, t] = 2, now + tof, n, now
+        st["phase"][r, t], st["due"][r, t], st["rounds"][r, t], st["launched"][r, t] = Phase.FLYING, now + tof, n, now
         st["engagements"][r] += 1
         st["reaction"][r] += now - st["nominated"][r, t]
         st["expended"][r] += n
@@ -352,6 +353,7 @@ def _settle_by_hand(items, st, persistent, reconsider, lost):
     return reasons, salvos
 
 
+PHASES = np.array([Phase.IDLE, Phase.CLEARED, Phase.FLYING])  # what the kernel leaves: lost, vetoed, launched
 _SETTLED = ("busy", "attempts", "phase", "due", "rounds", "aim_at", "launched", "nominated", "vetoes", "missiles",
             "ready_at", "guiding", "group", "channels", "magazine", "launcher_times", "alive", "leaked", "arrival_time",
             "unit_up", "fire_unit", "able", "layer", "civil", "friendly", "decoy", "engagements", "reaction",
@@ -393,10 +395,11 @@ def test_settle_authorisations_is_the_rules_one_engagement_after_another(seed):
     g.shuffle(items)
     items.sort(key=lambda item: item[0])  # by row, as the fire-control cycle hands them
     by_hand = {k: v.copy() for k, v in st.items()}
-    reasons, salvos = _settle_by_hand(items, by_hand, seed % 2 == 0, 30.0, lost)
+    reconsider = 30.0  # [s] the authority's reconsider_after (any value)
+    reasons, salvos = _settle_by_hand(items, by_hand, seed % 2 == 0, reconsider, lost)
     columns = [np.array(c) for c in zip(*items, strict=True)]
     reason, salvo = np.empty(len(items), np.int64), np.empty(len(items), np.int64)
-    settle_authorisations(*columns[:10], np.array([0, 4, 2]), lost, seed % 2 == 0, 30.0,
+    settle_authorisations(*columns[:10], PHASES, lost, seed % 2 == 0, reconsider,
                           *(st[k] for k in _SETTLED), reason, salvo)
     assert reason.tolist() == reasons and salvo.tolist() == salvos
     for k in _SETTLED:
@@ -412,7 +415,7 @@ def test_settle_authorisations_is_the_rules_one_engagement_after_another(seed):
     aims = np.zeros((2, 3))
     settle_authorisations(np.array([0, 0]), np.array([0, 1]), np.array([0, 1]), np.array([50.0, 50.0]),
                           np.ones(2, bool), np.ones(2, bool), np.ones(2, bool), np.ones(2, bool), np.array([9.0, 9.0]),
-                          aims, np.array([0, 4, 2]), lost, False, 30.0, *(two[k] for k in _SETTLED), reason[:2],
+                          aims, PHASES, lost, False, reconsider, *(two[k] for k in _SETTLED), reason[:2],
                           salvo[:2])
     assert reason[:2].tolist() == [0, Reason.NO_CHANNEL] and salvo[:2].tolist() == [2, 0]
-    assert two["guiding"][0, 0] == 2 and two["phase"][0, 1] == 0 and not two["busy"][0, 1]
+    assert two["guiding"][0, 0] == 2 and two["phase"][0, 1] == Phase.IDLE and not two["busy"][0, 1]

@@ -259,7 +259,8 @@ def coverage_maps(scenario: Scenario, bands: Sequence[float] = DEFAULT_BANDS,
         ``k`` block only, and the block's other cells take its answer (their own where the centre is not seen).
     threads : int, optional
         How many sensors are covered at once, each in its own thread (numpy releases the interpreter in its array
-        work): default numba's configured thread count (``NUMBA_NUM_THREADS``, the CPUs); one on a grid of more
+        work): default numba's thread count (``numba.get_num_threads()``, as siting's sweeps; every CPU unless
+        ``NUMBA_NUM_THREADS`` or ``numba.set_num_threads`` says fewer); one on a grid of more
         than :data:`THREADED_CELLS` cells (each sensor's work arrays are tens of full grids). The maps are the same
         whatever it is.
 
@@ -358,13 +359,15 @@ THREADED_CELLS = 4_000_000
 
 
 def run_each(task, n: int, threads: int | None = None) -> None:
-    """``task(i)`` for i in range(n), ``threads`` at once (default numba's configured thread count); the calling
+    """``task(i)`` for i in range(n), ``threads`` at once (default numba's thread count); the calling
     thread does them all when one would do. The pool's threads end before this returns (a process may fork its
     workers after it: :func:`iadsim.analysis.sweep.executors.fork_is_safe`); on the first exception (or Ctrl-C) the
     tasks not started are dropped, those running finish, and it is raised."""
     import numba
 
-    threads = min(n, int(numba.config.NUMBA_NUM_THREADS if threads is None else threads))
+    if threads is None:  # (asking starts numba's threads if none ran yet: only when they may serve)
+        threads = numba.get_num_threads() if n > 1 else 1
+    threads = min(n, int(threads))
     if threads <= 1:
         for i in range(n):
             task(i)
