@@ -11,8 +11,17 @@ import numpy as np
 import pytest
 from tests.ospa_reference import ospa_by_assignment
 
+from iadsim.registry import BEARING, ELEVATION, RANGING, places_target
 from iadsim.tracking import CONFIRMED, TENTATIVE
-from iadsim.tracking.quality import held_tracks, node_counts, ospa, ospa_in, picture_counts, tentative_objects
+from iadsim.tracking.quality import (
+    held_objects,
+    node_counts,
+    ospa,
+    ospa_in,
+    picture_counts,
+    placed_objects,
+    tentative_objects,
+)
 from iadsim.tracking.scan import SensorTrackTable, min_cost_assignment
 
 
@@ -183,10 +192,10 @@ def test_picture_counts_of_a_hand_laid_picture():
     assert out[0, 1].tolist() == [5000.0, 1, 0, 0, 0, 0]  # one object to hold, nothing held: the cut-off
 
 
-def test_held_tracks_is_the_hold_rule_on_a_picture_laid_out_as_the_engine_lays_it():
-    """Which nodes hold each object: a measurement in the track and its state at most the node's coast time old,
-    compared with the rule written out in numpy on random node pictures stored object by object (the engine's
-    layout), the nodes a slice of them, and on fields of records; both output kinds (bool, status codes)."""
+def test_held_objects_are_the_hold_rule_on_a_picture_laid_out_as_the_engine_lays_it():
+    """Whether any node holds each object: a measurement in the track and its state at most the node's coast time
+    old, compared with the rule written out in numpy on random node pictures stored object by object (the engine's
+    layout), the nodes a slice of them, and on fields of records."""
     rng = np.random.default_rng(11)
     for n_r, n_t, n_n in ((1, 1, 1), (3, 7, 5), (20, 48, 15), (4, 9, 6)):
         fields = [("x", np.float64, (6,)), ("track_time", np.float64), ("updates", np.int32)]
@@ -208,13 +217,30 @@ def test_held_tracks_is_the_hold_rule_on_a_picture_laid_out_as_the_engine_lays_i
         coast[0] = 100.0 - 71.25  # the first track exactly at its node's limit: held
         now = 100.0
         expected = (updates > 0) & (now - times <= coast[None, :, None])
-        held = np.empty(updates.shape, bool)
-        held_tracks(updates, times, now, coast, True, False, held)
-        assert (held == expected).all() and held[0, 0, 0]
-        codes = np.empty(updates.shape, np.int8)
-        held_tracks(updates, times, now, coast, np.int8(CONFIRMED), np.int8(0), codes)
-        assert (codes == np.where(expected, CONFIRMED, 0)).all()
-        assert expected.any() or n_r == 1  # (the random pictures hold something)
+        held = np.zeros((n_r, n_t), bool)
+        held_objects(updates, times, now, coast, held)
+        assert (held == expected.any(axis=1)).all() and held[0, 0]
+        assert (~expected.any(axis=1)).any() or n_r == 1  # (the random pictures leave some object unheld)
+
+
+def test_placed_objects_are_the_placing_rule_on_random_holdings():
+    """Which objects the sensors holding them place (one that measures range, or two passive ones of which one
+    measures elevation: :func:`iadsim.registry.places_target`), and which any sensor holds, against the rule
+    applied sensor kind by sensor kind in Python, on random holdings of a mixed network."""
+    rng = np.random.default_rng(13)
+    for n_r, n_s, n_t in ((1, 1, 1), (5, 4, 9), (40, 12, 48)):
+        ranging = rng.random(n_s) < 0.4
+        elevation = ~ranging & (rng.random(n_s) < 0.5)
+        held = rng.random((n_r, n_s, n_t)) < 0.3
+        tracked, placed = np.ones((n_r, n_t), bool), np.ones((n_r, n_t), bool)
+        placed_objects(held, ranging, elevation, tracked, placed)
+        for r in range(n_r):
+            for t in range(n_t):
+                kinds = [RANGING if ranging[s] else ELEVATION if elevation[s] else BEARING
+                         for s in range(n_s) if held[r, s, t]]
+                assert placed[r, t] == places_target(kinds)
+                assert tracked[r, t] == bool(kinds)
+        assert n_r == 1 or (placed.any() and (tracked & ~placed).any())  # (both outcomes drawn)
 
 
 def test_tentative_objects_are_those_of_the_tentative_tracks_in_use():

@@ -26,11 +26,18 @@ from iadsim.analysis.intervals import interval, ratio_interval
 from iadsim.registry import ELEVATION, Registry
 from iadsim.scenario.models import LAYERS
 from iadsim.tracking import FREE
-from iadsim.tracking.quality import OSPA_CUTOFF, OSPA_ORDER, held_tracks, node_counts, picture_counts
+from iadsim.tracking.quality import (
+    OSPA_CUTOFF,
+    OSPA_ORDER,
+    held_objects,
+    node_counts,
+    picture_counts,
+    placed_objects,
+)
 
 __all__ = ["METRICS", "METRIC_KINDS", "REPLICATION_METRICS", "REPORTERS", "Metric", "Reporter", "command_post_picture",
-           "derived_metrics", "derived_names", "fire_unit_picture", "layer_metrics", "mean_ci", "metric_stat",
-           "node_holds", "picture_quality", "placed", "ratio_metrics", "ratio_names",
+           "derived_metrics", "derived_names", "fire_unit_picture", "held_by_nodes", "layer_metrics", "mean_ci",
+           "metric_stat", "picture_quality", "placed", "ratio_metrics", "ratio_names",
            "replication_names", "replication_rows", "summarise_groups"]
 
 
@@ -602,13 +609,13 @@ def _node_counts(world, state, nodes: slice, latency: np.ndarray, feeds: np.ndar
     return counts
 
 
-def node_holds(world, state, nodes: slice, latency: np.ndarray, now: float) -> np.ndarray:
-    """(R, n, T) whether nodes ``nodes`` of the picture (their latencies (n, S)) hold each object at ``now``: a
-    track that some report reached within ``doctrine.tracking.drop_after`` looks of the slowest sensor feeding
-    the node plus that path's latency (:func:`fire_unit_picture`)."""
-    updates, track_time = state.picture.updates[:, nodes], state.picture.track_time[:, nodes]
-    out = np.empty(updates.shape, bool)
-    held_tracks(updates, track_time, float(now), _coast(world, latency), True, False, out)  # (numpy's test)
+def held_by_nodes(world, state, nodes: slice, latency: np.ndarray, now: float) -> np.ndarray:
+    """(R, T) whether any of nodes ``nodes`` of the picture (their latencies (n, S)) holds each object at ``now``: a
+    track that some report reached within ``doctrine.tracking.drop_after`` looks of the slowest sensor feeding the
+    node plus that path's latency (:func:`fire_unit_picture`)."""
+    out = np.empty((state.picture.updates.shape[0], state.picture.updates.shape[2]), bool)
+    held_objects(state.picture.updates[:, nodes], state.picture.track_time[:, nodes], float(now),
+                 _coast(world, latency), out)
     return out
 
 
@@ -622,13 +629,16 @@ def _coast(world, latency: np.ndarray) -> np.ndarray:
     return coast.astype(float)
 
 
-def placed(world, held: np.ndarray) -> np.ndarray:
+def placed(world, held: np.ndarray, tracked: np.ndarray | None = None) -> np.ndarray:
     """Whether sensors place each object (:func:`iadsim.registry.places_target`: one that measures range, or two
-    passive ones of which one measures elevation): ``held`` (R, S, T) which sensors hold it -> (R, T). (The
-    nodes' pictures apply the same rule to their feeding sensors in :func:`iadsim.tracking.quality.node_counts`.)"""
-    ranging, lines, elevation = (held[:, kind].sum(axis=1) for kind in (world.ranging, ~world.ranging,
-                                                                          world.placing == ELEVATION))
-    return (ranging > 0) | ((lines >= 2) & (elevation > 0))
+    passive ones of which one measures elevation): ``held`` (R, S, T) which sensors hold it -> (R, T); ``tracked``
+    (R, T) (optional) gets whether any sensor holds it. (The nodes' pictures apply the same rule to their feeding
+    sensors in :func:`iadsim.tracking.quality.node_counts`.)"""
+    shape = (held.shape[0], held.shape[2])
+    out = np.empty(shape, bool)
+    placed_objects(held, world.ranging, world.placing == ELEVATION, np.empty(shape, bool) if tracked is None
+                   else tracked, out)
+    return out
 
 
 def _once_per_step(state, key: str, compute):

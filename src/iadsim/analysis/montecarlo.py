@@ -21,8 +21,8 @@ from iadsim.analysis.metrics import (
     REPLICATION_METRICS,
     REPORTERS,
     derived_metrics,
+    held_by_nodes,
     mean_ci,
-    node_holds,
     placed,
     ratio_metrics,
     replication_rows,
@@ -104,17 +104,18 @@ class SeriesRecorder:
 def target_status(world: World, state, now: float) -> np.ndarray:
     """(R, T) the furthest the network got with each target (:class:`iadsim.events.Status`, UNSEEN to
     IN_PICTURE) at ``now``, the end of the step just simulated: a fire unit holds it as its picture metrics
-    count (:func:`iadsim.analysis.metrics.node_holds`)."""
+    count (:func:`iadsim.analysis.metrics.held_by_nodes`)."""
     tracks, table = state.tracks, state.tracks.table
     held = np.isfinite(tracks.confirmed_at)
     out = np.full(held.shape[::2], Status.UNSEEN, np.int8)
     detected = np.zeros(out.shape, bool)
     tentative_objects(table.status, table.truth, table.top, detected)  # (the slots in use only)
     out[detected] = Status.DETECTED
-    out[held.any(axis=1)] = Status.TRACKED
-    out[placed(world, held)] = Status.PLACED
-    fire_units = slice(0, len(world.fire_ids))
-    out[node_holds(world, state, fire_units, world.latency, now).any(axis=1)] = Status.IN_PICTURE
+    tracked = np.empty(out.shape, bool)
+    is_placed = placed(world, held, tracked)
+    out[tracked] = Status.TRACKED
+    out[is_placed] = Status.PLACED
+    out[held_by_nodes(world, state, slice(0, len(world.fire_ids)), world.latency, now)] = Status.IN_PICTURE
     return out
 
 
@@ -125,11 +126,13 @@ def unit_status(world: World, state, now: float) -> np.ndarray:
     rd, bat, eng = state.readiness, state.batteries, state.engagements
     down = np.where(rd.present, Status.DOWN, Status.AWAY)  # (a relocating unit's other sites: away)
     out = np.where(rd.unit_up, Status.READY, down).astype(np.int8)
-    for f, u in enumerate(world.fire_unit):
-        flying = ((eng.phase == FLYING) & (eng.fire == f)).any(axis=1)
-        code = np.select([~rd.able[:, f], flying, bat.busy[:, f], bat.ready_at[:, f] > now],
-                         [Status.CHAIN_BROKEN, Status.ENGAGING, Status.DECIDING, Status.RELOADING], Status.READY)
-        out[:, u] = np.where(rd.unit_up[:, u], code, down[:, u])
+    r, t = np.nonzero(eng.phase == FLYING)
+    flying = np.zeros(rd.able.shape, bool)  # (R, F): missiles in flight
+    flying[r, eng.fire[r, t]] = True
+    code = np.select([~rd.able, flying, bat.busy, bat.ready_at > now],
+                     [Status.CHAIN_BROKEN, Status.ENGAGING, Status.DECIDING, Status.RELOADING], Status.READY)
+    u = world.fire_unit  # (one fire unit per unit)
+    out[:, u] = np.where(rd.unit_up[:, u], code, down[:, u])
     return out
 
 

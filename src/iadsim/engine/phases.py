@@ -600,7 +600,7 @@ together (:func:`iadsim.tracking.picture.fuse_reports`), and in one record they 
 rather than on three or four in separate arrays (``fuse_reports`` about a tenth faster at 500 replications; results
 bit-identical). The track's time and update count are kept apart, in compact arrays laid out the same way: the time
 series' and the states' recorders read them for every node and object at each sample, and reading them inside the
-records walked every record (:func:`iadsim.analysis.metrics.node_holds`: about 2.5 times as long, with cold caches,
+records walked every record (:func:`iadsim.analysis.metrics.held_by_nodes`: about 2.5 times as long, with cold caches,
 at 500 replications; ``fuse_reports`` no slower)."""
 
 

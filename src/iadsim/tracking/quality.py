@@ -32,8 +32,8 @@ import numpy as np
 from iadsim.tracking.scan import min_cost_assignment
 from iadsim.tracking.tracks import CONFIRMED, TENTATIVE
 
-__all__ = ["OSPA_CUTOFF", "OSPA_ORDER", "held_tracks", "node_counts", "ospa", "ospa_in", "picture_counts",
-           "tentative_objects"]
+__all__ = ["OSPA_CUTOFF", "OSPA_ORDER", "held_objects", "node_counts", "ospa", "ospa_in",
+           "picture_counts", "placed_objects", "tentative_objects"]
 
 OSPA_CUTOFF = 5000.0
 """[m] the OSPA cut-off c the picture-quality series use (issue 19: c = 5 km)."""
@@ -242,18 +242,56 @@ def picture_counts(x, status, truth, time, top, now, objects, should, c, p, out)
             out[r, s, 5] = distinct
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _places(ranged, lines, elevations):  # pragma: no cover - compiled
+    """Whether sensors place an object (:func:`iadsim.registry.places_target`'s rule): ``ranged`` of them measure
+    range, ``lines`` are passive, ``elevations`` of those measure elevation."""
+    return ranged > 0 or (lines >= 2 and elevations > 0)
+
+
 @numba.njit(cache=True, nogil=True)
-def held_tracks(updates, track_time, now, coast, held, free, out):  # pragma: no cover - compiled
-    """Which nodes hold a track of each object at ``now``: ``out`` (R, n, T) gets ``held`` where node ``j``'s track
-    of object ``t`` has a measurement (``updates`` > 0) and its state is at most ``coast[j]`` seconds old
-    (``now - track_time <= coast[j]``), else ``free``. One pass over the picture (``updates``, ``track_time``
-    (R, n, T), any layout; visited object by object and node by node, the engine's order in memory), its time read
-    only where a track exists."""
+def placed_objects(held, ranging, elevation, tracked, placed):  # pragma: no cover - compiled
+    """Of the objects sensors hold (``held`` (R, S, T)), in each replication: ``tracked`` (R, T) whether any sensor
+    holds it, ``placed`` (R, T) whether those sensors place it (:func:`_places`: one that measures range
+    (``ranging`` (S,)), or two passive ones of which one measures elevation (``elevation`` (S,))). One pass over
+    ``held`` in memory order."""
+    n_r, n_s, n_t = held.shape
+    ranged = np.empty(n_t, np.int64)
+    lines = np.empty(n_t, np.int64)
+    elevations = np.empty(n_t, np.int64)
+    for r in range(n_r):
+        ranged[:] = 0
+        lines[:] = 0
+        elevations[:] = 0
+        for s in range(n_s):
+            for t in range(n_t):
+                if held[r, s, t]:
+                    if ranging[s]:
+                        ranged[t] += 1
+                    else:
+                        lines[t] += 1
+                        elevations[t] += int(elevation[s])
+        for t in range(n_t):
+            tracked[r, t] = ranged[t] > 0 or lines[t] > 0
+            placed[r, t] = _places(ranged[t], lines[t], elevations[t])
+
+
+@numba.njit(cache=True, nogil=True)
+def held_objects(updates, track_time, now, coast, out):  # pragma: no cover - compiled
+    """``out`` (R, T) whether any of the nodes holds a track of each object at ``now``: node ``j``'s track of object
+    ``t`` has a measurement (``updates`` > 0) and its state is at most ``coast[j]`` seconds old (``now - track_time
+    <= coast[j]``). The picture (``updates``, ``track_time`` (R, n, T), any layout) is visited object by object and
+    node by node (the engine's order in memory), each object's nodes until one holds it, its time read only where
+    a track exists."""
     n_r, n_n, n_t = updates.shape
     for r in range(n_r):
         for t in range(n_t):
+            held = False
             for j in range(n_n):
-                out[r, j, t] = held if updates[r, j, t] > 0 and now - track_time[r, j, t] <= coast[j] else free
+                if updates[r, j, t] > 0 and now - track_time[r, j, t] <= coast[j]:
+                    held = True
+                    break
+            out[r, t] = held
 
 
 @numba.njit(cache=True, nogil=True)
@@ -271,7 +309,7 @@ def tentative_objects(status, truth, top, out):  # pragma: no cover - compiled
 def node_counts(x, updates, track_time, now, coast, feeds, seers_from, seers, ranging, elevation, flying, objects, c,
                 p, out):  # pragma: no cover - compiled
     """Each node's own picture in each replication at time ``now`` (the nodes' tracks are keyed by object, one per
-    object at most): ``out`` (R, n, 6) gets the OSPA [m] between the tracks the node holds (:func:`held_tracks`'
+    object at most): ``out`` (R, n, 6) gets the OSPA [m] between the tracks the node holds (:func:`held_objects`'
     rule: ``updates`` > 0 and ``track_time`` at most ``coast`` (n,) old; ``x`` (R, n, T, 6) carried at its velocity
     to ``now``) and the true positions ``objects`` (T, 3) of the objects it should hold, and the SIAP counts J, JT,
     N, NA and the distinct objects followed (N = NA = distinct: a keyed track follows its object).
@@ -312,7 +350,7 @@ def node_counts(x, updates, track_time, now, coast, feeds, seers_from, seers, ra
                         else:
                             lines += 1
                             elevations += int(elevation[s])
-                if ranged > 0 or (lines >= 2 and elevations > 0):
+                if _places(ranged, lines, elevations):
                     for a in range(3):
                         tru[j, n_o[j], a] = objects[t, a]
                     n_o[j] += 1
