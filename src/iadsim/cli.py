@@ -919,8 +919,16 @@ def _say_interrupted(partial) -> None:
     err.print(f"iadsim: interrupted{kept}", markup=False)
 
 
+_SAID: set[str] = set()
+"""The warnings this command has printed: each is printed once (`iadsim demo` loads an example for its run and
+again as its sweep's base)."""
+
+
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    err.print(f"iadsim: warning: {message}", markup=False)
+    text = str(message)
+    if text not in _SAID:
+        _SAID.add(text)
+        err.print(f"iadsim: warning: {text}", markup=False)
 
 
 # True while main() runs as the process's own command (the console script, ``python -m iadsim.cli``: no argv
@@ -940,6 +948,7 @@ def main(argv: list[str] | None = None) -> int:
         gc.freeze()
 
     warnings.showwarning = _show_warning
+    _SAID.clear()
     # GDAL's warnings on a corrupt raster can quote bytes of it: the terrain reader says what matters
     logging.getLogger("rasterio").setLevel(logging.CRITICAL + 1)
     try:

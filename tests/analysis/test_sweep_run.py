@@ -219,3 +219,26 @@ def test_progress_callback(write_sweep, tmp_path):
     run_sweep(load_sweep(write_sweep(GRID_SWEEP)), tmp_path / "out", "serial", progress=seen.append)
     assert seen[-1].points_done == seen[-1].points_total == 2
     assert seen[-1].replications_done == seen[-1].replications_planned == 12 and seen[-1].rate > 0
+
+
+def test_the_scenarios_warnings_are_said_once_a_points_own_naming_it(tmp_path):
+    """`iadsim sweep` on two worker processes, each building the points it runs: the warning loading the base
+    scenario gives is said once, with its line (the points that give it again say nothing); a point's own
+    warning is said once, naming the point, however many workers built that point; no other warning line."""
+    base = tmp_path / "tiny.yaml"
+    base.write_text(TINY_SCENARIO.replace("target: base", "target: sr"))  # its route ends 2 km from sr
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text('base: tiny.yaml\ndesign: list\nfactors: [{name: target, path: "threats[raid].target", '
+                     "values: [sr, telar, sr]}]\nreplications: 8\nbatch: 2\nseed: 3\nmetrics: [kills]\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS"}
+    done = subprocess.run([sys.executable, "-m", "iadsim.cli", "sweep", str(sweep), "--out", str(tmp_path / "out"),
+                           "--workers", "2"], capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    said = [line for line in done.stderr.splitlines() if line.startswith("iadsim: warning: ")]
+    lines = TINY_SCENARIO.splitlines()
+    line = lines.index("    route:", lines.index("  - id: raid")) + 1  # (the raid's route: the warning's field)
+    assert said == [
+        f"iadsim: warning: {base}:{line}: threats[0].route: ends 2.0 km from unit 'sr', which it attacks: a "
+        "threat strikes at the end of its route",
+        f"iadsim: warning: point 1 (target=telar): {base}: threats[0].route: ends 1.4 km from unit 'telar', which it "
+        "attacks: a threat strikes at the end of its route"], done.stderr

@@ -99,6 +99,11 @@ def _points(sweep: Sweep, sets: list[tuple]) -> list[Point]:
     return points
 
 
+def point_label(values: dict) -> str:
+    """A point's factor values as the sweep's messages show them (``crew=untrained, mtbf=0.5``)."""
+    return ", ".join(f"{k}={v}" for k, v in values.items() if v is not None) or "base values"
+
+
 def point_error(sweep: Sweep, point: int, values: dict, exc: InputError) -> InputError:
     """An invalid point, reported at the sweep file's line of the factor (or `set` entry) that caused it."""
     first = exc.errors[0] if isinstance(exc, InputErrors) else exc
@@ -115,10 +120,9 @@ def point_error(sweep: Sweep, point: int, values: dict, exc: InputError) -> Inpu
             if tuple(first.loc)[:1] == resolve_path(sweep.base_doc.data, key)[:1]:
                 loc = ("set", key)
                 break
-    shown = ", ".join(f"{k}={v}" for k, v in values.items() if v is not None) or "base values"
     where = f"{first.file}:{first.line}" if first.line else first.file
     field_ = format_loc(first.loc)
-    message = f"point {point} ({shown}) is not a valid scenario: {where}: {field_ + ': ' if field_ else ''}" \
-              f"{first.message}"
+    message = f"point {point} ({point_label(values)}) is not a valid scenario: {where}: " \
+              f"{field_ + ': ' if field_ else ''}{first.message}"
     return InputError(sweep.doc.file, message, sweep.doc.line_of(loc) if loc else None, loc)
 

@@ -26,6 +26,7 @@ import struct
 import sys
 import threading
 import time
+import warnings
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
@@ -110,22 +111,35 @@ def _keep(cache: OrderedDict, key: str, value, limit: int) -> None:
             cache.popitem(last=False)
 
 
-def world_for(unit: WorkUnit):
+_BUILD_LOCK = threading.Lock()
+"""Held while a World is built: the warnings it gives are caught process-wide (a Dask worker may run units in
+threads)."""
+
+
+def world_for(unit: WorkUnit, notes: list[str] | None = None):
     """The World of the unit's point: this process's cached one (same :attr:`WorkUnit.key`), or built --
     on the cached terrain when its :attr:`WorkUnit.terrain_key` matches -- and kept. UnitFailed when the
-    scenario cannot be built."""
+    scenario cannot be built. The warnings building it gives (its scenario's, its World's) go to ``notes`` as
+    text when it is given (none when the World was kept), else are issued here."""
     from iadsim.engine import build_world
 
     world = _cached(_WORLDS, unit.key) if unit.key else None
     if world is not None:
         return world
     terrain = _cached(_TERRAINS, unit.terrain_key) if unit.terrain_key else None
-    try:
-        scenario = scenario_from_document(Document(unit.base, unit.data), Path(unit.base), terrain=terrain)
-    except InputError as exc:
-        first = exc.errors[0] if isinstance(exc, InputErrors) else exc
-        raise UnitFailed(unit.point, first.file, first.message, first.line, first.loc) from None
-    world = build_world(scenario)
+    with _BUILD_LOCK, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            scenario = scenario_from_document(Document(unit.base, unit.data), Path(unit.base), terrain=terrain)
+        except InputError as exc:
+            first = exc.errors[0] if isinstance(exc, InputErrors) else exc
+            raise UnitFailed(unit.point, first.file, first.message, first.line, first.loc) from None
+        world = build_world(scenario)
+    if notes is None:
+        for w in caught:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    else:
+        notes.extend(str(w.message) for w in caught)
     if unit.terrain_key and terrain is None:
         _keep(_TERRAINS, unit.terrain_key, scenario.terrain, _TERRAIN_CACHE)
     if unit.key:
@@ -133,16 +147,19 @@ def world_for(unit: WorkUnit):
     return world
 
 
-def run_unit(unit: WorkUnit) -> tuple[int, int, pd.DataFrame, float]:
-    """Run one work unit (in a worker process): (point, batch, per-replication metrics, seconds)."""
+def run_unit(unit: WorkUnit) -> tuple[int, int, pd.DataFrame, float, tuple[str, ...]]:
+    """Run one work unit (in a worker process): (point, batch, per-replication metrics, seconds, the warnings
+    building the point's World gave, as text: none when this process had built it already). The worker prints
+    none of them: the sweep's own process says each once (a Dask worker's would be lost in its log)."""
     from iadsim.engine import Engine
 
     started = time.perf_counter()
-    world = world_for(unit)
+    notes: list[str] = []
+    world = world_for(unit, notes)
     engine = Engine(world, np.arange(unit.start, unit.stop), unit.seed, events=False)
     engine.run()
     frame = replication_metrics(world, engine)
-    return unit.point, unit.batch, frame, time.perf_counter() - started
+    return unit.point, unit.batch, frame, time.perf_counter() - started, tuple(notes)
 
 
 # ---------------------------------------------------------------------------------------------- executors
@@ -168,7 +185,8 @@ class Executor(Protocol):
 
     def __exit__(self, *exc: object) -> None: ...
 
-    def submit(self, fn: Callable[[WorkUnit], tuple[int, int, pd.DataFrame, float]], arg: WorkUnit) -> Any: ...
+    def submit(self, fn: Callable[[WorkUnit], tuple[int, int, pd.DataFrame, float, tuple[str, ...]]],
+               arg: WorkUnit) -> Any: ...
 
     def wait_first(self, futures: list[Any]) -> set[Any]: ...
 

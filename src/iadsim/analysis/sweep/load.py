@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import errno
 import os
+import warnings
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -44,7 +45,11 @@ def load_sweep(path: str | Path, max_memory: int | str | None = None) -> Sweep:
     base_path = _base_path(spec, doc, path)
     base_doc = load_yaml(base_path)
     _check_base_shape(base_doc)
-    base = scenario_from_document(base_doc, base_path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        base = scenario_from_document(base_doc, base_path)
+    for w in caught:  # (said now; the workers' builds of the points do not say them again: run_sweep)
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     factors = _factors(spec, doc, base_doc.data)
     sets = []
     for key, value in spec.set.items():
@@ -53,7 +58,8 @@ def load_sweep(path: str | Path, max_memory: int | str | None = None) -> Sweep:
         except ValueError as exc:
             raise doc.error(("set", key), str(exc)) from None
     seed = base.spec.seed if spec.seed is None else spec.seed
-    sweep = Sweep(spec, path, doc, base_path, base_doc, base, factors, [], seed)
+    sweep = Sweep(spec, path, doc, base_path, base_doc, base, factors, [], seed,
+                  base_notes=tuple(str(w.message) for w in caught))
     budget = memory_budget(max_memory)
     _check_design_size(sweep, budget, max_memory is not None)  # arithmetic: nothing is materialised yet
     sweep.points = _points(sweep, sets)

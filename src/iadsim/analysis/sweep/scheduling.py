@@ -24,7 +24,7 @@ from iadsim.analysis.metrics import REPLICATION_METRICS as METRICS
 from iadsim.analysis.metrics import mean_ci, summarise_groups
 from iadsim.analysis.sweep import store
 from iadsim.analysis.sweep.budget import WORKERS_PER_CPU, _gb, check_budget, memory_budget, worker_bytes
-from iadsim.analysis.sweep.designs import point_error
+from iadsim.analysis.sweep.designs import point_error, point_label
 from iadsim.analysis.sweep.executors import (
     DaskExecutor,
     Executor,
@@ -182,6 +182,7 @@ class _Scheduler:
         self.units_run = self.units_skipped = self.reps_run = self.reps_done = 0
         self.compute = 0.0  # seconds summed over the units run, inside the workers
         self._keys: tuple[int, tuple[str, str]] = (-1, ("", ""))  # the last point's cache keys
+        self._said = {self._unlined(note) for note in sweep.base_notes}  # the warnings said so far
         for p in range(len(sweep.points)):
             self._advance(p, 0)
 
@@ -250,9 +251,10 @@ class _Scheduler:
     def _record(self, future) -> None:
         """Write a completed unit's rows; when they complete a stage of the point, apply the stopping rule."""
         try:
-            p, b, frame, seconds = future.result()
+            p, b, frame, seconds, notes = future.result()
         except UnitFailed as exc:
             raise point_error(self.sweep, exc.point, self.sweep.points[exc.point].values, exc.error) from None
+        self._say(p, notes)
         rows = _rows(frame, p, self.factors)
         store.write_unit(self.out_dir, p, b, rows)
         self.on_disk.setdefault(p, set()).add(b)
@@ -269,6 +271,25 @@ class _Scheduler:
                 plan.decide()
                 self._advance(p, first, front=True)  # finish started points first
         self._report()
+
+    def _say(self, p: int, notes: tuple[str, ...]) -> None:
+        """The warnings a worker's build of point ``p`` gave, each said once per sweep (those loading the base
+        gave were said then), naming the first point that gave it."""
+        for note in notes:
+            key = self._unlined(note)
+            if key not in self._said:
+                self._said.add(key)
+                warnings.warn(f"point {p} ({point_label(self.sweep.points[p].values)}): {note}", SweepWarning,
+                              stacklevel=2)
+
+    def _unlined(self, note: str) -> str:
+        """``note`` without the base file's line number (a worker builds a point from its data, without lines)."""
+        base = str(self.sweep.base_path)
+        if note.startswith(base + ":"):
+            line, colon, rest = note[len(base) + 1:].partition(": ")
+            if colon and line.isdigit():
+                return f"{base}: {rest}"
+        return note
 
     def _finished(self, p: int) -> bool:
         return self.plans[p].finished and not self.remaining[p]

@@ -148,6 +148,7 @@ class Sweep:
     points: list[Point]
     seed: int
     inputs: dict = field(default_factory=dict)  # sha256 of the files the points read, iadsim's version
+    base_notes: tuple[str, ...] = ()  # the warnings loading the base scenario gave (said when it was loaded)
 
     @property
     def name(self) -> str:
