@@ -97,3 +97,23 @@ def test_bad_sql_is_a_one_line_input_error(folders):
 def test_query_of_a_folder_without_results(tmp_path):
     with pytest.raises(InputError, match="no results"):
         query(tmp_path, "SELECT 1")
+
+
+@pytest.mark.parametrize("sql", ["SELECT point, count(*) AS n FROM results GROUP BY point ORDER BY point",
+                                 "SELECT nonsense FROM results"])
+def test_the_query_command_prints_nothing_but_its_answer(folders, sql):
+    """`iadsim query` as a user runs it (its own process): the table, or one line for SQL that fails; nothing
+    else on stderr (DuckDB's bindings print a page of "leaked" lines at exit if the process skips its last
+    collections)."""
+    import subprocess
+    import sys
+
+    gab, _, _ = folders
+    done = subprocess.run([sys.executable, "-m", "iadsim.cli", "query", str(gab), sql], capture_output=True,
+                          text=True, timeout=120, env={k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS"})
+    if "nonsense" in sql:
+        assert done.returncode == 2 and done.stderr.startswith("iadsim: SQL: query failed: ")
+        assert len(done.stderr.splitlines()) == 1, done.stderr
+    else:
+        assert done.returncode == 0 and done.stderr == "", done.stderr
+        assert done.stdout.split() == ["point", "n", "0", "6", "1", "6"]
