@@ -434,3 +434,23 @@ def test_a_stored_pair_without_a_direction_is_drawn_without_a_front(run_dir, oat
     page = build_report([run_dir], tmp_path / "r.html", sweep_dir=folder).read_text()
     figure = next(f for f in _figures(page) if f["layout"].get("title", {}).get("text", "").startswith("Trade-off"))
     assert "no Pareto front" in figure["layout"]["title"]["text"] and len(figure["data"]) == 1
+
+
+def test_what_drove_the_outcome_counts_only_threats_as_reaching_their_target():
+    """The sentence on threats reaching their target names the raids' own aircraft: not civil aircraft, not a
+    friendly flight (its losses are fratricide), not anti-radiation missiles or decoys, whatever they reached."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from iadsim.report.explain import Breakdown, drivers_html
+
+    b = object.__new__(Breakdown)  # (the tables by hand: one row of each kind of aircraft, each reaching its goal)
+    b.run, b.index = SimpleNamespace(audit={}, name="run"), 0
+    kinds = ["threat", "friendly", "civil", "arm", "decoy"]
+    raid = pd.DataFrame({"group": ["strike", "home", "airliner", "strike anti-radiation missiles", "lures"],
+                         **{k: [k == kind for kind in kinds] for k in kinds[1:]},
+                         "aircraft": [4.0, 1.0, 1.0, 2.0, 2.0], "leaked": [0.25, 0.5, 1.0, 2.0, 1.0]})
+    b.tables = {"raid": raid, "fire_unit": pd.DataFrame()}
+    text = re.sub(r"<[^>]+>", "", drivers_html(b))
+    assert "Threats reaching their target per replication: strike 0.25 of 4." in text, text

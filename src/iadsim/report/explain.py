@@ -253,7 +253,7 @@ def drivers_html(b: Breakdown) -> str:
                           f"engage: {escape(str(first.get('message', first.get('code', 'see the audit'))))}.")
     raids = b.tables["raid"]
     threat_rows = [i for i in range(len(raids)) if not raids["civil"].iloc[i]
-                   and not any(c in raids and raids[c].iloc[i] for c in ("arm", "decoy"))]
+                   and not any(c in raids and raids[c].iloc[i] for c in ("friendly", "arm", "decoy"))]
     if threat_rows:
         if any(raids["leaked"].iloc[i] > 0 for i in threat_rows):
             claims.append("Threats reaching their target per replication: " + ", ".join(
