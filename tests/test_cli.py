@@ -271,3 +271,31 @@ def test_the_command_pauses_the_garbage_collector_only_while_its_modules_load():
         # simulation's world and results: about 0.2-0.4 s at exit); a few objects made since (without the freeze at
         # the end, 845 are left by --help alone: 7e485a3)
         assert ran[0] == enabled and int(ran[1]) > 0 and int(ran[2]) < 100
+
+
+def test_the_sweep_table_shows_base_levels_and_units(capsys, tmp_path, monkeypatch):
+    """An oat sweep's summary table: a factor the point leaves at the base scenario's value reads "base" (not
+    nan), a count reads whole, a factor with a unit has it in its heading; `query --tradeoff` reads the same."""
+    from rich.console import Console
+    from tests.analysis.conftest import TINY_SCENARIO
+
+    from iadsim import cli
+
+    monkeypatch.setattr(cli, "out", Console(width=200, highlight=False))  # (a wide terminal: one line per row)
+
+    (tmp_path / "tiny.yaml").write_text(TINY_SCENARIO)
+    (tmp_path / "oat.yaml").write_text(
+        "base: tiny.yaml\ndesign: oat\nfactors:\n  - {name: raid size, path: 'threats[raid].count', values: [1, 4]}\n"
+        "  - {name: latency, path: 'links[0].latency', values: [1, 30], unit: s}\nreplications: 2\nbatch: 2\n"
+        "seed: 4\nmetrics: [leakers]\ntradeoff: [missiles_expended, leakers]\n")
+    status, out, err = run(capsys, "sweep", str(tmp_path / "oat.yaml"), "--out", str(tmp_path / "out"),
+                           "--workers", "1")
+    assert status == 0, err
+    rows = {line.split("│")[1].strip(): [c.strip() for c in line.split("│")[2:4]] for line in out.splitlines()
+            if line.startswith("│") and line.split("│")[1].strip().isdigit()}
+    assert rows == {"0": ["base", "base"], "1": ["1", "base"], "2": ["4", "base"], "3": ["base", "1"],
+                    "4": ["base", "30"]}, out
+    assert "latency [s]" in " ".join(out.split()) and "nan" not in out.lower()
+    status, out, err = run(capsys, "query", str(tmp_path / "out"), "--tradeoff", "missiles_expended,leakers")
+    assert status == 0, err
+    assert "nan" not in out.lower().replace("missiles", "") and "base" in out

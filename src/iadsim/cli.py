@@ -637,6 +637,7 @@ def sweep(
     from rich.table import Table
 
     from iadsim.analysis import load_sweep, rich_progress, run_sweep
+    from iadsim.analysis.sweep import level_text
 
     if executor not in ("local", "dask"):
         raise typer.BadParameter(f"unknown executor '{executor}'; choose local or dask", param_hint="--executor")
@@ -652,10 +653,11 @@ def sweep(
     table = Table(title=f"Sweep summary: mean [95% CI] ({result.replications_run} replications run, "
                         f"{result.units_skipped} work units already done)")
     factors = [f.name for f in loaded.factors]
-    for column in ("point", *factors, "replications", *loaded.metrics):
-        table.add_column(column.replace("_", " "))
+    units = [f" [{f.spec.unit}]" if f.spec.unit else "" for f in loaded.factors]
+    for column in ("point", *(f + u for f, u in zip(factors, units, strict=True)), "replications", *loaded.metrics):
+        table.add_column(Text(column.replace("_", " ")))  # (as written: a path's "[...]" is not markup)
     for row in result.summary.to_dict(orient="records"):
-        cells = [str(row["point"]), *[str(row[f]) for f in factors], str(row["replications"])]
+        cells = [str(row["point"]), *[level_text(row[f]) for f in factors], str(row["replications"])]
         for m in loaded.metrics:
             mean = row[f"{m}_mean"]
             cells.append("-" if mean is None or mean != mean else
@@ -688,6 +690,12 @@ def query(
         from iadsim.analysis.tradeoff import parse_tradeoff, tradeoff_table
 
         frame = tradeoff_table(sweep_dir, parse_tradeoff(tradeoff))
+        if not as_csv:  # (a factor left at the base scenario's value: "base", not NaN)
+            from iadsim.analysis.sweep import level_text, store
+
+            for f in store.read_points(sweep_dir).get("factors", []):
+                if f["name"] in frame:
+                    frame[f["name"]] = frame[f["name"]].map(level_text)
     else:
         frame = run_query(sweep_dir, sql, allow_files=allow_files)
     if as_csv:

@@ -417,6 +417,11 @@ def test_an_oat_sweep_can_set_a_derived_metric_against_another(run_dir, tmp_path
     results = store.load_results(tmp_path / "out")
     annihilated = (results["leakers"] == 0).groupby(results["point"]).mean()
     assert _values(figure["data"][0]["y"]) == pytest.approx(annihilated.tolist())
+    # the points' levels (hover, front table): a factor left at the base scenario's value reads "base", a count whole
+    hover = " ".join(figure["data"][0]["hovertext"] if "hovertext" in figure["data"][0] else figure["data"][0]["text"])
+    assert "point 0: threats[raid].count = base, units[telar].readiness.availability = base" in hover, hover
+    assert "threats[raid].count = 4," in hover and "nan" not in hover.lower()
+    assert "= nan" not in page.lower()
 
 
 def test_a_stored_pair_without_a_direction_is_drawn_without_a_front(run_dir, oat_sweep, tmp_path):

@@ -21,6 +21,7 @@ from plotly.offline import get_plotlyjs
 from iadsim.analysis.metrics import METRICS
 from iadsim.analysis.runfolder import RunFolderError
 from iadsim.analysis.sweep import store
+from iadsim.analysis.sweep.designs import level_text
 from iadsim.analysis.tradeoff import tradeoff_table
 from iadsim.report.explain import (
     Breakdown,
@@ -414,8 +415,9 @@ def _pareto_html(page: _Page, sweep_dir: Path) -> str:
     factors = [f["name"] for f in store.read_points(sweep_dir).get("factors", [])]
     front = table[table["pareto"]].sort_values(pair.x)
     rows = "".join(
-        f"<tr><td class=num>{int(row['point'])}</td><td>{escape(', '.join(f'{f} = {row[f]}' for f in factors))}"
-        f"</td><td class=num>{number(row[pair.x])}</td><td class=num>{number(row[pair.y])}</td></tr>"
+        f"<tr><td class=num>{int(row['point'])}</td>"
+        f"<td>{escape(', '.join(f'{f} = {level_text(row[f])}' for f in factors))}</td>"
+        f"<td class=num>{number(row[pair.x])}</td><td class=num>{number(row[pair.y])}</td></tr>"
         for _, row in front.iterrows())
     query = "Query any pair with <code>iadsim query SWEEP --tradeoff X,Y</code>."
     if not (pair.better_x and pair.better_y):

@@ -26,6 +26,7 @@ import plotly.graph_objects as go
 from iadsim.analysis.metrics import METRICS, replication_names
 from iadsim.analysis.sensitivity import tornado
 from iadsim.analysis.sweep import store
+from iadsim.analysis.sweep.designs import level_text
 from iadsim.analysis.tradeoff import Tradeoff, parse_tradeoff
 from iadsim.scenario import InputError
 from iadsim.scenario.yamlio import MAX_JSON_BYTES, read_bytes, read_json
@@ -216,7 +217,7 @@ def pareto_figure(table: pd.DataFrame, pair: Tradeoff, factors: list[str]) -> go
         return bool(np.isinf(pd.to_numeric(row[f"{m}_ci_high"], errors="coerce")))
 
     def hover(row) -> str:
-        levels = ", ".join(f"{f} = {row[f]}" for f in factors if f in row)
+        levels = ", ".join(f"{f} = {level_text(row[f])}" for f in factors if f in row)
         open_ = [_name(m) for m in (x, y) if unbounded(row, m)]
         return escape(f"point {int(row['point'])}: {levels}" + (f" ({', '.join(open_)}: no upper bound)"
                                                                    if open_ else ""))

@@ -72,6 +72,7 @@ from iadsim.analysis.sweep.budget import (
     worker_bytes,
 )
 from iadsim.analysis.sweep.designs import (
+    level_text,
     point_error,
     point_seed,
     sample_design,
@@ -151,6 +152,7 @@ __all__ = [
     "die_with_parent",
     "estimate_batch_bytes",
     "input_hashes",
+    "level_text",
     "load_sweep",
     "machine_memory",
     "make_executor",

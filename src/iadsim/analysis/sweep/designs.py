@@ -9,6 +9,7 @@ import copy
 import itertools
 
 import numpy as np
+import pandas as pd
 
 from iadsim.analysis.sweep.budget import work_size
 from iadsim.analysis.sweep.spec import SAMPLED, Point, Sweep
@@ -101,7 +102,18 @@ def _points(sweep: Sweep, sets: list[tuple]) -> list[Point]:
 
 def point_label(values: dict) -> str:
     """A point's factor values as the sweep's messages show them (``crew=untrained, mtbf=0.5``)."""
-    return ", ".join(f"{k}={v}" for k, v in values.items() if v is not None) or "base values"
+    return ", ".join(f"{k}={level_text(v)}" for k, v in values.items() if v is not None) or "base values"
+
+
+def level_text(value: object) -> str:
+    """A factor's level as the sweep's tables show it: ``base`` where the point leaves the factor at the base
+    scenario's value (an oat design's other factors, stored as missing), a whole number without a trailing
+    ``.0`` (the results store a count such as a raid's size as a float)."""
+    if value is None or (np.ndim(value) == 0 and not isinstance(value, str) and bool(pd.isna(value))):
+        return "base"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def point_error(sweep: Sweep, point: int, values: dict, exc: InputError) -> InputError:
