@@ -328,7 +328,7 @@ def coverage(
 
         write_engagement_zones(loaded, Path(out_dir) / "engagement_zones.kml")
         summary["files"].append("engagement_zones.kml")
-        write_atomic(Path(out_dir) / "coverage.json", json.dumps(summary, indent=2).encode("utf-8"), mode=0o644)
+        write_atomic(Path(out_dir) / "coverage.json", json.dumps(summary, indent=2).encode("utf-8"))
     out.print(f"wrote {len(summary['files'])} files to {out_dir}")
 
 

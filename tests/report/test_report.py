@@ -459,3 +459,28 @@ def test_what_drove_the_outcome_counts_only_threats_as_reaching_their_target():
     b.tables = {"raid": raid, "fire_unit": pd.DataFrame()}
     text = re.sub(r"<[^>]+>", "", drivers_html(b))
     assert "Threats reaching their target per replication: strike 0.25 of 4." in text, text
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027, 0o077])
+def test_the_report_and_written_files_take_the_permissions_the_umask_gives(run_dir, tmp_path, umask):
+    """A report is made to be shared: it gets the permissions any new file gets under the user's umask (0644
+    under the usual 022; 0600 under 077), not the temporary file's 0600 it is written through."""
+    import os
+    import stat
+
+    from iadsim.report import build_report
+    from iadsim.scenario.yamlio import umask_mode, write_atomic
+
+    before = os.umask(umask)
+    try:
+        assert umask_mode() == 0o666 & ~umask and umask_mode(0o777) == 0o777 & ~umask
+        report = build_report([run_dir], tmp_path / "r.html")
+        write_atomic(tmp_path / "data.json", b"{}")
+        with open(tmp_path / "plain.txt", "w") as f:  # (what the system gives a new file)
+            f.write("x")
+    finally:
+        os.umask(before)
+    expected = stat.S_IMODE((tmp_path / "plain.txt").stat().st_mode)
+    assert expected == 0o666 & ~umask
+    assert stat.S_IMODE(report.stat().st_mode) == expected
+    assert stat.S_IMODE((tmp_path / "data.json").stat().st_mode) == expected

@@ -53,7 +53,7 @@ from iadsim.network import build_network
 from iadsim.physics.propagation import RADIO_K
 from iadsim.physics.reflection import SURFACE_CLASSES
 from iadsim.scenario import InputError, Scenario
-from iadsim.scenario.yamlio import read_text
+from iadsim.scenario.yamlio import read_text, umask_mode
 from iadsim.sensors import Geometry, look_pd, sensor_entry, sensor_model
 from iadsim.sensors.geometry import CURVATURE_TOLERANCE
 from iadsim.terrain import DEFAULT_K, local_relief, masking_heights
@@ -646,9 +646,7 @@ def site(scenario: Scenario, unit_ids: list[str], out_dir: str | Path, options: 
     summary = _summary(scenario, built, solution, options, elapsed)
     out.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(stage, 0o777 & ~umask)  # a folder as mkdir makes it, not mkdtemp's 0700
+    os.chmod(stage, umask_mode(0o777))  # a folder as mkdir makes it, not mkdtemp's 0700
     try:
         name = f"{scenario.path.stem}-sited.yaml"
         try:

@@ -177,5 +177,5 @@ def export_acmi(run: Run, path: Path, replication: int | None = None) -> list[Pa
             archive.writestr(path.name[: -len(".zip.acmi")] + ".txt.acmi", text)
         text = buffer.getvalue()
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, text, mode=0o644)
+    write_atomic(path, text)
     return [path]

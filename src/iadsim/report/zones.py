@@ -102,5 +102,5 @@ def write_engagement_zones(scenario, path: str | Path) -> Path:
             sub(ring, "coordinates", " ".join(f"{float(o):.7f},{float(a):.7f}"
                                               for o, a in zip(lon, lat, strict=True)))
     path = Path(path)
-    write_atomic(path, etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True), mode=0o644)
+    write_atomic(path, etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
     return path

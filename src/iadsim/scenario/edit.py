@@ -13,7 +13,7 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
-from iadsim.scenario.yamlio import InputError
+from iadsim.scenario.yamlio import InputError, umask_mode
 
 __all__ = ["dump", "relocate_paths", "round_trip", "sequence_offset", "write_validated"]
 
@@ -106,9 +106,7 @@ def write_validated(text: str, out: str | Path, invalid: Callable[[InputError], 
                 load_scenario(tmp)
         except InputError as exc:
             raise invalid(exc) from None
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
+        os.chmod(tmp, umask_mode())
         os.replace(tmp, out)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

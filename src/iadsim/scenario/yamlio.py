@@ -225,11 +225,29 @@ def read_json(path: str | Path, limit: int = MAX_JSON_BYTES, what: str = "JSON f
         raise InputError(path, "is not valid JSON: nesting too deep") from None
 
 
+def umask_mode(mode: int = 0o666) -> int:
+    """The permission bits ``mode`` as the process's umask leaves them: what ``open`` (0o666) or ``mkdir``
+    (0o777) gives a new file or folder. Read from /proc where it says (the umask untouched: another thread may be
+    creating files), else by setting it and back."""
+    import os
+
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            umask = next((int(line.split()[1], 8) for line in f if line.startswith("Umask:")), None)
+    except (OSError, ValueError, IndexError):
+        umask = None
+    if umask is None:
+        umask = os.umask(0o022)
+        os.umask(umask)
+    return mode & ~umask
+
+
 def write_atomic(path: str | Path, data: bytes, mode: int | None = None) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder, flushed, then renamed; an
     earlier file there stays whole until the new one is complete. A ``path`` that exists and is not a regular
-    file (a device, a FIFO, a folder) is refused. ``mode`` sets the new file's permission bits (default:
-    mkstemp's 0600). An OSError carries ``path`` as its filename."""
+    file (a device, a FIFO, a folder) is refused. ``mode`` sets the new file's permission bits (default: those a
+    new file gets, :func:`umask_mode`; not mkstemp's 0600: reports and run folders are made to be shared). An
+    OSError carries ``path`` as its filename."""
     import os
     import stat
     import tempfile
@@ -251,8 +269,7 @@ def write_atomic(path: str | Path, data: bytes, mode: int | None = None) -> None
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
+        os.chmod(tmp, umask_mode() if mode is None else mode)
         os.replace(tmp, path)
     except OSError as exc:
         if tmp is not None:
