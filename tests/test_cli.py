@@ -299,3 +299,14 @@ def test_the_sweep_table_shows_base_levels_and_units(capsys, tmp_path, monkeypat
     status, out, err = run(capsys, "query", str(tmp_path / "out"), "--tradeoff", "missiles_expended,leakers")
     assert status == 0, err
     assert "nan" not in out.lower().replace("missiles", "") and "base" in out
+
+
+@pytest.mark.parametrize("command", [["validate"], ["simulate", "--replications", "2"], ["audit"]])
+def test_a_sweep_file_given_as_a_scenario_is_named_as_one(capsys, command):
+    """A sweep file where a scenario is expected: one line saying what it is and what to run (its fields are not
+    each reported as a scenario error), exit 2."""
+    sweep = ROOT / "examples" / "sweeps" / "what-matters.yaml"
+    status, out, err = run(capsys, command[0], str(sweep), *command[1:])
+    assert status == 2 and err.splitlines() == [
+        f"iadsim: {sweep}: is a sweep file (it has 'base' and 'factors'), not a scenario: run it with 'iadsim sweep "
+        "FILE --out FOLDER', or give its base scenario"], err

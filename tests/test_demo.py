@@ -26,6 +26,8 @@ def test_demo_writes_its_report_and_says_each_warning_once(tmp_path):
     assert (out / "report.html").is_file() and (out / "sweep-what-matters" / "summary.json").is_file()
     assert [v["name"] for v in json.loads((out / "summary.json").read_text())["variants"]] == [
         "airbase-as-reported", "airbase-as-designed"]
+    for example in ("airbase-as-reported", "airbase-as-designed"):  # each example's one-line summary, named once
+        assert any(line.startswith(f"{example}: 7 radars, 6 fire units") for line in done.stdout.splitlines())
     said = [line for line in done.stderr.splitlines() if line.startswith("iadsim: warning: ")]
     assert len(said) == len(set(said)), done.stderr
     for example in ("airbase-as-reported", "airbase-as-designed"):  # (their raids cannot hold their heights)

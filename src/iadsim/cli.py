@@ -169,6 +169,8 @@ def audit(
 def print_audit(result: dict) -> None:
     from rich.table import Table
 
+    from iadsim.scenario.load import plural
+
     title = f"Kill-chain audit: {result['scenario']}"
     if result["without"]:
         title += f" without {', '.join(result['without'])}"
@@ -185,10 +187,11 @@ def print_audit(result: dict) -> None:
             ready += f" ± {fu.get('readiness_se', 0.0):.1%} (sampled)"
         table.add_row(fu["id"], able, fu["mode"], ready, reasons or "-")
     _print_table(table)
-    out.print(f"{result['fire_units_able']} of {result['fire_units_total']} fire units able.")
+    out.print(f"{result['fire_units_able']} of {plural(result['fire_units_total'], 'fire unit')} able.")
     if result["single_points_of_failure"]:
+        spofs = result["single_points_of_failure"]
         out.print("Single points of failure: " + "; ".join(
-            f"{s['component']} ({len(s['fire_units'])} fire units)" for s in result["single_points_of_failure"]))
+            f"{s['component']} ({plural(len(s['fire_units']), 'fire unit')})" for s in spofs))
 
 
 def parse_lengths(text: str, option: str) -> tuple[float, ...]:
@@ -680,7 +683,7 @@ def query(
     allow_files: Annotated[bool, typer.Option(
         "--allow-files", help="let the SQL read and write other files (off: it sees only this sweep)")] = False,
 ) -> None:
-    """Query a sweep's results with SQL, e.g. "SELECT point, avg(leakers) FROM results GROUP BY point", or set two
+    """Query a sweep's results with SQL ("SELECT point, avg(leakers) FROM results GROUP BY point"), or set two
     metrics against each other across its points (--tradeoff) and mark their Pareto front."""
     from iadsim.analysis import query as run_query
 
@@ -728,8 +731,10 @@ def report(
 def export_run(
     run_dir: Annotated[Path, typer.Argument(help="a run folder written by `iadsim simulate --out`")],
     fmt: Annotated[str, typer.Option("--format", help="geojson | kml | czml | geotiff | csv | acmi | dis")],
-    out_dir: Annotated[Path, typer.Option("--out", help="output folder; for acmi and dis the file (FILE.acmi, "
-                                                        "FILE.zip.acmi zipped; FILE.pcap)")] = Path("export"),
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="output folder (default: export); for acmi and dis the file (FILE.acmi, FILE.zip.acmi "
+                      "zipped; FILE.pcap; default: the run folder's name with that suffix)", show_default=False)
+    ] = None,
     replication: Annotated[int | None, typer.Option(
         min=0, help="replication to replay (kml, czml, acmi, dis); default: a typical one")] = None,
     exercise: Annotated[int | None, typer.Option(min=1, max=255, help="dis: the DIS exercise identifier (default 1)")
@@ -738,9 +743,12 @@ def export_run(
     """Export a run for GIS tools, globes, replays and simulators: GeoJSON (QGIS), KML (Google Earth), CZML (Cesium),
     GeoTIFF, CSV, ACMI (Tacview) and DIS (IEEE 1278.1 version 7 PDUs in a libpcap capture)."""
     from iadsim.report import FORMATS, export
+    from iadsim.report.export import SINGLE_FILE
 
     if fmt not in FORMATS:
         raise InputError("--format", f"unknown format '{fmt}'; choose one of {', '.join(FORMATS)}")
+    if out_dir is None:  # (a file for the formats that write one: RUN.acmi, RUN.pcap)
+        out_dir = Path(f"{Path(run_dir).resolve().name}{SINGLE_FILE[fmt]}") if fmt in SINGLE_FILE else Path("export")
     if exercise is not None and fmt != "dis":
         raise InputError("--exercise", f"is for --format dis, not {fmt}")
     for path in export(run_dir, fmt, out_dir, replication, exercise=1 if exercise is None else exercise):
@@ -835,6 +843,7 @@ def import_laydown(
     The scenario is validated before it is written; nothing is written when the file is bad."""
     from iadsim.scenario.importers import IMPORTERS, ImportOptions
     from iadsim.scenario.importers import import_laydown as run_import
+    from iadsim.scenario.load import plural
 
     if fmt not in IMPORTERS:
         raise InputError("format", f"unknown import format '{fmt}'; choose one of {', '.join(IMPORTERS)}")
@@ -850,9 +859,9 @@ def import_laydown(
     for warning in imported.warnings:
         err.print(f"iadsim: warning: {warning}", markup=False)
     document = imported.document
-    out.print(f"wrote {out_path}: {len(document.get('units', []))} units, {len(document.get('links', []))} links, "
-              f"{len(document.get('threats', []))} raids, {len(document.get('traffic', []))} flights, "
-              f"{len(document.get('defended_assets', []))} defended assets")
+    out.print(f"wrote {out_path}: " + ", ".join(plural(len(document.get(key, [])), name) for key, name in (
+        ("units", "unit"), ("links", "link"), ("threats", "raid"), ("traffic", "flight"),
+        ("defended_assets", "defended asset"))))
 
 
 @app.command()
@@ -871,7 +880,7 @@ def demo(
     summaries = []
     for path in example_paths():
         loaded = load_scenario(path)
-        out.print(Text(loaded.name, style="bold") + Text(f": {loaded.summary()}"))
+        out.print(Text(loaded.name, style="bold") + Text(loaded.summary().removeprefix(loaded.name)))
         print_audit(run_audit(loaded))
         with progress_bar(f"simulating {loaded.name}") as progress, _interruptible():
             summaries.append(run(loaded, replications, None, out_dir / loaded.name, progress=progress,

@@ -252,6 +252,18 @@ def test_bad_export_requests(run_dir, tmp_path, capsys, argv, words):
     assert not any(p.suffix in (".acmi", ".txt") for p in tmp_path.iterdir())
 
 
+@pytest.mark.parametrize(("fmt", "suffix"), [("acmi", ".acmi"), ("dis", ".pcap"), ("csv", None)])
+def test_export_without_out_writes_beside_where_it_runs(run_dir, tmp_path, capsys, monkeypatch, fmt, suffix):
+    """`--out` left out: a format that writes one file writes the run folder's name with its suffix, the others
+    the folder 'export', in the current folder (--help's defaults)."""
+    monkeypatch.chdir(tmp_path)
+    status, out, err = run_cli(capsys, "export", str(run_dir), "--format", fmt, "--replication", "0")
+    assert status == 0, err
+    written = tmp_path / (f"{run_dir.name}{suffix}" if suffix else "export")
+    assert (written.is_file() and written.stat().st_size > 0) if suffix else any(written.iterdir())
+    assert f"wrote {written.name}" in out or f"wrote {written}" in out, out
+
+
 def test_decoys_arms_and_relocating_sites(tmp_path):
     """The SEAD example: decoys are decoys, anti-radiation missiles are missiles of the raid, and a relocating
     unit's other site is hidden while it is away."""

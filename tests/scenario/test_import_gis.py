@@ -101,7 +101,7 @@ def test_round_trip_builds_imports_validates_and_simulates(fmt, tmp_path, capsys
     out = tmp_path / "scenarios" / "laydown.yaml"
     status, stdout, stderr = run(capsys, "import", fmt, source, "--out", out)
     assert status == 0, stderr
-    assert "5 units" in stdout and "1 raids" in stdout and "1 flights" in stdout and "1 defended assets" in stdout
+    assert "5 units" in stdout and "1 raid," in stdout and "1 flight," in stdout and "1 defended asset" in stdout
     doc = yaml.safe_load(out.read_text(encoding="utf-8"))
     assert doc["name"] == "laydown"
     units = {u["id"]: u for u in doc["units"]}

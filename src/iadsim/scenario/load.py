@@ -187,6 +187,9 @@ def validate_spec(doc: Document) -> ScenarioSpec:
     if not isinstance(doc.data, dict):
         found = describe(doc.data)
         raise InputError(doc.file, f"expected a mapping of scenario fields, found {found}", doc.line_of(()))
+    if versions.detect_kind(doc.data) == "sweep":  # (its fields would each be an error here)
+        raise InputError(doc.file, "is a sweep file (it has 'base' and 'factors'), not a scenario: run it with "
+                                   "'iadsim sweep FILE --out FOLDER', or give its base scenario")
     version = versions.file_version(doc, "scenario")  # a newer file is refused before its fields are read
     if version < versions.CURRENT["scenario"]:
         versions.migrate_data(doc.data, "scenario", version)
