@@ -130,7 +130,7 @@ def test_runs_that_cannot_fit_are_refused_before_they_start(capsys):
     status, out, err = run(capsys, "simulate", str(DESIGNED), "--replications", "10000000", "--json")
     assert status == 2 and errors_only(err).startswith("iadsim: --replications: ") and out == ""
     status, out, err = run(capsys, "simulate", str(DESIGNED), "--replications", "10", "--max-memory", "2MB")
-    assert status == 2 and "step" in err and "more than the 0.0 GB available" in err
+    assert status == 2 and "step" in err and "more than the 2 MB available" in err
     status, out, err = run(capsys, "simulate", str(DESIGNED), "--max-memory", "lots")
     assert status == 2 and errors_only(err).startswith("iadsim: --max-memory: ")
     assert time.monotonic() - start < 20
@@ -310,3 +310,29 @@ def test_a_sweep_file_given_as_a_scenario_is_named_as_one(capsys, command):
     assert status == 2 and err.splitlines() == [
         f"iadsim: {sweep}: is a sweep file (it has 'base' and 'factors'), not a scenario: run it with 'iadsim sweep "
         "FILE --out FOLDER', or give its base scenario"], err
+
+
+@pytest.mark.parametrize(("argv", "line"), [
+    (["coverage", str(DESIGNED), "--out", "{tmp}/c", "--threat", "fighterx"],
+     "iadsim: --threat: unknown aircraft type fighterx; known: "),
+    (["coverage", str(DESIGNED), "--out", "{tmp}/c", "--aoi-margin=-5km"],
+     "iadsim: --aoi-margin: '-5km': a margin must lie between 0 m and 1000 km"),
+    (["viewshed", "sample", "--observer", "0", "0", "--observer-height", "20m", "--out", "{tmp}/v.tif", "--k", "4/0"],
+     "iadsim: --k: '4/0' is not a number such as 4/3 or 1.333"),
+    (["viewshed", "sample", "--observer", "0", "0", "--observer-height", "20m", "--out", "{tmp}/v.tif", "--k", "200"],
+     "iadsim: --k: '200': the earth-radius factor must lie between 0.1 and 100"),
+    (["catalog", "--kind", "radar", "--type", "mr-telar"],
+     "iadsim: --type: 'mr-telar' is a launcher, not a radar: leave out --kind, or give its kind"),
+    (["query", "{tmp}/nothere", "SELECT 1"], "iadsim: {tmp}/nothere: not found: give a sweep's --out folder"),
+    (["query", "{tmp}", "SELECT 1"], "iadsim: {tmp}: no results: results/*.parquet not found (is it a sweep's --out "
+                                     "folder?)"),
+    (["simulate", str(DESIGNED), "--replications", "10", "--max-memory", "1MB"],
+     "iadsim: {designed}: step: this run needs about "),
+])
+def test_messages_name_the_option_and_say_what_it_is(capsys, tmp_path, argv, line):
+    """Each refused option in one line naming it (not a group of options), what it is (a margin, not a height)
+    and sizes in units that show them (MB, not 0.0 GB); exit 2."""
+    status, out, err = run(capsys, *(a.format(tmp=tmp_path) for a in argv))
+    expected = line.format(tmp=tmp_path, designed=DESIGNED)
+    assert status == 2 and len(err.splitlines()) == 1 and err.startswith(expected), err
+    assert "0.0 GB" not in err

@@ -123,6 +123,9 @@ def catalog(
     ids = cat.ids(kind)
     if type_id is not None:
         if type_id not in ids:
+            if kind is not None and type_id in cat.types:
+                raise InputError("--type", f"'{type_id}' is a {cat.types[type_id].kind}, not a {kind}: leave out "
+                                           "--kind, or give its kind")
             raise InputError("--type", f"unknown type '{type_id}'; known: {', '.join(ids)}")
         ids = [type_id]
     if as_json:
@@ -194,16 +197,17 @@ def print_audit(result: dict) -> None:
             f"{s['component']} ({plural(len(s['fire_units']), 'fire unit')})" for s in spofs))
 
 
-def parse_lengths(text: str, option: str) -> tuple[float, ...]:
-    """Comma-separated heights as people write them (``30m,100 m,1km``; a bare number is metres) -> metres."""
+def parse_lengths(text: str, option: str, what: str = "height") -> tuple[float, ...]:
+    """Comma-separated heights (or other lengths: ``what``) as people write them (``30m,100 m,1km``; a bare number
+    is metres) -> metres."""
     from iadsim.units import clip
 
     values = signed_lengths(text, option)
     for item, value in zip((p.strip() for p in text.split(",") if p.strip()), values, strict=True):
         if not (0 <= value < 1e6):
-            raise InputError(option, f"'{clip(item)}': a height must lie between 0 m and 1000 km")
+            raise InputError(option, f"'{clip(item)}': a {what} must lie between 0 m and 1000 km")
     if not values:
-        raise InputError(option, "give at least one height, e.g. 30m,100m,1km")
+        raise InputError(option, f"give at least one {what}, e.g. 30m,100m,1km")
     return values
 
 
@@ -234,9 +238,9 @@ def _fraction(text: str) -> float:
         else:
             value = float(text)
     except (ValueError, ZeroDivisionError):
-        raise typer.BadParameter(f"'{text}' is not a number such as 4/3 or 1.333") from None
+        raise InputError("--k", f"'{text[:40]}' is not a number such as 4/3 or 1.333") from None
     if not 0.1 <= value <= 100:
-        raise typer.BadParameter("k must lie between 0.1 and 100")
+        raise InputError("--k", f"'{text[:40]}': the earth-radius factor must lie between 0.1 and 100")
     return value
 
 
@@ -256,7 +260,7 @@ def viewshed(
 
     path = Path(dem)
     height = parse_lengths(observer_height, "--observer-height")[0]
-    reach = None if max_distance is None else parse_lengths(max_distance, "--max-distance")[0]
+    reach = None if max_distance is None else parse_lengths(max_distance, "--max-distance", "distance")[0]
     if reach is not None and reach < 1:
         raise InputError("--max-distance", "must be at least 1 m")
     out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -290,6 +294,7 @@ def coverage(
 ) -> None:
     """Coverage maps: detection and engagement coverage per height band, layered counts and low-level gaps."""
     from iadsim.analysis.coverage import coverage as run_coverage
+    from iadsim.analysis.coverage import threat_types_of
     from iadsim.scenario import load_scenario
 
     heights = parse_lengths(bands, "--bands")
@@ -298,8 +303,13 @@ def coverage(
         area = "terrain" if aoi.strip() == "terrain" else signed_lengths(aoi, "--aoi")
         if area != "terrain" and len(area) != 4:
             raise InputError("--aoi", "give 'terrain' or four lengths XMIN,YMIN,XMAX,YMAX")
-    margin = None if aoi_margin is None else parse_lengths(aoi_margin, "--aoi-margin")[0]
+    margin = None if aoi_margin is None else parse_lengths(aoi_margin, "--aoi-margin", "margin")[0]
     loaded = load_scenario(scenario)
+    if threat:
+        try:
+            threat_types_of(loaded, threat)
+        except ValueError as exc:
+            raise InputError("--threat", str(exc)) from None
     from contextlib import nullcontext
 
     try:

@@ -429,7 +429,7 @@ def check_run_budget(scenario: Scenario, replications: int, batch_size: int, max
     :func:`iadsim.analysis.sweep.estimate_batch_bytes`, with one batch's engine state per worker (the World is
     shared)."""
     from iadsim.analysis.sweep import memory_budget
-    from iadsim.analysis.sweep.budget import work_size
+    from iadsim.analysis.sweep.budget import _gb, work_size
 
     limit = memory_budget(max_memory)
     spec = scenario.spec
@@ -440,10 +440,10 @@ def check_run_budget(scenario: Scenario, replications: int, batch_size: int, max
     if need > limit:
         steps = int(spec.duration / spec.step) + 1
         if kept > limit / 2:
-            raise InputError("--replications", f"{replications:,} replications would keep about {kept / 1e9:.1f} GB "
-                             f"of results in memory, more than the {limit / 1e9:.1f} GB available: run fewer "
+            raise InputError("--replications", f"{replications:,} replications would keep about {_gb(kept)} "
+                             f"of results in memory, more than the {_gb(limit)} available: run fewer "
                              "replications (or a sweep, which streams them to disk)")
-        raise InputError(scenario.path, f"this run needs about {need / 1e9:.1f} GB ({steps:,} steps x {size.targets:,} "
-                         f"aircraft), more than the {limit / 1e9:.1f} GB available: lengthen 'step', shorten "
+        raise InputError(scenario.path, f"this run needs about {_gb(need)} ({steps:,} steps x {size.targets:,} "
+                         f"aircraft), more than the {_gb(limit)} available: lengthen 'step', shorten "
                          f"'duration' or fly fewer aircraft{' (or run fewer --workers)' if workers > 1 else ''}",
                          None, ("step",))

@@ -8,6 +8,20 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Wit
 
 from iadsim.units import EXAMPLES, UnitError, parse_quantity
 
+_SI = {"length": "m", "speed": "m/s", "time": "s", "frequency": "Hz", "power": "W", "angle": "rad"}
+"""Each bounded dimension's SI unit, for the bound's message."""
+_READABLE = {"length": (1e3, "km"), "time": (86400.0, "days"), "frequency": (1e9, "GHz"), "power": (1e6, "MW")}
+"""A bound also said in the unit people would write it in."""
+
+
+def _bound(maximum: float, dimension: str) -> str:
+    """``maximum`` [SI] as the bound's message says it: ``30 days (2.592e+06 s)``, ``10000 m/s``."""
+    si = f"{maximum:g} {_SI.get(dimension, '')}".strip()
+    if dimension in _READABLE:
+        scale, unit = _READABLE[dimension]
+        return f"{maximum / scale:g} {unit} ({si})"
+    return si
+
 
 def _quantity(dimension: str, *, positive: bool = False, non_negative: bool = False, maximum: float | None = None):
     def parse(value: object) -> float:
@@ -22,7 +36,7 @@ def _quantity(dimension: str, *, positive: bool = False, non_negative: bool = Fa
         if non_negative and value < 0:
             raise ValueError("must not be negative")
         if maximum is not None and value > maximum:
-            raise ValueError(f"is absurdly large (limit {maximum:g} in SI units)")
+            raise ValueError(f"is absurdly large (at most {_bound(maximum, dimension)})")
         return value
 
     schema = {

@@ -303,7 +303,7 @@ def load_results(out_dir: str | Path, columns: list[str] | None = None) -> pd.Da
 
     files = unit_files(out_dir)
     if not files:
-        raise InputError(out_dir, f"no results: {RESULTS}/*.parquet not found")
+        raise _no_results(out_dir)
     schema = check_units(files)
     if columns is not None:
         missing = [c for c in columns if c not in schema.names]
@@ -345,7 +345,7 @@ def query(out_dir: str | Path, sql: str, allow_files: bool = False) -> pd.DataFr
         raise InputError("SQL", "the query is empty; give one such as \"SELECT * FROM results LIMIT 5\"")
     files = unit_files(out_dir)
     if not files:
-        raise InputError(out_dir, f"no results: {RESULTS}/*.parquet not found")
+        raise _no_results(out_dir)
     schema = check_units(files)
     points = points_frame(out_dir) if (Path(out_dir) / POINTS).exists() else None
     dataset = ds.dataset([str(f) for f in files], format="parquet", schema=schema)
@@ -367,6 +367,16 @@ def query(out_dir: str | Path, sql: str, allow_files: bool = False) -> pd.DataFr
                                                       "the sweep again to find and recompute it") from None
     finally:
         con.close()
+
+
+def _no_results(out_dir: str | Path) -> InputError:
+    """The error for a folder without a sweep's results: not there, not a folder, or no results in it."""
+    folder = Path(out_dir)
+    if not folder.exists():
+        return InputError(folder, "not found: give a sweep's --out folder")
+    if not folder.is_dir():
+        return InputError(folder, "is not a folder: give a sweep's --out folder")
+    return InputError(folder, f"no results: {RESULTS}/*.parquet not found (is it a sweep's --out folder?)")
 
 
 def _one_line(exc: BaseException, limit: int = 200) -> str:
