@@ -39,6 +39,12 @@ def test_catalog_prints_values_with_units_source_and_grade(capsys):
     assert "Sources" in out and "ew-radar" not in out  # one type only
 
 
+def test_catalog_prints_a_cost_in_dollars(capsys):
+    status, out, err = run(capsys, "catalog", "--type", "attack-helicopter")
+    cost = builtin_catalog().types["attack-helicopter"].unit_cost.value
+    assert status == 0 and f"{cost:,.0f} USD" in out, out
+
+
 def test_catalog_unknown_type_is_exit_2(capsys):
     status, out, err = run(capsys, "catalog", "--type", "s-400")
     assert status == 2 and err.startswith("iadsim: --type: unknown type 's-400'")
@@ -336,3 +342,18 @@ def test_messages_name_the_option_and_say_what_it_is(capsys, tmp_path, argv, lin
     expected = line.format(tmp=tmp_path, designed=DESIGNED)
     assert status == 2 and len(err.splitlines()) == 1 and err.startswith(expected), err
     assert "0.0 GB" not in err
+
+
+def test_summary_intervals_keep_one_scale():
+    """A cost's interval from 0 in millions throughout; small bounds keep their digits; an unbounded one is inf."""
+    from iadsim.cli import _interval
+
+    assert _interval(3.0e8, 0.0, 6.4e8) == "300 M [0, 640 M]"
+    assert _interval(0.05, 0.004, 0.1) == "0.05 [0.004, 0.10]"
+    assert _interval(2.5, 1.0, None) == "2.50 [1.00, inf]"
+
+
+def test_a_corridor_probability_near_one_is_not_shown_as_one():
+    from iadsim.report.html import _probability
+
+    assert [_probability(p) for p in (0.99986, 0.9994, 1.0, 0.5, 1e-4)] == ["> 0.999", "0.999", "1", "0.5", "0.0001"]

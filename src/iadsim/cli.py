@@ -138,7 +138,8 @@ def catalog(
         for column in ("field", "value", "source", "grade"):
             table.add_column(column, overflow="fold")
         for name, value, dimension in cat.values(type_id_):
-            table.add_row(name, format_quantity(value.value, dimension), value.source, value.grade)
+            shown = f"{value.value:,.0f} USD" if name == "unit_cost" else format_quantity(value.value, dimension)
+            table.add_row(name, shown, value.source, value.grade)
             cited.add(value.source)
         for name, value in entry:
             if isinstance(value, (str, int, float)) and name not in ("label", "description", "kind"):
@@ -602,15 +603,22 @@ def _note(text: str) -> None:
     err.print(f"iadsim: {text}", markup=False)
 
 
-def _number(value) -> str:
+def _number(value, millions: bool | None = None) -> str:
     """A summary number: two decimals (two significant digits below 0.01, so that a small bound is not shown as 0),
-    or millions to three significant digits for large ones (costs); "inf" for an unbounded interval bound
-    (None)."""
+    or millions to three significant digits (costs: ``millions``, default for values of 100,000 or more; 0 is
+    "0" then); "inf" for an unbounded interval bound (None)."""
     if value is None:
         return "inf"
-    if abs(value) >= 1e5:
-        return f"{value / 1e6:.3g} M"
+    if millions if millions is not None else abs(value) >= 1e5:
+        return "0" if value == 0 else f"{value / 1e6:.3g} M"
     return f"{value:.2g}" if 0 < abs(value) < 0.01 else f"{value:.2f}"  # (a small bound is not 0)
+
+
+def _interval(mean, low, high) -> str:
+    """``mean [low, high]`` in one scale: millions for all three when any is 100,000 or more (a cost's interval
+    from 0 reads ``300 M [0, 640 M]``, not ``[0.00, 640 M]``)."""
+    millions = any(v is not None and abs(v) >= 1e5 for v in (mean, low, high))
+    return f"{_number(mean, millions)} [{_number(low, millions)}, {_number(high, millions)}]"
 
 
 def print_summary(summaries: list[dict]) -> None:
@@ -629,8 +637,7 @@ def print_summary(summaries: list[dict]) -> None:
         cells = []
         for s in summaries:
             m = s["metrics"].get(metric) or {"mean": None}
-            cells.append("-" if m["mean"] is None else f"{_number(m['mean'])} [{_number(m['ci95'][0])}, "
-                         f"{_number(m['ci95'][1])}]")
+            cells.append("-" if m["mean"] is None else _interval(m["mean"], *m["ci95"][:2]))
         table.add_row(definition.label, *cells)
     _print_table(table)
 

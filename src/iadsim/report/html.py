@@ -319,6 +319,12 @@ def _map_and_replay_html(page: _Page, run: Run, index: int) -> tuple[str, str]:
     return map_html, replay_html
 
 
+def _probability(p: float) -> str:
+    """A probability to three significant digits, but never "1" for one that is not (``> 0.999``); a small one
+    keeps its digits (``0.0001``)."""
+    return "> 0.999" if 0.9995 <= p < 1 else f"{p:.3g}"
+
+
 def _corridors_html(run: Run) -> str:
     """The run's least-exposed corridors (``iadsim simulate --corridors``) as a table under its map."""
     from iadsim.analysis.artifacts import CORRIDOR_RULE
@@ -337,11 +343,11 @@ def _corridors_html(run: Run) -> str:
             rows.append(f"<tr><td>{escape(c['asset'])}</td><td>{escape(c['type'] or '-')}</td>"
                         f"<td colspan=6>no corridor: {escape(c['reason'])}</td></tr>")
             continue
-        direct = "-" if c.get("direct_probability") is None else f"{c['direct_probability']:.3g}"
+        direct = "-" if c.get("direct_probability") is None else _probability(c["direct_probability"])
         notes = "; ".join(c.get("caveats", [])) or "-"
         rows.append(f"<tr><td>{escape(c['asset'])}</td><td>{escape(c['type'])}</td><td>{c['height_m']:g}</td>"
-                    f"<td>{c['length_m'] / 1e3:.1f}</td><td>{c['probability']:.3g}</td>"
-                    f"<td>{c['planned_probability']:.3g}</td><td>{direct}</td><td>{escape(notes)}</td></tr>")
+                    f"<td>{c['length_m'] / 1e3:.1f}</td><td>{_probability(c['probability'])}</td>"
+                    f"<td>{_probability(c['planned_probability'])}</td><td>{direct}</td><td>{escape(notes)}</td></tr>")
     return (f"<h4>Least-exposed corridors</h4><table><tr><th>defended asset</th><th>aircraft type</th>"
             f"<th>height [m AGL]</th><th>length [km]</th><th>{what} as flown</th><th>held at the height</th>"
             f"<th>straight in</th><th>left out</th></tr>{''.join(rows)}</table><p class=note>Dashed black on the map: "
