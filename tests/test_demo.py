@@ -29,6 +29,7 @@ def test_demo_writes_its_report_and_says_each_warning_once(tmp_path):
     for example in ("airbase-as-reported", "airbase-as-designed"):  # each example's one-line summary, named once
         assert any(line.startswith(f"{example}: 7 radars, 6 fire units") for line in done.stdout.splitlines())
     said = [line for line in done.stderr.splitlines() if line.startswith("iadsim: warning: ")]
-    assert len(said) == len(set(said)), done.stderr
-    for example in ("airbase-as-reported", "airbase-as-designed"):  # (their raids cannot hold their heights)
-        assert any(line.startswith(f"iadsim: warning: {ROOT / 'examples' / example}.yaml:") for line in said)
+    assert len(said) == len(set(said)) == 4, done.stderr  # (each example's two raids cannot hold their heights)
+    for example in ("airbase-as-reported", "airbase-as-designed"):
+        assert sum(line.startswith(f"iadsim: warning: {ROOT / 'examples' / example}.yaml:") for line in said) == 2
+    assert not any("Warning" in line for line in done.stderr.splitlines()), done.stderr  # (none in another form)

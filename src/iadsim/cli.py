@@ -264,11 +264,12 @@ def viewshed(
     reach = None if max_distance is None else parse_lengths(max_distance, "--max-distance", "distance")[0]
     if reach is not None and reach < 1:
         raise InputError("--max-distance", "must be at least 1 m")
+    factor = _fraction(k)  # (before anything is made: a refused command leaves nothing behind)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     if dem != "sample" and not path.exists() and not path.is_symlink():
         raise InputError(dem, "DEM file not found")
     try:
-        written = viewshed_file(dem, observer[0], observer[1], height, out_path, k=_fraction(k),
+        written = viewshed_file(dem, observer[0], observer[1], height, out_path, k=factor,
                                 max_distance=reach)
     except ValueError as exc:  # observer off the grid; TerrainError: names the reason, never the file's content
         raise InputError(dem, getattr(exc, "reason", str(exc))) from None

@@ -242,3 +242,4 @@ def test_the_scenarios_warnings_are_said_once_a_points_own_naming_it(tmp_path):
         "threat strikes at the end of its route",
         f"iadsim: warning: point 1 (target=telar): {base}: threats[0].route: ends 1.4 km from unit 'telar', which it "
         "attacks: a threat strikes at the end of its route"], done.stderr
+    assert not any("Warning" in line for line in done.stderr.splitlines()), done.stderr  # (a worker's own form)

@@ -41,7 +41,7 @@ def test_a_raid_ending_after_the_scenario_is_warned_about_and_its_late_aircraft_
     said = [str(w.message) for w in caught if issubclass(w.category, ScenarioWarning)]
     assert len(said) == 1, said  # the strike only: the raid with no target leaks nowhere
     assert (f"threats[0].route: the route takes {flown / 60:.1f} min: its last aircraft reaches it "
-            f"{last / 60:.1f} min after the start, after the scenario's 13.5 min") in said[0]
+            f"{last - end:.3g} s after the scenario ends (at 13.5 min)") in said[0]
     world = build_world(short)
     engine = Engine(world, np.arange(4), seed=3, events=False)
     engine.run()

@@ -38,7 +38,7 @@ TINY_SCENARIO = tiny("tiny-faults", step="2 s", ground="0 m")
 SAMPLE_SCENARIO = """\
 name: sample-faults
 seed: 7
-duration: 3 min
+duration: 6 min  # (the raid's second helicopter reaches the airbase after about 5.4 min)
 step: 3 s
 terrain: {source: sample}
 defended_assets:

@@ -186,7 +186,7 @@ def test_warnings_and_summary(tmp_path, capsys):
     assert "check its numbers (iadsim catalog --type lr-launcher) against this older variant" in err
     assert "DCS 'SA-11 Buk LN 9A310M1' imported as mr-telar" in err
     assert "aircraft left out" in err
-    assert "11 units" in out and "2 raids" in out and "1 flights" in out
+    assert "11 units" in out and "2 raids" in out and "1 flight," in out
 
 
 def test_validate_and_simulate(imported, capsys):

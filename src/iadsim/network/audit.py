@@ -211,7 +211,7 @@ def cached_audit(scenario: Scenario, without: tuple[str, ...] = (), folder: Path
     result = audit(scenario, without)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        write_atomic(file, json.dumps({"key": key, "audit": result}).encode("utf-8"))
+        write_atomic(file, json.dumps({"key": key, "audit": result}).encode("utf-8"), mode=0o600)  # (the user's)
     except (OSError, InputError):
         pass
     return result

@@ -930,12 +930,12 @@ def _resolve(spec: ScenarioSpec, catalog: Catalog, terrain, path: Path, doc: Doc
             flown = float(np.sum(np.linalg.norm(np.diff(end[:, :2], axis=0), axis=1) / speeds[raid.id][:-1]))
             last = raid.start + (raid.count - 1) * raid.spacing + flown
             if last > spec.duration + 1e-6:
-                who = f"its last aircraft reaches it {last / 60:.1f} min" if raid.count > 1 else \
-                    f"it ends {last / 60:.1f} min"
+                who = "its last aircraft reaches it" if raid.count > 1 else "it ends"
                 warnings.warn(str(doc.error(("threats", i, "route"), f"the route takes {flown / 60:.1f} min: {who} "
-                                            f"after the start, after the scenario's {spec.duration / 60:g} min; an "
-                                            "aircraft still flying at the end neither leaks nor is shot down "
-                                            "(lengthen 'duration')")), ScenarioWarning, stacklevel=3)
+                                            f"{last - spec.duration:.3g} s after the scenario ends (at "
+                                            f"{spec.duration / 60:g} min); an aircraft still flying at the end "
+                                            "neither leaks nor is shot down (lengthen 'duration')")),
+                              ScenarioWarning, stacklevel=3)
         if end is not None and site is not None:
             miss = float(np.hypot(end[-1, 0] - site.x, end[-1, 1] - site.y))
             if miss > STRIKE_DISTANCE and raid.target in {u.id for u in spec.units}:

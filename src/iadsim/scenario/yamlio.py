@@ -269,7 +269,13 @@ def write_atomic(path: str | Path, data: bytes, mode: int | None = None) -> None
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, umask_mode() if mode is None else mode)
+        if mode is not None:
+            os.chmod(tmp, mode)
+        else:
+            try:
+                os.chmod(tmp, umask_mode())
+            except OSError:  # (a file system that keeps its own modes, e.g. vfat: the file as it comes)
+                pass
         os.replace(tmp, path)
     except OSError as exc:
         if tmp is not None:

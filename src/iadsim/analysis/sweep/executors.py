@@ -41,7 +41,7 @@ import threadpoolctl
 from iadsim.analysis.metrics import replication_rows as replication_metrics
 from iadsim.analysis.sweep.budget import _WORLD_CACHE
 from iadsim.scenario import InputError, InputErrors
-from iadsim.scenario.load import scenario_from_document
+from iadsim.scenario.load import ScenarioWarning, TerrainWarning, scenario_from_document
 from iadsim.scenario.yamlio import Document
 
 # ---------------------------------------------------------------------------------------------- work units
@@ -112,15 +112,20 @@ def _keep(cache: OrderedDict, key: str, value, limit: int) -> None:
 
 
 _BUILD_LOCK = threading.Lock()
-"""Held while a World is built: the warnings it gives are caught process-wide (a Dask worker may run units in
-threads)."""
+"""Held while a World is built: the warnings it gives are caught process-wide, so no two builds of one process
+catch them at once. (A Dask worker running units in several threads may still see another thread's scenario
+warning counted with a build: Python's warning filters are the process's.)"""
+
+NOTES = (ScenarioWarning, TerrainWarning)
+"""The warnings a point's build gives that go back to the sweep's process (:func:`run_unit`); any other is issued
+where it arose, under the filters in force there."""
 
 
-def world_for(unit: WorkUnit, notes: list[str] | None = None):
+def world_for(unit: WorkUnit, notes: list[tuple[type[Warning], str]] | None = None):
     """The World of the unit's point: this process's cached one (same :attr:`WorkUnit.key`), or built --
     on the cached terrain when its :attr:`WorkUnit.terrain_key` matches -- and kept. UnitFailed when the
-    scenario cannot be built. The warnings building it gives (its scenario's, its World's) go to ``notes`` as
-    text when it is given (none when the World was kept), else are issued here."""
+    scenario cannot be built. The scenario and terrain warnings building it gives (:data:`NOTES`) go to
+    ``notes`` as (category, text) when it is given (none when the World was kept), else are issued here."""
     from iadsim.engine import build_world
 
     world = _cached(_WORLDS, unit.key) if unit.key else None
@@ -135,11 +140,11 @@ def world_for(unit: WorkUnit, notes: list[str] | None = None):
             first = exc.errors[0] if isinstance(exc, InputErrors) else exc
             raise UnitFailed(unit.point, first.file, first.message, first.line, first.loc) from None
         world = build_world(scenario)
-    if notes is None:
-        for w in caught:
+    for w in caught:
+        if notes is not None and issubclass(w.category, NOTES):
+            notes.append((w.category, str(w.message)))
+        else:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    else:
-        notes.extend(str(w.message) for w in caught)
     if unit.terrain_key and terrain is None:
         _keep(_TERRAINS, unit.terrain_key, scenario.terrain, _TERRAIN_CACHE)
     if unit.key:
@@ -147,14 +152,15 @@ def world_for(unit: WorkUnit, notes: list[str] | None = None):
     return world
 
 
-def run_unit(unit: WorkUnit) -> tuple[int, int, pd.DataFrame, float, tuple[str, ...]]:
-    """Run one work unit (in a worker process): (point, batch, per-replication metrics, seconds, the warnings
-    building the point's World gave, as text: none when this process had built it already). The worker prints
-    none of them: the sweep's own process says each once (a Dask worker's would be lost in its log)."""
+def run_unit(unit: WorkUnit) -> tuple[int, int, pd.DataFrame, float, tuple[tuple[type[Warning], str], ...]]:
+    """Run one work unit (in a worker process): (point, batch, per-replication metrics, seconds, the scenario and
+    terrain warnings building the point's World gave, as (category, text): none when this process had built it
+    already). The worker prints none of them: the sweep's own process says each once (a Dask worker's would be
+    lost in its log)."""
     from iadsim.engine import Engine
 
     started = time.perf_counter()
-    notes: list[str] = []
+    notes: list[tuple[type[Warning], str]] = []
     world = world_for(unit, notes)
     engine = Engine(world, np.arange(unit.start, unit.stop), unit.seed, events=False)
     engine.run()
@@ -185,8 +191,7 @@ class Executor(Protocol):
 
     def __exit__(self, *exc: object) -> None: ...
 
-    def submit(self, fn: Callable[[WorkUnit], tuple[int, int, pd.DataFrame, float, tuple[str, ...]]],
-               arg: WorkUnit) -> Any: ...
+    def submit(self, fn: Callable[[WorkUnit], tuple], arg: WorkUnit) -> Any: ...
 
     def wait_first(self, futures: list[Any]) -> set[Any]: ...
 

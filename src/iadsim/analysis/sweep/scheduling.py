@@ -272,14 +272,15 @@ class _Scheduler:
                 self._advance(p, first, front=True)  # finish started points first
         self._report()
 
-    def _say(self, p: int, notes: tuple[str, ...]) -> None:
-        """The warnings a worker's build of point ``p`` gave, each said once per sweep (those loading the base
-        gave were said then), naming the first point that gave it."""
-        for note in notes:
+    def _say(self, p: int, notes: tuple[tuple[type[Warning], str], ...]) -> None:
+        """The warnings a worker's build of point ``p`` gave ((category, text)), each said once per sweep in its own
+        category (those loading the base gave were said then), naming the point whose results brought it first
+        (with several workers, which one that is may vary)."""
+        for category, note in notes:
             key = self._unlined(note)
             if key not in self._said:
                 self._said.add(key)
-                warnings.warn(f"point {p} ({point_label(self.sweep.points[p].values)}): {note}", SweepWarning,
+                warnings.warn(f"point {p} ({point_label(self.sweep.points[p].values)}): {note}", category,
                               stacklevel=2)
 
     def _unlined(self, note: str) -> str:
