@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -70,7 +71,8 @@ def build_figures(run_dirs: list[Path], out_dir: Path, dpi: int = 150) -> list[P
             ax.bar(v, mean, color=VARIANT_COLOURS[v % len(VARIANT_COLOURS)], label=mpl_text(s.get("name", "")),
                    yerr=[[mean - (lo if lo is not None else mean)], [(hi if hi is not None else mean) - mean]],
                    capsize=4)
-        ax.set_title(mpl_text(label(metric)), fontsize=10)
+        ax.set_title(mpl_text(textwrap.fill(label(metric), 40)), fontsize=10)  # (a long label on two lines, not
+        #                                                                            over its neighbour's)
         ax.set_ylabel(mpl_text(unit_of(metric)), fontsize=8)
         ax.set_xticks([])
         ax.set_xlim(-0.6, n - 0.4)
