@@ -226,7 +226,8 @@ def test_the_scenarios_warnings_are_said_once_a_points_own_naming_it(tmp_path):
     scenario gives is said once, with its line (the points that give it again say nothing); a point's own
     warning is said once, naming the point, however many workers built that point; no other warning line."""
     base = tmp_path / "tiny.yaml"
-    base.write_text(TINY_SCENARIO.replace("target: base", "target: sr"))  # its route ends 2 km from sr
+    # the raid's route ends at (0, 0) km: 2 km from sr at (0, 2), hypot(1, 1) = 1.4 km from telar at (-1, 1)
+    base.write_text(TINY_SCENARIO.replace("target: base", "target: sr"))
     sweep = tmp_path / "sweep.yaml"
     sweep.write_text('base: tiny.yaml\ndesign: list\nfactors: [{name: target, path: "threats[raid].target", '
                      "values: [sr, telar, sr]}]\nreplications: 8\nbatch: 2\nseed: 3\nmetrics: [kills]\n")

@@ -926,8 +926,10 @@ def _resolve(spec: ScenarioSpec, catalog: Catalog, terrain, path: Path, doc: Doc
                           ScenarioWarning, stacklevel=3)
     for i, raid in enumerate(spec.threats):
         end, site = routes.get(raid.id), sites.get(raid.target)
-        if end is not None and raid.target is not None and catalog.types[raid.type].kind != "decoy":  # (it leaks)
-            flown = float(np.sum(np.linalg.norm(np.diff(end[:, :2], axis=0), axis=1) / speeds[raid.id][:-1]))
+        # [s] the route's flight time, leg by leg at its speeds (the engine's arrival, less the start)
+        flown = None if end is None else float(np.sum(np.linalg.norm(np.diff(end[:, :2], axis=0), axis=1)
+                                                      / speeds[raid.id][:-1]))
+        if flown is not None and raid.target is not None and catalog.types[raid.type].kind != "decoy":  # (it leaks)
             last = raid.start + (raid.count - 1) * raid.spacing + flown
             if last > spec.duration + 1e-6:
                 who = "its last aircraft reaches it" if raid.count > 1 else "it ends"
@@ -947,8 +949,6 @@ def _resolve(spec: ScenarioSpec, catalog: Catalog, terrain, path: Path, doc: Doc
             if end is None or radar is None:
                 continue
             first = launch_time(end, speeds[raid.id], (radar.x, radar.y), arm.launch_range)
-            legs = np.linalg.norm(np.diff(end[:, :2], axis=0), axis=1)
-            flown = float(np.sum(legs / speeds[raid.id][:-1]))
             if first is None:
                 note = (f"the route never comes within {arm.launch_range / 1e3:g} km of '{arm.at}': its aircraft "
                         "launch no anti-radiation missile at it")
