@@ -278,3 +278,40 @@ def test_the_cache_is_safe_for_threads_of_one_worker(grid, monkeypatch):
         t.join(120)
     assert not errors and len(executors._WORLDS) == 1
 
+
+
+def test_a_builds_warnings_are_its_own_when_another_thread_warns_meanwhile(grid, monkeypatch):
+    # a Dask worker's threads: another thread's scenario warning, given while this one builds, is not this build's
+    import warnings
+
+    from iadsim.scenario.load import ScenarioWarning
+    from iadsim.scenario.notes import issue_warning
+
+    monkeypatch.setattr(executors, "_WORLDS", OrderedDict())
+    building, warned = threading.Event(), threading.Event()
+    real = iadsim.engine.build_world
+
+    def build(scenario):
+        issue_warning("this build's own", ScenarioWarning)
+        building.set()
+        assert warned.wait(60)
+        return real(scenario)
+
+    monkeypatch.setattr(iadsim.engine, "build_world", build)
+    notes = []
+    worker = threading.Thread(target=lambda: world_for(_unit(grid, 0, 0), notes))
+
+    def other():
+        assert building.wait(60)
+        issue_warning("another thread's", ScenarioWarning)
+        warned.set()
+
+    with warnings.catch_warnings(record=True) as issued:
+        warnings.simplefilter("always")
+        threads = [worker, threading.Thread(target=other)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+    assert notes == [(ScenarioWarning, "this build's own")]
+    assert [str(w.message) for w in issued] == ["another thread's"]  # issued in its thread, not collected

@@ -10,7 +10,6 @@ its sensor model's business (:mod:`iadsim.sensors`), shared with the coverage ma
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, fields, replace
 from functools import cached_property
 
@@ -24,6 +23,7 @@ from iadsim.scenario import Scenario
 from iadsim.scenario.catalog import LauncherType, MissileType
 from iadsim.scenario.load import ScenarioWarning, launch_time
 from iadsim.scenario.models import DEFAULT_PROFILES, LAYERS
+from iadsim.scenario.notes import issue_warning
 from iadsim.scenario.relocation import expanded, home_of
 from iadsim.sensors import (
     Emission,
@@ -637,7 +637,7 @@ def _arm_sight(scenario: Scenario, flights_of: list, warn: bool = False) -> np.n
                 blind.setdefault(key, [0, 0])[int(out[i])] += 1
         for (raid, j), (hidden, seen) in blind.items():
             if hidden:
-                warnings.warn(f"threats[{raid}].arms[{j}]: {hidden} of {hidden + seen} rounds are launched where "
+                issue_warning(f"threats[{raid}].arms[{j}]: {hidden} of {hidden + seen} rounds are launched where "
                               f"the radar is out of sight (terrain or the horizon): they are never launched",
                               ScenarioWarning, stacklevel=3)
     return out

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -24,6 +23,7 @@ from iadsim.scenario.catalog import (
     load_catalog,
 )
 from iadsim.scenario.models import DEFAULT_PROFICIENCY, DEFAULT_PROFILES, Located, ProficiencyEffect, ScenarioSpec
+from iadsim.scenario.notes import issue_warning
 from iadsim.scenario.yamlio import (
     Document,
     InputError,
@@ -514,7 +514,7 @@ def _load_landcover(spec: ScenarioSpec, path: Path, doc: Document, terrain, stor
     ground = np.isfinite(terrain.elevation)
     covered = float(((codes != NO_CLASS) & ground).sum() / max(int(ground.sum()), 1))  # after the table's nodata
     if covered < 0.999:
-        warnings.warn(str(doc.error((*loc, "path"), f"the land-cover raster covers {100 * covered:.0f} % of "
+        issue_warning(str(doc.error((*loc, "path"), f"the land-cover raster covers {100 * covered:.0f} % of "
                                     f"the terrain; elsewhere the land clutter is {tables.DEFAULT_CLUTTER}")),
                       TerrainWarning, stacklevel=3)
     return SurfaceMap(codes, gamma_db.reshape(codes.shape), table, surface_index)
@@ -563,9 +563,9 @@ def _load_terrain(spec: ScenarioSpec, path: Path, doc: Document, dem_module):
     except Exception as exc:  # anything else from GDAL: its message may quote the file, so only its kind
         raise doc.error(("terrain", "source"), f"cannot read terrain ({type(exc).__name__})") from None
     if result.gap is not None:
-        warnings.warn(str(doc.error(("terrain", "source"), result.gap.describe())), TerrainWarning, stacklevel=2)
+        issue_warning(str(doc.error(("terrain", "source"), result.gap.describe())), TerrainWarning, stacklevel=2)
     if result.coarsened > 1:
-        warnings.warn(str(doc.error(("terrain", "source"), f"the tiles' finest cells would make more than "
+        issue_warning(str(doc.error(("terrain", "source"), f"the tiles' finest cells would make more than "
                                     f"{dem_module.MAX_DEM_CELLS:,} cells: the terrain is resampled to "
                                     f"{result.dem.cell_size[0]:.0f} x {result.dem.cell_size[1]:.0f} m cells")),
                       TerrainWarning, stacklevel=2)
@@ -915,13 +915,13 @@ def _resolve(spec: ScenarioSpec, catalog: Catalog, terrain, path: Path, doc: Doc
     if errors:
         raise InputErrors(errors)
     for note in notes:
-        warnings.warn(note, TerrainWarning, stacklevel=3)
+        issue_warning(note, TerrainWarning, stacklevel=3)
     guiding = {link.from_ for link in spec.links if link.carries == "fire-control"}
     for i, unit in enumerate(spec.units):
         entry = catalog.types[unit.type]
         if getattr(EMCON_POLICIES[unit.emcon.policy], "cue", None) and not isinstance(entry, LauncherType) \
                 and unit.id not in guiding:
-            warnings.warn(str(doc.error(("units", i, "emcon", "policy"), f"'{unit.id}' guides no launcher (no "
+            issue_warning(str(doc.error(("units", i, "emcon", "policy"), f"'{unit.id}' guides no launcher (no "
                                         "fire-control link from it): it is never cued and stays dark")),
                           ScenarioWarning, stacklevel=3)
     for i, raid in enumerate(spec.threats):
@@ -933,7 +933,7 @@ def _resolve(spec: ScenarioSpec, catalog: Catalog, terrain, path: Path, doc: Doc
             last = raid.start + (raid.count - 1) * raid.spacing + flown
             if last > spec.duration + 1e-6:
                 who = "its last aircraft reaches it" if raid.count > 1 else "it ends"
-                warnings.warn(str(doc.error(("threats", i, "route"), f"the route takes {flown / 60:.1f} min: {who} "
+                issue_warning(str(doc.error(("threats", i, "route"), f"the route takes {flown / 60:.1f} min: {who} "
                                             f"{last - spec.duration:.3g} s after the scenario ends (at "
                                             f"{spec.duration / 60:g} min); an aircraft still flying at the end "
                                             "neither leaks nor is shot down (lengthen 'duration')")),
@@ -941,7 +941,7 @@ def _resolve(spec: ScenarioSpec, catalog: Catalog, terrain, path: Path, doc: Doc
         if end is not None and site is not None:
             miss = float(np.hypot(end[-1, 0] - site.x, end[-1, 1] - site.y))
             if miss > STRIKE_DISTANCE and raid.target in {u.id for u in spec.units}:
-                warnings.warn(str(doc.error(("threats", i, "route"), f"ends {miss / 1e3:.1f} km from unit "
+                issue_warning(str(doc.error(("threats", i, "route"), f"ends {miss / 1e3:.1f} km from unit "
                                             f"'{raid.target}', which it attacks: a threat strikes at the end of its "
                                             "route")), ScenarioWarning, stacklevel=3)
         for j, arm in enumerate(raid.arms):
@@ -958,6 +958,6 @@ def _resolve(spec: ScenarioSpec, catalog: Catalog, terrain, path: Path, doc: Doc
                         f"{max(fit, 0)} of its {arm.rounds} rounds at '{arm.at}' (one every {arm.interval:g} s)")
             else:
                 continue
-            warnings.warn(str(doc.error(("threats", i, "arms", j), note)), ScenarioWarning, stacklevel=3)
+            issue_warning(str(doc.error(("threats", i, "arms", j), note)), ScenarioWarning, stacklevel=3)
     return Scenario(spec, catalog, terrain, path, sites, routes, speeds, (float(ox), float(oy)), aims=aims,
                     profiles=profiles, relocations=relocations)

@@ -41,7 +41,8 @@ import threadpoolctl
 from iadsim.analysis.metrics import replication_rows as replication_metrics
 from iadsim.analysis.sweep.budget import _WORLD_CACHE
 from iadsim.scenario import InputError, InputErrors
-from iadsim.scenario.load import ScenarioWarning, TerrainWarning, scenario_from_document
+from iadsim.scenario.load import scenario_from_document
+from iadsim.scenario.notes import collecting_warnings
 from iadsim.scenario.yamlio import Document
 
 # ---------------------------------------------------------------------------------------------- work units
@@ -112,43 +113,41 @@ def _keep(cache: OrderedDict, key: str, value, limit: int) -> None:
 
 
 _BUILD_LOCK = threading.Lock()
-"""Held while a World is built: the warnings it gives are caught process-wide, so no two builds of one process
-catch them at once. (A Dask worker running units in several threads may still see another thread's scenario
-warning counted with a build: Python's warning filters are the process's.)"""
-
-NOTES = (ScenarioWarning, TerrainWarning)
-"""The warnings a point's build gives that go back to the sweep's process (:func:`run_unit`); any other is issued
-where it arose, under the filters in force there."""
-
+"""Held while a World is built: a Dask worker's threads build one point at a time (a World can take a few GB), and
+a thread that waited for another's build of the same point takes it from the cache."""
 
 def world_for(unit: WorkUnit, notes: list[tuple[type[Warning], str]] | None = None):
     """The World of the unit's point: this process's cached one (same :attr:`WorkUnit.key`), or built --
     on the cached terrain when its :attr:`WorkUnit.terrain_key` matches -- and kept. UnitFailed when the
-    scenario cannot be built. The scenario and terrain warnings building it gives (:data:`NOTES`) go to
-    ``notes`` as (category, text) when it is given (none when the World was kept), else are issued here."""
+    scenario cannot be built. The scenario and terrain warnings building it gives in this thread
+    (:func:`iadsim.scenario.notes.issue_warning`) go to ``notes`` as (category, text) when it is given (none when the
+    World was kept), else are issued here; any other warning is issued where it arose, under the filters there."""
     from iadsim.engine import build_world
 
     world = _cached(_WORLDS, unit.key) if unit.key else None
     if world is not None:
         return world
-    terrain = _cached(_TERRAINS, unit.terrain_key) if unit.terrain_key else None
-    with _BUILD_LOCK, warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            scenario = scenario_from_document(Document(unit.base, unit.data), Path(unit.base), terrain=terrain)
-        except InputError as exc:
-            first = exc.errors[0] if isinstance(exc, InputErrors) else exc
-            raise UnitFailed(unit.point, first.file, first.message, first.line, first.loc) from None
-        world = build_world(scenario)
-    for w in caught:
-        if notes is not None and issubclass(w.category, NOTES):
-            notes.append((w.category, str(w.message)))
-        else:
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    if unit.terrain_key and terrain is None:
-        _keep(_TERRAINS, unit.terrain_key, scenario.terrain, _TERRAIN_CACHE)
-    if unit.key:
-        _keep(_WORLDS, unit.key, world, _WORLD_CACHE)
+    with _BUILD_LOCK:
+        world = _cached(_WORLDS, unit.key) if unit.key else None  # (built while this thread waited)
+        if world is not None:
+            return world
+        terrain = _cached(_TERRAINS, unit.terrain_key) if unit.terrain_key else None
+        with collecting_warnings() as caught:  # this thread's only (a Dask worker may run others beside it)
+            try:
+                scenario = scenario_from_document(Document(unit.base, unit.data), Path(unit.base), terrain=terrain)
+            except InputError as exc:
+                first = exc.errors[0] if isinstance(exc, InputErrors) else exc
+                raise UnitFailed(unit.point, first.file, first.message, first.line, first.loc) from None
+            world = build_world(scenario)
+        for category, text in caught:
+            if notes is not None:
+                notes.append((category, text))
+            else:
+                warnings.warn(text, category, stacklevel=2)
+        if unit.terrain_key and terrain is None:
+            _keep(_TERRAINS, unit.terrain_key, scenario.terrain, _TERRAIN_CACHE)
+        if unit.key:
+            _keep(_WORLDS, unit.key, world, _WORLD_CACHE)
     return world
 
 
