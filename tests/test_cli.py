@@ -347,12 +347,25 @@ def test_messages_name_the_option_and_say_what_it_is(capsys, tmp_path, argv, lin
 
 
 def test_summary_intervals_keep_one_scale():
-    """A cost's interval from 0 in millions throughout; small bounds keep their digits; an unbounded one is inf."""
-    from iadsim.cli import _interval
+    """A cost's interval from 0 in millions throughout (a cost is a metric of kind "amount", whatever its size);
+    small bounds keep their digits; an unbounded one is inf; no mean is "-". The CLI's summary and the report's
+    ledger print the same text."""
+    from iadsim.analysis.intervals import interval_text
+    from iadsim.analysis.metrics import METRICS, is_money
+    from iadsim.report.ledger import _cell
 
-    assert _interval(3.0e8, 0.0, 6.4e8) == "300 M [0, 640 M]"
-    assert _interval(0.05, 0.004, 0.1) == "0.05 [0.004, 0.10]"
-    assert _interval(2.5, 1.0, None) == "2.50 [1.00, inf]"
+    def stat(mean, low, high):
+        return {"mean": mean, "ci95": [low, high]}
+
+    assert interval_text(stat(3.0e8, 0.0, 6.4e8), money=True) == "300 M [0, 640 M]"
+    assert interval_text(stat(5.0e4, 0.0, 1.2e5), money=True) == "0.05 M [0, 0.12 M]"
+    assert interval_text(stat(0.05, 0.004, 0.1)) == "0.05 [0.004, 0.10]"
+    assert interval_text(stat(2.5, 1.0, None)) == "2.50 [1.00, inf]"
+    assert interval_text(stat(None, None, None)) == interval_text({}) == "-"
+    assert _cell(stat(3.0e8, 0.0, 6.4e8), money=True) == "<td class=num>300 M [0, 640 M]</td>"
+    money = {name for name in METRICS if is_money(name)}
+    assert money and all(METRICS[name].unit.startswith("US dollars") for name in money)
+    assert not is_money("cost_exchange_ratio") and not is_money("no such metric")
 
 
 def test_a_corridor_probability_near_one_is_not_shown_as_one():

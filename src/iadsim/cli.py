@@ -604,28 +604,11 @@ def _note(text: str) -> None:
     err.print(f"iadsim: {text}", markup=False)
 
 
-def _number(value, millions: bool | None = None) -> str:
-    """A summary number: two decimals (two significant digits below 0.01, so that a small bound is not shown as 0),
-    or millions to three significant digits (costs: ``millions``, default for values of 100,000 or more; 0 is
-    "0" then); "inf" for an unbounded interval bound (None)."""
-    if value is None:
-        return "inf"
-    if millions if millions is not None else abs(value) >= 1e5:
-        return "0" if value == 0 else f"{value / 1e6:.3g} M"
-    return f"{value:.2g}" if 0 < abs(value) < 0.01 else f"{value:.2f}"  # (a small bound is not 0)
-
-
-def _interval(mean, low, high) -> str:
-    """``mean [low, high]`` in one scale: millions for all three when any is 100,000 or more (a cost's interval
-    from 0 reads ``300 M [0, 640 M]``, not ``[0.00, 640 M]``)."""
-    millions = any(v is not None and abs(v) >= 1e5 for v in (mean, low, high))
-    return f"{_number(mean, millions)} [{_number(low, millions)}, {_number(high, millions)}]"
-
-
 def print_summary(summaries: list[dict]) -> None:
     from rich.table import Table
 
-    from iadsim.analysis.metrics import METRICS
+    from iadsim.analysis.intervals import interval_text
+    from iadsim.analysis.metrics import METRICS, is_money
 
     table = Table(title="Simulation summary (mean [95% CI])")
     table.add_column("metric")
@@ -635,10 +618,7 @@ def print_summary(summaries: list[dict]) -> None:
     for metric, definition in METRICS.items():  # the metric registry, in its order
         if definition.optional and all((s["metrics"].get(metric) or {}).get("mean") is None for s in summaries):
             continue  # (a per-layer or cost metric no run gives)
-        cells = []
-        for s in summaries:
-            m = s["metrics"].get(metric) or {"mean": None}
-            cells.append("-" if m["mean"] is None else _interval(m["mean"], *m["ci95"][:2]))
+        cells = [interval_text(s["metrics"].get(metric) or {}, is_money(metric)) for s in summaries]
         table.add_row(definition.label, *cells)
     _print_table(table)
 

@@ -66,6 +66,28 @@ def _empty() -> dict:
     return {"mean": None, "ci95": [None, None], "half_width": None, "n": 0, "method": None}
 
 
+def number_text(value: float | None, money: bool = False) -> str:
+    """One bound or mean as iadsim prints it: two decimals (two significant digits below 0.01, so that a small
+    bound is not shown as 0), or for an amount of money (``money``) millions to three significant digits ("0" for
+    0); "inf" for an unbounded bound (None)."""
+    if value is None:
+        return "inf"
+    if money:
+        return "0" if value == 0 else f"{value / 1e6:.3g} M"
+    return f"{value:.2g}" if 0 < abs(value) < 0.01 else f"{value:.2f}"
+
+
+def interval_text(stat: dict, money: bool = False) -> str:
+    """``mean [low, high]`` of an interval (:func:`interval`'s result; "-" when it has no mean), in one scale: a
+    cost's interval from 0 reads ``300 M [0, 640 M]``, not ``[0.00, 640 M]``. The CLI's summary and the report's
+    cost ledger both print it."""
+    mean = stat.get("mean")
+    if mean is None:
+        return "-"
+    low, high = (stat.get("ci95") or [None, None])[:2]
+    return f"{number_text(mean, money)} [{number_text(low, money)}, {number_text(high, money)}]"
+
+
 def wilson(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
     """Wilson score interval of a binomial proportion (Wilson 1927); (0, 1) when n is 0."""
     if n <= 0:

@@ -36,7 +36,8 @@ from iadsim.tracking.quality import (
 )
 
 __all__ = ["METRICS", "METRIC_KINDS", "REPLICATION_METRICS", "REPORTERS", "Metric", "Reporter", "command_post_picture",
-           "derived_metrics", "derived_names", "fire_unit_picture", "held_by_nodes", "layer_metrics", "mean_ci",
+           "derived_metrics", "derived_names", "fire_unit_picture", "held_by_nodes", "is_money", "layer_metrics",
+           "mean_ci",
            "metric_stat", "picture_quality", "placed", "ratio_metrics", "ratio_names",
            "replication_names", "replication_rows", "summarise_groups"]
 
@@ -205,6 +206,12 @@ METRIC_KINDS: Mapping[str, tuple[str, str | None]] = _MetricKinds()
 """How each metric's interval is computed: proportions by Wilson, bounded counts and fractions by the
 percentile bootstrap, unbounded counts by exact Poisson (or bootstrap when over-dispersed), times by the
 bootstrap (:func:`iadsim.analysis.intervals.interval`)."""
+
+
+def is_money(metric: str) -> bool:
+    """Whether ``metric`` is an amount of money (its kind "amount": printed in millions,
+    :func:`iadsim.analysis.intervals.number_text`); False for a name the registry does not hold."""
+    return metric in METRICS and METRICS[metric].kind == "amount"
 
 
 def mean_ci(values, confidence: float = 0.95, metric: str | None = None, upper: float | None = None) -> dict:

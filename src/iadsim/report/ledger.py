@@ -20,6 +20,8 @@ from html import escape
 
 import plotly.graph_objects as go
 
+from iadsim.analysis.intervals import interval_text
+from iadsim.analysis.metrics import is_money
 from iadsim.report.plots import VARIANT_COLOURS, label
 from iadsim.scenario.models import LAYERS
 
@@ -39,22 +41,8 @@ def _stat(run, metric: str) -> dict:
 
 
 def _cell(stat: dict, money: bool = False) -> str:
-    """``mean [low, high]`` of a summary's metric (an unbounded bound: inf), "-" when it has none."""
-    mean = stat.get("mean")
-    if mean is None:
-        return "<td class=num>-</td>"
-    low, high = (stat.get("ci95") or [None, None])[:2]
-
-    def fmt(value) -> str:
-        if value is None:
-            return "inf"
-        if value == 0:
-            return "0" if money else "0.00"
-        if money:
-            return f"{value / 1e6:,.3g} M"
-        return f"{value:.2g}" if abs(value) < 0.01 else f"{value:.2f}"  # (a small bound is not 0)
-
-    return f"<td class=num>{fmt(mean)} [{fmt(low)}, {fmt(high)}]</td>"
+    """A table cell of ``mean [low, high]`` (:func:`iadsim.analysis.intervals.interval_text`)."""
+    return f"<td class=num>{interval_text(stat, money)}</td>"
 
 
 def _layers_of(run) -> list[str]:
@@ -165,7 +153,7 @@ def ledger_html(runs: list) -> str:
     head = "".join(f"<th>{escape(run.name)}</th>" for run in runs)
     rows = []
     for metric in LEDGER:
-        money = not metric.endswith("_ratio")
+        money = is_money(metric)
         rows.append(f"<tr><td>{escape(label(metric))}</td>"
                     + "".join(_cell(_stat(run, metric), money) for run in runs) + "</tr>")
     table = (f"<table><tr><th>mean [95 % CI] in US dollars; the ratios in USD per USD</th>{head}</tr>"
