@@ -638,6 +638,8 @@ def sweep(
     from rich.table import Table
 
     from iadsim.analysis import load_sweep, rich_progress, run_sweep
+    from iadsim.analysis.intervals import interval_text
+    from iadsim.analysis.metrics import is_money
     from iadsim.analysis.sweep import level_text
 
     if executor not in ("local", "dask"):
@@ -661,8 +663,8 @@ def sweep(
         cells = [str(row["point"]), *[level_text(row[f]) for f in factors], str(row["replications"])]
         for m in loaded.metrics:
             mean = row[f"{m}_mean"]
-            cells.append("-" if mean is None or mean != mean else
-                         f"{mean:.2f} [{row[f'{m}_ci_low']:.2f}, {row[f'{m}_ci_high']:.2f}]")
+            stat = {"mean": None if mean != mean else mean, "ci95": [row[f"{m}_ci_low"], row[f"{m}_ci_high"]]}
+            cells.append(interval_text(stat, is_money(m)))
         table.add_row(*cells)
     _print_table(table)
     out.print(f"results in {out_dir} (query them with: iadsim query {out_dir} \"SELECT ... FROM results\")")

@@ -484,3 +484,20 @@ def test_the_report_and_written_files_take_the_permissions_the_umask_gives(run_d
     assert expected == 0o666 & ~umask
     assert stat.S_IMODE(report.stat().st_mode) == expected
     assert stat.S_IMODE((tmp_path / "data.json").stat().st_mode) == expected
+
+
+def test_the_metrics_table_shows_a_small_mean_with_its_digits():
+    """A mean of 0.004 civil aircraft shot down per replication reads 0.004, not 0.00 (which says none was): the
+    report's metrics table prints intervals as the CLI's summary does; a missing mean is "-"."""
+    from types import SimpleNamespace
+
+    from iadsim.report.html import _metrics_html
+
+    summary = {"fire_units_able": 2, "fire_units": 3, "detected_fraction": 0.5,
+               "metrics": {"civil_killed": {"mean": 0.004, "ci95": [0.001, 0.012], "n": 500},
+                           "kills": {"mean": 3.5, "ci95": [3.25, None], "n": 500}}}
+    html = _metrics_html(SimpleNamespace(figure=lambda fig: ""), [SimpleNamespace(summary=summary, name="x")])
+    rows = {row.split("</td>")[0].removeprefix("<td>"): row for row in html.split("<tr>")[1:]}
+    assert "<td class=num>0.004 [0.001, 0.01] <span class=note>n=500</span>" in rows["civil aircraft shot down"]
+    assert "<td class=num>3.50 [3.25, inf] " in rows["threats killed"]
+    assert "<td class=num>-</td>" in rows["wrongful engagements (civil aircraft)"]

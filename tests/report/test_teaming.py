@@ -84,10 +84,14 @@ def test_the_section_shows_the_decisions_and_the_outcome(page, battery_run):
     metrics = pd.concat([pd.read_parquet(f) for f in sorted((battery_run / "metrics").glob("*.parquet"))])
     p_fratricide = float((metrics["fratricide"] > 0).mean())
     assert summary["p_fratricide"]["mean"] == pytest.approx(p_fratricide)
-    assert cells(html, "probability of a fratricidal engagement")[0].startswith(f"{p_fratricide:.3f} [")
+
+    def shown(value):  # two decimals; two significant digits below 0.01 (a small mean is not 0.00)
+        return f"{value:.2g}" if 0 < abs(value) < 0.01 else f"{value:.2f}"
+
+    assert cells(html, "probability of a fratricidal engagement")[0].startswith(f"{shown(p_fratricide)} [")
     assert cells(html, "fratricidal engagements (friendly aircraft)")[0].startswith(
-        f"{metrics['fratricide'].mean():.3f} [")
-    assert cells(html, "threats leaking")[0].startswith(f"{metrics['leakers'].mean():.3f} [")
+        f"{shown(metrics['fratricide'].mean())} [")
+    assert cells(html, "threats leaking")[0].startswith(f"{shown(metrics['leakers'].mean())} [")
     # only the run with decisions has a column
     assert len(cells(html, "accepted")) == 1
 

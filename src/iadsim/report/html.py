@@ -18,6 +18,7 @@ import pandas as pd
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
+from iadsim.analysis.intervals import interval_text
 from iadsim.analysis.metrics import METRICS
 from iadsim.analysis.runfolder import RunFolderError
 from iadsim.analysis.sweep import store
@@ -215,10 +216,8 @@ def _metrics_html(page: _Page, runs: list[Run]) -> str:
         cells = []
         for s in summaries:
             stat = s.get("metrics", {}).get(metric) or {}
-            mean, (lo, hi) = stat.get("mean"), stat.get("ci95", [None, None])
-            cells.append("<td class=num>-</td>" if mean is None else
-                         f"<td class=num>{mean:.2f} [{number(lo)}, {number(hi)}] <span class=note>n={stat.get('n')}"
-                         "</span></td>")
+            cells.append("<td class=num>-</td>" if stat.get("mean") is None else
+                         f"<td class=num>{interval_text(stat)} <span class=note>n={stat.get('n')}</span></td>")
         rows.append(f"<tr><td>{escape(label(metric))}</td>{''.join(cells)}</tr>")
     rows.append("<tr><td>replications with a detection</td>" + "".join(
         f"<td class=num>{percent(s.get('detected_fraction'))}</td>" for s in summaries) + "</tr>")

@@ -42,7 +42,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from iadsim.analysis.intervals import wilson
+from iadsim.analysis.intervals import interval_text, wilson
 from iadsim.analysis.metrics import METRICS, metric_stat
 from iadsim.analysis.sweep import store
 from iadsim.report.explain import number, percent
@@ -199,10 +199,7 @@ def _runs_table(runs: list[Run]) -> str:
     for metric in OUTCOMES:
         cells = []
         for run in runs:
-            stat = run.summary.get("metrics", {}).get(metric) or {}
-            mean, (low, high) = stat.get("mean"), stat.get("ci95", [None, None])
-            cells.append("<td class=num>-</td>" if mean is None else
-                         f"<td class=num>{mean:.3f} [{number(low)}, {number(high)}]</td>")
+            cells.append(f"<td class=num>{interval_text(run.summary.get('metrics', {}).get(metric) or {})}</td>")
         body.append(f"<tr><td>{escape(label(metric))}</td>{''.join(cells)}</tr>")
     return (f"<table><tr><th>decisions and outcome (means per replication [95 % CI])</th>{head}</tr>"
             f"{''.join(body)}</table>")
