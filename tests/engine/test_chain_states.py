@@ -62,3 +62,34 @@ def test_looked_up_chains_are_the_rules_applied_afresh(name):
     # the states vary: some fire units able and some not, and the per-unit keys were used
     assert 0 < rd.able.mean() < 1 and checked == 3 * rows * len(world.fire_ids)
     assert any(isinstance(key[0], str) for key in ctx.chain_cache)
+
+
+def test_a_battery_cut_off_from_its_command_post_never_fires_when_the_doctrine_forbids_it(tmp_path):
+    """The as-designed network with autonomous fire forbidden, mr2-telar's cue link down and the command post up
+    half the time: the mr2 battery is cut off from the command post whether it is up or down, so it never launches
+    (losing the post made the whole network autonomous before: it fired in the replications where the post was
+    down). With the post down, nothing launches at all: every guiding radar is cut off."""
+    import yaml
+
+    from iadsim.engine import Engine
+
+    text = (EXAMPLES / "airbase-as-designed.yaml").read_text()
+    data = yaml.safe_load(text)
+    data["doctrine"]["autonomous_fallback"] = False
+    post = next(u for u in data["units"] if u["id"] == "cp-1")
+    post["readiness"] = {"availability": 0.5, "mtbf": "600 h", "mttr": "600 h"}  # (as drawn at the start)
+    for link in data["links"]:
+        if (link["from"], link["to"], link["carries"]) == ("cp-1", "mr2-telar", "cues"):
+            link["status"] = "down"
+    (tmp_path / "v.yaml").write_text(yaml.safe_dump(data))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        world = build_world(load_scenario(tmp_path / "v.yaml"))
+    engine = Engine(world, np.arange(40), seed=5)
+    ids = list(world.unit_ids)
+    post_up = engine.state.readiness.unit_up[:, ids.index("cp-1")].copy()
+    engine.run()
+    launches = engine.events[engine.events["kind"] == "launch"]
+    assert not post_up.all() and post_up.any()  # (both cases drawn)
+    assert not launches["unit"].isin([ids.index("mr2-telar"), ids.index("mr2-ll")]).any()
+    assert len(launches) > 0 and not launches["replication"].isin(np.flatnonzero(~post_up)).any()

@@ -135,14 +135,30 @@ def test_command_post_is_a_single_point_of_failure_when_another_one_survives(mak
     assert "no-command-path" in codes(status_of(s, "l1", without={"cp-main"}))
 
 
-def test_sole_command_post_is_not_a_single_point_of_failure_for_self_searching_radars(make_scenario):
+def test_sole_command_post_is_a_single_point_of_failure_when_the_doctrine_forbids_autonomous_fire(make_scenario):
+    # losing the command post cuts the battery off, as losing its cue link does: the doctrine decides, not how
     s = make_scenario(
         {"cp": "command-post", "fcr": "lr-engagement-radar", "l1": "lr-launcher"},
         ["cp->fcr:cues", "fcr->l1:fire-control"], fallback=False,
     )
-    spofs = single_points_of_failure(build_network(s), "l1")
-    assert "cp" not in spofs  # without it the whole network is autonomous, whatever the doctrine
-    assert spofs == ["fcr", "cp->fcr:cues", "fcr->l1:fire-control"]  # a lost cue link cuts the radar off
+    assert single_points_of_failure(build_network(s), "l1") == ["cp", "fcr", "cp->fcr:cues", "fcr->l1:fire-control"]
+    assert codes(status_of(s, "l1", without={"cp"})) == ["no-command-path"]
+    allowed = make_scenario(
+        {"cp": "command-post", "fcr": "lr-engagement-radar", "l1": "lr-launcher"},
+        ["cp->fcr:cues", "fcr->l1:fire-control"], fallback=True,
+    )
+    assert single_points_of_failure(build_network(allowed), "l1") == ["fcr", "fcr->l1:fire-control"]
+    assert status_of(allowed, "l1", without={"cp"}).mode == "autonomous"
+
+
+def test_a_battery_cut_off_from_its_command_post_is_not_freed_by_losing_the_post(make_scenario):
+    # its cue link is down: cut off, it may not fire; the command post down as well changes nothing (it made the
+    # whole network autonomous before, so a broken command post let it fire: readiness above 0 for a unit not able)
+    units, links = cut_off_battery()
+    s = make_scenario({**units, "cp": {"type": "command-post", "availability": 0.9}}, links, fallback=False)
+    assert codes(status_of(s, "l1")) == ["no-command-path"]
+    assert codes(status_of(s, "l1", without={"cp"})) == ["no-command-path"]
+    assert readiness(s, "l1") == 0.0
 
 
 # --- (3) autonomous fallback -------------------------------------------------------------------------
@@ -189,21 +205,24 @@ def test_networked_battery_is_networked_not_autonomous(make_scenario):
 
 
 @pytest.mark.parametrize("fallback", [True, False])
-def test_losing_every_command_post_makes_the_network_autonomous_whatever_the_doctrine(make_scenario, fallback):
+def test_losing_every_command_post_cuts_the_batteries_off_and_the_doctrine_decides(make_scenario, fallback):
     units = {"cp1": "command-post", "cp2": "command-post", "fcr": "lr-engagement-radar", "l1": "lr-launcher",
              "t1": "mr-telar"}
     links = ["cp1->fcr:cues", "cp2->t1:cues", "fcr->l1:fire-control"]
     s = make_scenario(units, links, fallback=fallback)
     for fu in ("l1", "t1"):
         status = status_of(s, fu, without={"cp1", "cp2"})
-        assert status.able and status.mode == "autonomous" and codes(status) == ["autonomous"], fu
-    # one command post left: the battery cut off from it follows the doctrine
+        if fallback:
+            assert status.able and status.mode == "autonomous" and codes(status) == ["autonomous"], fu
+        else:
+            assert not status.able and codes(status) == ["no-command-path"], fu
+    # one command post left: the battery cut off from it follows the doctrine too
     status = status_of(s, "l1", without={"cp1"})
     assert status.able is fallback
     # the same when the command posts are down in the scenario itself
     units_down = {**units, "cp1": {"type": "command-post", "availability": 0.0},
                   "cp2": {"type": "command-post", "availability": 0.0}}
-    assert status_of(make_scenario(units_down, links, fallback=fallback), "l1").mode == "autonomous"
+    assert status_of(make_scenario(units_down, links, fallback=fallback), "l1").able is fallback
 
 
 def test_network_without_any_command_post_is_autonomous(make_scenario):

@@ -13,8 +13,9 @@ engine draws one state per replication. :func:`evaluate` applies these rules, in
    (``emissions-off``).
 3. Command: a guiding radar is *networked* when an up command post reaches it over up ``tracks``/``cues``
    links through up units. A radar cut off from every command post fights *autonomously* with its own
-   radars if the doctrine allows (``autonomous_fallback``), or stays dark (``no-command-path``). Losing
-   every command post (or having none) makes the whole network autonomous, whatever the doctrine.
+   radars if the doctrine allows (``autonomous_fallback``), or stays dark (``no-command-path``). A network
+   with no command post at all is autonomous whatever the doctrine; one whose command posts are all down is
+   cut off from them, and the doctrine decides (losing the command post does not free a battery to fire).
 4. Picture: a networked radar sees what reaches its command post and what is cued to it directly, plus
    its own sector search; an autonomous one sees only its own search and sensors cued to it directly
    (not through a command post). The sensors that count are those that sense: a radar while its
@@ -325,7 +326,7 @@ def evaluate(net: Network, fire_unit: str, up) -> ChainStatus:
         guiders = candidates
     # 3-4. command and picture, per guiding radar; a networked radar beats an autonomous one
     command_posts = [c for c in net.units("command-post") if up(c)]
-    network_autonomous = not command_posts
+    network_autonomous = not net.units("command-post")  # (none in the scenario: all down is cut off)
     mode, sensors, able_guiders, radar_fails, commanders = "none", set(), [], [], set()
     for radar in guiders:
         upstream = _upstream(net, radar, up)

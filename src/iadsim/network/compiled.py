@@ -16,8 +16,8 @@ has its own radar, else the sources of its up fire-control links that are up and
 * ``G_r``: as ``F_r``, by sensors that reach ``r`` without passing through a command post;
 * ``own_r``: ``r`` searches on its own.
 
-``r`` guides when ``A_r and (F_r or C_r or own_r)``, or, cut off, when ``(no command post is up or the
-doctrine falls back to autonomous fire) and (G_r or own_r)``; the launcher is able when it is up, has
+``r`` guides when ``A_r and (F_r or C_r or own_r)``, or, cut off, when ``(the network has no command post or
+the doctrine falls back to autonomous fire) and (G_r or own_r)``; the launcher is able when it is up, has
 missiles and some ``r`` guides. A command post's picture adds nothing beyond ``F_r`` and ``C_r``: whatever
 feeds a command post that reaches ``r`` reaches ``r`` through it. ``tests/network/test_compiled.py``
 checks every state of random small networks against :func:`iadsim.network.chain.is_able`.
@@ -60,15 +60,14 @@ class SubNetwork:
     fu_missiles: bool
     fc_src: np.ndarray  # (F,) nodes at the other end of the fire-control links into the launcher
     fc_comp: np.ndarray  # (F,) their link columns
-    fallback: bool
+    fallback: bool  # a radar cut off from every command post may fire: the doctrine allows it, or there is none
 
 
 def relevant_components(net: Network, node: str) -> list[str]:
     """Components whose state can change a node's chain (a fire unit's) or picture (a command post's): its
-    ancestors in the graph, the links between them, and every command post (losing all of them changes the
-    rules for everyone). Every path the rules follow for this node lies among them, so evaluating on them
-    alone is exact."""
-    ancestors = nx.ancestors(net.graph, node) | {node} | set(net.units("command-post"))
+    ancestors in the graph and the links between them. Every path the rules follow for this node lies among
+    them, so evaluating on them alone is exact."""
+    ancestors = nx.ancestors(net.graph, node) | {node}
     units = [u for u in net.kind if u in ancestors]
     links = [lid for lid, a, b, _ in net.links if a in ancestors and b in ancestors]
     return units + links
@@ -103,35 +102,29 @@ def sub_network(net: Network, fire_unit: str) -> SubNetwork:
         in_ptr, in_src, in_comp, out_ptr, out_dst, out_comp,
         index[fire_unit], bool(net.has_radar[fire_unit]), net.missiles.get(fire_unit, 0) > 0,
         np.array([index[a] for a, _ in fc], np.int64), np.array([column[lid] for _, lid in fc], np.int64),
-        bool(net.autonomous_fallback),
+        bool(net.autonomous_fallback) or not net.units("command-post"),
     )
 
 
-def able(sub: SubNetwork, states: np.ndarray, command_assumed: bool = False) -> np.ndarray:
-    """Whether the fire unit is able in each state: ``states`` (K, len(sub.components)) bool -> (K,) bool.
-
-    With ``command_assumed`` the rule "no command post up: the whole network fights autonomously" is left
-    out (as if some command post were up somewhere): the rules are then monotone - a component coming up
-    never makes a launcher unable - which :func:`probability_able` uses."""
+def able(sub: SubNetwork, states: np.ndarray) -> np.ndarray:
+    """Whether the fire unit is able in each state: ``states`` (K, len(sub.components)) bool -> (K,) bool. The
+    rules are monotone: a component coming up never makes a launcher unable (:func:`probability_able`)."""
     states = np.ascontiguousarray(states, dtype=np.bool_)
     if states.ndim != 2 or states.shape[1] != len(sub.components):
         raise ValueError(f"states must have shape (K, {len(sub.components)})")
     return _able_states(states, sub.node_comp, sub.is_cp, sub.emits, sub.senses, sub.own_search, sub.in_ptr,
-                        sub.in_src,
-                        sub.in_comp, sub.out_ptr, sub.out_dst, sub.out_comp, sub.fu_node, sub.fu_has_radar,
-                        sub.fu_missiles, sub.fc_src, sub.fc_comp, sub.fallback, command_assumed)
+                        sub.in_src, sub.in_comp, sub.out_ptr, sub.out_dst, sub.out_comp, sub.fu_node,
+                        sub.fu_has_radar, sub.fu_missiles, sub.fc_src, sub.fc_comp, sub.fallback)
 
 
 @numba.njit(cache=True, parallel=True)
 def _able_states(states, node_comp, is_cp, emits, senses, own_search, in_ptr, in_src, in_comp, out_ptr, out_dst,
-                 out_comp, fu, fu_has_radar, fu_missiles, fc_src, fc_comp, fallback,
-                 command_assumed):  # pragma: no cover - numba
+                 out_comp, fu, fu_has_radar, fu_missiles, fc_src, fc_comp, fallback):  # pragma: no cover - numba
     n_states = states.shape[0]
     out = np.zeros(n_states, np.bool_)
     for k in numba.prange(n_states):
         out[k] = _able_one(states[k], node_comp, is_cp, emits, senses, own_search, in_ptr, in_src, in_comp,
-                           out_ptr, out_dst, out_comp, fu, fu_has_radar, fu_missiles, fc_src, fc_comp, fallback,
-                           command_assumed)
+                           out_ptr, out_dst, out_comp, fu, fu_has_radar, fu_missiles, fc_src, fc_comp, fallback)
     return out
 
 
@@ -182,15 +175,10 @@ def _picture(seen, kind, r):  # pragma: no cover
 
 @numba.njit(cache=True)
 def _able_one(state, node_comp, is_cp, emits, senses, own_search, in_ptr, in_src, in_comp, out_ptr, out_dst,
-              out_comp, fu, fu_has_radar, fu_missiles, fc_src, fc_comp, fallback, command_assumed):  # pragma: no cover
+              out_comp, fu, fu_has_radar, fu_missiles, fc_src, fc_comp, fallback):  # pragma: no cover
     n = node_comp.shape[0]
     if not state[node_comp[fu]] or not fu_missiles:
         return False
-    any_cp = command_assumed
-    for v in range(n):
-        if is_cp[v] and state[node_comp[v]]:
-            any_cp = True
-            break
     reaching = np.zeros(n, np.bool_)  # who reaches r
     reached = np.zeros(n, np.bool_)  # whom r reaches
     stack = np.empty(n, np.int64)
@@ -213,7 +201,7 @@ def _able_one(state, node_comp, is_cp, emits, senses, own_search, in_ptr, in_src
             for v in range(n):
                 if v != r and reached[v] and reaching[v] and is_cp[v]:
                     return True
-        elif not any_cp or fallback:  # autonomous: G_r, sensors reaching r not through a command post
+        elif fallback:  # autonomous: G_r, sensors reaching r not through a command post
             if own_search[r]:
                 return True
             _search(state, r, in_ptr, in_src, in_comp, node_comp, is_cp, False, reaching, stack)
@@ -233,30 +221,9 @@ def probability_able(sub: SubNetwork, probs: np.ndarray) -> float | None:
     Factoring with monotone bounds: the uncertain components are fixed one at a time (nearest to the
     launcher first); a partial state whose completion with every remaining component down is already able
     counts whole, one whose completion with every remaining component up is not able is dropped, and only
-    the rest is split further. This is exact because the rules are monotone once the "no command post up"
-    case is set apart (:func:`able` with ``command_assumed``):
-
-    P(able) = P(able, command assumed) + P(every command post down) x P(able | every command post down)
-
-    when the doctrine forbids autonomous fire (the first term is then 0 with every command post down);
-    when it allows it, the rules are monotone as they stand.
+    the rest is split further. This is exact because the rules are monotone (:func:`able`).
     """
-    probs = np.asarray(probs, dtype=float)
-    cps = sub.node_comp[sub.is_cp]
-    if sub.fallback or len(cps) == 0:
-        return _factor(sub, probs, command_assumed=False)
-    first = _factor(sub, probs, command_assumed=True)
-    if first is None:
-        return None
-    p_all_down = float(np.prod(1.0 - probs[cps]))
-    if p_all_down == 0.0:
-        return first
-    down = probs.copy()
-    down[cps] = 0.0
-    second = _factor(sub, down, command_assumed=False)
-    if second is None:
-        return None
-    return first + p_all_down * second
+    return _factor(sub, np.asarray(probs, dtype=float))
 
 
 def _order(sub: SubNetwork, uncertain: np.ndarray) -> np.ndarray:
@@ -287,7 +254,7 @@ def _order(sub: SubNetwork, uncertain: np.ndarray) -> np.ndarray:
     return uncertain[np.argsort(rank[uncertain], kind="stable")]
 
 
-def _factor(sub: SubNetwork, probs: np.ndarray, command_assumed: bool) -> float | None:
+def _factor(sub: SubNetwork, probs: np.ndarray) -> float | None:
     base = probs >= 1.0
     order = _order(sub, np.flatnonzero((probs > 0.0) & (probs < 1.0)))
     frontier = base[None, :].copy()
@@ -299,9 +266,9 @@ def _factor(sub: SubNetwork, probs: np.ndarray, command_assumed: bool) -> float 
         low[:, rest] = False
         high = frontier.copy()
         high[:, rest] = True
-        sure = able(sub, low, command_assumed)
+        sure = able(sub, low)
         total += float(weights[sure].sum())
-        open_ = ~sure & able(sub, high, command_assumed)
+        open_ = ~sure & able(sub, high)
         if d == len(order) or not open_.any():
             break
         frontier, weights = frontier[open_], weights[open_]

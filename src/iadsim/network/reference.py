@@ -16,9 +16,9 @@ SAMPLES = 20_000
 
 
 def relevant_components(net: Network, fire_unit: str) -> list[str]:
-    """Components whose state can change the fire unit's chain: its ancestors in the graph, the links
-    between them, and every command post (losing all of them changes the rules for everyone)."""
-    ancestors = nx.ancestors(net.graph, fire_unit) | {fire_unit} | set(net.units("command-post"))
+    """Components whose state can change the fire unit's chain: its ancestors in the graph and the links
+    between them."""
+    ancestors = nx.ancestors(net.graph, fire_unit) | {fire_unit}
     units = [u for u in net.kind if u in ancestors]
     links = [lid for lid, a, b, _ in net.links if a in ancestors and b in ancestors]
     return units + links

@@ -557,7 +557,9 @@ class Doctrine(Strict):
     engagement: EngagementDoctrine = "shoot-look-shoot"
     salvo_size: Annotated[int, Field(strict=True, ge=1, le=8)] = 2
     autonomous_fallback: bool = Field(
-        True, description="a battery cut off from every command post fights with its own radars"
+        True, description="a battery cut off from every command post (its links to them down, or they are) fights "
+                          "with its own radars; false: it stays dark (a network with no command post at all fights "
+                          "autonomously)"
     )
     assignment: AssignerName = "hungarian"
     kill_assessment_time: Duration = Field("5 s", description="look time after an intercept")
