@@ -90,3 +90,33 @@ def test_episodes_follow_each_engagement_from_nomination_to_its_end():
                                                                       [1, 0, "deciding"]]
     assert second.iloc[0].decided == 10 and math.isnan(second.iloc[2].decided)
     assert episodes(EVENTS, 7).empty
+
+
+def test_the_radars_table_counts_missiles_that_arrive_after_the_kill_apart_and_lists_silent_radars():
+    """Two replications. ``sr`` is on from 0 to 100 s in each; replication 0: one ARM hits it at 40 s (destroyed),
+    a second arrives at 50 s (target_gone: too late, not a miss); replication 1: one misses (warhead) and one
+    arrives after the radar moved away (target_gone, no destruction: a miss). ``telar`` is a radar that never
+    emits: a row with 0 s. ``fu`` is no radar and never switches: no row."""
+    from iadsim.analysis.breakdown import radars
+
+    entities = {"units": [{"id": "sr", "type": "sr", "kind": "radar", "radar": True},
+                          {"id": "telar", "type": "telar", "kind": "launcher", "radar": True},
+                          {"id": "fu", "type": "launcher", "kind": "launcher"}],
+                "targets": [{"id": f"arm-{i}", "flight": "arms", "type": "arm", "civil": False, "arm": True}
+                            for i in range(4)], "duration": 100.0}
+    events = events_frame([
+        row(0, 0, EventKind.EMITTER_ON, 0), row(1, 0, EventKind.EMITTER_ON, 0),
+        row(0, 10, EventKind.ARM_LAUNCH, 0, 0), row(0, 11, EventKind.ARM_LAUNCH, 0, 1),
+        row(0, 40, EventKind.ARM_HIT, 0, 0), row(0, 40, EventKind.DESTROYED, 0, 0),
+        row(0, 40, EventKind.EMITTER_OFF, 0),
+        row(0, 50, EventKind.ARM_MISS, 0, 1, reason=Reason.TARGET_GONE),
+        row(1, 10, EventKind.ARM_LAUNCH, 0, 2), row(1, 11, EventKind.ARM_LAUNCH, 0, 3),
+        row(1, 40, EventKind.ARM_MISS, 0, 2, reason=Reason.WARHEAD),
+        row(1, 50, EventKind.ARM_MISS, 0, 3, reason=Reason.TARGET_GONE),
+    ])
+    table = radars(events, entities, 2).set_index("group")
+    assert list(table.index) == ["sr", "telar"]
+    sr = table.loc["sr"]
+    assert (sr.arms_launched, sr.arms_hit, sr.arms_missed, sr.arms_too_late, sr.destroyed) == (2, 0.5, 1, 0.5, 0.5)
+    assert sr.emitting == pytest.approx((40 + 100) / 2)  # (emitting until destroyed, else to the end)
+    assert table.loc["telar"].emitting == 0 and table.loc["telar", ["arms_launched", "arms_missed"]].sum() == 0

@@ -69,6 +69,8 @@ def entities(world) -> dict:
                       "x": site.x, "y": site.y, "z": site.ground + unit.mast_height})
     for f in range(len(world.fire_ids)):  # where the engine launches from
         units[world.fire_unit[f]]["launch"] = [float(v) for v in world.fire_position[f]]
+    for s in np.flatnonzero(world.radiates):  # a radar (whether or not its policy lets it emit)
+        units[world.sensor_unit[s]]["radar"] = True
     assets = [a.id for a in scenario.spec.defended_assets]
     targets = [{"id": tid, "civil": bool(world.civil[i]), "friendly": bool(world.friendly[i]),
                 "arm": bool(world.arm[i]), "decoy": bool(world.decoy[i]),
@@ -154,11 +156,12 @@ def read_entities(folder: Path) -> dict:
         raise RunFolderError(file, "expected {units: [...], targets: [...]}")
     for i, unit in enumerate(data["units"]):
         if not (isinstance(unit, dict) and isinstance(unit.get("id"), str) and isinstance(unit.get("kind"), str)
-                and isinstance(unit.get("type"), str)
+                and isinstance(unit.get("type"), str) and isinstance(unit.get("radar", False), bool)
                 and all(_finite(unit.get(k)) for k in ("x", "y", "z"))
                 and (unit.get("launch") is None or (isinstance(unit["launch"], list) and len(unit["launch"]) == 3
                                                     and all(_finite(v) for v in unit["launch"])))):
-            raise RunFolderError(file, f"units[{i}]: expected id, kind, type, x, y, z (finite numbers) and launch")
+            raise RunFolderError(file, f"units[{i}]: expected id, kind, type, x, y, z (finite numbers), launch and "
+                                       "radar (true or false)")
     for i, target in enumerate(data["targets"]):
         if not (isinstance(target, dict) and isinstance(target.get("id"), str)
                 and isinstance(target.get("civil"), bool) and isinstance(target.get("flight", ""), str)

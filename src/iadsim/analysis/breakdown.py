@@ -144,6 +144,7 @@ RADAR_COUNTS = {
     "shutdowns": "shutdowns on warning",
     "arms_hit": "missiles that hit it",
     "arms_missed": "missiles that missed it",
+    "arms_too_late": "missiles that arrived after it was destroyed",
     "destroyed": "destroyed",
 }
 """The columns of :func:`radars` (means per replication) and their words."""
@@ -152,8 +153,11 @@ RADAR_COUNTS = {
 def radars(events: pd.DataFrame, entities: dict, replications: int) -> pd.DataFrame:
     """Each radar's emission and the anti-radiation missiles at it, means per replication, from the events alone:
     ``emitting`` [s] adds up each replication's ``emitter_on`` to ``emitter_off`` spans (one still on at the end runs
-    to the run's ``duration``); one row per unit that ever switched, in the entities' order (``group`` its id,
-    ``type``; a relocating radar's sites summed in one row)."""
+    to the run's ``duration``); one row per radar (``radar`` in the entities; a radar that never emitted has 0 s) and
+    per unit that ever switched, in the entities' order (``group`` its id, ``type``; a relocating radar's sites
+    summed in one row). A missile that reaches its radar after the radar was destroyed (``arm_miss``, reason
+    ``target_gone``, at or after its ``destroyed`` event) is counted apart from those that missed it: only a missile
+    that could have hit it missed it (as the ``arms_defeated`` metric counts)."""
     n = max(int(replications), 1)
     units = entities["units"]
     kind = events["kind"].astype(str).to_numpy()
@@ -176,16 +180,33 @@ def radars(events: pd.DataFrame, entities: dict, replications: int) -> pd.DataFr
     # a relocating radar is one row over its sites (ID, ID@1, ...): its emission and missiles summed
     home = np.array([str(x["id"]).partition(SEPARATOR)[0] for x in units], dtype=object)
     index = {x["id"]: i for i, x in enumerate(units)}
-    for h in dict.fromkeys(home[u] for u in sorted(set(switches["unit"].tolist())) if 0 <= u < len(units)):
+    shown = set(switches["unit"].tolist()) | {i for i, x in enumerate(units) if x.get("radar")}
+    late = _after_destruction(events, kind)
+    for h in dict.fromkeys(home[u] for u in sorted(shown) if 0 <= u < len(units)):
         sites = np.flatnonzero(home == h)
         u = index.get(h, int(sites[0]))
         mine = np.isin(unit, sites)
-        count = {k: float(((kind == k) & mine).sum()) / n for k in ("arm_launch", "shutdown", "arm_hit", "arm_miss",
-                                                                     "destroyed")}
+        count = {k: float(((kind == k) & mine).sum()) / n for k in ("arm_launch", "shutdown", "arm_hit", "destroyed")}
+        too_late = float((late & mine).sum()) / n
         rows.append({"group": h, "type": units[u].get("type", ""), "emitting": on_time[sites].sum() / n,
                      "arms_launched": count["arm_launch"], "shutdowns": count["shutdown"],
-                     "arms_hit": count["arm_hit"], "arms_missed": count["arm_miss"], "destroyed": count["destroyed"]})
+                     "arms_hit": count["arm_hit"], "arms_missed": float(((kind == "arm_miss") & mine).sum()) / n
+                     - too_late, "arms_too_late": too_late, "destroyed": count["destroyed"]})
     return pd.DataFrame(rows, columns=["group", "type", *RADAR_COUNTS])
+
+
+def _after_destruction(events: pd.DataFrame, kind: np.ndarray) -> np.ndarray:
+    """(n,) bool: the events that are an anti-radiation missile reaching a unit already destroyed in its
+    replication (``arm_miss`` with reason ``target_gone`` at or after the unit's ``destroyed`` event)."""
+    out = np.zeros(len(events), bool)
+    gone = np.flatnonzero((kind == "arm_miss") & (events["reason"].astype(str).to_numpy() == "target_gone"))
+    if not len(gone):
+        return out
+    destroyed = events[kind == "destroyed"].groupby(["replication", "unit"])["time"].min()
+    keys = pd.MultiIndex.from_arrays([events["replication"].to_numpy()[gone], events["unit"].to_numpy()[gone]])
+    at = destroyed.reindex(keys).to_numpy(dtype=float)  # (NaN: not destroyed there: it moved away)
+    out[gone] = events["time"].to_numpy(dtype=float)[gone] >= at
+    return out
 
 
 EPISODE_COLUMNS = ("unit", "target", "nominated", "decided", "launch", "intercept", "outcome", "reason")
