@@ -36,9 +36,8 @@ from iadsim.tracking.quality import (
 )
 
 __all__ = ["METRICS", "METRIC_KINDS", "REPLICATION_METRICS", "REPORTERS", "Metric", "Reporter", "command_post_picture",
-           "derived_metrics", "derived_names", "fire_unit_picture", "held_by_nodes", "is_money", "layer_metrics",
-           "mean_ci",
-           "metric_stat", "picture_quality", "placed", "ratio_metrics", "ratio_names",
+           "count_bounds", "derived_metrics", "derived_names", "fire_unit_picture", "held_by_nodes", "is_money",
+           "layer_metrics", "mean_ci", "metric_stat", "picture_quality", "placed", "ratio_metrics", "ratio_names",
            "replication_names", "replication_rows", "summarise_groups"]
 
 
@@ -54,7 +53,8 @@ class Metric:
         Its interval (:func:`iadsim.analysis.intervals.interval`): "proportion", "fraction", "bounded",
         "count", "time", "amount" or "value"; "ratio" for a ratio of totals (``ratio_of``).
     bound : str or None
-        What bounds a bounded count above: "threats" or "civil" (the run's numbers of each); for a ratio,
+        What bounds a bounded count above: "threats", "civil", "arms", "decoys", "units" or "radars" (the run's
+        numbers of each, :func:`count_bounds`); for a ratio,
         "proportion" when it counts events among its denominator's (it lies in [0, 1]).
     of_state : callable, optional
         ``(world, state) -> (R,)`` values at the end of a replication batch: a replication metric.
@@ -206,6 +206,16 @@ METRIC_KINDS: Mapping[str, tuple[str, str | None]] = _MetricKinds()
 """How each metric's interval is computed: proportions by Wilson, bounded counts and fractions by the
 percentile bootstrap, unbounded counts by exact Poisson (or bootstrap when over-dispersed), times by the
 bootstrap (:func:`iadsim.analysis.intervals.interval`)."""
+
+
+def count_bounds(world) -> dict[str, int]:
+    """The largest value each bounded count can take in a replication of ``world`` (:attr:`Metric.bound`): its
+    threats, civil aircraft (friendly ones aside), anti-radiation missiles, decoys, units (a relocating unit once)
+    and radars (the sensors that radiate, of units at their first site)."""
+    return {"threats": int(world.threat.sum()), "civil": int((world.civil & ~world.friendly).sum()),
+            "arms": int(world.arm.sum()), "decoys": int(world.decoy.sum()),
+            "units": int((world.site_number == 0).sum()),
+            "radars": int((world.radiates & (world.site_number[world.sensor_unit] == 0)).sum())}
 
 
 def is_money(metric: str) -> bool:
@@ -432,21 +442,21 @@ for _name, _metric in {
     "emitter_on_time": Metric("time a radar of the network emitted, mean over its radars [s]", "time",
                               of_state=lambda w, s: _radar_mean(w, s.outcomes.emission_time), unit="s"),
     "units_destroyed": Metric("units of the network destroyed (struck by the threats and missiles attacking them)",
-                              "count",
+                              "bounded", "units",
                               of_state=lambda w, s: np.isfinite(s.readiness.destroyed_at[:, w.site_number == 0]).sum(
                                   axis=1),
                               unit="units per replication"),
-    "radars_lost": Metric("radars destroyed", "count", of_state=lambda w, s: np.isfinite(s.readiness.destroyed_at[
-        :, w.sensor_unit[w.radiates & (w.site_number[w.sensor_unit] == 0)]]).sum(axis=1),
+    "radars_lost": Metric("radars destroyed", "bounded", "radars", of_state=lambda w, s: np.isfinite(
+        s.readiness.destroyed_at[:, w.sensor_unit[w.radiates & (w.site_number[w.sensor_unit] == 0)]]).sum(axis=1),
         unit="radars per replication"),
-    "arms_launched": Metric("anti-radiation missiles launched", "count", of_state=lambda w, s: (
+    "arms_launched": Metric("anti-radiation missiles launched", "bounded", "arms", of_state=lambda w, s: (
         s.outcomes.released == 1).sum(axis=1), unit="missiles per replication"),
-    "arms_defeated": Metric("anti-radiation missiles defeated (shot down, or missing their radar)", "count",
+    "arms_defeated": Metric("anti-radiation missiles defeated (shot down, or missing their radar)", "bounded", "arms",
                             of_state=lambda w, s: s.outcomes.arms_shot_down + s.outcomes.arms_missed,
                             unit="missiles per replication"),
     "missiles_at_decoys": Metric("missiles fired at decoys", "count", of_state=lambda w, s: s.outcomes.at_decoys,
                                  unit="missiles per replication"),
-    "decoys_shot_down": Metric("decoys shot down", "count", of_state=lambda w, s: s.outcomes.decoys_killed,
+    "decoys_shot_down": Metric("decoys shot down", "bounded", "decoys", of_state=lambda w, s: s.outcomes.decoys_killed,
                                unit="decoys per replication"),
     **layer_metrics(),
     "interceptor_cost": Metric("missiles fired [USD]", "amount", of_state=lambda w, s: _interceptor_cost(w, s),
