@@ -150,6 +150,23 @@ def test_rerun_replaces_the_old_run_whole(laydown, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]  # no .partial or .old left
 
 
+def test_a_run_folder_holding_the_users_files_is_not_replaced(laydown, tmp_path):
+    # a report written into the run folder, the user's notes: the rerun would have deleted them with the old run
+    scenario = load_scenario(laydown)
+    simulate(scenario, 2, seed=1, out_dir=tmp_path / "run")
+    (tmp_path / "run" / "report.html").write_text("<html>")
+    (tmp_path / "run" / "notes.md").write_text("what I saw")
+    before = sorted(p.relative_to(tmp_path) for p in (tmp_path / "run").rglob("*"))
+    with pytest.raises(RunFolderError, match=r"holds files a run folder does not \('notes.md' and 1 more\)"):
+        simulate(scenario, 2, seed=2, out_dir=tmp_path / "run")
+    assert sorted(p.relative_to(tmp_path) for p in (tmp_path / "run").rglob("*")) == before
+    assert load_run(tmp_path / "run").summary["seed"] == 1
+    (tmp_path / "run" / "report.html").unlink()
+    (tmp_path / "run" / "notes.md").unlink()
+    simulate(scenario, 2, seed=2, out_dir=tmp_path / "run")  # only its own files: replaced
+    assert load_run(tmp_path / "run").summary["seed"] == 2
+
+
 def test_out_that_is_not_a_run_folder_is_refused_and_untouched(laydown, tmp_path):
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "thesis.tex").write_text("years of work")

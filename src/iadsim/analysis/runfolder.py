@@ -62,6 +62,10 @@ AOI_MARGIN = 25_000.0
 BATCH_KINDS = ("metrics", "events", "series", "states")
 """The tables every batch has."""
 DECISIONS = "decisions"
+RUN_ENTRIES = frozenset({"manifest.json", "summary.json", "scenario", *BATCH_KINDS, DECISIONS, "terrain", "audit.json",
+                         "entities.json", "trajectories.parquet", "coverage.json", "coverage.npz", "corridors.json"})
+"""What a run folder holds at its top (iadsim writes nothing else there): replacing a run folder that holds anything
+else is refused, since it would go with the old run."""
 """The batch table a run with automation has too (:data:`iadsim.events.DECISION_DTYPES`)."""
 EVENT_COLUMNS = tuple(EVENT_DTYPES)
 
@@ -167,6 +171,12 @@ class RunWriter:
         if t.is_dir() and any(t.iterdir()) and not _is_run_folder(t):
             raise RunFolderError(t, "is a folder that is not a run folder; choose an empty or new --out "
                                  "(iadsim never replaces other files)")
+        if t.is_dir() and not t.is_symlink():
+            others = sorted(e.name for e in t.iterdir() if e.name not in RUN_ENTRIES)
+            if others:  # (a report written into it, the user's notes: replacing the run would delete them)
+                more = f" and {len(others) - 1} more" if len(others) > 1 else ""
+                raise RunFolderError(t, f"holds files a run folder does not ('{others[0]}'{more}), which replacing "
+                                     "the run would delete: move them out, or choose another --out")
         if not t.parent.exists():
             t.parent.mkdir(parents=True, exist_ok=True)
         if not os.access(t.parent, os.W_OK):
@@ -291,11 +301,10 @@ class RunWriter:
 
     def _holds_nothing_computed(self) -> bool:
         """True for a .partial laid out by :meth:`_create` only: our folders and files, and no batch file."""
-        ours = {"scenario", *BATCH_KINDS, DECISIONS, "terrain", "audit.json", "entities.json", "trajectories.parquet",
-                "coverage.json", "coverage.npz", "corridors.json"}
         try:
             entries = list(self.partial.iterdir())
-            if self.partial.is_symlink() or any(e.name not in ours and not e.name.endswith(".tmp") for e in entries):
+            if self.partial.is_symlink() or any(e.name not in RUN_ENTRIES - {MANIFEST, "summary.json"}
+                                                and not e.name.endswith(".tmp") for e in entries):
                 return False
             return not any((self.partial / kind).is_dir() and any((self.partial / kind).iterdir())
                            for kind in (*BATCH_KINDS, DECISIONS))
