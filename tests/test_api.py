@@ -148,10 +148,13 @@ def test_run_refuses_bad_arguments_in_one_line(designed, replications, seed):
         iadsim.run(designed, replications=replications, seed=seed)
 
 
-@pytest.mark.parametrize("workers", [0, 1.5, True, "2"])
-def test_run_refuses_bad_workers_in_one_line(designed, workers):
+@pytest.mark.parametrize("workers", [0, 1.5, True, "2", -1])
+def test_run_and_sweep_refuse_bad_workers_in_one_line(designed, workers, tmp_path):
     with pytest.raises(ValueError, match="workers must be None or a whole number"):
         iadsim.run(designed, replications=2, workers=workers)
+    with pytest.raises(ValueError, match="workers must be None or a whole number"):  # (0 took every CPU)
+        iadsim.sweep({"base": "x.yaml"}, tmp_path / "sw", workers=workers)
+    assert not list(tmp_path.iterdir())  # refused before anything is written
 
 
 def test_a_change_that_breaks_another_field_names_both(designed):

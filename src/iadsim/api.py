@@ -249,7 +249,10 @@ def run(scenario: Scenario | str | Path, replications: int = 200, seed: int | No
     """Fly the raids through the network ``replications`` times (:func:`iadsim.analysis.simulate`); with
     ``out``, write the run folder there (what ``iadsim report`` and ``export`` read; ``corridors``: with each
     defended asset's least-exposed corridor for the report). ``workers``: processes running the batches (1: this
-    one; None: every CPU where worker processes can be forked safely); the results do not depend on it."""
+    one; None: every CPU where worker processes can be forked safely); the results do not depend on it. Where
+    forking is not safe, two or more workers start from a fork server, and Python's worker processes then import
+    the script that called this: in a script, call it under ``if __name__ == "__main__":`` (Python's rule for
+    worker processes, :mod:`multiprocessing`), or its top level runs again in each worker."""
     from iadsim.analysis import simulate
 
     scenario = scenario if isinstance(scenario, Scenario) else load(scenario)
@@ -293,7 +296,8 @@ def sweep(spec: str | Path | Mapping, out: str | Path, executor: str = "local", 
     """Run a sweep into ``out`` (rerunning resumes). ``spec`` is a sweep file, or the same as a mapping: it
     is then saved beside ``out`` as ``<out>.sweep.yaml`` (its ``base`` made absolute, relative to the
     current folder), the file the sweep folder names, so that the command line can rerun it.
-    ``executor``: "serial", "local" or "dask".
+    ``executor``: "serial", "local" or "dask"; ``workers``: the local executor's processes (None: every CPU), as
+    for :func:`run` (a script calls it under ``if __name__ == "__main__":``).
 
     Raises
     ------
@@ -302,6 +306,8 @@ def sweep(spec: str | Path | Mapping, out: str | Path, executor: str = "local", 
     """
     from iadsim.analysis.sweep import load_sweep, run_sweep
 
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        raise ValueError(f"workers must be None or a whole number of at least 1, not {workers!r}")
     out = Path(out)
     try:
         if isinstance(spec, Mapping):
