@@ -92,6 +92,18 @@ seed: 4
     assert first["swing"] == pytest.approx(abs(means[2] - means[1]))
     assert rows.loc[rows["point"] == 0, "threats[raid].count"].isna().all()  # base values are null
 
+    # and the folder's JSON files are JSON: a base value is null, not Python's NaN (which jq and JavaScript refuse)
+    import json
+
+    def refuse(constant):
+        raise ValueError(f"{constant} is not JSON")
+
+    for name in ("summary.json", "points.json"):
+        data = json.loads((tmp_path / "out" / name).read_text(), parse_constant=refuse)
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["points"][0]["threats[raid].count"] is None and summary["points"][1]["threats[raid].count"] == 1
+    assert data["points"][0]["values"]["threats[raid].count"] is None
+
 
 def test_oversight_table_groups_by_mode_and_decision_time():
     rows = pd.DataFrame({

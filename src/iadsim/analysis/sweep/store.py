@@ -161,14 +161,34 @@ def check_units(files: list[Path], expected: dict | None = None):
 
 
 def write_json(path: str | Path, data: object) -> None:
-    """Write JSON atomically (temporary file, then rename)."""
+    """Write JSON atomically (temporary file, then rename); a number that is not finite (a factor at its base value
+    is NaN in the tables) is written as null: JSON has no NaN, and jq and JavaScript refuse Python's."""
     import json
 
     path = Path(path)
     try:
-        write_atomic(path, json.dumps(data, indent=2, default=_json_default).encode("utf-8"))
+        text = json.dumps(_finite(data), indent=2, default=_json_default, allow_nan=False)
+        write_atomic(path, text.encode("utf-8"))
     except OSError as exc:
         raise InputError(path, f"cannot write: {exc.strerror or exc}") from None
+
+
+def _finite(value):
+    """``value`` with every float that is not finite (Python's or numpy's) replaced by None, in dicts, lists and
+    tuples."""
+    import math
+
+    import numpy as np
+
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    if isinstance(value, (float, np.floating)) and not math.isfinite(float(value)):
+        return None
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return value
 
 
 def _json_default(value):
