@@ -689,12 +689,19 @@ def query(
 
     if (sql is None) == (tradeoff is None):
         raise InputError("query", "give SQL or --tradeoff X,Y (one of them)")
+    import warnings
+
+    from iadsim.analysis.sweep import SweepWarning, store
+
+    if (sweep_dir / store.POINTS).is_file() and not store.is_complete(sweep_dir):
+        warnings.warn(f"{sweep_dir}: an unfinished sweep: the answer covers the points finished so far "
+                      f"({store.unfinished_advice(sweep_dir)})", SweepWarning, stacklevel=1)
     if tradeoff is not None:
         from iadsim.analysis.tradeoff import parse_tradeoff, tradeoff_table
 
         frame = tradeoff_table(sweep_dir, parse_tradeoff(tradeoff))
         if not as_csv:  # (a factor left at the base scenario's value: "base", not NaN)
-            from iadsim.analysis.sweep import level_text, store
+            from iadsim.analysis.sweep import level_text
 
             for f in store.read_points(sweep_dir).get("factors", []):
                 if f["name"] in frame:

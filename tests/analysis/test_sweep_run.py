@@ -128,6 +128,27 @@ def test_resume_after_partial_run(write_sweep, tmp_path):
     pd.testing.assert_frame_equal(_rows(tmp_path / "out"), _rows(reference.out_dir))
 
 
+def test_an_unfinished_sweep_is_not_reported_and_its_query_says_so(write_sweep, tmp_path, capsys):
+    # the report drew a tornado and named "what moves the outcome most" from the points finished so far
+    from iadsim.analysis.sweep import store
+    from iadsim.cli import main
+    from iadsim.report.sweep import load_sweep_table
+    from iadsim.scenario import InputError
+
+    sweep = load_sweep(write_sweep(GRID_SWEEP))
+    run_sweep(sweep, tmp_path / "out", "serial", max_units=4)
+    assert not store.is_complete(tmp_path / "out")
+    with pytest.raises(InputError, match=r"is an unfinished sweep: resume it with `iadsim sweep .*sweep.yaml --out "):
+        load_sweep_table(tmp_path / "out")
+    assert main(["query", str(tmp_path / "out"), "SELECT count(*) AS n FROM results"]) == 0
+    err = capsys.readouterr().err
+    assert "iadsim: warning: " in err and "an unfinished sweep: the answer covers the points finished so far" in err
+    run_sweep(sweep, tmp_path / "out", "serial")
+    assert store.is_complete(tmp_path / "out") and load_sweep_table(tmp_path / "out") is not None
+    assert main(["query", str(tmp_path / "out"), "SELECT count(*) AS n FROM results"]) == 0
+    assert "warning" not in capsys.readouterr().err
+
+
 def test_resume_after_sigkill(write_sweep, tmp_path):
     path = write_sweep(GRID_SWEEP.replace("replications: 6", "replications: 24"))
     out = tmp_path / "out"

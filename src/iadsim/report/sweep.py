@@ -84,6 +84,8 @@ def _from_run_sweep(folder: Path) -> pd.DataFrame | None:
     """One row per (factor, level) of a run_sweep folder, and a baseline row; None without results."""
     if not store.completed_units(folder):
         return None
+    if not store.is_complete(folder):  # (its tornado and trade-off would be drawn from the points finished so far)
+        raise InputError(folder, f"is an unfinished sweep: {store.unfinished_advice(folder)}, then report it")
     meta = store.read_points(folder)
     pair = tuple(m.partition(":")[0] for m in (meta.get("tradeoff") or (COST, OUTCOME)))
     if meta.get("design") == "oat":  # (the tornado reads stored columns: a ratio or derived metric has none)

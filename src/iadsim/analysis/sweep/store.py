@@ -203,6 +203,25 @@ def _json_default(value):
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
+def is_complete(out_dir: str | Path) -> bool:
+    """Whether the sweep in ``out_dir`` finished: its ``summary.json``, written when every point is finished, says
+    so. An unfinished sweep's results are the points finished so far (resuming runs the rest)."""
+    try:
+        data = read_json(Path(out_dir) / SUMMARY, what="sweep summary")
+    except InputError:
+        return False
+    return isinstance(data, dict) and data.get("complete") is True
+
+
+def unfinished_advice(out_dir: str | Path) -> str:
+    """How to finish the sweep in ``out_dir``: the command that resumes it (its sweep file, from points.json)."""
+    try:
+        file = read_points(out_dir).get("sweep_file")
+    except InputError:
+        file = None
+    return f"resume it with `iadsim sweep {file if isinstance(file, str) else 'SWEEP_FILE'} --out {out_dir}`"
+
+
 def read_points(out_dir: str | Path) -> dict:
     """The sweep's design as written by run_sweep (points.json), checked throughout (:func:`check_points`):
     InputError naming the file and the first problem otherwise."""
