@@ -276,3 +276,19 @@ def test_batch_files_outside_the_folder_are_refused(laydown, tmp_path):
     (tmp_path / "run" / "metrics").symlink_to(tmp_path / "elsewhere")
     with pytest.raises(RunFolderError, match="outside the run folder"):
         load_run(tmp_path / "run")
+
+
+def test_a_table_that_would_decode_to_too_much_is_refused_before_it_is_decoded(tmp_path, monkeypatch):
+    # a few MB of identical rows can decode to many GB: the file's metadata says how much, before any is decoded
+    import pandas as pd
+
+    from iadsim.analysis import runfolder
+
+    pd.DataFrame({"x": np.zeros(100_000)}).to_parquet(tmp_path / "t.parquet")
+    assert len(runfolder.read_table(tmp_path / "t.parquet")) == 100_000
+    monkeypatch.setattr(runfolder, "MAX_DECODED", 100_000)
+    with pytest.raises(RunFolderError, match=r"would decode to at least .* GB, more than a run folder's table may"):
+        runfolder.read_table(tmp_path / "t.parquet")
+    monkeypatch.undo()
+    with pytest.raises(RunFolderError, match="holds 100,000 rows where the run has at most 10"):
+        runfolder.read_table(tmp_path / "t.parquet", max_rows=10)

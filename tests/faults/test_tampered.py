@@ -15,6 +15,7 @@ import os
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -257,7 +258,18 @@ BATCH_CASES = {
     "batch-copied-over-another": lambda run: shutil.copyfile(run / "metrics" / "batch-000000.parquet",
                                                              run / "metrics" / "batch-000001.parquet"),
     "batches-swapped": swap_metrics_batches,
+    # (a quadrillion replications: a MemoryError listing the batches, exit 1, before)
+    "manifest-claims-a-quadrillion-replications": lambda run: edit_json(run / "manifest.json",
+                                                                        setter("replications", 10**15)),
+    "metrics-batch-with-its-rows-thrice": lambda run: rewrite_metrics(run, lambda m: pd.concat([m, m, m])),
+    # (a column of words: "internal error: could not convert string to float", exit 1, before)
+    "metrics-column-of-words": lambda run: rewrite_metrics(run, lambda m: m.assign(leakers="lots")),
 }
+
+
+def rewrite_metrics(run: Path, change) -> None:
+    file = run / "metrics" / "batch-000000.parquet"
+    change(pd.read_parquet(file)).to_parquet(file)
 
 
 @pytest.mark.parametrize("case", list(BATCH_CASES))

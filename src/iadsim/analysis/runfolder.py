@@ -508,12 +508,29 @@ def inside(folder: Path, relative: str) -> Path:
     return path
 
 
-def read_table(file: Path, columns=None) -> pd.DataFrame:
-    """A Parquet file of a run folder; RunFolderError when it is missing, truncated or of the wrong schema."""
+MAX_DECODED = 4 * 1024**3
+"""Most bytes a run folder's Parquet file may decode to (its own metadata says, before any is decoded): a small file
+of identical rows can decode to many GB."""
+
+
+def read_table(file: Path, columns=None, max_rows: int | None = None) -> pd.DataFrame:
+    """A Parquet file of a run folder; RunFolderError when it is missing, truncated or of the wrong schema, or when
+    its metadata says it holds more than ``max_rows`` rows or decodes to more than :data:`MAX_DECODED` bytes
+    (checked before decoding it)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     data = read_bytes(file, 2 * 1024**3, "Parquet file")
+    try:
+        meta = pq.ParquetFile(pa.BufferReader(data)).metadata
+        decoded = meta.num_rows * meta.num_columns * 8  # (at least: 8 bytes a value; encodings shrink repeats)
+    except (pa.ArrowException, OSError, ValueError):
+        raise RunFolderError(file, "is not a readable Parquet file (truncated or corrupt)") from None
+    if max_rows is not None and meta.num_rows > max_rows:
+        raise RunFolderError(file, f"holds {meta.num_rows:,} rows where the run has at most {max_rows:,}")
+    if decoded > MAX_DECODED:
+        raise RunFolderError(file, f"would decode to at least {decoded / 1024**3:.2g} GB, more than a run folder's "
+                             f"table may ({MAX_DECODED / 1024**3:.2g} GB)")
     try:
         table = pq.read_table(pa.BufferReader(data))
     except (pa.ArrowException, OSError, ValueError):
@@ -699,11 +716,15 @@ def read_batches(folder: Path, manifest: dict, metric_columns, optional=()) -> t
 
     metrics, events = [], []
     required = tuple(c for c in metric_columns if c not in set(optional))
+    size = int(manifest["batch_size"])
     for b in finished_batches(folder, manifest):
-        frame = read_table(batch_file(folder, "metrics", b), required)
+        file = batch_file(folder, "metrics", b)
+        frame = read_table(file, required, max_rows=size)
         for column in metric_columns:
             if column not in frame:
                 frame[column] = np.nan
+            elif not pd.api.types.is_numeric_dtype(frame[column]):
+                raise RunFolderError(file, f"{column}: expected numbers")
         metrics.append(frame[list(metric_columns)])
         events.append(read_events(batch_file(folder, "events", b)))
     m = pd.concat(metrics, ignore_index=True) if metrics else pd.DataFrame(columns=list(metric_columns))

@@ -215,11 +215,12 @@ def _checked(model, data, file: Path) -> dict:
 def _check_batches(path: Path, manifest: dict, metrics: pd.DataFrame, events: pd.DataFrame) -> None:
     """A complete run has every batch, and each batch holds exactly its own replications."""
     n, size = manifest["replications"], manifest["batch_size"]
-    expected = list(range(-(-n // size)))
-    if sorted(set(manifest["finished_batches"])) != expected:
+    count = -(-n // size)
+    finished = sorted(set(manifest["finished_batches"]))
+    if len(finished) != count or finished != list(range(count)):  # (the lengths first: no list of count)
         raise RunFolderError(path / runfolder.MANIFEST, f"finished_batches: a complete run of {n} replications in "
-                             f"batches of {size} has batches 0 to {len(expected) - 1}")
-    if metrics["replication"].tolist() != list(range(n)):
+                             f"batches of {size} has batches 0 to {count - 1}")
+    if len(metrics) != n or metrics["replication"].tolist() != list(range(n)):
         raise RunFolderError(path / "metrics", f"the batches do not hold replications 0 to {n - 1} once each, in "
                              "order (a batch file was changed after the run)")
     if len(events) and not events["replication"].isin(range(n)).all():
