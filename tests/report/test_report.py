@@ -501,3 +501,21 @@ def test_the_metrics_table_shows_a_small_mean_with_its_digits():
     assert "<td class=num>0.004 [0.001, 0.01] <span class=note>n=500</span>" in rows["civil aircraft shot down"]
     assert "<td class=num>3.50 [3.25, inf] " in rows["threats killed"]
     assert "<td class=num>-</td>" in rows["wrongful engagements (civil aircraft)"]
+
+
+def test_a_wait_for_a_firing_solution_is_a_mark_on_the_timeline_not_a_decision():
+    """A target that waited at 283.5 s, then was nominated at 285.5 s and decided at 295.5 s: one deciding bar
+    (4:46 to 4:56); the wait is its marker alone (it was drawn as a decision from 4:44 to 4:44 too)."""
+    import pandas as pd
+
+    from iadsim.report.explain import timeline_figure
+
+    rows = pd.DataFrame([
+        {"unit": 1, "target": 0, "nominated": 283.5, "decided": np.nan, "launch": np.nan, "intercept": np.nan,
+         "outcome": "waiting", "reason": "immature_track"},
+        {"unit": 1, "target": 0, "nominated": 285.5, "decided": 295.5, "launch": 296.0, "intercept": 330.0,
+         "outcome": "kill", "reason": "none"},
+    ]).assign(unit_id="mr1-telar", target_id="raid-north-1")
+    traces = {t.name: t for t in timeline_figure(rows, ["mr1-telar"], "t").data}
+    deciding = [h for h in traces["deciding (nominated to decided)"].hovertext if h is not None]
+    assert deciding == ["mr1-telar -&gt; raid-north-1: deciding 4:46 to 4:56"] * 2

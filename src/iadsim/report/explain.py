@@ -179,7 +179,7 @@ def timeline_figure(rows: pd.DataFrame, fire_units: list[str], title: str) -> go
     for phase, start, end, colour, width in (("deciding (nominated to decided)", "nominated", "decided", "#9aa1ab", 8),
                                               ("missiles in flight", "launch", "intercept", "#7b2d8e", 8)):
         xs, ys, hover = [], [], []
-        for row in rows.itertuples(index=False):
+        for row in rows[~rows["outcome"].isin(["waiting", "held"])].itertuples(index=False):  # (no decision: a mark)
             a, b = getattr(row, start), getattr(row, end)
             if not np.isfinite(a):
                 continue
