@@ -160,6 +160,17 @@ def test_user_text_is_never_read_as_markup(capsys, tmp_path):
     assert status == 0 and out.startswith("ok: [/x] bad [bold]: "), err
 
 
+def test_no_escape_sequence_reaches_the_terminal(capsys, tmp_path):
+    """A name with an escape sequence is refused; a message quoting one (an invalid id) writes it out as text."""
+    path = tmp_path / "s.yaml"
+    path.write_text('name: "a\\x1b[31mRED"\nduration: 1 min\nterrain: {flat: 0 m}\n'
+                    'units:\n  - {id: "ew\\x1b]0;pwned\\x07", type: ew-radar, x: 0 km, y: 0 km}\n')
+    status, out, err = run(capsys, "validate", str(path))
+    assert status == 2 and "\x1b" not in out + err and "\x07" not in out + err
+    assert f"{path}:1: name: contains a control character" in err
+    assert "units[0].id: 'ew\\x1b]0;pwned\\x07' is not a valid id" in err
+
+
 def test_a_closed_pipe_ends_quietly():
     import subprocess
     import sys

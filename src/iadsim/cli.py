@@ -7,6 +7,7 @@ no input makes this command print a traceback (set IADSIM_DEBUG=1 to see one for
 from __future__ import annotations
 
 import gc
+import re
 
 # Loading the modules below makes many objects and almost no cycles, and the collector walked every one of them again
 # and again: about a fifth of the command's start-up. So it is paused meanwhile, and :func:`main` freezes what the
@@ -502,7 +503,7 @@ def site(
     loaded = load_scenario(scenario)
     summary = run_site(loaded, ids, out_dir, options, candidates=candidates, auto=auto)
     for warning in summary["warnings"]:
-        err.print(f"iadsim: warning: {warning}", markup=False)
+        err.print(f"iadsim: warning: {_printable(warning)}", markup=False)
     solver = summary["solver"]
     if solver["method"] == "milp":
         out.print(f"optimal (MILP) in {solver['elapsed_s']:g} s")
@@ -601,7 +602,7 @@ def _fork_safe_threads() -> None:
 
 
 def _note(text: str) -> None:
-    err.print(f"iadsim: {text}", markup=False)
+    err.print(f"iadsim: {_printable(text)}", markup=False)
 
 
 def print_summary(summaries: list[dict]) -> None:
@@ -864,7 +865,7 @@ def import_laydown(
                             ew_prefix=defaults.ew_prefix if ew_prefix is None else ew_prefix)
     imported = run_import(fmt, source, out_path, options)
     for warning in imported.warnings:
-        err.print(f"iadsim: warning: {warning}", markup=False)
+        err.print(f"iadsim: warning: {_printable(warning)}", markup=False)
     document = imported.document
     out.print(f"wrote {out_path}: " + ", ".join(plural(len(document.get(key, [])), name) for key, name in (
         ("units", "unit"), ("links", "link"), ("threats", "raid"), ("traffic", "flight"),
@@ -943,6 +944,15 @@ def _say_interrupted(partial) -> None:
     err.print(f"iadsim: interrupted{kept}", markup=False)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _printable(text: str) -> str:
+    """``text`` with its control characters written out (``\\x1b``): a message may quote a file's value, and an
+    escape sequence printed to a terminal is an instruction to it."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+
+
 _SAID: set[str] = set()
 """The warnings this command has printed: each is printed once (`iadsim demo` loads an example for its run and
 again as its sweep's base)."""
@@ -952,7 +962,7 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     text = str(message)
     if text not in _SAID:
         _SAID.add(text)
-        err.print(f"iadsim: warning: {text}", markup=False)
+        err.print(f"iadsim: warning: {_printable(text)}", markup=False)
 
 
 # True while main() runs as the process's own command (the console script, ``python -m iadsim.cli``: no argv
@@ -995,7 +1005,7 @@ def _run(argv: list[str] | None) -> int:
     try:
         result = app(args=argv, standalone_mode=False, prog_name="iadsim")
     except InputError as exc:
-        err.print(f"iadsim: {exc}", markup=False)
+        err.print(f"iadsim: {_printable(str(exc))}", markup=False)
         return 2
     except (typer.Abort, KeyboardInterrupt) as exc:
         _say_interrupted(getattr(exc, "partial", None) or getattr(exc.__context__, "partial", None))

@@ -49,7 +49,8 @@ deviation of 1 m"), which follows Barton, *Radar Equations for Modern Radar* (20
 assumption for open, gently rolling ground, not a measurement of any site (docs/engine.md, "Propagation")."""
 
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f-\x9f]+$")]
+# (no control characters: a name is printed to terminals, and an escape sequence there is an instruction)
 Count = Annotated[int, Field(strict=True, ge=1, le=10_000)]
 # (a nested Annotated alias as metadata is ignored by pydantic: the range check must be listed here)
 StrictProbability = Annotated[float, Field(strict=True), AfterValidator(_probability)]

@@ -99,6 +99,8 @@ def from_validation_errors(doc: Document, errors: list[dict]) -> InputErrors:
             msg = f"expected a mapping of fields, found {describe(e.get('input'))}"
         elif kind == "list_type":
             msg = f"expected a list, found {describe(e.get('input'))}"
+        elif kind == "string_pattern_mismatch" and "\\x00" in str((e.get("ctx") or {}).get("pattern", "")):
+            msg = "contains a control character (an escape sequence, a tab, a new line): write plain text"
         elif kind == "string_pattern_mismatch":
             msg = (f"'{clip(str(e.get('input')))}' is not a valid id: use up to 64 letters, digits, '_', '.' "
                    "and '-', starting with a letter or digit")
