@@ -189,3 +189,21 @@ def test_the_engine_s_modelling_constants_are_fields_a_study_can_vary(designed):
     assert (blind["missiles_expended"] == 0).all() and (base["missiles_expended"] > 0).all()
     with pytest.raises(iadsim.ScenarioError, match=r"doctrine\.tracking.*confirm_hits \(4\) cannot exceed"):
         designed.with_changes({"doctrine.tracking.confirm_hits": 4})
+
+
+def test_with_changes_takes_numpy_numbers_and_says_what_it_takes(designed):
+    # a researcher's values come from numpy (np.linspace): they were a yaml RepresenterError 20 frames down
+    changed = designed.with_changes({"units[lr-fcr].readiness.availability": np.float64(0.3)})
+    fcr = next(u for u in changed.data["units"] if u["id"] == "lr-fcr")
+    assert fcr["readiness"]["availability"] == 0.3 and type(fcr["readiness"]["availability"]) is float
+    for wrong in ([("units[lr-fcr].readiness.availability", 0.3)], None):
+        with pytest.raises(TypeError, match="with_changes takes a mapping of field path -> value"):
+            designed.with_changes(wrong)
+
+
+def test_coverage_takes_one_threat_type_as_one_and_heights_with_units(designed):
+    with pytest.raises(TypeError, match="bands is a list of heights"):
+        designed.coverage(bands=30)
+    with pytest.raises(ValueError, match="unknown aircraft type nope;") as info:  # (its letters were types)
+        designed.coverage(bands=["30 m"], threat_types="nope")
+    assert "n, o" not in str(info.value)

@@ -104,6 +104,8 @@ class Scenario:
         """
         from iadsim.scenario.load import scenario_from_document
 
+        if not isinstance(changes, Mapping):
+            raise TypeError(f"with_changes takes a mapping of field path -> value, not {type(changes).__name__}")
         data = copy.deepcopy(self._document.data)
         changed = []
         for path, value in changes.items():
@@ -111,7 +113,7 @@ class Scenario:
                 loc = resolve_path(data, str(path))
             except ValueError as exc:
                 raise ScenarioError(self.path, f"with_changes: {path}: {exc}") from None
-            set_at(data, loc, copy.deepcopy(value))
+            set_at(data, loc, _plain(copy.deepcopy(value)))  # (numpy numbers as Python's, as a file has them)
             changed.append((str(path), loc))
         doc = Document(self._document.file, data, self._document.lines)
         try:
@@ -140,9 +142,17 @@ class Scenario:
     def coverage(self, bands: Sequence[float] | None = None, threat_types: Sequence[str] | None = None
                  ) -> CoverageMaps:
         """Detection and engagement coverage maps at heights above ground ``bands`` [m] (default 30, 100, 300,
-        1000 m): :func:`iadsim.analysis.coverage.coverage_maps`."""
+        1000 m, numbers in metres or text with a unit, "30 m"): :func:`iadsim.analysis.coverage.coverage_maps`;
+        ``threat_types`` one aircraft type or several."""
         from iadsim.analysis.coverage import DEFAULT_BANDS, coverage_maps
+        from iadsim.units import parse_quantity
 
+        if bands is not None:
+            if isinstance(bands, str | int | float):
+                raise TypeError(f"bands is a list of heights, not {bands!r} (one: [{bands!r}])")
+            bands = [parse_quantity(b, "length") if isinstance(b, str) else b for b in bands]
+        if isinstance(threat_types, str):
+            threat_types = [threat_types]
         return coverage_maps(self._model, DEFAULT_BANDS if bands is None else bands, threat_types)
 
     def corridors(self, mode: str = "detection") -> list:
