@@ -447,6 +447,11 @@ def test_tampered_states_are_never_drawn(case, sample_run, tmp_path_factory):
     page = (run.parent / "x.html").read_text()
     if case != "past-entities":
         assert "Track and unit states are not drawn: batch-" in page
+        # and the command says so on stderr, for a script that reads only that (exit 0: the page was written)
+        outcome = cli("report", run, "--out", run.parent / "y.html", timeout=TIME_LIMIT)
+        assert outcome.code == 0
+        assert (f"iadsim: warning: {run}: the replay's track and unit states left out of the report: batch-"
+                in outcome.err), str(outcome)
 
 
 def test_a_coverage_archive_with_a_bad_header_is_refused_cleanly(sample_run, tmp_path_factory):

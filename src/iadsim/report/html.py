@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import warnings
 from html import escape
 from pathlib import Path
 
@@ -48,6 +49,15 @@ from iadsim.scenario import InputError
 from iadsim.scenario.yamlio import write_atomic
 
 log = logging.getLogger(__name__)
+
+
+class ReportWarning(UserWarning):
+    """A part of a run folder the report could not read, and what the page leaves out for it (the page says so too;
+    this tells a script that checks only what the command prints)."""
+
+
+def _left_out(run: Run, what: str, why: str) -> None:
+    warnings.warn(f"{run.path}: {what} left out of the report: {why}", ReportWarning, stacklevel=3)
 
 PLOT_CONFIG = {"displaylogo": False, "responsive": True, "scrollZoom": False,
                "modeBarButtonsToRemove": ["sendDataToCloud", "select2d", "lasso2d"]}
@@ -273,6 +283,7 @@ def _map_and_replay_html(page: _Page, run: Run, index: int) -> tuple[str, str]:
         else:
             why = f"an internal error ({type(exc).__name__})"
         message = f"<p class=note>{escape(run.name)}: the map and replay could not be drawn: {escape(why)}.</p>"
+        _left_out(run, "the map and replay", why)
         return message, message
     bands = ", ".join(f"{b:g} m" for b in sorted(layers.coverage))
     threats = ", ".join(layers.threat_types)
@@ -296,6 +307,8 @@ def _map_and_replay_html(page: _Page, run: Run, index: int) -> tuple[str, str]:
         log.debug("no states for %s: %s", run.path, exc)
         states_note = (f" Track and unit states are not drawn: {escape(Path(exc.file).name)} of the run folder is "
                        "unreadable or was changed after the run.")
+        _left_out(run, "the replay's track and unit states",
+                  f"{Path(exc.file).name} of the run folder is unreadable or was changed after the run")
     replay = build_replay(paths, run.events, run.unit_ids, rep, states=states)
     fire_position = {u["id"]: (u["x"], u["y"]) for u in run.entities["units"]}
     notes, chains = {}, {}
@@ -331,6 +344,8 @@ def _corridors_html(run: Run) -> str:
     try:
         data = run.corridors
     except (RunFolderError, InputError):
+        _left_out(run, "the least-exposed corridors", "corridors.json of the run folder is unreadable or was changed "
+                  "after the run")
         return ("<p class=note>The least-exposed corridors are not drawn: corridors.json of the run folder is "
                 "unreadable or was changed after the run.</p>")
     if not data or not data["corridors"]:
@@ -364,6 +379,8 @@ def _series_html(page: _Page, runs: list[Run]) -> str:
             frames.append((run.name, run.series))
         except InputError as exc:
             log.debug("no series for %s: %s", run.path, exc)
+            _left_out(run, "the time series", f"{Path(exc.file).name} of the run folder is unreadable or was "
+                      "changed after the run")
             notes.append(f"<p class=note>{escape(run.name)}: its time series are not drawn: "
                          f"{escape(Path(exc.file).name)} of the run folder is unreadable or was changed after the "
                          "run.</p>")
