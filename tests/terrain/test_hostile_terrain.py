@@ -305,3 +305,24 @@ def test_world_file_does_not_override_internal_georeferencing(geotiff):
     path.with_suffix(".tfw").write_text("1\n0\n0\n-1\n0\n0\n")
     dem = load_dem(path)
     assert dem.cell_size == (30.0, 30.0) and (dem.transform.c, dem.transform.f) == (300000.0, 4900000.0)
+
+
+@pytest.mark.parametrize("kind", ["beyond-a-pole", "height-1e30", "height-minus-1e6"])
+def test_impossible_geography_and_heights_say_why(tmp_path, kind):
+    """A geographic raster of 20 degree cells from 45 N reaches past the pole (it failed as 'cannot read terrain
+    (ValueError)'); heights beyond the Earth's are an undeclared nodata value (1e30 m was accepted)."""
+    values = np.full((12, 10), 100.0, np.float32)
+    transform, crs = Affine(20.0 if kind == "beyond-a-pole" else 0.001, 0.0, -72.0, 0.0, -20.0 if kind ==
+                            "beyond-a-pole" else -0.001, 45.0), "EPSG:4326"
+    if kind == "height-1e30":
+        values[3, 4] = 1e30
+    elif kind == "height-minus-1e6":
+        values[0, 0] = -1e6
+    path = tmp_path / "dem.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=10, height=12, count=1, dtype="float32", crs=crs,
+                       transform=transform) as dataset:
+        dataset.write(values, 1)
+    reason = {"beyond-a-pole": "a geographic raster reaching latitude -195 deg, beyond a pole",
+              "height-1e30": "a height of 1e+30 m, outside the earth's -12000 to 9000 m",
+              "height-minus-1e6": "a height of -1e+06 m, outside the earth's"}[kind]
+    assert_refused(path, reason)

@@ -499,7 +499,13 @@ def load_dem(source: str | Path) -> Dem:
     elevation, transform, crs, _ = _read_raster(source)
     if crs is None:
         raise TerrainError(source, "the raster has no CRS; cannot tell metres from degrees")
+    _check_heights(source, elevation)
     if crs.is_geographic:
+        rows, cols = elevation.shape
+        lats = (transform.f, transform.f + transform.e * rows, transform.f + transform.d * cols)
+        if not all(math.isfinite(v) and -90.0 <= v <= 90.0 for v in lats):
+            raise TerrainError(source, f"a geographic raster reaching latitude {max(lats, key=abs):.6g} deg, beyond "
+                               "a pole (its cell size or origin is wrong)")
         return project_geographic(elevation, transform, crs)
     unit = crs.axis_info[0].unit_name if crs.axis_info else ""
     if unit not in ("metre", "meter"):
@@ -508,6 +514,20 @@ def load_dem(source: str | Path) -> Dem:
     epsg = crs.to_epsg()
     crs_text = f"EPSG:{epsg}" if epsg is not None else crs.to_wkt()
     return Dem(elevation, transform, crs_text, cell_size)
+
+
+LOWEST, HIGHEST = -12_000.0, 9_000.0
+"""[m] the range a terrain height may lie in (the Challenger Deep and Everest, rounded out): beyond it a value is
+an undeclared nodata value or a raster of something else."""
+
+
+def _check_heights(source, elevation: np.ndarray) -> None:
+    """TerrainError when a height (of those that are not nodata) lies outside [LOWEST, HIGHEST]."""
+    finite = elevation[np.isfinite(elevation)]
+    if finite.size and (float(finite.min()) < LOWEST or float(finite.max()) > HIGHEST):
+        worst = float(finite.min()) if -float(finite.min()) > float(finite.max()) else float(finite.max())
+        raise TerrainError(source, f"a height of {worst:.6g} m, outside the Earth's {LOWEST:g} to {HIGHEST:g} m "
+                           "(a nodata value the file does not declare?)")
 
 
 def flat_dem(elevation: float, extent, cell_size, crs: str = LOCAL_CRS) -> Dem:
