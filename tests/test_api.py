@@ -177,6 +177,11 @@ def test_sweep_from_a_mapping_is_saved_and_its_errors_name_it(tmp_path, monkeypa
     assert saved.is_file() and len(swept.points) == 2
     with pytest.raises(iadsim.ScenarioError, match="bad.sweep.yaml"):
         iadsim.sweep({"design": "grid"}, tmp_path / "bad", executor="serial")
+    # another sweep into the same folder is refused, and the saved file still reruns the folder's own sweep
+    before = saved.read_text()
+    with pytest.raises(iadsim.ScenarioError, match="holds the results of a different sweep"):
+        iadsim.sweep({**spec, "seed": 2}, tmp_path / "out", executor="serial")
+    assert saved.read_text() == before and "seed: 2" not in before
 
 
 def test_the_engine_s_modelling_constants_are_fields_a_study_can_vary(designed):

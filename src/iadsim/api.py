@@ -319,20 +319,41 @@ def sweep(spec: str | Path | Mapping, out: str | Path, executor: str = "local", 
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
         raise ValueError(f"workers must be None or a whole number of at least 1, not {workers!r}")
     out = Path(out)
+    file, previous, loaded = None, None, None
     try:
         if isinstance(spec, Mapping):
             data = _plain(dict(spec))
             if "base" in data:
                 data["base"] = str(Path(str(data["base"])).resolve())
             file = out.with_name(out.name + ".sweep.yaml")
+            previous = file.read_bytes() if file.is_file() else None
             file.write_text("# a sweep given to iadsim.sweep as a mapping\n" + yaml.safe_dump(data, sort_keys=False))
             spec = file
-        run_sweep(load_sweep(spec), out, executor, workers=workers)
-    except ScenarioError:
-        raise
+        loaded = load_sweep(spec)
+        run_sweep(loaded, out, executor, workers=workers)
     except InputError as exc:
+        if file is not None and loaded is not None and not _adopted(out, loaded):
+            # the folder refused this sweep: the file names the folder's own again (an invalid sweep's file is
+            # kept: its message points into it)
+            if previous is None:
+                file.unlink(missing_ok=True)
+            else:
+                file.write_bytes(previous)
+        if isinstance(exc, ScenarioError):
+            raise
         raise ScenarioError.of(exc) from None
     return SweepResults(out)
+
+
+def _adopted(out: Path, sweep) -> bool:
+    """Whether the sweep folder ``out`` holds ``sweep`` (its points.json carries the sweep's fingerprint)."""
+    import json
+
+    try:
+        return sweep is not None and json.loads((out / "points.json").read_text()).get("fingerprint") == \
+            sweep.fingerprint()
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def _plain(value):
