@@ -149,6 +149,25 @@ def test_an_unfinished_sweep_is_not_reported_and_its_query_says_so(write_sweep, 
     assert "warning" not in capsys.readouterr().err
 
 
+def test_a_results_file_copied_under_another_name_is_not_counted_twice(write_sweep, tmp_path):
+    # the copy's rows are point 0's again: they were counted in (n doubled) and a resume wrote them into summary.json
+    import shutil
+
+    from iadsim.analysis.sweep import store
+    from iadsim.scenario import InputError
+
+    sweep = load_sweep(write_sweep(GRID_SWEEP))
+    run_sweep(sweep, tmp_path / "out", "serial")
+    n = len(load_results(tmp_path / "out"))
+    shutil.copyfile(store.unit_path(tmp_path / "out", 0, 0), store.unit_path(tmp_path / "out", 99, 0))
+    with pytest.raises(InputError, match=r"holds replication 0 of point 0 twice \(a results file copied\?\)"):
+        load_results(tmp_path / "out")
+    with pytest.raises(InputError, match="twice"):
+        run_sweep(sweep, tmp_path / "out", "serial")  # (the resume summarises: refused, not summed)
+    store.unit_path(tmp_path / "out", 99, 0).unlink()
+    assert len(load_results(tmp_path / "out")) == n
+
+
 def test_resume_after_sigkill(write_sweep, tmp_path):
     path = write_sweep(GRID_SWEEP.replace("replications: 6", "replications: 24"))
     out = tmp_path / "out"

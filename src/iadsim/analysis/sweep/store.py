@@ -348,9 +348,12 @@ def load_results(out_dir: str | Path, columns: list[str] | None = None) -> pd.Da
         missing = [c for c in columns if c not in schema.names]
         if missing:
             raise InputError(files[0], f"has no column '{missing[0]}'; not a results file of this sweep")
+    wanted = columns
+    if columns is not None and "replication" not in columns and {"point", "replication"} <= set(schema.names):
+        wanted = [*columns, "replication"]  # (to check that no replication is counted twice)
     try:
         frame = ds.dataset([str(f) for f in files], format="parquet", schema=schema).to_table(
-            columns=columns).to_pandas()
+            columns=wanted).to_pandas()
     except Exception as exc:  # pyarrow raises many kinds (ArrowException, TypeError, KeyError, ...)
         for path in files:  # which one?
             try:
@@ -359,6 +362,14 @@ def load_results(out_dir: str | Path, columns: list[str] | None = None) -> pd.Da
                 raise _damaged(path, bad) from None
         raise InputError(Path(out_dir) / RESULTS, f"cannot be read ({type(exc).__name__}); delete "
                                                   "its damaged results files and rerun the sweep") from None
+    if {"point", "replication"} <= set(frame.columns):
+        twice = frame.duplicated(["point", "replication"])
+        if twice.any():
+            point, replication = (int(v) for v in frame.loc[twice, ["point", "replication"]].iloc[0])
+            raise InputError(Path(out_dir) / RESULTS, f"holds replication {replication} of point {point} twice (a "
+                             "results file copied?): delete the copy and rerun the sweep")
+    if wanted is not columns:
+        frame = frame[columns]
     keys = [c for c in ("point", "replication") if c in frame.columns]
     return frame.sort_values(keys, kind="stable").reset_index(drop=True) if keys else frame
 
