@@ -212,3 +212,14 @@ def test_coverage_takes_one_threat_type_as_one_and_heights_with_units(designed):
     with pytest.raises(ValueError, match="unknown aircraft type nope;") as info:  # (its letters were types)
         designed.coverage(bands=["30 m"], threat_types="nope")
     assert "n, o" not in str(info.value)
+
+
+def test_load_and_build_report_take_what_their_names_say(tmp_path):
+    with pytest.raises(TypeError, match="load takes a scenario file's path, not NoneType"):
+        iadsim.load(None)
+    from iadsim.report import build_report
+
+    run = iadsim.run(DESIGNED, replications=2, seed=1, out=tmp_path / "run")
+    assert run is not None
+    page = build_report(str(tmp_path / "run"), tmp_path / "r.html")  # one folder, as a string: not its characters
+    assert page.is_file() and "fire units able" in page.read_text()

@@ -174,6 +174,8 @@ def load(path: str | Path) -> Scenario:
     """Read and validate a scenario file (:class:`ScenarioError` naming the file, line and field)."""
     from iadsim.scenario.load import scenario_from_document
 
+    if not isinstance(path, str | Path):
+        raise TypeError(f"load takes a scenario file's path, not {type(path).__name__}")
     path = Path(path)
     try:
         doc = load_yaml(path)

@@ -84,6 +84,8 @@ seed: 4
     assert len({p.seed for p in sweep.points}) == 1  # common random numbers
     run_sweep(sweep, tmp_path / "out", "serial")
     table = tornado(tmp_path / "out", "kills")
+    with pytest.raises(ValueError, match="a tornado reads a replication metric, not 'nope': kills, leakers"):
+        tornado(tmp_path / "out", "nope")  # (it blamed the results files: "not a results file of this sweep")
     assert table["factor"].iloc[0] == "threats[raid].count"  # 1 vs 6 threats moves kills most
     rows = load_results(tmp_path / "out")
     means = rows.groupby("point")["kills"].mean()

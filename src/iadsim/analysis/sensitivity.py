@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from iadsim.analysis.metrics import mean_ci, summarise_groups
+from iadsim.analysis.metrics import mean_ci, replication_names, summarise_groups
 from iadsim.analysis.sweep import store
 from iadsim.analysis.sweep.designs import sample_design
 
@@ -29,6 +29,8 @@ def tornado(out_dir: str | Path, metric: str = "leakers") -> pd.DataFrame:
     meta = store.read_points(out_dir)
     if meta.get("design") != "oat":
         raise ValueError(f"a tornado needs an 'oat' sweep; {out_dir} has a {meta.get('design')} design")
+    if metric not in replication_names():  # (a sweep stores each of them; the message blamed its results files)
+        raise ValueError(f"a tornado reads a replication metric, not '{metric}': {', '.join(replication_names())}")
     results = store.load_results(out_dir, columns=["point", metric])
     by_point = {int(p): g[metric].to_numpy(dtype=float) for p, g in results.groupby("point")}
     label = {(p["oat"]["factor"], p["oat"]["level"]): p["point"] for p in meta["points"]}
@@ -80,6 +82,8 @@ def sobol_indices(out_dir: str | Path, metric: str = "leakers") -> pd.DataFrame:
     meta = store.read_points(out_dir)
     if meta.get("design") != "sobol":
         raise ValueError(f"Sobol indices need a 'sobol' sweep; {out_dir} has a {meta.get('design')} design")
+    if metric not in replication_names():  # (a sweep stores each of them; the message blamed its results files)
+        raise ValueError(f"a tornado reads a replication metric, not '{metric}': {', '.join(replication_names())}")
     results = store.load_results(out_dir, columns=["point", metric])
     means = results.groupby("point")[metric].mean().reindex(range(len(meta["points"])))
     if means.isna().any():

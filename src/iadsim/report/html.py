@@ -89,7 +89,7 @@ def build_report(run_dirs: list[Path], out_path: Path, sweep_dir: Path | None = 
 
     Parameters
     ----------
-    run_dirs : list of path-like
+    run_dirs : list of path-like, or one
         Run folders written by :func:`iadsim.analysis.simulate` (the variants to compare).
     out_path : path-like
         The HTML file to write.
@@ -101,6 +101,8 @@ def build_report(run_dirs: list[Path], out_path: Path, sweep_dir: Path | None = 
     pathlib.Path
         ``out_path``.
     """
+    if isinstance(run_dirs, str | Path):  # (one folder: not its name's characters)
+        run_dirs = [run_dirs]
     runs = [load_run(d) for d in run_dirs]
     if not runs:
         raise ValueError("build_report needs at least one run folder")
