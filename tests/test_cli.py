@@ -169,6 +169,9 @@ def test_no_escape_sequence_reaches_the_terminal(capsys, tmp_path):
     assert status == 2 and "\x1b" not in out + err and "\x07" not in out + err
     assert f"{path}:1: name: contains a control character" in err
     assert "units[0].id: 'ew\\x1b]0;pwned\\x07' is not a valid id" in err
+    from iadsim.cli import _printable  # (also the sweep's header and table, query's answer, an internal error)
+
+    assert _printable("sweep\x1b[31m\x9b\tx\ny") == "sweep\\x1b[31m\\x9b\tx\ny"
 
 
 def test_a_closed_pipe_ends_quietly():

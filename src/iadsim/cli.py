@@ -648,7 +648,8 @@ def sweep(
     if scheduler is not None and executor != "dask":
         raise typer.BadParameter("a scheduler address needs --executor dask", param_hint="--scheduler")
     loaded = load_sweep(sweep_file, max_memory=max_memory)
-    out.print(f"{loaded.name}: {len(loaded.points)} points ({loaded.spec.design} design), base {loaded.base.name}")
+    out.print(_printable(f"{loaded.name}: {len(loaded.points)} points ({loaded.spec.design} design), base "
+                         f"{loaded.base.name}"), markup=False)
     from contextlib import nullcontext
 
     with rich_progress(err) if err.is_terminal else nullcontext() as progress, _interruptible():
@@ -659,14 +660,14 @@ def sweep(
     factors = [f.name for f in loaded.factors]
     units = [f" [{f.spec.unit}]" if f.spec.unit else "" for f in loaded.factors]
     for column in ("point", *(f + u for f, u in zip(factors, units, strict=True)), "replications", *loaded.metrics):
-        table.add_column(Text(column.replace("_", " ")))  # (as written: a path's "[...]" is not markup)
+        table.add_column(Text(_printable(column.replace("_", " "))))  # (as written: "[...]" is not markup)
     for row in result.summary.to_dict(orient="records"):
         cells = [str(row["point"]), *[level_text(row[f]) for f in factors], str(row["replications"])]
         for m in loaded.metrics:
             mean = row[f"{m}_mean"]
             stat = {"mean": None if mean != mean else mean, "ci95": [row[f"{m}_ci_low"], row[f"{m}_ci_high"]]}
             cells.append(interval_text(stat, is_money(m)))
-        table.add_row(*cells)
+        table.add_row(*(Text(_printable(c)) for c in cells))
     _print_table(table)
     out.print(f"results in {out_dir} (query them with: iadsim query {out_dir} \"SELECT ... FROM results\")")
 
@@ -712,7 +713,7 @@ def query(
     if as_csv:
         sys.stdout.write(frame.to_csv(index=False))
     else:
-        out.print(frame.to_string(index=False), markup=False)
+        out.print(_printable(frame.to_string(index=False)), markup=False)
 
 
 @app.command()
@@ -1030,7 +1031,8 @@ def _run(argv: list[str] | None) -> int:
             return exc.exit_code
         if os.environ.get("IADSIM_DEBUG"):
             raise
-        err.print(f"iadsim: internal error: {type(exc).__name__}: {exc} (set IADSIM_DEBUG=1 for details)", markup=False)
+        err.print(_printable(f"iadsim: internal error: {type(exc).__name__}: {exc} (set IADSIM_DEBUG=1 for details)"),
+                  markup=False)
         return 1
     return result if isinstance(result, int) else 0
 

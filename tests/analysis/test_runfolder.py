@@ -163,6 +163,8 @@ def test_a_run_folder_holding_the_users_files_is_not_replaced(laydown, tmp_path)
     assert load_run(tmp_path / "run").summary["seed"] == 1
     (tmp_path / "run" / "report.html").unlink()
     (tmp_path / "run" / "notes.md").unlink()
+    (tmp_path / "run" / ".DS_Store").write_bytes(b"\0")  # a file manager's, and an interrupted write's: not the user's
+    (tmp_path / "run" / ".manifest.json.k2j4.tmp").write_text("{")
     simulate(scenario, 2, seed=2, out_dir=tmp_path / "run")  # only its own files: replaced
     assert load_run(tmp_path / "run").summary["seed"] == 2
 

@@ -147,6 +147,13 @@ def test_an_unfinished_sweep_is_not_reported_and_its_query_says_so(write_sweep, 
     assert store.is_complete(tmp_path / "out") and load_sweep_table(tmp_path / "out") is not None
     assert main(["query", str(tmp_path / "out"), "SELECT count(*) AS n FROM results"]) == 0
     assert "warning" not in capsys.readouterr().err
+    # a summary too large for read_json (a sweep of some 50,000 points) still says it completed; a name of escapes too
+    summary = tmp_path / "out" / store.SUMMARY
+    for name in ("x" * 200, "\u00e9\"" * 100, None):
+        store.write_json(summary, {"name": name, "complete": True, "points": [{"p": "y" * 1000}] * 60_000})
+        assert summary.stat().st_size > 50e6 and store.is_complete(tmp_path / "out"), name
+    store.write_json(summary, {"name": "x", "complete": False, "points": []})
+    assert not store.is_complete(tmp_path / "out")
 
 
 def test_a_results_file_copied_under_another_name_is_not_counted_twice(write_sweep, tmp_path):

@@ -130,7 +130,7 @@ def test_cli_audit_says_when_readiness_is_sampled(monkeypatch, capsys, tmp_path)
 
 @pytest.mark.parametrize("seed", range(30))
 def test_factoring_equals_full_enumeration(nets, seed):
-    """probability_able (factoring with monotone bounds, the command-post case set apart) against the sum
+    """probability_able (factoring with monotone bounds) against the sum
     over every state of the sub-network, with random probabilities on every component."""
     from iadsim.network.compiled import probability_able
 

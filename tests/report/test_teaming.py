@@ -127,7 +127,7 @@ def test_the_sweep_gives_trust_curves_per_authority_mode(page, trust_sweep):
     assert "Trust and authority: the outcome against the crews" in html
     results = store.load_results(trust_sweep)
     points = store.points_frame(trust_sweep)
-    number = r"<td class=num>([\d.]+) \[[^<]*</td>"
+    number = r"<td class=num>([\d.]+) \[[^<]*</td>"  # (two decimals, as every interval: within 0.005)
     for point, group in results.groupby("point"):
         level = points.set_index("point").loc[point]
         mode, trust = level["authority.mode"], float(level["authority.automation.operator.trust"])
@@ -135,11 +135,11 @@ def test_the_sweep_gives_trust_curves_per_authority_mode(page, trust_sweep):
                         rf"<td class=num>(\d+)</td>{number * 4}</tr>", html)
         assert row, (mode, trust)
         assert int(row.group(1)) == len(group) == 6
-        assert float(row.group(2)) == pytest.approx((group["fratricide"] > 0).mean(), abs=5e-4)
-        assert float(row.group(3)) == pytest.approx(group["leakers"].mean(), abs=5e-4)
-        assert float(row.group(4)) == pytest.approx(group["wrongful_engagements"].mean(), abs=5e-4)
+        assert float(row.group(2)) == pytest.approx((group["fratricide"] > 0).mean(), abs=5e-3)
+        assert float(row.group(3)) == pytest.approx(group["leakers"].mean(), abs=5e-3)
+        assert float(row.group(4)) == pytest.approx(group["wrongful_engagements"].mean(), abs=5e-3)
         launched = group["reaction_time"].dropna()
-        assert float(row.group(5)) == pytest.approx(launched.mean(), abs=5e-4)
+        assert float(row.group(5)) == pytest.approx(launched.mean(), abs=5e-3)
     assert "Not drawn" not in html
 
 

@@ -310,3 +310,26 @@ def test_tiles_of_different_resolutions_are_resampled_to_the_finest(tmp_path):
         dst.write(dst.read(1) + 3.0, 1)
     with pytest.raises(TerrainError, match=r"differs from tile .*coarse.tif.* by 3\.\d m where they overlap"):
         load_mosaic([coarse, fine])
+
+
+@pytest.mark.parametrize("kind", ["height", "pole"])
+def test_a_mosaic_refuses_what_one_tile_alone_is_refused_for(tmp_path, kind):
+    """Two adjacent geographic tiles: one with a height of 1e30 m (an undeclared nodata value), or both reaching past
+    the pole; load_dem refuses such a tile by itself, and the mosaic as well (it accepted both)."""
+    from iadsim.terrain import TerrainError
+    from iadsim.terrain.mosaic import load_mosaic
+
+    paths = []
+    for i in range(2):
+        values = np.full((12, 10), 100.0, np.float32)
+        if kind == "height" and i == 0:
+            values[3, 4] = 1e30
+        cell = (0.001, 0.001) if kind == "height" else (2.0, 20.0)
+        path = tmp_path / f"t{i}.tif"
+        with rasterio.open(path, "w", driver="GTiff", width=10, height=12, count=1, dtype="float32", crs="EPSG:4326",
+                           transform=Affine(cell[0], 0, -72.0 + 10 * cell[0] * i, 0, -cell[1], 45.0)) as dataset:
+            dataset.write(values, 1)
+        paths.append(path)
+    reason = r"a height of 1e\+30 m" if kind == "height" else "beyond a pole"
+    with pytest.raises(TerrainError, match=reason):
+        load_mosaic(paths)

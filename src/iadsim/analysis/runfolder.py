@@ -62,11 +62,14 @@ AOI_MARGIN = 25_000.0
 BATCH_KINDS = ("metrics", "events", "series", "states")
 """The tables every batch has."""
 DECISIONS = "decisions"
+"""The batch table a run with automation has too (:data:`iadsim.events.DECISION_DTYPES`)."""
 RUN_ENTRIES = frozenset({"manifest.json", "summary.json", "scenario", *BATCH_KINDS, DECISIONS, "terrain", "audit.json",
                          "entities.json", "trajectories.parquet", "coverage.json", "coverage.npz", "corridors.json"})
-"""What a run folder holds at its top (iadsim writes nothing else there): replacing a run folder that holds anything
-else is refused, since it would go with the old run."""
-"""The batch table a run with automation has too (:data:`iadsim.events.DECISION_DTYPES`)."""
+"""What a run folder holds at its top (iadsim writes nothing else there, but for the temporary files of an interrupted
+write, ``.NAME.XXXX.tmp``): replacing a run folder that holds anything else is refused, since it would go with the
+old run; a file manager's own (:data:`JUNK`) aside."""
+JUNK = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
+"""Files a file manager leaves in any folder it shows."""
 EVENT_COLUMNS = tuple(EVENT_DTYPES)
 
 
@@ -172,7 +175,8 @@ class RunWriter:
             raise RunFolderError(t, "is a folder that is not a run folder; choose an empty or new --out "
                                  "(iadsim never replaces other files)")
         if t.is_dir() and not t.is_symlink():
-            others = sorted(e.name for e in t.iterdir() if e.name not in RUN_ENTRIES)
+            others = sorted(e.name for e in t.iterdir() if e.name not in RUN_ENTRIES | JUNK
+                            and not (e.name.startswith(".") and e.name.endswith(".tmp")))
             if others:  # (a report written into it, the user's notes: replacing the run would delete them)
                 more = f" and {len(others) - 1} more" if len(others) > 1 else ""
                 raise RunFolderError(t, f"holds files a run folder does not ('{others[0]}'{more}), which replacing "

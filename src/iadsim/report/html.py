@@ -19,8 +19,8 @@ import pandas as pd
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
-from iadsim.analysis.intervals import interval_text
-from iadsim.analysis.metrics import METRICS
+from iadsim.analysis.intervals import interval_text, number_text
+from iadsim.analysis.metrics import METRICS, is_money
 from iadsim.analysis.runfolder import RunFolderError
 from iadsim.analysis.sweep import store
 from iadsim.analysis.sweep.designs import level_text
@@ -406,6 +406,11 @@ def _sweep_table(sweep_dir: Path):
     return table.reset_index(drop=True)
 
 
+def _value_text(value, metric: str) -> str:
+    """One value of ``metric`` as the summaries print it (a cost in millions); "-" when there is none."""
+    return "-" if value is None or value != value else number_text(float(value), is_money(metric))
+
+
 def _sweep_cell(row: int, column: str) -> str:
     return f"sweep-{row}-{column}"
 
@@ -441,7 +446,8 @@ def _pareto_html(page: _Page, sweep_dir: Path) -> str:
     rows = "".join(
         f"<tr><td class=num>{int(row['point'])}</td>"
         f"<td>{escape(', '.join(f'{f} = {level_text(row[f])}' for f in factors))}</td>"
-        f"<td class=num>{number(row[pair.x])}</td><td class=num>{number(row[pair.y])}</td></tr>"
+        f"<td class=num>{_value_text(row[pair.x], pair.x)}</td><td class=num>{_value_text(row[pair.y], pair.y)}</td>"
+        "</tr>"
         for _, row in front.iterrows())
     query = "Query any pair with <code>iadsim query SWEEP --tradeoff X,Y</code>."
     if not (pair.better_x and pair.better_y):

@@ -43,7 +43,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from iadsim.analysis.intervals import interval_text, wilson
-from iadsim.analysis.metrics import METRICS, metric_stat
+from iadsim.analysis.metrics import METRICS, is_money, metric_stat
 from iadsim.analysis.sweep import store
 from iadsim.report.explain import number, percent
 from iadsim.report.plots import label, unit_of
@@ -426,14 +426,21 @@ def trust_figure(curves: pd.DataFrame) -> go.Figure:
     return fig
 
 
+def _interval_of(row, m: str) -> str:
+    """``mean [low, high]`` of metric ``m`` in a trust curve's row (NaN: none, or an unbounded bound)."""
+    def value(v):
+        return None if v is None or v != v else float(v)
+
+    return interval_text({"mean": value(row[m]), "ci95": [value(row[f"{m}_ci_low"]), value(row[f"{m}_ci_high"])]},
+                         is_money(m))
+
+
 def _curves_table(curves: pd.DataFrame) -> str:
     metrics = _drawn(curves)
     rows = "".join(
         f"<tr><td>{escape(str(row['mode']))}</td><td class=num>{number(row['trust'])}</td>"
         f"<td class=num>{int(row['point'])}</td><td class=num>{int(row['replications'])}</td>"
-        + "".join(f"<td class=num>{number(row[m], digits=3)} "
-                  f"[{number(row[f'{m}_ci_low'])}, {number(row[f'{m}_ci_high'])}]</td>"
-                  for m in metrics) + "</tr>"
+        + "".join(f"<td class=num>{_interval_of(row, m)}</td>" for m in metrics) + "</tr>"
         for _, row in curves.iterrows())
     others = curves.attrs.get("others") or []
     note = f" The sweep also varies {escape(', '.join(others))}: each of its points is drawn." if others else ""

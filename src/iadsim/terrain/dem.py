@@ -499,13 +499,9 @@ def load_dem(source: str | Path) -> Dem:
     elevation, transform, crs, _ = _read_raster(source)
     if crs is None:
         raise TerrainError(source, "the raster has no CRS; cannot tell metres from degrees")
-    _check_heights(source, elevation)
+    check_heights(source, elevation)
     if crs.is_geographic:
-        rows, cols = elevation.shape
-        lats = (transform.f, transform.f + transform.e * rows, transform.f + transform.d * cols)
-        if not all(math.isfinite(v) and -90.0 <= v <= 90.0 for v in lats):
-            raise TerrainError(source, f"a geographic raster reaching latitude {max(lats, key=abs):.6g} deg, beyond "
-                               "a pole (its cell size or origin is wrong)")
+        check_latitudes(source, transform, elevation.shape)
         return project_geographic(elevation, transform, crs)
     unit = crs.axis_info[0].unit_name if crs.axis_info else ""
     if unit not in ("metre", "meter"):
@@ -521,7 +517,17 @@ LOWEST, HIGHEST = -12_000.0, 9_000.0
 an undeclared nodata value or a raster of something else."""
 
 
-def _check_heights(source, elevation: np.ndarray) -> None:
+def check_latitudes(source, transform: Affine, shape: tuple[int, int]) -> None:
+    """TerrainError when a geographic raster (``transform`` in degrees, ``shape`` rows and columns) reaches past a
+    pole: its cell size or origin is wrong."""
+    rows, cols = shape
+    lats = (transform.f, transform.f + transform.e * rows, transform.f + transform.d * cols)
+    if not all(math.isfinite(v) and -90.0 <= v <= 90.0 for v in lats):
+        raise TerrainError(source, f"a geographic raster reaching latitude {max(lats, key=abs):.6g} deg, beyond "
+                           "a pole (its cell size or origin is wrong)")
+
+
+def check_heights(source, elevation: np.ndarray) -> None:
     """TerrainError when a height (of those that are not nodata) lies outside [LOWEST, HIGHEST]."""
     finite = elevation[np.isfinite(elevation)]
     if finite.size and (float(finite.min()) < LOWEST or float(finite.max()) > HIGHEST):

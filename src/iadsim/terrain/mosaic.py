@@ -44,6 +44,8 @@ from iadsim.terrain.dem import (
     _apply,
     _metric_cell_size,
     _read_raster,
+    check_heights,
+    check_latitudes,
     geographic_grid,
     project_geographic,
     resample_with_support,
@@ -189,6 +191,8 @@ def _header(source) -> _Tile:
             raise TerrainError(source, f"projected CRS in {unit!r}; iadsim needs metres")
     if transform.b != 0 or transform.d != 0 or transform.e >= 0:
         raise TerrainError(source, "a rotated or south-up grid; only north-up tiles can be mosaicked")
+    if crs.is_geographic:
+        check_latitudes(source, transform, shape)
     return _Tile(source, transform, crs, shape)
 
 
@@ -260,6 +264,7 @@ def _assemble(tiles: list[_Tile], transform: Affine, shape: tuple[int, int], tol
     owner = np.full(shape, -1, dtype=np.int32)
     for i, tile in enumerate(tiles):
         elevation = _read_raster(tile.source)[0]
+        check_heights(tile.source, elevation)
         r0 = round((transform.f - tile.transform.f) / -transform.e)
         c0 = round((tile.transform.c - transform.c) / transform.a)
         block = (slice(r0, r0 + tile.shape[0]), slice(c0, c0 + tile.shape[1]))
@@ -356,6 +361,7 @@ def _place(tile: _Tile, index: int, tiles: list[_Tile], transform: Affine, dst_c
            tolerance: float, name) -> None:
     """Resample one tile into its window of the mosaic, checking it against the tiles placed before."""
     elevation, src_transform, _, _ = _read_raster(tile.source)
+    check_heights(tile.source, elevation)
     left, bottom, right, top = transform_bounds(tile.crs, dst_crs, *tile.corners, densify_pts=51)
     n_rows, n_cols = mosaic.shape
     col0 = max(int(math.floor((left - transform.c) / transform.a)) - 1, 0)
