@@ -349,12 +349,11 @@ def sweep(spec: str | Path | Mapping, out: str | Path, executor: str = "local", 
 
 def _adopted(out: Path, sweep) -> bool:
     """Whether the sweep folder ``out`` holds ``sweep`` (its points.json carries the sweep's fingerprint)."""
-    import json
+    from iadsim.analysis.sweep import store
 
     try:
-        return sweep is not None and json.loads((out / "points.json").read_text()).get("fingerprint") == \
-            sweep.fingerprint()
-    except (OSError, ValueError, AttributeError):
+        return store.read_points(out).get("fingerprint") == sweep.fingerprint()
+    except InputError:
         return False
 
 

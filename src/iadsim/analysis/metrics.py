@@ -215,7 +215,12 @@ def count_bounds(world) -> dict[str, int]:
     return {"threats": int(world.threat.sum()), "civil": int((world.civil & ~world.friendly).sum()),
             "arms": int(world.arm.sum()), "decoys": int(world.decoy.sum()),
             "units": int((world.site_number == 0).sum()),
-            "radars": int((world.radiates & (world.site_number[world.sensor_unit] == 0)).sum())}
+            "radars": int(_own_radars(world).sum())}
+
+
+def _own_radars(world) -> np.ndarray:
+    """(S,) bool: the sensors that radiate, of units at their own site (a relocating unit's radar once)."""
+    return world.radiates & (world.site_number[world.sensor_unit] == 0)
 
 
 def is_money(metric: str) -> bool:
@@ -455,7 +460,7 @@ for _name, _metric in {
                                   axis=1),
                               unit="units per replication"),
     "radars_lost": Metric("radars destroyed", "bounded", "radars", of_state=lambda w, s: np.isfinite(
-        s.readiness.destroyed_at[:, w.sensor_unit[w.radiates & (w.site_number[w.sensor_unit] == 0)]]).sum(axis=1),
+        s.readiness.destroyed_at[:, w.sensor_unit[_own_radars(w)]]).sum(axis=1),
         unit="radars per replication"),
     "arms_launched": Metric("anti-radiation missiles launched", "bounded", "arms", of_state=lambda w, s: (
         s.outcomes.released == 1).sum(axis=1), unit="missiles per replication"),

@@ -40,10 +40,10 @@ if TYPE_CHECKING:
     from iadsim.analysis.sweep.budget import WorkSize
 
 
-def summarise(name: str, metrics: pd.DataFrame, audit_result: dict, seed: int, threats: int, civil: int,
-              bounds: dict[str, int] | None = None) -> dict:
+def summarise(name: str, metrics: pd.DataFrame, audit_result: dict, seed: int, bounds: dict[str, int]) -> dict:
     """The run's summary: its numbers, and each metric's mean and interval; ``bounds`` the most each bounded count
-    can be (:func:`iadsim.analysis.metrics.count_bounds`; threats and civil are those given)."""
+    can be (:func:`iadsim.analysis.metrics.count_bounds`: its threats and civil aircraft among them)."""
+    threats, civil = bounds["threats"], bounds["civil"]
     out = {
         "name": name,
         "seed": seed,
@@ -53,7 +53,6 @@ def summarise(name: str, metrics: pd.DataFrame, audit_result: dict, seed: int, t
         "fire_units": audit_result["fire_units_total"],
         "fire_units_able": audit_result["fire_units_able"],
     }
-    bounds = {**(bounds or {}), "threats": threats, "civil": civil}
     detail = {}
     for m in REPLICATION_METRICS:
         stat = mean_ci(metrics[m], metric=m, upper=bounds.get(METRIC_KINDS[m][1]))
@@ -286,9 +285,7 @@ def simulate(scenario: Scenario, replications: int, seed: int | None = None, out
                                    if results else decisions_frame([]))
     if progress is not None:
         progress(total, total)
-    threats = int(world.threat.sum())
-    summary = summarise(scenario.name, metrics, audit_result, seed, threats, int((world.civil & ~world.friendly).sum()),
-                        count_bounds(world))
+    summary = summarise(scenario.name, metrics, audit_result, seed, count_bounds(world))
     if writer is not None:
         writer.finish(summary)
     return RunResult(scenario, summary, metrics, events, decisions)
