@@ -128,13 +128,14 @@ def test_a_fixed_decision_time_shifts_the_first_launch_by_exactly_that_time(scen
 @pytest.mark.validation
 @pytest.mark.parametrize("slots", [1, 2])
 def test_simultaneous_nominations_queue_for_one_deciding_crew(scenario, slots, validation):
-    """Four launchers each nominate one of four targets arriving together; one command post's crew decides,
-    ``slots`` decisions at a time: each launch follows the crew's queue (first come, first served)."""
+    """Four launchers each nominate one of four targets arriving together; the command post that commands them
+    all decides, ``slots`` decisions at a time: each launch follows the crew's queue (first come, first served)."""
     decision = 4.0
     units = [{"id": f"sam-{i}", "type": "t-launcher", "x": f"{20 * i} m", "y": "0 m"} for i in range(4)]
     units.append({"id": "cp", "type": "command-post", "x": "0 km", "y": "-3 km"})
+    links = [{"from": "cp", "to": f"sam-{i}", "carries": "cues", "latency": "0 s"} for i in range(4)]
     threats = [stream(1, id_=f"t{i}", bearing_deg=b) for i, b in enumerate((0, 90, 180, 270))]
-    world = build_world(scenario("1 s", units=units, threats=threats,
+    world = build_world(scenario("1 s", units=units, links=links, threats=threats,
                                  doctrine={"concurrent_decisions": slots},
                                  authority={"mode": "human-in-the-loop",
                                             "decision_time": {"distribution": "fixed", "value": f"{decision} s"}}))
@@ -162,6 +163,67 @@ def test_simultaneous_nominations_queue_for_one_deciding_crew(scenario, slots, v
                    list(expected.values()), abs=1e-9)
     # the last decision waits for the others: 4 / slots decisions in a row
     assert max(expected.values()) - nominated.time.min() == pytest.approx(decision * factor * 4 / slots, abs=1.0)
+
+
+def _queued(nominated, crew_of, slots: int, decision: float) -> dict:
+    """The launch times first-come first-served queues give: each nomination (in the order received) waits for
+    the first free of its deciding crew's ``slots``; ``crew_of(unit)`` -> (crew, its reaction-time factor)."""
+    free, expected = {}, {}
+    for n in nominated.itertuples():
+        crew, factor = crew_of(n.unit)
+        queue = free.setdefault(crew, [-np.inf] * slots)
+        i = int(np.argmin(queue))
+        queue[i] = max(n.time, queue[i]) + decision * factor
+        expected[(n.unit, n.target)] = queue[i]
+    return expected
+
+
+@pytest.mark.validation
+def test_each_command_post_decides_for_the_batteries_it_commands(scenario, validation):
+    """Two command posts, each commanding two of four launchers, one decision at a time each: the four
+    simultaneous nominations form two queues of two, not one of four (the first working post anywhere used to
+    decide for every battery). A fifth launcher wired to no post fights autonomously and decides with its own
+    crew (untrained: three times slower), at once, whatever the posts' queues."""
+    decision = 4.0
+    units = [{"id": f"sam-{i}", "type": "t-launcher", "x": f"{20 * i} m", "y": "0 m"} for i in range(5)]
+    units[4]["crew"] = "untrained"
+    units += [{"id": "cp-a", "type": "command-post", "x": "0 km", "y": "-3 km"},
+              {"id": "cp-b", "type": "command-post", "x": "0 km", "y": "3 km"}]
+    links = [{"from": "cp-a" if i < 2 else "cp-b", "to": f"sam-{i}", "carries": "cues", "latency": "0 s"}
+             for i in range(4)]
+    threats = [stream(1, id_=f"t{i}", bearing_deg=b) for i, b in enumerate((0, 72, 144, 216, 288))]
+    world = build_world(scenario("1 s", units=units, links=links, threats=threats,
+                                 doctrine={"autonomous_fallback": True},
+                                 authority={"mode": "human-in-the-loop",
+                                            "decision_time": {"distribution": "fixed", "value": f"{decision} s"}}))
+    engine = Engine(world, np.arange(2), seed=3)
+    engine.run()
+    ev = engine.events
+    sc = world.scenario
+    unit_index = {u.id: i for i, u in enumerate(sc.spec.units)}
+
+    def crew_of(unit: int):
+        name = sc.spec.units[unit].id
+        if name == "sam-4":
+            return name, sc.proficiency("untrained").reaction_time_factor
+        post = "cp-a" if name in ("sam-0", "sam-1") else "cp-b"
+        return post, sc.proficiency(sc.unit(post).crew).reaction_time_factor
+
+    for r in range(2):
+        mine = ev[ev.replication == r]
+        nominated = mine[mine.kind == "nominated"]
+        assert sorted(nominated.unit) == sorted(unit_index[f"sam-{i}"] for i in range(5))
+        expected = _queued(nominated, crew_of, 1, decision)
+        launched = {(e.unit, e.target): e.time for e in mine[mine.kind == "launch"].itertuples()}
+        assert launched.keys() == expected.keys()
+        validation("queues: 5 simultaneous decisions, two posts commanding two launchers each, one autonomous",
+                   "first-come first-served queue per deciding crew, written in the test",
+                   [launched[key] for key in expected], list(expected.values()), abs=1e-9)
+        # two in a row per post, not four; the autonomous battery's own (slower) crew, not queued behind a post
+        waits = {key: t - nominated.time.min() for key, t in launched.items()}
+        assert max(waits.values()) < 3.5 * decision
+        own = [t for (unit, _), t in waits.items() if unit == unit_index["sam-4"]]
+        assert own == [pytest.approx(3.0 * decision, abs=1.0)]
 
 
 @pytest.mark.validation

@@ -191,8 +191,9 @@ class Context:
     any_table: bool
     edges: np.ndarray  # (2, F) each missile's edge_pk and edge_width (nan: no fall at the edges)
     special: np.ndarray  # (3, F) bool: fire units with an envelope table, a launcher sector, a fall at the edges
-    chain_cache: dict = field(default_factory=dict)  # down components -> (able, feeds, guides, post feeds); and
-    #   node_state -> a fire unit's (able, (2, S) feeds and guides) or a command post's (S,) feeds
+    chain_cache: dict = field(default_factory=dict)  # down components -> (able, feeds, guides, post feeds,
+    #   commanders); and node_state -> a fire unit's (able, (2, S) feeds and guides, commanding post or -1) or a
+    #   command post's (S,) feeds
     relevant: dict = field(default_factory=dict)  # node -> (units, links) that can change its chain
     geometry_at: dict = field(default_factory=dict)  # chunk -> (GEOMETRY_CHUNK, F, T) inside (by_chunk)
     step_values: tuple = (-1, None)  # (step, what assignment reads at every event of it)
@@ -519,7 +520,8 @@ def initial_state(ctx: Context) -> State:
         time_index=0,
         readiness=Readiness(unit_up, next_event, link_up, able=np.zeros((R, F), bool),
                             feeds=np.zeros((R, F, S), bool), post_feeds=np.zeros((R, len(w.post_ids), S), bool),
-                            guides=np.zeros((R, F, S), bool), emitting=np.zeros((R, S), bool),
+                            guides=np.zeros((R, F, S), bool), commander=np.full((R, F), -1, np.int64),
+                            emitting=np.zeros((R, S), bool),
                             destroyed_at=np.full((R, U), np.inf), since=np.zeros((R, U)),
                             warned=np.zeros((R, T), bool), bias=_misalignment(ctx), set_up=np.zeros((R, S)),
                             healthy=healthy, present=present,
@@ -622,6 +624,7 @@ def update_chains(ctx: Context, rd: Readiness, rows) -> None:
     (:func:`iadsim.network.compiled.relevant_components`: what can change their chain) changed state."""
     w = ctx.world
     sensor_pos = {s: j for j, s in enumerate(w.sensor_ids)}
+    post_pos = {w.unit_ids[u]: d for d, u in enumerate(ctx.cp_units.tolist())}  # (the deciding crews' order)
     link_ids = [lid for lid, *_ in w.net.links]
     for r in rows:
         down = tuple(np.flatnonzero(~rd.unit_up[r])), tuple(np.flatnonzero(~rd.link_up[r]))
@@ -633,6 +636,7 @@ def update_chains(ctx: Context, rd: Readiness, rows) -> None:
             able = np.zeros(len(w.fire_ids), bool)
             feeds = np.zeros((len(w.fire_ids), len(w.sensor_ids)), bool)
             guides = np.zeros_like(feeds)
+            commander = np.full(len(w.fire_ids), -1, np.int64)
             for f, fu in enumerate(w.fire_ids):
                 key = node_state(ctx, fu, rd, r)
                 if key not in ctx.chain_cache:
@@ -641,8 +645,9 @@ def update_chains(ctx: Context, rd: Readiness, rows) -> None:
                     one[0, [sensor_pos[s] for s in status.sensors]] = True
                     if status.able:
                         one[1, [sensor_pos[g] for g in status.guiders if g in sensor_pos]] = True
-                    ctx.chain_cache[key] = (status.able, one)
-                able[f], (feeds[f], guides[f]) = ctx.chain_cache[key]
+                    first = [post_pos[c] for c in status.commanders if c in post_pos][:1]
+                    ctx.chain_cache[key] = (status.able, one, first[0] if status.able and first else -1)
+                able[f], (feeds[f], guides[f]), commander[f] = ctx.chain_cache[key]
             posts = np.zeros((len(w.post_ids), len(w.sensor_ids)), bool)
             for c, post in enumerate(w.post_ids):
                 key = node_state(ctx, post, rd, r)
@@ -651,8 +656,8 @@ def update_chains(ctx: Context, rd: Readiness, rows) -> None:
                     one[[sensor_pos[s] for s in picture_sources(w.net, post, up)]] = True
                     ctx.chain_cache[key] = one
                 posts[c] = ctx.chain_cache[key]
-            cached = ctx.chain_cache[down] = (able, feeds, guides, posts)
-        rd.able[r], rd.feeds[r], rd.guides[r], rd.post_feeds[r] = cached
+            cached = ctx.chain_cache[down] = (able, feeds, guides, posts, commander)
+        rd.able[r], rd.feeds[r], rd.guides[r], rd.post_feeds[r], rd.commander[r] = cached
 
 
 def node_state(ctx: Context, node: str, rd: Readiness, r: int) -> tuple:
@@ -1537,13 +1542,11 @@ def _time_to_asset(ctx: Context, ks: np.ndarray) -> np.ndarray:
 
 
 def decider(ctx: Context, rd: Readiness, r: int, f: int) -> int:
-    """Who decides for fire unit ``f``: the first working command post (its index), else the battery itself
-    (the number of command posts plus ``f``)."""
-    up = rd.unit_up[r]
-    for d, u in enumerate(ctx.cp_units.tolist()):  # (a few: a loop, not numpy's per-call set-up)
-        if up[u]:
-            return d
-    return len(ctx.cp_units) + f
+    """Who decides for fire unit ``f``: the first working command post that commands it in this state (its index,
+    :attr:`iadsim.engine.state.Readiness.commander`), else the battery itself (the number of command posts plus
+    ``f``): a battery cut off from its command posts, fighting autonomously, decides with its own crew."""
+    d = int(rd.commander[r, f])
+    return d if d >= 0 else len(ctx.cp_units) + f
 
 
 def crew(ctx: Context, rd: Readiness, r: int, f: int, d: int | None = None):
@@ -1850,7 +1853,8 @@ def operator_approves(ctx: Context, st: State, rr, ff, tt) -> np.ndarray:
     calls = rng.uniform_at(ctx.keys[rr], 0 if ident.persistent else eng.attempts[rr, tt], S_ID_OPERATOR, tt)
     approved = np.empty(len(rr), bool)
     for i, (r, t, f) in enumerate(zip(rr.tolist(), tt.tolist(), ff.tolist(), strict=True)):
-        factor = crew(ctx, st.readiness, r, f).error_rate_factor
+        d = int(eng.decider[r, t])  # the crew that took the decision at the nomination
+        factor = crew(ctx, st.readiness, r, f, d if d >= 0 else None).error_rate_factor
         p_wrong = 1.0 - skilled(1.0 - (ident.p_civil_as_hostile if w.civil[t] else ident.p_hostile_as_civil), factor)
         if w.decoy[t]:  # held for civil, or recognised for a decoy: either way not engaged
             p_wrong = 1.0 - (1.0 - p_wrong) * (1.0 - skilled(ident.p_decoy_recognised, factor))

@@ -44,6 +44,8 @@ class Readiness:
     feeds: np.ndarray  # (R, F, S) bool: sensor s feeds fire unit f's picture
     post_feeds: np.ndarray  # (R, C, S) bool: sensor s feeds command post c's picture
     guides: np.ndarray  # (R, F, S) bool: radar s can guide fire unit f's missiles (per the kill-chain rules)
+    commander: np.ndarray  # (R, F) int64: the first working command post commanding fire unit f (an index into the
+    #                        engine's command posts), -1 when none does (it fights autonomously, or cannot fight)
     emitting: np.ndarray  # (R, S) bool: the sensor radiated at the end of the last window simulated (a radar that
     #                        works and whose emission-control schedule has it on; a passive sensor never)
     destroyed_at: np.ndarray  # (R, U) [s] when the unit was destroyed (inf: it was not): down for good

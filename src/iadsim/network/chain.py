@@ -99,6 +99,8 @@ class ChainStatus:
     guiders: tuple[str, ...] = ()  # radars (or the launcher itself) that can guide its missiles
     sensors: tuple[str, ...] = ()  # sensors whose tracks reach the guiding radars (radars and passive sensors)
     chain: frozenset[str] = field(default_factory=frozenset)  # components the capability rests on
+    commanders: tuple[str, ...] = ()  # the working command posts that command it (in the scenario's order); none:
+    #                                    the battery fights autonomously (or cannot fight)
 
 
 @dataclass
@@ -379,7 +381,8 @@ def evaluate(net: Network, fire_unit: str, up) -> ChainStatus:
             f"{u} ({_describe(net, u, bool(cue_sources))})" for u in timed)))
     if blocking:
         return ChainStatus(fire_unit, False, "none", tuple(blocking + warnings), tuple(guiders), (), chain)
-    return ChainStatus(fire_unit, True, mode, tuple(warnings), tuple(able_guiders), tuple(sorted(sensors)), chain)
+    return ChainStatus(fire_unit, True, mode, tuple(warnings), tuple(able_guiders), tuple(sorted(sensors)), chain,
+                       tuple(c for c in command_posts if c in commanders))
 
 
 def _describe(net: Network, unit: str, cued_by_others: bool = True) -> str:
