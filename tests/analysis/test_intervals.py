@@ -60,6 +60,17 @@ def test_bounded_count_all_zero_gets_a_wilson_upper_bound():
     assert top["ci95"] == pytest.approx([4 - 4 * wilson(0, 200)[1], 4.0])
 
 
+def test_a_bounded_count_without_its_bound_keeps_a_count_s_interval():
+    """A sweep's table gives no bound: all zeros in 30 is not known to be exactly 0 (the bootstrap's [0, 0]);
+    the exact Poisson bound for 0 events in n is -ln(0.025) / n (Garwood 1936), conservative for a bounded count."""
+    for metric in ("kills", "leakers", "civil_killed", "arms_launched", "radars_lost"):
+        stat = mean_ci(np.zeros(30), metric=metric)
+        assert stat["method"] == "poisson (garwood)"
+        assert stat["ci95"] == pytest.approx([0.0, -math.log(0.025) / 30])
+    some = mean_ci(np.array([0.0, 1, 2, 1, 0, 1] * 10), metric="kills")
+    assert some["method"] == "poisson (garwood)" and some["ci95"] == pytest.approx(list(garwood(50, 60)))
+
+
 def test_over_dispersed_count_uses_the_bootstrap():
     # missiles come in salvos of 8: far more variance than a Poisson count of the same mean allows
     rng = np.random.default_rng(3)

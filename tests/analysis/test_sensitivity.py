@@ -118,12 +118,11 @@ def test_oversight_table_groups_by_mode_and_decision_time():
     assert len(table) == 4 and list(table["replications"]) == [2, 2, 2, 2]
     hitl_30 = table[(table["authority.mode"] == "human-in-the-loop") & (table["authority.decision_time.median"] == 30)]
     assert hitl_30["leakers_mean"].item() == 3.5 and hitl_30["wrongful_engagements_mean"].item() == 0
-    # two values: Student-t, 1 degree of freedom: t(0.975) = 12.706, s = 0.7071 over sqrt(2), clipped at
-    # zero (leakers cannot be negative); the half-width is the larger (upper) side
-    half = 12.7062 * 0.70711 / np.sqrt(2)
-    assert hitl_30["leakers_half_width"].item() == pytest.approx(half, rel=1e-4)
-    assert hitl_30["leakers_ci_low"].item() == 0.0
-    assert hitl_30["leakers_ci_high"].item() == pytest.approx(3.5 + half, rel=1e-4)
+    # a sweep's table has no bound for leakers (the number of threats): a count's exact Poisson interval,
+    # 7 leakers in 2 replications (Garwood 1936: chi2(0.025, 14) / 4 and chi2(0.975, 16) / 4)
+    assert hitl_30["leakers_ci_low"].item() == pytest.approx(5.6287 / 4, rel=1e-4)
+    assert hitl_30["leakers_ci_high"].item() == pytest.approx(28.8454 / 4, rel=1e-4)
+    assert hitl_30["leakers_half_width"].item() == pytest.approx(28.8454 / 4 - 3.5, rel=1e-4)
     with pytest.raises(ValueError, match="no 'x' or 'y' column"):
         oversight_table(rows, mode="x", decision_time="y")
 

@@ -23,7 +23,9 @@ whatever the confidence (a contract of ``simulate --json``); ``half_width`` is t
 The bootstrap is deterministic (a fixed generator seeded from the data's size), so the same values give
 the same interval on any machine and any number of workers. When every value of a bounded count sits on
 one end of its range, the percentile bootstrap degenerates to a point; the bound on that side then comes
-from the Wilson interval of the event "some value differs from the end": ``E[X] <= upper * P(X > 0)``.
+from the Wilson interval of the event "some value differs from the end": ``E[X] <= upper * P(X > 0)``. A
+bounded count whose bound is not given (a sweep's table, whose points may change it) takes the unbounded count's
+interval, which is conservative for it.
 
 References
 ----------
@@ -68,12 +70,15 @@ def _empty() -> dict:
 
 def number_text(value: float | None, money: bool = False) -> str:
     """One bound or mean as iadsim prints it: two decimals (two significant digits below 0.01, so that a small
-    bound is not shown as 0), or for an amount of money (``money``) millions to three significant digits ("0" for
-    0); "inf" for an unbounded bound (None)."""
+    bound is not shown as 0), or for an amount of money (``money``) millions to three significant digits, whole
+    millions from a thousand ("1,500 M"; "0" for 0); "inf" for an unbounded bound (None)."""
     if value is None:
         return "inf"
     if money:
-        return "0" if value == 0 else f"{value / 1e6:.3g} M"
+        millions = value / 1e6
+        if abs(millions) >= 1000:  # (``.3g`` would write 1.5e+03)
+            return f"{millions:,.0f} M"
+        return "0" if value == 0 else f"{millions:.3g} M"
     return f"{value:.2g}" if 0 < abs(value) < 0.01 else f"{value:.2f}"
 
 
@@ -145,11 +150,14 @@ def interval(values, kind: str = "value", upper: float | None = None, confidence
     """The mean of the finite ``values`` and its interval for a quantity of ``kind`` (see the module table).
 
     ``upper`` is the largest possible value of a bounded count (e.g. the number of threats); without it a
-    bounded count is treated like an unbounded one at the top. ``value`` (the default, for quantities of
-    unknown kind) uses the percentile bootstrap, which never leaves the observed range.
+    bounded count takes an unbounded count's interval (exact Poisson where not over-dispersed: conservative for a
+    count with a bound, and it does not collapse to a point when every value is 0). ``value`` (the default, for
+    quantities of unknown kind) uses the percentile bootstrap, which never leaves the observed range.
     """
     if kind not in KINDS:
         raise ValueError(f"unknown kind of quantity '{kind}'; choose one of {', '.join(KINDS)}")
+    if kind == "bounded" and upper is None:
+        kind = "count"
     x = np.asarray(values, dtype=float)
     x = x[np.isfinite(x)]
     n = int(len(x))

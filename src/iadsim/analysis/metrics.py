@@ -237,16 +237,8 @@ def mean_ci(values, confidence: float = 0.95, metric: str | None = None, upper: 
     the larger side): None where there are no finite values. ``upper`` bounds a bounded count (the number
     of threats for kills and leakers). Without ``metric`` the percentile bootstrap is used.
     """
-    kind, bound = METRIC_KINDS.get(metric, ("value", None)) if metric is not None else ("value", None)
-    if kind == "bounded" and upper is None and bound in _SCENARIO_BOUNDS:
-        kind = "count"  # (its bound unknown here, a sweep's table say: the interval of a count)
+    kind = METRIC_KINDS.get(metric, ("value", None))[0] if metric is not None else "value"
     return interval(values, kind, upper, confidence)
-
-
-_SCENARIO_BOUNDS = ("arms", "decoys", "units", "radars")
-"""The bounds of counts that are the scenario's own numbers (:func:`count_bounds`): where they are not given, such a
-count keeps the interval of an unbounded count (exact Poisson), which does not collapse to a point when every value
-is 0."""
 
 
 def summarise_groups(frame: pd.DataFrame, keys: list[str], metrics, confidence: float = 0.95) -> pd.DataFrame:
