@@ -286,20 +286,32 @@ def run(scenario: Scenario | str | Path, replications: int = 200, seed: int | No
 @dataclass
 class SweepResults:
     """A sweep's results: ``results`` one row per replication of every point (factors, seed, metrics),
-    ``points`` one row per point (factors, replications, and each metric's mean and interval)."""
+    ``points`` one row per point (factors, replications, and each metric's mean and interval). Reading an
+    unfinished sweep's (one interrupted: ``complete`` is False) gives a ``SweepWarning``: they cover the points
+    finished so far."""
 
     out: Path
 
     @property
-    def results(self) -> pd.DataFrame:
-        from iadsim.analysis.sweep.store import load_results
+    def complete(self) -> bool:
+        """Whether every point of the sweep has finished."""
+        from iadsim.analysis.sweep.store import is_complete
 
+        return is_complete(self.out)
+
+    @property
+    def results(self) -> pd.DataFrame:
+        from iadsim.analysis.sweep.store import load_results, warn_if_unfinished
+
+        warn_if_unfinished(self.out)
         return load_results(self.out)
 
     @property
     def points(self) -> pd.DataFrame:
         from iadsim.analysis.sweep import summarise_sweep
+        from iadsim.analysis.sweep.store import warn_if_unfinished
 
+        warn_if_unfinished(self.out)
         return summarise_sweep(self.out)
 
 

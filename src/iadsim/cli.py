@@ -691,13 +691,9 @@ def query(
 
     if (sql is None) == (tradeoff is None):
         raise InputError("query", "give SQL or --tradeoff X,Y (one of them)")
-    import warnings
+    from iadsim.analysis.sweep import store
 
-    from iadsim.analysis.sweep import SweepWarning, store
-
-    if (sweep_dir / store.POINTS).is_file() and not store.is_complete(sweep_dir):
-        warnings.warn(f"{sweep_dir}: an unfinished sweep: the answer covers the points finished so far "
-                      f"({store.unfinished_advice(sweep_dir)})", SweepWarning, stacklevel=1)
+    store.warn_if_unfinished(sweep_dir)
     if tradeoff is not None:
         from iadsim.analysis.tradeoff import parse_tradeoff, tradeoff_table
 

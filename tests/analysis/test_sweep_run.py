@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -138,6 +139,14 @@ def test_an_unfinished_sweep_is_not_reported_and_its_query_says_so(write_sweep, 
     sweep = load_sweep(write_sweep(GRID_SWEEP))
     run_sweep(sweep, tmp_path / "out", "serial", max_units=4)
     assert not store.is_complete(tmp_path / "out")
+    from iadsim import SweepResults
+    from iadsim.analysis.sweep import SweepWarning
+
+    partial = SweepResults(tmp_path / "out")
+    assert not partial.complete
+    for table in ("points", "results"):  # Python callers are told too
+        with pytest.warns(SweepWarning, match="an unfinished sweep: the answer covers the points finished so far"):
+            assert len(getattr(partial, table)) > 0
     with pytest.raises(InputError, match=r"is an unfinished sweep: resume it with `iadsim sweep .*sweep.yaml --out "):
         load_sweep_table(tmp_path / "out")
     assert main(["query", str(tmp_path / "out"), "SELECT count(*) AS n FROM results"]) == 0
@@ -147,6 +156,9 @@ def test_an_unfinished_sweep_is_not_reported_and_its_query_says_so(write_sweep, 
     assert store.is_complete(tmp_path / "out") and load_sweep_table(tmp_path / "out") is not None
     assert main(["query", str(tmp_path / "out"), "SELECT count(*) AS n FROM results"]) == 0
     assert "warning" not in capsys.readouterr().err
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a finished sweep's tables warn of nothing
+        assert partial.complete and len(partial.points) == 2
     # a summary too large for read_json (a sweep of some 50,000 points) still says it completed; a name of escapes too
     summary = tmp_path / "out" / store.SUMMARY
     for name in ("x" * 200, "\u00e9\"" * 100, None):

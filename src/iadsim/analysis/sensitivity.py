@@ -27,6 +27,7 @@ def tornado(out_dir: str | Path, metric: str = "leakers") -> pd.DataFrame:
     ``|high effect - low effect|``. With ``common_random_numbers: true`` the effects are paired comparisons.
     """
     meta = store.read_points(out_dir)
+    store.warn_if_unfinished(out_dir)
     if meta.get("design") != "oat":
         raise ValueError(f"a tornado needs an 'oat' sweep; {out_dir} has a {meta.get('design')} design")
     if metric not in replication_names():  # (a sweep stores each of them; the message blamed its results files)

@@ -228,6 +228,18 @@ def unfinished_advice(out_dir: str | Path) -> str:
     return f"resume it with `iadsim sweep {file if isinstance(file, str) else 'SWEEP_FILE'} --out {out_dir}`"
 
 
+def warn_if_unfinished(out_dir: str | Path, stacklevel: int = 2) -> None:
+    """A :class:`iadsim.analysis.sweep.spec.SweepWarning` when ``out_dir`` holds a sweep that has not finished: what
+    is read from it covers the points finished so far (with the command that resumes it)."""
+    if (Path(out_dir) / POINTS).is_file() and not is_complete(out_dir):
+        import warnings
+
+        from iadsim.analysis.sweep.spec import SweepWarning
+
+        warnings.warn(f"{out_dir}: an unfinished sweep: the answer covers the points finished so far "
+                      f"({unfinished_advice(out_dir)})", SweepWarning, stacklevel=stacklevel + 1)
+
+
 def read_points(out_dir: str | Path) -> dict:
     """The sweep's design as written by run_sweep (points.json), checked throughout (:func:`check_points`):
     InputError naming the file and the first problem otherwise."""
