@@ -275,6 +275,118 @@ def test_first_detection_follows_the_cumulative_pd_over_the_radar_s_own_looks(ma
                float(np.mean(1 - np.prod(np.where(looks <= median_model, 1 - p, 1.0), axis=1))), abs=0.05)
 
 
+@pytest.mark.validation
+@pytest.mark.parametrize("step", ["2 s", "0.25 s"])
+def test_a_target_entering_a_radar_s_range_is_first_detected_when_the_looks_say_whatever_the_step(
+        make_scenario, step, validation):
+    """A target flying into a search radar's instrumented range, where its Pd jumps from 0 to about 0.9: its mean
+    first detection after the crossing is the independent model's (each look's Pd from the radar equation at that
+    moment, 0 beyond the range; a phase uniform per replication), at a 2 s step as at 0.25 s. The crossing falls
+    anywhere between two geometry samples (eight start offsets): a look read its step's first sample, so the edge
+    came up to a step late (0.8 s on average at 2 s, found by a step audit); it now reads the nearer sample."""
+    radar_unit = {"id": "sr", "type": "mr-search-radar", "x": "0 km", "y": "0 km", "mast_height": "15 m"}
+    speed, altitude, ahead = 60.0, 2500.0, 3000.0  # starts 3 km outside the range: 50 s to the edge
+    scenario_type = "utility-helicopter"
+    offsets = np.arange(8) * 0.25  # [s] the crossing at every quarter of a 2 s step
+    replications = 250
+    got, expected, spread = [], [], []
+    for n, offset in enumerate(offsets):
+        x0 = 160e3 + ahead  # the catalog's range, checked below
+        target = {"id": "in", "type": scenario_type, "altitude_reference": "msl", "start": f"{offset} s", "route": [
+            {"x": f"{x0} m", "y": "0 m", "altitude": f"{100 + altitude} m", "speed": f"{speed} m/s"},
+            {"x": "0 m", "y": "0 m", "altitude": f"{100 + altitude} m", "speed": f"{speed} m/s"}]}
+        data = scenario_dict([radar_unit], threats=[target], duration="4 min", step=step,
+                             terrain={"flat": "100 m", "extent": "400 km"})
+        data["defended_assets"] = []
+        scenario = make_scenario(data)
+        radar = scenario.catalog.types["mr-search-radar"]
+        radar_range = radar.instrumented_range.value
+        assert radar_range == 160e3
+        world = build_world(scenario)
+        engine = Engine(world, np.arange(replications), seed=11 + n, events=False)  # (independent phases)
+        engine.run()
+        first = engine.state.outcomes.first_detection
+        assert np.isfinite(first).all()
+        edge = np.sqrt(radar_range**2 - (altitude - 15.0) ** 2)  # the range is the slant range
+        crossing = offset + (x0 - edge) / speed
+        got.append(first - crossing)
+        # the model: each look's Pd at its own time; the first detection's mean over a uniform phase
+        period = radar.scan_period.value
+        n_pulses = scan.pulses_per_look(radar.beamwidth.value, 2 * np.pi / period, radar.prf.value)
+        phases = (np.arange(2000) + 0.5) / 2000 * period
+        looks = phases[:, None] + period * np.arange(int(240 // period))[None, :]
+        ground = x0 - speed * (looks - offset)
+        path = Geometry.flat(ground, 15.0, np.full_like(ground, altitude))
+        target_type = scenario.catalog.types[scenario_type]
+        p = pd(signal_to_interference_db(radar, path, target_type.rcs.value), radar.pfa.value, n_pulses,
+               target_type.swerling)
+        p = np.where((looks >= offset) & (np.hypot(ground, altitude - 15.0) <= radar_range), p, 0.0)
+        first_at = p * np.cumprod(np.hstack([np.ones((len(phases), 1)), 1 - p[:, :-1]]), axis=1)
+        assert np.allclose(first_at.sum(axis=1), 1.0, atol=1e-6)  # always detected in the run
+        expected.append(float(np.mean((first_at * looks).sum(axis=1))) - crossing)
+        spread.append(float(np.std(first)))
+    got_mean = float(np.mean(np.concatenate(got)))
+    sigma = float(np.sqrt(np.mean(np.square(spread)) / (len(offsets) * replications)))
+    assert 0.5 < np.mean(expected) < 6.0  # within about a scan of the crossing
+    validation(f"first detection after entering a search radar's range, step {step} (8 crossings per step cell)",
+               "cumulative Pd over the radar's own look times, 0 beyond its range, written in the test",
+               got_mean, float(np.mean(expected)), abs=4 * sigma)
+
+
+@pytest.mark.validation
+@pytest.mark.parametrize("step", ["4 s", "0.25 s"])
+def test_a_unit_that_fails_and_is_repaired_is_up_its_availability_of_the_time_whatever_the_step(
+        make_scenario, step, validation):
+    """A radar failing and repaired at exponential times (MTBF 30 s, MTTR 10 s), drawn up at the start with its
+    stationary availability (0.75): a two-state Markov process started in its stationary law is up 0.75 of the time
+    at every moment. The engine's share of time samples with the unit up matches it at a 4 s step as at 0.25 s.
+    Each next failure or repair used to be drawn from the time sample that applied the last one, so every cycle
+    gained half a step: (30 + 2) / (40 + 4) = 0.727 at 4 s (found by a step audit)."""
+    mtbf, mttr = 30.0, 10.0
+    availability = mtbf / (mtbf + mttr)
+    radar_unit = {"id": "sr", "type": "mr-search-radar", "x": "0 km", "y": "0 km",
+                  "readiness": {"availability": availability, "mtbf": f"{mtbf} s", "mttr": f"{mttr} s"}}
+    target = {"id": "far", "type": "drone", "altitude_reference": "msl", "route": [
+        {"x": "300 km", "y": "0 m", "altitude": "1000 m", "speed": "50 m/s"},
+        {"x": "290 km", "y": "0 m", "altitude": "1000 m", "speed": "50 m/s"}]}
+    data = scenario_dict([radar_unit], threats=[target], duration="10 min", step=step,
+                         terrain={"flat": "100 m", "extent": "700 km"})
+    data["defended_assets"] = []
+    world = build_world(make_scenario(data))
+    replications = 400
+    engine = Engine(world, np.arange(replications), seed=21, events=False)
+    u = list(world.unit_ids).index("sr")
+    up = []
+    while engine.state.time_index < len(world.times):
+        engine.step()
+        up.append(engine.state.readiness.unit_up[:, u].copy())
+    share = np.mean(up, axis=0)  # each replication's share of samples up
+    sigma = float(share.std(ddof=1) / np.sqrt(replications))
+    validation(f"share of time up, MTBF {mtbf:.0f} s and MTTR {mttr:.0f} s, step {step}",
+               "stationary two-state Markov process: MTBF / (MTBF + MTTR)", float(share.mean()), availability,
+               abs=4 * sigma)
+
+
+@pytest.mark.parametrize("step", ["2 s", "0.5 s"])
+def test_a_target_s_velocity_at_its_first_and_last_flying_samples_is_its_speed(make_scenario, step):
+    """A target starting between two geometry samples, flying one straight leg at 600 m/s and arriving between two:
+    the world's velocity at every flying sample, the first and the last included, is the route's (a central
+    difference across the start or the arrival, where the route holds still, gave 384-498 m/s; found by a step
+    audit). Its position within a step is extrapolated with it, so plots and aim points were off by up to 200 m."""
+    speed = 600.0
+    target = {"id": "fast", "type": "cruise-missile", "altitude_reference": "msl", "start": "10.3 s", "route": [
+        {"x": "30 km", "y": "0 m", "altitude": "2000 m", "speed": f"{speed} m/s"},
+        {"x": "6 km", "y": "0 m", "altitude": "2000 m", "speed": f"{speed} m/s"}]}
+    radar_unit = {"id": "sr", "type": "mr-search-radar", "x": "0 km", "y": "0 km"}
+    data = scenario_dict([radar_unit], threats=[target], duration="2 min", step=step,
+                         terrain={"flat": "100 m", "extent": "100 km"})
+    data["defended_assets"] = []
+    world = build_world(make_scenario(data))
+    flying = np.flatnonzero(world.active[:, 0])
+    np.testing.assert_array_equal(flying, np.flatnonzero((world.times >= 10.3) & (world.times < 10.3 + 24e3 / speed)))
+    np.testing.assert_allclose(world.velocity[flying, 0], np.tile([-speed, 0.0, 0.0], (len(flying), 1)), atol=1e-2)
+
+
 def test_pre_authorisation_decides_while_the_target_is_still_out_of_reach(scenario):
     """With pre-authorisation the crew decides on a target when it first reaches the fire unit's picture (here
     40 s and more before it comes in reach): by the time it is nominated the decision is made and the launch

@@ -13,7 +13,11 @@ fire-control event at its exact time, launches only on a mature track, a fresh i
 decision, and the kill probability from the missile's guidance and lethality over its end-game miss;
 and by the real-tracks issue (19): each sensor's own tracks from plots (false plots, unresolved targets
 merged, GNN association), so the fused picture's measurements and the launches' aim points moved by
-metres and milliseconds (every pinned metric stayed the same).
+metres and milliseconds (every pinned metric stayed the same); and by a step audit (after issue 21): a look,
+a picture check and a failure or repair read the geometry sample nearer their time, not the step's first (every
+edge of visibility came half a step late on average), a target is seen from its start to its arrival exactly, its
+velocity at its first and last flying samples is one-sided, and the deciding crew is the command post commanding
+the battery.
 Only a change meant to alter outcomes may re-pin it (the functions below, run over
 ``GOLDEN``, write the same structure). The typed events are turned back into the old text here, so the test
 checks the numeric columns too (missiles, time of flight, miss distance, reasons).

@@ -34,9 +34,9 @@ def _state(seed):
         busy=g.random((R, F)) < 0.1, guiding=g.integers(0, 3, (R, 3)), group=g.integers(0, 3, F),
         channels=g.integers(1, 4, F), inside=g.random((F, T)) < 0.5, latency=g.choice([0.0, 0.5, 1.5, 3.0, np.inf],
                                                                                           (F, S)),
-        feeds=g.random((R, F, S)) < 0.6, guides=g.random((R, F, S)) < 0.5, visible=g.random((S, T)) < 0.7,
+        feeds=g.random((R, F, S)) < 0.6, guides=g.random((R, F, S)) < 0.5, visible=g.random((2, S, T)) < 0.7,
         placing=g.choice([RANGING, BEARING, ELEVATION], S).astype(np.int64),
-        clock=np.sort(g.uniform(START, END, R)))
+        clock=np.sort(g.uniform(START, END, R)), middle=0.5 * (START + END))
     # tracks: confirmed before, during or after the window, or never; some held over part of it and dropped
     confirmed = np.where(g.random((R, S, T)) < 0.5, g.uniform(97, 103, (R, S, T)), np.inf)
     since = np.where(g.random((R, S, T)) < 0.3, g.uniform(95, 101, (R, S, T)), np.inf)
@@ -58,7 +58,8 @@ def _knows(s, r, f, t, now) -> bool:
     placing = [s["placing"][sensor] for sensor, age in holding
                if s["feeds"][r, f, sensor] and age >= s["latency"][f, sensor]]
     pictured = RANGING in placing or (len(placing) >= 2 and ELEVATION in placing)
-    return pictured and any(s["guides"][r, f, sensor] and s["visible"][sensor, t] for sensor, _ in holding)
+    sees = s["visible"][int(now >= s["middle"])]  # the geometry sample nearer ``now``
+    return pictured and any(s["guides"][r, f, sensor] and sees[sensor, t] for sensor, _ in holding)
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -70,7 +71,7 @@ def test_assignable_is_every_triple_the_rules_allow(seed):
                      s["hostile"], s["able"], s["unit_up"], s["fire_unit"], s["missiles"], s["ready_at"], s["busy"],
                      s["guiding"], s["group"], s["channels"], s["inside"],
                      s["confirmed_at"], s["held_since"], s["held_until"],
-                     s["latency"], s["feeds"], s["guides"], s["visible"], s["placing"])
+                     s["latency"], s["feeds"], s["guides"], s["visible"], s["middle"], s["placing"])
     expected = []
     for i, r in enumerate(rows):
         now = s["clock"][r]
@@ -136,8 +137,9 @@ def test_the_next_event_is_the_earliest_the_rules_name(seed):
 
 
 def test_detections_are_the_full_keyed_draw_where_a_sensor_looks_at_a_flying_target():
-    """detections draws only where a sensor looks at a flying target, and finds exactly the hits of the full keyed
-    draw (iadsim.engine.rng.uniform_at over every row and pair) there, by row then pair."""
+    """detections draws only where a sensor looks at a flying target on its route at the look's time, and finds
+    exactly the hits of the full keyed draw (iadsim.engine.rng.uniform_at over every row and pair) there, by row then
+    pair, each against the Pd of the geometry sample nearer the look."""
     from iadsim.engine import rng
     from iadsim.engine._kernels import detections
     g = np.random.default_rng(3)
@@ -146,13 +148,19 @@ def test_detections_are_the_full_keyed_draw_where_a_sensor_looks_at_a_flying_tar
     number = g.integers(0, 5000, (R, S))
     looking, flying = g.random((R, S)) < 0.7, g.random((R, T)) < 0.8
     sensor, target = g.integers(0, S, P).astype(np.int64), g.integers(0, T, P).astype(np.int64)
-    pd = g.uniform(0, 1, P).astype(np.float32)
-    rr, ii = detections(keys, number, looking, flying, sensor, target, pd, T, 3)
+    pd = g.uniform(0, 1, (2, P)).astype(np.float32)  # at the step's sample and the next
+    when = g.uniform(100.0, 101.0, (R, S))  # the looks' times in the window; from 100.5 on, the next sample's
+    start, arrival = g.uniform(99.0, 101.0, T), g.uniform(100.0, 102.0, T)  # some start or arrive in the window
+    rr, ii, ll = detections(keys, number, looking, flying, sensor, target, pd, when, 100.5, start, arrival, T, 3)
     u = rng.uniform_at(keys[:, None], number[:, sensor], 3, sensor * T + target)
-    hit = (u < pd[None]) & looking[:, sensor] & flying[:, target]
+    late = when[:, sensor] >= 100.5
+    on_route = (when[:, sensor] >= start[target]) & (when[:, sensor] < arrival[target])
+    hit = (u < np.where(late, pd[1][None], pd[0][None])) & looking[:, sensor] & flying[:, target] & on_route
     er, ei = np.nonzero(hit)
     np.testing.assert_array_equal(rr, er)
     np.testing.assert_array_equal(ii, ei)
+    np.testing.assert_array_equal(ll, late[er, ei])
+    assert not on_route.all() and late[er, ei].any() and not late[er, ei].all()
     assert 0 < len(rr) < hit.size
 
 
@@ -165,7 +173,7 @@ def test_known_is_the_picture_rule(seed):
                                                                     indexing="ij"))
     when = s["clock"][rr]
     got = known(s["confirmed_at"], s["held_since"], s["held_until"], s["latency"], s["feeds"], s["guides"],
-                s["visible"], s["placing"], rr, ff, tt, when)
+                s["visible"], s["middle"], s["placing"], rr, ff, tt, when)
     expected = [_knows(s, r, f, t, now) for r, f, t, now in zip(rr, ff, tt, when, strict=True)]
     np.testing.assert_array_equal(got, expected)
     assert 0 < got.sum() < len(got)

@@ -213,7 +213,8 @@ def _fake_sensing(pd_by_step: list[list[float]], up: bool = True):
     world = SimpleNamespace(look_period=np.array([1.0]), sensor_unit=np.array([0]), sensing=np.array([True]),
                             part_time=np.array([False]),
                             looks=Looks.from_dense(pd, np.ones((K, 1, T), bool), np.full((K, 1, T), 10.0)),
-                            target_ids=["a", "b"],
+                            target_ids=["a", "b"], active=np.ones((K, T), bool), start_time=np.zeros(T),
+                            arrival_time=np.full(T, np.inf),
                             civil=np.zeros(T, bool), threat=np.ones(T, bool), times=np.arange(K, dtype=float),
                             position=position,
                             velocity=np.zeros((K, T, 3)),
@@ -223,7 +224,7 @@ def _fake_sensing(pd_by_step: list[list[float]], up: bool = True):
                           resolution=np.zeros((1, 3)), false_plots=np.zeros(1),
                           gate=11.34,  # the chi-square 99 % point for 3 degrees of freedom (tables: 11.345)
                           process_noise=1.0, initial_speed_sigma=300.0, angle_sigma=np.zeros(1), shutdowns=False,
-                          misaligned=False)
+                          misaligned=False, looks_now=(-1, None))
     readiness = SimpleNamespace(unit_up=np.full((3, 1), up))
     tracks = SensorTracks(phase=np.zeros((3, 1)), table=SensorTrackTable.empty(3, 1, 8), dropped=np.zeros(3, np.int64),
                           false_confirmed=np.zeros(3, np.int64), swaps=np.zeros(3, np.int64),

@@ -279,6 +279,33 @@ def test_damaged_mission_text(tmp_path, capsys):
     assert "not a DCS mission pydcs" in err and "secret" not in err
 
 
+@pytest.mark.parametrize("text", [
+    'mission = {["a"] = "' + "A" * 5_000_000 + '"}',  # 5 KB compressed: pydcs would take some 5 minutes
+    "mission = {[1] = 1" + "1" * 3_000_000 + "}",  # a number: built a digit at a time, as strings are
+    'mission = {["a"] = "' + '\\"' * 2_000_000,  # never closed: the scan is linear all the same
+])
+def test_a_mission_text_pydcs_would_take_too_long_to_read_is_refused_at_once(tmp_path, capsys, text):
+    """pydcs's Lua reader builds a string or number a character at a time, in a time growing with its length
+    squared: a tiny hostile .miz held it for hours (found by an interoperability audit). Refused before pydcs
+    reads it, naming the member and the line, in bounded time."""
+    import time
+
+    miz = build(tmp_path / "m.miz")
+    _rewrite(miz, lambda _: "\n\n" + text)
+    start = time.perf_counter()
+    err = bad(capsys, tmp_path, miz)
+    assert time.perf_counter() - start < 20
+    assert "its 'mission' member, line 3: a string or number of" in err and "AAAA" not in err
+
+
+def test_a_real_mission_s_texts_are_read(tmp_path):
+    """The bound leaves long but real texts alone: a 20,000-character briefing (pydcs reads it in milliseconds)."""
+    from iadsim.scenario.importers.dcs import _check_tokens
+
+    _check_tokens(tmp_path / "m.miz", "l10n/DEFAULT/dictionary",
+                  b'dictionary = {["DictKey_descriptionText_1"] = "' + b"Brief. " * 3000 + b'"}\n' * 50)
+
+
 def test_no_ground_units(tmp_path, capsys):
     miz = build(tmp_path / "m.miz", ground_units=False)
     err = bad(capsys, tmp_path, miz)

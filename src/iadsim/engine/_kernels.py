@@ -15,33 +15,36 @@ __all__ = ["assignable", "detections", "due_pairs", "engagement_points", "envelo
 
 
 @numba.njit(cache=True, nogil=True)
-def known(confirmed_at, held_since, held_until, latency, feeds, guides, visible, placing, rr, ff, tt,
+def known(confirmed_at, held_since, held_until, latency, feeds, guides, visible, middle, placing, rr, ff, tt,
           when):  # pragma: no cover - compiled
     """(n,) bool over (replication ``rr``, fire unit ``ff``, target ``tt``) triples: at ``when`` the target is in
     the fire unit's picture (sensors feeding it, ``feeds`` (R, F, S), hold tracks confirmed at least the
     ``latency`` (F, S) ago - their current ones, or ones held then and dropped later - that place it: one that
     measures range, or two passive ones of which one measures elevation, ``placing`` (S,),
     :func:`iadsim.registry.places_target`) and a radar that may guide it (``guides`` (R, F, S)) holds a track
-    and sees it (``visible`` (S, T))."""
+    and sees it (``visible`` (2, S, T): at the step's geometry sample, and at the next, which holds from the window's
+    ``middle`` on: each time reads the nearer sample)."""
     out = np.zeros(rr.shape[0], dtype=np.bool_)
     sensors = np.empty(latency.shape[1], np.int64)
     age = np.empty(latency.shape[1])
     for i in range(rr.shape[0]):
         r, t = rr[i], tt[i]
         n = _held(confirmed_at, held_since, held_until, r, t, when[i], sensors, age)
-        out[i] = _known_of(sensors, age, n, latency, feeds, guides, visible, placing, r, ff[i], t)
+        out[i] = _known_of(sensors, age, n, latency, feeds, guides, visible[1 if when[i] >= middle else 0], placing,
+                           r, ff[i], t)
     return out
 
 
 @numba.njit(cache=True, nogil=True)
 def assignable(rows, clock, alive, leaked, start_time, arrival_time, phase, idle, hostile, able, unit_up, fire_unit,
                missiles, ready_at, busy, guiding, group, channels, inside, confirmed_at, held_since, held_until,
-               latency, feeds, guides, visible, placing):  # pragma: no cover - compiled
+               latency, feeds, guides, visible, middle, placing):  # pragma: no cover - compiled
     """(i, f, t) of the triples that threat evaluation may assign at each row's clock (``rows`` (n,) replication
     rows, ``clock`` (R,)), in row, fire unit, target order: target ``t`` flying, idle and taken for hostile
     (arrays (R, T)); fire unit ``f`` able, up, loaded, free and with a guidance channel; the intercept may lie
     in its envelope during the step (``inside`` (F, T)); and the target in its picture (:func:`known`, from
-    ``confirmed_at``, ``held_since`` and ``held_until`` (R, S, T), read once per row and target). The work per row
+    ``confirmed_at``, ``held_since`` and ``held_until`` (R, S, T), read once per row and target; ``visible`` and
+    ``middle`` as :func:`known` takes them, at the row's clock). The work per row
     is its targets, its fire units and the pairs of those that may engage and be engaged (a long-range envelope
     holds most targets; few of them are idle candidates at once), not every sensor."""
     n_f, n_t = able.shape[1], alive.shape[1]
@@ -59,6 +62,7 @@ def assignable(rows, clock, alive, leaked, start_time, arrival_time, phase, idle
     for i in range(rows.shape[0]):
         r = rows[i]
         now = clock[r]
+        sees = visible[1 if now >= middle else 0]
         n_c = 0
         for t in range(n_t):
             if (alive[r, t] and not leaked[r, t] and start_time[t] <= now and arrival_time[t] > now
@@ -86,7 +90,7 @@ def assignable(rows, clock, alive, leaked, start_time, arrival_time, phase, idle
                     continue
                 if held[t] < 0:  # the sensors holding a track of it, once per row and target
                     held[t] = _held(confirmed_at, held_since, held_until, r, t, now, held_by[t], age[t])
-                if not _known_of(held_by[t], age[t], held[t], latency, feeds, guides, visible, placing, r, f, t):
+                if not _known_of(held_by[t], age[t], held[t], latency, feeds, guides, sees, placing, r, f, t):
                     continue
                 ii[found] = i
                 ff[found] = f
@@ -434,15 +438,19 @@ def row_pointers(rows: np.ndarray, n_rows: int) -> np.ndarray:
 
 
 @numba.njit(cache=True, nogil=True)
-def detections(keys, number, looking, flying, sensor, target, pd, n_targets, stream):  # pragma: no cover - compiled
-    """The detections of one look of every sensor: (rows, pairs) where row ``r``'s keyed uniform draw (``keys``
-    (R,), look numbers ``number`` (R, S), ``stream``, the flat index ``sensor * n_targets + target``) falls below
-    the pair's ``pd``, for sensors ``looking`` (R, S) at targets ``flying`` (R, T); by row, then pair (the pairs
-    ``sensor``, ``target``, ``pd`` (P,)). The numbers :func:`iadsim.engine.rng.uniform_at` gives, drawn only where
-    a sensor looks at a flying target."""
+def detections(keys, number, looking, flying, sensor, target, pd, when, middle, start_time, arrival_time, n_targets,
+               stream):  # pragma: no cover - compiled
+    """The detections of one look of every sensor: (rows, pairs, samples) where row ``r``'s keyed uniform draw
+    (``keys`` (R,), look numbers ``number`` (R, S), ``stream``, the flat index ``sensor * n_targets + target``) falls
+    below the pair's Pd, for sensors ``looking`` (R, S) at targets ``flying`` (R, T) that are on their route at the
+    look's time ``when`` (R, S) (from ``start_time`` until ``arrival_time`` (T,)); by row, then pair (the pairs
+    ``sensor``, ``target`` (P,), ``pd`` (2, P): at the step's geometry sample, and at the next, which a look from
+    ``middle`` on reads; ``samples`` which one each detection read). The numbers :func:`iadsim.engine.rng.uniform_at`
+    gives, drawn only where a sensor looks at a flying target."""
     cap = 64
     rr = np.empty(cap, np.int64)
     ii = np.empty(cap, np.int64)
+    ll = np.empty(cap, np.int64)
     found = 0
     for r in range(keys.shape[0]):
         # room for every pair of the row, grown here rather than per pair: an array the inner loop may replace
@@ -450,16 +458,21 @@ def detections(keys, number, looking, flying, sensor, target, pd, n_targets, str
         # faster without it)
         if cap - found < sensor.shape[0]:
             cap = max(2 * cap, found + sensor.shape[0])
-            rr, ii = _grown(rr, found, cap), _grown(ii, found, cap)
+            rr, ii, ll = _grown(rr, found, cap), _grown(ii, found, cap), _grown(ll, found, cap)
         for i in range(sensor.shape[0]):
             s, t = sensor[i], target[i]
             if not (looking[r, s] and flying[r, t]):
                 continue
-            if uniform_one(keys[r], number[r, s], stream, s * n_targets + t) < pd[i]:
+            at = when[r, s]
+            if at < start_time[t] or at >= arrival_time[t]:
+                continue
+            late = 1 if at >= middle else 0
+            if uniform_one(keys[r], number[r, s], stream, s * n_targets + t) < pd[late, i]:
                 rr[found] = r
                 ii[found] = i
+                ll[found] = late
                 found += 1
-    return rr[:found], ii[:found]
+    return rr[:found], ii[:found], ll[:found]
 
 
 @numba.njit(cache=True, nogil=True)

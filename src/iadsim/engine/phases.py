@@ -198,7 +198,8 @@ class Context:
     geometry_at: dict = field(default_factory=dict)  # chunk -> (GEOMETRY_CHUNK, F, T) inside (by_chunk)
     step_values: tuple = (-1, None)  # (step, what assignment reads at every event of it)
     time_to_asset_at: dict = field(default_factory=dict)  # chunk -> (GEOMETRY_CHUNK, T) time to asset (by_chunk)
-    visible_now: tuple = (-1, None)  # (step, (S, T) what each sensor sees then)
+    visible_now: tuple = (-1, None)  # (step, visible(): (2, S, T) what each sensor sees at its samples, middle)
+    looks_now: tuple = (-1, None)  # (step, step_looks())
     pending_ptr: tuple = (None, None)  # (pending reports, where each row's start)
     shutdown: np.ndarray = None  # (4, S) each radar's shutdown on an ARM warning: probability, reaction, dark [s],
     #                               and 1 where the warning is its own track of the missile (0: the launch)
@@ -480,11 +481,16 @@ def window(ctx: Context, k: int) -> tuple[float, float]:
 
 def position_at(w: World, k: int, t, when) -> np.ndarray:
     """Target ``t``'s position at ``when`` within step ``k``'s window of world ``w`` (the sampled velocity carries
-    it). It takes the world, not the context: the event log places targets with it and must not hold the context."""
+    it; a target that starts its route within the window is carried back from the next sample, where it flies). It
+    takes the world, not the context: the event log places targets with it and must not hold the context."""
     t, ahead = np.broadcast_arrays(np.asarray(t).astype(np.int64, casting="same_kind", copy=False),
                                    np.asarray(when) - w.times[k])
-    out = positions_at(w.position[k], w.velocity[k], t.ravel(), ahead.ravel())  # (numpy's numbers, compiled)
-    return out.reshape(t.shape + (3,))
+    shape, t, ahead = t.shape, t.ravel(), ahead.ravel()
+    out = positions_at(w.position[k], w.velocity[k], t, ahead)  # (numpy's numbers, compiled)
+    if k + 1 < len(w.times) and (starting := ~w.active[k, t] & w.active[k + 1, t]).any():
+        out[starting] = positions_at(w.position[k + 1], w.velocity[k + 1], t[starting],
+                                     ahead[starting] - (w.times[k + 1] - w.times[k]))
+    return out.reshape(shape + (3,))
 
 
 def initial_state(ctx: Context) -> State:
@@ -674,14 +680,17 @@ def node_state(ctx: Context, node: str, rd: Readiness, r: int) -> tuple:
 
 
 def repair_and_fail(ctx: Context, k: int, rd: Readiness) -> None:
-    """Units fail and are repaired at exponential times (MTBF, MTTR) when the scenario gives them."""
+    """Units fail and are repaired at exponential times (MTBF, MTTR) when the scenario gives them: each failure or
+    repair takes effect at the time sample nearest it (at most one a step), and the next is drawn from its own
+    time, not the sample's, so that up and down times keep their means whatever the step."""
     now = float(ctx.world.times[k])
-    due = rd.next_event <= now
+    _, k1, middle = nearer_samples(ctx, k)
+    due = rd.next_event < middle if k1 > k else rd.next_event <= now
     if not due.any():
         return
-    draw = -np.log1p(-rng.uniform(ctx.keys, k, S_FAIL, (len(ctx.mtbf),)))
+    draw = -np.log1p(-rng.uniform(ctx.keys, k + 1, S_FAIL, (len(ctx.mtbf),)))  # (counter 0: the first draws)
     rd.healthy = np.where(due, ~rd.healthy, rd.healthy)
-    rd.next_event = np.where(due, now + draw * np.where(rd.healthy, ctx.mtbf, ctx.mttr), rd.next_event)
+    rd.next_event = np.where(due, rd.next_event + draw * np.where(rd.healthy, ctx.mtbf, ctx.mttr), rd.next_event)
     w = ctx.world
     rd.healthy = rd.healthy[:, w.home]  # a relocating unit's copies share its health
     changed = due[:, w.home]
@@ -780,10 +789,7 @@ def sense(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, out: Outcomes)
     timed = w.part_time.any() or ctx.shutdowns  # radars that emit part of the time: dark at a look, they find nothing
     flying = out.alive & ~out.leaked
     n_t, n_s = len(w.target_ids), first.shape[1]
-    seen = w.looks.at(k)  # draws only where a look can succeed: the numbers a full draw gives
-    detectable = np.flatnonzero(w.looks.pd[seen] > 0) + seen.start  # pairs, by sensor then target
-    ss, tt = w.looks.sensor[detectable].astype(np.int64), w.looks.target[detectable].astype(np.int64)
-    pd = w.looks.pd[detectable]
+    ss, tt, pd, sigmas, middle = step_looks(ctx, k)  # draws only where a look can succeed: a full draw's numbers
     tab, m, n = trk.table, *ctx.confirm
     confirmed = np.empty(trk.confirmed_at.size, np.int64)
     for j in range(int(count.max(initial=0))):
@@ -794,12 +800,13 @@ def sense(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, out: Outcomes)
             continue
         when = trk.phase + number * w.look_period[None, :]
         lit = looking & emitting(when, *w.emcon[:, None, :]) & ~silenced(rd, when) if timed else looking
-        rr, i = detections(ctx.keys, number, lit, flying, ss, tt, pd, n_t, S_DETECT)  # by replication, pair
+        rr, i, sample = detections(ctx.keys, number, lit, flying, ss, tt, pd, when, middle, w.start_time,
+                                   w.arrival_time, n_t, S_DETECT)  # by replication, pair
         if len(rr):
             first_detection(w, out, rr, tt[i], when[rr, ss[i]])
         ds, dt = ss[i], tt[i]
         at = when[rr, ds]
-        pos, sigma = position_at(w, k, dt, at), w.looks.sigma[detectable[i]].astype(float)
+        pos, sigma = position_at(w, k, dt, at), sigmas[sample, i].astype(float)
         if ctx.misaligned:  # a radar set up with a north error reports every azimuth off by it until corrected
             corrected = rd.set_up[rr, ds] + ctx.alignment[2][ds]
             pos = rotated(pos, w.sensor_position[ds], np.where(at < corrected, rd.bias[rr, ds], 0.0))
@@ -815,7 +822,7 @@ def sense(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, out: Outcomes)
         fa_ptr, fa_z, fa_var = false_plots(ctx, lr, ls, number[lr, ls], lit[lr, ls] if timed else None)
         n_conf, n_out = scan_looks(
             lr, ls, when[lr, ls], det_ptr, dt, pos, noise, np.maximum(sigma, MIN_SIGMA),
-            pd[i].astype(float), fa_ptr, fa_z,
+            pd[sample, i].astype(float), fa_ptr, fa_z,
             fa_var,
             w.sensor_position, ctx.resolution, tab.x, tab.p, tab.status, tab.hits, tab.scans, tab.misses, tab.truth,
             tab.time, tab.top, m, n, ctx.drop_after, ctx.process_noise, ctx.initial_speed_sigma**2, ctx.gate,
@@ -825,6 +832,29 @@ def sense(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, out: Outcomes)
             trk.reports.append((out_i[:n_out], out_f[:n_out]))
         if n_conf:
             deliver(ctx, trk, *np.unravel_index(confirmed[:n_conf], trk.confirmed_at.shape), when)
+
+
+def step_looks(ctx: Context, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
+    """The (sensor, target) pairs a look of step ``k`` can detect, by sensor then target: those with a Pd at the
+    step's geometry sample or the next (:func:`nearer_samples`), (2, P) their one-look Pd and 1-sigma measurement
+    error at each sample (0 where not seen there), and the time from which a look reads the next. Computed once."""
+    if ctx.looks_now[0] != k:
+        looks, n_t = ctx.world.looks, len(ctx.world.target_ids)
+        k0, k1, middle = nearer_samples(ctx, k)
+        at = [looks.at(k0), looks.at(k1)]
+        keys = [looks.sensor[i].astype(np.int64) * n_t + looks.target[i] for i in at]
+        pairs = np.union1d(*keys)
+        pd, sigma = np.zeros((2, len(pairs)), np.float32), np.zeros((2, len(pairs)), np.float32)
+        for n, (i, key) in enumerate(zip(at, keys, strict=True)):
+            j = np.searchsorted(pairs, key)
+            pd[n, j], sigma[n, j] = looks.pd[i], looks.sigma[i]
+        for n, other in ((0, 1), (1, 0)):  # a target off its route at one sample (starting or arriving in the
+            off = ~ctx.world.active[(k0, k1)[n], pairs % n_t]  # window) reads the other, while it is on it
+            pd[n, off], sigma[n, off] = pd[other, off], sigma[other, off]
+        keep = (pd > 0).any(axis=0)
+        pairs, pd, sigma = pairs[keep], np.ascontiguousarray(pd[:, keep]), sigma[:, keep]
+        ctx.looks_now = (k, (pairs // n_t, pairs % n_t, pd, sigma, middle))
+    return ctx.looks_now[1]
 
 
 def rotated(position: np.ndarray, about: np.ndarray, bias: np.ndarray) -> np.ndarray:
@@ -1390,7 +1420,7 @@ def known(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, rr, ff, tt, wh
     def ints(a):
         return np.ascontiguousarray(a, np.int64)
     return known_kernel(trk.confirmed_at, trk.held_since, trk.held_until, ctx.world.latency, rd.feeds, rd.guides,
-                        visible(ctx, k), ctx.world.placing, ints(rr), ints(ff), ints(tt),
+                        *visible(ctx, k), ctx.world.placing, ints(rr), ints(ff), ints(tt),
                         np.ascontiguousarray(when, float))
 
 
@@ -1567,7 +1597,7 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
         np.ascontiguousarray(rows, np.int64), clock, out.alive, out.leaked, w.start_time, w.arrival_time, eng.phase,
         IDLE, pic.system_hostile, rd.able, rd.unit_up, w.fire_unit, bat.missiles, bat.ready_at, bat.busy, bat.guiding,
         ctx.group, ctx.channels, inside, st.tracks.confirmed_at, st.tracks.held_since, st.tracks.held_until,
-        w.latency, rd.feeds, rd.guides, visible(ctx, k), w.placing)
+        w.latency, rd.feeds, rd.guides, *visible(ctx, k), w.placing)
     if not len(i):
         return False, np.zeros(0, np.int64)
     rr, when = rows[i], clock[rows[i]]
@@ -1676,11 +1706,30 @@ def flight_time(predicted: np.ndarray, tof, inside) -> np.ndarray:
     return np.where(inside, np.fmax(tof, predicted), 0.0)
 
 
-def visible(ctx: Context, k: int) -> np.ndarray:
-    """(S, T) bool: what each sensor sees at step ``k`` (line of sight, range and sector; computed once)."""
+def visible(ctx: Context, k: int) -> tuple[np.ndarray, float]:
+    """(2, S, T) bool: what each sensor sees (line of sight, range and sector) at step ``k``'s geometry sample and at
+    the next, and the middle of the window, from which the next sample is the nearer (:func:`nearer_samples`;
+    computed once)."""
     if ctx.visible_now[0] != k:
-        ctx.visible_now = (k, ctx.world.looks.visible_at(k))
+        k0, k1, middle = nearer_samples(ctx, k)
+        w = ctx.world
+        both = np.stack([w.looks.visible_at(k0), w.looks.visible_at(k1)])
+        for n, other in ((0, 1), (1, 0)):  # a target off its route at one sample reads the other (as step_looks)
+            off = ~w.active[(k0, k1)[n]]
+            both[n][:, off] = both[other][:, off]
+        ctx.visible_now = (k, (both, middle))
     return ctx.visible_now[1]
+
+
+def nearer_samples(ctx: Context, k: int) -> tuple[int, int, float]:
+    """Step ``k``'s geometry sample, the next, and the time from which the next is the nearer (the middle of the
+    window; inf for the last step): what a sensor sees is read at the sample nearer each look or event, so that it
+    changes on average when it does, not up to a step late (a target coming out of a terrain mask or into a radar's
+    range is seen from the middle of the step in which it does)."""
+    times = ctx.world.times
+    if k + 1 >= len(times):
+        return k, k, np.inf
+    return k, k + 1, float(0.5 * (times[k] + times[k + 1]))
 
 
 def step_values(ctx: Context, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

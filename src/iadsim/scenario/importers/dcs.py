@@ -187,6 +187,7 @@ def _lua_members(source: Path) -> dict[str, bytes]:
                     data = member.read(cap + 1)
                 if len(data) > cap:
                     raise too_big
+                _check_tokens(source, name, data)
                 out[name] = data
             return out
     except InputError:
@@ -195,6 +196,31 @@ def _lua_members(source: Path) -> dict[str, bytes]:
             ValueError) as exc:
         raise InputError(source, f"not a readable DCS mission: a damaged zip archive ({type(exc).__name__})"
                          ) from None
+
+
+LUA_TOKEN_WORK = 2.5e11
+"""The most pydcs's Lua reader may be given to do, as the sum over a member's strings and numbers of their lengths
+squared: it builds each a character at a time, in time that grows with its length squared (about 1.1e-11 s per
+character squared: a 400,000-character string takes 1.7 s, one of 5,000,000 about 5 minutes). This bound keeps a
+member's reading to a few seconds; a real mission's texts are some thousands of characters."""
+# a string runs to its closing quote or to the end (so that no match fails and is tried again further on: linear)
+_LUA_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*(?:"|\\?\Z)|\'(?:[^\'\\]|\\.)*(?:\'|\\?\Z)|[0-9][0-9.eE+-]*', re.DOTALL)
+
+
+def _check_tokens(source: Path, name: str, data: bytes) -> None:
+    """Refuse a Lua member whose strings and numbers would take pydcs too long to read (:data:`LUA_TOKEN_WORK`),
+    naming the longest and its line; linear in the member's size."""
+    work, longest, where = 0.0, 0, 0
+    for match in _LUA_TOKEN.finditer(data):
+        n = match.end() - match.start()
+        if n > 1000:  # (the short ones cost nothing)
+            work += float(n) * n
+            if n > longest:
+                longest, where = n, match.start()
+    if work > LUA_TOKEN_WORK:
+        line = data.count(b"\n", 0, where) + 1
+        raise InputError(source, f"its '{name}' member, line {line}: a string or number of {longest:,} characters "
+                                 "(pydcs reads text in a time that grows with its length squared); not a DCS mission iadsim reads")
 
 
 def _load(source: Path, members: dict[str, bytes]):
