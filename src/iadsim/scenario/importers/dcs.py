@@ -220,7 +220,8 @@ def _check_tokens(source: Path, name: str, data: bytes) -> None:
     if work > LUA_TOKEN_WORK:
         line = data.count(b"\n", 0, where) + 1
         raise InputError(source, f"its '{name}' member, line {line}: a string or number of {longest:,} characters "
-                                 "(pydcs reads text in a time that grows with its length squared); not a DCS mission iadsim reads")
+                                 "(pydcs reads text in a time that grows with its length squared); not a DCS mission "
+                                 "iadsim reads")
 
 
 def _load(source: Path, members: dict[str, bytes]):
