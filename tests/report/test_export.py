@@ -52,6 +52,13 @@ def test_kml_has_placemarks_with_timespans(run_dir, tmp_path):
     assert len(placemarks) > 10
     spans = tree.findall(".//k:Placemark/k:TimeSpan", ns)
     assert spans and all(s.find("k:begin", ns) is not None for s in spans)
+    # the order of KML 2.2's schema (ogckml22.xsd, AbstractFeatureType): name, ..., a time primitive, then styleUrl
+    order = ["name", "description", "TimeSpan", "TimeStamp", "styleUrl", "Point", "LineString", "Polygon",
+             "MultiGeometry"]
+    for placemark in placemarks:
+        tags = [etree.QName(child).localname for child in placemark]
+        known = [order.index(tag) for tag in tags if tag in order]
+        assert known == sorted(known), tags
     names = {p.findtext("k:name", namespaces=ns) for p in placemarks}
     assert {"ew-1", "raid-1", "liner"} <= names
     assert "<script>" not in path.read_text()  # lxml escapes the scenario's name
@@ -69,6 +76,16 @@ def test_czml_packets(run_dir, tmp_path):
         samples = p["position"]["cartographicDegrees"]
         assert len(samples) % 4 == 0 and len(samples) >= 8
         assert np.all(np.diff(samples[0::4]) > 0)  # times increase
+    # a target shot down leaves the globe at its kill, at the kill point (it stayed on as a live hostile to the end)
+    killed = [p for p in moving if "killed at" in p["description"]]
+    assert killed
+    for p in killed:
+        kill = float(p["description"].split("killed at ")[1].split(" s")[0])
+        end = p["availability"].split("/")[1]
+        last = p["position"]["cartographicDegrees"][-4]
+        assert last == pytest.approx(kill, abs=0.5)
+        span = np.datetime64(end.rstrip("Z")) - np.datetime64(p["position"]["epoch"].rstrip("Z"))
+        assert abs(span - np.timedelta64(int(round(last * 1e6)), "us")) <= np.timedelta64(1, "ms")
 
 
 def test_geotiff_georeferencing_round_trips(run_dir, tmp_path):

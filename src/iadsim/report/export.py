@@ -84,7 +84,10 @@ def export(run_dir: str | Path, fmt: str, out_dir: str | Path, replication: int 
 
 
 def _iso(seconds: float) -> str:
-    return (EPOCH + dt.timedelta(seconds=float(seconds))).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """ISO 8601 (UTC) of a run time [s] after :data:`EPOCH`, to the millisecond where it has a fraction."""
+    when = EPOCH + dt.timedelta(seconds=round(float(seconds), 3))
+    fraction = f".{when.microsecond // 1000:03d}" if when.microsecond else ""
+    return when.strftime("%Y-%m-%dT%H:%M:%S") + fraction + "Z"
 
 
 def _sites(run: Run):
@@ -245,20 +248,20 @@ def export_kml(run: Run, out: Path, replication: int | None = None) -> list[Path
             end = times[min(flying[-1] + 1, len(times) - 1)]
             route = sub(group, "Placemark")
             sub(route, "name", f"{tid} route")
-            sub(route, "styleUrl", f"#{style}")
-            span = sub(route, "TimeSpan")
+            span = sub(route, "TimeSpan")  # (KML 2.2's schema: the time primitive before styleUrl)
             sub(span, "begin", _iso(times[flying[0]]))
             sub(span, "end", _iso(end))
+            sub(route, "styleUrl", f"#{style}")
             line = sub(route, "LineString")
             sub(line, "altitudeMode", "absolute")
             sub(line, "coordinates", " ".join(f"{lon[f, i]:.7f},{lat[f, i]:.7f},{alt[f, i]:.1f}" for f in flying))
         for f in flying:
             mark = sub(group, "Placemark")
             sub(mark, "name", tid)
-            sub(mark, "styleUrl", f"#sidc-{target_symbols[i].sidc}")
             span = sub(mark, "TimeSpan")
             sub(span, "begin", _iso(times[f]))
             sub(span, "end", _iso(times[min(f + 1, len(times) - 1)]))
+            sub(mark, "styleUrl", f"#sidc-{target_symbols[i].sidc}")
             point = sub(mark, "Point")
             sub(point, "altitudeMode", "absolute")
             sub(point, "coordinates", f"{lon[f, i]:.7f},{lat[f, i]:.7f},{alt[f, i]:.1f}")
@@ -267,9 +270,9 @@ def export_kml(run: Run, out: Path, replication: int | None = None) -> list[Path
                 else len(times) - 1
             mark = sub(group, "Placemark")
             sub(mark, "name", f"{tid} killed")
-            sub(mark, "styleUrl", "#killed")
             span = sub(mark, "TimeSpan")
             sub(span, "begin", _iso(replay.kill_time[i]))
+            sub(mark, "styleUrl", "#killed")
             point = sub(mark, "Point")
             sub(point, "altitudeMode", "absolute")
             sub(point, "coordinates", f"{lon[f, i]:.7f},{lat[f, i]:.7f},{alt[f, i]:.1f}")
@@ -359,15 +362,17 @@ def export_czml(run: Run, out: Path, replication: int | None = None) -> list[Pat
     lon, lat = lonlat(replay.position[..., 0], replay.position[..., 1])
     alt = replay.position[..., 2]
     for i, tid in enumerate(replay.target_ids):
-        shown = np.flatnonzero((replay.status[:, i] == FLYING) | (replay.status[:, i] == KILLED))
+        # flying, then its kill point: it leaves the globe when it is shot down (as in ACMI), not at the run's end
+        dead = np.flatnonzero(replay.status[:, i] == KILLED)[:1]
+        shown = np.concatenate([np.flatnonzero(replay.status[:, i] == FLYING), dead])
         if not len(shown):
             continue
         samples = []
-        for f in shown:
-            samples += [float(replay.times[f]), round(float(lon[f, i]), 7), round(float(lat[f, i]), 7),
-                        round(float(alt[f, i]), 1)]
+        for f in shown:  # (the kill point at the kill's own time)
+            samples += [float(replay.kill_time[i] if f in dead else replay.times[f]), round(float(lon[f, i]), 7),
+                        round(float(lat[f, i]), 7), round(float(alt[f, i]), 1)]
         start = float(replay.times[shown[0]])
-        stop = float(replay.times[min(shown[-1] + 1, len(replay.times) - 1)])
+        stop = float(replay.kill_time[i] if len(dead) else replay.times[min(shown[-1] + 1, len(replay.times) - 1)])
         if stop <= start:
             stop = start + 1.0
         kind = "civil" if replay.civil[i] else "threat"
