@@ -164,6 +164,13 @@ def test_the_capture_holds_every_entity_and_pdu_type(run_dir, capture):
     assert all(force[u["id"][:11]] == 1 for u in entities["units"])
     for t in entities["targets"]:
         assert force[t["id"][:11]] == (3 if t["civil"] else 2)
+    # one marking per entity, so that a logger tells them apart: the missiles (named by their type) and ids that
+    # share their first 11 characters end with their entity number
+    marking_of = {}
+    for d in states:
+        marking_of.setdefault(d["entity"], d["marking"])
+    assert len(set(marking_of.values())) == len(marking_of)
+    assert any("#" in m for m in marking_of.values())
     # in time order, each PDU's timestamp its capture time's seconds past the hour
     times = [t for t, _ in packets]
     assert times == sorted(times)

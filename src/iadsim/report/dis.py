@@ -10,7 +10,8 @@ The PDUs are encoded here, field by field, from the standard's layouts (big-endi
   level, wings level throughout);
   dead reckoning algorithm 1 (static) or 2 (constant velocity, world coordinates); appearance damage bits
   "destroyed" once it is destroyed (a target's last PDU, a unit's from then on); force 1 (friendly) for the
-  defence, 2 (opposing) for the raids, 3 (neutral) for civil traffic; the marking is its id (ASCII, 11 characters).
+  defence, 2 (opposing) for the raids, 3 (neutral) for civil traffic; the marking is its id (ASCII, 11 characters;
+  where two would read the same, its entity number ends it: ``raid-nor#21``).
   An entity's last Entity State as it leaves (a target's end, a missile's arrival, a relocating unit's site as the
   unit moves away) has appearance state "deactivated"; a site sends nothing while the unit is away from it, and
   nothing is sent after the run's end.
@@ -113,9 +114,30 @@ def _pdu(pdu_type: int, exercise: int, seconds: float, body: bytes) -> bytes:
     return _header(pdu_type, exercise, seconds, 12 + len(body)) + body
 
 
+MARKING = 11  # characters of an Entity State's marking
+
+
+def _printable(text: str) -> str:
+    return "".join(c if 32 <= ord(c) < 127 else "?" for c in text)
+
+
 def _marking(text: str) -> bytes:
-    raw = "".join(c if 32 <= ord(c) < 127 else "?" for c in text)[:11].encode("ascii")
-    return struct.pack(">B11s", 1, raw)  # character set 1: ASCII
+    return struct.pack(">B11s", 1, _printable(text)[:MARKING].encode("ascii"))  # character set 1: ASCII
+
+
+def _markings(bodies) -> dict:
+    """Each body's marking: its id, clipped to 11 characters; where two would read the same (``raid-north-1``
+    and ``raid-north-2``, or missiles named by their type), its entity number ends it instead (``raid-nor#21``),
+    so that a logger tells them apart."""
+    clipped = [_printable(b.name)[:MARKING] for b in bodies]
+    taken: dict[str, int] = {}
+    for c in clipped:
+        taken[c] = taken.get(c, 0) + 1
+    out = {}
+    for n, (b, c) in enumerate(zip(bodies, clipped, strict=True)):
+        tag = f"#{n + 1}"
+        out[(b.group, b.index)] = c if taken[c] == 1 else _printable(b.name)[:MARKING - len(tag)] + tag
+    return out
 
 
 def entity_state(exercise: int, seconds: float, entity: EntityId, force: int, entity_type: EntityType,
@@ -269,6 +291,7 @@ def dis_pdus(run: Run, replication: int, exercise: int = 1) -> list[Pdu]:
         raise RunFolderError(run.path, f"has {len(bodies):,} entities in replication {replication}: more than one "
                              f"DIS application can number ({MAX_ENTITIES:,})")
     ids = {(b.group, b.index): (SITE, APPLICATION, n + 1) for n, b in enumerate(bodies)}
+    markings = _markings(bodies)
     out: list[tuple[float, int, bytes]] = []
     destroyed = {u: t for t, u in sorted(line.destroyed, reverse=True)}  # (its first destruction)
     events = _Events()
@@ -303,7 +326,8 @@ def dis_pdus(run: Run, replication: int, exercise: int = 1) -> list[Pdu]:
             location, velocity, orientation = track.at(t, final=t in last)
             appearance = (DESTROYED if t >= killed else 0) | (DEACTIVATED_STATE if t in last else 0)
             add(t, entity_state(exercise, t, ids[(body.group, body.index)], force, etype, velocity, location,
-                                orientation, appearance, 2 if np.any(velocity) else 1, body.name))
+                                orientation, appearance, 2 if np.any(velocity) else 1,
+                                markings[(body.group, body.index)]))
     for shot in line.shots:
         firing = ids[("unit", shot.unit)]
         target = ids.get(("target", shot.target), NO_ENTITY)
