@@ -88,6 +88,7 @@ RAW_CASES = {
     "lone-surrogate": ('name: t\ndescription: "\\ud800"\n', Expect(2, "description", ("lone surrogate",))),
     "control-char": ("name: t\ndescription: a\x07b\n", Expect(2, None, ("unacceptable character #x0007",))),
     "nul-byte": (b"name: t\nduration: 1\x00 s\n", Expect(2, None, ("NUL byte",))),
+    "utf-16": ("name: t\nduration: 1 s\n".encode("utf-16"), Expect(1, None, ("is UTF-16 text; save it as UTF-8",))),
     "invalid-utf8": (b"name: t\n\ndescription: caf\xe9\n", Expect(3, None, ("not UTF-8",))),
     "binary-garbage": (
         b"\x89PNG\r\n\x1a\n" + bytes(range(1, 256)) * 8, Expect(1, None, ("not UTF-8",))

@@ -265,6 +265,13 @@ def test_bad_geojson_is_refused_in_one_line_and_nothing_is_written(case, tmp_pat
     _refused(capsys, tmp_path, "geojson", source, pattern, *line)
 
 
+def test_a_utf16_geojson_is_named_as_such(tmp_path, capsys):
+    """Windows editors save UTF-16 with a byte-order mark: its NUL bytes read as "binary data?" before."""
+    source = tmp_path / "wide.geojson"
+    source.write_bytes(_collection(_point({"type": "ew-radar"})).encode("utf-16"))
+    _refused(capsys, tmp_path, "geojson", source, r"is UTF-16 text; save it as UTF-8", 1)
+
+
 def test_a_file_too_large_is_refused(tmp_path, capsys):
     source = tmp_path / "big.geojson"
     source.write_bytes(b" " * 10_000_001)

@@ -199,10 +199,22 @@ def read_bytes(path: str | Path, limit: int = MAX_BYTES, what: str = "file") -> 
     return b"".join(chunks)
 
 
+def wide_encoding(raw: bytes) -> str | None:
+    """"UTF-16" or "UTF-32" when ``raw`` opens with that encoding's byte-order mark (Windows editors save text so;
+    its NUL bytes would otherwise read as binary data), else None."""
+    if raw.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "UTF-32"
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16"
+    return None
+
+
 def read_text(path: str | Path, limit: int = MAX_BYTES, what: str = "scenario file") -> str:
     """Read a text file with :func:`read_bytes`, refusing binary data and NUL bytes."""
     path = Path(path)
     raw = read_bytes(path, limit, what)
+    if (wide := wide_encoding(raw)) is not None:
+        raise InputError(path, f"is {wide} text; save it as UTF-8", 1)
     if b"\x00" in raw:
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
         raise InputError(path, "contains a NUL byte; not a text file", line)

@@ -58,7 +58,7 @@ from iadsim.scenario.importers.common import (
 )
 from iadsim.scenario.load import UNIT_KINDS
 from iadsim.scenario.models import CivilFlight, Raid, Unit
-from iadsim.scenario.yamlio import MAX_BYTES, InputError, read_bytes
+from iadsim.scenario.yamlio import MAX_BYTES, InputError, read_bytes, wide_encoding
 
 MAX_FEATURES = 20_000
 """Most features (placemarks) read from one file."""
@@ -119,6 +119,8 @@ def read(source: Path, options: ImportOptions, fmt: str) -> Imported:
 
 
 def _geojson(source: Path, raw: bytes) -> list[Feature]:
+    if (wide := wide_encoding(raw)) is not None:
+        raise InputError(source, f"is {wide} text; save it as UTF-8 (RFC 8259: JSON is UTF-8)", 1)
     if b"\x00" in raw:
         raise InputError(source, "is not GeoJSON: it contains a NUL byte (binary data?)")
     try:
