@@ -16,8 +16,8 @@ merged, GNN association), so the fused picture's measurements and the launches' 
 metres and milliseconds (every pinned metric stayed the same); and by a step audit (after issue 21): a look,
 a picture check and a failure or repair read the geometry sample nearer their time, not the step's first (every
 edge of visibility came half a step late on average), a target is seen from its start to its arrival exactly, its
-velocity at its first and last flying samples is one-sided, and the deciding crew is the command post commanding
-the battery.
+velocity at its first and last flying samples is one-sided, the deciding crew is the command post commanding
+the battery, and a missile arriving at a target already gone misses it as gone, not by its aim.
 Only a change meant to alter outcomes may re-pin it (the functions below, run over
 ``GOLDEN``, write the same structure). The typed events are turned back into the old text here, so the test
 checks the numeric columns too (missiles, time of flight, miss distance, reasons).

@@ -2016,9 +2016,10 @@ def arrive(ctx: Context, k: int, st: State, rr: np.ndarray, tt: np.ndarray) -> N
     guided_ = kept_guidance(ctx, st, rr, ff, tt, times)
     np.subtract.at(bat.guiding, (rr, ctx.group[ff]), eng.rounds[rr, tt])  # (two salvos of one radar's: both)
     checks = (  # the reasons to miss, the first that applies
-        ((aim_errors <= ctx.basket) | ctx.inertial[ff], Reason.AIM_ERROR),  # an inertial missile's miss is its aim
-        # (a target that ends its route attacking nothing - civil traffic, a decoy - is gone there)
+        # a target already shot down or at its route's end (where one that attacks nothing - civil traffic, a decoy -
+        # is gone) is gone, whatever the aim (it was counted an aim error: the aim point was where it did not fly)
         (out.alive[rr, tt] & ~out.leaked[rr, tt] & (times < w.arrival_time[tt]), Reason.TARGET_GONE),
+        ((aim_errors <= ctx.basket) | ctx.inertial[ff], Reason.AIM_ERROR),  # an inertial missile's miss is its aim
         (rd.unit_up[rr, w.fire_unit[ff]], Reason.UNIT_DOWN),
         (rd.able[rr, ff], Reason.CHAIN_BROKEN),
         (guided_, Reason.RADAR_DARK),
