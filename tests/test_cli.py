@@ -373,7 +373,7 @@ def test_summary_intervals_keep_one_scale():
 
     assert interval_text(stat(3.0e8, 0.0, 6.4e8), money=True) == "300 M [0, 640 M]"
     assert interval_text(stat(5.0e4, 0.0, 1.2e5), money=True) == "0.05 M [0, 0.12 M]"
-    assert interval_text(stat(1.5e9, 9.87e8, 2.46e9), money=True) == "1,500 M [987 M, 2,460 M]"  # not 1.5e+03
+    assert interval_text(stat(1.5e9, 9.996e8, 2.46e9), money=True) == "1,500 M [1,000 M, 2,460 M]"  # not 1e+03
     assert interval_text(stat(0.05, 0.004, 0.1)) == "0.05 [0.004, 0.10]"
     assert interval_text(stat(2.5, 1.0, None)) == "2.50 [1.00, inf]"
     assert interval_text(stat(None, None, None)) == interval_text({}) == "-"

@@ -377,14 +377,28 @@ def test_a_target_s_velocity_at_its_first_and_last_flying_samples_is_its_speed(m
     target = {"id": "fast", "type": "cruise-missile", "altitude_reference": "msl", "start": "10.3 s", "route": [
         {"x": "30 km", "y": "0 m", "altitude": "2000 m", "speed": f"{speed} m/s"},
         {"x": "6 km", "y": "0 m", "altitude": "2000 m", "speed": f"{speed} m/s"}]}
+    short = {**target, "id": "short", "route": [  # 3 s of flight: one flying sample at a 2 s step
+        {"x": "30 km", "y": "5 km", "altitude": "2000 m", "speed": f"{speed} m/s"},
+        {"x": "28.2 km", "y": "5 km", "altitude": "2000 m", "speed": f"{speed} m/s"}]}
     radar_unit = {"id": "sr", "type": "mr-search-radar", "x": "0 km", "y": "0 km"}
-    data = scenario_dict([radar_unit], threats=[target], duration="2 min", step=step,
+    data = scenario_dict([radar_unit], threats=[target, short], duration="2 min", step=step,
                          terrain={"flat": "100 m", "extent": "100 km"})
     data["defended_assets"] = []
     world = build_world(make_scenario(data))
-    flying = np.flatnonzero(world.active[:, 0])
-    np.testing.assert_array_equal(flying, np.flatnonzero((world.times >= 10.3) & (world.times < 10.3 + 24e3 / speed)))
-    np.testing.assert_allclose(world.velocity[flying, 0], np.tile([-speed, 0.0, 0.0], (len(flying), 1)), atol=1e-2)
+    for t, length in ((0, 24e3), (1, 1.8e3)):
+        flying = np.flatnonzero(world.active[:, t])
+        np.testing.assert_array_equal(flying, np.flatnonzero((world.times >= 10.3)
+                                                             & (world.times < 10.3 + length / speed)))
+        np.testing.assert_allclose(world.velocity[flying, t], np.tile([-speed, 0.0, 0.0], (len(flying), 1)),
+                                   atol=1e-2)
+    # in the window it starts in, it flies (from the next sample, back): where it is, and how fast (the intercept,
+    # the aim point and the end game read the velocity; the sample before its start holds it still)
+    from iadsim.engine.phases import position_at, velocity_at
+
+    k = int(np.flatnonzero(world.times <= 10.3)[-1])
+    assert not world.active[k, 0] and world.active[k + 1, 0]
+    np.testing.assert_allclose(velocity_at(world, k, [0]), [[-speed, 0.0, 0.0]], atol=1e-2)
+    np.testing.assert_allclose(position_at(world, k, 0, 10.8)[:2], [30e3 - 0.5 * speed, 0.0], atol=0.05)
 
 
 def test_pre_authorisation_decides_while_the_target_is_still_out_of_reach(scenario):

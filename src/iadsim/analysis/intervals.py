@@ -76,7 +76,7 @@ def number_text(value: float | None, money: bool = False) -> str:
         return "inf"
     if money:
         millions = value / 1e6
-        if abs(millions) >= 1000:  # (``.3g`` would write 1.5e+03)
+        if abs(float(f"{millions:.3g}")) >= 1000:  # (``.3g`` would write 1.5e+03, and 1e+03 for 999.6)
             return f"{millions:,.0f} M"
         return "0" if value == 0 else f"{millions:.3g} M"
     return f"{value:.2g}" if 0 < abs(value) < 0.01 else f"{value:.2f}"

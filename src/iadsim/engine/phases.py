@@ -487,10 +487,28 @@ def position_at(w: World, k: int, t, when) -> np.ndarray:
                                    np.asarray(when) - w.times[k])
     shape, t, ahead = t.shape, t.ravel(), ahead.ravel()
     out = positions_at(w.position[k], w.velocity[k], t, ahead)  # (numpy's numbers, compiled)
-    if k + 1 < len(w.times) and (starting := ~w.active[k, t] & w.active[k + 1, t]).any():
+    if (starting := starting_in(w, k, t)).any():
         out[starting] = positions_at(w.position[k + 1], w.velocity[k + 1], t[starting],
                                      ahead[starting] - (w.times[k + 1] - w.times[k]))
     return out.reshape(shape + (3,))
+
+
+def velocity_at(w: World, k: int, t) -> np.ndarray:
+    """(n, 3) [m/s] targets ``t``'s velocities in step ``k``'s window, as :func:`position_at` carries them: the
+    sample's, or the next one's for a target that starts its route within the window (float32, as stored)."""
+    t = np.asarray(t, np.int64)
+    out = w.velocity[k, t]
+    if (starting := starting_in(w, k, t)).any():
+        out[starting] = w.velocity[k + 1, t[starting]]
+    return out
+
+
+def starting_in(w: World, k: int, t: np.ndarray) -> np.ndarray:
+    """(n,) bool: targets ``t`` that start their route within step ``k``'s window (off it at the step's sample, on
+    it at the next): what :func:`position_at` and :func:`velocity_at` carry back from the next sample."""
+    if k + 1 >= len(w.times):
+        return np.zeros(np.shape(t), bool)
+    return ~w.active[k, t] & w.active[k + 1, t]
 
 
 def initial_state(ctx: Context) -> State:
@@ -775,8 +793,9 @@ def looks_in(ctx: Context, trk: SensorTracks, start: float, end: float) -> tuple
 
 def sense(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, out: Outcomes) -> None:
     """Each sensor's looks in the step's window, at its own times, in order, for sensors that work and sense:
-    a detection draw per target from the look's Pd (the geometry sampled at the step), the detections' plots
-    (targets the sensor does not resolve merge; keyed measurement noise) and the look's false plots, and the
+    a detection draw per target from the look's Pd (the geometry sample nearer the look; a target only from its
+    start until its arrival), the detections' plots (targets the sensor does not resolve merge; keyed measurement
+    noise) and the look's false plots, and the
     sensor's own tracks (:func:`iadsim.tracking.scan.scan_looks`: GNN association, M-of-N, drop after K
     missed looks). The reports of the sensors' confirmed tracks are kept in ``trk.reports`` for the fire
     units' pictures, and each object a sensor newly follows reaches the fire units' pictures (its confirmation
@@ -848,9 +867,7 @@ def step_looks(ctx: Context, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray
         for n, (i, key) in enumerate(zip(at, keys, strict=True)):
             j = np.searchsorted(pairs, key)
             pd[n, j], sigma[n, j] = looks.pd[i], looks.sigma[i]
-        for n, other in ((0, 1), (1, 0)):  # a target off its route at one sample (starting or arriving in the
-            off = ~ctx.world.active[(k0, k1)[n], pairs % n_t]  # window) reads the other, while it is on it
-            pd[n, off], sigma[n, off] = pd[other, off], sigma[other, off]
+        on_route_samples(ctx.world, k0, k1, pairs % n_t, pd, sigma)
         keep = (pd > 0).any(axis=0)
         pairs, pd, sigma = pairs[keep], np.ascontiguousarray(pd[:, keep]), sigma[:, keep]
         ctx.looks_now = (k, (pairs // n_t, pairs % n_t, pd, sigma, middle))
@@ -1488,7 +1505,7 @@ def engagement_geometry(ctx: Context, k: int, f, t, when) -> tuple[np.ndarray, n
     nxt = min(k + 1, len(w.times) - 1)
     here, there = w.height_agl[k, t].astype(float), w.height_agl[nxt, t].astype(float)
     height = here + (there - here) * np.clip(dt / w.step, 0.0, 1.0)
-    velocity = w.velocity[k, t].astype(float)  # (stored float32: the kernel's arithmetic stays double)
+    velocity = velocity_at(w, k, t).astype(float)  # (stored float32: the kernel's arithmetic stays double)
     speed = np.linalg.norm(velocity, axis=-1)
     tof, point, ok, inside = engagement_points(w.fire_position, np.ascontiguousarray(f, np.int64),
                                                position_at(w, k, t, when), velocity, ctx.speed, height, speed,
@@ -1714,11 +1731,19 @@ def visible(ctx: Context, k: int) -> tuple[np.ndarray, float]:
         k0, k1, middle = nearer_samples(ctx, k)
         w = ctx.world
         both = np.stack([w.looks.visible_at(k0), w.looks.visible_at(k1)])
-        for n, other in ((0, 1), (1, 0)):  # a target off its route at one sample reads the other (as step_looks)
-            off = ~w.active[(k0, k1)[n]]
-            both[n][:, off] = both[other][:, off]
+        on_route_samples(w, k0, k1, np.arange(len(w.target_ids)), both)
         ctx.visible_now = (k, (both, middle))
     return ctx.visible_now[1]
+
+
+def on_route_samples(w: World, k0: int, k1: int, targets: np.ndarray, *values: np.ndarray) -> None:
+    """In place, for ``values`` (2, ..., n) at samples ``k0`` and ``k1`` whose last axis is of ``targets`` (n,): a
+    target off its route at one sample (it starts or arrives between them) takes the other's, where it flies (when
+    a look or an event may see it is for the caller to say: from its start, until its arrival)."""
+    for n, other in ((0, 1), (1, 0)):
+        off = ~w.active[(k0, k1)[n], targets]
+        for v in values:
+            v[n][..., off] = v[other][..., off]
 
 
 def nearer_samples(ctx: Context, k: int) -> tuple[int, int, float]:
@@ -1982,7 +2007,7 @@ def aim_points(ctx: Context, k: int, pic: Picture, rr, ff, tt, when, tof) -> tup
     """The times of flight (n,) and aim points (n, 3) of launches: the intercept predicted from the fire unit's own
     track, or from the truth (time of flight ``tof``) where there is no track or the track gives no intercept."""
     w = ctx.world
-    aim = position_at(w, k, tt, when) + w.velocity[k, tt] * np.where(np.isfinite(tof), tof, 0.0)[:, None]
+    aim = position_at(w, k, tt, when) + velocity_at(w, k, tt) * np.where(np.isfinite(tof), tof, 0.0)[:, None]
     velocity = pic.x[rr, ff, tt, 3:]
     position = pic.x[rr, ff, tt, :3] + velocity * (when - pic.track_time[rr, ff, tt])[:, None]
     tof_track, point, ok = intercept(w.fire_position[ff], position, velocity, ctx.speed[ff])
@@ -2069,7 +2094,7 @@ def single_shot_pk(ctx: Context, st: State, k: int, rr, ff, tt, when, arrival, a
     out = ctx.pk[ff].astype(float)
     line = arrival - w.fire_position[ff]
     line /= np.maximum(np.linalg.norm(line, axis=-1), 1e-9)[:, None]
-    v = w.velocity[k, tt]
+    v = velocity_at(w, k, tt)
     crossing = np.linalg.norm(v - np.sum(v * line, axis=-1)[:, None] * line, axis=-1)
     interval = ctx.update_interval[ff]
     # the guiding track's estimate error over the update interval (its manoeuvre term is the end game's own)

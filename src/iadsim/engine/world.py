@@ -121,7 +121,8 @@ class World:
     civil: np.ndarray  # (T,) bool
     transponder: np.ndarray  # (T,) bool
     position: np.ndarray  # (K, T, 3) world x, y, altitude MSL
-    velocity: np.ndarray  # (K, T, 3) float32 [m/s] (central differences of the positions; 0 where not flying)
+    velocity: np.ndarray  # (K, T, 3) float32 [m/s] (central differences of the positions, one-sided at a flight's
+    #                       first and last samples; 0 where not flying)
     height_agl: np.ndarray  # (K, T) float32 [m]
     active: np.ndarray  # (K, T) airborne and on its route
     arrived: np.ndarray  # (K, T) reached the end of its route (a threat's target) by this step
@@ -336,14 +337,20 @@ def _gradient(position: np.ndarray, step: float) -> np.ndarray:
     return out
 
 
-def _one_sided_at_the_ends(velocity: np.ndarray, position: np.ndarray, active: np.ndarray, step: float) -> None:
+def _one_sided_at_the_ends(velocity: np.ndarray, position: np.ndarray, active: np.ndarray, step: float,
+                           start: np.ndarray, arrival: np.ndarray) -> None:
     """At a target's first flying sample, and at its last, a central difference (:func:`_gradient`) straddles its
     start or its arrival, where the route holds still: it gives too low a speed there (an anti-radiation missile
-    launched between two samples: 400 m/s for 600). There, each takes the one-sided difference on its flying side."""
+    launched between two samples: 400 m/s for 600). There, each takes the one-sided difference on its flying side;
+    a flight with one flying sample, its whole route over its own duration (``start``, ``arrival`` (T,) [s])."""
     k_n = len(position)
-    for t in np.flatnonzero(active.sum(axis=0) >= 2):
+    for t in np.flatnonzero(active.any(axis=0)):
         flying = np.flatnonzero(active[:, t])
         first, last = int(flying[0]), int(flying[-1])
+        if first == last:
+            if 0 < first < k_n - 1:  # (held at its start before, at its end after)
+                velocity[first, t] = (position[first + 1, t] - position[first - 1, t]) / (arrival[t] - start[t])
+            continue
         if first > 0:
             velocity[first, t] = (position[first + 1, t] - position[first, t]) / step
         if last < k_n - 1:
@@ -575,7 +582,7 @@ def build_world(scenario: Scenario) -> World:
     # millimetre over a step; a height by less than a millimetre (the looks above were judged in float64). Readers
     # that compute with them (the intercept kernels, norms) read them as float64 first.
     velocity = _gradient(position, spec.step)
-    _one_sided_at_the_ends(velocity, position, active, spec.step)
+    _one_sided_at_the_ends(velocity, position, active, spec.step, start_time, arrival_time)
     velocity[~active] = 0.0
     velocity = velocity.astype(np.float32)
     height = height.astype(np.float32)

@@ -203,8 +203,10 @@ LUA_TOKEN_WORK = 2.5e11
 squared: it builds each a character at a time, in time that grows with its length squared (about 1.1e-11 s per
 character squared: a 400,000-character string takes 1.7 s, one of 5,000,000 about 5 minutes). This bound keeps a
 member's reading to a few seconds; a real mission's texts are some thousands of characters."""
-# a string runs to its closing quote or to the end (so that no match fails and is tried again further on: linear)
-_LUA_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*(?:"|\\?\Z)|\'(?:[^\'\\]|\\.)*(?:\'|\\?\Z)|[0-9][0-9.eE+-]*', re.DOTALL)
+# comments first, as pydcs skips them (a quote in one is no string); a string runs to its closing quote or to the
+# end, and a comment to its end (so that no match fails and is tried again further on: linear)
+_LUA_TOKEN = re.compile(rb'--\[\[.*?(?:\]\]|\Z)|--[^\n]*|"(?:[^"\\]|\\.)*(?:"|\\?\Z)|\'(?:[^\'\\]|\\.)*(?:\'|\\?\Z)'
+                        rb'|[0-9][0-9.]*(?:[eE][+-]?[0-9]*)?', re.DOTALL)
 
 
 def _check_tokens(source: Path, name: str, data: bytes) -> None:
@@ -213,7 +215,7 @@ def _check_tokens(source: Path, name: str, data: bytes) -> None:
     work, longest, where = 0.0, 0, 0
     for match in _LUA_TOKEN.finditer(data):
         n = match.end() - match.start()
-        if n > 1000:  # (the short ones cost nothing)
+        if n > 1000 and not match.group().startswith(b"--"):  # (a comment costs pydcs nothing; short ones neither)
             work += float(n) * n
             if n > longest:
                 longest, where = n, match.start()
