@@ -200,12 +200,19 @@ def read_bytes(path: str | Path, limit: int = MAX_BYTES, what: str = "file") -> 
 
 
 def wide_encoding(raw: bytes) -> str | None:
-    """"UTF-16" or "UTF-32" when ``raw`` opens with that encoding's byte-order mark (Windows editors save text so;
-    its NUL bytes would otherwise read as binary data), else None."""
-    if raw.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
-        return "UTF-32"
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "UTF-16"
+    """"UTF-16" or "UTF-32" when ``raw`` opens with that encoding's byte-order mark and its opening reads as
+    mostly ASCII text in it (Windows editors save text so; its NUL bytes would otherwise read as binary data), else
+    None (binary data that happens to open with a mark)."""
+    for name, marks in (("UTF-32", (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")), ("UTF-16", (b"\xff\xfe", b"\xfe\xff"))):
+        if raw.startswith(marks):
+            unit = 4 if name == "UTF-32" else 2
+            head = raw[: 4096 - 4096 % unit + unit]
+            head = head[: len(head) - len(head) % unit]
+            try:
+                text = head.decode(name.lower().replace("-", ""))
+            except UnicodeDecodeError:
+                return None
+            return name if text and sum(c < "\x80" for c in text) >= 0.9 * len(text) else None
     return None
 
 
