@@ -506,7 +506,7 @@ def velocity_at(w: World, k: int, t) -> np.ndarray:
 def starting_in(w: World, k: int, t: np.ndarray) -> np.ndarray:
     """(n,) bool: targets ``t`` that start their route within step ``k``'s window (off it at the step's sample, on
     it at the next): what :func:`position_at` and :func:`velocity_at` carry back from the next sample."""
-    if k + 1 >= len(w.times):
+    if not w.starts_within[k]:  # (most steps: no index work)
         return np.zeros(np.shape(t), bool)
     return ~w.active[k, t] & w.active[k + 1, t]
 
@@ -862,11 +862,15 @@ def step_looks(ctx: Context, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray
         k0, k1, middle = nearer_samples(ctx, k)
         at = [looks.at(k0), looks.at(k1)]
         keys = [looks.sensor[i].astype(np.int64) * n_t + looks.target[i] for i in at]
-        pairs = np.union1d(*keys)
-        pd, sigma = np.zeros((2, len(pairs)), np.float32), np.zeros((2, len(pairs)), np.float32)
-        for n, (i, key) in enumerate(zip(at, keys, strict=True)):
-            j = np.searchsorted(pairs, key)
-            pd[n, j], sigma[n, j] = looks.pd[i], looks.sigma[i]
+        if len(keys[0]) == len(keys[1]) and np.array_equal(*keys):  # the same pairs at both (most steps)
+            pairs = keys[0]
+            pd, sigma = np.stack([looks.pd[i] for i in at]), np.stack([looks.sigma[i] for i in at])
+        else:
+            pairs = np.union1d(*keys)
+            pd, sigma = np.zeros((2, len(pairs)), np.float32), np.zeros((2, len(pairs)), np.float32)
+            for n, (i, key) in enumerate(zip(at, keys, strict=True)):
+                j = np.searchsorted(pairs, key)
+                pd[n, j], sigma[n, j] = looks.pd[i], looks.sigma[i]
         on_route_samples(ctx.world, k0, k1, pairs % n_t, pd, sigma)
         keep = (pd > 0).any(axis=0)
         pairs, pd, sigma = pairs[keep], np.ascontiguousarray(pd[:, keep]), sigma[:, keep]
@@ -1740,6 +1744,8 @@ def on_route_samples(w: World, k0: int, k1: int, targets: np.ndarray, *values: n
     """In place, for ``values`` (2, ..., n) at samples ``k0`` and ``k1`` whose last axis is of ``targets`` (n,): a
     target off its route at one sample (it starts or arrives between them) takes the other's, where it flies (when
     a look or an event may see it is for the caller to say: from its start, until its arrival)."""
+    if np.array_equal(w.active[k0], w.active[k1]):  # (no target starts or arrives between them: most steps)
+        return
     for n, other in ((0, 1), (1, 0)):
         off = ~w.active[(k0, k1)[n], targets]
         for v in values:

@@ -288,6 +288,13 @@ class World:
         return out
 
     @cached_property
+    def starts_within(self) -> np.ndarray:
+        """(K,) bool: some target starts its route within step k's window (off it at sample k, on it at k + 1)."""
+        out = np.zeros(len(self.times), bool)
+        out[:-1] = (~self.active[:-1] & self.active[1:]).any(axis=1)
+        return out
+
+    @cached_property
     def attacking(self) -> np.ndarray:
         """(T,) int64: 0 for a threat that attacks something (a defended asset or a unit: it leaks, or strikes, on
         reaching it at the end of its route), -1 for one that does not, or a decoy (the kernels' test, like
