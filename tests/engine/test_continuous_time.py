@@ -125,46 +125,6 @@ def test_a_fixed_decision_time_shifts_the_first_launch_by_exactly_that_time(scen
                float(np.mean(first["human-in-the-loop"] - first["autonomous"])), decision, abs=1e-9)
 
 
-@pytest.mark.validation
-@pytest.mark.parametrize("slots", [1, 2])
-def test_simultaneous_nominations_queue_for_one_deciding_crew(scenario, slots, validation):
-    """Four launchers each nominate one of four targets arriving together; the command post that commands them
-    all decides, ``slots`` decisions at a time: each launch follows the crew's queue (first come, first served)."""
-    decision = 4.0
-    units = [{"id": f"sam-{i}", "type": "t-launcher", "x": f"{20 * i} m", "y": "0 m"} for i in range(4)]
-    units.append({"id": "cp", "type": "command-post", "x": "0 km", "y": "-3 km"})
-    links = [{"from": "cp", "to": f"sam-{i}", "carries": "cues", "latency": "0 s"} for i in range(4)]
-    threats = [stream(1, id_=f"t{i}", bearing_deg=b) for i, b in enumerate((0, 90, 180, 270))]
-    world = build_world(scenario("1 s", units=units, links=links, threats=threats,
-                                 doctrine={"concurrent_decisions": slots},
-                                 authority={"mode": "human-in-the-loop",
-                                            "decision_time": {"distribution": "fixed", "value": f"{decision} s"}}))
-    engine = Engine(world, np.arange(2), seed=3)
-    engine.run()
-    ev = engine.events
-    factor = world.scenario.proficiency(world.scenario.unit("cp").crew).reaction_time_factor
-    for r in range(2):
-        mine = ev[ev.replication == r]
-        nominated = mine[mine.kind == "nominated"]
-        # a burst: each when its target's intercept enters the envelope (launchers 0-60 m from the origin)
-        assert len(nominated) == 4
-        np.testing.assert_allclose(nominated.time, window(0.0, DZ)[0], atol=1.0)
-        free = [-np.inf] * slots
-        expected = {}
-        for n in nominated.itertuples():  # in the order the crew received them
-            i = int(np.argmin(free))
-            begin = max(n.time, free[i])
-            free[i] = begin + decision * factor
-            expected[(n.unit, n.target)] = free[i]
-        launched = {(e.unit, e.target): e.time for e in mine[mine.kind == "launch"].itertuples()}
-        assert launched.keys() == expected.keys()
-        validation(f"queue: launch times of 4 simultaneous decisions, {slots} at a time, {decision} s each",
-                   "first-come first-served queue written in the test", [launched[key] for key in expected],
-                   list(expected.values()), abs=1e-9)
-    # the last decision waits for the others: 4 / slots decisions in a row
-    assert max(expected.values()) - nominated.time.min() == pytest.approx(decision * factor * 4 / slots, abs=1.0)
-
-
 def _queued(nominated, crew_of, slots: int, decision: float) -> dict:
     """The launch times first-come first-served queues give: each nomination (in the order received) waits for
     the first free of its deciding crew's ``slots``; ``crew_of(unit)`` -> (crew, its reaction-time factor)."""
@@ -176,6 +136,46 @@ def _queued(nominated, crew_of, slots: int, decision: float) -> dict:
         queue[i] = max(n.time, queue[i]) + decision * factor
         expected[(n.unit, n.target)] = queue[i]
     return expected
+
+
+def _deciding(scenario, units, links, threats, decision: float, **doctrine):
+    """An engine of two replications run over a human-in-the-loop scenario whose every decision takes
+    ``decision`` seconds (before the crew's factor)."""
+    world = build_world(scenario("1 s", units=units, links=links, threats=threats, doctrine=doctrine,
+                                 authority={"mode": "human-in-the-loop",
+                                            "decision_time": {"distribution": "fixed", "value": f"{decision} s"}}))
+    engine = Engine(world, np.arange(2), seed=3)
+    engine.run()
+    return world, engine
+
+
+@pytest.mark.validation
+@pytest.mark.parametrize("slots", [1, 2])
+def test_simultaneous_nominations_queue_for_one_deciding_crew(scenario, slots, validation):
+    """Four launchers each nominate one of four targets arriving together; the command post that commands them
+    all decides, ``slots`` decisions at a time: each launch follows the crew's queue (first come, first served)."""
+    decision = 4.0
+    units = [{"id": f"sam-{i}", "type": "t-launcher", "x": f"{20 * i} m", "y": "0 m"} for i in range(4)]
+    units.append({"id": "cp", "type": "command-post", "x": "0 km", "y": "-3 km"})
+    links = [{"from": "cp", "to": f"sam-{i}", "carries": "cues", "latency": "0 s"} for i in range(4)]
+    threats = [stream(1, id_=f"t{i}", bearing_deg=b) for i, b in enumerate((0, 90, 180, 270))]
+    world, engine = _deciding(scenario, units, links, threats, decision, concurrent_decisions=slots)
+    ev = engine.events
+    factor = world.scenario.proficiency(world.scenario.unit("cp").crew).reaction_time_factor
+    for r in range(2):
+        mine = ev[ev.replication == r]
+        nominated = mine[mine.kind == "nominated"]
+        # a burst: each when its target's intercept enters the envelope (launchers 0-60 m from the origin)
+        assert len(nominated) == 4
+        np.testing.assert_allclose(nominated.time, window(0.0, DZ)[0], atol=1.0)
+        expected = _queued(nominated, lambda unit: ("cp", factor), slots, decision)
+        launched = {(e.unit, e.target): e.time for e in mine[mine.kind == "launch"].itertuples()}
+        assert launched.keys() == expected.keys()
+        validation(f"queue: launch times of 4 simultaneous decisions, {slots} at a time, {decision} s each",
+                   "first-come first-served queue written in the test", [launched[key] for key in expected],
+                   list(expected.values()), abs=1e-9)
+    # the last decision waits for the others: 4 / slots decisions in a row
+    assert max(expected.values()) - nominated.time.min() == pytest.approx(decision * factor * 4 / slots, abs=1.0)
 
 
 @pytest.mark.validation
@@ -192,12 +192,7 @@ def test_each_command_post_decides_for_the_batteries_it_commands(scenario, valid
     links = [{"from": "cp-a" if i < 2 else "cp-b", "to": f"sam-{i}", "carries": "cues", "latency": "0 s"}
              for i in range(4)]
     threats = [stream(1, id_=f"t{i}", bearing_deg=b) for i, b in enumerate((0, 72, 144, 216, 288))]
-    world = build_world(scenario("1 s", units=units, links=links, threats=threats,
-                                 doctrine={"autonomous_fallback": True},
-                                 authority={"mode": "human-in-the-loop",
-                                            "decision_time": {"distribution": "fixed", "value": f"{decision} s"}}))
-    engine = Engine(world, np.arange(2), seed=3)
-    engine.run()
+    world, engine = _deciding(scenario, units, links, threats, decision, autonomous_fallback=True)
     ev = engine.events
     sc = world.scenario
     unit_index = {u.id: i for i, u in enumerate(sc.spec.units)}
@@ -226,21 +221,28 @@ def test_each_command_post_decides_for_the_batteries_it_commands(scenario, valid
         assert own == [pytest.approx(3.0 * decision, abs=1.0)]
 
 
+def _inbound(make_scenario, type_: str, x0: float, altitude: float, speed: float, step: str, duration: str,
+             extent: str, start: str = "0 s"):
+    """A search radar (mast 15 m) at the origin of flat terrain 100 m high, and one ``type_`` flying straight at it
+    from ``x0`` m east at ``altitude`` m above the ground and ``speed`` m/s, from ``start``; no defended asset."""
+    radar_unit = {"id": "sr", "type": "mr-search-radar", "x": "0 km", "y": "0 km", "mast_height": "15 m"}
+    target = {"id": "in", "type": type_, "altitude_reference": "msl", "start": start, "route": [
+        {"x": f"{x0} m", "y": "0 m", "altitude": f"{100 + altitude} m", "speed": f"{speed} m/s"},
+        {"x": "0 m", "y": "0 m", "altitude": f"{100 + altitude} m", "speed": f"{speed} m/s"}]}
+    data = scenario_dict([radar_unit], threats=[target], duration=duration, step=step,
+                         terrain={"flat": "100 m", "extent": extent})
+    data["defended_assets"] = []
+    return make_scenario(data)
+
+
 @pytest.mark.validation
 @pytest.mark.parametrize("step", ["1 s", "0.25 s"])
 def test_first_detection_follows_the_cumulative_pd_over_the_radar_s_own_looks(make_scenario, step, validation):
     """A target flying straight at a search radar: the distribution of its first detection over replications is
     the cumulative Pd over the radar's looks (one per scan period, at a phase uniform per replication), each
     look's Pd from the radar equation at that moment."""
-    radar_unit = {"id": "sr", "type": "mr-search-radar", "x": "0 km", "y": "0 km", "mast_height": "15 m"}
     speed, x0, altitude = 50.0, 150_000.0, 3000.0  # a small drone: Pd 0.01-0.13 per look, detected in the end
-    target = {"id": "in", "type": "drone", "altitude_reference": "msl", "route": [
-        {"x": f"{x0} m", "y": "0 m", "altitude": f"{100 + altitude} m", "speed": f"{speed} m/s"},
-        {"x": "0 m", "y": "0 m", "altitude": f"{100 + altitude} m", "speed": f"{speed} m/s"}]}
-    data = scenario_dict([radar_unit], threats=[target], duration="30 min", step=step,
-                         terrain={"flat": "100 m", "extent": "320 km"})
-    data["defended_assets"] = []
-    scenario = make_scenario(data)
+    scenario = _inbound(make_scenario, "drone", x0, altitude, speed, step, "30 min", "320 km")
     world = build_world(scenario)
     radar = scenario.catalog.types["mr-search-radar"]
     drone = scenario.catalog.types["drone"]
@@ -284,7 +286,6 @@ def test_a_target_entering_a_radar_s_range_is_first_detected_when_the_looks_say_
     moment, 0 beyond the range; a phase uniform per replication), at a 2 s step as at 0.25 s. The crossing falls
     anywhere between two geometry samples (eight start offsets): a look read its step's first sample, so the edge
     came up to a step late (0.8 s on average at 2 s, found by a step audit); it now reads the nearer sample."""
-    radar_unit = {"id": "sr", "type": "mr-search-radar", "x": "0 km", "y": "0 km", "mast_height": "15 m"}
     speed, altitude, ahead = 60.0, 2500.0, 3000.0  # starts 3 km outside the range: 50 s to the edge
     scenario_type = "utility-helicopter"
     offsets = np.arange(8) * 0.25  # [s] the crossing at every quarter of a 2 s step
@@ -292,13 +293,8 @@ def test_a_target_entering_a_radar_s_range_is_first_detected_when_the_looks_say_
     got, expected, spread = [], [], []
     for n, offset in enumerate(offsets):
         x0 = 160e3 + ahead  # the catalog's range, checked below
-        target = {"id": "in", "type": scenario_type, "altitude_reference": "msl", "start": f"{offset} s", "route": [
-            {"x": f"{x0} m", "y": "0 m", "altitude": f"{100 + altitude} m", "speed": f"{speed} m/s"},
-            {"x": "0 m", "y": "0 m", "altitude": f"{100 + altitude} m", "speed": f"{speed} m/s"}]}
-        data = scenario_dict([radar_unit], threats=[target], duration="4 min", step=step,
-                             terrain={"flat": "100 m", "extent": "400 km"})
-        data["defended_assets"] = []
-        scenario = make_scenario(data)
+        scenario = _inbound(make_scenario, scenario_type, x0, altitude, speed, step, "4 min", "400 km",
+                            start=f"{offset} s")
         radar = scenario.catalog.types["mr-search-radar"]
         radar_range = radar.instrumented_range.value
         assert radar_range == 160e3
