@@ -170,8 +170,8 @@ def interval(values, kind: str = "value", upper: float | None = None, confidence
         return _result(mean, low, high, n, "wilson")
     if kind == "fraction":
         lo_range, hi_range = 0.0, 1.0
-    elif kind == "bounded":
-        lo_range, hi_range = 0.0, (math.inf if upper is None else float(upper))
+    elif kind == "bounded":  # (its bound given: without one it is a count, above)
+        lo_range, hi_range = 0.0, float(upper)
     elif kind in ("count", "time", "amount"):
         lo_range, hi_range = 0.0, math.inf
     else:
@@ -187,12 +187,10 @@ def interval(values, kind: str = "value", upper: float | None = None, confidence
     if kind in ("bounded", "fraction") and n >= 2 and float(x.min()) == float(x.max()) in (lo_range, hi_range):
         # every value on one end of the range: the other side is bounded by Wilson on "not at that end",
         # E[X] <= upper * P(X > 0) (and likewise from the top)
-        span = hi_range - lo_range
-        if math.isfinite(span):
-            reach = span * wilson(0, n, confidence)[1]
-            if mean == lo_range:
-                return _result(mean, lo_range, lo_range + reach, n, "wilson bound (all values at the minimum)")
-            return _result(mean, hi_range - reach, hi_range, n, "wilson bound (all values at the maximum)")
+        reach = (hi_range - lo_range) * wilson(0, n, confidence)[1]
+        if mean == lo_range:
+            return _result(mean, lo_range, lo_range + reach, n, "wilson bound (all values at the minimum)")
+        return _result(mean, hi_range - reach, hi_range, n, "wilson bound (all values at the maximum)")
     if n == 1:
         return _result(mean, mean, mean, n, "single value")
     if n < SMALL_SAMPLE:

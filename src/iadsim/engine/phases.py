@@ -669,8 +669,8 @@ def update_chains(ctx: Context, rd: Readiness, rows) -> None:
                     one[0, [sensor_pos[s] for s in status.sensors]] = True
                     if status.able:
                         one[1, [sensor_pos[g] for g in status.guiders if g in sensor_pos]] = True
-                    first = [post_pos[c] for c in status.commanders if c in post_pos][:1]
-                    ctx.chain_cache[key] = (status.able, one, first[0] if status.able and first else -1)
+                    commands = post_pos[status.commanders[0]] if status.able and status.commanders else -1
+                    ctx.chain_cache[key] = (status.able, one, commands)
                 able[f], (feeds[f], guides[f]), commander[f] = ctx.chain_cache[key]
             posts = np.zeros((len(w.post_ids), len(w.sensor_ids)), bool)
             for c, post in enumerate(w.post_ids):

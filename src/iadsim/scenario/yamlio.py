@@ -206,8 +206,7 @@ def wide_encoding(raw: bytes) -> str | None:
     for name, marks in (("UTF-32", (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")), ("UTF-16", (b"\xff\xfe", b"\xfe\xff"))):
         if raw.startswith(marks):
             unit = 4 if name == "UTF-32" else 2
-            head = raw[: 4096 - 4096 % unit + unit]
-            head = head[: len(head) - len(head) % unit]
+            head = raw[: min(len(raw), 4096) // unit * unit]  # (whole code units)
             try:
                 text = head.decode(name.lower().replace("-", ""))
             except UnicodeDecodeError:
