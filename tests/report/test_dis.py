@@ -212,12 +212,23 @@ def test_shots_fire_and_detonate_as_the_run_logged(run_dir, capture):
     got = sorted((round(t, 3), d["result"]) for t, d in packets if d["type"] == 3)
     assert got == sorted(expected) and len(got) > 0
     fires = {d["event"]: (t, d) for t, d in packets if d["type"] == 2}
+    states = {}  # each entity's state PDUs, (time, location)
+    for t, d in packets:
+        if d["type"] == 1:
+            states.setdefault(d["entity"], []).append((t, d["location"]))
+    kills = 0
     for t, d in packets:
         if d["type"] == 3:  # its Fire PDU: the same event, firing entity, target and munition, earlier
             when, f = fires[d["event"]]
             assert when < t and (f["firing"], f["target"], f["munition"]) == (d["firing"], d["target"], d["munition"])
             assert f["mtype"] == d["mtype"] == (2, 1, 0, 1, 0, 0, 0)  # munition, anti-air, guided
-            assert f["range"] == pytest.approx(np.linalg.norm(d["location"] - f["location"]), rel=1e-5)
+            if d["result"] == 5:  # a miss detonates at its aim point, the range its fire control computed
+                assert f["range"] == pytest.approx(np.linalg.norm(d["location"] - f["location"]), rel=1e-5)
+            else:  # a kill detonates at its target, where the target's last state stands (not at its aim point)
+                there = [loc for when, loc in states[d["target"]] if abs(when - t) < 1e-3]
+                assert there and np.linalg.norm(d["location"] - there[-1]) < 0.01
+                kills += 1
+    assert kills > 0
 
 
 def test_a_killed_aircraft_ends_destroyed_at_its_kill(run_dir, capture):

@@ -17,8 +17,9 @@ The PDUs are encoded here, field by field, from the standard's layouts (big-endi
   nothing is sent after the run's end.
 * **Fire** (type 2, family 2) for each surface-to-air missile at its launch: firing entity its launcher, target
   its target, munition the missile's own entity, the launch point, the missile's velocity, the range to its aim.
-* **Detonation** (type 3, family 2) for each missile at its arrival: result 2 (entity proximate detonation) when
-  its salvo killed, 5 (detonation, away from the target) when it missed; none when the run ended first.
+* **Detonation** (type 3, family 2) for each missile at its arrival: result 2 (entity proximate detonation) at the
+  target when its salvo killed, 5 (detonation, away from the target) at its aim point when it missed; none when the
+  run ended first.
 * **Electromagnetic Emission** (type 23, family 6) for every unit with a radar (its own, or a launcher's): one
   system and one beam (frequency, ERP in dBm = peak power + gain, PRF, pulse width, the beam's azimuth centre and
   sweep from its sector (from true north), a full circle without one) whose **beam status** follows its emission:
@@ -336,12 +337,13 @@ def dis_pdus(run: Run, replication: int, exercise: int = 1) -> list[Pdu]:
             body, track = line.missiles[m], tracks[("missile", m)]
             munition, etype = ids[("missile", m)], entity_type(body)
             start, velocity, _ = track.at(shot.time)
-            aim = track.at(shot.arrival)[0]
+            end = track.at(shot.arrival)[0]  # (its aim point, or where it killed)
+            aim = ecef(*lonlat(shot.aim[0], shot.aim[1]), shot.aim[2]) if np.isfinite(shot.aim).all() else end
             add(shot.time, fire(exercise, shot.time, firing, target, munition, event, start, etype, velocity,
                                 float(np.linalg.norm(aim - start))))
             if shot.outcome and shot.arrival <= duration:
                 add(shot.arrival, detonation(exercise, shot.arrival, firing, target, munition, event,
-                                             track.at(shot.arrival - 1e-6)[1], aim, etype,
+                                             track.at(shot.arrival - 1e-6)[1], end, etype,
                                              KILL_RESULT if shot.outcome == "kill" else MISS_RESULT))
     switched: dict[int, list[tuple[float, bool]]] = {}
     for t, unit, on in line.emission:  # (in time order)

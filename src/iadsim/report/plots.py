@@ -333,7 +333,7 @@ def replay_figure(layers: MapLayers, replay: Replay, fire_position: dict[str, tu
                 fx, fy = layers.km(*fire_position[e.fire_unit])
                 i = index[e.target]
                 frac = (t - e.launch_time) / max(e.time_of_flight, 1e-9)
-                # the missile flies straight to its aim point (the target's, if the run gave none)
+                # the missile flies straight to its aim point or kill point (the target's, if the run gave none)
                 ax, ay = layers.km(e.aim[0], e.aim[1]) if np.isfinite(e.aim[0]) else (kx[f, i], ky[f, i])
                 xs += [float(fx), float(fx + frac * (ax - fx)), None]
                 ys += [float(fy), float(fy + frac * (ay - fy)), None]

@@ -1,6 +1,7 @@
 """One replication replayed from its run folder: where every target is at each (decimated) time, and
 whether it is flying, killed or has leaked, from the stored trajectories and the run's typed events;
-each missile flies in a straight line from its launcher to its aim point (as the engine flies it)."""
+each missile flies in a straight line from its launcher to its aim point (as the engine flies it), or to its kill
+point when it killed (it homed on the target there)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ class Engagement:
     fire_unit: str
     target: str
     outcome: str  # "kill", "miss" or "" when the log ends first
-    aim: tuple[float, float, float] = (np.nan, np.nan, np.nan)  # world x, y, z [m] the missiles fly to
+    aim: tuple[float, float, float] = (np.nan, np.nan, np.nan)  # world x, y, z [m] the missiles fly to (aim or kill)
 
 
 @dataclass
@@ -50,6 +51,21 @@ class Replay:
     decoy: np.ndarray | None = None  # (T,) bool: a decoy (at the end of its route: GONE, not LEAKED)
 
 
+def salvo_end(launch, outcomes: pd.DataFrame) -> tuple[float, str, np.ndarray]:
+    """A salvo's time of flight (0 if not finite), outcome ("kill", "miss", or "" when the log ends first: its own
+    kill or miss event, by its unit and target at its arrival) and where its missiles end (x, y, z, NaN where not
+    known): its aim point, or its kill point when it killed (it homed on the target)."""
+    tof = float(launch.time_of_flight) if np.isfinite(launch.time_of_flight) else 0.0
+    at = outcomes[(outcomes["unit"] == launch.unit) & (outcomes["target"] == launch.target)
+                  & ((outcomes["time"] - (launch.time + tof)).abs() < 1e-3)]
+    outcome = str(at["kind"].iloc[0]) if len(at) else ""
+    end = np.array([launch.x, launch.y, launch.z], float)
+    if outcome == "kill":
+        killed_at = at[["x", "y", "z"]].to_numpy(float)[0]
+        end = np.where(np.isfinite(killed_at), killed_at, end)
+    return tof, outcome, end
+
+
 def build_replay(paths: Trajectories, events: pd.DataFrame, unit_ids: list[str], replication: int,
                  max_frames: int = MAX_FRAMES, states: pd.DataFrame | None = None) -> Replay:
     """The replay of ``replication`` at up to ``max_frames`` of the stored times. ``events``: the run's typed
@@ -64,15 +80,12 @@ def build_replay(paths: Trajectories, events: pd.DataFrame, unit_ids: list[str],
             kill_time[row.target] = float(row.time)
             kill_at[row.target] = (row.x, row.y, row.z)
     engagements = []
-    outcomes = ev[ev["kind"].isin(["kill", "miss"])].sort_values("time", kind="stable")
+    outcomes = ev[ev["kind"].isin(["kill", "miss"])]
     for row in ev[ev["kind"] == "launch"].sort_values("time", kind="stable").itertuples():
-        tof = float(row.time_of_flight) if np.isfinite(row.time_of_flight) else 0.0
-        later = outcomes[(outcomes["unit"] == row.unit) & (outcomes["target"] == row.target)
-                         & (outcomes["time"] >= row.time) & (outcomes["time"] <= row.time + tof + 30.0)]
-        outcome = str(later["kind"].iloc[0]) if len(later) else ""
+        tof, outcome, aim = salvo_end(row, outcomes)
         unit = unit_ids[row.unit] if 0 <= row.unit < len(unit_ids) else ""
         target = paths.target_ids[row.target] if 0 <= row.target < n_t else ""
-        engagements.append(Engagement(float(row.time), tof, unit, target, outcome, (row.x, row.y, row.z)))
+        engagements.append(Engagement(float(row.time), tof, unit, target, outcome, tuple(aim.tolist())))
 
     steps = frame_steps(len(paths.times), max_frames)
     times = paths.times[steps]

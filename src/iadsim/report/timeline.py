@@ -15,7 +15,8 @@ is decided here once:
   nothing at the end of their routes (they left the area); a target killed before its first stored frame appears at
   its kill point only;
 * each missile of a salvo flies straight from its launcher to the aim point over its time of flight (sampled at the
-  run's step), with its launcher and target; the salvo's outcome (one draw for its missiles) is its shot's.
+  run's step), with its launcher and target; a salvo that killed flies to its kill point instead (the target where
+  the missiles reached it); the salvo's outcome (one draw for its missiles) is its shot's.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from iadsim.events import Status
-from iadsim.report.replay import FLYING, GONE, LEAKED, build_replay
+from iadsim.report.replay import FLYING, GONE, LEAKED, build_replay, salvo_end
 from iadsim.report.run import Run
 from iadsim.scenario.relocation import home_of
 
@@ -62,7 +63,8 @@ class Body:
 @dataclass
 class Shot:
     """A salvo: ``missiles`` (indices of the missile bodies) fired by unit ``unit`` at target ``target`` (-1: none
-    known) at ``time``, arriving at ``arrival`` with ``outcome`` kill, miss or "" (the run ended first)."""
+    known) at ``time``, arriving at ``arrival`` with ``outcome`` kill, miss or "" (the run ended first); ``aim``: the
+    aim point its fire control computed (x, y, z; its missiles end at the kill point when it killed)."""
 
     time: float
     arrival: float
@@ -71,6 +73,7 @@ class Shot:
     missiles: list[int]
     missile_type: str
     outcome: str
+    aim: tuple[float, float, float] = (np.nan, np.nan, np.nan)
 
 
 @dataclass
@@ -215,7 +218,7 @@ def _targets(run: Run, replication: int, events) -> list[Body]:
 
 
 def _missiles(run: Run, events) -> tuple[list[Body], list[Shot]]:
-    """Every surface-to-air missile fired (from its launcher to its aim point) and every salvo."""
+    """Every surface-to-air missile fired (from its launcher to its aim point, or its kill point) and every salvo."""
     scenario, unit_ids = run.scenario, run.unit_ids
     units = {u["id"]: u for u in run.entities.get("units", [])}
     outcomes = events[events["kind"].isin(["kill", "miss"])]
@@ -227,13 +230,9 @@ def _missiles(run: Run, events) -> tuple[list[Body], list[Shot]]:
         unit = units.get(unit_ids[row.unit], {})
         launcher = scenario.catalog.types.get(unit.get("type", ""))
         missile_type = str(getattr(launcher, "missile", "missile"))
-        tof = float(row.time_of_flight) if np.isfinite(row.time_of_flight) else 0.0
+        tof, outcome, aim = salvo_end(row, outcomes)
         arrival = float(row.time) + tof
-        later = outcomes[(outcomes["unit"] == row.unit) & (outcomes["target"] == row.target)
-                         & ((outcomes["time"] - arrival).abs() < 1e-3)]  # (its own salvo's, at its arrival)
-        outcome = str(later["kind"].iloc[0]) if len(later) else ""
         start = np.array([unit.get("x", 0.0), unit.get("y", 0.0), unit.get("z", 0.0)], float)
-        aim = np.array([row.x, row.y, row.z], float)
         aim = np.where(np.isfinite(aim), aim, start)
         ground = float(scenario.terrain.elevation_at(aim[0], aim[1]))
         if np.isfinite(ground):  # (an aim point below a diving target's terrain: on it)
@@ -250,5 +249,5 @@ def _missiles(run: Run, events) -> tuple[list[Body], list[Shot]]:
             bodies.append(Body("missile", len(bodies), missile_type, missile_type, "missile", "defence", points,
                                (arrival, "removed")))
         shots.append(Shot(float(row.time), arrival, int(row.unit), target, list(range(first, len(bodies))),
-                          missile_type, outcome))
+                          missile_type, outcome, (float(row.x), float(row.y), float(row.z))))
     return bodies, shots
