@@ -220,6 +220,28 @@ def test_binding_separation_is_kept():
         assert sorted(solution.assignment.tolist()) == [0, 2] and solution.objective == 9.0
 
 
+def test_a_unit_moves_only_for_a_gain():
+    """Three units, four candidates: unit 0's best site covers more than its given one; unit 1 covers nothing (a
+    launcher, a command post) and unit 2 what unit 0 covers at its best site. Every optimum moves unit 0 or unit 2
+    to a best site; only those that keep the other two at their given sites tell the analyst nothing false ("move
+    it, for no gain")."""
+    xy = np.array([[0.0, 0.0], [1000.0, 0.0], [2000.0, 0.0], [3000.0, 0.0]])
+    cover = np.zeros((2, 4, 1, 16), bool)
+    cover[0, 0, 0, :4] = True  # the given site of units 0 and 2's profile
+    cover[0, 1, 0, :10] = True  # the best site
+    cover[0, 2, 0, 2:8] = True  # unit 2's given site: inside what the best site covers
+    cover[0, 3, 0, :10] = True  # as good as the best site
+    profile = np.array([0, 1, 0])  # unit 1's profile covers nothing anywhere
+    given = np.array([0, 3, 2])
+    for method in ("auto", "heuristic"):
+        problem = Problem(xy, np.ones((3, 4), bool), profile, _pack(cover), np.ones((1, 16)),
+                          _pack(np.zeros((1, 16), bool)), np.array([8.0]), [], [], given)
+        solution = solve(problem, time_limit=30, method=method)
+        assert solution.objective == 10.0
+        assert solution.assignment[1] == given[1], method  # it covers nothing: it stays
+        assert (solution.assignment != given).sum() == 1, (method, solution.assignment)
+
+
 # ----------------------------------------------------------------------------------------------------
 # A scenario on a small synthetic DEM
 # ----------------------------------------------------------------------------------------------------

@@ -251,6 +251,11 @@ def test_without_automation_nothing_changes_and_fratricide_is_not_measured(tmp_p
     (lambda d: d["units"][0].update(interrogator_availability=0.5), "units[0].interrogator_availability"),
     (lambda d: d["authority"].pop("automation") and d["units"][1].update(trust=0.5), "units[1].trust"),
     (lambda d: d["authority"].update(identification={"transponder_availability": 1.2}), "transponder_availability"),
+    # the operator's own error rates, which the automation's operator model replaces (silently unused before)
+    (lambda d: d["authority"].update(identification={"p_civil_as_hostile": 0.9}),
+     "authority.identification.p_civil_as_hostile"),
+    (lambda d: d["authority"].update(identification={"persistent": True, "p_decoy_recognised": 0.5}),
+     "authority.identification.p_decoy_recognised"),
 ])
 def test_bad_automation_input_is_one_line_naming_the_field(tmp_path, capsys, change, field):
     doc = dict(copy.deepcopy(BASE), authority={"mode": "human-in-the-loop", "automation": {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from iadsim.analysis.metrics import replication_rows as replication_metrics
 from iadsim.engine import Engine, build_world
@@ -29,6 +30,19 @@ def test_in_the_loop_with_a_long_decision_engages_later_than_autonomous(make_sce
     # never before the autonomous system (which still waits for the target to enter the envelope)
     assert (first_human >= in_loop["time_to_first_detection"] + 40 - 1).all()
     assert (first_human >= first_auto).all() and (first_human - first_auto).mean() > 20
+
+
+def test_a_triangular_decision_time_of_zero_width_is_that_time(make_scenario):
+    """low = mode = high is a valid triangle of zero width: the crew decides in exactly that time, as a fixed time
+    (scipy's triangle gives NaN for it, and the battery never engaged)."""
+    data = point_defence()
+    data["authority"]["mode"] = "human-in-the-loop"
+    data["authority"]["decision_time"] = {"distribution": "fixed", "value": "12 s"}
+    _, _, fixed = _run(make_scenario, data)
+    data["authority"]["decision_time"] = {"distribution": "triangular", "low": "12 s", "mode": "12 s", "high": "12 s"}
+    _, _, triangle = _run(make_scenario, data)
+    assert fixed["time_to_first_engagement"].notna().all()
+    pd.testing.assert_frame_equal(triangle, fixed)
 
 
 def _unidentified_airliner(decision: str, window: str = "10 s") -> dict:

@@ -21,7 +21,9 @@ The problem (``docs/siting.md`` gives the formulation and its rules):
   feasible. The units' given positions are candidates too.
 * **Solution** (:func:`solve`): one time budget shared by the exact MILP (:func:`scipy.optimize.milp`, HiGHS,
   zero gap), the LP relaxation and greedy construction plus local search; the best laydown found and the least of
-  the upper bounds computed (MILP dual bound, LP optimum, union bound, stand-alone bound).
+  the upper bounds computed (MILP dual bound, LP optimum, union bound, stand-alone bound). An optimum is rarely
+  unique: each unit then goes back to its given site wherever that loses no coverage and breaks no constraint, so
+  a unit moves only for a gain (:func:`_stay_home`).
 """
 
 from __future__ import annotations
@@ -492,6 +494,26 @@ def _local_search(problem: Problem, start: np.ndarray, planes, deadline: float) 
     return a
 
 
+def _stay_home(problem: Problem, assignment: np.ndarray) -> np.ndarray:
+    """``assignment`` with each unit back at its given site wherever that loses no coverage and breaks no constraint
+    (in unit order, until none moves back): an optimum is rarely unique, and a unit that gains nothing (one without a
+    sensor, or covering what others cover) is not moved."""
+    if problem.given is None:
+        return assignment
+    given, planes = np.asarray(problem.given), problem.planes()
+    best, value = assignment.copy(), float(_weighted(_union(problem, assignment), planes).sum())
+    moved = True
+    while moved:
+        moved = False
+        for u in np.flatnonzero(best != given):
+            trial = best.copy()
+            trial[u] = given[u]
+            v = float(_weighted(_union(problem, trial), planes).sum())
+            if v >= value - 1e-9 and feasible(problem, trial):
+                best, value, moved = trial, v, True
+    return best
+
+
 def _heuristic(problem: Problem, deadline: float) -> np.ndarray | None:
     planes = problem.planes()
     starts = []
@@ -556,6 +578,7 @@ def solve(problem: Problem, time_limit: float = 60.0, method: str = "auto") -> S
         assignment, status, dual = _solve_milp(problem, model, budget)
         notes.append(f"MILP: {status}")
         if status == "optimal":
+            assignment = _stay_home(problem, assignment)
             per_band = coverage_of(problem, assignment)
             total = float(per_band.sum())
             return Solution(assignment, total, per_band, "milp", total, "milp", notes, fixed_value)
@@ -576,6 +599,7 @@ def solve(problem: Problem, time_limit: float = 60.0, method: str = "auto") -> S
     if not found:
         raise ValueError("no laydown found that meets the constraints and the given laydown's per-band coverage")
     total, how, assignment = max(found, key=lambda f: (f[0], f[1] == "heuristic"))
+    assignment = _stay_home(problem, assignment)
     bound, kind = min(bounds, key=lambda b: b[0])
     per_band = coverage_of(problem, assignment)
     return Solution(assignment, float(per_band.sum()), per_band, how, max(float(bound), total), kind, notes,

@@ -61,7 +61,9 @@ class Triangular:
             raise ValueError("needs low <= mode <= high")
 
     def ppf(self, spec, u: float) -> float:
-        c = (spec.mode - spec.low) / max(spec.high - spec.low, 1e-12)
+        if spec.high <= spec.low:  # (all three equal: that time; scipy gives NaN for a zero width)
+            return float(spec.low)
+        c = (spec.mode - spec.low) / (spec.high - spec.low)
         return float(stats.triang.ppf(u, c, loc=spec.low, scale=spec.high - spec.low))
 
 

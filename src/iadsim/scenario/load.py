@@ -202,7 +202,8 @@ def validate_spec(doc: Document) -> ScenarioSpec:
 
 def _profile_errors(spec: ScenarioSpec, catalog: Catalog, doc: Document) -> list[InputError]:
     """Every flight's classifier row exists in every classifier when the scenario has automation; a fire unit's
-    own classifier, trust and interrogator only on units that have them; iff_codes only for friendly aircraft."""
+    own classifier, trust and interrogator only on units that have them; iff_codes only for friendly aircraft; no
+    operator error rate the automation replaces."""
     errors = []
     for i, flight in enumerate(spec.traffic):
         if flight.side == "civil" and flight.iff_codes != "loaded":
@@ -223,6 +224,12 @@ def _profile_errors(spec: ScenarioSpec, catalog: Catalog, doc: Document) -> list
                 errors.append(doc.error(("units", i, name), f"{name} is {who}; '{unit.id}' is a {kinds[unit.id]}"))
     if automation is None:
         return errors
+    identification = spec.authority.identification
+    for name in ("p_civil_as_hostile", "p_hostile_as_civil", "p_decoy_recognised"):
+        if name in identification.model_fields_set:  # (silently unused, a sweep over it would read flat)
+            errors.append(doc.error(("authority", "identification", name), f"{name} is an operator's own error "
+                                    "rate, without automation; with authority.automation the classifier and the "
+                                    "operator model decide instead: leave it out"))
     for uid in automation.classifiers:
         if kinds.get(uid) != "launcher":
             errors.append(doc.error(("authority", "automation", "classifiers", uid), f"'{uid}' is not a fire unit "
