@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import stats
 
-from iadsim.analysis.intervals import KINDS, garwood, interval, ratio_interval, wilson
+from iadsim.analysis.intervals import KINDS, garwood, interval, interval_text, ratio_interval, wilson
 from iadsim.analysis.metrics import METRIC_KINDS, mean_ci
 
 
@@ -136,9 +137,11 @@ def test_no_interval_ever_leaves_its_quantity_range(data):
         assert stat["mean"] is None and stat["ci95"] == [None, None]
         return
     low, high = stat["ci95"]
+    low, high = -math.inf if low is None else low, math.inf if high is None else high  # (None: unbounded)
     lo_range, hi_range = RANGES[kind]
     assert lo_range <= low <= stat["mean"] <= high <= hi_range
-    assert stat["half_width"] == pytest.approx(max(stat["mean"] - low, high - stat["mean"]))
+    half = max(stat["mean"] - low, high - stat["mean"])
+    assert stat["half_width"] == pytest.approx(half) if math.isfinite(half) else stat["half_width"] is None
 
 
 @settings(max_examples=30, deadline=None)
@@ -167,6 +170,39 @@ def test_all_values_at_one_end_never_collapse_to_a_point(n):
     assert low == 0 and high == pytest.approx(8 * wilson(0, n)[1])
     low, high = interval(np.ones(n), "fraction")["ci95"]
     assert high == 1 and low == pytest.approx(1 - wilson(0, n)[1])
+
+
+@pytest.mark.parametrize("n", [1, 3, 30])
+def test_the_same_value_throughout_is_not_a_point(n):
+    """Every replication gives the same inner value c: the mean can still lie either side, by at most the range
+    beyond c times Wilson's bound on "some replication differs" (none of n did). A point would claim certainty."""
+    p = wilson(0, n)[1]
+    low, high = interval(np.ones(n), "bounded", upper=4)["ci95"]
+    assert low == pytest.approx(1 - p) and high == pytest.approx(1 + 3 * p)
+    low, high = interval(np.full(n, 0.25), "fraction")["ci95"]
+    assert low == pytest.approx(0.25 - 0.25 * p) and high == pytest.approx(0.25 + 0.75 * p)
+
+
+def test_one_value_says_nothing_of_its_spread():
+    """A single replication's time or amount: the interval is the quantity's range, unbounded above (None), never
+    the point a report would print as certain ("230.06 [230.06, 230.06]")."""
+    for kind in ("time", "amount"):
+        stat = interval([230.06], kind)
+        assert stat["mean"] == 230.06 and stat["ci95"] == [0.0, None] and stat["half_width"] is None
+    stat = interval([3.5], "value")
+    assert stat["ci95"] == [None, None]
+    assert interval_text(stat) == "3.50 [-inf, inf]"
+    assert interval([3.0], "count")["method"] == "poisson (garwood)"  # (a count's interval holds for one value)
+
+
+def test_an_over_dispersed_count_below_ten_values_takes_student_t():
+    """The module's rule: below ten values the percentile bootstrap is too narrow (its lower end can never fall below
+    the smallest value seen), whatever the kind; the over-dispersed count's branch used to skip it."""
+    x = np.array([2.0, 2, 2, 2, 30])
+    stat = interval(x, "count")
+    half = stats.t.ppf(0.975, 4) * x.std(ddof=1) / math.sqrt(5)
+    assert stat["method"] == "student-t (small n)"
+    assert stat["ci95"] == pytest.approx([max(x.mean() - half, 0.0), x.mean() + half])
 
 
 def test_a_ratio_of_totals_is_undefined_without_a_denominator_or_a_price():
@@ -235,7 +271,6 @@ def test_a_small_sample_ratio_uses_the_delta_method():
     """Below ten replications: r -/+ t(0.975, n-1) sd(a - r b) / (mean(b) sqrt(n)), the first-order (delta method)
     standard error of a ratio estimator (Cochran, Sampling Techniques, 3rd ed., 1977, sec. 6.4), clipped at 0; with
     a numerator where a denominator is zero, open above."""
-    from scipy import stats
 
     a, b = np.array([1.0, 2.0, 3.0, 2.0]), np.array([2.0, 4.0, 5.0, 5.0])
     r = a.sum() / b.sum()

@@ -45,6 +45,14 @@ def test_a_toy_metric_reaches_rows_summary_cli_and_run_folder(tiny, tmp_path, to
     assert (series["always_one"] == 1.0).all() and len(series) == len(np.arange(0, 180 + 1, 1))
     # the kills series ends at the run's mean kills
     assert series["kills"].iloc[-1] == pytest.approx(rows["kills"].mean())
+    # at each time, the kills before it (step k simulates [t_k, t_k+1): its state is t_k+1's), counted from the
+    # events; it was stamped a step early (a kill at 301.8 s showed at 301 s)
+    threat = np.array([not t["civil"] for t in run.entities["targets"]])
+    kills = run.events[(run.events["kind"] == "kill") & threat[run.events["target"].clip(lower=0)]]
+    assert len(kills) > 0
+    before = np.searchsorted(np.sort(kills["time"].to_numpy()), series["time"].to_numpy()[:-1], side="left")
+    assert series["kills"].to_numpy()[:-1] == pytest.approx(before / 24)
+    assert series["time"].iloc[-1] == 180 and series["time"].iloc[0] == 0 and series["kills"].iloc[0] == 0
 
 
 def test_existing_metric_names_and_summary_keys_are_kept(tiny):

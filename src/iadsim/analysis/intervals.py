@@ -21,11 +21,13 @@ whatever the confidence (a contract of ``simulate --json``); ``half_width`` is t
 ``max(mean - low, high - mean)``, so a stopping rule on it is conservative.
 
 The bootstrap is deterministic (a fixed generator seeded from the data's size), so the same values give
-the same interval on any machine and any number of workers. When every value of a bounded count sits on
-one end of its range, the percentile bootstrap degenerates to a point; the bound on that side then comes
-from the Wilson interval of the event "some value differs from the end": ``E[X] <= upper * P(X > 0)``. A
-bounded count whose bound is not given (a sweep's table, whose points may change it) takes the unbounded count's
-interval, which is conservative for it.
+the same interval on any machine and any number of workers. When every value of a bounded count or a
+fraction is the same, c, the percentile bootstrap degenerates to a point; the bounds then come from the Wilson
+interval of the event "some value differs from c": ``c - (c - lower) P <= E[X] <= c + (upper - c) P`` (one
+side only when c is an end of the range). A bounded count whose bound is not given (a sweep's table, whose points
+may change it) takes the unbounded count's interval, which is conservative for it. An over-dispersed count below
+ten values takes the Student-t interval, as every bootstrap does. One value says nothing of the spread: its
+interval is the quantity's whole range (an infinite end given as None, unbounded), never a point.
 
 References
 ----------
@@ -90,7 +92,8 @@ def interval_text(stat: dict, money: bool = False) -> str:
     if mean is None:
         return "-"
     low, high = (stat.get("ci95") or [None, None])[:2]
-    return f"{number_text(mean, money)} [{number_text(low, money)}, {number_text(high, money)}]"
+    low_text = "-inf" if low is None else number_text(low, money)
+    return f"{number_text(mean, money)} [{low_text}, {number_text(high, money)}]"
 
 
 def wilson(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
@@ -181,23 +184,33 @@ def interval(values, kind: str = "value", upper: float | None = None, confidence
         if float(total).is_integer() and not _overdispersed(x):
             low, high = garwood(int(total), n, confidence)
             return _result(mean, low, high, n, "poisson (garwood)")
-        low, high, method = bootstrap_mean(x, confidence)
-        return _result(mean, max(low, lo_range), min(high, hi_range), n,
-                       method + (" (over-dispersed)" if float(total).is_integer() else ""))
-    if kind in ("bounded", "fraction") and n >= 2 and float(x.min()) == float(x.max()) in (lo_range, hi_range):
-        # every value on one end of the range: the other side is bounded by Wilson on "not at that end",
-        # E[X] <= upper * P(X > 0) (and likewise from the top)
-        reach = (hi_range - lo_range) * wilson(0, n, confidence)[1]
-        if mean == lo_range:
-            return _result(mean, lo_range, lo_range + reach, n, "wilson bound (all values at the minimum)")
-        return _result(mean, hi_range - reach, hi_range, n, "wilson bound (all values at the maximum)")
-    if n == 1:
-        return _result(mean, mean, mean, n, "single value")
+        if n >= SMALL_SAMPLE:
+            low, high, method = bootstrap_mean(x, confidence)
+            return _result(mean, max(low, lo_range), min(high, hi_range), n,
+                           method + (" (over-dispersed)" if float(total).is_integer() else ""))
+    if kind in ("bounded", "fraction") and float(x.min()) == float(x.max()):
+        # every value the same, c: P(X != c) is bounded by Wilson on "some value differs" (none of n did), and
+        # c - (c - lower) P(X != c) <= E[X] <= c + (upper - c) P(X != c); on an end of the range, one side only
+        p = wilson(0, n, confidence)[1]
+        where = "at the minimum" if mean == lo_range else "at the maximum" if mean == hi_range else "the same"
+        return _result(mean, mean - (mean - lo_range) * p, mean + (hi_range - mean) * p, n,
+                       f"wilson bound (all values {where})")
+    if n == 1:  # nothing is known of its spread: the quantity's range (an infinite end: None, unbounded)
+        return _unknown_spread(mean, lo_range, hi_range)
     if n < SMALL_SAMPLE:
         half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
         return _result(mean, max(mean - half, lo_range), min(mean + half, hi_range), n, "student-t (small n)")
     low, high, method = bootstrap_mean(x, confidence)
     return _result(mean, max(low, lo_range), min(high, hi_range), n, method)
+
+
+def _unknown_spread(mean: float, lo_range: float, hi_range: float) -> dict:
+    """One value: its interval is the quantity's whole range, an infinite end given as None (unbounded)."""
+    out = _result(mean, lo_range, hi_range, 1, "single value (the quantity's range)")
+    out["ci95"] = [v if math.isfinite(v) else None for v in out["ci95"]]
+    if not math.isfinite(out["half_width"]):
+        out["half_width"] = None
+    return out
 
 
 def _overdispersed(x: np.ndarray) -> bool:

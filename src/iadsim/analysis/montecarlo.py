@@ -76,7 +76,10 @@ shows no more, and the picture reporters cost as much as a step of the engine in
 
 class SeriesRecorder:
     """The time-series reporters (:data:`iadsim.analysis.metrics.REPORTERS`) summed over a batch's replications
-    after the steps it samples (:data:`SERIES_POINTS`; every step in a run of up to that many)."""
+    at the time samples it keeps (:data:`SERIES_POINTS`; every sample in a run of up to that many). As for
+    :class:`StateRecorder`, step ``k`` simulates the window from sample ``k`` to ``k + 1``, so the state after it is
+    sample ``k + 1``'s (sample 0: the state the engine starts from); the last sample holds the state at the run's
+    end, its time the scenario's duration."""
 
     def __init__(self, world: World, engine: Engine):
         self.world, self.engine = world, engine
@@ -87,10 +90,12 @@ class SeriesRecorder:
         self._row = np.full(n, -1)
         self._row[self.steps] = np.arange(len(self.steps))
         self.sums = np.zeros((len(self.steps), len(self.names)))
+        self.record(0)
 
     def after_step(self, steps: int) -> None:
-        """The engine's ``on_step``: record the step just simulated (if sampled)."""
-        self.record(steps - 1)
+        """The engine's ``on_step``: ``steps`` steps done, the state is that of time sample ``steps`` (after the
+        last step, the run's end: the last sample's)."""
+        self.record(min(steps, len(self.world.times) - 1))
 
     def record(self, step: int) -> None:
         row = self._row[step]
@@ -100,7 +105,9 @@ class SeriesRecorder:
             self.sums[row, j] = float(np.sum(of_state(self.world, self.engine.state)))
 
     def frame(self) -> pd.DataFrame:
-        return pd.DataFrame({"time": self.world.times[self.steps], "replications": len(self.engine.reps),
+        times = self.world.times[self.steps].astype(float)
+        times[-1] = max(times[-1], float(self.world.scenario.spec.duration))  # (the run's end)
+        return pd.DataFrame({"time": times, "replications": len(self.engine.reps),
                              **{name: self.sums[:, j] for j, name in enumerate(self.names)}})
 
 

@@ -22,6 +22,7 @@ import os
 import shutil
 import tempfile
 import time
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -786,7 +787,14 @@ def _write_scenario(scenario: Scenario, built: SitingInput, solution: Solution, 
     header = f"# Units {', '.join(built.unit_ids)} sited by `iadsim site` (see siting.json).\n"
     # validated where its relative paths resolve as they will: the staging folder is a sibling of the final one
     path.write_text(dump(yaml, data, header))
-    load_scenario(path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        load_scenario(path)
+    for w in caught:  # (named by its final path, never the staging folder's, as its errors are)
+        message = str(w.message)
+        for stage in dict.fromkeys((str(path.parent.resolve()), str(path.parent))):
+            message = message.replace(stage, str(final))
+        warnings.warn(message, w.category, stacklevel=2)
 
 
 def _write_csv(path: Path, summary: dict) -> None:
