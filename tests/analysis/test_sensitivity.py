@@ -132,4 +132,5 @@ def test_mean_ci_half_width():
     assert stat["n"] == 3 and stat["mean"] == pytest.approx(7 / 3)
     assert stat["half_width"] == pytest.approx(4.3027 * np.std([1, 2, 4], ddof=1) / np.sqrt(3), rel=1e-4)
     assert stat["ci95"] == pytest.approx([stat["mean"] - stat["half_width"], stat["mean"] + stat["half_width"]])
-    assert mean_ci([5.0])["half_width"] == 0.0 and mean_ci([])["half_width"] is None
+    # one value says nothing of the spread (its interval is the whole range, unbounded: no half-width); none: nothing
+    assert mean_ci([5.0])["half_width"] is None and mean_ci([])["half_width"] is None

@@ -15,7 +15,7 @@ import pytest
 
 from iadsim.analysis import DaskExecutor, LocalExecutor, load_results, query, run_sweep
 from iadsim.analysis.metrics import REPLICATION_METRICS as METRICS
-from iadsim.analysis.sweep import SweepWarning, ci_half_width, load_sweep
+from iadsim.analysis.sweep import SweepWarning, ci_half_width, load_sweep, summarise_sweep
 
 from .conftest import GRID_SWEEP, TINY_SCENARIO
 
@@ -159,6 +159,13 @@ def test_an_unfinished_sweep_is_not_reported_and_its_query_says_so(write_sweep, 
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a finished sweep's tables warn of nothing
         assert partial.complete and len(partial.points) == 2
+    # a finished sweep that loses a results file (as "delete it and rerun" advises) and whose rerun is interrupted is
+    # unfinished again: its old summary.json said complete, and query and the report read the partial points
+    next(iter(store.unit_files(tmp_path / "out"))).unlink()
+    run_sweep(sweep, tmp_path / "out", "serial", max_units=0)
+    assert not store.is_complete(tmp_path / "out")
+    run_sweep(sweep, tmp_path / "out", "serial")
+    assert store.is_complete(tmp_path / "out")
     # a summary too large for read_json (a sweep of some 50,000 points) still says it completed; a name of escapes too
     summary = tmp_path / "out" / store.SUMMARY
     for name in ("x" * 200, "\u00e9\"" * 100, None):
@@ -183,6 +190,8 @@ def test_a_results_file_copied_under_another_name_is_not_counted_twice(write_swe
         load_results(tmp_path / "out")
     with pytest.raises(InputError, match="twice"):
         run_sweep(sweep, tmp_path / "out", "serial")  # (the resume summarises: refused, not summed)
+    with pytest.raises(InputError, match="holds replication 0 of point 0 twice"):  # (SQL counted the copy in)
+        query(tmp_path / "out", "SELECT point, count(*) FROM results GROUP BY point")
     store.unit_path(tmp_path / "out", 99, 0).unlink()
     assert len(load_results(tmp_path / "out")) == n
 
@@ -224,7 +233,7 @@ def _stops_at(values, target: float, least: int, most: int, batch: int) -> int:
     in whole batches."""
     n = least
     while n < most:
-        half = ci_half_width(values[:n])
+        half = ci_half_width(values[:n], metric="kills")  # (the interval the summary gives the metric)
         if half is not None and half <= target:
             return n
         need = n + batch
@@ -234,18 +243,52 @@ def _stops_at(values, target: float, least: int, most: int, batch: int) -> int:
     return most
 
 
+def test_a_factor_that_empties_a_layer_keeps_one_schema(write_sweep, tmp_path):
+    """Moving the TELAR from the medium layer to the short one leaves the short layer empty at one point (its
+    metrics NaN) and not at the other (whole numbers): the results files still share one schema, and the sweep
+    finishes (it refused its own files as 'not a results file of this sweep' and could never finish)."""
+    sweep = load_sweep(write_sweep(GRID_SWEEP.replace('"units[sr].readiness.availability", values: [0.5, 1.0]',
+                                                      '"units[telar].layer", values: [medium, short]')))
+    run_sweep(sweep, tmp_path / "out", "serial")
+    rows = load_results(tmp_path / "out")
+    short = rows.groupby("point")["reached_short"]
+    assert short.apply(lambda x: x.isna().all()).tolist() == [True, False]
+    assert rows["reached_short"].dtype == np.float64
+    assert summarise_sweep(tmp_path / "out", ["kills"])["replications"].tolist() == [6, 6]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
+def test_a_fifo_named_as_a_results_file_is_refused_not_read(write_sweep, tmp_path):
+    """Reading it would wait for a writer for ever (query and resume both hung)."""
+    from iadsim.analysis.sweep import store
+    from iadsim.scenario import InputError
+
+    sweep = load_sweep(write_sweep(GRID_SWEEP))
+    run_sweep(sweep, tmp_path / "out", "serial")
+    fifo = store.unit_path(tmp_path / "out", 9, 0)
+    os.mkfifo(fifo)
+    for read in (lambda: load_results(tmp_path / "out"), lambda: run_sweep(sweep, tmp_path / "out", "serial"),
+                 lambda: query(tmp_path / "out", "SELECT count(*) FROM results")):
+        with pytest.raises(InputError, match="is named as a results file but is not a regular file") as err:
+            read()
+        assert err.value.file == str(fifo)
+
+
 @pytest.mark.parametrize("half_width", [100.0, 0.6, 0.01])
 def test_ci_stopping(write_sweep, tmp_path, half_width):
     sweep = load_sweep(write_sweep(STOP_SWEEP.format(half_width=half_width)))
     run_sweep(sweep, tmp_path / "out", "serial")
     rows = load_results(tmp_path / "out")
+    summary = summarise_sweep(tmp_path / "out", ["kills"]).set_index("point")
     ran_to_max = []
-    for _, group in rows.groupby("point"):
+    for point, group in rows.groupby("point"):
         kills = group.sort_values("replication")["kills"].to_numpy(float)
         n = len(kills)
         assert list(group["replication"].sort_values()) == list(range(n))
         assert 6 <= n <= 30 and n % 3 == 0
-        hw = ci_half_width(kills)
+        hw = ci_half_width(kills, metric="kills")
+        # a point stopped early reports the precision it stopped for (the rule read another interval than this)
+        assert summary.loc[point, "kills_half_width"] == pytest.approx(hw)
         if half_width == 100.0:
             assert n == 6  # never stops before min, stops as soon as allowed
         elif half_width == 0.01:

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from iadsim.analysis.metrics import METRICS as REGISTRY
 from iadsim.analysis.metrics import REPLICATION_METRICS as METRICS
 from iadsim.analysis.metrics import mean_ci, summarise_groups
 from iadsim.analysis.sweep import store
@@ -100,7 +101,7 @@ class _PointPlan:
         if n >= self.cap:
             self.finished = True
             return 0
-        half = ci_half_width(x, self.stop.confidence)
+        half = ci_half_width(x, self.stop.confidence, self.stop.metric)
         if half is not None and half <= self.stop.half_width:
             self.finished = True
             return 0
@@ -115,9 +116,10 @@ class _PointPlan:
         return new
 
 
-def ci_half_width(values, confidence: float = 0.95) -> float | None:
-    """Student-t confidence-interval half-width of the finite values (None for fewer than 2: no estimate)."""
-    stat = mean_ci(values, confidence)
+def ci_half_width(values, confidence: float = 0.95, metric: str | None = None) -> float | None:
+    """The half-width of the finite values' confidence interval, the one the summary gives ``metric``
+    (:func:`iadsim.analysis.metrics.mean_ci`); None for fewer than 2 values, or an unbounded one: no estimate."""
+    stat = mean_ci(values, confidence, metric=metric)
     return stat["half_width"] if stat["n"] >= 2 else None
 
 
@@ -185,6 +187,10 @@ class _Scheduler:
         self._said = {self._unlined(note) for note in sweep.base_notes}  # the warnings said so far
         for p in range(len(sweep.points)):
             self._advance(p, 0)
+        if not all(self._finished(p) for p in range(len(self.plans))):
+            # a summary.json left by a finished run whose results files went missing would say complete until
+            # this run finishes (an interrupted one never would): it is written again when every point is
+            (out_dir / store.SUMMARY).unlink(missing_ok=True)
 
     def run(self, executor: Executor, max_units: int | None) -> SweepResult:
         """Submit units as workers free up and record each as it completes, until none is left (or
@@ -335,9 +341,9 @@ def _rows(metrics: pd.DataFrame, point: int, factors: pd.DataFrame) -> pd.DataFr
     out = {"point": np.full(n, point, dtype=np.int64), "replication": metrics["replication"].to_numpy(np.int64)}
     for name in factors.columns:
         out[name] = pd.array([factors[name].iloc[point]] * n, dtype=factors[name].dtype)
-    for m in METRICS:
-        x = np.asarray(metrics[m])
-        out[m] = x.astype(np.float64) if x.dtype.kind == "f" else x.astype(np.int64)
+    for m in METRICS:  # (an optional metric is NaN at a point that lacks it - a layer a factor empties - so always
+        x = np.asarray(metrics[m])  # float: the results files of one sweep share one schema)
+        out[m] = x.astype(np.float64) if x.dtype.kind == "f" or REGISTRY[m].optional else x.astype(np.int64)
     return pd.DataFrame(out)
 
 

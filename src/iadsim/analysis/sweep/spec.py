@@ -308,6 +308,13 @@ def _check_spec(spec: SweepSpec, doc: Document) -> None:
             errors.append(doc.error(("factors", k), "an oat design needs values: [low, high] or low and high"))
         if ranged and (f.low is None or f.high is None or not f.low < f.high):
             errors.append(doc.error(("factors", k, "low" if f.low is None else "high"), "needs low < high"))
+        if f.integer and not sampled:  # (only sampled designs round: a grid's 0.5 crashed writing its column)
+            levels = [("values", v) for v in f.values or ()] + [(n, getattr(f, n)) for n in ("low", "high")
+                                                                 if getattr(f, n) is not None]
+            bad = next((n for n, v in levels if not (_is_number(v) and float(v).is_integer())), None)
+            if bad is not None:
+                errors.append(doc.error(("factors", k, bad), "with integer: true the levels of a "
+                                        f"{spec.design} design must be whole numbers (only sampled designs round)"))
         if f.unit is not None and f.values is not None and any(not _is_number(v) for v in f.values):
             errors.append(doc.error(("factors", k, "values"), "with 'unit', values must be plain numbers"))
     if spec.design == "list":

@@ -57,6 +57,9 @@ def completed_units(out_dir: str | Path) -> set[tuple[int, int]]:
     for entry in entries:
         m = _UNIT_FILE.match(entry.name)
         if m:
+            if not entry.is_file():  # (a FIFO would hang every reader: named, never opened)
+                raise InputError(folder / entry.name, "is named as a results file but is not a regular file (a "
+                                 "FIFO, device or folder); remove it and rerun the sweep to recompute it")
             done.add((int(m.group(1)), int(m.group(2))))
     return done
 
@@ -383,13 +386,16 @@ def load_results(out_dir: str | Path, columns: list[str] | None = None) -> pd.Da
     if {"point", "replication"} <= set(frame.columns):
         twice = frame.duplicated(["point", "replication"])
         if twice.any():
-            point, replication = (int(v) for v in frame.loc[twice, ["point", "replication"]].iloc[0])
-            raise InputError(Path(out_dir) / RESULTS, f"holds replication {replication} of point {point} twice (a "
-                             "results file copied?): delete the copy and rerun the sweep")
+            raise _twice(out_dir, *(int(v) for v in frame.loc[twice, ["point", "replication"]].iloc[0]))
     if wanted is not columns:
         frame = frame[columns]
     keys = [c for c in ("point", "replication") if c in frame.columns]
     return frame.sort_values(keys, kind="stable").reset_index(drop=True) if keys else frame
+
+
+def _twice(out_dir, point: int, replication: int) -> InputError:
+    return InputError(Path(out_dir) / RESULTS, f"holds replication {replication} of point {point} twice (a results "
+                      "file copied?): delete the copy and rerun the sweep")
 
 
 def query(out_dir: str | Path, sql: str, allow_files: bool = False) -> pd.DataFrame:
@@ -427,6 +433,10 @@ def query(out_dir: str | Path, sql: str, allow_files: bool = False) -> pd.DataFr
         if points is not None:
             con.register("points", points)
         try:
+            twice = con.execute("SELECT point, replication FROM results GROUP BY point, replication "
+                                "HAVING count(*) > 1 LIMIT 1").fetchone()  # (as load_results refuses it)
+            if twice is not None:
+                raise _twice(out_dir, *twice)
             return con.execute(sql).df()
         except duckdb.Error as exc:
             raise InputError("SQL", f"query failed: {_one_line(exc)}") from None
