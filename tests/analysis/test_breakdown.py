@@ -4,6 +4,7 @@ are counted here by hand."""
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from iadsim.analysis.breakdown import episodes, outcomes_by, reason_columns
@@ -74,6 +75,20 @@ def test_by_fire_unit_counts_what_each_did_and_adds_up_to_the_run():
     with pytest.raises(ValueError, match="by"):
         outcomes_by(EVENTS, ENTITIES, 2, "crew")
     assert reason_columns("lost")[0] == "lost:target_gone"
+
+
+def test_a_fire_units_threat_kills_leave_out_airliners_friendlies_decoys_and_missiles():
+    """fu-b shoots down the liner, a friendly fighter, a decoy and an anti-radiation missile, two each per
+    replication: more salvos that killed than fu-a's one threat, and none of them a threat (the report's "killed
+    most" read the salvos, crediting fu-b)."""
+    entities = {**ENTITIES, "targets": [
+        *ENTITIES["targets"], {"id": "f1", "flight": "f1", "type": "fighter", "civil": True, "friendly": True},
+        {"id": "d1", "flight": "d", "type": "decoy", "civil": False, "decoy": True},
+        {"id": "a1", "flight": "r1", "type": "arm", "civil": False, "arm": True}]}
+    extra = events_frame([row(r, 80, EventKind.KILL, 2, t) for r in (0, 1) for t in (3, 4, 5, 6)])
+    table = outcomes_by(pd.concat([EVENTS, extra], ignore_index=True), entities, 2, "fire_unit").set_index("group")
+    assert table.loc["fu-b", "kills"] == 4.0 and table.loc["fu-b", "threats_killed"] == 0.0
+    assert table.loc["fu-a", "kills"] == 1.0 and table.loc["fu-a", "threats_killed"] == 1.0
 
 
 def test_episodes_follow_each_engagement_from_nomination_to_its_end():

@@ -461,6 +461,28 @@ def test_what_drove_the_outcome_counts_only_threats_as_reaching_their_target():
     assert "Threats reaching their target per replication: strike 0.25 of 4." in text, text
 
 
+def test_what_drove_the_outcome_credits_threat_kills_and_prints_small_means():
+    """The fire unit that "killed the most threats" is ranked on its threat kills, not on every salvo that killed (a
+    battery that shot down its own fighters is not credited); a small mean is not printed as 0.00."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from iadsim.report.explain import Breakdown, drivers_html
+
+    b = object.__new__(Breakdown)
+    b.run, b.index = SimpleNamespace(audit={}, name="run"), 0
+    raid = pd.DataFrame({"group": ["strike"], "friendly": [False], "civil": [False], "arm": [False], "decoy": [False],
+                         "aircraft": [4.0], "leaked": [0.0033]})
+    fire = pd.DataFrame({"group": ["fratricidal", "careful"], "type": ["sam", "sam"], "engagements": [3.0, 1.0],
+                         "missiles": [6.0, 2.0], "kills": [3.0, 1.0], "threats_killed": [0.0, 1.0]})
+    b.tables = {"raid": raid, "fire_unit": fire}
+    b.totals = pd.DataFrame({"kills": [4.0], "vetoed": [0.0], "held": [0.0]})
+    text = re.sub(r"<[^>]+>", "", drivers_html(b))
+    assert "careful killed the most threats: 1.00 per replication, firing 2.00 missiles." in text, text
+    assert "strike 0.0033 of 4." in text, text
+
+
 @pytest.mark.parametrize("umask", [0o022, 0o027, 0o077])
 def test_the_report_and_written_files_take_the_permissions_the_umask_gives(run_dir, tmp_path, umask):
     """A report is made to be shared: it gets the permissions any new file gets under the user's umask (0644

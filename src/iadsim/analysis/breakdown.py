@@ -38,6 +38,7 @@ COUNTS = {
     "engagements": "launches",
     "missiles": "missiles fired",
     "kills": "salvos that killed",
+    "threats_killed": "of them, threats (a raid's aircraft)",
     "missed": "salvos that missed",
     "waiting": "waits for a firing solution",
 }
@@ -91,7 +92,8 @@ def outcomes_by(events: pd.DataFrame, entities: dict, replications: int, by: str
         key = events["unit"].to_numpy()
         member = {g: np.array([index[f] for f, h in home.items() if h == g]) for g in groups}
         frame = pd.DataFrame({"group": groups, "type": [str(units[index[g]].get("type", "")) for g in groups]})
-        counted = ("nominated", "vetoed", "held", "lost", "engagements", "missiles", "kills", "missed", "waiting")
+        counted = ("nominated", "vetoed", "held", "lost", "engagements", "missiles", "kills", "threats_killed",
+                   "missed", "waiting")
     else:
         field = BY[by]
         # a raid's anti-radiation missiles are a group of their own, not more of its aircraft
@@ -113,13 +115,21 @@ def outcomes_by(events: pd.DataFrame, entities: dict, replications: int, by: str
                               "aircraft": [float(len(member[g])) for g in groups]})
         counted = ("killed", "leaked", "nominated", "vetoed", "held", "lost", "engagements", "missiles", "missed")
     missiles = events["missiles"].to_numpy(dtype=float)
+    # a raid's aircraft (not civil or friendly traffic, an anti-radiation missile or a decoy): what kills count
+    threat = np.array([not (t["civil"] or t.get("friendly") is True or t.get("arm") is True or t.get("decoy") is True)
+                       for t in targets], bool)
+    target = events["target"].to_numpy()
+    at_threat = np.zeros(len(events), bool)
+    inside = (target >= 0) & (target < len(threat))
+    at_threat[inside] = threat[target[inside]]
     values = {c: [] for c in counted}
     reasons = {f"{k}:{r}": [] for k in _BREAKDOWN_KINDS for r in REASON_NAMES if r != "none"}
     for g in groups:
         mine = np.isin(key, member[g])
         of_kind = {k: mine & (kind == k) for k in ("nominated", "vetoed", "held", "lost", "launch", "kill", "miss",
                                                      "leak", "waiting")}
-        per = {"killed": of_kind["kill"].sum(), "kills": of_kind["kill"].sum(), "leaked": of_kind["leak"].sum(),
+        per = {"killed": of_kind["kill"].sum(), "kills": of_kind["kill"].sum(),
+               "threats_killed": (of_kind["kill"] & at_threat).sum(), "leaked": of_kind["leak"].sum(),
                "nominated": of_kind["nominated"].sum(), "vetoed": of_kind["vetoed"].sum(),
                "held": of_kind["held"].sum(),
                "lost": of_kind["lost"].sum(), "engagements": of_kind["launch"].sum(),

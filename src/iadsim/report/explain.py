@@ -25,19 +25,23 @@ TABLES = {"raid": "raids", "type": "aircraft types", "fire_unit": "fire units"}
 
 _TARGET_COLUMNS = ("aircraft", "killed", "leaked", "engagements", "missiles", "vetoed", "held", "lost",
                    "missed")
-_UNIT_COLUMNS = ("nominated", "vetoed", "held", "lost", "engagements", "missiles", "kills", "missed",
-                 "waiting")
+_UNIT_COLUMNS = ("nominated", "vetoed", "held", "lost", "engagements", "missiles", "kills", "threats_killed",
+                 "missed", "waiting")
 _ONLY_WHEN_SEEN = ("held",)
 """Columns shown only when a run has some (the automation's holds)."""
 
 
 def number(value: float | None, integer: bool = False, digits: int = 2) -> str:
-    """A table cell's text, and the same text wherever the paragraph quotes it: ``digits`` decimals (or a whole
-    number), ``-`` for a missing value (None, NaN, ``pd.NA``)."""
+    """A table cell's text, and the same text wherever the paragraph quotes it: ``digits`` decimals (two
+    significant digits for a value too small for them), or a whole number; ``-`` for a missing value (None, NaN,
+    ``pd.NA``)."""
     if value is None or pd.isna(value):
         return "-"
     value = float(value)
-    return f"{int(round(value))}" if integer else f"{value:.{digits}f}"
+    if integer:
+        return f"{int(round(value))}"
+    # (a small mean - one airliner shot down in 300 replications - is not printed as 0.00: two significant digits)
+    return f"{value:.2g}" if 0 < abs(value) < 10 ** -digits else f"{value:.{digits}f}"
 
 
 def percent(value: float | None, digits: int = 1) -> str:
@@ -93,7 +97,8 @@ class Breakdown:
         for i, row in enumerate(frame.itertuples(index=False)):
             note = ("friendly" if getattr(row, "friendly", False) else "civil" if getattr(row, "civil", False)
                     else "decoys" if getattr(row, "decoy", False) else None)
-            name = escape(str(row.group)) + (f" <span class=note>({note})</span>" if note else "")
+            shown = note and not str(row.group).endswith(f"({note})")  # (a type's group says "(friendly)" itself)
+            name = escape(str(row.group)) + (f" <span class=note>({note})</span>" if shown else "")
             cells = f"<td><b>{name}</b></td>" + (f"<td>{escape(str(row.type))}</td>" if by == "fire_unit" else "")
             cells += "".join(f'<td class=num id="{self.cell(by, i, c)}">{self.text(by, i, c)}</td>' for c in columns)
             rows.append(f"<tr>{cells}<td>{self._why(by, i)}</td></tr>")
@@ -264,13 +269,15 @@ def drivers_html(b: Breakdown) -> str:
             claims.append("No threat reached its target in any replication.")
     fire = b.tables["fire_unit"]
     if len(fire):
-        top = fire["kills"].max()
-        best = [i for i in range(len(fire)) if fire["kills"].iloc[i] == top]
+        # (threats only: a fire unit that shot down friendly aircraft, airliners or decoys did not kill most)
+        top = fire["threats_killed"].max()
+        best = [i for i in range(len(fire)) if fire["threats_killed"].iloc[i] == top]
         if top > 0:
             who = " and ".join(escape(str(fire["group"].iloc[i])) for i in best)
             each = " each" if len(best) > 1 else ""
-            claims.append(f"{who} killed most: {b.link('fire_unit', best[0], 'kills')} per replication{each}, "
-                          f"firing " + " and ".join(b.link("fire_unit", i, "missiles") for i in best) + " missiles.")
+            claims.append(f"{who} killed the most threats: {b.link('fire_unit', best[0], 'threats_killed')} per "
+                          f"replication{each}, firing " + " and ".join(b.link("fire_unit", i, "missiles")
+                                                                       for i in best) + " missiles.")
         idle = [i for i in range(len(fire)) if fire["engagements"].iloc[i] == 0]
         if idle:
             claims.append("Never launched: " + ", ".join(
