@@ -257,6 +257,29 @@ def test_a_factor_that_empties_a_layer_keeps_one_schema(write_sweep, tmp_path):
     assert summarise_sweep(tmp_path / "out", ["kills"])["replications"].tolist() == [6, 6]
 
 
+def test_a_results_file_larger_than_a_work_unit_is_refused_unread(write_sweep, tmp_path):
+    """A work unit holds one batch of replications (2 here): a file of more rows (20 million took 2.75 GB before a
+    resume refused it) is refused from its footer, never read whole."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from iadsim.analysis.sweep import store
+    from iadsim.scenario import InputError
+
+    sweep = load_sweep(write_sweep(GRID_SWEEP))
+    run_sweep(sweep, tmp_path / "out", "serial")
+    rows = pq.read_table(store.unit_path(tmp_path / "out", 0, 0))
+    big = pa.concat_tables([rows] * 5).to_pandas()
+    big["replication"] = np.arange(100, 100 + len(big), dtype=np.int64)
+    path = store.unit_path(tmp_path / "out", 0, 9)
+    pq.write_table(pa.Table.from_pandas(big, schema=rows.schema, preserve_index=False), path)
+    for read in (lambda: load_results(tmp_path / "out"), lambda: query(tmp_path / "out", "SELECT 1"),
+                 lambda: run_sweep(sweep, tmp_path / "out", "serial")):
+        with pytest.raises(InputError, match="it holds 10 rows, more than a work unit's 2") as err:
+            read()
+        assert err.value.file == str(path)
+
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
 def test_a_fifo_named_as_a_results_file_is_refused_not_read(write_sweep, tmp_path):
     """Reading it would wait for a writer for ever (query and resume both hung)."""

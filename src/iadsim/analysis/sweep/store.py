@@ -131,17 +131,21 @@ def check_units(files: list[Path], expected: dict | None = None):
     """Read the footer of every results file: each must be a complete Parquet file whose columns and types
     are those of the first (and, given ``expected`` -- column name -> tuple of allowed pyarrow types, in
     order -- exactly those). Returns the common schema (None for no files); InputError naming the first
-    file that differs and saying to delete it."""
+    file that differs and saying to delete it. A file holding more rows than one work unit (its sweep's
+    ``batch``) is refused too: it would be read whole (bounded memory)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    first = None
+    first, most = None, _unit_rows(files)
     for path in files:
         try:
-            schema = pq.read_schema(path).remove_metadata()
+            footer = pq.read_metadata(path)
+            schema = footer.schema.to_arrow_schema().remove_metadata()
         except Exception as exc:  # pyarrow raises many kinds: any of them means the file is not usable
             raise _damaged(path, exc) from None
         problem = None
+        if most is not None and footer.num_rows > most:
+            problem = f"it holds {footer.num_rows:,} rows, more than a work unit's {most:,}"
         for key in _INTEGER_KEYS:
             if key not in schema.names or schema.field(key).type != pa.int64():
                 problem = f"no integer column '{key}'"
@@ -161,6 +165,18 @@ def check_units(files: list[Path], expected: dict | None = None):
                                    "to recompute it")
         first = schema if first is None else first
     return first
+
+
+def _unit_rows(files: list[Path]) -> int | None:
+    """The most rows one work unit of these files' sweep holds (its ``batch``, from its points.json), or None
+    when it is not known."""
+    if not files:
+        return None
+    try:
+        batch = read_points(Path(files[0]).parent.parent).get("batch")
+    except InputError:
+        return None
+    return int(batch) if isinstance(batch, int) and not isinstance(batch, bool) and batch > 0 else None
 
 
 def write_json(path: str | Path, data: object) -> None:
