@@ -200,7 +200,13 @@ def _point(props, coords=(10.0, 50.0)):
 
 
 def _collection(*features) -> str:
-    return json.dumps({"type": "FeatureCollection", "features": list(features)})
+    return json.dumps({"type": "FeatureCollection", "features": list(features)}, indent=1)
+
+
+def _opening_line(text: str, k: int) -> int:
+    """The line feature ``k`` opens on in ``json.dumps(..., indent=1)``'s layout: the k-th line that is a brace
+    indented by two spaces (the features array's elements)."""
+    return [n for n, line in enumerate(text.splitlines(), 1) if line == "  {"][k]
 
 
 BAD_GEOJSON = {
@@ -224,7 +230,7 @@ BAD_GEOJSON = {
         "name": "urn:ogc:def:crs:EPSG::3857"}}, "features": [_point({"type": "ew-radar"})]}),
                   r"crs: 'urn:ogc:def:crs:EPSG::3857' is not WGS 84"),
     "id clash": (_collection(_point({"type": "ew-radar", "id": "a"}), _point({"type": "ew-radar", "id": "a"})),
-                 r"feature 1: id 'a' is already feature 0's; ids must be unique"),
+                 r"feature 1: id 'a' is already feature 0's \(line 4\); ids must be unique"),
     "too many units": (_collection(*[_point({"type": "ew-radar"}, (10 + k * 1e-4, 50)) for k in range(2001)]),
                        r"has 2001 units; a scenario holds at most 2000"),
     "too wide for flat terrain": (_collection(_point({"type": "ew-radar"}, (-50, 50)), _point({"type": "ew-radar"},
@@ -257,9 +263,19 @@ def _refused(capsys, tmp_path, fmt, source, pattern, line=None):
     assert not stdout
 
 
+AT_FEATURE = {"missing type": 0, "unknown type": 0, "unknown line type": 8, "too few points": 0,
+              "latitude out of range": 0, "id clash": 1, "multipoint": 0, "no geometry": 0,
+              "a bare number where a unit is needed": 0}
+"""The cases whose fault lies in one feature: the error names the line that feature opens on (JSON's parser keeps
+no positions; the feature's line is found by iadsim and checked here from the layout)."""
+
+
 @pytest.mark.parametrize("case", BAD_GEOJSON)
 def test_bad_geojson_is_refused_in_one_line_and_nothing_is_written(case, tmp_path, capsys):
     text, pattern, *line = BAD_GEOJSON[case]
+    if case in AT_FEATURE:
+        line = [_opening_line(text, AT_FEATURE[case])]
+        assert line[0] > 2
     source = tmp_path / "bad.geojson"
     source.write_text(text)
     _refused(capsys, tmp_path, "geojson", source, pattern, *line)

@@ -160,29 +160,73 @@ def _geojson(source: Path, raw: bytes) -> list[Feature]:
                          "Feature")
     if len(items) > MAX_FEATURES:
         raise InputError(source, f"has {len(items)} features; at most {MAX_FEATURES} are read")
+    lines = _feature_lines(text) if kind == "FeatureCollection" else [text[:len(text) - len(text.lstrip())].count(
+        "\n") + 1]
     out, vertices = [], 0
     for i, item in enumerate(items):
-        where = f"features[{i}]"
-        if not isinstance(item, dict) or item.get("type") != "Feature":
-            raise InputError(source, f"{where}: expected a Feature object")
-        props = item.get("properties")
-        if props is None:
-            props = {}
-        if not isinstance(props, dict):
-            raise InputError(source, f"{where}.properties: expected an object")
-        geometry = item.get("geometry")
-        if not isinstance(geometry, dict):
-            raise InputError(source, f"{where}: has no geometry; draw it as a point, line or polygon")
-        kind, parts = _geojson_geometry(source, where + ".geometry", geometry)
-        vertices += sum(len(r) for p in parts for r in p)
-        if vertices > MAX_VERTICES:
-            raise InputError(source, f"{where}: more than {MAX_VERTICES} vertices in the file; at most that are read")
-        properties, names = _lower(source, where + ".properties", list(props.items()), None)
+        where, line = f"features[{i}]", lines[i] if i < len(lines) else None
+        try:
+            if not isinstance(item, dict) or item.get("type") != "Feature":
+                raise InputError(source, f"{where}: expected a Feature object")
+            props = item.get("properties")
+            if props is None:
+                props = {}
+            if not isinstance(props, dict):
+                raise InputError(source, f"{where}.properties: expected an object")
+            geometry = item.get("geometry")
+            if not isinstance(geometry, dict):
+                raise InputError(source, f"{where}: has no geometry; draw it as a point, line or polygon")
+            kind, parts = _geojson_geometry(source, where + ".geometry", geometry)
+            vertices += sum(len(r) for p in parts for r in p)
+            if vertices > MAX_VERTICES:
+                raise InputError(source, f"{where}: more than {MAX_VERTICES} vertices in the file; at most that are "
+                                 "read")
+            properties, names = _lower(source, where + ".properties", list(props.items()), None)
+        except InputError as exc:  # (at the line its feature opens on: JSON's parser keeps no positions)
+            if exc.line is not None or line is None:
+                raise
+            raise InputError(exc.file, exc.message, line, exc.loc) from None
         fallback = item.get("id")  # RFC 7946's feature id: after the id and name properties
         if isinstance(fallback, str | int) and not isinstance(fallback, bool) and not {"id", "name"} & set(properties):
             properties["id"] = fallback
-        out.append(Feature(i, kind, parts, properties, "given", None, f"feature {i}", names))
+        out.append(Feature(i, kind, parts, properties, "given", line, f"feature {i}", names))
     return out
+
+
+def _feature_lines(text: str) -> list[int]:
+    """The line each element of a FeatureCollection's ``features`` array opens on (its last ``features`` member,
+    as :func:`json.loads` keeps the last of a duplicate name); [] when the text is not such an object. The members
+    and elements are skipped by the standard library's own decoder (linear, at its speed)."""
+    decoder, space = json.JSONDecoder(), re.compile(r"[ \t\n\r]*")
+    starts: list[int] = []
+    try:
+        i = space.match(text, 0).end()
+        if text[i:i + 1] != "{":
+            return []
+        i = space.match(text, i + 1).end()
+        while text[i:i + 1] == '"':
+            key, i = decoder.raw_decode(text, i)
+            i = space.match(text, i).end() + 1  # (the colon)
+            i = space.match(text, i).end()
+            if key == "features" and text[i:i + 1] == "[":
+                starts, i = [], space.match(text, i + 1).end()
+                while text[i:i + 1] not in ("]", ""):
+                    starts.append(i)
+                    _, i = decoder.raw_decode(text, i)
+                    i = space.match(text, i).end()
+                    i = space.match(text, i + 1).end() if text[i:i + 1] == "," else i
+                i += 1
+            else:
+                _, i = decoder.raw_decode(text, i)
+            i = space.match(text, i).end()
+            i = space.match(text, i + 1).end() if text[i:i + 1] == "," else i
+    except (ValueError, RecursionError):  # (json.loads has read it already: not expected)
+        return []
+    lines, line, last = [], 1, 0
+    for start in starts:
+        line, last = line + text.count("\n", last, start), start
+        lines.append(line)
+    return lines
 
 
 def _no_constant(name: str):
