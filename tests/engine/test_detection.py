@@ -96,3 +96,18 @@ def test_geometries_of_different_surfaces_are_not_joined():
     two = replace(Geometry.flat([5e3, 6e3], 10.0, [100.0, 100.0]), antenna_height=np.asarray(12.0))  # 0-d field
     both = Geometry.concatenate([a, two])
     assert both.ground_range.tolist() == [1e3, 5e3, 6e3] and both.antenna_height.tolist() == [10.0, 12.0, 12.0]
+
+
+def test_a_target_only_above_the_radars_ceiling_is_not_seen_and_does_not_crash(make_scenario):
+    """A drone flying 900 m straight over a search radar is above its cosecant-squared ceiling on every sample it
+    is in reach: every path of its Swerling case falls below the Pd's SINR floor, and the exact Pd was asked for
+    an empty array (an IndexError ended the run). It is simply not detected there."""
+    route = [{"x": km(-0.5), "y": km(0.0), "altitude": "900 m"}, {"x": km(0.5), "y": km(0.0), "altitude": "900 m"}]
+    data = scenario_dict([{"id": "sr", "type": "mr-search-radar", "x": km(0), "y": km(0), "mast_height": "15 m"}],
+                         threats=[{"id": "over", "type": "drone", "count": 1, "start": "0 s", "route": route,
+                                   "altitude_reference": "agl"}], duration="2 min")
+    assert len(pd(np.array([]), 1e-6, 25, 1)) == 0
+    world = build_world(make_scenario(data))
+    engine = Engine(world, np.arange(2), seed=1)
+    engine.run()
+    assert not np.isfinite(engine.state.outcomes.first_detection).any()

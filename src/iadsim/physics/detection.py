@@ -169,7 +169,7 @@ def _upper_gamma(n, t, shift=0):
     when both are one value spread over an array (zero strides: one radar's pulse count and threshold for every
     target), which gives the same values."""
     n, t = np.broadcast_arrays(n, t)
-    if n.ndim and not any(n.strides) and not any(t.strides):
+    if n.size and n.ndim and not any(n.strides) and not any(t.strides):  # (an empty array has no first value)
         return np.broadcast_to(special.gammaincc(n.flat[0] + shift, t.flat[0]), n.shape)
     return special.gammaincc(n + shift, t)
 
