@@ -108,6 +108,44 @@ def test_dted_tile_is_read_and_projected(tmp_path):
     np.testing.assert_allclose(dem.elevation_at(x, y), 100 + 240 * (lon + 72) + 360 * (45 - lat), atol=1.0)
 
 
+def _projected(path, crs, transform, values):
+    profile = {"driver": "GTiff", "width": values.shape[1], "height": values.shape[0], "count": 1,
+               "dtype": "float32", "crs": crs, "transform": transform}
+    with rasterio.open(path, "w", **profile) as dataset:
+        dataset.write(values.astype(np.float32), 1)
+    return path
+
+
+def test_a_crs_not_true_to_scale_is_refused(tmp_path):
+    """Web Mercator stretches ground distances by sec(latitude) (Snyder 1987, ch. 7: h = k = sec phi), 1.402 at
+    44.5 N. Read as metres, every range and area was off by that much (an area twice the terrain's)."""
+    x, y = Transformer.from_crs("EPSG:4326", "EPSG:3857", always_xy=True).transform(-72.0, 44.5)
+    path = _projected(tmp_path / "merc.tif", "EPSG:3857", Affine(100.0, 0.0, x, 0.0, -100.0, y), np.ones((20, 30)))
+    with pytest.raises(ValueError, match=r"not true to scale here \(scale factor 1\.40[0-9]") as err:
+        load_dem(path)
+    assert "merc.tif" in str(err.value)
+    # the same grid in UTM (scale 0.9996 to 1.001 in its zone) is read as it is
+    x, y = Transformer.from_crs("EPSG:4326", "EPSG:32619", always_xy=True).transform(-72.0, 44.5)
+    assert load_dem(_projected(tmp_path / "utm.tif", "EPSG:32619", Affine(100.0, 0.0, x, 0.0, -100.0, y),
+                               np.ones((20, 30)))).cell_size == (100.0, 100.0)
+
+
+def test_a_south_up_grid_reads_as_the_same_heights_north_up(tmp_path):
+    """Row 0 the southernmost (a positive row step): the maps drew it upside down and a run's terrain crop refused
+    it. It is read as the north-up grid of the same heights."""
+    values = np.arange(12.0).reshape(3, 4) * 10.0
+    north = load_dem(_projected(tmp_path / "n.tif", "EPSG:32619", Affine(30.0, 0.0, 500000.0, 0.0, -30.0, 4.9e6),
+                                values))
+    south = load_dem(_projected(tmp_path / "s.tif", "EPSG:32619",
+                                Affine(30.0, 0.0, 500000.0, 0.0, 30.0, 4.9e6 - 90.0), values[::-1]))
+    assert south.transform == north.transform
+    np.testing.assert_array_equal(south.elevation, north.elevation)
+    assert south.elevation_at(500015.0, 4.9e6 - 15.0) == 0.0  # the north-west cell's centre
+    with pytest.raises(ValueError, match="a rotated grid"):
+        load_dem(_projected(tmp_path / "r.tif", "EPSG:32619", Affine(30.0, 5.0, 500000.0, 5.0, -30.0, 4.9e6),
+                            values))
+
+
 def test_projected_geotiff_is_read_as_is(data_dir):
     # tests/data/dem/PROVENANCE.md: rows 192-319, columns 1005-1196 of bigtujunga.tif (EPSG:32611,
     # 30 m cells, origin 376313.655 E 3807917.828 N), which hold the source's highest cell (2295 m).

@@ -732,8 +732,9 @@ def _plot(path: Path, scenario: Scenario, maps: CoverageMaps, b: int, layers: np
                       origin="upper", interpolation="nearest")
     fig.colorbar(image, ax=ax, shrink=0.7, label="sensors detecting (Pd per look >= 0.5)",
                  ticks=np.arange(1, n_max + 1))
-    xs = np.linspace(extent[0], extent[1], z.shape[1])
-    ys = np.linspace(extent[3], extent[2], z.shape[0])
+    # the cells' centres (the images span the cells' outer edges): a contour on the edges was stretched by n / (n - 1)
+    xs = extent[0] + (np.arange(z.shape[1]) + 0.5) * (extent[1] - extent[0]) / z.shape[1]
+    ys = extent[3] - (np.arange(z.shape[0]) + 0.5) * (extent[3] - extent[2]) / z.shape[0]
     if engaged.any():
         ax.contour(xs, ys, engaged.astype(float), levels=[0.5], colors="red", linewidths=1.4)
     show_aoi = aoi is not None and gaps is not None and not aoi[np.isfinite(z)].all()

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import rasterio
-from pyproj import CRS, Transformer
+from pyproj import CRS, Proj, Transformer
 from rasterio.errors import NotGeoreferencedWarning, RasterioError
 from rasterio.transform import Affine
 from rasterio.warp import transform_bounds
@@ -500,12 +500,19 @@ def load_dem(source: str | Path) -> Dem:
     if crs is None:
         raise TerrainError(source, "the raster has no CRS; cannot tell metres from degrees")
     check_heights(source, elevation)
+    if transform.b != 0 or transform.d != 0:
+        raise TerrainError(source, "a rotated grid; warp it north-up first (gdalwarp)")
+    if transform.e > 0:  # south-up (row 0 the southernmost): the same heights north-up, as every reader expects
+        elevation = np.ascontiguousarray(elevation[::-1])
+        transform = Affine(transform.a, 0.0, transform.c, 0.0, -transform.e,
+                           transform.f + transform.e * elevation.shape[0])
     if crs.is_geographic:
         check_latitudes(source, transform, elevation.shape)
         return project_geographic(elevation, transform, crs)
     unit = crs.axis_info[0].unit_name if crs.axis_info else ""
     if unit not in ("metre", "meter"):
         raise TerrainError(source, f"projected CRS in {unit!r}; iadsim needs metres")
+    check_scale(source, crs, transform, elevation.shape)
     cell_size = (math.hypot(transform.a, transform.d), math.hypot(transform.b, transform.e))
     epsg = crs.to_epsg()
     crs_text = f"EPSG:{epsg}" if epsg is not None else crs.to_wkt()
@@ -515,6 +522,35 @@ def load_dem(source: str | Path) -> Dem:
 LOWEST, HIGHEST = -12_000.0, 9_000.0
 """[m] the range a terrain height may lie in (the Challenger Deep and Everest, rounded out): beyond it a value is
 an undeclared nodata value or a raster of something else."""
+
+
+MAX_SCALE_ERROR = 0.01
+"""Largest departure of a projected CRS's scale from 1 over a DEM (its centre and corners): iadsim measures ranges
+and areas on the grid, so a CRS not true to scale there (Web Mercator: 1.40 at 44.5 deg) would stretch every one.
+UTM reaches 1.001 at a zone's edge."""
+
+
+def check_scale(source, crs: CRS, transform: Affine, shape: tuple[int, int]) -> None:
+    """TerrainError when the projected ``crs`` is not true to scale, within :data:`MAX_SCALE_ERROR`, at the centre
+    and corners of the grid (``transform``, ``shape`` rows and columns)."""
+    rows, cols = shape
+    xs = [transform.c + transform.a * c for c in (0.0, cols / 2.0, cols)]
+    ys = [transform.f + transform.e * r for r in (0.0, rows / 2.0, rows)]
+    x = [xs[1], xs[0], xs[0], xs[2], xs[2]]  # (the centre, then the corners)
+    y = [ys[1], ys[0], ys[2], ys[0], ys[2]]
+    try:
+        lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(x, y)
+        factors = Proj(crs).get_factors(lon, lat)
+        scales = np.concatenate([np.asarray(factors.meridional_scale, float), np.asarray(factors.parallel_scale,
+                                                                                          float)])
+    except Exception:  # (a CRS pyproj cannot invert here: nothing to say)
+        return
+    scales = scales[np.isfinite(scales)]
+    if scales.size and float(np.abs(scales - 1.0).max()) > MAX_SCALE_ERROR:
+        worst = float(scales[np.argmax(np.abs(scales - 1.0))])
+        raise TerrainError(source, f"its CRS is not true to scale here (scale factor {worst:.3f}: distances and "
+                           "areas on its grid would be off by that much); warp it to a UTM zone or a conformal "
+                           "national grid (gdalwarp -t_srs), or give it in longitude and latitude")
 
 
 def check_latitudes(source, transform: Affine, shape: tuple[int, int]) -> None:

@@ -46,6 +46,7 @@ from iadsim.terrain.dem import (
     _read_raster,
     check_heights,
     check_latitudes,
+    check_scale,
     geographic_grid,
     project_geographic,
     resample_with_support,
@@ -193,6 +194,8 @@ def _header(source) -> _Tile:
         raise TerrainError(source, "a rotated or south-up grid; only north-up tiles can be mosaicked")
     if crs.is_geographic:
         check_latitudes(source, transform, shape)
+    else:
+        check_scale(source, crs, transform, shape)
     return _Tile(source, transform, crs, shape)
 
 
