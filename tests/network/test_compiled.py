@@ -4,6 +4,7 @@ audit (iadsim.network.reference) on the examples."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -102,6 +103,10 @@ def test_the_audit_is_cached_by_content(tmp_path, monkeypatch):
     other = load_scenario(ROOT / "examples" / "airbase-as-reported.yaml")
     assert module.audit_key(other) != module.audit_key(scenario)
     assert module.audit_key(scenario, ("cp-1",)) != module.audit_key(scenario)
+    # a raid retargeted at a radar makes it 'targeted': the key reads the threats too (a stale audit said nothing)
+    raids = [scenario.spec.threats[0].model_copy(update={"target": "lr-fcr"}), *scenario.spec.threats[1:]]
+    retargeted = dataclasses.replace(scenario, spec=scenario.spec.model_copy(update={"threats": raids}))
+    assert module.audit_key(retargeted) != module.audit_key(scenario)
     files[0].write_text("{not json")  # a damaged cache file is ignored and rewritten
     assert module.cached_audit(scenario, folder=tmp_path) == first
     assert json.loads(files[0].read_text())["key"] == module.audit_key(scenario)

@@ -152,8 +152,9 @@ def audit(scenario: Scenario, without: tuple[str, ...] = ()) -> dict:
 
 
 def audit_key(scenario: Scenario, without: tuple[str, ...] = ()) -> str:
-    """sha256 of everything the audit reads: the iadsim version, the scenario's name, units, links,
-    doctrine and sites, the catalog types, and the ``without`` list."""
+    """sha256 of everything the audit reads: the iadsim version and the rules' code, the whole scenario (its units,
+    links and doctrine, and its threats: what they attack makes a unit 'targeted'), the sites, the catalog types,
+    and the ``without`` list."""
     import hashlib
     import json
 
@@ -163,9 +164,8 @@ def audit_key(scenario: Scenario, without: tuple[str, ...] = ()) -> str:
     data = {
         "version": __version__, "code": _code_fingerprint(), "limits": [MAX_EXACT_COMPONENTS, SAMPLES],
         "name": spec.name, "without": list(without),
-        "units": [u.model_dump(mode="json") for u in spec.units],
-        "links": [link.model_dump(mode="json", by_alias=True) for link in spec.links],
-        "doctrine": spec.doctrine.model_dump(mode="json"),
+        # the whole scenario, not only the network: a key that left out the threats read back a stale 'targeted'
+        "scenario": spec.model_dump(mode="json", by_alias=True),
         "sites": {k: [v.x, v.y, v.ground] for k, v in sorted(scenario.sites.items())},
         "catalog": {k: scenario.catalog.types[k].model_dump(mode="json") for k in sorted(scenario.catalog.types)},
     }
@@ -174,11 +174,14 @@ def audit_key(scenario: Scenario, without: tuple[str, ...] = ()) -> str:
 
 @lru_cache(maxsize=1)
 def _code_fingerprint() -> str:
-    """sha256 of the network package's source: a changed rule never reads an audit cached by the old one."""
+    """sha256 of the network package's source and of the registries the rules read (the sensor models, what a
+    target places): a changed rule never reads an audit cached by the old one."""
     import hashlib
 
+    import iadsim.registry
+
     h = hashlib.sha256()
-    for file in sorted(Path(__file__).parent.glob("*.py")):
+    for file in [*sorted(Path(__file__).parent.glob("*.py")), Path(iadsim.registry.__file__)]:
         h.update(file.read_bytes())
     return h.hexdigest()
 
