@@ -288,6 +288,45 @@ def test_unavailable_guiding_radar_blocks_the_launcher(make_scenario):
     assert not status.able and readiness(s, "l1") == 0.0
 
 
+def test_a_down_radar_is_blamed_once_not_also_for_its_picture(make_scenario):
+    """A down engagement radar that the command post feeds (and that searches on its own): 'radar-unavailable'
+    alone. Its picture used to be judged with the radar down, adding a false 'no-sensor-picture' (the README's
+    `audit --without lr-fcr`) and 'poor-maintenance' for a unit the file says is down; a down TELAR likewise."""
+    s = make_scenario({"ew": "ew-radar", "cp": "command-post", "l1": "lr-launcher",
+                       "fcr": {"type": "lr-engagement-radar", "availability": 0.0},
+                       "t1": {"type": "mr-telar", "availability": 0.0}},
+                      ["ew->cp:tracks", "cp->fcr:cues", "fcr->l1:fire-control", "cp->t1:cues"])
+    assert codes(status_of(s, "l1")) == ["radar-unavailable"]
+    assert codes(status_of(s, "t1")) == ["launcher-unavailable"]
+    live = make_scenario({"ew": "ew-radar", "cp": "command-post", "l1": "lr-launcher", "fcr": "lr-engagement-radar"},
+                         ["ew->cp:tracks", "cp->fcr:cues", "fcr->l1:fire-control"])
+    assert codes(status_of(live, "l1", without=("fcr",))) == ["radar-unavailable"]
+    # with no picture at all, the missing picture is still named beside the down radar
+    blind = make_scenario({"l1": "lr-launcher", "fcr": {"type": "fc-blind", "availability": 0.0}},
+                          ["fcr->l1:fire-control"])
+    assert codes(status_of(blind, "l1")) == ["radar-unavailable", "no-sensor-picture"]
+
+
+def test_every_cause_on_every_fire_control_path_is_named(make_scenario):
+    """Two guiding radars: one's link is down, the other radar is down. Both are named (only the second was, and
+    with a false 'no-sensor-picture'); a down command post cutting the radar off is named in its detail."""
+    s = make_scenario(
+        {"ew": "ew-radar", "cp": "command-post", "fcr1": "lr-engagement-radar",
+         "fcr2": {"type": "lr-engagement-radar", "availability": 0.0}, "l1": "lr-launcher"},
+        ["ew->cp:tracks", "cp->fcr1:cues", "cp->fcr2:cues", ("fcr1->l1:fire-control", {"status": "down"}),
+         "fcr2->l1:fire-control"])
+    status = status_of(s, "l1")
+    assert codes(status) == ["fire-control-link-down", "radar-unavailable"]
+    assert status.reasons[0].message.endswith(": fcr1->l1:fire-control") and status.reasons[1].message.endswith(
+        ": fcr2")
+    relayed = make_scenario(
+        {"ew": "ew-radar", "cp": "command-post", "relay": {"type": "mr-search-radar", "emission": "off"},
+         "fcr": "fc-blind", "l1": "lr-launcher"},
+        ["ew->cp:tracks", "cp->relay:cues", "relay->fcr:cues", "fcr->l1:fire-control"], fallback=False)
+    cut = status_of(relayed, "l1", without=("relay",))
+    assert codes(cut) == ["no-command-path"] and cut.reasons[0].message.endswith("fcr (down: relay)")
+
+
 def test_one_working_fire_control_link_of_two_is_enough(make_scenario):
     s = make_scenario(
         {"fcr1": "lr-engagement-radar", "fcr2": "lr-engagement-radar", "l1": "lr-launcher"},

@@ -288,8 +288,12 @@ def evaluate(net: Network, fire_unit: str, up) -> ChainStatus:
     def block(code: str, detail: str = "") -> None:
         blocking.append(Reason(code, REASONS[code] + (f": {detail}" if detail else "")))
 
+    # what a blamed step leaves out is assumed fixed for the steps after it (a down radar's picture is still
+    # judged: it was blamed for "no picture" too, where the network feeds it)
+    assumed: set[str] = set()
     if not up(fire_unit):
         block("launcher-unavailable", fire_unit)
+        assumed.add(fire_unit)
     if net.missiles.get(fire_unit, 0) <= 0:
         block("no-missiles")
     # 2. who can guide the missiles
@@ -298,11 +302,11 @@ def evaluate(net: Network, fire_unit: str, up) -> ChainStatus:
         guiders = [fire_unit]
         if not net.emits[fire_unit]:
             block("emissions-off", f"{fire_unit}'s own radar")
+            assumed.add(fire_unit)
     else:
-        incoming = [(s, lid) for s, lid, carried in net.in_links[fire_unit] if carried == "fire-control"]
-        live = [(s, lid) for s, lid in incoming if up(lid)]
-        working = [(s, lid) for s, lid in live if up(s)]
-        emitting = [(s, lid) for s, lid in working if net.emits[s]]
+        incoming = list(dict.fromkeys((s, lid) for s, lid, carried in net.in_links[fire_unit]
+                                      if carried == "fire-control"))
+        emitting = [(s, lid) for s, lid in incoming if up(lid) and up(s) and net.emits[s]]
         if not incoming:
             nearest = net.nearest_fire_control(fire_unit)
             hint = f"; nearest engagement radar: {nearest}" if nearest else ""
@@ -313,37 +317,44 @@ def evaluate(net: Network, fire_unit: str, up) -> ChainStatus:
                     block("radar-unavailable", radar)
                 elif not net.emits[radar]:
                     block("emissions-off", radar)
-        elif not live:
-            block("fire-control-link-down", ", ".join(lid for _, lid in incoming))
-            candidates = [s for s, _ in incoming]
-        elif not working:
-            block("radar-unavailable", ", ".join(s for s, _ in live))
-            candidates = [s for s, _ in live]
-        elif not emitting:
-            block("emissions-off", ", ".join(s for s, _ in working))
-            candidates = [s for s, _ in working]
+            assumed.update(candidates)
+        elif not emitting:  # every cause on every wired path (a link down and the other path's radar down: both)
+            causes: dict[str, list[str]] = {}
+            for radar, lid in incoming:
+                for code, failed, what in (("fire-control-link-down", not up(lid), lid),
+                                           ("radar-unavailable", not up(radar), radar),
+                                           ("emissions-off", not net.emits[radar], radar)):
+                    if failed and what not in causes.setdefault(code, []):
+                        causes[code].append(what)
+            for code in ("fire-control-link-down", "radar-unavailable", "emissions-off"):
+                if causes.get(code):
+                    block(code, ", ".join(causes[code]))
+            candidates = list(dict.fromkeys(s for s, _ in incoming))
+            assumed.update(candidates)
+            assumed.update(lid for _, lid in incoming)
         else:
-            candidates = [s for s, _ in emitting]
+            candidates = list(dict.fromkeys(s for s, _ in emitting))
             chain_links = [lid for _, lid in emitting]
         guiders = candidates
     # 3-4. command and picture, per guiding radar; a networked radar beats an autonomous one
+    fixed = (lambda c: c in assumed or up(c)) if assumed else up
     command_posts = [c for c in net.units("command-post") if up(c)]
     network_autonomous = not net.units("command-post")  # (none in the scenario: all down is cut off)
     mode, sensors, able_guiders, radar_fails, commanders = "none", set(), [], [], set()
     for radar in guiders:
-        upstream = _upstream(net, radar, up)
+        upstream = _upstream(net, radar, fixed)
         commanded = [c for c in command_posts if c in upstream]
         if commanded:
             picture = set().union(*(picture_sources(net, c, up) for c in commanded)) | _sensing(net, upstream, radar)
             radar_mode = "networked"
         elif network_autonomous or net.autonomous_fallback:
-            picture = _sensing(net, _upstream(net, radar, up, through_cp=False), radar)
+            picture = _sensing(net, _upstream(net, radar, fixed, through_cp=False), radar)
             radar_mode = "autonomous"
         else:
-            down = [lid for _, lid, carried in net.in_links[radar] if carried in PICTURE and not up(lid)]
+            down = _down_on_command_paths(net, radar, up)
             radar_fails.append(("no-command-path", radar + (f" (down: {', '.join(down)})" if down else "")))
             continue
-        if net.own_search[radar] and net.emits[radar] and up(radar):
+        if net.own_search[radar] and (net.emits[radar] or radar in assumed) and fixed(radar):
             picture.add(radar)
         if not makes_picture(net, picture):
             radar_fails.append(("no-sensor-picture", radar + _passive_only(net, picture)))
@@ -360,7 +371,8 @@ def evaluate(net: Network, fire_unit: str, up) -> ChainStatus:
     warnings = []
     if mode == "autonomous" and not blocking:
         warnings.append(Reason("autonomous", REASONS["autonomous"]))
-    poor = sorted(c for c in chain | sensors if net.availability.get(c, 1.0) < POOR_AVAILABILITY)
+    poor = sorted(c for c in chain | sensors if net.availability.get(c, 1.0) < POOR_AVAILABILITY
+                  and up(c))  # (one down - blamed as unavailable - is not also blamed on its maintenance)
     if poor:
         warnings.append(Reason("poor-maintenance", REASONS["poor-maintenance"] + ": " + ", ".join(
             f"{c} ({net.availability[c]:.0%})" for c in poor)))
@@ -383,6 +395,24 @@ def evaluate(net: Network, fire_unit: str, up) -> ChainStatus:
         return ChainStatus(fire_unit, False, "none", tuple(blocking + warnings), tuple(guiders), (), chain)
     return ChainStatus(fire_unit, True, mode, tuple(warnings), tuple(able_guiders), tuple(sorted(sensors)), chain,
                        tuple(c for c in command_posts if c in commanders))
+
+
+def _down_on_command_paths(net: Network, radar: str, up) -> list[str]:
+    """The down units and picture links whose repair could give ``radar`` a command path: those on the paths from
+    its command posts to it when everything is up (the posts themselves, relays, links)."""
+    reach = _upstream(net, radar, lambda c: True)  # (what reaches it with everything up)
+    between = {c for c in reach if net.kind[c] == "command-post"}
+    queue = deque(between)
+    while queue:  # ... from a command post: the paths' units
+        node = queue.popleft()
+        for _, target, data in net.graph.out_edges(node, data=True):
+            if data["carries"] in PICTURE and target in reach and target not in between:
+                between.add(target)
+                queue.append(target)
+    units = [u for u in sorted(between) if u != radar and not up(u)]
+    links = sorted(lid for node in between for source, lid, carried in net.in_links[node]
+                   if carried in PICTURE and source in between and not up(lid))
+    return units + links
 
 
 def _describe(net: Network, unit: str, cued_by_others: bool = True) -> str:
