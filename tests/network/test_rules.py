@@ -368,6 +368,29 @@ def test_guiding_radar_with_emissions_off_guides_nothing(make_scenario):
     assert readiness(s, "l1") == 0.0
 
 
+def test_a_radar_that_never_emits_through_the_shortest_flight_guides_nothing(make_scenario):
+    """A blinking guiding radar on for less than the missile's shortest flight (its least range over its flyout
+    speed, the catalog's numbers) can guide no missile to an intercept: the engine's crews never fire (a run of the
+    as-designed laydown blinking 2 s in 22 launched nothing), so the audit says so instead of 'able at 90 %'.
+    On for longer, it is able with the emission-control warning."""
+    probe = make_scenario({"t1": "mr-telar", "fcr": "lr-engagement-radar", "l1": "lr-launcher"}, [])
+    types = probe.catalog.types
+    flight = {u: float(types[types[t].missile].min_range.value) / float(types[types[t].missile].speed.value)
+              for u, t in (("t1", "mr-telar"), ("l1", "lr-launcher"))}
+    assert all(f > 1.0 for f in flight.values())
+    for extra, able in ((-0.5, False), (0.5, True)):
+        blink = {f: {"emcon": {"policy": "blink", "on": f"{flight[u] + extra} s", "off": "20 s"}}
+                 for f, u in (("t1", "t1"), ("fcr", "l1"))}
+        s = make_scenario({"ew": "ew-radar", "cp": "command-post", "t1": {"type": "mr-telar", **blink["t1"]},
+                           "fcr": {"type": "lr-engagement-radar", **blink["fcr"]}, "l1": "lr-launcher"},
+                          ["ew->cp:tracks", "cp->t1:cues", "cp->fcr:cues", "fcr->l1:fire-control"])
+        for unit in ("t1", "l1"):
+            status = status_of(s, unit)
+            assert status.able is able, (unit, extra, codes(status))
+            assert ("emission-too-short" in codes(status)) is not able and "emission-control" in codes(status)
+            assert (readiness(s, unit) > 0) is able
+
+
 def test_telar_with_emissions_off_cannot_engage(make_scenario):
     s = make_scenario({"cp": "command-post", "t1": {"type": "mr-telar", "emission": "off"}}, ["cp->t1:cues"])
     status = status_of(s, "t1")

@@ -10,7 +10,9 @@ engine draws one state per replication. :func:`evaluate` applies these rules, in
    ``fire-control`` link from an up fire-control radar (``no-fire-control-link`` when no such link
    exists, ``fire-control-link-down`` when every one is down, ``radar-unavailable`` when every guiding
    radar is down). A radar dark by its emission-control policy (``silent``) detects and guides nothing
-   (``emissions-off``).
+   (``emissions-off``); one whose schedule never emits as long as the missile's shortest flight (its least range
+   over its flyout speed) guides none to an intercept (``emission-too-short``: the engine's crews do not fire
+   missiles their radar would leave unguided). Every cause on every fire-control path is named.
 3. Command: a guiding radar is *networked* when an up command post reaches it over up ``tracks``/``cues``
    links through up units. A radar cut off from every command post fights *autonomously* with its own
    radars if the doctrine allows (``autonomous_fallback``), or stays dark (``no-command-path``). A network
@@ -56,6 +58,8 @@ REASONS: dict[str, str] = {
     "radar-unavailable": "every radar that could guide this launcher's missiles is not operational",
     "emissions-off": "the guiding radar is dark by its emission-control policy (silent), so it detects and guides "
                      "nothing",
+    "emission-too-short": "the guiding radar's emission-control schedule never emits as long as the missile's "
+                          "shortest flight, so it guides none to an intercept",
     "no-command-path": "cut off from every command post, and the doctrine forbids autonomous fire",
     "no-sensor-picture": "no operating sensor feeds the engagement radar",
     "autonomous": "cut off from the command posts: fights autonomously with its own radars",
@@ -131,6 +135,13 @@ class Network:
     attacked_by: dict[str, list[str]] = field(default_factory=dict)  # unit id -> the raids that attack it
     cue: dict[str, float] = field(default_factory=dict)  # unit id -> the fraction of its missile's range at which a
     #                            hostile track cues its radar (on-cue, ambush: dark until then)
+    shortest_flight: dict[str, float] = field(default_factory=dict)  # fire unit id -> its missile's shortest time
+    #                            of flight [s]: the least range it reaches over its flyout speed
+
+    def guides(self, radar: str, fire_unit: str) -> bool:
+        """Whether ``radar`` emits (its policy), at a stretch, as long as ``fire_unit``'s missiles' shortest flight:
+        the engine fires only while a guiding radar will emit until the intercept."""
+        return self.emits[radar] and self.schedule.get(radar, ALWAYS).on >= self.shortest_flight.get(fire_unit, 0.0)
 
     def part_time(self, unit: str) -> bool:
         """Whether ``unit``'s radar emits only part of the time (blink, rotation)."""
@@ -169,6 +180,7 @@ def build_network(scenario: Scenario) -> Network:
     spec, catalog = scenario.spec, scenario.catalog
     graph = nx.MultiDiGraph(name=spec.name)
     kind, emits, has_radar, own_search, missiles, avail, stated, crew = {}, {}, {}, {}, {}, {}, {}, {}
+    shortest: dict[str, float] = {}
     senses, placing = {}, {}
     fire_control = {}
     fire_units = []
@@ -189,6 +201,7 @@ def build_network(scenario: Scenario) -> Network:
         if isinstance(entry, LauncherType):
             fire_units.append(unit.id)
             missiles[unit.id] = unit.missiles if unit.missiles is not None else int(entry.missiles.value)
+            shortest[unit.id] = _shortest_flight(catalog.types[entry.missile])
             sensor = catalog.types[entry.radar] if entry.radar else None
         radar = sensor if isinstance(sensor, RadarType) else None
         has_radar[unit.id] = radar is not None
@@ -220,7 +233,17 @@ def build_network(scenario: Scenario) -> Network:
                        latency=link.latency, availability=link.availability)
     position = {u: (site.x, site.y) for u, site in scenario.sites.items()}
     return Network(graph, kind, emits, senses, has_radar, own_search, fire_control, fire_units, missiles, avail, stated,
-                   crew, spec.doctrine.autonomous_fallback, links, position, placing, timing, attacked, cue)
+                   crew, spec.doctrine.autonomous_fallback, links, position, placing, timing, attacked, cue, shortest)
+
+
+def _shortest_flight(missile) -> float:
+    """A missile's shortest time of flight [s]: the least ground range it reaches (its envelope table's, or its
+    box's) over its flyout speed (the engine's time of flight is the intercept's distance over that speed)."""
+    least = float(missile.min_range.value)
+    if missile.envelope is not None:
+        least = min(least, *(float(v) for v in missile.envelope.min_range))
+    speed = float(missile.speed.value)
+    return least / speed if speed > 0 and least > 0 else 0.0
 
 
 def guider_names(net: Network, fire_id: str) -> list[str]:
@@ -303,10 +326,12 @@ def evaluate(net: Network, fire_unit: str, up) -> ChainStatus:
         if not net.emits[fire_unit]:
             block("emissions-off", f"{fire_unit}'s own radar")
             assumed.add(fire_unit)
+        elif not net.guides(fire_unit, fire_unit):
+            block("emission-too-short", f"{fire_unit}'s own radar ({_too_short(net, fire_unit, fire_unit)})")
     else:
         incoming = list(dict.fromkeys((s, lid) for s, lid, carried in net.in_links[fire_unit]
                                       if carried == "fire-control"))
-        emitting = [(s, lid) for s, lid in incoming if up(lid) and up(s) and net.emits[s]]
+        emitting = [(s, lid) for s, lid in incoming if up(lid) and up(s) and net.guides(s, fire_unit)]
         if not incoming:
             nearest = net.nearest_fire_control(fire_unit)
             hint = f"; nearest engagement radar: {nearest}" if nearest else ""
@@ -321,12 +346,14 @@ def evaluate(net: Network, fire_unit: str, up) -> ChainStatus:
         elif not emitting:  # every cause on every wired path (a link down and the other path's radar down: both)
             causes: dict[str, list[str]] = {}
             for radar, lid in incoming:
-                for code, failed, what in (("fire-control-link-down", not up(lid), lid),
-                                           ("radar-unavailable", not up(radar), radar),
-                                           ("emissions-off", not net.emits[radar], radar)):
+                for code, failed, what in (
+                        ("fire-control-link-down", not up(lid), lid), ("radar-unavailable", not up(radar), radar),
+                        ("emissions-off", not net.emits[radar], radar),
+                        ("emission-too-short", net.emits[radar] and not net.guides(radar, fire_unit),
+                         f"{radar} ({_too_short(net, radar, fire_unit)})")):
                     if failed and what not in causes.setdefault(code, []):
                         causes[code].append(what)
-            for code in ("fire-control-link-down", "radar-unavailable", "emissions-off"):
+            for code in ("fire-control-link-down", "radar-unavailable", "emissions-off", "emission-too-short"):
                 if causes.get(code):
                     block(code, ", ".join(causes[code]))
             candidates = list(dict.fromkeys(s for s, _ in incoming))
@@ -397,6 +424,11 @@ def evaluate(net: Network, fire_unit: str, up) -> ChainStatus:
                        tuple(c for c in command_posts if c in commanders))
 
 
+def _too_short(net: Network, radar: str, fire_unit: str) -> str:
+    return (f"on {net.schedule[radar].on:g} s at a time, the missile's shortest flight "
+            f"{net.shortest_flight[fire_unit]:.3g} s")
+
+
 def _down_on_command_paths(net: Network, radar: str, up) -> list[str]:
     """The down units and picture links whose repair could give ``radar`` a command path: those on the paths from
     its command posts to it when everything is up (the posts themselves, relays, links)."""
@@ -405,8 +437,8 @@ def _down_on_command_paths(net: Network, radar: str, up) -> list[str]:
     queue = deque(between)
     while queue:  # ... from a command post: the paths' units
         node = queue.popleft()
-        for _, target, data in net.graph.out_edges(node, data=True):
-            if data["carries"] in PICTURE and target in reach and target not in between:
+        for target, _, carried in net.out_links[node]:
+            if carried in PICTURE and target in reach and target not in between:
                 between.add(target)
                 queue.append(target)
     units = [u for u in sorted(between) if u != radar and not up(u)]

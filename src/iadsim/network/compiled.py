@@ -46,7 +46,7 @@ class SubNetwork:
     components: tuple[str, ...]
     node_comp: np.ndarray  # (N,) column of each node's state
     is_cp: np.ndarray  # (N,) bool
-    emits: np.ndarray  # (N,) bool: radiates (a guiding radar must)
+    emits: np.ndarray  # (N,) bool: radiates long enough to guide this fire unit's missiles (a guiding radar must)
     senses: np.ndarray  # (N,) int64 what it gives a picture while it senses (iadsim.registry.places; 0: nothing)
     own_search: np.ndarray  # (N,) bool
     in_ptr: np.ndarray  # CSR of picture in-edges: in_ptr (N + 1,), in_src, in_comp
@@ -96,7 +96,7 @@ def sub_network(net: Network, fire_unit: str) -> SubNetwork:
         fire_unit, tuple(comps),
         np.array([column[u] for u in nodes], np.int64),
         np.array([net.kind[u] == "command-post" for u in nodes]),
-        np.array([net.emits[u] for u in nodes]),
+        np.array([net.guides(u, fire_unit) for u in nodes]),
         np.array([net.senses[u] * net.places[u] for u in nodes], np.int64),
         np.array([net.own_search[u] for u in nodes]),
         in_ptr, in_src, in_comp, out_ptr, out_dst, out_comp,
