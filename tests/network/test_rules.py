@@ -307,6 +307,21 @@ def test_a_down_radar_is_blamed_once_not_also_for_its_picture(make_scenario):
     assert codes(status_of(blind, "l1")) == ["radar-unavailable", "no-sensor-picture"]
 
 
+def test_a_unit_down_at_the_start_but_repairable_says_so(make_scenario):
+    """availability 0 with mtbf and mttr: down at the start, repaired during a run (30 s here: the battery fired
+    within the first minute). The audit judges the start, and says the unit comes back."""
+    def kept(availability, mttr):
+        return {"readiness": {"availability": availability, "mtbf": "100 h", "mttr": mttr}}
+
+    s = make_scenario({"t1": {"type": "mr-telar", **kept(0.0, "30 s")}, "l1": "lr-launcher",
+                       "fcr": {"type": "lr-engagement-radar", **kept(0.0, "2 h")},
+                       "t2": {"type": "mr-telar", **kept(0.9, "1 h")}}, ["fcr->l1:fire-control"])
+    assert status_of(s, "t1").reasons[0].message.endswith("t1 (down at the start; repaired in a mean of 30 s)")
+    assert status_of(s, "l1").reasons[0].message.endswith("fcr (down at the start; repaired in a mean of 2 h)")
+    lost = status_of(s, "t2", without=("t2",))  # (lost, not stated down: no repair promised)
+    assert lost.reasons[0].message.endswith(": t2")
+
+
 def test_every_cause_on_every_fire_control_path_is_named(make_scenario):
     """Two guiding radars: one's link is down, the other radar is down. Both are named (only the second was, and
     with a false 'no-sensor-picture'); a down command post cutting the radar off is named in its detail."""
@@ -339,6 +354,18 @@ def test_one_working_fire_control_link_of_two_is_enough(make_scenario):
 def test_launcher_loader_guided_by_a_telar(make_scenario):
     s = make_scenario({"t1": "mr-telar", "ll": "mr-launcher-loader"}, ["t1->ll:fire-control"])
     assert status_of(s, "ll").able and status_of(s, "t1").able
+
+
+def test_an_unreliable_link_on_the_command_path_warns(make_scenario):
+    """The cues link from the command post at 30 %: readiness 30 % and a warning naming it (there was no reason at
+    all, where a command post at 30 % is named)."""
+    s = make_scenario({"ew": "ew-radar", "cp": "command-post", "fcr": "fc-blind", "l1": "lr-launcher"},
+                      ["ew->cp:tracks", ("cp->fcr:cues", {"availability": 0.3}), "fcr->l1:fire-control"],
+                      fallback=False)
+    status = status_of(s, "l1")
+    assert status.able and readiness(s, "l1") == pytest.approx(0.3, abs=1e-12)
+    shaky = [r for r in status.reasons if r.code == "link-unreliable"]
+    assert len(shaky) == 1 and shaky[0].message.endswith(": cp->fcr:cues")
 
 
 def test_unreliable_fire_control_link_warns_and_lowers_readiness(make_scenario):

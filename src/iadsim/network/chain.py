@@ -137,6 +137,16 @@ class Network:
     #                            hostile track cues its radar (on-cue, ambush: dark until then)
     shortest_flight: dict[str, float] = field(default_factory=dict)  # fire unit id -> its missile's shortest time
     #                            of flight [s]: the least range it reaches over its flyout speed
+    repair: dict[str, float] = field(default_factory=dict)  # unit id -> its mean time to repair [s] (mtbf and mttr
+    #                            given): a unit down at the start comes back during a run
+
+    def down(self, unit: str) -> str:
+        """``unit`` as a reason names it when down: one the scenario puts down (availability 0) with its repair when
+        it has one (the audit judges the start; a run repairs it)."""
+        mttr = self.repair.get(unit)
+        if mttr is None or self.stated_up.get(unit, True):
+            return unit
+        return f"{unit} (down at the start; repaired in a mean of {_duration(mttr)})"
 
     def guides(self, radar: str, fire_unit: str) -> bool:
         """Whether ``radar`` emits (its policy), at a stretch, as long as ``fire_unit``'s missiles' shortest flight:
@@ -181,6 +191,7 @@ def build_network(scenario: Scenario) -> Network:
     graph = nx.MultiDiGraph(name=spec.name)
     kind, emits, has_radar, own_search, missiles, avail, stated, crew = {}, {}, {}, {}, {}, {}, {}, {}
     shortest: dict[str, float] = {}
+    repair: dict[str, float] = {}
     senses, placing = {}, {}
     fire_control = {}
     fire_units = []
@@ -219,6 +230,8 @@ def build_network(scenario: Scenario) -> Network:
         avail[unit.id] = unit.readiness.availability
         stated[unit.id] = unit.readiness.availability > 0
         crew[unit.id] = unit.crew
+        if unit.readiness.mttr is not None:
+            repair[unit.id] = float(unit.readiness.mttr)
         graph.add_node(unit.id, kind=entry.kind, type=unit.type, label=entry.label)
     links = []
     for link in spec.links:
@@ -233,7 +246,13 @@ def build_network(scenario: Scenario) -> Network:
                        latency=link.latency, availability=link.availability)
     position = {u: (site.x, site.y) for u, site in scenario.sites.items()}
     return Network(graph, kind, emits, senses, has_radar, own_search, fire_control, fire_units, missiles, avail, stated,
-                   crew, spec.doctrine.autonomous_fallback, links, position, placing, timing, attacked, cue, shortest)
+                   crew, spec.doctrine.autonomous_fallback, links, position, placing, timing, attacked, cue, shortest,
+                   repair)
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds / 3600:.3g} h" if seconds >= 3600 else f"{seconds / 60:.3g} min" if seconds >= 60 else \
+        f"{seconds:.3g} s"
 
 
 def _shortest_flight(missile) -> float:
@@ -315,7 +334,7 @@ def evaluate(net: Network, fire_unit: str, up) -> ChainStatus:
     # judged: it was blamed for "no picture" too, where the network feeds it)
     assumed: set[str] = set()
     if not up(fire_unit):
-        block("launcher-unavailable", fire_unit)
+        block("launcher-unavailable", net.down(fire_unit))
         assumed.add(fire_unit)
     if net.missiles.get(fire_unit, 0) <= 0:
         block("no-missiles")
@@ -339,7 +358,7 @@ def evaluate(net: Network, fire_unit: str, up) -> ChainStatus:
             candidates = [nearest] if nearest else []
             for radar in candidates:
                 if not up(radar):
-                    block("radar-unavailable", radar)
+                    block("radar-unavailable", net.down(radar))
                 elif not net.emits[radar]:
                     block("emissions-off", radar)
             assumed.update(candidates)
@@ -347,7 +366,8 @@ def evaluate(net: Network, fire_unit: str, up) -> ChainStatus:
             causes: dict[str, list[str]] = {}
             for radar, lid in incoming:
                 for code, failed, what in (
-                        ("fire-control-link-down", not up(lid), lid), ("radar-unavailable", not up(radar), radar),
+                        ("fire-control-link-down", not up(lid), lid),
+                        ("radar-unavailable", not up(radar), net.down(radar)),
                         ("emissions-off", not net.emits[radar], radar),
                         ("emission-too-short", net.emits[radar] and not net.guides(radar, fire_unit),
                          f"{radar} ({_too_short(net, radar, fire_unit)})")):
@@ -406,7 +426,9 @@ def evaluate(net: Network, fire_unit: str, up) -> ChainStatus:
     untrained = sorted(c for c in chain if net.crew.get(c) == "untrained")
     if untrained:
         warnings.append(Reason("crew-untrained", REASONS["crew-untrained"] + ": " + ", ".join(untrained)))
-    shaky = sorted(c for c in chain if "->" in c and net.availability[c] < 1.0)
+    commanding = {lid for radar in able_guiders for lid in _command_paths(net, radar, up)[1]} if commanders else set()
+    shaky = sorted(c for c in chain | commanding if "->" in c and net.availability[c] < 1.0)  # (the command path's
+    #                                                                            too: it carries the cues and tracks)
     if shaky:
         warnings.append(Reason("link-unreliable", REASONS["link-unreliable"] + ": " + ", ".join(shaky)))
     hit = sorted(c for c in chain | sensors if c in net.attacked_by)
@@ -429,22 +451,28 @@ def _too_short(net: Network, radar: str, fire_unit: str) -> str:
             f"{net.shortest_flight[fire_unit]:.3g} s")
 
 
+def _command_paths(net: Network, radar: str, up) -> tuple[set[str], list[str]]:
+    """The units and picture links on the paths from the command posts that reach ``radar`` to it, through what
+    ``up`` says is up."""
+    reach = _upstream(net, radar, up)  # (what reaches it)
+    between = {c for c in reach if net.kind[c] == "command-post"}
+    queue = deque(between)
+    while queue:  # ... from a command post
+        node = queue.popleft()
+        for target, lid, carried in net.out_links[node]:
+            if carried in PICTURE and target in reach and target not in between and up(lid):
+                between.add(target)
+                queue.append(target)
+    links = sorted(lid for node in between for source, lid, carried in net.in_links[node]
+                   if carried in PICTURE and source in between and up(lid))
+    return between, links
+
+
 def _down_on_command_paths(net: Network, radar: str, up) -> list[str]:
     """The down units and picture links whose repair could give ``radar`` a command path: those on the paths from
     its command posts to it when everything is up (the posts themselves, relays, links)."""
-    reach = _upstream(net, radar, lambda c: True)  # (what reaches it with everything up)
-    between = {c for c in reach if net.kind[c] == "command-post"}
-    queue = deque(between)
-    while queue:  # ... from a command post: the paths' units
-        node = queue.popleft()
-        for target, _, carried in net.out_links[node]:
-            if carried in PICTURE and target in reach and target not in between:
-                between.add(target)
-                queue.append(target)
-    units = [u for u in sorted(between) if u != radar and not up(u)]
-    links = sorted(lid for node in between for source, lid, carried in net.in_links[node]
-                   if carried in PICTURE and source in between and not up(lid))
-    return units + links
+    between, links = _command_paths(net, radar, lambda c: True)
+    return [u for u in sorted(between) if u != radar and not up(u)] + [lid for lid in links if not up(lid)]
 
 
 def _describe(net: Network, unit: str, cued_by_others: bool = True) -> str:
