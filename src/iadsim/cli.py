@@ -158,7 +158,8 @@ def audit(
     scenario: ScenarioArg,
     as_json: Annotated[bool, typer.Option("--json", help="print the audit as JSON")] = False,
     without: Annotated[list[str] | None, typer.Option(
-        "--without", help="what-if: remove a unit or link (FROM->TO[:carries]); repeatable")] = None,
+        "--without", help="what-if: lose a unit or link (FROM->TO[:carries]): down, as if destroyed or cut, not "
+        "deleted from the network (losing the only command post does not free a battery to fire); repeatable")] = None,
 ) -> None:
     """Audit the kill chain: which fire unit can engage, and exactly why not."""
     from iadsim.network import cached_audit as run_audit

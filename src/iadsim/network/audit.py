@@ -47,9 +47,9 @@ def readiness(net: Network, fire_unit: str, without: frozenset[str] = frozenset(
     """Each unit is up with its availability and each link with its availability (0 when stated down),
     independently. Exact: every up/down state of the uncertain components of the fire unit's sub-network,
     weighted by its probability (so redundant paths count correctly - this is not a product along one
-    path), computed by factoring with monotone bounds: the rules are not monotone as a whole (losing every
-    command post frees batteries to fight autonomously), but they are once that case is set apart
-    (:func:`iadsim.network.compiled.probability_able`). Beyond that, sampled."""
+    path), computed by factoring with monotone bounds: the rules are monotone (a component coming up never makes
+    a launcher unable; losing every command post does not free a battery to fire,
+    :func:`iadsim.network.compiled.probability_able`). Beyond that, sampled."""
     sub = sub or sub_network(net, fire_unit)
     probs = np.array([0.0 if c in without else net.availability[c] for c in sub.components])
     uncertain = np.flatnonzero((probs > 0.0) & (probs < 1.0))
