@@ -155,12 +155,12 @@ def test_every_metric_interval_fits_its_range(values):
             continue
         if kind in ("proportion", "fraction"):
             x = x / 4
-        upper = 4 if bound else None
+        upper = 4 if bound else None  # (a count's or a proportion's bound names what its events are about)
         low, high = mean_ci(x, metric=metric, upper=upper)["ci95"]
         assert low >= 0, metric
         if kind in ("proportion", "fraction"):
             assert high <= 1, metric
-        if upper is not None:
+        if upper is not None and kind == "bounded":
             assert high <= upper, metric
 
 
@@ -183,6 +183,15 @@ def test_the_same_value_throughout_is_not_a_point(n):
     assert low == pytest.approx(0.25 - 0.25 * p) and high == pytest.approx(0.25 + 0.75 * p)
 
 
+def test_events_about_nothing_are_certainly_none():
+    """A count or proportion of events about a population the run does not have (upper 0: no civil aircraft to
+    engage wrongly) is [0, 0], not Garwood's [0, 3.69 / n] or Wilson's; with a population, the usual bounds."""
+    for kind in ("count", "proportion"):
+        assert interval(np.zeros(20), kind, upper=0)["ci95"] == [0.0, 0.0]
+        assert interval(np.zeros(20), kind, upper=3)["ci95"][1] > 0
+    assert interval(np.zeros(20), "count")["ci95"] == pytest.approx(list(garwood(0, 20)))
+
+
 def test_one_value_says_nothing_of_its_spread():
     """A single replication's time or amount: the interval is the quantity's range, unbounded above (None), never
     the point a report would print as certain ("230.06 [230.06, 230.06]")."""
@@ -192,6 +201,9 @@ def test_one_value_says_nothing_of_its_spread():
     stat = interval([3.5], "value")
     assert stat["ci95"] == [None, None]
     assert interval_text(stat) == "3.50 [-inf, inf]"
+    # a sweep table's column of bounds holds a None as NaN: the same text, not "nan"
+    assert interval_text({"mean": 230.0, "ci95": [0.0, float("nan")]}) == "230.00 [0.00, inf]"
+    assert interval_text({"mean": float("nan"), "ci95": [0.0, 1.0]}) == "-"
     assert interval([3.0], "count")["method"] == "poisson (garwood)"  # (a count's interval holds for one value)
 
 

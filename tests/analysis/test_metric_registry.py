@@ -135,3 +135,34 @@ def test_a_count_at_its_scenario_bound_in_every_replication_keeps_its_interval_b
         unbounded = mean_ci(np.zeros(200), metric=name)
         # (Garwood's upper bound for 0 events: -ln(0.025) = 3.689 per 200 replications, 0.0184)
         assert unbounded["ci95"][0] == 0.0 and unbounded["ci95"][1] == pytest.approx(-np.log(0.025) / 200), name
+
+
+def test_an_outcome_about_nothing_in_the_scenario_is_certainly_zero(tiny):
+    """The tiny scenario has no decoys: no missile can be fired at one, so 'missiles fired at decoys' is [0, 0]
+    (its Poisson bound [0, 3.7 / n] claimed a chance of it, beside 'decoys shot down [0, 0]'); it has an airliner,
+    so its wrongful engagements keep the Poisson bound of a count that could happen."""
+    result = simulate(load_scenario(tiny), 8)
+    stats = result.summary["metrics"]
+    assert (result.metrics["missiles_at_decoys"] == 0).all() and (result.metrics["wrongful_engagements"] == 0).all()
+    decoys = stats["missiles_at_decoys"]
+    assert decoys["ci95"] == [0.0, 0.0] and "none possible" in decoys["method"]
+    assert stats["wrongful_engagements"]["ci95"] == pytest.approx([0.0, 3.689 / 8], abs=1e-3)
+    assert stats["p_wrongful_engagement"]["ci95"][1] > 0.3  # (Wilson's, of 8)
+
+
+def test_the_series_read_the_state_at_their_own_time(tmp_path):
+    """Each series value is the state at its time: the step before it simulated up to it. The search radar blinks
+    10 s on, 20 s off from 0 s and the TELAR's radar is always on (both always up): radars emitting is 2 for the
+    first 10 s of each 30 s, else 1, from 0 s (a state read before the first step's emission said 0 at 0 s)."""
+    from tests.scenarios import tiny as tiny_text
+
+    text = tiny_text().replace("readiness: {availability: 0.9}", "readiness: {availability: 1.0}, emcon: {policy: "
+                               "blink, 'on': 10 s, 'off': 20 s}").replace("readiness: {availability: 0.8}",
+                                                                          "readiness: {availability: 1.0}")
+    assert text.count("availability: 1.0") == 2
+    path = tmp_path / "blink.yaml"
+    path.write_text(text)
+    simulate(load_scenario(path), 4, out_dir=tmp_path / "run")
+    series = load_run(tmp_path / "run").series
+    t = series["time"].to_numpy()
+    assert series["radars_emitting"].to_numpy() == pytest.approx(1.0 + ((t % 30.0) < 10.0))

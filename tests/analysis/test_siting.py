@@ -334,6 +334,20 @@ def _given(uid):
             "ll": (-1400, 600)}[uid]
 
 
+def test_the_sited_scenarios_warnings_name_its_final_path(tmp_path, capsys):
+    """The written scenario is loaded (validated) in the staging folder before the swap: its loader warnings name it
+    where it will be, never the staging folder that is gone once the command ends."""
+    scenario, _ = _write(tmp_path)
+    scenario.write_text(_SCENARIO.format().replace("altitude: 30 m", "altitude: 2 m"))  # (below the clearance)
+    out = tmp_path / "out"
+    assert main(["site", str(scenario), "--units", "sr1", "--auto", "5", "--cell", "2km", "--time-limit", "5",
+                 "--out", str(out)]) == 0
+    lines = [line for line in capsys.readouterr().err.splitlines() if "terrain clearance" in line]
+    sited = [line for line in lines if "ridges-sited.yaml" in line]
+    assert sited and all(f"{out / 'ridges-sited.yaml'}:" in line for line in sited), lines
+    assert not any(".out." in line for line in lines), lines
+
+
 def test_site_is_deterministic(tmp_path):
     scenario, candidates = _write(tmp_path)
     runs = []

@@ -130,6 +130,23 @@ def test_a_crs_not_true_to_scale_is_refused(tmp_path):
                                np.ones((20, 30)))).cell_size == (100.0, 100.0)
 
 
+def test_a_geographic_dem_too_wide_for_one_utm_zone_is_refused(tmp_path):
+    """A geographic DEM is projected to the UTM zone of its centre; 24 degrees of longitude at the equator reach
+    12 degrees from the central meridian, where UTM's scale is 1.02 (Snyder 1987, ch. 8: k = k0 / sqrt(1 - B^2),
+    B = cos(lat) sin(dlon)). Ranges and areas there would be off by 2 %: refused. 4 degrees pass."""
+    b = math.cos(0.0) * math.sin(math.radians(12.0))
+    assert 0.9996 / math.sqrt(1 - b * b) > 1.02
+    for width, refused in ((24.0, True), (4.0, False)):
+        cells = int(width / 0.25)
+        path = _projected(tmp_path / f"w{width:g}.tif", "EPSG:4326", Affine(0.25, 0.0, 30.0, 0.0, -0.25, 2.0),
+                          np.ones((16, cells)))
+        if refused:
+            with pytest.raises(ValueError, match=r"not true to scale here \(scale factor 1\.0[2-9]"):
+                load_dem(path)
+        else:
+            assert load_dem(path).crs == "EPSG:32636"
+
+
 def test_a_south_up_grid_reads_as_the_same_heights_north_up(tmp_path):
     """Row 0 the southernmost (a positive row step): the maps drew it upside down and a run's terrain crop refused
     it. It is read as the north-up grid of the same heights."""

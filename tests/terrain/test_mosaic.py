@@ -312,24 +312,27 @@ def test_tiles_of_different_resolutions_are_resampled_to_the_finest(tmp_path):
         load_mosaic([coarse, fine])
 
 
-@pytest.mark.parametrize("kind", ["height", "pole"])
+@pytest.mark.parametrize("kind", ["height", "pole", "scale"])
 def test_a_mosaic_refuses_what_one_tile_alone_is_refused_for(tmp_path, kind):
-    """Two adjacent geographic tiles: one with a height of 1e30 m (an undeclared nodata value), or both reaching past
-    the pole; load_dem refuses such a tile by itself, and the mosaic as well (it accepted both)."""
+    """Two adjacent tiles: geographic ones, one with a height of 1e30 m (an undeclared nodata value), or both reaching
+    past the pole; or Web Mercator ones at 44.5 N, 1.40 times true scale. load_dem refuses such a tile by itself,
+    and the mosaic as well (it accepted them)."""
     from iadsim.terrain import TerrainError
     from iadsim.terrain.mosaic import load_mosaic
 
     paths = []
+    x0, y0 = Transformer.from_crs("EPSG:4326", "EPSG:3857", always_xy=True).transform(-72.0, 44.5)
     for i in range(2):
         values = np.full((12, 10), 100.0, np.float32)
         if kind == "height" and i == 0:
             values[3, 4] = 1e30
-        cell = (0.001, 0.001) if kind == "height" else (2.0, 20.0)
+        cell = {"height": (0.001, 0.001), "pole": (2.0, 20.0), "scale": (100.0, 100.0)}[kind]
+        crs, left, top = ("EPSG:3857", x0, y0) if kind == "scale" else ("EPSG:4326", -72.0, 45.0)
         path = tmp_path / f"t{i}.tif"
-        with rasterio.open(path, "w", driver="GTiff", width=10, height=12, count=1, dtype="float32", crs="EPSG:4326",
-                           transform=Affine(cell[0], 0, -72.0 + 10 * cell[0] * i, 0, -cell[1], 45.0)) as dataset:
+        with rasterio.open(path, "w", driver="GTiff", width=10, height=12, count=1, dtype="float32", crs=crs,
+                           transform=Affine(cell[0], 0, left + 10 * cell[0] * i, 0, -cell[1], top)) as dataset:
             dataset.write(values, 1)
         paths.append(path)
-    reason = r"a height of 1e\+30 m" if kind == "height" else "beyond a pole"
+    reason = {"height": r"a height of 1e\+30 m", "pole": "beyond a pole", "scale": r"not true to scale here"}[kind]
     with pytest.raises(TerrainError, match=reason):
         load_mosaic(paths)

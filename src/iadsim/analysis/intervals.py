@@ -27,7 +27,10 @@ interval of the event "some value differs from c": ``c - (c - lower) P <= E[X] <
 side only when c is an end of the range). A bounded count whose bound is not given (a sweep's table, whose points
 may change it) takes the unbounded count's interval, which is conservative for it. An over-dispersed count below
 ten values takes the Student-t interval, as every bootstrap does. One value says nothing of the spread: its
-interval is the quantity's whole range (an infinite end given as None, unbounded), never a point.
+interval is the quantity's whole range (an infinite end given as None, unbounded), never a point. A count or a
+proportion of events about something the run lacks (``upper`` 0: missiles at decoys, with no decoys) is [0, 0]:
+none can happen. A time or an amount the same in every one of several replications stays that point: the model
+gave it no spread.
 
 References
 ----------
@@ -88,10 +91,13 @@ def interval_text(stat: dict, money: bool = False) -> str:
     """``mean [low, high]`` of an interval (:func:`interval`'s result; "-" when it has no mean), in one scale: a
     cost's interval from 0 reads ``300 M [0, 640 M]``, not ``[0.00, 640 M]``. The CLI's summary and the report's
     cost ledger both print it."""
-    mean = stat.get("mean")
+    def known(value):  # (a table's column of bounds holds None as NaN: unbounded, as None)
+        return None if value is None or value != value else value
+
+    mean = known(stat.get("mean"))
     if mean is None:
         return "-"
-    low, high = (stat.get("ci95") or [None, None])[:2]
+    low, high = (known(v) for v in (stat.get("ci95") or [None, None])[:2])
     low_text = "-inf" if low is None else number_text(low, money)
     return f"{number_text(mean, money)} [{low_text}, {number_text(high, money)}]"
 
@@ -152,7 +158,9 @@ def bootstrap_mean(x: np.ndarray, confidence: float = 0.95, resamples: int = BOO
 def interval(values, kind: str = "value", upper: float | None = None, confidence: float = 0.95) -> dict:
     """The mean of the finite ``values`` and its interval for a quantity of ``kind`` (see the module table).
 
-    ``upper`` is the largest possible value of a bounded count (e.g. the number of threats); without it a
+    ``upper`` is the largest possible value of a bounded count (e.g. the number of threats); for a count or a
+    proportion, 0 says its events cannot happen (no civil aircraft to engage wrongly): every value 0 is then
+    certain, [0, 0]. Without it a
     bounded count takes an unbounded count's interval (exact Poisson where not over-dispersed: conservative for a
     count with a bound, and it does not collapse to a point when every value is 0). ``value`` (the default, for
     quantities of unknown kind) uses the percentile bootstrap, which never leaves the observed range.
@@ -167,6 +175,8 @@ def interval(values, kind: str = "value", upper: float | None = None, confidence
     if n == 0:
         return _empty()
     mean = float(x.mean())
+    if kind in ("count", "proportion") and upper == 0 and not x.any():  # (events about none: none can happen)
+        return _result(0.0, 0.0, 0.0, n, "none possible (nothing to count it of)")
     if kind == "proportion":
         successes = int(round(x.sum()))
         low, high = wilson(successes, n, confidence)

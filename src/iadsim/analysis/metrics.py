@@ -54,7 +54,8 @@ class Metric:
         "count", "time", "amount" or "value"; "ratio" for a ratio of totals (``ratio_of``).
     bound : str or None
         What bounds a bounded count above: "threats", "civil", "arms", "decoys", "units" or "radars" (the run's
-        numbers of each, :func:`count_bounds`); for a ratio,
+        numbers of each, :func:`count_bounds`); for a count or a proportion, what its events are about (a run with
+        none of them can have none: its interval is [0, 0], not a Poisson or Wilson bound); for a ratio,
         "proportion" when it counts events among its denominator's (it lies in [0, 1]).
     of_state : callable, optional
         ``(world, state) -> (R,)`` values at the end of a replication batch: a replication metric.
@@ -424,7 +425,7 @@ for _name, _metric in {
         unit="launches per replication"),
     "missiles_expended": Metric("missiles expended", "count", of_state=lambda w, s: s.outcomes.expended,
         unit="missiles per replication"),
-    "wrongful_engagements": Metric("wrongful engagements (civil aircraft)", "count",
+    "wrongful_engagements": Metric("wrongful engagements (civil aircraft)", "count", "civil",
                                    of_state=lambda w, s: s.outcomes.wrongful, unit="launches per replication"),
     "civil_killed": Metric("civil aircraft shot down", "bounded", "civil",
                            of_state=lambda w, s: s.outcomes.civil_killed, unit="aircraft per replication"),
@@ -459,8 +460,8 @@ for _name, _metric in {
     "arms_defeated": Metric("anti-radiation missiles defeated (shot down, or missing their radar)", "bounded", "arms",
                             of_state=lambda w, s: s.outcomes.arms_shot_down + s.outcomes.arms_missed,
                             unit="missiles per replication"),
-    "missiles_at_decoys": Metric("missiles fired at decoys", "count", of_state=lambda w, s: s.outcomes.at_decoys,
-                                 unit="missiles per replication"),
+    "missiles_at_decoys": Metric("missiles fired at decoys", "count", "decoys",
+                                 of_state=lambda w, s: s.outcomes.at_decoys, unit="missiles per replication"),
     "decoys_shot_down": Metric("decoys shot down", "bounded", "decoys", of_state=lambda w, s: s.outcomes.decoys_killed,
                                unit="decoys per replication"),
     **layer_metrics(),
@@ -496,7 +497,7 @@ for _name, _metric in {
                                   of_rows=lambda rows, threats: _nan_unless(
                                       threats, (rows["leakers"].to_numpy() == 0).astype(float)), unit="probability",
                                   needs=("leakers",)),
-    "p_wrongful_engagement": Metric("probability of a wrongful engagement", "proportion",
+    "p_wrongful_engagement": Metric("probability of a wrongful engagement", "proportion", "civil",
                                     of_rows=lambda rows, threats: (rows["wrongful_engagements"].to_numpy() > 0
                                                                    ).astype(float), unit="probability",
                                     needs=("wrongful_engagements",)),
@@ -517,9 +518,29 @@ for _name, _metric in {
 }.items():
     METRICS.register(_name, replace(_metric, better=_BETTER.get(_name, _metric.better)))
 
+def _sample(world, state) -> int:
+    """The time sample a reporter reads the state at: the state after ``time_index`` steps is that sample's (the
+    step simulates up to it); after the last step, the last sample's (the run's end)."""
+    return min(int(state.time_index), len(world.times) - 1)
+
+
+def _radars_emitting(world, state) -> np.ndarray:
+    """(R,) the radars emitting at the reporter's time (:func:`_sample`; the run's end after the last step): working,
+    on by their schedule and not silenced by their crew then. The state's own flags hold the start of the step just
+    simulated (and nothing before the first)."""
+    from iadsim.network.emcon import emitting, silenced_at
+
+    rd = state.readiness
+    when = float(world.times[_sample(world, state)])
+    if state.time_index >= len(world.times):  # (the run's end)
+        when = max(when, float(world.scenario.spec.duration))
+    up = rd.unit_up[:, world.sensor_unit] & world.sensing[None, :] & world.radiates[None, :]
+    return (up & emitting(when, *world.emcon)[None, :] & ~silenced_at(rd.silences, when)).sum(axis=1)
+
+
 for _name, _reporter in {
     "threats_flying": Reporter("threats in the air", lambda w, s: (
-        s.outcomes.alive & ~s.outcomes.leaked & w.active[max(s.time_index - 1, 0)][None, :] & _threat(w)[None, :]
+        s.outcomes.alive & ~s.outcomes.leaked & w.active[_sample(w, s)][None, :] & _threat(w)[None, :]
     ).sum(axis=1), unit="threats"),
     "threats_tracked": Reporter("threats placed by the sensors' confirmed tracks (a radar's, or two passive "
                                 "sensors' with an elevation)", lambda w, s: (
@@ -530,7 +551,7 @@ for _name, _reporter in {
     "missiles_in_flight": Reporter("missiles in flight", lambda w, s: s.batteries.guiding.sum(axis=1), unit="missiles"),
     "kills": Reporter("threats killed so far", lambda w, s: s.outcomes.kills, unit="threats"),
     "radars_emitting": Reporter("radars emitting (working, and on by their emission control)", lambda w, s: (
-        s.readiness.emitting.sum(axis=1)), unit="radars"),
+        _radars_emitting(w, s)), unit="radars"),
     "picture_ospa": Reporter(f"OSPA of the sensors' pictures [m] (c {OSPA_CUTOFF / 1e3:g} km, p {OSPA_ORDER:g})",
                              lambda w, s: _ospa_mean(picture_quality(w, s)), unit="m"),
     "picture_held": Reporter("objects held (sensor x object pairs)", lambda w, s: picture_quality(w, s)[..., 2].sum(

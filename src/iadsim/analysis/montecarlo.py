@@ -62,7 +62,7 @@ def summarise(name: str, metrics: pd.DataFrame, audit_result: dict, seed: int, b
     out["leakers_fraction_mean"] = (out["leakers_mean"] / threats) if threats else None
     out["detected_fraction"] = float(np.isfinite(metrics["time_to_first_detection"]).mean()) if len(metrics) else None
     for m in derived.columns:
-        detail[m] = mean_ci(derived[m], metric=m)
+        detail[m] = mean_ci(derived[m], metric=m, upper=bounds.get(METRIC_KINDS[m][1]))
     detail.update(ratio_metrics(metrics))
     out["p_raid_annihilation"] = detail["p_raid_annihilation"]["mean"]
     out["metrics"] = detail

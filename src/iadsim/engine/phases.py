@@ -74,7 +74,7 @@ from iadsim.memory import sparse_zeros
 from iadsim.network import evaluate
 from iadsim.network.chain import picture_sources
 from iadsim.network.compiled import relevant_components
-from iadsim.network.emcon import Schedule, emitting, interrupted, last_lit, lit_until, on_time, switches
+from iadsim.network.emcon import Schedule, emitting, interrupted, last_lit, lit_until, on_time, silenced_at, switches
 from iadsim.physics.kinematics import in_launch_envelope, intercept
 from iadsim.physics.lethality import carleton_damage, carleton_sspk, cep_to_sigma, endgame_miss, salvo_pk
 from iadsim.registry import (
@@ -891,10 +891,7 @@ def rotated(position: np.ndarray, about: np.ndarray, bias: np.ndarray) -> np.nda
 def silenced(rd: Readiness, when) -> np.ndarray:
     """(R, S) bool: each radar's crew has silenced it at times ``when`` (R, S) or a scalar (``Readiness.silences``;
     none without ARM warnings or cued radars, :attr:`Context.warnings`)."""
-    if not rd.silences.shape[2]:
-        return np.zeros(rd.silences.shape[:2], bool)
-    at = np.broadcast_to(np.asarray(when, float), rd.silences.shape[:2])[..., None]
-    return ((rd.silences[..., 0] <= at) & (at < rd.silences[..., 1])).any(axis=-1)
+    return silenced_at(rd.silences, when)
 
 
 def line_of_sight(ctx: Context, ss, position) -> np.ndarray:

@@ -164,6 +164,12 @@ class Network:
         return min(radars, key=lambda r: (self.position[r][0] - x) ** 2 + (self.position[r][1] - y) ** 2,
                    default=None)
 
+    @functools.cached_property
+    def unreliable_picture(self) -> bool:
+        """Whether some tracks or cues link may fail (availability below 1): only then is a command path's link
+        worth a warning (the rules skip the search for one otherwise: the engine evaluates chains often)."""
+        return any(self.availability[lid] < 1.0 for lid, _, _, carries in self.links if carries in PICTURE)
+
     @property
     def components(self) -> list[str]:
         return list(self.availability)
@@ -426,7 +432,8 @@ def evaluate(net: Network, fire_unit: str, up) -> ChainStatus:
     untrained = sorted(c for c in chain if net.crew.get(c) == "untrained")
     if untrained:
         warnings.append(Reason("crew-untrained", REASONS["crew-untrained"] + ": " + ", ".join(untrained)))
-    commanding = {lid for radar in able_guiders for lid in _command_paths(net, radar, up)[1]} if commanders else set()
+    commanding = {lid for radar in able_guiders for lid in _command_paths(net, radar, up)[1]} \
+        if commanders and net.unreliable_picture else set()
     shaky = sorted(c for c in chain | commanding if "->" in c and net.availability[c] < 1.0)  # (the command path's
     #                                                                            too: it carries the cues and tracks)
     if shaky:
@@ -472,7 +479,7 @@ def _down_on_command_paths(net: Network, radar: str, up) -> list[str]:
     """The down units and picture links whose repair could give ``radar`` a command path: those on the paths from
     its command posts to it when everything is up (the posts themselves, relays, links)."""
     between, links = _command_paths(net, radar, lambda c: True)
-    return [u for u in sorted(between) if u != radar and not up(u)] + [lid for lid in links if not up(lid)]
+    return [net.down(u) for u in sorted(between) if u != radar and not up(u)] + [lid for lid in links if not up(lid)]
 
 
 def _describe(net: Network, unit: str, cued_by_others: bool = True) -> str:

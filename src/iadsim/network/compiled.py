@@ -6,7 +6,8 @@ the picture links (``tracks``/``cues``) of a sub-network, run by a numba kernel 
 (one row per state, one column per component, True = up), in parallel over the rows.
 
 For a launcher the rules reduce to (``r`` ranging over the radars that can guide it, i.e. itself when it
-has its own radar, else the sources of its up fire-control links that are up and emit):
+has its own radar, else the sources of its up fire-control links that are up and emit long enough to guide its
+missiles, :meth:`iadsim.network.chain.Network.guides`):
 
 * ``A_r``: some up command post reaches ``r`` (a backward search from ``r`` meets one);
 * ``F_r``: other up sensors that sense reach ``r`` (the same backward search meets them) and make a picture:

@@ -220,6 +220,15 @@ def switches(start: float, end: float, schedule: Schedule) -> list[tuple[float, 
 
 # ------------------------------------------------------------------------------------- a schedule interrupted
 
+def silenced_at(silences: np.ndarray, when) -> np.ndarray:
+    """(R, S) bool: each radar's crew holds it silent at ``when`` (a scalar, or (R, S)); ``silences`` (R, S, M, >= 2)
+    the silences ``[from, until)`` (``inf, inf`` unused)."""
+    if not silences.shape[2]:
+        return np.zeros(silences.shape[:2], bool)
+    at = np.broadcast_to(np.asarray(when, float), silences.shape[:2])[..., None]
+    return ((silences[..., 0] <= at) & (at < silences[..., 1])).any(axis=-1)
+
+
 def lit_until(t, period, on, offset, dark_from, dark_until):
     """When a schedule interrupted by silences next stops emitting, from times ``t``: ``t`` itself where it is dark
     then (by the schedule or a silence), else the earlier of the schedule's next stop and the next silence's start.

@@ -16,6 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from iadsim.analysis.breakdown import COUNTS, RADAR_COUNTS, episodes, outcomes_by, radars
+from iadsim.analysis.intervals import number_text
 from iadsim.events import REASON_TEXT
 from iadsim.report.plots import mmss
 from iadsim.report.run import Run
@@ -40,7 +41,8 @@ def number(value: float | None, integer: bool = False, digits: int = 2) -> str:
     value = float(value)
     if integer:
         return f"{int(round(value))}"
-    # (a small mean - one airliner shot down in 300 replications - is not printed as 0.00: two significant digits)
+    if digits == 2:  # (as every interval prints: a small mean - one airliner shot down in 300 replications - is not
+        return number_text(value)  # printed as 0.00, but with two significant digits)
     return f"{value:.2g}" if 0 < abs(value) < 10 ** -digits else f"{value:.{digits}f}"
 
 

@@ -236,8 +236,10 @@ def _metrics_html(page: _Page, runs: list[Run]) -> str:
     table = f"<table><tr><th>metric: mean [95 % CI]</th>{head}</tr>{''.join(rows)}</table>"
     note = ("<p class=note>Means over replications with 95 % confidence intervals that fit each quantity and never "
             "leave its range: Wilson for probabilities, exact Poisson (Garwood) for unbounded counts (the percentile "
-            "bootstrap when over-dispersed), the percentile bootstrap for bounded counts, fractions and times; "
-            "times are in seconds from the start, over the replications where the event happened (n).</p>")
+            "bootstrap when over-dispersed), the percentile bootstrap for bounded counts, fractions and times "
+            "(Student-t below ten replications), Wilson's bound when a bounded count is the same in every "
+            "replication, [0, 0] for events about something the scenario lacks, and the whole range for one "
+            "replication; times are over the replications where the event happened (n).</p>")
     return page.figure(metrics_figure(summaries)) + table + note
 
 

@@ -491,7 +491,9 @@ def load_dem(source: str | Path) -> Dem:
         :data:`MAX_DEM_BYTES`, an XML file (VRT) whatever its name, a file that does not start like a
         GeoTIFF or DTED file and is not an SRTM ``.hgt`` tile. After opening (with that one driver,
         sidecar files ignored): a driver other than :data:`ALLOWED_DRIVERS`, more than
-        :data:`MAX_DEM_CELLS` cells, a file GDAL cannot read, no CRS, a CRS not in metres.
+        :data:`MAX_DEM_CELLS` cells, a file GDAL cannot read, no CRS, a CRS not in metres, a rotated grid, a
+        grid whose CRS (or the UTM zone a geographic one is projected to) is not true to scale over it within
+        :data:`MAX_SCALE_ERROR`. A south-up grid is read north-up.
     """
     if str(source) == SAMPLE:
         elevation, transform, crs = _sample_dem()
@@ -508,7 +510,9 @@ def load_dem(source: str | Path) -> Dem:
                            transform.f + transform.e * elevation.shape[0])
     if crs.is_geographic:
         check_latitudes(source, transform, elevation.shape)
-        return project_geographic(elevation, transform, crs)
+        dem = project_geographic(elevation, transform, crs)
+        check_scale(source, CRS.from_user_input(dem.crs), dem.transform, dem.shape)  # (one UTM zone, however wide)
+        return dem
     unit = crs.axis_info[0].unit_name if crs.axis_info else ""
     if unit not in ("metre", "meter"):
         raise TerrainError(source, f"projected CRS in {unit!r}; iadsim needs metres")

@@ -189,7 +189,8 @@ class _Scheduler:
             self._advance(p, 0)
         if not all(self._finished(p) for p in range(len(self.plans))):
             # a summary.json left by a finished run whose results files went missing would say complete until
-            # this run finishes (an interrupted one never would): it is written again when every point is
+            # this run finishes (an interrupted one never would): it goes, and is written again once every point
+            # is finished
             (out_dir / store.SUMMARY).unlink(missing_ok=True)
 
     def run(self, executor: Executor, max_units: int | None) -> SweepResult:
