@@ -52,6 +52,9 @@ def random_network(seed: int) -> tuple[dict, list, bool, list[str]]:
             units[unit] = {"type": rng.choice(types), "availability": avail()}
             if rng.random() < 0.15:
                 units[unit]["emission"] = "off"
+            elif group is not sensors and units[unit]["type"] not in ("lr-launcher", "mr-launcher-loader") \
+                    and rng.random() < 0.2:  # a radar dark until a track cues it: it needs other sensors to
+                units[unit]["emcon"] = {"policy": "ambush"}
     own_radar = [u for u in launchers if units[u]["type"] in ("mr-telar", "sr-system")]
     guided = [u for u in launchers if u not in own_radar]
     picture_targets = radars + own_radar

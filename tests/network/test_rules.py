@@ -418,6 +418,24 @@ def test_a_radar_that_never_emits_through_the_shortest_flight_guides_nothing(mak
             assert (readiness(s, unit) > 0) is able
 
 
+def test_a_cued_radar_with_nothing_to_cue_it_guides_nothing(make_scenario):
+    """An ambush TELAR (dark until a hostile track cues it) whose command post no sensor feeds: its own search
+    waits for the cue, so nothing can ever cue it. The engine never switched it on and its battery launched
+    nothing while the audit said 'able, 90 %'; now 'never-cued', readiness 0. With an early-warning radar feeding
+    the post it is able, as is an always-on TELAR alone."""
+    units = {"cp": "command-post", "t1": {"type": "mr-telar", "emcon": {"policy": "ambush"}},
+             "ll": "mr-launcher-loader"}
+    links = ["cp->t1:cues", "t1->ll:fire-control"]
+    alone = make_scenario(units, links)
+    for unit in ("t1", "ll"):
+        status = status_of(alone, unit)
+        assert codes(status)[0] == "never-cued" and not status.able and readiness(alone, unit) == 0.0
+    fed = make_scenario({"ew": "ew-radar", **units}, ["ew->cp:tracks", *links])
+    assert all(status_of(fed, u).able and readiness(fed, u) == 1.0 for u in ("t1", "ll"))
+    always = make_scenario({**units, "t1": "mr-telar"}, links)
+    assert status_of(always, "t1").able
+
+
 def test_telar_with_emissions_off_cannot_engage(make_scenario):
     s = make_scenario({"cp": "command-post", "t1": {"type": "mr-telar", "emission": "off"}}, ["cp->t1:cues"])
     status = status_of(s, "t1")

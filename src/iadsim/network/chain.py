@@ -24,7 +24,9 @@ engine draws one state per replication. :func:`evaluate` applies these rules, in
    emissions are on, a passive sensor (whose model emits nothing) always. A radar places targets; a
    passive sensor gives lines of sight only, which place a target where two cross, its height from an
    elevation: the picture needs a radar, or two passive sensors of which one measures elevation (an
-   IRST; an ESM with ``elevation_accuracy``). Without: ``no-sensor-picture``.
+   IRST; an ESM with ``elevation_accuracy``). Without: ``no-sensor-picture``. A guiding radar dark until a
+   hostile track cues it (``on-cue``, ``ambush``) needs such a picture from sensors that are not cued radars
+   themselves: its own search waits for the cue (``never-cued``).
 5. Warnings that leave the unit able: ``autonomous``, ``poor-maintenance`` (availability below 0.5 in
    the chain or among its sensors), ``crew-untrained``, ``link-unreliable`` (a link in the chain with
    availability below 1), ``emission-control`` (a guiding radar, or a radar of the picture, emits only part of
@@ -60,6 +62,8 @@ REASONS: dict[str, str] = {
                      "nothing",
     "emission-too-short": "the guiding radar's emission-control schedule never emits as long as the missile's "
                           "shortest flight, so it guides none to an intercept",
+    "never-cued": "the guiding radar is dark until a hostile track cues it, and no sensor of its picture but cued "
+                  "radars can place one",
     "no-command-path": "cut off from every command post, and the doctrine forbids autonomous fire",
     "no-sensor-picture": "no operating sensor feeds the engagement radar",
     "autonomous": "cut off from the command posts: fights autonomously with its own radars",
@@ -411,6 +415,9 @@ def evaluate(net: Network, fire_unit: str, up) -> ChainStatus:
             picture.add(radar)
         if not makes_picture(net, picture):
             radar_fails.append(("no-sensor-picture", radar + _passive_only(net, picture)))
+            continue
+        if radar in net.cue and not makes_picture(net, {s for s in picture if s not in net.cue}):
+            radar_fails.append(("never-cued", f"{radar} (its picture: {', '.join(sorted(picture)) or 'none'})"))
             continue
         able_guiders.append(radar)
         commanders.update(commanded)

@@ -18,7 +18,9 @@ missiles, :meth:`iadsim.network.chain.Network.guides`):
 * ``own_r``: ``r`` searches on its own.
 
 ``r`` guides when ``A_r and (F_r or C_r or own_r)``, or, cut off, when ``(the network has no command post or
-the doctrine falls back to autonomous fire) and (G_r or own_r)``; the launcher is able when it is up, has
+the doctrine falls back to autonomous fire) and (G_r or own_r)``; a cued radar (dark until a hostile track cues it)
+when ``A_r and F'_r`` or, cut off, ``G'_r``: ``F_r``, ``G_r`` by sensors that are not cued radars (its own search
+and ``C_r``, its own tracks, wait for the cue); the launcher is able when it is up, has
 missiles and some ``r`` guides. A command post's picture adds nothing beyond ``F_r`` and ``C_r``: whatever
 feeds a command post that reaches ``r`` reaches ``r`` through it. ``tests/network/test_compiled.py``
 checks every state of random small networks against :func:`iadsim.network.chain.is_able`.
@@ -50,6 +52,8 @@ class SubNetwork:
     emits: np.ndarray  # (N,) bool: radiates long enough to guide this fire unit's missiles (a guiding radar must)
     senses: np.ndarray  # (N,) int64 what it gives a picture while it senses (iadsim.registry.places; 0: nothing)
     own_search: np.ndarray  # (N,) bool
+    cued: np.ndarray  # (N,) bool: a radar dark until a track cues it (on-cue, ambush)
+    uncued: np.ndarray  # (N,) int64 ``senses`` of the units that are not cued radars: what can cue one
     in_ptr: np.ndarray  # CSR of picture in-edges: in_ptr (N + 1,), in_src, in_comp
     in_src: np.ndarray
     in_comp: np.ndarray
@@ -100,6 +104,8 @@ def sub_network(net: Network, fire_unit: str) -> SubNetwork:
         np.array([net.guides(u, fire_unit) for u in nodes]),
         np.array([net.senses[u] * net.places[u] for u in nodes], np.int64),
         np.array([net.own_search[u] for u in nodes]),
+        np.array([u in net.cue for u in nodes], np.bool_),
+        np.array([0 if u in net.cue else net.senses[u] * net.places[u] for u in nodes], np.int64),
         in_ptr, in_src, in_comp, out_ptr, out_dst, out_comp,
         index[fire_unit], bool(net.has_radar[fire_unit]), net.missiles.get(fire_unit, 0) > 0,
         np.array([index[a] for a, _ in fc], np.int64), np.array([column[lid] for _, lid in fc], np.int64),
@@ -113,18 +119,19 @@ def able(sub: SubNetwork, states: np.ndarray) -> np.ndarray:
     states = np.ascontiguousarray(states, dtype=np.bool_)
     if states.ndim != 2 or states.shape[1] != len(sub.components):
         raise ValueError(f"states must have shape (K, {len(sub.components)})")
-    return _able_states(states, sub.node_comp, sub.is_cp, sub.emits, sub.senses, sub.own_search, sub.in_ptr,
-                        sub.in_src, sub.in_comp, sub.out_ptr, sub.out_dst, sub.out_comp, sub.fu_node,
-                        sub.fu_has_radar, sub.fu_missiles, sub.fc_src, sub.fc_comp, sub.fallback)
+    return _able_states(states, sub.node_comp, sub.is_cp, sub.emits, sub.senses, sub.own_search, sub.cued,
+                        sub.uncued, sub.in_ptr, sub.in_src, sub.in_comp, sub.out_ptr, sub.out_dst, sub.out_comp,
+                        sub.fu_node, sub.fu_has_radar, sub.fu_missiles, sub.fc_src, sub.fc_comp, sub.fallback)
 
 
 @numba.njit(cache=True, parallel=True)
-def _able_states(states, node_comp, is_cp, emits, senses, own_search, in_ptr, in_src, in_comp, out_ptr, out_dst,
-                 out_comp, fu, fu_has_radar, fu_missiles, fc_src, fc_comp, fallback):  # pragma: no cover - numba
+def _able_states(states, node_comp, is_cp, emits, senses, own_search, cued, uncued, in_ptr, in_src, in_comp, out_ptr,
+                 out_dst, out_comp, fu, fu_has_radar, fu_missiles, fc_src, fc_comp, fallback):  # pragma: no cover
     n_states = states.shape[0]
     out = np.zeros(n_states, np.bool_)
     for k in numba.prange(n_states):
-        out[k] = _able_one(states[k], node_comp, is_cp, emits, senses, own_search, in_ptr, in_src, in_comp,
+        out[k] = _able_one(states[k], node_comp, is_cp, emits, senses, own_search, cued, uncued, in_ptr, in_src,
+                           in_comp,
                            out_ptr, out_dst, out_comp, fu, fu_has_radar, fu_missiles, fc_src, fc_comp, fallback)
     return out
 
@@ -175,8 +182,8 @@ def _picture(seen, kind, r):  # pragma: no cover
 
 
 @numba.njit(cache=True)
-def _able_one(state, node_comp, is_cp, emits, senses, own_search, in_ptr, in_src, in_comp, out_ptr, out_dst,
-              out_comp, fu, fu_has_radar, fu_missiles, fc_src, fc_comp, fallback):  # pragma: no cover
+def _able_one(state, node_comp, is_cp, emits, senses, own_search, cued, uncued, in_ptr, in_src, in_comp, out_ptr,
+              out_dst, out_comp, fu, fu_has_radar, fu_missiles, fc_src, fc_comp, fallback):  # pragma: no cover
     n = node_comp.shape[0]
     if not state[node_comp[fu]] or not fu_missiles:
         return False
@@ -194,6 +201,15 @@ def _able_one(state, node_comp, is_cp, emits, senses, own_search, in_ptr, in_src
             if not (state[fc_comp[i]] and state[node_comp[r]] and emits[r]):
                 continue
         _search(state, r, in_ptr, in_src, in_comp, node_comp, is_cp, True, reaching, stack)
+        if cued[r]:  # dark until a track cues it: it guides with a picture of sensors that are not cued radars
+            if _any_other(reaching, is_cp, r):
+                if _picture(reaching, uncued, r):
+                    return True
+            elif fallback:
+                _search(state, r, in_ptr, in_src, in_comp, node_comp, is_cp, False, reaching, stack)
+                if _picture(reaching, uncued, r):
+                    return True
+            continue
         if _any_other(reaching, is_cp, r):  # A_r: networked
             if own_search[r] or _picture(reaching, senses, r):  # F_r
                 return True
