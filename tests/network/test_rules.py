@@ -436,6 +436,24 @@ def test_a_cued_radar_with_nothing_to_cue_it_guides_nothing(make_scenario):
     assert status_of(always, "t1").able
 
 
+def test_a_relocating_unit_in_the_chain_warns_how_long_it_is_out(make_scenario):
+    """A TELAR moving every 2 min, out for its tear-down and set-up (the catalog's, a trained crew's) plus the road
+    each time: the audit warns, and on a schedule says the most of the time it can be ready, every / (every +
+    tear-down + set-up) (it said 'able, 90 %' and nothing else, while such a battery never launched)."""
+    units = {"cp": "command-post", "ew": "ew-radar", "ll": "mr-launcher-loader",
+             "t1": {"type": "mr-telar", "relocation": {"after": "schedule", "every": "2 min",
+                                                        "sites": [{"x": "3 km", "y": "3 km"}]}}}
+    s = make_scenario(units, ["ew->cp:tracks", "cp->t1:cues", "t1->ll:fire-control"])
+    entry = s.catalog.types["mr-telar"]
+    out = float(entry.teardown.value + entry.setup.value)
+    for unit in ("t1", "ll"):
+        status = status_of(s, unit)
+        moving = [r for r in status.reasons if r.code == "relocation"]
+        assert status.able and len(moving) == 1 and moving[0].severity == "warning"
+        assert f"t1 (every 2 min; each move out {out / 60:.3g} min plus the road: ready {120 / (120 + out):.0%} of " \
+               "the time at most)" in moving[0].message, moving[0].message
+
+
 def test_telar_with_emissions_off_cannot_engage(make_scenario):
     s = make_scenario({"cp": "command-post", "t1": {"type": "mr-telar", "emission": "off"}}, ["cp->t1:cues"])
     status = status_of(s, "t1")

@@ -31,7 +31,8 @@ engine draws one state per replication. :func:`evaluate` applies these rules, in
    the chain or among its sensors), ``crew-untrained``, ``link-unreliable`` (a link in the chain with
    availability below 1), ``emission-control`` (a guiding radar, or a radar of the picture, emits only part of
    the time by its policy: :mod:`iadsim.network.emcon`), ``targeted`` (a raid attacks a unit of the chain or of
-   its picture: the engine destroys it when a threat reaches it, with the raid's ``pk``). The chain is the
+   its picture: the engine destroys it when a threat reaches it, with the raid's ``pk``), ``relocation`` (a unit of
+   the chain or its picture relocates: out for each move's tear-down, road and set-up). The chain is the
    launcher, its guiding radars, its fire-control links and the command posts that command those radars.
 """
 
@@ -74,9 +75,11 @@ REASONS: dict[str, str] = {
                         "dark it detects and guides nothing",
     "targeted": "a raid attacks a unit of the chain (reaching it, a threat or an anti-radiation missile may destroy "
                 "it)",
+    "relocation": "a unit of the chain relocates (shoot and scoot): from each tear-down's start to its set-up's end "
+                  "it neither emits nor fires",
 }
 WARNINGS = frozenset({"autonomous", "poor-maintenance", "crew-untrained", "link-unreliable", "emission-control",
-                      "targeted"})
+                      "targeted", "relocation"})
 
 
 def link_id(source: str, target: str, carries: str) -> str:
@@ -143,6 +146,7 @@ class Network:
     #                            of flight [s]: the least range it reaches over its flyout speed
     repair: dict[str, float] = field(default_factory=dict)  # unit id -> its mean time to repair [s] (mtbf and mttr
     #                            given): a unit down at the start comes back during a run
+    relocates: dict[str, str] = field(default_factory=dict)  # unit id -> how it relocates, in words
 
     def down(self, unit: str) -> str:
         """``unit`` as a reason names it when down: one the scenario puts down (availability 0) with its repair when
@@ -202,6 +206,7 @@ def build_network(scenario: Scenario) -> Network:
     kind, emits, has_radar, own_search, missiles, avail, stated, crew = {}, {}, {}, {}, {}, {}, {}, {}
     shortest: dict[str, float] = {}
     repair: dict[str, float] = {}
+    relocates: dict[str, str] = {}
     senses, placing = {}, {}
     fire_control = {}
     fire_units = []
@@ -242,6 +247,8 @@ def build_network(scenario: Scenario) -> Network:
         crew[unit.id] = unit.crew
         if unit.readiness.mttr is not None:
             repair[unit.id] = float(unit.readiness.mttr)
+        if unit.relocation is not None:
+            relocates[unit.id] = _relocation(unit, entry, scenario.proficiency(unit.crew).reaction_time_factor)
         graph.add_node(unit.id, kind=entry.kind, type=unit.type, label=entry.label)
     links = []
     for link in spec.links:
@@ -257,7 +264,21 @@ def build_network(scenario: Scenario) -> Network:
     position = {u: (site.x, site.y) for u, site in scenario.sites.items()}
     return Network(graph, kind, emits, senses, has_radar, own_search, fire_control, fire_units, missiles, avail, stated,
                    crew, spec.doctrine.autonomous_fallback, links, position, placing, timing, attacked, cue, shortest,
-                   repair)
+                   repair, relocates)
+
+
+def _relocation(unit, entry, slower: float) -> str:
+    """How ``unit`` relocates, in words: what triggers a move and how long each move keeps it out (its type's
+    tear-down and set-up, scaled by its crew's reaction-time ``factor``, plus the road); on a schedule, the most of
+    the time it can be ready."""
+    plan = unit.relocation
+    out = float(entry.teardown.value + entry.setup.value) * slower  # (the road comes on top)
+    why = {"firing": "after each launch", "warning": "on each anti-radiation missile warning",
+           "schedule": f"every {_duration(float(plan.every or 0.0))}"}[plan.after]
+    text = f"{unit.id} ({why}; each move out {_duration(out)} plus the road"
+    if plan.after == "schedule":
+        text += f": ready {float(plan.every) / (float(plan.every) + out):.0%} of the time at most"
+    return text + ")"
 
 
 def _duration(seconds: float) -> str:
@@ -454,6 +475,10 @@ def evaluate(net: Network, fire_unit: str, up) -> ChainStatus:
         cue_sources = sensors - set(net.cue)  # what can cue a waiting radar: the picture's other sensors
         warnings.append(Reason("emission-control", REASONS["emission-control"] + ": " + ", ".join(
             f"{u} ({_describe(net, u, bool(cue_sources))})" for u in timed)))
+    moving = sorted(u for u in chain | sensors if u in net.relocates)
+    if moving:
+        warnings.append(Reason("relocation", REASONS["relocation"] + ": " + ", ".join(net.relocates[u]
+                                                                                       for u in moving)))
     if blocking:
         return ChainStatus(fire_unit, False, "none", tuple(blocking + warnings), tuple(guiders), (), chain)
     return ChainStatus(fire_unit, True, mode, tuple(warnings), tuple(able_guiders), tuple(sorted(sensors)), chain,
