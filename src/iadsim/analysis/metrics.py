@@ -431,7 +431,7 @@ for _name, _metric in {
                            of_state=lambda w, s: s.outcomes.civil_killed, unit="aircraft per replication"),
     "vetoes": Metric("engagements vetoed", "count", of_state=lambda w, s: s.outcomes.vetoes,
         unit="vetoes per replication"),
-    "time_to_first_detection": Metric("time to first detection [s]", "time",
+    "time_to_first_detection": Metric("time to first detection of a threat [s]", "time",
                                       of_state=lambda w, s: s.outcomes.first_detection, unit="s"),
     "time_to_first_engagement": Metric("time to first engagement [s]", "time",
                                        of_state=lambda w, s: s.outcomes.first_engagement, unit="s"),

@@ -231,7 +231,7 @@ def _metrics_html(page: _Page, runs: list[Run]) -> str:
             cells.append("<td class=num>-</td>" if stat.get("mean") is None else
                          f"<td class=num>{interval_text(stat)} <span class=note>n={stat.get('n')}</span></td>")
         rows.append(f"<tr><td>{escape(label(metric))}</td>{''.join(cells)}</tr>")
-    rows.append("<tr><td>replications with a detection</td>" + "".join(
+    rows.append("<tr><td>replications with a threat detected</td>" + "".join(
         f"<td class=num>{percent(s.get('detected_fraction'))}</td>" for s in summaries) + "</tr>")
     table = f"<table><tr><th>metric: mean [95 % CI]</th>{head}</tr>{''.join(rows)}</table>"
     note = ("<p class=note>Means over replications with 95 % confidence intervals that fit each quantity and never "
