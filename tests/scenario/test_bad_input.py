@@ -510,10 +510,10 @@ CATALOG_CASES = {
                                                   "{value: -5, source: me, grade: assumed}\n"),
                            line_containing(_DECOY_CATALOG, "mimics:") + 1, "types.my-decoy.unit_cost",
                            ("must not be negative",)),
-    "unit-cost-as-yaml-text": (_DECOY_CATALOG.replace("    mimics: fighter\n", "    mimics: fighter\n    unit_cost: "
-                                                      "{value: 1.5e5, source: me, grade: assumed}\n"),
-                               line_containing(_DECOY_CATALOG, "mimics:") + 1, "types.my-decoy.unit_cost",
-                               ("YAML reads a number like 1.5e6 as text: write 1.5e+6 or 1500000",)),
+    "unit-cost-quoted": (_DECOY_CATALOG.replace("    mimics: fighter\n", "    mimics: fighter\n    unit_cost: "
+                                                "{value: '1.5e5', source: me, grade: assumed}\n"),
+                         line_containing(_DECOY_CATALOG, "mimics:") + 1, "types.my-decoy.unit_cost",
+                         ("a number in quotes is text: write it without them",)),
     "decoy-without-signature": (_DECOY_CATALOG.replace("    rcs: {value: 2 m^2, source: me, grade: assumed}\n", ""),
                                 line_containing(_DECOY_CATALOG, "my-decoy:"), "types.my-decoy.rcs", ("required",)),
     "decoy-mimics-a-missile": (_DECOY_CATALOG.replace("mimics: fighter", "mimics: lr-missile"),
@@ -720,3 +720,23 @@ traffic:
     check_message(status, out, err, path, Expect(10, "traffic[0].route[1]",
                                                  (f"from waypoint 0 to this one passes {deepest:.0f} m below the "
                                                   "terrain", "x 0.0 km")))
+
+
+def test_numbers_read_as_yaml_1_2_reads_them(tmp_path):
+    """YAML 1.1 (PyYAML's default) reads a leading zero as octal and colons as base 60: `count: 010` flew 8
+    aircraft and `count: 1:00` sixty, with exit 0; and `2e-3` (no dot) as text, refused as "not a number". The
+    loader reads numbers by YAML 1.2's core schema, and the raid flies the count the file says."""
+    from iadsim.scenario import load_scenario
+    from iadsim.scenario.yamlio import load_yaml
+
+    path = tmp_path / "numbers.yaml"
+    path.write_text("a: 010\nb: 1:00\nc: 2e-3\nd: 0x1F\ne: 0o17\nf: -.inf\ng: 12 km\nh: on\n")
+    data = load_yaml(path).data
+    assert data["a"] == 10 and data["b"] == "1:00" and data["c"] == 0.002 and data["d"] == 31 and data["e"] == 15
+    assert data["f"] == -math.inf and data["g"] == "12 km" and data["h"] is True  # (on/off words stay booleans)
+    text = designed_text()
+    first = re.search(r"count: (\d+)", text)
+    assert first is not None
+    scenario = tmp_path / "count.yaml"
+    scenario.write_text(text[:first.start()] + "count: 010" + text[first.end():])
+    assert load_scenario(scenario).spec.threats[0].count == 10

@@ -101,7 +101,7 @@ def _sourced(dimension: str | None, *, integer: bool = False):
         if dimension is None:
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise ValueError("value must be a number" + (
-                    " (YAML reads a number like 1.5e6 as text: write 1.5e+6 or 1500000)"
+                    " (a number in quotes is text: write it without them)"
                     if isinstance(value, str) and _numeric(value) else ""))
             if integer and int(value) != value:
                 raise ValueError("value must be a whole number")

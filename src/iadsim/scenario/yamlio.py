@@ -7,6 +7,8 @@ binary garbage, NUL bytes) are refused with a clear message instead of a traceba
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -307,8 +309,49 @@ def write_atomic(path: str | Path, data: bytes, mode: int | None = None) -> None
         raise
 
 
+_INT = re.compile(r"^[-+]?[0-9]+$|^0o[0-7]+$|^0x[0-9a-fA-F]+$")
+_FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$|^[-+]?\.(inf|Inf|INF)$|^\.(nan|NaN|NAN)$")
+
+
+def _core_schema(resolvers: dict) -> dict:
+    """PyYAML's implicit resolvers with YAML 1.2's core-schema numbers for YAML 1.1's: ``010`` is ten (not eight,
+    octal), ``1:00`` is text (not sixty, base 60), ``2e-3`` a number (not text, for want of a dot)."""
+    out = {first: [(tag, regexp) for tag, regexp in entries if tag not in (_INT_TAG, _FLOAT_TAG)]
+           for first, entries in resolvers.items()}
+    for tag, regexp, firsts in ((_INT_TAG, _INT, "-+0123456789"), (_FLOAT_TAG, _FLOAT, "-+0123456789.")):
+        for first in firsts:
+            out.setdefault(first, []).append((tag, regexp))
+    return out
+
+
+_INT_TAG, _FLOAT_TAG = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+
+
+class _Constructor(yaml.constructor.SafeConstructor):
+    """The safe constructor with YAML 1.2's core-schema numbers (see :func:`_core_schema`)."""
+
+    def construct_yaml_int(self, node):
+        text = self.construct_scalar(node)
+        if text.startswith(("0o", "0x")):
+            return int(text[2:], 8 if text[1] == "o" else 16)
+        return int(text, 10)
+
+    def construct_yaml_float(self, node):
+        text = self.construct_scalar(node).lower()
+        if text.lstrip("+-") == ".inf":
+            return -math.inf if text.startswith("-") else math.inf
+        return math.nan if text == ".nan" else float(text)
+
+
+_Constructor.add_constructor(_INT_TAG, _Constructor.construct_yaml_int)
+_Constructor.add_constructor(_FLOAT_TAG, _Constructor.construct_yaml_float)
+
+
 class _Loader(yaml.SafeLoader):
-    """The safe loader with a nesting limit while composing (PyYAML's composer recurses per level)."""
+    """The safe loader with a nesting limit while composing (PyYAML's composer recurses per level), and YAML 1.2's
+    core-schema numbers (:func:`_core_schema`: YAML 1.1's read ``count: 010`` as 8)."""
+
+    yaml_implicit_resolvers = _core_schema(yaml.SafeLoader.yaml_implicit_resolvers)
 
     depth = 0
     nodes = 0
@@ -411,7 +454,7 @@ def _convert(node: yaml.Node, loc: Loc, doc: Document, counter: list[int], depth
 
 
 def _scalar(node: yaml.ScalarNode, loc: Loc, doc: Document) -> object:
-    constructor = yaml.constructor.SafeConstructor()  # (a whole SafeLoader per scalar made alias bombs slow)
+    constructor = _Constructor()  # (a whole SafeLoader per scalar made alias bombs slow)
     try:
         value = constructor.construct_object(node)
     except yaml.YAMLError as exc:
