@@ -56,7 +56,7 @@ class Reason(IntEnum):
     """Why an engagement ended without a launch or a kill: the first that applies, checked in this order.
 
     For ``lost``: target_gone, unit_down, chain_broken, not_in_picture, outside_envelope, radar_dark, no_missiles,
-    no_channel. For ``miss``: aim_error, target_gone, unit_down, chain_broken, radar_dark, warhead. For ``waiting``:
+    no_channel. For ``miss``: target_gone, aim_error, unit_down, chain_broken, radar_dark, warhead. For ``waiting``:
     immature_track. For ``arm_miss``: target_gone, radar_dark, warhead.
     """
 

@@ -480,3 +480,30 @@ def test_a_fire_unit_freed_by_a_veto_takes_the_next_target_at_once(scenario, ste
             assert decided == pytest.approx(again.time + 2.0, abs=1e-9)
             redecided += 1
     assert checked >= 10 and redecided >= 10
+
+
+@pytest.mark.parametrize("step", ["4 s", "0.25 s"])
+def test_a_fire_unit_the_greedy_assigner_leaves_free_takes_the_other_target_at_once(scenario, step):
+    """Two launchers at the base; two targets enter their envelope at the same instant, one heading for the base
+    and one passing overhead for an asset 40 km south. Greedy (maximal marginal return) puts both launchers on the
+    more urgent target and keeps one: the other launcher, free, takes the second target at that very instant. It
+    waited for the next event, a step start: 164 s at a 4 s step, 161.25 s at 0.25 s, for 161.225 s."""
+    a = stream(1, id_="a", start="1.5 s")
+    b = stream(1, id_="b", bearing_deg=0.0, start="1.5 s")
+    b["route"] = [{"x": "0 m", "y": "30000 m", "altitude": "2100 m", "speed": "100 m/s"},
+                  {"x": "0 m", "y": "-40000 m", "altitude": "2100 m", "speed": "100 m/s"}]
+    b["target"] = "far"
+    units = [{"id": "sam1", "type": "t-launcher", "x": "0 km", "y": "0 km"},
+             {"id": "sam2", "type": "t-launcher", "x": "0 km", "y": "0 km"}]
+    world = build_world(scenario(step, units=units, threats=[a, b], types=catalog(missile={"pk": 0.5}),
+                                 doctrine={"assignment": "greedy"}, duration="5 min",
+                                 defended_assets=[{"id": "base", "x": "0 km", "y": "0 km", "radius": "1 km"},
+                                                  {"id": "far", "x": "0 km", "y": "-40 km", "radius": "1 km"}]))
+    engine = Engine(world, np.arange(3), seed=3)
+    engine.run()
+    launches = engine.events[engine.events.kind == "launch"]
+    first = launches.groupby(["replication", "target"]).time.min().unstack()
+    assert first.shape == (3, 2)
+    np.testing.assert_allclose(first.iloc[:, 1], first.iloc[:, 0], atol=1e-9)  # both at the same instant
+    units = launches.sort_values("time").groupby("replication").head(2).groupby("replication").unit.nunique()
+    assert (units == 2).all()

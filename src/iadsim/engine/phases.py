@@ -1054,17 +1054,18 @@ def fire_control(ctx: Context, k: int, st: State) -> None:
             feeds = node_feeds(st.readiness)
         again = authorise(ctx, k, st, clock, rows)
         nominated, held = assign(ctx, k, st, clock, rows)
-        if nominated:
+        if len(nominated):
             again = union(again, authorise(ctx, k, st, clock, rows))  # what needs no wait goes at once
-        again = union(again, held)
-        # a release, or the automation's hold, leaves a fire unit free: assign it now
+        # a release or the automation's hold leaves a fire unit free, and an assigner may leave one free beside
+        # another's nomination (greedy: two on the most urgent target, one kept): assign them again now
+        again = union(union(again, held), nominated)
         for _ in range(2 * len(w.target_ids) + len(w.fire_ids)):
             if not len(again):
                 break
             nominated, held = assign(ctx, k, st, clock, again)
-            if not nominated:
+            if not len(nominated):
                 break
-            again = union(authorise(ctx, k, st, clock, again), held)
+            again = union(union(authorise(ctx, k, st, clock, again), held), nominated)
         rows, nxt = next_events(ctx, st, clock, end, delivered, opened, rows)
         clock[rows] = nxt
     # what arrives in the window (a report arriving at its end is the next step's, with that step's feeds)
@@ -1603,11 +1604,11 @@ def crew(ctx: Context, rd: Readiness, r: int, f: int, d: int | None = None):
     return ctx.cp_crews[d] if d < len(ctx.cp_units) else ctx.fire_crews[f]
 
 
-def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray) -> tuple[bool, np.ndarray]:
+def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Threat evaluation and weapon-target assignment at each row's clock (``rows`` ascending, without repeats, as
-    :func:`fire_control` passes them); new engagements wait for authorisation. Returns whether anything was
-    nominated (or held by the automation), and the rows where the automation held a target (their fire unit is
-    still free: it may be assigned again now)."""
+    :func:`fire_control` passes them); new engagements wait for authorisation. Returns the rows where something was
+    nominated (or held by the automation), and those where the automation held a target (their fire unit is still
+    free: it may be assigned again now), each sorted without repeats."""
     w = ctx.world
     rd, pic, eng, bat, out = st.readiness, st.picture, st.engagements, st.batteries, st.outcomes
     inside, urgency, _ = step_values(ctx, k)
@@ -1617,7 +1618,7 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
         ctx.group, ctx.channels, inside, st.tracks.confirmed_at, st.tracks.held_since, st.tracks.held_until,
         w.latency, rd.feeds, rd.guides, *visible(ctx, k), w.placing)
     if not len(i):
-        return False, np.zeros(0, np.int64)
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
     rr, when = rows[i], clock[rows[i]]
     tof, _, inside = engagement_geometry(ctx, k, f, t, when)  # exactly, at the clock
     ok = inside & firing_solution(ctx, st, k, rr, f, t, when, tof, inside)
@@ -1629,7 +1630,7 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
         at_defended = flying_at_defended(ctx, st, rr, f, t, when, ok & (mode > 0))
         ok &= (mode != ONLY) | at_defended
         first = at_defended
-    nominated, held = False, []
+    nominated, held = [], []
     feasible = np.flatnonzero(ok)  # by row (``rows`` ascend), so each row's feasible pairs are one run of it
     plain = {}  # rows whose pairs the assigner would take all of: their pairs, by fire unit
     if len(feasible) and takes_disjoint(ctx.assigner):
@@ -1640,7 +1641,7 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
             for a, b in plain[r]:
                 if not nominate(ctx, k, st, r, a, b, clock[r]):
                     held.append(r)
-                nominated = True
+                nominated.append(r)
             continue
         fh, th, firsts = f[here], t[here], first[here]
         for chosen in ((firsts, ~firsts) if firsts.any() else (np.ones(len(here), bool),)):
@@ -1652,8 +1653,8 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
                 if whole[a, b] and eng.phase[r, b] == IDLE and not bat.busy[r, a]:
                     if not nominate(ctx, k, st, r, a, b, clock[r]):
                         held.append(r)
-                    nominated = True
-    return nominated, np.unique(np.array(held, np.int64)) if held else np.zeros(0, np.int64)
+                    nominated.append(r)
+    return tuple(np.unique(np.array(v, np.int64)) if v else np.zeros(0, np.int64) for v in (nominated, held))
 
 
 def disjoint_pairs(ctx: Context, st: State, rr, ff, tt, first, urgency) -> dict[int, list[tuple[int, int]]]:
