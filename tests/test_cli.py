@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -199,6 +201,16 @@ def test_viewshed_takes_units_and_suggests_a_lon_lat_swap(capsys, tmp_path):
     status, out, err = run(capsys, "viewshed", "sample", "--observer", "-84.2", "36.55", "--observer-height",
                            "20 s", "--out", str(out_file))
     assert status == 2 and err.startswith("iadsim: --observer-height: ")
+    # written beside its target then moved into place: a FIFO there is refused (writing to it hung), never read
+    if hasattr(os, "mkfifo"):
+        fifo = tmp_path / "fifo.tif"
+        os.mkfifo(fifo)
+        status, out, err = run(capsys, "viewshed", "sample", "--observer", "-84.2", "36.55", "--observer-height",
+                               "20m", "--max-distance", "2km", "--out", str(fifo))
+        assert status == 2 and f"iadsim: {fifo}: is a folder or not a regular file" in err
+        assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["vs.tif", *(["fifo.tif"] if hasattr(os, "mkfifo")
+                                                                               else [])])  # (nothing staged left)
 
 
 @pytest.mark.parametrize(("bands", "words"), [

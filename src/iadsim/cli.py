@@ -259,6 +259,7 @@ def viewshed(
                                                           "metres)")] = None,
 ) -> None:
     """Masking-height raster of one observer: the lowest visible target height above each cell [m]."""
+    from iadsim.scenario.yamlio import write_atomic
     from iadsim.terrain import viewshed_file
 
     path = Path(dem)
@@ -267,17 +268,30 @@ def viewshed(
     if reach is not None and reach < 1:
         raise InputError("--max-distance", "must be at least 1 m")
     factor = _fraction(k)  # (before anything is made: a refused command leaves nothing behind)
+    if out_path.is_dir() or (out_path.exists() and not out_path.is_file()):
+        raise InputError(out_path, "is a folder or not a regular file (a device, pipe or link); iadsim writes only "
+                                   "regular files")
     out_path.parent.mkdir(parents=True, exist_ok=True)
     if dem != "sample" and not path.exists() and not path.is_symlink():
         raise InputError(dem, "DEM file not found")
+    # written beside it, then moved into place: an interrupted run never damages an earlier file there
+    staging = out_path.parent / f".{out_path.name}.{os.getpid()}.tmp"
     try:
-        written = viewshed_file(dem, observer[0], observer[1], height, out_path, k=factor,
-                                max_distance=reach)
-    except ValueError as exc:  # observer off the grid; TerrainError: names the reason, never the file's content
-        raise InputError(dem, getattr(exc, "reason", str(exc))) from None
-    except OSError as exc:  # rasterio's errors for unreadable files derive from OSError or RasterioIOError
-        raise InputError(dem, f"cannot read or write: {exc}") from None
-    out.print(f"wrote {written}")
+        try:
+            viewshed_file(dem, observer[0], observer[1], height, staging, k=factor, max_distance=reach)
+        except ValueError as exc:  # observer off the grid; TerrainError: names the reason, never the file's content
+            raise InputError(dem, getattr(exc, "reason", str(exc))) from None
+        except OSError as exc:  # rasterio's errors for unreadable files derive from OSError or RasterioIOError
+            if str(staging) in str(exc) or not os.access(out_path.parent, os.W_OK):
+                raise InputError(out_path, f"cannot be written: {getattr(exc, 'strerror', None) or exc}") from None
+            raise InputError(dem, f"cannot be read: {exc}") from None
+        try:
+            write_atomic(out_path, staging.read_bytes())
+        except OSError as exc:
+            raise InputError(out_path, f"cannot be written: {exc.strerror or exc}") from None
+    finally:
+        staging.unlink(missing_ok=True)
+    out.print(f"wrote {out_path}")
 
 
 @app.command()

@@ -280,6 +280,21 @@ def test_a_results_file_larger_than_a_work_unit_is_refused_unread(write_sweep, t
         assert err.value.file == str(path)
 
 
+def test_a_query_whose_answer_is_huge_is_refused_in_bounded_time(write_sweep, tmp_path):
+    """`SELECT * FROM range(100000000000)` was killed by the system after 50 s and every GB of memory; the answer is
+    streamed and refused beyond its row limit."""
+    from iadsim.analysis.sweep import store
+    from iadsim.scenario import InputError
+
+    sweep = load_sweep(write_sweep(GRID_SWEEP))
+    run_sweep(sweep, tmp_path / "out", "serial")
+    started = time.perf_counter()
+    with pytest.raises(InputError, match=f"more than {store.MAX_QUERY_ROWS:,} rows; aggregate, or add LIMIT"):
+        query(tmp_path / "out", "SELECT * FROM range(100000000000)")
+    assert time.perf_counter() - started < 60
+    assert len(query(tmp_path / "out", "SELECT * FROM range(10)")) == 10
+
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
 def test_a_fifo_named_as_a_results_file_is_refused_not_read(write_sweep, tmp_path):
     """Reading it would wait for a writer for ever (query and resume both hung)."""

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import socket
+import stat
 import struct
 import threading
 from pathlib import Path
@@ -395,6 +397,18 @@ def test_bad_requests(run_dir, tmp_path, capsys, argv, words):
     status, _, err = run_cli(capsys, *(a.format(run=run_dir, tmp=tmp_path) for a in argv))
     assert status == 2 and words in err and "Traceback" not in err
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
+def test_a_fifo_at_the_export_path_is_refused_not_replaced(run_dir, tmp_path, capsys):
+    """As every other export: a FIFO (or any file that is not a regular one) at --out is refused, exit 2; the DIS
+    export replaced it silently with a file of its own, and forced its mode to 0644 whatever the umask."""
+    from iadsim.cli import main
+
+    fifo = tmp_path / "f.pcap"
+    os.mkfifo(fifo)
+    assert main(["export", str(run_dir), "--format", "dis", "--out", str(fifo)]) == 2
+    assert "is not a regular file" in capsys.readouterr().err and stat.S_ISFIFO(os.lstat(fifo).st_mode)
 
 
 def test_event_numbers_roll_over():

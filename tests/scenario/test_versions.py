@@ -246,3 +246,27 @@ def test_migrate_keeps_block_style_comments_and_reads_yaml_1_1_words(tmp_path, c
     assert {u.id: u.emcon.policy for u in spec.units} == {"r": "silent", "s": "silent", "q": "always-on",
                                                            "p": "always-on", "o": "always-on"}
     assert [u.readiness.availability for u in spec.units] == [0.9, 1.0, 1.0, 0.5, 1.0]
+
+
+def test_migrate_into_another_folder_keeps_the_files_it_names(tmp_path, cli):
+    """`migrate --out` elsewhere: the scenario's relative terrain path, and a sweep's base, follow the file (the
+    migrated national example named its DEM relative to the wrong folder and no longer validated)."""
+    from iadsim.terrain import flat_dem, write_geotiff
+
+    source, other = tmp_path / "src", tmp_path / "elsewhere" / "deeper"
+    source.mkdir()
+    other.mkdir(parents=True)
+    dem = flat_dem(100.0, (-20e3, -20e3, 20e3, 20e3), 200.0)
+    write_geotiff(source / "ground.tif", dem.elevation, dem)
+    text = DESIGNED.read_text().replace("terrain: {source: sample}", "terrain: {source: ground.tif}")
+    assert "ground.tif" in text
+    (source / "s.yaml").write_text(text)
+    (source / "sweep.yaml").write_text("base: s.yaml\ndesign: grid\nfactors:\n"
+                                       "  - {path: authority.mode, values: [autonomous]}\nreplications: 2\n")
+    for name in ("s.yaml", "sweep.yaml"):
+        status, _, err = cli("migrate", str(source / name), "--out", str(other / name))
+        assert status == 0, err
+    assert load_scenario(other / "s.yaml").terrain.elevation.shape == dem.elevation.shape
+    assert "base: ../../src/s.yaml" in (other / "sweep.yaml").read_text()
+    status, _, err = cli("validate", str(other / "s.yaml"))
+    assert status == 0, err

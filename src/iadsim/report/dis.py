@@ -40,10 +40,8 @@ from __future__ import annotations
 
 import bisect
 import math
-import os
 import socket
 import struct
-import tempfile
 import time as _time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -58,6 +56,7 @@ from iadsim.report.replay import EPOCH
 from iadsim.report.run import Run
 from iadsim.report.timeline import Body, timeline
 from iadsim.scenario.relocation import home_of
+from iadsim.scenario.yamlio import write_atomic
 from iadsim.terrain.geo import to_lonlat
 
 __all__ = ["PORT", "Pdu", "dis_pdus", "entity_state", "export_dis", "fire", "detonation", "emission", "pcap",
@@ -504,17 +503,9 @@ def export_dis(run: Run, path: Path, replication: int | None = None, exercise: i
     pdus = dis_pdus(run, rep, exercise)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            pcap(pdus, f.write)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    chunks: list[bytes] = []
+    pcap(pdus, chunks.append)
+    write_atomic(path, b"".join(chunks))  # (as every export: a FIFO or folder there is refused, the umask's mode)
     return [path]
 
 

@@ -11,6 +11,7 @@ and ``list`` behaviour) in place from version ``n`` to ``n + 1``; ``MIGRATIONS[k
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -162,7 +163,7 @@ def migrate_file(path: str | Path, out: str | Path | None = None, current: Mappi
     ruamel.yaml can. Writes ``out`` (default: the file itself, replaced atomically). Returns
     ``(kind, version before, version after)``; a file already current is still given an explicit
     ``format_version``."""
-    from iadsim.scenario.edit import dump, round_trip
+    from iadsim.scenario.edit import dump, relocate_paths, round_trip
     from iadsim.scenario.yamlio import load_yaml
 
     path = Path(path)
@@ -184,6 +185,11 @@ def migrate_file(path: str | Path, out: str | Path | None = None, current: Mappi
     else:
         data.insert(0, FIELD, after)
     target = Path(out) if out is not None else path
+    if target.resolve().parent != path.resolve().parent:  # written elsewhere: its relative paths follow it
+        relocate_paths(data, path.resolve().parent, target.resolve().parent)
+        if kind == "sweep" and isinstance(data.get("base"), str) and not Path(data["base"]).is_absolute():
+            data["base"] = Path(os.path.relpath(path.resolve().parent / data["base"],
+                                                target.resolve().parent)).as_posix()
     _write_atomic(target, dump(yaml, data))
     return kind, before, after
 

@@ -409,6 +409,12 @@ def load_results(out_dir: str | Path, columns: list[str] | None = None) -> pd.Da
     return frame.sort_values(keys, kind="stable").reset_index(drop=True) if keys else frame
 
 
+MAX_QUERY_ROWS = 5_000_000
+"""Most rows :func:`query` returns (a table of them, in memory)."""
+QUERY_MEMORY = "4GB"
+"""DuckDB's memory limit for :func:`query`: beyond it a query fails with DuckDB's message (not the system's kill)."""
+
+
 def _twice(out_dir, point: int, replication: int) -> InputError:
     return InputError(Path(out_dir) / RESULTS, f"holds replication {replication} of point {point} twice (a results "
                       "file copied?): delete the copy and rerun the sweep")
@@ -425,7 +431,9 @@ def query(out_dir: str | Path, sql: str, allow_files: bool = False) -> pd.DataFr
     installed nor loaded), so the SQL cannot read other files, write (``COPY ... TO``), ``ATTACH``,
     ``INSTALL`` or ``LOAD``. DuckDB's ``allowed_paths`` is deliberately left empty: a path allowed there
     can also be overwritten (``COPY ... TO`` it with ``USE_TMP_FILE false``, DuckDB 2.0).
-    ``allow_files=True`` lifts these restrictions (e.g. to join another folder's files).
+    ``allow_files=True`` lifts these restrictions (e.g. to join another folder's files). DuckDB works within
+    :data:`QUERY_MEMORY`, and an answer of more than :data:`MAX_QUERY_ROWS` rows is refused (it is streamed, never
+    built whole).
     """
     import duckdb
     import pyarrow as pa
@@ -440,7 +448,7 @@ def query(out_dir: str | Path, sql: str, allow_files: bool = False) -> pd.DataFr
     points = points_frame(out_dir) if (Path(out_dir) / POINTS).exists() else None
     dataset = ds.dataset([str(f) for f in files], format="parquet", schema=schema)
     con = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False,
-                                             "autoload_known_extensions": False})
+                                             "autoload_known_extensions": False, "memory_limit": QUERY_MEMORY})
     try:
         if not allow_files:
             con.execute("SET enable_external_access = false")
@@ -453,7 +461,13 @@ def query(out_dir: str | Path, sql: str, allow_files: bool = False) -> pd.DataFr
                                 "HAVING count(*) > 1 LIMIT 1").fetchone()  # (as load_results refuses it)
             if twice is not None:
                 raise _twice(out_dir, *twice)
-            return con.execute(sql).df()
+            relation = con.sql(sql)
+            if relation is None:  # (a statement, not a query: nothing to show)
+                return pd.DataFrame()
+            answer = relation.limit(MAX_QUERY_ROWS + 1).df()  # (streamed: a huge answer is never built)
+            if len(answer) > MAX_QUERY_ROWS:
+                raise InputError("SQL", f"the answer has more than {MAX_QUERY_ROWS:,} rows; aggregate, or add LIMIT")
+            return answer
         except duckdb.Error as exc:
             raise InputError("SQL", f"query failed: {_one_line(exc)}") from None
         except pa.ArrowException as exc:
