@@ -3,6 +3,8 @@ summary, the CLI table and the run folder the report reads. A toy metric here sh
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -146,7 +148,8 @@ def test_an_outcome_about_nothing_in_the_scenario_is_certainly_zero(tiny):
     assert (result.metrics["missiles_at_decoys"] == 0).all() and (result.metrics["wrongful_engagements"] == 0).all()
     decoys = stats["missiles_at_decoys"]
     assert decoys["ci95"] == [0.0, 0.0] and "none possible" in decoys["method"]
-    assert stats["wrongful_engagements"]["ci95"] == pytest.approx([0.0, 3.689 / 8], abs=1e-3)
+    # Garwood's exact upper bound for no event in 8 replications: chi2(0.975, 2 dof) / 2 / 8 = -ln(0.025) / 8
+    assert stats["wrongful_engagements"]["ci95"] == pytest.approx([0.0, -math.log(0.025) / 8], rel=1e-9)
     assert stats["p_wrongful_engagement"]["ci95"][1] > 0.3  # (Wilson's, of 8)
 
 

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from iadsim.analysis.intervals import interval, ratio_interval
+from iadsim.network.emcon import emitting, silenced_at
 from iadsim.registry import ELEVATION, Registry
 from iadsim.scenario.models import LAYERS
 from iadsim.tracking import FREE
@@ -528,8 +529,6 @@ def _radars_emitting(world, state) -> np.ndarray:
     """(R,) the radars emitting at the reporter's time (:func:`_sample`; the run's end after the last step): working,
     on by their schedule and not silenced by their crew then. The state's own flags hold the start of the step just
     simulated (and nothing before the first)."""
-    from iadsim.network.emcon import emitting, silenced_at
-
     rd = state.readiness
     when = float(world.times[_sample(world, state)])
     if state.time_index >= len(world.times):  # (the run's end)

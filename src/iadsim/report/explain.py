@@ -32,18 +32,13 @@ _ONLY_WHEN_SEEN = ("held",)
 """Columns shown only when a run has some (the automation's holds)."""
 
 
-def number(value: float | None, integer: bool = False, digits: int = 2) -> str:
-    """A table cell's text, and the same text wherever the paragraph quotes it: ``digits`` decimals (two
-    significant digits for a value too small for them), or a whole number; ``-`` for a missing value (None, NaN,
-    ``pd.NA``)."""
+def number(value: float | None, integer: bool = False) -> str:
+    """A table cell's text, and the same text wherever the paragraph quotes it: as every interval prints it
+    (:func:`iadsim.analysis.intervals.number_text`: two decimals, two significant digits below 0.01), or a whole
+    number; ``-`` for a missing value (None, NaN, ``pd.NA``)."""
     if value is None or pd.isna(value):
         return "-"
-    value = float(value)
-    if integer:
-        return f"{int(round(value))}"
-    if digits == 2:  # (as every interval prints: a small mean - one airliner shot down in 300 replications - is not
-        return number_text(value)  # printed as 0.00, but with two significant digits)
-    return f"{value:.2g}" if 0 < abs(value) < 10 ** -digits else f"{value:.{digits}f}"
+    return f"{int(round(float(value)))}" if integer else number_text(float(value))
 
 
 def percent(value: float | None, digits: int = 1) -> str:
