@@ -56,8 +56,8 @@ class Reason(IntEnum):
     """Why an engagement ended without a launch or a kill: the first that applies, checked in this order.
 
     For ``lost``: target_gone, unit_down, chain_broken, not_in_picture, outside_envelope, radar_dark, no_missiles,
-    no_channel. For ``miss``: target_gone, aim_error, unit_down, chain_broken, radar_dark, warhead. For ``waiting``:
-    immature_track. For ``arm_miss``: target_gone, radar_dark, warhead.
+    no_channel, no_target_channel. For ``miss``: target_gone, aim_error, unit_down, chain_broken, radar_dark,
+    warhead. For ``waiting``: immature_track. For ``arm_miss``: target_gone, radar_dark, warhead.
     """
 
     NONE = 0
@@ -72,6 +72,7 @@ class Reason(IntEnum):
     WARHEAD = 9  # guided to the target, the salvo's Pk draw failed
     IMMATURE_TRACK = 10  # the track's predicted intercept error does not fit the acquisition basket yet
     RADAR_DARK = 11  # the guiding radar is dark, or goes dark before the intercept (emission control, a shutdown)
+    NO_TARGET_CHANNEL = 12  # the guiding radar engages as many targets as it can (its target channels)
 
 
 REASON_TEXT: dict[str, str] = {
@@ -87,6 +88,7 @@ REASON_TEXT: dict[str, str] = {
     "warhead": "guided to the target, the salvo's kill draw failed",
     "immature_track": "the track could not yet give a firing solution",
     "radar_dark": "the guiding radar was dark, or went dark before the intercept (emission control or a shutdown)",
+    "no_target_channel": "the guiding radar was engaging as many targets as it can (its target channels)",
 }
 """Each :class:`Reason` (by its name) spelled out, as docs/events.md explains it: the report's words."""
 

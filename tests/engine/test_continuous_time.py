@@ -52,10 +52,11 @@ def window(start: float, dz: float) -> tuple[float, float]:
     return times[inside[0]], times[inside[-1]]
 
 
-def saturation_schedule(starts: np.ndarray, dz: float) -> list[tuple[float, int]]:
+def saturation_schedule(starts: np.ndarray, dz: float, channels: int = CHANNELS) -> list[tuple[float, int]]:
     """The continuous-time schedule of one launcher: whenever it is free (INTERVAL after its last launch) and
-    a guidance channel is free (a missile holds one until its intercept), it fires one missile (Pk 1) at the
-    most urgent target (the nearest its asset) whose intercept is inside the envelope. (launch time, target)."""
+    one of its radar's ``channels`` is free (a missile holds one until its intercept), it fires one missile (Pk 1)
+    at the most urgent target (the nearest its asset) whose intercept is inside the envelope. (launch time,
+    target)."""
     windows = [window(s, dz) for s in starts]
     ready, flying, engaged, out = -np.inf, [], set(), []
     events = sorted({w[0] for w in windows})
@@ -63,7 +64,7 @@ def saturation_schedule(starts: np.ndarray, dz: float) -> list[tuple[float, int]
     while True:
         flying = [x for x in flying if x > t]
         open_ = [i for i, (a, b) in enumerate(windows) if a <= t <= b and i not in engaged]
-        if ready <= t and len(flying) < CHANNELS and open_:
+        if ready <= t and len(flying) < channels and open_:
             i = min(open_, key=lambda j: starts[j])  # all fly the same line at one speed: the first is nearest
             ground = START_X - SPEED * (t - starts[i])
             out.append((t, i))
@@ -101,6 +102,33 @@ def test_a_saturating_stream_meets_the_continuous_time_launch_schedule(scenario,
     validation("saturation: launches and leakers of one launcher (interval, channels) against a stream",
                "continuous-time schedule written in the test", float(events[events.kind == "leak"].shape[0] / 3),
                float(leakers), abs=0.0)
+
+
+@pytest.mark.validation
+@pytest.mark.parametrize("step", ("1 s", "0.25 s"))
+def test_a_radars_target_channels_bound_a_saturating_stream_below_its_guidance_channels(scenario, step, validation):
+    """Four guidance channels but two target channels (the catalog's track_channels), one missile per target: two
+    targets engaged at once, the schedule of two channels; without the target channels, that of four."""
+    radar = {"scan_period": "0.2 s", "guidance_channels": 4}
+    leakers, measured = {}, {}
+    for targets in (2, None):
+        world = build_world(scenario(step, threats=[stream(30)],
+                                     types=catalog(radar=radar | {"track_channels": targets})))
+        engine = Engine(world, np.arange(2), seed=11)
+        engine.run()
+        dz = world.position[0, 0, 2] - world.fire_position[0, 2]
+        expected = saturation_schedule(world.start_time, dz, channels=targets or 4)
+        leakers[targets] = len(world.start_time) - len(expected)
+        events = engine.events
+        for r in range(2):
+            launches = events[(events.replication == r) & (events.kind == "launch")]
+            np.testing.assert_allclose(launches.time, [t for t, _ in expected], atol=0.01)
+            assert list(launches.target) == [i for _, i in expected]
+        measured[targets] = float((events.kind == "leak").sum() / 2)
+        assert measured[targets] == leakers[targets]
+    assert leakers[2] > leakers[None] >= 0  # the target channels bind: more leak through
+    validation("target channels: leakers of a radar with 4 guidance and 2 target channels against a stream",
+               "continuous-time schedule written in the test", measured[2], float(leakers[2]), abs=0.0)
 
 
 @pytest.mark.validation

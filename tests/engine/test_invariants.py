@@ -37,6 +37,15 @@ def _in_flight_per_radar(engine: Engine) -> np.ndarray:
     return out
 
 
+def _salvos_per_radar(engine: Engine) -> np.ndarray:
+    """Salvos in flight per guiding radar (the targets it engages), counted from the engagements themselves."""
+    st, group = engine.state, phases.channel_groups(engine.w)[0]
+    out = np.zeros((len(engine.reps), len(_channels(engine.w))), np.int64)
+    for r, t in zip(*np.nonzero(st.engagements.phase == FLYING), strict=True):
+        out[r, group[st.engagements.fire[r, t]]] += 1
+    return out
+
+
 def _magazines(world) -> np.ndarray:
     """(F,) rounds of a full launcher, from the scenario's catalog (not the engine)."""
     scenario = world.scenario
@@ -52,7 +61,8 @@ def _check_step(engine: Engine, seen: int) -> int:
     assert (st.batteries.guiding >= 0).all()
     assert (st.batteries.guiding <= channels[None, :]).all(), "a radar guides more missiles than its channels"
     assert np.array_equal(_in_flight_per_radar(engine), st.batteries.guiding), "channels disagree with flights"
-    st.check(_magazines(w), channels)  # the state's own invariants, checked by the engine's State
+    assert np.array_equal(_salvos_per_radar(engine), st.batteries.engaging), "target channels disagree with flights"
+    st.check(_magazines(w), channels, engine.ctx.target_channels)  # the state's own invariants
     assert (st.batteries.missiles >= 0).all(), "a magazine went negative"
     # a fire unit is busy exactly while one of its engagements waits for authorisation
     for r in range(len(engine.reps)):

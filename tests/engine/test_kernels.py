@@ -32,8 +32,8 @@ def _state(seed):
         hostile=g.random((R, T)) < 0.85, able=g.random((R, F)) < 0.85, unit_up=g.random((R, F + 2)) < 0.9,
         fire_unit=g.permutation(F + 2)[:F], missiles=g.integers(0, 4, (R, F)), ready_at=g.uniform(98, 101.5, (R, F)),
         busy=g.random((R, F)) < 0.1, guiding=g.integers(0, 3, (R, 3)), group=g.integers(0, 3, F),
-        channels=g.integers(1, 4, F), inside=g.random((F, T)) < 0.5, latency=g.choice([0.0, 0.5, 1.5, 3.0, np.inf],
-                                                                                          (F, S)),
+        channels=g.integers(1, 4, F), engaging=g.integers(0, 3, (R, 3)), targets=g.integers(1, 4, F),
+        inside=g.random((F, T)) < 0.5, latency=g.choice([0.0, 0.5, 1.5, 3.0, np.inf], (F, S)),
         feeds=g.random((R, F, S)) < 0.6, guides=g.random((R, F, S)) < 0.5, visible=g.random((2, S, T)) < 0.7,
         placing=g.choice([RANGING, BEARING, ELEVATION], S).astype(np.int64),
         clock=np.sort(g.uniform(START, END, R)), middle=0.5 * (START + END))
@@ -69,7 +69,7 @@ def test_assignable_is_every_triple_the_rules_allow(seed):
     rows = np.sort(g.choice(R, 7, replace=False)).astype(np.int64)
     got = assignable(rows, s["clock"], s["alive"], s["leaked"], s["start_time"], s["arrival_time"], s["phase"], IDLE,
                      s["hostile"], s["able"], s["unit_up"], s["fire_unit"], s["missiles"], s["ready_at"], s["busy"],
-                     s["guiding"], s["group"], s["channels"], s["inside"],
+                     s["guiding"], s["group"], s["channels"], s["engaging"], s["targets"], s["inside"],
                      s["confirmed_at"], s["held_since"], s["held_until"],
                      s["latency"], s["feeds"], s["guides"], s["visible"], s["middle"], s["placing"])
     expected = []
@@ -78,7 +78,8 @@ def test_assignable_is_every_triple_the_rules_allow(seed):
         for f in range(F):
             fire_ok = (s["able"][r, f] and s["unit_up"][r, s["fire_unit"][f]] and s["missiles"][r, f] > 0
                        and s["ready_at"][r, f] <= now and not s["busy"][r, f]
-                       and s["guiding"][r, s["group"][f]] < s["channels"][f])
+                       and s["guiding"][r, s["group"][f]] < s["channels"][f]
+                       and s["engaging"][r, s["group"][f]] < s["targets"][f])
             for t in range(T):
                 target_ok = (s["alive"][r, t] and not s["leaked"][r, t] and s["start_time"][t] <= now
                              < s["arrival_time"][t] and s["phase"][r, t] == IDLE and s["hostile"][r, t])
@@ -330,7 +331,8 @@ def _settle_by_hand(items, st, persistent, reconsider, lost):
             continue
         ok = [bool(st["alive"][r, t]) and not st["leaked"][r, t] and now < st["arrival_time"][t],
               bool(st["unit_up"][r, st["fire_unit"][f]]), bool(st["able"][r, f]), knows, inside, lit,
-              st["missiles"][r, f] > 0, st["guiding"][r, g] < st["channels"][f]]
+              st["missiles"][r, f] > 0, st["guiding"][r, g] < st["channels"][f],
+              st["engaging"][r, g] < st["targets"][f]]
         if not all(ok):
             reasons.append(int(lost[ok.index(False)]))
             salvos.append(0)
@@ -343,6 +345,7 @@ def _settle_by_hand(items, st, persistent, reconsider, lost):
         if st["missiles"][r, f] == 0:
             st["ready_at"][r, f], st["missiles"][r, f] = now + st["launcher_times"][1, f], st["magazine"][f]
         st["guiding"][r, g] += n
+        st["engaging"][r, g] += 1
         st["phase"][r, t], st["due"][r, t], st["rounds"][r, t], st["launched"][r, t] = Phase.FLYING, now + tof, n, now
         st["engagements"][r] += 1
         st["reaction"][r] += now - st["nominated"][r, t]
@@ -363,21 +366,24 @@ def _settle_by_hand(items, st, persistent, reconsider, lost):
 
 PHASES = np.array([Phase.IDLE, Phase.CLEARED, Phase.FLYING])  # what the kernel leaves: lost, vetoed, launched
 _SETTLED = ("busy", "attempts", "phase", "due", "rounds", "aim_at", "launched", "nominated", "vetoes", "missiles",
-            "ready_at", "guiding", "group", "channels", "magazine", "launcher_times", "alive", "leaked", "arrival_time",
-            "unit_up", "fire_unit", "able", "layer", "civil", "friendly", "decoy", "engagements", "reaction",
-            "expended", "fired", "launches", "reached", "wrongful", "fratricide", "at_decoys", "first_engagement")
+            "ready_at", "guiding", "group", "channels", "engaging", "targets", "magazine", "launcher_times", "alive",
+            "leaked", "arrival_time", "unit_up", "fire_unit", "able", "layer", "civil", "friendly", "decoy",
+            "engagements", "reaction", "expended", "fired", "launches", "reached", "wrongful", "fratricide",
+            "at_decoys", "first_engagement")
 
 
 @pytest.mark.parametrize("seed", range(8))
 def test_settle_authorisations_is_the_rules_one_engagement_after_another(seed):
     """settle_authorisations against the authorisations' rules applied by hand in order, on random states where fire
-    units share guiding radars with few channels (an earlier launch takes them from a later one) and launchers run
-    empty; then the textbook case: two launchers of one radar with two channels, two missiles each."""
+    units share guiding radars with few guidance and target channels (an earlier launch takes them from a later one) and
+    launchers run empty; then the textbook cases: two launchers of one radar with two channels, two missiles each,
+    and with four guidance channels but one target channel, one missile each."""
     from iadsim.engine._kernels import VETOED, settle_authorisations
     from iadsim.events import Reason
 
     lost = np.array([Reason.TARGET_GONE, Reason.UNIT_DOWN, Reason.CHAIN_BROKEN, Reason.NOT_IN_PICTURE,
-                     Reason.OUTSIDE_ENVELOPE, Reason.RADAR_DARK, Reason.NO_MISSILES, Reason.NO_CHANNEL], np.int64)
+                     Reason.OUTSIDE_ENVELOPE, Reason.RADAR_DARK, Reason.NO_MISSILES, Reason.NO_CHANNEL,
+                     Reason.NO_TARGET_CHANNEL], np.int64)
     g = np.random.default_rng(seed)
     R, F, T, U = 5, 6, 9, 8
     group = g.integers(0, 2, F)
@@ -386,7 +392,8 @@ def test_settle_authorisations_is_the_rules_one_engagement_after_another(seed):
         due=g.uniform(0, 50, (R, T)), rounds=g.integers(1, 4, (R, T)), aim_at=np.zeros((R, T, 3)),
         launched=np.zeros((R, T)), nominated=g.uniform(0, 40, (R, T)), vetoes=np.zeros(R, np.int64),
         missiles=g.integers(0, 4, (R, F)), ready_at=np.zeros((R, F)), guiding=g.integers(0, 2, (R, 2)),
-        group=group, channels=np.array([2, 3])[group], magazine=g.integers(2, 6, F),
+        group=group, channels=np.array([2, 3])[group], targets=np.array([2, 1])[group],
+        engaging=np.random.default_rng(seed + 99).integers(0, 2, (R, 2)), magazine=g.integers(2, 6, F),
         launcher_times=g.uniform(1, 60, (2, F)), alive=g.random((R, T)) < 0.9, leaked=g.random((R, T)) < 0.1,
         arrival_time=g.uniform(40, 200, T), unit_up=g.random((R, U)) < 0.9, fire_unit=g.permutation(U)[:F],
         able=g.random((R, F)) < 0.9, layer=g.integers(-1, 3, F), civil=g.random(T) < 0.3,
@@ -412,12 +419,13 @@ def test_settle_authorisations_is_the_rules_one_engagement_after_another(seed):
     assert reason.tolist() == reasons and salvo.tolist() == salvos
     for k in _SETTLED:
         np.testing.assert_array_equal(st[k], by_hand[k], err_msg=k)
-    if seed == 0:  # vetoed, launched and lost for want of a channel, all three
-        assert {VETOED, 0, Reason.NO_CHANNEL} <= set(reasons)
+    if seed == 0:  # vetoed, launched and lost for want of a guidance channel and of a target channel
+        assert {VETOED, 0, Reason.NO_CHANNEL, Reason.NO_TARGET_CHANNEL} <= set(reasons)
 
     # two launchers of one radar (two channels) at two targets, two missiles each: the first takes both channels
     two = dict(st, group=np.zeros(F, np.int64), channels=np.full(F, 2), guiding=np.zeros((R, 2), np.int64),
-               missiles=np.full((R, F), 4), alive=np.ones((R, T), bool), leaked=np.zeros((R, T), bool),
+               engaging=np.zeros((R, 2), np.int64), targets=np.full(F, 2), missiles=np.full((R, F), 4),
+               alive=np.ones((R, T), bool), leaked=np.zeros((R, T), bool),
                arrival_time=np.full(T, np.inf),
                unit_up=np.ones((R, U), bool), able=np.ones((R, F), bool), rounds=np.full((R, T), 2))
     aims = np.zeros((2, 3))
@@ -427,3 +435,15 @@ def test_settle_authorisations_is_the_rules_one_engagement_after_another(seed):
                           salvo[:2])
     assert reason[:2].tolist() == [0, Reason.NO_CHANNEL] and salvo[:2].tolist() == [2, 0]
     assert two["guiding"][0, 0] == 2 and two["phase"][0, 1] == Phase.IDLE and not two["busy"][0, 1]
+
+    # the same radar with four guidance channels but one target channel, one missile each: the first engagement
+    # takes the target channel and one guidance channel; the second finds three guidance channels free and is lost
+    one = dict(two, channels=np.full(F, 4), targets=np.ones(F, np.int64), guiding=np.zeros((R, 2), np.int64),
+               engaging=np.zeros((R, 2), np.int64), rounds=np.ones((R, T), np.int64), busy=np.ones((R, F), bool),
+               phase=np.ones((R, T), np.int8))
+    settle_authorisations(np.array([0, 0]), np.array([0, 1]), np.array([0, 1]), np.array([50.0, 50.0]),
+                          np.ones(2, bool), np.ones(2, bool), np.ones(2, bool), np.ones(2, bool), np.array([9.0, 9.0]),
+                          aims, PHASES, lost, False, reconsider, *(one[k] for k in _SETTLED), reason[:2],
+                          salvo[:2])
+    assert reason[:2].tolist() == [0, Reason.NO_TARGET_CHANNEL] and salvo[:2].tolist() == [1, 0]
+    assert one["guiding"][0, 0] == 1 and one["engaging"][0, 0] == 1 and one["phase"][0, 1] == Phase.IDLE

@@ -100,6 +100,15 @@ def test_state_check_names_each_broken_invariant(engine):
     with pytest.raises(InvariantError, match="free track slot names") as caught:
         st.check(magazine, channels)
     assert "at or above the sensor's top" in str(caught.value)
+    tab.truth[0, 0, 0], tab.status[0, 0, 5], tab.top[0, 0] = -1, 0, 0
+    st.check(magazine, channels)  # mended
+    st.batteries.engaging[0, 0] = 1  # a target engaged with no missile in flight
+    with pytest.raises(InvariantError, match="engages more targets"):
+        st.check(magazine, channels)
+    st.batteries.guiding[0, 0] = 3
+    st.check(magazine, channels)
+    with pytest.raises(InvariantError, match="engages more targets"):
+        st.check(magazine, channels, np.zeros_like(channels))  # no target channel at all
 
 
 def _pending(engine, k: int, t: int = 0, f: int = 0, known: bool = True):
@@ -142,7 +151,8 @@ def far_and_seen(engine):
 
 @pytest.mark.parametrize("broken,reason", [
     ("leaked", "target_gone"), ("unit-down", "unit_down"), ("chain", "chain_broken"), ("no-track", "not_in_picture"),
-    ("far", "outside_envelope"), ("empty", "no_missiles"), ("channels", "no_channel")])
+    ("far", "outside_envelope"), ("empty", "no_missiles"), ("channels", "no_channel"),
+    ("targets", "no_target_channel")])
 def test_an_authorised_engagement_that_cannot_fire_is_lost_with_its_first_reason(engine, far_and_seen, broken,
                                                                                  reason):
     far, near = far_and_seen
@@ -160,6 +170,9 @@ def test_an_authorised_engagement_that_cannot_fire_is_lost_with_its_first_reason
     elif broken == "channels":
         group, capacity = channel_groups(w)
         st.batteries.guiding[0, group[0]] = capacity[group[0]]
+    elif broken == "targets":  # every target channel taken, guidance channels free
+        group, _ = channel_groups(w)
+        st.batteries.engaging[0, group[0]] = engine.ctx.target_channels[group[0]]
     phases.authorise(engine.ctx, engine.state.time_index, engine.state, *_now(engine))
     if engine.state.engagements.phase[0, 0] == Phase.CLEARED:
         pytest.fail("the operator vetoed a hostile drone (p_hostile_as_civil is 0 in this scenario)")

@@ -37,15 +37,16 @@ def known(confirmed_at, held_since, held_until, latency, feeds, guides, visible,
 
 @numba.njit(cache=True, nogil=True)
 def assignable(rows, clock, alive, leaked, start_time, arrival_time, phase, idle, hostile, able, unit_up, fire_unit,
-               missiles, ready_at, busy, guiding, group, channels, inside, confirmed_at, held_since, held_until,
-               latency, feeds, guides, visible, middle, placing):  # pragma: no cover - compiled
+               missiles, ready_at, busy, guiding, group, channels, engaging, targets, inside, confirmed_at, held_since,
+               held_until, latency, feeds, guides, visible, middle, placing):  # pragma: no cover - compiled
     """(i, f, t) of the triples that threat evaluation may assign at each row's clock (``rows`` (n,) replication
     rows, ``clock`` (R,)), in row, fire unit, target order: target ``t`` flying, idle and taken for hostile
-    (arrays (R, T)); fire unit ``f`` able, up, loaded, free and with a guidance channel; the intercept may lie
-    in its envelope during the step (``inside`` (F, T)); and the target in its picture (:func:`known`, from
-    ``confirmed_at``, ``held_since`` and ``held_until`` (R, S, T), read once per row and target; ``visible`` and
-    ``middle`` as :func:`known` takes them, at the row's clock). The work per row
-    is its targets, its fire units and the pairs of those that may engage and be engaged (a long-range envelope
+    (arrays (R, T)); fire unit ``f`` able, up, loaded, free and with a guidance channel and a target channel of
+    its guiding radar free (``guiding`` and ``engaging`` (R, G) below ``channels`` and ``targets`` (F,)); the
+    intercept may lie in its envelope during the step (``inside`` (F, T)); and the target in its picture
+    (:func:`known`, from ``confirmed_at``, ``held_since`` and ``held_until`` (R, S, T), read once per row and
+    target; ``visible`` and ``middle`` as :func:`known` takes them, at the row's clock). The work per row is its
+    targets, its fire units and the pairs of those that may engage and be engaged (a long-range envelope
     holds most targets; few of them are idle candidates at once), not every sensor."""
     n_f, n_t = able.shape[1], alive.shape[1]
     cap = 64
@@ -75,7 +76,8 @@ def assignable(rows, clock, alive, leaked, start_time, arrival_time, phase, idle
         room = 0  # the most triples the row may add: its candidates for each fire unit that may fire
         for f in range(n_f):
             eligible[f] = (able[r, f] and unit_up[r, fire_unit[f]] and missiles[r, f] > 0 and ready_at[r, f] <= now
-                           and not busy[r, f] and guiding[r, group[f]] < channels[f])
+                           and not busy[r, f] and guiding[r, group[f]] < channels[f]
+                           and engaging[r, group[f]] < targets[f])
             if eligible[f]:
                 room += n_c
         if cap - found < room:  # grown per row, not per triple (see detections)
@@ -501,7 +503,7 @@ VETOED = -1
 def settle_authorisations(rr, ff, tt, when, approved, knows, inside, lit, tof, aim,
                           phases, lost, persistent, reconsider_after,
                           busy, attempts, phase, due, rounds, aim_at, launched, nominated, vetoes,
-                          missiles, ready_at, guiding, group, channels, magazine, launcher_times,
+                          missiles, ready_at, guiding, group, channels, engaging, targets, magazine, launcher_times,
                           alive, leaked, arrival_time, unit_up, fire_unit, able, layer, civil, friendly, decoy,
                           engagements, reaction, expended, fired, launches, reached, wrongful, fratricide, at_decoys,
                           first_engagement, reason, salvo):  # pragma: no cover - compiled
@@ -510,10 +512,12 @@ def settle_authorisations(rr, ff, tt, when, approved, knows, inside, lit, tof, a
     may be decided on again after ``reconsider_after``, never if identification is ``persistent``); approved, it
     is lost for the first reason that applies, in the order of ``lost`` (the :class:`iadsim.events.Reason` codes of:
     the target gone, the unit down, the chain broken, not ``knows``, not ``inside`` the envelope, not ``lit``, no
-    missiles, no free guidance channel), else its salvo is launched at ``aim[j]`` (arriving after ``tof[j]``): as
+    missiles, no free guidance channel, no free target channel: ``engaging`` its guiding radar's targets in flight,
+    ``targets`` (F,) how many it may engage), else its salvo is launched at ``aim[j]`` (arriving after ``tof[j]``): as
     many missiles as the doctrine's ``rounds``, the launcher and the free channels allow; the launcher is busy for
     their launch interval (``launcher_times[0]``) or, emptied, reloads (``launcher_times[1]``) a full
-    ``magazine``. An earlier launch in the same call takes its guiding radar's channels from a later one.
+    ``magazine``. An earlier launch in the same call takes its guiding radar's channels from a later one; a launch
+    takes one target channel, whatever its salvo.
     ``phases``: the :class:`iadsim.engine.state.Phase` codes IDLE, CLEARED and FLYING. Writes ``reason[j]`` (0:
     launched; :data:`VETOED`) and ``salvo[j]`` (the missiles launched)."""
     idle, cleared, flying = phases[0], phases[1], phases[2]
@@ -530,7 +534,8 @@ def settle_authorisations(rr, ff, tt, when, approved, knows, inside, lit, tof, a
             reason[j] = VETOED
             continue
         checks = (alive[r, t] and not leaked[r, t] and now < arrival_time[t], unit_up[r, fire_unit[f]], able[r, f],
-                  knows[j], inside[j], lit[j], missiles[r, f] > 0, guiding[r, g] < channels[f])
+                  knows[j], inside[j], lit[j], missiles[r, f] > 0, guiding[r, g] < channels[f],
+                  engaging[r, g] < targets[f])
         reason[j] = 0
         for c in range(len(checks)):
             if not checks[c]:
@@ -547,6 +552,7 @@ def settle_authorisations(rr, ff, tt, when, approved, knows, inside, lit, tof, a
             ready_at[r, f] = now + launcher_times[1, f]
             missiles[r, f] = magazine[f]  # reloaded when ready_at passes
         guiding[r, g] += n
+        engaging[r, g] += 1
         phase[r, t], due[r, t], rounds[r, t], launched[r, t] = flying, now + tof[j], n, now
         engagements[r] += 1
         reaction[r] += now - nominated[r, t]

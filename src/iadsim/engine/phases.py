@@ -94,7 +94,7 @@ from iadsim.tracking.picture import UNKNOWN_HEIGHT_SIGMA, BearingSensors, arriva
 from iadsim.tracking.scan import ANGLE_RANGE, SensorTrackTable, scan_looks, slots_needed
 
 __all__ = ["Context", "assess", "assign", "authorise", "channel_groups", "emit", "fire_control", "initial_state",
-           "leak", "repair_and_fail", "sense", "track", "window"]
+           "leak", "repair_and_fail", "sense", "target_channels", "track", "window"]
 
 # engagement phases as plain integers (comparing arrays with enum members goes through the enum machinery)
 IDLE, PENDING, FLYING, ASSESSING, CLEARED = (int(p) for p in Phase)
@@ -155,6 +155,8 @@ class Context:
     group: np.ndarray  # (F,) each fire unit's guiding radar (channel group)
     capacity: np.ndarray  # (G,) guidance channels of each guiding radar
     channels: np.ndarray  # (F,) the channels of each fire unit's guiding radar
+    target_channels: np.ndarray  # (G,) targets each guiding radar engages at once (its catalog track_channels)
+    targets: np.ndarray  # (F,) the target channels of each fire unit's guiding radar
     pk: np.ndarray  # (F,) the catalog's constant pk, else the end game's D0: the assigners rank by it
     speed: np.ndarray  # (F,) missile average speed
     envelope: tuple  # min_range, max_range, min_altitude, max_altitude, max_target_speed, each (F,) float
@@ -224,6 +226,7 @@ class Context:
         doctrine, tracking = spec.doctrine, spec.doctrine.tracking
         reps = np.atleast_1d(np.asarray(replications, dtype=np.int64))
         group, capacity = channel_groups(world, doctrine.default_guidance_channels)
+        engages = target_channels(world, group, capacity)
         units = {u.id: u for u in spec.units}
         fire_crews = [world.scenario.proficiency(units[f].crew) for f in world.fire_ids]
         posts = [u for u in spec.units if world.net.kind[u.id] == "command-post"]
@@ -245,7 +248,8 @@ class Context:
             launcher_times=np.array([[launcher.launch_interval.value for launcher in world.launcher],
                                      [launcher.reload_time.value for launcher in world.launcher]],
                                     float).reshape(2, len(world.fire_ids)),
-            group=group, capacity=capacity, channels=capacity[group],
+            group=group, capacity=capacity, channels=capacity[group], target_channels=engages,
+            targets=engages[group],
             pk=np.array([(m.pk or m.peak_pk).value for m in world.missile]),
             speed=np.array([m.speed.value for m in world.missile], float),
             envelope=tuple(np.array([getattr(m, name).value for m in world.missile], float) for name in (
@@ -575,7 +579,8 @@ def initial_state(ctx: Context) -> State:
                                 launched=np.zeros((R, T)), nominated=np.zeros((R, T)),
                                 waiting=np.zeros((R, T), bool), decider=np.full((R, T), -1, np.int64)),
         batteries=Batteries(missiles=np.tile(ctx.magazine, (R, 1)), ready_at=np.zeros((R, F)),
-                            busy=np.zeros((R, F), bool), guiding=np.zeros((R, len(ctx.capacity)), np.int64)),
+                            busy=np.zeros((R, F), bool), guiding=np.zeros((R, len(ctx.capacity)), np.int64),
+                            engaging=np.zeros((R, len(ctx.capacity)), np.int64)),
         crews=Crews(free_at=np.full((R, len(ctx.cp_units) + F, spec.doctrine.concurrent_decisions), -np.inf)),
         outcomes=Outcomes(alive=np.ones((R, T), bool), leaked=np.zeros((R, T), bool), kills=count(),
                           engagements=count(), expended=count(), wrongful=count(), civil_killed=count(),
@@ -1615,8 +1620,8 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
     i, f, t = assignable_kernel(
         np.ascontiguousarray(rows, np.int64), clock, out.alive, out.leaked, w.start_time, w.arrival_time, eng.phase,
         IDLE, pic.system_hostile, rd.able, rd.unit_up, w.fire_unit, bat.missiles, bat.ready_at, bat.busy, bat.guiding,
-        ctx.group, ctx.channels, inside, st.tracks.confirmed_at, st.tracks.held_since, st.tracks.held_until,
-        w.latency, rd.feeds, rd.guides, *visible(ctx, k), w.placing)
+        ctx.group, ctx.channels, bat.engaging, ctx.targets, inside, st.tracks.confirmed_at, st.tracks.held_since,
+        st.tracks.held_until, w.latency, rd.feeds, rd.guides, *visible(ctx, k), w.placing)
     if not len(i):
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     rr, when = rows[i], clock[rows[i]]
@@ -1907,7 +1912,8 @@ def authorise(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarr
 SETTLED_PHASES = np.array([IDLE, CLEARED, FLYING], np.int64)
 """The phases :func:`iadsim.engine._kernels.settle_authorisations` leaves an engagement in: lost, vetoed, launched."""
 LOST_REASONS = np.array([Reason.TARGET_GONE, Reason.UNIT_DOWN, Reason.CHAIN_BROKEN, Reason.NOT_IN_PICTURE,
-                         Reason.OUTSIDE_ENVELOPE, Reason.RADAR_DARK, Reason.NO_MISSILES, Reason.NO_CHANNEL], np.int64)
+                         Reason.OUTSIDE_ENVELOPE, Reason.RADAR_DARK, Reason.NO_MISSILES, Reason.NO_CHANNEL,
+                         Reason.NO_TARGET_CHANNEL], np.int64)
 """Why an authorised engagement is lost, in the order they are checked (:data:`iadsim.events.Reason`'s ``lost``)."""
 
 
@@ -1915,10 +1921,10 @@ def settled_arrays(ctx: Context, st: State) -> tuple:
     """The state and lookups :func:`iadsim.engine._kernels.settle_authorisations` reads and writes, in its order."""
     w, eng, bat, out, rd = ctx.world, st.engagements, st.batteries, st.outcomes, st.readiness
     return (bat.busy, eng.attempts, eng.phase, eng.due, eng.rounds, eng.aim, eng.launched, eng.nominated, out.vetoes,
-            bat.missiles, bat.ready_at, bat.guiding, ctx.group, ctx.channels, ctx.magazine, ctx.launcher_times,
-            out.alive, out.leaked, w.arrival_time, rd.unit_up, w.fire_unit, rd.able, w.layer, w.civil, w.friendly,
-            w.decoy, out.engagements, out.reaction, out.expended, out.fired, out.launches, out.reached, out.wrongful,
-            out.fratricide, out.at_decoys, out.first_engagement)
+            bat.missiles, bat.ready_at, bat.guiding, ctx.group, ctx.channels, bat.engaging, ctx.targets, ctx.magazine,
+            ctx.launcher_times, out.alive, out.leaked, w.arrival_time, rd.unit_up, w.fire_unit, rd.able, w.layer,
+            w.civil, w.friendly, w.decoy, out.engagements, out.reaction, out.expended, out.fired, out.launches,
+            out.reached, out.wrongful, out.fratricide, out.at_decoys, out.first_engagement)
 
 
 def operator_approves(ctx: Context, st: State, rr, ff, tt) -> np.ndarray:
@@ -2034,7 +2040,7 @@ def assess(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
 
 def arrive(ctx: Context, k: int, st: State, rr: np.ndarray, tt: np.ndarray) -> None:
     """Missiles arrive at targets ``tt`` of rows ``rr``, at their due times: a kill (with the salvo's Pk) or a
-    miss with its reason; the guidance channels are free again and the target is looked at."""
+    miss with its reason; the guidance and target channels are free again and the target is looked at."""
     w, rd, eng, bat, out = ctx.world, st.readiness, st.engagements, st.batteries, st.outcomes
     ff, times = eng.fire[rr, tt], eng.due[rr, tt]
     arrivals = position_at(w, k, tt, times)  # where the targets are when the missiles arrive
@@ -2044,6 +2050,7 @@ def arrive(ctx: Context, k: int, st: State, rr: np.ndarray, tt: np.ndarray) -> N
     draws = rng.uniform_at(ctx.keys[rr], eng.attempts[rr, tt], S_KILL, tt)
     guided_ = kept_guidance(ctx, st, rr, ff, tt, times)
     np.subtract.at(bat.guiding, (rr, ctx.group[ff]), eng.rounds[rr, tt])  # (two salvos of one radar's: both)
+    np.subtract.at(bat.engaging, (rr, ctx.group[ff]), 1)  # and their targets' channels
     checks = (  # the reasons to miss, the first that applies
         # a target already shot down or at its route's end (where one that attacks nothing - civil traffic, a decoy -
         # is gone) is gone, whatever the aim (it was counted an aim error: the aim point was where it did not fly)
@@ -2137,3 +2144,18 @@ def channel_groups(w: World, default: int = 4) -> tuple[np.ndarray, np.ndarray]:
             capacity.append(int(radar.guidance_channels.value) if found else default)
         group.append(names.index(home))
     return np.array(group, np.int64), np.array(capacity, np.int64)
+
+
+def target_channels(w: World, group: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+    """(G,) how many targets each guiding radar of :func:`channel_groups` engages at once: its catalog entry's
+    ``track_channels`` (the S-300's engagement radar: 6 targets, with 12 guidance channels), else its guidance
+    channels (each target takes at least one, so no other limit). A target channel is held from a salvo's launch to
+    its arrival, as the salvo's guidance channels are."""
+    units = {u.id: u for u in w.scenario.spec.units}
+    out = np.array(capacity, np.int64)
+    for f in range(len(w.fire_ids)):
+        radar = sensor_entry(w.scenario, units[guiding_radar(w, f)])
+        given = getattr(radar, "track_channels", None)
+        if given is not None:
+            out[group[f]] = int(given.value)
+    return out

@@ -143,6 +143,7 @@ class Batteries:
     ready_at: np.ndarray  # (R, F) launcher free again (launch interval, reload)
     busy: np.ndarray  # (R, F) bool: a pending engagement holds the fire unit
     guiding: np.ndarray  # (R, G) missiles in flight per guiding radar (its channels are shared by its launchers)
+    engaging: np.ndarray  # (R, G) salvos in flight per guiding radar: the targets it engages (its target channels)
 
 
 @dataclass
@@ -202,15 +203,19 @@ class State:
     crews: Crews
     outcomes: Outcomes
 
-    def check(self, magazine: np.ndarray, channels: np.ndarray) -> None:
+    def check(self, magazine: np.ndarray, channels: np.ndarray, targets: np.ndarray | None = None) -> None:
         """Raise :class:`InvariantError` naming every broken invariant. ``magazine``: (F,) rounds a full
-        launcher holds; ``channels``: (G,) guidance channels of each guiding radar."""
+        launcher holds; ``channels``: (G,) guidance channels of each guiding radar; ``targets``: (G,) the targets
+        each engages at once (default: its guidance channels)."""
         e, b, o = self.engagements, self.batteries, self.outcomes
         broken = []
         if (b.missiles < 0).any() or (b.missiles > magazine[None, :]).any():
             broken.append("a magazine holds fewer than 0 or more than a full load")
         if (b.guiding < 0).any() or (b.guiding > channels[None, :]).any():
             broken.append("a radar guides more missiles than its channels (or fewer than none)")
+        targets = channels if targets is None else targets
+        if (b.engaging < 0).any() or (b.engaging > targets[None, :]).any() or (b.engaging > b.guiding).any():
+            broken.append("a radar engages more targets than its target channels, or than its missiles in flight")
         engaged = np.isin(e.phase, (Phase.PENDING, Phase.FLYING, Phase.ASSESSING))
         if (engaged & (e.fire < 0)).any():
             broken.append("an engagement has no fire unit")

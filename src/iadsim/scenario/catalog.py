@@ -244,7 +244,7 @@ class RadarType(_SensorType):
     reference_rcs: SArea
     mti_improvement: SDb
     pulses_per_look: SCount | None = Field(None, description="pulses per look; default from the scan")
-    track_channels: SCount | None = None  # (not yet read by the engine: docs/engine.md, fire control)
+    track_channels: SCount | None = None  # targets engaged at once (docs/engine.md, fire control)
     guidance_channels: SCount | None = None
     autonomous_search: bool = False
     polarisation: _sourced_choice("horizontal", "vertical") | None = Field(
