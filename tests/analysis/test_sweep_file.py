@@ -1,7 +1,10 @@
 """Sweep files: field paths, designs, seeds, and bad files reported with file, line and field."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
+import yaml
 
 from iadsim.analysis.sweep import load_sweep, parse_path, point_seed, resolve_path, set_at
 from iadsim.scenario import InputError
@@ -376,3 +379,24 @@ def test_a_base_that_is_not_a_scenario_is_refused_without_quoting_it(write_sweep
     assert err.file == str(tmp_path / "secrets.yaml") and "is not an iadsim scenario file" in str(err)
     for word in ("hunter2", "SECRET", "password", "token"):
         assert word not in str(err)
+
+
+def test_a_sweep_of_the_crews_trust_that_every_crew_overrides_is_refused_at_the_factor(tmp_path):
+    """Every fire unit (and command post) of the base giving its own trust, no crew reads the operator model's: the
+    sweep's curve would read flat. With one crew left on the default, it loads."""
+    example = Path(__file__).parents[2] / "examples" / "automated-battery.yaml"
+    data = yaml.safe_load(example.read_text())
+    launchers = [u for u in data["units"] if u["type"] == "lr-launcher"]
+    assert len(launchers) > 1
+    for u in launchers:
+        u["trust"] = 0.3
+    sweep = ("base: base.yaml\ndesign: grid\nreplications: 2\nfactors:\n"
+             "  - {path: authority.automation.operator.trust, values: [0.2, 0.9]}\n")
+    (tmp_path / "base.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    (tmp_path / "sweep.yaml").write_text(sweep)
+    with pytest.raises(InputError) as caught:
+        load_sweep(tmp_path / "sweep.yaml")
+    assert caught.value.line == 5 and "factors[0].path" in str(caught.value) and "read flat" in str(caught.value)
+    del launchers[0]["trust"]
+    (tmp_path / "base.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    assert len(load_sweep(tmp_path / "sweep.yaml").points) == 2

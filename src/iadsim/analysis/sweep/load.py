@@ -51,6 +51,7 @@ def load_sweep(path: str | Path, max_memory: int | str | None = None) -> Sweep:
     for w in caught:  # (said now; the workers' builds of the points do not say them again: run_sweep)
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     factors = _factors(spec, doc, base_doc.data)
+    _check_trust_used(factors, base, doc)
     sets = []
     for key, value in spec.set.items():
         try:
@@ -66,6 +67,22 @@ def load_sweep(path: str | Path, max_memory: int | str | None = None) -> Sweep:
     check_budget(sweep, max_memory)
     sweep.inputs = sweep_inputs(sweep)
     return sweep
+
+
+TRUST = "authority.automation.operator.trust"
+"""The crews' trust in the automation, where a deciding crew (a fire unit's or a command post's) gives none."""
+
+
+def _check_trust_used(factors: list, base, doc: Document) -> None:
+    """Refuse a factor over the crews' trust (:data:`TRUST`) when every fire unit and command post of the base gives
+    its own: no crew would read it, and its curve would read flat (trust seemingly of no consequence)."""
+    kinds = {u.id: getattr(base.catalog.types.get(u.type), "kind", None) for u in base.spec.units}
+    crews = [u for u in base.spec.units if kinds[u.id] in ("launcher", "command-post")]
+    for f in factors:
+        if f.path == TRUST and crews and all(u.trust is not None for u in crews):
+            raise doc.error(("factors", f.index, "path"), f"{TRUST} is the trust of crews that give none; every "
+                            "fire unit and command post of the base gives its own (units[].trust), so no crew "
+                            "would read it and the sweep would read flat: sweep a unit's trust instead")
 
 
 def _base_path(spec: SweepSpec, doc: Document, path: Path) -> Path:
