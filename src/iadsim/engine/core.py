@@ -50,7 +50,7 @@ class Engine:
         event (:func:`iadsim.engine.phases.fire_control`), and the window's emission."""
         ctx, st = self.ctx, self.state
         k = st.time_index
-        phases.repair_and_fail(ctx, k, st.readiness)
+        phases.repair_and_fail(ctx, k, st.readiness, st.tracks)
         phases.relocate(ctx, k, st)
         phases.cue(ctx, k, st)
         phases.release_arms(ctx, k, st)

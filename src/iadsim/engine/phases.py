@@ -702,10 +702,11 @@ def node_state(ctx: Context, node: str, rd: Readiness, r: int) -> tuple:
     return node, np.flatnonzero(~rd.unit_up[r, unit]).tobytes(), np.flatnonzero(~rd.link_up[r, link]).tobytes()
 
 
-def repair_and_fail(ctx: Context, k: int, rd: Readiness) -> None:
+def repair_and_fail(ctx: Context, k: int, rd: Readiness, trk: SensorTracks) -> None:
     """Units fail and are repaired at exponential times (MTBF, MTTR) when the scenario gives them: each failure or
     repair takes effect at the time sample nearest it (at most one a step), and the next is drawn from its own
-    time, not the sample's, so that up and down times keep their means whatever the step."""
+    time, not the sample's, so that up and down times keep their means whatever the step. A failed unit's sensors
+    drop their tracks then (:func:`end_tracks`): repaired, they start again from their looks."""
     now = float(ctx.world.times[k])
     _, k1, middle = nearer_samples(ctx, k)
     due = rd.next_event < middle if k1 > k else rd.next_event <= now
@@ -724,6 +725,9 @@ def repair_and_fail(ctx: Context, k: int, rd: Readiness) -> None:
         moving = np.isfinite(rd.moving[r, u]) and now < rd.moving[r, u] - mv.setup if mv is not None else False
         at = u if mv is None else int(mv.units[(rd.moves[r, u] - moving) % len(mv.units)])
         ctx.event(r, now, EventKind.REPAIRED if rd.healthy[r, u] else EventKind.FAILED, at)
+        if not rd.healthy[r, u]:
+            for v in np.flatnonzero(w.home == w.home[u]):
+                end_tracks(trk, w, int(r), int(v), now)
     update_chains(ctx, rd, np.flatnonzero(due.any(axis=1)))
 
 
