@@ -436,3 +436,32 @@ def test_never_and_always_are_doctrine_whatever_the_crew(make_scenario):
         data["units"][0]["crew"] = crew
         _, engine = _run(make_scenario, data, 40)
         assert (engine.events.kind == "shutdown").sum() == expected
+
+
+def test_no_interceptor_is_launched_to_meet_a_missile_after_its_impact(make_scenario):
+    """Missiles dive steeply at the radar (launched 20 km out from 6 km up) past a medium-range battery 12 km away:
+    flown on past the impact their line runs underground, and an intercept predicted there would find the missile
+    gone. Every launch at one is planned to arrive before its impact, worked out here from the route (the fighters
+    at cruise speed, each round ``interval`` after the last, then the straight line to the antenna); some are made."""
+    altitude, launch_range, interval, spacing = 6000.0, 20.0, 2.0, 20.0
+    data = _scenario(launch_range=launch_range, rounds=2, count=2, altitude=altitude, spacing=f"{spacing:g} s")
+    data["threats"][0]["route"][1]["x"] = "5 km"  # on over the radar
+    data["units"] += [{"id": "telar", "type": "mr-telar", "x": f"{RADAR[0]} km", "y": "-12 km"},
+                      {"id": "ll", "type": "mr-launcher-loader", "x": f"{RADAR[0] + 0.4} km", "y": "-12.4 km"}]
+    data["links"].append({"from": "telar", "to": "ll", "carries": "fire-control"})
+    world, engine = _run(make_scenario, data, 100)
+    speed = world.scenario.catalog.types["fighter"].cruise_speed.value
+    impacts = []
+    for fighter in range(2):
+        for shot in range(2):
+            launch = fighter * spacing + (START[0] - RADAR[0] - launch_range) * 1e3 / speed + shot * interval
+            ground = launch_range * 1e3 - shot * interval * speed
+            impacts.append(launch + math.hypot(ground, altitude - MAST) / _arm_figures()["speed"])
+    arms = np.flatnonzero(world.arm)
+    assert len(arms) == 4
+    impact = dict(zip(arms.tolist(), sorted(impacts), strict=True))  # (the missiles in launch order)
+    ev = engine.events
+    at_arm = ev[(ev.kind == "launch") & ev.target.isin(arms)]
+    assert at_arm.replication.nunique() > 25
+    planned = at_arm.time + at_arm.time_of_flight
+    assert (planned < at_arm.target.map(impact) + 0.05).all()

@@ -17,7 +17,9 @@ metres and milliseconds (every pinned metric stayed the same); and by a step aud
 a picture check and a failure or repair read the geometry sample nearer their time, not the step's first (every
 edge of visibility came half a step late on average), a target is seen from its start to its arrival exactly, its
 velocity at its first and last flying samples is one-sided, the deciding crew is the command post commanding
-the battery, and a missile arriving at a target already gone misses it as gone, not by its aim.
+the battery, and a missile arriving at a target already gone misses it as gone, not by its aim; and by a SEAD audit:
+no missile is launched to arrive after its target reaches its route's end (an intercept predicted past an
+anti-radiation missile's impact ran underground; a wasted launch, now lost as outside the envelope).
 Only a change meant to alter outcomes may re-pin it (the functions below, run over
 ``GOLDEN``, write the same structure). The typed events are turned back into the old text here, so the test
 checks the numeric columns too (missiles, time of flight, miss distance, reasons).

@@ -1631,8 +1631,10 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
     rr, when = rows[i], clock[rows[i]]
     tof, _, inside = engagement_geometry(ctx, k, f, t, when)  # exactly, at the clock
     ok = inside & firing_solution(ctx, st, k, rr, f, t, when, tof, inside)
+    aim_tof = aim_points(ctx, k, pic, rr, f, t, when, tof)[0]
+    ok &= before_the_end(ctx, t, when, aim_tof)
     if w.part_time.any() or ctx.shutdowns:  # a radar that can guide it emits until the intercept (as authorise asks)
-        ok &= guided(ctx, st, rr, f, t, when, flight_time(aim_points(ctx, k, pic, rr, f, t, when, tof)[0], tof, inside))
+        ok &= guided(ctx, st, rr, f, t, when, flight_time(aim_tof, tof, inside))
     mode = ctx.defended[0][f]
     first = np.zeros(len(ok), bool)
     if mode.any():  # point defence: what flies at the units it defends, only or first
@@ -1893,6 +1895,7 @@ def authorise(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarr
     tof, _, inside = engagement_geometry(ctx, k, ff, tt, when)
     knows = known(ctx, k, st.readiness, st.tracks, rr, ff, tt, when)
     aim_tof, aim = aim_points(ctx, k, st.picture, rr, ff, tt, when, tof)
+    inside &= before_the_end(ctx, tt, when, aim_tof)
     lit = guided(ctx, st, rr, ff, tt, when, flight_time(aim_tof, tof, inside))
     reason, salvo = np.empty(len(rr), np.int64), np.empty(len(rr), np.int64)
 
@@ -2015,6 +2018,14 @@ def operator_workload(ctx: Context, k: int, st: State, r: int, f: int, t: int, n
     held = known(ctx, k, st.readiness, st.tracks, np.full(n, r), np.full(n, f), np.arange(n), np.full(n, now)) & live
     waiting = int(((eng.phase[r] == PENDING) & (eng.decider[r] == eng.decider[r, t])).sum())
     return float(held.sum() + waiting) / w.scenario.spec.doctrine.concurrent_decisions
+
+
+def before_the_end(ctx: Context, tt, when, aim_tof) -> np.ndarray:
+    """(n,) bool: the missiles launched at ``when`` would arrive (after ``aim_tof``, the time of flight they are
+    launched on: :func:`aim_points`) before targets ``tt`` reach their route's end: an anti-radiation missile its
+    radar, a raid its asset (flown on past it, the line predicted crosses the ground); after it they would find the
+    target gone (:func:`arrive`), a launch only wasted."""
+    return when + aim_tof < ctx.world.arrival_time[tt]
 
 
 def aim_points(ctx: Context, k: int, pic: Picture, rr, ff, tt, when, tof) -> tuple[np.ndarray, np.ndarray]:
