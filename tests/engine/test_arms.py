@@ -215,7 +215,17 @@ def test_shot_down_missiles_are_defeated_not_kills(make_scenario):
     assert world.threat.sum() == 2
     defeated = METRICS["arms_defeated"].of_state(world, engine.state)
     assert (defeated == out.arms_shot_down + (ev.kind == "arm_miss").groupby(ev.replication).sum().reindex(
-        range(30), fill_value=0).to_numpy() - _gone(ev)).all()
+        range(30), fill_value=0).to_numpy() - _gone(ev) - _shot_down_late(ev, world)).all()
+
+
+def _shot_down_late(ev, world) -> np.ndarray:
+    """Missiles shot down after their radar's ``destroyed`` event (not defeated: nothing left to strike)."""
+    destroyed = ev[ev.kind == "destroyed"].groupby(["replication", "unit"]).time.min()
+    late = np.zeros(30, np.int64)
+    for row in ev[(ev.kind == "kill") & world.arm[ev.target.clip(lower=0).to_numpy()]].itertuples():
+        radar = int(world.unit_of[row.target])
+        late[row.replication] += int(destroyed.get((row.replication, radar), np.inf) <= row.time)
+    return late
 
 
 def _gone(ev) -> np.ndarray:
@@ -465,3 +475,23 @@ def test_no_interceptor_is_launched_to_meet_a_missile_after_its_impact(make_scen
     assert at_arm.replication.nunique() > 25
     planned = at_arm.time + at_arm.time_of_flight
     assert (planned < at_arm.target.map(impact) + 0.05).all()
+
+
+def test_a_crews_silence_holds_at_the_site_it_relocates_to(make_scenario):
+    """A short-range system's crew shuts down at once on the launch (dark 20 min, past the run's end) and moves on
+    the warning: the silence is the crew's, so the radar stays dark at its new site. It emitted from the start to
+    the launch only, worked out from the route (:func:`_geometry`); before, it came on again where it set up."""
+    data = _scenario(duration="15 min")
+    data["units"] = [{"id": "ew", "type": "sr-system", "x": f"{RADAR[0]} km", "y": f"{RADAR[1]} km",
+                      "mast_height": f"{MAST} m",
+                      "emcon": {"shutdown": {"probability": 1.0, "reaction": "0 s", "dark": "20 min"}},
+                      "relocation": {"after": "warning", "delay": "0 s",
+                                     "sites": [{"x": f"{RADAR[0]} km", "y": "2 km", "travel": "1 s"}]}}]
+    data["links"] = []
+    world, engine = _run(make_scenario, data, 6)
+    launch, _ = _geometry(make_scenario(data), 41.3)
+    ev = engine.events
+    assert (ev.kind == "set_up").groupby(ev.replication).sum().reindex(range(6), fill_value=0).eq(1).all()
+    assert not ((ev.kind == "emitter_on") & (ev.time > 0)).any()
+    assert (ev.kind == "shutdown").sum() == 6  # one per warning, not one per site
+    np.testing.assert_allclose(engine.state.outcomes.emission_time.sum(axis=1), launch, atol=1e-6)

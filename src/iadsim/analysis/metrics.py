@@ -458,8 +458,9 @@ for _name, _metric in {
         unit="radars per replication"),
     "arms_launched": Metric("anti-radiation missiles launched", "bounded", "arms", of_state=lambda w, s: (
         s.outcomes.released == 1).sum(axis=1), unit="missiles per replication"),
-    "arms_defeated": Metric("anti-radiation missiles defeated (shot down, or missing their radar)", "bounded", "arms",
-                            of_state=lambda w, s: s.outcomes.arms_shot_down + s.outcomes.arms_missed,
+    "arms_defeated": Metric("anti-radiation missiles defeated (shot down, or missing their radar, while it stood)",
+                            "bounded", "arms", of_state=lambda w, s: s.outcomes.arms_shot_down
+                            - s.outcomes.arms_shot_down_late + s.outcomes.arms_missed,
                             unit="missiles per replication"),
     "missiles_at_decoys": Metric("missiles fired at decoys", "count", "decoys",
                                  of_state=lambda w, s: s.outcomes.at_decoys, unit="missiles per replication"),

@@ -588,7 +588,7 @@ def initial_state(ctx: Context) -> State:
                           holds=count(),
                           first_detection=np.full(R, np.nan), first_engagement=np.full(R, np.nan),
                           emission_time=np.zeros((R, S)), released=np.zeros((R, T), np.int8),
-                          arms_shot_down=count(), arms_missed=count(), at_decoys=count(),
+                          arms_shot_down=count(), arms_missed=count(), arms_shot_down_late=count(), at_decoys=count(),
                           decoys_killed=count(), fired=np.zeros((R, F), np.int64),
                           launches=np.zeros((R, F), np.int64), killed_by=np.full((R, T), -1, np.int64),
                           reached=np.zeros((R, T, len(LAYERS)), bool)),
@@ -767,7 +767,9 @@ def account_emission(ctx: Context, k: int, rd: Readiness, out: Outcomes) -> None
         covered = up & ((begin <= start) & (until >= end)).any(axis=-1) & ~edge
         r_, s_, m_ = np.nonzero((start <= begin) & (begin < end) & (begin < gone[..., None]))
         for r, s, m in zip(r_, s_, m_, strict=True):
-            ctx.event(r, begin[r, s, m], EventKind.SHUTDOWN, w.sensor_unit[s], int(rd.silences[r, s, m, 3]))
+            t = int(rd.silences[r, s, m, 3])
+            if ctx.radar_of[t] == s:  # (a relocating radar's other sites keep its silence: one shutdown)
+                ctx.event(r, begin[r, s, m], EventKind.SHUTDOWN, w.sensor_unit[s], t)
         plain = up & ~edge & ~covered
         rd.emitting[covered] = False
     if w.part_time.any():
@@ -1238,15 +1240,18 @@ def warn(ctx: Context, rd: Readiness, rows, s: int, t: int, when: float) -> None
     """The crew of radar ``s`` in ``rows`` is warned at ``when`` of anti-radiation missile ``t``: each heeds it with
     its shutdown's probability (a keyed draw per missile), and the radar falls silent ``reaction`` later (at once if
     it is silent then) until ``reaction`` plus ``dark`` after the warning: a silence of its own, known from
-    ``when``."""
+    ``when``. The crew is the unit's: a relocating radar keeps the silence at every site (its copies' sensors)."""
+    w = ctx.world
     rows = np.asarray(rows, np.int64)
     rd.warned[rows, t] = True
     heeds = rows[rng.uniform_at(ctx.keys[rows], 0, S_WARN, t) < ctx.shutdown[0, s]]
     quiet = silenced(rd, when)[heeds, s]
+    sites = np.flatnonzero(w.home[w.sensor_unit] == w.home[w.sensor_unit[s]])
     for r, already in zip(heeds, quiet, strict=True):
-        slot = int((rd.silences[r, s, :, 0] < np.inf).sum())
         begin = when if already else when + ctx.shutdown[1, s]
-        rd.silences[r, s, slot] = begin, when + ctx.shutdown[1, s] + ctx.shutdown[2, s], when, t
+        for c in sites:
+            slot = int((rd.silences[r, c, :, 0] < np.inf).sum())
+            rd.silences[r, c, slot] = begin, when + ctx.shutdown[1, s] + ctx.shutdown[2, s], when, t
 
 
 def warn_on_tracks(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, out: Outcomes) -> None:
@@ -2084,6 +2089,8 @@ def arrive(ctx: Context, k: int, st: State, rr: np.ndarray, tt: np.ndarray) -> N
     for count, counted in ((out.kills, w.threat), (out.arms_shot_down, w.arm), (out.decoys_killed, w.decoy),
                            (out.civil_killed, w.civil & ~w.friendly), (out.friendly_killed, w.friendly)):
         np.add.at(count, r, counted[t].astype(np.int64))
+    late = w.arm[t] & (rd.destroyed_at[r, w.unit_of[t]] <= times[kill])  # (its radar gone: nothing defeated)
+    np.add.at(out.arms_shot_down_late, r[late], 1)
     eng.phase[rr, tt], eng.due[rr, tt] = ASSESSING, times + w.scenario.spec.doctrine.kill_assessment_time
     for i, (r, t, f, when) in enumerate(zip(rr.tolist(), tt.tolist(), ff.tolist(), times.tolist(), strict=True)
                                         if ctx.log is not None else ()):

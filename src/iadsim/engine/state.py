@@ -176,6 +176,7 @@ class Outcomes:
     #                        2 not launched (its aircraft gone, or its ESM not holding the radar): it never flies
     arms_shot_down: np.ndarray  # (R,) anti-radiation missiles the defence shot down
     arms_missed: np.ndarray  # (R,) anti-radiation missiles that missed their radar, or found it moved away
+    arms_shot_down_late: np.ndarray  # (R,) of arms_shot_down, those shot down after their radar was destroyed
     at_decoys: np.ndarray  # (R,) missiles fired at decoys
     decoys_killed: np.ndarray  # (R,) decoys shot down
     fired: np.ndarray  # (R, F) int64 missiles each fire unit fired
