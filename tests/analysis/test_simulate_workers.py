@@ -101,6 +101,16 @@ def test_a_run_keeping_no_events_gives_the_same_rows_and_summary(scenario, one_p
     pd.testing.assert_frame_equal(load_run(tmp_path / "run").events, load_run(one_process[0]).events)
 
 
+def test_a_run_folder_reads_back_the_same_events_whatever_its_batches(scenario, one_process, tmp_path):
+    """Each batch's events are in the engine's order (its replications interleaved); read back, the folder's
+    events are by replication, so batches of 4 give the table batches of 2 gave (an export's rows too)."""
+    out, _ = one_process
+    simulate(scenario, 6, 11, out_dir=tmp_path / "run", batch_size=4, workers=1)
+    back, again = load_run(out).events, load_run(tmp_path / "run").events
+    assert list(back["replication"]) == sorted(back["replication"]) and back["replication"].nunique() == 6
+    pd.testing.assert_frame_equal(back, again)
+
+
 @pytest.mark.parametrize("workers", [1, 2, 3])
 def test_rows_and_events_do_not_depend_on_the_batches(scenario, one_process, workers):
     _, one = one_process

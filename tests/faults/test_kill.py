@@ -61,7 +61,7 @@ def kill_at(point):
 
     def replace_then_maybe_die(src, dst):
         replace(src, dst)
-        if (point == "between-renames" and str(dst).endswith(".old")
+        if (point == "between-renames" and str(dst).endswith(".iadsim-old")
                 or point == "before-old-deleted" and str(src).endswith(".partial")):
             die()
 
@@ -149,7 +149,7 @@ def check_after_kill(k, folder, exitcode: int) -> str:
     """What a kill left is sound and the same command completes it exactly; returns where the kill fell."""
     from iadsim.report.run import load_run
 
-    target, partial, old = folder / "run", folder / "run.partial", folder / "run.old"
+    target, partial, old = folder / "run", folder / "run.partial", folder / ".run.iadsim-old"
     assert exitcode in (0, -9)
     # the earlier run is intact, unless the new one completed (then the new one is whole)
     if target.exists():

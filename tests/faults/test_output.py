@@ -123,7 +123,7 @@ def test_simulate_on_full_disk_keeps_earlier_run(limit, tmp_path, tiny_scenario,
     assert_refused(outcome, target)
     assert "file too large" in outcome.err
     assert tree_state(target) == before and summary_text(target) == summary_text(tiny_run)
-    assert not (tmp_path / "run.old").exists()
+    assert not (tmp_path / ".run.iadsim-old").exists()
     # with room again, the same command completes (resuming whatever batches were finished)
     assert cli("simulate", tiny_scenario, "--replications", "30", "--seed", "9", "--out", target).code == 0
     assert not (tmp_path / "run.partial").exists()

@@ -16,6 +16,7 @@ import time
 import pandas as pd
 import pytest
 from tests.faults.conftest import CACHES, assert_refused, cli, simulate_to, summary_text
+from tests.faults.test_output import tree_state
 
 from iadsim.analysis.runfolder import BATCH_KINDS, batch_file
 
@@ -147,12 +148,12 @@ def test_sigint_to_a_running_command(small_batches, tiny_scenario, tmp_path, ref
 # -- leftovers of an interrupted replacement ------------------------------------------------------------------
 
 def test_old_without_target_is_recovered(tiny_scenario, tiny_run, tmp_path):
-    """Crashed between moving the earlier run to ``run.old`` and the new one into place: the next start puts
+    """Crashed between moving the earlier run to ``.run.iadsim-old`` and the new one into place: the next start puts
     the earlier run back before anything else."""
     from iadsim.analysis.runfolder import RunWriter
     from iadsim.scenario import load_scenario
 
-    target, old = tmp_path / "run", tmp_path / "run.old"
+    target, old = tmp_path / "run", tmp_path / ".run.iadsim-old"
     shutil.copytree(tiny_run, old)
     writer = RunWriter(target, load_scenario(tiny_scenario), 11, 10, 10)
     assert any("recovered the previous run" in n for n in writer.notes)
@@ -161,7 +162,7 @@ def test_old_without_target_is_recovered(tiny_scenario, tiny_run, tmp_path):
 
 
 def test_old_without_target_is_recovered_by_the_command(tiny_scenario, tiny_run, tmp_path):
-    target, old = tmp_path / "run", tmp_path / "run.old"
+    target, old = tmp_path / "run", tmp_path / ".run.iadsim-old"
     shutil.copytree(tiny_run, old)
     outcome = cli("simulate", tiny_scenario, "--replications", 10, "--seed", 11, "--out", target)
     assert outcome.code == 0, str(outcome)
@@ -172,7 +173,7 @@ def test_old_without_target_is_recovered_by_the_command(tiny_scenario, tiny_run,
 
 def test_old_beside_complete_target_is_removed(tiny_scenario, tiny_run, tmp_path):
     """Crashed after the new run moved into place, while deleting the old one: the leftover goes."""
-    target, old = tmp_path / "run", tmp_path / "run.old"
+    target, old = tmp_path / "run", tmp_path / ".run.iadsim-old"
     shutil.copytree(tiny_run, target)
     shutil.copytree(tiny_run, old)
     (old / "summary.json").unlink()  # the deletion had begun
@@ -182,13 +183,27 @@ def test_old_beside_complete_target_is_removed(tiny_scenario, tiny_run, tmp_path
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
 
 
+def test_a_users_own_copy_named_like_the_run_with_old_is_never_touched(tiny_scenario, tiny_run, tmp_path):
+    """``run.old`` is the user's copy of an earlier run (iadsim keeps its own under a hidden name): a new run at
+    ``run`` neither deletes it nor takes it for an interrupted replacement, with or without ``run`` beside it."""
+    target, mine = tmp_path / "run", tmp_path / "run.old"
+    shutil.copytree(tiny_run, mine)
+    before = tree_state(mine)
+    for _ in range(2):  # into a new folder, then replacing it
+        outcome = cli("simulate", tiny_scenario, "--replications", 10, "--seed", 11, "--out", target)
+        assert outcome.code == 0, str(outcome)
+        assert "run.old" not in outcome.err
+        assert tree_state(mine) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run", "run.old"]
+
+
 def test_old_beside_foreign_target_is_kept(tiny_scenario, tiny_run, tmp_path):
-    """``run`` is not a run folder: neither it nor ``run.old`` may be deleted."""
-    target, old = tmp_path / "run", tmp_path / "run.old"
+    """``run`` is not a run folder: neither it nor ``.run.iadsim-old`` may be deleted."""
+    target, old = tmp_path / "run", tmp_path / ".run.iadsim-old"
     target.mkdir()
     (target / "notes.txt").write_text("mine\n")
     shutil.copytree(tiny_run, old)
     outcome = cli("simulate", tiny_scenario, "--replications", 10, "--seed", 11, "--out", target)
-    assert_refused(outcome, target)
+    assert_refused(outcome, old)  # (the leftover, named)
     assert (target / "notes.txt").read_text() == "mine\n"
     assert summary_text(old) == summary_text(tiny_run)

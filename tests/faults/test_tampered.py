@@ -144,7 +144,8 @@ JSON_CASES = {
     "manifest-complete-false": ("manifest.json", setter("complete", False), True),
     "manifest-complete-text": ("manifest.json", setter("complete", "yes"), True),
     "manifest-origin-text": ("manifest.json", setter("origin_xy", ["a", 1]), True),
-    "manifest-origin-nan": ("manifest.json", setter("origin_xy", [float("nan"), 0.0]), False),
+    "manifest-origin-nan": ("manifest.json", setter("origin_xy", [float("nan"), 0.0]), True),
+    "manifest-origin-inf": ("manifest.json", setter("origin_xy", [0.0, float("inf")]), True),
     "manifest-seed-negative": ("manifest.json", setter("seed", -1), True),
     "manifest-replications-zero": ("manifest.json", setter("replications", 0), True),
     "manifest-sha-other": ("manifest.json", setter("scenario_sha256", "0" * 64), False),
@@ -349,6 +350,10 @@ EVENT_CASES = {
     "unit-text": lambda f: f.assign(unit=f["unit"].astype(str)),
     "reason-missing": lambda f: f.drop(columns=["reason"]),
     "time-text": lambda f: f.assign(time="soon"),
+    # a replay samples each flight at the step: a flight of 1e8 s took 4 GB before a MemoryError, 1e308 crashed
+    "time-huge": lambda f: f.assign(time=f["time"].where(f.index != 0, 1e308)),
+    "time-negative": lambda f: f.assign(time=f["time"].where(f.index != 0, -5.0)),
+    "time-of-flight-huge": lambda f: f.assign(time_of_flight=f["time_of_flight"].where(f["kind"] != "launch", 1e8)),
 }
 
 

@@ -30,8 +30,9 @@ scenario without automation, has no decisions: :func:`read_decisions` gives None
 A run is built in ``<target>.partial/``: each batch's files are written under a temporary name and renamed
 into place, then the manifest (also replaced atomically) lists the batch as finished, so a run killed at
 any moment leaves every finished batch readable. When the run completes, an existing ``<target>`` moves to
-``<target>.old``, the new run moves to ``<target>``, and the old one is deleted. On the next start,
-leftovers are recovered (``.old`` back in place when ``<target>`` is missing) or resumed (a ``.partial`` of
+``.<target>.iadsim-old`` (:func:`old_folder`: a name of iadsim's own, so a user's ``<target>.old`` is never taken
+for it), the new run moves to ``<target>``, and the old one is deleted. On the next start, leftovers are
+recovered (the old run back in place when ``<target>`` is missing) or resumed (a ``.partial`` of
 the same scenario, seed and batch size continues from its finished batches); anything else is refused
 with a message, never deleted.
 """
@@ -40,6 +41,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import shutil
 import warnings
@@ -98,6 +100,12 @@ def partial_folder(target: Path) -> Path:
     return target.with_name(target.name + ".partial")
 
 
+def old_folder(target: Path) -> Path:
+    """Where an earlier run at ``target`` waits while a new one replaces it (deleted once the new one is in place;
+    a hidden name of iadsim's own, never a folder of the user's)."""
+    return target.with_name(f".{target.name}.iadsim-old")
+
+
 def batch_file(folder: Path, kind: str, batch: int) -> Path:
     """The file of one batch, refusing one that (through a symbolic link) lies outside the folder."""
     return inside(folder, f"{kind}/batch-{batch:06d}.parquet")
@@ -135,7 +143,7 @@ class RunWriter:
         automated = self.scenario.spec.authority.automation is not None
         self.kinds = (*BATCH_KINDS, DECISIONS) if automated else BATCH_KINDS  # the tables each batch writes
         self.partial = partial_folder(self.target)
-        self.old = self.target.with_name(self.target.name + ".old")
+        self.old = old_folder(self.target)
         try:
             self._recover()
             self._check_target()
@@ -491,8 +499,9 @@ def _manifest_problems(m: dict) -> list[str]:
         out.append("terrain: expected the terrain's kind and file")
     origin = m.get("origin_xy")
     if not (isinstance(origin, list) and len(origin) == 2 and all(isinstance(v, (int, float)) and
-                                                                     not isinstance(v, bool) for v in origin)):
-        out.append("origin_xy: expected two numbers")
+                                                                     not isinstance(v, bool) and math.isfinite(v)
+                                                                     for v in origin)):
+        out.append("origin_xy: expected two finite numbers")
     if not isinstance(m.get("complete"), bool):
         out.append("complete: expected true or false")
     return out
@@ -595,6 +604,9 @@ def finished_batches(folder: Path, manifest: dict) -> list[int]:
 _WHOLE_COLUMNS = {"replication": (0, 2**53), "unit": (-1, 2**31 - 1), "target": (-1, 2**31 - 1),
                   "track": (-1, 2**31 - 1), "missiles": (0, 2**15 - 1)}
 _FINITE_COLUMNS = ("time",)
+_TIME_RANGES = {"time": (0.0, 1e9), "time_of_flight": (0.0, 86400.0)}
+"""[s] an event's time (31 years) and a missile's flight (a day) at most: beyond, a damaged file, not a run (a
+replay samples each flight at the run's step)."""
 _DECISION_RANGES = {"confidence": (0.0, 1.0), "pressure": (0.0, 1.0), "p_accept": (0.0, 1.0),
                     "workload": (0.0, 1e9), "hours": (0.0, 1e6), "time_to_intercept": (0.0, np.inf),
                     "trust": (0.0, 1.0)}
@@ -652,6 +664,11 @@ def _numbers(file: Path, name: str, column) -> np.ndarray:
             raise RunFolderError(file, f"{name}: expected whole numbers from {low} to {high}")
     elif name in _FINITE_COLUMNS and not np.isfinite(values).all():
         raise RunFolderError(file, f"{name}: expected finite numbers")
+    if name in _TIME_RANGES:
+        low, high = _TIME_RANGES[name]
+        known = values[~np.isnan(values)]
+        if not ((known >= low) & (known <= high)).all():
+            raise RunFolderError(file, f"{name}: expected seconds from {low:g} to {high:g}")
     elif name in _DECISION_RANGES:
         low, high = _DECISION_RANGES[name]
         known = values[~np.isnan(values)]
@@ -713,7 +730,8 @@ def read_replication_states(folder: Path, manifest: dict, replication: int) -> p
 
 
 def read_batches(folder: Path, manifest: dict, metric_columns, optional=()) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Every finished batch's metrics and events, concatenated (listed by the manifest, never globbed). A column of
+    """Every finished batch's metrics and events (by replication), concatenated (listed by the manifest, never
+    globbed). A column of
     ``optional`` (an optional metric registered after the run was written) that a batch lacks is NaN there; every
     other column of ``metric_columns`` must be there."""
     from iadsim.events import empty_events
@@ -733,6 +751,8 @@ def read_batches(folder: Path, manifest: dict, metric_columns, optional=()) -> t
         events.append(read_events(batch_file(folder, "events", b)))
     m = pd.concat(metrics, ignore_index=True) if metrics else pd.DataFrame(columns=list(metric_columns))
     e = pd.concat(events, ignore_index=True) if events else empty_events()
+    # by replication, each in the engine's order: the same table whatever the batches (workers, memory) were
+    e = e.sort_values("replication", kind="stable", ignore_index=True)
     if len(m) and not np.issubdtype(m["replication"].dtype, np.integer):
         raise RunFolderError(folder, "metrics: the replication column is not whole numbers")
     return m, e
