@@ -260,15 +260,43 @@ def test_resume_with_other_replications_is_refused_and_the_partial_kept(laydown,
     assert read_manifest(partial)["finished_batches"] == [0, 1]
 
 
+def test_an_interrupted_run_is_resumed_only_by_the_code_that_began_it(laydown, tmp_path, monkeypatch):
+    """The version stays 0.1.0 between commits: a run begun by other code is refused, not mixed with this code's
+    batches (an audit mixed two commits' engagements in one sweep); the code that began it resumes it."""
+    from iadsim.analysis import provenance
+
+    scenario = load_scenario(laydown)
+    simulate(scenario, 4, out_dir=tmp_path / "run", batch_size=2)
+    partial = tmp_path / "run.partial"  # as an interruption leaves it: one batch of two finished
+    (tmp_path / "run").rename(partial)
+    manifest = json.loads((partial / MANIFEST).read_text())
+    assert manifest["code_sha256"] == provenance.code_sha256()
+    manifest.update(complete=False, finished_batches=[0])
+    (partial / MANIFEST).write_text(json.dumps(manifest))
+    monkeypatch.setattr(provenance, "code_sha256", lambda: "0" * 64)
+    with pytest.raises(RunFolderError, match="iadsim code"):
+        simulate(scenario, 4, out_dir=tmp_path / "run", batch_size=2)
+    monkeypatch.undo()
+    assert partial.is_dir() and not (tmp_path / "run").exists()  # kept
+    simulate(scenario, 4, out_dir=tmp_path / "run", batch_size=2)
+    assert load_run(tmp_path / "run").summary["replications"] == 4
+
+
 def test_a_users_old_folder_is_never_deleted(laydown, tmp_path):
     scenario = load_scenario(laydown)
     simulate(scenario, 2, out_dir=tmp_path / "run")
     (tmp_path / "run.old").mkdir()
     (tmp_path / "run.old" / "notes.txt").write_text("mine")
+    simulate(scenario, 3, out_dir=tmp_path / "run")  # (iadsim's own leftover has a hidden name: never this one)
+    assert (tmp_path / "run.old" / "notes.txt").read_text() == "mine"
+    assert load_run(tmp_path / "run").summary["replications"] == 3
+    aside = tmp_path / ".run.iadsim-old"  # that name, not a run folder: in the way, refused, kept
+    aside.mkdir()
+    (aside / "notes.txt").write_text("mine")
     with pytest.raises(RunFolderError, match="not an iadsim run folder"):
         simulate(scenario, 2, out_dir=tmp_path / "run")
-    assert (tmp_path / "run.old" / "notes.txt").read_text() == "mine"
-    assert load_run(tmp_path / "run").summary["replications"] == 2
+    assert (aside / "notes.txt").read_text() == "mine"
+    assert load_run(tmp_path / "run").summary["replications"] == 3
 
 
 def test_batch_files_outside_the_folder_are_refused(laydown, tmp_path):

@@ -813,6 +813,12 @@ def test_fingerprint_covers_the_terrain_file_and_the_iadsim_version(write_sweep,
     assert load_sweep(path).fingerprint() != first
     monkeypatch.undo()
     assert load_sweep(path).fingerprint() == first
+    # and the code that computes results, whatever the version says (a checkout changes it, not the version)
+    from iadsim.analysis import provenance
+
+    monkeypatch.setattr(provenance, "code_sha256", lambda: "0" * 64)
+    assert load_sweep(path).fingerprint() != first
+    monkeypatch.undo()
     # a terrain file is hashed by its bytes (not parsed: any content will do here)
     terrain = tiny.parent / "dem.tif"
     terrain.write_bytes(b"II*\0" + bytes(1000))

@@ -196,10 +196,12 @@ class RunWriter:
 
     def _fresh_manifest(self) -> dict:
         from iadsim import __version__
+        from iadsim.analysis.provenance import code_sha256
 
         text = self.scenario.source_text()
         return {
             "format": FORMAT, "format_version": FORMAT_VERSION, "iadsim_version": __version__,
+            "code_sha256": code_sha256(),
             "name": self.scenario.name, "seed": int(self.seed), "replications": int(self.replications),
             "batch_size": int(self.batch_size), "scenario": "scenario/scenario.yaml",
             "scenario_sha256": sha256_bytes(text), "catalogs": {}, "terrain": None, "origin_xy": None,
@@ -291,14 +293,14 @@ class RunWriter:
         except InputError:
             raise RunFolderError(self.partial, "holds an interrupted run whose manifest cannot be read; delete it "
                                  "or choose another --out") from None
-        keys = ("scenario_sha256", "seed", "batch_size", "iadsim_version", "replications")
+        keys = ("scenario_sha256", "seed", "batch_size", "iadsim_version", "code_sha256", "replications")
         fresh_inputs = self._input_hashes()
         old_inputs = ({name: entry.get("sha256") for name, entry in old.get("catalogs", {}).items()},
                       (old.get("terrain") or {}).get("source_sha256"))
         if any(old.get(k) != self.manifest[k] for k in keys) or old_inputs != fresh_inputs:
-            raise RunFolderError(self.partial, "holds an interrupted run of another scenario, catalog, terrain, seed "
-                                 "or number of replications; its finished batches stay there: delete it or choose "
-                                 "another --out")
+            raise RunFolderError(self.partial, "holds an interrupted run of another scenario, catalog, terrain, seed, "
+                                 "number of replications or iadsim code; its finished batches stay there: delete "
+                                 "it or choose another --out")
         self.manifest = old
         for kind in self.kinds:  # (a run interrupted by an iadsim that kept no decisions has no decisions/)
             (self.partial / kind).mkdir(exist_ok=True)

@@ -89,7 +89,8 @@ def _changed(old: dict, sweep: Sweep) -> str:
     """Which kinds of input differ from those recorded in an earlier points.json (quoting none of it)."""
     recorded = old.get("inputs") if isinstance(old.get("inputs"), dict) else {}
     kinds = [what for key, what in (("catalog", "a catalog file"), ("terrain", "the terrain file"),
-                                    ("iadsim", "the iadsim version")) if recorded.get(key) != sweep.inputs.get(key)]
+                                    ("iadsim", "the iadsim version"), ("code", "iadsim's code"))
+             if recorded.get(key) != sweep.inputs.get(key)]
     return "the sweep's inputs (" + (" and ".join(kinds) or "catalog, terrain or iadsim version") + ")"
 
 

@@ -221,8 +221,10 @@ def input_hashes(data: dict, path: Path) -> dict:
 
 def sweep_inputs(sweep: Sweep) -> dict:
     """What the points read besides their data: every catalog and terrain file they name (by name as written,
-    relative to the base scenario) with its sha256, and the iadsim version (the code that computes results)."""
+    relative to the base scenario) with its sha256, and the iadsim version and code (:func:`code_sha256`: what
+    computes results)."""
     import iadsim
+    from iadsim.analysis.provenance import code_sha256
 
     catalog: dict[str, str] = {}
     terrain: dict[str, str] = {}
@@ -242,7 +244,7 @@ def sweep_inputs(sweep: Sweep) -> dict:
             if isinstance(landcover, dict):
                 name += f" + land cover {landcover.get('path')} ({landcover.get('classes')})"
             terrain[name] = hashes["terrain"]
-    return {"iadsim": str(iadsim.__version__), "catalog": catalog, "terrain": terrain}
+    return {"iadsim": str(iadsim.__version__), "code": code_sha256(), "catalog": catalog, "terrain": terrain}
 
 
 # ---------------------------------------------------------------------------------------------- checks of the spec
