@@ -175,13 +175,27 @@ def test_sweep_from_a_mapping_is_saved_and_its_errors_name_it(tmp_path, monkeypa
     swept = iadsim.sweep(spec, tmp_path / "out", executor="serial")
     saved = tmp_path / "out.sweep.yaml"
     assert saved.is_file() and len(swept.points) == 2
-    with pytest.raises(iadsim.ScenarioError, match="bad.sweep.yaml"):
+    with pytest.raises(iadsim.ScenarioError, match=r"bad\.sweep\.new\.yaml"):
         iadsim.sweep({"design": "grid"}, tmp_path / "bad", executor="serial")
+    assert not (tmp_path / "bad.sweep.yaml").exists()
     # another sweep into the same folder is refused, and the saved file still reruns the folder's own sweep
     before = saved.read_text()
     with pytest.raises(iadsim.ScenarioError, match="holds the results of a different sweep"):
         iadsim.sweep({**spec, "seed": 2}, tmp_path / "out", executor="serial")
     assert saved.read_text() == before and "seed: 2" not in before
+    # so is an invalid one (it replaced the file, which then named no valid sweep), and one interrupted before
+    # the folder took it (the file named a sweep the folder had never run: the command line refused to rerun it)
+    with pytest.raises(iadsim.ScenarioError, match=r"out\.sweep\.new\.yaml:\d+: replications"):
+        iadsim.sweep({**spec, "replications": "six"}, tmp_path / "out", executor="serial")
+    assert saved.read_text() == before
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("iadsim.analysis.sweep.run_sweep", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        iadsim.sweep({**spec, "replications": 60}, tmp_path / "out", executor="serial")
+    assert saved.read_text() == before
 
 
 def test_the_engine_s_modelling_constants_are_fields_a_study_can_vary(designed):

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from iadsim.analysis.coverage import CoverageMaps
 from iadsim.scenario import Scenario as ScenarioModel
 from iadsim.scenario.paths import resolve_path, set_at
-from iadsim.scenario.yamlio import Document, format_loc, load_yaml
+from iadsim.scenario.yamlio import Document, format_loc, load_yaml, write_atomic
 
 __all__ = ["Audit", "Results", "Scenario", "ScenarioError", "SweepResults", "load", "run", "sweep"]
 
@@ -319,7 +319,9 @@ def sweep(spec: str | Path | Mapping, out: str | Path, executor: str = "local", 
           ) -> SweepResults:
     """Run a sweep into ``out`` (rerunning resumes). ``spec`` is a sweep file, or the same as a mapping: it
     is then saved beside ``out`` as ``<out>.sweep.yaml`` (its ``base`` made absolute, relative to the
-    current folder), the file the sweep folder names, so that the command line can rerun it.
+    current folder), the file the sweep folder names, so that the command line can rerun it; an invalid one is
+    left in ``<out>.sweep.new.yaml`` (its message points into it), and an earlier ``<out>.sweep.yaml`` is replaced
+    only by a valid sweep the folder takes.
     ``executor``: "serial", "local" or "dask"; ``workers``: the local executor's processes (None: every CPU), as
     for :func:`run` (a script calls it under ``if __name__ == "__main__":``).
 
@@ -339,20 +341,28 @@ def sweep(spec: str | Path | Mapping, out: str | Path, executor: str = "local", 
             data = _plain(dict(spec))
             if "base" in data:
                 data["base"] = str(Path(str(data["base"])).resolve())
+            text = ("# a sweep given to iadsim.sweep as a mapping\n" + yaml.safe_dump(data, sort_keys=False)).encode()
             file = out.with_name(out.name + ".sweep.yaml")
+            # validated first from a file of its own (kept when invalid: its message points into it), so that
+            # the file an earlier sweep folder names is replaced only by a valid sweep, whole
+            draft = out.with_name(out.name + ".sweep.new.yaml")
+            write_atomic(draft, text)
+            load_sweep(draft)
+            draft.unlink()
             previous = file.read_bytes() if file.is_file() else None
-            file.write_text("# a sweep given to iadsim.sweep as a mapping\n" + yaml.safe_dump(data, sort_keys=False))
+            write_atomic(file, text)
             spec = file
         loaded = load_sweep(spec)
-        run_sweep(loaded, out, executor, workers=workers)
+        try:
+            run_sweep(loaded, out, executor, workers=workers)
+        except BaseException:  # refused, failed or interrupted before the folder took this sweep: restored
+            if file is not None and not _adopted(out, loaded):
+                if previous is None:
+                    file.unlink(missing_ok=True)
+                else:
+                    write_atomic(file, previous)
+            raise
     except InputError as exc:
-        if file is not None and loaded is not None and not _adopted(out, loaded):
-            # the folder refused this sweep: the file names the folder's own again (an invalid sweep's file is
-            # kept: its message points into it)
-            if previous is None:
-                file.unlink(missing_ok=True)
-            else:
-                file.write_bytes(previous)
         if isinstance(exc, ScenarioError):
             raise
         raise ScenarioError.of(exc) from None
