@@ -5,6 +5,7 @@ radar made no looks and so missed none: it kept its confirmed tracks for minutes
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from iadsim.analysis.metrics import REPORTERS
 from iadsim.engine import Engine, build_world
@@ -38,3 +39,28 @@ def test_a_failed_radar_holds_no_track_and_a_repaired_one_only_tracks_from_new_l
         assert (confirmed[held] >= np.broadcast_to(st.readiness.since[:, u, None], confirmed.shape)[held]).all()
         repaired_tracks += int(held.sum())
     assert down_steps > 500 and repaired_tracks > 100  # failures and repairs with targets in view, many
+
+
+@pytest.mark.parametrize("out_of_service", [{"emcon": {"policy": "silent"}}, {"readiness": {"availability": 0.0}}])
+def test_a_radar_out_of_service_should_hold_nothing_in_the_picture_measures(make_scenario, out_of_service):
+    """Two search radars, the second silent by policy or never available: it holds no track and should hold none,
+    so the network's picture measures are the first radar's alone. Before, it counted three objects 'in sight but
+    not held' and scored the OSPA cut-off, 5 km, pulling the picture's OSPA from about 250 m to 2.6 km."""
+    from iadsim.analysis.metrics import picture_quality
+
+    units = [{"id": "a", "type": "mr-search-radar", "x": "0 km", "y": "0 km", "mast_height": "15 m"},
+             {"id": "b", "type": "mr-search-radar", "x": "3 km", "y": "0 km", "mast_height": "15 m", **out_of_service}]
+    fighters = {"id": "w", "type": "fighter", "count": 3, "spacing": "20 s", "altitude_reference": "msl",
+                "route": [{"x": "-30 km", "y": "30 km", "altitude": "600 m", "speed": "250 m/s"},
+                          {"x": "30 km", "y": "30 km", "altitude": "600 m"}]}
+    world = build_world(make_scenario(scenario_dict(units, threats=[fighters], duration="200 s", defended_assets=[])))
+    engine = Engine(world, np.arange(20), seed=1, events=False)
+    st, held = engine.state, 0
+    while st.time_index < len(world.times):
+        engine.step()
+        counts = picture_quality(world, st)
+        assert (counts[:, 1] == 0).all()  # b: no OSPA, nothing it should hold, nothing held
+        unheld = REPORTERS["picture_unheld"].of_state(world, st)
+        np.testing.assert_array_equal(unheld, counts[:, 0, 1] - counts[:, 0, 2])
+        held += int(counts[:, 0, 2].sum())
+    assert held > 1000  # a tracks the fighters

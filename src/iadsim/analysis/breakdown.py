@@ -151,7 +151,7 @@ def outcomes_by(events: pd.DataFrame, entities: dict, replications: int, by: str
 RADAR_COUNTS = {
     "emitting": "emitting [s]",
     "arms_launched": "anti-radiation missiles launched at it",
-    "shutdowns": "shutdowns on warning",
+    "shutdowns": "warnings heeded (each a silence of its own, the radar already silent or not)",
     "arms_hit": "missiles that hit it",
     "arms_missed": "missiles that missed it",
     "arms_too_late": "missiles that arrived after it was destroyed",

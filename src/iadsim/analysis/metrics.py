@@ -585,7 +585,8 @@ for _name, _reporter in {
 def picture_quality(world, state) -> np.ndarray:
     """(R, S, 6) each sensor's picture at the last step simulated (:func:`iadsim.tracking.quality.picture_counts`):
     OSPA [m] (c = :data:`~iadsim.tracking.quality.OSPA_CUTOFF`, p = 2) between its confirmed tracks and the
-    objects it should hold (flying and in its line of sight and coverage), then J (objects it should hold), JT
+    objects it should hold (flying and in its line of sight and coverage, the sensor in service: :func:`in_service`),
+    then J (objects it should hold), JT
     (of them held), N (confirmed tracks), NA (tracks of a true object) and the distinct objects followed.
     SIAP completeness is JT / J, ambiguity NA / distinct, spuriousness (N - NA) / N. The series
     ``picture_held``, ``picture_unheld``, ``picture_ambiguous`` and ``picture_spurious`` sum these over
@@ -595,12 +596,22 @@ def picture_quality(world, state) -> np.ndarray:
     return _once_per_step(state, "_picture", lambda: _sensor_counts(world, state))
 
 
+def in_service(world, state) -> np.ndarray:
+    """(R, S) the sensors that may hold tracks now: working (up, sensing) and, for a radar, emitting or on a
+    part-time schedule (blinking: its tracks coast between bursts). A radar down, silent by policy, silenced by
+    its crew or dark until cued holds nothing and should hold nothing."""
+    rd = state.readiness
+    working = rd.unit_up[:, world.sensor_unit] & world.sensing[None, :]
+    return working & (~world.radiates[None, :] | rd.emitting | world.part_time[None, :])
+
+
 def _sensor_counts(world, state) -> np.ndarray:
     k = max(state.time_index - 1, 0)
     tab, out = state.tracks.table, state.outcomes
     flying = out.alive & ~out.leaked & world.active[k][None, :]
     should = (world.looks.visible_at(k) & world.ranging[:, None])[None] & flying[:, None, :]
     should &= state.readiness.present[:, world.sensor_unit][..., None]  # (a relocating unit's other sites: nothing)
+    should &= in_service(world, state)[..., None]
     status = tab.status if world.ranging.all() else np.where(world.ranging[None, :, None], tab.status, FREE).astype(
         np.int8)
     counts = np.zeros(tab.status.shape[:2] + (6,))
