@@ -21,7 +21,7 @@ def test_fire_unit_picture_counts_and_ospa_by_definition(make_scenario):
     for _ in range(150):
         engine.step()
     st = engine.state
-    k = st.time_index - 1
+    k = st.time_index  # the state's own time: the window just simulated ends at this sample
     now = world.times[k]
     drop_after = world.scenario.spec.doctrine.tracking.drop_after
     n_f = len(world.fire_ids)

@@ -606,7 +606,7 @@ def in_service(world, state) -> np.ndarray:
 
 
 def _sensor_counts(world, state) -> np.ndarray:
-    k = max(state.time_index - 1, 0)
+    k = _sample(world, state)  # (the state's time: its tracks hold the looks up to it)
     tab, out = state.tracks.table, state.outcomes
     flying = out.alive & ~out.leaked & world.active[k][None, :]
     should = (world.looks.visible_at(k) & world.ranging[:, None])[None] & flying[:, None, :]
@@ -646,7 +646,7 @@ def _fire_unit_counts(world, state) -> np.ndarray:
 
 def _node_counts(world, state, nodes: slice, latency: np.ndarray, feeds: np.ndarray) -> np.ndarray:
     """The picture counts of nodes ``nodes`` of the picture (their latencies (n, S), feeds (R, n, S))."""
-    k = max(state.time_index - 1, 0)
+    k = _sample(world, state)  # (the state's time: its tracks hold the looks up to it)
     pic, out = state.picture, state.outcomes
     now = float(world.times[k])
     flying = out.alive & ~out.leaked & world.active[k][None, :]
