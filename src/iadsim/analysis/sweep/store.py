@@ -129,14 +129,16 @@ _INTEGER_KEYS = ("point", "replication")
 
 def check_units(files: list[Path], expected: dict | None = None):
     """Read the footer of every results file: each must be a complete Parquet file whose columns and types
-    are those of the first (and, given ``expected`` -- column name -> tuple of allowed pyarrow types, in
+    are those of the others (and, given ``expected`` -- column name -> tuple of allowed pyarrow types, in
     order -- exactly those). Returns the common schema (None for no files); InputError naming the first
-    file that differs and saying to delete it. A file holding more rows than one work unit (its sweep's
-    ``batch``) is refused too: it would be read whole (bounded memory)."""
+    file that differs and saying to delete it: without ``expected``, one whose schema fewer files share than
+    another's (when no schema is held by more files than each other one, both files are named and none is
+    called the odd one). A file holding more rows than one work unit (its sweep's ``batch``) is refused too: it
+    would be read whole (bounded memory)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    first, most = None, _unit_rows(files)
+    schemas, most = [], _unit_rows(files)
     for path in files:
         try:
             footer = pq.read_metadata(path)
@@ -158,13 +160,31 @@ def check_units(files: list[Path], expected: dict | None = None):
                     if schema.field(name).type not in allowed:
                         problem = f"column '{name}' has type {schema.field(name).type}"
                         break
-        if problem is None and first is not None and not schema.equals(first):
-            problem = "its columns or their types differ from the other results files"
         if problem is not None:
             raise InputError(path, f"is not a results file of this sweep ({problem}); delete it and rerun the sweep "
                                    "to recompute it")
-        first = schema if first is None else first
-    return first
+        schemas.append(schema)
+    if not schemas:
+        return None
+    kinds: list[list[int]] = []  # the files of each distinct schema, in order of first appearance
+    for i, schema in enumerate(schemas):
+        for group in kinds:
+            if schemas[group[0]].equals(schema):
+                group.append(i)
+                break
+        else:
+            kinds.append([i])
+    if len(kinds) == 1:
+        return schemas[0]
+    common = max(kinds, key=len)
+    if sum(len(g) == len(common) for g in kinds) > 1:  # no majority: which is the odd one cannot be told
+        a, b = (files[g[0]] for g in kinds[:2])
+        raise InputError(a, f"and {b.name} have different columns or types, and no schema is held by more results "
+                            "files than the other: one of them is not a results file of this sweep (damaged or "
+                            "copied in); delete it and rerun the sweep to recompute it")
+    odd = min(i for g in kinds if g is not common for i in g)
+    raise InputError(files[odd], "is not a results file of this sweep (its columns or their types differ from the "
+                                 f"other {len(common)} results files); delete it and rerun the sweep to recompute it")
 
 
 def _unit_rows(files: list[Path]) -> int | None:
