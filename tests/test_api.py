@@ -142,10 +142,24 @@ def test_a_variants_run_folder_stores_the_variant(designed, tmp_path):
     assert iadsim.load(tmp_path / "run" / "scenario" / "scenario.yaml").model.spec.authority.mode == "autonomous"
 
 
-@pytest.mark.parametrize("replications,seed", [(0, None), (2.7, None), (True, None), (2, -1), (2, 2**64)])
+@pytest.mark.parametrize("replications,seed", [(0, None), (2.7, None), (True, None), (2, -1), (2, 2**64),
+                                               (10**9, None)])  # (1e9 ran 30 s into a MemoryError)
 def test_run_refuses_bad_arguments_in_one_line(designed, replications, seed):
     with pytest.raises(ValueError, match="replications|seed"):
         iadsim.run(designed, replications=replications, seed=seed)
+
+
+def test_a_run_too_big_for_the_memory_is_refused_before_anything_is_built(designed):
+    """Ten million replications keep about 50 GB of results: refused in the time it takes to load the scenario, before
+    the batches are even listed (it took 10 s and 2 GB first)."""
+    import resource
+    import time
+
+    start, peak = time.monotonic(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(iadsim.ScenarioError, match="replications would keep about"):
+        iadsim.run(designed, replications=10_000_000)
+    assert time.monotonic() - start < 5
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak < 200_000  # [KiB]
 
 
 @pytest.mark.parametrize("workers", [0, 1.5, True, "2", -1])

@@ -268,8 +268,9 @@ def run(scenario: Scenario | str | Path, replications: int = 200, seed: int | No
     from iadsim.analysis import simulate
 
     scenario = scenario if isinstance(scenario, Scenario) else load(scenario)
-    if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
-        raise ValueError(f"replications must be a whole number of at least 1, not {replications!r}")
+    if isinstance(replications, bool) or not isinstance(replications, int) or not 1 <= replications <= 10_000_000:
+        raise ValueError(f"replications must be a whole number from 1 to 10,000,000 (as the command line's), "
+                         f"not {replications!r}")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63):
         raise ValueError(f"seed must be a whole number from 0 to 2**63 - 1, not {seed!r}")
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
@@ -277,8 +278,13 @@ def run(scenario: Scenario | str | Path, replications: int = 200, seed: int | No
     if corridors and out is None:
         raise ValueError("corridors are kept in the run folder: give out too")
     seed = scenario.model.spec.seed if seed is None else int(seed)
-    result = simulate(scenario.model, int(replications), seed, None if out is None else Path(out), workers=workers,
-                      corridors=bool(corridors))
+    try:
+        result = simulate(scenario.model, int(replications), seed, None if out is None else Path(out),
+                          workers=workers, corridors=bool(corridors))
+    except InputError as exc:  # (a run too big for the memory, an output folder in the way: one line)
+        if isinstance(exc, ScenarioError):
+            raise
+        raise ScenarioError.of(exc) from None
     return Results(scenario, result.metrics, result.summary, result.events, int(replications), seed,
                    None if out is None else Path(out), decisions=result.decisions)
 

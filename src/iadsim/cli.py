@@ -571,7 +571,7 @@ def progress_bar(label: str, enabled: bool = True, delay: float = 2.0):
 def simulate(
     scenario: ScenarioArg,
     replications: Annotated[int, typer.Option(min=1, max=10_000_000, help="Monte Carlo replications")] = 100,
-    seed: Annotated[int | None, typer.Option(min=0, help="seed (default: the scenario's)")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, max=2**63 - 1, help="seed (default: the scenario's)")] = None,
     out_dir: Annotated[Path | None, typer.Option(
         "--out", help="write a run folder: summary, metrics, events, the scenario, catalogs, terrain")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,

@@ -240,9 +240,9 @@ def simulate(scenario: Scenario, replications: int, seed: int | None = None, out
     workers = max(1, min(int(workers or os.cpu_count() or 1), replications))
     if batch_size is None:
         batch_size = resumed_batch_size(out_dir) or batch_size_for(scenario, replications, workers, max_memory)
+    workers = min(workers, -(-replications // batch_size))
+    check_run_budget(scenario, replications, batch_size, max_memory, workers)  # (before the batches are listed)
     batches = [np.arange(start, min(start + batch_size, replications)) for start in range(0, replications, batch_size)]
-    workers = min(workers, len(batches))
-    check_run_budget(scenario, replications, batch_size, max_memory, workers)
     world = build_world(scenario)
     writer = None
     if out_dir is not None:
