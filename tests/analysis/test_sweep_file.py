@@ -110,6 +110,21 @@ replications: 2
     assert "no item with id 'no-such-radar'" in str(err) and "sr" in str(err)
 
 
+@pytest.mark.parametrize("levels,loc", [("values: [0.5, .nan]", ("factors", 0, "values", 1)),
+                                        ("low: 0.1\n    high: .inf", ("factors", 0, "high"))])
+def test_a_level_that_is_not_a_finite_number_names_its_field(write_sweep, levels, loc):
+    """NaN is how the results say 'the base's value': as a level, its point was labelled 'base'."""
+    err = _error(write_sweep, f"""\
+base: tiny.yaml
+design: {"grid" if "values" in levels else "lhs"}
+factors:
+  - path: units[sr].readiness.availability
+    {levels}
+replications: 2
+""" + ("samples: 4\n" if "low" in levels else ""))
+    assert err.loc == loc and "not a level: give a finite number" in str(err)
+
+
 def test_missing_base_names_the_base_line(write_sweep):
     err = _error(write_sweep, """\
 # a comment

@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import json
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -340,6 +341,10 @@ def _factors(spec: SweepSpec, doc: Document, base_data: dict) -> list[Factor]:
         except ValueError as exc:
             raise doc.error(("factors", k, "path"), str(exc)) from None
         levels = f.values if f.values is not None else [f.low, f.high]
+        for j, v in enumerate(levels):  # (NaN stands for "the base's value" in the results: never a level)
+            if isinstance(v, float) and not math.isfinite(v):
+                where = ("factors", k, "values", j) if f.values is not None else ("factors", k, ("low", "high")[j])
+                raise doc.error(where, f"{v} is not a level: give a finite number")
         if all(isinstance(v, bool) for v in levels):
             kind = "bool"
         elif all(_is_number(v) for v in levels):
