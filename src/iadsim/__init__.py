@@ -9,7 +9,7 @@ The Python API (:mod:`iadsim.api`)::
     results = iadsim.run(variant, replications=200, seed=7)
     results.summary                                  # each metric's mean and 95 % interval
 
-Layers (data flows one way, see ../shared/STYLE.md): units, registry, events -> physics, terrain ->
+Layers (data flows one way, see ../shared/STYLE.md): units, registry, events, files -> physics, terrain ->
 scenario -> network, sensors, tracking, c2 -> engine -> analysis -> report -> api, cli. The API's names
 are imported on first use, so ``import iadsim`` stays light and importing one layer never imports those
 above it.

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -353,7 +354,9 @@ def sweep(spec: str | Path | Mapping, out: str | Path, executor: str = "local", 
             # the file an earlier sweep folder names is replaced only by a valid sweep, whole
             draft = out.with_name(out.name + ".sweep.new.yaml")
             write_atomic(draft, text)
-            load_sweep(draft)
+            with warnings.catch_warnings():  # (said once, when the saved file is loaded below)
+                warnings.simplefilter("ignore")
+                load_sweep(draft)
             draft.unlink()
             previous = file.read_bytes() if file.is_file() else None
             write_atomic(file, text)

@@ -906,7 +906,9 @@ def demo(
             summaries.append(run(loaded, replications, None, out_dir / loaded.name, progress=progress,
                                  notes=_note, corridors=True).summary)
     print_summary(summaries)
-    (out_dir / "summary.json").write_text(json.dumps({"variants": summaries}, indent=2))
+    from iadsim.scenario.yamlio import write_atomic
+
+    write_atomic(out_dir / "summary.json", json.dumps({"variants": summaries}, indent=2).encode("utf-8"))
     sweep_dir = None
     if sweep:
         from iadsim.analysis import load_sweep, run_sweep

@@ -495,3 +495,23 @@ def test_a_crews_silence_holds_at_the_site_it_relocates_to(make_scenario):
     assert not ((ev.kind == "emitter_on") & (ev.time > 0)).any()
     assert (ev.kind == "shutdown").sum() == 6  # one per warning, not one per site
     np.testing.assert_allclose(engine.state.outcomes.emission_time.sum(axis=1), launch, atol=1e-6)
+
+
+def test_a_radar_silenced_by_its_crew_scores_nothing_while_its_tracks_coast(make_scenario):
+    """Silenced on the launch, the radar's confirmed tracks coast a few looks: out of service, it is scored as holding
+    nothing and having nothing to hold (it scored the 5 km OSPA cut-off, three tracks against nothing to hold)."""
+    from iadsim.analysis.metrics import picture_quality
+    from iadsim.tracking.tracks import CONFIRMED
+
+    data = _scenario(shutdown={"probability": 1.0, "reaction": "0 s", "dark": "10 min"})
+    world = build_world(make_scenario(data))
+    engine = Engine(world, np.arange(4), seed=3, events=False)
+    st, s, coasting = engine.state, world.sensor_ids.index("ew"), 0
+    while st.time_index < len(world.times):
+        engine.step()
+        counts = picture_quality(world, st)
+        silent = ~st.readiness.emitting[:, s]
+        confirmed = (st.tracks.table.status[:, s] == CONFIRMED).sum(axis=1)
+        assert (counts[silent, s] == 0).all()
+        coasting += int((silent & (confirmed > 0)).sum())
+    assert coasting > 0  # the case arose: tracks held while silenced

@@ -490,8 +490,9 @@ def test_the_report_and_written_files_take_the_permissions_the_umask_gives(run_d
     import os
     import stat
 
+    from iadsim.files import umask_mode
     from iadsim.report import build_report
-    from iadsim.scenario.yamlio import umask_mode, write_atomic
+    from iadsim.scenario.yamlio import write_atomic
 
     before = os.umask(umask)
     try:

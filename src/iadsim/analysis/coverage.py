@@ -47,6 +47,7 @@ Pd of the cells each sensor can see; the sample scenarios take a few seconds.
 
 from __future__ import annotations
 
+import io
 import json
 import math
 from collections.abc import Sequence
@@ -61,6 +62,7 @@ from iadsim.network import build_network, cached_audit
 from iadsim.network.chain import guider_names
 from iadsim.scenario import Scenario
 from iadsim.scenario.catalog import AircraftType
+from iadsim.scenario.yamlio import write_atomic
 from iadsim.sensors import Geometry, Jamming, bearing_offset, in_sector, look_pd, path_geometry, sensor_model
 from iadsim.sensors.geometry import land_clutter
 from iadsim.terrain import DEFAULT_K, local_relief, masking_heights, write_geotiff
@@ -774,7 +776,9 @@ def _plot(path: Path, scenario: Scenario, maps: CoverageMaps, b: int, layers: np
     height = band_name(maps.bands[b])
     ax.set_title(f"{scenario.name}: coverage at {height} m above ground vs {', '.join(maps.threat_types)}",
                  fontsize=10)
-    fig.savefig(path, dpi=110)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110)
+    write_atomic(path, buffer.getvalue())
 
 
 def _circle(centre, radius):
@@ -864,7 +868,7 @@ def coverage(scenario: Scenario, out_dir: str | Path, bands: Sequence[float] = D
                                "threat_types": maps.threat_types},
             })
         geojson = out / f"coverage_{n}m.geojson"
-        geojson.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+        write_atomic(geojson, json.dumps({"type": "FeatureCollection", "features": features}).encode("utf-8"))
         files.append(geojson.name)
         png = out / f"coverage_{n}m.png"
         _plot(png, scenario, maps, b, det_layers[b], eng_layers[b] > 0, shade, gaps if b == 0 else None,
@@ -938,6 +942,6 @@ def coverage(scenario: Scenario, out_dir: str | Path, bands: Sequence[float] = D
         "gaps": {"height_agl_m": maps.bands[0], "count": n_gaps, "largest": gaps, "open_fraction": OPEN_FRACTION},
         "files": [*files, "burnthrough.json", "coverage.json"],
     }
-    (out / "burnthrough.json").write_text(json.dumps(burnthrough(scenario, maps), indent=2))
-    (out / "coverage.json").write_text(json.dumps(summary, indent=2))
+    write_atomic(out / "burnthrough.json", json.dumps(burnthrough(scenario, maps), indent=2).encode("utf-8"))
+    write_atomic(out / "coverage.json", json.dumps(summary, indent=2).encode("utf-8"))
     return summary

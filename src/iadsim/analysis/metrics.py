@@ -599,7 +599,8 @@ def picture_quality(world, state) -> np.ndarray:
 def in_service(world, state) -> np.ndarray:
     """(R, S) the sensors that may hold tracks now: working (up, sensing) and, for a radar, emitting or on a
     part-time schedule (blinking: its tracks coast between bursts). A radar down, silent by policy, silenced by
-    its crew or dark until cued holds nothing and should hold nothing."""
+    its crew or dark until cued is scored as holding nothing and having nothing to hold (a silenced radar's tracks
+    coast a few looks: against nothing to hold, they scored the OSPA cut-off)."""
     rd = state.readiness
     working = rd.unit_up[:, world.sensor_unit] & world.sensing[None, :]
     return working & (~world.radiates[None, :] | rd.emitting | world.part_time[None, :])
@@ -611,9 +612,10 @@ def _sensor_counts(world, state) -> np.ndarray:
     flying = out.alive & ~out.leaked & world.active[k][None, :]
     should = (world.looks.visible_at(k) & world.ranging[:, None])[None] & flying[:, None, :]
     should &= state.readiness.present[:, world.sensor_unit][..., None]  # (a relocating unit's other sites: nothing)
-    should &= in_service(world, state)[..., None]
-    status = tab.status if world.ranging.all() else np.where(world.ranging[None, :, None], tab.status, FREE).astype(
-        np.int8)
+    serving = in_service(world, state)
+    should &= serving[..., None]
+    # (a radar out of service holds nothing either: silenced by its crew, its tracks coast a few looks)
+    status = np.where((world.ranging[None, :] & serving)[..., None], tab.status, FREE).astype(np.int8)
     counts = np.zeros(tab.status.shape[:2] + (6,))
     picture_counts(tab.x, status, tab.truth, tab.time, tab.top, float(world.times[k]), world.position[k], should,
                    OSPA_CUTOFF, OSPA_ORDER, counts)

@@ -50,11 +50,12 @@ from iadsim.analysis.siting import (
     coverage_of,
     solve,
 )
+from iadsim.files import umask_mode
 from iadsim.network import build_network
 from iadsim.physics.propagation import RADIO_K
 from iadsim.physics.reflection import SURFACE_CLASSES
 from iadsim.scenario import InputError, Scenario
-from iadsim.scenario.yamlio import read_text, umask_mode
+from iadsim.scenario.yamlio import read_text
 from iadsim.sensors import Geometry, look_pd, sensor_entry, sensor_model
 from iadsim.sensors.geometry import CURVATURE_TOLERANCE
 from iadsim.terrain import DEFAULT_K, local_relief, masking_heights

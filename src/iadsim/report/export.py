@@ -22,6 +22,7 @@ from iadsim.report.geo import KML_NS, kml_element
 from iadsim.report.replay import EPOCH, FLYING, KILLED, build_replay
 from iadsim.report.run import Run, load_run
 from iadsim.report.symbols import GENERIC, Drawn, data_uri, drawn, png, sidc_of, with_side
+from iadsim.scenario.yamlio import write_atomic
 from iadsim.terrain.geo import lonlat_polygons, to_lonlat
 
 MAX_POLYGON_CELLS = 800  # coverage outlines are traced on the raster decimated to at most this many cells a side
@@ -163,7 +164,7 @@ def export_geojson(run: Run, out: Path, replication: int | None = None) -> list[
                                                        "ground (Pd per look >= 0.5)"}})
     collection = {"type": "FeatureCollection", "name": run.name, "features": features}
     path = out / "map.geojson"
-    path.write_text(json.dumps(collection), encoding="utf-8")
+    write_atomic(path, json.dumps(collection).encode("utf-8"))  # (as every export: an earlier file stays whole)
     return [path]
 
 
@@ -281,9 +282,10 @@ def export_kml(run: Run, out: Path, replication: int | None = None) -> list[Path
         raise RunFolderError(folder, "is a file, where replay.kml's symbol icons go; move it or choose another --out")
     folder.mkdir(exist_ok=True)
     for icon_path, symbol in icons.items():
-        icon_path.write_bytes(png(symbol))
+        write_atomic(icon_path, png(symbol))
     path = out / "replay.kml"
-    etree.ElementTree(root).write(str(path), xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    write_atomic(path, etree.tostring(etree.ElementTree(root), xml_declaration=True, encoding="UTF-8",
+                                      pretty_print=True))
     return [path, *icons]
 
 
@@ -389,28 +391,30 @@ def export_czml(run: Run, out: Path, replication: int | None = None) -> list[Pat
             label=Label(text=tid, font="11px sans-serif", pixelOffset=_LABEL_OFFSET)))
     document = Document(packets=packets)
     path = out / "replay.czml"
-    document.save(path, indent=None)
+    write_atomic(path, document.dumps(indent=None).encode("utf-8"))  # (Document.save's text, written atomically)
     return [path]
 
 
 # GeoTIFF and CSV -----------------------------------------------------------------------------------------------
 
 def export_geotiff(run: Run, out: Path, replication: int | None = None) -> list[Path]:
-    from iadsim.terrain.dem import write_geotiff
+    from iadsim.terrain.dem import geotiff_bytes
 
     dem, maps = run.scenario.terrain, run.coverage
     paths = []
-    for band, mask in zip(maps.bands, maps.covered(), strict=True):
+    for band, mask in zip(maps.bands, maps.covered(), strict=True):  # each made in memory, then written atomically
         values = np.where(maps.valid, mask.astype(np.float32), np.nan)
-        paths.append(write_geotiff(out / f"coverage-{band:g}m.tif", values, dem))
-    paths.append(write_geotiff(out / "masking-height.tif", maps.lowest_masking_height(), dem))
+        paths.append(out / f"coverage-{band:g}m.tif")
+        write_atomic(paths[-1], geotiff_bytes(values, dem))
+    paths.append(out / "masking-height.tif")
+    write_atomic(paths[-1], geotiff_bytes(maps.lowest_masking_height(), dem))
     return paths
 
 
 def export_csv(run: Run, out: Path, replication: int | None = None) -> list[Path]:
     metrics, events = out / "metrics.csv", out / "events.csv"
-    run.metrics.to_csv(metrics, index=False)
-    run.named_events().to_csv(events, index=False)
+    write_atomic(metrics, run.metrics.to_csv(index=False).encode("utf-8"))
+    write_atomic(events, run.named_events().to_csv(index=False).encode("utf-8"))
     return [metrics, events]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import math
 import textwrap
 from pathlib import Path
@@ -24,6 +25,7 @@ from iadsim.report.plots import (
     unit_of,
 )
 from iadsim.report.run import load_run
+from iadsim.scenario.yamlio import write_atomic
 
 MPL_MARKERS = {"triangle-up": "^", "square": "s", "diamond": "D", "star": "*"}
 
@@ -52,7 +54,7 @@ def build_figures(run_dirs: list[Path], out_dir: Path, dpi: int = 150) -> list[P
     fig.legend(handles, labels, loc="lower center", ncol=min(6, len(labels)), fontsize=8, frameon=False)
     fig.tight_layout(rect=(0, 0.07, 1, 1))
     map_path = out_dir / "map.png"
-    fig.savefig(map_path, dpi=dpi, bbox_inches="tight")
+    _save_png(fig, map_path, dpi)
     plt.close(fig)
 
     summaries = [r.summary for r in runs]
@@ -82,9 +84,17 @@ def build_figures(run_dirs: list[Path], out_dir: Path, dpi: int = 150) -> list[P
     fig.legend(handles, labels, loc="upper center", ncol=min(4, n), fontsize=9, frameon=False)
     fig.tight_layout(rect=(0, 0, 1, 0.94))
     metrics_path = out_dir / "metrics.png"
-    fig.savefig(metrics_path, dpi=dpi, bbox_inches="tight")
+    _save_png(fig, metrics_path, dpi)
     plt.close(fig)
     return [map_path, metrics_path]
+
+
+def _save_png(fig, path: Path, dpi: int) -> None:
+    """``fig`` as a PNG at ``path``: drawn in memory, then written beside it and renamed (an earlier figure stays
+    whole; a FIFO or folder there is refused, naming it)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    write_atomic(path, buffer.getvalue())
 
 
 def draw_map(ax, layers: MapLayers) -> None:

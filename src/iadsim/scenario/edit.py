@@ -13,7 +13,8 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
-from iadsim.scenario.yamlio import InputError, umask_mode
+from iadsim.files import umask_mode
+from iadsim.scenario.yamlio import InputError
 
 __all__ = ["dump", "relocate_paths", "round_trip", "sequence_offset", "write_validated"]
 

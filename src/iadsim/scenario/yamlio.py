@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from iadsim.files import NotRegularFile, replace_file
 from iadsim.units import clip
 
 MAX_BYTES = 10_000_000
@@ -247,66 +248,15 @@ def read_json(path: str | Path, limit: int = MAX_JSON_BYTES, what: str = "JSON f
         raise InputError(path, "is not valid JSON: nesting too deep") from None
 
 
-def umask_mode(mode: int = 0o666) -> int:
-    """The permission bits ``mode`` as the process's umask leaves them: what ``open`` (0o666) or ``mkdir``
-    (0o777) gives a new file or folder. Read from /proc where it says (the umask untouched: another thread may be
-    creating files), else by setting it and back."""
-    import os
-
-    try:
-        with open("/proc/self/status", encoding="ascii") as f:
-            umask = next((int(line.split()[1], 8) for line in f if line.startswith("Umask:")), None)
-    except (OSError, ValueError, IndexError):
-        umask = None
-    if umask is None:
-        umask = os.umask(0o022)
-        os.umask(umask)
-    return mode & ~umask
-
-
 def write_atomic(path: str | Path, data: bytes, mode: int | None = None) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder, flushed, then renamed; an
-    earlier file there stays whole until the new one is complete. A ``path`` that exists and is not a regular
-    file (a device, a FIFO, a folder) is refused. ``mode`` sets the new file's permission bits (default: those a
-    new file gets, :func:`umask_mode`; not mkstemp's 0600: reports and run folders are made to be shared). An
-    OSError carries ``path`` as its filename."""
-    import os
-    import stat
-    import tempfile
-
-    path = Path(path)
+    """Write ``data`` to ``path`` whole (:func:`iadsim.files.replace_file`: through a temporary file in the same
+    folder, flushed, then renamed; ``mode`` the new file's permission bits, default the umask's). A ``path`` that
+    exists and is not a regular file (a device, a FIFO, a folder) is refused with an InputError naming it; any
+    other OSError carries ``path`` as its filename."""
     try:
-        info = os.lstat(path)
-    except FileNotFoundError:
-        info = None
-    except OSError as exc:
-        raise OSError(exc.errno, exc.strerror, str(path)) from None
-    if info is not None and not stat.S_ISREG(info.st_mode):
-        kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file (a device, pipe or link)"
-        raise InputError(path, f"is {kind}; iadsim writes only regular files")
-    tmp = None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
-        else:
-            try:
-                os.chmod(tmp, umask_mode())
-            except OSError:  # (a file system that keeps its own modes, e.g. vfat: the file as it comes)
-                pass
-        os.replace(tmp, path)
-    except OSError as exc:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
-        raise OSError(exc.errno, exc.strerror, str(path)) from None
-    except BaseException:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
-        raise
+        replace_file(path, data, mode)
+    except NotRegularFile as exc:
+        raise InputError(Path(path), exc.strerror) from None
 
 
 _INT = re.compile(r"^[-+]?[0-9]+$|^0o[0-7]+$|^0x[0-9a-fA-F]+$")

@@ -28,6 +28,7 @@ from rasterio.errors import NotGeoreferencedWarning, RasterioError
 from rasterio.transform import Affine
 from rasterio.warp import transform_bounds
 
+from iadsim.files import replace_file
 from iadsim.units import EARTH_RADIUS
 
 SAMPLE = "sample"
@@ -602,6 +603,10 @@ def flat_dem(elevation: float, extent, cell_size, crs: str = LOCAL_CRS) -> Dem:
 def write_geotiff(path: str | Path, array, dem: Dem) -> Path:
     """Write a float32 single-band GeoTIFF on a DEM's grid (its CRS and transform), nodata NaN.
 
+    The file is made in memory (:func:`geotiff_bytes`), written beside ``path`` and renamed onto it: an earlier
+    file there stays whole until the new one is complete, and a ``path`` that exists and is not a regular file (a
+    FIFO, a device, a folder) is refused (an OSError naming it) rather than written into.
+
     Parameters
     ----------
     path : str or path-like
@@ -616,10 +621,19 @@ def write_geotiff(path: str | Path, array, dem: Dem) -> Path:
     pathlib.Path
         ``path``.
     """
+    data = geotiff_bytes(array, dem)
+    path = Path(path)
+    replace_file(path, data)
+    return path
+
+
+def geotiff_bytes(array, dem: Dem) -> bytes:
+    """The float32 single-band GeoTIFF of :func:`write_geotiff` (deflate, nodata NaN, on ``dem``'s grid) as bytes,
+    made in GDAL's memory (rasterio's MemoryFile), for a caller that writes them itself (the report's exports,
+    through ``iadsim.scenario.yamlio.write_atomic``)."""
     values = np.asarray(array, dtype=np.float32)
     if values.shape != dem.shape:
         raise ValueError(f"array shape {values.shape} does not match the DEM's {dem.shape}")
-    path = Path(path)
     profile = {
         "driver": "GTiff",
         "height": values.shape[0],
@@ -631,6 +645,7 @@ def write_geotiff(path: str | Path, array, dem: Dem) -> Path:
         "nodata": np.nan,
         "compress": "deflate",
     }
-    with rasterio.open(path, "w", **profile) as dataset:
-        dataset.write(values, 1)
-    return path
+    with rasterio.MemoryFile(ext=".tif") as memory:
+        with memory.open(**profile) as dataset:
+            dataset.write(values, 1)
+        return bytes(memory.getbuffer())
