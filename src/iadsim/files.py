@@ -7,7 +7,9 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 __all__ = ["NotRegularFile", "replace_file", "umask_mode"]
 
@@ -31,12 +33,14 @@ def umask_mode(mode: int = 0o666) -> int:
     return mode & ~umask
 
 
-def replace_file(path: str | Path, data: bytes, mode: int | None = None) -> None:
+def replace_file(path: str | Path, data: bytes | Callable[[BinaryIO], object], mode: int | None = None) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder, flushed, then renamed; an
-    earlier file there stays whole until the new one is complete. A ``path`` that exists and is not a regular
-    file is refused (:class:`NotRegularFile`, its ``strerror`` saying what it is). ``mode`` sets the new file's
-    permission bits (default: those a new file gets, :func:`umask_mode`; not mkstemp's 0600: reports and run
-    folders are made to be shared). Every OSError carries ``path`` as its filename."""
+    earlier file there stays whole until the new one is complete. ``data`` is the bytes, or a function that writes
+    them to the binary file it is given (a large table streamed, never held whole in memory). A ``path`` that
+    exists and is not a regular file is refused (:class:`NotRegularFile`, its ``strerror`` saying what it is).
+    ``mode`` sets the new file's permission bits (default: those a new file gets, :func:`umask_mode`; not
+    mkstemp's 0600: reports and run folders are made to be shared). Every OSError carries ``path`` as its
+    filename."""
     path = Path(path)
     try:
         info = os.lstat(path)
@@ -51,7 +55,10 @@ def replace_file(path: str | Path, data: bytes, mode: int | None = None) -> None
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            if callable(data):
+                data(f)
+            else:
+                f.write(data)
             f.flush()
             os.fsync(f.fileno())
         if mode is not None:

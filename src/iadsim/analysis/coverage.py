@@ -65,7 +65,8 @@ from iadsim.scenario.catalog import AircraftType
 from iadsim.scenario.yamlio import write_atomic
 from iadsim.sensors import Geometry, Jamming, bearing_offset, in_sector, look_pd, path_geometry, sensor_model
 from iadsim.sensors.geometry import land_clutter
-from iadsim.terrain import DEFAULT_K, local_relief, masking_heights, write_geotiff
+from iadsim.terrain import DEFAULT_K, local_relief, masking_heights
+from iadsim.terrain.dem import geotiff_bytes
 from iadsim.terrain.geo import hillshade, lonlat_polygons, to_lonlat
 
 __all__ = ["AOI_MARGIN", "DEFAULT_BANDS", "OPEN_FRACTION", "PD_THRESHOLD", "AreaOfInterest", "CoverageMaps",
@@ -854,7 +855,8 @@ def coverage(scenario: Scenario, out_dir: str | Path, bands: Sequence[float] = D
     files = []
     for b, n in enumerate(names):
         for kind, layers in (("detection", det_layers), ("engagement", eng_layers)):
-            path = write_geotiff(out / f"{kind}_layers_{n}m.tif", np.where(maps.valid, layers[b], np.nan), terrain)
+            path = out / f"{kind}_layers_{n}m.tif"
+            write_atomic(path, geotiff_bytes(np.where(maps.valid, layers[b], np.nan), terrain))
             files.append(path.name)
         features = []
         for kind, layers in (("detection", det_layers), ("engagement", eng_layers)):

@@ -615,7 +615,8 @@ def _sensor_counts(world, state) -> np.ndarray:
     serving = in_service(world, state)
     should &= serving[..., None]
     # (a radar out of service holds nothing either: silenced by its crew, its tracks coast a few looks)
-    status = np.where((world.ranging[None, :] & serving)[..., None], tab.status, FREE).astype(np.int8)
+    scored = world.ranging[None, :] & serving
+    status = tab.status if scored.all() else np.where(scored[..., None], tab.status, FREE).astype(np.int8)
     counts = np.zeros(tab.status.shape[:2] + (6,))
     picture_counts(tab.x, status, tab.truth, tab.time, tab.top, float(world.times[k]), world.position[k], should,
                    OSPA_CUTOFF, OSPA_ORDER, counts)

@@ -413,8 +413,9 @@ def export_geotiff(run: Run, out: Path, replication: int | None = None) -> list[
 
 def export_csv(run: Run, out: Path, replication: int | None = None) -> list[Path]:
     metrics, events = out / "metrics.csv", out / "events.csv"
-    write_atomic(metrics, run.metrics.to_csv(index=False).encode("utf-8"))
-    write_atomic(events, run.named_events().to_csv(index=False).encode("utf-8"))
+    write_atomic(metrics, lambda f: run.metrics.to_csv(f, index=False, encoding="utf-8"))
+    # (streamed: a run's events, held once in memory already, are not also held whole as text)
+    write_atomic(events, lambda f: run.named_events().to_csv(f, index=False, encoding="utf-8"))
     return [metrics, events]
 
 

@@ -55,7 +55,6 @@ def build_figures(run_dirs: list[Path], out_dir: Path, dpi: int = 150) -> list[P
     fig.tight_layout(rect=(0, 0.07, 1, 1))
     map_path = out_dir / "map.png"
     _save_png(fig, map_path, dpi)
-    plt.close(fig)
 
     summaries = [r.summary for r in runs]
     shown = [m for m in replication_names() if not METRICS[m].optional
@@ -85,16 +84,20 @@ def build_figures(run_dirs: list[Path], out_dir: Path, dpi: int = 150) -> list[P
     fig.tight_layout(rect=(0, 0, 1, 0.94))
     metrics_path = out_dir / "metrics.png"
     _save_png(fig, metrics_path, dpi)
-    plt.close(fig)
     return [map_path, metrics_path]
 
 
 def _save_png(fig, path: Path, dpi: int) -> None:
     """``fig`` as a PNG at ``path``: drawn in memory, then written beside it and renamed (an earlier figure stays
-    whole; a FIFO or folder there is refused, naming it)."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
-    write_atomic(path, buffer.getvalue())
+    whole; a FIFO or folder there is refused, naming it); the figure is closed whatever happens."""
+    import matplotlib.pyplot as plt
+
+    try:
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+        write_atomic(path, buffer.getvalue())
+    finally:
+        plt.close(fig)
 
 
 def draw_map(ax, layers: MapLayers) -> None:

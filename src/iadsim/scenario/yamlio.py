@@ -248,9 +248,10 @@ def read_json(path: str | Path, limit: int = MAX_JSON_BYTES, what: str = "JSON f
         raise InputError(path, "is not valid JSON: nesting too deep") from None
 
 
-def write_atomic(path: str | Path, data: bytes, mode: int | None = None) -> None:
+def write_atomic(path: str | Path, data, mode: int | None = None) -> None:
     """Write ``data`` to ``path`` whole (:func:`iadsim.files.replace_file`: through a temporary file in the same
-    folder, flushed, then renamed; ``mode`` the new file's permission bits, default the umask's). A ``path`` that
+    folder, flushed, then renamed; ``data`` the bytes or a function writing them to the binary file it is given;
+    ``mode`` the new file's permission bits, default the umask's). A ``path`` that
     exists and is not a regular file (a device, a FIFO, a folder) is refused with an InputError naming it; any
     other OSError carries ``path`` as its filename."""
     try:
