@@ -47,7 +47,6 @@ Pd of the cells each sensor can see; the sample scenarios take a few seconds.
 
 from __future__ import annotations
 
-import io
 import json
 import math
 from collections.abc import Sequence
@@ -777,9 +776,7 @@ def _plot(path: Path, scenario: Scenario, maps: CoverageMaps, b: int, layers: np
     height = band_name(maps.bands[b])
     ax.set_title(f"{scenario.name}: coverage at {height} m above ground vs {', '.join(maps.threat_types)}",
                  fontsize=10)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110)
-    write_atomic(path, buffer.getvalue())
+    write_atomic(path, lambda f: fig.savefig(f, format="png", dpi=110))
 
 
 def _circle(centre, radius):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import math
 import textwrap
 from pathlib import Path
@@ -88,14 +87,12 @@ def build_figures(run_dirs: list[Path], out_dir: Path, dpi: int = 150) -> list[P
 
 
 def _save_png(fig, path: Path, dpi: int) -> None:
-    """``fig`` as a PNG at ``path``: drawn in memory, then written beside it and renamed (an earlier figure stays
+    """``fig`` as a PNG at ``path``: drawn into a file beside it, then renamed (an earlier figure stays
     whole; a FIFO or folder there is refused, naming it); the figure is closed whatever happens."""
     import matplotlib.pyplot as plt
 
     try:
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
-        write_atomic(path, buffer.getvalue())
+        write_atomic(path, lambda f: fig.savefig(f, format="png", dpi=dpi, bbox_inches="tight"))
     finally:
         plt.close(fig)
 

@@ -45,6 +45,7 @@ from plotly.subplots import make_subplots
 from iadsim.analysis.intervals import interval_text, wilson
 from iadsim.analysis.metrics import METRICS, is_money, metric_stat
 from iadsim.analysis.sweep import store
+from iadsim.analysis.sweep.load import TRUST
 from iadsim.report.explain import number, percent
 from iadsim.report.plots import label, unit_of
 from iadsim.report.run import Run
@@ -58,8 +59,6 @@ __all__ = ["CURVES", "LEAST_PER_BIN", "MODE", "OUTCOMES", "TRUST", "WORKLOAD_BIN
 
 log = logging.getLogger(__name__)
 
-TRUST = "authority.automation.operator.trust"
-"""The sweep factor the curves are drawn against."""
 MODE = "authority.mode"
 """The sweep factor giving one curve per level."""
 OUTCOMES = ("fratricide", "p_fratricide", "friendly_killed", "wrongful_engagements", "leakers", "vetoes",
