@@ -477,8 +477,9 @@ def query(out_dir: str | Path, sql: str, allow_files: bool = False) -> pd.DataFr
         if points is not None:
             con.register("points", points)
         try:
+            # (the least duplicate, as load_results names it: DuckDB groups in no set order)
             twice = con.execute("SELECT point, replication FROM results GROUP BY point, replication "
-                                "HAVING count(*) > 1 LIMIT 1").fetchone()  # (as load_results refuses it)
+                                "HAVING count(*) > 1 ORDER BY point, replication LIMIT 1").fetchone()
             if twice is not None:
                 raise _twice(out_dir, *twice)
             relation = con.sql(sql)
