@@ -118,6 +118,24 @@ def test_the_check_corrects_the_bias(make_scenario, tmp_path):
     assert len(after) > 0 and (after.reason != "aim_error").all()
 
 
+def test_no_missile_is_launched_at_a_solution_beyond_its_range(make_scenario, tmp_path):
+    """The check's correction moves every plot by tens of degrees at once: the fire unit's tracks, fed the jump,
+    take a velocity it does not have and predict intercepts far off. The missile (20 km maximum range) is launched
+    only at a solution within its range of the unit plus the acquisition basket (1 km; a launch event is placed at
+    its aim point): farther, it would miss whatever the target did inside its envelope. (The truth's intercept lay
+    inside the envelope all along: when only it was checked, 33 of 646 launches aimed beyond 20 km, up to 83 km,
+    their missiles flying for up to 92 s.)"""
+    data = _scenario(tmp_path, 20.0, alignment={"correction": "200 s"}, crew="basic", count=10)
+    world = build_world(make_scenario(data))
+    engine = Engine(world, np.arange(40), seed=4)
+    engine.run()
+    ev = engine.events
+    launches = ev[ev.kind == "launch"]
+    reach = np.hypot(launches.x - world.fire_position[0, 0], launches.y - world.fire_position[0, 1])
+    assert len(launches) > 400 and reach.max() <= 20e3 + BASKET
+    assert launches.time_of_flight.max() <= math.hypot(20e3 + BASKET, 700.0) / 900.0 + 1e-6  # (900 m/s on average)
+
+
 def test_no_alignment_no_bias(make_scenario, tmp_path):
     data = _scenario(tmp_path, 20.0)
     data["units"][0].pop("alignment")

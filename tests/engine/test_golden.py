@@ -19,7 +19,15 @@ edge of visibility came half a step late on average), a target is seen from its 
 velocity at its first and last flying samples is one-sided, the deciding crew is the command post commanding
 the battery, and a missile arriving at a target already gone misses it as gone, not by its aim; and by a SEAD audit:
 no missile is launched to arrive after its target reaches its route's end (an intercept predicted past an
-anti-radiation missile's impact ran underground; a wasted launch, now lost as outside the envelope).
+anti-radiation missile's impact ran underground; a wasted launch, now lost as outside the envelope); and by a
+tracking audit: a node's picture is predicted with continuous white-noise acceleration over intervals shorter than
+its fastest sensor's look (its noise no longer shrinks as reports arrive more often), a radar's plots err by its
+range accuracy along the line of sight and its azimuth accuracy across it (not the larger on every axis), a passive
+sensor's in bearing by its own sigma at any elevation, and a fire unit launches only on a solution of its own track
+that lies within the missile's reach plus the basket (the truth's intercept stood in where the track gave none; a
+track thrown off by a radar's north correction had missiles fly for a minute): the nodes' tracks, so aim points and
+a few launches, moved (over the pinned replications: airbase-as-designed engagements 6.95 -> 6.975, kills 4.5 ->
+4.525; designed-greedy-salvo-in-the-loop engagements 5.15 -> 5.0, kills 4.425 -> 4.25).
 Only a change meant to alter outcomes may re-pin it (the functions below, run over
 ``GOLDEN``, write the same structure). The typed events are turned back into the old text here, so the test
 checks the numeric columns too (missiles, time of flight, miss distance, reasons).

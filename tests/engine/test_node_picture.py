@@ -31,7 +31,11 @@ def test_a_fire_units_track_is_the_kalman_filter_of_the_reports_that_reached_it(
     assert world.post_ids and np.isfinite(world.post_latency).any()
     reports = []  # (row, sensor, object, time, z, variance)
     checked = lagged = crossed = posts = 0
-    kalman_q = ctx.process_noise, ctx.initial_speed_sigma**2
+    # each node's period: the shortest look period among the sensors that can reach it (those it is fed by here)
+    fed_by = np.isfinite(latency)
+    assert fed_by.any(axis=1).all() and len(np.unique(world.look_period)) > 1  # periods that differ among sensors
+    period = [world.look_period[fed].min() for fed in fed_by]
+    assert len(set(period)) > 1  # nodes whose fastest sensors differ
     for k in range(len(world.times)):
         engine.step()
         for ids, numbers in st.tracks.reports:
@@ -48,7 +52,9 @@ def test_a_fire_units_track_is_the_kalman_filter_of_the_reports_that_reached_it(
                 for t in range(len(world.target_ids)):
                     mine = np.flatnonzero((r_ == r) & (t_ == t) & np.isfinite(latency[f, s_]))
                     x, P, when, n, discarded = by_arrival(s_[mine], at[mine], z_[mine], var_[mine], latency[f],
-                                                          end - 1e-9, *kalman_q)  # what arrived before the end
+                                                          end - 1e-9, ctx.process_noise, ctx.initial_speed_sigma**2,
+                                                          period[f])
+                    # (what arrived before the end)
                     assert (st.picture.updates[r, f, t] > 0) == (n > 0)
                     if not n:
                         continue

@@ -240,7 +240,8 @@ def _fake_sensing(pd_by_step: list[list[float]], up: bool = True):
     ctx = SimpleNamespace(world=world, keys=np.arange(1, 4, dtype=np.uint64), confirm=(2, 3), drop_after=3, lags=[],
                           resolution=np.zeros((1, 3)), false_plots=np.zeros(1),
                           gate=11.34,  # the chi-square 99 % point for 3 degrees of freedom (tables: 11.345)
-                          process_noise=1.0, initial_speed_sigma=300.0, angle_sigma=np.zeros(1), shutdowns=False,
+                          process_noise=1.0, initial_speed_sigma=300.0, angle_sigma=np.zeros((1, 2)),
+                          plot_errors=np.full((1, 2), np.nan), shutdowns=False,
                           misaligned=False, looks_now=(-1, None))
     readiness = SimpleNamespace(unit_up=np.full((3, 1), up))
     tracks = SensorTracks(phase=np.zeros((3, 1)), table=SensorTrackTable.empty(3, 1, 8), dropped=np.zeros(3, np.int64),
@@ -360,3 +361,29 @@ def test_disjoint_pairs_are_the_rows_an_assigner_would_take_whole_by_fire_unit(s
             expected[r] = sorted(given)
     assert got == expected
     assert any(len(p) > 1 for p in expected.values())  # (the seeds give such rows, of several pairs)
+
+
+def test_a_launch_is_aimed_only_on_the_fire_units_own_solution():
+    """aim_points: the intercept of the fire unit's track (constant velocity, the missile's average speed); a track
+    that gives none (its target predicted to outrun the missile) gives an infinite time of flight, no launch
+    (solution_reaches), whatever the truth (the truth's intercept stood in for it: a perfect aim with no
+    solution); no track at all, the truth's (time of flight ``tof``)."""
+    from types import SimpleNamespace
+
+    from iadsim.engine.phases import aim_points, solution_reaches
+
+    K, T = 2, 1
+    truth = np.broadcast_to(np.array([[[10e3, 0.0, 1e3]]]), (K, T, 3))  # the truth: 10 km east, still
+    world = SimpleNamespace(times=np.arange(K, dtype=float), position=truth, velocity=np.zeros((K, T, 3), np.float32),
+                            starts_within=np.zeros(K, bool), fire_position=np.zeros((1, 3)),
+                            arrival_time=np.full(T, np.inf))
+    ctx = SimpleNamespace(world=world, speed=np.array([500.0]), envelope=(None, np.array([20e3])), basket=1e3,
+                          special=np.zeros((2, 1), bool), tables=[None])
+    fleeing = np.array([[[[10e3, 0.0, 0.0, 800.0, 0.0, 0.0]]]])  # the track: 10 km east (level), fleeing at 800 m/s
+    closing = fleeing * [1, 1, 1, -1, 1, 1]  # or closing at 800 m/s
+    for x, updates, expect in ((fleeing, 1, np.inf), (closing, 1, 10e3 / 1300.0), (fleeing, 0, 20.0)):
+        pic = SimpleNamespace(x=x, track_time=np.zeros((1, 1, 1)), updates=np.full((1, 1, 1), updates))
+        one = np.zeros(1, np.int64)
+        tof, aim = aim_points(ctx, 0, pic, one, one, one, np.zeros(1), np.array([20.0]))
+        assert tof[0] == pytest.approx(expect, rel=1e-9)
+        assert solution_reaches(ctx, one, one, np.zeros(1), tof, aim)[0] == np.isfinite(expect)

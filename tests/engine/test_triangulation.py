@@ -19,29 +19,33 @@ from iadsim.tracking.picture import UNKNOWN_HEIGHT_SIGMA
 from ._scenarios import scenario_dict
 
 REPLICATIONS = 400
-# station kind -> (geometry scale, the target's emission): the IRSTs' range needs the target nearer
-KINDS = {"esm-station": (1.0, {"jammer": {"erp": "1 kW", "centre": "9.5 GHz", "bandwidth": "100 MHz"},
-                               "emission": "off"}),
-         "irst-station": (0.5, {"emission": "off"})}
+# case -> (station type, the stations' distance east and west, the target's distance north and height [m], its
+# emission): the IRSTs' range needs the target nearer; high above them, a bearing's error across the line of sight
+# is cos(elevation) times the bearing's (53 degrees here: its error 1.7 times the catalog's, were it drawn there)
+CASES = {"esm-station": ("esm-station", 30e3, 60e3, 8e3,
+                         {"jammer": {"erp": "1 kW", "centre": "9.5 GHz", "bandwidth": "100 MHz"}, "emission": "off"}),
+         "irst-station": ("irst-station", 15e3, 30e3, 8e3, {"emission": "off"}),
+         "irst-station-high": ("irst-station", 10e3, 5e3, 15e3, {"emission": "off"})}
 
 
-def _geometry(kind):
-    scale = KINDS[kind][0]
-    sites = {"west": (-30e3 * scale, 0.0), "east": (30e3 * scale, 0.0)}
-    return sites, (0.0, 60e3 * scale, 8e3)
+def _geometry(case):
+    _, across, north, height, _ = CASES[case]
+    sites = {"west": (-across, 0.0), "east": (across, 0.0)}
+    return sites, (0.0, north, height)
 
 
-def _world(make_scenario, kind="esm-station", stations=("west", "east")):
+def _world(make_scenario, case="esm-station", stations=("west", "east")):
     """A TELAR at the origin whose radar looks south (away from the target), fed by passive stations; a target
     that creeps north from its point at 1 m/s (next to no motion between bearings)."""
-    sites, target = _geometry(kind)
+    sites, target = _geometry(case)
+    kind = CASES[case][0]
     units = [{"id": "telar", "type": "mr-telar", "x": "0 km", "y": "0 km",
               "sector": {"center": "180 deg", "width": "60 deg"}}]
     units += [{"id": s, "type": kind, "x": f"{sites[s][0] / 1e3} km", "y": f"{sites[s][1] / 1e3} km",
                "mast_height": "10 m"} for s in stations]
     links = [{"from": s, "to": "telar", "carries": "cues"} for s in stations]
     x, y, z = (f"{v / 1e3} km" for v in target)
-    raid = {"id": "raid", "type": "fighter", "count": 1, "altitude_reference": "msl", **KINDS[kind][1],
+    raid = {"id": "raid", "type": "fighter", "count": 1, "altitude_reference": "msl", **CASES[case][4],
             "route": [{"x": x, "y": y, "altitude": z, "speed": "1 m/s"},
                       {"x": x, "y": f"{(target[1] + 100.0) / 1e3} km", "altitude": z}]}
     data = scenario_dict(units, links, threats=[raid], duration="40 s", terrain={"flat": "0 m", "extent": "300 km"})
@@ -96,10 +100,11 @@ def _height_variance(world, sites, target, fix_cov, sigma):
 
 
 @pytest.mark.validation
-@pytest.mark.parametrize("kind", list(KINDS))
-def test_two_passive_stations_fix_a_target_with_the_error_the_gdop_predicts(make_scenario, validation, kind):
-    world = _world(make_scenario, kind)
-    sites, target = _geometry(kind)
+@pytest.mark.parametrize("case", list(CASES))
+def test_two_passive_stations_fix_a_target_with_the_error_the_gdop_predicts(make_scenario, validation, case):
+    world = _world(make_scenario, case)
+    sites, target = _geometry(case)
+    kind = CASES[case][0]
     assert not world.ranging[1:].any()
     sigma = world.scenario.catalog.types[kind].azimuth_accuracy.value
     first, cov, engine = _first_fixes(world, REPLICATIONS)
@@ -138,7 +143,9 @@ def test_two_passive_stations_fix_a_target_with_the_error_the_gdop_predicts(make
     placed = float(kind == "irst-station")
     assert (counts[:, 0, 1] == placed).all() and (counts[:, 0, 2] == placed).all() and (counts[:, 0, 3] == 1).all()
     assert (picture_quality(world, st)[:, 1:] == 0).all()
-    validation(f"two-{kind.split('-')[0].upper()} fix RMS error [m] (engine, fire unit's first fix)",
+    elevation = np.degrees(np.arctan2(target[2], r1))
+    validation(f"two-{kind.split('-')[0].upper()} fix RMS error [m] (engine, fire unit's first fix, the target "
+               f"{elevation:.0f} deg above the stations)",
                "GDOP of two bearings, (r1^2 + r2^2) sigma^2 / sin^2 psi, computed in the test", rms,
                np.sqrt(np.trace(expected)), rel=0.1)
 

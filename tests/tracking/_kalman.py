@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
-Q = 2.0  # DWNA process noise [m^2/s^4]
+Q = 2.0  # the acceleration variance [m^2/s^4] of a node's process noise
+PERIOD = 1.5  # [s] the node's period: its process noise over h is CWNA of density Q max(h, PERIOD)
 SPEED_VAR = 300.0**2
 
 
-def kalman(measurements, q: float = Q, speed_var: float = SPEED_VAR):
-    """The constant-velocity Kalman filter, full 6 x 6 (Bar-Shalom et al. 2001, eqs. 5.2.3-5 to 5.2.3-17, DWNA
-    eq. 6.3.2-4), over (time, position, isotropic variance) in the order given; starts at the first position
-    with zero velocity of variance SPEED_VAR. Returns (state, covariance, time)."""
+def kalman(measurements, q: float = Q, speed_var: float = SPEED_VAR, period: float = PERIOD):
+    """The constant-velocity Kalman filter, full 6 x 6 (Bar-Shalom et al. 2001, eqs. 5.2.3-5 to 5.2.3-17, CWNA
+    sec. 6.2.2: Q = d [[h^3/3, h^2/2], [h^2/2, h]] per axis, of density d = q max(h, period) over an interval h),
+    over (time, position, isotropic variance) in the order given; starts at the first position with zero velocity
+    of variance SPEED_VAR. Returns (state, covariance, time)."""
     (t0, z0, v0), rest = measurements[0], measurements[1:]
     x = np.concatenate([z0, np.zeros(3)])
     P = np.diag([v0] * 3 + [speed_var] * 3)
@@ -21,8 +23,8 @@ def kalman(measurements, q: float = Q, speed_var: float = SPEED_VAR):
         h = when - t
         F = np.eye(6)
         F[:3, 3:] = h * np.eye(3)
-        G = np.vstack([h**2 / 2 * np.eye(3), h * np.eye(3)])
-        x, P = F @ x, F @ P @ F.T + q * G @ G.T
+        noise = q * max(h, period) * np.kron([[h**3 / 3, h**2 / 2], [h**2 / 2, h]], np.eye(3))
+        x, P = F @ x, F @ P @ F.T + noise
         S = H @ P @ H.T + var * np.eye(3)
         K = P @ H.T @ np.linalg.inv(S)
         x, P = x + K @ (z - H @ x), (np.eye(6) - K @ H) @ P
@@ -30,7 +32,8 @@ def kalman(measurements, q: float = Q, speed_var: float = SPEED_VAR):
     return x, P, t
 
 
-def by_arrival(sensors, times, z, var, latency, clock, q: float = Q, speed_var: float = SPEED_VAR):
+def by_arrival(sensors, times, z, var, latency, clock, q: float = Q, speed_var: float = SPEED_VAR,
+               period: float = PERIOD):
     """The node's track worked out here: the reports that reached it by ``clock`` in arrival order (ties in plot
     order), each one older than the track discarded. Returns (state, covariance, time, updates, discarded)."""
     arrival = times + latency[sensors]
@@ -43,4 +46,6 @@ def by_arrival(sensors, times, z, var, latency, clock, q: float = Q, speed_var: 
             continue
         chosen.append((times[i], z[i], var[i]))
         last = times[i]
-    return (*kalman(chosen, q, speed_var), len(chosen), discarded) if chosen else (None, None, None, 0, discarded)
+    if not chosen:
+        return None, None, None, 0, discarded
+    return (*kalman(chosen, q, speed_var, period), len(chosen), discarded)

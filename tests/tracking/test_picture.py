@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.tracking._kalman import SPEED_VAR, Q, by_arrival, kalman
+from tests.tracking._kalman import PERIOD, SPEED_VAR, Q, by_arrival, kalman
 
-from iadsim.tracking.picture import BearingSensors, arrival_order, fuse_reports, next_arrival
+from iadsim.tracking.picture import BearingSensors, arrival_order, fuse_reports, next_arrival, node_periods
 
 
 class Node:
@@ -34,8 +34,8 @@ class Node:
         for clock in clocks:
             fuse_reports(self.x, self.p, self.time, self.updates, self.stale, self.bearings, np.arange(n),
                          np.zeros(n, np.int64), sensors, np.zeros(n, np.int64), numbers,
-                         self.latency, self.feeds, np.array([float(clock)]), arrived, next_at, order, reach, Q,
-                         SPEED_VAR, self.passive)
+                         self.latency, self.feeds, np.array([float(clock)]), arrived, next_at, order, reach,
+                         Q, np.full(len(self.latency), PERIOD), SPEED_VAR, self.passive)
         # (n, F) whether each report is done with at each node: reached it, or never will
         done = ~np.isfinite(self.latency.T[sensors])
         for i, s in enumerate(sensors):
@@ -183,7 +183,8 @@ def _bearing_picture(latency, sensors, numbers, passive, clock, held=None):
     for now in [*np.arange(0.5, clock, 0.5), clock]:  # fused every half second, as the engine's cycle does
         fuse_reports(x, p, time, updates, stale, bearings, np.arange(n), np.zeros(n, np.int64), sensors,
                      np.zeros(n, np.int64), numbers, latency, np.ones((1, n_f, latency.shape[1]), bool),
-                     np.array([now]), arrived, next_at, order, reach, Q, SPEED_VAR, passive)
+                     np.array([now]), arrived, next_at, order, reach, Q, np.full(len(latency), PERIOD),
+                     SPEED_VAR, passive)
     return x, p, time, updates, stale, bearings
 
 
@@ -257,3 +258,98 @@ def test_a_report_reaching_nodes_that_hold_another_stations_bearing_differently_
     assert numbers[i, 0] < 1.0 and together[2][0, :, 0].tolist() == [1.0, 1.5 if field == "time" else 1.0]
     assert not np.array_equal(together[0][0, 0], together[0][0, 1]) or not np.array_equal(together[1][0, 0],
                                                                                            together[1][0, 1])
+
+
+def _nees_of_a_node(rng, periods, offsets, q, density, sigma, runs, span):
+    """A node fed over instant paths by sensors of look ``periods`` [s] (first looks at ``offsets``), its doctrine's
+    acceleration variance ``q`` [m^2/s^4], each plot of error ``sigma`` [m] per axis, of a target moving as the CWNA
+    process of ``density`` [m^2/s^3] (drawn here, exactly, between the plots; its velocity first drawn as a new
+    track's is assumed), ``runs`` replications for ``span`` seconds: each replication's normalised estimation error
+    squared of the node's last state (6 values)."""
+    looks = [np.arange(o, span, p) for p, o in zip(periods, offsets, strict=True)]
+    order = np.argsort(np.concatenate(looks), kind="stable")
+    times = np.concatenate(looks)[order]
+    sensors = np.concatenate([np.full(len(t), s) for s, t in enumerate(looks)])[order]
+    n = len(times)
+    truth = np.zeros((runs, n, 6))
+    truth[:, 0, 3:] = rng.normal(0.0, np.sqrt(SPEED_VAR), (runs, 3))
+    for i in range(1, n):
+        h = times[i] - times[i - 1]
+        lower = np.linalg.cholesky(density * np.array([[h**3 / 3, h**2 / 2], [h**2 / 2, h]]))
+        w = rng.normal(size=(runs, 3, 2)) @ lower.T  # per axis (position, velocity)
+        truth[:, i, :3] = truth[:, i - 1, :3] + h * truth[:, i - 1, 3:] + w[..., 0]
+        truth[:, i, 3:] = truth[:, i - 1, 3:] + w[..., 1]
+    z = truth[:, :, :3] + rng.normal(0.0, sigma, (runs, n, 3))
+    numbers = np.concatenate([np.broadcast_to(np.column_stack([times, np.full(n, sigma**2)]), (runs, n, 2)), z],
+                             axis=2).reshape(-1, 5)
+    rows = np.repeat(np.arange(runs), n)
+    sensor = np.tile(sensors, runs).astype(np.int64)
+    latency = np.zeros((1, len(periods)))
+    period = node_periods(latency, np.asarray(periods, float))
+    x, p = np.zeros((runs, 1, 1, 6)), np.zeros((runs, 1, 1, 3, 3))
+    time, updates = np.zeros((runs, 1, 1)), np.zeros((runs, 1, 1), np.int64)
+    order, reach = arrival_order(latency)
+    arrived = np.zeros(len(rows), np.int64)
+    next_at = next_arrival(numbers[:, 0], sensor, arrived, latency, order, reach)
+    passive = BearingSensors.of(np.zeros(len(periods), bool), np.zeros((len(periods), 3)),
+                                np.zeros(len(periods), bool), np.asarray(periods, float))
+    fuse_reports(x, p, time, updates, np.zeros(runs, np.int64), np.zeros((runs, 1, 1, 0, 4)), np.arange(len(rows)),
+                 rows, sensor, np.zeros(len(rows), np.int64), numbers, latency, np.ones((runs, 1, len(periods)), bool),
+                 np.full(runs, span), arrived, next_at, order, reach, q, period, SPEED_VAR, passive)
+    assert (updates[:, 0, 0] == n).all() and (time[:, 0, 0] == times[-1]).all()
+    error = x[:, 0, 0] - truth[:, -1]
+    nees = np.zeros(runs)
+    for a in range(3):  # per axis: (position, velocity) error against its 2 x 2 covariance
+        pp, pv, vv = p[:, 0, 0, a].T
+        e, v = error[:, a], error[:, 3 + a]
+        nees += (vv * e * e - 2 * pv * e * v + pp * v * v) / (pp * vv - pv * pv)
+    return nees
+
+
+@pytest.mark.validation
+@pytest.mark.parametrize("radars", [1, 4])
+def test_a_nodes_track_is_consistent_however_many_radars_report_it(radars, validation):
+    """A target manoeuvring as the doctrine's process noise describes it (acceleration variance q over a sensor's
+    look period T: CWNA of density q T, Bar-Shalom et al. 2001 sec. 6.2.2 and 6.3.2), reported by one radar looking
+    every 4 s or by four, their looks staggered by 1 s: the node's estimate is consistent in both, its mean
+    normalised estimation error squared (NEES, 6 states, 4,000 replications) inside the chi-square 99 % interval
+    (Bar-Shalom et al. 2001 sec. 5.4.2). With the discrete model at the node (DWNA over the time between reports)
+    four radars gave a quarter of the target's velocity noise per second, and a NEES far above it."""
+    from scipy.stats import chi2
+
+    runs, dof = 4000, 6
+    q, period = 4.0, 4.0  # the doctrine's acceleration variance [m^2/s^4], the radars' look period [s]
+    nees = _nees_of_a_node(np.random.default_rng(20 + radars), [period] * radars,
+                           [period * j / radars for j in range(radars)], q, q * period, 50.0, runs, 120.0)
+    low, high = chi2.ppf([0.005, 0.995], dof * runs) / runs
+    validation(f"node picture NEES, {radars} radar(s) reporting in turn", "Bar-Shalom, Li & Kirubarajan 2001, "
+               "sec. 5.4.2: chi-square 99 % interval of the mean NEES", nees.mean(), dof,
+               abs=max(high - dof, dof - low))
+
+
+def test_a_nodes_period_is_its_fastest_feeding_sensors_look_period():
+    """The shortest look period among the sensors whose reports reach the node (finite latency); a node no sensor
+    reaches takes 1 s (it has no track to predict)."""
+    latency = np.array([[1.0, np.inf, 0.5], [np.inf, 2.0, np.inf], [0.0, 3.0, np.inf], [np.inf] * 3])
+    periods = np.array([4.0, 10.0, 12.0])
+    np.testing.assert_allclose(node_periods(latency, periods), [4.0, 10.0, 4.0, 1.0])
+
+
+def test_a_node_unseen_for_a_long_gap_grows_its_velocity_error_as_the_acceleration_held():
+    """Predicted over a gap h longer than its period T, a node's track takes CWNA of density q h: its velocity
+    variance grows by q h^2 (DWNA's over h: the acceleration held, as a sensor's own track holds it over a look),
+    not q T h; over h up to T, density q T. Two reports 40 s apart at a node of period 1 s: checked against the
+    covariance worked out here."""
+    node = Node(np.array([[0.0]]))
+    node.fuse([0], [0.0], np.zeros((1, 3)), np.full(1, 100.0), [0.0])
+    p0 = node.p[0, 0, 0, 0].copy()
+    z = np.array([[1.0, 0.0, 0.0], [2.0, 0.0, 0.0]])
+    for h, density in ((40.0, Q * 40.0), (0.5, Q * PERIOD)):
+        one = Node(np.array([[0.0]]))
+        one.fuse([0, 0], [0.0, h], np.vstack([np.zeros(3), z[0]]), np.full(2, 100.0), [h])
+        pp, pv, vv = p0  # the first plot's, predicted h ahead by hand, then updated by the second
+        pp, pv, vv = (pp + 2 * h * pv + h * h * vv + density * h**3 / 3, pv + h * vv + density * h * h / 2,
+                      vv + density * h)
+        s_ = pp + 100.0
+        np.testing.assert_allclose(one.p[0, 0, 0, 0], [pp * 100.0 / s_, pv * 100.0 / s_, vv - pv * pv / s_],
+                                   rtol=1e-12)

@@ -90,7 +90,14 @@ from iadsim.scenario.models import LABELS, LAYERS
 from iadsim.scenario.relocation import SEPARATOR, home_of
 from iadsim.sensors import in_sector, sensor_entry
 from iadsim.tracking import gate_threshold
-from iadsim.tracking.picture import UNKNOWN_HEIGHT_SIGMA, BearingSensors, arrival_order, fuse_reports, next_arrival
+from iadsim.tracking.picture import (
+    UNKNOWN_HEIGHT_SIGMA,
+    BearingSensors,
+    arrival_order,
+    fuse_reports,
+    next_arrival,
+    node_periods,
+)
 from iadsim.tracking.scan import ANGLE_RANGE, SensorTrackTable, scan_looks, slots_needed
 
 __all__ = ["Context", "assess", "assign", "authorise", "channel_groups", "emit", "fire_control", "initial_state",
@@ -168,12 +175,13 @@ class Context:
     basket: float  # [m] acquisition basket (doctrine)
     confirm: tuple[int, int]  # M of N looks confirm a sensor's track (doctrine.tracking)
     drop_after: int  # consecutive missed looks drop a confirmed track
-    process_noise: float  # [m^2/s^4]
+    process_noise: float  # [m^2/s^4] acceleration variance (the sensors' tracks: DWNA; the nodes': node_periods)
     initial_speed_sigma: float  # [m/s]
     resolution: np.ndarray  # (S, 3) range [m], azimuth, elevation [rad]: closer targets give one plot
     false_plots: np.ndarray  # (S,) mean false plots per look
     search_volume: np.ndarray  # (S, 4) reach [m], bearing centre, width, top elevation [rad] of a look
-    angle_sigma: np.ndarray  # (S,) [rad] a passive sensor's angle error (its plots' error / ANGLE_RANGE); 0: radar
+    angle_sigma: np.ndarray  # (S, 2) [rad] a passive sensor's bearing and elevation errors (0: not measured; radar)
+    plot_errors: np.ndarray  # (S, 2) a ranging sensor's range [m] and azimuth [rad] errors (NaN: isotropic plots)
     bearings: BearingSensors  # the passive sensors, for the fire units' pictures
     gate: float  # chi-square gate of a sensor's tracks on the squared Mahalanobis distance
     track_slots: int  # track slots per sensor and replication
@@ -182,6 +190,7 @@ class Context:
     node_latency: np.ndarray  # (N, S) [s] from each sensor to each node's picture: fire units, then command posts
     node_order: np.ndarray  # (S, N) the nodes each sensor's reports reach, in order (arrival_order)
     node_reach: np.ndarray  # (S,) how many nodes each sensor's reports reach
+    node_period: np.ndarray  # (N,) [s] each node's period for its process noise (node_periods)
     guidance: list  # (F,) each missile's guidance, None: the catalog's constant pk
     inertial: np.ndarray  # (F,) bool: an inertial missile (no guidance after launch: its miss is its aim error)
     lethal_area: np.ndarray  # (F,) [m^2] Carleton A_L (nan: constant pk)
@@ -266,7 +275,11 @@ class Context:
             false_plots=clutter,
             search_volume=np.array([getattr(s, "search_volume", (0.0, 0.0, 0.0, 0.0)) for s in world.sensors],
                                    float).reshape(-1, 4),
-            angle_sigma=np.array([_angle_sigma(s) for s in world.sensors], float),
+            plot_errors=np.array([getattr(s, "plot_errors", (np.nan, np.nan)) if measures_range(s) else (np.nan, np.nan)
+                                  for s in world.sensors], float).reshape(-1, 2),
+            angle_sigma=np.array([_angle_sigma(s, p == ELEVATION) for s, p in zip(world.sensors, world.placing,
+                                                                                    strict=True)],
+                                 float).reshape(-1, 2),
             bearings=BearingSensors.of(~world.ranging, world.sensor_position, world.placing == ELEVATION,
                                        world.look_period),
             gate=gate_threshold(GATE_PROBABILITY, 3),
@@ -275,6 +288,7 @@ class Context:
             lags=[(lag, (world.latency == lag).any(axis=0))
                   for lag in np.unique(world.latency[np.isfinite(world.latency)])],
             node_latency=node_latency, node_order=(order := arrival_order(node_latency))[0], node_reach=order[1],
+            node_period=node_periods(node_latency, world.look_period),
             guidance=[m.guidance.value if m.guidance is not None else None for m in world.missile],
             inertial=np.array([m.guidance is not None and m.guidance.value == "inertial" for m in world.missile], bool),
             lethal_area=_value(world.missile, "lethal_area"), peak_pk=_value(world.missile, "peak_pk"),
@@ -445,17 +459,18 @@ def _value(entries: list, name: str) -> np.ndarray:
     return np.array([getattr(e, name).value if getattr(e, name, None) is not None else np.nan for e in entries])
 
 
-def _angle_sigma(sensor) -> float:
-    """A passive sensor's angle error [rad]: the larger of its bearing's and its elevation's where it measures one
-    (its angle plots are isotropic: the cautious one), from the model's ``angle_sigma`` (bearing, elevation; inf:
-    not measured), else its cross-range error at :data:`~iadsim.tracking.scan.ANGLE_RANGE` over that distance. A
-    sensor that measures range: 0."""
+def _angle_sigma(sensor, elevation: bool) -> tuple[float, float]:
+    """A passive sensor's angle errors [rad], its bearing's and (where it measures one, ``elevation``) its
+    elevation's, 0 where not measured: from the model's ``angle_sigma`` (bearing, elevation; inf: not measured),
+    else its cross-range error at :data:`~iadsim.tracking.scan.ANGLE_RANGE` over that distance for both. A sensor
+    that measures range: (0, 0). Its plots are drawn with each (:func:`angular_noise`) and claim the larger."""
     if measures_range(sensor):
-        return 0.0
+        return 0.0, 0.0
     sigma = getattr(sensor, "angle_sigma", None)
     if sigma is None:
-        sigma = (float(np.asarray(sensor.measurement_sigma(ANGLE_RANGE, ANGLE_RANGE))) / ANGLE_RANGE,)
-    return max(float(a) for a in sigma if np.isfinite(a))
+        sigma = (float(np.asarray(sensor.measurement_sigma(ANGLE_RANGE, ANGLE_RANGE))) / ANGLE_RANGE,) * 2
+    bearing, up = (float(a) for a in sigma)
+    return bearing, up if elevation and np.isfinite(up) else 0.0
 
 
 def _update_interval(world: World, f: int) -> float:
@@ -841,11 +856,17 @@ def sense(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, out: Outcomes)
             corrected = rd.set_up[rr, ds] + ctx.alignment[2][ds]
             pos = rotated(pos, w.sensor_position[ds], np.where(at < corrected, rd.bias[rr, ds], 0.0))
         angle = ~w.ranging[ds]  # a passive sensor's: its line of sight, as a plot ANGLE_RANGE out
-        if angle.any():
-            pos[angle], sigma[angle] = line_of_sight(ctx, ds[angle], pos[angle]), ANGLE_RANGE * ctx.angle_sigma[
-                ds[angle]]
+        if angle.any():  # (its plot claims the larger of its angle errors: one variance per plot)
+            pos[angle] = line_of_sight(ctx, ds[angle], pos[angle])
+            sigma[angle] = ANGLE_RANGE * ctx.angle_sigma[ds[angle]].max(axis=1)
         flat = ((ds * n_t + dt) * 3)[:, None] + np.arange(3)  # entries (r, s, t, :) of a full keyed normal draw
         noise = rng.normal_at(ctx.keys[rr][:, None], number[rr, ds][:, None], S_NOISE, flat)
+        if angle.any():
+            noise[angle] = angular_noise(ctx, ds[angle], pos[angle], noise[angle], np.maximum(sigma[angle], MIN_SIGMA))
+        ranged = ~angle & np.isfinite(ctx.plot_errors[ds, 0])
+        if ranged.any():
+            noise[ranged] = ranged_noise(ctx, ds[ranged], pos[ranged], noise[ranged],
+                                         np.maximum(sigma[ranged], MIN_SIGMA))
         # each look's detections (both by replication then sensor, and a detection's look is among the looks)
         det_ptr = np.empty(len(lr) + 1, np.int64)
         det_ptr[:-1], det_ptr[-1] = np.searchsorted(rr * n_s + ds, lr * n_s + ls), len(rr)
@@ -914,6 +935,39 @@ def line_of_sight(ctx: Context, ss, position) -> np.ndarray:
     elevation = np.where(ctx.bearings.elevation[ss], np.arctan2(d[:, 2], np.hypot(d[:, 0], d[:, 1])), 0.0)
     return origin + ANGLE_RANGE * np.stack([np.sin(bearing) * np.cos(elevation), np.cos(bearing) * np.cos(elevation),
                                             np.sin(elevation)], axis=-1)
+
+
+def angular_noise(ctx: Context, ss, sight, noise, scale) -> np.ndarray:
+    """(n, 3) the errors, in units of ``scale`` (n,) [m] (what the plot's noise is multiplied by), that put passive
+    sensors ``ss``'s lines of sight ``sight`` (n, 3) (:func:`line_of_sight`) off by a bearing error and an elevation
+    error of their own sigmas (``Context.angle_sigma``), from standard normal draws ``noise`` (n, 3) (the first two;
+    none along the line of sight). An error in bearing moves the point :data:`~iadsim.tracking.scan.ANGLE_RANGE`
+    times ``cos(elevation)`` times it across, one in elevation ``ANGLE_RANGE`` times it up (to first order: a
+    fraction of a percent for errors of a degree). Isotropic noise on the point erred in bearing by
+    ``sigma / cos(elevation)``: twice the catalog's at 60 degrees, where the fire unit claimed the catalog's."""
+    d = sight - ctx.world.sensor_position[ss]
+    bearing = np.arctan2(d[:, 0], d[:, 1])
+    elevation = np.arctan2(d[:, 2], np.hypot(d[:, 0], d[:, 1]))
+    across = noise[:, 0] * ANGLE_RANGE * ctx.angle_sigma[ss, 0] * np.cos(elevation) / scale
+    up = noise[:, 1] * ANGLE_RANGE * ctx.angle_sigma[ss, 1] / scale
+    sb, cb, se, ce = np.sin(bearing), np.cos(bearing), np.sin(elevation), np.cos(elevation)
+    return (across[:, None] * np.stack([cb, -sb, np.zeros_like(sb)], axis=-1)
+            + up[:, None] * np.stack([-sb * se, -cb * se, ce], axis=-1))
+
+
+def ranged_noise(ctx: Context, ss, position, noise, scale) -> np.ndarray:
+    """(n, 3) the errors, in units of ``scale`` (n,) [m] (what the plot's noise is multiplied by: the sensor's
+    ``measurement_sigma``), of ranging sensors ``ss``'s plots at ``position`` (n, 3) drawn with their own range and
+    azimuth errors (``Context.plot_errors``) from standard normal draws ``noise`` (n, 3): the first along the line of
+    sight on the ground (the range error), the second across it (ground range times the azimuth error), the third
+    in height (``scale``: a 2-D radar measures none; the plot's claim). Isotropic noise of the larger on every axis
+    had a radar err in range by its cross-range error: at 40 km about twice the catalog's range accuracy."""
+    d = position - ctx.world.sensor_position[ss]
+    ground = np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-9)
+    east, north = d[:, 0] / ground, d[:, 1] / ground
+    along = noise[:, 0] * ctx.plot_errors[ss, 0] / scale
+    across = noise[:, 1] * ground * ctx.plot_errors[ss, 1] / scale
+    return np.stack([along * east + across * north, along * north - across * east, noise[:, 2]], axis=-1)
 
 
 def first_detection(w: World, out: Outcomes, rr, tt, at) -> None:
@@ -1015,22 +1069,22 @@ def fuse_until(ctx: Context, pic: Picture, feeds: np.ndarray, clock: np.ndarray,
     if len(i):
         fuse_reports(pic.x, pic.p, pic.track_time, pic.updates, pic.stale, pic.bearings, i, q.rows, q.sensors,
                      q.targets, q.numbers, ctx.node_latency, feeds, clock, q.arrived, q.next_at, ctx.node_order,
-                     ctx.node_reach, ctx.process_noise, ctx.initial_speed_sigma**2, ctx.bearings)
+                     ctx.node_reach, ctx.process_noise, ctx.node_period, ctx.initial_speed_sigma**2, ctx.bearings)
     if rows is None:  # the end of a step: keep only the reports still on their way
         keep = np.isfinite(q.next_at)
         pic.pending = Reports(q.rows[keep], q.sensors[keep], q.targets[keep], q.numbers[keep], q.arrived[keep],
                               q.next_at[keep]) if keep.any() else None
 
 
-def predicted_error(ctx: Context, pic: Picture, rr, ff, tt, ahead, manoeuvre: bool = True) -> np.ndarray:
+def predicted_error(pic: Picture, rr, ff, tt, ahead) -> np.ndarray:
     """RMS 3-D position error [m] of fire units ``ff``'s tracks of (rows ``rr``, targets ``tt``) predicted
-    ``ahead`` seconds past their last update at constant velocity: the estimate's error, and with
-    ``manoeuvre`` the filter's process noise over that time (inf: no track)."""
+    ``ahead`` seconds past their last update at constant velocity: the estimate's error alone, without process
+    noise (a manoeuvre over that time is the end game's: :func:`single_shot_pk`) (inf: no track)."""
     h = np.asarray(ahead, float)
     p = pic.p[rr, ff, tt]
     pp, pv, vv = p[..., 0], p[..., 1], p[..., 2]  # each (n, 3): per axis
     hh = h[..., None]
-    pos = (pp + 2 * hh * pv + hh**2 * vv).sum(axis=-1) + manoeuvre * 3 * ctx.process_noise * h**4 / 4
+    pos = (pp + 2 * hh * pv + hh**2 * vv).sum(axis=-1)
     return np.where(pic.updates[rr, ff, tt] > 0, np.sqrt(np.maximum(pos, 0.0)), np.inf)
 
 
@@ -1636,8 +1690,8 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
     rr, when = rows[i], clock[rows[i]]
     tof, _, inside = engagement_geometry(ctx, k, f, t, when)  # exactly, at the clock
     ok = inside & firing_solution(ctx, st, k, rr, f, t, when, tof, inside)
-    aim_tof = aim_points(ctx, k, pic, rr, f, t, when, tof)[0]
-    ok &= before_the_end(ctx, t, when, aim_tof)
+    aim_tof, aim = aim_points(ctx, k, pic, rr, f, t, when, tof)
+    ok &= solution_reaches(ctx, f, t, when, aim_tof, aim)
     if w.part_time.any() or ctx.shutdowns:  # a radar that can guide it emits until the intercept (as authorise asks)
         ok &= guided(ctx, st, rr, f, t, when, flight_time(aim_tof, tof, inside))
     mode = ctx.defended[0][f]
@@ -1801,7 +1855,7 @@ def firing_solution(ctx: Context, st: State, k: int, rr, ff, tt, when, tof, insi
         ok = pic.updates[rr, ff, tt] >= doctrine.maturity_updates
     else:
         ahead = when - pic.track_time[rr, ff, tt] + np.where(inside, tof, 0.0)
-        error = predicted_error(ctx, pic, rr, ff, tt, ahead, manoeuvre=False)  # manoeuvres are the end game's
+        error = predicted_error(pic, rr, ff, tt, ahead)
         ok = doctrine.maturity_sigmas * error <= ctx.basket
     ok = ok & (pic.p[rr, ff, tt, 2, 0] < UNKNOWN_HEIGHT_SIGMA**2)
     late = np.flatnonzero(inside & ~ok)
@@ -1900,7 +1954,7 @@ def authorise(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarr
     tof, _, inside = engagement_geometry(ctx, k, ff, tt, when)
     knows = known(ctx, k, st.readiness, st.tracks, rr, ff, tt, when)
     aim_tof, aim = aim_points(ctx, k, st.picture, rr, ff, tt, when, tof)
-    inside &= before_the_end(ctx, tt, when, aim_tof)
+    inside &= solution_reaches(ctx, ff, tt, when, aim_tof, aim)
     lit = guided(ctx, st, rr, ff, tt, when, flight_time(aim_tof, tof, inside))
     reason, salvo = np.empty(len(rr), np.int64), np.empty(len(rr), np.int64)
 
@@ -2033,16 +2087,34 @@ def before_the_end(ctx: Context, tt, when, aim_tof) -> np.ndarray:
     return when + aim_tof < ctx.world.arrival_time[tt]
 
 
+def solution_reaches(ctx: Context, ff, tt, when, aim_tof, aim) -> np.ndarray:
+    """(n,) bool: fire units ``ff``'s missiles launched at ``when`` on their own solution (time of flight ``aim_tof``
+    and intercept ``aim`` (n, 3): :func:`aim_points`) could meet targets ``tt``: a solution exists, lies within the
+    longest reach of the missile's envelope plus the acquisition basket, and arrives before the target's route
+    ends (:func:`before_the_end`). The envelope is judged on the target's true path (:func:`engagement_geometry`):
+    an aim point farther out than that is farther than the basket from any intercept inside it, a certain miss, and
+    one the fire unit's own computation would not launch (a track thrown off by the jump in its plots when a radar's
+    north was corrected predicted intercepts up to 83 km out for a 20 km missile, missiles then flying for a
+    minute and more)."""
+    d = aim[:, :2] - ctx.world.fire_position[ff, :2]
+    far = np.hypot(d[:, 0], d[:, 1]) > longest_reach(ctx)[ff] + ctx.basket
+    return before_the_end(ctx, tt, when, aim_tof) & ~far
+
+
 def aim_points(ctx: Context, k: int, pic: Picture, rr, ff, tt, when, tof) -> tuple[np.ndarray, np.ndarray]:
     """The times of flight (n,) and aim points (n, 3) of launches: the intercept predicted from the fire unit's own
-    track, or from the truth (time of flight ``tof``) where there is no track or the track gives no intercept."""
+    track; where its track gives none (a target it predicts the missile cannot catch), an infinite time of flight
+    (no launch: :func:`solution_reaches`, as a fire unit computing no intercept would not fire); where there is no
+    track, the truth's (time of flight ``tof``: no launch is decided without a track, :func:`firing_solution`).
+    The truth's intercept stood in for a track that gave none: a perfect aim where the fire unit had no solution."""
     w = ctx.world
     aim = position_at(w, k, tt, when) + velocity_at(w, k, tt) * np.where(np.isfinite(tof), tof, 0.0)[:, None]
     velocity = pic.x[rr, ff, tt, 3:]
     position = pic.x[rr, ff, tt, :3] + velocity * (when - pic.track_time[rr, ff, tt])[:, None]
     tof_track, point, ok = intercept(w.fire_position[ff], position, velocity, ctx.speed[ff])
-    use = np.asarray(ok) & (pic.updates[rr, ff, tt] > 0)
-    return np.where(use, tof_track, tof), np.where(use[:, None], point, aim)
+    tracked = pic.updates[rr, ff, tt] > 0
+    use = np.asarray(ok) & tracked
+    return np.where(use, tof_track, np.where(tracked, np.inf, tof)), np.where(use[:, None], point, aim)
 
 
 def assess(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray) -> None:
@@ -2132,7 +2204,7 @@ def single_shot_pk(ctx: Context, st: State, k: int, rr, ff, tt, when, arrival, a
     interval = ctx.update_interval[ff]
     # the guiding track's estimate error over the update interval (its manoeuvre term is the end game's own)
     ahead = when - pic.track_time[rr, ff, tt] + np.nan_to_num(interval)
-    track = predicted_error(ctx, pic, rr, ff, tt, ahead, manoeuvre=False) / np.sqrt(3.0)
+    track = predicted_error(pic, rr, ff, tt, ahead) / np.sqrt(3.0)
     flight = when - st.engagements.launched[rr, tt]
     kinds = np.array(ctx.guidance, object)[ff]
     for kind in {g for g in ctx.guidance if g is not None}:

@@ -103,7 +103,10 @@ class SensorModel(Protocol):
         What one detection measures, e.g. ``("range", "azimuth")`` for a 2-D radar, ``("azimuth",)`` for a
         bearing-only passive sensor. Without ``"range"`` the sensor is passive: its detections are lines of
         sight (an optional ``angle_sigma``, its bearing and elevation errors [rad], gives their error; else
-        ``measurement_sigma`` at 10 km over that distance does).
+        ``measurement_sigma`` at 10 km over that distance does). A sensor that measures range may give
+        ``plot_errors``, its range [m] and azimuth [rad] errors: its plots are then drawn with each (along and
+        across the line of sight on the ground; the height with ``measurement_sigma``), else with
+        ``measurement_sigma`` on every axis; either way they claim ``measurement_sigma``.
     unit_id : str
         The unit carrying the sensor.
     antenna_height : float

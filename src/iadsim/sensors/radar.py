@@ -192,8 +192,9 @@ class Radar:
       clutter, the jammers heard), for the radar's Pfa and :func:`pulses_per_look`; Pfa below
       :data:`SNR_CLIP_DB`'s floor, the SINR capped at its ceiling.
     * **Looks**: once per scan period (:attr:`look_period`); the engine draws each replication's scan phase.
-    * **Measurement**: range and azimuth; the position error is the larger of the range accuracy and the
-      cross-range error (ground range x azimuth accuracy).
+    * **Measurement**: range and azimuth, each with its own error (:attr:`plot_errors`: a plot errs by the range
+      accuracy along the line of sight and by ground range x azimuth accuracy across it); the error a plot
+      claims (``measurement_sigma``) is the larger of the two, on every axis (a 2-D radar's height too).
     * **Plots**: two targets closer than the range resolution of the pulse (c tau / 2, no pulse compression)
       and the azimuth beamwidth give one plot (a 2-D radar does not resolve elevation). A look searches the
       range cells out to the instrumented range in every beam position of its sector (one elevation cell);
@@ -268,6 +269,11 @@ class Radar:
             top = (radar.elevation_tilt.value if radar.elevation_tilt is not None else 0.0) \
                 + radar.elevation_beamwidth.value / 2
         return self.max_range, centre, width, max(top, 0.0)
+
+    @property
+    def plot_errors(self) -> tuple[float, float]:
+        """1-sigma errors of a detection's range [m] and azimuth [rad] (the engine draws a plot with each)."""
+        return self.entry.range_accuracy.value, self.entry.azimuth_accuracy.value
 
     def measurement_sigma(self, slant_range, ground_range):
         return np.maximum(self.entry.range_accuracy.value, ground_range * self.entry.azimuth_accuracy.value)

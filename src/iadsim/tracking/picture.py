@@ -9,9 +9,9 @@ seconds after the plot (inf: no path) and is lost if the path is down as it arri
 * the first report of an object starts the node's track at its plot (zero velocity with a standard deviation of
   ``speed_sigma``), as a sensor's track starts (the node does not take over the sensor's velocity: a sensor
   track that swapped objects would hand over another object's);
-* a later report is predicted to its plot's time (constant velocity, DWNA process noise) and updates the track
-  with the plot (Kalman, isotropic measurement): plots are independent measurements, so reports of several
-  sensors fuse without counting anything twice;
+* a later report is predicted to its plot's time (constant velocity; process noise below) and updates the track
+  with the plot (Kalman, isotropic measurement): plots are independent measurements, so reports of several sensors
+  fuse without counting anything twice;
 * a report older than the node's track (it arrived after a later one, over a slower path) is discarded and
   counted (``stale``): no retrodiction.
 
@@ -30,6 +30,25 @@ crosses every current bearing (:func:`iadsim.tracking.bearings.fix`, weighted le
 * each bearing enters one fix only (fixes share no measurement, so they fuse as independent ones); a lone
   bearing changes no track.
 
+**Process noise.** A sensor's own tracks take the doctrine's acceleration variance ``q`` as DWNA over its look
+period ``T`` (:mod:`iadsim.tracking.scan`): a velocity change of variance ``q T^2`` per look, the acceleration held
+over the look. At a node, reports arrive at any interval ``h``, and DWNA over each interval is not the noise of the
+whole: four radars reporting in turn gave a quarter of one radar's velocity noise per second (a track claiming 23 m
+where its error was 186 m). A node predicts ``h`` ahead with continuous white-noise acceleration (CWNA, per axis
+``d [[h^3/3, h^2/2], [h^2/2, h]]``) of density ``d = q max(h, T)``, ``T`` the shortest look period of the sensors
+feeding it (:func:`node_periods`):
+
+* over intervals up to ``T``, density ``q T``: the noise of an interval is the sum of its parts', so reports
+  arriving more often add measurements, not a quieter target, and a node fed by one sensor predicts nearly as that
+  sensor does (the velocity change over ``T`` is DWNA's ``q T^2``; the position's ``q T^4 / 3`` against ``/ 4``);
+* over a longer gap (the target unseen for a while), density ``q h``: a velocity change of ``q h^2``, the
+  acceleration held over the gap as DWNA holds it over a look. CWNA of ``q T`` alone would have the velocity of a
+  target unseen for 40 s change by ``sqrt(40 q T)``, not ``40 sqrt(q)``: with ``T`` = 1 s, a track claiming after the
+  gap a sixth of the velocity error the sensors' own model gives, and maturing at once.
+
+(Consistency: tests/tracking/test_picture.py checks the node's normalised estimation error against the chi-square
+interval with one radar and with four.)
+
 Tracks are per axis (state (6,), each axis its own covariance ``(pp, pv, vv)``: a bearing fix measures height
 differently from east and north, or not at all), arrays ``(R, N, T)`` leading: replication, node (the fire units,
 then the command posts, in the engine), object, in any memory layout (the engine keeps one object's tracks at
@@ -39,7 +58,8 @@ by the object (perfect correlation of one object's tracks across sensors; a fals
 References
 ----------
 Y. Bar-Shalom, X. R. Li, T. Kirubarajan, *Estimation with Applications to Tracking and Navigation*, Wiley, 2001,
-eqs. 5.2.3-5 to 5.2.3-17 (the Kalman filter), 6.3.2-4 (DWNA); sec. 8.6 on out-of-sequence measurements
+eqs. 5.2.3-5 to 5.2.3-17 (the Kalman filter), sec. 6.2.2 (CWNA) and 6.3.2 (DWNA, and the velocity change of
+order ``sqrt(q T)`` that relates the two); sec. 8.6 on out-of-sequence measurements
 (discarded here). D. J. Torrieri, "Statistical theory of passive location systems", *IEEE Trans. AES* 20 (2),
 1984 (the bearing fix and its covariance).
 """
@@ -53,9 +73,10 @@ import numpy as np
 
 from iadsim.memory import prefetch
 from iadsim.tracking.bearings import fix
-from iadsim.tracking.scan import ANGLE_RANGE, _gain, _predict_cov
+from iadsim.tracking.scan import ANGLE_RANGE, _gain
 
-__all__ = ["UNKNOWN_HEIGHT_SIGMA", "BearingSensors", "arrival_order", "fuse_reports", "next_arrival"]
+__all__ = ["UNKNOWN_HEIGHT_SIGMA", "BearingSensors", "arrival_order", "fuse_reports", "next_arrival",
+           "node_periods"]
 
 UNKNOWN_HEIGHT_SIGMA = 10e3
 """Standard deviation [m] of the height of a track started from bearings without elevation: unknown. A track whose
@@ -87,6 +108,14 @@ class BearingSensors(NamedTuple):
                    np.asarray(look_period, float)[sensor])
 
 
+def node_periods(latency: np.ndarray, look_period: np.ndarray) -> np.ndarray:
+    """(N,) [s] each node's period for its process noise (:func:`fuse_reports`): the shortest look period (S,) of
+    the sensors whose reports reach it (``latency`` (N, S) finite); 1 s where none does (it has no track)."""
+    latency, look_period = np.asarray(latency, float), np.asarray(look_period, float)
+    fed = np.where(np.isfinite(latency), look_period[None, :], np.inf).min(axis=1, initial=np.inf)
+    return np.where(np.isfinite(fed), fed, 1.0)
+
+
 def arrival_order(latency: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The nodes each sensor's reports reach, in the order they reach them, for :func:`fuse_reports`: (S, N) the
     nodes by increasing ``latency`` (N, S) from each sensor (ties by node), and (S,) how many it reaches (finite
@@ -108,7 +137,7 @@ def next_arrival(times: np.ndarray, sensors: np.ndarray, arrived: np.ndarray, la
 
 @numba.njit(cache=True, nogil=True)
 def fuse_reports(x, p, time, updates, stale, bearings, index, rows, sensors, targets, report, latency, feeds, clock,
-                 arrived, next_at, order, reach, q, speed_var, passive):  # pragma: no cover - compiled
+                 arrived, next_at, order, reach, q, period, speed_var, passive):  # pragma: no cover - compiled
     """Fuse the reports ``index`` (give them sorted by row, object and time) into the nodes' tracks, in place,
     at each node whose copy has arrived by its row's ``clock``: at each node, one object's reports in the order
     they arrive there (plot time + the path's latency; ties in plot-time order), so the result does not depend
@@ -145,7 +174,10 @@ def fuse_reports(x, p, time, updates, stale, bearings, index, rows, sensors, tar
     order, reach : numpy.ndarray of int, shapes ``(S, N)`` and ``(S,)``
         :func:`arrival_order` of ``latency``.
     q : float
-        DWNA process noise [m^2/s^4].
+        The doctrine's acceleration variance [m^2/s^4]: a prediction ``h`` ahead at node ``f`` takes CWNA noise of
+        density ``q max(h, period[f])`` (module docstring).
+    period : numpy.ndarray, shape ``(N,)``
+        Each node's period [s] (:func:`node_periods`).
     speed_var : float
         Velocity variance of a new track [m^2/s^2] (``speed_sigma`` squared).
     passive : BearingSensors
@@ -247,7 +279,8 @@ def fuse_reports(x, p, time, updates, stale, bearings, index, rows, sensors, tar
                 h = at - time[r, f, t]
                 for a in range(3):
                     x[r, f, t, a] += h * x[r, f, t, 3 + a]
-                    pp, pv, vv = _predict_cov(p[r, f, t, a, 0], p[r, f, t, a, 1], p[r, f, t, a, 2], h, q)
+                    pp, pv, vv = _predict_continuous(p[r, f, t, a, 0], p[r, f, t, a, 1], p[r, f, t, a, 2], h,
+                                                     q * max(h, period[f]))
                     if np.isfinite(var[a]):
                         pp, pv, vv, kx, kv = _gain(pp, pv, vv, var[a])
                         nu = z[a] - x[r, f, t, a]
@@ -257,6 +290,13 @@ def fuse_reports(x, p, time, updates, stale, bearings, index, rows, sensors, tar
                 time[r, f, t] = at
                 updates[r, f, t] += 1
         g0 = g1
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _predict_continuous(pp, pv, vv, h, q):  # pragma: no cover - compiled
+    """One axis's covariance ``(pp, pv, vv)`` ``h`` seconds ahead at constant velocity with CWNA process noise of
+    density ``q`` [m^2/s^3] (Bar-Shalom, Li & Kirubarajan 2001, sec. 6.2.2, per axis): the new ``(pp, pv, vv)``."""
+    return (pp + 2 * h * pv + h * h * vv + q * h**3 / 3.0, pv + h * vv + q * h * h / 2.0, vv + q * h)
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
