@@ -21,7 +21,7 @@ the battery, and a missile arriving at a target already gone misses it as gone, 
 no missile is launched to arrive after its target reaches its route's end (an intercept predicted past an
 anti-radiation missile's impact ran underground; a wasted launch, now lost as outside the envelope); and by a
 tracking audit: a node's picture is predicted with continuous white-noise acceleration over intervals shorter than
-its fastest sensor's look (its noise no longer shrinks as reports arrive more often), a radar's plots err by its
+the reporting sensor's look (its noise no longer shrinks as reports arrive more often), a radar's plots err by its
 range accuracy along the line of sight and its azimuth accuracy across it (not the larger on every axis), a passive
 sensor's in bearing by its own sigma at any elevation, and a fire unit launches only on a solution of its own track
 that lies within the missile's reach plus the basket (the truth's intercept stood in where the track gave none; a

@@ -96,7 +96,6 @@ from iadsim.tracking.picture import (
     arrival_order,
     fuse_reports,
     next_arrival,
-    node_periods,
 )
 from iadsim.tracking.scan import ANGLE_RANGE, SensorTrackTable, scan_looks, slots_needed
 
@@ -175,7 +174,7 @@ class Context:
     basket: float  # [m] acquisition basket (doctrine)
     confirm: tuple[int, int]  # M of N looks confirm a sensor's track (doctrine.tracking)
     drop_after: int  # consecutive missed looks drop a confirmed track
-    process_noise: float  # [m^2/s^4] acceleration variance (the sensors' tracks: DWNA; the nodes': node_periods)
+    process_noise: float  # [m^2/s^4] acceleration variance (the sensors' tracks: DWNA; the nodes': fuse_reports)
     initial_speed_sigma: float  # [m/s]
     resolution: np.ndarray  # (S, 3) range [m], azimuth, elevation [rad]: closer targets give one plot
     false_plots: np.ndarray  # (S,) mean false plots per look
@@ -190,7 +189,6 @@ class Context:
     node_latency: np.ndarray  # (N, S) [s] from each sensor to each node's picture: fire units, then command posts
     node_order: np.ndarray  # (S, N) the nodes each sensor's reports reach, in order (arrival_order)
     node_reach: np.ndarray  # (S,) how many nodes each sensor's reports reach
-    node_period: np.ndarray  # (N,) [s] each node's period for its process noise (node_periods)
     guidance: list  # (F,) each missile's guidance, None: the catalog's constant pk
     inertial: np.ndarray  # (F,) bool: an inertial missile (no guidance after launch: its miss is its aim error)
     lethal_area: np.ndarray  # (F,) [m^2] Carleton A_L (nan: constant pk)
@@ -288,7 +286,6 @@ class Context:
             lags=[(lag, (world.latency == lag).any(axis=0))
                   for lag in np.unique(world.latency[np.isfinite(world.latency)])],
             node_latency=node_latency, node_order=(order := arrival_order(node_latency))[0], node_reach=order[1],
-            node_period=node_periods(node_latency, world.look_period),
             guidance=[m.guidance.value if m.guidance is not None else None for m in world.missile],
             inertial=np.array([m.guidance is not None and m.guidance.value == "inertial" for m in world.missile], bool),
             lethal_area=_value(world.missile, "lethal_area"), peak_pk=_value(world.missile, "peak_pk"),
@@ -469,8 +466,10 @@ def _angle_sigma(sensor, elevation: bool) -> tuple[float, float]:
     sigma = getattr(sensor, "angle_sigma", None)
     if sigma is None:
         sigma = (float(np.asarray(sensor.measurement_sigma(ANGLE_RANGE, ANGLE_RANGE))) / ANGLE_RANGE,) * 2
-    bearing, up = (float(a) for a in sigma)
-    return bearing, up if elevation and np.isfinite(up) else 0.0
+    values = [float(a) for a in sigma]
+    bearing = values[0]
+    up = values[1] if len(values) > 1 and np.isfinite(values[1]) else bearing  # (none given: the bearing's)
+    return bearing, up if elevation else 0.0
 
 
 def _update_interval(world: World, f: int) -> float:
@@ -1069,7 +1068,8 @@ def fuse_until(ctx: Context, pic: Picture, feeds: np.ndarray, clock: np.ndarray,
     if len(i):
         fuse_reports(pic.x, pic.p, pic.track_time, pic.updates, pic.stale, pic.bearings, i, q.rows, q.sensors,
                      q.targets, q.numbers, ctx.node_latency, feeds, clock, q.arrived, q.next_at, ctx.node_order,
-                     ctx.node_reach, ctx.process_noise, ctx.node_period, ctx.initial_speed_sigma**2, ctx.bearings)
+                     ctx.node_reach, ctx.process_noise, ctx.world.look_period, ctx.initial_speed_sigma**2,
+                     ctx.bearings)
     if rows is None:  # the end of a step: keep only the reports still on their way
         keep = np.isfinite(q.next_at)
         pic.pending = Reports(q.rows[keep], q.sensors[keep], q.targets[keep], q.numbers[keep], q.arrived[keep],
@@ -1968,7 +1968,8 @@ def authorise(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarr
         settle(slice(None), operator_approves(ctx, st, rr, ff, tt))
     else:  # the automation's: each reads the engagements settled before it (its crew's workload)
         for j in range(len(rr)):
-            approved = automated(ctx, k, st, rr[j], ff[j], tt[j], float(when[j]), float(aim_tof[j]))
+            flight = aim_tof[j] if np.isfinite(aim_tof[j]) else tof[j]  # (no solution: lost whatever it decides)
+            approved = automated(ctx, k, st, rr[j], ff[j], tt[j], float(when[j]), float(flight))
             settle(slice(j, j + 1), np.array([approved]))
     if ctx.log is not None or ctx.relocation:
         settled(ctx, k, st, rr, ff, tt, when, reason, salvo, aim_tof, aim)

@@ -543,9 +543,9 @@ class Tracking(Strict):
         3, description="consecutive missed looks that drop a confirmed track")
     process_noise: Annotated[float, Field(strict=True, gt=0, le=1e4)] = Field(
         4.0, description="[m^2/s^4] acceleration variance of each sensor's constant-velocity filter (DWNA over its "
-                         "look period); a node's picture (fire unit, command post) predicts over an interval h with "
-                         "continuous noise (CWNA) of density this times the larger of h and the shortest look period "
-                         "of the sensors feeding it")
+                         "look period); a node's picture (fire unit, command post) predicts over an interval h to a "
+                         "sensor's report with continuous noise (CWNA) of density this times the larger of h and that "
+                         "sensor's look period")
     initial_speed_sigma: Speed = Field("300 m/s", description="velocity uncertainty of a new track (a sensor's, "
                                        "started from one plot, and a fire unit's)")
 

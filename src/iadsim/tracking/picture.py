@@ -34,20 +34,23 @@ crosses every current bearing (:func:`iadsim.tracking.bearings.fix`, weighted le
 period ``T`` (:mod:`iadsim.tracking.scan`): a velocity change of variance ``q T^2`` per look, the acceleration held
 over the look. At a node, reports arrive at any interval ``h``, and DWNA over each interval is not the noise of the
 whole: four radars reporting in turn gave a quarter of one radar's velocity noise per second (a track claiming 23 m
-where its error was 186 m). A node predicts ``h`` ahead with continuous white-noise acceleration (CWNA, per axis
-``d [[h^3/3, h^2/2], [h^2/2, h]]``) of density ``d = q max(h, T)``, ``T`` the shortest look period of the sensors
-feeding it (:func:`node_periods`):
+where its error was 186 m). A node predicts ``h`` ahead, to the plot of a report from sensor ``s``,
+with continuous white-noise acceleration (CWNA, per axis ``d [[h^3/3, h^2/2], [h^2/2, h]]``) of density
+``d = q max(h, T_s)``, ``T_s`` that sensor's look period:
 
-* over intervals up to ``T``, density ``q T``: the noise of an interval is the sum of its parts', so reports
-  arriving more often add measurements, not a quieter target, and a node fed by one sensor predicts nearly as that
-  sensor does (the velocity change over ``T`` is DWNA's ``q T^2``; the position's ``q T^4 / 3`` against ``/ 4``);
+* over intervals up to ``T_s``, density ``q T_s``: the noise of an interval is the sum of its parts', so sensors of
+  one period reporting in turn add measurements, not a quieter target, and a node fed by one sensor predicts nearly
+  as that sensor does (the velocity change over ``T`` is DWNA's ``q T^2``; the position's ``q T^4 / 3`` against
+  ``/ 4``). With sensors of different periods the noise of each interval is the reporting sensor's: never less than
+  what that sensor's own model claims over it (a node's shortest period for every report had slow search radars
+  reporting in turn fused as a 1 s radar's, NEES 14 against 6);
 * over a longer gap (the target unseen for a while), density ``q h``: a velocity change of ``q h^2``, the
   acceleration held over the gap as DWNA holds it over a look. CWNA of ``q T`` alone would have the velocity of a
   target unseen for 40 s change by ``sqrt(40 q T)``, not ``40 sqrt(q)``: with ``T`` = 1 s, a track claiming after the
   gap a sixth of the velocity error the sensors' own model gives, and maturing at once.
 
 (Consistency: tests/tracking/test_picture.py checks the node's normalised estimation error against the chi-square
-interval with one radar and with four.)
+interval with one radar, with four, and with four and a faster radar that never sees the target.)
 
 Tracks are per axis (state (6,), each axis its own covariance ``(pp, pv, vv)``: a bearing fix measures height
 differently from east and north, or not at all), arrays ``(R, N, T)`` leading: replication, node (the fire units,
@@ -75,8 +78,7 @@ from iadsim.memory import prefetch
 from iadsim.tracking.bearings import fix
 from iadsim.tracking.scan import ANGLE_RANGE, _gain
 
-__all__ = ["UNKNOWN_HEIGHT_SIGMA", "BearingSensors", "arrival_order", "fuse_reports", "next_arrival",
-           "node_periods"]
+__all__ = ["UNKNOWN_HEIGHT_SIGMA", "BearingSensors", "arrival_order", "fuse_reports", "next_arrival"]
 
 UNKNOWN_HEIGHT_SIGMA = 10e3
 """Standard deviation [m] of the height of a track started from bearings without elevation: unknown. A track whose
@@ -106,14 +108,6 @@ class BearingSensors(NamedTuple):
         slot[sensor] = np.arange(len(sensor))
         return cls(slot, sensor, np.ascontiguousarray(origin, float), np.asarray(elevation, np.bool_) & passive,
                    np.asarray(look_period, float)[sensor])
-
-
-def node_periods(latency: np.ndarray, look_period: np.ndarray) -> np.ndarray:
-    """(N,) [s] each node's period for its process noise (:func:`fuse_reports`): the shortest look period (S,) of
-    the sensors whose reports reach it (``latency`` (N, S) finite); 1 s where none does (it has no track)."""
-    latency, look_period = np.asarray(latency, float), np.asarray(look_period, float)
-    fed = np.where(np.isfinite(latency), look_period[None, :], np.inf).min(axis=1, initial=np.inf)
-    return np.where(np.isfinite(fed), fed, 1.0)
 
 
 def arrival_order(latency: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -175,9 +169,9 @@ def fuse_reports(x, p, time, updates, stale, bearings, index, rows, sensors, tar
         :func:`arrival_order` of ``latency``.
     q : float
         The doctrine's acceleration variance [m^2/s^4]: a prediction ``h`` ahead at node ``f`` takes CWNA noise of
-        density ``q max(h, period[f])`` (module docstring).
-    period : numpy.ndarray, shape ``(N,)``
-        Each node's period [s] (:func:`node_periods`).
+        density ``q max(h, period[s])``, ``s`` the sensor whose report it is fused with (module docstring).
+    period : numpy.ndarray, shape ``(S,)``
+        Each sensor's look period [s].
     speed_var : float
         Velocity variance of a new track [m^2/s^2] (``speed_sigma`` squared).
     passive : BearingSensors
@@ -280,7 +274,7 @@ def fuse_reports(x, p, time, updates, stale, bearings, index, rows, sensors, tar
                 for a in range(3):
                     x[r, f, t, a] += h * x[r, f, t, 3 + a]
                     pp, pv, vv = _predict_continuous(p[r, f, t, a, 0], p[r, f, t, a, 1], p[r, f, t, a, 2], h,
-                                                     q * max(h, period[f]))
+                                                     q * max(h, period[s]))
                     if np.isfinite(var[a]):
                         pp, pv, vv, kx, kv = _gain(pp, pv, vv, var[a])
                         nu = z[a] - x[r, f, t, a]

@@ -319,9 +319,8 @@ def _report(out_i, out_f, n, r, s, t, now, z, var):  # pragma: no cover - compil
 @numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _predict_cov(pp, pv, vv, h, q):  # pragma: no cover - compiled
     """One axis's covariance ``(pp, pv, vv)`` ``h`` seconds ahead at constant velocity with DWNA process noise ``q``
-    [m^2/s^4] (Bar-Shalom, Li & Kirubarajan 2001, eq. 6.3.2-4, per axis): the new ``(pp, pv, vv)``. (Numbers in,
-    numbers out: :func:`iadsim.tracking.picture.fuse_reports` updates a node's track in its own loop, once per
-    report and node, where a helper taking the track arrays cost numba atomic reference counts per call.)"""
+    [m^2/s^4] (Bar-Shalom, Li & Kirubarajan 2001, eq. 6.3.2-4, per axis): the new ``(pp, pv, vv)`` (numbers in,
+    numbers out)."""
     return pp + 2 * h * pv + h * h * vv + q * h**4 / 4.0, pv + h * vv + q * h**3 / 2.0, vv + q * h * h
 
 
