@@ -90,13 +90,7 @@ from iadsim.scenario.models import LABELS, LAYERS
 from iadsim.scenario.relocation import SEPARATOR, home_of
 from iadsim.sensors import in_sector, sensor_entry
 from iadsim.tracking import gate_threshold
-from iadsim.tracking.picture import (
-    UNKNOWN_HEIGHT_SIGMA,
-    BearingSensors,
-    arrival_order,
-    fuse_reports,
-    next_arrival,
-)
+from iadsim.tracking.picture import UNKNOWN_HEIGHT_SIGMA, BearingSensors, arrival_order, fuse_reports, next_arrival
 from iadsim.tracking.scan import ANGLE_RANGE, SensorTrackTable, scan_looks, slots_needed
 
 __all__ = ["Context", "assess", "assign", "authorise", "channel_groups", "emit", "fire_control", "initial_state",
@@ -225,6 +219,15 @@ class Context:
     def plain(self) -> np.ndarray:
         """(F,) bool: the fire units with a box envelope and no launcher sector (their geometry fully compiled)."""
         return ~(self.special[0] | self.special[1])
+
+    @cached_property
+    def longest_reach(self) -> np.ndarray:
+        """(F,) the longest ground range of each fire unit's launch envelope at any height (its box's, or its
+        table's longest; inf where undefined)."""
+        reach = self.envelope[1].copy()
+        for i in np.flatnonzero(self.special[0]):
+            reach[i] = max(reach[i], float(np.max(self.tables[i].max_range)))
+        return np.nan_to_num(reach, nan=np.inf)
 
 
     @classmethod
@@ -1543,7 +1546,7 @@ def _geometry(ctx: Context, ks: np.ndarray) -> np.ndarray:
     position, velocity, height = w.position[ks], w.velocity[ks].astype(float), w.height_agl[ks].astype(float)
     target_speed = np.linalg.norm(velocity, axis=-1)
     inside, maybe = envelope_grid(w.fire_position, position, velocity, ctx.speed, height, target_speed,
-                                  *ctx.envelope, longest_reach(ctx), ctx.plain)
+                                  *ctx.envelope, ctx.longest_reach, ctx.plain)
     i, f, t = np.nonzero(maybe)
     _, point, ok, _ = engagement_points(w.fire_position, f, position[i, t], velocity[i, t], ctx.speed,
                                         height[i, t], target_speed[i, t], *ctx.envelope, ctx.plain)
@@ -1551,15 +1554,6 @@ def _geometry(ctx: Context, ks: np.ndarray) -> np.ndarray:
     ground = np.where(ok, np.hypot(d[:, 0], d[:, 1]), np.inf)  # no intercept: outside any envelope
     inside[i, f, t] = in_reach(ctx, f, ground, height[i, t], target_speed[i, t], d)
     return inside
-
-
-def longest_reach(ctx: Context) -> np.ndarray:
-    """(F,) the longest ground range of each fire unit's launch envelope at any height (its box's, or its table's
-    longest; inf where undefined)."""
-    reach = ctx.envelope[1].copy()
-    for i in np.flatnonzero(ctx.special[0]):
-        reach[i] = max(reach[i], float(np.max(ctx.tables[i].max_range)))
-    return np.nan_to_num(reach, nan=np.inf)
 
 
 def engagement_geometry(ctx: Context, k: int, f, t, when) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -2098,7 +2092,7 @@ def solution_reaches(ctx: Context, ff, tt, when, aim_tof, aim) -> np.ndarray:
     north was corrected predicted intercepts up to 83 km out for a 20 km missile, missiles then flying for a
     minute and more)."""
     d = aim[:, :2] - ctx.world.fire_position[ff, :2]
-    far = np.hypot(d[:, 0], d[:, 1]) > longest_reach(ctx)[ff] + ctx.basket
+    far = np.hypot(d[:, 0], d[:, 1]) > ctx.longest_reach[ff] + ctx.basket
     return before_the_end(ctx, tt, when, aim_tof) & ~far
 
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import yaml
 
@@ -248,7 +250,7 @@ def read_json(path: str | Path, limit: int = MAX_JSON_BYTES, what: str = "JSON f
         raise InputError(path, "is not valid JSON: nesting too deep") from None
 
 
-def write_atomic(path: str | Path, data, mode: int | None = None) -> None:
+def write_atomic(path: str | Path, data: bytes | Callable[[BinaryIO], object], mode: int | None = None) -> None:
     """Write ``data`` to ``path`` whole (:func:`iadsim.files.replace_file`: through a temporary file in the same
     folder, flushed, then renamed; ``data`` the bytes or a function writing them to the binary file it is given;
     ``mode`` the new file's permission bits, default the umask's). A ``path`` that
