@@ -399,3 +399,26 @@ def test_a_corridor_probability_near_one_is_not_shown_as_one():
     from iadsim.report.html import _probability
 
     assert [_probability(p) for p in (0.99986, 0.9994, 1.0, 0.5, 1e-4)] == ["> 0.999", "0.999", "1", "0.5", "0.0001"]
+
+
+def test_ctrl_c_while_the_command_loads_is_one_line_not_a_traceback(monkeypatch, capsys):
+    """The console script (pyproject's entry point) loads the command line inside iadsim.__main__.main: Ctrl-C
+    during those imports (most of a second) says 'interrupted' and exits 130, as during a command."""
+    import sys
+    import tomllib
+
+    import iadsim.__main__ as console
+
+    scripts = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts["iadsim"] == "iadsim.__main__:main"
+
+    class Interrupting:  # an import of iadsim.cli interrupted by the user
+        def find_spec(self, name, path=None, target=None):
+            if name == "iadsim.cli":
+                raise KeyboardInterrupt
+            return None
+
+    monkeypatch.delitem(sys.modules, "iadsim.cli")
+    monkeypatch.setattr(sys, "meta_path", [Interrupting(), *sys.meta_path])
+    assert console.main() == 130
+    assert capsys.readouterr().err == "iadsim: interrupted\n"

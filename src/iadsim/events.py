@@ -36,7 +36,7 @@ class EventKind(IntEnum):
     LAUNCH = 7  # missiles fired (missiles, time_of_flight)
     MISS = 8  # missiles arrived without killing (miss_distance, reason)
     KILL = 9  # missiles arrived and killed (miss_distance)
-    WAITING = 10  # a fire unit could engage but waits for a firing solution (reason: immature_track)
+    WAITING = 10  # a fire unit could engage but waits for a firing solution (immature_track, no_solution)
     EMITTER_ON = 11  # a radar started to radiate (unit: the radar's; its schedule, a repair, the end of a silence)
     EMITTER_OFF = 12  # a radar stopped radiating (its schedule, a failure, its destruction, or its crew's shutdown)
     DESTROYED = 13  # a unit was destroyed (target: the threat that struck it; x, y, z: the unit's site)
@@ -57,7 +57,7 @@ class Reason(IntEnum):
 
     For ``lost``: target_gone, unit_down, chain_broken, not_in_picture, outside_envelope, radar_dark, no_missiles,
     no_channel, no_target_channel. For ``miss``: target_gone, aim_error, unit_down, chain_broken, radar_dark,
-    warhead. For ``waiting``: immature_track. For ``arm_miss``: target_gone, radar_dark, warhead.
+    warhead. For ``waiting``: immature_track, no_solution. For ``arm_miss``: target_gone, radar_dark, warhead.
     """
 
     NONE = 0
@@ -73,6 +73,7 @@ class Reason(IntEnum):
     IMMATURE_TRACK = 10  # the track's predicted intercept error does not fit the acquisition basket yet
     RADAR_DARK = 11  # the guiding radar is dark, or goes dark before the intercept (emission control, a shutdown)
     NO_TARGET_CHANNEL = 12  # the guiding radar engages as many targets as it can (its target channels)
+    NO_SOLUTION = 13  # the fire unit's own track puts the intercept outside the launch envelope, or gives none
 
 
 REASON_TEXT: dict[str, str] = {
@@ -89,6 +90,7 @@ REASON_TEXT: dict[str, str] = {
     "immature_track": "the track could not yet give a firing solution",
     "radar_dark": "the guiding radar was dark, or went dark before the intercept (emission control or a shutdown)",
     "no_target_channel": "the guiding radar was engaging as many targets as it can (its target channels)",
+    "no_solution": "the fire unit's own track put the intercept outside the launch envelope, or gave none",
 }
 """Each :class:`Reason` (by its name) spelled out, as docs/events.md explains it: the report's words."""
 

@@ -9,8 +9,9 @@ import yaml
 from ._scenarios import scenario_dict
 
 # A launcher with its own radar (2 guidance channels, sure detection far beyond the missile's reach, a pulse
-# short enough (15 m) that targets 100 m apart give a plot each, and so accurate that the fused track
-# predicts the intercept to a millisecond), a missile with Pk 1 and a box
+# short enough (15 m) that targets 100 m apart give a plot each, and so accurate (1 mm, 1e-6 deg) that the fused
+# track predicts the intercept, and the moment it enters the envelope, to a millisecond: a fire unit launches on
+# its own track's solution, and at 1 m the track put it up to 10 ms late), a missile with Pk 1 and a box
 # envelope 1.2-12 km, and a target type.
 INTERVAL, CHANNELS, MISSILE_SPEED, MIN_RANGE, MAX_RANGE = 5.0, 2, 600.0, 1200.0, 12000.0
 SPEED, START_X, HEIGHT = 100.0, 30000.0, 2000.0  # targets fly from 30 km east straight at the base, 2 km up
@@ -34,7 +35,7 @@ def catalog(missile: dict | None = None, target: dict | None = None, radar: dict
                               "prf": "2 kHz", "beamwidth": "1 deg", "scan_period": "1 s",
                               "instrumented_range": "100 km", "detection_range": "100 km", "reference_rcs": "2 m^2",
                               "losses": "10 dB", "system_temperature": "500 K", "pfa": 1.0e-6,
-                              "range_accuracy": "1 m", "azimuth_accuracy": "0.001 deg", "mti_improvement": "40 dB",
+                              "range_accuracy": "1 mm", "azimuth_accuracy": "1e-6 deg", "mti_improvement": "40 dB",
                               "guidance_channels": CHANNELS}, radar)},
         "t-missile": {"kind": "missile", "label": "test missile",
                       **merged({"min_range": f"{MIN_RANGE} m", "max_range": f"{MAX_RANGE} m", "min_altitude": "5 m",

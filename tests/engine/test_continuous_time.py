@@ -498,10 +498,13 @@ def test_a_fire_unit_freed_by_a_veto_takes_the_next_target_at_once(scenario, ste
         nominated, vetoed = mine[mine.kind == "nominated"], mine[mine.kind == "vetoed"]
         if len(vetoed) and vetoed.time.iloc[0] == nominated.time.min():  # the first decision, a veto
             other = nominated[nominated.target != vetoed.target.iloc[0]]
-            assert other.time.min() == pytest.approx(vetoed.time.iloc[0], abs=1e-9)
+            # at once: or as soon as the launcher's own track of it gives a solution, found to the engine's 1 ms
+            # (the two cross the envelope together; the track, off by a centimetre, may put it a hair outside)
+            assert other.time.min() == pytest.approx(vetoed.time.iloc[0], abs=2.1e-3)
             checked += 1
         # a vetoed target is decided on afresh when nominated again: the whole 2 s, not at once
-        renominated = nominated[nominated.target.isin(vetoed.target) & (nominated.time > vetoed.time.min())]
+        first_veto = vetoed.groupby("target").time.min()
+        renominated = nominated[nominated.time > nominated.target.map(first_veto).fillna(np.inf)]
         for again in renominated.itertuples():
             decided = mine[mine.kind.isin(["vetoed", "launch"]) & (mine.target == again.target)
                            & (mine.time >= again.time)].time.min()
@@ -532,6 +535,7 @@ def test_a_fire_unit_the_greedy_assigner_leaves_free_takes_the_other_target_at_o
     launches = engine.events[engine.events.kind == "launch"]
     first = launches.groupby(["replication", "target"]).time.min().unstack()
     assert first.shape == (3, 2)
-    np.testing.assert_allclose(first.iloc[:, 1], first.iloc[:, 0], atol=1e-9)  # both at the same instant
+    # both at the same instant (to the engine's 1 ms: each launcher's own track of its target gives its solution)
+    np.testing.assert_allclose(first.iloc[:, 1], first.iloc[:, 0], atol=2.1e-3)
     units = launches.sort_values("time").groupby("replication").head(2).groupby("replication").unit.nunique()
     assert (units == 2).all()

@@ -27,7 +27,11 @@ sensor's in bearing by its own sigma at any elevation, and a fire unit launches 
 that lies within the missile's reach plus the basket (the truth's intercept stood in where the track gave none; a
 track thrown off by a radar's north correction had missiles fly for a minute): the nodes' tracks, so aim points and
 a few launches, moved (over the pinned replications: airbase-as-designed engagements 6.95 -> 6.975, kills 4.5 ->
-4.525; designed-greedy-salvo-in-the-loop engagements 5.15 -> 5.0, kills 4.425 -> 4.25).
+4.525; designed-greedy-salvo-in-the-loop engagements 5.15 -> 5.0, kills 4.425 -> 4.25); and by the fire unit's
+own envelope: a target the truth puts in the envelope and the fire unit's own track outside it (or gives no
+solution) waits for one, with a ``waiting`` event (reason ``no_solution``): every pinned metric stayed the same; the
+events gained those waits, and a few launches moved to the moment the fire unit's own solution opened
+(reference-large 2,052 -> 2,113 events, designed-greedy-salvo-in-the-loop 1,179 -> 1,185).
 Only a change meant to alter outcomes may re-pin it (the functions below, run over
 ``GOLDEN``, write the same structure). The typed events are turned back into the old text here, so the test
 checks the numeric columns too (missiles, time of flight, miss distance, reasons).

@@ -75,7 +75,7 @@ from iadsim.network import evaluate
 from iadsim.network.chain import picture_sources
 from iadsim.network.compiled import relevant_components
 from iadsim.network.emcon import Schedule, emitting, interrupted, last_lit, lit_until, on_time, silenced_at, switches
-from iadsim.physics.kinematics import in_launch_envelope, intercept
+from iadsim.physics.kinematics import MAX_TIME_OF_FLIGHT, in_launch_envelope
 from iadsim.physics.lethality import carleton_damage, carleton_sspk, cep_to_sigma, endgame_miss, salvo_pk
 from iadsim.registry import (
     ASSIGNERS,
@@ -204,6 +204,7 @@ class Context:
     visible_now: tuple = (-1, None)  # (step, visible(): (2, S, T) what each sensor sees at its samples, middle)
     looks_now: tuple = (-1, None)  # (step, step_looks())
     pending_ptr: tuple = (None, None)  # (pending reports, where each row's start)
+    wakes: list = field(default_factory=list)  # (rows, targets, times) in the window: own solutions opening
     shutdown: np.ndarray = None  # (4, S) each radar's shutdown on an ARM warning: probability, reaction, dark [s],
     #                               and 1 where the warning is its own track of the missile (0: the launch)
     radar_of: np.ndarray = None  # (T,) the sensor an anti-radiation missile is launched at (-1: not an ARM)
@@ -1108,6 +1109,7 @@ def fire_control(ctx: Context, k: int, st: State) -> None:
     now = np.flatnonzero(at < end)
     now = now[np.argsort(r[now], kind="stable")]  # by row (then as delivered)
     delivered = (row_pointers(r[now], len(ctx.reps)), t[now], at[now])
+    ctx.wakes.clear()
     w, out = ctx.world, st.outcomes
     # targets flying in the window, alive and taken for hostile in some replication, fire units able in some
     # replication: none changes back within a window, so no replication's events depend on the others
@@ -1134,11 +1136,28 @@ def fire_control(ctx: Context, k: int, st: State) -> None:
             if not len(nominated):
                 break
             again = union(union(authorise(ctx, k, st, clock, again), held), nominated)
+        if ctx.wakes:  # own solutions opening later in the window wake their rows as deliveries do
+            delivered = with_wakes(ctx, delivered)
         rows, nxt = next_events(ctx, st, clock, end, delivered, opened, rows)
         clock[rows] = nxt
     # what arrives in the window (a report arriving at its end is the next step's, with that step's feeds)
     fuse_until(ctx, st.picture, feeds, np.full(len(ctx.reps), np.nextafter(end, -np.inf)))
     account_emission(ctx, k, st.readiness, st.outcomes)
+
+
+def with_wakes(ctx: Context, delivered: tuple) -> tuple:
+    """``delivered`` (pointers by row, targets, times: what wakes a row for a flying idle target, :func:`next_events`)
+    with the moments :func:`assign` found a fire unit's own solution opening (``Context.wakes``, then emptied)."""
+    ptr, t, at = delivered
+    r = np.repeat(np.arange(len(ptr) - 1), np.diff(ptr))
+    rows = np.concatenate([r, *(w[0] for w in ctx.wakes)])
+    targets = np.concatenate([t, *(w[1] for w in ctx.wakes)])
+    times = np.concatenate([at, *(w[2] for w in ctx.wakes)])
+    ctx.wakes.clear()
+    keep = np.isfinite(times)
+    order = np.argsort(rows[keep], kind="stable")
+    rows, targets, times = rows[keep][order], targets[keep][order], times[keep][order]
+    return row_pointers(rows, len(ctx.reps)), targets, times
 
 
 def union(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -1565,10 +1584,7 @@ def engagement_geometry(ctx: Context, k: int, f, t, when) -> tuple[np.ndarray, n
     f, t, when = np.broadcast_arrays(f, t, when)
     shape = f.shape
     f, t, when = f.ravel(), t.ravel(), when.ravel()
-    dt = when - w.times[k]
-    nxt = min(k + 1, len(w.times) - 1)
-    here, there = w.height_agl[k, t].astype(float), w.height_agl[nxt, t].astype(float)
-    height = here + (there - here) * np.clip(dt / w.step, 0.0, 1.0)
+    height = height_at(w, k, t, when)
     velocity = velocity_at(w, k, t).astype(float)  # (stored float32: the kernel's arithmetic stays double)
     speed = np.linalg.norm(velocity, axis=-1)
     tof, point, ok, inside = engagement_points(w.fire_position, np.ascontiguousarray(f, np.int64),
@@ -1581,6 +1597,14 @@ def engagement_geometry(ctx: Context, k: int, f, t, when) -> tuple[np.ndarray, n
         ground = np.where(ok[special], np.hypot(d[:, 0], d[:, 1]), np.inf)  # no intercept: outside any envelope
         inside[special] = in_reach(ctx, fs, ground, height[special], speed[special], d)
     return (np.where(inside, tof, np.inf).reshape(shape), point.reshape(shape + (3,)), inside.reshape(shape))
+
+
+def height_at(w: World, k: int, t: np.ndarray, when: np.ndarray) -> np.ndarray:
+    """(n,) [m] targets ``t``'s heights above the ground at times ``when`` within step ``k``'s window (between the
+    step's geometry sample and the next, linearly): the height a launch envelope is judged at."""
+    nxt = min(k + 1, len(w.times) - 1)
+    here, there = w.height_agl[k, t].astype(float), w.height_agl[nxt, t].astype(float)
+    return here + (there - here) * np.clip((when - w.times[k]) / w.step, 0.0, 1.0)
 
 
 def range_limits(ctx: Context, f: np.ndarray, height: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -1684,10 +1708,20 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
     rr, when = rows[i], clock[rows[i]]
     tof, _, inside = engagement_geometry(ctx, k, f, t, when)  # exactly, at the clock
     ok = inside & firing_solution(ctx, st, k, rr, f, t, when, tof, inside)
-    aim_tof, aim = aim_points(ctx, k, pic, rr, f, t, when, tof)
-    ok &= solution_reaches(ctx, f, t, when, aim_tof, aim)
-    if w.part_time.any() or ctx.shutdowns:  # a radar that can guide it emits until the intercept (as authorise asks)
-        ok &= guided(ctx, st, rr, f, t, when, flight_time(aim_tof, tof, inside))
+    j = np.flatnonzero(ok)  # the fire units' own solutions, only where a launch may follow
+    if len(j):
+        aim_tof, aim = aim_points(ctx, k, pic, rr[j], f[j], t[j], when[j], tof[j])
+        reaches = solution_reaches(ctx, f[j], t[j], when[j], aim_tof, aim) & own_envelope(
+            ctx, k, pic, rr[j], f[j], t[j], when[j], aim)
+        if not reaches.all():  # they wait for their own solution: a report, or the moment the track gives one
+            n = j[~reaches]
+            wait(ctx, k, st, rr[n], f[n], t[n], when[n], Reason.NO_SOLUTION)
+            # (an intercept after the target's route ends stays after it as the track flies on: only a report helps)
+            n = n[before_the_end(ctx, t[n], when[n], aim_tof[~reaches])]
+            ctx.wakes.append((rr[n], t[n], solution_opens(ctx, k, pic, rr[n], f[n], t[n], when[n])))
+        if w.part_time.any() or ctx.shutdowns:  # a radar that can guide it emits until the intercept (as authorise)
+            reaches &= guided(ctx, st, rr[j], f[j], t[j], when[j], flight_time(aim_tof, tof[j], inside[j]))
+        ok[j] = reaches
     mode = ctx.defended[0][f]
     first = np.zeros(len(ok), bool)
     if mode.any():  # point defence: what flies at the units it defends, only or first
@@ -1844,7 +1878,7 @@ def firing_solution(ctx: Context, st: State, k: int, rr, ff, tt, when, tof, insi
     track of passive sensors' bearings alone has none, :data:`iadsim.tracking.picture.UNKNOWN_HEIGHT_SIGMA`). A
     target inside the envelope without one waits: a ``waiting`` event (reason ``immature_track``) when it starts
     to."""
-    doctrine, pic, eng = ctx.world.scenario.spec.doctrine, st.picture, st.engagements
+    doctrine, pic = ctx.world.scenario.spec.doctrine, st.picture
     if doctrine.maturity == "updates":
         ok = pic.updates[rr, ff, tt] >= doctrine.maturity_updates
     else:
@@ -1853,13 +1887,20 @@ def firing_solution(ctx: Context, st: State, k: int, rr, ff, tt, when, tof, insi
         ok = doctrine.maturity_sigmas * error <= ctx.basket
     ok = ok & (pic.p[rr, ff, tt, 2, 0] < UNKNOWN_HEIGHT_SIGMA**2)
     late = np.flatnonzero(inside & ~ok)
-    late = late[~eng.waiting[rr[late], tt[late]]]  # (most already wait: only those that may start to, in order)
-    for r, f, t, now in zip(rr[late], ff[late], tt[late], when[late], strict=True):
+    wait(ctx, k, st, rr[late], ff[late], tt[late], when[late], Reason.IMMATURE_TRACK)
+    return ok
+
+
+def wait(ctx: Context, k: int, st: State, rr, ff, tt, when, reason: Reason) -> None:
+    """Targets ``tt`` of rows ``rr`` that fire units ``ff`` could engage at ``when`` but for their own track (it
+    gives no firing solution yet, ``reason``) wait for one: each report of them reaching a fire unit wakes the row
+    (:func:`next_events`). A ``waiting`` event when a target starts to wait (once, until it is nominated)."""
+    eng = st.engagements
+    new = np.flatnonzero(~eng.waiting[rr, tt])  # (most already wait: only those that may start to, in order)
+    for r, f, t, now in zip(rr[new], ff[new], tt[new], when[new], strict=True):
         if not eng.waiting[r, t]:  # (a target twice: once)
             eng.waiting[r, t] = True
-            ctx.event(r, now, EventKind.WAITING, ctx.world.fire_unit[f], t, reason=Reason.IMMATURE_TRACK,
-                      where=TargetAt(k, t, now))
-    return ok
+            ctx.event(r, now, EventKind.WAITING, ctx.world.fire_unit[f], t, reason=reason, where=TargetAt(k, t, now))
 
 
 def nominate(ctx: Context, k: int, st: State, r: int, f: int, t: int, now: float) -> bool:
@@ -1948,7 +1989,8 @@ def authorise(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarr
     tof, _, inside = engagement_geometry(ctx, k, ff, tt, when)
     knows = known(ctx, k, st.readiness, st.tracks, rr, ff, tt, when)
     aim_tof, aim = aim_points(ctx, k, st.picture, rr, ff, tt, when, tof)
-    inside &= solution_reaches(ctx, ff, tt, when, aim_tof, aim)
+    inside &= solution_reaches(ctx, ff, tt, when, aim_tof, aim) & own_envelope(ctx, k, st.picture, rr, ff, tt, when,
+                                                                                aim)
     lit = guided(ctx, st, rr, ff, tt, when, flight_time(aim_tof, tof, inside))
     reason, salvo = np.empty(len(rr), np.int64), np.empty(len(rr), np.int64)
 
@@ -2096,6 +2138,61 @@ def solution_reaches(ctx: Context, ff, tt, when, aim_tof, aim) -> np.ndarray:
     return before_the_end(ctx, tt, when, aim_tof) & ~far
 
 
+def own_envelope(ctx: Context, k: int, pic: Picture, rr, ff, tt, when, aim) -> np.ndarray:
+    """(n,) bool: the intercepts fire units ``ff``'s own tracks predict (``aim`` (n, 3), :func:`aim_points`) lie in
+    their launch envelopes and launchers' sectors as the tracks give them: the aim point's ground range and bearing
+    and the track's speed, by :func:`in_reach`'s rule (the truth's, in :func:`engagement_geometry`, also holds: what
+    is launched must be able to fly there). A crew does not launch where its own computation puts the intercept
+    beyond the missile's longest range or short of its shortest (judged on the truth alone, half the first launches
+    at a target were aimed beyond it, with a radar of 150 m in range). The missile's altitudes are judged at the
+    target's true height above the ground: the catalog gives a radar's range and azimuth errors, not its
+    elevation's, and a plot's height error (the larger of the two) is no measurement to refuse a low flyer on."""
+    velocity = pic.x[rr, ff, tt, 3:]
+    d = aim - ctx.world.fire_position[ff]
+    with np.errstate(invalid="ignore"):  # (no intercept: NaN, outside)
+        inside = in_reach(ctx, ff, np.hypot(d[:, 0], d[:, 1]), height_at(ctx.world, k, tt, when),
+                          np.linalg.norm(velocity, axis=1), d)
+    return inside | (pic.updates[rr, ff, tt] == 0)  # (no track: the truth's, as aim_points aims)
+
+
+def solution_opens(ctx: Context, k: int, pic: Picture, rr, ff, tt, when) -> np.ndarray:
+    """(n,) the first moment after ``when`` (to 1 ms, within step ``k``'s window; inf: none) at which fire units
+    ``ff``'s own tracks of targets ``tt`` (rows ``rr``), flown on as they stand, give a solution
+    (:func:`solution_reaches`, :func:`own_envelope`): the event that wakes a row whose track gives none yet, as
+    :func:`openings` finds the truth's intercept entering the envelope (a report in between wakes it sooner).
+    Searched every :data:`OPENING_STRIDE`, then every millisecond before the first found."""
+    end = window(ctx, k)[1]
+    last = when + 1e-3 * np.floor((end - when) / 1e-3 - 1e-6)  # the last millisecond before the window's end
+    out = np.full(len(rr), np.inf)
+    coarse = _first_solution(ctx, k, pic, rr, ff, tt, when, last, OPENING_STRIDE)
+    i = np.flatnonzero(np.isfinite(coarse))
+    if len(i):
+        since = np.maximum(coarse[i] - OPENING_STRIDE, when[i])  # (on the millisecond lattice from when)
+        out[i] = _first_solution(ctx, k, pic, rr[i], ff[i], tt[i], since, coarse[i], 1e-3)
+    return out
+
+
+OPENING_STRIDE = 0.05
+"""[s] the coarse search of :func:`solution_opens` (a solution that opens and closes again within it between two
+of its points is found by the next event instead)."""
+
+
+def _first_solution(ctx: Context, k: int, pic: Picture, rr, ff, tt, since, until, stride: float) -> np.ndarray:
+    """(n,) the first of ``since + stride``, ``since + 2 stride``, ... and ``until`` (each pair's) at which the
+    pair's own track gives a solution (:func:`solution_opens`); inf: none."""
+    points = int(np.ceil(np.max(until - since, initial=0.0) / stride - 1e-6))
+    if points < 1:
+        return np.full(len(rr), np.inf)
+    grid = np.minimum(since[:, None] + stride * np.arange(1, points + 1)[None, :], until[:, None])  # (n, points)
+    n, m = np.nonzero(grid > since[:, None] + 1e-9)
+    at = grid[n, m]
+    aim_tof, aim = aim_points(ctx, k, pic, rr[n], ff[n], tt[n], at, np.zeros(len(n)))
+    ok = np.zeros(grid.shape, bool)
+    ok[n, m] = solution_reaches(ctx, ff[n], tt[n], at, aim_tof, aim) & own_envelope(
+        ctx, k, pic, rr[n], ff[n], tt[n], at, aim)
+    return np.where(ok.any(axis=1), grid[np.arange(len(rr)), np.argmax(ok, axis=1)], np.inf)
+
+
 def aim_points(ctx: Context, k: int, pic: Picture, rr, ff, tt, when, tof) -> tuple[np.ndarray, np.ndarray]:
     """The times of flight (n,) and aim points (n, 3) of launches: the intercept predicted from the fire unit's own
     track; where its track gives none (a target it predicts the missile cannot catch), an infinite time of flight
@@ -2106,9 +2203,12 @@ def aim_points(ctx: Context, k: int, pic: Picture, rr, ff, tt, when, tof) -> tup
     aim = position_at(w, k, tt, when) + velocity_at(w, k, tt) * np.where(np.isfinite(tof), tof, 0.0)[:, None]
     velocity = pic.x[rr, ff, tt, 3:]
     position = pic.x[rr, ff, tt, :3] + velocity * (when - pic.track_time[rr, ff, tt])[:, None]
-    tof_track, point, ok = intercept(w.fire_position[ff], position, velocity, ctx.speed[ff])
+    unread = np.zeros(len(ff))  # (the envelope is the truth's, engagement_geometry: no fire unit's is read here)
+    tof_track, point, ok, _ = engagement_points(  # (kinematics.intercept's rule, compiled)
+        w.fire_position, np.ascontiguousarray(ff, np.int64), position, velocity, ctx.speed, unread, unread,
+        *ctx.envelope, np.zeros(len(ctx.speed), bool))
     tracked = pic.updates[rr, ff, tt] > 0
-    use = np.asarray(ok) & tracked
+    use = ok & (tof_track <= MAX_TIME_OF_FLIGHT) & tracked
     return np.where(use, tof_track, np.where(tracked, np.inf, tof)), np.where(use[:, None], point, aim)
 
 
