@@ -185,7 +185,7 @@ def test_forced_detection_engages_every_threat_in_reach(make_scenario):
         assert not missed or engine.state.outcomes.expended[r] >= magazines, (r, missed)
     # not vacuous: most threats engaged (44-49 of 50 over seeds 0-7; every replication fires both magazines dry,
     # so which threats get a salvo is the draws' luck: the check per replication above is the test)
-    assert len(engaged) >= 0.85 * 5 * len(threats)
+    assert len(engaged) >= 0.88 * 5 * len(threats)
 
 
 @pytest.mark.parametrize("assignment", ["hungarian", "greedy"])

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from iadsim.engine import Engine, build_world
+from iadsim.engine import Engine, build_world, phases
 
 from ._fire_control import MAX_RANGE, MIN_RANGE, catalog, scenario_maker, stream
 
@@ -50,3 +50,24 @@ def test_a_launch_waits_for_its_solution_not_for_the_step(scenario):
     times = {step: _launches(scenario, step, 8)[1].time.to_numpy() for step in ("2 s", "0.25 s")}
     assert len(times["2 s"]) == len(times["0.25 s"]) >= 40
     np.testing.assert_allclose(times["2 s"], times["0.25 s"], atol=2.1e-3)
+
+
+def test_the_opening_search_finds_the_first_millisecond_a_full_scan_finds(scenario, monkeypatch):
+    """solution_opens searches every 50 ms, then every millisecond before the first found: at every call of a run
+    at a 2 s step, the same moment as a scan of every millisecond to the window's end."""
+    search, calls = phases.solution_opens, []
+
+    def checked(ctx, k, pic, rr, ff, tt, when):
+        out = search(ctx, k, pic, rr, ff, tt, when)
+        end = phases.window(ctx, k)[1]
+        last = when + 1e-3 * np.floor((end - when) / 1e-3 - 1e-6)
+        full = phases._first_solution(ctx, k, pic, rr, ff, tt, when, last, 1e-3)
+        calls.append((out, full))
+        return out
+
+    monkeypatch.setattr(phases, "solution_opens", checked)
+    _launches(scenario, "2 s", 4)
+    found = np.concatenate([out for out, _ in calls])
+    assert np.isfinite(found).sum() >= 5  # solutions that opened as the tracks flew on
+    for out, full in calls:
+        np.testing.assert_allclose(out, full, atol=1e-9)

@@ -198,6 +198,25 @@ def test_an_authorised_engagement_that_can_fire_launches(engine, far_and_seen):
     assert launch.track in (-1, 0)  # tracks are keyed by target until real tracks land
 
 
+def test_an_engagement_its_own_track_puts_outside_the_envelope_is_lost(engine, far_and_seen):
+    """The truth's intercept is inside the envelope; the fire unit's own track holds the target still, 500 m beyond
+    the missile's longest range (within it plus the 1 km basket, so not a certain miss by that rule): the crew's
+    own computation puts the intercept outside, and the engagement is lost as outside_envelope, nothing launched
+    (the truth's envelope alone launched it)."""
+    _, near = far_and_seen
+    _pending(engine, near)
+    w, pic, t = engine.w, engine.state.picture, 0
+    max_range = w.missile[0].max_range.value
+    bearing = w.position[near, t, :2] - w.fire_position[0, :2]
+    pic.x[0, 0, t, :2] = w.fire_position[0, :2] + bearing / np.linalg.norm(bearing) * (max_range + 500.0)
+    pic.x[0, 0, t, 2], pic.x[0, 0, t, 3:] = w.position[near, t, 2], 0.0
+    pic.track_time[0, 0, t], pic.updates[0, 0, t] = w.times[near], 5
+    before = engine.state.batteries.missiles[0, 0]
+    phases.authorise(engine.ctx, engine.state.time_index, engine.state, *_now(engine))
+    assert _lost_reason(engine) == "outside_envelope"
+    assert engine.state.batteries.missiles[0, 0] == before
+
+
 def test_a_leak_is_logged_where_the_threat_reached_its_asset(engine):
     world = engine.w
     engine.state.readiness.unit_up[:] = False  # nothing defends: every threat that arrives leaks

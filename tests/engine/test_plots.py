@@ -137,7 +137,7 @@ def test_false_tracks_confirm_at_the_rate_the_m_of_n_arithmetic_gives(scenario, 
     engine.run()
     ctx = engine.ctx
     looks = reps * len(world.times)  # one look a second
-    var = 1.0  # [m^2] the test radar's 1 m range accuracy (cross-range under 2 m): nothing beside the speed's
+    var = 1e-6  # [m^2] the test radar's 1 mm range accuracy (cross-range under 1 mm): nothing beside the speed's
     assert ctx.initial_speed_sigma == speed_sigma
     p, lam = _false_track_probability(pfa, var, ctx.gate, speed_sigma, 1.0, np.random.default_rng(1))
     expected = looks * lam * p

@@ -1098,8 +1098,9 @@ def fire_control(ctx: Context, k: int, st: State) -> None:
     """The fire-control cycle over the step's window, event by event: each replication advances its clock
     to its next event (an intercept, the end of a kill assessment or of an authorisation, a launcher free
     again, a track delivered to a fire unit, a target taking off, entering a launch envelope or reaching its
-    asset), handles what is due then in a fixed order, and assigns its free fire units; replications with
-    nothing left wait for the next step."""
+    asset, a waiting target's report reaching a fire unit or its own solution opening as its track flies on),
+    handles what is due then in a fixed order, and assigns its free fire units; replications with nothing left
+    wait for the next step."""
     start, end = window(ctx, k)
     clock = np.full(len(ctx.reps), start)
     rows = np.arange(len(ctx.reps))
@@ -1210,7 +1211,8 @@ def next_events(ctx: Context, st: State, clock: np.ndarray, end: float, delivere
     an engagement's due time, a threat reaching its asset, and for a row with a flying idle target a launcher free
     again, a target opening, a track delivered, a report reaching a fire unit for a target waiting for a firing
     solution); ``delivered`` (pointers by row, targets, times): tracks reaching fire units' pictures in the window,
-    sorted by row; ``opened`` (targets, times): :func:`openings`."""
+    and the moments a waiting target's own solution opens (:func:`with_wakes`), sorted by row; ``opened``
+    (targets, times): :func:`openings`."""
     w, eng, out, q = ctx.world, st.engagements, st.outcomes, st.picture.pending
     q = NO_REPORTS if q is None else q
     nxt = next_event_times(
@@ -1708,25 +1710,25 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
     rr, when = rows[i], clock[rows[i]]
     tof, _, inside = engagement_geometry(ctx, k, f, t, when)  # exactly, at the clock
     ok = inside & firing_solution(ctx, st, k, rr, f, t, when, tof, inside)
+    unsolved = np.zeros(len(ok), bool)  # feasible but for the fire unit's own solution
+    own_tof = np.full(len(ok), np.inf)
     j = np.flatnonzero(ok)  # the fire units' own solutions, only where a launch may follow
     if len(j):
-        aim_tof, aim = aim_points(ctx, k, pic, rr[j], f[j], t[j], when[j], tof[j])
-        reaches = solution_reaches(ctx, f[j], t[j], when[j], aim_tof, aim) & own_envelope(
+        own_tof[j], aim = aim_points(ctx, k, pic, rr[j], f[j], t[j], when[j], tof[j])
+        reaches = solution_reaches(ctx, f[j], t[j], when[j], own_tof[j], aim) & own_envelope(
             ctx, k, pic, rr[j], f[j], t[j], when[j], aim)
-        if not reaches.all():  # they wait for their own solution: a report, or the moment the track gives one
-            n = j[~reaches]
-            wait(ctx, k, st, rr[n], f[n], t[n], when[n], Reason.NO_SOLUTION)
-            # (an intercept after the target's route ends stays after it as the track flies on: only a report helps)
-            n = n[before_the_end(ctx, t[n], when[n], aim_tof[~reaches])]
-            ctx.wakes.append((rr[n], t[n], solution_opens(ctx, k, pic, rr[n], f[n], t[n], when[n])))
-        if w.part_time.any() or ctx.shutdowns:  # a radar that can guide it emits until the intercept (as authorise)
-            reaches &= guided(ctx, st, rr[j], f[j], t[j], when[j], flight_time(aim_tof, tof[j], inside[j]))
-        ok[j] = reaches
+        lit = np.ones(len(j), bool)
+        if w.part_time.any() or ctx.shutdowns:  # a radar that can guide it emits until the intercept (as authorise;
+            #                                     without a solution of its own, the truth's)
+            lit = guided(ctx, st, rr[j], f[j], t[j], when[j],
+                         flight_time(np.where(reaches, own_tof[j], tof[j]), tof[j], inside[j]))
+        ok[j], unsolved[j] = reaches & lit, ~reaches & lit
     mode = ctx.defended[0][f]
     first = np.zeros(len(ok), bool)
     if mode.any():  # point defence: what flies at the units it defends, only or first
-        at_defended = flying_at_defended(ctx, st, rr, f, t, when, ok & (mode > 0))
+        at_defended = flying_at_defended(ctx, st, rr, f, t, when, (ok | unsolved) & (mode > 0))
         ok &= (mode != ONLY) | at_defended
+        unsolved &= (mode != ONLY) | at_defended
         first = at_defended
     nominated, held = [], []
     feasible = np.flatnonzero(ok)  # by row (``rows`` ascend), so each row's feasible pairs are one run of it
@@ -1752,6 +1754,12 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
                     if not nominate(ctx, k, st, r, a, b, clock[r]):
                         held.append(r)
                     nominated.append(r)
+    n = np.flatnonzero(unsolved)
+    n = n[(eng.phase[rr[n], t[n]] == IDLE) & ~bat.busy[rr[n], f[n]]]  # (left idle, a fire unit free for it)
+    if len(n):  # they wait for their own solution: a report, or the moment the track, flown on, gives one
+        wait(ctx, k, st, rr[n], f[n], t[n], when[n], Reason.NO_SOLUTION)
+        n = n[before_the_end(ctx, t[n], when[n], own_tof[n])]  # (one after the route's end stays after it)
+        ctx.wakes.append((rr[n], t[n], solution_opens(ctx, k, pic, rr[n], f[n], t[n], when[n])))
     return tuple(np.unique(np.array(v, np.int64)) if v else np.zeros(0, np.int64) for v in (nominated, held))
 
 
@@ -2149,7 +2157,7 @@ def own_envelope(ctx: Context, k: int, pic: Picture, rr, ff, tt, when, aim) -> n
     elevation's, and a plot's height error (the larger of the two) is no measurement to refuse a low flyer on."""
     velocity = pic.x[rr, ff, tt, 3:]
     d = aim - ctx.world.fire_position[ff]
-    with np.errstate(invalid="ignore"):  # (no intercept: NaN, outside)
+    with np.errstate(invalid="ignore"):  # (a track giving no intercept: solution_reaches refuses it, not this)
         inside = in_reach(ctx, ff, np.hypot(d[:, 0], d[:, 1]), height_at(ctx.world, k, tt, when),
                           np.linalg.norm(velocity, axis=1), d)
     return inside | (pic.updates[rr, ff, tt] == 0)  # (no track: the truth's, as aim_points aims)
@@ -2168,7 +2176,8 @@ def solution_opens(ctx: Context, k: int, pic: Picture, rr, ff, tt, when) -> np.n
     i = np.flatnonzero(np.isfinite(coarse))
     if len(i):
         since = np.maximum(coarse[i] - OPENING_STRIDE, when[i])  # (on the millisecond lattice from when)
-        out[i] = _first_solution(ctx, k, pic, rr[i], ff[i], tt[i], since, coarse[i], 1e-3)
+        fine = _first_solution(ctx, k, pic, rr[i], ff[i], tt[i], since, coarse[i], 1e-3)
+        out[i] = np.where(np.isfinite(fine), fine, coarse[i])  # (the coarse point itself, if rounding hid it)
     return out
 
 
@@ -2180,11 +2189,12 @@ of its points is found by the next event instead)."""
 def _first_solution(ctx: Context, k: int, pic: Picture, rr, ff, tt, since, until, stride: float) -> np.ndarray:
     """(n,) the first of ``since + stride``, ``since + 2 stride``, ... and ``until`` (each pair's) at which the
     pair's own track gives a solution (:func:`solution_opens`); inf: none."""
-    points = int(np.ceil(np.max(until - since, initial=0.0) / stride - 1e-6))
-    if points < 1:
-        return np.full(len(rr), np.inf)
-    grid = np.minimum(since[:, None] + stride * np.arange(1, points + 1)[None, :], until[:, None])  # (n, points)
+    points = max(int(np.ceil(np.max(until - since, initial=0.0) / stride - 1e-6)), 0)
+    grid = np.minimum(since[:, None] + stride * np.arange(1, points + 1)[None, :], until[:, None])
+    grid = np.concatenate([grid, until[:, None]], axis=1)  # (n, points + 1): ``until`` checked whatever rounding
     n, m = np.nonzero(grid > since[:, None] + 1e-9)
+    if not len(n):
+        return np.full(len(rr), np.inf)
     at = grid[n, m]
     aim_tof, aim = aim_points(ctx, k, pic, rr[n], ff[n], tt[n], at, np.zeros(len(n)))
     ok = np.zeros(grid.shape, bool)
