@@ -2213,7 +2213,7 @@ def aim_points(ctx: Context, k: int, pic: Picture, rr, ff, tt, when, tof) -> tup
     aim = position_at(w, k, tt, when) + velocity_at(w, k, tt) * np.where(np.isfinite(tof), tof, 0.0)[:, None]
     velocity = pic.x[rr, ff, tt, 3:]
     position = pic.x[rr, ff, tt, :3] + velocity * (when - pic.track_time[rr, ff, tt])[:, None]
-    unread = np.zeros(len(ff))  # (the envelope is the truth's, engagement_geometry: no fire unit's is read here)
+    unread = np.zeros(len(ff))  # (no fire unit's envelope is judged here: own_envelope and engagement_geometry do)
     tof_track, point, ok, _ = engagement_points(  # (kinematics.intercept's rule, compiled)
         w.fire_position, np.ascontiguousarray(ff, np.int64), position, velocity, ctx.speed, unread, unread,
         *ctx.envelope, np.zeros(len(ctx.speed), bool))
