@@ -316,6 +316,53 @@ def test_positions_at_is_numpys_dead_reckoning_bit_for_bit():
     assert not np.array_equal(out, position[t])
 
 
+def test_plot_uniforms_give_the_full_keyed_normal_draw():
+    """box_muller of plot_uniforms is, for each plot, the full keyed normal draw over every (sensor, target, axis)
+    of its row's look (iadsim.engine.rng.normal of shape (S, T, 3) at the row's look number), at its sensor and
+    target: the plots' errors do not depend on which other plots a look makes."""
+    from iadsim.engine import rng
+    from iadsim.engine._kernels import plot_uniforms
+
+    g = np.random.default_rng(4)
+    R, S, T = 6, 3, 5
+    keys = rng.replication_keys(11, np.arange(R))
+    number = g.integers(0, 5000, (R, S))
+    rr, ss, tt = (g.integers(0, n, 40).astype(np.int64) for n in (R, S, T))
+    noise = rng.box_muller(*plot_uniforms(keys, number, rr, ss, tt, T, 2))
+    expected = np.stack([rng.normal(keys[r:r + 1], int(number[r, s]), 2, (S, T, 3))[0, s, t]
+                         for r, s, t in zip(rr, ss, tt, strict=True)])
+    np.testing.assert_array_equal(noise, expected)
+    assert len(np.unique(noise[:, 0])) == len(np.unique(np.stack([rr, ss, tt]), axis=1).T)  # (one number per plot)
+
+
+def test_ranged_errors_turn_the_draws_into_range_and_cross_range_errors():
+    """ranged_errors against the rotation written here: for a radar's plot, the first draw times its range accuracy
+    along the ground line of sight, the second times ground range times its azimuth accuracy across it (east of the
+    line when looking north), both over the plot's scale; the height's draw and the rows not named stay as drawn."""
+    from iadsim.engine._kernels import ranged_errors
+
+    g = np.random.default_rng(5)
+    sensor_position = g.uniform(-1e4, 1e4, (3, 3))
+    plot_errors = np.array([[150.0, 1e-3], [30.0, 2e-4], [500.0, 5e-3]])
+    ss = g.integers(0, 3, 50).astype(np.int64)
+    position = sensor_position[ss] + g.uniform(-5e4, 5e4, (50, 3))
+    draws, scale = g.standard_normal((50, 3)), g.uniform(50.0, 300.0, 50)
+    which = np.flatnonzero(g.random(50) < 0.7)
+    noise = draws.copy()
+    ranged_errors(sensor_position, plot_errors, ss, position, noise, scale, which)
+    d = position - sensor_position[ss]
+    ground = np.hypot(d[:, 0], d[:, 1])
+    line = np.stack([d[:, 0], d[:, 1]], axis=1) / ground[:, None]  # along the line of sight, on the ground
+    across = np.stack([line[:, 1], -line[:, 0]], axis=1)  # 90 degrees clockwise of it
+    error = (draws[:, :1] * plot_errors[ss, :1] * line
+             + (draws[:, 1] * ground * plot_errors[ss, 1])[:, None] * across) / scale[:, None]
+    np.testing.assert_allclose(noise[which, :2], error[which], rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(noise[which, 2], draws[which, 2])
+    rest = np.setdiff1d(np.arange(50), which)
+    np.testing.assert_array_equal(noise[rest], draws[rest])
+    assert np.abs(noise[which, :2] - draws[which, :2]).min() > 0
+
+
 def _settle_by_hand(items, st, persistent, reconsider, lost):
     """The authorisations' rules, one engagement after the other, on plain Python values."""
     reasons, salvos = [], []

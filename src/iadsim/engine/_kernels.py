@@ -10,8 +10,8 @@ from iadsim.engine.rng import uniform_one
 from iadsim.registry import ELEVATION, RANGING
 
 __all__ = ["assignable", "detections", "due_pairs", "engagement_points", "envelope_grid", "false_plot_places", "known",
-           "leaks_due", "looks_between", "merge_reports", "next_event_times", "poisson_sums", "positions_at",
-           "row_pointers", "settle_authorisations"]
+           "leaks_due", "looks_between", "merge_reports", "next_event_times", "plot_uniforms", "poisson_sums",
+           "positions_at", "ranged_errors", "row_pointers", "settle_authorisations"]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -607,3 +607,42 @@ def positions_at(position, velocity, t, ahead):  # pragma: no cover - compiled
         for a in range(3):
             out[i, a] = position[t[i], a] + np.float64(velocity[t[i], a]) * ahead[i]
     return out
+
+
+@numba.njit(cache=True, nogil=True)
+def plot_uniforms(keys, number, rr, ss, tt, n_targets, stream):  # pragma: no cover - compiled
+    """The two uniform streams of the plots' standard normal errors (:func:`iadsim.engine.rng.normal_at` draws its
+    normals from them, Box-Muller left to numpy): (n, 3) each, entry (j, a) keyed by row ``rr[j]``'s key (``keys``
+    (R,)), its look number (``number`` (R, S) at sensor ``ss[j]``) and the flat index ``(s * n_targets + t) * 3 + a``
+    of a full (S, T, 3) draw; ``stream`` the normal's, as ``normal_at`` takes it. The numbers ``normal_at`` reads,
+    without its broadcast index arrays."""
+    n = rr.shape[0]
+    u1, u2 = np.empty((n, 3)), np.empty((n, 3))
+    first = np.uint64(2 * stream + 1_000_001)  # (normal_at's two uniform streams: this one and the next)
+    for j in range(n):
+        key, look = keys[rr[j]], number[rr[j], ss[j]]
+        base = (ss[j] * n_targets + tt[j]) * 3
+        for a in range(3):
+            u1[j, a] = uniform_one(key, look, first, base + a)
+            u2[j, a] = uniform_one(key, look, first + np.uint64(1), base + a)
+    return u1, u2
+
+
+@numba.njit(cache=True, nogil=True)
+def ranged_errors(sensor_position, plot_errors, ss, position, noise, scale, which):  # pragma: no cover - compiled
+    """In place, rows ``which`` of ``noise`` (n, 3), standard normal draws, made the errors of ranging sensors ``ss``'s
+    plots at ``position`` (n, 3) with their own range and azimuth errors (``plot_errors`` (S, 2)), in units of
+    ``scale`` (n,) [m] (what the plot's noise is multiplied by: the sensor's ``measurement_sigma``): the first along
+    the line of sight on the ground (the range error), the second across it (ground range times the azimuth error),
+    the third, in height, left as drawn (``scale``: a 2-D radar measures none; the plot's claim). Isotropic noise of
+    the larger on every axis had a radar err in range by its cross-range error: at 40 km about twice the catalog's
+    range accuracy."""
+    for j in which:
+        s = ss[j]
+        dx, dy = position[j, 0] - sensor_position[s, 0], position[j, 1] - sensor_position[s, 1]
+        ground = max(np.hypot(dx, dy), 1e-9)
+        east, north = dx / ground, dy / ground
+        along = noise[j, 0] * plot_errors[s, 0] / scale[j]
+        across = noise[j, 1] * ground * plot_errors[s, 1] / scale[j]
+        noise[j, 0] = along * east + across * north
+        noise[j, 1] = along * north - across * east

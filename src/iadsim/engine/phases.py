@@ -48,8 +48,10 @@ from iadsim.engine._kernels import (
     looks_between,
     merge_reports,
     next_event_times,
+    plot_uniforms,
     poisson_sums,
     positions_at,
+    ranged_errors,
     row_pointers,
     settle_authorisations,
 )
@@ -862,14 +864,13 @@ def sense(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, out: Outcomes)
         if angle.any():  # (its plot claims the larger of its angle errors: one variance per plot)
             pos[angle] = line_of_sight(ctx, ds[angle], pos[angle])
             sigma[angle] = ANGLE_RANGE * ctx.angle_sigma[ds[angle]].max(axis=1)
-        flat = ((ds * n_t + dt) * 3)[:, None] + np.arange(3)  # entries (r, s, t, :) of a full keyed normal draw
-        noise = rng.normal_at(ctx.keys[rr][:, None], number[rr, ds][:, None], S_NOISE, flat)
+        # entries (r, s, t, :) of a full keyed normal draw (rng.normal_at's numbers)
+        noise = rng.box_muller(*plot_uniforms(ctx.keys, number, rr, ds, dt, n_t, S_NOISE))
         if angle.any():
             noise[angle] = angular_noise(ctx, ds[angle], pos[angle], noise[angle], np.maximum(sigma[angle], MIN_SIGMA))
-        ranged = ~angle & np.isfinite(ctx.plot_errors[ds, 0])
-        if ranged.any():
-            noise[ranged] = ranged_noise(ctx, ds[ranged], pos[ranged], noise[ranged],
-                                         np.maximum(sigma[ranged], MIN_SIGMA))
+        ranged = np.flatnonzero(~angle & np.isfinite(ctx.plot_errors[ds, 0]))
+        if len(ranged):  # (in place: a ranging sensor's own range and azimuth errors)
+            ranged_errors(w.sensor_position, ctx.plot_errors, ds, pos, noise, np.maximum(sigma, MIN_SIGMA), ranged)
         # each look's detections (both by replication then sensor, and a detection's look is among the looks)
         det_ptr = np.empty(len(lr) + 1, np.int64)
         det_ptr[:-1], det_ptr[-1] = np.searchsorted(rr * n_s + ds, lr * n_s + ls), len(rr)
@@ -956,21 +957,6 @@ def angular_noise(ctx: Context, ss, sight, noise, scale) -> np.ndarray:
     sb, cb, se, ce = np.sin(bearing), np.cos(bearing), np.sin(elevation), np.cos(elevation)
     return (across[:, None] * np.stack([cb, -sb, np.zeros_like(sb)], axis=-1)
             + up[:, None] * np.stack([-sb * se, -cb * se, ce], axis=-1))
-
-
-def ranged_noise(ctx: Context, ss, position, noise, scale) -> np.ndarray:
-    """(n, 3) the errors, in units of ``scale`` (n,) [m] (what the plot's noise is multiplied by: the sensor's
-    ``measurement_sigma``), of ranging sensors ``ss``'s plots at ``position`` (n, 3) drawn with their own range and
-    azimuth errors (``Context.plot_errors``) from standard normal draws ``noise`` (n, 3): the first along the line of
-    sight on the ground (the range error), the second across it (ground range times the azimuth error), the third
-    in height (``scale``: a 2-D radar measures none; the plot's claim). Isotropic noise of the larger on every axis
-    had a radar err in range by its cross-range error: at 40 km about twice the catalog's range accuracy."""
-    d = position - ctx.world.sensor_position[ss]
-    ground = np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-9)
-    east, north = d[:, 0] / ground, d[:, 1] / ground
-    along = noise[:, 0] * ctx.plot_errors[ss, 0] / scale
-    across = noise[:, 1] * ground * ctx.plot_errors[ss, 1] / scale
-    return np.stack([along * east + across * north, along * north - across * east, noise[:, 2]], axis=-1)
 
 
 def first_detection(w: World, out: Outcomes, rr, tt, at) -> None:

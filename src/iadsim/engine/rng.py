@@ -85,8 +85,8 @@ def _flat(*args):
 
 def normal(keys: np.ndarray, step: int, stream: int, shape: tuple[int, ...] = ()) -> np.ndarray:
     """Standard normal draws (Box-Muller on two keyed uniform streams)."""
-    return _box_muller(uniform(keys, step, 2 * stream + 1_000_001, shape),
-                       uniform(keys, step, 2 * stream + 1_000_002, shape))
+    return box_muller(uniform(keys, step, 2 * stream + 1_000_001, shape),
+                      uniform(keys, step, 2 * stream + 1_000_002, shape))
 
 
 def normal_at(keys: np.ndarray, step: int, stream: int, index) -> np.ndarray:
@@ -98,14 +98,14 @@ def normal_at(keys: np.ndarray, step: int, stream: int, index) -> np.ndarray:
         *flat, shape = _flat(keys, step, first, index)
         u1, u2 = np.empty(shape), np.empty(shape)
         _uniform_fill(*flat, 1, u1.reshape(-1), u2.reshape(-1))
-    return _box_muller(u1, u2)
+    return box_muller(u1, u2)
 
 
-def _box_muller(u1, u2):
+def box_muller(u1, u2):
     """Standard normals ``sqrt(-2 log(1 - u1)) cos(2 pi u2)`` from two uniform draws; arrays are overwritten (the
     same operations in the same order, without temporaries); a scalar gives a scalar."""
     if not np.ndim(u1):
-        return _box_muller(np.array(u1, float), np.array(u2, float))[()]
+        return box_muller(np.array(u1, float), np.array(u2, float))[()]
     np.negative(u1, out=u1)
     np.log1p(u1, out=u1)
     np.multiply(-2.0, u1, out=u1)
