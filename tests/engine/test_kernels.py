@@ -363,6 +363,141 @@ def test_ranged_errors_turn_the_draws_into_range_and_cross_range_errors():
     assert np.abs(noise[which, :2] - draws[which, :2]).min() > 0
 
 
+def _paths(g, T=8):
+    """A window [100, 101) s and targets at its two samples: heights above the ground (float32), positions, float32
+    velocities, and which start their route within the window (carried back from the next sample)."""
+    heights = g.uniform(0, 3000, (2, T)).astype(np.float32)
+    positions = g.uniform(-3e4, 3e4, (2, T, 3))
+    velocities = g.uniform(-300, 300, (2, T, 3)).astype(np.float32)
+    starting = g.random(T) < 0.3
+    return heights, positions, velocities, starting
+
+
+def _carried_here(positions, velocities, starting, t, when):
+    """Dead reckoning written here: from the window's sample (100 s), or back from the next (101 s) for a target that
+    starts within the window; the float32 velocity read as double."""
+    late = starting[t]
+    base = np.where(late[:, None], positions[1, t], positions[0, t])
+    velocity = np.where(late[:, None], velocities[1, t], velocities[0, t]).astype(float)
+    return base + velocity * (when - np.where(late, 101.0, 100.0))[:, None], velocity
+
+
+def test_truth_intercepts_are_the_intercept_of_the_targets_true_paths():
+    """truth_intercepts against iadsim.physics.kinematics.intercept of the dead-reckoned targets (written here), with
+    heights linear in the window and the box envelope's rule for the plain fire units only."""
+    from iadsim.engine._kernels import truth_intercepts
+    from iadsim.physics.kinematics import intercept
+
+    g = np.random.default_rng(6)
+    heights, positions, velocities, starting = _paths(g)
+    F, n = 4, 300
+    fire = g.uniform(-5e3, 5e3, (F, 3))
+    speed = np.array([900.0, 1200.0, 200.0, 2000.0])  # (the third slower than some targets: no intercept)
+    lo, hi = np.array([2e3, 3e3, 1e3, 5e3]), np.array([30e3, 45e3, 12e3, 60e3])
+    low, high, fastest = np.array([10.0, 25.0, 15.0, 0.0]), np.array([2e3, 2.5e3, 3e3, 2.7e3]), np.full(F, 280.0)
+    plain = np.array([True, True, False, True])
+    ff, tt = g.integers(0, F, n).astype(np.int64), g.integers(0, 8, n).astype(np.int64)
+    when = g.uniform(100.0, 101.0, n)
+    tof, point, ok, inside, height, target_speed = truth_intercepts(
+        fire, ff, tt, when, 100.0, 101.0, 1.0, heights[0], heights[1], positions[0], velocities[0], positions[1],
+        velocities[1], starting, speed, lo, hi, low, high, fastest, plain)
+    position, velocity = _carried_here(positions, velocities, starting, tt, when)
+    expected_tof, expected_point, feasible = intercept(fire[ff], position, velocity, speed[ff])
+    np.testing.assert_allclose(tof, expected_tof, rtol=1e-9)
+    np.testing.assert_allclose(point[ok], expected_point[feasible], rtol=1e-9, atol=1e-6)
+    np.testing.assert_array_equal(ok, feasible)
+    expected_height = heights[0, tt] + (heights[1, tt].astype(float) - heights[0, tt]) * (when - 100.0)
+    np.testing.assert_allclose(height, expected_height, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(target_speed, np.linalg.norm(velocity, axis=1), rtol=1e-12)
+    ground = np.hypot(*(expected_point[:, :2] - fire[ff, :2]).T)
+    box = ((ground >= lo[ff]) & (ground <= hi[ff]) & (expected_height >= low[ff]) & (expected_height <= high[ff])
+           & (target_speed <= fastest[ff]) & feasible & plain[ff])
+    np.testing.assert_array_equal(inside, box)
+    assert 0 < inside.sum() < n and starting[tt].any() and not feasible.all()
+
+
+def test_track_aims_aim_on_the_fire_units_own_track():
+    """track_aims against the rule written here: the intercept of the fire unit's own track flown on to the launch
+    (iadsim.physics.kinematics.intercept), if it exists within the longest flight; with a track but no such intercept,
+    an infinite time of flight; without a track, the truth's intercept and time of flight."""
+    from iadsim.engine._kernels import track_aims
+    from iadsim.physics.kinematics import intercept
+
+    g = np.random.default_rng(7)
+    heights, positions, velocities, starting = _paths(g)
+    R, F, T, n = 5, 3, 8, 200
+    fire = g.uniform(-5e3, 5e3, (F, 3))
+    speed = np.array([900.0, 400.0, 1500.0])
+    x = np.concatenate([g.uniform(-3e4, 3e4, (R, F, T, 3)), g.uniform(-300, 300, (R, F, T, 3))], axis=-1)
+    track_time = g.uniform(95.0, 100.0, (R, F, T))
+    updates = np.where(g.random((R, F, T)) < 0.8, g.integers(1, 9, (R, F, T)), 0).astype(np.int32)
+    rr, ff, tt = (g.integers(0, m, n).astype(np.int64) for m in (R, F, T))
+    when, tof = g.uniform(100.0, 101.0, n), np.where(g.random(n) < 0.8, g.uniform(5, 60, n), np.inf)
+    out, aim = track_aims(fire, rr, ff, tt, when, tof, x, track_time, updates, speed, 90.0, 100.0, 101.0,
+                          positions[0], velocities[0], positions[1], velocities[1], starting)
+    v = x[rr, ff, tt, 3:]
+    own_tof, own_point, _ = intercept(fire[ff], x[rr, ff, tt, :3] + v * (when - track_time[rr, ff, tt])[:, None], v,
+                                      speed[ff])
+    tracked, use = updates[rr, ff, tt] > 0, np.isfinite(own_tof) & (own_tof <= 90.0)
+    position, velocity = _carried_here(positions, velocities, starting, tt, when)
+    truth = position + velocity * np.where(np.isfinite(tof), tof, 0.0)[:, None]
+    np.testing.assert_allclose(out, np.where(tracked & use, own_tof, np.where(tracked, np.inf, tof)), rtol=1e-9)
+    np.testing.assert_allclose(aim, np.where((tracked & use)[:, None], own_point, truth), rtol=1e-9, atol=1e-6)
+    assert (tracked & use).any() and (tracked & ~use).any() and (~tracked).any()
+
+
+def test_own_reach_is_the_box_rule_on_the_own_tracks_aim_point():
+    """own_reach against the box envelope written here: the aim point's ground range, the target's true height (linear
+    in the window) and the own track's speed, for the plain fire units; a fire unit without a track is not refused."""
+    from iadsim.engine._kernels import own_reach
+
+    g = np.random.default_rng(8)
+    heights = g.uniform(0, 3000, (2, 8)).astype(np.float32)
+    R, F, T, n = 4, 3, 8, 300
+    fire = g.uniform(-5e3, 5e3, (F, 3))
+    x = np.concatenate([g.uniform(-3e4, 3e4, (R, F, T, 3)), g.uniform(-400, 400, (R, F, T, 3))], axis=-1)
+    updates = np.where(g.random((R, F, T)) < 0.8, 3, 0).astype(np.int32)
+    lo, hi = np.array([2e3, 3e3, 1e3]), np.array([20e3, 35e3, 12e3])
+    low, high, fastest = np.array([10.0, 25.0, 15.0]), np.array([2e3, 2.5e3, 3e3]), np.array([450.0, 500.0, 420.0])
+    plain = np.array([True, False, True])
+    rr, ff, tt = (g.integers(0, m, n).astype(np.int64) for m in (R, F, T))
+    when, aim = g.uniform(100.0, 101.0, n), g.uniform(-3e4, 3e4, (n, 3))
+    inside, ground, height, speed = own_reach(fire, rr, ff, tt, when, aim, x, updates, 100.0, 1.0, heights[0],
+                                              heights[1], lo, hi, low, high, fastest, plain)
+    expected_ground = np.hypot(aim[:, 0] - fire[ff, 0], aim[:, 1] - fire[ff, 1])
+    expected_height = heights[0, tt] + (heights[1, tt].astype(float) - heights[0, tt]) * (when - 100.0)
+    expected_speed = np.linalg.norm(x[rr, ff, tt, 3:], axis=1)
+    box = ((expected_ground >= lo[ff]) & (expected_ground <= hi[ff]) & (expected_height >= low[ff])
+           & (expected_height <= high[ff]) & (expected_speed <= fastest[ff]))
+    np.testing.assert_allclose(ground, expected_ground, rtol=1e-12)
+    np.testing.assert_allclose(height, expected_height, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(speed, expected_speed, rtol=1e-12)
+    np.testing.assert_array_equal(inside, plain[ff] & (box | (updates[rr, ff, tt] == 0)))
+    assert (plain[ff] & box).any() and (plain[ff] & ~box & (updates[rr, ff, tt] > 0)).any()
+
+
+def test_predicted_errors_propagate_each_axis_covariance_at_constant_velocity():
+    """predicted_errors against the propagation written here: per axis, var(p + h v) = pp + 2 h pv + h^2 vv, summed
+    over the three axes, its square root; inf without a track."""
+    from iadsim.engine._kernels import predicted_errors
+
+    g = np.random.default_rng(9)
+    R, N, T, n = 3, 4, 5, 100
+    shape = (R, N, T, 3)
+    sd_p, sd_v, rho = g.uniform(10, 500, shape), g.uniform(1, 50, shape), g.uniform(-0.9, 0.9, shape)
+    p = np.stack([sd_p**2, rho * sd_p * sd_v, sd_v**2], axis=-1)
+    updates = np.where(g.random((R, N, T)) < 0.8, 5, 0).astype(np.int32)
+    rr, ff, tt = (g.integers(0, m, n).astype(np.int64) for m in (R, N, T))
+    ahead = g.uniform(0, 30, n)
+    out = predicted_errors(p, updates, rr, ff, tt, ahead)
+    h = ahead[:, None]
+    a, b, c = sd_p[rr, ff, tt], sd_v[rr, ff, tt], rho[rr, ff, tt]
+    variance = a**2 + 2 * h * c * a * b + (h * b) ** 2
+    expected = np.where(updates[rr, ff, tt] > 0, np.sqrt(variance.sum(axis=1)), np.inf)
+    np.testing.assert_allclose(out, expected, rtol=1e-12)
+    assert np.isinf(out).any() and np.isfinite(out).any()
+
+
 def _settle_by_hand(items, st, persistent, reconsider, lost):
     """The authorisations' rules, one engagement after the other, on plain Python values."""
     reasons, salvos = [], []

@@ -395,9 +395,11 @@ def test_a_launch_is_aimed_only_on_the_fire_units_own_solution():
     truth = np.broadcast_to(np.array([[[10e3, 0.0, 1e3]]]), (K, T, 3))  # the truth: 10 km east, still
     world = SimpleNamespace(times=np.arange(K, dtype=float), position=truth, velocity=np.zeros((K, T, 3), np.float32),
                             starts_within=np.zeros(K, bool), fire_position=np.zeros((1, 3)),
-                            arrival_time=np.full(T, np.inf))
+                            arrival_time=np.full(T, np.inf), height_agl=np.zeros((K, T), np.float32),
+                            target_ids=list(range(T)))
     ctx = SimpleNamespace(world=world, speed=np.array([500.0]), longest_reach=np.array([20e3]), basket=1e3,
-                          envelope=tuple(np.zeros(1) for _ in range(5)))  # (the box's limits: aim_points reads none)
+                          envelope=tuple(np.zeros(1) for _ in range(5)),  # (the box's limits: aim_points reads none)
+                          paths_now=(-1, None))
     fleeing = np.array([[[[10e3, 0.0, 0.0, 800.0, 0.0, 0.0]]]])  # the track: 10 km east (level), fleeing at 800 m/s
     closing = fleeing * [1, 1, 1, -1, 1, 1]  # or closing at 800 m/s
     for x, updates, expect in ((fleeing, 1, np.inf), (closing, 1, 10e3 / 1300.0), (fleeing, 0, 20.0)):

@@ -10,8 +10,9 @@ from iadsim.engine.rng import uniform_one
 from iadsim.registry import ELEVATION, RANGING
 
 __all__ = ["assignable", "detections", "due_pairs", "engagement_points", "envelope_grid", "false_plot_places", "known",
-           "leaks_due", "looks_between", "merge_reports", "next_event_times", "plot_uniforms", "poisson_sums",
-           "positions_at", "ranged_errors", "row_pointers", "settle_authorisations"]
+           "leaks_due", "looks_between", "merge_reports", "next_event_times", "own_reach", "plot_uniforms",
+           "poisson_sums", "positions_at", "predicted_errors", "ranged_errors", "row_pointers",
+           "settle_authorisations", "track_aims", "truth_intercepts"]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -646,3 +647,126 @@ def ranged_errors(sensor_position, plot_errors, ss, position, noise, scale, whic
         across = noise[j, 1] * ground * plot_errors[s, 1] / scale[j]
         noise[j, 0] = along * east + across * north
         noise[j, 1] = along * north - across * east
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _height(t, at, t0, step, height0, height1):  # pragma: no cover - compiled
+    """Target ``t``'s height above the ground at ``at``: linear between the window's samples (float32 ``height0``,
+    ``height1`` (T,), read as double) from ``t0``, clipped to the window (:func:`iadsim.engine.phases.height_at`)."""
+    here, there = np.float64(height0[t]), np.float64(height1[t])
+    return here + (there - here) * min(max((at - t0) / step, 0.0), 1.0)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _carry(t, at, t0, t1, position0, velocity0, position1, velocity1, starting, position, velocity,
+           i):  # pragma: no cover - compiled
+    """Row ``i`` of ``position`` and ``velocity`` (n, 3): target ``t`` at ``at`` in the window ``[t0, t1)``, carried
+    from the sample by its velocity (``position0``, float32 ``velocity0`` (T, 3), read as double) or, for one that
+    starts its route within the window (``starting`` (T,)), back from the next sample
+    (:func:`iadsim.engine.phases.position_at`, :func:`~iadsim.engine.phases.velocity_at`)."""
+    ahead = at - t0
+    if starting[t]:
+        ahead = ahead - (t1 - t0)
+        for a in range(3):
+            velocity[i, a] = np.float64(velocity1[t, a])
+            position[i, a] = position1[t, a] + velocity[i, a] * ahead
+    else:
+        for a in range(3):
+            velocity[i, a] = np.float64(velocity0[t, a])
+            position[i, a] = position0[t, a] + velocity[i, a] * ahead
+
+
+@numba.njit(cache=True, nogil=True)
+def truth_intercepts(fire, ff, tt, when, t0, t1, step, height0, height1, position0, velocity0, position1, velocity1,
+                     starting, speed, lo, hi, low, high, fastest, plain):  # pragma: no cover - compiled
+    """:func:`engagement_points` of fire units ``ff`` at targets ``tt`` (n,) on their true paths at times ``when``
+    (n,) in a step's window ``[t0, t1)`` (:func:`_carry`; heights by :func:`_height`, ``step`` the sampling step),
+    and the targets' heights and speeds there: what :func:`iadsim.engine.phases.engagement_geometry` reads, in its
+    arithmetic and order. Returns (n,) time of flight, (n, 3) intercept point, (n,) whether one exists and (n,)
+    inside (plain fire units only), then (n,) heights and speeds."""
+    n = ff.shape[0]
+    height, target_speed = np.empty(n), np.empty(n)
+    position, velocity = np.empty((n, 3)), np.empty((n, 3))
+    for i in range(n):
+        height[i] = _height(tt[i], when[i], t0, step, height0, height1)
+        _carry(tt[i], when[i], t0, t1, position0, velocity0, position1, velocity1, starting, position, velocity, i)
+        target_speed[i] = np.sqrt(velocity[i, 0] * velocity[i, 0] + velocity[i, 1] * velocity[i, 1]
+                                  + velocity[i, 2] * velocity[i, 2])
+    tof, point, ok, inside = engagement_points(fire, ff, position, velocity, speed, height, target_speed, lo, hi, low,
+                                               high, fastest, plain)
+    return tof, point, ok, inside, height, target_speed
+
+
+@numba.njit(cache=True, nogil=True)
+def track_aims(fire, rr, ff, tt, when, tof, x, track_time, updates, speed, longest, t0, t1, position0, velocity0,
+               position1, velocity1, starting):  # pragma: no cover - compiled
+    """:func:`iadsim.engine.phases.aim_points` in its arithmetic and order: for launches of fire units ``ff`` at
+    targets ``tt`` of rows ``rr`` at ``when`` (n,), the intercept (:func:`_time_of_flight`) predicted from the fire
+    unit's own track (``x`` (R, N, T, 6) at ``track_time``, flown on to ``when``; ``updates`` 0: no track), if within
+    ``longest`` [s] of flight; where the track gives none, an infinite time of flight at the truth's point; without
+    a track, the truth's (time of flight ``tof``, :func:`_carry`). Returns (n,) times of flight and (n, 3) aim
+    points."""
+    n = ff.shape[0]
+    out, aim = np.empty(n), np.empty((n, 3))
+    position, velocity = np.empty((n, 3)), np.empty((n, 3))
+    for i in range(n):
+        r, f, t = rr[i], ff[i], tt[i]
+        _carry(t, when[i], t0, t1, position0, velocity0, position1, velocity1, starting, position, velocity, i)
+        lead = tof[i] if np.isfinite(tof[i]) else 0.0
+        vx, vy, vz = x[r, f, t, 3], x[r, f, t, 4], x[r, f, t, 5]
+        dt = when[i] - track_time[r, f, t]
+        px, py, pz = x[r, f, t, 0] + vx * dt, x[r, f, t, 1] + vy * dt, x[r, f, t, 2] + vz * dt
+        s = _time_of_flight(fire[f, 0], fire[f, 1], fire[f, 2], px, py, pz, vx, vy, vz, speed[f] ** 2)
+        tracked = updates[r, f, t] > 0
+        if tracked and np.isfinite(s) and s <= longest:
+            out[i] = s
+            aim[i, 0], aim[i, 1], aim[i, 2] = px + vx * s, py + vy * s, pz + vz * s
+        else:
+            out[i] = np.inf if tracked else tof[i]
+            for a in range(3):
+                aim[i, a] = position[i, a] + velocity[i, a] * lead
+    return out, aim
+
+
+@numba.njit(cache=True, nogil=True)
+def own_reach(fire, rr, ff, tt, when, aim, x, updates, t0, step, height0, height1, lo, hi, low, high, fastest,
+              plain):  # pragma: no cover - compiled
+    """For :func:`iadsim.engine.phases.own_envelope`, in its arithmetic: the aim points' ground ranges from fire units
+    ``ff`` (``aim`` (n, 3)), the targets' true heights at ``when`` (:func:`_height`) and the speeds of the fire units'
+    own tracks (``x`` (R, N, T, 6) of rows ``rr``, targets ``tt``), and for the ``plain`` (F,) fire units whether
+    that lies in the box envelope (the limits (F,)) or the fire unit holds no track (``updates`` 0): (n,) each; inside
+    False for the others (the engine's numpy rule decides theirs)."""
+    n = ff.shape[0]
+    ground, height, speed = np.empty(n), np.empty(n), np.empty(n)
+    inside = np.zeros(n, np.bool_)
+    for i in range(n):
+        r, f, t = rr[i], ff[i], tt[i]
+        ground[i] = np.hypot(aim[i, 0] - fire[f, 0], aim[i, 1] - fire[f, 1])
+        height[i] = _height(t, when[i], t0, step, height0, height1)
+        vx, vy, vz = x[r, f, t, 3], x[r, f, t, 4], x[r, f, t, 5]
+        speed[i] = np.sqrt(vx * vx + vy * vy + vz * vz)
+        if plain[f]:
+            g, h = ground[i], height[i]
+            inside[i] = ((g >= lo[f] and g <= hi[f] and h >= low[f] and h <= high[f] and speed[i] <= fastest[f])
+                         or updates[r, f, t] == 0)
+    return inside, ground, height, speed
+
+
+@numba.njit(cache=True, nogil=True)
+def predicted_errors(p, updates, rr, ff, tt, ahead):  # pragma: no cover - compiled
+    """:func:`iadsim.engine.phases.predicted_error` in its arithmetic and order: (n,) the RMS position error of nodes
+    ``ff``'s tracks of targets ``tt`` (rows ``rr``; covariances ``p`` (R, N, T, 3, 3): per axis pp, pv, vv) predicted
+    ``ahead`` (n,) seconds at constant velocity (inf: no track, ``updates`` 0)."""
+    n = rr.shape[0]
+    out = np.empty(n)
+    for i in range(n):
+        r, f, t = rr[i], ff[i], tt[i]
+        if updates[r, f, t] <= 0:
+            out[i] = np.inf
+            continue
+        h = ahead[i]
+        total = 0.0
+        for a in range(3):
+            total += p[r, f, t, a, 0] + 2.0 * h * p[r, f, t, a, 1] + (h * h) * p[r, f, t, a, 2]
+        out[i] = np.sqrt(0.0 if total < 0.0 else total)
+    return out

@@ -48,12 +48,16 @@ from iadsim.engine._kernels import (
     looks_between,
     merge_reports,
     next_event_times,
+    own_reach,
     plot_uniforms,
     poisson_sums,
     positions_at,
+    predicted_errors,
     ranged_errors,
     row_pointers,
     settle_authorisations,
+    track_aims,
+    truth_intercepts,
 )
 from iadsim.engine._kernels import assignable as assignable_kernel
 from iadsim.engine._kernels import known as known_kernel
@@ -205,6 +209,7 @@ class Context:
     time_to_asset_at: dict = field(default_factory=dict)  # chunk -> (GEOMETRY_CHUNK, T) time to asset (by_chunk)
     visible_now: tuple = (-1, None)  # (step, visible(): (2, S, T) what each sensor sees at its samples, middle)
     looks_now: tuple = (-1, None)  # (step, step_looks())
+    paths_now: tuple = (-1, None)  # (step, true_paths())
     pending_ptr: tuple = (None, None)  # (pending reports, where each row's start)
     wakes: list = field(default_factory=list)  # (rows, targets, times) in the window: own solutions opening
     shutdown: np.ndarray = None  # (4, S) each radar's shutdown on an ARM warning: probability, reaction, dark [s],
@@ -1070,12 +1075,8 @@ def predicted_error(pic: Picture, rr, ff, tt, ahead) -> np.ndarray:
     """RMS 3-D position error [m] of fire units ``ff``'s tracks of (rows ``rr``, targets ``tt``) predicted
     ``ahead`` seconds past their last update at constant velocity: the estimate's error alone, without process
     noise (a manoeuvre over that time is the end game's: :func:`single_shot_pk`) (inf: no track)."""
-    h = np.asarray(ahead, float)
-    p = pic.p[rr, ff, tt]
-    pp, pv, vv = p[..., 0], p[..., 1], p[..., 2]  # each (n, 3): per axis
-    hh = h[..., None]
-    pos = (pp + 2 * hh * pv + hh**2 * vv).sum(axis=-1)
-    return np.where(pic.updates[rr, ff, tt] > 0, np.sqrt(np.maximum(pos, 0.0)), np.inf)
+    return predicted_errors(pic.p, pic.updates, *(np.ascontiguousarray(a, np.int64) for a in (rr, ff, tt)),
+                            np.ascontiguousarray(np.broadcast_to(ahead, np.shape(rr)), float))  # (compiled)
 
 
 # ------------------------------------------------------------------------------------------------ fire control
@@ -1571,13 +1572,10 @@ def engagement_geometry(ctx: Context, k: int, f, t, when) -> tuple[np.ndarray, n
     w = ctx.world
     f, t, when = np.broadcast_arrays(f, t, when)
     shape = f.shape
-    f, t, when = f.ravel(), t.ravel(), when.ravel()
-    height = height_at(w, k, t, when)
-    velocity = velocity_at(w, k, t).astype(float)  # (stored float32: the kernel's arithmetic stays double)
-    speed = np.linalg.norm(velocity, axis=-1)
-    tof, point, ok, inside = engagement_points(w.fire_position, np.ascontiguousarray(f, np.int64),
-                                               position_at(w, k, t, when), velocity, ctx.speed, height, speed,
-                                               *ctx.envelope, ctx.plain)
+    f, t, when = (np.ascontiguousarray(a.ravel(), dtype) for a, dtype in ((f, np.int64), (t, np.int64), (when, float)))
+    t0, t1, heights, paths = true_paths(ctx, k)  # (height_at's, position_at's and velocity_at's numbers)
+    tof, point, ok, inside, height, speed = truth_intercepts(w.fire_position, f, t, when, t0, t1, w.step, *heights,
+                                                             *paths, ctx.speed, *ctx.envelope, ctx.plain)
     special = np.flatnonzero(~ctx.plain[f])
     if len(special):
         fs = f[special]
@@ -1593,6 +1591,20 @@ def height_at(w: World, k: int, t: np.ndarray, when: np.ndarray) -> np.ndarray:
     nxt = min(k + 1, len(w.times) - 1)
     here, there = w.height_agl[k, t].astype(float), w.height_agl[nxt, t].astype(float)
     return here + (there - here) * np.clip((when - w.times[k]) / w.step, 0.0, 1.0)
+
+
+def true_paths(ctx: Context, k: int) -> tuple[float, float, tuple, tuple]:
+    """What the compiled kernels read to place targets in step ``k``'s window as :func:`height_at`,
+    :func:`position_at` and :func:`velocity_at` do: the window's sample times (the next one's, or the step's at the
+    last), the heights above the ground at both samples, and the positions and velocities at both with which targets
+    starting their route within the window (:func:`starting_in`) are carried back. Computed once per step."""
+    if ctx.paths_now[0] != k:
+        w = ctx.world
+        nxt = min(k + 1, len(w.times) - 1)
+        ctx.paths_now = (k, (float(w.times[k]), float(w.times[nxt]), (w.height_agl[k], w.height_agl[nxt]),
+                             (w.position[k], w.velocity[k], w.position[nxt], w.velocity[nxt],
+                              starting_in(w, k, np.arange(len(w.target_ids))))))
+    return ctx.paths_now[1]
 
 
 def range_limits(ctx: Context, f: np.ndarray, height: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -2141,12 +2153,20 @@ def own_envelope(ctx: Context, k: int, pic: Picture, rr, ff, tt, when, aim) -> n
     at a target were aimed beyond it, with a radar of 150 m in range). The missile's altitudes are judged at the
     target's true height above the ground: the catalog gives a radar's range and azimuth errors, not its
     elevation's, and a plot's height error (the larger of the two) is no measurement to refuse a low flyer on."""
-    velocity = pic.x[rr, ff, tt, 3:]
-    d = aim - ctx.world.fire_position[ff]
-    with np.errstate(invalid="ignore"):  # (a track giving no intercept: solution_reaches refuses it, not this)
-        inside = in_reach(ctx, ff, np.hypot(d[:, 0], d[:, 1]), height_at(ctx.world, k, tt, when),
-                          np.linalg.norm(velocity, axis=1), d)
-    return inside | (pic.updates[rr, ff, tt] == 0)  # (no track: the truth's, as aim_points aims)
+    w = ctx.world
+    t0, _, heights, _ = true_paths(ctx, k)  # (compiled for the plain fire units; in_reach for the others)
+    rr, ff, tt = (np.ascontiguousarray(a, np.int64) for a in (rr, ff, tt))
+    inside, ground, height, speed = own_reach(w.fire_position, rr, ff, tt, np.ascontiguousarray(when, float), aim,
+                                              pic.x, pic.updates, t0, w.step, *heights, *ctx.envelope, ctx.plain)
+    special = np.flatnonzero(~ctx.plain[ff])
+    if len(special):
+        fs = ff[special]
+        with np.errstate(invalid="ignore"):  # (a track giving no intercept: solution_reaches refuses it, not this)
+            inside[special] = in_reach(ctx, fs, ground[special], height[special], speed[special],
+                                       aim[special] - w.fire_position[fs])
+        inside[special] |= pic.updates[rr[special], fs, tt[special]] == 0  # (no track: the truth's, as aim_points
+        #                                                                    aims)
+    return inside
 
 
 def solution_opens(ctx: Context, k: int, pic: Picture, rr, ff, tt, when) -> np.ndarray:
@@ -2195,17 +2215,11 @@ def aim_points(ctx: Context, k: int, pic: Picture, rr, ff, tt, when, tof) -> tup
     (no launch: :func:`solution_reaches`, as a fire unit computing no intercept would not fire); where there is no
     track, the truth's (time of flight ``tof``: no launch is decided without a track, :func:`firing_solution`).
     The truth's intercept stood in for a track that gave none: a perfect aim where the fire unit had no solution."""
-    w = ctx.world
-    aim = position_at(w, k, tt, when) + velocity_at(w, k, tt) * np.where(np.isfinite(tof), tof, 0.0)[:, None]
-    velocity = pic.x[rr, ff, tt, 3:]
-    position = pic.x[rr, ff, tt, :3] + velocity * (when - pic.track_time[rr, ff, tt])[:, None]
-    unread = np.zeros(len(ff))  # (no fire unit's envelope is judged here: own_envelope and engagement_geometry do)
-    tof_track, point, ok, _ = engagement_points(  # (kinematics.intercept's rule, compiled)
-        w.fire_position, np.ascontiguousarray(ff, np.int64), position, velocity, ctx.speed, unread, unread,
-        *ctx.envelope, np.zeros(len(ctx.speed), bool))
-    tracked = pic.updates[rr, ff, tt] > 0
-    use = ok & (tof_track <= MAX_TIME_OF_FLIGHT) & tracked
-    return np.where(use, tof_track, np.where(tracked, np.inf, tof)), np.where(use[:, None], point, aim)
+    t0, t1, _, paths = true_paths(ctx, k)  # (kinematics.intercept's rule, compiled; no fire unit's envelope is
+    #                                        judged here: own_envelope and engagement_geometry do)
+    return track_aims(ctx.world.fire_position, *(np.ascontiguousarray(a, np.int64) for a in (rr, ff, tt)),
+                      np.ascontiguousarray(when, float), np.ascontiguousarray(tof, float), pic.x, pic.track_time,
+                      pic.updates, ctx.speed, MAX_TIME_OF_FLIGHT, t0, t1, *paths)
 
 
 def assess(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray) -> None:
