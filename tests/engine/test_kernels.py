@@ -498,6 +498,59 @@ def test_predicted_errors_propagate_each_axis_covariance_at_constant_velocity():
     assert np.isinf(out).any() and np.isfinite(out).any()
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_due_reports_are_those_arrived_by_their_rows_clock(seed):
+    """due_reports against numpy written here: the pending reports whose next arrival is by their row's clock, of
+    every row or of the rows named, ascending."""
+    from iadsim.engine._kernels import due_reports
+
+    g = np.random.default_rng(seed)
+    R, n = 12, 400
+    report_rows = np.sort(g.integers(0, R, n)).astype(np.int64)
+    next_at = np.where(g.random(n) < 0.2, np.inf, g.uniform(100.0, 101.0, n))
+    clock = g.uniform(100.0, 101.0, R)
+    ptr = row_pointers(report_rows, R)
+    due = next_at <= clock[report_rows]
+    np.testing.assert_array_equal(due_reports(True, np.zeros(0, np.int64), ptr, clock, report_rows, next_at),
+                                  np.flatnonzero(due))
+    rows = np.flatnonzero(g.random(R) < 0.4).astype(np.int64)
+    expected = np.flatnonzero(due & np.isin(report_rows, rows))
+    np.testing.assert_array_equal(due_reports(False, rows, ptr, clock, report_rows, next_at), expected)
+    assert 0 < len(expected) < due.sum()
+
+
+@pytest.mark.parametrize("by_updates", [False, True])
+def test_mature_tracks_is_the_maturity_rule(by_updates):
+    """mature_tracks against the doctrine's rule written here: enough updates, or the position error predicted to the
+    intercept (per axis pp + 2 h pv + h^2 vv, h from the track's time to the launch plus the time of flight where the
+    intercept is inside) times the sigmas within the basket; and a measured height (its variance below the
+    unknown's)."""
+    from iadsim.engine._kernels import mature_tracks
+
+    g = np.random.default_rng(10)
+    R, F, T, n = 3, 4, 5, 300
+    shape = (R, F, T, 3)
+    sd_p, sd_v = g.uniform(10, 400, shape), g.uniform(1, 60, shape)
+    p = np.stack([sd_p**2, 0.3 * sd_p * sd_v, sd_v**2], axis=-1)
+    p[..., 2, 0] = np.where(g.random((R, F, T)) < 0.15, 1e12, p[..., 2, 0])  # (some heights not measured)
+    updates = g.integers(0, 6, (R, F, T)).astype(np.int32)
+    track_time = g.uniform(95.0, 100.0, (R, F, T))
+    rr, ff, tt = (g.integers(0, m, n).astype(np.int64) for m in (R, F, T))
+    when, tof, inside = g.uniform(100.0, 101.0, n), g.uniform(2.0, 40.0, n), g.random(n) < 0.7
+    ok = mature_tracks(p, updates, track_time, rr, ff, tt, when, tof, inside, by_updates, 3, 3.0, 1500.0, 1e10)
+    u = updates[rr, ff, tt]
+    if by_updates:
+        expected = u >= 3
+    else:
+        h = (when - track_time[rr, ff, tt] + np.where(inside, tof, 0.0))[:, None]
+        a, b = sd_p[rr, ff, tt], sd_v[rr, ff, tt]
+        error = np.sqrt((a**2 + 2 * h * 0.3 * a * b + (h * b) ** 2).sum(axis=1))
+        expected = (u > 0) & (3.0 * error <= 1500.0)
+    expected &= p[rr, ff, tt, 2, 0] < 1e10
+    np.testing.assert_array_equal(ok, expected)
+    assert 0 < ok.sum() < n
+
+
 def _settle_by_hand(items, st, persistent, reconsider, lost):
     """The authorisations' rules, one engagement after the other, on plain Python values."""
     reasons, salvos = [], []

@@ -9,10 +9,10 @@ import numpy as np
 from iadsim.engine.rng import uniform_one
 from iadsim.registry import ELEVATION, RANGING
 
-__all__ = ["assignable", "detections", "due_pairs", "engagement_points", "envelope_grid", "false_plot_places", "known",
-           "leaks_due", "looks_between", "merge_reports", "next_event_times", "own_reach", "plot_uniforms",
-           "poisson_sums", "positions_at", "predicted_errors", "ranged_errors", "row_pointers",
-           "settle_authorisations", "track_aims", "truth_intercepts"]
+__all__ = ["assignable", "detections", "due_pairs", "due_reports", "engagement_points", "envelope_grid",
+           "false_plot_places", "known", "leaks_due", "looks_between", "mature_tracks", "merge_reports",
+           "next_event_times", "own_reach", "plot_uniforms", "poisson_sums", "positions_at", "predicted_errors",
+           "ranged_errors", "row_pointers", "settle_authorisations", "track_aims", "truth_intercepts"]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -752,21 +752,65 @@ def own_reach(fire, rr, ff, tt, when, aim, x, updates, t0, step, height0, height
     return inside, ground, height, speed
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _predicted_error(p, updates, r, f, t, h):  # pragma: no cover - compiled
+    """Node ``f``'s track of target ``t`` in row ``r``: its RMS position error predicted ``h`` seconds ahead
+    (:func:`predicted_errors`)."""
+    if updates[r, f, t] <= 0:
+        return np.inf
+    total = 0.0
+    for a in range(3):
+        total += p[r, f, t, a, 0] + 2.0 * h * p[r, f, t, a, 1] + (h * h) * p[r, f, t, a, 2]
+    return np.sqrt(0.0 if total < 0.0 else total)
+
+
 @numba.njit(cache=True, nogil=True)
 def predicted_errors(p, updates, rr, ff, tt, ahead):  # pragma: no cover - compiled
     """:func:`iadsim.engine.phases.predicted_error` in its arithmetic and order: (n,) the RMS position error of nodes
     ``ff``'s tracks of targets ``tt`` (rows ``rr``; covariances ``p`` (R, N, T, 3, 3): per axis pp, pv, vv) predicted
     ``ahead`` (n,) seconds at constant velocity (inf: no track, ``updates`` 0)."""
+    out = np.empty(rr.shape[0])
+    for i in range(rr.shape[0]):
+        out[i] = _predicted_error(p, updates, rr[i], ff[i], tt[i], ahead[i])
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def mature_tracks(p, updates, track_time, rr, ff, tt, when, tof, inside, by_updates, least_updates, sigmas, basket,
+                  unknown_var):  # pragma: no cover - compiled
+    """:func:`iadsim.engine.phases.firing_solution`'s maturity rule in its arithmetic and order, (n,) bool: the fire
+    units' tracks have ``least_updates`` updates (``by_updates``), or their position error predicted to the intercept
+    (``tof`` ahead of ``when`` where ``inside``, :func:`_predicted_error`) times ``sigmas`` fits the ``basket``; and
+    their height's variance is below ``unknown_var`` (measured)."""
     n = rr.shape[0]
-    out = np.empty(n)
+    out = np.empty(n, np.bool_)
     for i in range(n):
         r, f, t = rr[i], ff[i], tt[i]
-        if updates[r, f, t] <= 0:
-            out[i] = np.inf
-            continue
-        h = ahead[i]
-        total = 0.0
-        for a in range(3):
-            total += p[r, f, t, a, 0] + 2.0 * h * p[r, f, t, a, 1] + (h * h) * p[r, f, t, a, 2]
-        out[i] = np.sqrt(0.0 if total < 0.0 else total)
+        if by_updates:
+            ok = updates[r, f, t] >= least_updates
+        else:
+            ahead = when[i] - track_time[r, f, t] + (tof[i] if inside[i] else 0.0)
+            ok = sigmas * _predicted_error(p, updates, r, f, t, ahead) <= basket
+        out[i] = ok and p[r, f, t, 2, 0] < unknown_var
     return out
+
+
+@numba.njit(cache=True, nogil=True)
+def due_reports(every, rows, ptr, clock, report_rows, next_at):  # pragma: no cover - compiled
+    """The pending reports (ascending) whose next arrival at a node (``next_at``) is by their row's ``clock`` (R,):
+    of every row (``every``), else of replication rows ``rows`` (ascending; each row's reports are
+    ``ptr[r]:ptr[r + 1]``, the reports sorted by row ``report_rows``): numpy's ``flatnonzero`` of that test."""
+    out = np.empty(next_at.shape[0], np.int64)
+    n = 0
+    if every:
+        for j in range(next_at.shape[0]):
+            if next_at[j] <= clock[report_rows[j]]:
+                out[n] = j
+                n += 1
+    else:
+        for r in rows:
+            for j in range(ptr[r], ptr[r + 1]):
+                if next_at[j] <= clock[r]:
+                    out[n] = j
+                    n += 1
+    return out[:n]

@@ -41,11 +41,13 @@ from iadsim.engine._kernels import (
     VETOED,
     detections,
     due_pairs,
+    due_reports,
     engagement_points,
     envelope_grid,
     false_plot_places,
     leaks_due,
     looks_between,
+    mature_tracks,
     merge_reports,
     next_event_times,
     own_reach,
@@ -1049,17 +1051,8 @@ def fuse_until(ctx: Context, pic: Picture, feeds: np.ndarray, clock: np.ndarray,
     q = pic.pending
     if q is None:
         return
-    if rows is None or 4 * len(rows) > len(clock):
-        i = np.flatnonzero(q.next_at <= clock[q.rows])
-        if rows is not None:
-            mine = np.zeros(len(clock), bool)
-            mine[rows] = True
-            i = i[mine[q.rows[i]]]
-    else:  # a few rows: only their reports (sorted by row, so each row's are one slice)
-        lo, hi = np.searchsorted(q.rows, rows), np.searchsorted(q.rows, rows, side="right")
-        n = hi - lo
-        i = np.repeat(lo - np.cumsum(n) + n, n) + np.arange(n.sum())  # lo[j], ..., hi[j] - 1 for each row
-        i = i[q.next_at[i] <= clock[q.rows[i]]]
+    i = due_reports(rows is None, NO_ROWS if rows is None else np.ascontiguousarray(rows, np.int64),
+                    pending_rows(ctx, q), clock, q.rows, q.next_at)  # (each row's reports are one slice)
     if len(i):
         fuse_reports(pic.x, pic.p, pic.track_time, pic.updates, pic.stale, pic.bearings, i, q.rows, q.sensors,
                      q.targets, q.numbers, ctx.node_latency, feeds, clock, q.arrived, q.next_at, ctx.node_order,
@@ -1211,6 +1204,7 @@ def next_events(ctx: Context, st: State, clock: np.ndarray, end: float, delivere
     return rows[keep], nxt[keep]
 
 
+NO_ROWS = np.zeros(0, np.int64)
 NO_REPORTS = Reports(*(np.zeros(0, np.int64),) * 3, np.zeros((0, 5)), np.zeros(0, np.int64), np.zeros(0))
 
 
@@ -1885,13 +1879,10 @@ def firing_solution(ctx: Context, st: State, k: int, rr, ff, tt, when, tof, insi
     target inside the envelope without one waits: a ``waiting`` event (reason ``immature_track``) when it starts
     to."""
     doctrine, pic = ctx.world.scenario.spec.doctrine, st.picture
-    if doctrine.maturity == "updates":
-        ok = pic.updates[rr, ff, tt] >= doctrine.maturity_updates
-    else:
-        ahead = when - pic.track_time[rr, ff, tt] + np.where(inside, tof, 0.0)
-        error = predicted_error(pic, rr, ff, tt, ahead)
-        ok = doctrine.maturity_sigmas * error <= ctx.basket
-    ok = ok & (pic.p[rr, ff, tt, 2, 0] < UNKNOWN_HEIGHT_SIGMA**2)
+    ok = mature_tracks(pic.p, pic.updates, pic.track_time, *(np.ascontiguousarray(a, np.int64) for a in (rr, ff, tt)),
+                       np.ascontiguousarray(when, float), np.ascontiguousarray(tof, float), inside,
+                       doctrine.maturity == "updates", doctrine.maturity_updates, float(doctrine.maturity_sigmas),
+                       float(ctx.basket), UNKNOWN_HEIGHT_SIGMA**2)  # (predicted_error's propagation, compiled)
     late = np.flatnonzero(inside & ~ok)
     wait(ctx, k, st, rr[late], ff[late], tt[late], when[late], Reason.IMMATURE_TRACK)
     return ok
