@@ -651,8 +651,9 @@ def ranged_errors(sensor_position, plot_errors, ss, position, noise, scale, whic
 
 @numba.njit(cache=True, nogil=True, inline="always")
 def _height(t, at, t0, step, height0, height1):  # pragma: no cover - compiled
-    """Target ``t``'s height above the ground at ``at``: linear between the window's samples (float32 ``height0``,
-    ``height1`` (T,), read as double) from ``t0``, clipped to the window (:func:`iadsim.engine.phases.height_at`)."""
+    """Target ``t``'s height above the ground at ``at`` within a step's window from ``t0``: linear between the step's
+    geometry sample and the next (float32 ``height0``, ``height1`` (T,), read as double; ``step`` apart), clipped to
+    the window: the height a launch envelope is judged at."""
     here, there = np.float64(height0[t]), np.float64(height1[t])
     return here + (there - here) * min(max((at - t0) / step, 0.0), 1.0)
 

@@ -1561,13 +1561,15 @@ def _geometry(ctx: Context, ks: np.ndarray) -> np.ndarray:
 def engagement_geometry(ctx: Context, k: int, f, t, when) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Time of flight, intercept point and whether it lies inside the launch envelope and the launcher's
     sector, for fire units ``f`` firing at targets ``t`` at times ``when`` within step ``k``'s window
-    (arrays that broadcast); the time of flight is inf outside. Compiled (:func:`engagement_points`), with
-    :func:`in_reach` for the fire units with an envelope table or a launcher sector."""
+    (arrays that broadcast); the time of flight is inf outside. Compiled
+    (:func:`iadsim.engine._kernels.truth_intercepts`: the targets' heights above the ground linear between the step's
+    geometry sample and the next, the height an envelope is judged at), with :func:`in_reach` for the fire units with
+    an envelope table or a launcher sector."""
     w = ctx.world
     f, t, when = np.broadcast_arrays(f, t, when)
     shape = f.shape
     f, t, when = (np.ascontiguousarray(a.ravel(), dtype) for a, dtype in ((f, np.int64), (t, np.int64), (when, float)))
-    t0, t1, heights, paths = true_paths(ctx, k)  # (height_at's, position_at's and velocity_at's numbers)
+    t0, t1, heights, paths = true_paths(ctx, k)  # (position_at's and velocity_at's numbers)
     tof, point, ok, inside, height, speed = truth_intercepts(w.fire_position, f, t, when, t0, t1, w.step, *heights,
                                                              *paths, ctx.speed, *ctx.envelope, ctx.plain)
     special = np.flatnonzero(~ctx.plain[f])
@@ -1579,19 +1581,13 @@ def engagement_geometry(ctx: Context, k: int, f, t, when) -> tuple[np.ndarray, n
     return (np.where(inside, tof, np.inf).reshape(shape), point.reshape(shape + (3,)), inside.reshape(shape))
 
 
-def height_at(w: World, k: int, t: np.ndarray, when: np.ndarray) -> np.ndarray:
-    """(n,) [m] targets ``t``'s heights above the ground at times ``when`` within step ``k``'s window (between the
-    step's geometry sample and the next, linearly): the height a launch envelope is judged at."""
-    nxt = min(k + 1, len(w.times) - 1)
-    here, there = w.height_agl[k, t].astype(float), w.height_agl[nxt, t].astype(float)
-    return here + (there - here) * np.clip((when - w.times[k]) / w.step, 0.0, 1.0)
-
-
 def true_paths(ctx: Context, k: int) -> tuple[float, float, tuple, tuple]:
-    """What the compiled kernels read to place targets in step ``k``'s window as :func:`height_at`,
-    :func:`position_at` and :func:`velocity_at` do: the window's sample times (the next one's, or the step's at the
-    last), the heights above the ground at both samples, and the positions and velocities at both with which targets
-    starting their route within the window (:func:`starting_in`) are carried back. Computed once per step."""
+    """What the compiled kernels read to place targets in step ``k``'s window as :func:`position_at` and
+    :func:`velocity_at` do, and their heights above the ground (linear between the step's sample and the next: the
+    height a launch envelope is judged at, :func:`iadsim.engine._kernels.truth_intercepts`): the window's sample
+    times (the next one's, or the step's at the last), the heights at both samples, and the positions and velocities
+    at both with which targets starting their route within the window (:func:`starting_in`) are carried back.
+    Computed once per step."""
     if ctx.paths_now[0] != k:
         w = ctx.world
         nxt = min(k + 1, len(w.times) - 1)
