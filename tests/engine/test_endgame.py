@@ -149,6 +149,23 @@ def test_kill_probability_of_an_inertial_missile_falls_with_distance(scenario, v
                got[12000.0][1], abs=4 * np.sqrt(got[12000.0][1] * (1 - got[12000.0][1]) / 400))
 
 
+@pytest.mark.parametrize(("heights", "engaged"), [(["0 km", "1 km"], False), (["3 km", "5 km"], False),
+                                                  (["0 km", "5 km"], True)])
+def test_a_target_outside_an_envelope_tables_heights_is_not_engaged(scenario, heights, engaged):
+    """Outside the heights an envelope table gives (the raid at 2 km, above its top row or below its first), the
+    missile cannot engage: the raid flies through the reach the table gives at its nearest height and no missile is
+    launched (the run raised "max_range must be >= 0" there). A table that holds 2 km launches at it."""
+    types = catalog()
+    types["types"]["t-missile"]["envelope"] = {"height": heights, "min_range": ["1 km", "2 km"],
+                                               "max_range": ["8 km", "12 km"], "source": "test", "grade": "assumed"}
+    world = build_world(scenario("1 s", threats=[stream(1)], types=types))
+    engine = Engine(world, np.arange(20), seed=3)
+    engine.run()
+    launches = engine.events.kind == "launch"
+    assert launches.any() == engaged
+    assert not engaged or launches.sum() >= 20  # (every replication's raid, inside the table's heights)
+
+
 @pytest.mark.validation
 def test_an_envelope_table_sets_the_reach_and_pk_falls_at_its_edge(scenario, validation):
     """A missile whose reach grows with the target's height (8 km at the ground, 12 km at 5 km, linear in between)

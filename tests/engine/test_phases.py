@@ -408,3 +408,22 @@ def test_a_launch_is_aimed_only_on_the_fire_units_own_solution():
         tof, aim = aim_points(ctx, 0, pic, one, one, one, np.zeros(1), np.array([20.0]))
         assert tof[0] == pytest.approx(expect, rel=1e-9)
         assert solution_reaches(ctx, one, one, np.zeros(1), tof, aim)[0] == np.isfinite(expect)
+
+
+def test_the_pair_chains_kernels_take_scalars_as_numpy_broadcasts_them():
+    """predicted_error with one look-ahead for every track gives what it gives with that look-ahead repeated, one
+    value per track (the compiled kernel reads equal flat arrays: a scalar is broadcast, not read past)."""
+    from types import SimpleNamespace
+
+    from iadsim.engine.phases import predicted_error
+
+    g = np.random.default_rng(2)
+    R, N, T, n = 2, 3, 4, 9
+    p = np.abs(g.normal(size=(R, N, T, 3, 3))) * 100.0
+    pic = SimpleNamespace(p=p, updates=g.integers(0, 3, (R, N, T)).astype(np.int32))
+    rr, ff, tt = (g.integers(0, m, n) for m in (R, N, T))
+    one = predicted_error(pic, rr, ff, tt, 5.0)
+    assert one.shape == (n,)
+    np.testing.assert_array_equal(one, predicted_error(pic, rr, ff, tt, np.full(n, 5.0)))
+    np.testing.assert_array_equal(predicted_error(pic, 1, ff, 2, 5.0), predicted_error(pic, np.ones(n, int), ff,
+                                                                                       np.full(n, 2), 5.0))

@@ -799,8 +799,9 @@ def mature_tracks(p, updates, track_time, rr, ff, tt, when, tof, inside, by_upda
 @numba.njit(cache=True, nogil=True)
 def due_reports(every, rows, ptr, clock, report_rows, next_at):  # pragma: no cover - compiled
     """The pending reports (ascending) whose next arrival at a node (``next_at``) is by their row's ``clock`` (R,):
-    of every row (``every``), else of replication rows ``rows`` (ascending; each row's reports are
-    ``ptr[r]:ptr[r + 1]``, the reports sorted by row ``report_rows``): numpy's ``flatnonzero`` of that test."""
+    of every row (``every``; ``rows`` and ``ptr`` unread), else of replication rows ``rows`` (ascending, without
+    repeats; each row's reports are ``ptr[r]:ptr[r + 1]``, the reports sorted by row ``report_rows``): numpy's
+    ``flatnonzero`` of that test."""
     out = np.empty(next_at.shape[0], np.int64)
     n = 0
     if every:

@@ -1051,8 +1051,10 @@ def fuse_until(ctx: Context, pic: Picture, feeds: np.ndarray, clock: np.ndarray,
     q = pic.pending
     if q is None:
         return
-    i = due_reports(rows is None, NO_ROWS if rows is None else np.ascontiguousarray(rows, np.int64),
-                    pending_rows(ctx, q), clock, q.rows, q.next_at)  # (each row's reports are one slice)
+    if rows is None:
+        i = due_reports(True, NO_ROWS, NO_ROWS, clock, q.rows, q.next_at)
+    else:  # (each row's reports are one slice)
+        i = due_reports(False, np.ascontiguousarray(rows, np.int64), pending_rows(ctx, q), clock, q.rows, q.next_at)
     if len(i):
         fuse_reports(pic.x, pic.p, pic.track_time, pic.updates, pic.stale, pic.bearings, i, q.rows, q.sensors,
                      q.targets, q.numbers, ctx.node_latency, feeds, clock, q.arrived, q.next_at, ctx.node_order,
@@ -1064,12 +1066,20 @@ def fuse_until(ctx: Context, pic: Picture, feeds: np.ndarray, clock: np.ndarray,
                               q.next_at[keep]) if keep.any() else None
 
 
+def triples(rr, ff, tt, *times) -> tuple:
+    """Rows, fire units (or nodes) and targets as int64 and ``times`` as float64, one flat contiguous array each of one
+    length (broadcast together where their shapes differ): what the compiled kernels of the pair chain read."""
+    arrays = (rr, ff, tt, *times)
+    if any(np.ndim(a) != 1 or np.shape(a) != np.shape(rr) for a in arrays):
+        arrays = tuple(a.ravel() for a in np.broadcast_arrays(*arrays))
+    return tuple(np.ascontiguousarray(a, np.int64 if n < 3 else float) for n, a in enumerate(arrays))
+
+
 def predicted_error(pic: Picture, rr, ff, tt, ahead) -> np.ndarray:
     """RMS 3-D position error [m] of fire units ``ff``'s tracks of (rows ``rr``, targets ``tt``) predicted
     ``ahead`` seconds past their last update at constant velocity: the estimate's error alone, without process
     noise (a manoeuvre over that time is the end game's: :func:`single_shot_pk`) (inf: no track)."""
-    return predicted_errors(pic.p, pic.updates, *(np.ascontiguousarray(a, np.int64) for a in (rr, ff, tt)),
-                            np.ascontiguousarray(np.broadcast_to(ahead, np.shape(rr)), float))  # (compiled)
+    return predicted_errors(pic.p, pic.updates, *triples(rr, ff, tt, ahead))  # (compiled)
 
 
 # ------------------------------------------------------------------------------------------------ fire control
@@ -1623,11 +1633,14 @@ def in_reach(ctx: Context, f: np.ndarray, ground, height, speed, d) -> np.ndarra
     its launcher's sector (``d``: the intercept point from the launcher), by the rule sensor sectors use."""
     w = ctx.world
     lo, hi = range_limits(ctx, f, height)
-    if ctx.any_table:  # outside a table's heights: no range reaches
-        lo, hi = np.nan_to_num(lo, nan=np.inf), np.nan_to_num(hi, nan=-1.0)
+    beyond = np.isnan(lo) if ctx.any_table else None  # outside a table's heights: no range reaches
+    if beyond is not None:  # (any limits will do for the envelope's argument checks: those are refused below)
+        lo, hi = np.where(beyond, 0.0, lo), np.where(beyond, 0.0, hi)
     with np.errstate(invalid="ignore"):
         inside = in_launch_envelope(ground, height, speed, lo, hi,
                                     *(limit[f] for limit in ctx.envelope[2:]))
+    if beyond is not None:
+        inside &= ~beyond
     for i in units_among(f, ctx.special[1]):  # a launcher with a sector fires at intercepts inside it only
         here = f == i
         inside[here] &= in_sector(w.fire_sector[i], d[here][..., 0], d[here][..., 1])
@@ -1875,10 +1888,10 @@ def firing_solution(ctx: Context, st: State, k: int, rr, ff, tt, when, tof, insi
     target inside the envelope without one waits: a ``waiting`` event (reason ``immature_track``) when it starts
     to."""
     doctrine, pic = ctx.world.scenario.spec.doctrine, st.picture
-    ok = mature_tracks(pic.p, pic.updates, pic.track_time, *(np.ascontiguousarray(a, np.int64) for a in (rr, ff, tt)),
-                       np.ascontiguousarray(when, float), np.ascontiguousarray(tof, float), inside,
-                       doctrine.maturity == "updates", doctrine.maturity_updates, float(doctrine.maturity_sigmas),
-                       float(ctx.basket), UNKNOWN_HEIGHT_SIGMA**2)  # (predicted_error's propagation, compiled)
+    ok = mature_tracks(pic.p, pic.updates, pic.track_time, *triples(rr, ff, tt, when, tof),
+                       np.ascontiguousarray(inside, bool), doctrine.maturity == "updates", doctrine.maturity_updates,
+                       float(doctrine.maturity_sigmas), float(ctx.basket),
+                       UNKNOWN_HEIGHT_SIGMA**2)  # (predicted_error's propagation, compiled)
     late = np.flatnonzero(inside & ~ok)
     wait(ctx, k, st, rr[late], ff[late], tt[late], when[late], Reason.IMMATURE_TRACK)
     return ok
@@ -2142,8 +2155,8 @@ def own_envelope(ctx: Context, k: int, pic: Picture, rr, ff, tt, when, aim) -> n
     elevation's, and a plot's height error (the larger of the two) is no measurement to refuse a low flyer on."""
     w = ctx.world
     t0, _, heights, _ = true_paths(ctx, k)  # (compiled for the plain fire units; in_reach for the others)
-    rr, ff, tt = (np.ascontiguousarray(a, np.int64) for a in (rr, ff, tt))
-    inside, ground, height, speed = own_reach(w.fire_position, rr, ff, tt, np.ascontiguousarray(when, float), aim,
+    rr, ff, tt, when = triples(rr, ff, tt, when)
+    inside, ground, height, speed = own_reach(w.fire_position, rr, ff, tt, when, np.ascontiguousarray(aim, float),
                                               pic.x, pic.updates, t0, w.step, *heights, *ctx.envelope, ctx.plain)
     special = np.flatnonzero(~ctx.plain[ff])
     if len(special):
@@ -2204,9 +2217,8 @@ def aim_points(ctx: Context, k: int, pic: Picture, rr, ff, tt, when, tof) -> tup
     The truth's intercept stood in for a track that gave none: a perfect aim where the fire unit had no solution."""
     t0, t1, _, paths = true_paths(ctx, k)  # (kinematics.intercept's rule, compiled; no fire unit's envelope is
     #                                        judged here: own_envelope and engagement_geometry do)
-    return track_aims(ctx.world.fire_position, *(np.ascontiguousarray(a, np.int64) for a in (rr, ff, tt)),
-                      np.ascontiguousarray(when, float), np.ascontiguousarray(tof, float), pic.x, pic.track_time,
-                      pic.updates, ctx.speed, MAX_TIME_OF_FLIGHT, t0, t1, *paths)
+    return track_aims(ctx.world.fire_position, *triples(rr, ff, tt, when, tof), pic.x, pic.track_time, pic.updates,
+                      ctx.speed, MAX_TIME_OF_FLIGHT, t0, t1, *paths)
 
 
 def assess(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray) -> None:
