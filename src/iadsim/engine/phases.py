@@ -875,17 +875,16 @@ def sense(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, out: Outcomes)
         noise = rng.box_muller(*plot_uniforms(ctx.keys, number, rr, ds, dt, n_t, S_NOISE))
         if angle.any():
             noise[angle] = angular_noise(ctx, ds[angle], pos[angle], noise[angle], np.maximum(sigma[angle], MIN_SIGMA))
+        scale = np.maximum(sigma, MIN_SIGMA)  # (what each plot's noise is multiplied by)
         ranged = np.flatnonzero(~angle & np.isfinite(ctx.plot_errors[ds, 0]))
         if len(ranged):  # (in place: a ranging sensor's own range and azimuth errors)
-            ranged_errors(w.sensor_position, ctx.plot_errors, ds, pos, noise, np.maximum(sigma, MIN_SIGMA), ranged)
+            ranged_errors(w.sensor_position, ctx.plot_errors, ds, pos, noise, scale, ranged)
         # each look's detections (both by replication then sensor, and a detection's look is among the looks)
         det_ptr = np.empty(len(lr) + 1, np.int64)
         det_ptr[:-1], det_ptr[-1] = np.searchsorted(rr * n_s + ds, lr * n_s + ls), len(rr)
         fa_ptr, fa_z, fa_var = false_plots(ctx, lr, ls, number[lr, ls], lit[lr, ls] if timed else None)
         n_conf, n_out = scan_looks(
-            lr, ls, when[lr, ls], det_ptr, dt, pos, noise, np.maximum(sigma, MIN_SIGMA),
-            pd[sample, i].astype(float), fa_ptr, fa_z,
-            fa_var,
+            lr, ls, when[lr, ls], det_ptr, dt, pos, noise, scale, pd[sample, i].astype(float), fa_ptr, fa_z, fa_var,
             w.sensor_position, ctx.resolution, tab.x, tab.p, tab.status, tab.hits, tab.scans, tab.misses, tab.truth,
             tab.time, tab.top, m, n, ctx.drop_after, ctx.process_noise, ctx.initial_speed_sigma**2, ctx.gate,
             trk.confirmed_at, trk.held_since, trk.held_until, flying, trk.dropped, trk.false_confirmed, trk.swaps,
@@ -1069,10 +1068,15 @@ def fuse_until(ctx: Context, pic: Picture, feeds: np.ndarray, clock: np.ndarray,
 def triples(rr, ff, tt, *times) -> tuple:
     """Rows, fire units (or nodes) and targets as int64 and ``times`` as float64, one flat contiguous array each of one
     length (broadcast together where their shapes differ): what the compiled kernels of the pair chain read."""
-    arrays = (rr, ff, tt, *times)
-    if any(np.ndim(a) != 1 or np.shape(a) != np.shape(rr) for a in arrays):
-        arrays = tuple(a.ravel() for a in np.broadcast_arrays(*arrays))
-    return tuple(np.ascontiguousarray(a, np.int64 if n < 3 else float) for n, a in enumerate(arrays))
+    arrays = [rr, ff, tt, *times]
+    shape = getattr(rr, "shape", ())
+    for a in arrays:
+        if len(shape) != 1 or getattr(a, "shape", ()) != shape:
+            arrays = [a.ravel() for a in np.broadcast_arrays(*arrays)]
+            break
+    for n, a in enumerate(arrays):
+        arrays[n] = np.ascontiguousarray(a, np.int64 if n < 3 else np.float64)
+    return tuple(arrays)
 
 
 def predicted_error(pic: Picture, rr, ff, tt, ahead) -> np.ndarray:
