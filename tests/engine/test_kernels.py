@@ -300,20 +300,20 @@ def test_looks_between_counts_each_sensors_looks_in_the_window(seed):
         np.testing.assert_array_equal(first, expected.astype(np.int64))
 
 
-def test_positions_at_is_numpys_dead_reckoning_bit_for_bit():
-    """positions_at against numpy's position[t] + velocity[t] * ahead written here, float32 velocities cast first."""
-    from iadsim.engine._kernels import positions_at
+def test_carried_is_numpys_dead_reckoning_bit_for_bit():
+    """carried against numpy's dead reckoning written here (_carried_here): from the window's sample, or back from the
+    next for a target starting within the window, the float32 velocities cast first; bit for bit."""
+    from iadsim.engine._kernels import carried
 
     g = np.random.default_rng(3)
-    position = g.uniform(-5e4, 5e4, (30, 3))
-    velocity = g.uniform(-300, 300, (30, 3)).astype(np.float32)
+    _, positions, velocities, starting = _paths(g, T=30)
     t = g.integers(0, 30, 200).astype(np.int64)
-    ahead = g.uniform(0, 1, 200)
-    out = positions_at(position, velocity, t, ahead)
-    expected = position[t] + velocity[t].astype(float) * ahead[:, None]
+    when = g.uniform(100.0, 101.0, 200)
+    out = carried(t, when, 100.0, 101.0, positions[0], velocities[0], positions[1], velocities[1], starting)
+    expected, _ = _carried_here(positions, velocities, starting, t, when)
     assert out.dtype == np.float64
     np.testing.assert_array_equal(out, expected)
-    assert not np.array_equal(out, position[t])
+    assert starting[t].any() and not starting[t].all()
 
 
 def test_plot_uniforms_give_the_full_keyed_normal_draw():
@@ -379,7 +379,8 @@ def _carried_here(positions, velocities, starting, t, when):
     late = starting[t]
     base = np.where(late[:, None], positions[1, t], positions[0, t])
     velocity = np.where(late[:, None], velocities[1, t], velocities[0, t]).astype(float)
-    return base + velocity * (when - np.where(late, 101.0, 100.0))[:, None], velocity
+    ahead = (when - 100.0) - np.where(late, 1.0, 0.0)  # (from 100 s, less the step for those carried back)
+    return base + velocity * ahead[:, None], velocity
 
 
 def test_truth_intercepts_are_the_intercept_of_the_targets_true_paths():

@@ -253,7 +253,7 @@ def _fake_sensing(pd_by_step: list[list[float]], up: bool = True):
                             arrival_time=np.full(T, np.inf),
                             civil=np.zeros(T, bool), threat=np.ones(T, bool), times=np.arange(K, dtype=float),
                             position=position,
-                            velocity=np.zeros((K, T, 3)),
+                            velocity=np.zeros((K, T, 3)), height_agl=np.full((K, T), 1e3, np.float32),
                             sensor_position=np.zeros((1, 3)), sensors=[], ranging=np.array([True]),
                             scenario=SimpleNamespace(spec=SimpleNamespace(duration=K - 1.0)))
     ctx = SimpleNamespace(world=world, keys=np.arange(1, 4, dtype=np.uint64), confirm=(2, 3), drop_after=3, lags=[],

@@ -9,9 +9,9 @@ import numpy as np
 from iadsim.engine.rng import uniform_one
 from iadsim.registry import ELEVATION, RANGING
 
-__all__ = ["assignable", "detections", "due_pairs", "due_reports", "engagement_points", "envelope_grid",
+__all__ = ["assignable", "carried", "detections", "due_pairs", "due_reports", "engagement_points", "envelope_grid",
            "false_plot_places", "known", "leaks_due", "looks_between", "mature_tracks", "merge_reports",
-           "next_event_times", "own_reach", "plot_uniforms", "poisson_sums", "positions_at", "predicted_errors",
+           "next_event_times", "own_reach", "plot_uniforms", "poisson_sums", "predicted_errors",
            "ranged_errors", "row_pointers", "settle_authorisations", "track_aims", "truth_intercepts"]
 
 
@@ -252,10 +252,16 @@ def engagement_points(fire, ff, position, velocity, speed, height, target_speed,
             point[i, 0] = point[i, 1] = point[i, 2] = np.nan
         if plain[f] and ok[i]:
             ground = np.hypot(point[i, 0] - fire[f, 0], point[i, 1] - fire[f, 1])
-            h, v = height[i], target_speed[i]
-            inside[i] = (ground >= lo[f] and ground <= hi[f] and h >= low[f] and h <= high[f]
-                         and v <= fastest[f])
+            inside[i] = _in_box(f, ground, height[i], target_speed[i], lo, hi, low, high, fastest)
     return tof, point, ok, inside
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _in_box(f, ground, height, speed, lo, hi, low, high, fastest):  # pragma: no cover - compiled
+    """Whether an intercept at ``ground`` range, ``height`` above the ground, of a target at ``speed`` lies in fire unit
+    ``f``'s box envelope (limits (F,)): :func:`iadsim.physics.kinematics.in_launch_envelope`'s comparisons."""
+    return (ground >= lo[f] and ground <= hi[f] and height >= low[f] and height <= high[f]
+            and speed <= fastest[f])
 
 
 @numba.njit(cache=True, nogil=True)
@@ -599,18 +605,6 @@ def looks_between(phase, period, start, end):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, nogil=True)
-def positions_at(position, velocity, t, ahead):  # pragma: no cover - compiled
-    """(n, 3) targets ``t`` (n,) moved ``ahead`` (n,) seconds from ``position`` (T, 3) at ``velocity`` (T, 3): numpy's
-    ``position[t] + velocity[t] * ahead[:, None]`` (the velocity cast to double first, as numpy does), without its
-    temporaries."""
-    out = np.empty((t.shape[0], 3))
-    for i in range(t.shape[0]):
-        for a in range(3):
-            out[i, a] = position[t[i], a] + np.float64(velocity[t[i], a]) * ahead[i]
-    return out
-
-
-@numba.njit(cache=True, nogil=True)
 def plot_uniforms(keys, number, rr, ss, tt, n_targets, stream):  # pragma: no cover - compiled
     """The two uniform streams of the plots' standard normal errors (:func:`iadsim.engine.rng.normal_at` draws its
     normals from them, Box-Muller left to numpy): (n, 3) each, entry (j, a) keyed by row ``rr[j]``'s key (``keys``
@@ -675,6 +669,16 @@ def _carry(t, at, t0, t1, position0, velocity0, position1, velocity1, starting, 
         for a in range(3):
             velocity[i, a] = np.float64(velocity0[t, a])
             position[i, a] = position0[t, a] + velocity[i, a] * ahead
+
+
+@numba.njit(cache=True, nogil=True)
+def carried(tt, when, t0, t1, position0, velocity0, position1, velocity1, starting):  # pragma: no cover - compiled
+    """(n, 3) targets ``tt``'s positions at ``when`` (n,) in the window ``[t0, t1)`` (:func:`_carry`)."""
+    n = tt.shape[0]
+    position, velocity = np.empty((n, 3)), np.empty((n, 3))
+    for i in range(n):
+        _carry(tt[i], when[i], t0, t1, position0, velocity0, position1, velocity1, starting, position, velocity, i)
+    return position
 
 
 @numba.njit(cache=True, nogil=True)
@@ -747,9 +751,7 @@ def own_reach(fire, rr, ff, tt, when, aim, x, updates, t0, step, height0, height
         vx, vy, vz = x[r, f, t, 3], x[r, f, t, 4], x[r, f, t, 5]
         speed[i] = np.sqrt(vx * vx + vy * vy + vz * vz)
         if plain[f]:
-            g, h = ground[i], height[i]
-            inside[i] = ((g >= lo[f] and g <= hi[f] and h >= low[f] and h <= high[f] and speed[i] <= fastest[f])
-                         or updates[r, f, t] == 0)
+            inside[i] = _in_box(f, ground[i], height[i], speed[i], lo, hi, low, high, fastest) or updates[r, f, t] == 0
     return inside, ground, height, speed
 
 

@@ -39,6 +39,7 @@ from iadsim.c2.teaming import ENGAGE, Teaming, acceptance, classify, iff_reply_p
 from iadsim.engine import rng
 from iadsim.engine._kernels import (
     VETOED,
+    carried,
     detections,
     due_pairs,
     due_reports,
@@ -53,7 +54,6 @@ from iadsim.engine._kernels import (
     own_reach,
     plot_uniforms,
     poisson_sums,
-    positions_at,
     predicted_errors,
     ranged_errors,
     row_pointers,
@@ -514,14 +514,11 @@ def position_at(w: World, k: int, t, when) -> np.ndarray:
     """Target ``t``'s position at ``when`` within step ``k``'s window of world ``w`` (the sampled velocity carries
     it; a target that starts its route within the window is carried back from the next sample, where it flies). It
     takes the world, not the context: the event log places targets with it and must not hold the context."""
-    t, ahead = np.broadcast_arrays(np.asarray(t).astype(np.int64, casting="same_kind", copy=False),
-                                   np.asarray(when) - w.times[k])
-    shape, t, ahead = t.shape, t.ravel(), ahead.ravel()
-    out = positions_at(w.position[k], w.velocity[k], t, ahead)  # (numpy's numbers, compiled)
-    if (starting := starting_in(w, k, t)).any():
-        out[starting] = positions_at(w.position[k + 1], w.velocity[k + 1], t[starting],
-                                     ahead[starting] - (w.times[k + 1] - w.times[k]))
-    return out.reshape(shape + (3,))
+    t, when = np.broadcast_arrays(np.asarray(t).astype(np.int64, casting="same_kind", copy=False),
+                                  np.asarray(when, float))
+    t0, t1, _, paths = paths_of(w, k)
+    return carried(np.ascontiguousarray(t.ravel()), np.ascontiguousarray(when.ravel()), t0, t1,
+                   *paths).reshape(t.shape + (3,))  # (numpy's numbers, compiled)
 
 
 def velocity_at(w: World, k: int, t) -> np.ndarray:
@@ -1603,12 +1600,16 @@ def true_paths(ctx: Context, k: int) -> tuple[float, float, tuple, tuple]:
     at both with which targets starting their route within the window (:func:`starting_in`) are carried back.
     Computed once per step."""
     if ctx.paths_now[0] != k:
-        w = ctx.world
-        nxt = min(k + 1, len(w.times) - 1)
-        ctx.paths_now = (k, (float(w.times[k]), float(w.times[nxt]), (w.height_agl[k], w.height_agl[nxt]),
-                             (w.position[k], w.velocity[k], w.position[nxt], w.velocity[nxt],
-                              starting_in(w, k, np.arange(len(w.target_ids))))))
+        ctx.paths_now = (k, paths_of(ctx.world, k))
     return ctx.paths_now[1]
+
+
+def paths_of(w: World, k: int) -> tuple[float, float, tuple, tuple]:
+    """:func:`true_paths` of world ``w``, computed now (:func:`position_at` takes the world, not the context)."""
+    nxt = min(k + 1, len(w.times) - 1)
+    return (float(w.times[k]), float(w.times[nxt]), (w.height_agl[k], w.height_agl[nxt]),
+            (w.position[k], w.velocity[k], w.position[nxt], w.velocity[nxt],
+             starting_in(w, k, np.arange(len(w.target_ids)))))
 
 
 def range_limits(ctx: Context, f: np.ndarray, height: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
