@@ -463,3 +463,15 @@ def test_the_automations_holds_are_counted_in_the_breakdowns_and_drawn_on_the_ti
     quiet = episodes(run.events[run.events["kind"] != "held"], 0)
     assert "held by the automation" not in [t.name for t in timeline_figure(quiet.assign(
         unit_id="t1", target_id="x"), ["t1"], "t").data]
+
+
+def test_classify_gives_each_row_its_own_label():
+    """``classify`` on rows of confusion-matrix CDFs with one draw each gives what each row alone gives (the engine
+    labels many nominations at once), edges included: a draw equal to a CDF entry is past it."""
+    from iadsim.c2.teaming import classify, label_cdf
+
+    rows = np.array([label_cdf(row) for row in CONFUSION.values()])
+    u = np.array([0.7, 0.5, 0.95, 0.6])
+    labels = classify(rows, u)
+    assert labels.tolist() == [int(classify(cdf, x)) for cdf, x in zip(rows, u, strict=True)]
+    assert labels.tolist() == [1, 1, 2, 3]  # 0.7 closes 'hostile'; 'arm' is its whole row

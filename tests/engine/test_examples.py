@@ -91,9 +91,9 @@ def test_pairs_the_assigner_would_take_all_of_are_nominated_as_its_call_would(ex
     for declared in (False, True):
         calls, made[declared] = [], []
 
-        def nominated(ctx, k, st, r, f, t, now, made=made[declared]):
-            made.append((int(r), int(f), int(t), now))
-            return nominate(ctx, k, st, r, f, t, now)
+        def nominated(ctx, k, st, rr, ff, tt, now, made=made[declared]):
+            made.extend(zip(rr.tolist(), ff.tolist(), tt.tolist(), now.tolist(), strict=True))
+            return nominate(ctx, k, st, rr, ff, tt, now)
 
         monkeypatch.setattr(phases, "nominate", nominated)
 
@@ -113,3 +113,39 @@ def test_pairs_the_assigner_would_take_all_of_are_nominated_as_its_call_would(ex
     assert np.array_equal(replication_metrics(world, fast).to_numpy(), replication_metrics(world, slow).to_numpy(),
                           equal_nan=True)
     assert 0 < fewer < called
+
+
+def test_replications_posing_the_same_choice_share_the_assigners_answer(designed_world, monkeypatch):
+    """Rows that pose the assigner the same choice at one moment get its one answer: in a batch it is asked fewer
+    times than by the same replications run one at a time (where no row can share), and never twice for one choice
+    in one assignment; each replication's events are those it has alone."""
+    from iadsim.c2.assign import ASSIGNERS
+    from iadsim.engine import phases
+
+    hungarian, assign = ASSIGNERS["hungarian"], phases.assign
+    calls, moment = [], [0]
+
+    def counted(feasible, pk, urgency):
+        calls.append((moment[0], feasible.tobytes(), urgency.tobytes()))
+        return hungarian(feasible, pk, urgency)
+
+    def counted_assign(*args):
+        moment[0] += 1
+        return assign(*args)
+
+    counted.takes_disjoint = False  # (asked for every row's choice)
+    monkeypatch.setitem(ASSIGNERS._entries, "hungarian", counted)
+    monkeypatch.setattr(phases, "assign", counted_assign)
+    batch = Engine(designed_world, np.arange(6), seed=11)
+    batch.run()
+    together = len(calls)
+    assert len(set(calls)) == together  # (one question per choice and moment)
+    alone = 0
+    for r in range(6):
+        calls.clear()
+        engine = Engine(designed_world, [r], seed=11)
+        engine.run()
+        alone += len(calls)
+        mine = batch.events[batch.events["replication"] == r].reset_index(drop=True)
+        pd.testing.assert_frame_equal(engine.events, mine, check_exact=True)
+    assert 0 < together < alone

@@ -73,8 +73,12 @@ def label_cdf(row: dict[str, float]) -> np.ndarray:
 
 
 def classify(cdf: np.ndarray, u) -> np.ndarray:
-    """The label index (into :data:`LABELS`) a uniform ``u`` in [0, 1) gives on a row's :func:`label_cdf`."""
-    return np.searchsorted(cdf, np.asarray(u, dtype=float), side="right")
+    """The label index (into :data:`LABELS`) a uniform ``u`` in [0, 1) gives on a row's :func:`label_cdf`; rows
+    ``cdf`` (n, labels) with draws ``u`` (n,): one label each."""
+    cdf, u = np.asarray(cdf, dtype=float), np.asarray(u, dtype=float)
+    if cdf.ndim == 1:
+        return np.searchsorted(cdf, u, side="right")
+    return np.sum(cdf <= u[..., None], axis=-1)  # (searchsorted's index on each row: how many entries are <= u)
 
 
 def pressure(time_to_intercept, horizon: float) -> np.ndarray:

@@ -431,6 +431,12 @@ class Context:
         return self.arms[(self.shutdown[3, radar] > 0) & (self.shutdown[0, radar] > 0)]
 
     @cached_property
+    def reaction(self) -> np.ndarray:
+        """(D,) each deciding crew's reaction time factor: the command posts', then the fire units' (the deciders'
+        numbering, :func:`deciders`)."""
+        return np.array([c.reaction_time_factor for c in [*self.cp_crews, *self.fire_crews]], float)
+
+    @cached_property
     def arms(self) -> np.ndarray:
         """The anti-radiation missiles (target indices), by launch time."""
         arms = np.flatnonzero(self.world.arm)
@@ -1684,17 +1690,18 @@ def _time_to_asset(ctx: Context, ks: np.ndarray) -> np.ndarray:
     return out
 
 
-def decider(ctx: Context, rd: Readiness, r: int, f: int) -> int:
-    """Who decides for fire unit ``f``: the first working command post that commands it in this state (its index,
-    :attr:`iadsim.engine.state.Readiness.commander`), else the battery itself (the number of command posts plus
-    ``f``): a battery cut off from its command posts, fighting autonomously, decides with its own crew."""
-    d = int(rd.commander[r, f])
-    return d if d >= 0 else len(ctx.cp_units) + f
+def deciders(ctx: Context, rd: Readiness, rr, ff) -> np.ndarray:
+    """Who decides for fire units ``ff`` in rows ``rr`` (arrays or numbers): the first working command post that
+    commands it in this state (its index, :attr:`iadsim.engine.state.Readiness.commander`), else the battery itself
+    (the number of command posts plus its index): a battery cut off from its command posts, fighting autonomously,
+    decides with its own crew."""
+    d = rd.commander[rr, ff]
+    return np.where(d >= 0, d, len(ctx.cp_units) + np.asarray(ff))
 
 
 def crew(ctx: Context, rd: Readiness, r: int, f: int, d: int | None = None):
-    """The proficiency of whoever decides (``d``, else :func:`decider`)."""
-    d = decider(ctx, rd, r, f) if d is None else d
+    """The proficiency of whoever decides (``d``, else :func:`deciders`)."""
+    d = int(deciders(ctx, rd, r, f)) if d is None else d
     return ctx.cp_crews[d] if d < len(ctx.cp_units) else ctx.fire_crews[f]
 
 
@@ -1736,7 +1743,8 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
         ok &= (mode != ONLY) | at_defended
         unsolved &= (mode != ONLY) | at_defended
         first = at_defended
-    nominated, held = [], []
+    choices = []  # (row, fire unit, target) to nominate, by row, each row's in the order chosen
+    answers = {}  # the assigner's answer to each choice posed (feasible pairs, as bytes)
     feasible = np.flatnonzero(ok)  # by row (``rows`` ascend), so each row's feasible pairs are one run of it
     plain = {}  # rows whose pairs the assigner would take all of: their pairs, by fire unit
     if len(feasible) and takes_disjoint(ctx.assigner):
@@ -1744,29 +1752,38 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
     for here in np.split(feasible, np.flatnonzero(np.diff(rr[feasible])) + 1) if len(feasible) else ():
         r = int(rr[here[0]])
         if r in plain:  # (Assigner.takes_disjoint: the same nominations as its call, in its order)
-            for a, b in plain[r]:
-                if not nominate(ctx, k, st, r, a, b, clock[r]):
-                    held.append(r)
-                nominated.append(r)
+            choices += [(r, a, b) for a, b in plain[r]]
             continue
         fh, th, firsts = f[here], t[here], first[here]
+        busy, taken = [], []  # what the row's choices took: fire units (not those the automation holds), targets
         for chosen in ((firsts, ~firsts) if firsts.any() else (np.ones(len(here), bool),)):
-            chosen = chosen & ~bat.busy[r, fh] & (eng.phase[r, th] == IDLE)  # (not what a first pass took)
+            chosen = chosen & ~bat.busy[r, fh] & (eng.phase[r, th] == IDLE)
+            if taken:  # (not what a first pass took)
+                chosen &= ~np.isin(fh, busy) & ~np.isin(th, taken)
             whole = np.zeros((len(w.fire_ids), len(w.target_ids)), bool)
             whole[fh[chosen], th[chosen]] = True
-            for a, b in ctx.assigner(whole, ctx.pk, urgency):
+            key = whole.tobytes()  # (rows often pose the same choice: the assigner is a function of its arguments)
+            if key not in answers:
+                answers[key] = ctx.assigner(whole, ctx.pk, urgency)
+            for a, b in answers[key]:
                 # whatever the assigner says: a feasible pair, one engagement per target and per fire unit
-                if whole[a, b] and eng.phase[r, b] == IDLE and not bat.busy[r, a]:
-                    if not nominate(ctx, k, st, r, a, b, clock[r]):
-                        held.append(r)
-                    nominated.append(r)
+                if whole[a, b] and b not in taken and a not in busy:
+                    taken.append(b)
+                    if ctx.teaming is None or engages(classification(ctx, st, r, a, b)):
+                        busy.append(a)
+                    choices.append((r, a, b))
+    nominated = held = np.zeros(0, np.int64)
+    if choices:
+        cr, ca, cb = np.array(choices, np.int64).T
+        went = nominate(ctx, k, st, cr, ca, cb, clock[cr])
+        nominated, held = np.unique(cr), np.unique(cr[~went])
     n = np.flatnonzero(unsolved)
     n = n[(eng.phase[rr[n], t[n]] == IDLE) & ~bat.busy[rr[n], f[n]]]  # (left idle, a fire unit free for it)
     if len(n):  # they wait for their own solution: a report, or the moment the track, flown on, gives one
         wait(ctx, k, st, rr[n], f[n], t[n], when[n], Reason.NO_SOLUTION)
         n = n[before_the_end(ctx, t[n], when[n], own_tof[n])]  # (one after the route's end stays after it)
         ctx.wakes.append((rr[n], t[n], solution_opens(ctx, k, pic, rr[n], f[n], t[n], when[n])))
-    return tuple(np.unique(np.array(v, np.int64)) if v else np.zeros(0, np.int64) for v in (nominated, held))
+    return nominated, held
 
 
 def disjoint_pairs(ctx: Context, st: State, rr, ff, tt, first, urgency) -> dict[int, list[tuple[int, int]]]:
@@ -1914,64 +1931,92 @@ def wait(ctx: Context, k: int, st: State, rr, ff, tt, when, reason: Reason) -> N
             ctx.event(r, now, EventKind.WAITING, ctx.world.fire_unit[f], t, reason=reason, where=TargetAt(k, t, now))
 
 
-def nominate(ctx: Context, k: int, st: State, r: int, f: int, t: int, now: float) -> bool:
-    """A pending engagement of fire unit ``f`` at target ``t``, due when the authority rule's delay ends. An
-    operator's decision takes the deciding crew's first free decision slot: it starts when the slot is free
-    (with pre-authorisation the first decision about a target, as early as it entered the fire unit's
-    picture) and lasts the drawn decision time. With automation the fire unit's classifier labels the target
-    first: a recommendation to hold fire goes no further (:func:`hold`). Returns whether it was nominated."""
-    w, spec = ctx.world, ctx.world.scenario.spec
-    eng, rd = st.engagements, st.readiness
+def nominate(ctx: Context, k: int, st: State, rr, ff, tt, now) -> np.ndarray:
+    """Pending engagements of fire units ``ff`` at targets ``tt`` in rows ``rr`` at times ``now`` (arrays; each row's
+    in the order chosen, a fire unit and a target at most once per row), due when the authority rule's delay ends.
+    An operator's decision takes the deciding crew's first free decision slot (:func:`decide`). With automation
+    the fire unit's classifier labels the target first: a recommendation to hold fire goes no further
+    (:func:`hold`). Returns (n,) bool: nominated (False: held). Events in the given order."""
+    spec, eng = ctx.world.scenario.spec, st.engagements
+    went = np.ones(len(rr), bool)
     if ctx.teaming is not None:
-        label = classification(ctx, st, r, f, t)
-        if LABELS[label] not in ENGAGE:
-            hold(ctx, k, st, r, f, t, now, label)
-            return False
-    decision = 0.0
-    if ctx.operator:  # the operator's decision time, and the deciding crew's slot
-        d = eng.decider[r, t] = decider(ctx, rd, r, f)
-        u = float(rng.uniform_at(ctx.keys[r], int(eng.attempts[r, t]), S_DECISION, t))
-        decision = ctx.decision_time.ppf(spec.authority.decision_time, u) * crew(ctx, rd, r, f, d).reaction_time_factor
-        slots = st.crews.free_at[r, d]
-        slot = int(slots.argmin())
-        early = spec.doctrine.pre_authorisation and eng.attempts[r, t] == 0  # a re-decision starts when nominated
-        begin = max(picture_time(ctx, st, r, f, t, now) if early else now, slots[slot])
-        slots[slot] = begin + decision
-        decision = max(begin + decision - now, 0.0)
-    delay = ctx.authority.delay(decision, spec.authority.veto_window)
-    eng.phase[r, t], eng.fire[r, t], eng.due[r, t] = PENDING, f, now + delay
+        labels = classification(ctx, st, rr, ff, tt)
+        went = engages(labels)
+        hold(ctx, k, st, rr[~went], ff[~went], tt[~went], now[~went], labels[~went])
+    r, f, t, at = rr[went], ff[went], tt[went], now[went]
+    decision = decide(ctx, st, r, f, t, at) if ctx.operator else np.zeros(len(r))
+    delay = np.array([ctx.authority.delay(x, spec.authority.veto_window) for x in decision.tolist()], float)
+    eng.phase[r, t], eng.fire[r, t], eng.due[r, t] = PENDING, f, at + delay
     eng.waiting[r, t] = False
     st.batteries.busy[r, f] = True
     eng.rounds[r, t] = ctx.rounds
     eng.decision[r, t] = decision
-    eng.nominated[r, t] = now
-    ctx.event(r, now, EventKind.NOMINATED, w.fire_unit[f], t, where=TargetAt(k, t, now))
-    return True
+    eng.nominated[r, t] = at
+    for r, f, t, when, nominated in zip(*(a.tolist() for a in (rr, ff, tt, now, went)), strict=True) \
+            if ctx.log is not None else ():
+        ctx.event(r, when, EventKind.NOMINATED if nominated else EventKind.HELD, ctx.world.fire_unit[f], t,
+                  where=TargetAt(k, t, when))
+    return went
 
 
-def classification(ctx: Context, st: State, r: int, f: int, t: int) -> int:
-    """The label (an index into :data:`LABELS`) fire unit ``f``'s classifier gives target ``t``: a keyed draw per
-    authorisation, or one per target with persistent identification (:func:`iadsim.c2.teaming.classify`): the
-    same at the nomination and when its authorisation ends (the attempt is counted only then)."""
+def decide(ctx: Context, st: State, rr, ff, tt, now) -> np.ndarray:
+    """The operators' decisions on new engagements (as :func:`nominate` takes them): each drawn from the authority's
+    decision time times the deciding crew's reaction factor, in the crew's first free decision slot. A decision
+    starts when the slot is free, or later at ``now`` (with pre-authorisation the first decision about a target,
+    as early as it entered the fire unit's picture: :func:`picture_time`). Returns how long each engagement waits
+    for its decision from ``now`` (at least 0); a row's decisions take their slots in order."""
+    spec, eng = ctx.world.scenario.spec, st.engagements
+    d = eng.decider[rr, tt] = deciders(ctx, st.readiness, rr, ff)
+    u = rng.uniform_at(ctx.keys[rr], eng.attempts[rr, tt], S_DECISION, tt)
+    decision = np.array([ctx.decision_time.ppf(spec.authority.decision_time, x) for x in u.tolist()], float)
+    decision *= ctx.reaction[d]
+    begin = np.asarray(now, float).copy()  # (a re-decision starts when nominated)
+    for i in np.flatnonzero(eng.attempts[rr, tt] == 0) if spec.doctrine.pre_authorisation else ():
+        begin[i] = picture_time(ctx, st, int(rr[i]), int(ff[i]), int(tt[i]), float(now[i]))
+    order = np.argsort(rr, kind="stable")  # each row's n-th decision in round n: a row once per round
+    rank = np.arange(len(rr)) - np.searchsorted(rr[order], rr[order])
+    free_at = st.crews.free_at
+    for n in range(int(rank.max(initial=-1)) + 1):
+        i = order[rank == n]
+        slots = free_at[rr[i], d[i]]
+        slot = slots.argmin(axis=1)
+        free = slots[np.arange(len(i)), slot]
+        begin[i] = np.where(free > begin[i], free, begin[i])  # (max(begin, free), the first on a tie)
+        free_at[rr[i], d[i], slot] = begin[i] + decision[i]
+    waited = begin + decision - now
+    return np.where(0.0 > waited, 0.0, waited)
+
+
+def engages(labels) -> np.ndarray:
+    """Whether the labels (indices into :data:`LABELS`) recommend an engagement (:data:`iadsim.c2.teaming.ENGAGE`)."""
+    return np.isin(labels, [LABELS.index(label) for label in ENGAGE])
+
+
+def classification(ctx: Context, st: State, rr, ff, tt) -> np.ndarray:
+    """The labels (indices into :data:`LABELS`) fire units ``ff``'s classifiers give targets ``tt`` in rows ``rr``
+    (arrays or numbers): a keyed draw per authorisation, or one per target with persistent identification
+    (:func:`iadsim.c2.teaming.classify`): the same at the nomination and when its authorisation ends (the attempt
+    is counted only then)."""
     team, persistent = ctx.teaming, ctx.world.scenario.spec.authority.identification.persistent
-    u = rng.uniform_at(ctx.keys[r], 0 if persistent else int(st.engagements.attempts[r, t]), S_CLASSIFY, t)
-    return int(classify(team.label_cdf[team.classifier_of[f], t], u))
+    u = rng.uniform_at(ctx.keys[rr], 0 if persistent else st.engagements.attempts[rr, tt], S_CLASSIFY, tt)
+    return classify(team.label_cdf[team.classifier_of[ff], tt], u)
 
 
-def hold(ctx: Context, k: int, st: State, r: int, f: int, t: int, now: float, label: int) -> None:
-    """The automation recommends holding fire on target ``t``, which fire unit ``f`` could engage: nothing is
-    nominated (no crew decides, the fire unit stays free); the target is not engaged again before
-    ``reconsider_after`` (never, with persistent identification). A ``held`` event, and the decision kept."""
-    w, spec, eng = ctx.world, ctx.world.scenario.spec, st.engagements
-    ctx.decisions.append((int(ctx.reps[r]), now, int(w.fire_unit[f]), t, w.profile[t], LABELS[label],
-                          float(ctx.teaming.confidence[ctx.teaming.classifier_of[f], label]), np.nan,
-                          np.nan, np.nan, hours_on_task(ctx, now), np.nan, False, False, True, False, np.nan))
-    eng.attempts[r, t] += 1
-    eng.phase[r, t] = CLEARED
-    eng.due[r, t] = np.inf if spec.authority.identification.persistent else now + spec.authority.reconsider_after
-    eng.waiting[r, t] = False
-    st.outcomes.holds[r] += 1
-    ctx.event(r, now, EventKind.HELD, w.fire_unit[f], t, where=TargetAt(k, t, now))
+def hold(ctx: Context, k: int, st: State, rr, ff, tt, now, labels) -> None:
+    """The automation recommends holding fire on targets ``tt`` of rows ``rr``, which fire units ``ff`` could engage
+    at ``now`` (arrays; a target at most once per row): nothing is nominated (no crew decides, the fire unit stays
+    free); the target is not engaged again before ``reconsider_after`` (never, with persistent identification). Each
+    decision is kept (the ``held`` events: :func:`nominate`)."""
+    w, spec, eng, team = ctx.world, ctx.world.scenario.spec, st.engagements, ctx.teaming
+    for r, f, t, when, label in zip(*(a.tolist() for a in (rr, ff, tt, now, labels)), strict=True):
+        ctx.decisions.append((int(ctx.reps[r]), when, int(w.fire_unit[f]), t, w.profile[t], LABELS[label],
+                              float(team.confidence[team.classifier_of[f], label]), np.nan, np.nan, np.nan,
+                              hours_on_task(ctx, when), np.nan, False, False, True, False, np.nan))
+    eng.attempts[rr, tt] += 1
+    eng.phase[rr, tt] = CLEARED
+    eng.due[rr, tt] = np.inf if spec.authority.identification.persistent else now + spec.authority.reconsider_after
+    eng.waiting[rr, tt] = False
+    np.add.at(st.outcomes.holds, rr, 1)
 
 
 def picture_time(ctx: Context, st: State, r: int, f: int, t: int, now: float) -> float:
