@@ -26,7 +26,6 @@ from iadsim.analysis.intervals import interval, ratio_interval
 from iadsim.network.emcon import emitting, silenced_at
 from iadsim.registry import ELEVATION, Registry
 from iadsim.scenario.models import LAYERS
-from iadsim.tracking import FREE
 from iadsim.tracking.quality import (
     OSPA_CUTOFF,
     OSPA_ORDER,
@@ -616,9 +615,9 @@ def _sensor_counts(world, state) -> np.ndarray:
     should &= serving[..., None]
     # (a radar out of service holds nothing either: silenced by its crew, its tracks coast a few looks)
     scored = world.ranging[None, :] & serving
-    status = tab.status if scored.all() else np.where(scored[..., None], tab.status, FREE).astype(np.int8)
+    top = tab.top if scored.all() else np.where(scored, tab.top, 0)  # (one not scored: as if it held no track)
     counts = np.zeros(tab.status.shape[:2] + (6,))
-    picture_counts(tab.x, status, tab.truth, tab.time, tab.top, float(world.times[k]), world.position[k], should,
+    picture_counts(tab.x, tab.status, tab.truth, tab.time, top, float(world.times[k]), world.position[k], should,
                    OSPA_CUTOFF, OSPA_ORDER, counts)
     return counts
 
