@@ -118,7 +118,8 @@ def test_pairs_the_assigner_would_take_all_of_are_nominated_as_its_call_would(ex
 def test_replications_posing_the_same_choice_share_the_assigners_answer(designed_world, monkeypatch):
     """Rows that pose the assigner the same choice at one moment get its one answer: in a batch it is asked fewer
     times than by the same replications run one at a time (where no row can share), and never twice for one choice
-    in one assignment; each replication's events are those it has alone."""
+    in one assignment; each replication's events are those it has alone, even from an assigner whose answer can be
+    read only once (an iterator)."""
     from iadsim.c2.assign import ASSIGNERS
     from iadsim.engine import phases
 
@@ -127,7 +128,7 @@ def test_replications_posing_the_same_choice_share_the_assigners_answer(designed
 
     def counted(feasible, pk, urgency):
         calls.append((moment[0], feasible.tobytes(), urgency.tobytes()))
-        return hungarian(feasible, pk, urgency)
+        return iter(hungarian(feasible, pk, urgency))
 
     def counted_assign(*args):
         moment[0] += 1

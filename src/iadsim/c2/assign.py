@@ -34,8 +34,9 @@ class Assigner(Protocol):
     list of (int, int)
         (fire unit, target) pairs, each fire unit and each target at most once.
 
-    An assigner is a function of its arguments (no state, no random draws of its own): the engine asks it once for
-    each choice that replications pose alike at one moment and gives them all its answer.
+    An assigner is a function of its arguments and leaves them as they are (no state, no random draws of its own):
+    the engine asks it once for each choice that replications pose alike at one moment and gives them all its
+    answer.
 
     An assigner may declare ``takes_disjoint = True``: whenever no two feasible pairs share a fire unit or a target
     and each is worth more than 0 (``pk[f] * urgency[t]``, finite), it returns every one of them, by ascending

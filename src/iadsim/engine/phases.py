@@ -1762,9 +1762,9 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
                 chosen &= ~np.isin(fh, busy) & ~np.isin(th, taken)
             whole = np.zeros((len(w.fire_ids), len(w.target_ids)), bool)
             whole[fh[chosen], th[chosen]] = True
-            key = whole.tobytes()  # (rows often pose the same choice: the assigner is a function of its arguments)
-            if key not in answers:
-                answers[key] = ctx.assigner(whole, ctx.pk, urgency)
+            key = np.packbits(whole).tobytes()  # (rows often pose the same choice: the assigner is a function of
+            if key not in answers:  #               its arguments; its answer kept as a list, read by each row)
+                answers[key] = list(ctx.assigner(whole, ctx.pk, urgency))
             for a, b in answers[key]:
                 # whatever the assigner says: a feasible pair, one engagement per target and per fire unit
                 if whole[a, b] and b not in taken and a not in busy:
@@ -1933,7 +1933,8 @@ def wait(ctx: Context, k: int, st: State, rr, ff, tt, when, reason: Reason) -> N
 
 def nominate(ctx: Context, k: int, st: State, rr, ff, tt, now) -> np.ndarray:
     """Pending engagements of fire units ``ff`` at targets ``tt`` in rows ``rr`` at times ``now`` (arrays; each row's
-    in the order chosen, a fire unit and a target at most once per row), due when the authority rule's delay ends.
+    in the order chosen, a target at most once per row, a fire unit at most once among those nominated: one the
+    automation held fire for stays free and may be chosen again), due when the authority rule's delay ends.
     An operator's decision takes the deciding crew's first free decision slot (:func:`decide`). With automation
     the fire unit's classifier labels the target first: a recommendation to hold fire goes no further
     (:func:`hold`). Returns (n,) bool: nominated (False: held). Events in the given order."""
