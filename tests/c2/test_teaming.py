@@ -474,4 +474,6 @@ def test_classify_gives_each_row_its_own_label():
     u = np.array([0.7, 0.5, 0.95, 0.6])
     labels = classify(rows, u)
     assert labels.tolist() == [int(classify(cdf, x)) for cdf, x in zip(rows, u, strict=True)]
-    assert labels.tolist() == [1, 1, 2, 3]  # 0.7 closes 'hostile'; 'arm' is its whole row
+    assert labels.tolist() == [1, 1, 2, 3]  # (CONFUSION's CDFs: hostile's 0.7, 0.8, 0.95, 1 puts 0.7 past
+    # 'hostile' into 'arm'; arm's row is all 'arm'; civil's 0.1, 0.1, 1, 1 puts 0.95 in 'civil'; friendly's 0, 0.4,
+    # 0.4, 1 puts 0.6 in 'friendly')

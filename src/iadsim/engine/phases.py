@@ -431,10 +431,15 @@ class Context:
         return self.arms[(self.shutdown[3, radar] > 0) & (self.shutdown[0, radar] > 0)]
 
     @cached_property
+    def deciding_crews(self) -> list:
+        """Each deciding crew's proficiency, in the deciders' numbering (:func:`deciders`): the command posts', then
+        the fire units'."""
+        return [*self.cp_crews, *self.fire_crews]
+
+    @cached_property
     def reaction(self) -> np.ndarray:
-        """(D,) each deciding crew's reaction time factor: the command posts', then the fire units' (the deciders'
-        numbering, :func:`deciders`)."""
-        return np.array([c.reaction_time_factor for c in [*self.cp_crews, *self.fire_crews]], float)
+        """(D,) each deciding crew's reaction time factor (:attr:`deciding_crews`)."""
+        return np.array([c.reaction_time_factor for c in self.deciding_crews], float)
 
     @cached_property
     def arms(self) -> np.ndarray:
@@ -1700,9 +1705,8 @@ def deciders(ctx: Context, rd: Readiness, rr, ff) -> np.ndarray:
 
 
 def crew(ctx: Context, rd: Readiness, r: int, f: int, d: int | None = None):
-    """The proficiency of whoever decides (``d``, else :func:`deciders`)."""
-    d = int(deciders(ctx, rd, r, f)) if d is None else d
-    return ctx.cp_crews[d] if d < len(ctx.cp_units) else ctx.fire_crews[f]
+    """The proficiency of whoever decides for fire unit ``f`` in row ``r`` (``d``, else :func:`deciders`)."""
+    return ctx.deciding_crews[int(deciders(ctx, rd, r, f)) if d is None else d]
 
 
 def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
