@@ -683,3 +683,92 @@ def test_settle_authorisations_is_the_rules_one_engagement_after_another(seed):
                           salvo[:2])
     assert reason[:2].tolist() == [0, Reason.NO_TARGET_CHANNEL] and salvo[:2].tolist() == [1, 0]
     assert one["guiding"][0, 0] == 1 and one["engaging"][0, 0] == 1 and one["phase"][0, 1] == Phase.IDLE
+
+
+def test_look_uniforms_are_the_full_keyed_draw_of_each_looks_sensor():
+    """look_uniforms gives each look (row, look number, sensor) the number a full keyed uniform draw over the
+    sensors at its row's look number holds at its sensor (iadsim.engine.rng.uniform of shape (S,)): a look's false
+    plots do not depend on which other looks a step makes."""
+    from iadsim.engine import rng
+    from iadsim.engine._kernels import look_uniforms
+
+    g = np.random.default_rng(12)
+    R, S = 7, 5
+    keys = rng.replication_keys(3, np.arange(R))
+    rows, sensors = g.integers(0, R, 60).astype(np.int64), g.integers(0, S, 60).astype(np.int64)
+    numbers = g.integers(0, 10_000, 60).astype(np.int64)
+    out = look_uniforms(keys, rows, numbers, sensors, 11)
+    expected = [rng.uniform(keys[r:r + 1], int(n), 11, (S,))[0, s] for r, n, s in zip(rows, numbers, sensors,
+                                                                                      strict=True)]
+    np.testing.assert_array_equal(out, expected)
+    assert len(np.unique(out)) == len({(int(r), int(n), int(s)) for r, n, s in zip(rows, numbers, sensors,
+                                                                                   strict=True)})
+
+
+def _looks_and_routes(seed, K=9, S=4, T=7):
+    """Random sparse looks (some pairs seen with a Pd of 0) and routes: each target on its route over a span of
+    samples, some from the first or to the last."""
+    from iadsim.engine import Looks
+
+    g = np.random.default_rng(seed)
+    visible = g.random((K, S, T)) < 0.4
+    pd = np.where(visible & (g.random((K, S, T)) < 0.8), g.random((K, S, T)), 0.0).astype(np.float32)
+    sigma = np.where(visible, g.uniform(1, 100, (K, S, T)), 0.0).astype(np.float32)
+    first, last = g.integers(-2, K, T), g.integers(0, K + 2, T)
+    active = (np.arange(K)[:, None] >= first[None, :]) & (np.arange(K)[:, None] <= last[None, :])
+    return Looks.from_dense(pd, visible, sigma), pd, visible, sigma, active
+
+
+def _on_route_here(active, k0, k1, targets, *values):
+    """The on-route rule written here: where the samples' routes differ, a target off its route at the first sample
+    takes the second's values, then one off at the second takes the first's (as they now are)."""
+    if np.array_equal(active[k0], active[k1]):
+        return
+    for n, other, k in ((0, 1, k0), (1, 0, k1)):
+        off = ~active[k, targets]
+        for v in values:
+            v[n][..., off] = v[other][..., off]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_step_pairs_are_the_union_of_both_samples_pairs_on_route(seed):
+    """step_pairs against numpy written here, at every step and at the last (both samples one): the pairs seen at
+    either sample by sensor then target, each's Pd and error at both (0 where not seen), the on-route rule where a
+    target starts or ends its route between them, and only pairs with a Pd at either."""
+    from iadsim.engine._kernels import step_pairs
+
+    looks, pd, visible, sigma, active = _looks_and_routes(seed)
+    K, S, T = pd.shape
+    changes = 0
+    for k0 in range(K):
+        k1 = min(k0 + 1, K - 1)
+        differ = not np.array_equal(active[k0], active[k1])
+        changes += differ
+        s, t = np.nonzero(visible[k0] | visible[k1])
+        p = np.stack([pd[k0][s, t], pd[k1][s, t]])
+        e = np.stack([sigma[k0][s, t], sigma[k1][s, t]])
+        _on_route_here(active, k0, k1, t, p, e)
+        keep = (p > 0).any(axis=0)
+        out = step_pairs(looks.ptr, looks.sensor, looks.target, looks.pd, looks.sigma, k0, k1, T, active[k0],
+                         active[k1], differ)
+        for got, want, dtype in zip(out, (s[keep], t[keep], p[:, keep], e[:, keep]),
+                                    (np.int64, np.int64, np.float32, np.float32), strict=True):
+            assert got.dtype == dtype
+            np.testing.assert_array_equal(got, want)
+    assert 0 < changes < K  # (the rule was exercised, and so was its absence)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_visible_samples_are_both_samples_sight_on_route(seed):
+    """visible_samples against numpy written here: what each sensor sees at both samples, with the on-route rule."""
+    from iadsim.engine._kernels import visible_samples
+
+    looks, _, visible, _, active = _looks_and_routes(seed)
+    K, S, T = visible.shape
+    for k0 in range(K):
+        k1 = min(k0 + 1, K - 1)
+        both = np.stack([visible[k0], visible[k1]])
+        _on_route_here(active, k0, k1, np.arange(T), both)
+        out = visible_samples(looks.ptr, looks.sensor, looks.target, k0, k1, active[k0], active[k1],
+                              not np.array_equal(active[k0], active[k1]), S, T)
+        np.testing.assert_array_equal(out, both)

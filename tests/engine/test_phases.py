@@ -249,6 +249,7 @@ def _fake_sensing(pd_by_step: list[list[float]], up: bool = True):
                             part_time=np.array([False]),
                             looks=Looks.from_dense(pd, np.ones((K, 1, T), bool), np.full((K, 1, T), 10.0)),
                             target_ids=["a", "b"], active=np.ones((K, T), bool), starts_within=np.zeros(K, bool),
+                            route_changes=np.zeros(K, bool),
                             start_time=np.zeros(T),
                             arrival_time=np.full(T, np.inf),
                             civil=np.zeros(T, bool), threat=np.ones(T, bool), times=np.arange(K, dtype=float),
@@ -260,8 +261,8 @@ def _fake_sensing(pd_by_step: list[list[float]], up: bool = True):
                           resolution=np.zeros((1, 3)), false_plots=np.zeros(1),
                           gate=11.34,  # the chi-square 99 % point for 3 degrees of freedom (tables: 11.345)
                           process_noise=1.0, initial_speed_sigma=300.0, angle_sigma=np.zeros((1, 2)),
-                          plot_errors=np.full((1, 2), np.nan), shutdowns=False,
-                          misaligned=False, looks_now=(-1, None))
+                          plot_errors=np.full((1, 2), np.nan), ranged_plots=np.array([False]), part_time=False,
+                          shutdowns=False, misaligned=False, looks_now=(-1, None), paths_now=(-1, None))
     readiness = SimpleNamespace(unit_up=np.full((3, 1), up))
     tracks = SensorTracks(phase=np.zeros((3, 1)), table=SensorTrackTable.empty(3, 1, 8), dropped=np.zeros(3, np.int64),
                           false_confirmed=np.zeros(3, np.int64), swaps=np.zeros(3, np.int64),
@@ -427,3 +428,33 @@ def test_the_pair_chains_kernels_take_scalars_as_numpy_broadcasts_them():
     np.testing.assert_array_equal(one, predicted_error(pic, rr, ff, tt, np.full(n, 5.0)))
     np.testing.assert_array_equal(predicted_error(pic, 1, ff, 2, 5.0), predicted_error(pic, np.ones(n, int), ff,
                                                                                        np.full(n, 2), 5.0))
+
+
+def test_positions_in_a_step_are_position_at_from_the_steps_paths(engine):
+    """positions_in (the engine's, from the step's paths kept once) places targets as position_at does from the world,
+    at every step, for targets on their route or starting within the window, bit for bit."""
+    w, g = engine.w, np.random.default_rng(2)
+    T, starts = len(w.target_ids), np.flatnonzero(w.starts_within[:-1])
+    assert len(starts)
+    for k in sorted({*range(0, len(w.times) - 1, 7), *starts.tolist()}):
+        starting = np.flatnonzero(~w.active[k] & w.active[k + 1])
+        t = np.concatenate([g.integers(0, T, 20), starting])
+        when = g.uniform(w.times[k], w.times[k + 1], len(t))
+        np.testing.assert_array_equal(phases.positions_in(engine.ctx, k, t, when), phases.position_at(w, k, t, when))
+
+
+@pytest.mark.parametrize("periodic", [False, True])
+def test_steady_emission_is_the_schedules_state_at_any_time(engine, periodic):
+    """Without a periodic schedule a radar's emission control is the same at every time: steady_emission is what
+    emitting() gives at any time; with one, there is none (emit asks emitting() at each step)."""
+    from iadsim.network.emcon import emitting
+
+    ctx = phases.Context.build(engine.w, engine.reps, engine.seed, False)
+    if periodic:
+        ctx.world.emcon = ctx.world.emcon.copy()
+        ctx.world.emcon[:, 0] = [20.0, 5.0, 0.0]  # (period, on, offset: a blink)
+        assert ctx.steady_emission is None
+        return
+    assert ctx.steady_emission is not None and ctx.steady_emission.dtype == bool
+    for when in np.random.default_rng(1).uniform(0, 3600, 25):
+        np.testing.assert_array_equal(ctx.steady_emission, emitting(float(when), *ctx.world.emcon))

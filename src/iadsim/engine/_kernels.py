@@ -624,6 +624,78 @@ def plot_uniforms(keys, number, rr, ss, tt, n_targets, stream):  # pragma: no co
 
 
 @numba.njit(cache=True, nogil=True)
+def step_pairs(ptr, sensor, target, pd, sigma, k0, k1, n_t, active0, active1, differ):  # pragma: no cover - compiled
+    """:func:`iadsim.engine.phases.step_looks` of the world's looks (``ptr``, ``sensor``, ``target``, ``pd``,
+    ``sigma``: :class:`iadsim.engine.world.Looks`) at samples ``k0`` and ``k1``: the union of their (sensor,
+    target) pairs, by sensor then target (each sample's are), each pair's one-look Pd and measurement error at
+    each sample (0 where not seen there); the pairs with a Pd at either kept. Where ``differ`` (a target starts or
+    arrives between the samples), a target off its route at one sample (``active0``, ``active1`` (T,)) takes the
+    other's values there, the first sample's first: where it flies (when a look or an event may see it is for the
+    caller to say: from its start, until its arrival). Returns (P,) sensors, (P,) targets (int64), (2, P) Pd and
+    (2, P) errors (float32)."""
+    a, a_end, b, b_end = ptr[k0], ptr[k0 + 1], ptr[k1], ptr[k1 + 1]
+    most = (a_end - a) + (b_end - b)
+    ss, tt = np.empty(most, np.int64), np.empty(most, np.int64)
+    p_out, s_out = np.zeros((2, most), np.float32), np.zeros((2, most), np.float32)
+    n = 0
+    while a < a_end or b < b_end:
+        ka = np.int64(sensor[a]) * n_t + target[a] if a < a_end else np.int64(-1)
+        kb = np.int64(sensor[b]) * n_t + target[b] if b < b_end else np.int64(-1)
+        key = ka if kb < 0 or (0 <= ka < kb) else kb
+        p0 = s0 = p1 = s1 = np.float32(0.0)
+        if key == ka:
+            p0, s0 = pd[a], sigma[a]
+            a += 1
+        if key == kb:
+            p1, s1 = pd[b], sigma[b]
+            b += 1
+        t = key % n_t
+        if differ:
+            if not active0[t]:
+                p0, s0 = p1, s1
+            if not active1[t]:
+                p1, s1 = p0, s0
+        if p0 > 0 or p1 > 0:
+            ss[n], tt[n] = key // n_t, t
+            p_out[0, n], p_out[1, n], s_out[0, n], s_out[1, n] = p0, p1, s0, s1
+            n += 1
+    return ss[:n].copy(), tt[:n].copy(), np.ascontiguousarray(p_out[:, :n]), np.ascontiguousarray(s_out[:, :n])
+
+
+@numba.njit(cache=True, nogil=True)
+def visible_samples(ptr, sensor, target, k0, k1, active0, active1, differ, n_s, n_t):  # pragma: no cover - compiled
+    """(2, S, T) bool: what each sensor sees at samples ``k0`` and ``k1`` of the world's looks (``ptr``, ``sensor``,
+    ``target``: :class:`iadsim.engine.world.Looks`); where ``differ``, a target off its route at one sample
+    (``active0``, ``active1`` (T,)) takes the other's, the first sample's first (:func:`step_pairs`' rule)."""
+    out = np.zeros((2, n_s, n_t), np.bool_)
+    for n in range(2):
+        k = k0 if n == 0 else k1
+        for i in range(ptr[k], ptr[k + 1]):
+            out[n, sensor[i], target[i]] = True
+    if differ:
+        for t in range(n_t):
+            if not active0[t]:
+                for s in range(n_s):
+                    out[0, s, t] = out[1, s, t]
+            if not active1[t]:
+                for s in range(n_s):
+                    out[1, s, t] = out[0, s, t]
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def look_uniforms(keys, rows, numbers, sensors, stream):  # pragma: no cover - compiled
+    """(n,) one uniform draw per look: entry ``j`` keyed by row ``rows[j]``'s key (``keys`` (R,)), its look number
+    ``numbers[j]`` and its sensor ``sensors[j]`` as the flat index, on ``stream``: the numbers
+    :func:`iadsim.engine.rng.uniform_at` gives for ``(keys[rows], numbers, stream, sensors)``, without its broadcast
+    set-up."""
+    out = np.empty(rows.shape[0])
+    for j in range(rows.shape[0]):
+        out[j] = uniform_one(keys[rows[j]], numbers[j], stream, sensors[j])
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
 def ranged_errors(sensor_position, plot_errors, ss, position, noise, scale, which):  # pragma: no cover - compiled
     """In place, rows ``which`` of ``noise`` (n, 3), standard normal draws, made the errors of ranging sensors ``ss``'s
     plots at ``position`` (n, 3) with their own range and azimuth errors (``plot_errors`` (S, 2)), in units of

@@ -47,6 +47,7 @@ from iadsim.engine._kernels import (
     envelope_grid,
     false_plot_places,
     leaks_due,
+    look_uniforms,
     looks_between,
     mature_tracks,
     merge_reports,
@@ -58,8 +59,10 @@ from iadsim.engine._kernels import (
     ranged_errors,
     row_pointers,
     settle_authorisations,
+    step_pairs,
     track_aims,
     truth_intercepts,
+    visible_samples,
 )
 from iadsim.engine._kernels import assignable as assignable_kernel
 from iadsim.engine._kernels import known as known_kernel
@@ -408,6 +411,11 @@ class Context:
                         bool).reshape(len(w.sensor_ids), len(w.fire_ids))
 
     @cached_property
+    def part_time(self) -> bool:
+        """Whether some radar emits part of the time by its schedule (``World.part_time``)."""
+        return bool(self.world.part_time.any())
+
+    @cached_property
     def shutdowns(self) -> bool:
         """Whether a radar's emission may depend on the replication: a crew silencing it on an ARM warning, or a cued
         radar waiting (:func:`emit` and the looks then read ``Readiness.silences``)."""
@@ -440,6 +448,19 @@ class Context:
     def reaction(self) -> np.ndarray:
         """(D,) each deciding crew's reaction time factor (:attr:`deciding_crews`)."""
         return np.array([c.reaction_time_factor for c in self.deciding_crews], float)
+
+    @cached_property
+    def ranged_plots(self) -> np.ndarray:
+        """(S,) bool: the sensors whose plots err by their own range and azimuth errors (ranging, with
+        ``plot_errors``: :func:`iadsim.engine._kernels.ranged_errors`)."""
+        return self.world.ranging & np.isfinite(self.plot_errors[:, 0])
+
+    @cached_property
+    def steady_emission(self) -> np.ndarray | None:
+        """(S,) bool: whether each sensor's emission-control schedule has it on, where no schedule is periodic (then
+        the same at every time: :func:`iadsim.network.emcon.emitting`'s answer); None where one is."""
+        period, on, _ = self.world.emcon
+        return None if np.isfinite(period).any() else on > 0
 
     @cached_property
     def arms(self) -> np.ndarray:
@@ -530,6 +551,13 @@ def position_at(w: World, k: int, t, when) -> np.ndarray:
     t0, t1, _, paths = paths_of(w, k)
     return carried(np.ascontiguousarray(t.ravel()), np.ascontiguousarray(when.ravel()), t0, t1,
                    *paths).reshape(t.shape + (3,))  # (numpy's numbers, compiled)
+
+
+def positions_in(ctx: Context, k: int, t: np.ndarray, when: np.ndarray) -> np.ndarray:
+    """(n, 3) :func:`position_at` of targets ``t`` (n,) at times ``when`` (n,) within step ``k``'s window, from the
+    step's paths computed once (:func:`true_paths`)."""
+    t0, t1, _, paths = true_paths(ctx, k)
+    return carried(np.ascontiguousarray(t, np.int64), np.ascontiguousarray(when, float), t0, t1, *paths)
 
 
 def velocity_at(w: World, k: int, t) -> np.ndarray:
@@ -777,7 +805,8 @@ def emit(ctx: Context, k: int, rd: Readiness) -> None:
     w = ctx.world
     start, _ = window(ctx, k)
     ctx.emit_up = up = rd.unit_up[:, w.sensor_unit] & w.sensing[None, :] & w.radiates[None, :]
-    now_on = up & emitting(start, *w.emcon)[None, :] & ~silenced(rd, start)
+    schedule = ctx.steady_emission if ctx.steady_emission is not None else emitting(start, *w.emcon)
+    now_on = up & schedule[None, :] & ~silenced(rd, start)
     changed = now_on != rd.emitting
     for r, s in zip(*np.nonzero(changed), strict=True) if changed.any() else ():
         ctx.event(r, start, EventKind.EMITTER_ON if now_on[r, s] else EventKind.EMITTER_OFF, w.sensor_unit[s])
@@ -807,7 +836,7 @@ def account_emission(ctx: Context, k: int, rd: Readiness, out: Outcomes) -> None
                 ctx.event(r, begin[r, s, m], EventKind.SHUTDOWN, w.sensor_unit[s], t)
         plain = up & ~edge & ~covered
         rd.emitting[covered] = False
-    if w.part_time.any():
+    if ctx.part_time:
         out.emission_time += np.where(plain, on_time(start, end, *w.emcon)[None, :], 0.0)
         for s in np.flatnonzero(w.part_time):
             turns = switches(start, end, Schedule(*w.emcon[:, s]))
@@ -851,7 +880,7 @@ def sense(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, out: Outcomes)
     first, count = looks_in(ctx, trk, start, end)
     trk.reports = []  # each look batch's track reports (row, sensor, object), REPORT_FIELDS
     sensing = rd.unit_up[:, w.sensor_unit] & w.sensing[None, :]  # working, and able to sense (a radar emits)
-    timed = w.part_time.any() or ctx.shutdowns  # radars that emit part of the time: dark at a look, they find nothing
+    timed = ctx.part_time or ctx.shutdowns  # radars that emit part of the time: dark at a look, they find nothing
     flying = out.alive & ~out.leaked
     n_t, n_s = len(w.target_ids), first.shape[1]
     ss, tt, pd, sigmas, middle = step_looks(ctx, k)  # draws only where a look can succeed: a full draw's numbers
@@ -871,7 +900,7 @@ def sense(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, out: Outcomes)
             first_detection(w, out, rr, tt[i], when[rr, ss[i]])
         ds, dt = ss[i], tt[i]
         at = when[rr, ds]
-        pos, sigma = position_at(w, k, dt, at), sigmas[sample, i].astype(float)
+        pos, sigma = positions_in(ctx, k, dt, at), sigmas[sample, i].astype(float)
         if ctx.misaligned:  # a radar set up with a north error reports every azimuth off by it until corrected
             corrected = rd.set_up[rr, ds] + ctx.alignment[2][ds]
             pos = rotated(pos, w.sensor_position[ds], np.where(at < corrected, rd.bias[rr, ds], 0.0))
@@ -884,7 +913,7 @@ def sense(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, out: Outcomes)
         if angle.any():
             noise[angle] = angular_noise(ctx, ds[angle], pos[angle], noise[angle], np.maximum(sigma[angle], MIN_SIGMA))
         scale = np.maximum(sigma, MIN_SIGMA)  # (what each plot's noise is multiplied by)
-        ranged = np.flatnonzero(~angle & np.isfinite(ctx.plot_errors[ds, 0]))
+        ranged = np.flatnonzero(ctx.ranged_plots[ds])
         if len(ranged):  # (in place: a ranging sensor's own range and azimuth errors)
             ranged_errors(w.sensor_position, ctx.plot_errors, ds, pos, noise, scale, ranged)
         # each look's detections (both by replication then sensor, and a detection's look is among the looks)
@@ -908,23 +937,12 @@ def step_looks(ctx: Context, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray
     step's geometry sample or the next (:func:`nearer_samples`), (2, P) their one-look Pd and 1-sigma measurement
     error at each sample (0 where not seen there), and the time from which a look reads the next. Computed once."""
     if ctx.looks_now[0] != k:
-        looks, n_t = ctx.world.looks, len(ctx.world.target_ids)
-        k0, k1, middle = nearer_samples(ctx, k)
-        at = [looks.at(k0), looks.at(k1)]
-        keys = [looks.sensor[i].astype(np.int64) * n_t + looks.target[i] for i in at]
-        if len(keys[0]) == len(keys[1]) and np.array_equal(*keys):  # the same pairs at both (most steps)
-            pairs = keys[0]
-            pd, sigma = np.stack([looks.pd[i] for i in at]), np.stack([looks.sigma[i] for i in at])
-        else:
-            pairs = np.union1d(*keys)
-            pd, sigma = np.zeros((2, len(pairs)), np.float32), np.zeros((2, len(pairs)), np.float32)
-            for n, (i, key) in enumerate(zip(at, keys, strict=True)):
-                j = np.searchsorted(pairs, key)
-                pd[n, j], sigma[n, j] = looks.pd[i], looks.sigma[i]
-        on_route_samples(ctx.world, k0, k1, pairs % n_t, pd, sigma)
-        keep = (pd > 0).any(axis=0)
-        pairs, pd, sigma = pairs[keep], np.ascontiguousarray(pd[:, keep]), sigma[:, keep]
-        ctx.looks_now = (k, (pairs // n_t, pairs % n_t, pd, sigma, middle))
+        w = ctx.world
+        looks, (k0, k1, middle) = w.looks, nearer_samples(ctx, k)
+        active0, active1 = w.active[k0], w.active[k1]
+        ctx.looks_now = (k, (*step_pairs(looks.ptr, looks.sensor, looks.target, looks.pd, looks.sigma, k0, k1,
+                                         len(w.target_ids), active0, active1, bool(w.route_changes[k0]) and k1 > k0),
+                             middle))
     return ctx.looks_now[1]
 
 
@@ -999,7 +1017,7 @@ def false_plots(ctx: Context, lr, ls, number, lit=None) -> tuple[np.ndarray, np.
     none in a look whose radar is dark (``lit`` False). Returns (pointers (L + 1,), positions, variances)."""
     w = ctx.world
     mean = ctx.false_plots[ls] if lit is None else np.where(lit, ctx.false_plots[ls], 0.0)
-    u = rng.uniform_at(ctx.keys[lr], number, S_FALSE, ls)
+    u = look_uniforms(ctx.keys, lr, number, ls, S_FALSE)  # (rng.uniform_at's numbers)
     some = np.flatnonzero(u >= np.exp(-mean))  # looks with a false plot or more (the others: none)
     if not len(some):
         return np.zeros(len(lr) + 1, np.int64), np.zeros((0, 3)), np.zeros(0)
@@ -1069,8 +1087,9 @@ def fuse_until(ctx: Context, pic: Picture, feeds: np.ndarray, clock: np.ndarray,
                      ctx.bearings)
     if rows is None:  # the end of a step: keep only the reports still on their way
         keep = np.isfinite(q.next_at)
-        pic.pending = Reports(q.rows[keep], q.sensors[keep], q.targets[keep], q.numbers[keep], q.arrived[keep],
-                              q.next_at[keep]) if keep.any() else None
+        if not keep.all():  # (all on their way: the same reports, and pending_rows' pointers stand)
+            pic.pending = Reports(q.rows[keep], q.sensors[keep], q.targets[keep], q.numbers[keep], q.arrived[keep],
+                                  q.next_at[keep]) if keep.any() else None
 
 
 def triples(rr, ff, tt, *times) -> tuple:
@@ -1244,6 +1263,8 @@ def leak(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray) -
     destroyed."""
     w, out = ctx.world, st.outcomes
     i, tt = leaks_due(rows, clock, w.arrival_time, w.attacking, out.alive, out.leaked)
+    if not len(i):
+        return False
     struck = False
     for r, t in zip(rows[i], tt, strict=True):
         if w.arm[t]:
@@ -1735,7 +1756,7 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
         reaches = solution_reaches(ctx, f[j], t[j], when[j], own_tof[j], aim) & own_envelope(
             ctx, k, pic, rr[j], f[j], t[j], when[j], aim)
         lit = np.ones(len(j), bool)
-        if w.part_time.any() or ctx.shutdowns:  # a radar that can guide it emits until the intercept (as authorise;
+        if ctx.part_time or ctx.shutdowns:  # a radar that can guide it emits until the intercept (as authorise;
             #                                     without a solution of its own, the truth's)
             lit = guided(ctx, st, rr[j], f[j], t[j], when[j],
                          flight_time(np.where(reaches, own_tof[j], tof[j]), tof[j], inside[j]))
@@ -1841,7 +1862,7 @@ def guided(ctx: Context, st: State, rr, ff, tt, when, tof) -> np.ndarray:
     ``when`` and emits from then until the intercept ``when + tof`` (its emission-control schedule: a crew does
     not fire missiles its radar will leave unguided, nor guide with a radar that is dark)."""
     w, trk = ctx.world, st.tracks
-    if not (w.part_time.any() or ctx.shutdowns):
+    if not (ctx.part_time or ctx.shutdowns):
         return np.ones(len(rr), bool)
     at = np.asarray(when, float)[:, None]
     holds = (trk.confirmed_at[rr, :, tt] <= at) | ((trk.held_since[rr, :, tt] <= at) & (at < trk.held_until[rr, :, tt]))
@@ -1864,23 +1885,11 @@ def visible(ctx: Context, k: int) -> tuple[np.ndarray, float]:
     computed once)."""
     if ctx.visible_now[0] != k:
         k0, k1, middle = nearer_samples(ctx, k)
-        w = ctx.world
-        both = np.stack([w.looks.visible_at(k0), w.looks.visible_at(k1)])
-        on_route_samples(w, k0, k1, np.arange(len(w.target_ids)), both)
-        ctx.visible_now = (k, (both, middle))
+        w, looks = ctx.world, ctx.world.looks
+        active0, active1 = w.active[k0], w.active[k1]
+        ctx.visible_now = (k, (visible_samples(looks.ptr, looks.sensor, looks.target, k0, k1, active0, active1,
+                                               bool(w.route_changes[k0]) and k1 > k0, *looks.shape[1:]), middle))
     return ctx.visible_now[1]
-
-
-def on_route_samples(w: World, k0: int, k1: int, targets: np.ndarray, *values: np.ndarray) -> None:
-    """In place, for ``values`` (2, ..., n) at samples ``k0`` and ``k1`` whose last axis is of ``targets`` (n,): a
-    target off its route at one sample (it starts or arrives between them) takes the other's, where it flies (when
-    a look or an event may see it is for the caller to say: from its start, until its arrival)."""
-    if np.array_equal(w.active[k0], w.active[k1]):  # (no target starts or arrives between them: most steps)
-        return
-    for n, other in ((0, 1), (1, 0)):
-        off = ~w.active[(k0, k1)[n], targets]
-        for v in values:
-            v[n][..., off] = v[other][..., off]
 
 
 def nearer_samples(ctx: Context, k: int) -> tuple[int, int, float]:
@@ -2286,7 +2295,8 @@ def assess(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
         arrive(ctx, k, st, rows[i], tt)
     # the kill assessment ends, or a vetoed target may be decided on again
     i, tt = due_pairs(rows, clock, eng.phase, eng.due, ASSESSING, CLEARED)
-    eng.phase[rows[i], tt] = IDLE
+    if len(i):
+        eng.phase[rows[i], tt] = IDLE
 
 
 def arrive(ctx: Context, k: int, st: State, rr: np.ndarray, tt: np.ndarray) -> None:
@@ -2294,7 +2304,7 @@ def arrive(ctx: Context, k: int, st: State, rr: np.ndarray, tt: np.ndarray) -> N
     miss with its reason; the guidance and target channels are free again and the target is looked at."""
     w, rd, eng, bat, out = ctx.world, st.readiness, st.engagements, st.batteries, st.outcomes
     ff, times = eng.fire[rr, tt], eng.due[rr, tt]
-    arrivals = position_at(w, k, tt, times)  # where the targets are when the missiles arrive
+    arrivals = positions_in(ctx, k, tt, times)  # where the targets are when the missiles arrive
     aim_errors = np.linalg.norm(eng.aim[rr, tt] - arrivals, axis=-1)
     single = single_shot_pk(ctx, st, k, rr, ff, tt, times, arrivals, aim_errors) * ctx.pk_factor[ff]
     kill_p = salvo_pk(single, eng.rounds[rr, tt])

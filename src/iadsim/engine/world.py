@@ -295,6 +295,14 @@ class World:
         return out
 
     @cached_property
+    def route_changes(self) -> np.ndarray:
+        """(K,) bool: some target starts or ends its route within step k's window (on it at one of samples k and
+        k + 1, off it at the other; False at the last step, which has no next sample)."""
+        out = np.zeros(len(self.times), bool)
+        out[:-1] = (self.active[:-1] != self.active[1:]).any(axis=1)
+        return out
+
+    @cached_property
     def attacking(self) -> np.ndarray:
         """(T,) int64: 0 for a threat that attacks something (a defended asset or a unit: it leaks, or strikes, on
         reaching it at the end of its route), -1 for one that does not, or a decoy (the kernels' test, like
