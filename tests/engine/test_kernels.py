@@ -772,3 +772,20 @@ def test_visible_samples_are_both_samples_sight_on_route(seed):
         out = visible_samples(looks.ptr, looks.sensor, looks.target, k0, k1, active[k0], active[k1],
                               not np.array_equal(active[k0], active[k1]), S, T)
         np.testing.assert_array_equal(out, both)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_look_pointers_are_numpys_searchsorted_of_the_looks_keys(seed):
+    """look_pointers against numpy's searchsorted written here: where each look's detections start, looks and
+    detections both by row then sensor, some looks with none."""
+    from iadsim.engine._kernels import look_pointers
+
+    g = np.random.default_rng(seed)
+    R, S = 9, 6
+    lr, ls = np.nonzero(g.random((R, S)) < 0.6)
+    n = g.integers(0, 4, len(lr))  # detections per look
+    rr, ss = np.repeat(lr, n), np.repeat(ls, n)
+    ptr = look_pointers(rr, ss, lr, ls, S)
+    np.testing.assert_array_equal(ptr[:-1], np.searchsorted(rr * S + ss, lr * S + ls))
+    assert ptr[-1] == len(rr) and (n == 0).any()
+    np.testing.assert_array_equal(np.diff(ptr), n)

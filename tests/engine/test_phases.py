@@ -258,7 +258,7 @@ def _fake_sensing(pd_by_step: list[list[float]], up: bool = True):
                             sensor_position=np.zeros((1, 3)), sensors=[], ranging=np.array([True]),
                             scenario=SimpleNamespace(spec=SimpleNamespace(duration=K - 1.0)))
     ctx = SimpleNamespace(world=world, keys=np.arange(1, 4, dtype=np.uint64), confirm=(2, 3), drop_after=3, lags=[],
-                          resolution=np.zeros((1, 3)), false_plots=np.zeros(1),
+                          resolution=np.zeros((1, 3)), false_plots=np.zeros(1), no_false_plot=np.ones(1),
                           gate=11.34,  # the chi-square 99 % point for 3 degrees of freedom (tables: 11.345)
                           process_noise=1.0, initial_speed_sigma=300.0, angle_sigma=np.zeros((1, 2)),
                           plot_errors=np.full((1, 2), np.nan), ranged_plots=np.array([False]), part_time=False,

@@ -684,6 +684,22 @@ def visible_samples(ptr, sensor, target, k0, k1, active0, active1, differ, n_s, 
 
 
 @numba.njit(cache=True, nogil=True)
+def look_pointers(rr, ss, lr, ls, n_s):  # pragma: no cover - compiled
+    """(L + 1,) where each look's detections start: looks (rows ``lr``, sensors ``ls``) and detections (rows ``rr``,
+    sensors ``ss``) both by row then sensor, each detection's look among the looks; numpy's
+    ``searchsorted(rr * n_s + ss, lr * n_s + ls)``, then the number of detections, by one walk of both."""
+    ptr = np.empty(lr.shape[0] + 1, np.int64)
+    j = 0
+    for n in range(lr.shape[0]):
+        key = lr[n] * n_s + ls[n]
+        while j < rr.shape[0] and rr[j] * n_s + ss[j] < key:
+            j += 1
+        ptr[n] = j
+    ptr[lr.shape[0]] = rr.shape[0]
+    return ptr
+
+
+@numba.njit(cache=True, nogil=True)
 def look_uniforms(keys, rows, numbers, sensors, stream):  # pragma: no cover - compiled
     """(n,) one uniform draw per look: entry ``j`` keyed by row ``rows[j]``'s key (``keys`` (R,)), its look number
     ``numbers[j]`` and its sensor ``sensors[j]`` as the flat index, on ``stream``: the numbers

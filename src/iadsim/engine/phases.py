@@ -47,6 +47,7 @@ from iadsim.engine._kernels import (
     envelope_grid,
     false_plot_places,
     leaks_due,
+    look_pointers,
     look_uniforms,
     looks_between,
     mature_tracks,
@@ -448,6 +449,11 @@ class Context:
     def reaction(self) -> np.ndarray:
         """(D,) each deciding crew's reaction time factor (:attr:`deciding_crews`)."""
         return np.array([c.reaction_time_factor for c in self.deciding_crews], float)
+
+    @cached_property
+    def no_false_plot(self) -> np.ndarray:
+        """(S,) the probability of a look without a false plot, ``exp(-false_plots)`` (Poisson)."""
+        return np.exp(-self.false_plots)
 
     @cached_property
     def ranged_plots(self) -> np.ndarray:
@@ -917,8 +923,7 @@ def sense(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, out: Outcomes)
         if len(ranged):  # (in place: a ranging sensor's own range and azimuth errors)
             ranged_errors(w.sensor_position, ctx.plot_errors, ds, pos, noise, scale, ranged)
         # each look's detections (both by replication then sensor, and a detection's look is among the looks)
-        det_ptr = np.empty(len(lr) + 1, np.int64)
-        det_ptr[:-1], det_ptr[-1] = np.searchsorted(rr * n_s + ds, lr * n_s + ls), len(rr)
+        det_ptr = look_pointers(rr, ds, lr, ls, n_s)
         fa_ptr, fa_z, fa_var = false_plots(ctx, lr, ls, number[lr, ls], lit[lr, ls] if timed else None)
         n_conf, n_out = scan_looks(
             lr, ls, when[lr, ls], det_ptr, dt, pos, noise, scale, pd[sample, i].astype(float), fa_ptr, fa_z, fa_var,
@@ -1017,8 +1022,9 @@ def false_plots(ctx: Context, lr, ls, number, lit=None) -> tuple[np.ndarray, np.
     none in a look whose radar is dark (``lit`` False). Returns (pointers (L + 1,), positions, variances)."""
     w = ctx.world
     mean = ctx.false_plots[ls] if lit is None else np.where(lit, ctx.false_plots[ls], 0.0)
+    none = ctx.no_false_plot[ls] if lit is None else np.where(lit, ctx.no_false_plot[ls], 1.0)  # (exp(-mean))
     u = look_uniforms(ctx.keys, lr, number, ls, S_FALSE)  # (rng.uniform_at's numbers)
-    some = np.flatnonzero(u >= np.exp(-mean))  # looks with a false plot or more (the others: none)
+    some = np.flatnonzero(u >= none)  # looks with a false plot or more (the others: none)
     if not len(some):
         return np.zeros(len(lr) + 1, np.int64), np.zeros((0, 3)), np.zeros(0)
     n_false = np.zeros(len(lr), np.int64)
