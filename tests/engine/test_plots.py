@@ -66,7 +66,7 @@ def test_each_false_plot_has_its_own_sensors_measurement_error():
     origin = np.array([[0.0, 0.0, 10.0], [40e3, -5e3, 300.0], [-20e3, 8e3, 0.0]])
     world = SimpleNamespace(sensors=sensors, sensor_ids=["a", "b", "c"], sensor_position=origin)
     ctx = SimpleNamespace(world=world, keys=phases.rng.replication_keys(1, np.arange(8)),
-                          false_plots=np.array([2.0, 3.0, 1.5]),
+                          false_plots=np.array([2.0, 3.0, 1.5]), no_false_plot=np.exp(-np.array([2.0, 3.0, 1.5])),
                           search_volume=np.array([[80e3, 0.0, 2 * np.pi, 0.3], [150e3, 1.0, 1.5, 0.5],
                                                   [60e3, -2.0, 3.0, 0.0]]))
     lr, ls = np.repeat(np.arange(8), 3), np.tile([2, 0, 1], 8)  # sensors interleaved, not in order

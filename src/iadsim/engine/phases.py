@@ -1774,19 +1774,27 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
         ok &= (mode != ONLY) | at_defended
         unsolved &= (mode != ONLY) | at_defended
         first = at_defended
-    choices = []  # (row, fire unit, target) to nominate, by row, each row's in the order chosen
     answers = {}  # the assigner's answer to each choice posed (feasible pairs, as bytes)
     feasible = np.flatnonzero(ok)  # by row (``rows`` ascend), so each row's feasible pairs are one run of it
-    plain = {}  # rows whose pairs the assigner would take all of: their pairs, by fire unit
-    if len(feasible) and takes_disjoint(ctx.assigner):
-        plain = disjoint_pairs(ctx, st, rr[feasible], f[feasible], t[feasible], first[feasible], urgency)
-    for here in np.split(feasible, np.flatnonzero(np.diff(rr[feasible])) + 1) if len(feasible) else ():
+    by_row = {}  # each row's (row, fire unit, target) to nominate, in the order chosen
+    if len(feasible) and takes_disjoint(ctx.assigner):  # rows whose pairs the assigner would take all of
+        for r, pairs in disjoint_pairs(ctx, st, rr[feasible], f[feasible], t[feasible], first[feasible],
+                                       urgency).items():  # (Assigner.takes_disjoint: its call's nominations)
+            by_row[r] = [(r, a, b) for a, b in pairs]
+    # rows assigned in one pass (no point defence's first pass) whose answers no automation's label changes: the
+    # same choice gives the same nominations, found once for all rows posing it
+    done = np.isin(rr[feasible], list(by_row))
+    if ctx.teaming is None and len(feasible):
+        together = ~done & ~np.isin(rr[feasible], rr[feasible[first[feasible]]])
+        if together.any():
+            by_row.update(shared_choices(ctx, st, *(a[feasible[together]] for a in (rr, f, t)), urgency, answers))
+            done |= together
+    rest = feasible[~done]
+    for here in np.split(rest, np.flatnonzero(np.diff(rr[rest])) + 1) if len(rest) else ():
         r = int(rr[here[0]])
-        if r in plain:  # (Assigner.takes_disjoint: the same nominations as its call, in its order)
-            choices += [(r, a, b) for a, b in plain[r]]
-            continue
         fh, th, firsts = f[here], t[here], first[here]
-        busy, taken = [], []  # what the row's choices took: fire units (not those the automation holds), targets
+        busy, taken, mine = [], [], by_row.setdefault(r, [])  # what the row's choices took: fire units (not those
+        #                                                       the automation holds), targets
         for chosen in ((firsts, ~firsts) if firsts.any() else (np.ones(len(here), bool),)):
             chosen = chosen & ~bat.busy[r, fh] & (eng.phase[r, th] == IDLE)
             if taken:  # (not what a first pass took)
@@ -1802,7 +1810,8 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
                     taken.append(b)
                     if ctx.teaming is None or engages(classification(ctx, st, r, a, b)):
                         busy.append(a)
-                    choices.append((r, a, b))
+                    mine.append((r, a, b))
+    choices = [c for r in sorted(by_row) for c in by_row[r]]  # by row, each row's in the order chosen
     nominated = held = np.zeros(0, np.int64)
     if choices:
         cr, ca, cb = np.array(choices, np.int64).T
@@ -1815,6 +1824,35 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
         n = n[before_the_end(ctx, t[n], when[n], own_tof[n])]  # (one after the route's end stays after it)
         ctx.wakes.append((rr[n], t[n], solution_opens(ctx, k, pic, rr[n], f[n], t[n], when[n])))
     return nominated, held
+
+
+def shared_choices(ctx: Context, st: State, rr, ff, tt, urgency, answers: dict) -> dict[int, list]:
+    """The nominations of rows ``rr`` (ascending) from their feasible pairs (fire units ``ff``, targets ``tt``) in one
+    pass without the automation: each row poses the assigner the pairs whose fire unit is free and target idle, and
+    takes what it answers that is such a pair, one engagement per target and per fire unit, in its order. That
+    depends on the choice alone, so each choice is asked (``answers``: the answers by the choice as bytes, shared
+    with :func:`assign`'s other rows) and filtered once. Returns each row's (row, fire unit, target) in that order."""
+    free = ~st.batteries.busy[rr, ff] & (st.engagements.phase[rr, tt] == IDLE)
+    rows, at = np.unique(rr, return_inverse=True)
+    whole = np.zeros((len(rows), len(ctx.world.fire_ids), len(ctx.world.target_ids)), bool)
+    whole[at[free], ff[free], tt[free]] = True
+    packed = np.packbits(whole.reshape(len(rows), -1), axis=1)  # (each row's bytes: np.packbits of its matrix)
+    taken_by: dict[bytes, list[tuple[int, int]]] = {}  # each choice's nominations
+    out = {}
+    for n, r in enumerate(rows.tolist()):
+        key = packed[n].tobytes()
+        if key not in taken_by:
+            if key not in answers:
+                answers[key] = list(ctx.assigner(whole[n], ctx.pk, urgency))
+            units, targets, pairs = set(), set(), []
+            for a, b in answers[key]:  # whatever the assigner says: a feasible pair, one per target and fire unit
+                if whole[n, a, b] and b not in targets and a not in units:
+                    targets.add(b)
+                    units.add(a)
+                    pairs.append((a, b))
+            taken_by[key] = pairs
+        out[r] = [(r, a, b) for a, b in taken_by[key]]
+    return out
 
 
 def disjoint_pairs(ctx: Context, st: State, rr, ff, tt, first, urgency) -> dict[int, list[tuple[int, int]]]:
