@@ -261,7 +261,8 @@ def _fake_sensing(pd_by_step: list[list[float]], up: bool = True):
                           resolution=np.zeros((1, 3)), false_plots=np.zeros(1), no_false_plot=np.ones(1),
                           gate=11.34,  # the chi-square 99 % point for 3 degrees of freedom (tables: 11.345)
                           process_noise=1.0, initial_speed_sigma=300.0, angle_sigma=np.zeros((1, 2)),
-                          plot_errors=np.full((1, 2), np.nan), ranged_plots=np.array([False]), part_time=False,
+                          plot_errors=np.full((1, 2), np.nan), ranged_plots=np.zeros(1, bool),  # (NaN: no own errors)
+                          part_time=False,
                           shutdowns=False, misaligned=False, looks_now=(-1, None), paths_now=(-1, None))
     readiness = SimpleNamespace(unit_up=np.full((3, 1), up))
     tracks = SensorTracks(phase=np.zeros((3, 1)), table=SensorTrackTable.empty(3, 1, 8), dropped=np.zeros(3, np.int64),
@@ -458,3 +459,88 @@ def test_steady_emission_is_the_schedules_state_at_any_time(engine, periodic):
     assert ctx.steady_emission is not None and ctx.steady_emission.dtype == bool
     for when in np.random.default_rng(1).uniform(0, 3600, 25):
         np.testing.assert_array_equal(ctx.steady_emission, emitting(float(when), *ctx.world.emcon))
+
+
+def _every_pair(feasible, pk, urgency):
+    """An assigner that answers every pair, feasible or not, last first (the rule must filter what it says)."""
+    return [(a, b) for a in range(feasible.shape[0]) for b in range(feasible.shape[1])][::-1]
+
+
+@pytest.mark.parametrize("assigner", ["greedy", "hungarian", "every pair"])
+def test_shared_choices_give_each_row_what_asking_for_it_alone_gives(assigner, monkeypatch):
+    """shared_choices against the per-row rule written here, on random rows (some posing the same choice, some fire
+    units busy and targets engaged, values of 0 and inf): each row poses the assigner its free pairs and takes what
+    it answers that is such a pair, one per target and per fire unit, in its order; rows in more than one chunk of
+    matrices; the assigner asked once per distinct choice."""
+    from types import SimpleNamespace
+
+    from iadsim.c2.assign import ASSIGNERS
+
+    monkeypatch.setattr(phases, "SHARED_ROWS", 3)
+    plain, asked = _every_pair if assigner == "every pair" else ASSIGNERS[assigner], []
+
+    def counted(feasible, pk, urgency):
+        asked.append(feasible.tobytes())
+        return plain(feasible, pk, urgency)
+
+    for seed in range(60):
+        g = np.random.default_rng(seed)
+        R, F, T = (int(n) for n in g.integers(1, 8, 3))
+        kinds = int(g.integers(1, R + 1))  # rows of one kind pose the same choice
+        pairs = [[(f, t) for f in range(F) for t in range(T) if g.random() < 0.5] or [(0, 0)] for _ in range(kinds)]
+        kind = g.integers(0, kinds, R)
+        rr, ff, tt = (np.array(a, np.int64) for a in zip(*[(r, f, t) for r in range(R) for f, t in pairs[kind[r]]],
+                                                          strict=True))
+        busy = (g.random((kinds, F)) < 0.2)[kind]
+        phase = np.where(g.random((kinds, T)) < 0.2, int(Phase.FLYING), phases.IDLE).astype(np.int8)[kind]
+        pk, urgency = g.choice([0.0, 0.5, 0.7], F), g.choice([0.0, 0.3, 0.9, np.inf], T)
+        ctx = SimpleNamespace(world=SimpleNamespace(fire_ids=list(range(F)), target_ids=list(range(T))), pk=pk,
+                              assigner=counted)
+        st = SimpleNamespace(batteries=SimpleNamespace(busy=busy), engagements=SimpleNamespace(phase=phase))
+        asked.clear()
+        got = phases.shared_choices(ctx, st, rr, ff, tt, urgency, {})
+        assert len(asked) == len(set(asked))  # (once per choice)
+        expected = {}
+        for r in np.unique(rr).tolist():
+            here = rr == r
+            whole = np.zeros((F, T), bool)
+            free = here & ~busy[rr, ff] & (phase[rr, tt] == phases.IDLE)
+            whole[ff[free], tt[free]] = True
+            units, targets, mine = [], [], []
+            for a, b in plain(whole, pk, urgency):
+                if whole[a, b] and a not in units and b not in targets:
+                    units.append(a)
+                    targets.append(b)
+                    mine.append((r, a, b))
+            expected[r] = mine
+        assert got == expected, seed
+        assert len(asked) <= kinds
+
+
+def test_route_changes_mark_the_steps_a_target_starts_or_ends_its_route_in(engine):
+    """World.route_changes: a target on its route at one of a step's samples and off it at the next (none at the
+    last step, which has no next sample)."""
+    w = engine.w
+    expected = [not np.array_equal(w.active[k], w.active[k + 1]) for k in range(len(w.times) - 1)] + [False]
+    np.testing.assert_array_equal(w.route_changes, expected)
+    assert w.route_changes.any() and not w.route_changes.all()
+
+
+def test_reports_all_on_their_way_stay_pending_with_their_rows_pointers(engine):
+    """At a step's end, pending reports that still have nodes to reach are kept; when all do, the same reports stay
+    (and the row pointers computed for them stand); reports that reached every node are let go."""
+    ctx, pic = engine.ctx, engine.state.picture
+    feeds = phases.node_feeds(engine.state.readiness)
+    for on_their_way in ([1e9, 1e9, 1e9], [np.inf, 1e9, np.inf], [np.inf] * 3):
+        q = phases.Reports(np.zeros(3, np.int64), np.zeros(3, np.int64), np.arange(3), np.zeros((3, 5)),
+                           np.zeros(3, np.int64), np.array(on_their_way))  # (none due before 1e9 s)
+        pic.pending, ptr = q, phases.pending_rows(ctx, q)
+        phases.fuse_until(ctx, pic, feeds, np.zeros(1))
+        kept = np.isfinite(on_their_way)
+        if kept.all():
+            assert pic.pending is q and phases.pending_rows(ctx, q) is ptr
+            np.testing.assert_array_equal(ptr, [0, 3])
+        elif kept.any():
+            np.testing.assert_array_equal(pic.pending.targets, np.flatnonzero(kept))
+        else:
+            assert pic.pending is None

@@ -946,7 +946,7 @@ def step_looks(ctx: Context, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray
         looks, (k0, k1, middle) = w.looks, nearer_samples(ctx, k)
         active0, active1 = w.active[k0], w.active[k1]
         ctx.looks_now = (k, (*step_pairs(looks.ptr, looks.sensor, looks.target, looks.pd, looks.sigma, k0, k1,
-                                         len(w.target_ids), active0, active1, bool(w.route_changes[k0]) and k1 > k0),
+                                         len(w.target_ids), active0, active1, bool(w.route_changes[k0])),
                              middle))
     return ctx.looks_now[1]
 
@@ -1021,14 +1021,13 @@ def false_plots(ctx: Context, lr, ls, number, lit=None) -> tuple[np.ndarray, np.
     (the sensor's ``search_volume``; keyed draws), with the sensor's measurement error there as its variance;
     none in a look whose radar is dark (``lit`` False). Returns (pointers (L + 1,), positions, variances)."""
     w = ctx.world
-    mean = ctx.false_plots[ls] if lit is None else np.where(lit, ctx.false_plots[ls], 0.0)
     none = ctx.no_false_plot[ls] if lit is None else np.where(lit, ctx.no_false_plot[ls], 1.0)  # (exp(-mean))
     u = look_uniforms(ctx.keys, lr, number, ls, S_FALSE)  # (rng.uniform_at's numbers)
     some = np.flatnonzero(u >= none)  # looks with a false plot or more (the others: none)
     if not len(some):
         return np.zeros(len(lr) + 1, np.int64), np.zeros((0, 3)), np.zeros(0)
     n_false = np.zeros(len(lr), np.int64)
-    n_false[some] = poisson_count(u[some], mean[some])
+    n_false[some] = poisson_count(u[some], ctx.false_plots[ls[some]])  # (a dark look has none: not among them)
     ptr, z, order, by_sensor, slant, ground = false_plot_places(
         ctx.keys, lr, ls, number, n_false, S_FALSE_AT, len(w.sensor_ids), ctx.search_volume, w.sensor_position)
     sigma = np.empty(len(order))  # the sensor's measurement error there (by sensor, then in plot order)
@@ -1093,7 +1092,7 @@ def fuse_until(ctx: Context, pic: Picture, feeds: np.ndarray, clock: np.ndarray,
                      ctx.bearings)
     if rows is None:  # the end of a step: keep only the reports still on their way
         keep = np.isfinite(q.next_at)
-        if not keep.all():  # (all on their way: the same reports, and pending_rows' pointers stand)
+        if not (len(keep) and keep.all()):  # (all on their way: the same reports, and pending_rows' pointers stand)
             pic.pending = Reports(q.rows[keep], q.sensors[keep], q.targets[keep], q.numbers[keep], q.arrived[keep],
                                   q.next_at[keep]) if keep.any() else None
 
@@ -1834,25 +1833,32 @@ def shared_choices(ctx: Context, st: State, rr, ff, tt, urgency, answers: dict) 
     with :func:`assign`'s other rows) and filtered once. Returns each row's (row, fire unit, target) in that order."""
     free = ~st.batteries.busy[rr, ff] & (st.engagements.phase[rr, tt] == IDLE)
     rows, at = np.unique(rr, return_inverse=True)
-    whole = np.zeros((len(rows), len(ctx.world.fire_ids), len(ctx.world.target_ids)), bool)
-    whole[at[free], ff[free], tt[free]] = True
-    packed = np.packbits(whole.reshape(len(rows), -1), axis=1)  # (each row's bytes: np.packbits of its matrix)
+    shape = (len(ctx.world.fire_ids), len(ctx.world.target_ids))
     taken_by: dict[bytes, list[tuple[int, int]]] = {}  # each choice's nominations
     out = {}
-    for n, r in enumerate(rows.tolist()):
-        key = packed[n].tobytes()
-        if key not in taken_by:
-            if key not in answers:
-                answers[key] = list(ctx.assigner(whole[n], ctx.pk, urgency))
-            units, targets, pairs = set(), set(), []
-            for a, b in answers[key]:  # whatever the assigner says: a feasible pair, one per target and fire unit
-                if whole[n, a, b] and b not in targets and a not in units:
-                    targets.add(b)
-                    units.add(a)
-                    pairs.append((a, b))
-            taken_by[key] = pairs
-        out[r] = [(r, a, b) for a, b in taken_by[key]]
+    for first in range(0, len(rows), SHARED_ROWS):  # (a national laydown's matrices, a few rows at a time)
+        mine = (at >= first) & (at < first + SHARED_ROWS)
+        whole = np.zeros((min(SHARED_ROWS, len(rows) - first), *shape), bool)
+        whole[at[mine & free] - first, ff[mine & free], tt[mine & free]] = True
+        packed = np.packbits(whole.reshape(len(whole), -1), axis=1)  # (each row's bytes: np.packbits of its matrix)
+        for n, r in enumerate(rows[first:first + len(whole)].tolist()):
+            key = packed[n].tobytes()
+            if key not in taken_by:
+                if key not in answers:
+                    answers[key] = list(ctx.assigner(whole[n], ctx.pk, urgency))
+                units, targets, pairs = set(), set(), []
+                for a, b in answers[key]:  # whatever the assigner says: a feasible pair, one per target and unit
+                    if whole[n, a, b] and b not in targets and a not in units:
+                        targets.add(b)
+                        units.add(a)
+                        pairs.append((a, b))
+                taken_by[key] = pairs
+            out[r] = [(r, a, b) for a, b in taken_by[key]]
     return out
+
+
+SHARED_ROWS = 64
+"""The rows :func:`shared_choices` builds the choice matrices of at once."""
 
 
 def disjoint_pairs(ctx: Context, st: State, rr, ff, tt, first, urgency) -> dict[int, list[tuple[int, int]]]:
@@ -1932,7 +1938,7 @@ def visible(ctx: Context, k: int) -> tuple[np.ndarray, float]:
         w, looks = ctx.world, ctx.world.looks
         active0, active1 = w.active[k0], w.active[k1]
         ctx.visible_now = (k, (visible_samples(looks.ptr, looks.sensor, looks.target, k0, k1, active0, active1,
-                                               bool(w.route_changes[k0]) and k1 > k0, *looks.shape[1:]), middle))
+                                               bool(w.route_changes[k0]), *looks.shape[1:]), middle))
     return ctx.visible_now[1]
 
 
