@@ -20,6 +20,7 @@ from iadsim.sensors import Geometry, signal_to_interference_db
 from ._fire_control import (
     CHANNELS,
     DZ,
+    HEIGHT,
     INTERVAL,
     MAX_RANGE,
     MIN_RANGE,
@@ -539,3 +540,42 @@ def test_a_fire_unit_the_greedy_assigner_leaves_free_takes_the_other_target_at_o
     np.testing.assert_allclose(first.iloc[:, 1], first.iloc[:, 0], atol=2.1e-3)
     units = launches.sort_values("time").groupby("replication").head(2).groupby("replication").unit.nunique()
     assert (units == 2).all()
+
+
+
+@pytest.mark.parametrize("civil", [False, True])
+def test_a_target_coming_back_into_its_guiding_radar_s_sight_is_nominated_at_the_window_s_middle(scenario, civil):
+    """The launcher and its own radar cover every bearing but a 60 deg wedge to the west (its sector: centre 90 deg,
+    width 300 deg). A target flying south 3 km west of it is tracked from its start, crosses the wedge (34.6 s out of
+    sight, its radar's track kept: 60 missed looks drop it) while the intercept point, ahead of it, lies in the wedge
+    too, and comes back into sight with the intercept point in reach. What a sensor sees is read at the geometry
+    sample nearer each moment (docs/engine.md), so it is back in sight, and nominated, at the middle of the window in
+    which it leaves the wedge: at a 4 s step, not at the next sample (2 s later), and not whenever something else
+    woke the fire-control cycle: with an airliner taking off in reach 1 s before (its transponder answering: never a
+    candidate), whose track reaches the launcher's picture within that window, the nomination is the same."""
+    step, west, y0 = 4.0, 3000.0, 2200.0
+    types = catalog()
+    units = [{"id": "sam", "type": "t-launcher", "x": "0 km", "y": "0 km",
+              "sector": {"center": "90 deg", "width": "300 deg"}}]
+    threat = {"id": "south", "type": "t-target", "count": 1, "start": "0 s", "altitude_reference": "msl",
+              "route": [{"x": f"{-west} m", "y": f"{y0} m", "altitude": f"{100 + HEIGHT} m", "speed": f"{SPEED} m/s"},
+                        {"x": f"{-west} m", "y": "-30000 m", "altitude": f"{100 + HEIGHT} m", "speed": f"{SPEED} m/s"}]}
+    traffic = []
+    if civil:
+        types["types"]["t-liner"] = dict(types["types"]["t-target"], category="airliner", label="test airliner",
+                                         civil=True)
+        traffic = [{"id": "liner", "type": "t-liner", "start": "37 s", "transponder": "on", "altitude_reference": "msl",
+                    "route": [{"x": "8 km", "y": "-5 km", "altitude": "2100 m", "speed": "100 m/s"},
+                              {"x": "8 km", "y": "20 km", "altitude": "2100 m", "speed": "100 m/s"}]}]
+    world = build_world(scenario(f"{step} s", units=units, threats=[threat], types=types, traffic=traffic,
+                                 duration="2 min", doctrine={"tracking": {"process_noise": 1e-4, "drop_after": 60}}))
+    # the model: the wedge's southern edge, bearing 240 deg, lies at y = -west tan(30 deg) on the target's line
+    back = (y0 + west * np.tan(np.radians(30.0))) / SPEED
+    sample = np.ceil(back / step) * step  # the first sample after it: the radar sees the target there
+    assert 0.5 < sample - back < step - 0.5  # (far from a sample)
+    engine = Engine(world, np.arange(4), seed=5)
+    engine.run()
+    ev = engine.events
+    nominated = ev[(ev.kind == "nominated") & (ev.target == 0)].groupby("replication").time.min()
+    assert len(nominated) == 4
+    np.testing.assert_allclose(nominated.to_numpy(), sample - step / 2, atol=1e-9)

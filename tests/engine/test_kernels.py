@@ -103,6 +103,7 @@ def test_the_next_event_is_the_earliest_the_rules_name(seed):
     d_t, d_at = g.integers(0, T, 12).astype(np.int64), g.uniform(START, END, 12)
     reach = g.random(T) < 0.8
     waiting_fire = g.random((R, T)) < 0.6
+    hostile = g.random((R, T)) < 0.7  # (the others, never assigned, wake no row)
     # pending reports to the fire units and two command posts, sorted by row; each has reached the nodes its
     # arrival there is at most the row's clock (the state fuse_until leaves)
     node_latency = np.vstack([s["latency"], g.choice([0.2, 1.0, np.inf], (2, S))])
@@ -115,11 +116,11 @@ def test_the_next_event_is_the_earliest_the_rules_name(seed):
     got = next_event_times(rows, clock, END, IDLE, s["phase"], due, s["alive"], s["leaked"], arrival_time, asset_of,
                            s["ready_at"], opened_t, opened_at, row_pointers(d_rows, R), d_t, d_at, reach,
                            row_pointers(q_rows, R), q_t, q_s, q_time, arrived, order, node_reach, s["latency"],
-                           s["feeds"], waiting_fire)
+                           s["feeds"], waiting_fire, hostile)
     for i, r in enumerate(rows):
         c, times = clock[r], [np.inf]
         flying = s["alive"][r] & ~s["leaked"][r]
-        waiting = flying & (s["phase"][r] == IDLE)
+        waiting = flying & (s["phase"][r] == IDLE) & hostile[r]
         times += [due[r, t] for t in range(T) if s["phase"][r, t] != IDLE and c < due[r, t] < END]
         times += [arrival_time[t] for t in range(T) if flying[t] and asset_of[t] >= 0 and c < arrival_time[t] < END]
         if waiting.any():

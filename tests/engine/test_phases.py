@@ -433,28 +433,49 @@ def test_the_pair_chains_kernels_take_scalars_as_numpy_broadcasts_them():
 
 def test_positions_in_a_step_are_position_at_from_the_steps_paths(engine):
     """positions_in (the engine's, from the step's paths kept once) places targets as position_at does from the world,
-    at every step, for targets on their route or starting within the window, bit for bit."""
+    at every step, for targets on their route or starting within the window, bit for bit; and both as the rule
+    written here: the sample's position carried by its velocity, or for a target starting its route within the
+    window (off it at the sample, on it at the next), the next sample's carried back by the next sample's velocity."""
     w, g = engine.w, np.random.default_rng(2)
     T, starts = len(w.target_ids), np.flatnonzero(w.starts_within[:-1])
     assert len(starts)
+    checked_starting = 0
     for k in sorted({*range(0, len(w.times) - 1, 7), *starts.tolist()}):
-        starting = np.flatnonzero(~w.active[k] & w.active[k + 1])
+        starting = np.flatnonzero(~w.active[k] & w.active[k + 1] & (w.start_time > w.times[k]))
         t = np.concatenate([g.integers(0, T, 20), starting])
         when = g.uniform(w.times[k], w.times[k + 1], len(t))
-        np.testing.assert_array_equal(phases.positions_in(engine.ctx, k, t, when), phases.position_at(w, k, t, when))
+        got = phases.positions_in(engine.ctx, k, t, when)
+        np.testing.assert_array_equal(got, phases.position_at(w, k, t, when))
+        late = np.isin(t, starting)
+        base = np.where(late, k + 1, k)
+        here = w.position[base, t] + w.velocity[base, t].astype(float) * (when - w.times[base])[:, None]
+        np.testing.assert_allclose(got, here, rtol=0, atol=1e-6)
+        checked_starting += int(late.sum())
+    assert checked_starting  # (the rule's second case was exercised)
 
 
 @pytest.mark.parametrize("periodic", [False, True])
 def test_steady_emission_is_the_schedules_state_at_any_time(engine, periodic):
     """Without a periodic schedule a radar's emission control is the same at every time: steady_emission is what
-    emitting() gives at any time; with one, there is none (emit asks emitting() at each step)."""
+    emitting() gives at any time; with one, there is none, and emit follows the schedule at each window's start."""
     from iadsim.network.emcon import emitting
 
     ctx = phases.Context.build(engine.w, engine.reps, engine.seed, False)
     if periodic:
-        ctx.world.emcon = ctx.world.emcon.copy()
-        ctx.world.emcon[:, 0] = [20.0, 5.0, 0.0]  # (period, on, offset: a blink)
+        w = ctx.world
+        radar = int(np.flatnonzero(w.radiates & w.sensing)[0])
+        w.emcon = w.emcon.copy()
+        w.emcon[:, radar] = [20.0, 5.0, 3.0]  # (period, on, offset: a blink, 5 s on from 3 s of every 20)
         assert ctx.steady_emission is None
+        rd = phases.initial_state(ctx).readiness
+        assert rd.unit_up[:, w.sensor_unit[radar]].all()
+        seen = []
+        for k in range(60):  # emit at each window's start follows the blink, by the rule written here
+            phases.emit(ctx, k, rd)
+            start = w.times[k]
+            seen.append(bool(rd.emitting[0, radar]))
+            assert seen[-1] == ((start - 3.0) % 20.0 < 5.0), start
+        assert any(seen) and not all(seen)
         return
     assert ctx.steady_emission is not None and ctx.steady_emission.dtype == bool
     for when in np.random.default_rng(1).uniform(0, 3600, 25):
@@ -467,16 +488,16 @@ def _every_pair(feasible, pk, urgency):
 
 
 @pytest.mark.parametrize("assigner", ["greedy", "hungarian", "every pair"])
-def test_shared_choices_give_each_row_what_asking_for_it_alone_gives(assigner, monkeypatch):
-    """shared_choices against the per-row rule written here, on random rows (some posing the same choice, some fire
-    units busy and targets engaged, values of 0 and inf): each row poses the assigner its free pairs and takes what
-    it answers that is such a pair, one per target and per fire unit, in its order; rows in more than one chunk of
-    matrices; the assigner asked once per distinct choice."""
+def test_nominations_by_choice_give_each_row_what_asking_for_it_alone_gives(assigner, monkeypatch):
+    """nominations_by_choice against the per-row rule written here, on random rows (some posing the same choice, some
+    fire units busy and targets engaged, values of 0 and inf): each row poses the assigner its free pairs and takes
+    what it answers that is such a pair, one per target and per fire unit, in its order; rows in more than one chunk
+    of matrices; the assigner asked once per distinct choice."""
     from types import SimpleNamespace
 
     from iadsim.c2.assign import ASSIGNERS
 
-    monkeypatch.setattr(phases, "SHARED_ROWS", 3)
+    monkeypatch.setattr(phases, "CHOICE_ROWS", 3)
     plain, asked = _every_pair if assigner == "every pair" else ASSIGNERS[assigner], []
 
     def counted(feasible, pk, urgency):
@@ -498,7 +519,7 @@ def test_shared_choices_give_each_row_what_asking_for_it_alone_gives(assigner, m
                               assigner=counted)
         st = SimpleNamespace(batteries=SimpleNamespace(busy=busy), engagements=SimpleNamespace(phase=phase))
         asked.clear()
-        got = phases.shared_choices(ctx, st, rr, ff, tt, urgency, {})
+        got = phases.nominations_by_choice(ctx, st, rr, ff, tt, urgency, {})
         assert len(asked) == len(set(asked))  # (once per choice)
         expected = {}
         for r in np.unique(rr).tolist():

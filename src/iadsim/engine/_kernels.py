@@ -268,10 +268,11 @@ def _in_box(f, ground, height, speed, lo, hi, low, high, fastest):  # pragma: no
 def next_event_times(rows, clock, end, idle, phase, due, alive, leaked, arrival_time, asset_of, ready_at, opened_t,
                      opened_at, delivered_ptr, delivered_t, delivered_at, reach, pending_ptr, pending_t,
                      pending_s, pending_time, pending_arrived, node_order, node_reach, latency, feeds,
-                     waiting_fire):  # pragma: no cover - compiled
+                     waiting_fire, hostile):  # pragma: no cover - compiled
     """(n,) the next event of each row of ``rows`` after its ``clock`` and before ``end`` (inf: none): an
     engagement's due time (``phase`` not ``idle``), a flying threat reaching its asset, and for a row with a
-    flying idle target: a launcher free again (``ready_at`` (R, F)), a target opening (``opened_t``,
+    flying idle target taken for hostile (``hostile`` (R, T): the only targets assignment may take): a launcher free
+    again (``ready_at`` (R, F)), a target opening (``opened_t``,
     ``opened_at``: the same for every row), a track of it delivered to a fire unit (row ``r``'s:
     ``delivered_t[delivered_ptr[r]:delivered_ptr[r + 1]]``, at ``delivered_at``; targets some envelope may
     ``reach`` only), and for one waiting for a firing solution (``waiting_fire`` (R, T)), a pending report of it
@@ -288,7 +289,7 @@ def next_event_times(rows, clock, end, idle, phase, due, alive, leaked, arrival_
         any_waiting = False
         for t in range(n_t):
             flying = alive[r, t] and not leaked[r, t]
-            waiting[t] = flying and phase[r, t] == idle
+            waiting[t] = flying and phase[r, t] == idle and hostile[r, t]
             any_waiting |= waiting[t]
             if phase[r, t] != idle and c < due[r, t] < end:
                 best = min(best, due[r, t])
@@ -650,11 +651,8 @@ def step_pairs(ptr, sensor, target, pd, sigma, k0, k1, n_t, active0, active1, di
             p1, s1 = pd[b], sigma[b]
             b += 1
         t = key % n_t
-        if differ:
-            if not active0[t]:
-                p0, s0 = p1, s1
-            if not active1[t]:
-                p1, s1 = p0, s0
+        p0, p1 = _on_route(differ, active0, active1, t, p0, p1)
+        s0, s1 = _on_route(differ, active0, active1, t, s0, s1)
         if p0 > 0 or p1 > 0:
             ss[n], tt[n] = key // n_t, t
             p_out[0, n], p_out[1, n], s_out[0, n], s_out[1, n] = p0, p1, s0, s1
@@ -665,22 +663,30 @@ def step_pairs(ptr, sensor, target, pd, sigma, k0, k1, n_t, active0, active1, di
 @numba.njit(cache=True, nogil=True)
 def visible_samples(ptr, sensor, target, k0, k1, active0, active1, differ, n_s, n_t):  # pragma: no cover - compiled
     """(2, S, T) bool: what each sensor sees at samples ``k0`` and ``k1`` of the world's looks (``ptr``, ``sensor``,
-    ``target``: :class:`iadsim.engine.world.Looks`); where ``differ``, a target off its route at one sample
-    (``active0``, ``active1`` (T,)) takes the other's, the first sample's first (:func:`step_pairs`' rule)."""
+    ``target``: :class:`iadsim.engine.world.Looks`), with the on-route rule (:func:`_on_route`) where ``differ``."""
     out = np.zeros((2, n_s, n_t), np.bool_)
     for n in range(2):
         k = k0 if n == 0 else k1
         for i in range(ptr[k], ptr[k + 1]):
             out[n, sensor[i], target[i]] = True
     if differ:
-        for t in range(n_t):
-            if not active0[t]:
-                for s in range(n_s):
-                    out[0, s, t] = out[1, s, t]
-            if not active1[t]:
-                for s in range(n_s):
-                    out[1, s, t] = out[0, s, t]
+        for s in range(n_s):
+            for t in range(n_t):
+                out[0, s, t], out[1, s, t] = _on_route(differ, active0, active1, t, out[0, s, t], out[1, s, t])
     return out
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _on_route(differ, active0, active1, t, at0, at1):  # pragma: no cover - compiled
+    """A pair's values at samples k0 and k1 (``at0``, ``at1``) with the on-route rule: where ``differ`` (a target starts
+    or arrives between the samples), target ``t`` off its route at one sample (``active0``, ``active1`` (T,)) takes the
+    other sample's value there, the first sample's first (off its route at both: the second sample's at both)."""
+    if differ:
+        if not active0[t]:
+            at0 = at1
+        if not active1[t]:
+            at1 = at0
+    return at0, at1
 
 
 @numba.njit(cache=True, nogil=True)

@@ -465,8 +465,8 @@ class Context:
     def steady_emission(self) -> np.ndarray | None:
         """(S,) bool: whether each sensor's emission-control schedule has it on, where no schedule is periodic (then
         the same at every time: :func:`iadsim.network.emcon.emitting`'s answer); None where one is."""
-        period, on, _ = self.world.emcon
-        return None if np.isfinite(period).any() else on > 0
+        emcon = self.world.emcon
+        return None if np.isfinite(emcon[0]).any() else emitting(0.0, *emcon)
 
     @cached_property
     def arms(self) -> np.ndarray:
@@ -1123,8 +1123,9 @@ def predicted_error(pic: Picture, rr, ff, tt, ahead) -> np.ndarray:
 def fire_control(ctx: Context, k: int, st: State) -> None:
     """The fire-control cycle over the step's window, event by event: each replication advances its clock
     to its next event (an intercept, the end of a kill assessment or of an authorisation, a launcher free
-    again, a track delivered to a fire unit, a target taking off, entering a launch envelope or reaching its
-    asset, a waiting target's report reaching a fire unit or its own solution opening as its track flies on),
+    again, a track delivered to a fire unit, a target taking off, entering a launch envelope, coming into a guiding
+    radar's sight or reaching its asset, a waiting target's report reaching a fire unit or its own solution opening
+    as its track flies on; only targets taken for hostile wake a replication),
     handles what is due then in a fixed order, and assigns its free fire units; replications with nothing left
     wait for the next step."""
     start, end = window(ctx, k)
@@ -1142,7 +1143,7 @@ def fire_control(ctx: Context, k: int, st: State) -> None:
     # replication: none changes back within a window, so no replication's events depend on the others
     candidates = (out.alive & ~out.leaked & st.picture.system_hostile).any(axis=0)
     opened = openings(ctx, k, start, end, (w.start_time < end) & (w.arrival_time > start) & candidates,
-                      st.readiness.able.any(axis=0))
+                      st.readiness.able.any(axis=0), st.readiness.guides.any(axis=(0, 1)))
     feeds = node_feeds(st.readiness)  # (the paths change only between steps)
     while len(rows):
         fuse_until(ctx, st.picture, feeds, clock, rows)
@@ -1210,11 +1211,13 @@ def reach_layers(ctx: Context, k: int, st: State) -> None:
                                               @ inside[mine].astype(np.float32)) > 0)
 
 
-def openings(ctx: Context, k: int, start: float, end: float, open_: np.ndarray,
-             able: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(targets, times) in ``[start, end)`` at which a target takes off or the intercept point of a target
-    flying in the window (``open_`` (T,)) enters the launch envelope of a fire unit that may fire (``able``
-    (F,)), found between the step's geometry samples to 1 ms. The same times for every replication."""
+def openings(ctx: Context, k: int, start: float, end: float, open_: np.ndarray, able: np.ndarray,
+             guiding: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(targets, times) in ``[start, end)`` at which a target takes off, the intercept point of a target flying in
+    the window (``open_`` (T,)) enters the launch envelope of a fire unit that may fire (``able`` (F,)), found
+    between the step's geometry samples to 1 ms, or such a target comes into the sight of a sensor that may guide
+    a fire unit (``guiding`` (S,)): at the window's middle, from which :func:`known` reads the next sample. The
+    same times for every replication."""
     w = ctx.world
     starting = np.flatnonzero((w.start_time > start) & (w.start_time < end))
     targets, times = [starting], [w.start_time[starting]]
@@ -1227,6 +1230,12 @@ def openings(ctx: Context, k: int, start: float, end: float, open_: np.ndarray,
             # the first point inside (none: a turn between the samples; the next sample decides)
             targets.append(t)
             times.append(np.where(inside.any(axis=1), grid[np.argmax(inside, axis=1)], w.times[k + 1]))
+    sight, middle = visible(ctx, k)
+    if np.isfinite(middle) and guiding.any():  # what a sensor sees is read at the nearer sample: a target coming into
+        #                                         a guiding radar's sight does at the window's middle
+        coming = np.flatnonzero((sight[1] & ~sight[0])[guiding].any(axis=0) & open_)
+        targets.append(coming)
+        times.append(np.full(len(coming), middle))
     return np.concatenate(targets), np.concatenate(times)
 
 
@@ -1234,9 +1243,10 @@ def next_events(ctx: Context, st: State, clock: np.ndarray, end: float, delivere
                 rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Of replication rows ``rows`` (those just handled: the others' next events have not changed), those
     with an event after their clock and before ``end``, and its time (:func:`iadsim.engine._kernels.next_event_times`:
-    an engagement's due time, a threat reaching its asset, and for a row with a flying idle target a launcher free
-    again, a target opening, a track delivered, a report reaching a fire unit for a target waiting for a firing
-    solution); ``delivered`` (pointers by row, targets, times): tracks reaching fire units' pictures in the window,
+    an engagement's due time, a threat reaching its asset, and for a row with a flying idle target taken for hostile
+    (``Picture.system_hostile``: only those are ever assigned) a launcher free again, a target opening, a track
+    delivered, a report reaching a fire unit for a target waiting for a firing solution); ``delivered`` (pointers
+    by row, targets, times): tracks reaching fire units' pictures in the window,
     and the moments a waiting target's own solution opens (:func:`with_wakes`), sorted by row; ``opened``
     (targets, times): :func:`openings`."""
     w, eng, out, q = ctx.world, st.engagements, st.outcomes, st.picture.pending
@@ -1245,7 +1255,7 @@ def next_events(ctx: Context, st: State, clock: np.ndarray, end: float, delivere
         np.ascontiguousarray(rows, np.int64), clock, end, IDLE, eng.phase, eng.due, out.alive, out.leaked,
         w.arrival_time, w.attacking, st.batteries.ready_at, *opened, *delivered, step_values(ctx, st.time_index)[2],
         pending_rows(ctx, q), q.targets, q.sensors, q.numbers[:, 0], q.arrived, ctx.node_order, ctx.node_reach,
-        w.latency, st.readiness.feeds, eng.waiting)
+        w.latency, st.readiness.feeds, eng.waiting, st.picture.system_hostile)
     keep = np.isfinite(nxt)
     return rows[keep], nxt[keep]
 
@@ -1786,7 +1796,8 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
     if ctx.teaming is None and len(feasible):
         together = ~done & ~np.isin(rr[feasible], rr[feasible[first[feasible]]])
         if together.any():
-            by_row.update(shared_choices(ctx, st, *(a[feasible[together]] for a in (rr, f, t)), urgency, answers))
+            by_row.update(nominations_by_choice(ctx, st, *(a[feasible[together]] for a in (rr, f, t)), urgency,
+                                                answers))
             done |= together
     rest = feasible[~done]
     for here in np.split(rest, np.flatnonzero(np.diff(rr[rest])) + 1) if len(rest) else ():
@@ -1825,7 +1836,7 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
     return nominated, held
 
 
-def shared_choices(ctx: Context, st: State, rr, ff, tt, urgency, answers: dict) -> dict[int, list]:
+def nominations_by_choice(ctx: Context, st: State, rr, ff, tt, urgency, answers: dict) -> dict[int, list]:
     """The nominations of rows ``rr`` (ascending) from their feasible pairs (fire units ``ff``, targets ``tt``) in one
     pass without the automation: each row poses the assigner the pairs whose fire unit is free and target idle, and
     takes what it answers that is such a pair, one engagement per target and per fire unit, in its order. That
@@ -1836,9 +1847,9 @@ def shared_choices(ctx: Context, st: State, rr, ff, tt, urgency, answers: dict) 
     shape = (len(ctx.world.fire_ids), len(ctx.world.target_ids))
     taken_by: dict[bytes, list[tuple[int, int]]] = {}  # each choice's nominations
     out = {}
-    for first in range(0, len(rows), SHARED_ROWS):  # (a national laydown's matrices, a few rows at a time)
-        mine = (at >= first) & (at < first + SHARED_ROWS)
-        whole = np.zeros((min(SHARED_ROWS, len(rows) - first), *shape), bool)
+    for first in range(0, len(rows), CHOICE_ROWS):  # (a national laydown's matrices, a few rows at a time)
+        mine = (at >= first) & (at < first + CHOICE_ROWS)
+        whole = np.zeros((min(CHOICE_ROWS, len(rows) - first), *shape), bool)
         whole[at[mine & free] - first, ff[mine & free], tt[mine & free]] = True
         packed = np.packbits(whole.reshape(len(whole), -1), axis=1)  # (each row's bytes: np.packbits of its matrix)
         for n, r in enumerate(rows[first:first + len(whole)].tolist()):
@@ -1857,8 +1868,8 @@ def shared_choices(ctx: Context, st: State, rr, ff, tt, urgency, answers: dict) 
     return out
 
 
-SHARED_ROWS = 64
-"""The rows :func:`shared_choices` builds the choice matrices of at once."""
+CHOICE_ROWS = 64
+"""The rows :func:`nominations_by_choice` builds the choice matrices of at once."""
 
 
 def disjoint_pairs(ctx: Context, st: State, rr, ff, tt, first, urgency) -> dict[int, list[tuple[int, int]]]:
