@@ -31,7 +31,7 @@ from ._fire_control import (
     stream,
     time_of_flight,
 )
-from ._scenarios import scenario_dict
+from ._scenarios import EXAMPLES, scenario_dict
 
 STEPS = ("2 s", "1 s", "0.5 s", "0.25 s")
 
@@ -579,3 +579,38 @@ def test_a_target_coming_back_into_its_guiding_radar_s_sight_is_nominated_at_the
     nominated = ev[(ev.kind == "nominated") & (ev.target == 0)].groupby("replication").time.min()
     assert len(nominated) == 4
     np.testing.assert_allclose(nominated.to_numpy(), sample - step / 2, atol=1e-9)
+
+
+def test_waking_the_fire_control_cycle_more_often_changes_nothing(monkeypatch):
+    """Each replication's clock runs from one event to the next; an event missing from that list (a moment at which
+    something becomes possible that nothing wakes the replication for) would make outcomes depend on whatever else
+    woke it, and on the step. So the reference scenario (helicopters in and out of its radars' sight, 1 s steps) is
+    run as it is and with every replication woken every quarter second besides: every replication's events are the
+    same. (Before a target coming back into a guiding radar's sight woke it, replications 0 and 3 differed.)"""
+    from iadsim.engine import phases
+    from iadsim.scenario import load_scenario
+
+    world = build_world(load_scenario(EXAMPLES / "reference-large.yaml"))
+    reps = [0, 3]
+    plain = Engine(world, reps)
+    plain.run()
+    woken = []
+    next_events = phases.next_events
+
+    def more_often(ctx, st, clock, end, delivered, opened, rows):
+        due, at = next_events(ctx, st, clock, end, delivered, opened, rows)
+        soon = np.full(len(ctx.reps), np.inf)
+        soon[due] = at
+        soon[rows] = np.minimum(soon[rows], np.where(clock[rows] + 0.25 < end, clock[rows] + 0.25, np.inf))
+        woken.append(int(np.isfinite(soon).sum()) - len(due))
+        keep = np.flatnonzero(np.isfinite(soon))
+        return keep, soon[keep]
+
+    monkeypatch.setattr(phases, "next_events", more_often)
+    often = Engine(world, reps)
+    often.run()
+    assert sum(woken) > 1000  # (the extra wakes happened)
+    key = ["replication", "time", "kind", "unit", "target"]
+    a, b = (e.events.sort_values(key, kind="stable").reset_index(drop=True) for e in (plain, often))
+    assert (a.kind == "launch").sum() > 20
+    pandas.testing.assert_frame_equal(a, b)
