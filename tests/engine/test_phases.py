@@ -565,3 +565,54 @@ def test_reports_all_on_their_way_stay_pending_with_their_rows_pointers(engine):
             np.testing.assert_array_equal(pic.pending.targets, np.flatnonzero(kept))
         else:
             assert pic.pending is None
+
+
+def test_single_shot_pk_is_the_physics_end_game_for_every_guidance():
+    """single_shot_pk (compiled: _kernels.end_game_pks) against the physics functions called here on the engine's
+    own state in the middle of the reference run: endgame_miss for each guidance (the aim error a bias for inertial
+    missiles, the fire unit's track predicted over the update interval for command guidance, none for homing ones;
+    the crossing speed across the line of flight times the response time), then carleton_sspk with no cross bias;
+    the catalog's pk for a missile without guidance; each times the edge factor. Fire units are given every guidance
+    in turn, at random arrivals (some targets without a track in the picture)."""
+    from iadsim.physics.lethality import GUIDANCE, carleton_sspk, endgame_miss
+    from iadsim.scenario import load_scenario
+
+    from ._scenarios import EXAMPLES
+
+    engine = Engine(build_world(load_scenario(EXAMPLES / "reference-large.yaml")), np.arange(3))
+    busy = int(np.argmax(engine.w.active.sum(axis=1)))  # (the step with the most targets flying)
+    for _ in range(busy):
+        engine.step()
+    ctx, st, w = engine.ctx, engine.state, engine.w
+    k, g = st.time_index, np.random.default_rng(4)
+    n, F = 400, len(w.fire_ids)
+    rr, ff, tt = g.integers(0, 3, n), g.integers(0, F, n), g.choice(np.flatnonzero(w.active[k]), n)
+    when = w.times[k] + g.uniform(0, w.times[k + 1] - w.times[k], n)
+    st.engagements.launched[rr, tt] = when - g.uniform(1.0, 40.0, n)
+    arrival = phases.position_at(w, k, tt, when) + g.normal(0, 30.0, (n, 3))
+    aim_error = g.uniform(0, 80.0, n)
+    assert (st.picture.updates[rr, ff, tt] > 0).any() and (st.picture.updates[rr, ff, tt] == 0).any()
+    for kinds in ([None] * F, *([kind] * F for kind in GUIDANCE), list(g.choice([None, *GUIDANCE], F))):
+        ctx.guidance = kinds
+        ctx.__dict__.pop("guidance_kind", None)
+        got = phases.single_shot_pk(ctx, st, k, rr, ff, tt, when, arrival, aim_error)
+        expected = ctx.pk[ff].astype(float)
+        line = arrival - w.fire_position[ff]
+        line = line / np.maximum(np.sqrt((line**2).sum(axis=1)), 1e-9)[:, None]
+        v = phases.velocity_at(w, k, tt).astype(float)
+        across = v - (v * line).sum(axis=1)[:, None] * line
+        crossing = np.sqrt((across**2).sum(axis=1))
+        interval = np.nan_to_num(ctx.update_interval[ff])
+        track = phases.predicted_error(st.picture, rr, ff, tt, when - st.picture.track_time[rr, ff, tt] + interval)
+        track = np.where(np.isfinite(track), track / np.sqrt(3.0), 0.0)
+        for kind in set(kinds) - {None}:
+            i = np.flatnonzero(np.array(kinds, object)[ff] == kind)
+            bias, sigma = endgame_miss(kind, aim_error[i], when[i] - st.engagements.launched[rr[i], tt[i]],
+                                       interval[i], track[i], ctx.manoeuvre[tt[i]], crossing[i],
+                                       ctx.response_time[ff[i]])
+            expected[i] = carleton_sspk(ctx.peak_pk[ff[i]], ctx.lethal_area[ff[i]], 1.0, sigma, sigma, bias, 0.0)
+        offset = arrival - w.fire_position[ff]
+        expected *= phases.edge_factor(ctx, ff, np.hypot(offset[:, 0], offset[:, 1]), w.height_agl[k, tt].astype(float))
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=0)
+        if any(kinds):
+            assert 0 < got.min() < got.max() < 1 and (crossing > 10.0).mean() > 0.5

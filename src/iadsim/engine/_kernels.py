@@ -861,6 +861,59 @@ def _predicted_error(p, updates, r, f, t, h):  # pragma: no cover - compiled
     return np.sqrt(0.0 if total < 0.0 else total)
 
 
+_FLOAT_MAX = float(np.finfo(np.float64).max)
+
+
+@numba.njit(cache=True, nogil=True)
+def end_game_pks(kind, pk, peak, area, response, update, fire, p, updates, track_time, launched, rr, ff, tt, when,
+                 arrival, velocity, aim_error, manoeuvre):  # pragma: no cover - compiled
+    """:func:`iadsim.engine.phases.single_shot_pk` before its edge factor, in its arithmetic and order: (n,) one
+    missile's kill probability for arrivals (rows ``rr``, fire units ``ff``, targets ``tt`` at ``when``, the targets
+    at ``arrival`` (n, 3) with ``velocity`` (n, 3), ``aim_error`` (n,) from the aim points). A fire unit whose
+    missile has no guidance (``kind`` (F,) -1: an index into :data:`iadsim.physics.lethality.GUIDANCE` otherwise)
+    has its catalog ``pk``; the others the Carleton SSPK (:func:`iadsim.physics.lethality.carleton_sspk`: ``peak``
+    D0, lethal ``area``, range-deflection ratio 1, the bias down range) over the end-game miss
+    (:func:`iadsim.physics.lethality.endgame_miss`: the target's ``manoeuvre`` (T,) over the prediction interval -
+    the time of flight since ``launched`` (R, T) for inertial guidance, the guidance's ``update`` interval (F,; nan:
+    none) otherwise - its speed across the line of flight from ``fire`` (F, 3) times the missile's ``response``
+    time, and for command guidance the fire unit's track (``p``, ``updates``, ``track_time``: the picture) predicted
+    over that interval past its last update, per axis)."""
+    n = rr.shape[0]
+    out = np.empty(n)
+    for i in range(n):
+        f, t = ff[i], tt[i]
+        k = kind[f]
+        if k < 0:
+            out[i] = pk[f]
+            continue
+        line0, line1, line2 = arrival[i, 0] - fire[f, 0], arrival[i, 1] - fire[f, 1], arrival[i, 2] - fire[f, 2]
+        length = max(np.sqrt(line0 * line0 + line1 * line1 + line2 * line2), 1e-9)
+        line0, line1, line2 = line0 / length, line1 / length, line2 / length
+        v0, v1, v2 = np.float64(velocity[i, 0]), np.float64(velocity[i, 1]), np.float64(velocity[i, 2])
+        along = v0 * line0 + v1 * line1 + v2 * line2
+        c0, c1, c2 = v0 - along * line0, v1 - along * line1, v2 - along * line2
+        crossing = np.sqrt(c0 * c0 + c1 * c1 + c2 * c2)
+        interval = update[f]  # (numpy's nan_to_num)
+        interval = 0.0 if np.isnan(interval) else min(max(interval, -_FLOAT_MAX), _FLOAT_MAX)
+        if k == 0:  # inertial: the whole flight is the prediction interval; the aim error stays a bias
+            interval = when[i] - launched[rr[i], t]
+        drift = 0.5 * manoeuvre[t] * (interval * interval)
+        lag = crossing * response[f]
+        track = 0.0
+        if k == 1:  # command: the guiding radar's track error over its update interval
+            track = _predicted_error(p, updates, rr[i], f, t, when[i] - track_time[rr[i], f, t] + interval) \
+                / np.sqrt(3.0)
+            track = track if np.isfinite(track) else 0.0
+        sigma = np.sqrt(track * track + drift * drift + lag * lag)
+        bias = aim_error[i] if k == 0 else 0.0
+        ax = np.pi * peak[f] / area[f]
+        ay = np.pi * peak[f] / area[f]
+        fx = 1.0 + 2.0 * ax * (sigma * sigma)
+        fy = 1.0 + 2.0 * ay * (sigma * sigma)
+        out[i] = peak[f] * np.exp(-ax * (bias * bias) / fx) / np.sqrt(fx * fy)
+    return out
+
+
 @numba.njit(cache=True, nogil=True)
 def predicted_errors(p, updates, rr, ff, tt, ahead):  # pragma: no cover - compiled
     """:func:`iadsim.engine.phases.predicted_error` in its arithmetic and order: (n,) the RMS position error of nodes

@@ -43,6 +43,7 @@ from iadsim.engine._kernels import (
     detections,
     due_pairs,
     due_reports,
+    end_game_pks,
     engagement_points,
     envelope_grid,
     false_plot_places,
@@ -88,7 +89,7 @@ from iadsim.network.chain import picture_sources
 from iadsim.network.compiled import relevant_components
 from iadsim.network.emcon import Schedule, emitting, interrupted, last_lit, lit_until, on_time, silenced_at, switches
 from iadsim.physics.kinematics import MAX_TIME_OF_FLIGHT, in_launch_envelope
-from iadsim.physics.lethality import carleton_damage, carleton_sspk, cep_to_sigma, endgame_miss, salvo_pk
+from iadsim.physics.lethality import GUIDANCE, carleton_damage, cep_to_sigma, salvo_pk
 from iadsim.registry import (
     ASSIGNERS,
     AUTHORITY_RULES,
@@ -449,6 +450,12 @@ class Context:
     def reaction(self) -> np.ndarray:
         """(D,) each deciding crew's reaction time factor (:attr:`deciding_crews`)."""
         return np.array([c.reaction_time_factor for c in self.deciding_crews], float)
+
+    @cached_property
+    def guidance_kind(self) -> np.ndarray:
+        """(F,) int64 each fire unit's missile guidance as an index into :data:`iadsim.physics.lethality.GUIDANCE`
+        (-1: none, the catalog's constant pk)."""
+        return np.array([-1 if g is None else GUIDANCE.index(g) for g in self.guidance], np.int64)
 
     @cached_property
     def no_false_plot(self) -> np.ndarray:
@@ -2423,27 +2430,14 @@ def single_shot_pk(ctx: Context, st: State, k: int, rr, ff, tt, when, arrival, a
     or the Carleton lethality function integrated over the end-game miss distribution
     (:func:`iadsim.physics.lethality.endgame_miss`: the guidance's prediction interval, the target's
     manoeuvre and crossing speed, a command-guided missile's track error, an inertial one's aim error) in
-    closed form (:func:`~iadsim.physics.lethality.carleton_sspk`); times the factor near the envelope's edges
-    (:func:`edge_factor`)."""
+    closed form (:func:`~iadsim.physics.lethality.carleton_sspk`), compiled
+    (:func:`iadsim.engine._kernels.end_game_pks`); times the factor near the envelope's edges (:func:`edge_factor`)."""
     w, pic = ctx.world, st.picture
-    out = ctx.pk[ff].astype(float)
-    line = arrival - w.fire_position[ff]
-    line /= np.maximum(np.linalg.norm(line, axis=-1), 1e-9)[:, None]
-    v = velocity_at(w, k, tt)
-    crossing = np.linalg.norm(v - np.sum(v * line, axis=-1)[:, None] * line, axis=-1)
-    interval = ctx.update_interval[ff]
-    # the guiding track's estimate error over the update interval (its manoeuvre term is the end game's own)
-    ahead = when - pic.track_time[rr, ff, tt] + np.nan_to_num(interval)
-    track = predicted_error(pic, rr, ff, tt, ahead) / np.sqrt(3.0)
-    flight = when - st.engagements.launched[rr, tt]
-    kinds = np.array(ctx.guidance, object)[ff]
-    for kind in {g for g in ctx.guidance if g is not None}:
-        i = np.flatnonzero(kinds == kind)
-        if len(i):
-            bias, sigma = endgame_miss(kind, aim_error[i], flight[i], np.nan_to_num(interval[i]),
-                                       np.where(np.isfinite(track[i]), track[i], 0.0), ctx.manoeuvre[tt[i]],
-                                       crossing[i], ctx.response_time[ff[i]])
-            out[i] = carleton_sspk(ctx.peak_pk[ff[i]], ctx.lethal_area[ff[i]], 1.0, sigma, sigma, bias, 0.0)
+    rr, ff, tt, when = triples(rr, ff, tt, when)
+    out = end_game_pks(ctx.guidance_kind, ctx.pk, ctx.peak_pk, ctx.lethal_area, ctx.response_time, ctx.update_interval,
+                       w.fire_position, pic.p, pic.updates, pic.track_time, st.engagements.launched, rr, ff, tt, when,
+                       np.ascontiguousarray(arrival, float), np.ascontiguousarray(velocity_at(w, k, tt)),
+                       np.ascontiguousarray(aim_error, float), ctx.manoeuvre)
     offset = arrival - w.fire_position[ff]
     return out * edge_factor(ctx, ff, np.hypot(offset[:, 0], offset[:, 1]), w.height_agl[k, tt].astype(float))
 
