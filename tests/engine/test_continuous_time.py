@@ -542,7 +542,6 @@ def test_a_fire_unit_the_greedy_assigner_leaves_free_takes_the_other_target_at_o
     assert (units == 2).all()
 
 
-
 @pytest.mark.parametrize("civil", [False, True])
 def test_a_target_coming_back_into_its_guiding_radar_s_sight_is_nominated_at_the_window_s_middle(scenario, civil):
     """The launcher and its own radar cover every bearing but a 60 deg wedge to the west (its sector: centre 90 deg,
@@ -614,3 +613,23 @@ def test_waking_the_fire_control_cycle_more_often_changes_nothing(monkeypatch):
     a, b = (e.events.sort_values(key, kind="stable").reset_index(drop=True) for e in (plain, often))
     assert (a.kind == "launch").sum() > 20
     pandas.testing.assert_frame_equal(a, b)
+
+
+def test_a_guiding_radar_coming_back_on_lets_its_launcher_fire_at_that_moment(scenario):
+    """The launcher's own radar blinks (on 60 s, off 1.2 s: its track held through the dark) and is dark when the
+    target's intercept point enters the envelope. A crew does not fire missiles its radar would leave unguided, so
+    the nomination waits for the radar: at the moment it comes back on (its `emitter_on`), at a 4 s step, not at the
+    next step's start (the moment had no event of its own)."""
+    entry = window(0.0, DZ)[0]  # when the intercept point enters the envelope (the model above)
+    back = entry + 0.8
+    blink = {"policy": "blink", "on": "60 s", "off": "1.2 s", "offset": f"{back:.6f} s"}
+    world = build_world(scenario("4 s", units=[{"id": "sam", "type": "t-launcher", "x": "0 km", "y": "0 km",
+                                                "emcon": blink}]))
+    assert back % 4.0 > 0.5  # (the next step starts well after it)
+    engine = Engine(world, np.arange(4), seed=5)
+    engine.run()
+    ev = engine.events
+    on = ev[(ev.kind == "emitter_on") & (ev.time > entry - 1)].groupby("replication").time.min()
+    nominated = ev[ev.kind == "nominated"].groupby("replication").time.min()
+    np.testing.assert_allclose(on.to_numpy(), back, atol=1e-6)
+    np.testing.assert_allclose(nominated.to_numpy(), back, atol=1e-6)

@@ -34,9 +34,12 @@ events gained those waits, and a few launches moved to the moment the fire unit'
 (reference-large 2,052 -> 2,093 events, designed-greedy-salvo-in-the-loop 1,179 -> 1,182); and by a wake audit
 (2026-12-07): a target coming back into the sight of a radar that holds its track and may guide (at the window's
 middle, from which the next sample is read) now wakes the fire-control cycle; it waited for the next step, or for
-whatever else woke the replication (a civil aircraft's track reaching the fire unit), so some nominations came half a
-step later (designed-greedy-salvo-in-the-loop: time to first engagement 298.92 -> 298.62 s, engagements 5.0 -> 4.95,
-kills 4.25 -> 4.225, 1,182 -> 1,181 events; reference-large's events moved in time, its metrics stayed the same).
+whatever else woke the replication (a civil aircraft's track reaching the fire unit), so some nominations came up to
+half a step late; they now come at the window's middle, and what follows moves with them: with the operator in the
+loop, a decision ending half a second earlier can find the target out of sight again and pass it to another fire unit
+(designed-greedy-salvo-in-the-loop: time to first engagement 298.92 -> 298.62 s, one replication's 8.4 s later and
+another's 17.9 s earlier; engagements 5.0 -> 4.95, kills 4.25 -> 4.225, 1,182 -> 1,181 events; reference-large's
+events moved in time, its metrics stayed the same). Waking only for targets taken for hostile changed none of it.
 Only a change meant to alter outcomes may re-pin it (the functions below, run over
 ``GOLDEN``, write the same structure). The typed events are turned back into the old text here, so the test
 checks the numeric columns too (missiles, time of flight, miss distance, reasons).

@@ -9,10 +9,11 @@ import numpy as np
 from iadsim.engine.rng import uniform_one
 from iadsim.registry import ELEVATION, RANGING
 
-__all__ = ["assignable", "carried", "detections", "due_pairs", "due_reports", "engagement_points", "envelope_grid",
-           "false_plot_places", "known", "leaks_due", "looks_between", "mature_tracks", "merge_reports",
-           "next_event_times", "own_reach", "plot_uniforms", "poisson_sums", "predicted_errors",
-           "ranged_errors", "row_pointers", "settle_authorisations", "track_aims", "truth_intercepts"]
+__all__ = ["assignable", "carried", "detections", "due_pairs", "due_reports", "end_game_pks", "engagement_points",
+           "envelope_grid", "false_plot_places", "known", "leaks_due", "look_pointers", "look_uniforms",
+           "looks_between", "mature_tracks", "merge_reports", "next_event_times", "own_reach", "plot_uniforms",
+           "poisson_sums", "predicted_errors", "ranged_errors", "row_pointers", "settle_authorisations", "step_pairs",
+           "track_aims", "truth_intercepts", "visible_samples"]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -877,7 +878,8 @@ def end_game_pks(kind, pk, peak, area, response, update, fire, p, updates, track
     the time of flight since ``launched`` (R, T) for inertial guidance, the guidance's ``update`` interval (F,; nan:
     none) otherwise - its speed across the line of flight from ``fire`` (F, 3) times the missile's ``response``
     time, and for command guidance the fire unit's track (``p``, ``updates``, ``track_time``: the picture) predicted
-    over that interval past its last update, per axis)."""
+    over that interval past its last update, per axis). Nothing is checked here, as the physics functions check their
+    arguments: the catalog and the engine give valid ones."""
     n = rr.shape[0]
     out = np.empty(n)
     for i in range(n):

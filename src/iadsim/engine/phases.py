@@ -1131,8 +1131,9 @@ def fire_control(ctx: Context, k: int, st: State) -> None:
     """The fire-control cycle over the step's window, event by event: each replication advances its clock
     to its next event (an intercept, the end of a kill assessment or of an authorisation, a launcher free
     again, a track delivered to a fire unit, a target taking off, entering a launch envelope, coming into a guiding
-    radar's sight or reaching its asset, a waiting target's report reaching a fire unit or its own solution opening
-    as its track flies on; only targets taken for hostile wake a replication),
+    radar's sight or reaching its asset, a guiding radar coming back on (:func:`lit_again`), a waiting target's report
+    reaching a fire unit or its own solution opening as its track flies on; only targets taken for hostile wake a
+    replication),
     handles what is due then in a fixed order, and assigns its free fire units; replications with nothing left
     wait for the next step."""
     start, end = window(ctx, k)
@@ -1149,8 +1150,12 @@ def fire_control(ctx: Context, k: int, st: State) -> None:
     # targets flying in the window, alive and taken for hostile in some replication, fire units able in some
     # replication: none changes back within a window, so no replication's events depend on the others
     candidates = (out.alive & ~out.leaked & st.picture.system_hostile).any(axis=0)
-    opened = openings(ctx, k, start, end, (w.start_time < end) & (w.arrival_time > start) & candidates,
-                      st.readiness.able.any(axis=0), st.readiness.guides.any(axis=(0, 1)))
+    open_ = (w.start_time < end) & (w.arrival_time > start) & candidates
+    guiding = st.readiness.guides.any(axis=(0, 1))  # (may guide now; none starts to within a window)
+    opened = openings(ctx, k, start, end, open_, st.readiness.able.any(axis=0), guiding)
+    if ctx.part_time or ctx.shutdowns:  # a radar that may guide coming back on wakes its rows as deliveries do
+        ctx.wakes.append(lit_again(ctx, st.readiness, start, end, open_, guiding))
+        delivered = with_wakes(ctx, delivered)
     feeds = node_feeds(st.readiness)  # (the paths change only between steps)
     while len(rows):
         fuse_until(ctx, st.picture, feeds, clock, rows)
@@ -1178,6 +1183,26 @@ def fire_control(ctx: Context, k: int, st: State) -> None:
     # what arrives in the window (a report arriving at its end is the next step's, with that step's feeds)
     fuse_until(ctx, st.picture, feeds, np.full(len(ctx.reps), np.nextafter(end, -np.inf)))
     account_emission(ctx, k, st.readiness, st.outcomes)
+
+
+def lit_again(ctx: Context, rd: Readiness, start: float, end: float, open_: np.ndarray,
+              guiding: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(rows, targets, times): the moments in ``(start, end)`` at which a radar that may guide (``guiding`` (S,))
+    comes back on - its schedule switching on, or a silence of its crew (an ARM warning's, a cued radar's wait)
+    ending - for each target flying in the window (``open_`` (T,)): from then it may guide a launch
+    (:func:`guided`) at a track it held through the dark, and nothing else need wake its replication then."""
+    w, targets = ctx.world, np.flatnonzero(open_)
+    none = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+    if not (guiding.any() and len(targets)):
+        return none
+    on = [when for s in np.flatnonzero(guiding & np.isfinite(w.emcon[0]))
+          for when, state in switches(start, end, Schedule(*w.emcon[:, s])) if state]  # (the same in every row)
+    R = len(ctx.reps)
+    rows, times = np.repeat(np.arange(R), len(on)), np.tile(np.array(on, float), R)
+    ends = rd.silences[..., 1]  # (R, S, M)
+    r, s, m = np.nonzero((ends > start) & (ends < end) & guiding[None, :, None])
+    rows, times = np.concatenate([rows, r]), np.concatenate([times, ends[r, s, m]])
+    return (np.repeat(rows, len(targets)), np.tile(targets, len(rows)), np.repeat(times, len(targets)))
 
 
 def with_wakes(ctx: Context, delivered: tuple) -> tuple:
