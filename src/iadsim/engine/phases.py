@@ -1131,11 +1131,10 @@ def fire_control(ctx: Context, k: int, st: State) -> None:
     """The fire-control cycle over the step's window, event by event: each replication advances its clock
     to its next event (an intercept, the end of a kill assessment or of an authorisation, a launcher free
     again, a track delivered to a fire unit, a target taking off, entering a launch envelope, coming into a guiding
-    radar's sight or reaching its asset, a guiding radar coming back on (:func:`lit_again`), a waiting target's report
-    reaching a fire unit or its own solution opening as its track flies on; only targets taken for hostile wake a
-    replication),
-    handles what is due then in a fixed order, and assigns its free fire units; replications with nothing left
-    wait for the next step."""
+    radar's sight or reaching its asset, a guiding radar coming back on (:func:`openings`, :func:`lit_again`), a
+    waiting target's report reaching a fire unit or its own solution opening as its track flies on; only targets
+    taken for hostile wake a replication), handles what is due then in a fixed order, and assigns its free fire
+    units; replications with nothing left wait for the next step."""
     start, end = window(ctx, k)
     clock = np.full(len(ctx.reps), start)
     rows = np.arange(len(ctx.reps))
@@ -1151,10 +1150,11 @@ def fire_control(ctx: Context, k: int, st: State) -> None:
     # replication: none changes back within a window, so no replication's events depend on the others
     candidates = (out.alive & ~out.leaked & st.picture.system_hostile).any(axis=0)
     open_ = (w.start_time < end) & (w.arrival_time > start) & candidates
-    guiding = st.readiness.guides.any(axis=(0, 1))  # (may guide now; none starts to within a window)
+    guiding = st.readiness.guides.any(axis=(0, 1))  # the radars that may guide (none starts to within a window)
     opened = openings(ctx, k, start, end, open_, st.readiness.able.any(axis=0), guiding)
-    if ctx.part_time or ctx.shutdowns:  # a radar that may guide coming back on wakes its rows as deliveries do
-        ctx.wakes.append(lit_again(ctx, st.readiness, start, end, open_, guiding))
+    lit = lit_again(ctx, st.readiness, start, end, open_, guiding) if ctx.shutdowns else ()
+    if len(lit) and len(lit[0]):  # a crew's silence ending wakes its row as a delivery does
+        ctx.wakes.append(lit)
         delivered = with_wakes(ctx, delivered)
     feeds = node_feeds(st.readiness)  # (the paths change only between steps)
     while len(rows):
@@ -1187,22 +1187,16 @@ def fire_control(ctx: Context, k: int, st: State) -> None:
 
 def lit_again(ctx: Context, rd: Readiness, start: float, end: float, open_: np.ndarray,
               guiding: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(rows, targets, times): the moments in ``(start, end)`` at which a radar that may guide (``guiding`` (S,))
-    comes back on - its schedule switching on, or a silence of its crew (an ARM warning's, a cued radar's wait)
-    ending - for each target flying in the window (``open_`` (T,)): from then it may guide a launch
-    (:func:`guided`) at a track it held through the dark, and nothing else need wake its replication then."""
-    w, targets = ctx.world, np.flatnonzero(open_)
-    none = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
-    if not (guiding.any() and len(targets)):
-        return none
-    on = [when for s in np.flatnonzero(guiding & np.isfinite(w.emcon[0]))
-          for when, state in switches(start, end, Schedule(*w.emcon[:, s])) if state]  # (the same in every row)
-    R = len(ctx.reps)
-    rows, times = np.repeat(np.arange(R), len(on)), np.tile(np.array(on, float), R)
+    """(rows, targets, times): the moments in ``(start, end)`` at which a silence of a crew (an ARM warning's, a
+    cued radar's wait) ends on a radar that may guide (``guiding`` (S,)), for each target flying in the window
+    (``open_`` (T,)): from then the radar may guide a launch (:func:`guided`) at a track it held through the dark,
+    and nothing else need wake the replication then. (Its schedule switching on is the same in every row:
+    :func:`openings`.)"""
+    targets = np.flatnonzero(open_)
     ends = rd.silences[..., 1]  # (R, S, M)
-    r, s, m = np.nonzero((ends > start) & (ends < end) & guiding[None, :, None])
-    rows, times = np.concatenate([rows, r]), np.concatenate([times, ends[r, s, m]])
-    return (np.repeat(rows, len(targets)), np.tile(targets, len(rows)), np.repeat(times, len(targets)))
+    rows, s, m = np.nonzero((ends > start) & (ends < end) & guiding[None, :, None])
+    times = ends[rows, s, m]
+    return np.repeat(rows, len(targets)), np.tile(targets, len(rows)), np.repeat(times, len(targets))
 
 
 def with_wakes(ctx: Context, delivered: tuple) -> tuple:
@@ -1247,9 +1241,10 @@ def openings(ctx: Context, k: int, start: float, end: float, open_: np.ndarray, 
              guiding: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(targets, times) in ``[start, end)`` at which a target takes off, the intercept point of a target flying in
     the window (``open_`` (T,)) enters the launch envelope of a fire unit that may fire (``able`` (F,)), found
-    between the step's geometry samples to 1 ms, or such a target comes into the sight of a sensor that may guide
-    a fire unit (``guiding`` (S,)): at the window's middle, from which :func:`known` reads the next sample. The
-    same times for every replication."""
+    between the step's geometry samples to 1 ms, such a target comes into the sight of a sensor that may guide
+    a fire unit (``guiding`` (S,)): at the window's middle, from which :func:`known` reads the next sample, or such
+    a sensor's emission-control schedule switches it on (a track held through the dark may be engaged from then:
+    :func:`guided`). The same times for every replication."""
     w = ctx.world
     starting = np.flatnonzero((w.start_time > start) & (w.start_time < end))
     targets, times = [starting], [w.start_time[starting]]
@@ -1268,6 +1263,12 @@ def openings(ctx: Context, k: int, start: float, end: float, open_: np.ndarray, 
         coming = np.flatnonzero((sight[1] & ~sight[0])[guiding].any(axis=0) & open_)
         targets.append(coming)
         times.append(np.full(len(coming), middle))
+    if ctx.part_time:
+        flying = np.flatnonzero(open_)
+        for s in np.flatnonzero(guiding & np.isfinite(w.emcon[0])):
+            for when in (when for when, on in switches(start, end, Schedule(*w.emcon[:, s])) if on):
+                targets.append(flying)
+                times.append(np.full(len(flying), when))
     return np.concatenate(targets), np.concatenate(times)
 
 
