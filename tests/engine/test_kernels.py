@@ -317,19 +317,19 @@ def test_carried_is_numpys_dead_reckoning_bit_for_bit():
     assert starting[t].any() and not starting[t].all()
 
 
-def test_plot_uniforms_give_the_full_keyed_normal_draw():
-    """box_muller of plot_uniforms is, for each plot, the full keyed normal draw over every (sensor, target, axis)
-    of its row's look (iadsim.engine.rng.normal of shape (S, T, 3) at the row's look number), at its sensor and
-    target: the plots' errors do not depend on which other plots a look makes."""
+def test_plot_normals_give_the_full_keyed_normal_draw():
+    """plot_normals is, for each plot, the full keyed normal draw over every (sensor, target, axis) of its row's look
+    (iadsim.engine.rng.normal of shape (S, T, 3) at the row's look number), at its sensor and target, bit for bit:
+    the plots' errors do not depend on which other plots a look makes."""
     from iadsim.engine import rng
-    from iadsim.engine._kernels import plot_uniforms
+    from iadsim.engine._kernels import plot_normals
 
     g = np.random.default_rng(4)
     R, S, T = 6, 3, 5
     keys = rng.replication_keys(11, np.arange(R))
     number = g.integers(0, 5000, (R, S))
     rr, ss, tt = (g.integers(0, n, 40).astype(np.int64) for n in (R, S, T))
-    noise = rng.box_muller(*plot_uniforms(keys, number, rr, ss, tt, T, 2))
+    noise = plot_normals(keys, number, rr, ss, tt, T, 2)
     expected = np.stack([rng.normal(keys[r:r + 1], int(number[r, s]), 2, (S, T, 3))[0, s, t]
                          for r, s, t in zip(rr, ss, tt, strict=True)])
     np.testing.assert_array_equal(noise, expected)

@@ -3,7 +3,10 @@ do not depend on which replications are drawn together, and the uniforms look un
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+import pytest
 from scipy import stats
 
 from iadsim.engine import rng
@@ -94,5 +97,35 @@ def test_every_kind_of_argument_gives_the_same_numbers():
                                         for row in counters.T])
     u1 = rng.uniform_at(keys[:, None], 4, 2 * 5 + 1_000_001, counters)
     u2 = rng.uniform_at(keys[:, None], 4, 2 * 5 + 1_000_002, counters)
-    np.testing.assert_array_equal(rng.normal_at(keys[:, None], 4, 5, counters),
-                                  np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2.0 * np.pi * u2))
+    np.testing.assert_array_equal(rng.normal_at(keys[:, None], 4, 5, counters), _box_muller_here(u1, u2))
+
+
+def _box_muller_here(u1, u2) -> np.ndarray:
+    """Box-Muller in Python's ``math`` (the C library's ``log1p`` and ``cos``, as compiled code takes them)."""
+    return np.vectorize(lambda a, b: math.sqrt(-2.0 * math.log1p(-a)) * math.cos(2.0 * math.pi * b))(u1, u2)
+
+
+def test_box_muller_is_the_c_librarys_on_any_array():
+    """box_muller (compiled, normal_one) against Box-Muller in Python's math, bit for bit: contiguous arrays
+    (overwritten), a transposed view and a float32 array (copied), scalars (a scalar); and against numpy's own
+    functions within a unit in the last place (numpy takes Intel's SVML where the processor has AVX-512)."""
+    g = np.random.default_rng(8)
+    u1, u2 = g.random((40, 3)), g.random((40, 3))
+    u1[0, :2], u2[0, :2] = [0.0, 1.0 - 2.0**-53], [0.0, 0.5]  # (the draws' ends: 0 and the largest below 1)
+    expected = _box_muller_here(u1, u2)
+    assert np.isfinite(expected).all()
+    numpy_s = np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2.0 * np.pi * u2)
+    work = u1.copy()
+    got = rng.box_muller(work, u2.copy())
+    np.testing.assert_array_equal(got, expected)
+    assert got is work  # (overwritten in place)
+    np.testing.assert_allclose(got, numpy_s, rtol=4e-16, atol=1e-300)
+    np.testing.assert_array_equal(rng.box_muller(u1.T.copy().T, u2.T.copy().T), expected)  # (Fortran order)
+    with pytest.raises(ValueError, match="shape"):
+        rng.box_muller(u1, u2.T.copy())
+    single = u1[1:].astype(np.float32)  # (1 - 2**-53 rounds to 1 in float32)
+    np.testing.assert_array_equal(rng.box_muller(single, u2[1:]), _box_muller_here(single.astype(float), u2[1:]))
+    scalar = rng.box_muller(float(u1[3, 1]), float(u2[3, 1]))
+    assert np.ndim(scalar) == 0 and scalar == expected[3, 1]
+    key = rng.replication_keys(3, [2])[0]  # (normal_at of scalars: one draw, as of an array)
+    assert rng.normal_at(int(key), 4, 5, 7) == rng.normal_at(np.array([key]), 4, 5, np.array([7]))[0]

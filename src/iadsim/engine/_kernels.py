@@ -6,12 +6,12 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from iadsim.engine.rng import uniform_one
+from iadsim.engine.rng import normal_one, uniform_one
 from iadsim.registry import ELEVATION, RANGING
 
 __all__ = ["assignable", "carried", "detections", "due_pairs", "due_reports", "end_game_pks", "engagement_points",
            "envelope_grid", "false_plot_places", "known", "leaks_due", "look_pointers", "look_uniforms",
-           "looks_between", "mature_tracks", "merge_reports", "next_event_times", "own_reach", "plot_uniforms",
+           "looks_between", "mature_tracks", "merge_reports", "next_event_times", "own_reach", "plot_normals",
            "poisson_sums", "predicted_errors", "ranged_errors", "row_pointers", "settle_authorisations", "step_pairs",
            "track_aims", "truth_intercepts", "visible_samples"]
 
@@ -607,22 +607,22 @@ def looks_between(phase, period, start, end):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, nogil=True)
-def plot_uniforms(keys, number, rr, ss, tt, n_targets, stream):  # pragma: no cover - compiled
-    """The two uniform streams of the plots' standard normal errors (:func:`iadsim.engine.rng.normal_at` draws its
-    normals from them, Box-Muller left to numpy): (n, 3) each, entry (j, a) keyed by row ``rr[j]``'s key (``keys``
-    (R,)), its look number (``number`` (R, S) at sensor ``ss[j]``) and the flat index ``(s * n_targets + t) * 3 + a``
-    of a full (S, T, 3) draw; ``stream`` the normal's, as ``normal_at`` takes it. The numbers ``normal_at`` reads,
-    without its broadcast index arrays."""
+def plot_normals(keys, number, rr, ss, tt, n_targets, stream):  # pragma: no cover - compiled
+    """The plots' standard normal errors, (n, 3): entry (j, a) the number :func:`iadsim.engine.rng.normal_at` draws for
+    row ``rr[j]``'s key (``keys`` (R,)), its look number (``number`` (R, S) at sensor ``ss[j]``) and the flat index
+    ``(s * n_targets + t) * 3 + a`` of a full (S, T, 3) draw; ``stream`` the normal's, as ``normal_at`` takes it.
+    Its two uniform streams and :func:`iadsim.engine.rng.normal_one` (Box-Muller as numpy computes it), without the
+    broadcast index arrays and temporaries."""
     n = rr.shape[0]
-    u1, u2 = np.empty((n, 3)), np.empty((n, 3))
+    out = np.empty((n, 3))
     first = np.uint64(2 * stream + 1_000_001)  # (normal_at's two uniform streams: this one and the next)
     for j in range(n):
         key, look = keys[rr[j]], number[rr[j], ss[j]]
         base = (ss[j] * n_targets + tt[j]) * 3
         for a in range(3):
-            u1[j, a] = uniform_one(key, look, first, base + a)
-            u2[j, a] = uniform_one(key, look, first + np.uint64(1), base + a)
-    return u1, u2
+            out[j, a] = normal_one(uniform_one(key, look, first, base + a),
+                                   uniform_one(key, look, first + np.uint64(1), base + a))
+    return out
 
 
 @numba.njit(cache=True, nogil=True)

@@ -55,7 +55,7 @@ from iadsim.engine._kernels import (
     merge_reports,
     next_event_times,
     own_reach,
-    plot_uniforms,
+    plot_normals,
     poisson_sums,
     predicted_errors,
     ranged_errors,
@@ -860,7 +860,7 @@ def account_emission(ctx: Context, k: int, rd: Readiness, out: Outcomes) -> None
                     for when, state in turns:
                         ctx.event(r, when, EventKind.EMITTER_ON if state else EventKind.EMITTER_OFF, w.sensor_unit[s])
     else:  # every radar always on (or silent, and then not sensing)
-        np.add(out.emission_time, end - start, out=out.emission_time, where=plain)
+        out.emission_time += np.where(plain, end - start, 0.0)  # (as above: adding 0 leaves a time as it is)
     for r, s in zip(*np.nonzero(edge), strict=True) if edge.any() else ():
         first, turns, span = interrupted(start, end, Schedule(*w.emcon[:, s]), rd.silences[r, s, :, :2], gone[r, s])
         out.emission_time[r, s] += span
@@ -902,7 +902,7 @@ def sense(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, out: Outcomes)
     for j in range(int(count.max(initial=0))):
         number = first + j  # (R, S) look numbers
         looking = (j < count) & sensing
-        lr, ls = np.nonzero(looking)  # the looks, by replication then sensor
+        lr, ls = np.divmod(np.flatnonzero(looking), n_s)  # the looks, by replication then sensor (np.nonzero's)
         if not len(lr):
             continue
         when = trk.phase + number * w.look_period[None, :]
@@ -922,7 +922,7 @@ def sense(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, out: Outcomes)
             pos[angle] = line_of_sight(ctx, ds[angle], pos[angle])
             sigma[angle] = ANGLE_RANGE * ctx.angle_sigma[ds[angle]].max(axis=1)
         # entries (r, s, t, :) of a full keyed normal draw (rng.normal_at's numbers)
-        noise = rng.box_muller(*plot_uniforms(ctx.keys, number, rr, ds, dt, n_t, S_NOISE))
+        noise = plot_normals(ctx.keys, number, rr, ds, dt, n_t, S_NOISE)
         if angle.any():
             noise[angle] = angular_noise(ctx, ds[angle], pos[angle], noise[angle], np.maximum(sigma[angle], MIN_SIGMA))
         scale = np.maximum(sigma, MIN_SIGMA)  # (what each plot's noise is multiplied by)
@@ -1150,7 +1150,8 @@ def fire_control(ctx: Context, k: int, st: State) -> None:
     # replication: none changes back within a window, so no replication's events depend on the others
     candidates = (out.alive & ~out.leaked & st.picture.system_hostile).any(axis=0)
     open_ = (w.start_time < end) & (w.arrival_time > start) & candidates
-    guiding = st.readiness.guides.any(axis=(0, 1))  # the radars that may guide (none starts to within a window)
+    guiding = st.readiness.guides.any(axis=0).any(axis=0)  # the radars that may guide (none starts to within a
+    #                                                         window; one axis at a time: numpy's axis tuple is slow)
     opened = openings(ctx, k, start, end, open_, st.readiness.able.any(axis=0), guiding)
     lit = lit_again(ctx, st.readiness, start, end, open_, guiding) if ctx.shutdowns else ()
     if len(lit) and len(lit[0]):  # a crew's silence ending wakes its row as a delivery does
@@ -1773,11 +1774,6 @@ def deciders(ctx: Context, rd: Readiness, rr, ff) -> np.ndarray:
     return np.where(d >= 0, d, len(ctx.cp_units) + np.asarray(ff))
 
 
-def crew(ctx: Context, rd: Readiness, r: int, f: int, d: int | None = None):
-    """The proficiency of whoever decides for fire unit ``f`` in row ``r`` (``d``, else :func:`deciders`)."""
-    return ctx.deciding_crews[int(deciders(ctx, rd, r, f)) if d is None else d]
-
-
 def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Threat evaluation and weapon-target assignment at each row's clock (``rows`` ascending, without repeats, as
     :func:`fire_control` passes them); new engagements wait for authorisation. Returns the rows where something was
@@ -1825,9 +1821,9 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
             by_row[r] = [(r, a, b) for a, b in pairs]
     # rows assigned in one pass (no point defence's first pass) whose answers no automation's label changes: the
     # same choice gives the same nominations, found once for all rows posing it
-    done = np.isin(rr[feasible], list(by_row))
+    done = marked(len(ctx.reps), list(by_row))[rr[feasible]]
     if ctx.teaming is None and len(feasible):
-        together = ~done & ~np.isin(rr[feasible], rr[feasible[first[feasible]]])
+        together = ~done & ~marked(len(ctx.reps), rr[feasible[first[feasible]]])[rr[feasible]]
         if together.any():
             by_row.update(nominations_by_choice(ctx, st, *(a[feasible[together]] for a in (rr, f, t)), urgency,
                                                 answers))
@@ -1867,6 +1863,13 @@ def assign(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray)
         n = n[before_the_end(ctx, t[n], when[n], own_tof[n])]  # (one after the route's end stays after it)
         ctx.wakes.append((rr[n], t[n], solution_opens(ctx, k, pic, rr[n], f[n], t[n], when[n])))
     return nominated, held
+
+
+def marked(n: int, rows) -> np.ndarray:
+    """(n,) bool: True at ``rows`` (what ``np.isin`` against them gives for row numbers in ``[0, n)``, by lookup)."""
+    mask = np.zeros(n, bool)
+    mask[np.asarray(rows, np.int64)] = True
+    return mask
 
 
 def nominations_by_choice(ctx: Context, st: State, rr, ff, tt, urgency, answers: dict) -> dict[int, list]:
@@ -2203,15 +2206,17 @@ def operator_approves(ctx: Context, st: State, rr, ff, tt) -> np.ndarray:
     ident = spec.authority.identification
     calls = rng.uniform_at(ctx.keys[rr], 0 if ident.persistent else eng.attempts[rr, tt], S_ID_OPERATOR, tt)
     approved = np.empty(len(rr), bool)
-    for i, (r, t, f) in enumerate(zip(rr.tolist(), tt.tolist(), ff.tolist(), strict=True)):
-        d = int(eng.decider[r, t])  # the crew that took the decision at the nomination
-        factor = crew(ctx, st.readiness, r, f, d if d >= 0 else None).error_rate_factor
-        p_wrong = 1.0 - skilled(1.0 - (ident.p_civil_as_hostile if w.civil[t] else ident.p_hostile_as_civil), factor)
-        if w.decoy[t]:  # held for civil, or recognised for a decoy: either way not engaged
+    d = eng.decider[rr, tt]  # the crew that took the decision at the nomination, else who decides now
+    d = np.where(d >= 0, d, deciders(ctx, st.readiness, rr, ff))
+    factors = [ctx.deciding_crews[j].error_rate_factor for j in d.tolist()]
+    for i, (civil, decoy, decision, factor) in enumerate(zip(w.civil[tt].tolist(), w.decoy[tt].tolist(),
+                                                              eng.decision[rr, tt], factors, strict=True)):
+        p_wrong = 1.0 - skilled(1.0 - (ident.p_civil_as_hostile if civil else ident.p_hostile_as_civil), factor)
+        if decoy:  # held for civil, or recognised for a decoy: either way not engaged
             p_wrong = 1.0 - (1.0 - p_wrong) * (1.0 - skilled(ident.p_decoy_recognised, factor))
         wrong = calls[i] < p_wrong
-        operator_says_hostile = wrong if w.civil[t] else not wrong
-        approved[i] = ctx.authority.approves(operator_says_hostile, eng.decision[r, t], spec.authority.veto_window)
+        operator_says_hostile = wrong if civil else not wrong
+        approved[i] = ctx.authority.approves(operator_says_hostile, decision, spec.authority.veto_window)
     return approved
 
 

@@ -102,17 +102,30 @@ def normal_at(keys: np.ndarray, step: int, stream: int, index) -> np.ndarray:
 
 
 def box_muller(u1, u2):
-    """Standard normals ``sqrt(-2 log(1 - u1)) cos(2 pi u2)`` from two uniform draws; arrays are overwritten (the
-    same operations in the same order, without temporaries); a scalar gives a scalar."""
+    """Standard normals ``sqrt(-2 log(1 - u1)) cos(2 pi u2)`` from two uniform draws (arrays of one shape, a
+    contiguous float64 ``u1`` overwritten with them; scalars give a scalar), :func:`normal_one` each: compiled, so
+    every normal the engine draws takes the C library's ``log1p`` and ``cos`` (numpy's own vectorised ones, on
+    processors that have them, differ in the last bit)."""
     if not np.ndim(u1):
-        return box_muller(np.array(u1, float), np.array(u2, float))[()]
-    np.negative(u1, out=u1)
-    np.log1p(u1, out=u1)
-    np.multiply(-2.0, u1, out=u1)
-    np.sqrt(u1, out=u1)
-    np.multiply(2.0 * np.pi, u2, out=u2)
-    np.cos(u2, out=u2)
-    return np.multiply(u1, u2, out=u1)
+        return box_muller(np.array([u1], float), np.array([u2], float))[0]
+    if np.shape(u1) != np.shape(u2):
+        raise ValueError(f"box_muller: draws of shape {np.shape(u1)} and {np.shape(u2)}")
+    u1 = np.ascontiguousarray(u1, float)
+    _box_muller_fill(u1.reshape(-1), np.ascontiguousarray(u2, float).reshape(-1))
+    return u1
+
+
+@numba.njit(cache=True, nogil=True)
+def _box_muller_fill(u1, u2):  # pragma: no cover - compiled
+    for j in range(u1.shape[0]):
+        u1[j] = normal_one(u1[j], u2[j])
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def normal_one(u1, u2):  # pragma: no cover - compiled
+    """:func:`box_muller` of two uniform draws in compiled code: the same number, bit for bit (numpy's float64
+    ``log1p`` and ``cos`` are the C library's, as numba's are; the same operations in the same order)."""
+    return math.sqrt(-2.0 * math.log1p(-u1)) * math.cos((2.0 * np.pi) * u2)
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
