@@ -790,3 +790,33 @@ def test_look_pointers_are_numpys_searchsorted_of_the_looks_keys(seed):
     np.testing.assert_array_equal(ptr[:-1], np.searchsorted(rr * S + ss, lr * S + ls))
     assert ptr[-1] == len(rr) and (n == 0).any()
     np.testing.assert_array_equal(np.diff(ptr), n)
+
+
+def test_opening_pairs_are_the_numpy_masks_they_replace():
+    """opening_pairs against the numpy expressions openings used, written here: the targets taking off inside the
+    window, the (fire unit, target) pairs entering an envelope between the samples (np.nonzero's order) and the
+    targets coming into a guiding sensor's sight, on random masks; none of the pairs without the next sample's
+    geometry, none of the sight's without a finite middle."""
+    from iadsim.engine._kernels import opening_pairs
+
+    g = np.random.default_rng(21)
+    F, T, S = 7, 30, 5
+    made = []  # (whether each kind was found: the draws make some of each, in most draws)
+    for _ in range(50):
+        start_time = g.choice([-1.0, 10.0, 10.5, 11.0, 12.0], T)
+        here, after = g.random((F, T)) < 0.5, g.random((F, T)) < 0.5
+        open_, able, guiding = g.random(T) < 0.7, g.random(F) < 0.6, g.random(S) < 0.5
+        sight = g.random((2, S, T)) < 0.4
+        starting, f, t, coming = opening_pairs(start_time, 10.0, 11.0, here, after, open_, able, sight[0], sight[1],
+                                               guiding, 10.5)
+        np.testing.assert_array_equal(starting, np.flatnonzero((start_time > 10.0) & (start_time < 11.0)))
+        ef, et = np.nonzero(~here & after & open_[None, :] & able[:, None])
+        np.testing.assert_array_equal(f, ef)
+        np.testing.assert_array_equal(t, et)
+        np.testing.assert_array_equal(coming, np.flatnonzero((sight[1] & ~sight[0])[guiding].any(axis=0) & open_))
+        made += [starting.size > 0, f.size > 0, coming.size > 0]
+        none = np.zeros((0, 0), bool)
+        _, f, t, coming = opening_pairs(start_time, 10.0, 11.0, none, none, open_, able, sight[0], sight[1],
+                                        guiding, np.inf)
+        assert f.size == t.size == coming.size == 0
+    assert np.mean(made) > 0.5 and all(made[0::3]) and all(made[1::3])

@@ -11,7 +11,8 @@ from iadsim.registry import ELEVATION, RANGING
 
 __all__ = ["assignable", "carried", "detections", "due_pairs", "due_reports", "end_game_pks", "engagement_points",
            "envelope_grid", "false_plot_places", "known", "leaks_due", "look_pointers", "look_uniforms",
-           "looks_between", "mature_tracks", "merge_reports", "next_event_times", "own_reach", "plot_normals",
+           "looks_between", "mature_tracks", "merge_reports", "next_event_times", "opening_pairs", "own_reach",
+           "plot_normals",
            "poisson_sums", "predicted_errors", "ranged_errors", "row_pointers", "settle_authorisations", "step_pairs",
            "track_aims", "truth_intercepts", "visible_samples"]
 
@@ -604,6 +605,46 @@ def looks_between(phase, period, start, end):  # pragma: no cover - compiled
             first[r, s] = np.int64(a)
             count[r, s] = np.int64(b - a)
     return first, count
+
+
+@numba.njit(cache=True, nogil=True)
+def opening_pairs(start_time, start, end, now, after, open_, able, seen_now, seen_next, guiding,
+                  middle):  # pragma: no cover - compiled
+    """What :func:`iadsim.engine.phases.openings` reads at each step, in one pass: the targets taking off inside
+    ``(start, end)`` (``start_time`` (T,)), ascending; the (fire unit, target) pairs of the fire units that may fire
+    (``able`` (F,)) and the targets flying in the window (``open_`` (T,)) whose intercept lies outside the envelope
+    at the step's sample and inside at the next (``now``, ``after`` (F, T); none where ``after`` has no rows), in
+    ``np.nonzero``'s order; and the targets flying in the window that come into the sight of a sensor that may guide
+    (``guiding`` (S,)) between the samples (``seen_now``, ``seen_next`` (S, T); none where ``middle`` is not
+    finite), ascending."""
+    n_f, n_t = able.shape[0], open_.shape[0]
+    starting = np.empty(n_t, np.int64)
+    n_start = 0
+    for t in range(n_t):
+        if start_time[t] > start and start_time[t] < end:
+            starting[n_start] = t
+            n_start += 1
+    ff, tt = np.empty(n_f * n_t, np.int64), np.empty(n_f * n_t, np.int64)
+    n = 0
+    if after.shape[0]:
+        for f in range(n_f):
+            if able[f]:
+                for t in range(n_t):
+                    if open_[t] and after[f, t] and not now[f, t]:
+                        ff[n] = f
+                        tt[n] = t
+                        n += 1
+    coming = np.empty(n_t, np.int64)
+    n_c = 0
+    if np.isfinite(middle):
+        for t in range(n_t):
+            if open_[t]:
+                for s in range(guiding.shape[0]):
+                    if guiding[s] and seen_next[s, t] and not seen_now[s, t]:
+                        coming[n_c] = t
+                        n_c += 1
+                        break
+    return starting[:n_start], ff[:n], tt[:n], coming[:n_c]
 
 
 @numba.njit(cache=True, nogil=True)

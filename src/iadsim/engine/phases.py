@@ -54,6 +54,7 @@ from iadsim.engine._kernels import (
     mature_tracks,
     merge_reports,
     next_event_times,
+    opening_pairs,
     own_reach,
     plot_normals,
     poisson_sums,
@@ -1238,6 +1239,10 @@ def reach_layers(ctx: Context, k: int, st: State) -> None:
                                               @ inside[mine].astype(np.float32)) > 0)
 
 
+NO_PAIRS = np.zeros((0, 0), bool)
+"""No (fire unit, target) geometry: :func:`openings` past the last step, or with nothing to open."""
+
+
 def openings(ctx: Context, k: int, start: float, end: float, open_: np.ndarray, able: np.ndarray,
              guiding: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(targets, times) in ``[start, end)`` at which a target takes off, the intercept point of a target flying in
@@ -1247,23 +1252,22 @@ def openings(ctx: Context, k: int, start: float, end: float, open_: np.ndarray, 
     a sensor's emission-control schedule switches it on (a track held through the dark may be engaged from then:
     :func:`guided`). The same times for every replication."""
     w = ctx.world
-    starting = np.flatnonzero((w.start_time > start) & (w.start_time < end))
+    entering = k + 1 < len(w.times) and open_.any() and able.any()  # (none after the last step)
+    here, after = (geometry(ctx, k), geometry(ctx, k + 1)) if entering else (NO_PAIRS, NO_PAIRS)
+    sight, middle = visible(ctx, k)  # (what a sensor sees is read at the nearer sample: a target coming into a
+    #                                   guiding radar's sight does at the window's middle)
+    starting, f, t, coming = opening_pairs(w.start_time, start, end, here, after, open_, able, sight[0], sight[1],
+                                           guiding, middle)
     targets, times = [starting], [w.start_time[starting]]
-    if k + 1 < len(w.times) and open_.any() and able.any():
-        f, t = np.nonzero(~geometry(ctx, k) & geometry(ctx, k + 1) & open_[None, :] & able[:, None])
-        if len(f):
-            points = int(np.ceil((w.times[k + 1] - start) / 1e-3))  # every millisecond of the window, at once
-            grid = start + (w.times[k + 1] - start) * np.arange(1, points + 1) / points
-            inside = engagement_geometry(ctx, k, f[:, None], t[:, None], grid[None, :])[2]
-            # the first point inside (none: a turn between the samples; the next sample decides)
-            targets.append(t)
-            times.append(np.where(inside.any(axis=1), grid[np.argmax(inside, axis=1)], w.times[k + 1]))
-    sight, middle = visible(ctx, k)
-    if np.isfinite(middle) and guiding.any():  # what a sensor sees is read at the nearer sample: a target coming into
-        #                                         a guiding radar's sight does at the window's middle
-        coming = np.flatnonzero((sight[1] & ~sight[0])[guiding].any(axis=0) & open_)
-        targets.append(coming)
-        times.append(np.full(len(coming), middle))
+    if len(f):  # the intercept entering an envelope between the samples: found to 1 ms
+        points = int(np.ceil((w.times[k + 1] - start) / 1e-3))  # every millisecond of the window, at once
+        grid = start + (w.times[k + 1] - start) * np.arange(1, points + 1) / points
+        inside = engagement_geometry(ctx, k, f[:, None], t[:, None], grid[None, :])[2]
+        # the first point inside (none: a turn between the samples; the next sample decides)
+        targets.append(t)
+        times.append(np.where(inside.any(axis=1), grid[np.argmax(inside, axis=1)], w.times[k + 1]))
+    targets.append(coming)
+    times.append(np.full(len(coming), middle))
     if ctx.part_time:
         flying = np.flatnonzero(open_)
         for s in np.flatnonzero(guiding & np.isfinite(w.emcon[0])):
