@@ -820,3 +820,26 @@ def test_opening_pairs_are_the_numpy_masks_they_replace():
                                         guiding, np.inf)
         assert f.size == t.size == coming.size == 0
     assert np.mean(made) > 0.5 and all(made[0::3]) and all(made[1::3])
+
+
+def test_earliest_is_the_minimum_over_each_rows_threat_detections():
+    """earliest against the numpy it replaces, written here (np.minimum.at of the threats' detection times per row,
+    kept where earlier than what the row had or where it had none): rows without a detection of a threat keep
+    theirs, nan included."""
+    from iadsim.engine._kernels import earliest
+
+    g = np.random.default_rng(22)
+    R, T = 9, 12
+    threat = g.random(T) < 0.6
+    first = np.where(g.random(R) < 0.4, np.nan, g.uniform(0.0, 100.0, R))
+    first[-2:] = np.nan, 50.0  # (the last two rows: never detected)
+    for _ in range(20):
+        rr = g.integers(0, R - 2, 15).astype(np.int64)
+        tt = g.integers(0, T, 15).astype(np.int64)
+        at = g.uniform(0.0, 100.0, 15)
+        seen = np.full(R, np.inf)
+        np.minimum.at(seen, rr[threat[tt]], at[threat[tt]])
+        expected = np.where(np.isfinite(seen) & ~(first <= seen), seen, first)
+        earliest(first, threat, rr, tt, at)
+        np.testing.assert_array_equal(first, expected)
+    assert np.isnan(first[-2]) and first[-1] == 50.0 and (first[:-2] < 10.0).all()

@@ -9,12 +9,11 @@ import numpy as np
 from iadsim.engine.rng import normal_one, uniform_one
 from iadsim.registry import ELEVATION, RANGING
 
-__all__ = ["assignable", "carried", "detections", "due_pairs", "due_reports", "end_game_pks", "engagement_points",
-           "envelope_grid", "false_plot_places", "known", "leaks_due", "look_pointers", "look_uniforms",
-           "looks_between", "mature_tracks", "merge_reports", "next_event_times", "opening_pairs", "own_reach",
-           "plot_normals",
-           "poisson_sums", "predicted_errors", "ranged_errors", "row_pointers", "settle_authorisations", "step_pairs",
-           "track_aims", "truth_intercepts", "visible_samples"]
+__all__ = ["assignable", "carried", "detections", "due_pairs", "due_reports", "earliest", "end_game_pks",
+           "engagement_points", "envelope_grid", "false_plot_places", "known", "leaks_due", "look_pointers",
+           "look_uniforms", "looks_between", "mature_tracks", "merge_reports", "next_event_times", "opening_pairs",
+           "own_reach", "plot_normals", "poisson_sums", "predicted_errors", "ranged_errors", "row_pointers",
+           "settle_authorisations", "step_pairs", "track_aims", "truth_intercepts", "visible_samples"]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -605,6 +604,15 @@ def looks_between(phase, period, start, end):  # pragma: no cover - compiled
             first[r, s] = np.int64(a)
             count[r, s] = np.int64(b - a)
     return first, count
+
+
+@numba.njit(cache=True, nogil=True)
+def earliest(first, threat, rr, tt, at):  # pragma: no cover - compiled
+    """``first`` (R,) [s] (nan: none yet) lowered in place to the earliest of times ``at`` in its row ``rr`` at which a
+    threat (``threat`` (T,) at targets ``tt``) is detected."""
+    for j in range(rr.shape[0]):
+        if threat[tt[j]] and not first[rr[j]] <= at[j]:
+            first[rr[j]] = at[j]
 
 
 @numba.njit(cache=True, nogil=True)

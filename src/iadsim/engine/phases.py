@@ -43,6 +43,7 @@ from iadsim.engine._kernels import (
     detections,
     due_pairs,
     due_reports,
+    earliest,
     end_game_pks,
     engagement_points,
     envelope_grid,
@@ -1005,11 +1006,9 @@ def angular_noise(ctx: Context, ss, sight, noise, scale) -> np.ndarray:
 
 
 def first_detection(w: World, out: Outcomes, rr, tt, at) -> None:
-    """The first time any sensor detects a threat, per replication."""
-    threat = w.threat[tt]
-    seen = np.full(len(out.first_detection), np.inf)
-    np.minimum.at(seen, rr[threat], at[threat])
-    out.first_detection = np.where(np.isfinite(seen) & ~(out.first_detection <= seen), seen, out.first_detection)
+    """The first time any sensor detects a threat, per replication (detections of targets ``tt`` at times ``at`` in
+    rows ``rr``; :func:`iadsim.engine._kernels.earliest`)."""
+    earliest(out.first_detection, w.threat, rr, tt, at)
 
 
 def poisson_count(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
