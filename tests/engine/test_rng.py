@@ -108,7 +108,7 @@ def _box_muller_here(u1, u2) -> np.ndarray:
 def test_box_muller_is_the_c_librarys_on_any_array():
     """box_muller (compiled, normal_one) against Box-Muller in Python's math, bit for bit: contiguous arrays
     (overwritten), a transposed view and a float32 array (copied), scalars (a scalar); and against numpy's own
-    functions within a unit in the last place (numpy takes Intel's SVML where the processor has AVX-512)."""
+    functions within a few units in the last place (numpy takes Intel's SVML where the processor has AVX-512)."""
     g = np.random.default_rng(8)
     u1, u2 = g.random((40, 3)), g.random((40, 3))
     u1[0, :2], u2[0, :2] = [0.0, 1.0 - 2.0**-53], [0.0, 0.5]  # (the draws' ends: 0 and the largest below 1)
@@ -119,7 +119,7 @@ def test_box_muller_is_the_c_librarys_on_any_array():
     got = rng.box_muller(work, u2.copy())
     np.testing.assert_array_equal(got, expected)
     assert got is work  # (overwritten in place)
-    np.testing.assert_allclose(got, numpy_s, rtol=4e-16, atol=1e-300)
+    np.testing.assert_array_max_ulp(got, numpy_s, maxulp=4)  # (each factor within 1 ulp, their product so)
     np.testing.assert_array_equal(rng.box_muller(u1.T.copy().T, u2.T.copy().T), expected)  # (Fortran order)
     with pytest.raises(ValueError, match="shape"):
         rng.box_muller(u1, u2.T.copy())

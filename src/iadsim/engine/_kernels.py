@@ -609,7 +609,8 @@ def looks_between(phase, period, start, end):  # pragma: no cover - compiled
 @numba.njit(cache=True, nogil=True)
 def earliest(first, threat, rr, tt, at):  # pragma: no cover - compiled
     """``first`` (R,) [s] (nan: none yet) lowered in place to the earliest of times ``at`` in its row ``rr`` at which a
-    threat (``threat`` (T,) at targets ``tt``) is detected."""
+    threat (``threat`` (T,) at targets ``tt``) is detected. ``at`` finite (look times are): a nan or infinite time
+    would be taken where numpy's minimum, which the tests hold it to, would not."""
     for j in range(rr.shape[0]):
         if threat[tt[j]] and not first[rr[j]] <= at[j]:
             first[rr[j]] = at[j]
@@ -660,8 +661,8 @@ def plot_normals(keys, number, rr, ss, tt, n_targets, stream):  # pragma: no cov
     """The plots' standard normal errors, (n, 3): entry (j, a) the number :func:`iadsim.engine.rng.normal_at` draws for
     row ``rr[j]``'s key (``keys`` (R,)), its look number (``number`` (R, S) at sensor ``ss[j]``) and the flat index
     ``(s * n_targets + t) * 3 + a`` of a full (S, T, 3) draw; ``stream`` the normal's, as ``normal_at`` takes it.
-    Its two uniform streams and :func:`iadsim.engine.rng.normal_one` (Box-Muller as numpy computes it), without the
-    broadcast index arrays and temporaries."""
+    Its two uniform streams and :func:`iadsim.engine.rng.normal_one` (Box-Muller with the C library's ``log1p`` and
+    ``cos``, as :func:`iadsim.engine.rng.box_muller`), without the broadcast index arrays and temporaries."""
     n = rr.shape[0]
     out = np.empty((n, 3))
     first = np.uint64(2 * stream + 1_000_001)  # (normal_at's two uniform streams: this one and the next)

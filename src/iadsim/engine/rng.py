@@ -104,8 +104,8 @@ def normal_at(keys: np.ndarray, step: int, stream: int, index) -> np.ndarray:
 def box_muller(u1, u2):
     """Standard normals ``sqrt(-2 log(1 - u1)) cos(2 pi u2)`` from two uniform draws (arrays of one shape, a
     contiguous float64 ``u1`` overwritten with them; scalars give a scalar), :func:`normal_one` each: compiled, so
-    every normal the engine draws takes the C library's ``log1p`` and ``cos`` (numpy's own vectorised ones, on
-    processors that have them, differ in the last bit)."""
+    every Box-Muller normal (:func:`normal`, :func:`normal_at`, the plots' errors) takes the C library's ``log1p``
+    and ``cos`` (numpy takes Intel's SVML on processors with AVX-512, which differs in the last bit)."""
     if not np.ndim(u1):
         return box_muller(np.array([u1], float), np.array([u2], float))[0]
     if np.shape(u1) != np.shape(u2):
