@@ -740,3 +740,18 @@ def test_numbers_read_as_yaml_1_2_reads_them(tmp_path):
     scenario = tmp_path / "count.yaml"
     scenario.write_text(text[:first.start()] + "count: 010" + text[first.end():])
     assert load_scenario(scenario).spec.threats[0].count == 10
+
+
+def test_the_scalars_are_counted_before_the_python_reader_runs():
+    """_scalars_beyond: the line of the scalar past the limit (keys and values both count: each is a value of the
+    document), None at the limit itself, None where libyaml stops at an error first (a control character, text that
+    is not YAML) so that the Python reader gives its own message; past the limit before any error, that line."""
+    from iadsim.scenario.yamlio import _scalars_beyond
+
+    text = "a: 1\nb: [2, 3,\n  4]\nc: x\n"  # 8 scalars: a 1 b 2 3 4 c x
+    assert _scalars_beyond(text, 8) is None
+    assert _scalars_beyond(text, 7) == 4 and _scalars_beyond(text, 5) == 3 and _scalars_beyond(text, 0) == 1
+    assert _scalars_beyond("a: [1, 2\x07, 3]\n", 1) is None
+    assert _scalars_beyond("'a quoted scalar never closed\n", 0) is None
+    assert _scalars_beyond("a: '\udc80'\nb: 2\n", 1) is None
+    assert _scalars_beyond("a: 1\nb: '2\n", 2) == 2

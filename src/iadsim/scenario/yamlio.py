@@ -338,6 +338,9 @@ def load_yaml(path: str | Path, text: str | None = None) -> Document:
     name = str(path)
     if text is None:
         text = read_text(path)
+    too_many = _scalars_beyond(text, MAX_NODES)
+    if too_many is not None:
+        raise InputError(name, f"has more than {MAX_NODES} values; not a scenario, sweep or catalog file", too_many)
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
@@ -369,6 +372,30 @@ def load_yaml(path: str | Path, text: str | None = None) -> Document:
     counter = [0]
     doc.data = _convert(node, (), doc, counter, 0)
     return doc
+
+
+def _scalars_beyond(text: str, most: int) -> int | None:
+    """The line of the scalar past the first ``most`` in ``text``, counted by libyaml's scanner, else None. A
+    document holds at least as many values as scalars, so one with more than ``most`` is refused before PyYAML's
+    Python scanner reads it: libyaml counts half a million in about a second, where composing them took twenty. None
+    without libyaml, or where its scanner stops at an error first (the Python reader's message is the one to give)."""
+    loader_type = getattr(yaml, "CSafeLoader", None)
+    if loader_type is None:
+        return None
+    count, loader = 0, None
+    try:
+        loader = loader_type(text)
+        while (token := loader.get_token()) is not None:
+            if isinstance(token, yaml.ScalarToken):
+                count += 1
+                if count > most:
+                    return token.start_mark.line + 1
+    except Exception:  # noqa: BLE001 - a pre-check: whatever stops libyaml, the Python reader says what is wrong
+        return None
+    finally:
+        if loader is not None:
+            loader.dispose()
+    return None
 
 
 def _convert(node: yaml.Node, loc: Loc, doc: Document, counter: list[int], depth: int) -> object:
