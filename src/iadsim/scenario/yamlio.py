@@ -338,10 +338,9 @@ def load_yaml(path: str | Path, text: str | None = None) -> Document:
     name = str(path)
     if text is None:
         text = read_text(path)
-    too_many = _scalars_beyond(text, MAX_NODES)
-    if too_many is not None:
-        raise InputError(name, f"has more than {MAX_NODES} values; not a scenario, sweep or catalog file", too_many)
     try:
+        if (line := _scalars_beyond(text, MAX_NODES)) is not None:
+            raise _TooMany(line)  # (counted before the Python reader runs: the message of its own count below)
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
