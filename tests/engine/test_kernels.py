@@ -686,24 +686,110 @@ def test_settle_authorisations_is_the_rules_one_engagement_after_another(seed):
     assert one["guiding"][0, 0] == 1 and one["engaging"][0, 0] == 1 and one["phase"][0, 1] == Phase.IDLE
 
 
-def test_look_uniforms_are_the_full_keyed_draw_of_each_looks_sensor():
-    """look_uniforms gives each look (row, look number, sensor) the number a full keyed uniform draw over the
-    sensors at its row's look number holds at its sensor (iadsim.engine.rng.uniform of shape (S,)): a look's false
-    plots do not depend on which other looks a step makes."""
+def test_false_plot_counts_are_scipys_poisson_of_each_looks_full_keyed_draw():
+    """false_plot_counts draws each look (row, look number, sensor) the number a full keyed uniform draw over the
+    sensors at its row's look number holds at its sensor (iadsim.engine.rng.uniform of shape (S,): a look's false
+    plots do not depend on which other looks a step makes), and counts scipy.stats.poisson.ppf of it at its sensor's
+    mean: none in a dark look; means above LARGE_MEAN left to scipy (flagged, counted 0); tails to 6 sigma."""
+    from scipy import stats
+
     from iadsim.engine import rng
-    from iadsim.engine._kernels import look_uniforms
+    from iadsim.engine._kernels import LARGE_MEAN, false_plot_counts
 
     g = np.random.default_rng(12)
-    R, S = 7, 5
+    R, S, n = 40, 8, 20_000
     keys = rng.replication_keys(3, np.arange(R))
-    rows, sensors = g.integers(0, R, 60).astype(np.int64), g.integers(0, S, 60).astype(np.int64)
-    numbers = g.integers(0, 10_000, 60).astype(np.int64)
-    out = look_uniforms(keys, rows, numbers, sensors, 11)
-    expected = [rng.uniform(keys[r:r + 1], int(n), 11, (S,))[0, s] for r, n, s in zip(rows, numbers, sensors,
-                                                                                      strict=True)]
-    np.testing.assert_array_equal(out, expected)
-    assert len(np.unique(out)) == len({(int(r), int(n), int(s)) for r, n, s in zip(rows, numbers, sensors,
-                                                                                   strict=True)})
+    mean = np.array([1e-4, 0.02, 0.3, 3.0, 40.0, 499.0, 700.0, 3000.0])
+    rows, sensors = g.integers(0, R, n).astype(np.int64), g.integers(0, S, n).astype(np.int64)
+    numbers = g.integers(0, 10_000, n).astype(np.int64)
+    lit = g.random(n) < 0.9
+    for dark in (lit, np.zeros(0, bool)):  # (empty: every look lit)
+        k, large, u = false_plot_counts(keys, rows, sensors, numbers, dark, np.exp(-mean), mean, 11)
+        expected_u = np.array([rng.uniform(keys[r:r + 1], int(m), 11, (S,))[0, s]
+                               for r, m, s in zip(rows[:300], numbers[:300], sensors[:300], strict=True)])
+        np.testing.assert_array_equal(u[:300], expected_u)
+        on = np.ones(n, bool) if not len(dark) else dark
+        counted = on & (mean[sensors] <= LARGE_MEAN)
+        np.testing.assert_array_equal(large, on & (mean[sensors] > LARGE_MEAN))
+        np.testing.assert_array_equal(k[counted], stats.poisson.ppf(u[counted], mean[sensors[counted]]))
+        assert (k[~counted] == 0).all() and large.any() and (k[counted] > 0).any() and (k[counted] == 0).any()
+    tails = 1 - g.random(200) * 1e-9  # draws near 1: the sum runs into the tail
+    for m in mean[mean <= LARGE_MEAN]:
+        expected = stats.poisson.ppf(tails, m)
+        got = [poisson_tail(u_, m) for u_ in tails]
+        np.testing.assert_array_equal(got, expected)
+
+
+def poisson_tail(u, mean):
+    """:func:`iadsim.engine._kernels.poisson_sum` of one draw, from numpy's first term."""
+    from iadsim.engine._kernels import poisson_sum
+
+    return poisson_sum(u, mean, float(np.exp(-mean)))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_look_batch_is_the_numpy_of_one_look_of_each_sensor(seed):
+    """look_batch against the numpy it replaces, written here: look j's numbers, whether each sensor makes it, its
+    times and the looks made, by row then sensor (np.nonzero's order)."""
+    from iadsim.engine._kernels import look_batch
+
+    g = np.random.default_rng(seed)
+    R, S = 11, 5
+    first, count = g.integers(0, 900, (R, S)), g.integers(0, 3, (R, S))
+    sensing = g.random((R, S)) < 0.8
+    phase, period = g.uniform(0.0, 12.0, (R, S)), g.uniform(0.5, 12.0, S)
+    for j in range(3):
+        number, looking, when, lr, ls = look_batch(first, count, j, sensing, phase, period)
+        np.testing.assert_array_equal(number, first + j)
+        np.testing.assert_array_equal(looking, (j < count) & sensing)
+        np.testing.assert_array_equal(when, phase + (first + j) * period[None, :])
+        er, es = np.nonzero((j < count) & sensing)
+        np.testing.assert_array_equal(lr, er)
+        np.testing.assert_array_equal(ls, es)
+    assert 0 < len(lr) < R * S or j == 2
+
+
+def test_look_plots_are_the_kernels_it_joins():
+    """look_plots is detections, then each detection's sensor, target, look time, Pd and error at its sample,
+    earliest, carried, plot_normals and look_pointers (each tested above against numpy), bit for bit, with the
+    first detections lowered in place as earliest lowers them."""
+    from iadsim.engine import rng
+    from iadsim.engine._kernels import carried, detections, earliest, look_plots, look_pointers, plot_normals
+
+    g = np.random.default_rng(8)
+    R, S, T, P = 30, 4, 8, 18
+    keys = rng.replication_keys(9, np.arange(R))
+    number = g.integers(0, 5000, (R, S))
+    looking, flying = g.random((R, S)) < 0.7, g.random((R, T)) < 0.8
+    sensor, target = g.integers(0, S, P).astype(np.int64), g.integers(0, T, P).astype(np.int64)
+    order = np.lexsort((target, sensor))
+    sensor, target = sensor[order], target[order]
+    pd = g.uniform(0, 1, (2, P)).astype(np.float32)
+    sigma = g.uniform(10, 500, (2, P)).astype(np.float32)
+    when = g.uniform(100.0, 101.0, (R, S))
+    start, arrival = g.uniform(99.0, 101.0, T), g.uniform(100.0, 102.0, T)
+    threat = g.random(T) < 0.6
+    _, positions, velocities, starting = _paths(g, T)
+    lr, ls = np.nonzero(looking)
+    first = np.where(g.random(R) < 0.5, np.nan, g.uniform(100.0, 101.0, R))
+    before, mine = first.copy(), first.copy()
+    out = look_plots(keys, number, looking, flying, sensor, target, pd, sigma, when, 100.5, start, arrival, T, 3, 2,
+                     mine, threat, lr, ls, 100.0, 101.0, positions[0], velocities[0], positions[1], velocities[1],
+                     starting)
+    rr, ii, late = detections(keys, number, looking, flying, sensor, target, pd, when, 100.5, start, arrival, T, 3)
+    ds, dt = sensor[ii], target[ii]
+    at = when[rr, ds]
+    earliest(first, threat, rr, dt, at)
+    expected = (rr, ds, dt, at,
+                carried(dt, at, 100.0, 101.0, positions[0], velocities[0], positions[1], velocities[1], starting),
+                sigma[late, ii].astype(float), pd[late, ii].astype(float), plot_normals(keys, number, rr, ds, dt, T, 2),
+                look_pointers(rr, ds, lr, ls, S))
+    for got, want in zip(out, expected, strict=True):
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(mine, first)
+    lowered = ~(before == first)  # (rows whose first detection came now: nan before, or later)
+    assert 10 < len(rr) and late.any() and not late.all() and lowered.any() and not lowered.all()
 
 
 def _looks_and_routes(seed, K=9, S=4, T=7):

@@ -263,7 +263,8 @@ def _fake_sensing(pd_by_step: list[list[float]], up: bool = True):
                           process_noise=1.0, initial_speed_sigma=300.0, angle_sigma=np.zeros((1, 2)),
                           plot_errors=np.full((1, 2), np.nan), ranged_plots=np.zeros(1, bool),  # (NaN: no own errors)
                           part_time=False,
-                          shutdowns=False, misaligned=False, looks_now=(-1, None), paths_now=(-1, None))
+                          shutdowns=False, misaligned=False, passive_plots=False, looks_now=(-1, None),
+                          paths_now=(-1, None))
     readiness = SimpleNamespace(unit_up=np.full((3, 1), up))
     tracks = SensorTracks(phase=np.zeros((3, 1)), table=SensorTrackTable.empty(3, 1, 8), dropped=np.zeros(3, np.int64),
                           false_confirmed=np.zeros(3, np.int64), swaps=np.zeros(3, np.int64),

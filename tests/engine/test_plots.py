@@ -41,15 +41,6 @@ def _recorded(monkeypatch):
     return seen
 
 
-def test_the_poisson_counts_are_scipys_inverse_cdf():
-    """The engine draws false-plot counts by summing Poisson terms (scipy's ppf is slow per call): the same
-    counts as scipy.stats.poisson.ppf, small means, large ones (its own branch) and draws near 1."""
-    rng = np.random.default_rng(3)
-    u = np.concatenate([rng.random(20_000), 1 - rng.random(200) * 1e-9])  # tails to 6 sigma
-    mean = rng.choice([1e-4, 0.02, 0.3, 3.0, 40.0, 499.0, 700.0, 3000.0], size=len(u))
-    assert (phases.poisson_count(u, mean) == stats.poisson.ppf(u, mean)).all()
-
-
 def test_each_false_plot_has_its_own_sensors_measurement_error():
     """false_plots gives each plot the variance its own sensor's measurement_sigma gives at the plot's slant and
     ground range from that sensor (at least MIN_SIGMA), whatever order the sensors' looks come in: three sensors

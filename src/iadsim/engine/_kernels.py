@@ -9,11 +9,14 @@ import numpy as np
 from iadsim.engine.rng import normal_one, uniform_one
 from iadsim.registry import ELEVATION, RANGING
 
+LARGE_MEAN = 500.0  # a Poisson mean above which a count is scipy's ppf, not a sum of terms from exp(-mean)
+
 __all__ = ["assignable", "carried", "detections", "due_pairs", "due_reports", "earliest", "end_game_pks",
-           "engagement_points", "envelope_grid", "false_plot_places", "known", "leaks_due", "look_pointers",
-           "look_uniforms", "looks_between", "mature_tracks", "merge_reports", "next_event_times", "opening_pairs",
-           "own_reach", "plot_normals", "poisson_sums", "predicted_errors", "ranged_errors", "row_pointers",
-           "settle_authorisations", "step_pairs", "track_aims", "truth_intercepts", "visible_samples"]
+           "engagement_points", "envelope_grid", "false_plot_counts", "false_plot_places", "known", "leaks_due",
+           "look_batch", "look_plots", "look_pointers", "looks_between", "mature_tracks",
+           "merge_reports", "next_event_times", "opening_pairs", "own_reach", "plot_normals", "poisson_sum",
+           "predicted_errors", "ranged_errors", "row_pointers", "settle_authorisations", "step_pairs", "track_aims",
+           "truth_intercepts", "visible_samples"]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -423,24 +426,21 @@ def false_plot_places(keys, rows, sensors, number, n_false, stream, n_sensors, v
     return ptr, z, order, by_sensor, slant, ground
 
 
-@numba.njit(cache=True, nogil=True)
-def poisson_sums(u, mean, first, skip, k):  # pragma: no cover - compiled
-    """``k[i]``: the least count whose Poisson(``mean[i]``) CDF exceeds ``u[i]``, by summing the terms from the first,
-    ``first[i]`` (``exp(-mean)``, numpy's), until the CDF passes ``u`` or a term vanishes (the tail is exhausted);
-    entries ``skip`` are left alone (:func:`iadsim.engine.phases.poisson_count`)."""
-    for i in range(u.shape[0]):
-        if skip[i]:
-            continue
-        term = first[i]
-        cdf = term
-        c = 0
-        while u[i] >= cdf:
-            c += 1
-            term *= mean[i] / c
-            cdf += term
-            if not term > 0:
-                break
-        k[i] = c
+@numba.njit(cache=True, nogil=True, inline="always")
+def poisson_sum(u, mean, first):  # pragma: no cover - compiled
+    """The least count whose Poisson(``mean``) CDF exceeds ``u``, by summing the terms from the first, ``first``
+    (``exp(-mean)``, numpy's), until the CDF passes ``u`` or a term vanishes (the tail is exhausted): scipy's
+    ``poisson.ppf`` for means whose first term does not underflow (:func:`false_plot_counts`)."""
+    term = first
+    cdf = term
+    c = 0
+    while u >= cdf:
+        c += 1
+        term *= mean / c
+        cdf += term
+        if not term > 0:
+            break
+    return c
 
 
 def row_pointers(rows: np.ndarray, n_rows: int) -> np.ndarray:
@@ -676,6 +676,82 @@ def plot_normals(keys, number, rr, ss, tt, n_targets, stream):  # pragma: no cov
 
 
 @numba.njit(cache=True, nogil=True)
+def look_batch(first, count, j, sensing, phase, period):  # pragma: no cover - compiled
+    """Look ``j`` of each sensor in a step's window (:func:`looks_between`'s ``first`` and ``count`` (R, S)), for
+    the sensors ``sensing`` (R, S): (R, S) its look numbers ``first + j``, whether it is made (``j < count``, a
+    sensing sensor), its times ``phase + number * period`` (``period`` (S,)), and the looks made, (rows, sensors) by
+    row then sensor: what :func:`iadsim.engine.phases.sense` reads, in one pass."""
+    n_r, n_s = first.shape
+    number = np.empty((n_r, n_s), np.int64)
+    looking = np.empty((n_r, n_s), np.bool_)
+    when = np.empty((n_r, n_s))
+    lr, ls = np.empty(n_r * n_s, np.int64), np.empty(n_r * n_s, np.int64)
+    n = 0
+    for r in range(n_r):
+        for s in range(n_s):
+            number[r, s] = first[r, s] + j
+            looking[r, s] = j < count[r, s] and sensing[r, s]
+            when[r, s] = phase[r, s] + number[r, s] * period[s]
+            if looking[r, s]:
+                lr[n], ls[n] = r, s
+                n += 1
+    return number, looking, when, lr[:n].copy(), ls[:n].copy()
+
+
+@numba.njit(cache=True, nogil=True)
+def look_plots(keys, number, lit, flying, sensor, target, pd, sigma, when, middle, start_time, arrival_time,
+               n_targets, detect_stream, noise_stream, first_detection, threat, lr, ls, t0, t1, position0, velocity0,
+               position1, velocity1, starting):  # pragma: no cover - compiled
+    """The detections of one look of every sensor and their plots, in one call: :func:`detections` (rows, pairs and
+    samples), then each detection's sensor, target, time (``when`` at its row and sensor), one-look Pd and
+    measurement error (``pd``, ``sigma`` (2, P) at its sample, as float64), the first detection of a threat per row
+    lowered in ``first_detection`` (:func:`earliest`), the targets' true positions then (:func:`carried` in the
+    window ``[t0, t1)``), the plots' keyed normal errors (:func:`plot_normals` on ``noise_stream``), and where each
+    look's detections start (:func:`look_pointers` of the looks ``lr``, ``ls``). Returns (rows, sensors, targets,
+    times, positions, errors, Pd, noise, look pointers)."""
+    rr, ii, sample = detections(keys, number, lit, flying, sensor, target, pd, when, middle, start_time,
+                                arrival_time, n_targets, detect_stream)
+    n = rr.shape[0]
+    ds, dt = np.empty(n, np.int64), np.empty(n, np.int64)
+    at, error, det_pd = np.empty(n), np.empty(n), np.empty(n)
+    for d in range(n):
+        i, late = ii[d], sample[d]
+        ds[d], dt[d] = sensor[i], target[i]
+        at[d] = when[rr[d], ds[d]]
+        error[d], det_pd[d] = np.float64(sigma[late, i]), np.float64(pd[late, i])
+    earliest(first_detection, threat, rr, dt, at)
+    position = carried(dt, at, t0, t1, position0, velocity0, position1, velocity1, starting)
+    noise = plot_normals(keys, number, rr, ds, dt, n_targets, noise_stream)
+    return rr, ds, dt, at, position, error, det_pd, noise, look_pointers(rr, ds, lr, ls, number.shape[1])
+
+
+@numba.njit(cache=True, nogil=True)
+def false_plot_counts(keys, rows, sensors, number, lit, none, mean, stream):  # pragma: no cover - compiled
+    """How many false plots each look (rows ``rows``, ``sensors``, look numbers ``number``) makes: a keyed uniform
+    draw per look (:func:`iadsim.engine.rng.uniform_at`'s number at the flat index of its sensor) inverted through
+    the Poisson CDF of its sensor's ``mean`` (S,) from its first term ``none`` (S,, ``exp(-mean)``): none where the
+    draw falls below it or the look is dark (``lit`` False; an empty ``lit``: every look lit), else
+    :func:`poisson_sum`. Looks whose mean exceeds :data:`LARGE_MEAN` are left for scipy: (n,) counts, (n,) which are
+    left, (n,) the draws."""
+    n = rows.shape[0]
+    k = np.zeros(n, np.int64)
+    large = np.zeros(n, np.bool_)
+    u = np.empty(n)
+    for j in range(n):
+        s = sensors[j]
+        u[j] = uniform_one(keys[rows[j]], number[j], stream, s)
+        if lit.shape[0] and not lit[j]:
+            continue
+        if not u[j] >= none[s]:
+            continue
+        if mean[s] > LARGE_MEAN:
+            large[j] = True
+        else:
+            k[j] = poisson_sum(u[j], mean[s], none[s])
+    return k, large, u
+
+
+@numba.njit(cache=True, nogil=True)
 def step_pairs(ptr, sensor, target, pd, sigma, k0, k1, n_t, active0, active1, differ):  # pragma: no cover - compiled
     """:func:`iadsim.engine.phases.step_looks` of the world's looks (``ptr``, ``sensor``, ``target``, ``pd``,
     ``sigma``: :class:`iadsim.engine.world.Looks`) at samples ``k0`` and ``k1``: the union of their (sensor,
@@ -754,18 +830,6 @@ def look_pointers(rr, ss, lr, ls, n_s):  # pragma: no cover - compiled
         ptr[n] = j
     ptr[lr.shape[0]] = rr.shape[0]
     return ptr
-
-
-@numba.njit(cache=True, nogil=True)
-def look_uniforms(keys, rows, numbers, sensors, stream):  # pragma: no cover - compiled
-    """(n,) one uniform draw per look: entry ``j`` keyed by row ``rows[j]``'s key (``keys`` (R,)), its look number
-    ``numbers[j]`` and its sensor ``sensors[j]`` as the flat index, on ``stream``: the numbers
-    :func:`iadsim.engine.rng.uniform_at` gives for ``(keys[rows], numbers, stream, sensors)``, without its broadcast
-    set-up."""
-    out = np.empty(rows.shape[0])
-    for j in range(rows.shape[0]):
-        out[j] = uniform_one(keys[rows[j]], numbers[j], stream, sensors[j])
-    return out
 
 
 @numba.njit(cache=True, nogil=True)

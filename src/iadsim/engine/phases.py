@@ -40,25 +40,22 @@ from iadsim.engine import rng
 from iadsim.engine._kernels import (
     VETOED,
     carried,
-    detections,
     due_pairs,
     due_reports,
-    earliest,
     end_game_pks,
     engagement_points,
     envelope_grid,
+    false_plot_counts,
     false_plot_places,
     leaks_due,
-    look_pointers,
-    look_uniforms,
+    look_batch,
+    look_plots,
     looks_between,
     mature_tracks,
     merge_reports,
     next_event_times,
     opening_pairs,
     own_reach,
-    plot_normals,
-    poisson_sums,
     predicted_errors,
     ranged_errors,
     row_pointers,
@@ -463,6 +460,11 @@ class Context:
     def no_false_plot(self) -> np.ndarray:
         """(S,) the probability of a look without a false plot, ``exp(-false_plots)`` (Poisson)."""
         return np.exp(-self.false_plots)
+
+    @cached_property
+    def passive_plots(self) -> bool:
+        """Whether any sensor is passive (its plots are lines of sight: :func:`line_of_sight`)."""
+        return not self.world.ranging.all()
 
     @cached_property
     def ranged_plots(self) -> np.ndarray:
@@ -897,45 +899,37 @@ def sense(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, out: Outcomes)
     sensing = rd.unit_up[:, w.sensor_unit] & w.sensing[None, :]  # working, and able to sense (a radar emits)
     timed = ctx.part_time or ctx.shutdowns  # radars that emit part of the time: dark at a look, they find nothing
     flying = out.alive & ~out.leaked
-    n_t, n_s = len(w.target_ids), first.shape[1]
+    n_t = len(w.target_ids)
     ss, tt, pd, sigmas, middle = step_looks(ctx, k)  # draws only where a look can succeed: a full draw's numbers
     tab, m, n = trk.table, *ctx.confirm
     confirmed = np.empty(trk.confirmed_at.size, np.int64)
+    t0, t1, _, paths = true_paths(ctx, k)  # (position_at's numbers)
     for j in range(int(count.max(initial=0))):
-        number = first + j  # (R, S) look numbers
-        looking = (j < count) & sensing
-        lr, ls = np.divmod(np.flatnonzero(looking), n_s)  # the looks, by replication then sensor (np.nonzero's)
-        if not len(lr):
+        number, looking, when, lr, ls = look_batch(first, count, j, sensing, trk.phase, w.look_period)  # (R, S)
+        if not len(lr):  # (the looks, by replication then sensor)
             continue
-        when = trk.phase + number * w.look_period[None, :]
         lit = looking & emitting(when, *w.emcon[:, None, :]) & ~silenced(rd, when) if timed else looking
-        rr, i, sample = detections(ctx.keys, number, lit, flying, ss, tt, pd, when, middle, w.start_time,
-                                   w.arrival_time, n_t, S_DETECT)  # by replication, pair
-        if len(rr):
-            first_detection(w, out, rr, tt[i], when[rr, ss[i]])
-        ds, dt = ss[i], tt[i]
-        at = when[rr, ds]
-        pos, sigma = positions_in(ctx, k, dt, at), sigmas[sample, i].astype(float)
+        # the detections, by replication then pair: their (row, sensor, target, time), the targets' positions then,
+        # their errors, Pd, the entries (r, s, t, :) of a full keyed normal draw (rng.normal_at's numbers) and where
+        # each look's detections start (a detection's look is among the looks)
+        rr, ds, dt, at, pos, sigma, det_pd, noise, det_ptr = look_plots(
+            ctx.keys, number, lit, flying, ss, tt, pd, sigmas, when, middle, w.start_time, w.arrival_time, n_t,
+            S_DETECT, S_NOISE, out.first_detection, w.threat, lr, ls, t0, t1, *paths)
         if ctx.misaligned:  # a radar set up with a north error reports every azimuth off by it until corrected
             corrected = rd.set_up[rr, ds] + ctx.alignment[2][ds]
             pos = rotated(pos, w.sensor_position[ds], np.where(at < corrected, rd.bias[rr, ds], 0.0))
-        angle = ~w.ranging[ds]  # a passive sensor's: its line of sight, as a plot ANGLE_RANGE out
-        if angle.any():  # (its plot claims the larger of its angle errors: one variance per plot)
+        angle = ~w.ranging[ds] if ctx.passive_plots else NO_PLOTS  # a passive sensor's: its line of sight, as a plot
+        if angle.any():  # ANGLE_RANGE out (its plot claims the larger of its angle errors: one variance per plot)
             pos[angle] = line_of_sight(ctx, ds[angle], pos[angle])
             sigma[angle] = ANGLE_RANGE * ctx.angle_sigma[ds[angle]].max(axis=1)
-        # entries (r, s, t, :) of a full keyed normal draw (rng.normal_at's numbers)
-        noise = plot_normals(ctx.keys, number, rr, ds, dt, n_t, S_NOISE)
-        if angle.any():
             noise[angle] = angular_noise(ctx, ds[angle], pos[angle], noise[angle], np.maximum(sigma[angle], MIN_SIGMA))
         scale = np.maximum(sigma, MIN_SIGMA)  # (what each plot's noise is multiplied by)
         ranged = np.flatnonzero(ctx.ranged_plots[ds])
         if len(ranged):  # (in place: a ranging sensor's own range and azimuth errors)
             ranged_errors(w.sensor_position, ctx.plot_errors, ds, pos, noise, scale, ranged)
-        # each look's detections (both by replication then sensor, and a detection's look is among the looks)
-        det_ptr = look_pointers(rr, ds, lr, ls, n_s)
         fa_ptr, fa_z, fa_var = false_plots(ctx, lr, ls, number[lr, ls], lit[lr, ls] if timed else None)
         n_conf, n_out = scan_looks(
-            lr, ls, when[lr, ls], det_ptr, dt, pos, noise, scale, pd[sample, i].astype(float), fa_ptr, fa_z, fa_var,
+            lr, ls, when[lr, ls], det_ptr, dt, pos, noise, scale, det_pd, fa_ptr, fa_z, fa_var,
             w.sensor_position, ctx.resolution, tab.x, tab.p, tab.status, tab.hits, tab.scans, tab.misses, tab.truth,
             tab.time, tab.top, m, n, ctx.drop_after, ctx.process_noise, ctx.initial_speed_sigma**2, ctx.gate,
             trk.confirmed_at, trk.held_since, trk.held_until, flying, trk.dropped, trk.false_confirmed, trk.swaps,
@@ -1005,36 +999,18 @@ def angular_noise(ctx: Context, ss, sight, noise, scale) -> np.ndarray:
             + up[:, None] * np.stack([-sb * se, -cb * se, ce], axis=-1))
 
 
-def first_detection(w: World, out: Outcomes, rr, tt, at) -> None:
-    """The first time any sensor detects a threat, per replication (detections of targets ``tt`` at times ``at`` in
-    rows ``rr``; :func:`iadsim.engine._kernels.earliest`)."""
-    earliest(out.first_detection, w.threat, rr, tt, at)
-
-
-def poisson_count(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
-    """The Poisson(``mean``) counts of uniform draws ``u`` by inversion: the least k whose CDF exceeds u (by
-    summing the terms; scipy's for means whose first term underflows)."""
-    k = np.zeros(len(u), np.int64)
-    large = mean > 500.0
-    if large.any():
-        k[large] = poisson.ppf(u[large], mean[large]).astype(np.int64)
-    poisson_sums(u, mean, np.exp(-mean), large, k)
-    return k
-
-
 def false_plots(ctx: Context, lr, ls, number, lit=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The false plots of looks (rows ``lr``, sensors ``ls``, look numbers ``number``): a Poisson number with
     the sensor's mean per look, each uniform in range, bearing and elevation over what the look searches
     (the sensor's ``search_volume``; keyed draws), with the sensor's measurement error there as its variance;
     none in a look whose radar is dark (``lit`` False). Returns (pointers (L + 1,), positions, variances)."""
     w = ctx.world
-    none = ctx.no_false_plot[ls] if lit is None else np.where(lit, ctx.no_false_plot[ls], 1.0)  # (exp(-mean))
-    u = look_uniforms(ctx.keys, lr, number, ls, S_FALSE)  # (rng.uniform_at's numbers)
-    some = np.flatnonzero(u >= none)  # looks with a false plot or more (the others: none)
-    if not len(some):
+    n_false, large, u = false_plot_counts(ctx.keys, lr, ls, number, NO_PLOTS if lit is None else lit,
+                                          ctx.no_false_plot, ctx.false_plots, S_FALSE)  # (rng.uniform_at's draws)
+    if large.any():  # (means whose sum of terms nears underflow: scipy's)
+        n_false[large] = poisson.ppf(u[large], ctx.false_plots[ls[large]]).astype(np.int64)
+    if not n_false.any():
         return np.zeros(len(lr) + 1, np.int64), np.zeros((0, 3)), np.zeros(0)
-    n_false = np.zeros(len(lr), np.int64)
-    n_false[some] = poisson_count(u[some], ctx.false_plots[ls[some]])  # (a dark look has none: not among them)
     ptr, z, order, by_sensor, slant, ground = false_plot_places(
         ctx.keys, lr, ls, number, n_false, S_FALSE_AT, len(w.sensor_ids), ctx.search_volume, w.sensor_position)
     sigma = np.empty(len(order))  # the sensor's measurement error there (by sensor, then in plot order)
@@ -1298,6 +1274,7 @@ def next_events(ctx: Context, st: State, clock: np.ndarray, end: float, delivere
 
 
 NO_ROWS = np.zeros(0, np.int64)
+NO_PLOTS = np.zeros(0, bool)
 NO_REPORTS = Reports(*(np.zeros(0, np.int64),) * 3, np.zeros((0, 5)), np.zeros(0, np.int64), np.zeros(0))
 
 
