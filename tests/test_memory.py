@@ -117,3 +117,48 @@ def test_prefetch_is_a_hint_that_changes_no_value():
     for wrong in (too_few, not_integers):
         with pytest.raises(numba.core.errors.TypingError):
             wrong(np.zeros((3, 3)))
+
+
+def test_a_borrowing_helper_reads_and_writes_its_callers_arrays_and_may_not_make_one():
+    """borrowing compiles a helper that works on the elements of arrays its caller holds, the caller's arrays
+    changed in place (made by the caller, or given to it), and refuses at compilation a helper that would make an
+    array (it counts no reference, so it may keep none): a mistake fails loudly, not silently."""
+    from iadsim.memory import borrowing
+
+    @borrowing
+    def scaled(a, out, i, factor):
+        if a[i, 0] > 0:  # (a branch: numba's pass kept the counts of such helpers)
+            for k in range(a.shape[1]):
+                out[i, k] = a[i, k] * factor
+        else:
+            out[i, 0] = -1.0
+
+    @numba.njit
+    def made(a):
+        out = np.zeros(a.shape)
+        for i in range(a.shape[0]):
+            scaled(a, out, i, 2.0)
+        return out
+
+    @numba.njit
+    def given(a, out):
+        for i in range(a.shape[0]):
+            scaled(a, out, i, 3.0)
+
+    a = np.array([[1.0, 2.0], [-1.0, 5.0], [4.0, 0.5]])
+    expected = np.array([[2.0, 4.0], [-1.0, 0.0], [8.0, 1.0]])
+    np.testing.assert_array_equal(made(a), expected)
+    out = np.zeros(a.shape)
+    given(a, out)
+    np.testing.assert_array_equal(out, np.array([[3.0, 6.0], [-1.0, 0.0], [12.0, 1.5]]))
+
+    @borrowing
+    def makes(n):
+        return np.zeros(n).sum()  # (an array made and let go: counted by numba's runtime, which it has not)
+
+    @numba.njit
+    def calls(n):
+        return makes(n)
+
+    with pytest.raises(numba.core.errors.TypingError, match="Only accept returning of array passed into the function"):
+        calls(3)

@@ -70,6 +70,36 @@ def test_each_false_plot_has_its_own_sensors_measurement_error():
     assert len(var) > 30 and set(s.tolist()) == {0, 1, 2}
 
 
+def test_each_looks_false_plots_are_scipys_poisson_quantile_of_its_keyed_draw():
+    """false_plots counts a look's false plots as scipy.stats.poisson.ppf of the full keyed uniform draw over the
+    sensors at the look's number (rng.uniform, stream S_FALSE) at its sensor's mean, and none in a dark look: small
+    means, one above LARGE_MEAN (scipy's own branch in the engine) and dark looks interleaved."""
+    from types import SimpleNamespace
+
+    from iadsim.engine._kernels import LARGE_MEAN
+
+    mean = np.array([0.7, 700.0, 3.0])
+    assert mean[1] > LARGE_MEAN
+    sensor = SimpleNamespace(measurement_sigma=lambda slant, ground: np.full(len(ground), 50.0))
+    origin = np.array([[0.0, 0.0, 10.0], [40e3, -5e3, 300.0], [-20e3, 8e3, 0.0]])
+    world = SimpleNamespace(sensors=[sensor] * 3, sensor_ids=["a", "b", "c"], sensor_position=origin)
+    keys = phases.rng.replication_keys(5, np.arange(10))
+    ctx = SimpleNamespace(world=world, keys=keys, false_plots=mean, no_false_plot=np.exp(-mean),
+                          search_volume=np.array([[80e3, 0.0, 2 * np.pi, 0.3], [150e3, 1.0, 1.5, 0.5],
+                                                  [60e3, -2.0, 3.0, 0.0]]))
+    lr, ls = np.repeat(np.arange(10), 3), np.tile([1, 0, 2], 10)
+    number = np.arange(30) + 7
+    lit = np.random.default_rng(1).random(30) < 0.7
+    ptr, z, var = phases.false_plots(ctx, lr, ls, number, lit)
+    u = np.array([phases.rng.uniform(keys[r:r + 1], int(n), phases.S_FALSE, (3,))[0, s]
+                  for r, n, s in zip(lr, number, ls, strict=True)])
+    expected = np.where(lit, stats.poisson.ppf(u, mean[ls]), 0)
+    np.testing.assert_array_equal(np.diff(ptr), expected)
+    assert len(z) == len(var) == ptr[-1] and (var == 50.0**2).all()
+    large = ls == 1
+    assert (expected[large & lit] > 600).all() and (large & ~lit).any() and (expected[~large & lit] == 0).any()
+
+
 @pytest.mark.validation
 def test_false_plots_follow_pfa_over_the_resolution_cells_searched(scenario, monkeypatch, validation):
     """A look searches ceil(reach / (c tau / 2)) range cells in each of ceil(360 deg / beamwidth) beam positions;

@@ -7,6 +7,7 @@ import numba
 import numpy as np
 
 from iadsim.engine.rng import normal_one, uniform_one
+from iadsim.memory import borrowing
 from iadsim.registry import ELEVATION, RANGING
 
 LARGE_MEAN = 500.0  # a Poisson mean above which a count is scipy's ppf, not a sum of terms from exp(-mean)
@@ -861,7 +862,7 @@ def _height(t, at, t0, step, height0, height1):  # pragma: no cover - compiled
     return here + (there - here) * min(max((at - t0) / step, 0.0), 1.0)
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@borrowing
 def _carry(t, at, t0, t1, position0, velocity0, position1, velocity1, starting, position, velocity,
            i):  # pragma: no cover - compiled
     """Row ``i`` of ``position`` and ``velocity`` (n, 3): target ``t`` at ``at`` in the window ``[t0, t1)``, carried

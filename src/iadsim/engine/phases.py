@@ -2014,7 +2014,12 @@ def wait(ctx: Context, k: int, st: State, rr, ff, tt, when, reason: Reason) -> N
     gives no firing solution yet, ``reason``) wait for one: each report of them reaching a fire unit wakes the row
     (:func:`next_events`). A ``waiting`` event when a target starts to wait (once, until it is nominated)."""
     eng = st.engagements
+    if not len(rr):
+        return
     new = np.flatnonzero(~eng.waiting[rr, tt])  # (most already wait: only those that may start to, in order)
+    if ctx.log is None:  # (no event to log: the flags alone)
+        eng.waiting[rr[new], tt[new]] = True
+        return
     for r, f, t, now in zip(rr[new], ff[new], tt[new], when[new], strict=True):
         if not eng.waiting[r, t]:  # (a target twice: once)
             eng.waiting[r, t] = True
