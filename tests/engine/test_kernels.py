@@ -138,6 +138,22 @@ def test_the_next_event_is_the_earliest_the_rules_name(seed):
     assert np.isfinite(got).any()
 
 
+def _random_looks(g, R, S, T, P):
+    """One look of S sensors in R replications over P (sensor, target) pairs of T targets: keys, look numbers, who
+    looks, who flies, the pairs, their Pd at the step's sample and the next (float32), the looks' times in the window
+    [100, 101) s (from 100.5 on, the next sample's), and the targets' starts and arrivals (some in the window)."""
+    from iadsim.engine import rng
+
+    keys = rng.replication_keys(9, np.arange(R))
+    number = g.integers(0, 5000, (R, S))
+    looking, flying = g.random((R, S)) < 0.7, g.random((R, T)) < 0.8
+    sensor, target = g.integers(0, S, P).astype(np.int64), g.integers(0, T, P).astype(np.int64)
+    pd = g.uniform(0, 1, (2, P)).astype(np.float32)
+    when = g.uniform(100.0, 101.0, (R, S))
+    start, arrival = g.uniform(99.0, 101.0, T), g.uniform(100.0, 102.0, T)
+    return keys, number, looking, flying, sensor, target, pd, when, start, arrival
+
+
 def test_detections_are_the_full_keyed_draw_where_a_sensor_looks_at_a_flying_target():
     """detections draws only where a sensor looks at a flying target on its route at the look's time, and finds
     exactly the hits of the full keyed draw (iadsim.engine.rng.uniform_at over every row and pair) there, by row then
@@ -146,13 +162,7 @@ def test_detections_are_the_full_keyed_draw_where_a_sensor_looks_at_a_flying_tar
     from iadsim.engine._kernels import detections
     g = np.random.default_rng(3)
     R, S, T, P = 30, 4, 6, 15
-    keys = rng.replication_keys(9, np.arange(R))
-    number = g.integers(0, 5000, (R, S))
-    looking, flying = g.random((R, S)) < 0.7, g.random((R, T)) < 0.8
-    sensor, target = g.integers(0, S, P).astype(np.int64), g.integers(0, T, P).astype(np.int64)
-    pd = g.uniform(0, 1, (2, P)).astype(np.float32)  # at the step's sample and the next
-    when = g.uniform(100.0, 101.0, (R, S))  # the looks' times in the window; from 100.5 on, the next sample's
-    start, arrival = g.uniform(99.0, 101.0, T), g.uniform(100.0, 102.0, T)  # some start or arrive in the window
+    keys, number, looking, flying, sensor, target, pd, when, start, arrival = _random_looks(g, R, S, T, P)
     rr, ii, ll = detections(keys, number, looking, flying, sensor, target, pd, when, 100.5, start, arrival, T, 3)
     u = rng.uniform_at(keys[:, None], number[:, sensor], 3, sensor * T + target)
     late = when[:, sensor] >= 100.5
@@ -754,21 +764,14 @@ def test_look_plots_are_the_kernels_it_joins():
     """look_plots is detections, then each detection's sensor, target, look time, Pd and error at its sample,
     earliest, carried, plot_normals and look_pointers (each tested above against numpy), bit for bit, with the
     first detections lowered in place as earliest lowers them."""
-    from iadsim.engine import rng
     from iadsim.engine._kernels import carried, detections, earliest, look_plots, look_pointers, plot_normals
 
     g = np.random.default_rng(8)
     R, S, T, P = 30, 4, 8, 18
-    keys = rng.replication_keys(9, np.arange(R))
-    number = g.integers(0, 5000, (R, S))
-    looking, flying = g.random((R, S)) < 0.7, g.random((R, T)) < 0.8
-    sensor, target = g.integers(0, S, P).astype(np.int64), g.integers(0, T, P).astype(np.int64)
-    order = np.lexsort((target, sensor))
-    sensor, target = sensor[order], target[order]
-    pd = g.uniform(0, 1, (2, P)).astype(np.float32)
+    keys, number, looking, flying, sensor, target, pd, when, start, arrival = _random_looks(g, R, S, T, P)
+    order = np.lexsort((target, sensor))  # (the step's pairs, by sensor then target)
+    sensor, target, pd = sensor[order], target[order], pd[:, order]
     sigma = g.uniform(10, 500, (2, P)).astype(np.float32)
-    when = g.uniform(100.0, 101.0, (R, S))
-    start, arrival = g.uniform(99.0, 101.0, T), g.uniform(100.0, 102.0, T)
     threat = g.random(T) < 0.6
     _, positions, velocities, starting = _paths(g, T)
     lr, ls = np.nonzero(looking)
