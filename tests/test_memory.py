@@ -127,7 +127,7 @@ def test_a_borrowing_helper_reads_and_writes_its_callers_arrays_and_may_not_make
 
     @borrowing
     def scaled(a, out, i, factor):
-        if a[i, 0] > 0:  # (a branch: numba's pass kept the counts of such helpers)
+        if a[i, 0] > 0:
             for k in range(a.shape[1]):
                 out[i, k] = a[i, k] * factor
         else:

@@ -727,11 +727,11 @@ def test_false_plot_counts_are_scipys_poisson_of_each_looks_full_keyed_draw():
     tails = 1 - g.random(200) * 1e-9  # draws near 1: the sum runs into the tail
     for m in mean[mean <= LARGE_MEAN]:
         expected = stats.poisson.ppf(tails, m)
-        got = [poisson_tail(u_, m) for u_ in tails]
+        got = [_poisson_tail(u_, m) for u_ in tails]
         np.testing.assert_array_equal(got, expected)
 
 
-def poisson_tail(u, mean):
+def _poisson_tail(u, mean):
     """:func:`iadsim.engine._kernels.poisson_sum` of one draw, from numpy's first term."""
     from iadsim.engine._kernels import poisson_sum
 

@@ -755,3 +755,24 @@ def test_the_scalars_are_counted_before_the_python_reader_runs():
     assert _scalars_beyond("'a quoted scalar never closed\n", 0) is None
     assert _scalars_beyond("a: '\udc80'\nb: 2\n", 1) is None
     assert _scalars_beyond("a: 1\nb: '2\n", 2) == 2
+
+
+def test_a_text_too_short_to_pass_the_limit_is_not_scanned(monkeypatch):
+    """_scalars_beyond skips libyaml's scan where the text has no more characters than the limit (a scalar takes one
+    at least, so it cannot hold more): the scanner is not even made, and one character more is scanned."""
+    import yaml
+
+    from iadsim.scenario import yamlio
+
+    made = []
+    scanner = yaml.CSafeLoader
+
+    def spy(text):
+        made.append(text)
+        return scanner(text)
+
+    monkeypatch.setattr(yaml, "CSafeLoader", spy)
+    text = "a: [1, 2, 3]\n"  # 13 characters, 4 scalars
+    assert yamlio._scalars_beyond(text, len(text)) is None and made == []
+    assert yamlio._scalars_beyond(text, 3) == 1 and made == [text]
+    assert yamlio.load_yaml("short.yaml", text).data == {"a": [1, 2, 3]} and made == [text]
