@@ -10,6 +10,8 @@ import pytest
 
 from iadsim.engine._kernels import (
     assignable,
+    columns_any,
+    flying_hostile,
     known,
     merge_reports,
     next_event_times,
@@ -213,11 +215,28 @@ def test_due_pairs_and_leaks_are_numpys_nonzero_over_the_rows(seed):
     arrival = g.uniform(0, 100, n_t)
     asset = g.integers(-1, 3, n_t)
     alive, leaked = g.random((n_r, n_t)) < 0.8, g.random((n_r, n_t)) < 0.2
-    i, t = leaks_due(rows, clock, arrival, asset, alive, leaked)
-    ei, et = np.nonzero((arrival[None, :] <= clock[rows, None]) & (asset >= 0)[None, :] & alive[rows] & ~leaked[rows])
-    np.testing.assert_array_equal(i, ei)
-    np.testing.assert_array_equal(t, et)
-    assert len(i)
+    for when, rr in ((clock, rows), (clock - 60, rows), (clock, rows[:0]), (clock + 1e3, rows)):  # (fewer or none due)
+        i, t = leaks_due(rr, when, arrival, asset, alive, leaked)
+        ei, et = np.nonzero((arrival[None, :] <= when[rr, None]) & (asset >= 0)[None, :] & alive[rr] & ~leaked[rr])
+        np.testing.assert_array_equal(i, ei)
+        np.testing.assert_array_equal(t, et)
+        assert i.dtype == t.dtype == np.int64
+    assert len(i) and len(leaks_due(rows, clock - 200, arrival, asset, alive, leaked)[0]) == 0
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_row_pointers_and_column_anys_are_numpys(seed):
+    """row_pointers is numpy's searchsorted of every row (and its end) in sorted rows; columns_any and flying_hostile
+    are numpy's any over the rows, whether every column, some or none holds a True."""
+    g = np.random.default_rng(seed)
+    for n_rows in (0, 1, 7):
+        rows = np.sort(g.integers(0, max(n_rows, 1), g.integers(0, 30))).astype(np.int64)
+        np.testing.assert_array_equal(row_pointers(rows, n_rows), np.searchsorted(rows, np.arange(n_rows + 1)))
+    for p in (0.0, 0.02, 0.5, 1.0):
+        a = g.random((int(g.integers(0, 40)), 9)) < p
+        np.testing.assert_array_equal(columns_any(a), a.any(axis=0))
+        alive, leaked, hostile = (g.random((40, 9)) < q for q in (1 - p / 2, p / 3, p))
+        np.testing.assert_array_equal(flying_hostile(alive, leaked, hostile), (alive & ~leaked & hostile).any(axis=0))
 
 
 @pytest.mark.parametrize("seed", range(6))

@@ -355,3 +355,25 @@ def test_a_node_unseen_for_a_long_gap_grows_its_velocity_error_as_the_accelerati
         s_ = pp + 100.0
         np.testing.assert_allclose(one.p[0, 0, 0, 0], [pp * 100.0 / s_, pv * 100.0 / s_, vv - pv * pv / s_],
                                    rtol=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_next_arrival_is_the_next_node_in_arrival_order(seed):
+    """Each report's next arrival: its plot time plus the latency to the first node of its sensor's arrival order
+    it has not reached yet, found here by sorting each sensor's finite latencies (inf: reached all it will)."""
+    g = np.random.default_rng(seed)
+    latency = g.choice([0.0, 0.5, 2.0, 7.5, np.inf], (6, 4))
+    order, reach = arrival_order(latency)
+    sensors = g.integers(0, 4, 50).astype(np.int64)
+    times = g.uniform(0, 100, 50)
+    arrived = np.array([g.integers(0, reach[s] + 1) for s in sensors], np.int64)
+    expected = np.full(50, np.inf)
+    for i, s in enumerate(sensors):
+        nodes = np.flatnonzero(np.isfinite(latency[:, s]))
+        ahead = np.sort(latency[nodes, s], kind="stable")
+        if arrived[i] < len(ahead):
+            expected[i] = times[i] + ahead[arrived[i]]
+    np.testing.assert_array_equal(next_arrival(times, sensors, arrived, latency, order, reach), expected)
+    assert np.isfinite(expected).any() and np.isinf(expected).any()
+    none = np.zeros((0, 4))
+    assert np.isinf(next_arrival(times, sensors, np.zeros(50, np.int64), none, *arrival_order(none))).all()

@@ -12,12 +12,12 @@ from iadsim.registry import ELEVATION, RANGING
 
 LARGE_MEAN = 500.0  # a Poisson mean above which a count is scipy's ppf, not a sum of terms from exp(-mean)
 
-__all__ = ["assignable", "carried", "detections", "due_pairs", "due_reports", "earliest", "end_game_pks",
-           "engagement_points", "envelope_grid", "false_plot_counts", "false_plot_places", "known", "leaks_due",
-           "look_batch", "look_plots", "look_pointers", "looks_between", "mature_tracks",
-           "merge_reports", "next_event_times", "opening_pairs", "own_reach", "plot_normals", "poisson_sum",
-           "predicted_errors", "ranged_errors", "row_pointers", "settle_authorisations", "step_pairs", "track_aims",
-           "truth_intercepts", "visible_samples"]
+__all__ = ["assignable", "carried", "columns_any", "detections", "due_pairs", "due_reports", "earliest",
+           "end_game_pks", "engagement_points", "envelope_grid", "false_plot_counts", "false_plot_places",
+           "flying_hostile", "known", "leaks_due", "look_batch", "look_plots", "look_pointers", "looks_between",
+           "mature_tracks", "merge_reports", "next_event_times", "opening_pairs", "own_reach", "plot_normals",
+           "poisson_sum", "predicted_errors", "ranged_errors", "row_pointers", "settle_authorisations", "step_pairs",
+           "track_aims", "truth_intercepts", "visible_samples"]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -444,9 +444,51 @@ def poisson_sum(u, mean, first):  # pragma: no cover - compiled
     return c
 
 
-def row_pointers(rows: np.ndarray, n_rows: int) -> np.ndarray:
-    """(R + 1,) where each row's entries start in ``rows`` sorted ascending."""
-    return np.searchsorted(rows, np.arange(n_rows + 1)).astype(np.int64)
+@numba.njit(cache=True, nogil=True)
+def row_pointers(rows, n_rows):  # pragma: no cover - compiled
+    """(R + 1,) where each row's entries start in ``rows`` sorted ascending: numpy's ``searchsorted(rows,
+    arange(n_rows + 1))`` (entry ``j`` counts the rows below ``j``), by counting."""
+    ptr = np.zeros(n_rows + 1, np.int64)
+    for x in rows:
+        if x < n_rows:  # (counted from entry x + 1 on)
+            ptr[max(x + 1, 0)] += 1
+    for j in range(n_rows):
+        ptr[j + 1] += ptr[j]
+    return ptr
+
+
+@numba.njit(cache=True, nogil=True)
+def columns_any(a):  # pragma: no cover - compiled
+    """(n,) whether each column of a 2-D boolean array ``a`` (m, n) holds a True: numpy's ``a.any(axis=0)``, rows
+    or-ed in without a branch (vectorised), until every column has one."""
+    out = np.zeros(a.shape[1], np.bool_)
+    for r in range(a.shape[0]):
+        for c in range(a.shape[1]):
+            out[c] |= a[r, c]
+        if r % 16 == 15 and _all(out):
+            break
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def flying_hostile(alive, leaked, hostile):  # pragma: no cover - compiled
+    """(T,) the targets alive, not leaked and taken for hostile (R, T each) in some replication: numpy's ``(alive &
+    ~leaked & hostile).any(axis=0)``, as :func:`columns_any`."""
+    out = np.zeros(alive.shape[1], np.bool_)
+    for r in range(alive.shape[0]):
+        for t in range(alive.shape[1]):
+            out[t] |= alive[r, t] & ~leaked[r, t] & hostile[r, t]
+        if r % 16 == 15 and _all(out):
+            break
+    return out
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _all(a):  # pragma: no cover - compiled
+    done = True
+    for x in a:
+        done &= x
+    return done
 
 
 @numba.njit(cache=True, nogil=True)
@@ -582,13 +624,30 @@ def settle_authorisations(rr, ff, tt, when, approved, knows, inside, lit, tof, a
 @numba.njit(cache=True, nogil=True)
 def leaks_due(rows, clock, arrival_time, asset_of, alive, leaked):  # pragma: no cover - compiled
     """(i, t) of the threats (``asset_of`` (T,) >= 0) alive and not leaked (R, T) whose ``arrival_time`` (T,) has
-    come by each row's ``clock``, over ``rows``, in row then target order."""
-    hit = np.zeros((rows.shape[0], alive.shape[1]), np.bool_)
+    come by each row's ``clock``, over ``rows``, in row then target order: numpy's ``nonzero`` of the rule over the
+    rows, visiting only the threats arrived by the latest of their clocks (most events: none)."""
+    latest = -np.inf
     for i in range(rows.shape[0]):
-        r = rows[i]
-        for t in range(alive.shape[1]):
-            hit[i, t] = arrival_time[t] <= clock[r] and asset_of[t] >= 0 and alive[r, t] and not leaked[r, t]
-    return np.nonzero(hit)
+        latest = max(latest, clock[rows[i]])
+    due = np.empty(arrival_time.shape[0], np.int64)
+    n_due = 0
+    for t in range(arrival_time.shape[0]):
+        if asset_of[t] >= 0 and arrival_time[t] <= latest:
+            due[n_due] = t
+            n_due += 1
+    n = 0
+    for _ in range(2):  # count, then fill
+        out_i, out_t = np.empty(n, np.int64), np.empty(n, np.int64)
+        n = 0
+        for i in range(rows.shape[0] if n_due else 0):
+            r = rows[i]
+            for j in range(n_due):
+                t = due[j]
+                if arrival_time[t] <= clock[r] and alive[r, t] and not leaked[r, t]:
+                    if n < out_i.shape[0]:
+                        out_i[n], out_t[n] = i, t
+                    n += 1
+    return out_i, out_t
 
 
 @numba.njit(cache=True, nogil=True)

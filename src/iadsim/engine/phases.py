@@ -40,6 +40,7 @@ from iadsim.engine import rng
 from iadsim.engine._kernels import (
     VETOED,
     carried,
+    columns_any,
     due_pairs,
     due_reports,
     end_game_pks,
@@ -47,6 +48,7 @@ from iadsim.engine._kernels import (
     envelope_grid,
     false_plot_counts,
     false_plot_places,
+    flying_hostile,
     leaks_due,
     look_batch,
     look_plots,
@@ -1124,11 +1126,13 @@ def fire_control(ctx: Context, k: int, st: State) -> None:
     w, out = ctx.world, st.outcomes
     # targets flying in the window, alive and taken for hostile in some replication, fire units able in some
     # replication: none changes back within a window, so no replication's events depend on the others
-    candidates = (out.alive & ~out.leaked & st.picture.system_hostile).any(axis=0)
+    candidates = flying_hostile(out.alive, out.leaked, st.picture.system_hostile)  # (compiled: `any` over the rows)
     open_ = (w.start_time < end) & (w.arrival_time > start) & candidates
-    guiding = st.readiness.guides.any(axis=0).any(axis=0)  # the radars that may guide (none starts to within a
-    #                                                         window; one axis at a time: numpy's axis tuple is slow)
-    opened = openings(ctx, k, start, end, open_, st.readiness.able.any(axis=0), guiding)
+    guides = st.readiness.guides  # (R, F, S)
+    n_r, n_f, n_s = guides.shape
+    guiding = columns_any(guides.reshape(n_r, n_f * n_s)).reshape(n_f, n_s).any(axis=0)  # the radars that may guide
+    #                                                                                   (none starts to within a window)
+    opened = openings(ctx, k, start, end, open_, columns_any(st.readiness.able), guiding)
     lit = lit_again(ctx, st.readiness, start, end, open_, guiding) if ctx.shutdowns else ()
     if len(lit) and len(lit[0]):  # a crew's silence ending wakes its row as a delivery does
         ctx.wakes.append(lit)

@@ -119,14 +119,16 @@ def arrival_order(latency: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             np.isfinite(latency).sum(axis=0).astype(np.int64))
 
 
-def next_arrival(times: np.ndarray, sensors: np.ndarray, arrived: np.ndarray, latency: np.ndarray,
-                 order: np.ndarray, reach: np.ndarray) -> np.ndarray:
+@numba.njit(cache=True, nogil=True)
+def next_arrival(times, sensors, arrived, latency, order, reach):  # pragma: no cover - compiled
     """(n,) when reports (plot ``times``, ``sensors``) that have reached ``arrived`` of their nodes
     (:func:`arrival_order`) reach the next one (inf: none left)."""
-    if not order.shape[1]:  # no node
-        return np.full(len(times), np.inf)
-    node = order[sensors, np.minimum(arrived, np.maximum(reach[sensors] - 1, 0))]
-    return np.where(arrived < reach[sensors], times + latency[node, sensors], np.inf)
+    out = np.full(times.shape[0], np.inf)
+    for i in range(times.shape[0] if order.shape[1] else 0):  # (no node: none)
+        s = sensors[i]
+        if arrived[i] < reach[s]:
+            out[i] = times[i] + latency[order[s, arrived[i]], s]
+    return out
 
 
 @numba.njit(cache=True, nogil=True)
