@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from iadsim.engine import Engine, build_world, phases
@@ -240,3 +241,32 @@ def test_each_look_gets_only_its_own_sensors_detections(make_scenario):
             reports += len(ids)
             seen |= len(np.unique(numbers[s == 1, 0])) > 1
     assert reports and seen, "the radars that look every second reported from several looks of one step"
+
+
+def test_leaks_settled_skips_only_threats_already_leaked_everywhere(monkeypatch):
+    """`leak` tells its kernel which threats have settled (arrived by the earliest clock of a pass over every row:
+    leaked or gone in every row since); the SEAD example (threats and anti-radiation missiles reaching their
+    targets, units struck) runs to the same events and outcomes when every threat is looked at every time, and
+    the bound does skip some."""
+    from iadsim.scenario import load_scenario
+
+    from ._scenarios import EXAMPLES
+
+    world = build_world(load_scenario(EXAMPLES / "sead-raid.yaml"))
+    bounded = Engine(world, np.arange(6), seed=3)
+    bounded.run()
+    kernel, skipped = phases.leaks_due, []
+
+    def every_threat(rows_, clock, settled, *rest):
+        skipped.append(settled > -np.inf and bool(((rest[0] <= settled) & (rest[1] >= 0)).any()))
+        return kernel(rows_, clock, -np.inf, *rest)
+
+    monkeypatch.setattr(phases, "leaks_due", every_threat)
+    unbounded = Engine(world, np.arange(6), seed=3)
+    unbounded.run()
+    assert any(skipped)
+    pd.testing.assert_frame_equal(bounded.events, unbounded.events)
+    assert len(bounded.events) > 100
+    for name in ("alive", "leaked", "killed_by", "kills", "arms_shot_down"):
+        np.testing.assert_array_equal(getattr(bounded.state.outcomes, name), getattr(unbounded.state.outcomes, name))
+    assert bounded.state.outcomes.leaked.any()

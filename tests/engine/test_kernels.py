@@ -11,6 +11,8 @@ import pytest
 from iadsim.engine._kernels import (
     assignable,
     columns_any,
+    emission_spans,
+    emitters,
     flying_hostile,
     known,
     merge_reports,
@@ -215,13 +217,17 @@ def test_due_pairs_and_leaks_are_numpys_nonzero_over_the_rows(seed):
     arrival = g.uniform(0, 100, n_t)
     asset = g.integers(-1, 3, n_t)
     alive, leaked = g.random((n_r, n_t)) < 0.8, g.random((n_r, n_t)) < 0.2
-    for when, rr in ((clock, rows), (clock - 60, rows), (clock, rows[:0]), (clock + 1e3, rows)):  # (fewer or none due)
-        i, t = leaks_due(rr, when, arrival, asset, alive, leaked)
-        ei, et = np.nonzero((arrival[None, :] <= when[rr, None]) & (asset >= 0)[None, :] & alive[rr] & ~leaked[rr])
+    cases = ((clock, rows, -np.inf), (clock - 60, rows, -np.inf), (clock, rows[:0], -np.inf),
+             (clock + 1e3, rows, -np.inf), (clock, rows, 40.0))  # (fewer or none due; those by 40 s settled)
+    for when, rr, settled in cases:
+        i, t = leaks_due(rr, when, settled, arrival, asset, alive, leaked)
+        ei, et = np.nonzero((arrival[None, :] <= when[rr, None]) & (asset >= 0)[None, :] & (arrival > settled)[None, :]
+                            & alive[rr] & ~leaked[rr])
         np.testing.assert_array_equal(i, ei)
         np.testing.assert_array_equal(t, et)
         assert i.dtype == t.dtype == np.int64
-    assert len(i) and len(leaks_due(rows, clock - 200, arrival, asset, alive, leaked)[0]) == 0
+    assert len(i) and len(leaks_due(rows, clock - 200, -np.inf, arrival, asset, alive, leaked)[0]) == 0
+    assert len(leaks_due(rows, clock, -np.inf, arrival, asset, alive, leaked)[0]) > len(i)  # (some settled by 40 s)
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -953,3 +959,41 @@ def test_earliest_is_the_minimum_over_each_rows_threat_detections():
         earliest(first, threat, rr, tt, at)
         np.testing.assert_array_equal(first, expected)
     assert np.isnan(first[-2]) and first[-1] == 50.0 and np.isfinite(first[:-2]).all()  # (each other row detected)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_emitters_and_emission_spans_are_numpys(seed):
+    """emitters: numpy's radars up (their unit up, able to radiate) and on (by the schedule, not silenced at the
+    window's start, emcon.silenced_at), and whether that changed; emission_spans: the radars up whose unit is destroyed
+    before the window's end (edge), and the others' spans added (numpy's += where(plain, span, 0))."""
+    from iadsim.network.emcon import silenced_at
+
+    g = np.random.default_rng(seed)
+    n_r, n_s, n_u = 30, 7, 9
+    unit_up, sensor_unit = g.random((n_r, n_u)) < 0.8, g.integers(0, n_u, n_s)
+    able, on = g.random(n_s) < 0.8, g.random(n_s) < 0.7
+    start, end = 100.0, 101.0
+    for m in (0, 2):  # no silence (no warnings), and two per radar (some unused: inf, inf)
+        silences = np.full((n_r, n_s, m, 4), np.inf)
+        begin = g.choice([99.0, 100.0, 100.5, np.inf], (n_r, n_s, m))
+        silences[..., 0], silences[..., 1] = begin, begin + g.choice([0.5, 1.0, 3.0], (n_r, n_s, m))
+        emitting = g.random((n_r, n_s)) < 0.5
+        up, now_on, changed = emitters(unit_up, sensor_unit, able, on, silences, start, emitting)
+        expected_up = unit_up[:, sensor_unit] & able[None, :]
+        expected_on = expected_up & on[None, :] & ~silenced_at(silences, start)
+        np.testing.assert_array_equal(up, expected_up)
+        np.testing.assert_array_equal(now_on, expected_on)
+        assert changed == bool((expected_on != emitting).any())
+        assert not emitters(unit_up, sensor_unit, able, on, silences, start, expected_on)[2]
+    destroyed_at = g.choice([50.0, 100.0, 100.7, 101.0, np.inf], (n_r, n_u))
+    span = g.uniform(0.0, 1.0, n_s)
+    before = g.uniform(0.0, 500.0, (n_r, n_s))
+    for up_ in (expected_up, np.zeros_like(expected_up)):
+        emission_time = before.copy()
+        edge, plain, some = emission_spans(up_, destroyed_at, sensor_unit, end, span, emission_time)
+        expected_edge = up_ & (destroyed_at[:, sensor_unit] < end)
+        np.testing.assert_array_equal(edge, expected_edge)
+        np.testing.assert_array_equal(plain, up_ & ~expected_edge)
+        assert some == bool(expected_edge.any())
+        np.testing.assert_array_equal(emission_time, before + np.where(up_ & ~expected_edge, span[None, :], 0.0))
+        assert (some and plain.any()) if up_.any() else not (some or plain.any())  # (both kinds met, or none up)

@@ -13,11 +13,11 @@ from iadsim.registry import ELEVATION, RANGING
 LARGE_MEAN = 500.0  # a Poisson mean above which a count is scipy's ppf, not a sum of terms from exp(-mean)
 
 __all__ = ["assignable", "carried", "columns_any", "detections", "due_pairs", "due_reports", "earliest",
-           "end_game_pks", "engagement_points", "envelope_grid", "false_plot_counts", "false_plot_places",
-           "flying_hostile", "known", "leaks_due", "look_batch", "look_plots", "look_pointers", "looks_between",
-           "mature_tracks", "merge_reports", "next_event_times", "opening_pairs", "own_reach", "plot_normals",
-           "poisson_sum", "predicted_errors", "ranged_errors", "row_pointers", "settle_authorisations", "step_pairs",
-           "track_aims", "truth_intercepts", "visible_samples"]
+           "emission_spans", "emitters", "end_game_pks", "engagement_points", "envelope_grid", "false_plot_counts",
+           "false_plot_places", "flying_hostile", "known", "leaks_due", "look_batch", "look_plots", "look_pointers",
+           "looks_between", "mature_tracks", "merge_reports", "next_event_times", "opening_pairs", "own_reach",
+           "plot_normals", "poisson_sum", "predicted_errors", "ranged_errors", "row_pointers",
+           "settle_authorisations", "step_pairs", "track_aims", "truth_intercepts", "visible_samples"]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -622,17 +622,18 @@ def settle_authorisations(rr, ff, tt, when, approved, knows, inside, lit, tof, a
 
 
 @numba.njit(cache=True, nogil=True)
-def leaks_due(rows, clock, arrival_time, asset_of, alive, leaked):  # pragma: no cover - compiled
+def leaks_due(rows, clock, settled, arrival_time, asset_of, alive, leaked):  # pragma: no cover - compiled
     """(i, t) of the threats (``asset_of`` (T,) >= 0) alive and not leaked (R, T) whose ``arrival_time`` (T,) has
     come by each row's ``clock``, over ``rows``, in row then target order: numpy's ``nonzero`` of the rule over the
-    rows, visiting only the threats arrived by the latest of their clocks (most events: none)."""
+    rows, visiting only the threats that arrive after ``settled`` (those arriving by then have leaked, or are gone,
+    in every row: the caller's word) and by the latest of the rows' clocks (most events: none)."""
     latest = -np.inf
     for i in range(rows.shape[0]):
         latest = max(latest, clock[rows[i]])
     due = np.empty(arrival_time.shape[0], np.int64)
     n_due = 0
     for t in range(arrival_time.shape[0]):
-        if asset_of[t] >= 0 and arrival_time[t] <= latest:
+        if asset_of[t] >= 0 and settled < arrival_time[t] <= latest:
             due[n_due] = t
             n_due += 1
     n = 0
@@ -648,6 +649,44 @@ def leaks_due(rows, clock, arrival_time, asset_of, alive, leaked):  # pragma: no
                         out_i[n], out_t[n] = i, t
                     n += 1
     return out_i, out_t
+
+
+@numba.njit(cache=True, nogil=True)
+def emitters(unit_up, sensor_unit, able, on, silences, start, emitting):  # pragma: no cover - compiled
+    """The radars at a window's ``start``: (R, S) those up (their unit ``sensor_unit`` (S,) up in ``unit_up`` (R, U),
+    and ``able`` (S,) to sense by radiating), (R, S) those of them emitting (``on`` (S,) by the schedule, and not
+    silenced: ``silences`` (R, S, M, >= 2) ``[from, until)``, :func:`iadsim.network.emcon.silenced_at`), and whether
+    that differs from ``emitting`` (R, S) anywhere: numpy's ``up & on & ~silenced``, without its temporaries."""
+    up = np.empty(emitting.shape, np.bool_)
+    now_on = np.empty(emitting.shape, np.bool_)
+    changed = False
+    for r in range(emitting.shape[0]):
+        for s in range(emitting.shape[1]):
+            quiet = False
+            for m in range(silences.shape[2]):
+                quiet |= silences[r, s, m, 0] <= start and start < silences[r, s, m, 1]
+            up[r, s] = unit_up[r, sensor_unit[s]] and able[s]
+            now_on[r, s] = up[r, s] and on[s] and not quiet
+            changed |= now_on[r, s] != emitting[r, s]
+    return up, now_on, changed
+
+
+@numba.njit(cache=True, nogil=True)
+def emission_spans(up, destroyed_at, sensor_unit, end, span, emission_time):  # pragma: no cover - compiled
+    """A window's emission without silences: the radars ``up`` (R, S) whose unit (``sensor_unit`` (S,)) is destroyed
+    before its ``end`` (``destroyed_at`` (R, U)) are ``edge`` (their time on is found one by one); the others up,
+    ``plain``, add their schedule's ``span`` (S,) [s] to ``emission_time`` (R, S) (numpy's ``+= where(plain, span,
+    0)``: 0 added elsewhere). Returns (edge, plain, whether any is edge)."""
+    edge = np.empty(up.shape, np.bool_)
+    plain = np.empty(up.shape, np.bool_)
+    some = False
+    for r in range(up.shape[0]):
+        for s in range(up.shape[1]):
+            edge[r, s] = up[r, s] and destroyed_at[r, sensor_unit[s]] < end
+            plain[r, s] = up[r, s] and not edge[r, s]
+            emission_time[r, s] += span[s] if plain[r, s] else 0.0
+            some |= edge[r, s]
+    return edge, plain, some
 
 
 @numba.njit(cache=True, nogil=True)

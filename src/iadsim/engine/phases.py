@@ -43,6 +43,8 @@ from iadsim.engine._kernels import (
     columns_any,
     due_pairs,
     due_reports,
+    emission_spans,
+    emitters,
     end_game_pks,
     engagement_points,
     envelope_grid,
@@ -219,6 +221,7 @@ class Context:
     looks_now: tuple = (-1, None)  # (step, step_looks())
     paths_now: tuple = (-1, None)  # (step, true_paths())
     pending_ptr: tuple = (None, None)  # (pending reports, where each row's start)
+    leaks_settled: float = -np.inf  # [s] threats arriving by then have leaked (or are gone) in every row (leak)
     wakes: list = field(default_factory=list)  # (rows, targets, times) in the window: own solutions opening
     shutdown: np.ndarray = None  # (4, S) each radar's shutdown on an ARM warning: probability, reaction, dark [s],
     #                               and 1 where the warning is its own track of the missile (0: the launch)
@@ -235,6 +238,11 @@ class Context:
     def plain(self) -> np.ndarray:
         """(F,) bool: the fire units with a box envelope and no launcher sector (their geometry fully compiled)."""
         return ~(self.special[0] | self.special[1])
+
+    @cached_property
+    def special_envelopes(self) -> bool:
+        """Whether some fire unit has an envelope table or a launcher sector (not :attr:`plain`)."""
+        return not bool(self.plain.all())
 
     @cached_property
     def longest_reach(self) -> np.ndarray:
@@ -823,11 +831,10 @@ def emit(ctx: Context, k: int, rd: Readiness) -> None:
     window is accounted once it has been simulated (:func:`account_emission`)."""
     w = ctx.world
     start, _ = window(ctx, k)
-    ctx.emit_up = up = rd.unit_up[:, w.sensor_unit] & w.sensing[None, :] & w.radiates[None, :]
     schedule = ctx.steady_emission if ctx.steady_emission is not None else emitting(start, *w.emcon)
-    now_on = up & schedule[None, :] & ~silenced(rd, start)
-    changed = now_on != rd.emitting
-    for r, s in zip(*np.nonzero(changed), strict=True) if changed.any() else ():
+    ctx.emit_up, now_on, changed = emitters(rd.unit_up, w.sensor_unit, w.sensing & w.radiates, schedule, rd.silences,
+                                            start, rd.emitting)  # (compiled: each radar up, then on)
+    for r, s in zip(*np.nonzero(now_on != rd.emitting), strict=True) if changed else ():
         ctx.event(r, start, EventKind.EMITTER_ON if now_on[r, s] else EventKind.EMITTER_OFF, w.sensor_unit[s])
     rd.emitting = now_on
 
@@ -841,12 +848,12 @@ def account_emission(ctx: Context, k: int, rd: Readiness, out: Outcomes) -> None
     w = ctx.world
     start, end = window(ctx, k)
     up = ctx.emit_up
-    gone = rd.destroyed_at[:, w.sensor_unit]
-    edge = up & (gone < end)
-    plain = up & ~edge
+    on_span = on_time(start, end, *w.emcon) if ctx.part_time else np.full(len(w.sensor_ids), end - start)  # (S,)
     if ctx.warnings:
+        gone = rd.destroyed_at[:, w.sensor_unit]
         begin, until = rd.silences[..., 0], rd.silences[..., 1]
-        edge |= up & (((start < begin) & (begin < end)) | ((start < until) & (until < end))).any(axis=-1)
+        edge = up & ((gone < end)
+                     | (((start < begin) & (begin < end)) | ((start < until) & (until < end))).any(axis=-1))
         covered = up & ((begin <= start) & (until >= end)).any(axis=-1) & ~edge
         r_, s_, m_ = np.nonzero((start <= begin) & (begin < end) & (begin < gone[..., None]))
         for r, s, m in zip(r_, s_, m_, strict=True):
@@ -855,20 +862,22 @@ def account_emission(ctx: Context, k: int, rd: Readiness, out: Outcomes) -> None
                 ctx.event(r, begin[r, s, m], EventKind.SHUTDOWN, w.sensor_unit[s], t)
         plain = up & ~edge & ~covered
         rd.emitting[covered] = False
-    if ctx.part_time:
-        out.emission_time += np.where(plain, on_time(start, end, *w.emcon)[None, :], 0.0)
-        for s in np.flatnonzero(w.part_time):
-            turns = switches(start, end, Schedule(*w.emcon[:, s]))
-            rows = np.flatnonzero(plain[:, s])
-            if turns:
-                rd.emitting[rows, s] = turns[-1][1]
-                for r in rows if ctx.log is not None else ():
-                    for when, state in turns:
-                        ctx.event(r, when, EventKind.EMITTER_ON if state else EventKind.EMITTER_OFF, w.sensor_unit[s])
-    else:  # every radar always on (or silent, and then not sensing)
-        out.emission_time += np.where(plain, end - start, 0.0)  # (as above: adding 0 leaves a time as it is)
-    for r, s in zip(*np.nonzero(edge), strict=True) if edge.any() else ():
-        first, turns, span = interrupted(start, end, Schedule(*w.emcon[:, s]), rd.silences[r, s, :, :2], gone[r, s])
+        out.emission_time += np.where(plain, on_span[None, :], 0.0)  # (adding 0 leaves a time as it is)
+        interrupted_ = edge.any()
+    else:  # (compiled, the same: no silence, so only a destruction interrupts a window)
+        edge, plain, interrupted_ = emission_spans(up, rd.destroyed_at, w.sensor_unit, end, on_span,
+                                                   out.emission_time)
+    for s in np.flatnonzero(w.part_time) if ctx.part_time else ():  # (otherwise every radar is always on, or silent
+        turns = switches(start, end, Schedule(*w.emcon[:, s]))  #      and then not sensing)
+        rows = np.flatnonzero(plain[:, s])
+        if turns:
+            rd.emitting[rows, s] = turns[-1][1]
+            for r in rows if ctx.log is not None else ():
+                for when, state in turns:
+                    ctx.event(r, when, EventKind.EMITTER_ON if state else EventKind.EMITTER_OFF, w.sensor_unit[s])
+    for r, s in zip(*np.nonzero(edge), strict=True) if interrupted_ else ():
+        first, turns, span = interrupted(start, end, Schedule(*w.emcon[:, s]), rd.silences[r, s, :, :2],
+                                         rd.destroyed_at[r, w.sensor_unit[s]])
         out.emission_time[r, s] += span
         if rd.emitting[r, s] and not first:  # destroyed at the window's start itself, emitting then
             ctx.event(r, start, EventKind.EMITTER_OFF, w.sensor_unit[s])
@@ -1295,7 +1304,9 @@ def leak(ctx: Context, k: int, st: State, clock: np.ndarray, rows: np.ndarray) -
     that attacks a unit destroys it with the raid's ``pk`` (a keyed draw per threat). Returns whether a unit was
     destroyed."""
     w, out = ctx.world, st.outcomes
-    i, tt = leaks_due(rows, clock, w.arrival_time, w.attacking, out.alive, out.leaked)
+    i, tt = leaks_due(rows, clock, ctx.leaks_settled, w.arrival_time, w.attacking, out.alive, out.leaked)
+    if len(rows) == len(ctx.reps):  # every row visited: what arrives by the earliest clock is settled now (below)
+        ctx.leaks_settled = max(ctx.leaks_settled, float(clock.min()))
     if not len(i):
         return False
     struck = False
@@ -1642,13 +1653,14 @@ def engagement_geometry(ctx: Context, k: int, f, t, when) -> tuple[np.ndarray, n
     geometry sample and the next, the height an envelope is judged at), with :func:`in_reach` for the fire units with
     an envelope table or a launcher sector."""
     w = ctx.world
-    f, t, when = np.broadcast_arrays(f, t, when)
-    shape = f.shape
+    if not (np.ndim(f) == np.ndim(t) == np.ndim(when) == 1 and len(f) == len(t) == len(when)):  # (triples as they are)
+        f, t, when = np.broadcast_arrays(f, t, when)
+    shape = np.shape(f)
     f, t, when = (np.ascontiguousarray(a.ravel(), dtype) for a, dtype in ((f, np.int64), (t, np.int64), (when, float)))
     t0, t1, heights, paths = true_paths(ctx, k)  # (position_at's and velocity_at's numbers)
     tof, point, ok, inside, height, speed = truth_intercepts(w.fire_position, f, t, when, t0, t1, w.step, *heights,
                                                              *paths, ctx.speed, *ctx.envelope, ctx.plain)
-    special = np.flatnonzero(~ctx.plain[f])
+    special = np.flatnonzero(~ctx.plain[f]) if ctx.special_envelopes else ()
     if len(special):
         fs = f[special]
         d = point[special] - w.fire_position[fs]
@@ -2009,7 +2021,8 @@ def firing_solution(ctx: Context, st: State, k: int, rr, ff, tt, when, tof, insi
                        float(doctrine.maturity_sigmas), float(ctx.basket),
                        UNKNOWN_HEIGHT_SIGMA**2)  # (predicted_error's propagation, compiled)
     late = np.flatnonzero(inside & ~ok)
-    wait(ctx, k, st, rr[late], ff[late], tt[late], when[late], Reason.IMMATURE_TRACK)
+    if len(late):
+        wait(ctx, k, st, rr[late], ff[late], tt[late], when[late], Reason.IMMATURE_TRACK)
     return ok
 
 
