@@ -140,3 +140,29 @@ def test_power_towers_are_refused_quickly(text):
     with pytest.raises(UnitError):
         parse_quantity(text, "length")
     assert time.perf_counter() - start < 1.0
+
+
+def test_the_registry_cache_gives_the_same_numbers_and_a_damaged_one_is_passed_over(tmp_path):
+    """new_registry keeps pint's parsed definitions in its cache folder: built cold (writing it), built warm (reading
+    it), or over a cache damaged or a folder that cannot be made, it converts every quantity as a registry without a
+    cache does."""
+    from iadsim.units import new_registry
+
+    texts = [("12 km", "m"), ("120 kn", "m/s"), ("2 min", "s"), ("6 us", "s"), ("3 GHz", "Hz"), ("10 nmi", "m"),
+             ("20 degC", "K"), ("1 ft", "m")]
+
+    def numbers(registry):
+        return [registry.Quantity(text).to(unit).magnitude for text, unit in texts]
+
+    plain = numbers(new_registry())
+    folder = tmp_path / "pint"
+    assert numbers(new_registry(folder)) == plain  # cold: written
+    written = sorted(folder.glob("*.pickle"))
+    assert written
+    assert numbers(new_registry(folder)) == plain  # warm: read back
+    for path in written:  # damaged (as another process half-writing it would leave it)
+        path.write_bytes(path.read_bytes()[:40])
+    assert numbers(new_registry(folder)) == plain
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    assert numbers(new_registry(blocker / "pint")) == plain
