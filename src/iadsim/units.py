@@ -7,11 +7,19 @@ turns them into SI floats at the edge. Decibel quantities keep a ``_db`` suffix 
 
 from __future__ import annotations
 
+import hashlib
 import math
+import os
 import re
+import sys
 from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import pint
 
 SPEED_OF_LIGHT = 299_792_458.0
 """Speed of light in vacuum [m/s] (exact, SI definition)."""
@@ -65,24 +73,42 @@ class UnitError(ValueError):
 
 
 @lru_cache(maxsize=1)
-def _registry():
-    return new_registry(":auto:")
+def _registry() -> pint.UnitRegistry:
+    return new_registry(registry_cache_folder())
 
 
-def new_registry(cache_folder=None):
+def registry_cache_folder() -> Path:
+    """``$XDG_CACHE_HOME/iadsim/pint/<environment>`` (``~/.cache`` when XDG_CACHE_HOME is not set): one folder per
+    Python environment (a hash of ``sys.prefix``), as pint's cache names the definition files of the environment
+    that wrote it."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "iadsim" / "pint" / hashlib.sha256(sys.prefix.encode()).hexdigest()[:16]
+
+
+def new_registry(cache_folder: Path | None = None) -> pint.UnitRegistry:
     """A pint unit registry. Parsing pint's definitions takes about 0.3 s of every command's start; with a
-    ``cache_folder`` (``":auto:"``: the user's cache folder for pint, under ``XDG_CACHE_HOME`` where set) pint keeps
-    the parsed registry there, keyed by the definitions' content, pint's and Python's versions, and reads it back
-    in a twentieth of that. A cache that cannot be read or written (damaged, half-written by another process,
-    a read-only folder) is passed over: the definitions are parsed afresh."""
+    ``cache_folder`` pint keeps the parsed registry there, keyed by the definitions' content and pint's and
+    Python's versions, and reads it back in a twentieth of that. A cache that cannot be read (damaged, half-written
+    by another process, naming files gone) is cleared (pint's ``.pickle`` and ``.json`` files there) and written
+    again once; a folder that cannot be written is passed over: the definitions are parsed afresh."""
     import pint  # imported lazily: it costs ~0.2 s and only the scenario edge needs it
 
-    if cache_folder is not None:
+    for attempt in range(2 if cache_folder is not None else 0):
         try:
             return pint.UnitRegistry(autoconvert_offset_to_baseunit=True, cache_folder=cache_folder)
         except Exception:  # (pickle, I/O and pint's own errors alike: any of them means "no usable cache")
-            pass
+            if attempt == 0:
+                _clear_cache(Path(cache_folder))
     return pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+
+
+def _clear_cache(folder: Path) -> None:
+    """Remove the files pint's cache writes (``*.pickle``, ``*.json``) from ``folder``, as far as it can."""
+    try:
+        for path in [*folder.glob("*.pickle"), *folder.glob("*.json")]:
+            path.unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 def db_to_linear(value_db):

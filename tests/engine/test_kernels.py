@@ -17,6 +17,7 @@ from iadsim.engine._kernels import (
     known,
     merge_reports,
     next_event_times,
+    on_their_way,
     row_pointers,
 )
 from iadsim.engine.state import Phase
@@ -228,6 +229,12 @@ def test_due_pairs_and_leaks_are_numpys_nonzero_over_the_rows(seed):
         assert i.dtype == t.dtype == np.int64
     assert len(i) and len(leaks_due(rows, clock - 200, -np.inf, arrival, asset, alive, leaked)[0]) == 0
     assert len(leaks_due(rows, clock, -np.inf, arrival, asset, alive, leaked)[0]) > len(i)  # (some settled by 40 s)
+    early = np.where(np.arange(n_t) < 5, -np.inf, arrival)  # (arrived at the start of time: due, nothing settled)
+    i, t = leaks_due(rows, clock, -np.inf, early, asset, alive, leaked)
+    ei, et = np.nonzero((early[None, :] <= clock[rows, None]) & (asset >= 0)[None, :] & alive[rows] & ~leaked[rows])
+    np.testing.assert_array_equal(i, ei)
+    np.testing.assert_array_equal(t, et)
+    assert (t < 5).any()
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -997,3 +1004,18 @@ def test_emitters_and_emission_spans_are_numpys(seed):
         assert some == bool(expected_edge.any())
         np.testing.assert_array_equal(emission_time, before + np.where(up_ & ~expected_edge, span[None, :], 0.0))
         assert (some and plain.any()) if up_.any() else not (some or plain.any())  # (both kinds met, or none up)
+
+
+def test_on_their_way_is_numpys_boolean_indexing():
+    """The reports still on their way (next arrival finite), in their order: each array indexed by that mask."""
+    g = np.random.default_rng(0)
+    n = 30
+    arrays = (g.integers(0, 5, n), g.integers(0, 4, n), g.integers(0, 9, n), g.normal(size=(n, 5)),
+              g.integers(0, 3, n), np.where(g.random(n) < 0.4, np.inf, g.uniform(0, 9, n)))
+    for next_at in (arrays[5], np.full(n, np.inf), np.zeros(n)):  # some, none and all on their way
+        keep = np.isfinite(next_at)
+        got = on_their_way(*arrays[:5], next_at)
+        for a, b in zip(got, (*(x[keep] for x in arrays[:5]), next_at[keep]), strict=True):
+            np.testing.assert_array_equal(a, b)
+            assert a.dtype == b.dtype
+    assert 0 < len(on_their_way(*arrays)[0]) < n

@@ -95,6 +95,16 @@ def test_every_kind_of_argument_gives_the_same_numbers():
     got = rng.uniform_at(keys[None, :], 4, 1, counters.T)  # keys along the last axis: broadcast, not repeated
     np.testing.assert_array_equal(got, [[_splitmix(int(k), 4, 1, int(i)) for k, i in zip(keys, row, strict=True)]
                                         for row in counters.T])
+    # the engine's triples (a key, counter and index per draw, 1-D): counters of any integer width, strided, and
+    # streams as Python or numpy integers, up to one int64 cannot hold (read as numpy's cast reads it)
+    rows, targets = np.array([5, 0, 5, 2]), np.array([3, 9, 1, 0])
+    for counter, stream in [(np.array([0, 2, 1, 7]), 11), (np.arange(8, dtype=np.int8)[::2], np.uint8(11)),
+                            (np.array([0, 2, 1, 7], np.uint32), 2**63 + 11), (np.zeros(0, np.int64), 11)]:
+        n = len(counter)
+        got = rng.uniform_at(keys[rows[:n]], counter, stream, targets[:n])
+        assert got.shape == (n,)
+        np.testing.assert_array_equal(got, [_splitmix(int(k), int(c), int(stream), int(t)) for k, c, t
+                                            in zip(keys[rows[:n]], counter, targets[:n], strict=True)])
     u1 = rng.uniform_at(keys[:, None], 4, 2 * 5 + 1_000_001, counters)
     u2 = rng.uniform_at(keys[:, None], 4, 2 * 5 + 1_000_002, counters)
     np.testing.assert_array_equal(rng.normal_at(keys[:, None], 4, 5, counters), _box_muller_here(u1, u2))

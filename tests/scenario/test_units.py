@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import pickle
 import time
 
 import pytest
@@ -142,11 +143,13 @@ def test_power_towers_are_refused_quickly(text):
     assert time.perf_counter() - start < 1.0
 
 
-def test_the_registry_cache_gives_the_same_numbers_and_a_damaged_one_is_passed_over(tmp_path):
-    """new_registry keeps pint's parsed definitions in its cache folder: built cold (writing it), built warm (reading
-    it), or over a cache damaged or a folder that cannot be made, it converts every quantity as a registry without a
-    cache does."""
-    from iadsim.units import new_registry
+def test_the_registry_cache_gives_the_same_numbers_and_a_damaged_one_is_written_again(tmp_path, monkeypatch):
+    """new_registry keeps pint's parsed definitions in its cache folder (by default the user's, one per Python
+    environment): built cold (writing it), built warm (reading it, not writing it again), over a damaged cache
+    (written again) or a folder that cannot be made, it converts every quantity as a registry without a cache does."""
+    import pint
+
+    from iadsim.units import new_registry, registry_cache_folder
 
     texts = [("12 km", "m"), ("120 kn", "m/s"), ("2 min", "s"), ("6 us", "s"), ("3 GHz", "Hz"), ("10 nmi", "m"),
              ("20 degC", "K"), ("1 ft", "m")]
@@ -157,12 +160,19 @@ def test_the_registry_cache_gives_the_same_numbers_and_a_damaged_one_is_passed_o
     plain = numbers(new_registry())
     folder = tmp_path / "pint"
     assert numbers(new_registry(folder)) == plain  # cold: written
-    written = sorted(folder.glob("*.pickle"))
+    written = {path: path.stat().st_mtime_ns for path in folder.glob("*.pickle")}
     assert written
-    assert numbers(new_registry(folder)) == plain  # warm: read back
-    for path in written:  # damaged (as another process half-writing it would leave it)
+    warm = new_registry(folder)
+    assert numbers(warm) == plain and warm.cache_folder == folder  # warm: read back, not written again
+    assert {path: path.stat().st_mtime_ns for path in folder.glob("*.pickle")} == written
+    for path in written:  # damaged (as a writer killed half-way would leave it)
         path.write_bytes(path.read_bytes()[:40])
+    with pytest.raises(pickle.UnpicklingError):
+        pint.UnitRegistry(cache_folder=folder)
     assert numbers(new_registry(folder)) == plain
+    assert numbers(pint.UnitRegistry(autoconvert_offset_to_baseunit=True, cache_folder=folder)) == plain  # repaired
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     assert numbers(new_registry(blocker / "pint")) == plain
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert registry_cache_folder().parent == tmp_path / "xdg" / "iadsim" / "pint"

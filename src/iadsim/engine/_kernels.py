@@ -15,8 +15,8 @@ LARGE_MEAN = 500.0  # a Poisson mean above which a count is scipy's ppf, not a s
 __all__ = ["assignable", "carried", "columns_any", "detections", "due_pairs", "due_reports", "earliest",
            "emission_spans", "emitters", "end_game_pks", "engagement_points", "envelope_grid", "false_plot_counts",
            "false_plot_places", "flying_hostile", "known", "leaks_due", "look_batch", "look_plots", "look_pointers",
-           "looks_between", "mature_tracks", "merge_reports", "next_event_times", "opening_pairs", "own_reach",
-           "plot_normals", "poisson_sum", "predicted_errors", "ranged_errors", "row_pointers",
+           "looks_between", "mature_tracks", "merge_reports", "next_event_times", "on_their_way", "opening_pairs",
+           "own_reach", "plot_normals", "poisson_sum", "predicted_errors", "ranged_errors", "row_pointers",
            "settle_authorisations", "step_pairs", "track_aims", "truth_intercepts", "visible_samples"]
 
 
@@ -633,7 +633,7 @@ def leaks_due(rows, clock, settled, arrival_time, asset_of, alive, leaked):  # p
     due = np.empty(arrival_time.shape[0], np.int64)
     n_due = 0
     for t in range(arrival_time.shape[0]):
-        if asset_of[t] >= 0 and settled < arrival_time[t] <= latest:
+        if asset_of[t] >= 0 and (settled < arrival_time[t] or settled == -np.inf) and arrival_time[t] <= latest:
             due[n_due] = t
             n_due += 1
     n = 0
@@ -687,6 +687,25 @@ def emission_spans(up, destroyed_at, sensor_unit, end, span, emission_time):  # 
             emission_time[r, s] += span[s] if plain[r, s] else 0.0
             some |= edge[r, s]
     return edge, plain, some
+
+
+@numba.njit(cache=True, nogil=True)
+def on_their_way(rows, sensors, targets, numbers, arrived, next_at):  # pragma: no cover - compiled
+    """The reports (:class:`iadsim.engine.state.Reports`' arrays) still on their way, ``next_at`` finite, in their
+    order: numpy's boolean indexing of each array, in one pass."""
+    n = 0
+    for i in range(next_at.shape[0]):
+        n += np.isfinite(next_at[i])
+    out = (np.empty(n, rows.dtype), np.empty(n, sensors.dtype), np.empty(n, targets.dtype),
+           np.empty((n, numbers.shape[1]), numbers.dtype), np.empty(n, arrived.dtype), np.empty(n, next_at.dtype))
+    j = 0
+    for i in range(next_at.shape[0]):
+        if np.isfinite(next_at[i]):
+            out[0][j], out[1][j], out[2][j] = rows[i], sensors[i], targets[i]
+            out[3][j, :] = numbers[i, :]
+            out[4][j], out[5][j] = arrived[i], next_at[i]
+            j += 1
+    return out
 
 
 @numba.njit(cache=True, nogil=True)

@@ -58,6 +58,7 @@ from iadsim.engine._kernels import (
     mature_tracks,
     merge_reports,
     next_event_times,
+    on_their_way,
     opening_pairs,
     own_reach,
     predicted_errors,
@@ -863,9 +864,9 @@ def account_emission(ctx: Context, k: int, rd: Readiness, out: Outcomes) -> None
         plain = up & ~edge & ~covered
         rd.emitting[covered] = False
         out.emission_time += np.where(plain, on_span[None, :], 0.0)  # (adding 0 leaves a time as it is)
-        interrupted_ = edge.any()
+        any_edge = edge.any()
     else:  # (compiled, the same: no silence, so only a destruction interrupts a window)
-        edge, plain, interrupted_ = emission_spans(up, rd.destroyed_at, w.sensor_unit, end, on_span,
+        edge, plain, any_edge = emission_spans(up, rd.destroyed_at, w.sensor_unit, end, on_span,
                                                    out.emission_time)
     for s in np.flatnonzero(w.part_time) if ctx.part_time else ():  # (otherwise every radar is always on, or silent
         turns = switches(start, end, Schedule(*w.emcon[:, s]))  #      and then not sensing)
@@ -875,7 +876,7 @@ def account_emission(ctx: Context, k: int, rd: Readiness, out: Outcomes) -> None
             for r in rows if ctx.log is not None else ():
                 for when, state in turns:
                     ctx.event(r, when, EventKind.EMITTER_ON if state else EventKind.EMITTER_OFF, w.sensor_unit[s])
-    for r, s in zip(*np.nonzero(edge), strict=True) if interrupted_ else ():
+    for r, s in zip(*np.nonzero(edge), strict=True) if any_edge else ():
         first, turns, span = interrupted(start, end, Schedule(*w.emcon[:, s]), rd.silences[r, s, :, :2],
                                          rd.destroyed_at[r, w.sensor_unit[s]])
         out.emission_time[r, s] += span
@@ -1087,8 +1088,8 @@ def fuse_until(ctx: Context, pic: Picture, feeds: np.ndarray, clock: np.ndarray,
     if rows is None:  # the end of a step: keep only the reports still on their way
         keep = np.isfinite(q.next_at)
         if not (len(keep) and keep.all()):  # (all on their way: the same reports, and pending_rows' pointers stand)
-            pic.pending = Reports(q.rows[keep], q.sensors[keep], q.targets[keep], q.numbers[keep], q.arrived[keep],
-                                  q.next_at[keep]) if keep.any() else None
+            pic.pending = Reports(*on_their_way(q.rows, q.sensors, q.targets, q.numbers, q.arrived, q.next_at)) \
+                if keep.any() else None
 
 
 def triples(rr, ff, tt, *times) -> tuple:
@@ -1656,7 +1657,7 @@ def engagement_geometry(ctx: Context, k: int, f, t, when) -> tuple[np.ndarray, n
     if not (np.ndim(f) == np.ndim(t) == np.ndim(when) == 1 and len(f) == len(t) == len(when)):  # (triples as they are)
         f, t, when = np.broadcast_arrays(f, t, when)
     shape = np.shape(f)
-    f, t, when = (np.ascontiguousarray(a.ravel(), dtype) for a, dtype in ((f, np.int64), (t, np.int64), (when, float)))
+    f, t, when = (np.ascontiguousarray(np.ravel(a), kind) for a, kind in ((f, np.int64), (t, np.int64), (when, float)))
     t0, t1, heights, paths = true_paths(ctx, k)  # (position_at's and velocity_at's numbers)
     tof, point, ok, inside, height, speed = truth_intercepts(w.fire_position, f, t, when, t0, t1, w.step, *heights,
                                                              *paths, ctx.speed, *ctx.envelope, ctx.plain)

@@ -47,10 +47,24 @@ def uniform_at(keys: np.ndarray, step: int, stream: int, index) -> np.ndarray:
     """
     if _scalars(keys, step, stream, index):
         return np.float64(uniform_one(np.uint64(keys), np.uint64(step), np.uint64(stream), np.uint64(index)))
+    if _triples(keys, step, stream, index):  # (the engine's draws: what _flat would give, without its set-up)
+        out = np.empty(len(keys))
+        _uniform_fill(keys, 1, step, 1, np.array([stream], np.int64), 0, index, 1, 0, out, out)
+        return out
     *flat, shape = _flat(keys, step, stream, index)
     out = np.empty(shape)
     _uniform_fill(*flat, 0, out.reshape(-1), out.reshape(-1))
     return out if shape else out[()]
+
+
+def _triples(keys, step, stream, index) -> bool:
+    """Whether ``keys`` (uint64), ``step`` and ``index`` (native integers) are 1-D arrays of one length and ``stream``
+    an integer that int64 holds: the arrays :func:`_flat` would pass on as they are."""
+    return (type(keys) is np.ndarray and type(step) is np.ndarray and type(index) is np.ndarray
+            and keys.ndim == step.ndim == index.ndim == 1 and len(keys) == len(step) == len(index)
+            and keys.dtype == np.uint64 and step.dtype.kind in "iu" and index.dtype.kind in "iu"
+            and step.dtype.isnative and index.dtype.isnative and isinstance(stream, _INTEGER)
+            and 0 <= stream < 2**63)
 
 
 _INTEGER = (int, np.integer)
