@@ -87,28 +87,47 @@ def registry_cache_folder() -> Path:
 
 def new_registry(cache_folder: Path | None = None) -> pint.UnitRegistry:
     """A pint unit registry. Parsing pint's definitions takes about 0.3 s of every command's start; with a
-    ``cache_folder`` pint keeps the parsed registry there, keyed by the definitions' content and pint's and
-    Python's versions, and reads it back in a twentieth of that. A cache that cannot be read (damaged, half-written
-    by another process, naming files gone) is cleared (pint's ``.pickle`` and ``.json`` files there) and written
-    again once; a folder that cannot be written is passed over: the definitions are parsed afresh."""
+    ``cache_folder`` (a folder for this cache alone, made readable by its owner only) pint keeps the parsed registry
+    there, keyed by the definitions' content and pint's and Python's versions, and reads it back in about a tenth
+    of that. A cache that cannot be read (damaged, half-written by another process, naming files gone) has its
+    entries removed and is written again once; a folder that cannot be made or written is passed over: the
+    definitions are parsed afresh."""
     import pint  # imported lazily: it costs ~0.2 s and only the scenario edge needs it
 
+    try:
+        if cache_folder is not None:
+            Path(cache_folder).mkdir(mode=0o700, parents=True, exist_ok=True)  # (pickles: loading one runs code)
+            if not os.access(cache_folder, os.W_OK | os.X_OK):
+                cache_folder = None  # (pint would parse, fail to write, and the definitions be parsed again)
+    except OSError:
+        cache_folder = None
     for attempt in range(2 if cache_folder is not None else 0):
         try:
             return pint.UnitRegistry(autoconvert_offset_to_baseunit=True, cache_folder=cache_folder)
         except Exception:  # (pickle, I/O and pint's own errors alike: any of them means "no usable cache")
-            if attempt == 0:
-                _clear_cache(Path(cache_folder))
+            if attempt or not _clear_cache(Path(cache_folder)):
+                break  # (nothing to clear: a folder that cannot be written, not a bad entry)
     return pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
 
 
-def _clear_cache(folder: Path) -> None:
-    """Remove the files pint's cache writes (``*.pickle``, ``*.json``) from ``folder``, as far as it can."""
+_CACHE_ENTRY = re.compile(r"[0-9a-f]{40}\.(?:pickle|json)")  # how pint's cache (flexcache) names its files
+
+
+def _clear_cache(folder: Path) -> bool:
+    """Remove the entries pint's cache writes (named by a SHA-1 hash, ``.pickle`` and ``.json``) from ``folder``,
+    each as far as it can; returns whether any was removed."""
+    removed = False
     try:
-        for path in [*folder.glob("*.pickle"), *folder.glob("*.json")]:
-            path.unlink(missing_ok=True)
+        entries = [path for path in folder.iterdir() if _CACHE_ENTRY.fullmatch(path.name)]
     except OSError:
-        pass
+        return False
+    for path in entries:
+        try:
+            path.unlink()
+            removed = True
+        except OSError:
+            pass
+    return removed
 
 
 def db_to_linear(value_db):

@@ -98,9 +98,13 @@ def test_every_kind_of_argument_gives_the_same_numbers():
     # the engine's triples (a key, counter and index per draw, 1-D): counters of any integer width, strided, and
     # streams as Python or numpy integers, up to one int64 cannot hold (read as numpy's cast reads it)
     rows, targets = np.array([5, 0, 5, 2]), np.array([3, 9, 1, 0])
-    for counter, stream in [(np.array([0, 2, 1, 7]), 11), (np.arange(8, dtype=np.int8)[::2], np.uint8(11)),
-                            (np.array([0, 2, 1, 7], np.uint32), 2**63 + 11), (np.zeros(0, np.int64), 11)]:
+    cases = [(np.array([0, 2, 1, 7]), 11, True), (np.arange(8, dtype=np.int8)[::2], np.uint8(11), True),
+             (np.zeros(0, np.int64), 11, True), (np.array([0, 2, 1, 7], np.uint32), 2**63 + 11, False),
+             (np.array([0, 2, 1, 7], ">i8"), 11, False), (np.array([0, 1, 1, 0], bool), 11, False),
+             (np.array([0, 2, 1, 7]), np.uint64(2**63 + 11), False)]
+    for counter, stream, direct in cases:
         n = len(counter)
+        assert rng._triples(keys[rows[:n]], counter, stream, targets[:n]) == direct  # (without _flat, or through it)
         got = rng.uniform_at(keys[rows[:n]], counter, stream, targets[:n])
         assert got.shape == (n,)
         np.testing.assert_array_equal(got, [_splitmix(int(k), int(c), int(stream), int(t)) for k, c, t

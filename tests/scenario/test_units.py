@@ -169,8 +169,11 @@ def test_the_registry_cache_gives_the_same_numbers_and_a_damaged_one_is_written_
         path.write_bytes(path.read_bytes()[:40])
     with pytest.raises(pickle.UnpicklingError):
         pint.UnitRegistry(cache_folder=folder)
+    (folder / "notes.json").write_text("{}")  # (not the cache's: kept)
+    (folder / f"{'a' * 40}.json").mkdir()  # (named as an entry, but a folder: passed over)
     assert numbers(new_registry(folder)) == plain
     assert numbers(pint.UnitRegistry(autoconvert_offset_to_baseunit=True, cache_folder=folder)) == plain  # repaired
+    assert (folder / "notes.json").read_text() == "{}"
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     assert numbers(new_registry(blocker / "pint")) == plain

@@ -63,7 +63,8 @@ def _triples(keys, step, stream, index) -> bool:
     return (type(keys) is np.ndarray and type(step) is np.ndarray and type(index) is np.ndarray
             and keys.ndim == step.ndim == index.ndim == 1 and len(keys) == len(step) == len(index)
             and keys.dtype == np.uint64 and step.dtype.kind in "iu" and index.dtype.kind in "iu"
-            and step.dtype.isnative and index.dtype.isnative and isinstance(stream, _INTEGER)
+            and step.dtype.isnative and index.dtype.isnative
+            and (type(stream) is int or isinstance(stream, np.integer) and stream.dtype.kind in "iu")
             and 0 <= stream < 2**63)
 
 
