@@ -11,7 +11,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["NotRegularFile", "replace_file", "umask_mode"]
+__all__ = ["NotRegularFile", "replace_file", "umask_mode", "user_cache_folder"]
+
+
+def user_cache_folder(*parts: str) -> Path:
+    """``$XDG_CACHE_HOME/iadsim/<parts>`` (``~/.cache`` when XDG_CACHE_HOME is not set): where iadsim keeps what it
+    may compute again (audits, pint's parsed units)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base, "iadsim", *parts)
 
 
 class NotRegularFile(OSError):

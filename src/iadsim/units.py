@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from iadsim.files import user_cache_folder
+
 if TYPE_CHECKING:
     import pint
 
@@ -81,8 +83,7 @@ def registry_cache_folder() -> Path:
     """``$XDG_CACHE_HOME/iadsim/pint/<environment>`` (``~/.cache`` when XDG_CACHE_HOME is not set): one folder per
     Python environment (a hash of ``sys.prefix``), as pint's cache names the definition files of the environment
     that wrote it."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "iadsim" / "pint" / hashlib.sha256(sys.prefix.encode()).hexdigest()[:16]
+    return user_cache_folder("pint", hashlib.sha256(sys.prefix.encode()).hexdigest()[:16])
 
 
 def new_registry(cache_folder: Path | None = None) -> pint.UnitRegistry:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from iadsim.files import user_cache_folder
 from iadsim.network.chain import REASONS, Network, build_network, evaluate, stated_state
 from iadsim.network.compiled import SubNetwork, able, probability_able, relevant_components, sub_network
 from iadsim.scenario import InputError, Scenario
@@ -188,10 +189,7 @@ def _code_fingerprint() -> str:
 
 def cache_folder() -> Path:
     """``$XDG_CACHE_HOME/iadsim/audit`` (``~/.cache`` when XDG_CACHE_HOME is not set)."""
-    import os
-
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "iadsim" / "audit"
+    return user_cache_folder("audit")
 
 
 def cached_audit(scenario: Scenario, without: tuple[str, ...] = (), folder: Path | None = None) -> dict:
