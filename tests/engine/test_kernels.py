@@ -15,10 +15,14 @@ from iadsim.engine._kernels import (
     emitters,
     flying_hostile,
     known,
+    layers_reached,
+    lit_looks,
+    lit_through,
     merge_reports,
     next_event_times,
     on_their_way,
     row_pointers,
+    silences_ending,
 )
 from iadsim.engine.state import Phase
 from iadsim.registry import BEARING, ELEVATION, RANGING
@@ -971,8 +975,10 @@ def test_earliest_is_the_minimum_over_each_rows_threat_detections():
 @pytest.mark.parametrize("seed", range(4))
 def test_emitters_and_emission_spans_are_numpys(seed):
     """emitters: numpy's radars up (their unit up, able to radiate) and on (by the schedule, not silenced at the
-    window's start, emcon.silenced_at), and whether that changed; emission_spans: the radars up whose unit is destroyed
-    before the window's end (edge), and the others' spans added (numpy's += where(plain, span, 0))."""
+    window's start, emcon.silenced_at), and whether that changed; emission_spans: account_emission's numpy, written
+    here: the radars up whose unit is destroyed before the window's end or a silence of which starts or ends inside
+    it (edge), those a silence covers (dark), the others' spans added (+= where(plain, span, 0)), and the shutdowns
+    beginning in the window before the radar's destruction, in nonzero's order."""
     from iadsim.network.emcon import silenced_at
 
     g = np.random.default_rng(seed)
@@ -992,18 +998,163 @@ def test_emitters_and_emission_spans_are_numpys(seed):
         np.testing.assert_array_equal(now_on, expected_on)
         assert changed == bool((expected_on != emitting).any())
         assert not emitters(unit_up, sensor_unit, able, on, silences, start, expected_on)[2]
-    destroyed_at = g.choice([50.0, 100.0, 100.7, 101.0, np.inf], (n_r, n_u))
+    destroyed_at = g.choice([50.0, 100.0, 100.5, 100.7, 101.0, np.inf], (n_r, n_u))
     span = g.uniform(0.0, 1.0, n_s)
     before = g.uniform(0.0, 500.0, (n_r, n_s))
-    for up_ in (expected_up, np.zeros_like(expected_up)):
-        emission_time = before.copy()
-        edge, plain, some = emission_spans(up_, destroyed_at, sensor_unit, end, span, emission_time)
-        expected_edge = up_ & (destroyed_at[:, sensor_unit] < end)
-        np.testing.assert_array_equal(edge, expected_edge)
-        np.testing.assert_array_equal(plain, up_ & ~expected_edge)
-        assert some == bool(expected_edge.any())
-        np.testing.assert_array_equal(emission_time, before + np.where(up_ & ~expected_edge, span[None, :], 0.0))
-        assert (some and plain.any()) if up_.any() else not (some or plain.any())  # (both kinds met, or none up)
+    for m in (0, 3):  # no silence, and three per radar: ending, starting, covering the window or not, some unused
+        silences = np.full((n_r, n_s, m, 4), np.inf)
+        begin = g.choice([99.0, 100.0, 100.5, 101.0, np.inf], (n_r, n_s, m))
+        silences[..., 0] = begin
+        silences[..., 1] = np.where(np.isfinite(begin), begin + g.choice([0.3, 0.5, 1.0, 3.0], (n_r, n_s, m)), np.inf)
+        for up_ in (expected_up, np.zeros_like(expected_up)):
+            emission_time, emitting = before.copy(), g.random((n_r, n_s)) < 0.5
+            expected_emitting = emitting.copy()
+            edge, plain, some, shut = emission_spans(up_, destroyed_at, sensor_unit, silences, start, end, span,
+                                                     emission_time, emitting)
+            # the numpy it replaces (account_emission's, written out)
+            gone = destroyed_at[:, sensor_unit]
+            b, u = silences[..., 0], silences[..., 1]
+            expected_edge = up_ & ((gone < end) | (((start < b) & (b < end)) | ((start < u) & (u < end))).any(axis=-1))
+            covered = up_ & ((b <= start) & (u >= end)).any(axis=-1) & ~expected_edge
+            expected_plain = up_ & ~expected_edge & ~covered
+            expected_emitting[covered] = False
+            np.testing.assert_array_equal(edge, expected_edge)
+            np.testing.assert_array_equal(plain, expected_plain)
+            assert some == bool(expected_edge.any())
+            np.testing.assert_array_equal(emitting, expected_emitting)
+            np.testing.assert_array_equal(emission_time, before + np.where(expected_plain, span[None, :], 0.0))
+            for got, want in zip(shut, np.nonzero((start <= b) & (b < end) & (b < gone[..., None])), strict=True):
+                np.testing.assert_array_equal(got, want)
+                assert got.dtype == np.int64
+            if up_.any():  # (every kind met: edges, plain radars, and with silences covered ones and shutdowns)
+                assert some and plain.any() and (not m or (covered.any() and len(shut[0])))
+            else:
+                assert not (some or plain.any()) and (emitting == expected_emitting).all()
+
+
+def _schedules(g, n_s):
+    """(3, S) emission-control schedules (period, on, offset [s]): periodic ones, always on, never on."""
+    period = g.choice([10.0, 7.5, np.inf], n_s)
+    on = np.where(np.isfinite(period), g.choice([2.5, 4.0], n_s), g.choice([0.0, 1.0], n_s))
+    offset = np.where(np.isfinite(period), g.choice([0.0, 1.0, -3.3], n_s), 0.0)
+    return np.stack([period, on, offset])
+
+
+def _times(g, emcon, shape):
+    """Times on the schedules' switches (where rounding decides), just off them, and anywhere."""
+    period, on, offset = (np.where(np.isfinite(a), a, 10.0) for a in emcon)
+    n = g.integers(8, 12, shape)
+    switch = offset + n * period + np.where(g.random(shape) < 0.5, on, 0.0)
+    return np.where(g.random(shape) < 0.6, switch + g.choice([0.0, 0.0, -1e-9, 1e-9], shape),
+                    g.uniform(80.0, 120.0, shape))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_lit_looks_are_the_schedules_emission_less_the_silences(seed):
+    """lit_looks: numpy's looks made whose radar emits then by its schedule (emcon.emitting) and is not silenced
+    (emcon.silenced_at), on and about the schedules' switch times and the silences' edges."""
+    from iadsim.network.emcon import emitting, silenced_at
+
+    g = np.random.default_rng(seed)
+    n_r, n_s = 40, 6
+    emcon = _schedules(g, n_s)
+    when = _times(g, emcon, (n_r, n_s))
+    looking = g.random((n_r, n_s)) < 0.8
+    for m in (0, 2):
+        silences = np.full((n_r, n_s, m, 4), np.inf)
+        silences[..., 0] = np.where(g.random((n_r, n_s, m)) < 0.5, when[..., None] - g.choice([0.0, 1.0, 5.0],
+                                                                                             (n_r, n_s, m)), np.inf)
+        silences[..., 1] = silences[..., 0] + g.choice([0.0, 1.0, 5.0], (n_r, n_s, m))
+        expected = looking & emitting(when, *emcon[:, None, :]) & ~silenced_at(silences, when)
+        np.testing.assert_array_equal(lit_looks(looking, when, *emcon, silences), expected)
+        assert expected.any() and (looking & ~expected).any()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_lit_through_is_numpys_lit_until_over_the_guiding_radars(seed):
+    """lit_through: phases.guided's rule (a guiding radar holding a track then, lit until the intercept through the
+    silences its crew knows of) and phases.kept_guidance's (lit from the launch to the arrival through every
+    silence), each numpy's emcon.lit_until over the radars, written here."""
+    from iadsim.network.emcon import lit_until
+
+    g = np.random.default_rng(seed)
+    n_r, n_f, n_s, n_t, n_m, n = 12, 4, 5, 6, 3, 200
+    emcon = _schedules(g, n_s)
+    rr, ff, tt = g.integers(0, n_r, n), g.integers(0, n_f, n), g.integers(0, n_t, n)
+    # times on a few instants (a silence starting, ending or known of just then) and the schedules' switches
+    grid = np.array([95.0, 100.0, 102.5, 105.0, 110.0])
+    at = np.where(g.random(n) < 0.7, g.choice(grid, n), _times(g, emcon[:, :1], n))
+    need = at + g.choice([0.0, 1.0, 2.5, 20.0], n)
+    guides = g.random((n_r, n_f, n_s)) < 0.6
+    silences = np.full((n_r, n_s, n_m, 4), np.inf)
+    begin = g.choice(grid, (n_r, n_s, n_m))
+    silences[..., 0] = np.where(g.random((n_r, n_s, n_m)) < 0.7, begin, np.inf)
+    silences[..., 1] = silences[..., 0] + g.choice([0.0, 2.5, 10.0], (n_r, n_s, n_m))  # (some empty)
+    silences[..., 2] = np.where(g.random((n_r, n_s, n_m)) < 0.6, begin - g.choice([0.0, 2.5, 5.0], (n_r, n_s, n_m)),
+                                np.inf)  # known from, or never
+    confirmed = np.where(g.random((n_r, n_s, n_t)) < 0.4, g.choice(grid, (n_r, n_s, n_t)), np.inf)
+    since = np.where(g.random((n_r, n_s, n_t)) < 0.4, g.choice(grid, (n_r, n_s, n_t)), np.inf)
+    until = np.where(np.isfinite(since), since + g.choice([0.0, 2.5, 5.0], (n_r, n_s, n_t)), -np.inf)
+    # guided
+    a = at[:, None]
+    holds = (confirmed[rr, :, tt] <= a) | ((since[rr, :, tt] <= a) & (a < until[rr, :, tt]))
+    known = silences[rr]
+    warned = known[..., 2] <= a[..., None]
+    lit = lit_until(a, *emcon[:, None, :], np.where(warned, known[..., 0], np.inf),
+                    np.where(warned, known[..., 1], np.inf))
+    expected = (guides[rr, ff] & holds & (lit >= need[:, None])).any(axis=1)
+    got = lit_through(rr, ff, tt, at, need, guides, silences, *emcon, True, True, confirmed, since, until)
+    np.testing.assert_array_equal(got, expected)
+    assert expected.any() and not expected.all()
+    # kept_guidance
+    lit = lit_until(a, *emcon[:, None, :], known[..., 0], known[..., 1])
+    expected = (guides[rr, ff] & (lit >= need[:, None])).any(axis=1)
+    got = lit_through(rr, ff, tt, at, need, guides, silences, *emcon, False, False, confirmed, since, until)
+    np.testing.assert_array_equal(got, expected)
+    assert expected.any() and not expected.all()
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_silences_ending_are_numpys_nonzero_repeated_for_each_target(seed):
+    """silences_ending: the (row, radar, silence) whose silence ends strictly inside the window on a radar that may
+    guide, by numpy's nonzero, each repeated for every target (repeat, tile, repeat)."""
+    g = np.random.default_rng(seed)
+    n_r, n_s, n_m = 9, 5, 2
+    silences = np.full((n_r, n_s, n_m, 4), np.inf)
+    silences[..., 1] = g.choice([99.0, 100.0, 100.2, 100.9, 101.0, np.inf], (n_r, n_s, n_m))
+    guiding = g.random(n_s) < 0.7
+    for targets in (np.array([1, 4, 5], np.int64), np.zeros(0, np.int64)):
+        ends = silences[..., 1]
+        rows, s, m = np.nonzero((ends > 100.0) & (ends < 101.0) & guiding[None, :, None])
+        expected = (np.repeat(rows, len(targets)), np.tile(targets, len(rows)),
+                    np.repeat(ends[rows, s, m], len(targets)))
+        got = silences_ending(silences, 100.0, 101.0, guiding, targets)
+        for a, b in zip(got, expected, strict=True):
+            np.testing.assert_array_equal(a, b)
+            assert a.dtype == b.dtype
+        assert len(rows)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_layers_reached_is_the_boolean_product_of_standing_units_and_their_envelopes(seed):
+    """layers_reached: numpy's flying targets inside the envelope of a standing fire unit of each layer, by the
+    float32 product phases.reach_layers used, or-ed into what was reached before."""
+    g = np.random.default_rng(seed)
+    n_r, n_f, n_u, n_t = 15, 6, 8, 10
+    present, destroyed_at = g.random((n_r, n_u)) < 0.9, np.where(g.random((n_r, n_u)) < 0.2, 50.0, np.inf)
+    fire_unit, layer = g.permutation(n_u)[:n_f], g.choice([-1, 0, 2], n_f)
+    inside, active = g.random((n_f, n_t)) < 0.4, g.random(n_t) < 0.8
+    alive, leaked = g.random((n_r, n_t)) < 0.9, g.random((n_r, n_t)) < 0.1
+    reached = g.random((n_r, n_t, 4)) < 0.1
+    expected = reached.copy()
+    standing = present[:, fire_unit] & ~np.isfinite(destroyed_at[:, fire_unit])
+    flying = alive & ~leaked & active[None, :]
+    for lay in np.unique(layer[layer >= 0]):
+        mine = layer == lay
+        expected[..., lay] |= flying & ((standing[:, mine].astype(np.float32) @ inside[mine].astype(np.float32)) > 0)
+    layers_reached(present, destroyed_at, fire_unit, layer, inside, alive, leaked, active, reached)
+    np.testing.assert_array_equal(reached, expected)
+    assert (expected != (g.random((n_r, n_t, 4)) < 0)).any()
 
 
 def test_on_their_way_is_numpys_boolean_indexing():

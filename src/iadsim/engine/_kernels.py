@@ -14,10 +14,12 @@ LARGE_MEAN = 500.0  # a Poisson mean above which a count is scipy's ppf, not a s
 
 __all__ = ["assignable", "carried", "columns_any", "detections", "due_pairs", "due_reports", "earliest",
            "emission_spans", "emitters", "end_game_pks", "engagement_points", "envelope_grid", "false_plot_counts",
-           "false_plot_places", "flying_hostile", "known", "leaks_due", "look_batch", "look_plots", "look_pointers",
+           "false_plot_places", "flying_hostile", "known", "layers_reached", "leaks_due", "lit_looks", "lit_through",
+           "look_batch", "look_plots", "look_pointers",
            "looks_between", "mature_tracks", "merge_reports", "next_event_times", "on_their_way", "opening_pairs",
            "own_reach", "plot_normals", "poisson_sum", "predicted_errors", "ranged_errors", "row_pointers",
-           "settle_authorisations", "step_pairs", "track_aims", "truth_intercepts", "visible_samples"]
+           "settle_authorisations", "silences_ending", "step_pairs", "track_aims", "truth_intercepts",
+           "visible_samples"]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -672,21 +674,180 @@ def emitters(unit_up, sensor_unit, able, on, silences, start, emitting):  # prag
 
 
 @numba.njit(cache=True, nogil=True)
-def emission_spans(up, destroyed_at, sensor_unit, end, span, emission_time):  # pragma: no cover - compiled
-    """A window's emission without silences: the radars ``up`` (R, S) whose unit (``sensor_unit`` (S,)) is destroyed
-    before its ``end`` (``destroyed_at`` (R, U)) are ``edge`` (their time on is found one by one); the others up,
-    ``plain``, add their schedule's ``span`` (S,) [s] to ``emission_time`` (R, S) (numpy's ``+= where(plain, span,
-    0)``: 0 added elsewhere). Returns (edge, plain, whether any is edge)."""
+def emission_spans(up, destroyed_at, sensor_unit, silences, start, end, span, emission_time,
+                   emitting):  # pragma: no cover - compiled
+    """A window ``[start, end)``'s emission, what :func:`iadsim.engine.phases.account_emission` finds in one pass:
+    the radars ``up`` (R, S) whose unit (``sensor_unit`` (S,)) is destroyed before ``end`` (``destroyed_at`` (R, U))
+    or one of whose crew's silences (``silences`` (R, S, M, >= 4) ``[from, until)``; M may be 0) starts or ends
+    strictly inside the window are ``edge`` (their time on is found one by one); of the others, those a silence
+    covers throughout are dark (``emitting`` set False) and the rest, ``plain``, add their schedule's ``span`` (S,)
+    [s] to ``emission_time`` (R, S) (numpy's ``+= where(plain, span, 0)``: 0 added elsewhere). Also the crews'
+    shutdowns that begin in ``[start, end)`` before their radar's destruction (up or not), as numpy's ``nonzero``
+    gives them, by row, radar, then silence. Returns (edge, plain, whether any is edge, (rows, radars, silences))."""
+    n_r, n_s, n_m = up.shape[0], up.shape[1], silences.shape[2]
     edge = np.empty(up.shape, np.bool_)
     plain = np.empty(up.shape, np.bool_)
     some = False
-    for r in range(up.shape[0]):
-        for s in range(up.shape[1]):
-            edge[r, s] = up[r, s] and destroyed_at[r, sensor_unit[s]] < end
-            plain[r, s] = up[r, s] and not edge[r, s]
+    n = 0
+    for r in range(n_r):
+        for s in range(n_s):
+            gone = destroyed_at[r, sensor_unit[s]]
+            cut = gone < end
+            covered = False
+            for m in range(n_m):
+                begin, until = silences[r, s, m, 0], silences[r, s, m, 1]
+                cut |= (start < begin and begin < end) or (start < until and until < end)
+                covered |= begin <= start and until >= end
+                n += start <= begin and begin < end and begin < gone
+            edge[r, s] = up[r, s] and cut
+            covered = up[r, s] and covered and not edge[r, s]
+            plain[r, s] = up[r, s] and not edge[r, s] and not covered
+            if covered:
+                emitting[r, s] = False
             emission_time[r, s] += span[s] if plain[r, s] else 0.0
             some |= edge[r, s]
-    return edge, plain, some
+    rows, radars, which = np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, np.int64)
+    n = 0
+    for r in range(n_r if rows.shape[0] else 0):
+        for s in range(n_s):
+            gone = destroyed_at[r, sensor_unit[s]]
+            for m in range(n_m):
+                begin = silences[r, s, m, 0]
+                if start <= begin and begin < end and begin < gone:
+                    rows[n], radars[n], which[n] = r, s, m
+                    n += 1
+    return edge, plain, some, (rows, radars, which)
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _cycle_start(t, period, offset):  # pragma: no cover - compiled
+    """:func:`iadsim.network.emcon._cycle_start` of one periodic schedule: the start ``offset + n period`` of the
+    cycle holding ``t``, by the same operations."""
+    n = np.floor((t - offset) / period)
+    if offset + n * period > t:
+        n = n - 1.0
+    elif offset + (n + 1.0) * period <= t:
+        n = n + 1.0
+    return offset + n * period
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _scheduled(t, period, on, offset):  # pragma: no cover - compiled
+    """:func:`iadsim.network.emcon.emitting` of one schedule at ``t``."""
+    if not np.isfinite(period):
+        return on > 0
+    return t < _cycle_start(t, period, offset) + on
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _lit_until(t, period, on, offset, silences, r, s, known):  # pragma: no cover - compiled
+    """:func:`iadsim.network.emcon.lit_until` of radar ``s`` in row ``r`` from ``t``, through its silences
+    ``silences[r, s]`` (those its crew knows of by ``t``, ``[..., 2] <= t``, only, where ``known``): ``t`` where it
+    is dark then, else the earlier of its schedule's next stop (:func:`iadsim.network.emcon.emitting_until`) and
+    the next silence's start."""
+    silent = False
+    upcoming = np.inf
+    for m in range(silences.shape[2]):
+        begin, until = silences[r, s, m, 0], silences[r, s, m, 1]
+        if known and not silences[r, s, m, 2] <= t:
+            begin = until = np.inf
+        silent |= begin <= t and t < until
+        if begin >= t:
+            upcoming = min(upcoming, begin)
+    if silent:
+        return t
+    if not np.isfinite(period):
+        stop = np.inf if on > 0 else t
+    else:
+        stop = _cycle_start(t, period, offset) + on
+        stop = stop if t < stop else t
+    return min(stop, upcoming)
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def lit_looks(looking, when, period, on, offset, silences):  # pragma: no cover - compiled
+    """(R, S) the looks made (``looking``, at times ``when`` (R, S)) whose radar emits then: its schedule
+    (``period``, ``on``, ``offset`` (S,): :func:`iadsim.network.emcon.emitting`) has it on and no silence of its
+    crew (``silences`` (R, S, M, >= 2) ``[from, until)``) holds it dark (numpy's ``looking & emitting(when, ...) &
+    ~silenced_at(silences, when)``)."""
+    out = np.empty(looking.shape, np.bool_)
+    for r in range(looking.shape[0]):
+        for s in range(looking.shape[1]):
+            t = when[r, s]
+            lit = looking[r, s] and _scheduled(t, period[s], on[s], offset[s])
+            for m in range(silences.shape[2] if lit else 0):
+                if silences[r, s, m, 0] <= t and t < silences[r, s, m, 1]:
+                    lit = False
+                    break
+            out[r, s] = lit
+    return out
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def lit_through(rows, fire, targets, start, need, guides, silences, period, on, offset, known, tracked, confirmed_at,
+                held_since, held_until):  # pragma: no cover - compiled
+    """(n,) whether a radar that guides fire unit ``fire[i]`` in row ``rows[i]`` (``guides`` (R, F, S)) emits from
+    ``start[i]`` until at least ``need[i]`` (:func:`_lit_until`: its schedule, ``period``, ``on``, ``offset`` (S,),
+    and its crew's ``silences`` (R, S, M, 4), only those known by ``start[i]`` where ``known``), and where
+    ``tracked`` holds a track of target ``targets[i]`` at ``start[i]`` (confirmed by then, or held then and
+    dropped later: ``confirmed_at``, ``held_since``, ``held_until`` (R, S, T)): numpy's ``any`` over the radars
+    of :func:`iadsim.engine.phases.guided` and :func:`iadsim.engine.phases.kept_guidance`."""
+    out = np.zeros(rows.shape[0], np.bool_)
+    for i in range(rows.shape[0]):
+        r, f, t, at = rows[i], fire[i], targets[i], start[i]
+        for s in range(guides.shape[2]):
+            if not guides[r, f, s]:
+                continue
+            if tracked and not (confirmed_at[r, s, t] <= at or (held_since[r, s, t] <= at < held_until[r, s, t])):
+                continue
+            if _lit_until(at, period[s], on[s], offset[s], silences, r, s, known) >= need[i]:
+                out[i] = True
+                break
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def silences_ending(silences, start, end, guiding, targets):  # pragma: no cover - compiled
+    """The moments in ``(start, end)`` at which a silence (``silences`` (R, S, M, >= 2), its end ``[..., 1]``) of a
+    radar that may guide (``guiding`` (S,)) ends, by row, radar, then silence (numpy's ``nonzero``), each repeated
+    for every one of ``targets``: (rows, targets, times), numpy's ``repeat``, ``tile`` and ``repeat``."""
+    n_r, n_s, n_m, n_t = silences.shape[0], silences.shape[1], silences.shape[2], targets.shape[0]
+    n = 0
+    for r in range(n_r):
+        for s in range(n_s):
+            for m in range(n_m if guiding[s] else 0):
+                n += start < silences[r, s, m, 1] < end
+    rows, tt, times = np.empty(n * n_t, np.int64), np.empty(n * n_t, targets.dtype), np.empty(n * n_t)
+    i = 0
+    for r in range(n_r if n else 0):
+        for s in range(n_s):
+            for m in range(n_m if guiding[s] else 0):
+                until = silences[r, s, m, 1]
+                if start < until < end:
+                    for j in range(n_t):
+                        rows[i], tt[i], times[i] = r, targets[j], until
+                        i += 1
+    return rows, tt, times
+
+
+@numba.njit(cache=True, nogil=True)
+def layers_reached(present, destroyed_at, fire_unit, layer, inside, alive, leaked, active,
+                   reached):  # pragma: no cover - compiled
+    """In place, ``reached`` (R, T, L): the targets flying (``alive`` and not ``leaked`` (R, T), ``active`` (T,))
+    whose intercept lies inside (``inside`` (F, T)) a fire unit of defensive layer ``layer`` (F,; -1: none) that
+    stands (its unit ``fire_unit`` (F,) ``present`` and not destroyed, ``destroyed_at`` (R, U) infinite) have
+    reached its layer: numpy's boolean product of :func:`iadsim.engine.phases.reach_layers`."""
+    standing = np.empty(fire_unit.shape[0], np.bool_)
+    for r in range(alive.shape[0]):
+        for f in range(fire_unit.shape[0]):
+            u = fire_unit[f]
+            standing[f] = layer[f] >= 0 and present[r, u] and not np.isfinite(destroyed_at[r, u])
+        for t in range(alive.shape[1]):
+            if not (alive[r, t] and not leaked[r, t] and active[t]):
+                continue
+            for f in range(fire_unit.shape[0]):
+                if standing[f] and inside[f, t]:
+                    reached[r, t, layer[f]] = True
 
 
 @numba.njit(cache=True, nogil=True)

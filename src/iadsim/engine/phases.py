@@ -51,7 +51,10 @@ from iadsim.engine._kernels import (
     false_plot_counts,
     false_plot_places,
     flying_hostile,
+    layers_reached,
     leaks_due,
+    lit_looks,
+    lit_through,
     look_batch,
     look_plots,
     looks_between,
@@ -65,6 +68,7 @@ from iadsim.engine._kernels import (
     ranged_errors,
     row_pointers,
     settle_authorisations,
+    silences_ending,
     step_pairs,
     track_aims,
     truth_intercepts,
@@ -91,7 +95,7 @@ from iadsim.memory import sparse_zeros
 from iadsim.network import evaluate
 from iadsim.network.chain import picture_sources
 from iadsim.network.compiled import relevant_components
-from iadsim.network.emcon import Schedule, emitting, interrupted, last_lit, lit_until, on_time, silenced_at, switches
+from iadsim.network.emcon import Schedule, emitting, interrupted, last_lit, on_time, silenced_at, switches
 from iadsim.physics.kinematics import MAX_TIME_OF_FLIGHT, in_launch_envelope
 from iadsim.physics.lethality import GUIDANCE, carleton_damage, cep_to_sigma, salvo_pk
 from iadsim.registry import (
@@ -850,24 +854,14 @@ def account_emission(ctx: Context, k: int, rd: Readiness, out: Outcomes) -> None
     start, end = window(ctx, k)
     up = ctx.emit_up
     on_span = on_time(start, end, *w.emcon) if ctx.part_time else np.full(len(w.sensor_ids), end - start)  # (S,)
-    if ctx.warnings:
-        gone = rd.destroyed_at[:, w.sensor_unit]
-        begin, until = rd.silences[..., 0], rd.silences[..., 1]
-        edge = up & ((gone < end)
-                     | (((start < begin) & (begin < end)) | ((start < until) & (until < end))).any(axis=-1))
-        covered = up & ((begin <= start) & (until >= end)).any(axis=-1) & ~edge
-        r_, s_, m_ = np.nonzero((start <= begin) & (begin < end) & (begin < gone[..., None]))
-        for r, s, m in zip(r_, s_, m_, strict=True):
-            t = int(rd.silences[r, s, m, 3])
-            if ctx.radar_of[t] == s:  # (a relocating radar's other sites keep its silence: one shutdown)
-                ctx.event(r, begin[r, s, m], EventKind.SHUTDOWN, w.sensor_unit[s], t)
-        plain = up & ~edge & ~covered
-        rd.emitting[covered] = False
-        out.emission_time += np.where(plain, on_span[None, :], 0.0)  # (adding 0 leaves a time as it is)
-        any_edge = edge.any()
-    else:  # (compiled, the same: no silence, so only a destruction interrupts a window)
-        edge, plain, any_edge = emission_spans(up, rd.destroyed_at, w.sensor_unit, end, on_span,
-                                                   out.emission_time)
+    # (compiled: the radars whose window holds a silence's edge or a destruction, those a silence darkens throughout,
+    # the others' span added, and the shutdowns beginning in the window)
+    edge, plain, any_edge, (r_, s_, m_) = emission_spans(up, rd.destroyed_at, w.sensor_unit, rd.silences, start, end,
+                                                         on_span, out.emission_time, rd.emitting)
+    for r, s, m in zip(r_, s_, m_, strict=True):
+        t = int(rd.silences[r, s, m, 3])
+        if ctx.radar_of[t] == s:  # (a relocating radar's other sites keep its silence: one shutdown)
+            ctx.event(r, rd.silences[r, s, m, 0], EventKind.SHUTDOWN, w.sensor_unit[s], t)
     for s in np.flatnonzero(w.part_time) if ctx.part_time else ():  # (otherwise every radar is always on, or silent
         turns = switches(start, end, Schedule(*w.emcon[:, s]))  #      and then not sensing)
         rows = np.flatnonzero(plain[:, s])
@@ -920,7 +914,8 @@ def sense(ctx: Context, k: int, rd: Readiness, trk: SensorTracks, out: Outcomes)
         number, looking, when, lr, ls = look_batch(first, count, j, sensing, trk.phase, w.look_period)  # (R, S)
         if not len(lr):  # (the looks, by replication then sensor)
             continue
-        lit = looking & emitting(when, *w.emcon[:, None, :]) & ~silenced(rd, when) if timed else looking
+        # (compiled: the looks whose radar emits then, by its schedule and not silenced by its crew)
+        lit = lit_looks(looking, when, *w.emcon, rd.silences) if timed else looking
         # the detections, by replication then pair: their (row, sensor, target, time), the targets' positions then,
         # their errors, Pd, the entries (r, s, t, :) of a full keyed normal draw (rng.normal_at's numbers) and where
         # each look's detections start (a detection's look is among the looks)
@@ -1183,11 +1178,7 @@ def lit_again(ctx: Context, rd: Readiness, start: float, end: float, open_: np.n
     (``open_`` (T,)): from then the radar may guide a launch (:func:`guided`) at a track it held through the dark,
     and nothing else need wake the replication then. (Its schedule switching on is the same in every row:
     :func:`openings`.)"""
-    targets = np.flatnonzero(open_)
-    ends = rd.silences[..., 1]  # (R, S, M)
-    rows, s, m = np.nonzero((ends > start) & (ends < end) & guiding[None, :, None])
-    times = ends[rows, s, m]
-    return np.repeat(rows, len(targets)), np.tile(targets, len(rows)), np.repeat(times, len(targets))
+    return silences_ending(rd.silences, start, end, guiding, np.flatnonzero(open_))  # (compiled)
 
 
 def with_wakes(ctx: Context, delivered: tuple) -> tuple:
@@ -1219,13 +1210,8 @@ def reach_layers(ctx: Context, k: int, st: State) -> None:
     w, rd, out = ctx.world, st.readiness, st.outcomes
     if not (w.layer >= 0).any():
         return
-    inside = geometry(ctx, k)  # (F, T)
-    standing_ = rd.present[:, w.fire_unit] & ~np.isfinite(rd.destroyed_at[:, w.fire_unit])  # (R, F)
-    flying = out.alive & ~out.leaked & w.active[k][None, :]
-    for layer in np.unique(w.layer[w.layer >= 0]):
-        mine = w.layer == layer
-        out.reached[..., layer] |= flying & ((standing_[:, mine].astype(np.float32)
-                                              @ inside[mine].astype(np.float32)) > 0)
+    layers_reached(rd.present, rd.destroyed_at, w.fire_unit, w.layer, geometry(ctx, k), out.alive, out.leaked,
+                   w.active[k], out.reached)  # (compiled)
 
 
 NO_PAIRS = np.zeros((0, 0), bool)
@@ -1958,13 +1944,10 @@ def guided(ctx: Context, st: State, rr, ff, tt, when, tof) -> np.ndarray:
     w, trk = ctx.world, st.tracks
     if not (ctx.part_time or ctx.shutdowns):
         return np.ones(len(rr), bool)
-    at = np.asarray(when, float)[:, None]
-    holds = (trk.confirmed_at[rr, :, tt] <= at) | ((trk.held_since[rr, :, tt] <= at) & (at < trk.held_until[rr, :, tt]))
-    known = st.readiness.silences[rr]  # (n, S, M, 4): the crew knows of those warned by then
-    warned = known[..., 2] <= at[..., None]
-    until = lit_until(at, *w.emcon[:, None, :], np.where(warned, known[..., 0], np.inf),
-                      np.where(warned, known[..., 1], np.inf))
-    return (st.readiness.guides[rr, ff] & holds & (until >= (when + tof)[:, None])).any(axis=1)
+    # (compiled: a guiding radar holding a track of it then, lit until the intercept through the silences its crew
+    # knows of by then)
+    return lit_through(*triples(rr, ff, tt, np.asarray(when, float), when + tof), st.readiness.guides,
+                       st.readiness.silences, *w.emcon, True, True, trk.confirmed_at, trk.held_since, trk.held_until)
 
 
 def flight_time(predicted: np.ndarray, tof, inside) -> np.ndarray:
@@ -2452,10 +2435,10 @@ def kept_guidance(ctx: Context, st: State, rr, ff, tt, when) -> np.ndarray:
     if not ctx.shutdowns or not len(rr):
         return np.ones(len(rr), bool)
     w, rd = ctx.world, st.readiness
-    launched = st.engagements.launched[rr, tt][:, None]
-    silences = rd.silences[rr]
-    until = lit_until(launched, *w.emcon[:, None, :], silences[..., 0], silences[..., 1])
-    return ctx.inertial[ff] | (rd.guides[rr, ff] & (until >= np.asarray(when, float)[:, None])).any(axis=1)
+    trk = st.tracks
+    return ctx.inertial[ff] | lit_through(*triples(rr, ff, tt, st.engagements.launched[rr, tt], when), rd.guides,
+                                          rd.silences, *w.emcon, False, False, trk.confirmed_at, trk.held_since,
+                                          trk.held_until)
 
 
 def single_shot_pk(ctx: Context, st: State, k: int, rr, ff, tt, when, arrival, aim_error) -> np.ndarray:
