@@ -1003,9 +1003,13 @@ def test_emitters_and_emission_spans_are_numpys(seed):
     before = g.uniform(0.0, 500.0, (n_r, n_s))
     for m in (0, 3):  # no silence, and three per radar: ending, starting, covering the window or not, some unused
         silences = np.full((n_r, n_s, m, 4), np.inf)
-        begin = g.choice([99.0, 100.0, 100.5, 101.0, np.inf], (n_r, n_s, m))
+        begin = g.choice([-np.inf, 99.0, 100.0, 100.5, 101.0, np.inf], (n_r, n_s, m),  # (-inf: a cued radar waiting)
+                         p=[0.05, 0.1, 0.1, 0.1, 0.1, 0.55])
         silences[..., 0] = begin
-        silences[..., 1] = np.where(np.isfinite(begin), begin + g.choice([0.3, 0.5, 1.0, 3.0], (n_r, n_s, m)), np.inf)
+        silences[..., 1] = np.where(np.isfinite(begin), begin + g.choice([0.3, 0.5, 1.0, 3.0], (n_r, n_s, m)),
+                                    np.where(begin < 0, g.choice([100.4, 101.0, np.inf], (n_r, n_s, m)), np.inf))
+        silences[..., 2] = np.where(np.isfinite(begin), begin - 8.0, begin)  # (known from; the warning's missile:)
+        silences[..., 3] = g.integers(0, 5, (n_r, n_s, m))
         for up_ in (expected_up, np.zeros_like(expected_up)):
             emission_time, emitting = before.copy(), g.random((n_r, n_s)) < 0.5
             expected_emitting = emitting.copy()
@@ -1115,6 +1119,39 @@ def test_lit_through_is_numpys_lit_until_over_the_guiding_radars(seed):
 
 
 @pytest.mark.parametrize("seed", range(3))
+def test_a_time_on_a_switch_falls_on_the_side_emcon_puts_it(seed):
+    """lit_looks and lit_through against emcon.emitting and emcon.lit_until at times on the schedules' switches,
+    ``offset + n period`` (+ ``on``) computed as the schedules compute them, and one unit in the last place either side,
+    with periods and offsets of a few decimals and n up to 10^4: there ``(t - offset) / period`` rounds across an
+    integer and _cycle_start's corrections decide (both are met)."""
+    from iadsim.network.emcon import emitting, lit_until
+
+    g = np.random.default_rng(seed)
+    n_r, n_s = 300, 40
+    period = np.maximum(g.uniform(0.01, 50.0, n_s).round(g.integers(0, 4)), 0.01)
+    on = period * g.uniform(0.05, 0.95, n_s)
+    offset = g.uniform(-100.0, 100.0, n_s).round(g.integers(0, 3))
+    t = offset + g.integers(-10_000, 10_000, (n_r, n_s)) * period + np.where(g.random((n_r, n_s)) < 0.5, on, 0.0)
+    t = np.where(g.random((n_r, n_s)) < 0.3, np.nextafter(t, np.where(g.random((n_r, n_s)) < 0.5, np.inf, -np.inf)), t)
+    first = np.floor((t - offset) / period)
+    assert (offset + first * period > t).any() and (offset + (first + 1) * period <= t).any()  # (both corrections)
+    none = np.full((n_r, n_s, 0, 4), np.inf)
+    state = emitting(t, period[None], on[None], offset[None])
+    np.testing.assert_array_equal(lit_looks(np.ones((n_r, n_s), bool), t, period, on, offset, none), state)
+    assert state.any() and not state.all()
+    rr, ss = np.repeat(np.arange(n_r), n_s), np.tile(np.arange(n_s), n_r)
+    until = lit_until(t.ravel(), period[ss], on[ss], offset[ss], np.full((n_r * n_s, 0), np.inf),
+                      np.full((n_r * n_s, 0), np.inf))
+    guides = np.zeros((n_r, n_s, n_s), bool)
+    guides[:, np.arange(n_s), np.arange(n_s)] = True  # (fire unit s, radar s)
+    held = np.zeros((n_r, n_s, 1))
+    for need in (until, np.nextafter(until, np.inf)):  # (lit until exactly numpy's time: not a bit later)
+        got = lit_through(rr, ss, np.zeros(n_r * n_s, np.int64), t.ravel(), need, guides, none, period, on, offset,
+                          False, False, held, held, held)
+        np.testing.assert_array_equal(got, until >= need)
+
+
+@pytest.mark.parametrize("seed", range(3))
 def test_silences_ending_are_numpys_nonzero_repeated_for_each_target(seed):
     """silences_ending: the (row, radar, silence) whose silence ends strictly inside the window on a radar that may
     guide, by numpy's nonzero, each repeated for every target (repeat, tile, repeat)."""
@@ -1146,7 +1183,7 @@ def test_layers_reached_is_the_boolean_product_of_standing_units_and_their_envel
     inside, active = g.random((n_f, n_t)) < 0.4, g.random(n_t) < 0.8
     alive, leaked = g.random((n_r, n_t)) < 0.9, g.random((n_r, n_t)) < 0.1
     reached = g.random((n_r, n_t, 4)) < 0.1
-    expected = reached.copy()
+    expected, before = reached.copy(), reached.copy()
     standing = present[:, fire_unit] & ~np.isfinite(destroyed_at[:, fire_unit])
     flying = alive & ~leaked & active[None, :]
     for lay in np.unique(layer[layer >= 0]):
@@ -1154,7 +1191,7 @@ def test_layers_reached_is_the_boolean_product_of_standing_units_and_their_envel
         expected[..., lay] |= flying & ((standing[:, mine].astype(np.float32) @ inside[mine].astype(np.float32)) > 0)
     layers_reached(present, destroyed_at, fire_unit, layer, inside, alive, leaked, active, reached)
     np.testing.assert_array_equal(reached, expected)
-    assert (expected != (g.random((n_r, n_t, 4)) < 0)).any()
+    assert (reached & ~before).any() and not reached.all()  # (some reached now, not every one)
 
 
 def test_on_their_way_is_numpys_boolean_indexing():

@@ -698,7 +698,7 @@ def emission_spans(up, destroyed_at, sensor_unit, silences, start, end, span, em
                 begin, until = silences[r, s, m, 0], silences[r, s, m, 1]
                 cut |= (start < begin and begin < end) or (start < until and until < end)
                 covered |= begin <= start and until >= end
-                n += start <= begin and begin < end and begin < gone
+                n += _shutting_down(begin, start, end, gone)
             edge[r, s] = up[r, s] and cut
             covered = up[r, s] and covered and not edge[r, s]
             plain[r, s] = up[r, s] and not edge[r, s] and not covered
@@ -712,11 +712,17 @@ def emission_spans(up, destroyed_at, sensor_unit, silences, start, end, span, em
         for s in range(n_s):
             gone = destroyed_at[r, sensor_unit[s]]
             for m in range(n_m):
-                begin = silences[r, s, m, 0]
-                if start <= begin and begin < end and begin < gone:
+                if _shutting_down(silences[r, s, m, 0], start, end, gone):
                     rows[n], radars[n], which[n] = r, s, m
                     n += 1
     return edge, plain, some, (rows, radars, which)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _shutting_down(begin, start, end, gone):  # pragma: no cover - compiled
+    """Whether a silence beginning at ``begin`` is a shutdown in the window ``[start, end)`` of a radar destroyed at
+    ``gone`` (:func:`emission_spans` counts them, then fills them, by this one rule)."""
+    return start <= begin and begin < end and begin < gone
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
@@ -816,18 +822,25 @@ def silences_ending(silences, start, end, guiding, targets):  # pragma: no cover
     for r in range(n_r):
         for s in range(n_s):
             for m in range(n_m if guiding[s] else 0):
-                n += start < silences[r, s, m, 1] < end
+                n += _inside(silences[r, s, m, 1], start, end)
     rows, tt, times = np.empty(n * n_t, np.int64), np.empty(n * n_t, targets.dtype), np.empty(n * n_t)
     i = 0
     for r in range(n_r if n else 0):
         for s in range(n_s):
             for m in range(n_m if guiding[s] else 0):
                 until = silences[r, s, m, 1]
-                if start < until < end:
+                if _inside(until, start, end):
                     for j in range(n_t):
                         rows[i], tt[i], times[i] = r, targets[j], until
                         i += 1
     return rows, tt, times
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _inside(when, start, end):  # pragma: no cover - compiled
+    """Whether ``when`` lies strictly inside ``(start, end)`` (:func:`silences_ending` counts, then fills, by this
+    one rule)."""
+    return start < when and when < end
 
 
 @numba.njit(cache=True, nogil=True)

@@ -154,7 +154,10 @@ def schedules(units) -> dict[str, Schedule]:
 def _cycle_start(t, period, offset):
     """The start ``offset + n period`` of the cycle holding ``t`` (``start <= t < offset + (n + 1) period``),
     computed with the same expression as :func:`switches` gives the switch times, so that the state at a switch
-    time is the state it switches to, whatever the rounding."""
+    time is the state it switches to, whatever the rounding. The engine's compiled copies of this arithmetic
+    (``iadsim.engine._kernels._cycle_start``, ``_scheduled``, ``_lit_until``: :func:`emitting`, :func:`emitting_until`
+    and :func:`lit_until` of one schedule) must do the same operations: a change here is a change there
+    (``tests/engine/test_kernels.py`` compares them on the switch times)."""
     n = np.floor((t - offset) / period)
     n = np.where(offset + n * period > t, n - 1, np.where(offset + (n + 1) * period <= t, n + 1, n))
     return n, offset + n * period
